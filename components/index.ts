@@ -1,0 +1,2 @@
+// Library entry: the components platform stacks import (and the cross-language plugin hosts).
+export {};

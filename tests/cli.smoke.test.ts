@@ -1,0 +1,19 @@
+import { main, Io } from "../cli/main";
+
+function captureIo(): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, isTty: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+}
+
+test("an unknown subcommand is a usage error (exit 2, one line on stderr)", async () => {
+  const io = captureIo();
+  expect(await main(["no-such-command"], io)).toBe(2);
+  expect(io.stderr.join("")).toMatch(/error/);
+});
+
+test("--help exits 0 and lists the subcommands", async () => {
+  const io = captureIo();
+  expect(await main(["--help"], io)).toBe(0);
+  expect(io.stdout.join("")).toMatch(/Usage: vm-rescue/);
+});

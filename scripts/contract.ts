@@ -253,7 +253,8 @@ export interface RepairActionArgs {
   RemoveDriverPackage: { publishedInf: string };
   SetSafeBoot: { mode: "minimal" | "network" };
   ClearSafeBoot: Record<string, never>;
-  CleanBoot: Record<string, never>;
+  /** The non-Microsoft services to disable, computed by the planner (the script decides nothing). */
+  CleanBoot: { services: string[] };
   UndoCleanBoot: Record<string, never>;
   SfcOffline: Record<string, never>;
   DismRestoreHealth: Record<string, never>;

@@ -218,6 +218,12 @@ export interface CollectOutput {
   bcd: BcdFacts | null;
   pendingUpdates: PendingUpdateFacts;
   volume: VolumeFacts;
+  /**
+   * Optional: subkey names under SYSTEM\ControlSet00N\Enum\ACPI of the current control set
+   * (e.g. "VMBus", "MSFT1000", "MSFT1002"). Absent when the collect script does not report them;
+   * the driver check then cannot tell whether WS2012/2012 R2 has the MSFT1000 mapping.
+   */
+  acpiEnum?: string[] | null;
   /** Steps that failed without stopping the collection. */
   errors: CollectError[];
 }

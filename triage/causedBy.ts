@@ -31,6 +31,8 @@ export interface ResolvedAddress {
   offset: bigint;
   /** Found in the unloaded-driver list (the driver was gone at crash time). */
   unloaded: boolean;
+  /** Windows kept only the first 12 characters of the (unloaded) driver's name. */
+  nameTruncated: boolean;
   /** The kernel image, the HAL or the kernel debugger DLL. */
   reporter: boolean;
 }
@@ -65,11 +67,11 @@ export class ModuleMap {
       const e = this.loaded[mid];
       if (address < e.driver.base) hi = mid - 1;
       else if (address >= e.end) lo = mid + 1;
-      else return { address, module: e.driver.name, base: e.driver.base, offset: address - e.driver.base, unloaded: false, reporter: e.reporter };
+      else return { address, module: e.driver.name, base: e.driver.base, offset: address - e.driver.base, unloaded: false, nameTruncated: false, reporter: e.reporter };
     }
     for (const u of this.unloaded) {
       if (address >= u.start && address < u.end) {
-        return { address, module: u.name, base: u.start, offset: address - u.start, unloaded: true, reporter: isReporterModule(u.name) };
+        return { address, module: u.name, base: u.start, offset: address - u.start, unloaded: true, nameTruncated: u.nameTruncated, reporter: isReporterModule(u.name) };
       }
     }
     return null;
@@ -100,6 +102,7 @@ export function findCausedBy(dump: KernelMinidump): CausedByAnalysis {
   const found = (r: ResolvedAddress, method: string, line: string): CausedByAnalysis => {
     evidence.push(line);
     if (r.unloaded) evidence.push(`${r.module} was no longer loaded at crash time; the address is in its former range`);
+    if (r.nameTruncated) evidence.push(`Windows recorded only the first 12 characters of the unloaded driver's name ("${r.module}")`);
     corroborate(r);
     return {
       causedBy: { module: r.module, offset: hex(r.offset), address: hex(r.address), method, evidence },

@@ -81,7 +81,7 @@ describe("synthetic dumps", () => {
     expect(d.drivers.map((x) => x.name)).toEqual(["ntoskrnl.exe", "hal.dll", "ndis.sys"]);
     expect(d.drivers[2]).toMatchObject({ path: "\\SystemRoot\\System32\\drivers\\ndis.sys", checksum: 0x1234, timestamp: 0x5678 });
     // DriverName holds 12 characters at most.
-    expect(d.unloadedDrivers).toEqual([{ name: "averyveryver", start: 0x1000n, end: 0x2000n }]);
+    expect(d.unloadedDrivers).toEqual([{ name: "averyveryver", nameTruncated: true, start: 0x1000n, end: 0x2000n }]);
     expect(d.context).toEqual({ ip: 0x1111n, sp: 0x2222n });
     expect(d.exception).toEqual({ code: 0xc0000005, flags: 0, address: 0x3333n, information: [1n, 0xffn] });
     expect(readCapturedMemory(d, STACK_TOP + 8n, 8)).toEqual(new Uint8Array([0xbc, 0x0a, 0, 0, 0, 0, 0, 0]));

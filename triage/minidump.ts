@@ -43,7 +43,10 @@ export interface LoadedDriver {
 }
 
 export interface UnloadedDriver {
+  /** At most 12 characters: Windows keeps only that much of an unloaded driver's name. */
   name: string;
+  /** The recorded name was longer than the 12 characters kept. */
+  nameTruncated: boolean;
   start: bigint;
   /** Exclusive end address. */
   end: bigint;
@@ -429,8 +432,8 @@ function readUnloaded(r: Reader, offset: number, limit: number): UnloadedDriver[
   const out: UnloadedDriver[] = [];
   for (let i = 0; i < n; i++) {
     const e = offset + 8 + i * UNLOADED_ENTRY_SIZE;
-    const chars = Math.min(r.u16(e) >>> 1, 12);
-    out.push({ name: utf16(r.bytes, e + 0x10, chars), start: r.u64(e + 0x28), end: r.u64(e + 0x30) });
+    const recorded = r.u16(e) >>> 1;
+    out.push({ name: utf16(r.bytes, e + 0x10, Math.min(recorded, 12)), nameTruncated: recorded > 12, start: r.u64(e + 0x28), end: r.u64(e + 0x30) });
   }
   return out;
 }

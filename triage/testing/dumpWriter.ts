@@ -195,10 +195,10 @@ export function writeDump(spec: DumpSpec): Uint8Array {
   out.u64(unl, BigInt(unloaded.length));
   unloaded.forEach((u, i) => {
     const e = unl + 8 + i * UNLOADED_ENTRY_SIZE;
-    const name = u.name.slice(0, 12);
-    out.u16(e, name.length * 2);
-    out.u16(e + 2, name.length * 2);
-    out.utf16(e + 0x10, name);
+    // Name.Length/MaximumLength give the full name; DriverName keeps its first 12 characters.
+    out.u16(e, u.name.length * 2);
+    out.u16(e + 2, u.name.length * 2);
+    out.utf16(e + 0x10, u.name.slice(0, 12));
     out.u64(e + 0x28, u.start);
     out.u64(e + 0x30, u.end);
   });

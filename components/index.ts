@@ -1,2 +1,2 @@
 // Library entry: the components platform stacks import (and the cross-language plugin hosts).
-export {};
+export { AzureWindowsRescue, AzureWindowsRescueArgs } from "./azure/azureWindowsRescue";

@@ -1,5 +1,63 @@
 import type { Command } from "commander";
-import type { CliContext } from "../main";
+import { runAction, type CliContext } from "../main";
+import { ExitCode, UsageError } from "../exit";
+import { parseSetOptions, readJsonFile } from "../readJson";
+import { PlanError } from "../../planner/errors";
+import { asAzureVmDescription, AzureNicDescription } from "../../planner/azureVm";
+import { OfflinePlan, planAzureOffline, UnknownSettingError } from "../../simulate/plan";
 
-/** Registers `vm-rescue plan` (not implemented yet). */
-export function registerPlan(_program: Command, _ctx: CliContext): void {}
+interface PlanOptions {
+  azureVm?: string;
+  nic?: string;
+  set: string[];
+  json?: boolean;
+}
+
+/** Registers `vm-rescue plan`: what `pulumi up` would create, computed offline under Pulumi's mocks. */
+export function registerPlan(program: Command, ctx: CliContext): void {
+  program
+    .command("plan")
+    .description("show what `pulumi up` would create for a VM, offline (no cloud, no Pulumi CLI)")
+    .option("--azure-vm <file>", "the broken VM as `az vm show -o json` prints it")
+    .option("--nic <file>", "its primary NIC as `az network nic show -o json` prints it (for the subnet)")
+    .option("--set <key=value>", "a stack setting (repeatable), e.g. --set helperVmSize=Standard_D4s_v5", collect, [])
+    .option("--json", "print one JSON object instead of a tree")
+    .action((opts: PlanOptions) => runAction(ctx, () => plan(ctx, opts)));
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
+  if (!opts.azureVm) throw new UsageError("plan needs --azure-vm <file> (az vm show -o json)");
+  const settings = parseSetOptions(opts.set);
+  let result: OfflinePlan;
+  try {
+    const vm = asAzureVmDescription(readJsonFile(opts.azureVm, "--azure-vm"));
+    const nic = opts.nic ? (readJsonFile(opts.nic, "--nic") as AzureNicDescription) : null;
+    result = await planAzureOffline({ vm, nic, settings });
+  } catch (e) {
+    if (e instanceof PlanError || e instanceof UnknownSettingError) throw new UsageError(e.message);
+    if (e instanceof Error && /missing required configuration|must be a JSON object/.test(e.message)) throw new UsageError(e.message);
+    throw e;
+  }
+  ctx.io.out(opts.json ? JSON.stringify(result, null, 2) : renderPlan(result));
+  return ExitCode.Ok;
+}
+
+/** A readable tree of the plan. */
+export function renderPlan(p: OfflinePlan): string {
+  const lines: string[] = [];
+  lines.push(`Plan for stack ${p.stack} (${p.cloud}): ${p.resources.length} resources`);
+  if (p.component) lines.push(`+ ${p.component.type}  ${p.component.name}`);
+  for (const r of p.resources) {
+    lines.push(`  + ${r.type}  ${r.name}${r.retainOnDelete ? "  [kept after destroy]" : ""}`);
+    if (r.dependsOn.length > 0) lines.push(`      after: ${r.dependsOn.join(", ")}`);
+  }
+  if (p.warnings.length > 0) {
+    lines.push("", "Warnings:");
+    for (const w of p.warnings) lines.push(`  - ${w}`);
+  }
+  return lines.join("\n");
+}

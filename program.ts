@@ -1,0 +1,127 @@
+/**
+ * The Pulumi program behind `pulumi up` in this project (see index.ts): reads the stack config and
+ * instantiates the rescue component of the chosen cloud. The offline `vm-rescue plan` and the
+ * simulated rescue run this same function under Pulumi's mocks.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { AzureWindowsRescue, AzureWindowsRescueArgs } from "./components/azure/azureWindowsRescue";
+
+/** The project name, i.e. the config namespace (`vm-rescue:vmName`). */
+export const PROJECT = "vm-rescue";
+
+/** One stack setting. Pulumi.yaml declares the same list (a test keeps them equal). */
+export interface Setting {
+  key: string;
+  type: "string" | "integer" | "boolean" | "array";
+  description: string;
+  /** Default as Pulumi.yaml writes it; absent when the setting is required or computed. */
+  default?: string | number | boolean;
+  clouds: ("azure" | "aws")[];
+}
+
+export const SETTINGS: Setting[] = [
+  { key: "cloud", type: "string", default: "azure", clouds: ["azure", "aws"], description: "Where the broken VM runs: azure or aws." },
+  { key: "rescueId", type: "string", clouds: ["azure", "aws"], description: "Identifies this rescue in resource names and tags (1-24 lowercase letters, digits, hyphens). Default: the stack name." },
+  { key: "resourceGroup", type: "string", clouds: ["azure"], description: "Resource group of the broken VM (required on Azure)." },
+  { key: "vmName", type: "string", clouds: ["azure"], description: "Name of the broken VM (required on Azure)." },
+  { key: "helperVmSize", type: "string", default: "Standard_D2s_v5", clouds: ["azure"], description: "Size of the helper VM." },
+  { key: "helperImageSku", type: "string", clouds: ["azure"], description: "MicrosoftWindowsServer:WindowsServer SKU of the helper. Default: a Windows Server version different from the broken VM's (2022, else 2025), smalldisk, Gen2." },
+  { key: "helperOsDiskSku", type: "string", default: "StandardSSD_LRS", clouds: ["azure"], description: "Storage type of the helper's own OS disk." },
+  { key: "helperResourceGroup", type: "string", clouds: ["azure"], description: "Resource group for the helper VM, its NIC/NSG and the artifacts storage. Default: the VM's group." },
+  { key: "copyDiskSku", type: "string", clouds: ["azure"], description: "Storage type of the OS-disk copy. Default: the original disk's." },
+  { key: "hyperVGeneration", type: "string", clouds: ["azure"], description: "V1 or V2, when Azure does not report the VM's generation." },
+  { key: "subnetId", type: "string", clouds: ["azure"], description: "Subnet for the helper's NIC. Default: the subnet of the broken VM's primary NIC." },
+  { key: "adminUsername", type: "string", default: "rescueadmin", clouds: ["azure"], description: "Admin user of the helper VM (its password is generated and kept secret)." },
+  { key: "tags", type: "string", clouds: ["azure", "aws"], description: "Extra tags on every resource the rescue creates, as a JSON object of strings, e.g. {\"ticket\":\"INC-4711\"}." },
+];
+
+/** Pulumi.yaml, rendered from {@link SETTINGS} (`npm run gen:pulumi-yaml`; a test fails when it is stale). */
+export function renderPulumiYaml(): string {
+  const lines = [
+    "# Generated from SETTINGS in program.ts by `npm run gen:pulumi-yaml`: edit there, not here.",
+    "name: vm-rescue",
+    "runtime:",
+    "  name: nodejs",
+    "  options:",
+    "    typescript: true",
+    "main: index.ts",
+    "description: Rescue a Windows VM stuck in a BSOD boot loop (snapshot, copy, helper VM, offline triage and repair, swap, verify).",
+    "config:",
+  ];
+  for (const s of SETTINGS) {
+    lines.push(`  ${s.key}:`, `    type: ${s.type}`);
+    if (s.type === "array") lines.push("    items:", "      type: string");
+    lines.push(`    description: ${JSON.stringify(`${s.description} [${s.clouds.join(", ")}]`)}`);
+    if (s.default !== undefined) lines.push(`    default: ${JSON.stringify(s.default)}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Reads a setting by key (without namespace); undefined when unset. */
+export type SettingReader = (key: string) => string | undefined;
+
+/** A rescue id from the stack name: lowercase letters, digits and hyphens, ≤ 24 chars. */
+export function rescueIdFromStack(stack: string): string {
+  const id = stack.toLowerCase().replace(/[^a-z0-9-]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 24).replace(/-+$/, "");
+  return id || "rescue";
+}
+
+function requireSetting(get: SettingReader, key: string): string {
+  const v = get(key);
+  if (v === undefined || v === "") throw new Error(`missing required configuration vm-rescue:${key} (pulumi config set ${key} <value>)`);
+  return v;
+}
+
+function objectSetting(get: SettingReader, key: string): Record<string, string> | undefined {
+  const raw = get(key);
+  if (raw === undefined) return undefined;
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    throw new Error(`configuration vm-rescue:${key} must be a JSON object of strings`);
+  }
+  if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => typeof x !== "string")) {
+    throw new Error(`configuration vm-rescue:${key} must be a JSON object of strings`);
+  }
+  return v as Record<string, string>;
+}
+
+/** The Azure component's arguments from stack settings (a pure mapping, shared with `vm-rescue plan`). */
+export function azureArgsFromSettings(get: SettingReader, stack: string): AzureWindowsRescueArgs {
+  return {
+    resourceGroupName: requireSetting(get, "resourceGroup"),
+    vmName: requireSetting(get, "vmName"),
+    rescueId: get("rescueId") ?? rescueIdFromStack(stack),
+    helperVmSize: get("helperVmSize"),
+    helperImageSku: get("helperImageSku"),
+    helperOsDiskSku: get("helperOsDiskSku"),
+    helperResourceGroupName: get("helperResourceGroup"),
+    copyDiskSku: get("copyDiskSku"),
+    hyperVGeneration: get("hyperVGeneration"),
+    subnetId: get("subnetId"),
+    adminUsername: get("adminUsername"),
+    tags: objectSetting(get, "tags"),
+  };
+}
+
+/** The program: returns the stack outputs. */
+export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
+  const config = new pulumi.Config(PROJECT);
+  const get: SettingReader = (k) => config.get(k);
+  const cloud = get("cloud") ?? "azure";
+  if (cloud === "azure") {
+    const args = azureArgsFromSettings(get, pulumi.getStack());
+    const rescue = new AzureWindowsRescue(args.rescueId as string, args);
+    return {
+      snapshotId: rescue.snapshotId,
+      copyDiskId: rescue.copyDiskId,
+      helperVmId: rescue.helperVmId,
+      artifactsContainerUrl: rescue.artifactsContainerUrl,
+      collectOutputUrl: rescue.collectOutputUrl,
+      collectExecutionState: rescue.collectExecutionState,
+      warnings: rescue.warnings,
+    };
+  }
+  throw new Error(`configuration vm-rescue:cloud must be "azure" (got ${JSON.stringify(cloud)})`);
+}

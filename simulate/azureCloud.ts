@@ -1,0 +1,131 @@
+/**
+ * A simulated Azure for the offline plan and the simulated rescue: answers the invokes the program
+ * makes from the descriptions the operator supplied (`az vm show`, `az network nic show`) and gives
+ * every created resource the id and outputs Azure would.
+ */
+import { createHash } from "crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { AzureNicDescription, AzureVmDescription, parseArmId } from "../planner/azureVm";
+import type { SimulatedCloud } from "./mockRun";
+
+export interface SimulatedAzureOptions {
+  vm: AzureVmDescription;
+  /** The primary NIC; when absent a placeholder NIC is answered and a warning recorded. */
+  nic?: AzureNicDescription | null;
+  /** Extra answers per resource type token (later layers simulate their own resources). */
+  resourceOutputs?: Record<string, (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>>;
+}
+
+export interface SimulatedAzure extends SimulatedCloud {
+  /** Things the simulation had to make up (e.g. the subnet when no NIC was given). */
+  warnings: string[];
+}
+
+const RG_TYPES: Record<string, [string, string, string]> = {
+  // type token: [provider/type path, name input, extra path]
+  "azure-native:compute:Snapshot": ["Microsoft.Compute/snapshots", "snapshotName", ""],
+  "azure-native:compute:Disk": ["Microsoft.Compute/disks", "diskName", ""],
+  "azure-native:compute:VirtualMachine": ["Microsoft.Compute/virtualMachines", "vmName", ""],
+  "azure-native:network:NetworkSecurityGroup": ["Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName", ""],
+  "azure-native:network:NetworkInterface": ["Microsoft.Network/networkInterfaces", "networkInterfaceName", ""],
+  "azure-native:storage:StorageAccount": ["Microsoft.Storage/storageAccounts", "accountName", ""],
+};
+
+function guid(text: string): string {
+  const x = createHash("sha1").update(text).digest("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-5${x.slice(13, 16)}-a${x.slice(17, 20)}-${x.slice(20, 32)}`;
+}
+
+/** A stand-in for a NIC nobody described: its subnet id names the NIC it stands for. */
+export function placeholderNic(subscriptionId: string, resourceGroup: string, nicName: string): AzureNicDescription {
+  const rg = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
+  return {
+    id: `${rg}/providers/Microsoft.Network/networkInterfaces/${nicName}`,
+    ipConfigurations: [
+      { primary: true, subnet: { id: `${rg}/providers/Microsoft.Network/virtualNetworks/vnet-of-${nicName}/subnets/subnet-of-${nicName}` } },
+    ],
+  };
+}
+
+export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
+  const vmArm = parseArmId(options.vm.id, "the VM's id");
+  const sub = vmArm.subscriptionId;
+  const warnings: string[] = [];
+
+  const call = (args: pulumi.runtime.MockCallArgs): Record<string, unknown> => {
+    switch (args.token) {
+      case "azure-native:compute:getVirtualMachine":
+        return options.vm as Record<string, unknown>;
+      case "azure-native:network:getNetworkInterface": {
+        if (options.nic) return options.nic as Record<string, unknown>;
+        const name = String(args.inputs.networkInterfaceName);
+        warnings.push(`no NIC description given: the helper's subnet is a placeholder for the subnet of ${name} (pass --nic with az network nic show -o json)`);
+        return placeholderNic(sub, String(args.inputs.resourceGroupName), name) as Record<string, unknown>;
+      }
+      case "azure-native:compute:getDisk": {
+        const d = options.vm.storageProfile?.osDisk;
+        return {
+          id: d?.managedDisk?.id,
+          name: args.inputs.diskName,
+          sku: d?.managedDisk?.storageAccountType ? { name: d.managedDisk.storageAccountType } : undefined,
+          diskSizeGB: d?.diskSizeGB ?? d?.diskSizeGb ?? undefined,
+          zones: options.vm.zones ?? undefined,
+          hyperVGeneration: options.vm.instanceView?.hyperVGeneration ?? undefined,
+        };
+      }
+      case "azure-native:authorization:getClientConfig":
+        return { clientId: guid("client"), objectId: guid("operator"), subscriptionId: sub, tenantId: guid("tenant") };
+      default:
+        throw new Error(`the simulated Azure does not answer ${args.token}`);
+    }
+  };
+
+  const newResource = (args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } => {
+    const inputs = args.inputs as Record<string, unknown>;
+    const extra = options.resourceOutputs?.[args.type]?.(args) ?? {};
+    const known = RG_TYPES[args.type];
+    if (known) {
+      const [path, nameKey] = known;
+      const resourceName = String(inputs[nameKey] ?? args.name);
+      const id = `/subscriptions/${sub}/resourceGroups/${inputs.resourceGroupName}/providers/${path}/${resourceName}`;
+      const state: Record<string, unknown> = { ...inputs, name: resourceName, ...extra };
+      if (args.type === "azure-native:storage:StorageAccount") {
+        state.primaryEndpoints = { blob: `https://${resourceName}.blob.core.windows.net/` };
+      }
+      if (args.type === "azure-native:compute:VirtualMachine") {
+        state.identity = { type: "SystemAssigned", principalId: guid(`${id}/identity`), tenantId: guid("tenant") };
+      }
+      return { id, state };
+    }
+    switch (args.type) {
+      case "azure-native:storage:BlobContainer": {
+        const id = `/subscriptions/${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${inputs.accountName}/blobServices/default/containers/${inputs.containerName}`;
+        return { id, state: { ...inputs, name: inputs.containerName, ...extra } };
+      }
+      case "azure-native:authorization:RoleAssignment": {
+        const id = `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`;
+        return { id, state: { ...inputs, name: inputs.roleAssignmentName, ...extra } };
+      }
+      case "azure-native:compute:VirtualMachineRunCommandByVirtualMachine": {
+        const id = `/subscriptions/${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Compute/virtualMachines/${inputs.vmName}/runCommands/${inputs.runCommandName}`;
+        const now = "2026-11-29T08:00:00Z";
+        return {
+          id,
+          state: {
+            ...inputs,
+            name: inputs.runCommandName,
+            provisioningState: "Succeeded",
+            instanceView: { executionState: "Succeeded", exitCode: 0, output: "", error: "", startTime: now, endTime: now },
+            ...extra,
+          },
+        };
+      }
+      case "random:index/randomPassword:RandomPassword":
+        return { id: `${args.name}-id`, state: { ...inputs, result: "simulated-Password-1!", ...extra } };
+      default:
+        return { id: `${args.name}-id`, state: { ...inputs, ...extra } };
+    }
+  };
+
+  return { call, newResource, warnings };
+}

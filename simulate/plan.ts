@@ -1,0 +1,94 @@
+/**
+ * The offline plan: runs the real program under Pulumi's mocks, seeded with the operator's VM
+ * description, and reports what `pulumi up` would create, in order, with each resource's inputs,
+ * what it waits for and whether it outlives the stack.
+ */
+import { planAzureRescue } from "../planner/azure";
+import { AzureNicDescription, AzureVmDescription, parseArmId, primaryNicId } from "../planner/azureVm";
+import { azureRescueOptions } from "../components/azure/azureWindowsRescue";
+import { azureArgsFromSettings, PROJECT, rescueIdFromStack, rescueProgram, SETTINGS } from "../program";
+import { placeholderNic, simulatedAzure } from "./azureCloud";
+import { RecordedResource, runUnderMocks } from "./mockRun";
+
+export interface PlannedResource {
+  type: string;
+  /** Logical name. */
+  name: string;
+  inputs: Record<string, unknown>;
+  /** Logical names of the resources it waits for (explicit or through its inputs). */
+  dependsOn: string[];
+  /** True when `pulumi destroy` leaves it in the cloud. */
+  retainOnDelete: boolean;
+}
+
+export interface OfflinePlan {
+  cloud: "azure" | "aws";
+  stack: string;
+  component: { type: string; name: string } | null;
+  resources: PlannedResource[];
+  warnings: string[];
+}
+
+export interface AzurePlanRequest {
+  vm: AzureVmDescription;
+  nic?: AzureNicDescription | null;
+  /** Settings (`--set key=value`), keys without namespace. */
+  settings?: Record<string, string>;
+  stack?: string;
+}
+
+/** Thrown for settings the program does not know. */
+export class UnknownSettingError extends Error {}
+
+function checkSettings(settings: Record<string, string>): void {
+  const known = new Set(SETTINGS.map((s) => s.key));
+  for (const key of Object.keys(settings)) {
+    if (!known.has(key)) {
+      throw new UnknownSettingError(`unknown setting ${JSON.stringify(key)}; known: ${[...known].join(", ")}`);
+    }
+  }
+}
+
+/** Turns recorded registrations into the plan's resource list (custom resources, registration order). */
+export function toPlannedResources(recorded: RecordedResource[]): { component: OfflinePlan["component"]; resources: PlannedResource[] } {
+  const nameByUrn = new Map(recorded.map((r) => [r.urn, r.name]));
+  const component = recorded.find((r) => !r.custom && r.parent === null) ?? recorded.find((r) => !r.custom) ?? null;
+  const resources = recorded
+    .filter((r) => r.custom)
+    .map((r) => ({
+      type: r.type,
+      name: r.name,
+      inputs: r.inputs,
+      dependsOn: [...new Set(r.dependencies.map((u) => nameByUrn.get(u) ?? u))].filter((n) => n !== component?.name),
+      retainOnDelete: r.retainOnDelete,
+    }));
+  return { component: component ? { type: component.type, name: component.name } : null, resources };
+}
+
+/**
+ * Plans the Azure rescue of the described VM. Throws `PlanError` (a VM that cannot be rescued, a bad
+ * option) or `UnknownSettingError` before anything runs.
+ */
+export async function planAzureOffline(req: AzurePlanRequest): Promise<OfflinePlan> {
+  const vmArm = parseArmId(req.vm.id, "the VM's id");
+  const settings: Record<string, string> = {
+    cloud: "azure",
+    resourceGroup: req.vm.resourceGroup ?? vmArm.resourceGroup,
+    vmName: req.vm.name ?? vmArm.name,
+    ...(req.settings ?? {}),
+  };
+  checkSettings(settings);
+  const stack = req.stack ?? rescueIdFromStack(`${settings.vmName}-rescue`);
+  const args = azureArgsFromSettings((k) => settings[k], stack);
+  // Preflight with the same planner the component runs, so bad input fails before anything is registered.
+  const nicId = primaryNicId(req.vm);
+  const nic = req.nic ?? (nicId ? placeholderNic(vmArm.subscriptionId, parseArmId(nicId, "the NIC id").resourceGroup, parseArmId(nicId, "the NIC id").name) : null);
+  const preflight = planAzureRescue({ vm: req.vm, nic }, azureRescueOptions(args, args.rescueId as string));
+
+  const cloud = simulatedAzure({ vm: req.vm, nic: req.nic });
+  const config = Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+  const run = await runUnderMocks(rescueProgram, { project: PROJECT, stack, config, cloud });
+  const { component, resources } = toPlannedResources(run.resources);
+  const outputWarnings = Array.isArray(run.outputs.warnings) ? (run.outputs.warnings as string[]) : preflight.warnings;
+  return { cloud: "azure", stack, component, resources, warnings: [...outputWarnings, ...cloud.warnings] };
+}

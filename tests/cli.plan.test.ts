@@ -1,0 +1,90 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { main, Io } from "../cli/main";
+
+function captureIo(): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, isTty: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+}
+
+const EXAMPLES = path.resolve(__dirname, "..", "examples");
+const VM = path.join(EXAMPLES, "azure-vm.json");
+const NIC = path.join(EXAMPLES, "azure-nic.json");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-plan-"));
+
+function writeTmp(name: string, content: string): string {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, content);
+  return p;
+}
+
+async function run(args: string[]) {
+  const io = captureIo();
+  const code = await main(args, io);
+  return { code, out: io.stdout.join(""), err: io.stderr.join("") };
+}
+
+describe("vm-rescue plan --azure-vm", () => {
+  test("--json lists every resource with inputs, dependencies and retention", async () => {
+    const r = await run(["plan", "--azure-vm", VM, "--nic", NIC, "--json"]);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.out);
+    expect(plan.cloud).toBe("azure");
+    expect(plan.warnings).toEqual([]);
+    const byType = (t: string) => plan.resources.find((x: any) => x.type === t);
+    for (const t of ["Snapshot", "Disk", "VirtualMachine", "VirtualMachineRunCommandByVirtualMachine"]) {
+      expect(byType(`azure-native:compute:${t}`)).toBeDefined();
+    }
+    expect(byType("azure-native:network:NetworkInterface")).toBeDefined();
+    expect(byType("azure-native:network:NetworkSecurityGroup")).toBeDefined();
+    expect(byType("azure-native:storage:StorageAccount")).toBeDefined();
+    const snapshot = byType("azure-native:compute:Snapshot");
+    expect(snapshot).toMatchObject({ name: "app-vm-01-rescue-snapshot", retainOnDelete: true, dependsOn: [] });
+    expect(snapshot.inputs.creationData.createOption).toBe("Copy");
+    const helper = byType("azure-native:compute:VirtualMachine");
+    expect(helper.dependsOn).toEqual(expect.arrayContaining(["app-vm-01-rescue-copy", "app-vm-01-rescue-nic"]));
+    const collect = byType("azure-native:compute:VirtualMachineRunCommandByVirtualMachine");
+    expect(collect.dependsOn).toEqual(expect.arrayContaining(["app-vm-01-rescue-helper", "app-vm-01-rescue-helper-blob-access"]));
+    for (const res of plan.resources) {
+      expect(Object.keys(res).sort()).toEqual(["dependsOn", "inputs", "name", "retainOnDelete", "type"]);
+    }
+  });
+
+  test("without --nic the subnet is a placeholder and the plan says so", async () => {
+    const r = await run(["plan", "--azure-vm", VM, "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).warnings.join("\n")).toMatch(/placeholder.*--nic/);
+  });
+
+  test("--set reaches the program; without --json a readable tree", async () => {
+    const r = await run(["plan", "--azure-vm", VM, "--nic", NIC, "--set", "helperVmSize=Standard_D4s_v5", "--set", "rescueId=inc-9"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\+ azure-native:compute:Snapshot\s+inc-9-snapshot\s+\[kept after destroy\]/);
+    expect(r.out).toMatch(/after: .*inc-9-nic/);
+  });
+
+  const bad: [string, () => string[], RegExp][] = [
+    ["no --azure-vm", () => ["plan"], /plan needs --azure-vm/],
+    ["missing file", () => ["plan", "--azure-vm", path.join(tmp, "nope.json")], /--azure-vm file not found/],
+    ["invalid JSON", () => ["plan", "--azure-vm", writeTmp("bad.json", "{ not json")], /is not valid JSON/],
+    ["a list of VMs", () => ["plan", "--azure-vm", writeTmp("two.json", "[{}, {}]")], /got a list of 2/],
+    ["a Linux VM", () => {
+      const vm = JSON.parse(fs.readFileSync(VM, "utf8"));
+      vm.storageProfile.osDisk.osType = "Linux";
+      return ["plan", "--azure-vm", writeTmp("linux.json", JSON.stringify(vm))];
+    }, /rescues Windows VMs only/],
+    ["an unknown setting", () => ["plan", "--azure-vm", VM, "--set", "helperSize=x"], /unknown setting "helperSize"/],
+    ["a malformed --set", () => ["plan", "--azure-vm", VM, "--set", "novalue"], /--set expects key=value/],
+    ["a bad setting value", () => ["plan", "--azure-vm", VM, "--set", "copyDiskSku=Fast"], /copyDiskSku/],
+  ];
+  test.each(bad)("%s: exit 2, one clear line, no stack trace", async (_name, args, message) => {
+    const r = await run(args());
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).not.toMatch(/\n\s+at\s/);
+  });
+});

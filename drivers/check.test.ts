@@ -105,10 +105,18 @@ describe("Azure", () => {
 
   test("a leftover VMware vShield filter warns and carries an offline DisableDriver", () => {
     const collect = sampleAzureVm();
-    collect.services.push(driver("vsepflt", { start: 1, version: "9.8.1.0", company: "VMware, Inc." }));
+    collect.services.push(driver("vsepflt", { start: 1, type: 2, group: "FSFilter Anti-Virus", version: "9.8.1.0", company: "VMware, Inc." }));
     const [f] = serious(checkGuestDrivers(collect, { cloud: "azure" }));
     expect(f).toMatchObject({ component: "vmware.vsepflt", severity: "warn" });
     expect(f.remedyAction).toEqual({ action: "DisableDriver", args: { service: "vsepflt" }, reason: f.reason });
+  });
+
+  test("no offline disable is proposed when the filter sits in the boot storage stack", () => {
+    const collect = sampleAzureVm();
+    collect.services.push(driver("vsepflt", { start: 0, type: 2, group: "FSFilter Anti-Virus", version: "9.8.1.0" }));
+    const [f] = serious(checkGuestDrivers(collect, { cloud: "azure" }));
+    expect(f).toMatchObject({ component: "vmware.vsepflt", severity: "warn" });
+    expect(f.remedyAction).toBeUndefined();
   });
 
   test("a disabled vShield filter is not reported", () => {

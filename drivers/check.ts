@@ -3,6 +3,7 @@ import type { Cloud, DriverFinding, Severity } from "./types";
 import { classifyInstanceType, InstanceTypeInfo } from "./instanceTypes";
 import { COMPATIBILITY_TABLE, CompatibilityRule, CompatibilityTable, ComponentMatch, OS_LABELS, OsName, osNameForBuild } from "./table";
 import { compareVersions, parseVersion } from "./version";
+import { bootCriticalReasons, findService } from "../planner/bootCritical";
 
 export interface CheckDriversOptions {
   cloud: Cloud;
@@ -14,15 +15,6 @@ export interface CheckDriversOptions {
   table?: CompatibilityTable;
 }
 
-/**
- * Drivers whose failure to load makes the boot volume unreachable. The check never proposes
- * disabling one of them, whatever a table row says.
- */
-export const BOOT_CRITICAL_STORAGE_SERVICES: ReadonlySet<string> = new Set([
-  "acpi", "pci", "vdrvroot", "vmbus", "storvsc", "storflt", "storport", "disk", "partmgr", "volmgr", "volmgrx",
-  "mountmgr", "stornvme", "awsnvme", "storahci", "intelide", "pciide", "atapi", "xenbus", "xenfilt", "xenvbd",
-  "pvscsi", "lsi_sas", "lsi_sas2i", "lsi_sas3i", "msahci", "iastorv", "volsnap", "fvevol",
-]);
 
 const SEVERITY_ORDER: Record<Severity, number> = { block: 0, warn: 1, info: 2 };
 const TABLE_SOURCE = "drivers/compatibility.json";
@@ -88,7 +80,7 @@ export function checkGuestDrivers(collect: CollectOutput, opts: CheckDriversOpti
       source: rule.source,
       remedy: rule.remedy,
     };
-    const action = remedyActionFor(rule, found, reason);
+    const action = remedyActionFor(rule, found, collect, reason);
     if (action && !outcome.versionUnknown) finding.remedyAction = action;
     if (outcome.versionUnknown) {
       // one "could not read the version" finding per component, the most severe one
@@ -178,9 +170,10 @@ function resolve(collect: CollectOutput, match: ComponentMatch | undefined): Res
   if (!match) return none;
   const guest = match.guest ? collect.guest[match.guest] : null;
   let service: ServiceFacts | null = null;
-  if (match.service) service = findService(collect.services, (s) => eq(s.name, match.service!));
+  if (match.service) service = findService(collect.services, match.service) ?? null;
   if (!service && match.driverFile) {
-    service = findService(collect.services, (s) => eq(baseName(s.file?.path), match.driverFile!) || eq(baseName(s.imagePath), match.driverFile!));
+    const file = match.driverFile;
+    service = collect.services.find((s) => eq(baseName(s.file?.path), file) || eq(baseName(s.imagePath), file)) ?? null;
   }
   if (service?.file && service.file.exists === false && !guest) service = null;
   const launchKind: string | null = match.guest === "ec2Launch" ? collect.guest.ec2Launch?.kind ?? null : null;
@@ -310,18 +303,15 @@ function hostBuildFromVersion(major: number | null, minor: number | null): numbe
   return null;
 }
 
-function remedyActionFor(rule: CompatibilityRule, c: Resolved, reason: string): RepairAction | undefined {
+/** The row's offline fix, unless the service is one the machine cannot boot without. */
+function remedyActionFor(rule: CompatibilityRule, c: Resolved, collect: CollectOutput, reason: string): RepairAction | undefined {
   if (rule.remedyAction !== "DisableDriver" || !c.service) return undefined;
-  if (BOOT_CRITICAL_STORAGE_SERVICES.has(c.service.name.toLowerCase())) return undefined;
+  if (bootCriticalReasons(c.service, collect.classFilters).length > 0) return undefined;
   return { action: "DisableDriver", args: { service: c.service.name }, reason };
 }
 
 function cap(s: Severity, max: Severity): Severity {
   return SEVERITY_ORDER[s] < SEVERITY_ORDER[max] ? max : s;
-}
-
-function findService(services: ServiceFacts[], pred: (s: ServiceFacts) => boolean): ServiceFacts | null {
-  return services.find(pred) ?? null;
 }
 
 function eq(a: string | null | undefined, b: string): boolean {

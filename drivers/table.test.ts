@@ -2,7 +2,7 @@ import Ajv from "ajv";
 import addFormats from "ajv-formats";
 import schema from "../schemas/driver-compatibility.schema.json";
 import raw from "./compatibility.json";
-import { BOOT_CRITICAL_STORAGE_SERVICES } from "./check";
+import { BOOT_CRITICAL_SERVICES } from "../planner/bootCritical";
 import { COMPATIBILITY_TABLE, OS_BUILDS } from "./table";
 
 function validator() {
@@ -72,7 +72,7 @@ describe("drivers/compatibility.json", () => {
   test("no row proposes disabling a boot-critical storage driver", () => {
     for (const rule of COMPATIBILITY_TABLE.rules.filter((r) => r.remedyAction)) {
       const service = rule.match?.service?.toLowerCase();
-      expect({ id: rule.id, bootCritical: service ? BOOT_CRITICAL_STORAGE_SERVICES.has(service) : true }).toEqual({ id: rule.id, bootCritical: false });
+      expect({ id: rule.id, bootCritical: service ? BOOT_CRITICAL_SERVICES.includes(service) : true }).toEqual({ id: rule.id, bootCritical: false });
     }
   });
 });

@@ -20,6 +20,8 @@ export interface DriverOptions {
   version?: string | null;
   company?: string;
   group?: string | null;
+  /** Service Type: 1 kernel driver (default), 2 file-system driver. */
+  type?: number;
   /** File name in System32\drivers; defaults to `<name>.sys`. */
   file?: string;
   displayName?: string;
@@ -33,7 +35,7 @@ export function driver(name: string, o: DriverOptions = {}): ServiceFacts {
     displayName: o.displayName ?? name,
     imagePath: `\\SystemRoot\\System32\\drivers\\${file}`,
     start: o.start ?? 3,
-    type: 1,
+    type: o.type ?? 1,
     errorControl: 1,
     group: o.group ?? null,
     startOverride: o.startOverride ?? null,

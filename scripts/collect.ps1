@@ -362,6 +362,7 @@ try {
             regBackPopulated = [bool](@(Get-ChildItem -LiteralPath (Join-Path $config 'RegBack') -File -ErrorAction SilentlyContinue | Where-Object { $_.Length -gt 0 }).Count)
             pendingFileRenames = $null -ne (Get-RegValue -Key ($controlSetKey + '\Control\Session Manager') -Name 'PendingFileRenameOperations')
         }
+        acpiEnum = @(Invoke-CollectStep -Step 'acpiEnum' -Body { Get-ChildItem -LiteralPath ('Registry::' + $controlSetKey + '\Enum\ACPI') | ForEach-Object { [string]$_.PSChildName } } -Default @())
         volume = Invoke-CollectStep -Step 'volume' -Body { Get-VolumeFacts -Drive $target.WindowsDrive } -Default ([ordered]@{ fileSystem = $null; sizeBytes = $null; freeBytes = $null; dirty = $null })
         errors = $errors
     }

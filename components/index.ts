@@ -1,2 +1,3 @@
 // Library entry: the components platform stacks import (and the cross-language plugin hosts).
-export { AzureWindowsRescue, AzureWindowsRescueArgs } from "./azure/azureWindowsRescue";
+export { AzureWindowsRescue } from "./azure/azureWindowsRescue";
+export type { AzureWindowsRescueArgs } from "./azure/azureWindowsRescue";

@@ -1,7 +1,6 @@
 import fc from "fast-check";
 import type { RepairAction, RepairActionName } from "../scripts/contract";
 import type { TriageResult } from "../triage/types";
-import { PlanError } from "./errors";
 import { ACTION_ORDER, planRepair, validateAction, type RepairDecision, type RepairOptions } from "./repair";
 import {
   bugcheckEvent,
@@ -10,6 +9,7 @@ import {
   fileFacts,
   findingWithRemedy,
   kernelPower41,
+  planErrorOf,
   sampleCollect,
   sampleTriage,
   triageOf,
@@ -23,16 +23,6 @@ function plan(over: { collect?: CollectOutput; triage?: TriageResult[]; findings
 
 const names = (d: RepairDecision) => d.plan.actions.map((a) => a.action);
 const args = (d: RepairDecision, name: RepairActionName) => d.plan.actions.filter((a) => a.action === name).map((a) => a.args);
-
-function planError(f: () => unknown): PlanError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PlanError) return e;
-    throw e;
-  }
-  throw new Error("expected a PlanError");
-}
 
 /** A collect output where the culprit's package is not in setupapi.dev.log. */
 function withoutCxnetmonInstall(): CollectOutput {
@@ -269,7 +259,7 @@ describe("driver-check findings", () => {
 
   test("a finding's remedy with a malformed argument is refused with the action named", () => {
     const bad = findingWithRemedy({ remedyAction: { action: "DisableDriver", args: { service: "x & reg delete HKLM" }, reason: "bad" } });
-    const e = planError(() => plan({ findings: [bad] }));
+    const e = planErrorOf(() => plan({ findings: [bad] }));
     expect(e.code).toBe("invalid-argument");
     expect(e.message).toMatch(/^DisableDriver: service/);
   });
@@ -291,12 +281,12 @@ describe("operator overrides", () => {
   });
 
   test("driver= must exist on the disk and be a valid name", () => {
-    expect(planError(() => plan({ options: { driver: "nosuchdrv" } }))).toMatchObject({ code: "unknown-driver", message: expect.stringContaining("nosuchdrv") });
-    expect(planError(() => plan({ options: { driver: "cx net\"mon" } })).code).toBe("invalid-option");
+    expect(planErrorOf(() => plan({ options: { driver: "nosuchdrv" } }))).toMatchObject({ code: "unknown-driver", message: expect.stringContaining("nosuchdrv") });
+    expect(planErrorOf(() => plan({ options: { driver: "cx net\"mon" } })).code).toBe("invalid-option");
   });
 
   test("a boot-critical driver= is refused unless allowBootCriticalDisable", () => {
-    const e = planError(() => plan({ options: { driver: "storvsc" } }));
+    const e = planErrorOf(() => plan({ options: { driver: "storvsc" } }));
     expect(e.code).toBe("boot-critical-refused");
     expect(e.message).toMatch(/storvsc is boot-critical/);
     const d = plan({ options: { driver: "storvsc", allowBootCriticalDisable: true } });
@@ -311,7 +301,7 @@ describe("operator overrides", () => {
   });
 
   test("actions= with a boot-critical culprit is refused too", () => {
-    expect(planError(() => plan({ triage: [triageOf("storvsc.sys")], options: { actions: ["DisableDriver"] } })).code).toBe("boot-critical-refused");
+    expect(planErrorOf(() => plan({ triage: [triageOf("storvsc.sys")], options: { actions: ["DisableDriver"] } })).code).toBe("boot-critical-refused");
   });
 
   test.each<[RepairActionName[], RegExp]>([
@@ -321,20 +311,20 @@ describe("operator overrides", () => {
   ])("actions=%j whose precondition fails is refused naming it", (actions, message) => {
     const c = sampleCollect();
     c.controlSets.lastKnownGood = 1;
-    const e = planError(() => plan({ collect: c, options: { actions } }));
+    const e = planErrorOf(() => plan({ collect: c, options: { actions } }));
     expect(e.code).toBe("precondition-failed");
     expect(e.message).toMatch(message);
   });
 
   test("actions=DisableDriver without any culprit says how to name one", () => {
-    expect(planError(() => plan({ triage: [triageOf("ntoskrnl.exe")], options: { actions: ["DisableDriver"] } })).message).toMatch(/DisableDriver: no culprit.*driver=/);
+    expect(planErrorOf(() => plan({ triage: [triageOf("ntoskrnl.exe")], options: { actions: ["DisableDriver"] } })).message).toMatch(/DisableDriver: no culprit.*driver=/);
   });
 
   test("unknown action names and contradictory actions are refused", () => {
-    expect(planError(() => plan({ options: { actions: ["FormatDisk" as RepairActionName] } }))).toMatchObject({ code: "invalid-option", message: expect.stringContaining("FormatDisk") });
+    expect(planErrorOf(() => plan({ options: { actions: ["FormatDisk" as RepairActionName] } }))).toMatchObject({ code: "invalid-option", message: expect.stringContaining("FormatDisk") });
     const c = sampleCollect();
     c.bcd!.safeboot = "minimal";
-    expect(planError(() => plan({ collect: c, options: { actions: ["SetSafeBoot", "ClearSafeBoot"] } })).code).toBe("conflicting-actions");
+    expect(planErrorOf(() => plan({ collect: c, options: { actions: ["SetSafeBoot", "ClearSafeBoot"] } })).code).toBe("conflicting-actions");
     expect(names(plan({ collect: c, options: { actions: ["ClearSafeBoot"] } }))).toEqual(["ClearSafeBoot"]);
   });
 
@@ -345,7 +335,7 @@ describe("operator overrides", () => {
   });
 
   test("an invalid safeBootMode is refused", () => {
-    expect(planError(() => plan({ options: { safeBootMode: "dsrepair" as "minimal" } })).code).toBe("invalid-option");
+    expect(planErrorOf(() => plan({ options: { safeBootMode: "dsrepair" as "minimal" } })).code).toBe("invalid-option");
   });
 });
 

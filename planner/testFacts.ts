@@ -7,6 +7,7 @@
 import type { CollectOutput, DriverInstallFacts, EventFacts, FileFacts, ServiceFacts } from "../scripts/contract";
 import type { TriageResult } from "../triage/types";
 import type { DriverFinding } from "../drivers/types";
+import { PlanError } from "./errors";
 
 const MS_SIGNER = "CN=Microsoft Windows, O=Microsoft Corporation, L=Redmond, S=Washington, C=US";
 
@@ -256,4 +257,15 @@ export function findingWithRemedy(over: Partial<DriverFinding> = {}): DriverFind
     remedyAction: { action: "EnableCrashDump", args: { kind: "kernel" }, reason: "the next crash must leave a dump" },
     ...over,
   };
+}
+
+/** The PlanError `f` throws; fails the test when it throws nothing or something else. */
+export function planErrorOf(f: () => unknown): PlanError {
+  try {
+    f();
+  } catch (e) {
+    if (e instanceof PlanError) return e;
+    throw e;
+  }
+  throw new Error("expected a PlanError");
 }

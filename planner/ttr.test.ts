@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PlanError } from "./errors";
+import { planErrorOf } from "./testFacts";
 import { anchorFlowSeconds, criticalPath, defaultLatencyModelPath, loadLatencyModel, type LatencyModel, type Step } from "./ttr";
 
 const model: LatencyModel = {
@@ -12,16 +12,6 @@ const model: LatencyModel = {
 };
 
 const step = (id: string, op: string | string[], ...dependsOn: string[]): Step => ({ id, op, dependsOn });
-
-function planError(f: () => unknown): PlanError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof PlanError) return e;
-    throw e;
-  }
-  throw new Error("expected a PlanError");
-}
 
 describe("criticalPath", () => {
   test("parallel branches: the slower branch decides, the faster one is off the path", () => {
@@ -60,17 +50,17 @@ describe("criticalPath", () => {
   });
 
   test("a cycle is refused and shown", () => {
-    const e = planError(() => criticalPath([step("a", "scripts.collect", "c"), step("b", "scripts.collect", "a"), step("c", "scripts.collect", "b")], model));
+    const e = planErrorOf(() => criticalPath([step("a", "scripts.collect", "c"), step("b", "scripts.collect", "a"), step("c", "scripts.collect", "b")], model));
     expect(e.code).toBe("dag-cycle");
     expect(e.message).toContain("a → c → b → a");
   });
 
   test("unknown operations, unknown and duplicate ids are refused by name", () => {
-    expect(planError(() => criticalPath([step("a", "azure.vm.teleport")], model))).toMatchObject({ code: "unknown-op", message: expect.stringContaining('"azure.vm.teleport"') });
-    expect(planError(() => criticalPath([step("a", "collect")], model)).code).toBe("unknown-op");
-    expect(planError(() => criticalPath([step("a", "anchorFlows.serial")], model)).code).toBe("unknown-op");
-    expect(planError(() => criticalPath([step("a", "scripts.collect", "ghost")], model))).toMatchObject({ code: "unknown-step", message: expect.stringContaining('"ghost"') });
-    expect(planError(() => criticalPath([step("a", "scripts.collect"), step("a", "scripts.collect")], model)).code).toBe("duplicate-step");
+    expect(planErrorOf(() => criticalPath([step("a", "azure.vm.teleport")], model))).toMatchObject({ code: "unknown-op", message: expect.stringContaining('"azure.vm.teleport"') });
+    expect(planErrorOf(() => criticalPath([step("a", "collect")], model)).code).toBe("unknown-op");
+    expect(planErrorOf(() => criticalPath([step("a", "anchorFlows.serial")], model)).code).toBe("unknown-op");
+    expect(planErrorOf(() => criticalPath([step("a", "scripts.collect", "ghost")], model))).toMatchObject({ code: "unknown-step", message: expect.stringContaining('"ghost"') });
+    expect(planErrorOf(() => criticalPath([step("a", "scripts.collect"), step("a", "scripts.collect")], model)).code).toBe("duplicate-step");
   });
 });
 
@@ -79,7 +69,7 @@ describe("anchorFlowSeconds", () => {
     expect(anchorFlowSeconds(model, "serial")).toBe(30 + 45 + 90);
   });
   test("an unknown flow is refused, listing the known ones", () => {
-    expect(planError(() => anchorFlowSeconds(model, "gcp.rescue")).message).toMatch(/unknown anchor flow "gcp.rescue".*serial/);
+    expect(planErrorOf(() => anchorFlowSeconds(model, "gcp.rescue")).message).toMatch(/unknown anchor flow "gcp.rescue".*serial/);
   });
 });
 
@@ -93,7 +83,7 @@ describe("loadLatencyModel", () => {
 
   test("a missing file fails with the path in the message", () => {
     const missing = path.join(os.tmpdir(), "vm-rescue-no-such-dir", "latency-model.json");
-    expect(planError(() => loadLatencyModel(missing))).toMatchObject({ code: "latency-model-missing", message: expect.stringContaining(missing) });
+    expect(planErrorOf(() => loadLatencyModel(missing))).toMatchObject({ code: "latency-model-missing", message: expect.stringContaining(missing) });
   });
 
   test("malformed models are refused", () => {
@@ -104,9 +94,9 @@ describe("loadLatencyModel", () => {
         fs.writeFileSync(f, text);
         return f;
       };
-      expect(planError(() => loadLatencyModel(write("a.json", "{ not json")))).toMatchObject({ code: "latency-model-invalid" });
-      expect(planError(() => loadLatencyModel(write("b.json", JSON.stringify({ azure: { "disk.copy": "45s" }, anchorFlows: {} })))).message).toContain("azure.disk.copy");
-      expect(planError(() => loadLatencyModel(write("c.json", JSON.stringify({ azure: { "disk.copy": 45 }, anchorFlows: { f: { sequence: ["azure.disk.move"] } } })))).code).toBe("unknown-op");
+      expect(planErrorOf(() => loadLatencyModel(write("a.json", "{ not json")))).toMatchObject({ code: "latency-model-invalid" });
+      expect(planErrorOf(() => loadLatencyModel(write("b.json", JSON.stringify({ azure: { "disk.copy": "45s" }, anchorFlows: {} })))).message).toContain("azure.disk.copy");
+      expect(planErrorOf(() => loadLatencyModel(write("c.json", JSON.stringify({ azure: { "disk.copy": 45 }, anchorFlows: { f: { sequence: ["azure.disk.move"] } } })))).code).toBe("unknown-op");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

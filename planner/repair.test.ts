@@ -70,6 +70,12 @@ describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01
     expect(args(plan({ collect: c }), "RemoveDriverPackage")).toEqual([]);
   });
 
+  test("of several packages that carried the driver, the one in effect (the last before the crash) is removed", () => {
+    const c = sampleCollect();
+    c.driverInstalls.push({ ...cxnetmonInstall(), timeUtc: "2026-08-02T10:00:00Z", subject: "oem31.inf", publishedInf: "oem31.inf" });
+    expect(args(plan({ collect: c }), "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+  });
+
   test("the package is found by its original INF name when setupapi lists no files", () => {
     const c = sampleCollect();
     c.driverInstalls = [{ ...cxnetmonInstall(), files: [] }];

@@ -411,14 +411,15 @@ export function buildQuarantine(ctx: PlanContext, reason: string): Proposal[] {
   return out;
 }
 
-/** RemoveDriverPackage for the culprit's own third-party packages installed before its first crash. */
+/** RemoveDriverPackage for the culprit's own third-party package, the last installed before its first crash. */
 export function buildRemoveOwnPackage(ctx: PlanContext, reason: string): Proposal[] {
   const c = ctx.culprit;
   if (!c) return [];
   const before = firstCrashTime(ctx.selection, ctx.collect.events, c.module);
   const guard = protectedBinaries(ctx.collect, ctx.protectedServices);
   if (c.bootCritical || guard.has(normaliseModule(c.module))) return [];
-  return packagesForModule(ctx.collect.driverInstalls, c.module, before).map((i) =>
+  // the package in effect: the most recent one that carried the module before the first crash
+  return packagesForModule(ctx.collect.driverInstalls, c.module, before).slice(-1).map((i) =>
     proposal(
       act("RemoveDriverPackage", { publishedInf: i.publishedInf! }, `${reason}: remove ${i.publishedInf}${i.originalInf ? ` (${i.originalInf})` : ""}, the package that installed ${c.module}${before !== null ? `, before the first crash at ${iso(before)}` : ""}`),
       [describeInstall(i)],
@@ -520,7 +521,7 @@ export function ruleCulprit(ctx: PlanContext): RuleOutcome {
   const owner = c.services.map((s) => s.name).join(", ") || "no service";
   const source = c.forced ? `the operator named ${owner} (driver=${ctx.options.driver})` : `${c.module} caused the crash`;
   const evidence = [...crashEvidence(ctx), ...c.evidence];
-  if (c.forced && (c.bootCritical ? true : !c.thirdParty)) {
+  if (c.forced && (c.bootCritical || !c.thirdParty)) {
     // The operator's explicit choice: honoured for Microsoft drivers, for boot-critical ones only with permission.
     out.proposals.push(...buildDisable(ctx, source));
     if (c.thirdParty) out.proposals.push(...buildQuarantine(ctx, source));

@@ -1,4 +1,4 @@
-import { blocksSwap, checkGuestDrivers, summarizeFindings } from "./check";
+import { blocksSwap, checkGuestDrivers, inferCloud, summarizeFindings } from "./check";
 import type { DriverFinding } from "./types";
 import { awsInstance, driver, inboxHyperVDrivers, inventory, sampleAzureVm } from "./testInventories";
 
@@ -312,5 +312,20 @@ describe("ordering and summary", () => {
     const a = checkGuestDrivers(collect, { cloud: "aws", instanceType: "m5.large" });
     expect(checkGuestDrivers(collect, { cloud: "aws", instanceType: "m5.large" })).toEqual(a);
     expect(JSON.stringify(collect)).toBe(before);
+  });
+});
+
+describe("inferCloud", () => {
+  test("follows the hints, then the guest components on the disk", () => {
+    expect(inferCloud(sampleAzureVm())).toBe("azure");
+    expect(inferCloud(awsInstance())).toBe("aws");
+    expect(inferCloud(sampleAzureVm(), { instanceType: "m5.large" })).toBe("aws");
+    expect(inferCloud(awsInstance(), { hostBuild: 17763 })).toBe("hyperv");
+  });
+  test("is null when the disk has both clouds' components, or neither", () => {
+    const both = awsInstance();
+    both.guest.azureGuestAgent = sampleAzureVm().guest.azureGuestAgent;
+    expect(inferCloud(both)).toBeNull();
+    expect(inferCloud(inventory())).toBeNull();
   });
 });

@@ -112,6 +112,21 @@ export function summarizeFindings(findings: readonly DriverFinding[]): string {
   return `${head}: ${counts}${serious.length ? ` (${serious.join(", ")})` : ""}.`;
 }
 
+/**
+ * The cloud to check for when none is given: AWS with an instance type, Hyper-V with a host
+ * build, else the one cloud whose guest components are on the disk. Null when that is not
+ * unambiguous (none or both found).
+ */
+export function inferCloud(collect: CollectOutput, hints: { instanceType?: string; hostBuild?: number } = {}): Cloud | null {
+  if (hints.instanceType !== undefined) return "aws";
+  if (hints.hostBuild !== undefined) return "hyperv";
+  const g = collect.guest;
+  const azure = g.azureGuestAgent != null;
+  const aws = g.awsEna != null || g.awsNvme != null || g.awsPvDriver != null || g.ec2Launch != null;
+  if (azure === aws) return null;
+  return azure ? "azure" : "aws";
+}
+
 // ---------------------------------------------------------------------------------------------
 
 function awsTarget(instanceType: string | undefined, findings: DriverFinding[], table: CompatibilityTable): InstanceTypeInfo | null {

@@ -1,5 +1,121 @@
+import * as fs from "fs";
 import type { Command } from "commander";
-import type { CliContext } from "../main";
+import { runAction, type CliContext } from "../main";
+import { ExitCode, UsageError } from "../exit";
+import type { CollectOutput } from "../../scripts/contract";
+import type { Cloud, DriverFinding } from "../../drivers/types";
+import { blocksSwap, checkGuestDrivers, inferCloud, summarizeFindings } from "../../drivers/check";
+import { COMPATIBILITY_TABLE } from "../../drivers/table";
 
-/** Registers `vm-rescue checkDrivers` (not implemented yet). */
-export function registerCheckDrivers(_program: Command, _ctx: CliContext): void {}
+interface CheckDriversOptions {
+  cloud?: string;
+  instanceType?: string;
+  hostBuild?: string;
+  json?: boolean;
+}
+
+const CLOUDS: readonly Cloud[] = ["azure", "aws", "hyperv"];
+
+/** Registers `vm-rescue check-drivers`: the guest-driver compatibility check on a collect output. */
+export function registerCheckDrivers(program: Command, ctx: CliContext): void {
+  program
+    .command("check-drivers")
+    .description("check the guest drivers (integration services) on a collected OS disk; exit 4 when something blocks the swap")
+    .argument("<collect-output.json>", "the document collect.ps1 printed")
+    .option("--cloud <cloud>", "azure | aws | hyperv (default: from the guest components on the disk)")
+    .option("--instance-type <type>", "AWS: the instance type the disk will boot on, e.g. m6i.large")
+    .option("--host-build <n>", "Hyper-V: build number of the host, e.g. 17763")
+    .option("--json", "print the findings as a JSON array")
+    .action((file: string, opts: CheckDriversOptions) => runAction(ctx, async () => checkDrivers(ctx, file, opts)));
+}
+
+function checkDrivers(ctx: CliContext, file: string, opts: CheckDriversOptions): number {
+  const collect = readCollectOutput(file);
+  const instanceType = opts.instanceType?.trim();
+  if (instanceType !== undefined && !/^[A-Za-z0-9-]+\.[A-Za-z0-9-]+$/.test(instanceType)) {
+    throw new UsageError(`--instance-type must look like family.size (e.g. m6i.large), got ${JSON.stringify(opts.instanceType)}`);
+  }
+  let hostBuild: number | undefined;
+  if (opts.hostBuild !== undefined) {
+    if (!/^\d{1,6}$/.test(opts.hostBuild.trim()) || Number(opts.hostBuild) === 0) {
+      throw new UsageError(`--host-build must be a Windows build number (e.g. 17763), got ${JSON.stringify(opts.hostBuild)}`);
+    }
+    hostBuild = Number(opts.hostBuild);
+  }
+  const cloud = resolveCloud(opts.cloud, collect, instanceType, hostBuild);
+  if (instanceType !== undefined && cloud !== "aws") throw new UsageError(`--instance-type is for --cloud aws, not ${cloud}`);
+  if (hostBuild !== undefined && cloud !== "hyperv") throw new UsageError(`--host-build is for --cloud hyperv, not ${cloud}`);
+
+  const findings = checkGuestDrivers(collect, { cloud, instanceType, hostBuild });
+  ctx.io.out(opts.json ? JSON.stringify(findings, null, 2) : renderFindings(findings, collect, cloud, instanceType));
+  return blocksSwap(findings) ? ExitCode.Blocked : ExitCode.Ok;
+}
+
+function resolveCloud(given: string | undefined, collect: CollectOutput, instanceType?: string, hostBuild?: number): Cloud {
+  if (given !== undefined) {
+    const cloud = given.trim().toLowerCase();
+    if (!CLOUDS.includes(cloud as Cloud)) throw new UsageError(`unknown cloud ${JSON.stringify(given)}: use azure, aws or hyperv`);
+    return cloud as Cloud;
+  }
+  const inferred = inferCloud(collect, { instanceType, hostBuild });
+  if (!inferred) throw new UsageError("cannot tell the cloud from the guest components on the disk; pass --cloud azure|aws|hyperv");
+  return inferred;
+}
+
+/**
+ * Reads and checks a collect output. A minimal structural check for now; it becomes the shared
+ * collect-output validation once that exists.
+ */
+export function readCollectOutput(file: string): CollectOutput {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(code === "ENOENT" ? `collect output not found: ${file}` : `cannot read collect output ${file}: ${code ?? String(e)}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text.replace(/^\uFEFF/, ""));
+  } catch (e) {
+    throw new UsageError(`${file} is not valid JSON: ${(e as Error).message.split("\n")[0]}`);
+  }
+  const problem = collectShapeProblem(doc);
+  if (problem) throw new UsageError(`${file} is not a collect output: ${problem}`);
+  return doc as CollectOutput;
+}
+
+/** The first structural problem of a would-be collect output, or null. */
+export function collectShapeProblem(doc: unknown): string | null {
+  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+  if (!isObj(doc)) return "expected a JSON object";
+  if (doc.kind !== "collect") return `kind must be "collect", got ${JSON.stringify(doc.kind)}`;
+  if (doc.schemaVersion !== 1) return `schemaVersion must be 1, got ${JSON.stringify(doc.schemaVersion)}`;
+  if (!isObj(doc.os) || !Number.isInteger(doc.os.build)) return "os.build must be an integer";
+  if (!Array.isArray(doc.services) || !doc.services.every((s) => isObj(s) && typeof s.name === "string")) return "services must be an array of objects with a name";
+  if (!Array.isArray(doc.classFilters)) return "classFilters must be an array";
+  if (!isObj(doc.guest)) return "guest must be an object";
+  return null;
+}
+
+/** Findings as a table with the reason, remedy and source under each row, then the summary line. */
+export function renderFindings(findings: readonly DriverFinding[], collect: CollectOutput, cloud: Cloud, instanceType?: string): string {
+  const target = cloud === "aws" && instanceType ? `aws (${instanceType})` : cloud;
+  const lines = [
+    `Guest-driver check: ${collect.os.productName} (build ${collect.os.build}) on ${target}, table ${COMPATIBILITY_TABLE.version} (${COMPATIBILITY_TABLE.updated})`,
+  ];
+  if (findings.length > 0) {
+    const rows = findings.map((f) => [f.severity.toUpperCase(), f.component, f.found ?? "(absent)", f.required]);
+    const width = [0, 1, 2].map((i) => Math.max(...[["SEVERITY", "COMPONENT", "FOUND"][i].length, ...rows.map((r) => r[i].length)]));
+    const row = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(width[i]) : c)).join("  ");
+    const indent = " ".repeat(width[0] + 2);
+    lines.push("", row(["SEVERITY", "COMPONENT", "FOUND", "REQUIRED"]));
+    findings.forEach((f, i) => {
+      lines.push(row(rows[i]), `${indent}${f.reason}`, `${indent}remedy: ${f.remedy}`);
+      if (f.remedyAction) lines.push(`${indent}offline fix: ${f.remedyAction.action} ${JSON.stringify(f.remedyAction.args)}`);
+      lines.push(`${indent}source: ${f.source}`);
+    });
+  }
+  lines.push("", summarizeFindings(findings));
+  return lines.join("\n");
+}

@@ -67,7 +67,7 @@ export interface RepairParams {
    */
   DriverService?: string;
   /**
-   * File for QuarantineDriverFile, relative to the offline Windows folder, e.g. System32\drivers\cxnetmon.sys.
+   * File for QuarantineDriverFile, relative to the offline Windows folder, e.g. System32\drivers\contoso.sys.
    *
    * PowerShell: [string] matches `^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\z`; length 1..240.
    */
@@ -114,7 +114,7 @@ export interface RepairParams {
 export const REPAIR_PARAMS: readonly ScriptParamSpec[] = [
   { "name": "Actions", "type": "string[]", "mandatory": true, "validatePattern": "^(?:DisableDriver|QuarantineDriverFile|RemoveDriverPackage|SetSafeBoot|ClearSafeBoot|CleanBoot|UndoCleanBoot|SfcOffline|DismRestoreHealth|Chkdsk|RevertPendingActions|RestoreLastKnownGood|EnableEms|EnableCrashDump)(?:,(?:DisableDriver|QuarantineDriverFile|RemoveDriverPackage|SetSafeBoot|ClearSafeBoot|CleanBoot|UndoCleanBoot|SfcOffline|DismRestoreHealth|Chkdsk|RevertPendingActions|RestoreLastKnownGood|EnableEms|EnableCrashDump)){0,31}\\z", "validateCount": [1, 32] },
   { "name": "DriverService", "type": "string", "mandatory": false, "help": "Service key name for DisableDriver.", "validatePattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}\\z" },
-  { "name": "DriverFilePath", "type": "string", "mandatory": false, "help": "File for QuarantineDriverFile, relative to the offline Windows folder, e.g. System32\\drivers\\cxnetmon.sys.", "validatePattern": "^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\z", "validateLength": [1, 240] },
+  { "name": "DriverFilePath", "type": "string", "mandatory": false, "help": "File for QuarantineDriverFile, relative to the offline Windows folder, e.g. System32\\drivers\\contoso.sys.", "validatePattern": "^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\z", "validateLength": [1, 240] },
   { "name": "PublishedInf", "type": "string", "mandatory": false, "help": "Published name of the third-party driver package for RemoveDriverPackage.", "validatePattern": "^oem[0-9]{1,4}\\.inf\\z" },
   { "name": "SafeBootMode", "type": "string", "mandatory": false, "default": "minimal", "validateSet": ["minimal", "network"] },
   { "name": "CrashDumpKind", "type": "string", "mandatory": false, "default": "automatic", "validateSet": ["small", "kernel", "automatic"] },

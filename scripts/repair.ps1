@@ -18,7 +18,7 @@ param(
     # Service key name for DisableDriver.
     [ValidatePattern('^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}\z')]
     [string]$DriverService,
-    # File for QuarantineDriverFile, relative to the offline Windows folder, e.g. System32\drivers\cxnetmon.sys.
+    # File for QuarantineDriverFile, relative to the offline Windows folder, e.g. System32\drivers\contoso.sys.
     [ValidateLength(1, 240)]
     [ValidatePattern('^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\z')]
     [string]$DriverFilePath,

@@ -1,6 +1,6 @@
 import { addressParameters, bugCheckName, lookupBugCheck } from "./bugchecks";
 
-test.each([
+const NAMES: [number, string][] = [
   [0x7e, "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED"],
   [0x1000007e, "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M"],
   [0x1000008e, "KERNEL_MODE_EXCEPTION_NOT_HANDLED_M"],
@@ -15,7 +15,9 @@ test.each([
   [0xef, "CRITICAL_PROCESS_DIED"],
   [0x1d3, "WFP_INVALID_OPERATION"],
   [0xdeaddead, "MANUALLY_INITIATED_CRASH1"],
-])("%#x is %s", (code, name) => {
+];
+
+test.each(NAMES.map(([code, name]) => [`0x${code.toString(16)}`, name, code] as const))("%s is %s", (_hex, name, code) => {
   expect(bugCheckName(code)).toBe(name);
 });
 

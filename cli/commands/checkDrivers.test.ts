@@ -67,8 +67,8 @@ describe("vm-rescue check-drivers", () => {
 
   describe("usage errors: exit 2, one line on stderr, nothing on stdout", () => {
     test.each([
-      ["a missing file", () => [path.join(dir, "nope.json")], /collect output not found: .*nope\.json/],
-      ["invalid JSON", () => [write("bad.json", "{ not json")], /bad\.json is not valid JSON/],
+      ["a missing file", () => [path.join(dir, "nope.json")], /collect output file not found: .*nope\.json/],
+      ["invalid JSON", () => [write("bad.json", "{ not json")], /collect output file .*bad\.json is not valid JSON/],
       ["a document that is not a collect output", () => [write("plan.json", { schemaVersion: 1, kind: "repairPlan", actions: [] })], /is not a collect output: kind must be "collect"/],
       ["an unknown cloud", () => [write("a.json", sampleAzureVm()), "--cloud", "gcp"], /unknown cloud "gcp"/],
       ["an instance type on Azure", () => [write("b.json", sampleAzureVm()), "--cloud", "azure", "--instance-type", "m5.large"], /--instance-type is for --cloud aws/],

@@ -1,7 +1,7 @@
-import * as fs from "fs";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../main";
 import { ExitCode, UsageError } from "../exit";
+import { readJsonFile } from "../readJson";
 import type { CollectOutput } from "../../scripts/contract";
 import type { Cloud, DriverFinding } from "../../drivers/types";
 import { blocksSwap, checkGuestDrivers, inferCloud, summarizeFindings } from "../../drivers/check";
@@ -67,19 +67,7 @@ function resolveCloud(given: string | undefined, collect: CollectOutput, instanc
  * collect-output validation once that exists.
  */
 export function readCollectOutput(file: string): CollectOutput {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === "ENOENT" ? `collect output not found: ${file}` : `cannot read collect output ${file}: ${code ?? String(e)}`);
-  }
-  let doc: unknown;
-  try {
-    doc = JSON.parse(text.replace(/^\uFEFF/, ""));
-  } catch (e) {
-    throw new UsageError(`${file} is not valid JSON: ${(e as Error).message.split("\n")[0]}`);
-  }
+  const doc = readJsonFile(file, "collect output");
   const problem = collectShapeProblem(doc);
   if (problem) throw new UsageError(`${file} is not a collect output: ${problem}`);
   return doc as CollectOutput;

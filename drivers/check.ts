@@ -263,7 +263,7 @@ function evaluate(rule: CompatibilityRule, c: Resolved, collect: CollectOutput, 
       return has ? null : { required, found: `Enum\\ACPI: ${collect.acpiEnum.join(", ") || "(empty)"}` };
     }
     case "integrationServicesHost":
-      return integrationServicesVsHost(rule, c, collect, os, opts);
+      return integrationServicesVsHost(rule, c, collect, opts);
     case "platform":
       return { required: rule.os === "any" ? "a supported platform" : `a platform that supports ${os ? OS_LABELS[os] : "this OS"}`, found: opts.instanceType ?? null };
   }
@@ -283,7 +283,7 @@ function unknownVersion(rule: CompatibilityRule, required: string): Outcome {
  * a guest on a host of build B should run ICs of build min(B, 9600). The host build is the one
  * given, else the host version the guest last saw through KVP.
  */
-function integrationServicesVsHost(rule: CompatibilityRule, c: Resolved, collect: CollectOutput, _os: OsName | null, opts: CheckDriversOptions): Outcome | null {
+function integrationServicesVsHost(rule: CompatibilityRule, c: Resolved, collect: CollectOutput, opts: CheckDriversOptions): Outcome | null {
   const ic = collect.guest.hyperVIntegrationServices;
   const seenBuild = hostBuildFromVersion(ic?.hostOsMajor ?? null, ic?.hostOsMinor ?? null);
   const hostBuild = opts.hostBuild ?? seenBuild;

@@ -306,4 +306,11 @@ export interface RepairResult {
   kind: "repairResult";
   dryRun: boolean;
   results: RepairActionResult[];
+  /** Version of repair.ps1 that wrote the document. */
+  scriptVersion?: string;
+  /**
+   * Set when the script could not run the plan at all (no attached Windows disk, hive not
+   * loadable...); every action is then reported as skipped. null or absent otherwise.
+   */
+  error?: string | null;
 }

@@ -3,7 +3,7 @@
  * tree-sitter-powershell in a child process (scripts/ps-facts.ts) and checked against the rules in
  * scripts/README.md.
  */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { analyzeScriptFiles, analyzeScriptText, type PsScriptFacts } from "./ps-facts";
 
@@ -72,5 +72,29 @@ describe("the checks catch what they look for", () => {
     expect(bad.strictMode).toBe(false);
     expect(bad.syntaxErrors.length).toBeGreaterThan(0);
     expect(bad.params[0].validators).toEqual([]);
+  });
+});
+
+describe("the scripts write every field the schemas require", () => {
+  /** Property names of a schema, all levels (refs and anyOf/oneOf branches included). */
+  function propertyNames(schema: unknown, out = new Set<string>()): Set<string> {
+    if (Array.isArray(schema)) schema.forEach((s) => propertyNames(s, out));
+    else if (schema && typeof schema === "object") {
+      const o = schema as Record<string, unknown>;
+      if (o.properties && typeof o.properties === "object") Object.keys(o.properties).forEach((k) => out.add(k));
+      Object.values(o).forEach((v) => propertyNames(v, out));
+    }
+    return out;
+  }
+  const read = (f: string) => readFileSync(path.join(dir, f), "utf8");
+  const schema = (f: string) => JSON.parse(readFileSync(path.resolve(dir, "..", "schemas", f), "utf8"));
+
+  it.each([
+    ["collect-output.schema.json", ["collect.ps1", "common.ps1"]],
+    ["repair-result.schema.json", ["repair.ps1", "common.ps1"]],
+  ])("%s", (schemaFile, scripts) => {
+    const text = scripts.map(read).join("\n");
+    const missing = [...propertyNames(schema(schemaFile))].filter((name) => !new RegExp(`[{;\\s]${name} = `).test(text));
+    expect(missing).toEqual([]);
   });
 });

@@ -57,6 +57,36 @@ export function renderPulumiYaml(): string {
   return lines.join("\n") + "\n";
 }
 
+/** Rewrites Pulumi.yaml and the README's settings table from {@link SETTINGS} (`npm run gen:pulumi-yaml`). */
+export function writeGeneratedDocs(root: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fs = require("fs") as typeof import("fs");
+  const join = (f: string) => `${root}/${f}`;
+  fs.writeFileSync(join("Pulumi.yaml"), renderPulumiYaml());
+  const readme = fs.readFileSync(join("README.md"), "utf8");
+  fs.writeFileSync(join("README.md"), replaceSettingsTable(readme));
+}
+
+const SETTINGS_START = "<!-- settings:start -->";
+const SETTINGS_END = "<!-- settings:end -->";
+
+/** The README text with the table between its settings markers replaced by the current one. */
+export function replaceSettingsTable(readme: string): string {
+  const a = readme.indexOf(SETTINGS_START);
+  const b = readme.indexOf(SETTINGS_END);
+  if (a < 0 || b < a) throw new Error(`README.md has no ${SETTINGS_START} ... ${SETTINGS_END} markers`);
+  return `${readme.slice(0, a + SETTINGS_START.length)}\n${renderSettingsTable()}\n${readme.slice(b)}`;
+}
+
+/** The Markdown table of settings the README carries between its `settings` markers. */
+export function renderSettingsTable(): string {
+  const cell = (t: string) => t.replace(/\|/g, "\\|");
+  const rows = SETTINGS.map(
+    (s) => `| \`${s.key}\` | ${s.type} | ${s.default === undefined ? "" : `\`${String(s.default)}\``} | ${s.clouds.join(", ")} | ${cell(s.description)} |`,
+  );
+  return ["| Setting | Type | Default | Cloud | Meaning |", "|---|---|---|---|---|", ...rows].join("\n");
+}
+
 /** Reads a setting by key (without namespace); undefined when unset. */
 export type SettingReader = (key: string) => string | undefined;
 

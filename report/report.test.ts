@@ -1,0 +1,115 @@
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import schema from "../schemas/report.schema.json";
+import { buildReport, deleteCommand, helperMinutes, renderMarkdown, rescueStatus } from "./index";
+import { blockedOutcome, failedOutcome, rescuedOutcome } from "./testOutcomes";
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+addFormats(ajv);
+const validate = ajv.compile(schema);
+
+function expectValid(report: unknown) {
+  const ok = validate(report);
+  expect(validate.errors ?? []).toEqual([]);
+  expect(ok).toBe(true);
+}
+
+describe("buildReport", () => {
+  test("a rescued VM: status, exit 0, kept resources with delete commands, cost estimate; schema-valid", () => {
+    const r = buildReport(rescuedOutcome());
+    expect(r.status).toBe("rescued");
+    expect(r.exitCode).toBe(0);
+    expect(r.decision?.culprit?.module).toBe("cxnetmon.sys");
+    expect(r.decision?.reasons.length).toBeGreaterThan(0);
+    expect(r.repair?.results[0].undo[0]).toMatchObject({ kind: "registry", valueName: "Start" });
+    expect(r.kept.map((k) => k.deleteCommand)).toEqual([
+      expect.stringMatching(/^az snapshot delete --ids \/subscriptions\/.*app-vm-01-rescue-snapshot$/),
+      expect.stringMatching(/^az disk delete --ids .* --yes$/),
+      "az storage container delete --account-name appvm01rescue --name artifacts --auth-mode login",
+    ]);
+    // helper from create start (08:41) to delete end (08:59): 18 min at 0.188 $/h
+    expect(r.cost).toMatchObject({ size: "Standard_D2s_v5", minutes: 18, usdPerHour: 0.188, usd: 0.06 });
+    expect(r.cost?.basis).toMatch(/estimate at list price/);
+    expect(r.nextSteps.join("\n")).toMatch(/vm-rescue rollback --cloud azure --resource-group rg-app --vm app-vm-01 --stack app-vm-01-rescue/);
+    expectValid(r);
+  });
+
+  test("blocked by the driver check → exit 4 and next steps naming the driver", () => {
+    const r = buildReport(blockedOutcome());
+    expect(r.status).toBe("blocked");
+    expect(r.exitCode).toBe(4);
+    expect(r.swapBlocked).toBe(true);
+    expect(r.nextSteps[0]).toMatch(/azure\.guestAgent.*install the current Windows guest agent/);
+    expect(r.nextSteps.join("\n")).toMatch(/not touched/);
+    expectValid(r);
+  });
+
+  test("the VM did not boot after the swap → failed, exit 1, rollback offered", () => {
+    const r = buildReport(failedOutcome());
+    expect(r.status).toBe("failed");
+    expect(r.exitCode).toBe(1);
+    expect(r.errors).toEqual([expect.stringMatching(/did not boot.*0x7B/)]);
+    expect(r.nextSteps.join("\n")).toMatch(/Put the original disk back: `vm-rescue rollback/);
+    expectValid(r);
+  });
+
+  test("a failed repair action, a failed step and a helper left behind are failures with next steps", () => {
+    const o = rescuedOutcome();
+    o.repair!.results[0].status = "failed";
+    o.swap = { attempted: false, swapped: false };
+    o.verify = { booted: null };
+    o.helperRemoved = false;
+    o.timeline.push({ name: "x-repair", type: "t", op: "create", status: "failed", startedAt: o.startedAt, endedAt: o.endedAt, message: "timed out" });
+    const r = buildReport(o);
+    expect(r.status).toBe("failed");
+    expect(r.errors).toEqual([expect.stringMatching(/DisableDriver failed/), "create x-repair failed: timed out"]);
+    expect(r.nextSteps.join("\n")).toMatch(/pulumi destroy --stack app-vm-01-rescue/);
+    expect(r.nextSteps.join("\n")).toMatch(/still runs from its original OS disk/);
+  });
+
+  test("--no-swap / --dry-run: prepared, exit 0", () => {
+    const o = { ...rescuedOutcome(), dryRun: true, swap: { attempted: false, swapped: false }, verify: { booted: null } };
+    const r = buildReport(o);
+    expect(rescueStatus(o)).toBe("prepared");
+    expect(r.exitCode).toBe(0);
+    expect(r.nextSteps).toEqual([expect.stringMatching(/Dry run/)]);
+  });
+
+  test("an unknown helper size gives a cost without a price", () => {
+    const r = buildReport({ ...rescuedOutcome(), helperSize: "Standard_Z99" });
+    expect(r.cost).toMatchObject({ usdPerHour: null, usd: null });
+    expect(r.cost?.basis).toMatch(/no list price for Standard_Z99/);
+    expectValid(r);
+  });
+});
+
+describe("helpers", () => {
+  test("helperMinutes runs to the end of the run when the helper was not deleted", () => {
+    const o = rescuedOutcome();
+    expect(helperMinutes(o.timeline.slice(0, 2), o.endedAt)).toBe(19);
+    expect(helperMinutes([], o.endedAt)).toBeNull();
+  });
+
+  test("delete commands for AWS and quoting of odd ids", () => {
+    expect(deleteCommand("aws", "snapshot", "snap-0abc")).toBe("aws ec2 delete-snapshot --snapshot-id snap-0abc");
+    expect(deleteCommand("aws", "repairedDisk", "vol-1")).toBe("aws ec2 delete-volume --volume-id vol-1");
+    expect(deleteCommand("aws", "artifacts", "s3://bucket/inc-1")).toBe("aws s3 rm s3://bucket/inc-1/ --recursive");
+    expect(deleteCommand("azure", "snapshot", "a b'c")).toBe("az snapshot delete --ids 'a b'\\''c'");
+  });
+});
+
+describe("renderMarkdown", () => {
+  test("has every section, the status and the delete commands", () => {
+    const md = renderMarkdown(buildReport(rescuedOutcome()));
+    for (const h of ["# vm-rescue report: RESCUED (exit 0)", "## Next steps", "## Triage", "## Guest-driver check", "## Repair decision", "## Repair results", "## Swap and boot", "## Kept", "## Timeline"]) {
+      expect(md).toContain(h);
+    }
+    expect(md).toMatch(/cxnetmon\.sys/);
+    expect(md).toMatch(/`az snapshot delete --ids/);
+    expect(md).toMatch(/Helper cost: ~\$0\.06 \(Standard_D2s_v5, 18 min × \$0\.188\/h; estimate at list price/);
+  });
+
+  test("a blocked report says so in the title", () => {
+    expect(renderMarkdown(buildReport(blockedOutcome()))).toMatch(/^# vm-rescue report: BLOCKED by the guest-driver check \(exit 4\)/);
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * The rescue report: what `vm-rescue rescue` prints (Markdown, or JSON with `--json`) and what a
+ * pipeline keeps. {@link RescueOutcome} is what the run observed; `buildReport` turns it into a
+ * {@link RescueReport}. `schemas/report.schema.json` describes the same JSON (a test keeps them equal).
+ */
+import type { RepairResult } from "../scripts/contract";
+import type { TriageResult } from "../triage/types";
+import type { DriverFinding } from "../drivers/types";
+import type { RepairDecision } from "../planner/repair";
+import type { ModeledTtr } from "./ttr";
+
+export const REPORT_VERSION = 1 as const;
+
+export type RescueCloud = "azure" | "aws";
+
+/** Which VM was rescued. */
+export interface VmIdentity {
+  /** Azure: resource group and VM name; AWS: instance id and region. */
+  resourceGroup?: string;
+  name?: string;
+  instanceId?: string;
+  region?: string;
+  /** ARM id / ARN when known. */
+  id?: string;
+}
+
+/** One resource step of `pulumi up` / `pulumi destroy` (from the engine events, or modeled). */
+export interface TimelineStep {
+  /** Logical resource name. */
+  name: string;
+  type: string;
+  /** Engine operation: create, delete, update, replace, same, read, ... */
+  op: string;
+  status: "succeeded" | "failed";
+  /** ISO 8601 UTC. */
+  startedAt: string;
+  endedAt: string;
+  /** Failure message when status is failed. */
+  message?: string;
+}
+
+/** Kinds of resources the rescue leaves in the cloud on purpose. */
+export type KeptKind = "snapshot" | "originalDisk" | "repairedDisk" | "artifacts";
+
+export interface KeptResource {
+  kind: KeptKind;
+  /** ARM id, snapshot/volume id, or URL. */
+  id: string;
+}
+
+export interface SwapOutcome {
+  /** False with `--no-swap` or `--dry-run`, or when something earlier stopped the run. */
+  attempted: boolean;
+  /** The repaired disk is now the VM's OS disk. */
+  swapped: boolean;
+  message?: string;
+}
+
+export interface VerifyOutcome {
+  /** null when no boot was attempted. */
+  booted: boolean | null;
+  message?: string;
+}
+
+/** Everything one rescue run observed. Input of `buildReport`. */
+export interface RescueOutcome {
+  cloud: RescueCloud;
+  vm: VmIdentity;
+  stack: string;
+  /** "simulated": answers came from the simulated cloud; times are modeled. */
+  mode: "live" | "simulated";
+  dryRun: boolean;
+  startedAt: string;
+  endedAt: string;
+  timeline: TimelineStep[];
+  triage: TriageResult[];
+  findings: DriverFinding[];
+  decision: RepairDecision | null;
+  repair: RepairResult | null;
+  swap: SwapOutcome;
+  verify: VerifyOutcome;
+  kept: KeptResource[];
+  artifactsUrl: string | null;
+  /** The helper VM/instance size (priced with the list-price table). */
+  helperSize: string | null;
+  /** Whether the teardown (`destroy`) removed the helper. null when it was not attempted. */
+  helperRemoved: boolean | null;
+  timeToRecovery: ModeledTtr | null;
+  /** Things that went wrong, one line each (update or destroy errors, failed run commands). */
+  errors: string[];
+  warnings: string[];
+}
+
+export type RescueStatus = "rescued" | "prepared" | "failed" | "blocked";
+
+export interface ReportKept extends KeptResource {
+  /** The command that deletes it once nobody needs it. */
+  deleteCommand: string;
+}
+
+export interface CostEstimate {
+  size: string;
+  minutes: number;
+  /** List price per hour in USD; null when the size is not in the table. */
+  usdPerHour: number | null;
+  /** usdPerHour × minutes / 60, rounded to cents; null when the size is not in the table. */
+  usd: number | null;
+  basis: string;
+}
+
+export interface RescueReport {
+  reportVersion: typeof REPORT_VERSION;
+  status: RescueStatus;
+  /** The process exit code this status maps to (0 rescued/prepared, 1 failed, 4 blocked). */
+  exitCode: 0 | 1 | 4;
+  summary: string;
+  cloud: RescueCloud;
+  vm: VmIdentity;
+  stack: string;
+  mode: "live" | "simulated";
+  dryRun: boolean;
+  startedAt: string;
+  endedAt: string;
+  durationSeconds: number;
+  timeline: TimelineStep[];
+  triage: TriageResult[];
+  findings: DriverFinding[];
+  swapBlocked: boolean;
+  decision: {
+    actions: { action: string; args: unknown; reason: string }[];
+    reasons: { action: string; reason: string; evidence: string[] }[];
+    culprit: RepairDecision["culprit"];
+    undo: RepairDecision["undo"];
+  } | null;
+  repair: RepairResult | null;
+  swap: SwapOutcome;
+  verify: VerifyOutcome;
+  kept: ReportKept[];
+  artifactsUrl: string | null;
+  helperRemoved: boolean | null;
+  cost: CostEstimate | null;
+  timeToRecovery: {
+    modeledSeconds: number;
+    criticalPath: string[];
+    assumedPhases: string[];
+    anchor: { name: string; seconds: number; ratio: number } | null;
+  } | null;
+  nextSteps: string[];
+  errors: string[];
+  warnings: string[];
+}

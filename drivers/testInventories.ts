@@ -42,7 +42,8 @@ export function driver(name: string, o: DriverOptions = {}): ServiceFacts {
     file: {
       path: `Windows\\System32\\drivers\\${file}`,
       exists: true,
-      version: o.version === undefined ? "10.0.17763.6414" : o.version,
+      // A PE FileVersion always has four numbers (VS_FIXEDFILEINFO), as the collect schema requires.
+      version: o.version === undefined ? "10.0.17763.6414" : fileVersion(o.version),
       company: o.company ?? "Microsoft Corporation",
       product: "Microsoft® Windows® Operating System",
       signer: "Microsoft Windows",
@@ -178,4 +179,12 @@ export function awsInstance(o: AwsOptions = {}): CollectOutput {
       ec2Launch: o.launch === undefined ? { kind: "EC2Launch v2", version: "2.0.2107" } : o.launch,
     },
   });
+}
+
+/** "2.2.4" → "2.2.4.0": the four-part form a driver file's version resource carries. */
+function fileVersion(v: string | null): string | null {
+  if (v === null) return null;
+  const parts = v.split(".");
+  while (parts.length < 4) parts.push("0");
+  return parts.join(".");
 }

@@ -1,3 +1,4 @@
+import { parseCollectOutput, ScriptOutputError } from "../../scripts/validate";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../main";
 import { ExitCode, UsageError } from "../exit";
@@ -67,23 +68,12 @@ function resolveCloud(given: string | undefined, collect: CollectOutput, instanc
  * collect-output validation once that exists.
  */
 export function readCollectOutput(file: string): CollectOutput {
-  const doc = readJsonFile(file, "collect output");
-  const problem = collectShapeProblem(doc);
-  if (problem) throw new UsageError(`${file} is not a collect output: ${problem}`);
-  return doc as CollectOutput;
-}
-
-/** The first structural problem of a would-be collect output, or null. */
-export function collectShapeProblem(doc: unknown): string | null {
-  const isObj = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
-  if (!isObj(doc)) return "expected a JSON object";
-  if (doc.kind !== "collect") return `kind must be "collect", got ${JSON.stringify(doc.kind)}`;
-  if (doc.schemaVersion !== 1) return `schemaVersion must be 1, got ${JSON.stringify(doc.schemaVersion)}`;
-  if (!isObj(doc.os) || !Number.isInteger(doc.os.build)) return "os.build must be an integer";
-  if (!Array.isArray(doc.services) || !doc.services.every((s) => isObj(s) && typeof s.name === "string")) return "services must be an array of objects with a name";
-  if (!Array.isArray(doc.classFilters)) return "classFilters must be an array";
-  if (!isObj(doc.guest)) return "guest must be an object";
-  return null;
+  try {
+    return parseCollectOutput(readJsonFile(file, "collect output"));
+  } catch (e) {
+    if (e instanceof ScriptOutputError) throw new UsageError(`${file} is not a valid collect output: ${e.message}`);
+    throw e;
+  }
 }
 
 /** Findings as a table with the reason, remedy and source under each row, then the summary line. */

@@ -1,0 +1,246 @@
+/**
+ * Dynamic resources for the steps of the AWS rescue that no provider resource covers, built on the
+ * idempotent operations of `ec2Ops.ts`. Every provider's `delete` does nothing: a rescue step
+ * cannot be undone by deleting it (rollback is its own resource), and nothing here may ever delete
+ * a volume or a snapshot. The SDK clients are created inside each method (dynamic providers are
+ * serialized; see the Pulumi function-serialization rules); tests pass their own context factory.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+  BootVerdict,
+  OpsContext,
+  RescueStepError,
+  describeInstance,
+  ensureAttached,
+  ensureDetached,
+  ensureRunning,
+  ensureStopped,
+  runSsmCommand,
+  setDeleteOnTermination,
+  snapshotState,
+  startSnapshot,
+  verifyBoot,
+} from "./ec2Ops";
+
+export type ContextFactory = (region: string) => OpsContext;
+
+/** Real AWS SDK v3 clients for a region (credentials from the usual chain). */
+export function sdkContext(region: string): OpsContext {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { EC2Client } = require("@aws-sdk/client-ec2");
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { SSMClient } = require("@aws-sdk/client-ssm");
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { S3Client } = require("@aws-sdk/client-s3");
+  return {
+    ec2: new EC2Client({ region }),
+    ssm: new SSMClient({ region }),
+    s3: new S3Client({ region }),
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    pollMs: 10_000,
+  };
+}
+
+interface StepInputs {
+  region: string;
+  timeoutSeconds: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The steps (pure orchestration of ec2Ops; exported for the tests)
+// ---------------------------------------------------------------------------------------------
+
+export interface BackupSnapshotInputs extends StepInputs {
+  volumeId: string;
+  description: string;
+  tags: Record<string, string>;
+}
+/** inPlace mode: starts the backup and returns once EBS has it (point in time); does not wait for completion. */
+export async function backupSnapshotStep(ctx: OpsContext, i: BackupSnapshotInputs) {
+  return { snapshotId: await startSnapshot(ctx, i.volumeId, i.description, i.tags, i.timeoutSeconds) };
+}
+
+export interface RootDetachInputs extends StepInputs {
+  instanceId: string;
+  rootVolumeId: string;
+  /** Recorded so a later step can refuse to run without the backup. */
+  snapshotId: string;
+}
+/** Stops the broken instance (forcing a hung stop) and detaches its root volume, which is kept. */
+export async function rootDetachStep(ctx: OpsContext, i: RootDetachInputs) {
+  if (!i.snapshotId) throw new RescueStepError("no-backup", `refusing to stop ${i.instanceId}: no backup snapshot of ${i.rootVolumeId}`);
+  const { forced } = await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
+  await ensureDetached(ctx, i.rootVolumeId, i.instanceId, i.timeoutSeconds);
+  return { detachedVolumeId: i.rootVolumeId, forcedStop: forced };
+}
+
+export interface SsmCommandInputs extends StepInputs {
+  instanceId: string;
+  documentName: string;
+  parameters: Record<string, string[]>;
+  bucketName: string;
+  keyPrefix: string;
+  /** When set, waits for this snapshot to be completed first (inPlace: no write before a complete backup). */
+  waitForSnapshotId?: string;
+}
+export async function ssmCommandStep(ctx: OpsContext, i: SsmCommandInputs) {
+  if (i.waitForSnapshotId) await snapshotState(ctx, i.waitForSnapshotId, ["completed"], i.timeoutSeconds);
+  return runSsmCommand(ctx, i);
+}
+
+export interface RootSwapInputs extends StepInputs {
+  instanceId: string;
+  rootDeviceName: string;
+  /** The repaired volume that becomes the root. */
+  volumeId: string;
+  helperInstanceId: string;
+  deleteOnTermination: boolean;
+  /** Non-empty when the guest-driver check blocks the swap: the step fails with this text. */
+  blockedReason: string;
+}
+/**
+ * Moves the repaired volume from the helper to the broken instance at its root device name,
+ * restores DeleteOnTermination and starts the instance. A volume still at the root device that is
+ * not the repaired one is detached (and kept), never deleted.
+ */
+export async function rootSwapStep(ctx: OpsContext, i: RootSwapInputs) {
+  if (i.blockedReason) throw new RescueStepError("swap-blocked", `the swap was not done: ${i.blockedReason}`);
+  await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
+  await ensureDetached(ctx, i.volumeId, i.helperInstanceId, i.timeoutSeconds);
+  const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find((b) => b.deviceName === i.rootDeviceName);
+  let previousRootVolumeId = "";
+  if (occupant && occupant.volumeId !== i.volumeId) {
+    previousRootVolumeId = occupant.volumeId;
+    await ensureDetached(ctx, occupant.volumeId, i.instanceId, i.timeoutSeconds);
+  }
+  await ensureAttached(ctx, i.volumeId, i.instanceId, i.rootDeviceName, i.timeoutSeconds);
+  await setDeleteOnTermination(ctx, i.instanceId, i.rootDeviceName, i.deleteOnTermination);
+  await ensureRunning(ctx, i.instanceId, i.timeoutSeconds);
+  return { rootVolumeId: i.volumeId, previousRootVolumeId };
+}
+
+export interface VerifyInputs extends StepInputs {
+  instanceId: string;
+  finalState: "running" | "stopped";
+  /** The volume rollback would put back, named in the failure message. */
+  rollbackVolumeId: string;
+}
+/** Verifies the boot; a re-crash fails the step and offers the rollback. Leaves the instance in `finalState`. */
+export async function verifyStep(ctx: OpsContext, i: VerifyInputs): Promise<BootVerdict & { rollbackOffered: boolean }> {
+  const verdict = await verifyBoot(ctx, i.instanceId, i.timeoutSeconds);
+  if (!verdict.healthy) {
+    throw new RescueStepError(
+      "re-crash",
+      `${i.instanceId} did not boot cleanly after the swap: ${verdict.reason}. Roll back (puts ${i.rollbackVolumeId} back as root; the repaired volume is kept): pulumi config set vm-rescue:rollback true && pulumi up`,
+    );
+  }
+  if (i.finalState === "stopped") await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
+  return { ...verdict, rollbackOffered: false };
+}
+
+export interface RollbackInputs extends StepInputs {
+  instanceId: string;
+  rootDeviceName: string;
+  /** The volume to put back as root (the original in copy mode, a volume from the backup in inPlace mode). */
+  volumeId: string;
+  deleteOnTermination: boolean;
+  finalState: "running" | "stopped";
+}
+/** Puts `volumeId` back as root; the volume it replaces stays (detached, for inspection). */
+export async function rollbackStep(ctx: OpsContext, i: RollbackInputs) {
+  await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
+  const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find((b) => b.deviceName === i.rootDeviceName);
+  if (occupant && occupant.volumeId !== i.volumeId) await ensureDetached(ctx, occupant.volumeId, i.instanceId, i.timeoutSeconds);
+  await ensureAttached(ctx, i.volumeId, i.instanceId, i.rootDeviceName, i.timeoutSeconds);
+  await setDeleteOnTermination(ctx, i.instanceId, i.rootDeviceName, i.deleteOnTermination);
+  if (i.finalState === "running") await ensureRunning(ctx, i.instanceId, i.timeoutSeconds);
+  return { restoredVolumeId: i.volumeId, replacedVolumeId: occupant && occupant.volumeId !== i.volumeId ? occupant.volumeId : "" };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Providers
+// ---------------------------------------------------------------------------------------------
+
+/** Inputs whose change does not re-run a step. */
+const TUNING = new Set(["timeoutSeconds", "__provider"]);
+
+/**
+ * A dynamic provider running `step` on create. Any other changed input re-runs it (replace; the
+ * old one's delete is a no-op). `delete` never touches the cloud.
+ */
+export function stepProvider<I extends StepInputs, O extends object>(
+  step: (ctx: OpsContext, inputs: I) => Promise<O>,
+  idOf: (inputs: I, outs: O) => string,
+  contextFactory: ContextFactory = sdkContext,
+): pulumi.dynamic.ResourceProvider {
+  return {
+    async create(inputs: I) {
+      const outs = await step(contextFactory(inputs.region), inputs);
+      return { id: idOf(inputs, outs), outs: { ...inputs, ...outs } };
+    },
+    async diff(_id: string, olds: I, news: I) {
+      const keys = new Set([...Object.keys(olds ?? {}), ...Object.keys(news ?? {})]);
+      const replaces = [...keys].filter(
+        (k) => !TUNING.has(k) && k in news && JSON.stringify((olds as unknown as Record<string, unknown>)[k]) !== JSON.stringify((news as unknown as Record<string, unknown>)[k]),
+      );
+      return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
+    },
+    async update(_id: string, _olds: I, news: I) {
+      return { outs: news };
+    },
+    async delete() {
+      // Deliberately nothing: volumes, snapshots and the instance's state stay as the step left them.
+    },
+  };
+}
+
+export const backupSnapshotProvider = (f?: ContextFactory) => stepProvider(backupSnapshotStep, (_i, o) => o.snapshotId, f);
+export const rootDetachProvider = (f?: ContextFactory) => stepProvider(rootDetachStep, (i) => `${i.instanceId}/detach/${i.rootVolumeId}`, f);
+export const ssmCommandProvider = (f?: ContextFactory) => stepProvider(ssmCommandStep, (_i, o) => o.commandId, f);
+export const rootSwapProvider = (f?: ContextFactory) => stepProvider(rootSwapStep, (i) => `${i.instanceId}/root/${i.volumeId}`, f);
+export const verifyProvider = (f?: ContextFactory) => stepProvider(verifyStep, (i) => `${i.instanceId}/verify`, f);
+export const rollbackProvider = (f?: ContextFactory) => stepProvider(rollbackStep, (i) => `${i.instanceId}/rollback/${i.volumeId}`, f);
+
+type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+
+/** Type token `pulumi-nodejs:dynamic/vmrescue:<kind>`; `outputs` are declared so they resolve. */
+function register(kind: string, provider: pulumi.dynamic.ResourceProvider, name: string, props: object, outputs: string[], opts?: pulumi.CustomResourceOptions) {
+  const seeded: Record<string, unknown> = { ...props };
+  for (const o of outputs) seeded[o] = undefined;
+  return new StepResource(provider, name, seeded, opts, kind);
+}
+
+class StepResource extends pulumi.dynamic.Resource {
+  constructor(provider: pulumi.dynamic.ResourceProvider, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions | undefined, kind: string) {
+    super(provider, name, props, opts, "vmrescue", kind);
+  }
+  out<T>(key: string): pulumi.Output<T> {
+    return (this as unknown as Record<string, pulumi.Output<T>>)[key];
+  }
+}
+
+export function backupSnapshot(name: string, i: Inputs<BackupSnapshotInputs>, opts?: pulumi.CustomResourceOptions) {
+  const r = register("BackupSnapshot", backupSnapshotProvider(), name, i, ["snapshotId"], opts);
+  return { resource: r, snapshotId: r.out<string>("snapshotId") };
+}
+export function rootDetach(name: string, i: Inputs<RootDetachInputs>, opts?: pulumi.CustomResourceOptions) {
+  const r = register("RootDetach", rootDetachProvider(), name, i, ["detachedVolumeId", "forcedStop"], opts);
+  return { resource: r, detachedVolumeId: r.out<string>("detachedVolumeId") };
+}
+export function ssmCommand(name: string, i: Inputs<SsmCommandInputs>, opts?: pulumi.CustomResourceOptions) {
+  const r = register("SsmCommand", ssmCommandProvider(), name, i, ["commandId", "status", "stdout"], opts);
+  return { resource: r, commandId: r.out<string>("commandId"), status: r.out<string>("status"), stdout: r.out<string>("stdout") };
+}
+export function rootSwap(name: string, i: Inputs<RootSwapInputs>, opts?: pulumi.CustomResourceOptions) {
+  const r = register("RootSwap", rootSwapProvider(), name, i, ["rootVolumeId", "previousRootVolumeId"], opts);
+  return { resource: r, rootVolumeId: r.out<string>("rootVolumeId") };
+}
+export function verify(name: string, i: Inputs<VerifyInputs>, opts?: pulumi.CustomResourceOptions) {
+  const r = register("BootVerify", verifyProvider(), name, i, ["healthy", "reason"], opts);
+  return { resource: r, healthy: r.out<boolean>("healthy"), reason: r.out<string>("reason") };
+}
+export function rollback(name: string, i: Inputs<RollbackInputs>, opts?: pulumi.CustomResourceOptions) {
+  const r = register("Rollback", rollbackProvider(), name, i, ["restoredVolumeId", "replacedVolumeId"], opts);
+  return { resource: r, restoredVolumeId: r.out<string>("restoredVolumeId") };
+}

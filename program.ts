@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AzureWindowsRescue, AzureWindowsRescueArgs } from "./components/azure/azureWindowsRescue";
+import { AwsWindowsRescue, AwsWindowsRescueArgs } from "./components/aws/awsWindowsRescue";
 
 /** The project name, i.e. the config namespace (`vm-rescue:vmName`). */
 export const PROJECT = "vm-rescue";
@@ -30,8 +31,18 @@ export const SETTINGS: Setting[] = [
   { key: "helperResourceGroup", type: "string", clouds: ["azure"], description: "Resource group for the helper VM, its NIC/NSG and the artifacts storage. Default: the VM's group." },
   { key: "copyDiskSku", type: "string", clouds: ["azure"], description: "Storage type of the OS-disk copy. Default: the original disk's." },
   { key: "hyperVGeneration", type: "string", clouds: ["azure"], description: "V1 or V2, when Azure does not report the VM's generation." },
-  { key: "subnetId", type: "string", clouds: ["azure"], description: "Subnet for the helper's NIC. Default: the subnet of the broken VM's primary NIC." },
+  { key: "subnetId", type: "string", clouds: ["azure", "aws"], description: "Subnet for the helper's NIC. Default: the subnet of the broken VM's primary NIC (on AWS: the instance's subnet; it must be in the same availability zone)." },
   { key: "adminUsername", type: "string", default: "rescueadmin", clouds: ["azure"], description: "Admin user of the helper VM (its password is generated and kept secret)." },
+  { key: "instanceId", type: "string", clouds: ["aws"], description: "Id of the broken EC2 instance, i-… (required on AWS)." },
+  { key: "region", type: "string", clouds: ["aws"], description: "Region of the instance. Default: the AWS provider's region (aws:region)." },
+  { key: "mode", type: "string", default: "copy", clouds: ["aws"], description: "copy: repair a new volume made from the backup snapshot and swap it in (the original root is kept); inPlace: stop, detach and repair the original root volume." },
+  { key: "helperInstanceType", type: "string", default: "t3.medium", clouds: ["aws"], description: "Instance type of the helper." },
+  { key: "helperAmiParameter", type: "string", clouds: ["aws"], description: "SSM public parameter of the helper AMI (/aws/service/ami-windows-latest/…). Default: a Windows Server version different from the instance's." },
+  { key: "windowsVersion", type: "string", clouds: ["aws"], description: "Windows Server version of the instance (2016, 2019, 2022, 2025) when its AMI does not tell." },
+  { key: "kmsGrantConfirmed", type: "boolean", clouds: ["aws"], description: "Confirms the deploying identity may use the encrypted root volume's KMS key (kms:CreateGrant, Decrypt, ReEncrypt*, GenerateDataKeyWithoutPlaintext, DescribeKey); required for encrypted roots." },
+  { key: "natConfirmed", type: "boolean", clouds: ["aws"], description: "Confirms the helper's subnet reaches SSM through a NAT gateway (otherwise it needs the ssm, ec2messages, ssmmessages and s3 VPC endpoints)." },
+  { key: "swap", type: "boolean", default: true, clouds: ["aws"], description: "Swap the repaired volume in as root and verify the boot; false stops after the repair." },
+  { key: "rollback", type: "boolean", default: false, clouds: ["aws"], description: "Put the replaced root back (copy: the original volume; inPlace: a volume from the backup snapshot)." },
   { key: "tags", type: "string", clouds: ["azure", "aws"], description: "Extra tags on every resource the rescue creates, as a JSON object of strings, e.g. {\"ticket\":\"INC-4711\"}." },
 ];
 
@@ -135,6 +146,34 @@ export function azureArgsFromSettings(get: SettingReader, stack: string): AzureW
   };
 }
 
+function booleanSetting(get: SettingReader, key: string): boolean | undefined {
+  const raw = get(key);
+  if (raw === undefined || raw === "") return undefined;
+  if (raw !== "true" && raw !== "false") throw new Error(`configuration vm-rescue:${key} must be true or false`);
+  return raw === "true";
+}
+
+/** The AWS component's arguments from stack settings (a pure mapping, shared with `vm-rescue plan`). */
+export function awsArgsFromSettings(get: SettingReader, stack: string): AwsWindowsRescueArgs {
+  return {
+    instanceId: requireSetting(get, "instanceId"),
+    region: get("region"),
+    rescueId: get("rescueId") ?? rescueIdFromStack(stack),
+    mode: get("mode"),
+    helperInstanceType: get("helperInstanceType"),
+    helperAmiParameter: get("helperAmiParameter"),
+    subnetId: get("subnetId"),
+    windowsVersion: get("windowsVersion"),
+    kmsGrantConfirmed: booleanSetting(get, "kmsGrantConfirmed"),
+    natConfirmed: booleanSetting(get, "natConfirmed"),
+    swap: booleanSetting(get, "swap"),
+    rollback: booleanSetting(get, "rollback"),
+    dryRun: booleanSetting(get, "dryRun"),
+    repairDriver: get("driver"),
+    tags: objectSetting(get, "tags"),
+  };
+}
+
 /** The program: returns the stack outputs. */
 export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
   const config = new pulumi.Config(PROJECT);
@@ -153,5 +192,21 @@ export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
       warnings: rescue.warnings,
     };
   }
-  throw new Error(`configuration vm-rescue:cloud must be "azure" (got ${JSON.stringify(cloud)})`);
+  if (cloud === "aws") {
+    const args = awsArgsFromSettings(get, pulumi.getStack());
+    const rescue = new AwsWindowsRescue(args.rescueId as string, args);
+    return {
+      mode: rescue.mode,
+      snapshotId: rescue.snapshotId,
+      originalRootVolumeId: rescue.originalRootVolumeId,
+      repairVolumeId: rescue.repairVolumeId,
+      helperInstanceId: rescue.helperInstanceId,
+      artifactsBucket: rescue.artifactsBucket,
+      collectStatus: rescue.collectStatus,
+      repairStatus: rescue.repairStatus,
+      repairDecisions: rescue.repairDecisions,
+      warnings: rescue.warnings,
+    };
+  }
+  throw new Error(`configuration vm-rescue:cloud must be "azure" or "aws" (got ${JSON.stringify(cloud)})`);
 }

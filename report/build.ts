@@ -136,17 +136,12 @@ export function buildReport(o: RescueOutcome): RescueReport {
     durationSeconds: Number.isFinite(duration) && duration >= 0 ? duration : 0,
     timeline: o.timeline,
     triage: o.triage,
+    triageSummary: o.triageSummary,
     findings: o.findings,
     swapBlocked: blocksSwap(o.findings),
-    decision: o.decision
-      ? {
-          actions: o.decision.plan.actions.map((a) => ({ action: a.action, args: a.args, reason: a.reason })),
-          reasons: o.decision.decisions.map((d) => ({ action: d.action, reason: d.reason, evidence: d.evidence })),
-          culprit: o.decision.culprit,
-          undo: o.decision.undo,
-        }
-      : null,
+    decision: o.decision,
     repair: o.repair,
+    repairResultUrl: o.repairResultUrl,
     swap: o.swap,
     verify: o.verify,
     kept,

@@ -41,6 +41,7 @@ export function renderMarkdown(r: RescueReport): string {
   L.push("", "## Triage", "");
   L.push(...table(["Dump", "Bug check", "Caused by", "Crash time", "Error"], r.triage.map((t) => [t.file, t.bugCheck ? `${t.bugCheck.code}${t.bugCheck.name ? ` ${t.bugCheck.name}` : ""}` : null, t.causedBy ? `${t.causedBy.module}+${t.causedBy.offset} (${t.causedBy.method})` : null, t.crashTime, t.error])));
 
+  if (r.triage.length === 0 && r.triageSummary.length > 0) L.push(...r.triageSummary.map((t) => `- ${t}`));
   L.push("", `## Guest-driver check${r.swapBlocked ? " (blocks the swap)" : ""}`, "");
   L.push(...table(["Severity", "Component", "Found", "Required", "Remedy"], r.findings.map((f) => [f.severity, f.component, f.found, f.required, f.remedy])));
 
@@ -53,7 +54,8 @@ export function renderMarkdown(r: RescueReport): string {
   }
 
   L.push("", "## Repair results", "");
-  if (!r.repair) L.push("(the repair did not run)");
+  if (r.repairResultUrl) L.push(`Full result: ${r.repairResultUrl}`, "");
+  if (!r.repair) L.push(r.repairResultUrl ? "(the result document was not read back)" : "(the repair did not run)");
   else {
     if (r.repair.dryRun) L.push("Dry run: nothing was changed.", "");
     L.push(...table(["Action", "Status", "Message", "Undo records"], r.repair.results.map((x) => [x.action, x.status, x.message, x.undo.map((u) => (u.kind === "registry" ? `${u.key}\\${u.valueName}` : u.kind === "file" ? `${u.from} → ${u.to}` : u.kind === "bcd" ? `bcd ${u.entry} ${u.element}` : u.text)).join("; ")])));

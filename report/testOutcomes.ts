@@ -6,7 +6,7 @@ import { planRepair } from "../planner/repair";
 import { sampleCollect, sampleTriage } from "../planner/testFacts";
 import type { DriverFinding } from "../drivers/types";
 import type { RepairResult } from "../scripts/contract";
-import type { RescueOutcome } from "./types";
+import { reportDecision, RescueOutcome } from "./types";
 
 const RG = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-app/providers";
 
@@ -61,9 +61,11 @@ export function rescuedOutcome(): RescueOutcome {
       { name: "app-vm-01-rescue-helper", type: "azure-native:compute:VirtualMachine", op: "delete", status: "succeeded", startedAt: at(18), endedAt: at(19) },
     ],
     triage,
+    triageSummary: ["112926-9218-01.dmp: 0x1000007E caused by cxnetmon.sys"],
     findings: [],
-    decision,
+    decision: reportDecision(decision),
     repair: sampleRepairResult(),
+    repairResultUrl: "https://appvm01rescue.blob.core.windows.net/artifacts/repair-result.json",
     swap: { attempted: true, swapped: true },
     verify: { booted: true },
     kept: [

@@ -6,7 +6,7 @@
 import type { RepairResult } from "../scripts/contract";
 import type { TriageResult } from "../triage/types";
 import type { DriverFinding } from "../drivers/types";
-import type { RepairDecision } from "../planner/repair";
+import type { Culprit, Decision, RepairDecision, UndoStep } from "../planner/repair";
 import type { ModeledTtr } from "./ttr";
 
 export const REPORT_VERSION = 1 as const;
@@ -62,6 +62,24 @@ export interface VerifyOutcome {
   message?: string;
 }
 
+/** The repair decision as reported: the planned actions, every reason, the culprit and how to undo. */
+export interface ReportDecision {
+  actions: { action: string; args?: unknown; reason: string }[];
+  reasons: Decision[];
+  culprit: Culprit | null;
+  undo: UndoStep[];
+}
+
+/** The report's view of the planner's full decision. */
+export function reportDecision(d: RepairDecision): ReportDecision {
+  return {
+    actions: d.plan.actions.map((a) => ({ action: a.action, args: a.args, reason: a.reason })),
+    reasons: d.decisions.map((x) => ({ action: x.action, reason: x.reason, evidence: x.evidence })),
+    culprit: d.culprit,
+    undo: d.undo,
+  };
+}
+
 /** Everything one rescue run observed. Input of `buildReport`. */
 export interface RescueOutcome {
   cloud: RescueCloud;
@@ -74,9 +92,13 @@ export interface RescueOutcome {
   endedAt: string;
   timeline: TimelineStep[];
   triage: TriageResult[];
+  /** One line per minidump (bug check and culprit), as the stack reports it. */
+  triageSummary: string[];
   findings: DriverFinding[];
-  decision: RepairDecision | null;
+  decision: ReportDecision | null;
   repair: RepairResult | null;
+  /** Where repair.ps1's full result document is stored. */
+  repairResultUrl: string | null;
   swap: SwapOutcome;
   verify: VerifyOutcome;
   kept: KeptResource[];
@@ -124,15 +146,12 @@ export interface RescueReport {
   durationSeconds: number;
   timeline: TimelineStep[];
   triage: TriageResult[];
+  triageSummary: string[];
   findings: DriverFinding[];
   swapBlocked: boolean;
-  decision: {
-    actions: { action: string; args: unknown; reason: string }[];
-    reasons: { action: string; reason: string; evidence: string[] }[];
-    culprit: RepairDecision["culprit"];
-    undo: RepairDecision["undo"];
-  } | null;
+  decision: ReportDecision | null;
   repair: RepairResult | null;
+  repairResultUrl: string | null;
   swap: SwapOutcome;
   verify: VerifyOutcome;
   kept: ReportKept[];

@@ -9,6 +9,11 @@ import { azureRescueOptions } from "../components/azure/azureWindowsRescue";
 import { azureArgsFromSettings, PROJECT, rescueIdFromStack, rescueProgram, SETTINGS } from "../program";
 import { placeholderNic, simulatedAzure } from "./azureCloud";
 import { RecordedResource, runUnderMocks } from "./mockRun";
+import { planAwsRescue } from "../planner/aws";
+import { AwsInstanceFacts } from "../planner/awsInstance";
+import { awsRescueOptions } from "../components/aws/awsWindowsRescue";
+import { awsArgsFromSettings } from "../program";
+import { simulatedAws } from "./awsCloud";
 
 export interface PlannedResource {
   type: string;
@@ -91,4 +96,31 @@ export async function planAzureOffline(req: AzurePlanRequest): Promise<OfflinePl
   const { component, resources } = toPlannedResources(run.resources);
   const outputWarnings = Array.isArray(run.outputs.warnings) ? (run.outputs.warnings as string[]) : preflight.warnings;
   return { cloud: "azure", stack, component, resources, warnings: [...outputWarnings, ...cloud.warnings] };
+}
+
+export interface AwsPlanRequest {
+  /** The instance (describe-instances, plus describe-volumes for the root), normalised. */
+  instance: AwsInstanceFacts;
+  /** Settings (`--set key=value`), keys without namespace. */
+  settings?: Record<string, string>;
+  stack?: string;
+}
+
+/**
+ * Plans the AWS rescue of the described instance. Throws `PlanError` (an instance that cannot be
+ * rescued, a bad option) or `UnknownSettingError` before anything runs.
+ */
+export async function planAwsOffline(req: AwsPlanRequest): Promise<OfflinePlan> {
+  const settings: Record<string, string> = { cloud: "aws", instanceId: req.instance.instanceId, ...(req.settings ?? {}) };
+  checkSettings(settings);
+  const stack = req.stack ?? rescueIdFromStack(`${req.instance.tags.Name ?? req.instance.instanceId}-rescue`);
+  const args = awsArgsFromSettings((k) => settings[k], stack);
+  const preflight = planAwsRescue({ instance: req.instance }, awsRescueOptions(args, args.rescueId as string));
+
+  const cloud = simulatedAws({ instance: req.instance });
+  const config = Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+  const run = await runUnderMocks(rescueProgram, { project: PROJECT, stack, config, cloud, timeoutMs: 60_000 });
+  const { component, resources } = toPlannedResources(run.resources);
+  const outputWarnings = Array.isArray(run.outputs.warnings) ? (run.outputs.warnings as string[]) : preflight.warnings;
+  return { cloud: "aws", stack, component, resources, warnings: [...outputWarnings, ...cloud.warnings] };
 }

@@ -4,11 +4,16 @@ import { ExitCode, UsageError } from "../exit";
 import { parseSetOptions, readJsonFile } from "../readJson";
 import { PlanError } from "../../planner/errors";
 import { asAzureVmDescription, AzureNicDescription } from "../../planner/azureVm";
-import { OfflinePlan, planAzureOffline, UnknownSettingError } from "../../simulate/plan";
+import { OfflinePlan, planAwsOffline, planAzureOffline, UnknownSettingError } from "../../simulate/plan";
+import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../planner/awsInstance";
+import { planTimeToRecovery } from "../../simulate/rescue";
+import { ttrLine } from "../../report/ttr";
 
 interface PlanOptions {
   azureVm?: string;
   nic?: string;
+  awsInstance?: string;
+  volumes?: string;
   set: string[];
   json?: boolean;
 }
@@ -20,6 +25,8 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .description("show what `pulumi up` would create for a VM, offline (no cloud, no Pulumi CLI)")
     .option("--azure-vm <file>", "the broken VM as `az vm show -o json` prints it")
     .option("--nic <file>", "its primary NIC as `az network nic show -o json` prints it (for the subnet)")
+    .option("--aws-instance <file>", "the broken EC2 instance as `aws ec2 describe-instances --instance-ids i-…` prints it")
+    .option("--volumes <file>", "its volumes as `aws ec2 describe-volumes` prints them (type, size, IOPS, encryption of the root)")
     .option("--set <key=value>", "a stack setting (repeatable), e.g. --set helperVmSize=Standard_D4s_v5", collect, [])
     .option("--json", "print one JSON object instead of a tree")
     .action((opts: PlanOptions) => runAction(ctx, () => plan(ctx, opts)));
@@ -30,24 +37,33 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
-  if (!opts.azureVm) throw new UsageError("plan needs --azure-vm <file> (az vm show -o json)");
+  if (!opts.azureVm && !opts.awsInstance) throw new UsageError("plan needs --azure-vm <file> (az vm show -o json) or --aws-instance <file> (aws ec2 describe-instances)");
+  if (opts.azureVm && opts.awsInstance) throw new UsageError("plan takes --azure-vm or --aws-instance, not both");
   const settings = parseSetOptions(opts.set);
   let result: OfflinePlan;
   try {
-    const vm = asAzureVmDescription(readJsonFile(opts.azureVm, "--azure-vm"));
-    const nic = opts.nic ? (readJsonFile(opts.nic, "--nic") as AzureNicDescription) : null;
-    result = await planAzureOffline({ vm, nic, settings });
+    if (opts.awsInstance) {
+      const instance = asEc2Instance(readJsonFile(opts.awsInstance, "--aws-instance"));
+      const volumes = opts.volumes ? asEc2Volumes(readJsonFile(opts.volumes, "--volumes")) : [];
+      result = await planAwsOffline({ instance: instanceFacts(instance, volumes), settings });
+    } else {
+      const vm = asAzureVmDescription(readJsonFile(opts.azureVm as string, "--azure-vm"));
+      const nic = opts.nic ? (readJsonFile(opts.nic, "--nic") as AzureNicDescription) : null;
+      result = await planAzureOffline({ vm, nic, settings });
+    }
   } catch (e) {
     if (e instanceof PlanError || e instanceof UnknownSettingError) throw new UsageError(e.message);
-    if (e instanceof Error && /missing required configuration|must be a JSON object/.test(e.message)) throw new UsageError(e.message);
+    if (e instanceof Error && /missing required configuration|must be a JSON object|must be true or false/.test(e.message)) throw new UsageError(e.message);
     throw e;
   }
-  ctx.io.out(opts.json ? JSON.stringify(result, null, 2) : renderPlan(result));
+  const timeToRecovery = planTimeToRecovery(result);
+  if (timeToRecovery.error) result.warnings.push(timeToRecovery.error);
+  ctx.io.out(opts.json ? JSON.stringify({ ...result, timeToRecovery: timeToRecovery.ttr }, null, 2) : renderPlan(result, timeToRecovery.ttr ? ttrLine(timeToRecovery.ttr) : null));
   return ExitCode.Ok;
 }
 
 /** A readable tree of the plan. */
-export function renderPlan(p: OfflinePlan): string {
+export function renderPlan(p: OfflinePlan, ttr: string | null = null): string {
   const lines: string[] = [];
   lines.push(`Plan for stack ${p.stack} (${p.cloud}): ${p.resources.length} resources`);
   if (p.component) lines.push(`+ ${p.component.type}  ${p.component.name}`);
@@ -55,6 +71,7 @@ export function renderPlan(p: OfflinePlan): string {
     lines.push(`  + ${r.type}  ${r.name}${r.retainOnDelete ? "  [kept after destroy]" : ""}`);
     if (r.dependsOn.length > 0) lines.push(`      after: ${r.dependsOn.join(", ")}`);
   }
+  if (ttr) lines.push("", ttr);
   if (p.warnings.length > 0) {
     lines.push("", "Warnings:");
     for (const w of p.warnings) lines.push(`  - ${w}`);

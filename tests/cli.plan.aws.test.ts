@@ -1,0 +1,90 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { main, Io } from "../cli/main";
+
+function captureIo(): Io & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return { stdout, stderr, isTty: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+}
+
+const EXAMPLES = path.resolve(__dirname, "..", "examples");
+const INSTANCE = path.join(EXAMPLES, "aws-instance.json");
+const VOLUMES = path.join(EXAMPLES, "aws-volumes.json");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-aws-plan-"));
+
+function writeTmp(name: string, content: unknown): string {
+  const p = path.join(tmp, name);
+  fs.writeFileSync(p, typeof content === "string" ? content : JSON.stringify(content));
+  return p;
+}
+
+async function run(args: string[]) {
+  const io = captureIo();
+  const code = await main(args, io);
+  return { code, out: io.stdout.join(""), err: io.stderr.join("") };
+}
+
+const OK = ["plan", "--aws-instance", INSTANCE, "--volumes", VOLUMES, "--set", "kmsGrantConfirmed=true"];
+
+describe("vm-rescue plan --aws-instance", () => {
+  test("--json: the Azure plan's shape with aws: types, the backup first and kept", async () => {
+    const r = await run([...OK, "--json"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.out);
+    expect(plan).toMatchObject({ cloud: "aws", stack: "app-ec2-01-rescue", component: { type: "vm-rescue:index:AwsWindowsRescue", name: "app-ec2-01-rescue" } });
+    const byType = (t: string) => plan.resources.filter((x: any) => x.type === t);
+    const [snapshot] = byType("aws:ebs/snapshot:Snapshot");
+    expect(snapshot).toMatchObject({ retainOnDelete: true, dependsOn: [], inputs: { volumeId: "vol-0a9b8c7d6e5f43210" } });
+    const [copy] = byType("aws:ebs/volume:Volume");
+    expect(copy).toMatchObject({ retainOnDelete: true, inputs: { availabilityZone: "eu-west-1a", type: "gp3", iops: 3000, throughput: 125, size: 100, encrypted: true, kmsKeyId: expect.stringMatching(/^arn:aws:kms:eu-west-1:/) } });
+    expect(copy.dependsOn).toContain(snapshot.name);
+    expect(byType("aws:ec2/instance:Instance")[0].inputs).toMatchObject({ associatePublicIpAddress: false, instanceType: "t3.medium" });
+    for (const res of plan.resources) expect(res.type).toMatch(/^(aws:|pulumi-nodejs:dynamic\/vmrescue:)/);
+    expect(plan.warnings.join("\n")).toMatch(/VPC endpoints/);
+  }, 60_000);
+
+  test("--set mode=inPlace: stop and detach wait for the started backup", async () => {
+    const r = await run([...OK, "--set", "mode=inPlace", "--json"]);
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.out);
+    const detach = plan.resources.find((x: any) => x.type === "pulumi-nodejs:dynamic/vmrescue:RootDetach");
+    expect(detach.dependsOn).toContain("app-ec2-01-rescue-snapshot");
+    expect(plan.resources.filter((x: any) => x.type === "aws:ebs/volume:Volume")).toEqual([]);
+  }, 60_000);
+
+  test("the tree names what is kept", async () => {
+    const r = await run(OK);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/aws:ebs\/snapshot:Snapshot\s+app-ec2-01-rescue-snapshot\s+\[kept after destroy\]/);
+  }, 60_000);
+
+  test.each([
+    ["an encrypted root without the KMS confirmation", ["plan", "--aws-instance", INSTANCE, "--volumes", VOLUMES], /kmsGrantConfirmed=true/],
+    ["a Linux instance", null, /Windows instances only/],
+    ["two instances", "two", /exactly one instance/],
+    ["not describe-instances JSON", "bad", /describe-instances/],
+    ["a bad mode", [...OK, "--set", "mode=sideways"], /mode "sideways" must be copy or inPlace/],
+    ["both clouds", [...OK, "--azure-vm", INSTANCE], /not both/],
+  ])("%s: exit 2 with one line", async (_what, args, message) => {
+    const doc = JSON.parse(fs.readFileSync(INSTANCE, "utf8"));
+    let argv: string[];
+    if (args === null) {
+      delete doc.Reservations[0].Instances[0].Platform;
+      doc.Reservations[0].Instances[0].PlatformDetails = "Linux/UNIX";
+      argv = ["plan", "--aws-instance", writeTmp("linux.json", doc), "--volumes", VOLUMES];
+    } else if (args === "two") {
+      doc.Reservations.push(doc.Reservations[0]);
+      argv = ["plan", "--aws-instance", writeTmp("two.json", doc)];
+    } else if (args === "bad") {
+      argv = ["plan", "--aws-instance", writeTmp("bad.json", { Volumes: [] })];
+    } else argv = args as string[];
+    const r = await run(argv);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+    expect(r.err).toMatch(message);
+  });
+});

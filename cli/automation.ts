@@ -48,7 +48,8 @@ export function cliRoot(env: NodeJS.ProcessEnv = process.env): string | undefine
   return home && fs.existsSync(path.join(home, "bin", "pulumi")) ? home : undefined;
 }
 
-function firstLine(e: unknown): string {
+/** The first non-empty line of an error's message (no stack traces on the terminal). */
+export function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split("\n").find((l) => l.trim() !== "")?.trim() ?? "unknown error";
 }
 

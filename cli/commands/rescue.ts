@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { runAction, type CliContext } from "../main";
 import { ExitCode, UsageError } from "../exit";
 import { readJsonFile } from "../readJson";
-import { Automation, localAutomation, PulumiCliMissing, RescueStack, StreamOptions } from "../automation";
+import { Automation, firstLine, localAutomation, PulumiCliMissing, RescueStack, StreamOptions } from "../automation";
 import { PlanError } from "../../planner/errors";
 import { asAzureVmDescription, AzureNicDescription } from "../../planner/azureVm";
 import { REPAIR_ACTIONS } from "../../scripts/contract";
@@ -146,10 +146,6 @@ export function progress(ctx: CliContext, recorder: TimelineRecorder, write: ((s
     },
     stop: clear,
   };
-}
-
-function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "unknown error";
 }
 
 /** Runs a stack operation; returns the error line instead of throwing. */

@@ -3,6 +3,7 @@ import { runAction, type CliContext } from "../main";
 import { ExitCode, UsageError } from "../exit";
 import { rescueIdFromStack, SETTINGS } from "../../program";
 import { TimelineRecorder } from "../../report/timeline";
+import { firstLine } from "../automation";
 import { confirmOrRefuse, defaultDeps, progress, RescueDeps, targetOf } from "./rescue";
 
 interface RollbackOptions {
@@ -51,8 +52,7 @@ async function rollback(ctx: CliContext, opts: RollbackOptions, deps: RescueDeps
     return ExitCode.Ok;
   } catch (e) {
     stream.stop();
-    const line = (e instanceof Error ? e.message : String(e)).split("\n").map((l) => l.trim()).find((l) => l) ?? "unknown error";
-    ctx.io.err(`vm-rescue: rollback on stack ${stackName} failed: ${line}`);
+    ctx.io.err(`vm-rescue: rollback on stack ${stackName} failed: ${firstLine(e)}`);
     return ExitCode.Failed;
   }
 }

@@ -1,0 +1,268 @@
+/**
+ * The rescue steps against fake EC2/SSM/S3 clients and a fake clock: idempotence, timeouts,
+ * VolumeInUse, a root volume that will not detach, a re-crash after the swap, and deletes that
+ * never touch the cloud.
+ */
+import { OpsContext } from "./ec2Ops";
+import {
+  backupSnapshotStep,
+  rollbackStep,
+  rootDetachStep,
+  rootSwapProvider,
+  rootSwapStep,
+  ssmCommandStep,
+  verifyStep,
+} from "./ec2Resources";
+
+interface Vol { state: string; attachments: { InstanceId: string; Device: string; State: string }[] }
+interface Inst { state: string; stopHangs?: boolean; devices: Record<string, { volumeId: string; dot: boolean }> }
+
+/** A tiny EC2 world: instances, volumes, snapshots; every call is recorded. */
+function world() {
+  const instances: Record<string, Inst> = {
+    "i-broken": { state: "running", devices: { "/dev/sda1": { volumeId: "vol-orig", dot: true } } },
+    "i-helper": { state: "running", devices: { "/dev/sda1": { volumeId: "vol-helper", dot: true }, xvdf: { volumeId: "vol-copy", dot: false } } },
+  };
+  const volumes: Record<string, Vol> = {
+    "vol-orig": { state: "in-use", attachments: [{ InstanceId: "i-broken", Device: "/dev/sda1", State: "attached" }] },
+    "vol-copy": { state: "in-use", attachments: [{ InstanceId: "i-helper", Device: "xvdf", State: "attached" }] },
+  };
+  const snapshots: Record<string, { state: string; volumeId: string; tags: Record<string, string> }> = {};
+  const calls: string[] = [];
+  let clock = 0;
+  const hooks: { attachFails?: number; detachStuck?: string; console?: string; status?: [string, string]; snapshotPending?: number } = {};
+  const ec2 = {
+    async send(cmd: any) {
+      const name = cmd.constructor.name.replace(/Command$/, "");
+      const i = cmd.input;
+      calls.push(name);
+      switch (name) {
+        case "DescribeInstances": {
+          const x = instances[i.InstanceIds[0]];
+          return { Reservations: [{ Instances: [{ State: { Name: x.state }, BlockDeviceMappings: Object.entries(x.devices).map(([d, v]) => ({ DeviceName: d, Ebs: { VolumeId: v.volumeId, DeleteOnTermination: v.dot } })) }] }] };
+        }
+        case "StopInstances": {
+          const x = instances[i.InstanceIds[0]];
+          if (!x.stopHangs || i.Force) x.state = "stopped";
+          else x.state = "stopping";
+          calls.push(i.Force ? "force" : "gentle");
+          return {};
+        }
+        case "StartInstances":
+          instances[i.InstanceIds[0]].state = "running";
+          return {};
+        case "DescribeVolumes": {
+          const v = volumes[i.VolumeIds[0]];
+          return { Volumes: [{ State: v.state, Attachments: v.attachments }] };
+        }
+        case "DetachVolume": {
+          if (hooks.detachStuck === i.VolumeId) {
+            volumes[i.VolumeId].attachments[0].State = "detaching";
+            return {};
+          }
+          const v = volumes[i.VolumeId];
+          v.attachments = v.attachments.filter((a) => a.InstanceId !== i.InstanceId);
+          v.state = "available";
+          delete instances[i.InstanceId].devices[i.Device];
+          return {};
+        }
+        case "AttachVolume": {
+          if (hooks.attachFails && hooks.attachFails-- > 0) throw Object.assign(new Error("vol in use"), { name: "VolumeInUse" });
+          const v = volumes[i.VolumeId];
+          v.attachments = [{ InstanceId: i.InstanceId, Device: i.Device, State: "attached" }];
+          v.state = "in-use";
+          instances[i.InstanceId].devices[i.Device] = { volumeId: i.VolumeId, dot: false };
+          return {};
+        }
+        case "ModifyInstanceAttribute": {
+          const m = i.BlockDeviceMappings[0];
+          instances[i.InstanceId].devices[m.DeviceName].dot = m.Ebs.DeleteOnTermination;
+          return {};
+        }
+        case "CreateSnapshot": {
+          const id = `snap-${Object.keys(snapshots).length + 1}`;
+          snapshots[id] = { state: "pending", volumeId: i.VolumeId, tags: Object.fromEntries(i.TagSpecifications[0].Tags.map((t: any) => [t.Key, t.Value])) };
+          return { SnapshotId: id };
+        }
+        case "DescribeSnapshots": {
+          if (i.SnapshotIds) {
+            const s = snapshots[i.SnapshotIds[0]];
+            if (hooks.snapshotPending !== undefined && hooks.snapshotPending-- <= 0) s.state = "completed";
+            return { Snapshots: [{ SnapshotId: i.SnapshotIds[0], State: s.state }] };
+          }
+          const vol = i.Filters[0].Values[0];
+          const id = i.Filters[1].Values[0];
+          return { Snapshots: Object.entries(snapshots).filter(([, s]) => s.volumeId === vol && s.tags["vm-rescue:id"] === id).map(([k, s]) => ({ SnapshotId: k, State: s.state })) };
+        }
+        case "GetConsoleOutput":
+          return { Output: Buffer.from(hooks.console ?? "Windows is Ready to use").toString("base64") };
+        case "DescribeInstanceStatus":
+          return { InstanceStatuses: [{ SystemStatus: { Status: hooks.status?.[0] ?? "ok" }, InstanceStatus: { Status: hooks.status?.[1] ?? "ok" } }] };
+        default:
+          throw new Error(`fake EC2 does not know ${name}`);
+      }
+    },
+  };
+  const ssmCalls: any[] = [];
+  const ssm = {
+    polls: 0,
+    async send(cmd: any) {
+      const name = cmd.constructor.name.replace(/Command$/, "");
+      ssmCalls.push({ name, input: cmd.input });
+      if (name === "DescribeInstanceInformation") return { InstanceInformationList: [{ PingStatus: ssm.polls++ < 2 ? "ConnectionLost" : "Online" }] };
+      if (name === "SendCommand") return { Command: { CommandId: "cmd-1" } };
+      if (name === "GetCommandInvocation") return { Status: ssm.polls++ < 5 ? "InProgress" : "Success", StandardOutputContent: "{\"short\":true}" };
+      throw new Error(name);
+    },
+  };
+  const s3 = {
+    async send(cmd: any) {
+      const name = cmd.constructor.name.replace(/Command$/, "");
+      if (name === "ListObjectsV2") return { Contents: [{ Key: `${cmd.input.Prefix}awsrunPowerShellScript/collect/stdout` }] };
+      if (name === "GetObject") return { Body: { transformToString: async () => "{\"full\":true}" } };
+      throw new Error(name);
+    },
+  };
+  const ctx: OpsContext = { ec2, ssm, s3, now: () => clock, sleep: async (ms) => void (clock += ms), pollMs: 10_000 };
+  return { instances, volumes, snapshots, calls, hooks, ctx, ssmCalls, clock: () => clock };
+}
+
+const base = { region: "eu-west-1", timeoutSeconds: 600 };
+
+describe("rootDetachStep", () => {
+  test("stops the instance and detaches its root, keeping the volume; a second run changes nothing", async () => {
+    const w = world();
+    const out = await rootDetachStep(w.ctx, { ...base, instanceId: "i-broken", rootVolumeId: "vol-orig", snapshotId: "snap-1" });
+    expect(out).toEqual({ detachedVolumeId: "vol-orig", forcedStop: false });
+    expect(w.instances["i-broken"].state).toBe("stopped");
+    expect(w.volumes["vol-orig"].state).toBe("available");
+    const before = w.calls.length;
+    await rootDetachStep(w.ctx, { ...base, instanceId: "i-broken", rootVolumeId: "vol-orig", snapshotId: "snap-1" });
+    expect(w.calls.slice(before).filter((c) => !c.startsWith("Describe"))).toEqual([]);
+    expect(w.calls).not.toContain("DeleteVolume");
+  });
+
+  test("refuses without a backup snapshot", async () => {
+    const w = world();
+    await expect(rootDetachStep(w.ctx, { ...base, instanceId: "i-broken", rootVolumeId: "vol-orig", snapshotId: "" })).rejects.toThrow(/no backup snapshot/);
+    expect(w.calls).toEqual([]);
+  });
+
+  test("a stop that hangs in stopping is forced after half the timeout", async () => {
+    const w = world();
+    w.instances["i-broken"].stopHangs = true;
+    const out = await rootDetachStep(w.ctx, { ...base, instanceId: "i-broken", rootVolumeId: "vol-orig", snapshotId: "snap-1" });
+    expect(out.forcedStop).toBe(true);
+    expect(w.calls.filter((c) => c === "gentle" || c === "force")).toEqual(["gentle", "force"]);
+  });
+
+  test("a root volume that will not detach times out with what to do, never force-detaching", async () => {
+    const w = world();
+    w.hooks.detachStuck = "vol-orig";
+    await expect(rootDetachStep(w.ctx, { ...base, instanceId: "i-broken", rootVolumeId: "vol-orig", snapshotId: "snap-1" })).rejects.toThrow(
+      /did not detach from i-broken within 600 s.*never force-detaches/,
+    );
+    expect(w.clock()).toBeGreaterThanOrEqual(600_000);
+  });
+});
+
+describe("backupSnapshotStep", () => {
+  test("returns once EBS has the snapshot (pending), and adopts it on a retry", async () => {
+    const w = world();
+    const tags = { "vm-rescue:id": "inc-4711" };
+    const a = await backupSnapshotStep(w.ctx, { ...base, volumeId: "vol-orig", description: "backup", tags });
+    expect(w.snapshots[a.snapshotId].state).toBe("pending");
+    const b = await backupSnapshotStep(w.ctx, { ...base, volumeId: "vol-orig", description: "backup", tags });
+    expect(b.snapshotId).toBe(a.snapshotId);
+    expect(w.calls.filter((c) => c === "CreateSnapshot")).toHaveLength(1);
+  });
+});
+
+describe("ssmCommandStep", () => {
+  const cmd = { ...base, instanceId: "i-helper", documentName: "vm-rescue-x-collect", parameters: { MaxEvents: ["300"] }, bucketName: "b", keyPrefix: "rescue/x/" };
+
+  test("waits for SSM registration and the command, and reads the full output from S3", async () => {
+    const w = world();
+    const out = await ssmCommandStep(w.ctx, cmd);
+    expect(out).toEqual({ commandId: "cmd-1", status: "Success", stdout: "{\"full\":true}" });
+    expect(w.ssmCalls.find((c) => c.name === "SendCommand").input).toMatchObject({ OutputS3BucketName: "b", OutputS3KeyPrefix: "rescue/x", Parameters: { MaxEvents: ["300"] } });
+  });
+
+  test("inPlace: waits for the backup to complete before the command is sent", async () => {
+    const w = world();
+    const { snapshotId } = await backupSnapshotStep(w.ctx, { ...base, volumeId: "vol-orig", description: "d", tags: {} });
+    w.hooks.snapshotPending = 3;
+    await ssmCommandStep(w.ctx, { ...cmd, waitForSnapshotId: snapshotId });
+    expect(w.snapshots[snapshotId].state).toBe("completed");
+  });
+
+  test("a helper that never registers times out naming the network path", async () => {
+    const w = world();
+    w.ctx.ssm = { send: async () => ({ InstanceInformationList: [] }) };
+    await expect(ssmCommandStep(w.ctx, cmd)).rejects.toThrow(/VPC endpoints \(ssm, ec2messages, ssmmessages, s3\) or a NAT gateway/);
+  });
+});
+
+describe("rootSwapStep, verifyStep, rollbackStep", () => {
+  const swap = { ...base, instanceId: "i-broken", rootDeviceName: "/dev/sda1", volumeId: "vol-copy", helperInstanceId: "i-helper", deleteOnTermination: true, blockedReason: "" };
+
+  test("moves the repaired volume to the original root device name, restores DeleteOnTermination, starts; the original is kept", async () => {
+    const w = world();
+    w.hooks.attachFails = 2; // VolumeInUse right after the detach: retried
+    const out = await rootSwapStep(w.ctx, swap);
+    expect(out).toEqual({ rootVolumeId: "vol-copy", previousRootVolumeId: "vol-orig" });
+    expect(w.instances["i-broken"].devices["/dev/sda1"]).toEqual({ volumeId: "vol-copy", dot: true });
+    expect(w.instances["i-broken"].state).toBe("running");
+    expect(w.volumes["vol-orig"].state).toBe("available");
+    expect(w.calls).not.toContain("DeleteVolume");
+  });
+
+  test("a swap blocked by the driver check changes nothing", async () => {
+    const w = world();
+    await expect(rootSwapStep(w.ctx, { ...swap, blockedReason: "ENA missing" })).rejects.toThrow(/swap was not done: ENA missing/);
+    expect(w.calls).toEqual([]);
+  });
+
+  test("a volume in use elsewhere is refused", async () => {
+    const w = world();
+    w.volumes["vol-copy"].attachments = [{ InstanceId: "i-other", Device: "xvdg", State: "attached" }];
+    await expect(rootSwapStep(w.ctx, swap)).rejects.toThrow(/attached to i-other/);
+  });
+
+  test("a clean boot passes; a re-crash fails the step and offers the rollback, which puts the original back", async () => {
+    const w = world();
+    await rootSwapStep(w.ctx, swap);
+    await expect(verifyStep(w.ctx, { ...base, instanceId: "i-broken", finalState: "running", rollbackVolumeId: "vol-orig" })).resolves.toMatchObject({ healthy: true });
+    w.hooks.console = "*** STOP: 0x1000007E (0xFFFFFFFFC0000005, ...)";
+    await expect(verifyStep(w.ctx, { ...base, instanceId: "i-broken", finalState: "running", rollbackVolumeId: "vol-orig" })).rejects.toThrow(
+      /did not boot cleanly.*Roll back \(puts vol-orig back as root/,
+    );
+    const rb = await rollbackStep(w.ctx, { ...base, instanceId: "i-broken", rootDeviceName: "/dev/sda1", volumeId: "vol-orig", deleteOnTermination: true, finalState: "running" });
+    expect(rb).toEqual({ restoredVolumeId: "vol-orig", replacedVolumeId: "vol-copy" });
+    expect(w.instances["i-broken"].devices["/dev/sda1"]).toEqual({ volumeId: "vol-orig", dot: true });
+    expect(w.volumes["vol-copy"].state).toBe("available");
+  });
+
+  test("an impaired instance status is a re-crash; a stopped original is stopped again after a clean boot", async () => {
+    const w = world();
+    await rootSwapStep(w.ctx, swap);
+    w.hooks.status = ["ok", "impaired"];
+    await expect(verifyStep(w.ctx, { ...base, instanceId: "i-broken", finalState: "running", rollbackVolumeId: "vol-orig" })).rejects.toThrow(/instance status check failed/);
+    w.hooks.status = ["ok", "ok"];
+    await verifyStep(w.ctx, { ...base, instanceId: "i-broken", finalState: "stopped", rollbackVolumeId: "vol-orig" });
+    expect(w.instances["i-broken"].state).toBe("stopped");
+  });
+
+  test("the provider's delete never calls the cloud; a changed input re-runs the step", async () => {
+    const w = world();
+    const p = rootSwapProvider(() => w.ctx);
+    const created = await p.create!(swap);
+    expect(created.id).toBe("i-broken/root/vol-copy");
+    const calls = w.calls.length;
+    await p.delete!(created.id, created.outs);
+    expect(w.calls.length).toBe(calls);
+    const d = await p.diff!(created.id, created.outs, { ...swap, timeoutSeconds: 900 });
+    expect(d.changes).toBe(false);
+    expect((await p.diff!(created.id, created.outs, { ...swap, volumeId: "vol-other" })).replaces).toEqual(["volumeId"]);
+  });
+});

@@ -5,7 +5,7 @@
  */
 import type { DriverFinding } from "../drivers/types";
 import type { Decision } from "../planner/repair";
-import type { RepairResult } from "../scripts/contract";
+import { REPAIR_ACTIONS, type RepairResult } from "../scripts/contract";
 import type { TriageResult } from "../triage/types";
 import type { KeptResource, RescueOutcome, ReportDecision } from "./types";
 
@@ -23,10 +23,18 @@ const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "obj
 const isString = (x: unknown): x is string => typeof x === "string";
 const str = (v: unknown): string | null => (typeof v === "string" && v !== "" ? v : null);
 
+/** A decision as an object, or as the line "Action: reason" the component exports. */
+function asDecision(x: unknown): Decision | null {
+  if (isObject(x) && isString(x.action) && isString(x.reason)) return { action: x.action as Decision["action"], reason: x.reason, evidence: arrayOf<string>(x.evidence, isString) };
+  if (!isString(x)) return null;
+  const m = /^([A-Za-z]+): (.*)$/s.exec(x);
+  return m && (REPAIR_ACTIONS as readonly string[]).includes(m[1]) ? { action: m[1] as Decision["action"], reason: m[2], evidence: [] } : { action: "none", reason: x, evidence: [] };
+}
+
 function decisionOf(outputs: Record<string, unknown>): ReportDecision | null {
   const d = outputs.decision;
   if (isObject(d) && Array.isArray(d.actions) && Array.isArray(d.reasons)) return d as unknown as ReportDecision;
-  const reasons = arrayOf<Decision>(d, (x) => isObject(x) && isString(x.action) && isString(x.reason)).map((x) => ({ ...x, evidence: Array.isArray(x.evidence) ? x.evidence : [] }));
+  const reasons: Decision[] = Array.isArray(d) ? d.map(asDecision).filter((x): x is Decision => x !== null) : [];
   const planned = arrayOf<string>(outputs.repairActions, isString);
   if (reasons.length === 0 && planned.length === 0) return null;
   const actions = planned.map((a) => ({ action: a, reason: reasons.find((r) => r.action === a)?.reason ?? "" }));

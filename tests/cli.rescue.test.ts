@@ -238,8 +238,22 @@ describe("vm-rescue rescue --simulate", () => {
     expect(report.timeToRecovery.criticalPath).not.toContain("app-vm-01-rescue-snapshot");
     expect(report.timeline.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(["app-vm-01-rescue-snapshot", "app-vm-01-rescue-helper"]));
     expect(report.cost.usd).toBeGreaterThan(0);
-    expect(r.code).toBe(report.exitCode);
-    expect(report.nextSteps.length).toBeGreaterThan(0);
+    expect(report.status).toBe("rescued");
+    expect(r.code).toBe(0);
+    expect(report.triageSummary.join("\n")).toMatch(/0x1000007E.*cxnetmon\.sys/);
+    expect(report.decision.actions.map((a: { action: string }) => a.action)).toContain("DisableDriver");
+    expect(report.decision.actions[0].reason).toMatch(/cxnetmon\.sys caused the crash/);
+    expect(report.swap).toMatchObject({ attempted: true, swapped: true });
+    expect(report.verify.booted).toBe(true);
+    expect(report.kept.map((k: { kind: string }) => k.kind).sort()).toEqual(["artifacts", "originalDisk", "repairedDisk", "snapshot"]);
+    expect(report.nextSteps.join("\n")).toMatch(/vm-rescue rollback --cloud azure --resource-group rg-app-prod --vm app-vm-01/);
+  });
+
+  test("the Markdown report has every section", async () => {
+    const r = await run(["rescue", "--simulate", "--yes"]);
+    expect(r.code).toBe(0);
+    for (const h of ["# vm-rescue report: RESCUED (exit 0)", "## Next steps", "## Triage", "## Repair decision", "## Swap and boot", "## Kept", "## Timeline"]) expect(r.out).toContain(h);
+    expect(r.out).toMatch(/DisableDriver \| cxnetmon\.sys caused the crash/);
   });
 });
 

@@ -41,8 +41,14 @@ export const SETTINGS: Setting[] = [
   { key: "windowsVersion", type: "string", clouds: ["aws"], description: "Windows Server version of the instance (2016, 2019, 2022, 2025) when its AMI does not tell." },
   { key: "kmsGrantConfirmed", type: "boolean", clouds: ["aws"], description: "Confirms the deploying identity may use the encrypted root volume's KMS key (kms:CreateGrant, Decrypt, ReEncrypt*, GenerateDataKeyWithoutPlaintext, DescribeKey); required for encrypted roots." },
   { key: "natConfirmed", type: "boolean", clouds: ["aws"], description: "Confirms the helper's subnet reaches SSM through a NAT gateway (otherwise it needs the ssm, ec2messages, ssmmessages and s3 VPC endpoints)." },
-  { key: "swap", type: "boolean", default: true, clouds: ["aws"], description: "Swap the repaired volume in as root and verify the boot; false stops after the repair." },
-  { key: "rollback", type: "boolean", default: false, clouds: ["aws"], description: "Put the replaced root back (copy: the original volume; inPlace: a volume from the backup snapshot)." },
+  { key: "swap", type: "boolean", default: true, clouds: ["azure", "aws"], description: "Swap the repaired disk in (Azure: as the VM's OS disk; AWS: as root volume) and verify the boot; false stops after the repair." },
+  { key: "rollback", type: "boolean", default: false, clouds: ["azure", "aws"], description: "Put the replaced OS disk back (Azure and AWS copy: the original disk/volume; AWS inPlace: a volume from the backup snapshot)." },
+  { key: "driver", type: "string", clouds: ["azure", "aws"], description: "Force the culprit driver (service name or .sys file name on the disk) instead of the triage's choice." },
+  { key: "dryRun", type: "boolean", default: false, clouds: ["azure", "aws"], description: "Run the repair script as a dry run: it reports what it would do and changes nothing; nothing is swapped." },
+  { key: "actions", type: "array", clouds: ["azure"], description: "Repair actions to run instead of the automatic choice (repair.ps1 names, e.g. [\"DisableDriver\",\"EnableCrashDump\"])." },
+  { key: "allowIncompatibleDrivers", type: "boolean", default: false, clouds: ["azure"], description: "Swap even when the guest-driver check blocks it (outdated guest agent or integration services)." },
+  { key: "verifyTimeoutMinutes", type: "integer", default: 20, clouds: ["azure"], description: "How long the boot verification waits for the swapped VM to run with its guest agent Ready." },
+  { key: "operatorPrincipalType", type: "string", default: "User", clouds: ["azure"], description: "User, or ServicePrincipal when pulumi up runs in CI: the type of the deploying identity, which gets temporary read access to the artifacts." },
   { key: "tags", type: "string", clouds: ["azure", "aws"], description: "Extra tags on every resource the rescue creates, as a JSON object of strings, e.g. {\"ticket\":\"INC-4711\"}." },
 ];
 
@@ -143,7 +149,37 @@ export function azureArgsFromSettings(get: SettingReader, stack: string): AzureW
     subnetId: get("subnetId"),
     adminUsername: get("adminUsername"),
     tags: objectSetting(get, "tags"),
+    driver: get("driver"),
+    actions: listSetting(get, "actions"),
+    dryRun: booleanSetting(get, "dryRun"),
+    swap: booleanSetting(get, "swap"),
+    allowIncompatibleDrivers: booleanSetting(get, "allowIncompatibleDrivers"),
+    rollback: booleanSetting(get, "rollback"),
+    verifyTimeoutMinutes: integerSetting(get, "verifyTimeoutMinutes"),
+    operatorPrincipalType: get("operatorPrincipalType"),
   };
+}
+
+/** A list setting: a JSON array of strings (structured config) or comma-separated text. */
+function listSetting(get: SettingReader, key: string): string[] | undefined {
+  const raw = get(key);
+  if (raw === undefined || raw.trim() === "") return undefined;
+  if (!raw.trim().startsWith("[")) return raw.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  let v: unknown;
+  try {
+    v = JSON.parse(raw);
+  } catch {
+    v = null;
+  }
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new Error(`configuration vm-rescue:${key} must be a list of strings`);
+  return v as string[];
+}
+
+function integerSetting(get: SettingReader, key: string): number | undefined {
+  const raw = get(key);
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^-?[0-9]+$/.test(raw.trim())) throw new Error(`configuration vm-rescue:${key} must be a whole number`);
+  return Number(raw);
 }
 
 function booleanSetting(get: SettingReader, key: string): boolean | undefined {
@@ -190,6 +226,17 @@ export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
       collectOutputUrl: rescue.collectOutputUrl,
       collectExecutionState: rescue.collectExecutionState,
       warnings: rescue.warnings,
+      triageSummary: rescue.triageSummary,
+      findings: rescue.findings,
+      decision: rescue.decision,
+      repairActions: rescue.repairActions,
+      gate: rescue.gate,
+      repairResultUrl: rescue.repairResultUrl,
+      swapped: rescue.swapped,
+      booted: rescue.booted,
+      outcome: rescue.outcome,
+      rollbackOffered: rescue.rollbackOffered,
+      keptResources: rescue.keptResources,
     };
   }
   if (cloud === "aws") {

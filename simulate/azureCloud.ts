@@ -4,9 +4,15 @@
  * every created resource the id and outputs Azure would.
  */
 import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { AzureNicDescription, AzureVmDescription, parseArmId } from "../planner/azureVm";
 import type { SimulatedCloud } from "./mockRun";
+import { collectTriageProvider } from "../components/azure/collectTriage";
+import { osDiskRollbackProvider, osDiskSwapProvider } from "../components/azure/diskSwap";
+import { bootVerificationProvider } from "../components/azure/bootVerification";
+import { SimulatedClock, SimulatedCompute } from "../components/azure/simulatedCompute";
 
 export interface SimulatedAzureOptions {
   vm: AzureVmDescription;
@@ -14,12 +20,41 @@ export interface SimulatedAzureOptions {
   nic?: AzureNicDescription | null;
   /** Extra answers per resource type token (later layers simulate their own resources). */
   resourceOutputs?: Record<string, (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>>;
+  /** What collect.ps1 printed (document or text). Default: the bundled sample, {@link sampleCollectOutput}. */
+  collectOutput?: unknown;
 }
 
 export interface SimulatedAzure extends SimulatedCloud {
   /** Things the simulation had to make up (e.g. the subnet when no NIC was given). */
   warnings: string[];
+  /** The simulated compute the swap, verify and rollback resources act on (calls recorded). */
+  compute: SimulatedCompute;
 }
+
+const EXAMPLES = path.resolve(__dirname, "..", "..", "examples");
+const examplesDir = () => (fs.existsSync(EXAMPLES) ? EXAMPLES : path.resolve(__dirname, "..", "examples"));
+
+/**
+ * The bundled sample story as collect.ps1 would print it on the helper: `examples/collect-output.json`
+ * with `examples/112926-9218-01.dmp` merged in as base64 (the sample lists it as over the size cap).
+ */
+export function sampleCollectOutput(): Record<string, unknown> {
+  const dir = examplesDir();
+  const doc = JSON.parse(fs.readFileSync(path.join(dir, "collect-output.json"), "utf8"));
+  for (const m of doc.dumps.minidumps as { name: string; base64: string | null; truncated: boolean }[]) {
+    const file = path.join(dir, m.name);
+    if (m.base64 === null && fs.existsSync(file)) Object.assign(m, { base64: fs.readFileSync(file).toString("base64"), truncated: false });
+  }
+  return doc;
+}
+
+/** Type tokens of the rescue's dynamic resources. */
+export const DYNAMIC_TYPES = {
+  collectTriage: "pulumi-nodejs:dynamic/vm-rescue:CollectTriage",
+  osDiskSwap: "pulumi-nodejs:dynamic/vm-rescue:OsDiskSwap",
+  bootVerification: "pulumi-nodejs:dynamic/vm-rescue:BootVerification",
+  osDiskRollback: "pulumi-nodejs:dynamic/vm-rescue:OsDiskRollback",
+} as const;
 
 const RG_TYPES: Record<string, [string, string, string]> = {
   // type token: [provider/type path, name input, extra path]
@@ -51,6 +86,20 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
   const vmArm = parseArmId(options.vm.id, "the VM's id");
   const sub = vmArm.subscriptionId;
   const warnings: string[] = [];
+  // The broken VM: running on its broken OS disk, which bug-checks whenever it boots.
+  const compute = new SimulatedCompute();
+  const clock = new SimulatedClock();
+  const originalDisk = options.vm.storageProfile?.osDisk?.managedDisk?.id ?? null;
+  compute.addVm(vmArm.resourceGroup, vmArm.name, { id: String(options.vm.id), osDiskId: originalDisk, powerState: "running", agentStatus: "Not Ready" });
+  if (originalDisk) compute.brokenDisks.add(originalDisk);
+  const collectText = () => JSON.stringify(options.collectOutput ?? sampleCollectOutput());
+  // The real providers, acting on the simulated compute (and reading the simulated collect output).
+  const dynamicProviders: Record<string, () => pulumi.dynamic.ResourceProvider> = {
+    [DYNAMIC_TYPES.collectTriage]: () => collectTriageProvider(async () => collectText(), clock),
+    [DYNAMIC_TYPES.osDiskSwap]: () => osDiskSwapProvider(() => compute),
+    [DYNAMIC_TYPES.bootVerification]: () => bootVerificationProvider(() => compute, clock),
+    [DYNAMIC_TYPES.osDiskRollback]: () => osDiskRollbackProvider(() => compute),
+  };
 
   const call = (args: pulumi.runtime.MockCallArgs): Record<string, unknown> => {
     switch (args.token) {
@@ -80,9 +129,15 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
     }
   };
 
-  const newResource = (args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } => {
+  const newResource = async (args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, unknown> }> => {
     const inputs = args.inputs as Record<string, unknown>;
     const extra = options.resourceOutputs?.[args.type]?.(args) ?? {};
+    const dynamic = dynamicProviders[args.type];
+    if (dynamic) {
+      const { __provider: _code, ...props } = inputs;
+      const created = await dynamic().create(props);
+      return { id: created.id, state: { ...props, ...created.outs, ...extra } };
+    }
     const known = RG_TYPES[args.type];
     if (known) {
       const [path, nameKey] = known;
@@ -94,6 +149,8 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
       }
       if (args.type === "azure-native:compute:VirtualMachine") {
         state.identity = { type: "SystemAssigned", principalId: guid(`${id}/identity`), tenantId: guid("tenant") };
+        const disks = ((inputs.storageProfile as { dataDisks?: { managedDisk?: { id?: string } }[] } | undefined)?.dataDisks ?? []).flatMap((d) => (d.managedDisk?.id ? [d.managedDisk.id] : []));
+        compute.addVm(String(inputs.resourceGroupName), resourceName, { id, osDiskId: `${id}-osdisk`, dataDiskIds: disks });
       }
       return { id, state };
     }
@@ -127,5 +184,5 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
     }
   };
 
-  return { call, newResource, warnings };
+  return { call, newResource, warnings, compute };
 }

@@ -26,12 +26,45 @@ export interface PlannedResource {
   retainOnDelete: boolean;
 }
 
+/** What the real triage and planner decide on the simulated collect output (the bundled sample story). */
+export interface PlannedRepair {
+  /** One line per minidump: bug check and culprit. */
+  triageSummary: string[];
+  /** The repair actions repair.ps1 would run, in order. */
+  repairActions: string[];
+  /** Each chosen action with its reason, then the planner's notes. */
+  decision: string[];
+  /** Guest-driver findings. */
+  findings: string[];
+  gate: { allowed: boolean; reasons: string[] };
+  /** In the simulation the swap and the boot verification succeed whenever the gate allows. */
+  swapped: boolean;
+  booted: boolean;
+}
+
 export interface OfflinePlan {
   cloud: "azure" | "aws";
   stack: string;
   component: { type: string; name: string } | null;
   resources: PlannedResource[];
   warnings: string[];
+  /** Azure: the repair the chain would run on the sample collect output. */
+  repair?: PlannedRepair;
+}
+
+/** The repair part of the program's outputs, when it has one. */
+export function plannedRepair(outputs: Record<string, unknown>): PlannedRepair | undefined {
+  if (!Array.isArray(outputs.repairActions)) return undefined;
+  const list = (k: string) => (Array.isArray(outputs[k]) ? (outputs[k] as string[]) : []);
+  return {
+    triageSummary: list("triageSummary"),
+    repairActions: list("repairActions"),
+    decision: list("decision"),
+    findings: list("findings"),
+    gate: (outputs.gate as PlannedRepair["gate"]) ?? { allowed: false, reasons: [] },
+    swapped: outputs.swapped === true,
+    booted: outputs.booted === true,
+  };
 }
 
 export interface AzurePlanRequest {
@@ -95,7 +128,7 @@ export async function planAzureOffline(req: AzurePlanRequest): Promise<OfflinePl
   const run = await runUnderMocks(rescueProgram, { project: PROJECT, stack, config, cloud });
   const { component, resources } = toPlannedResources(run.resources);
   const outputWarnings = Array.isArray(run.outputs.warnings) ? (run.outputs.warnings as string[]) : preflight.warnings;
-  return { cloud: "azure", stack, component, resources, warnings: [...outputWarnings, ...cloud.warnings] };
+  return { cloud: "azure", stack, component, resources, warnings: [...outputWarnings, ...cloud.warnings], repair: plannedRepair(run.outputs) };
 }
 
 export interface AwsPlanRequest {

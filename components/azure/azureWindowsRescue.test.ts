@@ -3,7 +3,7 @@
  * are invisible to plain mocks; `runUnderMocks` records them from the registration requests.
  */
 import { runUnderMocks, RecordedResource } from "../../simulate/mockRun";
-import { simulatedAzure } from "../../simulate/azureCloud";
+import { DYNAMIC_TYPES, simulatedAzure } from "../../simulate/azureCloud";
 import { AzureWindowsRescue, AzureWindowsRescueArgs } from "./azureWindowsRescue";
 import { gen1StandardVm, sampleNic, sampleVm, vmWith } from "../../tests/helpers/azureVms";
 import type { AzureVmDescription } from "../../planner/azureVm";
@@ -13,7 +13,17 @@ async function rescue(vm: AzureVmDescription, extra: Partial<AzureWindowsRescueA
   const run = await runUnderMocks(
     () => {
       const r = new AzureWindowsRescue("inc-4711", { resourceGroupName: "rg-app-prod", vmName: "app-vm-01", ...extra });
-      return { warnings: r.warnings, collect: r.collectExecutionState };
+      return {
+        warnings: r.warnings,
+        collect: r.collectExecutionState,
+        triageSummary: r.triageSummary,
+        repairActions: r.repairActions,
+        gate: r.gate,
+        swapped: r.swapped,
+        booted: r.booted,
+        outcome: r.outcome,
+        keptResources: r.keptResources,
+      };
     },
     { project: "vm-rescue", stack: "test", config: {}, cloud },
   );
@@ -24,7 +34,12 @@ async function rescue(vm: AzureVmDescription, extra: Partial<AzureWindowsRescueA
     return found[0];
   };
   const urnOf = (t: string) => one(t).urn;
-  return { run, byType, one, urnOf };
+  const named = (suffix: string): RecordedResource => {
+    const found = run.resources.find((r) => r.name === `inc-4711-${suffix}`);
+    if (!found) throw new Error(`no resource inc-4711-${suffix}`);
+    return found;
+  };
+  return { run, byType, one, urnOf, named, compute: cloud.compute };
 }
 
 const ORIGINAL_DISK = sampleVm().storageProfile!.osDisk!.managedDisk!.id as string;
@@ -40,10 +55,15 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(types).toEqual(
       [
         "azure-native:authorization:RoleAssignment",
+        "azure-native:authorization:RoleAssignment",
         "azure-native:compute:Disk",
         "azure-native:compute:Snapshot",
         "azure-native:compute:VirtualMachine",
         "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+        "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+        DYNAMIC_TYPES.collectTriage,
+        DYNAMIC_TYPES.osDiskSwap,
+        DYNAMIC_TYPES.bootVerification,
         "azure-native:network:NetworkInterface",
         "azure-native:network:NetworkSecurityGroup",
         "azure-native:storage:BlobContainer",
@@ -85,9 +105,9 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(copy.dependencies).toEqual([]);
   });
 
-  test("nothing targets the broken VM or its disk for change: they appear only as a copy source", () => {
+  test("no azure-native resource targets the broken VM or its disk for change: they appear only as a copy source", () => {
     const text = (x: RecordedResource) => JSON.stringify(x.inputs);
-    for (const res of r.run.resources.filter((x) => x.custom)) {
+    for (const res of r.run.resources.filter((x) => x.custom && x.type.startsWith("azure-native:"))) {
       expect(res.inputs).not.toMatchObject({ vmName: "app-vm-01" });
       expect(res.inputs).not.toMatchObject({ diskName: expect.stringMatching(/_OsDisk_1_/) });
       if (text(res).includes(ORIGINAL_DISK)) {
@@ -133,21 +153,118 @@ describe("AzureWindowsRescue on the sample VM", () => {
     const container = r.one("azure-native:storage:BlobContainer");
     expect(container.inputs).toMatchObject({ publicAccess: "None", containerName: "rescue-inc-4711" });
     expect(container.retainOnDelete).toBe(true);
-    const role = r.one("azure-native:authorization:RoleAssignment");
+    const role = r.named("helper-blob-access");
     expect((role.inputs as any).roleDefinitionId).toMatch(/roleDefinitions\/ba92f5b4-2d11-453d-a403-e96b0029c9fe$/);
     expect((role.inputs as any).scope).toMatch(/containers\/rescue-inc-4711$/);
     expect(role.dependencies).toEqual(expect.arrayContaining([r.urnOf("azure-native:compute:VirtualMachine")]));
   });
 
   test("the collect run command runs on the helper after it may write its output blob", () => {
-    const run = r.one("azure-native:compute:VirtualMachineRunCommandByVirtualMachine");
+    const run = r.named("collect");
     const i = run.inputs as any;
     expect(i.vmName).toBe("inc-4711-helper");
     expect(typeof i.source.script).toBe("string");
     expect(i.outputBlobUri).toMatch(/^https:\/\/vmr[0-9a-f]{20}\.blob\.core\.windows\.net\/rescue-inc-4711\/collect\/output\.json$/);
     expect(i.outputBlobManagedIdentity).toEqual({});
     expect(i.treatFailureAsDeploymentFailure).toBe(true);
-    expect(run.dependencies).toEqual(expect.arrayContaining([r.urnOf("azure-native:authorization:RoleAssignment"), r.urnOf("azure-native:compute:VirtualMachine")]));
+    expect(run.dependencies).toEqual(expect.arrayContaining([r.named("helper-blob-access").urn, r.urnOf("azure-native:compute:VirtualMachine")]));
+    expect(i.parameters).toEqual([{ name: "OutputPath", value: "C:\\vm-rescue\\collect.json" }]);
+    expect(i.source.script).toMatch(/begin common\.ps1 \(embedded\)/);
+  });
+
+  test("the chain runs collect → triage → repair → swap → verify, each waiting for the one before", () => {
+    const deps = (suffix: string) => r.named(suffix).dependencies;
+    expect(deps("triage")).toEqual(expect.arrayContaining([r.named("collect").urn, r.named("operator-blob-read").urn]));
+    expect(deps("repair")).toEqual(expect.arrayContaining([r.named("triage").urn, r.named("collect").urn, r.named("helper-blob-access").urn]));
+    expect(deps("swap")).toEqual(expect.arrayContaining([r.named("repair").urn, r.named("snapshot").urn, r.named("triage").urn, r.named("copy").urn]));
+    expect(deps("verify")).toEqual(expect.arrayContaining([r.named("swap").urn]));
+    // The backup exists before anything is written to the broken VM.
+    expect(deps("swap")).toContain(r.urnOf("azure-native:compute:Snapshot"));
+  });
+
+  test("the dynamic resources have their own types and never outlive or protect anything", () => {
+    for (const [suffix, type] of [["triage", DYNAMIC_TYPES.collectTriage], ["swap", DYNAMIC_TYPES.osDiskSwap], ["verify", DYNAMIC_TYPES.bootVerification]]) {
+      expect(r.named(suffix).type).toBe(type);
+      expect(r.named(suffix).retainOnDelete).toBe(false);
+    }
+  });
+
+  test("the deploying identity gets temporary read access to the artifacts (removed with the stack)", () => {
+    const role = r.named("operator-blob-read");
+    expect((role.inputs as any).roleDefinitionId).toMatch(/roleDefinitions\/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1$/);
+    expect((role.inputs as any).scope).toMatch(/containers\/rescue-inc-4711$/);
+    expect((role.inputs as any).principalType).toBe("User");
+    expect(role.retainOnDelete).toBe(false);
+  });
+
+  test("the triage of the sample story picks the cxnetmon repair and the repair run command gets its parameters", () => {
+    const triage = r.named("triage").inputs as any;
+    expect(triage).toMatchObject({ swap: true, collectOutputUrl: expect.stringMatching(/collect\/output\.json$/) });
+    expect(r.run.outputs.triageSummary).toEqual([expect.stringMatching(/^112926-9218-01\.dmp: 0x1000007E .*caused by cxnetmon\.sys/)]);
+    expect(r.run.outputs.repairActions).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
+    const repair = r.named("repair").inputs as any;
+    expect(repair).toMatchObject({ runCommandName: "vmrescue-repair", vmName: "inc-4711-helper", treatFailureAsDeploymentFailure: true });
+    expect(repair.outputBlobUri).toMatch(/rescue-inc-4711\/repair\/output\.json$/);
+    expect(repair.errorBlobUri).toMatch(/rescue-inc-4711\/repair\/error\.txt$/);
+    expect(repair.parameters).toEqual(
+      expect.arrayContaining([
+        { name: "Actions", value: "DisableDriver,QuarantineDriverFile,RemoveDriverPackage" },
+        { name: "DriverService", value: "cxnetmon" },
+        { name: "PublishedInf", value: "oem42.inf" },
+      ]),
+    );
+  });
+
+  test("the simulated swap puts the copy in, keeps the original tagged, and the VM boots", () => {
+    expect(r.run.outputs).toMatchObject({ gate: { allowed: true, reasons: [] }, swapped: true, booted: true });
+    const copy = r.byType("azure-native:compute:Disk")[0];
+    const vm = r.compute.vm("rg-app-prod", "app-vm-01");
+    expect(vm.osDiskId).toMatch(/\/disks\/app-vm-01-inc-4711-osdisk-copy$/);
+    expect(r.compute.diskTags.get(ORIGINAL_DISK.toLowerCase())).toMatchObject({ "vm-rescue:id": "inc-4711", "vm-rescue:original-os-disk-of": sampleVm().id });
+    expect(r.compute.writes().filter((c) => c.startsWith("deallocate") || c.startsWith("setOsDisk") || c.startsWith("start"))).toEqual([
+      "deallocate rg-app-prod/app-vm-01",
+      expect.stringMatching(/^setOsDisk rg-app-prod\/app-vm-01 .*osdisk-copy$/),
+      "start rg-app-prod/app-vm-01",
+    ]);
+    expect(copy.retainOnDelete).toBe(true);
+    expect((r.run.outputs.keptResources as any[]).map((k) => k.kind)).toEqual(["snapshot", "originalDisk", "repairedDisk", "artifacts"]);
+    expect(r.byType(DYNAMIC_TYPES.osDiskRollback)).toEqual([]);
+  });
+});
+
+describe("AzureWindowsRescue repair and swap settings", () => {
+  test("a dry run closes the gate: the swap resource reports why and calls no compute API", async () => {
+    const r = await rescue(sampleVm(), { dryRun: true });
+    expect(r.run.outputs).toMatchObject({ swapped: false, booted: false, gate: { allowed: false } });
+    expect((r.run.outputs.outcome as string[]).join("\n")).toMatch(/dryRun=true/);
+    expect(r.compute.calls).toEqual([]);
+    expect((r.named("repair").inputs as any).source.script).toMatch(/\$DryRun = \[switch\]\$true/);
+  });
+
+  test("swap=false: the copy is repaired but no swap or verification resource exists", async () => {
+    const r = await rescue(sampleVm(), { swap: false });
+    expect(r.byType(DYNAMIC_TYPES.osDiskSwap)).toEqual([]);
+    expect(r.byType(DYNAMIC_TYPES.bootVerification)).toEqual([]);
+    expect(r.named("repair")).toBeDefined();
+    expect(r.run.outputs).toMatchObject({ swapped: false, booted: false });
+    expect((r.run.outputs.outcome as string[]).join("\n")).toMatch(/swap=false/);
+    expect(r.compute.calls).toEqual([]);
+  });
+
+  test("rollback=true adds the rollback after the verification, which puts the original disk back", async () => {
+    const r = await rescue(sampleVm(), { rollback: true });
+    const rollback = r.one(DYNAMIC_TYPES.osDiskRollback);
+    expect(rollback.dependencies).toEqual(expect.arrayContaining([r.named("verify").urn, r.named("snapshot").urn]));
+    expect(r.compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(ORIGINAL_DISK);
+  });
+
+  test("operator choices reach the triage; bad ones fail before anything is registered", async () => {
+    const r = await rescue(sampleVm(), { actions: ["DisableDriver"], driver: "cxnetmon", allowIncompatibleDrivers: true });
+    expect(r.named("triage").inputs).toMatchObject({ actions: ["DisableDriver"], driver: "cxnetmon", allowIncompatibleDrivers: true });
+    expect(r.run.outputs.repairActions).toEqual(["DisableDriver"]);
+    expect(() => new AzureWindowsRescue("x", { resourceGroupName: "rg", vmName: "vm", actions: ["FormatC"] })).toThrow(/unknown repair action.*"FormatC"/);
+    expect(() => new AzureWindowsRescue("x", { resourceGroupName: "rg", vmName: "vm", verifyTimeoutMinutes: 0 })).toThrow(/verifyTimeoutMinutes/);
+    expect(() => new AzureWindowsRescue("x", { resourceGroupName: "rg", vmName: "vm", operatorPrincipalType: "Robot" })).toThrow(/operatorPrincipalType/);
   });
 });
 

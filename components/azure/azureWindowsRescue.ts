@@ -4,10 +4,25 @@ import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
 import * as storage from "@pulumi/azure-native/storage";
 import * as random from "@pulumi/random";
-import { AzureRescueOptions, AzureRescuePlan, planAzureRescue, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../planner/azure";
-import { AzureDiskDescription, AzureNicDescription, AzureVmDescription, parseArmId } from "../../planner/azureVm";
-import { collectRunCommand } from "./runCommands";
-import { primaryNicId } from "../../planner/azureVm";
+import { AzureRescueOptions, AzureRescuePlan, guidFrom, planAzureRescue, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../planner/azure";
+import { AzureDiskDescription, AzureNicDescription, AzureVmDescription, parseArmId, primaryNicId } from "../../planner/azureVm";
+import { REPAIR_ACTIONS } from "../../scripts/contract";
+import { collectRunCommand, REPAIR_RUN_COMMAND, repairRunCommand } from "./runCommands";
+import { CollectTriage, decisionLine, findingLine } from "./collectTriage";
+import { OsDiskRollback, OsDiskSwap, SwapGate } from "./diskSwap";
+import { BootVerification } from "./bootVerification";
+
+/** A resource that outlives `pulumi destroy` (kinds as in the rescue report: snapshot, originalDisk, repairedDisk, artifacts). */
+export interface KeptResourceOutput {
+  kind: string;
+  /** ARM id, or the artifacts container URL. */
+  id: string;
+}
+
+/** Storage Blob Data Reader (built-in role): the deploying identity reads the collect output with it. */
+export const STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
+/** Minutes the boot verification waits for the VM by default. */
+export const DEFAULT_VERIFY_TIMEOUT_MINUTES = 20;
 
 /**
  * Arguments of {@link AzureWindowsRescue}. Plain values only (no unions, no functions), so the
@@ -38,6 +53,22 @@ export interface AzureWindowsRescueArgs {
   adminUsername?: string;
   /** Extra tags on every resource the rescue creates. */
   tags?: { [key: string]: string };
+  /** Force the culprit: a service name or driver file name on the disk. Default: the triage decides. */
+  driver?: string;
+  /** Repair actions to run instead of the automatic choice (names as in repair.ps1, e.g. "DisableDriver"). */
+  actions?: string[];
+  /** Run repair.ps1 as a dry run: it reports what it would do and changes nothing; nothing is swapped. */
+  dryRun?: boolean;
+  /** Swap the repaired copy in as the VM's OS disk when the gate allows. Default true. */
+  swap?: boolean;
+  /** Swap even when the guest-driver check blocks it. Default false. */
+  allowIncompatibleDrivers?: boolean;
+  /** Put the original OS disk back (after a failed boot verification). Default false. */
+  rollback?: boolean;
+  /** How long the boot verification waits for the swapped VM. Default 20. */
+  verifyTimeoutMinutes?: number;
+  /** Principal type of the identity running `pulumi up` ("User", or "ServicePrincipal" in CI), for its temporary read access to the artifacts. Default "User". */
+  operatorPrincipalType?: string;
 }
 
 /**
@@ -63,14 +94,38 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
   public readonly collectExecutionState: pulumi.Output<string>;
   /** Things the planner wants a person to know (unknown generation, NVMe controller, ...). */
   public readonly warnings: pulumi.Output<string[]>;
+  /** One line per minidump: bug check and culprit. */
+  public readonly triageSummary: pulumi.Output<string[]>;
+  /** Guest-driver findings, one line each (blocking ones first); the triage resource holds them in full. */
+  public readonly findings: pulumi.Output<string[]>;
+  /** The repair decision, one line each: every chosen action with its reason, then notes. */
+  public readonly decision: pulumi.Output<string[]>;
+  /** The repair actions repair.ps1 runs, in order. */
+  public readonly repairActions: pulumi.Output<string[]>;
+  /** Whether the swap may happen, and if not why. */
+  public readonly gate: pulumi.Output<SwapGate>;
+  /** URL of the blob with repair.ps1's result document. */
+  public readonly repairResultUrl: pulumi.Output<string>;
+  /** True once the repaired copy is the VM's OS disk. */
+  public readonly swapped: pulumi.Output<boolean>;
+  /** True when the VM runs with its guest agent Ready and no new bug check after the swap. */
+  public readonly booted: pulumi.Output<boolean>;
+  /** What the swap and the boot verification report (why nothing was swapped, why the boot failed, how to roll back). */
+  public readonly outcome: pulumi.Output<string[]>;
+  /** True when the boot verification failed and `rollback=true` would put the original disk back. */
+  public readonly rollbackOffered: pulumi.Output<boolean>;
+  /** What outlives `pulumi destroy`: the snapshot, the original OS disk, the repaired copy, the artifacts. */
+  public readonly keptResources: pulumi.Output<KeptResourceOutput[]>;
 
   constructor(name: string, args: AzureWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
+    validateRepairArgs(args);
     super("vm-rescue:index:AzureWindowsRescue", name, args, opts);
     const parent = { parent: this };
 
     const description = readVmDescription(args, parent);
     const plan: pulumi.Output<AzureRescuePlan> = description.apply((d) => planAzureRescue(d, azureRescueOptions(args, name)));
     const r = createAzureRescueResources(name, plan, this);
+    const chain = createRepairChain(name, plan, r, args, this);
 
     this.snapshotId = r.snapshot.id;
     this.copyDiskId = r.copyDisk.id;
@@ -79,6 +134,28 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
     this.collectOutputUrl = r.collectOutputUrl;
     this.collectExecutionState = r.collect.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.warnings = plan.apply((p) => p.warnings);
+    this.triageSummary = chain.triage.summary;
+    this.findings = chain.triage.findings.apply((f) => f.map(findingLine));
+    this.decision = chain.triage.decision.apply((d) => d.map(decisionLine));
+    this.repairActions = chain.triage.repairActions;
+    this.gate = chain.triage.gate;
+    this.repairResultUrl = chain.repairResultUrl;
+    this.swapped = chain.swap ? chain.swap.swapped : pulumi.output(false);
+    this.booted = chain.verify ? chain.verify.booted : pulumi.output(false);
+    this.rollbackOffered = chain.verify ? chain.verify.rollbackOffered : pulumi.output(false);
+    this.outcome = pulumi
+      .all([chain.triage.gate, chain.swap?.reasons ?? [], chain.verify?.reasons ?? [], chain.rollback?.reasons ?? []])
+      .apply(([gate, swapReasons, verifyReasons, rollbackReasons]) =>
+        chain.swap ? [...swapReasons, ...verifyReasons, ...rollbackReasons] : [...gate.reasons, ...rollbackReasons],
+      );
+    this.keptResources = pulumi
+      .all([r.snapshot.id, plan.source.osDiskId, r.copyDisk.id, r.containerUrl])
+      .apply(([snapshot, original, copy, artifacts]): KeptResourceOutput[] => [
+        { kind: "snapshot", id: snapshot },
+        { kind: "originalDisk", id: original },
+        { kind: "repairedDisk", id: copy },
+        { kind: "artifacts", id: artifacts },
+      ]);
     this.registerOutputs({
       snapshotId: this.snapshotId,
       copyDiskId: this.copyDiskId,
@@ -87,8 +164,32 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
       collectOutputUrl: this.collectOutputUrl,
       collectExecutionState: this.collectExecutionState,
       warnings: this.warnings,
+      triageSummary: this.triageSummary,
+      findings: this.findings,
+      decision: this.decision,
+      repairActions: this.repairActions,
+      gate: this.gate,
+      repairResultUrl: this.repairResultUrl,
+      swapped: this.swapped,
+      booted: this.booted,
+      outcome: this.outcome,
+      rollbackOffered: this.rollbackOffered,
+      keptResources: this.keptResources,
     });
   }
+}
+
+/** Checks the repair and swap arguments before anything is registered; throws one clear error. */
+export function validateRepairArgs(args: AzureWindowsRescueArgs): void {
+  const unknown = (args.actions ?? []).filter((a) => !(REPAIR_ACTIONS as readonly string[]).includes(a));
+  if (unknown.length > 0) throw new Error(`actions: unknown repair action(s) ${unknown.map((a) => JSON.stringify(a)).join(", ")}; known: ${REPAIR_ACTIONS.join(", ")}`);
+  if (args.actions !== undefined && args.actions.length === 0) throw new Error("actions: give at least one repair action, or leave it unset for the automatic choice");
+  const principalTypes: string[] = [authorization.PrincipalType.User, authorization.PrincipalType.ServicePrincipal, authorization.PrincipalType.Group];
+  if (args.operatorPrincipalType !== undefined && !principalTypes.includes(args.operatorPrincipalType)) {
+    throw new Error(`operatorPrincipalType must be one of ${principalTypes.join(", ")}, got ${JSON.stringify(args.operatorPrincipalType)}`);
+  }
+  const t = args.verifyTimeoutMinutes;
+  if (t !== undefined && (!Number.isInteger(t) || t < 1 || t > 240)) throw new Error(`verifyTimeoutMinutes must be a whole number of minutes in 1..240, got ${t}`);
 }
 
 /** The planner's options from the component's arguments; the rescue id defaults to the component name. */
@@ -287,7 +388,8 @@ export function createAzureRescueResources(name: string, plan: pulumi.Output<Azu
       diagnosticsProfile: { bootDiagnostics: { enabled: true } },
       tags: p.tags.apply((t) => ({ ...t, "vm-rescue:role": "helper" })),
     },
-    { parent, deleteBeforeReplace: true },
+    // The swap detaches the copy outside Pulumi; the helper must not try to attach it again.
+    { parent, deleteBeforeReplace: true, ignoreChanges: ["storageProfile.dataDisks"] },
   );
 
   const helperBlobAccess = new authorization.RoleAssignment(
@@ -316,6 +418,7 @@ export function createAzureRescueResources(name: string, plan: pulumi.Output<Azu
       location: p.location,
       source: collectSpec.source,
       parameters: collectSpec.parameters,
+      protectedParameters: collectSpec.protectedParameters,
       outputBlobUri: collectOutputUrl,
       errorBlobUri: pulumi.interpolate`${containerUrl}/${p.runCommands.collect.errorBlob}`,
       outputBlobManagedIdentity: {},
@@ -329,4 +432,110 @@ export function createAzureRescueResources(name: string, plan: pulumi.Output<Azu
   );
 
   return { snapshot, copyDisk, nsg, nic, password, account, container, helper, helperBlobAccess, collect, containerUrl, collectOutputUrl };
+}
+
+type RescueResources = ReturnType<typeof createAzureRescueResources>;
+
+/**
+ * The chain after the collect: triage (read with temporary Storage Blob Data Reader access of the
+ * deploying identity) → repair run command → swap (after the snapshot and the repair; only when
+ * `swap` is not false) → boot verification → rollback (only with `rollback`). Nothing here deletes a
+ * disk; the dynamic resources change nothing on destroy.
+ */
+export function createRepairChain(name: string, plan: pulumi.Output<AzureRescuePlan>, r: RescueResources, args: AzureWindowsRescueArgs, parent: pulumi.Resource) {
+  const p = plan;
+  const client = authorization.getClientConfigOutput({ parent });
+  // Temporary access: removed with the stack (the container itself is kept).
+  const operatorBlobRead = new authorization.RoleAssignment(
+    `${name}-operator-blob-read`,
+    {
+      scope: r.container.id,
+      roleAssignmentName: pulumi.all([p.rescueId, r.container.id, client.objectId]).apply(([id, scope, who]) => guidFrom(`${id}/${scope}/${who}/blob-reader`)),
+      roleDefinitionId: p.subscriptionId.apply((s) => `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER}`),
+      principalId: client.objectId,
+      principalType: args.operatorPrincipalType ?? authorization.PrincipalType.User,
+    },
+    { parent },
+  );
+
+  const triage = new CollectTriage(
+    `${name}-triage`,
+    {
+      collectOutputUrl: r.collectOutputUrl,
+      collectRunCommandId: r.collect.id,
+      rescueId: p.rescueId,
+      driver: args.driver,
+      actions: args.actions,
+      dryRun: args.dryRun,
+      allowIncompatibleDrivers: args.allowIncompatibleDrivers,
+      swap: args.swap ?? true,
+    },
+    { parent, dependsOn: [r.collect, operatorBlobRead] },
+  );
+
+  const repairResultUrl = pulumi.interpolate`${r.containerUrl}/${REPAIR_RUN_COMMAND.outputBlob}`;
+  const repairSpec = triage.repairParams.apply(repairRunCommand);
+  const repair = new compute.VirtualMachineRunCommandByVirtualMachine(
+    `${name}-repair`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      vmName: r.helper.name,
+      runCommandName: REPAIR_RUN_COMMAND.name,
+      location: p.location,
+      source: repairSpec.source,
+      parameters: repairSpec.parameters,
+      protectedParameters: repairSpec.protectedParameters,
+      outputBlobUri: repairResultUrl,
+      errorBlobUri: pulumi.interpolate`${r.containerUrl}/${REPAIR_RUN_COMMAND.errorBlob}`,
+      outputBlobManagedIdentity: {},
+      errorBlobManagedIdentity: {},
+      asyncExecution: false,
+      timeoutInSeconds: 5400,
+      treatFailureAsDeploymentFailure: true,
+      tags: p.tags,
+    },
+    // Run commands on one VM run in parallel unless ordered: the repair waits for the collect.
+    { parent, dependsOn: [r.collect, r.helperBlobAccess], customTimeouts: { create: "100m" } },
+  );
+
+  const target = { subscriptionId: p.subscriptionId, resourceGroupName: p.source.resourceGroupName, vmName: p.source.vmName, rescueId: p.rescueId };
+  const swap =
+    args.swap === false
+      ? undefined
+      : new OsDiskSwap(
+          `${name}-swap`,
+          {
+            ...target,
+            helperResourceGroupName: p.helper.resourceGroupName,
+            helperVmName: r.helper.name,
+            originalDiskId: p.source.osDiskId,
+            copyDiskId: r.copyDisk.id,
+            gate: triage.gate,
+            snapshotId: r.snapshot.id,
+            repairRunCommandId: repair.id,
+          },
+          // Never before the backup exists, never before the repair finished.
+          { parent, dependsOn: [r.snapshot, repair] },
+        );
+  const verify = swap
+    ? new BootVerification(
+        `${name}-verify`,
+        {
+          ...target,
+          swapped: swap.swapped,
+          osDiskId: swap.osDiskId,
+          timeoutMinutes: args.verifyTimeoutMinutes ?? DEFAULT_VERIFY_TIMEOUT_MINUTES,
+        },
+        { parent, dependsOn: [swap] },
+      )
+    : undefined;
+  const rollback = args.rollback
+    ? new OsDiskRollback(
+        `${name}-rollback`,
+        { ...target, originalDiskId: p.source.osDiskId, copyDiskId: r.copyDisk.id },
+        { parent, dependsOn: [r.snapshot, ...(verify ? [verify] : [repair])] },
+      )
+    : undefined;
+
+  return { operatorBlobRead, triage, repair, repairResultUrl, swap, verify, rollback };
 }

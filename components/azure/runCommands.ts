@@ -1,16 +1,25 @@
-import * as fs from "fs";
-import * as path from "path";
+/**
+ * The Run Commands of the Azure rescue: the recovery scripts with validated, bound parameters
+ * (`scripts/embed.ts`; values never become script text) and where their output goes.
+ */
 import type { AzureRescuePlan } from "../../planner/azure";
+import { azureRunCommandSource, type AzureRunCommandSource } from "../../scripts/embed";
+import { validateCollectParams, type RepairParams } from "../../scripts/params.generated";
 
-/** What a managed Run Command needs: the script and its parameters (never spliced into the text). */
-export interface RunCommandSpec {
-  source: { script: string };
-  parameters: { name: string; value: string }[];
+/** The repair run command's name and blobs (next to the collect's in the artifacts container). */
+export const REPAIR_RUN_COMMAND = {
+  name: "vmrescue-repair",
+  outputBlob: "repair/output.json",
+  errorBlob: "repair/error.txt",
+  resultFile: "C:\\vm-rescue\\repair-result.json",
+} as const;
+
+/** The collect run command of a plan: collect.ps1 writing its document on the helper, printing it to the output blob. */
+export function collectRunCommand(plan: AzureRescuePlan): AzureRunCommandSource {
+  return azureRunCommandSource("collect.ps1", validateCollectParams({ OutputPath: plan.runCommands.collect.resultFile }));
 }
 
-/** The collect run command of a plan. */
-export function collectRunCommand(plan: AzureRescuePlan): RunCommandSpec {
-  const file = path.join(__dirname, "..", "..", "scripts", "collect.ps1");
-  const script = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "param()\n";
-  return { source: { script }, parameters: [{ name: "ResultPath", value: plan.runCommands.collect.resultFile }] };
+/** The repair run command: repair.ps1 with the parameters the triage derived from the plan. */
+export function repairRunCommand(params: RepairParams): AzureRunCommandSource {
+  return azureRunCommandSource("repair.ps1", { ...params, OutputPath: params.OutputPath ?? REPAIR_RUN_COMMAND.resultFile });
 }

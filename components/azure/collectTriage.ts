@@ -1,0 +1,187 @@
+/**
+ * `CollectTriage`: reads the collect script's output blob, and from it decides the repair — minidump
+ * triage, guest-driver check, repair plan, repair.ps1 parameters and the swap gate. All deciding is
+ * {@link triageCollectOutput}, a pure function the tests and the simulated cloud call directly; the
+ * provider only fetches the blob.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { CollectOutput } from "../../scripts/contract";
+import { parseCollectOutput } from "../../scripts/validate";
+import { repairParamsFromPlan } from "../../scripts/embed";
+import type { RepairParams } from "../../scripts/params.generated";
+import { triageDump, type TriageResult } from "../../triage";
+import { blocksSwap, checkGuestDrivers } from "../../drivers/check";
+import type { DriverFinding } from "../../drivers/types";
+import { planRepair, type Culprit, type Decision, type RepairOptions } from "../../planner/repair";
+import { Clock, realClock } from "./computeOps";
+import { compiledProvider, DYNAMIC_MODULE, idempotentProvider } from "./dynamic";
+import type { SwapGate } from "./diskSwap";
+
+/** The operator's choices that shape the repair and the swap. */
+export interface RepairChoice {
+  /** Force the culprit: a service name or driver file name on the disk. */
+  driver?: string;
+  /** Replace the automatic choice of repair actions. */
+  actions?: string[];
+  /** repair.ps1 reports what it would do and changes nothing (then nothing is swapped). */
+  dryRun?: boolean;
+  /** Swap even when a guest-driver finding blocks it. */
+  allowIncompatibleDrivers?: boolean;
+  /** False: repair the copy but never swap it in. Default true. */
+  swap?: boolean;
+}
+
+export interface TriageOutcome {
+  /** One result per minidump the collect listed (newest first). */
+  triage: TriageResult[];
+  /** One readable line per dump. */
+  summary: string[];
+  findings: DriverFinding[];
+  /** The planner's decisions: each chosen action with its reason, then notes. */
+  decision: Decision[];
+  culprit: Culprit | null;
+  /** The chosen repair actions, in the order repair.ps1 runs them (`actions` is the operator's input). */
+  repairActions: string[];
+  /** Validated repair.ps1 parameters. */
+  repairParams: RepairParams;
+  gate: SwapGate;
+}
+
+/** Triage of the dumps the collect output carries; a dump over the size cap is reported, not parsed. */
+export function triageCollectedDumps(doc: CollectOutput): TriageResult[] {
+  return doc.dumps.minidumps.map((m) =>
+    m.base64 === null
+      ? { file: m.name, bugCheck: null, crashTime: null, os: null, causedBy: null, drivers: null, error: `not collected (${m.sizeBytes} bytes, over the collect size cap)` }
+      : triageDump(Buffer.from(m.base64, "base64"), m.name),
+  );
+}
+
+/** One line per dump: bug check and culprit, or why it could not be read. */
+export function triageLine(t: TriageResult): string {
+  if (t.error !== null || !t.bugCheck) return `${t.file}: ${t.error ?? "no bug check"}`;
+  const culprit = t.causedBy ? `caused by ${t.causedBy.module}+${t.causedBy.offset}` : "no culprit module found";
+  return `${t.file}: ${t.bugCheck.code}${t.bugCheck.name ? ` ${t.bugCheck.name}` : ""}, ${culprit}${t.crashTime ? ` at ${t.crashTime}` : ""}`;
+}
+
+/** One line per guest-driver finding. */
+export function findingLine(f: DriverFinding): string {
+  return `${f.severity} ${f.component}: found ${f.found ?? "nothing"}, required ${f.required}. ${f.reason}`;
+}
+
+/** One line per planner decision: the action (or "note") and why. */
+export function decisionLine(d: Decision): string {
+  return `${d.action === "none" ? "note" : d.action}: ${d.reason}`;
+}
+
+/** Whether the repaired copy may replace the OS disk, and if not, every reason why. */
+export function swapGate(findings: readonly DriverFinding[], choice: RepairChoice): SwapGate {
+  const reasons: string[] = [];
+  if (choice.swap === false) reasons.push("swap=false: the repaired copy is not swapped in");
+  if (choice.dryRun === true) reasons.push("dryRun=true: repair.ps1 changes nothing, so there is no repaired disk to swap in");
+  if (blocksSwap(findings) && choice.allowIncompatibleDrivers !== true) {
+    for (const f of findings.filter((x) => x.severity === "block")) {
+      reasons.push(`guest driver ${f.component} blocks the swap (found ${f.found ?? "nothing"}, required ${f.required}): ${f.reason} Remedy: ${f.remedy} (or set allowIncompatibleDrivers=true)`);
+    }
+  }
+  return { allowed: reasons.length === 0, reasons };
+}
+
+/**
+ * The whole decision from a collect output document (text or parsed): validates it, triages its
+ * dumps, checks the guest drivers for Azure, plans the repair and derives repair.ps1's parameters
+ * and the swap gate. Throws `ScriptOutputError`, `PlanError` or `EmbedError` with one clear line.
+ */
+export function triageCollectOutput(doc: string | unknown, choice: RepairChoice = {}): TriageOutcome {
+  const collect = parseCollectOutput(doc);
+  const triage = triageCollectedDumps(collect);
+  const findings = checkGuestDrivers(collect, { cloud: "azure" });
+  const options: RepairOptions = {
+    driver: choice.driver,
+    actions: choice.actions as RepairOptions["actions"],
+    dryRun: choice.dryRun,
+  };
+  const decided = planRepair({ collect, triage, findings, options });
+  if (decided.plan.actions.length === 0) {
+    const why = decided.decisions.map((d) => d.reason).join("; ");
+    throw new Error(`the planner chose no repair action for this disk${why ? ` (${why})` : ""}; choose some with the actions setting`);
+  }
+  const repairParams = repairParamsFromPlan(decided.plan, { protectedServices: decided.protectedServices, diskNumber: collect.target.diskNumber });
+  return {
+    triage,
+    summary: triage.map(triageLine),
+    findings,
+    decision: decided.decisions,
+    culprit: decided.culprit,
+    repairActions: decided.plan.actions.map((a) => a.action),
+    repairParams,
+    gate: swapGate(findings, choice),
+  };
+}
+
+export interface CollectTriageInputs extends RepairChoice {
+  /** The collect run command's output blob. */
+  collectOutputUrl: string;
+  /** The collect run command (a re-run collect re-runs the triage). */
+  collectRunCommandId: string;
+  rescueId: string;
+}
+
+export type CollectTriageOutputs = CollectTriageInputs & TriageOutcome;
+
+/** Reads a blob with the deploying identity (needs Storage Blob Data Reader on the container). */
+export async function readBlobWithAzureIdentity(url: string): Promise<string> {
+  // Required here: this runs inside the dynamic provider process, clients are created per call.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { BlobClient } = require("@azure/storage-blob") as typeof import("@azure/storage-blob");
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+  const buffer = await new BlobClient(url, new DefaultAzureCredential()).downloadToBuffer();
+  return buffer.toString("utf8");
+}
+
+/** Role assignments take minutes to reach the data plane: a 403 is retried for this long. */
+export const ROLE_PROPAGATION_MINUTES = 10;
+
+/** Reads the blob, retrying while a fresh role assignment has not reached storage yet (HTTP 403). */
+export async function readCollectOutput(url: string, read: (url: string) => Promise<string>, clock: Clock): Promise<string> {
+  const deadline = clock.now() + ROLE_PROPAGATION_MINUTES * 60_000;
+  for (;;) {
+    try {
+      return await read(url);
+    } catch (e) {
+      const status = (e as { statusCode?: number }).statusCode;
+      if (status === 403 && clock.now() < deadline) {
+        await clock.sleep(15_000);
+        continue;
+      }
+      throw new Error(`reading the collect output ${url} failed${status ? ` (HTTP ${status})` : ""}: ${(e as Error).message}`);
+    }
+  }
+}
+
+const KEYS: (keyof CollectTriageInputs)[] = ["collectOutputUrl", "collectRunCommandId", "driver", "actions", "dryRun", "allowIncompatibleDrivers", "swap"];
+
+export function collectTriageProvider(read: (url: string) => Promise<string> = readBlobWithAzureIdentity, clock: Clock = realClock): pulumi.dynamic.ResourceProvider {
+  return idempotentProvider<CollectTriageInputs, CollectTriageOutputs>(
+    KEYS,
+    (i) => `${i.collectOutputUrl}#triage`,
+    async (i) => ({ ...i, ...triageCollectOutput(await readCollectOutput(i.collectOutputUrl, read, clock), i) }),
+  );
+}
+
+/** Triage and repair decision from the collect output. Type `pulumi-nodejs:dynamic/vm-rescue:CollectTriage`. */
+export class CollectTriage extends pulumi.dynamic.Resource {
+  declare readonly triage: pulumi.Output<TriageResult[]>;
+  declare readonly summary: pulumi.Output<string[]>;
+  declare readonly findings: pulumi.Output<DriverFinding[]>;
+  declare readonly decision: pulumi.Output<Decision[]>;
+  declare readonly culprit: pulumi.Output<Culprit | null>;
+  declare readonly repairActions: pulumi.Output<string[]>;
+  declare readonly repairParams: pulumi.Output<RepairParams>;
+  declare readonly gate: pulumi.Output<SwapGate>;
+
+  constructor(name: string, args: { [K in keyof CollectTriageInputs]: pulumi.Input<CollectTriageInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+    const outs = { triage: undefined, summary: undefined, findings: undefined, decision: undefined, culprit: undefined, repairActions: undefined, repairParams: undefined, gate: undefined };
+    super(compiledProvider("collectTriage", "collectTriageProvider"), name, { ...args, ...outs }, opts, DYNAMIC_MODULE, "CollectTriage");
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The few Azure compute calls the swap, verify and rollback resources make, behind a narrow
+ * interface so their logic is tested against a fake ({@link AzureComputeOps}). The real
+ * implementation ({@link armComputeOps}) uses `@azure/arm-compute` with `DefaultAzureCredential`;
+ * it is created inside each provider method (dynamic providers are serialized, SDK clients are not).
+ */
+
+/** What the rescue needs to know about a VM's disks. Disk ids as Azure returns them. */
+export interface VmDisks {
+  /** The VM's resource id. */
+  id: string;
+  osDiskId: string | null;
+  dataDiskIds: string[];
+}
+
+/** The parts of the instance view that tell whether Windows came up. */
+export interface VmStatus {
+  /** "running", "deallocated", "stopped", "starting", ... (the `PowerState/` code without prefix); null when unknown. */
+  powerState: string | null;
+  /** The guest agent's display status ("Ready", "Not Ready"); null when it has not reported. */
+  agentStatus: string | null;
+}
+
+export interface BootDiagnosticsUrls {
+  /** Short-lived SAS URL of the console screenshot, or null. */
+  screenshotUrl: string | null;
+  /** Short-lived SAS URL of the serial console log, or null. */
+  serialLogUrl: string | null;
+}
+
+export interface AzureComputeOps {
+  getVmDisks(resourceGroupName: string, vmName: string): Promise<VmDisks>;
+  /** Detaches a managed data disk (by id) from a VM. */
+  detachDataDisk(resourceGroupName: string, vmName: string, diskId: string): Promise<void>;
+  deallocate(resourceGroupName: string, vmName: string): Promise<void>;
+  /** Makes the managed disk `diskId` the VM's OS disk (the previous one stays, detached). */
+  setOsDisk(resourceGroupName: string, vmName: string, diskId: string): Promise<void>;
+  start(resourceGroupName: string, vmName: string): Promise<void>;
+  /** Merges tags into a disk's tags. */
+  addDiskTags(diskId: string, tags: Record<string, string>): Promise<void>;
+  getStatus(resourceGroupName: string, vmName: string): Promise<VmStatus>;
+  /** Boot-diagnostics URLs (`retrieveBootDiagnosticsData`); nulls when boot diagnostics are off. */
+  bootDiagnostics(resourceGroupName: string, vmName: string): Promise<BootDiagnosticsUrls>;
+  /** Text at a (SAS) URL, e.g. the serial log; null when it cannot be read. */
+  readText(url: string): Promise<string | null>;
+}
+
+/** Time, injectable so waiting is tested without waiting. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+export const realClock: Clock = {
+  now: () => Date.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+/** Same disk, whatever the casing Azure returns for the resource group or provider. */
+export function sameId(a: string | null | undefined, b: string | null | undefined): boolean {
+  return !!a && !!b && a.toLowerCase() === b.toLowerCase();
+}
+
+/** "…/resourceGroups/<rg>/providers/Microsoft.Compute/disks/<name>" → { resourceGroup, name }. */
+export function diskRef(diskId: string): { resourceGroup: string; name: string } {
+  const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/disks\/([^/]+)$/i.exec(diskId);
+  if (!m) throw new Error(`${JSON.stringify(diskId)} is not a managed disk id`);
+  return { resourceGroup: m[1], name: m[2] };
+}
+
+/** Runs one compute step; an API error becomes one line naming the step, the status and Azure's code. */
+export async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    const err = e as { message?: string; code?: string; statusCode?: number };
+    const detail = [err.statusCode ? `HTTP ${err.statusCode}` : null, err.code ?? null].filter(Boolean).join(" ");
+    throw new Error(`${what} failed${detail ? ` (${detail})` : ""}: ${err.message ?? String(e)}`);
+  }
+}
+
+/** The real operations against Azure, for one subscription (credentials from the environment). */
+export function armComputeOps(subscriptionId: string): AzureComputeOps {
+  // Required here, not imported at the top: this runs inside the dynamic provider process.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { ComputeManagementClient } = require("@azure/arm-compute") as typeof import("@azure/arm-compute");
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
+  const client = new ComputeManagementClient(new DefaultAzureCredential(), subscriptionId);
+  const vms = client.virtualMachines;
+  return {
+    async getVmDisks(rg, name) {
+      const vm = await vms.get(rg, name);
+      return {
+        id: vm.id ?? `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`,
+        osDiskId: vm.storageProfile?.osDisk?.managedDisk?.id ?? null,
+        dataDiskIds: (vm.storageProfile?.dataDisks ?? []).flatMap((d) => (d.managedDisk?.id ? [d.managedDisk.id] : [])),
+      };
+    },
+    async detachDataDisk(rg, name, diskId) {
+      const vm = await vms.get(rg, name);
+      const dataDisks = (vm.storageProfile?.dataDisks ?? []).map((d) => (sameId(d.managedDisk?.id, diskId) ? { ...d, toBeDetached: true } : d));
+      await vms.beginUpdateAndWait(rg, name, { storageProfile: { dataDisks } });
+    },
+    async deallocate(rg, name) {
+      await vms.beginDeallocateAndWait(rg, name);
+    },
+    async setOsDisk(rg, name, diskId) {
+      const vm = await vms.get(rg, name);
+      const current = vm.storageProfile?.osDisk;
+      if (!current) throw new Error(`VM ${name} has no OS disk in its model`);
+      const { diskSizeGB: _size, ...rest } = current;
+      await vms.beginUpdateAndWait(rg, name, {
+        storageProfile: { osDisk: { ...rest, name: diskRef(diskId).name, managedDisk: { ...(current.managedDisk ?? {}), id: diskId } } },
+      });
+    },
+    async start(rg, name) {
+      await vms.beginStartAndWait(rg, name);
+    },
+    async addDiskTags(diskId, tags) {
+      const { resourceGroup, name } = diskRef(diskId);
+      const disk = await client.disks.get(resourceGroup, name);
+      await client.disks.beginUpdateAndWait(resourceGroup, name, { tags: { ...(disk.tags ?? {}), ...tags } });
+    },
+    async getStatus(rg, name) {
+      const view = await vms.instanceView(rg, name);
+      const power = (view.statuses ?? []).find((s) => s.code?.startsWith("PowerState/"));
+      return {
+        powerState: power?.code ? power.code.slice("PowerState/".length) : null,
+        agentStatus: view.vmAgent?.statuses?.[0]?.displayStatus ?? null,
+      };
+    },
+    async bootDiagnostics(rg, name) {
+      const r = await vms.retrieveBootDiagnosticsData(rg, name, { sasUriExpirationTimeInMinutes: 60 });
+      return { screenshotUrl: r.consoleScreenshotBlobUri ?? null, serialLogUrl: r.serialConsoleLogBlobUri ?? null };
+    },
+    async readText(url) {
+      const res = await fetch(url);
+      return res.ok ? await res.text() : null;
+    },
+  };
+}

@@ -289,7 +289,7 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
   const attachment = new ec2.VolumeAttachment(
     `${name}-helper-attachment`,
     { region, instanceId: helper.id, volumeId: repairVolumeId, deviceName: p.helper.deviceName, skipDestroy: true },
-    { parent, deleteBeforeReplace: true, dependsOn: [detach.resource] },
+    { parent, deleteBeforeReplace: true },
   );
 
   // 8. The scripts as SSM Command documents (schema 2.2, aws:runPowerShellScript).

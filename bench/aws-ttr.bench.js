@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+"use strict";
+// Modeled time to recovery of the AWS rescue, both modes, beside AWSSupport-StartEC2RescueWorkflow
+// (with a person's diagnosis between its collecting and fixing runs). Uses dist/: `npm run build` first.
+const path = require("node:path");
+const dist = path.join(__dirname, "..", "dist", "planner");
+const { loadLatencyModel } = require(path.join(dist, "ttr.js"));
+const { awsTimeToRecovery } = require(path.join(dist, "awsTtr.js"));
+
+const model = loadLatencyModel();
+const min = (s) => `${(s / 60).toFixed(1)} min`;
+for (const mode of ["copy", "inPlace"]) {
+  const t = awsTimeToRecovery(mode, model);
+  console.log(`${mode.padEnd(8)} critical path ${min(t.critical.totalSeconds).padStart(9)}  vs aws.startEC2RescueWorkflow ${min(t.anchorSeconds)}  ratio ${t.ratio.toFixed(2)}`);
+  console.log(`         ${t.critical.path.map((s) => `${s.id}(${s.seconds}s)`).join(" → ")}`);
+}

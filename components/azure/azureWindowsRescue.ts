@@ -75,9 +75,12 @@ export interface AzureWindowsRescueArgs {
  * Rescues a Windows Azure VM stuck in a BSOD boot loop: backs up its OS disk (snapshot), copies the
  * disk, attaches the copy to a helper VM in the same subnet and zone (no public IP, an NSG without
  * inbound rules) and runs the collect script there through a managed Run Command, whose full output
- * lands in a private blob container. Nothing here writes to the broken VM or its disk.
+ * lands in a private blob container. Then (`createRepairChain`) it triages the collected facts,
+ * repairs the copy with the repair script, and — when the gate allows and only after the snapshot
+ * exists — swaps the copy in as the VM's OS disk, verifies the boot and, on request, rolls back.
+ * The original OS disk is never written to or deleted (see components/azure/README.md).
  *
- * Kept after `pulumi destroy` (`retainOnDelete`): the snapshot, the disk copy, the artifacts storage.
+ * Kept after `pulumi destroy`: the snapshot, the original disk, the repaired copy, the artifacts storage.
  */
 export class AzureWindowsRescue extends pulumi.ComponentResource {
   /** Id of the backup snapshot of the original OS disk (kept). */

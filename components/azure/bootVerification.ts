@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AzureComputeOps, armComputeOps, Clock, realClock, step } from "./computeOps";
-import { compiledProvider, DYNAMIC_MODULE, idempotentProvider } from "./dynamic";
+import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
 import type { OpsFactory } from "./diskSwap";
 
 export interface BootVerificationInputs {
@@ -112,7 +112,7 @@ export class BootVerification extends pulumi.dynamic.Resource {
   declare readonly rollbackOffered: pulumi.Output<boolean>;
   declare readonly reasons: pulumi.Output<string[]>;
 
-  constructor(name: string, args: { [K in keyof BootVerificationInputs]: pulumi.Input<BootVerificationInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, args: InputsOf<BootVerificationInputs>, opts?: pulumi.CustomResourceOptions) {
     const outs = { booted: undefined, checked: undefined, powerState: undefined, agentStatus: undefined, bugCheck: undefined, screenshotUrl: undefined, serialLogUrl: undefined, rollbackOffered: undefined, reasons: undefined };
     super(compiledProvider("bootVerification", "bootVerificationProvider"), name, { ...args, ...outs }, { ...opts, additionalSecretOutputs: ["screenshotUrl", "serialLogUrl"] }, DYNAMIC_MODULE, "BootVerification");
   }

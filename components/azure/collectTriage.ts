@@ -14,7 +14,7 @@ import { blocksSwap, checkGuestDrivers } from "../../drivers/check";
 import type { DriverFinding } from "../../drivers/types";
 import { planRepair, type Culprit, type Decision, type RepairOptions } from "../../planner/repair";
 import { Clock, realClock } from "./computeOps";
-import { compiledProvider, DYNAMIC_MODULE, idempotentProvider } from "./dynamic";
+import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
 import type { SwapGate } from "./diskSwap";
 
 /** The operator's choices that shape the repair and the swap. */
@@ -180,7 +180,7 @@ export class CollectTriage extends pulumi.dynamic.Resource {
   declare readonly repairParams: pulumi.Output<RepairParams>;
   declare readonly gate: pulumi.Output<SwapGate>;
 
-  constructor(name: string, args: { [K in keyof CollectTriageInputs]: pulumi.Input<CollectTriageInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(name: string, args: InputsOf<CollectTriageInputs>, opts?: pulumi.CustomResourceOptions) {
     const outs = { triage: undefined, summary: undefined, findings: undefined, decision: undefined, culprit: undefined, repairActions: undefined, repairParams: undefined, gate: undefined };
     super(compiledProvider("collectTriage", "collectTriageProvider"), name, { ...args, ...outs }, opts, DYNAMIC_MODULE, "CollectTriage");
   }

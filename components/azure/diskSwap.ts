@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AzureComputeOps, armComputeOps, sameId, step } from "./computeOps";
-import { compiledProvider, DYNAMIC_MODULE, idempotentProvider } from "./dynamic";
+import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
 
 export interface SwapGate {
   allowed: boolean;
@@ -141,8 +141,6 @@ export function osDiskRollbackProvider(opsFor: OpsFactory = armComputeOps): pulu
     (i) => runOsDiskRollback(() => opsFor(i.subscriptionId), i),
   );
 }
-
-type InputsOf<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 /**
  * Swaps the repaired copy in as the broken VM's OS disk when the gate allows (else changes nothing

@@ -52,6 +52,9 @@ export function compiledProvider(moduleBase: string, factory: string): pulumi.dy
   };
 }
 
+/** The constructor arguments of a dynamic resource: each input may be an Output. */
+export type InputsOf<T> = { [K in keyof T]: pulumi.Input<T[K]> };
+
 /** Keys whose values differ (JSON comparison), for `diff`. */
 export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, keys: readonly string[]): string[] {
   return keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));

@@ -68,7 +68,7 @@ describe("vm-rescue check-drivers", () => {
     test.each([
       ["a missing file", () => [path.join(dir, "nope.json")], /collect output file not found: .*nope\.json/],
       ["invalid JSON", () => [write("bad.json", "{ not json")], /collect output file .*bad\.json is not valid JSON/],
-      ["a document that is not a collect output", () => [write("plan.json", { schemaVersion: 1, kind: "repairPlan", actions: [] })], /is not a valid collect output: .*kind/],
+      ["a document that is not a collect output", () => [write("plan.json", { schemaVersion: 1, kind: "repairPlan", actions: [] })], /is not a valid collect output: invalid collect output: .*missing/],
       ["an unknown cloud", () => [write("a.json", sampleAzureVm()), "--cloud", "gcp"], /unknown cloud "gcp"/],
       ["an instance type on Azure", () => [write("b.json", sampleAzureVm()), "--cloud", "azure", "--instance-type", "m5.large"], /--instance-type is for --cloud aws/],
       ["a malformed instance type", () => [write("c.json", awsInstance()), "--instance-type", "m5 large"], /--instance-type must look like family\.size/],

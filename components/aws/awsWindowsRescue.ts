@@ -66,17 +66,25 @@ export interface AwsWindowsRescueArgs {
  * the original volume (nothing here deletes it).
  */
 export class AwsWindowsRescue extends pulumi.ComponentResource {
+  /** Id of the backup EBS snapshot of the root volume (kept). */
   public readonly snapshotId: pulumi.Output<string>;
   /** The volume the helper repairs: the copy (copy mode) or the original root (inPlace). */
   public readonly repairVolumeId: pulumi.Output<string>;
+  /** Id of the original root volume (never deleted; the rollback target in copy mode). */
   public readonly originalRootVolumeId: pulumi.Output<string>;
+  /** Id of the helper instance (terminated on destroy). */
   public readonly helperInstanceId: pulumi.Output<string>;
+  /** Name of the private S3 bucket holding the artifacts (kept). */
   public readonly artifactsBucket: pulumi.Output<string>;
+  /** Status of the collect SSM command (Success, Failed, TimedOut, ...). */
   public readonly collectStatus: pulumi.Output<string>;
+  /** Status of the repair SSM command. */
   public readonly repairStatus: pulumi.Output<string>;
   /** What the planner decided about the repair (culprit, actions, reasons). */
   public readonly repairDecisions: pulumi.Output<string[]>;
+  /** The mode the rescue runs in: `copy` or `inPlace`. */
   public readonly mode: pulumi.Output<string>;
+  /** Things the planner wants a person to know (SSM network path, unknown Windows version, ...). */
   public readonly warnings: pulumi.Output<string[]>;
 
   constructor(name: string, args: AwsWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from "./exit";
 import { registerPlan } from "./commands/plan";
 import { registerTriage } from "./commands/triage";
 import { registerCheckDrivers } from "./commands/checkDrivers";
+import { registerPlanRepair } from "./commands/planRepair";
 import { registerRescue } from "./commands/rescue";
 import { registerRollback } from "./commands/rollback";
 
@@ -33,6 +34,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerPlan(program, ctx);
   registerTriage(program, ctx);
   registerCheckDrivers(program, ctx);
+  registerPlanRepair(program, ctx);
   registerRescue(program, ctx);
   registerRollback(program, ctx);
   return program;

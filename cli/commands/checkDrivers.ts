@@ -31,6 +31,22 @@ export function registerCheckDrivers(program: Command, ctx: CliContext): void {
 }
 
 function checkDrivers(ctx: CliContext, file: string, opts: CheckDriversOptions): number {
+  const { collect, cloud, instanceType, hostBuild } = readCheckTarget(file, opts);
+  const findings = checkGuestDrivers(collect, { cloud, instanceType, hostBuild });
+  ctx.io.out(opts.json ? JSON.stringify(findings, null, 2) : renderFindings(findings, collect, cloud, instanceType));
+  return blocksSwap(findings) ? ExitCode.Blocked : ExitCode.Ok;
+}
+
+/** Where a collected disk will boot, from the command line: cloud, AWS instance type, Hyper-V host build. */
+export interface CheckTarget {
+  collect: CollectOutput;
+  cloud: Cloud;
+  instanceType?: string;
+  hostBuild?: number;
+}
+
+/** Reads the collect output and the target options shared by check-drivers and plan-repair; usage errors for bad ones. */
+export function readCheckTarget(file: string, opts: { cloud?: string; instanceType?: string; hostBuild?: string }): CheckTarget {
   const collect = readCollectOutput(file);
   const instanceType = opts.instanceType?.trim();
   if (instanceType !== undefined && !/^[A-Za-z0-9-]+\.[A-Za-z0-9-]+$/.test(instanceType)) {
@@ -47,9 +63,7 @@ function checkDrivers(ctx: CliContext, file: string, opts: CheckDriversOptions):
   if (instanceType !== undefined && cloud !== "aws") throw new UsageError(`--instance-type is for --cloud aws, not ${cloud}`);
   if (hostBuild !== undefined && cloud !== "hyperv") throw new UsageError(`--host-build is for --cloud hyperv, not ${cloud}`);
 
-  const findings = checkGuestDrivers(collect, { cloud, instanceType, hostBuild });
-  ctx.io.out(opts.json ? JSON.stringify(findings, null, 2) : renderFindings(findings, collect, cloud, instanceType));
-  return blocksSwap(findings) ? ExitCode.Blocked : ExitCode.Ok;
+  return { collect, cloud, instanceType, hostBuild };
 }
 
 function resolveCloud(given: string | undefined, collect: CollectOutput, instanceType?: string, hostBuild?: number): Cloud {

@@ -4,10 +4,9 @@
  * instance type the repaired disk will boot on, the rule-based repair planner.
  */
 import { parseCollectOutput } from "../../scripts/validate";
-import { repairParamsFromPlan, ssmCommandDocument } from "../../scripts/embed";
-import { inspectDump } from "../../triage";
-import { blocksSwap, checkGuestDrivers, summarizeFindings } from "../../drivers/check";
-import { planRepair, type RepairOptions, type Decision } from "../../planner/repair";
+import { EmbedError, ssmCommandDocument } from "../../scripts/embed";
+import type { RepairOptions, Decision } from "../../planner/repair";
+import { decideRescue } from "../../planner/decide";
 
 export interface AwsRepairDecision {
   /** Parameters of the repair document (SendCommand `Parameters`). */
@@ -20,17 +19,12 @@ export interface AwsRepairDecision {
 
 /** Plans the repair from collect.ps1's JSON. Throws ScriptOutputError / PlanError / EmbedError on bad input. */
 export function repairFromCollect(collectJson: string, instanceType: string | null, options: RepairOptions = {}): AwsRepairDecision {
-  const collect = parseCollectOutput(collectJson);
-  const triage = collect.dumps.minidumps
-    .filter((m) => typeof m.base64 === "string" && m.base64.length > 0)
-    .map((m) => inspectDump(Buffer.from(m.base64 as string, "base64"), m.name).result);
-  const findings = checkGuestDrivers(collect, { cloud: "aws", instanceType: instanceType ?? undefined });
-  const decision = planRepair({ collect, triage, findings, options });
-  const params = repairParamsFromPlan(decision.plan, { protectedServices: decision.protectedServices });
+  const decided = decideRescue({ collect: parseCollectOutput(collectJson), cloud: "aws", instanceType: instanceType ?? undefined, options, pinDiskNumber: false });
+  if (decided.repairParams === null) throw new EmbedError("the repair plan has no actions");
   return {
-    parameters: ssmCommandDocument("repair.ps1", params).parameters,
-    blockedReason: blocksSwap(findings) ? summarizeFindings(findings) : "",
-    decisions: decision.decisions,
-    culprit: decision.culprit?.module ?? null,
+    parameters: ssmCommandDocument("repair.ps1", decided.repairParams).parameters,
+    blockedReason: decided.blocked ? decided.findingsSummary : "",
+    decisions: decided.repair.decisions,
+    culprit: decided.repair.culprit?.module ?? null,
   };
 }

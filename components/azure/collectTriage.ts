@@ -5,14 +5,15 @@
  * provider only fetches the blob.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { CollectOutput } from "../../scripts/contract";
 import { parseCollectOutput } from "../../scripts/validate";
-import { repairParamsFromPlan } from "../../scripts/embed";
 import type { RepairParams } from "../../scripts/params.generated";
-import { triageDump, type TriageResult } from "../../triage";
-import { blocksSwap, checkGuestDrivers } from "../../drivers/check";
+import type { TriageResult } from "../../triage";
+import { blocksSwap } from "../../drivers/check";
 import type { DriverFinding } from "../../drivers/types";
-import { planRepair, type Culprit, type Decision, type RepairOptions } from "../../planner/repair";
+import type { Culprit, Decision, RepairOptions } from "../../planner/repair";
+import { decideRescue, triageCollectedDumps } from "../../planner/decide";
+
+export { triageCollectedDumps };
 import { Clock, realClock } from "./computeOps";
 import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
 import type { SwapGate } from "./diskSwap";
@@ -45,15 +46,6 @@ export interface TriageOutcome {
   /** Validated repair.ps1 parameters. */
   repairParams: RepairParams;
   gate: SwapGate;
-}
-
-/** Triage of the dumps the collect output carries; a dump over the size cap is reported, not parsed. */
-export function triageCollectedDumps(doc: CollectOutput): TriageResult[] {
-  return doc.dumps.minidumps.map((m) =>
-    m.base64 === null
-      ? { file: m.name, bugCheck: null, crashTime: null, os: null, causedBy: null, drivers: null, error: `not collected (${m.sizeBytes} bytes, over the collect size cap)` }
-      : triageDump(Buffer.from(m.base64, "base64"), m.name),
-  );
 }
 
 /** One line per dump: bug check and culprit, or why it could not be read. */
@@ -92,29 +84,24 @@ export function swapGate(findings: readonly DriverFinding[], choice: RepairChoic
  * and the swap gate. Throws `ScriptOutputError`, `PlanError` or `EmbedError` with one clear line.
  */
 export function triageCollectOutput(doc: string | unknown, choice: RepairChoice = {}): TriageOutcome {
-  const collect = parseCollectOutput(doc);
-  const triage = triageCollectedDumps(collect);
-  const findings = checkGuestDrivers(collect, { cloud: "azure" });
-  const options: RepairOptions = {
-    driver: choice.driver,
-    actions: choice.actions as RepairOptions["actions"],
-    dryRun: choice.dryRun,
-  };
-  const decided = planRepair({ collect, triage, findings, options });
-  if (decided.plan.actions.length === 0) {
-    const why = decided.decisions.map((d) => d.reason).join("; ");
+  const decided = decideRescue({
+    collect: parseCollectOutput(doc),
+    cloud: "azure",
+    options: { driver: choice.driver, actions: choice.actions as RepairOptions["actions"], dryRun: choice.dryRun },
+  });
+  if (decided.repairParams === null) {
+    const why = decided.repair.decisions.map((d) => d.reason).join("; ");
     throw new Error(`the planner chose no repair action for this disk${why ? ` (${why})` : ""}; choose some with the actions setting`);
   }
-  const repairParams = repairParamsFromPlan(decided.plan, { protectedServices: decided.protectedServices, diskNumber: collect.target.diskNumber });
   return {
-    triage,
-    summary: triage.map(triageLine),
-    findings,
-    decision: decided.decisions,
-    culprit: decided.culprit,
-    repairActions: decided.plan.actions.map((a) => a.action),
-    repairParams,
-    gate: swapGate(findings, choice),
+    triage: decided.triage,
+    summary: decided.triage.map(triageLine),
+    findings: decided.findings,
+    decision: decided.repair.decisions,
+    culprit: decided.repair.culprit,
+    repairActions: decided.repair.plan.actions.map((a) => a.action),
+    repairParams: decided.repairParams,
+    gate: swapGate(decided.findings, choice),
   };
 }
 

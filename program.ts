@@ -253,6 +253,11 @@ export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
       repairStatus: rescue.repairStatus,
       repairDecisions: rescue.repairDecisions,
       warnings: rescue.warnings,
+      collectOutputUrl: rescue.collectOutputUrl,
+      repairResultUrl: rescue.repairResultUrl,
+      swapped: rescue.swapped,
+      booted: rescue.booted,
+      instanceType: rescue.instanceType,
     };
   }
   throw new Error(`configuration vm-rescue:cloud must be "azure" or "aws" (got ${JSON.stringify(cloud)})`);

@@ -105,7 +105,7 @@ function summaryOf(o: RescueOutcome, status: RescueStatus): string {
   const sim = o.mode === "simulated" ? " [simulated]" : "";
   switch (status) {
     case "rescued":
-      return `${who} was rescued: the repaired OS disk is swapped in${o.verify.booted ? " and the VM booted" : ""}.${culprit}${sim}`;
+      return `${who} was rescued: the repaired ${o.cloud === "aws" ? "root volume" : "OS disk"} is swapped in${o.verify.booted ? ` and the ${o.cloud === "aws" ? "instance" : "VM"} booted` : ""}.${culprit}${sim}`;
     case "prepared":
       return `${who}: the repair is ${o.dryRun ? "planned (dry run)" : "done on the copy"}, the disk is not swapped.${culprit}${sim}`;
     case "blocked":
@@ -152,5 +152,6 @@ export function buildReport(o: RescueOutcome): RescueReport {
     nextSteps: nextSteps(o, status),
     errors: failures(o),
     warnings: o.warnings,
+    evidence: o.evidence ?? [],
   };
 }

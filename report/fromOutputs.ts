@@ -32,14 +32,35 @@ function asDecision(x: unknown): Decision | null {
 }
 
 function decisionOf(outputs: Record<string, unknown>): ReportDecision | null {
-  const d = outputs.decision;
+  // Azure exports `decision`, AWS `repairDecisions`: both "Action: reason" lines.
+  const d = outputs.decision ?? outputs.repairDecisions;
   if (isObject(d) && Array.isArray(d.actions) && Array.isArray(d.reasons)) return d as unknown as ReportDecision;
   const reasons: Decision[] = Array.isArray(d) ? d.map(asDecision).filter((x): x is Decision => x !== null) : [];
-  const planned = arrayOf<string>(outputs.repairActions, isString);
+  // AWS exports no action list: its decision lines name the chosen actions (notes are "none").
+  const planned = Array.isArray(outputs.repairActions) ? arrayOf<string>(outputs.repairActions, isString) : [...new Set(reasons.filter((r) => r.action !== "none").map((r) => r.action as string))];
   if (reasons.length === 0 && planned.length === 0) return null;
   const actions = planned.map((a) => ({ action: a, reason: reasons.find((r) => r.action === a)?.reason ?? "" }));
   const culprit = isObject(outputs.culprit) ? (outputs.culprit as unknown as ReportDecision["culprit"]) : null;
   return { actions, reasons, culprit, undo: arrayOf(outputs.undo, isObject) };
+}
+
+/** AWS: the kept resources from the ids the stack exports (the repaired volume is the original in inPlace mode). */
+function awsKept(outputs: Record<string, unknown>): KeptResource[] {
+  const snapshot = str(outputs.snapshotId);
+  const original = str(outputs.originalRootVolumeId);
+  const repaired = str(outputs.repairVolumeId);
+  const bucket = str(outputs.artifactsBucket);
+  const kept: KeptResource[] = [];
+  if (snapshot) kept.push({ kind: "snapshot", id: snapshot });
+  if (original && original !== repaired) kept.push({ kind: "originalDisk", id: original });
+  if (repaired) kept.push({ kind: "repairedDisk", id: repaired });
+  if (bucket) kept.push({ kind: "artifacts", id: `s3://${bucket}/` });
+  return kept;
+}
+
+/** Where the stack says the collect output and the repair result are (Azure blob URLs, AWS s3:// folders). */
+export function evidenceSources(outputs: Record<string, unknown>): { collectOutput: string | null; repairResult: string | null } {
+  return { collectOutput: str(outputs.collectOutputUrl), repairResult: str(outputs.repairResultUrl) };
 }
 
 /**
@@ -62,8 +83,10 @@ export function outcomeFromOutputs(outputs: Record<string, unknown>, swapRequest
     repairResultUrl: str(outputs.repairResultUrl),
     swap: { attempted: swapRequested, swapped, ...(message && !swapped ? { message } : {}) },
     verify: { booted, ...(swapped && message ? { message } : {}) },
-    kept: arrayOf<KeptResource>(outputs.keptResources, (x) => isObject(x) && KEPT_KINDS.has(String(x.kind)) && isString(x.id) && x.id !== ""),
-    artifactsUrl: str(outputs.artifactsContainerUrl),
+    kept: Array.isArray(outputs.keptResources)
+      ? arrayOf<KeptResource>(outputs.keptResources, (x) => isObject(x) && KEPT_KINDS.has(String(x.kind)) && isString(x.id) && x.id !== "")
+      : awsKept(outputs),
+    artifactsUrl: str(outputs.artifactsContainerUrl) ?? (str(outputs.artifactsBucket) ? `s3://${outputs.artifactsBucket}/` : null),
     warnings: arrayOf<string>(outputs.warnings, isString),
   };
 }

@@ -6,6 +6,8 @@
  */
 import { anchorFlowSeconds, criticalPath, LatencyModel, PathStep, Step } from "../planner/ttr";
 import type { RepairActionName } from "../scripts/contract";
+import type { AwsRescueMode } from "../planner/aws";
+import { awsRescueSteps } from "../planner/awsTtr";
 
 /** The part of a planned resource the model needs (`OfflinePlan.resources[]`). */
 export interface PlanResourceShape {
@@ -162,15 +164,17 @@ export interface ModeledTtr {
   anchor: { name: string; seconds: number; ratio: number } | null;
 }
 
-/** Modeled time to recovery of an Azure plan; compares with the `azure.azVmRepair` anchor flow. */
-export function modeledTimeToRecovery(resources: readonly PlanResourceShape[], model: LatencyModel, options: TtrOptions = {}): ModeledTtr {
-  const { steps, assumed } = stepsFromPlan(resources, options);
+/**
+ * The modeled time to recovery of a step DAG: its critical path, every step's modeled start and
+ * end, and the same model's time for the anchor flow (when the model has it) with our ratio to it.
+ */
+export function ttrFromSteps(steps: readonly Step[], model: LatencyModel, anchorName: string, assumed: Phase[] = []): ModeledTtr {
   const cp = criticalPath(steps, model);
   const byId = new Map(steps.map((s) => [s.id, s]));
   const ancestors = (id: string, acc: Set<string> = new Set()): Set<string> => {
     if (acc.has(id)) return acc;
     acc.add(id);
-    for (const d of byId.get(id)!.dependsOn) ancestors(d, acc);
+    for (const d of byId.get(id)?.dependsOn ?? []) ancestors(d, acc);
     return acc;
   };
   // each step's end is the critical path of the sub-DAG that ends with it
@@ -180,11 +184,26 @@ export function modeledTimeToRecovery(resources: readonly PlanResourceShape[], m
     return { id: s.id, start: own.id === s.id ? own.start : sub.totalSeconds, end: sub.totalSeconds };
   });
   let anchor: ModeledTtr["anchor"] = null;
-  if (model.anchorFlows?.["azure.azVmRepair"]) {
-    const seconds = anchorFlowSeconds(model, "azure.azVmRepair");
-    anchor = { name: "azure.azVmRepair", seconds, ratio: seconds > 0 ? round(cp.totalSeconds / seconds, 3) : 0 };
+  if (model.anchorFlows?.[anchorName]) {
+    const seconds = anchorFlowSeconds(model, anchorName);
+    anchor = { name: anchorName, seconds, ratio: seconds > 0 ? round(cp.totalSeconds / seconds, 3) : 0 };
   }
   return { totalSeconds: cp.totalSeconds, criticalPath: cp.path, schedule, assumed, anchor };
+}
+
+/** Modeled time to recovery of an Azure plan; compares with the `azure.azVmRepair` anchor flow. */
+export function modeledTimeToRecovery(resources: readonly PlanResourceShape[], model: LatencyModel, options: TtrOptions = {}): ModeledTtr {
+  const { steps, assumed } = stepsFromPlan(resources, options);
+  return ttrFromSteps(steps, model, "azure.azVmRepair", assumed);
+}
+
+/**
+ * Modeled time to recovery of the AWS rescue in `mode` (the step DAG the component creates,
+ * `planner/awsTtr.ts`); compares with `aws.startEC2RescueWorkflow`. `noSwap` drops swap and verify.
+ */
+export function awsModeledTimeToRecovery(mode: AwsRescueMode, model: LatencyModel, options: Pick<TtrOptions, "repairActions" | "noSwap"> = {}): ModeledTtr {
+  const steps = awsRescueSteps(mode, repairOps(options.repairActions)).filter((s) => !options.noSwap || (s.id !== "swap" && s.id !== "verify"));
+  return ttrFromSteps(steps, model, "aws.startEC2RescueWorkflow");
 }
 
 function round(x: number, digits: number): number {

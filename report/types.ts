@@ -22,6 +22,33 @@ export interface VmIdentity {
   region?: string;
   /** ARM id / ARN when known. */
   id?: string;
+  /** AWS: the instance type (the guest-driver check is made against it). */
+  instanceType?: string;
+}
+
+/** One evidence document the report was built from, and whether it could be used. */
+export interface EvidenceDocument {
+  document: "collect output" | "repair result";
+  /** Where it was read from (blob URL, s3:// URL); null when the stack does not say. */
+  source: string | null;
+  /** read: validated and used; not produced: the step did not run; unreadable / invalid: see message. */
+  status: "read" | "not produced" | "unreadable" | "invalid";
+  message?: string;
+}
+
+/** One line saying what became of an evidence document. */
+export function evidenceLine(d: EvidenceDocument): string {
+  const where = d.source ? ` (${d.source})` : "";
+  switch (d.status) {
+    case "read":
+      return `${d.document} read${where}`;
+    case "not produced":
+      return `no ${d.document}: the step did not run or its location is not a stack output`;
+    case "unreadable":
+      return `the ${d.document} could not be read${where}: ${d.message}`;
+    case "invalid":
+      return `the ${d.document} is not valid${where}: ${d.message}`;
+  }
 }
 
 /** One resource step of `pulumi up` / `pulumi destroy` (from the engine events, or modeled). */
@@ -111,6 +138,8 @@ export interface RescueOutcome {
   /** Things that went wrong, one line each (update or destroy errors, failed run commands). */
   errors: string[];
   warnings: string[];
+  /** The documents read back after `up` (absent: no evidence step ran). */
+  evidence?: EvidenceDocument[];
 }
 
 export type RescueStatus = "rescued" | "prepared" | "failed" | "blocked";
@@ -167,4 +196,6 @@ export interface RescueReport {
   nextSteps: string[];
   errors: string[];
   warnings: string[];
+  /** The evidence documents read back after `up`: collect output and repair result. */
+  evidence: EvidenceDocument[];
 }

@@ -13,6 +13,7 @@ import { sampleCollect } from "../planner/testFacts";
 import { driver } from "../drivers/testInventories";
 import type { CollectOutput } from "../scripts/contract";
 import type { SimulatedCloud } from "./mockRun";
+import { examplesDir } from "./azureCloud";
 
 export interface SimulatedAwsOptions {
   instance: AwsInstanceFacts;
@@ -38,7 +39,7 @@ export function sampleAwsCollect(): CollectOutput {
   ];
   c.guest = { ...c.guest, azureGuestAgent: null, awsEna: { version: "2.8.0.0" }, awsNvme: { version: "1.5.1.0" }, awsPvDriver: null, ec2Launch: { kind: "EC2Launch v2", version: "2.0.2107" } };
   c.target = { ...c.target, busType: "NVMe", partitionStyle: "MBR", bcdStore: "F:\\Boot\\BCD", generation: 1 };
-  const dump = path.join(__dirname, "..", "examples", "112926-9218-01.dmp");
+  const dump = path.join(examplesDir(), "112926-9218-01.dmp");
   if (fs.existsSync(dump)) {
     const bytes = fs.readFileSync(dump);
     c.dumps.minidumps = [{ ...c.dumps.minidumps[0], sizeBytes: bytes.length, base64: bytes.toString("base64"), truncated: false }];

@@ -32,7 +32,8 @@ export interface SimulatedAzure extends SimulatedCloud {
 }
 
 const EXAMPLES = path.resolve(__dirname, "..", "..", "examples");
-const examplesDir = () => (fs.existsSync(EXAMPLES) ? EXAMPLES : path.resolve(__dirname, "..", "examples"));
+/** The bundled `examples/` folder, from the sources or from `dist/`. */
+export const examplesDir = (): string => (fs.existsSync(EXAMPLES) ? EXAMPLES : path.resolve(__dirname, "..", "examples"));
 
 /**
  * The bundled sample story as collect.ps1 would print it on the helper: `examples/collect-output.json`

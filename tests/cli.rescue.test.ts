@@ -6,6 +6,11 @@ import { Automation, EngineEvent, PulumiCliMissing, RescueStack, StreamOptions }
 import { defaultDeps } from "../cli/commands/rescue";
 import { SETTINGS } from "../program";
 import { blockingFinding } from "../report/testOutcomes";
+import { memoryReader } from "../report/artifacts";
+import type { ArtifactReader } from "../report/evidence";
+import { sampleCollectOutput } from "../simulate/azureCloud";
+import { sampleAwsCollect } from "../simulate/awsCloud";
+import { sampleRepairResult } from "../simulate/artifacts";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv);
@@ -39,6 +44,16 @@ const STEPS: [string, string][] = [
   ["pulumi-nodejs:dynamic/vm-rescue:OsDiskSwap", "app-vm-01-rescue-swap"],
 ];
 
+const COLLECT_URL = "https://x.blob.core.windows.net/rescue/collect/output.json";
+const REPAIR_URL = "https://x.blob.core.windows.net/rescue/repair/output.json";
+
+/** The artifacts container of the sample story: the collect output with its dump, the repair result. */
+function sampleArtifacts(over: Record<string, string> = {}): { reader: ArtifactReader; reads: string[] } {
+  const reads: string[] = [];
+  const inner = memoryReader({ [COLLECT_URL]: JSON.stringify(sampleCollectOutput()), [REPAIR_URL]: JSON.stringify(sampleRepairResult()), ...over });
+  return { reads, reader: { read: (url) => (reads.push(url), inner.read(url)) } };
+}
+
 function rescuedOutputs(): Record<string, unknown> {
   return {
     triageSummary: ["112926-9218-01.dmp: 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M, caused by cxnetmon.sys"],
@@ -46,7 +61,8 @@ function rescuedOutputs(): Record<string, unknown> {
     decision: [{ action: "DisableDriver", reason: "cxnetmon.sys caused the crash", evidence: ["dump 112926-9218-01.dmp"] }],
     repairActions: ["DisableDriver"],
     gate: { allowed: true, reasons: [] },
-    repairResultUrl: "https://x.blob.core.windows.net/rescue/repair-result.json",
+    collectOutputUrl: COLLECT_URL,
+    repairResultUrl: REPAIR_URL,
     swapped: true,
     booted: true,
     outcome: ["swapped", "guest agent Ready"],
@@ -97,9 +113,14 @@ function fakeAutomation(outputs: Record<string, unknown>, opts: { noCli?: boolea
 
 const original = { ...defaultDeps };
 let confirmAnswer = true;
+let artifacts = sampleArtifacts();
+const readers: { cloud: string; region?: string }[] = [];
 beforeEach(() => {
   defaultDeps.confirm = async () => confirmAnswer;
   defaultDeps.now = () => new Date("2027-01-15T10:00:00Z");
+  artifacts = sampleArtifacts();
+  readers.length = 0;
+  defaultDeps.artifacts = (cloud, region) => (readers.push({ cloud, region }), artifacts.reader);
 });
 afterEach(() => Object.assign(defaultDeps, original));
 
@@ -126,12 +147,46 @@ describe("vm-rescue rescue (fake Automation API)", () => {
     expect(report.timeline).toHaveLength(4);
     expect(report.kept).toHaveLength(4);
     expect(report.decision.actions).toEqual([{ action: "DisableDriver", reason: "cxnetmon.sys caused the crash" }]);
+    // the local re-plan (three actions) differs from what this stack ran (one): the stack's decision stays
+    expect(report.warnings.join("\n")).toMatch(/local re-plan .* differs from the actions the stack ran \(DisableDriver\)/);
     // helper created at +60 s, deleted by +645 s: 9.8 min
     expect(report.cost).toMatchObject({ size: "Standard_D2s_v5", minutes: 9.8 });
   });
 
+  test("reads the evidence back before destroy: per-dump triage, full findings, the repair results with undo records", async () => {
+    const fake = fakeAutomation({ ...rescuedOutputs(), repairActions: ["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"] });
+    defaultDeps.automation = () => fake.automation;
+    const r = await run([...LIVE, "--yes", "--json"]);
+    expect(r.code).toBe(0);
+    expect(artifacts.reads.sort()).toEqual([COLLECT_URL, REPAIR_URL]);
+    expect(readers).toEqual([{ cloud: "azure", region: undefined }]);
+    expect(r.err.split("\n").indexOf("reading the evidence (collect output, repair result)")).toBeLessThan(r.err.split("\n").findIndex((l) => l.startsWith("pulumi destroy")));
+    const report = JSON.parse(r.out);
+    expect(validateReport(report)).toBe(true);
+    expect(report.triage).toEqual([expect.objectContaining({ file: "112926-9218-01.dmp", bugCheck: expect.objectContaining({ code: "0x1000007E" }), causedBy: expect.objectContaining({ module: "cxnetmon.sys" }) })]);
+    expect(report.findings.every((f: { component: string; severity: string }) => typeof f.component === "string" && f.severity !== "block")).toBe(true);
+    expect(report.decision.reasons[0].evidence.join(" ")).toMatch(/112926-9218-01\.dmp/);
+    expect(report.decision.undo.map((u: { action: string }) => u.action)).toEqual(["RemoveDriverPackage", "QuarantineDriverFile", "DisableDriver"]);
+    expect(report.repair.results[0]).toMatchObject({ action: "DisableDriver", status: "succeeded", undo: [{ kind: "registry", valueName: "Start" }] });
+    expect(report.evidence).toEqual([
+      { document: "collect output", source: COLLECT_URL, status: "read" },
+      { document: "repair result", source: REPAIR_URL, status: "read" },
+    ]);
+  });
+
+  test("an invalid or unreadable evidence document is one line in the report, not a crash", async () => {
+    artifacts = sampleArtifacts({ [REPAIR_URL]: '{"kind":"repairResult"}' });
+    defaultDeps.automation = () => fakeAutomation({ ...rescuedOutputs(), collectOutputUrl: "https://x.blob.core.windows.net/rescue/missing.json" }).automation;
+    const r = await run([...LIVE, "--yes"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/the repair result is not valid \(https:\/\/x\.blob\.core\.windows\.net\/rescue\/repair\/output\.json\): invalid repair result: \(document\): missing/);
+    expect(r.out).toMatch(/the collect output could not be read \(https:\/\/x\.blob\.core\.windows\.net\/rescue\/missing\.json\): HTTP 404: no such artifact/);
+    expect(r.out).toMatch(/## Triage\n\n- 112926-9218-01\.dmp: 0x1000007E/);
+    expect(r.out).not.toMatch(/\n\s+at /);
+  });
+
   test("blocked by the driver check → exit 4 with next steps", async () => {
-    const outputs = { ...rescuedOutputs(), findings: [blockingFinding()], swapped: false, booted: false, gate: { allowed: false, reasons: ["azure.guestAgent blocks the swap"] }, outcome: [] };
+    const outputs = { ...rescuedOutputs(), collectOutputUrl: undefined, findings: [blockingFinding()], swapped: false, booted: false, gate: { allowed: false, reasons: ["azure.guestAgent blocks the swap"] }, outcome: [] };
     defaultDeps.automation = () => fakeAutomation(outputs).automation;
     const r = await run([...LIVE, "--yes"]);
     expect(r.code).toBe(4);
@@ -217,12 +272,25 @@ describe("vm-rescue rescue refuses before anything runs", () => {
     expect(fake.calls).toEqual(["findCli"]);
   });
 
-  test("missing VM flags, unknown actions, AWS before its program exists → exit 2", async () => {
-    expect((await run(["rescue", "--cloud", "azure", "--yes"])).err).toMatch(/needs --resource-group <rg> and --vm <name>/);
-    expect((await run([...LIVE, "--yes", "--actions", "Format"])).code).toBe(2);
-    const aws = await run(["rescue", "--cloud", "aws", "--instance-id", "i-0abc", "--yes"]);
-    expect(aws.code).toBe(2);
-    expect(aws.err).toMatch(/--cloud aws/);
+  test.each([
+    [["rescue", "--cloud", "azure", "--yes"], /needs --resource-group <rg> and --vm <name>/],
+    [[...LIVE, "--yes", "--actions", "Format"], /--actions: unknown action "Format"/],
+    [["rescue", "--cloud", "gcp", "--yes"], /--cloud must be azure or aws, not "gcp"/],
+    [["rescue", "--cloud", "aws", "--yes"], /rescue --cloud aws needs --instance-id <i-...>/],
+    [["rescue", "--instance-id", "vm-01", "--yes"], /--instance-id must look like i-0123456789abcdef0, not "vm-01"/],
+    [["rescue", "--instance-id", "i-0a1b2c3d4e5f67890", "--mode", "fast", "--yes"], /--mode must be copy or inPlace, not "fast"/],
+    [["rescue", "--cloud", "aws", "--instance-id", "i-0a1b2c3d4e5f67890", "--vm", "x", "--yes"], /--vm is for --cloud azure, not aws/],
+    [[...LIVE, "--mode", "copy", "--yes"], /--mode is for --cloud aws, not azure/],
+    [["rescue", "--instance-id", "i-0a1b2c3d4e5f67890", "--actions", "DisableDriver", "--yes"], /--actions is not available on aws/],
+    [["rescue", "--simulate", "--cloud", "aws", "--instance-id", "i-0fffffffffffffff0", "--yes"], /--instance-id i-0fffffffffffffff0 is not the instance in examples\/aws-instance\.json \(i-0a1b2c3d4e5f67890\)/],
+    [["rescue", "--simulate", "--aws-instance", "examples/no-such-instance.json", "--yes"], /--aws-instance.*no-such-instance\.json/],
+  ])("usage error %# → exit 2, one line, nothing opened", async (args, message) => {
+    const fake = fakeAutomation(rescuedOutputs());
+    defaultDeps.automation = () => fake.automation;
+    const r = await run(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.err.split("\n")).toEqual([expect.stringMatching(message as RegExp)]);
+    expect(fake.calls).toEqual([]);
   });
 });
 
@@ -247,6 +315,12 @@ describe("vm-rescue rescue --simulate", () => {
     expect(report.verify.booted).toBe(true);
     expect(report.kept.map((k: { kind: string }) => k.kind).sort()).toEqual(["artifacts", "originalDisk", "repairedDisk", "snapshot"]);
     expect(report.nextSteps.join("\n")).toMatch(/vm-rescue rollback --cloud azure --resource-group rg-app-prod --vm app-vm-01/);
+    // the evidence read back from the simulated artifacts
+    expect(report.triage).toEqual([expect.objectContaining({ file: "112926-9218-01.dmp", bugCheck: expect.objectContaining({ code: "0x1000007E" }) })]);
+    expect(report.decision.reasons[0].evidence.length).toBeGreaterThan(0);
+    expect(report.repair.results.map((x: { action: string }) => x.action)).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
+    expect(report.repair.results[1].undo[0]).toMatchObject({ kind: "file" });
+    expect(report.evidence.map((d: { status: string }) => d.status)).toEqual(["read", "read"]);
   });
 
   test("the Markdown report has every section", async () => {
@@ -254,6 +328,10 @@ describe("vm-rescue rescue --simulate", () => {
     expect(r.code).toBe(0);
     for (const h of ["# vm-rescue report: RESCUED (exit 0)", "## Next steps", "## Triage", "## Repair decision", "## Swap and boot", "## Kept", "## Timeline"]) expect(r.out).toContain(h);
     expect(r.out).toMatch(/DisableDriver \| cxnetmon\.sys caused the crash/);
+    expect(r.out).toContain("No finding was raised against Azure");
+    expect(r.out).toMatch(/\| 112926-9218-01\.dmp \| 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M \| cxnetmon\.sys\+0x1a2b4/);
+    expect(r.out).not.toContain("(the result document was not read back)");
+    expect(r.out).not.toContain("(none)\n-");
   });
 });
 
@@ -269,7 +347,28 @@ describe("vm-rescue rollback", () => {
     expect(r.code).toBe(0);
     expect(fake.calls).toEqual(["findCli", "openStack app-vm-01-rescue (existing)", "setConfig", "up"]);
     expect(fake.config[0]).toEqual({ rollback: "true" });
-    expect(r.out).toMatch(/Rolled back rg-app\/app-vm-01/);
+    expect(r.out).toMatch(/Rolled back VM rg-app\/app-vm-01: the original OS disk is back/);
+  });
+
+  test("AWS: the default stack of the instance, rollback=true, up; says which volume went back", async () => {
+    const fake = fakeAutomation({ mode: "copy" });
+    defaultDeps.automation = () => fake.automation;
+    const r = await run(["rollback", "--cloud", "aws", "--instance-id", "i-0a1b2c3d4e5f67890", "--yes"]);
+    expect(r.code).toBe(0);
+    expect(fake.calls).toEqual(["findCli", "openStack rescue-0a1b2c3d4e5f67890 (existing)", "setConfig", "up"]);
+    expect(fake.config[0]).toEqual({ rollback: "true" });
+    expect(r.out).toMatch(/^Rolled back instance i-0a1b2c3d4e5f67890: the original root volume is back/);
+    const inPlace = fakeAutomation({ mode: "inPlace" });
+    defaultDeps.automation = () => inPlace.automation;
+    expect((await run(["rollback", "--instance-id", "i-0a1b2c3d4e5f67890", "--stack", "inc-4712", "--yes"])).out).toMatch(/a volume made from the backup snapshot is the root again/);
+    expect(inPlace.calls[1]).toBe("openStack inc-4712 (existing)");
+  });
+
+  test("AWS: a failing up is exit 1 with one line", async () => {
+    defaultDeps.automation = () => fakeAutomation({}, { upError: "VolumeInUse: vol-0a9b8c7d6e5f43210" }).automation;
+    const r = await run(["rollback", "--instance-id", "i-0a1b2c3d4e5f67890", "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.err.split("\n").pop()).toBe("vm-rescue: rollback on stack rescue-0a1b2c3d4e5f67890 failed: VolumeInUse: vol-0a9b8c7d6e5f43210");
   });
 
   test("no Pulumi CLI → exit 2 with one line", async () => {
@@ -277,5 +376,87 @@ describe("vm-rescue rollback", () => {
     const r = await run(["rollback", "--resource-group", "rg-app", "--vm", "app-vm-01", "--yes"]);
     expect(r.code).toBe(2);
     expect(r.err.split("\n")).toHaveLength(1);
+  });
+});
+
+describe("vm-rescue rescue --cloud aws", () => {
+  const ID = "i-0a1b2c3d4e5f67890";
+  const BUCKET = "vm-rescue-rescue-0a1b2c3d4e5f67890-3d14a89cfe10";
+  const COLLECT = `s3://${BUCKET}/rescue/rescue-0a1b2c3d4e5f67890/cmd-collect/i-0helper/`;
+  const REPAIR = `s3://${BUCKET}/rescue/rescue-0a1b2c3d4e5f67890/cmd-repair/i-0helper/`;
+  const awsOutputs = (): Record<string, unknown> => ({
+    mode: "inPlace",
+    snapshotId: "snap-0123456789abcdef0",
+    originalRootVolumeId: "vol-0a9b8c7d6e5f43210",
+    repairVolumeId: "vol-0a9b8c7d6e5f43210",
+    helperInstanceId: "i-0helper",
+    artifactsBucket: BUCKET,
+    collectStatus: "Success",
+    repairStatus: "Success",
+    repairDecisions: ["DisableDriver: cxnetmon.sys caused the crash", "QuarantineDriverFile: keep the file out of the boot path", "RemoveDriverPackage: remove oem42.inf", "none: EC2Launch v2 present"],
+    warnings: [],
+    collectOutputUrl: COLLECT,
+    repairResultUrl: REPAIR,
+    swapped: true,
+    booted: true,
+    instanceType: "m5.large",
+  });
+
+  test("fake workspace: AWS settings on the instance's stack, evidence from S3, a complete report, exit 0", async () => {
+    artifacts = { reads: [], reader: memoryReader({ [COLLECT]: JSON.stringify(sampleAwsCollect()), [REPAIR]: JSON.stringify(sampleRepairResult()) }) };
+    const fake = fakeAutomation(awsOutputs());
+    defaultDeps.automation = () => fake.automation;
+    const r = await run(["rescue", "--cloud", "aws", "--instance-id", ID, "--region", "eu-west-1", "--mode", "inPlace", "--kms-grant-confirmed", "--yes", "--json"]);
+    expect(r.code).toBe(0);
+    expect(fake.calls).toEqual(["findCli", "openStack rescue-0a1b2c3d4e5f67890", "setConfig", "up", "destroy"]);
+    expect(fake.config[0]).toEqual({ cloud: "aws", instanceId: ID, region: "eu-west-1", mode: "inPlace", kmsGrantConfirmed: "true" });
+    expect(readers).toEqual([{ cloud: "aws", region: "eu-west-1" }]);
+    const report = JSON.parse(r.out);
+    expect(validateReport(report)).toBe(true);
+    expect(report).toMatchObject({ status: "rescued", cloud: "aws", vm: { instanceId: ID, region: "eu-west-1", instanceType: "m5.large" }, swap: { swapped: true }, verify: { booted: true } });
+    expect(report.triage[0].causedBy.module).toBe("cxnetmon.sys");
+    expect(report.decision.actions.map((a: { action: string }) => a.action)).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
+    expect(report.repair.results.length).toBeGreaterThan(0);
+    // inPlace: the repaired volume is the original root, listed once
+    expect(report.kept.map((k: { kind: string; id: string }) => `${k.kind} ${k.id}`)).toEqual(["snapshot snap-0123456789abcdef0", "repairedDisk vol-0a9b8c7d6e5f43210", `artifacts s3://${BUCKET}/`]);
+    expect(report.kept[2].deleteCommand).toBe(`aws s3 rm s3://${BUCKET}/ --recursive`);
+    expect(report.helperRemoved).toBe(true);
+    expect(report.cost.size).toBe("t3.medium");
+    expect(report.nextSteps.join("\n")).toMatch(/vm-rescue rollback --cloud aws --instance-id i-0a1b2c3d4e5f67890 --region eu-west-1 --stack rescue-0a1b2c3d4e5f67890/);
+  });
+
+  test("--simulate: the bundled instance end to end; a complete, schema-valid report, exit 0", async () => {
+    const r = await run(["rescue", "--cloud", "aws", "--simulate", "--yes", "--json"]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(validateReport.errors ?? []).toEqual([]);
+    expect(validateReport(report)).toBe(true);
+    expect(report).toMatchObject({ status: "rescued", cloud: "aws", mode: "simulated", vm: { instanceId: ID, region: "eu-west-1", instanceType: "m5.large" } });
+    expect(report.triage).toEqual([expect.objectContaining({ file: "112926-9218-01.dmp", causedBy: expect.objectContaining({ module: "cxnetmon.sys" }) })]);
+    expect(report.findings.filter((f: { severity: string }) => f.severity === "block")).toEqual([]);
+    expect(report.decision.culprit).toMatchObject({ module: "cxnetmon.sys", service: "cxnetmon" });
+    expect(report.repair.results.map((x: { action: string }) => x.action)).toEqual(report.decision.actions.map((a: { action: string }) => a.action));
+    expect(report.swap).toMatchObject({ attempted: true, swapped: true });
+    expect(report.verify.booted).toBe(true);
+    expect(report.kept.map((k: { kind: string }) => k.kind)).toEqual(["snapshot", "originalDisk", "repairedDisk", "artifacts"]);
+    expect(report.kept[1].id).toBe("vol-0a9b8c7d6e5f43210");
+    expect(report.timeToRecovery.anchor.name).toBe("aws.startEC2RescueWorkflow");
+    expect(report.timeToRecovery.modeledSeconds).toBeLessThan(report.timeToRecovery.anchor.seconds);
+    expect(report.timeline.map((s: { name: string; op: string }) => `${s.op} ${s.name}`)).toEqual(
+      expect.arrayContaining(["create rescue-0a1b2c3d4e5f67890-snapshot", "create rescue-0a1b2c3d4e5f67890-swap", "create rescue-0a1b2c3d4e5f67890-verify", "delete rescue-0a1b2c3d4e5f67890-helper"]),
+    );
+    expect(report.evidence.map((d: { status: string }) => d.status)).toEqual(["read", "read"]);
+    expect(report.warnings[0]).toMatch(/^simulation: kmsGrantConfirmed=true was assumed for the encrypted root vol-0a9b8c7d6e5f43210/);
+  });
+
+  test("--simulate Markdown: findings against the instance type, repair results, inPlace mode", async () => {
+    const r = await run(["rescue", "--simulate", "--instance-id", ID, "--mode", "inPlace", "--kms-grant-confirmed", "--yes"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^# vm-rescue report: RESCUED \(exit 0\)/);
+    expect(r.out).toContain("No finding was raised against the AWS instance type m5.large");
+    expect(r.out).toMatch(/\| DisableDriver \| succeeded \| .* \| SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start \|/);
+    expect(r.out).toMatch(/Modeled time to recovery: .* \(aws\.startEC2RescueWorkflow: /);
+    expect(r.out).not.toMatch(/kmsGrantConfirmed=true was assumed/);
+    expect(r.out).not.toContain("(none)\n-");
   });
 });

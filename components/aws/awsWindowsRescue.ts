@@ -86,6 +86,16 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
   public readonly mode: pulumi.Output<string>;
   /** Things the planner wants a person to know (SSM network path, unknown Windows version, ...). */
   public readonly warnings: pulumi.Output<string[]>;
+  /** s3:// folder of the collect command's SSM output; its `…/stdout` object is collect.ps1's JSON document. */
+  public readonly collectOutputUrl: pulumi.Output<string>;
+  /** s3:// folder of the repair command's SSM output; its `…/stdout` object is repair.ps1's result document (with undo records). */
+  public readonly repairResultUrl: pulumi.Output<string>;
+  /** Whether the repaired volume is now the instance's root (false with swap=false or dryRun). */
+  public readonly swapped: pulumi.Output<boolean>;
+  /** Whether the instance passed its status checks after the swap (false when no swap ran). */
+  public readonly booted: pulumi.Output<boolean>;
+  /** The broken instance's type: the guest-driver check is made against it. */
+  public readonly instanceType: pulumi.Output<string>;
 
   constructor(name: string, args: AwsWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vm-rescue:index:AwsWindowsRescue", name, args, opts);
@@ -102,6 +112,12 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
     this.repairDecisions = r.decision.apply((d) => d.decisions.map((x) => `${x.action}: ${x.reason}`));
     this.mode = plan.mode;
     this.warnings = plan.warnings;
+    const outputFolder = (c: typeof r.collect) => pulumi.interpolate`s3://${r.bucket.bucket}/${plan.artifacts.prefix}${c.commandId}/${r.helper.id}/`;
+    this.collectOutputUrl = outputFolder(r.collect);
+    this.repairResultUrl = outputFolder(r.repair);
+    this.swapped = r.swap ? r.swap.rootVolumeId.apply((v) => Boolean(v)) : pulumi.output(false);
+    this.booted = r.verified ? r.verified.healthy.apply((h) => h === true) : pulumi.output(false);
+    this.instanceType = plan.source.instanceType.apply((t) => t ?? "");
     this.registerOutputs({
       snapshotId: this.snapshotId,
       repairVolumeId: this.repairVolumeId,
@@ -113,6 +129,11 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
       repairDecisions: this.repairDecisions,
       mode: this.mode,
       warnings: this.warnings,
+      collectOutputUrl: this.collectOutputUrl,
+      repairResultUrl: this.repairResultUrl,
+      swapped: this.swapped,
+      booted: this.booted,
+      instanceType: this.instanceType,
     });
   }
 }

@@ -322,7 +322,8 @@ export async function runSsmCommand(ctx: OpsContext, r: SsmRunInput): Promise<Ss
   return { commandId, status: final.Status, stdout };
 }
 
-async function readCommandStdout(ctx: OpsContext, bucket: string, prefix: string): Promise<string | null> {
+/** The `…/stdout` object SSM stored under `prefix` (its command output folder), or null when there is none. */
+export async function readCommandStdout(ctx: Pick<OpsContext, "s3">, bucket: string, prefix: string): Promise<string | null> {
   const listed = await ctx.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   const key = (listed?.Contents ?? []).map((o: any) => o.Key as string).find((k: string) => /\/stdout$/.test(k));
   if (!key) return null;

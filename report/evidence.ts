@@ -1,17 +1,18 @@
 /**
  * The evidence step after `pulumi up`: reads the documents the scripts left in the artifacts
  * container / bucket (collect output, repair result) through an {@link ArtifactReader}, validates
- * them, triages the minidumps locally, re-runs the guest-driver check and the repair planner, and
- * puts the full results into the outcome. Reading is the only effect; {@link evidenceFromDocuments}
+ * them, triages the minidumps and re-runs the guest-driver check and the repair planner locally
+ * (`decideRescue`, the function the stacks run), and puts the full results into the outcome. Reading is the only effect; {@link evidenceFromDocuments}
  * and {@link applyEvidence} are pure. A document that cannot be read or is invalid becomes one line
  * in `evidence[]`, never an exception.
  */
 import type { CollectOutput, RepairResult } from "../scripts/contract";
 import { parseCollectOutput, parseRepairResult } from "../scripts/validate";
-import { triageCollectedDumps, triageLine } from "../components/azure/collectTriage";
+import { triageLine } from "../components/azure/collectTriage";
 import { checkGuestDrivers } from "../drivers/check";
 import type { DriverFinding } from "../drivers/types";
-import { planRepair, type RepairOptions } from "../planner/repair";
+import { decideRescue, triageCollectedDumps, type RescueDecision } from "../planner/decide";
+import type { RepairOptions } from "../planner/repair";
 import type { TriageResult } from "../triage/types";
 import type { OutcomeFromOutputs } from "./fromOutputs";
 import { reportDecision, type EvidenceDocument, type ReportDecision, type RescueCloud } from "./types";
@@ -66,19 +67,23 @@ function validated<T>(document: EvidenceDocument["document"], source: string | n
   }
 }
 
-/** The local decision, when it is the one the stack ran (same actions, in order). */
-function localDecision(collect: CollectOutput, triage: TriageResult[], findings: DriverFinding[], req: EvidenceRequest): { decision: ReportDecision | null; warning: string | null } {
+/** The stack's decision re-made locally (`decideRescue`); kept only when it plans what the stack ran. */
+function localDecision(collect: CollectOutput, req: EvidenceRequest): { triage: TriageResult[]; findings: DriverFinding[]; decision: ReportDecision | null; warning: string | null } {
+  let decided: RescueDecision;
   try {
-    const d = planRepair({ collect, triage, findings, options: { ...req.choice } as RepairOptions });
-    const local = d.plan.actions.map((a) => a.action as string);
-    const stack = req.stackActions ?? null;
-    if (stack !== null && stack.length > 0 && local.join(",") !== stack.join(",")) {
-      return { decision: null, warning: `the local re-plan (${local.join(", ") || "no action"}) differs from the actions the stack ran (${stack.join(", ")}); the report shows the stack's decision` };
-    }
-    return { decision: reportDecision(d), warning: null };
+    decided = decideRescue({ collect, cloud: req.cloud, instanceType: req.instanceType ?? undefined, options: { ...req.choice } as RepairOptions });
   } catch (e) {
-    return { decision: null, warning: `the repair could not be re-planned locally: ${firstLineOf(e)}` };
+    const triage = triageCollectedDumps(collect);
+    const findings = checkGuestDrivers(collect, { cloud: req.cloud, instanceType: req.instanceType ?? undefined });
+    return { triage, findings, decision: null, warning: `the repair could not be re-planned locally: ${firstLineOf(e)}` };
   }
+  const { triage, findings } = decided;
+  const local = decided.repair.plan.actions.map((a) => a.action as string);
+  const stack = req.stackActions ?? null;
+  if (stack !== null && stack.length > 0 && local.join(",") !== stack.join(",")) {
+    return { triage, findings, decision: null, warning: `the local re-plan (${local.join(", ") || "no action"}) differs from the actions the stack ran (${stack.join(", ")}); the report shows the stack's decision` };
+  }
+  return { triage, findings, decision: reportDecision(decided.repair), warning: null };
 }
 
 /** The evidence from the fetched documents. Pure. */
@@ -89,11 +94,8 @@ export function evidenceFromDocuments(sources: EvidenceSources, fetched: { colle
   const warnings: string[] = [];
   const ev: Evidence = { triage: [], triageSummary: [], findings: [], decision: null, repair: repair.value, documents, warnings };
   if (collect.value) {
-    ev.triage = triageCollectedDumps(collect.value);
-    ev.triageSummary = ev.triage.map(triageLine);
-    ev.findings = checkGuestDrivers(collect.value, { cloud: req.cloud, instanceType: req.instanceType ?? undefined });
-    const local = localDecision(collect.value, ev.triage, ev.findings, req);
-    ev.decision = local.decision;
+    const local = localDecision(collect.value, req);
+    Object.assign(ev, { triage: local.triage, triageSummary: local.triage.map(triageLine), findings: local.findings, decision: local.decision });
     if (local.warning) warnings.push(local.warning);
   }
   return ev;

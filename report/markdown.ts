@@ -65,7 +65,9 @@ export function renderMarkdown(r: RescueReport): string {
   if (collectProblem) L.push("", `Evidence: ${collectProblem}`);
 
   L.push("", `## Guest-driver check${r.swapBlocked ? " (blocks the swap)" : ""}`, "");
-  const noFinding = collectRead || r.triage.length > 0 ? `No finding was raised against ${checkedAgainst(r)}: the guest drivers on the disk fit it.` : "(not checked: the collect output was not read)";
+  // "no finding" is only claimed from a collect output that was read (or an outcome with no evidence step)
+  const checked = collectRead || (r.evidence.length === 0 && (r.triage.length > 0 || r.triageSummary.length > 0));
+  const noFinding = checked ? `No finding was raised against ${checkedAgainst(r)}: the guest drivers on the disk fit it.` : "(not checked: the collect output was not read)";
   L.push(...table(["Severity", "Component", "Found", "Required", "Remedy"], r.findings.map((f) => [f.severity, f.component, f.found, f.required, f.remedy]), [], noFinding));
 
   L.push("", "## Repair decision", "");

@@ -109,6 +109,27 @@ describe("renderMarkdown", () => {
     expect(md).toMatch(/Helper cost: ~\$0\.06 \(Standard_D2s_v5, 18 min × \$0\.188\/h; estimate at list price/);
   });
 
+  test("no '(none)' before bullets; an empty Evidence column is left out; no finding names the cloud or instance type", () => {
+    const o = rescuedOutcome();
+    const summaryOnly = renderMarkdown(buildReport({ ...o, triage: [], decision: o.decision && { ...o.decision, reasons: o.decision.reasons.map((d) => ({ ...d, evidence: [] })) } }));
+    expect(summaryOnly).toMatch(/## Triage\n\n- 112926-9218-01\.dmp: 0x1000007E caused by cxnetmon\.sys\n/);
+    expect(summaryOnly).toMatch(/\| Action \| Why \|\n\|---\|---\|\n/);
+    expect(summaryOnly).toContain("No finding was raised against Azure: the guest drivers on the disk fit it.");
+    const aws = renderMarkdown(buildReport({ ...o, cloud: "aws", vm: { instanceId: "i-0a1b2c3d4e5f67890", region: "eu-west-1", instanceType: "m5.large" } }));
+    expect(aws).toContain("No finding was raised against the AWS instance type m5.large");
+    expect(aws).toMatch(/i-0a1b2c3d4e5f67890 \(eu-west-1\) was rescued: the repaired root volume is swapped in and the instance booted/);
+    const unread = buildReport({ ...o, triage: [], triageSummary: [], findings: [], repair: null, evidence: [
+      { document: "collect output", source: "https://a/collect.json", status: "invalid", message: "invalid collect output: /os: must be object" },
+      { document: "repair result", source: "https://a/repair.json", status: "unreadable", message: "HTTP 403: denied" },
+    ] });
+    expectValid(unread);
+    const md = renderMarkdown(unread);
+    expect(md).toContain("(no triage: the collect output was not read)\n\nEvidence: the collect output is not valid (https://a/collect.json): invalid collect output: /os: must be object");
+    expect(md).toContain("(not checked: the collect output was not read)");
+    expect(md).toContain("the repair result could not be read (https://a/repair.json): HTTP 403: denied");
+    expect(md).toMatch(/## Evidence read back\n\n- the collect output is not valid/);
+  });
+
   test("a blocked report says so in the title", () => {
     expect(renderMarkdown(buildReport(blockedOutcome()))).toMatch(/^# vm-rescue report: BLOCKED by the guest-driver check \(exit 4\)/);
   });

@@ -48,20 +48,23 @@ export interface OfflinePlan {
   component: { type: string; name: string } | null;
   resources: PlannedResource[];
   warnings: string[];
-  /** Azure: the repair the chain would run on the sample collect output. */
+  /** The repair the chain would run on the sample collect output. */
   repair?: PlannedRepair;
 }
 
 /** The repair part of the program's outputs, when it has one. */
 export function plannedRepair(outputs: Record<string, unknown>): PlannedRepair | undefined {
-  if (!Array.isArray(outputs.repairActions)) return undefined;
+  if (!Array.isArray(outputs.repairActions) && !Array.isArray(outputs.repairDecisions)) return undefined;
   const list = (k: string) => (Array.isArray(outputs[k]) ? (outputs[k] as string[]) : []);
+  // AWS exports only its decision lines ("Action: reason"; notes are "none: ...").
+  const decision = Array.isArray(outputs.decision) ? list("decision") : list("repairDecisions");
+  const actions = Array.isArray(outputs.repairActions) ? list("repairActions") : [...new Set(decision.map((d) => /^([A-Za-z]+): /.exec(d)?.[1]).filter((a): a is string => !!a && a !== "none" && a !== "note"))];
   return {
     triageSummary: list("triageSummary"),
-    repairActions: list("repairActions"),
-    decision: list("decision"),
+    repairActions: actions,
+    decision,
     findings: list("findings"),
-    gate: (outputs.gate as PlannedRepair["gate"]) ?? { allowed: false, reasons: [] },
+    gate: (outputs.gate as PlannedRepair["gate"]) ?? { allowed: outputs.swapped === true, reasons: [] },
     swapped: outputs.swapped === true,
     booted: outputs.booted === true,
   };
@@ -155,5 +158,5 @@ export async function planAwsOffline(req: AwsPlanRequest): Promise<OfflinePlan> 
   const run = await runUnderMocks(rescueProgram, { project: PROJECT, stack, config, cloud, timeoutMs: 60_000 });
   const { component, resources } = toPlannedResources(run.resources);
   const outputWarnings = Array.isArray(run.outputs.warnings) ? (run.outputs.warnings as string[]) : preflight.warnings;
-  return { cloud: "aws", stack, component, resources, warnings: [...outputWarnings, ...cloud.warnings] };
+  return { cloud: "aws", stack, component, resources, warnings: [...outputWarnings, ...cloud.warnings], repair: plannedRepair(run.outputs) };
 }

@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main, Io } from "../cli/main";
+import { haveLatencyModel } from "./helpers/latencyModel";
 
 function captureIo(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -53,6 +54,14 @@ describe("vm-rescue plan --aws-instance", () => {
     const detach = plan.resources.find((x: any) => x.type === "pulumi-nodejs:dynamic/vmrescue:RootDetach");
     expect(detach.dependsOn).toContain("app-ec2-01-rescue-snapshot");
     expect(plan.resources.filter((x: any) => x.type === "aws:ebs/volume:Volume")).toEqual([]);
+  }, 60_000);
+
+  test("the tree shows the chosen actions with their reasons and the modeled time to recovery of the mode", async () => {
+    const r = await run([...OK, "--set", "mode=inPlace"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ {4}1\. DisableDriver — cxnetmon\.sys caused the crash/m);
+    expect(r.out).toMatch(/Swap: allowed/);
+    if (haveLatencyModel) expect(r.out).toMatch(/Modeled time to recovery: .* via snapshot → .*aws\.startEC2RescueWorkflow/);
   }, 60_000);
 
   test("the tree names what is kept", async () => {

@@ -4,10 +4,10 @@ import { ExitCode, UsageError } from "../exit";
 import { parseSetOptions, readJsonFile } from "../readJson";
 import { PlanError } from "../../planner/errors";
 import { asAzureVmDescription, AzureNicDescription } from "../../planner/azureVm";
-import { OfflinePlan, planAwsOffline, planAzureOffline, UnknownSettingError } from "../../simulate/plan";
+import { OfflinePlan, PlannedRepair, planAwsOffline, planAzureOffline, UnknownSettingError } from "../../simulate/plan";
 import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../planner/awsInstance";
 import { planTimeToRecovery } from "../../simulate/rescue";
-import { ttrLine } from "../../report/ttr";
+import { ttrLine, TtrOptions } from "../../report/ttr";
 
 interface PlanOptions {
   azureVm?: string;
@@ -56,7 +56,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
     if (e instanceof Error && /missing required configuration|must be a JSON object|must be true or false/.test(e.message)) throw new UsageError(e.message);
     throw e;
   }
-  const timeToRecovery = planTimeToRecovery(result);
+  const timeToRecovery = planTimeToRecovery(result, { repairActions: result.repair?.repairActions as TtrOptions["repairActions"], awsMode: settings.mode });
   if (timeToRecovery.error) result.warnings.push(timeToRecovery.error);
   ctx.io.out(opts.json ? JSON.stringify({ ...result, timeToRecovery: timeToRecovery.ttr }, null, 2) : renderPlan(result, timeToRecovery.ttr ? ttrLine(timeToRecovery.ttr) : null));
   return ExitCode.Ok;
@@ -71,10 +71,25 @@ export function renderPlan(p: OfflinePlan, ttr: string | null = null): string {
     lines.push(`  + ${r.type}  ${r.name}${r.retainOnDelete ? "  [kept after destroy]" : ""}`);
     if (r.dependsOn.length > 0) lines.push(`      after: ${r.dependsOn.join(", ")}`);
   }
+  if (p.repair) lines.push("", ...renderRepair(p.repair, p.cloud));
   if (ttr) lines.push("", ttr);
   if (p.warnings.length > 0) {
     lines.push("", "Warnings:");
     for (const w of p.warnings) lines.push(`  - ${w}`);
   }
   return lines.join("\n");
+}
+
+/** The repair the chain would run on the bundled sample: triage, guest drivers, actions with reasons, the swap gate. */
+export function renderRepair(r: PlannedRepair, cloud: OfflinePlan["cloud"]): string[] {
+  const lines = ["Repair of the bundled sample story (the simulated collect output):"];
+  if (r.triageSummary.length > 0) lines.push("  Triage:", ...r.triageSummary.map((t) => `    - ${t}`));
+  lines.push(r.findings.length > 0 ? "  Guest drivers:" : `  Guest drivers: no finding against ${cloud === "azure" ? "Azure" : "the instance type"}`, ...r.findings.map((f) => `    - ${f}`));
+  const reasonOf = (action: string) => r.decision.find((d) => d.startsWith(`${action}: `))?.slice(action.length + 2) ?? "";
+  lines.push(r.repairActions.length > 0 ? "  Actions (in the order repair.ps1 runs them):" : "  Actions: none chosen");
+  r.repairActions.forEach((a, i) => lines.push(`    ${i + 1}. ${a}${reasonOf(a) ? ` — ${reasonOf(a)}` : ""}`));
+  const notes = r.decision.filter((d) => !r.repairActions.some((a) => d.startsWith(`${a}: `)));
+  if (notes.length > 0) lines.push("  Notes:", ...notes.map((n) => `    - ${n.replace(/^(note|none): /, "")}`));
+  lines.push(r.gate.allowed ? "  Swap: allowed by the guest-driver check" : `  Swap: not done${r.gate.reasons.length > 0 ? ` (${r.gate.reasons.join("; ")})` : ""}`);
+  return lines;
 }

@@ -48,6 +48,7 @@ export const SETTINGS: Setting[] = [
   { key: "actions", type: "array", clouds: ["azure"], description: "Repair actions to run instead of the automatic choice (repair.ps1 names, e.g. [\"DisableDriver\",\"EnableCrashDump\"])." },
   { key: "allowIncompatibleDrivers", type: "boolean", default: false, clouds: ["azure"], description: "Swap even when the guest-driver check blocks it (outdated guest agent or integration services)." },
   { key: "verifyTimeoutMinutes", type: "integer", default: 20, clouds: ["azure"], description: "How long the boot verification waits for the swapped VM to run with its guest agent Ready." },
+  { key: "originalOsDiskId", type: "string", clouds: ["azure"], description: "ARM id of the VM's original OS disk. Normally read from the VM (after the swap: from the repaired copy's vm-rescue:copy-of tag); set it when the VM already runs on this rescue's copy and the copy has no such tag." },
   { key: "operatorPrincipalType", type: "string", default: "User", clouds: ["azure"], description: "User, or ServicePrincipal when pulumi up runs in CI: the type of the deploying identity, which gets temporary read access to the artifacts." },
   { key: "tags", type: "string", clouds: ["azure", "aws"], description: "Extra tags on every resource the rescue creates, as a JSON object of strings, e.g. {\"ticket\":\"INC-4711\"}." },
 ];
@@ -157,6 +158,7 @@ export function azureArgsFromSettings(get: SettingReader, stack: string): AzureW
     rollback: booleanSetting(get, "rollback"),
     verifyTimeoutMinutes: integerSetting(get, "verifyTimeoutMinutes"),
     operatorPrincipalType: get("operatorPrincipalType"),
+    originalOsDiskId: get("originalOsDiskId"),
   };
 }
 

@@ -7,6 +7,8 @@
  */
 import { createHash } from "crypto";
 import { PlanError } from "./errors";
+import { REPAIR_ACTIONS } from "../scripts/contract";
+import { SERVICE_NAME_PATTERN } from "./repair";
 import {
   AzureDiskDescription,
   AzureNicDescription,
@@ -15,8 +17,28 @@ import {
   usesAzureDiskEncryption,
 } from "./azureVm";
 
+/**
+ * The operator's repair and swap choices. They act late in the chain (the triage resource, the
+ * repair Run Command, the verification), so the planner checks them first: a bad value fails
+ * before anything is created, not after the snapshot, the copy and the helper exist.
+ */
+export interface AzureRepairOptions {
+  /** Force the culprit: a service name or a driver file name on the disk (`cxnetmon`, `cxnetmon.sys`). */
+  driver?: string;
+  /** Repair actions instead of the automatic choice (repair.ps1 names, 1..32). */
+  actions?: string[];
+  dryRun?: boolean;
+  swap?: boolean;
+  allowIncompatibleDrivers?: boolean;
+  rollback?: boolean;
+  /** Whole minutes, 1..240. */
+  verifyTimeoutMinutes?: number;
+  /** User, ServicePrincipal or Group. */
+  operatorPrincipalType?: string;
+}
+
 /** Options an operator may set (Pulumi config / `--set key=value`). All plain values. */
-export interface AzureRescueOptions {
+export interface AzureRescueOptions extends AzureRepairOptions {
   /** Identifies this rescue in names and tags: lowercase letters, digits and hyphens, ≤ 24 chars. */
   rescueId: string;
   /** Size of the helper VM. Default `Standard_D2s_v5` (2 vCPU, 8 GiB, premium storage, SCSI). */
@@ -37,6 +59,11 @@ export interface AzureRescueOptions {
   adminUsername?: string;
   /** Extra tags on everything the rescue creates. */
   tags?: Record<string, string>;
+  /**
+   * The VM's original OS disk (ARM id). Normally read from the VM, or after the swap from the
+   * repaired copy's `vm-rescue:copy-of` tag; set it when the copy carries no such tag.
+   */
+  originalOsDiskId?: string;
 }
 
 export type WindowsServerVersion = "2012" | "2012-r2" | "2016" | "2019" | "2022" | "2025";
@@ -44,6 +71,12 @@ export type WindowsServerVersion = "2012" | "2012-r2" | "2016" | "2019" | "2022"
 export interface AzureRescuePlan {
   rescueId: string;
   location: string;
+  /**
+   * True when the VM's OS disk already is this rescue's repaired copy (a re-run after the swap):
+   * `source.osDiskId` is then the original disk from the copy's `vm-rescue:copy-of` tag (or
+   * `originalOsDiskId`), so the plan is the same as before the swap.
+   */
+  alreadySwapped: boolean;
   /** Availability zone of the broken VM (and so of the copy and the helper), or null. */
   zone: string | null;
   subscriptionId: string;
@@ -51,7 +84,10 @@ export interface AzureRescuePlan {
     vmId: string;
     vmName: string;
     resourceGroupName: string;
+    /** The original OS disk: the snapshot's and the copy's source, the rollback's target. */
     osDiskId: string;
+    /** The VM's OS disk as read now: `osDiskId`, or the repaired copy after the swap. */
+    currentOsDiskId: string;
     osDiskName: string;
     osDiskSku: string | null;
     osDiskSizeGB: number | null;
@@ -70,6 +106,8 @@ export interface AzureRescuePlan {
     sizeGB: number | null;
     hyperVGeneration: "V1" | "V2" | null;
     diskEncryptionSetId: string | null;
+    /** Its tags: the plan's tags, `vm-rescue:role=repair-copy` and the original disk ({@link copyOfTags}). */
+    tags: Record<string, string>;
   };
   network: { subnetId: string; nsgName: string; nicName: string };
   helper: {
@@ -102,7 +140,7 @@ export interface AzureRescueInput {
   vm: AzureVmDescription;
   /** The primary NIC (`az network nic show`), for the subnet. Not needed when `subnetId` is set. */
   nic?: AzureNicDescription | null;
-  /** The OS disk (`az disk show` / `compute.getDisk`), for generation, size and SKU. Optional. */
+  /** The VM's OS disk (`az disk show` / `compute.getDisk`), for generation, size, SKU and tags. Optional. */
   osDisk?: AzureDiskDescription | null;
 }
 
@@ -142,7 +180,7 @@ const HELPER_PREFERENCE: WindowsServerVersion[] = ["2022", "2025", "2019"];
 export function planAzureRescue(input: AzureRescueInput, options: AzureRescueOptions): AzureRescuePlan {
   const { vm } = input;
   const warnings: string[] = [];
-  validateOptions(options);
+  validateAzureRescueOptions(options);
 
   const vmId = parseArmId(vm.id, "the VM's id");
   const vmName = vm.name ?? vmId.name;
@@ -175,9 +213,13 @@ export function planAzureRescue(input: AzureRescueInput, options: AzureRescueOpt
   }
   const securityType = securityTypeRaw && /trustedlaunch/i.test(securityTypeRaw) ? "TrustedLaunch" : "Standard";
 
-  const osDiskId = requireString(osDisk.managedDisk.id, "the OS disk's managedDisk.id");
-  const osDiskArm = parseArmId(osDiskId, "the OS disk's managedDisk.id");
-  const osDiskName = osDisk.name ?? osDiskArm.name;
+  const currentOsDiskId = requireString(osDisk.managedDisk.id, "the OS disk's managedDisk.id");
+  const currentArm = parseArmId(currentOsDiskId, "the OS disk's managedDisk.id");
+  const sourceRg = vm.resourceGroup ?? vmId.resourceGroup;
+  const copyName = diskName(vmName, options.rescueId, "osdisk-copy");
+  const { originalId: osDiskId, alreadySwapped } = decideOriginalOsDisk(input, options, { vmName, sourceRg, copyName, currentOsDiskId, currentArm });
+  // After the swap the VM's osDisk.name is the copy's: the original's name comes from its id.
+  const osDiskName = alreadySwapped ? parseArmId(osDiskId, "the original OS disk's id").name : (osDisk.name ?? currentArm.name);
   const osDiskSku = input.osDisk?.sku?.name ?? osDisk.managedDisk.storageAccountType ?? null;
   const osDiskSizeGB = input.osDisk?.diskSizeGB ?? osDisk.diskSizeGB ?? osDisk.diskSizeGb ?? null;
   const diskEncryptionSetId = osDisk.managedDisk.diskEncryptionSet?.id ?? null;
@@ -220,20 +262,22 @@ export function planAzureRescue(input: AzureRescueInput, options: AzureRescueOpt
   const hash = shortHash(`${vmId.subscriptionId}/${vmId.resourceGroup}/${vmName}/${id}`);
   const tags: Record<string, string> = {
     ...(options.tags ?? {}),
-    "vm-rescue:id": id,
-    "vm-rescue:source": `${vmId.resourceGroup}/${vmName}`,
+    [ID_TAG]: id,
+    [SOURCE_TAG]: `${vmId.resourceGroup}/${vmName}`,
   };
 
   return {
     rescueId: id,
     location,
+    alreadySwapped,
     zone,
     subscriptionId: vmId.subscriptionId,
     source: {
       vmId: vm.id as string,
       vmName,
-      resourceGroupName: vm.resourceGroup ?? vmId.resourceGroup,
+      resourceGroupName: sourceRg,
       osDiskId,
+      currentOsDiskId,
       osDiskName,
       osDiskSku,
       osDiskSizeGB,
@@ -246,11 +290,12 @@ export function planAzureRescue(input: AzureRescueInput, options: AzureRescueOpt
     },
     snapshot: { name: diskName(vmName, id, "osdisk-backup"), incremental: true },
     copyDisk: {
-      name: diskName(vmName, id, "osdisk-copy"),
+      name: copyName,
       sku: copySku,
       sizeGB: osDiskSizeGB,
       hyperVGeneration: generation,
       diskEncryptionSetId,
+      tags: { ...tags, [ROLE_TAG]: REPAIR_COPY_ROLE, ...copyOfTags(osDiskId) },
     },
     network: { subnetId, nsgName: `${id}-helper-nsg`, nicName: `${id}-helper-nic` },
     helper: {
@@ -287,7 +332,137 @@ export function planAzureRescue(input: AzureRescueInput, options: AzureRescueOpt
   };
 }
 
-function validateOptions(o: AzureRescueOptions): void {
+/** Tag keys the rescue writes on what it creates. */
+export const ID_TAG = "vm-rescue:id";
+export const SOURCE_TAG = "vm-rescue:source";
+export const ROLE_TAG = "vm-rescue:role";
+export const REPAIR_COPY_ROLE = "repair-copy";
+/** On the repaired copy: the ARM id of the OS disk it was copied from. */
+export const COPY_OF_TAG = "vm-rescue:copy-of";
+/** Azure's limit on a tag value. */
+export const TAG_VALUE_MAX = 256;
+
+/**
+ * The tags that name the original OS disk on the copy: `vm-rescue:copy-of` = its id, or — for an id
+ * over {@link TAG_VALUE_MAX} characters (a 90-character resource group and an 80-character disk
+ * name make 272) — the id in two halves, `vm-rescue:copy-of-1` and `vm-rescue:copy-of-2`.
+ */
+export function copyOfTags(originalDiskId: string): Record<string, string> {
+  if (originalDiskId.length <= TAG_VALUE_MAX) return { [COPY_OF_TAG]: originalDiskId };
+  if (originalDiskId.length <= 2 * TAG_VALUE_MAX) {
+    return { [`${COPY_OF_TAG}-1`]: originalDiskId.slice(0, TAG_VALUE_MAX), [`${COPY_OF_TAG}-2`]: originalDiskId.slice(TAG_VALUE_MAX) };
+  }
+  throw new PlanError("invalid-input", `the OS disk's id is ${originalDiskId.length} characters; the copy cannot record it in its tags (at most ${2 * TAG_VALUE_MAX})`);
+}
+
+/** The original OS disk a copy's tags name ({@link copyOfTags}), or null. Tag names are case-insensitive in Azure. */
+export function copyOfFromTags(tags: Record<string, string> | null | undefined): string | null {
+  const t = lowerKeys(tags);
+  if (t[COPY_OF_TAG]) return t[COPY_OF_TAG];
+  const a = t[`${COPY_OF_TAG}-1`];
+  const b = t[`${COPY_OF_TAG}-2`];
+  return a && b ? a + b : null;
+}
+
+function lowerKeys(tags: Record<string, string> | null | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
+const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * The original OS disk. Usually the VM's OS disk. When that is this rescue's repaired copy (a
+ * re-run after the swap: tags `vm-rescue:role=repair-copy` and `vm-rescue:id=<rescueId>`, or the
+ * copy's deterministic name in the VM's group), the original is the one the copy's
+ * `vm-rescue:copy-of` tag names, or `originalOsDiskId` — never the copy, which would make the next
+ * `up` snapshot and copy the copy and roll back to it. Another rescue's copy, or any other disk, is
+ * the original as today.
+ */
+function decideOriginalOsDisk(
+  input: AzureRescueInput,
+  options: AzureRescueOptions,
+  at: { vmName: string; sourceRg: string; copyName: string; currentOsDiskId: string; currentArm: ArmIdParts },
+): { originalId: string; alreadySwapped: boolean } {
+  const tags = lowerKeys(input.osDisk?.tags);
+  const taggedOurs =
+    tags[ROLE_TAG] === REPAIR_COPY_ROLE && tags[ID_TAG] === options.rescueId && (tags[SOURCE_TAG] === undefined || same(tags[SOURCE_TAG], `${at.sourceRg}/${at.vmName}`));
+  const namedOurs = same(at.currentArm.type, "disks") && same(at.currentArm.name, at.copyName) && same(at.currentArm.resourceGroup, at.sourceRg);
+  const pinned = options.originalOsDiskId;
+  if (!taggedOurs && !namedOurs) {
+    if (pinned !== undefined && !same(pinned, at.currentOsDiskId)) {
+      throw new PlanError(
+        "os-disk-changed",
+        `VM ${at.vmName} has OS disk ${at.currentOsDiskId}, which is neither originalOsDiskId (${pinned}) nor this rescue's copy ${at.copyName}; it was changed outside this rescue`,
+      );
+    }
+    return { originalId: at.currentOsDiskId, alreadySwapped: false };
+  }
+  const tagged = copyOfFromTags(input.osDisk?.tags);
+  if (tagged !== null) parseArmId(tagged, `the ${COPY_OF_TAG} tag of the VM's OS disk`);
+  if (tagged !== null && pinned !== undefined && !same(tagged, pinned)) {
+    throw new PlanError(
+      "invalid-option",
+      `originalOsDiskId ${pinned} differs from the original disk the VM's OS disk (this rescue's copy) names in its ${COPY_OF_TAG} tag: ${tagged}`,
+    );
+  }
+  // The tag holds exactly the id the first run used, so every input stays the same.
+  const originalId = tagged ?? pinned;
+  if (originalId === undefined) {
+    throw new PlanError(
+      "original-disk-unknown",
+      `VM ${at.vmName} already runs on this rescue's repaired copy ${at.currentArm.name}, which does not name its original (no ${COPY_OF_TAG} tag); set originalOsDiskId to the original OS disk's id so the backup, the copy and a rollback keep pointing at it`,
+    );
+  }
+  if (same(originalId, at.currentOsDiskId)) {
+    throw new PlanError("invalid-option", `the original OS disk ${originalId} cannot be the copy itself`);
+  }
+  return { originalId, alreadySwapped: true };
+}
+
+type ArmIdParts = ReturnType<typeof parseArmId>;
+
+const PRINCIPAL_TYPES = ["User", "ServicePrincipal", "Group"] as const;
+const MAX_ACTIONS = 32;
+
+/**
+ * Checks the repair and swap options; throws a {@link PlanError} with one clear line. The same
+ * rules repair.ps1's param() block enforces (action names, a service or driver file name), so a bad
+ * value is rejected here rather than by the triage resource after the helper exists.
+ */
+export function validateAzureRepairOptions(o: AzureRepairOptions): void {
+  if (o.driver !== undefined && (typeof o.driver !== "string" || !SERVICE_NAME_PATTERN.test(o.driver.trim()))) {
+    throw new PlanError("invalid-option", `driver ${JSON.stringify(o.driver)} must be a service name or driver file name (1-64 letters, digits, "_", "." or "-"), e.g. cxnetmon or cxnetmon.sys`);
+  }
+  if (o.actions !== undefined) {
+    if (!Array.isArray(o.actions) || o.actions.some((a) => typeof a !== "string")) throw new PlanError("invalid-option", "actions must be a list of repair action names");
+    if (o.actions.length === 0) throw new PlanError("invalid-option", "actions: give at least one repair action, or leave it unset for the automatic choice");
+    if (o.actions.length > MAX_ACTIONS) throw new PlanError("invalid-option", `actions: at most ${MAX_ACTIONS} repair actions, got ${o.actions.length}`);
+    const unknown = o.actions.filter((a) => !(REPAIR_ACTIONS as readonly string[]).includes(a));
+    if (unknown.length > 0) {
+      throw new PlanError("invalid-option", `actions: unknown repair action(s) ${unknown.map((a) => JSON.stringify(a)).join(", ")}; known: ${REPAIR_ACTIONS.join(", ")}`);
+    }
+  }
+  for (const key of ["dryRun", "swap", "allowIncompatibleDrivers", "rollback"] as const) {
+    if (o[key] !== undefined && typeof o[key] !== "boolean") throw new PlanError("invalid-option", `${key} must be true or false, got ${JSON.stringify(o[key])}`);
+  }
+  const t = o.verifyTimeoutMinutes;
+  if (t !== undefined && (typeof t !== "number" || !Number.isInteger(t) || t < 1 || t > 240)) {
+    throw new PlanError("invalid-option", `verifyTimeoutMinutes must be a whole number of minutes in 1..240, got ${JSON.stringify(t)}`);
+  }
+  if (o.operatorPrincipalType !== undefined && !(PRINCIPAL_TYPES as readonly string[]).includes(o.operatorPrincipalType)) {
+    throw new PlanError("invalid-option", `operatorPrincipalType must be one of ${PRINCIPAL_TYPES.join(", ")}, got ${JSON.stringify(o.operatorPrincipalType)}`);
+  }
+}
+
+/** Checks every option (no VM needed); throws a {@link PlanError}. {@link planAzureRescue} runs it first. */
+export function validateAzureRescueOptions(o: AzureRescueOptions): void {
+  validateAzureRepairOptions(o);
+  if (o.originalOsDiskId !== undefined) {
+    const arm = parseArmId(o.originalOsDiskId, "originalOsDiskId");
+    if (!same(arm.provider, "Microsoft.Compute") || !same(arm.type, "disks")) {
+      throw new PlanError("invalid-option", `originalOsDiskId ${JSON.stringify(o.originalOsDiskId)} is not a managed disk id (…/providers/Microsoft.Compute/disks/<name>)`);
+    }
+  }
   if (!RESCUE_ID.test(o.rescueId ?? "")) {
     throw new PlanError("invalid-option", `rescueId ${JSON.stringify(o.rescueId)} must be 1-24 lowercase letters, digits or hyphens, starting and ending with a letter or digit`);
   }

@@ -73,6 +73,8 @@ export interface AzureDiskDescription {
   zones?: string[] | null;
   securityProfile?: { securityType?: string | null } | null;
   encryptionSettingsCollection?: { enabled?: boolean | null } | null;
+  /** The disk's tags: a rescue's repaired copy carries `vm-rescue:role`, `vm-rescue:id` and `vm-rescue:copy-of`. */
+  tags?: Record<string, string> | null;
 }
 
 /** An ARM resource id split into its parts. */

@@ -3,7 +3,8 @@
  * are invisible to plain mocks; `runUnderMocks` records them from the registration requests.
  */
 import { runUnderMocks, RecordedResource } from "../../simulate/mockRun";
-import { DYNAMIC_TYPES, simulatedAzure } from "../../simulate/azureCloud";
+import { DYNAMIC_TYPES, sampleCollectOutput, simulatedAzure } from "../../simulate/azureCloud";
+import { isPlanError } from "../../planner/errors";
 import { AzureWindowsRescue, AzureWindowsRescueArgs } from "./azureWindowsRescue";
 import { gen1StandardVm, sampleNic, sampleVm, vmWith } from "../../tests/helpers/azureVms";
 import type { AzureVmDescription } from "../../planner/azureVm";
@@ -289,5 +290,111 @@ describe("AzureWindowsRescue variants", () => {
     expect((r.one("azure-native:compute:VirtualMachine").inputs as any).hardwareProfile.vmSize).toBe("Standard_E4s_v5");
     expect((r.one("azure-native:compute:Disk").inputs as any).sku.name).toBe("StandardSSD_LRS");
     expect((r.one("azure-native:compute:Snapshot").inputs as any).tags).toMatchObject({ ticket: "INC-4711", "vm-rescue:role": "backup" });
+  });
+});
+
+describe("AzureWindowsRescue re-run after the swap", () => {
+  /** The rescue over a VM whose OS disk (as compute.getDisk describes it) is given. */
+  async function rescueOn(vm: AzureVmDescription, osDisk: Record<string, unknown>, extra: Partial<AzureWindowsRescueArgs> = {}) {
+    const cloud = simulatedAzure({ vm, nic: sampleNic() });
+    const call = cloud.call.bind(cloud);
+    cloud.call = (args) => (args.token === "azure-native:compute:getDisk" ? osDisk : call(args));
+    // The VM already boots from the repaired copy.
+    cloud.compute.brokenDisks.clear();
+    const run = await runUnderMocks(
+      () => {
+        const r = new AzureWindowsRescue("inc-4711", { resourceGroupName: "rg-app-prod", vmName: "app-vm-01", ...extra });
+        return { alreadySwapped: r.alreadySwapped, swapped: r.swapped, outcome: r.outcome, keptResources: r.keptResources };
+      },
+      { project: "vm-rescue", stack: "test", config: {}, cloud },
+    );
+    return { run, compute: cloud.compute };
+  }
+
+  const inputsByName = (resources: RecordedResource[]) => Object.fromEntries(resources.filter((x) => x.custom).map((x) => [x.name, x.inputs]));
+
+  test("the second up plans from the original disk: every resource's inputs are identical (nothing replaced), rollback targets the original", async () => {
+    const first = await rescue(sampleVm(), { rollback: false });
+    const copy = first.one("azure-native:compute:Disk");
+    const copyInputs = copy.inputs as any;
+    expect(copyInputs.tags).toMatchObject({ "vm-rescue:role": "repair-copy", "vm-rescue:id": "inc-4711", "vm-rescue:copy-of": ORIGINAL_DISK });
+    const copyId = first.compute.vm("rg-app-prod", "app-vm-01").osDiskId as string;
+    expect(copyId).toMatch(/osdisk-copy$/);
+    // What Azure reports after the swap: the VM's OS disk is the copy, with the tags the rescue gave it.
+    const swappedVm = vmWith((v) => {
+      v.storageProfile.osDisk.name = copyInputs.diskName;
+      v.storageProfile.osDisk.managedDisk.id = copyId;
+    });
+    const copyDescription = { id: copyId, name: copyInputs.diskName, sku: copyInputs.sku, diskSizeGB: copyInputs.diskSizeGB, hyperVGeneration: copyInputs.hyperVGeneration, zones: copyInputs.zones, tags: copyInputs.tags };
+
+    const second = await rescueOn(swappedVm, copyDescription);
+    expect(second.run.outputs.alreadySwapped).toBe(true);
+    expect(inputsByName(second.run.resources)).toEqual(inputsByName(first.run.resources));
+    const snapshot = second.run.resources.find((x) => x.type === "azure-native:compute:Snapshot")!;
+    expect((snapshot.inputs as any).creationData.sourceResourceId).toBe(ORIGINAL_DISK);
+    expect((second.run.outputs.keptResources as any[]).find((k) => k.kind === "originalDisk").id).toBe(ORIGINAL_DISK);
+    // The swap finds the copy in place and changes nothing.
+    expect(second.compute.writes()).toEqual([]);
+    expect((second.run.outputs.outcome as string[]).join("\n")).toMatch(/already the OS disk/);
+
+    // The documented rollback: rollback=true on the swapped VM puts the original back, not the copy.
+    const rolled = await rescueOn(swappedVm, copyDescription, { rollback: true });
+    const rollback = rolled.run.resources.find((x) => x.type === DYNAMIC_TYPES.osDiskRollback)!;
+    expect(rollback.inputs).toMatchObject({ originalDiskId: ORIGINAL_DISK, copyDiskId: copyId });
+    expect(rolled.compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(ORIGINAL_DISK);
+    const { [rollback.name]: _r, ...rest } = inputsByName(rolled.run.resources);
+    expect(rest).toEqual(inputsByName(first.run.resources));
+  });
+});
+
+describe("AzureWindowsRescue with nothing to repair", () => {
+  test("the up completes: outputs report it, repair.ps1 runs as a dry run, nothing is swapped", async () => {
+    const doc = sampleCollectOutput() as any;
+    doc.dumps.minidumps = [];
+    doc.events = [];
+    const cloud = simulatedAzure({ vm: sampleVm(), nic: sampleNic(), collectOutput: doc });
+    const run = await runUnderMocks(
+      () => {
+        const r = new AzureWindowsRescue("inc-4711", { resourceGroupName: "rg-app-prod", vmName: "app-vm-01" });
+        return { repairActions: r.repairActions, decision: r.decision, gate: r.gate, swapped: r.swapped, booted: r.booted, outcome: r.outcome };
+      },
+      { project: "vm-rescue", stack: "test", config: {}, cloud },
+    );
+    expect(run.outputs).toMatchObject({ repairActions: [], swapped: false, booted: false, gate: { allowed: false } });
+    expect((run.outputs.outcome as string[])[0]).toMatch(/^nothing to repair/);
+    expect((run.outputs.decision as string[])[0]).toMatch(/^note: No dump and no crash events/);
+    const repair = run.resources.find((x) => x.name === "inc-4711-repair")!.inputs as any;
+    expect(repair.source.script).toMatch(/\$DryRun = \[switch\]\$true/);
+    expect(repair.parameters).toEqual(expect.arrayContaining([{ name: "Actions", value: "EnableCrashDump" }]));
+    expect(cloud.compute.writes()).toEqual([]);
+  });
+});
+
+describe("AzureWindowsRescue rejects bad repair options before registering anything", () => {
+  test.each([
+    [{ driver: 'x"; Remove-Item C:\\ -Recurse' }, /^driver .* must be a service name/],
+    [{ actions: ["Format"] }, /unknown repair action\(s\) "Format"/],
+    [{ verifyTimeoutMinutes: 0 }, /verifyTimeoutMinutes/],
+    [{ operatorPrincipalType: "Robot" }, /operatorPrincipalType/],
+    [{ originalOsDiskId: "disk-1" }, /originalOsDiskId is not an Azure resource id/],
+    [{ rescueId: "Not_Valid" }, /rescueId/],
+  ] as [Partial<AzureWindowsRescueArgs>, RegExp][])("%j", async (extra, message) => {
+    const cloud = simulatedAzure({ vm: sampleVm(), nic: sampleNic() });
+    const registered: RecordedResource[] = [];
+    let error: unknown;
+    await runUnderMocks(
+      () => {
+        try {
+          new AzureWindowsRescue("inc-4711", { resourceGroupName: "rg-app-prod", vmName: "app-vm-01", ...extra });
+        } catch (e) {
+          error = e;
+        }
+        return {};
+      },
+      { project: "vm-rescue", stack: "test", config: {}, cloud },
+    ).then((r) => registered.push(...r.resources));
+    expect(isPlanError(error)).toBe(true);
+    expect((error as Error).message).toMatch(message);
+    expect(registered).toEqual([]);
   });
 });

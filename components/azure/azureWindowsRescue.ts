@@ -4,9 +4,8 @@ import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
 import * as storage from "@pulumi/azure-native/storage";
 import * as random from "@pulumi/random";
-import { AzureRescueOptions, AzureRescuePlan, guidFrom, planAzureRescue, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../planner/azure";
+import { AzureRescueOptions, AzureRescuePlan, guidFrom, planAzureRescue, STORAGE_BLOB_DATA_CONTRIBUTOR, validateAzureRepairOptions, validateAzureRescueOptions } from "../../planner/azure";
 import { AzureDiskDescription, AzureNicDescription, AzureVmDescription, parseArmId, primaryNicId } from "../../planner/azureVm";
-import { REPAIR_ACTIONS } from "../../scripts/contract";
 import { collectRunCommand, REPAIR_RUN_COMMAND, repairRunCommand } from "./runCommands";
 import { CollectTriage, decisionLine, findingLine } from "./collectTriage";
 import { OsDiskRollback, OsDiskSwap, SwapGate } from "./diskSwap";
@@ -69,6 +68,8 @@ export interface AzureWindowsRescueArgs {
   verifyTimeoutMinutes?: number;
   /** Principal type of the identity running `pulumi up` ("User", or "ServicePrincipal" in CI), for its temporary read access to the artifacts. Default "User". */
   operatorPrincipalType?: string;
+  /** ARM id of the VM's original OS disk. Normally read from the VM (after the swap: from the repaired copy's `vm-rescue:copy-of` tag); set it when the copy has no such tag. */
+  originalOsDiskId?: string;
 }
 
 /**
@@ -119,9 +120,12 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
   public readonly rollbackOffered: pulumi.Output<boolean>;
   /** What outlives `pulumi destroy`: the snapshot, the original OS disk, the repaired copy, the artifacts. */
   public readonly keptResources: pulumi.Output<KeptResourceOutput[]>;
+  /** True when this run found the VM already on the repaired copy and planned from the original disk its tag names. */
+  public readonly alreadySwapped: pulumi.Output<boolean>;
 
   constructor(name: string, args: AzureWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
-    validateRepairArgs(args);
+    // Every option is checked before anything is registered (the VM is read later).
+    validateAzureRescueOptions(azureRescueOptions(args, name));
     super("vm-rescue:index:AzureWindowsRescue", name, args, opts);
     const parent = { parent: this };
 
@@ -137,6 +141,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
     this.collectOutputUrl = r.collectOutputUrl;
     this.collectExecutionState = r.collect.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.warnings = plan.apply((p) => p.warnings);
+    this.alreadySwapped = plan.alreadySwapped;
     this.triageSummary = chain.triage.summary;
     this.findings = chain.triage.findings.apply((f) => f.map(findingLine));
     this.decision = chain.triage.decision.apply((d) => d.map(decisionLine));
@@ -178,21 +183,17 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
       outcome: this.outcome,
       rollbackOffered: this.rollbackOffered,
       keptResources: this.keptResources,
+      alreadySwapped: this.alreadySwapped,
     });
   }
 }
 
-/** Checks the repair and swap arguments before anything is registered; throws one clear error. */
+/**
+ * Checks the repair and swap arguments before anything is registered; throws one clear
+ * `PlanError` (the planner's rules, so `vm-rescue plan` rejects the same values with exit 2).
+ */
 export function validateRepairArgs(args: AzureWindowsRescueArgs): void {
-  const unknown = (args.actions ?? []).filter((a) => !(REPAIR_ACTIONS as readonly string[]).includes(a));
-  if (unknown.length > 0) throw new Error(`actions: unknown repair action(s) ${unknown.map((a) => JSON.stringify(a)).join(", ")}; known: ${REPAIR_ACTIONS.join(", ")}`);
-  if (args.actions !== undefined && args.actions.length === 0) throw new Error("actions: give at least one repair action, or leave it unset for the automatic choice");
-  const principalTypes: string[] = [authorization.PrincipalType.User, authorization.PrincipalType.ServicePrincipal, authorization.PrincipalType.Group];
-  if (args.operatorPrincipalType !== undefined && !principalTypes.includes(args.operatorPrincipalType)) {
-    throw new Error(`operatorPrincipalType must be one of ${principalTypes.join(", ")}, got ${JSON.stringify(args.operatorPrincipalType)}`);
-  }
-  const t = args.verifyTimeoutMinutes;
-  if (t !== undefined && (!Number.isInteger(t) || t < 1 || t > 240)) throw new Error(`verifyTimeoutMinutes must be a whole number of minutes in 1..240, got ${t}`);
+  validateAzureRepairOptions(args);
 }
 
 /** The planner's options from the component's arguments; the rescue id defaults to the component name. */
@@ -208,6 +209,15 @@ export function azureRescueOptions(args: AzureWindowsRescueArgs, name: string): 
     subnetId: args.subnetId,
     adminUsername: args.adminUsername,
     tags: args.tags,
+    originalOsDiskId: args.originalOsDiskId,
+    driver: args.driver,
+    actions: args.actions,
+    dryRun: args.dryRun,
+    swap: args.swap,
+    allowIncompatibleDrivers: args.allowIncompatibleDrivers,
+    rollback: args.rollback,
+    verifyTimeoutMinutes: args.verifyTimeoutMinutes,
+    operatorPrincipalType: args.operatorPrincipalType,
   };
 }
 
@@ -276,7 +286,8 @@ export function createAzureRescueResources(name: string, plan: pulumi.Output<Azu
       encryption: p.copyDisk.diskEncryptionSetId.apply((des) =>
         des ? { type: compute.EncryptionType.EncryptionAtRestWithCustomerKey, diskEncryptionSetId: des } : undefined,
       ),
-      tags: p.tags.apply((t) => ({ ...t, "vm-rescue:role": "repair-copy" })),
+      // Names the original disk, so a re-run after the swap still plans from it (see planAzureRescue).
+      tags: p.copyDisk.tags,
     },
     kept,
   );

@@ -116,6 +116,33 @@ describe("CollectTriage provider", () => {
   });
 });
 
+/** A disk with nothing to go on: no dump, no crash event, crash dumps on, nothing pending. */
+function nothingToRepair(): Record<string, unknown> {
+  const doc = sampleCollectOutput() as any;
+  doc.dumps.minidumps = [];
+  doc.events = [];
+  return doc;
+}
+
+describe("nothing to repair", () => {
+  test("is an outcome, not an error: the gate closes with the reason and repair.ps1 only runs a harmless dry run", () => {
+    const o = triageCollectOutput(nothingToRepair());
+    expect(o.nothingToRepair).toBe(true);
+    expect(o.repairActions).toEqual([]);
+    expect(o.decision).toEqual([expect.objectContaining({ action: "none", reason: expect.stringMatching(/No dump and no crash events/) })]);
+    expect(o.gate.allowed).toBe(false);
+    expect(o.gate.reasons[0]).toMatch(/^nothing to repair: the planner chose no repair action for this disk \(No dump.*\); repair\.ps1 ran only a dry run and nothing is swapped/);
+    expect(o.repairParams).toMatchObject({ Actions: ["EnableCrashDump"], DryRun: true, DiskNumber: 2 });
+    expect(o.repairParams.ProtectedServices).toContain("storvsc");
+    expect(triageCollectOutput(sampleCollectOutput()).nothingToRepair).toBe(false);
+  });
+
+  test("the other gate reasons still show (swap=false)", () => {
+    const o = triageCollectOutput(nothingToRepair(), { swap: false });
+    expect(o.gate.reasons).toEqual([expect.stringMatching(/^nothing to repair/), expect.stringMatching(/^swap=false/)]);
+  });
+});
+
 describe("serialized providers", () => {
   test("capture only the compiled module's path and factory name, none of the triage code", async () => {
     const provider = compiledProvider("collectTriage", "collectTriageProvider");

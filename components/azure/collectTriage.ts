@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parseCollectOutput } from "../../scripts/validate";
-import type { RepairParams } from "../../scripts/params.generated";
+import { validateRepairParams, type RepairParams } from "../../scripts/params.generated";
 import type { TriageResult } from "../../triage";
 import { blocksSwap } from "../../drivers/check";
 import type { DriverFinding } from "../../drivers/types";
@@ -46,6 +46,25 @@ export interface TriageOutcome {
   /** Validated repair.ps1 parameters. */
   repairParams: RepairParams;
   gate: SwapGate;
+  /** True when the planner chose no action: repair.ps1 only runs {@link NOTHING_TO_REPAIR_PARAMS}' dry run and the gate is closed. */
+  nothingToRepair: boolean;
+}
+
+/**
+ * What the repair Run Command runs when the planner chose nothing: a dry run of EnableCrashDump.
+ * repair.ps1 with -DryRun reports and changes nothing (the Run Command needs some action and the
+ * chain a result document), and the gate is closed, so nothing is swapped.
+ */
+export const NOTHING_TO_REPAIR_ACTION = "EnableCrashDump";
+
+function nothingToRepairParams(diskNumber: number, protectedServices: readonly string[]): RepairParams {
+  return validateRepairParams({
+    Actions: [NOTHING_TO_REPAIR_ACTION],
+    CrashDumpKind: "automatic",
+    ProtectedServices: [...protectedServices],
+    DiskNumber: diskNumber,
+    DryRun: true,
+  });
 }
 
 /** One line per dump: bug check and culprit, or why it could not be read. */
@@ -84,24 +103,39 @@ export function swapGate(findings: readonly DriverFinding[], choice: RepairChoic
  * and the swap gate. Throws `ScriptOutputError`, `PlanError` or `EmbedError` with one clear line.
  */
 export function triageCollectOutput(doc: string | unknown, choice: RepairChoice = {}): TriageOutcome {
+  const collect = parseCollectOutput(doc);
   const decided = decideRescue({
-    collect: parseCollectOutput(doc),
+    collect,
     cloud: "azure",
     options: { driver: choice.driver, actions: choice.actions as RepairOptions["actions"], dryRun: choice.dryRun },
   });
-  if (decided.repairParams === null) {
-    const why = decided.repair.decisions.map((d) => d.reason).join("; ");
-    throw new Error(`the planner chose no repair action for this disk${why ? ` (${why})` : ""}; choose some with the actions setting`);
-  }
-  return {
+  const gate = swapGate(decided.findings, choice);
+  const common = {
     triage: decided.triage,
     summary: decided.triage.map(triageLine),
     findings: decided.findings,
     decision: decided.repair.decisions,
     culprit: decided.repair.culprit,
+  };
+  if (decided.repairParams === null) {
+    // Nothing to repair is an outcome, not a failure: the operator still gets the triage, the
+    // findings and the decision as outputs, and nothing is changed or swapped.
+    const why = decided.repair.decisions.map((d) => d.reason).join("; ");
+    const reason = `nothing to repair: the planner chose no repair action for this disk${why ? ` (${why})` : ""}; repair.ps1 ran only a dry run and nothing is swapped (choose actions with the actions setting)`;
+    return {
+      ...common,
+      repairActions: [],
+      repairParams: nothingToRepairParams(collect.target.diskNumber, decided.repair.protectedServices),
+      gate: { allowed: false, reasons: [reason, ...gate.reasons] },
+      nothingToRepair: true,
+    };
+  }
+  return {
+    ...common,
     repairActions: decided.repair.plan.actions.map((a) => a.action),
     repairParams: decided.repairParams,
-    gate: swapGate(decided.findings, choice),
+    gate,
+    nothingToRepair: false,
   };
 }
 
@@ -166,9 +200,10 @@ export class CollectTriage extends pulumi.dynamic.Resource {
   declare readonly repairActions: pulumi.Output<string[]>;
   declare readonly repairParams: pulumi.Output<RepairParams>;
   declare readonly gate: pulumi.Output<SwapGate>;
+  declare readonly nothingToRepair: pulumi.Output<boolean>;
 
   constructor(name: string, args: InputsOf<CollectTriageInputs>, opts?: pulumi.CustomResourceOptions) {
-    const outs = { triage: undefined, summary: undefined, findings: undefined, decision: undefined, culprit: undefined, repairActions: undefined, repairParams: undefined, gate: undefined };
+    const outs = { nothingToRepair: undefined, triage: undefined, summary: undefined, findings: undefined, decision: undefined, culprit: undefined, repairActions: undefined, repairParams: undefined, gate: undefined };
     super(compiledProvider("collectTriage", "collectTriageProvider"), name, { ...args, ...outs }, opts, DYNAMIC_MODULE, "CollectTriage");
   }
 }

@@ -31,15 +31,40 @@ function withoutCxnetmonInstall(): CollectOutput {
   return c;
 }
 
+/** The sample story with the operator asking for the package removal too. */
+const removing = (over: Parameters<typeof plan>[0] = {}) => plan({ ...over, options: { ...over.options, removeDriverPackage: true } });
+
 describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01", () => {
   const d = plan();
 
-  test("disables the driver, quarantines its file and removes the package installed two days before", () => {
-    expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
+  test("disables the driver and quarantines its file: a plan that can be undone; the package installed two days before is named, not removed", () => {
+    expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
     expect(args(d, "DisableDriver")).toEqual([{ service: "cxnetmon" }]);
     expect(args(d, "QuarantineDriverFile")).toEqual([{ path: "Windows\\System32\\drivers\\cxnetmon.sys" }]);
-    expect(args(d, "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
     expect(d.plan).toMatchObject({ schemaVersion: 1, kind: "repairPlan", dryRun: false });
+    expect(d.decisions.find((x) => x.action === "DisableDriver")!.reason).toMatch(/its package oem42\.inf stays installed/);
+    const kept = d.decisions.find((x) => x.action === "none" && /oem42\.inf .* is not removed/.test(x.reason))!;
+    expect(kept.reason).toMatch(/removeDriverPackage/);
+    expect(kept.evidence.join("\n")).toContain("2026-11-27T22:05:10Z");
+  });
+
+  test("every undo step of the default plan comes from an undo record (nothing irreversible)", () => {
+    expect(d.undo.map((u) => u.action)).toEqual(["QuarantineDriverFile", "DisableDriver"]);
+    for (const u of d.undo) expect(u.how).not.toMatch(/not reversible/i);
+  });
+
+  test("removeDriverPackage: true adds the removal of the culprit's package, after the reversible actions", () => {
+    const r = removing();
+    expect(names(r)).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
+    expect(args(r, "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+    expect(r.decisions.find((x) => x.action === "DisableDriver")!.reason).not.toMatch(/stays installed/);
+  });
+
+  test("removeDriverPackage must be a boolean, and is refused when setupapi shows no package to remove", () => {
+    expect(planErrorOf(() => plan({ options: { removeDriverPackage: "yes" as unknown as boolean } })).code).toBe("invalid-option");
+    const c = sampleCollect();
+    c.driverInstalls = [];
+    expect(planErrorOf(() => removing({ collect: c }))).toMatchObject({ code: "precondition-failed", message: expect.stringMatching(/^RemoveDriverPackage: setupapi.dev.log shows no/) });
   });
 
   test("names the culprit and explains each action with the facts it used", () => {
@@ -48,14 +73,15 @@ describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01
     expect(disable.reason).toMatch(/third-party/);
     expect(disable.evidence.join("\n")).toContain("0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M");
     expect(disable.evidence.join("\n")).toContain("Contoso Ltd.");
-    const remove = d.decisions.find((x) => x.action === "RemoveDriverPackage")!;
+    const remove = removing().decisions.find((x) => x.action === "RemoveDriverPackage")!;
     expect(remove.evidence.join("\n")).toContain("2026-11-27T22:05:10Z");
   });
 
   test("the undo list reverses the plan and says how", () => {
-    expect(d.undo.map((u) => u.action)).toEqual(["RemoveDriverPackage", "QuarantineDriverFile", "DisableDriver"]);
-    expect(d.undo[2].how).toContain("Services\\cxnetmon\\Start back to 1");
-    expect(d.undo[0].how).toMatch(/not reversible/i);
+    const r = removing();
+    expect(r.undo.map((u) => u.action)).toEqual(["RemoveDriverPackage", "QuarantineDriverFile", "DisableDriver"]);
+    expect(r.undo[2].how).toContain("Services\\cxnetmon\\Start back to 1");
+    expect(r.undo[0].how).toMatch(/not reversible/i);
   });
 
   test("the protected list and the clean-boot list are handed to the script", () => {
@@ -67,19 +93,37 @@ describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01
   test("a package installed only after the first crash is not blamed", () => {
     const c = sampleCollect();
     c.driverInstalls = [{ ...cxnetmonInstall(), timeUtc: "2026-11-29T07:00:00Z" }];
-    expect(args(plan({ collect: c }), "RemoveDriverPackage")).toEqual([]);
+    expect(plan({ collect: c }).decisions.some((x) => /oem42/.test(x.reason))).toBe(false);
+    expect(planErrorOf(() => removing({ collect: c })).code).toBe("precondition-failed");
   });
 
   test("of several packages that carried the driver, the one in effect (the last before the crash) is removed", () => {
     const c = sampleCollect();
     c.driverInstalls.push({ ...cxnetmonInstall(), timeUtc: "2026-08-02T10:00:00Z", subject: "oem31.inf", publishedInf: "oem31.inf" });
-    expect(args(plan({ collect: c }), "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+    expect(args(removing({ collect: c }), "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
   });
 
   test("the package is found by its original INF name when setupapi lists no files", () => {
     const c = sampleCollect();
     c.driverInstalls = [{ ...cxnetmonInstall(), files: [] }];
-    expect(args(plan({ collect: c }), "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+    expect(args(removing({ collect: c }), "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+  });
+
+  test("a third-party driver no service runs cannot be disabled: its package is removed without being asked", () => {
+    const c = sampleCollect();
+    c.services = c.services.filter((x) => x.name !== "cxnetmon");
+    const r = plan({ collect: c });
+    expect(names(r)).toEqual(["RemoveDriverPackage"]);
+    expect(r.decisions.some((x) => /no service on the disk runs it/.test(x.reason))).toBe(true);
+  });
+
+  test("collect's file facts count only when they are for the file ImagePath names", () => {
+    const c = sampleCollect();
+    const s = c.services.find((x) => x.name === "cxnetmon")!;
+    s.file = { ...s.file!, path: "Windows\\System32\\drivers\\other.sys", exists: false };
+    const r = plan({ collect: c });
+    expect(args(r, "QuarantineDriverFile")).toEqual([{ path: "Windows\\System32\\drivers\\cxnetmon.sys" }]);
+    expect(r.decisions.find((x) => x.action === "QuarantineDriverFile")!.reason).toMatch(/no file facts for this path/);
   });
 
   test("a driver file that is already gone is not quarantined, and the plan says why", () => {
@@ -100,7 +144,7 @@ describe("crash dump configuration", () => {
     const c = sampleCollect();
     change(c);
     const d = plan({ collect: c });
-    expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage", "EnableCrashDump"]);
+    expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile", "EnableCrashDump"]);
     expect(args(d, "EnableCrashDump")).toEqual([{ kind: "kernel" }]);
   });
 
@@ -210,7 +254,7 @@ describe("servicing and file system", () => {
     const c = sampleCollect();
     c.pendingUpdates.pendingXml = true;
     const d = plan({ collect: c });
-    expect(names(d)).toEqual(["RevertPendingActions", "DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
+    expect(names(d)).toEqual(["RevertPendingActions", "DisableDriver", "QuarantineDriverFile"]);
     expect(d.decisions[0].evidence).toEqual(["Windows\\WinSxS\\pending.xml exists"]);
   });
 
@@ -249,7 +293,9 @@ describe("several dumps", () => {
     // the older dump also blames cxnetmon: a package installed between the two crashes is not the culprit's
     const c = sampleCollect();
     c.driverInstalls = [{ ...cxnetmonInstall(), timeUtc: "2026-11-29T01:00:00Z" }];
-    expect(args(plan({ collect: c, triage: [triageOf("cxnetmon.sys"), older("cxnetmon.sys")] }), "RemoveDriverPackage")).toEqual([]);
+    const triage = [triageOf("cxnetmon.sys"), older("cxnetmon.sys")];
+    expect(plan({ collect: c, triage }).decisions.some((x) => /oem42/.test(x.reason))).toBe(false);
+    expect(planErrorOf(() => removing({ collect: c, triage })).code).toBe("precondition-failed");
   });
 });
 
@@ -275,7 +321,7 @@ describe("operator overrides", () => {
   test("driver= forces the culprit without a dump (by service or by file name)", () => {
     for (const driver of ["cxnetmon", "CXNETMON.sys"]) {
       const d = plan({ triage: [], options: { driver } });
-      expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
+      expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
       expect(d.decisions[0].reason).toMatch(/operator named cxnetmon/);
     }
   });
@@ -304,6 +350,14 @@ describe("operator overrides", () => {
     const d = plan({ options: { actions: ["SfcOffline", "DisableDriver"] } });
     expect(names(d)).toEqual(["DisableDriver", "SfcOffline"]);
     expect(d.decisions.some((x) => /operator chose the actions/.test(x.reason))).toBe(true);
+  });
+
+  test("actions= plus removeDriverPackage plans the removal as well", () => {
+    expect(names(removing({ options: { actions: ["DisableDriver"] } }))).toEqual(["DisableDriver", "RemoveDriverPackage"]);
+  });
+
+  test("removeDriverPackage with a Microsoft culprit removes the recent package (as the default does)", () => {
+    expect(args(removing({ triage: [triageOf("afd.sys")] }), "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
   });
 
   test("actions= with a boot-critical culprit is refused too", () => {

@@ -44,6 +44,13 @@ export interface RepairOptions {
   safeBootMode?: "minimal" | "network";
   enableCrashDump?: boolean;
   enableEms?: boolean;
+  /**
+   * Also remove the culprit's third-party driver package (offline `dism /Remove-Driver`). Off by
+   * default: removal cannot be undone offline, while DisableDriver and QuarantineDriverFile can; the
+   * plan names the package in its reasons instead. (Without a way to disable the driver — a
+   * boot-critical or Microsoft culprit — the recent package is removed anyway.)
+   */
+  removeDriverPackage?: boolean;
 }
 
 export interface Decision {
@@ -401,9 +408,11 @@ export function buildQuarantine(ctx: PlanContext, reason: string): Proposal[] {
   const out: Proposal[] = [];
   const why: string[] = [];
   for (const s of c.services) {
-    const path = s.file?.path ?? imagePathOnVolume(s.imagePath, s.name);
-    const from = s.file ? "" : " (path from ImagePath; collect had no file facts)";
-    if (s.file && !s.file.exists) why.push(`${s.file.path} does not exist`);
+    // The path is decided here from ImagePath; collect's file facts count only when they are for that file.
+    const path = imagePathOnVolume(s.imagePath, s.name);
+    const facts = s.file && path !== null && s.file.path.toLowerCase() === path.toLowerCase() ? s.file : null;
+    const from = facts ? "" : " (collect had no file facts for this path)";
+    if (facts && !facts.exists) why.push(`${facts.path} does not exist`);
     else if (!path || !isSafeWindowsPath(path)) why.push(`${path ?? s.imagePath} is not under the Windows folder`);
     else out.push(proposal(act("QuarantineDriverFile", { path }, `${reason}: move ${path} out of the boot path, keeping it to put back${from}`), c.evidence));
   }
@@ -442,6 +451,14 @@ export function buildRemoveRecentPackage(ctx: PlanContext, reason: string): Prop
   ];
 }
 
+/** The operator asked for the package removal: the culprit's own package, else the recent one; refused when there is none. */
+export function buildRequestedRemove(ctx: PlanContext, reason: string): Proposal[] {
+  const own = buildRemoveOwnPackage(ctx, reason);
+  const found = own.length > 0 ? own : buildRemoveRecentPackage(ctx, reason);
+  if (found.length === 0) fail("RemoveDriverPackage", `setupapi.dev.log shows no third-party package (oemNN.inf) for the culprit or installed within ${RECENT_INSTALL_WINDOW_HOURS / 24} days before the first crash`);
+  return found;
+}
+
 function safeBootMode(ctx: PlanContext): "minimal" | "network" {
   return ctx.options.safeBootMode ?? "minimal";
 }
@@ -466,12 +483,8 @@ function buildRequested(name: RepairActionName, ctx: PlanContext): Proposal[] {
       return buildDisable(ctx, why);
     case "QuarantineDriverFile":
       return buildQuarantine(ctx, why);
-    case "RemoveDriverPackage": {
-      const own = buildRemoveOwnPackage(ctx, why);
-      const found = own.length > 0 ? own : buildRemoveRecentPackage(ctx, why);
-      if (found.length === 0) fail(name, "setupapi.dev.log shows no third-party package (oemNN.inf) for the culprit or installed within 7 days before the first crash");
-      return found;
-    }
+    case "RemoveDriverPackage":
+      return buildRequestedRemove(ctx, why);
     case "SetSafeBoot":
       return buildSetSafeBoot(ctx, why);
     case "ClearSafeBoot":
@@ -509,8 +522,10 @@ function buildRequested(name: RepairActionName, ctx: PlanContext): Proposal[] {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The dump (or the operator) names a driver. A third-party, non-boot-critical driver is disabled,
- * its file quarantined and its package removed. A boot-critical or Microsoft driver is left alone:
+ * The dump (or the operator) names a driver. A third-party, non-boot-critical driver is disabled and
+ * its file quarantined — both undone from the repair result's undo records; its package stays in the
+ * driver store (named in the reasons) unless the operator asks for `removeDriverPackage`, or the
+ * driver cannot be disabled (no service runs it). A boot-critical or Microsoft driver is left alone:
  * the third-party package installed just before the first crash is removed instead, or, when there
  * is none, the VM boots into safe mode for a person to investigate.
  */
@@ -529,8 +544,12 @@ export function ruleCulprit(ctx: PlanContext): RuleOutcome {
   }
   if (c.thirdParty && !c.bootCritical) {
     const reason = `${source}; ${c.module} is a third-party driver (${owner}) not needed to boot`;
+    const own = buildRemoveOwnPackage(ctx, reason);
+    const pkg = own.length > 0 ? (own[0].action.args as { publishedInf: string }).publishedInf : null;
+    const remove = own.length > 0 && (ctx.options.removeDriverPackage === true || c.services.length === 0);
     if (c.services.length > 0) {
-      out.proposals.push(...buildDisable(ctx, reason).map((p) => ({ ...p, evidence })));
+      const kept = pkg !== null && !remove ? `; its package ${pkg} stays installed (not reversible offline; removeDriverPackage removes it)` : "";
+      out.proposals.push(...buildDisable(ctx, `${reason}${kept}`).map((p) => ({ ...p, evidence })));
       try {
         out.proposals.push(...buildQuarantine(ctx, reason).map((p) => ({ ...p, evidence })));
       } catch (e) {
@@ -540,9 +559,16 @@ export function ruleCulprit(ctx: PlanContext): RuleOutcome {
     } else {
       out.notes.push({ action: "none", reason: `${c.module} is third-party but no service on the disk runs it: it cannot be disabled`, evidence });
     }
-    const own = buildRemoveOwnPackage(ctx, reason);
-    out.proposals.push(...own);
-    if (own.length === 0) out.notes.push({ action: "none", reason: `No third-party package (oemNN.inf) for ${c.module} is in setupapi.dev.log: its package is not removed`, evidence: [] });
+    if (remove) out.proposals.push(...own);
+    else if (pkg !== null) {
+      out.notes.push({
+        action: "none",
+        reason: `${pkg} (the package that installed ${c.module}) is not removed: disabling the driver and quarantining its file are enough to boot and can be undone, removing the package cannot (offline DISM); pass removeDriverPackage (or actions=RemoveDriverPackage) to remove it`,
+        evidence: own[0].evidence,
+      });
+    } else if (!ctx.options.removeDriverPackage) {
+      out.notes.push({ action: "none", reason: `No third-party package (oemNN.inf) for ${c.module} is in setupapi.dev.log: its package is not removed`, evidence: [] });
+    }
     if (c.services.length === 0 && own.length === 0) out.proposals.push(...buildSetSafeBoot(ctx, reason));
     return out;
   }
@@ -774,6 +800,9 @@ function validateOptions(o: RepairOptions): void {
       }
     }
   }
+  if (o.removeDriverPackage !== undefined && typeof o.removeDriverPackage !== "boolean") {
+    throw new PlanError("invalid-option", `removeDriverPackage=${JSON.stringify(o.removeDriverPackage)} must be true or false`);
+  }
   if (o.safeBootMode !== undefined && o.safeBootMode !== "minimal" && o.safeBootMode !== "network") {
     throw new PlanError("invalid-option", `safeBootMode=${JSON.stringify(o.safeBootMode)} must be "minimal" or "network"`);
   }
@@ -796,7 +825,7 @@ export function planRepair(input: PlanInput): RepairDecision {
 
   const outcomes: RuleOutcome[] = [{ proposals: [], notes: selection.notes }];
   if (options.actions) {
-    const requested = [...new Set(options.actions)];
+    const requested = [...new Set([...options.actions, ...(options.removeDriverPackage ? (["RemoveDriverPackage"] as const) : [])])];
     outcomes.push({
       proposals: requested.flatMap((a) => buildRequested(a, ctx)),
       notes: [{ action: "none", reason: `The operator chose the actions (${requested.join(", ")}); the automatic choice and the driver-check remedies are not applied`, evidence: [] }],
@@ -814,6 +843,9 @@ export function planRepair(input: PlanInput): RepairDecision {
       ruleEms(ctx),
       ruleFindings(findings),
     );
+    if (options.removeDriverPackage && !outcomes.some((o) => o.proposals.some((p) => p.action.action === "RemoveDriverPackage"))) {
+      outcomes.push({ proposals: buildRequestedRemove(ctx, "requested by the operator (removeDriverPackage)"), notes: [] });
+    }
   }
 
   const chosen = finalise(outcomes.flatMap((o) => o.proposals));

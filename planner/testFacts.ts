@@ -4,7 +4,7 @@
  * third-party NDIS filter driver cxnetmon.sys, installed from oem42.inf two days before the first
  * crash. Every builder returns a fresh object, so tests may change what they get.
  */
-import type { CollectOutput, DriverInstallFacts, EventFacts, FileFacts, ServiceFacts } from "../scripts/contract";
+import type { CollectOutput, DriverInstallFacts, EventFacts, FileFacts, ServiceFacts, SetupApiLogFacts, TimeZoneFacts } from "../scripts/contract";
 import type { TriageResult } from "../triage/types";
 import type { DriverFinding } from "../drivers/types";
 import { PlanError } from "./errors";
@@ -121,7 +121,7 @@ export function sampleServices(): ServiceFacts[] {
 export function cxnetmonInstall(): DriverInstallFacts {
   return {
     timeUtc: "2026-11-27T22:05:10Z",
-    subject: "oem42.inf",
+    subject: "Setup Import Driver Package - C:\\Users\\azureadmin\\Downloads\\cxnetmon-3.4.1\\cxnetmon.inf",
     publishedInf: "oem42.inf",
     originalInf: "cxnetmon.inf",
     files: ["cxnetmon.sys", "cxnetmon.cat"],
@@ -133,7 +133,7 @@ export function sampleDriverInstalls(): DriverInstallFacts[] {
   return [
     {
       timeUtc: "2026-03-02T11:40:00Z",
-      subject: "VMBUS\\{f8615163-df3e-46c5-913f-f2d2f965ed0e}\\{00000000-0000-0000-0000-000000000000}",
+      subject: "Device Install (Hardware initiated) - VMBUS\\{f8615163-df3e-46c5-913f-f2d2f965ed0e}\\{00000000-0000-0000-0000-000000000000}",
       publishedInf: null,
       originalInf: "wnetvsc.inf",
       files: ["netvsc.sys"],
@@ -141,7 +141,7 @@ export function sampleDriverInstalls(): DriverInstallFacts[] {
     },
     {
       timeUtc: "2026-05-18T08:01:00Z",
-      subject: "oem7.inf",
+      subject: "Setup Import Driver Package - C:\\Program Files\\Contoso\\Printer\\contosoprn.inf",
       publishedInf: "oem7.inf",
       originalInf: "contosoprn.inf",
       files: ["cxprn.dll"],
@@ -149,6 +149,101 @@ export function sampleDriverInstalls(): DriverInstallFacts[] {
     },
     cxnetmonInstall(),
   ];
+}
+
+/** W. Europe Standard Time (UTC+1, daylight time UTC+2 from the last Sunday of March to the last Sunday of October), as TimeZoneInformation stores it. */
+export function westEuropeTimeZone(): TimeZoneFacts {
+  return {
+    keyName: "W. Europe Standard Time",
+    bias: -60,
+    standardBias: 0,
+    daylightBias: -60,
+    standardStart: "00000A00000005000300000000000000",
+    daylightStart: "00000300000005000200000000000000",
+    activeTimeBias: -60,
+    dynamicDaylightTimeDisabled: 0,
+  };
+}
+
+/**
+ * setupapi.dev.log of the sample story as the guest wrote it (local time, W. Europe): the sections
+ * {@link sampleDriverInstalls} are parsed from, with the noise around them (boot sessions, a failed
+ * hardware search, no-exit-status tails are covered by planner/setupapi.test.ts).
+ */
+export function sampleSetupApiLogText(): string {
+  return [
+    "[Device Install Log]",
+    "     OS Version = 10.0.17763",
+    "     Service Pack = 0.0",
+    "     Suite = 0x0110",
+    "     ProductType = 3",
+    "     Architecture = amd64",
+    "",
+    "[BeginLog]",
+    "",
+    "[Boot Session: 2026/03/02 12:38:51.500]",
+    "",
+    ">>>  [Device Install (Hardware initiated) - VMBUS\\{f8615163-df3e-46c5-913f-f2d2f965ed0e}\\{00000000-0000-0000-0000-000000000000}]",
+    ">>>  Section start 2026/03/02 12:40:00.217",
+    "     ump: Creating Install Process: DrvInst.exe 12:40:00.219",
+    "     ndv: Retrieving device info...",
+    "     dvi: {Build Driver List} 12:40:00.240",
+    "     dvi:      Searching for hardware ID(s):",
+    "     dvi:           vmbus\\{f8615163-df3e-46c5-913f-f2d2f965ed0e}",
+    "     dvi:      Created Driver Node:",
+    "     dvi:           HardwareID   - VMBUS\\{f8615163-df3e-46c5-913f-f2d2f965ed0e}",
+    "     dvi:           InfName      - C:\\Windows\\System32\\DriverStore\\FileRepository\\wnetvsc.inf_amd64_3c5a1d8e2b7f9a40\\wnetvsc.inf",
+    "     dvi: {Build Driver List - exit(0x00000000)} 12:40:00.262",
+    "     flq:      Copying 'C:\\Windows\\System32\\DriverStore\\FileRepository\\wnetvsc.inf_amd64_3c5a1d8e2b7f9a40\\netvsc.sys' to 'C:\\Windows\\System32\\drivers\\netvsc.sys'.",
+    "     dvi:      Install Device: Starting device 'VMBUS\\{f8615163-df3e-46c5-913f-f2d2f965ed0e}\\{00000000-0000-0000-0000-000000000000}'. 12:40:00.530",
+    "<<<  Section end 2026/03/02 12:40:00.561",
+    "<<<  [Exit status: SUCCESS]",
+    "",
+    "",
+    ">>>  [Setup Import Driver Package - C:\\Program Files\\Contoso\\Printer\\contosoprn.inf]",
+    ">>>  Section start 2026/05/18 10:01:00.044",
+    "      cmd: pnputil.exe /add-driver \"C:\\Program Files\\Contoso\\Printer\\contosoprn.inf\"",
+    "     sto: {Setup Import Driver Package: C:\\Program Files\\Contoso\\Printer\\contosoprn.inf} 10:01:00.046",
+    "     inf:      Provider: Contoso Ltd.",
+    "     sto:      {Copy Driver Package: C:\\Program Files\\Contoso\\Printer\\contosoprn.inf} 10:01:00.051",
+    "     sto:           Copying 'C:\\Program Files\\Contoso\\Printer\\cxprn.dll' to 'C:\\Windows\\System32\\DriverStore\\Temp\\{6a0b1c2d-3e4f-5061-7283-94a5b6c7d8e9}\\cxprn.dll'.",
+    "     sto:      {Copy Driver Package: exit(0x00000000)} 10:01:00.060",
+    "     idb:      {Publish Driver Package: C:\\Windows\\System32\\DriverStore\\FileRepository\\contosoprn.inf_amd64_0f1e2d3c4b5a6978\\contosoprn.inf} 10:01:00.120",
+    "     cpy:           Published 'contosoprn.inf_amd64_0f1e2d3c4b5a6978\\contosoprn.inf' to 'oem7.inf'.",
+    "     idb:      {Publish Driver Package: exit(0x00000000)} 10:01:00.131",
+    "     sto: {Setup Import Driver Package - exit (0x00000000)} 10:01:00.140",
+    "<<<  Section end 2026/05/18 10:01:00.141",
+    "<<<  [Exit status: SUCCESS]",
+    "",
+    "",
+    "[Boot Session: 2026/11/27 21:58:01.500]",
+    "",
+    ">>>  [Setup Import Driver Package - C:\\Users\\azureadmin\\Downloads\\cxnetmon-3.4.1\\cxnetmon.inf]",
+    ">>>  Section start 2026/11/27 23:05:10.123",
+    "      cmd: pnputil.exe /add-driver C:\\Users\\azureadmin\\Downloads\\cxnetmon-3.4.1\\cxnetmon.inf /install",
+    "     sto: {Setup Import Driver Package: C:\\Users\\azureadmin\\Downloads\\cxnetmon-3.4.1\\cxnetmon.inf} 23:05:10.125",
+    "     inf:      Provider: Contoso Ltd.",
+    "     inf:      Driver Version: 11/20/2026,3.4.1.0",
+    "     sto:      {Copy Driver Package: C:\\Users\\azureadmin\\Downloads\\cxnetmon-3.4.1\\cxnetmon.inf} 23:05:10.131",
+    "     sto:           Copying 'C:\\Users\\azureadmin\\Downloads\\cxnetmon-3.4.1\\cxnetmon.sys' to 'C:\\Windows\\System32\\DriverStore\\Temp\\{1d2e3f40-5162-7384-95a6-b7c8d9e0f1a2}\\cxnetmon.sys'.",
+    "     sto:           Copying 'C:\\Users\\azureadmin\\Downloads\\cxnetmon-3.4.1\\cxnetmon.cat' to 'C:\\Windows\\System32\\DriverStore\\Temp\\{1d2e3f40-5162-7384-95a6-b7c8d9e0f1a2}\\cxnetmon.cat'.",
+    "     sto:      {Copy Driver Package: exit(0x00000000)} 23:05:10.140",
+    "     idb:      {Register Driver Package: C:\\Windows\\System32\\DriverStore\\FileRepository\\cxnetmon.inf_amd64_3f2a9c1d7b6e4a05\\cxnetmon.inf} 23:05:10.402",
+    "     idb:           Created driver package object 'cxnetmon.inf_amd64_3f2a9c1d7b6e4a05' in SYSTEM database node.",
+    "     idb:      {Register Driver Package: exit(0x00000000)} 23:05:10.410",
+    "     cpy:           Published 'cxnetmon.inf_amd64_3f2a9c1d7b6e4a05\\cxnetmon.inf' to 'oem42.inf'.",
+    "     inf:      Published Inf Path: C:\\Windows\\INF\\oem42.inf",
+    "     sto: {Setup Import Driver Package - exit (0x00000000)} 23:05:10.440",
+    "<<<  Section end 2026/11/27 23:05:10.441",
+    "<<<  [Exit status: SUCCESS]",
+    "",
+  ].join("\r\n");
+}
+
+/** The shipped log of {@link sampleSetupApiLogText}, whole (no cut). */
+export function sampleSetupApiLog(): SetupApiLogFacts {
+  const text = sampleSetupApiLogText();
+  return { path: "Windows\\INF\\setupapi.dev.log", sizeBytes: Buffer.byteLength(text, "utf8"), lastWriteUtc: "2026-11-27T22:05:10Z", offset: 0, truncated: false, text };
 }
 
 /** Event 1001 (BugCheck) as Windows writes it after the reboot that follows a crash. */
@@ -211,6 +306,10 @@ export function sampleCollect(): CollectOutput {
       crashControl: { crashDumpEnabled: 7, autoReboot: 1, dumpFile: "%SystemRoot%\\MEMORY.DMP", minidumpDir: "%SystemRoot%\\Minidump", nmiCrashDump: null },
     },
     events: [kernelPower41("2026-11-29T06:13:20Z"), bugcheckEvent("2026-11-29T06:13:25Z", "0x1000007e", "112926-9218-01")],
+    setupApiLog: sampleSetupApiLog(),
+    timeZone: westEuropeTimeZone(),
+    // what parseCollectOutput derives from setupApiLog and timeZone (a test checks they agree); the
+    // planner tests change this list directly
     driverInstalls: sampleDriverInstalls(),
     bcd: { defaultEntry: "{default}", safeboot: null, safebootAlternateShell: false, bootStatusPolicy: null, recoveryEnabled: null, ems: false, bootEms: false },
     pendingUpdates: { pendingXml: false, regBackPopulated: false, pendingFileRenames: false },

@@ -17,8 +17,10 @@ param(
     # System.evtx events of this many days back (from the newest event on the disk).
     [ValidateRange(1, 3650)][int]$EventDays = 30,
     [ValidateRange(1, 5000)][int]$MaxEvents = 300,
-    # setupapi.dev.log driver installs of this many days back (from the newest section).
-    [ValidateRange(1, 3650)][int]$DriverInstallDays = 30,
+    # Bytes of the end of setupapi.dev.log to ship as text (parsed in TypeScript); 0 = none.
+    [ValidateRange(0, 16777216)][int]$MaxSetupApiLogBytes = 1048576,
+    # A partition without a drive letter gets a temporary one to look for Windows only when larger than this.
+    [ValidateRange(0, 2147483647)][int]$MinWindowsPartitionBytes = 1073741824,
     # Where the full document is written on the helper (not on the attached disk).
     [ValidateLength(8, 200)]
     [ValidatePattern('^[A-Za-z]:\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\.json\z')]
@@ -28,7 +30,7 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'common.ps1')
 
-$ScriptVersion = '1.0.0'
+$ScriptVersion = '1.1.0'
 $ArchNames = @{ 'AMD64' = 'x64'; 'ARM64' = 'arm64'; 'x86' = 'x86' }
 $EventIds = @(1001, 41, 6008, 7000, 7001, 7026, 20001, 20003)
 $errors = New-Object System.Collections.ArrayList
@@ -237,46 +239,72 @@ function Get-OfflineEvents {
     }
 }
 
-function Get-DriverInstalls {
-    # Sections of Windows\INF\setupapi.dev.log, as written (times are the guest's local time,
-    # converted with the guest's TimeZoneKeyName when the helper knows that zone).
-    param([string]$VolumeRoot, [string]$ControlKey)
-    $log = Join-Path $VolumeRoot 'Windows\INF\setupapi.dev.log'
-    if (-not (Test-Path -LiteralPath $log)) { return }
-    $zone = $null
-    $zoneName = Get-RegValue -Key ($ControlKey + '\TimeZoneInformation') -Name 'TimeZoneKeyName'
-    if ($zoneName) { try { $zone = [TimeZoneInfo]::FindSystemTimeZoneById(([string]$zoneName).Trim([char]0)) } catch { $zone = $null } }
-    $sections = New-Object System.Collections.ArrayList
-    $current = $null
-    foreach ($line in [System.IO.File]::ReadLines($log)) {
-        if ($line -match '^>>>\s+\[(.+)\]\s*$') {
-            $current = [ordered]@{ timeUtc = $null; subject = $Matches[1]; publishedInf = $null; originalInf = $null; files = New-Object System.Collections.ArrayList; exitStatus = $null; time = $null }
-            [void]$sections.Add($current)
-        } elseif ($null -eq $current) { continue }
-        elseif ($line -match '^>>>\s+Section start (\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2})') {
-            $local = [datetime]::ParseExact($Matches[1], 'yyyy/MM/dd HH:mm:ss', [System.Globalization.CultureInfo]::InvariantCulture)
-            $current.time = $(if ($null -ne $zone) { [TimeZoneInfo]::ConvertTimeToUtc($local, $zone) } else { $local })
-        } elseif ($line -match '(?i)\b(oem\d{1,4}\.inf)\b' -and $null -eq $current.publishedInf) {
-            $current.publishedInf = $Matches[1].ToLowerInvariant()
-        } elseif ($line -match '(?i)\\([^\\/:*?"<>|]+\.inf)\b' -and $null -eq $current.originalInf -and $Matches[1] -notmatch '(?i)^oem\d+\.inf$') {
-            $current.originalInf = $Matches[1]
+function Get-SetupApiLog {
+    # The last -MaxSetupApiLogBytes bytes of Windows\INF\setupapi.dev.log as text, uninterpreted:
+    # sections, times and packages are read by planner/setupapi.ts.
+    param([string]$VolumeRoot)
+    $relative = 'Windows\INF\setupapi.dev.log'
+    $item = Get-Item -LiteralPath (Join-Path $VolumeRoot $relative) -ErrorAction SilentlyContinue
+    if ($null -eq $item -or $item.PSIsContainer) { return $null }
+    $length = [long]$item.Length
+    $offset = [Math]::Max([long]0, $length - [long]$MaxSetupApiLogBytes)
+    $buffer = New-Object byte[] ([int]($length - $offset))
+    $read = 0
+    $stream = [System.IO.File]::Open($item.FullName, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Read, [System.IO.FileShare]::ReadWrite)
+    try {
+        [void]$stream.Seek($offset, [System.IO.SeekOrigin]::Begin)
+        while ($read -lt $buffer.Length) {
+            $n = $stream.Read($buffer, $read, $buffer.Length - $read)
+            if ($n -le 0) { break }
+            $read += $n
         }
-        if ($line -match "(?i)copying '([^']+)'" -or $line -match '(?i)\{Copy File: (.+?)\}') {
-            [void]$current.files.Add((Split-Path -Leaf $Matches[1]))
-        }
-        if ($line -match '^<<<\s+\[Exit status: ([A-Z_]+)') { $current.exitStatus = $Matches[1] }
+    } finally {
+        $stream.Dispose()
     }
-    $timed = @($sections | Where-Object { $null -ne $_.time })
-    if ($timed.Count -eq 0) { return }
-    $since = ($timed | Measure-Object -Property time -Maximum).Maximum.AddDays(-$DriverInstallDays)
-    foreach ($s in $timed) {
-        if ($s.time -lt $since) { continue }
-        if (-not $s.publishedInf -and $s.files.Count -eq 0) { continue }
-        [ordered]@{
-            timeUtc = $s.time.ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
-            subject = $s.subject; publishedInf = $s.publishedInf; originalInf = $s.originalInf
-            files = @($s.files | Select-Object -Unique); exitStatus = $s.exitStatus
-        }
+    return [ordered]@{
+        path = $relative
+        sizeBytes = $length
+        lastWriteUtc = ConvertTo-UtcIso -Time $item.LastWriteTimeUtc
+        offset = $offset
+        truncated = ($offset -gt 0)
+        text = (New-Object System.Text.UTF8Encoding($false, $false)).GetString($buffer, 0, $read)
+    }
+}
+
+function Get-RegNumberOrNull {
+    # A REG_DWORD of an offline key as a signed number (Bias -60 stays -60), or $null.
+    param([string]$Key, [string]$Name)
+    $v = Get-RegValue -Key $Key -Name $Name
+    if ($v -is [int] -or $v -is [long]) { return [long]$v }
+    return $null
+}
+
+function Get-RegHexOrNull {
+    # A REG_BINARY of an offline key as hex digits (SYSTEMTIME: 32 digits), or $null.
+    param([string]$Key, [string]$Name)
+    $item = Get-Item -LiteralPath ('Registry::' + $Key) -ErrorAction SilentlyContinue
+    if ($null -eq $item -or $item.GetValueNames() -notcontains $Name) { return $null }
+    $bytes = $item.GetValue($Name)
+    if ($bytes -isnot [byte[]]) { return $null }
+    return ([System.BitConverter]::ToString($bytes) -replace '-', '')
+}
+
+function Get-TimeZoneFacts {
+    # Control\TimeZoneInformation of the offline control set, as stored: the guest's local-time rules
+    # that setupapi.dev.log was written with. The conversion is done in TypeScript.
+    param([string]$ControlKey)
+    $key = $ControlKey + '\TimeZoneInformation'
+    if (-not (Test-Path -LiteralPath ('Registry::' + $key))) { return $null }
+    $name = Get-RegValue -Key $key -Name 'TimeZoneKeyName'
+    return [ordered]@{
+        keyName = $(if ($null -ne $name) { ([string]$name).Trim([char]0) } else { $null })
+        bias = Get-RegNumberOrNull -Key $key -Name 'Bias'
+        standardBias = Get-RegNumberOrNull -Key $key -Name 'StandardBias'
+        daylightBias = Get-RegNumberOrNull -Key $key -Name 'DaylightBias'
+        standardStart = Get-RegHexOrNull -Key $key -Name 'StandardStart'
+        daylightStart = Get-RegHexOrNull -Key $key -Name 'DaylightStart'
+        activeTimeBias = Get-RegNumberOrNull -Key $key -Name 'ActiveTimeBias'
+        dynamicDaylightTimeDisabled = Get-RegNumberOrNull -Key $key -Name 'DynamicDaylightTimeDisabled'
     }
 }
 
@@ -309,7 +337,7 @@ function Get-VolumeFacts {
     return [ordered]@{ fileSystem = [string]$vol.FileSystem; sizeBytes = [long]$vol.Size; freeBytes = [long]$vol.SizeRemaining; dirty = $dirty }
 }
 
-$target = Find-RescueTarget -DiskNumber $DiskNumber
+$target = Find-RescueTarget -DiskNumber $DiskNumber -MinWindowsPartitionBytes $MinWindowsPartitionBytes
 $systemKey = $null
 $softwareKey = $null
 try {
@@ -355,7 +383,8 @@ try {
         installedPrograms = @(Invoke-CollectStep -Step 'installedPrograms' -Body { Get-InstalledProgramList -SoftwareKey $softwareKey } -Default @())
         dumps = Invoke-CollectStep -Step 'dumps' -Body { Get-DumpFacts -VolumeRoot $root -ControlKey ($controlSetKey + '\Control') } -Default ([ordered]@{ minidumps = @(); minidumpCount = 0; memoryDmp = [ordered]@{ exists = $false; sizeBytes = $null; lastWriteUtc = $null }; crashControl = $null })
         events = @(Invoke-CollectStep -Step 'events' -Body { Get-OfflineEvents -VolumeRoot $root } -Default @())
-        driverInstalls = @(Invoke-CollectStep -Step 'driverInstalls' -Body { Get-DriverInstalls -VolumeRoot $root -ControlKey ($controlSetKey + '\Control') } -Default @())
+        setupApiLog = Invoke-CollectStep -Step 'setupApiLog' -Body { Get-SetupApiLog -VolumeRoot $root }
+        timeZone = Invoke-CollectStep -Step 'timeZone' -Body { Get-TimeZoneFacts -ControlKey ($controlSetKey + '\Control') }
         bcd = $(if ($target.BcdStore) { Invoke-CollectStep -Step 'bcd' -Body { Get-BcdFacts -Store $target.BcdStore } } else { $null })
         pendingUpdates = [ordered]@{
             pendingXml = Test-Path -LiteralPath (Join-Path $root 'Windows\WinSxS\pending.xml')

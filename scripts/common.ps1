@@ -123,8 +123,11 @@ function Open-AttachedDisk {
 }
 
 function Find-RescueTarget {
-    # Finds the attached copy of the broken OS disk: never a disk of the helper's own system.
-    param([int]$DiskNumber = -1)
+    # Finds the attached copy of the broken OS disk: never a disk of the helper's own system. The
+    # first disk (by number) holding \Windows\System32\config\SYSTEM wins; -DiskNumber (set by the
+    # TypeScript side from the collect output) pins it. Partitions without a letter are looked into
+    # only when larger than -MinWindowsPartitionBytes (recovery/MSR partitions are skipped).
+    param([int]$DiskNumber = -1, [long]$MinWindowsPartitionBytes = 1073741824)
     $helperDisks = Get-HelperSystemDiskNumbers
     $target = [pscustomobject]@{
         DiskNumber = -1; BusType = ''; PartitionStyle = ''; SignatureCollision = $false
@@ -149,7 +152,7 @@ function Find-RescueTarget {
                 if ([string]$part.GptType -eq $script:VmRescueEspGptType) { continue }
                 $drive = ''
                 if ($part.DriveLetter -and [string]$part.DriveLetter -ne [string][char]0) { $drive = ('{0}:' -f $part.DriveLetter) }
-                elseif ($part.Size -gt 1073741824) { $drive = Add-TemporaryDriveLetter -Target $target -Partition $part }
+                elseif ([long]$part.Size -gt $MinWindowsPartitionBytes) { $drive = Add-TemporaryDriveLetter -Target $target -Partition $part }
                 if ($drive -and (Test-Path -LiteralPath ($drive + '\Windows\System32\config\SYSTEM'))) {
                     $target.WindowsDrive = $drive
                     $target.WindowsVolume = $drive + '\'

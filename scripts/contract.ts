@@ -148,7 +148,45 @@ export interface EventFacts {
   data: Record<string, string>;
 }
 
-/** A driver package install section from Windows\INF\setupapi.dev.log. */
+/**
+ * The raw tail of Windows\INF\setupapi.dev.log. collect.ps1 interprets none of it: the sections are
+ * parsed by `parseSetupApiLog` (planner/setupapi.ts) into {@link DriverInstallFacts}.
+ */
+export interface SetupApiLogFacts {
+  /** Path on the offline volume, relative to its root: "Windows\\INF\\setupapi.dev.log". */
+  path: string;
+  /** Size of the whole file. */
+  sizeBytes: number;
+  lastWriteUtc: string | null;
+  /** Byte offset in the file where `text` starts (0 = the whole file). */
+  offset: number;
+  /** True when `text` is only the tail of the file (offset > 0): its first line may be partial. */
+  truncated: boolean;
+  /** The bytes from `offset` to the end (at most collect.ps1's -MaxSetupApiLogBytes), decoded as UTF-8. */
+  text: string;
+}
+
+/**
+ * Control\TimeZoneInformation of the current control set of the offline SYSTEM hive, as stored: the
+ * rules of the guest's clock, which wrote setupapi.dev.log in local time. Minutes; UTC = local + bias.
+ */
+export interface TimeZoneFacts {
+  /** TimeZoneKeyName, e.g. "W. Europe Standard Time". */
+  keyName: string | null;
+  bias: number | null;
+  standardBias: number | null;
+  daylightBias: number | null;
+  /** SYSTEMTIME of the switch to standard time (16 bytes as 32 hex digits), or null. */
+  standardStart: string | null;
+  /** SYSTEMTIME of the switch to daylight time (16 bytes as 32 hex digits), or null. */
+  daylightStart: string | null;
+  /** The bias in effect when Windows last wrote the value. */
+  activeTimeBias: number | null;
+  /** 1 = automatic daylight saving time is off. */
+  dynamicDaylightTimeDisabled: number | null;
+}
+
+/** A driver package install section from Windows\INF\setupapi.dev.log (derived in TypeScript, see CollectOutput.driverInstalls). */
 export interface DriverInstallFacts {
   /** Section start time as written by setupapi (converted to UTC ISO 8601 when possible). */
   timeUtc: string;
@@ -214,6 +252,18 @@ export interface CollectOutput {
   installedPrograms: InstalledProgram[];
   dumps: DumpFacts;
   events: EventFacts[];
+  /**
+   * The tail of setupapi.dev.log, or null when the file is absent. Written by collect.ps1 1.1 and
+   * later; absent in documents of collect.ps1 1.0, which carried `driverInstalls` instead.
+   */
+  setupApiLog?: SetupApiLogFacts | null;
+  /** The offline guest's time zone, or null when TimeZoneInformation is absent (collect.ps1 1.1 and later). */
+  timeZone?: TimeZoneFacts | null;
+  /**
+   * Driver package installs, oldest first. Not written by collect.ps1 (since 1.1): `parseCollectOutput`
+   * derives them from `setupApiLog` and `timeZone` (planner/setupapi.ts), so the planner's input
+   * stays the same. A collect.ps1 1.0 document carries them itself.
+   */
   driverInstalls: DriverInstallFacts[];
   bcd: BcdFacts | null;
   pendingUpdates: PendingUpdateFacts;

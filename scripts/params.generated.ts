@@ -27,11 +27,17 @@ export interface CollectParams {
   /** PowerShell: [int] range 1..5000; default 300. */
   MaxEvents?: number;
   /**
-   * setupapi.dev.log driver installs of this many days back (from the newest section).
+   * Bytes of the end of setupapi.dev.log to ship as text (parsed in TypeScript); 0 = none.
    *
-   * PowerShell: [int] range 1..3650; default 30.
+   * PowerShell: [int] range 0..16777216; default 1048576.
    */
-  DriverInstallDays?: number;
+  MaxSetupApiLogBytes?: number;
+  /**
+   * A partition without a drive letter gets a temporary one to look for Windows only when larger than this.
+   *
+   * PowerShell: [int] range 0..2147483647; default 1073741824.
+   */
+  MinWindowsPartitionBytes?: number;
   /**
    * Where the full document is written on the helper (not on the attached disk).
    *
@@ -47,7 +53,8 @@ export const COLLECT_PARAMS: readonly ScriptParamSpec[] = [
   { "name": "MaxMinidumpBytes", "type": "int", "mandatory": false, "help": "A minidump larger than this is listed without its base64 content.", "default": 4194304, "validateRange": [0, 67108864] },
   { "name": "EventDays", "type": "int", "mandatory": false, "help": "System.evtx events of this many days back (from the newest event on the disk).", "default": 30, "validateRange": [1, 3650] },
   { "name": "MaxEvents", "type": "int", "mandatory": false, "default": 300, "validateRange": [1, 5000] },
-  { "name": "DriverInstallDays", "type": "int", "mandatory": false, "help": "setupapi.dev.log driver installs of this many days back (from the newest section).", "default": 30, "validateRange": [1, 3650] },
+  { "name": "MaxSetupApiLogBytes", "type": "int", "mandatory": false, "help": "Bytes of the end of setupapi.dev.log to ship as text (parsed in TypeScript); 0 = none.", "default": 1048576, "validateRange": [0, 16777216] },
+  { "name": "MinWindowsPartitionBytes", "type": "int", "mandatory": false, "help": "A partition without a drive letter gets a temporary one to look for Windows only when larger than this.", "default": 1073741824, "validateRange": [0, 2147483647] },
   { "name": "OutputPath", "type": "string", "mandatory": false, "help": "Where the full document is written on the helper (not on the attached disk).", "default": "C:\\vm-rescue\\collect-output.json", "validatePattern": "^[A-Za-z]:\\\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\.json\\z", "validateLength": [8, 200] },
 ];
 
@@ -101,6 +108,12 @@ export interface RepairParams {
    */
   DiskNumber?: number;
   /**
+   * A partition without a drive letter gets a temporary one to look for Windows only when larger than this.
+   *
+   * PowerShell: [int] range 0..2147483647; default 1073741824.
+   */
+  MinWindowsPartitionBytes?: number;
+  /**
    * Where the full result is written on the helper (not on the attached disk).
    *
    * PowerShell: [string] matches `^[A-Za-z]:\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\.json\z`; length 8..200; default "C:\\vm-rescue\\repair-result.json".
@@ -121,6 +134,7 @@ export const REPAIR_PARAMS: readonly ScriptParamSpec[] = [
   { "name": "CleanBootServices", "type": "string[]", "mandatory": false, "help": "Services CleanBoot disables (chosen by the planner).", "default": [], "validatePattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}(?:,[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}){0,511}\\z", "validateCount": [0, 512] },
   { "name": "ProtectedServices", "type": "string[]", "mandatory": false, "help": "Boot-critical services (planner-supplied list) that are never disabled unless -ForceBootCritical.", "default": [], "validatePattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}(?:,[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}){0,511}\\z", "validateCount": [0, 512] },
   { "name": "DiskNumber", "type": "int", "mandatory": false, "help": "Disk number of the attached copy (Get-Disk); -1 = find it (never the helper's own system disk).", "default": -1, "validateRange": [-1, 1023] },
+  { "name": "MinWindowsPartitionBytes", "type": "int", "mandatory": false, "help": "A partition without a drive letter gets a temporary one to look for Windows only when larger than this.", "default": 1073741824, "validateRange": [0, 2147483647] },
   { "name": "OutputPath", "type": "string", "mandatory": false, "help": "Where the full result is written on the helper (not on the attached disk).", "default": "C:\\vm-rescue\\repair-result.json", "validatePattern": "^[A-Za-z]:\\\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\.json\\z", "validateLength": [8, 200] },
   { "name": "ForceBootCritical", "type": "switch", "mandatory": false },
   { "name": "DryRun", "type": "switch", "mandatory": false },

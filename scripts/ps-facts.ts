@@ -25,6 +25,8 @@ export interface PsScriptFacts {
   strictMode: boolean;
   errorActionStop: boolean;
   paramBlockFirst: boolean;
+  /** Hashtable literals: `cast` is the type they are cast to ("ordered", "pscustomobject") or null; keys in source order. */
+  hashtables: Array<{ line: number; cast: string | null; keys: string[] }>;
 }
 
 const SYNTAX_TOOL = path.join(__dirname, "ps-syntax.mjs");

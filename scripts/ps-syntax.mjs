@@ -174,6 +174,25 @@ function forbiddenCalls(root) {
   return found;
 }
 
+/**
+ * Every hashtable literal (`@{...}`, `[ordered]@{...}`, `[pscustomobject]@{...}`) with its keys in
+ * source order: the shape of the objects a script writes into its JSON document.
+ */
+function hashtables(root) {
+  const found = [];
+  for (const n of walk(root)) {
+    if (n.type !== "hash_literal_expression") continue;
+    const body = n.namedChildren.find((c) => c.type === "hash_literal_body");
+    const keys = (body?.namedChildren.filter((c) => c.type === "hash_entry") ?? []).map((e) => {
+      const k = e.namedChildren.find((c) => c.type === "key_expression");
+      return (k?.text ?? "").trim().replace(/^'(.*)'$/s, "$1").replace(/^"(.*)"$/s, "$1");
+    });
+    const cast = n.parent?.parent?.type === "cast_expression" ? n.parent.parent.namedChildren.find((c) => c.type === "type_literal")?.text.slice(1, -1).toLowerCase() ?? null : null;
+    found.push({ line: lineOf(n), cast, keys });
+  }
+  return found;
+}
+
 /** The first two statements after the param block (or at the top) set strict mode and Stop. */
 function preamble(root, paramBlock) {
   const statementList = root.namedChildren.find((c) => c.type === "statement_list");
@@ -190,7 +209,7 @@ export function analyzePowerShell(text) {
   const tree = parsePowerShell(text);
   const root = tree.rootNode;
   const paramBlock = root.namedChildren.find((c) => c.type === "param_block") ?? null;
-  const facts = { syntaxErrors: syntaxErrors(root), params: [], paramError: null, nativeCalls: nativeCalls(root), forbidden: forbiddenCalls(root), ...preamble(root, paramBlock) };
+  const facts = { syntaxErrors: syntaxErrors(root), params: [], paramError: null, nativeCalls: nativeCalls(root), forbidden: forbiddenCalls(root), hashtables: hashtables(root), ...preamble(root, paramBlock) };
   if (paramBlock) {
     try { facts.params = readParameters(paramBlock); } catch (e) { facts.paramError = e.message; }
   }

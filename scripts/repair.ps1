@@ -40,6 +40,9 @@ param(
     # Disk number of the attached copy (Get-Disk); -1 = find it (never the helper's own system disk).
     [ValidateRange(-1, 1023)]
     [int]$DiskNumber = -1,
+    # A partition without a drive letter gets a temporary one to look for Windows only when larger than this.
+    [ValidateRange(0, 2147483647)]
+    [int]$MinWindowsPartitionBytes = 1073741824,
     # Where the full result is written on the helper (not on the attached disk).
     [ValidateLength(8, 200)]
     [ValidatePattern('^[A-Za-z]:\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\.json\z')]
@@ -51,7 +54,7 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'common.ps1')
 
-$ScriptVersion = '1.0.0'
+$ScriptVersion = '1.1.0'
 $QuarantineFolder = 'VmRescue\Quarantine'
 $CleanBootStateFile = 'VmRescue\cleanboot-state.json'
 $ActionList = @($Actions | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
@@ -342,7 +345,7 @@ $records = New-Object System.Collections.ArrayList
 $fatal = $null
 $target = $null
 try {
-    $target = Find-RescueTarget -DiskNumber $DiskNumber
+    $target = Find-RescueTarget -DiskNumber $DiskNumber -MinWindowsPartitionBytes $MinWindowsPartitionBytes
     if ($OutputPath.Substring(0, 2) -eq $target.WindowsDrive) { throw 'OutputPath must be on the helper, not on the attached disk.' }
     $Ctx.Root = $target.WindowsVolume
     $Ctx.Drive = $target.WindowsDrive

@@ -75,26 +75,69 @@ describe("the checks catch what they look for", () => {
   });
 });
 
-describe("the scripts write every field the schemas require", () => {
-  /** Property names of a schema, all levels (refs and anyOf/oneOf branches included). */
-  function propertyNames(schema: unknown, out = new Set<string>()): Set<string> {
-    if (Array.isArray(schema)) schema.forEach((s) => propertyNames(s, out));
-    else if (schema && typeof schema === "object") {
-      const o = schema as Record<string, unknown>;
-      if (o.properties && typeof o.properties === "object") Object.keys(o.properties).forEach((k) => out.add(k));
-      Object.values(o).forEach((v) => propertyNames(v, out));
+/** A JSON object the schema describes: where it is and its property names (deprecated ones left out). */
+interface SchemaObject {
+  at: string;
+  keys: string;
+}
+
+/**
+ * Every object schema (`type` object with `properties`) of a schema, all levels ($defs, anyOf/oneOf
+ * branches included). Deprecated properties (documents of older scripts) are left out; the base of a
+ * discriminated union is not an object of its own (its oneOf branches are).
+ */
+function schemaObjects(schema: unknown, at = "#", out: SchemaObject[] = []): SchemaObject[] {
+  if (Array.isArray(schema)) schema.forEach((s, i) => schemaObjects(s, `${at}/${i}`, out));
+  else if (schema && typeof schema === "object") {
+    const o = schema as Record<string, unknown>;
+    if (o.deprecated === true) return out;
+    const types = Array.isArray(o.type) ? o.type : [o.type];
+    if (types.includes("object") && o.properties && typeof o.properties === "object" && !o.discriminator) {
+      const props = o.properties as Record<string, { deprecated?: boolean }>;
+      out.push({ at, keys: Object.keys(props).filter((k) => props[k]?.deprecated !== true).sort().join(",") });
     }
-    return out;
+    for (const [k, v] of Object.entries(o)) if (k !== "const" && k !== "enum" && k !== "examples") schemaObjects(v, `${at}/${k}`, out);
   }
-  const read = (f: string) => readFileSync(path.join(dir, f), "utf8");
+  return out;
+}
+
+/**
+ * Compares the objects a schema describes with the hashtable literals of the scripts, per object:
+ * `missing` = object schemas no hashtable writes with exactly their properties; `stray` = `[ordered]`
+ * hashtables (the scripts' document objects) whose keys match no object schema exactly.
+ */
+function compareShapes(schemas: unknown[], tables: PsScriptFacts["hashtables"]) {
+  const objects = schemas.flatMap((s) => schemaObjects(s));
+  const written = new Set(tables.filter((t) => t.keys.length > 0).map((t) => [...t.keys].sort().join(",")));
+  const described = new Set(objects.map((o) => o.keys));
+  return {
+    missing: objects.filter((o) => !written.has(o.keys)).map((o) => `${o.at}: {${o.keys}}`),
+    stray: tables.filter((t) => t.cast === "ordered" && t.keys.length > 0 && !described.has([...t.keys].sort().join(","))).map((t) => `line ${t.line}: {${t.keys.join(",")}}`),
+  };
+}
+
+describe("the scripts write exactly the objects the schemas describe", () => {
   const schema = (f: string) => JSON.parse(readFileSync(path.resolve(dir, "..", "schemas", f), "utf8"));
 
   it.each([
-    ["collect-output.schema.json", ["collect.ps1", "common.ps1"]],
-    ["repair-result.schema.json", ["repair.ps1", "common.ps1"]],
-  ])("%s", (schemaFile, scripts) => {
-    const text = scripts.map(read).join("\n");
-    const missing = [...propertyNames(schema(schemaFile))].filter((name) => !new RegExp(`[{;\\s]${name} = `).test(text));
-    expect(missing).toEqual([]);
+    ["collect-output.schema.json", "collect.ps1"],
+    ["repair-result.schema.json", "repair.ps1"],
+  ])("%s: every object schema is written by %s (with common.ps1), key for key", (schemaFile, script) => {
+    const tables = [...of(script).hashtables, ...of("common.ps1").hashtables];
+    expect(compareShapes([schema(schemaFile)], tables).missing).toEqual([]);
+  });
+
+  it.each(["collect.ps1", "repair.ps1", "common.ps1"])("%s writes no [ordered] object that a schema does not describe", (script) => {
+    const schemas = ["collect-output.schema.json", "repair-result.schema.json"].map(schema);
+    expect(compareShapes(schemas, of(script).hashtables).stray).toEqual([]);
+  });
+
+  it("a missing, an extra or a misspelt key fails the comparison", () => {
+    const s = { type: "object", properties: { kind: { const: "x" }, volume: { type: "object", properties: { dirty: {}, sizeBytes: {} } }, old: { deprecated: true } } };
+    const script = (volume: string) => analyzeScriptText(`${"param([ValidateRange(1,2)][int]$N = 1)\nSet-StrictMode -Version Latest\n$ErrorActionPreference = 'Stop'\n"}$doc = [ordered]@{ kind = 'x'; volume = ${volume} }\n`).hashtables;
+    expect(compareShapes([s], script("[ordered]@{ dirty = $true; sizeBytes = 1 }"))).toEqual({ missing: [], stray: [] });
+    expect(compareShapes([s], script("[ordered]@{ dirty = $true }"))).toEqual({ missing: ["#/properties/volume: {dirty,sizeBytes}"], stray: ["line 4: {dirty}"] });
+    expect(compareShapes([s], script("[ordered]@{ dirty = $true; sizeBytes = 1; freeBytes = 2 }")).stray).toEqual(["line 4: {dirty,sizeBytes,freeBytes}"]);
+    expect(compareShapes([s], script("[ordered]@{ dirty = $true; sizebytes = 1 }")).missing).toEqual(["#/properties/volume: {dirty,sizeBytes}"]);
   });
 });

@@ -44,6 +44,9 @@ describe("parseCollectOutput", () => {
     ["a time that is not ISO 8601", (d) => (d.collectedAtUtc = "29/11/2026 06:12"), /\/collectedAtUtc: must match format "date-time"/],
     ["another kind of document", (d) => (d.kind = "repairResult"), /\/kind: must be one of "collect"/],
     ["a bad base64 dump", (d) => (d.dumps.minidumps[0].base64 = "not base64!"), /\/dumps\/minidumps\/0\/base64/],
+    ["neither the setupapi log nor a driver install list", (d) => delete d.setupApiLog, /\(document\): missing setupApiLog/],
+    ["a SYSTEMTIME that is not 16 bytes of hex", (d) => (d.timeZone.standardStart = "00-00-0A-00"), /\/timeZone\/standardStart/],
+    ["a log offset that is negative", (d) => (d.setupApiLog.offset = -1), /\/setupApiLog\/offset: must be >= 0/],
   ])("refuses %s with a one-line message", (_what, change, message) => {
     const d = clone(sample);
     change(d);
@@ -51,6 +54,30 @@ describe("parseCollectOutput", () => {
     expect(text).toMatch(/^invalid collect output: /);
     expect(text).toMatch(message);
     expect(text).not.toContain("\n");
+  });
+
+  it("derives driverInstalls from the shipped setupapi.dev.log, converted with the guest's time zone", () => {
+    expect(sample.driverInstalls).toBeUndefined();
+    const doc = parseCollectOutput(clone(sample));
+    expect(doc.driverInstalls.map((i) => [i.timeUtc, i.publishedInf, i.exitStatus])).toEqual([
+      ["2026-11-27T22:05:10Z", "oem42.inf", "SUCCESS"],
+      ["2026-11-27T22:05:13Z", "oem42.inf", "SUCCESS"],
+    ]);
+    const utc = clone(sample);
+    utc.timeZone = null;
+    expect(parseCollectOutput(utc).driverInstalls[0].timeUtc).toBe("2026-11-27T23:05:10Z");
+    const noLog = clone(sample);
+    noLog.setupApiLog = null;
+    expect(parseCollectOutput(noLog).driverInstalls).toEqual([]);
+  });
+
+  it("accepts a collect.ps1 1.0 document, which carried driverInstalls itself", () => {
+    const old = clone(sample);
+    delete old.setupApiLog;
+    delete old.timeZone;
+    old.scriptVersion = "1.0.0";
+    old.driverInstalls = [{ timeUtc: "2026-11-27T22:05:10Z", subject: "oem42.inf", publishedInf: "oem42.inf", originalInf: "cxnetmon.inf", files: ["cxnetmon.sys"], exitStatus: "SUCCESS" }];
+    expect(parseCollectOutput(old).driverInstalls).toEqual(old.driverInstalls);
   });
 
   it.each([["empty output", ""], ["truncated JSON", example("collect-output.json").slice(0, 4096)], ["null", null], ["an array", []]])("refuses %s without crashing", (_what, input) => {

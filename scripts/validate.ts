@@ -8,6 +8,7 @@ import addFormats from "ajv-formats";
 import collectSchema from "../schemas/collect-output.schema.json";
 import repairSchema from "../schemas/repair-result.schema.json";
 import type { CollectOutput, RepairResult } from "./contract";
+import { driverInstallsOf } from "../planner/setupapi";
 
 export type ScriptDocumentKind = "collect output" | "repair result";
 
@@ -65,9 +66,14 @@ function parse<T>(kind: ScriptDocumentKind, validate: ValidateFunction, input: s
   return value as T;
 }
 
-/** Parses and validates the output of collect.ps1 (the JSON document, or the whole printed output). */
+/**
+ * Parses and validates the output of collect.ps1 (the JSON document, or the whole printed output).
+ * `driverInstalls` is derived from the shipped `setupApiLog` and `timeZone` (planner/setupapi.ts);
+ * a collect.ps1 1.0 document without `setupApiLog` keeps the `driverInstalls` it carries.
+ */
 export function parseCollectOutput(json: string | unknown): CollectOutput {
-  return parse<CollectOutput>("collect output", compiled().collect, json);
+  const doc = parse<CollectOutput>("collect output", compiled().collect, json);
+  return { ...doc, driverInstalls: driverInstallsOf(doc) };
 }
 
 /** Parses and validates the output of repair.ps1 (the JSON document, or the whole printed output). */

@@ -202,16 +202,15 @@ describe("AzureWindowsRescue on the sample VM", () => {
     const triage = r.named("triage").inputs as any;
     expect(triage).toMatchObject({ swap: true, collectOutputUrl: expect.stringMatching(/collect\/output\.json$/) });
     expect(r.run.outputs.triageSummary).toEqual([expect.stringMatching(/^112926-9218-01\.dmp: 0x1000007E .*caused by cxnetmon\.sys/)]);
-    expect(r.run.outputs.repairActions).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
+    expect(r.run.outputs.repairActions).toEqual(["DisableDriver", "QuarantineDriverFile"]);
     const repair = r.named("repair").inputs as any;
     expect(repair).toMatchObject({ runCommandName: "vmrescue-repair", vmName: "inc-4711-helper", treatFailureAsDeploymentFailure: true });
     expect(repair.outputBlobUri).toMatch(/rescue-inc-4711\/repair\/output\.json$/);
     expect(repair.errorBlobUri).toMatch(/rescue-inc-4711\/repair\/error\.txt$/);
     expect(repair.parameters).toEqual(
       expect.arrayContaining([
-        { name: "Actions", value: "DisableDriver,QuarantineDriverFile,RemoveDriverPackage" },
+        { name: "Actions", value: "DisableDriver,QuarantineDriverFile" },
         { name: "DriverService", value: "cxnetmon" },
-        { name: "PublishedInf", value: "oem42.inf" },
       ]),
     );
   });

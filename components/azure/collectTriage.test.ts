@@ -18,9 +18,9 @@ describe("triageCollectOutput", () => {
     const o = triageCollectOutput(sampleCollectOutput());
     expect(o.summary).toEqual([expect.stringMatching(/^112926-9218-01\.dmp: 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M, caused by cxnetmon\.sys\+0x/)]);
     expect(o.culprit).toMatchObject({ module: "cxnetmon.sys", service: "cxnetmon", thirdParty: true });
-    expect(o.repairActions).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
+    expect(o.repairActions).toEqual(["DisableDriver", "QuarantineDriverFile"]);
     expect(o.decision[0]).toMatchObject({ action: "DisableDriver", reason: expect.stringMatching(/cxnetmon/) });
-    expect(o.repairParams).toMatchObject({ Actions: o.repairActions, DriverService: "cxnetmon", PublishedInf: "oem42.inf", DiskNumber: 2 });
+    expect(o.repairParams).toMatchObject({ Actions: o.repairActions, DriverService: "cxnetmon", DiskNumber: 2 });
     expect(o.repairParams.ProtectedServices).toContain("storvsc");
     expect(o.gate).toEqual({ allowed: true, reasons: [] });
   });
@@ -78,7 +78,7 @@ describe("CollectTriage provider", () => {
     const read = jest.fn(async () => JSON.stringify(sampleCollectOutput()));
     const r = await collectTriageProvider(read, new SimulatedClock()).create(inputs);
     expect(read).toHaveBeenCalledWith(inputs.collectOutputUrl);
-    expect(r.outs).toMatchObject({ ...inputs, repairActions: ["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"], gate: { allowed: true } });
+    expect(r.outs).toMatchObject({ ...inputs, repairActions: ["DisableDriver", "QuarantineDriverFile"], gate: { allowed: true } });
   });
 
   test("a 403 while the fresh role assignment propagates is retried; other errors are one line", async () => {

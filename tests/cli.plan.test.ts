@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main, Io } from "../cli/main";
+import { haveLatencyModel } from "./helpers/latencyModel";
 
 function captureIo(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -64,6 +65,19 @@ describe("vm-rescue plan --azure-vm", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/\+ azure-native:compute:Snapshot\s+inc-9-snapshot\s+\[kept after destroy\]/);
     expect(r.out).toMatch(/after: .*inc-9-nic/);
+  });
+
+  test("without --json: the triage of the bundled sample, the chosen actions with their reasons, the swap gate", async () => {
+    const r = await run(["plan", "--azure-vm", VM, "--nic", NIC]);
+    expect(r.code).toBe(0);
+    const text = r.out.slice(r.out.indexOf("Repair of the bundled sample story"));
+    expect(text).toMatch(/^ {2}Triage:\n {4}- 112926-9218-01\.dmp: 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M, caused by cxnetmon\.sys\+0x1a2b4/m);
+    expect(text).toMatch(/Guest drivers: no finding against Azure/);
+    expect(text).toMatch(/^ {4}1\. DisableDriver — cxnetmon\.sys caused the crash/m);
+    expect(text).toMatch(/^ {4}2\. QuarantineDriverFile — /m);
+    expect(text).toMatch(/^ {4}3\. RemoveDriverPackage — .*oem42\.inf/m);
+    expect(text).toMatch(/Swap: allowed by the guest-driver check/);
+    if (haveLatencyModel) expect(text).toMatch(/\nModeled time to recovery: \d+ min.* via .*-repair → .*azure\.azVmRepair/);
   });
 
   const bad: [string, () => string[], RegExp][] = [

@@ -11,6 +11,7 @@ import type { ArtifactReader } from "../report/evidence";
 import { sampleCollectOutput } from "../simulate/azureCloud";
 import { sampleAwsCollect } from "../simulate/awsCloud";
 import { sampleRepairResult } from "../simulate/artifacts";
+import { haveLatencyModel } from "./helpers/latencyModel";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv);
@@ -154,7 +155,7 @@ describe("vm-rescue rescue (fake Automation API)", () => {
   });
 
   test("reads the evidence back before destroy: per-dump triage, full findings, the repair results with undo records", async () => {
-    const fake = fakeAutomation({ ...rescuedOutputs(), repairActions: ["DisableDriver", "QuarantineDriverFile"] });
+    const fake = fakeAutomation({ ...rescuedOutputs(), repairActions: ["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"] });
     defaultDeps.automation = () => fake.automation;
     const r = await run([...LIVE, "--yes", "--json"]);
     expect(r.code).toBe(0);
@@ -166,7 +167,7 @@ describe("vm-rescue rescue (fake Automation API)", () => {
     expect(report.triage).toEqual([expect.objectContaining({ file: "112926-9218-01.dmp", bugCheck: expect.objectContaining({ code: "0x1000007E" }), causedBy: expect.objectContaining({ module: "cxnetmon.sys" }) })]);
     expect(report.findings.every((f: { component: string; severity: string }) => typeof f.component === "string" && f.severity !== "block")).toBe(true);
     expect(report.decision.reasons[0].evidence.join(" ")).toMatch(/112926-9218-01\.dmp/);
-    expect(report.decision.undo.map((u: { action: string }) => u.action)).toEqual(["QuarantineDriverFile", "DisableDriver"]);
+    expect(report.decision.undo.map((u: { action: string }) => u.action)).toEqual(["RemoveDriverPackage", "QuarantineDriverFile", "DisableDriver"]);
     expect(report.repair.results[0]).toMatchObject({ action: "DisableDriver", status: "succeeded", undo: [{ kind: "registry", valueName: "Start" }] });
     expect(report.evidence).toEqual([
       { document: "collect output", source: COLLECT_URL, status: "read" },
@@ -318,7 +319,7 @@ describe("vm-rescue rescue --simulate", () => {
     // the evidence read back from the simulated artifacts
     expect(report.triage).toEqual([expect.objectContaining({ file: "112926-9218-01.dmp", bugCheck: expect.objectContaining({ code: "0x1000007E" }) })]);
     expect(report.decision.reasons[0].evidence.length).toBeGreaterThan(0);
-    expect(report.repair.results.map((x: { action: string }) => x.action)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
+    expect(report.repair.results.map((x: { action: string }) => x.action)).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
     expect(report.repair.results[1].undo[0]).toMatchObject({ kind: "file" });
     expect(report.evidence.map((d: { status: string }) => d.status)).toEqual(["read", "read"]);
   });
@@ -415,7 +416,7 @@ describe("vm-rescue rescue --cloud aws", () => {
     expect(validateReport(report)).toBe(true);
     expect(report).toMatchObject({ status: "rescued", cloud: "aws", vm: { instanceId: ID, region: "eu-west-1", instanceType: "m5.large" }, swap: { swapped: true }, verify: { booted: true } });
     expect(report.triage[0].causedBy.module).toBe("cxnetmon.sys");
-    expect(report.decision.actions.map((a: { action: string }) => a.action)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
+    expect(report.decision.actions.map((a: { action: string }) => a.action)).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
     expect(report.repair.results.length).toBeGreaterThan(0);
     // inPlace: the repaired volume is the original root, listed once
     expect(report.kept.map((k: { kind: string; id: string }) => `${k.kind} ${k.id}`)).toEqual(["snapshot snap-0123456789abcdef0", "repairedDisk vol-0a9b8c7d6e5f43210", `artifacts s3://${BUCKET}/`]);
@@ -440,11 +441,14 @@ describe("vm-rescue rescue --cloud aws", () => {
     expect(report.verify.booted).toBe(true);
     expect(report.kept.map((k: { kind: string }) => k.kind)).toEqual(["snapshot", "originalDisk", "repairedDisk", "artifacts"]);
     expect(report.kept[1].id).toBe("vol-0a9b8c7d6e5f43210");
-    expect(report.timeToRecovery.anchor.name).toBe("aws.startEC2RescueWorkflow");
-    expect(report.timeToRecovery.modeledSeconds).toBeLessThan(report.timeToRecovery.anchor.seconds);
-    expect(report.timeline.map((s: { name: string; op: string }) => `${s.op} ${s.name}`)).toEqual(
-      expect.arrayContaining(["create rescue-0a1b2c3d4e5f67890-snapshot", "create rescue-0a1b2c3d4e5f67890-swap", "create rescue-0a1b2c3d4e5f67890-verify", "delete rescue-0a1b2c3d4e5f67890-helper"]),
-    );
+    if (haveLatencyModel) {
+      expect(report.timeToRecovery.anchor.name).toBe("aws.startEC2RescueWorkflow");
+      expect(report.timeToRecovery.modeledSeconds).toBeLessThan(report.timeToRecovery.anchor.seconds);
+      expect(report.timeline.map((s: { name: string; op: string }) => `${s.op} ${s.name}`)).toEqual(
+        expect.arrayContaining(["create rescue-0a1b2c3d4e5f67890-snapshot", "create rescue-0a1b2c3d4e5f67890-swap", "create rescue-0a1b2c3d4e5f67890-verify", "delete rescue-0a1b2c3d4e5f67890-helper"]),
+      );
+      expect(report.cost).toMatchObject({ size: "t3.medium" });
+    }
     expect(report.evidence.map((d: { status: string }) => d.status)).toEqual(["read", "read"]);
     expect(report.warnings[0]).toMatch(/^simulation: kmsGrantConfirmed=true was assumed for the encrypted root vol-0a9b8c7d6e5f43210/);
   });
@@ -455,7 +459,7 @@ describe("vm-rescue rescue --cloud aws", () => {
     expect(r.out).toMatch(/^# vm-rescue report: RESCUED \(exit 0\)/);
     expect(r.out).toContain("No finding was raised against the AWS instance type m5.large");
     expect(r.out).toMatch(/\| DisableDriver \| succeeded \| .* \| SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start \|/);
-    expect(r.out).toMatch(/Modeled time to recovery: .* \(aws\.startEC2RescueWorkflow: /);
+    if (haveLatencyModel) expect(r.out).toMatch(/Modeled time to recovery: .* \(aws\.startEC2RescueWorkflow: /);
     expect(r.out).not.toMatch(/kmsGrantConfirmed=true was assumed/);
     expect(r.out).not.toContain("(none)\n-");
   });

@@ -155,7 +155,7 @@ describe("vm-rescue rescue (fake Automation API)", () => {
   });
 
   test("reads the evidence back before destroy: per-dump triage, full findings, the repair results with undo records", async () => {
-    const fake = fakeAutomation({ ...rescuedOutputs(), repairActions: ["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"] });
+    const fake = fakeAutomation({ ...rescuedOutputs(), repairActions: ["DisableDriver", "QuarantineDriverFile"] });
     defaultDeps.automation = () => fake.automation;
     const r = await run([...LIVE, "--yes", "--json"]);
     expect(r.code).toBe(0);
@@ -167,7 +167,7 @@ describe("vm-rescue rescue (fake Automation API)", () => {
     expect(report.triage).toEqual([expect.objectContaining({ file: "112926-9218-01.dmp", bugCheck: expect.objectContaining({ code: "0x1000007E" }), causedBy: expect.objectContaining({ module: "cxnetmon.sys" }) })]);
     expect(report.findings.every((f: { component: string; severity: string }) => typeof f.component === "string" && f.severity !== "block")).toBe(true);
     expect(report.decision.reasons[0].evidence.join(" ")).toMatch(/112926-9218-01\.dmp/);
-    expect(report.decision.undo.map((u: { action: string }) => u.action)).toEqual(["RemoveDriverPackage", "QuarantineDriverFile", "DisableDriver"]);
+    expect(report.decision.undo.map((u: { action: string }) => u.action)).toEqual(["QuarantineDriverFile", "DisableDriver"]);
     expect(report.repair.results[0]).toMatchObject({ action: "DisableDriver", status: "succeeded", undo: [{ kind: "registry", valueName: "Start" }] });
     expect(report.evidence).toEqual([
       { document: "collect output", source: COLLECT_URL, status: "read" },
@@ -319,7 +319,7 @@ describe("vm-rescue rescue --simulate", () => {
     // the evidence read back from the simulated artifacts
     expect(report.triage).toEqual([expect.objectContaining({ file: "112926-9218-01.dmp", bugCheck: expect.objectContaining({ code: "0x1000007E" }) })]);
     expect(report.decision.reasons[0].evidence.length).toBeGreaterThan(0);
-    expect(report.repair.results.map((x: { action: string }) => x.action)).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
+    expect(report.repair.results.map((x: { action: string }) => x.action)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
     expect(report.repair.results[1].undo[0]).toMatchObject({ kind: "file" });
     expect(report.evidence.map((d: { status: string }) => d.status)).toEqual(["read", "read"]);
   });
@@ -416,7 +416,7 @@ describe("vm-rescue rescue --cloud aws", () => {
     expect(validateReport(report)).toBe(true);
     expect(report).toMatchObject({ status: "rescued", cloud: "aws", vm: { instanceId: ID, region: "eu-west-1", instanceType: "m5.large" }, swap: { swapped: true }, verify: { booted: true } });
     expect(report.triage[0].causedBy.module).toBe("cxnetmon.sys");
-    expect(report.decision.actions.map((a: { action: string }) => a.action)).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
+    expect(report.decision.actions.map((a: { action: string }) => a.action)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
     expect(report.repair.results.length).toBeGreaterThan(0);
     // inPlace: the repaired volume is the original root, listed once
     expect(report.kept.map((k: { kind: string; id: string }) => `${k.kind} ${k.id}`)).toEqual(["snapshot snap-0123456789abcdef0", "repairedDisk vol-0a9b8c7d6e5f43210", `artifacts s3://${BUCKET}/`]);

@@ -74,7 +74,7 @@ export function renderMarkdown(r: RescueReport): string {
   if (!r.decision) L.push("(no decision was made)");
   else {
     if (r.decision.culprit) L.push(`Culprit: ${r.decision.culprit.module} (service ${r.decision.culprit.service ?? "unknown"}, ${r.decision.culprit.thirdParty ? "third-party" : "Microsoft"}${r.decision.culprit.bootCritical ? ", boot-critical" : ""})`, "");
-    L.push(...table(["Action", "Why", "Evidence"], r.decision.reasons.map((d) => [d.action, d.reason, d.evidence.join("; ")]), ["Evidence"]));
+    L.push(...table(["Action", "Why", "Evidence"], r.decision.reasons.map((d) => [d.action === "none" ? "note" : d.action, d.reason, d.evidence.join("; ")]), ["Evidence"]));
     if (r.decision.undo.length > 0) L.push("", "Undo (last action first):", ...r.decision.undo.map((u) => `- ${u.action}: ${u.how}`));
   }
 

@@ -115,6 +115,8 @@ describe("renderMarkdown", () => {
     expect(summaryOnly).toMatch(/## Triage\n\n- 112926-9218-01\.dmp: 0x1000007E caused by cxnetmon\.sys\n/);
     expect(summaryOnly).toMatch(/\| Action \| Why \|\n\|---\|---\|\n/);
     expect(summaryOnly).toContain("No finding was raised against Azure: the guest drivers on the disk fit it.");
+    const noted = renderMarkdown(buildReport({ ...o, decision: o.decision && { ...o.decision, reasons: [...o.decision.reasons, { action: "none", reason: "the package stays installed", evidence: [] }] } }));
+    expect(noted).toMatch(/\| note \| the package stays installed \|/);
     const aws = renderMarkdown(buildReport({ ...o, cloud: "aws", vm: { instanceId: "i-0a1b2c3d4e5f67890", region: "eu-west-1", instanceType: "m5.large" } }));
     expect(aws).toContain("No finding was raised against the AWS instance type m5.large");
     expect(aws).toMatch(/i-0a1b2c3d4e5f67890 \(eu-west-1\) was rescued: the repaired root volume is swapped in and the instance booted/);

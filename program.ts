@@ -45,8 +45,10 @@ export const SETTINGS: Setting[] = [
   { key: "rollback", type: "boolean", default: false, clouds: ["azure", "aws"], description: "Put the replaced OS disk back (Azure and AWS copy: the original disk/volume; AWS inPlace: a volume from the backup snapshot)." },
   { key: "driver", type: "string", clouds: ["azure", "aws"], description: "Force the culprit driver (service name or .sys file name on the disk) instead of the triage's choice." },
   { key: "dryRun", type: "boolean", default: false, clouds: ["azure", "aws"], description: "Run the repair script as a dry run: it reports what it would do and changes nothing; nothing is swapped." },
-  { key: "actions", type: "array", clouds: ["azure"], description: "Repair actions to run instead of the automatic choice (repair.ps1 names, e.g. [\"DisableDriver\",\"EnableCrashDump\"])." },
-  { key: "allowIncompatibleDrivers", type: "boolean", default: false, clouds: ["azure"], description: "Swap even when the guest-driver check blocks it (outdated guest agent or integration services)." },
+  { key: "actions", type: "array", clouds: ["azure", "aws"], description: "Repair actions to run instead of the automatic choice (repair.ps1 names, e.g. [\"DisableDriver\",\"EnableCrashDump\"])." },
+  { key: "allowIncompatibleDrivers", type: "boolean", default: false, clouds: ["azure", "aws"], description: "Swap even when the guest-driver check blocks it (outdated guest agent or integration services; on AWS missing ENA/NVMe drivers for a Nitro type)." },
+  { key: "targetInstanceType", type: "string", clouds: ["aws"], description: "Instance type the repaired root must boot on, for the guest-driver check (e.g. a Nitro type the instance moves to; a missing ENA/NVMe driver blocks the swap). Default: the instance's current type. vm-rescue does not change the type." },
+  { key: "originalRootVolumeId", type: "string", clouds: ["aws"], description: "The instance's original root volume (vol-…). Normally read from the root's tags (after the swap the root is this rescue's copy, tagged vm-rescue:copy-of); set it when the copy has no such tag." },
   { key: "verifyTimeoutMinutes", type: "integer", default: 20, clouds: ["azure"], description: "How long the boot verification waits for the swapped VM to run with its guest agent Ready." },
   { key: "originalOsDiskId", type: "string", clouds: ["azure"], description: "ARM id of the VM's original OS disk. Normally read from the VM (after the swap: from the repaired copy's vm-rescue:copy-of tag); set it when the VM already runs on this rescue's copy and the copy has no such tag." },
   { key: "operatorPrincipalType", type: "string", default: "User", clouds: ["azure"], description: "User, or ServicePrincipal when pulumi up runs in CI: the type of the deploying identity, which gets temporary read access to the artifacts." },
@@ -208,6 +210,10 @@ export function awsArgsFromSettings(get: SettingReader, stack: string): AwsWindo
     rollback: booleanSetting(get, "rollback"),
     dryRun: booleanSetting(get, "dryRun"),
     repairDriver: get("driver"),
+    actions: listSetting(get, "actions"),
+    allowIncompatibleDrivers: booleanSetting(get, "allowIncompatibleDrivers"),
+    targetInstanceType: get("targetInstanceType"),
+    originalRootVolumeId: get("originalRootVolumeId"),
     tags: objectSetting(get, "tags"),
   };
 }
@@ -260,6 +266,11 @@ export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
       swapped: rescue.swapped,
       booted: rescue.booted,
       instanceType: rescue.instanceType,
+      targetInstanceType: rescue.targetInstanceType,
+      triageSummary: rescue.triageSummary,
+      findings: rescue.findings,
+      repairActions: rescue.repairActions,
+      gate: rescue.gate,
     };
   }
   throw new Error(`configuration vm-rescue:cloud must be "azure" or "aws" (got ${JSON.stringify(cloud)})`);

@@ -95,3 +95,54 @@ describe("planAwsRescue rejections", () => {
     expect(() => asEc2Instance(json)).toThrow(/exactly one instance in the describe-instances JSON, found 2/);
   });
 });
+
+describe("planAwsRescue: operator controls, validated before anything is registered", () => {
+  test.each([
+    [{ actions: ["Format"] }, /actions: "Format" is not a repair action; choose from .*DisableDriver/],
+    [{ actions: [] }, /at least one repair action/],
+    [{ driver: "cx net mon" }, /driver "cx net mon" is not a service or driver file name/],
+    [{ targetInstanceType: "huge" }, /targetInstanceType "huge" is not an EC2 instance type/],
+    [{ originalRootVolumeId: "disk-1" }, /originalRootVolumeId "disk-1" is not an EBS volume id/],
+    [{ dryRun: "yes" as unknown as boolean }, /dryRun must be true or false/],
+    [{ rollback: true, dryRun: true }, /rollback=true and dryRun=true together/],
+  ])("%j is refused with one line", (o, message) => {
+    const r = rejection(sampleFacts(), o as Partial<AwsRescueOptions>);
+    expect(r.code).toBe("invalid-option");
+    expect(r.message).toMatch(message);
+    expect(r.message).not.toMatch(/\n/);
+  });
+
+  test("the guest-driver check is made for targetInstanceType, default the instance's type; the choices reach the plan", () => {
+    expect(plan(sampleFacts()).repair).toEqual({ driver: null, actions: null, dryRun: false, allowIncompatibleDrivers: false, targetInstanceType: "m5.large" });
+    const p = plan(sampleFacts(), { targetInstanceType: "m6i.large", actions: ["DisableDriver"], driver: "cxnetmon", allowIncompatibleDrivers: true });
+    expect(p.repair).toEqual({ driver: "cxnetmon", actions: ["DisableDriver"], dryRun: false, allowIncompatibleDrivers: true, targetInstanceType: "m6i.large" });
+    expect(p.warnings.join("\n")).toMatch(/checked for m6i\.large \(the instance runs m5\.large\).*does not change the type/);
+  });
+
+  test("copy mode plans the stop/detach/swap only with swap=true and no dry run; inPlace always puts the root back", () => {
+    expect(plan(sampleFacts()).swap).toEqual({ planned: true, reasons: [] });
+    expect(plan(sampleFacts(), { swap: false }).swap).toEqual({ planned: false, reasons: [expect.stringMatching(/broken instance is not touched/)] });
+    expect(plan(sampleFacts(), { dryRun: true }).swap.planned).toBe(false);
+    expect(plan(sampleFacts(), { mode: "inPlace", swap: false }).swap).toEqual({ planned: true, reasons: [expect.stringMatching(/not started/)] });
+  });
+
+  test("after the swap the root is this rescue's copy: its copy-of tag gives the original; another rescue's copy or a bad tag does not", () => {
+    const f = sampleFacts();
+    const original = f.root!.volumeId;
+    const swapped: AwsInstanceFacts = { ...f, root: { ...f.root!, volumeId: "vol-0123456789abcdef0" } };
+    const tagged = planAwsRescue({ instance: swapped, rootVolumeTags: { "vm-rescue:copy-of": original, "vm-rescue:id": "inc-4711" } }, opts);
+    expect(tagged.source).toMatchObject({ rootVolumeId: original, currentRootVolumeId: "vol-0123456789abcdef0" });
+    expect(tagged.copyVolume).toEqual(plan(f).copyVolume);
+    const other = planAwsRescue({ instance: swapped, rootVolumeTags: { "vm-rescue:copy-of": original, "vm-rescue:id": "inc-1" } }, opts);
+    expect(other.source.rootVolumeId).toBe("vol-0123456789abcdef0");
+    const bad = planAwsRescue({ instance: swapped, rootVolumeTags: { "vm-rescue:copy-of": "x", "vm-rescue:id": "inc-4711" } }, opts);
+    expect(bad.source.rootVolumeId).toBe("vol-0123456789abcdef0");
+    expect(planAwsRescue({ instance: swapped }, { ...opts, originalRootVolumeId: original }).source.rootVolumeId).toBe(original);
+  });
+
+  test("inPlace: the rollback volume copies the original's type, IOPS, throughput and KMS key", () => {
+    const p = plan(sampleFacts(), { mode: "inPlace" });
+    expect(p.copyVolume).toBeNull();
+    expect(p.restoreVolume).toEqual(plan(sampleFacts()).copyVolume);
+  });
+});

@@ -9,6 +9,7 @@ import { createHash } from "crypto";
 import { PlanError } from "./errors";
 import { AwsInstanceFacts, partitionOf, regionOfZone } from "./awsInstance";
 import { WINDOWS_SERVER_BUILDS, type WindowsServerVersion } from "./azure";
+import { ACTION_ORDER, SERVICE_NAME_PATTERN } from "./repair";
 
 export type AwsRescueMode = "copy" | "inPlace";
 
@@ -34,7 +35,37 @@ export interface AwsRescueOptions {
   natConfirmed?: boolean;
   /** Extra tags on everything the rescue creates. */
   tags?: Record<string, string>;
+  /** Swap the repaired volume in (default true). Copy mode: false leaves the broken instance untouched. */
+  swap?: boolean;
+  /** repair.ps1 only reports what it would do; nothing is swapped. */
+  dryRun?: boolean;
+  /** Put the replaced root back. */
+  rollback?: boolean;
+  /** Force the culprit (service name or .sys file on the disk) instead of the triage's choice. */
+  driver?: string;
+  /** repair.ps1 actions to run instead of the automatic choice. */
+  actions?: string[];
+  /** Swap even when the guest-driver check blocks it. */
+  allowIncompatibleDrivers?: boolean;
+  /** The instance type the repaired disk must boot on, for the guest-driver check. Default: the instance's current type. */
+  targetInstanceType?: string;
+  /** The instance's original root volume, when the live root is this rescue's copy and carries no vm-rescue:copy-of tag. */
+  originalRootVolumeId?: string;
 }
+
+/** A volume's storage settings, copied from the original root. */
+export interface AwsVolumeSpec {
+  availabilityZone: string;
+  volumeType: string;
+  iops: number | null;
+  throughput: number | null;
+  sizeGiB: number | null;
+  encrypted: boolean;
+  kmsKeyId: string | null;
+}
+
+/** Tag on every volume a rescue makes from the original root (the copy, the inPlace rollback volume). */
+export const COPY_OF_TAG = "vm-rescue:copy-of";
 
 export interface AwsRescuePlan {
   rescueId: string;
@@ -48,7 +79,10 @@ export interface AwsRescuePlan {
     state: string;
     windowsVersion: WindowsServerVersion | null;
     rootDeviceName: string;
+    /** The original root volume: the backup's source and the rollback target (also after the swap). */
     rootVolumeId: string;
+    /** The volume at the root device now: the original, or after the swap this rescue's copy. */
+    currentRootVolumeId: string;
     deleteOnTermination: boolean;
     encrypted: boolean | null;
     kmsKeyId: string | null;
@@ -56,15 +90,25 @@ export interface AwsRescuePlan {
   /** The backup. Copy mode waits for it to complete (the copy is made from it); inPlace only for it to start. */
   snapshot: { description: string; waitForCompletion: boolean };
   /** Copy mode: the new volume the helper repairs and that becomes the root. Null in inPlace mode. */
-  copyVolume: {
-    availabilityZone: string;
-    volumeType: string;
-    iops: number | null;
-    throughput: number | null;
-    sizeGiB: number | null;
-    encrypted: boolean;
-    kmsKeyId: string | null;
-  } | null;
+  copyVolume: AwsVolumeSpec | null;
+  /** inPlace rollback: the volume made from the backup, with the original's settings. Null in copy mode. */
+  restoreVolume: AwsVolumeSpec | null;
+  /** What the repair and the swap gate are decided with (the collect output decides the rest at deploy time). */
+  repair: {
+    driver: string | null;
+    actions: string[] | null;
+    dryRun: boolean;
+    allowIncompatibleDrivers: boolean;
+    /** The type the guest-driver check is made against. */
+    targetInstanceType: string | null;
+  };
+  /**
+   * Whether the stop/detach/swap steps exist at all. Copy mode: only with swap=true and no dry run,
+   * and even then they act only when the gate (from the collect output) allows. inPlace: the root
+   * always goes back (started only when the gate allows).
+   */
+  swap: { planned: boolean; reasons: string[] };
+  rollback: boolean;
   helper: {
     name: string;
     instanceType: string;
@@ -91,6 +135,8 @@ export interface AwsRescuePlan {
 
 export interface AwsRescueInput {
   instance: AwsInstanceFacts;
+  /** Tags of the volume at the root device now (ebs.getVolume); tells a rescue's copy from the original. */
+  rootVolumeTags?: Record<string, string> | null;
 }
 
 export const DEFAULT_HELPER_INSTANCE_TYPE = "t3.medium";
@@ -103,6 +149,7 @@ const RESCUE_ID = /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
 const AMI_PARAMETER = /^\/aws\/service\/ami-windows-latest\/[A-Za-z0-9_.-]{1,200}$/;
 const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
+const VOLUME = /^vol-[0-9a-f]{8,17}$/;
 const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
 const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
 const HELPER_PREFERENCE: WindowsServerVersion[] = ["2022", "2025", "2019"];
@@ -183,21 +230,18 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
     warnings.push("inPlace mode repairs the original root volume; the backup snapshot is the only way back (rollback creates a volume from it)");
   }
 
-  let copyVolume: AwsRescuePlan["copyVolume"] = null;
-  if (mode === "copy") {
-    const volumeType = i.root.volumeType ?? "gp3";
-    if (!i.root.volumeType) warnings.push("the root volume's type is not in the description (give describe-volumes output); the copy uses gp3");
-    if (volumeType === "standard") warnings.push("the root volume is magnetic (standard); the copy keeps the type, so the repair reads slowly");
-    const provisioned = volumeType === "io1" || volumeType === "io2" || volumeType === "gp3";
-    copyVolume = {
-      availabilityZone: i.availabilityZone,
-      volumeType,
-      iops: provisioned ? i.root.iops : null,
-      throughput: volumeType === "gp3" ? i.root.throughput : null,
-      sizeGiB: i.root.sizeGiB,
-      encrypted: i.root.encrypted === true,
-      kmsKeyId: i.root.encrypted === true ? i.root.kmsKeyId : null,
-    };
+  const spec = volumeSpec(i.availabilityZone, i.root, warnings);
+  const copyVolume = mode === "copy" ? spec : null;
+  const restoreVolume = mode === "inPlace" ? spec : null;
+  const root = originalRoot(i.root.volumeId, input.rootVolumeTags ?? null, options, warnings);
+
+  const dryRun = options.dryRun === true;
+  const swapReasons: string[] = [];
+  if (options.swap === false) swapReasons.push(mode === "copy" ? "swap=false: the repaired copy is not swapped in; the broken instance is not touched" : "swap=false: the repaired root goes back but the instance is not started");
+  if (dryRun) swapReasons.push(mode === "copy" ? "dryRun=true: repair.ps1 changes nothing, so nothing is swapped and the broken instance is not touched" : "dryRun=true: repair.ps1 changes nothing; the root goes back unchanged and the instance is not started");
+  const targetInstanceType = options.targetInstanceType ?? i.instanceType;
+  if (options.targetInstanceType && options.targetInstanceType !== i.instanceType) {
+    warnings.push(`the guest drivers are checked for ${options.targetInstanceType} (the instance runs ${i.instanceType ?? "an unknown type"}); vm-rescue does not change the type: change it while the instance is stopped`);
   }
 
   const id = options.rescueId;
@@ -217,13 +261,24 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
       state: i.state,
       windowsVersion,
       rootDeviceName: i.root.deviceName,
-      rootVolumeId: i.root.volumeId,
+      rootVolumeId: root,
+      currentRootVolumeId: i.root.volumeId,
       deleteOnTermination: i.root.deleteOnTermination ?? true,
       encrypted: i.root.encrypted,
       kmsKeyId: i.root.kmsKeyId,
     },
     snapshot: { description: `vm-rescue ${id}: backup of the root volume of ${name}`.slice(0, 255), waitForCompletion: mode === "copy" },
     copyVolume,
+    restoreVolume,
+    repair: {
+      driver: options.driver ?? null,
+      actions: options.actions ?? null,
+      dryRun,
+      allowIncompatibleDrivers: options.allowIncompatibleDrivers === true,
+      targetInstanceType,
+    },
+    swap: { planned: mode === "inPlace" || swapReasons.length === 0, reasons: swapReasons },
+    rollback: options.rollback === true,
     helper: {
       name: `${id}-helper`,
       instanceType: options.helperInstanceType ?? DEFAULT_HELPER_INSTANCE_TYPE,
@@ -263,12 +318,69 @@ function validateOptions(o: AwsRescueOptions): AwsRescueMode {
   if (o.windowsVersion !== undefined && !(o.windowsVersion in WINDOWS_SERVER_BUILDS)) {
     throw new PlanError("invalid-option", `windowsVersion ${JSON.stringify(o.windowsVersion)} must be one of ${Object.keys(WINDOWS_SERVER_BUILDS).join(", ")}`);
   }
+  if (o.targetInstanceType !== undefined && !INSTANCE_TYPE.test(o.targetInstanceType)) {
+    throw new PlanError("invalid-option", `targetInstanceType ${JSON.stringify(o.targetInstanceType)} is not an EC2 instance type such as m5.large`);
+  }
+  if (o.originalRootVolumeId !== undefined && !VOLUME.test(o.originalRootVolumeId)) {
+    throw new PlanError("invalid-option", `originalRootVolumeId ${JSON.stringify(o.originalRootVolumeId)} is not an EBS volume id (vol-…)`);
+  }
+  if (o.driver !== undefined && !SERVICE_NAME_PATTERN.test(o.driver)) {
+    throw new PlanError("invalid-option", `driver ${JSON.stringify(o.driver)} is not a service or driver file name (letters, digits, "_", ".", "-"; at most 64)`);
+  }
+  if (o.actions !== undefined) {
+    if (!Array.isArray(o.actions) || o.actions.length === 0) throw new PlanError("invalid-option", `actions must name at least one repair action (${ACTION_ORDER.join(", ")})`);
+    const bad = o.actions.filter((a) => !(ACTION_ORDER as readonly string[]).includes(a));
+    if (bad.length > 0) throw new PlanError("invalid-option", `actions: ${bad.map((a) => JSON.stringify(a)).join(", ")} ${bad.length === 1 ? "is not a repair action" : "are not repair actions"}; choose from ${ACTION_ORDER.join(", ")}`);
+  }
+  for (const [k, v] of Object.entries({ swap: o.swap, dryRun: o.dryRun, rollback: o.rollback, allowIncompatibleDrivers: o.allowIncompatibleDrivers, kmsGrantConfirmed: o.kmsGrantConfirmed, natConfirmed: o.natConfirmed })) {
+    if (v !== undefined && typeof v !== "boolean") throw new PlanError("invalid-option", `${k} must be true or false`);
+  }
+  if (o.rollback === true && o.dryRun === true) throw new PlanError("invalid-option", "rollback=true and dryRun=true together: a dry run changes nothing, so there is nothing to roll back; set one of them");
   for (const [k, v] of Object.entries(o.tags ?? {})) {
     if (!TAG_KEY.test(k) || typeof v !== "string" || !TAG_VALUE.test(v)) {
       throw new PlanError("invalid-option", `tag ${JSON.stringify(k)}: EC2 tag keys are 1-128 and values 0-256 letters, digits, spaces and _ . : / = + - @, and keys may not start with aws:`);
     }
   }
   return mode;
+}
+
+/** The original root's storage settings for a volume made from its snapshot (AWS defaults a new volume to gp2). */
+function volumeSpec(zone: string, root: NonNullable<AwsInstanceFacts["root"]>, warnings: string[]): AwsVolumeSpec {
+  const volumeType = root.volumeType ?? "gp3";
+  if (!root.volumeType) warnings.push("the root volume's type is not in the description (give describe-volumes output); the volume made from the backup uses gp3");
+  if (volumeType === "standard") warnings.push("the root volume is magnetic (standard); the volume made from the backup keeps the type, so the repair reads slowly");
+  const provisioned = volumeType === "io1" || volumeType === "io2" || volumeType === "gp3";
+  return {
+    availabilityZone: zone,
+    volumeType,
+    iops: provisioned ? root.iops : null,
+    throughput: volumeType === "gp3" ? root.throughput : null,
+    sizeGiB: root.sizeGiB,
+    encrypted: root.encrypted === true,
+    kmsKeyId: root.encrypted === true ? root.kmsKeyId : null,
+  };
+}
+
+/**
+ * The instance's original root volume. After the swap the live root is this rescue's copy (tagged
+ * vm-rescue:copy-of=<original> and vm-rescue:id=<this rescue>): planning with the original keeps
+ * every resource's inputs as they were, so a second `up` (e.g. rollback=true) does not snapshot
+ * and copy the repaired volume, and the rollback target stays the original.
+ */
+export function originalRoot(currentRootVolumeId: string, rootVolumeTags: Record<string, string> | null, options: Pick<AwsRescueOptions, "rescueId" | "originalRootVolumeId">, warnings: string[]): string {
+  if (options.originalRootVolumeId) return options.originalRootVolumeId;
+  const copyOf = rootVolumeTags?.[COPY_OF_TAG];
+  if (!copyOf) return currentRootVolumeId;
+  if (!VOLUME.test(copyOf)) {
+    warnings.push(`the root volume ${currentRootVolumeId} has a ${COPY_OF_TAG} tag that is not a volume id (${JSON.stringify(copyOf)}); it is treated as the original root`);
+    return currentRootVolumeId;
+  }
+  const owner = rootVolumeTags?.["vm-rescue:id"];
+  if (owner !== options.rescueId) {
+    warnings.push(`the root volume ${currentRootVolumeId} was made by rescue ${owner ?? "(unknown)"} from ${copyOf}; this rescue treats it as the root (set originalRootVolumeId to plan with ${copyOf})`);
+    return currentRootVolumeId;
+  }
+  return copyOf;
 }
 
 /** The Windows Server version from the option, the AMI name or the platform details, else null. */

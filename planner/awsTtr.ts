@@ -11,26 +11,34 @@ const DEFAULT_REPAIR_OPS = ["scripts.repair.driver"];
 
 /**
  * The steps of the rescue in `mode`, with the dependencies the component gives its resources.
- * Copy: the copy is made from the completed snapshot, the helper boots meanwhile, the broken
- * instance is stopped and its root detached off the critical path. inPlace: stop and detach follow
- * the snapshot's start; only the repair waits for its completion.
+ * Copy: the copy is made from the completed snapshot, the helper boots meanwhile; the broken
+ * instance is stopped and its root detached only once the triage of the collect output has opened
+ * the gate, beside the repair command. With `swap=false` (or a dry run) copy mode has no stop,
+ * detach, swap or verification at all. inPlace: stop and detach follow the snapshot's start; only
+ * the repair waits for its completion; the root always goes back (verified only with a swap).
  */
-export function awsRescueSteps(mode: AwsRescueMode, repairOps: string[] = DEFAULT_REPAIR_OPS): Step[] {
+export function awsRescueSteps(mode: AwsRescueMode, repairOps: string[] = DEFAULT_REPAIR_OPS, swap = true): Step[] {
   const shared: Step[] = [
     { id: "helper", op: "aws.instance.create.windows", dependsOn: [] },
     { id: "ssmReady", op: "aws.ssm.managedReady", dependsOn: ["helper"] },
     { id: "collect", op: ["aws.ssm.command.overhead", "scripts.collect"], dependsOn: ["attach", "ssmReady"] },
     { id: "triage", op: "scripts.triage.local", dependsOn: ["collect"] },
-    { id: "verify", op: "aws.instance.statusChecks", dependsOn: ["swap"] },
   ];
+  const verify: Step[] = swap ? [{ id: "verify", op: "aws.instance.statusChecks", dependsOn: ["swap"] }] : [];
   if (mode === "copy") {
+    const swapSteps: Step[] = swap
+      ? [
+          { id: "stopDetach", op: ["aws.instance.stop.windows", "aws.volume.detach"], dependsOn: ["snapshot", "triage"] },
+          { id: "swap", op: ["aws.volume.detach", "aws.volume.attach", "aws.instance.start.windows"], dependsOn: ["repair", "stopDetach"] },
+          ...verify,
+        ]
+      : [];
     return [
       { id: "snapshot", op: ["aws.ebs.snapshot.initiate", "aws.ebs.snapshot.complete"], dependsOn: [] },
       { id: "copyVolume", op: "aws.ebs.volume.fromSnapshot", dependsOn: ["snapshot"] },
-      { id: "stopDetach", op: ["aws.instance.stop.windows", "aws.volume.detach"], dependsOn: ["snapshot"] },
       { id: "attach", op: "aws.volume.attach", dependsOn: ["copyVolume", "helper"] },
       { id: "repair", op: ["aws.ssm.command.overhead", ...repairOps], dependsOn: ["triage"] },
-      { id: "swap", op: ["aws.volume.detach", "aws.volume.attach", "aws.instance.start.windows"], dependsOn: ["repair", "stopDetach"] },
+      ...swapSteps,
       ...shared,
     ];
   }
@@ -40,7 +48,10 @@ export function awsRescueSteps(mode: AwsRescueMode, repairOps: string[] = DEFAUL
     { id: "stopDetach", op: ["aws.instance.stop.windows", "aws.volume.detach"], dependsOn: ["snapshot"] },
     { id: "attach", op: "aws.volume.attach", dependsOn: ["stopDetach", "helper"] },
     { id: "repair", op: ["aws.ssm.command.overhead", ...repairOps], dependsOn: ["triage", "snapshotComplete"] },
-    { id: "swap", op: ["aws.volume.detach", "aws.volume.attach", "aws.instance.start.windows"], dependsOn: ["repair"] },
+    swap
+      ? { id: "swap", op: ["aws.volume.detach", "aws.volume.attach", "aws.instance.start.windows"], dependsOn: ["repair"] }
+      : { id: "swap", op: ["aws.volume.detach", "aws.volume.attach"], dependsOn: ["repair"] },
+    ...verify,
     ...shared,
   ];
 }
@@ -55,7 +66,7 @@ export interface AwsTtrComparison {
 
 /** Critical path of `mode` beside `aws.startEC2RescueWorkflow`. */
 export function awsTimeToRecovery(mode: AwsRescueMode, model: LatencyModel, repairOps?: string[]): AwsTtrComparison {
-  const critical = criticalPath(awsRescueSteps(mode, repairOps), model);
+  const critical = criticalPath(awsRescueSteps(mode, repairOps, true), model);
   const anchorSeconds = anchorFlowSeconds(model, "aws.startEC2RescueWorkflow");
   return { mode, critical, anchorSeconds, ratio: critical.totalSeconds / anchorSeconds };
 }

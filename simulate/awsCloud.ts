@@ -19,6 +19,8 @@ export interface SimulatedAwsOptions {
   instance: AwsInstanceFacts;
   /** What the collect step prints; default: the sample story's collect output. */
   collectOutput?: unknown;
+  /** Tags of volumes by id (ebs.getVolume), e.g. this rescue's copy as the root after a swap. */
+  volumeTags?: Record<string, Record<string, string>>;
 }
 
 export interface SimulatedAws extends SimulatedCloud {
@@ -83,6 +85,11 @@ export function getInstanceResult(i: AwsInstanceFacts): Record<string, unknown> 
   };
 }
 
+function gateOf(inputs: Record<string, unknown>): { allowed: boolean; reasons: string[] } {
+  const g = inputs.gate as { allowed?: boolean; reasons?: string[] } | undefined;
+  return { allowed: g?.allowed === true, reasons: g?.reasons ?? [] };
+}
+
 export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
   const i = options.instance;
   const warnings: string[] = [];
@@ -104,6 +111,11 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
           rootDeviceType: i.rootDeviceType ?? "ebs",
           productCodes: i.productCodes.map((c) => ({ productCodeId: c.id, productCodeType: c.type })),
         };
+      case "aws:ebs/getVolume:getVolume": {
+        const filter = (args.inputs.filters as { name: string; values: string[] }[] | undefined)?.find((f) => f.name === "volume-id");
+        const id = filter?.values?.[0] ?? "";
+        return { id, volumeId: id, availabilityZone: i.availabilityZone, tags: options.volumeTags?.[id] ?? {} };
+      }
       case "aws:ec2/getSubnet:getSubnet":
         return { id: args.inputs.id, vpcId, availabilityZone: i.availabilityZone };
       case "aws:ssm/getParameter:getParameter":
@@ -139,12 +151,20 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
         };
       case "pulumi-nodejs:dynamic/vmrescue:BackupSnapshot":
         return { id: `snap-${h(17)}`, state: { ...inputs, snapshotId: `snap-${h(17)}` } };
-      case "pulumi-nodejs:dynamic/vmrescue:RootDetach":
-        return { id: `${inputs.instanceId}/detach`, state: { ...inputs, detachedVolumeId: inputs.rootVolumeId, forcedStop: false } };
-      case "pulumi-nodejs:dynamic/vmrescue:RootSwap":
-        return { id: `${inputs.instanceId}/root`, state: { ...inputs, rootVolumeId: inputs.volumeId, previousRootVolumeId: "" } };
+      // The steps behave as their providers do: a closed gate changes nothing and says why.
+      case "pulumi-nodejs:dynamic/vmrescue:RootDetach": {
+        const g = gateOf(inputs);
+        return { id: `${inputs.instanceId}/detach`, state: { ...inputs, detached: g.allowed, detachedVolumeId: g.allowed ? inputs.rootVolumeId : "", forcedStop: false, reason: g.allowed ? "" : g.reasons.join("; ") } };
+      }
+      case "pulumi-nodejs:dynamic/vmrescue:RootSwap": {
+        const g = gateOf(inputs);
+        const back = g.allowed || inputs.reattachWhenClosed === true;
+        return { id: `${inputs.instanceId}/root`, state: { ...inputs, swapped: g.allowed, rootVolumeId: back ? inputs.volumeId : "", previousRootVolumeId: "", reason: g.allowed ? "" : g.reasons.join("; ") } };
+      }
       case "pulumi-nodejs:dynamic/vmrescue:BootVerify":
-        return { id: `${inputs.instanceId}/verify`, state: { ...inputs, healthy: true, reason: "simulated" } };
+        return { id: `${inputs.instanceId}/verify`, state: { ...inputs, healthy: inputs.swapped === true, reason: inputs.swapped === true ? "simulated" : `no boot to verify: ${inputs.swapReason}` } };
+      case "pulumi-nodejs:dynamic/vmrescue:Rollback":
+        return { id: `${inputs.instanceId}/rollback/${inputs.volumeId}`, state: { ...inputs, restoredVolumeId: inputs.volumeId, replacedVolumeId: "", changed: true } };
       default:
         return { id: `${args.name}-id`, state: inputs };
     }

@@ -64,6 +64,13 @@ describe("vm-rescue plan --aws-instance", () => {
     if (haveLatencyModel) expect(r.out).toMatch(/Modeled time to recovery: .* via snapshot → .*aws\.startEC2RescueWorkflow/);
   }, 60_000);
 
+  test("--set swap=false: copy mode plans no stop, detach or swap of the broken instance", async () => {
+    const r = await run([...OK, "--set", "swap=false", "--json"]);
+    expect(r.code).toBe(0);
+    const types = JSON.parse(r.out).resources.map((x: any) => x.type);
+    for (const t of ["RootDetach", "RootSwap", "BootVerify"]) expect(types).not.toContain(`pulumi-nodejs:dynamic/vmrescue:${t}`);
+  }, 60_000);
+
   test("the tree names what is kept", async () => {
     const r = await run(OK);
     expect(r.code).toBe(0);
@@ -76,6 +83,9 @@ describe("vm-rescue plan --aws-instance", () => {
     ["two instances", "two", /exactly one instance/],
     ["not describe-instances JSON", "bad", /describe-instances/],
     ["a bad mode", [...OK, "--set", "mode=sideways"], /mode "sideways" must be copy or inPlace/],
+    ["an unknown repair action", [...OK, "--set", "actions=Format"], /actions: "Format" is not a repair action/],
+    ["a bad target instance type", [...OK, "--set", "targetInstanceType=big"], /targetInstanceType "big" is not an EC2 instance type/],
+    ["a bad original root volume", [...OK, "--set", "originalRootVolumeId=disk"], /originalRootVolumeId "disk" is not an EBS volume id/],
     ["both clouds", [...OK, "--azure-vm", INSTANCE], /not both/],
   ])("%s: exit 2 with one line", async (_what, args, message) => {
     const doc = JSON.parse(fs.readFileSync(INSTANCE, "utf8"));

@@ -3,19 +3,32 @@
  * ingress, least-privilege role, root device name restored, nothing deletes the original.
  */
 import { runUnderMocks, RecordedResource } from "../../simulate/mockRun";
-import { simulatedAws } from "../../simulate/awsCloud";
+import { sampleAwsCollect, simulatedAws, SimulatedAwsOptions } from "../../simulate/awsCloud";
+import type { AwsInstanceFacts } from "../../planner/awsInstance";
 import { AwsWindowsRescue, AwsWindowsRescueArgs } from "./awsWindowsRescue";
 import { sampleFacts } from "../../tests/helpers/awsInstances";
 
 const ROOT = "vol-0a9b8c7d6e5f43210";
 const DYN = "pulumi-nodejs:dynamic/vmrescue:";
 
-async function rescue(extra: Partial<AwsWindowsRescueArgs> = {}) {
-  const cloud = simulatedAws({ instance: sampleFacts() });
+async function rescue(extra: Partial<AwsWindowsRescueArgs> = {}, world: Partial<SimulatedAwsOptions> = {}) {
+  const cloud = simulatedAws({ instance: sampleFacts(), ...world });
   const run = await runUnderMocks(
     () => {
       const r = new AwsWindowsRescue("inc-4711", { instanceId: "i-0a1b2c3d4e5f67890", kmsGrantConfirmed: true, ...extra });
-      return { warnings: r.warnings, repairDecisions: r.repairDecisions, mode: r.mode };
+      return {
+        warnings: r.warnings,
+        repairDecisions: r.repairDecisions,
+        mode: r.mode,
+        repairVolumeId: r.repairVolumeId,
+        originalRootVolumeId: r.originalRootVolumeId,
+        swapped: r.swapped,
+        booted: r.booted,
+        gate: r.gate,
+        findings: r.findings,
+        repairActions: r.repairActions,
+        targetInstanceType: r.targetInstanceType,
+      };
     },
     { project: "vm-rescue", stack: "test", config: {}, cloud },
   );
@@ -45,7 +58,9 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
   });
 
   test("only the backup, the stop/detach and (inPlace) the repair's attachment and swap refer to the original root; nothing deletes it", () => {
-    const allowed = [`${DYN}RootDetach`, `${DYN}BackupSnapshot`, "aws:ebs/snapshot:Snapshot", `${DYN}BootVerify`];
+    // The copy volume names the original only in its vm-rescue:copy-of tag.
+    const allowed = [`${DYN}RootDetach`, `${DYN}BackupSnapshot`, "aws:ebs/snapshot:Snapshot", `${DYN}BootVerify`, "aws:ebs/volume:Volume"];
+    for (const v of r.byType("aws:ebs/volume:Volume")) expect((v.inputs as any).tags).toMatchObject({ "vm-rescue:copy-of": ROOT, "vm-rescue:id": "inc-4711" });
     if (mode === "inPlace") allowed.push("aws:ec2/volumeAttachment:VolumeAttachment", `${DYN}RootSwap`);
     for (const res of r.run.resources.filter((x) => x.custom)) {
       if (JSON.stringify(res.inputs).includes(ROOT)) expect(allowed).toContain(res.type);
@@ -68,10 +83,13 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
     expect(sg.egress).toEqual([expect.objectContaining({ protocol: "tcp", fromPort: 443, toPort: 443 })]);
   });
 
-  test("least privilege: the SSM core managed policy and s3:PutObject on the rescue's prefix, nothing else", () => {
+  test("least privilege: the SSM core managed policy, s3:PutObject on the rescue's prefix and reading the bucket's encryption setting, nothing else", () => {
     expect(r.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn).toBe("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
     const policy = JSON.parse(r.one("aws:iam/rolePolicy:RolePolicy").inputs.policy as string);
-    expect(policy.Statement).toEqual([{ Effect: "Allow", Action: ["s3:PutObject"], Resource: [expect.stringMatching(/^arn:aws:s3:::vm-rescue-inc-4711-[0-9a-f]{12}\/rescue\/inc-4711\/\*$/)] }]);
+    expect(policy.Statement).toEqual([
+      { Effect: "Allow", Action: ["s3:PutObject"], Resource: [expect.stringMatching(/^arn:aws:s3:::vm-rescue-inc-4711-[0-9a-f]{12}\/rescue\/inc-4711\/\*$/)] },
+      { Effect: "Allow", Action: ["s3:GetEncryptionConfiguration"], Resource: [expect.stringMatching(/^arn:aws:s3:::vm-rescue-inc-4711-[0-9a-f]{12}$/)] },
+    ]);
     expect(JSON.parse(r.one("aws:iam/role:Role").inputs.assumeRolePolicy as string).Statement[0].Principal).toEqual({ Service: "ec2.amazonaws.com" });
   });
 
@@ -104,14 +122,139 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
 
   test("the swap restores the root device name and DeleteOnTermination, then the boot is verified", () => {
     const swap = r.one(`${DYN}RootSwap`);
-    expect(swap.inputs).toMatchObject({ instanceId: "i-0a1b2c3d4e5f67890", rootDeviceName: "/dev/sda1", deleteOnTermination: true, blockedReason: "" });
+    expect(swap.inputs).toMatchObject({ instanceId: "i-0a1b2c3d4e5f67890", rootDeviceName: "/dev/sda1", deleteOnTermination: true, gate: { allowed: true, reasons: [] }, reattachWhenClosed: mode === "inPlace" });
     expect(swap.dependencies).toContain(r.byType(`${DYN}SsmCommand`)[1].urn);
+    expect(swap.dependencies).toContain(r.one(`${DYN}RootDetach`).urn);
+    expect(r.run.outputs).toMatchObject({ swapped: true, booted: true, gate: { allowed: true, reasons: [] } });
     if (mode === "inPlace") expect(swap.inputs.volumeId).toBe(ROOT);
     const verify = r.one(`${DYN}BootVerify`);
     expect(verify.inputs).toMatchObject({ finalState: "running" });
     expect(verify.dependencies).toContain(swap.urn);
     expect(r.byType(`${DYN}Rollback`)).toEqual([]);
   });
+});
+
+/** The sample collect output without the Nitro drivers (ENA, AWS NVMe): a Nitro target blocks the swap. */
+function collectWithoutNitroDrivers() {
+  const c = sampleAwsCollect();
+  c.services = c.services.filter((x) => x.name !== "ena" && x.name !== "AWSNVMe");
+  c.guest = { ...c.guest, awsEna: null, awsNvme: null };
+  return c;
+}
+
+const ORIGINAL_INPUTS = (r: { run: { resources: RecordedResource[] } }) => Object.fromEntries(r.run.resources.filter((x) => x.custom).map((x) => [x.name, JSON.stringify(x.inputs)]));
+
+describe("AwsWindowsRescue: the broken instance changes only when the gate allows (copy mode)", () => {
+  test("copy: the stop/detach waits for the collect (the gate) and runs beside the repair; the swap waits for both", async () => {
+    const r = await rescue();
+    const detach = r.one(`${DYN}RootDetach`);
+    const [collect, repair] = r.byType(`${DYN}SsmCommand`);
+    expect(detach.dependencies).toContain(collect.urn);
+    expect(detach.dependencies).not.toContain(repair.urn);
+    expect(detach.inputs).toMatchObject({ gate: { allowed: true, reasons: [] } });
+  }, 60_000);
+
+  test.each([
+    ["swap=false", { swap: false }, /swap=false: the repaired copy is not swapped in/],
+    ["dryRun=true", { dryRun: true }, /dryRun=true/],
+  ])("copy, %s: no stop, no detach, no swap exist; the outputs say why", async (_what, extra, reason) => {
+    const r = await rescue(extra as Partial<AwsWindowsRescueArgs>);
+    for (const t of ["RootDetach", "RootSwap", "BootVerify"]) expect(r.byType(`${DYN}${t}`)).toEqual([]);
+    expect(r.run.outputs).toMatchObject({ swapped: false, booted: false, gate: { allowed: false } });
+    expect((r.run.outputs.gate as any).reasons.join("\n")).toMatch(reason);
+    if ((extra as any).dryRun) expect((r.byType(`${DYN}SsmCommand`)[1].inputs as any).parameters.DryRun).toEqual(["true"]);
+  }, 60_000);
+
+  test("a blocking driver finding for the target type closes the gate: the up succeeds, nothing on the instance changes, swapped=false with the reason", async () => {
+    const r = await rescue({ targetInstanceType: "m5.large" }, { collectOutput: collectWithoutNitroDrivers() });
+    const gate = r.run.outputs.gate as { allowed: boolean; reasons: string[] };
+    expect(gate.allowed).toBe(false);
+    expect(gate.reasons.join("\n")).toMatch(/blocks the swap to m5\.large.*allowIncompatibleDrivers=true/);
+    expect(r.one(`${DYN}RootDetach`).inputs).toMatchObject({ gate: { allowed: false } });
+    expect(r.one(`${DYN}RootSwap`).inputs).toMatchObject({ gate: { allowed: false }, reattachWhenClosed: false });
+    expect(r.run.outputs).toMatchObject({ swapped: false, booted: false, targetInstanceType: "m5.large" });
+    expect((r.run.outputs.findings as string[]).some((f) => /^block /.test(f))).toBe(true);
+    // allowIncompatibleDrivers opens it again.
+    const forced = await rescue({ targetInstanceType: "m5.large", allowIncompatibleDrivers: true }, { collectOutput: collectWithoutNitroDrivers() });
+    expect(forced.run.outputs).toMatchObject({ swapped: true, gate: { allowed: true } });
+  }, 60_000);
+
+  test("inPlace with a blocking finding: repair.ps1 runs as a dry run and the root goes back without a start", async () => {
+    const r = await rescue({ mode: "inPlace", targetInstanceType: "m5.large" }, { collectOutput: collectWithoutNitroDrivers() });
+    expect((r.byType(`${DYN}SsmCommand`)[1].inputs as any).parameters.DryRun).toEqual(["true"]);
+    expect(r.one(`${DYN}RootSwap`).inputs).toMatchObject({ gate: { allowed: false }, reattachWhenClosed: true, volumeId: ROOT });
+    expect(r.run.outputs).toMatchObject({ swapped: false, booted: false });
+  }, 60_000);
+
+  test("actions and driver reach the repair; the collect's disk number is passed to repair.ps1", async () => {
+    const r = await rescue({ actions: ["DisableDriver", "EnableCrashDump"], repairDriver: "cxnetmon" });
+    const params = (r.byType(`${DYN}SsmCommand`)[1].inputs as any).parameters;
+    expect(params.Actions).toEqual(["DisableDriver,EnableCrashDump"]);
+    expect(params.DiskNumber).toEqual([String(sampleAwsCollect().target.diskNumber)]);
+    expect(r.run.outputs.repairActions).toEqual(["DisableDriver", "EnableCrashDump"]);
+  }, 60_000);
+});
+
+describe("AwsWindowsRescue: a second up after the swap plans with the original root", () => {
+  /** The instance as getInstance shows it after the swap: the copy at /dev/sda1, running. */
+  function afterSwap(copyId: string): AwsInstanceFacts {
+    const i = sampleFacts();
+    return { ...i, state: "running", root: { ...i.root!, volumeId: copyId } };
+  }
+
+  test("copy: the copy's vm-rescue:copy-of tag gives back the original: identical inputs; rollback puts the original back", async () => {
+    const first = await rescue();
+    const copyId = first.run.outputs.repairVolumeId as string;
+    expect(copyId).toMatch(/^vol-/);
+    const copyTags = (first.one("aws:ebs/volume:Volume").inputs as any).tags;
+    const again = await rescue({ rollback: true }, { instance: afterSwap(copyId), volumeTags: { [copyId]: copyTags } });
+    const before = ORIGINAL_INPUTS(first);
+    const after = ORIGINAL_INPUTS(again);
+    for (const [name, inputs] of Object.entries(before)) expect([name, after[name]]).toEqual([name, inputs]);
+    expect(again.one(`${DYN}Rollback`).inputs).toMatchObject({ volumeId: ROOT });
+    expect(again.run.outputs.originalRootVolumeId).toBe(ROOT);
+  }, 120_000);
+
+  test("without the tag the live root would be re-snapshotted; originalRootVolumeId restores the identical plan", async () => {
+    const first = await rescue();
+    const copyId = first.run.outputs.repairVolumeId as string;
+    const untagged = await rescue({}, { instance: afterSwap(copyId) });
+    expect(untagged.one("aws:ebs/snapshot:Snapshot").inputs).toMatchObject({ volumeId: copyId });
+    const explicit = await rescue({ originalRootVolumeId: ROOT }, { instance: afterSwap(copyId) });
+    const before = ORIGINAL_INPUTS(first);
+    const after = ORIGINAL_INPUTS(explicit);
+    for (const [name, inputs] of Object.entries(before)) expect([name, after[name]]).toEqual([name, inputs]);
+  }, 120_000);
+
+  test("a copy made by another rescue is not taken for this rescue's", async () => {
+    const first = await rescue();
+    const copyId = first.run.outputs.repairVolumeId as string;
+    const other = await rescue({}, { instance: afterSwap(copyId), volumeTags: { [copyId]: { "vm-rescue:copy-of": ROOT, "vm-rescue:id": "inc-9999" } } });
+    expect(other.one("aws:ebs/snapshot:Snapshot").inputs).toMatchObject({ volumeId: copyId });
+    expect((other.run.outputs.warnings as string[]).join("\n")).toMatch(/made by rescue inc-9999/);
+  }, 120_000);
+
+  test("inPlace: after the reattach the root is the original: identical inputs, so no step (stop/detach) runs again", async () => {
+    const first = await rescue({ mode: "inPlace" });
+    const again = await rescue({ mode: "inPlace" }, { instance: { ...sampleFacts(), state: "running" } });
+    expect(ORIGINAL_INPUTS(again)).toEqual(ORIGINAL_INPUTS(first));
+  }, 120_000);
+
+  test("inPlace rollback: a volume from the backup with the original's type, IOPS, throughput and KMS key, tagged copy-of", async () => {
+    const r = await rescue({ mode: "inPlace", rollback: true });
+    const restore = r.run.resources.find((x) => x.name === "inc-4711-restore")!;
+    const root = sampleFacts().root!;
+    expect(restore.retainOnDelete).toBe(true);
+    expect(restore.inputs).toMatchObject({
+      type: root.volumeType,
+      iops: root.iops,
+      throughput: root.throughput,
+      size: root.sizeGiB,
+      encrypted: true,
+      kmsKeyId: root.kmsKeyId,
+      tags: { "vm-rescue:copy-of": ROOT, "vm-rescue:role": "rollback-from-backup" },
+    });
+  }, 60_000);
 });
 
 describe("AwsWindowsRescue variants", () => {

@@ -4,7 +4,7 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
-import { AwsRescueOptions, AwsRescuePlan, planAwsRescue } from "../../planner/aws";
+import { AwsRescueOptions, AwsRescuePlan, AwsVolumeSpec, COPY_OF_TAG, planAwsRescue } from "../../planner/aws";
 import { AmiFacts, instanceFacts, PulumiGetInstanceResult } from "../../planner/awsInstance";
 import { ssmCommandDocument } from "../../scripts/embed";
 import { repairFromCollect } from "./repairFromCollect";
@@ -45,6 +45,14 @@ export interface AwsWindowsRescueArgs {
   dryRun?: boolean;
   /** Force the culprit driver (service name or .sys file) instead of the triage's choice. */
   repairDriver?: string;
+  /** repair.ps1 actions to run instead of the automatic choice (e.g. ["DisableDriver","EnableCrashDump"]). */
+  actions?: string[];
+  /** Swap even when the guest-driver check blocks it. Default false. */
+  allowIncompatibleDrivers?: boolean;
+  /** The instance type the guest drivers are checked for (e.g. a Nitro type the instance moves to). Default: its current type. */
+  targetInstanceType?: string;
+  /** The original root volume, when the instance runs on this rescue's copy and the copy has no vm-rescue:copy-of tag. */
+  originalRootVolumeId?: string;
   /** Seconds each step may take (stop, detach, SSM command, verification). Default 1800. */
   stepTimeoutSeconds?: number;
   /** Extra tags on every resource the rescue creates. */
@@ -94,12 +102,24 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
   public readonly swapped: pulumi.Output<boolean>;
   /** Whether the instance passed its status checks after the swap (false when no swap ran). */
   public readonly booted: pulumi.Output<boolean>;
-  /** The broken instance's type: the guest-driver check is made against it. */
+  /** The broken instance's type. */
   public readonly instanceType: pulumi.Output<string>;
+  /** The type the guest-driver check is made against (targetInstanceType, default the instance's type). */
+  public readonly targetInstanceType: pulumi.Output<string>;
+  /** One line per guest-driver finding (a `block` finding closes the gate unless allowIncompatibleDrivers). */
+  public readonly findings: pulumi.Output<string[]>;
+  /** One line per minidump: bug check and culprit. */
+  public readonly triageSummary: pulumi.Output<string[]>;
+  /** The repair actions repair.ps1 runs, in order (empty when there is nothing to repair). */
+  public readonly repairActions: pulumi.Output<string[]>;
+  /** Whether the broken instance may be changed, and every reason why not (dry run, swap=false, blocking finding, nothing to repair). */
+  public readonly gate: pulumi.Output<{ allowed: boolean; reasons: string[] }>;
 
   constructor(name: string, args: AwsWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vm-rescue:index:AwsWindowsRescue", name, args, opts);
-    const plan = readInstance(args, { parent: this }).apply((d) => planAwsRescue({ instance: instanceFacts(d.instance, [], d.image) }, awsRescueOptions(args, name)));
+    const plan = readInstance(args, { parent: this }).apply((d) =>
+      planAwsRescue({ instance: instanceFacts(d.instance, [], d.image), rootVolumeTags: d.rootVolumeTags }, awsRescueOptions(args, name)),
+    );
     const r = createAwsRescueResources(name, plan, args, this);
 
     this.snapshotId = r.snapshotId;
@@ -109,15 +129,20 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
     this.artifactsBucket = r.bucket.bucket;
     this.collectStatus = r.collect.status;
     this.repairStatus = r.repair.status;
-    this.repairDecisions = r.decision.apply((d) => d.decisions.map((x) => `${x.action}: ${x.reason}`));
+    this.repairDecisions = r.decision.apply((d) => d.decisionLines);
     this.mode = plan.mode;
     this.warnings = plan.warnings;
     const outputFolder = (c: typeof r.collect) => pulumi.interpolate`s3://${r.bucket.bucket}/${plan.artifacts.prefix}${c.commandId}/${r.helper.id}/`;
     this.collectOutputUrl = outputFolder(r.collect);
     this.repairResultUrl = outputFolder(r.repair);
-    this.swapped = r.swap ? r.swap.rootVolumeId.apply((v) => Boolean(v)) : pulumi.output(false);
+    this.swapped = r.swap ? r.swap.swapped.apply((v) => v === true) : pulumi.output(false);
     this.booted = r.verified ? r.verified.healthy.apply((h) => h === true) : pulumi.output(false);
     this.instanceType = plan.source.instanceType.apply((t) => t ?? "");
+    this.targetInstanceType = plan.repair.targetInstanceType.apply((t) => t ?? "");
+    this.findings = r.decision.apply((d) => d.findings);
+    this.triageSummary = r.decision.apply((d) => d.triageSummary);
+    this.repairActions = r.decision.apply((d) => d.repairActions);
+    this.gate = r.decision.apply((d) => d.gate);
     this.registerOutputs({
       snapshotId: this.snapshotId,
       repairVolumeId: this.repairVolumeId,
@@ -134,6 +159,11 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
       swapped: this.swapped,
       booted: this.booted,
       instanceType: this.instanceType,
+      targetInstanceType: this.targetInstanceType,
+      findings: this.findings,
+      triageSummary: this.triageSummary,
+      repairActions: this.repairActions,
+      gate: this.gate,
     });
   }
 }
@@ -151,21 +181,80 @@ export function awsRescueOptions(args: AwsWindowsRescueArgs, name: string): AwsR
     natConfirmed: args.natConfirmed,
     vpcEndpointServices: args.vpcEndpointServices,
     tags: args.tags,
+    swap: args.swap,
+    dryRun: args.dryRun,
+    rollback: args.rollback,
+    driver: args.repairDriver,
+    actions: args.actions,
+    allowIncompatibleDrivers: args.allowIncompatibleDrivers,
+    targetInstanceType: args.targetInstanceType,
+    originalRootVolumeId: args.originalRootVolumeId,
   };
 }
 
-/** Reads the instance and its AMI (for platform, version and product codes) through invokes. */
+/**
+ * Reads the instance, its AMI (for platform, version and product codes) and the tags of the volume
+ * at its root device (after the swap: this rescue's copy, tagged vm-rescue:copy-of) through invokes.
+ */
 function readInstance(args: AwsWindowsRescueArgs, opts: pulumi.InvokeOutputOptions) {
   const instance = ec2.getInstanceOutput({ instanceId: args.instanceId, region: args.region }, opts) as pulumi.Output<PulumiGetInstanceResult>;
   return instance.apply((i) => {
     const image = i.ami
       ? (ec2.getAmiOutput({ filters: [{ name: "image-id", values: [i.ami] }], includeDeprecated: true, region: args.region }, opts) as pulumi.Output<AmiFacts>)
       : pulumi.output(null);
-    return pulumi.all([image]).apply(([img]) => ({ instance: i, image: img }));
+    const rootVolumeId = i.rootBlockDevices?.[0]?.volumeId;
+    const rootTags = rootVolumeId
+      ? ebs.getVolumeOutput({ filters: [{ name: "volume-id", values: [rootVolumeId] }], region: args.region }, opts).apply((v) => (v.tags ?? {}) as Record<string, string>)
+      : pulumi.output(null);
+    return pulumi.all([image, rootTags]).apply(([img, tags]) => ({ instance: i, image: img, rootVolumeTags: tags }));
   });
 }
 
 const DEFAULT_STEP_TIMEOUT = 1800;
+
+/**
+ * The helper role's S3 rights: write its SSM command output under the rescue's prefix, and read the
+ * bucket's encryption configuration (AWS's policy for SSM output to an encrypted bucket lists
+ * s3:GetEncryptionConfiguration). The bucket uses SSE-S3 (AES256), for which S3 needs no key
+ * permission from the writer; an SSE-KMS bucket would also need kms:GenerateDataKey (and
+ * kms:Decrypt for the multipart uploads of large output) on its key.
+ */
+export function helperArtifactsPolicy(partition: string, bucket: string, prefix: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      { Effect: "Allow", Action: ["s3:PutObject"], Resource: [`arn:${partition}:s3:::${bucket}/${prefix}*`] },
+      { Effect: "Allow", Action: ["s3:GetEncryptionConfiguration"], Resource: [`arn:${partition}:s3:::${bucket}`] },
+    ],
+  };
+}
+
+/** A volume from the backup with the original root's settings, tagged copy-of=<original> (kept). */
+function volumeFromBackup(
+  name: string,
+  spec: pulumi.Output<AwsVolumeSpec>,
+  snapshotId: pulumi.Input<string>,
+  tagsAndOriginal: pulumi.Output<[Record<string, string>, string]>,
+  region: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): ebs.Volume {
+  return new ebs.Volume(
+    name,
+    {
+      region,
+      availabilityZone: spec.availabilityZone,
+      snapshotId,
+      type: spec.volumeType,
+      iops: spec.iops.apply((x) => x ?? undefined),
+      throughput: spec.throughput.apply((x) => x ?? undefined),
+      size: spec.sizeGiB.apply((x) => x ?? undefined),
+      encrypted: spec.encrypted,
+      kmsKeyId: spec.kmsKeyId.apply((x) => x ?? undefined),
+      tags: tagsAndOriginal.apply(([t, original]) => ({ ...t, [COPY_OF_TAG]: original })),
+    },
+    opts,
+  );
+}
 
 /** The resources of the rescue, created from the plan. Exported for components that reuse them. */
 export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRescuePlan>, args: AwsWindowsRescueArgs, parent: pulumi.Resource) {
@@ -195,34 +284,23 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
     snapshotResource = s;
   }
 
-  // 2. The volume under repair: a copy from the snapshot, or (inPlace) the original once detached.
-  const detach = steps.rootDetach(
-    `${name}-stop-detach`,
-    { region, timeoutSeconds, instanceId: p.source.instanceId, rootVolumeId: p.source.rootVolumeId, snapshotId },
-    { parent, dependsOn: [snapshotResource] },
-  );
+  // 2. The volume under repair. inPlace: the original root, once the instance is stopped and the
+  //    root detached (after the snapshot has started). Copy: a new volume from the completed
+  //    snapshot with the original's settings, tagged copy-of=<original> so a later `up` that finds
+  //    it as the root plans with the original; the broken instance is not touched here.
+  const always = { allowed: true, reasons: [] as string[] };
+  let detach: ReturnType<typeof steps.rootDetach> | undefined;
   let repairVolumeId: pulumi.Output<string>;
   let copy: ebs.Volume | undefined;
   if (inPlace) {
+    detach = steps.rootDetach(
+      `${name}-stop-detach`,
+      { region, timeoutSeconds, instanceId: p.source.instanceId, rootVolumeId: p.source.rootVolumeId, snapshotId, gate: always },
+      { parent, dependsOn: [snapshotResource] },
+    );
     repairVolumeId = detach.detachedVolumeId;
   } else {
-    const cv = p.copyVolume.apply((c) => c!);
-    copy = new ebs.Volume(
-      `${name}-copy`,
-      {
-        region,
-        availabilityZone: cv.availabilityZone,
-        snapshotId,
-        type: cv.volumeType,
-        iops: cv.iops.apply((x) => x ?? undefined),
-        throughput: cv.throughput.apply((x) => x ?? undefined),
-        size: cv.sizeGiB.apply((x) => x ?? undefined),
-        encrypted: cv.encrypted,
-        kmsKeyId: cv.kmsKeyId.apply((x) => x ?? undefined),
-        tags: tagged("repair-copy"),
-      },
-      kept,
-    );
+    copy = volumeFromBackup(`${name}-copy`, p.copyVolume.apply((c) => c!), snapshotId, pulumi.all([tagged("repair-copy"), p.source.rootVolumeId]), region, kept);
     repairVolumeId = copy.id;
   }
 
@@ -267,9 +345,7 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
     `${name}-helper-artifacts`,
     {
       role: role.name,
-      policy: pulumi.all([p.partition, bucket.bucket, p.artifacts.prefix]).apply(([part, b, prefix]) =>
-        JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: ["s3:PutObject"], Resource: [`arn:${part}:s3:::${b}/${prefix}*`] }] }),
-      ),
+      policy: pulumi.all([p.partition, bucket.bucket, p.artifacts.prefix]).apply(([part, b, prefix]) => JSON.stringify(helperArtifactsPolicy(part, b, prefix))),
     },
     opts,
   );
@@ -340,20 +416,38 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
     { parent, dependsOn: [attachment, bucketPab, ssmCore, putArtifacts] },
   );
 
-  // 9. Triage, driver check and repair plan: pure TypeScript over the collected facts.
-  const decision = pulumi
-    .all([collect.stdout, p.source.instanceType])
-    .apply(([stdout, type]) => repairFromCollect(stdout, type, { dryRun: args.dryRun, driver: args.repairDriver }));
+  // 9. Triage, driver check, repair plan and the swap gate: pure TypeScript over the collected facts.
+  //    A blocking finding, a dry run, swap=false or nothing to repair close the gate (no failure).
+  const choice = pulumi.all([p.mode, p.repair]).apply(([mode, r]) => ({
+    mode,
+    driver: r.driver,
+    actions: r.actions,
+    dryRun: r.dryRun,
+    allowIncompatibleDrivers: r.allowIncompatibleDrivers,
+    swap: args.swap !== false,
+  }));
+  const decision = pulumi.all([collect.stdout, p.repair.targetInstanceType, choice]).apply(([stdout, type, c]) => repairFromCollect(stdout, type, c));
+  const gate = decision.apply((d) => d.gate);
   const repair = steps.ssmCommand(
     `${name}-repair`,
     { ...outputs, documentName: repairDocument.name, parameters: decision.parameters, waitForSnapshotId: inPlace ? snapshotId : "" },
     { parent, dependsOn: [collect.resource] },
   );
 
-  // 10. Swap back at the original root device name, restore DeleteOnTermination and state, verify.
+  // 10. The swap. Copy mode: the stop/detach and the swap exist only with swap=true and no dry run,
+  //     and act only when the gate allows; the stop/detach runs beside the repair command (both
+  //     wait only for the gate). inPlace: the root always goes back; started only when the gate allows.
   let swap: ReturnType<typeof steps.rootSwap> | undefined;
   let verified: ReturnType<typeof steps.verify> | undefined;
-  if (args.swap !== false && !args.dryRun) {
+  const swapPlanned = inPlace || (args.swap !== false && !args.dryRun);
+  if (swapPlanned) {
+    if (!inPlace) {
+      detach = steps.rootDetach(
+        `${name}-stop-detach`,
+        { region, timeoutSeconds, instanceId: p.source.instanceId, rootVolumeId: p.source.rootVolumeId, snapshotId, gate },
+        { parent, dependsOn: [snapshotResource, collect.resource] },
+      );
+    }
     swap = steps.rootSwap(
       `${name}-swap`,
       {
@@ -364,27 +458,34 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
         volumeId: repairVolumeId,
         helperInstanceId: helper.id,
         deleteOnTermination: p.restore.deleteOnTermination,
-        blockedReason: decision.blockedReason,
+        gate,
+        reattachWhenClosed: inPlace,
       },
-      { parent, dependsOn: [repair.resource, detach.resource] },
+      { parent, dependsOn: [repair.resource, detach!.resource] },
     );
     verified = steps.verify(
       `${name}-verify`,
-      { region, timeoutSeconds, instanceId: p.source.instanceId, finalState: p.restore.finalState, rollbackVolumeId: inPlace ? pulumi.interpolate`a new volume from ${snapshotId}` : p.source.rootVolumeId },
+      {
+        region,
+        timeoutSeconds,
+        instanceId: p.source.instanceId,
+        finalState: p.restore.finalState,
+        rollbackVolumeId: inPlace ? pulumi.interpolate`a new volume from ${snapshotId}` : p.source.rootVolumeId,
+        swapped: swap.swapped,
+        swapReason: swap.reason,
+      },
       { parent, dependsOn: [swap.resource] },
     );
   }
 
-  // 11. Rollback on request: the original (copy) or a volume from the backup (inPlace) back as root.
+  // 11. Rollback on request: the original (copy) or a volume from the backup with the original's
+  //     settings (inPlace) back as root. A no-op when it already is the root.
   let rollback: ReturnType<typeof steps.rollback> | undefined;
   if (args.rollback) {
-    const restoreVolumeId = inPlace
-      ? new ebs.Volume(
-          `${name}-restore`,
-          { region, availabilityZone: p.availabilityZone, snapshotId, type: "gp3", tags: tagged("rollback-from-backup") },
-          kept,
-        ).id
-      : p.source.rootVolumeId;
+    let restoreVolumeId: pulumi.Output<string> = p.source.rootVolumeId;
+    if (inPlace) {
+      restoreVolumeId = volumeFromBackup(`${name}-restore`, p.restoreVolume.apply((v) => v!), snapshotId, pulumi.all([tagged("rollback-from-backup"), p.source.rootVolumeId]), region, kept).id;
+    }
     rollback = steps.rollback(
       `${name}-rollback`,
       {
@@ -400,5 +501,5 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
     );
   }
 
-  return { snapshotId, snapshotResource, detach, copy, repairVolumeId, bucket, role, profile, sg, helper, attachment, collectDoc, repairDocument, collect, decision, repair, swap, verified, rollback };
+  return { snapshotId, snapshotResource, detach, copy, gate, repairVolumeId, bucket, role, profile, sg, helper, attachment, collectDoc, repairDocument, collect, decision, repair, swap, verified, rollback };
 }

@@ -61,18 +61,32 @@ export async function backupSnapshotStep(ctx: OpsContext, i: BackupSnapshotInput
   return { snapshotId: await startSnapshot(ctx, i.volumeId, i.description, i.tags, i.timeoutSeconds) };
 }
 
+/** Whether the broken instance may be changed, and why not (from the triage of the collect output). */
+export interface StepGate {
+  allowed: boolean;
+  reasons: string[];
+}
+
 export interface RootDetachInputs extends StepInputs {
   instanceId: string;
   rootVolumeId: string;
   /** Recorded so a later step can refuse to run without the backup. */
   snapshotId: string;
+  /**
+   * Copy mode: the swap gate. Closed → the step changes nothing on the instance and says why.
+   * inPlace: always open (the helper repairs the root itself, so it must come off).
+   */
+  gate: StepGate;
 }
-/** Stops the broken instance (forcing a hung stop) and detaches its root volume, which is kept. */
+/** Stops the broken instance (forcing a hung stop) and detaches its root volume, which is kept — only when the gate allows. */
 export async function rootDetachStep(ctx: OpsContext, i: RootDetachInputs) {
+  if (!i.gate?.allowed) {
+    return { detached: false, detachedVolumeId: "", forcedStop: false, reason: `the instance was not stopped and its root not detached: ${(i.gate?.reasons ?? []).join("; ") || "no gate"}` };
+  }
   if (!i.snapshotId) throw new RescueStepError("no-backup", `refusing to stop ${i.instanceId}: no backup snapshot of ${i.rootVolumeId}`);
   const { forced } = await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
   await ensureDetached(ctx, i.rootVolumeId, i.instanceId, i.timeoutSeconds);
-  return { detachedVolumeId: i.rootVolumeId, forcedStop: forced };
+  return { detached: true, detachedVolumeId: i.rootVolumeId, forcedStop: forced, reason: "" };
 }
 
 export interface SsmCommandInputs extends StepInputs {
@@ -96,16 +110,23 @@ export interface RootSwapInputs extends StepInputs {
   volumeId: string;
   helperInstanceId: string;
   deleteOnTermination: boolean;
-  /** Non-empty when the guest-driver check blocks the swap: the step fails with this text. */
-  blockedReason: string;
+  /** The swap gate from the triage of the collect output. */
+  gate: StepGate;
+  /**
+   * inPlace: the volume is the instance's own root and goes back even with the gate closed (the
+   * instance is then left stopped). Copy: a closed gate changes nothing at all.
+   */
+  reattachWhenClosed: boolean;
 }
 /**
  * Moves the repaired volume from the helper to the broken instance at its root device name,
- * restores DeleteOnTermination and starts the instance. A volume still at the root device that is
- * not the repaired one is detached (and kept), never deleted.
+ * restores DeleteOnTermination and starts the instance — when the gate allows. A volume still at
+ * the root device that is not the repaired one is detached (and kept), never deleted.
  */
 export async function rootSwapStep(ctx: OpsContext, i: RootSwapInputs) {
-  if (i.blockedReason) throw new RescueStepError("swap-blocked", `the swap was not done: ${i.blockedReason}`);
+  const closed = !i.gate?.allowed;
+  const why = (i.gate?.reasons ?? []).join("; ") || "no gate";
+  if (closed && !i.reattachWhenClosed) return { swapped: false, rootVolumeId: "", previousRootVolumeId: "", reason: `the swap was not done and the instance is unchanged: ${why}` };
   await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
   await ensureDetached(ctx, i.volumeId, i.helperInstanceId, i.timeoutSeconds);
   const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find((b) => b.deviceName === i.rootDeviceName);
@@ -116,18 +137,24 @@ export async function rootSwapStep(ctx: OpsContext, i: RootSwapInputs) {
   }
   await ensureAttached(ctx, i.volumeId, i.instanceId, i.rootDeviceName, i.timeoutSeconds);
   await setDeleteOnTermination(ctx, i.instanceId, i.rootDeviceName, i.deleteOnTermination);
+  if (closed) return { swapped: false, rootVolumeId: i.volumeId, previousRootVolumeId, reason: `the root ${i.volumeId} is back in place and the instance is left stopped: ${why}` };
   await ensureRunning(ctx, i.instanceId, i.timeoutSeconds);
-  return { rootVolumeId: i.volumeId, previousRootVolumeId };
+  return { swapped: true, rootVolumeId: i.volumeId, previousRootVolumeId, reason: "" };
 }
 
 export interface VerifyInputs extends StepInputs {
   instanceId: string;
+  /** Whether the swap ran; false → nothing is verified and nothing is touched. */
+  swapped: boolean;
+  /** Why there was no swap (reported as the verdict's reason). */
+  swapReason: string;
   finalState: "running" | "stopped";
   /** The volume rollback would put back, named in the failure message. */
   rollbackVolumeId: string;
 }
 /** Verifies the boot; a re-crash fails the step and offers the rollback. Leaves the instance in `finalState`. */
 export async function verifyStep(ctx: OpsContext, i: VerifyInputs): Promise<BootVerdict & { rollbackOffered: boolean }> {
+  if (!i.swapped) return { healthy: false, reason: `no boot to verify: ${i.swapReason || "the swap did not run"}`, rollbackOffered: false };
   const verdict = await verifyBoot(ctx, i.instanceId, i.timeoutSeconds);
   if (!verdict.healthy) {
     throw new RescueStepError(
@@ -147,15 +174,21 @@ export interface RollbackInputs extends StepInputs {
   deleteOnTermination: boolean;
   finalState: "running" | "stopped";
 }
-/** Puts `volumeId` back as root; the volume it replaces stays (detached, for inspection). */
+/**
+ * Puts `volumeId` back as root; the volume it replaces stays (detached, for inspection). When it
+ * already is the root (e.g. the swap never ran), nothing is stopped or detached.
+ */
 export async function rollbackStep(ctx: OpsContext, i: RollbackInputs) {
-  await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
   const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find((b) => b.deviceName === i.rootDeviceName);
-  if (occupant && occupant.volumeId !== i.volumeId) await ensureDetached(ctx, occupant.volumeId, i.instanceId, i.timeoutSeconds);
+  if (occupant && occupant.volumeId === i.volumeId) {
+    return { restoredVolumeId: i.volumeId, replacedVolumeId: "", changed: false };
+  }
+  await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
+  if (occupant) await ensureDetached(ctx, occupant.volumeId, i.instanceId, i.timeoutSeconds);
   await ensureAttached(ctx, i.volumeId, i.instanceId, i.rootDeviceName, i.timeoutSeconds);
   await setDeleteOnTermination(ctx, i.instanceId, i.rootDeviceName, i.deleteOnTermination);
   if (i.finalState === "running") await ensureRunning(ctx, i.instanceId, i.timeoutSeconds);
-  return { restoredVolumeId: i.volumeId, replacedVolumeId: occupant && occupant.volumeId !== i.volumeId ? occupant.volumeId : "" };
+  return { restoredVolumeId: i.volumeId, replacedVolumeId: occupant ? occupant.volumeId : "", changed: true };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -225,22 +258,22 @@ export function backupSnapshot(name: string, i: Inputs<BackupSnapshotInputs>, op
   return { resource: r, snapshotId: r.out<string>("snapshotId") };
 }
 export function rootDetach(name: string, i: Inputs<RootDetachInputs>, opts?: pulumi.CustomResourceOptions) {
-  const r = register("RootDetach", rootDetachProvider(), name, i, ["detachedVolumeId", "forcedStop"], opts);
-  return { resource: r, detachedVolumeId: r.out<string>("detachedVolumeId") };
+  const r = register("RootDetach", rootDetachProvider(), name, i, ["detached", "detachedVolumeId", "forcedStop", "reason"], opts);
+  return { resource: r, detached: r.out<boolean>("detached"), detachedVolumeId: r.out<string>("detachedVolumeId"), reason: r.out<string>("reason") };
 }
 export function ssmCommand(name: string, i: Inputs<SsmCommandInputs>, opts?: pulumi.CustomResourceOptions) {
   const r = register("SsmCommand", ssmCommandProvider(), name, i, ["commandId", "status", "stdout"], opts);
   return { resource: r, commandId: r.out<string>("commandId"), status: r.out<string>("status"), stdout: r.out<string>("stdout") };
 }
 export function rootSwap(name: string, i: Inputs<RootSwapInputs>, opts?: pulumi.CustomResourceOptions) {
-  const r = register("RootSwap", rootSwapProvider(), name, i, ["rootVolumeId", "previousRootVolumeId"], opts);
-  return { resource: r, rootVolumeId: r.out<string>("rootVolumeId") };
+  const r = register("RootSwap", rootSwapProvider(), name, i, ["swapped", "rootVolumeId", "previousRootVolumeId", "reason"], opts);
+  return { resource: r, swapped: r.out<boolean>("swapped"), rootVolumeId: r.out<string>("rootVolumeId"), reason: r.out<string>("reason") };
 }
 export function verify(name: string, i: Inputs<VerifyInputs>, opts?: pulumi.CustomResourceOptions) {
   const r = register("BootVerify", verifyProvider(), name, i, ["healthy", "reason"], opts);
   return { resource: r, healthy: r.out<boolean>("healthy"), reason: r.out<string>("reason") };
 }
 export function rollback(name: string, i: Inputs<RollbackInputs>, opts?: pulumi.CustomResourceOptions) {
-  const r = register("Rollback", rollbackProvider(), name, i, ["restoredVolumeId", "replacedVolumeId"], opts);
+  const r = register("Rollback", rollbackProvider(), name, i, ["restoredVolumeId", "replacedVolumeId", "changed"], opts);
   return { resource: r, restoredVolumeId: r.out<string>("restoredVolumeId") };
 }

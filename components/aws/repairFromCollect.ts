@@ -1,30 +1,124 @@
 /**
- * From the collect script's output to the repair command's parameters, with the same pure layers
- * the Azure rescue uses: triage of the bundled minidumps, the guest-driver check for the EC2
- * instance type the repaired disk will boot on, the rule-based repair planner.
+ * From the collect script's output to the repair command's parameters and the swap gate, with the
+ * same pure layers the Azure rescue uses: triage of the bundled minidumps, the guest-driver check
+ * for the EC2 instance type the repaired disk will boot on, the rule-based repair planner. Nothing
+ * here throws for an outcome (a blocking driver finding, nothing to repair): the gate closes and
+ * says why, and the outputs carry the findings and decisions.
  */
 import { parseCollectOutput } from "../../scripts/validate";
-import { EmbedError, ssmCommandDocument } from "../../scripts/embed";
+import { ssmCommandDocument } from "../../scripts/embed";
+import { validateRepairParams, type RepairParams } from "../../scripts/params.generated";
 import type { RepairOptions, Decision } from "../../planner/repair";
 import { decideRescue } from "../../planner/decide";
+import type { DriverFinding } from "../../drivers/types";
+import type { TriageResult } from "../../triage/types";
+
+/** Whether the broken instance may be changed (copy: stopped, its root swapped; inPlace: started on the repaired root), and if not, why. */
+export interface AwsSwapGate {
+  allowed: boolean;
+  reasons: string[];
+}
+
+/** The operator's choices that shape the repair and the gate. */
+export interface AwsRepairChoice {
+  mode?: "copy" | "inPlace";
+  driver?: string | null;
+  actions?: string[] | null;
+  dryRun?: boolean;
+  allowIncompatibleDrivers?: boolean;
+  /** False: repair but do not swap (copy) / do not start (inPlace). Default true. */
+  swap?: boolean;
+}
 
 export interface AwsRepairDecision {
   /** Parameters of the repair document (SendCommand `Parameters`). */
   parameters: Record<string, string[]>;
-  /** Non-empty when the guest drivers cannot boot on the instance type: the swap is refused with this text. */
-  blockedReason: string;
+  /** The validated repair.ps1 parameters behind {@link parameters}. */
+  repairParams: RepairParams;
+  gate: AwsSwapGate;
+  /** True when repair.ps1 runs as a dry run (asked for, nothing to repair, or inPlace with a blocked gate). */
+  repairIsDryRun: boolean;
+  nothingToRepair: boolean;
   decisions: Decision[];
+  /** One line per decision: `Action: reason` (notes as `note: …`). */
+  decisionLines: string[];
+  /** The chosen repair actions in the order repair.ps1 runs them (empty when nothing to repair). */
+  repairActions: string[];
+  findings: string[];
+  triageSummary: string[];
   culprit: string | null;
 }
 
-/** Plans the repair from collect.ps1's JSON. Throws ScriptOutputError / PlanError / EmbedError on bad input. */
-export function repairFromCollect(collectJson: string, instanceType: string | null, options: RepairOptions = {}): AwsRepairDecision {
-  const decided = decideRescue({ collect: parseCollectOutput(collectJson), cloud: "aws", instanceType: instanceType ?? undefined, options, pinDiskNumber: false });
-  if (decided.repairParams === null) throw new EmbedError("the repair plan has no actions");
+/** What repair.ps1 runs when the planner chose nothing (it needs an action): a dry run that changes nothing. */
+export const NOTHING_TO_REPAIR_ACTION = "EnableCrashDump";
+
+function triageLine(t: TriageResult): string {
+  if (t.error !== null || !t.bugCheck) return `${t.file}: ${t.error ?? "no bug check"}`;
+  const culprit = t.causedBy ? `caused by ${t.causedBy.module}+${t.causedBy.offset}` : "no culprit module found";
+  return `${t.file}: ${t.bugCheck.code}${t.bugCheck.name ? ` ${t.bugCheck.name}` : ""}, ${culprit}`;
+}
+
+function findingLine(f: DriverFinding): string {
+  return `${f.severity} ${f.component}: found ${f.found ?? "nothing"}, required ${f.required}. ${f.reason}`;
+}
+
+/** The gate from the findings and the operator's choices (pure; `nothingToRepair` closes it too). */
+export function awsSwapGate(findings: readonly DriverFinding[], nothingToRepair: boolean, choice: AwsRepairChoice, targetInstanceType: string | null): AwsSwapGate {
+  const reasons: string[] = [];
+  const inPlace = choice.mode === "inPlace";
+  if (nothingToRepair) reasons.push("nothing to repair: the planner chose no repair action for this disk; repair.ps1 ran only a dry run (choose actions with the actions setting)");
+  if (choice.swap === false) reasons.push(inPlace ? "swap=false: the repaired root goes back but the instance is not started" : "swap=false: the repaired copy is not swapped in; the broken instance is not touched");
+  if (choice.dryRun === true) reasons.push("dryRun=true: repair.ps1 changes nothing, so there is no repaired disk to boot");
+  if (choice.allowIncompatibleDrivers !== true) {
+    for (const f of findings.filter((x) => x.severity === "block")) {
+      reasons.push(
+        `guest driver ${f.component} blocks the swap${targetInstanceType ? ` to ${targetInstanceType}` : ""} (found ${f.found ?? "nothing"}, required ${f.required}): ${f.reason} Remedy: ${f.remedy} (or set allowIncompatibleDrivers=true)`,
+      );
+    }
+  }
+  return { allowed: reasons.length === 0, reasons };
+}
+
+/**
+ * Plans the repair from collect.ps1's JSON. `targetInstanceType` is the type the guest drivers are
+ * checked for. The collect's disk number is passed to repair.ps1 (the same helper runs both).
+ * inPlace: when a driver finding blocks the swap, repair.ps1 runs as a dry run, so the original root
+ * is not written for a boot that is refused. Throws ScriptOutputError / PlanError / EmbedError only
+ * for bad input (an invalid document, a driver that is not on the disk).
+ */
+export function repairFromCollect(collectJson: string | unknown, targetInstanceType: string | null, choice: AwsRepairChoice = {}): AwsRepairDecision {
+  const collect = parseCollectOutput(collectJson);
+  const options: RepairOptions = {
+    driver: choice.driver ?? undefined,
+    actions: (choice.actions ?? undefined) as RepairOptions["actions"],
+    dryRun: choice.dryRun === true,
+  };
+  const decided = decideRescue({ collect, cloud: "aws", instanceType: targetInstanceType ?? undefined, options, pinDiskNumber: true });
+  const nothingToRepair = decided.repairParams === null;
+  const gate = awsSwapGate(decided.findings, nothingToRepair, choice, targetInstanceType);
+  const blockedByDrivers = decided.blocked && choice.allowIncompatibleDrivers !== true;
+  let repairParams: RepairParams =
+    decided.repairParams ??
+    validateRepairParams({
+      Actions: [NOTHING_TO_REPAIR_ACTION],
+      CrashDumpKind: "automatic",
+      ProtectedServices: [...decided.repair.protectedServices],
+      DiskNumber: collect.target.diskNumber,
+      DryRun: true,
+    });
+  if (choice.mode === "inPlace" && blockedByDrivers && repairParams.DryRun !== true) repairParams = validateRepairParams({ ...repairParams, DryRun: true });
+  const decisionLines = decided.repair.decisions.map((d) => `${d.action === "none" ? "note" : d.action}: ${d.reason}`);
   return {
-    parameters: ssmCommandDocument("repair.ps1", decided.repairParams).parameters,
-    blockedReason: decided.blocked ? decided.findingsSummary : "",
+    parameters: ssmCommandDocument("repair.ps1", repairParams).parameters,
+    repairParams,
+    gate,
+    repairIsDryRun: repairParams.DryRun === true,
+    nothingToRepair,
     decisions: decided.repair.decisions,
+    decisionLines,
+    repairActions: nothingToRepair ? [] : decided.repair.plan.actions.map((a) => a.action),
+    findings: decided.findings.map(findingLine),
+    triageSummary: decided.triage.map(triageLine),
     culprit: decided.repair.culprit?.module ?? null,
   };
 }

@@ -377,6 +377,7 @@ describe("AzureWindowsRescue rejects bad repair options before registering anyth
     [{ operatorPrincipalType: "Robot" }, /operatorPrincipalType/],
     [{ originalOsDiskId: "disk-1" }, /originalOsDiskId is not an Azure resource id/],
     [{ rescueId: "Not_Valid" }, /rescueId/],
+    [{ swapGeneration: -1 }, /swapGeneration must be a whole number/],
   ] as [Partial<AzureWindowsRescueArgs>, RegExp][])("%j", async (extra, message) => {
     const cloud = simulatedAzure({ vm: sampleVm(), nic: sampleNic() });
     const registered: RecordedResource[] = [];

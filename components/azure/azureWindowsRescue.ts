@@ -8,7 +8,7 @@ import { AzureRescueOptions, AzureRescuePlan, guidFrom, planAzureRescue, STORAGE
 import { AzureDiskDescription, AzureNicDescription, AzureVmDescription, parseArmId, primaryNicId } from "../../planner/azureVm";
 import { collectRunCommand, REPAIR_RUN_COMMAND, repairRunCommand } from "./runCommands";
 import { CollectTriage, decisionLine, findingLine } from "./collectTriage";
-import { OsDiskRollback, OsDiskSwap, SwapGate } from "./diskSwap";
+import { OsDiskRollback, OsDiskSwap, SwapGate, validateSwapGeneration } from "./diskSwap";
 import { BootVerification } from "./bootVerification";
 
 /** A resource that outlives `pulumi destroy` (kinds as in the rescue report: snapshot, originalDisk, repairedDisk, artifacts). */
@@ -64,6 +64,8 @@ export interface AzureWindowsRescueArgs {
   allowIncompatibleDrivers?: boolean;
   /** Put the original OS disk back (after a failed boot verification). Default false. */
   rollback?: boolean;
+  /** Raise it (1, 2, ...) to swap the repaired copy in again after a rollback; a rolled-back swap is never redone otherwise. Default 0. */
+  swapGeneration?: number;
   /** How long the boot verification waits for the swapped VM. Default 20. */
   verifyTimeoutMinutes?: number;
   /** Principal type of the identity running `pulumi up` ("User", or "ServicePrincipal" in CI), for its temporary read access to the artifacts. Default "User". */
@@ -126,6 +128,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
   constructor(name: string, args: AzureWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
     // Every option is checked before anything is registered (the VM is read later).
     validateAzureRescueOptions(azureRescueOptions(args, name));
+    validateSwapGeneration(args.swapGeneration);
     super("vm-rescue:index:AzureWindowsRescue", name, args, opts);
     const parent = { parent: this };
 
@@ -525,6 +528,7 @@ export function createRepairChain(name: string, plan: pulumi.Output<AzureRescueP
             originalDiskId: p.source.osDiskId,
             copyDiskId: r.copyDisk.id,
             gate: triage.gate,
+            swapGeneration: args.swapGeneration,
             snapshotId: r.snapshot.id,
             repairRunCommandId: repair.id,
           },
@@ -538,6 +542,8 @@ export function createRepairChain(name: string, plan: pulumi.Output<AzureRescueP
           ...target,
           swapped: swap.swapped,
           osDiskId: swap.osDiskId,
+          serialBaseline: swap.serialBaseline,
+          swapGeneration: args.swapGeneration,
           timeoutMinutes: args.verifyTimeoutMinutes ?? DEFAULT_VERIFY_TIMEOUT_MINUTES,
         },
         { parent, dependsOn: [swap] },
@@ -546,7 +552,7 @@ export function createRepairChain(name: string, plan: pulumi.Output<AzureRescueP
   const rollback = args.rollback
     ? new OsDiskRollback(
         `${name}-rollback`,
-        { ...target, originalDiskId: p.source.osDiskId, copyDiskId: r.copyDisk.id },
+        { ...target, originalDiskId: p.source.osDiskId, copyDiskId: r.copyDisk.id, swapGeneration: args.swapGeneration },
         { parent, dependsOn: [r.snapshot, ...(verify ? [verify] : [repair])] },
       )
     : undefined;

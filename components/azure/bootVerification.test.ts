@@ -1,5 +1,5 @@
 /** BootVerification against the in-memory compute and a clock that only moves when slept on. */
-import { bootVerificationProvider, BootVerificationInputs, findBugCheck, runBootVerification } from "./bootVerification";
+import { bootVerificationProvider, BootVerificationInputs, findBugCheck, newSerialText, runBootVerification, serialBaseline } from "./bootVerification";
 import { SimulatedClock, SimulatedCompute } from "./simulatedCompute";
 
 const inputs = (over: Partial<BootVerificationInputs> = {}): BootVerificationInputs => ({
@@ -39,7 +39,10 @@ describe("BootVerification", () => {
     const compute = await started("original");
     const r = await runBootVerification(() => compute, inputs(), new SimulatedClock());
     expect(r).toMatchObject({ booted: false, rollbackOffered: true, bugCheck: expect.stringMatching(/BLUESCREEN/) });
-    expect(r.reasons).toEqual([expect.stringMatching(/crashed again after the swap/), expect.stringMatching(/pulumi config set rollback true/)]);
+    expect(r.reasons).toEqual([
+      expect.stringMatching(/crashed again after the swap/),
+      expect.stringMatching(/vm-rescue rollback --cloud azure --resource-group rg-app-prod --vm app-vm-01 \(or pulumi config set rollback true/),
+    ]);
   });
 
   test("a VM whose agent never gets Ready times out after the given minutes, polling meanwhile", async () => {
@@ -97,9 +100,71 @@ describe("BootVerification", () => {
     const compute = await started("copy");
     const provider = bootVerificationProvider(() => compute, new SimulatedClock());
     expect(await provider.diff!("id", inputs({ swapped: false, osDiskId: null }), inputs())).toMatchObject({ changes: true });
+    expect(await provider.diff!("id", inputs(), inputs({ serialBaseline: { length: 3, sha256: "x" } }))).toMatchObject({ changes: true });
+    expect(await provider.diff!("id", inputs(), inputs({ swapGeneration: 1 }))).toMatchObject({ changes: true });
     expect(await provider.diff!("id", inputs(), inputs({ pollSeconds: 5 }))).toMatchObject({ changes: false });
     await provider.delete!("id", inputs());
     expect(compute.calls).toEqual([]);
+  });
+});
+
+const OLD_CRASH = 'Boot\r\n<INSTANCE CLASSNAME="BLUESCREEN"><PROPERTY NAME="STOPCODE" TYPE="string"><VALUE>"0x1000007E"</VALUE></PROPERTY></INSTANCE>\r\n';
+const GOOD_BOOT = "Boot\r\nComputer is booting, SAC started and initialized.\r\n";
+
+describe("BootVerification looks only past the swap's baseline", () => {
+  /** A VM whose boot diagnostics kept the pre-swap crash, then started with `behaviour`. */
+  async function keptLog(behaviour: "boots" | "bsod") {
+    const compute = new SimulatedCompute();
+    compute.serialLogOnStart = "append";
+    compute.addVm("rg-app-prod", "app-vm-01", { osDiskId: "copy", powerState: "deallocated", agentStatus: null, serialLog: OLD_CRASH });
+    compute.behaviour.set("rg-app-prod/app-vm-01", behaviour);
+    await compute.start("rg-app-prod", "app-vm-01");
+    return compute;
+  }
+
+  test("the pre-swap crash before the baseline does not count: booted", async () => {
+    const compute = await keptLog("boots");
+    const r = await runBootVerification(() => compute, inputs({ serialBaseline: serialBaseline(OLD_CRASH) }), new SimulatedClock());
+    expect(r).toMatchObject({ booted: true, bugCheck: null, rollbackOffered: false });
+  });
+
+  test("a crash written after the baseline counts", async () => {
+    const compute = await keptLog("bsod");
+    const r = await runBootVerification(() => compute, inputs({ serialBaseline: serialBaseline(OLD_CRASH) }), new SimulatedClock());
+    expect(r).toMatchObject({ booted: false, rollbackOffered: true, bugCheck: expect.stringMatching(/BLUESCREEN/) });
+  });
+
+  test("a log reset at the start (shorter than the baseline) is all new: a crash in it counts, a good boot passes", async () => {
+    const baseline = serialBaseline(OLD_CRASH + OLD_CRASH + OLD_CRASH);
+    const crashed = new SimulatedCompute();
+    crashed.addVm("rg-app-prod", "app-vm-01", { osDiskId: "copy", powerState: "deallocated", agentStatus: null });
+    crashed.behaviour.set("rg-app-prod/app-vm-01", "bsod");
+    await crashed.start("rg-app-prod", "app-vm-01");
+    expect(await runBootVerification(() => crashed, inputs({ serialBaseline: baseline }), new SimulatedClock())).toMatchObject({ booted: false, bugCheck: expect.stringMatching(/BLUESCREEN/) });
+    const fine = await started("copy");
+    expect(await runBootVerification(() => fine, inputs({ serialBaseline: baseline }), new SimulatedClock())).toMatchObject({ booted: true });
+  });
+});
+
+describe("newSerialText", () => {
+  const base = serialBaseline(OLD_CRASH);
+  test("no baseline or no log: the whole log", () => {
+    expect(newSerialText(OLD_CRASH, null)).toBe(OLD_CRASH);
+    expect(newSerialText(OLD_CRASH, undefined)).toBe(OLD_CRASH);
+    expect(newSerialText(null, base)).toBeNull();
+  });
+  test("a log that still starts with the recorded text: only what follows", () => {
+    expect(newSerialText(OLD_CRASH + GOOD_BOOT, base)).toBe(GOOD_BOOT);
+    expect(newSerialText(OLD_CRASH, base)).toBe("");
+  });
+  test("shorter than the baseline (reset) or starting differently (rotated): the whole log", () => {
+    expect(newSerialText(GOOD_BOOT.slice(0, 10), base)).toBe(GOOD_BOOT.slice(0, 10));
+    const rotated = OLD_CRASH.replace("0x1000007E", "0x0000007B") + GOOD_BOOT;
+    expect(newSerialText(rotated, base)).toBe(rotated);
+  });
+  test("serialBaseline records length and SHA-256", () => {
+    expect(serialBaseline("abc")).toEqual({ length: 3, sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" });
+    expect(serialBaseline(null)).toBeNull();
   });
 });
 

@@ -2,6 +2,7 @@
  * `BootVerification`: after the swap, waits (up to a timeout) for the VM to run with its guest
  * agent Ready and no new bug check on the serial console. Reads only; delete changes nothing.
  */
+import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { AzureComputeOps, armComputeOps, Clock, realClock, step } from "./computeOps";
 import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
@@ -16,6 +17,13 @@ export interface BootVerificationInputs {
   swapped: boolean;
   /** The VM's OS disk after the swap (a new swap re-runs the verification). */
   osDiskId: string | null;
+  /**
+   * The serial log as the swap found it before starting the VM on the repaired copy: only what was
+   * written after it counts. Null when it could not be read (then the whole log counts).
+   */
+  serialBaseline?: SerialBaseline | null;
+  /** The swap's generation (a swap redone after a rollback re-runs the verification). */
+  swapGeneration?: number;
   timeoutMinutes: number;
   /** Seconds between checks. Default 30. */
   pollSeconds?: number;
@@ -36,6 +44,39 @@ export interface BootVerificationOutputs extends BootVerificationInputs {
   reasons: string[];
 }
 
+/** Where the serial console log stood before the swap started the VM on the repaired copy. */
+export interface SerialBaseline {
+  /** Characters in the log then. */
+  length: number;
+  /** SHA-256 (hex) of those characters: a log that no longer starts with them was reset or rotated. */
+  sha256: string;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+
+/** The baseline of a serial log as read now; null when there is no log. */
+export function serialBaseline(serialLog: string | null): SerialBaseline | null {
+  return serialLog === null ? null : { length: serialLog.length, sha256: sha256(serialLog) };
+}
+
+/**
+ * What the log holds that the baseline did not: the text after the baseline when the log still
+ * starts with exactly the recorded text; the whole log when there is no baseline, or the log is
+ * shorter than it or starts differently (reset or rotated: all of it is new).
+ */
+export function newSerialText(serialLog: string | null, baseline: SerialBaseline | null | undefined): string | null {
+  if (serialLog === null || !baseline) return serialLog;
+  if (serialLog.length < baseline.length) return serialLog;
+  return sha256(serialLog.slice(0, baseline.length)) === baseline.sha256 ? serialLog.slice(baseline.length) : serialLog;
+}
+
+/** The serial log of a VM now, or null (boot diagnostics off or unreadable: evidence, never a condition). */
+export async function readSerialLog(c: AzureComputeOps, resourceGroupName: string, vmName: string): Promise<{ diag: { screenshotUrl: string | null; serialLogUrl: string | null }; serial: string | null }> {
+  const diag = await c.bootDiagnostics(resourceGroupName, vmName).catch(() => ({ screenshotUrl: null, serialLogUrl: null }));
+  const serial = diag.serialLogUrl ? await c.readText(diag.serialLogUrl).catch(() => null) : null;
+  return { diag, serial };
+}
+
 /**
  * The first serial-console line that reports a bug check (SAC's BLUESCREEN instance, a STOP code,
  * or a bug-check line), or null.
@@ -48,9 +89,10 @@ export function findBugCheck(serialLog: string | null): string | null {
   return line === undefined ? null : line.trim().slice(0, 300);
 }
 
-const ROLLBACK_HINT = "to put the original OS disk back: pulumi config set rollback true && pulumi up";
+const rollbackHint = (i: BootVerificationInputs) =>
+  `to put the original OS disk back: vm-rescue rollback --cloud azure --resource-group ${i.resourceGroupName} --vm ${i.vmName} (or pulumi config set rollback true && pulumi up)`;
 
-/** Polls until booted, a new bug check, or the timeout. */
+/** Polls until booted, a bug check written after the swap's baseline, or the timeout. */
 export async function runBootVerification(ops: () => AzureComputeOps, i: BootVerificationInputs, clock: Clock = realClock): Promise<BootVerificationOutputs> {
   const none = { powerState: null, agentStatus: null, bugCheck: null, screenshotUrl: null, serialLogUrl: null };
   if (!i.swapped) {
@@ -63,12 +105,12 @@ export async function runBootVerification(ops: () => AzureComputeOps, i: BootVer
   for (;;) {
     const status = await step(`reading the instance view of VM ${i.vmName}`, () => c.getStatus(i.resourceGroupName, i.vmName));
     // Boot diagnostics are evidence, not a condition: when they are off or unreadable, the check goes on without them.
-    const diag = await c.bootDiagnostics(i.resourceGroupName, i.vmName).catch(() => ({ screenshotUrl: null, serialLogUrl: null }));
-    const serial = diag.serialLogUrl ? await c.readText(diag.serialLogUrl).catch(() => null) : null;
-    const bugCheck = findBugCheck(serial);
+    const { diag, serial } = await readSerialLog(c, i.resourceGroupName, i.vmName);
+    // Only what the log gained since the swap: boot diagnostics may keep the crash that made the rescue necessary.
+    const bugCheck = findBugCheck(newSerialText(serial, i.serialBaseline));
     const seen = { ...status, ...diag, bugCheck };
     if (bugCheck) {
-      return { ...i, ...seen, booted: false, checked: true, rollbackOffered: true, reasons: [`VM ${i.vmName} crashed again after the swap: ${bugCheck}`, ROLLBACK_HINT] };
+      return { ...i, ...seen, booted: false, checked: true, rollbackOffered: true, reasons: [`VM ${i.vmName} crashed again after the swap: ${bugCheck}`, rollbackHint(i)] };
     }
     if (status.powerState === "running" && status.agentStatus === "Ready") {
       return { ...i, ...seen, booted: true, checked: true, rollbackOffered: false, reasons: [] };
@@ -82,7 +124,7 @@ export async function runBootVerification(ops: () => AzureComputeOps, i: BootVer
         rollbackOffered: true,
         reasons: [
           `VM ${i.vmName} did not come up within ${i.timeoutMinutes} minutes (power state ${status.powerState ?? "unknown"}, guest agent ${status.agentStatus ?? "not reporting"})`,
-          ROLLBACK_HINT,
+          rollbackHint(i),
         ],
       };
     }
@@ -90,7 +132,7 @@ export async function runBootVerification(ops: () => AzureComputeOps, i: BootVer
   }
 }
 
-const KEYS: (keyof BootVerificationInputs)[] = ["subscriptionId", "resourceGroupName", "vmName", "swapped", "osDiskId", "timeoutMinutes"];
+const KEYS: (keyof BootVerificationInputs)[] = ["subscriptionId", "resourceGroupName", "vmName", "swapped", "osDiskId", "serialBaseline", "swapGeneration", "timeoutMinutes"];
 
 export function bootVerificationProvider(opsFor: OpsFactory = armComputeOps, clock: Clock = realClock): pulumi.dynamic.ResourceProvider {
   return idempotentProvider<BootVerificationInputs, BootVerificationOutputs>(

@@ -38,6 +38,8 @@ export interface AzureComputeOps {
   start(resourceGroupName: string, vmName: string): Promise<void>;
   /** Merges tags into a disk's tags. */
   addDiskTags(diskId: string, tags: Record<string, string>): Promise<void>;
+  /** A disk's tags ({} when it has none); null when the disk does not exist (HTTP 404). */
+  getDiskTags(diskId: string): Promise<Record<string, string> | null>;
   getStatus(resourceGroupName: string, vmName: string): Promise<VmStatus>;
   /** Boot-diagnostics URLs (`retrieveBootDiagnosticsData`); nulls when boot diagnostics are off. */
   bootDiagnostics(resourceGroupName: string, vmName: string): Promise<BootDiagnosticsUrls>;
@@ -121,6 +123,15 @@ export function armComputeOps(subscriptionId: string): AzureComputeOps {
       const { resourceGroup, name } = diskRef(diskId);
       const disk = await client.disks.get(resourceGroup, name);
       await client.disks.beginUpdateAndWait(resourceGroup, name, { tags: { ...(disk.tags ?? {}), ...tags } });
+    },
+    async getDiskTags(diskId) {
+      const { resourceGroup, name } = diskRef(diskId);
+      try {
+        return (await client.disks.get(resourceGroup, name)).tags ?? {};
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return null;
+        throw e;
+      }
     },
     async getStatus(rg, name) {
       const view = await vms.instanceView(rg, name);

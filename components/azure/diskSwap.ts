@@ -6,6 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AzureComputeOps, armComputeOps, sameId, step } from "./computeOps";
 import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
+import { PlanError } from "../../planner/errors";
+import { readSerialLog, serialBaseline, SerialBaseline } from "./bootVerification";
 
 export interface SwapGate {
   allowed: boolean;
@@ -23,6 +25,11 @@ export interface OsDiskSwapInputs {
   copyDiskId: string;
   rescueId: string;
   gate: SwapGate;
+  /**
+   * Raise it to swap the repaired copy in again after a rollback (default 0). A swap that was
+   * rolled back is never redone on its own: only a generation above the rolled-back one redoes it.
+   */
+  swapGeneration?: number;
   /** Not used by the provider: makes the swap wait for the backup and record it. */
   snapshotId: string;
   /** Not used by the provider: the repair run command the swapped disk comes out of. */
@@ -31,10 +38,14 @@ export interface OsDiskSwapInputs {
 
 export interface OsDiskSwapOutputs extends OsDiskSwapInputs {
   swapped: boolean;
-  /** Why nothing was swapped (the gate's reasons), or what was found ("already swapped"). */
+  /** Why nothing was swapped (the gate's reasons, a rollback), or what was found ("already swapped"). */
   reasons: string[];
   /** The VM's OS disk after the run. */
   osDiskId: string | null;
+  /** The serial log as it stood before the VM was started on the copy (kept by re-runs); the boot verification looks only past it. */
+  serialBaseline: SerialBaseline | null;
+  /** True when the swap had been rolled back and was not redone (see `swapGeneration`). */
+  rolledBack: boolean;
 }
 
 /** Inputs of {@link OsDiskRollback}. */
@@ -45,6 +56,8 @@ export interface OsDiskRollbackInputs {
   originalDiskId: string;
   copyDiskId: string;
   rescueId: string;
+  /** The swap's generation: a swap redone while rollback is still requested is rolled back again. */
+  swapGeneration?: number;
 }
 
 export interface OsDiskRollbackOutputs extends OsDiskRollbackInputs {
@@ -55,82 +68,140 @@ export interface OsDiskRollbackOutputs extends OsDiskRollbackInputs {
 
 export type OpsFactory = (subscriptionId: string) => AzureComputeOps;
 
+/** On the copy: the VM it was rolled back from (written by the rollback). */
+export const ROLLED_BACK_COPY_OF_TAG = "vm-rescue:rolled-back-copy-of";
+/** On the copy: the generation of the last swap that put it in (written by the swap). */
+export const SWAP_GENERATION_TAG = "vm-rescue:swap-generation";
+
 /** Tags the rescue leaves on the disk that is no longer the OS disk. */
 export function detachedDiskTags(rescueId: string, vmId: string, role: "original" | "repaired-copy"): Record<string, string> {
   return role === "original"
     ? { "vm-rescue:id": rescueId, "vm-rescue:original-os-disk-of": vmId }
-    : { "vm-rescue:id": rescueId, "vm-rescue:rolled-back-copy-of": vmId };
+    : { "vm-rescue:id": rescueId, [ROLLED_BACK_COPY_OF_TAG]: vmId };
 }
+
+function tagValue(tags: Record<string, string> | null | undefined, key: string): string | undefined {
+  return Object.entries(tags ?? {}).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
+}
+
+/** Refuses a `swapGeneration` that is not a non-negative integer (one line, before anything is created). */
+export function validateSwapGeneration(v: unknown): void {
+  if (v !== undefined && v !== null && !(typeof v === "number" && Number.isInteger(v) && v >= 0)) {
+    throw new PlanError("invalid-option", `swapGeneration must be a whole number 0 or above (raise it to swap again after a rollback), got ${JSON.stringify(v)}`);
+  }
+}
+
+/** A swap generation from an input or a tag: a non-negative integer, else 0. */
+function generationOf(v: unknown): number {
+  const n = typeof v === "string" ? Number(v) : v;
+  return typeof n === "number" && Number.isInteger(n) && n >= 0 ? n : 0;
+}
+
+/** What the swap does with a VM that runs on its original OS disk. */
+export type ReswapDecision = { swap: true; reasons: string[] } | { swap: false; rolledBackGeneration: number; reasons: string[] };
 
 /**
- * Deallocates the VM, makes `to` its OS disk and starts it — when its OS disk is `from`. Returns
- * "already" when `to` is already the OS disk; throws when the OS disk is neither (someone else
- * changed the VM: the rescue does not guess).
+ * Whether to swap a VM that runs on its original disk. A swap that was rolled back — the copy's
+ * `vm-rescue:rolled-back-copy-of` tag names this VM, or the previous run of this resource (`olds`)
+ * had swapped the copy in and the VM is back on the original, or the previous run already refused
+ * for that reason — is redone only when `swapGeneration` is above the rolled-back swap's generation
+ * (the copy's `vm-rescue:swap-generation` tag, or the previous run's input). Pure.
  */
-async function putOsDisk(
-  ops: AzureComputeOps,
-  rg: string,
-  vmName: string,
-  from: string,
-  to: string,
-  before: (vmId: string) => Promise<void>,
-): Promise<"already" | "swapped"> {
-  const vm = await step(`reading VM ${vmName}`, () => ops.getVmDisks(rg, vmName));
-  if (sameId(vm.osDiskId, to)) return "already";
-  if (!sameId(vm.osDiskId, from)) {
-    throw new Error(`VM ${vmName} has OS disk ${vm.osDiskId ?? "(none)"}, expected ${from}; it was changed outside this rescue, so nothing is swapped`);
+export function decideReswap(i: Pick<OsDiskSwapInputs, "vmName" | "copyDiskId" | "swapGeneration">, vmId: string, copyTags: Record<string, string> | null, olds?: Partial<OsDiskSwapOutputs>): ReswapDecision {
+  const wanted = generationOf(i.swapGeneration);
+  const evidence: { why: string; generation: number }[] = [];
+  if (sameId(tagValue(copyTags, ROLLED_BACK_COPY_OF_TAG), vmId)) {
+    evidence.push({ why: `the repaired copy is tagged ${ROLLED_BACK_COPY_OF_TAG}`, generation: generationOf(tagValue(copyTags, SWAP_GENERATION_TAG)) });
   }
-  await before(vm.id);
-  await step(`deallocating VM ${vmName}`, () => ops.deallocate(rg, vmName));
-  await step(`setting ${to} as the OS disk of VM ${vmName}`, () => ops.setOsDisk(rg, vmName, to));
-  await step(`starting VM ${vmName}`, () => ops.start(rg, vmName));
-  return "swapped";
+  if (olds?.swapped === true && sameId(olds.osDiskId, i.copyDiskId)) {
+    evidence.push({ why: "the previous run swapped the copy in and the VM is back on its original disk", generation: generationOf(olds.swapGeneration) });
+  }
+  if (olds?.rolledBack === true) evidence.push({ why: "the previous run found the swap rolled back", generation: generationOf(olds.swapGeneration) });
+  if (evidence.length === 0) return { swap: true, reasons: [] };
+  const rolledBackGeneration = Math.max(...evidence.map((e) => e.generation));
+  if (wanted > rolledBackGeneration) return { swap: true, reasons: [`the rolled-back swap (generation ${rolledBackGeneration}) was redone: swapGeneration ${wanted}`] };
+  return {
+    swap: false,
+    rolledBackGeneration,
+    reasons: [
+      `the swap of VM ${i.vmName} was rolled back (${evidence.map((e) => e.why).join("; ")}), so the original OS disk stays; to swap the repaired copy in again set swapGeneration to ${rolledBackGeneration + 1}`,
+    ],
+  };
 }
 
-/** The swap: nothing when the gate blocks; else detach the copy from the helper, tag the original, swap, start. */
-export async function runOsDiskSwap(ops: () => AzureComputeOps, i: OsDiskSwapInputs): Promise<OsDiskSwapOutputs> {
+/** Deallocates the VM, makes `to` its OS disk and starts it; `beforeStart` runs while it is deallocated. */
+async function moveOsDisk(ops: AzureComputeOps, rg: string, vmName: string, to: string, beforeStart: () => Promise<void> = async () => undefined): Promise<void> {
+  await step(`deallocating VM ${vmName}`, () => ops.deallocate(rg, vmName));
+  await beforeStart();
+  await step(`setting ${to} as the OS disk of VM ${vmName}`, () => ops.setOsDisk(rg, vmName, to));
+  await step(`starting VM ${vmName}`, () => ops.start(rg, vmName));
+}
+
+const changedOutside = (vmName: string, osDiskId: string | null, expected: string, what: string) =>
+  new Error(`VM ${vmName} has OS disk ${osDiskId ?? "(none)"}, expected ${expected}; it was changed outside this rescue, so nothing is ${what}`);
+
+/**
+ * The swap: nothing when the gate blocks; nothing when a rolled-back swap is not asked for again
+ * ({@link decideReswap}); else detach the copy from the helper, tag the original and the copy,
+ * deallocate, record the serial log's baseline, swap, start. A VM already on the copy keeps the
+ * baseline the previous run recorded.
+ */
+export async function runOsDiskSwap(ops: () => AzureComputeOps, i: OsDiskSwapInputs, olds?: Partial<OsDiskSwapOutputs>): Promise<OsDiskSwapOutputs> {
   if (!i.gate.allowed) {
-    return { ...i, swapped: false, reasons: i.gate.reasons.length ? i.gate.reasons : ["the swap gate is closed"], osDiskId: null };
+    return { ...i, swapped: false, reasons: i.gate.reasons.length ? i.gate.reasons : ["the swap gate is closed"], osDiskId: null, serialBaseline: null, rolledBack: false };
   }
   const c = ops();
-  const outcome = await putOsDisk(c, i.resourceGroupName, i.vmName, i.originalDiskId, i.copyDiskId, async (vmId) => {
-    const helper = await step(`reading helper VM ${i.helperVmName}`, () => c.getVmDisks(i.helperResourceGroupName, i.helperVmName));
-    if (helper.dataDiskIds.some((d) => sameId(d, i.copyDiskId))) {
-      await step(`detaching the repaired copy from helper VM ${i.helperVmName}`, () => c.detachDataDisk(i.helperResourceGroupName, i.helperVmName, i.copyDiskId));
-    }
-    await step(`tagging the original OS disk`, () => c.addDiskTags(i.originalDiskId, detachedDiskTags(i.rescueId, vmId, "original")));
+  const vm = await step(`reading VM ${i.vmName}`, () => c.getVmDisks(i.resourceGroupName, i.vmName));
+  if (sameId(vm.osDiskId, i.copyDiskId)) {
+    const kept = olds?.swapped === true && sameId(olds.osDiskId, i.copyDiskId) ? (olds.serialBaseline ?? null) : null;
+    return { ...i, swapped: true, reasons: [`the repaired copy was already the OS disk of ${i.vmName}`], osDiskId: i.copyDiskId, serialBaseline: kept, rolledBack: false };
+  }
+  if (!sameId(vm.osDiskId, i.originalDiskId)) throw changedOutside(i.vmName, vm.osDiskId, i.originalDiskId, "swapped");
+  const copyTags = await step(`reading the tags of the repaired copy`, () => c.getDiskTags(i.copyDiskId));
+  if (copyTags === null) throw new Error(`the repaired copy ${i.copyDiskId} no longer exists, so nothing is swapped`);
+  const decision = decideReswap(i, vm.id, copyTags, olds);
+  if (!decision.swap) return { ...i, swapped: false, reasons: decision.reasons, osDiskId: vm.osDiskId, serialBaseline: null, rolledBack: true };
+
+  const helper = await step(`reading helper VM ${i.helperVmName}`, () => c.getVmDisks(i.helperResourceGroupName, i.helperVmName));
+  if (helper.dataDiskIds.some((d) => sameId(d, i.copyDiskId))) {
+    await step(`detaching the repaired copy from helper VM ${i.helperVmName}`, () => c.detachDataDisk(i.helperResourceGroupName, i.helperVmName, i.copyDiskId));
+  }
+  await step(`tagging the original OS disk`, () => c.addDiskTags(i.originalDiskId, detachedDiskTags(i.rescueId, vm.id, "original")));
+  await step(`tagging the repaired copy`, () => c.addDiskTags(i.copyDiskId, { "vm-rescue:id": i.rescueId, [SWAP_GENERATION_TAG]: String(generationOf(i.swapGeneration)) }));
+  // The broken VM crashes in a loop until it is deallocated: the baseline is taken after that
+  // (and before, in case boot diagnostics cannot be read for a deallocated VM).
+  const before = serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial);
+  let baseline = before;
+  await moveOsDisk(c, i.resourceGroupName, i.vmName, i.copyDiskId, async () => {
+    baseline = serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial) ?? before;
   });
-  return {
-    ...i,
-    swapped: true,
-    reasons: outcome === "already" ? [`the repaired copy was already the OS disk of ${i.vmName}`] : [],
-    osDiskId: i.copyDiskId,
-  };
+  return { ...i, swapped: true, reasons: decision.reasons, osDiskId: i.copyDiskId, serialBaseline: baseline, rolledBack: false };
 }
 
 /** The rollback: the original disk back as the OS disk (the copy stays, detached and tagged). */
 export async function runOsDiskRollback(ops: () => AzureComputeOps, i: OsDiskRollbackInputs): Promise<OsDiskRollbackOutputs> {
   const c = ops();
-  const outcome = await putOsDisk(c, i.resourceGroupName, i.vmName, i.copyDiskId, i.originalDiskId, (vmId) =>
-    step(`tagging the repaired copy`, () => c.addDiskTags(i.copyDiskId, detachedDiskTags(i.rescueId, vmId, "repaired-copy"))),
-  );
-  return {
-    ...i,
-    rolledBack: true,
-    reasons: outcome === "already" ? [`the original disk was already the OS disk of ${i.vmName}`] : [],
-    osDiskId: i.originalDiskId,
-  };
+  const vm = await step(`reading VM ${i.vmName}`, () => c.getVmDisks(i.resourceGroupName, i.vmName));
+  if (sameId(vm.osDiskId, i.originalDiskId)) {
+    return { ...i, rolledBack: true, reasons: [`the original disk was already the OS disk of ${i.vmName}`], osDiskId: i.originalDiskId };
+  }
+  if (!sameId(vm.osDiskId, i.copyDiskId)) throw changedOutside(i.vmName, vm.osDiskId, i.copyDiskId, "rolled back");
+  const original = await step(`reading the original OS disk`, () => c.getDiskTags(i.originalDiskId));
+  if (original === null) throw new Error(`the original OS disk ${i.originalDiskId} no longer exists, so nothing is rolled back (VM ${i.vmName} stays on ${i.copyDiskId})`);
+  await step(`tagging the repaired copy`, () => c.addDiskTags(i.copyDiskId, detachedDiskTags(i.rescueId, vm.id, "repaired-copy")));
+  await moveOsDisk(c, i.resourceGroupName, i.vmName, i.originalDiskId);
+  return { ...i, rolledBack: true, reasons: [], osDiskId: i.originalDiskId };
 }
 
-const SWAP_KEYS: (keyof OsDiskSwapInputs)[] = ["subscriptionId", "resourceGroupName", "vmName", "helperResourceGroupName", "helperVmName", "originalDiskId", "copyDiskId", "gate", "repairRunCommandId"];
-const ROLLBACK_KEYS: (keyof OsDiskRollbackInputs)[] = ["subscriptionId", "resourceGroupName", "vmName", "originalDiskId", "copyDiskId"];
+const SWAP_KEYS: (keyof OsDiskSwapInputs)[] = ["subscriptionId", "resourceGroupName", "vmName", "helperResourceGroupName", "helperVmName", "originalDiskId", "copyDiskId", "gate", "swapGeneration", "repairRunCommandId"];
+const ROLLBACK_KEYS: (keyof OsDiskRollbackInputs)[] = ["subscriptionId", "resourceGroupName", "vmName", "originalDiskId", "copyDiskId", "swapGeneration"];
 
 /** The swap provider; `opsFor` is replaced by a fake in tests and by the simulated cloud. */
 export function osDiskSwapProvider(opsFor: OpsFactory = armComputeOps): pulumi.dynamic.ResourceProvider {
   return idempotentProvider<OsDiskSwapInputs, OsDiskSwapOutputs>(
     SWAP_KEYS,
     (i) => `${i.resourceGroupName}/${i.vmName}/os-disk-swap/${i.rescueId}`,
-    (i) => runOsDiskSwap(() => opsFor(i.subscriptionId), i),
+    (i, olds) => runOsDiskSwap(() => opsFor(i.subscriptionId), i, olds),
   );
 }
 
@@ -150,9 +221,13 @@ export class OsDiskSwap extends pulumi.dynamic.Resource {
   declare readonly swapped: pulumi.Output<boolean>;
   declare readonly reasons: pulumi.Output<string[]>;
   declare readonly osDiskId: pulumi.Output<string | null>;
+  declare readonly serialBaseline: pulumi.Output<SerialBaseline | null>;
+  declare readonly rolledBack: pulumi.Output<boolean>;
+  declare readonly swapGeneration: pulumi.Output<number | undefined>;
 
   constructor(name: string, args: InputsOf<OsDiskSwapInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(compiledProvider("diskSwap", "osDiskSwapProvider"), name, { ...args, swapped: undefined, reasons: undefined, osDiskId: undefined }, opts, DYNAMIC_MODULE, "OsDiskSwap");
+    const outs = { swapped: undefined, reasons: undefined, osDiskId: undefined, serialBaseline: undefined, rolledBack: undefined };
+    super(compiledProvider("diskSwap", "osDiskSwapProvider"), name, { ...args, ...outs }, opts, DYNAMIC_MODULE, "OsDiskSwap");
   }
 }
 

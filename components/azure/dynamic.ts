@@ -62,12 +62,13 @@ export function changedKeys(olds: Record<string, unknown>, news: Record<string, 
 
 /**
  * A provider around one idempotent routine: create and update run it (a changed gate or repair
- * re-runs it), delete changes nothing in Azure.
+ * re-runs it), delete changes nothing in Azure. On update the routine also gets the outputs the
+ * previous run recorded (`olds`), e.g. what the swap found and kept.
  */
 export function idempotentProvider<I extends object, O>(
   keys: readonly (keyof I)[],
   idOf: (i: I) => string,
-  run: (i: I) => Promise<O>,
+  run: (i: I, olds?: O) => Promise<O>,
 ): pulumi.dynamic.ResourceProvider {
   return {
     async create(inputs: I) {
@@ -77,8 +78,8 @@ export function idempotentProvider<I extends object, O>(
       const changed = changedKeys(olds as Record<string, unknown>, news as Record<string, unknown>, keys as readonly string[]);
       return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
-    async update(_id: string, _olds: I, news: I) {
-      return { outs: await run(news) };
+    async update(_id: string, olds: O, news: I) {
+      return { outs: await run(news, olds) };
     },
     async delete() {
       // Nothing: the rescue's dynamic resources never delete or undo anything in Azure.

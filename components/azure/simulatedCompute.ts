@@ -29,6 +29,13 @@ export class SimulatedCompute implements AzureComputeOps {
   readonly brokenDisks = new Set<string>();
   /** Overrides the behaviour on start, per VM key ("rg/name", lower case). */
   readonly behaviour = new Map<string, BootBehaviour>();
+  /** Disks that no longer exist (deleted outside the rescue): reading or attaching them is HTTP 404. */
+  readonly deletedDisks = new Set<string>();
+  /**
+   * What a start does to the serial log: "reset" (a new log per boot) or "append" (boot
+   * diagnostics keep the earlier boots' lines, e.g. the pre-swap crash).
+   */
+  serialLogOnStart: "reset" | "append" = "reset";
   /** Makes a method throw (an API error) the next time it is called. */
   readonly failures = new Map<keyof AzureComputeOps, Error>();
 
@@ -53,7 +60,7 @@ export class SimulatedCompute implements AzureComputeOps {
 
   /** Calls that change something (everything but reads). */
   writes(): string[] {
-    return this.calls.filter((c) => !/^(getVmDisks|getStatus|bootDiagnostics|readText) /.test(c));
+    return this.calls.filter((c) => !/^(getVmDisks|getDiskTags|getStatus|bootDiagnostics|readText) /.test(c));
   }
 
   private enter(method: keyof AzureComputeOps, what: string): void {
@@ -84,6 +91,7 @@ export class SimulatedCompute implements AzureComputeOps {
 
   async setOsDisk(rg: string, name: string, diskId: string): Promise<void> {
     this.enter("setOsDisk", `${rg}/${name} ${diskId}`);
+    if (this.isDeleted(diskId)) throw this.diskNotFound(diskId);
     const holder = [...this.vms.values()].find((v) => v.dataDiskIds.some((d) => sameId(d, diskId)) || sameId(v.osDiskId, diskId));
     if (holder) throw Object.assign(new Error(`Disk ${diskId} is attached to VM ${holder.id}.`), { statusCode: 409, code: "OperationNotAllowed" });
     this.vm(rg, name).osDiskId = diskId;
@@ -96,14 +104,30 @@ export class SimulatedCompute implements AzureComputeOps {
     const behaviour = this.behaviour.get(key(rg, name)) ?? (broken ? "bsod" : "boots");
     vm.powerState = "running";
     vm.agentStatus = behaviour === "boots" ? "Ready" : "Not Ready";
-    vm.serialLog =
+    const boot =
       behaviour === "bsod"
         ? 'Boot\r\n<?xml version="1.0"?><BP><INSTANCE CLASSNAME="BLUESCREEN"><PROPERTY NAME="STOPCODE" TYPE="string"><VALUE>"0x7E"</VALUE></PROPERTY></INSTANCE></BP>\r\n'
         : "Boot\r\nComputer is booting, SAC started and initialized.\r\n";
+    vm.serialLog = this.serialLogOnStart === "append" ? (vm.serialLog ?? "") + boot : boot;
+  }
+
+  private isDeleted(diskId: string): boolean {
+    return [...this.deletedDisks].some((d) => sameId(d, diskId));
+  }
+
+  private diskNotFound(diskId: string): Error {
+    return Object.assign(new Error(`The Resource 'Microsoft.Compute/disks/${diskId.split("/").pop()}' was not found.`), { statusCode: 404, code: "ResourceNotFound" });
+  }
+
+  async getDiskTags(diskId: string): Promise<Record<string, string> | null> {
+    this.enter("getDiskTags", diskId);
+    if (this.isDeleted(diskId)) return null;
+    return { ...(this.diskTags.get(diskId.toLowerCase()) ?? {}) };
   }
 
   async addDiskTags(diskId: string, tags: Record<string, string>): Promise<void> {
     this.enter("addDiskTags", `${diskId} ${Object.keys(tags).join(",")}`);
+    if (this.isDeleted(diskId)) throw this.diskNotFound(diskId);
     this.diskTags.set(diskId.toLowerCase(), { ...(this.diskTags.get(diskId.toLowerCase()) ?? {}), ...tags });
   }
 

@@ -234,7 +234,8 @@ function volumeFromBackup(
   name: string,
   spec: pulumi.Output<AwsVolumeSpec>,
   snapshotId: pulumi.Input<string>,
-  tagsAndOriginal: pulumi.Output<[Record<string, string>, string]>,
+  tags: pulumi.Input<Record<string, string>>,
+  original: pulumi.Output<string>,
   region: pulumi.Input<string>,
   opts: pulumi.CustomResourceOptions,
 ): ebs.Volume {
@@ -250,7 +251,7 @@ function volumeFromBackup(
       size: spec.sizeGiB.apply((x) => x ?? undefined),
       encrypted: spec.encrypted,
       kmsKeyId: spec.kmsKeyId.apply((x) => x ?? undefined),
-      tags: tagsAndOriginal.apply(([t, original]) => ({ ...t, [COPY_OF_TAG]: original })),
+      tags: pulumi.all([tags, original]).apply(([t, o]) => ({ ...t, [COPY_OF_TAG]: o })),
     },
     opts,
   );
@@ -300,7 +301,7 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
     );
     repairVolumeId = detach.detachedVolumeId;
   } else {
-    copy = volumeFromBackup(`${name}-copy`, p.copyVolume.apply((c) => c!), snapshotId, pulumi.all([tagged("repair-copy"), p.source.rootVolumeId]), region, kept);
+    copy = volumeFromBackup(`${name}-copy`, p.copyVolume.apply((c) => c!), snapshotId, tagged("repair-copy"), p.source.rootVolumeId, region, kept);
     repairVolumeId = copy.id;
   }
 
@@ -484,7 +485,7 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
   if (args.rollback) {
     let restoreVolumeId: pulumi.Output<string> = p.source.rootVolumeId;
     if (inPlace) {
-      restoreVolumeId = volumeFromBackup(`${name}-restore`, p.restoreVolume.apply((v) => v!), snapshotId, pulumi.all([tagged("rollback-from-backup"), p.source.rootVolumeId]), region, kept).id;
+      restoreVolumeId = volumeFromBackup(`${name}-restore`, p.restoreVolume.apply((v) => v!), snapshotId, tagged("rollback-from-backup"), p.source.rootVolumeId, region, kept).id;
     }
     rollback = steps.rollback(
       `${name}-rollback`,

@@ -107,6 +107,14 @@ export function renderSettingsTable(): string {
   return ["| Setting | Type | Default | Cloud | Meaning |", "|---|---|---|---|---|", ...rows].join("\n");
 }
 
+/** A stack setting that is missing or malformed; the CLI reports it as a usage error (exit 2). */
+export class SettingError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SettingError";
+  }
+}
+
 /** Reads a setting by key (without namespace); undefined when unset. */
 export type SettingReader = (key: string) => string | undefined;
 
@@ -118,7 +126,7 @@ export function rescueIdFromStack(stack: string): string {
 
 function requireSetting(get: SettingReader, key: string): string {
   const v = get(key);
-  if (v === undefined || v === "") throw new Error(`missing required configuration vm-rescue:${key} (pulumi config set ${key} <value>)`);
+  if (v === undefined || v === "") throw new SettingError(`missing required configuration vm-rescue:${key} (pulumi config set ${key} <value>)`);
   return v;
 }
 
@@ -129,10 +137,10 @@ function objectSetting(get: SettingReader, key: string): Record<string, string> 
   try {
     v = JSON.parse(raw);
   } catch {
-    throw new Error(`configuration vm-rescue:${key} must be a JSON object of strings`);
+    throw new SettingError(`configuration vm-rescue:${key} must be a JSON object of strings`);
   }
   if (!v || typeof v !== "object" || Array.isArray(v) || Object.values(v).some((x) => typeof x !== "string")) {
-    throw new Error(`configuration vm-rescue:${key} must be a JSON object of strings`);
+    throw new SettingError(`configuration vm-rescue:${key} must be a JSON object of strings`);
   }
   return v as Record<string, string>;
 }
@@ -175,21 +183,21 @@ function listSetting(get: SettingReader, key: string): string[] | undefined {
   } catch {
     v = null;
   }
-  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new Error(`configuration vm-rescue:${key} must be a list of strings`);
+  if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) throw new SettingError(`configuration vm-rescue:${key} must be a list of strings`);
   return v as string[];
 }
 
 function integerSetting(get: SettingReader, key: string): number | undefined {
   const raw = get(key);
   if (raw === undefined || raw === "") return undefined;
-  if (!/^-?[0-9]+$/.test(raw.trim())) throw new Error(`configuration vm-rescue:${key} must be a whole number`);
+  if (!/^-?[0-9]+$/.test(raw.trim())) throw new SettingError(`configuration vm-rescue:${key} must be a whole number`);
   return Number(raw);
 }
 
 function booleanSetting(get: SettingReader, key: string): boolean | undefined {
   const raw = get(key);
   if (raw === undefined || raw === "") return undefined;
-  if (raw !== "true" && raw !== "false") throw new Error(`configuration vm-rescue:${key} must be true or false`);
+  if (raw !== "true" && raw !== "false") throw new SettingError(`configuration vm-rescue:${key} must be true or false`);
   return raw === "true";
 }
 
@@ -273,5 +281,5 @@ export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
       gate: rescue.gate,
     };
   }
-  throw new Error(`configuration vm-rescue:cloud must be "azure" or "aws" (got ${JSON.stringify(cloud)})`);
+  throw new SettingError(`configuration vm-rescue:cloud must be "azure" or "aws" (got ${JSON.stringify(cloud)})`);
 }

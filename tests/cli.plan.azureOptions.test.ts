@@ -39,3 +39,10 @@ describe("vm-rescue plan --azure-vm with bad repair options", () => {
     expect(JSON.parse(r.out).resources.length).toBeGreaterThan(10);
   });
 });
+
+test("a setting of the wrong type (text for a number) is one usage line, not a failure", async () => {
+  const r = await run(["plan", "--azure-vm", VM, "--nic", NIC, "--set", "verifyTimeoutMinutes=abc"]);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/verifyTimeoutMinutes must be a whole number/);
+  expect(r.out).toBe("");
+});

@@ -282,7 +282,7 @@ describe("vm-rescue rescue refuses before anything runs", () => {
     [["rescue", "--instance-id", "i-0a1b2c3d4e5f67890", "--mode", "fast", "--yes"], /--mode must be copy or inPlace, not "fast"/],
     [["rescue", "--cloud", "aws", "--instance-id", "i-0a1b2c3d4e5f67890", "--vm", "x", "--yes"], /--vm is for --cloud azure, not aws/],
     [[...LIVE, "--mode", "copy", "--yes"], /--mode is for --cloud aws, not azure/],
-    [["rescue", "--instance-id", "i-0a1b2c3d4e5f67890", "--actions", "DisableDriver", "--yes"], /--actions is not available on aws/],
+    [["rescue", "--instance-id", "i-0a1b2c3d4e5f67890", "--actions", "FormatDisk", "--yes", "--simulate"], /FormatDisk/],
     [["rescue", "--simulate", "--cloud", "aws", "--instance-id", "i-0fffffffffffffff0", "--yes"], /--instance-id i-0fffffffffffffff0 is not the instance in examples\/aws-instance\.json \(i-0a1b2c3d4e5f67890\)/],
     [["rescue", "--simulate", "--aws-instance", "examples/no-such-instance.json", "--yes"], /--aws-instance.*no-such-instance\.json/],
   ])("usage error %# → exit 2, one line, nothing opened", async (args, message) => {

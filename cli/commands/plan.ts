@@ -1,3 +1,4 @@
+import { SettingError } from "../../program";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../main";
 import { ExitCode, UsageError } from "../exit";
@@ -52,8 +53,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       result = await planAzureOffline({ vm, nic, settings });
     }
   } catch (e) {
-    if (e instanceof PlanError || e instanceof UnknownSettingError) throw new UsageError(e.message);
-    if (e instanceof Error && /missing required configuration|must be a JSON object|must be true or false/.test(e.message)) throw new UsageError(e.message);
+    if (e instanceof PlanError || e instanceof UnknownSettingError || e instanceof SettingError) throw new UsageError(e.message);
     throw e;
   }
   const timeToRecovery = planTimeToRecovery(result, { repairActions: result.repair?.repairActions as TtrOptions["repairActions"], awsMode: settings.mode });

@@ -1,3 +1,4 @@
+import { SettingError } from "../../program";
 import * as readline from "node:readline";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../main";
@@ -225,7 +226,7 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
       outcome = await liveRescue(ctx, automation, deps, stackName, settings, { target, choices });
     }
   } catch (e) {
-    if (e instanceof PlanError || e instanceof UnknownSettingError) throw new UsageError(e.message);
+    if (e instanceof PlanError || e instanceof UnknownSettingError || e instanceof SettingError) throw new UsageError(e.message);
     throw e;
   }
   const report = buildReport(outcome);

@@ -336,50 +336,6 @@ describe("vm-rescue rescue --simulate", () => {
   });
 });
 
-describe("vm-rescue rollback", () => {
-  test("sets rollback=true on the existing stack and runs up, exit 0", async () => {
-    const fake = fakeAutomation({ rolledBack: true, outcome: ["original disk back"] });
-    defaultDeps.automation = () => fake.automation;
-    const r = await run(["rollback", "--cloud", "azure", "--resource-group", "rg-app", "--vm", "app-vm-01", "--yes"]);
-    if (!SETTINGS.some((s) => s.key === "rollback")) {
-      expect(r.code).toBe(2);
-      return;
-    }
-    expect(r.code).toBe(0);
-    expect(fake.calls).toEqual(["findCli", "openStack app-vm-01-rescue (existing)", "setConfig", "up"]);
-    expect(fake.config[0]).toEqual({ rollback: "true" });
-    expect(r.out).toMatch(/Rolled back VM rg-app\/app-vm-01: the original OS disk is back/);
-  });
-
-  test("AWS: the default stack of the instance, rollback=true, up; says which volume went back", async () => {
-    const fake = fakeAutomation({ mode: "copy" });
-    defaultDeps.automation = () => fake.automation;
-    const r = await run(["rollback", "--cloud", "aws", "--instance-id", "i-0a1b2c3d4e5f67890", "--yes"]);
-    expect(r.code).toBe(0);
-    expect(fake.calls).toEqual(["findCli", "openStack rescue-0a1b2c3d4e5f67890 (existing)", "setConfig", "up"]);
-    expect(fake.config[0]).toEqual({ rollback: "true" });
-    expect(r.out).toMatch(/^Rolled back instance i-0a1b2c3d4e5f67890: the original root volume is back/);
-    const inPlace = fakeAutomation({ mode: "inPlace" });
-    defaultDeps.automation = () => inPlace.automation;
-    expect((await run(["rollback", "--instance-id", "i-0a1b2c3d4e5f67890", "--stack", "inc-4712", "--yes"])).out).toMatch(/a volume made from the backup snapshot is the root again/);
-    expect(inPlace.calls[1]).toBe("openStack inc-4712 (existing)");
-  });
-
-  test("AWS: a failing up is exit 1 with one line", async () => {
-    defaultDeps.automation = () => fakeAutomation({}, { upError: "VolumeInUse: vol-0a9b8c7d6e5f43210" }).automation;
-    const r = await run(["rollback", "--instance-id", "i-0a1b2c3d4e5f67890", "--yes"]);
-    expect(r.code).toBe(1);
-    expect(r.err.split("\n").pop()).toBe("vm-rescue: rollback on stack rescue-0a1b2c3d4e5f67890 failed: VolumeInUse: vol-0a9b8c7d6e5f43210");
-  });
-
-  test("no Pulumi CLI → exit 2 with one line", async () => {
-    defaultDeps.automation = () => fakeAutomation({}, { noCli: true }).automation;
-    const r = await run(["rollback", "--resource-group", "rg-app", "--vm", "app-vm-01", "--yes"]);
-    expect(r.code).toBe(2);
-    expect(r.err.split("\n")).toHaveLength(1);
-  });
-});
-
 describe("vm-rescue rescue --cloud aws", () => {
   const ID = "i-0a1b2c3d4e5f67890";
   const BUCKET = "vm-rescue-rescue-0a1b2c3d4e5f67890-3d14a89cfe10";

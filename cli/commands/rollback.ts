@@ -1,35 +1,305 @@
+/**
+ * `vm-rescue rollback`: puts the original OS disk (Azure) or root volume (AWS) back, directly
+ * against the cloud — no stack and no Pulumi CLI needed, so it also works after `vm-rescue rescue`
+ * tore its stack down. It runs the same step the stack's rollback resource runs
+ * (`runOsDiskRollback`, `rollbackStep`), then verifies the boot. `--via-stack` keeps the older
+ * path: `rollback=true` on the incident's stack, then `pulumi up`.
+ */
+import { execFileSync } from "node:child_process";
 import type { Command } from "commander";
+import { DescribeInstancesCommand, DescribeVolumesCommand } from "@aws-sdk/client-ec2";
 import { runAction, type CliContext } from "../main";
 import { ExitCode, UsageError } from "../exit";
 import { SETTINGS } from "../../program";
 import { TimelineRecorder } from "../../report/timeline";
 import { firstLine } from "../automation";
 import { confirmOrRefuse, defaultDeps, progress, RescueDeps, targetOf } from "./rescue";
+import { AzureComputeOps, armComputeOps, Clock, diskRef, realClock, sameId, step } from "../../components/azure/computeOps";
+import { runOsDiskRollback } from "../../components/azure/diskSwap";
+import { runBootVerification } from "../../components/azure/bootVerification";
+import { copyOfFromTags, ID_TAG, REPAIR_COPY_ROLE, ROLE_TAG } from "../../planner/azure";
+import { parseArmId } from "../../planner/azureVm";
+import { rescueIdFromStack } from "../../program";
+import { OpsContext, RescueStepError, verifyBoot, describeVolume } from "../../components/aws/ec2Ops";
+import { rollbackStep, sdkContext } from "../../components/aws/ec2Resources";
 
 interface RollbackOptions {
   cloud?: string;
   resourceGroup?: string;
   vm?: string;
+  subscription?: string;
+  originalDisk?: string;
   instanceId?: string;
   region?: string;
+  originalVolume?: string;
   stack?: string;
+  viaStack?: boolean;
+  verifyTimeout?: string;
   yes?: boolean;
+  json?: boolean;
 }
 
-/** Registers `vm-rescue rollback`: `rollback=true` on the incident's stack, then `up` puts the replaced OS disk back. */
+/** What the direct rollback needs from the outside world; tests replace the fields. */
+export interface RollbackDeps {
+  azureCompute(subscriptionId: string): AzureComputeOps;
+  /** The subscription when --subscription is not given: AZURE_SUBSCRIPTION_ID, else `az account show`; null when neither. */
+  azureSubscription(): string | null;
+  awsContext(region: string): OpsContext;
+  /** The region when --region is not given (AWS_REGION / AWS_DEFAULT_REGION); null when unknown. */
+  awsRegion(): string | null;
+  clock: Clock;
+  /** Asks a yes/no question on the terminal (the rescue command's, unless replaced). */
+  confirm(question: string): Promise<boolean>;
+}
+
+export const rollbackDeps: RollbackDeps = {
+  azureCompute: armComputeOps,
+  azureSubscription() {
+    if (process.env.AZURE_SUBSCRIPTION_ID) return process.env.AZURE_SUBSCRIPTION_ID;
+    try {
+      return execFileSync("az", ["account", "show", "--query", "id", "-o", "tsv"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 30_000 }).trim() || null;
+    } catch {
+      return null;
+    }
+  },
+  awsContext: sdkContext,
+  awsRegion: () => process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? null,
+  clock: realClock,
+  confirm: (question) => defaultDeps.confirm(question),
+};
+
+/** Registers `vm-rescue rollback`. */
 export function registerRollback(program: Command, ctx: CliContext, deps: RescueDeps = defaultDeps): void {
   program
     .command("rollback")
-    .description("put the original OS disk back on the VM (config rollback=true on the incident's stack, then pulumi up)")
+    .description("put the original OS disk / root volume back on the VM, directly (no stack needed), then verify the boot")
     .option("--cloud <cloud>", "azure or aws (default: aws with --instance-id, else azure)")
     .option("--resource-group <rg>", "Azure: resource group of the VM")
     .option("--vm <name>", "Azure: name of the VM")
+    .option("--subscription <id>", "Azure: subscription of the VM (default AZURE_SUBSCRIPTION_ID, else az account show)")
+    .option("--original-disk <id>", "Azure: the disk to put back, when the VM's OS disk does not name it (vm-rescue:copy-of)")
     .option("--instance-id <id>", "AWS: instance id (i-...)")
-    .option("--region <region>", "AWS: region of the instance (only to name it; the stack knows it)")
-    .option("--stack <name>", "the incident's stack (default <vm>-rescue on Azure, rescue-<instance id> on AWS)")
+    .option("--region <region>", "AWS: region of the instance (default AWS_REGION)")
+    .option("--original-volume <id>", "AWS: the volume to put back, when the root volume does not name it (vm-rescue:copy-of)")
+    .option("--verify-timeout <minutes>", "how long to wait for the VM to boot after the rollback", "20")
+    .option("--via-stack", "instead: config rollback=true on the incident's stack, then pulumi up (needs the stack and the Pulumi CLI)")
+    .option("--stack <name>", "the incident's stack: with --via-stack the stack to update; else the rescue whose copy is rolled back")
     .option("--yes", "do not ask for confirmation (required without a terminal)")
-    .action((opts: RollbackOptions) => runAction(ctx, () => rollback(ctx, opts, deps)));
+    .option("--json", "print the result as JSON")
+    .action((opts: RollbackOptions) => runAction(ctx, () => (opts.viaStack ? rollbackViaStack(ctx, opts, deps) : rollbackDirect(ctx, opts, rollbackDeps))));
 }
+
+// ---------------------------------------------------------------------------------------------
+// Direct rollback
+// ---------------------------------------------------------------------------------------------
+
+/** What a direct rollback did, printed as one line or as JSON. */
+export interface RollbackResult {
+  cloud: "azure" | "aws";
+  target: string;
+  /** True when the original is the OS disk / root now (also when it already was). */
+  rolledBack: boolean;
+  /** False when the original already was in place (nothing was changed). */
+  changed: boolean;
+  originalId: string;
+  /** The repaired copy that was replaced (kept, detached), or null. */
+  replacedId: string | null;
+  /** True when the VM booted after the rollback; null when nothing was started. */
+  booted: boolean | null;
+  reasons: string[];
+}
+
+const lowerKeys = (t: Record<string, string> | null | undefined) => Object.fromEntries(Object.entries(t ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
+
+/**
+ * Which disk goes back, from the VM's OS disk and its tags: a rescue's repaired copy
+ * (`vm-rescue:role=repair-copy`) names its original in `vm-rescue:copy-of` (or `-1`/`-2`);
+ * `pinned` (--original-disk / --original-volume) names it when the tag is missing and must agree
+ * with it otherwise. "already" when the OS disk is the original (pinned, or tagged as a rescue's
+ * original). Throws UsageError (nothing was changed). Pure.
+ */
+export function originalToRestore(
+  current: { id: string; tags: Record<string, string> | null },
+  o: { pinned?: string; rescueId?: string; what: string; vmLabel: string; originalFlag: string; copyOf: (tags: Record<string, string>) => string | null },
+): { kind: "already"; originalId: string } | { kind: "restore"; originalId: string; rescueId: string | null } {
+  const tags = lowerKeys(current.tags);
+  if (o.pinned && sameId(o.pinned, current.id)) return { kind: "already", originalId: current.id };
+  const isCopy = tags[ROLE_TAG] === REPAIR_COPY_ROLE;
+  if (!isCopy) {
+    if (tags["vm-rescue:original-os-disk-of"] !== undefined && !o.pinned) return { kind: "already", originalId: current.id };
+    if (!o.pinned) {
+      throw new UsageError(`${o.vmLabel} runs on ${o.what} ${current.id}, which is not a rescue's repaired copy (no ${ROLE_TAG}=${REPAIR_COPY_ROLE} tag); nothing to roll back (${o.originalFlag} <id> puts a given one back)`);
+    }
+  }
+  const rescueId = tags[ID_TAG] ?? null;
+  if (isCopy && o.rescueId && rescueId && rescueId !== o.rescueId) {
+    throw new UsageError(`${o.vmLabel} runs on the copy of rescue ${rescueId}, not of ${o.rescueId}; nothing was changed`);
+  }
+  const tagged = isCopy ? o.copyOf(current.tags ?? {}) : null;
+  if (tagged && o.pinned && !sameId(tagged, o.pinned)) {
+    throw new UsageError(`${o.originalFlag} ${o.pinned} differs from the original the ${o.what} names in its vm-rescue:copy-of tag (${tagged}); nothing was changed`);
+  }
+  const originalId = tagged ?? o.pinned;
+  if (!originalId) throw new UsageError(`${o.vmLabel} runs on a rescue's repaired copy ${current.id} that does not name its original (no vm-rescue:copy-of tag); give ${o.originalFlag} <id>`);
+  return { kind: "restore", originalId, rescueId };
+}
+
+function verifyMinutes(text: string | undefined): number {
+  const n = Number(text ?? "20");
+  if (!Number.isFinite(n) || n <= 0 || n > 240) throw new UsageError(`--verify-timeout must be minutes between 1 and 240, not ${JSON.stringify(text)}`);
+  return n;
+}
+
+/** A missing or unusable credential: one line, exit 2 (nothing was done). */
+function credentialProblem(e: unknown): string | null {
+  const x = e as { name?: string; message?: string };
+  const text = `${x?.name ?? ""} ${x?.message ?? String(e)}`;
+  if (/CredentialUnavailable|AggregateAuthenticationError|DefaultAzureCredential|AuthenticationRequired/i.test(text)) return `no usable Azure credentials (az login, or the AZURE_* variables DefaultAzureCredential reads): ${firstLine(e)}`;
+  if (/CredentialsProviderError|Could not load credentials|Region is missing/i.test(text)) return `no usable AWS credentials or region (aws configure / AWS_PROFILE / AWS_REGION): ${firstLine(e)}`;
+  return null;
+}
+
+async function rollbackDirect(ctx: CliContext, opts: RollbackOptions, deps: RollbackDeps): Promise<number> {
+  if (opts.originalDisk !== undefined && opts.cloud === "aws") throw new UsageError("--original-disk is for --cloud azure; use --original-volume on aws");
+  const target = targetOf({ cloud: opts.cloud, resourceGroup: opts.resourceGroup, vm: opts.vm, instanceId: opts.instanceId, region: opts.region }, "rollback");
+  if (target.cloud === "azure" && opts.originalVolume !== undefined) throw new UsageError("rollback: --original-volume is for --cloud aws, not azure");
+  if (target.cloud === "aws" && opts.subscription !== undefined) throw new UsageError("rollback: --subscription is for --cloud azure, not aws");
+  const minutes = verifyMinutes(opts.verifyTimeout);
+  if (!opts.yes && !ctx.io.isTty) throw new UsageError(`refusing to roll back ${target.label} without --yes when not on a terminal`);
+  const confirm = async (what: string) => {
+    if (!opts.yes && !(await deps.confirm(`This will ${what}. Continue?`))) throw new UsageError("not confirmed; nothing was done");
+  };
+  let result: RollbackResult;
+  try {
+    result =
+      target.cloud === "azure"
+        ? await azureRollback(ctx, deps, { resourceGroup: target.resourceGroup, vm: target.vm, label: target.label }, opts, minutes, confirm)
+        : await awsRollback(ctx, deps, { instanceId: target.instanceId, label: target.label }, opts, minutes, confirm);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    const cred = credentialProblem(e);
+    if (cred) throw new UsageError(cred);
+    ctx.io.err(`vm-rescue: rollback of ${target.label} failed: ${firstLine(e)}`);
+    return ExitCode.Failed;
+  }
+  ctx.io.out(opts.json ? JSON.stringify(result, null, 2) : resultLine(result));
+  return result.rolledBack && result.booted !== false ? ExitCode.Ok : ExitCode.Failed;
+}
+
+function resultLine(r: RollbackResult): string {
+  const disk = r.cloud === "azure" ? "OS disk" : "root volume";
+  if (!r.changed) return `Nothing to roll back: ${r.target} already runs on its original ${disk} ${r.originalId}.`;
+  const kept = r.replacedId ? `; the repaired copy ${r.replacedId} is kept, detached` : "";
+  const boot = r.booted ? " and it booted" : `, but it did not boot: ${r.reasons.join("; ")}`;
+  return `Rolled back ${r.target}: the original ${disk} ${r.originalId} is back${boot}${kept}.`;
+}
+
+async function azureRollback(
+  ctx: CliContext,
+  deps: RollbackDeps,
+  t: { resourceGroup: string; vm: string; label: string },
+  opts: RollbackOptions,
+  minutes: number,
+  confirm: (what: string) => Promise<void>,
+): Promise<RollbackResult> {
+  if (opts.originalDisk !== undefined) parseArmIdOrUsage(opts.originalDisk, "--original-disk");
+  const subscriptionId = opts.subscription ?? deps.azureSubscription();
+  if (!subscriptionId) throw new UsageError("no Azure subscription: pass --subscription <id>, set AZURE_SUBSCRIPTION_ID, or az login");
+  const ops = deps.azureCompute(subscriptionId);
+  const vm = await step(`reading VM ${t.vm}`, () => ops.getVmDisks(t.resourceGroup, t.vm));
+  if (!vm.osDiskId) throw new UsageError(`${t.label} has no managed OS disk; nothing to roll back`);
+  const osDiskId = vm.osDiskId;
+  const tags = await step(`reading the tags of the OS disk`, () => ops.getDiskTags(osDiskId));
+  const found = originalToRestore(
+    { id: osDiskId, tags },
+    { pinned: opts.originalDisk, rescueId: opts.stack ? rescueIdFromStack(opts.stack) : undefined, what: "OS disk", vmLabel: t.label, originalFlag: "--original-disk", copyOf: copyOfFromTags },
+  );
+  const base = { cloud: "azure" as const, target: t.label, originalId: found.originalId };
+  if (found.kind === "already") return { ...base, rolledBack: true, changed: false, replacedId: null, booted: null, reasons: [] };
+  const original = await step(`reading the original OS disk`, () => ops.getDiskTags(found.originalId));
+  if (original === null) throw new UsageError(`the original OS disk ${found.originalId} no longer exists; ${t.label} stays on ${osDiskId}`);
+  await confirm(`deallocate ${t.label}, put its original OS disk ${diskRef(found.originalId).name} back and start it (the repaired copy ${diskRef(osDiskId).name} is kept, detached)`);
+  ctx.io.err(`rolling back ${t.label}: ${osDiskId} → ${found.originalId}`);
+  const i = { subscriptionId, resourceGroupName: t.resourceGroup, vmName: t.vm, originalDiskId: found.originalId, copyDiskId: osDiskId, rescueId: found.rescueId ?? (opts.stack ? rescueIdFromStack(opts.stack) : "manual") };
+  const rolled = await runOsDiskRollback(() => ops, i);
+  ctx.io.err(`verifying the boot (up to ${minutes} min)`);
+  const v = await runBootVerification(() => ops, { ...i, swapped: true, osDiskId: found.originalId, serialBaseline: rolled.serialBaseline, timeoutMinutes: minutes }, deps.clock);
+  const why = v.booted ? [] : [v.bugCheck ? `a bug check on the serial console: ${v.bugCheck}` : `power state ${v.powerState ?? "unknown"}, guest agent ${v.agentStatus ?? "not reporting"} after ${minutes} min`];
+  return { ...base, rolledBack: true, changed: true, replacedId: osDiskId, booted: v.booted, reasons: why };
+}
+
+function parseArmIdOrUsage(id: string, flag: string): void {
+  try {
+    parseArmId(id, flag);
+    diskRef(id);
+  } catch (e) {
+    throw new UsageError(`${flag} must be a managed disk id (/subscriptions/…/providers/Microsoft.Compute/disks/<name>): ${firstLine(e)}`);
+  }
+}
+
+/** The root device and its volume's tags: what `describeInstance` / `describeVolume` of the AWS steps do not return. */
+async function awsRoot(ec2: OpsContext["ec2"], instanceId: string): Promise<{ rootDeviceName: string; volumeId: string; deleteOnTermination: boolean; tags: Record<string, string> }> {
+  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  const inst = out?.Reservations?.[0]?.Instances?.[0];
+  if (!inst) throw new UsageError(`instance ${instanceId} was not found`);
+  const rootDeviceName: string | undefined = inst.RootDeviceName;
+  const mapping = (inst.BlockDeviceMappings ?? []).find((m: { DeviceName?: string }) => m.DeviceName === rootDeviceName);
+  if (!rootDeviceName || !mapping?.Ebs?.VolumeId) throw new UsageError(`instance ${instanceId} has no EBS volume at its root device${rootDeviceName ? ` ${rootDeviceName}` : ""}; nothing to roll back`);
+  const vols = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [mapping.Ebs.VolumeId] }));
+  const tags = Object.fromEntries(((vols?.Volumes?.[0]?.Tags ?? []) as { Key?: string; Value?: string }[]).flatMap((x) => (x.Key ? [[x.Key, x.Value ?? ""]] : [])));
+  return { rootDeviceName, volumeId: mapping.Ebs.VolumeId, deleteOnTermination: mapping.Ebs.DeleteOnTermination === true, tags };
+}
+
+const AWS_COPY_OF = "vm-rescue:copy-of";
+
+async function awsRollback(
+  ctx: CliContext,
+  deps: RollbackDeps,
+  t: { instanceId: string; label: string },
+  opts: RollbackOptions,
+  minutes: number,
+  confirm: (what: string) => Promise<void>,
+): Promise<RollbackResult> {
+  if (opts.originalVolume !== undefined && !/^vol-[0-9a-f]{8,17}$/.test(opts.originalVolume)) throw new UsageError(`--original-volume must look like vol-0123456789abcdef0, not ${JSON.stringify(opts.originalVolume)}`);
+  const region = opts.region ?? deps.awsRegion();
+  if (!region) throw new UsageError("no AWS region: pass --region or set AWS_REGION");
+  const aws = deps.awsContext(region);
+  const root = await awsRoot(aws.ec2, t.instanceId);
+  const found = originalToRestore(
+    { id: root.volumeId, tags: root.tags },
+    {
+      pinned: opts.originalVolume,
+      rescueId: opts.stack ? rescueIdFromStack(opts.stack) : undefined,
+      what: "root volume",
+      vmLabel: t.label,
+      originalFlag: "--original-volume",
+      copyOf: (tags) => lowerKeys(tags)[AWS_COPY_OF] ?? null,
+    },
+  );
+  const base = { cloud: "aws" as const, target: t.label, originalId: found.originalId };
+  if (found.kind === "already") return { ...base, rolledBack: true, changed: false, replacedId: null, booted: null, reasons: [] };
+  let original;
+  try {
+    original = await describeVolume(aws, found.originalId);
+  } catch (e) {
+    if (e instanceof RescueStepError && e.code === "volume-not-found") throw new UsageError(`the original root volume ${found.originalId} no longer exists; ${t.label} stays on ${root.volumeId}`);
+    if ((e as { name?: string })?.name === "InvalidVolume.NotFound") throw new UsageError(`the original root volume ${found.originalId} no longer exists; ${t.label} stays on ${root.volumeId}`);
+    throw e;
+  }
+  const elsewhere = original.attachments.find((a) => a.instanceId !== t.instanceId && a.state !== "detached");
+  if (elsewhere) throw new UsageError(`the original root volume ${found.originalId} is attached to ${elsewhere.instanceId} (${elsewhere.device}); detach it first, nothing was changed`);
+  await confirm(`stop ${t.label}, put its original root volume ${found.originalId} back at ${root.rootDeviceName} and start it (the repaired volume ${root.volumeId} is kept, detached)`);
+  ctx.io.err(`rolling back ${t.label}: ${root.volumeId} → ${found.originalId}`);
+  const timeoutSeconds = minutes * 60;
+  await rollbackStep(aws, { region, timeoutSeconds, instanceId: t.instanceId, rootDeviceName: root.rootDeviceName, volumeId: found.originalId, deleteOnTermination: root.deleteOnTermination, finalState: "running" });
+  ctx.io.err(`verifying the boot (up to ${minutes} min)`);
+  const v = await verifyBoot(aws, t.instanceId, timeoutSeconds);
+  return { ...base, rolledBack: true, changed: true, replacedId: root.volumeId, booted: v.healthy, reasons: v.healthy ? [] : [v.reason] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Through the stack (--via-stack)
+// ---------------------------------------------------------------------------------------------
 
 /** What goes back: Azure and AWS copy mode the original disk/volume; AWS inPlace a volume from the backup snapshot. */
 function restored(cloud: "azure" | "aws", mode: unknown): string {
@@ -38,8 +308,12 @@ function restored(cloud: "azure" | "aws", mode: unknown): string {
   return "the original root volume is back; the repaired copy is kept, detached";
 }
 
-async function rollback(ctx: CliContext, opts: RollbackOptions, deps: RescueDeps): Promise<number> {
-  const target = targetOf(opts, "rollback");
+/** `rollback=true` on the incident's stack, then `up` puts the replaced OS disk back. */
+async function rollbackViaStack(ctx: CliContext, opts: RollbackOptions, deps: RescueDeps): Promise<number> {
+  const target = targetOf({ cloud: opts.cloud, resourceGroup: opts.resourceGroup, vm: opts.vm, instanceId: opts.instanceId, region: opts.region }, "rollback");
+  for (const [flag, v] of [["--original-disk", opts.originalDisk], ["--original-volume", opts.originalVolume], ["--subscription", opts.subscription]] as const) {
+    if (v !== undefined) throw new UsageError(`${flag} is for the direct rollback, not --via-stack`);
+  }
   if (!SETTINGS.some((s) => s.key === "rollback")) throw new UsageError("rollback needs the stack setting \"rollback\", which this version of the program does not have");
   const stackName = opts.stack ?? target.defaultStack;
   const automation = deps.automation();

@@ -64,6 +64,8 @@ export interface OsDiskRollbackOutputs extends OsDiskRollbackInputs {
   rolledBack: boolean;
   reasons: string[];
   osDiskId: string | null;
+  /** The serial log before the VM was started on the original again (null when unread or nothing was done). */
+  serialBaseline: SerialBaseline | null;
 }
 
 export type OpsFactory = (subscriptionId: string) => AzureComputeOps;
@@ -183,14 +185,19 @@ export async function runOsDiskRollback(ops: () => AzureComputeOps, i: OsDiskRol
   const c = ops();
   const vm = await step(`reading VM ${i.vmName}`, () => c.getVmDisks(i.resourceGroupName, i.vmName));
   if (sameId(vm.osDiskId, i.originalDiskId)) {
-    return { ...i, rolledBack: true, reasons: [`the original disk was already the OS disk of ${i.vmName}`], osDiskId: i.originalDiskId };
+    return { ...i, rolledBack: true, reasons: [`the original disk was already the OS disk of ${i.vmName}`], osDiskId: i.originalDiskId, serialBaseline: null };
   }
   if (!sameId(vm.osDiskId, i.copyDiskId)) throw changedOutside(i.vmName, vm.osDiskId, i.copyDiskId, "rolled back");
   const original = await step(`reading the original OS disk`, () => c.getDiskTags(i.originalDiskId));
   if (original === null) throw new Error(`the original OS disk ${i.originalDiskId} no longer exists, so nothing is rolled back (VM ${i.vmName} stays on ${i.copyDiskId})`);
   await step(`tagging the repaired copy`, () => c.addDiskTags(i.copyDiskId, detachedDiskTags(i.rescueId, vm.id, "repaired-copy")));
-  await moveOsDisk(c, i.resourceGroupName, i.vmName, i.originalDiskId);
-  return { ...i, rolledBack: true, reasons: [], osDiskId: i.originalDiskId };
+  // The copy's own crash (the reason for a rollback) must not count against the original's boot.
+  const before = serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial);
+  let baseline = before;
+  await moveOsDisk(c, i.resourceGroupName, i.vmName, i.originalDiskId, async () => {
+    baseline = serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial) ?? before;
+  });
+  return { ...i, rolledBack: true, reasons: [], osDiskId: i.originalDiskId, serialBaseline: baseline };
 }
 
 const SWAP_KEYS: (keyof OsDiskSwapInputs)[] = ["subscriptionId", "resourceGroupName", "vmName", "helperResourceGroupName", "helperVmName", "originalDiskId", "copyDiskId", "gate", "swapGeneration", "repairRunCommandId"];
@@ -238,6 +245,6 @@ export class OsDiskRollback extends pulumi.dynamic.Resource {
   declare readonly osDiskId: pulumi.Output<string | null>;
 
   constructor(name: string, args: InputsOf<OsDiskRollbackInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(compiledProvider("diskSwap", "osDiskRollbackProvider"), name, { ...args, rolledBack: undefined, reasons: undefined, osDiskId: undefined }, opts, DYNAMIC_MODULE, "OsDiskRollback");
+    super(compiledProvider("diskSwap", "osDiskRollbackProvider"), name, { ...args, rolledBack: undefined, reasons: undefined, osDiskId: undefined, serialBaseline: undefined }, opts, DYNAMIC_MODULE, "OsDiskRollback");
   }
 }

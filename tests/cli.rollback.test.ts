@@ -1,0 +1,367 @@
+/**
+ * `vm-rescue rollback`: directly against the in-memory Azure compute and a fake EC2 (no stack, no
+ * Pulumi CLI), and `--via-stack` against a fake Automation API.
+ */
+import { main, Io } from "../cli/main";
+import { fakeStackAutomation } from "./helpers/fakeAutomation";
+import { defaultDeps } from "../cli/commands/rescue";
+import { originalToRestore, rollbackDeps } from "../cli/commands/rollback";
+import { SimulatedClock, SimulatedCompute } from "../components/azure/simulatedCompute";
+import type { OpsContext } from "../components/aws/ec2Ops";
+import { SETTINGS } from "../program";
+
+async function run(args: string[], isTty = false) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const io: Io = { isTty, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+  const code = await main(args, io);
+  return { code, out: stdout.join(""), err: stderr.join("\n") };
+}
+
+const SUB = "00000000-0000-0000-0000-000000000001";
+const DISKS = `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/disks`;
+const ORIGINAL = `${DISKS}/app-vm-01_OsDisk_1`;
+const COPY = `${DISKS}/app-vm-01-app-vm-01-rescue-osdisk-copy`;
+const COPY_TAGS = { "vm-rescue:role": "repair-copy", "vm-rescue:id": "app-vm-01-rescue", "vm-rescue:copy-of": ORIGINAL };
+
+/** A VM that runs on this rescue's copy (after `vm-rescue rescue` tore the stack down). */
+function azureWorld(copyTags: Record<string, string> = COPY_TAGS) {
+  const compute = new SimulatedCompute();
+  compute.addVm("rg-app", "app-vm-01", { osDiskId: COPY });
+  compute.diskTags.set(COPY.toLowerCase(), { ...copyTags });
+  compute.diskTags.set(ORIGINAL.toLowerCase(), { "vm-rescue:id": "app-vm-01-rescue", "vm-rescue:original-os-disk-of": "vm" });
+  return compute;
+}
+
+const original = { ...rollbackDeps };
+const originalRescueDeps = { ...defaultDeps };
+let subscriptions: string[];
+let confirmAnswer: boolean | null;
+beforeEach(() => {
+  subscriptions = [];
+  confirmAnswer = null;
+  rollbackDeps.azureSubscription = () => SUB;
+  rollbackDeps.clock = new SimulatedClock();
+  rollbackDeps.awsRegion = () => null;
+  rollbackDeps.confirm = async () => {
+    if (confirmAnswer === null) throw new Error("no question expected");
+    return confirmAnswer;
+  };
+});
+afterEach(() => {
+  Object.assign(rollbackDeps, original);
+  Object.assign(defaultDeps, originalRescueDeps);
+});
+
+function useCompute(compute: SimulatedCompute) {
+  rollbackDeps.azureCompute = (s) => (subscriptions.push(s), compute);
+}
+
+const AZ = ["rollback", "--cloud", "azure", "--resource-group", "rg-app", "--vm", "app-vm-01"];
+
+describe("vm-rescue rollback --cloud azure (direct)", () => {
+  test("puts the original back with the rollback resource's steps, verifies the boot, exit 0", async () => {
+    const compute = azureWorld();
+    useCompute(compute);
+    const r = await run([...AZ, "--yes"]);
+    expect(r.err).not.toMatch(/vm-rescue:/);
+    expect(r.code).toBe(0);
+    expect(subscriptions).toEqual([SUB]);
+    expect(compute.writes()).toEqual([
+      `addDiskTags ${COPY} vm-rescue:id,vm-rescue:rolled-back-copy-of`,
+      "deallocate rg-app/app-vm-01",
+      `setOsDisk rg-app/app-vm-01 ${ORIGINAL}`,
+      "start rg-app/app-vm-01",
+    ]);
+    expect(compute.vm("rg-app", "app-vm-01").osDiskId).toBe(ORIGINAL);
+    expect(compute.diskTags.get(COPY.toLowerCase())).toMatchObject({ "vm-rescue:rolled-back-copy-of": expect.stringMatching(/virtualMachines\/app-vm-01$/) });
+    expect(r.out).toBe(`Rolled back VM rg-app/app-vm-01: the original OS disk ${ORIGINAL} is back and it booted; the repaired copy ${COPY} is kept, detached.`);
+  });
+
+  test("--json; the copy's own crash in the kept serial log does not count against the original", async () => {
+    const compute = azureWorld();
+    compute.serialLogOnStart = "append";
+    compute.vm("rg-app", "app-vm-01").serialLog = 'Boot\r\n<INSTANCE CLASSNAME="BLUESCREEN"><VALUE>"0x7E"</VALUE></INSTANCE>\r\n';
+    useCompute(compute);
+    const r = await run([...AZ, "--yes", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toEqual({ cloud: "azure", target: "VM rg-app/app-vm-01", rolledBack: true, changed: true, originalId: ORIGINAL, replacedId: COPY, booted: true, reasons: [] });
+  });
+
+  test("the original comes back but bug-checks: exit 1 and says so", async () => {
+    const compute = azureWorld();
+    compute.brokenDisks.add(ORIGINAL);
+    useCompute(compute);
+    const r = await run([...AZ, "--yes"]);
+    expect(r.code).toBe(1);
+    expect(compute.vm("rg-app", "app-vm-01").osDiskId).toBe(ORIGINAL);
+    expect(r.out).toMatch(/the original OS disk .* is back, but it did not boot: a bug check on the serial console: .*BLUESCREEN/);
+  });
+
+  test("a VM already on its original disk: nothing changed, exit 0", async () => {
+    const compute = azureWorld();
+    compute.vm("rg-app", "app-vm-01").osDiskId = ORIGINAL;
+    useCompute(compute);
+    const r = await run([...AZ, "--yes"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^Nothing to roll back: VM rg-app\/app-vm-01 already runs on its original OS disk/);
+    expect(compute.writes()).toEqual([]);
+  });
+
+  test("not on a rescue copy: exit 2, one line, nothing written; --original-disk puts a given disk back", async () => {
+    const compute = azureWorld({});
+    useCompute(compute);
+    const r = await run([...AZ, "--yes"]);
+    expect(r.code).toBe(2);
+    expect(r.err.split("\n")).toEqual([expect.stringMatching(/^vm-rescue: VM rg-app\/app-vm-01 runs on OS disk .*copy, which is not a rescue's repaired copy \(no vm-rescue:role=repair-copy tag\); nothing to roll back/)]);
+    expect(compute.writes()).toEqual([]);
+    const pinned = await run([...AZ, "--original-disk", ORIGINAL, "--yes"]);
+    expect(pinned.code).toBe(0);
+    expect(compute.vm("rg-app", "app-vm-01").osDiskId).toBe(ORIGINAL);
+  });
+
+  test("the original disk no longer exists: exit 2, one line, the VM stays on the copy", async () => {
+    const compute = azureWorld();
+    compute.deletedDisks.add(ORIGINAL);
+    useCompute(compute);
+    const r = await run([...AZ, "--yes"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`vm-rescue: the original OS disk ${ORIGINAL} no longer exists; VM rg-app/app-vm-01 stays on ${COPY}`);
+    expect(compute.writes()).toEqual([]);
+  });
+
+  test("an API error midway: exit 1 with one line naming the step", async () => {
+    const compute = azureWorld();
+    compute.failures.set("setOsDisk", Object.assign(new Error("Disk is busy.\n  more detail"), { statusCode: 409, code: "OperationNotAllowed" }));
+    useCompute(compute);
+    const r = await run([...AZ, "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.err.split("\n").pop()).toBe(`vm-rescue: rollback of VM rg-app/app-vm-01 failed: setting ${ORIGINAL} as the OS disk of VM app-vm-01 failed (HTTP 409 OperationNotAllowed): Disk is busy.`);
+  });
+
+  test("no credentials or no subscription: exit 2, one line", async () => {
+    const compute = azureWorld();
+    compute.failures.set("getVmDisks", Object.assign(new Error("DefaultAzureCredential failed to retrieve a token from the included credentials.\nAttempted credentials:"), { name: "CredentialUnavailableError" }));
+    useCompute(compute);
+    const r = await run([...AZ, "--yes"]);
+    expect(r.code).toBe(2);
+    expect(r.err.split("\n")).toEqual([expect.stringMatching(/^vm-rescue: no usable Azure credentials \(az login/)]);
+    rollbackDeps.azureSubscription = () => null;
+    const s = await run([...AZ, "--yes"]);
+    expect(s.code).toBe(2);
+    expect(s.err).toMatch(/^vm-rescue: no Azure subscription: pass --subscription/);
+  });
+
+  test("--yes as in rescue: refused off a terminal before any call; asked on a terminal, no → nothing done", async () => {
+    const compute = azureWorld();
+    useCompute(compute);
+    const off = await run(AZ);
+    expect(off.code).toBe(2);
+    expect(off.err).toBe("vm-rescue: refusing to roll back VM rg-app/app-vm-01 without --yes when not on a terminal");
+    expect(compute.calls).toEqual([]);
+    confirmAnswer = false;
+    const no = await run(AZ, true);
+    expect(no.code).toBe(2);
+    expect(no.err).toMatch(/not confirmed; nothing was done/);
+    expect(compute.writes()).toEqual([]);
+    confirmAnswer = true;
+    expect((await run(AZ, true)).code).toBe(0);
+    expect(compute.vm("rg-app", "app-vm-01").osDiskId).toBe(ORIGINAL);
+  });
+
+  test("--stack names the rescue: another rescue's copy is refused", async () => {
+    const compute = azureWorld();
+    useCompute(compute);
+    const r = await run([...AZ, "--stack", "inc-9999", "--yes"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/runs on the copy of rescue app-vm-01-rescue, not of inc-9999/);
+    expect(compute.writes()).toEqual([]);
+  });
+});
+
+describe("originalToRestore", () => {
+  const o = { what: "OS disk", vmLabel: "VM x", originalFlag: "--original-disk", copyOf: (t: Record<string, string>) => t["vm-rescue:copy-of"] ?? null };
+  test("a copy names its original; a pinned one must agree; a copy without the tag needs the pin", () => {
+    expect(originalToRestore({ id: COPY, tags: COPY_TAGS }, o)).toEqual({ kind: "restore", originalId: ORIGINAL, rescueId: "app-vm-01-rescue" });
+    expect(() => originalToRestore({ id: COPY, tags: COPY_TAGS }, { ...o, pinned: `${DISKS}/other` })).toThrow(/differs from the original/);
+    expect(() => originalToRestore({ id: COPY, tags: { "vm-rescue:role": "repair-copy" } }, o)).toThrow(/does not name its original .* give --original-disk/);
+    expect(originalToRestore({ id: COPY, tags: { "vm-rescue:role": "repair-copy" } }, { ...o, pinned: ORIGINAL })).toMatchObject({ kind: "restore", originalId: ORIGINAL });
+    expect(originalToRestore({ id: ORIGINAL, tags: {} }, { ...o, pinned: ORIGINAL.toUpperCase() })).toEqual({ kind: "already", originalId: ORIGINAL });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// AWS
+// ---------------------------------------------------------------------------------------------
+
+interface Vol {
+  state: string;
+  attachments: { InstanceId: string; Device: string; State: string }[];
+  tags: Record<string, string>;
+}
+
+/** A fake EC2: the instance runs on this rescue's copy; the original root is detached and kept. */
+function ec2World(copyTags: Record<string, string> = { "vm-rescue:role": "repair-copy", "vm-rescue:id": "rescue-0a1b2c3d4e5f67890", "vm-rescue:copy-of": "vol-0aaaaaaaaaaaaaaa1" }) {
+  const inst = { state: "running", root: "/dev/sda1", devices: { "/dev/sda1": { volumeId: "vol-0ccccccccccccccc1", dot: true } } as Record<string, { volumeId: string; dot: boolean }> };
+  const volumes: Record<string, Vol> = {
+    "vol-0ccccccccccccccc1": { state: "in-use", attachments: [{ InstanceId: "i-0a1b2c3d4e5f67890", Device: "/dev/sda1", State: "attached" }], tags: copyTags },
+    "vol-0aaaaaaaaaaaaaaa1": { state: "available", attachments: [], tags: { "vm-rescue:id": "rescue-0a1b2c3d4e5f67890" } },
+  };
+  const calls: string[] = [];
+  const hooks: { attachError?: Error; console?: string } = {};
+  const ec2 = {
+    async send(cmd: { constructor: { name: string }; input: any }) {
+      const name = cmd.constructor.name.replace(/Command$/, "");
+      const i = cmd.input;
+      calls.push(name);
+      switch (name) {
+        case "DescribeInstances":
+          return {
+            Reservations: [
+              { Instances: [{ State: { Name: inst.state }, RootDeviceName: inst.root, BlockDeviceMappings: Object.entries(inst.devices).map(([d, v]) => ({ DeviceName: d, Ebs: { VolumeId: v.volumeId, DeleteOnTermination: v.dot } })) }] },
+            ],
+          };
+        case "DescribeVolumes": {
+          const v = volumes[i.VolumeIds[0]];
+          return { Volumes: v ? [{ State: v.state, Attachments: v.attachments, Tags: Object.entries(v.tags).map(([Key, Value]) => ({ Key, Value })) }] : [] };
+        }
+        case "StopInstances":
+          inst.state = "stopped";
+          return {};
+        case "StartInstances":
+          inst.state = "running";
+          return {};
+        case "DetachVolume": {
+          const v = volumes[i.VolumeId];
+          v.attachments = [];
+          v.state = "available";
+          delete inst.devices[i.Device];
+          return {};
+        }
+        case "AttachVolume": {
+          if (hooks.attachError) throw hooks.attachError;
+          const v = volumes[i.VolumeId];
+          v.attachments = [{ InstanceId: i.InstanceId, Device: i.Device, State: "attached" }];
+          v.state = "in-use";
+          inst.devices[i.Device] = { volumeId: i.VolumeId, dot: false };
+          return {};
+        }
+        case "ModifyInstanceAttribute":
+          inst.devices[i.BlockDeviceMappings[0].DeviceName].dot = i.BlockDeviceMappings[0].Ebs.DeleteOnTermination;
+          return {};
+        case "GetConsoleOutput":
+          return { Output: hooks.console ? Buffer.from(hooks.console).toString("base64") : undefined };
+        case "DescribeInstanceStatus":
+          return { InstanceStatuses: [{ SystemStatus: { Status: "ok" }, InstanceStatus: { Status: "ok" } }] };
+        default:
+          throw new Error(`unexpected ${name}`);
+      }
+    },
+  };
+  let t = 0;
+  const ctx: OpsContext = { ec2, ssm: ec2, s3: ec2, now: () => t, sleep: async (ms) => void (t += ms), pollMs: 1000 };
+  const regions: string[] = [];
+  rollbackDeps.awsContext = (region) => (regions.push(region), ctx);
+  const writes = () => calls.filter((c) => /^(Stop|Start|Detach|Attach|Modify)/.test(c));
+  return { inst, volumes, calls, writes, hooks, regions };
+}
+
+const AWS = ["rollback", "--cloud", "aws", "--instance-id", "i-0a1b2c3d4e5f67890", "--region", "eu-west-1"];
+
+describe("vm-rescue rollback --cloud aws (direct)", () => {
+  test("puts the original root back with the rollback step, verifies the boot, exit 0", async () => {
+    const w = ec2World();
+    const r = await run([...AWS, "--yes"]);
+    expect(r.err).not.toMatch(/vm-rescue:/);
+    expect(r.code).toBe(0);
+    expect(w.regions).toEqual(["eu-west-1"]);
+    expect(w.inst.devices["/dev/sda1"]).toEqual({ volumeId: "vol-0aaaaaaaaaaaaaaa1", dot: true });
+    expect(w.volumes["vol-0ccccccccccccccc1"].state).toBe("available");
+    expect(w.inst.state).toBe("running");
+    expect(w.writes()).toEqual(["StopInstances", "DetachVolume", "AttachVolume", "ModifyInstanceAttribute", "StartInstances"]);
+    expect(r.out).toBe("Rolled back instance i-0a1b2c3d4e5f67890 (eu-west-1): the original root volume vol-0aaaaaaaaaaaaaaa1 is back and it booted; the repaired copy vol-0ccccccccccccccc1 is kept, detached.");
+  });
+
+  test("a root that is not a rescue copy (e.g. inPlace): exit 2, nothing written", async () => {
+    const w = ec2World({});
+    const r = await run([...AWS, "--yes"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^vm-rescue: instance i-0a1b2c3d4e5f67890 \(eu-west-1\) runs on root volume vol-0ccccccccccccccc1, which is not a rescue's repaired copy/);
+    expect(w.writes()).toEqual([]);
+  });
+
+  test("the original volume no longer exists: exit 2, nothing written", async () => {
+    const w = ec2World();
+    delete w.volumes["vol-0aaaaaaaaaaaaaaa1"];
+    const r = await run([...AWS, "--yes"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe("vm-rescue: the original root volume vol-0aaaaaaaaaaaaaaa1 no longer exists; instance i-0a1b2c3d4e5f67890 (eu-west-1) stays on vol-0ccccccccccccccc1");
+    expect(w.writes()).toEqual([]);
+  });
+
+  test("an API error: exit 1, one line", async () => {
+    const w = ec2World();
+    w.hooks.attachError = Object.assign(new Error("You are not authorized to perform this operation."), { name: "UnauthorizedOperation" });
+    const r = await run([...AWS, "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.err.split("\n").pop()).toBe("vm-rescue: rollback of instance i-0a1b2c3d4e5f67890 (eu-west-1) failed: You are not authorized to perform this operation.");
+  });
+
+  test("the original comes back and the console shows a stop error: exit 1; no region: exit 2; no --yes off a terminal: exit 2", async () => {
+    const w = ec2World();
+    w.hooks.console = "*** STOP: 0x0000007E";
+    const r = await run([...AWS, "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/is back, but it did not boot: the console shows a stop error again/);
+    const noRegion = await run(["rollback", "--instance-id", "i-0a1b2c3d4e5f67890", "--yes"]);
+    expect(noRegion.code).toBe(2);
+    expect(noRegion.err).toBe("vm-rescue: no AWS region: pass --region or set AWS_REGION");
+    const calls = w.calls.length;
+    expect((await run(AWS)).code).toBe(2);
+    expect(w.calls).toHaveLength(calls);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// --via-stack
+// ---------------------------------------------------------------------------------------------
+
+describe("vm-rescue rollback --via-stack", () => {
+  test("sets rollback=true on the existing stack and runs up, exit 0", async () => {
+    const fake = fakeStackAutomation({ rolledBack: true, outcome: ["original disk back"] });
+    defaultDeps.automation = () => fake.automation;
+    const r = await run([...AZ, "--via-stack", "--yes"]);
+    if (!SETTINGS.some((s) => s.key === "rollback")) {
+      expect(r.code).toBe(2);
+      return;
+    }
+    expect(r.code).toBe(0);
+    expect(fake.calls).toEqual(["findCli", "openStack app-vm-01-rescue (existing)", "setConfig", "up"]);
+    expect(fake.config[0]).toEqual({ rollback: "true" });
+    expect(r.out).toMatch(/Rolled back VM rg-app\/app-vm-01: the original OS disk is back/);
+  });
+
+  test("AWS: the default stack of the instance; inPlace says a volume from the backup went back", async () => {
+    const fake = fakeStackAutomation({ mode: "copy" });
+    defaultDeps.automation = () => fake.automation;
+    const r = await run(["rollback", "--via-stack", "--cloud", "aws", "--instance-id", "i-0a1b2c3d4e5f67890", "--yes"]);
+    expect(r.code).toBe(0);
+    expect(fake.calls).toEqual(["findCli", "openStack rescue-0a1b2c3d4e5f67890 (existing)", "setConfig", "up"]);
+    expect(r.out).toMatch(/^Rolled back instance i-0a1b2c3d4e5f67890: the original root volume is back/);
+    const inPlace = fakeStackAutomation({ mode: "inPlace" });
+    defaultDeps.automation = () => inPlace.automation;
+    expect((await run(["rollback", "--via-stack", "--instance-id", "i-0a1b2c3d4e5f67890", "--stack", "inc-4712", "--yes"])).out).toMatch(/a volume made from the backup snapshot is the root again/);
+    expect(inPlace.calls[1]).toBe("openStack inc-4712 (existing)");
+  });
+
+  test("a failing up is exit 1 with one line; no Pulumi CLI is exit 2 with one line", async () => {
+    defaultDeps.automation = () => fakeStackAutomation({}, { upError: "VolumeInUse: vol-0a9b8c7d6e5f43210" }).automation;
+    const r = await run(["rollback", "--via-stack", "--instance-id", "i-0a1b2c3d4e5f67890", "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.err.split("\n").pop()).toBe("vm-rescue: rollback on stack rescue-0a1b2c3d4e5f67890 failed: VolumeInUse: vol-0a9b8c7d6e5f43210");
+    defaultDeps.automation = () => fakeStackAutomation({}, { noCli: true }).automation;
+    const n = await run([...AZ, "--via-stack", "--yes"]);
+    expect(n.code).toBe(2);
+    expect(n.err.split("\n")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * A fake Automation API for the stack-based commands: records the calls and the config set, and
+ * answers `up` with the given outputs (or fails it).
+ */
+import { Automation, PulumiCliMissing, RescueStack } from "../../cli/automation";
+
+export function fakeStackAutomation(outputs: Record<string, unknown>, opts: { noCli?: boolean; upError?: string } = {}) {
+  const calls: string[] = [];
+  const config: Record<string, string>[] = [];
+  const automation: Automation = {
+    async findCli() {
+      calls.push("findCli");
+      if (opts.noCli) throw new PulumiCliMissing("no `pulumi` on PATH");
+    },
+    async openStack(name, mustExist) {
+      calls.push(`openStack ${name}${mustExist ? " (existing)" : ""}`);
+      const stack: RescueStack = {
+        name,
+        async setConfig(s) {
+          calls.push("setConfig");
+          config.push(s);
+        },
+        async up() {
+          calls.push("up");
+          if (opts.upError) throw new Error(`${opts.upError}\n    at Stack.up (stack.js:1)`);
+          return outputs;
+        },
+        async destroy() {
+          calls.push("destroy");
+        },
+      };
+      return stack;
+    },
+  };
+  return { automation, calls, config };
+}

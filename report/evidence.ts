@@ -8,7 +8,7 @@
  */
 import type { CollectOutput, RepairResult } from "../scripts/contract";
 import { parseCollectOutput, parseRepairResult } from "../scripts/validate";
-import { triageLine } from "../components/azure/collectTriage";
+import { triageLine } from "../planner/decide";
 import { checkGuestDrivers } from "../drivers/check";
 import type { DriverFinding } from "../drivers/types";
 import { decideRescue, triageCollectedDumps, type RescueDecision } from "../planner/decide";

@@ -1,3 +1,4 @@
+import type { SwapGate } from "../../planner/decide";
 import * as pulumi from "@pulumi/pulumi";
 import * as ebs from "@pulumi/aws/ebs";
 import * as ec2 from "@pulumi/aws/ec2";
@@ -113,7 +114,7 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
   /** The repair actions repair.ps1 runs, in order (empty when there is nothing to repair). */
   public readonly repairActions: pulumi.Output<string[]>;
   /** Whether the broken instance may be changed, and every reason why not (dry run, swap=false, blocking finding, nothing to repair). */
-  public readonly gate: pulumi.Output<{ allowed: boolean; reasons: string[] }>;
+  public readonly gate: pulumi.Output<SwapGate>;
 
   constructor(name: string, args: AwsWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vm-rescue:index:AwsWindowsRescue", name, args, opts);

@@ -9,15 +9,12 @@ import { parseCollectOutput } from "../../scripts/validate";
 import { ssmCommandDocument } from "../../scripts/embed";
 import { validateRepairParams, type RepairParams } from "../../scripts/params.generated";
 import type { RepairOptions, Decision } from "../../planner/repair";
-import { decideRescue } from "../../planner/decide";
+import { decideRescue, nothingToRepairWhy, decisionLine, findingLine, swapGate, triageLine, type SwapGate } from "../../planner/decide";
 import type { DriverFinding } from "../../drivers/types";
-import type { TriageResult } from "../../triage/types";
 
 /** Whether the broken instance may be changed (copy: stopped, its root swapped; inPlace: started on the repaired root), and if not, why. */
-export interface AwsSwapGate {
-  allowed: boolean;
-  reasons: string[];
-}
+/** The AWS swap gate is the shared one (planner/decide.ts). */
+export type AwsSwapGate = SwapGate;
 
 /** The operator's choices that shape the repair and the gate. */
 export interface AwsRepairChoice {
@@ -49,34 +46,9 @@ export interface AwsRepairDecision {
   culprit: string | null;
 }
 
-/** What repair.ps1 runs when the planner chose nothing (it needs an action): a dry run that changes nothing. */
-export const NOTHING_TO_REPAIR_ACTION = "EnableCrashDump";
-
-function triageLine(t: TriageResult): string {
-  if (t.error !== null || !t.bugCheck) return `${t.file}: ${t.error ?? "no bug check"}`;
-  const culprit = t.causedBy ? `caused by ${t.causedBy.module}+${t.causedBy.offset}` : "no culprit module found";
-  return `${t.file}: ${t.bugCheck.code}${t.bugCheck.name ? ` ${t.bugCheck.name}` : ""}, ${culprit}`;
-}
-
-function findingLine(f: DriverFinding): string {
-  return `${f.severity} ${f.component}: found ${f.found ?? "nothing"}, required ${f.required}. ${f.reason}`;
-}
-
 /** The gate from the findings and the operator's choices (pure; `nothingToRepair` closes it too). */
-export function awsSwapGate(findings: readonly DriverFinding[], nothingToRepair: boolean, choice: AwsRepairChoice, targetInstanceType: string | null): AwsSwapGate {
-  const reasons: string[] = [];
-  const inPlace = choice.mode === "inPlace";
-  if (nothingToRepair) reasons.push("nothing to repair: the planner chose no repair action for this disk; repair.ps1 ran only a dry run (choose actions with the actions setting)");
-  if (choice.swap === false) reasons.push(inPlace ? "swap=false: the repaired root goes back but the instance is not started" : "swap=false: the repaired copy is not swapped in; the broken instance is not touched");
-  if (choice.dryRun === true) reasons.push("dryRun=true: repair.ps1 changes nothing, so there is no repaired disk to boot");
-  if (choice.allowIncompatibleDrivers !== true) {
-    for (const f of findings.filter((x) => x.severity === "block")) {
-      reasons.push(
-        `guest driver ${f.component} blocks the swap${targetInstanceType ? ` to ${targetInstanceType}` : ""} (found ${f.found ?? "nothing"}, required ${f.required}): ${f.reason} Remedy: ${f.remedy} (or set allowIncompatibleDrivers=true)`,
-      );
-    }
-  }
-  return { allowed: reasons.length === 0, reasons };
+export function awsSwapGate(findings: readonly DriverFinding[], nothingToRepair: boolean | string, choice: AwsRepairChoice, targetInstanceType: string | null): AwsSwapGate {
+  return swapGate(findings, nothingToRepair, { ...choice, inPlace: choice.mode === "inPlace", target: targetInstanceType });
 }
 
 /**
@@ -94,20 +66,13 @@ export function repairFromCollect(collectJson: string | unknown, targetInstanceT
     dryRun: choice.dryRun === true,
   };
   const decided = decideRescue({ collect, cloud: "aws", instanceType: targetInstanceType ?? undefined, options, pinDiskNumber: true });
-  const nothingToRepair = decided.repairParams === null;
-  const gate = awsSwapGate(decided.findings, nothingToRepair, choice, targetInstanceType);
+  const nothingToRepair = decided.nothingToRepair;
+  const gate = awsSwapGate(decided.findings, nothingToRepairWhy(decided), choice, targetInstanceType);
   const blockedByDrivers = decided.blocked && choice.allowIncompatibleDrivers !== true;
-  let repairParams: RepairParams =
-    decided.repairParams ??
-    validateRepairParams({
-      Actions: [NOTHING_TO_REPAIR_ACTION],
-      CrashDumpKind: "automatic",
-      ProtectedServices: [...decided.repair.protectedServices],
-      DiskNumber: collect.target.diskNumber,
-      DryRun: true,
-    });
+  let repairParams: RepairParams = decided.repairParams;
+  // inPlace writes the original root: with a blocked swap, repair only as a dry run.
   if (choice.mode === "inPlace" && blockedByDrivers && repairParams.DryRun !== true) repairParams = validateRepairParams({ ...repairParams, DryRun: true });
-  const decisionLines = decided.repair.decisions.map((d) => `${d.action === "none" ? "note" : d.action}: ${d.reason}`);
+  const decisionLines = decided.repair.decisions.map(decisionLine);
   return {
     parameters: ssmCommandDocument("repair.ps1", repairParams).parameters,
     repairParams,

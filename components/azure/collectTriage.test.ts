@@ -61,8 +61,9 @@ describe("triageCollectOutput", () => {
   });
 
   test("swapGate lists every reason", () => {
-    expect(swapGate([], {})).toEqual({ allowed: true, reasons: [] });
-    expect(swapGate([], { swap: false, dryRun: true }).reasons).toHaveLength(2);
+    expect(swapGate([], false, {})).toEqual({ allowed: true, reasons: [] });
+    expect(swapGate([], false, { swap: false, dryRun: true }).reasons).toHaveLength(2);
+    expect(swapGate([], true, {}).reasons).toEqual([expect.stringMatching(/^nothing to repair/)]);
   });
 });
 

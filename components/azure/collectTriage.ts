@@ -6,17 +6,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { parseCollectOutput } from "../../scripts/validate";
-import { validateRepairParams, type RepairParams } from "../../scripts/params.generated";
+import type { RepairParams } from "../../scripts/params.generated";
 import type { TriageResult } from "../../triage";
-import { blocksSwap } from "../../drivers/check";
 import type { DriverFinding } from "../../drivers/types";
 import type { Culprit, Decision, RepairOptions } from "../../planner/repair";
-import { decideRescue, triageCollectedDumps } from "../../planner/decide";
-
-export { triageCollectedDumps };
+import { decideRescue, nothingToRepairWhy, decisionLine, findingLine, swapGate, triageCollectedDumps, triageLine, type SwapGate } from "../../planner/decide";
 import { Clock, realClock } from "./computeOps";
 import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
-import type { SwapGate } from "./diskSwap";
+
+export { decisionLine, findingLine, swapGate, triageCollectedDumps, triageLine };
 
 /** The operator's choices that shape the repair and the swap. */
 export interface RepairChoice {
@@ -51,91 +49,28 @@ export interface TriageOutcome {
 }
 
 /**
- * What the repair Run Command runs when the planner chose nothing: a dry run of EnableCrashDump.
- * repair.ps1 with -DryRun reports and changes nothing (the Run Command needs some action and the
- * chain a result document), and the gate is closed, so nothing is swapped.
- */
-export const NOTHING_TO_REPAIR_ACTION = "EnableCrashDump";
-
-function nothingToRepairParams(diskNumber: number, protectedServices: readonly string[]): RepairParams {
-  return validateRepairParams({
-    Actions: [NOTHING_TO_REPAIR_ACTION],
-    CrashDumpKind: "automatic",
-    ProtectedServices: [...protectedServices],
-    DiskNumber: diskNumber,
-    DryRun: true,
-  });
-}
-
-/** One line per dump: bug check and culprit, or why it could not be read. */
-export function triageLine(t: TriageResult): string {
-  if (t.error !== null || !t.bugCheck) return `${t.file}: ${t.error ?? "no bug check"}`;
-  const culprit = t.causedBy ? `caused by ${t.causedBy.module}+${t.causedBy.offset}` : "no culprit module found";
-  return `${t.file}: ${t.bugCheck.code}${t.bugCheck.name ? ` ${t.bugCheck.name}` : ""}, ${culprit}${t.crashTime ? ` at ${t.crashTime}` : ""}`;
-}
-
-/** One line per guest-driver finding. */
-export function findingLine(f: DriverFinding): string {
-  return `${f.severity} ${f.component}: found ${f.found ?? "nothing"}, required ${f.required}. ${f.reason}`;
-}
-
-/** One line per planner decision: the action (or "note") and why. */
-export function decisionLine(d: Decision): string {
-  return `${d.action === "none" ? "note" : d.action}: ${d.reason}`;
-}
-
-/** Whether the repaired copy may replace the OS disk, and if not, every reason why. */
-export function swapGate(findings: readonly DriverFinding[], choice: RepairChoice): SwapGate {
-  const reasons: string[] = [];
-  if (choice.swap === false) reasons.push("swap=false: the repaired copy is not swapped in");
-  if (choice.dryRun === true) reasons.push("dryRun=true: repair.ps1 changes nothing, so there is no repaired disk to swap in");
-  if (blocksSwap(findings) && choice.allowIncompatibleDrivers !== true) {
-    for (const f of findings.filter((x) => x.severity === "block")) {
-      reasons.push(`guest driver ${f.component} blocks the swap (found ${f.found ?? "nothing"}, required ${f.required}): ${f.reason} Remedy: ${f.remedy} (or set allowIncompatibleDrivers=true)`);
-    }
-  }
-  return { allowed: reasons.length === 0, reasons };
-}
-
-/**
  * The whole decision from a collect output document (text or parsed): validates it, triages its
  * dumps, checks the guest drivers for Azure, plans the repair and derives repair.ps1's parameters
  * and the swap gate. Throws `ScriptOutputError`, `PlanError` or `EmbedError` with one clear line.
  */
 export function triageCollectOutput(doc: string | unknown, choice: RepairChoice = {}): TriageOutcome {
-  const collect = parseCollectOutput(doc);
   const decided = decideRescue({
-    collect,
+    collect: parseCollectOutput(doc),
     cloud: "azure",
     options: { driver: choice.driver, actions: choice.actions as RepairOptions["actions"], dryRun: choice.dryRun },
   });
-  const gate = swapGate(decided.findings, choice);
-  const common = {
+  // Nothing to repair is an outcome, not a failure: the operator still gets the triage, the findings
+  // and the decision as outputs; repair.ps1 runs a dry run and nothing is swapped.
+  return {
     triage: decided.triage,
     summary: decided.triage.map(triageLine),
     findings: decided.findings,
     decision: decided.repair.decisions,
     culprit: decided.repair.culprit,
-  };
-  if (decided.repairParams === null) {
-    // Nothing to repair is an outcome, not a failure: the operator still gets the triage, the
-    // findings and the decision as outputs, and nothing is changed or swapped.
-    const why = decided.repair.decisions.map((d) => d.reason).join("; ");
-    const reason = `nothing to repair: the planner chose no repair action for this disk${why ? ` (${why})` : ""}; repair.ps1 ran only a dry run and nothing is swapped (choose actions with the actions setting)`;
-    return {
-      ...common,
-      repairActions: [],
-      repairParams: nothingToRepairParams(collect.target.diskNumber, decided.repair.protectedServices),
-      gate: { allowed: false, reasons: [reason, ...gate.reasons] },
-      nothingToRepair: true,
-    };
-  }
-  return {
-    ...common,
-    repairActions: decided.repair.plan.actions.map((a) => a.action),
+    repairActions: decided.nothingToRepair ? [] : decided.repair.plan.actions.map((a) => a.action),
     repairParams: decided.repairParams,
-    gate,
-    nothingToRepair: false,
+    gate: swapGate(decided.findings, nothingToRepairWhy(decided), choice),
+    nothingToRepair: decided.nothingToRepair,
   };
 }
 

@@ -9,10 +9,8 @@ import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "
 import { PlanError } from "../../planner/errors";
 import { readSerialLog, serialBaseline, SerialBaseline } from "./bootVerification";
 
-export interface SwapGate {
-  allowed: boolean;
-  reasons: string[];
-}
+import type { SwapGate } from "../../planner/decide";
+export type { SwapGate };
 
 /** Inputs of {@link OsDiskSwap} (unwrapped, as the provider sees them). */
 export interface OsDiskSwapInputs {

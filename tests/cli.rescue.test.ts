@@ -1,3 +1,4 @@
+import { fakeStackAutomation } from "./helpers/fakeAutomation";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import schema from "../schemas/report.schema.json";
@@ -78,38 +79,9 @@ function rescuedOutputs(): Record<string, unknown> {
   };
 }
 
-/** A fake Automation API: records calls, streams events, answers outputs. */
+/** The shared fake Automation API, streaming engine events for the sample steps. */
 function fakeAutomation(outputs: Record<string, unknown>, opts: { noCli?: boolean; upError?: string } = {}) {
-  const calls: string[] = [];
-  const config: Record<string, string>[] = [];
-  const automation: Automation = {
-    async findCli() {
-      calls.push("findCli");
-      if (opts.noCli) throw new PulumiCliMissing("no `pulumi` on PATH");
-    },
-    async openStack(name, mustExist) {
-      calls.push(`openStack ${name}${mustExist ? " (existing)" : ""}`);
-      const stack: RescueStack = {
-        name,
-        async setConfig(s) {
-          calls.push("setConfig");
-          config.push(s);
-        },
-        async up(o: StreamOptions) {
-          calls.push("up");
-          for (const e of events("create", STEPS, 1_800_000_000)) o.onEvent(e);
-          if (opts.upError) throw new Error(`${opts.upError}\n    at Stack.up (stack.js:1)`);
-          return outputs;
-        },
-        async destroy(o: StreamOptions) {
-          calls.push("destroy");
-          for (const e of events("delete", [STEPS[1]], 1_800_000_600)) o.onEvent(e);
-        },
-      };
-      return stack;
-    },
-  };
-  return { automation, calls, config };
+  return fakeStackAutomation(outputs, { ...opts, upEvents: events("create", STEPS, 1_800_000_000), destroyEvents: events("delete", [STEPS[1]], 1_800_000_600) });
 }
 
 const original = { ...defaultDeps };

@@ -4,7 +4,15 @@
  */
 import { Automation, PulumiCliMissing, RescueStack } from "../../cli/automation";
 
-export function fakeStackAutomation(outputs: Record<string, unknown>, opts: { noCli?: boolean; upError?: string } = {}) {
+export interface FakeStackOptions {
+  noCli?: boolean;
+  upError?: string;
+  /** Engine events streamed to `onEvent` during up / destroy. */
+  upEvents?: unknown[];
+  destroyEvents?: unknown[];
+}
+
+export function fakeStackAutomation(outputs: Record<string, unknown>, opts: FakeStackOptions = {}) {
   const calls: string[] = [];
   const config: Record<string, string>[] = [];
   const automation: Automation = {
@@ -20,13 +28,15 @@ export function fakeStackAutomation(outputs: Record<string, unknown>, opts: { no
           calls.push("setConfig");
           config.push(s);
         },
-        async up() {
+        async up(o) {
           calls.push("up");
+          for (const e of opts.upEvents ?? []) o?.onEvent?.(e as never);
           if (opts.upError) throw new Error(`${opts.upError}\n    at Stack.up (stack.js:1)`);
           return outputs;
         },
-        async destroy() {
+        async destroy(o) {
           calls.push("destroy");
+          for (const e of opts.destroyEvents ?? []) o?.onEvent?.(e as never);
         },
       };
       return stack;

@@ -3,7 +3,7 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import schema from "../schemas/report.schema.json";
 import { main, Io } from "../cli/main";
-import { Automation, EngineEvent, PulumiCliMissing, RescueStack, StreamOptions } from "../cli/automation";
+import { EngineEvent } from "../cli/automation";
 import { defaultDeps } from "../cli/commands/rescue";
 import { SETTINGS } from "../program";
 import { blockingFinding } from "../report/testOutcomes";

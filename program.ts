@@ -43,6 +43,7 @@ export const SETTINGS: Setting[] = [
   { key: "natConfirmed", type: "boolean", clouds: ["aws"], description: "Confirms the helper's subnet reaches SSM through a NAT gateway (otherwise it needs the ssm, ec2messages, ssmmessages and s3 VPC endpoints)." },
   { key: "swap", type: "boolean", default: true, clouds: ["azure", "aws"], description: "Swap the repaired disk in (Azure: as the VM's OS disk; AWS: as root volume) and verify the boot; false stops after the repair." },
   { key: "rollback", type: "boolean", default: false, clouds: ["azure", "aws"], description: "Put the replaced OS disk back (Azure and AWS copy: the original disk/volume; AWS inPlace: a volume from the backup snapshot)." },
+  { key: "swapGeneration", type: "integer", default: 0, clouds: ["azure"], description: "Raise it (1, 2, ...) to swap the repaired copy in again after a rollback; a rolled-back swap is never redone otherwise." },
   { key: "driver", type: "string", clouds: ["azure", "aws"], description: "Force the culprit driver (service name or .sys file name on the disk) instead of the triage's choice." },
   { key: "dryRun", type: "boolean", default: false, clouds: ["azure", "aws"], description: "Run the repair script as a dry run: it reports what it would do and changes nothing; nothing is swapped." },
   { key: "actions", type: "array", clouds: ["azure", "aws"], description: "Repair actions to run instead of the automatic choice (repair.ps1 names, e.g. [\"DisableDriver\",\"EnableCrashDump\"])." },
@@ -167,6 +168,7 @@ export function azureArgsFromSettings(get: SettingReader, stack: string): AzureW
     allowIncompatibleDrivers: booleanSetting(get, "allowIncompatibleDrivers"),
     rollback: booleanSetting(get, "rollback"),
     verifyTimeoutMinutes: integerSetting(get, "verifyTimeoutMinutes"),
+    swapGeneration: integerSetting(get, "swapGeneration"),
     operatorPrincipalType: get("operatorPrincipalType"),
     originalOsDiskId: get("originalOsDiskId"),
   };

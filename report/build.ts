@@ -118,7 +118,12 @@ function summaryOf(o: RescueOutcome, status: RescueStatus): string {
 /** The report of one rescue. Pure. */
 export function buildReport(o: RescueOutcome): RescueReport {
   const status = rescueStatus(o);
-  const kept: ReportKept[] = o.kept.map((k) => ({ ...k, deleteCommand: deleteCommand(o.cloud, k.kind, k.id) }));
+  // The disk the VM boots from now is listed but never offered for deletion.
+  const bootDisk = o.swap.swapped ? "repairedDisk" : "originalDisk";
+  const kept: ReportKept[] = o.kept.map((k) => {
+    const inUse = k.kind === bootDisk;
+    return { ...k, inUse, deleteCommand: inUse ? null : deleteCommand(o.cloud, k.kind, k.id) };
+  });
   const duration = (Date.parse(o.endedAt) - Date.parse(o.startedAt)) / 1000;
   const t = o.timeToRecovery;
   return {

@@ -92,7 +92,7 @@ export function renderMarkdown(r: RescueReport): string {
   L.push(`- Helper removed: ${r.helperRemoved === null ? "not attempted" : r.helperRemoved ? "yes" : "NO"}`);
 
   L.push("", "## Kept (survive the teardown; delete when no longer needed)", "");
-  L.push(...table(["What", "Id", "Delete with"], r.kept.map((k) => [k.kind, k.id, `\`${k.deleteCommand}\``])));
+  L.push(...table(["What", "Id", "Delete with"], r.kept.map((k) => [k.kind, k.id, k.deleteCommand ? `\`${k.deleteCommand}\`` : "keep: the VM boots from it"])));
   if (r.artifactsUrl) L.push("", `Artifacts: ${r.artifactsUrl}`);
 
   L.push("", "## Timeline", "");

@@ -136,3 +136,29 @@ describe("renderMarkdown", () => {
     expect(renderMarkdown(buildReport(blockedOutcome()))).toMatch(/^# vm-rescue report: BLOCKED by the guest-driver check \(exit 4\)/);
   });
 });
+
+describe("kept resources never offer to delete the disk the VM boots from", () => {
+  const withDisks = (swapped: boolean) => {
+    const o = rescuedOutcome();
+    o.swap = { attempted: swapped, swapped };
+    o.kept = [
+      { kind: "snapshot", id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/snapshots/snap" },
+      { kind: "originalDisk", id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/orig" },
+      { kind: "repairedDisk", id: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/disks/copy" },
+    ];
+    return buildReport(o);
+  };
+  test("after a swap the repaired disk is in use, the original may go", () => {
+    const r = withDisks(true);
+    const by = Object.fromEntries(r.kept.map((k) => [k.kind, k]));
+    expect(by.repairedDisk).toMatchObject({ inUse: true, deleteCommand: null });
+    expect(by.originalDisk.deleteCommand).toMatch(/^az disk delete --ids .*\/disks\/orig --yes$/);
+    expect(renderMarkdown(r)).toMatch(/\| repairedDisk \| .*\/disks\/copy \| keep: the VM boots from it \|/);
+    expectValid(r);
+  });
+  test("without a swap the original is in use, the repaired copy may go", () => {
+    const by = Object.fromEntries(withDisks(false).kept.map((k) => [k.kind, k]));
+    expect(by.originalDisk).toMatchObject({ inUse: true, deleteCommand: null });
+    expect(by.repairedDisk.deleteCommand).toMatch(/\/disks\/copy --yes$/);
+  });
+});

@@ -145,8 +145,13 @@ export interface RescueOutcome {
 export type RescueStatus = "rescued" | "prepared" | "failed" | "blocked";
 
 export interface ReportKept extends KeptResource {
-  /** The command that deletes it once nobody needs it. */
-  deleteCommand: string;
+  /**
+   * The command that deletes it once nobody needs it; null for the disk the VM boots from now (the
+   * repaired disk after a swap, else the original), which must not be deleted.
+   */
+  deleteCommand: string | null;
+  /** True for the disk the VM boots from now. */
+  inUse: boolean;
 }
 
 export interface CostEstimate {

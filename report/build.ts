@@ -84,7 +84,14 @@ export function nextSteps(o: RescueOutcome, status: RescueStatus): string[] {
   if (status === "failed") {
     for (const f of failures(o)) steps.push(`Look into: ${f}${artifacts}`);
     if (o.swap.swapped && o.verify.booted !== true) steps.push(`Put the original disk back: \`vm-rescue rollback ${vmFlags(o)}\`.`);
-    if (!o.swap.swapped) steps.push("The VM still runs from its original OS disk; nothing on it was changed.");
+    const outcomeUnknown = o.errors.some((e) => /pulumi up failed/.test(e)) && !o.swap.attempted;
+    if (outcomeUnknown) {
+      steps.push(
+        `The run stopped before its outcome was known: check which disk the ${o.cloud === "aws" ? "instance's root volume" : "VM's OS disk"} is now. The original is never deleted; if the ${o.cloud === "aws" ? "instance" : "VM"} is on the rescue's copy or has none, \`vm-rescue rollback ${vmFlags(o)}\` puts the original back.`,
+      );
+    } else if (!o.swap.swapped) {
+      steps.push(`The ${o.cloud === "aws" ? "instance" : "VM"} still runs from its original ${o.cloud === "aws" ? "root volume" : "OS disk"}; nothing on it was changed.`);
+    }
     if (o.triage.length > 0 && o.triage.every((t) => !t.causedBy)) steps.push(`No dump names a culprit: open the minidump in WinDbg (!analyze -v)${artifacts}.`);
   }
   if (o.helperRemoved === false) steps.push(`The helper was not removed: run \`pulumi destroy --stack ${sh(o.stack)}\` (kept resources survive it).`);

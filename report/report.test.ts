@@ -162,3 +162,14 @@ describe("kept resources never offer to delete the disk the VM boots from", () =
     expect(by.repairedDisk.deleteCommand).toMatch(/\/disks\/copy --yes$/);
   });
 });
+
+test("a failed up whose outcome is unknown does not claim the VM was untouched; it points to rollback", () => {
+  const o = rescuedOutcome();
+  Object.assign(o, { swap: { attempted: false, swapped: false }, verify: { booted: null }, errors: ["pulumi up failed: OperationNotAllowed"] });
+  const steps = buildReport(o).nextSteps.join("\n");
+  expect(steps).not.toMatch(/nothing on it was changed/);
+  expect(steps).toMatch(/stopped before its outcome was known.*vm-rescue rollback --cloud azure/);
+  const known = rescuedOutcome();
+  Object.assign(known, { swap: { attempted: false, swapped: false }, verify: { booted: null }, errors: ["create x-repair failed: timed out"] });
+  expect(buildReport(known).nextSteps.join("\n")).toMatch(/still runs from its original OS disk; nothing on it was changed/);
+});

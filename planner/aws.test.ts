@@ -80,7 +80,7 @@ describe("planAwsRescue rejections", () => {
     ["marketplace-root", () => sampleFacts((i) => (i.ProductCodes = [{ ProductCodeId: "abc123", ProductCodeType: "marketplace" }])), {}, /Marketplace.*stopped.*by hand/],
     ["kms-grant-unconfirmed", () => sampleFacts(), { kmsGrantConfirmed: false }, /kms:CreateGrant.*kmsGrantConfirmed=true/],
     ["kms-key-unknown", () => sampleFacts((_i, v) => delete v[0].KmsKeyId), {}, /KmsKeyId/],
-    ["no-root-device", () => sampleFacts((i) => (i.BlockDeviceMappings = [])), {}, /no EBS volume is attached at its root device \/dev\/sda1/],
+    ["no-root-device", () => sampleFacts((i) => (i.BlockDeviceMappings = [])), {}, /no EBS volume is attached at its root device \/dev\/sda1\. If a rescue's up stopped after detaching the root and before the swap, put the original root back first: vm-rescue rollback --cloud aws --instance-id i-0a1b2c3d4e5f67890 --region eu-west-1 \(it finds the original by the rescue's tags .*--original-volume vol-…\), then run up again/],
     ["instance-terminated", () => sampleFacts((i) => (i.State = { Name: "terminated" })), {}, /terminated/],
     ["invalid-option", () => sampleFacts(), { helperInstanceType: "big" }, /helperInstanceType/],
   ] as const)("%s", (code, facts, o, message) => {

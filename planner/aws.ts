@@ -8,7 +8,7 @@
 import { createHash } from "crypto";
 import { PlanError } from "./errors";
 import { AwsInstanceFacts, partitionOf, regionOfZone } from "./awsInstance";
-import { WINDOWS_SERVER_BUILDS, type WindowsServerVersion } from "./azure";
+import { ROLE_TAG, WINDOWS_SERVER_BUILDS, type WindowsServerVersion } from "./azure";
 import { ACTION_ORDER, SERVICE_NAME_PATTERN } from "./repair";
 
 export type AwsRescueMode = "copy" | "inPlace";
@@ -66,6 +66,11 @@ export interface AwsVolumeSpec {
 
 /** Tag on every volume a rescue makes from the original root (the copy, the inPlace rollback volume). */
 export const COPY_OF_TAG = "vm-rescue:copy-of";
+/** On the backup snapshot: the mode (`copy` or `inPlace`) — an inPlace rescue's way back is a volume from it. */
+export const MODE_TAG = "vm-rescue:mode";
+/** vm-rescue:role (ROLE_TAG) of the backup snapshot and of the inPlace rollback volume; the copy's is REPAIR_COPY_ROLE. */
+export const BACKUP_ROLE = "backup";
+export const ROLLBACK_FROM_BACKUP_ROLE = "rollback-from-backup";
 
 export interface AwsRescuePlan {
   rescueId: string;
@@ -189,7 +194,10 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
     throw new PlanError("instance-store-root", `instance ${i.instanceId} has an instance-store root; it cannot be detached or snapshotted (launch a replacement and restore from a backup)`);
   }
   if (!i.root) {
-    throw new PlanError("no-root-device", `instance ${i.instanceId}: no EBS volume is attached at its root device ${i.rootDeviceName ?? "(unknown)"}; give describe-instances output with RootDeviceName and BlockDeviceMappings`);
+    throw new PlanError(
+      "no-root-device",
+      `instance ${i.instanceId}: no EBS volume is attached at its root device ${i.rootDeviceName ?? "(unknown)"}. If a rescue's up stopped after detaching the root and before the swap, put the original root back first: vm-rescue rollback --cloud aws --instance-id ${i.instanceId} --region ${regionOfZone(i.availabilityZone)} (it finds the original by the rescue's tags on the backup snapshot and the copy volume; or add --original-volume vol-…), then run up again. For vm-rescue plan, give describe-instances output with RootDeviceName and BlockDeviceMappings`,
+    );
   }
   const marketplace = [...i.productCodes, ...i.root.productCodes].filter((c) => /marketplace/i.test(c.type));
   if (marketplace.length > 0) {
@@ -300,6 +308,16 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
     tags,
     warnings,
   };
+}
+
+/**
+ * The backup snapshot's tags: the rescue's tags (vm-rescue:id, vm-rescue:source), its role and the
+ * mode. The snapshot's source volume is the original root, so these tags are how the direct
+ * rollback tells an inPlace rescue (the root was repaired in place: a volume from the backup goes
+ * back) and finds the original of an instance left without a root.
+ */
+export function backupTags(plan: Pick<AwsRescuePlan, "tags" | "mode">): Record<string, string> {
+  return { ...plan.tags, [ROLE_TAG]: BACKUP_ROLE, [MODE_TAG]: plan.mode };
 }
 
 function validateOptions(o: AwsRescueOptions): AwsRescueMode {

@@ -159,7 +159,7 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
       case "pulumi-nodejs:dynamic/vmrescue:RootSwap": {
         const g = gateOf(inputs);
         const back = g.allowed || inputs.reattachWhenClosed === true;
-        return { id: `${inputs.instanceId}/root`, state: { ...inputs, swapped: g.allowed, rootVolumeId: back ? inputs.volumeId : "", previousRootVolumeId: "", reason: g.allowed ? "" : g.reasons.join("; ") } };
+        return { id: `${inputs.instanceId}/root`, state: { ...inputs, swapped: g.allowed, rootVolumeId: back ? inputs.volumeId : "", previousRootVolumeId: "", consoleBaseline: null, reason: g.allowed ? "" : g.reasons.join("; ") } };
       }
       case "pulumi-nodejs:dynamic/vmrescue:BootVerify":
         return { id: `${inputs.instanceId}/verify`, state: { ...inputs, healthy: inputs.swapped === true, reason: inputs.swapped === true ? "simulated" : `no boot to verify: ${inputs.swapReason}` } };

@@ -71,6 +71,14 @@ describe("vm-rescue plan --aws-instance", () => {
     for (const t of ["RootDetach", "RootSwap", "BootVerify"]) expect(types).not.toContain(`pulumi-nodejs:dynamic/vmrescue:${t}`);
   }, 60_000);
 
+  test("the tree shows the triage of the sample's minidump, as the Azure plan does (the stack's triageSummary)", async () => {
+    const r = await run(["plan", "--aws-instance", INSTANCE]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^ {2}Triage:\n {4}- 112926-9218-01\.dmp: 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M, caused by cxnetmon\.sys\+0x1a2b4/m);
+    const json = JSON.parse((await run(["plan", "--aws-instance", INSTANCE, "--json"])).out);
+    expect(json.repair.triageSummary).toEqual([expect.stringMatching(/^112926-9218-01\.dmp: 0x1000007E .*cxnetmon\.sys/)]);
+  }, 60_000);
+
   test("the tree names what is kept", async () => {
     const r = await run(OK);
     expect(r.code).toBe(0);

@@ -198,17 +198,36 @@ interface Vol {
   state: string;
   attachments: { InstanceId: string; Device: string; State: string }[];
   tags: Record<string, string>;
+  /** Other describe-volumes fields (type, IOPS, KMS key, snapshot). */
+  extra?: Record<string, unknown>;
 }
 
-/** A fake EC2: the instance runs on this rescue's copy; the original root is detached and kept. */
-function ec2World(copyTags: Record<string, string> = { "vm-rescue:role": "repair-copy", "vm-rescue:id": "rescue-0a1b2c3d4e5f67890", "vm-rescue:copy-of": "vol-0aaaaaaaaaaaaaaa1" }) {
-  const inst = { state: "running", root: "/dev/sda1", devices: { "/dev/sda1": { volumeId: "vol-0ccccccccccccccc1", dot: true } } as Record<string, { volumeId: string; dot: boolean }> };
+const INSTANCE = "i-0a1b2c3d4e5f67890";
+const RID = "rescue-0a1b2c3d4e5f67890";
+const ORIG = "vol-0aaaaaaaaaaaaaaa1";
+const COPYV = "vol-0ccccccccccccccc1";
+const SNAP = "snap-0bbbbbbbbbbbbbbb1";
+const ORIG_SPEC = { AvailabilityZone: "eu-west-1a", VolumeType: "gp3", Iops: 4000, Throughput: 250, Size: 100, Encrypted: true, KmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k1" };
+
+/**
+ * A fake EC2: the instance runs on this rescue's copy; the original root is detached and kept; the
+ * backup snapshot of the original is tagged as the component tags it. The console keeps what it
+ * showed (the copy's stop error, in `console`) and each start appends what the new root prints.
+ */
+function ec2World(copyTags: Record<string, string> = { "vm-rescue:role": "repair-copy", "vm-rescue:id": RID, "vm-rescue:source": INSTANCE, "vm-rescue:copy-of": ORIG }) {
+  const inst = { state: "running", root: "/dev/sda1", devices: { "/dev/sda1": { volumeId: COPYV, dot: true } } as Record<string, { volumeId: string; dot: boolean }> };
   const volumes: Record<string, Vol> = {
-    "vol-0ccccccccccccccc1": { state: "in-use", attachments: [{ InstanceId: "i-0a1b2c3d4e5f67890", Device: "/dev/sda1", State: "attached" }], tags: copyTags },
-    "vol-0aaaaaaaaaaaaaaa1": { state: "available", attachments: [], tags: { "vm-rescue:id": "rescue-0a1b2c3d4e5f67890" } },
+    [COPYV]: { state: "in-use", attachments: [{ InstanceId: INSTANCE, Device: "/dev/sda1", State: "attached" }], tags: copyTags, extra: { ...ORIG_SPEC, SnapshotId: SNAP } },
+    [ORIG]: { state: "available", attachments: [], tags: {}, extra: ORIG_SPEC },
+  };
+  const snapshots: Record<string, { volumeId: string; state: string; startTime: string; tags: Record<string, string> }> = {
+    [SNAP]: { volumeId: ORIG, state: "completed", startTime: "2026-11-29T07:00:00.000Z", tags: { "vm-rescue:id": RID, "vm-rescue:source": INSTANCE, "vm-rescue:role": "backup", "vm-rescue:mode": "copy" } },
   };
   const calls: string[] = [];
-  const hooks: { attachError?: Error; console?: string } = {};
+  const hooks: { attachError?: Error; console: string; broken: Set<string> } = { console: "Windows is Ready to use\n*** STOP: 0x1000007E (copy)\n", broken: new Set() };
+  const tagList = (t: Record<string, string>) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
+  const matches = (tags: Record<string, string>, fields: Record<string, unknown>, filters: { Name: string; Values: string[] }[]) =>
+    filters.every((f) => (f.Name.startsWith("tag:") ? tags[f.Name.slice(4)] === f.Values[0] : fields[f.Name] === f.Values[0]));
   const ec2 = {
     async send(cmd: { constructor: { name: string }; input: any }) {
       const name = cmd.constructor.name.replace(/Command$/, "");
@@ -222,14 +241,31 @@ function ec2World(copyTags: Record<string, string> = { "vm-rescue:role": "repair
             ],
           };
         case "DescribeVolumes": {
-          const v = volumes[i.VolumeIds[0]];
-          return { Volumes: v ? [{ State: v.state, Attachments: v.attachments, Tags: Object.entries(v.tags).map(([Key, Value]) => ({ Key, Value })) }] : [] };
+          const view = (id: string, v: Vol) => ({ VolumeId: id, State: v.state, Attachments: v.attachments, Tags: tagList(v.tags), ...(v.extra ?? {}) });
+          if (i.VolumeIds) {
+            const v = volumes[i.VolumeIds[0]];
+            if (!v) throw Object.assign(new Error(`The volume '${i.VolumeIds[0]}' does not exist.`), { name: "InvalidVolume.NotFound" });
+            if (v.state === "creating") v.state = "available";
+            return { Volumes: [view(i.VolumeIds[0], v)] };
+          }
+          return { Volumes: Object.entries(volumes).filter(([, v]) => matches(v.tags, { "snapshot-id": v.extra?.SnapshotId, "availability-zone": v.extra?.AvailabilityZone }, i.Filters)).map(([id, v]) => view(id, v)) };
+        }
+        case "DescribeSnapshots": {
+          const list = i.SnapshotIds ? i.SnapshotIds.map((id: string) => [id, snapshots[id]]) : Object.entries(snapshots).filter(([, x]) => matches(x.tags, { "volume-id": x.volumeId }, i.Filters));
+          return { Snapshots: list.map(([id, x]: [string, (typeof snapshots)[string]]) => ({ SnapshotId: id, VolumeId: x.volumeId, State: x.state, StartTime: new Date(x.startTime), Tags: tagList(x.tags) })) };
+        }
+        case "CreateVolume": {
+          const id = `vol-0ddddddddddddddd${Object.keys(volumes).length}`;
+          const { TagSpecifications, ...extra } = i;
+          volumes[id] = { state: "creating", attachments: [], tags: Object.fromEntries(TagSpecifications[0].Tags.map((t: { Key: string; Value: string }) => [t.Key, t.Value])), extra };
+          return { VolumeId: id };
         }
         case "StopInstances":
           inst.state = "stopped";
           return {};
         case "StartInstances":
           inst.state = "running";
+          hooks.console += hooks.broken.has(inst.devices[inst.root]?.volumeId) ? "*** STOP: 0x0000007E\n" : "Windows is Ready to use\n";
           return {};
         case "DetachVolume": {
           const v = volumes[i.VolumeId];
@@ -262,40 +298,52 @@ function ec2World(copyTags: Record<string, string> = { "vm-rescue:role": "repair
   const ctx: OpsContext = { ec2, ssm: ec2, s3: ec2, now: () => t, sleep: async (ms) => void (t += ms), pollMs: 1000 };
   const regions: string[] = [];
   rollbackDeps.awsContext = (region) => (regions.push(region), ctx);
-  const writes = () => calls.filter((c) => /^(Stop|Start|Detach|Attach|Modify)/.test(c));
-  return { inst, volumes, calls, writes, hooks, regions };
+  const writes = () => calls.filter((c) => /^(Stop|Start|Detach|Attach|Modify|Create)/.test(c));
+  return { inst, volumes, snapshots, calls, writes, hooks, regions };
 }
 
-const AWS = ["rollback", "--cloud", "aws", "--instance-id", "i-0a1b2c3d4e5f67890", "--region", "eu-west-1"];
+/** After an inPlace rescue: the instance runs on its original root, repaired in place; the backup is tagged mode=inPlace. */
+function inPlaceWorld() {
+  const w = ec2World();
+  delete w.volumes[COPYV];
+  w.volumes[ORIG] = { state: "in-use", attachments: [{ InstanceId: INSTANCE, Device: "/dev/sda1", State: "attached" }], tags: {}, extra: ORIG_SPEC };
+  w.inst.devices["/dev/sda1"] = { volumeId: ORIG, dot: true };
+  w.snapshots[SNAP].tags["vm-rescue:mode"] = "inPlace";
+  return w;
+}
+
+const AWS = ["rollback", "--cloud", "aws", "--instance-id", INSTANCE, "--region", "eu-west-1"];
 
 describe("vm-rescue rollback --cloud aws (direct)", () => {
-  test("puts the original root back with the rollback step, verifies the boot, exit 0", async () => {
+  test("puts the original root back with the rollback step, verifies the boot past the copy's stop error, exit 0", async () => {
     const w = ec2World();
     const r = await run([...AWS, "--yes"]);
     expect(r.err).not.toMatch(/vm-rescue:/);
     expect(r.code).toBe(0);
     expect(w.regions).toEqual(["eu-west-1"]);
-    expect(w.inst.devices["/dev/sda1"]).toEqual({ volumeId: "vol-0aaaaaaaaaaaaaaa1", dot: true });
-    expect(w.volumes["vol-0ccccccccccccccc1"].state).toBe("available");
+    expect(w.inst.devices["/dev/sda1"]).toEqual({ volumeId: ORIG, dot: true });
+    expect(w.volumes[COPYV].state).toBe("available");
     expect(w.inst.state).toBe("running");
     expect(w.writes()).toEqual(["StopInstances", "DetachVolume", "AttachVolume", "ModifyInstanceAttribute", "StartInstances"]);
-    expect(r.out).toBe("Rolled back instance i-0a1b2c3d4e5f67890 (eu-west-1): the original root volume vol-0aaaaaaaaaaaaaaa1 is back and it booted; the repaired copy vol-0ccccccccccccccc1 is kept, detached.");
+    // The instance and the root volume are read through the steps' describe operations only.
+    expect(w.calls.filter((c) => c === "DescribeSnapshots")).toEqual([]);
+    expect(r.out).toBe(`Rolled back instance ${INSTANCE} (eu-west-1): the original root volume ${ORIG} is back and it booted; the repaired copy ${COPYV} is kept, detached.`);
   });
 
-  test("a root that is not a rescue copy (e.g. inPlace): exit 2, nothing written", async () => {
+  test("a root that is neither a rescue copy nor an inPlace rescue's original: exit 2, nothing written", async () => {
     const w = ec2World({});
     const r = await run([...AWS, "--yes"]);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/^vm-rescue: instance i-0a1b2c3d4e5f67890 \(eu-west-1\) runs on root volume vol-0ccccccccccccccc1, which is not a rescue's repaired copy/);
+    expect(r.err).toMatch(/^vm-rescue: instance i-0a1b2c3d4e5f67890 \(eu-west-1\) runs on root volume vol-0ccccccccccccccc1, which is not a rescue's repaired copy .* nor the source of an inPlace rescue's backup snapshot \(vm-rescue:mode=inPlace\)/);
     expect(w.writes()).toEqual([]);
   });
 
   test("the original volume no longer exists: exit 2, nothing written", async () => {
     const w = ec2World();
-    delete w.volumes["vol-0aaaaaaaaaaaaaaa1"];
+    delete w.volumes[ORIG];
     const r = await run([...AWS, "--yes"]);
     expect(r.code).toBe(2);
-    expect(r.err).toBe("vm-rescue: the original root volume vol-0aaaaaaaaaaaaaaa1 no longer exists; instance i-0a1b2c3d4e5f67890 (eu-west-1) stays on vol-0ccccccccccccccc1");
+    expect(r.err).toBe(`vm-rescue: the original root volume ${ORIG} no longer exists; instance ${INSTANCE} (eu-west-1) stays on ${COPYV}`);
     expect(w.writes()).toEqual([]);
   });
 
@@ -304,21 +352,139 @@ describe("vm-rescue rollback --cloud aws (direct)", () => {
     w.hooks.attachError = Object.assign(new Error("You are not authorized to perform this operation."), { name: "UnauthorizedOperation" });
     const r = await run([...AWS, "--yes"]);
     expect(r.code).toBe(1);
-    expect(r.err.split("\n").pop()).toBe("vm-rescue: rollback of instance i-0a1b2c3d4e5f67890 (eu-west-1) failed: You are not authorized to perform this operation.");
+    expect(r.err.split("\n").pop()).toBe(`vm-rescue: rollback of instance ${INSTANCE} (eu-west-1) failed: You are not authorized to perform this operation.`);
   });
 
-  test("the original comes back and the console shows a stop error: exit 1; no region: exit 2; no --yes off a terminal: exit 2", async () => {
+  test("the original comes back and prints a new stop error: exit 1; no region: exit 2; no --yes off a terminal: exit 2", async () => {
     const w = ec2World();
-    w.hooks.console = "*** STOP: 0x0000007E";
+    w.hooks.broken.add(ORIG);
     const r = await run([...AWS, "--yes"]);
     expect(r.code).toBe(1);
-    expect(r.out).toMatch(/is back, but it did not boot: the console shows a stop error again/);
-    const noRegion = await run(["rollback", "--instance-id", "i-0a1b2c3d4e5f67890", "--yes"]);
+    expect(r.out).toMatch(/is back, but it did not boot: the console shows a stop error again \(STOP: 0x0000007E\)/);
+    const noRegion = await run(["rollback", "--instance-id", INSTANCE, "--yes"]);
     expect(noRegion.code).toBe(2);
     expect(noRegion.err).toBe("vm-rescue: no AWS region: pass --region or set AWS_REGION");
     const calls = w.calls.length;
     expect((await run(AWS)).code).toBe(2);
     expect(w.calls).toHaveLength(calls);
+  });
+});
+
+describe("vm-rescue rollback --cloud aws: inPlace rescues", () => {
+  test("the root is the source of a backup tagged vm-rescue:mode=inPlace: a volume from it with the original's settings becomes the root; the repaired one is kept", async () => {
+    const w = inPlaceWorld();
+    const r = await run([...AWS, "--yes", "--json"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out).toMatchObject({ rolledBack: true, changed: true, originalId: ORIG, replacedId: ORIG, fromSnapshot: SNAP, booted: true });
+    const made = w.volumes[out.restoredId];
+    expect(made).toMatchObject({
+      tags: { "vm-rescue:id": RID, "vm-rescue:source": INSTANCE, "vm-rescue:role": "rollback-from-backup", "vm-rescue:copy-of": ORIG },
+      extra: { SnapshotId: SNAP, ...ORIG_SPEC },
+    });
+    expect(w.inst.devices["/dev/sda1"]).toEqual({ volumeId: out.restoredId, dot: true });
+    expect(w.volumes[ORIG]).toMatchObject({ state: "available", attachments: [] });
+    expect(w.writes()).toEqual(["CreateVolume", "StopInstances", "DetachVolume", "AttachVolume", "ModifyInstanceAttribute", "StartInstances"]);
+    expect(w.calls).not.toContain("DeleteVolume");
+  });
+
+  test("the text line names the backup; a second rollback changes nothing; a copy-mode backup of the root means nothing to roll back", async () => {
+    const w = inPlaceWorld();
+    const r = await run([...AWS, "--yes"]);
+    expect(r.out).toMatch(new RegExp(`^Rolled back instance ${INSTANCE} \\(eu-west-1\\): the root is vol-\\w+, a volume from the backup ${SNAP} of the original root volume ${ORIG} and it booted; the repaired volume ${ORIG} is kept, detached\\.$`));
+    const writes = w.writes().length;
+    const again = await run([...AWS, "--yes"]);
+    expect(again.code).toBe(0);
+    expect(again.out).toMatch(new RegExp(`^Nothing to roll back: .* already runs on vol-\\w+, a volume from the backup ${SNAP} of the original root volume ${ORIG}\\.$`));
+    expect(w.writes()).toHaveLength(writes);
+    const copy = inPlaceWorld();
+    copy.snapshots[SNAP].tags["vm-rescue:mode"] = "copy";
+    const c = await run([...AWS, "--yes"]);
+    expect(c.code).toBe(0);
+    expect(c.out).toBe(`Nothing to roll back: instance ${INSTANCE} (eu-west-1) already runs on its original root volume ${ORIG}.`);
+    expect(copy.writes()).toEqual([]);
+  });
+
+  test("--stack picks the rescue: another rescue's inPlace backup is not used", async () => {
+    const w = inPlaceWorld();
+    const r = await run([...AWS, "--stack", "inc-9999", "--yes"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/nor the source of an inPlace rescue's backup snapshot of rescue inc-9999/);
+    expect(w.writes()).toEqual([]);
+  });
+
+  test("the newest inPlace backup is the one used", async () => {
+    const w = inPlaceWorld();
+    w.snapshots["snap-0bbbbbbbbbbbbbbb2"] = { ...w.snapshots[SNAP], startTime: "2026-12-01T07:00:00.000Z", tags: { ...w.snapshots[SNAP].tags, "vm-rescue:id": "inc-2" } };
+    const r = await run([...AWS, "--yes", "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ fromSnapshot: "snap-0bbbbbbbbbbbbbbb2" });
+  });
+});
+
+describe("vm-rescue rollback --cloud aws: an instance left without a root", () => {
+  /** An up that failed after the detach and before the swap: nothing at /dev/sda1, the copy on the helper. */
+  function noRoot(mode: "copy" | "inPlace" = "copy") {
+    const w = ec2World();
+    w.inst.state = "stopped";
+    delete w.inst.devices["/dev/sda1"];
+    w.volumes[COPYV].attachments = [{ InstanceId: "i-0helper000000000001", Device: "xvdf", State: "attached" }];
+    w.snapshots[SNAP].tags["vm-rescue:mode"] = mode;
+    if (mode === "inPlace") {
+      delete w.volumes[COPYV];
+      w.volumes[ORIG].attachments = [{ InstanceId: "i-0helper000000000001", Device: "xvdf", State: "attached" }];
+    }
+    return w;
+  }
+
+  test("copy: the original found by the backup's and the copy's tags goes back at the root device, exit 0", async () => {
+    const w = noRoot();
+    const r = await run([...AWS, "--yes"]);
+    expect(r.code).toBe(0);
+    expect(w.inst).toMatchObject({ state: "running", devices: { "/dev/sda1": { volumeId: ORIG, dot: false } } });
+    expect(w.writes()).toEqual(["AttachVolume", "StartInstances"]);
+    expect(r.out).toBe(`Rolled back instance ${INSTANCE} (eu-west-1): the original root volume ${ORIG} is back and it booted.`);
+    expect(r.err).toMatch(/DeleteOnTermination setting is unknown; it is left false/);
+  });
+
+  test("copy: only the copy's tag names the original (the backup's tags lost): still found", async () => {
+    const w = noRoot();
+    delete w.snapshots[SNAP];
+    expect((await run([...AWS, "--yes"])).code).toBe(0);
+    expect(w.inst.devices["/dev/sda1"].volumeId).toBe(ORIG);
+  });
+
+  test("inPlace: the original is still on the helper, so a volume from the backup goes back", async () => {
+    const w = noRoot("inPlace");
+    const r = await run([...AWS, "--yes", "--json"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.out);
+    expect(out).toMatchObject({ changed: true, originalId: ORIG, fromSnapshot: SNAP, replacedId: null, booted: true });
+    expect(w.inst.devices["/dev/sda1"].volumeId).toBe(out.restoredId);
+    expect(w.volumes[ORIG].attachments).toEqual([{ InstanceId: "i-0helper000000000001", Device: "xvdf", State: "attached" }]);
+  });
+
+  test("nothing names the original: exit 2 asking for --original-volume, which then puts it back", async () => {
+    const w = noRoot();
+    delete w.snapshots[SNAP];
+    w.volumes[COPYV].tags = {};
+    const r = await run([...AWS, "--yes"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(`vm-rescue: instance ${INSTANCE} (eu-west-1) has no volume at its root device /dev/sda1 and no backup snapshot or repair copy names its original root (tag vm-rescue:source=${INSTANCE}); give --original-volume <vol-id>`);
+    expect(w.writes()).toEqual([]);
+    expect((await run([...AWS, "--original-volume", ORIG, "--yes"])).code).toBe(0);
+    expect(w.inst.devices["/dev/sda1"].volumeId).toBe(ORIG);
+  });
+
+  test("two rescues name different originals: exit 2 naming both", async () => {
+    const w = noRoot();
+    w.snapshots["snap-0bbbbbbbbbbbbbbb3"] = { ...w.snapshots[SNAP], volumeId: "vol-0eeeeeeeeeeeeeee1", tags: { ...w.snapshots[SNAP].tags, "vm-rescue:id": "inc-2" } };
+    const r = await run([...AWS, "--yes"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/the rescues. tags name several original roots \(.*vol-0aaaaaaaaaaaaaaa1.*\); give --original-volume <vol-id> or --stack <rescue>/);
+    expect(w.writes()).toEqual([]);
+    expect((await run([...AWS, "--stack", RID, "--yes"])).code).toBe(0);
+    expect(w.inst.devices["/dev/sda1"].volumeId).toBe(ORIG);
   });
 });
 

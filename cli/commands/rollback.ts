@@ -2,12 +2,12 @@
  * `vm-rescue rollback`: puts the original OS disk (Azure) or root volume (AWS) back, directly
  * against the cloud — no stack and no Pulumi CLI needed, so it also works after `vm-rescue rescue`
  * tore its stack down. It runs the same step the stack's rollback resource runs
- * (`runOsDiskRollback`, `rollbackStep`), then verifies the boot. `--via-stack` keeps the older
+ * (`runOsDiskRollback`, `rollbackStep`; AWS inPlace: `volumeFromSnapshotStep` first), then
+ * verifies the boot past the console baseline the rollback recorded. `--via-stack` keeps the older
  * path: `rollback=true` on the incident's stack, then `pulumi up`.
  */
 import { execFileSync } from "node:child_process";
 import type { Command } from "commander";
-import { DescribeInstancesCommand, DescribeVolumesCommand } from "@aws-sdk/client-ec2";
 import { runAction, type CliContext } from "../main";
 import { ExitCode, UsageError } from "../exit";
 import { SETTINGS } from "../../program";
@@ -17,11 +17,12 @@ import { confirmOrRefuse, defaultDeps, progress, RescueDeps, targetOf } from "./
 import { AzureComputeOps, armComputeOps, Clock, diskRef, realClock, sameId, step } from "../../components/azure/computeOps";
 import { runOsDiskRollback } from "../../components/azure/diskSwap";
 import { runBootVerification } from "../../components/azure/bootVerification";
-import { copyOfFromTags, ID_TAG, REPAIR_COPY_ROLE, ROLE_TAG } from "../../planner/azure";
+import { copyOfFromTags, ID_TAG, REPAIR_COPY_ROLE, ROLE_TAG, SOURCE_TAG } from "../../planner/azure";
+import { BACKUP_ROLE, COPY_OF_TAG, MODE_TAG, ROLLBACK_FROM_BACKUP_ROLE } from "../../planner/aws";
 import { parseArmId } from "../../planner/azureVm";
 import { rescueIdFromStack } from "../../program";
-import { OpsContext, RescueStepError, verifyBoot, describeVolume } from "../../components/aws/ec2Ops";
-import { rollbackStep, sdkContext } from "../../components/aws/ec2Resources";
+import { describeInstance, describeVolume, findSnapshots, findVolumes, OpsContext, RescueStepError, rootDevice, SnapshotView, verifyBoot, VolumeView } from "../../components/aws/ec2Ops";
+import { rollbackStep, sdkContext, volumeFromSnapshotStep } from "../../components/aws/ec2Resources";
 
 interface RollbackOptions {
   cloud?: string;
@@ -80,7 +81,7 @@ export function registerRollback(program: Command, ctx: CliContext, deps: Rescue
     .option("--original-disk <id>", "Azure: the disk to put back, when the VM's OS disk does not name it (vm-rescue:copy-of)")
     .option("--instance-id <id>", "AWS: instance id (i-...)")
     .option("--region <region>", "AWS: region of the instance (default AWS_REGION)")
-    .option("--original-volume <id>", "AWS: the volume to put back, when the root volume does not name it (vm-rescue:copy-of)")
+    .option("--original-volume <id>", "AWS: the volume to put back, when the root volume does not name it (vm-rescue:copy-of) or the rescue's tags do not find it")
     .option("--verify-timeout <minutes>", "how long to wait for the VM to boot after the rollback", "20")
     .option("--via-stack", "instead: config rollback=true on the incident's stack, then pulumi up (needs the stack and the Pulumi CLI)")
     .option("--stack <name>", "the incident's stack: with --via-stack the stack to update; else the rescue whose copy is rolled back")
@@ -107,6 +108,10 @@ export interface RollbackResult {
   /** True when the VM booted after the rollback; null when nothing was started. */
   booted: boolean | null;
   reasons: string[];
+  /** AWS inPlace: the backup snapshot the restored root was made from. */
+  fromSnapshot?: string;
+  /** AWS inPlace: the volume made from the backup that is the root now. */
+  restoredId?: string;
 }
 
 const lowerKeys = (t: Record<string, string> | null | undefined) => Object.fromEntries(Object.entries(t ?? {}).map(([k, v]) => [k.toLowerCase(), v]));
@@ -188,10 +193,11 @@ async function rollbackDirect(ctx: CliContext, opts: RollbackOptions, deps: Roll
 
 function resultLine(r: RollbackResult): string {
   const disk = r.cloud === "azure" ? "OS disk" : "root volume";
-  if (!r.changed) return `Nothing to roll back: ${r.target} already runs on its original ${disk} ${r.originalId}.`;
-  const kept = r.replacedId ? `; the repaired copy ${r.replacedId} is kept, detached` : "";
+  const fromBackup = r.fromSnapshot ? `${r.restoredId}, a volume from the backup ${r.fromSnapshot} of the original root volume ${r.originalId}` : null;
+  if (!r.changed) return `Nothing to roll back: ${r.target} already runs on ${fromBackup ?? `its original ${disk} ${r.originalId}`}.`;
+  const kept = r.replacedId ? `; the repaired ${r.fromSnapshot ? "volume" : "copy"} ${r.replacedId} is kept, detached` : "";
   const boot = r.booted ? " and it booted" : `, but it did not boot: ${r.reasons.join("; ")}`;
-  return `Rolled back ${r.target}: the original ${disk} ${r.originalId} is back${boot}${kept}.`;
+  return fromBackup ? `Rolled back ${r.target}: the root is ${fromBackup}${boot}${kept}.` : `Rolled back ${r.target}: the original ${disk} ${r.originalId} is back${boot}${kept}.`;
 }
 
 async function azureRollback(
@@ -237,20 +243,79 @@ function parseArmIdOrUsage(id: string, flag: string): void {
   }
 }
 
-/** The root device and its volume's tags: what `describeInstance` / `describeVolume` of the AWS steps do not return. */
-async function awsRoot(ec2: OpsContext["ec2"], instanceId: string): Promise<{ rootDeviceName: string; volumeId: string; deleteOnTermination: boolean; tags: Record<string, string> }> {
-  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
-  const inst = out?.Reservations?.[0]?.Instances?.[0];
-  if (!inst) throw new UsageError(`instance ${instanceId} was not found`);
-  const rootDeviceName: string | undefined = inst.RootDeviceName;
-  const mapping = (inst.BlockDeviceMappings ?? []).find((m: { DeviceName?: string }) => m.DeviceName === rootDeviceName);
-  if (!rootDeviceName || !mapping?.Ebs?.VolumeId) throw new UsageError(`instance ${instanceId} has no EBS volume at its root device${rootDeviceName ? ` ${rootDeviceName}` : ""}; nothing to roll back`);
-  const vols = await ec2.send(new DescribeVolumesCommand({ VolumeIds: [mapping.Ebs.VolumeId] }));
-  const tags = Object.fromEntries(((vols?.Volumes?.[0]?.Tags ?? []) as { Key?: string; Value?: string }[]).flatMap((x) => (x.Key ? [[x.Key, x.Value ?? ""]] : [])));
-  return { rootDeviceName, volumeId: mapping.Ebs.VolumeId, deleteOnTermination: mapping.Ebs.DeleteOnTermination === true, tags };
-}
+/** What the direct AWS rollback puts back. */
+export type AwsRollbackTarget =
+  | { kind: "already"; originalId: string; restoredId?: string; fromSnapshot?: string }
+  /** Attach this volume (the original, or --original-volume) as the root. */
+  | { kind: "reattach"; originalId: string; rescueId: string | null }
+  /** inPlace: a volume from the backup snapshot, with the original's settings, becomes the root. */
+  | { kind: "fromBackup"; originalId: string; snapshotId: string; rescueId: string };
 
-const AWS_COPY_OF = "vm-rescue:copy-of";
+const newestFirst = (a: SnapshotView, b: SnapshotView) => b.startTime.localeCompare(a.startTime);
+
+/**
+ * Which volume goes back, from the instance's root volume (null: nothing attached at its root
+ * device) and what the rescues tagged. Pure; throws UsageError (nothing was changed).
+ *
+ * - Root is a rescue's copy (vm-rescue:role=repair-copy): its vm-rescue:copy-of original (see
+ *   {@link originalToRestore}; --original-volume when the tag is missing).
+ * - Root is a volume from a backup (role=rollback-from-backup): already rolled back.
+ * - Root is the source of a backup snapshot tagged vm-rescue:mode=inPlace: it was repaired in
+ *   place, so a volume from the newest such backup goes back (the repaired one is kept). The
+ *   source of a copy-mode backup is the original: nothing to do.
+ * - No root: the original named by the rescue's tags — the source volume of a backup snapshot
+ *   tagged vm-rescue:source=<instance>, or the copy-of of a repair copy with that tag; when that
+ *   rescue was inPlace, a volume from its backup. More than one original: --original-volume or --stack.
+ *
+ * `backups`: snapshots with vm-rescue:role=backup of the root volume (or, with no root, of the
+ * instance); `copies`: with no root, the repair copies of the instance.
+ */
+export function awsRollbackTarget(
+  t: { instanceId: string; label: string; rootDeviceName: string },
+  root: { volumeId: string; tags: Record<string, string>; snapshotId: string | null } | null,
+  found: { backups: SnapshotView[]; copies: Pick<VolumeView, "volumeId" | "tags">[] },
+  o: { pinned?: string; rescueId?: string },
+): AwsRollbackTarget {
+  const ours = (tags: Record<string, string>) => !o.rescueId || lowerKeys(tags)[ID_TAG] === o.rescueId;
+  const backups = found.backups.filter((b) => b.state !== "error" && lowerKeys(b.tags)[ROLE_TAG] === BACKUP_ROLE && ours(b.tags)).sort(newestFirst);
+  const inPlaceOf = (volumeId: string) => backups.filter((b) => b.volumeId === volumeId && lowerKeys(b.tags)[MODE_TAG] === "inPlace");
+  const fromBackup = (originalId: string, b: SnapshotView): AwsRollbackTarget => ({ kind: "fromBackup", originalId, snapshotId: b.snapshotId, rescueId: lowerKeys(b.tags)[ID_TAG] ?? "manual" });
+  const rescueNote = o.rescueId ? ` of rescue ${o.rescueId}` : "";
+
+  if (!root) {
+    if (o.pinned) return { kind: "reattach", originalId: o.pinned, rescueId: null };
+    const originals = new Map<string, string | null>();
+    for (const b of backups) if (lowerKeys(b.tags)[SOURCE_TAG] === t.instanceId && b.volumeId) originals.set(b.volumeId, lowerKeys(b.tags)[ID_TAG] ?? null);
+    for (const c of found.copies) {
+      const tags = lowerKeys(c.tags);
+      if (tags[ROLE_TAG] === REPAIR_COPY_ROLE && tags[SOURCE_TAG] === t.instanceId && tags[COPY_OF_TAG] && ours(c.tags)) originals.set(tags[COPY_OF_TAG], tags[ID_TAG] ?? null);
+    }
+    const none = `${t.label} has no volume at its root device ${t.rootDeviceName}`;
+    if (originals.size === 0) throw new UsageError(`${none} and no backup snapshot or repair copy${rescueNote} names its original root (tag ${SOURCE_TAG}=${t.instanceId}); give --original-volume <vol-id>`);
+    if (originals.size > 1) throw new UsageError(`${none} and the rescues' tags name several original roots (${[...originals.keys()].join(", ")}); give --original-volume <vol-id> or --stack <rescue>`);
+    const [[originalId, rescueId]] = [...originals];
+    const inPlace = inPlaceOf(originalId);
+    return inPlace.length > 0 ? fromBackup(originalId, inPlace[0]) : { kind: "reattach", originalId, rescueId };
+  }
+
+  const tags = lowerKeys(root.tags);
+  if (!o.pinned && tags[ROLE_TAG] === ROLLBACK_FROM_BACKUP_ROLE) {
+    return { kind: "already", originalId: tags[COPY_OF_TAG] ?? root.volumeId, restoredId: root.volumeId, ...(root.snapshotId ? { fromSnapshot: root.snapshotId } : {}) };
+  }
+  if (o.pinned || tags[ROLE_TAG] === REPAIR_COPY_ROLE) {
+    const r = originalToRestore(
+      { id: root.volumeId, tags: root.tags },
+      { pinned: o.pinned, rescueId: o.rescueId, what: "root volume", vmLabel: t.label, originalFlag: "--original-volume", copyOf: (x) => lowerKeys(x)[COPY_OF_TAG] ?? null },
+    );
+    return r.kind === "already" ? r : { kind: "reattach", originalId: r.originalId, rescueId: r.rescueId };
+  }
+  const inPlace = inPlaceOf(root.volumeId);
+  if (inPlace.length > 0) return fromBackup(root.volumeId, inPlace[0]);
+  if (backups.some((b) => b.volumeId === root.volumeId)) return { kind: "already", originalId: root.volumeId };
+  throw new UsageError(
+    `${t.label} runs on root volume ${root.volumeId}, which is not a rescue's repaired copy (no ${ROLE_TAG}=${REPAIR_COPY_ROLE} tag) nor the source of an inPlace rescue's backup snapshot${rescueNote} (${MODE_TAG}=inPlace); nothing to roll back (--original-volume <id> puts a given one back)`,
+  );
+}
 
 async function awsRollback(
   ctx: CliContext,
@@ -264,37 +329,58 @@ async function awsRollback(
   const region = opts.region ?? deps.awsRegion();
   if (!region) throw new UsageError("no AWS region: pass --region or set AWS_REGION");
   const aws = deps.awsContext(region);
-  const root = await awsRoot(aws.ec2, t.instanceId);
-  const found = originalToRestore(
-    { id: root.volumeId, tags: root.tags },
-    {
-      pinned: opts.originalVolume,
-      rescueId: opts.stack ? rescueIdFromStack(opts.stack) : undefined,
-      what: "root volume",
-      vmLabel: t.label,
-      originalFlag: "--original-volume",
-      copyOf: (tags) => lowerKeys(tags)[AWS_COPY_OF] ?? null,
-    },
-  );
-  const base = { cloud: "aws" as const, target: t.label, originalId: found.originalId };
-  if (found.kind === "already") return { ...base, rolledBack: true, changed: false, replacedId: null, booted: null, reasons: [] };
-  let original;
-  try {
-    original = await describeVolume(aws, found.originalId);
-  } catch (e) {
-    if (e instanceof RescueStepError && e.code === "volume-not-found") throw new UsageError(`the original root volume ${found.originalId} no longer exists; ${t.label} stays on ${root.volumeId}`);
-    if ((e as { name?: string })?.name === "InvalidVolume.NotFound") throw new UsageError(`the original root volume ${found.originalId} no longer exists; ${t.label} stays on ${root.volumeId}`);
+  const gone = (e: unknown, what: () => string) => {
+    if (e instanceof RescueStepError && (e.code === "volume-not-found" || e.code === "instance-not-found")) throw new UsageError(what());
     throw e;
+  };
+  const inst = await describeInstance(aws, t.instanceId).catch((e) => gone(e, () => `instance ${t.instanceId} was not found in ${region}`));
+  const rootDeviceName = inst.rootDeviceName;
+  if (!rootDeviceName) throw new UsageError(`${t.label} reports no root device name; nothing to roll back`);
+  const mapping = rootDevice(inst);
+  const rootVolume = mapping ? await describeVolume(aws, mapping.volumeId) : null;
+  const root = rootVolume ? { volumeId: rootVolume.volumeId, tags: rootVolume.tags, snapshotId: rootVolume.snapshotId } : null;
+  const rescueId = opts.stack ? rescueIdFromStack(opts.stack) : undefined;
+  const role = root ? lowerKeys(root.tags)[ROLE_TAG] : undefined;
+  const lookUp = !opts.originalVolume && role !== REPAIR_COPY_ROLE && role !== ROLLBACK_FROM_BACKUP_ROLE;
+  const found = {
+    backups: !lookUp ? [] : await findSnapshots(aws, root ? { "volume-id": root.volumeId, [`tag:${ROLE_TAG}`]: BACKUP_ROLE } : { [`tag:${SOURCE_TAG}`]: t.instanceId, [`tag:${ROLE_TAG}`]: BACKUP_ROLE }),
+    copies: !lookUp || root ? [] : await findVolumes(aws, { [`tag:${SOURCE_TAG}`]: t.instanceId, [`tag:${ROLE_TAG}`]: REPAIR_COPY_ROLE }),
+  };
+  const target = awsRollbackTarget({ instanceId: t.instanceId, label: t.label, rootDeviceName }, root, found, { pinned: opts.originalVolume, rescueId });
+  const base = { cloud: "aws" as const, target: t.label, originalId: target.originalId };
+  if (target.kind === "already") {
+    const { kind: _kind, ...rest } = target;
+    return { ...base, ...rest, rolledBack: true, changed: false, replacedId: null, booted: null, reasons: [] };
   }
-  const elsewhere = original.attachments.find((a) => a.instanceId !== t.instanceId && a.state !== "detached");
-  if (elsewhere) throw new UsageError(`the original root volume ${found.originalId} is attached to ${elsewhere.instanceId} (${elsewhere.device}); detach it first, nothing was changed`);
-  await confirm(`stop ${t.label}, put its original root volume ${found.originalId} back at ${root.rootDeviceName} and start it (the repaired volume ${root.volumeId} is kept, detached)`);
-  ctx.io.err(`rolling back ${t.label}: ${root.volumeId} → ${found.originalId}`);
+  const current = root ? root.volumeId : "no root volume";
+  const original = await describeVolume(aws, target.originalId).catch((e) => gone(e, () => `the original root volume ${target.originalId} no longer exists; ${t.label} stays on ${current}`));
   const timeoutSeconds = minutes * 60;
-  await rollbackStep(aws, { region, timeoutSeconds, instanceId: t.instanceId, rootDeviceName: root.rootDeviceName, volumeId: found.originalId, deleteOnTermination: root.deleteOnTermination, finalState: "running" });
+  const kept = root ? ` (the repaired volume ${root.volumeId} is kept, detached)` : "";
+  let volumeId = target.originalId;
+  if (target.kind === "reattach") {
+    const elsewhere = original.attachments.find((a) => a.instanceId !== t.instanceId && a.state !== "detached");
+    if (elsewhere) throw new UsageError(`the original root volume ${target.originalId} is attached to ${elsewhere.instanceId} (${elsewhere.device}); detach it first, nothing was changed`);
+    await confirm(`stop ${t.label}, put its original root volume ${target.originalId} back at ${rootDeviceName} and start it${kept}`);
+    ctx.io.err(`rolling back ${t.label}: ${current} → ${target.originalId}`);
+  } else {
+    await confirm(`create a volume from the backup ${target.snapshotId} with the settings of ${target.originalId}, stop ${t.label}, put the new volume at ${rootDeviceName} and start it${kept}`);
+    ctx.io.err(`rolling back ${t.label}: a volume from ${target.snapshotId} (the backup of ${target.originalId}) → ${rootDeviceName}`);
+    const made = await volumeFromSnapshotStep(aws, {
+      region,
+      timeoutSeconds,
+      snapshotId: target.snapshotId,
+      originalVolumeId: target.originalId,
+      spec: original.spec,
+      tags: { [ID_TAG]: target.rescueId, [SOURCE_TAG]: t.instanceId, [ROLE_TAG]: ROLLBACK_FROM_BACKUP_ROLE },
+    });
+    volumeId = made.volumeId;
+  }
+  if (!mapping) ctx.io.err(`note: ${t.instanceId} had no root volume, so its DeleteOnTermination setting is unknown; it is left false (the volume outlives the instance)`);
+  const rolled = await rollbackStep(aws, { region, timeoutSeconds, instanceId: t.instanceId, rootDeviceName, volumeId, deleteOnTermination: mapping?.deleteOnTermination ?? false, finalState: "running" });
   ctx.io.err(`verifying the boot (up to ${minutes} min)`);
-  const v = await verifyBoot(aws, t.instanceId, timeoutSeconds);
-  return { ...base, rolledBack: true, changed: true, replacedId: root.volumeId, booted: v.healthy, reasons: v.healthy ? [] : [v.reason] };
+  const v = await verifyBoot(aws, t.instanceId, timeoutSeconds, rolled.consoleBaseline);
+  const fromBackup = target.kind === "fromBackup" ? { fromSnapshot: target.snapshotId, restoredId: volumeId } : {};
+  return { ...base, ...fromBackup, rolledBack: true, changed: true, replacedId: root?.volumeId ?? null, booted: v.healthy, reasons: v.healthy ? [] : [v.reason] };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -55,6 +55,8 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
     expect(detach.dependencies).toContain(snap.urn);
     expect(detach.inputs).toMatchObject({ instanceId: "i-0a1b2c3d4e5f67890", rootVolumeId: ROOT });
     expect(snap.type).toBe(mode === "copy" ? "aws:ebs/snapshot:Snapshot" : `${DYN}BackupSnapshot`);
+    // The direct rollback tells an inPlace rescue, and finds the original of an instance left without a root, by these tags.
+    expect((snap.inputs as any).tags).toMatchObject({ "vm-rescue:id": "inc-4711", "vm-rescue:source": "i-0a1b2c3d4e5f67890", "vm-rescue:role": "backup", "vm-rescue:mode": mode });
   });
 
   test("only the backup, the stop/detach and (inPlace) the repair's attachment and swap refer to the original root; nothing deletes it", () => {

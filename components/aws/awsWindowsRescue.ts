@@ -5,7 +5,8 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
-import { AwsRescueOptions, AwsRescuePlan, AwsVolumeSpec, COPY_OF_TAG, planAwsRescue } from "../../planner/aws";
+import { AwsRescueOptions, AwsRescuePlan, AwsVolumeSpec, backupTags, COPY_OF_TAG, planAwsRescue, ROLLBACK_FROM_BACKUP_ROLE } from "../../planner/aws";
+import { REPAIR_COPY_ROLE } from "../../planner/azure";
 import { AmiFacts, instanceFacts, PulumiGetInstanceResult } from "../../planner/awsInstance";
 import { ssmCommandDocument } from "../../scripts/embed";
 import { repairFromCollect } from "./repairFromCollect";
@@ -270,18 +271,21 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
 
   // 1. The backup, before anything is written. Copy mode: ebs.Snapshot (waits for completion, the
   //    copy needs it). inPlace: a snapshot started and not awaited; the repair waits for completion.
+  //    The backup's tags name the rescue, the instance and the mode: `vm-rescue rollback` finds
+  //    an inPlace rescue (and the original of an instance left without a root) by them.
+  const backup = p.apply(backupTags);
   let snapshotId: pulumi.Output<string>;
   let snapshotResource: pulumi.Resource;
   if (inPlace) {
     const s = steps.backupSnapshot(
       `${name}-snapshot`,
-      { region, timeoutSeconds, volumeId: p.source.rootVolumeId, description: p.snapshot.description, tags: tagged("backup") },
+      { region, timeoutSeconds, volumeId: p.source.rootVolumeId, description: p.snapshot.description, tags: backup },
       kept,
     );
     snapshotId = s.snapshotId;
     snapshotResource = s.resource;
   } else {
-    const s = new ebs.Snapshot(`${name}-snapshot`, { region, volumeId: p.source.rootVolumeId, description: p.snapshot.description, tags: tagged("backup") }, kept);
+    const s = new ebs.Snapshot(`${name}-snapshot`, { region, volumeId: p.source.rootVolumeId, description: p.snapshot.description, tags: backup }, kept);
     snapshotId = s.id;
     snapshotResource = s;
   }
@@ -302,7 +306,7 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
     );
     repairVolumeId = detach.detachedVolumeId;
   } else {
-    copy = volumeFromBackup(`${name}-copy`, p.copyVolume.apply((c) => c!), snapshotId, tagged("repair-copy"), p.source.rootVolumeId, region, kept);
+    copy = volumeFromBackup(`${name}-copy`, p.copyVolume.apply((c) => c!), snapshotId, tagged(REPAIR_COPY_ROLE), p.source.rootVolumeId, region, kept);
     repairVolumeId = copy.id;
   }
 
@@ -475,6 +479,7 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
         rollbackVolumeId: inPlace ? pulumi.interpolate`a new volume from ${snapshotId}` : p.source.rootVolumeId,
         swapped: swap.swapped,
         swapReason: swap.reason,
+        consoleBaseline: swap.consoleBaseline,
       },
       { parent, dependsOn: [swap.resource] },
     );
@@ -486,7 +491,7 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
   if (args.rollback) {
     let restoreVolumeId: pulumi.Output<string> = p.source.rootVolumeId;
     if (inPlace) {
-      restoreVolumeId = volumeFromBackup(`${name}-restore`, p.restoreVolume.apply((v) => v!), snapshotId, tagged("rollback-from-backup"), p.source.rootVolumeId, region, kept).id;
+      restoreVolumeId = volumeFromBackup(`${name}-restore`, p.restoreVolume.apply((v) => v!), snapshotId, tagged(ROLLBACK_FROM_BACKUP_ROLE), p.source.rootVolumeId, region, kept).id;
     }
     rollback = steps.rollback(
       `${name}-rollback`,

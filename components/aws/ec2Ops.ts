@@ -10,6 +10,7 @@
 import {
   AttachVolumeCommand,
   CreateSnapshotCommand,
+  CreateVolumeCommand,
   DescribeInstancesCommand,
   DescribeInstanceStatusCommand,
   DescribeSnapshotsCommand,
@@ -17,11 +18,14 @@ import {
   DetachVolumeCommand,
   GetConsoleOutputCommand,
   ModifyInstanceAttributeCommand,
+  type CreateVolumeCommandInput,
   StartInstancesCommand,
   StopInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { DescribeInstanceInformationCommand, GetCommandInvocationCommand, SendCommandCommand } from "@aws-sdk/client-ssm";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import type { AwsVolumeSpec } from "../../planner/aws";
+import { newSerialText, serialBaseline, type SerialBaseline } from "../azure/bootVerification";
 
 /** What the steps need of an SDK v3 client: `send`. */
 export interface AwsApi {
@@ -66,8 +70,10 @@ function errorCode(e: unknown): string {
   return x?.Code ?? x?.name ?? x?.code ?? "";
 }
 
-interface InstanceView {
+export interface InstanceView {
   state: string;
+  /** The root device name EC2 reports (e.g. /dev/sda1); it stays while no volume is attached there. Null when unknown. */
+  rootDeviceName: string | null;
   blockDevices: { deviceName: string; volumeId: string; deleteOnTermination: boolean }[];
 }
 
@@ -77,23 +83,99 @@ export async function describeInstance(ctx: OpsContext, instanceId: string): Pro
   if (!i) throw new RescueStepError("instance-not-found", `instance ${instanceId} was not found`);
   return {
     state: i.State?.Name ?? "unknown",
+    rootDeviceName: i.RootDeviceName ?? null,
     blockDevices: (i.BlockDeviceMappings ?? []).map((m: any) => ({ deviceName: m.DeviceName, volumeId: m.Ebs?.VolumeId, deleteOnTermination: m.Ebs?.DeleteOnTermination === true })),
   };
 }
 
-interface VolumeView {
+/** The block device at the instance's root device name, or null (no root attached, or no root device name). */
+export function rootDevice(i: InstanceView): InstanceView["blockDevices"][number] | null {
+  return i.rootDeviceName ? (i.blockDevices.find((b) => b.deviceName === i.rootDeviceName && !!b.volumeId) ?? null) : null;
+}
+
+export interface VolumeView {
+  volumeId: string;
   state: string;
   attachments: { instanceId: string; device: string; state: string }[];
+  tags: Record<string, string>;
+  /** The storage settings a volume made from this one's snapshot keeps. */
+  spec: AwsVolumeSpec;
+  /** The snapshot the volume was created from, or null. */
+  snapshotId: string | null;
+}
+
+const tagMap = (tags: unknown): Record<string, string> =>
+  Object.fromEntries(((Array.isArray(tags) ? tags : []) as { Key?: string; Value?: string }[]).flatMap((t) => (t.Key ? [[t.Key, t.Value ?? ""]] : [])));
+
+function volumeView(v: any): VolumeView {
+  const encrypted = v.Encrypted === true;
+  const type: string | null = v.VolumeType ?? null;
+  return {
+    volumeId: v.VolumeId,
+    state: v.State ?? "unknown",
+    attachments: (v.Attachments ?? []).map((a: any) => ({ instanceId: a.InstanceId, device: a.Device, state: a.State })),
+    tags: tagMap(v.Tags),
+    spec: {
+      availabilityZone: v.AvailabilityZone ?? "",
+      volumeType: type ?? "gp3",
+      iops: type === "io1" || type === "io2" || type === "gp3" ? (v.Iops ?? null) : null,
+      throughput: type === "gp3" ? (v.Throughput ?? null) : null,
+      sizeGiB: v.Size ?? null,
+      encrypted,
+      kmsKeyId: encrypted ? (v.KmsKeyId ?? null) : null,
+    },
+    snapshotId: v.SnapshotId || null,
+  };
 }
 
 export async function describeVolume(ctx: OpsContext, volumeId: string): Promise<VolumeView> {
-  const out = await ctx.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }));
+  let out;
+  try {
+    out = await ctx.ec2.send(new DescribeVolumesCommand({ VolumeIds: [volumeId] }));
+  } catch (e) {
+    if (errorCode(e) === "InvalidVolume.NotFound") throw new RescueStepError("volume-not-found", `volume ${volumeId} was not found`);
+    throw e;
+  }
   const v = out?.Volumes?.[0];
   if (!v) throw new RescueStepError("volume-not-found", `volume ${volumeId} was not found`);
-  return {
-    state: v.State ?? "unknown",
-    attachments: (v.Attachments ?? []).map((a: any) => ({ instanceId: a.InstanceId, device: a.Device, state: a.State })),
-  };
+  return volumeView({ VolumeId: volumeId, ...v });
+}
+
+/** Volumes matching EC2 filters (e.g. `tag:vm-rescue:source`), across pages. */
+export async function findVolumes(ctx: OpsContext, filters: Record<string, string>): Promise<VolumeView[]> {
+  const found: VolumeView[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await ctx.ec2.send(new DescribeVolumesCommand({ Filters: Object.entries(filters).map(([Name, v]) => ({ Name, Values: [v] })), NextToken }));
+    found.push(...(out?.Volumes ?? []).map(volumeView));
+    NextToken = out?.NextToken;
+  } while (NextToken);
+  return found;
+}
+
+export interface SnapshotView {
+  snapshotId: string;
+  /** The volume the snapshot was taken of. */
+  volumeId: string;
+  state: string;
+  /** ISO time the snapshot was started ("" when unknown). */
+  startTime: string;
+  tags: Record<string, string>;
+}
+
+/** This account's snapshots matching EC2 filters (e.g. `volume-id`, `tag:vm-rescue:role`), across pages. */
+export async function findSnapshots(ctx: OpsContext, filters: Record<string, string>): Promise<SnapshotView[]> {
+  const found: SnapshotView[] = [];
+  let NextToken: string | undefined;
+  do {
+    const out = await ctx.ec2.send(new DescribeSnapshotsCommand({ OwnerIds: ["self"], Filters: Object.entries(filters).map(([Name, v]) => ({ Name, Values: [v] })), NextToken }));
+    for (const s of out?.Snapshots ?? []) {
+      const t = s.StartTime;
+      found.push({ snapshotId: s.SnapshotId, volumeId: s.VolumeId ?? "", state: s.State ?? "unknown", startTime: t instanceof Date ? t.toISOString() : String(t ?? ""), tags: tagMap(s.Tags) });
+    }
+    NextToken = out?.NextToken;
+  } while (NextToken);
+  return found;
 }
 
 /**
@@ -256,6 +338,46 @@ export async function snapshotState(ctx: OpsContext, snapshotId: string, states:
   );
 }
 
+/** The CreateVolume request for a volume from `snapshotId` with `spec`'s settings (AZ, type, IOPS, throughput, KMS key). Pure. */
+export function createVolumeRequest(snapshotId: string, spec: AwsVolumeSpec, tags: Record<string, string>): CreateVolumeCommandInput {
+  const provisioned = spec.volumeType === "io1" || spec.volumeType === "io2" || spec.volumeType === "gp3";
+  return {
+    SnapshotId: snapshotId,
+    AvailabilityZone: spec.availabilityZone,
+    VolumeType: spec.volumeType as CreateVolumeCommandInput["VolumeType"],
+    ...(provisioned && spec.iops ? { Iops: spec.iops } : {}),
+    ...(spec.volumeType === "gp3" && spec.throughput ? { Throughput: spec.throughput } : {}),
+    ...(spec.sizeGiB ? { Size: spec.sizeGiB } : {}),
+    ...(spec.encrypted ? { Encrypted: true, ...(spec.kmsKeyId ? { KmsKeyId: spec.kmsKeyId } : {}) } : {}),
+    TagSpecifications: [{ ResourceType: "volume" as const, Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
+  };
+}
+
+/**
+ * A volume from the snapshot with `spec`'s settings and `tags`, once it is usable (`available`,
+ * or already attached). Idempotent: a volume from the same snapshot with the same
+ * vm-rescue:id / vm-rescue:role / vm-rescue:copy-of tags in the same AZ is adopted. Waits for the
+ * snapshot to be completed first.
+ */
+export async function ensureVolumeFromSnapshot(ctx: OpsContext, snapshotId: string, spec: AwsVolumeSpec, tags: Record<string, string>, timeoutSeconds: number): Promise<string> {
+  await snapshotState(ctx, snapshotId, ["completed"], timeoutSeconds);
+  const match: Record<string, string> = { "snapshot-id": snapshotId, "availability-zone": spec.availabilityZone };
+  for (const k of ["vm-rescue:id", "vm-rescue:role", "vm-rescue:copy-of"]) if (tags[k]) match[`tag:${k}`] = tags[k];
+  const adopted = (await findVolumes(ctx, match)).find((v) => !["deleting", "deleted", "error"].includes(v.state));
+  const volumeId: string = adopted?.volumeId ?? (await ctx.ec2.send(new CreateVolumeCommand(createVolumeRequest(snapshotId, spec, tags)))).VolumeId;
+  await waitFor(
+    ctx,
+    timeoutSeconds,
+    () => new RescueStepError("volume-timeout", `volume ${volumeId} from ${snapshotId} did not become available within ${timeoutSeconds} s`),
+    async () => {
+      const v = await describeVolume(ctx, volumeId);
+      if (v.state === "error") throw new RescueStepError("volume-failed", `volume ${volumeId} from ${snapshotId} failed to create; nothing was changed on the instance`);
+      return v.state === "available" || v.state === "in-use" ? true : undefined;
+    },
+  );
+  return volumeId;
+}
+
 export interface SsmRunInput {
   instanceId: string;
   documentName: string;
@@ -339,12 +461,29 @@ export interface BootVerdict {
   reason: string;
 }
 
+/** The console output of the instance now (the latest, where EC2 offers it), or null when there is none. */
+export async function readConsole(ctx: OpsContext, instanceId: string): Promise<string | null> {
+  const out = await ctx.ec2.send(new GetConsoleOutputCommand({ InstanceId: instanceId, Latest: true }));
+  return out?.Output ? Buffer.from(out.Output, "base64").toString("utf8") : null;
+}
+
+/**
+ * The console output's length and SHA-256 now, recorded before a step starts the instance on
+ * another root: the verification then looks only at what was written after it. Null when there
+ * is no output or it cannot be read (then all of it counts).
+ */
+export async function consoleBaseline(ctx: OpsContext, instanceId: string): Promise<SerialBaseline | null> {
+  return serialBaseline(await readConsole(ctx, instanceId).catch(() => null));
+}
+
 /**
  * Waits for both status checks to pass and looks for a new stop error in the console output. A
  * failed check or a bug check in the console is a re-crash; a timeout while checks are still
- * initializing is reported as such.
+ * initializing is reported as such. With a `baseline` only what the console shows past it counts
+ * (a stop error the previous root printed does not); an output shorter than the baseline or no
+ * longer starting with it was reset and counts in full.
  */
-export async function verifyBoot(ctx: OpsContext, instanceId: string, timeoutSeconds: number): Promise<BootVerdict> {
+export async function verifyBoot(ctx: OpsContext, instanceId: string, timeoutSeconds: number, baseline: SerialBaseline | null = null): Promise<BootVerdict> {
   let last = "no status yet";
   try {
     return await waitFor(
@@ -352,8 +491,7 @@ export async function verifyBoot(ctx: OpsContext, instanceId: string, timeoutSec
       timeoutSeconds,
       () => new RescueStepError("verify-timeout", `status checks of ${instanceId} did not pass within ${timeoutSeconds} s (last: ${last})`),
       async () => {
-        const console = await ctx.ec2.send(new GetConsoleOutputCommand({ InstanceId: instanceId, Latest: true }));
-        const text = console?.Output ? Buffer.from(console.Output, "base64").toString("utf8") : "";
+        const text = newSerialText(await readConsole(ctx, instanceId), baseline) ?? "";
         const bug = BUGCHECK_TEXT.exec(text);
         if (bug) return { healthy: false, reason: `the console shows a stop error again (${bug[0]})` };
         const st = (await ctx.ec2.send(new DescribeInstanceStatusCommand({ InstanceIds: [instanceId], IncludeAllInstances: true })))?.InstanceStatuses?.[0];

@@ -3,7 +3,8 @@
  * VolumeInUse, a root volume that will not detach, a re-crash after the swap, and deletes that
  * never touch the cloud.
  */
-import { OpsContext } from "./ec2Ops";
+import { createHash } from "node:crypto";
+import { createVolumeRequest, OpsContext } from "./ec2Ops";
 import {
   backupSnapshotStep,
   rollbackStep,
@@ -12,9 +13,10 @@ import {
   rootSwapStep,
   ssmCommandStep,
   verifyStep,
+  volumeFromSnapshotStep,
 } from "./ec2Resources";
 
-interface Vol { state: string; attachments: { InstanceId: string; Device: string; State: string }[] }
+interface Vol { state: string; attachments: { InstanceId: string; Device: string; State: string }[]; tags?: Record<string, string>; extra?: Record<string, unknown> }
 interface Inst { state: string; stopHangs?: boolean; devices: Record<string, { volumeId: string; dot: boolean }> }
 
 /** A tiny EC2 world: instances, volumes, snapshots; every call is recorded. */
@@ -30,7 +32,8 @@ function world() {
   const snapshots: Record<string, { state: string; volumeId: string; tags: Record<string, string> }> = {};
   const calls: string[] = [];
   let clock = 0;
-  const hooks: { attachFails?: number; detachStuck?: string; console?: string; status?: [string, string]; snapshotPending?: number } = {};
+  const hooks: { attachFails?: number; detachStuck?: string; console?: string; status?: [string, string]; snapshotPending?: number; volumeCreating?: number; onStart?: string } = {};
+  const tagList = (t: Record<string, string> = {}) => Object.entries(t).map(([Key, Value]) => ({ Key, Value }));
   const ec2 = {
     async send(cmd: any) {
       const name = cmd.constructor.name.replace(/Command$/, "");
@@ -39,7 +42,7 @@ function world() {
       switch (name) {
         case "DescribeInstances": {
           const x = instances[i.InstanceIds[0]];
-          return { Reservations: [{ Instances: [{ State: { Name: x.state }, BlockDeviceMappings: Object.entries(x.devices).map(([d, v]) => ({ DeviceName: d, Ebs: { VolumeId: v.volumeId, DeleteOnTermination: v.dot } })) }] }] };
+          return { Reservations: [{ Instances: [{ State: { Name: x.state }, RootDeviceName: "/dev/sda1", BlockDeviceMappings: Object.entries(x.devices).map(([d, v]) => ({ DeviceName: d, Ebs: { VolumeId: v.volumeId, DeleteOnTermination: v.dot } })) }] }] };
         }
         case "StopInstances": {
           const x = instances[i.InstanceIds[0]];
@@ -50,10 +53,27 @@ function world() {
         }
         case "StartInstances":
           instances[i.InstanceIds[0]].state = "running";
+          if (hooks.onStart !== undefined) hooks.console = (hooks.console ?? "") + hooks.onStart;
           return {};
         case "DescribeVolumes": {
-          const v = volumes[i.VolumeIds[0]];
-          return { Volumes: [{ State: v.state, Attachments: v.attachments }] };
+          const view = (id: string, v: Vol) => ({ VolumeId: id, State: v.state, Attachments: v.attachments, Tags: tagList(v.tags), ...(v.extra ?? {}) });
+          if (i.VolumeIds) {
+            const v = volumes[i.VolumeIds[0]];
+            if (v.state === "creating" && (hooks.volumeCreating ?? 0) <= 0) v.state = "available";
+            else if (v.state === "creating") hooks.volumeCreating!--;
+            return { Volumes: [view(i.VolumeIds[0], v)] };
+          }
+          const match = (id: string, v: Vol) =>
+            i.Filters.every((f: { Name: string; Values: string[] }) =>
+              f.Name.startsWith("tag:") ? v.tags?.[f.Name.slice(4)] === f.Values[0] : f.Name === "snapshot-id" ? v.extra?.SnapshotId === f.Values[0] : f.Name === "availability-zone" ? v.extra?.AvailabilityZone === f.Values[0] : false,
+            );
+          return { Volumes: Object.entries(volumes).filter(([id, v]) => match(id, v)).map(([id, v]) => view(id, v)) };
+        }
+        case "CreateVolume": {
+          const id = `vol-new${Object.keys(volumes).length}`;
+          const { TagSpecifications, ...extra } = i;
+          volumes[id] = { state: "creating", attachments: [], tags: Object.fromEntries(TagSpecifications[0].Tags.map((t: any) => [t.Key, t.Value])), extra };
+          return { VolumeId: id };
         }
         case "DetachVolume": {
           if (hooks.detachStuck === i.VolumeId) {
@@ -221,7 +241,7 @@ describe("rootSwapStep, verifyStep, rollbackStep", () => {
     const w = world();
     w.hooks.attachFails = 2; // VolumeInUse right after the detach: retried
     const out = await rootSwapStep(w.ctx, swap);
-    expect(out).toEqual({ swapped: true, rootVolumeId: "vol-copy", previousRootVolumeId: "vol-orig", reason: "" });
+    expect(out).toEqual({ swapped: true, rootVolumeId: "vol-copy", previousRootVolumeId: "vol-orig", consoleBaseline: expect.objectContaining({ length: 23 }), reason: "" });
     expect(w.instances["i-broken"].devices["/dev/sda1"]).toEqual({ volumeId: "vol-copy", dot: true });
     expect(w.instances["i-broken"].state).toBe("running");
     expect(w.volumes["vol-orig"].state).toBe("available");
@@ -231,7 +251,7 @@ describe("rootSwapStep, verifyStep, rollbackStep", () => {
   test("copy: a swap blocked by the driver check changes nothing and does not fail; the verification says why there is no boot", async () => {
     const w = world();
     const out = await rootSwapStep(w.ctx, { ...swap, gate: closed });
-    expect(out).toEqual({ swapped: false, rootVolumeId: "", previousRootVolumeId: "", reason: expect.stringMatching(/swap was not done and the instance is unchanged: guest driver ena/) });
+    expect(out).toEqual({ swapped: false, rootVolumeId: "", previousRootVolumeId: "", consoleBaseline: null, reason: expect.stringMatching(/swap was not done and the instance is unchanged: guest driver ena/) });
     const v = await verifyStep(w.ctx, { ...verify, finalState: "running", swapped: out.swapped, swapReason: out.reason });
     expect(v).toMatchObject({ healthy: false, reason: expect.stringMatching(/no boot to verify: the swap was not done/) });
     expect(w.calls).toEqual([]);
@@ -261,10 +281,10 @@ describe("rootSwapStep, verifyStep, rollbackStep", () => {
     await expect(verifyStep(w.ctx, { ...verify, finalState: "running" })).resolves.toMatchObject({ healthy: true });
     w.hooks.console = "*** STOP: 0x1000007E (0xFFFFFFFFC0000005, ...)";
     await expect(verifyStep(w.ctx, { ...verify, finalState: "running" })).rejects.toThrow(
-      /did not boot cleanly.*Roll back \(puts vol-orig back as root/,
+      /did not boot cleanly.*Roll back \(puts vol-orig back as root.*: vm-rescue rollback --cloud aws --instance-id i-broken --region eu-west-1 \(or, while the stack exists: pulumi config set vm-rescue:rollback true && pulumi up\)$/,
     );
     const rb = await rollbackStep(w.ctx, { ...base, instanceId: "i-broken", rootDeviceName: "/dev/sda1", volumeId: "vol-orig", deleteOnTermination: true, finalState: "running" });
-    expect(rb).toEqual({ restoredVolumeId: "vol-orig", replacedVolumeId: "vol-copy", changed: true });
+    expect(rb).toEqual({ restoredVolumeId: "vol-orig", replacedVolumeId: "vol-copy", changed: true, consoleBaseline: expect.objectContaining({ length: w.hooks.console!.length }) });
     expect(w.instances["i-broken"].devices["/dev/sda1"]).toEqual({ volumeId: "vol-orig", dot: true });
     expect(w.volumes["vol-copy"].state).toBe("available");
   });
@@ -272,7 +292,7 @@ describe("rootSwapStep, verifyStep, rollbackStep", () => {
   test("a rollback when the original still is the root (no swap ran) stops and detaches nothing", async () => {
     const w = world();
     const rb = await rollbackStep(w.ctx, { ...base, instanceId: "i-broken", rootDeviceName: "/dev/sda1", volumeId: "vol-orig", deleteOnTermination: true, finalState: "running" });
-    expect(rb).toEqual({ restoredVolumeId: "vol-orig", replacedVolumeId: "", changed: false });
+    expect(rb).toEqual({ restoredVolumeId: "vol-orig", replacedVolumeId: "", changed: false, consoleBaseline: null });
     expect(w.calls.filter((c) => !c.startsWith("Describe"))).toEqual([]);
   });
 
@@ -297,5 +317,119 @@ describe("rootSwapStep, verifyStep, rollbackStep", () => {
     const d = await p.diff!(created.id, created.outs, { ...swap, timeoutSeconds: 900 });
     expect(d.changes).toBe(false);
     expect((await p.diff!(created.id, created.outs, { ...swap, volumeId: "vol-other" })).replaces).toEqual(["volumeId"]);
+  });
+});
+
+describe("console baseline: only what the console shows after the start counts", () => {
+  const swap = { ...base, instanceId: "i-broken", rootDeviceName: "/dev/sda1", volumeId: "vol-copy", helperInstanceId: "i-helper", deleteOnTermination: true, gate: open, reattachWhenClosed: false };
+  const verify = { ...base, instanceId: "i-broken", rollbackVolumeId: "vol-orig", swapped: true, swapReason: "", finalState: "running" as const };
+  const OLD_CRASH = "Boot\n*** STOP: 0x1000007E (0xFFFFFFFFC0000005, ...)\n";
+  const sha = (t: string) => createHash("sha256").update(t, "utf8").digest("hex");
+
+  test("the swap records the console before the start: the original's stop error does not count against the repaired copy", async () => {
+    const w = world();
+    w.hooks.console = OLD_CRASH;
+    w.hooks.onStart = "Windows is Ready to use\n";
+    const out = await rootSwapStep(w.ctx, swap);
+    expect(out.consoleBaseline).toEqual({ length: OLD_CRASH.length, sha256: sha(OLD_CRASH) });
+    await expect(verifyStep(w.ctx, { ...verify, consoleBaseline: out.consoleBaseline })).resolves.toMatchObject({ healthy: true });
+    // Without the baseline the same console reads as a re-crash: the baseline is what makes the difference.
+    await expect(verifyStep(w.ctx, { ...verify, consoleBaseline: null })).rejects.toThrow(/stop error again/);
+  });
+
+  test("a stop error written after the baseline counts", async () => {
+    const w = world();
+    w.hooks.console = OLD_CRASH;
+    w.hooks.onStart = "*** STOP: 0x0000007B\n";
+    const out = await rootSwapStep(w.ctx, swap);
+    await expect(verifyStep(w.ctx, { ...verify, consoleBaseline: out.consoleBaseline })).rejects.toThrow(/stop error again \(STOP: 0x0000007B\)/);
+  });
+
+  test("a console reset by the start (shorter than the baseline, or starting differently) counts in full", async () => {
+    const w = world();
+    w.hooks.console = OLD_CRASH + OLD_CRASH;
+    const out = await rootSwapStep(w.ctx, swap);
+    w.hooks.console = OLD_CRASH; // shorter: reset, and the new boot crashed
+    await expect(verifyStep(w.ctx, { ...verify, consoleBaseline: out.consoleBaseline })).rejects.toThrow(/stop error again/);
+    w.hooks.console = "Boot\nWindows is Ready to use\n";
+    await expect(verifyStep(w.ctx, { ...verify, consoleBaseline: out.consoleBaseline })).resolves.toMatchObject({ healthy: true });
+    w.hooks.console = "X" + OLD_CRASH + OLD_CRASH; // as long, but not the recorded text: all of it is new
+    await expect(verifyStep(w.ctx, { ...verify, consoleBaseline: out.consoleBaseline })).rejects.toThrow(/stop error again/);
+  });
+
+  test("the rollback records it too: the copy's stop error does not count against the original", async () => {
+    const w = world();
+    await rootSwapStep(w.ctx, swap);
+    w.hooks.console = OLD_CRASH; // the repaired copy crashed
+    w.hooks.onStart = "Windows is Ready to use\n";
+    const rb = await rollbackStep(w.ctx, { ...base, instanceId: "i-broken", rootDeviceName: "/dev/sda1", volumeId: "vol-orig", deleteOnTermination: true, finalState: "running" });
+    expect(rb.consoleBaseline).toEqual({ length: OLD_CRASH.length, sha256: sha(OLD_CRASH) });
+    await expect(verifyStep(w.ctx, { ...verify, consoleBaseline: rb.consoleBaseline })).resolves.toMatchObject({ healthy: true });
+  });
+
+  test("an unreadable console before the start: no baseline, the whole output counts", async () => {
+    const w = world();
+    const send = w.ctx.ec2.send.bind(w.ctx.ec2);
+    w.ctx.ec2 = { send: async (c: any) => (c.constructor.name === "GetConsoleOutputCommand" && w.instances["i-broken"].state !== "running" ? Promise.reject(new Error("throttled")) : send(c)) };
+    const out = await rootSwapStep(w.ctx, swap);
+    expect(out).toMatchObject({ swapped: true, consoleBaseline: null });
+  });
+});
+
+describe("rollbackStep on an instance without a root", () => {
+  test("an up that failed between the detach and the swap: the original is attached at the root device, the instance started", async () => {
+    const w = world();
+    w.instances["i-broken"] = { state: "stopped", devices: {} };
+    w.volumes["vol-orig"] = { state: "available", attachments: [] };
+    const rb = await rollbackStep(w.ctx, { ...base, instanceId: "i-broken", rootDeviceName: "/dev/sda1", volumeId: "vol-orig", deleteOnTermination: false, finalState: "running" });
+    expect(rb).toMatchObject({ restoredVolumeId: "vol-orig", replacedVolumeId: "", changed: true });
+    expect(w.instances["i-broken"]).toEqual({ state: "running", devices: { "/dev/sda1": { volumeId: "vol-orig", dot: false } } });
+    expect(w.calls).not.toContain("DetachVolume");
+  });
+});
+
+describe("volumeFromSnapshotStep", () => {
+  const spec = { availabilityZone: "eu-west-1a", volumeType: "io2", iops: 6000, throughput: null, sizeGiB: 100, encrypted: true, kmsKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k1" };
+  const inputs = { ...base, snapshotId: "snap-b", originalVolumeId: "vol-orig", spec, tags: { "vm-rescue:id": "inc-4711", "vm-rescue:role": "rollback-from-backup" } };
+
+  test("waits for the backup to complete, creates the volume with the original's settings tagged copy-of, waits for it; a re-run adopts it", async () => {
+    const w = world();
+    w.snapshots["snap-b"] = { state: "pending", volumeId: "vol-orig", tags: {} };
+    w.hooks.snapshotPending = 2;
+    w.hooks.volumeCreating = 2;
+    const { volumeId } = await volumeFromSnapshotStep(w.ctx, inputs);
+    expect(w.snapshots["snap-b"].state).toBe("completed");
+    expect(w.volumes[volumeId]).toMatchObject({
+      state: "available",
+      tags: { "vm-rescue:id": "inc-4711", "vm-rescue:role": "rollback-from-backup", "vm-rescue:copy-of": "vol-orig" },
+      extra: { SnapshotId: "snap-b", AvailabilityZone: "eu-west-1a", VolumeType: "io2", Iops: 6000, Size: 100, Encrypted: true, KmsKeyId: spec.kmsKeyId },
+    });
+    expect(w.volumes[volumeId].extra).not.toHaveProperty("Throughput");
+    const again = await volumeFromSnapshotStep(w.ctx, inputs);
+    expect(again.volumeId).toBe(volumeId);
+    expect(w.calls.filter((c) => c === "CreateVolume")).toHaveLength(1);
+    expect(w.calls).not.toContain("DeleteVolume");
+  });
+
+  test("a failed backup fails the step before any volume is made", async () => {
+    const w = world();
+    w.snapshots["snap-b"] = { state: "error", volumeId: "vol-orig", tags: {} };
+    await expect(volumeFromSnapshotStep(w.ctx, inputs)).rejects.toThrow(/snapshot snap-b failed/);
+    expect(w.calls).not.toContain("CreateVolume");
+  });
+
+  test("createVolumeRequest keeps only what the type takes: gp3 IOPS and throughput, no KMS key unencrypted", () => {
+    const gp3 = createVolumeRequest("snap-1", { availabilityZone: "eu-west-1b", volumeType: "gp3", iops: 4000, throughput: 250, sizeGiB: 80, encrypted: false, kmsKeyId: null }, { a: "b" });
+    expect(gp3).toEqual({
+      SnapshotId: "snap-1",
+      AvailabilityZone: "eu-west-1b",
+      VolumeType: "gp3",
+      Iops: 4000,
+      Throughput: 250,
+      Size: 80,
+      TagSpecifications: [{ ResourceType: "volume", Tags: [{ Key: "a", Value: "b" }] }],
+    });
+    const gp2 = createVolumeRequest("snap-1", { availabilityZone: "eu-west-1b", volumeType: "gp2", iops: 300, throughput: 125, sizeGiB: null, encrypted: true, kmsKeyId: "k" }, {});
+    expect(gp2).toEqual({ SnapshotId: "snap-1", AvailabilityZone: "eu-west-1b", VolumeType: "gp2", Encrypted: true, KmsKeyId: "k", TagSpecifications: [{ ResourceType: "volume", Tags: [] }] });
   });
 });

@@ -10,6 +10,7 @@ import {
   BootVerdict,
   OpsContext,
   RescueStepError,
+  consoleBaseline,
   describeInstance,
   ensureAttached,
   ensureDetached,
@@ -18,9 +19,12 @@ import {
   runSsmCommand,
   setDeleteOnTermination,
   snapshotState,
+  ensureVolumeFromSnapshot,
   startSnapshot,
   verifyBoot,
 } from "./ec2Ops";
+import type { SerialBaseline } from "../azure/bootVerification";
+import { AwsVolumeSpec, COPY_OF_TAG } from "../../planner/aws";
 
 export type ContextFactory = (region: string) => OpsContext;
 
@@ -121,12 +125,13 @@ export interface RootSwapInputs extends StepInputs {
 /**
  * Moves the repaired volume from the helper to the broken instance at its root device name,
  * restores DeleteOnTermination and starts the instance — when the gate allows. A volume still at
- * the root device that is not the repaired one is detached (and kept), never deleted.
+ * the root device that is not the repaired one is detached (and kept), never deleted. The console
+ * output's baseline is recorded right before the start (`consoleBaseline`, for the verification).
  */
 export async function rootSwapStep(ctx: OpsContext, i: RootSwapInputs) {
   const closed = !i.gate?.allowed;
   const why = (i.gate?.reasons ?? []).join("; ") || "no gate";
-  if (closed && !i.reattachWhenClosed) return { swapped: false, rootVolumeId: "", previousRootVolumeId: "", reason: `the swap was not done and the instance is unchanged: ${why}` };
+  if (closed && !i.reattachWhenClosed) return { swapped: false, rootVolumeId: "", previousRootVolumeId: "", consoleBaseline: null, reason: `the swap was not done and the instance is unchanged: ${why}` };
   await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
   await ensureDetached(ctx, i.volumeId, i.helperInstanceId, i.timeoutSeconds);
   const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find((b) => b.deviceName === i.rootDeviceName);
@@ -137,9 +142,11 @@ export async function rootSwapStep(ctx: OpsContext, i: RootSwapInputs) {
   }
   await ensureAttached(ctx, i.volumeId, i.instanceId, i.rootDeviceName, i.timeoutSeconds);
   await setDeleteOnTermination(ctx, i.instanceId, i.rootDeviceName, i.deleteOnTermination);
-  if (closed) return { swapped: false, rootVolumeId: i.volumeId, previousRootVolumeId, reason: `the root ${i.volumeId} is back in place and the instance is left stopped: ${why}` };
+  if (closed) return { swapped: false, rootVolumeId: i.volumeId, previousRootVolumeId, consoleBaseline: null, reason: `the root ${i.volumeId} is back in place and the instance is left stopped: ${why}` };
+  // What the console shows before the repaired root starts (the old root's stop errors): the verification looks past it.
+  const baseline = await consoleBaseline(ctx, i.instanceId);
   await ensureRunning(ctx, i.instanceId, i.timeoutSeconds);
-  return { swapped: true, rootVolumeId: i.volumeId, previousRootVolumeId, reason: "" };
+  return { swapped: true, rootVolumeId: i.volumeId, previousRootVolumeId, consoleBaseline: baseline, reason: "" };
 }
 
 export interface VerifyInputs extends StepInputs {
@@ -151,15 +158,22 @@ export interface VerifyInputs extends StepInputs {
   finalState: "running" | "stopped";
   /** The volume rollback would put back, named in the failure message. */
   rollbackVolumeId: string;
+  /** The console output as the swap found it before the start: only what comes after it counts. Null: all of it. */
+  consoleBaseline?: SerialBaseline | null;
+}
+
+/** What to run when the repaired root does not boot: the direct rollback command, or the stack's. */
+export function rollbackHint(instanceId: string, region: string): string {
+  return `vm-rescue rollback --cloud aws --instance-id ${instanceId} --region ${region} (or, while the stack exists: pulumi config set vm-rescue:rollback true && pulumi up)`;
 }
 /** Verifies the boot; a re-crash fails the step and offers the rollback. Leaves the instance in `finalState`. */
 export async function verifyStep(ctx: OpsContext, i: VerifyInputs): Promise<BootVerdict & { rollbackOffered: boolean }> {
   if (!i.swapped) return { healthy: false, reason: `no boot to verify: ${i.swapReason || "the swap did not run"}`, rollbackOffered: false };
-  const verdict = await verifyBoot(ctx, i.instanceId, i.timeoutSeconds);
+  const verdict = await verifyBoot(ctx, i.instanceId, i.timeoutSeconds, i.consoleBaseline ?? null);
   if (!verdict.healthy) {
     throw new RescueStepError(
       "re-crash",
-      `${i.instanceId} did not boot cleanly after the swap: ${verdict.reason}. Roll back (puts ${i.rollbackVolumeId} back as root; the repaired volume is kept): pulumi config set vm-rescue:rollback true && pulumi up`,
+      `${i.instanceId} did not boot cleanly after the swap: ${verdict.reason}. Roll back (puts ${i.rollbackVolumeId} back as root; the repaired volume is kept): ${rollbackHint(i.instanceId, i.region)}`,
     );
   }
   if (i.finalState === "stopped") await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
@@ -176,19 +190,44 @@ export interface RollbackInputs extends StepInputs {
 }
 /**
  * Puts `volumeId` back as root; the volume it replaces stays (detached, for inspection). When it
- * already is the root (e.g. the swap never ran), nothing is stopped or detached.
+ * already is the root (e.g. the swap never ran), nothing is stopped or detached. An instance with
+ * no volume at its root device (an `up` that failed between the detach and the swap) just gets
+ * `volumeId` attached. `consoleBaseline`: the console output before the start, for the verification.
  */
 export async function rollbackStep(ctx: OpsContext, i: RollbackInputs) {
   const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find((b) => b.deviceName === i.rootDeviceName);
   if (occupant && occupant.volumeId === i.volumeId) {
-    return { restoredVolumeId: i.volumeId, replacedVolumeId: "", changed: false };
+    return { restoredVolumeId: i.volumeId, replacedVolumeId: "", changed: false, consoleBaseline: null };
   }
   await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
   if (occupant) await ensureDetached(ctx, occupant.volumeId, i.instanceId, i.timeoutSeconds);
   await ensureAttached(ctx, i.volumeId, i.instanceId, i.rootDeviceName, i.timeoutSeconds);
   await setDeleteOnTermination(ctx, i.instanceId, i.rootDeviceName, i.deleteOnTermination);
-  if (i.finalState === "running") await ensureRunning(ctx, i.instanceId, i.timeoutSeconds);
-  return { restoredVolumeId: i.volumeId, replacedVolumeId: occupant ? occupant.volumeId : "", changed: true };
+  let baseline: SerialBaseline | null = null;
+  if (i.finalState === "running") {
+    baseline = await consoleBaseline(ctx, i.instanceId);
+    await ensureRunning(ctx, i.instanceId, i.timeoutSeconds);
+  }
+  return { restoredVolumeId: i.volumeId, replacedVolumeId: occupant ? occupant.volumeId : "", changed: true, consoleBaseline: baseline };
+}
+
+export interface VolumeFromSnapshotInputs extends StepInputs {
+  /** The backup snapshot of the original root. */
+  snapshotId: string;
+  /** The original root: named in vm-rescue:copy-of. */
+  originalVolumeId: string;
+  /** The original's settings: AZ, type, IOPS, throughput, size, KMS key. */
+  spec: AwsVolumeSpec;
+  /** vm-rescue:id, vm-rescue:source, vm-rescue:role, ...; vm-rescue:copy-of is set from originalVolumeId. */
+  tags: Record<string, string>;
+}
+/**
+ * inPlace rollback: a volume from the backup snapshot with the original's settings, tagged
+ * vm-rescue:copy-of=<original> (kept; adopted on a re-run). Waits for the snapshot to complete.
+ */
+export async function volumeFromSnapshotStep(ctx: OpsContext, i: VolumeFromSnapshotInputs) {
+  if (!i.spec.availabilityZone) throw new RescueStepError("no-zone", `no availability zone for the volume from ${i.snapshotId}: the original ${i.originalVolumeId}'s settings are unknown`);
+  return { volumeId: await ensureVolumeFromSnapshot(ctx, i.snapshotId, i.spec, { ...i.tags, [COPY_OF_TAG]: i.originalVolumeId }, i.timeoutSeconds) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -266,8 +305,14 @@ export function ssmCommand(name: string, i: Inputs<SsmCommandInputs>, opts?: pul
   return { resource: r, commandId: r.out<string>("commandId"), status: r.out<string>("status"), stdout: r.out<string>("stdout") };
 }
 export function rootSwap(name: string, i: Inputs<RootSwapInputs>, opts?: pulumi.CustomResourceOptions) {
-  const r = register("RootSwap", rootSwapProvider(), name, i, ["swapped", "rootVolumeId", "previousRootVolumeId", "reason"], opts);
-  return { resource: r, swapped: r.out<boolean>("swapped"), rootVolumeId: r.out<string>("rootVolumeId"), reason: r.out<string>("reason") };
+  const r = register("RootSwap", rootSwapProvider(), name, i, ["swapped", "rootVolumeId", "previousRootVolumeId", "consoleBaseline", "reason"], opts);
+  return {
+    resource: r,
+    swapped: r.out<boolean>("swapped"),
+    rootVolumeId: r.out<string>("rootVolumeId"),
+    consoleBaseline: r.out<SerialBaseline | null>("consoleBaseline"),
+    reason: r.out<string>("reason"),
+  };
 }
 export function verify(name: string, i: Inputs<VerifyInputs>, opts?: pulumi.CustomResourceOptions) {
   const r = register("BootVerify", verifyProvider(), name, i, ["healthy", "reason"], opts);

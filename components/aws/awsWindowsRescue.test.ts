@@ -3,6 +3,7 @@
  * ingress, least-privilege role, root device name restored, nothing deletes the original.
  */
 import { runUnderMocks, RecordedResource } from "../../simulate/mockRun";
+import { registrations } from "../../tests/helpers/registrations";
 import { sampleAwsCollect, simulatedAws, SimulatedAwsOptions } from "../../simulate/awsCloud";
 import type { AwsInstanceFacts } from "../../planner/awsInstance";
 import { AwsWindowsRescue, AwsWindowsRescueArgs } from "./awsWindowsRescue";
@@ -32,13 +33,8 @@ async function rescue(extra: Partial<AwsWindowsRescueArgs> = {}, world: Partial<
     },
     { project: "vm-rescue", stack: "test", config: {}, cloud },
   );
-  const byType = (t: string) => run.resources.filter((r) => r.type === t);
-  const one = (t: string): RecordedResource => {
-    const found = byType(t);
-    expect(found).toHaveLength(1);
-    return found[0];
-  };
-  return { run, byType, one };
+  const { byType, one, urnOf } = registrations(run.resources);
+  return { run, byType, one, urnOf };
 }
 
 describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) => {

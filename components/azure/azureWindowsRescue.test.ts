@@ -3,6 +3,7 @@
  * are invisible to plain mocks; `runUnderMocks` records them from the registration requests.
  */
 import { runUnderMocks, RecordedResource } from "../../simulate/mockRun";
+import { registrations } from "../../tests/helpers/registrations";
 import { DYNAMIC_TYPES, sampleCollectOutput, simulatedAzure } from "../../simulate/azureCloud";
 import { isPlanError } from "../../planner/errors";
 import { AzureWindowsRescue, AzureWindowsRescueArgs } from "./azureWindowsRescue";
@@ -28,13 +29,7 @@ async function rescue(vm: AzureVmDescription, extra: Partial<AzureWindowsRescueA
     },
     { project: "vm-rescue", stack: "test", config: {}, cloud },
   );
-  const byType = (t: string) => run.resources.filter((r) => r.type === t);
-  const one = (t: string): RecordedResource => {
-    const found = byType(t);
-    expect(found).toHaveLength(1);
-    return found[0];
-  };
-  const urnOf = (t: string) => one(t).urn;
+  const { byType, one, urnOf } = registrations(run.resources);
   const named = (suffix: string): RecordedResource => {
     const found = run.resources.find((r) => r.name === `inc-4711-${suffix}`);
     if (!found) throw new Error(`no resource inc-4711-${suffix}`);

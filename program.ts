@@ -228,6 +228,13 @@ export function awsArgsFromSettings(get: SettingReader, stack: string): AwsWindo
   };
 }
 
+/** Every public output of a component (its documented properties), as stack outputs. */
+export function componentOutputs(component: pulumi.ComponentResource): Record<string, pulumi.Output<unknown>> {
+  return Object.fromEntries(
+    Object.entries(component).filter(([key, value]) => key !== "urn" && !key.startsWith("__") && pulumi.Output.isInstance(value)),
+  ) as Record<string, pulumi.Output<unknown>>;
+}
+
 /** The program: returns the stack outputs. */
 export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
   const config = new pulumi.Config(PROJECT);
@@ -235,53 +242,11 @@ export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
   const cloud = get("cloud") ?? "azure";
   if (cloud === "azure") {
     const args = azureArgsFromSettings(get, pulumi.getStack());
-    const rescue = new AzureWindowsRescue(args.rescueId as string, args);
-    return {
-      snapshotId: rescue.snapshotId,
-      copyDiskId: rescue.copyDiskId,
-      helperVmId: rescue.helperVmId,
-      artifactsContainerUrl: rescue.artifactsContainerUrl,
-      collectOutputUrl: rescue.collectOutputUrl,
-      collectExecutionState: rescue.collectExecutionState,
-      warnings: rescue.warnings,
-      triageSummary: rescue.triageSummary,
-      findings: rescue.findings,
-      decision: rescue.decision,
-      repairActions: rescue.repairActions,
-      gate: rescue.gate,
-      repairResultUrl: rescue.repairResultUrl,
-      swapped: rescue.swapped,
-      booted: rescue.booted,
-      outcome: rescue.outcome,
-      rollbackOffered: rescue.rollbackOffered,
-      keptResources: rescue.keptResources,
-    };
+    return componentOutputs(new AzureWindowsRescue(args.rescueId as string, args));
   }
   if (cloud === "aws") {
     const args = awsArgsFromSettings(get, pulumi.getStack());
-    const rescue = new AwsWindowsRescue(args.rescueId as string, args);
-    return {
-      mode: rescue.mode,
-      snapshotId: rescue.snapshotId,
-      originalRootVolumeId: rescue.originalRootVolumeId,
-      repairVolumeId: rescue.repairVolumeId,
-      helperInstanceId: rescue.helperInstanceId,
-      artifactsBucket: rescue.artifactsBucket,
-      collectStatus: rescue.collectStatus,
-      repairStatus: rescue.repairStatus,
-      repairDecisions: rescue.repairDecisions,
-      warnings: rescue.warnings,
-      collectOutputUrl: rescue.collectOutputUrl,
-      repairResultUrl: rescue.repairResultUrl,
-      swapped: rescue.swapped,
-      booted: rescue.booted,
-      instanceType: rescue.instanceType,
-      targetInstanceType: rescue.targetInstanceType,
-      triageSummary: rescue.triageSummary,
-      findings: rescue.findings,
-      repairActions: rescue.repairActions,
-      gate: rescue.gate,
-    };
+    return componentOutputs(new AwsWindowsRescue(args.rescueId as string, args));
   }
   throw new SettingError(`configuration vm-rescue:cloud must be "azure" or "aws" (got ${JSON.stringify(cloud)})`);
 }

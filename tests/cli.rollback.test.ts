@@ -108,7 +108,7 @@ describe("vm-rescue rollback --cloud azure (direct)", () => {
     expect(compute.writes()).toEqual([]);
   });
 
-  test("not on a rescue copy: exit 2, one line, nothing written; --original-disk puts a given disk back", async () => {
+  test("not on a rescue copy: exit 2, one line, nothing written — even when an original is given with --original-disk", async () => {
     const compute = azureWorld({});
     useCompute(compute);
     const r = await run([...AZ, "--yes"]);
@@ -116,8 +116,9 @@ describe("vm-rescue rollback --cloud azure (direct)", () => {
     expect(r.err.split("\n")).toEqual([expect.stringMatching(/^vm-rescue: VM rg-app\/app-vm-01 runs on OS disk .*copy, which is not a rescue's repaired copy \(no vm-rescue:role=repair-copy tag\); nothing to roll back/)]);
     expect(compute.writes()).toEqual([]);
     const pinned = await run([...AZ, "--original-disk", ORIGINAL, "--yes"]);
-    expect(pinned.code).toBe(0);
-    expect(compute.vm("rg-app", "app-vm-01").osDiskId).toBe(ORIGINAL);
+    expect(pinned.code).toBe(2);
+    expect(pinned.err).toMatch(/not a rescue's repaired copy.*nothing was changed/);
+    expect(compute.writes()).toEqual([]);
   });
 
   test("the original disk no longer exists: exit 2, one line, the VM stays on the copy", async () => {

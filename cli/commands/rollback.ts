@@ -132,9 +132,10 @@ export function originalToRestore(
   const isCopy = tags[ROLE_TAG] === REPAIR_COPY_ROLE;
   if (!isCopy) {
     if (tags["vm-rescue:original-os-disk-of"] !== undefined && !o.pinned) return { kind: "already", originalId: current.id };
-    if (!o.pinned) {
-      throw new UsageError(`${o.vmLabel} runs on ${o.what} ${current.id}, which is not a rescue's repaired copy (no ${ROLE_TAG}=${REPAIR_COPY_ROLE} tag); nothing to roll back (${o.originalFlag} <id> puts a given one back)`);
-    }
+    // Only a rescue's own copy is ever replaced: a pinned original does not make any other disk one.
+    throw new UsageError(
+      `${o.vmLabel} runs on ${o.what} ${current.id}, which is not a rescue's repaired copy (no ${ROLE_TAG}=${REPAIR_COPY_ROLE} tag); nothing to roll back, nothing was changed`,
+    );
   }
   const rescueId = tags[ID_TAG] ?? null;
   if (isCopy && o.rescueId && rescueId && rescueId !== o.rescueId) {

@@ -29,6 +29,15 @@ describe("vm-rescue plan-repair (by hand / on-premises Hyper-V)", () => {
     expect(analyzeScriptText(line as string).syntaxErrors).toEqual([]);
   });
 
+  test("the disk is not pinned by the collect's number (it changes between mounts) unless --disk-number says so", async () => {
+    const free = await run(COLLECT, "--cloud", "hyperv", "--dumps", EXAMPLES);
+    expect(free.out).not.toMatch(/-DiskNumber/);
+    const pinned = await run(COLLECT, "--cloud", "hyperv", "--dumps", EXAMPLES, "--disk-number", "5", "--json");
+    expect(JSON.parse(pinned.out).repairParams.DiskNumber).toBe(5);
+    expect(JSON.parse(pinned.out).command).toMatch(/-DiskNumber 5/);
+    expect((await run(COLLECT, "--cloud", "hyperv", "--disk-number", "x")).code).toBe(2);
+  });
+
   test("--json carries the validated parameters that the command line spells out", async () => {
     const r = await run(COLLECT, "--cloud", "azure", "--dumps", EXAMPLES, "--json");
     expect(r.code).toBe(0);

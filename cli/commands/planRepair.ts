@@ -19,6 +19,7 @@ interface PlanRepairOptions {
   actions?: string;
   dryRun?: boolean;
   dumps?: string;
+  diskNumber?: string;
   json?: boolean;
 }
 
@@ -40,13 +41,16 @@ export function registerPlanRepair(program: Command, ctx: CliContext): void {
     .option("--actions <list>", `replace the automatic choice, comma-separated: ${REPAIR_ACTIONS.join(", ")}`)
     .option("--dry-run", "repair.ps1 reports what it would do and changes nothing")
     .option("--dumps <folder>", "minidumps copied by hand, for dumps collect.ps1 left out over its size cap")
+    .option("--disk-number <n>", "pin repair.ps1 to this disk (Get-Disk number); default: repair.ps1 finds the attached Windows disk itself")
     .option("--json", "print one JSON object")
     .action((file: string, opts: PlanRepairOptions) => runAction(ctx, async () => planRepairCommand(ctx, file, opts)));
 }
 
 function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOptions): number {
   const target = readCheckTarget(file, opts);
-  const collect = opts.dumps ? withDumps(target.collect, opts.dumps) : target.collect;
+  const diskNumber = opts.diskNumber === undefined ? undefined : parseDiskNumber(opts.diskNumber);
+  const withDumpsAdded = opts.dumps ? withDumps(target.collect, opts.dumps) : target.collect;
+  const collect = diskNumber === undefined ? withDumpsAdded : { ...withDumpsAdded, target: { ...withDumpsAdded.target, diskNumber } };
   const actions = opts.actions?.split(",").map((a) => a.trim()).filter(Boolean);
   const unknown = actions?.filter((a) => !(REPAIR_ACTIONS as readonly string[]).includes(a)) ?? [];
   if (unknown.length > 0) throw new UsageError(`unknown repair action ${unknown.join(", ")}; known: ${REPAIR_ACTIONS.join(", ")}`);
@@ -58,6 +62,9 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
       instanceType: target.instanceType,
       hostBuild: target.hostBuild,
       options: { driver: opts.driver, actions: actions as RepairActionName[] | undefined, dryRun: opts.dryRun },
+      // Disk numbers change between mounts (and several VHDX may be mounted on a Hyper-V host):
+      // the collect's number is not reused; --disk-number pins one explicitly.
+      pinDiskNumber: diskNumber !== undefined,
     });
   } catch (e) {
     if (e instanceof PlanError || e instanceof EmbedError) throw new UsageError(e.message);
@@ -87,6 +94,11 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
     ctx.io.out(renderDecision(decided, command));
   }
   return decided.blocked ? ExitCode.Blocked : ExitCode.Ok;
+}
+
+function parseDiskNumber(text: string): number {
+  if (!/^\d{1,4}$/.test(text.trim()) || Number(text) > 1023) throw new UsageError(`--disk-number must be a disk number 0..1023, got ${JSON.stringify(text)}`);
+  return Number(text);
 }
 
 /** Adds dump files from a folder to the collect output where collect.ps1 did not carry them. */

@@ -72,6 +72,14 @@ function vmFlags(o: RescueOutcome): string {
   return `--cloud aws --instance-id ${sh(o.vm.instanceId ?? "i-...")}${o.vm.region ? ` --region ${sh(o.vm.region)}` : ""}${stack}`;
 }
 
+/**
+ * AWS inPlace: the repaired disk is the instance's own root (the outputs list no separate
+ * original), so it is the disk the instance boots from in every outcome.
+ */
+export function repairedInPlace(o: Pick<RescueOutcome, "cloud" | "kept">): boolean {
+  return o.cloud === "aws" && o.kept.some((k) => k.kind === "repairedDisk") && !o.kept.some((k) => k.kind === "originalDisk");
+}
+
 /** What a person should do next, in order. */
 export function nextSteps(o: RescueOutcome, status: RescueStatus): string[] {
   const steps: string[] = [];
@@ -96,7 +104,10 @@ export function nextSteps(o: RescueOutcome, status: RescueStatus): string[] {
   }
   if (o.helperRemoved === false) steps.push(`The helper was not removed: run \`pulumi destroy --stack ${sh(o.stack)}\` (kept resources survive it).`);
   if (status === "prepared") {
-    steps.push(o.dryRun ? `Dry run: nothing was changed. Run again without --dry-run to repair.` : `The repaired disk is ready but not swapped: run \`vm-rescue rescue ${vmFlags(o)}\` without --no-swap to swap it.`);
+    const inPlaceDryRun = `Dry run: the root volume was not written. In inPlace mode the instance was still stopped and its root detached for the inspection on the helper, then reattached (DeleteOnTermination restored); the instance is left stopped — start it when you want it running. Run again without --dry-run to repair.`;
+    steps.push(o.dryRun ? (repairedInPlace(o) ? inPlaceDryRun : `Dry run: nothing was changed. Run again without --dry-run to repair.`) : repairedInPlace(o)
+        ? `The root volume was repaired in place and reattached; the instance is left stopped and was not verified: start it, or roll back with \`vm-rescue rollback ${vmFlags(o)}\`.`
+        : `The repaired disk is ready but not swapped: run \`vm-rescue rescue ${vmFlags(o)}\` without --no-swap to swap it.`);
   }
   if (status === "rescued") {
     if (o.verify.booted === null) steps.push("Check that the VM boots to the login screen (boot diagnostics / serial console); no boot verification ran.");
@@ -125,8 +136,10 @@ function summaryOf(o: RescueOutcome, status: RescueStatus): string {
 /** The report of one rescue. Pure. */
 export function buildReport(o: RescueOutcome): RescueReport {
   const status = rescueStatus(o);
-  // The disk the VM boots from now is listed but never offered for deletion.
-  const bootDisk = o.swap.swapped ? "repairedDisk" : "originalDisk";
+  // The disk the VM boots from now is listed but never offered for deletion. AWS inPlace lists
+  // only the repaired disk, which is the original root itself: in use whatever happened.
+  const inPlace = repairedInPlace(o);
+  const bootDisk = o.swap.swapped || inPlace ? "repairedDisk" : "originalDisk";
   const kept: ReportKept[] = o.kept.map((k) => {
     const inUse = k.kind === bootDisk;
     return { ...k, inUse, deleteCommand: inUse ? null : deleteCommand(o.cloud, k.kind, k.id) };

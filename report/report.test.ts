@@ -173,3 +173,25 @@ test("a failed up whose outcome is unknown does not claim the VM was untouched; 
   Object.assign(known, { swap: { attempted: false, swapped: false }, verify: { booted: null }, errors: ["create x-repair failed: timed out"] });
   expect(buildReport(known).nextSteps.join("\n")).toMatch(/still runs from its original OS disk; nothing on it was changed/);
 });
+
+describe("AWS inPlace: the repaired volume is the instance's only root", () => {
+  const inPlace = (swapped: boolean, dryRun: boolean) => {
+    const o = rescuedOutcome();
+    Object.assign(o, { cloud: "aws", vm: { instanceId: "i-0a1b2c3d4e5f67890", region: "eu-west-1" }, dryRun, swap: { attempted: swapped, swapped }, verify: { booted: swapped ? true : null } });
+    o.kept = [
+      { kind: "snapshot", id: "snap-0123456789abcdef0" },
+      { kind: "repairedDisk", id: "vol-0a9b8c7d6e5f43210" },
+    ];
+    return buildReport(o);
+  };
+  test.each([[true, false], [false, false], [false, true]])("swapped=%s dryRun=%s: never offered for deletion", (swapped, dryRun) => {
+    const r = inPlace(swapped, dryRun);
+    expect(r.kept.find((k) => k.kind === "repairedDisk")).toMatchObject({ inUse: true, deleteCommand: null });
+    expect(JSON.stringify(r)).not.toContain("delete-volume");
+  });
+  test("a dry run says the instance was stopped, detached and reattached, not that nothing changed", () => {
+    const steps = inPlace(false, true).nextSteps.join("\n");
+    expect(steps).not.toMatch(/nothing was changed/);
+    expect(steps).toMatch(/root volume was not written.*stopped and its root detached.*reattached/);
+  });
+});

@@ -199,10 +199,11 @@ export function modeledTimeToRecovery(resources: readonly PlanResourceShape[], m
 
 /**
  * Modeled time to recovery of the AWS rescue in `mode` (the step DAG the component creates,
- * `planner/awsTtr.ts`); compares with `aws.startEC2RescueWorkflow`. `noSwap` drops swap and verify.
+ * `planner/awsTtr.ts`); compares with `aws.startEC2RescueWorkflow`. `noSwap`: no start and no verification (copy mode: no stop/detach/swap either).
  */
 export function awsModeledTimeToRecovery(mode: AwsRescueMode, model: LatencyModel, options: Pick<TtrOptions, "repairActions" | "noSwap"> = {}): ModeledTtr {
-  const steps = awsRescueSteps(mode, repairOps(options.repairActions)).filter((s) => !options.noSwap || (s.id !== "swap" && s.id !== "verify"));
+  // Without a swap, copy mode has no stop/detach/swap/verify; inPlace still puts its root back (the "swap" step without a start).
+  const steps = awsRescueSteps(mode, repairOps(options.repairActions), !options.noSwap);
   return ttrFromSteps(steps, model, "aws.startEC2RescueWorkflow");
 }
 

@@ -381,6 +381,19 @@ describe("vm-rescue rescue --cloud aws", () => {
     expect(report.warnings[0]).toMatch(/^simulation: kmsGrantConfirmed=true was assumed for the encrypted root vol-0a9b8c7d6e5f43210/);
   });
 
+  test("--simulate inPlace --dry-run: the root is never offered for deletion and the timeline shows it put back", async () => {
+    const r = await run(["rescue", "--simulate", "--cloud", "aws", "--mode", "inPlace", "--dry-run", "--kms-grant-confirmed", "--yes", "--json"]);
+    const report = JSON.parse(r.out);
+    expect(report.kept.find((k: { kind: string }) => k.kind === "repairedDisk")).toMatchObject({ id: "vol-0a9b8c7d6e5f43210", inUse: true, deleteCommand: null });
+    expect(r.out).not.toContain("delete-volume");
+    expect(report.nextSteps.join("\n")).not.toMatch(/nothing was changed/);
+    if (haveLatencyModel) {
+      const names = report.timeline.map((s: { name: string }) => s.name);
+      expect(names).toEqual(expect.arrayContaining(["rescue-0a1b2c3d4e5f67890-stop-detach", "rescue-0a1b2c3d4e5f67890-swap"]));
+      expect(names).not.toContain("rescue-0a1b2c3d4e5f67890-verify");
+    }
+  });
+
   test("--simulate Markdown: findings against the instance type, repair results, inPlace mode", async () => {
     const r = await run(["rescue", "--simulate", "--instance-id", ID, "--mode", "inPlace", "--kms-grant-confirmed", "--yes"]);
     expect(r.code).toBe(0);

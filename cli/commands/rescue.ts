@@ -82,7 +82,7 @@ export function registerRescue(program: Command, ctx: CliContext, deps: RescueDe
     .option("--mode <mode>", "AWS: copy (repair a copy of the root, default) or inPlace (repair the original root)")
     .option("--kms-grant-confirmed", "AWS: the deploying identity may use the encrypted root volume's KMS key")
     .option("--driver <name>", "force the culprit (service or driver file name)")
-    .option("--actions <a,b>", `Azure: repair actions instead of the automatic choice (${REPAIR_ACTIONS.join(", ")})`)
+    .option("--actions <a,b>", `repair actions instead of the automatic choice (${REPAIR_ACTIONS.join(", ")})`)
     .option("--dry-run", "plan and report the repair; change nothing, swap nothing")
     .option("--no-swap", "repair the copy but do not swap it in")
     .option("--yes", "do not ask for confirmation (required without a terminal)")

@@ -1,5 +1,15 @@
 #!/usr/bin/env node
 "use strict";
+// The AWS SDK warns on every run that its releases from 2027 need Node 22; the CLI keeps its
+// one-line messages (the README states the Node version), so that one notice is not printed.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = (warning, ...rest) => {
+  const text = typeof warning === "string" ? warning : warning && warning.message;
+  const type = typeof rest[0] === "string" ? rest[0] : rest[0] && rest[0].type;
+  if (/NodeVersionSupportWarning/.test(`${type} ${text}`)) return;
+  emitWarning(warning, ...rest);
+};
+
 // The CLI runs from the compiled output in dist/ (built by `npm run build`, which `npm ci` runs).
 let cli;
 try {

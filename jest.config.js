@@ -6,4 +6,5 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   modulePathIgnorePatterns: ["<rootDir>/dist/"],
   testTimeout: 30000,
+  reporters: ["default", "<rootDir>/tests/summaryReporter.js"],
 };

@@ -9,7 +9,7 @@ const { awsTimeToRecovery } = require(path.join(dist, "awsTtr.js"));
 
 const model = loadLatencyModel();
 const min = (s) => `${(s / 60).toFixed(1)} min`;
-// Copy mode: the stop/detach of the broken instance waits for the gate (the triage) and runs beside the repair.
+// Copy mode: the stop/detach of the broken instance waits for the repair command's success (a failed repair leaves it untouched).
 for (const mode of ["copy", "inPlace"]) {
   const t = awsTimeToRecovery(mode, model);
   console.log(`${mode.padEnd(8)} critical path ${min(t.critical.totalSeconds).padStart(9)}  vs aws.startEC2RescueWorkflow ${min(t.anchorSeconds)}  ratio ${t.ratio.toFixed(2)}`);

@@ -29,9 +29,9 @@ describeWithLatencyModel("modeled time to recovery of the AWS rescue (shared lat
 });
 
 describe("the AWS rescue's step DAG (no latency model needed)", () => {
-  test("copy: the stop/detach waits for the triage (the gate) and runs beside the repair; swap=false has no stop, detach, swap or verification", () => {
+  test("copy: the stop/detach waits for the repair's success; swap=false has no stop, detach, swap or verification", () => {
     const steps = awsRescueSteps("copy");
-    expect(steps.find((s) => s.id === "stopDetach")!.dependsOn).toEqual(["snapshot", "triage"]);
+    expect(steps.find((s) => s.id === "stopDetach")!.dependsOn).toEqual(["snapshot", "repair"]);
     expect(steps.find((s) => s.id === "swap")!.dependsOn).toEqual(["repair", "stopDetach"]);
     const noSwap = awsRescueSteps("copy", undefined, false).map((s) => s.id);
     for (const id of ["stopDetach", "swap", "verify"]) expect(noSwap).not.toContain(id);

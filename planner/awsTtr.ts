@@ -12,8 +12,8 @@ const DEFAULT_REPAIR_OPS = ["scripts.repair.driver"];
 /**
  * The steps of the rescue in `mode`, with the dependencies the component gives its resources.
  * Copy: the copy is made from the completed snapshot, the helper boots meanwhile; the broken
- * instance is stopped and its root detached only once the triage of the collect output has opened
- * the gate, beside the repair command. With `swap=false` (or a dry run) copy mode has no stop,
+ * instance is stopped and its root detached only once the repair command has succeeded (a failed
+ * repair leaves it untouched; the stop is on the critical path, the price of that guarantee). With `swap=false` (or a dry run) copy mode has no stop,
  * detach, swap or verification at all. inPlace: stop and detach follow the snapshot's start; only
  * the repair waits for its completion; the root always goes back (verified only with a swap).
  */
@@ -28,7 +28,7 @@ export function awsRescueSteps(mode: AwsRescueMode, repairOps: string[] = DEFAUL
   if (mode === "copy") {
     const swapSteps: Step[] = swap
       ? [
-          { id: "stopDetach", op: ["aws.instance.stop.windows", "aws.volume.detach"], dependsOn: ["snapshot", "triage"] },
+          { id: "stopDetach", op: ["aws.instance.stop.windows", "aws.volume.detach"], dependsOn: ["snapshot", "repair"] },
           { id: "swap", op: ["aws.volume.detach", "aws.volume.attach", "aws.instance.start.windows"], dependsOn: ["repair", "stopDetach"] },
           ...verify,
         ]

@@ -143,13 +143,46 @@ function collectWithoutNitroDrivers() {
 const ORIGINAL_INPUTS = (r: { run: { resources: RecordedResource[] } }) => Object.fromEntries(r.run.resources.filter((x) => x.custom).map((x) => [x.name, JSON.stringify(x.inputs)]));
 
 describe("AwsWindowsRescue: the broken instance changes only when the gate allows (copy mode)", () => {
-  test("copy: the stop/detach waits for the collect (the gate) and runs beside the repair; the swap waits for both", async () => {
+  test("copy: the stop/detach waits for the collect (the gate) and the repair's success; the swap waits for both", async () => {
     const r = await rescue();
     const detach = r.one(`${DYN}RootDetach`);
     const [collect, repair] = r.byType(`${DYN}SsmCommand`);
     expect(detach.dependencies).toContain(collect.urn);
-    expect(detach.dependencies).not.toContain(repair.urn);
+    expect(detach.dependencies).toContain(repair.urn);
     expect(detach.inputs).toMatchObject({ gate: { allowed: true, reasons: [] } });
+  }, 60_000);
+
+  test("copy: nothing touches the broken instance until the repair has succeeded (a failed repair.ps1 leaves it untouched)", async () => {
+    const cloud = simulatedAws({ instance: sampleFacts() });
+    const created: string[] = [];
+    let finishRepair: () => void = () => undefined;
+    const repairRunning = new Promise<void>((resolve) => (finishRepair = resolve));
+    let repairStarted = false;
+    const slowRepair = {
+      ...cloud,
+      newResource: async (args: Parameters<typeof cloud.newResource>[0]) => {
+        created.push(args.type);
+        if (args.name === "inc-4711-repair") {
+          repairStarted = true;
+          await repairRunning; // repair.ps1 still running (Pulumi creates no dependent of a step that then fails)
+        }
+        return cloud.newResource(args);
+      },
+    };
+    const run = runUnderMocks(
+      () => {
+        const r = new AwsWindowsRescue("inc-4711", { instanceId: "i-0a1b2c3d4e5f67890", kmsGrantConfirmed: true });
+        return { swapped: r.swapped };
+      },
+      { project: "vm-rescue", stack: "test", config: {}, cloud: slowRepair, timeoutMs: 30_000 },
+    );
+    for (let i = 0; i < 100 && !repairStarted; i++) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 500));
+    expect(repairStarted).toBe(true);
+    for (const t of ["RootDetach", "RootSwap", "BootVerify"]) expect(created).not.toContain(`${DYN}${t}`);
+    finishRepair();
+    await run;
+    expect(created.indexOf(`${DYN}RootDetach`)).toBeGreaterThan(created.lastIndexOf(`${DYN}SsmCommand`));
   }, 60_000);
 
   test.each([

@@ -66,7 +66,7 @@ export interface AwsWindowsRescueArgs {
  *
  * - `copy` mode (default): snapshot of the root (kept) → a new volume from it (kept; same AZ, type,
  *   IOPS, throughput, KMS key) → attached as `xvdf` to a helper → collect → triage and repair
- *   planning in TypeScript → repair → the broken instance is stopped and its original root detached
+ *   planning in TypeScript → repair (succeeded) → the broken instance is stopped and its original root detached
  *   (kept) → the repaired volume goes in at the original root device name → boot verified. The copy
  *   is made from the snapshot, so this mode waits for the snapshot to complete.
  * - `inPlace` mode: the snapshot is started (not awaited) → stop, detach the root → attach it to the
@@ -441,8 +441,9 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
   );
 
   // 10. The swap. Copy mode: the stop/detach and the swap exist only with swap=true and no dry run,
-  //     and act only when the gate allows; the stop/detach runs beside the repair command (both
-  //     wait only for the gate). inPlace: the root always goes back; started only when the gate allows.
+  //     and act only when the gate allows; the stop/detach waits for the repair command's success,
+  //     so a failed repair leaves the broken instance running on its root, untouched. inPlace: the
+  //     root always goes back; started only when the gate allows.
   let swap: ReturnType<typeof steps.rootSwap> | undefined;
   let verified: ReturnType<typeof steps.verify> | undefined;
   const swapPlanned = inPlace || (args.swap !== false && !args.dryRun);
@@ -451,7 +452,7 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
       detach = steps.rootDetach(
         `${name}-stop-detach`,
         { region, timeoutSeconds, instanceId: p.source.instanceId, rootVolumeId: p.source.rootVolumeId, snapshotId, gate },
-        { parent, dependsOn: [snapshotResource, collect.resource] },
+        { parent, dependsOn: [snapshotResource, collect.resource, repair.resource] },
       );
     }
     swap = steps.rootSwap(

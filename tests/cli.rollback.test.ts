@@ -392,7 +392,8 @@ describe("vm-rescue rollback --cloud aws: inPlace rescues", () => {
   test("the text line names the backup; a second rollback changes nothing; a copy-mode backup of the root means nothing to roll back", async () => {
     const w = inPlaceWorld();
     const r = await run([...AWS, "--yes"]);
-    expect(r.out).toMatch(new RegExp(`^Rolled back instance ${INSTANCE} \\(eu-west-1\\): the root is vol-\\w+, a volume from the backup ${SNAP} of the original root volume ${ORIG} and it booted; the repaired volume ${ORIG} is kept, detached\\.$`));
+    expect(r.out).toMatch(new RegExp(`^Rolled back instance ${INSTANCE} \\(eu-west-1\\): the root is vol-\\w+, a volume from the backup ${SNAP} \\(taken 2026-11-29T07:00:00\\.000Z\\) of the original root volume ${ORIG} and it booted; the repaired volume ${ORIG} is kept, detached\\.$`));
+    expect(r.err).toContain(`${SNAP} (the backup of ${ORIG}, taken 2026-11-29T07:00:00.000Z)`);
     const writes = w.writes().length;
     const again = await run([...AWS, "--yes"]);
     expect(again.code).toBe(0);
@@ -404,6 +405,26 @@ describe("vm-rescue rollback --cloud aws: inPlace rescues", () => {
     expect(c.code).toBe(0);
     expect(c.out).toBe(`Nothing to roll back: instance ${INSTANCE} (eu-west-1) already runs on its original root volume ${ORIG}.`);
     expect(copy.writes()).toEqual([]);
+  });
+
+  test("a retried rollback after a newer copy-mode rescue answers \"already back\" instead of restoring an old inPlace backup", async () => {
+    const w = inPlaceWorld();
+    w.snapshots[SNAP].startTime = "2026-06-01T07:00:00.000Z"; // months-old inPlace rescue of the same volume
+    w.snapshots["snap-0bbbbbbbbbbbbbbb2"] = { ...w.snapshots[SNAP], startTime: "2026-12-01T07:00:00.000Z", tags: { ...w.snapshots[SNAP].tags, "vm-rescue:id": "inc-2", "vm-rescue:mode": "copy" } };
+    const r = await run([...AWS, "--yes"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(`Nothing to roll back: instance ${INSTANCE} (eu-west-1) already runs on its original root volume ${ORIG}.`);
+    expect(w.writes()).toEqual([]);
+    // Naming the old rescue does not bring its backup back either.
+    const pinned = await run([...AWS, "--stack", RID, "--yes"]);
+    expect(pinned.code).toBe(0);
+    expect(w.writes()).toEqual([]);
+  });
+
+  test("the JSON result carries the backup's date", async () => {
+    inPlaceWorld();
+    const r = await run([...AWS, "--yes", "--json"]);
+    expect(JSON.parse(r.out)).toMatchObject({ fromSnapshot: SNAP, snapshotTakenAt: "2026-11-29T07:00:00.000Z" });
   });
 
   test("--stack picks the rescue: another rescue's inPlace backup is not used", async () => {

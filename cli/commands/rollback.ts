@@ -110,6 +110,8 @@ export interface RollbackResult {
   reasons: string[];
   /** AWS inPlace: the backup snapshot the restored root was made from. */
   fromSnapshot?: string;
+  /** AWS inPlace: when that backup was taken (ISO), null when unknown. */
+  snapshotTakenAt?: string | null;
   /** AWS inPlace: the volume made from the backup that is the root now. */
   restoredId?: string;
 }
@@ -194,7 +196,8 @@ async function rollbackDirect(ctx: CliContext, opts: RollbackOptions, deps: Roll
 
 function resultLine(r: RollbackResult): string {
   const disk = r.cloud === "azure" ? "OS disk" : "root volume";
-  const fromBackup = r.fromSnapshot ? `${r.restoredId}, a volume from the backup ${r.fromSnapshot} of the original root volume ${r.originalId}` : null;
+  const taken = r.snapshotTakenAt ? ` (taken ${r.snapshotTakenAt})` : "";
+  const fromBackup = r.fromSnapshot ? `${r.restoredId}, a volume from the backup ${r.fromSnapshot}${taken} of the original root volume ${r.originalId}` : null;
   if (!r.changed) return `Nothing to roll back: ${r.target} already runs on ${fromBackup ?? `its original ${disk} ${r.originalId}`}.`;
   const kept = r.replacedId ? `; the repaired ${r.fromSnapshot ? "volume" : "copy"} ${r.replacedId} is kept, detached` : "";
   const boot = r.booted ? " and it booted" : `, but it did not boot: ${r.reasons.join("; ")}`;
@@ -250,7 +253,7 @@ export type AwsRollbackTarget =
   /** Attach this volume (the original, or --original-volume) as the root. */
   | { kind: "reattach"; originalId: string; rescueId: string | null }
   /** inPlace: a volume from the backup snapshot, with the original's settings, becomes the root. */
-  | { kind: "fromBackup"; originalId: string; snapshotId: string; rescueId: string };
+  | { kind: "fromBackup"; originalId: string; snapshotId: string; rescueId: string; /** When the backup was taken (ISO; "" unknown). */ takenAt: string };
 
 const newestFirst = (a: SnapshotView, b: SnapshotView) => b.startTime.localeCompare(a.startTime);
 
@@ -279,8 +282,33 @@ export function awsRollbackTarget(
 ): AwsRollbackTarget {
   const ours = (tags: Record<string, string>) => !o.rescueId || lowerKeys(tags)[ID_TAG] === o.rescueId;
   const backups = found.backups.filter((b) => b.state !== "error" && lowerKeys(b.tags)[ROLE_TAG] === BACKUP_ROLE && ours(b.tags)).sort(newestFirst);
-  const inPlaceOf = (volumeId: string) => backups.filter((b) => b.volumeId === volumeId && lowerKeys(b.tags)[MODE_TAG] === "inPlace");
-  const fromBackup = (originalId: string, b: SnapshotView): AwsRollbackTarget => ({ kind: "fromBackup", originalId, snapshotId: b.snapshotId, rescueId: lowerKeys(b.tags)[ID_TAG] ?? "manual" });
+  // Every rescue's backups (not only --stack's): a newer rescue of the volume decides what it is now.
+  const allBackups = found.backups.filter((b) => b.state !== "error" && lowerKeys(b.tags)[ROLE_TAG] === BACKUP_ROLE).sort(newestFirst);
+  const fromBackup = (originalId: string, b: SnapshotView): AwsRollbackTarget => ({
+    kind: "fromBackup",
+    originalId,
+    snapshotId: b.snapshotId,
+    rescueId: lowerKeys(b.tags)[ID_TAG] ?? "manual",
+    takenAt: b.startTime,
+  });
+  /**
+   * The backup to restore `volumeId` from: only when the newest rescue that backed it up (of any
+   * mode, any stack) was inPlace — the volume is then that rescue's repaired-in-place root — and
+   * is the chosen rescue (--stack). A newer copy-mode rescue means the volume is its untouched
+   * original: nothing to restore (null). An older inPlace backup is never used.
+   */
+  const inPlaceBackupOf = (volumeId: string): SnapshotView | null => {
+    const newest = allBackups.find((b) => b.volumeId === volumeId);
+    if (!newest || lowerKeys(newest.tags)[MODE_TAG] !== "inPlace") return null;
+    if (!ours(newest.tags)) {
+      const mine = backups.find((b) => b.volumeId === volumeId);
+      if (!mine) return null;
+      throw new UsageError(
+        `the backup ${mine.snapshotId} of rescue ${o.rescueId} (taken ${mine.startTime || "at an unknown time"}) is older than ${newest.snapshotId} of rescue ${lowerKeys(newest.tags)[ID_TAG] ?? "unknown"} (taken ${newest.startTime || "at an unknown time"}), which repaired ${volumeId} since; restoring it would undo that rescue too: roll back that one (--stack), or give --original-volume`,
+      );
+    }
+    return newest;
+  };
   const rescueNote = o.rescueId ? ` of rescue ${o.rescueId}` : "";
 
   if (!root) {
@@ -295,8 +323,8 @@ export function awsRollbackTarget(
     if (originals.size === 0) throw new UsageError(`${none} and no backup snapshot or repair copy${rescueNote} names its original root (tag ${SOURCE_TAG}=${t.instanceId}); give --original-volume <vol-id>`);
     if (originals.size > 1) throw new UsageError(`${none} and the rescues' tags name several original roots (${[...originals.keys()].join(", ")}); give --original-volume <vol-id> or --stack <rescue>`);
     const [[originalId, rescueId]] = [...originals];
-    const inPlace = inPlaceOf(originalId);
-    return inPlace.length > 0 ? fromBackup(originalId, inPlace[0]) : { kind: "reattach", originalId, rescueId };
+    const inPlace = inPlaceBackupOf(originalId);
+    return inPlace ? fromBackup(originalId, inPlace) : { kind: "reattach", originalId, rescueId };
   }
 
   const tags = lowerKeys(root.tags);
@@ -310,9 +338,10 @@ export function awsRollbackTarget(
     );
     return r.kind === "already" ? r : { kind: "reattach", originalId: r.originalId, rescueId: r.rescueId };
   }
-  const inPlace = inPlaceOf(root.volumeId);
-  if (inPlace.length > 0) return fromBackup(root.volumeId, inPlace[0]);
-  if (backups.some((b) => b.volumeId === root.volumeId)) return { kind: "already", originalId: root.volumeId };
+  const inPlace = inPlaceBackupOf(root.volumeId);
+  if (inPlace) return fromBackup(root.volumeId, inPlace);
+  // The newest rescue of this volume was a copy-mode one: the root is its original, back already.
+  if (allBackups.some((b) => b.volumeId === root.volumeId) && (!o.rescueId || backups.some((b) => b.volumeId === root.volumeId))) return { kind: "already", originalId: root.volumeId };
   throw new UsageError(
     `${t.label} runs on root volume ${root.volumeId}, which is not a rescue's repaired copy (no ${ROLE_TAG}=${REPAIR_COPY_ROLE} tag) nor the source of an inPlace rescue's backup snapshot${rescueNote} (${MODE_TAG}=inPlace); nothing to roll back (--original-volume <id> puts a given one back)`,
   );
@@ -364,8 +393,9 @@ async function awsRollback(
     await confirm(`stop ${t.label}, put its original root volume ${target.originalId} back at ${rootDeviceName} and start it${kept}`);
     ctx.io.err(`rolling back ${t.label}: ${current} → ${target.originalId}`);
   } else {
-    await confirm(`create a volume from the backup ${target.snapshotId} with the settings of ${target.originalId}, stop ${t.label}, put the new volume at ${rootDeviceName} and start it${kept}`);
-    ctx.io.err(`rolling back ${t.label}: a volume from ${target.snapshotId} (the backup of ${target.originalId}) → ${rootDeviceName}`);
+    const taken = target.takenAt ? `taken ${target.takenAt}` : "taken at an unknown time";
+    await confirm(`create a volume from the backup ${target.snapshotId} (${taken}, rescue ${target.rescueId}) with the settings of ${target.originalId}, stop ${t.label}, put the new volume at ${rootDeviceName} and start it${kept}`);
+    ctx.io.err(`rolling back ${t.label}: a volume from ${target.snapshotId} (the backup of ${target.originalId}, ${taken}) → ${rootDeviceName}`);
     const made = await volumeFromSnapshotStep(aws, {
       region,
       timeoutSeconds,
@@ -380,7 +410,7 @@ async function awsRollback(
   const rolled = await rollbackStep(aws, { region, timeoutSeconds, instanceId: t.instanceId, rootDeviceName, volumeId, deleteOnTermination: mapping?.deleteOnTermination ?? false, finalState: "running" });
   ctx.io.err(`verifying the boot (up to ${minutes} min)`);
   const v = await verifyBoot(aws, t.instanceId, timeoutSeconds, rolled.consoleBaseline);
-  const fromBackup = target.kind === "fromBackup" ? { fromSnapshot: target.snapshotId, restoredId: volumeId } : {};
+  const fromBackup = target.kind === "fromBackup" ? { fromSnapshot: target.snapshotId, snapshotTakenAt: target.takenAt || null, restoredId: volumeId } : {};
   return { ...base, ...fromBackup, rolledBack: true, changed: true, replacedId: root?.volumeId ?? null, booted: v.healthy, reasons: v.healthy ? [] : [v.reason] };
 }
 

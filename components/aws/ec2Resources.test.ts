@@ -331,7 +331,7 @@ describe("console baseline: only what the console shows after the start counts",
     w.hooks.console = OLD_CRASH;
     w.hooks.onStart = "Windows is Ready to use\n";
     const out = await rootSwapStep(w.ctx, swap);
-    expect(out.consoleBaseline).toEqual({ length: OLD_CRASH.length, sha256: sha(OLD_CRASH) });
+    expect(out.consoleBaseline).toEqual({ length: OLD_CRASH.length, sha256: sha(OLD_CRASH), tail: OLD_CRASH });
     await expect(verifyStep(w.ctx, { ...verify, consoleBaseline: out.consoleBaseline })).resolves.toMatchObject({ healthy: true });
     // Without the baseline the same console reads as a re-crash: the baseline is what makes the difference.
     await expect(verifyStep(w.ctx, { ...verify, consoleBaseline: null })).rejects.toThrow(/stop error again/);
@@ -363,7 +363,7 @@ describe("console baseline: only what the console shows after the start counts",
     w.hooks.console = OLD_CRASH; // the repaired copy crashed
     w.hooks.onStart = "Windows is Ready to use\n";
     const rb = await rollbackStep(w.ctx, { ...base, instanceId: "i-broken", rootDeviceName: "/dev/sda1", volumeId: "vol-orig", deleteOnTermination: true, finalState: "running" });
-    expect(rb.consoleBaseline).toEqual({ length: OLD_CRASH.length, sha256: sha(OLD_CRASH) });
+    expect(rb.consoleBaseline).toEqual({ length: OLD_CRASH.length, sha256: sha(OLD_CRASH), tail: OLD_CRASH });
     await expect(verifyStep(w.ctx, { ...verify, consoleBaseline: rb.consoleBaseline })).resolves.toMatchObject({ healthy: true });
   });
 

@@ -162,8 +162,22 @@ describe("newSerialText", () => {
     const rotated = OLD_CRASH.replace("0x1000007E", "0x0000007B") + GOOD_BOOT;
     expect(newSerialText(rotated, base)).toBe(rotated);
   });
+  test("a console that returns only its latest window (EC2: 64 KB) and scrolled: the text after the recorded tail", () => {
+    const window = (text: string) => text.slice(-64 * 1024);
+    let loop = "";
+    for (let i = 0; loop.length < 90_000; i++) loop += `boot attempt ${i}\r\n*** STOP: 0x1000007E (0xFFFFFFFFC0000005,0xFFFFF8051235A2B4,0x0,0x0)\r\n`;
+    const before = window(loop);
+    const after = window(loop + GOOD_BOOT);
+    expect(after.startsWith(before)).toBe(false);
+    const fresh = newSerialText(after, serialBaseline(before));
+    expect(fresh).toBe(GOOD_BOOT);
+    expect(findBugCheck(fresh)).toBeNull();
+    // a baseline recorded before tails existed cannot find its place: all of it counts (a false re-crash, never a missed one)
+    const { tail: _tail, ...old } = serialBaseline(before)!;
+    expect(newSerialText(after, old)).toBe(after);
+  });
   test("serialBaseline records length and SHA-256", () => {
-    expect(serialBaseline("abc")).toEqual({ length: 3, sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" });
+    expect(serialBaseline("abc")).toEqual({ length: 3, sha256: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad", tail: "abc" });
     expect(serialBaseline(null)).toBeNull();
   });
 });

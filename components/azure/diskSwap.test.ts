@@ -138,7 +138,7 @@ describe("OsDiskSwap records the serial log's baseline", () => {
   test("the baseline is the log after the deallocation; the verification then ignores the old crash", async () => {
     const compute = keepingWorld();
     const o = await runOsDiskSwap(() => compute, inputs());
-    expect(o.serialBaseline).toEqual({ length: CRASH_LOG.length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(o.serialBaseline).toEqual({ length: CRASH_LOG.length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), tail: CRASH_LOG });
     // After the start the log holds the old crash and the good boot of the copy.
     expect(compute.vm("rg-app-prod", "app-vm-01").serialLog).toMatch(/BLUESCREEN[\s\S]*SAC started/);
     const verified = await runBootVerification(() => compute, verifyInputs(o), new SimulatedClock());

@@ -325,15 +325,16 @@ export function triageOf(module: string | null, over: Partial<TriageResult> = {}
     bugCheck: {
       code: "0x1000007E",
       name: "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M",
-      parameters: ["0xFFFFFFFFC0000005", "0xFFFFF8052A3B1A2B", "0xFFFFD80C9E8F6E48", "0xFFFFD80C9E8F6690"],
+      // as triage reports the bundled sample dump (examples/112926-9218-01.dmp)
+      parameters: ["0xffffffffc0000005", "0xfffff8051235a2b4", "0xffffd20c4a7e7ee8", "0xffffd20c4a7e7fe8"],
     },
     crashTime: "2026-11-29T06:12:44Z",
     os: { build: 17763, machine: "x64" },
     causedBy:
       module === null
         ? null
-        : { module, offset: "0x1a2b", address: "0xfffff8052a3b1a2b", method: "bugcheck-parameter", evidence: [`P2 0xfffff8052a3b1a2b lies in ${module}`] },
-    drivers: 148,
+        : { module, offset: "0x1a2b4", address: "0xfffff8051235a2b4", method: "bugcheck-parameter", evidence: [`P2 0xfffff8051235a2b4 lies in ${module}`] },
+    drivers: 36,
     error: null,
     ...over,
   };

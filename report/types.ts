@@ -164,33 +164,20 @@ export interface CostEstimate {
   basis: string;
 }
 
-export interface RescueReport {
+/** What a report carries over from the outcome as it was observed. */
+type ObservedFields =
+  | "cloud" | "vm" | "stack" | "mode" | "dryRun" | "startedAt" | "endedAt" | "timeline" | "triage" | "triageSummary"
+  | "findings" | "decision" | "repair" | "repairResultUrl" | "swap" | "verify" | "artifactsUrl" | "helperRemoved" | "errors" | "warnings";
+
+export interface RescueReport extends Pick<RescueOutcome, ObservedFields> {
   reportVersion: typeof REPORT_VERSION;
   status: RescueStatus;
   /** The process exit code this status maps to (0 rescued/prepared, 1 failed, 4 blocked). */
   exitCode: 0 | 1 | 4;
   summary: string;
-  cloud: RescueCloud;
-  vm: VmIdentity;
-  stack: string;
-  mode: "live" | "simulated";
-  dryRun: boolean;
-  startedAt: string;
-  endedAt: string;
   durationSeconds: number;
-  timeline: TimelineStep[];
-  triage: TriageResult[];
-  triageSummary: string[];
-  findings: DriverFinding[];
   swapBlocked: boolean;
-  decision: ReportDecision | null;
-  repair: RepairResult | null;
-  repairResultUrl: string | null;
-  swap: SwapOutcome;
-  verify: VerifyOutcome;
   kept: ReportKept[];
-  artifactsUrl: string | null;
-  helperRemoved: boolean | null;
   cost: CostEstimate | null;
   timeToRecovery: {
     modeledSeconds: number;
@@ -199,8 +186,6 @@ export interface RescueReport {
     anchor: { name: string; seconds: number; ratio: number } | null;
   } | null;
   nextSteps: string[];
-  errors: string[];
-  warnings: string[];
   /** The evidence documents read back after `up`: collect output and repair result. */
   evidence: EvidenceDocument[];
 }

@@ -275,10 +275,16 @@ describe("vm-rescue rescue --simulate", () => {
     expect(validateReport(report)).toBe(true);
     expect(report.mode).toBe("simulated");
     expect(report.vm).toMatchObject({ resourceGroup: "rg-app-prod", name: "app-vm-01" });
-    expect(report.timeToRecovery.modeledSeconds).toBeGreaterThan(0);
-    expect(report.timeToRecovery.criticalPath).not.toContain("app-vm-01-rescue-snapshot");
-    expect(report.timeline.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(["app-vm-01-rescue-snapshot", "app-vm-01-rescue-helper"]));
-    expect(report.cost.usd).toBeGreaterThan(0);
+    if (haveLatencyModel) {
+      expect(report.timeToRecovery.modeledSeconds).toBeGreaterThan(0);
+      expect(report.timeToRecovery.criticalPath).not.toContain("app-vm-01-rescue-snapshot");
+      expect(report.timeline.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(["app-vm-01-rescue-snapshot", "app-vm-01-rescue-helper"]));
+      expect(report.cost.usd).toBeGreaterThan(0);
+    } else {
+      // without the shared latency model the rescue still runs; the report says times were not modeled
+      expect(report.timeToRecovery).toBeNull();
+      expect(report.warnings.join("\n")).toMatch(/latency model/);
+    }
     expect(report.status).toBe("rescued");
     expect(r.code).toBe(0);
     expect(report.triageSummary.join("\n")).toMatch(/0x1000007E.*cxnetmon\.sys/);

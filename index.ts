@@ -1,5 +1,5 @@
 // The Pulumi program (Pulumi.yaml `main`): reads the stack config and instantiates the rescue
 // component of the configured cloud. Everything it does lives in program.ts.
-import { rescueProgram } from "./program";
+import { rescueProgram } from "./src/engine/program";
 
 export = rescueProgram();

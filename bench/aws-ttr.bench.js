@@ -3,9 +3,9 @@
 // Modeled time to recovery of the AWS rescue, both modes, beside AWSSupport-StartEC2RescueWorkflow
 // (with a person's diagnosis between its collecting and fixing runs). Uses dist/: `npm run build` first.
 const path = require("node:path");
-const dist = path.join(__dirname, "..", "dist", "planner");
-const { loadLatencyModel } = require(path.join(dist, "ttr.js"));
-const { awsTimeToRecovery } = require(path.join(dist, "awsTtr.js"));
+const dist = path.join(__dirname, "..", "dist", "src", "recoveryTime");
+const { loadLatencyModel } = require(path.join(dist, "model.js"));
+const { awsTimeToRecovery } = require(path.join(dist, "aws.js"));
 
 const model = loadLatencyModel();
 const min = (s) => `${(s / 60).toFixed(1)} min`;

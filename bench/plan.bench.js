@@ -15,7 +15,7 @@ const probe = `process.on("exit",()=>process.stderr.write("\\nBENCH_MAXRSS_KB="+
 
 function runCli() {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ["-e", `${probe}process.argv.splice(1,0,"x");require("./dist/cli/main.js").main(process.argv.slice(2)).then(c=>{process.exitCode=c})`, ...args], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, ["-e", `${probe}process.argv.splice(1,0,"x");require("./dist/src/cli/main.js").main(process.argv.slice(2)).then(c=>{process.exitCode=c})`, ...args], { cwd: root, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const kb = Number(/BENCH_MAXRSS_KB=(\d+)/.exec(r.stderr ?? "")?.[1] ?? NaN);
   if (r.status !== 0) throw new Error(`vm-rescue plan exited ${r.status}: ${(r.stderr || "").split("\n")[0]}`);
@@ -24,7 +24,7 @@ function runCli() {
 
 function evalOnly() {
   const code = `${probe}
-const {planAzureOffline}=require("./dist/simulate/plan.js");
+const {planAzureOffline}=require("./dist/src/engine/simulate/plan.js");
 const vm=require("./examples/azure-vm.json"), nic=require("./examples/azure-nic.json");
 const t0=process.hrtime.bigint();
 planAzureOffline({vm,nic}).then(()=>process.stdout.write(String(Number(process.hrtime.bigint()-t0)/1e9)));`;

@@ -11,9 +11,9 @@ const WARMUP = 20;
 
 let triage;
 try {
-  triage = require("../dist/triage/index.js");
+  triage = require("../dist/src/triage/index.js");
 } catch (e) {
-  process.stderr.write("triage.bench: dist/triage/index.js is missing; run `npm run build` first\n");
+  process.stderr.write("triage.bench: dist/src/triage/index.js is missing; run `npm run build` first\n");
   process.exit(2);
 }
 

@@ -4,9 +4,9 @@
 // DAG) beside the azure.azVmRepair anchor flow, priced by the same latency model. Needs `npm run build`.
 const path = require("node:path");
 const root = path.resolve(__dirname, "..");
-const { planAzureOffline } = require(path.join(root, "dist/simulate/plan.js"));
-const { modeledTimeToRecovery, formatDuration } = require(path.join(root, "dist/report/ttr.js"));
-const { loadLatencyModel } = require(path.join(root, "dist/planner/ttr.js"));
+const { planAzureOffline } = require(path.join(root, "dist/src/engine/simulate/plan.js"));
+const { modeledTimeToRecovery, formatDuration } = require(path.join(root, "dist/src/recoveryTime/azure.js"));
+const { loadLatencyModel } = require(path.join(root, "dist/src/recoveryTime/model.js"));
 
 (async () => {
   const vm = require(path.join(root, "examples/azure-vm.json"));

@@ -2,11 +2,11 @@
  * Generator of examples/112926-9218-01.dmp: the synthetic minidump of the sample story (Azure VM
  * app-vm-01, Windows Server 2019 build 17763, 0x1000007E in the NDIS filter driver cxnetmon.sys).
  *
- * The committed file must equal what this produces (triage/sampleDump.test.ts checks it). After a
+ * The committed file must equal what this produces (src/triage/sampleDump.test.ts checks it). After a
  * change here, regenerate it with:  VM_RESCUE_UPDATE_SAMPLES=1 npx jest triage/sampleDump
  */
 import * as path from "node:path";
-import { DriverSpec, buildStack, contextRecordBytes, exceptionRecordBytes, writeDump } from "../triage/testing/dumpWriter";
+import { DriverSpec, buildStack, contextRecordBytes, exceptionRecordBytes, writeDump } from "../tests/builders/dumpWriter";
 
 export const SAMPLE_DUMP_FILE = path.join(__dirname, "112926-9218-01.dmp");
 

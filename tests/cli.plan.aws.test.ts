@@ -1,8 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { main, Io } from "../cli/main";
-import { haveLatencyModel } from "./helpers/latencyModel";
+import { main, Io } from "../src/cli/main";
 
 function captureIo(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -61,7 +60,7 @@ describe("vm-rescue plan --aws-instance", () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^ {4}1\. DisableDriver — cxnetmon\.sys caused the crash/m);
     expect(r.out).toMatch(/Swap: allowed/);
-    if (haveLatencyModel) expect(r.out).toMatch(/Modeled time to recovery: .* via snapshot → .*aws\.startEC2RescueWorkflow/);
+    expect(r.out).toMatch(/Modeled time to recovery: .* via snapshot → .*aws\.startEC2RescueWorkflow/);
   }, 60_000);
 
   test("--set swap=false: copy mode plans no stop, detach or swap of the broken instance", async () => {

@@ -1,6 +1,6 @@
 /** `vm-rescue plan --azure-vm`: bad repair options are one line and exit 2, before anything is planned. */
 import * as path from "path";
-import { main, Io } from "../cli/main";
+import { main, Io } from "../src/cli/main";
 
 const EXAMPLES = path.resolve(__dirname, "..", "examples");
 const VM = path.join(EXAMPLES, "azure-vm.json");

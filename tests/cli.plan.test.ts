@@ -1,8 +1,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { main, Io } from "../cli/main";
-import { haveLatencyModel } from "./helpers/latencyModel";
+import { main, Io } from "../src/cli/main";
 
 function captureIo(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -77,7 +76,7 @@ describe("vm-rescue plan --azure-vm", () => {
     expect(text).toMatch(/^ {4}2\. QuarantineDriverFile — /m);
     expect(text).not.toMatch(/^ {4}\d\. RemoveDriverPackage/m);
     expect(text).toMatch(/Swap: allowed by the guest-driver check/);
-    if (haveLatencyModel) expect(text).toMatch(/\nModeled time to recovery: \d+ min.* via .*-repair → .*azure\.azVmRepair/);
+    expect(text).toMatch(/\nModeled time to recovery: \d+ min.* via .*-repair → .*azure\.azVmRepair/);
   });
 
   const bad: [string, () => string[], RegExp][] = [

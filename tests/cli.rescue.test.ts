@@ -2,17 +2,16 @@ import { fakeStackAutomation } from "./helpers/fakeAutomation";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import schema from "../schemas/report.schema.json";
-import { main, Io } from "../cli/main";
-import { EngineEvent } from "../cli/automation";
-import { defaultDeps } from "../cli/commands/rescue";
-import { SETTINGS } from "../program";
-import { blockingFinding } from "../report/testOutcomes";
-import { memoryReader } from "../report/artifacts";
-import type { ArtifactReader } from "../report/evidence";
-import { sampleCollectOutput } from "../simulate/azureCloud";
-import { sampleAwsCollect } from "../simulate/awsCloud";
-import { sampleRepairResult } from "../simulate/artifacts";
-import { haveLatencyModel } from "./helpers/latencyModel";
+import { main, Io } from "../src/cli/main";
+import { EngineEvent } from "../src/engine/automation";
+import { defaultDeps } from "../src/cli/commands/rescue";
+import { SETTINGS } from "../src/engine/program";
+import { blockingFinding } from "./builders/outcomes";
+import { memoryReader } from "../src/engine/artifacts";
+import type { ArtifactReader } from "../src/report/evidence";
+import { sampleCollectOutput } from "../src/engine/simulate/azureCloud";
+import { sampleAwsCollect } from "../src/engine/simulate/awsCloud";
+import { sampleRepairResult } from "../src/engine/simulate/artifacts";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv);
@@ -275,16 +274,10 @@ describe("vm-rescue rescue --simulate", () => {
     expect(validateReport(report)).toBe(true);
     expect(report.mode).toBe("simulated");
     expect(report.vm).toMatchObject({ resourceGroup: "rg-app-prod", name: "app-vm-01" });
-    if (haveLatencyModel) {
-      expect(report.timeToRecovery.modeledSeconds).toBeGreaterThan(0);
-      expect(report.timeToRecovery.criticalPath).not.toContain("app-vm-01-rescue-snapshot");
-      expect(report.timeline.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(["app-vm-01-rescue-snapshot", "app-vm-01-rescue-helper"]));
-      expect(report.cost.usd).toBeGreaterThan(0);
-    } else {
-      // without the shared latency model the rescue still runs; the report says times were not modeled
-      expect(report.timeToRecovery).toBeNull();
-      expect(report.warnings.join("\n")).toMatch(/latency model/);
-    }
+    expect(report.timeToRecovery.modeledSeconds).toBeGreaterThan(0);
+    expect(report.timeToRecovery.criticalPath).not.toContain("app-vm-01-rescue-snapshot");
+    expect(report.timeline.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(["app-vm-01-rescue-snapshot", "app-vm-01-rescue-helper"]));
+    expect(report.cost.usd).toBeGreaterThan(0);
     expect(report.status).toBe("rescued");
     expect(r.code).toBe(0);
     expect(report.triageSummary.join("\n")).toMatch(/0x1000007E.*cxnetmon\.sys/);
@@ -375,14 +368,12 @@ describe("vm-rescue rescue --cloud aws", () => {
     expect(report.verify.booted).toBe(true);
     expect(report.kept.map((k: { kind: string }) => k.kind)).toEqual(["snapshot", "originalDisk", "repairedDisk", "artifacts"]);
     expect(report.kept[1].id).toBe("vol-0a9b8c7d6e5f43210");
-    if (haveLatencyModel) {
-      expect(report.timeToRecovery.anchor.name).toBe("aws.startEC2RescueWorkflow");
-      expect(report.timeToRecovery.modeledSeconds).toBeLessThan(report.timeToRecovery.anchor.seconds);
-      expect(report.timeline.map((s: { name: string; op: string }) => `${s.op} ${s.name}`)).toEqual(
-        expect.arrayContaining(["create rescue-0a1b2c3d4e5f67890-snapshot", "create rescue-0a1b2c3d4e5f67890-swap", "create rescue-0a1b2c3d4e5f67890-verify", "delete rescue-0a1b2c3d4e5f67890-helper"]),
-      );
-      expect(report.cost).toMatchObject({ size: "t3.medium" });
-    }
+    expect(report.timeToRecovery.anchor.name).toBe("aws.startEC2RescueWorkflow");
+    expect(report.timeToRecovery.modeledSeconds).toBeLessThan(report.timeToRecovery.anchor.seconds);
+    expect(report.timeline.map((s: { name: string; op: string }) => `${s.op} ${s.name}`)).toEqual(
+      expect.arrayContaining(["create rescue-0a1b2c3d4e5f67890-snapshot", "create rescue-0a1b2c3d4e5f67890-swap", "create rescue-0a1b2c3d4e5f67890-verify", "delete rescue-0a1b2c3d4e5f67890-helper"]),
+    );
+    expect(report.cost).toMatchObject({ size: "t3.medium" });
     expect(report.evidence.map((d: { status: string }) => d.status)).toEqual(["read", "read"]);
     expect(report.warnings[0]).toMatch(/^simulation: kmsGrantConfirmed=true was assumed for the encrypted root vol-0a9b8c7d6e5f43210/);
   });
@@ -393,11 +384,9 @@ describe("vm-rescue rescue --cloud aws", () => {
     expect(report.kept.find((k: { kind: string }) => k.kind === "repairedDisk")).toMatchObject({ id: "vol-0a9b8c7d6e5f43210", inUse: true, deleteCommand: null });
     expect(r.out).not.toContain("delete-volume");
     expect(report.nextSteps.join("\n")).not.toMatch(/nothing was changed/);
-    if (haveLatencyModel) {
-      const names = report.timeline.map((s: { name: string }) => s.name);
-      expect(names).toEqual(expect.arrayContaining(["rescue-0a1b2c3d4e5f67890-stop-detach", "rescue-0a1b2c3d4e5f67890-swap"]));
-      expect(names).not.toContain("rescue-0a1b2c3d4e5f67890-verify");
-    }
+    const names = report.timeline.map((s: { name: string }) => s.name);
+    expect(names).toEqual(expect.arrayContaining(["rescue-0a1b2c3d4e5f67890-stop-detach", "rescue-0a1b2c3d4e5f67890-swap"]));
+    expect(names).not.toContain("rescue-0a1b2c3d4e5f67890-verify");
   });
 
   test("--simulate Markdown: findings against the instance type, repair results, inPlace mode", async () => {
@@ -406,7 +395,7 @@ describe("vm-rescue rescue --cloud aws", () => {
     expect(r.out).toMatch(/^# vm-rescue report: RESCUED \(exit 0\)/);
     expect(r.out).toContain("No finding was raised against the AWS instance type m5.large");
     expect(r.out).toMatch(/\| DisableDriver \| succeeded \| .* \| SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start \|/);
-    if (haveLatencyModel) expect(r.out).toMatch(/Modeled time to recovery: .* \(aws\.startEC2RescueWorkflow: /);
+    expect(r.out).toMatch(/Modeled time to recovery: .* \(aws\.startEC2RescueWorkflow: /);
     expect(r.out).not.toMatch(/kmsGrantConfirmed=true was assumed/);
     expect(r.out).not.toContain("(none)\n-");
   });

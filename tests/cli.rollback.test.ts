@@ -2,13 +2,13 @@
  * `vm-rescue rollback`: directly against the in-memory Azure compute and a fake EC2 (no stack, no
  * Pulumi CLI), and `--via-stack` against a fake Automation API.
  */
-import { main, Io } from "../cli/main";
+import { main, Io } from "../src/cli/main";
 import { fakeStackAutomation } from "./helpers/fakeAutomation";
-import { defaultDeps } from "../cli/commands/rescue";
-import { originalToRestore, rollbackDeps } from "../cli/commands/rollback";
-import { SimulatedClock, SimulatedCompute } from "../components/azure/simulatedCompute";
-import type { OpsContext } from "../components/aws/ec2Ops";
-import { SETTINGS } from "../program";
+import { defaultDeps } from "../src/cli/commands/rescue";
+import { originalToRestore, rollbackDeps } from "../src/cli/commands/rollback";
+import { SimulatedClock, SimulatedCompute } from "../src/clouds/azure/simulated";
+import type { OpsContext } from "../src/clouds/aws/operations";
+import { SETTINGS } from "../src/engine/program";
 
 async function run(args: string[], isTty = false) {
   const stdout: string[] = [];

@@ -1,4 +1,4 @@
-import { main, Io } from "../cli/main";
+import { main, Io } from "../src/cli/main";
 
 function captureIo(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import * as lib from "../components";
+import * as lib from "../src";
 
 test("the library entry offers the components and each pure step on its own", () => {
   for (const name of ["AzureWindowsRescue", "AwsWindowsRescue", "checkGuestDrivers", "blocksSwap", "triageDump", "planRepair", "planAzureRescue", "planAwsRescue", "parseCollectOutput"]) {

@@ -3,7 +3,7 @@
  * of @pulumi/pulumi). These tests fail loudly if an SDK upgrade moves it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { runUnderMocks } from "../simulate/mockRun";
+import { runUnderMocks } from "../src/engine/simulate/mockRun";
 
 class Thing extends pulumi.CustomResource {
   declare readonly value: pulumi.Output<string>;

@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { renderPulumiYaml, SETTINGS } from "../program";
+import { renderPulumiYaml, SETTINGS } from "../src/engine/program";
 
 const file = path.resolve(__dirname, "..", "Pulumi.yaml");
 

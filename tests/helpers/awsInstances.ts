@@ -1,7 +1,7 @@
 /** The example describe-instances / describe-volumes of the cxnetmon story, and editors for variants. */
 import * as fs from "fs";
 import * as path from "path";
-import { asEc2Instance, asEc2Volumes, Ec2CliInstance, Ec2CliVolume, instanceFacts, AwsInstanceFacts } from "../../planner/awsInstance";
+import { asEc2Instance, asEc2Volumes, Ec2CliInstance, Ec2CliVolume, instanceFacts, AwsInstanceFacts } from "../../src/describe/awsInstance";
 
 const examples = path.join(__dirname, "..", "..", "examples");
 

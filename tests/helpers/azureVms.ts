@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import type { AzureNicDescription, AzureVmDescription } from "../../planner/azureVm";
+import type { AzureNicDescription, AzureVmDescription } from "../../src/describe/azureVm";
 
 const EXAMPLES = path.resolve(__dirname, "..", "..", "examples");
 

@@ -2,7 +2,7 @@
  * A fake Automation API for the stack-based commands: records the calls and the config set, and
  * answers `up` with the given outputs (or fails it).
  */
-import { Automation, PulumiCliMissing, RescueStack } from "../../cli/automation";
+import { Automation, PulumiCliMissing, RescueStack } from "../../src/engine/automation";
 
 export interface FakeStackOptions {
   noCli?: boolean;

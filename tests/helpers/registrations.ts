@@ -1,4 +1,4 @@
-import type { RecordedResource } from "../../simulate/mockRun";
+import type { RecordedResource } from "../../src/engine/simulate/mockRun";
 
 /** Lookups over what a mock run registered; `one` fails the test unless exactly one resource has the type. */
 export function registrations(resources: readonly RecordedResource[]) {

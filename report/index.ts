@@ -1,6 +1,0 @@
-export * from "./types";
-export { buildReport, rescueStatus, deleteCommand, helperMinutes, costEstimate, nextSteps, STATUS_EXIT_CODE } from "./build";
-export { renderMarkdown } from "./markdown";
-export { HELPER_PRICES_USD_PER_HOUR, helperPricePerHour, PRICE_BASIS } from "./prices";
-export { modeledTimeToRecovery, stepsFromPlan, azureOpsFor, phaseOf, ttrLine, formatDuration } from "./ttr";
-export type { ModeledTtr, PlanResourceShape, TtrOptions, Phase } from "./ttr";

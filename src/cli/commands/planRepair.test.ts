@@ -1,0 +1,86 @@
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { main, Io } from "../main";
+import { analyzeScriptText } from "../../../tests/helpers/psFacts";
+import { validateRepairParams } from "../../guest/params.generated";
+import { EXAMPLES } from "../../../tests/helpers/paths";
+
+const COLLECT = path.join(EXAMPLES, "collect-output.json");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-repair-"));
+
+async function run(...args: string[]) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const io: Io = { isTty: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+  const code = await main(["plan-repair", ...args], io);
+  return { code, out: stdout.join(""), err: stderr.join("") };
+}
+
+describe("vm-rescue plan-repair (by hand / on-premises Hyper-V)", () => {
+  test("the sample disk with its dump: names cxnetmon.sys and prints a repair.ps1 line that parses and binds", async () => {
+    const r = await run(COLLECT, "--cloud", "hyperv", "--dumps", EXAMPLES);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/caused by cxnetmon\.sys\+0x1a2b4/);
+    expect(r.out).toMatch(/DisableDriver: cxnetmon\.sys caused the crash/);
+    const line = /^\s+(\.\\repair\.ps1 .*)$/m.exec(r.out)?.[1];
+    expect(line).toBeDefined();
+    expect(line).toMatch(/-Actions 'DisableDriver','QuarantineDriverFile' -DriverService 'cxnetmon'/);
+    expect(analyzeScriptText(line as string).syntaxErrors).toEqual([]);
+  });
+
+  test("the disk is not pinned by the collect's number (it changes between mounts) unless --disk-number says so", async () => {
+    const free = await run(COLLECT, "--cloud", "hyperv", "--dumps", EXAMPLES);
+    expect(free.out).not.toMatch(/-DiskNumber/);
+    const pinned = await run(COLLECT, "--cloud", "hyperv", "--dumps", EXAMPLES, "--disk-number", "5", "--json");
+    expect(JSON.parse(pinned.out).repairParams.DiskNumber).toBe(5);
+    expect(JSON.parse(pinned.out).command).toMatch(/-DiskNumber 5/);
+    expect((await run(COLLECT, "--cloud", "hyperv", "--disk-number", "x")).code).toBe(2);
+  });
+
+  test("--json carries the validated parameters that the command line spells out", async () => {
+    const r = await run(COLLECT, "--cloud", "azure", "--dumps", EXAMPLES, "--json");
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.out);
+    expect(d.culprit).toMatchObject({ module: "cxnetmon.sys", service: "cxnetmon", thirdParty: true, bootCritical: false });
+    expect(validateRepairParams(d.repairParams)).toEqual(d.repairParams);
+    expect(d.repairParams.ProtectedServices).toEqual(expect.arrayContaining(["storvsc", "vmbus", "disk"]));
+    expect(d.command).not.toContain(`-PublishedInf`);
+  });
+
+  test("without the dump the planner does not guess a driver", async () => {
+    const r = await run(COLLECT, "--cloud", "azure", "--json");
+    const d = JSON.parse(r.out);
+    expect(d.triage[0].error).toMatch(/not collected/);
+    expect(d.plan.actions.map((a: { action: string }) => a.action)).not.toContain("DisableDriver");
+  });
+
+  test("operator overrides: --actions replaces the choice, --dry-run reaches the script", async () => {
+    const r = await run(COLLECT, "--cloud", "azure", "--dumps", EXAMPLES, "--actions", "SfcOffline,DismRestoreHealth", "--dry-run", "--json");
+    expect(r.code).toBe(0);
+    const d = JSON.parse(r.out);
+    expect(d.repairParams.Actions).toEqual(expect.arrayContaining(["SfcOffline", "DismRestoreHealth"]));
+    expect(d.repairParams.DryRun).toBe(true);
+    expect(d.command).toMatch(/-DryRun$/);
+  });
+
+  test("a disk that cannot boot where it is going: exit 4 and the warning", async () => {
+    const r = await run(COLLECT, "--cloud", "aws", "--instance-type", "m6i.large", "--dumps", EXAMPLES);
+    expect(r.code).toBe(4);
+    expect(r.out).toMatch(/blocks booting this disk/);
+  });
+
+  const bad: [string, string[], RegExp][] = [
+    ["an unknown action", ["--actions", "FormatDisk"], /unknown repair action FormatDisk/],
+    ["a hostile driver name", ["--driver", "cxnetmon'; Remove-Item C:\\ -Recurse"], /driver/i],
+    ["a driver not on the disk", ["--driver", "nosuchdrv"], /nosuchdrv/],
+    ["a missing dumps folder", ["--dumps", path.join(tmp, "none")], /--dumps folder not found/],
+  ];
+  test.each(bad)("%s: exit 2 with one line", async (_n, extra, message) => {
+    const r = await run(COLLECT, "--cloud", "azure", ...extra);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split("\n")).toHaveLength(1);
+  });
+});

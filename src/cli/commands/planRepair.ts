@@ -1,0 +1,164 @@
+import * as fs from "fs";
+import * as path from "path";
+import type { Command } from "commander";
+import { runAction, type CliContext } from "../main";
+import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
+import { readCheckTarget } from "./checkDrivers";
+import { decideRescue, type RescueDecision } from "../../repair/decide";
+import { PlanError } from "../../vocabulary/errors";
+import { REPAIR_ACTIONS, type CollectOutput, type RepairActionName } from "../../collect/contract";
+import { EmbedError } from "../../guest/embed";
+import type { RepairParams } from "../../guest/params.generated";
+import { expandDumpPaths } from "../../triage";
+
+interface PlanRepairOptions {
+  cloud?: string;
+  instanceType?: string;
+  hostBuild?: string;
+  driver?: string;
+  actions?: string;
+  dryRun?: boolean;
+  dumps?: string;
+  diskNumber?: string;
+  json?: boolean;
+}
+
+/**
+ * Registers `vm-rescue plan-repair`: the decision the rescue makes inside `pulumi up`, for a collect
+ * output in hand — e.g. on-premises Hyper-V, where collect.ps1 and repair.ps1 run on the host against
+ * a mounted VHDX copy. Prints the triage, the findings, each chosen action with its reason, and the
+ * exact repair.ps1 command line with its validated parameters.
+ */
+export function registerPlanRepair(program: Command, ctx: CliContext): void {
+  program
+    .command("plan-repair")
+    .description("decide the offline repair from a collect output and print the repair.ps1 command line (by hand, on-premises Hyper-V)")
+    .argument("<collect-output.json>", "the document collect.ps1 printed")
+    .option("--cloud <cloud>", "where the disk will boot: azure | aws | hyperv (default: from the guest components on the disk)")
+    .option("--instance-type <type>", "AWS: the instance type the disk will boot on")
+    .option("--host-build <n>", "Hyper-V: build number of the host")
+    .option("--driver <name>", "force the culprit (service or driver file name on the disk)")
+    .option("--actions <list>", `replace the automatic choice, comma-separated: ${REPAIR_ACTIONS.join(", ")}`)
+    .option("--dry-run", "repair.ps1 reports what it would do and changes nothing")
+    .option("--dumps <folder>", "minidumps copied by hand, for dumps collect.ps1 left out over its size cap")
+    .option("--disk-number <n>", "pin repair.ps1 to this disk (Get-Disk number); default: repair.ps1 finds the attached Windows disk itself")
+    .option("--json", "print one JSON object")
+    .action((file: string, opts: PlanRepairOptions) => runAction(ctx, async () => planRepairCommand(ctx, file, opts)));
+}
+
+function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOptions): number {
+  const target = readCheckTarget(file, opts);
+  const diskNumber = opts.diskNumber === undefined ? undefined : parseDiskNumber(opts.diskNumber);
+  const withDumpsAdded = opts.dumps ? withDumps(target.collect, opts.dumps) : target.collect;
+  const collect = diskNumber === undefined ? withDumpsAdded : { ...withDumpsAdded, target: { ...withDumpsAdded.target, diskNumber } };
+  const actions = opts.actions?.split(",").map((a) => a.trim()).filter(Boolean);
+  const unknown = actions?.filter((a) => !(REPAIR_ACTIONS as readonly string[]).includes(a)) ?? [];
+  if (unknown.length > 0) throw new UsageError(`unknown repair action ${unknown.join(", ")}; known: ${REPAIR_ACTIONS.join(", ")}`);
+  let decided: RescueDecision;
+  try {
+    decided = decideRescue({
+      collect,
+      cloud: target.cloud,
+      instanceType: target.instanceType,
+      hostBuild: target.hostBuild,
+      options: { driver: opts.driver, actions: actions as RepairActionName[] | undefined, dryRun: opts.dryRun },
+      // Disk numbers change between mounts (and several VHDX may be mounted on a Hyper-V host):
+      // the collect's number is not reused; --disk-number pins one explicitly.
+      pinDiskNumber: diskNumber !== undefined,
+    });
+  } catch (e) {
+    if (e instanceof PlanError || e instanceof EmbedError) throw new UsageError(e.message);
+    throw e;
+  }
+  const command = decided.repairParams ? repairCommandLine(decided.repairParams) : null;
+  if (opts.json) {
+    ctx.io.out(
+      JSON.stringify(
+        {
+          cloud: target.cloud,
+          triage: decided.triage,
+          findings: decided.findings,
+          blocked: decided.blocked,
+          culprit: decided.repair.culprit,
+          decisions: decided.repair.decisions,
+          plan: decided.repair.plan,
+          undo: decided.repair.undo,
+          repairParams: decided.repairParams,
+          command,
+        },
+        null,
+        2,
+      ),
+    );
+  } else {
+    ctx.io.out(renderDecision(decided, command));
+  }
+  return decided.blocked ? ExitCode.Blocked : ExitCode.Ok;
+}
+
+function parseDiskNumber(text: string): number {
+  if (!/^\d{1,4}$/.test(text.trim()) || Number(text) > 1023) throw new UsageError(`--disk-number must be a disk number 0..1023, got ${JSON.stringify(text)}`);
+  return Number(text);
+}
+
+/** Adds dump files from a folder to the collect output where collect.ps1 did not carry them. */
+function withDumps(collect: CollectOutput, folder: string): CollectOutput {
+  const { files, missing } = expandDumpPaths([folder]);
+  if (missing.length > 0) throw new UsageError(`--dumps folder not found: ${folder}`);
+  const byName = new Map(files.map((f) => [path.basename(f).toLowerCase(), f]));
+  const minidumps = collect.dumps.minidumps.map((m) => {
+    const f = byName.get(m.name.toLowerCase());
+    return m.base64 === null && f ? { ...m, base64: fs.readFileSync(f).toString("base64"), truncated: false } : m;
+  });
+  const listed = new Set(minidumps.map((m) => m.name.toLowerCase()));
+  for (const [name, f] of byName) {
+    if (listed.has(name)) continue;
+    const stat = fs.statSync(f);
+    minidumps.push({ name: path.basename(f), sizeBytes: stat.size, lastWriteUtc: stat.mtime.toISOString(), base64: fs.readFileSync(f).toString("base64"), truncated: false });
+  }
+  return { ...collect, dumps: { ...collect.dumps, minidumps } };
+}
+
+/**
+ * repair.ps1's command line. Every value already matched the script's own ValidatePattern /
+ * ValidateSet (no quote, space or `$` can occur), and is single-quoted all the same.
+ */
+export function repairCommandLine(p: RepairParams): string {
+  const parts = [".\\repair.ps1"];
+  for (const [name, value] of Object.entries(p)) {
+    if (value === undefined) continue;
+    if (typeof value === "boolean") {
+      if (value) parts.push(`-${name}`);
+    } else if (Array.isArray(value)) {
+      if (value.length > 0) parts.push(`-${name} ${value.map((v) => `'${v}'`).join(",")}`);
+    } else if (typeof value === "number") {
+      parts.push(`-${name} ${value}`);
+    } else {
+      parts.push(`-${name} '${value}'`);
+    }
+  }
+  return parts.join(" ");
+}
+
+function renderDecision(d: RescueDecision, command: string | null): string {
+  const L: string[] = ["Triage:"];
+  if (d.triage.length === 0) L.push("  no minidump on the disk");
+  for (const t of d.triage) {
+    L.push(
+      t.error
+        ? `  ${t.file}: ${t.error}`
+        : `  ${t.file}: ${t.bugCheck?.code} ${t.bugCheck?.name ?? ""} at ${t.crashTime ?? "?"}, caused by ${t.causedBy ? `${t.causedBy.module}+${t.causedBy.offset} (${t.causedBy.method})` : "unknown"}`,
+    );
+  }
+  L.push("", `Guest drivers: ${d.findingsSummary || "no finding"}`);
+  for (const f of d.findings) L.push(`  ${f.severity.toUpperCase()} ${f.component}: ${f.reason}`);
+  L.push("", "Repair:");
+  for (const x of d.repair.decisions) L.push(`  ${x.action}: ${x.reason}`);
+  if (d.repair.undo.length > 0) {
+    L.push("", "Undo (last action first):");
+    for (const u of d.repair.undo) L.push(`  ${u.action}: ${u.how}`);
+  }
+  L.push("", command ? `Run on the helper (or the Hyper-V host) with the disk attached:\n  ${command}` : "Nothing to run: the planner chose no action.");
+  if (d.blocked) L.push("", "The guest-driver check blocks booting this disk where it is going: do not swap it back before fixing the findings above.");
+  return L.join("\n");
+}

@@ -1,0 +1,561 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as compute from "@pulumi/azure-native/compute";
+import * as network from "@pulumi/azure-native/network";
+import * as storage from "@pulumi/azure-native/storage";
+import * as random from "@pulumi/random";
+import { AzureRescueOptions, AzureRescuePlan, guidFrom, planAzureRescue, STORAGE_BLOB_DATA_CONTRIBUTOR, validateAzureRepairOptions, validateAzureRescueOptions } from "../../topology/azure";
+import { AzureDiskDescription, AzureNicDescription, AzureVmDescription, parseArmId, primaryNicId } from "../../describe/azureVm";
+import { collectRunCommand, REPAIR_RUN_COMMAND, repairRunCommand } from "./scripts";
+import { CollectTriage, decisionLine, findingLine } from "./decision";
+import { OsDiskRollback, OsDiskSwap, SwapGate, validateSwapGeneration } from "./swap";
+import { BootVerification } from "./bootVerification";
+
+/** A resource that outlives `pulumi destroy` (kinds as in the rescue report: snapshot, originalDisk, repairedDisk, artifacts). */
+export interface KeptResourceOutput {
+  kind: string;
+  /** ARM id, or the artifacts container URL. */
+  id: string;
+}
+
+/** Storage Blob Data Reader (built-in role): the deploying identity reads the collect output with it. */
+export const STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
+/** Minutes the boot verification waits for the VM by default. */
+export const DEFAULT_VERIFY_TIMEOUT_MINUTES = 20;
+
+/**
+ * Arguments of {@link AzureWindowsRescue}. Plain values only (no unions, no functions), so the
+ * component can be consumed from any Pulumi language through the component plugin.
+ */
+export interface AzureWindowsRescueArgs {
+  /** Resource group of the broken VM. */
+  resourceGroupName: string;
+  /** Name of the broken VM. */
+  vmName: string;
+  /** Identifies this rescue in names and tags (1-24 lowercase letters, digits, hyphens). Default: the component name. */
+  rescueId?: string;
+  /** Size of the helper VM. Default `Standard_D2s_v5`. */
+  helperVmSize?: string;
+  /** Marketplace SKU (`MicrosoftWindowsServer:WindowsServer`) of the helper, overriding the automatic choice of a Windows version different from the broken VM's. */
+  helperImageSku?: string;
+  /** Storage type of the helper's own OS disk. Default `StandardSSD_LRS`. */
+  helperOsDiskSku?: string;
+  /** Resource group for the helper VM, its NIC and NSG and the artifacts storage. Default: the VM's group. */
+  helperResourceGroupName?: string;
+  /** Storage type of the OS-disk copy. Default: the same as the original OS disk. */
+  copyDiskSku?: string;
+  /** Hyper-V generation ("V1" or "V2") when Azure does not report it. */
+  hyperVGeneration?: string;
+  /** Subnet of the helper's NIC. Default: the subnet of the broken VM's primary NIC. */
+  subnetId?: string;
+  /** Admin user of the helper VM. Default `rescueadmin`. */
+  adminUsername?: string;
+  /** Extra tags on every resource the rescue creates. */
+  tags?: { [key: string]: string };
+  /** Force the culprit: a service name or driver file name on the disk. Default: the triage decides. */
+  driver?: string;
+  /** Repair actions to run instead of the automatic choice (names as in repair.ps1, e.g. "DisableDriver"). */
+  actions?: string[];
+  /** Run repair.ps1 as a dry run: it reports what it would do and changes nothing; nothing is swapped. */
+  dryRun?: boolean;
+  /** Swap the repaired copy in as the VM's OS disk when the gate allows. Default true. */
+  swap?: boolean;
+  /** Swap even when the guest-driver check blocks it. Default false. */
+  allowIncompatibleDrivers?: boolean;
+  /** Put the original OS disk back (after a failed boot verification). Default false. */
+  rollback?: boolean;
+  /** Raise it (1, 2, ...) to swap the repaired copy in again after a rollback; a rolled-back swap is never redone otherwise. Default 0. */
+  swapGeneration?: number;
+  /** How long the boot verification waits for the swapped VM. Default 20. */
+  verifyTimeoutMinutes?: number;
+  /** Principal type of the identity running `pulumi up` ("User", or "ServicePrincipal" in CI), for its temporary read access to the artifacts. Default "User". */
+  operatorPrincipalType?: string;
+  /** ARM id of the VM's original OS disk. Normally read from the VM (after the swap: from the repaired copy's `vm-rescue:copy-of` tag); set it when the copy has no such tag. */
+  originalOsDiskId?: string;
+}
+
+/**
+ * Rescues a Windows Azure VM stuck in a BSOD boot loop: backs up its OS disk (snapshot), copies the
+ * disk, attaches the copy to a helper VM in the same subnet and zone (no public IP, an NSG without
+ * inbound rules) and runs the collect script there through a managed Run Command, whose full output
+ * lands in a private blob container. Then (`createRepairChain`) it triages the collected facts,
+ * repairs the copy with the repair script, and — when the gate allows and only after the snapshot
+ * exists — swaps the copy in as the VM's OS disk, verifies the boot and, on request, rolls back.
+ * The original OS disk is never written to or deleted (see src/clouds/azure/README.md).
+ *
+ * Kept after `pulumi destroy`: the snapshot, the original disk, the repaired copy, the artifacts storage.
+ */
+export class AzureWindowsRescue extends pulumi.ComponentResource {
+  /** Id of the backup snapshot of the original OS disk (kept). */
+  public readonly snapshotId: pulumi.Output<string>;
+  /** Id of the copy of the OS disk that the helper repairs (kept). */
+  public readonly copyDiskId: pulumi.Output<string>;
+  /** Id of the helper VM (removed on destroy). */
+  public readonly helperVmId: pulumi.Output<string>;
+  /** URL of the private blob container that holds the rescue's artifacts (kept). */
+  public readonly artifactsContainerUrl: pulumi.Output<string>;
+  /** URL of the blob with the collect script's JSON output. */
+  public readonly collectOutputUrl: pulumi.Output<string>;
+  /** Execution state of the collect run command (Succeeded, Failed, TimedOut, ...). */
+  public readonly collectExecutionState: pulumi.Output<string>;
+  /** Things the planner wants a person to know (unknown generation, NVMe controller, ...). */
+  public readonly warnings: pulumi.Output<string[]>;
+  /** One line per minidump: bug check and culprit. */
+  public readonly triageSummary: pulumi.Output<string[]>;
+  /** Guest-driver findings, one line each (blocking ones first); the triage resource holds them in full. */
+  public readonly findings: pulumi.Output<string[]>;
+  /** The repair decision, one line each: every chosen action with its reason, then notes. */
+  public readonly decision: pulumi.Output<string[]>;
+  /** The repair actions repair.ps1 runs, in order. */
+  public readonly repairActions: pulumi.Output<string[]>;
+  /** Whether the swap may happen, and if not why. */
+  public readonly gate: pulumi.Output<SwapGate>;
+  /** URL of the blob with repair.ps1's result document. */
+  public readonly repairResultUrl: pulumi.Output<string>;
+  /** True once the repaired copy is the VM's OS disk. */
+  public readonly swapped: pulumi.Output<boolean>;
+  /** True when the VM runs with its guest agent Ready and no new bug check after the swap. */
+  public readonly booted: pulumi.Output<boolean>;
+  /** What the swap and the boot verification report (why nothing was swapped, why the boot failed, how to roll back). */
+  public readonly outcome: pulumi.Output<string[]>;
+  /** True when the boot verification failed and `rollback=true` would put the original disk back. */
+  public readonly rollbackOffered: pulumi.Output<boolean>;
+  /** What outlives `pulumi destroy`: the snapshot, the original OS disk, the repaired copy, the artifacts. */
+  public readonly keptResources: pulumi.Output<KeptResourceOutput[]>;
+  /** True when this run found the VM already on the repaired copy and planned from the original disk its tag names. */
+  public readonly alreadySwapped: pulumi.Output<boolean>;
+
+  constructor(name: string, args: AzureWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Every option is checked before anything is registered (the VM is read later).
+    validateAzureRescueOptions(azureRescueOptions(args, name));
+    validateSwapGeneration(args.swapGeneration);
+    super("vm-rescue:index:AzureWindowsRescue", name, args, opts);
+    const parent = { parent: this };
+
+    const description = readVmDescription(args, parent);
+    const plan: pulumi.Output<AzureRescuePlan> = description.apply((d) => planAzureRescue(d, azureRescueOptions(args, name)));
+    const r = createAzureRescueResources(name, plan, this);
+    const chain = createRepairChain(name, plan, r, args, this);
+
+    this.snapshotId = r.snapshot.id;
+    this.copyDiskId = r.copyDisk.id;
+    this.helperVmId = r.helper.id;
+    this.artifactsContainerUrl = r.containerUrl;
+    this.collectOutputUrl = r.collectOutputUrl;
+    this.collectExecutionState = r.collect.instanceView.apply((v) => v?.executionState ?? "Unknown");
+    this.warnings = plan.apply((p) => p.warnings);
+    this.alreadySwapped = plan.alreadySwapped;
+    this.triageSummary = chain.triage.summary;
+    this.findings = chain.triage.findings.apply((f) => f.map(findingLine));
+    this.decision = chain.triage.decision.apply((d) => d.map(decisionLine));
+    this.repairActions = chain.triage.repairActions;
+    this.gate = chain.triage.gate;
+    this.repairResultUrl = chain.repairResultUrl;
+    this.swapped = chain.swap ? chain.swap.swapped : pulumi.output(false);
+    this.booted = chain.verify ? chain.verify.booted : pulumi.output(false);
+    this.rollbackOffered = chain.verify ? chain.verify.rollbackOffered : pulumi.output(false);
+    this.outcome = pulumi
+      .all([chain.triage.gate, chain.swap?.reasons ?? [], chain.verify?.reasons ?? [], chain.rollback?.reasons ?? []])
+      .apply(([gate, swapReasons, verifyReasons, rollbackReasons]) =>
+        chain.swap ? [...swapReasons, ...verifyReasons, ...rollbackReasons] : [...gate.reasons, ...rollbackReasons],
+      );
+    this.keptResources = pulumi
+      .all([r.snapshot.id, plan.source.osDiskId, r.copyDisk.id, r.containerUrl])
+      .apply(([snapshot, original, copy, artifacts]): KeptResourceOutput[] => [
+        { kind: "snapshot", id: snapshot },
+        { kind: "originalDisk", id: original },
+        { kind: "repairedDisk", id: copy },
+        { kind: "artifacts", id: artifacts },
+      ]);
+    this.registerOutputs({
+      snapshotId: this.snapshotId,
+      copyDiskId: this.copyDiskId,
+      helperVmId: this.helperVmId,
+      artifactsContainerUrl: this.artifactsContainerUrl,
+      collectOutputUrl: this.collectOutputUrl,
+      collectExecutionState: this.collectExecutionState,
+      warnings: this.warnings,
+      triageSummary: this.triageSummary,
+      findings: this.findings,
+      decision: this.decision,
+      repairActions: this.repairActions,
+      gate: this.gate,
+      repairResultUrl: this.repairResultUrl,
+      swapped: this.swapped,
+      booted: this.booted,
+      outcome: this.outcome,
+      rollbackOffered: this.rollbackOffered,
+      keptResources: this.keptResources,
+      alreadySwapped: this.alreadySwapped,
+    });
+  }
+}
+
+/**
+ * Checks the repair and swap arguments before anything is registered; throws one clear
+ * `PlanError` (the planner's rules, so `vm-rescue plan` rejects the same values with exit 2).
+ */
+export function validateRepairArgs(args: AzureWindowsRescueArgs): void {
+  validateAzureRepairOptions(args);
+}
+
+/** The planner's options from the component's arguments; the rescue id defaults to the component name. */
+export function azureRescueOptions(args: AzureWindowsRescueArgs, name: string): AzureRescueOptions {
+  return {
+    rescueId: args.rescueId ?? name,
+    helperVmSize: args.helperVmSize,
+    helperImageSku: args.helperImageSku,
+    helperOsDiskSku: args.helperOsDiskSku,
+    helperResourceGroupName: args.helperResourceGroupName,
+    copyDiskSku: args.copyDiskSku,
+    hyperVGeneration: args.hyperVGeneration,
+    subnetId: args.subnetId,
+    adminUsername: args.adminUsername,
+    tags: args.tags,
+    originalOsDiskId: args.originalOsDiskId,
+    driver: args.driver,
+    actions: args.actions,
+    dryRun: args.dryRun,
+    swap: args.swap,
+    allowIncompatibleDrivers: args.allowIncompatibleDrivers,
+    rollback: args.rollback,
+    verifyTimeoutMinutes: args.verifyTimeoutMinutes,
+    operatorPrincipalType: args.operatorPrincipalType,
+  };
+}
+
+/** Reads the VM, its OS disk and (unless a subnet is given) its primary NIC through invokes. */
+function readVmDescription(
+  args: AzureWindowsRescueArgs,
+  opts: pulumi.InvokeOutputOptions,
+): pulumi.Output<{ vm: AzureVmDescription; nic: AzureNicDescription | null; osDisk: AzureDiskDescription | null }> {
+  const vm = compute.getVirtualMachineOutput(
+    { resourceGroupName: args.resourceGroupName, vmName: args.vmName, expand: "instanceView" },
+    opts,
+  ) as pulumi.Output<AzureVmDescription>;
+  return vm.apply((v) => {
+    const diskId = v.storageProfile?.osDisk?.managedDisk?.id;
+    const osDisk: pulumi.Output<AzureDiskDescription | null> = diskId
+      ? (compute.getDiskOutput(
+          { resourceGroupName: parseArmId(diskId, "the OS disk's id").resourceGroup, diskName: parseArmId(diskId, "the OS disk's id").name },
+          opts,
+        ) as pulumi.Output<AzureDiskDescription>)
+      : pulumi.output(null);
+    const nicId = primaryNicId(v);
+    const nic: pulumi.Output<AzureNicDescription | null> =
+      args.subnetId || !nicId
+        ? pulumi.output(null)
+        : (network.getNetworkInterfaceOutput(
+            { resourceGroupName: parseArmId(nicId, "the NIC id").resourceGroup, networkInterfaceName: parseArmId(nicId, "the NIC id").name },
+            opts,
+          ) as pulumi.Output<AzureNicDescription>);
+    return pulumi.all([osDisk, nic]).apply(([d, n]) => ({ vm: v, nic: n, osDisk: d }));
+  });
+}
+
+/** The resources of the rescue, created from the plan. Exported for other components that reuse them. */
+export function createAzureRescueResources(name: string, plan: pulumi.Output<AzureRescuePlan>, parent: pulumi.Resource) {
+  const p = plan;
+  const opts: pulumi.CustomResourceOptions = { parent };
+  const kept: pulumi.CustomResourceOptions = { parent, retainOnDelete: true };
+
+  // The backup: point in time, before anything else writes anywhere. Kept.
+  const snapshot = new compute.Snapshot(
+    `${name}-snapshot`,
+    {
+      resourceGroupName: p.source.resourceGroupName,
+      snapshotName: p.snapshot.name,
+      location: p.location,
+      incremental: p.snapshot.incremental,
+      creationData: { createOption: compute.DiskCreateOption.Copy, sourceResourceId: p.source.osDiskId },
+      tags: p.tags.apply((t) => ({ ...t, "vm-rescue:role": "backup" })),
+    },
+    kept,
+  );
+
+  // The working copy, read from the original disk in parallel with the snapshot (it writes nothing to it).
+  const copyDisk = new compute.Disk(
+    `${name}-copy`,
+    {
+      resourceGroupName: p.source.resourceGroupName,
+      diskName: p.copyDisk.name,
+      location: p.location,
+      zones: p.zone.apply((z) => (z ? [z] : undefined)),
+      sku: { name: p.copyDisk.sku },
+      osType: compute.OperatingSystemTypes.Windows,
+      hyperVGeneration: p.copyDisk.hyperVGeneration.apply((g) => g ?? undefined),
+      diskSizeGB: p.copyDisk.sizeGB.apply((s) => s ?? undefined),
+      creationData: { createOption: compute.DiskCreateOption.Copy, sourceResourceId: p.source.osDiskId },
+      encryption: p.copyDisk.diskEncryptionSetId.apply((des) =>
+        des ? { type: compute.EncryptionType.EncryptionAtRestWithCustomerKey, diskEncryptionSetId: des } : undefined,
+      ),
+      // Names the original disk, so a re-run after the swap still plans from it (see planAzureRescue).
+      tags: p.copyDisk.tags,
+    },
+    kept,
+  );
+
+  // Network: a NIC in the broken VM's subnet, no public IP, an NSG with no inbound rule.
+  const nsg = new network.NetworkSecurityGroup(
+    `${name}-nsg`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      networkSecurityGroupName: p.network.nsgName,
+      location: p.location,
+      securityRules: [],
+      tags: p.tags,
+    },
+    opts,
+  );
+  const nic = new network.NetworkInterface(
+    `${name}-nic`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      networkInterfaceName: p.network.nicName,
+      location: p.location,
+      ipConfigurations: [
+        { name: "ipconfig1", primary: true, privateIPAllocationMethod: "Dynamic", subnet: { id: p.network.subnetId } },
+      ],
+      networkSecurityGroup: { id: nsg.id },
+      tags: p.tags,
+    },
+    opts,
+  );
+
+  const password = new random.RandomPassword(
+    `${name}-admin-password`,
+    {
+      length: 32,
+      special: true,
+      overrideSpecial: "!#%*()-_=+[]{}:?",
+      minLower: 2,
+      minUpper: 2,
+      minNumeric: 2,
+      minSpecial: 2,
+      keepers: { rescueId: p.rescueId },
+    },
+    opts,
+  );
+
+  // Artifacts: private storage (HTTPS only, no public blob access, no shared keys). Kept: it is evidence.
+  const account = new storage.StorageAccount(
+    `${name}-artifacts`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      accountName: p.artifacts.storageAccountName,
+      location: p.location,
+      kind: storage.Kind.StorageV2,
+      sku: { name: storage.SkuName.Standard_LRS },
+      allowBlobPublicAccess: false,
+      allowSharedKeyAccess: false,
+      enableHttpsTrafficOnly: true,
+      minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
+      tags: p.tags,
+    },
+    kept,
+  );
+  const container = new storage.BlobContainer(
+    `${name}-artifacts-container`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      accountName: account.name,
+      containerName: p.artifacts.containerName,
+      publicAccess: storage.PublicAccess.None,
+    },
+    kept,
+  );
+
+  // The helper, with the copy attached at creation (LUN 0) and a system identity for the artifacts.
+  const helper = new compute.VirtualMachine(
+    `${name}-helper`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      vmName: p.helper.vmName,
+      location: p.location,
+      zones: p.zone.apply((z) => (z ? [z] : undefined)),
+      hardwareProfile: { vmSize: p.helper.size },
+      identity: { type: compute.ResourceIdentityType.SystemAssigned },
+      storageProfile: {
+        imageReference: p.helper.image,
+        osDisk: {
+          createOption: compute.DiskCreateOptionTypes.FromImage,
+          managedDisk: { storageAccountType: p.helper.osDiskSku },
+          deleteOption: compute.DiskDeleteOptionTypes.Delete,
+        },
+        dataDisks: [
+          {
+            lun: p.helper.copyLun,
+            createOption: compute.DiskCreateOptionTypes.Attach,
+            managedDisk: { id: copyDisk.id },
+            deleteOption: compute.DiskDeleteOptionTypes.Detach,
+          },
+        ],
+      },
+      osProfile: {
+        computerName: p.helper.computerName,
+        adminUsername: p.helper.adminUsername,
+        adminPassword: pulumi.secret(password.result),
+        windowsConfiguration: {
+          provisionVMAgent: true,
+          enableAutomaticUpdates: false,
+          patchSettings: { patchMode: compute.WindowsVMGuestPatchMode.Manual },
+        },
+      },
+      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+      tags: p.tags.apply((t) => ({ ...t, "vm-rescue:role": "helper" })),
+    },
+    // The swap detaches the copy outside Pulumi; the helper must not try to attach it again.
+    { parent, deleteBeforeReplace: true, ignoreChanges: ["storageProfile.dataDisks"] },
+  );
+
+  const helperBlobAccess = new authorization.RoleAssignment(
+    `${name}-helper-blob-access`,
+    {
+      scope: container.id,
+      roleAssignmentName: p.artifacts.helperBlobRoleAssignmentName,
+      roleDefinitionId: p.subscriptionId.apply(
+        (s) => `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_CONTRIBUTOR}`,
+      ),
+      principalId: helper.identity.apply((i) => i?.principalId ?? ""),
+      principalType: authorization.PrincipalType.ServicePrincipal,
+    },
+    opts,
+  );
+
+  const containerUrl = pulumi.interpolate`${account.primaryEndpoints.blob}${container.name}`;
+  const collectOutputUrl = pulumi.interpolate`${containerUrl}/${p.runCommands.collect.outputBlob}`;
+  const collectSpec = p.apply((pl) => collectRunCommand(pl));
+  const collect = new compute.VirtualMachineRunCommandByVirtualMachine(
+    `${name}-collect`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      vmName: helper.name,
+      runCommandName: p.runCommands.collect.name,
+      location: p.location,
+      source: collectSpec.source,
+      parameters: collectSpec.parameters,
+      protectedParameters: collectSpec.protectedParameters,
+      outputBlobUri: collectOutputUrl,
+      errorBlobUri: pulumi.interpolate`${containerUrl}/${p.runCommands.collect.errorBlob}`,
+      outputBlobManagedIdentity: {},
+      errorBlobManagedIdentity: {},
+      asyncExecution: false,
+      timeoutInSeconds: 3600,
+      treatFailureAsDeploymentFailure: true,
+      tags: p.tags,
+    },
+    { parent, dependsOn: [helperBlobAccess], customTimeouts: { create: "75m" } },
+  );
+
+  return { snapshot, copyDisk, nsg, nic, password, account, container, helper, helperBlobAccess, collect, containerUrl, collectOutputUrl };
+}
+
+type RescueResources = ReturnType<typeof createAzureRescueResources>;
+
+/**
+ * The chain after the collect: triage (read with temporary Storage Blob Data Reader access of the
+ * deploying identity) → repair run command → swap (after the snapshot and the repair; only when
+ * `swap` is not false) → boot verification → rollback (only with `rollback`). Nothing here deletes a
+ * disk; the dynamic resources change nothing on destroy.
+ */
+export function createRepairChain(name: string, plan: pulumi.Output<AzureRescuePlan>, r: RescueResources, args: AzureWindowsRescueArgs, parent: pulumi.Resource) {
+  const p = plan;
+  const client = authorization.getClientConfigOutput({ parent });
+  // Temporary access: removed with the stack (the container itself is kept).
+  const operatorBlobRead = new authorization.RoleAssignment(
+    `${name}-operator-blob-read`,
+    {
+      scope: r.container.id,
+      roleAssignmentName: pulumi.all([p.rescueId, r.container.id, client.objectId]).apply(([id, scope, who]) => guidFrom(`${id}/${scope}/${who}/blob-reader`)),
+      roleDefinitionId: p.subscriptionId.apply((s) => `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER}`),
+      principalId: client.objectId,
+      principalType: args.operatorPrincipalType ?? authorization.PrincipalType.User,
+    },
+    { parent },
+  );
+
+  const triage = new CollectTriage(
+    `${name}-triage`,
+    {
+      collectOutputUrl: r.collectOutputUrl,
+      collectRunCommandId: r.collect.id,
+      rescueId: p.rescueId,
+      driver: args.driver,
+      actions: args.actions,
+      dryRun: args.dryRun,
+      allowIncompatibleDrivers: args.allowIncompatibleDrivers,
+      swap: args.swap ?? true,
+    },
+    { parent, dependsOn: [r.collect, operatorBlobRead] },
+  );
+
+  const repairResultUrl = pulumi.interpolate`${r.containerUrl}/${REPAIR_RUN_COMMAND.outputBlob}`;
+  const repairSpec = triage.repairParams.apply(repairRunCommand);
+  const repair = new compute.VirtualMachineRunCommandByVirtualMachine(
+    `${name}-repair`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      vmName: r.helper.name,
+      runCommandName: REPAIR_RUN_COMMAND.name,
+      location: p.location,
+      source: repairSpec.source,
+      parameters: repairSpec.parameters,
+      protectedParameters: repairSpec.protectedParameters,
+      outputBlobUri: repairResultUrl,
+      errorBlobUri: pulumi.interpolate`${r.containerUrl}/${REPAIR_RUN_COMMAND.errorBlob}`,
+      outputBlobManagedIdentity: {},
+      errorBlobManagedIdentity: {},
+      asyncExecution: false,
+      timeoutInSeconds: 5400,
+      treatFailureAsDeploymentFailure: true,
+      tags: p.tags,
+    },
+    // Run commands on one VM run in parallel unless ordered: the repair waits for the collect.
+    { parent, dependsOn: [r.collect, r.helperBlobAccess], customTimeouts: { create: "100m" } },
+  );
+
+  const target = { subscriptionId: p.subscriptionId, resourceGroupName: p.source.resourceGroupName, vmName: p.source.vmName, rescueId: p.rescueId };
+  const swap =
+    args.swap === false
+      ? undefined
+      : new OsDiskSwap(
+          `${name}-swap`,
+          {
+            ...target,
+            helperResourceGroupName: p.helper.resourceGroupName,
+            helperVmName: r.helper.name,
+            originalDiskId: p.source.osDiskId,
+            copyDiskId: r.copyDisk.id,
+            gate: triage.gate,
+            swapGeneration: args.swapGeneration,
+            snapshotId: r.snapshot.id,
+            repairRunCommandId: repair.id,
+          },
+          // Never before the backup exists, never before the repair finished.
+          { parent, dependsOn: [r.snapshot, repair] },
+        );
+  const verify = swap
+    ? new BootVerification(
+        `${name}-verify`,
+        {
+          ...target,
+          swapped: swap.swapped,
+          osDiskId: swap.osDiskId,
+          serialBaseline: swap.serialBaseline,
+          swapGeneration: args.swapGeneration,
+          timeoutMinutes: args.verifyTimeoutMinutes ?? DEFAULT_VERIFY_TIMEOUT_MINUTES,
+        },
+        { parent, dependsOn: [swap] },
+      )
+    : undefined;
+  const rollback = args.rollback
+    ? new OsDiskRollback(
+        `${name}-rollback`,
+        { ...target, originalDiskId: p.source.osDiskId, copyDiskId: r.copyDisk.id, swapGeneration: args.swapGeneration },
+        { parent, dependsOn: [r.snapshot, ...(verify ? [verify] : [repair])] },
+      )
+    : undefined;
+
+  return { operatorBlobRead, triage, repair, repairResultUrl, swap, verify, rollback };
+}

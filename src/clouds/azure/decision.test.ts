@@ -1,0 +1,156 @@
+/** The triage decision (pure) and the CollectTriage provider (fetch with retry) on the sample story. */
+import * as pulumi from "@pulumi/pulumi";
+import { collectTriageProvider, readCollectOutput, swapGate, triageCollectOutput, CollectTriageInputs } from "./decision";
+import { compiledProvider, compiledModulePath } from "./dynamic";
+import { SimulatedClock } from "./simulated";
+import { sampleCollectOutput } from "../../engine/simulate/azureCloud";
+
+/** The sample with vmbus no longer boot-start: the Azure driver check blocks the swap. */
+function withDemandStartVmbus(): Record<string, unknown> {
+  const doc = sampleCollectOutput() as any;
+  const vmbus = doc.services.find((s: any) => s.name.toLowerCase() === "vmbus");
+  vmbus.start = 3;
+  return doc;
+}
+
+describe("triageCollectOutput", () => {
+  test("the sample story: the cxnetmon.sys crash, its repair and an open gate", () => {
+    const o = triageCollectOutput(sampleCollectOutput());
+    expect(o.summary).toEqual([expect.stringMatching(/^112926-9218-01\.dmp: 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M, caused by cxnetmon\.sys\+0x/)]);
+    expect(o.culprit).toMatchObject({ module: "cxnetmon.sys", service: "cxnetmon", thirdParty: true });
+    expect(o.repairActions).toEqual(["DisableDriver", "QuarantineDriverFile"]);
+    expect(o.decision[0]).toMatchObject({ action: "DisableDriver", reason: expect.stringMatching(/cxnetmon/) });
+    expect(o.repairParams).toMatchObject({ Actions: o.repairActions, DriverService: "cxnetmon", DiskNumber: 2 });
+    expect(o.repairParams.ProtectedServices).toContain("storvsc");
+    expect(o.gate).toEqual({ allowed: true, reasons: [] });
+  });
+
+  test("the collect output as printed (document, then a summary line) is accepted", () => {
+    const text = `${JSON.stringify(sampleCollectOutput())}\nvm-rescue collect 1.0: disk 2 F:\\, build 17763.1, ...`;
+    expect(triageCollectOutput(text).repairActions).toContain("DisableDriver");
+  });
+
+  test("a dump over the size cap is reported, not parsed", () => {
+    const doc = sampleCollectOutput() as any;
+    Object.assign(doc.dumps.minidumps[0], { base64: null, truncated: true });
+    const o = triageCollectOutput(doc);
+    expect(o.triage[0].error).toMatch(/not collected/);
+    expect(o.summary[0]).toMatch(/not collected/);
+  });
+
+  test("operator choices: forced actions, dry run, no swap", () => {
+    const o = triageCollectOutput(sampleCollectOutput(), { actions: ["DisableDriver"], dryRun: true, swap: false });
+    expect(o.repairActions).toEqual(["DisableDriver"]);
+    expect(o.repairParams.DryRun).toBe(true);
+    expect(o.gate.allowed).toBe(false);
+    expect(o.gate.reasons).toEqual([expect.stringMatching(/^swap=false/), expect.stringMatching(/^dryRun=true/)]);
+  });
+
+  test("a blocking guest-driver finding closes the gate unless allowIncompatibleDrivers is set", () => {
+    const blocked = triageCollectOutput(withDemandStartVmbus());
+    expect(blocked.findings.some((f) => f.severity === "block" && f.component === "hyperv.vmbus")).toBe(true);
+    expect(blocked.gate.allowed).toBe(false);
+    expect(blocked.gate.reasons.join("\n")).toMatch(/guest driver hyperv\.vmbus blocks the swap.*allowIncompatibleDrivers=true/);
+    expect(triageCollectOutput(withDemandStartVmbus(), { allowIncompatibleDrivers: true }).gate).toEqual({ allowed: true, reasons: [] });
+  });
+
+  test("bad input is one clear error", () => {
+    expect(() => triageCollectOutput("collect failed: no Windows volume")).toThrow(/^invalid collect output: not JSON/);
+    expect(() => triageCollectOutput({ ...sampleCollectOutput(), kind: "repairResult" })).toThrow(/invalid collect output: \/kind/);
+    expect(() => triageCollectOutput(sampleCollectOutput(), { actions: ["FormatC"] })).toThrow(/FormatC/);
+  });
+
+  test("swapGate lists every reason", () => {
+    expect(swapGate([], false, {})).toEqual({ allowed: true, reasons: [] });
+    expect(swapGate([], false, { swap: false, dryRun: true }).reasons).toHaveLength(2);
+    expect(swapGate([], true, {}).reasons).toEqual([expect.stringMatching(/^nothing to repair/)]);
+  });
+});
+
+describe("CollectTriage provider", () => {
+  const inputs: CollectTriageInputs = {
+    collectOutputUrl: "https://vmr0.blob.core.windows.net/rescue-inc-4711/collect/output.json",
+    collectRunCommandId: "collect-rc",
+    rescueId: "inc-4711",
+    swap: true,
+  };
+
+  test("reads the blob, decides, and keeps its inputs in the outputs", async () => {
+    const read = jest.fn(async () => JSON.stringify(sampleCollectOutput()));
+    const r = await collectTriageProvider(read, new SimulatedClock()).create(inputs);
+    expect(read).toHaveBeenCalledWith(inputs.collectOutputUrl);
+    expect(r.outs).toMatchObject({ ...inputs, repairActions: ["DisableDriver", "QuarantineDriverFile"], gate: { allowed: true } });
+  });
+
+  test("a 403 while the fresh role assignment propagates is retried; other errors are one line", async () => {
+    const clock = new SimulatedClock();
+    let calls = 0;
+    const read = async () => {
+      calls += 1;
+      if (calls < 3) throw Object.assign(new Error("This request is not authorized to perform this operation using this permission."), { statusCode: 403 });
+      return JSON.stringify(sampleCollectOutput());
+    };
+    await expect(readCollectOutput(inputs.collectOutputUrl, read, clock)).resolves.toContain('"kind":"collect"');
+    expect(clock.slept).toBe(30_000);
+    const missing = async () => {
+      throw Object.assign(new Error("The specified blob does not exist."), { statusCode: 404 });
+    };
+    await expect(readCollectOutput(inputs.collectOutputUrl, missing, clock)).rejects.toThrow(
+      `reading the collect output ${inputs.collectOutputUrl} failed (HTTP 404): The specified blob does not exist.`,
+    );
+  });
+
+  test("a 403 that outlasts the propagation window fails", async () => {
+    const clock = new SimulatedClock();
+    const denied = async (): Promise<string> => {
+      throw Object.assign(new Error("not authorized"), { statusCode: 403 });
+    };
+    await expect(readCollectOutput(inputs.collectOutputUrl, denied, clock)).rejects.toThrow(/failed \(HTTP 403\)/);
+    expect(clock.slept).toBeGreaterThanOrEqual(10 * 60_000);
+  });
+
+  test("a changed option re-runs the triage; delete changes nothing", async () => {
+    const provider = collectTriageProvider(async () => JSON.stringify(sampleCollectOutput()), new SimulatedClock());
+    expect(await provider.diff!("id", inputs, { ...inputs, dryRun: true })).toMatchObject({ changes: true });
+    expect(await provider.diff!("id", inputs, { ...inputs })).toMatchObject({ changes: false });
+    await expect(provider.delete!("id", inputs)).resolves.toBeUndefined();
+  });
+});
+
+/** A disk with nothing to go on: no dump, no crash event, crash dumps on, nothing pending. */
+function nothingToRepair(): Record<string, unknown> {
+  const doc = sampleCollectOutput() as any;
+  doc.dumps.minidumps = [];
+  doc.events = [];
+  return doc;
+}
+
+describe("nothing to repair", () => {
+  test("is an outcome, not an error: the gate closes with the reason and repair.ps1 only runs a harmless dry run", () => {
+    const o = triageCollectOutput(nothingToRepair());
+    expect(o.nothingToRepair).toBe(true);
+    expect(o.repairActions).toEqual([]);
+    expect(o.decision).toEqual([expect.objectContaining({ action: "none", reason: expect.stringMatching(/No dump and no crash events/) })]);
+    expect(o.gate.allowed).toBe(false);
+    expect(o.gate.reasons[0]).toMatch(/^nothing to repair: the planner chose no repair action for this disk \(No dump.*\); repair\.ps1 ran only a dry run and nothing is swapped/);
+    expect(o.repairParams).toMatchObject({ Actions: ["EnableCrashDump"], DryRun: true, DiskNumber: 2 });
+    expect(o.repairParams.ProtectedServices).toContain("storvsc");
+    expect(triageCollectOutput(sampleCollectOutput()).nothingToRepair).toBe(false);
+  });
+
+  test("the other gate reasons still show (swap=false)", () => {
+    const o = triageCollectOutput(nothingToRepair(), { swap: false });
+    expect(o.gate.reasons).toEqual([expect.stringMatching(/^nothing to repair/), expect.stringMatching(/^swap=false/)]);
+  });
+});
+
+describe("serialized providers", () => {
+  test("capture only the compiled module's path and factory name, none of the triage code", async () => {
+    const provider = compiledProvider("decision", "collectTriageProvider");
+    const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+    expect(text).toContain(JSON.stringify(compiledModulePath("decision")));
+    expect(compiledModulePath("decision")).toMatch(/dist[\\/]src[\\/]clouds[\\/]azure[\\/]decision\.js$/);
+    expect(text).not.toMatch(/planRepair|parseMinidump|checkGuestDrivers|DefaultAzureCredential/);
+    expect(text.length).toBeLessThan(4000);
+  });
+});

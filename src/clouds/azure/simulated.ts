@@ -1,0 +1,165 @@
+/**
+ * An in-memory Azure compute for the swap, verify and rollback logic: the tests' fake and the
+ * simulated cloud's answer. VMs boot when their OS disk is not a known-broken disk; a VM on a broken
+ * disk bug-checks again (serial log with SAC's BLUESCREEN record). Every call is recorded.
+ */
+import type { AzureComputeOps, BootDiagnosticsUrls, Clock, VmDisks, VmStatus } from "./operations";
+import { sameId } from "./operations";
+
+export interface SimulatedVm {
+  id: string;
+  osDiskId: string | null;
+  dataDiskIds: string[];
+  powerState: string;
+  agentStatus: string | null;
+  serialLog: string | null;
+}
+
+/** How a VM behaves when started: boots (Ready), bug-checks again, or never gets its agent Ready. */
+export type BootBehaviour = "boots" | "bsod" | "hangs";
+
+const key = (rg: string, name: string) => `${rg}/${name}`.toLowerCase();
+
+export class SimulatedCompute implements AzureComputeOps {
+  /** Every call, e.g. "deallocate rg/vm". */
+  readonly calls: string[] = [];
+  readonly vms = new Map<string, SimulatedVm>();
+  readonly diskTags = new Map<string, Record<string, string>>();
+  /** Disks that crash the VM they boot (the broken OS disk). */
+  readonly brokenDisks = new Set<string>();
+  /** Overrides the behaviour on start, per VM key ("rg/name", lower case). */
+  readonly behaviour = new Map<string, BootBehaviour>();
+  /** Disks that no longer exist (deleted outside the rescue): reading or attaching them is HTTP 404. */
+  readonly deletedDisks = new Set<string>();
+  /**
+   * What a start does to the serial log: "reset" (a new log per boot) or "append" (boot
+   * diagnostics keep the earlier boots' lines, e.g. the pre-swap crash).
+   */
+  serialLogOnStart: "reset" | "append" = "reset";
+  /** Makes a method throw (an API error) the next time it is called. */
+  readonly failures = new Map<keyof AzureComputeOps, Error>();
+
+  addVm(resourceGroupName: string, vmName: string, vm: Partial<SimulatedVm> & { osDiskId: string | null }): SimulatedVm {
+    const full: SimulatedVm = {
+      id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${resourceGroupName}/providers/Microsoft.Compute/virtualMachines/${vmName}`,
+      dataDiskIds: [],
+      powerState: "running",
+      agentStatus: "Ready",
+      serialLog: null,
+      ...vm,
+    };
+    this.vms.set(key(resourceGroupName, vmName), full);
+    return full;
+  }
+
+  vm(resourceGroupName: string, vmName: string): SimulatedVm {
+    const vm = this.vms.get(key(resourceGroupName, vmName));
+    if (!vm) throw Object.assign(new Error(`The Resource 'Microsoft.Compute/virtualMachines/${vmName}' under resource group '${resourceGroupName}' was not found.`), { statusCode: 404, code: "ResourceNotFound" });
+    return vm;
+  }
+
+  /** Calls that change something (everything but reads). */
+  writes(): string[] {
+    return this.calls.filter((c) => !/^(getVmDisks|getDiskTags|getStatus|bootDiagnostics|readText) /.test(c));
+  }
+
+  private enter(method: keyof AzureComputeOps, what: string): void {
+    this.calls.push(`${method} ${what}`);
+    const failure = this.failures.get(method);
+    if (failure) {
+      this.failures.delete(method);
+      throw failure;
+    }
+  }
+
+  async getVmDisks(rg: string, name: string): Promise<VmDisks> {
+    this.enter("getVmDisks", `${rg}/${name}`);
+    const vm = this.vm(rg, name);
+    return { id: vm.id, osDiskId: vm.osDiskId, dataDiskIds: [...vm.dataDiskIds] };
+  }
+
+  async detachDataDisk(rg: string, name: string, diskId: string): Promise<void> {
+    this.enter("detachDataDisk", `${rg}/${name} ${diskId}`);
+    const vm = this.vm(rg, name);
+    vm.dataDiskIds = vm.dataDiskIds.filter((d) => !sameId(d, diskId));
+  }
+
+  async deallocate(rg: string, name: string): Promise<void> {
+    this.enter("deallocate", `${rg}/${name}`);
+    Object.assign(this.vm(rg, name), { powerState: "deallocated", agentStatus: null });
+  }
+
+  async setOsDisk(rg: string, name: string, diskId: string): Promise<void> {
+    this.enter("setOsDisk", `${rg}/${name} ${diskId}`);
+    if (this.isDeleted(diskId)) throw this.diskNotFound(diskId);
+    const holder = [...this.vms.values()].find((v) => v.dataDiskIds.some((d) => sameId(d, diskId)) || sameId(v.osDiskId, diskId));
+    if (holder) throw Object.assign(new Error(`Disk ${diskId} is attached to VM ${holder.id}.`), { statusCode: 409, code: "OperationNotAllowed" });
+    this.vm(rg, name).osDiskId = diskId;
+  }
+
+  async start(rg: string, name: string): Promise<void> {
+    this.enter("start", `${rg}/${name}`);
+    const vm = this.vm(rg, name);
+    const broken = [...this.brokenDisks].some((d) => sameId(d, vm.osDiskId));
+    const behaviour = this.behaviour.get(key(rg, name)) ?? (broken ? "bsod" : "boots");
+    vm.powerState = "running";
+    vm.agentStatus = behaviour === "boots" ? "Ready" : "Not Ready";
+    const boot =
+      behaviour === "bsod"
+        ? 'Boot\r\n<?xml version="1.0"?><BP><INSTANCE CLASSNAME="BLUESCREEN"><PROPERTY NAME="STOPCODE" TYPE="string"><VALUE>"0x7E"</VALUE></PROPERTY></INSTANCE></BP>\r\n'
+        : "Boot\r\nComputer is booting, SAC started and initialized.\r\n";
+    vm.serialLog = this.serialLogOnStart === "append" ? (vm.serialLog ?? "") + boot : boot;
+  }
+
+  private isDeleted(diskId: string): boolean {
+    return [...this.deletedDisks].some((d) => sameId(d, diskId));
+  }
+
+  private diskNotFound(diskId: string): Error {
+    return Object.assign(new Error(`The Resource 'Microsoft.Compute/disks/${diskId.split("/").pop()}' was not found.`), { statusCode: 404, code: "ResourceNotFound" });
+  }
+
+  async getDiskTags(diskId: string): Promise<Record<string, string> | null> {
+    this.enter("getDiskTags", diskId);
+    if (this.isDeleted(diskId)) return null;
+    return { ...(this.diskTags.get(diskId.toLowerCase()) ?? {}) };
+  }
+
+  async addDiskTags(diskId: string, tags: Record<string, string>): Promise<void> {
+    this.enter("addDiskTags", `${diskId} ${Object.keys(tags).join(",")}`);
+    if (this.isDeleted(diskId)) throw this.diskNotFound(diskId);
+    this.diskTags.set(diskId.toLowerCase(), { ...(this.diskTags.get(diskId.toLowerCase()) ?? {}), ...tags });
+  }
+
+  async getStatus(rg: string, name: string): Promise<VmStatus> {
+    this.enter("getStatus", `${rg}/${name}`);
+    const vm = this.vm(rg, name);
+    return { powerState: vm.powerState, agentStatus: vm.agentStatus };
+  }
+
+  async bootDiagnostics(rg: string, name: string): Promise<BootDiagnosticsUrls> {
+    this.enter("bootDiagnostics", `${rg}/${name}`);
+    const vm = this.vm(rg, name);
+    const base = `https://simulated-bootdiag.blob.core.windows.net/bootdiagnostics/${name.toLowerCase()}`;
+    return { screenshotUrl: `${base}/screenshot.bmp?sig=simulated`, serialLogUrl: vm.serialLog === null ? null : `${base}/serialconsole.log?sig=simulated#${key(rg, name)}` };
+  }
+
+  async readText(url: string): Promise<string | null> {
+    this.enter("readText", url);
+    const vmKey = url.split("#")[1];
+    return vmKey ? (this.vms.get(vmKey)?.serialLog ?? null) : null;
+  }
+}
+
+/** A clock whose sleep only advances its time. */
+export class SimulatedClock implements Clock {
+  slept = 0;
+  constructor(private t = Date.UTC(2026, 10, 29, 8, 0, 0)) {}
+  now(): number {
+    return this.t;
+  }
+  async sleep(ms: number): Promise<void> {
+    this.t += ms;
+    this.slept += ms;
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * A simulated Azure for the offline plan and the simulated rescue: answers the invokes the program
+ * makes from the descriptions the operator supplied (`az vm show`, `az network nic show`) and gives
+ * every created resource the id and outputs Azure would.
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import { packageRoot } from "../../vocabulary/packageRoot";
+import type * as pulumi from "@pulumi/pulumi";
+import { AzureNicDescription, AzureVmDescription, parseArmId } from "../../describe/azureVm";
+import type { SimulatedCloud } from "./mockRun";
+import { collectTriageProvider } from "../../clouds/azure/decision";
+import { osDiskRollbackProvider, osDiskSwapProvider } from "../../clouds/azure/swap";
+import { bootVerificationProvider } from "../../clouds/azure/bootVerification";
+import { SimulatedClock, SimulatedCompute } from "../../clouds/azure/simulated";
+
+export interface SimulatedAzureOptions {
+  vm: AzureVmDescription;
+  /** The primary NIC; when absent a placeholder NIC is answered and a warning recorded. */
+  nic?: AzureNicDescription | null;
+  /** Extra answers per resource type token (later layers simulate their own resources). */
+  resourceOutputs?: Record<string, (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>>;
+  /** What collect.ps1 printed (document or text). Default: the bundled sample, {@link sampleCollectOutput}. */
+  collectOutput?: unknown;
+}
+
+export interface SimulatedAzure extends SimulatedCloud {
+  /** Things the simulation had to make up (e.g. the subnet when no NIC was given). */
+  warnings: string[];
+  /** The simulated compute the swap, verify and rollback resources act on (calls recorded). */
+  compute: SimulatedCompute;
+}
+
+/** The bundled `examples/` folder of the package, from the sources or from `dist/`. */
+export const examplesDir = (): string => path.join(packageRoot(), "examples");
+
+/**
+ * The bundled sample story as collect.ps1 would print it on the helper: `examples/collect-output.json`
+ * with `examples/112926-9218-01.dmp` merged in as base64 (the sample lists it as over the size cap).
+ */
+export function sampleCollectOutput(): Record<string, unknown> {
+  const dir = examplesDir();
+  const doc = JSON.parse(fs.readFileSync(path.join(dir, "collect-output.json"), "utf8"));
+  for (const m of doc.dumps.minidumps as { name: string; base64: string | null; truncated: boolean }[]) {
+    const file = path.join(dir, m.name);
+    if (m.base64 === null && fs.existsSync(file)) Object.assign(m, { base64: fs.readFileSync(file).toString("base64"), truncated: false });
+  }
+  return doc;
+}
+
+/** Type tokens of the rescue's dynamic resources. */
+export const DYNAMIC_TYPES = {
+  collectTriage: "pulumi-nodejs:dynamic/vm-rescue:CollectTriage",
+  osDiskSwap: "pulumi-nodejs:dynamic/vm-rescue:OsDiskSwap",
+  bootVerification: "pulumi-nodejs:dynamic/vm-rescue:BootVerification",
+  osDiskRollback: "pulumi-nodejs:dynamic/vm-rescue:OsDiskRollback",
+} as const;
+
+const RG_TYPES: Record<string, [string, string, string]> = {
+  // type token: [provider/type path, name input, extra path]
+  "azure-native:compute:Snapshot": ["Microsoft.Compute/snapshots", "snapshotName", ""],
+  "azure-native:compute:Disk": ["Microsoft.Compute/disks", "diskName", ""],
+  "azure-native:compute:VirtualMachine": ["Microsoft.Compute/virtualMachines", "vmName", ""],
+  "azure-native:network:NetworkSecurityGroup": ["Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName", ""],
+  "azure-native:network:NetworkInterface": ["Microsoft.Network/networkInterfaces", "networkInterfaceName", ""],
+  "azure-native:storage:StorageAccount": ["Microsoft.Storage/storageAccounts", "accountName", ""],
+};
+
+function guid(text: string): string {
+  const x = createHash("sha1").update(text).digest("hex");
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-5${x.slice(13, 16)}-a${x.slice(17, 20)}-${x.slice(20, 32)}`;
+}
+
+/** A stand-in for a NIC nobody described: its subnet id names the NIC it stands for. */
+export function placeholderNic(subscriptionId: string, resourceGroup: string, nicName: string): AzureNicDescription {
+  const rg = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
+  return {
+    id: `${rg}/providers/Microsoft.Network/networkInterfaces/${nicName}`,
+    ipConfigurations: [
+      { primary: true, subnet: { id: `${rg}/providers/Microsoft.Network/virtualNetworks/vnet-of-${nicName}/subnets/subnet-of-${nicName}` } },
+    ],
+  };
+}
+
+export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
+  const vmArm = parseArmId(options.vm.id, "the VM's id");
+  const sub = vmArm.subscriptionId;
+  const warnings: string[] = [];
+  // The broken VM: running on its broken OS disk, which bug-checks whenever it boots.
+  const compute = new SimulatedCompute();
+  const clock = new SimulatedClock();
+  const originalDisk = options.vm.storageProfile?.osDisk?.managedDisk?.id ?? null;
+  compute.addVm(vmArm.resourceGroup, vmArm.name, { id: String(options.vm.id), osDiskId: originalDisk, powerState: "running", agentStatus: "Not Ready" });
+  if (originalDisk) compute.brokenDisks.add(originalDisk);
+  const collectText = () => JSON.stringify(options.collectOutput ?? sampleCollectOutput());
+  // The real providers, acting on the simulated compute (and reading the simulated collect output).
+  const dynamicProviders: Record<string, () => pulumi.dynamic.ResourceProvider> = {
+    [DYNAMIC_TYPES.collectTriage]: () => collectTriageProvider(async () => collectText(), clock),
+    [DYNAMIC_TYPES.osDiskSwap]: () => osDiskSwapProvider(() => compute),
+    [DYNAMIC_TYPES.bootVerification]: () => bootVerificationProvider(() => compute, clock),
+    [DYNAMIC_TYPES.osDiskRollback]: () => osDiskRollbackProvider(() => compute),
+  };
+
+  const call = (args: pulumi.runtime.MockCallArgs): Record<string, unknown> => {
+    switch (args.token) {
+      case "azure-native:compute:getVirtualMachine":
+        return options.vm as Record<string, unknown>;
+      case "azure-native:network:getNetworkInterface": {
+        if (options.nic) return options.nic as Record<string, unknown>;
+        const name = String(args.inputs.networkInterfaceName);
+        warnings.push(`no NIC description given: the helper's subnet is a placeholder for the subnet of ${name} (pass --nic with az network nic show -o json)`);
+        return placeholderNic(sub, String(args.inputs.resourceGroupName), name) as Record<string, unknown>;
+      }
+      case "azure-native:compute:getDisk": {
+        const d = options.vm.storageProfile?.osDisk;
+        return {
+          id: d?.managedDisk?.id,
+          name: args.inputs.diskName,
+          sku: d?.managedDisk?.storageAccountType ? { name: d.managedDisk.storageAccountType } : undefined,
+          diskSizeGB: d?.diskSizeGB ?? d?.diskSizeGb ?? undefined,
+          zones: options.vm.zones ?? undefined,
+          hyperVGeneration: options.vm.instanceView?.hyperVGeneration ?? undefined,
+        };
+      }
+      case "azure-native:authorization:getClientConfig":
+        return { clientId: guid("client"), objectId: guid("operator"), subscriptionId: sub, tenantId: guid("tenant") };
+      default:
+        throw new Error(`the simulated Azure does not answer ${args.token}`);
+    }
+  };
+
+  const newResource = async (args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, unknown> }> => {
+    const inputs = args.inputs as Record<string, unknown>;
+    const extra = options.resourceOutputs?.[args.type]?.(args) ?? {};
+    const dynamic = dynamicProviders[args.type];
+    if (dynamic) {
+      const { __provider: _code, ...props } = inputs;
+      const created = await dynamic().create(props);
+      return { id: created.id, state: { ...props, ...created.outs, ...extra } };
+    }
+    const known = RG_TYPES[args.type];
+    if (known) {
+      const [path, nameKey] = known;
+      const resourceName = String(inputs[nameKey] ?? args.name);
+      const id = `/subscriptions/${sub}/resourceGroups/${inputs.resourceGroupName}/providers/${path}/${resourceName}`;
+      const state: Record<string, unknown> = { ...inputs, name: resourceName, ...extra };
+      if (args.type === "azure-native:storage:StorageAccount") {
+        state.primaryEndpoints = { blob: `https://${resourceName}.blob.core.windows.net/` };
+      }
+      if (args.type === "azure-native:compute:VirtualMachine") {
+        state.identity = { type: "SystemAssigned", principalId: guid(`${id}/identity`), tenantId: guid("tenant") };
+        const disks = ((inputs.storageProfile as { dataDisks?: { managedDisk?: { id?: string } }[] } | undefined)?.dataDisks ?? []).flatMap((d) => (d.managedDisk?.id ? [d.managedDisk.id] : []));
+        compute.addVm(String(inputs.resourceGroupName), resourceName, { id, osDiskId: `${id}-osdisk`, dataDiskIds: disks });
+      }
+      return { id, state };
+    }
+    switch (args.type) {
+      case "azure-native:storage:BlobContainer": {
+        const id = `/subscriptions/${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${inputs.accountName}/blobServices/default/containers/${inputs.containerName}`;
+        return { id, state: { ...inputs, name: inputs.containerName, ...extra } };
+      }
+      case "azure-native:authorization:RoleAssignment": {
+        const id = `${inputs.scope}/providers/Microsoft.Authorization/roleAssignments/${inputs.roleAssignmentName}`;
+        return { id, state: { ...inputs, name: inputs.roleAssignmentName, ...extra } };
+      }
+      case "azure-native:compute:VirtualMachineRunCommandByVirtualMachine": {
+        const id = `/subscriptions/${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Compute/virtualMachines/${inputs.vmName}/runCommands/${inputs.runCommandName}`;
+        const now = "2026-11-29T08:00:00Z";
+        return {
+          id,
+          state: {
+            ...inputs,
+            name: inputs.runCommandName,
+            provisioningState: "Succeeded",
+            instanceView: { executionState: "Succeeded", exitCode: 0, output: "", error: "", startTime: now, endTime: now },
+            ...extra,
+          },
+        };
+      }
+      case "random:index/randomPassword:RandomPassword":
+        return { id: `${args.name}-id`, state: { ...inputs, result: "simulated-Password-1!", ...extra } };
+      default:
+        return { id: `${args.name}-id`, state: { ...inputs, ...extra } };
+    }
+  };
+
+  return { call, newResource, warnings, compute };
+}

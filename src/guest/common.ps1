@@ -1,0 +1,337 @@
+# vm-rescue common code: finds the offline Windows installation on the attached disk, loads and
+# unloads its registry hives, runs native tools with exit-code checks and writes JSON.
+#
+# It defines functions only. Each script dot-sources it right after its param() block; the
+# embedding (src/guest/embed.ts) puts this text at the same place, because Run Command and SSM
+# deliver a single script. It decides nothing: callers pass every value in.
+Set-StrictMode -Version Latest
+$ErrorActionPreference = 'Stop'
+
+$script:VmRescueEspGptType = '{c12a7328-f81f-11d2-ba4b-00a0c93ec93b}'
+
+function ConvertTo-UtcIso {
+    param([Parameter(Mandatory = $true)][datetime]$Time)
+    return $Time.ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [System.Globalization.CultureInfo]::InvariantCulture)
+}
+
+function Get-UtcNow {
+    return ConvertTo-UtcIso -Time ([datetime]::UtcNow)
+}
+
+function Write-JsonDocument {
+    # One compact JSON document on stdout; optionally the same text in a UTF-8 file (no BOM).
+    param(
+        [Parameter(Mandatory = $true)]$Document,
+        [string]$Path = ''
+    )
+    $json = ConvertTo-Json -InputObject $Document -Depth 32 -Compress
+    if ($Path) {
+        $dir = Split-Path -Parent $Path
+        if ($dir -and -not (Test-Path -LiteralPath $dir)) {
+            New-Item -ItemType Directory -Path $dir -Force | Out-Null
+        }
+        [System.IO.File]::WriteAllText($Path, $json, (New-Object System.Text.UTF8Encoding($false)))
+    }
+    return $json
+}
+
+function Assert-ExitCode {
+    # Every native tool call is followed by this check with $LASTEXITCODE passed explicitly.
+    param(
+        [Parameter(Mandatory = $true)][string]$Tool,
+        [Parameter(Mandatory = $true)][AllowNull()]$ExitCode,
+        [int[]]$Allowed = @(0),
+        $Output = $null
+    )
+    if ($null -eq $ExitCode -or $Allowed -notcontains [int]$ExitCode) {
+        $tail = ''
+        if ($null -ne $Output) { $tail = (@($Output) | Select-Object -Last 5) -join ' | ' }
+        throw ('{0} failed with exit code {1}. {2}' -f $Tool, $ExitCode, $tail)
+    }
+}
+
+function Get-FreeDriveLetter {
+    $used = @(Get-Volume | Where-Object { $_.DriveLetter } | ForEach-Object { [string]$_.DriveLetter })
+    $used += @(Get-PSDrive -PSProvider FileSystem | ForEach-Object { $_.Name })
+    foreach ($letter in [char[]]'ZYXWVUTSRQPONMLKJIHG') {
+        if ($used -notcontains [string]$letter) { return [string]$letter }
+    }
+    throw 'No free drive letter for the attached disk partitions.'
+}
+
+function Invoke-DiskPart {
+    # diskpart reads its commands from a file; the lines are built from numbers and a letter only.
+    param([Parameter(Mandatory = $true)][string[]]$Lines)
+    $file = Join-Path $env:TEMP ('vmrescue-diskpart-{0}.txt' -f [guid]::NewGuid().ToString('N'))
+    try {
+        Set-Content -LiteralPath $file -Value $Lines -Encoding ASCII
+        $out = & diskpart.exe /s $file
+        Assert-ExitCode -Tool 'diskpart.exe' -ExitCode $LASTEXITCODE -Output $out
+    } finally {
+        Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue
+    }
+}
+
+function Add-TemporaryDriveLetter {
+    param(
+        [Parameter(Mandatory = $true)]$Target,
+        [Parameter(Mandatory = $true)]$Partition
+    )
+    $letter = Get-FreeDriveLetter
+    Invoke-DiskPart -Lines @(
+        ('select disk {0}' -f [int]$Partition.DiskNumber),
+        ('select partition {0}' -f [int]$Partition.PartitionNumber),
+        ('assign letter={0}' -f $letter)
+    )
+    $Target.TemporaryLetters += , @([int]$Partition.DiskNumber, [int]$Partition.PartitionNumber, $letter)
+    return ('{0}:' -f $letter)
+}
+
+function Get-HelperSystemDiskNumbers {
+    $numbers = @()
+    $systemLetter = $env:SystemDrive.Substring(0, 1)
+    $numbers += @(Get-Partition -DriveLetter $systemLetter | ForEach-Object { [int]$_.DiskNumber })
+    $numbers += @(Get-Disk | Where-Object { $_.IsBoot -or $_.IsSystem } | ForEach-Object { [int]$_.Number })
+    return @($numbers | Select-Object -Unique)
+}
+
+function Open-AttachedDisk {
+    # Brings one disk online. A disk offline because of a signature/GUID collision gets a fresh
+    # identity so Windows onlines it; Close-RescueTarget writes the original identity back.
+    param(
+        [Parameter(Mandatory = $true)]$Disk,
+        [Parameter(Mandatory = $true)]$Target
+    )
+    if ($Disk.IsOffline) {
+        $reason = [string]$Disk.OfflineReason
+        if ($reason -eq 'Collision') {
+            $Target.SignatureCollision = $true
+            if ([string]$Disk.PartitionStyle -eq 'GPT') {
+                $Target.OriginalIdentity = @{ Kind = 'Guid'; Value = [string]$Disk.Guid }
+                Set-Disk -Number $Disk.Number -Guid ('{' + [guid]::NewGuid().ToString() + '}')
+            } else {
+                $Target.OriginalIdentity = @{ Kind = 'Signature'; Value = [uint32]$Disk.Signature }
+                $bytes = [guid]::NewGuid().ToByteArray()
+                Set-Disk -Number $Disk.Number -Signature ([System.BitConverter]::ToUInt32($bytes, 0))
+            }
+        }
+        Set-Disk -Number $Disk.Number -IsOffline $false
+    }
+    if ($Disk.IsReadOnly) {
+        Set-Disk -Number $Disk.Number -IsReadOnly $false
+    }
+}
+
+function Find-RescueTarget {
+    # Finds the attached copy of the broken OS disk: never a disk of the helper's own system. The
+    # first disk (by number) holding \Windows\System32\config\SYSTEM wins; -DiskNumber (set by the
+    # TypeScript side from the collect output) pins it. Partitions without a letter are looked into
+    # only when larger than -MinWindowsPartitionBytes (recovery/MSR partitions are skipped).
+    param([int]$DiskNumber = -1, [long]$MinWindowsPartitionBytes = 1073741824)
+    $helperDisks = Get-HelperSystemDiskNumbers
+    $target = [pscustomobject]@{
+        DiskNumber = -1; BusType = ''; PartitionStyle = ''; SignatureCollision = $false
+        OriginalIdentity = $null; TemporaryLetters = @(); WindowsDrive = ''; WindowsVolume = ''
+        BcdStore = $null; Generation = $null
+    }
+    $disks = @(Get-Disk | Where-Object { $helperDisks -notcontains [int]$_.Number })
+    if ($DiskNumber -ge 0) {
+        if ($helperDisks -contains $DiskNumber) { throw ('Disk {0} holds the helper''s own system; refusing to use it.' -f $DiskNumber) }
+        $disks = @($disks | Where-Object { [int]$_.Number -eq $DiskNumber })
+        if ($disks.Count -eq 0) { throw ('Disk {0} was not found.' -f $DiskNumber) }
+    }
+    foreach ($disk in $disks) {
+        try {
+            Open-AttachedDisk -Disk $disk -Target $target
+            $disk = Get-Disk -Number $disk.Number
+            $target.DiskNumber = [int]$disk.Number
+            $target.BusType = [string]$disk.BusType
+            $target.PartitionStyle = [string]$disk.PartitionStyle
+            $partitions = @(Get-Partition -DiskNumber $disk.Number)
+            foreach ($part in $partitions) {
+                if ([string]$part.GptType -eq $script:VmRescueEspGptType) { continue }
+                $drive = ''
+                if ($part.DriveLetter -and [string]$part.DriveLetter -ne [string][char]0) { $drive = ('{0}:' -f $part.DriveLetter) }
+                elseif ([long]$part.Size -gt $MinWindowsPartitionBytes) { $drive = Add-TemporaryDriveLetter -Target $target -Partition $part }
+                if ($drive -and (Test-Path -LiteralPath ($drive + '\Windows\System32\config\SYSTEM'))) {
+                    $target.WindowsDrive = $drive
+                    $target.WindowsVolume = $drive + '\'
+                    break
+                }
+            }
+            if (-not $target.WindowsDrive) { Close-RescueTarget -Target $target; continue }
+            if ($target.PartitionStyle -eq 'GPT') {
+                $esp = @($partitions | Where-Object { [string]$_.GptType -eq $script:VmRescueEspGptType } | Select-Object -First 1)
+                if ($esp.Count -eq 1) {
+                    $espDrive = Add-TemporaryDriveLetter -Target $target -Partition $esp[0]
+                    $store = $espDrive + '\EFI\Microsoft\Boot\BCD'
+                    if (Test-Path -LiteralPath $store) { $target.BcdStore = $store; $target.Generation = 2 }
+                }
+            } else {
+                foreach ($part in @($partitions | Sort-Object -Property @{ Expression = { -not $_.IsActive } })) {
+                    $drive = ''
+                    if ($part.DriveLetter -and [string]$part.DriveLetter -ne [string][char]0) { $drive = ('{0}:' -f $part.DriveLetter) }
+                    else { $drive = Add-TemporaryDriveLetter -Target $target -Partition $part }
+                    if (Test-Path -LiteralPath ($drive + '\boot\BCD')) {
+                        $target.BcdStore = $drive + '\boot\BCD'; $target.Generation = 1; break
+                    }
+                }
+            }
+            return $target
+        } catch {
+            Close-RescueTarget -Target $target
+            throw
+        }
+    }
+    throw 'No attached disk with an offline Windows installation (\Windows\System32\config\SYSTEM) was found.'
+}
+
+function Close-RescueTarget {
+    # Always called (finally): removes every temporary drive letter and restores a disk identity
+    # that was changed to get past a collision. Errors here are reported, never swallowed silently.
+    param([Parameter(Mandatory = $true)]$Target)
+    $failures = @()
+    foreach ($entry in @($Target.TemporaryLetters)) {
+        try {
+            Invoke-DiskPart -Lines @(
+                ('select disk {0}' -f $entry[0]),
+                ('select partition {0}' -f $entry[1]),
+                ('remove letter={0}' -f $entry[2])
+            )
+        } catch { $failures += $_.Exception.Message }
+    }
+    $Target.TemporaryLetters = @()
+    if ($null -ne $Target.OriginalIdentity -and $Target.DiskNumber -ge 0) {
+        try {
+            if ($Target.OriginalIdentity.Kind -eq 'Guid') {
+                Set-Disk -Number $Target.DiskNumber -Guid $Target.OriginalIdentity.Value
+            } else {
+                Set-Disk -Number $Target.DiskNumber -Signature $Target.OriginalIdentity.Value
+            }
+        } catch { $failures += $_.Exception.Message }
+        $Target.OriginalIdentity = $null
+    }
+    if ($failures.Count -gt 0) { throw ('Cleanup of the attached disk failed: ' + ($failures -join '; ')) }
+}
+
+function Mount-OfflineHive {
+    # Loads a hive file under a unique HKLM key and returns the key name (e.g. HKLM\VMR_SYSTEM_1234_ab12cd).
+    param(
+        [Parameter(Mandatory = $true)][string]$HivePath,
+        [Parameter(Mandatory = $true)][string]$Label
+    )
+    if (-not (Test-Path -LiteralPath $HivePath)) { throw ('Hive not found: {0}' -f $HivePath) }
+    $key = 'HKLM\VMR_{0}_{1}_{2}' -f $Label, $PID, [guid]::NewGuid().ToString('N').Substring(0, 8)
+    $out = & reg.exe load $key $HivePath
+    Assert-ExitCode -Tool 'reg.exe load' -ExitCode $LASTEXITCODE -Output $out
+    return $key
+}
+
+function Dismount-OfflineHive {
+    # Unloads with garbage collection first (open .NET registry handles keep the hive busy) and retries.
+    param([Parameter(Mandatory = $true)][string]$Key)
+    $last = $null
+    for ($attempt = 1; $attempt -le 6; $attempt++) {
+        [System.GC]::Collect()
+        [System.GC]::WaitForPendingFinalizers()
+        $out = & reg.exe unload $Key
+        $last = $LASTEXITCODE
+        if ($last -eq 0) { return }
+        Start-Sleep -Seconds ([Math]::Min(2 * $attempt, 8))
+    }
+    Assert-ExitCode -Tool ('reg.exe unload ' + $Key) -ExitCode $last -Output $out
+}
+
+function Get-RegValue {
+    # A value of an offline key, or $null when the key or value is absent.
+    param(
+        [Parameter(Mandatory = $true)][string]$Key,
+        [Parameter(Mandatory = $true)][string]$Name
+    )
+    $item = Get-Item -LiteralPath ('Registry::' + $Key) -ErrorAction SilentlyContinue
+    if ($null -eq $item) { return $null }
+    if ($item.GetValueNames() -notcontains $Name) { return $null }
+    return $item.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
+}
+
+function Get-RegValueRecord {
+    # What an undo record needs: the value's kind and data, or $null when it does not exist.
+    param(
+        [Parameter(Mandatory = $true)][string]$Key,
+        [Parameter(Mandatory = $true)][string]$Name
+    )
+    $item = Get-Item -LiteralPath ('Registry::' + $Key) -ErrorAction SilentlyContinue
+    if ($null -eq $item -or $item.GetValueNames() -notcontains $Name) { return $null }
+    $kind = [string]$item.GetValueKind($Name)
+    $data = $item.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
+    if ($data -is [byte[]]) { $data = [System.BitConverter]::ToString($data) }
+    elseif ($data -is [string[]]) { $data = @($data) }
+    elseif ($data -is [int] -or $data -is [long]) { $data = [long]$data }
+    else { $data = [string]$data }
+    return [ordered]@{ type = $kind; data = $data }
+}
+
+function Get-CurrentControlSetNumber {
+    param([Parameter(Mandatory = $true)][string]$SystemKey)
+    $current = Get-RegValue -Key ($SystemKey + '\Select') -Name 'Current'
+    if ($null -eq $current) { throw 'SYSTEM\Select\Current is missing in the offline hive.' }
+    return [int]$current
+}
+
+function Get-BcdDefaultEntry {
+    # Identifier of the default loader: {bootmgr} "default", else the first of "displayorder".
+    param([Parameter(Mandatory = $true)][string]$Store)
+    $out = & bcdedit.exe /store $Store /enum '{bootmgr}' /v
+    Assert-ExitCode -Tool 'bcdedit.exe /enum {bootmgr}' -ExitCode $LASTEXITCODE -Output $out
+    foreach ($name in @('default', 'displayorder')) {
+        foreach ($line in @($out)) {
+            if ($line -match ('^' + $name + '\s+(\{[0-9A-Fa-f-]{36}\})')) { return $Matches[1] }
+        }
+    }
+    return $null
+}
+
+function Get-BcdEntryElements {
+    # Elements of one BCD entry as name -> text (first line of each element).
+    param(
+        [Parameter(Mandatory = $true)][string]$Store,
+        [Parameter(Mandatory = $true)][string]$Entry
+    )
+    $out = & bcdedit.exe /store $Store /enum $Entry /v
+    Assert-ExitCode -Tool 'bcdedit.exe /enum' -ExitCode $LASTEXITCODE -Output $out
+    $elements = @{}
+    foreach ($line in @($out)) {
+        if ($line -match '^([A-Za-z][A-Za-z0-9]*)\s+(.+?)\s*$') {
+            if (-not $elements.ContainsKey($Matches[1])) { $elements[$Matches[1]] = $Matches[2] }
+        }
+    }
+    return $elements
+}
+
+function Get-FileFacts {
+    # Version facts of a file on the offline volume; RelativePath is relative to the volume root.
+    param(
+        [Parameter(Mandatory = $true)][string]$VolumeRoot,
+        [Parameter(Mandatory = $true)][string]$RelativePath
+    )
+    $full = Join-Path $VolumeRoot $RelativePath
+    $facts = [ordered]@{ path = $RelativePath; exists = $false; version = $null; company = $null; product = $null; signer = $null; lastWriteUtc = $null; sizeBytes = $null }
+    $item = Get-Item -LiteralPath $full -ErrorAction SilentlyContinue
+    if ($null -eq $item -or $item.PSIsContainer) { return $facts }
+    $facts.exists = $true
+    $facts.lastWriteUtc = ConvertTo-UtcIso -Time $item.LastWriteTimeUtc
+    $facts.sizeBytes = [long]$item.Length
+    $info = $item.VersionInfo
+    if ($null -ne $info) {
+        if ($info.FileMajorPart -or $info.FileMinorPart -or $info.FileBuildPart -or $info.FilePrivatePart) {
+            $facts.version = '{0}.{1}.{2}.{3}' -f $info.FileMajorPart, $info.FileMinorPart, $info.FileBuildPart, $info.FilePrivatePart
+        }
+        if ($info.CompanyName) { $facts.company = [string]$info.CompanyName }
+        if ($info.ProductName) { $facts.product = [string]$info.ProductName }
+    }
+    $sig = Get-AuthenticodeSignature -LiteralPath $full -ErrorAction SilentlyContinue
+    if ($null -ne $sig -and $null -ne $sig.SignerCertificate) {
+        $facts.signer = [string]$sig.SignerCertificate.Subject
+    }
+    return $facts
+}

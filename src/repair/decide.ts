@@ -1,0 +1,158 @@
+/**
+ * From the collect script's facts to the repair: triage of the minidumps it brought back, the
+ * guest-driver check for where the disk will boot, the repair plan and repair.ps1's validated
+ * parameters. One pure function for every path — the Azure triage resource, the AWS chain and the
+ * by-hand / on-premises Hyper-V path (`vm-rescue plan-repair`) — so they cannot drift apart.
+ */
+import type { CollectOutput } from "../collect/contract";
+import { repairParamsFromPlan } from "../guest/embed";
+import type { RepairParams } from "../guest/params.generated";
+import { triageDump } from "../triage";
+import type { TriageResult } from "../triage/types";
+import { blocksSwap, checkGuestDrivers, summarizeFindings } from "../drivers/check";
+import type { Cloud, DriverFinding } from "../drivers/types";
+import { validateRepairParams } from "../guest/params.generated";
+import { planRepair, type Decision, type RepairDecision, type RepairOptions } from "./rules";
+
+export interface RescueDecisionInput {
+  collect: CollectOutput;
+  /** Where the repaired disk will boot. */
+  cloud: Cloud;
+  /** AWS: the instance type the disk boots on (Nitro/Xen rules). */
+  instanceType?: string;
+  /** On-premises Hyper-V: the host's Windows build. */
+  hostBuild?: number;
+  options?: RepairOptions;
+  /** Where repair.ps1 writes its full result on the helper. */
+  outputPath?: string;
+  /** Pass the collect's disk number to repair.ps1 (the same helper, the same disk). Default true. */
+  pinDiskNumber?: boolean;
+}
+
+export interface RescueDecision {
+  /** One result per minidump the collect listed (newest first). */
+  triage: TriageResult[];
+  findings: DriverFinding[];
+  /** True when a finding blocks the swap. */
+  blocked: boolean;
+  /** One line about the findings (empty when there are none). */
+  findingsSummary: string;
+  repair: RepairDecision;
+  /** True when the planner chose no action: repair.ps1 then runs a dry run and nothing is swapped. */
+  nothingToRepair: boolean;
+  /**
+   * repair.ps1's parameters, validated against its param() block. With nothing to repair, a dry run
+   * of a harmless action (the Run Command / SSM document needs an action and the chain a result).
+   */
+  repairParams: RepairParams;
+}
+
+/** Whether the repaired disk may replace the broken VM's, and if not, every reason why. */
+export interface SwapGate {
+  allowed: boolean;
+  reasons: string[];
+}
+
+/** The operator's choices that close the gate. */
+export interface SwapChoice {
+  /** False: repair but never swap. Default true. */
+  swap?: boolean;
+  dryRun?: boolean;
+  /** Swap even when a guest-driver finding blocks it. */
+  allowIncompatibleDrivers?: boolean;
+  /** AWS inPlace: the repaired root always goes back; swap=false then means "not started". */
+  inPlace?: boolean;
+  /** Where the disk will boot, named in the reasons (AWS target instance type). */
+  target?: string | null;
+}
+
+/** What repair.ps1 runs when the planner chose nothing: a dry run that changes nothing. */
+export const NOTHING_TO_REPAIR_ACTION = "EnableCrashDump";
+
+/**
+ * The swap gate from the findings, whether anything is to be repaired (false, or true / the planner's
+ * reasons when nothing is), and the operator's choices.
+ */
+export function swapGate(findings: readonly DriverFinding[], nothingToRepair: boolean | string, choice: SwapChoice): SwapGate {
+  const reasons: string[] = [];
+  if (nothingToRepair !== false) {
+    const why = typeof nothingToRepair === "string" && nothingToRepair ? ` (${nothingToRepair})` : "";
+    reasons.push(`nothing to repair: the planner chose no repair action for this disk${why}; repair.ps1 ran only a dry run and nothing is swapped (choose actions with the actions setting)`);
+  }
+  if (choice.swap === false) {
+    reasons.push(choice.inPlace ? "swap=false: the repaired root goes back but the instance is not started" : "swap=false: the repaired copy is not swapped in; the broken machine is not touched");
+  }
+  if (choice.dryRun === true) reasons.push("dryRun=true: repair.ps1 changes nothing, so there is no repaired disk to boot");
+  if (choice.allowIncompatibleDrivers !== true) {
+    for (const f of findings.filter((x) => x.severity === "block")) {
+      reasons.push(
+        `guest driver ${f.component} blocks the swap${choice.target ? ` to ${choice.target}` : ""} (found ${f.found ?? "nothing"}, required ${f.required}): ${f.reason} Remedy: ${f.remedy} (or set allowIncompatibleDrivers=true)`,
+      );
+    }
+  }
+  return { allowed: reasons.length === 0, reasons };
+}
+
+/** Why the planner chose nothing (its decisions' reasons), for the gate; false when it chose something. */
+export function nothingToRepairWhy(d: RescueDecision): string | false {
+  return d.nothingToRepair ? d.repair.decisions.map((x) => x.reason).join("; ") : false;
+}
+
+/** One line per dump: bug check and culprit, or why it could not be read. */
+export function triageLine(t: TriageResult): string {
+  if (t.error !== null || !t.bugCheck) return `${t.file}: ${t.error ?? "no bug check"}`;
+  const culprit = t.causedBy ? `caused by ${t.causedBy.module}+${t.causedBy.offset}` : "no culprit module found";
+  return `${t.file}: ${t.bugCheck.code}${t.bugCheck.name ? ` ${t.bugCheck.name}` : ""}, ${culprit}${t.crashTime ? ` at ${t.crashTime}` : ""}`;
+}
+
+/** One line per guest-driver finding. */
+export function findingLine(f: DriverFinding): string {
+  return `${f.severity} ${f.component}: found ${f.found ?? "nothing"}, required ${f.required}. ${f.reason}`;
+}
+
+/** One line per planner decision: the action (or "note") and why. */
+export function decisionLine(d: Decision): string {
+  return `${d.action === "none" ? "note" : d.action}: ${d.reason}`;
+}
+
+/** Triage of the dumps a collect output carries; a dump over the collect size cap is reported, not parsed. */
+export function triageCollectedDumps(doc: CollectOutput): TriageResult[] {
+  return doc.dumps.minidumps.map((m) =>
+    m.base64 === null
+      ? { file: m.name, bugCheck: null, crashTime: null, os: null, causedBy: null, drivers: null, error: `not collected (${m.sizeBytes} bytes, over the collect size cap)` }
+      : triageDump(Buffer.from(m.base64, "base64"), m.name),
+  );
+}
+
+/** Decides the repair from the collected facts. Throws PlanError / EmbedError for impossible choices. */
+export function decideRescue(input: RescueDecisionInput): RescueDecision {
+  const { collect } = input;
+  const triage = triageCollectedDumps(collect);
+  const findings = checkGuestDrivers(collect, { cloud: input.cloud, instanceType: input.instanceType, hostBuild: input.hostBuild });
+  const repair = planRepair({ collect, triage, findings, options: input.options ?? {} });
+  const diskNumber = input.pinDiskNumber === false ? undefined : collect.target.diskNumber;
+  const nothingToRepair = repair.plan.actions.length === 0;
+  const repairParams = nothingToRepair
+    ? validateRepairParams(
+        Object.fromEntries(
+          Object.entries({
+            Actions: [NOTHING_TO_REPAIR_ACTION],
+            CrashDumpKind: "automatic",
+            ProtectedServices: [...repair.protectedServices],
+            DiskNumber: diskNumber,
+            OutputPath: input.outputPath,
+            DryRun: true,
+          }).filter(([, v]) => v !== undefined),
+        ),
+      )
+    : repairParamsFromPlan(repair.plan, { protectedServices: repair.protectedServices, diskNumber, outputPath: input.outputPath });
+  return {
+    triage,
+    findings,
+    blocked: blocksSwap(findings),
+    findingsSummary: findings.length > 0 ? summarizeFindings(findings) : "",
+    repair,
+    nothingToRepair,
+    repairParams,
+  };
+}

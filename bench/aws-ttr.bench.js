@@ -12,6 +12,8 @@ const min = (s) => `${(s / 60).toFixed(1)} min`;
 // Copy mode: the stop/detach of the broken instance waits for the repair command's success (a failed repair leaves it untouched).
 for (const mode of ["copy", "inPlace"]) {
   const t = awsTimeToRecovery(mode, model);
-  console.log(`${mode.padEnd(8)} critical path ${min(t.critical.totalSeconds).padStart(9)}  vs aws.startEC2RescueWorkflow ${min(t.anchorSeconds)}  ratio ${t.ratio.toFixed(2)}`);
+  console.log(
+    `${mode.padEnd(8)} critical path ${min(t.critical.totalSeconds).padStart(9)}  vs aws.startEC2RescueWorkflow ${min(t.anchorSeconds)}  ratio ${t.ratio.toFixed(2)}`,
+  );
   console.log(`         ${t.critical.path.map((s) => `${s.id}(${s.seconds}s)`).join(" → ")}`);
 }

@@ -19,5 +19,7 @@ for (const file of benches) {
     process.stdout.write(`!! ${file} exited with ${r.status ?? r.signal}\n`);
   }
 }
-process.stdout.write(`\n${benches.length} benchmark${benches.length === 1 ? "" : "s"}, ${failed} failed\n`);
+process.stdout.write(
+  `\n${benches.length} benchmark${benches.length === 1 ? "" : "s"}, ${failed} failed\n`,
+);
 process.exitCode = failed > 0 ? 1 : 0;

@@ -13,12 +13,17 @@ let triage;
 try {
   triage = require("../dist/src/triage/index.js");
 } catch (e) {
-  process.stderr.write("triage.bench: dist/src/triage/index.js is missing; run `npm run build` first\n");
+  process.stderr.write(
+    "triage.bench: dist/src/triage/index.js is missing; run `npm run build` first\n",
+  );
   process.exit(2);
 }
 
 const dumps = [
-  ["sample (examples/112926-9218-01.dmp)", path.resolve(__dirname, "../examples/112926-9218-01.dmp")],
+  [
+    "sample (examples/112926-9218-01.dmp)",
+    path.resolve(__dirname, "../examples/112926-9218-01.dmp"),
+  ],
   ["real (triage_x64.dmp)", path.resolve(__dirname, "../..", "shared/fixtures/triage_x64.dmp")],
 ];
 
@@ -43,7 +48,9 @@ for (const [label, file] of dumps) {
   const median = quantile(times, 0.5);
   const p95 = quantile(times, 0.95);
   const size = fs.statSync(file).size;
-  const culprit = result.causedBy ? `${result.causedBy.module}+${result.causedBy.offset}` : result.error ?? "no culprit";
+  const culprit = result.causedBy
+    ? `${result.causedBy.module}+${result.causedBy.offset}`
+    : (result.error ?? "no culprit");
   console.log(
     `${label}: ${(size / 1024).toFixed(0)} KiB, ${result.drivers ?? 0} drivers, ${culprit}; ` +
       `${RUNS} runs: median ${median.toFixed(3)} ms, p95 ${p95.toFixed(3)} ms` +

@@ -5,7 +5,9 @@
 const path = require("node:path");
 const root = path.resolve(__dirname, "..");
 const { planAzureOffline } = require(path.join(root, "dist/src/engine/simulate/plan.js"));
-const { modeledTimeToRecovery, formatDuration } = require(path.join(root, "dist/src/recoveryTime/azure.js"));
+const { modeledTimeToRecovery, formatDuration } = require(
+  path.join(root, "dist/src/recoveryTime/azure.js"),
+);
 const { loadLatencyModel } = require(path.join(root, "dist/src/recoveryTime/model.js"));
 
 (async () => {
@@ -14,14 +16,20 @@ const { loadLatencyModel } = require(path.join(root, "dist/src/recoveryTime/mode
   const plan = await planAzureOffline({ vm, nic });
   const t = modeledTimeToRecovery(plan.resources, loadLatencyModel());
   console.log("ttr (azure, sample VM app-vm-01)");
-  for (const p of t.criticalPath) console.log(`  ${String(p.start).padStart(5)}s → ${String(p.end).padStart(5)}s  ${p.id}  [${[].concat(p.op).join(" + ")}]`);
-  if (t.assumed.length > 0) console.log(`  modeled phases not yet in the plan: ${t.assumed.join(", ")}`);
+  for (const p of t.criticalPath)
+    console.log(
+      `  ${String(p.start).padStart(5)}s → ${String(p.end).padStart(5)}s  ${p.id}  [${[].concat(p.op).join(" + ")}]`,
+    );
+  if (t.assumed.length > 0)
+    console.log(`  modeled phases not yet in the plan: ${t.assumed.join(", ")}`);
   console.log(`  vm-rescue critical path: ${t.totalSeconds} s (${formatDuration(t.totalSeconds)})`);
   if (t.anchor) {
     console.log(`  ${t.anchor.name}: ${t.anchor.seconds} s (${formatDuration(t.anchor.seconds)})`);
     console.log(`  ratio vm-rescue / ${t.anchor.name}: ${t.anchor.ratio} (lower is better)`);
   }
-  console.log(`  backup snapshot on the critical path: ${t.criticalPath.some((p) => /snapshot$/.test(p.id)) ? "YES (wrong)" : "no"}`);
+  console.log(
+    `  backup snapshot on the critical path: ${t.criticalPath.some((p) => /snapshot$/.test(p.id)) ? "YES (wrong)" : "no"}`,
+  );
 })().catch((e) => {
   console.error(`ttr bench: ${e.message}`);
   process.exitCode = 1;

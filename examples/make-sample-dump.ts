@@ -6,7 +6,13 @@
  * change here, regenerate it with:  VM_RESCUE_UPDATE_SAMPLES=1 npx jest triage/sampleDump
  */
 import * as path from "node:path";
-import { DriverSpec, buildStack, contextRecordBytes, exceptionRecordBytes, writeDump } from "../tests/builders/dumpWriter";
+import {
+  DriverSpec,
+  buildStack,
+  contextRecordBytes,
+  exceptionRecordBytes,
+  writeDump,
+} from "../tests/builders/dumpWriter";
 
 export const SAMPLE_DUMP_FILE = path.join(__dirname, "112926-9218-01.dmp");
 
@@ -95,7 +101,10 @@ export function makeSampleDump(): Uint8Array {
     { offset: 0x28, qword: at("ntoskrnl.exe", 0x26b1c5n) },
     { offset: 0x60, qword: faultIp },
     { offset: 0x98, qword: at("ntoskrnl.exe", 0x1d7a3dn) },
-    { offset: 0x1000, bytes: exceptionRecordBytes({ code: 0xc0000005, address: faultIp, information: [0n, 0x18n] }) },
+    {
+      offset: 0x1000,
+      bytes: exceptionRecordBytes({ code: 0xc0000005, address: faultIp, information: [0n, 0x18n] }),
+    },
     { offset: 0x1100, bytes: contextRecordBytes("x64", { ip: faultIp, sp: faultSp }) },
     { offset: 0x1808, qword: at("cxnetmon.sys", 0x19e0cn) },
     { offset: 0x1858, qword: at("ndis.sys", 0x4c2e1n) },

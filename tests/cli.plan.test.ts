@@ -35,21 +35,40 @@ describe("vm-rescue plan --azure-vm", () => {
     // (where the shared latency model is absent, the plan says it could not model the time to recovery)
     expect(plan.warnings.filter((w: string) => !/latency model/.test(w))).toEqual([]);
     const byType = (t: string) => plan.resources.find((x: any) => x.type === t);
-    for (const t of ["Snapshot", "Disk", "VirtualMachine", "VirtualMachineRunCommandByVirtualMachine"]) {
+    for (const t of [
+      "Snapshot",
+      "Disk",
+      "VirtualMachine",
+      "VirtualMachineRunCommandByVirtualMachine",
+    ]) {
       expect(byType(`azure-native:compute:${t}`)).toBeDefined();
     }
     expect(byType("azure-native:network:NetworkInterface")).toBeDefined();
     expect(byType("azure-native:network:NetworkSecurityGroup")).toBeDefined();
     expect(byType("azure-native:storage:StorageAccount")).toBeDefined();
     const snapshot = byType("azure-native:compute:Snapshot");
-    expect(snapshot).toMatchObject({ name: "app-vm-01-rescue-snapshot", retainOnDelete: true, dependsOn: [] });
+    expect(snapshot).toMatchObject({
+      name: "app-vm-01-rescue-snapshot",
+      retainOnDelete: true,
+      dependsOn: [],
+    });
     expect(snapshot.inputs.creationData.createOption).toBe("Copy");
     const helper = byType("azure-native:compute:VirtualMachine");
-    expect(helper.dependsOn).toEqual(expect.arrayContaining(["app-vm-01-rescue-copy", "app-vm-01-rescue-nic"]));
+    expect(helper.dependsOn).toEqual(
+      expect.arrayContaining(["app-vm-01-rescue-copy", "app-vm-01-rescue-nic"]),
+    );
     const collect = byType("azure-native:compute:VirtualMachineRunCommandByVirtualMachine");
-    expect(collect.dependsOn).toEqual(expect.arrayContaining(["app-vm-01-rescue-helper", "app-vm-01-rescue-helper-blob-access"]));
+    expect(collect.dependsOn).toEqual(
+      expect.arrayContaining(["app-vm-01-rescue-helper", "app-vm-01-rescue-helper-blob-access"]),
+    );
     for (const res of plan.resources) {
-      expect(Object.keys(res).sort()).toEqual(["dependsOn", "inputs", "name", "retainOnDelete", "type"]);
+      expect(Object.keys(res).sort()).toEqual([
+        "dependsOn",
+        "inputs",
+        "name",
+        "retainOnDelete",
+        "type",
+      ]);
     }
   });
 
@@ -60,9 +79,21 @@ describe("vm-rescue plan --azure-vm", () => {
   });
 
   test("--set reaches the program; without --json a readable tree", async () => {
-    const r = await run(["plan", "--azure-vm", VM, "--nic", NIC, "--set", "helperVmSize=Standard_D4s_v5", "--set", "rescueId=inc-9"]);
+    const r = await run([
+      "plan",
+      "--azure-vm",
+      VM,
+      "--nic",
+      NIC,
+      "--set",
+      "helperVmSize=Standard_D4s_v5",
+      "--set",
+      "rescueId=inc-9",
+    ]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/\+ azure-native:compute:Snapshot\s+inc-9-snapshot\s+\[kept after destroy\]/);
+    expect(r.out).toMatch(
+      /\+ azure-native:compute:Snapshot\s+inc-9-snapshot\s+\[kept after destroy\]/,
+    );
     expect(r.out).toMatch(/after: .*inc-9-nic/);
   });
 
@@ -70,28 +101,60 @@ describe("vm-rescue plan --azure-vm", () => {
     const r = await run(["plan", "--azure-vm", VM, "--nic", NIC]);
     expect(r.code).toBe(0);
     const text = r.out.slice(r.out.indexOf("Repair of the bundled sample story"));
-    expect(text).toMatch(/^ {2}Triage:\n {4}- 112926-9218-01\.dmp: 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M, caused by cxnetmon\.sys\+0x1a2b4/m);
+    expect(text).toMatch(
+      /^ {2}Triage:\n {4}- 112926-9218-01\.dmp: 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M, caused by cxnetmon\.sys\+0x1a2b4/m,
+    );
     expect(text).toMatch(/Guest drivers: no finding against Azure/);
     expect(text).toMatch(/^ {4}1\. DisableDriver — cxnetmon\.sys caused the crash/m);
     expect(text).toMatch(/^ {4}2\. QuarantineDriverFile — /m);
     expect(text).not.toMatch(/^ {4}\d\. RemoveDriverPackage/m);
     expect(text).toMatch(/Swap: allowed by the guest-driver check/);
-    expect(text).toMatch(/\nModeled time to recovery: \d+ min.* via .*-repair → .*azure\.azVmRepair/);
+    expect(text).toMatch(
+      /\nModeled time to recovery: \d+ min.* via .*-repair → .*azure\.azVmRepair/,
+    );
   });
 
   const bad: [string, () => string[], RegExp][] = [
     ["no --azure-vm", () => ["plan"], /plan needs --azure-vm/],
-    ["missing file", () => ["plan", "--azure-vm", path.join(tmp, "nope.json")], /--azure-vm file not found/],
-    ["invalid JSON", () => ["plan", "--azure-vm", writeTmp("bad.json", "{ not json")], /is not valid JSON/],
-    ["a list of VMs", () => ["plan", "--azure-vm", writeTmp("two.json", "[{}, {}]")], /got a list of 2/],
-    ["a Linux VM", () => {
-      const vm = JSON.parse(fs.readFileSync(VM, "utf8"));
-      vm.storageProfile.osDisk.osType = "Linux";
-      return ["plan", "--azure-vm", writeTmp("linux.json", JSON.stringify(vm))];
-    }, /rescues Windows VMs only/],
-    ["an unknown setting", () => ["plan", "--azure-vm", VM, "--set", "helperSize=x"], /unknown setting "helperSize"/],
-    ["a malformed --set", () => ["plan", "--azure-vm", VM, "--set", "novalue"], /--set expects key=value/],
-    ["a bad setting value", () => ["plan", "--azure-vm", VM, "--set", "copyDiskSku=Fast"], /copyDiskSku/],
+    [
+      "missing file",
+      () => ["plan", "--azure-vm", path.join(tmp, "nope.json")],
+      /--azure-vm file not found/,
+    ],
+    [
+      "invalid JSON",
+      () => ["plan", "--azure-vm", writeTmp("bad.json", "{ not json")],
+      /is not valid JSON/,
+    ],
+    [
+      "a list of VMs",
+      () => ["plan", "--azure-vm", writeTmp("two.json", "[{}, {}]")],
+      /got a list of 2/,
+    ],
+    [
+      "a Linux VM",
+      () => {
+        const vm = JSON.parse(fs.readFileSync(VM, "utf8"));
+        vm.storageProfile.osDisk.osType = "Linux";
+        return ["plan", "--azure-vm", writeTmp("linux.json", JSON.stringify(vm))];
+      },
+      /rescues Windows VMs only/,
+    ],
+    [
+      "an unknown setting",
+      () => ["plan", "--azure-vm", VM, "--set", "helperSize=x"],
+      /unknown setting "helperSize"/,
+    ],
+    [
+      "a malformed --set",
+      () => ["plan", "--azure-vm", VM, "--set", "novalue"],
+      /--set expects key=value/,
+    ],
+    [
+      "a bad setting value",
+      () => ["plan", "--azure-vm", VM, "--set", "copyDiskSku=Fast"],
+      /copyDiskSku/,
+    ],
   ];
   test.each(bad)("%s: exit 2, one clear line, no stack trace", async (_name, args, message) => {
     const r = await run(args());

@@ -29,13 +29,23 @@ async function run(args: string[], isTty = false) {
   return { code, out: io.stdout.join(""), err: io.stderr.join("\n") };
 }
 
-const RG = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-app/providers/Microsoft.Compute";
-const urn = (type: string, name: string) => `urn:pulumi:app-vm-01-rescue::vm-rescue::vm-rescue:index:AzureWindowsRescue$${type}::${name}`;
+const RG =
+  "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg-app/providers/Microsoft.Compute";
+const urn = (type: string, name: string) =>
+  `urn:pulumi:app-vm-01-rescue::vm-rescue::vm-rescue:index:AzureWindowsRescue$${type}::${name}`;
 
 function events(op: "create" | "delete", list: [string, string][], t0: number): EngineEvent[] {
   return list.flatMap(([type, name], i) => [
-    { sequence: 0, timestamp: t0 + i * 60, resourcePreEvent: { metadata: { op, urn: urn(type, name), type, provider: "" } } },
-    { sequence: 0, timestamp: t0 + i * 60 + 45, resOutputsEvent: { metadata: { op, urn: urn(type, name), type, provider: "" } } },
+    {
+      sequence: 0,
+      timestamp: t0 + i * 60,
+      resourcePreEvent: { metadata: { op, urn: urn(type, name), type, provider: "" } },
+    },
+    {
+      sequence: 0,
+      timestamp: t0 + i * 60 + 45,
+      resOutputsEvent: { metadata: { op, urn: urn(type, name), type, provider: "" } },
+    },
   ]) as EngineEvent[];
 }
 
@@ -49,17 +59,32 @@ const COLLECT_URL = "https://x.blob.core.windows.net/rescue/collect/output.json"
 const REPAIR_URL = "https://x.blob.core.windows.net/rescue/repair/output.json";
 
 /** The artifacts container of the sample story: the collect output with its dump, the repair result. */
-function sampleArtifacts(over: Record<string, string> = {}): { reader: ArtifactReader; reads: string[] } {
+function sampleArtifacts(over: Record<string, string> = {}): {
+  reader: ArtifactReader;
+  reads: string[];
+} {
   const reads: string[] = [];
-  const inner = memoryReader({ [COLLECT_URL]: JSON.stringify(sampleCollectOutput()), [REPAIR_URL]: JSON.stringify(sampleRepairResult()), ...over });
+  const inner = memoryReader({
+    [COLLECT_URL]: JSON.stringify(sampleCollectOutput()),
+    [REPAIR_URL]: JSON.stringify(sampleRepairResult()),
+    ...over,
+  });
   return { reads, reader: { read: (url) => (reads.push(url), inner.read(url)) } };
 }
 
 function rescuedOutputs(): Record<string, unknown> {
   return {
-    triageSummary: ["112926-9218-01.dmp: 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M, caused by cxnetmon.sys"],
+    triageSummary: [
+      "112926-9218-01.dmp: 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M, caused by cxnetmon.sys",
+    ],
     findings: [],
-    decision: [{ action: "DisableDriver", reason: "cxnetmon.sys caused the crash", evidence: ["dump 112926-9218-01.dmp"] }],
+    decision: [
+      {
+        action: "DisableDriver",
+        reason: "cxnetmon.sys caused the crash",
+        evidence: ["dump 112926-9218-01.dmp"],
+      },
+    ],
     repairActions: ["DisableDriver"],
     gate: { allowed: true, reasons: [] },
     collectOutputUrl: COLLECT_URL,
@@ -79,8 +104,15 @@ function rescuedOutputs(): Record<string, unknown> {
 }
 
 /** The shared fake Automation API, streaming engine events for the sample steps. */
-function fakeAutomation(outputs: Record<string, unknown>, opts: { noCli?: boolean; upError?: string } = {}) {
-  return fakeStackAutomation(outputs, { ...opts, upEvents: events("create", STEPS, 1_800_000_000), destroyEvents: events("delete", [STEPS[1]], 1_800_000_600) });
+function fakeAutomation(
+  outputs: Record<string, unknown>,
+  opts: { noCli?: boolean; upError?: string } = {},
+) {
+  return fakeStackAutomation(outputs, {
+    ...opts,
+    upEvents: events("create", STEPS, 1_800_000_000),
+    destroyEvents: events("delete", [STEPS[1]], 1_800_000_600),
+  });
 }
 
 const original = { ...defaultDeps };
@@ -104,42 +136,88 @@ describe("vm-rescue rescue (fake Automation API)", () => {
     defaultDeps.automation = () => fake.automation;
     const r = await run([...LIVE, "--yes", "--json"]);
     expect(r.code).toBe(0);
-    expect(fake.calls).toEqual(["findCli", "openStack app-vm-01-rescue", "setConfig", "up", "destroy"]);
-    expect(fake.config[0]).toEqual({ cloud: "azure", resourceGroup: "rg-app", vmName: "app-vm-01" });
+    expect(fake.calls).toEqual([
+      "findCli",
+      "openStack app-vm-01-rescue",
+      "setConfig",
+      "up",
+      "destroy",
+    ]);
+    expect(fake.config[0]).toEqual({
+      cloud: "azure",
+      resourceGroup: "rg-app",
+      vmName: "app-vm-01",
+    });
     const lines = r.err.split("\n").filter((l) => /^(ok|FAILED)/.test(l));
     expect(lines).toEqual([
-      expect.stringMatching(/^ok +create +app-vm-01-rescue-snapshot +\(azure-native:compute:Snapshot, 45 s\)$/),
+      expect.stringMatching(
+        /^ok +create +app-vm-01-rescue-snapshot +\(azure-native:compute:Snapshot, 45 s\)$/,
+      ),
       expect.stringMatching(/^ok +create +app-vm-01-rescue-helper/),
       expect.stringMatching(/^ok +create +app-vm-01-rescue-swap/),
       expect.stringMatching(/^ok +delete +app-vm-01-rescue-helper/),
     ]);
     const report = JSON.parse(r.out);
     expect(validateReport(report)).toBe(true);
-    expect(report).toMatchObject({ status: "rescued", exitCode: 0, mode: "live", helperRemoved: true, swap: { swapped: true }, verify: { booted: true } });
+    expect(report).toMatchObject({
+      status: "rescued",
+      exitCode: 0,
+      mode: "live",
+      helperRemoved: true,
+      swap: { swapped: true },
+      verify: { booted: true },
+    });
     expect(report.timeline).toHaveLength(4);
     expect(report.kept).toHaveLength(4);
-    expect(report.decision.actions).toEqual([{ action: "DisableDriver", reason: "cxnetmon.sys caused the crash" }]);
+    expect(report.decision.actions).toEqual([
+      { action: "DisableDriver", reason: "cxnetmon.sys caused the crash" },
+    ]);
     // the local re-plan (three actions) differs from what this stack ran (one): the stack's decision stays
-    expect(report.warnings.join("\n")).toMatch(/local re-plan .* differs from the actions the stack ran \(DisableDriver\)/);
+    expect(report.warnings.join("\n")).toMatch(
+      /local re-plan .* differs from the actions the stack ran \(DisableDriver\)/,
+    );
     // helper created at +60 s, deleted by +645 s: 9.8 min
     expect(report.cost).toMatchObject({ size: "Standard_D2s_v5", minutes: 9.8 });
   });
 
   test("reads the evidence back before destroy: per-dump triage, full findings, the repair results with undo records", async () => {
-    const fake = fakeAutomation({ ...rescuedOutputs(), repairActions: ["DisableDriver", "QuarantineDriverFile"] });
+    const fake = fakeAutomation({
+      ...rescuedOutputs(),
+      repairActions: ["DisableDriver", "QuarantineDriverFile"],
+    });
     defaultDeps.automation = () => fake.automation;
     const r = await run([...LIVE, "--yes", "--json"]);
     expect(r.code).toBe(0);
     expect(artifacts.reads.sort()).toEqual([COLLECT_URL, REPAIR_URL]);
     expect(readers).toEqual([{ cloud: "azure", region: undefined }]);
-    expect(r.err.split("\n").indexOf("reading the evidence (collect output, repair result)")).toBeLessThan(r.err.split("\n").findIndex((l) => l.startsWith("pulumi destroy")));
+    expect(
+      r.err.split("\n").indexOf("reading the evidence (collect output, repair result)"),
+    ).toBeLessThan(r.err.split("\n").findIndex((l) => l.startsWith("pulumi destroy")));
     const report = JSON.parse(r.out);
     expect(validateReport(report)).toBe(true);
-    expect(report.triage).toEqual([expect.objectContaining({ file: "112926-9218-01.dmp", bugCheck: expect.objectContaining({ code: "0x1000007E" }), causedBy: expect.objectContaining({ module: "cxnetmon.sys" }) })]);
-    expect(report.findings.every((f: { component: string; severity: string }) => typeof f.component === "string" && f.severity !== "block")).toBe(true);
+    expect(report.triage).toEqual([
+      expect.objectContaining({
+        file: "112926-9218-01.dmp",
+        bugCheck: expect.objectContaining({ code: "0x1000007E" }),
+        causedBy: expect.objectContaining({ module: "cxnetmon.sys" }),
+      }),
+    ]);
+    expect(
+      report.findings.every(
+        (f: { component: string; severity: string }) =>
+          typeof f.component === "string" && f.severity !== "block",
+      ),
+    ).toBe(true);
     expect(report.decision.reasons[0].evidence.join(" ")).toMatch(/112926-9218-01\.dmp/);
-    expect(report.decision.undo.map((u: { action: string }) => u.action)).toEqual(["QuarantineDriverFile", "DisableDriver"]);
-    expect(report.repair.results[0]).toMatchObject({ action: "DisableDriver", status: "succeeded", undo: [{ kind: "registry", valueName: "Start" }] });
+    expect(report.decision.undo.map((u: { action: string }) => u.action)).toEqual([
+      "QuarantineDriverFile",
+      "DisableDriver",
+    ]);
+    expect(report.repair.results[0]).toMatchObject({
+      action: "DisableDriver",
+      status: "succeeded",
+      undo: [{ kind: "registry", valueName: "Start" }],
+    });
     expect(report.evidence).toEqual([
       { document: "collect output", source: COLLECT_URL, status: "read" },
       { document: "repair result", source: REPAIR_URL, status: "read" },
@@ -148,17 +226,33 @@ describe("vm-rescue rescue (fake Automation API)", () => {
 
   test("an invalid or unreadable evidence document is one line in the report, not a crash", async () => {
     artifacts = sampleArtifacts({ [REPAIR_URL]: '{"kind":"repairResult"}' });
-    defaultDeps.automation = () => fakeAutomation({ ...rescuedOutputs(), collectOutputUrl: "https://x.blob.core.windows.net/rescue/missing.json" }).automation;
+    defaultDeps.automation = () =>
+      fakeAutomation({
+        ...rescuedOutputs(),
+        collectOutputUrl: "https://x.blob.core.windows.net/rescue/missing.json",
+      }).automation;
     const r = await run([...LIVE, "--yes"]);
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/the repair result is not valid \(https:\/\/x\.blob\.core\.windows\.net\/rescue\/repair\/output\.json\): invalid repair result: \(document\): missing/);
-    expect(r.out).toMatch(/the collect output could not be read \(https:\/\/x\.blob\.core\.windows\.net\/rescue\/missing\.json\): HTTP 404: no such artifact/);
+    expect(r.out).toMatch(
+      /the repair result is not valid \(https:\/\/x\.blob\.core\.windows\.net\/rescue\/repair\/output\.json\): invalid repair result: \(document\): missing/,
+    );
+    expect(r.out).toMatch(
+      /the collect output could not be read \(https:\/\/x\.blob\.core\.windows\.net\/rescue\/missing\.json\): HTTP 404: no such artifact/,
+    );
     expect(r.out).toMatch(/## Triage\n\n- 112926-9218-01\.dmp: 0x1000007E/);
     expect(r.out).not.toMatch(/\n\s+at /);
   });
 
   test("blocked by the driver check → exit 4 with next steps", async () => {
-    const outputs = { ...rescuedOutputs(), collectOutputUrl: undefined, findings: [blockingFinding()], swapped: false, booted: false, gate: { allowed: false, reasons: ["azure.guestAgent blocks the swap"] }, outcome: [] };
+    const outputs = {
+      ...rescuedOutputs(),
+      collectOutputUrl: undefined,
+      findings: [blockingFinding()],
+      swapped: false,
+      booted: false,
+      gate: { allowed: false, reasons: ["azure.guestAgent blocks the swap"] },
+      outcome: [],
+    };
     defaultDeps.automation = () => fakeAutomation(outputs).automation;
     const r = await run([...LIVE, "--yes"]);
     expect(r.code).toBe(4);
@@ -167,12 +261,16 @@ describe("vm-rescue rescue (fake Automation API)", () => {
   });
 
   test("the VM did not boot → exit 1 and rollback in the next steps", async () => {
-    defaultDeps.automation = () => fakeAutomation({ ...rescuedOutputs(), booted: false, outcome: ["new bug check 0x7B"] }).automation;
+    defaultDeps.automation = () =>
+      fakeAutomation({ ...rescuedOutputs(), booted: false, outcome: ["new bug check 0x7B"] })
+        .automation;
     const r = await run([...LIVE, "--yes", "--json"]);
     expect(r.code).toBe(1);
     const report = JSON.parse(r.out);
     expect(report.status).toBe("failed");
-    expect(report.nextSteps.join("\n")).toMatch(/vm-rescue rollback --cloud azure --resource-group rg-app --vm app-vm-01/);
+    expect(report.nextSteps.join("\n")).toMatch(
+      /vm-rescue rollback --cloud azure --resource-group rg-app --vm app-vm-01/,
+    );
   });
 
   test("a failing up still tears down and reports one error line, exit 1", async () => {
@@ -188,10 +286,24 @@ describe("vm-rescue rescue (fake Automation API)", () => {
     const fake = fakeAutomation({ ...rescuedOutputs(), swapped: false });
     defaultDeps.automation = () => fake.automation;
     const known = new Set(SETTINGS.map((s) => s.key));
-    const r = await run([...LIVE, "--yes", "--dry-run", "--no-swap", "--driver", "cxnetmon", "--actions", "DisableDriver"]);
+    const r = await run([
+      ...LIVE,
+      "--yes",
+      "--dry-run",
+      "--no-swap",
+      "--driver",
+      "cxnetmon",
+      "--actions",
+      "DisableDriver",
+    ]);
     if (known.has("dryRun") && known.has("swap") && known.has("driver") && known.has("actions")) {
       expect(r.code).toBe(0);
-      expect(fake.config[0]).toMatchObject({ dryRun: "true", swap: "false", driver: "cxnetmon", actions: '["DisableDriver"]' });
+      expect(fake.config[0]).toMatchObject({
+        dryRun: "true",
+        swap: "false",
+        driver: "cxnetmon",
+        actions: '["DisableDriver"]',
+      });
     } else {
       expect(r.code).toBe(2);
       expect(r.err).toMatch(/needs the stack setting/);
@@ -205,7 +317,11 @@ describe("vm-rescue rescue refuses before anything runs", () => {
     defaultDeps.automation = () => fake.automation;
     const r = await run([...LIVE, "--yes"]);
     expect(r.code).toBe(2);
-    expect(r.err.split("\n")).toEqual([expect.stringMatching(/^vm-rescue: the Pulumi CLI was not found .*curl -fsSL https:\/\/get\.pulumi\.com \| sh/)]);
+    expect(r.err.split("\n")).toEqual([
+      expect.stringMatching(
+        /^vm-rescue: the Pulumi CLI was not found .*curl -fsSL https:\/\/get\.pulumi\.com \| sh/,
+      ),
+    ]);
     expect(fake.calls).toEqual(["findCli"]);
   });
 
@@ -229,7 +345,9 @@ describe("vm-rescue rescue refuses before anything runs", () => {
     defaultDeps.automation = () => fake.automation;
     const r = await run(LIVE);
     expect(r.code).toBe(2);
-    expect(r.err).toMatch(/refusing to rescue VM rg-app\/app-vm-01 .* without --yes when not on a terminal/);
+    expect(r.err).toMatch(
+      /refusing to rescue VM rg-app\/app-vm-01 .* without --yes when not on a terminal/,
+    );
     expect(fake.calls).toEqual([]);
   });
 
@@ -249,13 +367,39 @@ describe("vm-rescue rescue refuses before anything runs", () => {
     [[...LIVE, "--yes", "--actions", "Format"], /--actions: unknown action "Format"/],
     [["rescue", "--cloud", "gcp", "--yes"], /--cloud must be azure or aws, not "gcp"/],
     [["rescue", "--cloud", "aws", "--yes"], /rescue --cloud aws needs --instance-id <i-...>/],
-    [["rescue", "--instance-id", "vm-01", "--yes"], /--instance-id must look like i-0123456789abcdef0, not "vm-01"/],
-    [["rescue", "--instance-id", "i-0a1b2c3d4e5f67890", "--mode", "fast", "--yes"], /--mode must be copy or inPlace, not "fast"/],
-    [["rescue", "--cloud", "aws", "--instance-id", "i-0a1b2c3d4e5f67890", "--vm", "x", "--yes"], /--vm is for --cloud azure, not aws/],
+    [
+      ["rescue", "--instance-id", "vm-01", "--yes"],
+      /--instance-id must look like i-0123456789abcdef0, not "vm-01"/,
+    ],
+    [
+      ["rescue", "--instance-id", "i-0a1b2c3d4e5f67890", "--mode", "fast", "--yes"],
+      /--mode must be copy or inPlace, not "fast"/,
+    ],
+    [
+      ["rescue", "--cloud", "aws", "--instance-id", "i-0a1b2c3d4e5f67890", "--vm", "x", "--yes"],
+      /--vm is for --cloud azure, not aws/,
+    ],
     [[...LIVE, "--mode", "copy", "--yes"], /--mode is for --cloud aws, not azure/],
-    [["rescue", "--instance-id", "i-0a1b2c3d4e5f67890", "--actions", "FormatDisk", "--yes", "--simulate"], /FormatDisk/],
-    [["rescue", "--simulate", "--cloud", "aws", "--instance-id", "i-0fffffffffffffff0", "--yes"], /--instance-id i-0fffffffffffffff0 is not the instance in examples\/aws-instance\.json \(i-0a1b2c3d4e5f67890\)/],
-    [["rescue", "--simulate", "--aws-instance", "examples/no-such-instance.json", "--yes"], /--aws-instance.*no-such-instance\.json/],
+    [
+      [
+        "rescue",
+        "--instance-id",
+        "i-0a1b2c3d4e5f67890",
+        "--actions",
+        "FormatDisk",
+        "--yes",
+        "--simulate",
+      ],
+      /FormatDisk/,
+    ],
+    [
+      ["rescue", "--simulate", "--cloud", "aws", "--instance-id", "i-0fffffffffffffff0", "--yes"],
+      /--instance-id i-0fffffffffffffff0 is not the instance in examples\/aws-instance\.json \(i-0a1b2c3d4e5f67890\)/,
+    ],
+    [
+      ["rescue", "--simulate", "--aws-instance", "examples/no-such-instance.json", "--yes"],
+      /--aws-instance.*no-such-instance\.json/,
+    ],
   ])("usage error %# → exit 2, one line, nothing opened", async (args, message) => {
     const fake = fakeAutomation(rescuedOutputs());
     defaultDeps.automation = () => fake.automation;
@@ -276,21 +420,40 @@ describe("vm-rescue rescue --simulate", () => {
     expect(report.vm).toMatchObject({ resourceGroup: "rg-app-prod", name: "app-vm-01" });
     expect(report.timeToRecovery.modeledSeconds).toBeGreaterThan(0);
     expect(report.timeToRecovery.criticalPath).not.toContain("app-vm-01-rescue-snapshot");
-    expect(report.timeline.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(["app-vm-01-rescue-snapshot", "app-vm-01-rescue-helper"]));
+    expect(report.timeline.map((s: { name: string }) => s.name)).toEqual(
+      expect.arrayContaining(["app-vm-01-rescue-snapshot", "app-vm-01-rescue-helper"]),
+    );
     expect(report.cost.usd).toBeGreaterThan(0);
     expect(report.status).toBe("rescued");
     expect(r.code).toBe(0);
     expect(report.triageSummary.join("\n")).toMatch(/0x1000007E.*cxnetmon\.sys/);
-    expect(report.decision.actions.map((a: { action: string }) => a.action)).toContain("DisableDriver");
+    expect(report.decision.actions.map((a: { action: string }) => a.action)).toContain(
+      "DisableDriver",
+    );
     expect(report.decision.actions[0].reason).toMatch(/cxnetmon\.sys caused the crash/);
     expect(report.swap).toMatchObject({ attempted: true, swapped: true });
     expect(report.verify.booted).toBe(true);
-    expect(report.kept.map((k: { kind: string }) => k.kind).sort()).toEqual(["artifacts", "originalDisk", "repairedDisk", "snapshot"]);
-    expect(report.nextSteps.join("\n")).toMatch(/vm-rescue rollback --cloud azure --resource-group rg-app-prod --vm app-vm-01/);
+    expect(report.kept.map((k: { kind: string }) => k.kind).sort()).toEqual([
+      "artifacts",
+      "originalDisk",
+      "repairedDisk",
+      "snapshot",
+    ]);
+    expect(report.nextSteps.join("\n")).toMatch(
+      /vm-rescue rollback --cloud azure --resource-group rg-app-prod --vm app-vm-01/,
+    );
     // the evidence read back from the simulated artifacts
-    expect(report.triage).toEqual([expect.objectContaining({ file: "112926-9218-01.dmp", bugCheck: expect.objectContaining({ code: "0x1000007E" }) })]);
+    expect(report.triage).toEqual([
+      expect.objectContaining({
+        file: "112926-9218-01.dmp",
+        bugCheck: expect.objectContaining({ code: "0x1000007E" }),
+      }),
+    ]);
     expect(report.decision.reasons[0].evidence.length).toBeGreaterThan(0);
-    expect(report.repair.results.map((x: { action: string }) => x.action)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
+    expect(report.repair.results.map((x: { action: string }) => x.action)).toEqual([
+      "DisableDriver",
+      "QuarantineDriverFile",
+    ]);
     expect(report.repair.results[1].undo[0]).toMatchObject({ kind: "file" });
     expect(report.evidence.map((d: { status: string }) => d.status)).toEqual(["read", "read"]);
   });
@@ -298,10 +461,21 @@ describe("vm-rescue rescue --simulate", () => {
   test("the Markdown report has every section", async () => {
     const r = await run(["rescue", "--simulate", "--yes"]);
     expect(r.code).toBe(0);
-    for (const h of ["# vm-rescue report: RESCUED (exit 0)", "## Next steps", "## Triage", "## Repair decision", "## Swap and boot", "## Kept", "## Timeline"]) expect(r.out).toContain(h);
+    for (const h of [
+      "# vm-rescue report: RESCUED (exit 0)",
+      "## Next steps",
+      "## Triage",
+      "## Repair decision",
+      "## Swap and boot",
+      "## Kept",
+      "## Timeline",
+    ])
+      expect(r.out).toContain(h);
     expect(r.out).toMatch(/DisableDriver \| cxnetmon\.sys caused the crash/);
     expect(r.out).toContain("No finding was raised against Azure");
-    expect(r.out).toMatch(/\| 112926-9218-01\.dmp \| 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M \| cxnetmon\.sys\+0x1a2b4/);
+    expect(r.out).toMatch(
+      /\| 112926-9218-01\.dmp \| 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M \| cxnetmon\.sys\+0x1a2b4/,
+    );
     expect(r.out).not.toContain("(the result document was not read back)");
     expect(r.out).not.toContain("(none)\n-");
   });
@@ -321,7 +495,12 @@ describe("vm-rescue rescue --cloud aws", () => {
     artifactsBucket: BUCKET,
     collectStatus: "Success",
     repairStatus: "Success",
-    repairDecisions: ["DisableDriver: cxnetmon.sys caused the crash", "QuarantineDriverFile: keep the file out of the boot path", "RemoveDriverPackage: remove oem42.inf", "none: EC2Launch v2 present"],
+    repairDecisions: [
+      "DisableDriver: cxnetmon.sys caused the crash",
+      "QuarantineDriverFile: keep the file out of the boot path",
+      "RemoveDriverPackage: remove oem42.inf",
+      "none: EC2Launch v2 present",
+    ],
     warnings: [],
     collectOutputUrl: COLLECT,
     repairResultUrl: REPAIR,
@@ -331,26 +510,72 @@ describe("vm-rescue rescue --cloud aws", () => {
   });
 
   test("fake workspace: AWS settings on the instance's stack, evidence from S3, a complete report, exit 0", async () => {
-    artifacts = { reads: [], reader: memoryReader({ [COLLECT]: JSON.stringify(sampleAwsCollect()), [REPAIR]: JSON.stringify(sampleRepairResult()) }) };
+    artifacts = {
+      reads: [],
+      reader: memoryReader({
+        [COLLECT]: JSON.stringify(sampleAwsCollect()),
+        [REPAIR]: JSON.stringify(sampleRepairResult()),
+      }),
+    };
     const fake = fakeAutomation(awsOutputs());
     defaultDeps.automation = () => fake.automation;
-    const r = await run(["rescue", "--cloud", "aws", "--instance-id", ID, "--region", "eu-west-1", "--mode", "inPlace", "--kms-grant-confirmed", "--yes", "--json"]);
+    const r = await run([
+      "rescue",
+      "--cloud",
+      "aws",
+      "--instance-id",
+      ID,
+      "--region",
+      "eu-west-1",
+      "--mode",
+      "inPlace",
+      "--kms-grant-confirmed",
+      "--yes",
+      "--json",
+    ]);
     expect(r.code).toBe(0);
-    expect(fake.calls).toEqual(["findCli", "openStack rescue-0a1b2c3d4e5f67890", "setConfig", "up", "destroy"]);
-    expect(fake.config[0]).toEqual({ cloud: "aws", instanceId: ID, region: "eu-west-1", mode: "inPlace", kmsGrantConfirmed: "true" });
+    expect(fake.calls).toEqual([
+      "findCli",
+      "openStack rescue-0a1b2c3d4e5f67890",
+      "setConfig",
+      "up",
+      "destroy",
+    ]);
+    expect(fake.config[0]).toEqual({
+      cloud: "aws",
+      instanceId: ID,
+      region: "eu-west-1",
+      mode: "inPlace",
+      kmsGrantConfirmed: "true",
+    });
     expect(readers).toEqual([{ cloud: "aws", region: "eu-west-1" }]);
     const report = JSON.parse(r.out);
     expect(validateReport(report)).toBe(true);
-    expect(report).toMatchObject({ status: "rescued", cloud: "aws", vm: { instanceId: ID, region: "eu-west-1", instanceType: "m5.large" }, swap: { swapped: true }, verify: { booted: true } });
+    expect(report).toMatchObject({
+      status: "rescued",
+      cloud: "aws",
+      vm: { instanceId: ID, region: "eu-west-1", instanceType: "m5.large" },
+      swap: { swapped: true },
+      verify: { booted: true },
+    });
     expect(report.triage[0].causedBy.module).toBe("cxnetmon.sys");
-    expect(report.decision.actions.map((a: { action: string }) => a.action)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
+    expect(report.decision.actions.map((a: { action: string }) => a.action)).toEqual([
+      "DisableDriver",
+      "QuarantineDriverFile",
+    ]);
     expect(report.repair.results.length).toBeGreaterThan(0);
     // inPlace: the repaired volume is the original root, listed once
-    expect(report.kept.map((k: { kind: string; id: string }) => `${k.kind} ${k.id}`)).toEqual(["snapshot snap-0123456789abcdef0", "repairedDisk vol-0a9b8c7d6e5f43210", `artifacts s3://${BUCKET}/`]);
+    expect(report.kept.map((k: { kind: string; id: string }) => `${k.kind} ${k.id}`)).toEqual([
+      "snapshot snap-0123456789abcdef0",
+      "repairedDisk vol-0a9b8c7d6e5f43210",
+      `artifacts s3://${BUCKET}/`,
+    ]);
     expect(report.kept[2].deleteCommand).toBe(`aws s3 rm s3://${BUCKET}/ --recursive`);
     expect(report.helperRemoved).toBe(true);
     expect(report.cost.size).toBe("t3.medium");
-    expect(report.nextSteps.join("\n")).toMatch(/vm-rescue rollback --cloud aws --instance-id i-0a1b2c3d4e5f67890 --region eu-west-1 --stack rescue-0a1b2c3d4e5f67890/);
+    expect(report.nextSteps.join("\n")).toMatch(
+      /vm-rescue rollback --cloud aws --instance-id i-0a1b2c3d4e5f67890 --region eu-west-1 --stack rescue-0a1b2c3d4e5f67890/,
+    );
   });
 
   test("--simulate: the bundled instance end to end; a complete, schema-valid report, exit 0", async () => {
@@ -359,42 +584,97 @@ describe("vm-rescue rescue --cloud aws", () => {
     const report = JSON.parse(r.out);
     expect(validateReport.errors ?? []).toEqual([]);
     expect(validateReport(report)).toBe(true);
-    expect(report).toMatchObject({ status: "rescued", cloud: "aws", mode: "simulated", vm: { instanceId: ID, region: "eu-west-1", instanceType: "m5.large" } });
-    expect(report.triage).toEqual([expect.objectContaining({ file: "112926-9218-01.dmp", causedBy: expect.objectContaining({ module: "cxnetmon.sys" }) })]);
+    expect(report).toMatchObject({
+      status: "rescued",
+      cloud: "aws",
+      mode: "simulated",
+      vm: { instanceId: ID, region: "eu-west-1", instanceType: "m5.large" },
+    });
+    expect(report.triage).toEqual([
+      expect.objectContaining({
+        file: "112926-9218-01.dmp",
+        causedBy: expect.objectContaining({ module: "cxnetmon.sys" }),
+      }),
+    ]);
     expect(report.findings.filter((f: { severity: string }) => f.severity === "block")).toEqual([]);
     expect(report.decision.culprit).toMatchObject({ module: "cxnetmon.sys", service: "cxnetmon" });
-    expect(report.repair.results.map((x: { action: string }) => x.action)).toEqual(report.decision.actions.map((a: { action: string }) => a.action));
+    expect(report.repair.results.map((x: { action: string }) => x.action)).toEqual(
+      report.decision.actions.map((a: { action: string }) => a.action),
+    );
     expect(report.swap).toMatchObject({ attempted: true, swapped: true });
     expect(report.verify.booted).toBe(true);
-    expect(report.kept.map((k: { kind: string }) => k.kind)).toEqual(["snapshot", "originalDisk", "repairedDisk", "artifacts"]);
+    expect(report.kept.map((k: { kind: string }) => k.kind)).toEqual([
+      "snapshot",
+      "originalDisk",
+      "repairedDisk",
+      "artifacts",
+    ]);
     expect(report.kept[1].id).toBe("vol-0a9b8c7d6e5f43210");
     expect(report.timeToRecovery.anchor.name).toBe("aws.startEC2RescueWorkflow");
     expect(report.timeToRecovery.modeledSeconds).toBeLessThan(report.timeToRecovery.anchor.seconds);
     expect(report.timeline.map((s: { name: string; op: string }) => `${s.op} ${s.name}`)).toEqual(
-      expect.arrayContaining(["create rescue-0a1b2c3d4e5f67890-snapshot", "create rescue-0a1b2c3d4e5f67890-swap", "create rescue-0a1b2c3d4e5f67890-verify", "delete rescue-0a1b2c3d4e5f67890-helper"]),
+      expect.arrayContaining([
+        "create rescue-0a1b2c3d4e5f67890-snapshot",
+        "create rescue-0a1b2c3d4e5f67890-swap",
+        "create rescue-0a1b2c3d4e5f67890-verify",
+        "delete rescue-0a1b2c3d4e5f67890-helper",
+      ]),
     );
     expect(report.cost).toMatchObject({ size: "t3.medium" });
     expect(report.evidence.map((d: { status: string }) => d.status)).toEqual(["read", "read"]);
-    expect(report.warnings[0]).toMatch(/^simulation: kmsGrantConfirmed=true was assumed for the encrypted root vol-0a9b8c7d6e5f43210/);
+    expect(report.warnings[0]).toMatch(
+      /^simulation: kmsGrantConfirmed=true was assumed for the encrypted root vol-0a9b8c7d6e5f43210/,
+    );
   });
 
   test("--simulate inPlace --dry-run: the root is never offered for deletion and the timeline shows it put back", async () => {
-    const r = await run(["rescue", "--simulate", "--cloud", "aws", "--mode", "inPlace", "--dry-run", "--kms-grant-confirmed", "--yes", "--json"]);
+    const r = await run([
+      "rescue",
+      "--simulate",
+      "--cloud",
+      "aws",
+      "--mode",
+      "inPlace",
+      "--dry-run",
+      "--kms-grant-confirmed",
+      "--yes",
+      "--json",
+    ]);
     const report = JSON.parse(r.out);
-    expect(report.kept.find((k: { kind: string }) => k.kind === "repairedDisk")).toMatchObject({ id: "vol-0a9b8c7d6e5f43210", inUse: true, deleteCommand: null });
+    expect(report.kept.find((k: { kind: string }) => k.kind === "repairedDisk")).toMatchObject({
+      id: "vol-0a9b8c7d6e5f43210",
+      inUse: true,
+      deleteCommand: null,
+    });
     expect(r.out).not.toContain("delete-volume");
     expect(report.nextSteps.join("\n")).not.toMatch(/nothing was changed/);
     const names = report.timeline.map((s: { name: string }) => s.name);
-    expect(names).toEqual(expect.arrayContaining(["rescue-0a1b2c3d4e5f67890-stop-detach", "rescue-0a1b2c3d4e5f67890-swap"]));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        "rescue-0a1b2c3d4e5f67890-stop-detach",
+        "rescue-0a1b2c3d4e5f67890-swap",
+      ]),
+    );
     expect(names).not.toContain("rescue-0a1b2c3d4e5f67890-verify");
   });
 
   test("--simulate Markdown: findings against the instance type, repair results, inPlace mode", async () => {
-    const r = await run(["rescue", "--simulate", "--instance-id", ID, "--mode", "inPlace", "--kms-grant-confirmed", "--yes"]);
+    const r = await run([
+      "rescue",
+      "--simulate",
+      "--instance-id",
+      ID,
+      "--mode",
+      "inPlace",
+      "--kms-grant-confirmed",
+      "--yes",
+    ]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^# vm-rescue report: RESCUED \(exit 0\)/);
     expect(r.out).toContain("No finding was raised against the AWS instance type m5.large");
-    expect(r.out).toMatch(/\| DisableDriver \| succeeded \| .* \| SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start \|/);
+    expect(r.out).toMatch(
+      /\| DisableDriver \| succeeded \| .* \| SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start \|/,
+    );
     expect(r.out).toMatch(/Modeled time to recovery: .* \(aws\.startEC2RescueWorkflow: /);
     expect(r.out).not.toMatch(/kmsGrantConfirmed=true was assumed/);
     expect(r.out).not.toContain("(none)\n-");

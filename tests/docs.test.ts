@@ -8,7 +8,10 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"))
 
 test("the README starts with the two commands a newcomer needs, and package.json has them", () => {
   const firstBlock = /```sh\n([\s\S]*?)```/.exec(readme)?.[1] ?? "";
-  const commands = firstBlock.split("\n").map((l) => l.replace(/#.*$/, "").trim()).filter(Boolean);
+  const commands = firstBlock
+    .split("\n")
+    .map((l) => l.replace(/#.*$/, "").trim())
+    .filter(Boolean);
   expect(commands).toEqual(["npm ci && npm start", "npm test"]);
   expect(readme.indexOf("```sh")).toBeLessThan(200);
   expect(pkg.scripts.start).toBeDefined();

@@ -7,7 +7,11 @@ import { runUnderMocks } from "../src/engine/simulate/mockRun";
 
 class Thing extends pulumi.CustomResource {
   declare readonly value: pulumi.Output<string>;
-  constructor(name: string, args: { value: pulumi.Input<string> }, opts?: pulumi.CustomResourceOptions) {
+  constructor(
+    name: string,
+    args: { value: pulumi.Input<string> },
+    opts?: pulumi.CustomResourceOptions,
+  ) {
     super("test:index:Thing", name, { value: args.value }, opts);
   }
 }
@@ -23,7 +27,11 @@ test("records explicit and input dependencies, retainOnDelete, protect, parent a
       const parent = new pulumi.ComponentResource("test:index:Group", "g");
       const a = new Thing("a", { value: "x" }, { parent, retainOnDelete: true });
       const b = new Thing("b", { value: a.value }, { parent, protect: true });
-      const c = new Thing("c", { value: pulumi.secret("s") }, { parent, dependsOn: [b], deleteBeforeReplace: true });
+      const c = new Thing(
+        "c",
+        { value: pulumi.secret("s") },
+        { parent, dependsOn: [b], deleteBeforeReplace: true },
+      );
       return { c: c.value };
     },
     { project: "p", stack: "s", config: {}, cloud },
@@ -41,11 +49,14 @@ test("records explicit and input dependencies, retainOnDelete, protect, parent a
 });
 
 test("reads stack config set for the run", async () => {
-  const run = await runUnderMocks(() => ({ v: pulumi.output(new pulumi.Config("p").require("k")) }), {
-    project: "p",
-    stack: "s",
-    config: { "p:k": "v1" },
-    cloud,
-  });
+  const run = await runUnderMocks(
+    () => ({ v: pulumi.output(new pulumi.Config("p").require("k")) }),
+    {
+      project: "p",
+      stack: "s",
+      config: { "p:k": "v1" },
+      cloud,
+    },
+  );
   expect(run.outputs.v).toBe("v1");
 });

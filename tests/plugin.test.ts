@@ -14,11 +14,15 @@ const root = path.resolve(__dirname, "..");
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
 
 const componentClasses = Object.entries(library).filter(
-  ([, v]) => typeof v === "function" && (v as { prototype: unknown }).prototype instanceof pulumi.ComponentResource,
+  ([, v]) =>
+    typeof v === "function" &&
+    (v as { prototype: unknown }).prototype instanceof pulumi.ComponentResource,
 );
 
 test("the package declares a plugin and a TypeScript entry point the plugin host can analyze", () => {
-  expect(fs.readFileSync(path.join(root, "PulumiPlugin.yaml"), "utf8")).toMatch(/^runtime:\s*nodejs/m);
+  expect(fs.readFileSync(path.join(root, "PulumiPlugin.yaml"), "utf8")).toMatch(
+    /^runtime:\s*nodejs/m,
+  );
   expect(pkg.name).toMatch(/^[a-zA-Z][-a-zA-Z0-9_]*$/);
   expect(fs.existsSync(path.join(root, pkg.main))).toBe(true);
   expect(componentClasses.map(([n]) => n)).toContain("AzureWindowsRescue");
@@ -32,7 +36,11 @@ test("every exported component passes the cross-language schema analysis", () =>
     expect(Object.keys(def.inputs ?? {}).length).toBeGreaterThan(0);
     expect(Object.keys(def.outputs ?? {}).length).toBeGreaterThan(0);
     for (const [prop, p] of Object.entries({ ...def.inputs, ...def.outputs })) {
-      expect({ component: name, prop, described: typeof (p as { description?: string }).description === "string" }).toEqual({ component: name, prop, described: true });
+      expect({
+        component: name,
+        prop,
+        described: typeof (p as { description?: string }).description === "string",
+      }).toEqual({ component: name, prop, described: true });
     }
   }
   const azure = result.components.AzureWindowsRescue;

@@ -18,7 +18,16 @@ test("Pulumi.yaml is a valid project file: nodejs runtime, main program, typed a
   for (const [key, c] of Object.entries<any>(y.config)) {
     expect(["string", "integer", "boolean", "array"]).toContain(c.type);
     expect(c.description.length).toBeGreaterThan(10);
-    if (c.default !== undefined) expect(typeof c.default === "string" ? "string" : typeof c.default === "number" ? "integer" : typeof c.default === "boolean" ? "boolean" : "array").toBe(c.type);
+    if (c.default !== undefined)
+      expect(
+        typeof c.default === "string"
+          ? "string"
+          : typeof c.default === "number"
+            ? "integer"
+            : typeof c.default === "boolean"
+              ? "boolean"
+              : "array",
+      ).toBe(c.type);
     expect(key).toMatch(/^[a-z][A-Za-z]+$/);
   }
 });

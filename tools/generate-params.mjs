@@ -12,8 +12,18 @@ import { analyzePowerShell } from "./ps-syntax.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const SCRIPTS = [
-  { file: "collect.ps1", typeName: "CollectParams", constName: "COLLECT_PARAMS", validator: "validateCollectParams" },
-  { file: "repair.ps1", typeName: "RepairParams", constName: "REPAIR_PARAMS", validator: "validateRepairParams" },
+  {
+    file: "collect.ps1",
+    typeName: "CollectParams",
+    constName: "COLLECT_PARAMS",
+    validator: "validateCollectParams",
+  },
+  {
+    file: "repair.ps1",
+    typeName: "RepairParams",
+    constName: "REPAIR_PARAMS",
+    validator: "validateRepairParams",
+  },
 ];
 const GUEST = path.join(here, "..", "src", "guest");
 export const OUTPUT = path.join(GUEST, "params.generated.ts");
@@ -25,19 +35,34 @@ const HEADER = [
 ].join("\n");
 
 function tsType(spec) {
-  const union = spec.validateSet ? spec.validateSet.map((v) => JSON.stringify(v)).join(" | ") : null;
+  const union = spec.validateSet
+    ? spec.validateSet.map((v) => JSON.stringify(v)).join(" | ")
+    : null;
   switch (spec.type) {
-    case "string": return union ?? "string";
-    case "string[]": return union ? `Array<${union}>` : "string[]";
-    case "int": return "number";
-    case "switch": return "boolean";
-    default: throw new Error(`unsupported type ${spec.type}`);
+    case "string":
+      return union ?? "string";
+    case "string[]":
+      return union ? `Array<${union}>` : "string[]";
+    case "int":
+      return "number";
+    case "switch":
+      return "boolean";
+    default:
+      throw new Error(`unsupported type ${spec.type}`);
   }
 }
 
 function describe(spec) {
   const out = { name: spec.name, type: spec.type, mandatory: spec.mandatory };
-  for (const key of ["help", "default", "validateSet", "validatePattern", "validateRange", "validateLength", "validateCount"]) {
+  for (const key of [
+    "help",
+    "default",
+    "validateSet",
+    "validatePattern",
+    "validateRange",
+    "validateLength",
+    "validateCount",
+  ]) {
     if (spec[key] !== undefined) out[key] = spec[key];
   }
   return out;
@@ -58,39 +83,71 @@ function docOf(spec) {
 }
 
 export function generate() {
-  const project = new Project({ useInMemoryFileSystem: true, manipulationSettings: { indentationText: IndentationText.TwoSpaces, quoteKind: QuoteKind.Double } });
+  const project = new Project({
+    useInMemoryFileSystem: true,
+    manipulationSettings: {
+      indentationText: IndentationText.TwoSpaces,
+      quoteKind: QuoteKind.Double,
+    },
+  });
   const file = project.createSourceFile("params.generated.ts", "", { overwrite: true });
-  file.addImportDeclaration({ moduleSpecifier: "./paramValidation", namedImports: ["ScriptParamSpec", "validateScriptParams"] });
+  file.addImportDeclaration({
+    moduleSpecifier: "./paramValidation",
+    namedImports: ["ScriptParamSpec", "validateScriptParams"],
+  });
   for (const s of SCRIPTS) {
     const facts = analyzePowerShell(readFileSync(path.join(GUEST, s.file), "utf8"));
-    if (facts.syntaxErrors.length) throw new Error(`${s.file}: syntax errors at lines ${facts.syntaxErrors.map((e) => e.line).join(", ")}`);
+    if (facts.syntaxErrors.length)
+      throw new Error(
+        `${s.file}: syntax errors at lines ${facts.syntaxErrors.map((e) => e.line).join(", ")}`,
+      );
     if (facts.paramError) throw new Error(`${s.file}: ${facts.paramError}`);
     file.addInterface({
       name: s.typeName,
       isExported: true,
       docs: [`Parameters of \`scripts/${s.file}\`.`],
-      properties: facts.params.map((p) => ({ name: p.name, type: tsType(p), hasQuestionToken: !p.mandatory, docs: docOf(p) ? [docOf(p)] : [] })),
+      properties: facts.params.map((p) => ({
+        name: p.name,
+        type: tsType(p),
+        hasQuestionToken: !p.mandatory,
+        docs: docOf(p) ? [docOf(p)] : [],
+      })),
     });
     file.addVariableStatement({
       isExported: true,
       declarationKind: VariableDeclarationKind.Const,
       docs: [`Machine-readable description of the param() block of \`scripts/${s.file}\`.`],
-      declarations: [{ name: s.constName, type: "readonly ScriptParamSpec[]", initializer: `[\n${facts.params.map((p) => `  ${JSON.stringify(describe(p))}`).join(",\n")},\n]` }],
+      declarations: [
+        {
+          name: s.constName,
+          type: "readonly ScriptParamSpec[]",
+          initializer: `[\n${facts.params.map((p) => `  ${JSON.stringify(describe(p))}`).join(",\n")},\n]`,
+        },
+      ],
     });
     file.addFunction({
       name: s.validator,
       isExported: true,
-      docs: [`Validates values for \`scripts/${s.file}\` as its param() block would; throws ScriptParamError naming the parameter.`],
+      docs: [
+        `Validates values for \`scripts/${s.file}\` as its param() block would; throws ScriptParamError naming the parameter.`,
+      ],
       parameters: [{ name: "x", type: "unknown" }],
       returnType: s.typeName,
-      statements: [`return validateScriptParams<${s.typeName}>(${JSON.stringify(s.file)}, ${s.constName}, x);`],
+      statements: [
+        `return validateScriptParams<${s.typeName}>(${JSON.stringify(s.file)}, ${s.constName}, x);`,
+      ],
     });
   }
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
     docs: ["Every script with a generated description, by file name."],
-    declarations: [{ name: "SCRIPT_PARAMS", initializer: `{ ${SCRIPTS.map((s) => `${JSON.stringify(s.file)}: ${s.constName}`).join(", ")} } as const` }],
+    declarations: [
+      {
+        name: "SCRIPT_PARAMS",
+        initializer: `{ ${SCRIPTS.map((s) => `${JSON.stringify(s.file)}: ${s.constName}`).join(", ")} } as const`,
+      },
+    ],
   });
   file.formatText({ indentSize: 2, convertTabsToSpaces: true });
   return HEADER + file.getFullText();
@@ -102,8 +159,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   if (mode === "--stdout") process.stdout.write(text);
   else if (mode === "--check") {
     let current = "";
-    try { current = readFileSync(OUTPUT, "utf8"); } catch { /* missing counts as stale */ }
-    if (current !== text) { process.stderr.write("src/guest/params.generated.ts is stale: run npm run gen:params\n"); process.exit(1); }
+    try {
+      current = readFileSync(OUTPUT, "utf8");
+    } catch {
+      /* missing counts as stale */
+    }
+    if (current !== text) {
+      process.stderr.write("src/guest/params.generated.ts is stale: run npm run gen:params\n");
+      process.exit(1);
+    }
   } else {
     writeFileSync(OUTPUT, text);
     process.stdout.write(`wrote ${path.relative(process.cwd(), OUTPUT)}\n`);

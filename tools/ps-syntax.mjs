@@ -35,20 +35,43 @@ function* walk(node) {
 function syntaxErrors(root) {
   const errors = [];
   for (const n of walk(root)) {
-    if (n.type === "ERROR" || n.isMissing) errors.push({ line: lineOf(n), type: n.isMissing ? `MISSING ${n.type}` : "ERROR", text: n.text.slice(0, 80) });
+    if (n.type === "ERROR" || n.isMissing)
+      errors.push({
+        line: lineOf(n),
+        type: n.isMissing ? `MISSING ${n.type}` : "ERROR",
+        text: n.text.slice(0, 80),
+      });
   }
   return errors;
 }
 
 /** Value of a literal expression in a param block (strings, integers, $true/$false/$null, @()). */
 function literalValue(node) {
-  const leaves = [...walk(node)].filter((n) => n.childCount === 0 || n.type === "string_literal" || n.type === "variable" || n.type === "array_expression");
-  const first = leaves.find((n) => ["string_literal", "integer_literal", "decimal_integer_literal", "variable", "array_expression", "hexadecimal_integer_literal"].includes(n.type));
+  const leaves = [...walk(node)].filter(
+    (n) =>
+      n.childCount === 0 ||
+      n.type === "string_literal" ||
+      n.type === "variable" ||
+      n.type === "array_expression",
+  );
+  const first = leaves.find((n) =>
+    [
+      "string_literal",
+      "integer_literal",
+      "decimal_integer_literal",
+      "variable",
+      "array_expression",
+      "hexadecimal_integer_literal",
+    ].includes(n.type),
+  );
   if (!first) throw new Error(`unsupported literal at line ${lineOf(node)}: ${node.text}`);
   switch (first.type) {
     case "string_literal": {
       const t = first.text;
-      if (!t.startsWith("'")) throw new Error(`line ${lineOf(node)}: use single-quoted strings in param() attributes and defaults: ${t}`);
+      if (!t.startsWith("'"))
+        throw new Error(
+          `line ${lineOf(node)}: use single-quoted strings in param() attributes and defaults: ${t}`,
+        );
       return t.slice(1, -1).replace(/''/g, "'");
     }
     case "decimal_integer_literal":
@@ -89,19 +112,39 @@ function readAttribute(attr) {
   return { kind: "attribute", name, positional, named, line: lineOf(attr) };
 }
 
-const PAIR_VALIDATORS = { validaterange: "validateRange", validatelength: "validateLength", validatecount: "validateCount" };
-const TYPES = { string: "string", "string[]": "string[]", int: "int", long: "int", switch: "switch" };
+const PAIR_VALIDATORS = {
+  validaterange: "validateRange",
+  validatelength: "validateLength",
+  validatecount: "validateCount",
+};
+const TYPES = {
+  string: "string",
+  "string[]": "string[]",
+  int: "int",
+  long: "int",
+  switch: "switch",
+};
 
 function readParameters(paramBlock) {
   const list = paramBlock.namedChildren.find((c) => c.type === "parameter_list");
   const params = [];
   for (const p of list?.namedChildren.filter((c) => c.type === "script_parameter") ?? []) {
     const variable = p.namedChildren.find((c) => c.type === "variable");
-    const spec = { name: variable.text.replace(/^\$/, ""), type: null, mandatory: false, line: lineOf(p), validators: [] };
+    const spec = {
+      name: variable.text.replace(/^\$/, ""),
+      type: null,
+      mandatory: false,
+      line: lineOf(p),
+      validators: [],
+    };
     const help = [];
-    for (let prev = p.previousSibling; prev && prev.type === "comment"; prev = prev.previousSibling) help.unshift(prev.text.replace(/^#\s?/, ""));
+    for (let prev = p.previousSibling; prev && prev.type === "comment"; prev = prev.previousSibling)
+      help.unshift(prev.text.replace(/^#\s?/, ""));
     if (help.length) spec.help = help.join(" ");
-    const attrs = p.namedChildren.find((c) => c.type === "attribute_list")?.namedChildren.filter((c) => c.type === "attribute") ?? [];
+    const attrs =
+      p.namedChildren
+        .find((c) => c.type === "attribute_list")
+        ?.namedChildren.filter((c) => c.type === "attribute") ?? [];
     for (const a of attrs.map(readAttribute)) {
       if (a.kind === "type") {
         if (!(a.type in TYPES)) throw new Error(`$${spec.name}: unsupported type [${a.type}]`);
@@ -110,10 +153,17 @@ function readParameters(paramBlock) {
       }
       const key = a.name.toLowerCase();
       if (key === "parameter") spec.mandatory = a.named.mandatory === true;
-      else if (key === "validateset") { spec.validateSet = a.positional.map(String); spec.validators.push(a.name); }
-      else if (key === "validatepattern") { spec.validatePattern = String(a.positional[0]); spec.validators.push(a.name); }
-      else if (key in PAIR_VALIDATORS) { spec[PAIR_VALIDATORS[key]] = [a.positional[0], a.positional[1]]; spec.validators.push(a.name); }
-      else if (key.startsWith("validate") || key.startsWith("allow")) throw new Error(`$${spec.name}: attribute [${a.name}] is not supported by the generator`);
+      else if (key === "validateset") {
+        spec.validateSet = a.positional.map(String);
+        spec.validators.push(a.name);
+      } else if (key === "validatepattern") {
+        spec.validatePattern = String(a.positional[0]);
+        spec.validators.push(a.name);
+      } else if (key in PAIR_VALIDATORS) {
+        spec[PAIR_VALIDATORS[key]] = [a.positional[0], a.positional[1]];
+        spec.validators.push(a.name);
+      } else if (key.startsWith("validate") || key.startsWith("allow"))
+        throw new Error(`$${spec.name}: attribute [${a.name}] is not supported by the generator`);
     }
     if (!spec.type) throw new Error(`$${spec.name}: every parameter needs an explicit type`);
     const def = p.namedChildren.find((c) => c.type === "script_parameter_default");
@@ -132,7 +182,8 @@ function commandName(cmd) {
 /** The statement (direct child of a statement_list) that contains a node. */
 function enclosingStatement(node) {
   let n = node;
-  while (n.parent && n.parent.type !== "statement_list" && n.parent.type !== "program") n = n.parent;
+  while (n.parent && n.parent.type !== "statement_list" && n.parent.type !== "program")
+    n = n.parent;
   return n;
 }
 
@@ -141,7 +192,9 @@ function nextStatement(stmt) {
   return null;
 }
 
-const mentionsLastExitCode = (node) => node !== null && [...walk(node)].some((n) => n.type === "variable" && n.text.toLowerCase() === "$lastexitcode");
+const mentionsLastExitCode = (node) =>
+  node !== null &&
+  [...walk(node)].some((n) => n.type === "variable" && n.text.toLowerCase() === "$lastexitcode");
 
 /**
  * Rule for native tools: a command whose name is one of NATIVE_TOOLS (with or without ".exe", called
@@ -155,7 +208,11 @@ function nativeCalls(root) {
     if (!name) continue;
     const base = name.toLowerCase().replace(/\.exe$/, "");
     if (!NATIVE_TOOLS.includes(base)) continue;
-    calls.push({ tool: base, line: lineOf(n), checked: mentionsLastExitCode(nextStatement(enclosingStatement(n))) });
+    calls.push({
+      tool: base,
+      line: lineOf(n),
+      checked: mentionsLastExitCode(nextStatement(enclosingStatement(n))),
+    });
   }
   return calls;
 }
@@ -168,7 +225,8 @@ function forbiddenCalls(root) {
       if (FORBIDDEN_COMMANDS.includes(name)) found.push({ line: lineOf(n), text: name });
     }
     if (n.type === "invokation_expression" || n.type === "member_access") {
-      if (/\[scriptblock\]\s*::\s*create/i.test(n.text)) found.push({ line: lineOf(n), text: "[scriptblock]::Create" });
+      if (/\[scriptblock\]\s*::\s*create/i.test(n.text))
+        found.push({ line: lineOf(n), text: "[scriptblock]::Create" });
     }
   }
   return found;
@@ -185,9 +243,18 @@ function hashtables(root) {
     const body = n.namedChildren.find((c) => c.type === "hash_literal_body");
     const keys = (body?.namedChildren.filter((c) => c.type === "hash_entry") ?? []).map((e) => {
       const k = e.namedChildren.find((c) => c.type === "key_expression");
-      return (k?.text ?? "").trim().replace(/^'(.*)'$/s, "$1").replace(/^"(.*)"$/s, "$1");
+      return (k?.text ?? "")
+        .trim()
+        .replace(/^'(.*)'$/s, "$1")
+        .replace(/^"(.*)"$/s, "$1");
     });
-    const cast = n.parent?.parent?.type === "cast_expression" ? n.parent.parent.namedChildren.find((c) => c.type === "type_literal")?.text.slice(1, -1).toLowerCase() ?? null : null;
+    const cast =
+      n.parent?.parent?.type === "cast_expression"
+        ? (n.parent.parent.namedChildren
+            .find((c) => c.type === "type_literal")
+            ?.text.slice(1, -1)
+            .toLowerCase() ?? null)
+        : null;
     found.push({ line: lineOf(n), cast, keys });
   }
   return found;
@@ -196,12 +263,16 @@ function hashtables(root) {
 /** The first two statements after the param block (or at the top) set strict mode and Stop. */
 function preamble(root, paramBlock) {
   const statementList = root.namedChildren.find((c) => c.type === "statement_list");
-  const statements = statementList ? statementList.namedChildren.filter((c) => c.type !== "comment") : [];
+  const statements = statementList
+    ? statementList.namedChildren.filter((c) => c.type !== "comment")
+    : [];
   const texts = statements.slice(0, 2).map((s) => s.text.replace(/\s+/g, " ").trim());
   return {
     strictMode: /^Set-StrictMode -Version Latest$/i.test(texts[0] ?? ""),
     errorActionStop: /^\$ErrorActionPreference = 'Stop'$/i.test(texts[1] ?? ""),
-    paramBlockFirst: paramBlock !== null && root.namedChildren.filter((c) => c.type !== "comment")[0] === paramBlock,
+    paramBlockFirst:
+      paramBlock !== null &&
+      root.namedChildren.filter((c) => c.type !== "comment")[0] === paramBlock,
   };
 }
 
@@ -209,9 +280,21 @@ export function analyzePowerShell(text) {
   const tree = parsePowerShell(text);
   const root = tree.rootNode;
   const paramBlock = root.namedChildren.find((c) => c.type === "param_block") ?? null;
-  const facts = { syntaxErrors: syntaxErrors(root), params: [], paramError: null, nativeCalls: nativeCalls(root), forbidden: forbiddenCalls(root), hashtables: hashtables(root), ...preamble(root, paramBlock) };
+  const facts = {
+    syntaxErrors: syntaxErrors(root),
+    params: [],
+    paramError: null,
+    nativeCalls: nativeCalls(root),
+    forbidden: forbiddenCalls(root),
+    hashtables: hashtables(root),
+    ...preamble(root, paramBlock),
+  };
   if (paramBlock) {
-    try { facts.params = readParameters(paramBlock); } catch (e) { facts.paramError = e.message; }
+    try {
+      facts.params = readParameters(paramBlock);
+    } catch (e) {
+      facts.paramError = e.message;
+    }
   }
   return facts;
 }

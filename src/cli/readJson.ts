@@ -8,12 +8,18 @@ export function readJsonFile(file: string, what: string): unknown {
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(code === "ENOENT" ? `${what} file not found: ${file}` : `cannot read ${what} file ${file}: ${code ?? String(e)}`);
+    throw new UsageError(
+      code === "ENOENT"
+        ? `${what} file not found: ${file}`
+        : `cannot read ${what} file ${file}: ${code ?? String(e)}`,
+    );
   }
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
-    throw new UsageError(`${what} file ${file} is not valid JSON: ${(e as Error).message.split("\n")[0]}`);
+    throw new UsageError(
+      `${what} file ${file} is not valid JSON: ${(e as Error).message.split("\n")[0]}`,
+    );
   }
 }
 

@@ -101,7 +101,11 @@ export interface GuestComponents {
   /** Azure Windows guest agent (WindowsAzureGuestAgent.exe FileVersion, else GuestAgentVersion). */
   azureGuestAgent: { version: string | null; source: string } | null;
   /** SOFTWARE\Microsoft\Virtual Machine\Auto IntegrationServicesVersion. */
-  hyperVIntegrationServices: { version: string | null; hostOsMajor: number | null; hostOsMinor: number | null } | null;
+  hyperVIntegrationServices: {
+    version: string | null;
+    hostOsMajor: number | null;
+    hostOsMinor: number | null;
+  } | null;
   /** SOFTWARE\Amazon\PVDriver Version. */
   awsPvDriver: { version: string | null } | null;
   /** ena.sys file version. */
@@ -135,7 +139,13 @@ export interface DumpFacts {
   minidumpCount: number;
   memoryDmp: { exists: boolean; sizeBytes: number | null; lastWriteUtc: string | null };
   /** Control\CrashControl of the current control set. */
-  crashControl: { crashDumpEnabled: number | null; autoReboot: number | null; dumpFile: string | null; minidumpDir: string | null; nmiCrashDump: number | null } | null;
+  crashControl: {
+    crashDumpEnabled: number | null;
+    autoReboot: number | null;
+    dumpFile: string | null;
+    minidumpDir: string | null;
+    nmiCrashDump: number | null;
+  } | null;
 }
 
 /** An event from the offline System.evtx. */
@@ -335,7 +345,12 @@ export interface RepairPlan {
 
 /** What an action changed, enough to put it back. */
 export type UndoRecord =
-  | { kind: "registry"; key: string; valueName: string; previous: { type: string; data: string | number | string[] } | null }
+  | {
+      kind: "registry";
+      key: string;
+      valueName: string;
+      previous: { type: string; data: string | number | string[] } | null;
+    }
   | { kind: "file"; from: string; to: string }
   | { kind: "bcd"; store: string; entry: string; element: string; previous: string | null }
   | { kind: "note"; text: string };

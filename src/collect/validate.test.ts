@@ -23,10 +23,19 @@ describe("parseCollectOutput", () => {
     const doc = parseCollectOutput(example("collect-output.json"));
     expect(doc.os).toMatchObject({ build: 17763, ubr: 6414 });
     const cx = doc.services.find((s) => s.name === "cxnetmon")!;
-    expect(cx).toMatchObject({ start: 1, type: 1, group: "NDIS", imagePath: "\\SystemRoot\\System32\\drivers\\cxnetmon.sys" });
+    expect(cx).toMatchObject({
+      start: 1,
+      type: 1,
+      group: "NDIS",
+      imagePath: "\\SystemRoot\\System32\\drivers\\cxnetmon.sys",
+    });
     expect(cx.file).toMatchObject({ version: "3.4.1.0", company: "Contoso Ltd." });
     expect(doc.events.find((e) => e.id === 1001)!.data.param3).toBe("112926-9218-01");
-    expect(doc.driverInstalls[0]).toMatchObject({ publishedInf: "oem42.inf", originalInf: "cxnetmon.inf", timeUtc: "2026-11-27T22:05:10Z" });
+    expect(doc.driverInstalls[0]).toMatchObject({
+      publishedInf: "oem42.inf",
+      originalInf: "cxnetmon.inf",
+      timeUtc: "2026-11-27T22:05:10Z",
+    });
     expect(doc.guest.azureGuestAgent!.version).toBe("2.7.41491.1102");
     expect(doc.dumps.minidumps[0].name).toBe("112926-9218-01.dmp");
     expect(doc.services.length).toBeGreaterThanOrEqual(40);
@@ -40,14 +49,46 @@ describe("parseCollectOutput", () => {
   it.each<[string, (d: any) => void, RegExp]>([
     ["a missing field", (d) => delete d.os, /\(document\): missing os/],
     ["a wrong type", (d) => (d.os.build = "17763"), /\/os\/build: must be integer/],
-    ["a Start value Windows does not have", (d) => (d.services[0].start = 7), /\/services\/0\/start: must be <= 4/],
-    ["an unknown partition style", (d) => (d.target.partitionStyle = "RAW"), /\/target\/partitionStyle: must be one of "MBR", "GPT"/],
-    ["a time that is not ISO 8601", (d) => (d.collectedAtUtc = "29/11/2026 06:12"), /\/collectedAtUtc: must match format "date-time"/],
-    ["another kind of document", (d) => (d.kind = "repairResult"), /\/kind: must be one of "collect"/],
-    ["a bad base64 dump", (d) => (d.dumps.minidumps[0].base64 = "not base64!"), /\/dumps\/minidumps\/0\/base64/],
-    ["neither the setupapi log nor a driver install list", (d) => delete d.setupApiLog, /\(document\): missing setupApiLog/],
-    ["a SYSTEMTIME that is not 16 bytes of hex", (d) => (d.timeZone.standardStart = "00-00-0A-00"), /\/timeZone\/standardStart/],
-    ["a log offset that is negative", (d) => (d.setupApiLog.offset = -1), /\/setupApiLog\/offset: must be >= 0/],
+    [
+      "a Start value Windows does not have",
+      (d) => (d.services[0].start = 7),
+      /\/services\/0\/start: must be <= 4/,
+    ],
+    [
+      "an unknown partition style",
+      (d) => (d.target.partitionStyle = "RAW"),
+      /\/target\/partitionStyle: must be one of "MBR", "GPT"/,
+    ],
+    [
+      "a time that is not ISO 8601",
+      (d) => (d.collectedAtUtc = "29/11/2026 06:12"),
+      /\/collectedAtUtc: must match format "date-time"/,
+    ],
+    [
+      "another kind of document",
+      (d) => (d.kind = "repairResult"),
+      /\/kind: must be one of "collect"/,
+    ],
+    [
+      "a bad base64 dump",
+      (d) => (d.dumps.minidumps[0].base64 = "not base64!"),
+      /\/dumps\/minidumps\/0\/base64/,
+    ],
+    [
+      "neither the setupapi log nor a driver install list",
+      (d) => delete d.setupApiLog,
+      /\(document\): missing setupApiLog/,
+    ],
+    [
+      "a SYSTEMTIME that is not 16 bytes of hex",
+      (d) => (d.timeZone.standardStart = "00-00-0A-00"),
+      /\/timeZone\/standardStart/,
+    ],
+    [
+      "a log offset that is negative",
+      (d) => (d.setupApiLog.offset = -1),
+      /\/setupApiLog\/offset: must be >= 0/,
+    ],
   ])("refuses %s with a one-line message", (_what, change, message) => {
     const d = clone(sample);
     change(d);
@@ -77,11 +118,25 @@ describe("parseCollectOutput", () => {
     delete old.setupApiLog;
     delete old.timeZone;
     old.scriptVersion = "1.0.0";
-    old.driverInstalls = [{ timeUtc: "2026-11-27T22:05:10Z", subject: "oem42.inf", publishedInf: "oem42.inf", originalInf: "cxnetmon.inf", files: ["cxnetmon.sys"], exitStatus: "SUCCESS" }];
+    old.driverInstalls = [
+      {
+        timeUtc: "2026-11-27T22:05:10Z",
+        subject: "oem42.inf",
+        publishedInf: "oem42.inf",
+        originalInf: "cxnetmon.inf",
+        files: ["cxnetmon.sys"],
+        exitStatus: "SUCCESS",
+      },
+    ];
     expect(parseCollectOutput(old).driverInstalls).toEqual(old.driverInstalls);
   });
 
-  it.each([["empty output", ""], ["truncated JSON", example("collect-output.json").slice(0, 4096)], ["null", null], ["an array", []]])("refuses %s without crashing", (_what, input) => {
+  it.each([
+    ["empty output", ""],
+    ["truncated JSON", example("collect-output.json").slice(0, 4096)],
+    ["null", null],
+    ["an array", []],
+  ])("refuses %s without crashing", (_what, input) => {
     expect(problem(() => parseCollectOutput(input))).toMatch(/^invalid collect output: /);
   });
 });
@@ -97,14 +152,35 @@ describe("parseRepairResult", () => {
       ["RemoveDriverPackage", "succeeded"],
       ["EnableCrashDump", "succeeded"],
     ]);
-    expect(r.results[0].undo[0]).toEqual({ kind: "registry", key: "SYSTEM\\ControlSet001\\Services\\cxnetmon", valueName: "Start", previous: { type: "DWord", data: 1 } });
+    expect(r.results[0].undo[0]).toEqual({
+      kind: "registry",
+      key: "SYSTEM\\ControlSet001\\Services\\cxnetmon",
+      valueName: "Start",
+      previous: { type: "DWord", data: 1 },
+    });
   });
 
   it.each<[string, (d: any) => void, RegExp]>([
-    ["an unknown action", (d) => (d.results[0].action = "FormatDisk"), /\/results\/0\/action: must be one of/],
-    ["an unknown status", (d) => (d.results[0].status = "done"), /\/results\/0\/status: must be one of "succeeded", "failed", "skipped"/],
-    ["an undo record of unknown kind", (d) => (d.results[0].undo[0].kind = "magic"), /\/results\/0\/undo\/0/],
-    ["a file undo record without its destination", (d) => delete d.results[1].undo[0].to, /\/results\/1\/undo\/0: missing to/],
+    [
+      "an unknown action",
+      (d) => (d.results[0].action = "FormatDisk"),
+      /\/results\/0\/action: must be one of/,
+    ],
+    [
+      "an unknown status",
+      (d) => (d.results[0].status = "done"),
+      /\/results\/0\/status: must be one of "succeeded", "failed", "skipped"/,
+    ],
+    [
+      "an undo record of unknown kind",
+      (d) => (d.results[0].undo[0].kind = "magic"),
+      /\/results\/0\/undo\/0/,
+    ],
+    [
+      "a file undo record without its destination",
+      (d) => delete d.results[1].undo[0].to,
+      /\/results\/1\/undo\/0: missing to/,
+    ],
   ])("refuses %s", (_what, change, message) => {
     const d = clone(sample);
     change(d);

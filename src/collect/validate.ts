@@ -18,7 +18,9 @@ export class ScriptOutputError extends Error {
     readonly document: ScriptDocumentKind,
     readonly problems: string[],
   ) {
-    super(`invalid ${document}: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}`);
+    super(
+      `invalid ${document}: ${problems.slice(0, 3).join("; ")}${problems.length > 3 ? ` (and ${problems.length - 3} more)` : ""}`,
+    );
     this.name = "ScriptOutputError";
   }
 }
@@ -36,15 +38,21 @@ function compiled() {
 
 function describe(e: ErrorObject): string {
   const at = e.instancePath === "" ? "(document)" : e.instancePath;
-  if (e.keyword === "required") return `${at}: missing ${String((e.params as { missingProperty: string }).missingProperty)}`;
+  if (e.keyword === "required")
+    return `${at}: missing ${String((e.params as { missingProperty: string }).missingProperty)}`;
   if (e.keyword === "enum" || e.keyword === "const") {
-    const allowed = (e.params as { allowedValues?: unknown[]; allowedValue?: unknown }).allowedValues ?? [(e.params as { allowedValue?: unknown }).allowedValue];
+    const allowed = (e.params as { allowedValues?: unknown[]; allowedValue?: unknown })
+      .allowedValues ?? [(e.params as { allowedValue?: unknown }).allowedValue];
     return `${at}: must be one of ${allowed.map((v) => JSON.stringify(v)).join(", ")}`;
   }
   return `${at}: ${e.message ?? e.keyword}`;
 }
 
-function parse<T>(kind: ScriptDocumentKind, validate: ValidateFunction, input: string | unknown): T {
+function parse<T>(
+  kind: ScriptDocumentKind,
+  validate: ValidateFunction,
+  input: string | unknown,
+): T {
   let value = input;
   if (typeof input === "string") {
     // The scripts print the document and then one summary line; accept that output as well.

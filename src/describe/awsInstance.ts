@@ -25,7 +25,12 @@ export interface Ec2CliInstance {
   PlatformDetails?: string | null;
   RootDeviceName?: string | null;
   RootDeviceType?: string | null;
-  BlockDeviceMappings?: { DeviceName?: string; Ebs?: { VolumeId?: string; DeleteOnTermination?: boolean; Status?: string } | null }[] | null;
+  BlockDeviceMappings?:
+    | {
+        DeviceName?: string;
+        Ebs?: { VolumeId?: string; DeleteOnTermination?: boolean; Status?: string } | null;
+      }[]
+    | null;
   ProductCodes?: { ProductCodeId?: string; ProductCodeType?: string }[] | null;
   Tags?: { Key?: string; Value?: string }[] | null;
   PublicIpAddress?: string | null;
@@ -57,17 +62,19 @@ export interface PulumiGetInstanceResult {
   platformDetails?: string | null;
   tags?: Record<string, string> | null;
   instanceTags?: Record<string, string> | null;
-  rootBlockDevices?: {
-    deviceName?: string;
-    volumeId?: string;
-    deleteOnTermination?: boolean;
-    encrypted?: boolean;
-    kmsKeyId?: string | null;
-    iops?: number | null;
-    throughput?: number | null;
-    volumeSize?: number | null;
-    volumeType?: string | null;
-  }[] | null;
+  rootBlockDevices?:
+    | {
+        deviceName?: string;
+        volumeId?: string;
+        deleteOnTermination?: boolean;
+        encrypted?: boolean;
+        kmsKeyId?: string | null;
+        iops?: number | null;
+        throughput?: number | null;
+        volumeSize?: number | null;
+        volumeType?: string | null;
+      }[]
+    | null;
   ephemeralBlockDevices?: unknown[] | null;
 }
 
@@ -127,8 +134,21 @@ function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
-function codes(list: { ProductCodeId?: string; ProductCodeType?: string; productCodeId?: string; productCodeType?: string }[] | null | undefined): ProductCode[] {
-  return (list ?? []).map((c) => ({ id: String(c.ProductCodeId ?? c.productCodeId ?? ""), type: String(c.ProductCodeType ?? c.productCodeType ?? "") }));
+function codes(
+  list:
+    | {
+        ProductCodeId?: string;
+        ProductCodeType?: string;
+        productCodeId?: string;
+        productCodeType?: string;
+      }[]
+    | null
+    | undefined,
+): ProductCode[] {
+  return (list ?? []).map((c) => ({
+    id: String(c.ProductCodeId ?? c.productCodeId ?? ""),
+    type: String(c.ProductCodeType ?? c.productCodeType ?? ""),
+  }));
 }
 
 /**
@@ -137,36 +157,63 @@ function codes(list: { ProductCodeId?: string; ProductCodeType?: string; product
  */
 export function asEc2Instance(json: unknown): Ec2CliInstance | PulumiGetInstanceResult {
   if (isObject(json) && Array.isArray(json.Reservations)) {
-    const all = (json.Reservations as unknown[]).flatMap((r) => (isObject(r) && Array.isArray(r.Instances) ? (r.Instances as unknown[]) : []));
+    const all = (json.Reservations as unknown[]).flatMap((r) =>
+      isObject(r) && Array.isArray(r.Instances) ? (r.Instances as unknown[]) : [],
+    );
     if (all.length !== 1) {
-      throw new PlanError("invalid-input", `expected exactly one instance in the describe-instances JSON, found ${all.length} (filter with --instance-ids)`);
+      throw new PlanError(
+        "invalid-input",
+        `expected exactly one instance in the describe-instances JSON, found ${all.length} (filter with --instance-ids)`,
+      );
     }
     return all[0] as Ec2CliInstance;
   }
-  if (isObject(json) && Array.isArray(json.Instances)) return asEc2Instance({ Reservations: [json] });
-  if (isObject(json) && (typeof json.InstanceId === "string" || typeof json.instanceId === "string" || Array.isArray(json.rootBlockDevices))) {
+  if (isObject(json) && Array.isArray(json.Instances))
+    return asEc2Instance({ Reservations: [json] });
+  if (
+    isObject(json) &&
+    (typeof json.InstanceId === "string" ||
+      typeof json.instanceId === "string" ||
+      Array.isArray(json.rootBlockDevices))
+  ) {
     return json as Ec2CliInstance | PulumiGetInstanceResult;
   }
-  throw new PlanError("invalid-input", "expected the JSON of one EC2 instance (aws ec2 describe-instances --instance-ids i-…): no Reservations[].Instances[] or InstanceId");
+  throw new PlanError(
+    "invalid-input",
+    "expected the JSON of one EC2 instance (aws ec2 describe-instances --instance-ids i-…): no Reservations[].Instances[] or InstanceId",
+  );
 }
 
 /** The volumes of `describe-volumes` JSON (`{Volumes:[...]}`, a list, or one volume). */
 export function asEc2Volumes(json: unknown): Ec2CliVolume[] {
-  const list = isObject(json) && Array.isArray(json.Volumes) ? json.Volumes : Array.isArray(json) ? json : isObject(json) && "VolumeId" in json ? [json] : null;
+  const list =
+    isObject(json) && Array.isArray(json.Volumes)
+      ? json.Volumes
+      : Array.isArray(json)
+        ? json
+        : isObject(json) && "VolumeId" in json
+          ? [json]
+          : null;
   if (!list || list.some((v) => !isObject(v) || typeof v.VolumeId !== "string")) {
-    throw new PlanError("invalid-input", "expected describe-volumes JSON ({\"Volumes\":[{\"VolumeId\":…}]})");
+    throw new PlanError(
+      "invalid-input",
+      'expected describe-volumes JSON ({"Volumes":[{"VolumeId":…}]})',
+    );
   }
   return list as Ec2CliVolume[];
 }
 
-function tagsOf(list: { Key?: string; Value?: string }[] | null | undefined): Record<string, string> {
+function tagsOf(
+  list: { Key?: string; Value?: string }[] | null | undefined,
+): Record<string, string> {
   const out: Record<string, string> = {};
   for (const t of list ?? []) if (t.Key) out[t.Key] = t.Value ?? "";
   return out;
 }
 
 function need(v: string | null | undefined, what: string): string {
-  if (typeof v !== "string" || v === "") throw new PlanError("invalid-input", `${what} is missing from the instance description`);
+  if (typeof v !== "string" || v === "")
+    throw new PlanError("invalid-input", `${what} is missing from the instance description`);
   return v;
 }
 
@@ -176,13 +223,19 @@ export function instanceFacts(
   volumes: Ec2CliVolume[] = [],
   image?: AmiFacts | null,
 ): AwsInstanceFacts {
-  if ("rootBlockDevices" in instance || "instanceState" in instance || "availabilityZone" in instance) {
+  if (
+    "rootBlockDevices" in instance ||
+    "instanceState" in instance ||
+    "availabilityZone" in instance
+  ) {
     return fromGetInstance(instance as PulumiGetInstanceResult, image);
   }
   const i = instance as Ec2CliInstance;
   const instanceId = need(i.InstanceId, "InstanceId");
   const rootDeviceName = i.RootDeviceName ?? image?.rootDeviceName ?? null;
-  const mapping = (i.BlockDeviceMappings ?? []).find((m) => m.DeviceName === rootDeviceName && m.Ebs?.VolumeId);
+  const mapping = (i.BlockDeviceMappings ?? []).find(
+    (m) => m.DeviceName === rootDeviceName && m.Ebs?.VolumeId,
+  );
   let root: AwsRootVolumeFacts | null = null;
   if (mapping && rootDeviceName) {
     const volumeId = mapping.Ebs!.VolumeId as string;
@@ -207,7 +260,10 @@ export function instanceFacts(
     subnetId: i.SubnetId ?? null,
     vpcId: i.VpcId ?? null,
     state: need(i.State?.Name, "State.Name"),
-    platform: i.Platform ?? image?.platform ?? (i.PlatformDetails ? (/windows/i.test(i.PlatformDetails) ? "windows" : "linux/unix") : null),
+    platform:
+      i.Platform ??
+      image?.platform ??
+      (i.PlatformDetails ? (/windows/i.test(i.PlatformDetails) ? "windows" : "linux/unix") : null),
     platformDetails: i.PlatformDetails ?? image?.platformDetails ?? null,
     imageId: i.ImageId ?? null,
     imageName: image?.name ?? null,
@@ -246,12 +302,18 @@ function fromGetInstance(i: PulumiGetInstanceResult, image?: AmiFacts | null): A
     subnetId: i.subnetId || null,
     vpcId: null,
     state: need(i.instanceState, "instanceState"),
-    platform: platformText ? platformText.toLowerCase() : details ? (/windows/i.test(details) ? "windows" : "linux/unix") : null,
+    platform: platformText
+      ? platformText.toLowerCase()
+      : details
+        ? /windows/i.test(details)
+          ? "windows"
+          : "linux/unix"
+        : null,
     platformDetails: details,
     imageId: i.ami ?? null,
     imageName: image?.name ?? null,
     // getInstance lists an EBS root in rootBlockDevices; without one the root is instance store (or unknown).
-    rootDeviceType: root ? "ebs" : image?.rootDeviceType ?? null,
+    rootDeviceType: root ? "ebs" : (image?.rootDeviceType ?? null),
     rootDeviceName: root?.deviceName ?? image?.rootDeviceName ?? null,
     root,
     productCodes: codes(image?.productCodes),
@@ -262,7 +324,11 @@ function fromGetInstance(i: PulumiGetInstanceResult, image?: AmiFacts | null): A
 /** The region of an availability zone ("eu-west-1a" → "eu-west-1", "us-west-2-lax-1a" → "us-west-2"). */
 export function regionOfZone(zone: string): string {
   const m = /^([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d+)/.exec(zone);
-  if (!m) throw new PlanError("invalid-input", `availability zone ${JSON.stringify(zone)} does not name a region`);
+  if (!m)
+    throw new PlanError(
+      "invalid-input",
+      `availability zone ${JSON.stringify(zone)} does not name a region`,
+    );
   return m[1];
 }
 

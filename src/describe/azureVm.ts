@@ -11,7 +11,10 @@ export interface AzureManagedDiskRef {
   id?: string | null;
   storageAccountType?: string | null;
   diskEncryptionSet?: { id?: string | null } | null;
-  securityProfile?: { securityEncryptionType?: string | null; diskEncryptionSet?: { id?: string | null } | null } | null;
+  securityProfile?: {
+    securityEncryptionType?: string | null;
+    diskEncryptionSet?: { id?: string | null } | null;
+  } | null;
 }
 
 export interface AzureOsDisk {
@@ -46,16 +49,40 @@ export interface AzureVmDescription {
   hardwareProfile?: { vmSize?: string | null } | null;
   storageProfile?: {
     osDisk?: AzureOsDisk | null;
-    imageReference?: { publisher?: string | null; offer?: string | null; sku?: string | null; version?: string | null; exactVersion?: string | null; id?: string | null } | null;
+    imageReference?: {
+      publisher?: string | null;
+      offer?: string | null;
+      sku?: string | null;
+      version?: string | null;
+      exactVersion?: string | null;
+      id?: string | null;
+    } | null;
     diskControllerType?: string | null;
   } | null;
-  osProfile?: { computerName?: string | null; windowsConfiguration?: unknown; linuxConfiguration?: unknown } | null;
-  networkProfile?: { networkInterfaces?: { id?: string | null; primary?: boolean | null }[] | null } | null;
-  securityProfile?: { securityType?: string | null; uefiSettings?: { secureBootEnabled?: boolean | null; vTpmEnabled?: boolean | null } | null; encryptionAtHost?: boolean | null } | null;
-  instanceView?: { hyperVGeneration?: string | null; osName?: string | null; osVersion?: string | null; statuses?: { code?: string | null }[] | null } | null;
+  osProfile?: {
+    computerName?: string | null;
+    windowsConfiguration?: unknown;
+    linuxConfiguration?: unknown;
+  } | null;
+  networkProfile?: {
+    networkInterfaces?: { id?: string | null; primary?: boolean | null }[] | null;
+  } | null;
+  securityProfile?: {
+    securityType?: string | null;
+    uefiSettings?: { secureBootEnabled?: boolean | null; vTpmEnabled?: boolean | null } | null;
+    encryptionAtHost?: boolean | null;
+  } | null;
+  instanceView?: {
+    hyperVGeneration?: string | null;
+    osName?: string | null;
+    osVersion?: string | null;
+    statuses?: { code?: string | null }[] | null;
+  } | null;
   resources?: AzureVmExtensionRef[] | null;
   virtualMachineScaleSet?: { id?: string | null } | null;
-  diagnosticsProfile?: { bootDiagnostics?: { enabled?: boolean | null; storageUri?: string | null } | null } | null;
+  diagnosticsProfile?: {
+    bootDiagnostics?: { enabled?: boolean | null; storageUri?: string | null } | null;
+  } | null;
 }
 
 /** The parts of `az network nic show` (or `network.getNetworkInterface`) the planner reads. */
@@ -86,34 +113,56 @@ export interface ArmId {
   name: string;
 }
 
-const ARM_ID = /^\/subscriptions\/([0-9a-fA-F-]{36})\/resourceGroups\/([-\w._()]{1,90})\/providers\/([\w.]+)\/([\w]+)\/([^/]+)(\/.*)?$/;
+const ARM_ID =
+  /^\/subscriptions\/([0-9a-fA-F-]{36})\/resourceGroups\/([-\w._()]{1,90})\/providers\/([\w.]+)\/([\w]+)\/([^/]+)(\/.*)?$/;
 
 /** Parses an ARM resource id; throws a {@link PlanError} naming `what` when it is not one. */
 export function parseArmId(id: string | null | undefined, what: string): ArmId {
   const m = typeof id === "string" ? ARM_ID.exec(id) : null;
-  if (!m) throw new PlanError("invalid-input", `${what} is not an Azure resource id: ${JSON.stringify(id ?? null)}`);
-  return { subscriptionId: m[1].toLowerCase(), resourceGroup: m[2], provider: m[3], type: m[4], name: m[5] };
+  if (!m)
+    throw new PlanError(
+      "invalid-input",
+      `${what} is not an Azure resource id: ${JSON.stringify(id ?? null)}`,
+    );
+  return {
+    subscriptionId: m[1].toLowerCase(),
+    resourceGroup: m[2],
+    provider: m[3],
+    type: m[4],
+    name: m[5],
+  };
 }
 
 /** True when the value looks like the JSON of one VM (an object with an id or storageProfile). */
 export function isAzureVmDescription(x: unknown): x is AzureVmDescription {
-  return typeof x === "object" && x !== null && !Array.isArray(x) && ("storageProfile" in x || "id" in x);
+  return (
+    typeof x === "object" && x !== null && !Array.isArray(x) && ("storageProfile" in x || "id" in x)
+  );
 }
 
 /** Accepts the parsed JSON of `az vm show` (one object) or of `az vm list` with one element. */
 export function asAzureVmDescription(json: unknown): AzureVmDescription {
   const one = Array.isArray(json) && json.length === 1 ? json[0] : json;
   if (Array.isArray(one)) {
-    throw new PlanError("invalid-input", `expected the JSON of one VM (az vm show -o json), got a list of ${one.length}`);
+    throw new PlanError(
+      "invalid-input",
+      `expected the JSON of one VM (az vm show -o json), got a list of ${one.length}`,
+    );
   }
   if (!isAzureVmDescription(one)) {
-    throw new PlanError("invalid-input", "expected the JSON of one VM (az vm show -o json): no id or storageProfile");
+    throw new PlanError(
+      "invalid-input",
+      "expected the JSON of one VM (az vm show -o json): no id or storageProfile",
+    );
   }
   return one;
 }
 
 /** True when the VM runs the Azure Disk Encryption extension or its OS disk has ADE settings. */
-export function usesAzureDiskEncryption(vm: AzureVmDescription, disk?: AzureDiskDescription): boolean {
+export function usesAzureDiskEncryption(
+  vm: AzureVmDescription,
+  disk?: AzureDiskDescription,
+): boolean {
   const ext = (vm.resources ?? []).some((r) => {
     const t = r.typePropertiesType ?? r.virtualMachineExtensionType ?? r.type ?? "";
     return /^AzureDiskEncryption/i.test(t) || /AzureDiskEncryption/i.test(r.name ?? "");

@@ -17,13 +17,44 @@ import type { ClassFilterFacts, CollectOutput, FileFacts, ServiceFacts } from ".
  */
 export const BOOT_CRITICAL_SERVICES: readonly string[] = [
   // guest-drivers-and-incidents.md §2.5
-  "acpi", "pci", "vdrvroot", "vmbus", "storvsc", "intelide", "pciide", "atapi", "storahci", "storport",
-  "disk", "volmgr", "mountmgr", "partmgr", "volsnap", "stornvme",
+  "acpi",
+  "pci",
+  "vdrvroot",
+  "vmbus",
+  "storvsc",
+  "intelide",
+  "pciide",
+  "atapi",
+  "storahci",
+  "storport",
+  "disk",
+  "volmgr",
+  "mountmgr",
+  "partmgr",
+  "volsnap",
+  "stornvme",
   // the rest of the storage / volume / file-system / bus stack
-  "classpnp", "volmgrx", "volume", "fvevol", "ntfs", "refs", "fastfat", "fltmgr", "ksecdd", "cng",
-  "msisadrv", "acpiex", "wdf01000", "spaceport", "storflt", "vhdmp",
+  "classpnp",
+  "volmgrx",
+  "volume",
+  "fvevol",
+  "ntfs",
+  "refs",
+  "fastfat",
+  "fltmgr",
+  "ksecdd",
+  "cng",
+  "msisadrv",
+  "acpiex",
+  "wdf01000",
+  "spaceport",
+  "storflt",
+  "vhdmp",
   // AWS boot-start storage drivers (aws-rescue.md §2.3 / §4.3)
-  "xenbus", "xenfilt", "xenvbd", "awsnvme",
+  "xenbus",
+  "xenfilt",
+  "xenvbd",
+  "awsnvme",
 ];
 
 /** Service groups whose members load during boot and carry the boot volume. Lower-case. */
@@ -55,8 +86,20 @@ export const STORAGE_CLASSES: Readonly<Record<string, string>> = {
 
 /** Cloud guest components a rescue must leave running: without them the VM cannot be reached. */
 export const PLATFORM_SERVICES: readonly string[] = [
-  "windowsazureguestagent", "rdagent", "amazonssmagent", "ec2launch", "ec2config", "awsliteagent",
-  "ena", "xennet", "xenvif", "xeniface", "xenbus", "xenfilt", "xenvbd", "awsnvme",
+  "windowsazureguestagent",
+  "rdagent",
+  "amazonssmagent",
+  "ec2launch",
+  "ec2config",
+  "awsliteagent",
+  "ena",
+  "xennet",
+  "xenvif",
+  "xeniface",
+  "xenbus",
+  "xenfilt",
+  "xenvbd",
+  "awsnvme",
 ];
 
 export type Vendor = "microsoft" | "third-party" | "unknown";
@@ -96,7 +139,8 @@ export function vendorOf(file: FileFacts | null): { vendor: Vendor; evidence: st
   }
   if (file.signer && file.signer.trim()) {
     const signer = file.signer.trim();
-    if (WHQL_SIGNER.test(signer)) return { vendor: "third-party", evidence: `WHQL signature only ("${signer}")` };
+    if (WHQL_SIGNER.test(signer))
+      return { vendor: "third-party", evidence: `WHQL signature only ("${signer}")` };
     return MICROSOFT.test(signer)
       ? { vendor: "microsoft", evidence: `signer "${signer}"` }
       : { vendor: "third-party", evidence: `signer "${signer}"` };
@@ -111,7 +155,12 @@ export function vendorOf(file: FileFacts | null): { vendor: Vendor; evidence: st
  */
 export function isReporterModule(module: string): boolean {
   const m = module.trim().toLowerCase();
-  return /^(ntoskrnl|ntkrnl[a-z]*|ntkrpamp)(\.exe)?$/.test(m) || /^hal[a-z0-9]*(\.dll)?$/.test(m) || /^kd[a-z0-9]*\.dll$/.test(m) || m === "kd";
+  return (
+    /^(ntoskrnl|ntkrnl[a-z]*|ntkrpamp)(\.exe)?$/.test(m) ||
+    /^hal[a-z0-9]*(\.dll)?$/.test(m) ||
+    /^kd[a-z0-9]*\.dll$/.test(m) ||
+    m === "kd"
+  );
 }
 
 /**
@@ -122,7 +171,10 @@ export function isReporterModule(module: string): boolean {
  * arguments. Absent → `System32\drivers\<name>.sys` (the kernel's default for drivers).
  */
 export function imagePathOnVolume(imagePath: string | null, serviceName: string): string | null {
-  const raw = imagePath === null || imagePath.trim() === "" ? `System32\\drivers\\${serviceName}.sys` : imagePath;
+  const raw =
+    imagePath === null || imagePath.trim() === ""
+      ? `System32\\drivers\\${serviceName}.sys`
+      : imagePath;
   let p = stripArguments(raw).replace(/\//g, "\\");
   p = p.replace(/^\\\?\?\\/, "").replace(/^\\\\\?\\/, "");
   let rel: string | null = null;
@@ -140,7 +192,8 @@ export function imagePathOnVolume(imagePath: string | null, serviceName: string)
 
 /** Lower-case file name of the binary a service runs (`cxnetmon.sys`); `<name>.sys` when ImagePath is absent. */
 export function imageBaseName(service: Pick<ServiceFacts, "name" | "imagePath">): string {
-  if (service.imagePath === null || service.imagePath.trim() === "") return `${service.name}.sys`.toLowerCase();
+  if (service.imagePath === null || service.imagePath.trim() === "")
+    return `${service.name}.sys`.toLowerCase();
   const p = stripArguments(service.imagePath).replace(/\//g, "\\");
   const parts = p.split("\\").filter((s) => s !== "");
   return (parts[parts.length - 1] ?? "").toLowerCase();
@@ -164,23 +217,39 @@ export function normaliseModule(module: string): string {
 }
 
 /** The services whose ImagePath basename is `module` (case-insensitive), sorted by name. */
-export function servicesForModule(services: readonly ServiceFacts[], module: string): ServiceFacts[] {
+export function servicesForModule(
+  services: readonly ServiceFacts[],
+  module: string,
+): ServiceFacts[] {
   const wanted = normaliseModule(module);
-  return services.filter((s) => imageBaseName(s) === wanted).sort((a, b) => a.name.localeCompare(b.name));
+  return services
+    .filter((s) => imageBaseName(s) === wanted)
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** The service called `name` (service names are case-insensitive in Windows), or undefined. */
-export function findService(services: readonly ServiceFacts[], name: string): ServiceFacts | undefined {
+export function findService(
+  services: readonly ServiceFacts[],
+  name: string,
+): ServiceFacts | undefined {
   const n = name.toLowerCase();
   return services.find((s) => s.name.toLowerCase() === n);
 }
 
 /** Storage classes (by name) that list `serviceName` as an upper or lower filter. */
-export function storageClassFilterOf(classFilters: readonly ClassFilterFacts[], serviceName: string): string[] {
+export function storageClassFilterOf(
+  classFilters: readonly ClassFilterFacts[],
+  serviceName: string,
+): string[] {
   const n = serviceName.toLowerCase();
   const hits: string[] = [];
   for (const c of classFilters) {
-    const className = STORAGE_CLASSES[c.classGuid.toLowerCase()] ?? (Object.values(STORAGE_CLASSES).find((v) => v.toLowerCase() === (c.className ?? "").toLowerCase()) ?? null);
+    const className =
+      STORAGE_CLASSES[c.classGuid.toLowerCase()] ??
+      Object.values(STORAGE_CLASSES).find(
+        (v) => v.toLowerCase() === (c.className ?? "").toLowerCase(),
+      ) ??
+      null;
     if (className === null) continue;
     if (c.upperFilters.some((f) => f.toLowerCase() === n)) hits.push(`${className} UpperFilters`);
     if (c.lowerFilters.some((f) => f.toLowerCase() === n)) hits.push(`${className} LowerFilters`);
@@ -189,14 +258,20 @@ export function storageClassFilterOf(classFilters: readonly ClassFilterFacts[], 
 }
 
 /** Why `service` is needed to boot (empty when it is not). */
-export function bootCriticalReasons(service: ServiceFacts, classFilters: readonly ClassFilterFacts[]): string[] {
+export function bootCriticalReasons(
+  service: ServiceFacts,
+  classFilters: readonly ClassFilterFacts[],
+): string[] {
   const reasons: string[] = [];
   const name = service.name.toLowerCase();
-  if (BOOT_CRITICAL_SERVICES.includes(name)) reasons.push(`${service.name} is part of the boot storage/bus/file-system stack`);
+  if (BOOT_CRITICAL_SERVICES.includes(name))
+    reasons.push(`${service.name} is part of the boot storage/bus/file-system stack`);
   if (service.start === 0) reasons.push(`${service.name} is a boot-start driver (Start=0)`);
   const group = (service.group ?? "").trim().toLowerCase();
-  if (group && BOOT_CRITICAL_GROUPS.includes(group)) reasons.push(`${service.name} is in load-order group "${service.group}"`);
-  if (service.type === 2 && !group.startsWith("fsfilter")) reasons.push(`${service.name} is a file-system driver (Type=2)`);
+  if (group && BOOT_CRITICAL_GROUPS.includes(group))
+    reasons.push(`${service.name} is in load-order group "${service.group}"`);
+  if (service.type === 2 && !group.startsWith("fsfilter"))
+    reasons.push(`${service.name} is a file-system driver (Type=2)`);
   for (const where of storageClassFilterOf(classFilters, service.name)) {
     reasons.push(`${service.name} is registered as a ${where} filter of a boot storage class`);
   }
@@ -204,17 +279,28 @@ export function bootCriticalReasons(service: ServiceFacts, classFilters: readonl
 }
 
 /** Full classification of one service. */
-export function classifyService(service: ServiceFacts, classFilters: readonly ClassFilterFacts[]): ServiceClassification {
+export function classifyService(
+  service: ServiceFacts,
+  classFilters: readonly ClassFilterFacts[],
+): ServiceClassification {
   const reasons = bootCriticalReasons(service, classFilters);
   const { vendor, evidence } = vendorOf(service.file);
-  return { name: service.name, bootCritical: reasons.length > 0, bootCriticalReasons: reasons, vendor, vendorEvidence: evidence };
+  return {
+    name: service.name,
+    bootCritical: reasons.length > 0,
+    bootCriticalReasons: reasons,
+    vendor,
+    vendorEvidence: evidence,
+  };
 }
 
 /**
  * Names of the boot-critical services present in the inventory, sorted. `repair.ps1` receives this
  * list and refuses to disable any of them unless forced.
  */
-export function protectedServices(collect: Pick<CollectOutput, "services" | "classFilters">): string[] {
+export function protectedServices(
+  collect: Pick<CollectOutput, "services" | "classFilters">,
+): string[] {
   return collect.services
     .filter((s) => bootCriticalReasons(s, collect.classFilters).length > 0)
     .map((s) => s.name)
@@ -226,7 +312,9 @@ export function protectedServices(collect: Pick<CollectOutput, "services" | "cla
  * VM needs to stay reachable, and currently starting on their own (Start 1 system or 2 automatic).
  * Services whose vendor cannot be read are left alone (the clean boot must not touch Windows).
  */
-export function cleanBootServices(collect: Pick<CollectOutput, "services" | "classFilters">): string[] {
+export function cleanBootServices(
+  collect: Pick<CollectOutput, "services" | "classFilters">,
+): string[] {
   return collect.services
     .filter((s) => s.start === 1 || s.start === 2)
     .filter((s) => !PLATFORM_SERVICES.includes(s.name.toLowerCase()))

@@ -1,7 +1,15 @@
 import type { CollectOutput, RepairAction, ServiceFacts } from "../collect/contract";
 import type { Cloud, DriverFinding, Severity } from "./types";
 import { classifyInstanceType, InstanceTypeInfo } from "./instanceTypes";
-import { COMPATIBILITY_TABLE, CompatibilityRule, CompatibilityTable, ComponentMatch, OS_LABELS, OsName, osNameForBuild } from "./table";
+import {
+  COMPATIBILITY_TABLE,
+  CompatibilityRule,
+  CompatibilityTable,
+  ComponentMatch,
+  OS_LABELS,
+  OsName,
+  osNameForBuild,
+} from "./table";
 import { compareVersions, parseVersion } from "./version";
 import { bootCriticalReasons, findService } from "./bootCritical";
 
@@ -15,10 +23,10 @@ export interface CheckDriversOptions {
   table?: CompatibilityTable;
 }
 
-
 const SEVERITY_ORDER: Record<Severity, number> = { block: 0, warn: 1, info: 2 };
 const TABLE_SOURCE = "src/drivers/compatibility.json";
-const NITRO_SOURCE = "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-nitro-instances.html (Instances built on the AWS Nitro System)";
+const NITRO_SOURCE =
+  "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-nitro-instances.html (Instances built on the AWS Nitro System)";
 const DOWNLEVEL_IC_BUILD = 9600;
 
 /** What the collect output says about one component. */
@@ -37,7 +45,10 @@ interface Resolved {
  * compatibility table for the cloud (and, on AWS, the target instance type). Pure: same input,
  * same findings; blocking findings first.
  */
-export function checkGuestDrivers(collect: CollectOutput, opts: CheckDriversOptions): DriverFinding[] {
+export function checkGuestDrivers(
+  collect: CollectOutput,
+  opts: CheckDriversOptions,
+): DriverFinding[] {
   const table = opts.table ?? COMPATIBILITY_TABLE;
   const os = osNameForBuild(collect.os.build);
   const findings: DriverFinding[] = [];
@@ -85,7 +96,8 @@ export function checkGuestDrivers(collect: CollectOutput, opts: CheckDriversOpti
     if (outcome.versionUnknown) {
       // one "could not read the version" finding per component, the most severe one
       const prev = versionUnknown.get(rule.component);
-      if (!prev || SEVERITY_ORDER[finding.severity] < SEVERITY_ORDER[prev.severity]) versionUnknown.set(rule.component, finding);
+      if (!prev || SEVERITY_ORDER[finding.severity] < SEVERITY_ORDER[prev.severity])
+        versionUnknown.set(rule.component, finding);
       continue;
     }
     findings.push(finding);
@@ -107,8 +119,12 @@ export function summarizeFindings(findings: readonly DriverFinding[]): string {
   const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
   const counts = `${count("block")} block, ${count("warn")} warn, ${count("info")} info`;
   if (findings.length === 0) return "Guest drivers: no findings; nothing blocks the swap.";
-  const serious = [...new Set(findings.filter((f) => f.severity !== "info").map((f) => f.component))];
-  const head = blocksSwap(findings) ? "Guest drivers block the swap" : "Guest drivers do not block the swap";
+  const serious = [
+    ...new Set(findings.filter((f) => f.severity !== "info").map((f) => f.component)),
+  ];
+  const head = blocksSwap(findings)
+    ? "Guest drivers block the swap"
+    : "Guest drivers do not block the swap";
   return `${head}: ${counts}${serious.length ? ` (${serious.join(", ")})` : ""}.`;
 }
 
@@ -117,7 +133,10 @@ export function summarizeFindings(findings: readonly DriverFinding[]): string {
  * build, else the one cloud whose guest components are on the disk. Null when that is not
  * unambiguous (none or both found).
  */
-export function inferCloud(collect: CollectOutput, hints: { instanceType?: string; hostBuild?: number } = {}): Cloud | null {
+export function inferCloud(
+  collect: CollectOutput,
+  hints: { instanceType?: string; hostBuild?: number } = {},
+): Cloud | null {
   if (hints.instanceType !== undefined) return "aws";
   if (hints.hostBuild !== undefined) return "hyperv";
   const g = collect.guest;
@@ -129,7 +148,11 @@ export function inferCloud(collect: CollectOutput, hints: { instanceType?: strin
 
 // ---------------------------------------------------------------------------------------------
 
-function awsTarget(instanceType: string | undefined, findings: DriverFinding[], table: CompatibilityTable): InstanceTypeInfo | null {
+function awsTarget(
+  instanceType: string | undefined,
+  findings: DriverFinding[],
+  table: CompatibilityTable,
+): InstanceTypeInfo | null {
   if (instanceType === undefined) {
     const skipped = table.rules.filter((r) => r.clouds.includes("aws") && r.when).length;
     findings.push({
@@ -152,7 +175,8 @@ function awsTarget(instanceType: string | undefined, findings: DriverFinding[], 
       severity: "warn",
       reason: `Cannot tell whether ${info.instanceType} is Nitro or Xen (${info.rule}); Nitro/Xen rules are shown as warnings.`,
       source: NITRO_SOURCE,
-      remedy: "Check the instance family on the Nitro page and add it to src/drivers/instanceTypes.ts.",
+      remedy:
+        "Check the instance family on the Nitro page and add it to src/drivers/instanceTypes.ts.",
     });
   }
   return info;
@@ -170,32 +194,48 @@ function conditionsHold(rule: CompatibilityRule, hw: InstanceTypeInfo | null): A
   const unsure: string[] = [];
   const { hypervisor, minGeneration } = rule.when;
   if (hypervisor) {
-    if (hw.hypervisor === "unknown") unsure.push(`the instance type is ${hypervisor === "nitro" ? "Nitro" : "Xen"}-based`);
+    if (hw.hypervisor === "unknown")
+      unsure.push(`the instance type is ${hypervisor === "nitro" ? "Nitro" : "Xen"}-based`);
     else if (hw.hypervisor !== hypervisor) return { holds: false };
   }
   if (minGeneration !== undefined) {
-    if (hw.generation === null) unsure.push(`the instance type is generation ${minGeneration} or later`);
+    if (hw.generation === null)
+      unsure.push(`the instance type is generation ${minGeneration} or later`);
     else if (hw.generation < minGeneration) return { holds: false };
   }
   return unsure.length ? { holds: true, uncertain: unsure.join(" and ") } : { holds: true };
 }
 
 function resolve(collect: CollectOutput, match: ComponentMatch | undefined): Resolved {
-  const none: Resolved = { present: false, version: null, display: null, service: null, launchKind: null };
+  const none: Resolved = {
+    present: false,
+    version: null,
+    display: null,
+    service: null,
+    launchKind: null,
+  };
   if (!match) return none;
   const guest = match.guest ? collect.guest[match.guest] : null;
   let service: ServiceFacts | null = null;
   if (match.service) service = findService(collect.services, match.service) ?? null;
   if (!service && match.driverFile) {
     const file = match.driverFile;
-    service = collect.services.find((s) => eq(baseName(s.file?.path), file) || eq(baseName(s.imagePath), file)) ?? null;
+    service =
+      collect.services.find(
+        (s) => eq(baseName(s.file?.path), file) || eq(baseName(s.imagePath), file),
+      ) ?? null;
   }
   if (service?.file && service.file.exists === false && !guest) service = null;
-  const launchKind: string | null = match.guest === "ec2Launch" ? collect.guest.ec2Launch?.kind ?? null : null;
+  const launchKind: string | null =
+    match.guest === "ec2Launch" ? (collect.guest.ec2Launch?.kind ?? null) : null;
   const guestVersion: string | null = guest ? (guest as { version: string | null }).version : null;
   const version = guestVersion ?? service?.file?.version ?? null;
   const present = guest != null || service != null;
-  const display = !present ? null : launchKind ? `${launchKind}${version ? ` ${version}` : ""}` : version ?? "present (version unknown)";
+  const display = !present
+    ? null
+    : launchKind
+      ? `${launchKind}${version ? ` ${version}` : ""}`
+      : (version ?? "present (version unknown)");
   return { present, version, display, service, launchKind };
 }
 
@@ -208,22 +248,34 @@ interface Outcome {
 }
 
 /** Evaluates one rule; null when it does not fire. */
-function evaluate(rule: CompatibilityRule, c: Resolved, collect: CollectOutput, os: OsName | null, opts: CheckDriversOptions): Outcome | null {
+function evaluate(
+  rule: CompatibilityRule,
+  c: Resolved,
+  collect: CollectOutput,
+  os: OsName | null,
+  opts: CheckDriversOptions,
+): Outcome | null {
   const check = rule.check;
   switch (check.kind) {
     case "minVersion":
     case "maxVersion":
     case "withdrawn": {
       const required =
-        check.kind === "minVersion" ? `≥ ${check.min}` : check.kind === "maxVersion" ? `≤ ${check.max}` : `not ${check.versions.join(" or ")}`;
+        check.kind === "minVersion"
+          ? `≥ ${check.min}`
+          : check.kind === "maxVersion"
+            ? `≤ ${check.max}`
+            : `not ${check.versions.join(" or ")}`;
       if (!c.present) return null;
       if (check.kind === "withdrawn" && c.service?.start === 4) return null;
       if (!parseVersion(c.version)) return unknownVersion(rule, required);
       const v = c.version!;
       const fires =
-        check.kind === "minVersion" ? compareVersions(v, check.min) < 0
-        : check.kind === "maxVersion" ? compareVersions(v, check.max) > 0
-        : check.versions.some((w) => compareVersions(v, w) === 0);
+        check.kind === "minVersion"
+          ? compareVersions(v, check.min) < 0
+          : check.kind === "maxVersion"
+            ? compareVersions(v, check.max) > 0
+            : check.versions.some((w) => compareVersions(v, w) === 0);
       return fires ? { required } : null;
     }
     case "required":
@@ -236,7 +288,10 @@ function evaluate(rule: CompatibilityRule, c: Resolved, collect: CollectOutput, 
       if (!s) return null;
       const overrides = Object.entries(s.startOverride ?? {}).filter(([, v]) => v !== 0);
       if (s.start === 0 && overrides.length === 0) return null;
-      const facts = [`Start=${s.start ?? "absent"}`, ...overrides.map(([k, v]) => `StartOverride\\${k}=${v}`)];
+      const facts = [
+        `Start=${s.start ?? "absent"}`,
+        ...overrides.map(([k, v]) => `StartOverride\\${k}=${v}`),
+      ];
       return { required: "Start=0, no StartOverride other than 0", found: facts.join(", ") };
     }
     case "matchesOsBuild": {
@@ -248,7 +303,9 @@ function evaluate(rule: CompatibilityRule, c: Resolved, collect: CollectOutput, 
     }
     case "launchAgent":
       if (!c.present || !c.launchKind) return null;
-      return check.allowed.includes(c.launchKind as never) ? null : { required: check.allowed.join(" or ") };
+      return check.allowed.includes(c.launchKind as never)
+        ? null
+        : { required: check.allowed.join(" or ") };
     case "acpiId": {
       const required = `Enum\\ACPI\\${check.id} present`;
       if (collect.acpiEnum == null) {
@@ -260,12 +317,20 @@ function evaluate(rule: CompatibilityRule, c: Resolved, collect: CollectOutput, 
         };
       }
       const has = collect.acpiEnum.some((k) => eq(k, check.id));
-      return has ? null : { required, found: `Enum\\ACPI: ${collect.acpiEnum.join(", ") || "(empty)"}` };
+      return has
+        ? null
+        : { required, found: `Enum\\ACPI: ${collect.acpiEnum.join(", ") || "(empty)"}` };
     }
     case "integrationServicesHost":
       return integrationServicesVsHost(rule, c, collect, opts);
     case "platform":
-      return { required: rule.os === "any" ? "a supported platform" : `a platform that supports ${os ? OS_LABELS[os] : "this OS"}`, found: opts.instanceType ?? null };
+      return {
+        required:
+          rule.os === "any"
+            ? "a supported platform"
+            : `a platform that supports ${os ? OS_LABELS[os] : "this OS"}`,
+        found: opts.instanceType ?? null,
+      };
   }
 }
 
@@ -283,7 +348,12 @@ function unknownVersion(rule: CompatibilityRule, required: string): Outcome {
  * a guest on a host of build B should run ICs of build min(B, 9600). The host build is the one
  * given, else the host version the guest last saw through KVP.
  */
-function integrationServicesVsHost(rule: CompatibilityRule, c: Resolved, collect: CollectOutput, opts: CheckDriversOptions): Outcome | null {
+function integrationServicesVsHost(
+  rule: CompatibilityRule,
+  c: Resolved,
+  collect: CollectOutput,
+  opts: CheckDriversOptions,
+): Outcome | null {
   const ic = collect.guest.hyperVIntegrationServices;
   const seenBuild = hostBuildFromVersion(ic?.hostOsMajor ?? null, ic?.hostOsMinor ?? null);
   const hostBuild = opts.hostBuild ?? seenBuild;
@@ -291,7 +361,8 @@ function integrationServicesVsHost(rule: CompatibilityRule, c: Resolved, collect
     return {
       required: "the host build (--host-build)",
       severity: "info",
-      reason: "The host version is unknown (not given, and the guest never recorded one through the Data Exchange service), so the integration services could not be compared with the host.",
+      reason:
+        "The host version is unknown (not given, and the guest never recorded one through the Data Exchange service), so the integration services could not be compared with the host.",
     };
   }
   const expected = Math.min(hostBuild, DOWNLEVEL_IC_BUILD);
@@ -299,7 +370,8 @@ function integrationServicesVsHost(rule: CompatibilityRule, c: Resolved, collect
   if (!c.present || c.version === null) {
     return {
       required,
-      reason: "No IntegrationServicesVersion is recorded: the Data Exchange (KVP) service never ran, so Windows Update does not offer integration services to this guest.",
+      reason:
+        "No IntegrationServicesVersion is recorded: the Data Exchange (KVP) service never ran, so Windows Update does not offer integration services to this guest.",
     };
   }
   const parts = parseVersion(c.version);
@@ -319,7 +391,12 @@ function hostBuildFromVersion(major: number | null, minor: number | null): numbe
 }
 
 /** The row's offline fix, unless the service is one the machine cannot boot without. */
-function remedyActionFor(rule: CompatibilityRule, c: Resolved, collect: CollectOutput, reason: string): RepairAction | undefined {
+function remedyActionFor(
+  rule: CompatibilityRule,
+  c: Resolved,
+  collect: CollectOutput,
+  reason: string,
+): RepairAction | undefined {
   if (rule.remedyAction !== "DisableDriver" || !c.service) return undefined;
   if (bootCriticalReasons(c.service, collect.classFilters).length > 0) return undefined;
   return { action: "DisableDriver", args: { service: c.service.name }, reason };

@@ -56,7 +56,11 @@ describe("classifyInstanceType", () => {
   });
 
   test("is case-insensitive", () => {
-    expect(classifyInstanceType("M6I.Large")).toMatchObject({ instanceType: "m6i.large", hypervisor: "nitro", generation: 6 });
+    expect(classifyInstanceType("M6I.Large")).toMatchObject({
+      instanceType: "m6i.large",
+      hypervisor: "nitro",
+      generation: 6,
+    });
   });
 
   test("an unknown family is unknown, not guessed", () => {
@@ -65,9 +69,12 @@ describe("classifyInstanceType", () => {
     expect(i.rule).toMatch(/q9z/);
   });
 
-  test.each(["", "m5", "large", "m5 .large", "m5.large.extra"])("a malformed name %p is unknown", (t) => {
-    const i = classifyInstanceType(t);
-    expect(i.hypervisor).toBe("unknown");
-    expect(i.rule).toMatch(/not an EC2 instance type name/);
-  });
+  test.each(["", "m5", "large", "m5 .large", "m5.large.extra"])(
+    "a malformed name %p is unknown",
+    (t) => {
+      const i = classifyInstanceType(t);
+      expect(i.hypervisor).toBe("unknown");
+      expect(i.rule).toMatch(/not an EC2 instance type name/);
+    },
+  );
 });

@@ -29,7 +29,10 @@ describe("src/drivers/compatibility.json", () => {
 
   test("every row has a source that names a document or a URL", () => {
     for (const rule of COMPATIBILITY_TABLE.rules) {
-      expect({ id: rule.id, source: rule.source }).toEqual({ id: rule.id, source: expect.stringMatching(/\.(md|ps1)\b|https?:\/\/|KB ?\d+/) });
+      expect({ id: rule.id, source: rule.source }).toEqual({
+        id: rule.id,
+        source: expect.stringMatching(/\.(md|ps1)\b|https?:\/\/|KB ?\d+/),
+      });
     }
   });
 
@@ -61,18 +64,34 @@ describe("src/drivers/compatibility.json", () => {
 
   test("has rows for every Windows Server release from 2012 R2 to 2025 on Azure and AWS, and for Hyper-V", () => {
     const covered = (cloud: string, os: string) =>
-      COMPATIBILITY_TABLE.rules.some((r) => r.clouds.includes(cloud as never) && (r.os === "any" || r.os.includes(os as never)));
+      COMPATIBILITY_TABLE.rules.some(
+        (r) => r.clouds.includes(cloud as never) && (r.os === "any" || r.os.includes(os as never)),
+      );
     for (const os of ["2012R2", "2016", "2019", "2022", "2025"]) {
       expect([os, covered("azure", os), covered("aws", os)]).toEqual([os, true, true]);
     }
-    expect(COMPATIBILITY_TABLE.rules.some((r) => r.clouds.includes("hyperv") && r.check.kind === "integrationServicesHost")).toBe(true);
-    expect(OS_BUILDS).toEqual({ "2012": 9200, "2012R2": 9600, "2016": 14393, "2019": 17763, "2022": 20348, "2025": 26100 });
+    expect(
+      COMPATIBILITY_TABLE.rules.some(
+        (r) => r.clouds.includes("hyperv") && r.check.kind === "integrationServicesHost",
+      ),
+    ).toBe(true);
+    expect(OS_BUILDS).toEqual({
+      "2012": 9200,
+      "2012R2": 9600,
+      "2016": 14393,
+      "2019": 17763,
+      "2022": 20348,
+      "2025": 26100,
+    });
   });
 
   test("no row proposes disabling a boot-critical storage driver", () => {
     for (const rule of COMPATIBILITY_TABLE.rules.filter((r) => r.remedyAction)) {
       const service = rule.match?.service?.toLowerCase();
-      expect({ id: rule.id, bootCritical: service ? BOOT_CRITICAL_SERVICES.includes(service) : true }).toEqual({ id: rule.id, bootCritical: false });
+      expect({
+        id: rule.id,
+        bootCritical: service ? BOOT_CRITICAL_SERVICES.includes(service) : true,
+      }).toEqual({ id: rule.id, bootCritical: false });
     }
   });
 });

@@ -24,7 +24,9 @@ describe("compareVersions", () => {
   });
 
   test("is antisymmetric and agrees with equality of padded parts", () => {
-    const v = fc.array(fc.integer({ min: 0, max: 70000 }), { minLength: 1, maxLength: 4 }).map((p) => p.join("."));
+    const v = fc
+      .array(fc.integer({ min: 0, max: 70000 }), { minLength: 1, maxLength: 4 })
+      .map((p) => p.join("."));
     fc.assert(
       fc.property(v, v, (a, b) => {
         expect(Math.sign(compareVersions(a, b))).toBe(-Math.sign(compareVersions(b, a)));

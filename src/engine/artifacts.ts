@@ -30,7 +30,9 @@ export function s3Reader(region?: string): ArtifactReader {
   const client = () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
-    return (s3 ??= new S3Client(region ? { region } : {}) as unknown as { send(command: unknown): Promise<any> });
+    return (s3 ??= new S3Client(region ? { region } : {}) as unknown as {
+      send(command: unknown): Promise<any>;
+    });
   };
   return {
     async read(url) {
@@ -41,7 +43,8 @@ export function s3Reader(region?: string): ArtifactReader {
         return text;
       }
       // eslint-disable-next-line @typescript-eslint/no-var-requires
-      const { GetObjectCommand } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+      const { GetObjectCommand } =
+        require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
       const obj = await client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return obj.Body.transformToString("utf-8");
     },
@@ -57,7 +60,8 @@ export function artifactReaderFor(cloud: RescueCloud, region?: string): Artifact
 export function memoryReader(documents: Record<string, string>): ArtifactReader {
   return {
     async read(url) {
-      if (!(url in documents)) throw Object.assign(new Error(`no such artifact: ${url}`), { statusCode: 404 });
+      if (!(url in documents))
+        throw Object.assign(new Error(`no such artifact: ${url}`), { statusCode: 404 });
       return documents[url];
     },
   };

@@ -32,7 +32,8 @@ export interface Automation {
   openStack(stackName: string, mustExist: boolean): Promise<RescueStack>;
 }
 
-export const INSTALL_HINT = "install it with `curl -fsSL https://get.pulumi.com | sh` (or point PULUMI_HOME at an installation with bin/pulumi), then run again; `vm-rescue rescue --simulate` needs no CLI";
+export const INSTALL_HINT =
+  "install it with `curl -fsSL https://get.pulumi.com | sh` (or point PULUMI_HOME at an installation with bin/pulumi), then run again; `vm-rescue rescue --simulate` needs no CLI";
 
 /** There is no Pulumi CLI: the Automation API cannot run without one. */
 export class PulumiCliMissing extends Error {
@@ -50,7 +51,12 @@ export function cliRoot(env: NodeJS.ProcessEnv = process.env): string | undefine
 
 /** The first non-empty line of an error's message (no stack traces on the terminal). */
 export function firstLine(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split("\n").find((l) => l.trim() !== "")?.trim() ?? "unknown error";
+  return (
+    (e instanceof Error ? e.message : String(e))
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? "unknown error"
+  );
 }
 
 /** The real Automation API (loaded lazily: the simulated paths never need it). */
@@ -65,21 +71,39 @@ export function localAutomation(): Automation {
         command = await auto.PulumiCommand.get(root ? { root } : undefined);
       } catch (e) {
         const msg = firstLine(e);
-        throw new PulumiCliMissing(/ENOENT|code: -2\b/.test(msg) ? `no \`pulumi\` on PATH${process.env.PULUMI_HOME ? ` nor in ${process.env.PULUMI_HOME}/bin` : ""}` : msg);
+        throw new PulumiCliMissing(
+          /ENOENT|code: -2\b/.test(msg)
+            ? `no \`pulumi\` on PATH${process.env.PULUMI_HOME ? ` nor in ${process.env.PULUMI_HOME}/bin` : ""}`
+            : msg,
+        );
       }
     },
     async openStack(stackName, mustExist) {
       const args = { stackName, projectName: PROJECT, program: async () => rescueProgram() };
-      const opts = { pulumiCommand: command, projectSettings: { name: PROJECT, runtime: "nodejs" as const } };
-      const stack = mustExist ? await auto.LocalWorkspace.selectStack(args, opts) : await auto.LocalWorkspace.createOrSelectStack(args, opts);
+      const opts = {
+        pulumiCommand: command,
+        projectSettings: { name: PROJECT, runtime: "nodejs" as const },
+      };
+      const stack = mustExist
+        ? await auto.LocalWorkspace.selectStack(args, opts)
+        : await auto.LocalWorkspace.createOrSelectStack(args, opts);
       return {
         name: stackName,
         async setConfig(settings) {
-          await stack.setAllConfig(Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, { value: v }])));
+          await stack.setAllConfig(
+            Object.fromEntries(
+              Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, { value: v }]),
+            ),
+          );
         },
         async up(o) {
-          const result = await stack.up({ onEvent: o.onEvent, onOutput: o.onOutput ?? (() => undefined) });
-          return Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+          const result = await stack.up({
+            onEvent: o.onEvent,
+            onOutput: o.onOutput ?? (() => undefined),
+          });
+          return Object.fromEntries(
+            Object.entries(result.outputs).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]),
+          );
         },
         async destroy(o) {
           await stack.destroy({ onEvent: o.onEvent, onOutput: o.onOutput ?? (() => undefined) });

@@ -26,7 +26,10 @@ export interface TimelineUpdate {
 
 export class TimelineRecorder {
   readonly steps: TimelineStep[] = [];
-  private readonly open = new Map<string, { name: string; type: string; op: string; start: number }>();
+  private readonly open = new Map<
+    string,
+    { name: string; type: string; op: string; start: number }
+  >();
 
   /** Feeds one engine event. */
   push(e: EngineEvent): TimelineUpdate {
@@ -54,7 +57,15 @@ export class TimelineRecorder {
     if (!o) return this.update(null, null);
     this.open.delete(urn);
     const message = (o as { message?: string }).message;
-    const step: TimelineStep = { name: o.name, type: o.type, op: o.op, status, startedAt: new Date(o.start).toISOString(), endedAt: new Date(at).toISOString(), ...(message && status === "failed" ? { message } : {}) };
+    const step: TimelineStep = {
+      name: o.name,
+      type: o.type,
+      op: o.op,
+      status,
+      startedAt: new Date(o.start).toISOString(),
+      endedAt: new Date(at).toISOString(),
+      ...(message && status === "failed" ? { message } : {}),
+    };
     this.steps.push(step);
     const seconds = Math.round((at - o.start) / 1000);
     const line = `${status === "succeeded" ? "ok    " : "FAILED"} ${o.op.padEnd(7)} ${o.name}  (${o.type}, ${seconds} s)${message && status === "failed" ? `: ${message}` : ""}`;

@@ -14,7 +14,12 @@
  *     <<<  Section end 2026/11/27 23:05:11.002
  *     <<<  [Exit status: SUCCESS]
  */
-import type { CollectOutput, DriverInstallFacts, SetupApiLogFacts, TimeZoneFacts } from "../collect/contract";
+import type {
+  CollectOutput,
+  DriverInstallFacts,
+  SetupApiLogFacts,
+  TimeZoneFacts,
+} from "../collect/contract";
 
 // ---------------------------------------------------------------------------------------------
 // Time zones (Control\TimeZoneInformation)
@@ -37,9 +42,26 @@ export interface TransitionRule {
 /** Decodes the 16-byte SYSTEMTIME of StandardStart/DaylightStart (32 hex digits, little-endian words); null when absent or malformed. */
 export function decodeSystemTime(hex: string | null | undefined): TransitionRule | null {
   if (typeof hex !== "string" || !/^[0-9A-Fa-f]{32}$/.test(hex)) return null;
-  const word = (i: number) => parseInt(hex.slice(i * 4 + 2, i * 4 + 4) + hex.slice(i * 4, i * 4 + 2), 16);
-  const rule = { year: word(0), month: word(1), dayOfWeek: word(2), day: word(3), hour: word(4), minute: word(5), second: word(6) };
-  if (rule.month > 12 || rule.dayOfWeek > 6 || rule.day > 31 || rule.hour > 23 || rule.minute > 59 || rule.second > 59) return null;
+  const word = (i: number) =>
+    parseInt(hex.slice(i * 4 + 2, i * 4 + 4) + hex.slice(i * 4, i * 4 + 2), 16);
+  const rule = {
+    year: word(0),
+    month: word(1),
+    dayOfWeek: word(2),
+    day: word(3),
+    hour: word(4),
+    minute: word(5),
+    second: word(6),
+  };
+  if (
+    rule.month > 12 ||
+    rule.dayOfWeek > 6 ||
+    rule.day > 31 ||
+    rule.hour > 23 ||
+    rule.minute > 59 ||
+    rule.second > 59
+  )
+    return null;
   return rule;
 }
 
@@ -48,7 +70,8 @@ const DAY_MS = 86_400_000;
 /** The wall-clock moment (as a UTC-epoch number of the local fields) a rule fires in `year`; null when it does not fire that year. */
 export function transitionWallClock(rule: TransitionRule, year: number): number | null {
   if (rule.month === 0) return null;
-  const clock = (d: number) => Date.UTC(year, rule.month - 1, d, rule.hour, rule.minute, rule.second);
+  const clock = (d: number) =>
+    Date.UTC(year, rule.month - 1, d, rule.hour, rule.minute, rule.second);
   if (rule.year !== 0) return rule.year === year && rule.day >= 1 ? clock(rule.day) : null;
   if (rule.day < 1 || rule.day > 5) return null;
   const firstDow = new Date(Date.UTC(year, rule.month - 1, 1)).getUTCDay();
@@ -71,7 +94,10 @@ export type TimeBasis = "zone-rules" | "active-bias" | "assumed-utc";
  * Bias, ActiveTimeBias (the offset in effect when Windows last ran) is used; with neither, the time
  * is taken as UTC.
  */
-export function localToUtc(wallClock: number, tz: TimeZoneFacts | null | undefined): { utc: number; basis: TimeBasis } {
+export function localToUtc(
+  wallClock: number,
+  tz: TimeZoneFacts | null | undefined,
+): { utc: number; basis: TimeBasis } {
   if (tz && tz.bias !== null) {
     const year = new Date(wallClock).getUTCFullYear();
     const daylight = decodeSystemTime(tz.daylightStart);
@@ -80,12 +106,14 @@ export function localToUtc(wallClock: number, tz: TimeZoneFacts | null | undefin
     if (daylight && standard && tz.dynamicDaylightTimeDisabled !== 1) {
       const d = transitionWallClock(daylight, year);
       const s = transitionWallClock(standard, year);
-      if (d !== null && s !== null) inDaylight = d < s ? wallClock >= d && wallClock < s : wallClock >= d || wallClock < s;
+      if (d !== null && s !== null)
+        inDaylight = d < s ? wallClock >= d && wallClock < s : wallClock >= d || wallClock < s;
     }
     const extra = inDaylight ? (tz.daylightBias ?? 0) : (tz.standardBias ?? 0);
     return { utc: wallClock + (tz.bias + extra) * 60_000, basis: "zone-rules" };
   }
-  if (tz && tz.activeTimeBias !== null) return { utc: wallClock + tz.activeTimeBias * 60_000, basis: "active-bias" };
+  if (tz && tz.activeTimeBias !== null)
+    return { utc: wallClock + tz.activeTimeBias * 60_000, basis: "active-bias" };
   return { utc: wallClock, basis: "assumed-utc" };
 }
 
@@ -94,7 +122,8 @@ export function localToUtc(wallClock: number, tz: TimeZoneFacts | null | undefin
 // ---------------------------------------------------------------------------------------------
 
 const HEADER = /^>>>\s+\[(.+)\]\s*$/;
-const SECTION_START = /^>>>\s+Section start (\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s*$/;
+const SECTION_START =
+  /^>>>\s+Section start (\d{4})\/(\d{2})\/(\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.\d+)?\s*$/;
 const SECTION_END = /^<<<\s+Section end\b/;
 const EXIT_STATUS = /^<<<\s+\[Exit status:\s*([A-Za-z_]+)/;
 const OEM_INF = /\b(oem\d{1,5}\.inf)\b/i;
@@ -108,7 +137,8 @@ const PUBLISHED = [
   /Installed INF:\s*(?:.*\\)?(oem\d{1,5}\.inf)\b/i,
 ];
 /** `FileRepository\<original>.inf_<arch>_<hash>\` names the original INF of a published package. */
-const DRIVER_STORE = /\\FileRepository\\([^\\/:*?"<>|]+?\.inf)_[a-z0-9]+(?:_neutral)?_[0-9a-f]{16}\\/i;
+const DRIVER_STORE =
+  /\\FileRepository\\([^\\/:*?"<>|]+?\.inf)_[a-z0-9]+(?:_neutral)?_[0-9a-f]{16}\\/i;
 /** Sections that take a package or a device away: never an install. */
 const REMOVAL = /^(?:Delete Driver Package|Device Uninstall|Uninstall)\b/i;
 const INF_PATH = /\\([^\\/:*?"<>|']+\.inf)\b/i;
@@ -146,13 +176,15 @@ function readLine(s: OpenSection, line: string): void {
     const t = Date.UTC(y, mo - 1, d, h, mi, se);
     const back = new Date(t);
     // a malformed date (month 13, day 32) is not silently rolled over
-    if (back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && h < 24 && mi < 60 && se < 60) s.wallClock = t;
+    if (back.getUTCMonth() === mo - 1 && back.getUTCDate() === d && h < 24 && mi < 60 && se < 60)
+      s.wallClock = t;
     return;
   }
   if (SECTION_END.test(line)) return;
   PUBLISHED.forEach((re, strength) => {
     const m = re.exec(line);
-    if (m && (s.published === null || strength < s.published.strength)) s.published = { strength, name: m[1].toLowerCase() };
+    if (m && (s.published === null || strength < s.published.strength))
+      s.published = { strength, name: m[1].toLowerCase() };
   });
   if (s.published === null) {
     const any = OEM_INF.exec(line);
@@ -206,7 +238,11 @@ export interface SetupApiParseOptions {
  * `exitStatus: null`; lines before the first section header (a partial section at the start of a
  * tail) are ignored.
  */
-export function parseSetupApiLog(text: string, tz: TimeZoneFacts | null | undefined, options: SetupApiParseOptions = {}): DriverInstallFacts[] {
+export function parseSetupApiLog(
+  text: string,
+  tz: TimeZoneFacts | null | undefined,
+  options: SetupApiParseOptions = {},
+): DriverInstallFacts[] {
   let body = text.replace(/^\uFEFF/, "");
   if (options.truncated) {
     const nl = body.indexOf("\n");
@@ -226,7 +262,15 @@ export function parseSetupApiLog(text: string, tz: TimeZoneFacts | null | undefi
     const header = HEADER.exec(line);
     if (header) {
       close();
-      current = { subject: header[1].trim(), wallClock: null, published: null, driverStoreInf: null, otherInf: null, files: [], exitStatus: null };
+      current = {
+        subject: header[1].trim(),
+        wallClock: null,
+        published: null,
+        driverStoreInf: null,
+        otherInf: null,
+        files: [],
+        exitStatus: null,
+      };
       continue;
     }
     if (current === null) continue;
@@ -242,7 +286,9 @@ export function parseSetupApiLog(text: string, tz: TimeZoneFacts | null | undefi
  * script shipped the log (collect.ps1 1.1 and later; an absent log gives none); a document without
  * `setupApiLog` (collect.ps1 1.0) keeps the `driverInstalls` it carries.
  */
-export function driverInstallsOf(doc: Pick<CollectOutput, "setupApiLog" | "timeZone"> & { driverInstalls?: DriverInstallFacts[] }): DriverInstallFacts[] {
+export function driverInstallsOf(
+  doc: Pick<CollectOutput, "setupApiLog" | "timeZone"> & { driverInstalls?: DriverInstallFacts[] },
+): DriverInstallFacts[] {
   if (doc.setupApiLog === undefined) return doc.driverInstalls ?? [];
   const log: SetupApiLogFacts | null = doc.setupApiLog;
   if (log === null) return [];

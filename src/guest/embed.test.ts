@@ -12,17 +12,45 @@ import { ScriptParamError } from "./paramValidation";
 import type { RepairParams } from "./params.generated";
 import { analyzeScriptText } from "../../tests/helpers/psFacts";
 
-const PROTECTED = ["acpi", "pci", "vmbus", "storvsc", "storport", "disk", "volmgr", "partmgr", "mountmgr", "ntfs", "netvsc"];
+const PROTECTED = [
+  "acpi",
+  "pci",
+  "vmbus",
+  "storvsc",
+  "storport",
+  "disk",
+  "volmgr",
+  "partmgr",
+  "mountmgr",
+  "ntfs",
+  "netvsc",
+];
 
 const storyPlan: RepairPlan = {
   schemaVersion: 1,
   kind: "repairPlan",
   dryRun: false,
   actions: [
-    { action: "DisableDriver", args: { service: "cxnetmon" }, reason: "0x1000007E in cxnetmon.sys" },
-    { action: "QuarantineDriverFile", args: { path: "Windows\\System32\\drivers\\cxnetmon.sys" }, reason: "keep the file off the boot path" },
-    { action: "RemoveDriverPackage", args: { publishedInf: "oem42.inf" }, reason: "installed two days before the first crash" },
-    { action: "EnableCrashDump", args: { kind: "automatic" }, reason: "keep evidence of a next crash" },
+    {
+      action: "DisableDriver",
+      args: { service: "cxnetmon" },
+      reason: "0x1000007E in cxnetmon.sys",
+    },
+    {
+      action: "QuarantineDriverFile",
+      args: { path: "Windows\\System32\\drivers\\cxnetmon.sys" },
+      reason: "keep the file off the boot path",
+    },
+    {
+      action: "RemoveDriverPackage",
+      args: { publishedInf: "oem42.inf" },
+      reason: "installed two days before the first crash",
+    },
+    {
+      action: "EnableCrashDump",
+      args: { kind: "automatic" },
+      reason: "keep evidence of a next crash",
+    },
   ],
 };
 
@@ -50,7 +78,9 @@ describe("repairParamsFromPlan", () => {
         { action: "CleanBoot", args: { services: ["cxnetmon", "ContosoAgent"] }, reason: "r" },
       ],
     };
-    expect(repairParamsFromPlan(plan, { protectedServices: PROTECTED, diskNumber: 2 })).toMatchObject({
+    expect(
+      repairParamsFromPlan(plan, { protectedServices: PROTECTED, diskNumber: 2 }),
+    ).toMatchObject({
       DryRun: true,
       ForceBootCritical: true,
       SafeBootMode: "network",
@@ -60,19 +90,79 @@ describe("repairParamsFromPlan", () => {
   });
 
   it("accepts the driver path spellings Windows uses", () => {
-    for (const p of ["\\SystemRoot\\System32\\drivers\\cxnetmon.sys", "%SystemRoot%\\System32\\drivers\\cxnetmon.sys", "C:\\Windows\\System32\\drivers\\cxnetmon.sys", "System32/drivers/cxnetmon.sys"]) {
-      const plan: RepairPlan = { ...storyPlan, actions: [{ action: "QuarantineDriverFile", args: { path: p }, reason: "r" }] };
-      expect(repairParamsFromPlan(plan, { protectedServices: [] }).DriverFilePath).toBe("System32\\drivers\\cxnetmon.sys");
+    for (const p of [
+      "\\SystemRoot\\System32\\drivers\\cxnetmon.sys",
+      "%SystemRoot%\\System32\\drivers\\cxnetmon.sys",
+      "C:\\Windows\\System32\\drivers\\cxnetmon.sys",
+      "System32/drivers/cxnetmon.sys",
+    ]) {
+      const plan: RepairPlan = {
+        ...storyPlan,
+        actions: [{ action: "QuarantineDriverFile", args: { path: p }, reason: "r" }],
+      };
+      expect(repairParamsFromPlan(plan, { protectedServices: [] }).DriverFilePath).toBe(
+        "System32\\drivers\\cxnetmon.sys",
+      );
     }
   });
 
   it.each<[string, RepairPlan, typeof EmbedError | typeof ScriptParamError, RegExp]>([
-    ["two drivers in one run", { ...storyPlan, actions: [{ action: "DisableDriver", args: { service: "a" }, reason: "r" }, { action: "DisableDriver", args: { service: "b" }, reason: "r" }] }, EmbedError, /one DisableDriver service per run/],
-    ["a path outside Windows", { ...storyPlan, actions: [{ action: "QuarantineDriverFile", args: { path: "D:\\data\\x.sys" }, reason: "r" }] }, EmbedError, /not under the Windows folder/],
-    ["a path climbing out", { ...storyPlan, actions: [{ action: "QuarantineDriverFile", args: { path: "Windows\\..\\pagefile.sys" }, reason: "r" }] }, ScriptParamError, /-DriverFilePath/],
-    ["an injected service name", { ...storyPlan, actions: [{ action: "DisableDriver", args: { service: "x;Remove-Item C:\\" }, reason: "r" }] }, ScriptParamError, /-DriverService/],
+    [
+      "two drivers in one run",
+      {
+        ...storyPlan,
+        actions: [
+          { action: "DisableDriver", args: { service: "a" }, reason: "r" },
+          { action: "DisableDriver", args: { service: "b" }, reason: "r" },
+        ],
+      },
+      EmbedError,
+      /one DisableDriver service per run/,
+    ],
+    [
+      "a path outside Windows",
+      {
+        ...storyPlan,
+        actions: [
+          { action: "QuarantineDriverFile", args: { path: "D:\\data\\x.sys" }, reason: "r" },
+        ],
+      },
+      EmbedError,
+      /not under the Windows folder/,
+    ],
+    [
+      "a path climbing out",
+      {
+        ...storyPlan,
+        actions: [
+          {
+            action: "QuarantineDriverFile",
+            args: { path: "Windows\\..\\pagefile.sys" },
+            reason: "r",
+          },
+        ],
+      },
+      ScriptParamError,
+      /-DriverFilePath/,
+    ],
+    [
+      "an injected service name",
+      {
+        ...storyPlan,
+        actions: [
+          { action: "DisableDriver", args: { service: "x;Remove-Item C:\\" }, reason: "r" },
+        ],
+      },
+      ScriptParamError,
+      /-DriverService/,
+    ],
     ["no actions", { ...storyPlan, actions: [] }, EmbedError, /no actions/],
-    ["not a plan", { ...storyPlan, kind: "collect" } as unknown as RepairPlan, EmbedError, /not a version 1 repair plan/],
+    [
+      "not a plan",
+      { ...storyPlan, kind: "collect" } as unknown as RepairPlan,
+      EmbedError,
+      /not a version 1 repair plan/,
+    ],
   ])("refuses %s", (_what, plan, type, message) => {
     expect(() => repairParamsFromPlan(plan, { protectedServices: [] })).toThrow(type);
     expect(() => repairParamsFromPlan(plan, { protectedServices: [] })).toThrow(message);
@@ -80,24 +170,32 @@ describe("repairParamsFromPlan", () => {
 });
 
 describe("embedScript", () => {
-  it.each(["collect.ps1", "repair.ps1"] as const)("puts common.ps1 into %s and keeps a clean, checked script with param() first", (name) => {
-    const text = embedScript(name);
-    expect(text).not.toContain(". (Join-Path $PSScriptRoot 'common.ps1')");
-    expect(text).toContain("function Find-RescueTarget");
-    expect(text.indexOf("function Mount-OfflineHive")).toBeGreaterThan(text.indexOf("param("));
-    const facts = analyzeScriptText(text);
-    expect(facts.syntaxErrors).toEqual([]);
-    expect(facts.paramBlockFirst).toBe(true);
-    expect(facts.nativeCalls.filter((c) => !c.checked)).toEqual([]);
-    expect(facts.params.map((p) => p.name)).toEqual(analyzeScriptText(readScript(name)).params.map((p) => p.name));
-  });
+  it.each(["collect.ps1", "repair.ps1"] as const)(
+    "puts common.ps1 into %s and keeps a clean, checked script with param() first",
+    (name) => {
+      const text = embedScript(name);
+      expect(text).not.toContain(". (Join-Path $PSScriptRoot 'common.ps1')");
+      expect(text).toContain("function Find-RescueTarget");
+      expect(text.indexOf("function Mount-OfflineHive")).toBeGreaterThan(text.indexOf("param("));
+      const facts = analyzeScriptText(text);
+      expect(facts.syntaxErrors).toEqual([]);
+      expect(facts.paramBlockFirst).toBe(true);
+      expect(facts.nativeCalls.filter((c) => !c.checked)).toEqual([]);
+      expect(facts.params.map((p) => p.name)).toEqual(
+        analyzeScriptText(readScript(name)).params.map((p) => p.name),
+      );
+    },
+  );
 });
 
 describe("azureRunCommandSource", () => {
   it("passes every value as a parameter and none in the script text", () => {
     const rc = azureRunCommandSource("repair.ps1", storyParams);
     expect(rc.parameters).toEqual([
-      { name: "Actions", value: "DisableDriver,QuarantineDriverFile,RemoveDriverPackage,EnableCrashDump" },
+      {
+        name: "Actions",
+        value: "DisableDriver,QuarantineDriverFile,RemoveDriverPackage,EnableCrashDump",
+      },
       { name: "DriverService", value: "cxnetmon" },
       { name: "DriverFilePath", value: "System32\\drivers\\cxnetmon.sys" },
       { name: "PublishedInf", value: "oem42.inf" },
@@ -110,7 +208,11 @@ describe("azureRunCommandSource", () => {
   });
 
   it("sets a switch that is on by one fixed line, never as a name/value pair", () => {
-    const rc = azureRunCommandSource("repair.ps1", { ...storyParams, DryRun: true, ForceBootCritical: false });
+    const rc = azureRunCommandSource("repair.ps1", {
+      ...storyParams,
+      DryRun: true,
+      ForceBootCritical: false,
+    });
     expect(rc.parameters.map((p) => p.name)).not.toContain("DryRun");
     expect(rc.source.script).toContain("$DryRun = [switch]$true");
     expect(rc.source.script).not.toContain("$ForceBootCritical = [switch]$true");
@@ -118,10 +220,15 @@ describe("azureRunCommandSource", () => {
   });
 
   it("refuses a bad value before building anything", () => {
-    expect(() => azureRunCommandSource("repair.ps1", { ...storyParams, DriverService: "cxnetmon'; Remove-Item C:\\ -Recurse; '" })).toThrow(
-      /^repair\.ps1 -DriverService: .* does not match/,
+    expect(() =>
+      azureRunCommandSource("repair.ps1", {
+        ...storyParams,
+        DriverService: "cxnetmon'; Remove-Item C:\\ -Recurse; '",
+      }),
+    ).toThrow(/^repair\.ps1 -DriverService: .* does not match/);
+    expect(() => azureRunCommandSource("collect.ps1", { MaxMinidumps: -1 })).toThrow(
+      ScriptParamError,
     );
-    expect(() => azureRunCommandSource("collect.ps1", { MaxMinidumps: -1 })).toThrow(ScriptParamError);
   });
 });
 
@@ -132,7 +239,16 @@ describe("ssmCommandDocument", () => {
   it("is a schema 2.2 aws:runPowerShellScript document declaring every script parameter", () => {
     expect(document.schemaVersion).toBe("2.2");
     expect(step.action).toBe("aws:runPowerShellScript");
-    expect(Object.keys(document.parameters)).toEqual(expect.arrayContaining(["Actions", "DriverService", "DriverFilePath", "PublishedInf", "DryRun", "ForceBootCritical"]));
+    expect(Object.keys(document.parameters)).toEqual(
+      expect.arrayContaining([
+        "Actions",
+        "DriverService",
+        "DriverFilePath",
+        "PublishedInf",
+        "DryRun",
+        "ForceBootCritical",
+      ]),
+    );
     for (const p of Object.values(document.parameters)) expect(p.interpolationType).toBe("ENV_VAR");
   });
 
@@ -156,7 +272,9 @@ describe("ssmCommandDocument", () => {
     for (const [name, [value]] of Object.entries(parameters)) {
       expect(new RegExp(document.parameters[name].allowedPattern!).test(value)).toBe(true);
     }
-    expect(new RegExp(document.parameters.DriverService.allowedPattern!).test("x';Remove-Item C:\\")).toBe(false);
+    expect(
+      new RegExp(document.parameters.DriverService.allowedPattern!).test("x';Remove-Item C:\\"),
+    ).toBe(false);
     expect(new RegExp(document.parameters.DriverService.allowedPattern!).test("")).toBe(true); // "" = not given
     expect(document.parameters.DryRun.allowedValues).toEqual(["true", "false"]);
     expect(document.parameters.PublishedInf.allowedPattern).toBe("^(?:oem[0-9]{1,4}\\.inf)?$");
@@ -164,7 +282,12 @@ describe("ssmCommandDocument", () => {
 
   it("stays under the 64 KB document limit for the sample story and refuses a document over it", () => {
     expect(Buffer.byteLength(JSON.stringify(document))).toBeLessThan(SSM_DOCUMENT_MAX_BYTES);
-    const many = Array.from({ length: 500 }, (_, i) => `ContosoService${String(i).padStart(3, "0")}_${"x".repeat(60)}`);
-    expect(() => ssmCommandDocument("repair.ps1", { ...storyParams, CleanBootServices: many })).toThrow(/bytes with its parameters; the limit is 65536 bytes/);
+    const many = Array.from(
+      { length: 500 },
+      (_, i) => `ContosoService${String(i).padStart(3, "0")}_${"x".repeat(60)}`,
+    );
+    expect(() =>
+      ssmCommandDocument("repair.ps1", { ...storyParams, CleanBootServices: many }),
+    ).toThrow(/bytes with its parameters; the limit is 65536 bytes/);
   });
 });

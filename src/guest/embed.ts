@@ -62,7 +62,9 @@ export function scriptsDir(): string {
 }
 
 export function readScript(name: ScriptName | "common.ps1"): string {
-  return readFileSync(path.join(scriptsDir(), name), "utf8").replace(/^\uFEFF/, "").replace(/\r\n/g, "\n");
+  return readFileSync(path.join(scriptsDir(), name), "utf8")
+    .replace(/^\uFEFF/, "")
+    .replace(/\r\n/g, "\n");
 }
 
 /** The script with common.ps1 in place of its include line; the param() block stays first. */
@@ -70,9 +72,18 @@ export function embedScript(name: ScriptName): string {
   const text = readScript(name);
   const lines = text.split("\n");
   const at = lines.flatMap((l, i) => (l.trim() === COMMON_INCLUDE_LINE ? [i] : []));
-  if (at.length !== 1) throw new EmbedError(`${name} must contain the line ${COMMON_INCLUDE_LINE} exactly once (found ${at.length})`);
+  if (at.length !== 1)
+    throw new EmbedError(
+      `${name} must contain the line ${COMMON_INCLUDE_LINE} exactly once (found ${at.length})`,
+    );
   const common = readScript("common.ps1").trimEnd();
-  return [...lines.slice(0, at[0]), "# ---- begin common.ps1 (embedded) ----", common, "# ---- end common.ps1 ----", ...lines.slice(at[0] + 1)].join("\n");
+  return [
+    ...lines.slice(0, at[0]),
+    "# ---- begin common.ps1 (embedded) ----",
+    common,
+    "# ---- end common.ps1 ----",
+    ...lines.slice(at[0] + 1),
+  ].join("\n");
 }
 
 function specsOf(script: ScriptName): readonly ScriptParamSpec[] {
@@ -99,14 +110,25 @@ export interface AzureRunCommandSource {
 }
 
 /** Inputs for azure-native `compute.VirtualMachineRunCommandByVirtualMachine` (source, parameters). */
-export function azureRunCommandSource<K extends ScriptName>(script: K, params: ScriptParamsByName[K]): AzureRunCommandSource {
+export function azureRunCommandSource<K extends ScriptName>(
+  script: K,
+  params: ScriptParamsByName[K],
+): AzureRunCommandSource {
   const values = VALIDATORS[script](params) as unknown as Record<string, unknown>;
   const specs = specsOf(script);
-  const switchesOn = specs.filter((s) => s.type === "switch" && values[s.name] === true).map((s) => s.name);
+  const switchesOn = specs
+    .filter((s) => s.type === "switch" && values[s.name] === true)
+    .map((s) => s.name);
   let text = embedScript(script);
   if (switchesOn.length > 0) {
     const marker = "# ---- end common.ps1 ----";
-    text = text.replace(marker, [marker, ...switchesOn.map((n) => `$${n} = [switch]$true  # switch set by the vm-rescue embedding`)].join("\n"));
+    text = text.replace(
+      marker,
+      [
+        marker,
+        ...switchesOn.map((n) => `$${n} = [switch]$true  # switch set by the vm-rescue embedding`),
+      ].join("\n"),
+    );
   }
   const parameters = specs
     .filter((s) => s.type !== "switch" && values[s.name] !== undefined)
@@ -143,8 +165,19 @@ export interface SsmCommand {
 }
 
 function ssmParameter(spec: ScriptParamSpec): SsmDocumentParameter {
-  const description = `${spec.help ?? spec.name} (${spec.type}${spec.type === "string[]" ? ", comma-separated" : ""})`.slice(0, 500);
-  if (spec.type === "switch") return { type: "String", description, default: "false", allowedValues: ["true", "false"], interpolationType: "ENV_VAR" };
+  const description =
+    `${spec.help ?? spec.name} (${spec.type}${spec.type === "string[]" ? ", comma-separated" : ""})`.slice(
+      0,
+      500,
+    );
+  if (spec.type === "switch")
+    return {
+      type: "String",
+      description,
+      default: "false",
+      allowedValues: ["true", "false"],
+      interpolationType: "ENV_VAR",
+    };
   const pattern =
     spec.type === "int"
       ? "^-?[0-9]{1,10}$"
@@ -184,13 +217,24 @@ function ssmBootstrap(specs: readonly ScriptParamSpec[], scriptText: string): st
  * A schema 2.2 Command document running the script with `aws:runPowerShellScript`, and the
  * parameter values to send with it. Throws {@link EmbedError} over the 64 KB document limit.
  */
-export function ssmCommandDocument<K extends ScriptName>(script: K, params: ScriptParamsByName[K], options: { timeoutSeconds?: number } = {}): SsmCommand {
+export function ssmCommandDocument<K extends ScriptName>(
+  script: K,
+  params: ScriptParamsByName[K],
+  options: { timeoutSeconds?: number } = {},
+): SsmCommand {
   const values = VALIDATORS[script](params) as unknown as Record<string, unknown>;
   const specs = specsOf(script);
   const timeout = options.timeoutSeconds ?? 5400;
-  if (!Number.isInteger(timeout) || timeout < 60 || timeout > 172800) throw new EmbedError(`timeoutSeconds must be an integer in 60..172800, got ${timeout}`);
+  if (!Number.isInteger(timeout) || timeout < 60 || timeout > 172800)
+    throw new EmbedError(`timeoutSeconds must be an integer in 60..172800, got ${timeout}`);
   const docParams: Record<string, SsmDocumentParameter> = {
-    [SSM_BINDING_CHECK]: { type: "String", description: "Fixed; proves the agent passes parameters as environment variables.", default: "on", allowedValues: ["on"], interpolationType: "ENV_VAR" },
+    [SSM_BINDING_CHECK]: {
+      type: "String",
+      description: "Fixed; proves the agent passes parameters as environment variables.",
+      default: "on",
+      allowedValues: ["on"],
+      interpolationType: "ENV_VAR",
+    },
   };
   for (const s of specs) docParams[s.name] = ssmParameter(s);
   const document: SsmCommandDocument = {
@@ -202,15 +246,23 @@ export function ssmCommandDocument<K extends ScriptName>(script: K, params: Scri
         action: "aws:runPowerShellScript",
         name: script.replace(/\.ps1$/, ""),
         precondition: { StringEquals: ["platformType", "Windows"] },
-        inputs: { runCommand: ssmBootstrap(specs, embedScript(script)), timeoutSeconds: String(timeout) },
+        inputs: {
+          runCommand: ssmBootstrap(specs, embedScript(script)),
+          timeoutSeconds: String(timeout),
+        },
       },
     ],
   };
   const parameters: Record<string, string[]> = {};
-  for (const s of specs) if (values[s.name] !== undefined) parameters[s.name] = [wireValue(s, values[s.name])];
-  const size = Buffer.byteLength(JSON.stringify(document), "utf8") + Buffer.byteLength(JSON.stringify(parameters), "utf8");
+  for (const s of specs)
+    if (values[s.name] !== undefined) parameters[s.name] = [wireValue(s, values[s.name])];
+  const size =
+    Buffer.byteLength(JSON.stringify(document), "utf8") +
+    Buffer.byteLength(JSON.stringify(parameters), "utf8");
   if (size > SSM_DOCUMENT_MAX_BYTES) {
-    throw new EmbedError(`the SSM document for ${script} is ${size} bytes with its parameters; the limit is ${SSM_DOCUMENT_MAX_BYTES} bytes (64 KB)`);
+    throw new EmbedError(
+      `the SSM document for ${script} is ${size} bytes with its parameters; the limit is ${SSM_DOCUMENT_MAX_BYTES} bytes (64 KB)`,
+    );
   }
   return { document, parameters };
 }
@@ -226,36 +278,67 @@ export interface RepairPlanExtra {
 /** "Windows\System32\drivers\x.sys", "\SystemRoot\...", "%SystemRoot%\...", "C:\Windows\..." -> "System32\drivers\x.sys". */
 function windowsRelative(p: string): string {
   const s = p.replace(/\//g, "\\");
-  const m = /^(?:[A-Za-z]:\\Windows\\|\\SystemRoot\\|%SystemRoot%\\|%windir%\\|\\?Windows\\)(.*)$/i.exec(s);
+  const m =
+    /^(?:[A-Za-z]:\\Windows\\|\\SystemRoot\\|%SystemRoot%\\|%windir%\\|\\?Windows\\)(.*)$/i.exec(s);
   if (m) return m[1];
-  if (/^[A-Za-z]:|^\\/.test(s)) throw new EmbedError(`QuarantineDriverFile path ${JSON.stringify(p)} is not under the Windows folder`);
+  if (/^[A-Za-z]:|^\\/.test(s))
+    throw new EmbedError(
+      `QuarantineDriverFile path ${JSON.stringify(p)} is not under the Windows folder`,
+    );
   return s;
 }
 
 function single<T>(what: string, values: T[]): T | undefined {
   const distinct = [...new Set(values)];
-  if (distinct.length > 1) throw new EmbedError(`repair.ps1 takes one ${what} per run; the plan has ${distinct.map((v) => JSON.stringify(v)).join(", ")}`);
+  if (distinct.length > 1)
+    throw new EmbedError(
+      `repair.ps1 takes one ${what} per run; the plan has ${distinct.map((v) => JSON.stringify(v)).join(", ")}`,
+    );
   return distinct[0];
 }
 
 /** Turns a contract RepairPlan into validated repair.ps1 parameters (ScriptParamError / EmbedError on bad input). */
 export function repairParamsFromPlan(plan: RepairPlan, extra: RepairPlanExtra): RepairParams {
   if (plan?.kind !== "repairPlan" || plan.schemaVersion !== CONTRACT_VERSION) {
-    throw new EmbedError(`not a version ${CONTRACT_VERSION} repair plan (kind ${JSON.stringify(plan?.kind)}, schemaVersion ${JSON.stringify(plan?.schemaVersion)})`);
+    throw new EmbedError(
+      `not a version ${CONTRACT_VERSION} repair plan (kind ${JSON.stringify(plan?.kind)}, schemaVersion ${JSON.stringify(plan?.schemaVersion)})`,
+    );
   }
-  if (!Array.isArray(plan.actions) || plan.actions.length === 0) throw new EmbedError("the repair plan has no actions");
+  if (!Array.isArray(plan.actions) || plan.actions.length === 0)
+    throw new EmbedError("the repair plan has no actions");
   const args = <K extends RepairPlan["actions"][number]["action"]>(name: K) =>
-    plan.actions.filter((a) => a.action === name).map((a) => a.args as Extract<RepairPlan["actions"][number], { action: K }>["args"]);
+    plan.actions
+      .filter((a) => a.action === name)
+      .map((a) => a.args as Extract<RepairPlan["actions"][number], { action: K }>["args"]);
   const disable = args("DisableDriver");
-  const cleanBoot = single("CleanBoot service list", args("CleanBoot").map((a) => a.services.join(",")));
+  const cleanBoot = single(
+    "CleanBoot service list",
+    args("CleanBoot").map((a) => a.services.join(",")),
+  );
   const params: RepairParams = {
     Actions: plan.actions.map((a) => a.action),
-    DriverService: single("DisableDriver service", disable.map((a) => a.service)),
-    DriverFilePath: single("QuarantineDriverFile path", args("QuarantineDriverFile").map((a) => windowsRelative(a.path))),
-    PublishedInf: single("RemoveDriverPackage package", args("RemoveDriverPackage").map((a) => a.publishedInf)),
-    SafeBootMode: single("SetSafeBoot mode", args("SetSafeBoot").map((a) => a.mode)),
-    CrashDumpKind: single("EnableCrashDump kind", args("EnableCrashDump").map((a) => a.kind ?? "automatic")),
-    CleanBootServices: cleanBoot === undefined ? undefined : cleanBoot.split(",").filter((s) => s !== ""),
+    DriverService: single(
+      "DisableDriver service",
+      disable.map((a) => a.service),
+    ),
+    DriverFilePath: single(
+      "QuarantineDriverFile path",
+      args("QuarantineDriverFile").map((a) => windowsRelative(a.path)),
+    ),
+    PublishedInf: single(
+      "RemoveDriverPackage package",
+      args("RemoveDriverPackage").map((a) => a.publishedInf),
+    ),
+    SafeBootMode: single(
+      "SetSafeBoot mode",
+      args("SetSafeBoot").map((a) => a.mode),
+    ),
+    CrashDumpKind: single(
+      "EnableCrashDump kind",
+      args("EnableCrashDump").map((a) => a.kind ?? "automatic"),
+    ),
+    CleanBootServices:
+      cleanBoot === undefined ? undefined : cleanBoot.split(",").filter((s) => s !== ""),
     ProtectedServices: [...extra.protectedServices],
     DiskNumber: extra.diskNumber,
     OutputPath: extra.outputPath,

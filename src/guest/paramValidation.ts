@@ -41,7 +41,10 @@ export class ScriptParamError extends Error {
 
 const FORBIDDEN_CONSTRUCTS: ReadonlyArray<[RegExp, string]> = [
   [/(^|[^\\])(\\\\)*\$/, "'$' (use \\z: .NET '$' also matches before a final newline)"],
-  [/\\[dwsbDWSBAZGpP]/, "\\d, \\w, \\s, \\b, \\A, \\Z, \\G or \\p (their meaning differs between .NET and JavaScript)"],
+  [
+    /\\[dwsbDWSBAZGpP]/,
+    "\\d, \\w, \\s, \\b, \\A, \\Z, \\G or \\p (their meaning differs between .NET and JavaScript)",
+  ],
   [/\(\?[^:]/, "lookaround, named groups or inline options"],
 ];
 
@@ -54,7 +57,12 @@ export function psPatternToRegExp(pattern: string): RegExp {
   for (const [re, what] of FORBIDDEN_CONSTRUCTS) {
     if (re.test(pattern)) throw new Error(`ValidatePattern ${pattern} uses ${what}`);
   }
-  if (!pattern.startsWith("^") || !pattern.endsWith("\\z") || pattern.indexOf("\\z") !== pattern.length - 2) throw new Error(`ValidatePattern ${pattern} must be anchored with ^ and \\z`);
+  if (
+    !pattern.startsWith("^") ||
+    !pattern.endsWith("\\z") ||
+    pattern.indexOf("\\z") !== pattern.length - 2
+  )
+    throw new Error(`ValidatePattern ${pattern} must be anchored with ^ and \\z`);
   const re = new RegExp(pattern.slice(0, -2) + "$", "iu");
   compiled.set(pattern, re);
   return re;
@@ -67,20 +75,36 @@ export function psPatternToJsSource(pattern: string): string {
 
 function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
-  return text.length > 60 ? `${text.slice(0, 57)}..." (${String((value as { length?: number }).length ?? text.length)} characters)` : text;
+  return text.length > 60
+    ? `${text.slice(0, 57)}..." (${String((value as { length?: number }).length ?? text.length)} characters)`
+    : text;
 }
 
 function checkString(script: string, spec: ScriptParamSpec, value: unknown, where = ""): string {
-  if (typeof value !== "string") throw new ScriptParamError(script, spec.name, `${where}expected a string, got ${show(value)}`);
+  if (typeof value !== "string")
+    throw new ScriptParamError(script, spec.name, `${where}expected a string, got ${show(value)}`);
   if (spec.validateLength) {
     const [min, max] = spec.validateLength;
-    if (value.length < min || value.length > max) throw new ScriptParamError(script, spec.name, `${where}length ${value.length} is outside ${min}..${max}`);
+    if (value.length < min || value.length > max)
+      throw new ScriptParamError(
+        script,
+        spec.name,
+        `${where}length ${value.length} is outside ${min}..${max}`,
+      );
   }
   if (spec.validateSet && !spec.validateSet.some((s) => s.toLowerCase() === value.toLowerCase())) {
-    throw new ScriptParamError(script, spec.name, `${where}${show(value)} is not one of ${spec.validateSet.join(", ")}`);
+    throw new ScriptParamError(
+      script,
+      spec.name,
+      `${where}${show(value)} is not one of ${spec.validateSet.join(", ")}`,
+    );
   }
   if (spec.validatePattern !== undefined && !psPatternToRegExp(spec.validatePattern).test(value)) {
-    throw new ScriptParamError(script, spec.name, `${where}${show(value)} does not match ${spec.validatePattern}`);
+    throw new ScriptParamError(
+      script,
+      spec.name,
+      `${where}${show(value)} does not match ${spec.validatePattern}`,
+    );
   }
   return value;
 }
@@ -90,23 +114,36 @@ function checkValue(script: string, spec: ScriptParamSpec, value: unknown): unkn
     case "string":
       return checkString(script, spec, value);
     case "string[]": {
-      if (!Array.isArray(value)) throw new ScriptParamError(script, spec.name, `expected an array of strings, got ${show(value)}`);
+      if (!Array.isArray(value))
+        throw new ScriptParamError(
+          script,
+          spec.name,
+          `expected an array of strings, got ${show(value)}`,
+        );
       if (spec.validateCount) {
         const [min, max] = spec.validateCount;
-        if (value.length < min || value.length > max) throw new ScriptParamError(script, spec.name, `${value.length} items is outside ${min}..${max}`);
+        if (value.length < min || value.length > max)
+          throw new ScriptParamError(
+            script,
+            spec.name,
+            `${value.length} items is outside ${min}..${max}`,
+          );
       }
       return value.map((item, i) => checkString(script, spec, item, `item ${i}: `));
     }
     case "int": {
-      if (typeof value !== "number" || !Number.isSafeInteger(value)) throw new ScriptParamError(script, spec.name, `expected an integer, got ${show(value)}`);
+      if (typeof value !== "number" || !Number.isSafeInteger(value))
+        throw new ScriptParamError(script, spec.name, `expected an integer, got ${show(value)}`);
       if (spec.validateRange) {
         const [min, max] = spec.validateRange;
-        if (value < min || value > max) throw new ScriptParamError(script, spec.name, `${value} is outside ${min}..${max}`);
+        if (value < min || value > max)
+          throw new ScriptParamError(script, spec.name, `${value} is outside ${min}..${max}`);
       }
       return value;
     }
     case "switch":
-      if (typeof value !== "boolean") throw new ScriptParamError(script, spec.name, `expected true or false, got ${show(value)}`);
+      if (typeof value !== "boolean")
+        throw new ScriptParamError(script, spec.name, `expected true or false, got ${show(value)}`);
       return value;
   }
 }
@@ -116,7 +153,11 @@ function checkValue(script: string, spec: ScriptParamSpec, value: unknown): unkn
  * Mandatory values, wrong types and every validation attribute. Returns a new object holding the
  * given (defined) values only; defaults stay with the script.
  */
-export function validateScriptParams<T>(script: string, specs: readonly ScriptParamSpec[], input: unknown): T {
+export function validateScriptParams<T>(
+  script: string,
+  specs: readonly ScriptParamSpec[],
+  input: unknown,
+): T {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new ScriptParamError(script, null, `parameters must be an object, got ${show(input)}`);
   }
@@ -124,12 +165,18 @@ export function validateScriptParams<T>(script: string, specs: readonly ScriptPa
   const out: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(input)) {
     const spec = byName.get(name);
-    if (!spec) throw new ScriptParamError(script, name, `unknown parameter (known: ${specs.map((s) => s.name).join(", ")})`);
+    if (!spec)
+      throw new ScriptParamError(
+        script,
+        name,
+        `unknown parameter (known: ${specs.map((s) => s.name).join(", ")})`,
+      );
     if (value === undefined) continue;
     out[name] = checkValue(script, spec, value);
   }
   for (const spec of specs) {
-    if (spec.mandatory && out[spec.name] === undefined) throw new ScriptParamError(script, spec.name, "is mandatory");
+    if (spec.mandatory && out[spec.name] === undefined)
+      throw new ScriptParamError(script, spec.name, "is mandatory");
   }
   return out as T;
 }

@@ -17,24 +17,46 @@ const DEFAULT_REPAIR_OPS = ["scripts.repair.driver"];
  * detach, swap or verification at all. inPlace: stop and detach follow the snapshot's start; only
  * the repair waits for its completion; the root always goes back (verified only with a swap).
  */
-export function awsRescueSteps(mode: AwsRescueMode, repairOps: string[] = DEFAULT_REPAIR_OPS, swap = true): Step[] {
+export function awsRescueSteps(
+  mode: AwsRescueMode,
+  repairOps: string[] = DEFAULT_REPAIR_OPS,
+  swap = true,
+): Step[] {
   const shared: Step[] = [
     { id: "helper", op: "aws.instance.create.windows", dependsOn: [] },
     { id: "ssmReady", op: "aws.ssm.managedReady", dependsOn: ["helper"] },
-    { id: "collect", op: ["aws.ssm.command.overhead", "scripts.collect"], dependsOn: ["attach", "ssmReady"] },
+    {
+      id: "collect",
+      op: ["aws.ssm.command.overhead", "scripts.collect"],
+      dependsOn: ["attach", "ssmReady"],
+    },
     { id: "triage", op: "scripts.triage.local", dependsOn: ["collect"] },
   ];
-  const verify: Step[] = swap ? [{ id: "verify", op: "aws.instance.statusChecks", dependsOn: ["swap"] }] : [];
+  const verify: Step[] = swap
+    ? [{ id: "verify", op: "aws.instance.statusChecks", dependsOn: ["swap"] }]
+    : [];
   if (mode === "copy") {
     const swapSteps: Step[] = swap
       ? [
-          { id: "stopDetach", op: ["aws.instance.stop.windows", "aws.volume.detach"], dependsOn: ["snapshot", "repair"] },
-          { id: "swap", op: ["aws.volume.detach", "aws.volume.attach", "aws.instance.start.windows"], dependsOn: ["repair", "stopDetach"] },
+          {
+            id: "stopDetach",
+            op: ["aws.instance.stop.windows", "aws.volume.detach"],
+            dependsOn: ["snapshot", "repair"],
+          },
+          {
+            id: "swap",
+            op: ["aws.volume.detach", "aws.volume.attach", "aws.instance.start.windows"],
+            dependsOn: ["repair", "stopDetach"],
+          },
           ...verify,
         ]
       : [];
     return [
-      { id: "snapshot", op: ["aws.ebs.snapshot.initiate", "aws.ebs.snapshot.complete"], dependsOn: [] },
+      {
+        id: "snapshot",
+        op: ["aws.ebs.snapshot.initiate", "aws.ebs.snapshot.complete"],
+        dependsOn: [],
+      },
       { id: "copyVolume", op: "aws.ebs.volume.fromSnapshot", dependsOn: ["snapshot"] },
       { id: "attach", op: "aws.volume.attach", dependsOn: ["copyVolume", "helper"] },
       { id: "repair", op: ["aws.ssm.command.overhead", ...repairOps], dependsOn: ["triage"] },
@@ -45,11 +67,23 @@ export function awsRescueSteps(mode: AwsRescueMode, repairOps: string[] = DEFAUL
   return [
     { id: "snapshot", op: "aws.ebs.snapshot.initiate", dependsOn: [] },
     { id: "snapshotComplete", op: "aws.ebs.snapshot.complete", dependsOn: ["snapshot"] },
-    { id: "stopDetach", op: ["aws.instance.stop.windows", "aws.volume.detach"], dependsOn: ["snapshot"] },
+    {
+      id: "stopDetach",
+      op: ["aws.instance.stop.windows", "aws.volume.detach"],
+      dependsOn: ["snapshot"],
+    },
     { id: "attach", op: "aws.volume.attach", dependsOn: ["stopDetach", "helper"] },
-    { id: "repair", op: ["aws.ssm.command.overhead", ...repairOps], dependsOn: ["triage", "snapshotComplete"] },
+    {
+      id: "repair",
+      op: ["aws.ssm.command.overhead", ...repairOps],
+      dependsOn: ["triage", "snapshotComplete"],
+    },
     swap
-      ? { id: "swap", op: ["aws.volume.detach", "aws.volume.attach", "aws.instance.start.windows"], dependsOn: ["repair"] }
+      ? {
+          id: "swap",
+          op: ["aws.volume.detach", "aws.volume.attach", "aws.instance.start.windows"],
+          dependsOn: ["repair"],
+        }
       : { id: "swap", op: ["aws.volume.detach", "aws.volume.attach"], dependsOn: ["repair"] },
     ...verify,
     ...shared,
@@ -65,7 +99,11 @@ export interface AwsTtrComparison {
 }
 
 /** Critical path of `mode` beside `aws.startEC2RescueWorkflow`. */
-export function awsTimeToRecovery(mode: AwsRescueMode, model: LatencyModel, repairOps?: string[]): AwsTtrComparison {
+export function awsTimeToRecovery(
+  mode: AwsRescueMode,
+  model: LatencyModel,
+  repairOps?: string[],
+): AwsTtrComparison {
   const critical = criticalPath(awsRescueSteps(mode, repairOps, true), model);
   const anchorSeconds = anchorFlowSeconds(model, "aws.startEC2RescueWorkflow");
   return { mode, critical, anchorSeconds, ratio: critical.totalSeconds / anchorSeconds };

@@ -1,4 +1,10 @@
-import { azureOpsFor, formatDuration, modeledTimeToRecovery, stepsFromPlan, ttrLine } from "./azure";
+import {
+  azureOpsFor,
+  formatDuration,
+  modeledTimeToRecovery,
+  stepsFromPlan,
+  ttrLine,
+} from "./azure";
 import { describeWithLatencyModel } from "../../tests/helpers/latencyModel";
 
 describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
@@ -14,27 +20,55 @@ describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
     R("azure-native:storage:BlobContainer", "x-artifacts-container", ["x-artifacts"]),
     R("azure-native:network:NetworkInterface", "x-nic", ["x-nsg"]),
     R(`${c}VirtualMachine`, "x-helper", ["x-nic", "x-admin-password", "x-copy"]),
-    R("azure-native:authorization:RoleAssignment", "x-helper-blob-access", ["x-helper", "x-artifacts-container"]),
-    R(`${c}VirtualMachineRunCommandByVirtualMachine`, "x-collect", ["x-helper-blob-access", "x-helper"]),
+    R("azure-native:authorization:RoleAssignment", "x-helper-blob-access", [
+      "x-helper",
+      "x-artifacts-container",
+    ]),
+    R(`${c}VirtualMachineRunCommandByVirtualMachine`, "x-collect", [
+      "x-helper-blob-access",
+      "x-helper",
+    ]),
   ];
 
   describe("modeled time to recovery", () => {
     test("untimed resources are contracted; dependencies pass through them", () => {
       const { steps } = stepsFromPlan(basePlan, { completeChain: false });
-      expect(steps.map((s) => s.id)).toEqual(["x-snapshot", "x-copy", "x-artifacts", "x-nic", "x-helper", "x-collect"]);
-      expect(steps.find((s) => s.id === "x-collect")!.dependsOn.sort()).toEqual(["x-artifacts", "x-helper"]);
+      expect(steps.map((s) => s.id)).toEqual([
+        "x-snapshot",
+        "x-copy",
+        "x-artifacts",
+        "x-nic",
+        "x-helper",
+        "x-collect",
+      ]);
+      expect(steps.find((s) => s.id === "x-collect")!.dependsOn.sort()).toEqual([
+        "x-artifacts",
+        "x-helper",
+      ]);
       expect(steps.find((s) => s.id === "x-nic")!.dependsOn).toEqual([]);
     });
 
     test("missing phases are modeled after collect; the swap waits for the backup, which stays off the critical path", () => {
       const t = modeledTimeToRecovery(basePlan, model);
       expect(t.assumed).toEqual(["triage", "repair", "swap", "verify"]);
-      expect(t.criticalPath.map((p) => p.id)).toEqual(["x-copy", "x-helper", "x-collect", "(triage)", "(repair)", "(swap)", "(verify)"]);
+      expect(t.criticalPath.map((p) => p.id)).toEqual([
+        "x-copy",
+        "x-helper",
+        "x-collect",
+        "(triage)",
+        "(repair)",
+        "(swap)",
+        "(verify)",
+      ]);
       // 45 copy + 180 helper + 30+90 collect + 5 triage + 30+45 repair + 30+60+30+120 swap + 60 verify
       expect(t.totalSeconds).toBe(725);
       expect(t.criticalPath.map((p) => p.id)).not.toContain("x-snapshot");
       expect(t.anchor).toEqual({ name: "azure.azVmRepair", seconds: 2830, ratio: 0.256 });
-      expect(t.schedule.find((s) => s.id === "x-helper")).toEqual({ id: "x-helper", start: 45, end: 225 });
+      expect(t.schedule.find((s) => s.id === "x-helper")).toEqual({
+        id: "x-helper",
+        start: 45,
+        end: 225,
+      });
     });
 
     test("a plan with the whole chain uses its own resources, by name role and dynamic class", () => {
@@ -46,20 +80,44 @@ describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
         R("pulumi-nodejs:dynamic/vm-rescue:BootVerification", "x-verify", ["x-swap"]),
         R("pulumi-nodejs:dynamic/vm-rescue:OsDiskRollback", "x-rollback", ["x-verify"]),
       ];
-      const t = modeledTimeToRecovery(plan, model, { repairActions: ["DisableDriver", "QuarantineDriverFile", "SfcOffline"] });
+      const t = modeledTimeToRecovery(plan, model, {
+        repairActions: ["DisableDriver", "QuarantineDriverFile", "SfcOffline"],
+      });
       expect(t.assumed).toEqual([]);
-      expect(t.criticalPath.map((p) => p.id)).toEqual(["x-copy", "x-helper", "x-collect", "x-triage", "x-repair", "x-swap", "x-verify"]);
-      expect(t.criticalPath.find((p) => p.id === "x-repair")!.op).toEqual(["azure.runCommand.overhead", "scripts.repair.driver", "scripts.repair.sfc"]);
+      expect(t.criticalPath.map((p) => p.id)).toEqual([
+        "x-copy",
+        "x-helper",
+        "x-collect",
+        "x-triage",
+        "x-repair",
+        "x-swap",
+        "x-verify",
+      ]);
+      expect(t.criticalPath.find((p) => p.id === "x-repair")!.op).toEqual([
+        "azure.runCommand.overhead",
+        "scripts.repair.driver",
+        "scripts.repair.sfc",
+      ]);
       expect(azureOpsFor(plan[plan.length - 1])).toEqual([]);
     });
 
     test("--no-swap models no swap or verify", () => {
-      expect(modeledTimeToRecovery(basePlan, model, { noSwap: true }).assumed).toEqual(["triage", "repair"]);
+      expect(modeledTimeToRecovery(basePlan, model, { noSwap: true }).assumed).toEqual([
+        "triage",
+        "repair",
+      ]);
     });
 
     test("readable durations and the plan line", () => {
-      expect([formatDuration(45), formatDuration(120), formatDuration(725), formatDuration(4000)]).toEqual(["45 s", "2 min", "12 min 5 s", "1 h 6 min"]);
-      expect(ttrLine(modeledTimeToRecovery(basePlan, model))).toMatch(/^Modeled time to recovery: 12 min 5 s via x-copy → x-helper → x-collect → \(triage\).*azure\.azVmRepair: 47 min 10 s \(ratio 0\.256\)/);
+      expect([
+        formatDuration(45),
+        formatDuration(120),
+        formatDuration(725),
+        formatDuration(4000),
+      ]).toEqual(["45 s", "2 min", "12 min 5 s", "1 h 6 min"]);
+      expect(ttrLine(modeledTimeToRecovery(basePlan, model))).toMatch(
+        /^Modeled time to recovery: 12 min 5 s via x-copy → x-helper → x-collect → \(triage\).*azure\.azVmRepair: 47 min 10 s \(ratio 0\.256\)/,
+      );
     });
   });
 });

@@ -29,7 +29,12 @@ export const REPAIR_ACTION_OPS: Partial<Record<RepairActionName, string>> = {
 };
 
 /** The Azure OS-disk swap: detach the repaired copy from the helper, deallocate, swap, start. */
-export const AZURE_SWAP_OPS = ["azure.vm.detachDataDisk", "azure.vm.deallocate", "azure.vm.osDiskSwap", "azure.vm.start.windows"];
+export const AZURE_SWAP_OPS = [
+  "azure.vm.detachDataDisk",
+  "azure.vm.deallocate",
+  "azure.vm.osDiskSwap",
+  "azure.vm.start.windows",
+];
 
 /** The phases of a rescue, in order; a plan that lacks a later phase gets it modeled after the last. */
 export type Phase = "collect" | "triage" | "repair" | "swap" | "verify";
@@ -46,7 +51,9 @@ export interface TtrOptions {
 
 function repairOps(actions: readonly RepairActionName[] | undefined): string[] {
   if (!actions) return ["scripts.repair.driver"];
-  const ops = [...new Set(actions.map((a) => REPAIR_ACTION_OPS[a]).filter((x): x is string => Boolean(x)))];
+  const ops = [
+    ...new Set(actions.map((a) => REPAIR_ACTION_OPS[a]).filter((x): x is string => Boolean(x))),
+  ];
   return ops.length > 0 ? ops : ["scripts.repair.driver"];
 }
 
@@ -113,7 +120,10 @@ export interface StepDag {
  * The step DAG of a plan: one step per resource with modeled time, dependencies through
  * zero-time resources contracted, and (with `completeChain`) the missing later phases appended.
  */
-export function stepsFromPlan(resources: readonly PlanResourceShape[], options: TtrOptions = {}): StepDag {
+export function stepsFromPlan(
+  resources: readonly PlanResourceShape[],
+  options: TtrOptions = {},
+): StepDag {
   const byName = new Map(resources.map((r) => [r.name, r]));
   const ops = new Map(resources.map((r) => [r.name, azureOpsFor(r, options)]));
   const memo = new Map<string, string[]>();
@@ -131,20 +141,29 @@ export function stepsFromPlan(resources: readonly PlanResourceShape[], options: 
     memo.set(name, list);
     return list;
   };
-  const steps: Step[] = resources.filter((r) => ops.get(r.name)!.length > 0).map((r) => ({ id: r.name, op: ops.get(r.name)!, dependsOn: timedDeps(r.name) }));
+  const steps: Step[] = resources
+    .filter((r) => ops.get(r.name)!.length > 0)
+    .map((r) => ({ id: r.name, op: ops.get(r.name)!, dependsOn: timedDeps(r.name) }));
 
   const assumed: Phase[] = [];
   if (options.completeChain !== false && steps.length > 0) {
     const present = new Set(resources.map(phaseOf).filter((p): p is Phase => p !== null));
     const lastPresent = Math.max(-1, ...PHASES.map((p, i) => (present.has(p) ? i : -1)));
-    let previous = [...present].length > 0 ? resources.filter((r) => phaseOf(r) === PHASES[lastPresent]).map((r) => r.name) : [];
+    let previous =
+      [...present].length > 0
+        ? resources.filter((r) => phaseOf(r) === PHASES[lastPresent]).map((r) => r.name)
+        : [];
     const snapshot = resources.find((r) => r.type === "azure-native:compute:Snapshot")?.name;
     for (const phase of PHASES.slice(lastPresent + 1)) {
       if (options.noSwap && (phase === "swap" || phase === "verify")) break;
       const id = `(${phase})`;
       // the swap never runs before the backup exists
       const deps = phase === "swap" && snapshot ? [...previous, snapshot] : previous;
-      steps.push({ id, op: phaseOps(phase, options), dependsOn: deps.length > 0 ? deps : [steps[steps.length - 1].id] });
+      steps.push({
+        id,
+        op: phaseOps(phase, options),
+        dependsOn: deps.length > 0 ? deps : [steps[steps.length - 1].id],
+      });
       assumed.push(phase);
       previous = [id];
     }
@@ -168,7 +187,12 @@ export interface ModeledTtr {
  * The modeled time to recovery of a step DAG: its critical path, every step's modeled start and
  * end, and the same model's time for the anchor flow (when the model has it) with our ratio to it.
  */
-export function ttrFromSteps(steps: readonly Step[], model: LatencyModel, anchorName: string, assumed: Phase[] = []): ModeledTtr {
+export function ttrFromSteps(
+  steps: readonly Step[],
+  model: LatencyModel,
+  anchorName: string,
+  assumed: Phase[] = [],
+): ModeledTtr {
   const cp = criticalPath(steps, model);
   const byId = new Map(steps.map((s) => [s.id, s]));
   const ancestors = (id: string, acc: Set<string> = new Set()): Set<string> => {
@@ -179,20 +203,35 @@ export function ttrFromSteps(steps: readonly Step[], model: LatencyModel, anchor
   };
   // each step's end is the critical path of the sub-DAG that ends with it
   const schedule = steps.map((s) => {
-    const sub = criticalPath(steps.filter((x) => ancestors(s.id).has(x.id)), model);
+    const sub = criticalPath(
+      steps.filter((x) => ancestors(s.id).has(x.id)),
+      model,
+    );
     const own = sub.path[sub.path.length - 1];
-    return { id: s.id, start: own.id === s.id ? own.start : sub.totalSeconds, end: sub.totalSeconds };
+    return {
+      id: s.id,
+      start: own.id === s.id ? own.start : sub.totalSeconds,
+      end: sub.totalSeconds,
+    };
   });
   let anchor: ModeledTtr["anchor"] = null;
   if (model.anchorFlows?.[anchorName]) {
     const seconds = anchorFlowSeconds(model, anchorName);
-    anchor = { name: anchorName, seconds, ratio: seconds > 0 ? round(cp.totalSeconds / seconds, 3) : 0 };
+    anchor = {
+      name: anchorName,
+      seconds,
+      ratio: seconds > 0 ? round(cp.totalSeconds / seconds, 3) : 0,
+    };
   }
   return { totalSeconds: cp.totalSeconds, criticalPath: cp.path, schedule, assumed, anchor };
 }
 
 /** Modeled time to recovery of an Azure plan; compares with the `azure.azVmRepair` anchor flow. */
-export function modeledTimeToRecovery(resources: readonly PlanResourceShape[], model: LatencyModel, options: TtrOptions = {}): ModeledTtr {
+export function modeledTimeToRecovery(
+  resources: readonly PlanResourceShape[],
+  model: LatencyModel,
+  options: TtrOptions = {},
+): ModeledTtr {
   const { steps, assumed } = stepsFromPlan(resources, options);
   return ttrFromSteps(steps, model, "azure.azVmRepair", assumed);
 }
@@ -201,7 +240,11 @@ export function modeledTimeToRecovery(resources: readonly PlanResourceShape[], m
  * Modeled time to recovery of the AWS rescue in `mode` (the step DAG the component creates,
  * `src/recoveryTime/aws.ts`); compares with `aws.startEC2RescueWorkflow`. `noSwap`: no start and no verification (copy mode: no stop/detach/swap either).
  */
-export function awsModeledTimeToRecovery(mode: AwsRescueMode, model: LatencyModel, options: Pick<TtrOptions, "repairActions" | "noSwap"> = {}): ModeledTtr {
+export function awsModeledTimeToRecovery(
+  mode: AwsRescueMode,
+  model: LatencyModel,
+  options: Pick<TtrOptions, "repairActions" | "noSwap"> = {},
+): ModeledTtr {
   // Without a swap, copy mode has no stop/detach/swap/verify; inPlace still puts its root back (the "swap" step without a start).
   const steps = awsRescueSteps(mode, repairOps(options.repairActions), !options.noSwap);
   return ttrFromSteps(steps, model, "aws.startEC2RescueWorkflow");
@@ -224,7 +267,10 @@ export function formatDuration(seconds: number): string {
 /** One line for `vm-rescue plan`. */
 export function ttrLine(t: ModeledTtr): string {
   const chain = t.criticalPath.map((p) => p.id).join(" → ");
-  const anchor = t.anchor ? `; ${t.anchor.name}: ${formatDuration(t.anchor.seconds)} (ratio ${t.anchor.ratio})` : "";
-  const assumed = t.assumed.length > 0 ? `; modeled phases not yet in the plan: ${t.assumed.join(", ")}` : "";
+  const anchor = t.anchor
+    ? `; ${t.anchor.name}: ${formatDuration(t.anchor.seconds)} (ratio ${t.anchor.ratio})`
+    : "";
+  const assumed =
+    t.assumed.length > 0 ? `; modeled phases not yet in the plan: ${t.assumed.join(", ")}` : "";
   return `Modeled time to recovery: ${formatDuration(t.totalSeconds)} via ${chain}${anchor}${assumed}`;
 }

@@ -2,16 +2,35 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { planErrorOf } from "../../tests/builders/facts";
-import { anchorFlowSeconds, criticalPath, defaultLatencyModelPath, loadLatencyModel, type LatencyModel, type Step } from "./model";
+import {
+  anchorFlowSeconds,
+  criticalPath,
+  defaultLatencyModelPath,
+  loadLatencyModel,
+  type LatencyModel,
+  type Step,
+} from "./model";
 
 const model: LatencyModel = {
   units: "seconds",
-  azure: { "snapshot.create": 30, "disk.copy": 45, "nic.create": 10, "vm.create.windows": 180, "vm.attachDataDisk": 30 },
+  azure: {
+    "snapshot.create": 30,
+    "disk.copy": 45,
+    "nic.create": 10,
+    "vm.create.windows": 180,
+    "vm.attachDataDisk": 30,
+  },
   scripts: { collect: 90, "triage.local": 5 },
-  anchorFlows: { serial: { sequence: ["azure.snapshot.create", "azure.disk.copy", "scripts.collect"] } },
+  anchorFlows: {
+    serial: { sequence: ["azure.snapshot.create", "azure.disk.copy", "scripts.collect"] },
+  },
 };
 
-const step = (id: string, op: string | string[], ...dependsOn: string[]): Step => ({ id, op, dependsOn });
+const step = (id: string, op: string | string[], ...dependsOn: string[]): Step => ({
+  id,
+  op,
+  dependsOn,
+});
 
 describe("criticalPath", () => {
   test("parallel branches: the slower branch decides, the faster one is off the path", () => {
@@ -27,22 +46,44 @@ describe("criticalPath", () => {
     );
     expect(r.totalSeconds).toBe(10 + 180 + 30);
     expect(r.path.map((p) => p.id)).toEqual(["nic", "helper", "attach"]);
-    expect(r.path[2]).toEqual({ id: "attach", op: "azure.vm.attachDataDisk", seconds: 30, start: 190, end: 220 });
+    expect(r.path[2]).toEqual({
+      id: "attach",
+      op: "azure.vm.attachDataDisk",
+      seconds: 30,
+      start: 190,
+      end: 220,
+    });
   });
 
   test("diamond: the join waits for the longer side", () => {
     const r = criticalPath(
-      [step("a", "scripts.triage.local"), step("b", "azure.disk.copy", "a"), step("c", "azure.snapshot.create", "a"), step("d", "scripts.collect", "c", "b")],
+      [
+        step("a", "scripts.triage.local"),
+        step("b", "azure.disk.copy", "a"),
+        step("c", "azure.snapshot.create", "a"),
+        step("d", "scripts.collect", "c", "b"),
+      ],
       model,
     );
     expect(r.totalSeconds).toBe(5 + 45 + 90);
-    expect(r.path.map((p) => `${p.id}@${p.start}-${p.end}`)).toEqual(["a@0-5", "b@5-50", "d@50-140"]);
+    expect(r.path.map((p) => `${p.id}@${p.start}-${p.end}`)).toEqual([
+      "a@0-5",
+      "b@5-50",
+      "d@50-140",
+    ]);
   });
 
   test("a step may do several operations in sequence", () => {
-    const r = criticalPath([step("x", ["azure.snapshot.create", "azure.disk.copy"]), step("y", "scripts.collect", "x")], model);
+    const r = criticalPath(
+      [step("x", ["azure.snapshot.create", "azure.disk.copy"]), step("y", "scripts.collect", "x")],
+      model,
+    );
     expect(r.totalSeconds).toBe(165);
-    expect(r.path[0]).toMatchObject({ id: "x", op: ["azure.snapshot.create", "azure.disk.copy"], seconds: 75 });
+    expect(r.path[0]).toMatchObject({
+      id: "x",
+      op: ["azure.snapshot.create", "azure.disk.copy"],
+      seconds: 75,
+    });
   });
 
   test("an empty plan takes no time", () => {
@@ -50,17 +91,37 @@ describe("criticalPath", () => {
   });
 
   test("a cycle is refused and shown", () => {
-    const e = planErrorOf(() => criticalPath([step("a", "scripts.collect", "c"), step("b", "scripts.collect", "a"), step("c", "scripts.collect", "b")], model));
+    const e = planErrorOf(() =>
+      criticalPath(
+        [
+          step("a", "scripts.collect", "c"),
+          step("b", "scripts.collect", "a"),
+          step("c", "scripts.collect", "b"),
+        ],
+        model,
+      ),
+    );
     expect(e.code).toBe("dag-cycle");
     expect(e.message).toContain("a → c → b → a");
   });
 
   test("unknown operations, unknown and duplicate ids are refused by name", () => {
-    expect(planErrorOf(() => criticalPath([step("a", "azure.vm.teleport")], model))).toMatchObject({ code: "unknown-op", message: expect.stringContaining('"azure.vm.teleport"') });
+    expect(planErrorOf(() => criticalPath([step("a", "azure.vm.teleport")], model))).toMatchObject({
+      code: "unknown-op",
+      message: expect.stringContaining('"azure.vm.teleport"'),
+    });
     expect(planErrorOf(() => criticalPath([step("a", "collect")], model)).code).toBe("unknown-op");
-    expect(planErrorOf(() => criticalPath([step("a", "anchorFlows.serial")], model)).code).toBe("unknown-op");
-    expect(planErrorOf(() => criticalPath([step("a", "scripts.collect", "ghost")], model))).toMatchObject({ code: "unknown-step", message: expect.stringContaining('"ghost"') });
-    expect(planErrorOf(() => criticalPath([step("a", "scripts.collect"), step("a", "scripts.collect")], model)).code).toBe("duplicate-step");
+    expect(planErrorOf(() => criticalPath([step("a", "anchorFlows.serial")], model)).code).toBe(
+      "unknown-op",
+    );
+    expect(
+      planErrorOf(() => criticalPath([step("a", "scripts.collect", "ghost")], model)),
+    ).toMatchObject({ code: "unknown-step", message: expect.stringContaining('"ghost"') });
+    expect(
+      planErrorOf(() =>
+        criticalPath([step("a", "scripts.collect"), step("a", "scripts.collect")], model),
+      ).code,
+    ).toBe("duplicate-step");
   });
 });
 
@@ -69,7 +130,9 @@ describe("anchorFlowSeconds", () => {
     expect(anchorFlowSeconds(model, "serial")).toBe(30 + 45 + 90);
   });
   test("an unknown flow is refused, listing the known ones", () => {
-    expect(planErrorOf(() => anchorFlowSeconds(model, "gcp.rescue")).message).toMatch(/unknown anchor flow "gcp.rescue".*serial/);
+    expect(planErrorOf(() => anchorFlowSeconds(model, "gcp.rescue")).message).toMatch(
+      /unknown anchor flow "gcp.rescue".*serial/,
+    );
   });
 });
 
@@ -87,7 +150,10 @@ describe("loadLatencyModel", () => {
 
   test("a missing file fails with the path in the message", () => {
     const missing = path.join(os.tmpdir(), "vm-rescue-no-such-dir", "latency-model.json");
-    expect(planErrorOf(() => loadLatencyModel(missing))).toMatchObject({ code: "latency-model-missing", message: expect.stringContaining(missing) });
+    expect(planErrorOf(() => loadLatencyModel(missing))).toMatchObject({
+      code: "latency-model-missing",
+      message: expect.stringContaining(missing),
+    });
   });
 
   test("malformed models are refused", () => {
@@ -98,9 +164,29 @@ describe("loadLatencyModel", () => {
         fs.writeFileSync(f, text);
         return f;
       };
-      expect(planErrorOf(() => loadLatencyModel(write("a.json", "{ not json")))).toMatchObject({ code: "latency-model-invalid" });
-      expect(planErrorOf(() => loadLatencyModel(write("b.json", JSON.stringify({ azure: { "disk.copy": "45s" }, anchorFlows: {} })))).message).toContain("azure.disk.copy");
-      expect(planErrorOf(() => loadLatencyModel(write("c.json", JSON.stringify({ azure: { "disk.copy": 45 }, anchorFlows: { f: { sequence: ["azure.disk.move"] } } })))).code).toBe("unknown-op");
+      expect(planErrorOf(() => loadLatencyModel(write("a.json", "{ not json")))).toMatchObject({
+        code: "latency-model-invalid",
+      });
+      expect(
+        planErrorOf(() =>
+          loadLatencyModel(
+            write("b.json", JSON.stringify({ azure: { "disk.copy": "45s" }, anchorFlows: {} })),
+          ),
+        ).message,
+      ).toContain("azure.disk.copy");
+      expect(
+        planErrorOf(() =>
+          loadLatencyModel(
+            write(
+              "c.json",
+              JSON.stringify({
+                azure: { "disk.copy": 45 },
+                anchorFlows: { f: { sequence: ["azure.disk.move"] } },
+              }),
+            ),
+          ),
+        ).code,
+      ).toBe("unknown-op");
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -139,7 +225,16 @@ describe("the latency model of the package", () => {
       ],
       real,
     );
-    expect(rescue.path.map((p) => p.id)).toEqual(["helper", "attach", "collect", "triage", "repair", "detach", "swap", "boot"]);
+    expect(rescue.path.map((p) => p.id)).toEqual([
+      "helper",
+      "attach",
+      "collect",
+      "triage",
+      "repair",
+      "detach",
+      "swap",
+      "boot",
+    ]);
     expect(rescue.totalSeconds).toBe(10 + 180 + 30 + 120 + 5 + 75 + 30 + 30 + 180);
     expect(rescue.totalSeconds).toBeLessThan(anchorFlowSeconds(real, "azure.azVmRepair"));
   });

@@ -57,10 +57,14 @@ export function opSeconds(model: LatencyModel, op: string): number {
   const group = dot > 0 ? op.slice(0, dot) : "";
   const key = dot > 0 ? op.slice(dot + 1) : "";
   const table = group && !NOT_GROUPS.has(group) ? model[group] : undefined;
-  const value = table && typeof table === "object" ? (table as Record<string, unknown>)[key] : undefined;
+  const value =
+    table && typeof table === "object" ? (table as Record<string, unknown>)[key] : undefined;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
     const groups = Object.keys(model).filter((k) => !NOT_GROUPS.has(k));
-    throw new PlanError("unknown-op", `unknown operation "${op}": the latency model has no such duration (groups: ${groups.join(", ")}; keys are "<group>.<operation>")`);
+    throw new PlanError(
+      "unknown-op",
+      `unknown operation "${op}": the latency model has no such duration (groups: ${groups.join(", ")}; keys are "<group>.<operation>")`,
+    );
   }
   return value;
 }
@@ -108,13 +112,27 @@ export function criticalPath(steps: readonly Step[], model: LatencyModel): Criti
     byId.set(s.id, s);
   }
   for (const s of steps) {
-    for (const d of s.dependsOn) if (!byId.has(d)) throw new PlanError("unknown-step", `step "${s.id}" depends on "${d}", which is not a step`);
+    for (const d of s.dependsOn)
+      if (!byId.has(d))
+        throw new PlanError(
+          "unknown-step",
+          `step "${s.id}" depends on "${d}", which is not a step`,
+        );
   }
   const cycle = findCycle(steps);
-  if (cycle) throw new PlanError("dag-cycle", `the steps depend on each other in a cycle: ${cycle.join(" → ")}`);
+  if (cycle)
+    throw new PlanError(
+      "dag-cycle",
+      `the steps depend on each other in a cycle: ${cycle.join(" → ")}`,
+    );
 
-  const timing = new Map<string, { start: number; end: number; seconds: number; via: string | null }>();
-  const resolve = (id: string): { start: number; end: number; seconds: number; via: string | null } => {
+  const timing = new Map<
+    string,
+    { start: number; end: number; seconds: number; via: string | null }
+  >();
+  const resolve = (
+    id: string,
+  ): { start: number; end: number; seconds: number; via: string | null } => {
     const known = timing.get(id);
     if (known) return known;
     const s = byId.get(id)!;
@@ -136,7 +154,8 @@ export function criticalPath(steps: readonly Step[], model: LatencyModel): Criti
   for (const s of steps) resolve(s.id);
 
   let last: string | null = null;
-  for (const s of steps) if (last === null || timing.get(s.id)!.end > timing.get(last)!.end) last = s.id;
+  for (const s of steps)
+    if (last === null || timing.get(s.id)!.end > timing.get(last)!.end) last = s.id;
   const path: PathStep[] = [];
   for (let id = last; id !== null; id = timing.get(id)!.via) {
     const t = timing.get(id)!;
@@ -149,7 +168,10 @@ export function criticalPath(steps: readonly Step[], model: LatencyModel): Criti
 export function anchorFlowSeconds(model: LatencyModel, name: string): number {
   const flow = model.anchorFlows?.[name];
   if (!flow || !Array.isArray(flow.sequence)) {
-    throw new PlanError("unknown-flow", `unknown anchor flow "${name}"; the model has: ${Object.keys(model.anchorFlows ?? {}).join(", ") || "none"}`);
+    throw new PlanError(
+      "unknown-flow",
+      `unknown anchor flow "${name}"; the model has: ${Object.keys(model.anchorFlows ?? {}).join(", ") || "none"}`,
+    );
   }
   return flow.sequence.reduce((sum, op) => sum + opSeconds(model, op), 0);
 }
@@ -173,22 +195,41 @@ export function loadLatencyModel(file: string = defaultLatencyModelPath()): Late
     text = fs.readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new PlanError("latency-model-missing", `latency model not found at ${file}${code && code !== "ENOENT" ? ` (${code})` : ""}: pass the path of latency-model.json`);
+    throw new PlanError(
+      "latency-model-missing",
+      `latency model not found at ${file}${code && code !== "ENOENT" ? ` (${code})` : ""}: pass the path of latency-model.json`,
+    );
   }
   let model: unknown;
   try {
     model = JSON.parse(text);
   } catch (e) {
-    throw new PlanError("latency-model-invalid", `latency model ${file} is not valid JSON: ${(e as Error).message}`);
+    throw new PlanError(
+      "latency-model-invalid",
+      `latency model ${file} is not valid JSON: ${(e as Error).message}`,
+    );
   }
-  if (typeof model !== "object" || model === null || Array.isArray(model)) throw new PlanError("latency-model-invalid", `latency model ${file} must be a JSON object`);
+  if (typeof model !== "object" || model === null || Array.isArray(model))
+    throw new PlanError("latency-model-invalid", `latency model ${file} must be a JSON object`);
   const m = model as LatencyModel;
-  if (m.units !== undefined && m.units !== "seconds") throw new PlanError("latency-model-invalid", `latency model ${file}: units must be "seconds", not ${JSON.stringify(m.units)}`);
+  if (m.units !== undefined && m.units !== "seconds")
+    throw new PlanError(
+      "latency-model-invalid",
+      `latency model ${file}: units must be "seconds", not ${JSON.stringify(m.units)}`,
+    );
   for (const [group, table] of Object.entries(m)) {
     if (NOT_GROUPS.has(group)) continue;
-    if (typeof table !== "object" || table === null) throw new PlanError("latency-model-invalid", `latency model ${file}: "${group}" must map operations to seconds`);
+    if (typeof table !== "object" || table === null)
+      throw new PlanError(
+        "latency-model-invalid",
+        `latency model ${file}: "${group}" must map operations to seconds`,
+      );
     for (const [op, v] of Object.entries(table)) {
-      if (typeof v !== "number" || !Number.isFinite(v) || v < 0) throw new PlanError("latency-model-invalid", `latency model ${file}: ${group}.${op} must be a non-negative number of seconds`);
+      if (typeof v !== "number" || !Number.isFinite(v) || v < 0)
+        throw new PlanError(
+          "latency-model-invalid",
+          `latency model ${file}: ${group}.${op} must be a non-negative number of seconds`,
+        );
     }
   }
   if (typeof m.anchorFlows !== "object" || m.anchorFlows === null) m.anchorFlows = {};

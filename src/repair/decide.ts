@@ -73,16 +73,28 @@ export const NOTHING_TO_REPAIR_ACTION = "EnableCrashDump";
  * The swap gate from the findings, whether anything is to be repaired (false, or true / the planner's
  * reasons when nothing is), and the operator's choices.
  */
-export function swapGate(findings: readonly DriverFinding[], nothingToRepair: boolean | string, choice: SwapChoice): SwapGate {
+export function swapGate(
+  findings: readonly DriverFinding[],
+  nothingToRepair: boolean | string,
+  choice: SwapChoice,
+): SwapGate {
   const reasons: string[] = [];
   if (nothingToRepair !== false) {
-    const why = typeof nothingToRepair === "string" && nothingToRepair ? ` (${nothingToRepair})` : "";
-    reasons.push(`nothing to repair: the planner chose no repair action for this disk${why}; repair.ps1 ran only a dry run and nothing is swapped (choose actions with the actions setting)`);
+    const why =
+      typeof nothingToRepair === "string" && nothingToRepair ? ` (${nothingToRepair})` : "";
+    reasons.push(
+      `nothing to repair: the planner chose no repair action for this disk${why}; repair.ps1 ran only a dry run and nothing is swapped (choose actions with the actions setting)`,
+    );
   }
   if (choice.swap === false) {
-    reasons.push(choice.inPlace ? "swap=false: the repaired root goes back but the instance is not started" : "swap=false: the repaired copy is not swapped in; the broken machine is not touched");
+    reasons.push(
+      choice.inPlace
+        ? "swap=false: the repaired root goes back but the instance is not started"
+        : "swap=false: the repaired copy is not swapped in; the broken machine is not touched",
+    );
   }
-  if (choice.dryRun === true) reasons.push("dryRun=true: repair.ps1 changes nothing, so there is no repaired disk to boot");
+  if (choice.dryRun === true)
+    reasons.push("dryRun=true: repair.ps1 changes nothing, so there is no repaired disk to boot");
   if (choice.allowIncompatibleDrivers !== true) {
     for (const f of findings.filter((x) => x.severity === "block")) {
       reasons.push(
@@ -101,7 +113,9 @@ export function nothingToRepairWhy(d: RescueDecision): string | false {
 /** One line per dump: bug check and culprit, or why it could not be read. */
 export function triageLine(t: TriageResult): string {
   if (t.error !== null || !t.bugCheck) return `${t.file}: ${t.error ?? "no bug check"}`;
-  const culprit = t.causedBy ? `caused by ${t.causedBy.module}+${t.causedBy.offset}` : "no culprit module found";
+  const culprit = t.causedBy
+    ? `caused by ${t.causedBy.module}+${t.causedBy.offset}`
+    : "no culprit module found";
   return `${t.file}: ${t.bugCheck.code}${t.bugCheck.name ? ` ${t.bugCheck.name}` : ""}, ${culprit}${t.crashTime ? ` at ${t.crashTime}` : ""}`;
 }
 
@@ -119,7 +133,15 @@ export function decisionLine(d: Decision): string {
 export function triageCollectedDumps(doc: CollectOutput): TriageResult[] {
   return doc.dumps.minidumps.map((m) =>
     m.base64 === null
-      ? { file: m.name, bugCheck: null, crashTime: null, os: null, causedBy: null, drivers: null, error: `not collected (${m.sizeBytes} bytes, over the collect size cap)` }
+      ? {
+          file: m.name,
+          bugCheck: null,
+          crashTime: null,
+          os: null,
+          causedBy: null,
+          drivers: null,
+          error: `not collected (${m.sizeBytes} bytes, over the collect size cap)`,
+        }
       : triageDump(Buffer.from(m.base64, "base64"), m.name),
   );
 }
@@ -128,7 +150,11 @@ export function triageCollectedDumps(doc: CollectOutput): TriageResult[] {
 export function decideRescue(input: RescueDecisionInput): RescueDecision {
   const { collect } = input;
   const triage = triageCollectedDumps(collect);
-  const findings = checkGuestDrivers(collect, { cloud: input.cloud, instanceType: input.instanceType, hostBuild: input.hostBuild });
+  const findings = checkGuestDrivers(collect, {
+    cloud: input.cloud,
+    instanceType: input.instanceType,
+    hostBuild: input.hostBuild,
+  });
   const repair = planRepair({ collect, triage, findings, options: input.options ?? {} });
   const diskNumber = input.pinDiskNumber === false ? undefined : collect.target.diskNumber;
   const nothingToRepair = repair.plan.actions.length === 0;
@@ -145,7 +171,11 @@ export function decideRescue(input: RescueDecisionInput): RescueDecision {
           }).filter(([, v]) => v !== undefined),
         ),
       )
-    : repairParamsFromPlan(repair.plan, { protectedServices: repair.protectedServices, diskNumber, outputPath: input.outputPath });
+    : repairParamsFromPlan(repair.plan, {
+        protectedServices: repair.protectedServices,
+        diskNumber,
+        outputPath: input.outputPath,
+      });
   return {
     triage,
     findings,

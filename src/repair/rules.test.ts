@@ -1,7 +1,13 @@
 import fc from "fast-check";
 import type { RepairAction, RepairActionName } from "../collect/contract";
 import type { TriageResult } from "../triage/types";
-import { ACTION_ORDER, planRepair, validateAction, type RepairDecision, type RepairOptions } from "./rules";
+import {
+  ACTION_ORDER,
+  planRepair,
+  validateAction,
+  type RepairDecision,
+  type RepairOptions,
+} from "./rules";
 import {
   bugcheckEvent,
   cxnetmonInstall,
@@ -17,12 +23,25 @@ import {
 import type { CollectOutput, EventFacts } from "../collect/contract";
 import type { DriverFinding } from "../drivers/types";
 
-function plan(over: { collect?: CollectOutput; triage?: TriageResult[]; findings?: DriverFinding[]; options?: RepairOptions } = {}): RepairDecision {
-  return planRepair({ collect: over.collect ?? sampleCollect(), triage: over.triage ?? sampleTriage(), findings: over.findings ?? [], options: over.options ?? {} });
+function plan(
+  over: {
+    collect?: CollectOutput;
+    triage?: TriageResult[];
+    findings?: DriverFinding[];
+    options?: RepairOptions;
+  } = {},
+): RepairDecision {
+  return planRepair({
+    collect: over.collect ?? sampleCollect(),
+    triage: over.triage ?? sampleTriage(),
+    findings: over.findings ?? [],
+    options: over.options ?? {},
+  });
 }
 
 const names = (d: RepairDecision) => d.plan.actions.map((a) => a.action);
-const args = (d: RepairDecision, name: RepairActionName) => d.plan.actions.filter((a) => a.action === name).map((a) => a.args);
+const args = (d: RepairDecision, name: RepairActionName) =>
+  d.plan.actions.filter((a) => a.action === name).map((a) => a.args);
 
 /** A collect output where the culprit's package is not in setupapi.dev.log. */
 function withoutCxnetmonInstall(): CollectOutput {
@@ -32,7 +51,8 @@ function withoutCxnetmonInstall(): CollectOutput {
 }
 
 /** The sample story with the operator asking for the package removal too. */
-const removing = (over: Parameters<typeof plan>[0] = {}) => plan({ ...over, options: { ...over.options, removeDriverPackage: true } });
+const removing = (over: Parameters<typeof plan>[0] = {}) =>
+  plan({ ...over, options: { ...over.options, removeDriverPackage: true } });
 
 describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01", () => {
   const d = plan();
@@ -40,10 +60,16 @@ describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01
   test("disables the driver and quarantines its file: a plan that can be undone; the package installed two days before is named, not removed", () => {
     expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
     expect(args(d, "DisableDriver")).toEqual([{ service: "cxnetmon" }]);
-    expect(args(d, "QuarantineDriverFile")).toEqual([{ path: "Windows\\System32\\drivers\\cxnetmon.sys" }]);
+    expect(args(d, "QuarantineDriverFile")).toEqual([
+      { path: "Windows\\System32\\drivers\\cxnetmon.sys" },
+    ]);
     expect(d.plan).toMatchObject({ schemaVersion: 1, kind: "repairPlan", dryRun: false });
-    expect(d.decisions.find((x) => x.action === "DisableDriver")!.reason).toMatch(/its package oem42\.inf stays installed/);
-    const kept = d.decisions.find((x) => x.action === "none" && /oem42\.inf .* is not removed/.test(x.reason))!;
+    expect(d.decisions.find((x) => x.action === "DisableDriver")!.reason).toMatch(
+      /its package oem42\.inf stays installed/,
+    );
+    const kept = d.decisions.find(
+      (x) => x.action === "none" && /oem42\.inf .* is not removed/.test(x.reason),
+    )!;
     expect(kept.reason).toMatch(/removeDriverPackage/);
     expect(kept.evidence.join("\n")).toContain("2026-11-27T22:05:10Z");
   });
@@ -57,21 +83,36 @@ describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01
     const r = removing();
     expect(names(r)).toEqual(["DisableDriver", "QuarantineDriverFile", "RemoveDriverPackage"]);
     expect(args(r, "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
-    expect(r.decisions.find((x) => x.action === "DisableDriver")!.reason).not.toMatch(/stays installed/);
+    expect(r.decisions.find((x) => x.action === "DisableDriver")!.reason).not.toMatch(
+      /stays installed/,
+    );
   });
 
   test("removeDriverPackage must be a boolean, and is refused when setupapi shows no package to remove", () => {
-    expect(planErrorOf(() => plan({ options: { removeDriverPackage: "yes" as unknown as boolean } })).code).toBe("invalid-option");
+    expect(
+      planErrorOf(() => plan({ options: { removeDriverPackage: "yes" as unknown as boolean } }))
+        .code,
+    ).toBe("invalid-option");
     const c = sampleCollect();
     c.driverInstalls = [];
-    expect(planErrorOf(() => removing({ collect: c }))).toMatchObject({ code: "precondition-failed", message: expect.stringMatching(/^RemoveDriverPackage: setupapi.dev.log shows no/) });
+    expect(planErrorOf(() => removing({ collect: c }))).toMatchObject({
+      code: "precondition-failed",
+      message: expect.stringMatching(/^RemoveDriverPackage: setupapi.dev.log shows no/),
+    });
   });
 
   test("names the culprit and explains each action with the facts it used", () => {
-    expect(d.culprit).toEqual({ module: "cxnetmon.sys", service: "cxnetmon", thirdParty: true, bootCritical: false });
+    expect(d.culprit).toEqual({
+      module: "cxnetmon.sys",
+      service: "cxnetmon",
+      thirdParty: true,
+      bootCritical: false,
+    });
     const disable = d.decisions.find((x) => x.action === "DisableDriver")!;
     expect(disable.reason).toMatch(/third-party/);
-    expect(disable.evidence.join("\n")).toContain("0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M");
+    expect(disable.evidence.join("\n")).toContain(
+      "0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M",
+    );
     expect(disable.evidence.join("\n")).toContain("Contoso Ltd.");
     const remove = removing().decisions.find((x) => x.action === "RemoveDriverPackage")!;
     expect(remove.evidence.join("\n")).toContain("2026-11-27T22:05:10Z");
@@ -79,13 +120,19 @@ describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01
 
   test("the undo list reverses the plan and says how", () => {
     const r = removing();
-    expect(r.undo.map((u) => u.action)).toEqual(["RemoveDriverPackage", "QuarantineDriverFile", "DisableDriver"]);
+    expect(r.undo.map((u) => u.action)).toEqual([
+      "RemoveDriverPackage",
+      "QuarantineDriverFile",
+      "DisableDriver",
+    ]);
     expect(r.undo[2].how).toContain("Services\\cxnetmon\\Start back to 1");
     expect(r.undo[0].how).toMatch(/not reversible/i);
   });
 
   test("the protected list and the clean-boot list are handed to the script", () => {
-    expect(d.protectedServices).toEqual(expect.arrayContaining(["storvsc", "vmbus", "disk", "Ntfs"]));
+    expect(d.protectedServices).toEqual(
+      expect.arrayContaining(["storvsc", "vmbus", "disk", "Ntfs"]),
+    );
     expect(d.protectedServices).not.toContain("cxnetmon");
     expect(d.cleanBootServices).toEqual(["ContosoMonSvc", "cxnetmon"]);
   });
@@ -99,14 +146,23 @@ describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01
 
   test("of several packages that carried the driver, the one in effect (the last before the crash) is removed", () => {
     const c = sampleCollect();
-    c.driverInstalls.push({ ...cxnetmonInstall(), timeUtc: "2026-08-02T10:00:00Z", subject: "oem31.inf", publishedInf: "oem31.inf" });
-    expect(args(removing({ collect: c }), "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+    c.driverInstalls.push({
+      ...cxnetmonInstall(),
+      timeUtc: "2026-08-02T10:00:00Z",
+      subject: "oem31.inf",
+      publishedInf: "oem31.inf",
+    });
+    expect(args(removing({ collect: c }), "RemoveDriverPackage")).toEqual([
+      { publishedInf: "oem42.inf" },
+    ]);
   });
 
   test("the package is found by its original INF name when setupapi lists no files", () => {
     const c = sampleCollect();
     c.driverInstalls = [{ ...cxnetmonInstall(), files: [] }];
-    expect(args(removing({ collect: c }), "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+    expect(args(removing({ collect: c }), "RemoveDriverPackage")).toEqual([
+      { publishedInf: "oem42.inf" },
+    ]);
   });
 
   test("a third-party driver no service runs cannot be disabled: its package is removed without being asked", () => {
@@ -122,8 +178,12 @@ describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01
     const s = c.services.find((x) => x.name === "cxnetmon")!;
     s.file = { ...s.file!, path: "Windows\\System32\\drivers\\other.sys", exists: false };
     const r = plan({ collect: c });
-    expect(args(r, "QuarantineDriverFile")).toEqual([{ path: "Windows\\System32\\drivers\\cxnetmon.sys" }]);
-    expect(r.decisions.find((x) => x.action === "QuarantineDriverFile")!.reason).toMatch(/no file facts for this path/);
+    expect(args(r, "QuarantineDriverFile")).toEqual([
+      { path: "Windows\\System32\\drivers\\cxnetmon.sys" },
+    ]);
+    expect(r.decisions.find((x) => x.action === "QuarantineDriverFile")!.reason).toMatch(
+      /no file facts for this path/,
+    );
   });
 
   test("a driver file that is already gone is not quarantined, and the plan says why", () => {
@@ -132,7 +192,9 @@ describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01
     s.file = { ...s.file!, exists: false };
     const d2 = plan({ collect: c });
     expect(names(d2)).not.toContain("QuarantineDriverFile");
-    expect(d2.decisions.some((x) => x.action === "none" && /does not exist/.test(x.reason))).toBe(true);
+    expect(d2.decisions.some((x) => x.action === "none" && /does not exist/.test(x.reason))).toBe(
+      true,
+    );
   });
 });
 
@@ -166,28 +228,53 @@ describe("boot-critical or Microsoft culprit", () => {
     expect(names(d)).toEqual(["RemoveDriverPackage"]);
     expect(args(d, "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
     expect(d.culprit).toMatchObject({ module: "afd.sys", service: "AFD", thirdParty: false });
-    expect(d.decisions.find((x) => x.action === "RemoveDriverPackage")!.reason).toMatch(/last third-party driver package installed before the first crash \(32 h/);
+    expect(d.decisions.find((x) => x.action === "RemoveDriverPackage")!.reason).toMatch(
+      /last third-party driver package installed before the first crash \(32 h/,
+    );
   });
 
   test("boot-critical storvsc.sys is not disabled", () => {
     const d = plan({ triage: [triageOf("storvsc.sys")] });
     expect(names(d)).not.toContain("DisableDriver");
     expect(d.culprit).toMatchObject({ service: "storvsc", bootCritical: true });
-    expect(d.decisions.some((x) => x.action === "none" && /boot-critical and is not disabled/.test(x.reason))).toBe(true);
+    expect(
+      d.decisions.some(
+        (x) => x.action === "none" && /boot-critical and is not disabled/.test(x.reason),
+      ),
+    ).toBe(true);
   });
 
   test("with no recent third-party package: safe mode (minimal, or the operator's mode) for a person to investigate", () => {
     const d = plan({ collect: withoutCxnetmonInstall(), triage: [triageOf("storvsc.sys")] });
-    expect(d.plan.actions).toEqual([expect.objectContaining({ action: "SetSafeBoot", args: { mode: "minimal" } })]);
-    const d2 = plan({ collect: withoutCxnetmonInstall(), triage: [triageOf("storvsc.sys")], options: { safeBootMode: "network" } });
+    expect(d.plan.actions).toEqual([
+      expect.objectContaining({ action: "SetSafeBoot", args: { mode: "minimal" } }),
+    ]);
+    const d2 = plan({
+      collect: withoutCxnetmonInstall(),
+      triage: [triageOf("storvsc.sys")],
+      options: { safeBootMode: "network" },
+    });
     expect(args(d2, "SetSafeBoot")).toEqual([{ mode: "network" }]);
   });
 
   test("a recent package that carries a boot-critical driver is never the one removed", () => {
     const c = sampleCollect();
-    c.services.push(driverService("cxraid", 0, "SCSI miniport", { file: fileFacts("Windows\\System32\\drivers\\cxraid.sys", { company: "Contoso Ltd." }) }));
-    c.driverInstalls.push({ timeUtc: "2026-11-28T10:00:00Z", subject: "oem43.inf", publishedInf: "oem43.inf", originalInf: "cxraid.inf", files: ["cxraid.sys"], exitStatus: "SUCCESS" });
-    expect(args(plan({ collect: c, triage: [triageOf("afd.sys")] }), "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+    c.services.push(
+      driverService("cxraid", 0, "SCSI miniport", {
+        file: fileFacts("Windows\\System32\\drivers\\cxraid.sys", { company: "Contoso Ltd." }),
+      }),
+    );
+    c.driverInstalls.push({
+      timeUtc: "2026-11-28T10:00:00Z",
+      subject: "oem43.inf",
+      publishedInf: "oem43.inf",
+      originalInf: "cxraid.inf",
+      files: ["cxraid.sys"],
+      exitStatus: "SUCCESS",
+    });
+    expect(
+      args(plan({ collect: c, triage: [triageOf("afd.sys")] }), "RemoveDriverPackage"),
+    ).toEqual([{ publishedInf: "oem42.inf" }]);
   });
 
   test("a failed install is not a suspect", () => {
@@ -198,18 +285,33 @@ describe("boot-critical or Microsoft culprit", () => {
 });
 
 describe("dump names only the kernel", () => {
-  test.each([["ntoskrnl.exe"], [null]])("causedBy %s → DISM restore health, then offline SFC", (module) => {
-    const d = plan({ triage: [triageOf(module)] });
-    expect(names(d)).toEqual(["DismRestoreHealth", "SfcOffline"]);
-    expect(d.culprit).toBeNull();
-    expect(d.decisions[0].evidence.join(" ")).toContain("112926-9218-01.dmp");
-  });
+  test.each([["ntoskrnl.exe"], [null]])(
+    "causedBy %s → DISM restore health, then offline SFC",
+    (module) => {
+      const d = plan({ triage: [triageOf(module)] });
+      expect(names(d)).toEqual(["DismRestoreHealth", "SfcOffline"]);
+      expect(d.culprit).toBeNull();
+      expect(d.decisions[0].evidence.join(" ")).toContain("112926-9218-01.dmp");
+    },
+  );
 });
 
 describe("no dump", () => {
   const events = (): EventFacts[] => [
-    { id: 7026, provider: "Service Control Manager", timeCreatedUtc: "2026-11-29T06:20:31Z", level: 2, data: { param1: "\ncxnetmon" } },
-    { id: 6008, provider: "EventLog", timeCreatedUtc: "2026-11-29T06:20:10Z", level: 2, data: { param1: "06:12:40", param2: "11/29/2026" } },
+    {
+      id: 7026,
+      provider: "Service Control Manager",
+      timeCreatedUtc: "2026-11-29T06:20:31Z",
+      level: 2,
+      data: { param1: "\ncxnetmon" },
+    },
+    {
+      id: 6008,
+      provider: "EventLog",
+      timeCreatedUtc: "2026-11-29T06:20:10Z",
+      level: 2,
+      data: { param1: "06:12:40", param2: "11/29/2026" },
+    },
     kernelPower41("2026-11-29T06:20:05Z"),
   ];
 
@@ -222,22 +324,45 @@ describe("no dump", () => {
     const clean = d.decisions.find((x) => x.action === "CleanBoot")!;
     expect(clean.reason).toContain("1× 41, 1× 6008, 1× 7026");
     expect(clean.evidence.join("\n")).toContain("cxnetmon");
-    expect(d.undo[1]).toEqual({ action: "CleanBoot", how: expect.stringContaining("UndoCleanBoot") });
+    expect(d.undo[1]).toEqual({
+      action: "CleanBoot",
+      how: expect.stringContaining("UndoCleanBoot"),
+    });
   });
 
   test("an unreadable dump counts as no dump, and the plan says why it was skipped", () => {
     const c = sampleCollect();
     c.events = events();
-    const d = plan({ collect: c, triage: [triageOf(null, { bugCheck: null, crashTime: null, error: "not a 64-bit kernel minidump (signature PAGEDUMP)" })] });
+    const d = plan({
+      collect: c,
+      triage: [
+        triageOf(null, {
+          bugCheck: null,
+          crashTime: null,
+          error: "not a 64-bit kernel minidump (signature PAGEDUMP)",
+        }),
+      ],
+    });
     expect(names(d)).toEqual(["CleanBoot", "SetSafeBoot"]);
     expect(d.decisions.some((x) => /PAGEDUMP/.test(x.reason))).toBe(true);
   });
 
   test("events older than a week before the newest do not count", () => {
     const c = sampleCollect();
-    c.events = [kernelPower41("2026-01-01T00:00:00Z"), { id: 7000, provider: "Service Control Manager", timeCreatedUtc: "2026-11-29T06:20:00Z", level: 2, data: { param1: "Contoso Network Monitor Agent" } }];
+    c.events = [
+      kernelPower41("2026-01-01T00:00:00Z"),
+      {
+        id: 7000,
+        provider: "Service Control Manager",
+        timeCreatedUtc: "2026-11-29T06:20:00Z",
+        level: 2,
+        data: { param1: "Contoso Network Monitor Agent" },
+      },
+    ];
     const d = plan({ collect: c, triage: [] });
-    expect(d.decisions.find((x) => x.action === "CleanBoot")!.reason).toContain("System.evtx shows 1× 7000");
+    expect(d.decisions.find((x) => x.action === "CleanBoot")!.reason).toContain(
+      "System.evtx shows 1× 7000",
+    );
   });
 
   test("no dump and no crash events → nothing to do, said plainly", () => {
@@ -245,7 +370,12 @@ describe("no dump", () => {
     c.events = [];
     const d = plan({ collect: c, triage: [] });
     expect(d.plan.actions).toEqual([]);
-    expect(d.decisions).toEqual([expect.objectContaining({ action: "none", reason: expect.stringMatching(/nothing points at a cause/) })]);
+    expect(d.decisions).toEqual([
+      expect.objectContaining({
+        action: "none",
+        reason: expect.stringMatching(/nothing points at a cause/),
+      }),
+    ]);
   });
 });
 
@@ -274,7 +404,8 @@ describe("servicing and file system", () => {
 });
 
 describe("several dumps", () => {
-  const older = (module: string) => triageOf(module, { file: "112826-8953-01.dmp", crashTime: "2026-11-28T23:02:10Z" });
+  const older = (module: string) =>
+    triageOf(module, { file: "112826-8953-01.dmp", crashTime: "2026-11-28T23:02:10Z" });
 
   test("agreement is reported", () => {
     const d = plan({ triage: [triageOf("cxnetmon.sys"), older("cxnetmon.sys")] });
@@ -286,7 +417,9 @@ describe("several dumps", () => {
     expect(d.culprit?.module).toBe("cxnetmon.sys");
     const note = d.decisions.find((x) => /disagree/.test(x.reason))!;
     expect(note.reason).toContain("112926-9218-01.dmp");
-    expect(note.evidence.join("\n")).toContain("112826-8953-01.dmp (2026-11-28T23:02:10Z): storvsc.sys");
+    expect(note.evidence.join("\n")).toContain(
+      "112826-8953-01.dmp (2026-11-28T23:02:10Z): storvsc.sys",
+    );
   });
 
   test("the first crash of the culprit bounds the package search", () => {
@@ -303,14 +436,27 @@ describe("driver-check findings", () => {
   test("a remedy action is added once, with the finding's reason", () => {
     const c = sampleCollect();
     c.dumps.crashControl = null;
-    const d = plan({ collect: c, findings: [findingWithRemedy(), findingWithRemedy({ component: "azure.other" }), findingWithRemedy({ remedyAction: undefined, component: "info.only" })] });
+    const d = plan({
+      collect: c,
+      findings: [
+        findingWithRemedy(),
+        findingWithRemedy({ component: "azure.other" }),
+        findingWithRemedy({ remedyAction: undefined, component: "info.only" }),
+      ],
+    });
     expect(names(d).filter((n) => n === "EnableCrashDump")).toHaveLength(1);
     const dec = d.decisions.find((x) => x.action === "EnableCrashDump")!;
     expect(dec.evidence.filter((e) => e.startsWith("also:"))).toHaveLength(2);
   });
 
   test("a finding's remedy with a malformed argument is refused with the action named", () => {
-    const bad = findingWithRemedy({ remedyAction: { action: "DisableDriver", args: { service: "x & reg delete HKLM" }, reason: "bad" } });
+    const bad = findingWithRemedy({
+      remedyAction: {
+        action: "DisableDriver",
+        args: { service: "x & reg delete HKLM" },
+        reason: "bad",
+      },
+    });
     const e = planErrorOf(() => plan({ findings: [bad] }));
     expect(e.code).toBe("invalid-argument");
     expect(e.message).toMatch(/^DisableDriver: service/);
@@ -333,8 +479,13 @@ describe("operator overrides", () => {
   });
 
   test("driver= must exist on the disk and be a valid name", () => {
-    expect(planErrorOf(() => plan({ options: { driver: "nosuchdrv" } }))).toMatchObject({ code: "unknown-driver", message: expect.stringContaining("nosuchdrv") });
-    expect(planErrorOf(() => plan({ options: { driver: "cx net\"mon" } })).code).toBe("invalid-option");
+    expect(planErrorOf(() => plan({ options: { driver: "nosuchdrv" } }))).toMatchObject({
+      code: "unknown-driver",
+      message: expect.stringContaining("nosuchdrv"),
+    });
+    expect(planErrorOf(() => plan({ options: { driver: 'cx net"mon' } })).code).toBe(
+      "invalid-option",
+    );
   });
 
   test("a boot-critical driver= is refused unless allowBootCriticalDisable", () => {
@@ -353,15 +504,24 @@ describe("operator overrides", () => {
   });
 
   test("actions= plus removeDriverPackage plans the removal as well", () => {
-    expect(names(removing({ options: { actions: ["DisableDriver"] } }))).toEqual(["DisableDriver", "RemoveDriverPackage"]);
+    expect(names(removing({ options: { actions: ["DisableDriver"] } }))).toEqual([
+      "DisableDriver",
+      "RemoveDriverPackage",
+    ]);
   });
 
   test("removeDriverPackage with a Microsoft culprit removes the recent package (as the default does)", () => {
-    expect(args(removing({ triage: [triageOf("afd.sys")] }), "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+    expect(args(removing({ triage: [triageOf("afd.sys")] }), "RemoveDriverPackage")).toEqual([
+      { publishedInf: "oem42.inf" },
+    ]);
   });
 
   test("actions= with a boot-critical culprit is refused too", () => {
-    expect(planErrorOf(() => plan({ triage: [triageOf("storvsc.sys")], options: { actions: ["DisableDriver"] } })).code).toBe("boot-critical-refused");
+    expect(
+      planErrorOf(() =>
+        plan({ triage: [triageOf("storvsc.sys")], options: { actions: ["DisableDriver"] } }),
+      ).code,
+    ).toBe("boot-critical-refused");
   });
 
   test.each<[RepairActionName[], RegExp]>([
@@ -377,15 +537,27 @@ describe("operator overrides", () => {
   });
 
   test("actions=DisableDriver without any culprit says how to name one", () => {
-    expect(planErrorOf(() => plan({ triage: [triageOf("ntoskrnl.exe")], options: { actions: ["DisableDriver"] } })).message).toMatch(/DisableDriver: no culprit.*driver=/);
+    expect(
+      planErrorOf(() =>
+        plan({ triage: [triageOf("ntoskrnl.exe")], options: { actions: ["DisableDriver"] } }),
+      ).message,
+    ).toMatch(/DisableDriver: no culprit.*driver=/);
   });
 
   test("unknown action names and contradictory actions are refused", () => {
-    expect(planErrorOf(() => plan({ options: { actions: ["FormatDisk" as RepairActionName] } }))).toMatchObject({ code: "invalid-option", message: expect.stringContaining("FormatDisk") });
+    expect(
+      planErrorOf(() => plan({ options: { actions: ["FormatDisk" as RepairActionName] } })),
+    ).toMatchObject({ code: "invalid-option", message: expect.stringContaining("FormatDisk") });
     const c = sampleCollect();
     c.bcd!.safeboot = "minimal";
-    expect(planErrorOf(() => plan({ collect: c, options: { actions: ["SetSafeBoot", "ClearSafeBoot"] } })).code).toBe("conflicting-actions");
-    expect(names(plan({ collect: c, options: { actions: ["ClearSafeBoot"] } }))).toEqual(["ClearSafeBoot"]);
+    expect(
+      planErrorOf(() =>
+        plan({ collect: c, options: { actions: ["SetSafeBoot", "ClearSafeBoot"] } }),
+      ).code,
+    ).toBe("conflicting-actions");
+    expect(names(plan({ collect: c, options: { actions: ["ClearSafeBoot"] } }))).toEqual([
+      "ClearSafeBoot",
+    ]);
   });
 
   test("dryRun marks the plan and changes nothing else", () => {
@@ -395,18 +567,24 @@ describe("operator overrides", () => {
   });
 
   test("an invalid safeBootMode is refused", () => {
-    expect(planErrorOf(() => plan({ options: { safeBootMode: "dsrepair" as "minimal" } })).code).toBe("invalid-option");
+    expect(
+      planErrorOf(() => plan({ options: { safeBootMode: "dsrepair" as "minimal" } })).code,
+    ).toBe("invalid-option");
   });
 });
 
 describe("argument validation", () => {
-  const ok: RepairAction = { action: "QuarantineDriverFile", args: { path: "Windows\\System32\\drivers\\cxnetmon.sys" }, reason: "r" };
+  const ok: RepairAction = {
+    action: "QuarantineDriverFile",
+    args: { path: "Windows\\System32\\drivers\\cxnetmon.sys" },
+    reason: "r",
+  };
   test.each([
     "Windows\\System32\\..\\..\\Users\\x.sys",
     "C:\\Windows\\System32\\drivers\\cxnetmon.sys",
     "\\\\server\\share\\x.sys",
     "Program Files\\Contoso\\cxnetmon.sys",
-    "Windows\\System32\\drivers\\cx\"netmon.sys",
+    'Windows\\System32\\drivers\\cx"netmon.sys',
   ])("QuarantineDriverFile refuses %s", (path) => {
     expect(() => validateAction({ ...ok, args: { path } })).toThrow(/^QuarantineDriverFile: path/);
   });
@@ -414,7 +592,13 @@ describe("argument validation", () => {
     expect(() => validateAction(ok)).not.toThrow();
   });
   test("RemoveDriverPackage only takes oemNN.inf", () => {
-    expect(() => validateAction({ action: "RemoveDriverPackage", args: { publishedInf: "netvsc.inf" }, reason: "r" })).toThrow(/oemNN\.inf/);
+    expect(() =>
+      validateAction({
+        action: "RemoveDriverPackage",
+        args: { publishedInf: "netvsc.inf" },
+        reason: "r",
+      }),
+    ).toThrow(/oemNN\.inf/);
   });
 });
 
@@ -423,22 +607,40 @@ describe("every plan is ordered, free of duplicates and never disables a protect
     const modules = ["cxnetmon.sys", "storvsc.sys", "afd.sys", "ntoskrnl.exe", "unknown.sys", null];
     fc.assert(
       fc.property(
-        fc.record({ modules: fc.array(fc.constantFrom(...modules), { maxLength: 3 }), pending: fc.boolean(), dirty: fc.boolean(), dumpsOff: fc.boolean(), ems: fc.boolean(), events: fc.boolean(), recentPkg: fc.boolean() }),
+        fc.record({
+          modules: fc.array(fc.constantFrom(...modules), { maxLength: 3 }),
+          pending: fc.boolean(),
+          dirty: fc.boolean(),
+          dumpsOff: fc.boolean(),
+          ems: fc.boolean(),
+          events: fc.boolean(),
+          recentPkg: fc.boolean(),
+        }),
         (r) => {
           const c = sampleCollect();
           c.pendingUpdates.pendingXml = r.pending;
           c.volume.dirty = r.dirty;
           if (r.dumpsOff) c.dumps.crashControl = null;
           if (!r.events) c.events = [];
-          if (!r.recentPkg) c.driverInstalls = c.driverInstalls.filter((i) => i.publishedInf !== "oem42.inf");
-          const triage = r.modules.map((m, i) => triageOf(m, { file: `1129${26 - i}-1-01.dmp`, crashTime: `2026-11-${29 - i}T06:12:44Z` }));
+          if (!r.recentPkg)
+            c.driverInstalls = c.driverInstalls.filter((i) => i.publishedInf !== "oem42.inf");
+          const triage = r.modules.map((m, i) =>
+            triageOf(m, {
+              file: `1129${26 - i}-1-01.dmp`,
+              crashTime: `2026-11-${29 - i}T06:12:44Z`,
+            }),
+          );
           const d = planRepair({ collect: c, triage, findings: [], options: { enableEms: r.ems } });
           const order = d.plan.actions.map((a) => ACTION_ORDER.indexOf(a.action));
           expect(order).toEqual([...order].sort((a, b) => a - b));
           const keys = d.plan.actions.map((a) => JSON.stringify(a));
           expect(new Set(keys).size).toBe(keys.length);
-          for (const a of d.plan.actions) if (a.action === "DisableDriver") expect(d.protectedServices).not.toContain(a.args.service);
-          expect(d.undo.map((u) => u.action)).toEqual(d.plan.actions.map((a) => a.action).reverse());
+          for (const a of d.plan.actions)
+            if (a.action === "DisableDriver")
+              expect(d.protectedServices).not.toContain(a.args.service);
+          expect(d.undo.map((u) => u.action)).toEqual(
+            d.plan.actions.map((a) => a.action).reverse(),
+          );
           for (const a of d.plan.actions) expect(a.reason.length).toBeGreaterThan(10);
         },
       ),

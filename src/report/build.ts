@@ -4,18 +4,40 @@
  */
 import { blocksSwap } from "../drivers/check";
 import { helperPricePerHour, PRICE_BASIS } from "./prices";
-import { CostEstimate, KeptKind, ReportKept, REPORT_VERSION, RescueCloud, RescueOutcome, RescueReport, RescueStatus, TimelineStep } from "./types";
+import {
+  CostEstimate,
+  KeptKind,
+  ReportKept,
+  REPORT_VERSION,
+  RescueCloud,
+  RescueOutcome,
+  RescueReport,
+  RescueStatus,
+  TimelineStep,
+} from "./types";
 
 /** Exit code of each status: rescued/prepared 0, failed 1, blocked by the driver check 4. */
-export const STATUS_EXIT_CODE: Record<RescueStatus, 0 | 1 | 4> = { rescued: 0, prepared: 0, failed: 1, blocked: 4 };
+export const STATUS_EXIT_CODE: Record<RescueStatus, 0 | 1 | 4> = {
+  rescued: 0,
+  prepared: 0,
+  failed: 1,
+  blocked: 4,
+};
 
 /** Whether anything in the outcome failed (errors, a failed repair action, a failed swap or boot). */
 function failures(o: RescueOutcome): string[] {
   const out = [...o.errors];
-  for (const r of o.repair?.results ?? []) if (r.status === "failed") out.push(`repair action ${r.action} failed: ${r.message}`);
-  if (o.swap.attempted && !o.swap.swapped) out.push(`the disk swap did not complete${o.swap.message ? `: ${o.swap.message}` : ""}`);
-  if (o.verify.booted === false) out.push(`the VM did not boot after the swap${o.verify.message ? `: ${o.verify.message}` : ""}`);
-  for (const s of o.timeline) if (s.status === "failed") out.push(`${s.op} ${s.name} failed${s.message ? `: ${s.message}` : ""}`);
+  for (const r of o.repair?.results ?? [])
+    if (r.status === "failed") out.push(`repair action ${r.action} failed: ${r.message}`);
+  if (o.swap.attempted && !o.swap.swapped)
+    out.push(`the disk swap did not complete${o.swap.message ? `: ${o.swap.message}` : ""}`);
+  if (o.verify.booted === false)
+    out.push(
+      `the VM did not boot after the swap${o.verify.message ? `: ${o.verify.message}` : ""}`,
+    );
+  for (const s of o.timeline)
+    if (s.status === "failed")
+      out.push(`${s.op} ${s.name} failed${s.message ? `: ${s.message}` : ""}`);
   return [...new Set(out)];
 }
 
@@ -38,7 +60,8 @@ export function deleteCommand(cloud: RescueCloud, kind: KeptKind, id: string): s
     if (kind === "snapshot") return `az snapshot delete --ids ${sh(id)}`;
     if (kind === "artifacts") {
       const url = /^https:\/\/([a-z0-9]+)\.blob\.core\.windows\.net\/([^/?#]+)/.exec(id);
-      if (url) return `az storage container delete --account-name ${url[1]} --name ${sh(url[2])} --auth-mode login`;
+      if (url)
+        return `az storage container delete --account-name ${url[1]} --name ${sh(url[2])} --auth-mode login`;
       return `az storage account delete --ids ${sh(id)} --yes`;
     }
     return `az disk delete --ids ${sh(id)} --yes`;
@@ -63,12 +86,20 @@ export function helperMinutes(timeline: readonly TimelineStep[], endedAt: string
 export function costEstimate(size: string | null, minutes: number | null): CostEstimate | null {
   if (!size || minutes === null) return null;
   const usdPerHour = helperPricePerHour(size);
-  return { size, minutes, usdPerHour, usd: usdPerHour === null ? null : Math.round(usdPerHour * minutes * 100 / 60) / 100, basis: usdPerHour === null ? `no list price for ${size} in the table; ${PRICE_BASIS}` : PRICE_BASIS };
+  return {
+    size,
+    minutes,
+    usdPerHour,
+    usd: usdPerHour === null ? null : Math.round((usdPerHour * minutes * 100) / 60) / 100,
+    basis:
+      usdPerHour === null ? `no list price for ${size} in the table; ${PRICE_BASIS}` : PRICE_BASIS,
+  };
 }
 
 function vmFlags(o: RescueOutcome): string {
   const stack = ` --stack ${sh(o.stack)}`;
-  if (o.cloud === "azure") return `--cloud azure --resource-group ${sh(o.vm.resourceGroup ?? "RG")} --vm ${sh(o.vm.name ?? "NAME")}${stack}`;
+  if (o.cloud === "azure")
+    return `--cloud azure --resource-group ${sh(o.vm.resourceGroup ?? "RG")} --vm ${sh(o.vm.name ?? "NAME")}${stack}`;
   return `--cloud aws --instance-id ${sh(o.vm.instanceId ?? "i-...")}${o.vm.region ? ` --region ${sh(o.vm.region)}` : ""}${stack}`;
 }
 
@@ -77,7 +108,11 @@ function vmFlags(o: RescueOutcome): string {
  * original), so it is the disk the instance boots from in every outcome.
  */
 export function repairedInPlace(o: Pick<RescueOutcome, "cloud" | "kept">): boolean {
-  return o.cloud === "aws" && o.kept.some((k) => k.kind === "repairedDisk") && !o.kept.some((k) => k.kind === "originalDisk");
+  return (
+    o.cloud === "aws" &&
+    o.kept.some((k) => k.kind === "repairedDisk") &&
+    !o.kept.some((k) => k.kind === "originalDisk")
+  );
 }
 
 /** What a person should do next, in order. */
@@ -85,41 +120,72 @@ export function nextSteps(o: RescueOutcome, status: RescueStatus): string[] {
   const steps: string[] = [];
   const artifacts = o.artifactsUrl ? ` (artifacts: ${o.artifactsUrl})` : "";
   if (status === "blocked") {
-    for (const f of o.findings.filter((x) => x.severity === "block")) steps.push(`Fix the guest driver ${f.component} (found ${f.found ?? "nothing"}, needs ${f.required}): ${f.remedy}`);
-    steps.push("The original OS disk was not touched and nothing was swapped; the repaired copy and the backup snapshot are kept.");
+    for (const f of o.findings.filter((x) => x.severity === "block"))
+      steps.push(
+        `Fix the guest driver ${f.component} (found ${f.found ?? "nothing"}, needs ${f.required}): ${f.remedy}`,
+      );
+    steps.push(
+      "The original OS disk was not touched and nothing was swapped; the repaired copy and the backup snapshot are kept.",
+    );
     steps.push(`After fixing the drivers, run \`vm-rescue rescue ${vmFlags(o)}\` again.`);
   }
   if (status === "failed") {
     for (const f of failures(o)) steps.push(`Look into: ${f}${artifacts}`);
-    if (o.swap.swapped && o.verify.booted !== true) steps.push(`Put the original disk back: \`vm-rescue rollback ${vmFlags(o)}\`.`);
+    if (o.swap.swapped && o.verify.booted !== true)
+      steps.push(`Put the original disk back: \`vm-rescue rollback ${vmFlags(o)}\`.`);
     const outcomeUnknown = o.errors.some((e) => /pulumi up failed/.test(e)) && !o.swap.attempted;
     if (outcomeUnknown) {
       steps.push(
         `The run stopped before its outcome was known: check which disk the ${o.cloud === "aws" ? "instance's root volume" : "VM's OS disk"} is now. The original is never deleted; if the ${o.cloud === "aws" ? "instance" : "VM"} is on the rescue's copy or has none, \`vm-rescue rollback ${vmFlags(o)}\` puts the original back.`,
       );
     } else if (!o.swap.swapped) {
-      steps.push(`The ${o.cloud === "aws" ? "instance" : "VM"} still runs from its original ${o.cloud === "aws" ? "root volume" : "OS disk"}; nothing on it was changed.`);
+      steps.push(
+        `The ${o.cloud === "aws" ? "instance" : "VM"} still runs from its original ${o.cloud === "aws" ? "root volume" : "OS disk"}; nothing on it was changed.`,
+      );
     }
-    if (o.triage.length > 0 && o.triage.every((t) => !t.causedBy)) steps.push(`No dump names a culprit: open the minidump in WinDbg (!analyze -v)${artifacts}.`);
+    if (o.triage.length > 0 && o.triage.every((t) => !t.causedBy))
+      steps.push(`No dump names a culprit: open the minidump in WinDbg (!analyze -v)${artifacts}.`);
   }
-  if (o.helperRemoved === false) steps.push(`The helper was not removed: run \`pulumi destroy --stack ${sh(o.stack)}\` (kept resources survive it).`);
+  if (o.helperRemoved === false)
+    steps.push(
+      `The helper was not removed: run \`pulumi destroy --stack ${sh(o.stack)}\` (kept resources survive it).`,
+    );
   if (status === "prepared") {
     const inPlaceDryRun = `Dry run: the root volume was not written. In inPlace mode the instance was still stopped and its root detached for the inspection on the helper, then reattached (DeleteOnTermination restored); the instance is left stopped — start it when you want it running. Run again without --dry-run to repair.`;
-    steps.push(o.dryRun ? (repairedInPlace(o) ? inPlaceDryRun : `Dry run: nothing was changed. Run again without --dry-run to repair.`) : repairedInPlace(o)
-        ? `The root volume was repaired in place and reattached; the instance is left stopped and was not verified: start it, or roll back with \`vm-rescue rollback ${vmFlags(o)}\`.`
-        : `The repaired disk is ready but not swapped: run \`vm-rescue rescue ${vmFlags(o)}\` without --no-swap to swap it.`);
+    steps.push(
+      o.dryRun
+        ? repairedInPlace(o)
+          ? inPlaceDryRun
+          : `Dry run: nothing was changed. Run again without --dry-run to repair.`
+        : repairedInPlace(o)
+          ? `The root volume was repaired in place and reattached; the instance is left stopped and was not verified: start it, or roll back with \`vm-rescue rollback ${vmFlags(o)}\`.`
+          : `The repaired disk is ready but not swapped: run \`vm-rescue rescue ${vmFlags(o)}\` without --no-swap to swap it.`,
+    );
   }
   if (status === "rescued") {
-    if (o.verify.booted === null) steps.push("Check that the VM boots to the login screen (boot diagnostics / serial console); no boot verification ran.");
-    steps.push(`If the VM misbehaves, put the original disk back with \`vm-rescue rollback ${vmFlags(o)}\`.`);
-    if (o.kept.length > 0) steps.push("Once the VM has run well for a while, delete the kept resources with the commands listed under Kept.");
+    if (o.verify.booted === null)
+      steps.push(
+        "Check that the VM boots to the login screen (boot diagnostics / serial console); no boot verification ran.",
+      );
+    steps.push(
+      `If the VM misbehaves, put the original disk back with \`vm-rescue rollback ${vmFlags(o)}\`.`,
+    );
+    if (o.kept.length > 0)
+      steps.push(
+        "Once the VM has run well for a while, delete the kept resources with the commands listed under Kept.",
+      );
   }
   return steps;
 }
 
 function summaryOf(o: RescueOutcome, status: RescueStatus): string {
-  const who = o.cloud === "azure" ? `${o.vm.resourceGroup}/${o.vm.name}` : `${o.vm.instanceId}${o.vm.region ? ` (${o.vm.region})` : ""}`;
-  const culprit = o.decision?.culprit ? ` Culprit: ${o.decision.culprit.module}${o.decision.culprit.service ? ` (service ${o.decision.culprit.service})` : ""}.` : "";
+  const who =
+    o.cloud === "azure"
+      ? `${o.vm.resourceGroup}/${o.vm.name}`
+      : `${o.vm.instanceId}${o.vm.region ? ` (${o.vm.region})` : ""}`;
+  const culprit = o.decision?.culprit
+    ? ` Culprit: ${o.decision.culprit.module}${o.decision.culprit.service ? ` (service ${o.decision.culprit.service})` : ""}.`
+    : "";
   const sim = o.mode === "simulated" ? " [simulated]" : "";
   switch (status) {
     case "rescued":
@@ -173,7 +239,14 @@ export function buildReport(o: RescueOutcome): RescueReport {
     artifactsUrl: o.artifactsUrl,
     helperRemoved: o.helperRemoved,
     cost: costEstimate(o.helperSize, helperMinutes(o.timeline, o.endedAt)),
-    timeToRecovery: t ? { modeledSeconds: t.totalSeconds, criticalPath: t.criticalPath.map((p) => p.id), assumedPhases: t.assumed, anchor: t.anchor } : null,
+    timeToRecovery: t
+      ? {
+          modeledSeconds: t.totalSeconds,
+          criticalPath: t.criticalPath.map((p) => p.id),
+          assumedPhases: t.assumed,
+          anchor: t.anchor,
+        }
+      : null,
     nextSteps: nextSteps(o, status),
     errors: failures(o),
     warnings: o.warnings,

@@ -15,7 +15,12 @@ import { decideRescue, triageCollectedDumps, type RescueDecision } from "../repa
 import type { RepairOptions } from "../repair/rules";
 import type { TriageResult } from "../triage/types";
 import type { OutcomeFromOutputs } from "./fromOutputs";
-import { reportDecision, type EvidenceDocument, type ReportDecision, type RescueCloud } from "./types";
+import {
+  reportDecision,
+  type EvidenceDocument,
+  type ReportDecision,
+  type RescueCloud,
+} from "./types";
 export { evidenceLine } from "./types";
 
 /** Reads one artifact by URL (Azure blob URL, `s3://bucket/key`, or a folder `s3://bucket/prefix/`). */
@@ -54,12 +59,24 @@ export interface Evidence {
 }
 
 function firstLineOf(e: unknown): string {
-  return (e instanceof Error ? e.message : String(e)).split("\n").find((l) => l.trim() !== "")?.trim() ?? "unknown error";
+  return (
+    (e instanceof Error ? e.message : String(e))
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? "unknown error"
+  );
 }
 
-function validated<T>(document: EvidenceDocument["document"], source: string | null, fetched: Fetched, parse: (text: string) => T): { value: T | null; doc: EvidenceDocument } {
-  if (source === null || fetched === null) return { value: null, doc: { document, source, status: "not produced" } };
-  if ("error" in fetched) return { value: null, doc: { document, source, status: "unreadable", message: fetched.error } };
+function validated<T>(
+  document: EvidenceDocument["document"],
+  source: string | null,
+  fetched: Fetched,
+  parse: (text: string) => T,
+): { value: T | null; doc: EvidenceDocument } {
+  if (source === null || fetched === null)
+    return { value: null, doc: { document, source, status: "not produced" } };
+  if ("error" in fetched)
+    return { value: null, doc: { document, source, status: "unreadable", message: fetched.error } };
   try {
     return { value: parse(fetched.text), doc: { document, source, status: "read" } };
   } catch (e) {
@@ -68,34 +85,87 @@ function validated<T>(document: EvidenceDocument["document"], source: string | n
 }
 
 /** The stack's decision re-made locally (`decideRescue`); kept only when it plans what the stack ran. */
-function localDecision(collect: CollectOutput, req: EvidenceRequest): { triage: TriageResult[]; findings: DriverFinding[]; decision: ReportDecision | null; warning: string | null } {
+function localDecision(
+  collect: CollectOutput,
+  req: EvidenceRequest,
+): {
+  triage: TriageResult[];
+  findings: DriverFinding[];
+  decision: ReportDecision | null;
+  warning: string | null;
+} {
   let decided: RescueDecision;
   try {
-    decided = decideRescue({ collect, cloud: req.cloud, instanceType: req.instanceType ?? undefined, options: { ...req.choice } as RepairOptions });
+    decided = decideRescue({
+      collect,
+      cloud: req.cloud,
+      instanceType: req.instanceType ?? undefined,
+      options: { ...req.choice } as RepairOptions,
+    });
   } catch (e) {
     const triage = triageCollectedDumps(collect);
-    const findings = checkGuestDrivers(collect, { cloud: req.cloud, instanceType: req.instanceType ?? undefined });
-    return { triage, findings, decision: null, warning: `the repair could not be re-planned locally: ${firstLineOf(e)}` };
+    const findings = checkGuestDrivers(collect, {
+      cloud: req.cloud,
+      instanceType: req.instanceType ?? undefined,
+    });
+    return {
+      triage,
+      findings,
+      decision: null,
+      warning: `the repair could not be re-planned locally: ${firstLineOf(e)}`,
+    };
   }
   const { triage, findings } = decided;
   const local = decided.repair.plan.actions.map((a) => a.action as string);
   const stack = req.stackActions ?? null;
   if (stack !== null && stack.length > 0 && local.join(",") !== stack.join(",")) {
-    return { triage, findings, decision: null, warning: `the local re-plan (${local.join(", ") || "no action"}) differs from the actions the stack ran (${stack.join(", ")}); the report shows the stack's decision` };
+    return {
+      triage,
+      findings,
+      decision: null,
+      warning: `the local re-plan (${local.join(", ") || "no action"}) differs from the actions the stack ran (${stack.join(", ")}); the report shows the stack's decision`,
+    };
   }
   return { triage, findings, decision: reportDecision(decided.repair), warning: null };
 }
 
 /** The evidence from the fetched documents. Pure. */
-export function evidenceFromDocuments(sources: EvidenceSources, fetched: { collectOutput: Fetched; repairResult: Fetched }, req: EvidenceRequest): Evidence {
-  const collect = validated("collect output", sources.collectOutput, fetched.collectOutput, parseCollectOutput);
-  const repair = validated("repair result", sources.repairResult, fetched.repairResult, parseRepairResult);
+export function evidenceFromDocuments(
+  sources: EvidenceSources,
+  fetched: { collectOutput: Fetched; repairResult: Fetched },
+  req: EvidenceRequest,
+): Evidence {
+  const collect = validated(
+    "collect output",
+    sources.collectOutput,
+    fetched.collectOutput,
+    parseCollectOutput,
+  );
+  const repair = validated(
+    "repair result",
+    sources.repairResult,
+    fetched.repairResult,
+    parseRepairResult,
+  );
   const documents = [collect.doc, repair.doc];
   const warnings: string[] = [];
-  const ev: Evidence = { triage: [], triageSummary: [], findings: [], decision: null, repair: repair.value, documents, warnings };
+  const ev: Evidence = {
+    triage: [],
+    triageSummary: [],
+    findings: [],
+    decision: null,
+    repair: repair.value,
+    documents,
+    warnings,
+  };
   if (collect.value) {
     const local = localDecision(collect.value, req);
-    Object.assign(ev, { triage: local.triage, triageSummary: local.triage.map(triageLine), findings: local.findings, decision: local.decision });
+    Object.assign(ev, {
+      triage: local.triage,
+      triageSummary: local.triage.map(triageLine),
+      findings: local.findings,
+      decision: local.decision,
+    });
     if (local.warning) warnings.push(local.warning);
   }
   return ev;
@@ -106,14 +176,23 @@ async function fetch(reader: ArtifactReader, source: string | null): Promise<Fet
   try {
     return { text: await reader.read(source) };
   } catch (e) {
-    const status = (e as { statusCode?: number; $metadata?: { httpStatusCode?: number } }).statusCode ?? (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const status =
+      (e as { statusCode?: number; $metadata?: { httpStatusCode?: number } }).statusCode ??
+      (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     return { error: `${status ? `HTTP ${status}: ` : ""}${firstLineOf(e)}` };
   }
 }
 
 /** Reads both documents (in parallel) and derives the evidence. Never throws for a bad document. */
-export async function readEvidence(reader: ArtifactReader, sources: EvidenceSources, req: EvidenceRequest): Promise<Evidence> {
-  const [collectOutput, repairResult] = await Promise.all([fetch(reader, sources.collectOutput), fetch(reader, sources.repairResult)]);
+export async function readEvidence(
+  reader: ArtifactReader,
+  sources: EvidenceSources,
+  req: EvidenceRequest,
+): Promise<Evidence> {
+  const [collectOutput, repairResult] = await Promise.all([
+    fetch(reader, sources.collectOutput),
+    fetch(reader, sources.repairResult),
+  ]);
   return evidenceFromDocuments(sources, { collectOutput, repairResult }, req);
 }
 
@@ -122,7 +201,12 @@ export async function readEvidence(reader: ArtifactReader, sources: EvidenceSour
  * stack's summary lines; the local decision (with evidence and undo) replaces the stack's
  * "Action: reason" lines when it plans the same actions. Pure.
  */
-export function applyEvidence<T extends Pick<OutcomeFromOutputs, "triage" | "triageSummary" | "findings" | "decision" | "repair" | "warnings">>(o: T, ev: Evidence): T & { evidence: EvidenceDocument[] } {
+export function applyEvidence<
+  T extends Pick<
+    OutcomeFromOutputs,
+    "triage" | "triageSummary" | "findings" | "decision" | "repair" | "warnings"
+  >,
+>(o: T, ev: Evidence): T & { evidence: EvidenceDocument[] } {
   return {
     ...o,
     triage: ev.triage.length > 0 ? ev.triage : o.triage,

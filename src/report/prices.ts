@@ -4,7 +4,8 @@
  * us-east-1 on-demand, as published in 2025. Discounts, other regions, disks, snapshots and traffic
  * are not included: the report calls the figure an estimate at list price.
  */
-export const PRICE_BASIS = "estimate at list price: pay-as-you-go, Windows licence included, Azure East US / AWS us-east-1 (2025), helper compute only (no disks, snapshots or traffic)";
+export const PRICE_BASIS =
+  "estimate at list price: pay-as-you-go, Windows licence included, Azure East US / AWS us-east-1 (2025), helper compute only (no disks, snapshots or traffic)";
 
 export const HELPER_PRICES_USD_PER_HOUR: Readonly<Record<string, number>> = {
   // Azure
@@ -27,6 +28,8 @@ export const HELPER_PRICES_USD_PER_HOUR: Readonly<Record<string, number>> = {
 
 /** List price per hour of a helper size (case-insensitive), or null when the table does not have it. */
 export function helperPricePerHour(size: string): number | null {
-  const key = Object.keys(HELPER_PRICES_USD_PER_HOUR).find((k) => k.toLowerCase() === size.toLowerCase());
+  const key = Object.keys(HELPER_PRICES_USD_PER_HOUR).find(
+    (k) => k.toLowerCase() === size.toLowerCase(),
+  );
   return key ? HELPER_PRICES_USD_PER_HOUR[key] : null;
 }

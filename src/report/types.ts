@@ -166,8 +166,26 @@ export interface CostEstimate {
 
 /** What a report carries over from the outcome as it was observed. */
 type ObservedFields =
-  | "cloud" | "vm" | "stack" | "mode" | "dryRun" | "startedAt" | "endedAt" | "timeline" | "triage" | "triageSummary"
-  | "findings" | "decision" | "repair" | "repairResultUrl" | "swap" | "verify" | "artifactsUrl" | "helperRemoved" | "errors" | "warnings";
+  | "cloud"
+  | "vm"
+  | "stack"
+  | "mode"
+  | "dryRun"
+  | "startedAt"
+  | "endedAt"
+  | "timeline"
+  | "triage"
+  | "triageSummary"
+  | "findings"
+  | "decision"
+  | "repair"
+  | "repairResultUrl"
+  | "swap"
+  | "verify"
+  | "artifactsUrl"
+  | "helperRemoved"
+  | "errors"
+  | "warnings";
 
 export interface RescueReport extends Pick<RescueOutcome, ObservedFields> {
   reportVersion: typeof REPORT_VERSION;

@@ -168,7 +168,11 @@ const AMI_PARAMETER_VERSIONS: Partial<Record<WindowsServerVersion, string>> = {
 /** The SSM public parameter of the latest AWS Windows Server AMI of a version. */
 export function windowsAmiParameter(version: WindowsServerVersion): string {
   const name = AMI_PARAMETER_VERSIONS[version];
-  if (!name) throw new PlanError("invalid-option", `there is no current AWS AMI for Windows Server ${version}`);
+  if (!name)
+    throw new PlanError(
+      "invalid-option",
+      `there is no current AWS AMI for Windows Server ${version}`,
+    );
   return `/aws/service/ami-windows-latest/${name}`;
 }
 
@@ -182,16 +186,28 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
   const mode = validateOptions(options);
 
   if (i.platform === null) {
-    throw new PlanError("unknown-os", `instance ${i.instanceId}: the description does not say its platform; vm-rescue rescues Windows instances (describe-instances prints Platform "windows")`);
+    throw new PlanError(
+      "unknown-os",
+      `instance ${i.instanceId}: the description does not say its platform; vm-rescue rescues Windows instances (describe-instances prints Platform "windows")`,
+    );
   }
   if (i.platform !== "windows") {
-    throw new PlanError("not-windows", `instance ${i.instanceId} runs ${i.platformDetails ?? i.platform}; vm-rescue rescues Windows instances only (for Linux use AWSSupport-ExecuteEC2Rescue)`);
+    throw new PlanError(
+      "not-windows",
+      `instance ${i.instanceId} runs ${i.platformDetails ?? i.platform}; vm-rescue rescues Windows instances only (for Linux use AWSSupport-ExecuteEC2Rescue)`,
+    );
   }
   if (i.state === "terminated" || i.state === "shutting-down") {
-    throw new PlanError("instance-terminated", `instance ${i.instanceId} is ${i.state}; there is nothing to rescue (restore its root from a snapshot instead)`);
+    throw new PlanError(
+      "instance-terminated",
+      `instance ${i.instanceId} is ${i.state}; there is nothing to rescue (restore its root from a snapshot instead)`,
+    );
   }
   if (i.rootDeviceType === "instance-store") {
-    throw new PlanError("instance-store-root", `instance ${i.instanceId} has an instance-store root; it cannot be detached or snapshotted (launch a replacement and restore from a backup)`);
+    throw new PlanError(
+      "instance-store-root",
+      `instance ${i.instanceId} has an instance-store root; it cannot be detached or snapshotted (launch a replacement and restore from a backup)`,
+    );
   }
   if (!i.root) {
     throw new PlanError(
@@ -199,7 +215,9 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
       `instance ${i.instanceId}: no EBS volume is attached at its root device ${i.rootDeviceName ?? "(unknown)"}. If a rescue's up stopped after detaching the root and before the swap, put the original root back first: vm-rescue rollback --cloud aws --instance-id ${i.instanceId} --region ${regionOfZone(i.availabilityZone)} (it finds the original by the rescue's tags on the backup snapshot and the copy volume; or add --original-volume vol-…), then run up again. For vm-rescue plan, give describe-instances output with RootDeviceName and BlockDeviceMappings`,
     );
   }
-  const marketplace = [...i.productCodes, ...i.root.productCodes].filter((c) => /marketplace/i.test(c.type));
+  const marketplace = [...i.productCodes, ...i.root.productCodes].filter((c) =>
+    /marketplace/i.test(c.type),
+  );
   if (marketplace.length > 0) {
     throw new PlanError(
       "marketplace-root",
@@ -208,7 +226,10 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
   }
   if (i.root.encrypted === true) {
     if (!i.root.kmsKeyId) {
-      throw new PlanError("kms-key-unknown", `the root volume ${i.root.volumeId} is encrypted but its KMS key id is not in the description; give describe-volumes output (KmsKeyId)`);
+      throw new PlanError(
+        "kms-key-unknown",
+        `the root volume ${i.root.volumeId} is encrypted but its KMS key id is not in the description; give describe-volumes output (KmsKeyId)`,
+      );
     }
     if (options.kmsGrantConfirmed !== true) {
       throw new PlanError(
@@ -217,13 +238,22 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
       );
     }
   }
-  if (i.root.encrypted === null) warnings.push("the root volume's encryption is not in the description (give describe-volumes output); a copy of an encrypted snapshot stays encrypted with the snapshot's key");
+  if (i.root.encrypted === null)
+    warnings.push(
+      "the root volume's encryption is not in the description (give describe-volumes output); a copy of an encrypted snapshot stays encrypted with the snapshot's key",
+    );
 
   const region = regionOfZone(i.availabilityZone);
   const subnetId = options.subnetId ?? i.subnetId;
-  if (!subnetId) throw new PlanError("no-subnet", `instance ${i.instanceId} has no subnet in its description (EC2-Classic?); set subnetId to a subnet in ${i.availabilityZone}`);
+  if (!subnetId)
+    throw new PlanError(
+      "no-subnet",
+      `instance ${i.instanceId} has no subnet in its description (EC2-Classic?); set subnetId to a subnet in ${i.availabilityZone}`,
+    );
   if (options.subnetId && options.subnetId !== i.subnetId) {
-    warnings.push(`the helper's subnet ${options.subnetId} must be in ${i.availabilityZone}: EBS volumes attach only within their availability zone`);
+    warnings.push(
+      `the helper's subnet ${options.subnetId} must be in ${i.availabilityZone}: EBS volumes attach only within their availability zone`,
+    );
   }
 
   const windowsVersion = detectAwsWindowsVersion(i, options);
@@ -232,10 +262,14 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
 
   networkWarnings(region, options, warnings);
   if (i.state !== "running" && i.state !== "stopped") {
-    warnings.push(`instance ${i.instanceId} is ${i.state}; the rescue waits for it to settle and stops it (force-stopping after the timeout)`);
+    warnings.push(
+      `instance ${i.instanceId} is ${i.state}; the rescue waits for it to settle and stops it (force-stopping after the timeout)`,
+    );
   }
   if (mode === "inPlace") {
-    warnings.push("inPlace mode repairs the original root volume; the backup snapshot is the only way back (rollback creates a volume from it)");
+    warnings.push(
+      "inPlace mode repairs the original root volume; the backup snapshot is the only way back (rollback creates a volume from it)",
+    );
   }
 
   const spec = volumeSpec(i.availabilityZone, i.root, warnings);
@@ -245,16 +279,32 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
 
   const dryRun = options.dryRun === true;
   const swapReasons: string[] = [];
-  if (options.swap === false) swapReasons.push(mode === "copy" ? "swap=false: the repaired copy is not swapped in; the broken instance is not touched" : "swap=false: the repaired root goes back but the instance is not started");
-  if (dryRun) swapReasons.push(mode === "copy" ? "dryRun=true: repair.ps1 changes nothing, so nothing is swapped and the broken instance is not touched" : "dryRun=true: repair.ps1 changes nothing; the root goes back unchanged and the instance is not started");
+  if (options.swap === false)
+    swapReasons.push(
+      mode === "copy"
+        ? "swap=false: the repaired copy is not swapped in; the broken instance is not touched"
+        : "swap=false: the repaired root goes back but the instance is not started",
+    );
+  if (dryRun)
+    swapReasons.push(
+      mode === "copy"
+        ? "dryRun=true: repair.ps1 changes nothing, so nothing is swapped and the broken instance is not touched"
+        : "dryRun=true: repair.ps1 changes nothing; the root goes back unchanged and the instance is not started",
+    );
   const targetInstanceType = options.targetInstanceType ?? i.instanceType;
   if (options.targetInstanceType && options.targetInstanceType !== i.instanceType) {
-    warnings.push(`the guest drivers are checked for ${options.targetInstanceType} (the instance runs ${i.instanceType ?? "an unknown type"}); vm-rescue does not change the type: change it while the instance is stopped`);
+    warnings.push(
+      `the guest drivers are checked for ${options.targetInstanceType} (the instance runs ${i.instanceType ?? "an unknown type"}); vm-rescue does not change the type: change it while the instance is stopped`,
+    );
   }
 
   const id = options.rescueId;
   const hash = createHash("sha256").update(`${i.instanceId}/${id}`).digest("hex");
-  const tags: Record<string, string> = { ...(options.tags ?? {}), "vm-rescue:id": id, "vm-rescue:source": i.instanceId };
+  const tags: Record<string, string> = {
+    ...(options.tags ?? {}),
+    "vm-rescue:id": id,
+    "vm-rescue:source": i.instanceId,
+  };
   const name = i.tags.Name ? `${i.tags.Name} (${i.instanceId})` : i.instanceId;
 
   return {
@@ -275,7 +325,10 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
       encrypted: i.root.encrypted,
       kmsKeyId: i.root.kmsKeyId,
     },
-    snapshot: { description: `vm-rescue ${id}: backup of the root volume of ${name}`.slice(0, 255), waitForCompletion: mode === "copy" },
+    snapshot: {
+      description: `vm-rescue ${id}: backup of the root volume of ${name}`.slice(0, 255),
+      waitForCompletion: mode === "copy",
+    },
     copyVolume,
     restoreVolume,
     repair: {
@@ -298,7 +351,11 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
       instanceProfileName: `vm-rescue-${id}-helper`,
       securityGroupName: `vm-rescue-${id}-helper`,
     },
-    artifacts: { bucketName: `vm-rescue-${id}-${hash.slice(0, 12)}`, prefix: `rescue/${id}/`, lifecycleDays: ARTIFACT_LIFECYCLE_DAYS },
+    artifacts: {
+      bucketName: `vm-rescue-${id}-${hash.slice(0, 12)}`,
+      prefix: `rescue/${id}/`,
+      lifecycleDays: ARTIFACT_LIFECYCLE_DAYS,
+    },
     documents: { collect: `vm-rescue-${id}-collect`, repair: `vm-rescue-${id}-repair` },
     restore: {
       rootDeviceName: i.root.deviceName,
@@ -322,51 +379,110 @@ export function backupTags(plan: Pick<AwsRescuePlan, "tags" | "mode">): Record<s
 
 function validateOptions(o: AwsRescueOptions): AwsRescueMode {
   if (!RESCUE_ID.test(o.rescueId ?? "")) {
-    throw new PlanError("invalid-option", `rescueId ${JSON.stringify(o.rescueId)} must be 1-24 lowercase letters, digits or hyphens, starting and ending with a letter or digit`);
+    throw new PlanError(
+      "invalid-option",
+      `rescueId ${JSON.stringify(o.rescueId)} must be 1-24 lowercase letters, digits or hyphens, starting and ending with a letter or digit`,
+    );
   }
   const mode = o.mode ?? "copy";
-  if (mode !== "copy" && mode !== "inPlace") throw new PlanError("invalid-option", `mode ${JSON.stringify(o.mode)} must be copy or inPlace`);
+  if (mode !== "copy" && mode !== "inPlace")
+    throw new PlanError("invalid-option", `mode ${JSON.stringify(o.mode)} must be copy or inPlace`);
   if (o.helperInstanceType !== undefined && !INSTANCE_TYPE.test(o.helperInstanceType)) {
-    throw new PlanError("invalid-option", `helperInstanceType ${JSON.stringify(o.helperInstanceType)} is not an EC2 instance type such as t3.medium`);
+    throw new PlanError(
+      "invalid-option",
+      `helperInstanceType ${JSON.stringify(o.helperInstanceType)} is not an EC2 instance type such as t3.medium`,
+    );
   }
   if (o.helperAmiParameter !== undefined && !AMI_PARAMETER.test(o.helperAmiParameter)) {
-    throw new PlanError("invalid-option", `helperAmiParameter ${JSON.stringify(o.helperAmiParameter)} must be a public parameter under /aws/service/ami-windows-latest/`);
+    throw new PlanError(
+      "invalid-option",
+      `helperAmiParameter ${JSON.stringify(o.helperAmiParameter)} must be a public parameter under /aws/service/ami-windows-latest/`,
+    );
   }
-  if (o.subnetId !== undefined && !SUBNET.test(o.subnetId)) throw new PlanError("invalid-option", `subnetId ${JSON.stringify(o.subnetId)} is not a subnet id (subnet-…)`);
+  if (o.subnetId !== undefined && !SUBNET.test(o.subnetId))
+    throw new PlanError(
+      "invalid-option",
+      `subnetId ${JSON.stringify(o.subnetId)} is not a subnet id (subnet-…)`,
+    );
   if (o.windowsVersion !== undefined && !(o.windowsVersion in WINDOWS_SERVER_BUILDS)) {
-    throw new PlanError("invalid-option", `windowsVersion ${JSON.stringify(o.windowsVersion)} must be one of ${Object.keys(WINDOWS_SERVER_BUILDS).join(", ")}`);
+    throw new PlanError(
+      "invalid-option",
+      `windowsVersion ${JSON.stringify(o.windowsVersion)} must be one of ${Object.keys(WINDOWS_SERVER_BUILDS).join(", ")}`,
+    );
   }
   if (o.targetInstanceType !== undefined && !INSTANCE_TYPE.test(o.targetInstanceType)) {
-    throw new PlanError("invalid-option", `targetInstanceType ${JSON.stringify(o.targetInstanceType)} is not an EC2 instance type such as m5.large`);
+    throw new PlanError(
+      "invalid-option",
+      `targetInstanceType ${JSON.stringify(o.targetInstanceType)} is not an EC2 instance type such as m5.large`,
+    );
   }
   if (o.originalRootVolumeId !== undefined && !VOLUME.test(o.originalRootVolumeId)) {
-    throw new PlanError("invalid-option", `originalRootVolumeId ${JSON.stringify(o.originalRootVolumeId)} is not an EBS volume id (vol-…)`);
+    throw new PlanError(
+      "invalid-option",
+      `originalRootVolumeId ${JSON.stringify(o.originalRootVolumeId)} is not an EBS volume id (vol-…)`,
+    );
   }
   if (o.driver !== undefined && !SERVICE_NAME_PATTERN.test(o.driver)) {
-    throw new PlanError("invalid-option", `driver ${JSON.stringify(o.driver)} is not a service or driver file name (letters, digits, "_", ".", "-"; at most 64)`);
+    throw new PlanError(
+      "invalid-option",
+      `driver ${JSON.stringify(o.driver)} is not a service or driver file name (letters, digits, "_", ".", "-"; at most 64)`,
+    );
   }
   if (o.actions !== undefined) {
-    if (!Array.isArray(o.actions) || o.actions.length === 0) throw new PlanError("invalid-option", `actions must name at least one repair action (${ACTION_ORDER.join(", ")})`);
+    if (!Array.isArray(o.actions) || o.actions.length === 0)
+      throw new PlanError(
+        "invalid-option",
+        `actions must name at least one repair action (${ACTION_ORDER.join(", ")})`,
+      );
     const bad = o.actions.filter((a) => !(ACTION_ORDER as readonly string[]).includes(a));
-    if (bad.length > 0) throw new PlanError("invalid-option", `actions: ${bad.map((a) => JSON.stringify(a)).join(", ")} ${bad.length === 1 ? "is not a repair action" : "are not repair actions"}; choose from ${ACTION_ORDER.join(", ")}`);
+    if (bad.length > 0)
+      throw new PlanError(
+        "invalid-option",
+        `actions: ${bad.map((a) => JSON.stringify(a)).join(", ")} ${bad.length === 1 ? "is not a repair action" : "are not repair actions"}; choose from ${ACTION_ORDER.join(", ")}`,
+      );
   }
-  for (const [k, v] of Object.entries({ swap: o.swap, dryRun: o.dryRun, rollback: o.rollback, allowIncompatibleDrivers: o.allowIncompatibleDrivers, kmsGrantConfirmed: o.kmsGrantConfirmed, natConfirmed: o.natConfirmed })) {
-    if (v !== undefined && typeof v !== "boolean") throw new PlanError("invalid-option", `${k} must be true or false`);
+  for (const [k, v] of Object.entries({
+    swap: o.swap,
+    dryRun: o.dryRun,
+    rollback: o.rollback,
+    allowIncompatibleDrivers: o.allowIncompatibleDrivers,
+    kmsGrantConfirmed: o.kmsGrantConfirmed,
+    natConfirmed: o.natConfirmed,
+  })) {
+    if (v !== undefined && typeof v !== "boolean")
+      throw new PlanError("invalid-option", `${k} must be true or false`);
   }
-  if (o.rollback === true && o.dryRun === true) throw new PlanError("invalid-option", "rollback=true and dryRun=true together: a dry run changes nothing, so there is nothing to roll back; set one of them");
+  if (o.rollback === true && o.dryRun === true)
+    throw new PlanError(
+      "invalid-option",
+      "rollback=true and dryRun=true together: a dry run changes nothing, so there is nothing to roll back; set one of them",
+    );
   for (const [k, v] of Object.entries(o.tags ?? {})) {
     if (!TAG_KEY.test(k) || typeof v !== "string" || !TAG_VALUE.test(v)) {
-      throw new PlanError("invalid-option", `tag ${JSON.stringify(k)}: EC2 tag keys are 1-128 and values 0-256 letters, digits, spaces and _ . : / = + - @, and keys may not start with aws:`);
+      throw new PlanError(
+        "invalid-option",
+        `tag ${JSON.stringify(k)}: EC2 tag keys are 1-128 and values 0-256 letters, digits, spaces and _ . : / = + - @, and keys may not start with aws:`,
+      );
     }
   }
   return mode;
 }
 
 /** The original root's storage settings for a volume made from its snapshot (AWS defaults a new volume to gp2). */
-function volumeSpec(zone: string, root: NonNullable<AwsInstanceFacts["root"]>, warnings: string[]): AwsVolumeSpec {
+function volumeSpec(
+  zone: string,
+  root: NonNullable<AwsInstanceFacts["root"]>,
+  warnings: string[],
+): AwsVolumeSpec {
   const volumeType = root.volumeType ?? "gp3";
-  if (!root.volumeType) warnings.push("the root volume's type is not in the description (give describe-volumes output); the volume made from the backup uses gp3");
-  if (volumeType === "standard") warnings.push("the root volume is magnetic (standard); the volume made from the backup keeps the type, so the repair reads slowly");
+  if (!root.volumeType)
+    warnings.push(
+      "the root volume's type is not in the description (give describe-volumes output); the volume made from the backup uses gp3",
+    );
+  if (volumeType === "standard")
+    warnings.push(
+      "the root volume is magnetic (standard); the volume made from the backup keeps the type, so the repair reads slowly",
+    );
   const provisioned = volumeType === "io1" || volumeType === "io2" || volumeType === "gp3";
   return {
     availabilityZone: zone,
@@ -385,44 +501,67 @@ function volumeSpec(zone: string, root: NonNullable<AwsInstanceFacts["root"]>, w
  * every resource's inputs as they were, so a second `up` (e.g. rollback=true) does not snapshot
  * and copy the repaired volume, and the rollback target stays the original.
  */
-export function originalRoot(currentRootVolumeId: string, rootVolumeTags: Record<string, string> | null, options: Pick<AwsRescueOptions, "rescueId" | "originalRootVolumeId">, warnings: string[]): string {
+export function originalRoot(
+  currentRootVolumeId: string,
+  rootVolumeTags: Record<string, string> | null,
+  options: Pick<AwsRescueOptions, "rescueId" | "originalRootVolumeId">,
+  warnings: string[],
+): string {
   if (options.originalRootVolumeId) return options.originalRootVolumeId;
   const copyOf = rootVolumeTags?.[COPY_OF_TAG];
   if (!copyOf) return currentRootVolumeId;
   if (!VOLUME.test(copyOf)) {
-    warnings.push(`the root volume ${currentRootVolumeId} has a ${COPY_OF_TAG} tag that is not a volume id (${JSON.stringify(copyOf)}); it is treated as the original root`);
+    warnings.push(
+      `the root volume ${currentRootVolumeId} has a ${COPY_OF_TAG} tag that is not a volume id (${JSON.stringify(copyOf)}); it is treated as the original root`,
+    );
     return currentRootVolumeId;
   }
   const owner = rootVolumeTags?.["vm-rescue:id"];
   if (owner !== options.rescueId) {
-    warnings.push(`the root volume ${currentRootVolumeId} was made by rescue ${owner ?? "(unknown)"} from ${copyOf}; this rescue treats it as the root (set originalRootVolumeId to plan with ${copyOf})`);
+    warnings.push(
+      `the root volume ${currentRootVolumeId} was made by rescue ${owner ?? "(unknown)"} from ${copyOf}; this rescue treats it as the root (set originalRootVolumeId to plan with ${copyOf})`,
+    );
     return currentRootVolumeId;
   }
   return copyOf;
 }
 
 /** The Windows Server version from the option, the AMI name or the platform details, else null. */
-export function detectAwsWindowsVersion(i: AwsInstanceFacts, options: Pick<AwsRescueOptions, "windowsVersion"> = {}): WindowsServerVersion | null {
+export function detectAwsWindowsVersion(
+  i: AwsInstanceFacts,
+  options: Pick<AwsRescueOptions, "windowsVersion"> = {},
+): WindowsServerVersion | null {
   if (options.windowsVersion) return options.windowsVersion as WindowsServerVersion;
   for (const text of [i.imageName ?? "", i.platformDetails ?? ""]) {
     if (/2012[-_ ]?R2/i.test(text)) return "2012-r2";
-    const m = /Windows_Server-(2012|2016|2019|2022|2025)|Windows Server (2012|2016|2019|2022|2025)/i.exec(text);
+    const m =
+      /Windows_Server-(2012|2016|2019|2022|2025)|Windows Server (2012|2016|2019|2022|2025)/i.exec(
+        text,
+      );
     if (m) return (m[1] ?? m[2]) as WindowsServerVersion;
   }
   return null;
 }
 
-function decideHelperVersion(source: WindowsServerVersion | null, options: AwsRescueOptions, warnings: string[]): WindowsServerVersion {
+function decideHelperVersion(
+  source: WindowsServerVersion | null,
+  options: AwsRescueOptions,
+  warnings: string[],
+): WindowsServerVersion {
   if (options.helperAmiParameter) {
     const m = /Windows_Server-(2016|2019|2022|2025)/.exec(options.helperAmiParameter);
     const v = (m?.[1] ?? "2022") as WindowsServerVersion;
     if (source !== null && v === source) {
-      warnings.push(`helperAmiParameter ${options.helperAmiParameter} is the same Windows version as the broken instance; the attached volume may collide on its disk signature (the scripts handle it, a different version avoids it)`);
+      warnings.push(
+        `helperAmiParameter ${options.helperAmiParameter} is the same Windows version as the broken instance; the attached volume may collide on its disk signature (the scripts handle it, a different version avoids it)`,
+      );
     }
     return v;
   }
   if (source === null) {
-    warnings.push("the broken instance's Windows version is unknown (set windowsVersion); the helper runs Windows Server 2022 and the scripts handle a disk-signature collision if one occurs");
+    warnings.push(
+      "the broken instance's Windows version is unknown (set windowsVersion); the helper runs Windows Server 2022 and the scripts handle a disk-signature collision if one occurs",
+    );
   }
   return HELPER_PREFERENCE.find((v) => v !== source) as WindowsServerVersion;
 }
@@ -433,7 +572,9 @@ function networkWarnings(region: string, options: AwsRescueOptions, warnings: st
   if (options.vpcEndpointServices) {
     const missing = wanted.filter((w) => !options.vpcEndpointServices!.includes(w));
     if (missing.length > 0) {
-      warnings.push(`the helper has no public IP and its VPC lacks the endpoint(s) ${missing.join(", ")}: without a NAT gateway SSM cannot reach it and the collect step times out`);
+      warnings.push(
+        `the helper has no public IP and its VPC lacks the endpoint(s) ${missing.join(", ")}: without a NAT gateway SSM cannot reach it and the collect step times out`,
+      );
     }
     return;
   }

@@ -19,7 +19,11 @@ import type { AzureDiskDescription, AzureVmDescription } from "../describe/azure
 const opts: AzureRescueOptions = { rescueId: "inc-4711" };
 const ORIGINAL = sampleVm().storageProfile!.osDisk!.managedDisk!.id as string;
 
-function plan(vm: AzureVmDescription, osDisk: AzureDiskDescription | null = null, o: Partial<AzureRescueOptions> = {}): AzureRescuePlan {
+function plan(
+  vm: AzureVmDescription,
+  osDisk: AzureDiskDescription | null = null,
+  o: Partial<AzureRescueOptions> = {},
+): AzureRescuePlan {
   return planAzureRescue({ vm, nic: sampleNic(), osDisk }, { ...opts, ...o });
 }
 
@@ -35,7 +39,14 @@ function planError(f: () => unknown): { code: string; message: string } {
 
 /** The original disk as `compute.getDisk` describes it. */
 function originalDisk(): AzureDiskDescription {
-  return { id: ORIGINAL, sku: { name: "Premium_LRS" }, diskSizeGB: 127, hyperVGeneration: "V2", zones: ["1"], tags: {} };
+  return {
+    id: ORIGINAL,
+    sku: { name: "Premium_LRS" },
+    diskSizeGB: 127,
+    hyperVGeneration: "V2",
+    zones: ["1"],
+    tags: {},
+  };
 }
 
 /** The VM and its OS disk after the swap: the copy (as the first plan created it) is the OS disk. */
@@ -45,14 +56,25 @@ function afterSwap(first: AzureRescuePlan, copyTags: Record<string, string> = fi
     v.storageProfile.osDisk.name = first.copyDisk.name;
     v.storageProfile.osDisk.managedDisk.id = copyId;
   });
-  const disk: AzureDiskDescription = { id: copyId, sku: { name: first.copyDisk.sku }, diskSizeGB: first.copyDisk.sizeGB, hyperVGeneration: first.copyDisk.hyperVGeneration, zones: ["1"], tags: copyTags };
+  const disk: AzureDiskDescription = {
+    id: copyId,
+    sku: { name: first.copyDisk.sku },
+    diskSizeGB: first.copyDisk.sizeGB,
+    hyperVGeneration: first.copyDisk.hyperVGeneration,
+    zones: ["1"],
+    tags: copyTags,
+  };
   return { vm, disk, copyId };
 }
 
 describe("the copy names its original disk", () => {
   test("the copy's tags carry the rescue, its role and the original OS disk id", () => {
     const p = plan(sampleVm(), originalDisk());
-    expect(p.copyDisk.tags).toMatchObject({ "vm-rescue:id": "inc-4711", "vm-rescue:role": "repair-copy", "vm-rescue:copy-of": ORIGINAL });
+    expect(p.copyDisk.tags).toMatchObject({
+      "vm-rescue:id": "inc-4711",
+      "vm-rescue:role": "repair-copy",
+      "vm-rescue:copy-of": ORIGINAL,
+    });
     expect(p.alreadySwapped).toBe(false);
     expect(p.source.currentOsDiskId).toBe(ORIGINAL);
   });
@@ -67,7 +89,9 @@ describe("the copy names its original disk", () => {
     expect(copyOfFromTags(copyOfTags(ORIGINAL))).toBe(ORIGINAL);
     expect(copyOfFromTags({ "VM-RESCUE:COPY-OF": ORIGINAL })).toBe(ORIGINAL);
     expect(copyOfFromTags({})).toBeNull();
-    expect(planError(() => copyOfTags("x".repeat(513))).message).toMatch(/cannot record it in its tags/);
+    expect(planError(() => copyOfTags("x".repeat(513))).message).toMatch(
+      /cannot record it in its tags/,
+    );
   });
 });
 
@@ -80,8 +104,16 @@ describe("planAzureRescue after the swap", () => {
     expect(again.alreadySwapped).toBe(true);
     expect(again.source.osDiskId).toBe(ORIGINAL);
     expect(again.source.currentOsDiskId).toBe(copyId);
-    const { alreadySwapped: _a, source: { currentOsDiskId: _c1, ...s1 }, ...rest1 } = first;
-    const { alreadySwapped: _b, source: { currentOsDiskId: _c2, ...s2 }, ...rest2 } = again;
+    const {
+      alreadySwapped: _a,
+      source: { currentOsDiskId: _c1, ...s1 },
+      ...rest1
+    } = first;
+    const {
+      alreadySwapped: _b,
+      source: { currentOsDiskId: _c2, ...s2 },
+      ...rest2
+    } = again;
     expect(s2).toEqual(s1);
     expect(rest2).toEqual(rest1);
   });
@@ -96,7 +128,10 @@ describe("planAzureRescue after the swap", () => {
   });
 
   test("a copy without the copy-of tag (made before the tag existed) needs originalOsDiskId", () => {
-    const { vm, disk } = afterSwap(first, { "vm-rescue:id": "inc-4711", "vm-rescue:role": "repair-copy" });
+    const { vm, disk } = afterSwap(first, {
+      "vm-rescue:id": "inc-4711",
+      "vm-rescue:role": "repair-copy",
+    });
     expect(planError(() => plan(vm, disk)).code).toBe("original-disk-unknown");
     expect(plan(vm, disk, { originalOsDiskId: ORIGINAL }).source.osDiskId).toBe(ORIGINAL);
   });
@@ -104,12 +139,25 @@ describe("planAzureRescue after the swap", () => {
   test("originalOsDiskId that contradicts the copy's tag, or names another disk than the VM's, is refused", () => {
     const other = ORIGINAL.replace(/OsDisk_1_/, "OsDisk_2_");
     const { vm, disk } = afterSwap(first);
-    expect(planError(() => plan(vm, disk, { originalOsDiskId: other })).message).toMatch(/differs from the original disk/);
-    expect(planError(() => plan(sampleVm(), originalDisk(), { originalOsDiskId: other })).code).toBe("os-disk-changed");
-    expect(plan(sampleVm(), originalDisk(), { originalOsDiskId: ORIGINAL.replace("rg-app-prod", "RG-APP-PROD") }).source.osDiskId).toBe(ORIGINAL);
-    expect(planError(() => plan(sampleVm(), originalDisk(), { originalOsDiskId: "/subscriptions/x" })).message).toMatch(/originalOsDiskId is not an Azure resource id/);
+    expect(planError(() => plan(vm, disk, { originalOsDiskId: other })).message).toMatch(
+      /differs from the original disk/,
+    );
+    expect(
+      planError(() => plan(sampleVm(), originalDisk(), { originalOsDiskId: other })).code,
+    ).toBe("os-disk-changed");
+    expect(
+      plan(sampleVm(), originalDisk(), {
+        originalOsDiskId: ORIGINAL.replace("rg-app-prod", "RG-APP-PROD"),
+      }).source.osDiskId,
+    ).toBe(ORIGINAL);
+    expect(
+      planError(() => plan(sampleVm(), originalDisk(), { originalOsDiskId: "/subscriptions/x" }))
+        .message,
+    ).toMatch(/originalOsDiskId is not an Azure resource id/);
     const snapshotId = ORIGINAL.replace("/disks/", "/snapshots/");
-    expect(planError(() => plan(sampleVm(), originalDisk(), { originalOsDiskId: snapshotId })).message).toMatch(/not a managed disk id/);
+    expect(
+      planError(() => plan(sampleVm(), originalDisk(), { originalOsDiskId: snapshotId })).message,
+    ).toMatch(/not a managed disk id/);
   });
 
   test("another rescue's copy, or a disk of another VM's rescue, is treated as the original (today's behaviour)", () => {
@@ -127,25 +175,56 @@ describe("planAzureRescue after the swap", () => {
 
 describe("repair options are checked by the planner", () => {
   const bad: [string, Partial<AzureRescueOptions>, RegExp][] = [
-    ["a driver with script text", { driver: 'x"; Remove-Item C:\\ -Recurse' }, /^driver .* must be a service name or driver file name/],
+    [
+      "a driver with script text",
+      { driver: 'x"; Remove-Item C:\\ -Recurse' },
+      /^driver .* must be a service name or driver file name/,
+    ],
     ["a driver path", { driver: "..\\..\\evil.sys" }, /^driver /],
-    ["an unknown action", { actions: ["Format"] }, /^actions: unknown repair action\(s\) "Format"; known: DisableDriver/],
+    [
+      "an unknown action",
+      { actions: ["Format"] },
+      /^actions: unknown repair action\(s\) "Format"; known: DisableDriver/,
+    ],
     ["no action", { actions: [] }, /at least one repair action/],
     ["too many actions", { actions: Array(33).fill("Chkdsk") }, /at most 32/],
-    ["a zero timeout", { verifyTimeoutMinutes: 0 }, /verifyTimeoutMinutes must be a whole number of minutes in 1\.\.240, got 0/],
+    [
+      "a zero timeout",
+      { verifyTimeoutMinutes: 0 },
+      /verifyTimeoutMinutes must be a whole number of minutes in 1\.\.240, got 0/,
+    ],
     ["a fractional timeout", { verifyTimeoutMinutes: 2.5 }, /verifyTimeoutMinutes/],
-    ["an unknown principal type", { operatorPrincipalType: "Robot" }, /operatorPrincipalType must be one of User, ServicePrincipal, Group/],
-    ["a non-boolean dryRun", { dryRun: "yes" as unknown as boolean }, /dryRun must be true or false/],
+    [
+      "an unknown principal type",
+      { operatorPrincipalType: "Robot" },
+      /operatorPrincipalType must be one of User, ServicePrincipal, Group/,
+    ],
+    [
+      "a non-boolean dryRun",
+      { dryRun: "yes" as unknown as boolean },
+      /dryRun must be true or false/,
+    ],
   ];
-  test.each(bad)("%s: PlanError invalid-option, before the VM is looked at", (_name, o, message) => {
-    const e = planError(() => plan({} as AzureVmDescription, null, o));
-    expect(e.code).toBe("invalid-option");
-    expect(e.message).toMatch(message);
-    expect(e.message).not.toContain("\n");
-  });
+  test.each(bad)(
+    "%s: PlanError invalid-option, before the VM is looked at",
+    (_name, o, message) => {
+      const e = planError(() => plan({} as AzureVmDescription, null, o));
+      expect(e.code).toBe("invalid-option");
+      expect(e.message).toMatch(message);
+      expect(e.message).not.toContain("\n");
+    },
+  );
 
   test("good values pass", () => {
-    expect(() => validateAzureRepairOptions({ driver: "cxnetmon.sys", actions: ["DisableDriver", "EnableCrashDump"], verifyTimeoutMinutes: 240, operatorPrincipalType: "ServicePrincipal", dryRun: false })).not.toThrow();
+    expect(() =>
+      validateAzureRepairOptions({
+        driver: "cxnetmon.sys",
+        actions: ["DisableDriver", "EnableCrashDump"],
+        verifyTimeoutMinutes: 240,
+        operatorPrincipalType: "ServicePrincipal",
+        dryRun: false,
+      }),
+    ).not.toThrow();
     expect(() => validateAzureRepairOptions({ driver: " cxnetmon " })).not.toThrow();
   });
 });

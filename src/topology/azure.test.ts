@@ -9,7 +9,10 @@ function plan(vm: AzureVmDescription, o: Partial<AzureRescueOptions> = {}) {
   return planAzureRescue({ vm, nic: sampleNic() }, { ...opts, ...o });
 }
 
-function rejection(vm: AzureVmDescription, o: Partial<AzureRescueOptions> = {}): { code: string; message: string } {
+function rejection(
+  vm: AzureVmDescription,
+  o: Partial<AzureRescueOptions> = {},
+): { code: string; message: string } {
   try {
     plan(vm, o);
   } catch (e) {
@@ -40,24 +43,37 @@ describe("planAzureRescue: the sample VM (Gen2, zone 1, Premium, WS2019)", () =>
   test("picks a helper image of another Windows Server version than the broken VM's (disk-signature collision)", () => {
     expect(p.source.windowsVersion).toBe("2019");
     expect(p.helper.windowsVersion).toBe("2022");
-    expect(p.helper.image).toEqual({ publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-smalldisk-g2", version: "latest" });
+    expect(p.helper.image).toEqual({
+      publisher: "MicrosoftWindowsServer",
+      offer: "WindowsServer",
+      sku: "2022-datacenter-smalldisk-g2",
+      version: "latest",
+    });
   });
 
   test("names are valid Azure names and the computer name fits 15 characters", () => {
     expect(p.helper.computerName).toMatch(/^[a-z][a-z0-9-]{1,14}$/);
     expect(p.artifacts.storageAccountName).toMatch(/^[a-z0-9]{3,24}$/);
     expect(p.artifacts.containerName).toMatch(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/);
-    expect(p.artifacts.helperBlobRoleAssignmentName).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(p.artifacts.helperBlobRoleAssignmentName).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 
   test("is deterministic: the same input gives the same names (stable across pulumi up runs)", () => {
     expect(plan(sampleVm())).toEqual(p);
-    expect(plan(sampleVm(), { rescueId: "inc-4712" }).artifacts.storageAccountName).not.toBe(p.artifacts.storageAccountName);
+    expect(plan(sampleVm(), { rescueId: "inc-4712" }).artifacts.storageAccountName).not.toBe(
+      p.artifacts.storageAccountName,
+    );
   });
 
   test("tags everything with the rescue id and the source VM, keeping the operator's tags", () => {
     const t = plan(sampleVm(), { tags: { owner: "ops" } }).tags;
-    expect(t).toEqual({ owner: "ops", "vm-rescue:id": "inc-4711", "vm-rescue:source": "rg-app-prod/app-vm-01" });
+    expect(t).toEqual({
+      owner: "ops",
+      "vm-rescue:id": "inc-4711",
+      "vm-rescue:source": "rg-app-prod/app-vm-01",
+    });
   });
 });
 
@@ -71,14 +87,19 @@ describe("planAzureRescue: variants", () => {
   });
 
   test("a WS2022 VM gets a WS2025 helper", () => {
-    const vm = vmWith((v) => (v.storageProfile.imageReference.sku = "2022-datacenter-azure-edition"));
+    const vm = vmWith(
+      (v) => (v.storageProfile.imageReference.sku = "2022-datacenter-azure-edition"),
+    );
     expect(plan(vm).helper.image.sku).toBe("2025-datacenter-smalldisk-g2");
   });
 
   test("trusted launch implies Gen2 and is recorded (the copy inherits the security type)", () => {
     const vm = vmWith((v) => {
       v.storageProfile.imageReference.sku = "2019-datacenter";
-      v.securityProfile = { securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } };
+      v.securityProfile = {
+        securityType: "TrustedLaunch",
+        uefiSettings: { secureBootEnabled: true, vTpmEnabled: true },
+      };
     });
     const p = plan(vm);
     expect(p.source.securityType).toBe("TrustedLaunch");
@@ -86,7 +107,12 @@ describe("planAzureRescue: variants", () => {
   });
 
   test("an unknown generation is left to Azure with a warning, never guessed", () => {
-    const vm = vmWith((v) => (v.storageProfile.imageReference = { id: "/subscriptions/x/resourceGroups/img/providers/Microsoft.Compute/galleries/g/images/custom" }));
+    const vm = vmWith(
+      (v) =>
+        (v.storageProfile.imageReference = {
+          id: "/subscriptions/x/resourceGroups/img/providers/Microsoft.Compute/galleries/g/images/custom",
+        }),
+    );
     const p = plan(vm);
     expect(p.copyDisk.hyperVGeneration).toBeNull();
     expect(p.warnings.join("\n")).toMatch(/generation/);
@@ -95,13 +121,18 @@ describe("planAzureRescue: variants", () => {
   });
 
   test("Premium and Standard SSD copies follow the source unless overridden", () => {
-    const ssd = vmWith((v) => (v.storageProfile.osDisk.managedDisk.storageAccountType = "StandardSSD_LRS"));
+    const ssd = vmWith(
+      (v) => (v.storageProfile.osDisk.managedDisk.storageAccountType = "StandardSSD_LRS"),
+    );
     expect(plan(ssd).copyDisk.sku).toBe("StandardSSD_LRS");
-    expect(plan(sampleVm(), { copyDiskSku: "StandardSSD_LRS" }).copyDisk.sku).toBe("StandardSSD_LRS");
+    expect(plan(sampleVm(), { copyDiskSku: "StandardSSD_LRS" }).copyDisk.sku).toBe(
+      "StandardSSD_LRS",
+    );
   });
 
   test("a customer-managed-key disk keeps its disk encryption set on the copy", () => {
-    const des = "/subscriptions/6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10/resourceGroups/rg-keys/providers/Microsoft.Compute/diskEncryptionSets/des-prod";
+    const des =
+      "/subscriptions/6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10/resourceGroups/rg-keys/providers/Microsoft.Compute/diskEncryptionSets/des-prod";
     const vm = vmWith((v) => (v.storageProfile.osDisk.managedDisk.diskEncryptionSet = { id: des }));
     expect(plan(vm).copyDisk.diskEncryptionSetId).toBe(des);
   });
@@ -109,31 +140,85 @@ describe("planAzureRescue: variants", () => {
   test("an NVMe VM is warned about; a premium copy on a non-premium helper size is warned about", () => {
     const nvme = vmWith((v) => (v.storageProfile.diskControllerType = "NVMe"));
     expect(plan(nvme).warnings.join("\n")).toMatch(/NVMe/);
-    expect(plan(sampleVm(), { helperVmSize: "Standard_D2_v5" }).warnings.join("\n")).toMatch(/premium storage/);
+    expect(plan(sampleVm(), { helperVmSize: "Standard_D2_v5" }).warnings.join("\n")).toMatch(
+      /premium storage/,
+    );
   });
 
   test("the subnet can be given instead of the NIC", () => {
-    const subnet = "/subscriptions/6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/v/subnets/rescue";
-    expect(planAzureRescue({ vm: sampleVm() }, { ...opts, subnetId: subnet }).network.subnetId).toBe(subnet);
+    const subnet =
+      "/subscriptions/6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10/resourceGroups/rg-network/providers/Microsoft.Network/virtualNetworks/v/subnets/rescue";
+    expect(
+      planAzureRescue({ vm: sampleVm() }, { ...opts, subnetId: subnet }).network.subnetId,
+    ).toBe(subnet);
   });
 
   test("az vm list output with one VM is accepted by the description reader", () => {
     expect(detectWindowsVersion(sampleVm())).toBe("2019");
-    expect(detectWindowsVersion(vmWith((v) => { v.storageProfile.imageReference = null; v.instanceView = { osVersion: "10.0.20348.2762" }; }))).toBe("2022");
+    expect(
+      detectWindowsVersion(
+        vmWith((v) => {
+          v.storageProfile.imageReference = null;
+          v.instanceView = { osVersion: "10.0.20348.2762" };
+        }),
+      ),
+    ).toBe("2022");
   });
 });
 
 describe("planAzureRescue: what it refuses, with a specific reason", () => {
   const cases: [string, AzureVmDescription, RegExp][] = [
-    ["not-windows", vmWith((v) => (v.storageProfile.osDisk.osType = "Linux")), /runs Linux; vm-rescue rescues Windows VMs only/],
+    [
+      "not-windows",
+      vmWith((v) => (v.storageProfile.osDisk.osType = "Linux")),
+      /runs Linux; vm-rescue rescues Windows VMs only/,
+    ],
     ["unknown-os", vmWith((v) => delete v.storageProfile.osDisk.osType), /osType is missing/],
-    ["unmanaged-disk", vmWith((v) => { v.storageProfile.osDisk.managedDisk = null; v.storageProfile.osDisk.vhd = { uri: "https://acct.blob.core.windows.net/vhds/os.vhd" }; }), /unmanaged \(VHD blob\)/],
+    [
+      "unmanaged-disk",
+      vmWith((v) => {
+        v.storageProfile.osDisk.managedDisk = null;
+        v.storageProfile.osDisk.vhd = { uri: "https://acct.blob.core.windows.net/vhds/os.vhd" };
+      }),
+      /unmanaged \(VHD blob\)/,
+    ],
     ["no-os-disk", vmWith((v) => delete v.storageProfile.osDisk), /has no OS disk/],
-    ["azure-disk-encryption", vmWith((v) => v.resources.push({ name: "AzureDiskEncryption", publisher: "Microsoft.Azure.Security", typePropertiesType: "AzureDiskEncryption" })), /Azure Disk Encryption/],
-    ["azure-disk-encryption", vmWith((v) => (v.storageProfile.osDisk.encryptionSettings = { enabled: true })), /Azure Disk Encryption/],
-    ["confidential-vm", vmWith((v) => (v.securityProfile = { securityType: "ConfidentialVM" })), /confidential VM/],
-    ["ephemeral-os-disk", vmWith((v) => (v.storageProfile.osDisk.diffDiskSettings = { option: "Local" })), /ephemeral OS disk/],
-    ["scale-set-instance", vmWith((v) => (v.virtualMachineScaleSet = { id: "/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/virtualMachineScaleSets/z" })), /scale set/],
+    [
+      "azure-disk-encryption",
+      vmWith((v) =>
+        v.resources.push({
+          name: "AzureDiskEncryption",
+          publisher: "Microsoft.Azure.Security",
+          typePropertiesType: "AzureDiskEncryption",
+        }),
+      ),
+      /Azure Disk Encryption/,
+    ],
+    [
+      "azure-disk-encryption",
+      vmWith((v) => (v.storageProfile.osDisk.encryptionSettings = { enabled: true })),
+      /Azure Disk Encryption/,
+    ],
+    [
+      "confidential-vm",
+      vmWith((v) => (v.securityProfile = { securityType: "ConfidentialVM" })),
+      /confidential VM/,
+    ],
+    [
+      "ephemeral-os-disk",
+      vmWith((v) => (v.storageProfile.osDisk.diffDiskSettings = { option: "Local" })),
+      /ephemeral OS disk/,
+    ],
+    [
+      "scale-set-instance",
+      vmWith(
+        (v) =>
+          (v.virtualMachineScaleSet = {
+            id: "/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/virtualMachineScaleSets/z",
+          }),
+      ),
+      /scale set/,
+    ],
     ["invalid-input", vmWith((v) => (v.id = "app-vm-01")), /not an Azure resource id/],
     ["invalid-input", vmWith((v) => delete v.location), /location is missing/],
   ];
@@ -145,7 +230,9 @@ describe("planAzureRescue: what it refuses, with a specific reason", () => {
   });
 
   test("no subnet: neither a NIC description nor subnetId", () => {
-    expect(() => planAzureRescue({ vm: sampleVm() }, opts)).toThrow(/cannot tell the helper's subnet/);
+    expect(() => planAzureRescue({ vm: sampleVm() }, opts)).toThrow(
+      /cannot tell the helper's subnet/,
+    );
   });
 
   const badOptions: [Partial<AzureRescueOptions>, RegExp][] = [

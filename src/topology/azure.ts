@@ -152,10 +152,49 @@ export const STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9
 
 const RESCUE_ID = /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
 const VM_SIZE = /^(Standard|Basic)_[A-Za-z0-9_]{1,40}$/;
-const DISK_SKUS = ["Standard_LRS", "StandardSSD_LRS", "Premium_LRS", "StandardSSD_ZRS", "Premium_ZRS"] as const;
+const DISK_SKUS = [
+  "Standard_LRS",
+  "StandardSSD_LRS",
+  "Premium_LRS",
+  "StandardSSD_ZRS",
+  "Premium_ZRS",
+] as const;
 const IMAGE_SKU = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 const ADMIN_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,19}$/;
-const RESERVED_ADMIN_NAMES = new Set(["administrator", "admin", "user", "user1", "test", "user2", "test1", "user3", "admin1", "1", "123", "a", "actuser", "adm", "admin2", "aspnet", "backup", "console", "david", "guest", "john", "owner", "root", "server", "sql", "support", "support_388945a0", "sys", "test2", "test3", "user4", "user5"]);
+const RESERVED_ADMIN_NAMES = new Set([
+  "administrator",
+  "admin",
+  "user",
+  "user1",
+  "test",
+  "user2",
+  "test1",
+  "user3",
+  "admin1",
+  "1",
+  "123",
+  "a",
+  "actuser",
+  "adm",
+  "admin2",
+  "aspnet",
+  "backup",
+  "console",
+  "david",
+  "guest",
+  "john",
+  "owner",
+  "root",
+  "server",
+  "sql",
+  "support",
+  "support_388945a0",
+  "sys",
+  "test2",
+  "test3",
+  "user4",
+  "user5",
+]);
 const RG_NAME = /^[-\w._()]{1,90}$/;
 const TAG_KEY = /^[^<>%&\\?/\u0000-\u001f]{1,512}$/;
 const TAG_VALUE = /^[^\u0000-\u001f]{0,256}$/;
@@ -177,7 +216,10 @@ const HELPER_PREFERENCE: WindowsServerVersion[] = ["2022", "2025", "2019"];
  * Plans the Azure rescue. Throws {@link PlanError} for a VM that cannot be rescued or a bad option;
  * never touches the network or the file system.
  */
-export function planAzureRescue(input: AzureRescueInput, options: AzureRescueOptions): AzureRescuePlan {
+export function planAzureRescue(
+  input: AzureRescueInput,
+  options: AzureRescueOptions,
+): AzureRescuePlan {
   const { vm } = input;
   const warnings: string[] = [];
   validateAzureRescueOptions(options);
@@ -186,20 +228,37 @@ export function planAzureRescue(input: AzureRescueInput, options: AzureRescueOpt
   const vmName = vm.name ?? vmId.name;
   const location = requireString(vm.location, "the VM's location");
   const osDisk = vm.storageProfile?.osDisk;
-  if (!osDisk) throw new PlanError("no-os-disk", `VM ${vmName} has no OS disk in its storageProfile`);
+  if (!osDisk)
+    throw new PlanError("no-os-disk", `VM ${vmName} has no OS disk in its storageProfile`);
   const osType = osDisk.osType ?? null;
-  if (osType === null) throw new PlanError("unknown-os", `VM ${vmName}: storageProfile.osDisk.osType is missing; vm-rescue rescues Windows VMs`);
+  if (osType === null)
+    throw new PlanError(
+      "unknown-os",
+      `VM ${vmName}: storageProfile.osDisk.osType is missing; vm-rescue rescues Windows VMs`,
+    );
   if (osType.toLowerCase() !== "windows") {
-    throw new PlanError("not-windows", `VM ${vmName} runs ${osType}; vm-rescue rescues Windows VMs only (for Linux use az vm repair)`);
+    throw new PlanError(
+      "not-windows",
+      `VM ${vmName} runs ${osType}; vm-rescue rescues Windows VMs only (for Linux use az vm repair)`,
+    );
   }
   if (osDisk.vhd?.uri || !osDisk.managedDisk) {
-    throw new PlanError("unmanaged-disk", `VM ${vmName} uses an unmanaged (VHD blob) OS disk; vm-rescue needs managed disks (convert with az vm convert first)`);
+    throw new PlanError(
+      "unmanaged-disk",
+      `VM ${vmName} uses an unmanaged (VHD blob) OS disk; vm-rescue needs managed disks (convert with az vm convert first)`,
+    );
   }
   if (osDisk.diffDiskSettings?.option) {
-    throw new PlanError("ephemeral-os-disk", `VM ${vmName} has an ephemeral OS disk; there is no persistent disk to repair (reimage or redeploy it instead)`);
+    throw new PlanError(
+      "ephemeral-os-disk",
+      `VM ${vmName} has an ephemeral OS disk; there is no persistent disk to repair (reimage or redeploy it instead)`,
+    );
   }
   if (vm.virtualMachineScaleSet?.id) {
-    throw new PlanError("scale-set-instance", `VM ${vmName} belongs to a scale set; swapping the OS disk of a scale-set instance is not supported (reimage the instance)`);
+    throw new PlanError(
+      "scale-set-instance",
+      `VM ${vmName} belongs to a scale set; swapping the OS disk of a scale-set instance is not supported (reimage the instance)`,
+    );
   }
   if (usesAzureDiskEncryption(vm, input.osDisk ?? undefined)) {
     throw new PlanError(
@@ -207,24 +266,40 @@ export function planAzureRescue(input: AzureRescueInput, options: AzureRescueOpt
       `VM ${vmName} uses Azure Disk Encryption; vm-rescue cannot unlock the BitLocker volume of the copy yet (use az vm repair create --unlock-encrypted-vm, or disable ADE first)`,
     );
   }
-  const securityTypeRaw = vm.securityProfile?.securityType ?? input.osDisk?.securityProfile?.securityType ?? null;
+  const securityTypeRaw =
+    vm.securityProfile?.securityType ?? input.osDisk?.securityProfile?.securityType ?? null;
   if (securityTypeRaw && /confidential/i.test(securityTypeRaw)) {
-    throw new PlanError("confidential-vm", `VM ${vmName} is a confidential VM; its OS disk is bound to the VM's guest state and cannot be repaired on a helper`);
+    throw new PlanError(
+      "confidential-vm",
+      `VM ${vmName} is a confidential VM; its OS disk is bound to the VM's guest state and cannot be repaired on a helper`,
+    );
   }
-  const securityType = securityTypeRaw && /trustedlaunch/i.test(securityTypeRaw) ? "TrustedLaunch" : "Standard";
+  const securityType =
+    securityTypeRaw && /trustedlaunch/i.test(securityTypeRaw) ? "TrustedLaunch" : "Standard";
 
   const currentOsDiskId = requireString(osDisk.managedDisk.id, "the OS disk's managedDisk.id");
   const currentArm = parseArmId(currentOsDiskId, "the OS disk's managedDisk.id");
   const sourceRg = vm.resourceGroup ?? vmId.resourceGroup;
   const copyName = diskName(vmName, options.rescueId, "osdisk-copy");
-  const { originalId: osDiskId, alreadySwapped } = decideOriginalOsDisk(input, options, { vmName, sourceRg, copyName, currentOsDiskId, currentArm });
+  const { originalId: osDiskId, alreadySwapped } = decideOriginalOsDisk(input, options, {
+    vmName,
+    sourceRg,
+    copyName,
+    currentOsDiskId,
+    currentArm,
+  });
   // After the swap the VM's osDisk.name is the copy's: the original's name comes from its id.
-  const osDiskName = alreadySwapped ? parseArmId(osDiskId, "the original OS disk's id").name : (osDisk.name ?? currentArm.name);
+  const osDiskName = alreadySwapped
+    ? parseArmId(osDiskId, "the original OS disk's id").name
+    : (osDisk.name ?? currentArm.name);
   const osDiskSku = input.osDisk?.sku?.name ?? osDisk.managedDisk.storageAccountType ?? null;
   const osDiskSizeGB = input.osDisk?.diskSizeGB ?? osDisk.diskSizeGB ?? osDisk.diskSizeGb ?? null;
   const diskEncryptionSetId = osDisk.managedDisk.diskEncryptionSet?.id ?? null;
   if (osDisk.managedDisk.securityProfile?.securityEncryptionType) {
-    throw new PlanError("confidential-vm", `VM ${vmName}: the OS disk has a confidential-computing encryption type; it cannot be repaired on a helper`);
+    throw new PlanError(
+      "confidential-vm",
+      `VM ${vmName}: the OS disk has a confidential-computing encryption type; it cannot be repaired on a helper`,
+    );
   }
 
   const zone = vm.zones && vm.zones.length > 0 ? String(vm.zones[0]) : null;
@@ -235,7 +310,9 @@ export function planAzureRescue(input: AzureRescueInput, options: AzureRescueOpt
   const helperRg = options.helperResourceGroupName ?? vm.resourceGroup ?? vmId.resourceGroup;
   const subnetId = decideSubnet(input, options);
   if (parseArmId(subnetId, "the subnet id").subscriptionId !== vmId.subscriptionId) {
-    warnings.push("the helper's subnet is in another subscription than the VM; make sure the deploying identity may join it");
+    warnings.push(
+      "the helper's subnet is in another subscription than the VM; make sure the deploying identity may join it",
+    );
   }
 
   // Copy disk SKU: the same as the original unless overridden. A zonal VM cannot use a ZRS copy in a zone.
@@ -244,18 +321,27 @@ export function planAzureRescue(input: AzureRescueInput, options: AzureRescueOpt
     warnings.push(`OS disk storage type ${copySku} is not one the copy can use; using Premium_LRS`);
     copySku = "Premium_LRS";
   }
-  if (!osDiskSku && !options.copyDiskSku) warnings.push("the OS disk's storage type is not in the description; the copy uses Premium_LRS");
+  if (!osDiskSku && !options.copyDiskSku)
+    warnings.push(
+      "the OS disk's storage type is not in the description; the copy uses Premium_LRS",
+    );
 
   const helperVersion = decideHelperVersion(windowsVersion, options, warnings);
   const helperSize = options.helperVmSize ?? DEFAULT_HELPER_SIZE;
   if (/^Premium/.test(copySku) && !sizeSupportsPremium(helperSize)) {
-    warnings.push(`helper size ${helperSize} may not support premium storage; the ${copySku} copy needs an 's' size such as ${DEFAULT_HELPER_SIZE}`);
+    warnings.push(
+      `helper size ${helperSize} may not support premium storage; the ${copySku} copy needs an 's' size such as ${DEFAULT_HELPER_SIZE}`,
+    );
   }
   if (diskControllerType === "NVMe") {
-    warnings.push("the VM uses an NVMe disk controller; the helper uses SCSI so the scripts find the attached disk, and the repaired disk keeps its NVMe boot driver settings");
+    warnings.push(
+      "the VM uses an NVMe disk controller; the helper uses SCSI so the scripts find the attached disk, and the repaired disk keeps its NVMe boot driver settings",
+    );
   }
   if (/^Standard_[A-Z]+\d+[a-z]*p[a-z]*_v\d+$/.test(vm.hardwareProfile?.vmSize ?? "")) {
-    warnings.push("the VM size is an Arm64 size; offline SFC/DISM from an x64 helper may not repair an Arm64 image");
+    warnings.push(
+      "the VM size is an Arm64 size; offline SFC/DISM from an x64 helper may not repair an Arm64 image",
+    );
   }
 
   const id = options.rescueId;
@@ -350,9 +436,15 @@ export const TAG_VALUE_MAX = 256;
 export function copyOfTags(originalDiskId: string): Record<string, string> {
   if (originalDiskId.length <= TAG_VALUE_MAX) return { [COPY_OF_TAG]: originalDiskId };
   if (originalDiskId.length <= 2 * TAG_VALUE_MAX) {
-    return { [`${COPY_OF_TAG}-1`]: originalDiskId.slice(0, TAG_VALUE_MAX), [`${COPY_OF_TAG}-2`]: originalDiskId.slice(TAG_VALUE_MAX) };
+    return {
+      [`${COPY_OF_TAG}-1`]: originalDiskId.slice(0, TAG_VALUE_MAX),
+      [`${COPY_OF_TAG}-2`]: originalDiskId.slice(TAG_VALUE_MAX),
+    };
   }
-  throw new PlanError("invalid-input", `the OS disk's id is ${originalDiskId.length} characters; the copy cannot record it in its tags (at most ${2 * TAG_VALUE_MAX})`);
+  throw new PlanError(
+    "invalid-input",
+    `the OS disk's id is ${originalDiskId.length} characters; the copy cannot record it in its tags (at most ${2 * TAG_VALUE_MAX})`,
+  );
 }
 
 /** The original OS disk a copy's tags name ({@link copyOfTags}), or null. Tag names are case-insensitive in Azure. */
@@ -381,12 +473,23 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 function decideOriginalOsDisk(
   input: AzureRescueInput,
   options: AzureRescueOptions,
-  at: { vmName: string; sourceRg: string; copyName: string; currentOsDiskId: string; currentArm: ArmIdParts },
+  at: {
+    vmName: string;
+    sourceRg: string;
+    copyName: string;
+    currentOsDiskId: string;
+    currentArm: ArmIdParts;
+  },
 ): { originalId: string; alreadySwapped: boolean } {
   const tags = lowerKeys(input.osDisk?.tags);
   const taggedOurs =
-    tags[ROLE_TAG] === REPAIR_COPY_ROLE && tags[ID_TAG] === options.rescueId && (tags[SOURCE_TAG] === undefined || same(tags[SOURCE_TAG], `${at.sourceRg}/${at.vmName}`));
-  const namedOurs = same(at.currentArm.type, "disks") && same(at.currentArm.name, at.copyName) && same(at.currentArm.resourceGroup, at.sourceRg);
+    tags[ROLE_TAG] === REPAIR_COPY_ROLE &&
+    tags[ID_TAG] === options.rescueId &&
+    (tags[SOURCE_TAG] === undefined || same(tags[SOURCE_TAG], `${at.sourceRg}/${at.vmName}`));
+  const namedOurs =
+    same(at.currentArm.type, "disks") &&
+    same(at.currentArm.name, at.copyName) &&
+    same(at.currentArm.resourceGroup, at.sourceRg);
   const pinned = options.originalOsDiskId;
   if (!taggedOurs && !namedOurs) {
     if (pinned !== undefined && !same(pinned, at.currentOsDiskId)) {
@@ -414,7 +517,10 @@ function decideOriginalOsDisk(
     );
   }
   if (same(originalId, at.currentOsDiskId)) {
-    throw new PlanError("invalid-option", `the original OS disk ${originalId} cannot be the copy itself`);
+    throw new PlanError(
+      "invalid-option",
+      `the original OS disk ${originalId} cannot be the copy itself`,
+    );
   }
   return { originalId, alreadySwapped: true };
 }
@@ -430,27 +536,58 @@ const MAX_ACTIONS = 32;
  * value is rejected here rather than by the triage resource after the helper exists.
  */
 export function validateAzureRepairOptions(o: AzureRepairOptions): void {
-  if (o.driver !== undefined && (typeof o.driver !== "string" || !SERVICE_NAME_PATTERN.test(o.driver.trim()))) {
-    throw new PlanError("invalid-option", `driver ${JSON.stringify(o.driver)} must be a service name or driver file name (1-64 letters, digits, "_", "." or "-"), e.g. cxnetmon or cxnetmon.sys`);
+  if (
+    o.driver !== undefined &&
+    (typeof o.driver !== "string" || !SERVICE_NAME_PATTERN.test(o.driver.trim()))
+  ) {
+    throw new PlanError(
+      "invalid-option",
+      `driver ${JSON.stringify(o.driver)} must be a service name or driver file name (1-64 letters, digits, "_", "." or "-"), e.g. cxnetmon or cxnetmon.sys`,
+    );
   }
   if (o.actions !== undefined) {
-    if (!Array.isArray(o.actions) || o.actions.some((a) => typeof a !== "string")) throw new PlanError("invalid-option", "actions must be a list of repair action names");
-    if (o.actions.length === 0) throw new PlanError("invalid-option", "actions: give at least one repair action, or leave it unset for the automatic choice");
-    if (o.actions.length > MAX_ACTIONS) throw new PlanError("invalid-option", `actions: at most ${MAX_ACTIONS} repair actions, got ${o.actions.length}`);
+    if (!Array.isArray(o.actions) || o.actions.some((a) => typeof a !== "string"))
+      throw new PlanError("invalid-option", "actions must be a list of repair action names");
+    if (o.actions.length === 0)
+      throw new PlanError(
+        "invalid-option",
+        "actions: give at least one repair action, or leave it unset for the automatic choice",
+      );
+    if (o.actions.length > MAX_ACTIONS)
+      throw new PlanError(
+        "invalid-option",
+        `actions: at most ${MAX_ACTIONS} repair actions, got ${o.actions.length}`,
+      );
     const unknown = o.actions.filter((a) => !(REPAIR_ACTIONS as readonly string[]).includes(a));
     if (unknown.length > 0) {
-      throw new PlanError("invalid-option", `actions: unknown repair action(s) ${unknown.map((a) => JSON.stringify(a)).join(", ")}; known: ${REPAIR_ACTIONS.join(", ")}`);
+      throw new PlanError(
+        "invalid-option",
+        `actions: unknown repair action(s) ${unknown.map((a) => JSON.stringify(a)).join(", ")}; known: ${REPAIR_ACTIONS.join(", ")}`,
+      );
     }
   }
   for (const key of ["dryRun", "swap", "allowIncompatibleDrivers", "rollback"] as const) {
-    if (o[key] !== undefined && typeof o[key] !== "boolean") throw new PlanError("invalid-option", `${key} must be true or false, got ${JSON.stringify(o[key])}`);
+    if (o[key] !== undefined && typeof o[key] !== "boolean")
+      throw new PlanError(
+        "invalid-option",
+        `${key} must be true or false, got ${JSON.stringify(o[key])}`,
+      );
   }
   const t = o.verifyTimeoutMinutes;
   if (t !== undefined && (typeof t !== "number" || !Number.isInteger(t) || t < 1 || t > 240)) {
-    throw new PlanError("invalid-option", `verifyTimeoutMinutes must be a whole number of minutes in 1..240, got ${JSON.stringify(t)}`);
+    throw new PlanError(
+      "invalid-option",
+      `verifyTimeoutMinutes must be a whole number of minutes in 1..240, got ${JSON.stringify(t)}`,
+    );
   }
-  if (o.operatorPrincipalType !== undefined && !(PRINCIPAL_TYPES as readonly string[]).includes(o.operatorPrincipalType)) {
-    throw new PlanError("invalid-option", `operatorPrincipalType must be one of ${PRINCIPAL_TYPES.join(", ")}, got ${JSON.stringify(o.operatorPrincipalType)}`);
+  if (
+    o.operatorPrincipalType !== undefined &&
+    !(PRINCIPAL_TYPES as readonly string[]).includes(o.operatorPrincipalType)
+  ) {
+    throw new PlanError(
+      "invalid-option",
+      `operatorPrincipalType must be one of ${PRINCIPAL_TYPES.join(", ")}, got ${JSON.stringify(o.operatorPrincipalType)}`,
+    );
   }
 }
 
@@ -460,42 +597,80 @@ export function validateAzureRescueOptions(o: AzureRescueOptions): void {
   if (o.originalOsDiskId !== undefined) {
     const arm = parseArmId(o.originalOsDiskId, "originalOsDiskId");
     if (!same(arm.provider, "Microsoft.Compute") || !same(arm.type, "disks")) {
-      throw new PlanError("invalid-option", `originalOsDiskId ${JSON.stringify(o.originalOsDiskId)} is not a managed disk id (…/providers/Microsoft.Compute/disks/<name>)`);
+      throw new PlanError(
+        "invalid-option",
+        `originalOsDiskId ${JSON.stringify(o.originalOsDiskId)} is not a managed disk id (…/providers/Microsoft.Compute/disks/<name>)`,
+      );
     }
   }
   if (!RESCUE_ID.test(o.rescueId ?? "")) {
-    throw new PlanError("invalid-option", `rescueId ${JSON.stringify(o.rescueId)} must be 1-24 lowercase letters, digits or hyphens, starting and ending with a letter or digit`);
+    throw new PlanError(
+      "invalid-option",
+      `rescueId ${JSON.stringify(o.rescueId)} must be 1-24 lowercase letters, digits or hyphens, starting and ending with a letter or digit`,
+    );
   }
   if (o.helperVmSize !== undefined && !VM_SIZE.test(o.helperVmSize)) {
-    throw new PlanError("invalid-option", `helperVmSize ${JSON.stringify(o.helperVmSize)} is not an Azure VM size such as Standard_D2s_v5`);
+    throw new PlanError(
+      "invalid-option",
+      `helperVmSize ${JSON.stringify(o.helperVmSize)} is not an Azure VM size such as Standard_D2s_v5`,
+    );
   }
-  for (const [key, value] of [["copyDiskSku", o.copyDiskSku], ["helperOsDiskSku", o.helperOsDiskSku]] as const) {
+  for (const [key, value] of [
+    ["copyDiskSku", o.copyDiskSku],
+    ["helperOsDiskSku", o.helperOsDiskSku],
+  ] as const) {
     if (value !== undefined && !(DISK_SKUS as readonly string[]).includes(value)) {
-      throw new PlanError("invalid-option", `${key} ${JSON.stringify(value)} must be one of ${DISK_SKUS.join(", ")}`);
+      throw new PlanError(
+        "invalid-option",
+        `${key} ${JSON.stringify(value)} must be one of ${DISK_SKUS.join(", ")}`,
+      );
     }
   }
   if (o.helperImageSku !== undefined && !IMAGE_SKU.test(o.helperImageSku)) {
-    throw new PlanError("invalid-option", `helperImageSku ${JSON.stringify(o.helperImageSku)} is not a marketplace image SKU such as 2022-datacenter-smalldisk-g2`);
+    throw new PlanError(
+      "invalid-option",
+      `helperImageSku ${JSON.stringify(o.helperImageSku)} is not a marketplace image SKU such as 2022-datacenter-smalldisk-g2`,
+    );
   }
-  if (o.hyperVGeneration !== undefined && o.hyperVGeneration !== "V1" && o.hyperVGeneration !== "V2") {
-    throw new PlanError("invalid-option", `hyperVGeneration ${JSON.stringify(o.hyperVGeneration)} must be V1 or V2`);
+  if (
+    o.hyperVGeneration !== undefined &&
+    o.hyperVGeneration !== "V1" &&
+    o.hyperVGeneration !== "V2"
+  ) {
+    throw new PlanError(
+      "invalid-option",
+      `hyperVGeneration ${JSON.stringify(o.hyperVGeneration)} must be V1 or V2`,
+    );
   }
   if (o.helperResourceGroupName !== undefined && !RG_NAME.test(o.helperResourceGroupName)) {
-    throw new PlanError("invalid-option", `helperResourceGroupName ${JSON.stringify(o.helperResourceGroupName)} is not a resource group name`);
+    throw new PlanError(
+      "invalid-option",
+      `helperResourceGroupName ${JSON.stringify(o.helperResourceGroupName)} is not a resource group name`,
+    );
   }
   if (o.subnetId !== undefined) parseArmId(o.subnetId, "subnetId");
-  if (o.adminUsername !== undefined && (!ADMIN_NAME.test(o.adminUsername) || RESERVED_ADMIN_NAMES.has(o.adminUsername.toLowerCase()))) {
-    throw new PlanError("invalid-option", `adminUsername ${JSON.stringify(o.adminUsername)} must be 1-20 letters, digits, _ or -, start with a letter and not be a reserved name`);
+  if (
+    o.adminUsername !== undefined &&
+    (!ADMIN_NAME.test(o.adminUsername) || RESERVED_ADMIN_NAMES.has(o.adminUsername.toLowerCase()))
+  ) {
+    throw new PlanError(
+      "invalid-option",
+      `adminUsername ${JSON.stringify(o.adminUsername)} must be 1-20 letters, digits, _ or -, start with a letter and not be a reserved name`,
+    );
   }
   for (const [k, v] of Object.entries(o.tags ?? {})) {
     if (!TAG_KEY.test(k) || typeof v !== "string" || !TAG_VALUE.test(v)) {
-      throw new PlanError("invalid-option", `tag ${JSON.stringify(k)}: names may not contain < > % & \\ ? / and values must be ≤ 256 characters without control characters`);
+      throw new PlanError(
+        "invalid-option",
+        `tag ${JSON.stringify(k)}: names may not contain < > % & \\ ? / and values must be ≤ 256 characters without control characters`,
+      );
     }
   }
 }
 
 function requireString(v: string | null | undefined, what: string): string {
-  if (typeof v !== "string" || v.length === 0) throw new PlanError("invalid-input", `${what} is missing from the VM description`);
+  if (typeof v !== "string" || v.length === 0)
+    throw new PlanError("invalid-input", `${what} is missing from the VM description`);
   return v;
 }
 
@@ -505,12 +680,17 @@ function decideGeneration(
   securityType: string,
   warnings: string[],
 ): "V1" | "V2" | null {
-  const told = options.hyperVGeneration ?? input.osDisk?.hyperVGeneration ?? input.vm.instanceView?.hyperVGeneration ?? null;
+  const told =
+    options.hyperVGeneration ??
+    input.osDisk?.hyperVGeneration ??
+    input.vm.instanceView?.hyperVGeneration ??
+    null;
   if (told === "V1" || told === "V2") return told;
   if (securityType === "TrustedLaunch") return "V2";
   const sku = input.vm.storageProfile?.imageReference?.sku ?? "";
   if (/(-g2|gensecond|gen2)$/i.test(sku) || /-g2-|gen2/i.test(sku)) return "V2";
-  if (/^(2008|2012|2016|2019|2022|2025)[-\w]*datacenter/i.test(sku) && !/g2|gensecond/i.test(sku)) return "V1";
+  if (/^(2008|2012|2016|2019|2022|2025)[-\w]*datacenter/i.test(sku) && !/g2|gensecond/i.test(sku))
+    return "V1";
   warnings.push(
     "the VM's Hyper-V generation is not in the description (use az vm get-instance-view, or set hyperVGeneration); the copy inherits it from the original disk",
   );
@@ -519,7 +699,8 @@ function decideGeneration(
 
 /** Tells the Windows Server version from the image reference or the instance view, else null. */
 export function detectWindowsVersion(vm: AzureVmDescription): WindowsServerVersion | null {
-  const sku = `${vm.storageProfile?.imageReference?.sku ?? ""} ${vm.storageProfile?.imageReference?.offer ?? ""}`.toLowerCase();
+  const sku =
+    `${vm.storageProfile?.imageReference?.sku ?? ""} ${vm.storageProfile?.imageReference?.offer ?? ""}`.toLowerCase();
   const name = (vm.instanceView?.osName ?? "").toLowerCase();
   for (const text of [sku, name]) {
     if (/2012-r2|2012 r2/.test(text)) return "2012-r2";
@@ -529,23 +710,33 @@ export function detectWindowsVersion(vm: AzureVmDescription): WindowsServerVersi
   const build = /10\.0\.(\d+)|6\.3\.(\d+)/.exec(vm.instanceView?.osVersion ?? "");
   if (build) {
     const n = Number(build[1] ?? build[2]);
-    const found = (Object.entries(WINDOWS_SERVER_BUILDS) as [WindowsServerVersion, number][]).find(([, b]) => b === n);
+    const found = (Object.entries(WINDOWS_SERVER_BUILDS) as [WindowsServerVersion, number][]).find(
+      ([, b]) => b === n,
+    );
     if (found) return found[0];
   }
   return null;
 }
 
-function decideHelperVersion(source: WindowsServerVersion | null, options: AzureRescueOptions, warnings: string[]): WindowsServerVersion {
+function decideHelperVersion(
+  source: WindowsServerVersion | null,
+  options: AzureRescueOptions,
+  warnings: string[],
+): WindowsServerVersion {
   if (options.helperImageSku) {
     const m = /^(2012-r2|2016|2019|2022|2025)/.exec(options.helperImageSku.toLowerCase());
     const v = (m?.[1] ?? "2022") as WindowsServerVersion;
     if (source !== null && v === source) {
-      warnings.push(`helperImageSku ${options.helperImageSku} is the same Windows version as the broken VM; the attached copy may come up offline with a disk-signature collision (the scripts handle it, but a different version avoids it)`);
+      warnings.push(
+        `helperImageSku ${options.helperImageSku} is the same Windows version as the broken VM; the attached copy may come up offline with a disk-signature collision (the scripts handle it, but a different version avoids it)`,
+      );
     }
     return v;
   }
   if (source === null) {
-    warnings.push("the broken VM's Windows version is unknown; the helper runs Windows Server 2022 and the scripts handle a disk-signature collision if one occurs");
+    warnings.push(
+      "the broken VM's Windows version is unknown; the helper runs Windows Server 2022 and the scripts handle a disk-signature collision if one occurs",
+    );
   }
   return HELPER_PREFERENCE.find((v) => v !== source) as WindowsServerVersion;
 }
@@ -581,7 +772,10 @@ function diskName(vmName: string, id: string, suffix: string): string {
   if (id.startsWith(vmName.toLowerCase())) vmName = "";
   const tail = vmName ? `-${id}-${suffix}` : `${id}-${suffix}`;
   if (!vmName) return tail;
-  const head = vmName.replace(/[^A-Za-z0-9_.-]/g, "-").slice(0, 80 - tail.length).replace(/^[^A-Za-z0-9]+/, "");
+  const head = vmName
+    .replace(/[^A-Za-z0-9_.-]/g, "-")
+    .slice(0, 80 - tail.length)
+    .replace(/^[^A-Za-z0-9]+/, "");
   return `${head || "vm"}${tail}`;
 }
 

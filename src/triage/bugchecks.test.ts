@@ -17,9 +17,12 @@ const NAMES: [number, string][] = [
   [0xdeaddead, "MANUALLY_INITIATED_CRASH1"],
 ];
 
-test.each(NAMES.map(([code, name]) => [`0x${code.toString(16)}`, name, code] as const))("%s is %s", (_hex, name, code) => {
-  expect(bugCheckName(code)).toBe(name);
-});
+test.each(NAMES.map(([code, name]) => [`0x${code.toString(16)}`, name, code] as const))(
+  "%s is %s",
+  (_hex, name, code) => {
+    expect(bugCheckName(code)).toBe(name);
+  },
+);
 
 test("unknown codes, and the 0x10000000 bit on codes without an _M variant, have no name", () => {
   expect(bugCheckName(0x4242)).toBeNull();
@@ -27,8 +30,14 @@ test("unknown codes, and the 0x10000000 bit on codes without an _M variant, have
 });
 
 test("_M variants use their base code's parameters", () => {
-  expect(lookupBugCheck(0x1000007e)).toMatchObject({ baseCode: 0x7e, exceptionRecordParameter: 2, contextRecordParameter: 3 });
-  expect(addressParameters(0x1000007e, [0n, 0n, 0n, 0n])).toEqual([{ index: 1, meaning: "P2 (exception address)" }]);
+  expect(lookupBugCheck(0x1000007e)).toMatchObject({
+    baseCode: 0x7e,
+    exceptionRecordParameter: 2,
+    contextRecordParameter: 3,
+  });
+  expect(addressParameters(0x1000007e, [0n, 0n, 0n, 0n])).toEqual([
+    { index: 1, meaning: "P2 (exception address)" },
+  ]);
 });
 
 test("which parameter carries the code address", () => {

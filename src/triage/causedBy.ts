@@ -37,7 +37,12 @@ export interface ResolvedAddress {
   reporter: boolean;
 }
 
-const REPORTER_NAMES = [/^nto?s?krnl\w*\.exe$/i, /^ntkrpamp\.exe$/i, /^hal\w*\.dll$/i, /^kd\w*\.dll$/i];
+const REPORTER_NAMES = [
+  /^nto?s?krnl\w*\.exe$/i,
+  /^ntkrpamp\.exe$/i,
+  /^hal\w*\.dll$/i,
+  /^kd\w*\.dll$/i,
+];
 
 /** True for modules that raise bug checks rather than cause them: ntoskrnl*, ntkrnl*, hal*, kd*. */
 export function isReporterModule(name: string): boolean {
@@ -54,7 +59,11 @@ export class ModuleMap {
   ) {
     // Entries 0 and 1 are the kernel and the HAL whatever their file names.
     this.loaded = drivers
-      .map((driver, i) => ({ driver, end: driver.base + BigInt(driver.size), reporter: i < 2 || isReporterModule(driver.name) }))
+      .map((driver, i) => ({
+        driver,
+        end: driver.base + BigInt(driver.size),
+        reporter: i < 2 || isReporterModule(driver.name),
+      }))
       .filter((e) => e.driver.size > 0)
       .sort((a, b) => (a.driver.base < b.driver.base ? -1 : a.driver.base > b.driver.base ? 1 : 0));
   }
@@ -67,11 +76,28 @@ export class ModuleMap {
       const e = this.loaded[mid];
       if (address < e.driver.base) hi = mid - 1;
       else if (address >= e.end) lo = mid + 1;
-      else return { address, module: e.driver.name, base: e.driver.base, offset: address - e.driver.base, unloaded: false, nameTruncated: false, reporter: e.reporter };
+      else
+        return {
+          address,
+          module: e.driver.name,
+          base: e.driver.base,
+          offset: address - e.driver.base,
+          unloaded: false,
+          nameTruncated: false,
+          reporter: e.reporter,
+        };
     }
     for (const u of this.unloaded) {
       if (address >= u.start && address < u.end) {
-        return { address, module: u.name, base: u.start, offset: address - u.start, unloaded: true, nameTruncated: u.nameTruncated, reporter: isReporterModule(u.name) };
+        return {
+          address,
+          module: u.name,
+          base: u.start,
+          offset: address - u.start,
+          unloaded: true,
+          nameTruncated: u.nameTruncated,
+          reporter: isReporterModule(u.name),
+        };
       }
     }
     return null;
@@ -101,11 +127,23 @@ export function findCausedBy(dump: KernelMinidump): CausedByAnalysis {
 
   const found = (r: ResolvedAddress, method: string, line: string): CausedByAnalysis => {
     evidence.push(line);
-    if (r.unloaded) evidence.push(`${r.module} was no longer loaded at crash time; the address is in its former range`);
-    if (r.nameTruncated) evidence.push(`Windows recorded only the first 12 characters of the unloaded driver's name ("${r.module}")`);
+    if (r.unloaded)
+      evidence.push(
+        `${r.module} was no longer loaded at crash time; the address is in its former range`,
+      );
+    if (r.nameTruncated)
+      evidence.push(
+        `Windows recorded only the first 12 characters of the unloaded driver's name ("${r.module}")`,
+      );
     corroborate(r);
     return {
-      causedBy: { module: r.module, offset: hex(r.offset), address: hex(r.address), method, evidence },
+      causedBy: {
+        module: r.module,
+        offset: hex(r.offset),
+        address: hex(r.address),
+        method,
+        evidence,
+      },
       crashAddress,
       evidence,
     };
@@ -123,12 +161,17 @@ export function findCausedBy(dump: KernelMinidump): CausedByAnalysis {
     }
     if (r.reporter) {
       reporters.add(r.module);
-      evidence.push(`${label} ${hex(address)} is ${describe(r)}, the kernel itself: looking further`);
+      evidence.push(
+        `${label} ${hex(address)} is ${describe(r)}, the kernel itself: looking further`,
+      );
       return null;
     }
     return r;
   };
-  const recordAt = (index: number, kind: "exception" | "context"): { label: string; ip: bigint } | null => {
+  const recordAt = (
+    index: number,
+    kind: "exception" | "context",
+  ): { label: string; ip: bigint } | null => {
     const va = params[index];
     const label = `P${index + 1} (${kind === "exception" ? "exception record" : "context record"} at ${hex(va)})`;
     const size = kind === "exception" ? EXCEPTION_RECORD_SIZE : CONTEXT_LAYOUT[dump.machine].size;
@@ -139,15 +182,23 @@ export function findCausedBy(dump: KernelMinidump): CausedByAnalysis {
     }
     if (kind === "exception") {
       const rec = decodeExceptionRecord(bytes, 0);
-      return rec ? { label: `${label}: exception 0x${rec.code.toString(16)} at`, ip: rec.address } : null;
+      return rec
+        ? { label: `${label}: exception 0x${rec.code.toString(16)} at`, ip: rec.address }
+        : null;
     }
     const ctx = decodeContext(bytes, 0, dump.machine);
     return ctx ? { label: `${label}: instruction pointer`, ip: ctx.ip } : null;
   };
   /** Adds a line when the records or the context agree with the chosen module. */
   const corroborate = (chosen: ResolvedAddress): void => {
-    if (crashAddress && crashAddress.module === chosen.module && crashAddress.address !== chosen.address) {
-      evidence.push(`the crash address (context instruction pointer) ${describe(crashAddress)} is in the same driver`);
+    if (
+      crashAddress &&
+      crashAddress.module === chosen.module &&
+      crashAddress.address !== chosen.address
+    ) {
+      evidence.push(
+        `the crash address (context instruction pointer) ${describe(crashAddress)} is in the same driver`,
+      );
     } else if (crashAddress && crashAddress.address === chosen.address) {
       evidence.push("the context instruction pointer is the same address");
     }
@@ -156,7 +207,8 @@ export function findCausedBy(dump: KernelMinidump): CausedByAnalysis {
   // 1. The address a bug-check parameter carries.
   for (const ap of spec?.addressParameters?.(params) ?? []) {
     const r = consider(ap.meaning, params[ap.index]);
-    if (r) return found(r, "bugcheck-parameter", `${ap.meaning} ${hex(r.address)} is ${describe(r)}`);
+    if (r)
+      return found(r, "bugcheck-parameter", `${ap.meaning} ${hex(r.address)} is ${describe(r)}`);
   }
 
   // 2. Exception record / context record pointed to by a parameter.
@@ -168,7 +220,8 @@ export function findCausedBy(dump: KernelMinidump): CausedByAnalysis {
     if (index === undefined) continue;
     const rec = recordAt(index, kind);
     const r = rec && consider(rec.label, rec.ip);
-    if (rec && r) return found(r, `${kind}-record`, `${rec.label} ${hex(r.address)} = ${describe(r)}`);
+    if (rec && r)
+      return found(r, `${kind}-record`, `${rec.label} ${hex(r.address)} = ${describe(r)}`);
   }
 
   // 3. Stack scan, lowest captured address (most recent frames) first.
@@ -187,10 +240,18 @@ export function findCausedBy(dump: KernelMinidump): CausedByAnalysis {
         continue;
       }
       const slot = `stack slot ${hex(base + BigInt(o))} (TopOfStack+${hex(o)})`;
-      const skippedNote = skipped ? `, after ${skipped} kernel/HAL/kd address${skipped === 1 ? "" : "es"}` : "";
-      return found(r, "stack-scan", `${slot} holds ${hex(value)} = ${describe(r)}, the first driver address on the captured stack${skippedNote}`);
+      const skippedNote = skipped
+        ? `, after ${skipped} kernel/HAL/kd address${skipped === 1 ? "" : "es"}`
+        : "";
+      return found(
+        r,
+        "stack-scan",
+        `${slot} holds ${hex(value)} = ${describe(r)}, the first driver address on the captured stack${skippedNote}`,
+      );
     }
-    evidence.push(`the captured stack (${bytes.byteLength} bytes) holds ${skipped} kernel/HAL/kd addresses and no other driver address`);
+    evidence.push(
+      `the captured stack (${bytes.byteLength} bytes) holds ${skipped} kernel/HAL/kd addresses and no other driver address`,
+    );
   } else {
     evidence.push("the dump has no captured stack");
   }
@@ -198,7 +259,12 @@ export function findCausedBy(dump: KernelMinidump): CausedByAnalysis {
   // 4. The module of the context instruction pointer.
   if (dump.context) {
     const r = consider("the context instruction pointer", dump.context.ip);
-    if (r) return found(r, "context-ip", `the context instruction pointer ${hex(r.address)} is ${describe(r)}`);
+    if (r)
+      return found(
+        r,
+        "context-ip",
+        `the context instruction pointer ${hex(r.address)} is ${describe(r)}`,
+      );
   }
 
   evidence.push(

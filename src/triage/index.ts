@@ -5,7 +5,13 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { TriageResult } from "./types";
-import { DumpFormatError, KernelMinidump, MIN_DUMP_SIZE, parseMinidump, readDumpHeader } from "./minidump";
+import {
+  DumpFormatError,
+  KernelMinidump,
+  MIN_DUMP_SIZE,
+  parseMinidump,
+  readDumpHeader,
+} from "./minidump";
 import { CausedByAnalysis, findCausedBy } from "./causedBy";
 import { bugCheckName } from "./bugchecks";
 import { bugCheckCodeString, hex } from "./format";
@@ -27,7 +33,15 @@ export interface TriageDetails {
 
 function failed(file: string, error: string): TriageDetails {
   return {
-    result: { file, bugCheck: null, crashTime: null, os: null, causedBy: null, drivers: null, error },
+    result: {
+      file,
+      bugCheck: null,
+      crashTime: null,
+      os: null,
+      causedBy: null,
+      drivers: null,
+      error,
+    },
     dump: null,
     analysis: null,
   };
@@ -100,7 +114,11 @@ export function readDumpFile(file: string): Uint8Array {
 }
 
 /** Expands folders to the `*.dmp` files they hold (sorted, not recursive); reports missing paths. */
-export function expandDumpPaths(paths: readonly string[]): { files: string[]; missing: string[]; emptyFolders: string[] } {
+export function expandDumpPaths(paths: readonly string[]): {
+  files: string[];
+  missing: string[];
+  emptyFolders: string[];
+} {
   const files: string[] = [];
   const missing: string[] = [];
   const emptyFolders: string[] = [];

@@ -168,7 +168,13 @@ export const TRIAGE = {
 } as const;
 
 /** DUMP_DRIVER_ENTRY64 field offsets. */
-export const DRIVER_ENTRY = { nameOffset: 0x00, dllBase: 0x38, sizeOfImage: 0x48, checkSum: 0x80, timeDateStamp: 0x88 } as const;
+export const DRIVER_ENTRY = {
+  nameOffset: 0x00,
+  dllBase: 0x38,
+  sizeOfImage: 0x48,
+  checkSum: 0x80,
+  timeDateStamp: 0x88,
+} as const;
 export const DRIVER_ENTRY_SIZES = [0x90, 0x98, 0xa0, 0xa8] as const;
 export const UNLOADED_ENTRY_SIZE = 0x38;
 export const DATA_BLOCK_SIZE = 0x10;
@@ -222,9 +228,15 @@ class Reader {
     if (Number.isSafeInteger(offset) && offset >= 0 && size >= 0 && offset + size <= end) return;
     const at = `${what} at 0x${offset.toString(16)} (+0x${size.toString(16)})`;
     if (limit === undefined) {
-      throw new DumpFormatError("truncated", `truncated dump: ${at} lies past the end of the file (${this.length} bytes)`);
+      throw new DumpFormatError(
+        "truncated",
+        `truncated dump: ${at} lies past the end of the file (${this.length} bytes)`,
+      );
     }
-    throw new DumpFormatError("corrupt", `corrupt dump: ${at} is outside the triage part (0x${limit.toString(16)} bytes)`);
+    throw new DumpFormatError(
+      "corrupt",
+      `corrupt dump: ${at} is outside the triage part (0x${limit.toString(16)} bytes)`,
+    );
   }
   u16(o: number): number {
     this.check(o, 2, "field");
@@ -283,7 +295,9 @@ export interface DumpHeaderSummary {
 }
 
 function ascii4(r: Reader, o: number): string {
-  return Array.from(r.bytes.subarray(o, o + 4), (c) => (c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : ".")).join("");
+  return Array.from(r.bytes.subarray(o, o + 4), (c) =>
+    c >= 0x20 && c < 0x7f ? String.fromCharCode(c) : ".",
+  ).join("");
 }
 
 /**
@@ -298,42 +312,73 @@ export function readDumpHeader(bytes: Uint8Array): DumpHeaderSummary {
     if (r.length > 0 && magic.startsWith(prefix)) {
       throw new DumpFormatError("truncated", `truncated dump: only ${r.length} bytes`);
     }
-    throw new DumpFormatError("not-a-dump", "not a Windows crash dump (file too short to hold a dump header)");
+    throw new DumpFormatError(
+      "not-a-dump",
+      "not a Windows crash dump (file too short to hold a dump header)",
+    );
   }
   const sig = r.u32(0);
   const valid = r.u32(4);
   if (sig === SIG_MDMP) {
-    throw new DumpFormatError("user-mode-minidump", "user-mode minidump (MDMP), not a kernel crash dump");
+    throw new DumpFormatError(
+      "user-mode-minidump",
+      "user-mode minidump (MDMP), not a kernel crash dump",
+    );
   }
   if (sig !== SIG_PAGE) {
-    throw new DumpFormatError("not-a-dump", `not a Windows crash dump (signature "${ascii4(r, 0)}", expected "PAGE")`);
+    throw new DumpFormatError(
+      "not-a-dump",
+      `not a Windows crash dump (signature "${ascii4(r, 0)}", expected "PAGE")`,
+    );
   }
   if (valid === SIG_DUMP) {
-    throw new DumpFormatError("32-bit-dump", "32-bit kernel dump (PAGEDUMP); only 64-bit dumps (PAGEDU64) are supported");
+    throw new DumpFormatError(
+      "32-bit-dump",
+      "32-bit kernel dump (PAGEDUMP); only 64-bit dumps (PAGEDU64) are supported",
+    );
   }
   if (valid !== SIG_DU64) {
-    throw new DumpFormatError("not-a-dump", `not a Windows crash dump (signature "PAGE${ascii4(r, 4)}", expected "PAGEDU64")`);
+    throw new DumpFormatError(
+      "not-a-dump",
+      `not a Windows crash dump (signature "PAGE${ascii4(r, 4)}", expected "PAGEDU64")`,
+    );
   }
   if (r.length < MIN_DUMP_SIZE) {
-    throw new DumpFormatError("truncated", `truncated dump: ${r.length} bytes, the headers alone need ${MIN_DUMP_SIZE}`);
+    throw new DumpFormatError(
+      "truncated",
+      `truncated dump: ${r.length} bytes, the headers alone need ${MIN_DUMP_SIZE}`,
+    );
   }
   const machineType = r.u32(OFF.machine);
-  const machine: Machine | null = machineType === MACHINE_X64 ? "x64" : machineType === MACHINE_ARM64 ? "arm64" : null;
+  const machine: Machine | null =
+    machineType === MACHINE_X64 ? "x64" : machineType === MACHINE_ARM64 ? "arm64" : null;
   if (!machine) {
-    throw new DumpFormatError("unsupported-machine", `unsupported machine type 0x${machineType.toString(16)} (x64 0x8664 and ARM64 0xaa64 are supported)`);
+    throw new DumpFormatError(
+      "unsupported-machine",
+      `unsupported machine type 0x${machineType.toString(16)} (x64 0x8664 and ARM64 0xaa64 are supported)`,
+    );
   }
   const dumpType = r.u32(OFF.dumpType);
   if (dumpType !== DUMP_TYPE_TRIAGE) {
     const what = DUMP_TYPE_NAMES[dumpType] ?? `dump type ${dumpType}`;
-    throw new DumpFormatError("unsupported-dump-type", `${what}, not a small memory dump (minidump, type 4)`);
+    throw new DumpFormatError(
+      "unsupported-dump-type",
+      `${what}, not a small memory dump (minidump, type 4)`,
+    );
   }
   const sizeOfDump = r.u32(HEADER_SIZE + TRIAGE.sizeOfDump);
   const validOffset = r.u32(HEADER_SIZE + TRIAGE.validOffset);
   if (sizeOfDump < MIN_DUMP_SIZE + 4 || sizeOfDump > LIMITS.sizeOfDump) {
-    throw new DumpFormatError("corrupt", `corrupt dump: triage size 0x${sizeOfDump.toString(16)} is implausible`);
+    throw new DumpFormatError(
+      "corrupt",
+      `corrupt dump: triage size 0x${sizeOfDump.toString(16)} is implausible`,
+    );
   }
   if (validOffset < MIN_DUMP_SIZE || validOffset + 4 > sizeOfDump) {
-    throw new DumpFormatError("corrupt", `corrupt dump: triage ValidOffset 0x${validOffset.toString(16)} is outside the triage part`);
+    throw new DumpFormatError(
+      "corrupt",
+      `corrupt dump: triage ValidOffset 0x${validOffset.toString(16)} is outside the triage part`,
+    );
   }
   return { machine, dumpType, sizeOfDump };
 }
@@ -342,7 +387,12 @@ export function readDumpHeader(bytes: Uint8Array): DumpHeaderSummary {
 // Sections
 // ---------------------------------------------------------------------------------------------
 
-function readContext(r: Reader, offset: number, machine: Machine, limit: number): ContextRegisters | null {
+function readContext(
+  r: Reader,
+  offset: number,
+  machine: Machine,
+  limit: number,
+): ContextRegisters | null {
   const layout = CONTEXT_LAYOUT[machine];
   if (offset === 0 || offset + layout.size > limit) return null;
   return { ip: r.u64(offset + layout.ip), sp: r.u64(offset + layout.sp) };
@@ -355,18 +405,32 @@ export function decodeExceptionRecord(bytes: Uint8Array, offset: number): Except
   const count = Math.min(v.getUint32(0x18, true), 15);
   const information: bigint[] = [];
   for (let i = 0; i < count; i++) information.push(v.getBigUint64(0x20 + 8 * i, true));
-  return { code: v.getUint32(0, true), flags: v.getUint32(4, true), address: v.getBigUint64(0x10, true), information };
+  return {
+    code: v.getUint32(0, true),
+    flags: v.getUint32(4, true),
+    address: v.getBigUint64(0x10, true),
+    information,
+  };
 }
 
 /** Decodes the IP/SP of a CONTEXT record from `bytes` at `offset` (null when it does not fit). */
-export function decodeContext(bytes: Uint8Array, offset: number, machine: Machine): ContextRegisters | null {
+export function decodeContext(
+  bytes: Uint8Array,
+  offset: number,
+  machine: Machine,
+): ContextRegisters | null {
   const layout = CONTEXT_LAYOUT[machine];
   if (offset < 0 || offset + layout.size > bytes.byteLength) return null;
   const v = new DataView(bytes.buffer, bytes.byteOffset + offset, layout.size);
   return { ip: v.getBigUint64(layout.ip, true), sp: v.getBigUint64(layout.sp, true) };
 }
 
-function readDumpString(r: Reader, offset: number, poolStart: number, poolEnd: number): string | null {
+function readDumpString(
+  r: Reader,
+  offset: number,
+  poolStart: number,
+  poolEnd: number,
+): string | null {
   if (offset < poolStart || offset + 4 > poolEnd) return null;
   const chars = r.u32(offset);
   if (chars === 0 || chars > LIMITS.nameChars || offset + 4 + chars * 2 > poolEnd) return null;
@@ -380,11 +444,18 @@ interface TriageOffsets {
   stringPoolSize: number;
 }
 
-function readDrivers(r: Reader, t: TriageOffsets, limit: number): { drivers: LoadedDriver[]; entrySize: number } {
+function readDrivers(
+  r: Reader,
+  t: TriageOffsets,
+  limit: number,
+): { drivers: LoadedDriver[]; entrySize: number } {
   const { driverListOffset: list, driverCount: count } = t;
   if (list === 0 || count === 0) return { drivers: [], entrySize: DRIVER_ENTRY_SIZES[0] };
   if (count > LIMITS.drivers) {
-    throw new DumpFormatError("corrupt", `corrupt dump: driver count ${count} exceeds ${LIMITS.drivers}`);
+    throw new DumpFormatError(
+      "corrupt",
+      `corrupt dump: driver count ${count} exceeds ${LIMITS.drivers}`,
+    );
   }
   const poolStart = t.stringPoolOffset;
   const poolEnd = poolStart + t.stringPoolSize;
@@ -417,7 +488,10 @@ function readDrivers(r: Reader, t: TriageOffsets, limit: number): { drivers: Loa
     if (drivers.length === count) return { drivers, entrySize: stride };
   }
   r.check(list, DRIVER_ENTRY_SIZES[0] * count, "driver list", limit);
-  throw new DumpFormatError("corrupt", "corrupt dump: the driver list does not point into the string pool with any known entry size");
+  throw new DumpFormatError(
+    "corrupt",
+    "corrupt dump: the driver list does not point into the string pool with any known entry size",
+  );
 }
 
 function readUnloaded(r: Reader, offset: number, limit: number): UnloadedDriver[] {
@@ -425,7 +499,10 @@ function readUnloaded(r: Reader, offset: number, limit: number): UnloadedDriver[
   r.check(offset, 8, "unloaded-driver list", limit);
   const count = r.u64(offset);
   if (count > BigInt(LIMITS.unloadedDrivers)) {
-    throw new DumpFormatError("corrupt", `corrupt dump: unloaded-driver count ${count} exceeds ${LIMITS.unloadedDrivers}`);
+    throw new DumpFormatError(
+      "corrupt",
+      `corrupt dump: unloaded-driver count ${count} exceeds ${LIMITS.unloadedDrivers}`,
+    );
   }
   const n = Number(count);
   r.check(offset + 8, n * UNLOADED_ENTRY_SIZE, "unloaded-driver list", limit);
@@ -433,7 +510,12 @@ function readUnloaded(r: Reader, offset: number, limit: number): UnloadedDriver[
   for (let i = 0; i < n; i++) {
     const e = offset + 8 + i * UNLOADED_ENTRY_SIZE;
     const recorded = r.u16(e) >>> 1;
-    out.push({ name: utf16(r.bytes, e + 0x10, Math.min(recorded, 12)), nameTruncated: recorded > 12, start: r.u64(e + 0x28), end: r.u64(e + 0x30) });
+    out.push({
+      name: utf16(r.bytes, e + 0x10, Math.min(recorded, 12)),
+      nameTruncated: recorded > 12,
+      start: r.u64(e + 0x28),
+      end: r.u64(e + 0x30),
+    });
   }
   return out;
 }
@@ -441,7 +523,10 @@ function readUnloaded(r: Reader, offset: number, limit: number): UnloadedDriver[
 function readDataBlocks(r: Reader, offset: number, count: number, limit: number): DataBlock[] {
   if (offset === 0 || count === 0) return [];
   if (count > LIMITS.dataBlocks) {
-    throw new DumpFormatError("corrupt", `corrupt dump: data-block count ${count} exceeds ${LIMITS.dataBlocks}`);
+    throw new DumpFormatError(
+      "corrupt",
+      `corrupt dump: data-block count ${count} exceeds ${LIMITS.dataBlocks}`,
+    );
   }
   r.check(offset, count * DATA_BLOCK_SIZE, "data-block table", limit);
   const out: DataBlock[] = [];
@@ -467,7 +552,10 @@ export function parseMinidump(bytes: Uint8Array): KernelMinidump {
   const t = (off: number) => r.u32(HEADER_SIZE + off);
   const validOffset = t(TRIAGE.validOffset);
   if (r.u32(validOffset) !== SIG_TRGD) {
-    throw new DumpFormatError("corrupt", `corrupt dump: no "TRGD" marker at ValidOffset 0x${validOffset.toString(16)}`);
+    throw new DumpFormatError(
+      "corrupt",
+      `corrupt dump: no "TRGD" marker at ValidOffset 0x${validOffset.toString(16)}`,
+    );
   }
   const warnings: string[] = [];
 
@@ -479,11 +567,19 @@ export function parseMinidump(bytes: Uint8Array): KernelMinidump {
   const contextOffset = t(TRIAGE.contextOffset) || OFF.contextRecord;
   const exceptionOffset = t(TRIAGE.exceptionOffset) || OFF.exception;
   const context = readContext(r, contextOffset, machine, limit);
-  const exception = exceptionOffset + EXCEPTION_RECORD_SIZE <= limit ? decodeExceptionRecord(bytes, exceptionOffset) : null;
+  const exception =
+    exceptionOffset + EXCEPTION_RECORD_SIZE <= limit
+      ? decodeExceptionRecord(bytes, exceptionOffset)
+      : null;
 
   const { drivers, entrySize } = readDrivers(
     r,
-    { driverListOffset: t(TRIAGE.driverListOffset), driverCount: t(TRIAGE.driverCount), stringPoolOffset: t(TRIAGE.stringPoolOffset), stringPoolSize: t(TRIAGE.stringPoolSize) },
+    {
+      driverListOffset: t(TRIAGE.driverListOffset),
+      driverCount: t(TRIAGE.driverCount),
+      stringPoolOffset: t(TRIAGE.stringPoolOffset),
+      stringPoolSize: t(TRIAGE.stringPoolSize),
+    },
     limit,
   );
   const unloadedDrivers = readUnloaded(r, t(TRIAGE.unloadedDriversOffset), limit);
@@ -493,10 +589,18 @@ export function parseMinidump(bytes: Uint8Array): KernelMinidump {
   const stackSize = t(TRIAGE.sizeOfCallStack);
   if (stackOffset !== 0 && stackSize !== 0) {
     r.check(stackOffset, stackSize, "call stack", limit);
-    stack = { base: r.u64(HEADER_SIZE + TRIAGE.topOfStack), bytes: bytes.subarray(stackOffset, stackOffset + stackSize) };
+    stack = {
+      base: r.u64(HEADER_SIZE + TRIAGE.topOfStack),
+      bytes: bytes.subarray(stackOffset, stackOffset + stackSize),
+    };
   }
 
-  const dataBlocks = readDataBlocks(r, t(TRIAGE.dataBlocksOffset), t(TRIAGE.dataBlocksCount), limit);
+  const dataBlocks = readDataBlocks(
+    r,
+    t(TRIAGE.dataBlocksOffset),
+    t(TRIAGE.dataBlocksCount),
+    limit,
+  );
 
   // KDBG sanity: the copy's KernBase must be the first driver (the kernel image), whose range must
   // hold KdDebuggerDataBlock and PsLoadedModuleList.
@@ -511,9 +615,14 @@ export function parseMinidump(bytes: Uint8Array): KernelMinidump {
   if (kernel) {
     const end = kernel.base + BigInt(kernel.size);
     if (kdbgKernBase !== null && kdbgKernBase !== kernel.base) {
-      warnings.push(`KDBG KernBase 0x${kdbgKernBase.toString(16)} differs from the first driver ${kernel.name} at 0x${kernel.base.toString(16)}`);
+      warnings.push(
+        `KDBG KernBase 0x${kdbgKernBase.toString(16)} differs from the first driver ${kernel.name} at 0x${kernel.base.toString(16)}`,
+      );
     }
-    for (const [label, va] of [["KdDebuggerDataBlock", r.u64(OFF.kdDebuggerDataBlock)], ["PsLoadedModuleList", r.u64(OFF.psLoadedModuleList)]] as const) {
+    for (const [label, va] of [
+      ["KdDebuggerDataBlock", r.u64(OFF.kdDebuggerDataBlock)],
+      ["PsLoadedModuleList", r.u64(OFF.psLoadedModuleList)],
+    ] as const) {
       if (!isAbsent64(va) && va !== 0n && (va < kernel.base || va >= end)) {
         warnings.push(`${label} 0x${va.toString(16)} is outside the kernel image ${kernel.name}`);
       }
@@ -526,7 +635,10 @@ export function parseMinidump(bytes: Uint8Array): KernelMinidump {
     majorVersion: r.u32(OFF.majorVersion),
     build: r.u32(OFF.minorVersion),
     processors: r.u32(OFF.processors),
-    bugCheck: { code: r.u32(OFF.bugCheckCode), parameters: params as [bigint, bigint, bigint, bigint] },
+    bugCheck: {
+      code: r.u32(OFF.bugCheckCode),
+      parameters: params as [bigint, bigint, bigint, bigint],
+    },
     systemTime: crashTime ? systemTime : null,
     crashTime,
     dumpType,
@@ -549,10 +661,18 @@ export function parseMinidump(bytes: Uint8Array): KernelMinidump {
  * Reads `length` bytes of kernel memory captured in the dump (call stack first, then data blocks);
  * null when the range is not captured in one piece.
  */
-export function readCapturedMemory(dump: KernelMinidump, address: bigint, length: number): Uint8Array | null {
+export function readCapturedMemory(
+  dump: KernelMinidump,
+  address: bigint,
+  length: number,
+): Uint8Array | null {
   const len = BigInt(length);
   const { stack } = dump;
-  if (stack && address >= stack.base && address + len <= stack.base + BigInt(stack.bytes.byteLength)) {
+  if (
+    stack &&
+    address >= stack.base &&
+    address + len <= stack.base + BigInt(stack.bytes.byteLength)
+  ) {
     const o = Number(address - stack.base);
     return stack.bytes.subarray(o, o + length);
   }

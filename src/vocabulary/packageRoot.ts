@@ -29,7 +29,8 @@ let cached: string | undefined;
 export function packageRoot(): string {
   if (cached === undefined) {
     const root = findPackageRoot(__dirname);
-    if (root === null) throw new Error(`the ${PACKAGE_NAME} package root was not found above ${__dirname}`);
+    if (root === null)
+      throw new Error(`the ${PACKAGE_NAME} package root was not found above ${__dirname}`);
     cached = root;
   }
   return cached;

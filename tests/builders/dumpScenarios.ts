@@ -26,7 +26,9 @@ export function addr(module: keyof typeof DRIVERS, offset: bigint): bigint {
 }
 
 /** A dump of the standard modules with an empty captured stack; override anything. */
-export function scenario(overrides: Partial<DumpSpec> & Pick<DumpSpec, "bugCheck" | "parameters">): Uint8Array {
+export function scenario(
+  overrides: Partial<DumpSpec> & Pick<DumpSpec, "bugCheck" | "parameters">,
+): Uint8Array {
   return writeDump({
     drivers: Object.values(DRIVERS),
     stack: { top: STACK_TOP, bytes: buildStack(STACK_SIZE, []) },

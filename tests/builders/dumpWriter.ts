@@ -118,7 +118,9 @@ class Out {
 }
 
 function sig(s: string): number {
-  return s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24);
+  return (
+    s.charCodeAt(0) | (s.charCodeAt(1) << 8) | (s.charCodeAt(2) << 16) | (s.charCodeAt(3) << 24)
+  );
 }
 
 function dateToFileTime(iso: string): bigint {
@@ -150,7 +152,10 @@ export function contextRecordBytes(machine: Machine, regs: { ip: bigint; sp: big
 }
 
 /** Builds stack contents: `size` zero bytes with qwords and blobs placed at byte offsets. */
-export function buildStack(size: number, items: ({ offset: number; qword: bigint } | { offset: number; bytes: Uint8Array })[]): Uint8Array {
+export function buildStack(
+  size: number,
+  items: ({ offset: number; qword: bigint } | { offset: number; bytes: Uint8Array })[],
+): Uint8Array {
   const b = new Uint8Array(size);
   const v = new DataView(b.buffer);
   for (const it of items) {
@@ -162,8 +167,14 @@ export function buildStack(size: number, items: ({ offset: number; qword: bigint
 
 /** Writes a kernel triage dump per `spec`. */
 export function writeDump(spec: DumpSpec): Uint8Array {
-  const machineName: Machine = spec.machine === "arm64" || spec.machine === MACHINE_ARM64 ? "arm64" : "x64";
-  const machineType = typeof spec.machine === "number" ? spec.machine : machineName === "arm64" ? MACHINE_ARM64 : MACHINE_X64;
+  const machineName: Machine =
+    spec.machine === "arm64" || spec.machine === MACHINE_ARM64 ? "arm64" : "x64";
+  const machineType =
+    typeof spec.machine === "number"
+      ? spec.machine
+      : machineName === "arm64"
+        ? MACHINE_ARM64
+        : MACHINE_X64;
   const out = new Out();
   out.alloc(HEADER_SIZE + TRIAGE_HEADER_SIZE);
   // Unused header bytes hold the "PAGE" pattern, as in real dumps.
@@ -181,7 +192,10 @@ export function writeDump(spec: DumpSpec): Uint8Array {
   out.u64(OFF.kdDebuggerDataBlock, kernel ? kernel.base + 0x100000n : 0n);
   const ctx = contextRecordBytes(machineName, spec.context ?? { ip: 0n, sp: 0n });
   out.bytes(OFF.contextRecord, ctx);
-  out.bytes(OFF.exception, exceptionRecordBytes(spec.exception ?? { code: 0x80000003, address: 0n, flags: 1 }));
+  out.bytes(
+    OFF.exception,
+    exceptionRecordBytes(spec.exception ?? { code: 0x80000003, address: 0n, flags: 1 }),
+  );
   out.u32(OFF.dumpType, spec.dumpType ?? 4);
   out.u64(OFF.systemTime, spec.crashTime ? dateToFileTime(spec.crashTime) : 0n);
   const T = (field: number, v: number) => out.u32(HEADER_SIZE + field, v);

@@ -4,7 +4,15 @@
  * third-party NDIS filter driver cxnetmon.sys, installed from oem42.inf two days before the first
  * crash. Every builder returns a fresh object, so tests may change what they get.
  */
-import type { CollectOutput, DriverInstallFacts, EventFacts, FileFacts, ServiceFacts, SetupApiLogFacts, TimeZoneFacts } from "../../src/collect/contract";
+import type {
+  CollectOutput,
+  DriverInstallFacts,
+  EventFacts,
+  FileFacts,
+  ServiceFacts,
+  SetupApiLogFacts,
+  TimeZoneFacts,
+} from "../../src/collect/contract";
 import type { TriageResult } from "../../src/triage/types";
 import type { DriverFinding } from "../../src/drivers/types";
 import { PlanError } from "../../src/vocabulary/errors";
@@ -27,7 +35,12 @@ export function fileFacts(path: string, over: Partial<FileFacts> = {}): FileFact
 }
 
 /** An inbox kernel driver (Type 1) under System32\drivers. */
-export function driverService(name: string, start: number, group: string | null, over: Partial<ServiceFacts> = {}): ServiceFacts {
+export function driverService(
+  name: string,
+  start: number,
+  group: string | null,
+  over: Partial<ServiceFacts> = {},
+): ServiceFacts {
   return {
     name,
     displayName: name,
@@ -91,18 +104,27 @@ export function sampleServices(): ServiceFacts[] {
       errorControl: 1,
       group: null,
       startOverride: null,
-      file: fileFacts("Program Files\\Contoso\\NetMon\\cxmonsvc.exe", { version: "3.4.1.0", company: "Contoso Ltd.", product: "Contoso Network Monitor", signer: null }),
+      file: fileFacts("Program Files\\Contoso\\NetMon\\cxmonsvc.exe", {
+        version: "3.4.1.0",
+        company: "Contoso Ltd.",
+        product: "Contoso Network Monitor",
+        signer: null,
+      }),
     },
     {
       name: "WindowsAzureGuestAgent",
       displayName: "Windows Azure Guest Agent",
-      imagePath: "C:\\WindowsAzure\\GuestAgent_2.7.41491.1102_2026-09-30_101010\\WindowsAzureGuestAgent.exe",
+      imagePath:
+        "C:\\WindowsAzure\\GuestAgent_2.7.41491.1102_2026-09-30_101010\\WindowsAzureGuestAgent.exe",
       start: 2,
       type: 0x10,
       errorControl: 1,
       group: null,
       startOverride: null,
-      file: fileFacts("WindowsAzure\\GuestAgent_2.7.41491.1102_2026-09-30_101010\\WindowsAzureGuestAgent.exe", { version: "2.7.41491.1102", product: "Microsoft Azure Guest Agent" }),
+      file: fileFacts(
+        "WindowsAzure\\GuestAgent_2.7.41491.1102_2026-09-30_101010\\WindowsAzureGuestAgent.exe",
+        { version: "2.7.41491.1102", product: "Microsoft Azure Guest Agent" },
+      ),
     },
     {
       name: "Dhcp",
@@ -121,7 +143,8 @@ export function sampleServices(): ServiceFacts[] {
 export function cxnetmonInstall(): DriverInstallFacts {
   return {
     timeUtc: "2026-11-27T22:05:10Z",
-    subject: "Setup Import Driver Package - C:\\Users\\azureadmin\\Downloads\\cxnetmon-3.4.1\\cxnetmon.inf",
+    subject:
+      "Setup Import Driver Package - C:\\Users\\azureadmin\\Downloads\\cxnetmon-3.4.1\\cxnetmon.inf",
     publishedInf: "oem42.inf",
     originalInf: "cxnetmon.inf",
     files: ["cxnetmon.sys", "cxnetmon.cat"],
@@ -133,7 +156,8 @@ export function sampleDriverInstalls(): DriverInstallFacts[] {
   return [
     {
       timeUtc: "2026-03-02T11:40:00Z",
-      subject: "Device Install (Hardware initiated) - VMBUS\\{f8615163-df3e-46c5-913f-f2d2f965ed0e}\\{00000000-0000-0000-0000-000000000000}",
+      subject:
+        "Device Install (Hardware initiated) - VMBUS\\{f8615163-df3e-46c5-913f-f2d2f965ed0e}\\{00000000-0000-0000-0000-000000000000}",
       publishedInf: null,
       originalInf: "wnetvsc.inf",
       files: ["netvsc.sys"],
@@ -202,7 +226,7 @@ export function sampleSetupApiLogText(): string {
     "",
     ">>>  [Setup Import Driver Package - C:\\Program Files\\Contoso\\Printer\\contosoprn.inf]",
     ">>>  Section start 2026/05/18 10:01:00.044",
-    "      cmd: pnputil.exe /add-driver \"C:\\Program Files\\Contoso\\Printer\\contosoprn.inf\"",
+    '      cmd: pnputil.exe /add-driver "C:\\Program Files\\Contoso\\Printer\\contosoprn.inf"',
     "     sto: {Setup Import Driver Package: C:\\Program Files\\Contoso\\Printer\\contosoprn.inf} 10:01:00.046",
     "     inf:      Provider: Contoso Ltd.",
     "     sto:      {Copy Driver Package: C:\\Program Files\\Contoso\\Printer\\contosoprn.inf} 10:01:00.051",
@@ -243,7 +267,14 @@ export function sampleSetupApiLogText(): string {
 /** The shipped log of {@link sampleSetupApiLogText}, whole (no cut). */
 export function sampleSetupApiLog(): SetupApiLogFacts {
   const text = sampleSetupApiLogText();
-  return { path: "Windows\\INF\\setupapi.dev.log", sizeBytes: Buffer.byteLength(text, "utf8"), lastWriteUtc: "2026-11-27T22:05:10Z", offset: 0, truncated: false, text };
+  return {
+    path: "Windows\\INF\\setupapi.dev.log",
+    sizeBytes: Buffer.byteLength(text, "utf8"),
+    lastWriteUtc: "2026-11-27T22:05:10Z",
+    offset: 0,
+    truncated: false,
+    text,
+  };
 }
 
 /** Event 1001 (BugCheck) as Windows writes it after the reboot that follows a crash. */
@@ -253,12 +284,22 @@ export function bugcheckEvent(timeUtc: string, code: string, dumpStem: string): 
     provider: "Microsoft-Windows-WER-SystemErrorReporting",
     timeCreatedUtc: timeUtc,
     level: 2,
-    data: { param1: `${code} (0xffffffffc0000005, 0xfffff8052a3b1a2b, 0xffffd80c9e8f6e48, 0xffffd80c9e8f6690)`, param2: `C:\\Windows\\Minidump\\${dumpStem}.dmp`, param3: dumpStem },
+    data: {
+      param1: `${code} (0xffffffffc0000005, 0xfffff8052a3b1a2b, 0xffffd80c9e8f6e48, 0xffffd80c9e8f6690)`,
+      param2: `C:\\Windows\\Minidump\\${dumpStem}.dmp`,
+      param3: dumpStem,
+    },
   };
 }
 
 export function kernelPower41(timeUtc: string): EventFacts {
-  return { id: 41, provider: "Microsoft-Windows-Kernel-Power", timeCreatedUtc: timeUtc, level: 1, data: { BugcheckCode: "0" } };
+  return {
+    id: 41,
+    provider: "Microsoft-Windows-Kernel-Power",
+    timeCreatedUtc: timeUtc,
+    level: 1,
+    data: { BugcheckCode: "0" },
+  };
 }
 
 export function sampleCollect(): CollectOutput {
@@ -287,33 +328,78 @@ export function sampleCollect(): CollectOutput {
     controlSets: { current: 1, default: 1, failed: null, lastKnownGood: 2 },
     services: sampleServices(),
     classFilters: [
-      { classGuid: "{4d36e967-e325-11ce-bfc1-08002be10318}", className: "DiskDrive", upperFilters: ["partmgr"], lowerFilters: [] },
-      { classGuid: "{71a27cdd-812a-11d0-bec7-00a0c91efb8b}", className: "Volume", upperFilters: ["volsnap"], lowerFilters: [] },
+      {
+        classGuid: "{4d36e967-e325-11ce-bfc1-08002be10318}",
+        className: "DiskDrive",
+        upperFilters: ["partmgr"],
+        lowerFilters: [],
+      },
+      {
+        classGuid: "{71a27cdd-812a-11d0-bec7-00a0c91efb8b}",
+        className: "Volume",
+        upperFilters: ["volsnap"],
+        lowerFilters: [],
+      },
     ],
     guest: {
-      azureGuestAgent: { version: "2.7.41491.1102", source: "WindowsAzureGuestAgent.exe FileVersion" },
+      azureGuestAgent: {
+        version: "2.7.41491.1102",
+        source: "WindowsAzureGuestAgent.exe FileVersion",
+      },
       hyperVIntegrationServices: null,
       awsPvDriver: null,
       awsEna: null,
       awsNvme: null,
       ec2Launch: null,
     },
-    installedPrograms: [{ name: "Contoso Network Monitor", version: "3.4.1", publisher: "Contoso Ltd." }],
+    installedPrograms: [
+      { name: "Contoso Network Monitor", version: "3.4.1", publisher: "Contoso Ltd." },
+    ],
     dumps: {
-      minidumps: [{ name: "112926-9218-01.dmp", sizeBytes: 2_621_440, lastWriteUtc: "2026-11-29T06:13:02Z", base64: null, truncated: true }],
+      minidumps: [
+        {
+          name: "112926-9218-01.dmp",
+          sizeBytes: 2_621_440,
+          lastWriteUtc: "2026-11-29T06:13:02Z",
+          base64: null,
+          truncated: true,
+        },
+      ],
       minidumpCount: 1,
       memoryDmp: { exists: false, sizeBytes: null, lastWriteUtc: null },
-      crashControl: { crashDumpEnabled: 7, autoReboot: 1, dumpFile: "%SystemRoot%\\MEMORY.DMP", minidumpDir: "%SystemRoot%\\Minidump", nmiCrashDump: null },
+      crashControl: {
+        crashDumpEnabled: 7,
+        autoReboot: 1,
+        dumpFile: "%SystemRoot%\\MEMORY.DMP",
+        minidumpDir: "%SystemRoot%\\Minidump",
+        nmiCrashDump: null,
+      },
     },
-    events: [kernelPower41("2026-11-29T06:13:20Z"), bugcheckEvent("2026-11-29T06:13:25Z", "0x1000007e", "112926-9218-01")],
+    events: [
+      kernelPower41("2026-11-29T06:13:20Z"),
+      bugcheckEvent("2026-11-29T06:13:25Z", "0x1000007e", "112926-9218-01"),
+    ],
     setupApiLog: sampleSetupApiLog(),
     timeZone: westEuropeTimeZone(),
     // what parseCollectOutput derives from setupApiLog and timeZone (a test checks they agree); the
     // planner tests change this list directly
     driverInstalls: sampleDriverInstalls(),
-    bcd: { defaultEntry: "{default}", safeboot: null, safebootAlternateShell: false, bootStatusPolicy: null, recoveryEnabled: null, ems: false, bootEms: false },
+    bcd: {
+      defaultEntry: "{default}",
+      safeboot: null,
+      safebootAlternateShell: false,
+      bootStatusPolicy: null,
+      recoveryEnabled: null,
+      ems: false,
+      bootEms: false,
+    },
     pendingUpdates: { pendingXml: false, regBackPopulated: false, pendingFileRenames: false },
-    volume: { fileSystem: "NTFS", sizeBytes: 136_363_110_400, freeBytes: 98_304_000_000, dirty: false },
+    volume: {
+      fileSystem: "NTFS",
+      sizeBytes: 136_363_110_400,
+      freeBytes: 98_304_000_000,
+      dirty: false,
+    },
     errors: [],
   };
 }
@@ -326,14 +412,25 @@ export function triageOf(module: string | null, over: Partial<TriageResult> = {}
       code: "0x1000007E",
       name: "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M",
       // as triage reports the bundled sample dump (examples/112926-9218-01.dmp)
-      parameters: ["0xffffffffc0000005", "0xfffff8051235a2b4", "0xffffd20c4a7e7ee8", "0xffffd20c4a7e7fe8"],
+      parameters: [
+        "0xffffffffc0000005",
+        "0xfffff8051235a2b4",
+        "0xffffd20c4a7e7ee8",
+        "0xffffd20c4a7e7fe8",
+      ],
     },
     crashTime: "2026-11-29T06:12:44Z",
     os: { build: 17763, machine: "x64" },
     causedBy:
       module === null
         ? null
-        : { module, offset: "0x1a2b4", address: "0xfffff8051235a2b4", method: "bugcheck-parameter", evidence: [`P2 0xfffff8051235a2b4 lies in ${module}`] },
+        : {
+            module,
+            offset: "0x1a2b4",
+            address: "0xfffff8051235a2b4",
+            method: "bugcheck-parameter",
+            evidence: [`P2 0xfffff8051235a2b4 lies in ${module}`],
+          },
     drivers: 36,
     error: null,
     ...over,
@@ -354,7 +451,11 @@ export function findingWithRemedy(over: Partial<DriverFinding> = {}): DriverFind
     reason: "CrashControl is missing: the next crash leaves no dump",
     source: "azure-rescue.md §6 (Memory dump)",
     remedy: "enable a kernel memory dump",
-    remedyAction: { action: "EnableCrashDump", args: { kind: "kernel" }, reason: "the next crash must leave a dump" },
+    remedyAction: {
+      action: "EnableCrashDump",
+      args: { kind: "kernel" },
+      reason: "the next crash must leave a dump",
+    },
     ...over,
   };
 }

@@ -57,7 +57,12 @@ export function driver(name: string, o: DriverOptions = {}): ServiceFacts {
 export function inboxHyperVDrivers(build: number, rev = 1): ServiceFacts[] {
   const v = build >= 14393 ? `10.0.${build}.${rev}` : `6.3.${build}.${rev}`;
   return [
-    driver("vmbus", { start: 0, startOverride: { "0": 0 }, version: v, group: "System Bus Extender" }),
+    driver("vmbus", {
+      start: 0,
+      startOverride: { "0": 0 },
+      version: v,
+      group: "System Bus Extender",
+    }),
     driver("storvsc", { start: 0, startOverride: { "0": 0 }, version: v, group: "SCSI miniport" }),
     driver("storflt", { start: 0, version: v, file: "vmstorfl.sys", group: "Storport filter" }),
     driver("netvsc", { start: 3, version: v, group: "NDIS" }),
@@ -101,22 +106,57 @@ export function inventory(o: InventoryOptions = {}): CollectOutput {
     kind: "collect",
     collectedAtUtc: "2026-11-20T08:15:00Z",
     scriptVersion: "1.0.0",
-    target: { diskNumber: 2, busType: "SCSI", partitionStyle: "GPT", signatureCollision: false, windowsVolume: "F:\\", bcdStore: "S:\\EFI\\Microsoft\\Boot\\BCD", generation: 2 },
-    os: { productName: PRODUCT[os], build, ubr: 6414, installationType: "Server", editionId: "ServerDatacenter", architecture: "x64" },
+    target: {
+      diskNumber: 2,
+      busType: "SCSI",
+      partitionStyle: "GPT",
+      signatureCollision: false,
+      windowsVolume: "F:\\",
+      bcdStore: "S:\\EFI\\Microsoft\\Boot\\BCD",
+      generation: 2,
+    },
+    os: {
+      productName: PRODUCT[os],
+      build,
+      ubr: 6414,
+      installationType: "Server",
+      editionId: "ServerDatacenter",
+      architecture: "x64",
+    },
     controlSets: { current: 1, default: 1, failed: null, lastKnownGood: 2 },
     services: o.services ?? [],
     classFilters: [
-      { classGuid: "{4d36e967-e325-11ce-bfc1-08002be10318}", className: "DiskDrive", upperFilters: ["partmgr"], lowerFilters: [] },
-      { classGuid: "{71a27cdd-812a-11d0-bec7-08002be2092f}", className: "Volume", upperFilters: ["volsnap"], lowerFilters: [] },
+      {
+        classGuid: "{4d36e967-e325-11ce-bfc1-08002be10318}",
+        className: "DiskDrive",
+        upperFilters: ["partmgr"],
+        lowerFilters: [],
+      },
+      {
+        classGuid: "{71a27cdd-812a-11d0-bec7-08002be2092f}",
+        className: "Volume",
+        upperFilters: ["volsnap"],
+        lowerFilters: [],
+      },
     ],
     guest: { ...NO_GUEST, ...o.guest },
     installedPrograms: [],
-    dumps: { minidumps: [], minidumpCount: 0, memoryDmp: { exists: false, sizeBytes: null, lastWriteUtc: null }, crashControl: null },
+    dumps: {
+      minidumps: [],
+      minidumpCount: 0,
+      memoryDmp: { exists: false, sizeBytes: null, lastWriteUtc: null },
+      crashControl: null,
+    },
     events: [],
     driverInstalls: [],
     bcd: null,
     pendingUpdates: { pendingXml: false, regBackPopulated: false, pendingFileRenames: false },
-    volume: { fileSystem: "NTFS", sizeBytes: 136_365_211_648, freeBytes: 80_000_000_000, dirty: false },
+    volume: {
+      fileSystem: "NTFS",
+      sizeBytes: 136_365_211_648,
+      freeBytes: 80_000_000_000,
+      dirty: false,
+    },
     errors: [],
   };
   if (o.acpiEnum !== undefined) doc.acpiEnum = o.acpiEnum;
@@ -133,7 +173,11 @@ export function sampleAzureVm(): CollectOutput {
     os: "2019",
     services: [...inboxHyperVDrivers(17763, 6414), CXNETMON],
     guest: {
-      azureGuestAgent: { version: "2.7.41491.1102", source: "C:\\WindowsAzure\\GuestAgent_2.7.41491.1102_2024-05-14_120000\\WindowsAzureGuestAgent.exe" },
+      azureGuestAgent: {
+        version: "2.7.41491.1102",
+        source:
+          "C:\\WindowsAzure\\GuestAgent_2.7.41491.1102_2024-05-14_120000\\WindowsAzureGuestAgent.exe",
+      },
       hyperVIntegrationServices: { version: "10.0.17763.6414", hostOsMajor: 10, hostOsMinor: 0 },
     },
     acpiEnum: ["ACPI0003", "MSFT1000", "MSFT1002", "VMBus"],
@@ -161,13 +205,31 @@ export function awsInstance(o: AwsOptions = {}): CollectOutput {
   const nvme = o.nvme === undefined ? "1.5.1" : o.nvme;
   const pv = o.pv === undefined ? "8.4.3" : o.pv;
   const services: ServiceFacts[] = [];
-  if (ena !== null) services.push(driver("ena", { start: o.enaStart ?? 3, version: ena, company: "Amazon Web Services, Inc.", group: "NDIS" }));
+  if (ena !== null)
+    services.push(
+      driver("ena", {
+        start: o.enaStart ?? 3,
+        version: ena,
+        company: "Amazon Web Services, Inc.",
+        group: "NDIS",
+      }),
+    );
   if (nvme !== null) {
-    services.push(driver("AWSNVMe", { start: o.nvmeStart ?? 0, startOverride: o.nvmeStartOverride ?? null, version: nvme, company: "Amazon Web Services, Inc.", group: "SCSI miniport" }));
+    services.push(
+      driver("AWSNVMe", {
+        start: o.nvmeStart ?? 0,
+        startOverride: o.nvmeStartOverride ?? null,
+        version: nvme,
+        company: "Amazon Web Services, Inc.",
+        group: "SCSI miniport",
+      }),
+    );
   }
   if (pv !== null) {
     services.push(driver("xenbus", { start: 0, version: pv, company: "Amazon Inc." }));
-    services.push(driver("xenvbd", { start: 0, version: pv, company: "Amazon Inc.", group: "SCSI miniport" }));
+    services.push(
+      driver("xenvbd", { start: 0, version: pv, company: "Amazon Inc.", group: "SCSI miniport" }),
+    );
   }
   return inventory({
     os,

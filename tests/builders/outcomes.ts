@@ -23,7 +23,14 @@ export function sampleRepairResult(): RepairResult {
         startedAtUtc: "2026-11-30T08:52:03Z",
         endedAtUtc: "2026-11-30T08:52:03Z",
         exitCode: null,
-        undo: [{ kind: "registry", key: "SYSTEM\\ControlSet001\\Services\\cxnetmon", valueName: "Start", previous: { type: "DWord", data: 1 } }],
+        undo: [
+          {
+            kind: "registry",
+            key: "SYSTEM\\ControlSet001\\Services\\cxnetmon",
+            valueName: "Start",
+            previous: { type: "DWord", data: 1 },
+          },
+        ],
       },
     ],
   };
@@ -56,9 +63,30 @@ export function rescuedOutcome(): RescueOutcome {
     startedAt: at(0),
     endedAt: at(20),
     timeline: [
-      { name: "app-vm-01-rescue-snapshot", type: "azure-native:compute:Snapshot", op: "create", status: "succeeded", startedAt: at(0), endedAt: at(1) },
-      { name: "app-vm-01-rescue-helper", type: "azure-native:compute:VirtualMachine", op: "create", status: "succeeded", startedAt: at(1), endedAt: at(4) },
-      { name: "app-vm-01-rescue-helper", type: "azure-native:compute:VirtualMachine", op: "delete", status: "succeeded", startedAt: at(18), endedAt: at(19) },
+      {
+        name: "app-vm-01-rescue-snapshot",
+        type: "azure-native:compute:Snapshot",
+        op: "create",
+        status: "succeeded",
+        startedAt: at(0),
+        endedAt: at(1),
+      },
+      {
+        name: "app-vm-01-rescue-helper",
+        type: "azure-native:compute:VirtualMachine",
+        op: "create",
+        status: "succeeded",
+        startedAt: at(1),
+        endedAt: at(4),
+      },
+      {
+        name: "app-vm-01-rescue-helper",
+        type: "azure-native:compute:VirtualMachine",
+        op: "delete",
+        status: "succeeded",
+        startedAt: at(18),
+        endedAt: at(19),
+      },
     ],
     triage,
     triageSummary: ["112926-9218-01.dmp: 0x1000007E caused by cxnetmon.sys"],
@@ -85,7 +113,12 @@ export function rescuedOutcome(): RescueOutcome {
 /** The driver check blocked the swap: nothing was swapped. */
 export function blockedOutcome(): RescueOutcome {
   const o = rescuedOutcome();
-  return { ...o, findings: [blockingFinding()], swap: { attempted: false, swapped: false, message: "the swap gate is closed" }, verify: { booted: null } };
+  return {
+    ...o,
+    findings: [blockingFinding()],
+    swap: { attempted: false, swapped: false, message: "the swap gate is closed" },
+    verify: { booted: null },
+  };
 }
 
 /** The swap happened but the VM did not boot. */

@@ -1,7 +1,14 @@
 /** The example describe-instances / describe-volumes of the cxnetmon story, and editors for variants. */
 import * as fs from "fs";
 import * as path from "path";
-import { asEc2Instance, asEc2Volumes, Ec2CliInstance, Ec2CliVolume, instanceFacts, AwsInstanceFacts } from "../../src/describe/awsInstance";
+import {
+  asEc2Instance,
+  asEc2Volumes,
+  Ec2CliInstance,
+  Ec2CliVolume,
+  instanceFacts,
+  AwsInstanceFacts,
+} from "../../src/describe/awsInstance";
 
 const examples = path.join(__dirname, "..", "..", "examples");
 
@@ -14,7 +21,9 @@ export function sampleVolumesJson(): { Volumes: Ec2CliVolume[] } {
 }
 
 /** The sample instance as facts, after `edit` changed its describe-instances / describe-volumes JSON. */
-export function sampleFacts(edit?: (i: Ec2CliInstance, volumes: Ec2CliVolume[]) => void): AwsInstanceFacts {
+export function sampleFacts(
+  edit?: (i: Ec2CliInstance, volumes: Ec2CliVolume[]) => void,
+): AwsInstanceFacts {
   const i = asEc2Instance(sampleInstanceJson()) as Ec2CliInstance;
   const v = asEc2Volumes(sampleVolumesJson());
   edit?.(i, v);

@@ -27,10 +27,19 @@ export function gen1StandardVm(): AzureVmDescription {
   return vmWith((vm) => {
     vm.zones = null;
     vm.hardwareProfile = { vmSize: "Standard_B2ms" };
-    vm.storageProfile.imageReference = { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2016-Datacenter", version: "latest" };
+    vm.storageProfile.imageReference = {
+      publisher: "MicrosoftWindowsServer",
+      offer: "WindowsServer",
+      sku: "2016-Datacenter",
+      version: "latest",
+    };
     delete vm.storageProfile.osDisk.diskSizeGb;
     vm.storageProfile.osDisk.diskSizeGB = 128;
     vm.storageProfile.osDisk.managedDisk.storageAccountType = "Standard_LRS";
-    vm.instanceView = { hyperVGeneration: "V1", osName: "Windows Server 2016 Datacenter", osVersion: "10.0.14393.7428" };
+    vm.instanceView = {
+      hyperVGeneration: "V1",
+      osName: "Windows Server 2016 Datacenter",
+      osVersion: "10.0.14393.7428",
+    };
   });
 }

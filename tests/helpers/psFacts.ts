@@ -32,7 +32,11 @@ export interface PsScriptFacts {
 const SYNTAX_TOOL = path.join(__dirname, "..", "..", "tools", "ps-syntax.mjs");
 
 function run(args: string[], input?: string): string {
-  return execFileSync(process.execPath, ["--no-deprecation", SYNTAX_TOOL, ...args], { input, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return execFileSync(process.execPath, ["--no-deprecation", SYNTAX_TOOL, ...args], {
+    input,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
 }
 
 /** Facts of several .ps1 files, keyed by the path given. */

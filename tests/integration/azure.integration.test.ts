@@ -10,7 +10,12 @@
 import * as path from "path";
 import { describeCloud } from "./cloud";
 
-const ENV = ["ARM_SUBSCRIPTION_ID", "PULUMI_BACKEND_URL", "VM_RESCUE_IT_AZURE_RG", "VM_RESCUE_IT_AZURE_VM"];
+const ENV = [
+  "ARM_SUBSCRIPTION_ID",
+  "PULUMI_BACKEND_URL",
+  "VM_RESCUE_IT_AZURE_RG",
+  "VM_RESCUE_IT_AZURE_VM",
+];
 
 describeCloud("Azure rescue against a real VM", ENV, () => {
   jest.setTimeout(3 * 60 * 60 * 1000);
@@ -20,7 +25,10 @@ describeCloud("Azure rescue against a real VM", ENV, () => {
   let stack: any;
 
   beforeAll(async () => {
-    stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir: path.resolve(__dirname, "..", "..") });
+    stack = await LocalWorkspace.createOrSelectStack({
+      stackName,
+      workDir: path.resolve(__dirname, "..", ".."),
+    });
     await stack.setAllConfig({
       "vm-rescue:cloud": { value: "azure" },
       "vm-rescue:resourceGroup": { value: process.env.VM_RESCUE_IT_AZURE_RG },

@@ -7,7 +7,10 @@ import { execFileSync } from "child_process";
 
 export function pulumiCliVersion(): string | null {
   try {
-    return execFileSync("pulumi", ["version"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("pulumi", ["version"], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
   } catch {
     return null;
   }

@@ -3,7 +3,12 @@ import * as os from "os";
 import * as path from "path";
 import { main, Io } from "../main";
 import { checkGuestDrivers } from "../../drivers/check";
-import { awsInstance, inboxHyperVDrivers, inventory, sampleAzureVm } from "../../../tests/builders/inventories";
+import {
+  awsInstance,
+  inboxHyperVDrivers,
+  inventory,
+  sampleAzureVm,
+} from "../../../tests/builders/inventories";
 import { EXAMPLES } from "../../../tests/helpers/paths";
 
 function captureIo(): Io & { stdout: string[]; stderr: string[] } {
@@ -25,7 +30,12 @@ function write(name: string, content: unknown): string {
 async function run(...args: string[]) {
   const io = captureIo();
   const code = await main(["check-drivers", ...args], io);
-  return { code, out: io.stdout.join("\n"), err: io.stderr.join("\n"), stderrLines: io.stderr.join("").trim().split("\n") };
+  return {
+    code,
+    out: io.stdout.join("\n"),
+    err: io.stderr.join("\n"),
+    stderrLines: io.stderr.join("").trim().split("\n"),
+  };
 }
 
 describe("vm-rescue check-drivers", () => {
@@ -38,7 +48,13 @@ describe("vm-rescue check-drivers", () => {
   });
 
   test("a Nitro move without the AWS NVMe driver: exit 4 and a BLOCK row with its remedy and source", async () => {
-    const r = await run(write("nitro.json", awsInstance({ nvme: null })), "--cloud", "aws", "--instance-type", "m5.large");
+    const r = await run(
+      write("nitro.json", awsInstance({ nvme: null })),
+      "--cloud",
+      "aws",
+      "--instance-type",
+      "m5.large",
+    );
     expect(r.code).toBe(4);
     expect(r.out).toMatch(/^BLOCK\s+aws\.nvme\s+\(absent\)\s+present$/m);
     expect(r.out).toMatch(/remedy: Install the AWS NVMe driver/);
@@ -50,31 +66,75 @@ describe("vm-rescue check-drivers", () => {
     const collect = awsInstance({ ena: "2.2.4" });
     const r = await run(write("ena.json", collect), "--instance-type", "m6i.large", "--json");
     expect(r.code).toBe(4);
-    expect(JSON.parse(r.out)).toEqual(checkGuestDrivers(collect, { cloud: "aws", instanceType: "m6i.large" }));
+    expect(JSON.parse(r.out)).toEqual(
+      checkGuestDrivers(collect, { cloud: "aws", instanceType: "m6i.large" }),
+    );
   });
 
   test("Hyper-V with --host-build: the cloud follows, an old IC version warns, exit 0", async () => {
-    const collect = inventory({ os: "2012R2", services: inboxHyperVDrivers(9600), guest: { hyperVIntegrationServices: { version: "6.2.9200.16433", hostOsMajor: 6, hostOsMinor: 2 } } });
+    const collect = inventory({
+      os: "2012R2",
+      services: inboxHyperVDrivers(9600),
+      guest: {
+        hyperVIntegrationServices: { version: "6.2.9200.16433", hostOsMajor: 6, hostOsMinor: 2 },
+      },
+    });
     const r = await run(write("hv.json", collect), "--host-build", "17763");
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^WARN\s+hyperv\.integrationServices\s+6\.2\.9200\.16433/m);
   });
 
   test("a collect output with a UTF-8 BOM (PowerShell's default) is accepted", async () => {
-    const r = await run(write("bom.json", "\uFEFF" + JSON.stringify(sampleAzureVm())), "--cloud", "azure");
+    const r = await run(
+      write("bom.json", "\uFEFF" + JSON.stringify(sampleAzureVm())),
+      "--cloud",
+      "azure",
+    );
     expect(r.code).toBe(0);
   });
 
   describe("usage errors: exit 2, one line on stderr, nothing on stdout", () => {
     test.each([
-      ["a missing file", () => [path.join(dir, "nope.json")], /collect output file not found: .*nope\.json/],
-      ["invalid JSON", () => [write("bad.json", "{ not json")], /collect output file .*bad\.json is not valid JSON/],
-      ["a document that is not a collect output", () => [write("plan.json", { schemaVersion: 1, kind: "repairPlan", actions: [] })], /is not a valid collect output: invalid collect output: .*missing/],
-      ["an unknown cloud", () => [write("a.json", sampleAzureVm()), "--cloud", "gcp"], /unknown cloud "gcp"/],
-      ["an instance type on Azure", () => [write("b.json", sampleAzureVm()), "--cloud", "azure", "--instance-type", "m5.large"], /--instance-type is for --cloud aws/],
-      ["a malformed instance type", () => [write("c.json", awsInstance()), "--instance-type", "m5 large"], /--instance-type must look like family\.size/],
-      ["a host build that is not a number", () => [write("d.json", sampleAzureVm()), "--cloud", "hyperv", "--host-build", "ws2019"], /--host-build must be a Windows build number/],
-      ["no guest components and no --cloud", () => [write("e.json", inventory())], /cannot tell the cloud.*--cloud/],
+      [
+        "a missing file",
+        () => [path.join(dir, "nope.json")],
+        /collect output file not found: .*nope\.json/,
+      ],
+      [
+        "invalid JSON",
+        () => [write("bad.json", "{ not json")],
+        /collect output file .*bad\.json is not valid JSON/,
+      ],
+      [
+        "a document that is not a collect output",
+        () => [write("plan.json", { schemaVersion: 1, kind: "repairPlan", actions: [] })],
+        /is not a valid collect output: invalid collect output: .*missing/,
+      ],
+      [
+        "an unknown cloud",
+        () => [write("a.json", sampleAzureVm()), "--cloud", "gcp"],
+        /unknown cloud "gcp"/,
+      ],
+      [
+        "an instance type on Azure",
+        () => [write("b.json", sampleAzureVm()), "--cloud", "azure", "--instance-type", "m5.large"],
+        /--instance-type is for --cloud aws/,
+      ],
+      [
+        "a malformed instance type",
+        () => [write("c.json", awsInstance()), "--instance-type", "m5 large"],
+        /--instance-type must look like family\.size/,
+      ],
+      [
+        "a host build that is not a number",
+        () => [write("d.json", sampleAzureVm()), "--cloud", "hyperv", "--host-build", "ws2019"],
+        /--host-build must be a Windows build number/,
+      ],
+      [
+        "no guest components and no --cloud",
+        () => [write("e.json", inventory())],
+        /cannot tell the cloud.*--cloud/,
+      ],
     ])("%s", async (_what, args, message) => {
       const r = await run(...args());
       expect(r.code).toBe(2);

@@ -5,7 +5,13 @@ import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { parseSetOptions, readJsonFile } from "../readJson";
 import { PlanError } from "../../vocabulary/errors";
 import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
-import { OfflinePlan, PlannedRepair, planAwsOffline, planAzureOffline, UnknownSettingError } from "../../engine/simulate/plan";
+import {
+  OfflinePlan,
+  PlannedRepair,
+  planAwsOffline,
+  planAzureOffline,
+  UnknownSettingError,
+} from "../../engine/simulate/plan";
 import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
 import { planTimeToRecovery } from "../../engine/simulate/rescue";
 import { ttrLine, TtrOptions } from "../../recoveryTime/azure";
@@ -25,10 +31,24 @@ export function registerPlan(program: Command, ctx: CliContext): void {
     .command("plan")
     .description("show what `pulumi up` would create for a VM, offline (no cloud, no Pulumi CLI)")
     .option("--azure-vm <file>", "the broken VM as `az vm show -o json` prints it")
-    .option("--nic <file>", "its primary NIC as `az network nic show -o json` prints it (for the subnet)")
-    .option("--aws-instance <file>", "the broken EC2 instance as `aws ec2 describe-instances --instance-ids i-…` prints it")
-    .option("--volumes <file>", "its volumes as `aws ec2 describe-volumes` prints them (type, size, IOPS, encryption of the root)")
-    .option("--set <key=value>", "a stack setting (repeatable), e.g. --set helperVmSize=Standard_D4s_v5", collect, [])
+    .option(
+      "--nic <file>",
+      "its primary NIC as `az network nic show -o json` prints it (for the subnet)",
+    )
+    .option(
+      "--aws-instance <file>",
+      "the broken EC2 instance as `aws ec2 describe-instances --instance-ids i-…` prints it",
+    )
+    .option(
+      "--volumes <file>",
+      "its volumes as `aws ec2 describe-volumes` prints them (type, size, IOPS, encryption of the root)",
+    )
+    .option(
+      "--set <key=value>",
+      "a stack setting (repeatable), e.g. --set helperVmSize=Standard_D4s_v5",
+      collect,
+      [],
+    )
     .option("--json", "print one JSON object instead of a tree")
     .action((opts: PlanOptions) => runAction(ctx, () => plan(ctx, opts)));
 }
@@ -38,8 +58,12 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
-  if (!opts.azureVm && !opts.awsInstance) throw new UsageError("plan needs --azure-vm <file> (az vm show -o json) or --aws-instance <file> (aws ec2 describe-instances)");
-  if (opts.azureVm && opts.awsInstance) throw new UsageError("plan takes --azure-vm or --aws-instance, not both");
+  if (!opts.azureVm && !opts.awsInstance)
+    throw new UsageError(
+      "plan needs --azure-vm <file> (az vm show -o json) or --aws-instance <file> (aws ec2 describe-instances)",
+    );
+  if (opts.azureVm && opts.awsInstance)
+    throw new UsageError("plan takes --azure-vm or --aws-instance, not both");
   const settings = parseSetOptions(opts.set);
   let result: OfflinePlan;
   try {
@@ -53,12 +77,20 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       result = await planAzureOffline({ vm, nic, settings });
     }
   } catch (e) {
-    if (e instanceof PlanError || e instanceof UnknownSettingError || e instanceof SettingError) throw new UsageError(e.message);
+    if (e instanceof PlanError || e instanceof UnknownSettingError || e instanceof SettingError)
+      throw new UsageError(e.message);
     throw e;
   }
-  const timeToRecovery = planTimeToRecovery(result, { repairActions: result.repair?.repairActions as TtrOptions["repairActions"], awsMode: settings.mode });
+  const timeToRecovery = planTimeToRecovery(result, {
+    repairActions: result.repair?.repairActions as TtrOptions["repairActions"],
+    awsMode: settings.mode,
+  });
   if (timeToRecovery.error) result.warnings.push(timeToRecovery.error);
-  ctx.io.out(opts.json ? JSON.stringify({ ...result, timeToRecovery: timeToRecovery.ttr }, null, 2) : renderPlan(result, timeToRecovery.ttr ? ttrLine(timeToRecovery.ttr) : null));
+  ctx.io.out(
+    opts.json
+      ? JSON.stringify({ ...result, timeToRecovery: timeToRecovery.ttr }, null, 2)
+      : renderPlan(result, timeToRecovery.ttr ? ttrLine(timeToRecovery.ttr) : null),
+  );
   return ExitCode.Ok;
 }
 
@@ -83,13 +115,31 @@ export function renderPlan(p: OfflinePlan, ttr: string | null = null): string {
 /** The repair the chain would run on the bundled sample: triage, guest drivers, actions with reasons, the swap gate. */
 export function renderRepair(r: PlannedRepair, cloud: OfflinePlan["cloud"]): string[] {
   const lines = ["Repair of the bundled sample story (the simulated collect output):"];
-  if (r.triageSummary.length > 0) lines.push("  Triage:", ...r.triageSummary.map((t) => `    - ${t}`));
-  lines.push(r.findings.length > 0 ? "  Guest drivers:" : `  Guest drivers: no finding against ${cloud === "azure" ? "Azure" : "the instance type"}`, ...r.findings.map((f) => `    - ${f}`));
-  const reasonOf = (action: string) => r.decision.find((d) => d.startsWith(`${action}: `))?.slice(action.length + 2) ?? "";
-  lines.push(r.repairActions.length > 0 ? "  Actions (in the order repair.ps1 runs them):" : "  Actions: none chosen");
-  r.repairActions.forEach((a, i) => lines.push(`    ${i + 1}. ${a}${reasonOf(a) ? ` — ${reasonOf(a)}` : ""}`));
+  if (r.triageSummary.length > 0)
+    lines.push("  Triage:", ...r.triageSummary.map((t) => `    - ${t}`));
+  lines.push(
+    r.findings.length > 0
+      ? "  Guest drivers:"
+      : `  Guest drivers: no finding against ${cloud === "azure" ? "Azure" : "the instance type"}`,
+    ...r.findings.map((f) => `    - ${f}`),
+  );
+  const reasonOf = (action: string) =>
+    r.decision.find((d) => d.startsWith(`${action}: `))?.slice(action.length + 2) ?? "";
+  lines.push(
+    r.repairActions.length > 0
+      ? "  Actions (in the order repair.ps1 runs them):"
+      : "  Actions: none chosen",
+  );
+  r.repairActions.forEach((a, i) =>
+    lines.push(`    ${i + 1}. ${a}${reasonOf(a) ? ` — ${reasonOf(a)}` : ""}`),
+  );
   const notes = r.decision.filter((d) => !r.repairActions.some((a) => d.startsWith(`${a}: `)));
-  if (notes.length > 0) lines.push("  Notes:", ...notes.map((n) => `    - ${n.replace(/^(note|none): /, "")}`));
-  lines.push(r.gate.allowed ? "  Swap: allowed by the guest-driver check" : `  Swap: not done${r.gate.reasons.length > 0 ? ` (${r.gate.reasons.join("; ")})` : ""}`);
+  if (notes.length > 0)
+    lines.push("  Notes:", ...notes.map((n) => `    - ${n.replace(/^(note|none): /, "")}`));
+  lines.push(
+    r.gate.allowed
+      ? "  Swap: allowed by the guest-driver check"
+      : `  Swap: not done${r.gate.reasons.length > 0 ? ` (${r.gate.reasons.join("; ")})` : ""}`,
+  );
   return lines;
 }

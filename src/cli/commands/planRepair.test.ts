@@ -25,14 +25,25 @@ describe("vm-rescue plan-repair (by hand / on-premises Hyper-V)", () => {
     expect(r.out).toMatch(/DisableDriver: cxnetmon\.sys caused the crash/);
     const line = /^\s+(\.\\repair\.ps1 .*)$/m.exec(r.out)?.[1];
     expect(line).toBeDefined();
-    expect(line).toMatch(/-Actions 'DisableDriver','QuarantineDriverFile' -DriverService 'cxnetmon'/);
+    expect(line).toMatch(
+      /-Actions 'DisableDriver','QuarantineDriverFile' -DriverService 'cxnetmon'/,
+    );
     expect(analyzeScriptText(line as string).syntaxErrors).toEqual([]);
   });
 
   test("the disk is not pinned by the collect's number (it changes between mounts) unless --disk-number says so", async () => {
     const free = await run(COLLECT, "--cloud", "hyperv", "--dumps", EXAMPLES);
     expect(free.out).not.toMatch(/-DiskNumber/);
-    const pinned = await run(COLLECT, "--cloud", "hyperv", "--dumps", EXAMPLES, "--disk-number", "5", "--json");
+    const pinned = await run(
+      COLLECT,
+      "--cloud",
+      "hyperv",
+      "--dumps",
+      EXAMPLES,
+      "--disk-number",
+      "5",
+      "--json",
+    );
     expect(JSON.parse(pinned.out).repairParams.DiskNumber).toBe(5);
     expect(JSON.parse(pinned.out).command).toMatch(/-DiskNumber 5/);
     expect((await run(COLLECT, "--cloud", "hyperv", "--disk-number", "x")).code).toBe(2);
@@ -42,9 +53,16 @@ describe("vm-rescue plan-repair (by hand / on-premises Hyper-V)", () => {
     const r = await run(COLLECT, "--cloud", "azure", "--dumps", EXAMPLES, "--json");
     expect(r.code).toBe(0);
     const d = JSON.parse(r.out);
-    expect(d.culprit).toMatchObject({ module: "cxnetmon.sys", service: "cxnetmon", thirdParty: true, bootCritical: false });
+    expect(d.culprit).toMatchObject({
+      module: "cxnetmon.sys",
+      service: "cxnetmon",
+      thirdParty: true,
+      bootCritical: false,
+    });
     expect(validateRepairParams(d.repairParams)).toEqual(d.repairParams);
-    expect(d.repairParams.ProtectedServices).toEqual(expect.arrayContaining(["storvsc", "vmbus", "disk"]));
+    expect(d.repairParams.ProtectedServices).toEqual(
+      expect.arrayContaining(["storvsc", "vmbus", "disk"]),
+    );
     expect(d.command).not.toContain(`-PublishedInf`);
   });
 
@@ -56,16 +74,36 @@ describe("vm-rescue plan-repair (by hand / on-premises Hyper-V)", () => {
   });
 
   test("operator overrides: --actions replaces the choice, --dry-run reaches the script", async () => {
-    const r = await run(COLLECT, "--cloud", "azure", "--dumps", EXAMPLES, "--actions", "SfcOffline,DismRestoreHealth", "--dry-run", "--json");
+    const r = await run(
+      COLLECT,
+      "--cloud",
+      "azure",
+      "--dumps",
+      EXAMPLES,
+      "--actions",
+      "SfcOffline,DismRestoreHealth",
+      "--dry-run",
+      "--json",
+    );
     expect(r.code).toBe(0);
     const d = JSON.parse(r.out);
-    expect(d.repairParams.Actions).toEqual(expect.arrayContaining(["SfcOffline", "DismRestoreHealth"]));
+    expect(d.repairParams.Actions).toEqual(
+      expect.arrayContaining(["SfcOffline", "DismRestoreHealth"]),
+    );
     expect(d.repairParams.DryRun).toBe(true);
     expect(d.command).toMatch(/-DryRun$/);
   });
 
   test("a disk that cannot boot where it is going: exit 4 and the warning", async () => {
-    const r = await run(COLLECT, "--cloud", "aws", "--instance-type", "m6i.large", "--dumps", EXAMPLES);
+    const r = await run(
+      COLLECT,
+      "--cloud",
+      "aws",
+      "--instance-type",
+      "m6i.large",
+      "--dumps",
+      EXAMPLES,
+    );
     expect(r.code).toBe(4);
     expect(r.out).toMatch(/blocks booting this disk/);
   });

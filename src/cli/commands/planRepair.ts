@@ -32,28 +32,53 @@ interface PlanRepairOptions {
 export function registerPlanRepair(program: Command, ctx: CliContext): void {
   program
     .command("plan-repair")
-    .description("decide the offline repair from a collect output and print the repair.ps1 command line (by hand, on-premises Hyper-V)")
+    .description(
+      "decide the offline repair from a collect output and print the repair.ps1 command line (by hand, on-premises Hyper-V)",
+    )
     .argument("<collect-output.json>", "the document collect.ps1 printed")
-    .option("--cloud <cloud>", "where the disk will boot: azure | aws | hyperv (default: from the guest components on the disk)")
+    .option(
+      "--cloud <cloud>",
+      "where the disk will boot: azure | aws | hyperv (default: from the guest components on the disk)",
+    )
     .option("--instance-type <type>", "AWS: the instance type the disk will boot on")
     .option("--host-build <n>", "Hyper-V: build number of the host")
     .option("--driver <name>", "force the culprit (service or driver file name on the disk)")
-    .option("--actions <list>", `replace the automatic choice, comma-separated: ${REPAIR_ACTIONS.join(", ")}`)
+    .option(
+      "--actions <list>",
+      `replace the automatic choice, comma-separated: ${REPAIR_ACTIONS.join(", ")}`,
+    )
     .option("--dry-run", "repair.ps1 reports what it would do and changes nothing")
-    .option("--dumps <folder>", "minidumps copied by hand, for dumps collect.ps1 left out over its size cap")
-    .option("--disk-number <n>", "pin repair.ps1 to this disk (Get-Disk number); default: repair.ps1 finds the attached Windows disk itself")
+    .option(
+      "--dumps <folder>",
+      "minidumps copied by hand, for dumps collect.ps1 left out over its size cap",
+    )
+    .option(
+      "--disk-number <n>",
+      "pin repair.ps1 to this disk (Get-Disk number); default: repair.ps1 finds the attached Windows disk itself",
+    )
     .option("--json", "print one JSON object")
-    .action((file: string, opts: PlanRepairOptions) => runAction(ctx, async () => planRepairCommand(ctx, file, opts)));
+    .action((file: string, opts: PlanRepairOptions) =>
+      runAction(ctx, async () => planRepairCommand(ctx, file, opts)),
+    );
 }
 
 function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOptions): number {
   const target = readCheckTarget(file, opts);
   const diskNumber = opts.diskNumber === undefined ? undefined : parseDiskNumber(opts.diskNumber);
   const withDumpsAdded = opts.dumps ? withDumps(target.collect, opts.dumps) : target.collect;
-  const collect = diskNumber === undefined ? withDumpsAdded : { ...withDumpsAdded, target: { ...withDumpsAdded.target, diskNumber } };
-  const actions = opts.actions?.split(",").map((a) => a.trim()).filter(Boolean);
+  const collect =
+    diskNumber === undefined
+      ? withDumpsAdded
+      : { ...withDumpsAdded, target: { ...withDumpsAdded.target, diskNumber } };
+  const actions = opts.actions
+    ?.split(",")
+    .map((a) => a.trim())
+    .filter(Boolean);
   const unknown = actions?.filter((a) => !(REPAIR_ACTIONS as readonly string[]).includes(a)) ?? [];
-  if (unknown.length > 0) throw new UsageError(`unknown repair action ${unknown.join(", ")}; known: ${REPAIR_ACTIONS.join(", ")}`);
+  if (unknown.length > 0)
+    throw new UsageError(
+      `unknown repair action ${unknown.join(", ")}; known: ${REPAIR_ACTIONS.join(", ")}`,
+    );
   let decided: RescueDecision;
   try {
     decided = decideRescue({
@@ -61,7 +86,11 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
       cloud: target.cloud,
       instanceType: target.instanceType,
       hostBuild: target.hostBuild,
-      options: { driver: opts.driver, actions: actions as RepairActionName[] | undefined, dryRun: opts.dryRun },
+      options: {
+        driver: opts.driver,
+        actions: actions as RepairActionName[] | undefined,
+        dryRun: opts.dryRun,
+      },
       // Disk numbers change between mounts (and several VHDX may be mounted on a Hyper-V host):
       // the collect's number is not reused; --disk-number pins one explicitly.
       pinDiskNumber: diskNumber !== undefined,
@@ -97,7 +126,10 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
 }
 
 function parseDiskNumber(text: string): number {
-  if (!/^\d{1,4}$/.test(text.trim()) || Number(text) > 1023) throw new UsageError(`--disk-number must be a disk number 0..1023, got ${JSON.stringify(text)}`);
+  if (!/^\d{1,4}$/.test(text.trim()) || Number(text) > 1023)
+    throw new UsageError(
+      `--disk-number must be a disk number 0..1023, got ${JSON.stringify(text)}`,
+    );
   return Number(text);
 }
 
@@ -108,13 +140,21 @@ function withDumps(collect: CollectOutput, folder: string): CollectOutput {
   const byName = new Map(files.map((f) => [path.basename(f).toLowerCase(), f]));
   const minidumps = collect.dumps.minidumps.map((m) => {
     const f = byName.get(m.name.toLowerCase());
-    return m.base64 === null && f ? { ...m, base64: fs.readFileSync(f).toString("base64"), truncated: false } : m;
+    return m.base64 === null && f
+      ? { ...m, base64: fs.readFileSync(f).toString("base64"), truncated: false }
+      : m;
   });
   const listed = new Set(minidumps.map((m) => m.name.toLowerCase()));
   for (const [name, f] of byName) {
     if (listed.has(name)) continue;
     const stat = fs.statSync(f);
-    minidumps.push({ name: path.basename(f), sizeBytes: stat.size, lastWriteUtc: stat.mtime.toISOString(), base64: fs.readFileSync(f).toString("base64"), truncated: false });
+    minidumps.push({
+      name: path.basename(f),
+      sizeBytes: stat.size,
+      lastWriteUtc: stat.mtime.toISOString(),
+      base64: fs.readFileSync(f).toString("base64"),
+      truncated: false,
+    });
   }
   return { ...collect, dumps: { ...collect.dumps, minidumps } };
 }
@@ -158,7 +198,16 @@ function renderDecision(d: RescueDecision, command: string | null): string {
     L.push("", "Undo (last action first):");
     for (const u of d.repair.undo) L.push(`  ${u.action}: ${u.how}`);
   }
-  L.push("", command ? `Run on the helper (or the Hyper-V host) with the disk attached:\n  ${command}` : "Nothing to run: the planner chose no action.");
-  if (d.blocked) L.push("", "The guest-driver check blocks booting this disk where it is going: do not swap it back before fixing the findings above.");
+  L.push(
+    "",
+    command
+      ? `Run on the helper (or the Hyper-V host) with the disk attached:\n  ${command}`
+      : "Nothing to run: the planner chose no action.",
+  );
+  if (d.blocked)
+    L.push(
+      "",
+      "The guest-driver check blocks booting this disk where it is going: do not swap it back before fixing the findings above.",
+    );
   return L.join("\n");
 }

@@ -39,11 +39,24 @@ test("--json prints the TriageResult array for the sample dump, exit 0", async (
     bugCheck: { code: "0x1000007E", name: "SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M" },
     crashTime: "2026-11-29T06:12:44.000Z",
     os: { build: 17763, machine: "x64" },
-    causedBy: { module: "cxnetmon.sys", offset: "0x1a2b4", address: "0xfffff8051235a2b4", method: "bugcheck-parameter" },
+    causedBy: {
+      module: "cxnetmon.sys",
+      offset: "0x1a2b4",
+      address: "0xfffff8051235a2b4",
+      method: "bugcheck-parameter",
+    },
     drivers: 36,
     error: null,
   });
-  expect(Object.keys(r).sort()).toEqual(["bugCheck", "causedBy", "crashTime", "drivers", "error", "file", "os"]);
+  expect(Object.keys(r).sort()).toEqual([
+    "bugCheck",
+    "causedBy",
+    "crashTime",
+    "drivers",
+    "error",
+    "file",
+    "os",
+  ]);
 });
 
 withFixture("the real dump: amdppm.sys+0x334c in the readable row", async () => {
@@ -60,9 +73,16 @@ test("a folder expands to its .dmp files; a bad one gets an error line while the
   const { code, stdout, stderr } = await run(dir, "--json");
   expect(code).toBe(3);
   const results = JSON.parse(stdout);
-  expect(results.map((r: { file: string }) => path.basename(r.file))).toEqual(["112926-9218-01.dmp", "MEMORY.DMP"]);
+  expect(results.map((r: { file: string }) => path.basename(r.file))).toEqual([
+    "112926-9218-01.dmp",
+    "MEMORY.DMP",
+  ]);
   expect(results[0].causedBy.module).toBe("cxnetmon.sys");
-  expect(results[1]).toMatchObject({ bugCheck: null, causedBy: null, error: "user-mode minidump (MDMP), not a kernel crash dump" });
+  expect(results[1]).toMatchObject({
+    bugCheck: null,
+    causedBy: null,
+    error: "user-mode minidump (MDMP), not a kernel crash dump",
+  });
   expect(stderr).toBe("vm-rescue: 1 of 2 files could not be parsed");
 });
 
@@ -71,7 +91,9 @@ test("the readable form has one row per file, errors included", async () => {
   expect(code).toBe(3);
   const rows = stdout.split("\n");
   expect(rows).toHaveLength(2);
-  expect(rows[0]).toMatch(/112926-9218-01\.dmp {2}2026-11-29 06:12:44 UTC {2}SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M \(0x1000007E\)/);
+  expect(rows[0]).toMatch(
+    /112926-9218-01\.dmp {2}2026-11-29 06:12:44 UTC {2}SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M \(0x1000007E\)/,
+  );
   expect(rows[0]).toContain("caused by cxnetmon.sys at cxnetmon.sys+0x1a2b4 [bugcheck-parameter]");
   expect(rows[1]).toMatch(/MEMORY\.DMP {2}error: user-mode minidump/);
 });

@@ -11,10 +11,17 @@ interface TriageOptions {
 export function registerTriage(program: Command, ctx: CliContext): void {
   program
     .command("triage")
-    .description("name the driver that caused a blue screen, from kernel minidumps (.dmp files or folders of them)")
-    .argument("[paths...]", "minidump files, or folders whose *.dmp files are read (e.g. C:\\Windows\\Minidump)")
+    .description(
+      "name the driver that caused a blue screen, from kernel minidumps (.dmp files or folders of them)",
+    )
+    .argument(
+      "[paths...]",
+      "minidump files, or folders whose *.dmp files are read (e.g. C:\\Windows\\Minidump)",
+    )
     .option("--json", "print a JSON array, one object per dump")
-    .action((paths: string[], opts: TriageOptions) => runAction(ctx, async () => triage(ctx, paths, opts)));
+    .action((paths: string[], opts: TriageOptions) =>
+      runAction(ctx, async () => triage(ctx, paths, opts)),
+    );
 }
 
 function triage(ctx: CliContext, paths: string[], opts: TriageOptions): number {
@@ -23,10 +30,20 @@ function triage(ctx: CliContext, paths: string[], opts: TriageOptions): number {
   if (missing.length > 0) throw new UsageError(`no such file or folder: ${missing.join(", ")}`);
   if (files.length === 0) throw new UsageError(`no .dmp files in ${emptyFolders.join(", ")}`);
   const details = inspectFiles(files);
-  ctx.io.out(opts.json ? JSON.stringify(details.map((d) => d.result), null, 2) : details.map(renderRow).join("\n"));
+  ctx.io.out(
+    opts.json
+      ? JSON.stringify(
+          details.map((d) => d.result),
+          null,
+          2,
+        )
+      : details.map(renderRow).join("\n"),
+  );
   const failed = details.filter((d) => d.result.error !== null).length;
   if (failed > 0) {
-    ctx.io.err(`vm-rescue: ${failed} of ${details.length} file${details.length === 1 ? "" : "s"} could not be parsed`);
+    ctx.io.err(
+      `vm-rescue: ${failed} of ${details.length} file${details.length === 1 ? "" : "s"} could not be parsed`,
+    );
     return ExitCode.SomeUnparsed;
   }
   return ExitCode.Ok;
@@ -39,13 +56,17 @@ function triage(ctx: CliContext, paths: string[], opts: TriageOptions): number {
 export function renderRow(d: TriageDetails): string {
   const r = d.result;
   if (r.error !== null || !r.bugCheck) return `${r.file}  error: ${r.error}`;
-  const time = r.crashTime ? r.crashTime.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC") : "crash time unknown";
+  const time = r.crashTime
+    ? r.crashTime.replace("T", " ").replace(/(\.\d+)?Z$/, " UTC")
+    : "crash time unknown";
   const bug = `${r.bugCheck.name ?? "unknown bug check"} (${r.bugCheck.code})`;
   const params = r.bugCheck.parameters.join(" ");
   const cause = r.causedBy
     ? `caused by ${r.causedBy.module} at ${r.causedBy.module}+${r.causedBy.offset} [${r.causedBy.method}]`
     : `caused by: undetermined (${d.analysis?.evidence.at(-1) ?? "no evidence"})`;
-  const crash = d.analysis?.crashAddress ? `crash address ${moduleOffset(d.analysis.crashAddress.module, d.analysis.crashAddress.offset)}` : "crash address unknown";
+  const crash = d.analysis?.crashAddress
+    ? `crash address ${moduleOffset(d.analysis.crashAddress.module, d.analysis.crashAddress.offset)}`
+    : "crash address unknown";
   const os = r.os ? `build ${r.os.build} ${r.os.machine}, ${r.drivers} drivers` : "";
   return [r.file, time, bug, params, cause, crash, os].join("  ");
 }

@@ -4,7 +4,11 @@
  */
 import { runUnderMocks, RecordedResource } from "../../engine/simulate/mockRun";
 import { registrations } from "../../../tests/helpers/registrations";
-import { sampleAwsCollect, simulatedAws, SimulatedAwsOptions } from "../../engine/simulate/awsCloud";
+import {
+  sampleAwsCollect,
+  simulatedAws,
+  SimulatedAwsOptions,
+} from "../../engine/simulate/awsCloud";
 import type { AwsInstanceFacts } from "../../describe/awsInstance";
 import { AwsWindowsRescue, AwsWindowsRescueArgs } from "./component";
 import { sampleFacts } from "../../../tests/helpers/awsInstances";
@@ -12,11 +16,18 @@ import { sampleFacts } from "../../../tests/helpers/awsInstances";
 const ROOT = "vol-0a9b8c7d6e5f43210";
 const DYN = "pulumi-nodejs:dynamic/vmrescue:";
 
-async function rescue(extra: Partial<AwsWindowsRescueArgs> = {}, world: Partial<SimulatedAwsOptions> = {}) {
+async function rescue(
+  extra: Partial<AwsWindowsRescueArgs> = {},
+  world: Partial<SimulatedAwsOptions> = {},
+) {
   const cloud = simulatedAws({ instance: sampleFacts(), ...world });
   const run = await runUnderMocks(
     () => {
-      const r = new AwsWindowsRescue("inc-4711", { instanceId: "i-0a1b2c3d4e5f67890", kmsGrantConfirmed: true, ...extra });
+      const r = new AwsWindowsRescue("inc-4711", {
+        instanceId: "i-0a1b2c3d4e5f67890",
+        kmsGrantConfirmed: true,
+        ...extra,
+      });
       return {
         warnings: r.warnings,
         repairDecisions: r.repairDecisions,
@@ -52,18 +63,38 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
     expect(detach.inputs).toMatchObject({ instanceId: "i-0a1b2c3d4e5f67890", rootVolumeId: ROOT });
     expect(snap.type).toBe(mode === "copy" ? "aws:ebs/snapshot:Snapshot" : `${DYN}BackupSnapshot`);
     // The direct rollback tells an inPlace rescue, and finds the original of an instance left without a root, by these tags.
-    expect((snap.inputs as any).tags).toMatchObject({ "vm-rescue:id": "inc-4711", "vm-rescue:source": "i-0a1b2c3d4e5f67890", "vm-rescue:role": "backup", "vm-rescue:mode": mode });
+    expect((snap.inputs as any).tags).toMatchObject({
+      "vm-rescue:id": "inc-4711",
+      "vm-rescue:source": "i-0a1b2c3d4e5f67890",
+      "vm-rescue:role": "backup",
+      "vm-rescue:mode": mode,
+    });
   });
 
   test("only the backup, the stop/detach and (inPlace) the repair's attachment and swap refer to the original root; nothing deletes it", () => {
     // The copy volume names the original only in its vm-rescue:copy-of tag.
-    const allowed = [`${DYN}RootDetach`, `${DYN}BackupSnapshot`, "aws:ebs/snapshot:Snapshot", `${DYN}BootVerify`, "aws:ebs/volume:Volume"];
-    for (const v of r.byType("aws:ebs/volume:Volume")) expect((v.inputs as any).tags).toMatchObject({ "vm-rescue:copy-of": ROOT, "vm-rescue:id": "inc-4711" });
-    if (mode === "inPlace") allowed.push("aws:ec2/volumeAttachment:VolumeAttachment", `${DYN}RootSwap`);
+    const allowed = [
+      `${DYN}RootDetach`,
+      `${DYN}BackupSnapshot`,
+      "aws:ebs/snapshot:Snapshot",
+      `${DYN}BootVerify`,
+      "aws:ebs/volume:Volume",
+    ];
+    for (const v of r.byType("aws:ebs/volume:Volume"))
+      expect((v.inputs as any).tags).toMatchObject({
+        "vm-rescue:copy-of": ROOT,
+        "vm-rescue:id": "inc-4711",
+      });
+    if (mode === "inPlace")
+      allowed.push("aws:ec2/volumeAttachment:VolumeAttachment", `${DYN}RootSwap`);
     for (const res of r.run.resources.filter((x) => x.custom)) {
       if (JSON.stringify(res.inputs).includes(ROOT)) expect(allowed).toContain(res.type);
     }
-    for (const t of ["aws:ebs/snapshot:Snapshot", "aws:ebs/volume:Volume", "aws:s3/bucket:Bucket"]) {
+    for (const t of [
+      "aws:ebs/snapshot:Snapshot",
+      "aws:ebs/volume:Volume",
+      "aws:s3/bucket:Bucket",
+    ]) {
       for (const res of r.byType(t)) expect(res.retainOnDelete).toBe(true);
     }
   });
@@ -78,23 +109,56 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
     expect(helper.ami).toMatch(/^ami-/);
     const sg = r.one("aws:ec2/securityGroup:SecurityGroup").inputs as any;
     expect(sg.ingress ?? []).toEqual([]);
-    expect(sg.egress).toEqual([expect.objectContaining({ protocol: "tcp", fromPort: 443, toPort: 443 })]);
+    expect(sg.egress).toEqual([
+      expect.objectContaining({ protocol: "tcp", fromPort: 443, toPort: 443 }),
+    ]);
   });
 
   test("least privilege: the SSM core managed policy, s3:PutObject on the rescue's prefix and reading the bucket's encryption setting, nothing else", () => {
-    expect(r.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn).toBe("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore");
+    expect(r.one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn).toBe(
+      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    );
     const policy = JSON.parse(r.one("aws:iam/rolePolicy:RolePolicy").inputs.policy as string);
     expect(policy.Statement).toEqual([
-      { Effect: "Allow", Action: ["s3:PutObject"], Resource: [expect.stringMatching(/^arn:aws:s3:::vm-rescue-inc-4711-[0-9a-f]{12}\/rescue\/inc-4711\/\*$/)] },
-      { Effect: "Allow", Action: ["s3:GetEncryptionConfiguration"], Resource: [expect.stringMatching(/^arn:aws:s3:::vm-rescue-inc-4711-[0-9a-f]{12}$/)] },
+      {
+        Effect: "Allow",
+        Action: ["s3:PutObject"],
+        Resource: [
+          expect.stringMatching(
+            /^arn:aws:s3:::vm-rescue-inc-4711-[0-9a-f]{12}\/rescue\/inc-4711\/\*$/,
+          ),
+        ],
+      },
+      {
+        Effect: "Allow",
+        Action: ["s3:GetEncryptionConfiguration"],
+        Resource: [expect.stringMatching(/^arn:aws:s3:::vm-rescue-inc-4711-[0-9a-f]{12}$/)],
+      },
     ]);
-    expect(JSON.parse(r.one("aws:iam/role:Role").inputs.assumeRolePolicy as string).Statement[0].Principal).toEqual({ Service: "ec2.amazonaws.com" });
+    expect(
+      JSON.parse(r.one("aws:iam/role:Role").inputs.assumeRolePolicy as string).Statement[0]
+        .Principal,
+    ).toEqual({ Service: "ec2.amazonaws.com" });
   });
 
   test("the artifacts bucket is private, encrypted and expires its objects", () => {
-    expect(r.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
-    expect((r.one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs as any).rules[0].applyServerSideEncryptionByDefault.sseAlgorithm).toBe("AES256");
-    expect((r.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs as any).rules[0]).toMatchObject({ status: "Enabled", expiration: { days: 90 } });
+    expect(r.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(
+      (
+        r.one(
+          "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        ).inputs as any
+      ).rules[0].applyServerSideEncryptionByDefault.sseAlgorithm,
+    ).toBe("AES256");
+    expect(
+      (r.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs as any)
+        .rules[0],
+    ).toMatchObject({ status: "Enabled", expiration: { days: 90 } });
   });
 
   test("the volume under repair is attached to the helper as xvdf, never detached by destroy", () => {
@@ -103,27 +167,46 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
     expect(a.deleteBeforeReplace).toBe(true);
     // inPlace: the original root, once detached; copy: the copy, without waiting for the stop.
     if (mode === "inPlace") expect(a.dependencies).toContain(r.one(`${DYN}RootDetach`).urn);
-    else expect(a.dependencies).toEqual(expect.arrayContaining([r.one("aws:ebs/volume:Volume").urn]));
+    else
+      expect(a.dependencies).toEqual(expect.arrayContaining([r.one("aws:ebs/volume:Volume").urn]));
     if (mode === "copy") expect(a.dependencies).not.toContain(r.one(`${DYN}RootDetach`).urn);
   });
 
   test("collect and repair run as schema 2.2 PowerShell documents on the helper; the repair is planned from the collect output", () => {
-    const docs = r.byType("aws:ssm/document:Document").map((d) => JSON.parse(d.inputs.content as string));
+    const docs = r
+      .byType("aws:ssm/document:Document")
+      .map((d) => JSON.parse(d.inputs.content as string));
     expect(docs).toHaveLength(2);
-    for (const d of docs) expect(d).toMatchObject({ schemaVersion: "2.2", mainSteps: [expect.objectContaining({ action: "aws:runPowerShellScript" })] });
+    for (const d of docs)
+      expect(d).toMatchObject({
+        schemaVersion: "2.2",
+        mainSteps: [expect.objectContaining({ action: "aws:runPowerShellScript" })],
+      });
     const [collect, repair] = r.byType(`${DYN}SsmCommand`);
     expect(collect.inputs).toMatchObject({ keyPrefix: "rescue/inc-4711/" });
     expect(repair.dependencies).toContain(collect.urn);
     expect((repair.inputs as any).parameters.Actions[0]).toMatch(/DisableDriver/);
-    expect((repair.inputs as any).waitForSnapshotId).toEqual(mode === "inPlace" ? expect.stringMatching(/^snap-/) : "");
+    expect((repair.inputs as any).waitForSnapshotId).toEqual(
+      mode === "inPlace" ? expect.stringMatching(/^snap-/) : "",
+    );
   });
 
   test("the swap restores the root device name and DeleteOnTermination, then the boot is verified", () => {
     const swap = r.one(`${DYN}RootSwap`);
-    expect(swap.inputs).toMatchObject({ instanceId: "i-0a1b2c3d4e5f67890", rootDeviceName: "/dev/sda1", deleteOnTermination: true, gate: { allowed: true, reasons: [] }, reattachWhenClosed: mode === "inPlace" });
+    expect(swap.inputs).toMatchObject({
+      instanceId: "i-0a1b2c3d4e5f67890",
+      rootDeviceName: "/dev/sda1",
+      deleteOnTermination: true,
+      gate: { allowed: true, reasons: [] },
+      reattachWhenClosed: mode === "inPlace",
+    });
     expect(swap.dependencies).toContain(r.byType(`${DYN}SsmCommand`)[1].urn);
     expect(swap.dependencies).toContain(r.one(`${DYN}RootDetach`).urn);
-    expect(r.run.outputs).toMatchObject({ swapped: true, booted: true, gate: { allowed: true, reasons: [] } });
+    expect(r.run.outputs).toMatchObject({
+      swapped: true,
+      booted: true,
+      gate: { allowed: true, reasons: [] },
+    });
     if (mode === "inPlace") expect(swap.inputs.volumeId).toBe(ROOT);
     const verify = r.one(`${DYN}BootVerify`);
     expect(verify.inputs).toMatchObject({ finalState: "running" });
@@ -140,7 +223,10 @@ function collectWithoutNitroDrivers() {
   return c;
 }
 
-const ORIGINAL_INPUTS = (r: { run: { resources: RecordedResource[] } }) => Object.fromEntries(r.run.resources.filter((x) => x.custom).map((x) => [x.name, JSON.stringify(x.inputs)]));
+const ORIGINAL_INPUTS = (r: { run: { resources: RecordedResource[] } }) =>
+  Object.fromEntries(
+    r.run.resources.filter((x) => x.custom).map((x) => [x.name, JSON.stringify(x.inputs)]),
+  );
 
 describe("AwsWindowsRescue: the broken instance changes only when the gate allows (copy mode)", () => {
   test("copy: the stop/detach waits for the collect (the gate) and the repair's success; the swap waits for both", async () => {
@@ -171,7 +257,10 @@ describe("AwsWindowsRescue: the broken instance changes only when the gate allow
     };
     const run = runUnderMocks(
       () => {
-        const r = new AwsWindowsRescue("inc-4711", { instanceId: "i-0a1b2c3d4e5f67890", kmsGrantConfirmed: true });
+        const r = new AwsWindowsRescue("inc-4711", {
+          instanceId: "i-0a1b2c3d4e5f67890",
+          kmsGrantConfirmed: true,
+        });
         return { swapped: r.swapped };
       },
       { project: "vm-rescue", stack: "test", config: {}, cloud: slowRepair, timeoutMs: 30_000 },
@@ -179,46 +268,84 @@ describe("AwsWindowsRescue: the broken instance changes only when the gate allow
     for (let i = 0; i < 100 && !repairStarted; i++) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 500));
     expect(repairStarted).toBe(true);
-    for (const t of ["RootDetach", "RootSwap", "BootVerify"]) expect(created).not.toContain(`${DYN}${t}`);
+    for (const t of ["RootDetach", "RootSwap", "BootVerify"])
+      expect(created).not.toContain(`${DYN}${t}`);
     finishRepair();
     await run;
-    expect(created.indexOf(`${DYN}RootDetach`)).toBeGreaterThan(created.lastIndexOf(`${DYN}SsmCommand`));
+    expect(created.indexOf(`${DYN}RootDetach`)).toBeGreaterThan(
+      created.lastIndexOf(`${DYN}SsmCommand`),
+    );
   }, 60_000);
 
   test.each([
     ["swap=false", { swap: false }, /swap=false: the repaired copy is not swapped in/],
     ["dryRun=true", { dryRun: true }, /dryRun=true/],
-  ])("copy, %s: no stop, no detach, no swap exist; the outputs say why", async (_what, extra, reason) => {
-    const r = await rescue(extra as Partial<AwsWindowsRescueArgs>);
-    for (const t of ["RootDetach", "RootSwap", "BootVerify"]) expect(r.byType(`${DYN}${t}`)).toEqual([]);
-    expect(r.run.outputs).toMatchObject({ swapped: false, booted: false, gate: { allowed: false } });
-    expect((r.run.outputs.gate as any).reasons.join("\n")).toMatch(reason);
-    if ((extra as any).dryRun) expect((r.byType(`${DYN}SsmCommand`)[1].inputs as any).parameters.DryRun).toEqual(["true"]);
-  }, 60_000);
+  ])(
+    "copy, %s: no stop, no detach, no swap exist; the outputs say why",
+    async (_what, extra, reason) => {
+      const r = await rescue(extra as Partial<AwsWindowsRescueArgs>);
+      for (const t of ["RootDetach", "RootSwap", "BootVerify"])
+        expect(r.byType(`${DYN}${t}`)).toEqual([]);
+      expect(r.run.outputs).toMatchObject({
+        swapped: false,
+        booted: false,
+        gate: { allowed: false },
+      });
+      expect((r.run.outputs.gate as any).reasons.join("\n")).toMatch(reason);
+      if ((extra as any).dryRun)
+        expect((r.byType(`${DYN}SsmCommand`)[1].inputs as any).parameters.DryRun).toEqual(["true"]);
+    },
+    60_000,
+  );
 
   test("a blocking driver finding for the target type closes the gate: the up succeeds, nothing on the instance changes, swapped=false with the reason", async () => {
-    const r = await rescue({ targetInstanceType: "m5.large" }, { collectOutput: collectWithoutNitroDrivers() });
+    const r = await rescue(
+      { targetInstanceType: "m5.large" },
+      { collectOutput: collectWithoutNitroDrivers() },
+    );
     const gate = r.run.outputs.gate as { allowed: boolean; reasons: string[] };
     expect(gate.allowed).toBe(false);
-    expect(gate.reasons.join("\n")).toMatch(/blocks the swap to m5\.large.*allowIncompatibleDrivers=true/);
+    expect(gate.reasons.join("\n")).toMatch(
+      /blocks the swap to m5\.large.*allowIncompatibleDrivers=true/,
+    );
     expect(r.one(`${DYN}RootDetach`).inputs).toMatchObject({ gate: { allowed: false } });
-    expect(r.one(`${DYN}RootSwap`).inputs).toMatchObject({ gate: { allowed: false }, reattachWhenClosed: false });
-    expect(r.run.outputs).toMatchObject({ swapped: false, booted: false, targetInstanceType: "m5.large" });
+    expect(r.one(`${DYN}RootSwap`).inputs).toMatchObject({
+      gate: { allowed: false },
+      reattachWhenClosed: false,
+    });
+    expect(r.run.outputs).toMatchObject({
+      swapped: false,
+      booted: false,
+      targetInstanceType: "m5.large",
+    });
     expect((r.run.outputs.findings as string[]).some((f) => /^block /.test(f))).toBe(true);
     // allowIncompatibleDrivers opens it again.
-    const forced = await rescue({ targetInstanceType: "m5.large", allowIncompatibleDrivers: true }, { collectOutput: collectWithoutNitroDrivers() });
+    const forced = await rescue(
+      { targetInstanceType: "m5.large", allowIncompatibleDrivers: true },
+      { collectOutput: collectWithoutNitroDrivers() },
+    );
     expect(forced.run.outputs).toMatchObject({ swapped: true, gate: { allowed: true } });
   }, 60_000);
 
   test("inPlace with a blocking finding: repair.ps1 runs as a dry run and the root goes back without a start", async () => {
-    const r = await rescue({ mode: "inPlace", targetInstanceType: "m5.large" }, { collectOutput: collectWithoutNitroDrivers() });
+    const r = await rescue(
+      { mode: "inPlace", targetInstanceType: "m5.large" },
+      { collectOutput: collectWithoutNitroDrivers() },
+    );
     expect((r.byType(`${DYN}SsmCommand`)[1].inputs as any).parameters.DryRun).toEqual(["true"]);
-    expect(r.one(`${DYN}RootSwap`).inputs).toMatchObject({ gate: { allowed: false }, reattachWhenClosed: true, volumeId: ROOT });
+    expect(r.one(`${DYN}RootSwap`).inputs).toMatchObject({
+      gate: { allowed: false },
+      reattachWhenClosed: true,
+      volumeId: ROOT,
+    });
     expect(r.run.outputs).toMatchObject({ swapped: false, booted: false });
   }, 60_000);
 
   test("actions and driver reach the repair; the collect's disk number is passed to repair.ps1", async () => {
-    const r = await rescue({ actions: ["DisableDriver", "EnableCrashDump"], repairDriver: "cxnetmon" });
+    const r = await rescue({
+      actions: ["DisableDriver", "EnableCrashDump"],
+      repairDriver: "cxnetmon",
+    });
     const params = (r.byType(`${DYN}SsmCommand`)[1].inputs as any).parameters;
     expect(params.Actions).toEqual(["DisableDriver,EnableCrashDump"]);
     expect(params.DiskNumber).toEqual([String(sampleAwsCollect().target.diskNumber)]);
@@ -238,10 +365,14 @@ describe("AwsWindowsRescue: a second up after the swap plans with the original r
     const copyId = first.run.outputs.repairVolumeId as string;
     expect(copyId).toMatch(/^vol-/);
     const copyTags = (first.one("aws:ebs/volume:Volume").inputs as any).tags;
-    const again = await rescue({ rollback: true }, { instance: afterSwap(copyId), volumeTags: { [copyId]: copyTags } });
+    const again = await rescue(
+      { rollback: true },
+      { instance: afterSwap(copyId), volumeTags: { [copyId]: copyTags } },
+    );
     const before = ORIGINAL_INPUTS(first);
     const after = ORIGINAL_INPUTS(again);
-    for (const [name, inputs] of Object.entries(before)) expect([name, after[name]]).toEqual([name, inputs]);
+    for (const [name, inputs] of Object.entries(before))
+      expect([name, after[name]]).toEqual([name, inputs]);
     expect(again.one(`${DYN}Rollback`).inputs).toMatchObject({ volumeId: ROOT });
     expect(again.run.outputs.originalRootVolumeId).toBe(ROOT);
   }, 120_000);
@@ -254,20 +385,30 @@ describe("AwsWindowsRescue: a second up after the swap plans with the original r
     const explicit = await rescue({ originalRootVolumeId: ROOT }, { instance: afterSwap(copyId) });
     const before = ORIGINAL_INPUTS(first);
     const after = ORIGINAL_INPUTS(explicit);
-    for (const [name, inputs] of Object.entries(before)) expect([name, after[name]]).toEqual([name, inputs]);
+    for (const [name, inputs] of Object.entries(before))
+      expect([name, after[name]]).toEqual([name, inputs]);
   }, 120_000);
 
   test("a copy made by another rescue is not taken for this rescue's", async () => {
     const first = await rescue();
     const copyId = first.run.outputs.repairVolumeId as string;
-    const other = await rescue({}, { instance: afterSwap(copyId), volumeTags: { [copyId]: { "vm-rescue:copy-of": ROOT, "vm-rescue:id": "inc-9999" } } });
+    const other = await rescue(
+      {},
+      {
+        instance: afterSwap(copyId),
+        volumeTags: { [copyId]: { "vm-rescue:copy-of": ROOT, "vm-rescue:id": "inc-9999" } },
+      },
+    );
     expect(other.one("aws:ebs/snapshot:Snapshot").inputs).toMatchObject({ volumeId: copyId });
     expect((other.run.outputs.warnings as string[]).join("\n")).toMatch(/made by rescue inc-9999/);
   }, 120_000);
 
   test("inPlace: after the reattach the root is the original: identical inputs, so no step (stop/detach) runs again", async () => {
     const first = await rescue({ mode: "inPlace" });
-    const again = await rescue({ mode: "inPlace" }, { instance: { ...sampleFacts(), state: "running" } });
+    const again = await rescue(
+      { mode: "inPlace" },
+      { instance: { ...sampleFacts(), state: "running" } },
+    );
     expect(ORIGINAL_INPUTS(again)).toEqual(ORIGINAL_INPUTS(first));
   }, 120_000);
 
@@ -291,7 +432,10 @@ describe("AwsWindowsRescue: a second up after the swap plans with the original r
 describe("AwsWindowsRescue variants", () => {
   test("rollback in copy mode puts the original root back", async () => {
     const r = await rescue({ rollback: true });
-    expect(r.one(`${DYN}Rollback`).inputs).toMatchObject({ volumeId: ROOT, rootDeviceName: "/dev/sda1" });
+    expect(r.one(`${DYN}Rollback`).inputs).toMatchObject({
+      volumeId: ROOT,
+      rootDeviceName: "/dev/sda1",
+    });
   }, 60_000);
 
   test("swap=false stops after the repair", async () => {

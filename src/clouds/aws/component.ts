@@ -5,7 +5,15 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
-import { AwsRescueOptions, AwsRescuePlan, AwsVolumeSpec, backupTags, COPY_OF_TAG, planAwsRescue, ROLLBACK_FROM_BACKUP_ROLE } from "../../topology/aws";
+import {
+  AwsRescueOptions,
+  AwsRescuePlan,
+  AwsVolumeSpec,
+  backupTags,
+  COPY_OF_TAG,
+  planAwsRescue,
+  ROLLBACK_FROM_BACKUP_ROLE,
+} from "../../topology/aws";
 import { REPAIR_COPY_ROLE } from "../../topology/azure";
 import { AmiFacts, instanceFacts, PulumiGetInstanceResult } from "../../describe/awsInstance";
 import { ssmCommandDocument } from "../../guest/embed";
@@ -120,7 +128,10 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
   constructor(name: string, args: AwsWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
     super("vm-rescue:index:AwsWindowsRescue", name, args, opts);
     const plan = readInstance(args, { parent: this }).apply((d) =>
-      planAwsRescue({ instance: instanceFacts(d.instance, [], d.image), rootVolumeTags: d.rootVolumeTags }, awsRescueOptions(args, name)),
+      planAwsRescue(
+        { instance: instanceFacts(d.instance, [], d.image), rootVolumeTags: d.rootVolumeTags },
+        awsRescueOptions(args, name),
+      ),
     );
     const r = createAwsRescueResources(name, plan, args, this);
 
@@ -134,7 +145,8 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
     this.repairDecisions = r.decision.apply((d) => d.decisionLines);
     this.mode = plan.mode;
     this.warnings = plan.warnings;
-    const outputFolder = (c: typeof r.collect) => pulumi.interpolate`s3://${r.bucket.bucket}/${plan.artifacts.prefix}${c.commandId}/${r.helper.id}/`;
+    const outputFolder = (c: typeof r.collect) =>
+      pulumi.interpolate`s3://${r.bucket.bucket}/${plan.artifacts.prefix}${c.commandId}/${r.helper.id}/`;
     this.collectOutputUrl = outputFolder(r.collect);
     this.repairResultUrl = outputFolder(r.repair);
     this.swapped = r.swap ? r.swap.swapped.apply((v) => v === true) : pulumi.output(false);
@@ -199,16 +211,33 @@ export function awsRescueOptions(args: AwsWindowsRescueArgs, name: string): AwsR
  * at its root device (after the swap: this rescue's copy, tagged vm-rescue:copy-of) through invokes.
  */
 function readInstance(args: AwsWindowsRescueArgs, opts: pulumi.InvokeOutputOptions) {
-  const instance = ec2.getInstanceOutput({ instanceId: args.instanceId, region: args.region }, opts) as pulumi.Output<PulumiGetInstanceResult>;
+  const instance = ec2.getInstanceOutput(
+    { instanceId: args.instanceId, region: args.region },
+    opts,
+  ) as pulumi.Output<PulumiGetInstanceResult>;
   return instance.apply((i) => {
     const image = i.ami
-      ? (ec2.getAmiOutput({ filters: [{ name: "image-id", values: [i.ami] }], includeDeprecated: true, region: args.region }, opts) as pulumi.Output<AmiFacts>)
+      ? (ec2.getAmiOutput(
+          {
+            filters: [{ name: "image-id", values: [i.ami] }],
+            includeDeprecated: true,
+            region: args.region,
+          },
+          opts,
+        ) as pulumi.Output<AmiFacts>)
       : pulumi.output(null);
     const rootVolumeId = i.rootBlockDevices?.[0]?.volumeId;
     const rootTags = rootVolumeId
-      ? ebs.getVolumeOutput({ filters: [{ name: "volume-id", values: [rootVolumeId] }], region: args.region }, opts).apply((v) => (v.tags ?? {}) as Record<string, string>)
+      ? ebs
+          .getVolumeOutput(
+            { filters: [{ name: "volume-id", values: [rootVolumeId] }], region: args.region },
+            opts,
+          )
+          .apply((v) => (v.tags ?? {}) as Record<string, string>)
       : pulumi.output(null);
-    return pulumi.all([image, rootTags]).apply(([img, tags]) => ({ instance: i, image: img, rootVolumeTags: tags }));
+    return pulumi
+      .all([image, rootTags])
+      .apply(([img, tags]) => ({ instance: i, image: img, rootVolumeTags: tags }));
   });
 }
 
@@ -225,8 +254,16 @@ export function helperArtifactsPolicy(partition: string, bucket: string, prefix:
   return {
     Version: "2012-10-17",
     Statement: [
-      { Effect: "Allow", Action: ["s3:PutObject"], Resource: [`arn:${partition}:s3:::${bucket}/${prefix}*`] },
-      { Effect: "Allow", Action: ["s3:GetEncryptionConfiguration"], Resource: [`arn:${partition}:s3:::${bucket}`] },
+      {
+        Effect: "Allow",
+        Action: ["s3:PutObject"],
+        Resource: [`arn:${partition}:s3:::${bucket}/${prefix}*`],
+      },
+      {
+        Effect: "Allow",
+        Action: ["s3:GetEncryptionConfiguration"],
+        Resource: [`arn:${partition}:s3:::${bucket}`],
+      },
     ],
   };
 }
@@ -260,7 +297,12 @@ function volumeFromBackup(
 }
 
 /** The resources of the rescue, created from the plan. Exported for components that reuse them. */
-export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRescuePlan>, args: AwsWindowsRescueArgs, parent: pulumi.Resource) {
+export function createAwsRescueResources(
+  name: string,
+  plan: pulumi.Output<AwsRescuePlan>,
+  args: AwsWindowsRescueArgs,
+  parent: pulumi.Resource,
+) {
   const p = plan;
   const region = p.region;
   const opts: pulumi.CustomResourceOptions = { parent };
@@ -279,13 +321,28 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
   if (inPlace) {
     const s = steps.backupSnapshot(
       `${name}-snapshot`,
-      { region, timeoutSeconds, volumeId: p.source.rootVolumeId, description: p.snapshot.description, tags: backup },
+      {
+        region,
+        timeoutSeconds,
+        volumeId: p.source.rootVolumeId,
+        description: p.snapshot.description,
+        tags: backup,
+      },
       kept,
     );
     snapshotId = s.snapshotId;
     snapshotResource = s.resource;
   } else {
-    const s = new ebs.Snapshot(`${name}-snapshot`, { region, volumeId: p.source.rootVolumeId, description: p.snapshot.description, tags: backup }, kept);
+    const s = new ebs.Snapshot(
+      `${name}-snapshot`,
+      {
+        region,
+        volumeId: p.source.rootVolumeId,
+        description: p.snapshot.description,
+        tags: backup,
+      },
+      kept,
+    );
     snapshotId = s.id;
     snapshotResource = s;
   }
@@ -301,25 +358,57 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
   if (inPlace) {
     detach = steps.rootDetach(
       `${name}-stop-detach`,
-      { region, timeoutSeconds, instanceId: p.source.instanceId, rootVolumeId: p.source.rootVolumeId, snapshotId, gate: always },
+      {
+        region,
+        timeoutSeconds,
+        instanceId: p.source.instanceId,
+        rootVolumeId: p.source.rootVolumeId,
+        snapshotId,
+        gate: always,
+      },
       { parent, dependsOn: [snapshotResource] },
     );
     repairVolumeId = detach.detachedVolumeId;
   } else {
-    copy = volumeFromBackup(`${name}-copy`, p.copyVolume.apply((c) => c!), snapshotId, tagged(REPAIR_COPY_ROLE), p.source.rootVolumeId, region, kept);
+    copy = volumeFromBackup(
+      `${name}-copy`,
+      p.copyVolume.apply((c) => c!),
+      snapshotId,
+      tagged(REPAIR_COPY_ROLE),
+      p.source.rootVolumeId,
+      region,
+      kept,
+    );
     repairVolumeId = copy.id;
   }
 
   // 3. Artifacts: a private, encrypted bucket; kept (it is the evidence).
-  const bucket = new s3.Bucket(`${name}-artifacts`, { region, bucket: p.artifacts.bucketName, forceDestroy: false, tags: p.tags }, kept);
+  const bucket = new s3.Bucket(
+    `${name}-artifacts`,
+    { region, bucket: p.artifacts.bucketName, forceDestroy: false, tags: p.tags },
+    kept,
+  );
   const bucketPab = new s3.BucketPublicAccessBlock(
     `${name}-artifacts-pab`,
-    { region, bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    {
+      region,
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
     kept,
   );
   new s3.BucketServerSideEncryptionConfiguration(
     `${name}-artifacts-sse`,
-    { region, bucket: bucket.id, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+    {
+      region,
+      bucket: bucket.id,
+      rules: [
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true },
+      ],
+    },
     kept,
   );
   new s3.BucketLifecycleConfiguration(
@@ -327,7 +416,14 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
     {
       region,
       bucket: bucket.id,
-      rules: [{ id: "expire-rescue-artifacts", status: "Enabled", filter: { prefix: p.artifacts.prefix }, expiration: { days: p.artifacts.lifecycleDays } }],
+      rules: [
+        {
+          id: "expire-rescue-artifacts",
+          status: "Enabled",
+          filter: { prefix: p.artifacts.prefix },
+          expiration: { days: p.artifacts.lifecycleDays },
+        },
+      ],
     },
     kept,
   );
@@ -337,25 +433,43 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
     `${name}-helper-role`,
     {
       name: p.helper.roleName,
-      assumeRolePolicy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] }),
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "ec2.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      }),
       tags: p.tags,
     },
     opts,
   );
   const ssmCore = new iam.RolePolicyAttachment(
     `${name}-helper-ssm-core`,
-    { role: role.name, policyArn: pulumi.interpolate`arn:${p.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore` },
+    {
+      role: role.name,
+      policyArn: pulumi.interpolate`arn:${p.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+    },
     opts,
   );
   const putArtifacts = new iam.RolePolicy(
     `${name}-helper-artifacts`,
     {
       role: role.name,
-      policy: pulumi.all([p.partition, bucket.bucket, p.artifacts.prefix]).apply(([part, b, prefix]) => JSON.stringify(helperArtifactsPolicy(part, b, prefix))),
+      policy: pulumi
+        .all([p.partition, bucket.bucket, p.artifacts.prefix])
+        .apply(([part, b, prefix]) => JSON.stringify(helperArtifactsPolicy(part, b, prefix))),
     },
     opts,
   );
-  const profile = new iam.InstanceProfile(`${name}-helper-profile`, { name: p.helper.instanceProfileName, role: role.name, tags: p.tags }, opts);
+  const profile = new iam.InstanceProfile(
+    `${name}-helper-profile`,
+    { name: p.helper.instanceProfileName, role: role.name, tags: p.tags },
+    opts,
+  );
 
   // 5. Network: no public IP, a security group without ingress and HTTPS-only egress (SSM, S3).
   const subnet = ec2.getSubnetOutput({ id: p.helper.subnetId, region }, { parent });
@@ -367,7 +481,15 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
       description: "vm-rescue helper: no inbound; HTTPS out to SSM and S3",
       vpcId: subnet.vpcId,
       ingress: [],
-      egress: [{ protocol: "tcp", fromPort: 443, toPort: 443, cidrBlocks: ["0.0.0.0/0"], description: "SSM, EC2 messages, S3" }],
+      egress: [
+        {
+          protocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrBlocks: ["0.0.0.0/0"],
+          description: "SSM, EC2 messages, S3",
+        },
+      ],
       tags: p.tags,
     },
     opts,
@@ -386,9 +508,17 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
       associatePublicIpAddress: false,
       vpcSecurityGroupIds: [sg.id],
       iamInstanceProfile: profile.name,
-      metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+      metadataOptions: {
+        httpTokens: "required",
+        httpEndpoint: "enabled",
+        httpPutResponseHopLimit: 1,
+      },
       rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
-      tags: p.tags.apply((t) => ({ ...t, Name: `${t["vm-rescue:id"]}-helper`, "vm-rescue:role": "helper" })),
+      tags: p.tags.apply((t) => ({
+        ...t,
+        Name: `${t["vm-rescue:id"]}-helper`,
+        "vm-rescue:role": "helper",
+      })),
     },
     { parent, dependsOn: [ssmCore, putArtifacts], deleteBeforeReplace: true },
   );
@@ -399,7 +529,13 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
   //    attachment would otherwise attach while the volume is still on the old one (pulumi-aws#2769).
   const attachment = new ec2.VolumeAttachment(
     `${name}-helper-attachment`,
-    { region, instanceId: helper.id, volumeId: repairVolumeId, deviceName: p.helper.deviceName, skipDestroy: true },
+    {
+      region,
+      instanceId: helper.id,
+      volumeId: repairVolumeId,
+      deviceName: p.helper.deviceName,
+      skipDestroy: true,
+    },
     { parent, deleteBeforeReplace: true },
   );
 
@@ -409,12 +545,26 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
   const document = (key: "collect" | "repair", content: object) =>
     new ssm.Document(
       `${name}-${key}-doc`,
-      { region, name: p.documents[key], documentType: "Command", documentFormat: "JSON", targetType: "/AWS::EC2::Instance", content: JSON.stringify(content), tags: p.tags },
+      {
+        region,
+        name: p.documents[key],
+        documentType: "Command",
+        documentFormat: "JSON",
+        targetType: "/AWS::EC2::Instance",
+        content: JSON.stringify(content),
+        tags: p.tags,
+      },
       opts,
     );
   const collectDoc = document("collect", collectCmd.document);
   const repairDocument = document("repair", repairDoc);
-  const outputs = { region, timeoutSeconds, instanceId: helper.id, bucketName: bucket.bucket, keyPrefix: p.artifacts.prefix };
+  const outputs = {
+    region,
+    timeoutSeconds,
+    instanceId: helper.id,
+    bucketName: bucket.bucket,
+    keyPrefix: p.artifacts.prefix,
+  };
 
   const collect = steps.ssmCommand(
     `${name}-collect`,
@@ -432,11 +582,18 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
     allowIncompatibleDrivers: r.allowIncompatibleDrivers,
     swap: args.swap !== false,
   }));
-  const decision = pulumi.all([collect.stdout, p.repair.targetInstanceType, choice]).apply(([stdout, type, c]) => repairFromCollect(stdout, type, c));
+  const decision = pulumi
+    .all([collect.stdout, p.repair.targetInstanceType, choice])
+    .apply(([stdout, type, c]) => repairFromCollect(stdout, type, c));
   const gate = decision.apply((d) => d.gate);
   const repair = steps.ssmCommand(
     `${name}-repair`,
-    { ...outputs, documentName: repairDocument.name, parameters: decision.parameters, waitForSnapshotId: inPlace ? snapshotId : "" },
+    {
+      ...outputs,
+      documentName: repairDocument.name,
+      parameters: decision.parameters,
+      waitForSnapshotId: inPlace ? snapshotId : "",
+    },
     { parent, dependsOn: [collect.resource] },
   );
 
@@ -451,7 +608,14 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
     if (!inPlace) {
       detach = steps.rootDetach(
         `${name}-stop-detach`,
-        { region, timeoutSeconds, instanceId: p.source.instanceId, rootVolumeId: p.source.rootVolumeId, snapshotId, gate },
+        {
+          region,
+          timeoutSeconds,
+          instanceId: p.source.instanceId,
+          rootVolumeId: p.source.rootVolumeId,
+          snapshotId,
+          gate,
+        },
         { parent, dependsOn: [snapshotResource, collect.resource, repair.resource] },
       );
     }
@@ -477,7 +641,9 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
         timeoutSeconds,
         instanceId: p.source.instanceId,
         finalState: p.restore.finalState,
-        rollbackVolumeId: inPlace ? pulumi.interpolate`a new volume from ${snapshotId}` : p.source.rootVolumeId,
+        rollbackVolumeId: inPlace
+          ? pulumi.interpolate`a new volume from ${snapshotId}`
+          : p.source.rootVolumeId,
         swapped: swap.swapped,
         swapReason: swap.reason,
         consoleBaseline: swap.consoleBaseline,
@@ -492,7 +658,15 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
   if (args.rollback) {
     let restoreVolumeId: pulumi.Output<string> = p.source.rootVolumeId;
     if (inPlace) {
-      restoreVolumeId = volumeFromBackup(`${name}-restore`, p.restoreVolume.apply((v) => v!), snapshotId, tagged(ROLLBACK_FROM_BACKUP_ROLE), p.source.rootVolumeId, region, kept).id;
+      restoreVolumeId = volumeFromBackup(
+        `${name}-restore`,
+        p.restoreVolume.apply((v) => v!),
+        snapshotId,
+        tagged(ROLLBACK_FROM_BACKUP_ROLE),
+        p.source.rootVolumeId,
+        region,
+        kept,
+      ).id;
     }
     rollback = steps.rollback(
       `${name}-rollback`,
@@ -509,5 +683,26 @@ export function createAwsRescueResources(name: string, plan: pulumi.Output<AwsRe
     );
   }
 
-  return { snapshotId, snapshotResource, detach, copy, gate, repairVolumeId, bucket, role, profile, sg, helper, attachment, collectDoc, repairDocument, collect, decision, repair, swap, verified, rollback };
+  return {
+    snapshotId,
+    snapshotResource,
+    detach,
+    copy,
+    gate,
+    repairVolumeId,
+    bucket,
+    role,
+    profile,
+    sg,
+    helper,
+    attachment,
+    collectDoc,
+    repairDocument,
+    collect,
+    decision,
+    repair,
+    swap,
+    verified,
+    rollback,
+  };
 }

@@ -30,19 +30,30 @@ describe("repairFromCollect", () => {
     const inPlace = repairFromCollect(withoutNitroDrivers(), "m5.large", { mode: "inPlace" });
     expect(inPlace.repairIsDryRun).toBe(true);
     expect(inPlace.parameters.DryRun).toEqual(["true"]);
-    const allowed = repairFromCollect(withoutNitroDrivers(), "m5.large", { mode: "inPlace", allowIncompatibleDrivers: true });
+    const allowed = repairFromCollect(withoutNitroDrivers(), "m5.large", {
+      mode: "inPlace",
+      allowIncompatibleDrivers: true,
+    });
     expect(allowed.gate.allowed).toBe(true);
     expect(allowed.repairIsDryRun).toBe(false);
   });
 
   test("nothing to repair closes the gate with the reason", () => {
-    expect(awsSwapGate([], true, {}, "m5.large")).toEqual({ allowed: false, reasons: [expect.stringMatching(/^nothing to repair/)] });
+    expect(awsSwapGate([], true, {}, "m5.large")).toEqual({
+      allowed: false,
+      reasons: [expect.stringMatching(/^nothing to repair/)],
+    });
   });
 
   test("the gate lists every reason", () => {
     const g = awsSwapGate([], false, { swap: false, dryRun: true }, null);
     expect(g.allowed).toBe(false);
-    expect(g.reasons).toEqual([expect.stringMatching(/^swap=false/), expect.stringMatching(/^dryRun=true/)]);
-    expect(awsSwapGate([], false, { mode: "inPlace", swap: false }, null).reasons[0]).toMatch(/not started/);
+    expect(g.reasons).toEqual([
+      expect.stringMatching(/^swap=false/),
+      expect.stringMatching(/^dryRun=true/),
+    ]);
+    expect(awsSwapGate([], false, { mode: "inPlace", swap: false }, null).reasons[0]).toMatch(
+      /not started/,
+    );
   });
 });

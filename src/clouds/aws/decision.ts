@@ -9,7 +9,15 @@ import { parseCollectOutput } from "../../collect/validate";
 import { ssmCommandDocument } from "../../guest/embed";
 import { validateRepairParams, type RepairParams } from "../../guest/params.generated";
 import type { RepairOptions, Decision } from "../../repair/rules";
-import { decideRescue, nothingToRepairWhy, decisionLine, findingLine, swapGate, triageLine, type SwapGate } from "../../repair/decide";
+import {
+  decideRescue,
+  nothingToRepairWhy,
+  decisionLine,
+  findingLine,
+  swapGate,
+  triageLine,
+  type SwapGate,
+} from "../../repair/decide";
 import type { DriverFinding } from "../../drivers/types";
 
 /** Whether the broken instance may be changed (copy: stopped, its root swapped; inPlace: started on the repaired root), and if not, why. */
@@ -47,8 +55,17 @@ export interface AwsRepairDecision {
 }
 
 /** The gate from the findings and the operator's choices (pure; `nothingToRepair` closes it too). */
-export function awsSwapGate(findings: readonly DriverFinding[], nothingToRepair: boolean | string, choice: AwsRepairChoice, targetInstanceType: string | null): AwsSwapGate {
-  return swapGate(findings, nothingToRepair, { ...choice, inPlace: choice.mode === "inPlace", target: targetInstanceType });
+export function awsSwapGate(
+  findings: readonly DriverFinding[],
+  nothingToRepair: boolean | string,
+  choice: AwsRepairChoice,
+  targetInstanceType: string | null,
+): AwsSwapGate {
+  return swapGate(findings, nothingToRepair, {
+    ...choice,
+    inPlace: choice.mode === "inPlace",
+    target: targetInstanceType,
+  });
 }
 
 /**
@@ -58,20 +75,36 @@ export function awsSwapGate(findings: readonly DriverFinding[], nothingToRepair:
  * is not written for a boot that is refused. Throws ScriptOutputError / PlanError / EmbedError only
  * for bad input (an invalid document, a driver that is not on the disk).
  */
-export function repairFromCollect(collectJson: string | unknown, targetInstanceType: string | null, choice: AwsRepairChoice = {}): AwsRepairDecision {
+export function repairFromCollect(
+  collectJson: string | unknown,
+  targetInstanceType: string | null,
+  choice: AwsRepairChoice = {},
+): AwsRepairDecision {
   const collect = parseCollectOutput(collectJson);
   const options: RepairOptions = {
     driver: choice.driver ?? undefined,
     actions: (choice.actions ?? undefined) as RepairOptions["actions"],
     dryRun: choice.dryRun === true,
   };
-  const decided = decideRescue({ collect, cloud: "aws", instanceType: targetInstanceType ?? undefined, options, pinDiskNumber: true });
+  const decided = decideRescue({
+    collect,
+    cloud: "aws",
+    instanceType: targetInstanceType ?? undefined,
+    options,
+    pinDiskNumber: true,
+  });
   const nothingToRepair = decided.nothingToRepair;
-  const gate = awsSwapGate(decided.findings, nothingToRepairWhy(decided), choice, targetInstanceType);
+  const gate = awsSwapGate(
+    decided.findings,
+    nothingToRepairWhy(decided),
+    choice,
+    targetInstanceType,
+  );
   const blockedByDrivers = decided.blocked && choice.allowIncompatibleDrivers !== true;
   let repairParams: RepairParams = decided.repairParams;
   // inPlace writes the original root: with a blocked swap, repair only as a dry run.
-  if (choice.mode === "inPlace" && blockedByDrivers && repairParams.DryRun !== true) repairParams = validateRepairParams({ ...repairParams, DryRun: true });
+  if (choice.mode === "inPlace" && blockedByDrivers && repairParams.DryRun !== true)
+    repairParams = validateRepairParams({ ...repairParams, DryRun: true });
   const decisionLines = decided.repair.decisions.map(decisionLine);
   return {
     parameters: ssmCommandDocument("repair.ps1", repairParams).parameters,

@@ -62,7 +62,9 @@ export interface BackupSnapshotInputs extends StepInputs {
 }
 /** inPlace mode: starts the backup and returns once EBS has it (point in time); does not wait for completion. */
 export async function backupSnapshotStep(ctx: OpsContext, i: BackupSnapshotInputs) {
-  return { snapshotId: await startSnapshot(ctx, i.volumeId, i.description, i.tags, i.timeoutSeconds) };
+  return {
+    snapshotId: await startSnapshot(ctx, i.volumeId, i.description, i.tags, i.timeoutSeconds),
+  };
 }
 
 /** Whether the broken instance may be changed, and why not (from the triage of the collect output). */
@@ -85,9 +87,18 @@ export interface RootDetachInputs extends StepInputs {
 /** Stops the broken instance (forcing a hung stop) and detaches its root volume, which is kept — only when the gate allows. */
 export async function rootDetachStep(ctx: OpsContext, i: RootDetachInputs) {
   if (!i.gate?.allowed) {
-    return { detached: false, detachedVolumeId: "", forcedStop: false, reason: `the instance was not stopped and its root not detached: ${(i.gate?.reasons ?? []).join("; ") || "no gate"}` };
+    return {
+      detached: false,
+      detachedVolumeId: "",
+      forcedStop: false,
+      reason: `the instance was not stopped and its root not detached: ${(i.gate?.reasons ?? []).join("; ") || "no gate"}`,
+    };
   }
-  if (!i.snapshotId) throw new RescueStepError("no-backup", `refusing to stop ${i.instanceId}: no backup snapshot of ${i.rootVolumeId}`);
+  if (!i.snapshotId)
+    throw new RescueStepError(
+      "no-backup",
+      `refusing to stop ${i.instanceId}: no backup snapshot of ${i.rootVolumeId}`,
+    );
   const { forced } = await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
   await ensureDetached(ctx, i.rootVolumeId, i.instanceId, i.timeoutSeconds);
   return { detached: true, detachedVolumeId: i.rootVolumeId, forcedStop: forced, reason: "" };
@@ -103,7 +114,8 @@ export interface SsmCommandInputs extends StepInputs {
   waitForSnapshotId?: string;
 }
 export async function ssmCommandStep(ctx: OpsContext, i: SsmCommandInputs) {
-  if (i.waitForSnapshotId) await snapshotState(ctx, i.waitForSnapshotId, ["completed"], i.timeoutSeconds);
+  if (i.waitForSnapshotId)
+    await snapshotState(ctx, i.waitForSnapshotId, ["completed"], i.timeoutSeconds);
   return runSsmCommand(ctx, i);
 }
 
@@ -131,10 +143,19 @@ export interface RootSwapInputs extends StepInputs {
 export async function rootSwapStep(ctx: OpsContext, i: RootSwapInputs) {
   const closed = !i.gate?.allowed;
   const why = (i.gate?.reasons ?? []).join("; ") || "no gate";
-  if (closed && !i.reattachWhenClosed) return { swapped: false, rootVolumeId: "", previousRootVolumeId: "", consoleBaseline: null, reason: `the swap was not done and the instance is unchanged: ${why}` };
+  if (closed && !i.reattachWhenClosed)
+    return {
+      swapped: false,
+      rootVolumeId: "",
+      previousRootVolumeId: "",
+      consoleBaseline: null,
+      reason: `the swap was not done and the instance is unchanged: ${why}`,
+    };
   await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
   await ensureDetached(ctx, i.volumeId, i.helperInstanceId, i.timeoutSeconds);
-  const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find((b) => b.deviceName === i.rootDeviceName);
+  const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find(
+    (b) => b.deviceName === i.rootDeviceName,
+  );
   let previousRootVolumeId = "";
   if (occupant && occupant.volumeId !== i.volumeId) {
     previousRootVolumeId = occupant.volumeId;
@@ -142,11 +163,24 @@ export async function rootSwapStep(ctx: OpsContext, i: RootSwapInputs) {
   }
   await ensureAttached(ctx, i.volumeId, i.instanceId, i.rootDeviceName, i.timeoutSeconds);
   await setDeleteOnTermination(ctx, i.instanceId, i.rootDeviceName, i.deleteOnTermination);
-  if (closed) return { swapped: false, rootVolumeId: i.volumeId, previousRootVolumeId, consoleBaseline: null, reason: `the root ${i.volumeId} is back in place and the instance is left stopped: ${why}` };
+  if (closed)
+    return {
+      swapped: false,
+      rootVolumeId: i.volumeId,
+      previousRootVolumeId,
+      consoleBaseline: null,
+      reason: `the root ${i.volumeId} is back in place and the instance is left stopped: ${why}`,
+    };
   // What the console shows before the repaired root starts (the old root's stop errors): the verification looks past it.
   const baseline = await consoleBaseline(ctx, i.instanceId);
   await ensureRunning(ctx, i.instanceId, i.timeoutSeconds);
-  return { swapped: true, rootVolumeId: i.volumeId, previousRootVolumeId, consoleBaseline: baseline, reason: "" };
+  return {
+    swapped: true,
+    rootVolumeId: i.volumeId,
+    previousRootVolumeId,
+    consoleBaseline: baseline,
+    reason: "",
+  };
 }
 
 export interface VerifyInputs extends StepInputs {
@@ -167,8 +201,16 @@ export function rollbackHint(instanceId: string, region: string): string {
   return `vm-rescue rollback --cloud aws --instance-id ${instanceId} --region ${region} (or, while the stack exists: pulumi config set vm-rescue:rollback true && pulumi up)`;
 }
 /** Verifies the boot; a re-crash fails the step and offers the rollback. Leaves the instance in `finalState`. */
-export async function verifyStep(ctx: OpsContext, i: VerifyInputs): Promise<BootVerdict & { rollbackOffered: boolean }> {
-  if (!i.swapped) return { healthy: false, reason: `no boot to verify: ${i.swapReason || "the swap did not run"}`, rollbackOffered: false };
+export async function verifyStep(
+  ctx: OpsContext,
+  i: VerifyInputs,
+): Promise<BootVerdict & { rollbackOffered: boolean }> {
+  if (!i.swapped)
+    return {
+      healthy: false,
+      reason: `no boot to verify: ${i.swapReason || "the swap did not run"}`,
+      rollbackOffered: false,
+    };
   const verdict = await verifyBoot(ctx, i.instanceId, i.timeoutSeconds, i.consoleBaseline ?? null);
   if (!verdict.healthy) {
     throw new RescueStepError(
@@ -195,9 +237,16 @@ export interface RollbackInputs extends StepInputs {
  * `volumeId` attached. `consoleBaseline`: the console output before the start, for the verification.
  */
 export async function rollbackStep(ctx: OpsContext, i: RollbackInputs) {
-  const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find((b) => b.deviceName === i.rootDeviceName);
+  const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find(
+    (b) => b.deviceName === i.rootDeviceName,
+  );
   if (occupant && occupant.volumeId === i.volumeId) {
-    return { restoredVolumeId: i.volumeId, replacedVolumeId: "", changed: false, consoleBaseline: null };
+    return {
+      restoredVolumeId: i.volumeId,
+      replacedVolumeId: "",
+      changed: false,
+      consoleBaseline: null,
+    };
   }
   await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
   if (occupant) await ensureDetached(ctx, occupant.volumeId, i.instanceId, i.timeoutSeconds);
@@ -208,7 +257,12 @@ export async function rollbackStep(ctx: OpsContext, i: RollbackInputs) {
     baseline = await consoleBaseline(ctx, i.instanceId);
     await ensureRunning(ctx, i.instanceId, i.timeoutSeconds);
   }
-  return { restoredVolumeId: i.volumeId, replacedVolumeId: occupant ? occupant.volumeId : "", changed: true, consoleBaseline: baseline };
+  return {
+    restoredVolumeId: i.volumeId,
+    replacedVolumeId: occupant ? occupant.volumeId : "",
+    changed: true,
+    consoleBaseline: baseline,
+  };
 }
 
 export interface VolumeFromSnapshotInputs extends StepInputs {
@@ -226,8 +280,20 @@ export interface VolumeFromSnapshotInputs extends StepInputs {
  * vm-rescue:copy-of=<original> (kept; adopted on a re-run). Waits for the snapshot to complete.
  */
 export async function volumeFromSnapshotStep(ctx: OpsContext, i: VolumeFromSnapshotInputs) {
-  if (!i.spec.availabilityZone) throw new RescueStepError("no-zone", `no availability zone for the volume from ${i.snapshotId}: the original ${i.originalVolumeId}'s settings are unknown`);
-  return { volumeId: await ensureVolumeFromSnapshot(ctx, i.snapshotId, i.spec, { ...i.tags, [COPY_OF_TAG]: i.originalVolumeId }, i.timeoutSeconds) };
+  if (!i.spec.availabilityZone)
+    throw new RescueStepError(
+      "no-zone",
+      `no availability zone for the volume from ${i.snapshotId}: the original ${i.originalVolumeId}'s settings are unknown`,
+    );
+  return {
+    volumeId: await ensureVolumeFromSnapshot(
+      ctx,
+      i.snapshotId,
+      i.spec,
+      { ...i.tags, [COPY_OF_TAG]: i.originalVolumeId },
+      i.timeoutSeconds,
+    ),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -254,7 +320,11 @@ export function stepProvider<I extends StepInputs, O extends object>(
     async diff(_id: string, olds: I, news: I) {
       const keys = new Set([...Object.keys(olds ?? {}), ...Object.keys(news ?? {})]);
       const replaces = [...keys].filter(
-        (k) => !TUNING.has(k) && k in news && JSON.stringify((olds as unknown as Record<string, unknown>)[k]) !== JSON.stringify((news as unknown as Record<string, unknown>)[k]),
+        (k) =>
+          !TUNING.has(k) &&
+          k in news &&
+          JSON.stringify((olds as unknown as Record<string, unknown>)[k]) !==
+            JSON.stringify((news as unknown as Record<string, unknown>)[k]),
       );
       return { changes: replaces.length > 0, replaces, deleteBeforeReplace: true };
     },
@@ -267,24 +337,43 @@ export function stepProvider<I extends StepInputs, O extends object>(
   };
 }
 
-export const backupSnapshotProvider = (f?: ContextFactory) => stepProvider(backupSnapshotStep, (_i, o) => o.snapshotId, f);
-export const rootDetachProvider = (f?: ContextFactory) => stepProvider(rootDetachStep, (i) => `${i.instanceId}/detach/${i.rootVolumeId}`, f);
-export const ssmCommandProvider = (f?: ContextFactory) => stepProvider(ssmCommandStep, (_i, o) => o.commandId, f);
-export const rootSwapProvider = (f?: ContextFactory) => stepProvider(rootSwapStep, (i) => `${i.instanceId}/root/${i.volumeId}`, f);
-export const verifyProvider = (f?: ContextFactory) => stepProvider(verifyStep, (i) => `${i.instanceId}/verify`, f);
-export const rollbackProvider = (f?: ContextFactory) => stepProvider(rollbackStep, (i) => `${i.instanceId}/rollback/${i.volumeId}`, f);
+export const backupSnapshotProvider = (f?: ContextFactory) =>
+  stepProvider(backupSnapshotStep, (_i, o) => o.snapshotId, f);
+export const rootDetachProvider = (f?: ContextFactory) =>
+  stepProvider(rootDetachStep, (i) => `${i.instanceId}/detach/${i.rootVolumeId}`, f);
+export const ssmCommandProvider = (f?: ContextFactory) =>
+  stepProvider(ssmCommandStep, (_i, o) => o.commandId, f);
+export const rootSwapProvider = (f?: ContextFactory) =>
+  stepProvider(rootSwapStep, (i) => `${i.instanceId}/root/${i.volumeId}`, f);
+export const verifyProvider = (f?: ContextFactory) =>
+  stepProvider(verifyStep, (i) => `${i.instanceId}/verify`, f);
+export const rollbackProvider = (f?: ContextFactory) =>
+  stepProvider(rollbackStep, (i) => `${i.instanceId}/rollback/${i.volumeId}`, f);
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 /** Type token `pulumi-nodejs:dynamic/vmrescue:<kind>`; `outputs` are declared so they resolve. */
-function register(kind: string, provider: pulumi.dynamic.ResourceProvider, name: string, props: object, outputs: string[], opts?: pulumi.CustomResourceOptions) {
+function register(
+  kind: string,
+  provider: pulumi.dynamic.ResourceProvider,
+  name: string,
+  props: object,
+  outputs: string[],
+  opts?: pulumi.CustomResourceOptions,
+) {
   const seeded: Record<string, unknown> = { ...props };
   for (const o of outputs) seeded[o] = undefined;
   return new StepResource(provider, name, seeded, opts, kind);
 }
 
 class StepResource extends pulumi.dynamic.Resource {
-  constructor(provider: pulumi.dynamic.ResourceProvider, name: string, props: pulumi.Inputs, opts: pulumi.CustomResourceOptions | undefined, kind: string) {
+  constructor(
+    provider: pulumi.dynamic.ResourceProvider,
+    name: string,
+    props: pulumi.Inputs,
+    opts: pulumi.CustomResourceOptions | undefined,
+    kind: string,
+  ) {
     super(provider, name, props, opts, "vmrescue", kind);
   }
   out<T>(key: string): pulumi.Output<T> {
@@ -292,20 +381,67 @@ class StepResource extends pulumi.dynamic.Resource {
   }
 }
 
-export function backupSnapshot(name: string, i: Inputs<BackupSnapshotInputs>, opts?: pulumi.CustomResourceOptions) {
+export function backupSnapshot(
+  name: string,
+  i: Inputs<BackupSnapshotInputs>,
+  opts?: pulumi.CustomResourceOptions,
+) {
   const r = register("BackupSnapshot", backupSnapshotProvider(), name, i, ["snapshotId"], opts);
   return { resource: r, snapshotId: r.out<string>("snapshotId") };
 }
-export function rootDetach(name: string, i: Inputs<RootDetachInputs>, opts?: pulumi.CustomResourceOptions) {
-  const r = register("RootDetach", rootDetachProvider(), name, i, ["detached", "detachedVolumeId", "forcedStop", "reason"], opts);
-  return { resource: r, detached: r.out<boolean>("detached"), detachedVolumeId: r.out<string>("detachedVolumeId"), reason: r.out<string>("reason") };
+export function rootDetach(
+  name: string,
+  i: Inputs<RootDetachInputs>,
+  opts?: pulumi.CustomResourceOptions,
+) {
+  const r = register(
+    "RootDetach",
+    rootDetachProvider(),
+    name,
+    i,
+    ["detached", "detachedVolumeId", "forcedStop", "reason"],
+    opts,
+  );
+  return {
+    resource: r,
+    detached: r.out<boolean>("detached"),
+    detachedVolumeId: r.out<string>("detachedVolumeId"),
+    reason: r.out<string>("reason"),
+  };
 }
-export function ssmCommand(name: string, i: Inputs<SsmCommandInputs>, opts?: pulumi.CustomResourceOptions) {
-  const r = register("SsmCommand", ssmCommandProvider(), name, i, ["commandId", "status", "stdout"], opts);
-  return { resource: r, commandId: r.out<string>("commandId"), status: r.out<string>("status"), stdout: r.out<string>("stdout") };
+export function ssmCommand(
+  name: string,
+  i: Inputs<SsmCommandInputs>,
+  opts?: pulumi.CustomResourceOptions,
+) {
+  const r = register(
+    "SsmCommand",
+    ssmCommandProvider(),
+    name,
+    i,
+    ["commandId", "status", "stdout"],
+    opts,
+  );
+  return {
+    resource: r,
+    commandId: r.out<string>("commandId"),
+    status: r.out<string>("status"),
+    stdout: r.out<string>("stdout"),
+  };
 }
-export function rootSwap(name: string, i: Inputs<RootSwapInputs>, opts?: pulumi.CustomResourceOptions) {
-  const r = register("RootSwap", rootSwapProvider(), name, i, ["swapped", "rootVolumeId", "previousRootVolumeId", "consoleBaseline", "reason"], opts);
+export function rootSwap(
+  name: string,
+  i: Inputs<RootSwapInputs>,
+  opts?: pulumi.CustomResourceOptions,
+) {
+  const r = register(
+    "RootSwap",
+    rootSwapProvider(),
+    name,
+    i,
+    ["swapped", "rootVolumeId", "previousRootVolumeId", "consoleBaseline", "reason"],
+    opts,
+  );
   return {
     resource: r,
     swapped: r.out<boolean>("swapped"),
@@ -318,7 +454,18 @@ export function verify(name: string, i: Inputs<VerifyInputs>, opts?: pulumi.Cust
   const r = register("BootVerify", verifyProvider(), name, i, ["healthy", "reason"], opts);
   return { resource: r, healthy: r.out<boolean>("healthy"), reason: r.out<string>("reason") };
 }
-export function rollback(name: string, i: Inputs<RollbackInputs>, opts?: pulumi.CustomResourceOptions) {
-  const r = register("Rollback", rollbackProvider(), name, i, ["restoredVolumeId", "replacedVolumeId", "changed"], opts);
+export function rollback(
+  name: string,
+  i: Inputs<RollbackInputs>,
+  opts?: pulumi.CustomResourceOptions,
+) {
+  const r = register(
+    "Rollback",
+    rollbackProvider(),
+    name,
+    i,
+    ["restoredVolumeId", "replacedVolumeId", "changed"],
+    opts,
+  );
   return { resource: r, restoredVolumeId: r.out<string>("restoredVolumeId") };
 }

@@ -65,7 +65,13 @@ const sha256 = (text: string) => createHash("sha256").update(text, "utf8").diges
 
 /** The baseline of a serial log as read now; null when there is no log. */
 export function serialBaseline(serialLog: string | null): SerialBaseline | null {
-  return serialLog === null ? null : { length: serialLog.length, sha256: sha256(serialLog), tail: serialLog.slice(-BASELINE_TAIL_CHARS) };
+  return serialLog === null
+    ? null
+    : {
+        length: serialLog.length,
+        sha256: sha256(serialLog),
+        tail: serialLog.slice(-BASELINE_TAIL_CHARS),
+      };
 }
 
 /**
@@ -74,20 +80,37 @@ export function serialBaseline(serialLog: string | null): SerialBaseline | null 
  * the last place the recorded tail appears, when anything follows it; else the whole log (no
  * baseline, reset or rotated: all of it is new — a false re-crash at worst, never a missed one).
  */
-export function newSerialText(serialLog: string | null, baseline: SerialBaseline | null | undefined): string | null {
+export function newSerialText(
+  serialLog: string | null,
+  baseline: SerialBaseline | null | undefined,
+): string | null {
   if (serialLog === null || !baseline) return serialLog;
-  if (serialLog.length >= baseline.length && sha256(serialLog.slice(0, baseline.length)) === baseline.sha256) return serialLog.slice(baseline.length);
+  if (
+    serialLog.length >= baseline.length &&
+    sha256(serialLog.slice(0, baseline.length)) === baseline.sha256
+  )
+    return serialLog.slice(baseline.length);
   if (baseline.tail) {
     // Only when something follows it: a log that merely ends with the old text shows no new boot.
     const at = serialLog.lastIndexOf(baseline.tail);
-    if (at >= 0 && at + baseline.tail.length < serialLog.length) return serialLog.slice(at + baseline.tail.length);
+    if (at >= 0 && at + baseline.tail.length < serialLog.length)
+      return serialLog.slice(at + baseline.tail.length);
   }
   return serialLog;
 }
 
 /** The serial log of a VM now, or null (boot diagnostics off or unreadable: evidence, never a condition). */
-export async function readSerialLog(c: AzureComputeOps, resourceGroupName: string, vmName: string): Promise<{ diag: { screenshotUrl: string | null; serialLogUrl: string | null }; serial: string | null }> {
-  const diag = await c.bootDiagnostics(resourceGroupName, vmName).catch(() => ({ screenshotUrl: null, serialLogUrl: null }));
+export async function readSerialLog(
+  c: AzureComputeOps,
+  resourceGroupName: string,
+  vmName: string,
+): Promise<{
+  diag: { screenshotUrl: string | null; serialLogUrl: string | null };
+  serial: string | null;
+}> {
+  const diag = await c
+    .bootDiagnostics(resourceGroupName, vmName)
+    .catch(() => ({ screenshotUrl: null, serialLogUrl: null }));
   const serial = diag.serialLogUrl ? await c.readText(diag.serialLogUrl).catch(() => null) : null;
   return { diag, serial };
 }
@@ -100,7 +123,11 @@ export function findBugCheck(serialLog: string | null): string | null {
   if (!serialLog) return null;
   const line = serialLog
     .split(/\r?\n/)
-    .find((l) => /CLASSNAME="BLUESCREEN"|NAME="STOPCODE"|\*\*\* STOP: 0x|\bBugCheck\b|\bbug ?check(?:ed)?\b/i.test(l));
+    .find((l) =>
+      /CLASSNAME="BLUESCREEN"|NAME="STOPCODE"|\*\*\* STOP: 0x|\bBugCheck\b|\bbug ?check(?:ed)?\b/i.test(
+        l,
+      ),
+    );
   return line === undefined ? null : line.trim().slice(0, 300);
 }
 
@@ -108,24 +135,51 @@ const rollbackHint = (i: BootVerificationInputs) =>
   `to put the original OS disk back: vm-rescue rollback --cloud azure --resource-group ${i.resourceGroupName} --vm ${i.vmName} (or pulumi config set rollback true && pulumi up)`;
 
 /** Polls until booted, a bug check written after the swap's baseline, or the timeout. */
-export async function runBootVerification(ops: () => AzureComputeOps, i: BootVerificationInputs, clock: Clock = realClock): Promise<BootVerificationOutputs> {
-  const none = { powerState: null, agentStatus: null, bugCheck: null, screenshotUrl: null, serialLogUrl: null };
+export async function runBootVerification(
+  ops: () => AzureComputeOps,
+  i: BootVerificationInputs,
+  clock: Clock = realClock,
+): Promise<BootVerificationOutputs> {
+  const none = {
+    powerState: null,
+    agentStatus: null,
+    bugCheck: null,
+    screenshotUrl: null,
+    serialLogUrl: null,
+  };
   if (!i.swapped) {
-    return { ...i, ...none, booted: false, checked: false, rollbackOffered: false, reasons: ["nothing was swapped, so the boot was not verified"] };
+    return {
+      ...i,
+      ...none,
+      booted: false,
+      checked: false,
+      rollbackOffered: false,
+      reasons: ["nothing was swapped, so the boot was not verified"],
+    };
   }
-  if (!Number.isFinite(i.timeoutMinutes) || i.timeoutMinutes <= 0) throw new Error(`timeoutMinutes must be a positive number, got ${i.timeoutMinutes}`);
+  if (!Number.isFinite(i.timeoutMinutes) || i.timeoutMinutes <= 0)
+    throw new Error(`timeoutMinutes must be a positive number, got ${i.timeoutMinutes}`);
   const c = ops();
   const deadline = clock.now() + i.timeoutMinutes * 60_000;
   const pollMs = (i.pollSeconds ?? 30) * 1000;
   for (;;) {
-    const status = await step(`reading the instance view of VM ${i.vmName}`, () => c.getStatus(i.resourceGroupName, i.vmName));
+    const status = await step(`reading the instance view of VM ${i.vmName}`, () =>
+      c.getStatus(i.resourceGroupName, i.vmName),
+    );
     // Boot diagnostics are evidence, not a condition: when they are off or unreadable, the check goes on without them.
     const { diag, serial } = await readSerialLog(c, i.resourceGroupName, i.vmName);
     // Only what the log gained since the swap: boot diagnostics may keep the crash that made the rescue necessary.
     const bugCheck = findBugCheck(newSerialText(serial, i.serialBaseline));
     const seen = { ...status, ...diag, bugCheck };
     if (bugCheck) {
-      return { ...i, ...seen, booted: false, checked: true, rollbackOffered: true, reasons: [`VM ${i.vmName} crashed again after the swap: ${bugCheck}`, rollbackHint(i)] };
+      return {
+        ...i,
+        ...seen,
+        booted: false,
+        checked: true,
+        rollbackOffered: true,
+        reasons: [`VM ${i.vmName} crashed again after the swap: ${bugCheck}`, rollbackHint(i)],
+      };
     }
     if (status.powerState === "running" && status.agentStatus === "Ready") {
       return { ...i, ...seen, booted: true, checked: true, rollbackOffered: false, reasons: [] };
@@ -147,9 +201,21 @@ export async function runBootVerification(ops: () => AzureComputeOps, i: BootVer
   }
 }
 
-const KEYS: (keyof BootVerificationInputs)[] = ["subscriptionId", "resourceGroupName", "vmName", "swapped", "osDiskId", "serialBaseline", "swapGeneration", "timeoutMinutes"];
+const KEYS: (keyof BootVerificationInputs)[] = [
+  "subscriptionId",
+  "resourceGroupName",
+  "vmName",
+  "swapped",
+  "osDiskId",
+  "serialBaseline",
+  "swapGeneration",
+  "timeoutMinutes",
+];
 
-export function bootVerificationProvider(opsFor: OpsFactory = armComputeOps, clock: Clock = realClock): pulumi.dynamic.ResourceProvider {
+export function bootVerificationProvider(
+  opsFor: OpsFactory = armComputeOps,
+  clock: Clock = realClock,
+): pulumi.dynamic.ResourceProvider {
   return idempotentProvider<BootVerificationInputs, BootVerificationOutputs>(
     KEYS,
     (i) => `${i.resourceGroupName}/${i.vmName}/boot-verification/${i.rescueId}`,
@@ -169,8 +235,29 @@ export class BootVerification extends pulumi.dynamic.Resource {
   declare readonly rollbackOffered: pulumi.Output<boolean>;
   declare readonly reasons: pulumi.Output<string[]>;
 
-  constructor(name: string, args: InputsOf<BootVerificationInputs>, opts?: pulumi.CustomResourceOptions) {
-    const outs = { booted: undefined, checked: undefined, powerState: undefined, agentStatus: undefined, bugCheck: undefined, screenshotUrl: undefined, serialLogUrl: undefined, rollbackOffered: undefined, reasons: undefined };
-    super(compiledProvider("bootVerification", "bootVerificationProvider"), name, { ...args, ...outs }, { ...opts, additionalSecretOutputs: ["screenshotUrl", "serialLogUrl"] }, DYNAMIC_MODULE, "BootVerification");
+  constructor(
+    name: string,
+    args: InputsOf<BootVerificationInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    const outs = {
+      booted: undefined,
+      checked: undefined,
+      powerState: undefined,
+      agentStatus: undefined,
+      bugCheck: undefined,
+      screenshotUrl: undefined,
+      serialLogUrl: undefined,
+      rollbackOffered: undefined,
+      reasons: undefined,
+    };
+    super(
+      compiledProvider("bootVerification", "bootVerificationProvider"),
+      name,
+      { ...args, ...outs },
+      { ...opts, additionalSecretOutputs: ["screenshotUrl", "serialLogUrl"] },
+      DYNAMIC_MODULE,
+      "BootVerification",
+    );
   }
 }

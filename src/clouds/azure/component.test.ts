@@ -4,7 +4,11 @@
  */
 import { runUnderMocks, RecordedResource } from "../../engine/simulate/mockRun";
 import { registrations } from "../../../tests/helpers/registrations";
-import { DYNAMIC_TYPES, sampleCollectOutput, simulatedAzure } from "../../engine/simulate/azureCloud";
+import {
+  DYNAMIC_TYPES,
+  sampleCollectOutput,
+  simulatedAzure,
+} from "../../engine/simulate/azureCloud";
 import { isPlanError } from "../../vocabulary/errors";
 import { AzureWindowsRescue, AzureWindowsRescueArgs } from "./component";
 import { gen1StandardVm, sampleNic, sampleVm, vmWith } from "../../../tests/helpers/azureVms";
@@ -14,7 +18,11 @@ async function rescue(vm: AzureVmDescription, extra: Partial<AzureWindowsRescueA
   const cloud = simulatedAzure({ vm, nic: sampleNic() });
   const run = await runUnderMocks(
     () => {
-      const r = new AzureWindowsRescue("inc-4711", { resourceGroupName: "rg-app-prod", vmName: "app-vm-01", ...extra });
+      const r = new AzureWindowsRescue("inc-4711", {
+        resourceGroupName: "rg-app-prod",
+        vmName: "app-vm-01",
+        ...extra,
+      });
       return {
         warnings: r.warnings,
         collect: r.collectExecutionState,
@@ -103,7 +111,9 @@ describe("AzureWindowsRescue on the sample VM", () => {
 
   test("no azure-native resource targets the broken VM or its disk for change: they appear only as a copy source", () => {
     const text = (x: RecordedResource) => JSON.stringify(x.inputs);
-    for (const res of r.run.resources.filter((x) => x.custom && x.type.startsWith("azure-native:"))) {
+    for (const res of r.run.resources.filter(
+      (x) => x.custom && x.type.startsWith("azure-native:"),
+    )) {
       expect(res.inputs).not.toMatchObject({ vmName: "app-vm-01" });
       expect(res.inputs).not.toMatchObject({ diskName: expect.stringMatching(/_OsDisk_1_/) });
       if (text(res).includes(ORIGINAL_DISK)) {
@@ -121,7 +131,9 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(configs[0].subnet.id).toMatch(/subnets\/snet-app$/);
     expect(nic.dependencies).toContain(r.urnOf("azure-native:network:NetworkSecurityGroup"));
     const nsg = r.one("azure-native:network:NetworkSecurityGroup");
-    expect(((nsg.inputs as any).securityRules ?? []).filter((x: any) => /inbound/i.test(x.direction))).toEqual([]);
+    expect(
+      ((nsg.inputs as any).securityRules ?? []).filter((x: any) => /inbound/i.test(x.direction)),
+    ).toEqual([]);
     expect(r.byType("azure-native:network:PublicIPAddress")).toEqual([]);
   });
 
@@ -131,28 +143,48 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(i.zones).toEqual(["1"]);
     expect(i.storageProfile.imageReference.sku).toBe("2022-datacenter-smalldisk-g2");
     expect(i.storageProfile.dataDisks).toEqual([
-      { lun: 0, createOption: "Attach", deleteOption: "Detach", managedDisk: { id: expect.stringMatching(/\/disks\/app-vm-01-inc-4711-osdisk-copy$/) } },
+      {
+        lun: 0,
+        createOption: "Attach",
+        deleteOption: "Detach",
+        managedDisk: { id: expect.stringMatching(/\/disks\/app-vm-01-inc-4711-osdisk-copy$/) },
+      },
     ]);
     expect(i.identity).toEqual({ type: "SystemAssigned" });
     // The generated password makes the whole osProfile secret (Pulumi raises secretness to the top-level property).
     expect(i.osProfile).toBe("[secret]");
     expect(helper.dependencies).toEqual(
-      expect.arrayContaining([r.urnOf("azure-native:compute:Disk"), r.urnOf("azure-native:network:NetworkInterface")]),
+      expect.arrayContaining([
+        r.urnOf("azure-native:compute:Disk"),
+        r.urnOf("azure-native:network:NetworkInterface"),
+      ]),
     );
     expect(helper.retainOnDelete).toBe(false);
   });
 
   test("artifacts go to a private, HTTPS-only container the helper may write to, and are kept", () => {
     const account = r.one("azure-native:storage:StorageAccount");
-    expect(account.inputs).toMatchObject({ allowBlobPublicAccess: false, enableHttpsTrafficOnly: true, allowSharedKeyAccess: false, minimumTlsVersion: "TLS1_2" });
+    expect(account.inputs).toMatchObject({
+      allowBlobPublicAccess: false,
+      enableHttpsTrafficOnly: true,
+      allowSharedKeyAccess: false,
+      minimumTlsVersion: "TLS1_2",
+    });
     expect(account.retainOnDelete).toBe(true);
     const container = r.one("azure-native:storage:BlobContainer");
-    expect(container.inputs).toMatchObject({ publicAccess: "None", containerName: "rescue-inc-4711" });
+    expect(container.inputs).toMatchObject({
+      publicAccess: "None",
+      containerName: "rescue-inc-4711",
+    });
     expect(container.retainOnDelete).toBe(true);
     const role = r.named("helper-blob-access");
-    expect((role.inputs as any).roleDefinitionId).toMatch(/roleDefinitions\/ba92f5b4-2d11-453d-a403-e96b0029c9fe$/);
+    expect((role.inputs as any).roleDefinitionId).toMatch(
+      /roleDefinitions\/ba92f5b4-2d11-453d-a403-e96b0029c9fe$/,
+    );
     expect((role.inputs as any).scope).toMatch(/containers\/rescue-inc-4711$/);
-    expect(role.dependencies).toEqual(expect.arrayContaining([r.urnOf("azure-native:compute:VirtualMachine")]));
+    expect(role.dependencies).toEqual(
+      expect.arrayContaining([r.urnOf("azure-native:compute:VirtualMachine")]),
+    );
   });
 
   test("the collect run command runs on the helper after it may write its output blob", () => {
@@ -160,26 +192,52 @@ describe("AzureWindowsRescue on the sample VM", () => {
     const i = run.inputs as any;
     expect(i.vmName).toBe("inc-4711-helper");
     expect(typeof i.source.script).toBe("string");
-    expect(i.outputBlobUri).toMatch(/^https:\/\/vmr[0-9a-f]{20}\.blob\.core\.windows\.net\/rescue-inc-4711\/collect\/output\.json$/);
+    expect(i.outputBlobUri).toMatch(
+      /^https:\/\/vmr[0-9a-f]{20}\.blob\.core\.windows\.net\/rescue-inc-4711\/collect\/output\.json$/,
+    );
     expect(i.outputBlobManagedIdentity).toEqual({});
     expect(i.treatFailureAsDeploymentFailure).toBe(true);
-    expect(run.dependencies).toEqual(expect.arrayContaining([r.named("helper-blob-access").urn, r.urnOf("azure-native:compute:VirtualMachine")]));
+    expect(run.dependencies).toEqual(
+      expect.arrayContaining([
+        r.named("helper-blob-access").urn,
+        r.urnOf("azure-native:compute:VirtualMachine"),
+      ]),
+    );
     expect(i.parameters).toEqual([{ name: "OutputPath", value: "C:\\vm-rescue\\collect.json" }]);
     expect(i.source.script).toMatch(/begin common\.ps1 \(embedded\)/);
   });
 
   test("the chain runs collect → triage → repair → swap → verify, each waiting for the one before", () => {
     const deps = (suffix: string) => r.named(suffix).dependencies;
-    expect(deps("triage")).toEqual(expect.arrayContaining([r.named("collect").urn, r.named("operator-blob-read").urn]));
-    expect(deps("repair")).toEqual(expect.arrayContaining([r.named("triage").urn, r.named("collect").urn, r.named("helper-blob-access").urn]));
-    expect(deps("swap")).toEqual(expect.arrayContaining([r.named("repair").urn, r.named("snapshot").urn, r.named("triage").urn, r.named("copy").urn]));
+    expect(deps("triage")).toEqual(
+      expect.arrayContaining([r.named("collect").urn, r.named("operator-blob-read").urn]),
+    );
+    expect(deps("repair")).toEqual(
+      expect.arrayContaining([
+        r.named("triage").urn,
+        r.named("collect").urn,
+        r.named("helper-blob-access").urn,
+      ]),
+    );
+    expect(deps("swap")).toEqual(
+      expect.arrayContaining([
+        r.named("repair").urn,
+        r.named("snapshot").urn,
+        r.named("triage").urn,
+        r.named("copy").urn,
+      ]),
+    );
     expect(deps("verify")).toEqual(expect.arrayContaining([r.named("swap").urn]));
     // The backup exists before anything is written to the broken VM.
     expect(deps("swap")).toContain(r.urnOf("azure-native:compute:Snapshot"));
   });
 
   test("the dynamic resources have their own types and never outlive or protect anything", () => {
-    for (const [suffix, type] of [["triage", DYNAMIC_TYPES.collectTriage], ["swap", DYNAMIC_TYPES.osDiskSwap], ["verify", DYNAMIC_TYPES.bootVerification]]) {
+    for (const [suffix, type] of [
+      ["triage", DYNAMIC_TYPES.collectTriage],
+      ["swap", DYNAMIC_TYPES.osDiskSwap],
+      ["verify", DYNAMIC_TYPES.bootVerification],
+    ]) {
       expect(r.named(suffix).type).toBe(type);
       expect(r.named(suffix).retainOnDelete).toBe(false);
     }
@@ -187,7 +245,9 @@ describe("AzureWindowsRescue on the sample VM", () => {
 
   test("the deploying identity gets temporary read access to the artifacts (removed with the stack)", () => {
     const role = r.named("operator-blob-read");
-    expect((role.inputs as any).roleDefinitionId).toMatch(/roleDefinitions\/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1$/);
+    expect((role.inputs as any).roleDefinitionId).toMatch(
+      /roleDefinitions\/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1$/,
+    );
     expect((role.inputs as any).scope).toMatch(/containers\/rescue-inc-4711$/);
     expect((role.inputs as any).principalType).toBe("User");
     expect(role.retainOnDelete).toBe(false);
@@ -195,11 +255,20 @@ describe("AzureWindowsRescue on the sample VM", () => {
 
   test("the triage of the sample story picks the cxnetmon repair and the repair run command gets its parameters", () => {
     const triage = r.named("triage").inputs as any;
-    expect(triage).toMatchObject({ swap: true, collectOutputUrl: expect.stringMatching(/collect\/output\.json$/) });
-    expect(r.run.outputs.triageSummary).toEqual([expect.stringMatching(/^112926-9218-01\.dmp: 0x1000007E .*caused by cxnetmon\.sys/)]);
+    expect(triage).toMatchObject({
+      swap: true,
+      collectOutputUrl: expect.stringMatching(/collect\/output\.json$/),
+    });
+    expect(r.run.outputs.triageSummary).toEqual([
+      expect.stringMatching(/^112926-9218-01\.dmp: 0x1000007E .*caused by cxnetmon\.sys/),
+    ]);
     expect(r.run.outputs.repairActions).toEqual(["DisableDriver", "QuarantineDriverFile"]);
     const repair = r.named("repair").inputs as any;
-    expect(repair).toMatchObject({ runCommandName: "vmrescue-repair", vmName: "inc-4711-helper", treatFailureAsDeploymentFailure: true });
+    expect(repair).toMatchObject({
+      runCommandName: "vmrescue-repair",
+      vmName: "inc-4711-helper",
+      treatFailureAsDeploymentFailure: true,
+    });
     expect(repair.outputBlobUri).toMatch(/rescue-inc-4711\/repair\/output\.json$/);
     expect(repair.errorBlobUri).toMatch(/rescue-inc-4711\/repair\/error\.txt$/);
     expect(repair.parameters).toEqual(
@@ -211,18 +280,36 @@ describe("AzureWindowsRescue on the sample VM", () => {
   });
 
   test("the simulated swap puts the copy in, keeps the original tagged, and the VM boots", () => {
-    expect(r.run.outputs).toMatchObject({ gate: { allowed: true, reasons: [] }, swapped: true, booted: true });
+    expect(r.run.outputs).toMatchObject({
+      gate: { allowed: true, reasons: [] },
+      swapped: true,
+      booted: true,
+    });
     const copy = r.byType("azure-native:compute:Disk")[0];
     const vm = r.compute.vm("rg-app-prod", "app-vm-01");
     expect(vm.osDiskId).toMatch(/\/disks\/app-vm-01-inc-4711-osdisk-copy$/);
-    expect(r.compute.diskTags.get(ORIGINAL_DISK.toLowerCase())).toMatchObject({ "vm-rescue:id": "inc-4711", "vm-rescue:original-os-disk-of": sampleVm().id });
-    expect(r.compute.writes().filter((c) => c.startsWith("deallocate") || c.startsWith("setOsDisk") || c.startsWith("start"))).toEqual([
+    expect(r.compute.diskTags.get(ORIGINAL_DISK.toLowerCase())).toMatchObject({
+      "vm-rescue:id": "inc-4711",
+      "vm-rescue:original-os-disk-of": sampleVm().id,
+    });
+    expect(
+      r.compute
+        .writes()
+        .filter(
+          (c) => c.startsWith("deallocate") || c.startsWith("setOsDisk") || c.startsWith("start"),
+        ),
+    ).toEqual([
       "deallocate rg-app-prod/app-vm-01",
       expect.stringMatching(/^setOsDisk rg-app-prod\/app-vm-01 .*osdisk-copy$/),
       "start rg-app-prod/app-vm-01",
     ]);
     expect(copy.retainOnDelete).toBe(true);
-    expect((r.run.outputs.keptResources as any[]).map((k) => k.kind)).toEqual(["snapshot", "originalDisk", "repairedDisk", "artifacts"]);
+    expect((r.run.outputs.keptResources as any[]).map((k) => k.kind)).toEqual([
+      "snapshot",
+      "originalDisk",
+      "repairedDisk",
+      "artifacts",
+    ]);
     expect(r.byType(DYNAMIC_TYPES.osDiskRollback)).toEqual([]);
   });
 });
@@ -230,7 +317,11 @@ describe("AzureWindowsRescue on the sample VM", () => {
 describe("AzureWindowsRescue repair and swap settings", () => {
   test("a dry run closes the gate: the swap resource reports why and calls no compute API", async () => {
     const r = await rescue(sampleVm(), { dryRun: true });
-    expect(r.run.outputs).toMatchObject({ swapped: false, booted: false, gate: { allowed: false } });
+    expect(r.run.outputs).toMatchObject({
+      swapped: false,
+      booted: false,
+      gate: { allowed: false },
+    });
     expect((r.run.outputs.outcome as string[]).join("\n")).toMatch(/dryRun=true/);
     expect(r.compute.calls).toEqual([]);
     expect((r.named("repair").inputs as any).source.script).toMatch(/\$DryRun = \[switch\]\$true/);
@@ -249,17 +340,48 @@ describe("AzureWindowsRescue repair and swap settings", () => {
   test("rollback=true adds the rollback after the verification, which puts the original disk back", async () => {
     const r = await rescue(sampleVm(), { rollback: true });
     const rollback = r.one(DYNAMIC_TYPES.osDiskRollback);
-    expect(rollback.dependencies).toEqual(expect.arrayContaining([r.named("verify").urn, r.named("snapshot").urn]));
+    expect(rollback.dependencies).toEqual(
+      expect.arrayContaining([r.named("verify").urn, r.named("snapshot").urn]),
+    );
     expect(r.compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(ORIGINAL_DISK);
   });
 
   test("operator choices reach the triage; bad ones fail before anything is registered", async () => {
-    const r = await rescue(sampleVm(), { actions: ["DisableDriver"], driver: "cxnetmon", allowIncompatibleDrivers: true });
-    expect(r.named("triage").inputs).toMatchObject({ actions: ["DisableDriver"], driver: "cxnetmon", allowIncompatibleDrivers: true });
+    const r = await rescue(sampleVm(), {
+      actions: ["DisableDriver"],
+      driver: "cxnetmon",
+      allowIncompatibleDrivers: true,
+    });
+    expect(r.named("triage").inputs).toMatchObject({
+      actions: ["DisableDriver"],
+      driver: "cxnetmon",
+      allowIncompatibleDrivers: true,
+    });
     expect(r.run.outputs.repairActions).toEqual(["DisableDriver"]);
-    expect(() => new AzureWindowsRescue("x", { resourceGroupName: "rg", vmName: "vm", actions: ["FormatC"] })).toThrow(/unknown repair action.*"FormatC"/);
-    expect(() => new AzureWindowsRescue("x", { resourceGroupName: "rg", vmName: "vm", verifyTimeoutMinutes: 0 })).toThrow(/verifyTimeoutMinutes/);
-    expect(() => new AzureWindowsRescue("x", { resourceGroupName: "rg", vmName: "vm", operatorPrincipalType: "Robot" })).toThrow(/operatorPrincipalType/);
+    expect(
+      () =>
+        new AzureWindowsRescue("x", {
+          resourceGroupName: "rg",
+          vmName: "vm",
+          actions: ["FormatC"],
+        }),
+    ).toThrow(/unknown repair action.*"FormatC"/);
+    expect(
+      () =>
+        new AzureWindowsRescue("x", {
+          resourceGroupName: "rg",
+          vmName: "vm",
+          verifyTimeoutMinutes: 0,
+        }),
+    ).toThrow(/verifyTimeoutMinutes/);
+    expect(
+      () =>
+        new AzureWindowsRescue("x", {
+          resourceGroupName: "rg",
+          vmName: "vm",
+          operatorPrincipalType: "Robot",
+        }),
+    ).toThrow(/operatorPrincipalType/);
   });
 });
 
@@ -268,28 +390,51 @@ describe("AzureWindowsRescue variants", () => {
     const r = await rescue(gen1StandardVm());
     const copy = r.one("azure-native:compute:Disk").inputs as any;
     expect(copy.zones).toBeUndefined();
-    expect(copy).toMatchObject({ hyperVGeneration: "V1", sku: { name: "Standard_LRS" }, diskSizeGB: 128 });
+    expect(copy).toMatchObject({
+      hyperVGeneration: "V1",
+      sku: { name: "Standard_LRS" },
+      diskSizeGB: 128,
+    });
     expect((r.one("azure-native:compute:VirtualMachine").inputs as any).zones).toBeUndefined();
   });
 
   test("a trusted-launch VM: the copy inherits the security type (Copy cannot set it) and is Gen2", async () => {
-    const vm = vmWith((v) => (v.securityProfile = { securityType: "TrustedLaunch", uefiSettings: { secureBootEnabled: true, vTpmEnabled: true } }));
+    const vm = vmWith(
+      (v) =>
+        (v.securityProfile = {
+          securityType: "TrustedLaunch",
+          uefiSettings: { secureBootEnabled: true, vTpmEnabled: true },
+        }),
+    );
     const copy = (await rescue(vm)).one("azure-native:compute:Disk").inputs as any;
     expect(copy.securityProfile).toBeUndefined();
     expect(copy.hyperVGeneration).toBe("V2");
   });
 
   test("operator settings reach the resources", async () => {
-    const r = await rescue(sampleVm(), { helperVmSize: "Standard_E4s_v5", copyDiskSku: "StandardSSD_LRS", tags: { ticket: "INC-4711" } });
-    expect((r.one("azure-native:compute:VirtualMachine").inputs as any).hardwareProfile.vmSize).toBe("Standard_E4s_v5");
+    const r = await rescue(sampleVm(), {
+      helperVmSize: "Standard_E4s_v5",
+      copyDiskSku: "StandardSSD_LRS",
+      tags: { ticket: "INC-4711" },
+    });
+    expect(
+      (r.one("azure-native:compute:VirtualMachine").inputs as any).hardwareProfile.vmSize,
+    ).toBe("Standard_E4s_v5");
     expect((r.one("azure-native:compute:Disk").inputs as any).sku.name).toBe("StandardSSD_LRS");
-    expect((r.one("azure-native:compute:Snapshot").inputs as any).tags).toMatchObject({ ticket: "INC-4711", "vm-rescue:role": "backup" });
+    expect((r.one("azure-native:compute:Snapshot").inputs as any).tags).toMatchObject({
+      ticket: "INC-4711",
+      "vm-rescue:role": "backup",
+    });
   });
 });
 
 describe("AzureWindowsRescue re-run after the swap", () => {
   /** The rescue over a VM whose OS disk (as compute.getDisk describes it) is given. */
-  async function rescueOn(vm: AzureVmDescription, osDisk: Record<string, unknown>, extra: Partial<AzureWindowsRescueArgs> = {}) {
+  async function rescueOn(
+    vm: AzureVmDescription,
+    osDisk: Record<string, unknown>,
+    extra: Partial<AzureWindowsRescueArgs> = {},
+  ) {
     const cloud = simulatedAzure({ vm, nic: sampleNic() });
     const call = cloud.call.bind(cloud);
     cloud.call = (args) => (args.token === "azure-native:compute:getDisk" ? osDisk : call(args));
@@ -297,21 +442,35 @@ describe("AzureWindowsRescue re-run after the swap", () => {
     cloud.compute.brokenDisks.clear();
     const run = await runUnderMocks(
       () => {
-        const r = new AzureWindowsRescue("inc-4711", { resourceGroupName: "rg-app-prod", vmName: "app-vm-01", ...extra });
-        return { alreadySwapped: r.alreadySwapped, swapped: r.swapped, outcome: r.outcome, keptResources: r.keptResources };
+        const r = new AzureWindowsRescue("inc-4711", {
+          resourceGroupName: "rg-app-prod",
+          vmName: "app-vm-01",
+          ...extra,
+        });
+        return {
+          alreadySwapped: r.alreadySwapped,
+          swapped: r.swapped,
+          outcome: r.outcome,
+          keptResources: r.keptResources,
+        };
       },
       { project: "vm-rescue", stack: "test", config: {}, cloud },
     );
     return { run, compute: cloud.compute };
   }
 
-  const inputsByName = (resources: RecordedResource[]) => Object.fromEntries(resources.filter((x) => x.custom).map((x) => [x.name, x.inputs]));
+  const inputsByName = (resources: RecordedResource[]) =>
+    Object.fromEntries(resources.filter((x) => x.custom).map((x) => [x.name, x.inputs]));
 
   test("the second up plans from the original disk: every resource's inputs are identical (nothing replaced), rollback targets the original", async () => {
     const first = await rescue(sampleVm(), { rollback: false });
     const copy = first.one("azure-native:compute:Disk");
     const copyInputs = copy.inputs as any;
-    expect(copyInputs.tags).toMatchObject({ "vm-rescue:role": "repair-copy", "vm-rescue:id": "inc-4711", "vm-rescue:copy-of": ORIGINAL_DISK });
+    expect(copyInputs.tags).toMatchObject({
+      "vm-rescue:role": "repair-copy",
+      "vm-rescue:id": "inc-4711",
+      "vm-rescue:copy-of": ORIGINAL_DISK,
+    });
     const copyId = first.compute.vm("rg-app-prod", "app-vm-01").osDiskId as string;
     expect(copyId).toMatch(/osdisk-copy$/);
     // What Azure reports after the swap: the VM's OS disk is the copy, with the tags the rescue gave it.
@@ -319,14 +478,24 @@ describe("AzureWindowsRescue re-run after the swap", () => {
       v.storageProfile.osDisk.name = copyInputs.diskName;
       v.storageProfile.osDisk.managedDisk.id = copyId;
     });
-    const copyDescription = { id: copyId, name: copyInputs.diskName, sku: copyInputs.sku, diskSizeGB: copyInputs.diskSizeGB, hyperVGeneration: copyInputs.hyperVGeneration, zones: copyInputs.zones, tags: copyInputs.tags };
+    const copyDescription = {
+      id: copyId,
+      name: copyInputs.diskName,
+      sku: copyInputs.sku,
+      diskSizeGB: copyInputs.diskSizeGB,
+      hyperVGeneration: copyInputs.hyperVGeneration,
+      zones: copyInputs.zones,
+      tags: copyInputs.tags,
+    };
 
     const second = await rescueOn(swappedVm, copyDescription);
     expect(second.run.outputs.alreadySwapped).toBe(true);
     expect(inputsByName(second.run.resources)).toEqual(inputsByName(first.run.resources));
     const snapshot = second.run.resources.find((x) => x.type === "azure-native:compute:Snapshot")!;
     expect((snapshot.inputs as any).creationData.sourceResourceId).toBe(ORIGINAL_DISK);
-    expect((second.run.outputs.keptResources as any[]).find((k) => k.kind === "originalDisk").id).toBe(ORIGINAL_DISK);
+    expect(
+      (second.run.outputs.keptResources as any[]).find((k) => k.kind === "originalDisk").id,
+    ).toBe(ORIGINAL_DISK);
     // The swap finds the copy in place and changes nothing.
     expect(second.compute.writes()).toEqual([]);
     expect((second.run.outputs.outcome as string[]).join("\n")).toMatch(/already the OS disk/);
@@ -349,17 +518,34 @@ describe("AzureWindowsRescue with nothing to repair", () => {
     const cloud = simulatedAzure({ vm: sampleVm(), nic: sampleNic(), collectOutput: doc });
     const run = await runUnderMocks(
       () => {
-        const r = new AzureWindowsRescue("inc-4711", { resourceGroupName: "rg-app-prod", vmName: "app-vm-01" });
-        return { repairActions: r.repairActions, decision: r.decision, gate: r.gate, swapped: r.swapped, booted: r.booted, outcome: r.outcome };
+        const r = new AzureWindowsRescue("inc-4711", {
+          resourceGroupName: "rg-app-prod",
+          vmName: "app-vm-01",
+        });
+        return {
+          repairActions: r.repairActions,
+          decision: r.decision,
+          gate: r.gate,
+          swapped: r.swapped,
+          booted: r.booted,
+          outcome: r.outcome,
+        };
       },
       { project: "vm-rescue", stack: "test", config: {}, cloud },
     );
-    expect(run.outputs).toMatchObject({ repairActions: [], swapped: false, booted: false, gate: { allowed: false } });
+    expect(run.outputs).toMatchObject({
+      repairActions: [],
+      swapped: false,
+      booted: false,
+      gate: { allowed: false },
+    });
     expect((run.outputs.outcome as string[])[0]).toMatch(/^nothing to repair/);
     expect((run.outputs.decision as string[])[0]).toMatch(/^note: No dump and no crash events/);
     const repair = run.resources.find((x) => x.name === "inc-4711-repair")!.inputs as any;
     expect(repair.source.script).toMatch(/\$DryRun = \[switch\]\$true/);
-    expect(repair.parameters).toEqual(expect.arrayContaining([{ name: "Actions", value: "EnableCrashDump" }]));
+    expect(repair.parameters).toEqual(
+      expect.arrayContaining([{ name: "Actions", value: "EnableCrashDump" }]),
+    );
     expect(cloud.compute.writes()).toEqual([]);
   });
 });
@@ -380,7 +566,11 @@ describe("AzureWindowsRescue rejects bad repair options before registering anyth
     await runUnderMocks(
       () => {
         try {
-          new AzureWindowsRescue("inc-4711", { resourceGroupName: "rg-app-prod", vmName: "app-vm-01", ...extra });
+          new AzureWindowsRescue("inc-4711", {
+            resourceGroupName: "rg-app-prod",
+            vmName: "app-vm-01",
+            ...extra,
+          });
         } catch (e) {
           error = e;
         }

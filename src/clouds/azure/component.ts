@@ -4,8 +4,22 @@ import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
 import * as storage from "@pulumi/azure-native/storage";
 import * as random from "@pulumi/random";
-import { AzureRescueOptions, AzureRescuePlan, guidFrom, planAzureRescue, STORAGE_BLOB_DATA_CONTRIBUTOR, validateAzureRepairOptions, validateAzureRescueOptions } from "../../topology/azure";
-import { AzureDiskDescription, AzureNicDescription, AzureVmDescription, parseArmId, primaryNicId } from "../../describe/azureVm";
+import {
+  AzureRescueOptions,
+  AzureRescuePlan,
+  guidFrom,
+  planAzureRescue,
+  STORAGE_BLOB_DATA_CONTRIBUTOR,
+  validateAzureRepairOptions,
+  validateAzureRescueOptions,
+} from "../../topology/azure";
+import {
+  AzureDiskDescription,
+  AzureNicDescription,
+  AzureVmDescription,
+  parseArmId,
+  primaryNicId,
+} from "../../describe/azureVm";
 import { collectRunCommand, REPAIR_RUN_COMMAND, repairRunCommand } from "./scripts";
 import { CollectTriage, decisionLine, findingLine } from "./decision";
 import { OsDiskRollback, OsDiskSwap, SwapGate, validateSwapGeneration } from "./swap";
@@ -133,7 +147,9 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
     const parent = { parent: this };
 
     const description = readVmDescription(args, parent);
-    const plan: pulumi.Output<AzureRescuePlan> = description.apply((d) => planAzureRescue(d, azureRescueOptions(args, name)));
+    const plan: pulumi.Output<AzureRescuePlan> = description.apply((d) =>
+      planAzureRescue(d, azureRescueOptions(args, name)),
+    );
     const r = createAzureRescueResources(name, plan, this);
     const chain = createRepairChain(name, plan, r, args, this);
 
@@ -142,7 +158,9 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
     this.helperVmId = r.helper.id;
     this.artifactsContainerUrl = r.containerUrl;
     this.collectOutputUrl = r.collectOutputUrl;
-    this.collectExecutionState = r.collect.instanceView.apply((v) => v?.executionState ?? "Unknown");
+    this.collectExecutionState = r.collect.instanceView.apply(
+      (v) => v?.executionState ?? "Unknown",
+    );
     this.warnings = plan.apply((p) => p.warnings);
     this.alreadySwapped = plan.alreadySwapped;
     this.triageSummary = chain.triage.summary;
@@ -155,9 +173,16 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
     this.booted = chain.verify ? chain.verify.booted : pulumi.output(false);
     this.rollbackOffered = chain.verify ? chain.verify.rollbackOffered : pulumi.output(false);
     this.outcome = pulumi
-      .all([chain.triage.gate, chain.swap?.reasons ?? [], chain.verify?.reasons ?? [], chain.rollback?.reasons ?? []])
+      .all([
+        chain.triage.gate,
+        chain.swap?.reasons ?? [],
+        chain.verify?.reasons ?? [],
+        chain.rollback?.reasons ?? [],
+      ])
       .apply(([gate, swapReasons, verifyReasons, rollbackReasons]) =>
-        chain.swap ? [...swapReasons, ...verifyReasons, ...rollbackReasons] : [...gate.reasons, ...rollbackReasons],
+        chain.swap
+          ? [...swapReasons, ...verifyReasons, ...rollbackReasons]
+          : [...gate.reasons, ...rollbackReasons],
       );
     this.keptResources = pulumi
       .all([r.snapshot.id, plan.source.osDiskId, r.copyDisk.id, r.containerUrl])
@@ -228,7 +253,11 @@ export function azureRescueOptions(args: AzureWindowsRescueArgs, name: string): 
 function readVmDescription(
   args: AzureWindowsRescueArgs,
   opts: pulumi.InvokeOutputOptions,
-): pulumi.Output<{ vm: AzureVmDescription; nic: AzureNicDescription | null; osDisk: AzureDiskDescription | null }> {
+): pulumi.Output<{
+  vm: AzureVmDescription;
+  nic: AzureNicDescription | null;
+  osDisk: AzureDiskDescription | null;
+}> {
   const vm = compute.getVirtualMachineOutput(
     { resourceGroupName: args.resourceGroupName, vmName: args.vmName, expand: "instanceView" },
     opts,
@@ -237,7 +266,10 @@ function readVmDescription(
     const diskId = v.storageProfile?.osDisk?.managedDisk?.id;
     const osDisk: pulumi.Output<AzureDiskDescription | null> = diskId
       ? (compute.getDiskOutput(
-          { resourceGroupName: parseArmId(diskId, "the OS disk's id").resourceGroup, diskName: parseArmId(diskId, "the OS disk's id").name },
+          {
+            resourceGroupName: parseArmId(diskId, "the OS disk's id").resourceGroup,
+            diskName: parseArmId(diskId, "the OS disk's id").name,
+          },
           opts,
         ) as pulumi.Output<AzureDiskDescription>)
       : pulumi.output(null);
@@ -246,7 +278,10 @@ function readVmDescription(
       args.subnetId || !nicId
         ? pulumi.output(null)
         : (network.getNetworkInterfaceOutput(
-            { resourceGroupName: parseArmId(nicId, "the NIC id").resourceGroup, networkInterfaceName: parseArmId(nicId, "the NIC id").name },
+            {
+              resourceGroupName: parseArmId(nicId, "the NIC id").resourceGroup,
+              networkInterfaceName: parseArmId(nicId, "the NIC id").name,
+            },
             opts,
           ) as pulumi.Output<AzureNicDescription>);
     return pulumi.all([osDisk, nic]).apply(([d, n]) => ({ vm: v, nic: n, osDisk: d }));
@@ -254,7 +289,11 @@ function readVmDescription(
 }
 
 /** The resources of the rescue, created from the plan. Exported for other components that reuse them. */
-export function createAzureRescueResources(name: string, plan: pulumi.Output<AzureRescuePlan>, parent: pulumi.Resource) {
+export function createAzureRescueResources(
+  name: string,
+  plan: pulumi.Output<AzureRescuePlan>,
+  parent: pulumi.Resource,
+) {
   const p = plan;
   const opts: pulumi.CustomResourceOptions = { parent };
   const kept: pulumi.CustomResourceOptions = { parent, retainOnDelete: true };
@@ -267,7 +306,10 @@ export function createAzureRescueResources(name: string, plan: pulumi.Output<Azu
       snapshotName: p.snapshot.name,
       location: p.location,
       incremental: p.snapshot.incremental,
-      creationData: { createOption: compute.DiskCreateOption.Copy, sourceResourceId: p.source.osDiskId },
+      creationData: {
+        createOption: compute.DiskCreateOption.Copy,
+        sourceResourceId: p.source.osDiskId,
+      },
       tags: p.tags.apply((t) => ({ ...t, "vm-rescue:role": "backup" })),
     },
     kept,
@@ -285,9 +327,17 @@ export function createAzureRescueResources(name: string, plan: pulumi.Output<Azu
       osType: compute.OperatingSystemTypes.Windows,
       hyperVGeneration: p.copyDisk.hyperVGeneration.apply((g) => g ?? undefined),
       diskSizeGB: p.copyDisk.sizeGB.apply((s) => s ?? undefined),
-      creationData: { createOption: compute.DiskCreateOption.Copy, sourceResourceId: p.source.osDiskId },
+      creationData: {
+        createOption: compute.DiskCreateOption.Copy,
+        sourceResourceId: p.source.osDiskId,
+      },
       encryption: p.copyDisk.diskEncryptionSetId.apply((des) =>
-        des ? { type: compute.EncryptionType.EncryptionAtRestWithCustomerKey, diskEncryptionSetId: des } : undefined,
+        des
+          ? {
+              type: compute.EncryptionType.EncryptionAtRestWithCustomerKey,
+              diskEncryptionSetId: des,
+            }
+          : undefined,
       ),
       // Names the original disk, so a re-run after the swap still plans from it (see planAzureRescue).
       tags: p.copyDisk.tags,
@@ -314,7 +364,12 @@ export function createAzureRescueResources(name: string, plan: pulumi.Output<Azu
       networkInterfaceName: p.network.nicName,
       location: p.location,
       ipConfigurations: [
-        { name: "ipconfig1", primary: true, privateIPAllocationMethod: "Dynamic", subnet: { id: p.network.subnetId } },
+        {
+          name: "ipconfig1",
+          primary: true,
+          privateIPAllocationMethod: "Dynamic",
+          subnet: { id: p.network.subnetId },
+        },
       ],
       networkSecurityGroup: { id: nsg.id },
       tags: p.tags,
@@ -415,7 +470,8 @@ export function createAzureRescueResources(name: string, plan: pulumi.Output<Azu
       scope: container.id,
       roleAssignmentName: p.artifacts.helperBlobRoleAssignmentName,
       roleDefinitionId: p.subscriptionId.apply(
-        (s) => `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_CONTRIBUTOR}`,
+        (s) =>
+          `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_CONTRIBUTOR}`,
       ),
       principalId: helper.identity.apply((i) => i?.principalId ?? ""),
       principalType: authorization.PrincipalType.ServicePrincipal,
@@ -448,7 +504,20 @@ export function createAzureRescueResources(name: string, plan: pulumi.Output<Azu
     { parent, dependsOn: [helperBlobAccess], customTimeouts: { create: "75m" } },
   );
 
-  return { snapshot, copyDisk, nsg, nic, password, account, container, helper, helperBlobAccess, collect, containerUrl, collectOutputUrl };
+  return {
+    snapshot,
+    copyDisk,
+    nsg,
+    nic,
+    password,
+    account,
+    container,
+    helper,
+    helperBlobAccess,
+    collect,
+    containerUrl,
+    collectOutputUrl,
+  };
 }
 
 type RescueResources = ReturnType<typeof createAzureRescueResources>;
@@ -459,7 +528,13 @@ type RescueResources = ReturnType<typeof createAzureRescueResources>;
  * `swap` is not false) → boot verification → rollback (only with `rollback`). Nothing here deletes a
  * disk; the dynamic resources change nothing on destroy.
  */
-export function createRepairChain(name: string, plan: pulumi.Output<AzureRescuePlan>, r: RescueResources, args: AzureWindowsRescueArgs, parent: pulumi.Resource) {
+export function createRepairChain(
+  name: string,
+  plan: pulumi.Output<AzureRescuePlan>,
+  r: RescueResources,
+  args: AzureWindowsRescueArgs,
+  parent: pulumi.Resource,
+) {
   const p = plan;
   const client = authorization.getClientConfigOutput({ parent });
   // Temporary access: removed with the stack (the container itself is kept).
@@ -467,8 +542,13 @@ export function createRepairChain(name: string, plan: pulumi.Output<AzureRescueP
     `${name}-operator-blob-read`,
     {
       scope: r.container.id,
-      roleAssignmentName: pulumi.all([p.rescueId, r.container.id, client.objectId]).apply(([id, scope, who]) => guidFrom(`${id}/${scope}/${who}/blob-reader`)),
-      roleDefinitionId: p.subscriptionId.apply((s) => `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER}`),
+      roleAssignmentName: pulumi
+        .all([p.rescueId, r.container.id, client.objectId])
+        .apply(([id, scope, who]) => guidFrom(`${id}/${scope}/${who}/blob-reader`)),
+      roleDefinitionId: p.subscriptionId.apply(
+        (s) =>
+          `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER}`,
+      ),
       principalId: client.objectId,
       principalType: args.operatorPrincipalType ?? authorization.PrincipalType.User,
     },
@@ -515,7 +595,12 @@ export function createRepairChain(name: string, plan: pulumi.Output<AzureRescueP
     { parent, dependsOn: [r.collect, r.helperBlobAccess], customTimeouts: { create: "100m" } },
   );
 
-  const target = { subscriptionId: p.subscriptionId, resourceGroupName: p.source.resourceGroupName, vmName: p.source.vmName, rescueId: p.rescueId };
+  const target = {
+    subscriptionId: p.subscriptionId,
+    resourceGroupName: p.source.resourceGroupName,
+    vmName: p.source.vmName,
+    rescueId: p.rescueId,
+  };
   const swap =
     args.swap === false
       ? undefined
@@ -552,7 +637,12 @@ export function createRepairChain(name: string, plan: pulumi.Output<AzureRescueP
   const rollback = args.rollback
     ? new OsDiskRollback(
         `${name}-rollback`,
-        { ...target, originalDiskId: p.source.osDiskId, copyDiskId: r.copyDisk.id, swapGeneration: args.swapGeneration },
+        {
+          ...target,
+          originalDiskId: p.source.osDiskId,
+          copyDiskId: r.copyDisk.id,
+          swapGeneration: args.swapGeneration,
+        },
         { parent, dependsOn: [r.snapshot, ...(verify ? [verify] : [repair])] },
       )
     : undefined;

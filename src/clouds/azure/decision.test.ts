@@ -1,6 +1,12 @@
 /** The triage decision (pure) and the CollectTriage provider (fetch with retry) on the sample story. */
 import * as pulumi from "@pulumi/pulumi";
-import { collectTriageProvider, readCollectOutput, swapGate, triageCollectOutput, CollectTriageInputs } from "./decision";
+import {
+  collectTriageProvider,
+  readCollectOutput,
+  swapGate,
+  triageCollectOutput,
+  CollectTriageInputs,
+} from "./decision";
 import { compiledProvider, compiledModulePath } from "./dynamic";
 import { SimulatedClock } from "./simulated";
 import { sampleCollectOutput } from "../../engine/simulate/azureCloud";
@@ -16,11 +22,26 @@ function withDemandStartVmbus(): Record<string, unknown> {
 describe("triageCollectOutput", () => {
   test("the sample story: the cxnetmon.sys crash, its repair and an open gate", () => {
     const o = triageCollectOutput(sampleCollectOutput());
-    expect(o.summary).toEqual([expect.stringMatching(/^112926-9218-01\.dmp: 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M, caused by cxnetmon\.sys\+0x/)]);
-    expect(o.culprit).toMatchObject({ module: "cxnetmon.sys", service: "cxnetmon", thirdParty: true });
+    expect(o.summary).toEqual([
+      expect.stringMatching(
+        /^112926-9218-01\.dmp: 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M, caused by cxnetmon\.sys\+0x/,
+      ),
+    ]);
+    expect(o.culprit).toMatchObject({
+      module: "cxnetmon.sys",
+      service: "cxnetmon",
+      thirdParty: true,
+    });
     expect(o.repairActions).toEqual(["DisableDriver", "QuarantineDriverFile"]);
-    expect(o.decision[0]).toMatchObject({ action: "DisableDriver", reason: expect.stringMatching(/cxnetmon/) });
-    expect(o.repairParams).toMatchObject({ Actions: o.repairActions, DriverService: "cxnetmon", DiskNumber: 2 });
+    expect(o.decision[0]).toMatchObject({
+      action: "DisableDriver",
+      reason: expect.stringMatching(/cxnetmon/),
+    });
+    expect(o.repairParams).toMatchObject({
+      Actions: o.repairActions,
+      DriverService: "cxnetmon",
+      DiskNumber: 2,
+    });
     expect(o.repairParams.ProtectedServices).toContain("storvsc");
     expect(o.gate).toEqual({ allowed: true, reasons: [] });
   });
@@ -39,25 +60,44 @@ describe("triageCollectOutput", () => {
   });
 
   test("operator choices: forced actions, dry run, no swap", () => {
-    const o = triageCollectOutput(sampleCollectOutput(), { actions: ["DisableDriver"], dryRun: true, swap: false });
+    const o = triageCollectOutput(sampleCollectOutput(), {
+      actions: ["DisableDriver"],
+      dryRun: true,
+      swap: false,
+    });
     expect(o.repairActions).toEqual(["DisableDriver"]);
     expect(o.repairParams.DryRun).toBe(true);
     expect(o.gate.allowed).toBe(false);
-    expect(o.gate.reasons).toEqual([expect.stringMatching(/^swap=false/), expect.stringMatching(/^dryRun=true/)]);
+    expect(o.gate.reasons).toEqual([
+      expect.stringMatching(/^swap=false/),
+      expect.stringMatching(/^dryRun=true/),
+    ]);
   });
 
   test("a blocking guest-driver finding closes the gate unless allowIncompatibleDrivers is set", () => {
     const blocked = triageCollectOutput(withDemandStartVmbus());
-    expect(blocked.findings.some((f) => f.severity === "block" && f.component === "hyperv.vmbus")).toBe(true);
+    expect(
+      blocked.findings.some((f) => f.severity === "block" && f.component === "hyperv.vmbus"),
+    ).toBe(true);
     expect(blocked.gate.allowed).toBe(false);
-    expect(blocked.gate.reasons.join("\n")).toMatch(/guest driver hyperv\.vmbus blocks the swap.*allowIncompatibleDrivers=true/);
-    expect(triageCollectOutput(withDemandStartVmbus(), { allowIncompatibleDrivers: true }).gate).toEqual({ allowed: true, reasons: [] });
+    expect(blocked.gate.reasons.join("\n")).toMatch(
+      /guest driver hyperv\.vmbus blocks the swap.*allowIncompatibleDrivers=true/,
+    );
+    expect(
+      triageCollectOutput(withDemandStartVmbus(), { allowIncompatibleDrivers: true }).gate,
+    ).toEqual({ allowed: true, reasons: [] });
   });
 
   test("bad input is one clear error", () => {
-    expect(() => triageCollectOutput("collect failed: no Windows volume")).toThrow(/^invalid collect output: not JSON/);
-    expect(() => triageCollectOutput({ ...sampleCollectOutput(), kind: "repairResult" })).toThrow(/invalid collect output: \/kind/);
-    expect(() => triageCollectOutput(sampleCollectOutput(), { actions: ["FormatC"] })).toThrow(/FormatC/);
+    expect(() => triageCollectOutput("collect failed: no Windows volume")).toThrow(
+      /^invalid collect output: not JSON/,
+    );
+    expect(() => triageCollectOutput({ ...sampleCollectOutput(), kind: "repairResult" })).toThrow(
+      /invalid collect output: \/kind/,
+    );
+    expect(() => triageCollectOutput(sampleCollectOutput(), { actions: ["FormatC"] })).toThrow(
+      /FormatC/,
+    );
   });
 
   test("swapGate lists every reason", () => {
@@ -79,7 +119,11 @@ describe("CollectTriage provider", () => {
     const read = jest.fn(async () => JSON.stringify(sampleCollectOutput()));
     const r = await collectTriageProvider(read, new SimulatedClock()).create(inputs);
     expect(read).toHaveBeenCalledWith(inputs.collectOutputUrl);
-    expect(r.outs).toMatchObject({ ...inputs, repairActions: ["DisableDriver", "QuarantineDriverFile"], gate: { allowed: true } });
+    expect(r.outs).toMatchObject({
+      ...inputs,
+      repairActions: ["DisableDriver", "QuarantineDriverFile"],
+      gate: { allowed: true },
+    });
   });
 
   test("a 403 while the fresh role assignment propagates is retried; other errors are one line", async () => {
@@ -87,10 +131,18 @@ describe("CollectTriage provider", () => {
     let calls = 0;
     const read = async () => {
       calls += 1;
-      if (calls < 3) throw Object.assign(new Error("This request is not authorized to perform this operation using this permission."), { statusCode: 403 });
+      if (calls < 3)
+        throw Object.assign(
+          new Error(
+            "This request is not authorized to perform this operation using this permission.",
+          ),
+          { statusCode: 403 },
+        );
       return JSON.stringify(sampleCollectOutput());
     };
-    await expect(readCollectOutput(inputs.collectOutputUrl, read, clock)).resolves.toContain('"kind":"collect"');
+    await expect(readCollectOutput(inputs.collectOutputUrl, read, clock)).resolves.toContain(
+      '"kind":"collect"',
+    );
     expect(clock.slept).toBe(30_000);
     const missing = async () => {
       throw Object.assign(new Error("The specified blob does not exist."), { statusCode: 404 });
@@ -105,13 +157,20 @@ describe("CollectTriage provider", () => {
     const denied = async (): Promise<string> => {
       throw Object.assign(new Error("not authorized"), { statusCode: 403 });
     };
-    await expect(readCollectOutput(inputs.collectOutputUrl, denied, clock)).rejects.toThrow(/failed \(HTTP 403\)/);
+    await expect(readCollectOutput(inputs.collectOutputUrl, denied, clock)).rejects.toThrow(
+      /failed \(HTTP 403\)/,
+    );
     expect(clock.slept).toBeGreaterThanOrEqual(10 * 60_000);
   });
 
   test("a changed option re-runs the triage; delete changes nothing", async () => {
-    const provider = collectTriageProvider(async () => JSON.stringify(sampleCollectOutput()), new SimulatedClock());
-    expect(await provider.diff!("id", inputs, { ...inputs, dryRun: true })).toMatchObject({ changes: true });
+    const provider = collectTriageProvider(
+      async () => JSON.stringify(sampleCollectOutput()),
+      new SimulatedClock(),
+    );
+    expect(await provider.diff!("id", inputs, { ...inputs, dryRun: true })).toMatchObject({
+      changes: true,
+    });
     expect(await provider.diff!("id", inputs, { ...inputs })).toMatchObject({ changes: false });
     await expect(provider.delete!("id", inputs)).resolves.toBeUndefined();
   });
@@ -130,17 +189,31 @@ describe("nothing to repair", () => {
     const o = triageCollectOutput(nothingToRepair());
     expect(o.nothingToRepair).toBe(true);
     expect(o.repairActions).toEqual([]);
-    expect(o.decision).toEqual([expect.objectContaining({ action: "none", reason: expect.stringMatching(/No dump and no crash events/) })]);
+    expect(o.decision).toEqual([
+      expect.objectContaining({
+        action: "none",
+        reason: expect.stringMatching(/No dump and no crash events/),
+      }),
+    ]);
     expect(o.gate.allowed).toBe(false);
-    expect(o.gate.reasons[0]).toMatch(/^nothing to repair: the planner chose no repair action for this disk \(No dump.*\); repair\.ps1 ran only a dry run and nothing is swapped/);
-    expect(o.repairParams).toMatchObject({ Actions: ["EnableCrashDump"], DryRun: true, DiskNumber: 2 });
+    expect(o.gate.reasons[0]).toMatch(
+      /^nothing to repair: the planner chose no repair action for this disk \(No dump.*\); repair\.ps1 ran only a dry run and nothing is swapped/,
+    );
+    expect(o.repairParams).toMatchObject({
+      Actions: ["EnableCrashDump"],
+      DryRun: true,
+      DiskNumber: 2,
+    });
     expect(o.repairParams.ProtectedServices).toContain("storvsc");
     expect(triageCollectOutput(sampleCollectOutput()).nothingToRepair).toBe(false);
   });
 
   test("the other gate reasons still show (swap=false)", () => {
     const o = triageCollectOutput(nothingToRepair(), { swap: false });
-    expect(o.gate.reasons).toEqual([expect.stringMatching(/^nothing to repair/), expect.stringMatching(/^swap=false/)]);
+    expect(o.gate.reasons).toEqual([
+      expect.stringMatching(/^nothing to repair/),
+      expect.stringMatching(/^swap=false/),
+    ]);
   });
 });
 
@@ -149,7 +222,9 @@ describe("serialized providers", () => {
     const provider = compiledProvider("decision", "collectTriageProvider");
     const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
     expect(text).toContain(JSON.stringify(compiledModulePath("decision")));
-    expect(compiledModulePath("decision")).toMatch(/dist[\\/]src[\\/]clouds[\\/]azure[\\/]decision\.js$/);
+    expect(compiledModulePath("decision")).toMatch(
+      /dist[\\/]src[\\/]clouds[\\/]azure[\\/]decision\.js$/,
+    );
     expect(text).not.toMatch(/planRepair|parseMinidump|checkGuestDrivers|DefaultAzureCredential/);
     expect(text.length).toBeLessThan(4000);
   });

@@ -10,7 +10,16 @@ import type { RepairParams } from "../../guest/params.generated";
 import type { TriageResult } from "../../triage";
 import type { DriverFinding } from "../../drivers/types";
 import type { Culprit, Decision, RepairOptions } from "../../repair/rules";
-import { decideRescue, nothingToRepairWhy, decisionLine, findingLine, swapGate, triageCollectedDumps, triageLine, type SwapGate } from "../../repair/decide";
+import {
+  decideRescue,
+  nothingToRepairWhy,
+  decisionLine,
+  findingLine,
+  swapGate,
+  triageCollectedDumps,
+  triageLine,
+  type SwapGate,
+} from "../../repair/decide";
 import { Clock, realClock } from "./operations";
 import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
 
@@ -53,11 +62,18 @@ export interface TriageOutcome {
  * dumps, checks the guest drivers for Azure, plans the repair and derives repair.ps1's parameters
  * and the swap gate. Throws `ScriptOutputError`, `PlanError` or `EmbedError` with one clear line.
  */
-export function triageCollectOutput(doc: string | unknown, choice: RepairChoice = {}): TriageOutcome {
+export function triageCollectOutput(
+  doc: string | unknown,
+  choice: RepairChoice = {},
+): TriageOutcome {
   const decided = decideRescue({
     collect: parseCollectOutput(doc),
     cloud: "azure",
-    options: { driver: choice.driver, actions: choice.actions as RepairOptions["actions"], dryRun: choice.dryRun },
+    options: {
+      driver: choice.driver,
+      actions: choice.actions as RepairOptions["actions"],
+      dryRun: choice.dryRun,
+    },
   });
   // Nothing to repair is an outcome, not a failure: the operator still gets the triage, the findings
   // and the decision as outputs; repair.ps1 runs a dry run and nothing is swapped.
@@ -99,7 +115,11 @@ export async function readBlobWithAzureIdentity(url: string): Promise<string> {
 export const ROLE_PROPAGATION_MINUTES = 10;
 
 /** Reads the blob, retrying while a fresh role assignment has not reached storage yet (HTTP 403). */
-export async function readCollectOutput(url: string, read: (url: string) => Promise<string>, clock: Clock): Promise<string> {
+export async function readCollectOutput(
+  url: string,
+  read: (url: string) => Promise<string>,
+  clock: Clock,
+): Promise<string> {
   const deadline = clock.now() + ROLE_PROPAGATION_MINUTES * 60_000;
   for (;;) {
     try {
@@ -110,18 +130,34 @@ export async function readCollectOutput(url: string, read: (url: string) => Prom
         await clock.sleep(15_000);
         continue;
       }
-      throw new Error(`reading the collect output ${url} failed${status ? ` (HTTP ${status})` : ""}: ${(e as Error).message}`);
+      throw new Error(
+        `reading the collect output ${url} failed${status ? ` (HTTP ${status})` : ""}: ${(e as Error).message}`,
+      );
     }
   }
 }
 
-const KEYS: (keyof CollectTriageInputs)[] = ["collectOutputUrl", "collectRunCommandId", "driver", "actions", "dryRun", "allowIncompatibleDrivers", "swap"];
+const KEYS: (keyof CollectTriageInputs)[] = [
+  "collectOutputUrl",
+  "collectRunCommandId",
+  "driver",
+  "actions",
+  "dryRun",
+  "allowIncompatibleDrivers",
+  "swap",
+];
 
-export function collectTriageProvider(read: (url: string) => Promise<string> = readBlobWithAzureIdentity, clock: Clock = realClock): pulumi.dynamic.ResourceProvider {
+export function collectTriageProvider(
+  read: (url: string) => Promise<string> = readBlobWithAzureIdentity,
+  clock: Clock = realClock,
+): pulumi.dynamic.ResourceProvider {
   return idempotentProvider<CollectTriageInputs, CollectTriageOutputs>(
     KEYS,
     (i) => `${i.collectOutputUrl}#triage`,
-    async (i) => ({ ...i, ...triageCollectOutput(await readCollectOutput(i.collectOutputUrl, read, clock), i) }),
+    async (i) => ({
+      ...i,
+      ...triageCollectOutput(await readCollectOutput(i.collectOutputUrl, read, clock), i),
+    }),
   );
 }
 
@@ -137,8 +173,29 @@ export class CollectTriage extends pulumi.dynamic.Resource {
   declare readonly gate: pulumi.Output<SwapGate>;
   declare readonly nothingToRepair: pulumi.Output<boolean>;
 
-  constructor(name: string, args: InputsOf<CollectTriageInputs>, opts?: pulumi.CustomResourceOptions) {
-    const outs = { nothingToRepair: undefined, triage: undefined, summary: undefined, findings: undefined, decision: undefined, culprit: undefined, repairActions: undefined, repairParams: undefined, gate: undefined };
-    super(compiledProvider("decision", "collectTriageProvider"), name, { ...args, ...outs }, opts, DYNAMIC_MODULE, "CollectTriage");
+  constructor(
+    name: string,
+    args: InputsOf<CollectTriageInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    const outs = {
+      nothingToRepair: undefined,
+      triage: undefined,
+      summary: undefined,
+      findings: undefined,
+      decision: undefined,
+      culprit: undefined,
+      repairActions: undefined,
+      repairParams: undefined,
+      gate: undefined,
+    };
+    super(
+      compiledProvider("decision", "collectTriageProvider"),
+      name,
+      { ...args, ...outs },
+      opts,
+      DYNAMIC_MODULE,
+      "CollectTriage",
+    );
   }
 }

@@ -28,12 +28,16 @@ export function compiledModulePath(moduleBase: string): string {
  * A provider that loads `factory()` of the compiled module on each call. The factory returns the
  * real provider (with real Azure clients); tests call the implementation's own factories with fakes.
  */
-export function compiledProvider(moduleBase: string, factory: string): pulumi.dynamic.ResourceProvider {
+export function compiledProvider(
+  moduleBase: string,
+  factory: string,
+): pulumi.dynamic.ResourceProvider {
   const file = compiledModulePath(moduleBase);
   const load = (): pulumi.dynamic.ResourceProvider => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const m = require(file);
-    if (typeof m[factory] !== "function") throw new Error(`${file} has no ${factory}(); run npm run build`);
+    if (typeof m[factory] !== "function")
+      throw new Error(`${file} has no ${factory}(); run npm run build`);
     return m[factory]();
   };
   return {
@@ -57,7 +61,11 @@ export function compiledProvider(moduleBase: string, factory: string): pulumi.dy
 export type InputsOf<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
 /** Keys whose values differ (JSON comparison), for `diff`. */
-export function changedKeys(olds: Record<string, unknown>, news: Record<string, unknown>, keys: readonly string[]): string[] {
+export function changedKeys(
+  olds: Record<string, unknown>,
+  news: Record<string, unknown>,
+  keys: readonly string[],
+): string[] {
   return keys.filter((k) => JSON.stringify(olds[k] ?? null) !== JSON.stringify(news[k] ?? null));
 }
 
@@ -76,7 +84,11 @@ export function idempotentProvider<I extends object, O>(
       return { id: idOf(inputs), outs: await run(inputs) };
     },
     async diff(_id: string, olds: I, news: I) {
-      const changed = changedKeys(olds as Record<string, unknown>, news as Record<string, unknown>, keys as readonly string[]);
+      const changed = changedKeys(
+        olds as Record<string, unknown>,
+        news as Record<string, unknown>,
+        keys as readonly string[],
+      );
       return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
     },
     async update(_id: string, olds: O, news: I) {

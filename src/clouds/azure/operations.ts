@@ -65,7 +65,9 @@ export function sameId(a: string | null | undefined, b: string | null | undefine
 
 /** "…/resourceGroups/<rg>/providers/Microsoft.Compute/disks/<name>" → { resourceGroup, name }. */
 export function diskRef(diskId: string): { resourceGroup: string; name: string } {
-  const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/disks\/([^/]+)$/i.exec(diskId);
+  const m = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/disks\/([^/]+)$/i.exec(
+    diskId,
+  );
   if (!m) throw new Error(`${JSON.stringify(diskId)} is not a managed disk id`);
   return { resourceGroup: m[1], name: m[2] };
 }
@@ -76,7 +78,9 @@ export async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (e) {
     const err = e as { message?: string; code?: string; statusCode?: number };
-    const detail = [err.statusCode ? `HTTP ${err.statusCode}` : null, err.code ?? null].filter(Boolean).join(" ");
+    const detail = [err.statusCode ? `HTTP ${err.statusCode}` : null, err.code ?? null]
+      .filter(Boolean)
+      .join(" ");
     throw new Error(`${what} failed${detail ? ` (${detail})` : ""}: ${err.message ?? String(e)}`);
   }
 }
@@ -85,7 +89,8 @@ export async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
 export function armComputeOps(subscriptionId: string): AzureComputeOps {
   // Required here, not imported at the top: this runs inside the dynamic provider process.
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const { ComputeManagementClient } = require("@azure/arm-compute") as typeof import("@azure/arm-compute");
+  const { ComputeManagementClient } =
+    require("@azure/arm-compute") as typeof import("@azure/arm-compute");
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
   const client = new ComputeManagementClient(new DefaultAzureCredential(), subscriptionId);
@@ -94,14 +99,20 @@ export function armComputeOps(subscriptionId: string): AzureComputeOps {
     async getVmDisks(rg, name) {
       const vm = await vms.get(rg, name);
       return {
-        id: vm.id ?? `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`,
+        id:
+          vm.id ??
+          `/subscriptions/${subscriptionId}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`,
         osDiskId: vm.storageProfile?.osDisk?.managedDisk?.id ?? null,
-        dataDiskIds: (vm.storageProfile?.dataDisks ?? []).flatMap((d) => (d.managedDisk?.id ? [d.managedDisk.id] : [])),
+        dataDiskIds: (vm.storageProfile?.dataDisks ?? []).flatMap((d) =>
+          d.managedDisk?.id ? [d.managedDisk.id] : [],
+        ),
       };
     },
     async detachDataDisk(rg, name, diskId) {
       const vm = await vms.get(rg, name);
-      const dataDisks = (vm.storageProfile?.dataDisks ?? []).map((d) => (sameId(d.managedDisk?.id, diskId) ? { ...d, toBeDetached: true } : d));
+      const dataDisks = (vm.storageProfile?.dataDisks ?? []).map((d) =>
+        sameId(d.managedDisk?.id, diskId) ? { ...d, toBeDetached: true } : d,
+      );
       await vms.beginUpdateAndWait(rg, name, { storageProfile: { dataDisks } });
     },
     async deallocate(rg, name) {
@@ -113,7 +124,13 @@ export function armComputeOps(subscriptionId: string): AzureComputeOps {
       if (!current) throw new Error(`VM ${name} has no OS disk in its model`);
       const { diskSizeGB: _size, ...rest } = current;
       await vms.beginUpdateAndWait(rg, name, {
-        storageProfile: { osDisk: { ...rest, name: diskRef(diskId).name, managedDisk: { ...(current.managedDisk ?? {}), id: diskId } } },
+        storageProfile: {
+          osDisk: {
+            ...rest,
+            name: diskRef(diskId).name,
+            managedDisk: { ...(current.managedDisk ?? {}), id: diskId },
+          },
+        },
       });
     },
     async start(rg, name) {
@@ -122,7 +139,9 @@ export function armComputeOps(subscriptionId: string): AzureComputeOps {
     async addDiskTags(diskId, tags) {
       const { resourceGroup, name } = diskRef(diskId);
       const disk = await client.disks.get(resourceGroup, name);
-      await client.disks.beginUpdateAndWait(resourceGroup, name, { tags: { ...(disk.tags ?? {}), ...tags } });
+      await client.disks.beginUpdateAndWait(resourceGroup, name, {
+        tags: { ...(disk.tags ?? {}), ...tags },
+      });
     },
     async getDiskTags(diskId) {
       const { resourceGroup, name } = diskRef(diskId);
@@ -142,8 +161,13 @@ export function armComputeOps(subscriptionId: string): AzureComputeOps {
       };
     },
     async bootDiagnostics(rg, name) {
-      const r = await vms.retrieveBootDiagnosticsData(rg, name, { sasUriExpirationTimeInMinutes: 60 });
-      return { screenshotUrl: r.consoleScreenshotBlobUri ?? null, serialLogUrl: r.serialConsoleLogBlobUri ?? null };
+      const r = await vms.retrieveBootDiagnosticsData(rg, name, {
+        sasUriExpirationTimeInMinutes: 60,
+      });
+      return {
+        screenshotUrl: r.consoleScreenshotBlobUri ?? null,
+        serialLogUrl: r.serialConsoleLogBlobUri ?? null,
+      };
     },
     async readText(url) {
       const res = await fetch(url);

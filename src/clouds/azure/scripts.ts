@@ -16,10 +16,16 @@ export const REPAIR_RUN_COMMAND = {
 
 /** The collect run command of a plan: collect.ps1 writing its document on the helper, printing it to the output blob. */
 export function collectRunCommand(plan: AzureRescuePlan): AzureRunCommandSource {
-  return azureRunCommandSource("collect.ps1", validateCollectParams({ OutputPath: plan.runCommands.collect.resultFile }));
+  return azureRunCommandSource(
+    "collect.ps1",
+    validateCollectParams({ OutputPath: plan.runCommands.collect.resultFile }),
+  );
 }
 
 /** The repair run command: repair.ps1 with the parameters the triage derived from the plan. */
 export function repairRunCommand(params: RepairParams): AzureRunCommandSource {
-  return azureRunCommandSource("repair.ps1", { ...params, OutputPath: params.OutputPath ?? REPAIR_RUN_COMMAND.resultFile });
+  return azureRunCommandSource("repair.ps1", {
+    ...params,
+    OutputPath: params.OutputPath ?? REPAIR_RUN_COMMAND.resultFile,
+  });
 }

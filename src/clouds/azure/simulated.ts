@@ -39,7 +39,11 @@ export class SimulatedCompute implements AzureComputeOps {
   /** Makes a method throw (an API error) the next time it is called. */
   readonly failures = new Map<keyof AzureComputeOps, Error>();
 
-  addVm(resourceGroupName: string, vmName: string, vm: Partial<SimulatedVm> & { osDiskId: string | null }): SimulatedVm {
+  addVm(
+    resourceGroupName: string,
+    vmName: string,
+    vm: Partial<SimulatedVm> & { osDiskId: string | null },
+  ): SimulatedVm {
     const full: SimulatedVm = {
       id: `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/${resourceGroupName}/providers/Microsoft.Compute/virtualMachines/${vmName}`,
       dataDiskIds: [],
@@ -54,13 +58,21 @@ export class SimulatedCompute implements AzureComputeOps {
 
   vm(resourceGroupName: string, vmName: string): SimulatedVm {
     const vm = this.vms.get(key(resourceGroupName, vmName));
-    if (!vm) throw Object.assign(new Error(`The Resource 'Microsoft.Compute/virtualMachines/${vmName}' under resource group '${resourceGroupName}' was not found.`), { statusCode: 404, code: "ResourceNotFound" });
+    if (!vm)
+      throw Object.assign(
+        new Error(
+          `The Resource 'Microsoft.Compute/virtualMachines/${vmName}' under resource group '${resourceGroupName}' was not found.`,
+        ),
+        { statusCode: 404, code: "ResourceNotFound" },
+      );
     return vm;
   }
 
   /** Calls that change something (everything but reads). */
   writes(): string[] {
-    return this.calls.filter((c) => !/^(getVmDisks|getDiskTags|getStatus|bootDiagnostics|readText) /.test(c));
+    return this.calls.filter(
+      (c) => !/^(getVmDisks|getDiskTags|getStatus|bootDiagnostics|readText) /.test(c),
+    );
   }
 
   private enter(method: keyof AzureComputeOps, what: string): void {
@@ -92,8 +104,14 @@ export class SimulatedCompute implements AzureComputeOps {
   async setOsDisk(rg: string, name: string, diskId: string): Promise<void> {
     this.enter("setOsDisk", `${rg}/${name} ${diskId}`);
     if (this.isDeleted(diskId)) throw this.diskNotFound(diskId);
-    const holder = [...this.vms.values()].find((v) => v.dataDiskIds.some((d) => sameId(d, diskId)) || sameId(v.osDiskId, diskId));
-    if (holder) throw Object.assign(new Error(`Disk ${diskId} is attached to VM ${holder.id}.`), { statusCode: 409, code: "OperationNotAllowed" });
+    const holder = [...this.vms.values()].find(
+      (v) => v.dataDiskIds.some((d) => sameId(d, diskId)) || sameId(v.osDiskId, diskId),
+    );
+    if (holder)
+      throw Object.assign(new Error(`Disk ${diskId} is attached to VM ${holder.id}.`), {
+        statusCode: 409,
+        code: "OperationNotAllowed",
+      });
     this.vm(rg, name).osDiskId = diskId;
   }
 
@@ -116,7 +134,10 @@ export class SimulatedCompute implements AzureComputeOps {
   }
 
   private diskNotFound(diskId: string): Error {
-    return Object.assign(new Error(`The Resource 'Microsoft.Compute/disks/${diskId.split("/").pop()}' was not found.`), { statusCode: 404, code: "ResourceNotFound" });
+    return Object.assign(
+      new Error(`The Resource 'Microsoft.Compute/disks/${diskId.split("/").pop()}' was not found.`),
+      { statusCode: 404, code: "ResourceNotFound" },
+    );
   }
 
   async getDiskTags(diskId: string): Promise<Record<string, string> | null> {
@@ -128,7 +149,10 @@ export class SimulatedCompute implements AzureComputeOps {
   async addDiskTags(diskId: string, tags: Record<string, string>): Promise<void> {
     this.enter("addDiskTags", `${diskId} ${Object.keys(tags).join(",")}`);
     if (this.isDeleted(diskId)) throw this.diskNotFound(diskId);
-    this.diskTags.set(diskId.toLowerCase(), { ...(this.diskTags.get(diskId.toLowerCase()) ?? {}), ...tags });
+    this.diskTags.set(diskId.toLowerCase(), {
+      ...(this.diskTags.get(diskId.toLowerCase()) ?? {}),
+      ...tags,
+    });
   }
 
   async getStatus(rg: string, name: string): Promise<VmStatus> {
@@ -141,7 +165,11 @@ export class SimulatedCompute implements AzureComputeOps {
     this.enter("bootDiagnostics", `${rg}/${name}`);
     const vm = this.vm(rg, name);
     const base = `https://simulated-bootdiag.blob.core.windows.net/bootdiagnostics/${name.toLowerCase()}`;
-    return { screenshotUrl: `${base}/screenshot.bmp?sig=simulated`, serialLogUrl: vm.serialLog === null ? null : `${base}/serialconsole.log?sig=simulated#${key(rg, name)}` };
+    return {
+      screenshotUrl: `${base}/screenshot.bmp?sig=simulated`,
+      serialLogUrl:
+        vm.serialLog === null ? null : `${base}/serialconsole.log?sig=simulated#${key(rg, name)}`,
+    };
   }
 
   async readText(url: string): Promise<string | null> {

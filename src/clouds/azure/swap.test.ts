@@ -1,5 +1,14 @@
 /** OsDiskSwap and OsDiskRollback against the in-memory compute: create, diff, delete, errors, re-runs. */
-import { decideReswap, osDiskRollbackProvider, osDiskSwapProvider, OsDiskSwapInputs, OsDiskSwapOutputs, runOsDiskRollback, runOsDiskSwap, validateSwapGeneration } from "./swap";
+import {
+  decideReswap,
+  osDiskRollbackProvider,
+  osDiskSwapProvider,
+  OsDiskSwapInputs,
+  OsDiskSwapOutputs,
+  runOsDiskRollback,
+  runOsDiskSwap,
+  validateSwapGeneration,
+} from "./swap";
 import { runBootVerification } from "./bootVerification";
 import { SimulatedClock, SimulatedCompute } from "./simulated";
 import type { AzureComputeOps } from "./operations";
@@ -12,7 +21,11 @@ const VM_ID = `/subscriptions/${SUB}/resourceGroups/rg-app-prod/providers/Micros
 
 function world() {
   const compute = new SimulatedCompute();
-  compute.addVm("rg-app-prod", "app-vm-01", { id: VM_ID, osDiskId: ORIGINAL, agentStatus: "Not Ready" });
+  compute.addVm("rg-app-prod", "app-vm-01", {
+    id: VM_ID,
+    osDiskId: ORIGINAL,
+    agentStatus: "Not Ready",
+  });
   compute.addVm("rg-app-prod", "inc-4711-helper", { osDiskId: "helper-os", dataDiskIds: [COPY] });
   compute.brokenDisks.add(ORIGINAL);
   return compute;
@@ -34,7 +47,8 @@ const inputs = (over: Partial<OsDiskSwapInputs> = {}): OsDiskSwapInputs => ({
 });
 
 const rollbackInputs = () => {
-  const { subscriptionId, resourceGroupName, vmName, originalDiskId, copyDiskId, rescueId } = inputs();
+  const { subscriptionId, resourceGroupName, vmName, originalDiskId, copyDiskId, rescueId } =
+    inputs();
   return { subscriptionId, resourceGroupName, vmName, originalDiskId, copyDiskId, rescueId };
 };
 
@@ -52,9 +66,19 @@ describe("OsDiskSwap", () => {
       `setOsDisk rg-app-prod/app-vm-01 ${COPY}`,
       "start rg-app-prod/app-vm-01",
     ]);
-    expect(compute.diskTags.get(COPY.toLowerCase())).toEqual({ "vm-rescue:id": "inc-4711", "vm-rescue:swap-generation": "0" });
-    expect(compute.vm("rg-app-prod", "app-vm-01")).toMatchObject({ osDiskId: COPY, powerState: "running", agentStatus: "Ready" });
-    expect(compute.diskTags.get(ORIGINAL.toLowerCase())).toEqual({ "vm-rescue:id": "inc-4711", "vm-rescue:original-os-disk-of": VM_ID });
+    expect(compute.diskTags.get(COPY.toLowerCase())).toEqual({
+      "vm-rescue:id": "inc-4711",
+      "vm-rescue:swap-generation": "0",
+    });
+    expect(compute.vm("rg-app-prod", "app-vm-01")).toMatchObject({
+      osDiskId: COPY,
+      powerState: "running",
+      agentStatus: "Ready",
+    });
+    expect(compute.diskTags.get(ORIGINAL.toLowerCase())).toEqual({
+      "vm-rescue:id": "inc-4711",
+      "vm-rescue:original-os-disk-of": VM_ID,
+    });
   });
 
   test("a re-run on a swapped VM changes nothing", async () => {
@@ -63,7 +87,10 @@ describe("OsDiskSwap", () => {
     await provider.create(inputs());
     const before = compute.writes().length;
     const again = await provider.update!("id", inputs(), inputs());
-    expect(again.outs).toMatchObject({ swapped: true, reasons: [expect.stringMatching(/already the OS disk/)] });
+    expect(again.outs).toMatchObject({
+      swapped: true,
+      reasons: [expect.stringMatching(/already the OS disk/)],
+    });
     expect(compute.writes()).toHaveLength(before);
   });
 
@@ -79,7 +106,13 @@ describe("OsDiskSwap", () => {
 
   test("an API error stops the swap with one line naming the step and Azure's code", async () => {
     const compute = world();
-    compute.failures.set("deallocate", Object.assign(new Error("Operation not allowed while a backup is running."), { statusCode: 409, code: "OperationNotAllowed" }));
+    compute.failures.set(
+      "deallocate",
+      Object.assign(new Error("Operation not allowed while a backup is running."), {
+        statusCode: 409,
+        code: "OperationNotAllowed",
+      }),
+    );
     await expect(osDiskSwapProvider(() => compute).create(inputs())).rejects.toThrow(
       "deallocating VM app-vm-01 failed (HTTP 409 OperationNotAllowed): Operation not allowed while a backup is running.",
     );
@@ -89,7 +122,9 @@ describe("OsDiskSwap", () => {
   test("a VM whose OS disk was changed by someone else is left alone", async () => {
     const compute = world();
     compute.vm("rg-app-prod", "app-vm-01").osDiskId = `${DISKS}/someone-elses-disk`;
-    await expect(runOsDiskSwap(() => compute, inputs())).rejects.toThrow(/changed outside this rescue, so nothing is swapped/);
+    await expect(runOsDiskSwap(() => compute, inputs())).rejects.toThrow(
+      /changed outside this rescue, so nothing is swapped/,
+    );
     expect(compute.writes()).toEqual([]);
   });
 
@@ -104,17 +139,27 @@ describe("OsDiskSwap", () => {
     const compute = world();
     const provider = osDiskSwapProvider(() => compute);
     const closed = inputs({ gate: { allowed: false, reasons: ["dryRun=true"] } });
-    expect(await provider.diff!("id", closed, inputs())).toMatchObject({ changes: true, replaces: [] });
-    expect(await provider.diff!("id", inputs(), inputs({ repairRunCommandId: "repair-rc-2" }))).toMatchObject({ changes: true });
-    expect(await provider.diff!("id", inputs(), inputs({ swapGeneration: 1 }))).toMatchObject({ changes: true });
-    expect(await provider.diff!("id", inputs(), inputs({ snapshotId: "other" }))).toMatchObject({ changes: false });
+    expect(await provider.diff!("id", closed, inputs())).toMatchObject({
+      changes: true,
+      replaces: [],
+    });
+    expect(
+      await provider.diff!("id", inputs(), inputs({ repairRunCommandId: "repair-rc-2" })),
+    ).toMatchObject({ changes: true });
+    expect(await provider.diff!("id", inputs(), inputs({ swapGeneration: 1 }))).toMatchObject({
+      changes: true,
+    });
+    expect(await provider.diff!("id", inputs(), inputs({ snapshotId: "other" }))).toMatchObject({
+      changes: false,
+    });
     await provider.delete!("id", { ...inputs(), swapped: true });
     expect(compute.calls).toEqual([]);
   });
 });
 
 /** The pre-swap crash the boot diagnostics still hold when the swap starts (a boot loop on the original disk). */
-const CRASH_LOG = 'Boot\r\n<INSTANCE CLASSNAME="BLUESCREEN"><PROPERTY NAME="STOPCODE" TYPE="string"><VALUE>"0x1000007E"</VALUE></PROPERTY></INSTANCE>\r\n';
+const CRASH_LOG =
+  'Boot\r\n<INSTANCE CLASSNAME="BLUESCREEN"><PROPERTY NAME="STOPCODE" TYPE="string"><VALUE>"0x1000007E"</VALUE></PROPERTY></INSTANCE>\r\n';
 
 describe("OsDiskSwap records the serial log's baseline", () => {
   /** Boot diagnostics that keep the earlier boots' lines, with the crash of the original disk in them. */
@@ -138,13 +183,27 @@ describe("OsDiskSwap records the serial log's baseline", () => {
   test("the baseline is the log after the deallocation; the verification then ignores the old crash", async () => {
     const compute = keepingWorld();
     const o = await runOsDiskSwap(() => compute, inputs());
-    expect(o.serialBaseline).toEqual({ length: CRASH_LOG.length, sha256: expect.stringMatching(/^[0-9a-f]{64}$/), tail: CRASH_LOG });
+    expect(o.serialBaseline).toEqual({
+      length: CRASH_LOG.length,
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      tail: CRASH_LOG,
+    });
     // After the start the log holds the old crash and the good boot of the copy.
-    expect(compute.vm("rg-app-prod", "app-vm-01").serialLog).toMatch(/BLUESCREEN[\s\S]*SAC started/);
-    const verified = await runBootVerification(() => compute, verifyInputs(o), new SimulatedClock());
+    expect(compute.vm("rg-app-prod", "app-vm-01").serialLog).toMatch(
+      /BLUESCREEN[\s\S]*SAC started/,
+    );
+    const verified = await runBootVerification(
+      () => compute,
+      verifyInputs(o),
+      new SimulatedClock(),
+    );
     expect(verified).toMatchObject({ booted: true, bugCheck: null });
     // Without the baseline the same log reads as a crash: the baseline is what makes the difference.
-    const blind = await runBootVerification(() => compute, { ...verifyInputs(o), serialBaseline: null }, new SimulatedClock());
+    const blind = await runBootVerification(
+      () => compute,
+      { ...verifyInputs(o), serialBaseline: null },
+      new SimulatedClock(),
+    );
     expect(blind).toMatchObject({ booted: false, bugCheck: expect.stringMatching(/BLUESCREEN/) });
   });
 
@@ -157,7 +216,9 @@ describe("OsDiskSwap records the serial log's baseline", () => {
     };
     const o = await runOsDiskSwap(() => compute, inputs());
     expect(o.serialBaseline?.length).toBe(2 * CRASH_LOG.length);
-    expect(await runBootVerification(() => compute, verifyInputs(o), new SimulatedClock())).toMatchObject({ booted: true });
+    expect(
+      await runBootVerification(() => compute, verifyInputs(o), new SimulatedClock()),
+    ).toMatchObject({ booted: true });
   });
 
   test("boot diagnostics unreadable after the deallocation: the read before it is kept; unreadable both times: no baseline", async () => {
@@ -168,7 +229,9 @@ describe("OsDiskSwap records the serial log's baseline", () => {
       if (++n === 2) throw new Error("boot diagnostics are not available for a deallocated VM");
       return diag(rg, name);
     };
-    expect((await runOsDiskSwap(() => compute, inputs())).serialBaseline?.length).toBe(CRASH_LOG.length);
+    expect((await runOsDiskSwap(() => compute, inputs())).serialBaseline?.length).toBe(
+      CRASH_LOG.length,
+    );
     const off = world();
     off.bootDiagnostics = async () => {
       throw new Error("boot diagnostics are disabled");
@@ -181,8 +244,18 @@ describe("OsDiskSwap records the serial log's baseline", () => {
     const provider = osDiskSwapProvider(() => compute);
     const first = (await provider.create(inputs())).outs as OsDiskSwapOutputs;
     expect(first.serialBaseline).not.toBeNull();
-    const again = (await provider.update!("id", first, inputs({ gate: { allowed: true, reasons: ["re-planned"] } }))).outs as OsDiskSwapOutputs;
-    expect(again).toMatchObject({ swapped: true, serialBaseline: first.serialBaseline, reasons: [expect.stringMatching(/already the OS disk/)] });
+    const again = (
+      await provider.update!(
+        "id",
+        first,
+        inputs({ gate: { allowed: true, reasons: ["re-planned"] } }),
+      )
+    ).outs as OsDiskSwapOutputs;
+    expect(again).toMatchObject({
+      swapped: true,
+      serialBaseline: first.serialBaseline,
+      reasons: [expect.stringMatching(/already the OS disk/)],
+    });
     // Without a recorded run (no olds) the log after the swap is no baseline: nothing is invented.
     expect((await runOsDiskSwap(() => compute, inputs())).serialBaseline).toBeNull();
   });
@@ -191,7 +264,8 @@ describe("OsDiskSwap records the serial log's baseline", () => {
 describe("OsDiskSwap after a rollback", () => {
   /** Swapped by the provider, then rolled back by the rollback resource: returns the swap's recorded outputs. */
   async function swappedThenRolledBack(compute = world()) {
-    const swapped = (await osDiskSwapProvider(() => compute).create(inputs())).outs as OsDiskSwapOutputs;
+    const swapped = (await osDiskSwapProvider(() => compute).create(inputs()))
+      .outs as OsDiskSwapOutputs;
     await runOsDiskRollback(() => compute, rollbackInputs());
     compute.calls.length = 0;
     return { compute, swapped };
@@ -200,9 +274,22 @@ describe("OsDiskSwap after a rollback", () => {
   test("a changed gate does not swap again: the copy's rolled-back tag and the recorded outputs say it was rolled back", async () => {
     const { compute, swapped } = await swappedThenRolledBack();
     const provider = osDiskSwapProvider(() => compute);
-    const r = (await provider.update!("id", swapped, inputs({ gate: { allowed: true, reasons: ["allowIncompatibleDrivers=true"] } }))).outs as OsDiskSwapOutputs;
-    expect(r).toMatchObject({ swapped: false, rolledBack: true, osDiskId: ORIGINAL, serialBaseline: null });
-    expect(r.reasons[0]).toMatch(/rolled back .*rolled-back-copy-of.*previous run swapped the copy in.*set swapGeneration to 1$/);
+    const r = (
+      await provider.update!(
+        "id",
+        swapped,
+        inputs({ gate: { allowed: true, reasons: ["allowIncompatibleDrivers=true"] } }),
+      )
+    ).outs as OsDiskSwapOutputs;
+    expect(r).toMatchObject({
+      swapped: false,
+      rolledBack: true,
+      osDiskId: ORIGINAL,
+      serialBaseline: null,
+    });
+    expect(r.reasons[0]).toMatch(
+      /rolled back .*rolled-back-copy-of.*previous run swapped the copy in.*set swapGeneration to 1$/,
+    );
     expect(compute.writes()).toEqual([]);
     expect(compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(ORIGINAL);
   });
@@ -218,39 +305,80 @@ describe("OsDiskSwap after a rollback", () => {
     const { compute, swapped } = await swappedThenRolledBack();
     compute.diskTags.delete(COPY.toLowerCase());
     const r = await runOsDiskSwap(() => compute, inputs(), swapped);
-    expect(r).toMatchObject({ swapped: false, rolledBack: true, reasons: [expect.stringMatching(/previous run swapped the copy in/)] });
+    expect(r).toMatchObject({
+      swapped: false,
+      rolledBack: true,
+      reasons: [expect.stringMatching(/previous run swapped the copy in/)],
+    });
     // And that refusal is remembered by the next run.
-    expect(await runOsDiskSwap(() => compute, inputs(), r)).toMatchObject({ swapped: false, rolledBack: true });
+    expect(await runOsDiskSwap(() => compute, inputs(), r)).toMatchObject({
+      swapped: false,
+      rolledBack: true,
+    });
     expect(compute.writes()).toEqual([]);
   });
 
   test("swapGeneration 1 swaps again; after a second rollback generation 1 stays rolled back and 2 swaps", async () => {
     const { compute, swapped } = await swappedThenRolledBack();
     const provider = osDiskSwapProvider(() => compute);
-    const again = (await provider.update!("id", swapped, inputs({ swapGeneration: 1 }))).outs as OsDiskSwapOutputs;
-    expect(again).toMatchObject({ swapped: true, rolledBack: false, osDiskId: COPY, reasons: [expect.stringMatching(/redone: swapGeneration 1/)] });
-    expect(compute.writes()).toEqual(expect.arrayContaining([`setOsDisk rg-app-prod/app-vm-01 ${COPY}`]));
-    expect(compute.diskTags.get(COPY.toLowerCase())).toMatchObject({ "vm-rescue:swap-generation": "1" });
+    const again = (await provider.update!("id", swapped, inputs({ swapGeneration: 1 })))
+      .outs as OsDiskSwapOutputs;
+    expect(again).toMatchObject({
+      swapped: true,
+      rolledBack: false,
+      osDiskId: COPY,
+      reasons: [expect.stringMatching(/redone: swapGeneration 1/)],
+    });
+    expect(compute.writes()).toEqual(
+      expect.arrayContaining([`setOsDisk rg-app-prod/app-vm-01 ${COPY}`]),
+    );
+    expect(compute.diskTags.get(COPY.toLowerCase())).toMatchObject({
+      "vm-rescue:swap-generation": "1",
+    });
     await runOsDiskRollback(() => compute, rollbackInputs());
     compute.calls.length = 0;
-    expect(await runOsDiskSwap(() => compute, inputs({ swapGeneration: 1 }), again)).toMatchObject({ swapped: false, reasons: [expect.stringMatching(/set swapGeneration to 2$/)] });
-    expect(await runOsDiskSwap(() => compute, inputs({ swapGeneration: 1 }))).toMatchObject({ swapped: false });
+    expect(await runOsDiskSwap(() => compute, inputs({ swapGeneration: 1 }), again)).toMatchObject({
+      swapped: false,
+      reasons: [expect.stringMatching(/set swapGeneration to 2$/)],
+    });
+    expect(await runOsDiskSwap(() => compute, inputs({ swapGeneration: 1 }))).toMatchObject({
+      swapped: false,
+    });
     expect(compute.writes()).toEqual([]);
-    expect(await runOsDiskSwap(() => compute, inputs({ swapGeneration: 2 }), again)).toMatchObject({ swapped: true });
+    expect(await runOsDiskSwap(() => compute, inputs({ swapGeneration: 2 }), again)).toMatchObject({
+      swapped: true,
+    });
     expect(compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(COPY);
   });
 
   test("decideReswap: no sign of a rollback swaps; a rolled-back tag of another VM does not count", () => {
     expect(decideReswap(inputs(), VM_ID, {}, undefined)).toEqual({ swap: true, reasons: [] });
-    expect(decideReswap(inputs(), VM_ID, { "vm-rescue:rolled-back-copy-of": "/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/virtualMachines/other" })).toMatchObject({ swap: true });
-    expect(decideReswap(inputs(), VM_ID, { "VM-RESCUE:ROLLED-BACK-COPY-OF": VM_ID.toUpperCase(), "vm-rescue:swap-generation": "3" })).toMatchObject({ swap: false, rolledBackGeneration: 3 });
-    expect(decideReswap(inputs({ swapGeneration: 4 }), VM_ID, { "vm-rescue:rolled-back-copy-of": VM_ID, "vm-rescue:swap-generation": "3" })).toMatchObject({ swap: true });
+    expect(
+      decideReswap(inputs(), VM_ID, {
+        "vm-rescue:rolled-back-copy-of":
+          "/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/virtualMachines/other",
+      }),
+    ).toMatchObject({ swap: true });
+    expect(
+      decideReswap(inputs(), VM_ID, {
+        "VM-RESCUE:ROLLED-BACK-COPY-OF": VM_ID.toUpperCase(),
+        "vm-rescue:swap-generation": "3",
+      }),
+    ).toMatchObject({ swap: false, rolledBackGeneration: 3 });
+    expect(
+      decideReswap(inputs({ swapGeneration: 4 }), VM_ID, {
+        "vm-rescue:rolled-back-copy-of": VM_ID,
+        "vm-rescue:swap-generation": "3",
+      }),
+    ).toMatchObject({ swap: true });
   });
 
   test("a missing copy is one line and changes nothing; swapGeneration must be a whole number", async () => {
     const compute = world();
     compute.deletedDisks.add(COPY);
-    await expect(runOsDiskSwap(() => compute, inputs())).rejects.toThrow(`the repaired copy ${COPY} no longer exists, so nothing is swapped`);
+    await expect(runOsDiskSwap(() => compute, inputs())).rejects.toThrow(
+      `the repaired copy ${COPY} no longer exists, so nothing is swapped`,
+    );
     expect(compute.writes()).toEqual([]);
     expect(() => validateSwapGeneration(-1)).toThrow(/swapGeneration must be a whole number/);
     expect(() => validateSwapGeneration(1.5)).toThrow(/swapGeneration/);
@@ -275,7 +403,10 @@ describe("OsDiskRollback", () => {
     ]);
     expect(compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(ORIGINAL);
     compute.calls.length = 0;
-    expect((await provider.update!("id", rollbackInputs(), rollbackInputs())).outs).toMatchObject({ rolledBack: true, reasons: [expect.stringMatching(/already/)] });
+    expect((await provider.update!("id", rollbackInputs(), rollbackInputs())).outs).toMatchObject({
+      rolledBack: true,
+      reasons: [expect.stringMatching(/already/)],
+    });
     expect(compute.writes()).toEqual([]);
     compute.calls.length = 0;
     await provider.delete!("id", r.outs);
@@ -287,7 +418,9 @@ describe("OsDiskRollback", () => {
     await osDiskSwapProvider(() => compute).create(inputs());
     compute.deletedDisks.add(ORIGINAL.toUpperCase());
     compute.calls.length = 0;
-    await expect(runOsDiskRollback(() => compute, rollbackInputs())).rejects.toThrow(`the original OS disk ${ORIGINAL} no longer exists, so nothing is rolled back (VM app-vm-01 stays on ${COPY})`);
+    await expect(runOsDiskRollback(() => compute, rollbackInputs())).rejects.toThrow(
+      `the original OS disk ${ORIGINAL} no longer exists, so nothing is rolled back (VM app-vm-01 stays on ${COPY})`,
+    );
     expect(compute.writes()).toEqual([]);
     expect(compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(COPY);
   });
@@ -295,14 +428,21 @@ describe("OsDiskRollback", () => {
   test("a VM on neither disk is refused", async () => {
     const compute = world();
     compute.vm("rg-app-prod", "app-vm-01").osDiskId = `${DISKS}/someone-elses-disk`;
-    await expect(runOsDiskRollback(() => compute, rollbackInputs())).rejects.toThrow(/changed outside this rescue, so nothing is rolled back/);
+    await expect(runOsDiskRollback(() => compute, rollbackInputs())).rejects.toThrow(
+      /changed outside this rescue, so nothing is rolled back/,
+    );
     expect(compute.writes()).toEqual([]);
   });
 
   test("an API error is one clear line", async () => {
     const compute = world();
     await osDiskSwapProvider(() => compute).create(inputs());
-    compute.failures.set("start", Object.assign(new Error("Allocation failed."), { statusCode: 409, code: "AllocationFailed" }));
-    await expect(osDiskRollbackProvider(() => compute).create(rollbackInputs())).rejects.toThrow("starting VM app-vm-01 failed (HTTP 409 AllocationFailed): Allocation failed.");
+    compute.failures.set(
+      "start",
+      Object.assign(new Error("Allocation failed."), { statusCode: 409, code: "AllocationFailed" }),
+    );
+    await expect(osDiskRollbackProvider(() => compute).create(rollbackInputs())).rejects.toThrow(
+      "starting VM app-vm-01 failed (HTTP 409 AllocationFailed): Allocation failed.",
+    );
   });
 });

@@ -74,20 +74,30 @@ export const ROLLED_BACK_COPY_OF_TAG = "vm-rescue:rolled-back-copy-of";
 export const SWAP_GENERATION_TAG = "vm-rescue:swap-generation";
 
 /** Tags the rescue leaves on the disk that is no longer the OS disk. */
-export function detachedDiskTags(rescueId: string, vmId: string, role: "original" | "repaired-copy"): Record<string, string> {
+export function detachedDiskTags(
+  rescueId: string,
+  vmId: string,
+  role: "original" | "repaired-copy",
+): Record<string, string> {
   return role === "original"
     ? { "vm-rescue:id": rescueId, "vm-rescue:original-os-disk-of": vmId }
     : { "vm-rescue:id": rescueId, [ROLLED_BACK_COPY_OF_TAG]: vmId };
 }
 
-function tagValue(tags: Record<string, string> | null | undefined, key: string): string | undefined {
+function tagValue(
+  tags: Record<string, string> | null | undefined,
+  key: string,
+): string | undefined {
   return Object.entries(tags ?? {}).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
 }
 
 /** Refuses a `swapGeneration` that is not a non-negative integer (one line, before anything is created). */
 export function validateSwapGeneration(v: unknown): void {
   if (v !== undefined && v !== null && !(typeof v === "number" && Number.isInteger(v) && v >= 0)) {
-    throw new PlanError("invalid-option", `swapGeneration must be a whole number 0 or above (raise it to swap again after a rollback), got ${JSON.stringify(v)}`);
+    throw new PlanError(
+      "invalid-option",
+      `swapGeneration must be a whole number 0 or above (raise it to swap again after a rollback), got ${JSON.stringify(v)}`,
+    );
   }
 }
 
@@ -98,7 +108,9 @@ function generationOf(v: unknown): number {
 }
 
 /** What the swap does with a VM that runs on its original OS disk. */
-export type ReswapDecision = { swap: true; reasons: string[] } | { swap: false; rolledBackGeneration: number; reasons: string[] };
+export type ReswapDecision =
+  | { swap: true; reasons: string[] }
+  | { swap: false; rolledBackGeneration: number; reasons: string[] };
 
 /**
  * Whether to swap a VM that runs on its original disk. A swap that was rolled back — the copy's
@@ -107,19 +119,40 @@ export type ReswapDecision = { swap: true; reasons: string[] } | { swap: false; 
  * for that reason — is redone only when `swapGeneration` is above the rolled-back swap's generation
  * (the copy's `vm-rescue:swap-generation` tag, or the previous run's input). Pure.
  */
-export function decideReswap(i: Pick<OsDiskSwapInputs, "vmName" | "copyDiskId" | "swapGeneration">, vmId: string, copyTags: Record<string, string> | null, olds?: Partial<OsDiskSwapOutputs>): ReswapDecision {
+export function decideReswap(
+  i: Pick<OsDiskSwapInputs, "vmName" | "copyDiskId" | "swapGeneration">,
+  vmId: string,
+  copyTags: Record<string, string> | null,
+  olds?: Partial<OsDiskSwapOutputs>,
+): ReswapDecision {
   const wanted = generationOf(i.swapGeneration);
   const evidence: { why: string; generation: number }[] = [];
   if (sameId(tagValue(copyTags, ROLLED_BACK_COPY_OF_TAG), vmId)) {
-    evidence.push({ why: `the repaired copy is tagged ${ROLLED_BACK_COPY_OF_TAG}`, generation: generationOf(tagValue(copyTags, SWAP_GENERATION_TAG)) });
+    evidence.push({
+      why: `the repaired copy is tagged ${ROLLED_BACK_COPY_OF_TAG}`,
+      generation: generationOf(tagValue(copyTags, SWAP_GENERATION_TAG)),
+    });
   }
   if (olds?.swapped === true && sameId(olds.osDiskId, i.copyDiskId)) {
-    evidence.push({ why: "the previous run swapped the copy in and the VM is back on its original disk", generation: generationOf(olds.swapGeneration) });
+    evidence.push({
+      why: "the previous run swapped the copy in and the VM is back on its original disk",
+      generation: generationOf(olds.swapGeneration),
+    });
   }
-  if (olds?.rolledBack === true) evidence.push({ why: "the previous run found the swap rolled back", generation: generationOf(olds.swapGeneration) });
+  if (olds?.rolledBack === true)
+    evidence.push({
+      why: "the previous run found the swap rolled back",
+      generation: generationOf(olds.swapGeneration),
+    });
   if (evidence.length === 0) return { swap: true, reasons: [] };
   const rolledBackGeneration = Math.max(...evidence.map((e) => e.generation));
-  if (wanted > rolledBackGeneration) return { swap: true, reasons: [`the rolled-back swap (generation ${rolledBackGeneration}) was redone: swapGeneration ${wanted}`] };
+  if (wanted > rolledBackGeneration)
+    return {
+      swap: true,
+      reasons: [
+        `the rolled-back swap (generation ${rolledBackGeneration}) was redone: swapGeneration ${wanted}`,
+      ],
+    };
   return {
     swap: false,
     rolledBackGeneration,
@@ -130,7 +163,13 @@ export function decideReswap(i: Pick<OsDiskSwapInputs, "vmName" | "copyDiskId" |
 }
 
 /** Deallocates the VM, makes `to` its OS disk and starts it; `beforeStart` runs while it is deallocated. */
-async function moveOsDisk(ops: AzureComputeOps, rg: string, vmName: string, to: string, beforeStart: () => Promise<void> = async () => undefined): Promise<void> {
+async function moveOsDisk(
+  ops: AzureComputeOps,
+  rg: string,
+  vmName: string,
+  to: string,
+  beforeStart: () => Promise<void> = async () => undefined,
+): Promise<void> {
   await step(`deallocating VM ${vmName}`, () => ops.deallocate(rg, vmName));
   await beforeStart();
   await step(`setting ${to} as the OS disk of VM ${vmName}`, () => ops.setOsDisk(rg, vmName, to));
@@ -138,7 +177,9 @@ async function moveOsDisk(ops: AzureComputeOps, rg: string, vmName: string, to: 
 }
 
 const changedOutside = (vmName: string, osDiskId: string | null, expected: string, what: string) =>
-  new Error(`VM ${vmName} has OS disk ${osDiskId ?? "(none)"}, expected ${expected}; it was changed outside this rescue, so nothing is ${what}`);
+  new Error(
+    `VM ${vmName} has OS disk ${osDiskId ?? "(none)"}, expected ${expected}; it was changed outside this rescue, so nothing is ${what}`,
+  );
 
 /**
  * The swap: nothing when the gate blocks; nothing when a rolled-back swap is not asked for again
@@ -146,63 +187,163 @@ const changedOutside = (vmName: string, osDiskId: string | null, expected: strin
  * deallocate, record the serial log's baseline, swap, start. A VM already on the copy keeps the
  * baseline the previous run recorded.
  */
-export async function runOsDiskSwap(ops: () => AzureComputeOps, i: OsDiskSwapInputs, olds?: Partial<OsDiskSwapOutputs>): Promise<OsDiskSwapOutputs> {
+export async function runOsDiskSwap(
+  ops: () => AzureComputeOps,
+  i: OsDiskSwapInputs,
+  olds?: Partial<OsDiskSwapOutputs>,
+): Promise<OsDiskSwapOutputs> {
   if (!i.gate.allowed) {
-    return { ...i, swapped: false, reasons: i.gate.reasons.length ? i.gate.reasons : ["the swap gate is closed"], osDiskId: null, serialBaseline: null, rolledBack: false };
+    return {
+      ...i,
+      swapped: false,
+      reasons: i.gate.reasons.length ? i.gate.reasons : ["the swap gate is closed"],
+      osDiskId: null,
+      serialBaseline: null,
+      rolledBack: false,
+    };
   }
   const c = ops();
-  const vm = await step(`reading VM ${i.vmName}`, () => c.getVmDisks(i.resourceGroupName, i.vmName));
+  const vm = await step(`reading VM ${i.vmName}`, () =>
+    c.getVmDisks(i.resourceGroupName, i.vmName),
+  );
   if (sameId(vm.osDiskId, i.copyDiskId)) {
-    const kept = olds?.swapped === true && sameId(olds.osDiskId, i.copyDiskId) ? (olds.serialBaseline ?? null) : null;
-    return { ...i, swapped: true, reasons: [`the repaired copy was already the OS disk of ${i.vmName}`], osDiskId: i.copyDiskId, serialBaseline: kept, rolledBack: false };
+    const kept =
+      olds?.swapped === true && sameId(olds.osDiskId, i.copyDiskId)
+        ? (olds.serialBaseline ?? null)
+        : null;
+    return {
+      ...i,
+      swapped: true,
+      reasons: [`the repaired copy was already the OS disk of ${i.vmName}`],
+      osDiskId: i.copyDiskId,
+      serialBaseline: kept,
+      rolledBack: false,
+    };
   }
-  if (!sameId(vm.osDiskId, i.originalDiskId)) throw changedOutside(i.vmName, vm.osDiskId, i.originalDiskId, "swapped");
-  const copyTags = await step(`reading the tags of the repaired copy`, () => c.getDiskTags(i.copyDiskId));
-  if (copyTags === null) throw new Error(`the repaired copy ${i.copyDiskId} no longer exists, so nothing is swapped`);
+  if (!sameId(vm.osDiskId, i.originalDiskId))
+    throw changedOutside(i.vmName, vm.osDiskId, i.originalDiskId, "swapped");
+  const copyTags = await step(`reading the tags of the repaired copy`, () =>
+    c.getDiskTags(i.copyDiskId),
+  );
+  if (copyTags === null)
+    throw new Error(`the repaired copy ${i.copyDiskId} no longer exists, so nothing is swapped`);
   const decision = decideReswap(i, vm.id, copyTags, olds);
-  if (!decision.swap) return { ...i, swapped: false, reasons: decision.reasons, osDiskId: vm.osDiskId, serialBaseline: null, rolledBack: true };
+  if (!decision.swap)
+    return {
+      ...i,
+      swapped: false,
+      reasons: decision.reasons,
+      osDiskId: vm.osDiskId,
+      serialBaseline: null,
+      rolledBack: true,
+    };
 
-  const helper = await step(`reading helper VM ${i.helperVmName}`, () => c.getVmDisks(i.helperResourceGroupName, i.helperVmName));
+  const helper = await step(`reading helper VM ${i.helperVmName}`, () =>
+    c.getVmDisks(i.helperResourceGroupName, i.helperVmName),
+  );
   if (helper.dataDiskIds.some((d) => sameId(d, i.copyDiskId))) {
-    await step(`detaching the repaired copy from helper VM ${i.helperVmName}`, () => c.detachDataDisk(i.helperResourceGroupName, i.helperVmName, i.copyDiskId));
+    await step(`detaching the repaired copy from helper VM ${i.helperVmName}`, () =>
+      c.detachDataDisk(i.helperResourceGroupName, i.helperVmName, i.copyDiskId),
+    );
   }
-  await step(`tagging the original OS disk`, () => c.addDiskTags(i.originalDiskId, detachedDiskTags(i.rescueId, vm.id, "original")));
-  await step(`tagging the repaired copy`, () => c.addDiskTags(i.copyDiskId, { "vm-rescue:id": i.rescueId, [SWAP_GENERATION_TAG]: String(generationOf(i.swapGeneration)) }));
+  await step(`tagging the original OS disk`, () =>
+    c.addDiskTags(i.originalDiskId, detachedDiskTags(i.rescueId, vm.id, "original")),
+  );
+  await step(`tagging the repaired copy`, () =>
+    c.addDiskTags(i.copyDiskId, {
+      "vm-rescue:id": i.rescueId,
+      [SWAP_GENERATION_TAG]: String(generationOf(i.swapGeneration)),
+    }),
+  );
   // The broken VM crashes in a loop until it is deallocated: the baseline is taken after that
   // (and before, in case boot diagnostics cannot be read for a deallocated VM).
   const before = serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial);
   let baseline = before;
   await moveOsDisk(c, i.resourceGroupName, i.vmName, i.copyDiskId, async () => {
-    baseline = serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial) ?? before;
+    baseline =
+      serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial) ?? before;
   });
-  return { ...i, swapped: true, reasons: decision.reasons, osDiskId: i.copyDiskId, serialBaseline: baseline, rolledBack: false };
+  return {
+    ...i,
+    swapped: true,
+    reasons: decision.reasons,
+    osDiskId: i.copyDiskId,
+    serialBaseline: baseline,
+    rolledBack: false,
+  };
 }
 
 /** The rollback: the original disk back as the OS disk (the copy stays, detached and tagged). */
-export async function runOsDiskRollback(ops: () => AzureComputeOps, i: OsDiskRollbackInputs): Promise<OsDiskRollbackOutputs> {
+export async function runOsDiskRollback(
+  ops: () => AzureComputeOps,
+  i: OsDiskRollbackInputs,
+): Promise<OsDiskRollbackOutputs> {
   const c = ops();
-  const vm = await step(`reading VM ${i.vmName}`, () => c.getVmDisks(i.resourceGroupName, i.vmName));
+  const vm = await step(`reading VM ${i.vmName}`, () =>
+    c.getVmDisks(i.resourceGroupName, i.vmName),
+  );
   if (sameId(vm.osDiskId, i.originalDiskId)) {
-    return { ...i, rolledBack: true, reasons: [`the original disk was already the OS disk of ${i.vmName}`], osDiskId: i.originalDiskId, serialBaseline: null };
+    return {
+      ...i,
+      rolledBack: true,
+      reasons: [`the original disk was already the OS disk of ${i.vmName}`],
+      osDiskId: i.originalDiskId,
+      serialBaseline: null,
+    };
   }
-  if (!sameId(vm.osDiskId, i.copyDiskId)) throw changedOutside(i.vmName, vm.osDiskId, i.copyDiskId, "rolled back");
-  const original = await step(`reading the original OS disk`, () => c.getDiskTags(i.originalDiskId));
-  if (original === null) throw new Error(`the original OS disk ${i.originalDiskId} no longer exists, so nothing is rolled back (VM ${i.vmName} stays on ${i.copyDiskId})`);
-  await step(`tagging the repaired copy`, () => c.addDiskTags(i.copyDiskId, detachedDiskTags(i.rescueId, vm.id, "repaired-copy")));
+  if (!sameId(vm.osDiskId, i.copyDiskId))
+    throw changedOutside(i.vmName, vm.osDiskId, i.copyDiskId, "rolled back");
+  const original = await step(`reading the original OS disk`, () =>
+    c.getDiskTags(i.originalDiskId),
+  );
+  if (original === null)
+    throw new Error(
+      `the original OS disk ${i.originalDiskId} no longer exists, so nothing is rolled back (VM ${i.vmName} stays on ${i.copyDiskId})`,
+    );
+  await step(`tagging the repaired copy`, () =>
+    c.addDiskTags(i.copyDiskId, detachedDiskTags(i.rescueId, vm.id, "repaired-copy")),
+  );
   // The copy's own crash (the reason for a rollback) must not count against the original's boot.
   const before = serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial);
   let baseline = before;
   await moveOsDisk(c, i.resourceGroupName, i.vmName, i.originalDiskId, async () => {
-    baseline = serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial) ?? before;
+    baseline =
+      serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial) ?? before;
   });
-  return { ...i, rolledBack: true, reasons: [], osDiskId: i.originalDiskId, serialBaseline: baseline };
+  return {
+    ...i,
+    rolledBack: true,
+    reasons: [],
+    osDiskId: i.originalDiskId,
+    serialBaseline: baseline,
+  };
 }
 
-const SWAP_KEYS: (keyof OsDiskSwapInputs)[] = ["subscriptionId", "resourceGroupName", "vmName", "helperResourceGroupName", "helperVmName", "originalDiskId", "copyDiskId", "gate", "swapGeneration", "repairRunCommandId"];
-const ROLLBACK_KEYS: (keyof OsDiskRollbackInputs)[] = ["subscriptionId", "resourceGroupName", "vmName", "originalDiskId", "copyDiskId", "swapGeneration"];
+const SWAP_KEYS: (keyof OsDiskSwapInputs)[] = [
+  "subscriptionId",
+  "resourceGroupName",
+  "vmName",
+  "helperResourceGroupName",
+  "helperVmName",
+  "originalDiskId",
+  "copyDiskId",
+  "gate",
+  "swapGeneration",
+  "repairRunCommandId",
+];
+const ROLLBACK_KEYS: (keyof OsDiskRollbackInputs)[] = [
+  "subscriptionId",
+  "resourceGroupName",
+  "vmName",
+  "originalDiskId",
+  "copyDiskId",
+  "swapGeneration",
+];
 
 /** The swap provider; `opsFor` is replaced by a fake in tests and by the simulated cloud. */
-export function osDiskSwapProvider(opsFor: OpsFactory = armComputeOps): pulumi.dynamic.ResourceProvider {
+export function osDiskSwapProvider(
+  opsFor: OpsFactory = armComputeOps,
+): pulumi.dynamic.ResourceProvider {
   return idempotentProvider<OsDiskSwapInputs, OsDiskSwapOutputs>(
     SWAP_KEYS,
     (i) => `${i.resourceGroupName}/${i.vmName}/os-disk-swap/${i.rescueId}`,
@@ -210,7 +351,9 @@ export function osDiskSwapProvider(opsFor: OpsFactory = armComputeOps): pulumi.d
   );
 }
 
-export function osDiskRollbackProvider(opsFor: OpsFactory = armComputeOps): pulumi.dynamic.ResourceProvider {
+export function osDiskRollbackProvider(
+  opsFor: OpsFactory = armComputeOps,
+): pulumi.dynamic.ResourceProvider {
   return idempotentProvider<OsDiskRollbackInputs, OsDiskRollbackOutputs>(
     ROLLBACK_KEYS,
     (i) => `${i.resourceGroupName}/${i.vmName}/os-disk-rollback/${i.rescueId}`,
@@ -231,8 +374,21 @@ export class OsDiskSwap extends pulumi.dynamic.Resource {
   declare readonly swapGeneration: pulumi.Output<number | undefined>;
 
   constructor(name: string, args: InputsOf<OsDiskSwapInputs>, opts?: pulumi.CustomResourceOptions) {
-    const outs = { swapped: undefined, reasons: undefined, osDiskId: undefined, serialBaseline: undefined, rolledBack: undefined };
-    super(compiledProvider("swap", "osDiskSwapProvider"), name, { ...args, ...outs }, opts, DYNAMIC_MODULE, "OsDiskSwap");
+    const outs = {
+      swapped: undefined,
+      reasons: undefined,
+      osDiskId: undefined,
+      serialBaseline: undefined,
+      rolledBack: undefined,
+    };
+    super(
+      compiledProvider("swap", "osDiskSwapProvider"),
+      name,
+      { ...args, ...outs },
+      opts,
+      DYNAMIC_MODULE,
+      "OsDiskSwap",
+    );
   }
 }
 
@@ -242,7 +398,24 @@ export class OsDiskRollback extends pulumi.dynamic.Resource {
   declare readonly reasons: pulumi.Output<string[]>;
   declare readonly osDiskId: pulumi.Output<string | null>;
 
-  constructor(name: string, args: InputsOf<OsDiskRollbackInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(compiledProvider("swap", "osDiskRollbackProvider"), name, { ...args, rolledBack: undefined, reasons: undefined, osDiskId: undefined, serialBaseline: undefined }, opts, DYNAMIC_MODULE, "OsDiskRollback");
+  constructor(
+    name: string,
+    args: InputsOf<OsDiskRollbackInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(
+      compiledProvider("swap", "osDiskRollbackProvider"),
+      name,
+      {
+        ...args,
+        rolledBack: undefined,
+        reasons: undefined,
+        osDiskId: undefined,
+        serialBaseline: undefined,
+      },
+      opts,
+      DYNAMIC_MODULE,
+      "OsDiskRollback",
+    );
   }
 }

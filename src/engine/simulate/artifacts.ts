@@ -12,7 +12,9 @@ import { examplesDir } from "./azureCloud";
 
 /** The bundled repair result of the sample story. */
 export function sampleRepairResult(): RepairResult {
-  return JSON.parse(fs.readFileSync(path.join(examplesDir(), "repair-result.json"), "utf8")) as RepairResult;
+  return JSON.parse(
+    fs.readFileSync(path.join(examplesDir(), "repair-result.json"), "utf8"),
+  ) as RepairResult;
 }
 
 /**
@@ -24,16 +26,38 @@ export function simulatedRepairResult(actions: readonly string[], dryRun: boolea
   const at = sample.results[0]?.startedAtUtc ?? "2026-11-30T08:52:03Z";
   const results: RepairActionResult[] = actions.map((action) => {
     const known = sample.results.find((r) => r.action === action);
-    const base: RepairActionResult = known ?? { action: action as RepairActionResult["action"], status: "succeeded", message: `${action} done (simulated)`, startedAtUtc: at, endedAtUtc: at, exitCode: null, undo: [] };
-    return dryRun ? { ...base, status: "skipped", message: `dry run: would run ${action}`, exitCode: null, undo: [] } : base;
+    const base: RepairActionResult = known ?? {
+      action: action as RepairActionResult["action"],
+      status: "succeeded",
+      message: `${action} done (simulated)`,
+      startedAtUtc: at,
+      endedAtUtc: at,
+      exitCode: null,
+      undo: [],
+    };
+    return dryRun
+      ? {
+          ...base,
+          status: "skipped",
+          message: `dry run: would run ${action}`,
+          exitCode: null,
+          undo: [],
+        }
+      : base;
   });
   return { ...sample, dryRun, results };
 }
 
 /** A reader serving the simulated documents at the locations the stack exported. */
-export function simulatedArtifacts(sources: EvidenceSources, collectOutput: unknown, repair: RepairResult): ArtifactReader {
+export function simulatedArtifacts(
+  sources: EvidenceSources,
+  collectOutput: unknown,
+  repair: RepairResult,
+): ArtifactReader {
   const docs: Record<string, string> = {};
   if (sources.collectOutput) docs[sources.collectOutput] = JSON.stringify(collectOutput);
-  if (sources.repairResult) docs[sources.repairResult] = `${JSON.stringify(repair)}\nvm-rescue repair ${repair.scriptVersion ?? ""}: ${repair.results.length} actions (simulated)`;
+  if (sources.repairResult)
+    docs[sources.repairResult] =
+      `${JSON.stringify(repair)}\nvm-rescue repair ${repair.scriptVersion ?? ""}: ${repair.results.length} actions (simulated)`;
   return memoryReader(docs);
 }

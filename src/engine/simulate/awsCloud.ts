@@ -32,11 +32,20 @@ export interface SimulatedAws extends SimulatedCloud {
  */
 export function sampleAwsCollect(): CollectOutput {
   const dir = examplesDir();
-  const c = JSON.parse(fs.readFileSync(path.join(dir, "aws-collect-output.json"), "utf8")) as CollectOutput;
+  const c = JSON.parse(
+    fs.readFileSync(path.join(dir, "aws-collect-output.json"), "utf8"),
+  ) as CollectOutput;
   const dump = path.join(dir, "112926-9218-01.dmp");
   if (fs.existsSync(dump)) {
     const bytes = fs.readFileSync(dump);
-    c.dumps.minidumps = [{ ...c.dumps.minidumps[0], sizeBytes: bytes.length, base64: bytes.toString("base64"), truncated: false }];
+    c.dumps.minidumps = [
+      {
+        ...c.dumps.minidumps[0],
+        sizeBytes: bytes.length,
+        base64: bytes.toString("base64"),
+        truncated: false,
+      },
+    ];
   }
   return c;
 }
@@ -86,7 +95,10 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
   const i = options.instance;
   const warnings: string[] = [];
   const vpcId = i.vpcId ?? `vpc-${hex(`${i.subnetId}/vpc`, 17)}`;
-  if (!i.vpcId) warnings.push(`no VPC in the description: the helper's security group uses a placeholder VPC (${vpcId})`);
+  if (!i.vpcId)
+    warnings.push(
+      `no VPC in the description: the helper's security group uses a placeholder VPC (${vpcId})`,
+    );
 
   const call = (args: pulumi.runtime.MockCallArgs): Record<string, unknown> => {
     switch (args.token) {
@@ -101,23 +113,40 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
           platformDetails: i.platformDetails ?? "",
           rootDeviceName: i.rootDeviceName ?? "",
           rootDeviceType: i.rootDeviceType ?? "ebs",
-          productCodes: i.productCodes.map((c) => ({ productCodeId: c.id, productCodeType: c.type })),
+          productCodes: i.productCodes.map((c) => ({
+            productCodeId: c.id,
+            productCodeType: c.type,
+          })),
         };
       case "aws:ebs/getVolume:getVolume": {
-        const filter = (args.inputs.filters as { name: string; values: string[] }[] | undefined)?.find((f) => f.name === "volume-id");
+        const filter = (
+          args.inputs.filters as { name: string; values: string[] }[] | undefined
+        )?.find((f) => f.name === "volume-id");
         const id = filter?.values?.[0] ?? "";
-        return { id, volumeId: id, availabilityZone: i.availabilityZone, tags: options.volumeTags?.[id] ?? {} };
+        return {
+          id,
+          volumeId: id,
+          availabilityZone: i.availabilityZone,
+          tags: options.volumeTags?.[id] ?? {},
+        };
       }
       case "aws:ec2/getSubnet:getSubnet":
         return { id: args.inputs.id, vpcId, availabilityZone: i.availabilityZone };
       case "aws:ssm/getParameter:getParameter":
-        return { id: args.inputs.name, name: args.inputs.name, type: "String", value: `ami-${hex(String(args.inputs.name), 17)}` };
+        return {
+          id: args.inputs.name,
+          name: args.inputs.name,
+          type: "String",
+          value: `ami-${hex(String(args.inputs.name), 17)}`,
+        };
       default:
         throw new Error(`the simulated AWS does not answer ${args.token}`);
     }
   };
 
-  const newResource = (args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, unknown> } => {
+  const newResource = (
+    args: pulumi.runtime.MockResourceArgs,
+  ): { id: string; state: Record<string, unknown> } => {
     const inputs = args.inputs as Record<string, unknown>;
     const h = (n: number) => hex(`${args.type}/${args.name}`, n);
     switch (args.type) {
@@ -130,33 +159,82 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
       case "aws:ec2/securityGroup:SecurityGroup":
         return { id: `sg-${h(17)}`, state: inputs };
       case "aws:s3/bucket:Bucket":
-        return { id: String(inputs.bucket), state: { ...inputs, arn: `arn:aws:s3:::${inputs.bucket}` } };
+        return {
+          id: String(inputs.bucket),
+          state: { ...inputs, arn: `arn:aws:s3:::${inputs.bucket}` },
+        };
       case "aws:iam/role:Role":
       case "aws:iam/instanceProfile:InstanceProfile":
-        return { id: String(inputs.name), state: { ...inputs, arn: `arn:aws:iam::123456789012:${args.type.includes("role") ? "role" : "instance-profile"}/${inputs.name}` } };
+        return {
+          id: String(inputs.name),
+          state: {
+            ...inputs,
+            arn: `arn:aws:iam::123456789012:${args.type.includes("role") ? "role" : "instance-profile"}/${inputs.name}`,
+          },
+        };
       case "aws:ssm/document:Document":
         return { id: String(inputs.name), state: inputs };
       case "pulumi-nodejs:dynamic/vmrescue:SsmCommand":
         return {
           id: `cmd-${h(8)}`,
-          state: { ...inputs, commandId: `${h(8)}-0000-4000-8000-${h(12)}`, status: "Success", stdout: JSON.stringify(options.collectOutput ?? sampleAwsCollect()) },
+          state: {
+            ...inputs,
+            commandId: `${h(8)}-0000-4000-8000-${h(12)}`,
+            status: "Success",
+            stdout: JSON.stringify(options.collectOutput ?? sampleAwsCollect()),
+          },
         };
       case "pulumi-nodejs:dynamic/vmrescue:BackupSnapshot":
         return { id: `snap-${h(17)}`, state: { ...inputs, snapshotId: `snap-${h(17)}` } };
       // The steps behave as their providers do: a closed gate changes nothing and says why.
       case "pulumi-nodejs:dynamic/vmrescue:RootDetach": {
         const g = gateOf(inputs);
-        return { id: `${inputs.instanceId}/detach`, state: { ...inputs, detached: g.allowed, detachedVolumeId: g.allowed ? inputs.rootVolumeId : "", forcedStop: false, reason: g.allowed ? "" : g.reasons.join("; ") } };
+        return {
+          id: `${inputs.instanceId}/detach`,
+          state: {
+            ...inputs,
+            detached: g.allowed,
+            detachedVolumeId: g.allowed ? inputs.rootVolumeId : "",
+            forcedStop: false,
+            reason: g.allowed ? "" : g.reasons.join("; "),
+          },
+        };
       }
       case "pulumi-nodejs:dynamic/vmrescue:RootSwap": {
         const g = gateOf(inputs);
         const back = g.allowed || inputs.reattachWhenClosed === true;
-        return { id: `${inputs.instanceId}/root`, state: { ...inputs, swapped: g.allowed, rootVolumeId: back ? inputs.volumeId : "", previousRootVolumeId: "", consoleBaseline: null, reason: g.allowed ? "" : g.reasons.join("; ") } };
+        return {
+          id: `${inputs.instanceId}/root`,
+          state: {
+            ...inputs,
+            swapped: g.allowed,
+            rootVolumeId: back ? inputs.volumeId : "",
+            previousRootVolumeId: "",
+            consoleBaseline: null,
+            reason: g.allowed ? "" : g.reasons.join("; "),
+          },
+        };
       }
       case "pulumi-nodejs:dynamic/vmrescue:BootVerify":
-        return { id: `${inputs.instanceId}/verify`, state: { ...inputs, healthy: inputs.swapped === true, reason: inputs.swapped === true ? "simulated" : `no boot to verify: ${inputs.swapReason}` } };
+        return {
+          id: `${inputs.instanceId}/verify`,
+          state: {
+            ...inputs,
+            healthy: inputs.swapped === true,
+            reason:
+              inputs.swapped === true ? "simulated" : `no boot to verify: ${inputs.swapReason}`,
+          },
+        };
       case "pulumi-nodejs:dynamic/vmrescue:Rollback":
-        return { id: `${inputs.instanceId}/rollback/${inputs.volumeId}`, state: { ...inputs, restoredVolumeId: inputs.volumeId, replacedVolumeId: "", changed: true } };
+        return {
+          id: `${inputs.instanceId}/rollback/${inputs.volumeId}`,
+          state: {
+            ...inputs,
+            restoredVolumeId: inputs.volumeId,
+            replacedVolumeId: "",
+            changed: true,
+          },
+        };
       default:
         return { id: `${args.name}-id`, state: inputs };
     }

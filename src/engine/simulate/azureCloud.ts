@@ -20,7 +20,10 @@ export interface SimulatedAzureOptions {
   /** The primary NIC; when absent a placeholder NIC is answered and a warning recorded. */
   nic?: AzureNicDescription | null;
   /** Extra answers per resource type token (later layers simulate their own resources). */
-  resourceOutputs?: Record<string, (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>>;
+  resourceOutputs?: Record<
+    string,
+    (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown>
+  >;
   /** What collect.ps1 printed (document or text). Default: the bundled sample, {@link sampleCollectOutput}. */
   collectOutput?: unknown;
 }
@@ -42,9 +45,14 @@ export const examplesDir = (): string => path.join(packageRoot(), "examples");
 export function sampleCollectOutput(): Record<string, unknown> {
   const dir = examplesDir();
   const doc = JSON.parse(fs.readFileSync(path.join(dir, "collect-output.json"), "utf8"));
-  for (const m of doc.dumps.minidumps as { name: string; base64: string | null; truncated: boolean }[]) {
+  for (const m of doc.dumps.minidumps as {
+    name: string;
+    base64: string | null;
+    truncated: boolean;
+  }[]) {
     const file = path.join(dir, m.name);
-    if (m.base64 === null && fs.existsSync(file)) Object.assign(m, { base64: fs.readFileSync(file).toString("base64"), truncated: false });
+    if (m.base64 === null && fs.existsSync(file))
+      Object.assign(m, { base64: fs.readFileSync(file).toString("base64"), truncated: false });
   }
   return doc;
 }
@@ -62,8 +70,16 @@ const RG_TYPES: Record<string, [string, string, string]> = {
   "azure-native:compute:Snapshot": ["Microsoft.Compute/snapshots", "snapshotName", ""],
   "azure-native:compute:Disk": ["Microsoft.Compute/disks", "diskName", ""],
   "azure-native:compute:VirtualMachine": ["Microsoft.Compute/virtualMachines", "vmName", ""],
-  "azure-native:network:NetworkSecurityGroup": ["Microsoft.Network/networkSecurityGroups", "networkSecurityGroupName", ""],
-  "azure-native:network:NetworkInterface": ["Microsoft.Network/networkInterfaces", "networkInterfaceName", ""],
+  "azure-native:network:NetworkSecurityGroup": [
+    "Microsoft.Network/networkSecurityGroups",
+    "networkSecurityGroupName",
+    "",
+  ],
+  "azure-native:network:NetworkInterface": [
+    "Microsoft.Network/networkInterfaces",
+    "networkInterfaceName",
+    "",
+  ],
   "azure-native:storage:StorageAccount": ["Microsoft.Storage/storageAccounts", "accountName", ""],
 };
 
@@ -73,12 +89,21 @@ function guid(text: string): string {
 }
 
 /** A stand-in for a NIC nobody described: its subnet id names the NIC it stands for. */
-export function placeholderNic(subscriptionId: string, resourceGroup: string, nicName: string): AzureNicDescription {
+export function placeholderNic(
+  subscriptionId: string,
+  resourceGroup: string,
+  nicName: string,
+): AzureNicDescription {
   const rg = `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}`;
   return {
     id: `${rg}/providers/Microsoft.Network/networkInterfaces/${nicName}`,
     ipConfigurations: [
-      { primary: true, subnet: { id: `${rg}/providers/Microsoft.Network/virtualNetworks/vnet-of-${nicName}/subnets/subnet-of-${nicName}` } },
+      {
+        primary: true,
+        subnet: {
+          id: `${rg}/providers/Microsoft.Network/virtualNetworks/vnet-of-${nicName}/subnets/subnet-of-${nicName}`,
+        },
+      },
     ],
   };
 }
@@ -91,7 +116,12 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
   const compute = new SimulatedCompute();
   const clock = new SimulatedClock();
   const originalDisk = options.vm.storageProfile?.osDisk?.managedDisk?.id ?? null;
-  compute.addVm(vmArm.resourceGroup, vmArm.name, { id: String(options.vm.id), osDiskId: originalDisk, powerState: "running", agentStatus: "Not Ready" });
+  compute.addVm(vmArm.resourceGroup, vmArm.name, {
+    id: String(options.vm.id),
+    osDiskId: originalDisk,
+    powerState: "running",
+    agentStatus: "Not Ready",
+  });
   if (originalDisk) compute.brokenDisks.add(originalDisk);
   const collectText = () => JSON.stringify(options.collectOutput ?? sampleCollectOutput());
   // The real providers, acting on the simulated compute (and reading the simulated collect output).
@@ -109,28 +139,42 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
       case "azure-native:network:getNetworkInterface": {
         if (options.nic) return options.nic as Record<string, unknown>;
         const name = String(args.inputs.networkInterfaceName);
-        warnings.push(`no NIC description given: the helper's subnet is a placeholder for the subnet of ${name} (pass --nic with az network nic show -o json)`);
-        return placeholderNic(sub, String(args.inputs.resourceGroupName), name) as Record<string, unknown>;
+        warnings.push(
+          `no NIC description given: the helper's subnet is a placeholder for the subnet of ${name} (pass --nic with az network nic show -o json)`,
+        );
+        return placeholderNic(sub, String(args.inputs.resourceGroupName), name) as Record<
+          string,
+          unknown
+        >;
       }
       case "azure-native:compute:getDisk": {
         const d = options.vm.storageProfile?.osDisk;
         return {
           id: d?.managedDisk?.id,
           name: args.inputs.diskName,
-          sku: d?.managedDisk?.storageAccountType ? { name: d.managedDisk.storageAccountType } : undefined,
+          sku: d?.managedDisk?.storageAccountType
+            ? { name: d.managedDisk.storageAccountType }
+            : undefined,
           diskSizeGB: d?.diskSizeGB ?? d?.diskSizeGb ?? undefined,
           zones: options.vm.zones ?? undefined,
           hyperVGeneration: options.vm.instanceView?.hyperVGeneration ?? undefined,
         };
       }
       case "azure-native:authorization:getClientConfig":
-        return { clientId: guid("client"), objectId: guid("operator"), subscriptionId: sub, tenantId: guid("tenant") };
+        return {
+          clientId: guid("client"),
+          objectId: guid("operator"),
+          subscriptionId: sub,
+          tenantId: guid("tenant"),
+        };
       default:
         throw new Error(`the simulated Azure does not answer ${args.token}`);
     }
   };
 
-  const newResource = async (args: pulumi.runtime.MockResourceArgs): Promise<{ id: string; state: Record<string, unknown> }> => {
+  const newResource = async (
+    args: pulumi.runtime.MockResourceArgs,
+  ): Promise<{ id: string; state: Record<string, unknown> }> => {
     const inputs = args.inputs as Record<string, unknown>;
     const extra = options.resourceOutputs?.[args.type]?.(args) ?? {};
     const dynamic = dynamicProviders[args.type];
@@ -149,9 +193,20 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
         state.primaryEndpoints = { blob: `https://${resourceName}.blob.core.windows.net/` };
       }
       if (args.type === "azure-native:compute:VirtualMachine") {
-        state.identity = { type: "SystemAssigned", principalId: guid(`${id}/identity`), tenantId: guid("tenant") };
-        const disks = ((inputs.storageProfile as { dataDisks?: { managedDisk?: { id?: string } }[] } | undefined)?.dataDisks ?? []).flatMap((d) => (d.managedDisk?.id ? [d.managedDisk.id] : []));
-        compute.addVm(String(inputs.resourceGroupName), resourceName, { id, osDiskId: `${id}-osdisk`, dataDiskIds: disks });
+        state.identity = {
+          type: "SystemAssigned",
+          principalId: guid(`${id}/identity`),
+          tenantId: guid("tenant"),
+        };
+        const disks = (
+          (inputs.storageProfile as { dataDisks?: { managedDisk?: { id?: string } }[] } | undefined)
+            ?.dataDisks ?? []
+        ).flatMap((d) => (d.managedDisk?.id ? [d.managedDisk.id] : []));
+        compute.addVm(String(inputs.resourceGroupName), resourceName, {
+          id,
+          osDiskId: `${id}-osdisk`,
+          dataDiskIds: disks,
+        });
       }
       return { id, state };
     }
@@ -173,13 +228,23 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
             ...inputs,
             name: inputs.runCommandName,
             provisioningState: "Succeeded",
-            instanceView: { executionState: "Succeeded", exitCode: 0, output: "", error: "", startTime: now, endTime: now },
+            instanceView: {
+              executionState: "Succeeded",
+              exitCode: 0,
+              output: "",
+              error: "",
+              startTime: now,
+              endTime: now,
+            },
             ...extra,
           },
         };
       }
       case "random:index/randomPassword:RandomPassword":
-        return { id: `${args.name}-id`, state: { ...inputs, result: "simulated-Password-1!", ...extra } };
+        return {
+          id: `${args.name}-id`,
+          state: { ...inputs, result: "simulated-Password-1!", ...extra },
+        };
       default:
         return { id: `${args.name}-id`, state: { ...inputs, ...extra } };
     }

@@ -74,11 +74,21 @@ function patchMonitor(): void {
   // eslint-disable-next-line @typescript-eslint/no-var-requires
   const rpc = require("@pulumi/pulumi/runtime/rpc");
   const proto = mocks.MockMonitor?.prototype;
-  if (!proto || typeof proto.registerResource !== "function" || typeof proto.newUrn !== "function") {
-    throw new Error("this @pulumi/pulumi version has no MockMonitor.registerResource/newUrn: the option recorder needs updating");
+  if (
+    !proto ||
+    typeof proto.registerResource !== "function" ||
+    typeof proto.newUrn !== "function"
+  ) {
+    throw new Error(
+      "this @pulumi/pulumi version has no MockMonitor.registerResource/newUrn: the option recorder needs updating",
+    );
   }
   const original = proto.registerResource;
-  proto.registerResource = async function (this: { newUrn(p: string, t: string, n: string): string }, req: RegisterRequest, callback: unknown) {
+  proto.registerResource = async function (
+    this: { newUrn(p: string, t: string, n: string): string },
+    req: RegisterRequest,
+    callback: unknown,
+  ) {
     if (recorder) {
       recorder.push({
         type: req.getType(),
@@ -121,7 +131,10 @@ function scrub(value: unknown): unknown {
 async function settle<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`the program did not settle within ${timeoutMs} ms (${what})`)), timeoutMs);
+    timer = setTimeout(
+      () => reject(new Error(`the program did not settle within ${timeoutMs} ms (${what})`)),
+      timeoutMs,
+    );
     timer.unref();
   });
   try {
@@ -139,7 +152,9 @@ async function resolveOutputs(outputs: unknown): Promise<Record<string, unknown>
     Object.entries(value as Record<string, unknown>).map(async ([k, v]) => {
       if (pulumi.Output.isInstance(v)) {
         const secret = await pulumi.isSecret(v as pulumi.Output<unknown>);
-        const plain = await new Promise<unknown>((resolve) => (v as pulumi.Output<unknown>).apply((x) => resolve(x)));
+        const plain = await new Promise<unknown>((resolve) =>
+          (v as pulumi.Output<unknown>).apply((x) => resolve(x)),
+        );
         return [k, secret ? "[secret]" : plain] as const;
       }
       return [k, v] as const;
@@ -152,10 +167,18 @@ async function resolveOutputs(outputs: unknown): Promise<Record<string, unknown>
  * Runs `program` under mocks and returns what it registered. One run at a time per process
  * (Pulumi's runtime state is global).
  */
-export async function runUnderMocks(program: () => unknown, options: MockRunOptions): Promise<MockRunResult> {
+export async function runUnderMocks(
+  program: () => unknown,
+  options: MockRunOptions,
+): Promise<MockRunResult> {
   patchMonitor();
   const timeoutMs = options.timeoutMs ?? 20_000;
-  await pulumi.runtime.setMocks(options.cloud, options.project, options.stack, options.preview ?? false);
+  await pulumi.runtime.setMocks(
+    options.cloud,
+    options.project,
+    options.stack,
+    options.preview ?? false,
+  );
   pulumi.runtime.setAllConfig(options.config);
   const recorded: RecordedResource[] = [];
   recorder = recorded;

@@ -4,9 +4,20 @@
  * what it waits for and whether it outlives the stack.
  */
 import { planAzureRescue } from "../../topology/azure";
-import { AzureNicDescription, AzureVmDescription, parseArmId, primaryNicId } from "../../describe/azureVm";
+import {
+  AzureNicDescription,
+  AzureVmDescription,
+  parseArmId,
+  primaryNicId,
+} from "../../describe/azureVm";
 import { azureRescueOptions } from "../../clouds/azure/component";
-import { azureArgsFromSettings, PROJECT, rescueIdFromStack, rescueProgram, SETTINGS } from "../program";
+import {
+  azureArgsFromSettings,
+  PROJECT,
+  rescueIdFromStack,
+  rescueProgram,
+  SETTINGS,
+} from "../program";
 import { placeholderNic, simulatedAzure } from "./azureCloud";
 import { RecordedResource, runUnderMocks } from "./mockRun";
 import { planAwsRescue } from "../../topology/aws";
@@ -54,17 +65,29 @@ export interface OfflinePlan {
 
 /** The repair part of the program's outputs, when it has one. */
 export function plannedRepair(outputs: Record<string, unknown>): PlannedRepair | undefined {
-  if (!Array.isArray(outputs.repairActions) && !Array.isArray(outputs.repairDecisions)) return undefined;
+  if (!Array.isArray(outputs.repairActions) && !Array.isArray(outputs.repairDecisions))
+    return undefined;
   const list = (k: string) => (Array.isArray(outputs[k]) ? (outputs[k] as string[]) : []);
   // AWS exports only its decision lines ("Action: reason"; notes are "none: ...").
   const decision = Array.isArray(outputs.decision) ? list("decision") : list("repairDecisions");
-  const actions = Array.isArray(outputs.repairActions) ? list("repairActions") : [...new Set(decision.map((d) => /^([A-Za-z]+): /.exec(d)?.[1]).filter((a): a is string => !!a && a !== "none" && a !== "note"))];
+  const actions = Array.isArray(outputs.repairActions)
+    ? list("repairActions")
+    : [
+        ...new Set(
+          decision
+            .map((d) => /^([A-Za-z]+): /.exec(d)?.[1])
+            .filter((a): a is string => !!a && a !== "none" && a !== "note"),
+        ),
+      ];
   return {
     triageSummary: list("triageSummary"),
     repairActions: actions,
     decision,
     findings: list("findings"),
-    gate: (outputs.gate as PlannedRepair["gate"]) ?? { allowed: outputs.swapped === true, reasons: [] },
+    gate: (outputs.gate as PlannedRepair["gate"]) ?? {
+      allowed: outputs.swapped === true,
+      reasons: [],
+    },
     swapped: outputs.swapped === true,
     booted: outputs.booted === true,
   };
@@ -85,25 +108,36 @@ function checkSettings(settings: Record<string, string>): void {
   const known = new Set(SETTINGS.map((s) => s.key));
   for (const key of Object.keys(settings)) {
     if (!known.has(key)) {
-      throw new UnknownSettingError(`unknown setting ${JSON.stringify(key)}; known: ${[...known].join(", ")}`);
+      throw new UnknownSettingError(
+        `unknown setting ${JSON.stringify(key)}; known: ${[...known].join(", ")}`,
+      );
     }
   }
 }
 
 /** Turns recorded registrations into the plan's resource list (custom resources, registration order). */
-export function toPlannedResources(recorded: RecordedResource[]): { component: OfflinePlan["component"]; resources: PlannedResource[] } {
+export function toPlannedResources(recorded: RecordedResource[]): {
+  component: OfflinePlan["component"];
+  resources: PlannedResource[];
+} {
   const nameByUrn = new Map(recorded.map((r) => [r.urn, r.name]));
-  const component = recorded.find((r) => !r.custom && r.parent === null) ?? recorded.find((r) => !r.custom) ?? null;
+  const component =
+    recorded.find((r) => !r.custom && r.parent === null) ?? recorded.find((r) => !r.custom) ?? null;
   const resources = recorded
     .filter((r) => r.custom)
     .map((r) => ({
       type: r.type,
       name: r.name,
       inputs: r.inputs,
-      dependsOn: [...new Set(r.dependencies.map((u) => nameByUrn.get(u) ?? u))].filter((n) => n !== component?.name),
+      dependsOn: [...new Set(r.dependencies.map((u) => nameByUrn.get(u) ?? u))].filter(
+        (n) => n !== component?.name,
+      ),
       retainOnDelete: r.retainOnDelete,
     }));
-  return { component: component ? { type: component.type, name: component.name } : null, resources };
+  return {
+    component: component ? { type: component.type, name: component.name } : null,
+    resources,
+  };
 }
 
 /**
@@ -123,15 +157,37 @@ export async function planAzureOffline(req: AzurePlanRequest): Promise<OfflinePl
   const args = azureArgsFromSettings((k) => settings[k], stack);
   // Preflight with the same planner the component runs, so bad input fails before anything is registered.
   const nicId = primaryNicId(req.vm);
-  const nic = req.nic ?? (nicId ? placeholderNic(vmArm.subscriptionId, parseArmId(nicId, "the NIC id").resourceGroup, parseArmId(nicId, "the NIC id").name) : null);
-  const preflight = planAzureRescue({ vm: req.vm, nic }, azureRescueOptions(args, args.rescueId as string));
+  const nic =
+    req.nic ??
+    (nicId
+      ? placeholderNic(
+          vmArm.subscriptionId,
+          parseArmId(nicId, "the NIC id").resourceGroup,
+          parseArmId(nicId, "the NIC id").name,
+        )
+      : null);
+  const preflight = planAzureRescue(
+    { vm: req.vm, nic },
+    azureRescueOptions(args, args.rescueId as string),
+  );
 
   const cloud = simulatedAzure({ vm: req.vm, nic: req.nic });
-  const config = Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v]));
+  const config = Object.fromEntries(
+    Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v]),
+  );
   const run = await runUnderMocks(rescueProgram, { project: PROJECT, stack, config, cloud });
   const { component, resources } = toPlannedResources(run.resources);
-  const outputWarnings = Array.isArray(run.outputs.warnings) ? (run.outputs.warnings as string[]) : preflight.warnings;
-  return { cloud: "azure", stack, component, resources, warnings: [...outputWarnings, ...cloud.warnings], repair: plannedRepair(run.outputs) };
+  const outputWarnings = Array.isArray(run.outputs.warnings)
+    ? (run.outputs.warnings as string[])
+    : preflight.warnings;
+  return {
+    cloud: "azure",
+    stack,
+    component,
+    resources,
+    warnings: [...outputWarnings, ...cloud.warnings],
+    repair: plannedRepair(run.outputs),
+  };
 }
 
 export interface AwsPlanRequest {
@@ -147,16 +203,41 @@ export interface AwsPlanRequest {
  * rescued, a bad option) or `UnknownSettingError` before anything runs.
  */
 export async function planAwsOffline(req: AwsPlanRequest): Promise<OfflinePlan> {
-  const settings: Record<string, string> = { cloud: "aws", instanceId: req.instance.instanceId, ...(req.settings ?? {}) };
+  const settings: Record<string, string> = {
+    cloud: "aws",
+    instanceId: req.instance.instanceId,
+    ...(req.settings ?? {}),
+  };
   checkSettings(settings);
-  const stack = req.stack ?? rescueIdFromStack(`${req.instance.tags.Name ?? req.instance.instanceId}-rescue`);
+  const stack =
+    req.stack ?? rescueIdFromStack(`${req.instance.tags.Name ?? req.instance.instanceId}-rescue`);
   const args = awsArgsFromSettings((k) => settings[k], stack);
-  const preflight = planAwsRescue({ instance: req.instance }, awsRescueOptions(args, args.rescueId as string));
+  const preflight = planAwsRescue(
+    { instance: req.instance },
+    awsRescueOptions(args, args.rescueId as string),
+  );
 
   const cloud = simulatedAws({ instance: req.instance });
-  const config = Object.fromEntries(Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-  const run = await runUnderMocks(rescueProgram, { project: PROJECT, stack, config, cloud, timeoutMs: 60_000 });
+  const config = Object.fromEntries(
+    Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v]),
+  );
+  const run = await runUnderMocks(rescueProgram, {
+    project: PROJECT,
+    stack,
+    config,
+    cloud,
+    timeoutMs: 60_000,
+  });
   const { component, resources } = toPlannedResources(run.resources);
-  const outputWarnings = Array.isArray(run.outputs.warnings) ? (run.outputs.warnings as string[]) : preflight.warnings;
-  return { cloud: "aws", stack, component, resources, warnings: [...outputWarnings, ...cloud.warnings], repair: plannedRepair(run.outputs) };
+  const outputWarnings = Array.isArray(run.outputs.warnings)
+    ? (run.outputs.warnings as string[])
+    : preflight.warnings;
+  return {
+    cloud: "aws",
+    stack,
+    component,
+    resources,
+    warnings: [...outputWarnings, ...cloud.warnings],
+    repair: plannedRepair(run.outputs),
+  };
 }

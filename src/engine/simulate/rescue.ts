@@ -10,10 +10,21 @@ import { AzureNicDescription, AzureVmDescription, parseArmId } from "../../descr
 import { AwsInstanceFacts, regionOfZone } from "../../describe/awsInstance";
 import { planAwsRescue } from "../../topology/aws";
 import { awsRescueOptions } from "../../clouds/aws/component";
-import { awsArgsFromSettings, PROJECT, rescueIdFromStack, rescueProgram, SETTINGS } from "../program";
+import {
+  awsArgsFromSettings,
+  PROJECT,
+  rescueIdFromStack,
+  rescueProgram,
+  SETTINGS,
+} from "../program";
 import { evidenceSources, outcomeFromOutputs } from "../../report/fromOutputs";
 import { applyEvidence, readEvidence, type EvidenceRequest } from "../../report/evidence";
-import { awsModeledTimeToRecovery, modeledTimeToRecovery, ModeledTtr, TtrOptions } from "../../recoveryTime/azure";
+import {
+  awsModeledTimeToRecovery,
+  modeledTimeToRecovery,
+  ModeledTtr,
+  TtrOptions,
+} from "../../recoveryTime/azure";
 import type { RescueOutcome, TimelineStep, VmIdentity } from "../../report/types";
 import type { RepairActionName } from "../../collect/contract";
 import { sampleCollectOutput, simulatedAzure } from "./azureCloud";
@@ -23,13 +34,25 @@ import { runUnderMocks, SimulatedCloud } from "./mockRun";
 import { OfflinePlan, PlannedResource, toPlannedResources, UnknownSettingError } from "./plan";
 
 /** The modeled time to recovery of a plan, or why it could not be modeled (a warning, not an error). */
-export function planTimeToRecovery(plan: Pick<OfflinePlan, "resources"> & Partial<Pick<OfflinePlan, "cloud">>, options: TtrOptions & { awsMode?: string } = {}): { ttr: ModeledTtr | null; error: string | null } {
+export function planTimeToRecovery(
+  plan: Pick<OfflinePlan, "resources"> & Partial<Pick<OfflinePlan, "cloud">>,
+  options: TtrOptions & { awsMode?: string } = {},
+): { ttr: ModeledTtr | null; error: string | null } {
   try {
     const model = loadLatencyModel();
-    if (plan.cloud === "aws") return { ttr: awsModeledTimeToRecovery(options.awsMode === "inPlace" ? "inPlace" : "copy", model, options), error: null };
+    if (plan.cloud === "aws")
+      return {
+        ttr: awsModeledTimeToRecovery(
+          options.awsMode === "inPlace" ? "inPlace" : "copy",
+          model,
+          options,
+        ),
+        error: null,
+      };
     return { ttr: modeledTimeToRecovery(plan.resources, model, options), error: null };
   } catch (e) {
-    if (e instanceof PlanError) return { ttr: null, error: `no modeled time to recovery: ${e.message}` };
+    if (e instanceof PlanError)
+      return { ttr: null, error: `no modeled time to recovery: ${e.message}` };
     throw e;
   }
 }
@@ -37,7 +60,13 @@ export function planTimeToRecovery(plan: Pick<OfflinePlan, "resources"> & Partia
 /** Which VM a rescue is for. */
 export type RescueTarget =
   | { cloud: "azure"; resourceGroup: string; vmName: string }
-  | { cloud: "aws"; instanceId: string; region?: string; mode?: string; kmsGrantConfirmed?: boolean };
+  | {
+      cloud: "aws";
+      instanceId: string;
+      region?: string;
+      mode?: string;
+      kmsGrantConfirmed?: boolean;
+    };
 
 /** The operator's choices that become stack settings. */
 export interface RescueChoices {
@@ -57,19 +86,37 @@ export function awsStackName(instanceId: string): string {
  * not know the setting it needs, or does not know it for this cloud.
  */
 export function rescueSettings(t: RescueTarget, c: RescueChoices = {}): Record<string, string> {
-  const s: Record<string, string> = t.cloud === "azure" ? { cloud: "azure", resourceGroup: t.resourceGroup, vmName: t.vmName } : { cloud: "aws", instanceId: t.instanceId };
+  const s: Record<string, string> =
+    t.cloud === "azure"
+      ? { cloud: "azure", resourceGroup: t.resourceGroup, vmName: t.vmName }
+      : { cloud: "aws", instanceId: t.instanceId };
   const want: [string, string, string | undefined][] = [
     ["--driver", "driver", c.driver],
-    ["--actions", "actions", c.actions && c.actions.length > 0 ? JSON.stringify(c.actions) : undefined],
+    [
+      "--actions",
+      "actions",
+      c.actions && c.actions.length > 0 ? JSON.stringify(c.actions) : undefined,
+    ],
     ["--dry-run", "dryRun", c.dryRun ? "true" : undefined],
     ["--no-swap", "swap", c.noSwap ? "false" : undefined],
   ];
-  if (t.cloud === "aws") want.push(["--region", "region", t.region], ["--mode", "mode", t.mode], ["--kms-grant-confirmed", "kmsGrantConfirmed", t.kmsGrantConfirmed ? "true" : undefined]);
+  if (t.cloud === "aws")
+    want.push(
+      ["--region", "region", t.region],
+      ["--mode", "mode", t.mode],
+      ["--kms-grant-confirmed", "kmsGrantConfirmed", t.kmsGrantConfirmed ? "true" : undefined],
+    );
   for (const [flag, key, value] of want) {
     if (value === undefined) continue;
     const setting = SETTINGS.find((x) => x.key === key);
-    if (!setting) throw new UnknownSettingError(`${flag} needs the stack setting "${key}", which this version of the program does not have`);
-    if (!setting.clouds.includes(t.cloud)) throw new UnknownSettingError(`${flag} is not available on ${t.cloud} (the setting "${key}" is for ${setting.clouds.join(", ")})`);
+    if (!setting)
+      throw new UnknownSettingError(
+        `${flag} needs the stack setting "${key}", which this version of the program does not have`,
+      );
+    if (!setting.clouds.includes(t.cloud))
+      throw new UnknownSettingError(
+        `${flag} is not available on ${t.cloud} (the setting "${key}" is for ${setting.clouds.join(", ")})`,
+      );
     s[key] = value;
   }
   return s;
@@ -103,9 +150,16 @@ interface SimulatedRun {
   simulated: SimulatedCloud & { warnings: string[] };
   collectOutput: unknown;
   evidence: Omit<EvidenceRequest, "stackActions">;
-  ttr(resources: PlannedResource[], repairActions: TtrOptions["repairActions"], noSwap: boolean): ModeledTtr;
+  ttr(
+    resources: PlannedResource[],
+    repairActions: TtrOptions["repairActions"],
+    noSwap: boolean,
+  ): ModeledTtr;
   /** Timeline name and type of a schedule step (null: not shown). */
-  stepOf(id: string, resources: Map<string, PlannedResource>): { name: string; type: string } | null;
+  stepOf(
+    id: string,
+    resources: Map<string, PlannedResource>,
+  ): { name: string; type: string } | null;
   helperType: string;
   helperSize(helper: PlannedResource | undefined): string | null;
   deleteSeconds(model: LatencyModel): number;
@@ -119,14 +173,26 @@ function modelSeconds(model: LatencyModel, group: string, key: string): number {
 
 /** Runs the program under mocks, reads the evidence back and builds the outcome. */
 async function simulatedOutcome(req: SimulatedCommon, r: SimulatedRun): Promise<RescueOutcome> {
-  const config = Object.fromEntries(Object.entries(r.settings).map(([k, v]) => [`${PROJECT}:${k}`, v]));
-  const run = await runUnderMocks(rescueProgram, { project: PROJECT, stack: r.stack, config, cloud: r.simulated, timeoutMs: 60_000 });
+  const config = Object.fromEntries(
+    Object.entries(r.settings).map(([k, v]) => [`${PROJECT}:${k}`, v]),
+  );
+  const run = await runUnderMocks(rescueProgram, {
+    project: PROJECT,
+    stack: r.stack,
+    config,
+    cloud: r.simulated,
+    timeoutMs: 60_000,
+  });
   const { resources } = toPlannedResources(run.resources);
   const swapRequested = !req.noSwap && !req.dryRun;
   const fromOutputs = outcomeFromOutputs(run.outputs, swapRequested);
   const planned = (fromOutputs.decision?.actions ?? []).map((a) => a.action);
   const sources = evidenceSources(run.outputs);
-  const reader = simulatedArtifacts(sources, r.collectOutput, simulatedRepairResult(planned, req.dryRun === true));
+  const reader = simulatedArtifacts(
+    sources,
+    r.collectOutput,
+    simulatedRepairResult(planned, req.dryRun === true),
+  );
   const evidence = await readEvidence(reader, sources, { ...r.evidence, stackActions: planned });
   const withEvidence = applyEvidence(fromOutputs, evidence);
 
@@ -143,15 +209,34 @@ async function simulatedOutcome(req: SimulatedCommon, r: SimulatedRun): Promise<
   const byName = new Map(resources.map((x) => [x.name, x]));
   const timeline: TimelineStep[] = (ttr?.schedule ?? []).flatMap((s) => {
     const step = r.stepOf(s.id, byName);
-    return step ? [{ ...step, op: "create", status: "succeeded" as const, startedAt: iso(s.start), endedAt: iso(s.end) }] : [];
+    return step
+      ? [
+          {
+            ...step,
+            op: "create",
+            status: "succeeded" as const,
+            startedAt: iso(s.start),
+            endedAt: iso(s.end),
+          },
+        ]
+      : [];
   });
-  timeline.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.endedAt.localeCompare(b.endedAt));
+  timeline.sort(
+    (a, b) => a.startedAt.localeCompare(b.startedAt) || a.endedAt.localeCompare(b.endedAt),
+  );
   const upEnd = ttr?.totalSeconds ?? 0;
   const helper = resources.find((x) => x.type === r.helperType);
   let end = upEnd;
   if (helper) {
     end = upEnd + (ttr ? r.deleteSeconds(loadLatencyModel()) : 0);
-    timeline.push({ name: helper.name, type: helper.type, op: "delete", status: "succeeded", startedAt: iso(upEnd), endedAt: iso(end) });
+    timeline.push({
+      name: helper.name,
+      type: helper.type,
+      op: "delete",
+      status: "succeeded",
+      startedAt: iso(upEnd),
+      endedAt: iso(end),
+    });
   }
   return {
     cloud: r.cloud,
@@ -167,7 +252,12 @@ async function simulatedOutcome(req: SimulatedCommon, r: SimulatedRun): Promise<
     helperRemoved: true,
     timeToRecovery: ttr,
     errors: [],
-    warnings: [...r.warnings, ...withEvidence.warnings, ...r.simulated.warnings, ...(ttrError ? [ttrError] : [])],
+    warnings: [
+      ...r.warnings,
+      ...withEvidence.warnings,
+      ...r.simulated.warnings,
+      ...(ttrError ? [ttrError] : []),
+    ],
   };
 }
 
@@ -184,12 +274,23 @@ export async function simulateRescue(req: SimulatedRescueRequest): Promise<Rescu
     settings,
     simulated: simulatedAzure({ vm: req.vm, nic: req.nic }),
     collectOutput: sampleCollectOutput(),
-    evidence: { cloud: "azure", choice: { driver: req.driver, actions: req.actions as RepairActionName[] | undefined, dryRun: req.dryRun } },
-    ttr: (resources, repairActions, noSwap) => modeledTimeToRecovery(resources, loadLatencyModel(), { repairActions, noSwap }),
+    evidence: {
+      cloud: "azure",
+      choice: {
+        driver: req.driver,
+        actions: req.actions as RepairActionName[] | undefined,
+        dryRun: req.dryRun,
+      },
+    },
+    ttr: (resources, repairActions, noSwap) =>
+      modeledTimeToRecovery(resources, loadLatencyModel(), { repairActions, noSwap }),
     stepOf: (id, byName) => (byName.has(id) ? { name: id, type: byName.get(id)!.type } : null),
     helperType: "azure-native:compute:VirtualMachine",
     helperSize: (helper) =>
-      settings.helperVmSize ?? (typeof helper?.inputs.hardwareProfile === "object" ? String((helper.inputs.hardwareProfile as Record<string, unknown>).vmSize ?? "") || null : null),
+      settings.helperVmSize ??
+      (typeof helper?.inputs.hardwareProfile === "object"
+        ? String((helper.inputs.hardwareProfile as Record<string, unknown>).vmSize ?? "") || null
+        : null),
     deleteSeconds: (model) => modelSeconds(model, "azure", "vm.delete"),
     warnings: [],
   });
@@ -229,7 +330,13 @@ export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise
       `simulation: kmsGrantConfirmed=true was assumed for the encrypted root ${i.root.volumeId}${i.root.kmsKeyId ? ` (${i.root.kmsKeyId})` : ""}; a real run needs --kms-grant-confirmed once the deploying identity may use that key`,
     );
   }
-  const target = { cloud: "aws" as const, instanceId: i.instanceId, region: req.region, mode: req.mode, kmsGrantConfirmed: kms };
+  const target = {
+    cloud: "aws" as const,
+    instanceId: i.instanceId,
+    region: req.region,
+    mode: req.mode,
+    kmsGrantConfirmed: kms,
+  };
   const settings = rescueSettings(target, req);
   const stack = req.stack ?? awsStackName(i.instanceId);
   // Preflight with the planner the component runs, so a bad instance or option fails before anything runs.
@@ -238,20 +345,36 @@ export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise
   const rescueId = args.rescueId as string;
   return simulatedOutcome(req, {
     cloud: "aws",
-    vm: { instanceId: i.instanceId, region: req.region ?? regionOfZone(i.availabilityZone), ...(i.instanceType ? { instanceType: i.instanceType } : {}) },
+    vm: {
+      instanceId: i.instanceId,
+      region: req.region ?? regionOfZone(i.availabilityZone),
+      ...(i.instanceType ? { instanceType: i.instanceType } : {}),
+    },
     stack,
     settings,
     simulated: simulatedAws({ instance: i }),
     collectOutput: sampleAwsCollect(),
-    evidence: { cloud: "aws", instanceType: i.instanceType, choice: { driver: req.driver, dryRun: req.dryRun } },
-    ttr: (_resources, repairActions, noSwap) => awsModeledTimeToRecovery(plan.mode, loadLatencyModel(), { repairActions, noSwap }),
+    evidence: {
+      cloud: "aws",
+      instanceType: i.instanceType,
+      choice: { driver: req.driver, dryRun: req.dryRun },
+    },
+    ttr: (_resources, repairActions, noSwap) =>
+      awsModeledTimeToRecovery(plan.mode, loadLatencyModel(), { repairActions, noSwap }),
     stepOf: (id, byName) => {
-      const resource = AWS_STEP_RESOURCES[id] ? byName.get(`${rescueId}-${AWS_STEP_RESOURCES[id]}`) : undefined;
+      const resource = AWS_STEP_RESOURCES[id]
+        ? byName.get(`${rescueId}-${AWS_STEP_RESOURCES[id]}`)
+        : undefined;
       if (resource) return { name: resource.name, type: resource.type };
-      return AWS_MODELED_STEPS[id] ? { name: `${rescueId}-${id}`, type: `modeled: ${AWS_MODELED_STEPS[id]}` } : null;
+      return AWS_MODELED_STEPS[id]
+        ? { name: `${rescueId}-${id}`, type: `modeled: ${AWS_MODELED_STEPS[id]}` }
+        : null;
     },
     helperType: "aws:ec2/instance:Instance",
-    helperSize: (helper) => (typeof helper?.inputs.instanceType === "string" ? helper.inputs.instanceType : settings.helperInstanceType ?? null),
+    helperSize: (helper) =>
+      typeof helper?.inputs.instanceType === "string"
+        ? helper.inputs.instanceType
+        : (settings.helperInstanceType ?? null),
     deleteSeconds: (model) => modelSeconds(model, "aws", "instance.terminate"),
     warnings,
   });

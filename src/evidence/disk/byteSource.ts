@@ -17,16 +17,25 @@ export interface ByteSource {
 }
 
 /** A window [start, start+length) of another source: a partition, or a file's contiguous run. */
-export function sliceSource(base: ByteSource, start: number, length: number, label: string): ByteSource {
+export function sliceSource(
+  base: ByteSource,
+  start: number,
+  length: number,
+  label: string,
+): ByteSource {
   if (start < 0 || length < 0 || start + length > base.size) {
-    throw new RangeError(`${label}: window ${start}+${length} is outside ${base.label} (${base.size} bytes)`);
+    throw new RangeError(
+      `${label}: window ${start}+${length} is outside ${base.label} (${base.size} bytes)`,
+    );
   }
   return {
     size: length,
     label,
     read(offset, len) {
       if (offset < 0 || len < 0 || offset + len > length) {
-        return Promise.reject(new RangeError(`${label}: read ${offset}+${len} past its end (${length} bytes)`));
+        return Promise.reject(
+          new RangeError(`${label}: read ${offset}+${len} past its end (${length} bytes)`),
+        );
       }
       return base.read(start + offset, len);
     },
@@ -40,7 +49,9 @@ export function bufferSource(bytes: Buffer, label: string): ByteSource {
     label,
     read(offset, len) {
       if (offset < 0 || len < 0 || offset + len > bytes.length) {
-        return Promise.reject(new RangeError(`${label}: read ${offset}+${len} past its end (${bytes.length} bytes)`));
+        return Promise.reject(
+          new RangeError(`${label}: read ${offset}+${len} past its end (${bytes.length} bytes)`),
+        );
       }
       return Promise.resolve(Buffer.from(bytes.subarray(offset, offset + len)));
     },

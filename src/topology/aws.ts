@@ -8,8 +8,16 @@
 import { createHash } from "crypto";
 import { PlanError } from "../vocabulary/errors";
 import { AwsInstanceFacts, partitionOf, regionOfZone } from "../describe/awsInstance";
-import { ROLE_TAG, WINDOWS_SERVER_BUILDS, type WindowsServerVersion } from "./azure";
+import { WINDOWS_SERVER_BUILDS, type WindowsServerVersion } from "./azure";
 import { ACTION_ORDER, SERVICE_NAME_PATTERN } from "../repair/rules";
+import {
+  ID_TAG,
+  SOURCE_TAG,
+  ROLE_TAG,
+  COPY_OF_TAG,
+  MODE_TAG,
+  BACKUP_ROLE,
+} from "../vocabulary/tags";
 
 export type AwsRescueMode = "copy" | "inPlace";
 
@@ -63,14 +71,6 @@ export interface AwsVolumeSpec {
   encrypted: boolean;
   kmsKeyId: string | null;
 }
-
-/** Tag on every volume a rescue makes from the original root (the copy, the inPlace rollback volume). */
-export const COPY_OF_TAG = "vm-rescue:copy-of";
-/** On the backup snapshot: the mode (`copy` or `inPlace`) — an inPlace rescue's way back is a volume from it. */
-export const MODE_TAG = "vm-rescue:mode";
-/** vm-rescue:role (ROLE_TAG) of the backup snapshot and of the inPlace rollback volume; the copy's is REPAIR_COPY_ROLE. */
-export const BACKUP_ROLE = "backup";
-export const ROLLBACK_FROM_BACKUP_ROLE = "rollback-from-backup";
 
 export interface AwsRescuePlan {
   rescueId: string;
@@ -302,8 +302,8 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
   const hash = createHash("sha256").update(`${i.instanceId}/${id}`).digest("hex");
   const tags: Record<string, string> = {
     ...(options.tags ?? {}),
-    "vm-rescue:id": id,
-    "vm-rescue:source": i.instanceId,
+    [ID_TAG]: id,
+    [SOURCE_TAG]: i.instanceId,
   };
   const name = i.tags.Name ? `${i.tags.Name} (${i.instanceId})` : i.instanceId;
 
@@ -516,7 +516,7 @@ export function originalRoot(
     );
     return currentRootVolumeId;
   }
-  const owner = rootVolumeTags?.["vm-rescue:id"];
+  const owner = rootVolumeTags?.[ID_TAG];
   if (owner !== options.rescueId) {
     warnings.push(
       `the root volume ${currentRootVolumeId} was made by rescue ${owner ?? "(unknown)"} from ${copyOf}; this rescue treats it as the root (set originalRootVolumeId to plan with ${copyOf})`,

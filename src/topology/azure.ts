@@ -16,6 +16,7 @@ import {
   parseArmId,
   usesAzureDiskEncryption,
 } from "../describe/azureVm";
+import { ID_TAG, SOURCE_TAG, ROLE_TAG, REPAIR_COPY_ROLE, COPY_OF_TAG } from "../vocabulary/tags";
 
 /**
  * The operator's repair and swap choices. They act late in the chain (the triage resource, the
@@ -418,13 +419,6 @@ export function planAzureRescue(
   };
 }
 
-/** Tag keys the rescue writes on what it creates. */
-export const ID_TAG = "vm-rescue:id";
-export const SOURCE_TAG = "vm-rescue:source";
-export const ROLE_TAG = "vm-rescue:role";
-export const REPAIR_COPY_ROLE = "repair-copy";
-/** On the repaired copy: the ARM id of the OS disk it was copied from. */
-export const COPY_OF_TAG = "vm-rescue:copy-of";
 /** Azure's limit on a tag value. */
 export const TAG_VALUE_MAX = 256;
 

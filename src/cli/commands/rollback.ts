@@ -25,14 +25,8 @@ import {
 } from "../../clouds/azure/operations";
 import { runOsDiskRollback } from "../../clouds/azure/swap";
 import { runBootVerification } from "../../clouds/azure/bootVerification";
-import {
-  copyOfFromTags,
-  ID_TAG,
-  REPAIR_COPY_ROLE,
-  ROLE_TAG,
-  SOURCE_TAG,
-} from "../../topology/azure";
-import { BACKUP_ROLE, COPY_OF_TAG, MODE_TAG, ROLLBACK_FROM_BACKUP_ROLE } from "../../topology/aws";
+import { copyOfFromTags } from "../../topology/azure";
+
 import { parseArmId } from "../../describe/azureVm";
 import { rescueIdFromStack } from "../../engine/program";
 import {
@@ -48,6 +42,17 @@ import {
   VolumeView,
 } from "../../clouds/aws/operations";
 import { rollbackStep, sdkContext, volumeFromSnapshotStep } from "../../clouds/aws/steps";
+import {
+  ID_TAG,
+  SOURCE_TAG,
+  ROLE_TAG,
+  REPAIR_COPY_ROLE,
+  COPY_OF_TAG,
+  MODE_TAG,
+  BACKUP_ROLE,
+  ROLLBACK_FROM_BACKUP_ROLE,
+  ORIGINAL_OS_DISK_OF_TAG,
+} from "../../vocabulary/tags";
 
 interface RollbackOptions {
   cloud?: string;
@@ -203,7 +208,7 @@ export function originalToRestore(
   if (o.pinned && sameId(o.pinned, current.id)) return { kind: "already", originalId: current.id };
   const isCopy = tags[ROLE_TAG] === REPAIR_COPY_ROLE;
   if (!isCopy) {
-    if (tags["vm-rescue:original-os-disk-of"] !== undefined && !o.pinned)
+    if (tags[ORIGINAL_OS_DISK_OF_TAG] !== undefined && !o.pinned)
       return { kind: "already", originalId: current.id };
     // Only a rescue's own copy is ever replaced: a pinned original does not make any other disk one.
     throw new UsageError(

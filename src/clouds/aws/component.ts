@@ -10,15 +10,21 @@ import {
   AwsRescuePlan,
   AwsVolumeSpec,
   backupTags,
-  COPY_OF_TAG,
   planAwsRescue,
-  ROLLBACK_FROM_BACKUP_ROLE,
 } from "../../topology/aws";
-import { REPAIR_COPY_ROLE } from "../../topology/azure";
+
 import { AmiFacts, instanceFacts, PulumiGetInstanceResult } from "../../describe/awsInstance";
 import { ssmCommandDocument } from "../../guest/embed";
 import { repairFromCollect } from "./decision";
 import * as steps from "./steps";
+import {
+  ID_TAG,
+  ROLE_TAG,
+  REPAIR_COPY_ROLE,
+  COPY_OF_TAG,
+  ROLLBACK_FROM_BACKUP_ROLE,
+  HELPER_ROLE,
+} from "../../vocabulary/tags";
 
 /**
  * Arguments of {@link AwsWindowsRescue}. Plain values only, so the component can be consumed from
@@ -308,7 +314,7 @@ export function createAwsRescueResources(
   const opts: pulumi.CustomResourceOptions = { parent };
   const kept: pulumi.CustomResourceOptions = { parent, retainOnDelete: true };
   const timeoutSeconds = args.stepTimeoutSeconds ?? DEFAULT_STEP_TIMEOUT;
-  const tagged = (role: string) => p.tags.apply((t) => ({ ...t, "vm-rescue:role": role }));
+  const tagged = (role: string) => p.tags.apply((t) => ({ ...t, [ROLE_TAG]: role }));
   const inPlace = (args.mode ?? "copy") === "inPlace";
 
   // 1. The backup, before anything is written. Copy mode: ebs.Snapshot (waits for completion, the
@@ -516,8 +522,8 @@ export function createAwsRescueResources(
       rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
       tags: p.tags.apply((t) => ({
         ...t,
-        Name: `${t["vm-rescue:id"]}-helper`,
-        "vm-rescue:role": "helper",
+        Name: `${t[ID_TAG]}-helper`,
+        [ROLE_TAG]: HELPER_ROLE,
       })),
     },
     { parent, dependsOn: [ssmCore, putArtifacts], deleteBeforeReplace: true },

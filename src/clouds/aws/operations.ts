@@ -30,6 +30,7 @@ import {
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { AwsVolumeSpec } from "../../topology/aws";
 import { newSerialText, serialBaseline, type SerialBaseline } from "../azure/bootVerification";
+import { ID_TAG, ROLE_TAG, COPY_OF_TAG } from "../../vocabulary/tags";
 
 /** What the steps need of an SDK v3 client: `send`. */
 export interface AwsApi {
@@ -422,7 +423,7 @@ export async function startSnapshot(
   tags: Record<string, string>,
   timeoutSeconds: number,
 ): Promise<string> {
-  const rescueId = tags["vm-rescue:id"];
+  const rescueId = tags[ID_TAG];
   const existing = rescueId
     ? await ctx.ec2.send(
         new DescribeSnapshotsCommand({
@@ -528,8 +529,7 @@ export async function ensureVolumeFromSnapshot(
     "snapshot-id": snapshotId,
     "availability-zone": spec.availabilityZone,
   };
-  for (const k of ["vm-rescue:id", "vm-rescue:role", "vm-rescue:copy-of"])
-    if (tags[k]) match[`tag:${k}`] = tags[k];
+  for (const k of [ID_TAG, ROLE_TAG, COPY_OF_TAG]) if (tags[k]) match[`tag:${k}`] = tags[k];
   const adopted = (await findVolumes(ctx, match)).find(
     (v) => !["deleting", "deleted", "error"].includes(v.state),
   );

@@ -24,7 +24,8 @@ import {
   verifyBoot,
 } from "./operations";
 import type { SerialBaseline } from "../azure/bootVerification";
-import { AwsVolumeSpec, COPY_OF_TAG } from "../../topology/aws";
+import { AwsVolumeSpec } from "../../topology/aws";
+import { COPY_OF_TAG } from "../../vocabulary/tags";
 
 export type ContextFactory = (region: string) => OpsContext;
 

@@ -24,6 +24,7 @@ import { collectRunCommand, REPAIR_RUN_COMMAND, repairRunCommand } from "./scrip
 import { CollectTriage, decisionLine, findingLine } from "./decision";
 import { OsDiskRollback, OsDiskSwap, SwapGate, validateSwapGeneration } from "./swap";
 import { BootVerification } from "./bootVerification";
+import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
 
 /** A resource that outlives `pulumi destroy` (kinds as in the rescue report: snapshot, originalDisk, repairedDisk, artifacts). */
 export interface KeptResourceOutput {
@@ -310,7 +311,7 @@ export function createAzureRescueResources(
         createOption: compute.DiskCreateOption.Copy,
         sourceResourceId: p.source.osDiskId,
       },
-      tags: p.tags.apply((t) => ({ ...t, "vm-rescue:role": "backup" })),
+      tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: BACKUP_ROLE })),
     },
     kept,
   );
@@ -458,7 +459,7 @@ export function createAzureRescueResources(
       },
       networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
       diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-      tags: p.tags.apply((t) => ({ ...t, "vm-rescue:role": "helper" })),
+      tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: HELPER_ROLE })),
     },
     // The swap detaches the copy outside Pulumi; the helper must not try to attach it again.
     { parent, deleteBeforeReplace: true, ignoreChanges: ["storageProfile.dataDisks"] },

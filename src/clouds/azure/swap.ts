@@ -10,6 +10,12 @@ import { PlanError } from "../../vocabulary/errors";
 import { readSerialLog, serialBaseline, SerialBaseline } from "./bootVerification";
 
 import type { SwapGate } from "../../repair/decide";
+import {
+  ID_TAG,
+  ROLLED_BACK_COPY_OF_TAG,
+  SWAP_GENERATION_TAG,
+  ORIGINAL_OS_DISK_OF_TAG,
+} from "../../vocabulary/tags";
 export type { SwapGate };
 
 /** Inputs of {@link OsDiskSwap} (unwrapped, as the provider sees them). */
@@ -68,11 +74,6 @@ export interface OsDiskRollbackOutputs extends OsDiskRollbackInputs {
 
 export type OpsFactory = (subscriptionId: string) => AzureComputeOps;
 
-/** On the copy: the VM it was rolled back from (written by the rollback). */
-export const ROLLED_BACK_COPY_OF_TAG = "vm-rescue:rolled-back-copy-of";
-/** On the copy: the generation of the last swap that put it in (written by the swap). */
-export const SWAP_GENERATION_TAG = "vm-rescue:swap-generation";
-
 /** Tags the rescue leaves on the disk that is no longer the OS disk. */
 export function detachedDiskTags(
   rescueId: string,
@@ -80,8 +81,8 @@ export function detachedDiskTags(
   role: "original" | "repaired-copy",
 ): Record<string, string> {
   return role === "original"
-    ? { "vm-rescue:id": rescueId, "vm-rescue:original-os-disk-of": vmId }
-    : { "vm-rescue:id": rescueId, [ROLLED_BACK_COPY_OF_TAG]: vmId };
+    ? { [ID_TAG]: rescueId, [ORIGINAL_OS_DISK_OF_TAG]: vmId }
+    : { [ID_TAG]: rescueId, [ROLLED_BACK_COPY_OF_TAG]: vmId };
 }
 
 function tagValue(
@@ -251,7 +252,7 @@ export async function runOsDiskSwap(
   );
   await step(`tagging the repaired copy`, () =>
     c.addDiskTags(i.copyDiskId, {
-      "vm-rescue:id": i.rescueId,
+      [ID_TAG]: i.rescueId,
       [SWAP_GENERATION_TAG]: String(generationOf(i.swapGeneration)),
     }),
   );

@@ -160,7 +160,7 @@ export interface EventFacts {
 
 /**
  * The raw tail of Windows\INF\setupapi.dev.log. collect.ps1 interprets none of it: the sections are
- * parsed by `parseSetupApiLog` (src/evidence/setupapi.ts) into {@link DriverInstallFacts}.
+ * parsed by `parseSetupApiLog` (src/collect/setupapi.ts) into {@link DriverInstallFacts}.
  */
 export interface SetupApiLogFacts {
   /** Path on the offline volume, relative to its root: "Windows\\INF\\setupapi.dev.log". */
@@ -271,7 +271,7 @@ export interface CollectOutput {
   timeZone?: TimeZoneFacts | null;
   /**
    * Driver package installs, oldest first. Not written by collect.ps1 (since 1.1): `parseCollectOutput`
-   * derives them from `setupApiLog` and `timeZone` (src/evidence/setupapi.ts), so the planner's input
+   * derives them from `setupApiLog` and `timeZone` (src/collect/setupapi.ts), so the planner's input
    * stays the same. A collect.ps1 1.0 document carries them itself.
    */
   driverInstalls: DriverInstallFacts[];

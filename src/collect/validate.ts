@@ -8,7 +8,7 @@ import addFormats from "ajv-formats";
 import collectSchema from "../../schemas/collect-output.schema.json";
 import repairSchema from "../../schemas/repair-result.schema.json";
 import type { CollectOutput, RepairResult } from "./contract";
-import { driverInstallsOf } from "../evidence/setupapi";
+import { driverInstallsOf } from "./setupapi";
 
 export type ScriptDocumentKind = "collect output" | "repair result";
 
@@ -76,7 +76,7 @@ function parse<T>(
 
 /**
  * Parses and validates the output of collect.ps1 (the JSON document, or the whole printed output).
- * `driverInstalls` is derived from the shipped `setupApiLog` and `timeZone` (src/evidence/setupapi.ts);
+ * `driverInstalls` is derived from the shipped `setupApiLog` and `timeZone` (src/collect/setupapi.ts);
  * a collect.ps1 1.0 document without `setupApiLog` keeps the `driverInstalls` it carries.
  */
 export function parseCollectOutput(json: string | unknown): CollectOutput {

@@ -241,7 +241,7 @@ function Get-OfflineEvents {
 
 function Get-SetupApiLog {
     # The last -MaxSetupApiLogBytes bytes of Windows\INF\setupapi.dev.log as text, uninterpreted:
-    # sections, times and packages are read by src/evidence/setupapi.ts.
+    # sections, times and packages are read by src/collect/setupapi.ts.
     param([string]$VolumeRoot)
     $relative = 'Windows\INF\setupapi.dev.log'
     $item = Get-Item -LiteralPath (Join-Path $VolumeRoot $relative) -ErrorAction SilentlyContinue

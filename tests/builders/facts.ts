@@ -192,7 +192,7 @@ export function westEuropeTimeZone(): TimeZoneFacts {
 /**
  * setupapi.dev.log of the sample story as the guest wrote it (local time, W. Europe): the sections
  * {@link sampleDriverInstalls} are parsed from, with the noise around them (boot sessions, a failed
- * hardware search, no-exit-status tails are covered by src/evidence/setupapi.test.ts).
+ * hardware search, no-exit-status tails are covered by src/collect/setupapi.test.ts).
  */
 export function sampleSetupApiLogText(): string {
   return [

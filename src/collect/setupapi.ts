@@ -19,7 +19,7 @@ import type {
   DriverInstallFacts,
   SetupApiLogFacts,
   TimeZoneFacts,
-} from "../collect/contract";
+} from "./contract";
 
 // ---------------------------------------------------------------------------------------------
 // Time zones (Control\TimeZoneInformation)

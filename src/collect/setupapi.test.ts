@@ -1,4 +1,4 @@
-import type { TimeZoneFacts } from "../collect/contract";
+import type { TimeZoneFacts } from "./contract";
 import {
   decodeSystemTime,
   driverInstallsOf,

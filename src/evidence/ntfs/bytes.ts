@@ -20,25 +20,24 @@ export function need(buf: Buffer, offset: number, length: number, what: string):
   }
 }
 
-/** An unsigned 64-bit field that must fit in a JavaScript number. */
+/** An unsigned 64-bit field that must fit in a JavaScript number (below 2^53). */
 export function u64(buf: Buffer, offset: number, what: string): number {
   need(buf, offset, 8, what);
-  const value = buf.readBigUInt64LE(offset);
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) {
-    throw ntfsError("ntfs-field-range", `${what}: value 0x${value.toString(16)} is too large`);
+  const high = buf.readUInt32LE(offset + 4);
+  if (high > 0x1fffff) {
+    throw ntfsError("ntfs-field-range", `${what}: 64-bit value at offset ${offset} is too large`);
   }
-  return Number(value);
+  return high * 0x100000000 + buf.readUInt32LE(offset);
 }
 
-/** A signed 64-bit field that must fit in a JavaScript number. */
+/** A signed 64-bit field that must fit in a JavaScript number (within ±2^53). */
 export function s64(buf: Buffer, offset: number, what: string): number {
   need(buf, offset, 8, what);
-  const value = buf.readBigInt64LE(offset);
-  const limit = BigInt(Number.MAX_SAFE_INTEGER);
-  if (value > limit || value < -limit) {
-    throw ntfsError("ntfs-field-range", `${what}: value ${value} is out of range`);
+  const high = buf.readInt32LE(offset + 4);
+  if (high > 0x1fffff || high < -0x200000) {
+    throw ntfsError("ntfs-field-range", `${what}: 64-bit value at offset ${offset} is out of range`);
   }
-  return Number(value);
+  return high * 0x100000000 + buf.readUInt32LE(offset);
 }
 
 /** UTF-16LE text of `units` code units at `offset`. */
@@ -49,10 +48,10 @@ export function utf16(buf: Buffer, offset: number, units: number, what: string):
 
 /** Windows FILETIME (100 ns ticks since 1601) as a Date, or undefined when 0 or out of range. */
 export function filetime(buf: Buffer, offset: number): Date | undefined {
-  const ticks = buf.readBigUInt64LE(offset);
-  if (ticks === 0n) return undefined;
-  const ms = Number(ticks / 10000n) - 11_644_473_600_000;
-  const date = new Date(ms);
+  // A double holds the ticks to within 2 µs, far below the millisecond a Date keeps.
+  const ticks = buf.readUInt32LE(offset + 4) * 0x100000000 + buf.readUInt32LE(offset);
+  if (ticks === 0) return undefined;
+  const date = new Date(Math.floor(ticks / 10000) - 11_644_473_600_000);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 

@@ -52,7 +52,7 @@ export function parseFileName(value: Buffer, where: string): FileName {
   return {
     parent: readFileReference(value, 0),
     ...times(value, 8),
-    dataSize: Number(value.readBigUInt64LE(48) & BigInt(Number.MAX_SAFE_INTEGER)),
+    dataSize: value.readUInt32LE(52) * 0x100000000 + value.readUInt32LE(48),
     fileAttributes: value.readUInt32LE(56),
     namespace: value[65],
     name: utf16(value, 66, length, `${where} $FILE_NAME name`),

@@ -152,6 +152,9 @@ export class Mft {
   ) {}
 
   static async open(io: VolumeIo, mftLcn: number, recordSize: number): Promise<Mft> {
+    if (mftLcn * io.clusterSize + recordSize > io.clusterLimit * io.clusterSize) {
+      throw ntfsError("ntfs-boot-geometry", `boot sector: $MFT at LCN ${mftLcn} runs past the volume`);
+    }
     const raw = await io.source.read(mftLcn * io.clusterSize, recordSize);
     const record0 = parseMftRecord(raw, 0, io.clusterLimit);
     const attributes = [...record0.attributes];

@@ -33,3 +33,5 @@ export const MAX_COMPRESSION_UNIT_BYTES = 1024 * 1024;
 export const MAX_REPARSE_BYTES = 16 * 1024;
 /** Parsed MFT records kept in memory per volume (lookups revisit parent directories). */
 export const RECORD_CACHE_ENTRIES = 512;
+/** Bytes of a WOF chunk table (4 bytes per 4 KiB chunk: 16 GiB of file per 16 MiB). */
+export const MAX_WOF_TABLE_BYTES = 16 * 1024 * 1024;

@@ -37,21 +37,30 @@ export function parseBootSector(sector: Buffer): NtfsBootSector {
   need(sector, 0, 512, "boot sector");
   if (sector.toString("latin1", 3, 11) !== "NTFS    ") {
     const oem = JSON.stringify(sector.toString("latin1", 3, 11));
-    throw ntfsError("ntfs-bad-signature", `boot sector: OEM id at offset 3 is ${oem}, not "NTFS    "`);
+    throw ntfsError(
+      "ntfs-bad-signature",
+      `boot sector: OEM id at offset 3 is ${oem}, not "NTFS    "`,
+    );
   }
   if (sector[510] !== 0x55 || sector[511] !== 0xaa) {
     throw ntfsError("ntfs-bad-signature", "boot sector: no 55 AA marker at offset 510");
   }
   const bytesPerSector = sector.readUInt16LE(11);
   if (!isPowerOfTwo(bytesPerSector) || bytesPerSector < 256 || bytesPerSector > 4096) {
-    throw ntfsError("ntfs-boot-geometry", `boot sector: bytes per sector ${bytesPerSector} (offset 11)`);
+    throw ntfsError(
+      "ntfs-boot-geometry",
+      `boot sector: bytes per sector ${bytesPerSector} (offset 11)`,
+    );
   }
   // Sectors per cluster: 1..128 literally; 244..255 encode 2^(256-n) for clusters past 64 KiB.
   const spcRaw = sector[13];
   const sectorsPerCluster = spcRaw <= 0x80 ? spcRaw : spcRaw >= 0xf4 ? 2 ** (256 - spcRaw) : 0;
   const clusterSize = sectorsPerCluster * bytesPerSector;
   if (!isPowerOfTwo(sectorsPerCluster) || clusterSize > MAX_CLUSTER_SIZE) {
-    throw ntfsError("ntfs-boot-geometry", `boot sector: sectors per cluster 0x${spcRaw.toString(16)}`);
+    throw ntfsError(
+      "ntfs-boot-geometry",
+      `boot sector: sectors per cluster 0x${spcRaw.toString(16)}`,
+    );
   }
   const totalSectors = u64(sector, 40, "boot sector total sectors");
   const clusterCount = Math.floor(totalSectors / sectorsPerCluster);

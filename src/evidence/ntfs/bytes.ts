@@ -35,7 +35,10 @@ export function s64(buf: Buffer, offset: number, what: string): number {
   need(buf, offset, 8, what);
   const high = buf.readInt32LE(offset + 4);
   if (high > 0x1fffff || high < -0x200000) {
-    throw ntfsError("ntfs-field-range", `${what}: 64-bit value at offset ${offset} is out of range`);
+    throw ntfsError(
+      "ntfs-field-range",
+      `${what}: 64-bit value at offset ${offset} is out of range`,
+    );
   }
   return high * 0x100000000 + buf.readUInt32LE(offset);
 }

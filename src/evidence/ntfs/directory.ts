@@ -71,7 +71,10 @@ export class DirectoryIndex {
         }
         if (entry.key) {
           if (out.length >= MAX_DIRECTORY_ENTRIES) {
-            throw ntfsError("ntfs-index-count", `${this.where}: more than ${MAX_DIRECTORY_ENTRIES} entries`);
+            throw ntfsError(
+              "ntfs-index-count",
+              `${this.where}: more than ${MAX_DIRECTORY_ENTRIES} entries`,
+            );
           }
           out.push(entry);
         }

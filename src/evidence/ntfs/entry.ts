@@ -54,7 +54,10 @@ export function fileNames(file: MftFile): FileName[] {
     .filter((a) => a.type === AttributeType.fileName)
     .map((a) => {
       if (!a.resident) {
-        throw ntfsError("ntfs-file-name", `MFT record ${file.record.number}: $FILE_NAME is non-resident`);
+        throw ntfsError(
+          "ntfs-file-name",
+          `MFT record ${file.record.number}: $FILE_NAME is non-resident`,
+        );
       }
       return parseFileName(a.value, `MFT record ${file.record.number}`);
     });

@@ -22,7 +22,10 @@ export function applyFixups(record: Buffer, where: string): void {
     );
   }
   if (usaOffset < 8 || usaOffset % 2 !== 0 || usaOffset + 2 * usaCount > FIXUP_STRIDE - 2) {
-    throw ntfsError("ntfs-fixup-offset", `${where}: update sequence offset ${usaOffset} is invalid`);
+    throw ntfsError(
+      "ntfs-fixup-offset",
+      `${where}: update sequence offset ${usaOffset} is invalid`,
+    );
   }
   const usn = record.readUInt16LE(usaOffset);
   for (let i = 0; i < strides; i++) {

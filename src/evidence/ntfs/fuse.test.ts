@@ -21,7 +21,8 @@ function build(dir: string): string | undefined {
   const mnt = path.join(dir, "mnt");
   mkdirSync(mnt);
   execFileSync("truncate", ["-s", "64M", image]);
-  execFileSync("mkntfs", ["-F", "-Q", "-s", "512", "-c", "4096", "-L", "Windows", image], { stdio: "ignore" });
+  const format = ["-F", "-Q", "-s", "512", "-c", "4096", "-L", "Windows"];
+  execFileSync("mkntfs", [...format, image], { stdio: "ignore" });
   if (!tryRun("ntfs-3g", ["-o", "compression", image, mnt])) return undefined;
   try {
     const at = (...parts: string[]) => path.join(mnt, ...parts);
@@ -29,7 +30,9 @@ function build(dir: string): string | undefined {
     mkdirSync(at("Windows", "Minidump"));
     mkdirSync(at("Boot"));
     mkdirSync(at("Compressed"));
-    execFileSync("setfattr", ["-h", "-n", "system.ntfs_attrib_be", "-v", "0x00000800", at("Compressed")]);
+    // FILE_ATTRIBUTE_COMPRESSED on the directory: ntfs-3g compresses what is created in it.
+    const attrib = ["-h", "-n", "system.ntfs_attrib_be", "-v", "0x00000800"];
+    execFileSync("setfattr", [...attrib, at("Compressed")]);
     copyFileSync(HIVE, at("Windows", "System32", "config", "SYSTEM"));
     copyFileSync(DUMP, at("Windows", "Minidump", "120626-15484-01.dmp"));
     copyFileSync(BCD, at("Boot", "BCD"));
@@ -45,7 +48,9 @@ const missingFixture = [HIVE, BCD, DUMP].find((f) => !haveFixture(path.relative(
 const missing = missingTool("mkntfs", "ntfs-3g", "setfattr", "umount", "ntfscat", "truncate");
 const dir = mkdtempSync(path.join(tmpdir(), "ntfs-fuse-"));
 let image: string | undefined;
-let skip = missingFixture ? `shared fixture ${missingFixture} is absent` : missing && `${missing} is not installed`;
+let skip = missingFixture
+  ? `shared fixture ${missingFixture} is absent`
+  : missing && `${missing} is not installed`;
 if (!skip) {
   image = build(dir);
   if (!image) skip = "ntfs-3g cannot mount here (FUSE unavailable)";
@@ -86,8 +91,15 @@ describeFuse("Windows layout written by ntfs-3g", () => {
       const volume = await openNtfs(source);
       const hive = await volume.fileSource("\\Compressed\\SYSTEM");
       const original = readFileSync(HIVE);
-      for (const [offset, length] of [[0, 4096], [65536 - 100, 200], [5 * 65536 + 7, 150_000], [original.length - 10, 10]]) {
-        expect((await hive.read(offset, length)).equals(original.subarray(offset, offset + length))).toBe(true);
+      const reads = [
+        [0, 4096],
+        [65536 - 100, 200],
+        [5 * 65536 + 7, 150_000],
+        [original.length - 10, 10],
+      ];
+      for (const [offset, length] of reads) {
+        const bytes = await hive.read(offset, length);
+        expect(bytes.equals(original.subarray(offset, offset + length))).toBe(true);
       }
       const listed = (await volume.list("\\Windows")).map((e) => [e.name, e.isDirectory]);
       expect(listed).toEqual([["Minidump", true], ["System32", true]]);

@@ -69,7 +69,12 @@ async function exercise(source: ByteSource): Promise<void> {
       }
     });
   }
-  for (const p of ["\\Windows\\System32\\config\\SYSTEM", "\\many\\A-RATHER-LONG-FILE-NAME-TO-FILL-INDEX-RECORDS-0350.TXT", "\\PROGRA~1\\LONGFI~1.TXT"]) {
+  const paths = [
+    "\\Windows\\System32\\config\\SYSTEM",
+    "\\many\\A-RATHER-LONG-FILE-NAME-TO-FILL-INDEX-RECORDS-0350.TXT",
+    "\\PROGRA~1\\LONGFI~1.TXT",
+  ];
+  for (const p of paths) {
     await attempt(async () => {
       const entry = await volume.lookup(p);
       if (entry && !entry.isDirectory) await volume.readFile(entry, { maxBytes: 1 << 20 });
@@ -106,7 +111,9 @@ describeFuzz("mutated NTFS metadata", () => {
     regions = [{ start: 0, length: 512 }];
     for (let at = 0; at + 1024 <= image.length; at += 1024) {
       const sig = image.toString("latin1", at, at + 4);
-      if (sig === "FILE" && wanted.has(image.readUInt32LE(at + 44))) regions.push({ start: at, length: 1024 });
+      if (sig === "FILE" && wanted.has(image.readUInt32LE(at + 44))) {
+        regions.push({ start: at, length: 1024 });
+      }
       if (sig === "INDX" && at % 4096 === 0) regions.push({ start: at, length: 4096 });
     }
     expect(regions.length).toBeGreaterThan(60);

@@ -56,7 +56,9 @@ export function parseNodeEntries(node: Buffer, header: number, where: string): I
     const entryWhere = `${where} entry at offset ${pos}`;
     entries.push({
       ref: readFileReference(node, pos),
-      key: last ? undefined : parseFileName(node.subarray(pos + 16, pos + 16 + keyLength), entryWhere),
+      key: last
+        ? undefined
+        : parseFileName(node.subarray(pos + 16, pos + 16 + keyLength), entryWhere),
       child: hasChild ? u64(node, pos + length - 8, `${entryWhere} child VCN`) : undefined,
     });
     if (last) return entries;
@@ -76,7 +78,8 @@ export function parseIndexRoot(value: Buffer, where: string): IndexRoot {
       `${where}: $INDEX_ROOT indexes type 0x${indexedType.toString(16)} by collation ${collation}`,
     );
   }
-  if (!isPowerOfTwo(indexRecordSize) || indexRecordSize < 512 || indexRecordSize > MAX_RECORD_SIZE) {
+  const sizeOk = indexRecordSize >= 512 && indexRecordSize <= MAX_RECORD_SIZE;
+  if (!isPowerOfTwo(indexRecordSize) || !sizeOk) {
     throw ntfsError("ntfs-index-root", `${where}: index record size ${indexRecordSize}`);
   }
   return { indexRecordSize, entries: parseNodeEntries(value, 16, `${where} $INDEX_ROOT`) };
@@ -89,7 +92,10 @@ export function parseIndexRoot(value: Buffer, where: string): IndexRoot {
 export function parseIndexRecord(record: Buffer, vcn: number, where: string): IndexEntry[] {
   const signature = record.toString("latin1", 0, 4);
   if (signature !== "INDX") {
-    throw ntfsError("ntfs-index-signature", `${where}: signature ${JSON.stringify(signature)} is not "INDX"`);
+    throw ntfsError(
+      "ntfs-index-signature",
+      `${where}: signature ${JSON.stringify(signature)} is not "INDX"`,
+    );
   }
   applyFixups(record, where);
   const ownVcn = u64(record, 16, `${where} VCN`);

@@ -28,7 +28,10 @@ export function decompressLznt1(input: Buffer, output: Buffer, where: string): n
     const dataStart = inPos + 2;
     const dataEnd = dataStart + stored;
     if (dataEnd > input.length) {
-      throw ntfsError("ntfs-lznt1-truncated", `${where}: chunk ${chunk} runs past the compressed data`);
+      throw ntfsError(
+        "ntfs-lznt1-truncated",
+        `${where}: chunk ${chunk} runs past the compressed data`,
+      );
     }
     const outStart = chunk * LZNT1_CHUNK_SIZE;
     if (outStart >= output.length) {
@@ -36,10 +39,14 @@ export function decompressLznt1(input: Buffer, output: Buffer, where: string): n
     }
     const outLimit = Math.min(outStart + LZNT1_CHUNK_SIZE, output.length);
     if (header & 0x8000) {
-      decompressChunk(input, dataStart, dataEnd, output, outStart, outLimit, `${where} chunk ${chunk}`);
+      const chunkWhere = `${where} chunk ${chunk}`;
+      decompressChunk(input, dataStart, dataEnd, output, outStart, outLimit, chunkWhere);
     } else {
       if (stored > outLimit - outStart) {
-        throw ntfsError("ntfs-lznt1-overflow", `${where}: stored chunk ${chunk} is ${stored} bytes`);
+        throw ntfsError(
+          "ntfs-lznt1-overflow",
+          `${where}: stored chunk ${chunk} is ${stored} bytes`,
+        );
       }
       input.copy(output, outStart, dataStart, dataEnd);
     }

@@ -1,4 +1,5 @@
 import type { ByteSource } from "../disk/byteSource";
+import { isFormatError } from "../formatError";
 import { ntfsError } from "./bytes";
 import { MAX_ATTRIBUTE_LIST_BYTES, MAX_EXTENSION_RECORDS, RECORD_CACHE_ENTRIES } from "./limits";
 import {
@@ -24,7 +25,11 @@ export type AttributeContent =
   | { resident: true; flags: number; value: Buffer }
   | NonResidentContent;
 
-export type NonResidentContent = { resident: false; flags: number; allocatedSize: number } & StreamLayout;
+export type NonResidentContent = {
+  resident: false;
+  flags: number;
+  allocatedSize: number;
+} & StreamLayout;
 
 /**
  * Merges the segments of one non-resident attribute (spread over extension records by an
@@ -89,14 +94,17 @@ export function findAttribute(
     if (matches.length > 1) {
       throw ntfsError("ntfs-attribute-duplicate", `${where}: appears ${matches.length} times`);
     }
-    return { resident: true, flags: matches[0].flags, value: (matches[0] as { value: Buffer }).value };
+    const only = matches[0] as { flags: number; value: Buffer };
+    return { resident: true, flags: only.flags, value: only.value };
   }
   return mergeSegments(matches as NonResidentAttribute[], clusterSize, where);
 }
 
 /** A ByteSource over an attribute's content. */
 export function contentSource(io: VolumeIo, content: AttributeContent, label: string): ByteSource {
-  return content.resident ? residentSource(content.value, label) : nonResidentSource(io, content, label);
+  return content.resident
+    ? residentSource(content.value, label)
+    : nonResidentSource(io, content, label);
 }
 
 /** Reads a whole attribute value that must be small (an attribute list, a reparse point). */
@@ -120,15 +128,38 @@ export function attributeListRecords(list: Buffer, where: string): Set<number> {
   while (pos + 26 <= list.length) {
     const length = list.readUInt16LE(pos + 4);
     if (length < 26 || pos + length > list.length) {
-      throw ntfsError("ntfs-attribute-list", `${where}: entry at offset ${pos} has length ${length}`);
+      throw ntfsError(
+        "ntfs-attribute-list",
+        `${where}: entry at offset ${pos} has length ${length}`,
+      );
     }
     records.add(readFileReference(list, pos + 16).record);
     if (records.size > MAX_EXTENSION_RECORDS) {
-      throw ntfsError("ntfs-attribute-list", `${where}: more than ${MAX_EXTENSION_RECORDS} records`);
+      throw ntfsError(
+        "ntfs-attribute-list",
+        `${where}: more than ${MAX_EXTENSION_RECORDS} records`,
+      );
     }
     pos += length;
   }
   return records;
+}
+
+/** Record 0 read straight from the cluster where `what` ($MFT or $MFTMirr) starts. */
+async function readFirstRecord(
+  io: VolumeIo,
+  lcn: number,
+  recordSize: number,
+  what: string,
+): Promise<MftRecord> {
+  const end = lcn * io.clusterSize + recordSize;
+  if (lcn >= io.clusterLimit || end > io.clusterLimit * io.clusterSize) {
+    throw ntfsError(
+      "ntfs-boot-geometry",
+      `boot sector: ${what} at LCN ${lcn} runs past the volume`,
+    );
+  }
+  return parseMftRecord(await io.source.read(lcn * io.clusterSize, recordSize), 0, io.clusterLimit);
 }
 
 function mftSegments(attributes: Attribute[]): NonResidentAttribute[] {
@@ -151,12 +182,27 @@ export class Mft {
     readonly recordCount: number,
   ) {}
 
-  static async open(io: VolumeIo, mftLcn: number, recordSize: number): Promise<Mft> {
-    if (mftLcn * io.clusterSize + recordSize > io.clusterLimit * io.clusterSize) {
-      throw ntfsError("ntfs-boot-geometry", `boot sector: $MFT at LCN ${mftLcn} runs past the volume`);
+  /**
+   * Opens the MFT from the boot sector's $MFT LCN. When record 0 there is torn or damaged, its
+   * copy in $MFTMirr (which mirrors records 0-3) is used, as Windows does.
+   */
+  static async open(
+    io: VolumeIo,
+    mftLcn: number,
+    mirrorLcn: number,
+    recordSize: number,
+  ): Promise<Mft> {
+    let record0: MftRecord;
+    try {
+      record0 = await readFirstRecord(io, mftLcn, recordSize, "$MFT");
+    } catch (e) {
+      if (!isFormatError(e)) throw e;
+      try {
+        record0 = await readFirstRecord(io, mirrorLcn, recordSize, "$MFTMirr");
+      } catch {
+        throw e;
+      }
     }
-    const raw = await io.source.read(mftLcn * io.clusterSize, recordSize);
-    const record0 = parseMftRecord(raw, 0, io.clusterLimit);
     const attributes = [...record0.attributes];
     const listContent = findAttribute(
       { record: record0, attributes },
@@ -198,7 +244,10 @@ export class Mft {
     const cached = this.cache.get(n);
     if (cached) return cached;
     if (!Number.isSafeInteger(n) || n < 0 || n >= this.recordCount) {
-      throw ntfsError("ntfs-record-range", `MFT record ${n} is past the MFT's ${this.recordCount} records`);
+      throw ntfsError(
+        "ntfs-record-range",
+        `MFT record ${n} is past the MFT's ${this.recordCount} records`,
+      );
     }
     const raw = await this.data.read(n * this.recordSize, this.recordSize);
     const record = parseMftRecord(raw, n, this.io.clusterLimit);
@@ -214,7 +263,7 @@ export class Mft {
     if (!ext.inUse || ext.base?.record !== base.record || ext.base.sequence !== base.sequence) {
       throw ntfsError(
         "ntfs-attribute-list-record",
-        `MFT record ${n}: listed as an extension of record ${base.record} but does not belong to it`,
+        `MFT record ${n}: listed as an extension of record ${base.record} but is not one`,
       );
     }
     return ext;
@@ -231,7 +280,10 @@ export class Mft {
       throw ntfsError("ntfs-record-free", `MFT record ${ref.record}: not in use`);
     }
     if (record.base !== undefined) {
-      throw ntfsError("ntfs-record-extension", `MFT record ${ref.record}: an extension, not a base record`);
+      throw ntfsError(
+        "ntfs-record-extension",
+        `MFT record ${ref.record}: an extension, not a base record`,
+      );
     }
     if (ref.sequence !== 0 && record.sequence !== ref.sequence) {
       throw ntfsError(
@@ -240,13 +292,19 @@ export class Mft {
       );
     }
     const attributes = [...record.attributes];
-    const listAttr = findAttribute({ record, attributes }, AttributeType.attributeList, "", this.io.clusterSize);
+    const listAttr = findAttribute(
+      { record, attributes },
+      AttributeType.attributeList,
+      "",
+      this.io.clusterSize,
+    );
     if (listAttr) {
       const where = `MFT record ${ref.record} $ATTRIBUTE_LIST`;
       const list = await readSmallAttribute(this.io, listAttr, MAX_ATTRIBUTE_LIST_BYTES, where);
       for (const n of attributeListRecords(list, where)) {
         if (n === ref.record) continue;
-        const ext = await this.extensionRecord(n, { record: ref.record, sequence: record.sequence });
+        const base = { record: ref.record, sequence: record.sequence };
+        const ext = await this.extensionRecord(n, base);
         attributes.push(...ext.attributes.filter((a) => a.type !== AttributeType.attributeList));
       }
     }

@@ -106,9 +106,13 @@ export function parseMftRecord(record: Buffer, number: number, clusterLimit: num
     need(record.subarray(0, usedSize), pos, 24, `${where} attribute at offset ${pos}`);
     const length = record.readUInt32LE(pos + 4);
     if (length < 24 || length % 8 !== 0 || pos + length > usedSize) {
-      throw ntfsError("ntfs-attribute-length", `${where}: attribute at offset ${pos} has length ${length}`);
+      throw ntfsError(
+        "ntfs-attribute-length",
+        `${where}: attribute at offset ${pos} has length ${length}`,
+      );
     }
-    attributes.push(parseAttribute(record.subarray(pos, pos + length), number, clusterLimit, where));
+    const attribute = record.subarray(pos, pos + length);
+    attributes.push(parseAttribute(attribute, number, clusterLimit, where));
     pos += length;
   }
   return {
@@ -122,30 +126,39 @@ export function parseMftRecord(record: Buffer, number: number, clusterLimit: num
   };
 }
 
-function parseAttribute(attr: Buffer, recordNumber: number, clusterLimit: number, where: string): Attribute {
+function parseAttribute(
+  attr: Buffer,
+  recordNumber: number,
+  clusterLimit: number,
+  where: string,
+): Attribute {
   const type = attr.readUInt32LE(0);
   const here = `${where} attribute 0x${type.toString(16)}`;
   const nameLength = attr[9];
-  const name = nameLength === 0 ? "" : utf16(attr, attr.readUInt16LE(10), nameLength, `${here} name`);
+  const name =
+    nameLength === 0 ? "" : utf16(attr, attr.readUInt16LE(10), nameLength, `${here} name`);
   const common = { type, name, flags: attr.readUInt16LE(12), recordNumber };
   if (attr[8] === 0) {
     const valueLength = attr.readUInt32LE(16);
     const valueOffset = attr.readUInt16LE(20);
     need(attr, valueOffset, valueLength, `${here} resident value`);
-    return { ...common, resident: true, value: attr.subarray(valueOffset, valueOffset + valueLength) };
+    const value = attr.subarray(valueOffset, valueOffset + valueLength);
+    return { ...common, resident: true, value };
   }
   need(attr, 0, 64, `${here} non-resident header`);
   const lowestVcn = s64(attr, 16, `${here} lowest VCN`);
   const highestVcn = s64(attr, 24, `${here} highest VCN`);
   const runlistOffset = attr.readUInt16LE(32);
-  if (lowestVcn < 0 || highestVcn < lowestVcn - 1 || runlistOffset < 64 || runlistOffset >= attr.length) {
+  const vcnsOk = lowestVcn >= 0 && highestVcn >= lowestVcn - 1;
+  if (!vcnsOk || runlistOffset < 64 || runlistOffset >= attr.length) {
     throw ntfsError(
       "ntfs-attribute-vcn",
       `${here}: VCNs ${lowestVcn}..${highestVcn}, runlist offset ${runlistOffset}`,
     );
   }
   const runs = decodeRunlist(attr, runlistOffset, attr.length, lowestVcn, clusterLimit, here);
-  const end = runs.length === 0 ? lowestVcn : runs[runs.length - 1].vcn + runs[runs.length - 1].length;
+  const last = runs[runs.length - 1];
+  const end = last ? last.vcn + last.length : lowestVcn;
   if (end !== highestVcn + 1 && !(runs.length === 0 && highestVcn < lowestVcn)) {
     throw ntfsError(
       "ntfs-runlist-extent",

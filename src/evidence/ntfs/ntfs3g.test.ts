@@ -43,18 +43,22 @@ describeTools("kept volume against ntfsls / ntfscat", () => {
     // ntfsls walks index blocks in VCN order, this reader walks the tree in key order.
     const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : 1);
     for (const d of directories) {
-      const ours = (await volume.list(d)).map((e) => ({ record: e.mftRef, size: e.size, name: e.name }));
+      const listed = await volume.list(d);
+      const ours = listed.map((e) => ({ record: e.mftRef, size: e.size, name: e.name }));
       expect(ours.sort(byName)).toEqual(ntfsls(image, d.path.replace(/\\/g, "/")).sort(byName));
     }
   });
 
   test("file contents equal ntfscat's, alternate streams included", async () => {
     // Every file except most of the 700 + fillers (one process each would take too long).
-    const sample = files.filter((f, i) => !/\\(many|frag)\\/.test(f.path) || i % 97 === 0 || /fragmented/.test(f.path));
+    const sample = files.filter(
+      (f, i) => !/\\(many|frag)\\/.test(f.path) || i % 97 === 0 || /fragmented/.test(f.path),
+    );
     expect(sample.length).toBeGreaterThan(20);
     for (const f of sample) {
       const oracle = ntfscat(image, f.path.replace(/\\/g, "/"));
-      expect({ path: f.path, equal: (await volume.readFile(f)).equals(oracle) }).toEqual({ path: f.path, equal: true });
+      const equal = (await volume.readFile(f)).equals(oracle);
+      expect({ path: f.path, equal }).toEqual({ path: f.path, equal: true });
       for (const s of f.streams) {
         const ads = ntfscat(image, f.path.replace(/\\/g, "/"), s.name);
         expect((await volume.readFile(f, { stream: s.name })).equals(ads)).toBe(true);

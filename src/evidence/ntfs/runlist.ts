@@ -9,7 +9,13 @@ export interface Run {
 }
 
 /** Little-endian integer of 1..8 bytes, signed or not, refused past 2^53. */
-function readVarInt(buf: Buffer, offset: number, size: number, signed: boolean, what: string): number {
+function readVarInt(
+  buf: Buffer,
+  offset: number,
+  size: number,
+  signed: boolean,
+  what: string,
+): number {
   if (size <= 6) return signed ? buf.readIntLE(offset, size) : buf.readUIntLE(offset, size);
   let value = 0n;
   for (let i = size - 1; i >= 0; i--) value = (value << 8n) | BigInt(buf[offset + i]);
@@ -41,12 +47,15 @@ export function decodeRunlist(
   let vcn = firstVcn;
   let lcn = 0;
   for (;;) {
-    if (pos >= end) throw ntfsError("ntfs-runlist-truncated", `${where}: runlist has no terminator`);
+    if (pos >= end) {
+      throw ntfsError("ntfs-runlist-truncated", `${where}: runlist has no terminator`);
+    }
     const header = record[pos];
     if (header === 0) break;
     const lengthSize = header & 0x0f;
     const deltaSize = header >> 4;
-    if (lengthSize === 0 || lengthSize > 8 || deltaSize > 8 || pos + 1 + lengthSize + deltaSize > end) {
+    const sizesOk = lengthSize > 0 && lengthSize <= 8 && deltaSize <= 8;
+    if (!sizesOk || pos + 1 + lengthSize + deltaSize > end) {
       throw ntfsError(
         "ntfs-runlist-header",
         `${where}: run header 0x${header.toString(16)} at offset ${pos} is invalid`,

@@ -24,7 +24,10 @@ export interface StreamLayout {
 function checkRange(label: string, size: number, offset: number, length: number): void {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 ||
       offset + length > size) {
-    throw ntfsError("ntfs-read-range", `${label}: read ${offset}+${length} past its end (${size} bytes)`);
+    throw ntfsError(
+      "ntfs-read-range",
+      `${label}: read ${offset}+${length} past its end (${size} bytes)`,
+    );
   }
 }
 

@@ -14,7 +14,10 @@ export class UpCase {
   /** The table from $UpCase's 128 KiB of little-endian 16-bit units. */
   static fromBytes(bytes: Buffer): UpCase {
     if (bytes.length !== UPCASE_ENTRIES * 2) {
-      throw ntfsError("ntfs-upcase-size", `$UpCase: ${bytes.length} bytes, expected ${UPCASE_ENTRIES * 2}`);
+      throw ntfsError(
+        "ntfs-upcase-size",
+        `$UpCase: ${bytes.length} bytes, expected ${UPCASE_ENTRIES * 2}`,
+      );
     }
     const table = new Uint16Array(UPCASE_ENTRIES);
     for (let i = 0; i < UPCASE_ENTRIES; i++) table[i] = bytes.readUInt16LE(i * 2);

@@ -15,6 +15,7 @@ const ROOT_RECORD = 5;
 const VOLUME_RECORD = 3;
 const UPCASE_RECORD = 10;
 const VOLUME_NAME = 0x60;
+const WOF_STREAM = "WofCompressedData";
 
 /** Options of {@link NtfsVolume.readFile}. */
 export interface ReadOptions {
@@ -53,11 +54,11 @@ export class NtfsVolume {
     if (boot.mftLcn >= clusterLimit) {
       throw ntfsError(
         "ntfs-boot-geometry",
-        `boot sector: $MFT LCN ${boot.mftLcn} is past the ${clusterLimit} clusters of ${source.label}`,
+        `boot sector: $MFT LCN ${boot.mftLcn} is past ${clusterLimit} clusters of ${source.label}`,
       );
     }
     const io: VolumeIo = { source, clusterSize: boot.clusterSize, clusterLimit };
-    const mft = await Mft.open(io, boot.mftLcn, boot.mftRecordSize);
+    const mft = await Mft.open(io, boot.mftLcn, boot.mftMirrorLcn, boot.mftRecordSize);
     const volumeFile = await mft.file({ record: VOLUME_RECORD, sequence: 0 });
     const nameAttr = volumeFile.attributes.find((a) => a.type === VOLUME_NAME && a.resident);
     const label =
@@ -108,14 +109,18 @@ export class NtfsVolume {
     const dir = await this.mft.file({ record: dirEntry.mftRef, sequence: dirEntry.sequence });
     const index = DirectoryIndex.open(this.io, dir);
     if (!index) {
-      throw ntfsError("ntfs-not-directory", `${dirEntry.path} (MFT record ${dirEntry.mftRef}) is not a directory`);
+      throw ntfsError(
+        "ntfs-not-directory",
+        `${dirEntry.path} (MFT record ${dirEntry.mftRef}) is not a directory`,
+      );
     }
     const out: NtfsEntry[] = [];
     for (const item of await index.entries()) {
       const key = item.key!;
       if (key.namespace === Namespace.dos || item.ref.record === dirEntry.mftRef) continue;
       const file = await this.mft.file(item.ref);
-      out.push(await describe(this.io, this.upcase, file, dirEntry.mftRef, key.name, dirEntry.path));
+      const { mftRef, path } = dirEntry;
+      out.push(await describe(this.io, this.upcase, file, mftRef, key.name, path));
     }
     return out;
   }
@@ -135,14 +140,20 @@ export class NtfsVolume {
     }
     const content = findAttribute(file, AttributeType.data, stream, this.io.clusterSize);
     if (!content) {
-      throw ntfsError("ntfs-no-stream", `${label}: no such data stream (MFT record ${entry.mftRef})`);
+      throw ntfsError(
+        "ntfs-no-stream",
+        `${label}: no such data stream (MFT record ${entry.mftRef})`,
+      );
     }
     if (isEncrypted(content, entry.attributes)) {
       throw ntfsError("ntfs-encrypted", `${label} is EFS-encrypted and cannot be read`);
     }
     const method = content.flags & 0x00ff;
     if (method !== 0 && (method !== 1 || content.resident || content.compressionUnit === 0)) {
-      throw ntfsError("ntfs-compression-method", `${label}: compression flags 0x${method.toString(16)}`);
+      throw ntfsError(
+        "ntfs-compression-method",
+        `${label}: compression flags 0x${method.toString(16)}`,
+      );
     }
     const reparse = stream === "" ? await reparseInfo(this.io, file) : undefined;
     if (reparse?.wof) return this.wofStream(file, reparse.wof, contentSize(content), label);
@@ -150,14 +161,15 @@ export class NtfsVolume {
   }
 
   private wofStream(file: MftFile, algorithm: string, size: number, label: string): ByteSource {
-    const packed = findAttribute(file, AttributeType.data, "WofCompressedData", this.io.clusterSize);
+    const packed = findAttribute(file, AttributeType.data, WOF_STREAM, this.io.clusterSize);
     if (algorithm === "wof-wim" || !packed) {
       throw ntfsError(
         "ntfs-wof-unsupported",
         `${label} is WOF-compressed (${algorithm}) and its data is not on this volume`,
       );
     }
-    return wofSource(contentSource(this.io, packed, `${label}:WofCompressedData`), algorithm, size, label);
+    const packedSource = contentSource(this.io, packed, `${label}:${WOF_STREAM}`);
+    return wofSource(packedSource, algorithm, size, label);
   }
 
   /** A whole file (or alternate stream) in memory, refused past `maxBytes`. */
@@ -165,7 +177,10 @@ export class NtfsVolume {
     const source = await this.fileSource(target, opts.stream ?? "");
     const maxBytes = opts.maxBytes ?? DEFAULT_MAX_READ_BYTES;
     if (source.size > maxBytes) {
-      throw ntfsError("ntfs-file-too-large", `${source.label}: ${source.size} bytes, limit ${maxBytes}`);
+      throw ntfsError(
+        "ntfs-file-too-large",
+        `${source.label}: ${source.size} bytes, limit ${maxBytes}`,
+      );
     }
     return source.read(0, source.size);
   }

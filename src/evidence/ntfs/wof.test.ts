@@ -70,20 +70,23 @@ describeWof("WOF-compressed files", () => {
         writeFileSync(reparse, wofReparse(a.number));
         const target = `${path.basename(source)}.${a.name}`;
         execFileSync("ntfscp", [image, sparse, target], { stdio: "ignore" });
-        execFileSync("ntfscp", ["-N", "WofCompressedData", image, packed, target], { stdio: "ignore" });
+        const stream = ["-N", "WofCompressedData"];
+        execFileSync("ntfscp", [...stream, image, packed, target], { stdio: "ignore" });
         execFileSync("ntfscp", ["-a", "0xC0", image, reparse, target], { stdio: "ignore" });
       }
     }
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  test.each(SOURCES.flatMap((s) => ALGORITHMS.map((a) => [s, a.name])))("%s as %s", async (source, name) => {
+  const cases = SOURCES.flatMap((s) => ALGORITHMS.map((a) => [s, a.name]));
+  test.each(cases)("%s as %s", async (source, name) => {
     const content = readFileSync(path.join(FIXTURES, source));
     const src = await openFileSource(image);
     try {
       const volume = await openNtfs(src);
       const entry = (await volume.lookup(`\\${path.basename(source)}.${name}`))!;
-      expect(entry).toMatchObject({ compressed: name, reparseTag: 0x80000017, size: content.length });
+      expect(entry).toMatchObject({ compressed: name, reparseTag: 0x80000017 });
+      expect(entry.size).toBe(content.length);
       expect(entry.streams.map((s) => s.name)).toEqual(["WofCompressedData"]);
       if (name === "wof-lzx") {
         await expect(volume.readFile(entry)).rejects.toMatchObject({
@@ -95,7 +98,8 @@ describeWof("WOF-compressed files", () => {
       expect((await volume.readFile(entry)).equals(content)).toBe(true);
       const lazy = await volume.fileSource(entry);
       const [offset, length] = [content.length > 20000 ? 12345 : 100, 9000];
-      expect((await lazy.read(offset, length)).equals(content.subarray(offset, offset + length))).toBe(true);
+      const piece = await lazy.read(offset, length);
+      expect(piece.equals(content.subarray(offset, offset + length))).toBe(true);
     } finally {
       await src.close();
     }
@@ -109,7 +113,8 @@ describeWof("WOF-compressed files", () => {
       fc.asyncProperty(fc.array(flip, { minLength: 1, maxLength: 6 }), async (flips) => {
         const bytes = Buffer.from(packed);
         for (const f of flips) bytes[f.at] = f.value;
-        const source = wofSource(bufferSource(bytes, "packed"), "wof-xpress4k", content.length, "t");
+        const packedSource = bufferSource(bytes, "packed");
+        const source = wofSource(packedSource, "wof-xpress4k", content.length, "t");
         try {
           expect((await source.read(0, content.length)).length).toBe(content.length);
         } catch (e) {

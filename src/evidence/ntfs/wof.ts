@@ -31,7 +31,7 @@ export function wofSource(
   if (tableBytes > MAX_WOF_TABLE_BYTES || tableBytes > packed.size) {
     throw ntfsError(
       "ntfs-wof-table",
-      `${label}: ${chunks} chunks need a ${tableBytes}-byte table, WofCompressedData has ${packed.size}`,
+      `${label}: ${chunks} chunks need a ${tableBytes}-byte table, the stream has ${packed.size}`,
     );
   }
   const dataBytes = packed.size - tableBytes;
@@ -47,7 +47,10 @@ export function wofSource(
     const start = index === 0 ? 0 : at(index - 1);
     const end = index === chunks - 1 ? dataBytes : at(index);
     if (start > end || end > dataBytes) {
-      throw ntfsError("ntfs-wof-table", `${label}: chunk ${index} spans [${start}, ${end}) of ${dataBytes}`);
+      throw ntfsError(
+        "ntfs-wof-table",
+        `${label}: chunk ${index} spans [${start}, ${end}) of ${dataBytes}`,
+      );
     }
     return [start, end];
   };
@@ -77,7 +80,10 @@ export function wofSource(
     label,
     async read(offset, length) {
       if (offset < 0 || length < 0 || offset + length > size) {
-        throw ntfsError("ntfs-read-range", `${label}: read ${offset}+${length} past its end (${size} bytes)`);
+        throw ntfsError(
+          "ntfs-read-range",
+          `${label}: read ${offset}+${length} past its end (${size} bytes)`,
+        );
       }
       const out = Buffer.alloc(length);
       for (let pos = offset; pos < offset + length; ) {

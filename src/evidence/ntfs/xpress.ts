@@ -26,7 +26,10 @@ function decodingTable(input: Buffer, where: string): { table: Uint16Array; leng
     for (let symbol = 0; symbol < SYMBOLS; symbol++) {
       if (lengths[symbol] !== length) continue;
       if (next + span > table.length) {
-        throw ntfsError("ntfs-xpress-table", `${where}: Huffman code lengths over-subscribe the code`);
+        throw ntfsError(
+          "ntfs-xpress-table",
+          `${where}: Huffman code lengths over-subscribe the code`,
+        );
       }
       table.fill(symbol, next, next + span);
       next += span;
@@ -74,7 +77,10 @@ export function decompressXpressHuffman(input: Buffer, output: Buffer, where: st
   while (out < output.length) {
     const symbol = table[bits >>> (32 - TABLE_BITS)];
     if (symbol === INVALID) {
-      throw ntfsError("ntfs-xpress-code", `${where}: no Huffman code matches the bits at byte ${pos}`);
+      throw ntfsError(
+        "ntfs-xpress-code",
+        `${where}: no Huffman code matches the bits at byte ${pos}`,
+      );
     }
     consume(lengths[symbol]);
     if (symbol < 256) {

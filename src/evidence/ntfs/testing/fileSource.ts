@@ -20,7 +20,9 @@ export async function openFileSource(
       let done = 0;
       while (done < len) {
         const { bytesRead } = await handle.read(buf, done, len - done, start + offset + done);
-        if (bytesRead === 0) throw new RangeError(`${path}: unexpected end at ${start + offset + done}`);
+        if (bytesRead === 0) {
+          throw new RangeError(`${path}: unexpected end at ${start + offset + done}`);
+        }
         done += bytesRead;
       }
       return buf;

@@ -24,7 +24,8 @@ export function wimResource(wimPath: string, content: Buffer): Buffer {
   for (let at = blobTable.offset; at + 50 <= blobTable.offset + blobTable.size; at += 50) {
     if (wim.toString("hex", at + 30, at + 50) !== sha1) continue;
     const blob = header(at);
-    if ((blob.flags & 0x04) === 0 || (blob.flags & 0x10) !== 0 || blob.original !== content.length) {
+    const plain = (blob.flags & 0x04) !== 0 && (blob.flags & 0x10) === 0;
+    if (!plain || blob.original !== content.length) {
       throw new Error(`${wimPath}: blob ${sha1} is not a plain compressed resource`);
     }
     return wim.subarray(blob.offset, blob.offset + blob.size);

@@ -34,7 +34,8 @@ printf 'deep\n' >"$MNT/a/b/c/d/e/f/g/h/i/j/k/l/deep.txt"
 mkdir "$MNT/many"
 i=1
 while [ $i -le 700 ]; do
-  printf '%d\n' $i >"$MNT/many/$(printf 'a-rather-long-file-name-to-fill-index-records-%04d.txt' $i)"
+  name=$(printf 'a-rather-long-file-name-to-fill-index-records-%04d.txt' $i)
+  printf '%d\n' $i >"$MNT/many/$name"
   i=$((i + 1))
 done
 
@@ -79,8 +80,8 @@ truncate -s 2M "$MNT/sparse/sparse.bin"
 # one MFT record, so $DATA continues in extension records behind an $ATTRIBUTE_LIST.
 k=0
 while [ $k -lt 300 ]; do
-  printf 'piece %03d\n' $k | dd of="$MNT/sparse/many-runs.bin" bs=4096 seek=$((k * 2)) conv=sync,notrunc \
-    2>/dev/null
+  printf 'piece %03d\n' $k |
+    dd of="$MNT/sparse/many-runs.bin" bs=4096 seek=$((k * 2)) conv=sync,notrunc 2>/dev/null
   k=$((k + 1))
 done
 

@@ -120,38 +120,39 @@ class StreamReader {
   }
 
   /**
-   * One compression unit: all clusters allocated = stored as is, none = zeros, some = LZNT1 data
-   * in the allocated clusters (the rest of the unit is sparse padding).
+   * One compression unit: no allocated cluster = zeros; allocated clusters followed by sparse
+   * ones = LZNT1 data padded to the unit; allocated clusters only (the whole unit, or up to the
+   * end of the runlist in the last unit) = stored as is.
    */
   private async unit(index: number): Promise<Buffer> {
     if (this.cachedUnit?.index === index) return this.cachedUnit.bytes;
     const cs = this.io.clusterSize;
     const unitClusters = this.unitBytes / cs;
     const firstVcn = index * unitClusters;
+    const lastRun = this.layout.runs[this.layout.runs.length - 1];
+    const runsEnd = lastRun ? lastRun.vcn + lastRun.length : 0;
     const pieces: { vcn: number; count: number }[] = [];
     let allocated = 0;
-    for (let vcn = firstVcn; vcn < firstVcn + unitClusters; ) {
-      const lastRun = this.layout.runs[this.layout.runs.length - 1];
-      if (!lastRun || vcn >= lastRun.vcn + lastRun.length) break; // the stream's last unit
+    let sparse = false;
+    for (let vcn = firstVcn; vcn < Math.min(firstVcn + unitClusters, runsEnd); ) {
       const run = this.runAt(vcn);
       const count = Math.min(run.vcn + run.length, firstVcn + unitClusters) - vcn;
-      if (run.lcn !== null) {
+      if (run.lcn === null) sparse = true;
+      else {
         pieces.push({ vcn, count });
         allocated += count;
       }
       vcn += count;
     }
     const bytes = Buffer.alloc(this.unitBytes);
-    if (allocated === unitClusters) {
-      await this.readPlain(firstVcn * cs, (firstVcn + unitClusters) * cs, bytes, 0);
-    } else if (allocated > 0) {
-      const compressed = Buffer.alloc(allocated * cs);
+    if (allocated > 0) {
+      const stored = sparse ? Buffer.alloc(allocated * cs) : bytes;
       let at = 0;
       for (const piece of pieces) {
-        await this.readPlain(piece.vcn * cs, (piece.vcn + piece.count) * cs, compressed, at);
+        await this.readPlain(piece.vcn * cs, (piece.vcn + piece.count) * cs, stored, at);
         at += piece.count * cs;
       }
-      decompressLznt1(compressed, bytes, `${this.label} compression unit ${index}`);
+      if (sparse) decompressLznt1(stored, bytes, `${this.label} compression unit ${index}`);
     }
     this.cachedUnit = { index, bytes };
     return bytes;

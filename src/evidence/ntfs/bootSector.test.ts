@@ -35,13 +35,15 @@ describeBoot("NTFS boot sector", () => {
     [0xf8, 131072], // 2^(256-248) sectors
     [0xf4, 2097152],
   ])("sectors per cluster byte 0x%s gives %d-byte clusters", (raw, size) => {
-    const boot = parseBootSector(edit((b) => {
-      b[13] = raw;
-      b.writeUInt32LE(0, 64); // records given in bytes: independent of the cluster size
-      b[64] = 0xf6;
-      b[68] = 0xf4;
-      b.writeBigUInt64LE(1n, 48);
-    }));
+    const boot = parseBootSector(
+      edit((b) => {
+        b[13] = raw;
+        b.writeUInt32LE(0, 64); // records given in bytes: independent of the cluster size
+        b[64] = 0xf6;
+        b[68] = 0xf4;
+        b.writeBigUInt64LE(1n, 48);
+      }),
+    );
     expect(boot.clusterSize).toBe(size);
   });
 

@@ -102,7 +102,10 @@ describeFuse("Windows layout written by ntfs-3g", () => {
         expect(bytes.equals(original.subarray(offset, offset + length))).toBe(true);
       }
       const listed = (await volume.list("\\Windows")).map((e) => [e.name, e.isDirectory]);
-      expect(listed).toEqual([["Minidump", true], ["System32", true]]);
+      expect(listed).toEqual([
+        ["Minidump", true],
+        ["System32", true],
+      ]);
     } finally {
       await source.close();
     }

@@ -101,7 +101,7 @@ describeFuzz("mutated NTFS metadata", () => {
     const wanted = new Set<number>(Array.from({ length: 16 }, (_, i) => i));
     const walk = async (dir: NtfsEntry): Promise<void> => {
       for (const e of await volume.list(dir)) {
-        if (e.mftRef < 16 || wanted.has(e.mftRef) && e.isDirectory) continue;
+        if (e.mftRef < 16 || (wanted.has(e.mftRef) && e.isDirectory)) continue;
         if (/\\(many|frag)\\/.test(e.path) && !/0350|fragmented/.test(e.path)) continue;
         wanted.add(e.mftRef);
         if (e.isDirectory) await walk(e);

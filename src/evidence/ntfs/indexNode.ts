@@ -37,7 +37,7 @@ export function parseNodeEntries(node: Buffer, header: number, where: string): I
     throw ntfsError("ntfs-index-node", `${where}: entries [${start}, ${end}) outside the node`);
   }
   const entries: IndexEntry[] = [];
-  for (let pos = start; ; ) {
+  for (let pos = start; ;) {
     if (pos + 16 > end) {
       throw ntfsError("ntfs-index-entry", `${where}: node ends without a closing entry`);
     }

@@ -22,8 +22,7 @@ export interface MftFile {
 
 /** The content of one attribute (all its segments): a resident value or a merged runlist. */
 export type AttributeContent =
-  | { resident: true; flags: number; value: Buffer }
-  | NonResidentContent;
+  { resident: true; flags: number; value: Buffer } | NonResidentContent;
 
 export type NonResidentContent = {
   resident: false;

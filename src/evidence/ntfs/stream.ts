@@ -22,8 +22,13 @@ export interface StreamLayout {
 }
 
 function checkRange(label: string, size: number, offset: number, length: number): void {
-  if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0 ||
-      offset + length > size) {
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > size
+  ) {
     throw ntfsError(
       "ntfs-read-range",
       `${label}: read ${offset}+${length} past its end (${size} bytes)`,
@@ -134,7 +139,7 @@ class StreamReader {
     const pieces: { vcn: number; count: number }[] = [];
     let allocated = 0;
     let sparse = false;
-    for (let vcn = firstVcn; vcn < Math.min(firstVcn + unitClusters, runsEnd); ) {
+    for (let vcn = firstVcn; vcn < Math.min(firstVcn + unitClusters, runsEnd);) {
       const run = this.runAt(vcn);
       const count = Math.min(run.vcn + run.length, firstVcn + unitClusters) - vcn;
       if (run.lcn === null) sparse = true;

@@ -86,7 +86,7 @@ export function wofSource(
         );
       }
       const out = Buffer.alloc(length);
-      for (let pos = offset; pos < offset + length; ) {
+      for (let pos = offset; pos < offset + length;) {
         const index = Math.floor(pos / chunkSize);
         const bytes = await chunk(index);
         const within = pos - index * chunkSize;

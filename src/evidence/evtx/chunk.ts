@@ -1,0 +1,109 @@
+/**
+ * One 64 KiB chunk: its header checks and its event records. A chunk is trusted only when its
+ * signature, header CRC32 (bytes 0–120 and 128–512) and record-data CRC32 (512 up to the free-space
+ * offset) all hold; otherwise the whole chunk is skipped with a warning, because a record inside a
+ * chunk that fails its checksum cannot be told apart from a crafted one. Inside a good chunk a
+ * record whose BinXML does not parse is skipped alone: the record framing (size and size copy)
+ * still says where the next one starts.
+ */
+import { FormatError } from "../formatError";
+import { BinXmlParser, ChunkContext, newChunkContext } from "./binxml";
+import { crc32 } from "./crc32";
+import { Expander } from "./expand";
+import { CHUNK_HEADER_SIZE, CHUNK_SIZE, RECORD_OVERHEAD } from "./limits";
+import { EvtxRecord, toRecord } from "./record";
+import { filetimeToIso } from "./timeFormat";
+import { renderElementXml } from "./xml";
+
+export const CHUNK_SIGNATURE = Buffer.from("ElfChnk\0", "latin1");
+const RECORD_SIGNATURE = 0x00002a2a; // "**\0\0"
+
+export interface ChunkOptions {
+  /** Names the file in messages. */
+  label: string;
+  /** Render each record's XML into `xml`. */
+  xml: boolean;
+  warn: (message: string) => void;
+}
+
+const hex = (n: number) => `0x${n.toString(16)}`;
+
+const ZERO_CHUNK = Buffer.alloc(CHUNK_SIZE);
+
+/** True when the slot is all zeros: never written, which is unused space rather than damage. */
+export function isUnusedSlot(slot: Buffer): boolean {
+  return slot.equals(ZERO_CHUNK.subarray(0, slot.length));
+}
+
+/**
+ * Why the chunk cannot be trusted, or undefined when its signature and checksums hold.
+ * `where` names the chunk for the message.
+ */
+export function chunkProblem(chunk: Buffer, where: string): string | undefined {
+  if (chunk.length < CHUNK_SIZE) {
+    return `${where}: truncated (${chunk.length} of ${CHUNK_SIZE} bytes)`;
+  }
+  if (!chunk.subarray(0, 8).equals(CHUNK_SIGNATURE)) return `${where}: no ElfChnk signature`;
+  const headerCrc = crc32(chunk.subarray(0, 120), chunk.subarray(128, CHUNK_HEADER_SIZE));
+  if (headerCrc !== chunk.readUInt32LE(124)) {
+    return `${where}: header CRC32 ${hex(headerCrc)} != stored ${hex(chunk.readUInt32LE(124))}`;
+  }
+  const free = chunk.readUInt32LE(48);
+  if (free < CHUNK_HEADER_SIZE || free > CHUNK_SIZE) {
+    return `${where}: free-space offset ${hex(free)} outside the chunk`;
+  }
+  const dataCrc = crc32(chunk.subarray(CHUNK_HEADER_SIZE, free));
+  if (dataCrc !== chunk.readUInt32LE(52)) {
+    return `${where}: record data CRC32 ${hex(dataCrc)} != stored ${hex(chunk.readUInt32LE(52))}`;
+  }
+  return undefined;
+}
+
+/** The records of a chunk that passed {@link chunkProblem}, in chunk order. */
+export function readChunkRecords(chunk: Buffer, where: string, opts: ChunkOptions): EvtxRecord[] {
+  const ctx = newChunkContext(chunk, where);
+  const free = chunk.readUInt32LE(48);
+  const records: EvtxRecord[] = [];
+  for (let pos = CHUNK_HEADER_SIZE; pos + RECORD_OVERHEAD <= free; ) {
+    const at = `${where} record at ${hex(pos)}`;
+    if (chunk.readUInt32LE(pos) !== RECORD_SIGNATURE) {
+      opts.warn(`${at}: no record signature; rest of the chunk skipped`);
+      break;
+    }
+    const size = chunk.readUInt32LE(pos + 4);
+    const framed = size >= RECORD_OVERHEAD && size <= free - pos;
+    if (!framed || chunk.readUInt32LE(pos + size - 4) !== size) {
+      opts.warn(`${at}: record size ${size} invalid or not repeated; rest of the chunk skipped`);
+      break;
+    }
+    try {
+      records.push(readRecord(chunk, pos, size, ctx, where, opts.xml));
+    } catch (e) {
+      if (!(e instanceof FormatError)) throw e;
+      opts.warn(`${at} skipped: ${e.message}`);
+    }
+    pos += size;
+  }
+  return records;
+}
+
+function readRecord(
+  chunk: Buffer,
+  pos: number,
+  size: number,
+  ctx: ChunkContext,
+  where: string,
+  xml: boolean,
+): EvtxRecord {
+  const id = chunk.readBigUInt64LE(pos + 8);
+  if (id > BigInt(Number.MAX_SAFE_INTEGER)) {
+    throw new FormatError("evtx-record-id", `EVTX ${where}: record id ${id} past 2^53`);
+  }
+  const recordId = Number(id);
+  const written = filetimeToIso(chunk.readBigUInt64LE(pos + 16));
+  const fragment = new BinXmlParser(ctx, pos + 24, pos + size - 4, false).fragment();
+  const nodes = new Expander(ctx).expandRecord(fragment);
+  const { record, root } = toRecord(nodes, recordId, written, `${where} record ${recordId}`);
+  if (xml) record.xml = renderElementXml(root);
+  return record;
+}

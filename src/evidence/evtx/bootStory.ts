@@ -52,8 +52,10 @@ export type BootFact = FactBase &
         /** The previous shutdown's time and date as the message inserts show them (local). */
         shutdownTime?: string;
         shutdownDate?: string;
-        /** SYSTEMTIMEs found in the binary data (order as stored, not verified on a fixture). */
-        systemTimes: string[];
+        /** The binary data's first SYSTEMTIME: the shutdown in the machine's local time. */
+        shutdownLocal?: string;
+        /** The binary data's second SYSTEMTIME: the same moment in UTC. */
+        shutdownUtc?: string;
       }
     | { kind: "boot-drivers-failed"; drivers: string[] }
     | { kind: "service-start-failed"; service: string; error: string; errorCode?: number }
@@ -157,16 +159,18 @@ function optional<K extends string>(key: K, value: string | undefined) {
   >;
 }
 
-function systemTimes(binaryHex: string | undefined): string[] {
-  const bytes = Buffer.from(binaryHex ?? "", "hex");
-  const times: string[] = [];
-  for (let at = 0; at + 16 <= bytes.length; at += 16) {
-    const month = bytes.readUInt16LE(at + 2);
-    if (month >= 1 && month <= 12) {
-      times.push(formatValue(ValueType.SystemTime, bytes.subarray(at, at + 16)));
-    }
-  }
-  return times;
+/**
+ * 6008's binary data starts with two SYSTEMTIMEs, local then UTC (on a real Windows 7 log the
+ * first matches the "9:59:13 AM" insert and the second is four hours later, the zone's offset).
+ */
+function shutdownTimes(binaryHex: string | undefined) {
+  const hex = binaryHex ?? "";
+  const bytes = Buffer.from(/^[0-9A-Fa-f]*$/.test(hex) ? hex : "", "hex");
+  if (bytes.length < 32) return {};
+  return {
+    shutdownLocal: formatValue(ValueType.SystemTime, bytes.subarray(0, 16)),
+    shutdownUtc: formatValue(ValueType.SystemTime, bytes.subarray(16, 32)),
+  };
 }
 
 const errorOf = (text: string | undefined) => ({
@@ -201,7 +205,7 @@ function factOf(r: EvtxRecord): FactDetail | undefined {
         kind: "unexpected-shutdown",
         ...optional("shutdownTime", get("param1", 0)),
         ...optional("shutdownDate", get("param2", 1)),
-        systemTimes: systemTimes(r.binary),
+        ...shutdownTimes(r.binary),
       };
     case 7026: {
       const list = get("param1") ?? "";

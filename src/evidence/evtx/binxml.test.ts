@@ -109,6 +109,21 @@ describe("arrays", () => {
     expect(readOne({ type: 0x86, bytes }).data).toEqual({ v: "1", "v#2": "2", "v#3": "65535" });
   });
 
+  test("SID, GUID and ANSI string arrays split into their items", () => {
+    const sid = (sub: number) => Buffer.from([1, 1, 0, 0, 0, 0, 0, 5, sub, 0, 0, 0]);
+    expect(readOne({ type: 0x93, bytes: Buffer.concat([sid(18), sid(19)]) }).data).toEqual({
+      v: "S-1-5-18",
+      "v#2": "S-1-5-19",
+    });
+    const guid = Buffer.from("b7a88ca64f00b6d7a69807e2de0f1f5d", "hex");
+    expect(readOne({ type: 0x8f, bytes: Buffer.concat([guid, Buffer.alloc(16)]) }).data).toEqual({
+      v: "{A68CA8B7-004F-D7B6-A698-07E2DE0F1F5D}",
+      "v#2": "{00000000-0000-0000-0000-000000000000}",
+    });
+    const ansi = Buffer.from([0x61, 0, 0x80, 0x62, 0]);
+    expect(readOne({ type: 0x82, bytes: ansi }).data).toEqual({ v: "a", "v#2": "€b" });
+  });
+
   test("an array whose bytes do not divide into items shows its bytes", () => {
     expect(readOne({ type: 0x88, bytes: Buffer.from([1, 2, 3, 4, 5]) }).data).toEqual({
       v: "0102030405",
@@ -168,6 +183,12 @@ describe("tokens", () => {
         "</Event>",
       ].join("\n"),
     );
+  });
+
+  test("control characters stay in the data and become character references in the XML", () => {
+    const record = readOne(str("a\u0003b"));
+    expect(record.data).toEqual({ v: "a\u0003b" });
+    expect(record.xml).toContain('<Data Name="v">a&#x3;b</Data>');
   });
 
   test("a Data item named __proto__ stays an own field", () => {

@@ -240,3 +240,45 @@ describe("crash events (values of a real Windows 7 System log)", () => {
     expect(() => bootStory(records, { since: new Date("not a date") })).toThrow(RangeError);
   });
 });
+
+describe("service control manager events", () => {
+  const scm = "Service Control Manager";
+
+  test("7001: the service, the dependency that failed, and its error", () => {
+    const r = rec({
+      recordId: 70,
+      eventId: 7001,
+      provider: scm,
+      data: {
+        param1: "Network List Service",
+        param2: "Network Location Awareness",
+        param3: "%%1068",
+      },
+    });
+    expect(bootStory([r])).toEqual([
+      {
+        kind: "service-dependency-failed",
+        recordId: 70,
+        eventId: 7001,
+        time: "2012-04-06T14:07:52.0000000Z",
+        boot: 0,
+        service: "Network List Service",
+        dependency: "Network Location Awareness",
+        error: "%%1068",
+        errorCode: 1068,
+      },
+    ]);
+  });
+
+  test("unnamed inserts are read by position; a free-text error keeps no code", () => {
+    const facts = bootStory([
+      rec({ recordId: 1, eventId: 7026, provider: scm, data: ["\r\nstorvsc\r\n vmbus \r\n"] }),
+      rec({ recordId: 2, eventId: 7000, provider: scm, data: ["Spooler", "Access is denied."] }),
+    ]);
+    expect(facts).toMatchObject([
+      { kind: "boot-drivers-failed", drivers: ["storvsc", "vmbus"] },
+      { kind: "service-start-failed", service: "Spooler", error: "Access is denied." },
+    ]);
+    expect(facts[1]).not.toHaveProperty("errorCode");
+  });
+});

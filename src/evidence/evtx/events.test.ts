@@ -31,7 +31,8 @@ describeFixture("on the real System.evtx", () => {
         "param1=CldFlt param2=%%50 binary=43006C00640046006C0074000000",
     );
     expect(lines[1]).toBe(
-      "2017-07-12T17:16:29.2609979Z   7026  Service Control Manager  #44  param1=\\r\\nCSC\\r\\ndam",
+      "2017-07-12T17:16:29.2609979Z   7026  Service Control Manager  #44  " +
+        "param1=\\r\\nCSC\\r\\ndam",
     );
   });
 

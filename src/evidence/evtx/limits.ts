@@ -1,7 +1,10 @@
 /**
  * Bounds of the EVTX reader. The event log comes from a broken VM's disk and may be crafted, so
  * every count, size and recursion the format allows is capped here; a record past a cap is skipped
- * with a warning (or the file refused with a FormatError), never read without limit.
+ * with a warning (or the file refused with a FormatError), never read without limit. Some bounds
+ * come from the format itself: a record lies inside its 64 KiB chunk (its size is checked against
+ * the chunk's free-space offset), and strings and values carry 16-bit lengths checked against the
+ * bytes that remain, so no on-disk length can ask for more than the chunk holds.
  */
 
 /** Size of the file header block; chunks start right after it. */

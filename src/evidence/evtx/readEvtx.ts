@@ -19,7 +19,7 @@ export const FLAG_DIRTY = 0x1;
 export const FLAG_FULL = 0x2;
 
 export interface ReadEvtxOptions {
-  /** Names the file in warnings and errors (default "EVTX file"). */
+  /** Names the file in warnings and errors (default "log"). */
   label?: string;
   /** Also render each record's XML into `record.xml` (off by default: it triples the memory). */
   xml?: boolean;
@@ -54,7 +54,7 @@ function warningSink(): { warn: (m: string) => void; list: () => string[] } {
  * warnings.
  */
 export function readEvtx(bytes: Buffer, opts: ReadEvtxOptions = {}): EvtxReadResult {
-  const label = opts.label ?? "EVTX file";
+  const label = opts.label ?? "log";
   if (bytes.length < FILE_HEADER_SIZE) {
     throw new FormatError(
       "evtx-truncated",

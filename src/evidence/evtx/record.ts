@@ -50,6 +50,10 @@ class FieldMap {
     this.seen.set(name, n);
     if (n > 1) key = `${name}#${n}`;
     while (Object.prototype.hasOwnProperty.call(this.fields, key)) key += "'"; // "a#2" was a name
+    if (key !== "__proto__") {
+      this.fields[key] = value;
+      return;
+    }
     Object.defineProperty(this.fields, key, {
       value,
       enumerable: true,

@@ -78,15 +78,20 @@ export function utf16z(bytes: Buffer): string {
   return nul < 0 ? text : text.slice(0, nul);
 }
 
-/** Windows-1252 text up to the first NUL (ANSI strings of old providers). */
-export function ansiz(bytes: Buffer): string {
+/** Windows-1252 text of all the bytes (ANSI strings of old providers). */
+function cp1252(bytes: Buffer): string {
   let out = "";
   for (const b of bytes) {
-    if (b === 0) break;
-    const high = b >= 0x80 && b < 0xa0 ? CP1252_HIGH[b - 0x80] : b;
+    const high = b >= 0x80 && b < 0xa0 ? CP1252_HIGH[b - 0x80] : 0;
     out += String.fromCharCode(high || b);
   }
   return out;
+}
+
+/** Windows-1252 text up to the first NUL. */
+export function ansiz(bytes: Buffer): string {
+  const nul = bytes.indexOf(0);
+  return cp1252(nul < 0 ? bytes : bytes.subarray(0, nul));
 }
 
 /** Upper-case hex of the bytes, as Event Viewer shows binary data. */
@@ -166,8 +171,8 @@ function formatFixed(type: number, b: Buffer): string {
 /** Items of an array value, or undefined when the bytes do not divide into items. */
 export function formatArray(base: number, b: Buffer): string[] | undefined {
   if (base === ValueType.String || base === ValueType.AnsiString) {
-    const text = base === ValueType.String ? b.toString("utf16le", 0, b.length & ~1) : ansiz(b);
-    const items = base === ValueType.String ? text.split("\0") : [text];
+    const text = base === ValueType.String ? b.toString("utf16le", 0, b.length & ~1) : cp1252(b);
+    const items = text.split("\0");
     if (items.length > 1 && items[items.length - 1] === "") items.pop();
     return items.slice(0, MAX_ARRAY_ITEMS);
   }

@@ -133,10 +133,11 @@ describe("arrays", () => {
 
 describe("tokens", () => {
   test("a nested BinXML value expands in place; CDATA, char and entity refs become text", () => {
+    // Elements written directly in a value (no template) have no dependency id.
     const record = readOne({
       type: 0x21,
       write: (b) => {
-        b.fragmentHeader().open("Inner").closeStart();
+        b.fragmentHeader().open("Inner", false, true).closeStart();
         b.u8(0x07).u16(3).raw(Buffer.from("x<y", "utf16le")); // CDATA
         b.u8(0x08).u16(0x41); // &#65;
         b.u8(0x09).nameRef("amp"); // &amp;
@@ -189,6 +190,18 @@ describe("tokens", () => {
     const record = readOne(str("a\u0003b"));
     expect(record.data).toEqual({ v: "a\u0003b" });
     expect(record.xml).toContain('<Data Name="v">a&#x3;b</Data>');
+  });
+
+  test("a record written without a template (as forwarded events are) reads the same", () => {
+    const b = new ChunkBuilder();
+    b.record(3n, T0, (r) => {
+      r.open("Event", false, true).closeStart().open("System", false, true).closeStart();
+      r.open("Provider", true, true).attrList().attr("Name").text("Fwd").closeEmpty();
+      r.open("EventID", false, true).closeStart().text("4624").end();
+      r.end().end();
+    });
+    const [record] = readEvtx(evtxFile([b.finish()])).records;
+    expect(record).toMatchObject({ recordId: 3, eventId: 4624, provider: "Fwd", data: [] });
   });
 
   test("a Data item named __proto__ stays an own field", () => {

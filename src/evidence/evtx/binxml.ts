@@ -7,6 +7,8 @@
  * Every offset in BinXML is relative to the 64 KiB chunk, so the parser works on the chunk's bytes.
  * Names and template definitions are looked up by chunk offset (the chunk header's string and
  * template tables are only the writer's hash buckets over the same offsets) and cached per chunk.
+ * Elements inside template definitions carry a 2-byte dependency id that elements written directly
+ * in a fragment lack (forwarded-event logs and raw BinXML values hold such elements).
  * A template definition may not contain a template instance, so definitions cannot form cycles;
  * element nesting and the bytes parsed for definitions are capped (see limits.ts).
  */
@@ -202,8 +204,11 @@ export class BinXmlParser {
   private element(depth: number): TElement {
     if (depth >= MAX_ELEMENT_DEPTH) this.fail("evtx-binxml-depth", "elements nested too deep");
     const token = this.u8("element");
-    this.need(10, "element header");
-    this.pos += 6; // dependency id (u16), data size (u32)
+    // Elements of template definitions carry a dependency id (u16) before the data size (u32);
+    // elements written directly in a fragment (forwarded events, raw BinXML values) do not.
+    const header = this.inTemplate ? 6 : 4;
+    this.need(header + 4, "element header");
+    this.pos += header;
     const name = this.name(this.u32("element name offset"));
     if (token & MORE_FLAG) this.u32("attribute list size");
     const attrs: TElement["attrs"] = [];

@@ -35,34 +35,54 @@ export function isUnusedSlot(slot: Buffer): boolean {
   return slot.equals(ZERO_CHUNK.subarray(0, slot.length));
 }
 
-/**
- * Why the chunk cannot be trusted, or undefined when its signature and checksums hold.
- * `where` names the chunk for the message.
- */
-export function chunkProblem(chunk: Buffer, where: string): string | undefined {
+export interface ChunkVerdict {
+  /** Why the chunk cannot be trusted; undefined when its signature and both CRC32s hold. */
+  problem?: string;
+  /** Where its records end: the free-space offset when the header holds, else the chunk end. */
+  recordsEnd: number;
+  /** Full size with its signature: a salvage pass can walk its records by their framing. */
+  walkable: boolean;
+}
+
+/** Checks a chunk's size, signature, header CRC32, free-space offset and record-data CRC32. */
+export function checkChunk(chunk: Buffer, where: string): ChunkVerdict {
   if (chunk.length < CHUNK_SIZE) {
-    return `${where}: truncated (${chunk.length} of ${CHUNK_SIZE} bytes)`;
+    const problem = `${where}: truncated (${chunk.length} of ${CHUNK_SIZE} bytes)`;
+    return { problem, recordsEnd: 0, walkable: false };
   }
-  if (!chunk.subarray(0, 8).equals(CHUNK_SIGNATURE)) return `${where}: no ElfChnk signature`;
+  if (!chunk.subarray(0, 8).equals(CHUNK_SIGNATURE)) {
+    return { problem: `${where}: no ElfChnk signature`, recordsEnd: 0, walkable: false };
+  }
+  const broken = (problem: string) => ({ problem, recordsEnd: CHUNK_SIZE, walkable: true });
   const headerCrc = crc32(chunk.subarray(0, 120), chunk.subarray(128, CHUNK_HEADER_SIZE));
   if (headerCrc !== chunk.readUInt32LE(124)) {
-    return `${where}: header CRC32 ${hex(headerCrc)} != stored ${hex(chunk.readUInt32LE(124))}`;
+    const stored = hex(chunk.readUInt32LE(124));
+    return broken(`${where}: header CRC32 ${hex(headerCrc)} != stored ${stored}`);
   }
   const free = chunk.readUInt32LE(48);
   if (free < CHUNK_HEADER_SIZE || free > CHUNK_SIZE) {
-    return `${where}: free-space offset ${hex(free)} outside the chunk`;
+    return broken(`${where}: free-space offset ${hex(free)} outside the chunk`);
   }
   const dataCrc = crc32(chunk.subarray(CHUNK_HEADER_SIZE, free));
   if (dataCrc !== chunk.readUInt32LE(52)) {
-    return `${where}: record data CRC32 ${hex(dataCrc)} != stored ${hex(chunk.readUInt32LE(52))}`;
+    const stored = hex(chunk.readUInt32LE(52));
+    const problem = `${where}: record data CRC32 ${hex(dataCrc)} != stored ${stored}`;
+    return { problem, recordsEnd: free, walkable: true };
   }
-  return undefined;
+  return { recordsEnd: free, walkable: true };
 }
 
-/** The records of a chunk that passed {@link chunkProblem}, in chunk order. */
-export function readChunkRecords(chunk: Buffer, where: string, opts: ChunkOptions): EvtxRecord[] {
+/**
+ * The records of a chunk up to `recordsEnd`, in chunk order, walking their framing; with
+ * `unverified` (a salvage pass over a chunk that failed its checks) each is marked as such.
+ */
+export function readChunkRecords(
+  chunk: Buffer,
+  where: string,
+  opts: ChunkOptions & { recordsEnd: number; unverified?: boolean },
+): EvtxRecord[] {
   const ctx = newChunkContext(chunk, where);
-  const free = chunk.readUInt32LE(48);
+  const free = opts.recordsEnd;
   const records: EvtxRecord[] = [];
   for (let pos = CHUNK_HEADER_SIZE; pos + RECORD_OVERHEAD <= free; ) {
     const at = `${where} record at ${hex(pos)}`;
@@ -77,7 +97,9 @@ export function readChunkRecords(chunk: Buffer, where: string, opts: ChunkOption
       break;
     }
     try {
-      records.push(readRecord(chunk, pos, size, ctx, where, opts.xml));
+      const record = readRecord(chunk, pos, size, ctx, where, opts.xml);
+      if (opts.unverified) record.unverified = true;
+      records.push(record);
     } catch (e) {
       if (!(e instanceof FormatError)) throw e;
       opts.warn(`${at} skipped: ${e.message}`);

@@ -42,6 +42,17 @@ describeFixture("damaged copies of the real System.evtx", () => {
     ]);
   });
 
+  test("with salvage, the damaged chunk's records are read and marked unverified", () => {
+    const copy = damaged((b) => (b[chunkAt(5) + 1000] ^= 0x40));
+    const result = readEvtx(copy, { label: "system.evtx", salvage: true });
+    expect(ids(result)).toEqual(range(1, 1881));
+    const unverified = result.records.filter((r) => r.unverified).map((r) => r.recordId);
+    expect(unverified).toEqual(range(572, 701));
+    expect(result.warnings[0]).toMatch(
+      /chunk 5 .*: record data CRC32 .*; 130 records read unverified \(salvage\)$/,
+    );
+  });
+
   test("a flipped byte in a chunk header fails the header CRC32", () => {
     const copy = damaged((b) => (b[chunkAt(3) + 20] ^= 0x01));
     const result = readEvtx(copy);

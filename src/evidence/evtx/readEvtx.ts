@@ -6,7 +6,7 @@
  * records, never the file.
  */
 import { FormatError } from "../formatError";
-import { chunkProblem, isUnusedSlot, readChunkRecords } from "./chunk";
+import { checkChunk, isUnusedSlot, readChunkRecords } from "./chunk";
 import { crc32 } from "./crc32";
 import { CHUNK_SIZE, FILE_HEADER_SIZE, MAX_WARNINGS } from "./limits";
 import { EvtxRecord } from "./record";
@@ -23,6 +23,12 @@ export interface ReadEvtxOptions {
   label?: string;
   /** Also render each record's XML into `record.xml` (off by default: it triples the memory). */
   xml?: boolean;
+  /**
+   * Also read the records of chunks that fail their checksums but keep their signature, walking
+   * the record framing up to the first break (the chunk end when the header itself is damaged).
+   * Such records carry `unverified: true`. Off by default: a damaged chunk is skipped whole.
+   */
+  salvage?: boolean;
 }
 
 export interface EvtxReadResult {
@@ -78,14 +84,21 @@ export function readEvtx(bytes: Buffer, opts: ReadEvtxOptions = {}): EvtxReadRes
     const slot = bytes.subarray(offset, offset + CHUNK_SIZE);
     const where = `${label} chunk ${index++} (file offset 0x${offset.toString(16)})`;
     if (isUnusedSlot(slot)) continue;
-    const problem = chunkProblem(slot, where);
-    if (problem) {
-      sink.warn(`${problem}; chunk skipped`);
-      continue;
+    const verdict = checkChunk(slot, where);
+    const chunkOpts = { label, xml: opts.xml ?? false, warn: sink.warn, ...verdict };
+    if (verdict.problem === undefined) {
+      chunks++;
+      records.push(...readChunkRecords(slot, where, chunkOpts));
+    } else if (opts.salvage && verdict.walkable) {
+      const pending: string[] = []; // the chunk's own line first, then its records'
+      const warn = (m: string) => pending.push(m);
+      const salvaged = readChunkRecords(slot, where, { ...chunkOpts, warn, unverified: true });
+      sink.warn(`${verdict.problem}; ${salvaged.length} records read unverified (salvage)`);
+      pending.forEach(sink.warn);
+      records.push(...salvaged);
+    } else {
+      sink.warn(`${verdict.problem}; chunk skipped`);
     }
-    chunks++;
-    const chunkOpts = { label, xml: opts.xml ?? false, warn: sink.warn };
-    records.push(...readChunkRecords(slot, where, chunkOpts));
   }
   if (chunks !== headerChunks) {
     sink.warn(`${label}: header counts ${headerChunks} chunks, ${chunks} readable chunks found`);

@@ -32,6 +32,11 @@ export interface EvtxRecord {
   data: Record<string, string> | string[];
   /** EventData/Binary as upper-case hex, when present. */
   binary?: string;
+  /**
+   * Set when the record comes from a chunk that failed its checksums and was read anyway
+   * (`readEvtx(…, { salvage: true })`): its bytes may be damaged.
+   */
+  unverified?: true;
   /** The record rendered as XML, when `readEvtx` was asked for it. */
   xml?: string;
 }

@@ -50,9 +50,15 @@ export class ChunkBuilder {
   fragmentHeader(): this {
     return this.u8(0x0f).u8(1).u8(1).u8(0);
   }
-  /** Open start element (dependency id 0xFFFF, data size left 0: the reader ignores it). */
-  open(name: string | number, hasAttributes = false): this {
-    return this.u8(hasAttributes ? 0x41 : 0x01).u16(0xffff).u32(0).nameRef(name);
+  /**
+   * Open start element (data size left 0: the reader ignores it). Inside a template definition
+   * it carries a dependency id (0xFFFF); `raw` writes one without, as fragments outside
+   * templates hold them.
+   */
+  open(name: string | number, hasAttributes = false, raw = false): this {
+    this.u8(hasAttributes ? 0x41 : 0x01);
+    if (!raw) this.u16(0xffff);
+    return this.u32(0).nameRef(name);
   }
   attrList(): this {
     return this.u32(0);

@@ -58,9 +58,9 @@ describe("substitution value types", () => {
       "size_t (8 bytes)",
       0x10,
       le(8, (b) => b.writeBigUInt64LE(0xfffff8001234n)),
-      "0x0000fffff8001234",
+      "0xfffff8001234",
     ],
-    ["size_t (4 bytes)", 0x10, le(4, (b) => b.writeUInt32LE(0x1234)), "0x00001234"],
+    ["size_t (4 bytes)", 0x10, le(4, (b) => b.writeUInt32LE(0x1234)), "0x1234"],
     [
       "FILETIME",
       0x11,

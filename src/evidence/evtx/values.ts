@@ -1,9 +1,11 @@
 /**
  * Rendering of BinXML substitution values as text. Each on-disk value type has one rendering,
- * chosen to match what Windows' Event Viewer and Debian's libevtx show (decimal integers,
- * `0x`-prefixed zero-padded hex for the hex types, braced upper-case GUIDs, `S-1-…` SIDs, upper-
- * case hex for binary). A value whose size does not fit its type is shown as hex rather than
- * guessed at, so a crafted value is visible as the bytes it is.
+ * chosen to match what Windows' Event Viewer and Debian's libevtx show: decimal integers,
+ * zero-padded `0x` hex for the hex types (libevtx's form; Event Viewer drops the padding),
+ * unpadded `0x` hex for size_t (pointers and handles, as Event Viewer shows them; libevtx prints
+ * decimal), braced upper-case GUIDs, `S-1-…` SIDs, upper-case hex for binary, ISO 8601 UTC for
+ * times. A value whose size does not fit its type is shown as hex rather than guessed at, so a
+ * crafted value is visible as the bytes it is.
  */
 import { MAX_ARRAY_ITEMS } from "./limits";
 import { filetimeToIso, systemtimeToIso } from "./timeFormat";
@@ -154,8 +156,8 @@ const FIXED_FORMAT: Record<number, (b: Buffer) => string> = {
   [ValueType.Real64]: (b) => String(b.readDoubleLE(0)),
   [ValueType.Bool]: (b) => (b.readUInt32LE(0) !== 0 ? "true" : "false"),
   [ValueType.Guid]: formatGuid,
-  [ValueType.SizeT]: (b) =>
-    b.length === 4 ? hex(b.readUInt32LE(0), 8) : hex(b.readBigUInt64LE(0), 16),
+  // Pointers and handles: Event Viewer shows them unpadded ("0x4", "0x738c").
+  [ValueType.SizeT]: (b) => hex(b.length === 4 ? b.readUInt32LE(0) : b.readBigUInt64LE(0), 0),
   [ValueType.FileTime]: (b) => filetimeToIso(b.readBigUInt64LE(0)),
   [ValueType.SystemTime]: systemtimeToIso,
   [ValueType.HexInt32]: (b) => hex(b.readUInt32LE(0), 8),

@@ -1,10 +1,11 @@
 /**
  * One 64 KiB chunk: its header checks and its event records. A chunk is trusted only when its
  * signature, header CRC32 (bytes 0–120 and 128–512) and record-data CRC32 (512 up to the free-space
- * offset) all hold; otherwise the whole chunk is skipped with a warning, because a record inside a
- * chunk that fails its checksum cannot be told apart from a crafted one. Inside a good chunk a
- * record whose BinXML does not parse is skipped alone: the record framing (size and size copy)
- * still says where the next one starts.
+ * offset) all hold; otherwise the whole chunk is skipped with a warning, because its records may be
+ * silently damaged (a salvage pass, on request, reads them anyway and marks them unverified).
+ * Inside a chunk a record whose BinXML does not parse is skipped alone: the record framing (size
+ * and size copy) still says where the next one starts. (A checksum is no defence against crafted
+ * bytes, which can carry valid CRCs: the parser's own bounds are.)
  */
 import { FormatError } from "../formatError";
 import { BinXmlParser, ChunkContext, newChunkContext } from "./binxml";

@@ -11,7 +11,10 @@ const bytes = loadSystemEvtx();
 const describeFixture = bytes ? describe : describe.skip;
 
 describeFixture("on the real System.evtx", () => {
-  const { records } = readEvtx(bytes as Buffer);
+  let records: EvtxRecord[] = []; // read in beforeAll: a skipped describe still runs its body
+  beforeAll(() => {
+    records = readEvtx(bytes as Buffer).records;
+  });
 
   test("selects by event id and creation time", () => {
     const ids = selectEvents(records, { ids: [7026] }).map((r) => r.recordId);

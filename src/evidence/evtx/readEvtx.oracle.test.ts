@@ -6,11 +6,12 @@
  * the last two always zero; this reader prints the seven a FILETIME has), done in testSupport.ts.
  */
 import { execFileSync } from "child_process";
-import { readEvtx } from "./readEvtx";
+import { EvtxReadResult, readEvtx } from "./readEvtx";
 import { EvtxRecord } from "./record";
 import {
   haveTool,
   loadSystemEvtx,
+  OracleRecord,
   parseEvtxexportText,
   shortenFiletimes,
   splitEvtxexportXml,
@@ -35,8 +36,13 @@ function stringsOf(r: EvtxRecord): string[] {
 }
 
 describeOracle("readEvtx against evtxexport on the real System.evtx", () => {
-  const result = readEvtx(bytes as Buffer, { label: "system.evtx", xml: true });
-  const expected = parseEvtxexportText(run("text"));
+  // Read in beforeAll: a skipped describe still runs its body, and the fixture may be absent.
+  let result: EvtxReadResult;
+  let expected: OracleRecord[] = [];
+  beforeAll(() => {
+    result = readEvtx(bytes as Buffer, { label: "system.evtx", xml: true });
+    expected = parseEvtxexportText(run("text"));
+  });
 
   test("the oracle itself lists the 1,881 records the fixtures README states", () => {
     expect(expected).toHaveLength(1881);

@@ -5,7 +5,7 @@
  * Viewer shows for these types (decimal integers, 0x-padded hex, braced GUIDs, S-1-… SIDs).
  */
 import { readEvtx } from "./readEvtx";
-import { ChunkBuilder, evtxFile, simpleEvent, str, TemplateValue } from "./testBuilder";
+import { ChunkBuilder, evtxFile, simpleEvent, str, TemplateValue } from "./testing/builder";
 import { renderXml } from "./events";
 
 const T0 = 131443533882141616n; // 2017-07-12T17:16:28.2141616Z
@@ -54,12 +54,7 @@ describe("substitution value types", () => {
       Buffer.from("b7a88ca64f00b6d7a69807e2de0f1f5d", "hex"),
       "{A68CA8B7-004F-D7B6-A698-07E2DE0F1F5D}",
     ],
-    [
-      "size_t (8 bytes)",
-      0x10,
-      le(8, (b) => b.writeBigUInt64LE(0xfffff8001234n)),
-      "0xfffff8001234",
-    ],
+    ["size_t (8 bytes)", 0x10, le(8, (b) => b.writeBigUInt64LE(0xfffff8001234n)), "0xfffff8001234"],
     ["size_t (4 bytes)", 0x10, le(4, (b) => b.writeUInt32LE(0x1234)), "0x1234"],
     [
       "FILETIME",

@@ -7,7 +7,7 @@
 import { BootFact, BootFactKind, bootStory } from "./bootStory";
 import { readEvtx } from "./readEvtx";
 import { EvtxRecord } from "./record";
-import { loadSystemEvtx } from "./testSupport";
+import { loadSystemEvtx } from "./testing/evtxexport";
 
 const bytes = loadSystemEvtx();
 const describeFixture = bytes ? describe : describe.skip;

@@ -116,8 +116,7 @@ export const BOOT_STORY_SOURCES: Readonly<Record<number, string>> = {
   6006: "EventLog",
 };
 
-export const BOOT_STORY_EVENT_IDS: readonly number[] =
-  Object.keys(BOOT_STORY_SOURCES).map(Number);
+export const BOOT_STORY_EVENT_IDS: readonly number[] = Object.keys(BOOT_STORY_SOURCES).map(Number);
 
 export interface BootStoryOptions {
   /** Only facts created at or after this time. */
@@ -264,10 +263,7 @@ function factOf(r: EvtxRecord): FactDetail | undefined {
  * The facts of the story in record order. Boot numbers are counted over all `records` before
  * the `since`/`ids` filters apply, so they stay comparable across filtered calls.
  */
-export function bootStory(
-  records: readonly EvtxRecord[],
-  opts: BootStoryOptions = {},
-): BootFact[] {
+export function bootStory(records: readonly EvtxRecord[], opts: BootStoryOptions = {}): BootFact[] {
   const ids = opts.ids?.length ? new Set(opts.ids) : undefined;
   const since = opts.since?.getTime();
   if (since !== undefined && Number.isNaN(since)) throw new RangeError("bootStory: invalid since");

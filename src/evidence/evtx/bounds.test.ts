@@ -12,7 +12,7 @@ import {
   MAX_TEMPLATE_DEPTH,
   MAX_WARNINGS,
 } from "./limits";
-import { ChunkBuilder, evtxFile, simpleEvent, str } from "./testBuilder";
+import { ChunkBuilder, evtxFile, simpleEvent, str } from "./testing/builder";
 
 const T = 131443533882141616n;
 
@@ -123,15 +123,20 @@ describe("limits on crafted records", () => {
       for (let i = 0; i < 32; i++) r.u32(60000); // each aligned offset: data size 60,000
     });
     for (let i = 0; i < 6; i++) {
-      b.record(BigInt(i + 2), T, (r) => r.u8(0x0c).u8(1).u32(0).u32(region + 4 * i).u32(0));
+      b.record(BigInt(i + 2), T, (r) =>
+        r
+          .u8(0x0c)
+          .u8(1)
+          .u32(0)
+          .u32(region + 4 * i)
+          .u32(0),
+      );
     }
     const warnings = warningsOf(b);
     expect(warnings.slice(1, 5)).toEqual(
       Array(4).fill(expect.stringMatching(/unexpected token 0x60 in fragment/)),
     );
-    expect(warnings[5]).toMatch(
-      new RegExp(`template bytes past ${MAX_TEMPLATE_BYTES_PER_CHUNK}`),
-    );
+    expect(warnings[5]).toMatch(new RegExp(`template bytes past ${MAX_TEMPLATE_BYTES_PER_CHUNK}`));
   });
 
   test("a record id past 2^53 is refused rather than rounded", () => {

@@ -85,7 +85,7 @@ export function readChunkRecords(
   const ctx = newChunkContext(chunk, where);
   const free = opts.recordsEnd;
   const records: EvtxRecord[] = [];
-  for (let pos = CHUNK_HEADER_SIZE; pos + RECORD_OVERHEAD <= free; ) {
+  for (let pos = CHUNK_HEADER_SIZE; pos + RECORD_OVERHEAD <= free;) {
     const at = `${where} record at ${hex(pos)}`;
     if (chunk.readUInt32LE(pos) !== RECORD_SIGNATURE) {
       opts.warn(`${at}: no record signature; rest of the chunk skipped`);

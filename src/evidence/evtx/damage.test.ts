@@ -7,8 +7,8 @@ import { FormatError } from "../formatError";
 import { crc32 } from "./crc32";
 import { CHUNK_SIZE, FILE_HEADER_SIZE } from "./limits";
 import { EvtxReadResult, readEvtx } from "./readEvtx";
-import { fixChunkCrcs } from "./testBuilder";
-import { loadSystemEvtx } from "./testSupport";
+import { fixChunkCrcs } from "./testing/builder";
+import { loadSystemEvtx } from "./testing/evtxexport";
 
 const original = loadSystemEvtx();
 const describeFixture = original ? describe : describe.skip;

@@ -5,7 +5,7 @@
 import { escapeText, formatEvents, renderXml, selectEvents } from "./events";
 import { readEvtx } from "./readEvtx";
 import { EvtxRecord } from "./record";
-import { loadSystemEvtx } from "./testSupport";
+import { loadSystemEvtx } from "./testing/evtxexport";
 
 const bytes = loadSystemEvtx();
 const describeFixture = bytes ? describe : describe.skip;

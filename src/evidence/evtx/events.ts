@@ -27,8 +27,7 @@ export function selectEvents(
   }
   return records.filter(
     (r) =>
-      (!ids || ids.has(r.eventId)) &&
-      (since === undefined || isoToMillis(r.timeCreated) >= since),
+      (!ids || ids.has(r.eventId)) && (since === undefined || isoToMillis(r.timeCreated) >= since),
   );
 }
 
@@ -109,16 +108,23 @@ export function renderXml(record: EvtxRecord): string {
   const text = (value: string | number | undefined): XmlNode[] =>
     value === undefined ? [] : [{ type: "text", value: String(value) }];
   const qualifiers = record.qualifiers?.toString();
-  const system = el("System", [], [
-    el("Provider", [["Name", record.provider], ["EventSourceName", record.eventSource]]),
-    el("EventID", [["Qualifiers", qualifiers]], text(record.eventId)),
-    ...(record.level !== undefined ? [el("Level", [], text(record.level))] : []),
-    el("TimeCreated", [["SystemTime", record.timeCreated]]),
-    el("EventRecordID", [], text(record.recordId)),
-    ...(record.channel !== undefined ? [el("Channel", [], text(record.channel))] : []),
-    ...(record.computer !== undefined ? [el("Computer", [], text(record.computer))] : []),
-    el("Security", [["UserID", record.userId]]),
-  ]);
+  const system = el(
+    "System",
+    [],
+    [
+      el("Provider", [
+        ["Name", record.provider],
+        ["EventSourceName", record.eventSource],
+      ]),
+      el("EventID", [["Qualifiers", qualifiers]], text(record.eventId)),
+      ...(record.level !== undefined ? [el("Level", [], text(record.level))] : []),
+      el("TimeCreated", [["SystemTime", record.timeCreated]]),
+      el("EventRecordID", [], text(record.recordId)),
+      ...(record.channel !== undefined ? [el("Channel", [], text(record.channel))] : []),
+      ...(record.computer !== undefined ? [el("Computer", [], text(record.computer))] : []),
+      el("Security", [["UserID", record.userId]]),
+    ],
+  );
   const items = Array.isArray(record.data)
     ? record.data.map((v) => el("Data", [], text(v)))
     : Object.entries(record.data).map(([k, v]) => el("Data", [["Name", k]], text(v)));

@@ -10,8 +10,8 @@ import fc from "fast-check";
 import { CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_HEADER_SIZE, RECORD_OVERHEAD } from "./limits";
 import { EvtxReadResult, readEvtx } from "./readEvtx";
 import { EvtxRecord } from "./record";
-import { ChunkBuilder, evtxFile, fixChunkCrcs } from "./testBuilder";
-import { loadSystemEvtx } from "./testSupport";
+import { ChunkBuilder, evtxFile, fixChunkCrcs } from "./testing/builder";
+import { loadSystemEvtx } from "./testing/evtxexport";
 
 const RUNS = Number(process.env.VMR_FUZZ_RUNS ?? 25);
 const SLOW_MS = 3000;

@@ -16,7 +16,7 @@ import {
   shortenFiletimes,
   splitEvtxexportXml,
   SYSTEM_EVTX,
-} from "./testSupport";
+} from "./testing/evtxexport";
 
 const bytes = loadSystemEvtx();
 const oracle = bytes !== undefined && haveTool("evtxexport");

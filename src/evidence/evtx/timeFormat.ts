@@ -27,7 +27,11 @@ export function filetimeToIso(ticks: bigint): string {
  * shows as the odd date it is rather than being silently normalised by Date.
  */
 export function systemtimeToIso(bytes: Buffer): string {
-  const f = (i: number, width: number) => bytes.readUInt16LE(i * 2).toString().padStart(width, "0");
+  const f = (i: number, width: number) =>
+    bytes
+      .readUInt16LE(i * 2)
+      .toString()
+      .padStart(width, "0");
   return `${f(0, 4)}-${f(1, 2)}-${f(3, 2)}T${f(4, 2)}:${f(5, 2)}:${f(6, 2)}.${f(7, 3)}Z`;
 }
 

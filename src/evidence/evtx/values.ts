@@ -180,7 +180,7 @@ export function formatArray(base: number, b: Buffer): string[] | undefined {
   }
   if (base === ValueType.Sid) {
     const items: string[] = [];
-    for (let at = 0; at < b.length; ) {
+    for (let at = 0; at < b.length;) {
       const len = sidLength(b.subarray(at));
       if (len === undefined) return undefined;
       items.push(formatSid(b.subarray(at, at + len)) as string);

@@ -118,7 +118,5 @@ export function shortenFiletimes(text: string): string {
  */
 export function splitEvtxexportXml(text: string): string[] {
   const body = text.slice(text.indexOf("<Event"));
-  return body
-    .split(/\n\n(?=<Event[ >])/)
-    .map((x) => shortenFiletimes(x.replace(/\n+$/, "")));
+  return body.split(/\n\n(?=<Event[ >])/).map((x) => shortenFiletimes(x.replace(/\n+$/, "")));
 }

@@ -5,13 +5,12 @@
  * the reader documents: chunk-relative offsets, names and template definitions stored inline at
  * first use, records framed by size and size copy, CRC32s over the header and record data.
  */
-import { crc32 } from "./crc32";
-import { CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_HEADER_SIZE } from "./limits";
+import { crc32 } from "../crc32";
+import { CHUNK_HEADER_SIZE, CHUNK_SIZE, FILE_HEADER_SIZE } from "../limits";
 
 /** A substitution value: its type and its bytes, or a writer for values that hold offsets. */
 export type TemplateValue =
-  | { type: number; bytes: Buffer }
-  | { type: number; write: (b: ChunkBuilder) => void };
+  { type: number; bytes: Buffer } | { type: number; write: (b: ChunkBuilder) => void };
 
 export class ChunkBuilder {
   readonly bytes = Buffer.alloc(CHUNK_SIZE);
@@ -43,7 +42,10 @@ export class ChunkBuilder {
   /** A name reference; with `text`, the name is stored right here (first use). */
   nameRef(text: string | number): this {
     if (typeof text === "number") return this.u32(text);
-    this.u32(this.pos + 4).u32(0).u16(0).u16(text.length);
+    this.u32(this.pos + 4)
+      .u32(0)
+      .u16(0)
+      .u16(text.length);
     return this.raw(Buffer.from(text, "utf16le")).u16(0);
   }
 
@@ -79,7 +81,9 @@ export class ChunkBuilder {
     return this.u8(0x05).u8(0x01).u16(s.length).raw(Buffer.from(s, "utf16le"));
   }
   subst(index: number, optional = false, type = 0x01): this {
-    return this.u8(optional ? 0x0e : 0x0d).u16(index).u8(type);
+    return this.u8(optional ? 0x0e : 0x0d)
+      .u16(index)
+      .u8(type);
   }
   eof(): this {
     return this.u8(0x00);

@@ -6,8 +6,8 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 
-/** `../shared/fixtures` next to the repository root (this file is three levels below it). */
-export const FIXTURES = path.resolve(__dirname, "..", "..", "..", "..", "shared", "fixtures");
+/** `../shared/fixtures` next to the repository root (this file is four levels below it). */
+export const FIXTURES = path.resolve(__dirname, "..", "..", "..", "..", "..", "shared", "fixtures");
 export const SYSTEM_EVTX = path.join(FIXTURES, "evtx", "system.evtx");
 
 /** The fixture's bytes, or undefined (with one warning line) when the fixtures are absent. */

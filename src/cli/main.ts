@@ -6,6 +6,7 @@ import { registerCheckDrivers } from "./commands/checkDrivers";
 import { registerPlanRepair } from "./commands/planRepair";
 import { registerRescue } from "./commands/rescue";
 import { registerRollback } from "./commands/rollback";
+import { registerEvents } from "./commands/events";
 
 /** Where a command writes; tests pass their own. */
 export interface Io {
@@ -37,6 +38,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerPlanRepair(program, ctx);
   registerRescue(program, ctx);
   registerRollback(program, ctx);
+  registerEvents(program, ctx);
   return program;
 }
 

@@ -89,9 +89,27 @@ export function buildFatImage(
     write({ path: "/HOLE.BIN", bytes: patternBytes(3000, "hole") });
     write({ path: "/BLOCKER.BIN", bytes: patternBytes(5000, "blocker") });
     run("mdel", ["-i", image, "::/HOLE.BIN"]);
+    forgetNextFreeHint(image);
     write(fragment);
   }
   for (const file of files) write(file);
+}
+
+/**
+ * On FAT32, mtools allocates from FSInfo's next-free hint, i.e. past the blocker; 0xFFFFFFFF
+ * means "no hint" (fatgen103), so it scans from cluster 2 and the next file fills the hole.
+ */
+function forgetNextFreeHint(image: string): void {
+  const fd = fs.openSync(image, "r+");
+  try {
+    const boot = Buffer.alloc(512);
+    fs.readSync(fd, boot, 0, 512, 0);
+    if (boot.toString("latin1", 82, 90) !== "FAT32   ") return;
+    const fsInfo = boot.readUInt16LE(48) * boot.readUInt16LE(11);
+    fs.writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0xff]), 0, 4, fsInfo + 492);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** The ESP's files for the disk tests: the real BCD when the fixtures are present. */

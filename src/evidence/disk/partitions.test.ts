@@ -147,10 +147,11 @@ describeWithTools("partition tables written by sgdisk and gdisk", () => {
     const image = path.join(dir, "logical.img");
     fs.writeFileSync(image, "");
     fs.truncateSync(image, 32 * 1024 * 1024);
-    const create = [1, 2, 3, 4, 5, 6].flatMap((n) => ["-n", `${n}:${2048 + (n - 1) * 8192}:+2M`]);
-    run("sgdisk", ["-o", ...create, "-t", "1:0700", "-t", "5:0700", image]);
-    // gdisk's recovery menu: convert to MBR, partitions 2-6 as logicals, write
-    run("gdisk", [image], "r\ng\nl\n2\nl\n3\nl\n4\nl\n5\nl\n6\nw\nY\n");
+    // one gdisk session: six GPT partitions, then its recovery menu converts them to MBR with
+    // 2-6 as logicals (gdisk makes the extended partition and its EBR chain) and writes
+    const types = ["0700", "8300", "8300", "8300", "0700", "8300"];
+    const create = types.map((t, i) => `n\n${i + 1}\n${2048 + i * 8192}\n+2M\n${t}\n`).join("");
+    run("gdisk", [image], `${create}r\ng\nl\n2\nl\n3\nl\n4\nl\n5\nl\n6\nw\nY\n`);
     const table = await tableOf(image);
     const rows = sgdiskRows(image);
     expect(rows.map((r) => r.number)).toEqual([1, 5, 6, 7, 8, 9]);

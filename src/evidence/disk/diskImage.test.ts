@@ -37,7 +37,7 @@ describeWithTools("disk images written by sgdisk, mtools, mkntfs and qemu-img", 
 
   beforeAll(async () => {
     dir = makeTempDir("vmr-disk-");
-    disk = buildGptDisk(dir);
+    disk = await buildGptDisk(dir);
     raw = fs.readFileSync(disk.raw);
     files.raw = disk.raw;
     for (const kind of CONTAINERS) {
@@ -79,14 +79,17 @@ describeWithTools("disk images written by sgdisk, mtools, mkntfs and qemu-img", 
     ],
   ];
 
-  test.each(OPENERS)("%s: container by content, bytes as raw", async (_, format, open) => {
+  test.each(OPENERS)("%s: container by content, bytes as raw", async (name, format, open) => {
     const image = await open();
     try {
       expect(image.format).toBe(format);
       expect(image.source.size).toBe(64 * MiB);
-      // odd-sized reads that straddle VHD (2 MiB) and VHDX (32 MiB) block boundaries
+      // odd-sized reads that straddle VHD (2 MiB) and VHDX (32 MiB) block boundaries; the remote
+      // sources (tested on their own) are compared on the first 10 MiB and the last
       const step = 3 * MiB + 4096 + 512;
+      const remote = / over /.test(name);
       for (let at = 0; at < raw.length; at += step) {
+        if (remote && at > 10 * MiB && at + step < raw.length) continue;
         const length = Math.min(step, raw.length - at);
         const bytes = await image.source.read(at, length);
         expect(bytes.equals(raw.subarray(at, at + length))).toBe(true);
@@ -113,7 +116,7 @@ describeWithTools("disk images written by sgdisk, mtools, mkntfs and qemu-img", 
         const same = (await volume.readFile(file.path)).equals(file.bytes);
         expect({ path: file.path, same }).toEqual({ path: file.path, same: true });
       }
-      if (disk.hasNtfs) {
+      if (disk.ntfsPart) {
         expect(await findWindowsPartition(image.source, table)).toMatchObject({
           index: 2,
           start: disk.dataStartLba * 512,

@@ -13,8 +13,9 @@ import {
   makeTempDir,
   missingTool,
   patternBytes,
+  emptyFile,
   place,
-  run,
+  runAsync,
   type ContainerKind,
 } from "./testing/diskImages";
 
@@ -144,18 +145,18 @@ describeWithTools("damaged images end in FormatError, in bounded time", () => {
   let dir: string;
   const images: Record<string, Buffer> = {};
 
-  beforeAll(() => {
+  beforeAll(async () => {
     dir = makeTempDir("vmr-fuzz-");
-    const raw = path.join(dir, "small.img");
-    fs.writeFileSync(raw, "");
-    fs.truncateSync(raw, 8 * MiB);
-    run("sgdisk", ["-o", "-n", "1:2048:+5M", "-t", "1:EF00", "-n", "2:0:0", "-t", "2:0700", raw]);
+    const raw = emptyFile(path.join(dir, "small.img"), 8 * MiB);
+    const layout = ["-o", "-n", "1:2048:+5M", "-t", "1:EF00", "-n", "2:0:0", "-t", "2:0700"];
+    const table = runAsync("sgdisk", [...layout, raw]);
     const esp = path.join(dir, "esp.img");
     buildFatImage(dir, esp, 5 * MiB, [], [
       { path: "/EFI/Microsoft/Boot/BCD", bytes: patternBytes(20_000, "bcd") },
       { path: "/EFI/A long file name.txt", bytes: Buffer.from("x") },
       { path: "/big.bin", bytes: patternBytes(300_000, "big") },
     ]);
+    await table;
     place(esp, raw, 2048);
     images.raw = fs.readFileSync(raw);
     const kinds: ContainerKind[] = ["vhd-fixed", "vhd-dynamic", "vhdx-fixed", "vhdx-dynamic"];

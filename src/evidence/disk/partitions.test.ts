@@ -12,7 +12,17 @@ import {
   type PartitionTable,
 } from "./partitions";
 import { GPT_TYPE } from "./partitionTypes";
-import { buildGptDisk, makeTempDir, missingTool, run, type GptDisk } from "./testing/diskImages";
+import {
+  buildGptDisk,
+  emptyFile,
+  GPT_LAYOUT,
+  makeTempDir,
+  missingTool,
+  place,
+  run,
+  runAsync,
+  type GptDisk,
+} from "./testing/diskImages";
 
 const missing = missingTool("sgdisk", "gdisk", "mformat", "mmd", "mcopy", "mdel", "dd");
 if (missing) console.warn(`partition table tests on sgdisk/gdisk images skipped: no ${missing}`);
@@ -62,9 +72,23 @@ const sgdiskMbrRow = (r: SgdiskRow) => [r.number, r.start, r.end, MBR_CODES[r.co
 describeWithTools("partition tables written by sgdisk and gdisk", () => {
   let dir: string;
   let disk: GptDisk;
-  beforeAll(() => {
+  let mbr: string;
+  let logical: string;
+  beforeAll(async () => {
     dir = makeTempDir("vmr-parts-");
-    disk = buildGptDisk(dir);
+    // sgdisk and gdisk each sleep a second after writing: make the three disks side by side
+    mbr = emptyFile(path.join(dir, "mbr.img"), 64 * 1024 * 1024);
+    const mbrDone = runAsync("sgdisk", [...GPT_LAYOUT, "-m", "1:2", mbr]);
+    logical = emptyFile(path.join(dir, "logical.img"), 32 * 1024 * 1024);
+    // one gdisk session: six GPT partitions, then its recovery menu converts them to MBR with
+    // 2-6 as logicals (gdisk makes the extended partition and its EBR chain) and writes
+    const types = ["0700", "8300", "8300", "8300", "0700", "8300"];
+    const create = types.map((t, i) => `n\n${i + 1}\n${2048 + i * 8192}\n+2M\n${t}\n`).join("");
+    const convert = "r\ng\nl\n2\nl\n3\nl\n4\nl\n5\nl\n6\nw\nY\n";
+    const logicalDone = runAsync("gdisk", [logical], create + convert);
+    disk = await buildGptDisk(dir);
+    await Promise.all([mbrDone, logicalDone]);
+    if (disk.ntfsPart) place(disk.ntfsPart, mbr, disk.dataStartLba);
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -123,16 +147,13 @@ describeWithTools("partition tables written by sgdisk and gdisk", () => {
   });
 
   test("MBR from sgdisk -m: types 0xEF and 0x07 where sgdisk reads them", async () => {
-    const mbr = path.join(dir, "mbr.img");
-    fs.copyFileSync(disk.raw, mbr);
-    run("sgdisk", ["-m", "1:2", mbr]);
     const table = await tableOf(mbr);
     expect(table.scheme).toBe("mbr");
     const rows = sgdiskRows(mbr);
     expect(table.partitions.map(asRow)).toEqual(rows.map(sgdiskMbrRow));
     const esp = findEfiSystemPartition(table);
     expect(esp).toMatchObject({ index: 1, typeName: "EFI system partition" });
-    if (disk.hasNtfs) {
+    if (disk.ntfsPart) {
       const file = await openFileSource(mbr);
       try {
         const windows = await findWindowsPartition(file.source, table);
@@ -144,16 +165,8 @@ describeWithTools("partition tables written by sgdisk and gdisk", () => {
   });
 
   test("MBR with an extended partition from gdisk: logicals 5.. in chain order", async () => {
-    const image = path.join(dir, "logical.img");
-    fs.writeFileSync(image, "");
-    fs.truncateSync(image, 32 * 1024 * 1024);
-    // one gdisk session: six GPT partitions, then its recovery menu converts them to MBR with
-    // 2-6 as logicals (gdisk makes the extended partition and its EBR chain) and writes
-    const types = ["0700", "8300", "8300", "8300", "0700", "8300"];
-    const create = types.map((t, i) => `n\n${i + 1}\n${2048 + i * 8192}\n+2M\n${t}\n`).join("");
-    run("gdisk", [image], `${create}r\ng\nl\n2\nl\n3\nl\n4\nl\n5\nl\n6\nw\nY\n`);
-    const table = await tableOf(image);
-    const rows = sgdiskRows(image);
+    const table = await tableOf(logical);
+    const rows = sgdiskRows(logical);
     expect(rows.map((r) => r.number)).toEqual([1, 5, 6, 7, 8, 9]);
     expect(table.partitions.map(asRow)).toEqual(rows.map(sgdiskMbrRow));
   });
@@ -163,7 +176,7 @@ describeWithTools("partition tables written by sgdisk and gdisk", () => {
     try {
       const table = await readPartitions(file.source);
       const ntfs = await findNtfsPartitions(file.source, table);
-      expect(ntfs.map((p) => p.index)).toEqual(disk.hasNtfs ? [2] : []);
+      expect(ntfs.map((p) => p.index)).toEqual(disk.ntfsPart ? [2] : []);
     } finally {
       await file.close();
     }

@@ -1,4 +1,4 @@
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -26,22 +26,37 @@ export function missingTool(...names: string[]): string | undefined {
   });
 }
 
+const TOOL_ENV = { ...process.env, LANG: "C.UTF-8", LC_ALL: "C.UTF-8", MTOOLS_SKIP_CHECK: "1" };
+
 export function run(command: string, args: string[], input?: string): string {
   return execFileSync(command, args, {
     input,
     encoding: "utf8",
     stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, LANG: "C.UTF-8", LC_ALL: "C.UTF-8", MTOOLS_SKIP_CHECK: "1" },
+    env: TOOL_ENV,
   });
 }
 
-/** Deterministic pseudo-random bytes (so a failing comparison is reproducible). */
+/** `run` without blocking: for the tools that sleep (sgdisk and gdisk wait 1 s after writing). */
+export function runAsync(command: string, args: string[], input?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(command, args, { env: TOOL_ENV }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${command} failed: ${error.message} ${stderr}`.trim()));
+      else resolve(stdout);
+    });
+    child.stdin?.end(input ?? "");
+  });
+}
+
+/** Deterministic pseudo-random bytes (xorshift32 seeded from `seed`): reproducible and fast. */
 export function patternBytes(length: number, seed: string): Buffer {
   const out = Buffer.alloc(length);
-  let block = crypto.createHash("sha256").update(seed).digest();
-  for (let at = 0; at < length; at += block.length) {
-    block.copy(out, at, 0, Math.min(block.length, length - at));
-    block = crypto.createHash("sha256").update(block).digest();
+  let x = crypto.createHash("sha256").update(seed).digest().readUInt32LE(0) || 1;
+  for (let at = 0; at < length; at++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[at] = x & 0xff;
   }
   return out;
 }
@@ -57,8 +72,9 @@ export interface ImageFile {
 }
 
 /**
- * Formats `image` (a file of `bytes`) with mformat and fills it with mmd/mcopy. Directories are
- * made as needed; `fragment` first writes a hole-making file so the named file is split in two.
+ * Formats `image` (a file of `bytes`) with mformat and fills it with mmd/mcopy: one mmd for all
+ * directories and one mcopy per directory (the long names come from the staged files' names).
+ * `fragment` is written first behind a hole-making file so that it is split in two.
  */
 export function buildFatImage(
   dir: string,
@@ -68,31 +84,42 @@ export function buildFatImage(
   files: ImageFile[],
   fragment?: ImageFile,
 ): void {
-  fs.writeFileSync(image, "");
-  fs.truncateSync(image, bytes);
+  emptyFile(image, bytes);
   run("mformat", ["-i", image, ...mformatArgs, "::"]);
-  const made = new Set<string>();
-  const write = (file: ImageFile) => {
-    const parts = file.path.split("/").filter(Boolean);
-    for (let i = 1; i < parts.length; i++) {
-      const d = `::/${parts.slice(0, i).join("/")}`;
-      if (!made.has(d)) run("mmd", ["-i", image, d]);
-      made.add(d);
-    }
-    const local = path.join(dir, `content-${crypto.randomBytes(6).toString("hex")}`);
-    fs.writeFileSync(local, file.bytes);
-    run("mcopy", ["-i", image, local, `::${file.path}`]);
-    fs.unlinkSync(local);
+  const staging = fs.mkdtempSync(path.join(dir, "stage-"));
+  const copyInto = (target: string, group: ImageFile[]) => {
+    const local = fs.mkdtempSync(path.join(staging, "d-"));
+    const names = group.map((file) => {
+      const name = path.join(local, path.posix.basename(file.path));
+      fs.writeFileSync(name, file.bytes);
+      return name;
+    });
+    run("mcopy", ["-i", image, ...names, `::${target}/`]);
   };
   if (fragment) {
-    // hole of 3 clusters-ish, a blocker after it, then the file fills the hole and continues
-    write({ path: "/HOLE.BIN", bytes: patternBytes(3000, "hole") });
-    write({ path: "/BLOCKER.BIN", bytes: patternBytes(5000, "blocker") });
+    // a hole of a few clusters, a blocker after it, then the file fills the hole and continues
+    copyInto("", [
+      { path: "/HOLE.BIN", bytes: patternBytes(3000, "hole") },
+      { path: "/BLOCKER.BIN", bytes: patternBytes(5000, "blocker") },
+    ]);
     run("mdel", ["-i", image, "::/HOLE.BIN"]);
     forgetNextFreeHint(image);
-    write(fragment);
+    copyInto(path.posix.dirname(fragment.path).replace(/\/$/, ""), [fragment]);
   }
-  for (const file of files) write(file);
+  const byDir = new Map<string, ImageFile[]>();
+  for (const file of files) {
+    const parent = path.posix.dirname(file.path).replace(/\/$/, "");
+    byDir.set(parent, [...(byDir.get(parent) ?? []), file]);
+  }
+  const dirs = new Set<string>();
+  for (const parent of byDir.keys()) {
+    const parts = parent.split("/").filter(Boolean);
+    for (let i = 1; i <= parts.length; i++) dirs.add(`/${parts.slice(0, i).join("/")}`);
+  }
+  const sorted = [...dirs].sort((a, b) => a.split("/").length - b.split("/").length);
+  if (sorted.length > 0) run("mmd", ["-i", image, ...sorted.map((d) => `::${d}`)]);
+  for (const [parent, group] of byDir) copyInto(parent, group);
+  fs.rmSync(staging, { recursive: true, force: true });
 }
 
 /**
@@ -141,47 +168,58 @@ export interface GptDisk {
   espSectors: number;
   dataStartLba: number;
   dataSectors: number;
-  /** Whether mkntfs was there to put an NTFS boot sector in the basic data partition. */
-  hasNtfs: boolean;
+  /** The NTFS partition image from mkntfs (absent when mkntfs is not installed). */
+  ntfsPart?: string;
   files: ImageFile[];
+}
+
+/** The sgdisk arguments of the test disk's layout: ESP (40 MiB at 1 MiB), basic data after. */
+export const GPT_LAYOUT = [
+  ...["-o", "-n", "1:2048:+40M", "-t", "1:EF00", "-c", "1:EFI system partition"],
+  ...["-n", "2:0:0", "-t", "2:0700", "-c", "2:Basic data partition"],
+];
+
+/** A sparse empty file of `bytes`. */
+export function emptyFile(file: string, bytes: number): string {
+  fs.writeFileSync(file, "");
+  fs.truncateSync(file, bytes);
+  return file;
 }
 
 /**
  * A 64 MiB GPT disk: ESP (FAT32 from mformat, 40 MiB) and a Microsoft basic data partition (NTFS
- * from mkntfs when present), laid in with dd like a real disk.
+ * from mkntfs when present), laid in with dd like a real disk. sgdisk sleeps a second after each
+ * write, so it runs while the partitions are being built.
  */
-export function buildGptDisk(dir: string): GptDisk {
-  const raw = path.join(dir, "disk.img");
-  fs.writeFileSync(raw, "");
-  fs.truncateSync(raw, 64 * 1024 * 1024);
-  run("sgdisk", [
-    ...["-o", "-n", "1:2048:+40M", "-t", "1:EF00", "-c", "1:EFI system partition"],
-    ...["-n", "2:0:0", "-t", "2:0700", "-c", "2:Basic data partition", raw],
-  ]);
-  const espStartLba = 2048;
-  const espSectors = 40 * 2048;
-  const dataStartLba = espStartLba + espSectors;
-  const lastUsable = 64 * 2048 - 34; // sgdisk leaves the backup array and header at the end
-  const dataSectors = lastUsable - dataStartLba + 1;
-  const esp = path.join(dir, "esp.img");
-  const files = espFiles();
-  const mformat = ["-F", "-c", "1", "-H", `${espStartLba}`, "-v", "SYSTEM"];
-  buildFatImage(dir, esp, espSectors * 512, mformat, files, FRAGMENTED_FILE);
-  place(esp, raw, espStartLba);
-  let hasNtfs = false;
-  if (!missingTool("mkntfs")) {
-    const ntfs = path.join(dir, "ntfs.part");
-    fs.writeFileSync(ntfs, "");
-    fs.truncateSync(ntfs, dataSectors * 512);
-    run("mkntfs", [
-      ...["-F", "-Q", "-s", "512", "-c", "4096", "-p", `${dataStartLba}`],
-      ...["-H", "255", "-S", "63", "-L", "Windows", ntfs],
-    ]);
-    place(ntfs, raw, dataStartLba);
-    hasNtfs = true;
+export async function buildGptDisk(dir: string): Promise<GptDisk> {
+  const raw = emptyFile(path.join(dir, "disk.img"), 64 * 1024 * 1024);
+  const table = runAsync("sgdisk", [...GPT_LAYOUT, raw]);
+  try {
+    const espStartLba = 2048;
+    const espSectors = 40 * 2048;
+    const dataStartLba = espStartLba + espSectors;
+    const lastUsable = 64 * 2048 - 34; // sgdisk leaves the backup array and header at the end
+    const dataSectors = lastUsable - dataStartLba + 1;
+    const esp = path.join(dir, "esp.img");
+    const files = espFiles();
+    const mformat = ["-F", "-c", "1", "-H", `${espStartLba}`, "-v", "SYSTEM"];
+    buildFatImage(dir, esp, espSectors * 512, mformat, files, FRAGMENTED_FILE);
+    let ntfsPart: string | undefined;
+    if (!missingTool("mkntfs")) {
+      ntfsPart = emptyFile(path.join(dir, "ntfs.part"), dataSectors * 512);
+      run("mkntfs", [
+        ...["-F", "-Q", "-s", "512", "-c", "4096", "-p", `${dataStartLba}`],
+        ...["-H", "255", "-S", "63", "-L", "Windows", ntfsPart],
+      ]);
+    }
+    await table;
+    place(esp, raw, espStartLba);
+    if (ntfsPart) place(ntfsPart, raw, dataStartLba);
+    const all = [...files, FRAGMENTED_FILE];
+    return { raw, espStartLba, espSectors, dataStartLba, dataSectors, ntfsPart, files: all };
+  } finally {
+    await table.catch(() => undefined);
   }
-  const all = [...files, FRAGMENTED_FILE];
-  return { raw, espStartLba, espSectors, dataStartLba, dataSectors, hasNtfs, files: all };
 }
 
 /** Writes `part` into `disk` at `lba` (512-byte sectors) without truncating, keeping holes. */

@@ -1,5 +1,6 @@
 import { isFormatError } from "../formatError";
 import {
+  EBS_MAX_CONCURRENT_GETS,
   ebsSnapshotSource,
   type EbsDirectClient,
   type EbsListSnapshotBlocksOutput,
@@ -54,6 +55,27 @@ describe("ebsSnapshotSource over the fake EBS direct APIs", () => {
     expect(fake.calls.list).toBe(5);
     expect([...(await source.read(3 * 449 * BLOCK, 2))]).toEqual([449 & 0xff, 1]);
     expect([...(await source.read(3 * 449 * BLOCK + BLOCK, 2))]).toEqual([0, 0]);
+  });
+
+  test("a long read keeps at most EBS_MAX_CONCURRENT_GETS calls in flight", async () => {
+    const blocks = new Map<number, Buffer>();
+    for (let i = 0; i < 40; i++) blocks.set(i, Buffer.from([i]));
+    const fake = new FakeEbs(SNAP, 1, blocks);
+    let running = 0;
+    let most = 0;
+    const slow: EbsDirectClient = {
+      listSnapshotBlocks: (input) => fake.listSnapshotBlocks(input),
+      getSnapshotBlock: async (input) => {
+        most = Math.max(most, ++running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        return fake.getSnapshotBlock(input);
+      },
+    };
+    const source = await ebsSnapshotSource(slow, SNAP);
+    const bytes = await source.read(0, 40 * BLOCK);
+    expect(bytes[39 * BLOCK]).toBe(39);
+    expect(most).toBe(EBS_MAX_CONCURRENT_GETS);
   });
 
   test("a block whose SHA-256 does not match its checksum is a FormatError", async () => {

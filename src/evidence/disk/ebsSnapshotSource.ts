@@ -14,6 +14,8 @@ export const EBS_MAX_VOLUME_GIB = 65536;
 export const EBS_MAX_LIST_PAGES = 20_000;
 /** Written blocks indexed at most (4 Mi blocks = 2 TiB of written data; tokens stay in memory). */
 export const EBS_MAX_LISTED_BLOCKS = 4 * 1024 * 1024;
+/** GetSnapshotBlock calls in flight at once, whatever the size of a read. */
+export const EBS_MAX_CONCURRENT_GETS = 8;
 
 export interface EbsListSnapshotBlocksInput {
   SnapshotId: string;
@@ -153,15 +155,26 @@ export async function ebsSnapshotSource(
   }
   const size = volumeGiB! * 1024 ** 3;
 
+  let inFlight = 0;
+  const waiting: (() => void)[] = [];
+  /** Runs `call` when fewer than EBS_MAX_CONCURRENT_GETS others are running. */
+  async function limited<T>(call: () => Promise<T>): Promise<T> {
+    while (inFlight >= EBS_MAX_CONCURRENT_GETS) await new Promise<void>((r) => waiting.push(r));
+    inFlight++;
+    try {
+      return await call();
+    } finally {
+      inFlight--;
+      waiting.shift()?.();
+    }
+  }
+
   async function fetchBlock(index: number): Promise<Buffer> {
     const token = tokens.get(index);
     if (token === undefined) return Buffer.alloc(EBS_BLOCK_SIZE);
     stats.getCalls++;
-    const out = await client.getSnapshotBlock({
-      SnapshotId: snapshotId,
-      BlockIndex: index,
-      BlockToken: token,
-    });
+    const request = { SnapshotId: snapshotId, BlockIndex: index, BlockToken: token };
+    const out = await limited(() => client.getSnapshotBlock(request));
     const where = `${label}: GetSnapshotBlock ${index}`;
     const data = out.BlockData;
     if (!data || out.DataLength !== EBS_BLOCK_SIZE || data.length !== EBS_BLOCK_SIZE) {

@@ -152,7 +152,9 @@ export class FatVolume {
         await this.directoryBytes(dir, walked),
         this.geometry.type === "FAT32",
       );
-      dir = listing.find((e) => e.name.toUpperCase() === wanted || e.shortName === wanted);
+      dir = listing.find(
+        (e) => e.name.toUpperCase() === wanted || e.shortName.toUpperCase() === wanted,
+      );
       if (!dir) return { found: false };
       walked += `\\${dir.name}`;
     }

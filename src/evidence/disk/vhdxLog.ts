@@ -54,11 +54,12 @@ export async function replayVhdxLog(
 ): Promise<ReplayedLog> {
   const { logOffset, logLength } = location;
   const where = `${label}: VHDX log at ${logOffset}`;
+  // like qemu: a log GUID without a log length leaves nothing that could be replayed
+  if (logLength === 0) return { source: file, entriesReplayed: 0 };
   if (
     logOffset % (1024 * 1024) !== 0 ||
     logOffset < 1024 * 1024 ||
     logLength % (1024 * 1024) !== 0 ||
-    logLength === 0 ||
     logLength > VHDX_MAX_LOG_BYTES ||
     logOffset + logLength > file.size
   ) {

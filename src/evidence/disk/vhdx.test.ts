@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
 import { isFormatError } from "../formatError";
@@ -44,6 +45,41 @@ function rewriteHeader(file: Buffer, at: number, edit: (header: Buffer) => void)
   header.writeUInt32LE(crcWithFieldZeroed(crc32c, header, 4), 4);
 }
 
+/**
+ * Turns a cleanly closed qemu VHDX into one whose log must be replayed: qemu cleared the header's
+ * LogGuid on close but the entries stay in the log, so the newest entry's GUID goes back into
+ * the current header, and the BAT's first sector is wiped as if its write never reached its
+ * place. Returns the log's file offset.
+ */
+function makeDirty(bytes: Buffer): number {
+  const header = currentHeaderOffset(bytes);
+  const logOffset = Number(bytes.readBigUInt64LE(header + 72));
+  let newest = -1;
+  for (let at = logOffset; at < logOffset + MiB; at += 4096) {
+    if (bytes.toString("latin1", at, at + 4) !== "loge") continue;
+    if (newest < 0 || bytes.readBigUInt64LE(at + 16) > bytes.readBigUInt64LE(newest + 16)) {
+      newest = at;
+    }
+  }
+  expect(newest).toBeGreaterThanOrEqual(logOffset);
+  const logGuid = Buffer.from(bytes.subarray(newest + 32, newest + 48));
+  rewriteHeader(bytes, header, (h) => logGuid.copy(h, 48));
+  const bat = regionOffset(bytes, VHDX_REGION.bat);
+  bytes.fill(0, bat, bat + 4096);
+  return logOffset;
+}
+
+/** Recomputes the CRC-32C of every log entry (as far as its length stays inside the log). */
+function resealLog(bytes: Buffer, logOffset: number): void {
+  for (let at = logOffset; at < logOffset + MiB; at += 4096) {
+    if (bytes.toString("latin1", at, at + 4) !== "loge") continue;
+    const length = bytes.readUInt32LE(at + 8);
+    if (length < 64 || at + length > logOffset + MiB) continue;
+    const entry = bytes.subarray(at, at + length);
+    entry.writeUInt32LE(crcWithFieldZeroed(crc32c, entry, 4), 4);
+  }
+}
+
 describeWithTools("VHDX files written by qemu", () => {
   let dir: string;
   beforeAll(() => {
@@ -80,24 +116,8 @@ describeWithTools("VHDX files written by qemu", () => {
   });
 
   test("a pending log is replayed in memory the way qemu replays it", async () => {
-    const file = writtenVhdx("dirty.vhdx");
-    const bytes = fs.readFileSync(file);
-    const header = currentHeaderOffset(bytes);
-    const logOffset = Number(bytes.readBigUInt64LE(header + 72));
-    // qemu cleared the header's LogGuid on close; the entries stay in the log: take the newest
-    let newest = -1;
-    for (let at = logOffset; at < logOffset + MiB; at += 4096) {
-      if (bytes.toString("latin1", at, at + 4) !== "loge") continue;
-      if (newest < 0 || bytes.readBigUInt64LE(at + 16) > bytes.readBigUInt64LE(newest + 16)) {
-        newest = at;
-      }
-    }
-    expect(newest).toBeGreaterThanOrEqual(logOffset);
-    const logGuid = Buffer.from(bytes.subarray(newest + 32, newest + 48));
-    rewriteHeader(bytes, header, (h) => logGuid.copy(h, 48));
-    // as if the host stopped before the BAT write reached its place
-    const bat = regionOffset(bytes, VHDX_REGION.bat);
-    bytes.fill(0, bat, bat + 4096);
+    const bytes = fs.readFileSync(writtenVhdx("dirty.vhdx"));
+    makeDirty(bytes);
     const dirty = path.join(dir, "dirty-crafted.vhdx");
     fs.writeFileSync(dirty, bytes);
     expect(() => run("qemu-img", ["info", "-f", "vhdx", dirty])).toThrow(/log/i);
@@ -115,6 +135,43 @@ describeWithTools("VHDX files written by qemu", () => {
     expect(ours.equals(fs.readFileSync(raw))).toBe(true);
     // the evidence file itself is untouched
     expect(fs.readFileSync(dirty).equals(bytes)).toBe(true);
+  });
+
+  test("a crafted log (fields edited, CRCs valid) ends in a result or FormatError", async () => {
+    const bytes = fs.readFileSync(writtenVhdx("crafted-log.vhdx"));
+    const logOffset = makeDirty(bytes);
+    const pristine = Buffer.from(bytes.subarray(logOffset, logOffset + MiB));
+    const entries: number[] = [];
+    for (let at = logOffset; at < logOffset + MiB; at += 4096) {
+      if (bytes.toString("latin1", at, at + 4) === "loge") entries.push(at);
+    }
+    // entry header: length, tail, sequence, count, flushed and last file offsets; descriptors:
+    // signature, trailing/zero length, leading bytes, file offset, sequence
+    const fields = [8, 12, 16, 24, 48, 52, 56, 60, 64, 68, 72, 76, 80, 84, 88, 96, 104, 112];
+    const edit = fc.record({
+      entry: fc.nat(entries.length - 1),
+      field: fc.constantFrom(...fields),
+      value: fc.oneof(fc.constantFrom(0, 1, 4096, 0x100000, 0xffffffff), fc.nat(0xffffffff)),
+    });
+    const codes = new Set<string>();
+    await fc.assert(
+      fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 3 }), async (edits) => {
+        for (const e of edits) bytes.writeUInt32LE(e.value, entries[e.entry] + e.field);
+        resealLog(bytes, logOffset);
+        try {
+          const opened = await openVhdx(bufferSource(bytes, "crafted"));
+          await opened.source.read(0, 4 * MiB);
+          codes.add(opened.logEntriesReplayed > 0 ? "replayed" : "nothing to replay");
+        } catch (e) {
+          if (!isFormatError(e)) throw e;
+          codes.add(e.code);
+        } finally {
+          pristine.copy(bytes, logOffset);
+        }
+      }),
+      { numRuns: Number(process.env.VMR_FUZZ_RUNS ?? 40) },
+    );
+    expect(codes.size).toBeGreaterThan(1);
   });
 
   test("a log GUID with no matching entries means nothing to replay", async () => {

@@ -152,7 +152,8 @@ export async function httpRangeSource(
         }
         const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(contentRange);
         if (!m || +m[1] !== start || +m[2] < start || +m[2] > end) {
-          return stop(fatal("http-range-mismatch", `Content-Range "${contentRange}" does not fit`));
+          const shown = contentRange.slice(0, 60);
+          return stop(fatal("http-range-mismatch", `Content-Range "${shown}" does not fit`));
         }
         const expected = +m[2] - start + 1;
         const chunks: Buffer[] = [];

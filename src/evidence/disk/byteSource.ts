@@ -1,3 +1,5 @@
+import { FormatError } from "../formatError";
+
 /**
  * One interface for every place a disk's bytes come from: a local raw image, a VHD or VHDX file, an
  * HTTP range source (an Azure snapshot's read-only SAS), EBS direct blocks, or a partition or file
@@ -5,7 +7,7 @@
  * `read`, so each layer is tested once and composes with the others.
  */
 export interface ByteSource {
-  /** Size in bytes of what this source exposes (a virtual disk's virtual size, a partition's length). */
+  /** Size in bytes of what this source exposes (a virtual disk's virtual size, a partition's). */
   readonly size: number;
   /**
    * Exactly `length` bytes from `offset`. Reading past `size` is an error (a FormatError naming the
@@ -16,6 +18,25 @@ export interface ByteSource {
   readonly label: string;
 }
 
+/**
+ * Throws the FormatError every source uses for a read outside [0, size): offsets come from hostile
+ * bytes, so a bad one must surface as a format problem of the layer above, never as a short buffer.
+ */
+export function assertReadRange(label: string, size: number, offset: number, length: number): void {
+  if (
+    !Number.isSafeInteger(offset) ||
+    !Number.isSafeInteger(length) ||
+    offset < 0 ||
+    length < 0 ||
+    offset + length > size
+  ) {
+    throw new FormatError(
+      "read-out-of-range",
+      `${label}: read ${offset}+${length} is outside the source (${size} bytes)`,
+    );
+  }
+}
+
 /** A window [start, start+length) of another source: a partition, or a file's contiguous run. */
 export function sliceSource(
   base: ByteSource,
@@ -23,8 +44,15 @@ export function sliceSource(
   length: number,
   label: string,
 ): ByteSource {
-  if (start < 0 || length < 0 || start + length > base.size) {
-    throw new RangeError(
+  if (
+    !Number.isSafeInteger(start) ||
+    !Number.isSafeInteger(length) ||
+    start < 0 ||
+    length < 0 ||
+    start + length > base.size
+  ) {
+    throw new FormatError(
+      "slice-out-of-range",
       `${label}: window ${start}+${length} is outside ${base.label} (${base.size} bytes)`,
     );
   }
@@ -32,10 +60,10 @@ export function sliceSource(
     size: length,
     label,
     read(offset, len) {
-      if (offset < 0 || len < 0 || offset + len > length) {
-        return Promise.reject(
-          new RangeError(`${label}: read ${offset}+${len} past its end (${length} bytes)`),
-        );
+      try {
+        assertReadRange(label, length, offset, len);
+      } catch (e) {
+        return Promise.reject(e);
       }
       return base.read(start + offset, len);
     },
@@ -48,10 +76,10 @@ export function bufferSource(bytes: Buffer, label: string): ByteSource {
     size: bytes.length,
     label,
     read(offset, len) {
-      if (offset < 0 || len < 0 || offset + len > bytes.length) {
-        return Promise.reject(
-          new RangeError(`${label}: read ${offset}+${len} past its end (${bytes.length} bytes)`),
-        );
+      try {
+        assertReadRange(label, bytes.length, offset, len);
+      } catch (e) {
+        return Promise.reject(e);
       }
       return Promise.resolve(Buffer.from(bytes.subarray(offset, offset + len)));
     },

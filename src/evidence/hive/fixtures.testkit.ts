@@ -48,5 +48,18 @@ export function describeWithHives(title: string, tools: readonly string[], body:
     return;
   }
   console.warn(`skipping "${title}": missing ${missing.join(", ")}`);
-  describe.skip(title, body);
+  // The body is not run at all: its setup would read the missing fixtures or run the tool.
+  describe.skip(title, () => {
+    test(`needs ${missing.join(", ")}`, () => undefined);
+  });
+}
+
+/** `test` when `tool` is installed, else `test.skip` after one console.warn line. */
+export function testWithTool(tool: string, title: string, body: () => void): void {
+  if (haveTool(tool)) {
+    test(title, body);
+    return;
+  }
+  console.warn(`skipping "${title}": missing ${tool}`);
+  test.skip(title, body);
 }

@@ -6,6 +6,7 @@ import {
   readHiveFixture,
   testWithTool,
 } from "../hive/fixtures.testkit";
+import { dirtyCopy, newFormatLog } from "../hive/logs.testkit";
 import { hivexExport } from "../hive/regExport.testkit";
 import { BOOTMGR_GUID, decodeBcd } from "./bcd";
 import { decodeElement, elementName, objectTypeName } from "./elements";
@@ -99,6 +100,24 @@ describeWithHives("decodeBcd: the UEFI BCD store of a Windows 10 machine", [], (
     const exportedElements = [...exported.keys()].filter(isElement);
     expect(compared).toBe(exportedElements.length);
     expect(compared).toBeGreaterThan(50);
+  });
+
+  test("a dirty store is read with its .LOG1: the logged description wins", () => {
+    const primary = readHiveFixture("BCD");
+    const text = Buffer.from("Windows 10\u0000", "utf16le");
+    const at = primary.indexOf(text);
+    expect(primary.indexOf(text, at + 1)).toBe(-1);
+    const modified = Buffer.from(primary);
+    modified.write("Windows 11", at, "utf16le");
+    const dirty = dirtyCopy(primary);
+    const log = newFormatLog(primary, modified, 35);
+    const hive = openHive(dirty, { logs: [{ name: "BCD.LOG1", bytes: log }] });
+    expect(hive.replay).toMatchObject({ format: "new", logs: ["BCD.LOG1"], entries: 1, pages: 1 });
+    const replayed = decodeBcd(hive, { file });
+    expect(replayed.hive).toEqual({ dirty: true, replayed: "log1", warnings: [] });
+    expect(replayed.defaultLoader?.description?.data).toBe("Windows 11");
+    const primaryOnly = decodeBcd(openHive(dirty), { file });
+    expect(primaryOnly.defaultLoader?.description?.data).toBe("Windows 10");
   });
 
   test("a hive without Objects is not a BCD store", () => {

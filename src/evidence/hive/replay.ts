@@ -119,11 +119,14 @@ function replayNew(
   }
   const used: number[] = [];
   const names: string[] = [];
+  const limit = primary.length + usable.reduce((n, g) => n + loggedBytes(g.log), 0);
+  let stopped = false;
   let last: LogEntry | undefined;
   let entries = 0;
   let pages = 0;
   for (const g of usable) {
     const first = g.log.entries[0];
+    if (stopped) break;
     if (last !== undefined && first.sequence !== last.sequence + 1) {
       warn(
         `transaction log ${g.name} not used: it starts at sequence ${first.sequence}, ` +
@@ -131,10 +134,16 @@ function replayNew(
       );
       continue;
     }
+    let applied = 0;
     for (const entry of g.log.entries) {
-      const grown = growImage(image, entry.hiveBinsDataSize);
+      const grown = growImage(image, entry.hiveBinsDataSize, limit);
       if (grown === undefined) {
-        warn(`log entry ${entry.sequence} of ${g.name}: hive size ${hex(entry.hiveBinsDataSize)}`);
+        const size = hex(entry.hiveBinsDataSize);
+        warn(
+          `transaction log ${g.name}: entry ${entry.sequence} grows the hive to ${size}, ` +
+            "more than the primary and its logs hold; replay stops there",
+        );
+        stopped = true;
         break;
       }
       image = grown;
@@ -144,11 +153,14 @@ function replayNew(
       image.writeUInt32LE(entry.hiveBinsDataSize, 40);
       image.writeUInt32LE(((image.readUInt32LE(144) & ~1) | (entry.flags & 1)) >>> 0, 144);
       pages += entry.pages.length;
-      entries += 1;
+      applied += 1;
       last = entry;
     }
-    used.push(g.index);
-    names.push(g.name);
+    entries += applied;
+    if (applied > 0) {
+      used.push(g.index);
+      names.push(g.name);
+    }
   }
   if (last === undefined) return { image: primary, replayed: "none" };
   image.writeUInt32LE(last.sequence, 4);
@@ -162,10 +174,19 @@ function replayNew(
   };
 }
 
-/** A copy of `image` long enough for `hiveBinsDataSize`, or undefined past MAX_HIVE_BYTES. */
-function growImage(image: Buffer, hiveBinsDataSize: number): Buffer | undefined {
+function loggedBytes(log: NewLog): number {
+  return log.entries.reduce((n, e) => n + e.pages.reduce((m, p) => m + p.size, 0), 0);
+}
+
+/**
+ * A copy of `image` long enough for `hiveBinsDataSize`, or undefined when that is more than
+ * `limit` bytes (or MAX_HIVE_BYTES). A hive only grows by bins that are then dirty and logged, so
+ * the callers pass the primary's size plus the bytes the logs carry: a crafted size field cannot
+ * make the reader allocate more than the files it was given.
+ */
+function growImage(image: Buffer, hiveBinsDataSize: number, limit: number): Buffer | undefined {
   const needed = BASE_BLOCK_SIZE + hiveBinsDataSize;
-  if (needed > MAX_HIVE_BYTES) return undefined;
+  if (needed > MAX_HIVE_BYTES || needed > limit) return undefined;
   if (image.length >= needed) return image;
   const grown = Buffer.alloc(needed);
   image.copy(grown);
@@ -194,8 +215,12 @@ function replayOld(
       warn(`transaction log ${g.name} not used: its last-written time differs from the hive's`);
       continue;
     }
-    const image = growImage(Buffer.from(primary), log.base.hiveBinsDataSize);
-    if (image === undefined) continue;
+    const limit = primary.length + log.pages.length * 512;
+    const image = growImage(Buffer.from(primary), log.base.hiveBinsDataSize, limit);
+    if (image === undefined) {
+      warn(`transaction log ${g.name} not used: it grows the hive past what it holds`);
+      continue;
+    }
     if (!primaryValid) {
       g.bytes.copy(image, 0, 0, BASE_BLOCK_LOGGED_SIZE);
       image.writeUInt32LE(FILE_TYPE_PRIMARY, 28);

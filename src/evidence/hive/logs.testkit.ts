@@ -68,3 +68,23 @@ export function newFormatLog(primary: Buffer, modified: Buffer, sequence: number
   rehashEntry(entry, 0);
   return Buffer.concat([header, entry]);
 }
+
+/** An old-format log (dirty vector + 512-byte pages) that turns `primary` into `modified`. */
+export function oldFormatLog(original: Buffer, modified: Buffer): { log: Buffer; pages: number } {
+  const header = Buffer.from(modified.subarray(0, 512));
+  header.writeUInt32LE(1, 28); // file type: old-format transaction log
+  header.writeUInt32LE(xorChecksum(header), 508);
+  const binsSize = modified.readUInt32LE(40);
+  const bitmap = Buffer.alloc(binsSize / 512 / 8);
+  const pages: Buffer[] = [];
+  for (let page = 0; page < binsSize / 512; page += 1) {
+    const at = 4096 + page * 512;
+    const after = modified.subarray(at, at + 512);
+    if (at + 512 <= original.length && original.subarray(at, at + 512).equals(after)) continue;
+    bitmap[page >> 3] |= 1 << (page & 7);
+    pages.push(after);
+  }
+  const vector = Buffer.concat([Buffer.from("DIRT", "latin1"), bitmap]);
+  const padding = Buffer.alloc(512 - (vector.length % 512));
+  return { log: Buffer.concat([header, vector, padding, ...pages]), pages: pages.length };
+}

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { openHive } from "./hive";
 import { describeWithHives, hiveFixture } from "./fixtures.testkit";
+import { dirtyCopy, oldFormatLog, xorChecksum } from "./logs.testkit";
 
 /**
  * No real old-format (.LOG, dirty vector) log is among the fixtures, so the test makes the write
@@ -12,31 +13,6 @@ import { describeWithHives, hiveFixture } from "./fixtures.testkit";
  * The primary is the original with its primary sequence number bumped (a write that started and
  * never finished).
  */
-function xorChecksum(block: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < 508; i += 4) sum ^= block.readUInt32LE(i);
-  return sum >>> 0;
-}
-
-function oldFormatLog(original: Buffer, modified: Buffer): { log: Buffer; pages: number } {
-  const header = Buffer.from(modified.subarray(0, 512));
-  header.writeUInt32LE(1, 28); // file type: old-format transaction log
-  header.writeUInt32LE(xorChecksum(header), 508);
-  const binsSize = modified.readUInt32LE(40);
-  const bitmap = Buffer.alloc(binsSize / 512 / 8);
-  const pages: Buffer[] = [];
-  for (let page = 0; page < binsSize / 512; page += 1) {
-    const at = 4096 + page * 512;
-    const after = modified.subarray(at, at + 512);
-    if (at + 512 <= original.length && original.subarray(at, at + 512).equals(after)) continue;
-    bitmap[page >> 3] |= 1 << (page & 7);
-    pages.push(after);
-  }
-  const vector = Buffer.concat([Buffer.from("DIRT", "latin1"), bitmap]);
-  const padding = Buffer.alloc(512 - (vector.length % 512));
-  return { log: Buffer.concat([header, vector, padding, ...pages]), pages: pages.length };
-}
-
 const TITLE = "old-format (.LOG) replay on a real hive changed by hivex";
 
 describeWithHives(TITLE, ["hivexregedit"], () => {
@@ -53,9 +29,7 @@ describeWithHives(TITLE, ["hivexregedit"], () => {
   const modified = fs.readFileSync(modifiedFile);
   fs.rmSync(dir, { recursive: true, force: true });
 
-  const dirty = Buffer.from(original);
-  dirty.writeUInt32LE(original.readUInt32LE(4) + 1, 4);
-  dirty.writeUInt32LE(xorChecksum(dirty), 508);
+  const dirty = dirtyCopy(original);
   const { log, pages } = oldFormatLog(original, modified);
 
   test("the primary alone is dirty and lacks the key", () => {

@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { openHive } from "./hive";
 import { describeWithHives, readHiveFixture, testWithTool } from "./fixtures.testkit";
+import { xorChecksum } from "./logs.testkit";
 
 /**
  * The logs read the plain way, without the reader's code: each HvLE entry's header and page
@@ -26,11 +27,6 @@ function logPages(log: Buffer): { sequence: number; offset: number; bytes: Buffe
   return pages;
 }
 
-function xorChecksum(image: Buffer): number {
-  let sum = 0;
-  for (let i = 0; i < 508; i += 4) sum ^= image.readUInt32LE(i);
-  return sum >>> 0;
-}
 
 const AD_DRIVER_IMAGE = "\\??\\C:\\Users\\jcloudy\\AppData\\Local\\Temp\\ad_driver.sys";
 

@@ -4,7 +4,7 @@
  * each value's type and raw bytes as `hex(N):` (or `dword:` for 4-byte REG_DWORD). This parses
  * that text once per hive into key path -> values.
  */
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
 
 export interface ExportedValue {
   readonly name: string;
@@ -21,6 +21,20 @@ export function hivexExport(file: string): ExportedHive {
     encoding: "utf8",
   });
   return parseRegExport(text);
+}
+
+/**
+ * The same export, run in the background: the test walks the hive with the reader while hivex,
+ * a separate process, exports it, so the two take the time of the slower one.
+ */
+export function hivexExportAsync(file: string): Promise<ExportedHive> {
+  return new Promise((resolve, reject) => {
+    const options = { maxBuffer: 512 * 1024 * 1024, encoding: "utf8" as const };
+    execFile("hivexregedit", ["--export", file, "\\"], options, (error, stdout) => {
+      if (error) reject(error);
+      else resolve(parseRegExport(stdout));
+    });
+  });
 }
 
 export function parseRegExport(text: string): ExportedHive {
@@ -63,7 +77,7 @@ function parseValueLine(line: string): ExportedValue {
   }
   const hex = /^hex\(([0-9a-f]+)\):(.*)$/.exec(rest);
   if (!hex) throw new Error(`unexpected value data: ${rest.slice(0, 80)}`);
-  const digits = hex[2] === "" ? "" : hex[2].split(",").join("");
+  const digits = hex[2].replace(/,/g, "");
   return { name, type: parseInt(hex[1], 16), bytes: Buffer.from(digits, "hex") };
 }
 
@@ -75,9 +89,24 @@ export interface Comparison {
   readonly mismatches: string[];
 }
 
-/** One value as `name | type | hex bytes`, so two sides compare as sorted string lists. */
+/** One value as `name | type | hex bytes`, for messages. */
 function valueLine(name: string, type: number, bytes: Buffer): string {
   return `${JSON.stringify(name)} | ${type} | ${bytes.toString("hex")}`;
+}
+
+type Comparable = { name: string; type: number; bytes: Buffer };
+
+const byName = (a: Comparable, b: Comparable): number =>
+  a.name < b.name ? -1 : a.name > b.name ? 1 : a.type - b.type || Buffer.compare(a.bytes, b.bytes);
+
+function sameValues(ours: Comparable[], theirs: Comparable[]): boolean {
+  if (ours.length !== theirs.length) return false;
+  const a = [...ours].sort(byName);
+  const b = [...theirs].sort(byName);
+  return a.every((v, i) => {
+    const w = b[i];
+    return v.name === w.name && v.type === w.type && v.bytes.equals(w.bytes);
+  });
 }
 
 /**
@@ -105,12 +134,13 @@ export function compareWithExport(
       continue;
     }
     unseen.delete(key.path);
-    const ours = key.values.map((v) => valueLine(v.name, v.type, v.raw)).sort();
-    const expected = theirs.map((v) => valueLine(v.name, v.type, v.bytes)).sort();
-    if (ours.join("\n") !== expected.join("\n")) {
-      const onlyOurs = ours.filter((line) => !expected.includes(line));
-      const onlyTheirs = expected.filter((line) => !ours.includes(line));
-      const diff = `reader ${onlyOurs.join("; ")} / hivex ${onlyTheirs.join("; ")}`;
+    const ours = key.values.map((v) => ({ name: v.name, type: v.type, bytes: v.raw }));
+    if (!sameValues(ours, theirs)) {
+      const a = ours.map((v) => valueLine(v.name, v.type, v.bytes)).sort();
+      const b = theirs.map((v) => valueLine(v.name, v.type, v.bytes)).sort();
+      const diff = `reader ${a.filter((l) => !b.includes(l)).join("; ")} / hivex ${b
+        .filter((l) => !a.includes(l))
+        .join("; ")}`;
       note(`key ${JSON.stringify(key.path)}: ${diff}`);
     }
   }

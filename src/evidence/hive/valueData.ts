@@ -25,7 +25,7 @@ export function readValueBytes(
       const detail = `value at ${hex(value.offset)} keeps ${length} bytes in its 4-byte data field`;
       throw regfError("regf-resident-data-size", label, what, detail);
     }
-    return Buffer.from(image.subarray(value.residentAt, value.residentAt + length));
+    return copyOut(image, value.residentAt, length);
   }
   if (length === 0) return Buffer.alloc(0);
   if (value.dataOffset === NO_CELL) {
@@ -43,7 +43,14 @@ export function readValueBytes(
     const detail = `${length} bytes of data in a ${cell.size}-byte cell at ${hex(cell.offset)}`;
     throw regfError("regf-value-data-overrun", label, what, detail);
   }
-  return Buffer.from(image.subarray(cell.start, cell.start + length));
+  return copyOut(image, cell.start, length);
+}
+
+/** A copy of `length` bytes at `start`, so values never alias the hive image. */
+function copyOut(image: Buffer, start: number, length: number): Buffer {
+  const out = Buffer.allocUnsafe(length);
+  image.copy(out, 0, start, start + length);
+  return out;
 }
 
 /** Joins the segments of a db record; each segment carries up to 16344 bytes. */

@@ -195,6 +195,41 @@ describeWithHives("crafted hives end in one FormatError each", [], () => {
     expect(Date.now() - started).toBeLessThan(5000);
   });
 
+  test("values sharing one large data cell run out of the byte budget, not memory", () => {
+    // The largest allocated cell of the store becomes the data of one value, and a list cell
+    // full of that value's offset becomes a key's value list.
+    let largest = { offset: 0, size: 0 };
+    for (let pos = 4096 + 32; pos < base.length; ) {
+      const size = base.readInt32LE(pos);
+      if (size === 0) break;
+      if (-size > largest.size) largest = { offset: pos - 4096, size: -size };
+      pos += Math.abs(size);
+      if (base.toString("latin1", pos, pos + 4) === "hbin") pos += 32;
+    }
+    const valueList = description.node.valueListOffset;
+    const vk = base.readUInt32LE(at(valueList, 0));
+    const list = listOf(objects);
+    const listSize = -base.readInt32LE(4096 + list) - 4;
+    const bytes = craft((b) => {
+      b.writeUInt32LE(largest.size - 4, at(vk, 4));
+      b.writeUInt32LE(largest.offset, at(vk, 8));
+      for (let i = 0; i < Math.floor(listSize / 4); i += 1) b.writeUInt32LE(vk, at(list, 4 * i));
+      b.writeUInt32LE(Math.floor(listSize / 4), at(description.offset, 36));
+      b.writeUInt32LE(list, at(description.offset, 40));
+    });
+    const key = openHive(bytes, { label: "crafted" }).key("Description") as HiveKey;
+    expect(key.values()[0].raw.length).toBe(largest.size - 4);
+    let calls = 0;
+    const error = formatErrorOf(() => {
+      for (;;) {
+        key.values();
+        calls += 1;
+      }
+    });
+    expect(error.code).toBe("regf-byte-budget");
+    expect(calls * Math.floor(listSize / 4) * (largest.size - 4)).toBeLessThan(80 * 2 ** 20);
+  });
+
   test("file-level damage", () => {
     const codeOf = (bytes: Buffer): string => formatErrorOf(() => openHive(bytes)).code;
     expect(codeOf(base.subarray(0, 100))).toBe("regf-truncated");

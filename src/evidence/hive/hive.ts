@@ -13,6 +13,8 @@ import { hex, regfCause, regfError } from "./errors";
 import { HiveContext, HiveKey } from "./key";
 import {
   BASE_BLOCK_SIZE,
+  BYTES_ALLOWANCE,
+  BYTES_PER_IMAGE_BYTE,
   MAX_KEY_DEPTH,
   MAX_WARNINGS,
   VISIT_ALLOWANCE,
@@ -46,6 +48,8 @@ export class Hive {
   readonly baseBlock: BaseBlock;
   private visits = 0;
   private readonly budget: number;
+  private bytes = 0;
+  private readonly byteBudget: number;
 
   constructor(
     /** The hive bytes being read: a replayed copy or the primary given. */
@@ -65,11 +69,13 @@ export class Hive {
     checkRootOffset(this.baseBlock, label);
     const bins = new HiveBins(image, this.baseBlock.hiveBinsDataSize, label, warn);
     this.budget = VISITS_PER_CELL * bins.allocatedCells + VISIT_ALLOWANCE;
+    this.byteBudget = BYTES_PER_IMAGE_BYTE * image.length + BYTES_ALLOWANCE;
     const context: HiveContext = {
       bins,
       label,
       minorVersion: this.baseBlock.minorVersion,
       charge: (count) => this.charge(count),
+      chargeBytes: (count) => this.chargeBytes(count),
     };
     this.root = openRoot(context, this.baseBlock.rootCellOffset, label, warn);
     this.warnings = finishWarnings(warnings);
@@ -113,13 +119,25 @@ export class Hive {
     }
   }
 
+  private chargeBytes(count: number): void {
+    this.bytes += count;
+    if (this.bytes > this.byteBudget) {
+      throw regfError(
+        "regf-byte-budget",
+        this.label,
+        `more than ${this.byteBudget} bytes of value data read from a hive of this size ` +
+          "(values sharing their data?)",
+      );
+    }
+  }
+
   private charge(count: number): void {
     this.visits += count;
     if (this.visits > this.budget) {
       throw regfError(
         "regf-visit-budget",
         this.label,
-        `more than ${this.budget} keys and values visited for a hive of this size ` +
+        `more than ${this.budget} subkeys and values listed for a hive of this size ` +
           "(keys listed under several parents?)",
       );
     }

@@ -28,8 +28,13 @@ export interface HiveContext {
   readonly bins: HiveBins;
   readonly label: string;
   readonly minorVersion: number;
-  /** Counts keys and values handed out; throws once the hive's budget is spent. */
+  /**
+   * Counts list entries expanded (subkeys and values of each key object); throws once the
+   * hive's budget is spent.
+   */
   charge(count: number): void;
+  /** Counts value bytes about to be copied out; throws once the hive's byte budget is spent. */
+  chargeBytes(count: number): void;
 }
 
 /**
@@ -41,6 +46,7 @@ export class HiveKey {
   /** Levels below the root (the root is 0). */
   readonly depth: number;
   private subkeyOffsetsMemo: number[] | undefined;
+  private valueOffsetsMemo: number[] | undefined;
 
   constructor(
     private readonly ctx: HiveContext,
@@ -81,13 +87,12 @@ export class HiveKey {
   }
 
   get valueCount(): number {
-    return readValueOffsets(this.ctx.bins, this.node, this.where, this.ctx.label).length;
+    return this.valueOffsets().length;
   }
 
   /** All subkeys, in the order their lists hold them (Windows keeps them sorted by name). */
   subkeys(): HiveKey[] {
     const offsets = this.subkeyOffsets();
-    this.ctx.charge(offsets.length);
     const seen = new Set<number>();
     return offsets.map((offset, index) => {
       if (seen.has(offset)) {
@@ -107,43 +112,50 @@ export class HiveKey {
     const offsets = this.subkeyOffsets();
     for (let index = 0; index < offsets.length; index += 1) {
       const node = this.readChildNode(offsets[index], index);
-      if (namesEqual(node.name, name)) {
-        this.ctx.charge(1);
-        return this.child(offsets[index], index, node);
-      }
+      if (namesEqual(node.name, name)) return this.child(offsets[index], index, node);
     }
     return undefined;
   }
 
   /** All values, in the order the key's value list holds them. */
   values(): HiveValue[] {
-    const offsets = readValueOffsets(this.ctx.bins, this.node, this.where, this.ctx.label);
-    this.ctx.charge(offsets.length);
-    return offsets.map((offset, index) => this.readValue(offset, index));
+    return this.valueOffsets().map((offset, index) => this.readValue(offset, index));
   }
 
   /** The value called `name` ("" for the default value), ignoring case, if any. */
   value(name: string): HiveValue | undefined {
-    const offsets = readValueOffsets(this.ctx.bins, this.node, this.where, this.ctx.label);
+    const offsets = this.valueOffsets();
     for (let index = 0; index < offsets.length; index += 1) {
       const what = (): string => `value ${index} of key ${this.where}`;
       const record = readValueRecord(this.ctx.bins, offsets[index], what, this.ctx.label);
-      if (namesEqual(record.name, name)) {
-        this.ctx.charge(1);
-        return this.readValue(offsets[index], index);
-      }
+      if (namesEqual(record.name, name)) return this.readValue(offsets[index], index);
     }
     return undefined;
   }
 
+  /**
+   * The key's subkey list, expanded once per key object and charged to the hive's budget: each
+   * new path to a key expands its lists again, so a crafted hive whose lists share keys (a graph
+   * instead of a tree) runs out of budget instead of taking exponential time.
+   */
   private subkeyOffsets(): number[] {
-    this.subkeyOffsetsMemo ??= readSubkeyOffsets(
-      this.ctx.bins,
-      this.node,
-      this.where,
-      this.ctx.label,
-    );
+    if (this.subkeyOffsetsMemo === undefined) {
+      const { bins, label } = this.ctx;
+      const offsets = readSubkeyOffsets(bins, this.node, this.where, label);
+      this.ctx.charge(offsets.length);
+      this.subkeyOffsetsMemo = offsets;
+    }
     return this.subkeyOffsetsMemo;
+  }
+
+  private valueOffsets(): number[] {
+    if (this.valueOffsetsMemo === undefined) {
+      const { bins, label } = this.ctx;
+      const offsets = readValueOffsets(bins, this.node, this.where, label);
+      this.ctx.charge(offsets.length);
+      this.valueOffsetsMemo = offsets;
+    }
+    return this.valueOffsetsMemo;
   }
 
   private readChildNode(offset: number, index: number): KeyNode {
@@ -179,7 +191,7 @@ export class HiveKey {
     const where = (): string => `value ${index} of key ${this.where}`;
     const record = readValueRecord(bins, offset, where, label);
     const what = (): string => `value ${JSON.stringify(record.name)} of key ${this.where}`;
-    const raw = readValueBytes(bins, record, minorVersion, what, label);
+    const raw = readValueBytes(bins, record, minorVersion, what, label, this.ctx.chargeBytes);
     return {
       name: record.name,
       type: record.type,

@@ -33,13 +33,22 @@ export const BIG_DATA_SEGMENT_SIZE = 16_344;
 export const BIG_DATA_THRESHOLD = 16_344;
 
 /**
- * Keys and values one opened hive may hand out in total, per allocated cell of the hive, plus a
- * fixed allowance. A real hive lists each key once, so a walk hands out about one key per key
- * cell; a crafted hive that lists one key under many parents (a graph, not a tree) would make a
- * walk exponential, and this budget turns that into a FormatError.
+ * Subkey and value list entries one opened hive may expand in total (each key object expands its
+ * lists once), per allocated cell of the hive, plus a fixed allowance. A real hive lists each key
+ * once, so a walk expands about one entry per key and value cell; a crafted hive that lists one
+ * key under many parents (a graph, not a tree) would make a walk exponential, and this budget
+ * turns that into a FormatError.
  */
 export const VISITS_PER_CELL = 8;
 export const VISIT_ALLOWANCE = 200_000;
+
+/**
+ * Bytes of value data one opened hive may hand out: a multiple of the image size plus a fixed
+ * allowance. A full walk reads each value once (at most the image size); values that share one
+ * large data cell would otherwise let a small hive make the reader copy without end.
+ */
+export const BYTES_PER_IMAGE_BYTE = 16;
+export const BYTES_ALLOWANCE = 64 * 1024 * 1024;
 
 /** Warnings kept per hive; more are counted in a last summary line. */
 export const MAX_WARNINGS = 100;

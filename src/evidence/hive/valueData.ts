@@ -17,6 +17,7 @@ export function readValueBytes(
   minorVersion: number,
   what: What,
   label: string,
+  chargeBytes: (count: number) => void,
 ): Buffer {
   const image = bins.image;
   const length = (value.dataSizeField & ~DATA_RESIDENT) >>> 0;
@@ -38,11 +39,16 @@ export function readValueBytes(
     cell.size >= 8 &&
     image[cell.start] === 0x64 &&
     image[cell.start + 1] === 0x62;
-  if (isBigData) return readBigData(bins, cell.start, cell.offset, length, what, label);
+  if (isBigData) {
+    const pieces = readBigData(bins, cell.start, cell.offset, length, what, label);
+    chargeBytes(length);
+    return Buffer.concat(pieces, length);
+  }
   if (length > cell.size) {
     const detail = `${length} bytes of data in a ${cell.size}-byte cell at ${hex(cell.offset)}`;
     throw regfError("regf-value-data-overrun", label, what, detail);
   }
+  chargeBytes(length);
   return copyOut(image, cell.start, length);
 }
 
@@ -53,7 +59,7 @@ function copyOut(image: Buffer, start: number, length: number): Buffer {
   return out;
 }
 
-/** Joins the segments of a db record; each segment carries up to 16344 bytes. */
+/** The segments of a db record (views into the image); each carries up to 16344 bytes. */
 function readBigData(
   bins: HiveBins,
   dbStart: number,
@@ -61,7 +67,7 @@ function readBigData(
   length: number,
   what: What,
   label: string,
-): Buffer {
+): Buffer[] {
   const image = bins.image;
   const segments = image.readUInt16LE(dbStart + 2);
   const needed = Math.ceil(length / BIG_DATA_SEGMENT_SIZE);
@@ -88,5 +94,5 @@ function readBigData(
     pieces.push(image.subarray(segment.start, segment.start + take));
     remaining -= take;
   }
-  return Buffer.concat(pieces, length);
+  return pieces;
 }

@@ -15,6 +15,7 @@ import {
   BASE_BLOCK_SIZE,
   BYTES_ALLOWANCE,
   BYTES_PER_IMAGE_BYTE,
+  MAX_HIVE_BYTES,
   MAX_KEY_DEPTH,
   MAX_WARNINGS,
   VISIT_ALLOWANCE,
@@ -195,6 +196,10 @@ export function openHive(bytes: Buffer, opts: OpenHiveOptions = {}): Hive {
   if (bytes.length < BASE_BLOCK_SIZE) {
     const detail = `file is ${bytes.length} bytes, less than a base block`;
     throw regfError("regf-truncated", label, "base block", detail);
+  }
+  if (bytes.length > MAX_HIVE_BYTES) {
+    const detail = `file is ${bytes.length} bytes, more than the ${MAX_HIVE_BYTES} a hive may be`;
+    throw regfError("regf-too-large", label, "hive file", detail);
   }
   const primary = readBaseBlock(bytes, label);
   checkVersion(primary, label);

@@ -147,6 +147,18 @@ describeWithHives("transaction log replay: SYSTEM_B with SYSTEM_B.LOG1 and .LOG2
     ]);
   });
 
+  test("a torn base block (bad checksum) is taken from the log with the latest entries", () => {
+    const torn = Buffer.from(primary);
+    torn[200] ^= 0xff;
+    const hive = openHive(torn, { logs: [log1, log2] });
+    expect(hive.dirty).toBe(true);
+    expect(hive.replayed).toBe("log2");
+    expect(hive.replay).toMatchObject({ entries: 20, fromSequence: 2111, toSequence: 2130 });
+    expect(hive.warnings).toEqual([expect.stringMatching(/^base block checksum mismatch/)]);
+    expect(hive.image.readUInt32LE(508)).toBe(xorChecksum(hive.image));
+    expect(hive.image[200]).toBe(log2[200]);
+  });
+
   test("a clean hive ignores its logs", () => {
     const clean = Buffer.from(primary);
     clean.writeUInt32LE(1622, 8);

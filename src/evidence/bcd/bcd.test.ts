@@ -5,9 +5,9 @@ import {
   hiveFixture,
   readHiveFixture,
   testWithTool,
-} from "../hive/fixtures.testkit";
-import { dirtyCopy, newFormatLog } from "../hive/logs.testkit";
-import { hivexExport } from "../hive/regExport.testkit";
+} from "../hive/testing/fixtures";
+import { dirtyCopy, newFormatLog } from "../hive/testing/logs";
+import { hivexExport } from "../hive/testing/regExport";
 import { BOOTMGR_GUID, decodeBcd } from "./bcd";
 import { decodeElement, elementName, objectTypeName } from "./elements";
 

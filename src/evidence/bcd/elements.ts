@@ -9,14 +9,7 @@ import { JsonData, jsonData } from "../hive/facts";
 import { HiveValue } from "../hive/key";
 
 export type ElementFormat =
-  | "device"
-  | "string"
-  | "object"
-  | "objectList"
-  | "integer"
-  | "boolean"
-  | "integerList"
-  | "unknown";
+  "device" | "string" | "object" | "objectList" | "integer" | "boolean" | "integerList" | "unknown";
 
 const FORMATS: readonly ElementFormat[] = [
   "unknown",
@@ -159,12 +152,7 @@ export const WELL_KNOWN_OBJECTS: ReadonlyMap<string, string> = new Map([
 
 /** The decoded data of an element, by its format (integers past 2^53 as decimal strings). */
 export type ElementData =
-  | string
-  | string[]
-  | number
-  | boolean
-  | (number | string)[]
-  | { readonly hex: string };
+  string | string[] | number | boolean | (number | string)[] | { readonly hex: string };
 
 /**
  * Decodes an element value by the format its id names: strings and GUIDs as REG_SZ, object lists

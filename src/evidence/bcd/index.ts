@@ -1,10 +1,5 @@
 /** The BCD store decoder (a BCD store is a regf hive; open it with `openHive`). */
-export {
-  decodeBcd,
-  BOOTMGR_GUID,
-  BOOT_STATUS_POLICY_NAMES,
-  SAFEBOOT_NAMES,
-} from "./bcd";
+export { decodeBcd, BOOTMGR_GUID, BOOT_STATUS_POLICY_NAMES, SAFEBOOT_NAMES } from "./bcd";
 export type { BcdElement, BcdObject, BcdStore, BootManagerFacts, LoaderFacts } from "./bcd";
 export {
   APPLICATION_TYPES,

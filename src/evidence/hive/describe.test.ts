@@ -4,7 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { describeKey, escapeText, formatKey } from "./describe";
 import { openHive } from "./hive";
-import { describeWithHives, readHiveFixture } from "./fixtures.testkit";
+import { describeWithHives, readHiveFixture } from "./testing/fixtures";
 
 describeWithHives("describeKey / formatKey on SYSTEM_WIN_10_1709", [], () => {
   const hive = openHive(readHiveFixture("SYSTEM_WIN_10_1709"));
@@ -94,4 +94,3 @@ test("escapeText makes controls, separators and bidi controls visible", () => {
   );
   expect(escapeText("C:\\Windows\\système")).toBe("C:\\Windows\\système");
 });
-

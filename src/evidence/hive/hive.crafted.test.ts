@@ -5,8 +5,8 @@ import * as path from "path";
 import { isFormatError } from "../formatError";
 import { Hive, openHive } from "./hive";
 import { HiveKey } from "./key";
-import { describeWithHives, readHiveFixture, testWithTool } from "./fixtures.testkit";
-import { xorChecksum } from "./logs.testkit";
+import { describeWithHives, readHiveFixture, testWithTool } from "./testing/fixtures";
+import { xorChecksum } from "./testing/logs";
 
 /**
  * Hostile hives made from the real BCD store by changing one structure at a time, each of which
@@ -101,10 +101,19 @@ describeWithHives("crafted hives end in one FormatError each", [], () => {
 
   test("huge counts: subkey list, value count", () => {
     const list = listOf(objects);
-    expectError(craft((b) => b.writeUInt16LE(0xffff, at(list, 2))), "regf-subkey-list-overrun");
+    expectError(
+      craft((b) => b.writeUInt16LE(0xffff, at(list, 2))),
+      "regf-subkey-list-overrun",
+    );
     const values = description.offset;
-    expectError(craft((b) => b.writeUInt32LE(0xffffffff, at(values, 36))), "regf-too-many-values");
-    expectError(craft((b) => b.writeUInt32LE(0x10000, at(values, 36))), "regf-value-list-overrun");
+    expectError(
+      craft((b) => b.writeUInt32LE(0xffffffff, at(values, 36))),
+      "regf-too-many-values",
+    );
+    expectError(
+      craft((b) => b.writeUInt32LE(0x10000, at(values, 36))),
+      "regf-value-list-overrun",
+    );
   });
 
   test("cell offsets outside the bins, misaligned, or inside another cell", () => {
@@ -139,8 +148,14 @@ describeWithHives("crafted hives end in one FormatError each", [], () => {
   test("value data larger than its cell, resident data larger than 4 bytes", () => {
     const valueList = description.node.valueListOffset;
     const vk = base.readUInt32LE(at(valueList, 0));
-    expectError(craft((b) => b.writeUInt32LE(0x7fff0000, at(vk, 4))), "regf-value-data-overrun");
-    expectError(craft((b) => b.writeUInt32LE(0x80000008, at(vk, 4))), "regf-resident-data-size");
+    expectError(
+      craft((b) => b.writeUInt32LE(0x7fff0000, at(vk, 4))),
+      "regf-value-data-overrun",
+    );
+    expectError(
+      craft((b) => b.writeUInt32LE(0x80000008, at(vk, 4))),
+      "regf-resident-data-size",
+    );
   });
 
   test("a name longer than its cell", () => {
@@ -199,7 +214,7 @@ describeWithHives("crafted hives end in one FormatError each", [], () => {
     // The largest allocated cell of the store becomes the data of one value, and a list cell
     // full of that value's offset becomes a key's value list.
     let largest = { offset: 0, size: 0 };
-    for (let pos = 4096 + 32; pos < base.length; ) {
+    for (let pos = 4096 + 32; pos < base.length;) {
       const size = base.readInt32LE(pos);
       if (size === 0) break;
       if (-size > largest.size) largest = { offset: pos - 4096, size: -size };

@@ -4,8 +4,8 @@ import { isFormatError } from "../formatError";
 import { describeKey, formatKey } from "./describe";
 import { openHive } from "./hive";
 import { HiveKey } from "./key";
-import { describeWithHives, readHiveFixture } from "./fixtures.testkit";
-import { dirtyCopy, newFormatLog, oldFormatLog, rehashEntry, xorChecksum } from "./logs.testkit";
+import { describeWithHives, readHiveFixture } from "./testing/fixtures";
+import { dirtyCopy, newFormatLog, oldFormatLog, rehashEntry, xorChecksum } from "./testing/logs";
 
 /**
  * Mutations of the real BCD store (and of logs made for it) must never make the reader throw
@@ -64,8 +64,8 @@ function survives(run: () => unknown): boolean {
 }
 
 const INTERESTING_32 = [
-  0, 1, 4, 8, 0x20, 0x1000, 16344, 16345, 0x10000, 0x7fffffff, 0x80000000, 0x80000004,
-  0x80000005, 0xfffffff8, 0xffffffff,
+  0, 1, 4, 8, 0x20, 0x1000, 16344, 16345, 0x10000, 0x7fffffff, 0x80000000, 0x80000004, 0x80000005,
+  0xfffffff8, 0xffffffff,
 ];
 
 describeWithHives("fuzzing the hive reader with mutations of the real BCD store", [], () => {

@@ -1,6 +1,6 @@
 import { openHive } from "./hive";
-import { describeWithHives, hiveFixture, readHiveFixture } from "./fixtures.testkit";
-import { compareWithExport, hivexExportAsync } from "./regExport.testkit";
+import { describeWithHives, hiveFixture, readHiveFixture } from "./testing/fixtures";
+import { compareWithExport, hivexExportAsync } from "./testing/regExport";
 
 const TITLE = "hive reader vs hivex: SYSTEM_WIN_10_1709 (dirty, no logs)";
 

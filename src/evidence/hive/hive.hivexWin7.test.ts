@@ -1,6 +1,6 @@
 import { openHive } from "./hive";
-import { describeWithHives, hiveFixture, readHiveFixture } from "./fixtures.testkit";
-import { compareWithExport, hivexExportAsync, parseRegExport } from "./regExport.testkit";
+import { describeWithHives, hiveFixture, readHiveFixture } from "./testing/fixtures";
+import { compareWithExport, hivexExportAsync, parseRegExport } from "./testing/regExport";
 
 test("the comparison with hivex's export notices a changed byte, type or key", () => {
   const exported = parseRegExport(

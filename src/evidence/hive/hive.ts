@@ -235,13 +235,5 @@ export function openHive(bytes: Buffer, opts: OpenHiveOptions = {}): Hive {
         "so its most recent changes may be missing",
     );
   }
-  return new Hive(
-    outcome.image,
-    primary,
-    dirty,
-    outcome.replayed,
-    outcome.report,
-    label,
-    warnings,
-  );
+  return new Hive(outcome.image, primary, dirty, outcome.replayed, outcome.report, label, warnings);
 }

@@ -164,6 +164,7 @@ export class HiveKey {
   }
 
   private child(offset: number, index: number, known?: KeyNode): HiveKey {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walks up from this key to the root
     for (let k: HiveKey | undefined = this; k !== undefined; k = k.parent) {
       if (k.node.offset === offset) {
         throw regfError(

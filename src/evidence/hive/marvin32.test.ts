@@ -1,5 +1,5 @@
 import { marvin32, REGISTRY_LOG_SEED } from "./marvin32";
-import { describeWithHives, readHiveFixture } from "./fixtures.testkit";
+import { describeWithHives, readHiveFixture } from "./testing/fixtures";
 
 describe("marvin32", () => {
   // The published test vectors of the algorithm (seed 0x004fb61a001bdbcc, inputs of 0 to 7

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { openHive } from "./hive";
-import { describeWithHives, hiveFixture } from "./fixtures.testkit";
-import { dirtyCopy, oldFormatLog, xorChecksum } from "./logs.testkit";
+import { describeWithHives, hiveFixture } from "./testing/fixtures";
+import { dirtyCopy, oldFormatLog, xorChecksum } from "./testing/logs";
 
 /**
  * No real old-format (.LOG, dirty vector) log is among the fixtures, so the test makes the write

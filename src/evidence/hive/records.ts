@@ -49,12 +49,7 @@ export interface ValueRecord {
 }
 
 /** Reads the nk record in the cell at `offset`; `what` names it in errors. */
-export function readKeyNode(
-  bins: HiveBins,
-  offset: number,
-  what: What,
-  label: string,
-): KeyNode {
+export function readKeyNode(bins: HiveBins, offset: number, what: What, label: string): KeyNode {
   const cell = bins.cell(offset, what);
   const image = bins.image;
   const at = cell.start;

@@ -3,8 +3,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { openHive } from "./hive";
-import { describeWithHives, readHiveFixture, testWithTool } from "./fixtures.testkit";
-import { xorChecksum } from "./logs.testkit";
+import { describeWithHives, readHiveFixture, testWithTool } from "./testing/fixtures";
+import { xorChecksum } from "./testing/logs";
 
 /**
  * The logs read the plain way, without the reader's code: each HvLE entry's header and page
@@ -12,7 +12,7 @@ import { xorChecksum } from "./logs.testkit";
  */
 function logPages(log: Buffer): { sequence: number; offset: number; bytes: Buffer }[] {
   const pages: { sequence: number; offset: number; bytes: Buffer }[] = [];
-  for (let at = 512; log.toString("latin1", at, at + 4) === "HvLE"; ) {
+  for (let at = 512; log.toString("latin1", at, at + 4) === "HvLE";) {
     const sequence = log.readUInt32LE(at + 12);
     const count = log.readUInt32LE(at + 20);
     let data = at + 40 + 8 * count;
@@ -26,7 +26,6 @@ function logPages(log: Buffer): { sequence: number; offset: number; bytes: Buffe
   }
   return pages;
 }
-
 
 const AD_DRIVER_IMAGE = "\\??\\C:\\Users\\jcloudy\\AppData\\Local\\Temp\\ad_driver.sys";
 

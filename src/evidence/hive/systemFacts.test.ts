@@ -3,7 +3,7 @@ import { isFormatError } from "../formatError";
 import { openHive } from "./hive";
 import { factOf } from "./facts";
 import { controlSetName, systemFacts } from "./systemFacts";
-import { describeWithHives, hiveFixture, readHiveFixture, testWithTool } from "./fixtures.testkit";
+import { describeWithHives, hiveFixture, readHiveFixture, testWithTool } from "./testing/fixtures";
 
 /** hivexsh's listing of the subkeys of `path`, in on-disk order: the oracle for key names. */
 function hivexSubkeys(file: string, path: string): string[] {

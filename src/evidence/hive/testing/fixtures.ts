@@ -7,7 +7,16 @@ import * as fs from "fs";
 import * as path from "path";
 
 /** `<repo>/../shared/fixtures`: real data that is never copied into the repository. */
-export const FIXTURES_DIR = path.resolve(__dirname, "..", "..", "..", "..", "shared", "fixtures");
+export const FIXTURES_DIR = path.resolve(
+  __dirname,
+  "..",
+  "..",
+  "..",
+  "..",
+  "..",
+  "shared",
+  "fixtures",
+);
 export const HIVES_DIR = path.join(FIXTURES_DIR, "hives");
 
 export function hiveFixture(name: string): string {

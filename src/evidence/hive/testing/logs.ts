@@ -5,7 +5,7 @@
  * replay can be tested where no real log of that kind exists, and crafted logs can carry valid
  * hashes as an attacker's would.
  */
-import { marvin32 } from "./marvin32";
+import { marvin32 } from "../marvin32";
 
 export function xorChecksum(block: Buffer): number {
   let sum = 0;

@@ -14,29 +14,13 @@ import {
   validateRepairParams,
 } from "./params.generated";
 import { analyzeScriptFiles, type PsParamFacts } from "../../tests/helpers/psFacts";
-import { TOOLS } from "../../tests/helpers/paths";
+import { REPO_ROOT, TOOLS } from "../../tests/helpers/paths";
 
-/** The one table of hostile values. Every pattern-checked parameter must refuse each of them. */
-const HOSTILE: ReadonlyArray<[string, string]> = [
-  ["single quote", "cxnetmon'"],
-  ["double quote", 'cx"netmon'],
-  ["semicolon", "cxnetmon;Remove-Item C:\\ -Recurse"],
-  ["subexpression", "$(Remove-Item C:\\)"],
-  ["variable", "$env:TEMP"],
-  ["backtick", "cx`netmon"],
-  ["newline", "cxnetmon\nRemove-Item"],
-  ["trailing newline", "cxnetmon\n"],
-  ["carriage return", "cxnetmon\r"],
-  ["parent path", "..\\..\\Windows\\System32\\config\\SYSTEM"],
-  ["parent path (slash)", "../secret"],
-  ["pipe", "cxnetmon | Out-File x"],
-  ["ampersand", "cxnetmon & calc"],
-  ["space", "cx netmon"],
-  ["NUL", "cxnetmon\u0000"],
-  ["braces", "{cxnetmon}"],
-  ["10 000 characters", "a".repeat(10_000)],
-  ["empty", ""],
-];
+/** The one table of hostile values (shared with the PowerShell binder's test). Every pattern-checked parameter must refuse each of them. */
+const HOSTILE: ReadonlyArray<[string, string]> = (
+  JSON.parse(readFileSync(path.join(REPO_ROOT, "tests", "fixtures", "hostile-values.json"), "utf8"))
+    .values as { name: string; value: string }[]
+).map((v) => [v.name, v.value]);
 
 const scriptsDir = __dirname;
 let psParams: Record<string, PsParamFacts[]>;

@@ -9,11 +9,16 @@ import type {
   DriverInstallFacts,
   EventFacts,
   RepairAction,
-  RepairActionName,
   RepairPlan,
   ServiceFacts,
 } from "../collect/contract";
-import { CONTRACT_VERSION, REPAIR_ACTIONS } from "../collect/contract";
+import { CONTRACT_VERSION } from "../collect/contract";
+import {
+  ACTION_ORDER,
+  REPAIR_ACTIONS,
+  SERVICE_NAME_PATTERN,
+  type RepairActionName,
+} from "../vocabulary/repairActions";
 import type { TriageResult } from "../triage/types";
 import type { DriverFinding } from "../drivers/types";
 import { PlanError } from "../vocabulary/errors";
@@ -105,30 +110,6 @@ export interface RuleOutcome {
 // Constants
 // ---------------------------------------------------------------------------------------------
 
-/**
- * The order actions run in. File-system repair comes first so everything after it writes to a
- * consistent volume; pending servicing is reverted before DISM is used again; the culprit is
- * disabled before its file is moved and its package removed; DISM repairs the component store
- * before SFC uses it as its source; boot configuration (crash dump, EMS, safe mode) comes last so a
- * failure earlier leaves the boot path untouched.
- */
-export const ACTION_ORDER: readonly RepairActionName[] = [
-  "Chkdsk",
-  "RevertPendingActions",
-  "RestoreLastKnownGood",
-  "DisableDriver",
-  "QuarantineDriverFile",
-  "RemoveDriverPackage",
-  "CleanBoot",
-  "UndoCleanBoot",
-  "DismRestoreHealth",
-  "SfcOffline",
-  "EnableCrashDump",
-  "EnableEms",
-  "ClearSafeBoot",
-  "SetSafeBoot",
-];
-
 /** Actions that may appear several times with different arguments. */
 const MULTI_INSTANCE: readonly RepairActionName[] = [
   "DisableDriver",
@@ -136,7 +117,6 @@ const MULTI_INSTANCE: readonly RepairActionName[] = [
   "RemoveDriverPackage",
 ];
 
-export const SERVICE_NAME_PATTERN = /^[A-Za-z0-9_.\-]{1,64}$/;
 export const PUBLISHED_INF_PATTERN = /^oem[0-9]{1,5}\.inf$/i;
 /** "Just before the first crash": a third-party package installed this long before it is a suspect. */
 export const RECENT_INSTALL_WINDOW_HOURS = 7 * 24;

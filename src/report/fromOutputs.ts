@@ -5,7 +5,8 @@
  */
 import type { DriverFinding } from "../drivers/types";
 import type { Decision } from "../repair/rules";
-import { REPAIR_ACTIONS, type RepairResult } from "../collect/contract";
+import type { RepairResult } from "../collect/contract";
+import { REPAIR_ACTIONS } from "../vocabulary/repairActions";
 import type { TriageResult } from "../triage/types";
 import type { KeptResource, RescueOutcome, ReportDecision } from "./types";
 

@@ -9,7 +9,7 @@ import { createHash } from "crypto";
 import { PlanError } from "../vocabulary/errors";
 import { AwsInstanceFacts, partitionOf, regionOfZone } from "../describe/awsInstance";
 import { WINDOWS_SERVER_BUILDS, type WindowsServerVersion } from "./azure";
-import { ACTION_ORDER, SERVICE_NAME_PATTERN } from "../repair/rules";
+import { ACTION_ORDER, SERVICE_NAME_PATTERN } from "../vocabulary/repairActions";
 import {
   ID_TAG,
   SOURCE_TAG,

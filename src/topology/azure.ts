@@ -7,8 +7,7 @@
  */
 import { createHash } from "crypto";
 import { PlanError } from "../vocabulary/errors";
-import { REPAIR_ACTIONS } from "../collect/contract";
-import { SERVICE_NAME_PATTERN } from "../repair/rules";
+import { REPAIR_ACTIONS, SERVICE_NAME_PATTERN } from "../vocabulary/repairActions";
 import {
   AzureDiskDescription,
   AzureNicDescription,

@@ -2,7 +2,9 @@ import fc from "fast-check";
 import type { RepairAction } from "../collect/contract";
 import { ACTION_ORDER, type RepairActionName } from "../vocabulary/repairActions";
 import type { TriageResult } from "../triage/types";
-import { planRepair, validateAction, type RepairDecision, type RepairOptions } from "./rules";
+import { planRepair } from "./plan";
+import type { RepairDecision, RepairOptions } from "./types";
+import { validateAction } from "./validate";
 import {
   bugcheckEvent,
   cxnetmonInstall,

@@ -10,7 +10,7 @@ export { checkGuestDrivers, blocksSwap, summarizeFindings } from "./drivers/chec
 export type { DriverFinding } from "./drivers/types";
 export { triageDump, triageFiles } from "./triage/index";
 export type { TriageResult } from "./triage/types";
-export { planRepair } from "./repair/rules";
+export { planRepair } from "./repair/plan";
 export { planAzureRescue } from "./topology/azure";
 export { planAwsRescue } from "./topology/aws";
 export { parseCollectOutput, parseRepairResult } from "./collect/validate";

@@ -9,6 +9,7 @@
  * The JSON Schemas in `schemas/` describe the same shapes and are what incoming documents are
  * validated against; keep the two in step (a test checks sample documents against both).
  */
+import type { RepairActionName } from "../vocabulary/repairActions";
 
 /** Version of the collect/repair document format. Bump on an incompatible change. */
 export const CONTRACT_VERSION = 1 as const;
@@ -291,25 +292,6 @@ export interface CollectOutput {
 // ---------------------------------------------------------------------------------------------
 // Repair plan and results
 // ---------------------------------------------------------------------------------------------
-
-/** Every action `repair.ps1` knows. The planner decides which ones run; the script only executes. */
-export const REPAIR_ACTIONS = [
-  "DisableDriver",
-  "QuarantineDriverFile",
-  "RemoveDriverPackage",
-  "SetSafeBoot",
-  "ClearSafeBoot",
-  "CleanBoot",
-  "UndoCleanBoot",
-  "SfcOffline",
-  "DismRestoreHealth",
-  "Chkdsk",
-  "RevertPendingActions",
-  "RestoreLastKnownGood",
-  "EnableEms",
-  "EnableCrashDump",
-] as const;
-export type RepairActionName = (typeof REPAIR_ACTIONS)[number];
 
 /** Arguments per action. Every string is validated by the planner and again by the script. */
 export interface RepairActionArgs {

@@ -1,17 +1,19 @@
-import type { CollectOutput, RepairAction, ServiceFacts } from "../collect/contract";
+/**
+ * The guest-driver check: runs the compatibility table over a collected OS disk for the cloud (and,
+ * on AWS, the instance type) it will boot on, and sums the findings up.
+ */
+import type { CollectOutput, RepairAction } from "../collect/contract";
 import type { Cloud, DriverFinding, Severity } from "./types";
-import { classifyInstanceType, InstanceTypeInfo } from "./instanceTypes";
 import {
   COMPATIBILITY_TABLE,
   CompatibilityRule,
   CompatibilityTable,
-  ComponentMatch,
-  OS_LABELS,
-  OsName,
   osNameForBuild,
 } from "./table";
-import { compareVersions, parseVersion } from "./version";
-import { bootCriticalReasons, findService } from "./bootCritical";
+import { bootCriticalReasons } from "./bootCritical";
+import { awsTarget, conditionsHold } from "./applicability";
+import { resolve, type Resolved } from "./components";
+import { evaluate } from "./evaluate";
 
 export interface CheckDriversOptions {
   cloud: Cloud;
@@ -25,20 +27,6 @@ export interface CheckDriversOptions {
 
 const SEVERITY_ORDER: Record<Severity, number> = { block: 0, warn: 1, info: 2 };
 const TABLE_SOURCE = "src/drivers/compatibility.json";
-const NITRO_SOURCE =
-  "https://docs.aws.amazon.com/ec2/latest/instancetypes/ec2-nitro-instances.html (Instances built on the AWS Nitro System)";
-const DOWNLEVEL_IC_BUILD = 9600;
-
-/** What the collect output says about one component. */
-interface Resolved {
-  present: boolean;
-  /** Version text as reported (may be unparseable), or null. */
-  version: string | null;
-  /** What to show as "found". */
-  display: string | null;
-  service: ServiceFacts | null;
-  launchKind: string | null;
-}
 
 /**
  * Checks the guest drivers ("integration services") on a collected OS disk against the
@@ -146,250 +134,6 @@ export function inferCloud(
   return azure ? "azure" : "aws";
 }
 
-// ---------------------------------------------------------------------------------------------
-
-function awsTarget(
-  instanceType: string | undefined,
-  findings: DriverFinding[],
-  table: CompatibilityTable,
-): InstanceTypeInfo | null {
-  if (instanceType === undefined) {
-    const skipped = table.rules.filter((r) => r.clouds.includes("aws") && r.when).length;
-    findings.push({
-      component: "aws.instanceType",
-      found: null,
-      required: "the target instance type",
-      severity: "info",
-      reason: `No instance type given: ${skipped} Nitro/Xen-specific rules were not checked.`,
-      source: NITRO_SOURCE,
-      remedy: "Pass the instance type the disk will boot on (--instance-type) to check them.",
-    });
-    return null;
-  }
-  const info = classifyInstanceType(instanceType);
-  if (info.hypervisor === "unknown") {
-    findings.push({
-      component: "aws.instanceType",
-      found: info.instanceType,
-      required: "a known Nitro or Xen instance family",
-      severity: "warn",
-      reason: `Cannot tell whether ${info.instanceType} is Nitro or Xen (${info.rule}); Nitro/Xen rules are shown as warnings.`,
-      source: NITRO_SOURCE,
-      remedy:
-        "Check the instance family on the Nitro page and add it to src/drivers/instanceTypes.ts.",
-    });
-  }
-  return info;
-}
-
-interface Applies {
-  holds: boolean;
-  /** Set when the rule may or may not apply because the instance type is unknown. */
-  uncertain?: string;
-}
-
-function conditionsHold(rule: CompatibilityRule, hw: InstanceTypeInfo | null): Applies {
-  if (!rule.when) return { holds: true };
-  if (!hw) return { holds: false };
-  const unsure: string[] = [];
-  const { hypervisor, minGeneration } = rule.when;
-  if (hypervisor) {
-    if (hw.hypervisor === "unknown")
-      unsure.push(`the instance type is ${hypervisor === "nitro" ? "Nitro" : "Xen"}-based`);
-    else if (hw.hypervisor !== hypervisor) return { holds: false };
-  }
-  if (minGeneration !== undefined) {
-    if (hw.generation === null)
-      unsure.push(`the instance type is generation ${minGeneration} or later`);
-    else if (hw.generation < minGeneration) return { holds: false };
-  }
-  return unsure.length ? { holds: true, uncertain: unsure.join(" and ") } : { holds: true };
-}
-
-function resolve(collect: CollectOutput, match: ComponentMatch | undefined): Resolved {
-  const none: Resolved = {
-    present: false,
-    version: null,
-    display: null,
-    service: null,
-    launchKind: null,
-  };
-  if (!match) return none;
-  const guest = match.guest ? collect.guest[match.guest] : null;
-  let service: ServiceFacts | null = null;
-  if (match.service) service = findService(collect.services, match.service) ?? null;
-  if (!service && match.driverFile) {
-    const file = match.driverFile;
-    service =
-      collect.services.find(
-        (s) => eq(baseName(s.file?.path), file) || eq(baseName(s.imagePath), file),
-      ) ?? null;
-  }
-  if (service?.file && service.file.exists === false && !guest) service = null;
-  const launchKind: string | null =
-    match.guest === "ec2Launch" ? (collect.guest.ec2Launch?.kind ?? null) : null;
-  const guestVersion: string | null = guest ? (guest as { version: string | null }).version : null;
-  const version = guestVersion ?? service?.file?.version ?? null;
-  const present = guest != null || service != null;
-  const display = !present
-    ? null
-    : launchKind
-      ? `${launchKind}${version ? ` ${version}` : ""}`
-      : (version ?? "present (version unknown)");
-  return { present, version, display, service, launchKind };
-}
-
-interface Outcome {
-  required: string;
-  severity?: Severity;
-  reason?: string;
-  found?: string | null;
-  versionUnknown?: boolean;
-}
-
-/** Evaluates one rule; null when it does not fire. */
-function evaluate(
-  rule: CompatibilityRule,
-  c: Resolved,
-  collect: CollectOutput,
-  os: OsName | null,
-  opts: CheckDriversOptions,
-): Outcome | null {
-  const check = rule.check;
-  switch (check.kind) {
-    case "minVersion":
-    case "maxVersion":
-    case "withdrawn": {
-      const required =
-        check.kind === "minVersion"
-          ? `≥ ${check.min}`
-          : check.kind === "maxVersion"
-            ? `≤ ${check.max}`
-            : `not ${check.versions.join(" or ")}`;
-      if (!c.present) return null;
-      if (check.kind === "withdrawn" && c.service?.start === 4) return null;
-      if (!parseVersion(c.version)) return unknownVersion(rule, required);
-      const v = c.version!;
-      const fires =
-        check.kind === "minVersion"
-          ? compareVersions(v, check.min) < 0
-          : check.kind === "maxVersion"
-            ? compareVersions(v, check.max) > 0
-            : check.versions.some((w) => compareVersions(v, w) === 0);
-      return fires ? { required } : null;
-    }
-    case "required":
-      return c.present ? null : { required: "present" };
-    case "unsupported":
-      if (!c.present || c.service?.start === 4) return null;
-      return { required: "absent or disabled" };
-    case "bootStart": {
-      const s = c.service;
-      if (!s) return null;
-      const overrides = Object.entries(s.startOverride ?? {}).filter(([, v]) => v !== 0);
-      if (s.start === 0 && overrides.length === 0) return null;
-      const facts = [
-        `Start=${s.start ?? "absent"}`,
-        ...overrides.map(([k, v]) => `StartOverride\\${k}=${v}`),
-      ];
-      return { required: "Start=0, no StartOverride other than 0", found: facts.join(", ") };
-    }
-    case "matchesOsBuild": {
-      const required = `10.0.${collect.os.build}.x / 6.x.${collect.os.build}.x (the OS build)`;
-      if (!c.present) return null;
-      const parts = parseVersion(c.version);
-      if (!parts) return unknownVersion(rule, required);
-      return parts[2] === collect.os.build ? null : { required };
-    }
-    case "launchAgent":
-      if (!c.present || !c.launchKind) return null;
-      return check.allowed.includes(c.launchKind as never)
-        ? null
-        : { required: check.allowed.join(" or ") };
-    case "acpiId": {
-      const required = `Enum\\ACPI\\${check.id} present`;
-      if (collect.acpiEnum == null) {
-        return {
-          required,
-          severity: "info",
-          found: null,
-          reason: `The collect output does not list Enum\\ACPI, so the ${check.id} mapping could not be checked. ${rule.reason}`,
-        };
-      }
-      const has = collect.acpiEnum.some((k) => eq(k, check.id));
-      return has
-        ? null
-        : { required, found: `Enum\\ACPI: ${collect.acpiEnum.join(", ") || "(empty)"}` };
-    }
-    case "integrationServicesHost":
-      return integrationServicesVsHost(rule, c, collect, opts);
-    case "platform":
-      return {
-        required:
-          rule.os === "any"
-            ? "a supported platform"
-            : `a platform that supports ${os ? OS_LABELS[os] : "this OS"}`,
-        found: opts.instanceType ?? null,
-      };
-  }
-}
-
-function unknownVersion(rule: CompatibilityRule, required: string): Outcome {
-  return {
-    required,
-    severity: rule.severity === "block" ? "warn" : "info",
-    reason: `${rule.component} is present but its version could not be read, so "${required}" could not be checked. Rule: ${rule.reason}`,
-    versionUnknown: true,
-  };
-}
-
-/**
- * Down-level guests (2012/2012 R2) get their integration services from the host generation:
- * a guest on a host of build B should run ICs of build min(B, 9600). The host build is the one
- * given, else the host version the guest last saw through KVP.
- */
-function integrationServicesVsHost(
-  rule: CompatibilityRule,
-  c: Resolved,
-  collect: CollectOutput,
-  opts: CheckDriversOptions,
-): Outcome | null {
-  const ic = collect.guest.hyperVIntegrationServices;
-  const seenBuild = hostBuildFromVersion(ic?.hostOsMajor ?? null, ic?.hostOsMinor ?? null);
-  const hostBuild = opts.hostBuild ?? seenBuild;
-  if (hostBuild === null) {
-    return {
-      required: "the host build (--host-build)",
-      severity: "info",
-      reason:
-        "The host version is unknown (not given, and the guest never recorded one through the Data Exchange service), so the integration services could not be compared with the host.",
-    };
-  }
-  const expected = Math.min(hostBuild, DOWNLEVEL_IC_BUILD);
-  const required = `integration services of build ≥ ${expected} (host build ${hostBuild})`;
-  if (!c.present || c.version === null) {
-    return {
-      required,
-      reason:
-        "No IntegrationServicesVersion is recorded: the Data Exchange (KVP) service never ran, so Windows Update does not offer integration services to this guest.",
-    };
-  }
-  const parts = parseVersion(c.version);
-  if (!parts || parts.length < 3) return unknownVersion(rule, required);
-  if (parts[2] < expected) return { required };
-  return null;
-}
-
-/** Host OS major.minor as the guest records it → a build number (10.x → 14393, the first 10.0 server). */
-function hostBuildFromVersion(major: number | null, minor: number | null): number | null {
-  if (major === null) return null;
-  if (major >= 10) return 14393;
-  if (major === 6 && minor === 3) return 9600;
-  if (major === 6 && minor === 2) return 9200;
-  if (major === 6 && minor === 1) return 7601;
-  return null;
-}
-
 /** The row's offline fix, unless the service is one the machine cannot boot without. */
 function remedyActionFor(
   rule: CompatibilityRule,
@@ -404,14 +148,4 @@ function remedyActionFor(
 
 function cap(s: Severity, max: Severity): Severity {
   return SEVERITY_ORDER[s] < SEVERITY_ORDER[max] ? max : s;
-}
-
-function eq(a: string | null | undefined, b: string): boolean {
-  return typeof a === "string" && a.toLowerCase() === b.toLowerCase();
-}
-
-function baseName(path: string | null | undefined): string | null {
-  if (!path) return null;
-  const parts = path.split(/[\\/]/);
-  return parts[parts.length - 1] || null;
 }

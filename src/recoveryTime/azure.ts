@@ -5,7 +5,7 @@
  * assignments, containers) are contracted: their dependents wait for what they waited for.
  */
 import { anchorFlowSeconds, criticalPath, LatencyModel, PathStep, Step } from "./model";
-import type { RepairActionName } from "../collect/contract";
+import type { RepairActionName } from "../vocabulary/repairActions";
 import type { AwsRescueMode } from "../topology/aws";
 import { awsRescueSteps } from "./aws";
 

@@ -12,7 +12,8 @@ import type { TriageResult } from "../triage/types";
 import { blocksSwap, checkGuestDrivers, summarizeFindings } from "../drivers/check";
 import type { Cloud, DriverFinding } from "../drivers/types";
 import { validateRepairParams } from "../guest/params.generated";
-import { planRepair, type Decision, type RepairDecision, type RepairOptions } from "./rules";
+import { planRepair } from "./plan";
+import type { Decision, RepairDecision, RepairOptions } from "./types";
 
 export interface RescueDecisionInput {
   collect: CollectOutput;

@@ -12,7 +12,7 @@ import { triageLine } from "../repair/decide";
 import { checkGuestDrivers } from "../drivers/check";
 import type { DriverFinding } from "../drivers/types";
 import { decideRescue, triageCollectedDumps, type RescueDecision } from "../repair/decide";
-import type { RepairOptions } from "../repair/rules";
+import type { RepairOptions } from "../repair/types";
 import type { TriageResult } from "../triage/types";
 import type { OutcomeFromOutputs } from "./fromOutputs";
 import {

@@ -6,7 +6,7 @@
 import type { RepairResult } from "../collect/contract";
 import type { TriageResult } from "../triage/types";
 import type { DriverFinding } from "../drivers/types";
-import type { Culprit, Decision, RepairDecision, UndoStep } from "../repair/rules";
+import type { Culprit, Decision, RepairDecision, UndoStep } from "../repair/types";
 import type { ModeledTtr } from "../recoveryTime/azure";
 
 export const REPORT_VERSION = 1 as const;

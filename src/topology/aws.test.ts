@@ -1,4 +1,5 @@
-import { planAwsRescue, AwsRescueOptions } from "./aws";
+import { planAwsRescue } from "./aws";
+import type { AwsRescueOptions } from "./awsOptions";
 import { isPlanError } from "../vocabulary/errors";
 import {
   asEc2Instance,

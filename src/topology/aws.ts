@@ -8,58 +8,13 @@
 import { createHash } from "crypto";
 import { PlanError } from "../vocabulary/errors";
 import { AwsInstanceFacts, partitionOf, regionOfZone } from "../describe/awsInstance";
-import { WINDOWS_SERVER_BUILDS, type WindowsServerVersion } from "./azure";
-import { ACTION_ORDER, SERVICE_NAME_PATTERN } from "../repair/rules";
-import {
-  ID_TAG,
-  SOURCE_TAG,
-  ROLE_TAG,
-  COPY_OF_TAG,
-  MODE_TAG,
-  BACKUP_ROLE,
-} from "../vocabulary/tags";
+import type { WindowsServerVersion } from "./windows";
+import { ID_TAG, SOURCE_TAG, ROLE_TAG, MODE_TAG, BACKUP_ROLE } from "../vocabulary/tags";
+import { validateAwsRescueOptions, type AwsRescueOptions } from "./awsOptions";
+import { originalRoot, volumeSpec } from "./awsRootVolume";
+import { decideHelperVersion, networkWarnings, windowsAmiParameter } from "./awsHelper";
 
 export type AwsRescueMode = "copy" | "inPlace";
-
-/** Options an operator may set (Pulumi config / `--set key=value`). All plain values. */
-export interface AwsRescueOptions {
-  /** Identifies this rescue in names and tags: lowercase letters, digits and hyphens, ≤ 24 chars. */
-  rescueId: string;
-  /** `copy` (default): repair a new volume from the snapshot and swap it in; `inPlace`: repair the original root. */
-  mode?: string;
-  /** Helper instance type. Default `t3.medium` (the runbook's default). */
-  helperInstanceType?: string;
-  /** SSM public parameter of the helper AMI, overriding the automatic choice. */
-  helperAmiParameter?: string;
-  /** Subnet of the helper. Default: the instance's subnet (it must be in the same AZ). */
-  subnetId?: string;
-  /** Windows Server version of the broken instance when the description does not tell (2016, 2019, ...). */
-  windowsVersion?: string;
-  /** The operator confirms the deploying identity may use the root volume's KMS key (CreateGrant, Decrypt, ...). */
-  kmsGrantConfirmed?: boolean;
-  /** Service names of the VPC endpoints of the helper's VPC (describe-vpc-endpoints), when known. */
-  vpcEndpointServices?: string[];
-  /** The operator confirms the helper's subnet reaches SSM through a NAT gateway. */
-  natConfirmed?: boolean;
-  /** Extra tags on everything the rescue creates. */
-  tags?: Record<string, string>;
-  /** Swap the repaired volume in (default true). Copy mode: false leaves the broken instance untouched. */
-  swap?: boolean;
-  /** repair.ps1 only reports what it would do; nothing is swapped. */
-  dryRun?: boolean;
-  /** Put the replaced root back. */
-  rollback?: boolean;
-  /** Force the culprit (service name or .sys file on the disk) instead of the triage's choice. */
-  driver?: string;
-  /** repair.ps1 actions to run instead of the automatic choice. */
-  actions?: string[];
-  /** Swap even when the guest-driver check blocks it. */
-  allowIncompatibleDrivers?: boolean;
-  /** The instance type the repaired disk must boot on, for the guest-driver check. Default: the instance's current type. */
-  targetInstanceType?: string;
-  /** The instance's original root volume, when the live root is this rescue's copy and carries no vm-rescue:copy-of tag. */
-  originalRootVolumeId?: string;
-}
 
 /** A volume's storage settings, copied from the original root. */
 export interface AwsVolumeSpec {
@@ -147,34 +102,6 @@ export interface AwsRescueInput {
 export const DEFAULT_HELPER_INSTANCE_TYPE = "t3.medium";
 export const HELPER_DEVICE_NAME = "xvdf";
 export const ARTIFACT_LIFECYCLE_DAYS = 90;
-/** The VPC endpoint services the helper needs when it has no route to the internet. */
-export const SSM_ENDPOINT_SERVICES = ["ssm", "ec2messages", "ssmmessages", "s3"] as const;
-
-const RESCUE_ID = /^[a-z0-9](?:[a-z0-9-]{0,22}[a-z0-9])?$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+$/;
-const AMI_PARAMETER = /^\/aws\/service\/ami-windows-latest\/[A-Za-z0-9_.-]{1,200}$/;
-const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
-const VOLUME = /^vol-[0-9a-f]{8,17}$/;
-const TAG_KEY = /^(?!aws:)[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
-const TAG_VALUE = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{0,256}$/u;
-const HELPER_PREFERENCE: WindowsServerVersion[] = ["2022", "2025", "2019"];
-const AMI_PARAMETER_VERSIONS: Partial<Record<WindowsServerVersion, string>> = {
-  "2016": "Windows_Server-2016-English-Full-Base",
-  "2019": "Windows_Server-2019-English-Full-Base",
-  "2022": "Windows_Server-2022-English-Full-Base",
-  "2025": "Windows_Server-2025-English-Full-Base",
-};
-
-/** The SSM public parameter of the latest AWS Windows Server AMI of a version. */
-export function windowsAmiParameter(version: WindowsServerVersion): string {
-  const name = AMI_PARAMETER_VERSIONS[version];
-  if (!name)
-    throw new PlanError(
-      "invalid-option",
-      `there is no current AWS AMI for Windows Server ${version}`,
-    );
-  return `/aws/service/ami-windows-latest/${name}`;
-}
 
 /**
  * Plans the AWS rescue. Throws {@link PlanError} for an instance that cannot be rescued or a bad
@@ -183,7 +110,7 @@ export function windowsAmiParameter(version: WindowsServerVersion): string {
 export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions): AwsRescuePlan {
   const i = input.instance;
   const warnings: string[] = [];
-  const mode = validateOptions(options);
+  const mode = validateAwsRescueOptions(options);
 
   if (i.platform === null) {
     throw new PlanError(
@@ -377,155 +304,6 @@ export function backupTags(plan: Pick<AwsRescuePlan, "tags" | "mode">): Record<s
   return { ...plan.tags, [ROLE_TAG]: BACKUP_ROLE, [MODE_TAG]: plan.mode };
 }
 
-function validateOptions(o: AwsRescueOptions): AwsRescueMode {
-  if (!RESCUE_ID.test(o.rescueId ?? "")) {
-    throw new PlanError(
-      "invalid-option",
-      `rescueId ${JSON.stringify(o.rescueId)} must be 1-24 lowercase letters, digits or hyphens, starting and ending with a letter or digit`,
-    );
-  }
-  const mode = o.mode ?? "copy";
-  if (mode !== "copy" && mode !== "inPlace")
-    throw new PlanError("invalid-option", `mode ${JSON.stringify(o.mode)} must be copy or inPlace`);
-  if (o.helperInstanceType !== undefined && !INSTANCE_TYPE.test(o.helperInstanceType)) {
-    throw new PlanError(
-      "invalid-option",
-      `helperInstanceType ${JSON.stringify(o.helperInstanceType)} is not an EC2 instance type such as t3.medium`,
-    );
-  }
-  if (o.helperAmiParameter !== undefined && !AMI_PARAMETER.test(o.helperAmiParameter)) {
-    throw new PlanError(
-      "invalid-option",
-      `helperAmiParameter ${JSON.stringify(o.helperAmiParameter)} must be a public parameter under /aws/service/ami-windows-latest/`,
-    );
-  }
-  if (o.subnetId !== undefined && !SUBNET.test(o.subnetId))
-    throw new PlanError(
-      "invalid-option",
-      `subnetId ${JSON.stringify(o.subnetId)} is not a subnet id (subnet-…)`,
-    );
-  if (o.windowsVersion !== undefined && !(o.windowsVersion in WINDOWS_SERVER_BUILDS)) {
-    throw new PlanError(
-      "invalid-option",
-      `windowsVersion ${JSON.stringify(o.windowsVersion)} must be one of ${Object.keys(WINDOWS_SERVER_BUILDS).join(", ")}`,
-    );
-  }
-  if (o.targetInstanceType !== undefined && !INSTANCE_TYPE.test(o.targetInstanceType)) {
-    throw new PlanError(
-      "invalid-option",
-      `targetInstanceType ${JSON.stringify(o.targetInstanceType)} is not an EC2 instance type such as m5.large`,
-    );
-  }
-  if (o.originalRootVolumeId !== undefined && !VOLUME.test(o.originalRootVolumeId)) {
-    throw new PlanError(
-      "invalid-option",
-      `originalRootVolumeId ${JSON.stringify(o.originalRootVolumeId)} is not an EBS volume id (vol-…)`,
-    );
-  }
-  if (o.driver !== undefined && !SERVICE_NAME_PATTERN.test(o.driver)) {
-    throw new PlanError(
-      "invalid-option",
-      `driver ${JSON.stringify(o.driver)} is not a service or driver file name (letters, digits, "_", ".", "-"; at most 64)`,
-    );
-  }
-  if (o.actions !== undefined) {
-    if (!Array.isArray(o.actions) || o.actions.length === 0)
-      throw new PlanError(
-        "invalid-option",
-        `actions must name at least one repair action (${ACTION_ORDER.join(", ")})`,
-      );
-    const bad = o.actions.filter((a) => !(ACTION_ORDER as readonly string[]).includes(a));
-    if (bad.length > 0)
-      throw new PlanError(
-        "invalid-option",
-        `actions: ${bad.map((a) => JSON.stringify(a)).join(", ")} ${bad.length === 1 ? "is not a repair action" : "are not repair actions"}; choose from ${ACTION_ORDER.join(", ")}`,
-      );
-  }
-  for (const [k, v] of Object.entries({
-    swap: o.swap,
-    dryRun: o.dryRun,
-    rollback: o.rollback,
-    allowIncompatibleDrivers: o.allowIncompatibleDrivers,
-    kmsGrantConfirmed: o.kmsGrantConfirmed,
-    natConfirmed: o.natConfirmed,
-  })) {
-    if (v !== undefined && typeof v !== "boolean")
-      throw new PlanError("invalid-option", `${k} must be true or false`);
-  }
-  if (o.rollback === true && o.dryRun === true)
-    throw new PlanError(
-      "invalid-option",
-      "rollback=true and dryRun=true together: a dry run changes nothing, so there is nothing to roll back; set one of them",
-    );
-  for (const [k, v] of Object.entries(o.tags ?? {})) {
-    if (!TAG_KEY.test(k) || typeof v !== "string" || !TAG_VALUE.test(v)) {
-      throw new PlanError(
-        "invalid-option",
-        `tag ${JSON.stringify(k)}: EC2 tag keys are 1-128 and values 0-256 letters, digits, spaces and _ . : / = + - @, and keys may not start with aws:`,
-      );
-    }
-  }
-  return mode;
-}
-
-/** The original root's storage settings for a volume made from its snapshot (AWS defaults a new volume to gp2). */
-function volumeSpec(
-  zone: string,
-  root: NonNullable<AwsInstanceFacts["root"]>,
-  warnings: string[],
-): AwsVolumeSpec {
-  const volumeType = root.volumeType ?? "gp3";
-  if (!root.volumeType)
-    warnings.push(
-      "the root volume's type is not in the description (give describe-volumes output); the volume made from the backup uses gp3",
-    );
-  if (volumeType === "standard")
-    warnings.push(
-      "the root volume is magnetic (standard); the volume made from the backup keeps the type, so the repair reads slowly",
-    );
-  const provisioned = volumeType === "io1" || volumeType === "io2" || volumeType === "gp3";
-  return {
-    availabilityZone: zone,
-    volumeType,
-    iops: provisioned ? root.iops : null,
-    throughput: volumeType === "gp3" ? root.throughput : null,
-    sizeGiB: root.sizeGiB,
-    encrypted: root.encrypted === true,
-    kmsKeyId: root.encrypted === true ? root.kmsKeyId : null,
-  };
-}
-
-/**
- * The instance's original root volume. After the swap the live root is this rescue's copy (tagged
- * vm-rescue:copy-of=<original> and vm-rescue:id=<this rescue>): planning with the original keeps
- * every resource's inputs as they were, so a second `up` (e.g. rollback=true) does not snapshot
- * and copy the repaired volume, and the rollback target stays the original.
- */
-export function originalRoot(
-  currentRootVolumeId: string,
-  rootVolumeTags: Record<string, string> | null,
-  options: Pick<AwsRescueOptions, "rescueId" | "originalRootVolumeId">,
-  warnings: string[],
-): string {
-  if (options.originalRootVolumeId) return options.originalRootVolumeId;
-  const copyOf = rootVolumeTags?.[COPY_OF_TAG];
-  if (!copyOf) return currentRootVolumeId;
-  if (!VOLUME.test(copyOf)) {
-    warnings.push(
-      `the root volume ${currentRootVolumeId} has a ${COPY_OF_TAG} tag that is not a volume id (${JSON.stringify(copyOf)}); it is treated as the original root`,
-    );
-    return currentRootVolumeId;
-  }
-  const owner = rootVolumeTags?.[ID_TAG];
-  if (owner !== options.rescueId) {
-    warnings.push(
-      `the root volume ${currentRootVolumeId} was made by rescue ${owner ?? "(unknown)"} from ${copyOf}; this rescue treats it as the root (set originalRootVolumeId to plan with ${copyOf})`,
-    );
-    return currentRootVolumeId;
-  }
-  return copyOf;
-}
-
 /** The Windows Server version from the option, the AMI name or the platform details, else null. */
 export function detectAwsWindowsVersion(
   i: AwsInstanceFacts,
@@ -541,44 +319,4 @@ export function detectAwsWindowsVersion(
     if (m) return (m[1] ?? m[2]) as WindowsServerVersion;
   }
   return null;
-}
-
-function decideHelperVersion(
-  source: WindowsServerVersion | null,
-  options: AwsRescueOptions,
-  warnings: string[],
-): WindowsServerVersion {
-  if (options.helperAmiParameter) {
-    const m = /Windows_Server-(2016|2019|2022|2025)/.exec(options.helperAmiParameter);
-    const v = (m?.[1] ?? "2022") as WindowsServerVersion;
-    if (source !== null && v === source) {
-      warnings.push(
-        `helperAmiParameter ${options.helperAmiParameter} is the same Windows version as the broken instance; the attached volume may collide on its disk signature (the scripts handle it, a different version avoids it)`,
-      );
-    }
-    return v;
-  }
-  if (source === null) {
-    warnings.push(
-      "the broken instance's Windows version is unknown (set windowsVersion); the helper runs Windows Server 2022 and the scripts handle a disk-signature collision if one occurs",
-    );
-  }
-  return HELPER_PREFERENCE.find((v) => v !== source) as WindowsServerVersion;
-}
-
-function networkWarnings(region: string, options: AwsRescueOptions, warnings: string[]): void {
-  if (options.natConfirmed) return;
-  const wanted = SSM_ENDPOINT_SERVICES.map((s) => `com.amazonaws.${region}.${s}`);
-  if (options.vpcEndpointServices) {
-    const missing = wanted.filter((w) => !options.vpcEndpointServices!.includes(w));
-    if (missing.length > 0) {
-      warnings.push(
-        `the helper has no public IP and its VPC lacks the endpoint(s) ${missing.join(", ")}: without a NAT gateway SSM cannot reach it and the collect step times out`,
-      );
-    }
-    return;
-  }
-  warnings.push(
-    `the helper has no public IP: its subnet must reach SSM through VPC endpoints (${wanted.join(", ")}) or a NAT gateway; this could not be checked from the input (set natConfirmed=true, or give the VPC's endpoint services)`,
-  );
 }

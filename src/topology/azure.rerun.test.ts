@@ -3,15 +3,9 @@
  * After the swap the VM's OS disk is the repaired copy: the plan must still name the original disk
  * (snapshot source, copy source, rollback target), or the next `up` would back up and copy the copy.
  */
-import {
-  AzureRescueOptions,
-  AzureRescuePlan,
-  copyOfFromTags,
-  copyOfTags,
-  planAzureRescue,
-  validateAzureRepairOptions,
-  TAG_VALUE_MAX,
-} from "./azure";
+import { AzureRescuePlan, planAzureRescue } from "./azure";
+import { AzureRescueOptions, validateAzureRepairOptions } from "./azureOptions";
+import { copyOfFromTags, copyOfTags, TAG_VALUE_MAX } from "./azureOriginalDisk";
 import { isPlanError } from "../vocabulary/errors";
 import { sampleNic, sampleVm, vmWith } from "../../tests/helpers/azureVms";
 import type { AzureDiskDescription, AzureVmDescription } from "../describe/azureVm";

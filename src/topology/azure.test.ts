@@ -1,4 +1,5 @@
-import { planAzureRescue, AzureRescueOptions, detectWindowsVersion } from "./azure";
+import { planAzureRescue, detectWindowsVersion } from "./azure";
+import type { AzureRescueOptions } from "./azureOptions";
 import { isPlanError } from "../vocabulary/errors";
 import { gen1StandardVm, sampleNic, sampleVm, vmWith } from "../../tests/helpers/azureVms";
 import type { AzureVmDescription } from "../describe/azureVm";

@@ -13,16 +13,10 @@
 import type { CausedBy } from "./types";
 import { hex, moduleOffset } from "./format";
 import { lookupBugCheck } from "./bugchecks";
-import {
-  CONTEXT_LAYOUT,
-  EXCEPTION_RECORD_SIZE,
-  KernelMinidump,
-  LoadedDriver,
-  UnloadedDriver,
-  decodeContext,
-  decodeExceptionRecord,
-  readCapturedMemory,
-} from "./minidump";
+import type { KernelMinidump, LoadedDriver, UnloadedDriver } from "./minidumpTypes";
+import { CONTEXT_LAYOUT, EXCEPTION_RECORD_SIZE } from "./minidumpLayout";
+import { decodeContext, decodeExceptionRecord } from "./minidumpSections";
+import { readCapturedMemory } from "./minidump";
 
 export interface ResolvedAddress {
   address: bigint;

@@ -5,18 +5,20 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { TriageResult } from "./types";
-import {
-  DumpFormatError,
-  KernelMinidump,
-  MIN_DUMP_SIZE,
-  parseMinidump,
-  readDumpHeader,
-} from "./minidump";
+import { DumpFormatError, type KernelMinidump } from "./minidumpTypes";
+import { MIN_DUMP_SIZE } from "./minidumpLayout";
+import { readDumpHeader } from "./minidumpHeader";
+import { parseMinidump } from "./minidump";
 import { CausedByAnalysis, findCausedBy } from "./causedBy";
 import { bugCheckName } from "./bugchecks";
 import { bugCheckCodeString, hex } from "./format";
 
 export * from "./types";
+export * from "./minidumpTypes";
+export * from "./minidumpLayout";
+export { fileTimeToDate } from "./minidumpReader";
+export * from "./minidumpHeader";
+export { decodeContext, decodeExceptionRecord } from "./minidumpSections";
 export * from "./minidump";
 export * from "./bugchecks";
 export * from "./causedBy";

@@ -3,13 +3,13 @@
  * the parser reads and a real Windows 10 dump was checked against). Deterministic: the same options
  * give the same bytes. Used by the tests and by examples/make-sample-dump.ts.
  */
+import type { Machine } from "../../src/triage/minidumpTypes";
 import {
   CONTEXT_LAYOUT,
   DATA_BLOCK_SIZE,
   DRIVER_ENTRY,
   EXCEPTION_RECORD_SIZE,
   HEADER_SIZE,
-  Machine,
   MACHINE_ARM64,
   MACHINE_X64,
   OFF,
@@ -18,7 +18,7 @@ import {
   TRIAGE,
   TRIAGE_HEADER_SIZE,
   UNLOADED_ENTRY_SIZE,
-} from "../../src/triage/minidump";
+} from "../../src/triage/minidumpLayout";
 
 export interface DriverSpec {
   /** Base name ("cxnetmon.sys") or full NT path; a base name is stored as \SystemRoot\System32\drivers\<name>. */

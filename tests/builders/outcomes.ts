@@ -2,7 +2,7 @@
  * Rescue outcomes for the report tests, built around the sample story (app-vm-01, cxnetmon.sys).
  * Every builder returns a fresh object.
  */
-import { planRepair } from "../../src/repair/rules";
+import { planRepair } from "../../src/repair/plan";
 import { sampleCollect, sampleTriage } from "./facts";
 import type { DriverFinding } from "../../src/drivers/types";
 import type { RepairResult } from "../../src/collect/contract";

@@ -14,7 +14,7 @@ import {
 } from "../../engine/automation";
 import { PlanError } from "../../vocabulary/errors";
 import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
-import { REPAIR_ACTIONS, type RepairActionName } from "../../collect/contract";
+import { REPAIR_ACTIONS, type RepairActionName } from "../../vocabulary/repairActions";
 import { rescueIdFromStack, SETTINGS } from "../../engine/program";
 import { UnknownSettingError } from "../../engine/simulate/plan";
 import {

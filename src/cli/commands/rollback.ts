@@ -25,7 +25,7 @@ import {
 } from "../../clouds/azure/operations";
 import { runOsDiskRollback } from "../../clouds/azure/swap";
 import { runBootVerification } from "../../clouds/azure/bootVerification";
-import { copyOfFromTags } from "../../topology/azure";
+import { copyOfFromTags } from "../../topology/azureOriginalDisk";
 
 import { parseArmId } from "../../describe/azureVm";
 import { rescueIdFromStack } from "../../engine/program";

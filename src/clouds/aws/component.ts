@@ -5,13 +5,8 @@ import * as ec2 from "@pulumi/aws/ec2";
 import * as iam from "@pulumi/aws/iam";
 import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
-import {
-  AwsRescueOptions,
-  AwsRescuePlan,
-  AwsVolumeSpec,
-  backupTags,
-  planAwsRescue,
-} from "../../topology/aws";
+import { AwsRescuePlan, AwsVolumeSpec, backupTags, planAwsRescue } from "../../topology/aws";
+import { AwsRescueOptions } from "../../topology/awsOptions";
 
 import { AmiFacts, instanceFacts, PulumiGetInstanceResult } from "../../describe/awsInstance";
 import { ssmCommandDocument } from "../../guest/embed";

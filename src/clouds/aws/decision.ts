@@ -8,7 +8,7 @@
 import { parseCollectOutput } from "../../collect/validate";
 import { ssmCommandDocument } from "../../guest/embed";
 import { validateRepairParams, type RepairParams } from "../../guest/params.generated";
-import type { RepairOptions, Decision } from "../../repair/rules";
+import type { RepairOptions, Decision } from "../../repair/types";
 import {
   decideRescue,
   nothingToRepairWhy,

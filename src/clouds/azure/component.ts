@@ -5,14 +5,16 @@ import * as network from "@pulumi/azure-native/network";
 import * as storage from "@pulumi/azure-native/storage";
 import * as random from "@pulumi/random";
 import {
-  AzureRescueOptions,
   AzureRescuePlan,
-  guidFrom,
   planAzureRescue,
   STORAGE_BLOB_DATA_CONTRIBUTOR,
+} from "../../topology/azure";
+import {
+  AzureRescueOptions,
   validateAzureRepairOptions,
   validateAzureRescueOptions,
-} from "../../topology/azure";
+} from "../../topology/azureOptions";
+import { guidFrom } from "../../topology/azureNames";
 import {
   AzureDiskDescription,
   AzureNicDescription,

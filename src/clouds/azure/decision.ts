@@ -9,7 +9,7 @@ import { parseCollectOutput } from "../../collect/validate";
 import type { RepairParams } from "../../guest/params.generated";
 import type { TriageResult } from "../../triage";
 import type { DriverFinding } from "../../drivers/types";
-import type { Culprit, Decision, RepairOptions } from "../../repair/rules";
+import type { Culprit, Decision, RepairOptions } from "../../repair/types";
 import {
   decideRescue,
   nothingToRepairWhy,

@@ -26,7 +26,7 @@ import {
   TtrOptions,
 } from "../../recoveryTime/azure";
 import type { RescueOutcome, TimelineStep, VmIdentity } from "../../report/types";
-import type { RepairActionName } from "../../collect/contract";
+import type { RepairActionName } from "../../vocabulary/repairActions";
 import { sampleCollectOutput, simulatedAzure } from "./azureCloud";
 import { sampleAwsCollect, simulatedAws } from "./awsCloud";
 import { simulatedArtifacts, simulatedRepairResult } from "./artifacts";

@@ -1,13 +1,10 @@
 import fc from "fast-check";
-import type { RepairAction, RepairActionName } from "../collect/contract";
+import type { RepairAction } from "../collect/contract";
+import { ACTION_ORDER, type RepairActionName } from "../vocabulary/repairActions";
 import type { TriageResult } from "../triage/types";
-import {
-  ACTION_ORDER,
-  planRepair,
-  validateAction,
-  type RepairDecision,
-  type RepairOptions,
-} from "./rules";
+import { planRepair } from "./plan";
+import type { RepairDecision, RepairOptions } from "./types";
+import { validateAction } from "./validate";
 import {
   bugcheckEvent,
   cxnetmonInstall,

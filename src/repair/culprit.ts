@@ -1,0 +1,87 @@
+/**
+ * The culprit: the driver the operator names (`driver=`) or the most recent dump blames, with the
+ * services that run it and whether it is third-party and boot-critical.
+ */
+import type { CollectOutput, ServiceFacts } from "../collect/contract";
+import { SERVICE_NAME_PATTERN } from "../vocabulary/repairActions";
+import { PlanError } from "../vocabulary/errors";
+import {
+  classifyService,
+  findService,
+  imageBaseName,
+  servicesForModule,
+} from "../drivers/bootCritical";
+import { describeInstall, namedModule, packagesForModule } from "./evidence";
+import type { CulpritFacts, DumpSelection, RepairOptions } from "./types";
+
+/** Facts about a module and the services that run it. */
+export function describeCulprit(
+  collect: CollectOutput,
+  module: string,
+  services: ServiceFacts[],
+  forced: boolean,
+): CulpritFacts {
+  const evidence: string[] = [];
+  let bootCritical = false;
+  let vendors: string[] = [];
+  for (const s of services) {
+    const c = classifyService(s, collect.classFilters);
+    evidence.push(
+      `service ${s.name}: ImagePath ${s.imagePath ?? "(absent)"}, Start=${s.start ?? "?"}, Type=${s.type ?? "?"}, Group ${s.group ?? "(none)"}; vendor ${c.vendor} (${c.vendorEvidence})`,
+    );
+    evidence.push(...c.bootCriticalReasons);
+    bootCritical ||= c.bootCritical;
+    vendors.push(c.vendor);
+  }
+  const packaged = packagesForModule(collect.driverInstalls, module, null);
+  if (services.length === 0) evidence.push(`no service in the inventory runs ${module}`);
+  // A module whose vendor cannot be read counts as third-party only when a third-party package carried it.
+  vendors = vendors.map((v) => (v === "unknown" && packaged.length > 0 ? "third-party" : v));
+  if (services.length === 0 && packaged.length > 0) vendors.push("third-party");
+  if (packaged.length > 0) evidence.push(...packaged.map(describeInstall));
+  const thirdParty = vendors.length > 0 && vendors.every((v) => v === "third-party");
+  return { module, services, thirdParty, bootCritical, forced, evidence };
+}
+
+/**
+ * The culprit: the operator's `driver` (validated: it must be a service, or the binary of a
+ * service, in the inventory), else the module the most recent dump names; null when there is none.
+ */
+export function resolveCulprit(
+  collect: CollectOutput,
+  selection: DumpSelection,
+  options: RepairOptions,
+): CulpritFacts | null {
+  if (options.driver !== undefined) {
+    const name = options.driver.trim();
+    if (!SERVICE_NAME_PATTERN.test(name)) {
+      throw new PlanError(
+        "invalid-option",
+        `driver=${JSON.stringify(options.driver)} is not a valid service name (letters, digits, "_", ".", "-"; at most 64)`,
+      );
+    }
+    const byName = findService(collect.services, name);
+    const services = byName ? [byName] : servicesForModule(collect.services, name);
+    if (services.length === 0) {
+      throw new PlanError(
+        "unknown-driver",
+        `driver=${name}: no service of that name (or running a binary of that name) is on the disk`,
+      );
+    }
+    const module = imageBaseName(services[0]);
+    return describeCulprit(collect, module, services, true);
+  }
+  const module = selection.primary ? namedModule(selection.primary) : null;
+  if (module === null) return null;
+  return describeCulprit(collect, module, servicesForModule(collect.services, module), false);
+}
+
+/** The binaries of the protected (boot-critical) services, by file name. */
+export function protectedBinaries(collect: CollectOutput, names: readonly string[]): Set<string> {
+  return new Set(
+    names
+      .map((n) => findService(collect.services, n))
+      .filter((s): s is ServiceFacts => !!s)
+      .map(imageBaseName),
+  );
+}

@@ -1,0 +1,155 @@
+/**
+ * The repair planner: turns the facts collected from the offline disk, the triage of its minidumps
+ * and the guest-driver findings into the {@link RepairPlan} that `repair.ps1` executes. Every
+ * decision is made here, by small pure rules that each give a human reason and the evidence they
+ * used; the script only executes the plan.
+ */
+import { CONTRACT_VERSION } from "../collect/contract";
+import { REPAIR_ACTIONS } from "../vocabulary/repairActions";
+import { PlanError } from "../vocabulary/errors";
+import { cleanBootServices, protectedServices } from "../drivers/bootCritical";
+import { selectDump } from "./evidence";
+import { resolveCulprit } from "./culprit";
+import { buildRequestedRemove } from "./proposals";
+import { buildRequested } from "./requested";
+import {
+  ruleCrashDump,
+  ruleCulprit,
+  ruleDirtyVolume,
+  ruleEms,
+  ruleFindings,
+  ruleNoDumpEvents,
+  rulePendingUpdate,
+  ruleReporterOnly,
+} from "./rules";
+import { finalise } from "./validate";
+import { undoFor } from "./undo";
+import type {
+  Decision,
+  PlanContext,
+  PlanInput,
+  RepairDecision,
+  RepairOptions,
+  RuleOutcome,
+} from "./types";
+
+function validateOptions(o: RepairOptions): void {
+  if (o.actions !== undefined) {
+    if (!Array.isArray(o.actions) || o.actions.length === 0)
+      throw new PlanError("invalid-option", "actions= must name at least one action");
+    for (const a of o.actions) {
+      if (!(REPAIR_ACTIONS as readonly string[]).includes(a)) {
+        throw new PlanError(
+          "invalid-option",
+          `actions=${a}: unknown action; known actions: ${REPAIR_ACTIONS.join(", ")}`,
+        );
+      }
+    }
+  }
+  if (o.removeDriverPackage !== undefined && typeof o.removeDriverPackage !== "boolean") {
+    throw new PlanError(
+      "invalid-option",
+      `removeDriverPackage=${JSON.stringify(o.removeDriverPackage)} must be true or false`,
+    );
+  }
+  if (
+    o.safeBootMode !== undefined &&
+    o.safeBootMode !== "minimal" &&
+    o.safeBootMode !== "network"
+  ) {
+    throw new PlanError(
+      "invalid-option",
+      `safeBootMode=${JSON.stringify(o.safeBootMode)} must be "minimal" or "network"`,
+    );
+  }
+}
+
+/** Plans the offline repair. Pure: the same input always gives the same decision. Throws {@link PlanError}. */
+export function planRepair(input: PlanInput): RepairDecision {
+  const { collect, triage, findings, options } = input;
+  validateOptions(options);
+  const selection = selectDump(triage, collect);
+  const culprit = resolveCulprit(collect, selection, options);
+  const ctx: PlanContext = {
+    collect,
+    options,
+    selection,
+    culprit,
+    protectedServices: protectedServices(collect),
+    cleanBootServices: cleanBootServices(collect),
+  };
+
+  const outcomes: RuleOutcome[] = [{ proposals: [], notes: selection.notes }];
+  if (options.actions) {
+    const requested = [
+      ...new Set([
+        ...options.actions,
+        ...(options.removeDriverPackage ? (["RemoveDriverPackage"] as const) : []),
+      ]),
+    ];
+    outcomes.push({
+      proposals: requested.flatMap((a) => buildRequested(a, ctx)),
+      notes: [
+        {
+          action: "none",
+          reason: `The operator chose the actions (${requested.join(", ")}); the automatic choice and the driver-check remedies are not applied`,
+          evidence: [],
+        },
+      ],
+    });
+    if (options.enableCrashDump) outcomes.push(ruleCrashDump(ctx));
+    outcomes.push(ruleEms(ctx));
+  } else {
+    outcomes.push(
+      ruleDirtyVolume(ctx),
+      rulePendingUpdate(ctx),
+      ruleCulprit(ctx),
+      ruleReporterOnly(ctx),
+      ruleNoDumpEvents(ctx),
+      ruleCrashDump(ctx),
+      ruleEms(ctx),
+      ruleFindings(findings),
+    );
+    if (
+      options.removeDriverPackage &&
+      !outcomes.some((o) => o.proposals.some((p) => p.action.action === "RemoveDriverPackage"))
+    ) {
+      outcomes.push({
+        proposals: buildRequestedRemove(ctx, "requested by the operator (removeDriverPackage)"),
+        notes: [],
+      });
+    }
+  }
+
+  const chosen = finalise(outcomes.flatMap((o) => o.proposals));
+  const actions = chosen.map((p) => p.action);
+  const decisions: Decision[] = [
+    ...chosen.map((p) => ({
+      action: p.action.action,
+      reason: p.action.reason,
+      evidence: p.evidence,
+    })),
+    ...outcomes.flatMap((o) => o.notes),
+  ];
+  const c = culprit;
+  return {
+    plan: {
+      schemaVersion: CONTRACT_VERSION,
+      kind: "repairPlan",
+      dryRun: options.dryRun === true,
+      actions,
+    },
+    decisions,
+    culprit: c
+      ? {
+          module: c.module,
+          service: c.services[0]?.name ?? null,
+          thirdParty: c.thirdParty,
+          bootCritical: c.bootCritical,
+        }
+      : null,
+    cleanBootServices: ctx.cleanBootServices,
+    protectedServices: ctx.protectedServices,
+    undo: [...actions].reverse().map((a) => ({ action: a.action, how: undoFor(a, collect) })),
+  };
+}

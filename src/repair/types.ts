@@ -1,0 +1,107 @@
+/**
+ * The repair planner's shapes: what it is given ({@link PlanInput}, {@link RepairOptions}), what it
+ * returns ({@link RepairDecision}) and what its steps pass each other (the dump selection, the
+ * culprit, the proposals of each rule and the {@link PlanContext} the rules read).
+ */
+import type { CollectOutput, RepairAction, RepairPlan, ServiceFacts } from "../collect/contract";
+import type { RepairActionName } from "../vocabulary/repairActions";
+import type { TriageResult } from "../triage/types";
+import type { DriverFinding } from "../drivers/types";
+
+export interface RepairOptions {
+  /** Force the culprit: a service name (or the file name of its binary) from the inventory. */
+  driver?: string;
+  /** Replace the automatic choice of actions; each is still checked against its preconditions. */
+  actions?: RepairActionName[];
+  dryRun?: boolean;
+  /** Allow disabling a boot-critical driver named by `driver` or `actions`. */
+  allowBootCriticalDisable?: boolean;
+  safeBootMode?: "minimal" | "network";
+  enableCrashDump?: boolean;
+  enableEms?: boolean;
+  /**
+   * Also remove the culprit's third-party driver package (offline `dism /Remove-Driver`). Off by
+   * default: removal cannot be undone offline, while DisableDriver and QuarantineDriverFile can; the
+   * plan names the package in its reasons instead. (Without a way to disable the driver — a
+   * boot-critical or Microsoft culprit — the recent package is removed anyway.)
+   */
+  removeDriverPackage?: boolean;
+}
+
+export interface Decision {
+  action: RepairActionName | "none";
+  reason: string;
+  evidence: string[];
+}
+
+export interface Culprit {
+  module: string;
+  service: string | null;
+  thirdParty: boolean;
+  bootCritical: boolean;
+}
+
+export interface UndoStep {
+  action: RepairActionName;
+  how: string;
+}
+
+export interface RepairDecision {
+  plan: RepairPlan;
+  decisions: Decision[];
+  culprit: Culprit | null;
+  /** The services a clean boot disables (computed whether or not CleanBoot is planned). */
+  cleanBootServices: string[];
+  /** Boot-critical services present on the disk: `repair.ps1` refuses to disable them unless forced. */
+  protectedServices: string[];
+  /** How to put each planned action back, last action first. */
+  undo: UndoStep[];
+}
+
+export interface PlanInput {
+  collect: CollectOutput;
+  triage: TriageResult[];
+  findings: DriverFinding[];
+  options: RepairOptions;
+}
+
+/** A proposed action and the facts it rests on. */
+export interface Proposal {
+  action: RepairAction;
+  evidence: string[];
+}
+
+export interface RuleOutcome {
+  proposals: Proposal[];
+  notes: Decision[];
+}
+
+/** The dump the plan is based on, and what the other dumps say. */
+export interface DumpSelection {
+  /** The most recent readable dump, or null when there is none. */
+  primary: TriageResult | null;
+  /** Readable dumps, most recent first. */
+  valid: TriageResult[];
+  notes: Decision[];
+}
+
+/** The culprit as the rules see it: its services, origin and the evidence for both. */
+export interface CulpritFacts {
+  module: string;
+  services: ServiceFacts[];
+  thirdParty: boolean;
+  bootCritical: boolean;
+  /** Forced by the operator (`driver=`), not found by triage. */
+  forced: boolean;
+  evidence: string[];
+}
+
+/** Everything the rules and the action builders read. */
+export interface PlanContext {
+  collect: CollectOutput;
+  options: RepairOptions;
+  selection: DumpSelection;
+  culprit: CulpritFacts | null;
+  protectedServices: string[];
+  cleanBootServices: string[];
+}

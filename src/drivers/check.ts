@@ -4,26 +4,13 @@
  */
 import type { CollectOutput, RepairAction } from "../collect/contract";
 import type { Cloud, DriverFinding, Severity } from "./types";
-import {
-  COMPATIBILITY_TABLE,
-  CompatibilityRule,
-  CompatibilityTable,
-  osNameForBuild,
-} from "./table";
+import { COMPATIBILITY_TABLE, CompatibilityRule, osNameForBuild } from "./table";
 import { bootCriticalReasons } from "./bootCritical";
 import { awsTarget, conditionsHold } from "./applicability";
 import { resolve, type Resolved } from "./components";
 import { evaluate } from "./evaluate";
-
-export interface CheckDriversOptions {
-  cloud: Cloud;
-  /** AWS: the instance type the disk will boot on (e.g. "m6i.large"). */
-  instanceType?: string;
-  /** Hyper-V on-premises: build number of the host the VM runs on (e.g. 17763). */
-  hostBuild?: number;
-  /** The table to use; the bundled one by default. */
-  table?: CompatibilityTable;
-}
+import type { CheckDriversOptions } from "./options";
+export type { CheckDriversOptions } from "./options";
 
 const SEVERITY_ORDER: Record<Severity, number> = { block: 0, warn: 1, info: 2 };
 const TABLE_SOURCE = "src/drivers/compatibility.json";

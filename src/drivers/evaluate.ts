@@ -8,7 +8,7 @@ import type { Severity } from "./types";
 import { CompatibilityRule, OS_LABELS, OsName } from "./table";
 import { compareVersions, parseVersion } from "./version";
 import { eq, type Resolved } from "./components";
-import type { CheckDriversOptions } from "./check";
+import type { CheckDriversOptions } from "./options";
 
 const DOWNLEVEL_IC_BUILD = 9600;
 

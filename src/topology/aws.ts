@@ -10,22 +10,11 @@ import { PlanError } from "../vocabulary/errors";
 import { AwsInstanceFacts, partitionOf, regionOfZone } from "../describe/awsInstance";
 import type { WindowsServerVersion } from "./windows";
 import { ID_TAG, SOURCE_TAG, ROLE_TAG, MODE_TAG, BACKUP_ROLE } from "../vocabulary/tags";
-import { validateAwsRescueOptions, type AwsRescueOptions } from "./awsOptions";
-import { originalRoot, volumeSpec } from "./awsRootVolume";
+import { validateAwsRescueOptions, type AwsRescueMode, type AwsRescueOptions } from "./awsOptions";
+export type { AwsRescueMode } from "./awsOptions";
+import { originalRoot, volumeSpec, type AwsVolumeSpec } from "./awsRootVolume";
+export type { AwsVolumeSpec } from "./awsRootVolume";
 import { decideHelperVersion, networkWarnings, windowsAmiParameter } from "./awsHelper";
-
-export type AwsRescueMode = "copy" | "inPlace";
-
-/** A volume's storage settings, copied from the original root. */
-export interface AwsVolumeSpec {
-  availabilityZone: string;
-  volumeType: string;
-  iops: number | null;
-  throughput: number | null;
-  sizeGiB: number | null;
-  encrypted: boolean;
-  kmsKeyId: string | null;
-}
 
 export interface AwsRescuePlan {
   rescueId: string;

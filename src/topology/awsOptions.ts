@@ -5,7 +5,6 @@
 import { PlanError } from "../vocabulary/errors";
 import { ACTION_ORDER, SERVICE_NAME_PATTERN } from "../vocabulary/repairActions";
 import { WINDOWS_SERVER_BUILDS } from "./windows";
-import type { AwsRescueMode } from "./aws";
 
 /** Options an operator may set (Pulumi config / `--set key=value`). All plain values. */
 export interface AwsRescueOptions {
@@ -146,3 +145,5 @@ export function validateAwsRescueOptions(o: AwsRescueOptions): AwsRescueMode {
   }
   return mode;
 }
+
+export type AwsRescueMode = "copy" | "inPlace";

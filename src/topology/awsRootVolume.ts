@@ -5,7 +5,6 @@
 import type { AwsInstanceFacts } from "../describe/awsInstance";
 import { ID_TAG, COPY_OF_TAG } from "../vocabulary/tags";
 import { VOLUME, type AwsRescueOptions } from "./awsOptions";
-import type { AwsVolumeSpec } from "./aws";
 
 /** The original root's storage settings for a volume made from its snapshot (AWS defaults a new volume to gp2). */
 export function volumeSpec(
@@ -63,4 +62,15 @@ export function originalRoot(
     return currentRootVolumeId;
   }
   return copyOf;
+}
+
+/** A volume's storage settings, copied from the original root. */
+export interface AwsVolumeSpec {
+  availabilityZone: string;
+  volumeType: string;
+  iops: number | null;
+  throughput: number | null;
+  sizeGiB: number | null;
+  encrypted: boolean;
+  kmsKeyId: string | null;
 }

@@ -6,16 +6,17 @@
  * plan into resources.
  */
 import { PlanError } from "../vocabulary/errors";
-import {
-  AzureDiskDescription,
-  AzureNicDescription,
-  AzureVmDescription,
-  parseArmId,
-  usesAzureDiskEncryption,
-} from "../describe/azureVm";
+import { AzureVmDescription, parseArmId, usesAzureDiskEncryption } from "../describe/azureVm";
 import { ID_TAG, SOURCE_TAG, ROLE_TAG, REPAIR_COPY_ROLE } from "../vocabulary/tags";
 import { WINDOWS_SERVER_BUILDS, type WindowsServerVersion } from "./windows";
-import { DISK_SKUS, validateAzureRescueOptions, type AzureRescueOptions } from "./azureOptions";
+import {
+  DISK_SKUS,
+  validateAzureRescueOptions,
+  type AzureRescueInput,
+  type AzureRescueOptions,
+} from "./azureOptions";
+
+export type { AzureRescueInput } from "./azureOptions";
 import { copyOfTags, decideOriginalOsDisk } from "./azureOriginalDisk";
 import { decideHelperVersion, decideSubnet, sizeSupportsPremium } from "./azureHelper";
 import { diskName, guidFrom, shortHash } from "./azureNames";
@@ -85,15 +86,6 @@ export interface AzureRescuePlan {
   };
   tags: Record<string, string>;
   warnings: string[];
-}
-
-/** What the planner reads about the broken VM. */
-export interface AzureRescueInput {
-  vm: AzureVmDescription;
-  /** The primary NIC (`az network nic show`), for the subnet. Not needed when `subnetId` is set. */
-  nic?: AzureNicDescription | null;
-  /** The VM's OS disk (`az disk show` / `compute.getDisk`), for generation, size, SKU and tags. Optional. */
-  osDisk?: AzureDiskDescription | null;
 }
 
 export const DEFAULT_HELPER_SIZE = "Standard_D2s_v5";

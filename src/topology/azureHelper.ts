@@ -5,7 +5,7 @@
 import { PlanError } from "../vocabulary/errors";
 import { HELPER_PREFERENCE, type WindowsServerVersion } from "./windows";
 import type { AzureRescueOptions } from "./azureOptions";
-import type { AzureRescueInput } from "./azure";
+import type { AzureRescueInput } from "./azureOptions";
 
 /** The helper's Windows version: the image SKU's, else a preferred one unlike the source's. */
 export function decideHelperVersion(

@@ -4,7 +4,12 @@
  */
 import { PlanError } from "../vocabulary/errors";
 import { REPAIR_ACTIONS, SERVICE_NAME_PATTERN } from "../vocabulary/repairActions";
-import { parseArmId } from "../describe/azureVm";
+import {
+  parseArmId,
+  type AzureDiskDescription,
+  type AzureNicDescription,
+  type AzureVmDescription,
+} from "../describe/azureVm";
 import { same } from "./azureNames";
 
 /**
@@ -244,4 +249,13 @@ export function validateAzureRescueOptions(o: AzureRescueOptions): void {
       );
     }
   }
+}
+
+/** What the planner reads about the broken VM. */
+export interface AzureRescueInput {
+  vm: AzureVmDescription;
+  /** The primary NIC (`az network nic show`), for the subnet. Not needed when `subnetId` is set. */
+  nic?: AzureNicDescription | null;
+  /** The VM's OS disk (`az disk show` / `compute.getDisk`), for generation, size, SKU and tags. Optional. */
+  osDisk?: AzureDiskDescription | null;
 }

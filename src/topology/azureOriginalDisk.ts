@@ -7,7 +7,7 @@ import { parseArmId } from "../describe/azureVm";
 import { ID_TAG, SOURCE_TAG, ROLE_TAG, REPAIR_COPY_ROLE, COPY_OF_TAG } from "../vocabulary/tags";
 import { same } from "./azureNames";
 import type { AzureRescueOptions } from "./azureOptions";
-import type { AzureRescueInput } from "./azure";
+import type { AzureRescueInput } from "./azureOptions";
 
 /** Azure's limit on a tag value. */
 export const TAG_VALUE_MAX = 256;

@@ -140,6 +140,9 @@ describeDisks("vm-rescue diagnose on built Windows disks", () => {
     );
     expect(text).toMatch(/caused by amdppm\.sys at amdppm\.sys\+0x334c/);
     expect(text).toMatch(/^plan: not made/m);
+    // the junk dump's name holds a line break and a bidi override: shown escaped, on one line
+    expect(text).toMatch(/^ {2}\\Windows\\Minidump\\010120-7031-01\\x0a\\u202e\.dmp {2}error: /m);
+    expect(text).not.toMatch(/\u202e/);
   });
 
   test("a planner passed as a dependency adds its plan", async () => {

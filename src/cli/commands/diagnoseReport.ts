@@ -2,7 +2,7 @@ import * as path from "node:path";
 import { decodeBcd, type BcdElement } from "../../evidence/bcd";
 import type { EvidenceFile } from "../../evidence/bundle";
 import type { DiskImageFormat, Partition } from "../../evidence/disk";
-import type { DiskEvidence } from "../../evidence/fromDisk";
+import { printable, type DiskEvidence } from "../../evidence/fromDisk";
 import { openHive, systemFacts, type Hive } from "../../evidence/hive";
 import { inspectDump, type TriageDetails, type TriageResult } from "../../triage";
 import { renderRow } from "./triage";
@@ -179,7 +179,10 @@ function size(n: number): string {
   return n >= MiB ? `${(n / MiB).toFixed(1)} MiB` : `${(n / 1024).toFixed(1)} KiB`;
 }
 
-/** The human-readable report: one fact per line, problems last. */
+/**
+ * The human-readable report: one fact per line, problems last. Every line passes through
+ * `printable`, so nothing read from the disk (names, labels, BCD strings) can break a line.
+ */
 export function renderReport(
   report: DiagnoseReport,
   triage: TriageDetails[],
@@ -228,5 +231,5 @@ export function renderReport(
   } else out.push("plan: not made (no planner is wired into diagnose yet)");
   out.push(report.problems.length === 0 ? "problems: none" : "problems:");
   for (const p of report.problems) out.push(`  - ${p}`);
-  return out.join("\n");
+  return out.map(printable).join("\n");
 }

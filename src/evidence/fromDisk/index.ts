@@ -19,3 +19,4 @@ export {
   type EvidenceCaps,
 } from "./caps";
 export { countingSource, type CountingSource, type ReadCounters } from "./countingSource";
+export { printable } from "./problems";

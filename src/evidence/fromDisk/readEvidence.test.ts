@@ -4,7 +4,7 @@ import { bufferSource, type ByteSource } from "../disk";
 import { buildGptDisk, makeTempDir, missingTool } from "../disk/testing/diskImages";
 import { isFormatError } from "../formatError";
 import { keptImage, lines, missingTool as missingNtfsTool } from "../ntfs/testing/oracle";
-import { countingSource, readEvidenceFromDisk, resolveCaps } from ".";
+import { countingSource, printable, readEvidenceFromDisk, resolveCaps } from ".";
 
 describe("countingSource", () => {
   const bytes = Buffer.from("0123456789abcdef");
@@ -44,6 +44,11 @@ test("resolveCaps keeps defaults and refuses nonsense", () => {
   expect(resolveCaps({ minidumpCount: 2 }).minidumpCount).toBe(2);
   expect(resolveCaps().setupApiLogTailBytes).toBe(4 * 1024 * 1024);
   expect(() => resolveCaps({ bcdBytes: -1 })).toThrow(/bcdBytes/);
+});
+
+test("printable escapes what could break or reorder a line", () => {
+  expect(printable("a\nb\u202ec\x1b[2Jd\u2028e")).toBe("a\\x0ab\\u202ec\\x1b[2Jd\\u2028e");
+  expect(printable("\\Windows\\Minidump\\Ünïcødé.dmp")).toBe("\\Windows\\Minidump\\Ünïcødé.dmp");
 });
 
 describe("disks that are not Windows disks", () => {

@@ -2,7 +2,7 @@ import type { EvidenceBundle, EvidenceRoute } from "../bundle";
 import type { ByteSource, Partition } from "../disk";
 import { resolveCaps, WINDOWS_PATHS, type EvidenceCaps } from "./caps";
 import { countingSource } from "./countingSource";
-import type { ReadContext } from "./problems";
+import { printable, type ReadContext } from "./problems";
 import { findWindowsVolume, readBcd, readLayout } from "./volumes";
 import {
   memoryDumpSize,
@@ -126,7 +126,7 @@ export async function readEvidenceFromDisk(
       partitionStyle: table ? (table.scheme === "gpt" ? "GPT" : "MBR") : null,
       generation: bcd.generation,
     },
-    problems: ctx.problems,
+    problems: ctx.problems.map(printable),
     stats: {
       diskReads: disk.counters.reads,
       diskBytes: disk.counters.bytes,

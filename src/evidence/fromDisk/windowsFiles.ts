@@ -152,11 +152,12 @@ export async function readMinidumps(
     ctx.problems.push(`${dir}: no .dmp files`);
     return [];
   }
-  dumps.sort(
-    (a, b) =>
-      (b.modified?.getTime() ?? 0) - (a.modified?.getTime() ?? 0) ||
-      (a.name < b.name ? 1 : a.name > b.name ? -1 : 0),
-  );
+  // times come from the disk: a missing or nonsensical one sorts as the oldest
+  const time = (e: NtfsEntry) => {
+    const t = e.modified?.getTime();
+    return t !== undefined && Number.isFinite(t) ? t : Number.NEGATIVE_INFINITY;
+  };
+  dumps.sort((a, b) => time(b) - time(a) || (a.name < b.name ? 1 : a.name > b.name ? -1 : 0));
   const chosen = dumps.slice(0, caps.minidumpCount);
   if (dumps.length > chosen.length) {
     const left = dumps.length - chosen.length;

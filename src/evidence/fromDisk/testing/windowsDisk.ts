@@ -24,9 +24,9 @@ export const SYSTEM_HIVE_FIXTURE = path.join(FIXTURES_DIR, "hives", "SYSTEM_WIN_
 export const DUMP_FIXTURE = path.join(FIXTURES_DIR, "triage_x64.dmp");
 export const EVTX_FIXTURE = path.join(FIXTURES_DIR, "evtx", "system.evtx");
 
-/** The real dump's name on the disk, and an older `.dmp` that is not a minidump at all. */
+/** The real dump's name on the disk, and an older `.dmp` that is not a minidump, named hostilely. */
 export const DUMP_NAME = "120626-15484-01.dmp";
-export const JUNK_DUMP_NAME = "010120-7031-01.dmp";
+export const JUNK_DUMP_NAME = "010120-7031-01\n\u202e.dmp";
 /** Lines of the generated setupapi.dev.log ("line N" as in the NTFS tests' kept image). */
 export const SETUPAPI_LINES = 20_000;
 

@@ -20,7 +20,7 @@ export interface TransportCounters {
 
 export interface DiskEvidenceOptions {
   route: EvidenceRoute;
-  /** Overrides of {@link DEFAULT_EVIDENCE_CAPS}. */
+  /** Overrides of `DEFAULT_EVIDENCE_CAPS`. */
   caps?: Partial<EvidenceCaps>;
   /**
    * The counters of the transport under the disk, read when the reader is done: an HTTP range

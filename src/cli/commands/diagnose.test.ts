@@ -1,0 +1,209 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { Command } from "commander";
+import { main, type CliContext, type Io } from "../main";
+import { registerDiagnose, type DiagnoseDeps } from "./diagnose";
+import { makeTempDir } from "../../evidence/disk/testing/diskImages";
+import { startRangeServer } from "../../evidence/disk/testing/rangeServer";
+import {
+  buildWindowsDisks,
+  DUMP_FIXTURE,
+  DUMP_NAME,
+  truncatedCopy,
+  windowsDiskSkipReason,
+  type WindowsDisks,
+} from "../../evidence/fromDisk/testing/windowsDisk";
+
+/**
+ * `vm-rescue diagnose` on disks written by mkntfs/ntfs-3g, mtools, sgdisk and qemu-img around the
+ * real SYSTEM hive, BCD and minidump: from the VHDX file and from the same bytes behind a loopback
+ * HTTP range server. Skipped with one line where a tool or FUSE is unavailable.
+ */
+const SAS = "sv=2024-08-04&sr=b&sig=SECRET-SIGNATURE";
+
+function io(): Io & { stdout: string[]; stderr: string[]; all(): string } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    isTty: false,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    all: () => stdout.join("") + stderr.join(""),
+  };
+}
+
+async function run(args: string[]) {
+  const out = io();
+  const code = await main(args, out);
+  return { code, out, json: () => JSON.parse(out.stdout.join("")) };
+}
+
+/** Runs diagnose with deps that main.ts does not pass (the planner seam). */
+async function runWithDeps(deps: DiagnoseDeps, args: string[]) {
+  const out = io();
+  let code = -1;
+  const ctx: CliContext = { io: out, setExit: (c) => (code = c) };
+  const program = new Command("vm-rescue").exitOverride();
+  registerDiagnose(program, ctx, deps);
+  await program.parseAsync(["diagnose", ...args], { from: "user" });
+  return { code, out };
+}
+
+function expectOneLineRefusal(result: Awaited<ReturnType<typeof run>>, message: RegExp): void {
+  expect(result.code).toBe(2);
+  const err = result.out.stderr.join("");
+  expect(err.trim().split("\n")).toHaveLength(1);
+  expect(err).toMatch(message);
+  expect(err).not.toMatch(/\n\s+at /);
+  expect(result.out.all()).not.toMatch(/SECRET/);
+}
+
+const dir = makeTempDir("diagnose-");
+let disks: WindowsDisks | undefined;
+let skip = windowsDiskSkipReason();
+if (!skip) {
+  const built = buildWindowsDisks(dir);
+  if (typeof built === "string") skip = built;
+  else disks = built;
+}
+if (skip) console.warn(`vm-rescue diagnose tests on built Windows disks skipped: ${skip}`);
+const describeDisks = skip ? describe.skip : describe;
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describeDisks("vm-rescue diagnose on built Windows disks", () => {
+  let triageCulprit: unknown;
+  beforeAll(async () => {
+    const triage = await run(["triage", DUMP_FIXTURE, "--json"]);
+    triageCulprit = triage.json()[0].causedBy;
+    expect(triageCulprit).not.toBeNull();
+  });
+
+  function expectDiagnosis(doc: Record<string, never>): void {
+    expect(doc).toMatchObject({
+      image: { format: "vhdx" },
+      disk: { partitionStyle: "GPT", generation: 2 },
+      controlSet: { name: "ControlSet001", number: 1 },
+      bcd: {
+        path: "\\EFI\\Microsoft\\Boot\\BCD",
+        defaultLoaderPath: "\\Windows\\system32\\winload.efi",
+      },
+    });
+    const triage = doc.triage as { file: string; causedBy: unknown; error: string | null }[];
+    expect(triage[0].file).toBe(`\\Windows\\Minidump\\${DUMP_NAME}`);
+    expect(triage[0].causedBy).toEqual(triageCulprit);
+    expect(triage[1].error).toMatch(/not a Windows crash dump/);
+    expect((doc.partitions as { role: string }[]).map((p) => p.role)).toEqual(["boot", "windows"]);
+    expect(doc.problems).toContain("\\Windows\\System32\\config\\SOFTWARE: absent");
+    expect(doc.plan).toBeNull();
+  }
+
+  test("--json names the control set, the default loader and the dump's culprit", async () => {
+    const result = await run(["diagnose", disks!.gen2Vhdx, "--json"]);
+    expect(result.code).toBe(0);
+    const doc = result.json();
+    expectDiagnosis(doc);
+    expect(doc.route).toBe("disk-image");
+    expect(doc.image.size).toBe(fs.statSync(disks!.gen2Raw).size);
+    expect(doc.stats.requests).toBeGreaterThan(0);
+    expect(doc.stats.bytes).toBeLessThan(fs.statSync(disks!.gen2Vhdx).size);
+  });
+
+  test("the same through the HTTP range source, and the SAS is never printed", async () => {
+    const server = await startRangeServer(fs.readFileSync(disks!.gen2Vhdx), `/d/gen2.vhdx?${SAS}`);
+    try {
+      const result = await run(["diagnose", "--azure-snapshot-url", server.url, "--json"]);
+      expect(result.code).toBe(0);
+      const doc = result.json();
+      expectDiagnosis(doc);
+      expect(doc.route).toBe("azure-snapshot");
+      expect(doc.image.source).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/d\/gen2\.vhdx$/);
+      expect(doc.stats.requests).toBe(server.seen.length);
+      expect(result.out.all()).not.toMatch(/SECRET/);
+      const text = await run(["diagnose", "--azure-snapshot-url", server.url]);
+      expect(text.code).toBe(0);
+      expect(text.out.all()).not.toMatch(/SECRET/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("the text report says each finding on its own line", async () => {
+    const result = await run(["diagnose", disks!.gen1Raw]);
+    expect(result.code).toBe(0);
+    const text = result.out.stdout.join("");
+    expect(text).toMatch(/^disk: gen1\.raw \(raw, .*\), MBR, Gen1$/m);
+    expect(text).toMatch(/^control set: ControlSet001 /m);
+    expect(text).toMatch(
+      /^bcd: \\Boot\\BCD: default "Windows 10" → \\Windows\\system32\\winload\.efi$/m,
+    );
+    expect(text).toMatch(/caused by amdppm\.sys at amdppm\.sys\+0x334c/);
+    expect(text).toMatch(/^plan: not made/m);
+    // the junk dump's name holds a line break and a bidi override: shown escaped, on one line
+    expect(text).toMatch(/^ {2}\\Windows\\Minidump\\010120-7031-01\\x0a\\u202e\.dmp {2}error: /m);
+    expect(text).not.toMatch(/\u202e/);
+  });
+
+  test("a planner passed as a dependency adds its plan", async () => {
+    const seen: string[] = [];
+    const deps: DiagnoseDeps = {
+      planFromBundle: (bundle) => {
+        seen.push(bundle.systemHive?.path ?? "none");
+        return { lines: ["step 1: stand-in"], json: { steps: 1 } };
+      },
+    };
+    const json = await runWithDeps(deps, [disks!.gen2Vhdx, "--json"]);
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out.stdout.join("")).plan).toEqual({ steps: 1 });
+    const text = await runWithDeps(deps, [disks!.gen2Vhdx]);
+    expect(text.out.stdout.join("")).toMatch(/^plan:\n {2}step 1: stand-in$/m);
+    expect(seen).toEqual([
+      "\\Windows\\System32\\config\\SYSTEM",
+      "\\Windows\\System32\\config\\SYSTEM",
+    ]);
+  });
+
+  test.each([
+    [
+      "a VHDX cut at half",
+      () => truncatedCopy(disks!.gen2Vhdx, 0.5, "cut.vhdx"),
+      /outside the file/,
+    ],
+    ["a raw disk cut at half", () => truncatedCopy(disks!.gen2Raw, 0.5, "cut.raw"), /GPT|outside/],
+  ])("%s: exit 2, one line", async (_name, file, message) => {
+    expectOneLineRefusal(await run(["diagnose", file()]), message);
+  });
+});
+
+describe("vm-rescue diagnose refuses bad input in one line", () => {
+  const tmp = makeTempDir("diagnose-bad-");
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const text = path.join(tmp, "notes.vhdx");
+  fs.writeFileSync(text, "this is not a disk image\n".repeat(4000));
+
+  test.each([
+    ["a missing file", [path.join(tmp, "none.vhdx")], /disk image not found/],
+    ["a folder", [tmp], /is not a file/],
+    ["not an image", [text], /55 AA/],
+    ["nothing to read", [], /needs a disk image/],
+    ["two disks", [text, "--azure-snapshot-url", `https://a.example/x?${SAS}`], /one disk/],
+    ["an Azure snapshot id", ["--azure-snapshot", "/subscriptions/x/snap"], /SAS/],
+    ["an AWS snapshot id", ["--aws-snapshot", "snap-0123"], /EBS direct/],
+    ["a SAS over plain http", ["--azure-snapshot-url", `http://a.example/x?${SAS}`], /https/],
+    ["a URL that does not parse", ["--azure-snapshot-url", `::${SAS}`], /does not parse/],
+  ])("%s", async (_name, args, message) => {
+    expectOneLineRefusal(await run(["diagnose", ...(args as string[])]), message as RegExp);
+  });
+
+  test("an expired SAS (403) is one line without the signature", async () => {
+    const server = await startRangeServer(Buffer.alloc(4096), `/d/disk.vhd?${SAS}`);
+    try {
+      server.plan.push({ kind: "status", status: 403 });
+      const result = await run(["diagnose", "--azure-snapshot-url", server.url]);
+      expectOneLineRefusal(result, /answered 403 \(an expired or revoked SAS\?\)/);
+    } finally {
+      await server.close();
+    }
+  });
+});

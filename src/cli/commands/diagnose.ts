@@ -1,0 +1,195 @@
+import * as fs from "node:fs";
+import type { Command } from "commander";
+import { runAction, type CliContext } from "../main";
+import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
+import type { EvidenceBundle, EvidenceRoute } from "../../evidence/bundle";
+import {
+  httpRangeSource,
+  openDiskImageSource,
+  openFileSource,
+  type ByteSource,
+  type DiskImage,
+  type HttpRangeOptions,
+} from "../../evidence/disk";
+import { isFormatError } from "../../evidence/formatError";
+import {
+  countingSource,
+  readEvidenceFromDisk,
+  type EvidenceCaps,
+  type TransportCounters,
+} from "../../evidence/fromDisk";
+import { buildReport, renderReport, triageOf } from "./diagnoseReport";
+
+/** What a planner makes of a bundle: lines for the text report and a value for `--json`. */
+export interface DiagnosePlan {
+  lines: string[];
+  json: unknown;
+}
+
+export interface DiagnoseDeps {
+  /**
+   * SEAM (planner): evidence bundle → facts → repair plan. The facts come from
+   * `collectFromEvidence(bundle)` in `src/evidence/facts/` (being written); whoever wires it in
+   * passes this here (and in `registerDiagnose`'s call in main.ts). When absent, diagnose prints
+   * the diagnosis without a plan and `--json` has `"plan": null`.
+   */
+  planFromBundle?: (bundle: EvidenceBundle) => DiagnosePlan | Promise<DiagnosePlan>;
+  /** Options of the HTTP range source (tests shorten its retries). */
+  http?: HttpRangeOptions;
+  /** Overrides of the evidence caps. */
+  caps?: Partial<EvidenceCaps>;
+}
+
+interface DiagnoseOptions {
+  json?: boolean;
+  azureSnapshotUrl?: string;
+  azureSnapshot?: string;
+  awsSnapshot?: string;
+}
+
+/** Registers `vm-rescue diagnose <disk> | --azure-snapshot-url URL [--json]`. */
+export function registerDiagnose(program: Command, ctx: CliContext, deps: DiagnoseDeps = {}): void {
+  program
+    .command("diagnose")
+    .description(
+      "read a broken Windows disk (VHD, VHDX, raw image, or a snapshot over HTTP) and say what is wrong: control set, boot loader, crash culprits",
+    )
+    .argument("[disk]", "a disk image: .vhd, .vhdx or raw (the container is recognised by content)")
+    .option("--azure-snapshot-url <url>", "a read-only SAS URL of a snapshot (never printed)")
+    .option("--azure-snapshot <id>", "an Azure snapshot resource id (not wired yet)")
+    .option(
+      "--aws-snapshot <id>",
+      "an EBS snapshot id, read with the EBS direct APIs (not wired yet)",
+    )
+    .option("--json", "print the diagnosis as JSON")
+    .action((disk: string | undefined, opts: DiagnoseOptions) =>
+      runAction(ctx, async () => diagnose(ctx, deps, disk, opts)),
+    );
+}
+
+/** An opened disk: the virtual disk, its container, what its transport counts, how to release it. */
+interface OpenedDisk extends DiskImage {
+  route: EvidenceRoute;
+  label: string;
+  transport: () => TransportCounters;
+  close(): Promise<void>;
+}
+
+function chooseSource(disk: string | undefined, opts: DiagnoseOptions): "file" | "url" {
+  const given = [
+    disk !== undefined && "a disk image",
+    opts.azureSnapshotUrl !== undefined && "--azure-snapshot-url",
+    opts.azureSnapshot !== undefined && "--azure-snapshot",
+    opts.awsSnapshot !== undefined && "--aws-snapshot",
+  ].filter((g): g is string => g !== false);
+  if (given.length === 0) {
+    throw new UsageError("diagnose needs a disk image, or --azure-snapshot-url URL");
+  }
+  if (given.length > 1) throw new UsageError(`diagnose reads one disk; got ${given.join(" and ")}`);
+  if (opts.azureSnapshot !== undefined) {
+    throw new UsageError(
+      "--azure-snapshot is not wired yet: grant read access (az snapshot grant-access " +
+        "--duration-in-seconds 3600 -g RG -n SNAPSHOT) and pass the SAS with --azure-snapshot-url",
+    );
+  }
+  if (opts.awsSnapshot !== undefined) {
+    throw new UsageError(
+      "--aws-snapshot is not wired yet: it needs an EBS direct client (@aws-sdk/client-ebs) " +
+        "and credentials allowed ebs:ListSnapshotBlocks and ebs:GetSnapshotBlock",
+    );
+  }
+  return disk !== undefined ? "file" : "url";
+}
+
+async function openImageFile(file: string): Promise<OpenedDisk> {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new UsageError(`disk image not found: ${file}`);
+  }
+  if (!stat.isFile()) throw new UsageError(`${file} is not a file`);
+  let opened;
+  try {
+    opened = await openFileSource(file);
+  } catch (e) {
+    if (isFormatError(e)) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read ${file}${code ? ` (${code})` : ""}`);
+  }
+  const counted = countingSource(opened.source);
+  try {
+    const image = await openDiskImageSource(counted);
+    const transport = () => ({ requests: counted.counters.reads, bytes: counted.counters.bytes });
+    const label = opened.source.label;
+    return { ...image, route: "disk-image", label, transport, close: () => opened.close() };
+  } catch (e) {
+    await opened.close();
+    throw e;
+  }
+}
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
+async function openSnapshotUrl(url: string, http: HttpRangeOptions = {}): Promise<OpenedDisk> {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new UsageError("--azure-snapshot-url: the URL does not parse");
+  }
+  if (
+    parsed.protocol !== "https:" &&
+    !(parsed.protocol === "http:" && LOOPBACK.has(parsed.hostname))
+  ) {
+    throw new UsageError("--azure-snapshot-url must be https (a SAS is a secret)");
+  }
+  const remote = await httpRangeSource(url, http);
+  try {
+    const image = await openDiskImageSource(remote);
+    const transport = () => ({ requests: remote.stats.requests, bytes: remote.stats.bytes });
+    const close = async () => remote.close();
+    return { ...image, route: "azure-snapshot", label: remote.label, transport, close };
+  } catch (e) {
+    remote.close();
+    throw e;
+  }
+}
+
+async function diagnose(
+  ctx: CliContext,
+  deps: DiagnoseDeps,
+  disk: string | undefined,
+  opts: DiagnoseOptions,
+): Promise<number> {
+  const started = Date.now();
+  const kind = chooseSource(disk, opts);
+  let opened: OpenedDisk | undefined;
+  try {
+    opened =
+      kind === "file"
+        ? await openImageFile(disk as string)
+        : await openSnapshotUrl(opts.azureSnapshotUrl as string, deps.http);
+    const source: ByteSource = opened.source;
+    const bundle = await readEvidenceFromDisk(source, {
+      route: opened.route,
+      caps: deps.caps,
+      transport: opened.transport,
+    });
+    const plan = deps.planFromBundle ? await deps.planFromBundle(bundle) : null;
+    const triage = triageOf(bundle);
+    const image = { source: opened.label, format: opened.format, size: source.size };
+    const report = buildReport(bundle, image, triage, Date.now() - started, plan?.json ?? null);
+    ctx.io.out(
+      opts.json
+        ? JSON.stringify(report, null, 2)
+        : renderReport(report, triage, plan?.lines ?? null),
+    );
+    return ExitCode.Ok;
+  } catch (e) {
+    if (isFormatError(e)) throw new UsageError(e.message.split("\n")[0]);
+    throw e;
+  } finally {
+    await opened?.close();
+  }
+}

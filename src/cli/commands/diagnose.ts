@@ -18,7 +18,7 @@ import {
   type EvidenceCaps,
   type TransportCounters,
 } from "../../evidence/fromDisk";
-import { buildReport, renderReport, triageOf } from "./diagnoseReport";
+import { buildReport, renderReport, triageOf } from "../../report/diagnosis";
 
 /** What a planner makes of a bundle: lines for the text report and a value for `--json`. */
 export interface DiagnosePlan {

@@ -1,11 +1,11 @@
 import * as path from "node:path";
-import { decodeBcd, type BcdElement } from "../../evidence/bcd";
-import type { EvidenceFile } from "../../evidence/bundle";
-import type { DiskImageFormat, Partition } from "../../evidence/disk";
-import { printable, type DiskEvidence } from "../../evidence/fromDisk";
-import { openHive, systemFacts, type Hive } from "../../evidence/hive";
-import { inspectDump, type TriageDetails, type TriageResult } from "../../triage";
-import { renderRow } from "./triage";
+import { decodeBcd, type BcdElement } from "../evidence/bcd";
+import type { EvidenceFile } from "../evidence/bundle";
+import type { DiskImageFormat, Partition } from "../evidence/disk";
+import { printable, type DiskEvidence } from "../evidence/fromDisk";
+import { openHive, systemFacts, type Hive } from "../evidence/hive";
+import { inspectDump, type TriageDetails, type TriageResult } from "../triage";
+import { renderRow } from "../triage/render";
 
 /**
  * What `vm-rescue diagnose` prints: the bundle read from the disk, decoded by the readers the

@@ -5,5 +5,6 @@
  */
 export { collectFromEvidence } from "./collectFromEvidence";
 export type { EvidenceFacts } from "./collectFromEvidence";
+export { loadEvidenceFolder, FOLDER_CAPS } from "./loadFolder";
 export { DEFAULTS } from "./types";
 export type { CollectFromEvidenceOptions, EvidenceFileInfo, FactCitation } from "./types";

@@ -7,6 +7,7 @@ import { registerPlanRepair } from "./commands/planRepair";
 import { registerRescue } from "./commands/rescue";
 import { registerRollback } from "./commands/rollback";
 import { registerEvents } from "./commands/events";
+import { registerHive } from "./commands/hive";
 
 /** Where a command writes; tests pass their own. */
 export interface Io {
@@ -39,6 +40,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerRescue(program, ctx);
   registerRollback(program, ctx);
   registerEvents(program, ctx);
+  registerHive(program, ctx);
   return program;
 }
 

@@ -47,7 +47,9 @@ export function readDumpsPart(
     const when = lastWriteOf(file) ?? (event >= 0 ? events[event].timeCreatedUtc : null);
     named.push({ file, name, when, event });
   }
-  const time = (when: string | null) => (when === null ? -Infinity : Date.parse(when));
+  // Newest first; dumps of unknown time after the dated ones, in the bundle's order.
+  const time = (when: string | null) =>
+    when === null ? Number.MIN_SAFE_INTEGER : Date.parse(when);
   named.sort((a, b) => time(b.when) - time(a.when));
   const minidumps: MinidumpFacts[] = [];
   for (const { file, name, when, event } of named.slice(0, opts.maxMinidumps)) {

@@ -10,7 +10,9 @@ import {
   DISK,
   SAMPLE_DUMP,
   STORY_COLLECT,
+  bugcheckEventLog,
   describeIf,
+  file,
   fixture,
   missing,
   sampleSystemHive,
@@ -204,5 +206,42 @@ describeIf(missing([], ["xz", "hivexget"]), "the sample hive against hivex", () 
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describeIf(missing([], ["xz"]), "the sample story with its bug-check event", () => {
+  test("the event is a fact; the dump's write time is the event's, cited by record", () => {
+    const time = "2026-11-29T06:13:31Z";
+    const bundle = {
+      ...storyBundle(),
+      systemEventLog: file(DISK.evtx, bugcheckEventLog(time, "112926-9218-01", 7n)),
+    };
+    const facts = collectFromEvidence(bundle);
+    expect(facts.collect.events).toEqual([
+      {
+        id: 1001,
+        provider: "Microsoft-Windows-WER-SystemErrorReporting",
+        timeCreatedUtc: "2026-11-29T06:13:31.0000000Z",
+        level: null,
+        data: {
+          param1:
+            "0x1000007e (0xffffffffc0000005, 0xfffff8051235a2b4, 0xffffd381e8d56e08, 0xffffd381e8d56650)",
+          param2: "C:\\Windows\\Minidump\\112926-9218-01.dmp",
+          param3: "112926-9218-01",
+        },
+      },
+    ]);
+    expect(facts.collect.dumps.minidumps[0].lastWriteUtc).toBe("2026-11-29T06:13:31.0000000Z");
+    expect(facts.citations).toContainEqual({
+      fact: "/dumps/minidumps/0/lastWriteUtc",
+      file: DISK.evtx,
+      record: 7,
+    });
+    expect(facts.problems.join("\n")).not.toMatch(/write time unknown/);
+    const decided = decideRescue({ collect: facts.collect, cloud: "azure" });
+    expect(decided.repair.plan.actions.map((a) => a.action)).toEqual([
+      "DisableDriver",
+      "QuarantineDriverFile",
+    ]);
   });
 });

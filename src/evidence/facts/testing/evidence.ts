@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EvidenceBundle, EvidenceFile } from "../../bundle";
+import { ChunkBuilder, evtxFile, str } from "../../evtx/testing/builder";
 import { haveTool } from "../../hive/testing/fixtures";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..", "..", "..");
@@ -93,4 +94,49 @@ export function storyBundle(): EvidenceBundle {
     setupApiLog: file(DISK.setupApi, storySetupApiLog()),
     disk: { partitionStyle: "GPT", generation: 2 },
   });
+}
+
+/** FILETIME (100 ns since 1601) of an ISO time. */
+function filetime(iso: string): bigint {
+  return (BigInt(Date.parse(iso)) + 11_644_473_600_000n) * 10_000n;
+}
+
+/**
+ * A System.evtx holding one bug-check event (1001, WER-SystemErrorReporting) with the story's
+ * inserts, written with the EVTX test builder: for what no real log here holds, a 1001 that names
+ * the sample dump.
+ */
+export function bugcheckEventLog(time: string, reportId: string, record = 42n): Buffer {
+  const b = new ChunkBuilder();
+  const id = Buffer.alloc(2);
+  id.writeUInt16LE(1001);
+  const data = (t: ChunkBuilder, name: string, index: number) =>
+    t.open("Data", true).attrList().attr("Name").text(name).closeStart().subst(index).end();
+  b.record(record, filetime(time), (r) =>
+    r.template(
+      (t) => {
+        t.open("Event").closeStart();
+        t.open("System").closeStart();
+        t.open("Provider", true).attrList().attr("Name").subst(0).closeEmpty();
+        t.element("EventID", (e) => e.subst(1, false, 0x06));
+        t.end();
+        t.open("EventData").closeStart();
+        data(t, "param1", 2);
+        data(t, "param2", 3);
+        data(t, "param3", 4);
+        t.end();
+        t.end();
+      },
+      [
+        str("Microsoft-Windows-WER-SystemErrorReporting"),
+        { type: 0x06, bytes: id },
+        str(
+          "0x1000007e (0xffffffffc0000005, 0xfffff8051235a2b4, 0xffffd381e8d56e08, 0xffffd381e8d56650)",
+        ),
+        str(`C:\\Windows\\Minidump\\${reportId}.dmp`),
+        str(reportId),
+      ],
+    ),
+  );
+  return evtxFile([b.finish()]);
 }

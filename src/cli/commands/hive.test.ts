@@ -100,6 +100,7 @@ function expectSameAsHivex(file: string, key: string, ours: KeyDescription["valu
 
 describe("vm-rescue hive refuses bad input in one line, exit 2", () => {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vmr-hive-"));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
   const junk = path.join(tmp, "junk");
   fs.writeFileSync(junk, "not a hive at all, and long enough for a base block".repeat(200));
   const cases: [string, string[], RegExp][] = [

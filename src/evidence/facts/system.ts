@@ -38,9 +38,10 @@ export function readSystemPart(bundle: EvidenceBundle, log: FactLog): SystemPart
     return null;
   }
   try {
-    const logs = [...bundle.systemHiveLogs]
-      .sort((a, b) => baseName(a.path).localeCompare(baseName(b.path)))
-      .map((l) => ({ name: baseName(l.path), bytes: l.bytes }));
+    // .LOG1 before .LOG2, whatever order the route listed them in.
+    const logs = bundle.systemHiveLogs
+      .map((l) => ({ name: baseName(l.path), bytes: l.bytes }))
+      .sort((a, b) => byName(a.name, b.name));
     const hive = openHive(file.bytes, { logs, label: file.path });
     for (const warning of hive.warnings) log.problem(STEP, warning);
     const facts = systemFacts(hive, { file: file.path });
@@ -57,6 +58,11 @@ export function readSystemPart(bundle: EvidenceBundle, log: FactLog): SystemPart
     log.problem(STEP, `SYSTEM hive unreadable: ${e.message}`);
     return null;
   }
+}
+
+function byName(a: string, b: string): number {
+  const [x, y] = [a.toUpperCase(), b.toUpperCase()];
+  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 function extras(hive: Hive, facts: SystemFacts, log: FactLog): ControlSetExtras {

@@ -8,6 +8,7 @@ import { registerRescue } from "./commands/rescue";
 import { registerRollback } from "./commands/rollback";
 import { registerEvents } from "./commands/events";
 import { registerDiagnose } from "./commands/diagnose";
+import { registerHive } from "./commands/hive";
 
 /** Where a command writes; tests pass their own. */
 export interface Io {
@@ -41,6 +42,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerRollback(program, ctx);
   registerEvents(program, ctx);
   registerDiagnose(program, ctx);
+  registerHive(program, ctx);
   return program;
 }
 

@@ -1,0 +1,153 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { Command } from "commander";
+import { runAction, type CliContext } from "../main";
+import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
+import { isFormatError } from "../../evidence/formatError";
+import {
+  MAX_HIVE_BYTES,
+  describeKey,
+  escapeText,
+  formatKey,
+  openHive,
+  type Hive,
+  type ReplayReport,
+} from "../../evidence/hive";
+import { decodeBcd, type BcdElement, type BcdStore } from "../../evidence/bcd";
+
+interface HiveOptions {
+  log?: string[];
+  key?: string;
+  json?: boolean;
+  bcd?: boolean;
+}
+
+/** Registers `vm-rescue hive FILE [--log FILE…] [--key PATH] [--json] [--bcd]`. */
+export function registerHive(program: Command, ctx: CliContext): void {
+  program
+    .command("hive")
+    .description(
+      "read a registry hive from the broken disk (SYSTEM, SOFTWARE, a BCD store): a key's subkeys and values, or --bcd the boot entries",
+    )
+    .argument("<file>", "a hive file")
+    .option("--log <files...>", "its transaction logs (FILE.LOG1 FILE.LOG2), replayed when dirty")
+    .option(
+      "--key <path>",
+      "the key to show, e.g. Select or ControlSet001\\Services\\disk (default: the root)",
+    )
+    .option("--bcd", "read FILE as a BCD store and print its objects and elements")
+    .option("--json", "print one JSON object")
+    .action((file: string, opts: HiveOptions) => runAction(ctx, async () => hive(ctx, file, opts)));
+}
+
+/** A file of the broken disk, checked before it is read whole. */
+function readCapped(file: string, what: string): Buffer {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+  } catch {
+    throw new UsageError(`${what} not found: ${file}`);
+  }
+  if (!stat.isFile()) throw new UsageError(`${file} is not a file`);
+  if (stat.size > MAX_HIVE_BYTES) throw new UsageError(`${file} is over ${MAX_HIVE_BYTES} bytes`);
+  return fs.readFileSync(file);
+}
+
+/** Runs a read of hive bytes; bytes that do not parse are a usage error (one line, exit 2). */
+function parsing<T>(read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (isFormatError(e)) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function hive(ctx: CliContext, file: string, opts: HiveOptions): number {
+  if (opts.bcd && opts.key !== undefined) {
+    throw new UsageError("--bcd prints the whole store; --key is for other hives");
+  }
+  const bytes = readCapped(file, "hive");
+  const logs = (opts.log ?? []).map((log) => ({
+    name: path.basename(log),
+    bytes: readCapped(log, "transaction log"),
+  }));
+  const opened = parsing(() => openHive(bytes, { logs, label: file }));
+  const state = hiveState(opened);
+  if (opts.bcd) {
+    const store = parsing(() => decodeBcd(opened, { file }));
+    ctx.io.out(
+      opts.json
+        ? JSON.stringify({ file, ...state, store }, null, 2)
+        : `${stateLine(file, state)}\n${formatStore(store)}`,
+    );
+    return ExitCode.Ok;
+  }
+  const keyPath = opts.key ?? "";
+  const key = parsing(() => describeKey(opened, keyPath));
+  if (key === undefined) throw new UsageError(`no key ${JSON.stringify(keyPath)} in ${file}`);
+  ctx.io.out(
+    opts.json
+      ? JSON.stringify({ file, ...state, key }, null, 2)
+      : `${stateLine(file, state)}\n${formatKey(key)}`,
+  );
+  return ExitCode.Ok;
+}
+
+interface HiveState {
+  dirty: boolean;
+  /** Sequence numbers of the primary file as given. */
+  sequences: { primary: number; secondary: number };
+  replayed: Hive["replayed"];
+  replay: ReplayReport | null;
+}
+
+function hiveState(h: Hive): HiveState {
+  const base = h.primaryBaseBlock;
+  return {
+    dirty: h.dirty,
+    sequences: { primary: base.primarySequence, secondary: base.secondarySequence },
+    replayed: h.replayed,
+    replay: h.replay ?? null,
+  };
+}
+
+/** `Hive: FILE (clean)`, or dirty and what the logs did about it. */
+function stateLine(file: string, s: HiveState): string {
+  const seq = `sequence ${s.sequences.primary}/${s.sequences.secondary}`;
+  if (!s.dirty) return `Hive: ${escapeText(file)} (clean, ${seq})`;
+  const r = s.replay;
+  const replay =
+    r === null
+      ? "no transaction log replayed: read as it is, its last changes may be missing"
+      : `replayed ${r.logs.map(escapeText).join(", ")}: ${r.entries} ${r.format}-format entries, to sequence ${r.toSequence}`;
+  return `Hive: ${escapeText(file)} (dirty, ${seq}; ${replay})`;
+}
+
+/** Each object with its alias, type and description, then its elements by bcdedit name. */
+function formatStore(store: BcdStore): string {
+  const lines: string[] = [];
+  if (store.bootManager?.default !== undefined) {
+    lines.push(`Default entry: ${showData(store.bootManager.default)}`);
+  }
+  for (const w of store.warnings) lines.push(`Warning: ${escapeText(w)}`);
+  for (const o of store.objects) {
+    const head = [o.alias, escapeText(o.guid), o.typeName].filter(Boolean).join("  ");
+    lines.push("", head);
+    for (const e of o.elements) {
+      const name = e.name === undefined ? e.id : `${e.name} (${e.id})`;
+      lines.push(`  ${name}  ${showData(e)}${e.problem ? `  [${escapeText(e.problem)}]` : ""}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
+
+function showData(e: BcdElement): string {
+  const d = e.data;
+  if (typeof d === "string") return `"${escapeText(d)}"`;
+  if (Array.isArray(d))
+    return `[${d.map((x) => (typeof x === "string" ? escapeText(x) : x)).join(", ")}]`;
+  if (typeof d === "object")
+    return `${d.hex.length / 2} bytes ${d.hex.slice(0, 64)}${d.hex.length > 64 ? "…" : ""}`;
+  return String(d);
+}

@@ -96,7 +96,8 @@ describeDisks("vm-rescue diagnose on built Windows disks", () => {
     expect(triage[1].error).toMatch(/not a Windows crash dump/);
     expect((doc.partitions as { role: string }[]).map((p) => p.role)).toEqual(["boot", "windows"]);
     expect(doc.problems).toContain("\\Windows\\System32\\config\\SOFTWARE: absent");
-    expect(doc.plan).toBeNull();
+    // the planner decides from the same evidence as plan-repair: the dump names amdppm.sys
+    expect(doc.plan).toMatchObject({ culprit: { module: "amdppm.sys" } });
   }
 
   test("--json names the control set, the default loader and the dump's culprit", async () => {
@@ -139,7 +140,7 @@ describeDisks("vm-rescue diagnose on built Windows disks", () => {
       /^bcd: \\Boot\\BCD: default "Windows 10" → \\Windows\\system32\\winload\.efi$/m,
     );
     expect(text).toMatch(/caused by amdppm\.sys at amdppm\.sys\+0x334c/);
-    expect(text).toMatch(/^plan: not made/m);
+    expect(text).toMatch(/^plan:\n {2}cloud: hyperv$/m);
     // the junk dump's name holds a line break and a bidi override: shown escaped, on one line
     expect(text).toMatch(/^ {2}\\Windows\\Minidump\\010120-7031-01\\x0a\\u202e\.dmp {2}error: /m);
     expect(text).not.toMatch(/\u202e/);

@@ -19,6 +19,24 @@ import {
   type TransportCounters,
 } from "../../evidence/fromDisk";
 import { buildReport, renderReport, triageOf } from "../../report/diagnosis";
+import { planFromEvidence } from "../../repair/fromEvidence";
+
+/** The planner on the bundle: the facts from the evidence readers, decided as plan-repair decides. */
+function planFromBundle(bundle: EvidenceBundle): DiagnosePlan {
+  const p = planFromEvidence(bundle);
+  return {
+    lines: [`cloud: ${p.cloud}`, ...p.lines, ...p.facts.problems.map((x) => `problem: ${x}`)],
+    json: {
+      cloud: p.cloud,
+      culprit: p.decision.repair.culprit,
+      actions: p.decision.repair.plan.actions,
+      decisions: p.decision.repair.decisions,
+      findings: p.decision.findings,
+      repairParams: p.decision.repairParams,
+      problems: p.facts.problems,
+    },
+  };
+}
 
 /** What a planner makes of a bundle: lines for the text report and a value for `--json`. */
 export interface DiagnosePlan {
@@ -176,7 +194,7 @@ async function diagnose(
       caps: deps.caps,
       transport: opened.transport,
     });
-    const plan = deps.planFromBundle ? await deps.planFromBundle(bundle) : null;
+    const plan = await (deps.planFromBundle ?? planFromBundle)(bundle);
     const triage = triageOf(bundle);
     const image = { source: opened.label, format: opened.format, size: source.size };
     const report = buildReport(bundle, image, triage, Date.now() - started, plan?.json ?? null);

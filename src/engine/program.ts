@@ -6,9 +6,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AzureWindowsRescue, AzureWindowsRescueArgs } from "../clouds/azure/component";
 import { AwsWindowsRescue, AwsWindowsRescueArgs } from "../clouds/aws/component";
+import { PACKAGE_NAME } from "../vocabulary/tokens";
 
 /** The project name, i.e. the config namespace (`vm-rescue:vmName`). */
-export const PROJECT = "vm-rescue";
+export const PROJECT = PACKAGE_NAME;
 
 /** One stack setting. Pulumi.yaml declares the same list (a test keeps them equal). */
 export interface Setting {

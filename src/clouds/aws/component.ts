@@ -25,6 +25,7 @@ import {
   ROLLBACK_FROM_BACKUP_ROLE,
   HELPER_ROLE,
 } from "../../vocabulary/tags";
+import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 
 /**
  * Arguments of {@link AwsWindowsRescue}. Plain values only, so the component can be consumed from
@@ -132,7 +133,7 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
   public readonly gate: pulumi.Output<SwapGate>;
 
   constructor(name: string, args: AwsWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("vm-rescue:index:AwsWindowsRescue", name, args, opts);
+    super(COMPONENT_TYPES.aws, name, args, opts);
     const plan = readInstance(args, { parent: this }).apply((d) =>
       planAwsRescue(
         { instance: instanceFacts(d.instance, [], d.image), rootVolumeTags: d.rootVolumeTags },

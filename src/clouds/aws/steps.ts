@@ -26,6 +26,7 @@ import {
 import type { SerialBaseline } from "../azure/bootVerification";
 import { AwsVolumeSpec } from "../../topology/aws";
 import { COPY_OF_TAG } from "../../vocabulary/tags";
+import { DYNAMIC_KINDS, DYNAMIC_MODULE, LEGACY_AWS_DYNAMIC_TYPES } from "../../vocabulary/tokens";
 
 export type ContextFactory = (region: string) => OpsContext;
 
@@ -353,9 +354,12 @@ export const rollbackProvider = (f?: ContextFactory) =>
 
 type Inputs<T> = { [K in keyof T]: pulumi.Input<T[K]> };
 
-/** Type token `pulumi-nodejs:dynamic/vmrescue:<kind>`; `outputs` are declared so they resolve. */
+/**
+ * Type token `pulumi-nodejs:dynamic/vm-rescue:<Kind>` (aliased to the token the step had before the
+ * clouds shared one module); `outputs` are declared so they resolve.
+ */
 function register(
-  kind: string,
+  step: keyof typeof DYNAMIC_KINDS.aws,
   provider: pulumi.dynamic.ResourceProvider,
   name: string,
   props: object,
@@ -364,7 +368,8 @@ function register(
 ) {
   const seeded: Record<string, unknown> = { ...props };
   for (const o of outputs) seeded[o] = undefined;
-  return new StepResource(provider, name, seeded, opts, kind);
+  const aliases = [...(opts?.aliases ?? []), { type: LEGACY_AWS_DYNAMIC_TYPES[step] }];
+  return new StepResource(provider, name, seeded, { ...opts, aliases }, DYNAMIC_KINDS.aws[step]);
 }
 
 class StepResource extends pulumi.dynamic.Resource {
@@ -375,7 +380,7 @@ class StepResource extends pulumi.dynamic.Resource {
     opts: pulumi.CustomResourceOptions | undefined,
     kind: string,
   ) {
-    super(provider, name, props, opts, "vmrescue", kind);
+    super(provider, name, props, opts, DYNAMIC_MODULE, kind);
   }
   out<T>(key: string): pulumi.Output<T> {
     return (this as unknown as Record<string, pulumi.Output<T>>)[key];
@@ -387,7 +392,7 @@ export function backupSnapshot(
   i: Inputs<BackupSnapshotInputs>,
   opts?: pulumi.CustomResourceOptions,
 ) {
-  const r = register("BackupSnapshot", backupSnapshotProvider(), name, i, ["snapshotId"], opts);
+  const r = register("backupSnapshot", backupSnapshotProvider(), name, i, ["snapshotId"], opts);
   return { resource: r, snapshotId: r.out<string>("snapshotId") };
 }
 export function rootDetach(
@@ -396,7 +401,7 @@ export function rootDetach(
   opts?: pulumi.CustomResourceOptions,
 ) {
   const r = register(
-    "RootDetach",
+    "detach",
     rootDetachProvider(),
     name,
     i,
@@ -416,7 +421,7 @@ export function ssmCommand(
   opts?: pulumi.CustomResourceOptions,
 ) {
   const r = register(
-    "SsmCommand",
+    "command",
     ssmCommandProvider(),
     name,
     i,
@@ -436,7 +441,7 @@ export function rootSwap(
   opts?: pulumi.CustomResourceOptions,
 ) {
   const r = register(
-    "RootSwap",
+    "swap",
     rootSwapProvider(),
     name,
     i,
@@ -452,7 +457,7 @@ export function rootSwap(
   };
 }
 export function verify(name: string, i: Inputs<VerifyInputs>, opts?: pulumi.CustomResourceOptions) {
-  const r = register("BootVerify", verifyProvider(), name, i, ["healthy", "reason"], opts);
+  const r = register("bootVerification", verifyProvider(), name, i, ["healthy", "reason"], opts);
   return { resource: r, healthy: r.out<boolean>("healthy"), reason: r.out<string>("reason") };
 }
 export function rollback(
@@ -461,7 +466,7 @@ export function rollback(
   opts?: pulumi.CustomResourceOptions,
 ) {
   const r = register(
-    "Rollback",
+    "rollback",
     rollbackProvider(),
     name,
     i,

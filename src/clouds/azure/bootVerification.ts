@@ -5,7 +5,8 @@
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { AzureComputeOps, armComputeOps, Clock, realClock, step } from "./operations";
-import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
+import { compiledProvider, idempotentProvider, InputsOf } from "./dynamic";
+import { DYNAMIC_KINDS, DYNAMIC_MODULE } from "../../vocabulary/tokens";
 import type { OpsFactory } from "./swap";
 
 export interface BootVerificationInputs {
@@ -257,7 +258,7 @@ export class BootVerification extends pulumi.dynamic.Resource {
       { ...args, ...outs },
       { ...opts, additionalSecretOutputs: ["screenshotUrl", "serialLogUrl"] },
       DYNAMIC_MODULE,
-      "BootVerification",
+      DYNAMIC_KINDS.azure.bootVerification,
     );
   }
 }

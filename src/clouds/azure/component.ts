@@ -25,6 +25,7 @@ import { CollectTriage, decisionLine, findingLine } from "./decision";
 import { OsDiskRollback, OsDiskSwap, SwapGate, validateSwapGeneration } from "./swap";
 import { BootVerification } from "./bootVerification";
 import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
+import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 
 /** A resource that outlives `pulumi destroy` (kinds as in the rescue report: snapshot, originalDisk, repairedDisk, artifacts). */
 export interface KeptResourceOutput {
@@ -144,7 +145,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
     // Every option is checked before anything is registered (the VM is read later).
     validateAzureRescueOptions(azureRescueOptions(args, name));
     validateSwapGeneration(args.swapGeneration);
-    super("vm-rescue:index:AzureWindowsRescue", name, args, opts);
+    super(COMPONENT_TYPES.azure, name, args, opts);
     const parent = { parent: this };
 
     const description = readVmDescription(args, parent);

@@ -5,7 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AzureComputeOps, armComputeOps, sameId, step } from "./operations";
-import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
+import { compiledProvider, idempotentProvider, InputsOf } from "./dynamic";
+import { DYNAMIC_KINDS, DYNAMIC_MODULE } from "../../vocabulary/tokens";
 import { PlanError } from "../../vocabulary/errors";
 import { readSerialLog, serialBaseline, SerialBaseline } from "./bootVerification";
 
@@ -388,7 +389,7 @@ export class OsDiskSwap extends pulumi.dynamic.Resource {
       { ...args, ...outs },
       opts,
       DYNAMIC_MODULE,
-      "OsDiskSwap",
+      DYNAMIC_KINDS.azure.swap,
     );
   }
 }
@@ -416,7 +417,7 @@ export class OsDiskRollback extends pulumi.dynamic.Resource {
       },
       opts,
       DYNAMIC_MODULE,
-      "OsDiskRollback",
+      DYNAMIC_KINDS.azure.rollback,
     );
   }
 }

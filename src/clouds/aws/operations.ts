@@ -29,7 +29,7 @@ import {
 } from "@aws-sdk/client-ssm";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { AwsVolumeSpec } from "../../topology/aws";
-import { newSerialText, serialBaseline, type SerialBaseline } from "../azure/bootVerification";
+import { newSerialText, serialBaseline, type SerialBaseline } from "../../swap/serialLog";
 import { ID_TAG, ROLE_TAG, COPY_OF_TAG } from "../../vocabulary/tags";
 
 /** What the steps need of an SDK v3 client: `send`. */

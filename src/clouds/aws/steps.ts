@@ -23,7 +23,7 @@ import {
   startSnapshot,
   verifyBoot,
 } from "./operations";
-import type { SerialBaseline } from "../azure/bootVerification";
+import type { SerialBaseline } from "../../swap/serialLog";
 import { AwsVolumeSpec } from "../../topology/aws";
 import { COPY_OF_TAG } from "../../vocabulary/tags";
 import { DYNAMIC_KINDS, DYNAMIC_MODULE, LEGACY_AWS_DYNAMIC_TYPES } from "../../vocabulary/tokens";

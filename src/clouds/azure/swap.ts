@@ -8,7 +8,8 @@ import { AzureComputeOps, armComputeOps, sameId, step } from "./operations";
 import { compiledProvider, idempotentProvider, InputsOf } from "./dynamic";
 import { DYNAMIC_KINDS, DYNAMIC_MODULE } from "../../vocabulary/tokens";
 import { PlanError } from "../../vocabulary/errors";
-import { readSerialLog, serialBaseline, SerialBaseline } from "./bootVerification";
+import { readSerialLog } from "./bootVerification";
+import { serialBaseline, type SerialBaseline } from "../../swap/serialLog";
 
 import type { SwapGate } from "../../repair/decide";
 import {

@@ -32,16 +32,16 @@ import { rescueIdFromStack } from "../../engine/program";
 import {
   describeInstance,
   describeVolume,
-  findSnapshots,
   findVolumes,
   OpsContext,
   RescueStepError,
   rootDevice,
-  SnapshotView,
-  verifyBoot,
+  sdkContext,
   VolumeView,
 } from "../../clouds/aws/operations";
-import { rollbackStep, sdkContext, volumeFromSnapshotStep } from "../../clouds/aws/steps";
+import { findSnapshots, SnapshotView, volumeFromSnapshotStep } from "../../clouds/aws/snapshots";
+import { verifyBoot } from "../../clouds/aws/bootVerification";
+import { rollbackStep } from "../../clouds/aws/rollback";
 import {
   ID_TAG,
   SOURCE_TAG,

@@ -16,7 +16,11 @@ import {
 import { AmiFacts, instanceFacts, PulumiGetInstanceResult } from "../../describe/awsInstance";
 import { ssmCommandDocument } from "../../guest/embed";
 import { repairFromCollect } from "./decision";
-import * as steps from "./steps";
+import { backupSnapshot } from "./snapshots";
+import { ssmCommand } from "./scripts";
+import { rootVolumeDetach, rootVolumeSwap } from "./swap";
+import { bootVerification } from "./bootVerification";
+import { rootVolumeRollback } from "./rollback";
 import {
   ID_TAG,
   ROLE_TAG,
@@ -326,7 +330,7 @@ export function createAwsRescueResources(
   let snapshotId: pulumi.Output<string>;
   let snapshotResource: pulumi.Resource;
   if (inPlace) {
-    const s = steps.backupSnapshot(
+    const s = backupSnapshot(
       `${name}-snapshot`,
       {
         region,
@@ -359,11 +363,11 @@ export function createAwsRescueResources(
   //    snapshot with the original's settings, tagged copy-of=<original> so a later `up` that finds
   //    it as the root plans with the original; the broken instance is not touched here.
   const always = { allowed: true, reasons: [] as string[] };
-  let detach: ReturnType<typeof steps.rootDetach> | undefined;
+  let detach: ReturnType<typeof rootVolumeDetach> | undefined;
   let repairVolumeId: pulumi.Output<string>;
   let copy: ebs.Volume | undefined;
   if (inPlace) {
-    detach = steps.rootDetach(
+    detach = rootVolumeDetach(
       `${name}-stop-detach`,
       {
         region,
@@ -573,7 +577,7 @@ export function createAwsRescueResources(
     keyPrefix: p.artifacts.prefix,
   };
 
-  const collect = steps.ssmCommand(
+  const collect = ssmCommand(
     `${name}-collect`,
     { ...outputs, documentName: collectDoc.name, parameters: collectCmd.parameters },
     { parent, dependsOn: [attachment, bucketPab, ssmCore, putArtifacts] },
@@ -593,7 +597,7 @@ export function createAwsRescueResources(
     .all([collect.stdout, p.repair.targetInstanceType, choice])
     .apply(([stdout, type, c]) => repairFromCollect(stdout, type, c));
   const gate = decision.apply((d) => d.gate);
-  const repair = steps.ssmCommand(
+  const repair = ssmCommand(
     `${name}-repair`,
     {
       ...outputs,
@@ -608,12 +612,12 @@ export function createAwsRescueResources(
   //     and act only when the gate allows; the stop/detach waits for the repair command's success,
   //     so a failed repair leaves the broken instance running on its root, untouched. inPlace: the
   //     root always goes back; started only when the gate allows.
-  let swap: ReturnType<typeof steps.rootSwap> | undefined;
-  let verified: ReturnType<typeof steps.verify> | undefined;
+  let swap: ReturnType<typeof rootVolumeSwap> | undefined;
+  let verified: ReturnType<typeof bootVerification> | undefined;
   const swapPlanned = inPlace || (args.swap !== false && !args.dryRun);
   if (swapPlanned) {
     if (!inPlace) {
-      detach = steps.rootDetach(
+      detach = rootVolumeDetach(
         `${name}-stop-detach`,
         {
           region,
@@ -626,7 +630,7 @@ export function createAwsRescueResources(
         { parent, dependsOn: [snapshotResource, collect.resource, repair.resource] },
       );
     }
-    swap = steps.rootSwap(
+    swap = rootVolumeSwap(
       `${name}-swap`,
       {
         region,
@@ -641,7 +645,7 @@ export function createAwsRescueResources(
       },
       { parent, dependsOn: [repair.resource, detach!.resource] },
     );
-    verified = steps.verify(
+    verified = bootVerification(
       `${name}-verify`,
       {
         region,
@@ -661,7 +665,7 @@ export function createAwsRescueResources(
 
   // 11. Rollback on request: the original (copy) or a volume from the backup with the original's
   //     settings (inPlace) back as root. A no-op when it already is the root.
-  let rollback: ReturnType<typeof steps.rollback> | undefined;
+  let rollback: ReturnType<typeof rootVolumeRollback> | undefined;
   if (args.rollback) {
     let restoreVolumeId: pulumi.Output<string> = p.source.rootVolumeId;
     if (inPlace) {
@@ -675,7 +679,7 @@ export function createAwsRescueResources(
         kept,
       ).id;
     }
-    rollback = steps.rollback(
+    rollback = rootVolumeRollback(
       `${name}-rollback`,
       {
         region,

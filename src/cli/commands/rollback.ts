@@ -23,7 +23,7 @@ import {
   sameId,
   step,
 } from "../../clouds/azure/operations";
-import { runOsDiskRollback } from "../../clouds/azure/swap";
+import { runOsDiskRollback } from "../../clouds/azure/rollback";
 import { runBootVerification } from "../../clouds/azure/bootVerification";
 import { copyOfFromTags } from "../../topology/azure";
 

@@ -6,8 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DescribeInstanceStatusCommand, GetConsoleOutputCommand } from "@aws-sdk/client-ec2";
 import { newSerialText, serialBaseline, type SerialBaseline } from "../../swap/serialLog";
-import { ensureStopped, OpsContext, RescueStepError, waitFor } from "./operations";
-import { ContextFactory, InputsOf, register, StepInputs, stepProvider } from "./dynamic";
+import { ensureStopped, OpsContext, RescueStepError, waitFor, ContextFactory } from "./operations";
+import { InputsOf, register, StepInputs, stepProvider } from "./dynamic";
 
 /** What the console of a Windows instance shows after a stop error. */
 const BUGCHECK_TEXT = /\bbug ?check\b|\bSTOP:? ?0x[0-9a-f]{8}|stop code/i;

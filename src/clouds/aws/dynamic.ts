@@ -7,10 +7,8 @@
  * inside each method ({@link sdkContext}), and tests pass their own context factory.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { OpsContext, sdkContext } from "./operations";
+import { ContextFactory, OpsContext, sdkContext } from "./operations";
 import { DYNAMIC_KINDS, DYNAMIC_MODULE, LEGACY_AWS_DYNAMIC_TYPES } from "../../vocabulary/tokens";
-
-export type ContextFactory = (region: string) => OpsContext;
 
 /** What every step gets: the region of its clients and how long it may take. */
 export interface StepInputs {

@@ -32,6 +32,9 @@ export interface OpsContext {
   pollMs: number;
 }
 
+/** The context for a region: {@link sdkContext}, or fake clients in tests. */
+export type ContextFactory = (region: string) => OpsContext;
+
 /** Real AWS SDK v3 clients for a region (credentials from the usual chain). */
 export function sdkContext(region: string): OpsContext {
   // eslint-disable-next-line @typescript-eslint/no-var-requires

@@ -13,9 +13,10 @@ import {
   ensureStopped,
   OpsContext,
   setDeleteOnTermination,
+  ContextFactory,
 } from "./operations";
 import { consoleBaseline } from "./bootVerification";
-import { ContextFactory, InputsOf, register, StepInputs, stepProvider } from "./dynamic";
+import { InputsOf, register, StepInputs, stepProvider } from "./dynamic";
 
 export interface RollbackInputs extends StepInputs {
   instanceId: string;

@@ -11,9 +11,9 @@ import {
   SendCommandCommand,
 } from "@aws-sdk/client-ssm";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { errorCode, OpsContext, RescueStepError, waitFor } from "./operations";
+import { errorCode, OpsContext, RescueStepError, waitFor, ContextFactory } from "./operations";
 import { snapshotState } from "./snapshots";
-import { ContextFactory, InputsOf, register, StepInputs, stepProvider } from "./dynamic";
+import { InputsOf, register, StepInputs, stepProvider } from "./dynamic";
 
 export interface SsmRunInput {
   instanceId: string;

@@ -21,8 +21,9 @@ import {
   RescueStepError,
   tagMap,
   waitFor,
+  ContextFactory,
 } from "./operations";
-import { ContextFactory, InputsOf, register, StepInputs, stepProvider } from "./dynamic";
+import { InputsOf, register, StepInputs, stepProvider } from "./dynamic";
 
 export interface SnapshotView {
   snapshotId: string;

@@ -16,9 +16,10 @@ import {
   OpsContext,
   RescueStepError,
   setDeleteOnTermination,
+  ContextFactory,
 } from "./operations";
 import { consoleBaseline } from "./bootVerification";
-import { ContextFactory, InputsOf, register, StepInputs, stepProvider } from "./dynamic";
+import { InputsOf, register, StepInputs, stepProvider } from "./dynamic";
 
 /** Whether the broken instance may be changed, and why not (from the triage of the collect output). */
 export interface StepGate {

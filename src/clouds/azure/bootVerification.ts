@@ -3,10 +3,9 @@
  * agent Ready and no new bug check on the serial console. Reads only; delete changes nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AzureComputeOps, armComputeOps, Clock, realClock, step } from "./operations";
+import { AzureComputeOps, armComputeOps, Clock, OpsFactory, realClock, step } from "./operations";
 import { compiledProvider, idempotentProvider, InputsOf } from "./dynamic";
 import { DYNAMIC_KINDS, DYNAMIC_MODULE } from "../../vocabulary/tokens";
-import type { OpsFactory } from "./swap";
 import { findBugCheck, newSerialText, type SerialBaseline } from "../../swap/serialLog";
 
 export interface BootVerificationInputs {

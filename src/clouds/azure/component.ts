@@ -22,7 +22,8 @@ import {
 } from "../../describe/azureVm";
 import { collectRunCommand, REPAIR_RUN_COMMAND, repairRunCommand } from "./scripts";
 import { CollectTriage, decisionLine, findingLine } from "./decision";
-import { OsDiskRollback, OsDiskSwap, SwapGate, validateSwapGeneration } from "./swap";
+import { OsDiskSwap, SwapGate, validateSwapGeneration } from "./swap";
+import { OsDiskRollback } from "./rollback";
 import { BootVerification } from "./bootVerification";
 import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";

@@ -30,10 +30,10 @@ async function rescue(
       });
       return {
         warnings: r.warnings,
-        repairDecisions: r.repairDecisions,
+        decision: r.decision,
         mode: r.mode,
-        repairVolumeId: r.repairVolumeId,
-        originalRootVolumeId: r.originalRootVolumeId,
+        repairDiskId: r.repairDiskId,
+        originalDiskId: r.originalDiskId,
         swapped: r.swapped,
         booted: r.booted,
         gate: r.gate,
@@ -362,7 +362,7 @@ describe("AwsWindowsRescue: a second up after the swap plans with the original r
 
   test("copy: the copy's vm-rescue:copy-of tag gives back the original: identical inputs; rollback puts the original back", async () => {
     const first = await rescue();
-    const copyId = first.run.outputs.repairVolumeId as string;
+    const copyId = first.run.outputs.repairDiskId as string;
     expect(copyId).toMatch(/^vol-/);
     const copyTags = (first.one("aws:ebs/volume:Volume").inputs as any).tags;
     const again = await rescue(
@@ -374,12 +374,12 @@ describe("AwsWindowsRescue: a second up after the swap plans with the original r
     for (const [name, inputs] of Object.entries(before))
       expect([name, after[name]]).toEqual([name, inputs]);
     expect(again.one(`${DYN}RootVolumeRollback`).inputs).toMatchObject({ volumeId: ROOT });
-    expect(again.run.outputs.originalRootVolumeId).toBe(ROOT);
+    expect(again.run.outputs.originalDiskId).toBe(ROOT);
   }, 120_000);
 
   test("without the tag the live root would be re-snapshotted; originalRootVolumeId restores the identical plan", async () => {
     const first = await rescue();
-    const copyId = first.run.outputs.repairVolumeId as string;
+    const copyId = first.run.outputs.repairDiskId as string;
     const untagged = await rescue({}, { instance: afterSwap(copyId) });
     expect(untagged.one("aws:ebs/snapshot:Snapshot").inputs).toMatchObject({ volumeId: copyId });
     const explicit = await rescue({ originalRootVolumeId: ROOT }, { instance: afterSwap(copyId) });
@@ -391,7 +391,7 @@ describe("AwsWindowsRescue: a second up after the swap plans with the original r
 
   test("a copy made by another rescue is not taken for this rescue's", async () => {
     const first = await rescue();
-    const copyId = first.run.outputs.repairVolumeId as string;
+    const copyId = first.run.outputs.repairDiskId as string;
     const other = await rescue(
       {},
       {

@@ -7,6 +7,10 @@ import { AmiFacts, instanceFacts, PulumiGetInstanceResult } from "../../describe
 import { createAwsRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
+import type { AwsRescueOutputs } from "../../vocabulary/outputs";
+
+/** The component's outputs as Pulumi outputs (names and facts: src/vocabulary/outputs.ts). */
+type Outputs = { readonly [K in keyof AwsRescueOutputs]: pulumi.Output<AwsRescueOutputs[K]> };
 
 /**
  * Arguments of {@link AwsWindowsRescue}. Plain values only, so the component can be consumed from
@@ -71,47 +75,47 @@ export interface AwsWindowsRescueArgs {
  * Kept after `pulumi destroy`: the snapshot, the copy volume, the artifacts bucket, and of course
  * the original volume (nothing here deletes it).
  */
-export class AwsWindowsRescue extends pulumi.ComponentResource {
+export class AwsWindowsRescue extends pulumi.ComponentResource implements Outputs {
   /** Id of the backup EBS snapshot of the root volume (kept). */
   public readonly snapshotId: pulumi.Output<string>;
-  /** The volume the helper repairs: the copy (copy mode) or the original root (inPlace). */
-  public readonly repairVolumeId: pulumi.Output<string>;
+  /** The volume the helper repairs: the copy (copy mode, kept) or the original root (inPlace). */
+  public readonly repairDiskId: pulumi.Output<string>;
   /** Id of the original root volume (never deleted; the rollback target in copy mode). */
-  public readonly originalRootVolumeId: pulumi.Output<string>;
+  public readonly originalDiskId: pulumi.Output<string>;
   /** Id of the helper instance (terminated on destroy). */
-  public readonly helperInstanceId: pulumi.Output<string>;
-  /** Name of the private S3 bucket holding the artifacts (kept). */
-  public readonly artifactsBucket: pulumi.Output<string>;
-  /** Status of the collect SSM command (Success, Failed, TimedOut, ...). */
-  public readonly collectStatus: pulumi.Output<string>;
-  /** Status of the repair SSM command. */
-  public readonly repairStatus: pulumi.Output<string>;
-  /** What the planner decided about the repair (culprit, actions, reasons). */
-  public readonly repairDecisions: pulumi.Output<string[]>;
-  /** The mode the rescue runs in: `copy` or `inPlace`. */
-  public readonly mode: pulumi.Output<string>;
-  /** Things the planner wants a person to know (SSM network path, unknown Windows version, ...). */
-  public readonly warnings: pulumi.Output<string[]>;
+  public readonly helperId: pulumi.Output<string>;
+  /** `s3://<bucket>/`: the private S3 bucket holding the artifacts (kept). */
+  public readonly artifactsLocation: pulumi.Output<string>;
   /** s3:// folder of the collect command's SSM output; its `…/stdout` object is collect.ps1's JSON document. */
   public readonly collectOutputUrl: pulumi.Output<string>;
-  /** s3:// folder of the repair command's SSM output; its `…/stdout` object is repair.ps1's result document (with undo records). */
-  public readonly repairResultUrl: pulumi.Output<string>;
-  /** Whether the repaired volume is now the instance's root (false with swap=false or dryRun). */
-  public readonly swapped: pulumi.Output<boolean>;
-  /** Whether the instance passed its status checks after the swap (false when no swap ran). */
-  public readonly booted: pulumi.Output<boolean>;
-  /** The broken instance's type. */
-  public readonly instanceType: pulumi.Output<string>;
-  /** The type the guest-driver check is made against (targetInstanceType, default the instance's type). */
-  public readonly targetInstanceType: pulumi.Output<string>;
-  /** One line per guest-driver finding (a `block` finding closes the gate unless allowIncompatibleDrivers). */
-  public readonly findings: pulumi.Output<string[]>;
+  /** Status of the collect SSM command (Success, Failed, TimedOut, ...). */
+  public readonly collectStatus: pulumi.Output<string>;
+  /** Things the planner wants a person to know (SSM network path, unknown Windows version, ...). */
+  public readonly warnings: pulumi.Output<string[]>;
   /** One line per minidump: bug check and culprit. */
   public readonly triageSummary: pulumi.Output<string[]>;
+  /** One line per guest-driver finding (a `block` finding closes the gate unless allowIncompatibleDrivers). */
+  public readonly findings: pulumi.Output<string[]>;
+  /** The repair decision, one line each: every chosen action with its reason, then notes. */
+  public readonly decision: pulumi.Output<string[]>;
   /** The repair actions repair.ps1 runs, in order (empty when there is nothing to repair). */
   public readonly repairActions: pulumi.Output<string[]>;
   /** Whether the broken instance may be changed, and every reason why not (dry run, swap=false, blocking finding, nothing to repair). */
   public readonly gate: pulumi.Output<SwapGate>;
+  /** s3:// folder of the repair command's SSM output; its `…/stdout` object is repair.ps1's result document (with undo records). */
+  public readonly repairResultUrl: pulumi.Output<string>;
+  /** Status of the repair SSM command. */
+  public readonly repairStatus: pulumi.Output<string>;
+  /** Whether the repaired volume is now the instance's root (false with swap=false or dryRun). */
+  public readonly swapped: pulumi.Output<boolean>;
+  /** Whether the instance passed its status checks after the swap (false when no swap ran). */
+  public readonly booted: pulumi.Output<boolean>;
+  /** The mode the rescue runs in: `copy` or `inPlace`. */
+  public readonly mode: pulumi.Output<string>;
+  /** The broken instance's type. */
+  public readonly instanceType: pulumi.Output<string>;
+  /** The type the guest-driver check is made against (targetInstanceType, default the instance's type). */
+  public readonly targetInstanceType: pulumi.Output<string>;
 
   constructor(name: string, args: AwsWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
     super(COMPONENT_TYPES.aws, name, args, opts);
@@ -125,50 +129,50 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
     const chain = createRepairChain(name, plan, r, args, this);
 
     this.snapshotId = r.snapshotId;
-    this.repairVolumeId = r.repairVolumeId;
-    this.originalRootVolumeId = plan.source.rootVolumeId;
-    this.helperInstanceId = r.helper.id;
-    this.artifactsBucket = r.bucket.bucket;
-    this.collectStatus = r.collect.status;
-    this.repairStatus = chain.repair.status;
-    this.repairDecisions = chain.decision.apply((d) => d.decisionLines);
-    this.mode = plan.mode;
-    this.warnings = plan.warnings;
+    this.repairDiskId = r.repairVolumeId;
+    this.originalDiskId = plan.source.rootVolumeId;
+    this.helperId = r.helper.id;
+    this.artifactsLocation = pulumi.interpolate`s3://${r.bucket.bucket}/`;
     const outputFolder = (c: typeof r.collect) =>
       pulumi.interpolate`s3://${r.bucket.bucket}/${plan.artifacts.prefix}${c.commandId}/${r.helper.id}/`;
     this.collectOutputUrl = outputFolder(r.collect);
+    this.collectStatus = r.collect.status;
+    this.warnings = plan.warnings;
+    this.triageSummary = chain.decision.apply((d) => d.triageSummary);
+    this.findings = chain.decision.apply((d) => d.findings);
+    this.decision = chain.decision.apply((d) => d.decisionLines);
+    this.repairActions = chain.decision.apply((d) => d.repairActions);
+    this.gate = chain.decision.apply((d) => d.gate);
     this.repairResultUrl = outputFolder(chain.repair);
+    this.repairStatus = chain.repair.status;
     this.swapped = chain.swap ? chain.swap.swapped.apply((v) => v === true) : pulumi.output(false);
     this.booted = chain.verified
       ? chain.verified.healthy.apply((h) => h === true)
       : pulumi.output(false);
+    this.mode = plan.mode;
     this.instanceType = plan.source.instanceType.apply((t) => t ?? "");
     this.targetInstanceType = plan.repair.targetInstanceType.apply((t) => t ?? "");
-    this.findings = chain.decision.apply((d) => d.findings);
-    this.triageSummary = chain.decision.apply((d) => d.triageSummary);
-    this.repairActions = chain.decision.apply((d) => d.repairActions);
-    this.gate = chain.decision.apply((d) => d.gate);
     this.registerOutputs({
       snapshotId: this.snapshotId,
-      repairVolumeId: this.repairVolumeId,
-      originalRootVolumeId: this.originalRootVolumeId,
-      helperInstanceId: this.helperInstanceId,
-      artifactsBucket: this.artifactsBucket,
-      collectStatus: this.collectStatus,
-      repairStatus: this.repairStatus,
-      repairDecisions: this.repairDecisions,
-      mode: this.mode,
-      warnings: this.warnings,
+      repairDiskId: this.repairDiskId,
+      originalDiskId: this.originalDiskId,
+      helperId: this.helperId,
+      artifactsLocation: this.artifactsLocation,
       collectOutputUrl: this.collectOutputUrl,
-      repairResultUrl: this.repairResultUrl,
-      swapped: this.swapped,
-      booted: this.booted,
-      instanceType: this.instanceType,
-      targetInstanceType: this.targetInstanceType,
-      findings: this.findings,
+      collectStatus: this.collectStatus,
+      warnings: this.warnings,
       triageSummary: this.triageSummary,
+      findings: this.findings,
+      decision: this.decision,
       repairActions: this.repairActions,
       gate: this.gate,
+      repairResultUrl: this.repairResultUrl,
+      repairStatus: this.repairStatus,
+      swapped: this.swapped,
+      booted: this.booted,
+      mode: this.mode,
+      instanceType: this.instanceType,
+      targetInstanceType: this.targetInstanceType,
     });
   }
 }

@@ -22,7 +22,7 @@ async function rescue(vm: AzureVmDescription, extra: Partial<AzureWindowsRescueA
       });
       return {
         warnings: r.warnings,
-        collect: r.collectExecutionState,
+        collect: r.collectStatus,
         triageSummary: r.triageSummary,
         repairActions: r.repairActions,
         gate: r.gate,

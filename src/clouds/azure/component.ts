@@ -20,13 +20,10 @@ import { SwapGate, validateSwapGeneration } from "./swap";
 import { createAzureRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
+import type { AzureRescueOutputs, KeptResourceOutput } from "../../vocabulary/outputs";
 
-/** A resource that outlives `pulumi destroy` (kinds as in the rescue report: snapshot, originalDisk, repairedDisk, artifacts). */
-export interface KeptResourceOutput {
-  kind: string;
-  /** ARM id, or the artifacts container URL. */
-  id: string;
-}
+/** The component's outputs as Pulumi outputs (names and facts: src/vocabulary/outputs.ts). */
+type Outputs = { readonly [K in keyof AzureRescueOutputs]: pulumi.Output<AzureRescueOutputs[K]> };
 
 /**
  * Arguments of {@link AzureWindowsRescue}. Plain values only (no unions, no functions), so the
@@ -90,19 +87,21 @@ export interface AzureWindowsRescueArgs {
  *
  * Kept after `pulumi destroy`: the snapshot, the original disk, the repaired copy, the artifacts storage.
  */
-export class AzureWindowsRescue extends pulumi.ComponentResource {
+export class AzureWindowsRescue extends pulumi.ComponentResource implements Outputs {
   /** Id of the backup snapshot of the original OS disk (kept). */
   public readonly snapshotId: pulumi.Output<string>;
   /** Id of the copy of the OS disk that the helper repairs (kept). */
-  public readonly copyDiskId: pulumi.Output<string>;
+  public readonly repairDiskId: pulumi.Output<string>;
+  /** Id of the VM's original OS disk (never written to or deleted; what a rollback puts back). */
+  public readonly originalDiskId: pulumi.Output<string>;
   /** Id of the helper VM (removed on destroy). */
-  public readonly helperVmId: pulumi.Output<string>;
+  public readonly helperId: pulumi.Output<string>;
   /** URL of the private blob container that holds the rescue's artifacts (kept). */
-  public readonly artifactsContainerUrl: pulumi.Output<string>;
+  public readonly artifactsLocation: pulumi.Output<string>;
   /** URL of the blob with the collect script's JSON output. */
   public readonly collectOutputUrl: pulumi.Output<string>;
   /** Execution state of the collect run command (Succeeded, Failed, TimedOut, ...). */
-  public readonly collectExecutionState: pulumi.Output<string>;
+  public readonly collectStatus: pulumi.Output<string>;
   /** Things the planner wants a person to know (unknown generation, NVMe controller, ...). */
   public readonly warnings: pulumi.Output<string[]>;
   /** One line per minidump: bug check and culprit. */
@@ -117,6 +116,8 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
   public readonly gate: pulumi.Output<SwapGate>;
   /** URL of the blob with repair.ps1's result document. */
   public readonly repairResultUrl: pulumi.Output<string>;
+  /** Execution state of the repair run command (Succeeded, Failed, TimedOut, ...). */
+  public readonly repairStatus: pulumi.Output<string>;
   /** True once the repaired copy is the VM's OS disk. */
   public readonly swapped: pulumi.Output<boolean>;
   /** True when the VM runs with its guest agent Ready and no new bug check after the swap. */
@@ -145,13 +146,12 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
     const chain = createRepairChain(name, plan, r, args, this);
 
     this.snapshotId = r.snapshot.id;
-    this.copyDiskId = r.copyDisk.id;
-    this.helperVmId = r.helper.id;
-    this.artifactsContainerUrl = r.containerUrl;
+    this.repairDiskId = r.copyDisk.id;
+    this.originalDiskId = plan.source.osDiskId;
+    this.helperId = r.helper.id;
+    this.artifactsLocation = r.containerUrl;
     this.collectOutputUrl = r.collectOutputUrl;
-    this.collectExecutionState = r.collect.instanceView.apply(
-      (v) => v?.executionState ?? "Unknown",
-    );
+    this.collectStatus = r.collect.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.warnings = plan.apply((p) => p.warnings);
     this.alreadySwapped = plan.alreadySwapped;
     this.triageSummary = chain.triage.summary;
@@ -160,6 +160,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
     this.repairActions = chain.triage.repairActions;
     this.gate = chain.triage.gate;
     this.repairResultUrl = chain.repairResultUrl;
+    this.repairStatus = chain.repair.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.swapped = chain.swap ? chain.swap.swapped : pulumi.output(false);
     this.booted = chain.verify ? chain.verify.booted : pulumi.output(false);
     this.rollbackOffered = chain.verify ? chain.verify.rollbackOffered : pulumi.output(false);
@@ -185,11 +186,12 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
       ]);
     this.registerOutputs({
       snapshotId: this.snapshotId,
-      copyDiskId: this.copyDiskId,
-      helperVmId: this.helperVmId,
-      artifactsContainerUrl: this.artifactsContainerUrl,
+      repairDiskId: this.repairDiskId,
+      originalDiskId: this.originalDiskId,
+      helperId: this.helperId,
+      artifactsLocation: this.artifactsLocation,
       collectOutputUrl: this.collectOutputUrl,
-      collectExecutionState: this.collectExecutionState,
+      collectStatus: this.collectStatus,
       warnings: this.warnings,
       triageSummary: this.triageSummary,
       findings: this.findings,
@@ -197,6 +199,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
       repairActions: this.repairActions,
       gate: this.gate,
       repairResultUrl: this.repairResultUrl,
+      repairStatus: this.repairStatus,
       swapped: this.swapped,
       booted: this.booted,
       outcome: this.outcome,

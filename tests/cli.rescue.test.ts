@@ -5,7 +5,7 @@ import schema from "../schemas/report.schema.json";
 import { main, Io } from "../src/cli/main";
 import { EngineEvent } from "../src/engine/automation";
 import { defaultDeps } from "../src/cli/commands/rescue";
-import { SETTINGS } from "../src/engine/program";
+import { SETTINGS } from "../src/engine/settings";
 import { blockingFinding } from "./builders/outcomes";
 import { memoryReader } from "../src/engine/artifacts";
 import type { ArtifactReader } from "../src/report/evidence";

@@ -8,7 +8,7 @@ import { defaultDeps } from "../src/cli/commands/rescue";
 import { originalToRestore, rollbackDeps } from "../src/cli/commands/rollback";
 import { SimulatedClock, SimulatedCompute } from "../src/clouds/azure/simulated";
 import type { OpsContext } from "../src/clouds/aws/operations";
-import { SETTINGS } from "../src/engine/program";
+import { SETTINGS } from "../src/engine/settings";
 
 async function run(args: string[], isTty = false) {
   const stdout: string[] = [];

@@ -15,7 +15,8 @@ import {
 import { PlanError } from "../../vocabulary/errors";
 import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
 import { REPAIR_ACTIONS, type RepairActionName } from "../../collect/contract";
-import { rescueIdFromStack, SETTINGS } from "../../engine/program";
+import { rescueIdFromStack } from "../../engine/program";
+import { SETTINGS } from "../../engine/settings";
 import { UnknownSettingError } from "../../engine/simulate/plan";
 import {
   awsStackName,

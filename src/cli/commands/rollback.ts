@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../main";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
-import { SETTINGS } from "../../engine/program";
+import { SETTINGS } from "../../engine/settings";
 import { TimelineRecorder } from "../../engine/timeline";
 import { firstLine } from "../../engine/automation";
 import { confirmOrRefuse, defaultDeps, progress, RescueDeps, targetOf } from "./rescue";

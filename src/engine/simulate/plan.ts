@@ -11,13 +11,8 @@ import {
   primaryNicId,
 } from "../../describe/azureVm";
 import { azureRescueOptions } from "../../clouds/azure/component";
-import {
-  azureArgsFromSettings,
-  PROJECT,
-  rescueIdFromStack,
-  rescueProgram,
-  SETTINGS,
-} from "../program";
+import { azureArgsFromSettings, rescueIdFromStack, rescueProgram } from "../program";
+import { PROJECT, SETTINGS } from "../settings";
 import { placeholderNic, simulatedAzure } from "./azureCloud";
 import { RecordedResource, runUnderMocks } from "./mockRun";
 import { planAwsRescue } from "../../topology/aws";

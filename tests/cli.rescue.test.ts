@@ -4,7 +4,7 @@ import addFormats from "ajv-formats";
 import schema from "../schemas/report.schema.json";
 import { main, Io } from "../src/cli/main";
 import { EngineEvent } from "../src/engine/automation";
-import { defaultDeps } from "../src/cli/commands/rescue";
+import { defaultDeps } from "../src/cli/deps";
 import { SETTINGS } from "../src/engine/settings";
 import { blockingFinding } from "./builders/outcomes";
 import { memoryReader } from "../src/engine/artifacts";

@@ -1,13 +1,16 @@
 /**
  * The rollback on Azure: the original OS disk back on the VM, the repaired copy kept, detached and
  * tagged. `OsDiskRollback` is the stack's dynamic resource over {@link AzureComputeOps} (config
- * `rollback=true`); it never deletes a disk, and its delete changes nothing.
+ * `rollback=true`); {@link rollBackVm} runs the same step directly, without a stack, and verifies
+ * the boot. Neither ever deletes a disk, and the resource's delete changes nothing.
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
   AzureComputeOps,
   armComputeOps,
   changedOutside,
+  Clock,
+  diskRef,
   detachedDiskTags,
   moveOsDisk,
   OpsFactory,
@@ -16,8 +19,12 @@ import {
 } from "./operations";
 import { compiledProvider, idempotentProvider, InputsOf } from "./dynamic";
 import { DYNAMIC_KINDS, DYNAMIC_MODULE } from "../../vocabulary/tokens";
-import { readSerialLog } from "./bootVerification";
+import { readSerialLog, runBootVerification } from "./bootVerification";
 import { serialBaseline, type SerialBaseline } from "../../swap/serialLog";
+import { originalToRestore, type RollbackHooks, type RollbackResult } from "../../swap/rollback";
+import { copyOfFromTags } from "../../topology/azure";
+import { parseArmId } from "../../describe/azureVm";
+import { UsageError } from "../../vocabulary/exitCodes";
 
 /** Inputs of {@link OsDiskRollback}. */
 export interface OsDiskRollbackInputs {
@@ -128,6 +135,128 @@ export class OsDiskRollback extends pulumi.dynamic.Resource {
       opts,
       DYNAMIC_MODULE,
       DYNAMIC_KINDS.azure.rollback,
+    );
+  }
+}
+
+/** What the direct rollback of an Azure VM is asked to do. */
+export interface VmRollbackRequest {
+  resourceGroup: string;
+  vm: string;
+  /** How the VM is named in questions and messages. */
+  label: string;
+  /** The subscription: --subscription, else the environment's; null when there is none. */
+  subscription(): string | null;
+  /** --original-disk: the disk to put back when the OS disk does not name it. */
+  originalDisk?: string;
+  /** The rescue (--stack) whose copy is rolled back; any rescue's when absent. */
+  rescueId?: string;
+  /** How long to wait for the VM to boot afterwards. */
+  verifyMinutes: number;
+}
+
+/**
+ * The direct rollback (`vm-rescue rollback --cloud azure`, no stack needed): reads the VM's OS disk
+ * and its tags, decides with {@link originalToRestore}, runs the step the stack's `OsDiskRollback`
+ * runs and verifies the boot past the serial-log baseline it recorded. Throws UsageError when
+ * nothing may be done (nothing was changed).
+ */
+export async function rollBackVm(
+  r: VmRollbackRequest,
+  opsFor: OpsFactory,
+  clock: Clock,
+  hooks: RollbackHooks,
+): Promise<RollbackResult> {
+  const t = r;
+  const minutes = r.verifyMinutes;
+  if (r.originalDisk !== undefined) parseArmIdOrUsage(r.originalDisk, "--original-disk");
+  const subscriptionId = r.subscription();
+  if (!subscriptionId)
+    throw new UsageError(
+      "no Azure subscription: pass --subscription <id>, set AZURE_SUBSCRIPTION_ID, or az login",
+    );
+  const ops = opsFor(subscriptionId);
+  const vm = await step(`reading VM ${t.vm}`, () => ops.getVmDisks(t.resourceGroup, t.vm));
+  if (!vm.osDiskId) throw new UsageError(`${t.label} has no managed OS disk; nothing to roll back`);
+  const osDiskId = vm.osDiskId;
+  const tags = await step(`reading the tags of the OS disk`, () => ops.getDiskTags(osDiskId));
+  const found = originalToRestore(
+    { id: osDiskId, tags },
+    {
+      pinned: r.originalDisk,
+      rescueId: r.rescueId,
+      what: "OS disk",
+      vmLabel: t.label,
+      originalFlag: "--original-disk",
+      copyOf: copyOfFromTags,
+    },
+  );
+  const base = { cloud: "azure" as const, target: t.label, originalId: found.originalId };
+  if (found.kind === "already")
+    return {
+      ...base,
+      rolledBack: true,
+      changed: false,
+      replacedId: null,
+      booted: null,
+      reasons: [],
+    };
+  const original = await step(`reading the original OS disk`, () =>
+    ops.getDiskTags(found.originalId),
+  );
+  if (original === null)
+    throw new UsageError(
+      `the original OS disk ${found.originalId} no longer exists; ${t.label} stays on ${osDiskId}`,
+    );
+  await hooks.confirm(
+    `deallocate ${t.label}, put its original OS disk ${diskRef(found.originalId).name} back and start it (the repaired copy ${diskRef(osDiskId).name} is kept, detached)`,
+  );
+  hooks.log(`rolling back ${t.label}: ${osDiskId} → ${found.originalId}`);
+  const i = {
+    subscriptionId,
+    resourceGroupName: t.resourceGroup,
+    vmName: t.vm,
+    originalDiskId: found.originalId,
+    copyDiskId: osDiskId,
+    rescueId: found.rescueId ?? r.rescueId ?? "manual",
+  };
+  const rolled = await runOsDiskRollback(() => ops, i);
+  hooks.log(`verifying the boot (up to ${minutes} min)`);
+  const v = await runBootVerification(
+    () => ops,
+    {
+      ...i,
+      swapped: true,
+      osDiskId: found.originalId,
+      serialBaseline: rolled.serialBaseline,
+      timeoutMinutes: minutes,
+    },
+    clock,
+  );
+  const why = v.booted
+    ? []
+    : [
+        v.bugCheck
+          ? `a bug check on the serial console: ${v.bugCheck}`
+          : `power state ${v.powerState ?? "unknown"}, guest agent ${v.agentStatus ?? "not reporting"} after ${minutes} min`,
+      ];
+  return {
+    ...base,
+    rolledBack: true,
+    changed: true,
+    replacedId: osDiskId,
+    booted: v.booted,
+    reasons: why,
+  };
+}
+
+function parseArmIdOrUsage(id: string, flag: string): void {
+  try {
+    parseArmId(id, flag);
+    diskRef(id);
+  } catch (e) {
+    throw new UsageError(
+      `${flag} must be a managed disk id (/subscriptions/…/providers/Microsoft.Compute/disks/<name>): ${e instanceof Error ? e.message : String(e)}`,
     );
   }
 }

@@ -73,7 +73,7 @@ describe("vm-rescue plan --aws-instance", () => {
       instanceType: "t3.medium",
     });
     for (const res of plan.resources)
-      expect(res.type).toMatch(/^(aws:|pulumi-nodejs:dynamic\/vmrescue:)/);
+      expect(res.type).toMatch(/^(aws:|pulumi-nodejs:dynamic\/vm-rescue:)/);
     expect(plan.warnings.join("\n")).toMatch(/VPC endpoints/);
   }, 60_000);
 
@@ -82,7 +82,7 @@ describe("vm-rescue plan --aws-instance", () => {
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.out);
     const detach = plan.resources.find(
-      (x: any) => x.type === "pulumi-nodejs:dynamic/vmrescue:RootDetach",
+      (x: any) => x.type === "pulumi-nodejs:dynamic/vm-rescue:RootVolumeDetach",
     );
     expect(detach.dependsOn).toContain("app-ec2-01-rescue-snapshot");
     expect(plan.resources.filter((x: any) => x.type === "aws:ebs/volume:Volume")).toEqual([]);
@@ -102,8 +102,8 @@ describe("vm-rescue plan --aws-instance", () => {
     const r = await run([...OK, "--set", "swap=false", "--json"]);
     expect(r.code).toBe(0);
     const types = JSON.parse(r.out).resources.map((x: any) => x.type);
-    for (const t of ["RootDetach", "RootSwap", "BootVerify"])
-      expect(types).not.toContain(`pulumi-nodejs:dynamic/vmrescue:${t}`);
+    for (const t of ["RootVolumeDetach", "RootVolumeSwap", "BootVerification"])
+      expect(types).not.toContain(`pulumi-nodejs:dynamic/vm-rescue:${t}`);
   }, 60_000);
 
   test("the tree shows the triage of the sample's minidump, as the Azure plan does (the stack's triageSummary)", async () => {

@@ -4,8 +4,8 @@ import addFormats from "ajv-formats";
 import schema from "../schemas/report.schema.json";
 import { main, Io } from "../src/cli/main";
 import { EngineEvent } from "../src/engine/automation";
-import { defaultDeps } from "../src/cli/commands/rescue";
-import { SETTINGS } from "../src/engine/program";
+import { defaultDeps } from "../src/cli/deps";
+import { SETTINGS } from "../src/engine/settings";
 import { blockingFinding } from "./builders/outcomes";
 import { memoryReader } from "../src/engine/artifacts";
 import type { ArtifactReader } from "../src/report/evidence";
@@ -98,7 +98,7 @@ function rescuedOutputs(): Record<string, unknown> {
       { kind: "repairedDisk", id: `${RG}/disks/app-vm-01-rescue-copy` },
       { kind: "artifacts", id: "https://x.blob.core.windows.net/rescue" },
     ],
-    artifactsContainerUrl: "https://x.blob.core.windows.net/rescue",
+    artifactsLocation: "https://x.blob.core.windows.net/rescue",
     warnings: [],
   };
 }
@@ -489,13 +489,13 @@ describe("vm-rescue rescue --cloud aws", () => {
   const awsOutputs = (): Record<string, unknown> => ({
     mode: "inPlace",
     snapshotId: "snap-0123456789abcdef0",
-    originalRootVolumeId: "vol-0a9b8c7d6e5f43210",
-    repairVolumeId: "vol-0a9b8c7d6e5f43210",
-    helperInstanceId: "i-0helper",
-    artifactsBucket: BUCKET,
+    originalDiskId: "vol-0a9b8c7d6e5f43210",
+    repairDiskId: "vol-0a9b8c7d6e5f43210",
+    helperId: "i-0helper",
+    artifactsLocation: `s3://${BUCKET}/`,
     collectStatus: "Success",
     repairStatus: "Success",
-    repairDecisions: [
+    decision: [
       "DisableDriver: cxnetmon.sys caused the crash",
       "QuarantineDriverFile: keep the file out of the boot path",
       "RemoveDriverPackage: remove oem42.inf",

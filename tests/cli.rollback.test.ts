@@ -4,11 +4,11 @@
  */
 import { main, Io } from "../src/cli/main";
 import { fakeStackAutomation } from "./helpers/fakeAutomation";
-import { defaultDeps } from "../src/cli/commands/rescue";
-import { originalToRestore, rollbackDeps } from "../src/cli/commands/rollback";
+import { defaultDeps, rollbackDeps } from "../src/cli/deps";
+import { originalToRestore } from "../src/swap/rollback";
 import { SimulatedClock, SimulatedCompute } from "../src/clouds/azure/simulated";
 import type { OpsContext } from "../src/clouds/aws/operations";
-import { SETTINGS } from "../src/engine/program";
+import { SETTINGS } from "../src/engine/settings";
 
 async function run(args: string[], isTty = false) {
   const stdout: string[] = [];

@@ -1,6 +1,6 @@
 import * as fs from "fs";
 import * as path from "path";
-import { replaceSettingsTable } from "../src/engine/program";
+import { replaceSettingsTable } from "../src/engine/generatedDocs";
 
 const root = path.resolve(__dirname, "..");
 const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");

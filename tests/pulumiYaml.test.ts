@@ -1,7 +1,8 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { renderPulumiYaml, SETTINGS } from "../src/engine/program";
+import { SETTINGS } from "../src/engine/settings";
+import { renderPulumiYaml } from "../src/engine/generatedDocs";
 
 const file = path.resolve(__dirname, "..", "Pulumi.yaml");
 

@@ -7,7 +7,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { PROJECT, rescueProgram } from "./program";
+import { rescueProgram } from "./program";
+import { PROJECT } from "./settings";
 
 export type { EngineEvent };
 

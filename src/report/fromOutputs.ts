@@ -9,6 +9,7 @@ import type { RepairResult } from "../collect/contract";
 import { REPAIR_ACTIONS } from "../vocabulary/repairActions";
 import type { TriageResult } from "../triage/types";
 import type { KeptResource, RescueOutcome, ReportDecision } from "./types";
+import type { StackOutputs } from "../vocabulary/outputs";
 
 export type OutcomeFromOutputs = Pick<
   RescueOutcome,
@@ -51,16 +52,17 @@ function asDecision(x: unknown): Decision | null {
 }
 
 function decisionOf(outputs: Record<string, unknown>): ReportDecision | null {
-  // Azure exports `decision`, AWS `repairDecisions`: both "Action: reason" lines.
-  const d = outputs.decision ?? outputs.repairDecisions;
+  // Both clouds export `decision` as "Action: reason" lines.
+  const d = (outputs as StackOutputs).decision;
   if (isObject(d) && Array.isArray(d.actions) && Array.isArray(d.reasons))
     return d as unknown as ReportDecision;
   const reasons: Decision[] = Array.isArray(d)
     ? d.map(asDecision).filter((x): x is Decision => x !== null)
     : [];
-  // AWS exports no action list: its decision lines name the chosen actions (notes are "none").
-  const planned = Array.isArray(outputs.repairActions)
-    ? arrayOf<string>(outputs.repairActions, isString)
+  // Without an action list, the decision lines name the chosen actions (notes are "none").
+  const listed = (outputs as StackOutputs).repairActions;
+  const planned = Array.isArray(listed)
+    ? arrayOf<string>(listed, isString)
     : [...new Set(reasons.filter((r) => r.action !== "none").map((r) => r.action as string))];
   if (reasons.length === 0 && planned.length === 0) return null;
   const actions = planned.map((a) => ({
@@ -73,17 +75,20 @@ function decisionOf(outputs: Record<string, unknown>): ReportDecision | null {
   return { actions, reasons, culprit, undo: arrayOf(outputs.undo, isObject) };
 }
 
-/** AWS: the kept resources from the ids the stack exports (the repaired volume is the original in inPlace mode). */
-function awsKept(outputs: Record<string, unknown>): KeptResource[] {
-  const snapshot = str(outputs.snapshotId);
-  const original = str(outputs.originalRootVolumeId);
-  const repaired = str(outputs.repairVolumeId);
-  const bucket = str(outputs.artifactsBucket);
+/**
+ * The kept resources from the ids the stack exports, when it exports no `keptResources` (AWS; the
+ * repaired volume is the original in inPlace mode).
+ */
+function keptFromIds(o: StackOutputs): KeptResource[] {
+  const snapshot = str(o.snapshotId);
+  const original = str(o.originalDiskId);
+  const repaired = str(o.repairDiskId);
+  const artifacts = str(o.artifactsLocation);
   const kept: KeptResource[] = [];
   if (snapshot) kept.push({ kind: "snapshot", id: snapshot });
   if (original && original !== repaired) kept.push({ kind: "originalDisk", id: original });
   if (repaired) kept.push({ kind: "repairedDisk", id: repaired });
-  if (bucket) kept.push({ kind: "artifacts", id: `s3://${bucket}/` });
+  if (artifacts) kept.push({ kind: "artifacts", id: artifacts });
   return kept;
 }
 
@@ -93,8 +98,8 @@ export function evidenceSources(outputs: Record<string, unknown>): {
   repairResult: string | null;
 } {
   return {
-    collectOutput: str(outputs.collectOutputUrl),
-    repairResult: str(outputs.repairResultUrl),
+    collectOutput: str((outputs as StackOutputs).collectOutputUrl),
+    repairResult: str((outputs as StackOutputs).repairResultUrl),
   };
 }
 
@@ -106,17 +111,18 @@ export function outcomeFromOutputs(
   outputs: Record<string, unknown>,
   swapRequested: boolean,
 ): OutcomeFromOutputs {
-  const swapped = outputs.swapped === true;
-  const reasons = arrayOf<string>(outputs.outcome, isString);
-  const gate = isObject(outputs.gate) ? outputs.gate : null;
+  const o = outputs as StackOutputs;
+  const swapped = o.swapped === true;
+  const reasons = arrayOf<string>(o.outcome, isString);
+  const gate = isObject(o.gate) ? o.gate : null;
   const gateReasons = gate ? arrayOf<string>(gate.reasons, isString) : [];
-  const booted = swapped ? (typeof outputs.booted === "boolean" ? outputs.booted : null) : null;
+  const booted = swapped ? (typeof o.booted === "boolean" ? o.booted : null) : null;
   const message = (reasons.length > 0 ? reasons : gateReasons).join("; ");
   return {
     triage: arrayOf<TriageResult>(outputs.triage, (x) => isObject(x) && isString(x.file)),
-    triageSummary: arrayOf<string>(outputs.triageSummary, isString),
+    triageSummary: arrayOf<string>(o.triageSummary, isString),
     findings: arrayOf<DriverFinding>(
-      outputs.findings,
+      o.findings,
       (x) => isObject(x) && isString(x.component) && isString(x.severity),
     ),
     decision: decisionOf(outputs),
@@ -124,18 +130,16 @@ export function outcomeFromOutputs(
       isObject(outputs.repairResult) && outputs.repairResult.kind === "repairResult"
         ? (outputs.repairResult as unknown as RepairResult)
         : null,
-    repairResultUrl: str(outputs.repairResultUrl),
+    repairResultUrl: str(o.repairResultUrl),
     swap: { attempted: swapRequested, swapped, ...(message && !swapped ? { message } : {}) },
     verify: { booted, ...(swapped && message ? { message } : {}) },
-    kept: Array.isArray(outputs.keptResources)
+    kept: Array.isArray(o.keptResources)
       ? arrayOf<KeptResource>(
-          outputs.keptResources,
+          o.keptResources,
           (x) => isObject(x) && KEPT_KINDS.has(String(x.kind)) && isString(x.id) && x.id !== "",
         )
-      : awsKept(outputs),
-    artifactsUrl:
-      str(outputs.artifactsContainerUrl) ??
-      (str(outputs.artifactsBucket) ? `s3://${outputs.artifactsBucket}/` : null),
-    warnings: arrayOf<string>(outputs.warnings, isString),
+      : keptFromIds(o),
+    artifactsUrl: str(o.artifactsLocation),
+    warnings: arrayOf<string>(o.warnings, isString),
   };
 }

@@ -5,8 +5,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-
-export const PACKAGE_NAME = "vm-rescue";
+import { PACKAGE_NAME } from "./tokens";
 
 /** The package root above `from`, or null when `from` is not inside the package. */
 export function findPackageRoot(from: string): string | null {

@@ -47,7 +47,7 @@ describeCloud("Azure rescue against a real VM", ENV, () => {
     const up = await stack.up({ onOutput: (s: string) => process.stdout.write(s) });
     expect(up.summary.result).toBe("succeeded");
     expect(up.outputs.snapshotId.value).toMatch(/\/snapshots\//);
-    expect(up.outputs.copyDiskId.value).toMatch(/\/disks\//);
-    expect(up.outputs.collectExecutionState.value).toBe("Succeeded");
+    expect(up.outputs.repairDiskId.value).toMatch(/\/disks\//);
+    expect(up.outputs.collectStatus.value).toBe("Succeeded");
   });
 });

@@ -2,7 +2,7 @@ import { SettingError } from "../../engine/program";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../main";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
-import { parseSetOptions, readJsonFile } from "../readJson";
+import { parseSetOptions, readJsonFile } from "../../engine/readJson";
 import { PlanError } from "../../vocabulary/errors";
 import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
 import {

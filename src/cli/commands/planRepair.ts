@@ -3,7 +3,7 @@ import * as path from "path";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../main";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
-import { readCheckTarget } from "./checkDrivers";
+import { readCheckTarget } from "../../engine/checkTarget";
 import { decideRescue, type RescueDecision } from "../../repair/decide";
 import { PlanError } from "../../vocabulary/errors";
 import type { CollectOutput } from "../../collect/contract";

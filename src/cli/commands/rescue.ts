@@ -1,40 +1,28 @@
-import { SettingError } from "../../engine/program";
-import * as readline from "node:readline";
+/**
+ * `vm-rescue rescue`: reads the options, runs the rescue — live through the Automation API
+ * (`engine/liveRescue.ts`) or simulated (`engine/simulate/rescue.ts`) — and prints the report.
+ */
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../main";
-import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
-import { readJsonFile } from "../readJson";
-import {
-  Automation,
-  firstLine,
-  localAutomation,
-  PulumiCliMissing,
-  RescueStack,
-  StreamOptions,
-} from "../../engine/automation";
+import { defaultDeps, type RescueDeps } from "../deps";
+import { confirmOrRefuse, terminalUi } from "../terminal";
+import { UsageError } from "../../vocabulary/exitCodes";
 import { PlanError } from "../../vocabulary/errors";
-import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
-import { REPAIR_ACTIONS, type RepairActionName } from "../../vocabulary/repairActions";
-import { rescueIdFromStack, SETTINGS } from "../../engine/program";
+import { readJsonFile } from "../../engine/readJson";
+import { SettingError } from "../../engine/program";
+import { targetOf, type VmTarget } from "../../engine/target";
+import { liveRescue } from "../../engine/liveRescue";
 import { UnknownSettingError } from "../../engine/simulate/plan";
 import {
-  awsStackName,
   RescueChoices,
   rescueSettings,
   simulateAwsRescue,
   simulateRescue,
 } from "../../engine/simulate/rescue";
+import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
 import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
-import { buildReport, renderMarkdown, RescueCloud, RescueOutcome, VmIdentity } from "../../report";
-import { evidenceSources, outcomeFromOutputs } from "../../report/fromOutputs";
-import {
-  applyEvidence,
-  readEvidence,
-  type ArtifactReader,
-  type Evidence,
-} from "../../report/evidence";
-import { artifactReaderFor } from "../../engine/artifacts";
-import { TimelineRecorder } from "../../engine/timeline";
+import { REPAIR_ACTIONS } from "../../vocabulary/repairActions";
+import { buildReport, renderMarkdown, RescueOutcome } from "../../report";
 
 export interface RescueOptions {
   cloud?: string;
@@ -57,30 +45,6 @@ export interface RescueOptions {
   awsInstance?: string;
   volumes?: string;
 }
-
-/** What the flows need from the outside world; tests pass fakes. */
-export interface RescueDeps {
-  automation(): Automation;
-  /** Asks a yes/no question on the terminal. */
-  confirm(question: string): Promise<boolean>;
-  now(): Date;
-  /** Reads the evidence documents from the artifacts container (Azure) or bucket (AWS). */
-  artifacts(cloud: RescueCloud, region?: string): ArtifactReader;
-}
-
-export const defaultDeps: RescueDeps = {
-  automation: localAutomation,
-  confirm: (question) =>
-    new Promise((resolve) => {
-      const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
-      rl.question(`${question} [y/N] `, (answer) => {
-        rl.close();
-        resolve(/^y(es)?$/i.test(answer.trim()));
-      });
-    }),
-  now: () => new Date(),
-  artifacts: artifactReaderFor,
-};
 
 const DEFAULT_VM = "examples/azure-vm.json";
 const DEFAULT_NIC = "examples/azure-nic.json";
@@ -165,162 +129,10 @@ function parseActions(text: string | undefined): string[] | undefined {
   return list;
 }
 
-/** Which VM a command is for, checked. */
-export type CliTarget = (
-  | { cloud: "azure"; resourceGroup: string; vm: string }
-  | { cloud: "aws"; instanceId: string; region?: string }
-) & {
-  /** How the VM is named in questions and messages. */
-  label: string;
-  /** The incident's stack when --stack is not given. */
-  defaultStack: string;
-};
-
-type TargetFlags = Pick<
-  RescueOptions,
-  | "cloud"
-  | "resourceGroup"
-  | "vm"
-  | "instanceId"
-  | "region"
-  | "mode"
-  | "kmsGrantConfirmed"
-  | "simulate"
-  | "azureVm"
-  | "nic"
-  | "awsInstance"
-  | "volumes"
->;
-
-const AZURE_ONLY: [keyof TargetFlags, string][] = [
-  ["resourceGroup", "--resource-group"],
-  ["vm", "--vm"],
-  ["azureVm", "--azure-vm"],
-  ["nic", "--nic"],
-];
-const AWS_ONLY: [keyof TargetFlags, string][] = [
-  ["instanceId", "--instance-id"],
-  ["region", "--region"],
-  ["mode", "--mode"],
-  ["kmsGrantConfirmed", "--kms-grant-confirmed"],
-  ["awsInstance", "--aws-instance"],
-  ["volumes", "--volumes"],
-];
-
-/** Which VM, checked; throws UsageError. With --simulate the VM comes from the description files. */
-export function targetOf(opts: TargetFlags, command: string): CliTarget {
-  const cloud = opts.cloud ?? (opts.instanceId || opts.awsInstance ? "aws" : "azure");
-  if (cloud !== "azure" && cloud !== "aws")
-    throw new UsageError(`--cloud must be azure or aws, not ${JSON.stringify(cloud)}`);
-  const foreign = (cloud === "azure" ? AWS_ONLY : AZURE_ONLY).find(([k]) => opts[k] !== undefined);
-  if (foreign)
-    throw new UsageError(
-      `${command}: ${foreign[1]} is for --cloud ${cloud === "azure" ? "aws" : "azure"}, not ${cloud}`,
-    );
-  if (opts.mode !== undefined && opts.mode !== "copy" && opts.mode !== "inPlace")
-    throw new UsageError(`--mode must be copy or inPlace, not ${JSON.stringify(opts.mode)}`);
-  if (cloud === "aws") {
-    if (!opts.simulate && !opts.instanceId)
-      throw new UsageError(`${command} --cloud aws needs --instance-id <i-...>`);
-    if (opts.instanceId !== undefined && !/^i-[0-9a-f]{8,17}$/.test(opts.instanceId))
-      throw new UsageError(
-        `--instance-id must look like i-0123456789abcdef0, not ${JSON.stringify(opts.instanceId)}`,
-      );
-    const instanceId = opts.instanceId ?? "";
-    return {
-      cloud,
-      instanceId,
-      region: opts.region,
-      label: `instance ${instanceId}${opts.region ? ` (${opts.region})` : ""}`,
-      defaultStack: awsStackName(instanceId),
-    };
-  }
-  if (!opts.simulate && (!opts.resourceGroup || !opts.vm))
-    throw new UsageError(`${command} --cloud azure needs --resource-group <rg> and --vm <name>`);
-  const resourceGroup = opts.resourceGroup ?? "";
-  const vm = opts.vm ?? "";
-  return {
-    cloud,
-    resourceGroup,
-    vm,
-    label: `VM ${resourceGroup}/${vm}`,
-    defaultStack: rescueIdFromStack(`${vm}-rescue`),
-  };
-}
-
-/**
- * Refuses without --yes off a terminal, then checks for the Pulumi CLI, then asks on a terminal.
- * Throws UsageError (exit 2) for each; nothing has run yet.
- */
-export async function confirmOrRefuse(
-  ctx: CliContext,
-  deps: RescueDeps,
-  yes: boolean | undefined,
-  what: string,
-  automation: Automation,
-): Promise<void> {
-  if (!yes && !ctx.io.isTty)
-    throw new UsageError(`refusing to ${what} without --yes when not on a terminal`);
-  await requireCli(automation);
-  if (!yes && !(await deps.confirm(`This will ${what}. Continue?`)))
-    throw new UsageError("not confirmed; nothing was done");
-}
-
-/** Finds the CLI before anything runs; a missing CLI is one line and exit 2. */
-export async function requireCli(automation: Automation): Promise<void> {
-  try {
-    await automation.findCli();
-  } catch (e) {
-    if (e instanceof PulumiCliMissing) throw new UsageError(e.message);
-    throw e;
-  }
-}
-
-/** Streams one line per finished resource step; a spinner line on a terminal. */
-export function progress(
-  ctx: CliContext,
-  recorder: TimelineRecorder,
-  write: ((s: string) => void) | null,
-): StreamOptions & { stop(): void } {
-  let shown = false;
-  const clear = () => {
-    if (write && shown) write("\r\x1b[2K");
-    shown = false;
-  };
-  const frames = "|/-\\";
-  let frame = 0;
-  return {
-    onEvent(e) {
-      const u = recorder.push(e);
-      if (u.line) {
-        clear();
-        ctx.io.err(u.line);
-      }
-      if (write && u.running.length > 0) {
-        clear();
-        write(
-          `${frames[frame++ % frames.length]} ${u.running.length} running: ${u.running[u.running.length - 1]}`,
-        );
-        shown = true;
-      }
-    },
-    stop: clear,
-  };
-}
-
-/** Runs a stack operation; returns the error line instead of throwing. */
-async function attempt<T>(f: () => Promise<T>): Promise<{ value: T | null; error: string | null }> {
-  try {
-    return { value: await f(), error: null };
-  } catch (e) {
-    return { value: null, error: firstLine(e) };
-  }
-}
-
 /** The simulated rescue of the described VM or instance. */
 async function simulated(
   opts: RescueOptions,
-  target: CliTarget,
+  target: VmTarget,
   choices: RescueChoices,
   deps: RescueDeps,
 ): Promise<RescueOutcome> {
@@ -385,7 +197,14 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
         `rescue ${target.label} (stack ${stackName}): create a helper, repair a copy of its OS disk${changes}`,
         automation,
       );
-      outcome = await liveRescue(ctx, automation, deps, stackName, settings, { target, choices });
+      outcome = await liveRescue(
+        automation,
+        deps,
+        stackName,
+        settings,
+        { target, choices },
+        terminalUi(ctx),
+      );
     }
   } catch (e) {
     if (e instanceof PlanError || e instanceof UnknownSettingError || e instanceof SettingError)
@@ -395,94 +214,4 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
   const report = buildReport(outcome);
   ctx.io.out(opts.json ? JSON.stringify(report, null, 2) : renderMarkdown(report));
   return report.exitCode;
-}
-
-const DEFAULT_HELPER_SIZE = { azure: "helperVmSize", aws: "helperInstanceType" } as const;
-
-/**
- * up → outputs → evidence (read while the stack still grants access to the artifacts) → destroy,
- * each step streamed; failures become part of the outcome.
- */
-export async function liveRescue(
-  ctx: CliContext,
-  automation: Automation,
-  deps: RescueDeps,
-  stackName: string,
-  settings: Record<string, string>,
-  t: { target: CliTarget; choices: RescueChoices },
-): Promise<RescueOutcome> {
-  const startedAt = deps.now().toISOString();
-  const recorder = new TimelineRecorder();
-  const stream = progress(ctx, recorder, ctx.io.isTty ? (s) => process.stdout.write(s) : null);
-  const errors: string[] = [];
-  const cloud = t.target.cloud;
-  let outputs: Record<string, unknown> = {};
-  let helperRemoved: boolean | null = null;
-  let evidence: Evidence | null = null;
-  const opened = await attempt(() => automation.openStack(stackName, false));
-  if (opened.error) errors.push(`could not open stack ${stackName}: ${opened.error}`);
-  const stack = opened.value;
-  if (stack) {
-    const configured = await attempt(() => stack.setConfig(settings));
-    if (configured.error) errors.push(`could not set the stack config: ${configured.error}`);
-    else {
-      ctx.io.err(`pulumi up (stack ${stackName})`);
-      const up = await attempt(() => stack.up(stream));
-      if (up.error) errors.push(`pulumi up failed: ${up.error}`);
-      outputs = up.value ?? {};
-      const sources = evidenceSources(outputs);
-      if (sources.collectOutput || sources.repairResult) {
-        ctx.io.err("reading the evidence (collect output, repair result)");
-        const region = t.target.cloud === "aws" ? t.target.region : undefined;
-        evidence = await readEvidence(deps.artifacts(cloud, region), sources, {
-          cloud,
-          instanceType:
-            typeof outputs.instanceType === "string" && outputs.instanceType !== ""
-              ? outputs.instanceType
-              : null,
-          choice: {
-            driver: t.choices.driver,
-            actions: t.choices.actions as RepairActionName[] | undefined,
-            dryRun: t.choices.dryRun,
-          },
-          stackActions: Array.isArray(outputs.repairActions)
-            ? (outputs.repairActions as string[])
-            : null,
-        });
-      }
-      ctx.io.err(`pulumi destroy (stack ${stackName}; kept resources stay)`);
-      const down = await attempt(() => stack.destroy(stream));
-      if (down.error) errors.push(`pulumi destroy failed: ${down.error}`);
-      helperRemoved = down.error === null;
-    }
-  }
-  stream.stop();
-  const fromOutputs = outcomeFromOutputs(outputs, !t.choices.noSwap && !t.choices.dryRun);
-  const key = DEFAULT_HELPER_SIZE[cloud];
-  const vm: VmIdentity =
-    t.target.cloud === "azure"
-      ? { resourceGroup: t.target.resourceGroup, name: t.target.vm }
-      : {
-          instanceId: t.target.instanceId,
-          ...(t.target.region ? { region: t.target.region } : {}),
-          ...(typeof outputs.instanceType === "string" && outputs.instanceType
-            ? { instanceType: outputs.instanceType }
-            : {}),
-        };
-  return {
-    cloud,
-    vm,
-    stack: stackName,
-    mode: "live",
-    dryRun: t.choices.dryRun === true,
-    startedAt,
-    endedAt: deps.now().toISOString(),
-    timeline: recorder.steps,
-    ...(evidence ? applyEvidence(fromOutputs, evidence) : fromOutputs),
-    helperSize:
-      settings[key] ?? (SETTINGS.find((s) => s.key === key)?.default as string | undefined) ?? null,
-    helperRemoved,
-    timeToRecovery: null,
-    errors,
-  };
 }

@@ -14,7 +14,7 @@ import { AwsWindowsRescue, AwsWindowsRescueArgs } from "./component";
 import { sampleFacts } from "../../../tests/helpers/awsInstances";
 
 const ROOT = "vol-0a9b8c7d6e5f43210";
-const DYN = "pulumi-nodejs:dynamic/vmrescue:";
+const DYN = "pulumi-nodejs:dynamic/vm-rescue:";
 
 async function rescue(
   extra: Partial<AwsWindowsRescueArgs> = {},
@@ -30,10 +30,10 @@ async function rescue(
       });
       return {
         warnings: r.warnings,
-        repairDecisions: r.repairDecisions,
+        decision: r.decision,
         mode: r.mode,
-        repairVolumeId: r.repairVolumeId,
-        originalRootVolumeId: r.originalRootVolumeId,
+        repairDiskId: r.repairDiskId,
+        originalDiskId: r.originalDiskId,
         swapped: r.swapped,
         booted: r.booted,
         gate: r.gate,
@@ -58,7 +58,7 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
     const snap = r.run.resources.find((x) => x.name === "inc-4711-snapshot")!;
     expect(snap.retainOnDelete).toBe(true);
     expect(JSON.stringify(snap.inputs)).toContain(ROOT);
-    const detach = r.one(`${DYN}RootDetach`);
+    const detach = r.one(`${DYN}RootVolumeDetach`);
     expect(detach.dependencies).toContain(snap.urn);
     expect(detach.inputs).toMatchObject({ instanceId: "i-0a1b2c3d4e5f67890", rootVolumeId: ROOT });
     expect(snap.type).toBe(mode === "copy" ? "aws:ebs/snapshot:Snapshot" : `${DYN}BackupSnapshot`);
@@ -74,10 +74,10 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
   test("only the backup, the stop/detach and (inPlace) the repair's attachment and swap refer to the original root; nothing deletes it", () => {
     // The copy volume names the original only in its vm-rescue:copy-of tag.
     const allowed = [
-      `${DYN}RootDetach`,
+      `${DYN}RootVolumeDetach`,
       `${DYN}BackupSnapshot`,
       "aws:ebs/snapshot:Snapshot",
-      `${DYN}BootVerify`,
+      `${DYN}BootVerification`,
       "aws:ebs/volume:Volume",
     ];
     for (const v of r.byType("aws:ebs/volume:Volume"))
@@ -86,7 +86,7 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
         "vm-rescue:id": "inc-4711",
       });
     if (mode === "inPlace")
-      allowed.push("aws:ec2/volumeAttachment:VolumeAttachment", `${DYN}RootSwap`);
+      allowed.push("aws:ec2/volumeAttachment:VolumeAttachment", `${DYN}RootVolumeSwap`);
     for (const res of r.run.resources.filter((x) => x.custom)) {
       if (JSON.stringify(res.inputs).includes(ROOT)) expect(allowed).toContain(res.type);
     }
@@ -166,10 +166,10 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
     expect(a.inputs).toMatchObject({ deviceName: "xvdf", skipDestroy: true });
     expect(a.deleteBeforeReplace).toBe(true);
     // inPlace: the original root, once detached; copy: the copy, without waiting for the stop.
-    if (mode === "inPlace") expect(a.dependencies).toContain(r.one(`${DYN}RootDetach`).urn);
+    if (mode === "inPlace") expect(a.dependencies).toContain(r.one(`${DYN}RootVolumeDetach`).urn);
     else
       expect(a.dependencies).toEqual(expect.arrayContaining([r.one("aws:ebs/volume:Volume").urn]));
-    if (mode === "copy") expect(a.dependencies).not.toContain(r.one(`${DYN}RootDetach`).urn);
+    if (mode === "copy") expect(a.dependencies).not.toContain(r.one(`${DYN}RootVolumeDetach`).urn);
   });
 
   test("collect and repair run as schema 2.2 PowerShell documents on the helper; the repair is planned from the collect output", () => {
@@ -192,7 +192,7 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
   });
 
   test("the swap restores the root device name and DeleteOnTermination, then the boot is verified", () => {
-    const swap = r.one(`${DYN}RootSwap`);
+    const swap = r.one(`${DYN}RootVolumeSwap`);
     expect(swap.inputs).toMatchObject({
       instanceId: "i-0a1b2c3d4e5f67890",
       rootDeviceName: "/dev/sda1",
@@ -201,17 +201,17 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
       reattachWhenClosed: mode === "inPlace",
     });
     expect(swap.dependencies).toContain(r.byType(`${DYN}SsmCommand`)[1].urn);
-    expect(swap.dependencies).toContain(r.one(`${DYN}RootDetach`).urn);
+    expect(swap.dependencies).toContain(r.one(`${DYN}RootVolumeDetach`).urn);
     expect(r.run.outputs).toMatchObject({
       swapped: true,
       booted: true,
       gate: { allowed: true, reasons: [] },
     });
     if (mode === "inPlace") expect(swap.inputs.volumeId).toBe(ROOT);
-    const verify = r.one(`${DYN}BootVerify`);
+    const verify = r.one(`${DYN}BootVerification`);
     expect(verify.inputs).toMatchObject({ finalState: "running" });
     expect(verify.dependencies).toContain(swap.urn);
-    expect(r.byType(`${DYN}Rollback`)).toEqual([]);
+    expect(r.byType(`${DYN}RootVolumeRollback`)).toEqual([]);
   });
 });
 
@@ -231,7 +231,7 @@ const ORIGINAL_INPUTS = (r: { run: { resources: RecordedResource[] } }) =>
 describe("AwsWindowsRescue: the broken instance changes only when the gate allows (copy mode)", () => {
   test("copy: the stop/detach waits for the collect (the gate) and the repair's success; the swap waits for both", async () => {
     const r = await rescue();
-    const detach = r.one(`${DYN}RootDetach`);
+    const detach = r.one(`${DYN}RootVolumeDetach`);
     const [collect, repair] = r.byType(`${DYN}SsmCommand`);
     expect(detach.dependencies).toContain(collect.urn);
     expect(detach.dependencies).toContain(repair.urn);
@@ -268,11 +268,11 @@ describe("AwsWindowsRescue: the broken instance changes only when the gate allow
     for (let i = 0; i < 100 && !repairStarted; i++) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 500));
     expect(repairStarted).toBe(true);
-    for (const t of ["RootDetach", "RootSwap", "BootVerify"])
+    for (const t of ["RootVolumeDetach", "RootVolumeSwap", "BootVerification"])
       expect(created).not.toContain(`${DYN}${t}`);
     finishRepair();
     await run;
-    expect(created.indexOf(`${DYN}RootDetach`)).toBeGreaterThan(
+    expect(created.indexOf(`${DYN}RootVolumeDetach`)).toBeGreaterThan(
       created.lastIndexOf(`${DYN}SsmCommand`),
     );
   }, 60_000);
@@ -284,7 +284,7 @@ describe("AwsWindowsRescue: the broken instance changes only when the gate allow
     "copy, %s: no stop, no detach, no swap exist; the outputs say why",
     async (_what, extra, reason) => {
       const r = await rescue(extra as Partial<AwsWindowsRescueArgs>);
-      for (const t of ["RootDetach", "RootSwap", "BootVerify"])
+      for (const t of ["RootVolumeDetach", "RootVolumeSwap", "BootVerification"])
         expect(r.byType(`${DYN}${t}`)).toEqual([]);
       expect(r.run.outputs).toMatchObject({
         swapped: false,
@@ -308,8 +308,8 @@ describe("AwsWindowsRescue: the broken instance changes only when the gate allow
     expect(gate.reasons.join("\n")).toMatch(
       /blocks the swap to m5\.large.*allowIncompatibleDrivers=true/,
     );
-    expect(r.one(`${DYN}RootDetach`).inputs).toMatchObject({ gate: { allowed: false } });
-    expect(r.one(`${DYN}RootSwap`).inputs).toMatchObject({
+    expect(r.one(`${DYN}RootVolumeDetach`).inputs).toMatchObject({ gate: { allowed: false } });
+    expect(r.one(`${DYN}RootVolumeSwap`).inputs).toMatchObject({
       gate: { allowed: false },
       reattachWhenClosed: false,
     });
@@ -333,7 +333,7 @@ describe("AwsWindowsRescue: the broken instance changes only when the gate allow
       { collectOutput: collectWithoutNitroDrivers() },
     );
     expect((r.byType(`${DYN}SsmCommand`)[1].inputs as any).parameters.DryRun).toEqual(["true"]);
-    expect(r.one(`${DYN}RootSwap`).inputs).toMatchObject({
+    expect(r.one(`${DYN}RootVolumeSwap`).inputs).toMatchObject({
       gate: { allowed: false },
       reattachWhenClosed: true,
       volumeId: ROOT,
@@ -362,7 +362,7 @@ describe("AwsWindowsRescue: a second up after the swap plans with the original r
 
   test("copy: the copy's vm-rescue:copy-of tag gives back the original: identical inputs; rollback puts the original back", async () => {
     const first = await rescue();
-    const copyId = first.run.outputs.repairVolumeId as string;
+    const copyId = first.run.outputs.repairDiskId as string;
     expect(copyId).toMatch(/^vol-/);
     const copyTags = (first.one("aws:ebs/volume:Volume").inputs as any).tags;
     const again = await rescue(
@@ -373,13 +373,13 @@ describe("AwsWindowsRescue: a second up after the swap plans with the original r
     const after = ORIGINAL_INPUTS(again);
     for (const [name, inputs] of Object.entries(before))
       expect([name, after[name]]).toEqual([name, inputs]);
-    expect(again.one(`${DYN}Rollback`).inputs).toMatchObject({ volumeId: ROOT });
-    expect(again.run.outputs.originalRootVolumeId).toBe(ROOT);
+    expect(again.one(`${DYN}RootVolumeRollback`).inputs).toMatchObject({ volumeId: ROOT });
+    expect(again.run.outputs.originalDiskId).toBe(ROOT);
   }, 120_000);
 
   test("without the tag the live root would be re-snapshotted; originalRootVolumeId restores the identical plan", async () => {
     const first = await rescue();
-    const copyId = first.run.outputs.repairVolumeId as string;
+    const copyId = first.run.outputs.repairDiskId as string;
     const untagged = await rescue({}, { instance: afterSwap(copyId) });
     expect(untagged.one("aws:ebs/snapshot:Snapshot").inputs).toMatchObject({ volumeId: copyId });
     const explicit = await rescue({ originalRootVolumeId: ROOT }, { instance: afterSwap(copyId) });
@@ -391,7 +391,7 @@ describe("AwsWindowsRescue: a second up after the swap plans with the original r
 
   test("a copy made by another rescue is not taken for this rescue's", async () => {
     const first = await rescue();
-    const copyId = first.run.outputs.repairVolumeId as string;
+    const copyId = first.run.outputs.repairDiskId as string;
     const other = await rescue(
       {},
       {
@@ -432,7 +432,7 @@ describe("AwsWindowsRescue: a second up after the swap plans with the original r
 describe("AwsWindowsRescue variants", () => {
   test("rollback in copy mode puts the original root back", async () => {
     const r = await rescue({ rollback: true });
-    expect(r.one(`${DYN}Rollback`).inputs).toMatchObject({
+    expect(r.one(`${DYN}RootVolumeRollback`).inputs).toMatchObject({
       volumeId: ROOT,
       rootDeviceName: "/dev/sda1",
     });
@@ -440,7 +440,7 @@ describe("AwsWindowsRescue variants", () => {
 
   test("swap=false stops after the repair", async () => {
     const r = await rescue({ swap: false, helperInstanceType: "m5.large" });
-    expect(r.byType(`${DYN}RootSwap`)).toEqual([]);
+    expect(r.byType(`${DYN}RootVolumeSwap`)).toEqual([]);
     expect((r.one("aws:ec2/instance:Instance").inputs as any).instanceType).toBe("m5.large");
   }, 60_000);
 });

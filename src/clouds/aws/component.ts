@@ -1,25 +1,17 @@
-import type { SwapGate } from "../../repair/decide";
 import * as pulumi from "@pulumi/pulumi";
 import * as ebs from "@pulumi/aws/ebs";
 import * as ec2 from "@pulumi/aws/ec2";
-import * as iam from "@pulumi/aws/iam";
-import * as s3 from "@pulumi/aws/s3";
-import * as ssm from "@pulumi/aws/ssm";
-import { AwsRescuePlan, AwsVolumeSpec, backupTags, planAwsRescue } from "../../topology/aws";
-import { AwsRescueOptions } from "../../topology/awsOptions";
-
+import type { SwapGate } from "../../repair/decide";
+import { planAwsRescue } from "../../topology/aws";
+import type { AwsRescueOptions } from "../../topology/awsOptions";
 import { AmiFacts, instanceFacts, PulumiGetInstanceResult } from "../../describe/awsInstance";
-import { ssmCommandDocument } from "../../guest/embed";
-import { repairFromCollect } from "./decision";
-import * as steps from "./steps";
-import {
-  ID_TAG,
-  ROLE_TAG,
-  REPAIR_COPY_ROLE,
-  COPY_OF_TAG,
-  ROLLBACK_FROM_BACKUP_ROLE,
-  HELPER_ROLE,
-} from "../../vocabulary/tags";
+import { createAwsRescueResources } from "./resources";
+import { createRepairChain } from "./chain";
+import { COMPONENT_TYPES } from "../../vocabulary/tokens";
+import type { AwsRescueOutputs } from "../../vocabulary/outputs";
+
+/** The component's outputs as Pulumi outputs (names and facts: src/vocabulary/outputs.ts). */
+type Outputs = { readonly [K in keyof AwsRescueOutputs]: pulumi.Output<AwsRescueOutputs[K]> };
 
 /**
  * Arguments of {@link AwsWindowsRescue}. Plain values only, so the component can be consumed from
@@ -84,50 +76,50 @@ export interface AwsWindowsRescueArgs {
  * Kept after `pulumi destroy`: the snapshot, the copy volume, the artifacts bucket, and of course
  * the original volume (nothing here deletes it).
  */
-export class AwsWindowsRescue extends pulumi.ComponentResource {
+export class AwsWindowsRescue extends pulumi.ComponentResource implements Outputs {
   /** Id of the backup EBS snapshot of the root volume (kept). */
   public readonly snapshotId: pulumi.Output<string>;
-  /** The volume the helper repairs: the copy (copy mode) or the original root (inPlace). */
-  public readonly repairVolumeId: pulumi.Output<string>;
+  /** The volume the helper repairs: the copy (copy mode, kept) or the original root (inPlace). */
+  public readonly repairDiskId: pulumi.Output<string>;
   /** Id of the original root volume (never deleted; the rollback target in copy mode). */
-  public readonly originalRootVolumeId: pulumi.Output<string>;
+  public readonly originalDiskId: pulumi.Output<string>;
   /** Id of the helper instance (terminated on destroy). */
-  public readonly helperInstanceId: pulumi.Output<string>;
-  /** Name of the private S3 bucket holding the artifacts (kept). */
-  public readonly artifactsBucket: pulumi.Output<string>;
-  /** Status of the collect SSM command (Success, Failed, TimedOut, ...). */
-  public readonly collectStatus: pulumi.Output<string>;
-  /** Status of the repair SSM command. */
-  public readonly repairStatus: pulumi.Output<string>;
-  /** What the planner decided about the repair (culprit, actions, reasons). */
-  public readonly repairDecisions: pulumi.Output<string[]>;
-  /** The mode the rescue runs in: `copy` or `inPlace`. */
-  public readonly mode: pulumi.Output<string>;
-  /** Things the planner wants a person to know (SSM network path, unknown Windows version, ...). */
-  public readonly warnings: pulumi.Output<string[]>;
+  public readonly helperId: pulumi.Output<string>;
+  /** `s3://<bucket>/`: the private S3 bucket holding the artifacts (kept). */
+  public readonly artifactsLocation: pulumi.Output<string>;
   /** s3:// folder of the collect command's SSM output; its `…/stdout` object is collect.ps1's JSON document. */
   public readonly collectOutputUrl: pulumi.Output<string>;
-  /** s3:// folder of the repair command's SSM output; its `…/stdout` object is repair.ps1's result document (with undo records). */
-  public readonly repairResultUrl: pulumi.Output<string>;
-  /** Whether the repaired volume is now the instance's root (false with swap=false or dryRun). */
-  public readonly swapped: pulumi.Output<boolean>;
-  /** Whether the instance passed its status checks after the swap (false when no swap ran). */
-  public readonly booted: pulumi.Output<boolean>;
-  /** The broken instance's type. */
-  public readonly instanceType: pulumi.Output<string>;
-  /** The type the guest-driver check is made against (targetInstanceType, default the instance's type). */
-  public readonly targetInstanceType: pulumi.Output<string>;
-  /** One line per guest-driver finding (a `block` finding closes the gate unless allowIncompatibleDrivers). */
-  public readonly findings: pulumi.Output<string[]>;
+  /** Status of the collect SSM command (Success, Failed, TimedOut, ...). */
+  public readonly collectStatus: pulumi.Output<string>;
+  /** Things the planner wants a person to know (SSM network path, unknown Windows version, ...). */
+  public readonly warnings: pulumi.Output<string[]>;
   /** One line per minidump: bug check and culprit. */
   public readonly triageSummary: pulumi.Output<string[]>;
+  /** One line per guest-driver finding (a `block` finding closes the gate unless allowIncompatibleDrivers). */
+  public readonly findings: pulumi.Output<string[]>;
+  /** The repair decision, one line each: every chosen action with its reason, then notes. */
+  public readonly decision: pulumi.Output<string[]>;
   /** The repair actions repair.ps1 runs, in order (empty when there is nothing to repair). */
   public readonly repairActions: pulumi.Output<string[]>;
   /** Whether the broken instance may be changed, and every reason why not (dry run, swap=false, blocking finding, nothing to repair). */
   public readonly gate: pulumi.Output<SwapGate>;
+  /** s3:// folder of the repair command's SSM output; its `…/stdout` object is repair.ps1's result document (with undo records). */
+  public readonly repairResultUrl: pulumi.Output<string>;
+  /** Status of the repair SSM command. */
+  public readonly repairStatus: pulumi.Output<string>;
+  /** Whether the repaired volume is now the instance's root (false with swap=false or dryRun). */
+  public readonly swapped: pulumi.Output<boolean>;
+  /** Whether the instance passed its status checks after the swap (false when no swap ran). */
+  public readonly booted: pulumi.Output<boolean>;
+  /** The mode the rescue runs in: `copy` or `inPlace`. */
+  public readonly mode: pulumi.Output<string>;
+  /** The broken instance's type. */
+  public readonly instanceType: pulumi.Output<string>;
+  /** The type the guest-driver check is made against (targetInstanceType, default the instance's type). */
+  public readonly targetInstanceType: pulumi.Output<string>;
 
   constructor(name: string, args: AwsWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("vm-rescue:index:AwsWindowsRescue", name, args, opts);
+    super(COMPONENT_TYPES.aws, name, args, opts);
     const plan = readInstance(args, { parent: this }).apply((d) =>
       planAwsRescue(
         { instance: instanceFacts(d.instance, [], d.image), rootVolumeTags: d.rootVolumeTags },
@@ -135,50 +127,53 @@ export class AwsWindowsRescue extends pulumi.ComponentResource {
       ),
     );
     const r = createAwsRescueResources(name, plan, args, this);
+    const chain = createRepairChain(name, plan, r, args, this);
 
     this.snapshotId = r.snapshotId;
-    this.repairVolumeId = r.repairVolumeId;
-    this.originalRootVolumeId = plan.source.rootVolumeId;
-    this.helperInstanceId = r.helper.id;
-    this.artifactsBucket = r.bucket.bucket;
-    this.collectStatus = r.collect.status;
-    this.repairStatus = r.repair.status;
-    this.repairDecisions = r.decision.apply((d) => d.decisionLines);
-    this.mode = plan.mode;
-    this.warnings = plan.warnings;
+    this.repairDiskId = r.repairVolumeId;
+    this.originalDiskId = plan.source.rootVolumeId;
+    this.helperId = r.helper.id;
+    this.artifactsLocation = pulumi.interpolate`s3://${r.bucket.bucket}/`;
     const outputFolder = (c: typeof r.collect) =>
       pulumi.interpolate`s3://${r.bucket.bucket}/${plan.artifacts.prefix}${c.commandId}/${r.helper.id}/`;
     this.collectOutputUrl = outputFolder(r.collect);
-    this.repairResultUrl = outputFolder(r.repair);
-    this.swapped = r.swap ? r.swap.swapped.apply((v) => v === true) : pulumi.output(false);
-    this.booted = r.verified ? r.verified.healthy.apply((h) => h === true) : pulumi.output(false);
+    this.collectStatus = r.collect.status;
+    this.warnings = plan.warnings;
+    this.triageSummary = chain.decision.apply((d) => d.triageSummary);
+    this.findings = chain.decision.apply((d) => d.findings);
+    this.decision = chain.decision.apply((d) => d.decisionLines);
+    this.repairActions = chain.decision.apply((d) => d.repairActions);
+    this.gate = chain.decision.apply((d) => d.gate);
+    this.repairResultUrl = outputFolder(chain.repair);
+    this.repairStatus = chain.repair.status;
+    this.swapped = chain.swap ? chain.swap.swapped.apply((v) => v === true) : pulumi.output(false);
+    this.booted = chain.verified
+      ? chain.verified.healthy.apply((h) => h === true)
+      : pulumi.output(false);
+    this.mode = plan.mode;
     this.instanceType = plan.source.instanceType.apply((t) => t ?? "");
     this.targetInstanceType = plan.repair.targetInstanceType.apply((t) => t ?? "");
-    this.findings = r.decision.apply((d) => d.findings);
-    this.triageSummary = r.decision.apply((d) => d.triageSummary);
-    this.repairActions = r.decision.apply((d) => d.repairActions);
-    this.gate = r.decision.apply((d) => d.gate);
     this.registerOutputs({
       snapshotId: this.snapshotId,
-      repairVolumeId: this.repairVolumeId,
-      originalRootVolumeId: this.originalRootVolumeId,
-      helperInstanceId: this.helperInstanceId,
-      artifactsBucket: this.artifactsBucket,
-      collectStatus: this.collectStatus,
-      repairStatus: this.repairStatus,
-      repairDecisions: this.repairDecisions,
-      mode: this.mode,
-      warnings: this.warnings,
+      repairDiskId: this.repairDiskId,
+      originalDiskId: this.originalDiskId,
+      helperId: this.helperId,
+      artifactsLocation: this.artifactsLocation,
       collectOutputUrl: this.collectOutputUrl,
-      repairResultUrl: this.repairResultUrl,
-      swapped: this.swapped,
-      booted: this.booted,
-      instanceType: this.instanceType,
-      targetInstanceType: this.targetInstanceType,
-      findings: this.findings,
+      collectStatus: this.collectStatus,
+      warnings: this.warnings,
       triageSummary: this.triageSummary,
+      findings: this.findings,
+      decision: this.decision,
       repairActions: this.repairActions,
       gate: this.gate,
+      repairResultUrl: this.repairResultUrl,
+      repairStatus: this.repairStatus,
+      swapped: this.swapped,
+      booted: this.booted,
+      mode: this.mode,
+      instanceType: this.instanceType,
+      targetInstanceType: this.targetInstanceType,
     });
   }
 }
@@ -240,470 +235,4 @@ function readInstance(args: AwsWindowsRescueArgs, opts: pulumi.InvokeOutputOptio
       .all([image, rootTags])
       .apply(([img, tags]) => ({ instance: i, image: img, rootVolumeTags: tags }));
   });
-}
-
-const DEFAULT_STEP_TIMEOUT = 1800;
-
-/**
- * The helper role's S3 rights: write its SSM command output under the rescue's prefix, and read the
- * bucket's encryption configuration (AWS's policy for SSM output to an encrypted bucket lists
- * s3:GetEncryptionConfiguration). The bucket uses SSE-S3 (AES256), for which S3 needs no key
- * permission from the writer; an SSE-KMS bucket would also need kms:GenerateDataKey (and
- * kms:Decrypt for the multipart uploads of large output) on its key.
- */
-export function helperArtifactsPolicy(partition: string, bucket: string, prefix: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Action: ["s3:PutObject"],
-        Resource: [`arn:${partition}:s3:::${bucket}/${prefix}*`],
-      },
-      {
-        Effect: "Allow",
-        Action: ["s3:GetEncryptionConfiguration"],
-        Resource: [`arn:${partition}:s3:::${bucket}`],
-      },
-    ],
-  };
-}
-
-/** A volume from the backup with the original root's settings, tagged copy-of=<original> (kept). */
-function volumeFromBackup(
-  name: string,
-  spec: pulumi.Output<AwsVolumeSpec>,
-  snapshotId: pulumi.Input<string>,
-  tags: pulumi.Input<Record<string, string>>,
-  original: pulumi.Output<string>,
-  region: pulumi.Input<string>,
-  opts: pulumi.CustomResourceOptions,
-): ebs.Volume {
-  return new ebs.Volume(
-    name,
-    {
-      region,
-      availabilityZone: spec.availabilityZone,
-      snapshotId,
-      type: spec.volumeType,
-      iops: spec.iops.apply((x) => x ?? undefined),
-      throughput: spec.throughput.apply((x) => x ?? undefined),
-      size: spec.sizeGiB.apply((x) => x ?? undefined),
-      encrypted: spec.encrypted,
-      kmsKeyId: spec.kmsKeyId.apply((x) => x ?? undefined),
-      tags: pulumi.all([tags, original]).apply(([t, o]) => ({ ...t, [COPY_OF_TAG]: o })),
-    },
-    opts,
-  );
-}
-
-/** The resources of the rescue, created from the plan. Exported for components that reuse them. */
-export function createAwsRescueResources(
-  name: string,
-  plan: pulumi.Output<AwsRescuePlan>,
-  args: AwsWindowsRescueArgs,
-  parent: pulumi.Resource,
-) {
-  const p = plan;
-  const region = p.region;
-  const opts: pulumi.CustomResourceOptions = { parent };
-  const kept: pulumi.CustomResourceOptions = { parent, retainOnDelete: true };
-  const timeoutSeconds = args.stepTimeoutSeconds ?? DEFAULT_STEP_TIMEOUT;
-  const tagged = (role: string) => p.tags.apply((t) => ({ ...t, [ROLE_TAG]: role }));
-  const inPlace = (args.mode ?? "copy") === "inPlace";
-
-  // 1. The backup, before anything is written. Copy mode: ebs.Snapshot (waits for completion, the
-  //    copy needs it). inPlace: a snapshot started and not awaited; the repair waits for completion.
-  //    The backup's tags name the rescue, the instance and the mode: `vm-rescue rollback` finds
-  //    an inPlace rescue (and the original of an instance left without a root) by them.
-  const backup = p.apply(backupTags);
-  let snapshotId: pulumi.Output<string>;
-  let snapshotResource: pulumi.Resource;
-  if (inPlace) {
-    const s = steps.backupSnapshot(
-      `${name}-snapshot`,
-      {
-        region,
-        timeoutSeconds,
-        volumeId: p.source.rootVolumeId,
-        description: p.snapshot.description,
-        tags: backup,
-      },
-      kept,
-    );
-    snapshotId = s.snapshotId;
-    snapshotResource = s.resource;
-  } else {
-    const s = new ebs.Snapshot(
-      `${name}-snapshot`,
-      {
-        region,
-        volumeId: p.source.rootVolumeId,
-        description: p.snapshot.description,
-        tags: backup,
-      },
-      kept,
-    );
-    snapshotId = s.id;
-    snapshotResource = s;
-  }
-
-  // 2. The volume under repair. inPlace: the original root, once the instance is stopped and the
-  //    root detached (after the snapshot has started). Copy: a new volume from the completed
-  //    snapshot with the original's settings, tagged copy-of=<original> so a later `up` that finds
-  //    it as the root plans with the original; the broken instance is not touched here.
-  const always = { allowed: true, reasons: [] as string[] };
-  let detach: ReturnType<typeof steps.rootDetach> | undefined;
-  let repairVolumeId: pulumi.Output<string>;
-  let copy: ebs.Volume | undefined;
-  if (inPlace) {
-    detach = steps.rootDetach(
-      `${name}-stop-detach`,
-      {
-        region,
-        timeoutSeconds,
-        instanceId: p.source.instanceId,
-        rootVolumeId: p.source.rootVolumeId,
-        snapshotId,
-        gate: always,
-      },
-      { parent, dependsOn: [snapshotResource] },
-    );
-    repairVolumeId = detach.detachedVolumeId;
-  } else {
-    copy = volumeFromBackup(
-      `${name}-copy`,
-      p.copyVolume.apply((c) => c!),
-      snapshotId,
-      tagged(REPAIR_COPY_ROLE),
-      p.source.rootVolumeId,
-      region,
-      kept,
-    );
-    repairVolumeId = copy.id;
-  }
-
-  // 3. Artifacts: a private, encrypted bucket; kept (it is the evidence).
-  const bucket = new s3.Bucket(
-    `${name}-artifacts`,
-    { region, bucket: p.artifacts.bucketName, forceDestroy: false, tags: p.tags },
-    kept,
-  );
-  const bucketPab = new s3.BucketPublicAccessBlock(
-    `${name}-artifacts-pab`,
-    {
-      region,
-      bucket: bucket.id,
-      blockPublicAcls: true,
-      blockPublicPolicy: true,
-      ignorePublicAcls: true,
-      restrictPublicBuckets: true,
-    },
-    kept,
-  );
-  new s3.BucketServerSideEncryptionConfiguration(
-    `${name}-artifacts-sse`,
-    {
-      region,
-      bucket: bucket.id,
-      rules: [
-        { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true },
-      ],
-    },
-    kept,
-  );
-  new s3.BucketLifecycleConfiguration(
-    `${name}-artifacts-lifecycle`,
-    {
-      region,
-      bucket: bucket.id,
-      rules: [
-        {
-          id: "expire-rescue-artifacts",
-          status: "Enabled",
-          filter: { prefix: p.artifacts.prefix },
-          expiration: { days: p.artifacts.lifecycleDays },
-        },
-      ],
-    },
-    kept,
-  );
-
-  // 4. The helper's identity: SSM core plus writing its command output under the rescue's prefix.
-  const role = new iam.Role(
-    `${name}-helper-role`,
-    {
-      name: p.helper.roleName,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "ec2.amazonaws.com" },
-            Action: "sts:AssumeRole",
-          },
-        ],
-      }),
-      tags: p.tags,
-    },
-    opts,
-  );
-  const ssmCore = new iam.RolePolicyAttachment(
-    `${name}-helper-ssm-core`,
-    {
-      role: role.name,
-      policyArn: pulumi.interpolate`arn:${p.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-    },
-    opts,
-  );
-  const putArtifacts = new iam.RolePolicy(
-    `${name}-helper-artifacts`,
-    {
-      role: role.name,
-      policy: pulumi
-        .all([p.partition, bucket.bucket, p.artifacts.prefix])
-        .apply(([part, b, prefix]) => JSON.stringify(helperArtifactsPolicy(part, b, prefix))),
-    },
-    opts,
-  );
-  const profile = new iam.InstanceProfile(
-    `${name}-helper-profile`,
-    { name: p.helper.instanceProfileName, role: role.name, tags: p.tags },
-    opts,
-  );
-
-  // 5. Network: no public IP, a security group without ingress and HTTPS-only egress (SSM, S3).
-  const subnet = ec2.getSubnetOutput({ id: p.helper.subnetId, region }, { parent });
-  const sg = new ec2.SecurityGroup(
-    `${name}-helper-sg`,
-    {
-      region,
-      name: p.helper.securityGroupName,
-      description: "vm-rescue helper: no inbound; HTTPS out to SSM and S3",
-      vpcId: subnet.vpcId,
-      ingress: [],
-      egress: [
-        {
-          protocol: "tcp",
-          fromPort: 443,
-          toPort: 443,
-          cidrBlocks: ["0.0.0.0/0"],
-          description: "SSM, EC2 messages, S3",
-        },
-      ],
-      tags: p.tags,
-    },
-    opts,
-  );
-
-  // 6. The helper: another Windows Server version (disk-signature collision), same subnet/AZ, IMDSv2.
-  const ami = ssm.getParameterOutput({ name: p.helper.amiParameter, region }, { parent });
-  const helper = new ec2.Instance(
-    `${name}-helper`,
-    {
-      region,
-      ami: ami.value,
-      instanceType: p.helper.instanceType,
-      subnetId: p.helper.subnetId,
-      availabilityZone: p.availabilityZone,
-      associatePublicIpAddress: false,
-      vpcSecurityGroupIds: [sg.id],
-      iamInstanceProfile: profile.name,
-      metadataOptions: {
-        httpTokens: "required",
-        httpEndpoint: "enabled",
-        httpPutResponseHopLimit: 1,
-      },
-      rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
-      tags: p.tags.apply((t) => ({
-        ...t,
-        Name: `${t[ID_TAG]}-helper`,
-        [ROLE_TAG]: HELPER_ROLE,
-      })),
-    },
-    { parent, dependsOn: [ssmCore, putArtifacts], deleteBeforeReplace: true },
-  );
-
-  // 7. The volume on the helper as xvdf. skipDestroy: destroy must never detach it (after the swap
-  //    it is the instance's root; before, terminating the helper releases it, and a volume attached
-  //    after launch is not deleted with the helper). deleteBeforeReplace: a replaced helper or
-  //    attachment would otherwise attach while the volume is still on the old one (pulumi-aws#2769).
-  const attachment = new ec2.VolumeAttachment(
-    `${name}-helper-attachment`,
-    {
-      region,
-      instanceId: helper.id,
-      volumeId: repairVolumeId,
-      deviceName: p.helper.deviceName,
-      skipDestroy: true,
-    },
-    { parent, deleteBeforeReplace: true },
-  );
-
-  // 8. The scripts as SSM Command documents (schema 2.2, aws:runPowerShellScript).
-  const collectCmd = ssmCommandDocument("collect.ps1", {});
-  const repairDoc = ssmCommandDocument("repair.ps1", { Actions: ["EnableCrashDump"] }).document;
-  const document = (key: "collect" | "repair", content: object) =>
-    new ssm.Document(
-      `${name}-${key}-doc`,
-      {
-        region,
-        name: p.documents[key],
-        documentType: "Command",
-        documentFormat: "JSON",
-        targetType: "/AWS::EC2::Instance",
-        content: JSON.stringify(content),
-        tags: p.tags,
-      },
-      opts,
-    );
-  const collectDoc = document("collect", collectCmd.document);
-  const repairDocument = document("repair", repairDoc);
-  const outputs = {
-    region,
-    timeoutSeconds,
-    instanceId: helper.id,
-    bucketName: bucket.bucket,
-    keyPrefix: p.artifacts.prefix,
-  };
-
-  const collect = steps.ssmCommand(
-    `${name}-collect`,
-    { ...outputs, documentName: collectDoc.name, parameters: collectCmd.parameters },
-    { parent, dependsOn: [attachment, bucketPab, ssmCore, putArtifacts] },
-  );
-
-  // 9. Triage, driver check, repair plan and the swap gate: pure TypeScript over the collected facts.
-  //    A blocking finding, a dry run, swap=false or nothing to repair close the gate (no failure).
-  const choice = pulumi.all([p.mode, p.repair]).apply(([mode, r]) => ({
-    mode,
-    driver: r.driver,
-    actions: r.actions,
-    dryRun: r.dryRun,
-    allowIncompatibleDrivers: r.allowIncompatibleDrivers,
-    swap: args.swap !== false,
-  }));
-  const decision = pulumi
-    .all([collect.stdout, p.repair.targetInstanceType, choice])
-    .apply(([stdout, type, c]) => repairFromCollect(stdout, type, c));
-  const gate = decision.apply((d) => d.gate);
-  const repair = steps.ssmCommand(
-    `${name}-repair`,
-    {
-      ...outputs,
-      documentName: repairDocument.name,
-      parameters: decision.parameters,
-      waitForSnapshotId: inPlace ? snapshotId : "",
-    },
-    { parent, dependsOn: [collect.resource] },
-  );
-
-  // 10. The swap. Copy mode: the stop/detach and the swap exist only with swap=true and no dry run,
-  //     and act only when the gate allows; the stop/detach waits for the repair command's success,
-  //     so a failed repair leaves the broken instance running on its root, untouched. inPlace: the
-  //     root always goes back; started only when the gate allows.
-  let swap: ReturnType<typeof steps.rootSwap> | undefined;
-  let verified: ReturnType<typeof steps.verify> | undefined;
-  const swapPlanned = inPlace || (args.swap !== false && !args.dryRun);
-  if (swapPlanned) {
-    if (!inPlace) {
-      detach = steps.rootDetach(
-        `${name}-stop-detach`,
-        {
-          region,
-          timeoutSeconds,
-          instanceId: p.source.instanceId,
-          rootVolumeId: p.source.rootVolumeId,
-          snapshotId,
-          gate,
-        },
-        { parent, dependsOn: [snapshotResource, collect.resource, repair.resource] },
-      );
-    }
-    swap = steps.rootSwap(
-      `${name}-swap`,
-      {
-        region,
-        timeoutSeconds,
-        instanceId: p.source.instanceId,
-        rootDeviceName: p.restore.rootDeviceName,
-        volumeId: repairVolumeId,
-        helperInstanceId: helper.id,
-        deleteOnTermination: p.restore.deleteOnTermination,
-        gate,
-        reattachWhenClosed: inPlace,
-      },
-      { parent, dependsOn: [repair.resource, detach!.resource] },
-    );
-    verified = steps.verify(
-      `${name}-verify`,
-      {
-        region,
-        timeoutSeconds,
-        instanceId: p.source.instanceId,
-        finalState: p.restore.finalState,
-        rollbackVolumeId: inPlace
-          ? pulumi.interpolate`a new volume from ${snapshotId}`
-          : p.source.rootVolumeId,
-        swapped: swap.swapped,
-        swapReason: swap.reason,
-        consoleBaseline: swap.consoleBaseline,
-      },
-      { parent, dependsOn: [swap.resource] },
-    );
-  }
-
-  // 11. Rollback on request: the original (copy) or a volume from the backup with the original's
-  //     settings (inPlace) back as root. A no-op when it already is the root.
-  let rollback: ReturnType<typeof steps.rollback> | undefined;
-  if (args.rollback) {
-    let restoreVolumeId: pulumi.Output<string> = p.source.rootVolumeId;
-    if (inPlace) {
-      restoreVolumeId = volumeFromBackup(
-        `${name}-restore`,
-        p.restoreVolume.apply((v) => v!),
-        snapshotId,
-        tagged(ROLLBACK_FROM_BACKUP_ROLE),
-        p.source.rootVolumeId,
-        region,
-        kept,
-      ).id;
-    }
-    rollback = steps.rollback(
-      `${name}-rollback`,
-      {
-        region,
-        timeoutSeconds,
-        instanceId: p.source.instanceId,
-        rootDeviceName: p.restore.rootDeviceName,
-        volumeId: restoreVolumeId,
-        deleteOnTermination: p.restore.deleteOnTermination,
-        finalState: p.restore.finalState,
-      },
-      { parent, dependsOn: [swap?.resource ?? repair.resource] },
-    );
-  }
-
-  return {
-    snapshotId,
-    snapshotResource,
-    detach,
-    copy,
-    gate,
-    repairVolumeId,
-    bucket,
-    role,
-    profile,
-    sg,
-    helper,
-    attachment,
-    collectDoc,
-    repairDocument,
-    collect,
-    decision,
-    repair,
-    swap,
-    verified,
-    rollback,
-  };
 }

@@ -1,36 +1,20 @@
 /**
- * The imperative steps of the AWS rescue that no Pulumi resource covers: stop the broken instance
- * and detach its root, run an SSM command and wait for it, swap a volume in as root, verify the
- * boot, roll back. Each is an idempotent async function of an {@link OpsContext} (AWS SDK v3
- * clients, a clock) so tests drive them with fake clients and a fake clock; `ec2Resources.ts` wraps
- * them in dynamic providers.
- *
- * None of them ever deletes a volume or a snapshot, and none force-detaches a root volume.
+ * The EC2 calls of the AWS rescue behind a narrow interface ({@link OpsContext}: AWS SDK v3
+ * clients and a clock), so the steps are tested against fake clients and a fake clock; the real
+ * context is {@link sdkContext}. Each operation is idempotent: describe the instance and its
+ * volumes, stop and start the instance, detach and attach a volume. None of them ever deletes a
+ * volume or a snapshot, and none force-detaches a root volume.
  */
 import {
   AttachVolumeCommand,
-  CreateSnapshotCommand,
-  CreateVolumeCommand,
   DescribeInstancesCommand,
-  DescribeInstanceStatusCommand,
-  DescribeSnapshotsCommand,
   DescribeVolumesCommand,
   DetachVolumeCommand,
-  GetConsoleOutputCommand,
   ModifyInstanceAttributeCommand,
-  type CreateVolumeCommandInput,
   StartInstancesCommand,
   StopInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import {
-  DescribeInstanceInformationCommand,
-  GetCommandInvocationCommand,
-  SendCommandCommand,
-} from "@aws-sdk/client-ssm";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { AwsVolumeSpec } from "../../topology/aws";
-import { newSerialText, serialBaseline, type SerialBaseline } from "../azure/bootVerification";
-import { ID_TAG, ROLE_TAG, COPY_OF_TAG } from "../../vocabulary/tags";
 
 /** What the steps need of an SDK v3 client: `send`. */
 export interface AwsApi {
@@ -46,6 +30,27 @@ export interface OpsContext {
   sleep(ms: number): Promise<void>;
   /** Interval between polls. */
   pollMs: number;
+}
+
+/** The context for a region: {@link sdkContext}, or fake clients in tests. */
+export type ContextFactory = (region: string) => OpsContext;
+
+/** Real AWS SDK v3 clients for a region (credentials from the usual chain). */
+export function sdkContext(region: string): OpsContext {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { EC2Client } = require("@aws-sdk/client-ec2");
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { SSMClient } = require("@aws-sdk/client-ssm");
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const { S3Client } = require("@aws-sdk/client-s3");
+  return {
+    ec2: new EC2Client({ region }),
+    ssm: new SSMClient({ region }),
+    s3: new S3Client({ region }),
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    pollMs: 10_000,
+  };
 }
 
 /** A step that gave up: the message says what state it saw and what to do. */
@@ -75,7 +80,7 @@ export async function waitFor<T>(
   }
 }
 
-function errorCode(e: unknown): string {
+export function errorCode(e: unknown): string {
   const x = e as { name?: string; Code?: string; code?: string };
   return x?.Code ?? x?.name ?? x?.code ?? "";
 }
@@ -120,7 +125,7 @@ export interface VolumeView {
   snapshotId: string | null;
 }
 
-const tagMap = (tags: unknown): Record<string, string> =>
+export const tagMap = (tags: unknown): Record<string, string> =>
   Object.fromEntries(
     ((Array.isArray(tags) ? tags : []) as { Key?: string; Value?: string }[]).flatMap((t) =>
       t.Key ? [[t.Key, t.Value ?? ""]] : [],
@@ -181,46 +186,6 @@ export async function findVolumes(
       }),
     );
     found.push(...(out?.Volumes ?? []).map(volumeView));
-    NextToken = out?.NextToken;
-  } while (NextToken);
-  return found;
-}
-
-export interface SnapshotView {
-  snapshotId: string;
-  /** The volume the snapshot was taken of. */
-  volumeId: string;
-  state: string;
-  /** ISO time the snapshot was started ("" when unknown). */
-  startTime: string;
-  tags: Record<string, string>;
-}
-
-/** This account's snapshots matching EC2 filters (e.g. `volume-id`, `tag:vm-rescue:role`), across pages. */
-export async function findSnapshots(
-  ctx: OpsContext,
-  filters: Record<string, string>,
-): Promise<SnapshotView[]> {
-  const found: SnapshotView[] = [];
-  let NextToken: string | undefined;
-  do {
-    const out = await ctx.ec2.send(
-      new DescribeSnapshotsCommand({
-        OwnerIds: ["self"],
-        Filters: Object.entries(filters).map(([Name, v]) => ({ Name, Values: [v] })),
-        NextToken,
-      }),
-    );
-    for (const s of out?.Snapshots ?? []) {
-      const t = s.StartTime;
-      found.push({
-        snapshotId: s.SnapshotId,
-        volumeId: s.VolumeId ?? "",
-        state: s.State ?? "unknown",
-        startTime: t instanceof Date ? t.toISOString() : String(t ?? ""),
-        tags: tagMap(s.Tags),
-      });
-    }
     NextToken = out?.NextToken;
   } while (NextToken);
   return found;
@@ -410,339 +375,4 @@ export async function setDeleteOnTermination(
       BlockDeviceMappings: [{ DeviceName: device, Ebs: { DeleteOnTermination: value } }],
     }),
   );
-}
-
-/**
- * Starts a snapshot of the volume (or adopts the one this rescue already started) and returns as
- * soon as EBS reports it: the snapshot is point-in-time from that moment.
- */
-export async function startSnapshot(
-  ctx: OpsContext,
-  volumeId: string,
-  description: string,
-  tags: Record<string, string>,
-  timeoutSeconds: number,
-): Promise<string> {
-  const rescueId = tags[ID_TAG];
-  const existing = rescueId
-    ? await ctx.ec2.send(
-        new DescribeSnapshotsCommand({
-          OwnerIds: ["self"],
-          Filters: [
-            { Name: "volume-id", Values: [volumeId] },
-            { Name: "tag:vm-rescue:id", Values: [rescueId] },
-          ],
-        }),
-      )
-    : null;
-  const found = (existing?.Snapshots ?? []).find((s: any) => s.State !== "error");
-  const snapshotId: string =
-    found?.SnapshotId ??
-    (
-      await ctx.ec2.send(
-        new CreateSnapshotCommand({
-          VolumeId: volumeId,
-          Description: description,
-          TagSpecifications: [
-            {
-              ResourceType: "snapshot",
-              Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-            },
-          ],
-        }),
-      )
-    ).SnapshotId;
-  await snapshotState(ctx, snapshotId, ["pending", "completed"], timeoutSeconds);
-  return snapshotId;
-}
-
-/** Waits until the snapshot is in one of `states`; `error` fails at once. */
-export async function snapshotState(
-  ctx: OpsContext,
-  snapshotId: string,
-  states: string[],
-  timeoutSeconds: number,
-): Promise<string> {
-  return waitFor(
-    ctx,
-    timeoutSeconds,
-    () =>
-      new RescueStepError(
-        "snapshot-timeout",
-        `snapshot ${snapshotId} did not reach ${states.join(" or ")} within ${timeoutSeconds} s`,
-      ),
-    async () => {
-      const s = (await ctx.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] })))
-        ?.Snapshots?.[0];
-      if (s?.State === "error")
-        throw new RescueStepError(
-          "snapshot-failed",
-          `snapshot ${snapshotId} failed (${s.StateMessage ?? "state error"}); nothing was written, start the rescue again`,
-        );
-      return s && states.includes(s.State) ? (s.State as string) : undefined;
-    },
-  );
-}
-
-/** The CreateVolume request for a volume from `snapshotId` with `spec`'s settings (AZ, type, IOPS, throughput, KMS key). Pure. */
-export function createVolumeRequest(
-  snapshotId: string,
-  spec: AwsVolumeSpec,
-  tags: Record<string, string>,
-): CreateVolumeCommandInput {
-  const provisioned =
-    spec.volumeType === "io1" || spec.volumeType === "io2" || spec.volumeType === "gp3";
-  return {
-    SnapshotId: snapshotId,
-    AvailabilityZone: spec.availabilityZone,
-    VolumeType: spec.volumeType as CreateVolumeCommandInput["VolumeType"],
-    ...(provisioned && spec.iops ? { Iops: spec.iops } : {}),
-    ...(spec.volumeType === "gp3" && spec.throughput ? { Throughput: spec.throughput } : {}),
-    ...(spec.sizeGiB ? { Size: spec.sizeGiB } : {}),
-    ...(spec.encrypted
-      ? { Encrypted: true, ...(spec.kmsKeyId ? { KmsKeyId: spec.kmsKeyId } : {}) }
-      : {}),
-    TagSpecifications: [
-      {
-        ResourceType: "volume" as const,
-        Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })),
-      },
-    ],
-  };
-}
-
-/**
- * A volume from the snapshot with `spec`'s settings and `tags`, once it is usable (`available`,
- * or already attached). Idempotent: a volume from the same snapshot with the same
- * vm-rescue:id / vm-rescue:role / vm-rescue:copy-of tags in the same AZ is adopted. Waits for the
- * snapshot to be completed first.
- */
-export async function ensureVolumeFromSnapshot(
-  ctx: OpsContext,
-  snapshotId: string,
-  spec: AwsVolumeSpec,
-  tags: Record<string, string>,
-  timeoutSeconds: number,
-): Promise<string> {
-  await snapshotState(ctx, snapshotId, ["completed"], timeoutSeconds);
-  const match: Record<string, string> = {
-    "snapshot-id": snapshotId,
-    "availability-zone": spec.availabilityZone,
-  };
-  for (const k of [ID_TAG, ROLE_TAG, COPY_OF_TAG]) if (tags[k]) match[`tag:${k}`] = tags[k];
-  const adopted = (await findVolumes(ctx, match)).find(
-    (v) => !["deleting", "deleted", "error"].includes(v.state),
-  );
-  const volumeId: string =
-    adopted?.volumeId ??
-    (await ctx.ec2.send(new CreateVolumeCommand(createVolumeRequest(snapshotId, spec, tags))))
-      .VolumeId;
-  await waitFor(
-    ctx,
-    timeoutSeconds,
-    () =>
-      new RescueStepError(
-        "volume-timeout",
-        `volume ${volumeId} from ${snapshotId} did not become available within ${timeoutSeconds} s`,
-      ),
-    async () => {
-      const v = await describeVolume(ctx, volumeId);
-      if (v.state === "error")
-        throw new RescueStepError(
-          "volume-failed",
-          `volume ${volumeId} from ${snapshotId} failed to create; nothing was changed on the instance`,
-        );
-      return v.state === "available" || v.state === "in-use" ? true : undefined;
-    },
-  );
-  return volumeId;
-}
-
-export interface SsmRunInput {
-  instanceId: string;
-  documentName: string;
-  parameters: Record<string, string[]>;
-  bucketName: string;
-  keyPrefix: string;
-  timeoutSeconds: number;
-}
-
-export interface SsmRunResult {
-  commandId: string;
-  status: string;
-  /** The full standard output (read from S3; SSM itself keeps only 24,000 characters). */
-  stdout: string;
-}
-
-/** Waits for the helper to be SSM-managed, sends the command, waits for it and reads its output. */
-export async function runSsmCommand(ctx: OpsContext, r: SsmRunInput): Promise<SsmRunResult> {
-  await waitFor(
-    ctx,
-    r.timeoutSeconds,
-    () =>
-      new RescueStepError(
-        "ssm-unreachable",
-        `the helper ${r.instanceId} did not register with SSM within ${r.timeoutSeconds} s: its subnet needs VPC endpoints (ssm, ec2messages, ssmmessages, s3) or a NAT gateway, and its role AmazonSSMManagedInstanceCore`,
-      ),
-    async () => {
-      const out = await ctx.ssm.send(
-        new DescribeInstanceInformationCommand({
-          Filters: [{ Key: "InstanceIds", Values: [r.instanceId] }],
-        }),
-      );
-      return out?.InstanceInformationList?.[0]?.PingStatus === "Online" ? true : undefined;
-    },
-  );
-  const sent = await ctx.ssm.send(
-    new SendCommandCommand({
-      InstanceIds: [r.instanceId],
-      DocumentName: r.documentName,
-      Parameters: r.parameters,
-      OutputS3BucketName: r.bucketName,
-      OutputS3KeyPrefix: r.keyPrefix.replace(/\/$/, ""),
-      TimeoutSeconds: Math.min(2592000, Math.max(30, r.timeoutSeconds)),
-    }),
-  );
-  const commandId: string = sent.Command.CommandId;
-  const final = await waitFor(
-    ctx,
-    r.timeoutSeconds,
-    () =>
-      new RescueStepError(
-        "command-timeout",
-        `SSM command ${commandId} (${r.documentName}) did not finish within ${r.timeoutSeconds} s`,
-      ),
-    async () => {
-      try {
-        const inv = await ctx.ssm.send(
-          new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: r.instanceId }),
-        );
-        return [
-          "Success",
-          "Failed",
-          "Cancelled",
-          "TimedOut",
-          "Undeliverable",
-          "Terminated",
-        ].includes(inv.Status)
-          ? inv
-          : undefined;
-      } catch (e) {
-        if (errorCode(e) === "InvocationDoesNotExist") return undefined;
-        throw e;
-      }
-    },
-  );
-  if (final.Status !== "Success") {
-    throw new RescueStepError(
-      "command-failed",
-      `SSM command ${commandId} (${r.documentName}) ended ${final.Status} (exit ${final.ResponseCode}): ${String(final.StandardErrorContent ?? "").slice(0, 500)} — full output under s3://${r.bucketName}/${r.keyPrefix}${commandId}/`,
-    );
-  }
-  const stdout =
-    (await readCommandStdout(ctx, r.bucketName, `${r.keyPrefix}${commandId}/${r.instanceId}/`)) ??
-    String(final.StandardOutputContent ?? "");
-  return { commandId, status: final.Status, stdout };
-}
-
-/** The `…/stdout` object SSM stored under `prefix` (its command output folder), or null when there is none. */
-export async function readCommandStdout(
-  ctx: Pick<OpsContext, "s3">,
-  bucket: string,
-  prefix: string,
-): Promise<string | null> {
-  const listed = await ctx.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  const key = (listed?.Contents ?? [])
-    .map((o: any) => o.Key as string)
-    .find((k: string) => /\/stdout$/.test(k));
-  if (!key) return null;
-  const obj = await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return obj?.Body?.transformToString ? await obj.Body.transformToString("utf-8") : null;
-}
-
-/** What the console of a Windows instance shows after a stop error. */
-const BUGCHECK_TEXT = /\bbug ?check\b|\bSTOP:? ?0x[0-9a-f]{8}|stop code/i;
-
-export interface BootVerdict {
-  healthy: boolean;
-  reason: string;
-}
-
-/** The console output of the instance now (the latest, where EC2 offers it), or null when there is none. */
-export async function readConsole(ctx: OpsContext, instanceId: string): Promise<string | null> {
-  const out = await ctx.ec2.send(
-    new GetConsoleOutputCommand({ InstanceId: instanceId, Latest: true }),
-  );
-  return out?.Output ? Buffer.from(out.Output, "base64").toString("utf8") : null;
-}
-
-/**
- * The console output's length and SHA-256 now, recorded before a step starts the instance on
- * another root: the verification then looks only at what was written after it. Null when there
- * is no output or it cannot be read (then all of it counts).
- */
-export async function consoleBaseline(
-  ctx: OpsContext,
-  instanceId: string,
-): Promise<SerialBaseline | null> {
-  return serialBaseline(await readConsole(ctx, instanceId).catch(() => null));
-}
-
-/**
- * Waits for both status checks to pass and looks for a new stop error in the console output. A
- * failed check or a bug check in the console is a re-crash; a timeout while checks are still
- * initializing is reported as such. With a `baseline` only what the console shows past it counts
- * (a stop error the previous root printed does not); an output shorter than the baseline or no
- * longer starting with it was reset and counts in full.
- */
-export async function verifyBoot(
-  ctx: OpsContext,
-  instanceId: string,
-  timeoutSeconds: number,
-  baseline: SerialBaseline | null = null,
-): Promise<BootVerdict> {
-  let last = "no status yet";
-  try {
-    return await waitFor(
-      ctx,
-      timeoutSeconds,
-      () =>
-        new RescueStepError(
-          "verify-timeout",
-          `status checks of ${instanceId} did not pass within ${timeoutSeconds} s (last: ${last})`,
-        ),
-      async () => {
-        const text = newSerialText(await readConsole(ctx, instanceId), baseline) ?? "";
-        const bug = BUGCHECK_TEXT.exec(text);
-        if (bug)
-          return { healthy: false, reason: `the console shows a stop error again (${bug[0]})` };
-        const st = (
-          await ctx.ec2.send(
-            new DescribeInstanceStatusCommand({
-              InstanceIds: [instanceId],
-              IncludeAllInstances: true,
-            }),
-          )
-        )?.InstanceStatuses?.[0];
-        const sys = st?.SystemStatus?.Status ?? "unknown";
-        const inst = st?.InstanceStatus?.Status ?? "unknown";
-        last = `system ${sys}, instance ${inst}`;
-        if (sys === "ok" && inst === "ok")
-          return {
-            healthy: true,
-            reason: "both status checks passed and the console shows no stop error",
-          };
-        if (inst === "impaired")
-          return {
-            healthy: false,
-            reason: `the instance status check failed (${last}): Windows did not come up`,
-          };
-        return undefined;
-      },
-    );
-  } catch (e) {
-    if (e instanceof RescueStepError && e.code === "verify-timeout")
-      return { healthy: false, reason: e.message };
-    throw e;
-  }
 }

@@ -4,11 +4,8 @@
  */
 import { runUnderMocks, RecordedResource } from "../../engine/simulate/mockRun";
 import { registrations } from "../../../tests/helpers/registrations";
-import {
-  DYNAMIC_TYPES,
-  sampleCollectOutput,
-  simulatedAzure,
-} from "../../engine/simulate/azureCloud";
+import { sampleCollectOutput, simulatedAzure } from "../../engine/simulate/azureCloud";
+import { COMPONENT_TYPES, DYNAMIC_TYPES } from "../../vocabulary/tokens";
 import { isPlanError } from "../../vocabulary/errors";
 import { AzureWindowsRescue, AzureWindowsRescueArgs } from "./component";
 import { gen1StandardVm, sampleNic, sampleVm, vmWith } from "../../../tests/helpers/azureVms";
@@ -25,7 +22,7 @@ async function rescue(vm: AzureVmDescription, extra: Partial<AzureWindowsRescueA
       });
       return {
         warnings: r.warnings,
-        collect: r.collectExecutionState,
+        collect: r.collectStatus,
         triageSummary: r.triageSummary,
         repairActions: r.repairActions,
         gate: r.gate,
@@ -65,18 +62,18 @@ describe("AzureWindowsRescue on the sample VM", () => {
         "azure-native:compute:VirtualMachine",
         "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
         "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
-        DYNAMIC_TYPES.collectTriage,
-        DYNAMIC_TYPES.osDiskSwap,
-        DYNAMIC_TYPES.bootVerification,
+        DYNAMIC_TYPES.azure.collectTriage,
+        DYNAMIC_TYPES.azure.swap,
+        DYNAMIC_TYPES.azure.bootVerification,
         "azure-native:network:NetworkInterface",
         "azure-native:network:NetworkSecurityGroup",
         "azure-native:storage:BlobContainer",
         "azure-native:storage:StorageAccount",
         "random:index/randomPassword:RandomPassword",
-        "vm-rescue:index:AzureWindowsRescue",
+        COMPONENT_TYPES.azure,
       ].sort(),
     );
-    const component = r.one("vm-rescue:index:AzureWindowsRescue");
+    const component = r.one(COMPONENT_TYPES.azure);
     for (const res of r.run.resources.filter((x) => x.custom)) {
       expect(res.parent).toBe(component.urn);
       expect(res.name.startsWith("inc-4711-")).toBe(true);
@@ -234,9 +231,9 @@ describe("AzureWindowsRescue on the sample VM", () => {
 
   test("the dynamic resources have their own types and never outlive or protect anything", () => {
     for (const [suffix, type] of [
-      ["triage", DYNAMIC_TYPES.collectTriage],
-      ["swap", DYNAMIC_TYPES.osDiskSwap],
-      ["verify", DYNAMIC_TYPES.bootVerification],
+      ["triage", DYNAMIC_TYPES.azure.collectTriage],
+      ["swap", DYNAMIC_TYPES.azure.swap],
+      ["verify", DYNAMIC_TYPES.azure.bootVerification],
     ]) {
       expect(r.named(suffix).type).toBe(type);
       expect(r.named(suffix).retainOnDelete).toBe(false);
@@ -310,7 +307,7 @@ describe("AzureWindowsRescue on the sample VM", () => {
       "repairedDisk",
       "artifacts",
     ]);
-    expect(r.byType(DYNAMIC_TYPES.osDiskRollback)).toEqual([]);
+    expect(r.byType(DYNAMIC_TYPES.azure.rollback)).toEqual([]);
   });
 });
 
@@ -329,8 +326,8 @@ describe("AzureWindowsRescue repair and swap settings", () => {
 
   test("swap=false: the copy is repaired but no swap or verification resource exists", async () => {
     const r = await rescue(sampleVm(), { swap: false });
-    expect(r.byType(DYNAMIC_TYPES.osDiskSwap)).toEqual([]);
-    expect(r.byType(DYNAMIC_TYPES.bootVerification)).toEqual([]);
+    expect(r.byType(DYNAMIC_TYPES.azure.swap)).toEqual([]);
+    expect(r.byType(DYNAMIC_TYPES.azure.bootVerification)).toEqual([]);
     expect(r.named("repair")).toBeDefined();
     expect(r.run.outputs).toMatchObject({ swapped: false, booted: false });
     expect((r.run.outputs.outcome as string[]).join("\n")).toMatch(/swap=false/);
@@ -339,7 +336,7 @@ describe("AzureWindowsRescue repair and swap settings", () => {
 
   test("rollback=true adds the rollback after the verification, which puts the original disk back", async () => {
     const r = await rescue(sampleVm(), { rollback: true });
-    const rollback = r.one(DYNAMIC_TYPES.osDiskRollback);
+    const rollback = r.one(DYNAMIC_TYPES.azure.rollback);
     expect(rollback.dependencies).toEqual(
       expect.arrayContaining([r.named("verify").urn, r.named("snapshot").urn]),
     );
@@ -502,7 +499,7 @@ describe("AzureWindowsRescue re-run after the swap", () => {
 
     // The documented rollback: rollback=true on the swapped VM puts the original back, not the copy.
     const rolled = await rescueOn(swappedVm, copyDescription, { rollback: true });
-    const rollback = rolled.run.resources.find((x) => x.type === DYNAMIC_TYPES.osDiskRollback)!;
+    const rollback = rolled.run.resources.find((x) => x.type === DYNAMIC_TYPES.azure.rollback)!;
     expect(rollback.inputs).toMatchObject({ originalDiskId: ORIGINAL_DISK, copyDiskId: copyId });
     expect(rolled.compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(ORIGINAL_DISK);
     const { [rollback.name]: _r, ...rest } = inputsByName(rolled.run.resources);

@@ -1,20 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import * as authorization from "@pulumi/azure-native/authorization";
 import * as compute from "@pulumi/azure-native/compute";
 import * as network from "@pulumi/azure-native/network";
-import * as storage from "@pulumi/azure-native/storage";
-import * as random from "@pulumi/random";
+import { AzureRescuePlan, planAzureRescue } from "../../topology/azure";
 import {
-  AzureRescuePlan,
-  planAzureRescue,
-  STORAGE_BLOB_DATA_CONTRIBUTOR,
-} from "../../topology/azure";
-import {
-  AzureRescueOptions,
   validateAzureRepairOptions,
   validateAzureRescueOptions,
+  type AzureRescueOptions,
 } from "../../topology/azureOptions";
-import { guidFrom } from "../../topology/azureNames";
 import {
   AzureDiskDescription,
   AzureNicDescription,
@@ -22,23 +14,15 @@ import {
   parseArmId,
   primaryNicId,
 } from "../../describe/azureVm";
-import { collectRunCommand, REPAIR_RUN_COMMAND, repairRunCommand } from "./scripts";
-import { CollectTriage, decisionLine, findingLine } from "./decision";
-import { OsDiskRollback, OsDiskSwap, SwapGate, validateSwapGeneration } from "./swap";
-import { BootVerification } from "./bootVerification";
-import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
+import { decisionLine, findingLine } from "./decision";
+import { SwapGate, validateSwapGeneration } from "./swap";
+import { createAzureRescueResources } from "./resources";
+import { createRepairChain } from "./chain";
+import { COMPONENT_TYPES } from "../../vocabulary/tokens";
+import type { AzureRescueOutputs, KeptResourceOutput } from "../../vocabulary/outputs";
 
-/** A resource that outlives `pulumi destroy` (kinds as in the rescue report: snapshot, originalDisk, repairedDisk, artifacts). */
-export interface KeptResourceOutput {
-  kind: string;
-  /** ARM id, or the artifacts container URL. */
-  id: string;
-}
-
-/** Storage Blob Data Reader (built-in role): the deploying identity reads the collect output with it. */
-export const STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
-/** Minutes the boot verification waits for the VM by default. */
-export const DEFAULT_VERIFY_TIMEOUT_MINUTES = 20;
+/** The component's outputs as Pulumi outputs (names and facts: src/vocabulary/outputs.ts). */
+type Outputs = { readonly [K in keyof AzureRescueOutputs]: pulumi.Output<AzureRescueOutputs[K]> };
 
 /**
  * Arguments of {@link AzureWindowsRescue}. Plain values only (no unions, no functions), so the
@@ -102,19 +86,21 @@ export interface AzureWindowsRescueArgs {
  *
  * Kept after `pulumi destroy`: the snapshot, the original disk, the repaired copy, the artifacts storage.
  */
-export class AzureWindowsRescue extends pulumi.ComponentResource {
+export class AzureWindowsRescue extends pulumi.ComponentResource implements Outputs {
   /** Id of the backup snapshot of the original OS disk (kept). */
   public readonly snapshotId: pulumi.Output<string>;
   /** Id of the copy of the OS disk that the helper repairs (kept). */
-  public readonly copyDiskId: pulumi.Output<string>;
+  public readonly repairDiskId: pulumi.Output<string>;
+  /** Id of the VM's original OS disk (never written to or deleted; what a rollback puts back). */
+  public readonly originalDiskId: pulumi.Output<string>;
   /** Id of the helper VM (removed on destroy). */
-  public readonly helperVmId: pulumi.Output<string>;
+  public readonly helperId: pulumi.Output<string>;
   /** URL of the private blob container that holds the rescue's artifacts (kept). */
-  public readonly artifactsContainerUrl: pulumi.Output<string>;
+  public readonly artifactsLocation: pulumi.Output<string>;
   /** URL of the blob with the collect script's JSON output. */
   public readonly collectOutputUrl: pulumi.Output<string>;
   /** Execution state of the collect run command (Succeeded, Failed, TimedOut, ...). */
-  public readonly collectExecutionState: pulumi.Output<string>;
+  public readonly collectStatus: pulumi.Output<string>;
   /** Things the planner wants a person to know (unknown generation, NVMe controller, ...). */
   public readonly warnings: pulumi.Output<string[]>;
   /** One line per minidump: bug check and culprit. */
@@ -129,6 +115,8 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
   public readonly gate: pulumi.Output<SwapGate>;
   /** URL of the blob with repair.ps1's result document. */
   public readonly repairResultUrl: pulumi.Output<string>;
+  /** Execution state of the repair run command (Succeeded, Failed, TimedOut, ...). */
+  public readonly repairStatus: pulumi.Output<string>;
   /** True once the repaired copy is the VM's OS disk. */
   public readonly swapped: pulumi.Output<boolean>;
   /** True when the VM runs with its guest agent Ready and no new bug check after the swap. */
@@ -146,7 +134,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
     // Every option is checked before anything is registered (the VM is read later).
     validateAzureRescueOptions(azureRescueOptions(args, name));
     validateSwapGeneration(args.swapGeneration);
-    super("vm-rescue:index:AzureWindowsRescue", name, args, opts);
+    super(COMPONENT_TYPES.azure, name, args, opts);
     const parent = { parent: this };
 
     const description = readVmDescription(args, parent);
@@ -157,13 +145,12 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
     const chain = createRepairChain(name, plan, r, args, this);
 
     this.snapshotId = r.snapshot.id;
-    this.copyDiskId = r.copyDisk.id;
-    this.helperVmId = r.helper.id;
-    this.artifactsContainerUrl = r.containerUrl;
+    this.repairDiskId = r.copyDisk.id;
+    this.originalDiskId = plan.source.osDiskId;
+    this.helperId = r.helper.id;
+    this.artifactsLocation = r.containerUrl;
     this.collectOutputUrl = r.collectOutputUrl;
-    this.collectExecutionState = r.collect.instanceView.apply(
-      (v) => v?.executionState ?? "Unknown",
-    );
+    this.collectStatus = r.collect.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.warnings = plan.apply((p) => p.warnings);
     this.alreadySwapped = plan.alreadySwapped;
     this.triageSummary = chain.triage.summary;
@@ -172,6 +159,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
     this.repairActions = chain.triage.repairActions;
     this.gate = chain.triage.gate;
     this.repairResultUrl = chain.repairResultUrl;
+    this.repairStatus = chain.repair.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.swapped = chain.swap ? chain.swap.swapped : pulumi.output(false);
     this.booted = chain.verify ? chain.verify.booted : pulumi.output(false);
     this.rollbackOffered = chain.verify ? chain.verify.rollbackOffered : pulumi.output(false);
@@ -197,11 +185,12 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
       ]);
     this.registerOutputs({
       snapshotId: this.snapshotId,
-      copyDiskId: this.copyDiskId,
-      helperVmId: this.helperVmId,
-      artifactsContainerUrl: this.artifactsContainerUrl,
+      repairDiskId: this.repairDiskId,
+      originalDiskId: this.originalDiskId,
+      helperId: this.helperId,
+      artifactsLocation: this.artifactsLocation,
       collectOutputUrl: this.collectOutputUrl,
-      collectExecutionState: this.collectExecutionState,
+      collectStatus: this.collectStatus,
       warnings: this.warnings,
       triageSummary: this.triageSummary,
       findings: this.findings,
@@ -209,6 +198,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource {
       repairActions: this.repairActions,
       gate: this.gate,
       repairResultUrl: this.repairResultUrl,
+      repairStatus: this.repairStatus,
       swapped: this.swapped,
       booted: this.booted,
       outcome: this.outcome,
@@ -289,366 +279,4 @@ function readVmDescription(
           ) as pulumi.Output<AzureNicDescription>);
     return pulumi.all([osDisk, nic]).apply(([d, n]) => ({ vm: v, nic: n, osDisk: d }));
   });
-}
-
-/** The resources of the rescue, created from the plan. Exported for other components that reuse them. */
-export function createAzureRescueResources(
-  name: string,
-  plan: pulumi.Output<AzureRescuePlan>,
-  parent: pulumi.Resource,
-) {
-  const p = plan;
-  const opts: pulumi.CustomResourceOptions = { parent };
-  const kept: pulumi.CustomResourceOptions = { parent, retainOnDelete: true };
-
-  // The backup: point in time, before anything else writes anywhere. Kept.
-  const snapshot = new compute.Snapshot(
-    `${name}-snapshot`,
-    {
-      resourceGroupName: p.source.resourceGroupName,
-      snapshotName: p.snapshot.name,
-      location: p.location,
-      incremental: p.snapshot.incremental,
-      creationData: {
-        createOption: compute.DiskCreateOption.Copy,
-        sourceResourceId: p.source.osDiskId,
-      },
-      tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: BACKUP_ROLE })),
-    },
-    kept,
-  );
-
-  // The working copy, read from the original disk in parallel with the snapshot (it writes nothing to it).
-  const copyDisk = new compute.Disk(
-    `${name}-copy`,
-    {
-      resourceGroupName: p.source.resourceGroupName,
-      diskName: p.copyDisk.name,
-      location: p.location,
-      zones: p.zone.apply((z) => (z ? [z] : undefined)),
-      sku: { name: p.copyDisk.sku },
-      osType: compute.OperatingSystemTypes.Windows,
-      hyperVGeneration: p.copyDisk.hyperVGeneration.apply((g) => g ?? undefined),
-      diskSizeGB: p.copyDisk.sizeGB.apply((s) => s ?? undefined),
-      creationData: {
-        createOption: compute.DiskCreateOption.Copy,
-        sourceResourceId: p.source.osDiskId,
-      },
-      encryption: p.copyDisk.diskEncryptionSetId.apply((des) =>
-        des
-          ? {
-              type: compute.EncryptionType.EncryptionAtRestWithCustomerKey,
-              diskEncryptionSetId: des,
-            }
-          : undefined,
-      ),
-      // Names the original disk, so a re-run after the swap still plans from it (see planAzureRescue).
-      tags: p.copyDisk.tags,
-    },
-    kept,
-  );
-
-  // Network: a NIC in the broken VM's subnet, no public IP, an NSG with no inbound rule.
-  const nsg = new network.NetworkSecurityGroup(
-    `${name}-nsg`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      networkSecurityGroupName: p.network.nsgName,
-      location: p.location,
-      securityRules: [],
-      tags: p.tags,
-    },
-    opts,
-  );
-  const nic = new network.NetworkInterface(
-    `${name}-nic`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      networkInterfaceName: p.network.nicName,
-      location: p.location,
-      ipConfigurations: [
-        {
-          name: "ipconfig1",
-          primary: true,
-          privateIPAllocationMethod: "Dynamic",
-          subnet: { id: p.network.subnetId },
-        },
-      ],
-      networkSecurityGroup: { id: nsg.id },
-      tags: p.tags,
-    },
-    opts,
-  );
-
-  const password = new random.RandomPassword(
-    `${name}-admin-password`,
-    {
-      length: 32,
-      special: true,
-      overrideSpecial: "!#%*()-_=+[]{}:?",
-      minLower: 2,
-      minUpper: 2,
-      minNumeric: 2,
-      minSpecial: 2,
-      keepers: { rescueId: p.rescueId },
-    },
-    opts,
-  );
-
-  // Artifacts: private storage (HTTPS only, no public blob access, no shared keys). Kept: it is evidence.
-  const account = new storage.StorageAccount(
-    `${name}-artifacts`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      accountName: p.artifacts.storageAccountName,
-      location: p.location,
-      kind: storage.Kind.StorageV2,
-      sku: { name: storage.SkuName.Standard_LRS },
-      allowBlobPublicAccess: false,
-      allowSharedKeyAccess: false,
-      enableHttpsTrafficOnly: true,
-      minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
-      tags: p.tags,
-    },
-    kept,
-  );
-  const container = new storage.BlobContainer(
-    `${name}-artifacts-container`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      accountName: account.name,
-      containerName: p.artifacts.containerName,
-      publicAccess: storage.PublicAccess.None,
-    },
-    kept,
-  );
-
-  // The helper, with the copy attached at creation (LUN 0) and a system identity for the artifacts.
-  const helper = new compute.VirtualMachine(
-    `${name}-helper`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      vmName: p.helper.vmName,
-      location: p.location,
-      zones: p.zone.apply((z) => (z ? [z] : undefined)),
-      hardwareProfile: { vmSize: p.helper.size },
-      identity: { type: compute.ResourceIdentityType.SystemAssigned },
-      storageProfile: {
-        imageReference: p.helper.image,
-        osDisk: {
-          createOption: compute.DiskCreateOptionTypes.FromImage,
-          managedDisk: { storageAccountType: p.helper.osDiskSku },
-          deleteOption: compute.DiskDeleteOptionTypes.Delete,
-        },
-        dataDisks: [
-          {
-            lun: p.helper.copyLun,
-            createOption: compute.DiskCreateOptionTypes.Attach,
-            managedDisk: { id: copyDisk.id },
-            deleteOption: compute.DiskDeleteOptionTypes.Detach,
-          },
-        ],
-      },
-      osProfile: {
-        computerName: p.helper.computerName,
-        adminUsername: p.helper.adminUsername,
-        adminPassword: pulumi.secret(password.result),
-        windowsConfiguration: {
-          provisionVMAgent: true,
-          enableAutomaticUpdates: false,
-          patchSettings: { patchMode: compute.WindowsVMGuestPatchMode.Manual },
-        },
-      },
-      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
-      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-      tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: HELPER_ROLE })),
-    },
-    // The swap detaches the copy outside Pulumi; the helper must not try to attach it again.
-    { parent, deleteBeforeReplace: true, ignoreChanges: ["storageProfile.dataDisks"] },
-  );
-
-  const helperBlobAccess = new authorization.RoleAssignment(
-    `${name}-helper-blob-access`,
-    {
-      scope: container.id,
-      roleAssignmentName: p.artifacts.helperBlobRoleAssignmentName,
-      roleDefinitionId: p.subscriptionId.apply(
-        (s) =>
-          `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_CONTRIBUTOR}`,
-      ),
-      principalId: helper.identity.apply((i) => i?.principalId ?? ""),
-      principalType: authorization.PrincipalType.ServicePrincipal,
-    },
-    opts,
-  );
-
-  const containerUrl = pulumi.interpolate`${account.primaryEndpoints.blob}${container.name}`;
-  const collectOutputUrl = pulumi.interpolate`${containerUrl}/${p.runCommands.collect.outputBlob}`;
-  const collectSpec = p.apply((pl) => collectRunCommand(pl));
-  const collect = new compute.VirtualMachineRunCommandByVirtualMachine(
-    `${name}-collect`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      vmName: helper.name,
-      runCommandName: p.runCommands.collect.name,
-      location: p.location,
-      source: collectSpec.source,
-      parameters: collectSpec.parameters,
-      protectedParameters: collectSpec.protectedParameters,
-      outputBlobUri: collectOutputUrl,
-      errorBlobUri: pulumi.interpolate`${containerUrl}/${p.runCommands.collect.errorBlob}`,
-      outputBlobManagedIdentity: {},
-      errorBlobManagedIdentity: {},
-      asyncExecution: false,
-      timeoutInSeconds: 3600,
-      treatFailureAsDeploymentFailure: true,
-      tags: p.tags,
-    },
-    { parent, dependsOn: [helperBlobAccess], customTimeouts: { create: "75m" } },
-  );
-
-  return {
-    snapshot,
-    copyDisk,
-    nsg,
-    nic,
-    password,
-    account,
-    container,
-    helper,
-    helperBlobAccess,
-    collect,
-    containerUrl,
-    collectOutputUrl,
-  };
-}
-
-type RescueResources = ReturnType<typeof createAzureRescueResources>;
-
-/**
- * The chain after the collect: triage (read with temporary Storage Blob Data Reader access of the
- * deploying identity) → repair run command → swap (after the snapshot and the repair; only when
- * `swap` is not false) → boot verification → rollback (only with `rollback`). Nothing here deletes a
- * disk; the dynamic resources change nothing on destroy.
- */
-export function createRepairChain(
-  name: string,
-  plan: pulumi.Output<AzureRescuePlan>,
-  r: RescueResources,
-  args: AzureWindowsRescueArgs,
-  parent: pulumi.Resource,
-) {
-  const p = plan;
-  const client = authorization.getClientConfigOutput({ parent });
-  // Temporary access: removed with the stack (the container itself is kept).
-  const operatorBlobRead = new authorization.RoleAssignment(
-    `${name}-operator-blob-read`,
-    {
-      scope: r.container.id,
-      roleAssignmentName: pulumi
-        .all([p.rescueId, r.container.id, client.objectId])
-        .apply(([id, scope, who]) => guidFrom(`${id}/${scope}/${who}/blob-reader`)),
-      roleDefinitionId: p.subscriptionId.apply(
-        (s) =>
-          `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER}`,
-      ),
-      principalId: client.objectId,
-      principalType: args.operatorPrincipalType ?? authorization.PrincipalType.User,
-    },
-    { parent },
-  );
-
-  const triage = new CollectTriage(
-    `${name}-triage`,
-    {
-      collectOutputUrl: r.collectOutputUrl,
-      collectRunCommandId: r.collect.id,
-      rescueId: p.rescueId,
-      driver: args.driver,
-      actions: args.actions,
-      dryRun: args.dryRun,
-      allowIncompatibleDrivers: args.allowIncompatibleDrivers,
-      swap: args.swap ?? true,
-    },
-    { parent, dependsOn: [r.collect, operatorBlobRead] },
-  );
-
-  const repairResultUrl = pulumi.interpolate`${r.containerUrl}/${REPAIR_RUN_COMMAND.outputBlob}`;
-  const repairSpec = triage.repairParams.apply(repairRunCommand);
-  const repair = new compute.VirtualMachineRunCommandByVirtualMachine(
-    `${name}-repair`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      vmName: r.helper.name,
-      runCommandName: REPAIR_RUN_COMMAND.name,
-      location: p.location,
-      source: repairSpec.source,
-      parameters: repairSpec.parameters,
-      protectedParameters: repairSpec.protectedParameters,
-      outputBlobUri: repairResultUrl,
-      errorBlobUri: pulumi.interpolate`${r.containerUrl}/${REPAIR_RUN_COMMAND.errorBlob}`,
-      outputBlobManagedIdentity: {},
-      errorBlobManagedIdentity: {},
-      asyncExecution: false,
-      timeoutInSeconds: 5400,
-      treatFailureAsDeploymentFailure: true,
-      tags: p.tags,
-    },
-    // Run commands on one VM run in parallel unless ordered: the repair waits for the collect.
-    { parent, dependsOn: [r.collect, r.helperBlobAccess], customTimeouts: { create: "100m" } },
-  );
-
-  const target = {
-    subscriptionId: p.subscriptionId,
-    resourceGroupName: p.source.resourceGroupName,
-    vmName: p.source.vmName,
-    rescueId: p.rescueId,
-  };
-  const swap =
-    args.swap === false
-      ? undefined
-      : new OsDiskSwap(
-          `${name}-swap`,
-          {
-            ...target,
-            helperResourceGroupName: p.helper.resourceGroupName,
-            helperVmName: r.helper.name,
-            originalDiskId: p.source.osDiskId,
-            copyDiskId: r.copyDisk.id,
-            gate: triage.gate,
-            swapGeneration: args.swapGeneration,
-            snapshotId: r.snapshot.id,
-            repairRunCommandId: repair.id,
-          },
-          // Never before the backup exists, never before the repair finished.
-          { parent, dependsOn: [r.snapshot, repair] },
-        );
-  const verify = swap
-    ? new BootVerification(
-        `${name}-verify`,
-        {
-          ...target,
-          swapped: swap.swapped,
-          osDiskId: swap.osDiskId,
-          serialBaseline: swap.serialBaseline,
-          swapGeneration: args.swapGeneration,
-          timeoutMinutes: args.verifyTimeoutMinutes ?? DEFAULT_VERIFY_TIMEOUT_MINUTES,
-        },
-        { parent, dependsOn: [swap] },
-      )
-    : undefined;
-  const rollback = args.rollback
-    ? new OsDiskRollback(
-        `${name}-rollback`,
-        {
-          ...target,
-          originalDiskId: p.source.osDiskId,
-          copyDiskId: r.copyDisk.id,
-          swapGeneration: args.swapGeneration,
-        },
-        { parent, dependsOn: [r.snapshot, ...(verify ? [verify] : [repair])] },
-      )
-    : undefined;
-
-  return { operatorBlobRead, triage, repair, repairResultUrl, swap, verify, rollback };
 }

@@ -21,7 +21,8 @@ import {
   type SwapGate,
 } from "../../repair/decide";
 import { Clock, realClock } from "./operations";
-import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
+import { compiledProvider, idempotentProvider, InputsOf } from "./dynamic";
+import { DYNAMIC_KINDS, DYNAMIC_MODULE } from "../../vocabulary/tokens";
 
 export { decisionLine, findingLine, swapGate, triageCollectedDumps, triageLine };
 
@@ -195,7 +196,7 @@ export class CollectTriage extends pulumi.dynamic.Resource {
       { ...args, ...outs },
       opts,
       DYNAMIC_MODULE,
-      "CollectTriage",
+      DYNAMIC_KINDS.azure.collectTriage,
     );
   }
 }

@@ -14,9 +14,6 @@ import * as path from "path";
 import { packageRoot } from "../../vocabulary/packageRoot";
 import type * as pulumi from "@pulumi/pulumi";
 
-/** Module of the dynamic resources: types read `pulumi-nodejs:dynamic/vm-rescue:<Type>`. */
-export const DYNAMIC_MODULE = "vm-rescue";
-
 /** The compiled file of a module of this folder, whether this code runs from source or from dist. */
 export function compiledModulePath(moduleBase: string): string {
   const fromDist = __filename.endsWith(".js");

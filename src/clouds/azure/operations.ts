@@ -4,6 +4,7 @@
  * implementation ({@link armComputeOps}) uses `@azure/arm-compute` with `DefaultAzureCredential`;
  * it is created inside each provider method (dynamic providers are serialized, SDK clients are not).
  */
+import { ID_TAG, ORIGINAL_OS_DISK_OF_TAG, ROLLED_BACK_COPY_OF_TAG } from "../../vocabulary/tags";
 
 /** What the rescue needs to know about a VM's disks. Disk ids as Azure returns them. */
 export interface VmDisks {
@@ -46,6 +47,45 @@ export interface AzureComputeOps {
   /** Text at a (SAS) URL, e.g. the serial log; null when it cannot be read. */
   readText(url: string): Promise<string | null>;
 }
+
+/** The operations for a subscription: {@link armComputeOps}, or a fake in tests and the simulated cloud. */
+export type OpsFactory = (subscriptionId: string) => AzureComputeOps;
+
+/** Tags the rescue leaves on the disk that is no longer the OS disk. */
+export function detachedDiskTags(
+  rescueId: string,
+  vmId: string,
+  role: "original" | "repaired-copy",
+): Record<string, string> {
+  return role === "original"
+    ? { [ID_TAG]: rescueId, [ORIGINAL_OS_DISK_OF_TAG]: vmId }
+    : { [ID_TAG]: rescueId, [ROLLED_BACK_COPY_OF_TAG]: vmId };
+}
+
+/** Deallocates the VM, makes `to` its OS disk and starts it; `beforeStart` runs while it is deallocated. */
+export async function moveOsDisk(
+  ops: AzureComputeOps,
+  rg: string,
+  vmName: string,
+  to: string,
+  beforeStart: () => Promise<void> = async () => undefined,
+): Promise<void> {
+  await step(`deallocating VM ${vmName}`, () => ops.deallocate(rg, vmName));
+  await beforeStart();
+  await step(`setting ${to} as the OS disk of VM ${vmName}`, () => ops.setOsDisk(rg, vmName, to));
+  await step(`starting VM ${vmName}`, () => ops.start(rg, vmName));
+}
+
+/** A VM whose OS disk is neither the one expected nor the rescue's: someone else changed it. */
+export const changedOutside = (
+  vmName: string,
+  osDiskId: string | null,
+  expected: string,
+  what: string,
+) =>
+  new Error(
+    `VM ${vmName} has OS disk ${osDiskId ?? "(none)"}, expected ${expected}; it was changed outside this rescue, so nothing is ${what}`,
+  );
 
 /** Time, injectable so waiting is tested without waiting. */
 export interface Clock {

@@ -1,14 +1,13 @@
 /** OsDiskSwap and OsDiskRollback against the in-memory compute: create, diff, delete, errors, re-runs. */
 import {
   decideReswap,
-  osDiskRollbackProvider,
   osDiskSwapProvider,
   OsDiskSwapInputs,
   OsDiskSwapOutputs,
-  runOsDiskRollback,
   runOsDiskSwap,
   validateSwapGeneration,
 } from "./swap";
+import { osDiskRollbackProvider, runOsDiskRollback } from "./rollback";
 import { runBootVerification } from "./bootVerification";
 import { SimulatedClock, SimulatedCompute } from "./simulated";
 import type { AzureComputeOps } from "./operations";

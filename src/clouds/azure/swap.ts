@@ -1,21 +1,27 @@
 /**
- * `OsDiskSwap` puts the repaired copy in as the broken VM's OS disk; `OsDiskRollback` puts the
- * original back. Both are dynamic resources over {@link AzureComputeOps}; neither ever deletes a
- * disk, and `pulumi destroy` leaves the VM with whatever OS disk it has (delete is a no-op).
+ * `OsDiskSwap` puts the repaired copy in as the broken VM's OS disk (`OsDiskRollback`, in
+ * rollback.ts, puts the original back). A dynamic resource over {@link AzureComputeOps}; it never
+ * deletes a disk, and `pulumi destroy` leaves the VM with whatever OS disk it has (delete is a no-op).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AzureComputeOps, armComputeOps, sameId, step } from "./operations";
-import { compiledProvider, DYNAMIC_MODULE, idempotentProvider, InputsOf } from "./dynamic";
+import {
+  AzureComputeOps,
+  armComputeOps,
+  changedOutside,
+  detachedDiskTags,
+  moveOsDisk,
+  OpsFactory,
+  sameId,
+  step,
+} from "./operations";
+import { compiledProvider, idempotentProvider, InputsOf } from "./dynamic";
+import { DYNAMIC_KINDS, DYNAMIC_MODULE } from "../../vocabulary/tokens";
 import { PlanError } from "../../vocabulary/errors";
-import { readSerialLog, serialBaseline, SerialBaseline } from "./bootVerification";
+import { readSerialLog } from "./bootVerification";
+import { serialBaseline, type SerialBaseline } from "../../swap/serialLog";
 
 import type { SwapGate } from "../../repair/decide";
-import {
-  ID_TAG,
-  ROLLED_BACK_COPY_OF_TAG,
-  SWAP_GENERATION_TAG,
-  ORIGINAL_OS_DISK_OF_TAG,
-} from "../../vocabulary/tags";
+import { ID_TAG, ROLLED_BACK_COPY_OF_TAG, SWAP_GENERATION_TAG } from "../../vocabulary/tags";
 export type { SwapGate };
 
 /** Inputs of {@link OsDiskSwap} (unwrapped, as the provider sees them). */
@@ -50,39 +56,6 @@ export interface OsDiskSwapOutputs extends OsDiskSwapInputs {
   serialBaseline: SerialBaseline | null;
   /** True when the swap had been rolled back and was not redone (see `swapGeneration`). */
   rolledBack: boolean;
-}
-
-/** Inputs of {@link OsDiskRollback}. */
-export interface OsDiskRollbackInputs {
-  subscriptionId: string;
-  resourceGroupName: string;
-  vmName: string;
-  originalDiskId: string;
-  copyDiskId: string;
-  rescueId: string;
-  /** The swap's generation: a swap redone while rollback is still requested is rolled back again. */
-  swapGeneration?: number;
-}
-
-export interface OsDiskRollbackOutputs extends OsDiskRollbackInputs {
-  rolledBack: boolean;
-  reasons: string[];
-  osDiskId: string | null;
-  /** The serial log before the VM was started on the original again (null when unread or nothing was done). */
-  serialBaseline: SerialBaseline | null;
-}
-
-export type OpsFactory = (subscriptionId: string) => AzureComputeOps;
-
-/** Tags the rescue leaves on the disk that is no longer the OS disk. */
-export function detachedDiskTags(
-  rescueId: string,
-  vmId: string,
-  role: "original" | "repaired-copy",
-): Record<string, string> {
-  return role === "original"
-    ? { [ID_TAG]: rescueId, [ORIGINAL_OS_DISK_OF_TAG]: vmId }
-    : { [ID_TAG]: rescueId, [ROLLED_BACK_COPY_OF_TAG]: vmId };
 }
 
 function tagValue(
@@ -162,25 +135,6 @@ export function decideReswap(
     ],
   };
 }
-
-/** Deallocates the VM, makes `to` its OS disk and starts it; `beforeStart` runs while it is deallocated. */
-async function moveOsDisk(
-  ops: AzureComputeOps,
-  rg: string,
-  vmName: string,
-  to: string,
-  beforeStart: () => Promise<void> = async () => undefined,
-): Promise<void> {
-  await step(`deallocating VM ${vmName}`, () => ops.deallocate(rg, vmName));
-  await beforeStart();
-  await step(`setting ${to} as the OS disk of VM ${vmName}`, () => ops.setOsDisk(rg, vmName, to));
-  await step(`starting VM ${vmName}`, () => ops.start(rg, vmName));
-}
-
-const changedOutside = (vmName: string, osDiskId: string | null, expected: string, what: string) =>
-  new Error(
-    `VM ${vmName} has OS disk ${osDiskId ?? "(none)"}, expected ${expected}; it was changed outside this rescue, so nothing is ${what}`,
-  );
 
 /**
  * The swap: nothing when the gate blocks; nothing when a rolled-back swap is not asked for again
@@ -274,52 +228,6 @@ export async function runOsDiskSwap(
   };
 }
 
-/** The rollback: the original disk back as the OS disk (the copy stays, detached and tagged). */
-export async function runOsDiskRollback(
-  ops: () => AzureComputeOps,
-  i: OsDiskRollbackInputs,
-): Promise<OsDiskRollbackOutputs> {
-  const c = ops();
-  const vm = await step(`reading VM ${i.vmName}`, () =>
-    c.getVmDisks(i.resourceGroupName, i.vmName),
-  );
-  if (sameId(vm.osDiskId, i.originalDiskId)) {
-    return {
-      ...i,
-      rolledBack: true,
-      reasons: [`the original disk was already the OS disk of ${i.vmName}`],
-      osDiskId: i.originalDiskId,
-      serialBaseline: null,
-    };
-  }
-  if (!sameId(vm.osDiskId, i.copyDiskId))
-    throw changedOutside(i.vmName, vm.osDiskId, i.copyDiskId, "rolled back");
-  const original = await step(`reading the original OS disk`, () =>
-    c.getDiskTags(i.originalDiskId),
-  );
-  if (original === null)
-    throw new Error(
-      `the original OS disk ${i.originalDiskId} no longer exists, so nothing is rolled back (VM ${i.vmName} stays on ${i.copyDiskId})`,
-    );
-  await step(`tagging the repaired copy`, () =>
-    c.addDiskTags(i.copyDiskId, detachedDiskTags(i.rescueId, vm.id, "repaired-copy")),
-  );
-  // The copy's own crash (the reason for a rollback) must not count against the original's boot.
-  const before = serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial);
-  let baseline = before;
-  await moveOsDisk(c, i.resourceGroupName, i.vmName, i.originalDiskId, async () => {
-    baseline =
-      serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial) ?? before;
-  });
-  return {
-    ...i,
-    rolledBack: true,
-    reasons: [],
-    osDiskId: i.originalDiskId,
-    serialBaseline: baseline,
-  };
-}
-
 const SWAP_KEYS: (keyof OsDiskSwapInputs)[] = [
   "subscriptionId",
   "resourceGroupName",
@@ -332,15 +240,6 @@ const SWAP_KEYS: (keyof OsDiskSwapInputs)[] = [
   "swapGeneration",
   "repairRunCommandId",
 ];
-const ROLLBACK_KEYS: (keyof OsDiskRollbackInputs)[] = [
-  "subscriptionId",
-  "resourceGroupName",
-  "vmName",
-  "originalDiskId",
-  "copyDiskId",
-  "swapGeneration",
-];
-
 /** The swap provider; `opsFor` is replaced by a fake in tests and by the simulated cloud. */
 export function osDiskSwapProvider(
   opsFor: OpsFactory = armComputeOps,
@@ -349,16 +248,6 @@ export function osDiskSwapProvider(
     SWAP_KEYS,
     (i) => `${i.resourceGroupName}/${i.vmName}/os-disk-swap/${i.rescueId}`,
     (i, olds) => runOsDiskSwap(() => opsFor(i.subscriptionId), i, olds),
-  );
-}
-
-export function osDiskRollbackProvider(
-  opsFor: OpsFactory = armComputeOps,
-): pulumi.dynamic.ResourceProvider {
-  return idempotentProvider<OsDiskRollbackInputs, OsDiskRollbackOutputs>(
-    ROLLBACK_KEYS,
-    (i) => `${i.resourceGroupName}/${i.vmName}/os-disk-rollback/${i.rescueId}`,
-    (i) => runOsDiskRollback(() => opsFor(i.subscriptionId), i),
   );
 }
 
@@ -388,35 +277,13 @@ export class OsDiskSwap extends pulumi.dynamic.Resource {
       { ...args, ...outs },
       opts,
       DYNAMIC_MODULE,
-      "OsDiskSwap",
+      DYNAMIC_KINDS.azure.swap,
     );
   }
 }
 
-/** Puts the original OS disk back (config `rollback=true`). Type `pulumi-nodejs:dynamic/vm-rescue:OsDiskRollback`. */
-export class OsDiskRollback extends pulumi.dynamic.Resource {
-  declare readonly rolledBack: pulumi.Output<boolean>;
-  declare readonly reasons: pulumi.Output<string[]>;
-  declare readonly osDiskId: pulumi.Output<string | null>;
-
-  constructor(
-    name: string,
-    args: InputsOf<OsDiskRollbackInputs>,
-    opts?: pulumi.CustomResourceOptions,
-  ) {
-    super(
-      compiledProvider("swap", "osDiskRollbackProvider"),
-      name,
-      {
-        ...args,
-        rolledBack: undefined,
-        reasons: undefined,
-        osDiskId: undefined,
-        serialBaseline: undefined,
-      },
-      opts,
-      DYNAMIC_MODULE,
-      "OsDiskRollback",
-    );
-  }
-}
+/**
+ * Stacks whose `OsDiskRollback` was serialized before it moved to rollback.ts load its provider
+ * from this module (the serialized provider names the compiled file and the factory).
+ */
+export { osDiskRollbackProvider } from "./rollback";

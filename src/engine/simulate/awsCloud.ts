@@ -12,6 +12,7 @@ import { AwsInstanceFacts } from "../../describe/awsInstance";
 import type { CollectOutput } from "../../collect/contract";
 import type { SimulatedCloud } from "./mockRun";
 import { examplesDir } from "./azureCloud";
+import { DYNAMIC_TYPES } from "../../vocabulary/tokens";
 
 export interface SimulatedAwsOptions {
   instance: AwsInstanceFacts;
@@ -174,7 +175,7 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
         };
       case "aws:ssm/document:Document":
         return { id: String(inputs.name), state: inputs };
-      case "pulumi-nodejs:dynamic/vmrescue:SsmCommand":
+      case DYNAMIC_TYPES.aws.command:
         return {
           id: `cmd-${h(8)}`,
           state: {
@@ -184,10 +185,10 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
             stdout: JSON.stringify(options.collectOutput ?? sampleAwsCollect()),
           },
         };
-      case "pulumi-nodejs:dynamic/vmrescue:BackupSnapshot":
+      case DYNAMIC_TYPES.aws.backupSnapshot:
         return { id: `snap-${h(17)}`, state: { ...inputs, snapshotId: `snap-${h(17)}` } };
       // The steps behave as their providers do: a closed gate changes nothing and says why.
-      case "pulumi-nodejs:dynamic/vmrescue:RootDetach": {
+      case DYNAMIC_TYPES.aws.detach: {
         const g = gateOf(inputs);
         return {
           id: `${inputs.instanceId}/detach`,
@@ -200,7 +201,7 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
           },
         };
       }
-      case "pulumi-nodejs:dynamic/vmrescue:RootSwap": {
+      case DYNAMIC_TYPES.aws.swap: {
         const g = gateOf(inputs);
         const back = g.allowed || inputs.reattachWhenClosed === true;
         return {
@@ -215,7 +216,7 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
           },
         };
       }
-      case "pulumi-nodejs:dynamic/vmrescue:BootVerify":
+      case DYNAMIC_TYPES.aws.bootVerification:
         return {
           id: `${inputs.instanceId}/verify`,
           state: {
@@ -225,7 +226,7 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
               inputs.swapped === true ? "simulated" : `no boot to verify: ${inputs.swapReason}`,
           },
         };
-      case "pulumi-nodejs:dynamic/vmrescue:Rollback":
+      case DYNAMIC_TYPES.aws.rollback:
         return {
           id: `${inputs.instanceId}/rollback/${inputs.volumeId}`,
           state: {

@@ -11,9 +11,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import { AzureNicDescription, AzureVmDescription, parseArmId } from "../../describe/azureVm";
 import type { SimulatedCloud } from "./mockRun";
 import { collectTriageProvider } from "../../clouds/azure/decision";
-import { osDiskRollbackProvider, osDiskSwapProvider } from "../../clouds/azure/swap";
+import { osDiskSwapProvider } from "../../clouds/azure/swap";
+import { osDiskRollbackProvider } from "../../clouds/azure/rollback";
 import { bootVerificationProvider } from "../../clouds/azure/bootVerification";
 import { SimulatedClock, SimulatedCompute } from "../../clouds/azure/simulated";
+import { DYNAMIC_TYPES } from "../../vocabulary/tokens";
 
 export interface SimulatedAzureOptions {
   vm: AzureVmDescription;
@@ -56,14 +58,6 @@ export function sampleCollectOutput(): Record<string, unknown> {
   }
   return doc;
 }
-
-/** Type tokens of the rescue's dynamic resources. */
-export const DYNAMIC_TYPES = {
-  collectTriage: "pulumi-nodejs:dynamic/vm-rescue:CollectTriage",
-  osDiskSwap: "pulumi-nodejs:dynamic/vm-rescue:OsDiskSwap",
-  bootVerification: "pulumi-nodejs:dynamic/vm-rescue:BootVerification",
-  osDiskRollback: "pulumi-nodejs:dynamic/vm-rescue:OsDiskRollback",
-} as const;
 
 const RG_TYPES: Record<string, [string, string, string]> = {
   // type token: [provider/type path, name input, extra path]
@@ -126,10 +120,11 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
   const collectText = () => JSON.stringify(options.collectOutput ?? sampleCollectOutput());
   // The real providers, acting on the simulated compute (and reading the simulated collect output).
   const dynamicProviders: Record<string, () => pulumi.dynamic.ResourceProvider> = {
-    [DYNAMIC_TYPES.collectTriage]: () => collectTriageProvider(async () => collectText(), clock),
-    [DYNAMIC_TYPES.osDiskSwap]: () => osDiskSwapProvider(() => compute),
-    [DYNAMIC_TYPES.bootVerification]: () => bootVerificationProvider(() => compute, clock),
-    [DYNAMIC_TYPES.osDiskRollback]: () => osDiskRollbackProvider(() => compute),
+    [DYNAMIC_TYPES.azure.collectTriage]: () =>
+      collectTriageProvider(async () => collectText(), clock),
+    [DYNAMIC_TYPES.azure.swap]: () => osDiskSwapProvider(() => compute),
+    [DYNAMIC_TYPES.azure.bootVerification]: () => bootVerificationProvider(() => compute, clock),
+    [DYNAMIC_TYPES.azure.rollback]: () => osDiskRollbackProvider(() => compute),
   };
 
   const call = (args: pulumi.runtime.MockCallArgs): Record<string, unknown> => {

@@ -11,13 +11,8 @@ import {
   primaryNicId,
 } from "../../describe/azureVm";
 import { azureRescueOptions } from "../../clouds/azure/component";
-import {
-  azureArgsFromSettings,
-  PROJECT,
-  rescueIdFromStack,
-  rescueProgram,
-  SETTINGS,
-} from "../program";
+import { azureArgsFromSettings, rescueIdFromStack, rescueProgram } from "../program";
+import { PROJECT, SETTINGS } from "../settings";
 import { placeholderNic, simulatedAzure } from "./azureCloud";
 import { RecordedResource, runUnderMocks } from "./mockRun";
 import { planAwsRescue } from "../../topology/aws";
@@ -25,6 +20,7 @@ import { AwsInstanceFacts } from "../../describe/awsInstance";
 import { awsRescueOptions } from "../../clouds/aws/component";
 import { awsArgsFromSettings } from "../program";
 import { simulatedAws } from "./awsCloud";
+import type { StackOutputs } from "../../vocabulary/outputs";
 
 export interface PlannedResource {
   type: string;
@@ -64,12 +60,12 @@ export interface OfflinePlan {
 }
 
 /** The repair part of the program's outputs, when it has one. */
-export function plannedRepair(outputs: Record<string, unknown>): PlannedRepair | undefined {
-  if (!Array.isArray(outputs.repairActions) && !Array.isArray(outputs.repairDecisions))
-    return undefined;
-  const list = (k: string) => (Array.isArray(outputs[k]) ? (outputs[k] as string[]) : []);
-  // AWS exports only its decision lines ("Action: reason"; notes are "none: ...").
-  const decision = Array.isArray(outputs.decision) ? list("decision") : list("repairDecisions");
+export function plannedRepair(outputs: StackOutputs): PlannedRepair | undefined {
+  if (!Array.isArray(outputs.repairActions) && !Array.isArray(outputs.decision)) return undefined;
+  const list = (k: keyof StackOutputs) =>
+    Array.isArray(outputs[k]) ? (outputs[k] as string[]) : [];
+  const decision = list("decision");
+  // Without an action list, the decision lines ("Action: reason"; notes "none: ...") name the actions.
   const actions = Array.isArray(outputs.repairActions)
     ? list("repairActions")
     : [

@@ -10,13 +10,8 @@ import { AzureNicDescription, AzureVmDescription, parseArmId } from "../../descr
 import { AwsInstanceFacts, regionOfZone } from "../../describe/awsInstance";
 import { planAwsRescue } from "../../topology/aws";
 import { awsRescueOptions } from "../../clouds/aws/component";
-import {
-  awsArgsFromSettings,
-  PROJECT,
-  rescueIdFromStack,
-  rescueProgram,
-  SETTINGS,
-} from "../program";
+import { awsArgsFromSettings, rescueIdFromStack, rescueProgram } from "../program";
+import { PROJECT, SETTINGS } from "../settings";
 import { evidenceSources, outcomeFromOutputs } from "../../report/fromOutputs";
 import { applyEvidence, readEvidence, type EvidenceRequest } from "../../report/evidence";
 import {

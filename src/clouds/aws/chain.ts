@@ -1,0 +1,148 @@
+/**
+ * The AWS rescue's chain after the collect: the triage and repair decision (pure TypeScript over the
+ * collected facts) → the repair command → stop/detach and swap → boot verification → rollback.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { AwsRescuePlan } from "../../topology/aws";
+import { repairFromCollect } from "./decision";
+import { ssmCommand } from "./scripts";
+import { rootVolumeDetach, rootVolumeSwap } from "./swap";
+import { bootVerification } from "./bootVerification";
+import { rootVolumeRollback } from "./rollback";
+import { volumeFromBackup, type AwsRescueResources } from "./resources";
+import type { AwsWindowsRescueArgs } from "./component";
+import { ROLE_TAG, ROLLBACK_FROM_BACKUP_ROLE } from "../../vocabulary/tags";
+
+/**
+ * The chain after the collect. A blocking finding, a dry run, swap=false or nothing to repair close
+ * the gate: the swap steps then change nothing and say why. Nothing here deletes a volume; the step
+ * resources change nothing on destroy.
+ */
+export function createRepairChain(
+  name: string,
+  plan: pulumi.Output<AwsRescuePlan>,
+  r: AwsRescueResources,
+  args: AwsWindowsRescueArgs,
+  parent: pulumi.Resource,
+) {
+  const p = plan;
+  const region = p.region;
+  const kept: pulumi.CustomResourceOptions = { parent, retainOnDelete: true };
+  const tagged = (role: string) => p.tags.apply((t) => ({ ...t, [ROLE_TAG]: role }));
+  const { snapshotId, snapshotResource, repairVolumeId, helper, collect, inPlace, timeoutSeconds } =
+    r;
+  let detach = r.detach;
+
+  // 9. Triage, driver check, repair plan and the swap gate: pure TypeScript over the collected facts.
+  //    A blocking finding, a dry run, swap=false or nothing to repair close the gate (no failure).
+  const choice = pulumi.all([p.mode, p.repair]).apply(([mode, r]) => ({
+    mode,
+    driver: r.driver,
+    actions: r.actions,
+    dryRun: r.dryRun,
+    allowIncompatibleDrivers: r.allowIncompatibleDrivers,
+    swap: args.swap !== false,
+  }));
+  const decision = pulumi
+    .all([collect.stdout, p.repair.targetInstanceType, choice])
+    .apply(([stdout, type, c]) => repairFromCollect(stdout, type, c));
+  const gate = decision.apply((d) => d.gate);
+  const repair = ssmCommand(
+    `${name}-repair`,
+    {
+      ...r.commandTarget,
+      documentName: r.repairDocument.name,
+      parameters: decision.parameters,
+      waitForSnapshotId: inPlace ? snapshotId : "",
+    },
+    { parent, dependsOn: [collect.resource] },
+  );
+
+  // 10. The swap. Copy mode: the stop/detach and the swap exist only with swap=true and no dry run,
+  //     and act only when the gate allows; the stop/detach waits for the repair command's success,
+  //     so a failed repair leaves the broken instance running on its root, untouched. inPlace: the
+  //     root always goes back; started only when the gate allows.
+  let swap: ReturnType<typeof rootVolumeSwap> | undefined;
+  let verified: ReturnType<typeof bootVerification> | undefined;
+  const swapPlanned = inPlace || (args.swap !== false && !args.dryRun);
+  if (swapPlanned) {
+    if (!inPlace) {
+      detach = rootVolumeDetach(
+        `${name}-stop-detach`,
+        {
+          region,
+          timeoutSeconds,
+          instanceId: p.source.instanceId,
+          rootVolumeId: p.source.rootVolumeId,
+          snapshotId,
+          gate,
+        },
+        { parent, dependsOn: [snapshotResource, collect.resource, repair.resource] },
+      );
+    }
+    swap = rootVolumeSwap(
+      `${name}-swap`,
+      {
+        region,
+        timeoutSeconds,
+        instanceId: p.source.instanceId,
+        rootDeviceName: p.restore.rootDeviceName,
+        volumeId: repairVolumeId,
+        helperInstanceId: helper.id,
+        deleteOnTermination: p.restore.deleteOnTermination,
+        gate,
+        reattachWhenClosed: inPlace,
+      },
+      { parent, dependsOn: [repair.resource, detach!.resource] },
+    );
+    verified = bootVerification(
+      `${name}-verify`,
+      {
+        region,
+        timeoutSeconds,
+        instanceId: p.source.instanceId,
+        finalState: p.restore.finalState,
+        rollbackVolumeId: inPlace
+          ? pulumi.interpolate`a new volume from ${snapshotId}`
+          : p.source.rootVolumeId,
+        swapped: swap.swapped,
+        swapReason: swap.reason,
+        consoleBaseline: swap.consoleBaseline,
+      },
+      { parent, dependsOn: [swap.resource] },
+    );
+  }
+
+  // 11. Rollback on request: the original (copy) or a volume from the backup with the original's
+  //     settings (inPlace) back as root. A no-op when it already is the root.
+  let rollback: ReturnType<typeof rootVolumeRollback> | undefined;
+  if (args.rollback) {
+    let restoreVolumeId: pulumi.Output<string> = p.source.rootVolumeId;
+    if (inPlace) {
+      restoreVolumeId = volumeFromBackup(
+        `${name}-restore`,
+        p.restoreVolume.apply((v) => v!),
+        snapshotId,
+        tagged(ROLLBACK_FROM_BACKUP_ROLE),
+        p.source.rootVolumeId,
+        region,
+        kept,
+      ).id;
+    }
+    rollback = rootVolumeRollback(
+      `${name}-rollback`,
+      {
+        region,
+        timeoutSeconds,
+        instanceId: p.source.instanceId,
+        rootDeviceName: p.restore.rootDeviceName,
+        volumeId: restoreVolumeId,
+        deleteOnTermination: p.restore.deleteOnTermination,
+        finalState: p.restore.finalState,
+      },
+      { parent, dependsOn: [swap?.resource ?? repair.resource] },
+    );
+  }
+
+  return { decision, gate, repair, detach, swap, verified, rollback };
+}

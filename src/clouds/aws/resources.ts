@@ -1,0 +1,378 @@
+/**
+ * The resources of the AWS rescue up to the collect, created from the plan: the backup snapshot
+ * (kept), the volume under repair (copy mode: a new volume from the backup, kept; inPlace: the
+ * original root, once detached), the private artifacts bucket (kept), the helper's role, security
+ * group and instance with the volume attached, the SSM documents and the collect command.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as ebs from "@pulumi/aws/ebs";
+import * as ec2 from "@pulumi/aws/ec2";
+import * as iam from "@pulumi/aws/iam";
+import * as s3 from "@pulumi/aws/s3";
+import * as ssm from "@pulumi/aws/ssm";
+import { AwsRescuePlan, AwsVolumeSpec, backupTags } from "../../topology/aws";
+import { ssmCommandDocument } from "../../guest/embed";
+import { backupSnapshot } from "./snapshots";
+import { ssmCommand } from "./scripts";
+import { rootVolumeDetach } from "./swap";
+import type { AwsWindowsRescueArgs } from "./component";
+import {
+  ID_TAG,
+  ROLE_TAG,
+  REPAIR_COPY_ROLE,
+  COPY_OF_TAG,
+  HELPER_ROLE,
+} from "../../vocabulary/tags";
+
+const DEFAULT_STEP_TIMEOUT = 1800;
+
+/**
+ * The helper role's S3 rights: write its SSM command output under the rescue's prefix, and read the
+ * bucket's encryption configuration (AWS's policy for SSM output to an encrypted bucket lists
+ * s3:GetEncryptionConfiguration). The bucket uses SSE-S3 (AES256), for which S3 needs no key
+ * permission from the writer; an SSE-KMS bucket would also need kms:GenerateDataKey (and
+ * kms:Decrypt for the multipart uploads of large output) on its key.
+ */
+export function helperArtifactsPolicy(partition: string, bucket: string, prefix: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["s3:PutObject"],
+        Resource: [`arn:${partition}:s3:::${bucket}/${prefix}*`],
+      },
+      {
+        Effect: "Allow",
+        Action: ["s3:GetEncryptionConfiguration"],
+        Resource: [`arn:${partition}:s3:::${bucket}`],
+      },
+    ],
+  };
+}
+
+/** A volume from the backup with the original root's settings, tagged copy-of=<original> (kept). */
+export function volumeFromBackup(
+  name: string,
+  spec: pulumi.Output<AwsVolumeSpec>,
+  snapshotId: pulumi.Input<string>,
+  tags: pulumi.Input<Record<string, string>>,
+  original: pulumi.Output<string>,
+  region: pulumi.Input<string>,
+  opts: pulumi.CustomResourceOptions,
+): ebs.Volume {
+  return new ebs.Volume(
+    name,
+    {
+      region,
+      availabilityZone: spec.availabilityZone,
+      snapshotId,
+      type: spec.volumeType,
+      iops: spec.iops.apply((x) => x ?? undefined),
+      throughput: spec.throughput.apply((x) => x ?? undefined),
+      size: spec.sizeGiB.apply((x) => x ?? undefined),
+      encrypted: spec.encrypted,
+      kmsKeyId: spec.kmsKeyId.apply((x) => x ?? undefined),
+      tags: pulumi.all([tags, original]).apply(([t, o]) => ({ ...t, [COPY_OF_TAG]: o })),
+    },
+    opts,
+  );
+}
+/** The resources of the rescue, created from the plan. Exported for components that reuse them. */
+export function createAwsRescueResources(
+  name: string,
+  plan: pulumi.Output<AwsRescuePlan>,
+  args: AwsWindowsRescueArgs,
+  parent: pulumi.Resource,
+) {
+  const p = plan;
+  const region = p.region;
+  const opts: pulumi.CustomResourceOptions = { parent };
+  const kept: pulumi.CustomResourceOptions = { parent, retainOnDelete: true };
+  const timeoutSeconds = args.stepTimeoutSeconds ?? DEFAULT_STEP_TIMEOUT;
+  const tagged = (role: string) => p.tags.apply((t) => ({ ...t, [ROLE_TAG]: role }));
+  const inPlace = (args.mode ?? "copy") === "inPlace";
+
+  // 1. The backup, before anything is written. Copy mode: ebs.Snapshot (waits for completion, the
+  //    copy needs it). inPlace: a snapshot started and not awaited; the repair waits for completion.
+  //    The backup's tags name the rescue, the instance and the mode: `vm-rescue rollback` finds
+  //    an inPlace rescue (and the original of an instance left without a root) by them.
+  const backup = p.apply(backupTags);
+  let snapshotId: pulumi.Output<string>;
+  let snapshotResource: pulumi.Resource;
+  if (inPlace) {
+    const s = backupSnapshot(
+      `${name}-snapshot`,
+      {
+        region,
+        timeoutSeconds,
+        volumeId: p.source.rootVolumeId,
+        description: p.snapshot.description,
+        tags: backup,
+      },
+      kept,
+    );
+    snapshotId = s.snapshotId;
+    snapshotResource = s.resource;
+  } else {
+    const s = new ebs.Snapshot(
+      `${name}-snapshot`,
+      {
+        region,
+        volumeId: p.source.rootVolumeId,
+        description: p.snapshot.description,
+        tags: backup,
+      },
+      kept,
+    );
+    snapshotId = s.id;
+    snapshotResource = s;
+  }
+
+  // 2. The volume under repair. inPlace: the original root, once the instance is stopped and the
+  //    root detached (after the snapshot has started). Copy: a new volume from the completed
+  //    snapshot with the original's settings, tagged copy-of=<original> so a later `up` that finds
+  //    it as the root plans with the original; the broken instance is not touched here.
+  const always = { allowed: true, reasons: [] as string[] };
+  let detach: ReturnType<typeof rootVolumeDetach> | undefined;
+  let repairVolumeId: pulumi.Output<string>;
+  let copy: ebs.Volume | undefined;
+  if (inPlace) {
+    detach = rootVolumeDetach(
+      `${name}-stop-detach`,
+      {
+        region,
+        timeoutSeconds,
+        instanceId: p.source.instanceId,
+        rootVolumeId: p.source.rootVolumeId,
+        snapshotId,
+        gate: always,
+      },
+      { parent, dependsOn: [snapshotResource] },
+    );
+    repairVolumeId = detach.detachedVolumeId;
+  } else {
+    copy = volumeFromBackup(
+      `${name}-copy`,
+      p.copyVolume.apply((c) => c!),
+      snapshotId,
+      tagged(REPAIR_COPY_ROLE),
+      p.source.rootVolumeId,
+      region,
+      kept,
+    );
+    repairVolumeId = copy.id;
+  }
+
+  // 3. Artifacts: a private, encrypted bucket; kept (it is the evidence).
+  const bucket = new s3.Bucket(
+    `${name}-artifacts`,
+    { region, bucket: p.artifacts.bucketName, forceDestroy: false, tags: p.tags },
+    kept,
+  );
+  const bucketPab = new s3.BucketPublicAccessBlock(
+    `${name}-artifacts-pab`,
+    {
+      region,
+      bucket: bucket.id,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    },
+    kept,
+  );
+  new s3.BucketServerSideEncryptionConfiguration(
+    `${name}-artifacts-sse`,
+    {
+      region,
+      bucket: bucket.id,
+      rules: [
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true },
+      ],
+    },
+    kept,
+  );
+  new s3.BucketLifecycleConfiguration(
+    `${name}-artifacts-lifecycle`,
+    {
+      region,
+      bucket: bucket.id,
+      rules: [
+        {
+          id: "expire-rescue-artifacts",
+          status: "Enabled",
+          filter: { prefix: p.artifacts.prefix },
+          expiration: { days: p.artifacts.lifecycleDays },
+        },
+      ],
+    },
+    kept,
+  );
+
+  // 4. The helper's identity: SSM core plus writing its command output under the rescue's prefix.
+  const role = new iam.Role(
+    `${name}-helper-role`,
+    {
+      name: p.helper.roleName,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "ec2.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      }),
+      tags: p.tags,
+    },
+    opts,
+  );
+  const ssmCore = new iam.RolePolicyAttachment(
+    `${name}-helper-ssm-core`,
+    {
+      role: role.name,
+      policyArn: pulumi.interpolate`arn:${p.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
+    },
+    opts,
+  );
+  const putArtifacts = new iam.RolePolicy(
+    `${name}-helper-artifacts`,
+    {
+      role: role.name,
+      policy: pulumi
+        .all([p.partition, bucket.bucket, p.artifacts.prefix])
+        .apply(([part, b, prefix]) => JSON.stringify(helperArtifactsPolicy(part, b, prefix))),
+    },
+    opts,
+  );
+  const profile = new iam.InstanceProfile(
+    `${name}-helper-profile`,
+    { name: p.helper.instanceProfileName, role: role.name, tags: p.tags },
+    opts,
+  );
+
+  // 5. Network: no public IP, a security group without ingress and HTTPS-only egress (SSM, S3).
+  const subnet = ec2.getSubnetOutput({ id: p.helper.subnetId, region }, { parent });
+  const sg = new ec2.SecurityGroup(
+    `${name}-helper-sg`,
+    {
+      region,
+      name: p.helper.securityGroupName,
+      description: "vm-rescue helper: no inbound; HTTPS out to SSM and S3",
+      vpcId: subnet.vpcId,
+      ingress: [],
+      egress: [
+        {
+          protocol: "tcp",
+          fromPort: 443,
+          toPort: 443,
+          cidrBlocks: ["0.0.0.0/0"],
+          description: "SSM, EC2 messages, S3",
+        },
+      ],
+      tags: p.tags,
+    },
+    opts,
+  );
+
+  // 6. The helper: another Windows Server version (disk-signature collision), same subnet/AZ, IMDSv2.
+  const ami = ssm.getParameterOutput({ name: p.helper.amiParameter, region }, { parent });
+  const helper = new ec2.Instance(
+    `${name}-helper`,
+    {
+      region,
+      ami: ami.value,
+      instanceType: p.helper.instanceType,
+      subnetId: p.helper.subnetId,
+      availabilityZone: p.availabilityZone,
+      associatePublicIpAddress: false,
+      vpcSecurityGroupIds: [sg.id],
+      iamInstanceProfile: profile.name,
+      metadataOptions: {
+        httpTokens: "required",
+        httpEndpoint: "enabled",
+        httpPutResponseHopLimit: 1,
+      },
+      rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
+      tags: p.tags.apply((t) => ({
+        ...t,
+        Name: `${t[ID_TAG]}-helper`,
+        [ROLE_TAG]: HELPER_ROLE,
+      })),
+    },
+    { parent, dependsOn: [ssmCore, putArtifacts], deleteBeforeReplace: true },
+  );
+
+  // 7. The volume on the helper as xvdf. skipDestroy: destroy must never detach it (after the swap
+  //    it is the instance's root; before, terminating the helper releases it, and a volume attached
+  //    after launch is not deleted with the helper). deleteBeforeReplace: a replaced helper or
+  //    attachment would otherwise attach while the volume is still on the old one (pulumi-aws#2769).
+  const attachment = new ec2.VolumeAttachment(
+    `${name}-helper-attachment`,
+    {
+      region,
+      instanceId: helper.id,
+      volumeId: repairVolumeId,
+      deviceName: p.helper.deviceName,
+      skipDestroy: true,
+    },
+    { parent, deleteBeforeReplace: true },
+  );
+
+  // 8. The scripts as SSM Command documents (schema 2.2, aws:runPowerShellScript).
+  const collectCmd = ssmCommandDocument("collect.ps1", {});
+  const repairDoc = ssmCommandDocument("repair.ps1", { Actions: ["EnableCrashDump"] }).document;
+  const document = (key: "collect" | "repair", content: object) =>
+    new ssm.Document(
+      `${name}-${key}-doc`,
+      {
+        region,
+        name: p.documents[key],
+        documentType: "Command",
+        documentFormat: "JSON",
+        targetType: "/AWS::EC2::Instance",
+        content: JSON.stringify(content),
+        tags: p.tags,
+      },
+      opts,
+    );
+  const collectDoc = document("collect", collectCmd.document);
+  const repairDocument = document("repair", repairDoc);
+  const commandTarget = {
+    region,
+    timeoutSeconds,
+    instanceId: helper.id,
+    bucketName: bucket.bucket,
+    keyPrefix: p.artifacts.prefix,
+  };
+
+  const collect = ssmCommand(
+    `${name}-collect`,
+    { ...commandTarget, documentName: collectDoc.name, parameters: collectCmd.parameters },
+    { parent, dependsOn: [attachment, bucketPab, ssmCore, putArtifacts] },
+  );
+
+  return {
+    snapshotId,
+    snapshotResource,
+    detach,
+    copy,
+    repairVolumeId,
+    bucket,
+    role,
+    profile,
+    sg,
+    helper,
+    attachment,
+    collectDoc,
+    repairDocument,
+    collect,
+    commandTarget,
+    inPlace,
+    timeoutSeconds,
+  };
+}
+
+export type AwsRescueResources = ReturnType<typeof createAwsRescueResources>;

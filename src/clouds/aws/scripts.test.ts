@@ -1,0 +1,47 @@
+/** The SSM command step against fake SSM and S3 clients and a fake clock. */
+import { backupSnapshotStep } from "./snapshots";
+import { ssmCommandStep } from "./scripts";
+import { base, world } from "../../../tests/helpers/ec2World";
+
+describe("ssmCommandStep", () => {
+  const cmd = {
+    ...base,
+    instanceId: "i-helper",
+    documentName: "vm-rescue-x-collect",
+    parameters: { MaxEvents: ["300"] },
+    bucketName: "b",
+    keyPrefix: "rescue/x/",
+  };
+
+  test("waits for SSM registration and the command, and reads the full output from S3", async () => {
+    const w = world();
+    const out = await ssmCommandStep(w.ctx, cmd);
+    expect(out).toEqual({ commandId: "cmd-1", status: "Success", stdout: '{"full":true}' });
+    expect(w.ssmCalls.find((c) => c.name === "SendCommand").input).toMatchObject({
+      OutputS3BucketName: "b",
+      OutputS3KeyPrefix: "rescue/x",
+      Parameters: { MaxEvents: ["300"] },
+    });
+  });
+
+  test("inPlace: waits for the backup to complete before the command is sent", async () => {
+    const w = world();
+    const { snapshotId } = await backupSnapshotStep(w.ctx, {
+      ...base,
+      volumeId: "vol-orig",
+      description: "d",
+      tags: {},
+    });
+    w.hooks.snapshotPending = 3;
+    await ssmCommandStep(w.ctx, { ...cmd, waitForSnapshotId: snapshotId });
+    expect(w.snapshots[snapshotId].state).toBe("completed");
+  });
+
+  test("a helper that never registers times out naming the network path", async () => {
+    const w = world();
+    w.ctx.ssm = { send: async () => ({ InstanceInformationList: [] }) };
+    await expect(ssmCommandStep(w.ctx, cmd)).rejects.toThrow(
+      /VPC endpoints \(ssm, ec2messages, ssmmessages, s3\) or a NAT gateway/,
+    );
+  });
+});

@@ -1,0 +1,149 @@
+/**
+ * The Azure rescue's chain after the collect: triage → repair → swap → boot verification →
+ * rollback, each a resource waiting for the one before it.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as compute from "@pulumi/azure-native/compute";
+import type { AzureRescuePlan } from "../../topology/azure";
+import { guidFrom } from "../../topology/azureNames";
+import { REPAIR_RUN_COMMAND, repairRunCommand } from "./scripts";
+import { CollectTriage } from "./decision";
+import { OsDiskSwap } from "./swap";
+import { OsDiskRollback } from "./rollback";
+import { BootVerification } from "./bootVerification";
+import type { AzureRescueResources } from "./resources";
+import type { AzureWindowsRescueArgs } from "./component";
+
+/** Storage Blob Data Reader (built-in role): the deploying identity reads the collect output with it. */
+export const STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
+/** Minutes the boot verification waits for the VM by default. */
+export const DEFAULT_VERIFY_TIMEOUT_MINUTES = 20;
+
+/**
+ * The chain after the collect: triage (read with temporary Storage Blob Data Reader access of the
+ * deploying identity) → repair run command → swap (after the snapshot and the repair; only when
+ * `swap` is not false) → boot verification → rollback (only with `rollback`). Nothing here deletes a
+ * disk; the dynamic resources change nothing on destroy.
+ */
+export function createRepairChain(
+  name: string,
+  plan: pulumi.Output<AzureRescuePlan>,
+  r: AzureRescueResources,
+  args: AzureWindowsRescueArgs,
+  parent: pulumi.Resource,
+) {
+  const p = plan;
+  const client = authorization.getClientConfigOutput({ parent });
+  // Temporary access: removed with the stack (the container itself is kept).
+  const operatorBlobRead = new authorization.RoleAssignment(
+    `${name}-operator-blob-read`,
+    {
+      scope: r.container.id,
+      roleAssignmentName: pulumi
+        .all([p.rescueId, r.container.id, client.objectId])
+        .apply(([id, scope, who]) => guidFrom(`${id}/${scope}/${who}/blob-reader`)),
+      roleDefinitionId: p.subscriptionId.apply(
+        (s) =>
+          `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER}`,
+      ),
+      principalId: client.objectId,
+      principalType: args.operatorPrincipalType ?? authorization.PrincipalType.User,
+    },
+    { parent },
+  );
+
+  const triage = new CollectTriage(
+    `${name}-triage`,
+    {
+      collectOutputUrl: r.collectOutputUrl,
+      collectRunCommandId: r.collect.id,
+      rescueId: p.rescueId,
+      driver: args.driver,
+      actions: args.actions,
+      dryRun: args.dryRun,
+      allowIncompatibleDrivers: args.allowIncompatibleDrivers,
+      swap: args.swap ?? true,
+    },
+    { parent, dependsOn: [r.collect, operatorBlobRead] },
+  );
+
+  const repairResultUrl = pulumi.interpolate`${r.containerUrl}/${REPAIR_RUN_COMMAND.outputBlob}`;
+  const repairSpec = triage.repairParams.apply(repairRunCommand);
+  const repair = new compute.VirtualMachineRunCommandByVirtualMachine(
+    `${name}-repair`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      vmName: r.helper.name,
+      runCommandName: REPAIR_RUN_COMMAND.name,
+      location: p.location,
+      source: repairSpec.source,
+      parameters: repairSpec.parameters,
+      protectedParameters: repairSpec.protectedParameters,
+      outputBlobUri: repairResultUrl,
+      errorBlobUri: pulumi.interpolate`${r.containerUrl}/${REPAIR_RUN_COMMAND.errorBlob}`,
+      outputBlobManagedIdentity: {},
+      errorBlobManagedIdentity: {},
+      asyncExecution: false,
+      timeoutInSeconds: 5400,
+      treatFailureAsDeploymentFailure: true,
+      tags: p.tags,
+    },
+    // Run commands on one VM run in parallel unless ordered: the repair waits for the collect.
+    { parent, dependsOn: [r.collect, r.helperBlobAccess], customTimeouts: { create: "100m" } },
+  );
+
+  const target = {
+    subscriptionId: p.subscriptionId,
+    resourceGroupName: p.source.resourceGroupName,
+    vmName: p.source.vmName,
+    rescueId: p.rescueId,
+  };
+  const swap =
+    args.swap === false
+      ? undefined
+      : new OsDiskSwap(
+          `${name}-swap`,
+          {
+            ...target,
+            helperResourceGroupName: p.helper.resourceGroupName,
+            helperVmName: r.helper.name,
+            originalDiskId: p.source.osDiskId,
+            copyDiskId: r.copyDisk.id,
+            gate: triage.gate,
+            swapGeneration: args.swapGeneration,
+            snapshotId: r.snapshot.id,
+            repairRunCommandId: repair.id,
+          },
+          // Never before the backup exists, never before the repair finished.
+          { parent, dependsOn: [r.snapshot, repair] },
+        );
+  const verify = swap
+    ? new BootVerification(
+        `${name}-verify`,
+        {
+          ...target,
+          swapped: swap.swapped,
+          osDiskId: swap.osDiskId,
+          serialBaseline: swap.serialBaseline,
+          swapGeneration: args.swapGeneration,
+          timeoutMinutes: args.verifyTimeoutMinutes ?? DEFAULT_VERIFY_TIMEOUT_MINUTES,
+        },
+        { parent, dependsOn: [swap] },
+      )
+    : undefined;
+  const rollback = args.rollback
+    ? new OsDiskRollback(
+        `${name}-rollback`,
+        {
+          ...target,
+          originalDiskId: p.source.osDiskId,
+          copyDiskId: r.copyDisk.id,
+          swapGeneration: args.swapGeneration,
+        },
+        { parent, dependsOn: [r.snapshot, ...(verify ? [verify] : [repair])] },
+      )
+    : undefined;
+
+  return { operatorBlobRead, triage, repair, repairResultUrl, swap, verify, rollback };
+}

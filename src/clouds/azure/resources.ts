@@ -1,0 +1,248 @@
+/**
+ * The resources of the Azure rescue up to the collect, created from the plan: the backup snapshot
+ * and the copy of the OS disk (kept), the helper VM with its NIC, NSG and password, the private
+ * artifacts storage (kept), the helper's access to it and the collect Run Command.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as compute from "@pulumi/azure-native/compute";
+import * as network from "@pulumi/azure-native/network";
+import * as storage from "@pulumi/azure-native/storage";
+import * as random from "@pulumi/random";
+import { AzureRescuePlan, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../topology/azure";
+import { collectRunCommand } from "./scripts";
+import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
+
+/** The resources of the rescue, created from the plan. Exported for other components that reuse them. */
+export function createAzureRescueResources(
+  name: string,
+  plan: pulumi.Output<AzureRescuePlan>,
+  parent: pulumi.Resource,
+) {
+  const p = plan;
+  const opts: pulumi.CustomResourceOptions = { parent };
+  const kept: pulumi.CustomResourceOptions = { parent, retainOnDelete: true };
+
+  // The backup: point in time, before anything else writes anywhere. Kept.
+  const snapshot = new compute.Snapshot(
+    `${name}-snapshot`,
+    {
+      resourceGroupName: p.source.resourceGroupName,
+      snapshotName: p.snapshot.name,
+      location: p.location,
+      incremental: p.snapshot.incremental,
+      creationData: {
+        createOption: compute.DiskCreateOption.Copy,
+        sourceResourceId: p.source.osDiskId,
+      },
+      tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: BACKUP_ROLE })),
+    },
+    kept,
+  );
+
+  // The working copy, read from the original disk in parallel with the snapshot (it writes nothing to it).
+  const copyDisk = new compute.Disk(
+    `${name}-copy`,
+    {
+      resourceGroupName: p.source.resourceGroupName,
+      diskName: p.copyDisk.name,
+      location: p.location,
+      zones: p.zone.apply((z) => (z ? [z] : undefined)),
+      sku: { name: p.copyDisk.sku },
+      osType: compute.OperatingSystemTypes.Windows,
+      hyperVGeneration: p.copyDisk.hyperVGeneration.apply((g) => g ?? undefined),
+      diskSizeGB: p.copyDisk.sizeGB.apply((s) => s ?? undefined),
+      creationData: {
+        createOption: compute.DiskCreateOption.Copy,
+        sourceResourceId: p.source.osDiskId,
+      },
+      encryption: p.copyDisk.diskEncryptionSetId.apply((des) =>
+        des
+          ? {
+              type: compute.EncryptionType.EncryptionAtRestWithCustomerKey,
+              diskEncryptionSetId: des,
+            }
+          : undefined,
+      ),
+      // Names the original disk, so a re-run after the swap still plans from it (see planAzureRescue).
+      tags: p.copyDisk.tags,
+    },
+    kept,
+  );
+
+  // Network: a NIC in the broken VM's subnet, no public IP, an NSG with no inbound rule.
+  const nsg = new network.NetworkSecurityGroup(
+    `${name}-nsg`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      networkSecurityGroupName: p.network.nsgName,
+      location: p.location,
+      securityRules: [],
+      tags: p.tags,
+    },
+    opts,
+  );
+  const nic = new network.NetworkInterface(
+    `${name}-nic`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      networkInterfaceName: p.network.nicName,
+      location: p.location,
+      ipConfigurations: [
+        {
+          name: "ipconfig1",
+          primary: true,
+          privateIPAllocationMethod: "Dynamic",
+          subnet: { id: p.network.subnetId },
+        },
+      ],
+      networkSecurityGroup: { id: nsg.id },
+      tags: p.tags,
+    },
+    opts,
+  );
+
+  const password = new random.RandomPassword(
+    `${name}-admin-password`,
+    {
+      length: 32,
+      special: true,
+      overrideSpecial: "!#%*()-_=+[]{}:?",
+      minLower: 2,
+      minUpper: 2,
+      minNumeric: 2,
+      minSpecial: 2,
+      keepers: { rescueId: p.rescueId },
+    },
+    opts,
+  );
+
+  // Artifacts: private storage (HTTPS only, no public blob access, no shared keys). Kept: it is evidence.
+  const account = new storage.StorageAccount(
+    `${name}-artifacts`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      accountName: p.artifacts.storageAccountName,
+      location: p.location,
+      kind: storage.Kind.StorageV2,
+      sku: { name: storage.SkuName.Standard_LRS },
+      allowBlobPublicAccess: false,
+      allowSharedKeyAccess: false,
+      enableHttpsTrafficOnly: true,
+      minimumTlsVersion: storage.MinimumTlsVersion.TLS1_2,
+      tags: p.tags,
+    },
+    kept,
+  );
+  const container = new storage.BlobContainer(
+    `${name}-artifacts-container`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      accountName: account.name,
+      containerName: p.artifacts.containerName,
+      publicAccess: storage.PublicAccess.None,
+    },
+    kept,
+  );
+
+  // The helper, with the copy attached at creation (LUN 0) and a system identity for the artifacts.
+  const helper = new compute.VirtualMachine(
+    `${name}-helper`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      vmName: p.helper.vmName,
+      location: p.location,
+      zones: p.zone.apply((z) => (z ? [z] : undefined)),
+      hardwareProfile: { vmSize: p.helper.size },
+      identity: { type: compute.ResourceIdentityType.SystemAssigned },
+      storageProfile: {
+        imageReference: p.helper.image,
+        osDisk: {
+          createOption: compute.DiskCreateOptionTypes.FromImage,
+          managedDisk: { storageAccountType: p.helper.osDiskSku },
+          deleteOption: compute.DiskDeleteOptionTypes.Delete,
+        },
+        dataDisks: [
+          {
+            lun: p.helper.copyLun,
+            createOption: compute.DiskCreateOptionTypes.Attach,
+            managedDisk: { id: copyDisk.id },
+            deleteOption: compute.DiskDeleteOptionTypes.Detach,
+          },
+        ],
+      },
+      osProfile: {
+        computerName: p.helper.computerName,
+        adminUsername: p.helper.adminUsername,
+        adminPassword: pulumi.secret(password.result),
+        windowsConfiguration: {
+          provisionVMAgent: true,
+          enableAutomaticUpdates: false,
+          patchSettings: { patchMode: compute.WindowsVMGuestPatchMode.Manual },
+        },
+      },
+      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+      tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: HELPER_ROLE })),
+    },
+    // The swap detaches the copy outside Pulumi; the helper must not try to attach it again.
+    { parent, deleteBeforeReplace: true, ignoreChanges: ["storageProfile.dataDisks"] },
+  );
+
+  const helperBlobAccess = new authorization.RoleAssignment(
+    `${name}-helper-blob-access`,
+    {
+      scope: container.id,
+      roleAssignmentName: p.artifacts.helperBlobRoleAssignmentName,
+      roleDefinitionId: p.subscriptionId.apply(
+        (s) =>
+          `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_CONTRIBUTOR}`,
+      ),
+      principalId: helper.identity.apply((i) => i?.principalId ?? ""),
+      principalType: authorization.PrincipalType.ServicePrincipal,
+    },
+    opts,
+  );
+
+  const containerUrl = pulumi.interpolate`${account.primaryEndpoints.blob}${container.name}`;
+  const collectOutputUrl = pulumi.interpolate`${containerUrl}/${p.runCommands.collect.outputBlob}`;
+  const collectSpec = p.apply((pl) => collectRunCommand(pl));
+  const collect = new compute.VirtualMachineRunCommandByVirtualMachine(
+    `${name}-collect`,
+    {
+      resourceGroupName: p.helper.resourceGroupName,
+      vmName: helper.name,
+      runCommandName: p.runCommands.collect.name,
+      location: p.location,
+      source: collectSpec.source,
+      parameters: collectSpec.parameters,
+      protectedParameters: collectSpec.protectedParameters,
+      outputBlobUri: collectOutputUrl,
+      errorBlobUri: pulumi.interpolate`${containerUrl}/${p.runCommands.collect.errorBlob}`,
+      outputBlobManagedIdentity: {},
+      errorBlobManagedIdentity: {},
+      asyncExecution: false,
+      timeoutInSeconds: 3600,
+      treatFailureAsDeploymentFailure: true,
+      tags: p.tags,
+    },
+    { parent, dependsOn: [helperBlobAccess], customTimeouts: { create: "75m" } },
+  );
+
+  return {
+    snapshot,
+    copyDisk,
+    nsg,
+    nic,
+    password,
+    account,
+    container,
+    helper,
+    helperBlobAccess,
+    collect,
+    containerUrl,
+    collectOutputUrl,
+  };
+}
+
+export type AzureRescueResources = ReturnType<typeof createAzureRescueResources>;

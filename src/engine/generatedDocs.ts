@@ -1,0 +1,61 @@
+/**
+ * Pulumi.yaml and the README's settings table, rendered from {@link SETTINGS}
+ * (`npm run gen:pulumi-yaml`; tests fail when either is stale).
+ */
+import { SETTINGS } from "./settings";
+
+/** Pulumi.yaml, rendered from {@link SETTINGS} (`npm run gen:pulumi-yaml`; a test fails when it is stale). */
+export function renderPulumiYaml(): string {
+  const lines = [
+    "# Generated from SETTINGS in src/engine/settings.ts by `npm run gen:pulumi-yaml`: edit there, not here.",
+    "name: vm-rescue",
+    "runtime:",
+    "  name: nodejs",
+    "  options:",
+    "    typescript: true",
+    "main: index.ts",
+    "description: Rescue a Windows VM stuck in a BSOD boot loop (snapshot, copy, helper VM, offline triage and repair, swap, verify).",
+    "config:",
+  ];
+  for (const s of SETTINGS) {
+    lines.push(`  ${s.key}:`, `    type: ${s.type}`);
+    if (s.type === "array") lines.push("    items:", "      type: string");
+    lines.push(`    description: ${JSON.stringify(`${s.description} [${s.clouds.join(", ")}]`)}`);
+    if (s.default !== undefined) lines.push(`    default: ${JSON.stringify(s.default)}`);
+  }
+  return lines.join("\n") + "\n";
+}
+
+/** Rewrites Pulumi.yaml and the README's settings table from {@link SETTINGS} (`npm run gen:pulumi-yaml`). */
+export function writeGeneratedDocs(root: string): void {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fs = require("fs") as typeof import("fs");
+  const join = (f: string) => `${root}/${f}`;
+  fs.writeFileSync(join("Pulumi.yaml"), renderPulumiYaml());
+  const readme = fs.readFileSync(join("README.md"), "utf8");
+  fs.writeFileSync(join("README.md"), replaceSettingsTable(readme));
+}
+
+const SETTINGS_START = "<!-- settings:start -->";
+const SETTINGS_END = "<!-- settings:end -->";
+
+/** The README text with the table between its settings markers replaced by the current one. */
+export function replaceSettingsTable(readme: string): string {
+  const a = readme.indexOf(SETTINGS_START);
+  const b = readme.indexOf(SETTINGS_END);
+  if (a < 0 || b < a)
+    throw new Error(`README.md has no ${SETTINGS_START} ... ${SETTINGS_END} markers`);
+  return `${readme.slice(0, a + SETTINGS_START.length)}\n${renderSettingsTable()}\n${readme.slice(b)}`;
+}
+
+/** The Markdown table of settings the README carries between its `settings` markers. */
+export function renderSettingsTable(): string {
+  const cell = (t: string) => t.replace(/\|/g, "\\|");
+  const rows = SETTINGS.map(
+    (s) =>
+      `| \`${s.key}\` | ${s.type} | ${s.default === undefined ? "" : `\`${String(s.default)}\``} | ${s.clouds.join(", ")} | ${cell(s.description)} |`,
+  );
+  return ["| Setting | Type | Default | Cloud | Meaning |", "|---|---|---|---|---|", ...rows].join(
+    "\n",
+  );
+}

@@ -1,5 +1,8 @@
 import { Command, CommanderError } from "commander";
-import { ExitCode, UsageError } from "../vocabulary/exitCodes";
+import { ExitCode } from "../vocabulary/exitCodes";
+import { processIo, type Io } from "./context";
+
+export { processIo, runAction, type CliContext, type CommandResult, type Io } from "./context";
 import { registerPlan } from "./commands/plan";
 import { registerTriage } from "./commands/triage";
 import { registerCheckDrivers } from "./commands/checkDrivers";
@@ -9,23 +12,6 @@ import { registerRollback } from "./commands/rollback";
 import { registerEvents } from "./commands/events";
 import { registerDiagnose } from "./commands/diagnose";
 import { registerHive } from "./commands/hive";
-
-/** Where a command writes; tests pass their own. */
-export interface Io {
-  out(text: string): void;
-  err(text: string): void;
-  /** True when stdout is an interactive terminal (progress spinners, colours). */
-  isTty: boolean;
-}
-
-export const processIo: Io = {
-  out: (t) => process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
-  err: (t) => process.stderr.write(t.endsWith("\n") ? t : t + "\n"),
-  isTty: Boolean(process.stdout.isTTY) && !process.env.CI,
-};
-
-/** A subcommand's action resolves to the exit code. */
-export type CommandResult = Promise<number>;
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("vm-rescue")
@@ -44,26 +30,6 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerDiagnose(program, ctx);
   registerHive(program, ctx);
   return program;
-}
-
-/** Context every `registerX` gets: where to write and how to report the exit code. */
-export interface CliContext {
-  io: Io;
-  setExit(code: number): void;
-}
-
-/** Runs a command action and maps errors to exit codes (UsageError -> 2 with one line). */
-export async function runAction(ctx: CliContext, action: () => CommandResult): Promise<void> {
-  try {
-    ctx.setExit(await action());
-  } catch (e) {
-    if (e instanceof UsageError) {
-      ctx.io.err(`vm-rescue: ${e.message}`);
-      ctx.setExit(ExitCode.Usage);
-      return;
-    }
-    throw e;
-  }
 }
 
 /** Parses argv and runs; resolves to the exit code. Never throws for usage errors. */

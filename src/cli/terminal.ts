@@ -3,7 +3,7 @@
  * and the progress of a stack operation (one line per finished step, a spinner on a terminal).
  */
 import * as readline from "node:readline";
-import type { CliContext } from "./main";
+import type { CliContext } from "./context";
 import { UsageError } from "../vocabulary/exitCodes";
 import { Automation, PulumiCliMissing, StreamOptions } from "../engine/automation";
 import type { RescueUi } from "../engine/liveRescue";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { runAction, type CliContext } from "../main";
+import { runAction, type CliContext } from "../context";
 import { ExitCode } from "../../vocabulary/exitCodes";
 import { readCheckTarget } from "../../engine/checkTarget";
 import type { CollectOutput } from "../../collect/contract";

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import type { Command } from "commander";
-import { runAction, type CliContext } from "../main";
+import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import type { EvidenceBundle, EvidenceRoute } from "../../evidence/bundle";
 import {

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import type { Command } from "commander";
-import { runAction, type CliContext } from "../main";
+import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { isFormatError } from "../../evidence/formatError";
 import { bootStory, formatEvents, readEvtx, selectEvents } from "../../evidence/evtx";

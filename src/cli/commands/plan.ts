@@ -1,6 +1,6 @@
 import { SettingError } from "../../engine/program";
 import type { Command } from "commander";
-import { runAction, type CliContext } from "../main";
+import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { parseSetOptions, readJsonFile } from "../../engine/readJson";
 import { PlanError } from "../../vocabulary/errors";

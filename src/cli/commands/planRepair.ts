@@ -1,7 +1,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { Command } from "commander";
-import { runAction, type CliContext } from "../main";
+import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { readCheckTarget } from "../../engine/checkTarget";
 import { decideRescue, type RescueDecision } from "../../repair/decide";

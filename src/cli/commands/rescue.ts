@@ -3,7 +3,7 @@
  * (`engine/liveRescue.ts`) or simulated (`engine/simulate/rescue.ts`) — and prints the report.
  */
 import type { Command } from "commander";
-import { runAction, type CliContext } from "../main";
+import { runAction, type CliContext } from "../context";
 import { defaultDeps, type RescueDeps } from "../deps";
 import { confirmOrRefuse, terminalUi } from "../terminal";
 import { UsageError } from "../../vocabulary/exitCodes";

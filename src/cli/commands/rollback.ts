@@ -5,7 +5,7 @@
  * path: `rollback=true` on the incident's stack, then `pulumi up`.
  */
 import type { Command } from "commander";
-import { runAction, type CliContext } from "../main";
+import { runAction, type CliContext } from "../context";
 import { defaultDeps, rollbackDeps, type RescueDeps } from "../deps";
 import { confirmOrRefuse, terminalUi } from "../terminal";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { runAction, type CliContext } from "../main";
+import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { expandDumpPaths, inspectFiles } from "../../triage";
 import { renderRow } from "../../triage/render";

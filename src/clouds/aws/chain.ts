@@ -10,7 +10,7 @@ import { rootVolumeDetach, rootVolumeSwap } from "./swap";
 import { bootVerification } from "./bootVerification";
 import { rootVolumeRollback } from "./rollback";
 import { volumeFromBackup, type AwsRescueResources } from "./resources";
-import type { AwsWindowsRescueArgs } from "./component";
+import type { AwsWindowsRescueArgs } from "./args";
 import { ROLE_TAG, ROLLBACK_FROM_BACKUP_ROLE } from "../../vocabulary/tags";
 
 /**

@@ -15,7 +15,7 @@ import { ssmCommandDocument } from "../../guest/embed";
 import { backupSnapshot } from "./snapshots";
 import { ssmCommand } from "./scripts";
 import { rootVolumeDetach } from "./swap";
-import type { AwsWindowsRescueArgs } from "./component";
+import type { AwsWindowsRescueArgs } from "./args";
 import {
   ID_TAG,
   ROLE_TAG,

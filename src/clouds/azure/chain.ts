@@ -13,7 +13,7 @@ import { OsDiskSwap } from "./swap";
 import { OsDiskRollback } from "./rollback";
 import { BootVerification } from "./bootVerification";
 import type { AzureRescueResources } from "./resources";
-import type { AzureWindowsRescueArgs } from "./component";
+import type { AzureWindowsRescueArgs } from "./args";
 
 /** Storage Blob Data Reader (built-in role): the deploying identity reads the collect output with it. */
 export const STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";

@@ -1,0 +1,48 @@
+/**
+ * Arguments of {@link AwsWindowsRescue}. Plain values only, so the component can be consumed from
+ * any Pulumi language through the component plugin.
+ */
+export interface AwsWindowsRescueArgs {
+  /** Id of the broken instance (i-…). */
+  instanceId: string;
+  /** Region of the instance. Default: the AWS provider's region. */
+  region?: string;
+  /** Identifies this rescue in names and tags (1-24 lowercase letters, digits, hyphens). Default: the component name. */
+  rescueId?: string;
+  /** `copy` (default: repair a new volume from the backup snapshot and swap it in) or `inPlace` (repair the original root). */
+  mode?: string;
+  /** Helper instance type. Default `t3.medium`. */
+  helperInstanceType?: string;
+  /** `/aws/service/ami-windows-latest/…` parameter of the helper AMI. Default: a Windows Server version different from the instance's. */
+  helperAmiParameter?: string;
+  /** Subnet of the helper (same AZ as the instance). Default: the instance's subnet. */
+  subnetId?: string;
+  /** Windows Server version of the instance (2016, 2019, 2022, …) when its AMI does not tell. */
+  windowsVersion?: string;
+  /** Confirms the deploying identity may use the root volume's KMS key; required for encrypted roots. */
+  kmsGrantConfirmed?: boolean;
+  /** Confirms the helper's subnet reaches SSM through a NAT gateway (silences the network warning). */
+  natConfirmed?: boolean;
+  /** Service names of the VPC's endpoints, for the SSM network check. */
+  vpcEndpointServices?: string[];
+  /** Swap the repaired volume in as root and verify the boot. Default true; false stops after the repair. */
+  swap?: boolean;
+  /** Put the volume the swap replaced back as root (after a failed verification). Default false. */
+  rollback?: boolean;
+  /** Plan and run the repair script without changing the disk. Default false. */
+  dryRun?: boolean;
+  /** Force the culprit driver (service name or .sys file) instead of the triage's choice. */
+  repairDriver?: string;
+  /** repair.ps1 actions to run instead of the automatic choice (e.g. ["DisableDriver","EnableCrashDump"]). */
+  actions?: string[];
+  /** Swap even when the guest-driver check blocks it. Default false. */
+  allowIncompatibleDrivers?: boolean;
+  /** The instance type the guest drivers are checked for (e.g. a Nitro type the instance moves to). Default: its current type. */
+  targetInstanceType?: string;
+  /** The original root volume, when the instance runs on this rescue's copy and the copy has no vm-rescue:copy-of tag. */
+  originalRootVolumeId?: string;
+  /** Seconds each step may take (stop, detach, SSM command, verification). Default 1800. */
+  stepTimeoutSeconds?: number;
+  /** Extra tags on every resource the rescue creates. */
+  tags?: { [key: string]: string };
+}

@@ -65,8 +65,6 @@ export function decodeSystemTime(hex: string | null | undefined): TransitionRule
   return rule;
 }
 
-const DAY_MS = 86_400_000;
-
 /** The wall-clock moment (as a UTC-epoch number of the local fields) a rule fires in `year`; null when it does not fire that year. */
 export function transitionWallClock(rule: TransitionRule, year: number): number | null {
   if (rule.month === 0) return null;

@@ -26,11 +26,12 @@ export function parseS3Url(url: string): { bucket: string; key: string } {
  * (`<prefix><commandId>/<instanceId>/`) and reads the `…/stdout` object under it.
  */
 export function s3Reader(region?: string): ArtifactReader {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the S3 client is loaded lazily; its answers are read field by field
   let s3: { send(command: unknown): Promise<any> } | undefined;
   const client = () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const { S3Client } = require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
     return (s3 ??= new S3Client(region ? { region } : {}) as unknown as {
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the S3 client is loaded lazily; its answers are read field by field
       send(command: unknown): Promise<any>;
     });
   };
@@ -42,7 +43,7 @@ export function s3Reader(region?: string): ArtifactReader {
         if (text === null) throw new Error(`no stdout object under s3://${bucket}/${key}`);
         return text;
       }
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+
       const { GetObjectCommand } =
         require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
       const obj = await client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));

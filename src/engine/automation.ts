@@ -62,7 +62,6 @@ export function firstLine(e: unknown): string {
 
 /** The real Automation API (loaded lazily: the simulated paths never need it). */
 export function localAutomation(): Automation {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const auto = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
   let command: import("@pulumi/pulumi/automation").PulumiCommand | undefined;
   return {

@@ -28,7 +28,6 @@ export function renderPulumiYaml(): string {
 
 /** Rewrites Pulumi.yaml and the README's settings table from {@link SETTINGS} (`npm run gen:pulumi-yaml`). */
 export function writeGeneratedDocs(root: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const fs = require("fs") as typeof import("fs");
   const join = (f: string) => `${root}/${f}`;
   fs.writeFileSync(join("Pulumi.yaml"), renderPulumiYaml());

@@ -15,7 +15,7 @@ export function sampleNic(): AzureNicDescription {
 }
 
 /** The sample VM changed by `edit` (which may mutate the copy it gets). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+
 export function vmWith(edit: (vm: any) => void): AzureVmDescription {
   const vm = sampleVm();
   edit(vm);

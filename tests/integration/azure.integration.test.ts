@@ -20,7 +20,7 @@ const ENV = [
 describeCloud("Azure rescue against a real VM", ENV, () => {
   jest.setTimeout(3 * 60 * 60 * 1000);
   const stackName = `it-${Date.now().toString(36)}`;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const { LocalWorkspace } = require("@pulumi/pulumi/automation");
   let stack: any;
 

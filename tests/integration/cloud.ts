@@ -28,7 +28,6 @@ export function missingForCloudRun(requiredEnv: string[]): string | null {
 export function describeCloud(title: string, requiredEnv: string[], body: () => void): void {
   const missing = missingForCloudRun(requiredEnv);
   if (missing) {
-    // eslint-disable-next-line no-console
     console.log(`skipped: ${title} — needs ${missing}`);
     describe.skip(`${title} (skipped: needs ${missing})`, body);
   } else {

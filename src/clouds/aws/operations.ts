@@ -37,11 +37,10 @@ export type ContextFactory = (region: string) => OpsContext;
 
 /** Real AWS SDK v3 clients for a region (credentials from the usual chain). */
 export function sdkContext(region: string): OpsContext {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
   const { EC2Client } = require("@aws-sdk/client-ec2");
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const { SSMClient } = require("@aws-sdk/client-ssm");
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const { S3Client } = require("@aws-sdk/client-s3");
   return {
     ec2: new EC2Client({ region }),
@@ -99,6 +98,7 @@ export async function describeInstance(ctx: OpsContext, instanceId: string): Pro
   return {
     state: i.State?.Name ?? "unknown",
     rootDeviceName: i.RootDeviceName ?? null,
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the EC2 answer as the SDK returns it, read field by field
     blockDevices: (i.BlockDeviceMappings ?? []).map((m: any) => ({
       deviceName: m.DeviceName,
       volumeId: m.Ebs?.VolumeId,
@@ -132,12 +132,14 @@ export const tagMap = (tags: unknown): Record<string, string> =>
     ),
   );
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the EC2 answer as the SDK returns it, read field by field
 function volumeView(v: any): VolumeView {
   const encrypted = v.Encrypted === true;
   const type: string | null = v.VolumeType ?? null;
   return {
     volumeId: v.VolumeId,
     state: v.State ?? "unknown",
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the EC2 answer as the SDK returns it, read field by field
     attachments: (v.Attachments ?? []).map((a: any) => ({
       instanceId: a.InstanceId,
       device: a.Device,

@@ -110,6 +110,7 @@ export async function readCommandStdout(
 ): Promise<string | null> {
   const listed = await ctx.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
   const key = (listed?.Contents ?? [])
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the S3 listing as the SDK returns it
     .map((o: any) => o.Key as string)
     .find((k: string) => /\/stdout$/.test(k));
   if (!key) return null;

@@ -88,6 +88,7 @@ export async function startSnapshot(
         }),
       )
     : null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the EC2 answer as the SDK returns it
   const found = (existing?.Snapshots ?? []).find((s: any) => s.State !== "error");
   const snapshotId: string =
     found?.SnapshotId ??

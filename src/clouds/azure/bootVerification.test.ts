@@ -161,8 +161,6 @@ describe("BootVerification", () => {
 
 const OLD_CRASH =
   'Boot\r\n<INSTANCE CLASSNAME="BLUESCREEN"><PROPERTY NAME="STOPCODE" TYPE="string"><VALUE>"0x1000007E"</VALUE></PROPERTY></INSTANCE>\r\n';
-const GOOD_BOOT = "Boot\r\nComputer is booting, SAC started and initialized.\r\n";
-
 describe("BootVerification looks only past the swap's baseline", () => {
   /** A VM whose boot diagnostics kept the pre-swap crash, then started with `behaviour`. */
   async function keptLog(behaviour: "boots" | "bsod") {

@@ -104,9 +104,9 @@ export type CollectTriageOutputs = CollectTriageInputs & TriageOutcome;
 /** Reads a blob with the deploying identity (needs Storage Blob Data Reader on the container). */
 export async function readBlobWithAzureIdentity(url: string): Promise<string> {
   // Required here: this runs inside the dynamic provider process, clients are created per call.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const { BlobClient } = require("@azure/storage-blob") as typeof import("@azure/storage-blob");
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
   const buffer = await new BlobClient(url, new DefaultAzureCredential()).downloadToBuffer();
   return buffer.toString("utf8");

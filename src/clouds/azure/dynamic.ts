@@ -31,7 +31,6 @@ export function compiledProvider(
 ): pulumi.dynamic.ResourceProvider {
   const file = compiledModulePath(moduleBase);
   const load = (): pulumi.dynamic.ResourceProvider => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const m = require(file);
     if (typeof m[factory] !== "function")
       throw new Error(`${file} has no ${factory}(); run npm run build`);

@@ -128,10 +128,10 @@ export async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
 /** The real operations against Azure, for one subscription (credentials from the environment). */
 export function armComputeOps(subscriptionId: string): AzureComputeOps {
   // Required here, not imported at the top: this runs inside the dynamic provider process.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const { ComputeManagementClient } =
     require("@azure/arm-compute") as typeof import("@azure/arm-compute");
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
   const client = new ComputeManagementClient(new DefaultAzureCredential(), subscriptionId);
   const vms = client.virtualMachines;

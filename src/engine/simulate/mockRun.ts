@@ -69,9 +69,9 @@ interface RegisterRequest {
 
 function patchMonitor(): void {
   if (patched) return;
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const mocks = require("@pulumi/pulumi/runtime/mocks");
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+
   const rpc = require("@pulumi/pulumi/runtime/rpc");
   const proto = mocks.MockMonitor?.prototype;
   if (
@@ -184,7 +184,7 @@ export async function runUnderMocks(
   recorder = recorded;
   try {
     const outputs = await settle(resolveOutputs(program()), timeoutMs, "stack outputs");
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+
     const settings = require("@pulumi/pulumi/runtime/settings");
     await settle(settings.waitForRPCs() as Promise<void>, timeoutMs, "pending registrations");
     return { resources: recorded, outputs };

@@ -49,9 +49,16 @@ function isTestCode(repoPath) {
   return /\.test\.ts$/.test(p) || /(^|\/)testing\//.test(p) || !p.startsWith("src/");
 }
 
+/** A test, a test builder or a fake: what the build leaves out of dist/. */
+function isTestFile(repoPath) {
+  const p = repoPath.split(path.sep).join("/");
+  return /\.test\.ts$/.test(p) || /(^|\/)testing\//.test(p) || p.startsWith("tests/");
+}
+
 /** Why `from` may not import `to` (repository paths), or null when it may. */
 function violation(from, to) {
   if (isTestCode(from)) return null;
+  if (isTestFile(to)) return "product code never imports test code (tests/, testing/, *.test.ts)";
   const a = areaOf(from);
   const b = areaOf(to);
   if (a === null || a === "tests" || a === "tools") return null;

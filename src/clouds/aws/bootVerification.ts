@@ -96,7 +96,7 @@ export async function verifyBoot(
   }
 }
 
-export interface VerifyInputs extends StepInputs {
+export interface BootVerificationInputs extends StepInputs {
   instanceId: string;
   /** Whether the swap ran; false → nothing is verified and nothing is touched. */
   swapped: boolean;
@@ -116,7 +116,7 @@ export function rollbackHint(instanceId: string, region: string): string {
 /** Verifies the boot; a re-crash fails the step and offers the rollback. Leaves the instance in `finalState`. */
 export async function verifyStep(
   ctx: OpsContext,
-  i: VerifyInputs,
+  i: BootVerificationInputs,
 ): Promise<BootVerdict & { rollbackOffered: boolean }> {
   if (!i.swapped)
     return {
@@ -135,15 +135,22 @@ export async function verifyStep(
   return { ...verdict, rollbackOffered: false };
 }
 
-export const verifyProvider = (f?: ContextFactory) =>
+export const bootVerificationProvider = (f?: ContextFactory) =>
   stepProvider(verifyStep, (i) => `${i.instanceId}/verify`, f);
 
 /** Verifies the boot after the swap. Type `pulumi-nodejs:dynamic/vm-rescue:BootVerification`. */
 export function bootVerification(
   name: string,
-  i: InputsOf<VerifyInputs>,
+  i: InputsOf<BootVerificationInputs>,
   opts?: pulumi.CustomResourceOptions,
 ) {
-  const r = register("bootVerification", verifyProvider(), name, i, ["healthy", "reason"], opts);
+  const r = register(
+    "bootVerification",
+    bootVerificationProvider(),
+    name,
+    i,
+    ["healthy", "reason"],
+    opts,
+  );
   return { resource: r, healthy: r.out<boolean>("healthy"), reason: r.out<string>("reason") };
 }

@@ -36,7 +36,7 @@ import {
 } from "../../vocabulary/tags";
 import { InputsOf, register, StepInputs, stepProvider } from "./dynamic";
 
-export interface RollbackInputs extends StepInputs {
+export interface RootVolumeRollbackInputs extends StepInputs {
   instanceId: string;
   rootDeviceName: string;
   /** The volume to put back as root (the original in copy mode, a volume from the backup in inPlace mode). */
@@ -50,7 +50,7 @@ export interface RollbackInputs extends StepInputs {
  * no volume at its root device (an `up` that failed between the detach and the swap) just gets
  * `volumeId` attached. `consoleBaseline`: the console output before the start, for the verification.
  */
-export async function rollbackStep(ctx: OpsContext, i: RollbackInputs) {
+export async function rollbackStep(ctx: OpsContext, i: RootVolumeRollbackInputs) {
   const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find(
     (b) => b.deviceName === i.rootDeviceName,
   );
@@ -79,18 +79,18 @@ export async function rollbackStep(ctx: OpsContext, i: RollbackInputs) {
   };
 }
 
-export const rollbackProvider = (f?: ContextFactory) =>
+export const rootVolumeRollbackProvider = (f?: ContextFactory) =>
   stepProvider(rollbackStep, (i) => `${i.instanceId}/rollback/${i.volumeId}`, f);
 
 /** Puts a volume back as root (config `rollback=true`). Type `pulumi-nodejs:dynamic/vm-rescue:RootVolumeRollback`. */
 export function rootVolumeRollback(
   name: string,
-  i: InputsOf<RollbackInputs>,
+  i: InputsOf<RootVolumeRollbackInputs>,
   opts?: pulumi.CustomResourceOptions,
 ) {
   const r = register(
     "rollback",
-    rollbackProvider(),
+    rootVolumeRollbackProvider(),
     name,
     i,
     ["restoredVolumeId", "replacedVolumeId", "changed"],

@@ -1,5 +1,5 @@
 /** The swap steps (stop and detach the root, move the repaired volume in) and the chain after them, against a fake EC2 and a fake clock. */
-import { rootDetachStep, rootSwapProvider, rootSwapStep } from "./swap";
+import { rootDetachStep, rootVolumeSwapProvider, rootSwapStep } from "./swap";
 import { verifyStep } from "./bootVerification";
 import { rollbackStep } from "./rollback";
 import { base, closed, open, world } from "../../../tests/helpers/ec2World";
@@ -261,7 +261,7 @@ describe("rootSwapStep, verifyStep, rollbackStep", () => {
 
   test("the provider's delete never calls the cloud; a changed input re-runs the step", async () => {
     const w = world();
-    const p = rootSwapProvider(() => w.ctx);
+    const p = rootVolumeSwapProvider(() => w.ctx);
     const created = await p.create!(swap);
     expect(created.id).toBe("i-broken/root/vol-copy");
     const calls = w.calls.length;

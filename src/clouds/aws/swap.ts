@@ -27,7 +27,7 @@ export interface StepGate {
   reasons: string[];
 }
 
-export interface RootDetachInputs extends StepInputs {
+export interface RootVolumeDetachInputs extends StepInputs {
   instanceId: string;
   rootVolumeId: string;
   /** Recorded so a later step can refuse to run without the backup. */
@@ -39,7 +39,7 @@ export interface RootDetachInputs extends StepInputs {
   gate: StepGate;
 }
 /** Stops the broken instance (forcing a hung stop) and detaches its root volume, which is kept — only when the gate allows. */
-export async function rootDetachStep(ctx: OpsContext, i: RootDetachInputs) {
+export async function rootDetachStep(ctx: OpsContext, i: RootVolumeDetachInputs) {
   if (!i.gate?.allowed) {
     return {
       detached: false,
@@ -58,7 +58,7 @@ export async function rootDetachStep(ctx: OpsContext, i: RootDetachInputs) {
   return { detached: true, detachedVolumeId: i.rootVolumeId, forcedStop: forced, reason: "" };
 }
 
-export interface RootSwapInputs extends StepInputs {
+export interface RootVolumeSwapInputs extends StepInputs {
   instanceId: string;
   rootDeviceName: string;
   /** The repaired volume that becomes the root. */
@@ -79,7 +79,7 @@ export interface RootSwapInputs extends StepInputs {
  * the root device that is not the repaired one is detached (and kept), never deleted. The console
  * output's baseline is recorded right before the start (`consoleBaseline`, for the verification).
  */
-export async function rootSwapStep(ctx: OpsContext, i: RootSwapInputs) {
+export async function rootSwapStep(ctx: OpsContext, i: RootVolumeSwapInputs) {
   const closed = !i.gate?.allowed;
   const why = (i.gate?.reasons ?? []).join("; ") || "no gate";
   if (closed && !i.reattachWhenClosed)
@@ -122,20 +122,20 @@ export async function rootSwapStep(ctx: OpsContext, i: RootSwapInputs) {
   };
 }
 
-export const rootDetachProvider = (f?: ContextFactory) =>
+export const rootVolumeDetachProvider = (f?: ContextFactory) =>
   stepProvider(rootDetachStep, (i) => `${i.instanceId}/detach/${i.rootVolumeId}`, f);
-export const rootSwapProvider = (f?: ContextFactory) =>
+export const rootVolumeSwapProvider = (f?: ContextFactory) =>
   stepProvider(rootSwapStep, (i) => `${i.instanceId}/root/${i.volumeId}`, f);
 
 /** Stops the instance and detaches its root. Type `pulumi-nodejs:dynamic/vm-rescue:RootVolumeDetach`. */
 export function rootVolumeDetach(
   name: string,
-  i: InputsOf<RootDetachInputs>,
+  i: InputsOf<RootVolumeDetachInputs>,
   opts?: pulumi.CustomResourceOptions,
 ) {
   const r = register(
     "detach",
-    rootDetachProvider(),
+    rootVolumeDetachProvider(),
     name,
     i,
     ["detached", "detachedVolumeId", "forcedStop", "reason"],
@@ -152,12 +152,12 @@ export function rootVolumeDetach(
 /** Swaps the repaired volume in as root. Type `pulumi-nodejs:dynamic/vm-rescue:RootVolumeSwap`. */
 export function rootVolumeSwap(
   name: string,
-  i: InputsOf<RootSwapInputs>,
+  i: InputsOf<RootVolumeSwapInputs>,
   opts?: pulumi.CustomResourceOptions,
 ) {
   const r = register(
     "swap",
-    rootSwapProvider(),
+    rootVolumeSwapProvider(),
     name,
     i,
     ["swapped", "rootVolumeId", "previousRootVolumeId", "consoleBaseline", "reason"],

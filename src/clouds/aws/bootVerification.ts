@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DescribeInstanceStatusCommand, GetConsoleOutputCommand } from "@aws-sdk/client-ec2";
 import { newSerialText, serialBaseline, type SerialBaseline } from "../../swap/serialLog";
 import { ensureStopped, OpsContext, RescueStepError, waitFor, ContextFactory } from "./operations";
-import { InputsOf, register, StepInputs, stepProvider } from "./dynamic";
+import { InputsOf, stepArgs, StepResource, StepInputs, stepProvider } from "./dynamic";
 
 /** What the console of a Windows instance shows after a stop error. */
 const BUGCHECK_TEXT = /\bbug ?check\b|\bSTOP:? ?0x[0-9a-f]{8}|stop code/i;
@@ -138,19 +138,25 @@ export async function verifyStep(
 export const bootVerificationProvider = (f?: ContextFactory) =>
   stepProvider(verifyStep, (i) => `${i.instanceId}/verify`, f);
 
-/** Verifies the boot after the swap. Type `pulumi-nodejs:dynamic/vm-rescue:BootVerification`. */
-export function bootVerification(
-  name: string,
-  i: InputsOf<BootVerificationInputs>,
-  opts?: pulumi.CustomResourceOptions,
-) {
-  const r = register(
-    "bootVerification",
-    bootVerificationProvider(),
-    name,
-    i,
-    ["healthy", "reason"],
-    opts,
-  );
-  return { resource: r, healthy: r.out<boolean>("healthy"), reason: r.out<string>("reason") };
+/** Watches the console past the swap's baseline until Windows boots or crashes again (Azure: BootVerification). */
+export class BootVerification extends StepResource {
+  declare readonly healthy: pulumi.Output<boolean>;
+  declare readonly reason: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    i: InputsOf<BootVerificationInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(
+      ...stepArgs(
+        "bootVerification",
+        bootVerificationProvider(),
+        name,
+        i,
+        ["healthy", "reason"],
+        opts,
+      ),
+    );
+  }
 }

@@ -5,10 +5,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsRescuePlan } from "../../topology/aws";
 import { repairFromCollect } from "./decision";
-import { ssmCommand } from "./scripts";
-import { rootVolumeDetach, rootVolumeSwap } from "./swap";
-import { bootVerification } from "./bootVerification";
-import { rootVolumeRollback } from "./rollback";
+import { SsmCommand } from "./scripts";
+import { RootVolumeDetach, RootVolumeSwap } from "./swap";
+import { BootVerification } from "./bootVerification";
+import { RootVolumeRollback } from "./rollback";
 import { volumeFromBackup, type AwsRescueResources } from "./resources";
 import type { AwsWindowsRescueArgs } from "./args";
 import { ROLE_TAG, ROLLBACK_FROM_BACKUP_ROLE } from "../../vocabulary/tags";
@@ -47,7 +47,7 @@ export function createRepairChain(
     .all([collect.stdout, p.repair.targetInstanceType, choice])
     .apply(([stdout, type, c]) => repairFromCollect(stdout, type, c));
   const gate = decision.apply((d) => d.gate);
-  const repair = ssmCommand(
+  const repair = new SsmCommand(
     `${name}-repair`,
     {
       ...r.commandTarget,
@@ -55,19 +55,19 @@ export function createRepairChain(
       parameters: decision.parameters,
       waitForSnapshotId: inPlace ? snapshotId : "",
     },
-    { parent, dependsOn: [collect.resource] },
+    { parent, dependsOn: [collect] },
   );
 
   // 10. The swap. Copy mode: the stop/detach and the swap exist only with swap=true and no dry run,
   //     and act only when the gate allows; the stop/detach waits for the repair command's success,
   //     so a failed repair leaves the broken instance running on its root, untouched. inPlace: the
   //     root always goes back; started only when the gate allows.
-  let swap: ReturnType<typeof rootVolumeSwap> | undefined;
-  let verified: ReturnType<typeof bootVerification> | undefined;
+  let swap: RootVolumeSwap | undefined;
+  let verified: BootVerification | undefined;
   const swapPlanned = inPlace || (args.swap !== false && !args.dryRun);
   if (swapPlanned) {
     if (!inPlace) {
-      detach = rootVolumeDetach(
+      detach = new RootVolumeDetach(
         `${name}-stop-detach`,
         {
           region,
@@ -77,10 +77,10 @@ export function createRepairChain(
           snapshotId,
           gate,
         },
-        { parent, dependsOn: [snapshotResource, collect.resource, repair.resource] },
+        { parent, dependsOn: [snapshotResource, collect, repair] },
       );
     }
-    swap = rootVolumeSwap(
+    swap = new RootVolumeSwap(
       `${name}-swap`,
       {
         region,
@@ -93,9 +93,9 @@ export function createRepairChain(
         gate,
         reattachWhenClosed: inPlace,
       },
-      { parent, dependsOn: [repair.resource, detach!.resource] },
+      { parent, dependsOn: [repair, detach!] },
     );
-    verified = bootVerification(
+    verified = new BootVerification(
       `${name}-verify`,
       {
         region,
@@ -109,13 +109,13 @@ export function createRepairChain(
         swapReason: swap.reason,
         consoleBaseline: swap.consoleBaseline,
       },
-      { parent, dependsOn: [swap.resource] },
+      { parent, dependsOn: [swap] },
     );
   }
 
   // 11. Rollback on request: the original (copy) or a volume from the backup with the original's
   //     settings (inPlace) back as root. A no-op when it already is the root.
-  let rollback: ReturnType<typeof rootVolumeRollback> | undefined;
+  let rollback: RootVolumeRollback | undefined;
   if (args.rollback) {
     let restoreVolumeId: pulumi.Output<string> = p.source.rootVolumeId;
     if (inPlace) {
@@ -129,7 +129,7 @@ export function createRepairChain(
         kept,
       ).id;
     }
-    rollback = rootVolumeRollback(
+    rollback = new RootVolumeRollback(
       `${name}-rollback`,
       {
         region,
@@ -140,7 +140,7 @@ export function createRepairChain(
         deleteOnTermination: p.restore.deleteOnTermination,
         finalState: p.restore.finalState,
       },
-      { parent, dependsOn: [swap?.resource ?? repair.resource] },
+      { parent, dependsOn: [swap ?? repair] },
     );
   }
 

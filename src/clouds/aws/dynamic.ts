@@ -60,18 +60,18 @@ export type InputsOf<T> = { [K in keyof T]: pulumi.Input<T[K]> };
  * Type token `pulumi-nodejs:dynamic/vm-rescue:<Kind>` (aliased to the token the step had before the
  * clouds shared one module); `outputs` are declared so they resolve.
  */
-export function register(
+export function stepArgs(
   step: keyof typeof DYNAMIC_KINDS.aws,
   provider: pulumi.dynamic.ResourceProvider,
   name: string,
   props: object,
   outputs: string[],
   opts?: pulumi.CustomResourceOptions,
-) {
+): ConstructorParameters<typeof StepResource> {
   const seeded: Record<string, unknown> = { ...props };
   for (const o of outputs) seeded[o] = undefined;
   const aliases = [...(opts?.aliases ?? []), { type: LEGACY_AWS_DYNAMIC_TYPES[step] }];
-  return new StepResource(provider, name, seeded, { ...opts, aliases }, DYNAMIC_KINDS.aws[step]);
+  return [provider, name, seeded, { ...opts, aliases }, DYNAMIC_KINDS.aws[step]];
 }
 
 export class StepResource extends pulumi.dynamic.Resource {

@@ -12,9 +12,9 @@ import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
 import { AwsRescuePlan, AwsVolumeSpec, backupTags } from "../../topology/aws";
 import { ssmCommandDocument } from "../../guest/embed";
-import { backupSnapshot } from "./snapshots";
-import { ssmCommand } from "./scripts";
-import { rootVolumeDetach } from "./swap";
+import { BackupSnapshot } from "./snapshots";
+import { SsmCommand } from "./scripts";
+import { RootVolumeDetach } from "./swap";
 import type { AwsWindowsRescueArgs } from "./args";
 import {
   ID_TAG,
@@ -101,7 +101,7 @@ export function createAwsRescueResources(
   let snapshotId: pulumi.Output<string>;
   let snapshotResource: pulumi.Resource;
   if (inPlace) {
-    const s = backupSnapshot(
+    const s = new BackupSnapshot(
       `${name}-snapshot`,
       {
         region,
@@ -113,7 +113,7 @@ export function createAwsRescueResources(
       kept,
     );
     snapshotId = s.snapshotId;
-    snapshotResource = s.resource;
+    snapshotResource = s;
   } else {
     const s = new ebs.Snapshot(
       `${name}-snapshot`,
@@ -134,11 +134,11 @@ export function createAwsRescueResources(
   //    snapshot with the original's settings, tagged copy-of=<original> so a later `up` that finds
   //    it as the root plans with the original; the broken instance is not touched here.
   const always = { allowed: true, reasons: [] as string[] };
-  let detach: ReturnType<typeof rootVolumeDetach> | undefined;
+  let detach: RootVolumeDetach | undefined;
   let repairVolumeId: pulumi.Output<string>;
   let copy: ebs.Volume | undefined;
   if (inPlace) {
-    detach = rootVolumeDetach(
+    detach = new RootVolumeDetach(
       `${name}-stop-detach`,
       {
         region,
@@ -348,7 +348,7 @@ export function createAwsRescueResources(
     keyPrefix: p.artifacts.prefix,
   };
 
-  const collect = ssmCommand(
+  const collect = new SsmCommand(
     `${name}-collect`,
     { ...commandTarget, documentName: collectDoc.name, parameters: collectCmd.parameters },
     { parent, dependsOn: [attachment, bucketPab, ssmCore, putArtifacts] },

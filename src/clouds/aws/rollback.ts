@@ -34,7 +34,7 @@ import {
   ROLLBACK_FROM_BACKUP_ROLE,
   SOURCE_TAG,
 } from "../../vocabulary/tags";
-import { InputsOf, register, StepInputs, stepProvider } from "./dynamic";
+import { InputsOf, stepArgs, StepResource, StepInputs, stepProvider } from "./dynamic";
 
 export interface RootVolumeRollbackInputs extends StepInputs {
   instanceId: string;
@@ -82,21 +82,28 @@ export async function rollbackStep(ctx: OpsContext, i: RootVolumeRollbackInputs)
 export const rootVolumeRollbackProvider = (f?: ContextFactory) =>
   stepProvider(rollbackStep, (i) => `${i.instanceId}/rollback/${i.volumeId}`, f);
 
-/** Puts a volume back as root (config `rollback=true`). Type `pulumi-nodejs:dynamic/vm-rescue:RootVolumeRollback`. */
-export function rootVolumeRollback(
-  name: string,
-  i: InputsOf<RootVolumeRollbackInputs>,
-  opts?: pulumi.CustomResourceOptions,
-) {
-  const r = register(
-    "rollback",
-    rootVolumeRollbackProvider(),
-    name,
-    i,
-    ["restoredVolumeId", "replacedVolumeId", "changed"],
-    opts,
-  );
-  return { resource: r, restoredVolumeId: r.out<string>("restoredVolumeId") };
+/** Puts the original root volume back (Azure: OsDiskRollback). */
+export class RootVolumeRollback extends StepResource {
+  declare readonly restoredVolumeId: pulumi.Output<string>;
+  declare readonly replacedVolumeId: pulumi.Output<string>;
+  declare readonly changed: pulumi.Output<boolean>;
+
+  constructor(
+    name: string,
+    i: InputsOf<RootVolumeRollbackInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(
+      ...stepArgs(
+        "rollback",
+        rootVolumeRollbackProvider(),
+        name,
+        i,
+        ["restoredVolumeId", "replacedVolumeId", "changed"],
+        opts,
+      ),
+    );
+  }
 }
 
 /** What the direct rollback of an EC2 instance is asked to do. */

@@ -13,7 +13,7 @@ import {
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { errorCode, OpsContext, RescueStepError, waitFor, ContextFactory } from "./operations";
 import { snapshotState } from "./snapshots";
-import { InputsOf, register, StepInputs, stepProvider } from "./dynamic";
+import { InputsOf, stepArgs, StepResource, StepInputs, stepProvider } from "./dynamic";
 
 export interface SsmRunInput {
   instanceId: string;
@@ -136,24 +136,22 @@ export async function ssmCommandStep(ctx: OpsContext, i: SsmCommandInputs) {
 export const ssmCommandProvider = (f?: ContextFactory) =>
   stepProvider(ssmCommandStep, (_i, o) => o.commandId, f);
 
-/** Runs a script on the helper. Type `pulumi-nodejs:dynamic/vm-rescue:SsmCommand`. */
-export function ssmCommand(
-  name: string,
-  i: InputsOf<SsmCommandInputs>,
-  opts?: pulumi.CustomResourceOptions,
-) {
-  const r = register(
-    "command",
-    ssmCommandProvider(),
-    name,
-    i,
-    ["commandId", "status", "stdout"],
-    opts,
-  );
-  return {
-    resource: r,
-    commandId: r.out<string>("commandId"),
-    status: r.out<string>("status"),
-    stdout: r.out<string>("stdout"),
-  };
+/** Runs a guest script on the helper through SSM (Azure: the Run Command resources). */
+export class SsmCommand extends StepResource {
+  declare readonly commandId: pulumi.Output<string>;
+  declare readonly status: pulumi.Output<string>;
+  declare readonly stdout: pulumi.Output<string>;
+
+  constructor(name: string, i: InputsOf<SsmCommandInputs>, opts?: pulumi.CustomResourceOptions) {
+    super(
+      ...stepArgs(
+        "command",
+        ssmCommandProvider(),
+        name,
+        i,
+        ["commandId", "status", "stdout"],
+        opts,
+      ),
+    );
+  }
 }

@@ -23,7 +23,7 @@ import {
   waitFor,
   ContextFactory,
 } from "./operations";
-import { InputsOf, register, StepInputs, stepProvider } from "./dynamic";
+import { InputsOf, stepArgs, StepResource, StepInputs, stepProvider } from "./dynamic";
 
 export interface SnapshotView {
   snapshotId: string;
@@ -258,12 +258,15 @@ export async function volumeFromSnapshotStep(ctx: OpsContext, i: VolumeFromSnaps
 export const backupSnapshotProvider = (f?: ContextFactory) =>
   stepProvider(backupSnapshotStep, (_i, o) => o.snapshotId, f);
 
-/** inPlace mode's backup. Type `pulumi-nodejs:dynamic/vm-rescue:BackupSnapshot`. */
-export function backupSnapshot(
-  name: string,
-  i: InputsOf<BackupSnapshotInputs>,
-  opts?: pulumi.CustomResourceOptions,
-) {
-  const r = register("backupSnapshot", backupSnapshotProvider(), name, i, ["snapshotId"], opts);
-  return { resource: r, snapshotId: r.out<string>("snapshotId") };
+/** The backup snapshot of the root, taken before anything writes to it. */
+export class BackupSnapshot extends StepResource {
+  declare readonly snapshotId: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    i: InputsOf<BackupSnapshotInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(...stepArgs("backupSnapshot", backupSnapshotProvider(), name, i, ["snapshotId"], opts));
+  }
 }

@@ -19,7 +19,7 @@ import {
   ContextFactory,
 } from "./operations";
 import { consoleBaseline } from "./bootVerification";
-import { InputsOf, register, StepInputs, stepProvider } from "./dynamic";
+import { InputsOf, stepArgs, StepResource, StepInputs, stepProvider } from "./dynamic";
 
 /** Whether the broken instance may be changed, and why not (from the triage of the collect output). */
 export interface StepGate {
@@ -127,47 +127,53 @@ export const rootVolumeDetachProvider = (f?: ContextFactory) =>
 export const rootVolumeSwapProvider = (f?: ContextFactory) =>
   stepProvider(rootSwapStep, (i) => `${i.instanceId}/root/${i.volumeId}`, f);
 
-/** Stops the instance and detaches its root. Type `pulumi-nodejs:dynamic/vm-rescue:RootVolumeDetach`. */
-export function rootVolumeDetach(
-  name: string,
-  i: InputsOf<RootVolumeDetachInputs>,
-  opts?: pulumi.CustomResourceOptions,
-) {
-  const r = register(
-    "detach",
-    rootVolumeDetachProvider(),
-    name,
-    i,
-    ["detached", "detachedVolumeId", "forcedStop", "reason"],
-    opts,
-  );
-  return {
-    resource: r,
-    detached: r.out<boolean>("detached"),
-    detachedVolumeId: r.out<string>("detachedVolumeId"),
-    reason: r.out<string>("reason"),
-  };
+/** Stops the broken instance and detaches its root volume (mirrors nothing on Azure, where the swap itself deallocates). */
+export class RootVolumeDetach extends StepResource {
+  declare readonly detached: pulumi.Output<boolean>;
+  declare readonly detachedVolumeId: pulumi.Output<string>;
+  declare readonly forcedStop: pulumi.Output<boolean>;
+  declare readonly reason: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    i: InputsOf<RootVolumeDetachInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(
+      ...stepArgs(
+        "detach",
+        rootVolumeDetachProvider(),
+        name,
+        i,
+        ["detached", "detachedVolumeId", "forcedStop", "reason"],
+        opts,
+      ),
+    );
+  }
 }
 
-/** Swaps the repaired volume in as root. Type `pulumi-nodejs:dynamic/vm-rescue:RootVolumeSwap`. */
-export function rootVolumeSwap(
-  name: string,
-  i: InputsOf<RootVolumeSwapInputs>,
-  opts?: pulumi.CustomResourceOptions,
-) {
-  const r = register(
-    "swap",
-    rootVolumeSwapProvider(),
-    name,
-    i,
-    ["swapped", "rootVolumeId", "previousRootVolumeId", "consoleBaseline", "reason"],
-    opts,
-  );
-  return {
-    resource: r,
-    swapped: r.out<boolean>("swapped"),
-    rootVolumeId: r.out<string>("rootVolumeId"),
-    consoleBaseline: r.out<SerialBaseline | null>("consoleBaseline"),
-    reason: r.out<string>("reason"),
-  };
+/** Puts the repaired volume in as the instance's root and starts it (Azure: OsDiskSwap). */
+export class RootVolumeSwap extends StepResource {
+  declare readonly swapped: pulumi.Output<boolean>;
+  declare readonly rootVolumeId: pulumi.Output<string>;
+  declare readonly previousRootVolumeId: pulumi.Output<string>;
+  declare readonly consoleBaseline: pulumi.Output<SerialBaseline | null>;
+  declare readonly reason: pulumi.Output<string>;
+
+  constructor(
+    name: string,
+    i: InputsOf<RootVolumeSwapInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(
+      ...stepArgs(
+        "swap",
+        rootVolumeSwapProvider(),
+        name,
+        i,
+        ["swapped", "rootVolumeId", "previousRootVolumeId", "consoleBaseline", "reason"],
+        opts,
+      ),
+    );
+  }
 }

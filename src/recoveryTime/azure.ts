@@ -8,6 +8,7 @@ import { anchorFlowSeconds, criticalPath, LatencyModel, PathStep, Step } from ".
 import type { RepairActionName } from "../vocabulary/repairActions";
 import type { AwsRescueMode } from "../topology/aws";
 import { awsRescueSteps } from "./aws";
+import type { Phase } from "../vocabulary/phases";
 
 /** The part of a planned resource the model needs (`OfflinePlan.resources[]`). */
 export interface PlanResourceShape {
@@ -37,7 +38,7 @@ export const AZURE_SWAP_OPS = [
 ];
 
 /** The phases of a rescue, in order; a plan that lacks a later phase gets it modeled after the last. */
-export type Phase = "collect" | "triage" | "repair" | "swap" | "verify";
+export type { Phase } from "../vocabulary/phases";
 const PHASES: Phase[] = ["collect", "triage", "repair", "swap", "verify"];
 
 export interface TtrOptions {

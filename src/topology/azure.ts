@@ -6,6 +6,7 @@
  * plan into resources.
  */
 import { PlanError } from "../vocabulary/errors";
+import { RUN_COMMAND_NAMES } from "../vocabulary/tokens";
 import { AzureVmDescription, parseArmId, usesAzureDiskEncryption } from "../describe/azureVm";
 import { ID_TAG, SOURCE_TAG, ROLE_TAG, REPAIR_COPY_ROLE } from "../vocabulary/tags";
 import { WINDOWS_SERVER_BUILDS, type WindowsServerVersion } from "./windows";
@@ -289,7 +290,7 @@ export function planAzureRescue(
     },
     runCommands: {
       collect: {
-        name: "vmrescue-collect",
+        name: RUN_COMMAND_NAMES.collect,
         outputBlob: "collect/output.json",
         errorBlob: "collect/error.txt",
         resultFile: "C:\\vm-rescue\\collect.json",

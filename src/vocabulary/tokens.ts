@@ -65,3 +65,9 @@ export const LEGACY_AWS_DYNAMIC_TYPES: { [K in keyof Kinds["aws"]]: string } = {
   bootVerification: "pulumi-nodejs:dynamic/vmrescue:BootVerify",
   rollback: "pulumi-nodejs:dynamic/vmrescue:Rollback",
 };
+
+/** Names of the Run Commands on the Azure helper, one per guest script. */
+export const RUN_COMMAND_NAMES = {
+  collect: "vmrescue-collect",
+  repair: "vmrescue-repair",
+} as const;

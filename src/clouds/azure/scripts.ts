@@ -5,10 +5,11 @@
 import type { AzureRescuePlan } from "../../topology/azure";
 import { azureRunCommandSource, type AzureRunCommandSource } from "../../guest/embed";
 import { validateCollectParams, type RepairParams } from "../../guest/params.generated";
+import { RUN_COMMAND_NAMES } from "../../vocabulary/tokens";
 
 /** The repair run command's name and blobs (next to the collect's in the artifacts container). */
 export const REPAIR_RUN_COMMAND = {
-  name: "vmrescue-repair",
+  name: RUN_COMMAND_NAMES.repair,
   outputBlob: "repair/output.json",
   errorBlob: "repair/error.txt",
   resultFile: "C:\\vm-rescue\\repair-result.json",

@@ -10,7 +10,7 @@ import { UsageError } from "../../vocabulary/exitCodes";
 import { PlanError } from "../../vocabulary/errors";
 import { readJsonFile } from "../../engine/readJson";
 import { SettingError } from "../../engine/program";
-import { targetOf, type VmTarget } from "../../engine/target";
+import { targetOf, type VmTarget, type TargetFlags } from "../../engine/target";
 import { liveRescue } from "../../engine/liveRescue";
 import { UnknownSettingError } from "../../engine/simulate/plan";
 import {
@@ -24,26 +24,15 @@ import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../describe/awsIn
 import { REPAIR_ACTIONS } from "../../vocabulary/repairActions";
 import { buildReport, renderMarkdown, RescueOutcome } from "../../report";
 
-export interface RescueOptions {
-  cloud?: string;
-  resourceGroup?: string;
-  vm?: string;
-  instanceId?: string;
-  region?: string;
-  mode?: string;
-  kmsGrantConfirmed?: boolean;
+/** The VM-naming flags (`TargetFlags`) and the rescue's own choices. */
+export interface RescueOptions extends TargetFlags {
   driver?: string;
   actions?: string;
   dryRun?: boolean;
   swap: boolean;
   yes?: boolean;
   json?: boolean;
-  simulate?: boolean;
   stack?: string;
-  azureVm?: string;
-  nic?: string;
-  awsInstance?: string;
-  volumes?: string;
 }
 
 const DEFAULT_VM = "examples/azure-vm.json";

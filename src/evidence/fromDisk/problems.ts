@@ -1,4 +1,3 @@
-import { escapeChar, UNSAFE_CHARS } from "../hive/errors";
 import type { CountingSource } from "./countingSource";
 
 /**
@@ -41,11 +40,4 @@ export function formatBytes(n: number): string {
   return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
 }
 
-/**
- * A line made safe to print: names on the disk are hostile, and a file called "x\nproblems: none"
- * must neither break a report's line nor reorder it on a terminal. Control characters, line
- * separators and bidi overrides become visible escapes (as the hive reader shows names).
- */
-export function printable(line: string): string {
-  return line.replace(UNSAFE_CHARS, escapeChar);
-}
+export { printable } from "../printable";

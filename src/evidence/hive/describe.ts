@@ -3,7 +3,7 @@
  * as a JSON-able object, and a text rendering of it in which nothing from the hive can reach the
  * terminal raw (control characters and bidi overrides are shown as visible escapes).
  */
-import { UNSAFE_CHARS, escapeChar } from "./errors";
+import { printable } from "../printable";
 import { JsonData, jsonData } from "./facts";
 import { Hive } from "./hive";
 
@@ -63,9 +63,7 @@ function isoDate(date: Date): string {
 }
 
 /** Text from the hive with every unsafe character made visible (`\x1b`, `\u202e`). */
-export function escapeText(text: string): string {
-  return text.replace(UNSAFE_CHARS, escapeChar);
-}
+export const escapeText = printable;
 
 /** Bytes shown in text output before the rest is summarised. */
 const MAX_HEX_BYTES = 64;

@@ -1,4 +1,5 @@
 import { FormatError } from "../formatError";
+import { printable } from "../printable";
 
 /** `0x1a2b` for offsets and fields in messages. */
 export function hex(n: number | bigint): string {
@@ -12,19 +13,7 @@ export function hex(n: number | bigint): string {
  */
 export function visible(text: string, max = 120): string {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return cut.replace(UNSAFE_CHARS, escapeChar);
-}
-
-/** C0/C1 controls, DEL, line/paragraph separators, bidi embeddings, overrides and isolates. */
-export const UNSAFE_CHARS =
-  /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
-
-/** `\x1b` for one-byte code points, `\u202e` for the rest. */
-export function escapeChar(ch: string): string {
-  const code = ch.charCodeAt(0);
-  return code < 0x100
-    ? `\\x${code.toString(16).padStart(2, "0")}`
-    : `\\u${code.toString(16).padStart(4, "0")}`;
+  return printable(cut);
 }
 
 /**

@@ -119,6 +119,11 @@ describe("the tree's import directions", () => {
     expect(arch.violation("src/describe/a.ts", "src/repair/b.ts")).toMatch(/only earlier stages/);
     expect(arch.violation("src/clouds/aws/a.ts", "src/clouds/azure/b.ts")).toMatch(/each other/);
     expect(arch.violation("src/engine/a.ts", "src/cli/main.ts")).toMatch(/outside the CLI/);
+    expect(arch.violation("src/steps/a.ts", "src/clouds/aws/b.ts")).toMatch(/only the stages/);
+    expect(arch.violation("src/clouds/aws/a.ts", "src/provider/b.ts")).toMatch(/never imports/);
+    expect(arch.violation("src/provider/a.ts", "src/engine/b.ts")).toMatch(/never imports/);
+    expect(arch.violation("src/provider/a.ts", "src/clouds/aws/b.ts")).toBeNull();
+    expect(arch.violation("src/clouds/azure/a.ts", "src/steps/contract.ts")).toBeNull();
     expect(arch.violation("src/cli/commands/a.ts", "src/cli/commands/b.ts")).toMatch(/command/);
     expect(arch.violation("src/report/a.ts", "tests/builders/facts.ts")).toMatch(/never imports/);
     expect(arch.violation("src/report/a.ts", "src/evidence/disk/testing/fakeEbs.ts")).toMatch(

@@ -73,13 +73,19 @@ function violation(from, to) {
     }
     return null;
   }
+  if (a === "steps") {
+    if (!STAGES.includes(b)) return `the step contract (steps) imports only the stages, not ${b}`;
+    return null;
+  }
   if (CLOUDS.includes(a)) {
     if (CLOUDS.includes(b)) return `clouds never import each other (${a} → ${b})`;
-    if (b === "engine" || b === "entry") return `a cloud never imports ${b}`;
+    if (b === "engine" || b === "entry" || b === "provider") return `a cloud never imports ${b}`;
     return null;
   }
   if (a === "entry" && (b === "engine" || b === "cli"))
     return `the library entry never imports ${b}`;
+  if (a === "provider" && (b === "engine" || b === "entry"))
+    return `the provider plugin never imports ${b}`;
   if (a === "engine" && b === "entry") return "the engine imports modules, not the library entry";
   return null;
 }

@@ -37,6 +37,24 @@ export const DYNAMIC_KINDS = {
 
 type Kinds = typeof DYNAMIC_KINDS;
 
+/** The type token of a step the `vm-rescue` provider plugin serves: `vm-rescue:<cloud>:<Kind>`. */
+export function stepType<C extends "azure" | "aws", K extends string>(
+  cloud: C,
+  kind: K,
+): `vm-rescue:${C}:${K}` {
+  return `${PACKAGE_NAME}:${cloud}:${kind}` as `vm-rescue:${C}:${K}`;
+}
+
+/** The type tokens of the steps, by cloud and step (the kinds are {@link DYNAMIC_KINDS}). */
+export const STEP_TYPES = {
+  azure: Object.fromEntries(
+    Object.entries(DYNAMIC_KINDS.azure).map(([k, v]) => [k, stepType("azure", v)]),
+  ) as { [K in keyof Kinds["azure"]]: `vm-rescue:azure:${Kinds["azure"][K]}` },
+  aws: Object.fromEntries(
+    Object.entries(DYNAMIC_KINDS.aws).map(([k, v]) => [k, stepType("aws", v)]),
+  ) as { [K in keyof Kinds["aws"]]: `vm-rescue:aws:${Kinds["aws"][K]}` },
+};
+
 /** The full type token of a dynamic resource kind. */
 export function dynamicType<K extends string>(kind: K): `pulumi-nodejs:dynamic/vm-rescue:${K}` {
   return `pulumi-nodejs:dynamic/${DYNAMIC_MODULE}:${kind}` as `pulumi-nodejs:dynamic/vm-rescue:${K}`;

@@ -307,31 +307,3 @@ function Get-BcdEntryElements {
     }
     return $elements
 }
-
-function Get-FileFacts {
-    # Version facts of a file on the offline volume; RelativePath is relative to the volume root.
-    param(
-        [Parameter(Mandatory = $true)][string]$VolumeRoot,
-        [Parameter(Mandatory = $true)][string]$RelativePath
-    )
-    $full = Join-Path $VolumeRoot $RelativePath
-    $facts = [ordered]@{ path = $RelativePath; exists = $false; version = $null; company = $null; product = $null; signer = $null; lastWriteUtc = $null; sizeBytes = $null }
-    $item = Get-Item -LiteralPath $full -ErrorAction SilentlyContinue
-    if ($null -eq $item -or $item.PSIsContainer) { return $facts }
-    $facts.exists = $true
-    $facts.lastWriteUtc = ConvertTo-UtcIso -Time $item.LastWriteTimeUtc
-    $facts.sizeBytes = [long]$item.Length
-    $info = $item.VersionInfo
-    if ($null -ne $info) {
-        if ($info.FileMajorPart -or $info.FileMinorPart -or $info.FileBuildPart -or $info.FilePrivatePart) {
-            $facts.version = '{0}.{1}.{2}.{3}' -f $info.FileMajorPart, $info.FileMinorPart, $info.FileBuildPart, $info.FilePrivatePart
-        }
-        if ($info.CompanyName) { $facts.company = [string]$info.CompanyName }
-        if ($info.ProductName) { $facts.product = [string]$info.ProductName }
-    }
-    $sig = Get-AuthenticodeSignature -LiteralPath $full -ErrorAction SilentlyContinue
-    if ($null -ne $sig -and $null -ne $sig.SignerCertificate) {
-        $facts.signer = [string]$sig.SignerCertificate.Subject
-    }
-    return $facts
-}

@@ -7,31 +7,17 @@ export interface CollectParams {
   /** PowerShell: [int] range -1..1023; default -1. */
   DiskNumber?: number;
   /**
-   * Newest minidumps to include.
+   * Newest minidumps to ship (as minidump-01.dmp, ... in the order newest first).
    *
-   * PowerShell: [int] range 0..50; default 3.
+   * PowerShell: [int] range 0..20; default 5.
    */
   MaxMinidumps?: number;
   /**
-   * A minidump larger than this is listed without its base64 content.
+   * A file larger than this is listed with its size but neither hashed nor shipped.
    *
-   * PowerShell: [int] range 0..67108864; default 4194304.
+   * PowerShell: [int] range 1048576..1073741824; default 268435456.
    */
-  MaxMinidumpBytes?: number;
-  /**
-   * System.evtx events of this many days back (from the newest event on the disk).
-   *
-   * PowerShell: [int] range 1..3650; default 30.
-   */
-  EventDays?: number;
-  /** PowerShell: [int] range 1..5000; default 300. */
-  MaxEvents?: number;
-  /**
-   * Bytes of the end of setupapi.dev.log to ship as text (parsed in TypeScript); 0 = none.
-   *
-   * PowerShell: [int] range 0..16777216; default 1048576.
-   */
-  MaxSetupApiLogBytes?: number;
+  MaxFileBytes?: number;
   /**
    * A partition without a drive letter gets a temporary one to look for Windows only when larger than this.
    *
@@ -39,9 +25,27 @@ export interface CollectParams {
    */
   MinWindowsPartitionBytes?: number;
   /**
-   * Where the full document is written on the helper (not on the attached disk).
+   * Volume-relative paths of binaries whose version and signer are listed (the guest components); a folder may end in * (e.g. WindowsAzure\GuestAgent*\WindowsAzureGuestAgent.exe: the newest match).
    *
-   * PowerShell: [string] matches `^[A-Za-z]:\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\.json\z`; length 8..200; default "C:\\vm-rescue\\collect-output.json".
+   * PowerShell: [string[]] matches `^(?:[A-Za-z0-9_ .()-]{1,64}\*?\\){0,8}[A-Za-z0-9_ .()-]{1,64}\.(?:sys|exe|dll)\z`; count 0..32; default [].
+   */
+  FileFactPaths?: string[];
+  /**
+   * Where to PUT each file: a JSON object of shipped name -> https URL (a SAS or presigned URL, URL-encoded). Not given: nothing is uploaded.
+   *
+   * PowerShell: [string] matches `^\{"[A-Za-z0-9._-]{1,32}":"https://[A-Za-z0-9/?&=%._~+:@!-]+"(?:,"[A-Za-z0-9._-]{1,32}":"https://[A-Za-z0-9/?&=%._~+:@!-]+")*\}\z`; length 16..65536; default "".
+   */
+  UploadUrls?: string;
+  /**
+   * How the PUT is made: AzureBlob adds the x-ms-blob-type header a block blob needs.
+   *
+   * PowerShell: [string] one of None, AzureBlob, S3; default "None".
+   */
+  UploadKind?: "None" | "AzureBlob" | "S3";
+  /**
+   * Where the manifest is written on the helper (not on the attached disk); the files are staged in the folder "evidence" next to it.
+   *
+   * PowerShell: [string] matches `^[A-Za-z]:\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\.json\z`; length 8..200; default "C:\\vm-rescue\\collect-manifest.json".
    */
   OutputPath?: string;
 }
@@ -49,13 +53,13 @@ export interface CollectParams {
 /** Machine-readable description of the param() block of `scripts/collect.ps1`. */
 export const COLLECT_PARAMS: readonly ScriptParamSpec[] = [
   { "name": "DiskNumber", "type": "int", "mandatory": false, "default": -1, "validateRange": [-1, 1023] },
-  { "name": "MaxMinidumps", "type": "int", "mandatory": false, "help": "Newest minidumps to include.", "default": 3, "validateRange": [0, 50] },
-  { "name": "MaxMinidumpBytes", "type": "int", "mandatory": false, "help": "A minidump larger than this is listed without its base64 content.", "default": 4194304, "validateRange": [0, 67108864] },
-  { "name": "EventDays", "type": "int", "mandatory": false, "help": "System.evtx events of this many days back (from the newest event on the disk).", "default": 30, "validateRange": [1, 3650] },
-  { "name": "MaxEvents", "type": "int", "mandatory": false, "default": 300, "validateRange": [1, 5000] },
-  { "name": "MaxSetupApiLogBytes", "type": "int", "mandatory": false, "help": "Bytes of the end of setupapi.dev.log to ship as text (parsed in TypeScript); 0 = none.", "default": 1048576, "validateRange": [0, 16777216] },
+  { "name": "MaxMinidumps", "type": "int", "mandatory": false, "help": "Newest minidumps to ship (as minidump-01.dmp, ... in the order newest first).", "default": 5, "validateRange": [0, 20] },
+  { "name": "MaxFileBytes", "type": "int", "mandatory": false, "help": "A file larger than this is listed with its size but neither hashed nor shipped.", "default": 268435456, "validateRange": [1048576, 1073741824] },
   { "name": "MinWindowsPartitionBytes", "type": "int", "mandatory": false, "help": "A partition without a drive letter gets a temporary one to look for Windows only when larger than this.", "default": 1073741824, "validateRange": [0, 2147483647] },
-  { "name": "OutputPath", "type": "string", "mandatory": false, "help": "Where the full document is written on the helper (not on the attached disk).", "default": "C:\\vm-rescue\\collect-output.json", "validatePattern": "^[A-Za-z]:\\\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\.json\\z", "validateLength": [8, 200] },
+  { "name": "FileFactPaths", "type": "string[]", "mandatory": false, "help": "Volume-relative paths of binaries whose version and signer are listed (the guest components); a folder may end in * (e.g. WindowsAzure\\GuestAgent*\\WindowsAzureGuestAgent.exe: the newest match).", "default": [], "validatePattern": "^(?:[A-Za-z0-9_ .()-]{1,64}\\*?\\\\){0,8}[A-Za-z0-9_ .()-]{1,64}\\.(?:sys|exe|dll)\\z", "validateCount": [0, 32] },
+  { "name": "UploadUrls", "type": "string", "mandatory": false, "help": "Where to PUT each file: a JSON object of shipped name -> https URL (a SAS or presigned URL, URL-encoded). Not given: nothing is uploaded.", "default": "", "validatePattern": "^\\{\"[A-Za-z0-9._-]{1,32}\":\"https://[A-Za-z0-9/?&=%._~+:@!-]+\"(?:,\"[A-Za-z0-9._-]{1,32}\":\"https://[A-Za-z0-9/?&=%._~+:@!-]+\")*\\}\\z", "validateLength": [16, 65536] },
+  { "name": "UploadKind", "type": "string", "mandatory": false, "help": "How the PUT is made: AzureBlob adds the x-ms-blob-type header a block blob needs.", "default": "None", "validateSet": ["None", "AzureBlob", "S3"] },
+  { "name": "OutputPath", "type": "string", "mandatory": false, "help": "Where the manifest is written on the helper (not on the attached disk); the files are staged in the folder \"evidence\" next to it.", "default": "C:\\vm-rescue\\collect-manifest.json", "validatePattern": "^[A-Za-z]:\\\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\.json\\z", "validateLength": [8, 200] },
 ];
 
 /** Validates values for `scripts/collect.ps1` as its param() block would; throws ScriptParamError naming the parameter. */

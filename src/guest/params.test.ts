@@ -113,8 +113,8 @@ describe("validators", () => {
   });
 
   it("refuse numbers outside ValidateRange and non-integers", () => {
-    expect(() => validateCollectParams({ MaxMinidumps: 51 })).toThrow(
-      "collect.ps1 -MaxMinidumps: 51 is outside 0..50",
+    expect(() => validateCollectParams({ MaxMinidumps: 21 })).toThrow(
+      "collect.ps1 -MaxMinidumps: 21 is outside 0..20",
     );
     expect(() => validateCollectParams({ DiskNumber: 1.5 })).toThrow(
       "collect.ps1 -DiskNumber: expected an integer, got 1.5",

@@ -1,0 +1,181 @@
+# collect.ps1's own functions under a real PowerShell, on a folder laid out like an offline Windows
+# volume: which files it ships (never a link), the hash it records, the upload it makes and the
+# URLs it accepts. The script is dot-sourced, which defines its functions and runs nothing.
+
+BeforeAll {
+    $root = Resolve-Path (Join-Path $PSScriptRoot '..' '..')
+    . (Join-Path $root 'src/guest/collect.ps1')
+
+    function New-Volume {
+        # A volume root with the files collect looks for; returns its path.
+        $vol = Join-Path ([System.IO.Path]::GetTempPath()) ('vmr-vol-' + [guid]::NewGuid().ToString('N'))
+        foreach ($rel in 'Windows/System32/config/SYSTEM', 'Windows/System32/config/SYSTEM.LOG1',
+            'Windows/System32/config/SOFTWARE', 'Windows/System32/winevt/Logs/System.evtx',
+            'Windows/INF/setupapi.dev.log', 'Windows/Minidump/a.dmp', 'Windows/Minidump/b.dmp',
+            'Windows/Minidump/c.dmp', 'Windows/MEMORY.DMP') {
+            $path = Join-Path $vol $rel
+            New-Item -ItemType Directory -Force -Path (Split-Path -Parent $path) | Out-Null
+            [System.IO.File]::WriteAllText($path, $rel)
+        }
+        $i = 0
+        foreach ($dump in 'a.dmp', 'b.dmp', 'c.dmp') {
+            $i++
+            (Get-Item (Join-Path $vol "Windows/Minidump/$dump")).LastWriteTimeUtc = [datetime]::new(2026, 11, $i, 0, 0, 0, [System.DateTimeKind]::Utc)
+        }
+        return $vol
+    }
+}
+
+Describe 'Get-EvidenceSources' {
+    BeforeEach { $vol = New-Volume }
+    AfterEach { Remove-Item -Recurse -Force $vol }
+
+    It 'lists the hives, their logs, the logs and the newest minidumps under fixed names' {
+        $s = Get-EvidenceSources -VolumeRoot $vol -BcdStore $null -MaxMinidumps 2
+        @($s.Keys) | Should -Be @('SYSTEM', 'SYSTEM.LOG1', 'SOFTWARE', 'System.evtx', 'setupapi.dev.log', 'minidump-01.dmp', 'minidump-02.dmp')
+        $s['minidump-01.dmp'].Name | Should -Be 'c.dmp'
+        $s['minidump-02.dmp'].Name | Should -Be 'b.dmp'
+    }
+
+    It 'never follows a link on the disk' {
+        Remove-Item (Join-Path $vol 'Windows/INF/setupapi.dev.log')
+        New-Item -ItemType SymbolicLink -Path (Join-Path $vol 'Windows/INF/setupapi.dev.log') -Target '/etc/hostname' | Out-Null
+        New-Item -ItemType SymbolicLink -Path (Join-Path $vol 'Windows/Minidump/z.dmp') -Target '/etc/hostname' | Out-Null
+        $s = Get-EvidenceSources -VolumeRoot $vol -BcdStore $null -MaxMinidumps 5
+        $s.Contains('setupapi.dev.log') | Should -BeFalse
+        @($s.Values | ForEach-Object { $_.Name }) | Should -Not -Contain 'z.dmp'
+    }
+
+    It 'ships the BCD store from where the disk holds it' {
+        $bcd = Join-Path $vol 'BCD'
+        [System.IO.File]::WriteAllText($bcd, 'bcd')
+        (Get-EvidenceSources -VolumeRoot $vol -BcdStore $bcd)['BCD'].FullName | Should -Be (Get-Item $bcd).FullName
+    }
+}
+
+Describe 'Invoke-ShipFile' {
+    BeforeEach {
+        $vol = New-Volume
+        $staging = Join-Path $vol 'staging'
+        New-Item -ItemType Directory -Path $staging | Out-Null
+        $script:puts = @()
+        Mock Send-EvidenceFile { $script:puts += , @($Path, $Url, $Kind) }
+    }
+    AfterEach { Remove-Item -Recurse -Force $vol }
+
+    It 'records the SHA-256 of the staged copy and PUTs it to the URL of its name' {
+        $item = Get-Item (Join-Path $vol 'Windows/System32/config/SYSTEM')
+        $e = Invoke-ShipFile -Name 'SYSTEM' -Item $item -VolumeRoot $vol -Staging $staging -Urls @{ SYSTEM = 'https://a.example/c/SYSTEM?sig=1' } -Kind 'AzureBlob'
+        $expected = (Get-FileHash -Algorithm SHA256 -LiteralPath $item.FullName).Hash.ToLowerInvariant()
+        $e.sha256 | Should -Be $expected
+        $e.uploaded | Should -BeTrue
+        $e.sizeBytes | Should -Be $item.Length
+        $script:puts.Count | Should -Be 1
+        $script:puts[0][1] | Should -Be 'https://a.example/c/SYSTEM?sig=1'
+        $script:puts[0][2] | Should -Be 'AzureBlob'
+    }
+
+    It 'neither copies nor ships a file over the size cap' {
+        $item = Get-Item (Join-Path $vol 'Windows/System32/config/SYSTEM')
+        $e = Invoke-ShipFile -Name 'SYSTEM' -Item $item -VolumeRoot $vol -Staging $staging -Urls @{ SYSTEM = 'https://a.example/x' } -Kind 'S3' -MaxFileBytes 3
+        $e.sha256 | Should -BeNullOrEmpty
+        $e.uploaded | Should -BeFalse
+        $e.skipped | Should -Match 'larger than 3 bytes'
+        $script:puts.Count | Should -Be 0
+    }
+
+    It 'says when no URL was given for a name' {
+        $item = Get-Item (Join-Path $vol 'Windows/System32/config/SOFTWARE')
+        $e = Invoke-ShipFile -Name 'SOFTWARE' -Item $item -VolumeRoot $vol -Staging $staging -Urls @{} -Kind 'S3'
+        $e.uploaded | Should -BeFalse
+        $e.skipped | Should -Be 'no upload URL for this name'
+    }
+}
+
+Describe 'Send-EvidenceFile' {
+    It 'makes one PUT with the block-blob header for Azure and none for S3' {
+        $script:calls = @()
+        Mock Invoke-WebRequest { $script:calls += , @{ Method = $Method; Headers = $Headers; Uri = $Uri } }
+        Send-EvidenceFile -Path $PSCommandPath -Url 'https://a.example/x?sig=1' -Kind 'AzureBlob'
+        Send-EvidenceFile -Path $PSCommandPath -Url 'https://b.example/y?X-Amz-Signature=1' -Kind 'S3'
+        $script:calls[0].Method | Should -Be 'Put'
+        $script:calls[0].Headers['x-ms-blob-type'] | Should -Be 'BlockBlob'
+        $script:calls[1].Headers.Count | Should -Be 0
+    }
+}
+
+Describe 'ConvertFrom-UploadUrls' {
+    It 'reads the JSON object of names to URLs' {
+        $u = ConvertFrom-UploadUrls -Json '{"SYSTEM":"https://a.example/SYSTEM?sig=1","manifest.json":"https://a.example/m"}'
+        $u['SYSTEM'] | Should -Be 'https://a.example/SYSTEM?sig=1'
+        $u['manifest.json'] | Should -Be 'https://a.example/m'
+    }
+    It 'refuses a URL that is not https' {
+        { ConvertFrom-UploadUrls -Json '{"SYSTEM":"http://a.example/x"}' } | Should -Throw '*not https*'
+    }
+    It 'takes an empty value as no uploads' {
+        (ConvertFrom-UploadUrls -Json '').Count | Should -Be 0
+    }
+}
+
+Describe 'Resolve-FileFactPath' {
+    It 'takes the newest folder a trailing * matches' {
+        $vol = New-Volume
+        try {
+            foreach ($v in 'GuestAgent_2.7.1', 'GuestAgent_2.7.9') {
+                $dir = Join-Path $vol "WindowsAzure/$v"
+                New-Item -ItemType Directory -Force -Path $dir | Out-Null
+                [System.IO.File]::WriteAllText((Join-Path $dir 'WindowsAzureGuestAgent.exe'), $v)
+            }
+            (Get-Item (Join-Path $vol 'WindowsAzure/GuestAgent_2.7.1')).LastWriteTimeUtc = [datetime]::new(2025, 1, 1, 0, 0, 0, [System.DateTimeKind]::Utc)
+            $found = Resolve-FileFactPath -VolumeRoot $vol -RelativePath 'WindowsAzure\GuestAgent*\WindowsAzureGuestAgent.exe'
+            $found | Should -BeLike '*GuestAgent_2.7.9*WindowsAzureGuestAgent.exe'
+            Resolve-FileFactPath -VolumeRoot $vol -RelativePath 'Windows\System32\drivers\ena.sys' | Should -BeNullOrEmpty
+        } finally { Remove-Item -Recurse -Force $vol }
+    }
+}
+
+Describe 'collect.ps1 reads no registry value' {
+    It 'has no registry read in its text' {
+        $root = Resolve-Path (Join-Path $PSScriptRoot '..' '..')
+        $text = Get-Content -Raw (Join-Path $root 'src/guest/collect.ps1')
+        $text | Should -Not -Match 'Get-ItemProperty|OpenSubKey|GetValue\(|Registry::|reg\.exe|Mount-OfflineHive|bcdedit'
+    }
+}
+
+Describe 'Invoke-Collect' {
+    BeforeEach {
+        $vol = New-Volume
+        $out = Join-Path ([System.IO.Path]::GetTempPath()) ('vmr-out-' + [guid]::NewGuid().ToString('N'))
+        Mock Find-RescueTarget {
+            [pscustomobject]@{
+                DiskNumber = 2; BusType = 'SCSI'; PartitionStyle = 'GPT'; SignatureCollision = $false
+                OriginalIdentity = $null; TemporaryLetters = @(); WindowsDrive = 'F:'; WindowsVolume = $vol
+                BcdStore = $null; Generation = $null
+            }
+        }
+        Mock Close-RescueTarget {}
+        $script:puts = @()
+        Mock Send-EvidenceFile { $script:puts += $Url }
+    }
+    AfterEach { Remove-Item -Recurse -Force $vol, $out -ErrorAction SilentlyContinue }
+
+    It 'prints a manifest the project''s schema accepts, then one summary line' {
+        $OutputPath = Join-Path $out 'collect-manifest.json'
+        $UploadKind = 'S3'
+        $UploadUrls = '{"SYSTEM":"https://b.example/SYSTEM?s=1","manifest.json":"https://b.example/m?s=1"}'
+        $FileFactPaths = @('Windows\System32\drivers\ena.sys')
+        $lines = @(Invoke-Collect)
+        $lines.Count | Should -Be 2
+        $lines[1] | Should -Match '^vm-rescue collect 2\.0\.0: disk 2 F:\\, 8 files found, 1 uploaded, 1 errors'
+        $schema = Join-Path (Resolve-Path (Join-Path $PSScriptRoot '..' '..')) 'schemas/collect-manifest.schema.json'
+        $lines[0] | Test-Json -SchemaFile $schema | Should -BeTrue
+        $doc = $lines[0] | ConvertFrom-Json
+        @($doc.files | Where-Object uploaded).name | Should -Be @('SYSTEM')
+        @($doc.errors).step | Should -Be @('bcd')
+        $doc.memoryDump.exists | Should -BeTrue
+        $doc.binaries[0].exists | Should -BeFalse
+        $script:puts | Should -Be @('https://b.example/SYSTEM?s=1', 'https://b.example/m?s=1')
+        Get-Content -Raw $OutputPath | Should -Be $lines[0]
+    }
+}

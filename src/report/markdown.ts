@@ -191,6 +191,26 @@ export function renderMarkdown(r: RescueReport): string {
     );
   }
 
+  if (r.repairCheck) {
+    const c = r.repairCheck;
+    L.push("", `## Check after the repair${c.ok ? "" : " (keeps the swap gate closed)"}`, "");
+    L.push(
+      c.ok
+        ? `The returned hives hold every value the plan writes and nothing else changed under the keys it touches (${c.checked} values compared).`
+        : `${c.differences.length} difference(s) between the plan and the returned hives (${c.checked} values compared):`,
+    );
+    if (!c.ok)
+      L.push(
+        "",
+        ...table(
+          ["Where", "Difference", "Expected", "Found"],
+          c.differences.map((d) => [d.where, d.kind, d.expected, d.found]),
+          [],
+          "",
+        ),
+      );
+  }
+
   L.push("", "## Swap and boot", "");
   L.push(
     `- Swap: ${r.swap.swapped ? "done" : r.swap.attempted ? "FAILED" : "not attempted"}${r.swap.message ? ` (${r.swap.message})` : ""}`,

@@ -329,3 +329,43 @@ describe("AWS inPlace: the repaired volume is the instance's only root", () => {
     expect(steps).toMatch(/root volume was not written.*stopped and its root detached.*reattached/);
   });
 });
+
+describe("the check after the repair", () => {
+  const differs = {
+    ok: false,
+    checked: 9,
+    differences: [
+      {
+        where: "SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start",
+        kind: "differs" as const,
+        expected: "REG_DWORD 4",
+        found: "REG_DWORD 3",
+      },
+    ],
+  };
+
+  it("fails the rescue and names the difference in JSON and Markdown", () => {
+    const report = buildReport({ ...rescuedOutcome(), repairCheck: differs });
+    expect(report.status).toBe("failed");
+    expect(report.exitCode).toBe(1);
+    expect(report.errors.join("\n")).toContain(
+      "SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start differs, expected REG_DWORD 4, found REG_DWORD 3",
+    );
+    const md = renderMarkdown(report);
+    expect(md).toContain("## Check after the repair (keeps the swap gate closed)");
+    expect(md).toContain(
+      "| SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start | differs | REG_DWORD 4 | REG_DWORD 3 |",
+    );
+  });
+
+  it("says what was compared when the hives match the plan", () => {
+    const report = buildReport({
+      ...rescuedOutcome(),
+      repairCheck: { ok: true, checked: 9, differences: [] },
+    });
+    expect(report.status).toBe("rescued");
+    expect(renderMarkdown(report)).toContain(
+      "nothing else changed under the keys it touches (9 values compared)",
+    );
+  });
+});

@@ -8,6 +8,7 @@ import type { TriageResult } from "../triage/types";
 import type { DriverFinding } from "../drivers/types";
 import type { Culprit, Decision, RepairDecision, UndoStep } from "../repair/types";
 import type { ModeledTtr } from "../recoveryTime/azure";
+import type { RepairVerification } from "../repair/operations/verify";
 
 export const REPORT_VERSION = 1 as const;
 
@@ -126,6 +127,8 @@ export interface RescueOutcome {
   repair: RepairResult | null;
   /** Where repair.ps1's full result document is stored. */
   repairResultUrl: string | null;
+  /** The returned hives checked against the compiled operations, before the swap; absent when none ran. */
+  repairCheck?: RepairVerification | null;
   swap: SwapOutcome;
   verify: VerifyOutcome;
   kept: KeptResource[];
@@ -180,6 +183,7 @@ type ObservedFields =
   | "decision"
   | "repair"
   | "repairResultUrl"
+  | "repairCheck"
   | "swap"
   | "verify"
   | "artifactsUrl"

@@ -238,6 +238,7 @@ export function buildReport(o: RescueOutcome): RescueReport {
     findings: o.findings,
     swapBlocked: blocksSwap(o.findings),
     decision: o.decision,
+    ...(o.facts ? { facts: o.facts } : {}),
     repair: o.repair,
     repairResultUrl: o.repairResultUrl,
     repairCheck: o.repairCheck ?? null,

@@ -155,6 +155,18 @@ export function renderMarkdown(r: RescueReport): string {
       );
   }
 
+  if (r.facts && r.facts.length > 0) {
+    L.push("", "## Facts and where they were read", "");
+    L.push(
+      ...table(
+        ["Fact", "Value", "Read from"],
+        r.facts.map((f) => [f.fact, f.value, f.source]),
+        [],
+        "",
+      ),
+    );
+  }
+
   L.push("", "## Repair results", "");
   if (r.repairResultUrl) L.push(`Full result: ${r.repairResultUrl}`, "");
   if (!r.repair)

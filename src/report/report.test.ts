@@ -369,3 +369,24 @@ describe("the check after the repair", () => {
     );
   });
 });
+
+describe("the cited facts", () => {
+  it("are listed with where each was read, and the report still matches its schema", () => {
+    const report = buildReport({
+      ...rescuedOutcome(),
+      facts: [
+        {
+          fact: "/services/12/start",
+          value: "1",
+          source: "SYSTEM \\ControlSet001\\Services\\cxnetmon : Start",
+        },
+      ],
+    });
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats(ajv);
+    expect(ajv.validate(schema, JSON.parse(JSON.stringify(report)))).toBe(true);
+    expect(renderMarkdown(report)).toContain(
+      "| /services/12/start | 1 | SYSTEM \\ControlSet001\\Services\\cxnetmon : Start |",
+    );
+  });
+});

@@ -9,6 +9,7 @@ import type { DriverFinding } from "../drivers/types";
 import type { Culprit, Decision, RepairDecision, UndoStep } from "../repair/types";
 import type { ModeledTtr } from "../recoveryTime/azure";
 import type { RepairVerification } from "../repair/operations/verify";
+import type { CitedFact } from "./facts";
 
 export const REPORT_VERSION = 1 as const;
 
@@ -124,6 +125,8 @@ export interface RescueOutcome {
   triageSummary: string[];
   findings: DriverFinding[];
   decision: ReportDecision | null;
+  /** The facts the decision rests on, with where each was read; absent when not read from raw evidence. */
+  facts?: CitedFact[];
   repair: RepairResult | null;
   /** Where repair.ps1's full result document is stored. */
   repairResultUrl: string | null;
@@ -181,6 +184,7 @@ type ObservedFields =
   | "triageSummary"
   | "findings"
   | "decision"
+  | "facts"
   | "repair"
   | "repairResultUrl"
   | "repairCheck"

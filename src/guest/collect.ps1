@@ -6,8 +6,8 @@
     no registry value, decides nothing and changes nothing on that disk.
 .NOTES
     Each file is copied to a staging folder next to -OutputPath (on the helper), hashed there and
-    uploaded with one HTTP PUT to the URL -UploadUrls gives for its name (a blob SAS URL or an S3
-    presigned URL, made by the TypeScript side). The manifest (src/collect/manifest.ts) is written to
+    uploaded with one HTTP PUT to the URL -UploadUrls gives for its name, made by the TypeScript
+    side: a blob URL written with the helper's managed identity (or a SAS URL), or an S3 presigned URL. The manifest (src/collect/manifest.ts) is written to
     -OutputPath, uploaded as manifest.json and printed, followed by one summary line. The
     TypeScript side downloads the files, checks each size and hash against the manifest and reads
     them with its own readers (src/evidence/).
@@ -167,15 +167,28 @@ function ConvertFrom-UploadUrls {
     return $urls
 }
 
+function Get-StorageToken {
+    # A bearer token for Azure Storage from the helper's managed identity (IMDS), for blob URLs
+    # without a SAS: the artifacts account allows no shared keys.
+    $uri = 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fstorage.azure.com%2F'
+    $answer = Invoke-RestMethod -Uri $uri -Headers @{ Metadata = 'true' } -Method Get -UseBasicParsing
+    if (-not $answer.access_token) { throw 'The managed identity endpoint gave no token for Azure Storage.' }
+    return [string]$answer.access_token
+}
+
 function Send-EvidenceFile {
-    # One PUT of a staged file; the URL's query (a SAS or a signature) is never printed.
+    # One PUT of a staged file; the URL's query (a SAS or a signature) and the token are never printed.
     param(
         [Parameter(Mandatory = $true)][string]$Path,
         [Parameter(Mandatory = $true)][string]$Url,
-        [Parameter(Mandatory = $true)][string]$Kind
+        [Parameter(Mandatory = $true)][string]$Kind,
+        [string]$Token = ''
     )
     $headers = @{}
-    if ($Kind -eq 'AzureBlob') { $headers['x-ms-blob-type'] = 'BlockBlob' }
+    if ($Kind -eq 'AzureBlob') {
+        $headers['x-ms-blob-type'] = 'BlockBlob'
+        if ($Token) { $headers['Authorization'] = 'Bearer ' + $Token; $headers['x-ms-version'] = '2021-08-06' }
+    }
     $null = Invoke-WebRequest -Uri $Url -Method Put -InFile $Path -Headers $headers -ContentType 'application/octet-stream' -UseBasicParsing
 }
 
@@ -188,6 +201,7 @@ function Invoke-ShipFile {
         [Parameter(Mandatory = $true)][string]$Staging,
         [Parameter(Mandatory = $true)][hashtable]$Urls,
         [Parameter(Mandatory = $true)][string]$Kind,
+        [string]$Token = '',
         [long]$MaxFileBytes = 268435456
     )
     $full = [string]$Item.FullName
@@ -202,7 +216,7 @@ function Invoke-ShipFile {
     $entry.sizeBytes = [long](Get-Item -LiteralPath $copy).Length
     $entry.sha256 = (Get-FileHash -LiteralPath $copy -Algorithm SHA256).Hash.ToLowerInvariant()
     if ($Kind -ne 'None' -and $Urls.ContainsKey($Name)) {
-        try { Send-EvidenceFile -Path $copy -Url $Urls[$Name] -Kind $Kind; $entry.uploaded = $true }
+        try { Send-EvidenceFile -Path $copy -Url $Urls[$Name] -Kind $Kind -Token $Token; $entry.uploaded = $true }
         catch { Add-CollectError -Step ('upload ' + $Name) -Message ([string]$_.Exception.Message) }
     } elseif ($Kind -ne 'None') {
         $entry.skipped = 'no upload URL for this name'
@@ -212,6 +226,9 @@ function Invoke-ShipFile {
 
 function Invoke-Collect {
     $urls = ConvertFrom-UploadUrls -Json $UploadUrls
+    # Blob URLs without a SAS are written with the helper's managed identity.
+    $token = ''
+    if ($UploadKind -eq 'AzureBlob' -and @($urls.Values | Where-Object { $_ -notmatch '[?&]sig=' }).Count -gt 0) { $token = Get-StorageToken }
     $target = Find-RescueTarget -DiskNumber $DiskNumber -MinWindowsPartitionBytes $MinWindowsPartitionBytes
     try {
         if ($OutputPath.Substring(0, 2) -eq $target.WindowsDrive) { throw 'OutputPath must be on the helper, not on the attached disk.' }
@@ -221,7 +238,7 @@ function Invoke-Collect {
         New-Item -ItemType Directory -Path $staging -Force | Out-Null
         $sources = Get-EvidenceSources -VolumeRoot $root -BcdStore $target.BcdStore -MaxMinidumps $MaxMinidumps
         $files = @(foreach ($name in $sources.Keys) {
-                try { Invoke-ShipFile -Name $name -Item $sources[$name] -VolumeRoot $root -Staging $staging -Urls $urls -Kind $UploadKind -MaxFileBytes $MaxFileBytes }
+                try { Invoke-ShipFile -Name $name -Item $sources[$name] -VolumeRoot $root -Staging $staging -Urls $urls -Kind $UploadKind -Token $token -MaxFileBytes $MaxFileBytes }
                 catch { Add-CollectError -Step ('copy ' + $name) -Message ([string]$_.Exception.Message) }
             })
         if (-not $sources.Contains('SYSTEM')) { Add-CollectError -Step 'SYSTEM' -Message 'Windows\System32\config\SYSTEM was not found as a plain file.' }
@@ -247,7 +264,7 @@ function Invoke-Collect {
         }
         $json = Write-JsonDocument -Document $doc -Path $OutputPath
         if ($UploadKind -ne 'None' -and $urls.ContainsKey('manifest.json')) {
-            try { Send-EvidenceFile -Path $OutputPath -Url $urls['manifest.json'] -Kind $UploadKind }
+            try { Send-EvidenceFile -Path $OutputPath -Url $urls['manifest.json'] -Kind $UploadKind -Token $token }
             catch { Add-CollectError -Step 'upload manifest.json' -Message ([string]$_.Exception.Message) }
         }
         Write-Output $json

@@ -104,6 +104,20 @@ Describe 'Send-EvidenceFile' {
     }
 }
 
+Describe 'Send-EvidenceFile with the managed identity' {
+    It 'adds the bearer token and the storage version a blob PUT without a SAS needs' {
+        $script:calls = @()
+        Mock Invoke-WebRequest { $script:calls += , @{ Headers = $Headers } }
+        Send-EvidenceFile -Path $PSCommandPath -Url 'https://a.blob.core.windows.net/c/SYSTEM' -Kind 'AzureBlob' -Token 'tok'
+        $script:calls[0].Headers['Authorization'] | Should -Be 'Bearer tok'
+        $script:calls[0].Headers['x-ms-version'] | Should -Not -BeNullOrEmpty
+    }
+    It 'asks the instance metadata endpoint for a storage token' {
+        Mock Invoke-RestMethod { [pscustomobject]@{ access_token = 'abc' } } -ParameterFilter { $Uri -like 'http://169.254.169.254/metadata/identity/oauth2/token*resource=https%3A%2F%2Fstorage.azure.com%2F' -and $Headers['Metadata'] -eq 'true' }
+        Get-StorageToken | Should -Be 'abc'
+    }
+}
+
 Describe 'ConvertFrom-UploadUrls' {
     It 'reads the JSON object of names to URLs' {
         $u = ConvertFrom-UploadUrls -Json '{"SYSTEM":"https://a.example/SYSTEM?sig=1","manifest.json":"https://a.example/m"}'

@@ -8,3 +8,5 @@ export { verifyRepair } from "./verify";
 export type { RepairDifference, RepairVerification, RepairedHives } from "./verify";
 export { gateAfterRepairCheck } from "./gate";
 export * from "./types";
+export { checkRepairedDisk } from "./check";
+export type { RepairCheckInput } from "./check";

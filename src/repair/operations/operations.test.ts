@@ -7,6 +7,7 @@ import { compileRepairPlan } from "./compile";
 import { applyWithHivex } from "./testing/hivex";
 import type { Operation, SetValueOp } from "./types";
 import { verifyRepair } from "./verify";
+import { checkRepairedDisk } from "./check";
 
 const plan = (actions: RepairAction[], dryRun = false): RepairPlan => ({
   schemaVersion: CONTRACT_VERSION,
@@ -185,6 +186,36 @@ describeIf(
         const c = compileRepairPlan(plan(actions, true), evidence());
         expect(verifyRepair(c, repaired([])).ok).toBe(true);
         expect(verifyRepair(c, repaired(c.operations)).ok).toBe(false);
+      });
+    });
+
+    describe("from the bytes collect and the repair shipped", () => {
+      const actions = [
+        act({ action: "DisableDriver", args: { service: "Tcpip" } }),
+      ] as RepairAction[];
+
+      it("passes on the hive hivex wrote the operations into", () => {
+        const c = compileRepairPlan(plan(actions), evidence());
+        const v = checkRepairedDisk(c, {
+          before: { system: { path: "\\SYSTEM", bytes: systemBytes() }, bcd: null },
+          after: { system: applyWithHivex(systemBytes(), c.operations, "SYSTEM"), bcd: null },
+        });
+        expect(v).toMatchObject({ ok: true, differences: [] });
+      });
+
+      it("keeps the gate closed on a returned hive it cannot read", () => {
+        const c = compileRepairPlan(plan(actions), evidence());
+        const v = checkRepairedDisk(c, {
+          before: { system: { path: "\\SYSTEM", bytes: systemBytes() }, bcd: null },
+          after: { system: fs.readFileSync(fixture("hives", "corrupted_system_hive")), bcd: null },
+        });
+        expect(v.ok).toBe(false);
+        expect(v.differences).toEqual([
+          expect.objectContaining({
+            where: "SYSTEM (repaired)",
+            found: expect.stringMatching(/^unreadable: /),
+          }),
+        ]);
       });
     });
   },

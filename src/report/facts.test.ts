@@ -7,7 +7,8 @@ describeIf(missing([], ["xz"]), "the facts a decision rests on", () => {
   it("cites the hive, key and value of the culprit's service and the control sets", () => {
     const facts = collectFromEvidence(storyBundle());
     const decided = decideRescue({ collect: facts.collect, cloud: "azure" });
-    const cited = citedFacts(decided.repair, facts.collect, facts.citations);
+    const basis = { culprit: decided.repair.culprit, actions: decided.repair.plan.actions };
+    const cited = citedFacts(basis, facts.collect, facts.citations);
     const culprit = decided.repair.culprit?.service;
     expect(culprit).toBeTruthy();
     const start = cited.find(

@@ -6,7 +6,14 @@
  */
 import type { CollectOutput } from "../collect/contract";
 import type { FactCitation } from "../evidence/facts";
-import type { RepairDecision } from "../repair/types";
+import type { RepairAction } from "../collect/contract";
+import type { Culprit } from "../repair/types";
+
+/** What of a decision the cited facts follow: its culprit and its actions. */
+export interface DecisionBasis {
+  culprit: Pick<Culprit, "service"> | null;
+  actions: readonly Pick<RepairAction, "action" | "args">[];
+}
 
 export interface CitedFact {
   /** JSON pointer into the planner's input, e.g. `/services/12/start`. */
@@ -49,10 +56,10 @@ function shown(v: unknown): string {
 }
 
 /** The services the decision touches or names: the culprit's and every planned action's. */
-function servicesOf(decision: RepairDecision): Set<string> {
+function servicesOf(decision: DecisionBasis): Set<string> {
   const names = new Set<string>();
   if (decision.culprit?.service) names.add(decision.culprit.service.toLowerCase());
-  for (const a of decision.plan.actions) {
+  for (const a of decision.actions as readonly RepairAction[]) {
     if (a.action === "DisableDriver") names.add(a.args.service.toLowerCase());
     if (a.action === "CleanBoot") for (const s of a.args.services) names.add(s.toLowerCase());
   }
@@ -64,7 +71,7 @@ function servicesOf(decision: RepairDecision): Set<string> {
  * the keys of the services it acts on (in that order), with their values from `collect`.
  */
 export function citedFacts(
-  decision: RepairDecision,
+  decision: DecisionBasis,
   collect: CollectOutput,
   citations: readonly FactCitation[],
 ): CitedFact[] {

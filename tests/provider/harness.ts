@@ -16,6 +16,8 @@ import * as engrpc from "@pulumi/pulumi/proto/engine_grpc_pb";
 import * as engproto from "@pulumi/pulumi/proto/engine_pb";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
 import { Empty } from "google-protobuf/google/protobuf/empty_pb";
+import type { StepConfig } from "../../src/steps/contract";
+import { CONFIG_SECTIONS } from "../../src/provider/config";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
@@ -235,3 +237,19 @@ export const secretValue = (value: unknown): Props => ({
   value,
 });
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** The stack's configuration as the engine sends it: secret settings wrapped as secrets. */
+export function configArgs(config: StepConfig | undefined, file: string): Props {
+  const args: Props = { simulatedCloud: file };
+  for (const cloud of ["azure", "aws"] as const) {
+    const section = config?.[cloud];
+    if (!section) continue;
+    args[cloud] = Object.fromEntries(
+      Object.entries(section).map(([k, v]) => [
+        k,
+        CONFIG_SECTIONS[cloud][k]?.secret ? secretValue(v) : v,
+      ]),
+    );
+  }
+  return args;
+}

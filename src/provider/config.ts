@@ -88,7 +88,10 @@ export function parseStepConfig(
   const values = reveal(raw) as Props;
   const config: StepConfig = {};
   for (const [key, value] of Object.entries(values)) {
-    if (key === "version" || value === undefined || value === null) continue;
+    if (value === undefined || value === null) continue;
+    // The rescue's own project is named like the package, so its stack settings
+    // (`vm-rescue:vmName`, ...) share the namespace and reach the provider too: not ours, ignored.
+    if (key !== "azure" && key !== "aws" && key !== "simulatedCloud") continue;
     if (containsUnknown(value)) {
       throw new Error(`${PACKAGE_NAME}:${key} is not known yet; the provider needs it to run`);
     }
@@ -97,11 +100,6 @@ export function parseStepConfig(
         throw new Error(`${PACKAGE_NAME}:simulatedCloud must be a file path`);
       config.simulatedCloud = value;
       continue;
-    }
-    if (key !== "azure" && key !== "aws") {
-      throw new Error(
-        `${PACKAGE_NAME}:${key} is not a setting of the provider (azure, aws, simulatedCloud)`,
-      );
     }
     const parsed = typeof value === "string" ? fromVariable(value) : value;
     if (typeOf(parsed) !== "object") throw new Error(`${PACKAGE_NAME}:${key} must be an object`);

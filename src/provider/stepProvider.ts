@@ -96,7 +96,12 @@ export class StepProvider implements provider.Provider {
     const kind = this.kind(urn);
     const old = unwrap(props ?? {});
     const live = await this.run(kind, "read", urn, (ctx) => kind.read(ctx, id, old.values));
-    const inputs = callInfo().inputs;
+    // The recorded inputs, unchanged; a state without them (an import) keeps the input keys it has.
+    const recorded = callInfo().inputs;
+    const inputs =
+      recorded && Object.keys(recorded).length > 0
+        ? recorded
+        : Object.fromEntries(Object.entries(props ?? {}).filter(([k]) => k in kind.inputs));
     // No id: the thing the step acted on is gone, and the engine drops the resource from the state.
     if (live === null) return { id: "", props: {} };
     return { id, props: this.state(kind, old.values, live, old.secrets), inputs };

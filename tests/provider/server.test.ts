@@ -149,6 +149,11 @@ describe("a step's life", () => {
     expect(readCloud(cloudFile).actions.length).toBe(before);
   });
 
+  test("Read without recorded inputs (an import) takes them from the state", async () => {
+    const read = await swap().read(id, state, {});
+    expect(read.inputs).toEqual({ ...inputs, note: state.note });
+  });
+
   test("Read of a VM that is gone returns no id", async () => {
     const cloud = readCloud(cloudFile);
     cloud.vms.gone = { osDisk: "x" };

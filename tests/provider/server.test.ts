@@ -160,6 +160,9 @@ describe("a step's life", () => {
     writeCloud(cloudFile, cloud);
     const g = resourceCalls(plugin.client, TEST_KIND_TOKEN, "gone");
     const created = await g.create({ vmName: "gone", repairDiskId: "y" });
+    // No timeout in the request: the kind's own deadline (30 s for a create).
+    expect(created.props.secondsToDeadline).toBeGreaterThan(25);
+    expect(created.props.secondsToDeadline).toBeLessThanOrEqual(30);
     const c2 = readCloud(cloudFile);
     delete c2.vms.gone;
     writeCloud(cloudFile, c2);

@@ -112,6 +112,8 @@ eachCase("%s: read, update and delete from the moved package", async (_t, c) => 
   const here = await start(path.join(REPO_ROOT, "bin/pulumi-resource-vm-rescue"));
   await configure(here.client, configArgs(seeded.config, file));
   const created = await resourceCalls(here.client, c!.token, "step").create(seeded.inputs);
+  // Only inputs and outputs: no path of this checkout.
+  expect(JSON.stringify(created.props)).not.toContain(REPO_ROOT);
   here.stop();
   const moved = await start(path.join(copy, "bin/pulumi-resource-vm-rescue"));
   await configure(moved.client, configArgs(seeded.config, file));

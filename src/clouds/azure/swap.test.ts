@@ -124,6 +124,48 @@ describe("OsDiskSwap", () => {
     expect(compute.writes()).toEqual([]);
   });
 
+  test("a gate that opens on a later update swaps; a further update with new reasons repeats nothing", async () => {
+    const compute = world();
+    const provider = osDiskSwapProvider(compute);
+    const closed = await provider.create(
+      inputs({ gate: { allowed: false, reasons: ["dryRun=true"] } }),
+    );
+    expect(closed.outs.swapped).toBe(false);
+    const opened = await provider.update("id", closed.outs, inputs());
+    expect(opened.outs).toMatchObject({ swapped: true, osDiskId: COPY });
+    expect(compute.vm("rg-app-prod", "app-vm-01")).toMatchObject({
+      osDiskId: COPY,
+      powerState: "running",
+    });
+    const before = compute.writes().length;
+    await provider.update(
+      "id",
+      opened.outs,
+      inputs({ gate: { allowed: true, reasons: ["later"] } }),
+    );
+    expect(compute.writes()).toHaveLength(before);
+  });
+
+  test("read reports the VM's OS disk now: after a swap-back by hand, swapped is false and the swap is not redone", async () => {
+    const compute = world();
+    const provider = osDiskSwapProvider(compute);
+    const { outs } = await provider.create(inputs());
+    expect(await provider.read("id", outs)).toEqual(outs);
+    compute.vm("rg-app-prod", "app-vm-01").osDiskId = ORIGINAL;
+    const live = (await provider.read("id", outs))!;
+    expect(live).toMatchObject({ swapped: false, osDiskId: ORIGINAL, rolledBack: true });
+    const before = compute.writes().length;
+    const again = await provider.update(
+      "id",
+      live,
+      inputs({ gate: { allowed: true, reasons: ["x"] } }),
+    );
+    expect(again.outs).toMatchObject({ swapped: false, rolledBack: true });
+    expect(compute.writes()).toHaveLength(before);
+    compute.vms.clear();
+    expect(await provider.read("id", outs)).toBeNull();
+  });
+
   test("an API error stops the swap with one line naming the step and Azure's code", async () => {
     const compute = world();
     compute.failures.set(

@@ -7,12 +7,12 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { packageRoot } from "../../vocabulary/packageRoot";
 import type * as pulumi from "@pulumi/pulumi";
 import { AzureNicDescription, AzureVmDescription, parseArmId } from "../../describe/azureVm";
 import type { SimulatedCloud } from "./mockRun";
 import { AZURE_STEP_KINDS } from "../../clouds/azure/kinds";
 import { SimulatedCompute } from "../../clouds/azure/simulated";
+import { sampleCollectOutput } from "../../clouds/azure/sample";
 import { readSimulatedAzure, writeSimulatedAzure } from "../../clouds/azure/simulatedFile";
 import type { StepKind } from "../../steps/contract";
 import { STEP_TYPES } from "../../vocabulary/tokens";
@@ -37,27 +37,7 @@ export interface SimulatedAzure extends SimulatedCloud {
   compute: SimulatedCompute;
 }
 
-/** The bundled `examples/` folder of the package, from the sources or from `dist/`. */
-export const examplesDir = (): string => path.join(packageRoot(), "examples");
-
-/**
- * The bundled sample story as collect.ps1 would print it on the helper: `examples/collect-output.json`
- * with `examples/112926-9218-01.dmp` merged in as base64 (the sample lists it as over the size cap).
- */
-export function sampleCollectOutput(): Record<string, unknown> {
-  const dir = examplesDir();
-  const doc = JSON.parse(fs.readFileSync(path.join(dir, "collect-output.json"), "utf8"));
-  for (const m of doc.dumps.minidumps as {
-    name: string;
-    base64: string | null;
-    truncated: boolean;
-  }[]) {
-    const file = path.join(dir, m.name);
-    if (m.base64 === null && fs.existsSync(file))
-      Object.assign(m, { base64: fs.readFileSync(file).toString("base64"), truncated: false });
-  }
-  return doc;
-}
+export { examplesDir, sampleCollectOutput } from "../../clouds/azure/sample";
 
 const RG_TYPES: Record<string, [string, string, string]> = {
   // type token: [provider/type path, name input, extra path]

@@ -146,6 +146,25 @@ describe("OsDiskSwap", () => {
     expect(compute.writes()).toHaveLength(before);
   });
 
+  test("a gate that closes after the swap changes nothing and still reports the VM on the copy", async () => {
+    const compute = world();
+    const provider = osDiskSwapProvider(compute);
+    const { outs } = await provider.create(inputs());
+    const before = compute.writes().length;
+    const closed = await provider.update(
+      "id",
+      outs,
+      inputs({ gate: { allowed: false, reasons: ["dryRun=true"] } }),
+    );
+    expect(closed.outs).toMatchObject({
+      swapped: true,
+      osDiskId: COPY,
+      serialBaseline: outs.serialBaseline,
+      reasons: [expect.stringMatching(/already the OS disk/), "dryRun=true"],
+    });
+    expect(compute.writes()).toHaveLength(before);
+  });
+
   test("read reports the VM's OS disk now: after a swap-back by hand, swapped is false and the swap is not redone", async () => {
     const compute = world();
     const provider = osDiskSwapProvider(compute);

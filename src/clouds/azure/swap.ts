@@ -144,6 +144,7 @@ export async function runOsDiskSwap(
     ...o,
   });
   if (!i.gate.allowed) {
+    const gateReasons = i.gate.reasons.length ? i.gate.reasons : ["the swap gate is closed"];
     const released = await releaseHalfDone(
       c,
       i.resourceGroupName,
@@ -151,14 +152,17 @@ export async function runOsDiskSwap(
       i.copyDiskId,
       SWAP_PHASE_TAG,
     ).catch(() => null);
+    // A gate that closed after the swap changes nothing: the outputs still say what the VM runs on.
+    const now = await c.getVmDisks(i.resourceGroupName, i.vmName).catch(() => null);
+    const onCopy = sameId(now?.osDiskId, i.copyDiskId);
     return out({
-      swapped: false,
-      reasons: [
-        ...(i.gate.reasons.length ? i.gate.reasons : ["the swap gate is closed"]),
-        ...(released ? [released] : []),
-      ],
-      osDiskId: null,
-      serialBaseline: null,
+      swapped: onCopy,
+      reasons: onCopy
+        ? [`the repaired copy was already the OS disk of ${i.vmName}`, ...gateReasons]
+        : [...gateReasons, ...(released ? [released] : [])],
+      osDiskId: onCopy ? i.copyDiskId : null,
+      serialBaseline:
+        onCopy && sameId(olds?.osDiskId, i.copyDiskId) ? (olds?.serialBaseline ?? null) : null,
       rolledBack: false,
     });
   }

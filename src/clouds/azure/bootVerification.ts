@@ -190,7 +190,9 @@ export function bootVerificationKind(
     identityKeys: ["subscriptionId", "resourceGroupName", "vmName", "rescueId"],
     timeouts: stepTimeouts().verify,
     check(i) {
-      return Number.isFinite(i.timeoutMinutes) && i.timeoutMinutes > 0
+      // A value not known yet (a preview) is checked when it is.
+      return typeof i.timeoutMinutes !== "number" ||
+        (Number.isFinite(i.timeoutMinutes) && i.timeoutMinutes > 0)
         ? []
         : [`timeoutMinutes must be a positive number, got ${i.timeoutMinutes}`];
     },

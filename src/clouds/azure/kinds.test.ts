@@ -152,3 +152,16 @@ test("a simulated compute round-trips through its JSON", () => {
   const back = SimulatedCompute.fromJSON(JSON.parse(JSON.stringify(c.toJSON())));
   expect(back.toJSON()).toEqual(c.toJSON());
 });
+
+test("check refuses a bad generation or timeout in one line naming it, and leaves values not known yet alone", () => {
+  expect(OsDiskSwapKind.check!(swapInputs({ swapGeneration: -1 }))).toEqual([
+    expect.stringMatching(/^swapGeneration must be a whole number/),
+  ]);
+  expect(OsDiskSwapKind.check!(swapInputs({ swapGeneration: 2 }))).toEqual([]);
+  expect(OsDiskSwapKind.check!({ ...swapInputs(), swapGeneration: "<unknown>" as never })).toEqual(
+    [],
+  );
+  expect(BootVerificationKind.check!(verifyInputs({ timeoutMinutes: 0 }))).toEqual([
+    expect.stringMatching(/^timeoutMinutes must be a positive number/),
+  ]);
+});

@@ -298,7 +298,9 @@ export function osDiskSwapKind(
       "rescueId",
     ],
     timeouts: stepTimeouts().swap,
+    // Values not known yet (a preview) are checked when they are.
     check(i) {
+      if (typeof i.swapGeneration !== "number") return [];
       try {
         validateSwapGeneration(i.swapGeneration);
         return [];

@@ -76,9 +76,12 @@ describe("vm-rescue rollback --cloud azure (direct)", () => {
     expect(subscriptions).toEqual([SUB]);
     expect(compute.writes()).toEqual([
       `addDiskTags ${COPY} vm-rescue:id,vm-rescue:rolled-back-copy-of`,
+      `addDiskTags ${ORIGINAL} vm-rescue:rollback-phase`,
       "deallocate rg-app/app-vm-01",
+      `addDiskTags ${ORIGINAL} vm-rescue:rollback-phase,vm-rescue:serial-baseline`,
       `setOsDisk rg-app/app-vm-01 ${ORIGINAL}`,
       "start rg-app/app-vm-01",
+      `addDiskTags ${ORIGINAL} vm-rescue:rollback-phase`,
     ]);
     expect(compute.vm("rg-app", "app-vm-01").osDiskId).toBe(ORIGINAL);
     expect(compute.diskTags.get(COPY.toLowerCase())).toMatchObject({

@@ -6,7 +6,7 @@
 import type { StepContractCase } from "../../../steps/testing/contractCase";
 import { STEP_TYPES } from "../../../vocabulary/tokens";
 import { sampleCollectOutput } from "../sample";
-import { editSimulatedAzure } from "../simulatedFile";
+import { editSimulatedAzure, loadSimulatedCompute } from "../simulatedFile";
 import { SWAP_PHASE_TAG } from "../osDiskMove";
 import { ORIGINAL_OS_DISK_OF_TAG, ID_TAG } from "../../../vocabulary/tags";
 import {
@@ -54,7 +54,10 @@ const bump = (inputs: Record<string, unknown>, key: string, value: unknown) => (
   [key]: value,
 });
 
-export const AZURE_CONTRACT_CASES: StepContractCase[] = [
+/** The simulated compute's changing calls (its reads are recorded too). */
+const changesIn = (file: string): string[] => loadSimulatedCompute(file).writes();
+
+const CASES: StepContractCase[] = [
   {
     token: STEP_TYPES.azure.collectTriage,
     seed(file) {
@@ -125,3 +128,5 @@ export const AZURE_CONTRACT_CASES: StepContractCase[] = [
     replace: (i) => bump(i, "originalDiskId", `${ORIGINAL}-2`),
   },
 ];
+
+export const AZURE_CONTRACT_CASES: StepContractCase[] = CASES.map((c) => ({ ...c, changesIn }));

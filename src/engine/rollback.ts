@@ -1,8 +1,8 @@
 /**
  * The rollback without Pulumi's engine (`vm-rescue rollback`): the original OS disk or root volume
  * back on the VM directly against the cloud — no stack and no Pulumi CLI needed, so it also works
- * after `vm-rescue rescue` tore its stack down — and, the older path, `rollback=true` on the
- * incident's stack followed by `up`. The clouds do the work (`rollBackVm`, `rollBackInstance`);
+ * after `vm-rescue rescue` tore its stack down — and `rollback=true` on the incident's stack
+ * followed by `up`, for a rescue whose stack was kept. The clouds do the work (`rollBackVm`, `rollBackInstance`);
  * this picks the cloud, finds the subscription or region and turns a missing credential into one
  * line.
  */
@@ -14,7 +14,7 @@ import { rollBackInstance } from "../clouds/aws/rollback";
 import type { RollbackHooks, RollbackResult } from "../swap/rollback";
 import { UsageError } from "../vocabulary/exitCodes";
 import type { StackOutputs } from "../vocabulary/outputs";
-import { Automation, firstLine } from "./automation";
+import { Automation, firstLine, requiredPlugins } from "./automation";
 import type { RescueUi } from "./liveRescue";
 import { rescueIdFromStack } from "./program";
 import { SETTINGS } from "./settings";
@@ -165,22 +165,43 @@ export function requireRollbackSetting(): void {
     );
 }
 
+/** The stack settings that name the VM: the rollback sets them again with `rollback=true`. */
+export function targetSettings(target: VmTarget): Record<string, string> {
+  return target.cloud === "azure"
+    ? { cloud: "azure", resourceGroup: target.resourceGroup, vmName: target.vm }
+    : {
+        cloud: "aws",
+        instanceId: target.instanceId,
+        ...(target.region ? { region: target.region } : {}),
+      };
+}
+
 /**
- * `rollback=true` on the incident's stack, then `up` puts the replaced OS disk back. Resolves to
- * whether it did and the line to print; throws when the stack cannot be opened or updated.
+ * `rollback=true` on the incident's stack, then `up` puts the replaced OS disk back. The stack is
+ * the rescue's own workspace (its config keeps the rescue's options and id); the VM's settings are
+ * set again from the command line, so a workspace without that config still names the VM. Only a
+ * stack that still holds the rescue's resources can roll back: after a finished rescue (helper
+ * destroyed) an `up` would start a new rescue, so the direct rollback is named instead. Resolves to
+ * whether it rolled back and the line to print; throws {@link EngineError} or UsageError.
  */
 export async function rollBackThroughStack(
   automation: Automation,
   stackName: string,
   target: VmTarget,
   ui: RescueUi,
+  signal?: AbortSignal,
 ): Promise<{ rolledBack: boolean; line: string }> {
   const stream = ui.progress(new TimelineRecorder());
   try {
     const stack = await automation.openStack(stackName, true);
-    await stack.setConfig({ rollback: "true" });
+    if (!(await stack.hasResources()))
+      throw new UsageError(
+        `stack ${stackName} holds no resources (its rescue finished and was torn down): use the direct \`vm-rescue rollback\` without --via-stack`,
+      );
+    await stack.setConfig({ ...targetSettings(target), rollback: "true" });
+    await stack.installPlugins(requiredPlugins(target.cloud));
     ui.log(`pulumi up (stack ${stackName}, rollback=true)`);
-    const outputs: StackOutputs & { rolledBack?: unknown } = await stack.up(stream);
+    const outputs: StackOutputs & { rolledBack?: unknown } = await stack.up({ ...stream, signal });
     stream.stop();
     const reasons = Array.isArray(outputs.outcome)
       ? outputs.outcome.filter((x): x is string => typeof x === "string")

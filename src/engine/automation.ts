@@ -159,7 +159,12 @@ export function localAutomation(opts: { workDir?: string } = {}): Automation {
       if (!fs.existsSync(path.join(workDir, "Pulumi.yaml")))
         throw new EngineError(`no Pulumi.yaml in ${workDir}: the package is incomplete`, "failed");
       const args = { stackName, workDir };
-      const wsOpts = command ? { pulumiCommand: command } : {};
+      // the CLI findCli found, else the same lookup ($PULUMI_HOME/bin, then PATH)
+      if (!command) {
+        const root = cliRoot();
+        command = await engine(() => auto.PulumiCommand.get(root ? { root } : undefined));
+      }
+      const wsOpts = { pulumiCommand: command };
       const stack = await engine(() =>
         mustExist
           ? auto.LocalWorkspace.selectStack(args, wsOpts)

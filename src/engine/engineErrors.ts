@@ -34,7 +34,11 @@ function lines(text: string | undefined): string[] {
 export function errorDiagnostic(e: EngineEvent): string | null {
   const d = e.diagnosticEvent;
   if (!d || d.severity !== "error") return null;
-  const first = lines(d.message)[0];
+  const all = lines(d.message);
+  // A program that throws: the runner's header line, then the exception's own line.
+  const first = /^Running program .* failed with an unhandled exception:?$/.test(all[0] ?? "")
+    ? (all[1] ?? all[0])
+    : all[0];
   if (!first) return null;
   const text = first.replace(/^error: /, "");
   const urn = d.urn ?? "";

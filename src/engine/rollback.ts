@@ -7,6 +7,9 @@
  * line.
  */
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { packageRoot } from "../vocabulary/packageRoot";
 import { AzureComputeOps, armComputeOps, Clock, realClock } from "../clouds/azure/operations";
 import { rollBackVm } from "../clouds/azure/rollback";
 import { OpsContext, sdkContext } from "../clouds/aws/operations";
@@ -69,6 +72,19 @@ export interface DirectRollbackOptions {
   verifyMinutes: number;
 }
 
+/**
+ * The rescue id of a stack: the one its workspace config names (`Pulumi.<stack>.yaml` in the
+ * project folder, where the one-shot writes it; a later rescue of the same VM gets a new
+ * generation, `-r2`…), else the id the stack name gives. Read from the file, so the direct
+ * rollback needs no Pulumi CLI.
+ */
+export function rescueIdOfStack(stack: string, workDir: string = packageRoot()): string {
+  const file = path.join(workDir, `Pulumi.${stack}.yaml`);
+  const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  const m = /["']?vm-rescue:rescueId["']?\s*:\s*["']?([a-z0-9-]{1,24})["']?\s*,?\s*$/m.exec(text);
+  return m ? m[1] : rescueIdFromStack(stack);
+}
+
 /** A missing or unusable credential: one line, exit 2 (nothing was done). */
 export function credentialProblem(e: unknown): string | null {
   const x = e as { name?: string; message?: string };
@@ -94,7 +110,7 @@ export async function rollBackDirectly(
   deps: RollbackDeps,
   hooks: RollbackHooks,
 ): Promise<RollbackResult> {
-  const rescueId = o.stack ? rescueIdFromStack(o.stack) : undefined;
+  const rescueId = o.stack ? rescueIdOfStack(o.stack) : undefined;
   try {
     return target.cloud === "azure"
       ? await rollBackVm(

@@ -14,6 +14,9 @@ import { memoryReader } from "../src/engine/artifacts";
 import { REPO_ROOT } from "./helpers/paths";
 import { standInPulumi, type StandInCall } from "./helpers/standInPulumi";
 
+// every stand-in call is a Node process: a run of the one-shot spawns a dozen
+jest.setTimeout(120_000);
+
 let s: ReturnType<typeof standInPulumi>;
 const original = { ...defaultDeps };
 beforeEach(() => {
@@ -203,6 +206,43 @@ describe("rescue against the stand-in CLI", () => {
     expect(up(s.calls())[1].config?.["vm-rescue:rescueId"]).toBe(STACK);
     expect((await run([...LIVE, "--yes"])).code).toBe(0);
     expect(up(s.calls())[2].config?.["vm-rescue:rescueId"]).toBe(`${STACK}-r2`);
+  });
+});
+
+test("a choice of an earlier run (dry run, driver, rollback) is not carried over to the next", async () => {
+  s.scenario({
+    up: {
+      steps: [STEPS[0]],
+      keep: [{ urn: "urn:x", type: "t" }],
+      fail: { stderr: "error: boom\n" },
+    },
+  });
+  expect((await run([...LIVE, "--yes", "--dry-run", "--driver", "cxnetmon"])).code).toBe(1);
+  // the rollback's up keeps the rescue's resources in the state
+  s.scenario({ up: { steps: STEPS, outputs: { rolledBack: true } } });
+  const rb = [
+    "rollback",
+    "--via-stack",
+    "--resource-group",
+    "rg-app",
+    "--vm",
+    "app-vm-01",
+    "--yes",
+  ];
+  expect((await run(rb)).code).toBe(0);
+  s.scenario({ up: { steps: STEPS, outputs: { swapped: true, booted: true } }, destroy: {} });
+  expect((await run([...LIVE, "--yes"])).code).toBe(0);
+  const [first, rollback, again] = up(s.calls());
+  expect(first.config).toMatchObject({
+    "vm-rescue:dryRun": "true",
+    "vm-rescue:driver": "cxnetmon",
+  });
+  expect(rollback.config).toMatchObject({ "vm-rescue:rollback": "true" });
+  for (const k of ["dryRun", "driver", "rollback"])
+    expect(again.config).not.toHaveProperty(`vm-rescue:${k}`);
+  expect(again.config).toMatchObject({
+    "vm-rescue:rescueId": STACK,
+    "vm-rescue:vmName": "app-vm-01",
   });
 });
 

@@ -7,6 +7,9 @@
 import * as auto from "@pulumi/pulumi/automation";
 import { standInPulumi } from "./helpers/standInPulumi";
 
+// every stand-in call is a Node process: a run of the one-shot spawns a dozen
+jest.setTimeout(120_000);
+
 let s: ReturnType<typeof standInPulumi>;
 beforeEach(() => {
   s = standInPulumi();

@@ -39,6 +39,8 @@ export interface RescueStack {
   /** The stack's config in the project namespace, keys without `vm-rescue:`. */
   config(): Promise<Record<string, string>>;
   setConfig(settings: Record<string, string>): Promise<void>;
+  /** Removes settings (keys without `vm-rescue:`) from the stack's config. */
+  removeConfig(keys: string[]): Promise<void>;
   /** True when the stack's state holds resources: an earlier rescue kept after a failed up. */
   hasResources(): Promise<boolean>;
   /** `pulumi plugin install resource <name> v<version>` for each; throws {@link EngineError}. */
@@ -189,6 +191,9 @@ export function localAutomation(opts: { workDir?: string } = {}): Automation {
               ),
             ),
           );
+        },
+        async removeConfig(keys) {
+          await engine(() => stack.removeAllConfig(keys.map((k) => `${ns}${k}`)));
         },
         async hasResources() {
           const state = await engine(() => stack.exportStack());

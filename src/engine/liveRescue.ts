@@ -48,6 +48,22 @@ async function attempt<T>(
 const DEFAULT_HELPER_SIZE = { azure: "helperVmSize", aws: "helperInstanceType" } as const;
 
 /**
+ * The settings one run's flags choose: the workspace keeps the stack's config between runs, so a
+ * choice of an earlier run (a dry run, a forced driver, a rollback through the stack) that this
+ * run does not make is removed rather than silently carried over.
+ */
+export const RUN_OPTIONS = [
+  "driver",
+  "actions",
+  "dryRun",
+  "swap",
+  "rollback",
+  "region",
+  "mode",
+  "kmsGrantConfirmed",
+];
+
+/**
  * The rescue id of this run. A stack that still holds resources is an earlier rescue kept after a
  * failed up: its id is reused, so `up` resumes on the same state and adopts what it created. A
  * stack that holds none finished (or never ran): a first rescue gets the stack's id; a later one a
@@ -129,10 +145,12 @@ export async function liveRescue(
   const prepared =
     stack &&
     (await attempt(async () => {
-      const previous = (await stack.config()).rescueId;
+      const previous = await stack.config();
       const kept = await stack.hasResources();
-      const rescueId = rescueIdFor(stackName, previous, kept);
+      const rescueId = rescueIdFor(stackName, previous.rescueId, kept);
       if (kept) ui.log(`stack ${stackName} holds the kept rescue ${rescueId}: resuming it`);
+      const stale = RUN_OPTIONS.filter((k) => k in previous && !(k in settings));
+      if (stale.length > 0) await stack.removeConfig(stale);
       await stack.setConfig({ ...settings, rescueId });
       await stack.installPlugins(requiredPlugins(cloud));
     }));

@@ -51,6 +51,10 @@ export function fakeStackAutomation(outputs: Record<string, unknown>, opts: Fake
           config.push(s);
           Object.assign(current, s);
         },
+        async removeConfig(keys) {
+          calls.push(`removeConfig ${keys.join(" ")}`);
+          for (const k of keys) delete current[k];
+        },
         async hasResources() {
           return kept;
         },

@@ -51,4 +51,4 @@ test("the fake and the real interface over the stand-in answer the same script a
   } finally {
     s.cleanup();
   }
-}, 60_000);
+}, 120_000);

@@ -1,9 +1,9 @@
-import { fakeStackAutomation } from "./helpers/fakeAutomation";
+import { fakeStackAutomation, type FakeStackOptions } from "./helpers/fakeAutomation";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import schema from "../schemas/report.schema.json";
 import { main, Io } from "../src/cli/main";
-import { EngineEvent } from "../src/engine/automation";
+import { EngineError, EngineEvent } from "../src/engine/automation";
 import { defaultDeps } from "../src/cli/deps";
 import { SETTINGS } from "../src/engine/settings";
 import { blockingFinding } from "./builders/outcomes";
@@ -106,7 +106,7 @@ function rescuedOutputs(): Record<string, unknown> {
 /** The shared fake Automation API, streaming engine events for the sample steps. */
 function fakeAutomation(
   outputs: Record<string, unknown>,
-  opts: { noCli?: boolean; upError?: string } = {},
+  opts: Pick<FakeStackOptions, "noCli" | "upError" | "upFailure"> = {},
 ) {
   return fakeStackAutomation(outputs, {
     ...opts,
@@ -140,6 +140,7 @@ describe("vm-rescue rescue (fake Automation API)", () => {
       "findCli",
       "openStack app-vm-01-rescue",
       "setConfig",
+      "installPlugins azure-native@3.28.0 random@4.21.2",
       "up",
       "destroy",
     ]);
@@ -147,6 +148,7 @@ describe("vm-rescue rescue (fake Automation API)", () => {
       cloud: "azure",
       resourceGroup: "rg-app",
       vmName: "app-vm-01",
+      rescueId: "app-vm-01-rescue",
     });
     const lines = r.err.split("\n").filter((l) => /^(ok|FAILED)/.test(l));
     expect(lines).toEqual([
@@ -273,13 +275,92 @@ describe("vm-rescue rescue (fake Automation API)", () => {
     );
   });
 
-  test("a failing up still tears down and reports one error line, exit 1", async () => {
+  test("a failing up stops there: no destroy, the stack kept, the engine's line, how to resume or roll back, exit 1", async () => {
     const fake = fakeAutomation({}, { upError: "update failed: quota exceeded" });
     defaultDeps.automation = () => fake.automation;
     const r = await run([...LIVE, "--yes", "--json"]);
     expect(r.code).toBe(1);
-    expect(fake.calls.slice(-2)).toEqual(["up", "destroy"]);
-    expect(JSON.parse(r.out).errors[0]).toBe("pulumi up failed: update failed: quota exceeded");
+    expect(fake.calls).not.toContain("destroy");
+    expect(fake.calls[fake.calls.length - 1]).toBe("up");
+    const report = JSON.parse(r.out);
+    expect(report.errors[0]).toBe("pulumi up failed: update failed: quota exceeded");
+    expect(report.helperRemoved).toBeNull();
+    expect(r.err).toContain(
+      "stack app-vm-01-rescue is kept as the update left it (nothing was destroyed): run `vm-rescue rescue --cloud azure --resource-group rg-app --vm app-vm-01` again to resume, or `vm-rescue rollback --cloud azure --resource-group rg-app --vm app-vm-01` to put the original disk back",
+    );
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  test("a locked stack or pending operations: one line offering cancel + refresh", async () => {
+    const fake = fakeAutomation(
+      {},
+      { upError: "the stack is currently locked by 1 lock(s)", upFailure: "locked" },
+    );
+    defaultDeps.automation = () => fake.automation;
+    const r = await run([...LIVE, "--yes"]);
+    expect(r.code).toBe(1);
+    expect(r.err.split("\n")).toContain(
+      "stack app-vm-01-rescue is locked or has pending operations: if no update runs any more, `pulumi cancel --yes --stack app-vm-01-rescue --cwd /pkg` then `pulumi refresh --yes --clear-pending-creates --stack app-vm-01-rescue --cwd /pkg`, then run the rescue again",
+    );
+  });
+
+  test("a second rescue of the same VM: resumes a kept stack with its rescue id; after a finished one, new names", async () => {
+    const kept = fakeStackAutomation(rescuedOutputs(), {
+      config: { rescueId: "app-vm-01-rescue" },
+      kept: true,
+    });
+    defaultDeps.automation = () => kept.automation;
+    expect((await run([...LIVE, "--yes"])).code).toBe(0);
+    expect(kept.config[0].rescueId).toBe("app-vm-01-rescue");
+    const finished = fakeStackAutomation(rescuedOutputs(), {
+      config: { rescueId: "app-vm-01-rescue" },
+      kept: false,
+    });
+    defaultDeps.automation = () => finished.automation;
+    expect((await run([...LIVE, "--yes"])).code).toBe(0);
+    expect(finished.config[0].rescueId).toBe("app-vm-01-rescue-r2");
+  });
+
+  test("a plugin that cannot be installed fails before up, naming it, exit 1", async () => {
+    const fake = fakeStackAutomation(rescuedOutputs(), {
+      pluginError: "could not install the azure-native plugin v3.28.0 (403 Forbidden)",
+    });
+    defaultDeps.automation = () => fake.automation;
+    const r = await run([...LIVE, "--yes", "--json"]);
+    expect(r.code).toBe(1);
+    expect(fake.calls).not.toContain("up");
+    expect(JSON.parse(r.out).errors[0]).toMatch(
+      /^could not prepare stack app-vm-01-rescue: could not install the azure-native plugin v3\.28\.0/,
+    );
+  });
+
+  test("SIGINT during up aborts the signal given to up and prints one line; a second one is no crash", async () => {
+    const fake = fakeAutomation(rescuedOutputs());
+    let seen: AbortSignal | undefined;
+    const upOf = fake.automation.openStack.bind(fake.automation);
+    fake.automation.openStack = async (n, m) => {
+      const s = await upOf(n, m);
+      return {
+        ...s,
+        up: async (o) => {
+          seen = o.signal;
+          process.emit("SIGINT", "SIGINT");
+          process.emit("SIGINT", "SIGINT");
+          throw new EngineError("update canceled", o.signal?.aborted ? "canceled" : "failed");
+        },
+      };
+    };
+    defaultDeps.automation = () => fake.automation;
+    const before = process.listenerCount("SIGINT");
+    const r = await run([...LIVE, "--yes", "--json"]);
+    expect(seen?.aborted).toBe(true);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /^SIGINT: stopping the rescue on stack app-vm-01-rescue after the steps/m,
+    );
+    expect(r.err).toMatch(/^SIGINT again: still stopping/m);
+    expect(fake.calls).not.toContain("destroy");
+    expect(process.listenerCount("SIGINT")).toBe(before);
   });
 
   test("--dry-run and --no-swap become stack settings when the program has them", async () => {
@@ -538,6 +619,7 @@ describe("vm-rescue rescue --cloud aws", () => {
       "findCli",
       "openStack rescue-0a1b2c3d4e5f67890",
       "setConfig",
+      "installPlugins aws@7.48.0",
       "up",
       "destroy",
     ]);
@@ -547,6 +629,7 @@ describe("vm-rescue rescue --cloud aws", () => {
       region: "eu-west-1",
       mode: "inPlace",
       kmsGrantConfirmed: "true",
+      rescueId: "rescue-0a1b2c3d4e5f67890",
     });
     expect(readers).toEqual([{ cloud: "aws", region: "eu-west-1" }]);
     const report = JSON.parse(r.out);

@@ -76,9 +76,12 @@ describe("vm-rescue rollback --cloud azure (direct)", () => {
     expect(subscriptions).toEqual([SUB]);
     expect(compute.writes()).toEqual([
       `addDiskTags ${COPY} vm-rescue:id,vm-rescue:rolled-back-copy-of`,
+      `addDiskTags ${ORIGINAL} vm-rescue:rollback-phase`,
       "deallocate rg-app/app-vm-01",
+      `addDiskTags ${ORIGINAL} vm-rescue:rollback-phase,vm-rescue:serial-baseline`,
       `setOsDisk rg-app/app-vm-01 ${ORIGINAL}`,
       "start rg-app/app-vm-01",
+      `addDiskTags ${ORIGINAL} vm-rescue:rollback-phase`,
     ]);
     expect(compute.vm("rg-app", "app-vm-01").osDiskId).toBe(ORIGINAL);
     expect(compute.diskTags.get(COPY.toLowerCase())).toMatchObject({
@@ -803,7 +806,10 @@ describe("vm-rescue rollback --cloud aws: an instance left without a root", () =
 
 describe("vm-rescue rollback --via-stack", () => {
   test("sets rollback=true on the existing stack and runs up, exit 0", async () => {
-    const fake = fakeStackAutomation({ rolledBack: true, outcome: ["original disk back"] });
+    const fake = fakeStackAutomation(
+      { rolledBack: true, outcome: ["original disk back"] },
+      { kept: true },
+    );
     defaultDeps.automation = () => fake.automation;
     const r = await run([...AZ, "--via-stack", "--yes"]);
     if (!SETTINGS.some((s) => s.key === "rollback")) {
@@ -815,14 +821,20 @@ describe("vm-rescue rollback --via-stack", () => {
       "findCli",
       "openStack app-vm-01-rescue (existing)",
       "setConfig",
+      "installPlugins azure-native@3.28.0 random@4.21.2",
       "up",
     ]);
-    expect(fake.config[0]).toEqual({ rollback: "true" });
+    expect(fake.config[0]).toEqual({
+      cloud: "azure",
+      resourceGroup: "rg-app",
+      vmName: "app-vm-01",
+      rollback: "true",
+    });
     expect(r.out).toMatch(/Rolled back VM rg-app\/app-vm-01: the original OS disk is back/);
   });
 
   test("AWS: the default stack of the instance; inPlace says a volume from the backup went back", async () => {
-    const fake = fakeStackAutomation({ mode: "copy" });
+    const fake = fakeStackAutomation({ mode: "copy" }, { kept: true });
     defaultDeps.automation = () => fake.automation;
     const r = await run([
       "rollback",
@@ -838,12 +850,13 @@ describe("vm-rescue rollback --via-stack", () => {
       "findCli",
       "openStack rescue-0a1b2c3d4e5f67890 (existing)",
       "setConfig",
+      "installPlugins aws@7.48.0",
       "up",
     ]);
     expect(r.out).toMatch(
       /^Rolled back instance i-0a1b2c3d4e5f67890: the original root volume is back/,
     );
-    const inPlace = fakeStackAutomation({ mode: "inPlace" });
+    const inPlace = fakeStackAutomation({ mode: "inPlace" }, { kept: true });
     defaultDeps.automation = () => inPlace.automation;
     expect(
       (
@@ -863,7 +876,8 @@ describe("vm-rescue rollback --via-stack", () => {
 
   test("a failing up is exit 1 with one line; no Pulumi CLI is exit 2 with one line", async () => {
     defaultDeps.automation = () =>
-      fakeStackAutomation({}, { upError: "VolumeInUse: vol-0a9b8c7d6e5f43210" }).automation;
+      fakeStackAutomation({}, { upError: "VolumeInUse: vol-0a9b8c7d6e5f43210", kept: true })
+        .automation;
     const r = await run([
       "rollback",
       "--via-stack",
@@ -879,5 +893,16 @@ describe("vm-rescue rollback --via-stack", () => {
     const n = await run([...AZ, "--via-stack", "--yes"]);
     expect(n.code).toBe(2);
     expect(n.err.split("\n")).toHaveLength(1);
+  });
+
+  test("a stack whose rescue finished (no resources) is refused before up: exit 2 naming the direct rollback", async () => {
+    const fake = fakeStackAutomation({ rolledBack: true }, { kept: false });
+    defaultDeps.automation = () => fake.automation;
+    const r = await run([...AZ, "--via-stack", "--yes"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe(
+      "vm-rescue: stack app-vm-01-rescue holds no resources (its rescue finished and was torn down): use the direct `vm-rescue rollback` without --via-stack",
+    );
+    expect(fake.calls).not.toContain("up");
   });
 });

@@ -32,3 +32,14 @@ test("Pulumi.yaml is a valid project file: nodejs runtime, main program, typed a
     expect(key).toMatch(/^[a-z][A-Za-z]+$/);
   }
 });
+
+test("Pulumi.yaml runs the compiled program and names the vm-rescue provider plugin by path", () => {
+  const root = path.resolve(__dirname, "..");
+  const y = parse(fs.readFileSync(file, "utf8"));
+  // main is index.ts as tsconfig.build.json compiles it (rootDir . → outDir dist)
+  const build = JSON.parse(fs.readFileSync(path.join(root, "tsconfig.build.json"), "utf8"));
+  expect(build.include).toContain("index.ts");
+  expect(path.join(build.compilerOptions.outDir, "index.js")).toBe(y.main);
+  expect(y.runtime.options.typescript).toBe(false);
+  expect(y.plugins.providers).toEqual([{ name: "vm-rescue", path: "./bin" }]);
+});

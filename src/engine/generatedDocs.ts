@@ -2,7 +2,19 @@
  * Pulumi.yaml and the README's settings table, rendered from {@link SETTINGS}
  * (`npm run gen:pulumi-yaml`; tests fail when either is stale).
  */
-import { SETTINGS } from "./settings";
+import { PROJECT, SETTINGS } from "./settings";
+
+/**
+ * The program the engine runs: the compiled root index.ts (`npm run build`, which `npm ci` and
+ * `prepare` run), not the TypeScript. Installed from npm the package has no TypeScript compiler
+ * (a devDependency), and the nodejs runtime would fall back to the TypeScript it bundles, older
+ * than this code's; compiled, every update starts without type-checking the tree and runs the same
+ * build as the `vm-rescue` command itself (bin/ also runs dist/).
+ */
+export const PROGRAM_MAIN = "dist/index.js";
+
+/** Where the engine finds the `vm-rescue` provider plugin (bin/pulumi-resource-vm-rescue). */
+export const PLUGIN_DIR = "./bin";
 
 /** Pulumi.yaml, rendered from {@link SETTINGS} (`npm run gen:pulumi-yaml`; a test fails when it is stale). */
 export function renderPulumiYaml(): string {
@@ -12,9 +24,13 @@ export function renderPulumiYaml(): string {
     "runtime:",
     "  name: nodejs",
     "  options:",
-    "    typescript: true",
-    "main: index.ts",
+    "    typescript: false",
+    `main: ${PROGRAM_MAIN}`,
     "description: Rescue a Windows VM stuck in a BSOD boot loop (snapshot, copy, helper VM, offline triage and repair, swap, verify).",
+    "plugins:",
+    "  providers:",
+    `    - name: ${PROJECT}`,
+    `      path: ${PLUGIN_DIR}`,
     "config:",
   ];
   for (const s of SETTINGS) {

@@ -1,12 +1,15 @@
 /**
  * The rollback without Pulumi's engine (`vm-rescue rollback`): the original OS disk or root volume
  * back on the VM directly against the cloud — no stack and no Pulumi CLI needed, so it also works
- * after `vm-rescue rescue` tore its stack down — and, the older path, `rollback=true` on the
- * incident's stack followed by `up`. The clouds do the work (`rollBackVm`, `rollBackInstance`);
+ * after `vm-rescue rescue` tore its stack down — and `rollback=true` on the incident's stack
+ * followed by `up`, for a rescue whose stack was kept. The clouds do the work (`rollBackVm`, `rollBackInstance`);
  * this picks the cloud, finds the subscription or region and turns a missing credential into one
  * line.
  */
 import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { packageRoot } from "../vocabulary/packageRoot";
 import { AzureComputeOps, armComputeOps, Clock, realClock } from "../clouds/azure/operations";
 import { rollBackVm } from "../clouds/azure/rollback";
 import { OpsContext, sdkContext } from "../clouds/aws/operations";
@@ -14,7 +17,7 @@ import { rollBackInstance } from "../clouds/aws/rollback";
 import type { RollbackHooks, RollbackResult } from "../swap/rollback";
 import { UsageError } from "../vocabulary/exitCodes";
 import type { StackOutputs } from "../vocabulary/outputs";
-import { Automation, firstLine } from "./automation";
+import { Automation, firstLine, requiredPlugins } from "./automation";
 import type { RescueUi } from "./liveRescue";
 import { rescueIdFromStack } from "./program";
 import { SETTINGS } from "./settings";
@@ -69,6 +72,19 @@ export interface DirectRollbackOptions {
   verifyMinutes: number;
 }
 
+/**
+ * The rescue id of a stack: the one its workspace config names (`Pulumi.<stack>.yaml` in the
+ * project folder, where the one-shot writes it; a later rescue of the same VM gets a new
+ * generation, `-r2`…), else the id the stack name gives. Read from the file, so the direct
+ * rollback needs no Pulumi CLI.
+ */
+export function rescueIdOfStack(stack: string, workDir: string = packageRoot()): string {
+  const file = path.join(workDir, `Pulumi.${stack}.yaml`);
+  const text = fs.existsSync(file) ? fs.readFileSync(file, "utf8") : "";
+  const m = /["']?vm-rescue:rescueId["']?\s*:\s*["']?([a-z0-9-]{1,24})["']?\s*,?\s*$/m.exec(text);
+  return m ? m[1] : rescueIdFromStack(stack);
+}
+
 /** A missing or unusable credential: one line, exit 2 (nothing was done). */
 export function credentialProblem(e: unknown): string | null {
   const x = e as { name?: string; message?: string };
@@ -94,7 +110,7 @@ export async function rollBackDirectly(
   deps: RollbackDeps,
   hooks: RollbackHooks,
 ): Promise<RollbackResult> {
-  const rescueId = o.stack ? rescueIdFromStack(o.stack) : undefined;
+  const rescueId = o.stack ? rescueIdOfStack(o.stack) : undefined;
   try {
     return target.cloud === "azure"
       ? await rollBackVm(
@@ -165,22 +181,43 @@ export function requireRollbackSetting(): void {
     );
 }
 
+/** The stack settings that name the VM: the rollback sets them again with `rollback=true`. */
+export function targetSettings(target: VmTarget): Record<string, string> {
+  return target.cloud === "azure"
+    ? { cloud: "azure", resourceGroup: target.resourceGroup, vmName: target.vm }
+    : {
+        cloud: "aws",
+        instanceId: target.instanceId,
+        ...(target.region ? { region: target.region } : {}),
+      };
+}
+
 /**
- * `rollback=true` on the incident's stack, then `up` puts the replaced OS disk back. Resolves to
- * whether it did and the line to print; throws when the stack cannot be opened or updated.
+ * `rollback=true` on the incident's stack, then `up` puts the replaced OS disk back. The stack is
+ * the rescue's own workspace (its config keeps the rescue's options and id); the VM's settings are
+ * set again from the command line, so a workspace without that config still names the VM. Only a
+ * stack that still holds the rescue's resources can roll back: after a finished rescue (helper
+ * destroyed) an `up` would start a new rescue, so the direct rollback is named instead. Resolves to
+ * whether it rolled back and the line to print; throws {@link EngineError} or UsageError.
  */
 export async function rollBackThroughStack(
   automation: Automation,
   stackName: string,
   target: VmTarget,
   ui: RescueUi,
+  signal?: AbortSignal,
 ): Promise<{ rolledBack: boolean; line: string }> {
   const stream = ui.progress(new TimelineRecorder());
   try {
     const stack = await automation.openStack(stackName, true);
-    await stack.setConfig({ rollback: "true" });
+    if (!(await stack.hasResources()))
+      throw new UsageError(
+        `stack ${stackName} holds no resources (its rescue finished and was torn down): use the direct \`vm-rescue rollback\` without --via-stack`,
+      );
+    await stack.setConfig({ ...targetSettings(target), rollback: "true" });
+    await stack.installPlugins(requiredPlugins(target.cloud));
     ui.log(`pulumi up (stack ${stackName}, rollback=true)`);
-    const outputs: StackOutputs & { rolledBack?: unknown } = await stack.up(stream);
+    const outputs: StackOutputs & { rolledBack?: unknown } = await stack.up({ ...stream, signal });
     stream.stop();
     const reasons = Array.isArray(outputs.outcome)
       ? outputs.outcome.filter((x): x is string => typeof x === "string")

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { PlanError } from "../vocabulary/errors";
 import { packageRoot } from "../vocabulary/packageRoot";
+import bundledModel from "./latency-model.json";
 
 export interface AnchorFlow {
   about?: string;
@@ -186,10 +187,14 @@ export function defaultLatencyModelPath(): string {
 }
 
 /**
- * Reads and checks a latency model (default: {@link defaultLatencyModelPath}). Every group value
- * must be a non-negative number of seconds and every anchor-flow operation must exist.
+ * Reads and checks a latency model. Without a file: the package's own copy
+ * ({@link defaultLatencyModelPath}), compiled into the build, so a package copied elsewhere (the
+ * provider plugin run from another folder) reads the same table without its sources. Every group
+ * value must be a non-negative number of seconds and every anchor-flow operation must exist.
  */
-export function loadLatencyModel(file: string = defaultLatencyModelPath()): LatencyModel {
+export function loadLatencyModel(file?: string): LatencyModel {
+  if (file === undefined)
+    return checkedModel(structuredClone(bundledModel) as unknown, defaultLatencyModelPath());
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -209,6 +214,11 @@ export function loadLatencyModel(file: string = defaultLatencyModelPath()): Late
       `latency model ${file} is not valid JSON: ${(e as Error).message}`,
     );
   }
+  return checkedModel(model, file);
+}
+
+/** The model after the checks {@link loadLatencyModel} describes. */
+function checkedModel(model: unknown, file: string): LatencyModel {
   if (typeof model !== "object" || model === null || Array.isArray(model))
     throw new PlanError("latency-model-invalid", `latency model ${file} must be a JSON object`);
   const m = model as LatencyModel;

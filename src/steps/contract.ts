@@ -87,6 +87,8 @@ export interface StepKind<I extends object = Record<string, unknown>, O extends 
   readonly outputs: { readonly [K in Exclude<keyof O, keyof I> & string]-?: PropertySpec };
   /** A change of one of these replaces the resource; any other change is an update. */
   readonly identityKeys: readonly (keyof I & string)[];
+  /** Replace by deleting the old resource first (two of it cannot exist at once). Default false. */
+  readonly deleteBeforeReplace?: boolean;
   readonly timeouts: StepTimeouts;
   /** Problems with the inputs, one line each naming the property; empty when they are good. */
   check?(inputs: I): string[];

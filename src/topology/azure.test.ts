@@ -38,7 +38,11 @@ describe("planAzureRescue: the sample VM (Gen2, zone 1, Premium, WS2019)", () =>
     expect(p.source.osDiskId).toMatch(/\/disks\/app-vm-01_OsDisk_1_/);
     expect(p.copyDisk).toMatchObject({ sku: "Premium_LRS", sizeGB: 127, hyperVGeneration: "V2" });
     expect(p.copyDisk.name).toBe("app-vm-01-inc-4711-osdisk-copy");
-    expect(p.snapshot).toEqual({ name: "app-vm-01-inc-4711-osdisk-backup", incremental: true });
+    expect(p.snapshot).toEqual({
+      name: "app-vm-01-inc-4711-osdisk-backup",
+      incremental: true,
+      diskEncryptionSetId: null,
+    });
   });
 
   test("picks a helper image of another Windows Server version than the broken VM's (disk-signature collision)", () => {
@@ -136,6 +140,20 @@ describe("planAzureRescue: variants", () => {
       "/subscriptions/6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10/resourceGroups/rg-keys/providers/Microsoft.Compute/diskEncryptionSets/des-prod";
     const vm = vmWith((v) => (v.storageProfile.osDisk.managedDisk.diskEncryptionSet = { id: des }));
     expect(plan(vm).copyDisk.diskEncryptionSetId).toBe(des);
+    expect(plan(vm).snapshot.diskEncryptionSetId).toBe(des);
+    expect(plan(sampleVm()).snapshot.diskEncryptionSetId).toBeNull();
+  });
+
+  test("a zonal VM with a zone-redundant (ZRS) OS disk gets a copy without a zone; an LRS copy keeps the zone", () => {
+    const zrs = vmWith(
+      (v) => (v.storageProfile.osDisk.managedDisk.storageAccountType = "Premium_ZRS"),
+    );
+    const p = plan(zrs);
+    expect(p.zone).toBe("1");
+    expect(p.copyDisk.sku).toBe("Premium_ZRS");
+    expect(p.copyDisk.zone).toBeNull();
+    expect(plan(sampleVm()).copyDisk.zone).toBe("1");
+    expect(plan(sampleVm(), { copyDiskSku: "StandardSSD_ZRS" }).copyDisk.zone).toBeNull();
   });
 
   test("an NVMe VM is warned about; a premium copy on a non-premium helper size is warned about", () => {

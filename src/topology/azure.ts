@@ -53,10 +53,17 @@ export interface AzureRescuePlan {
     diskEncryptionSetId: string | null;
     vmSize: string | null;
   };
-  snapshot: { name: string; incremental: boolean };
+  snapshot: {
+    name: string;
+    incremental: boolean;
+    /** The original's disk encryption set (customer-managed key): the backup keeps it. */
+    diskEncryptionSetId: string | null;
+  };
   copyDisk: {
     name: string;
     sku: string;
+    /** The copy's zone: the VM's, except for a zone-redundant (ZRS) copy, which takes none. */
+    zone: string | null;
     sizeGB: number | null;
     hyperVGeneration: "V1" | "V2" | null;
     diskEncryptionSetId: string | null;
@@ -198,7 +205,7 @@ export function planAzureRescue(
     );
   }
 
-  // Copy disk SKU: the same as the original unless overridden. A zonal VM cannot use a ZRS copy in a zone.
+  // Copy disk SKU: the same as the original unless overridden. A ZRS copy is placed without a zone.
   let copySku = options.copyDiskSku ?? osDiskSku ?? "Premium_LRS";
   if (!(DISK_SKUS as readonly string[]).includes(copySku)) {
     warnings.push(`OS disk storage type ${copySku} is not one the copy can use; using Premium_LRS`);
@@ -257,10 +264,15 @@ export function planAzureRescue(
       diskEncryptionSetId,
       vmSize: vm.hardwareProfile?.vmSize ?? null,
     },
-    snapshot: { name: diskName(vmName, id, "osdisk-backup"), incremental: true },
+    snapshot: {
+      name: diskName(vmName, id, "osdisk-backup"),
+      incremental: true,
+      diskEncryptionSetId,
+    },
     copyDisk: {
       name: copyName,
       sku: copySku,
+      zone: /_ZRS$/.test(copySku) ? null : zone,
       sizeGB: osDiskSizeGB,
       hyperVGeneration: generation,
       diskEncryptionSetId,

@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import fc from "fast-check";
 import { findCausedBy, isReporterModule, ModuleMap } from "./causedBy";
 import { parseMinidump } from "./minidump";
 import {
@@ -399,4 +400,59 @@ test("reporter modules: kernel images, HALs and kernel-debugger DLLs", () => {
   }
   for (const n of ["ndis.sys", "hidclass.sys", "kbdclass.sys", "amdppm.sys"])
     expect([n, isReporterModule(n)]).toEqual([n, false]);
+});
+
+describe("bounded work on a crafted dump", () => {
+  const unloaded = (name: string, start: bigint, end: bigint) => ({
+    name,
+    nameTruncated: false,
+    start,
+    end,
+  });
+
+  test("overlapping unloaded ranges resolve to the first entry in list order, as a scan would", () => {
+    const base = 0xfffff80000000000n;
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(64), fc.nat(32)), { minLength: 1, maxLength: 40 }),
+        fc.array(fc.nat(100), { minLength: 1, maxLength: 20 }),
+        (ranges, probes) => {
+          const list = ranges.map(([s, len], i) =>
+            unloaded(`u${i}.sys`, base + BigInt(s), base + BigInt(s + len)),
+          );
+          const map = new ModuleMap([], list);
+          for (const p of probes) {
+            const a = base + BigInt(p);
+            const naive = list.find((u) => a >= u.start && a < u.end);
+            expect(map.resolve(a)?.module ?? null).toBe(naive?.name ?? null);
+          }
+        },
+      ),
+    );
+  });
+
+  test("the stack scan reads at most a kernel stack's 64 KiB and says so", () => {
+    const size = 1024 * 1024;
+    const late = analyse({
+      bugCheck: 0x1000007e,
+      parameters: [0xffffffffc0000005n, 0n, 0n, 0n],
+      stack: {
+        top: STACK_TOP,
+        bytes: buildStack(size, [{ offset: 900 * 1024, qword: addr("cxnetmon", 0x10n) }]),
+      },
+    });
+    expect(late.causedBy?.method).not.toBe("stack-scan");
+    expect(late.causedBy?.evidence.join("\n") ?? late.evidence?.join("\n") ?? "").toMatch(
+      /in the 65536 bytes scanned/,
+    );
+    const early = analyse({
+      bugCheck: 0x1000007e,
+      parameters: [0xffffffffc0000005n, 0n, 0n, 0n],
+      stack: {
+        top: STACK_TOP,
+        bytes: buildStack(size, [{ offset: 10 * 1024, qword: addr("cxnetmon", 0x10n) }]),
+      },
+    });
+    expect(early.causedBy).toMatchObject({ module: "cxnetmon.sys", method: "stack-scan" });
+  });
 });

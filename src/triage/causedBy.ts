@@ -44,13 +44,56 @@ export function isReporterModule(name: string): boolean {
 }
 
 /** Address → module lookup over the loaded list (binary search), then the unloaded list. */
+/**
+ * The unloaded drivers by address: their ranges may overlap (an address reused by a later load),
+ * and the first entry in list order that holds an address names it. The boundaries of all ranges
+ * cut the address space into segments, each answered once at construction, so a lookup is a
+ * binary search whatever a crafted list holds (at most LIMITS.unloadedDrivers entries).
+ */
+/**
+ * How much of the captured stack the scan reads: a kernel thread's stack is at most 60 KiB
+ * (KERNEL_LARGE_STACK_SIZE, x64 and ARM64), so a longer capture is not a stack and a crafted one
+ * cannot make the scan long.
+ */
+export const MAX_STACK_SCAN_BYTES = 64 * 1024;
+
+class UnloadedIndex {
+  private readonly starts: bigint[] = [];
+  private readonly owners: (UnloadedDriver | undefined)[] = [];
+
+  constructor(list: readonly UnloadedDriver[]) {
+    const valid = list.filter((u) => u.start < u.end);
+    const cuts = [...new Set(valid.flatMap((u) => [u.start, u.end]))].sort((a, b) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    for (const start of cuts) {
+      this.starts.push(start);
+      this.owners.push(valid.find((u) => u.start <= start && start < u.end));
+    }
+  }
+
+  /** The first unloaded driver in list order whose range holds `address`. */
+  find(address: bigint): UnloadedDriver | undefined {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    let at = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.starts[mid] <= address) {
+        at = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    return at < 0 ? undefined : this.owners[at];
+  }
+}
+
 export class ModuleMap {
   private readonly loaded: { driver: LoadedDriver; end: bigint; reporter: boolean }[];
+  private readonly unloadedIndex: UnloadedIndex;
 
-  constructor(
-    drivers: readonly LoadedDriver[],
-    private readonly unloaded: readonly UnloadedDriver[] = [],
-  ) {
+  constructor(drivers: readonly LoadedDriver[], unloaded: readonly UnloadedDriver[] = []) {
+    this.unloadedIndex = new UnloadedIndex(unloaded);
     // Entries 0 and 1 are the kernel and the HAL whatever their file names.
     this.loaded = drivers
       .map((driver, i) => ({
@@ -81,20 +124,17 @@ export class ModuleMap {
           reporter: e.reporter,
         };
     }
-    for (const u of this.unloaded) {
-      if (address >= u.start && address < u.end) {
-        return {
-          address,
-          module: u.name,
-          base: u.start,
-          offset: address - u.start,
-          unloaded: true,
-          nameTruncated: u.nameTruncated,
-          reporter: isReporterModule(u.name),
-        };
-      }
-    }
-    return null;
+    const u = this.unloadedIndex.find(address);
+    if (u === undefined) return null;
+    return {
+      address,
+      module: u.name,
+      base: u.start,
+      offset: address - u.start,
+      unloaded: true,
+      nameTruncated: u.nameTruncated,
+      reporter: isReporterModule(u.name),
+    };
   }
 }
 
@@ -222,10 +262,12 @@ export function findCausedBy(dump: KernelMinidump): CausedByAnalysis {
   if (dump.stack && dump.stack.bytes.byteLength >= 8) {
     const { base, bytes } = dump.stack;
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const end = Math.min(bytes.byteLength, MAX_STACK_SCAN_BYTES);
     let skipped = 0;
-    for (let o = 0; o + 8 <= bytes.byteLength; o += 8) {
+    for (let o = 0; o + 8 <= end; o += 8) {
+      // Only kernel-space values (top bit set) can be code addresses: a cheap test first.
+      if (view.getUint32(o + 4, true) < 0x80000000) continue;
       const value = view.getBigUint64(o, true);
-      if (value < 0x8000000000000000n) continue; // only kernel-space values can be code addresses
       const r = map.resolve(value);
       if (!r) continue;
       if (r.reporter) {
@@ -243,8 +285,12 @@ export function findCausedBy(dump: KernelMinidump): CausedByAnalysis {
         `${slot} holds ${hex(value)} = ${describe(r)}, the first driver address on the captured stack${skippedNote}`,
       );
     }
+    const cut =
+      end < bytes.byteLength
+        ? ` in the ${MAX_STACK_SCAN_BYTES} bytes scanned (a kernel stack is at most 60 KiB; the rest of the ${bytes.byteLength} captured bytes is not a stack)`
+        : "";
     evidence.push(
-      `the captured stack (${bytes.byteLength} bytes) holds ${skipped} kernel/HAL/kd addresses and no other driver address`,
+      `the captured stack (${bytes.byteLength} bytes) holds ${skipped} kernel/HAL/kd addresses and no other driver address${cut}`,
     );
   } else {
     evidence.push("the dump has no captured stack");

@@ -1,21 +1,40 @@
 /**
  * A fake Automation API for the stack-based commands: records the calls and the config set, and
- * answers `up` with the given outputs (or fails it).
+ * answers `up` with the given outputs (or fails it as the real one does: an EngineError carrying
+ * the engine's line). Its own test (fakeAutomation.test.ts) holds it to the real interface's
+ * behaviour against the stand-in CLI.
  */
-import { Automation, PulumiCliMissing, RescueStack } from "../../src/engine/automation";
+import {
+  Automation,
+  EngineError,
+  PulumiCliMissing,
+  RescueStack,
+  type EngineFailure,
+} from "../../src/engine/automation";
 
 export interface FakeStackOptions {
   noCli?: boolean;
   upError?: string;
+  /** How the up fails (default "failed"). */
+  upFailure?: EngineFailure;
   /** Engine events streamed to `onEvent` during up / destroy. */
   upEvents?: unknown[];
   destroyEvents?: unknown[];
+  /** The stack's config before this run (keys without the project namespace). */
+  config?: Record<string, string>;
+  /** Whether the stack's state holds resources before this run (a kept rescue). */
+  kept?: boolean;
+  pluginError?: string;
 }
 
 export function fakeStackAutomation(outputs: Record<string, unknown>, opts: FakeStackOptions = {}) {
   const calls: string[] = [];
   const config: Record<string, string>[] = [];
+  const signals: (AbortSignal | undefined)[] = [];
+  const current: Record<string, string> = { ...opts.config };
+  let kept = opts.kept ?? false;
   const automation: Automation = {
+    workDir: "/pkg",
     async findCli() {
       calls.push("findCli");
       if (opts.noCli) throw new PulumiCliMissing("no `pulumi` on PATH");
@@ -24,23 +43,47 @@ export function fakeStackAutomation(outputs: Record<string, unknown>, opts: Fake
       calls.push(`openStack ${name}${mustExist ? " (existing)" : ""}`);
       const stack: RescueStack = {
         name,
+        async config() {
+          return { ...current };
+        },
         async setConfig(s) {
           calls.push("setConfig");
           config.push(s);
+          Object.assign(current, s);
+        },
+        async removeConfig(keys) {
+          calls.push(`removeConfig ${keys.join(" ")}`);
+          for (const k of keys) delete current[k];
+        },
+        async hasResources() {
+          return kept;
+        },
+        async installPlugins(plugins) {
+          calls.push(`installPlugins ${plugins.map((p) => `${p.name}@${p.version}`).join(" ")}`);
+          if (opts.pluginError) throw new EngineError(opts.pluginError, "failed");
         },
         async up(o) {
           calls.push("up");
+          signals.push(o.signal);
           for (const e of opts.upEvents ?? []) o?.onEvent?.(e as never);
-          if (opts.upError) throw new Error(`${opts.upError}\n    at Stack.up (stack.js:1)`);
+          kept = true;
+          if (opts.upError) throw new EngineError(opts.upError, opts.upFailure ?? "failed");
           return outputs;
         },
         async destroy(o) {
           calls.push("destroy");
           for (const e of opts.destroyEvents ?? []) o?.onEvent?.(e as never);
+          kept = false;
+        },
+        async refresh() {
+          calls.push("refresh");
+        },
+        async cancel() {
+          calls.push("cancel");
         },
       };
       return stack;
     },
   };
-  return { automation, calls, config };
+  return { automation, calls, config, signals, current };
 }

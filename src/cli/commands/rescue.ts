@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { defaultDeps, type RescueDeps } from "../deps";
 import { confirmOrRefuse, terminalUi } from "../terminal";
+import { interruptible } from "../signals";
 import { UsageError } from "../../vocabulary/exitCodes";
 import { PlanError } from "../../vocabulary/errors";
 import { readJsonFile } from "../../engine/readJson";
@@ -40,7 +41,11 @@ const DEFAULT_NIC = "examples/azure-nic.json";
 const DEFAULT_AWS_INSTANCE = "examples/aws-instance.json";
 const DEFAULT_AWS_VOLUMES = "examples/aws-volumes.json";
 
-/** Registers `vm-rescue rescue`: up → evidence → destroy → report through the Automation API (or simulated). */
+/**
+ * Registers `vm-rescue rescue`: up → evidence → destroy → report through the Automation API (or
+ * simulated). A failed up keeps the stack (run the command again to resume); Ctrl-C stops the
+ * update after the steps in flight.
+ */
 export function registerRescue(
   program: Command,
   ctx: CliContext,
@@ -186,13 +191,16 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
         `rescue ${target.label} (stack ${stackName}): create a helper, repair a copy of its OS disk${changes}`,
         automation,
       );
-      outcome = await liveRescue(
-        automation,
-        deps,
-        stackName,
-        settings,
-        { target, choices },
-        terminalUi(ctx),
+      outcome = await interruptible(ctx, `the rescue on stack ${stackName}`, (signal) =>
+        liveRescue(
+          automation,
+          deps,
+          stackName,
+          settings,
+          { target, choices },
+          terminalUi(ctx),
+          signal,
+        ),
       );
     }
   } catch (e) {

@@ -8,8 +8,10 @@ import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { defaultDeps, rollbackDeps, type RescueDeps } from "../deps";
 import { confirmOrRefuse, terminalUi } from "../terminal";
+import { interruptible } from "../signals";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
-import { firstLine } from "../../engine/automation";
+import { EngineError, firstLine } from "../../engine/automation";
+import { unlockLine } from "../../engine/liveRescue";
 import { targetOf } from "../../engine/target";
 import {
   requireRollbackSetting,
@@ -183,11 +185,16 @@ async function rollbackViaStack(
     automation,
   );
   try {
-    const r = await rollBackThroughStack(automation, stackName, target, terminalUi(ctx));
+    const r = await interruptible(ctx, `the rollback on stack ${stackName}`, (signal) =>
+      rollBackThroughStack(automation, stackName, target, terminalUi(ctx), signal),
+    );
     ctx.io.out(r.line);
     return r.rolledBack ? ExitCode.Ok : ExitCode.Failed;
   } catch (e) {
-    ctx.io.err(`vm-rescue: rollback on stack ${stackName} failed: ${firstLine(e)}`);
+    if (e instanceof UsageError) throw e;
+    const error = EngineError.from(e);
+    if (error.kind !== "failed") ctx.io.err(unlockLine(stackName, automation.workDir));
+    ctx.io.err(`vm-rescue: rollback on stack ${stackName} failed: ${error.message}`);
     return ExitCode.Failed;
   }
 }

@@ -1,9 +1,11 @@
 /** BootVerification against the in-memory compute and a clock that only moves when slept on. */
 import {
-  bootVerificationProvider,
+  bootVerificationKind,
   BootVerificationInputs,
   runBootVerification,
 } from "./bootVerification";
+import { diffStep } from "../../steps/contract";
+import { fixedRuntime, testContext } from "./testing/runtime";
 import { serialBaseline } from "../../swap/serialLog";
 import { SimulatedClock, SimulatedCompute } from "./simulated";
 
@@ -37,7 +39,10 @@ describe("BootVerification", () => {
   test("a VM that runs with its agent Ready and a clean serial log has booted", async () => {
     const compute = await started("copy");
     const clock = new SimulatedClock();
-    const r = await bootVerificationProvider(() => compute, clock).create(inputs());
+    const r = await bootVerificationKind(fixedRuntime(compute, clock)).create(
+      testContext(),
+      inputs(),
+    );
     expect(r.outs).toMatchObject({
       booted: true,
       checked: true,
@@ -54,7 +59,7 @@ describe("BootVerification", () => {
 
   test("a VM that bug-checks again is not booted and a rollback is offered", async () => {
     const compute = await started("original");
-    const r = await runBootVerification(() => compute, inputs(), new SimulatedClock());
+    const r = await runBootVerification(compute, inputs(), new SimulatedClock());
     expect(r).toMatchObject({
       booted: false,
       rollbackOffered: true,
@@ -75,7 +80,7 @@ describe("BootVerification", () => {
     compute.calls.length = 0;
     const clock = new SimulatedClock();
     const r = await runBootVerification(
-      () => compute,
+      compute,
       inputs({ timeoutMinutes: 10, pollSeconds: 60 }),
       clock,
     );
@@ -97,26 +102,26 @@ describe("BootVerification", () => {
       await sleep(ms);
       if (clock.slept >= 90_000) vm.agentStatus = "Ready";
     };
-    const r = await runBootVerification(() => compute, inputs(), clock);
+    const r = await runBootVerification(compute, inputs(), clock);
     expect(r.booted).toBe(true);
     expect(clock.slept).toBe(90_000);
   });
 
   test("nothing swapped: nothing checked, no compute call", async () => {
-    const factory = jest.fn();
+    const compute = new SimulatedCompute();
     const r = await runBootVerification(
-      factory,
+      compute,
       inputs({ swapped: false, osDiskId: null }),
       new SimulatedClock(),
     );
     expect(r).toMatchObject({ booted: false, checked: false, rollbackOffered: false });
-    expect(factory).not.toHaveBeenCalled();
+    expect(compute.calls).toEqual([]);
   });
 
   test("boot diagnostics are evidence only: when they fail the verification goes on", async () => {
     const compute = await started("copy");
     compute.failures.set("bootDiagnostics", new Error("boot diagnostics are disabled"));
-    const r = await runBootVerification(() => compute, inputs(), new SimulatedClock());
+    const r = await runBootVerification(compute, inputs(), new SimulatedClock());
     expect(r).toMatchObject({ booted: true, screenshotUrl: null, serialLogUrl: null });
   });
 
@@ -129,33 +134,53 @@ describe("BootVerification", () => {
         code: "AuthorizationFailed",
       }),
     );
-    await expect(
-      runBootVerification(() => compute, inputs(), new SimulatedClock()),
-    ).rejects.toThrow(
+    await expect(runBootVerification(compute, inputs(), new SimulatedClock())).rejects.toThrow(
       "reading the instance view of VM app-vm-01 failed (HTTP 403 AuthorizationFailed): The client does not have authorization.",
     );
     await expect(
-      runBootVerification(() => compute, inputs({ timeoutMinutes: 0 }), new SimulatedClock()),
+      runBootVerification(compute, inputs({ timeoutMinutes: 0 }), new SimulatedClock()),
     ).rejects.toThrow(/timeoutMinutes/);
   });
 
-  test("a new swap re-runs the verification; delete touches nothing", async () => {
+  test("a new swap is an update that re-runs the verification; other changes keep a good verdict; delete touches nothing", async () => {
     const compute = await started("copy");
-    const provider = bootVerificationProvider(() => compute, new SimulatedClock());
-    expect(
-      await provider.diff!("id", inputs({ swapped: false, osDiskId: null }), inputs()),
-    ).toMatchObject({ changes: true });
-    expect(
-      await provider.diff!("id", inputs(), inputs({ serialBaseline: { length: 3, sha256: "x" } })),
-    ).toMatchObject({ changes: true });
-    expect(await provider.diff!("id", inputs(), inputs({ swapGeneration: 1 }))).toMatchObject({
+    const kind = bootVerificationKind(fixedRuntime(compute, new SimulatedClock()));
+    const d = (o: object, n: object) => diffStep(kind, o as never, n as never);
+    expect(d(inputs({ swapped: false, osDiskId: null }), inputs())).toMatchObject({
       changes: true,
+      replaces: [],
     });
-    expect(await provider.diff!("id", inputs(), inputs({ pollSeconds: 5 }))).toMatchObject({
-      changes: false,
+    expect(d(inputs(), inputs({ serialBaseline: { length: 3, sha256: "x" } }))).toMatchObject({
+      changes: true,
+      replaces: [],
     });
-    await provider.delete!("id", inputs());
+    expect(d(inputs(), inputs({ vmName: "other" })).replaces).toEqual(["vmName"]);
+    const ctx = testContext();
+    const { outs } = await kind.create(ctx, inputs());
+    compute.calls.length = 0;
+    const same = await kind.update(ctx, "id", outs, inputs({ pollSeconds: 5 }));
+    expect(same).toMatchObject({ booted: true, pollSeconds: 5 });
     expect(compute.calls).toEqual([]);
+    await kind.update(ctx, "id", outs, inputs({ swapGeneration: 1 }));
+    expect(compute.calls[0]).toBe("getStatus rg-app-prod/app-vm-01");
+    compute.calls.length = 0;
+    await kind.delete(ctx, "id", outs);
+    expect(compute.calls).toEqual([]);
+  });
+
+  test("read reports the VM's power and agent state now, and null when the VM is gone", async () => {
+    const compute = await started("copy");
+    const kind = bootVerificationKind(fixedRuntime(compute, new SimulatedClock()));
+    const ctx = testContext();
+    const { outs } = await kind.create(ctx, inputs());
+    await compute.deallocate("rg-app-prod", "app-vm-01");
+    expect(await kind.read(ctx, "id", outs)).toMatchObject({
+      booted: true,
+      powerState: "deallocated",
+      agentStatus: null,
+    });
+    compute.vms.clear();
+    expect(await kind.read(ctx, "id", outs)).toBeNull();
   });
 });
 
@@ -180,7 +205,7 @@ describe("BootVerification looks only past the swap's baseline", () => {
   test("the pre-swap crash before the baseline does not count: booted", async () => {
     const compute = await keptLog("boots");
     const r = await runBootVerification(
-      () => compute,
+      compute,
       inputs({ serialBaseline: serialBaseline(OLD_CRASH) }),
       new SimulatedClock(),
     );
@@ -190,7 +215,7 @@ describe("BootVerification looks only past the swap's baseline", () => {
   test("a crash written after the baseline counts", async () => {
     const compute = await keptLog("bsod");
     const r = await runBootVerification(
-      () => compute,
+      compute,
       inputs({ serialBaseline: serialBaseline(OLD_CRASH) }),
       new SimulatedClock(),
     );
@@ -213,18 +238,14 @@ describe("BootVerification looks only past the swap's baseline", () => {
     await crashed.start("rg-app-prod", "app-vm-01");
     expect(
       await runBootVerification(
-        () => crashed,
+        crashed,
         inputs({ serialBaseline: baseline }),
         new SimulatedClock(),
       ),
     ).toMatchObject({ booted: false, bugCheck: expect.stringMatching(/BLUESCREEN/) });
     const fine = await started("copy");
     expect(
-      await runBootVerification(
-        () => fine,
-        inputs({ serialBaseline: baseline }),
-        new SimulatedClock(),
-      ),
+      await runBootVerification(fine, inputs({ serialBaseline: baseline }), new SimulatedClock()),
     ).toMatchObject({ booted: true });
   });
 });

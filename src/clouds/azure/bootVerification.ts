@@ -1,12 +1,17 @@
 /**
  * `BootVerification`: after the swap, waits (up to a timeout) for the VM to run with its guest
- * agent Ready and no new bug check on the serial console. Reads only; delete changes nothing.
+ * agent Ready and no new bug check on the serial console. Reads only; delete changes nothing. The
+ * serial-console line and the boot-diagnostics SAS URLs are secret outputs.
  */
-import * as pulumi from "@pulumi/pulumi";
-import { AzureComputeOps, armComputeOps, Clock, OpsFactory, realClock, step } from "./operations";
-import { compiledProvider, idempotentProvider, InputsOf } from "./dynamic";
-import { DYNAMIC_KINDS, DYNAMIC_MODULE } from "../../vocabulary/tokens";
+import type * as pulumi from "@pulumi/pulumi";
+import { AzureComputeOps, Clock, realClock, step } from "./operations";
+import { STEP_TYPES } from "../../vocabulary/tokens";
 import { findBugCheck, newSerialText, type SerialBaseline } from "../../swap/serialLog";
+import type { StepKind } from "../../steps/contract";
+import { StepResource, type InputsOf } from "../../steps/resource";
+import { azureRuntime, boundRuntime, type RuntimeFor } from "./runtime";
+import { stepTimeouts } from "./timeouts";
+import { isNotFound, reasonsSpec, vmSpecs } from "./specs";
 
 export interface BootVerificationInputs {
   subscriptionId: string;
@@ -65,7 +70,7 @@ const rollbackHint = (i: BootVerificationInputs) =>
 
 /** Polls until booted, a bug check written after the swap's baseline, or the timeout. */
 export async function runBootVerification(
-  ops: () => AzureComputeOps,
+  c: AzureComputeOps,
   i: BootVerificationInputs,
   clock: Clock = realClock,
 ): Promise<BootVerificationOutputs> {
@@ -88,7 +93,6 @@ export async function runBootVerification(
   }
   if (!Number.isFinite(i.timeoutMinutes) || i.timeoutMinutes <= 0)
     throw new Error(`timeoutMinutes must be a positive number, got ${i.timeoutMinutes}`);
-  const c = ops();
   const deadline = clock.now() + i.timeoutMinutes * 60_000;
   const pollMs = (i.pollSeconds ?? 30) * 1000;
   for (;;) {
@@ -107,7 +111,10 @@ export async function runBootVerification(
         booted: false,
         checked: true,
         rollbackOffered: true,
-        reasons: [`VM ${i.vmName} crashed again after the swap: ${bugCheck}`, rollbackHint(i)],
+        reasons: [
+          `VM ${i.vmName} crashed again after the swap: a new bug check on the serial console (the secret output bugCheck)`,
+          rollbackHint(i),
+        ],
       };
     }
     if (status.powerState === "running" && status.agentStatus === "Ready") {
@@ -130,30 +137,94 @@ export async function runBootVerification(
   }
 }
 
-const KEYS: (keyof BootVerificationInputs)[] = [
-  "subscriptionId",
-  "resourceGroupName",
-  "vmName",
-  "swapped",
-  "osDiskId",
-  "serialBaseline",
-  "swapGeneration",
-  "timeoutMinutes",
-];
+/** Inputs whose change means another swap to verify (any other change keeps a good verdict). */
+const SWAP_KEYS = ["swapped", "osDiskId", "serialBaseline", "swapGeneration"] as const;
+const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
-export function bootVerificationProvider(
-  opsFor: OpsFactory = armComputeOps,
-  clock: Clock = realClock,
-): pulumi.dynamic.ResourceProvider {
-  return idempotentProvider<BootVerificationInputs, BootVerificationOutputs>(
-    KEYS,
-    (i) => `${i.resourceGroupName}/${i.vmName}/boot-verification/${i.rescueId}`,
-    (i) => runBootVerification(() => opsFor(i.subscriptionId), i, clock),
-  );
+const secretText = (description: string) =>
+  ({ type: "string", optional: true, secret: true, description }) as const;
+
+/** The verification as a step kind; `runtimeFor` is replaced in tests. */
+export function bootVerificationKind(
+  runtimeFor: RuntimeFor = azureRuntime,
+): StepKind<BootVerificationInputs, BootVerificationOutputs> {
+  const token = STEP_TYPES.azure.bootVerification;
+  const run = (ctx: Parameters<RuntimeFor>[0], i: BootVerificationInputs) => {
+    const rt = boundRuntime(runtimeFor(ctx, i.subscriptionId), ctx, token);
+    return runBootVerification(rt.ops, i, rt.clock);
+  };
+  return {
+    token,
+    description: "Waits for the VM to boot on its new OS disk: agent Ready, no new bug check.",
+    inputs: {
+      ...vmSpecs,
+      swapped: {
+        type: "boolean",
+        description: "The swap's outcome (nothing is verified if false).",
+      },
+      osDiskId: { type: "string", optional: true, description: "The VM's OS disk after the swap." },
+      serialBaseline: {
+        type: "object",
+        optional: true,
+        secret: true,
+        description: "The serial log before the swap's start: only what follows it counts.",
+      },
+      swapGeneration: { type: "integer", optional: true, description: "The swap's generation." },
+      timeoutMinutes: { type: "number", description: "How long to wait for the boot." },
+      pollSeconds: { type: "number", optional: true, description: "Seconds between checks (30)." },
+    },
+    outputs: {
+      booted: { type: "boolean", description: "True when the VM came up." },
+      checked: { type: "boolean", description: "False when nothing was swapped." },
+      powerState: { type: "string", optional: true, description: "The VM's power state." },
+      agentStatus: { type: "string", optional: true, description: "The guest agent's status." },
+      bugCheck: secretText("The serial-console line of a new bug check."),
+      screenshotUrl: secretText("Short-lived SAS URL of the console screenshot."),
+      serialLogUrl: secretText("Short-lived SAS URL of the serial console log."),
+      rollbackOffered: {
+        type: "boolean",
+        description: "True when the VM did not come up (a rollback would put the original back).",
+      },
+      reasons: reasonsSpec("Why the boot failed and how to roll back."),
+    },
+    identityKeys: ["subscriptionId", "resourceGroupName", "vmName", "rescueId"],
+    timeouts: stepTimeouts().verify,
+    check(i) {
+      // A value not known yet (a preview) is checked when it is.
+      return typeof i.timeoutMinutes !== "number" ||
+        (Number.isFinite(i.timeoutMinutes) && i.timeoutMinutes > 0)
+        ? []
+        : [`timeoutMinutes must be a positive number, got ${i.timeoutMinutes}`];
+    },
+    async create(ctx, i) {
+      return {
+        id: `${i.resourceGroupName}/${i.vmName}/boot-verification/${i.rescueId}`,
+        outs: await run(ctx, i),
+      };
+    },
+    async update(ctx, _id, olds, news) {
+      const again = olds.booted !== true || SWAP_KEYS.some((k) => !same(olds[k], news[k]));
+      return again ? run(ctx, news) : { ...olds, ...news };
+    },
+    async read(ctx, _id, state) {
+      const c = boundRuntime(runtimeFor(ctx, state.subscriptionId), ctx, token).ops;
+      const status = await c.getStatus(state.resourceGroupName, state.vmName).catch((e) => {
+        if (isNotFound(e)) return null;
+        throw e;
+      });
+      if (!status) return null;
+      return state.checked ? { ...state, ...status } : state;
+    },
+    async delete() {
+      // Nothing: the verification only reads.
+    },
+  };
 }
 
-/** Verifies the boot after the swap. Type `pulumi-nodejs:dynamic/vm-rescue:BootVerification`. The boot-diagnostics URLs are short-lived SAS URLs, kept secret. */
-export class BootVerification extends pulumi.dynamic.Resource {
+export const BootVerificationKind = bootVerificationKind();
+
+/** Verifies the boot after the swap. Type `vm-rescue:azure:BootVerification`. */
+export class BootVerification extends StepResource {
   declare readonly booted: pulumi.Output<boolean>;
   declare readonly checked: pulumi.Output<boolean>;
   declare readonly powerState: pulumi.Output<string | null>;
@@ -169,24 +240,6 @@ export class BootVerification extends pulumi.dynamic.Resource {
     args: InputsOf<BootVerificationInputs>,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    const outs = {
-      booted: undefined,
-      checked: undefined,
-      powerState: undefined,
-      agentStatus: undefined,
-      bugCheck: undefined,
-      screenshotUrl: undefined,
-      serialLogUrl: undefined,
-      rollbackOffered: undefined,
-      reasons: undefined,
-    };
-    super(
-      compiledProvider("bootVerification", "bootVerificationProvider"),
-      name,
-      { ...args, ...outs },
-      { ...opts, additionalSecretOutputs: ["screenshotUrl", "serialLogUrl"] },
-      DYNAMIC_MODULE,
-      DYNAMIC_KINDS.azure.bootVerification,
-    );
+    super(BootVerificationKind, name, args, opts);
   }
 }

@@ -12,6 +12,7 @@ import { CollectTriage } from "./decision";
 import { OsDiskSwap } from "./swap";
 import { OsDiskRollback } from "./rollback";
 import { BootVerification } from "./bootVerification";
+import { allowedSeconds, duration, runCommandTimeout, stepTimeouts } from "./timeouts";
 import type { AzureRescueResources } from "./resources";
 import type { AzureWindowsRescueArgs } from "./args";
 
@@ -19,12 +20,23 @@ import type { AzureWindowsRescueArgs } from "./args";
 export const STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
 /** Minutes the boot verification waits for the VM by default. */
 export const DEFAULT_VERIFY_TIMEOUT_MINUTES = 20;
+/** How long repair.ps1 may run on the helper (the Run Command's own limit). */
+export const REPAIR_SCRIPT_SECONDS = 5400;
+
+/** The verification's deadline: the kind's, raised to the operator's wait plus the model's start allowance. */
+export function verifyTimeouts(minutes: number): pulumi.CustomTimeouts {
+  const t = stepTimeouts().verify;
+  const wait = duration(
+    Math.max(t.create, minutes * 60 + allowedSeconds("azure.vm.start.windows")),
+  );
+  return { create: wait, update: wait, delete: duration(t.delete) };
+}
 
 /**
  * The chain after the collect: triage (read with temporary Storage Blob Data Reader access of the
  * deploying identity) → repair run command → swap (after the snapshot and the repair; only when
  * `swap` is not false) → boot verification → rollback (only with `rollback`). Nothing here deletes a
- * disk; the dynamic resources change nothing on destroy.
+ * disk; the step resources change nothing on destroy.
  */
 export function createRepairChain(
   name: string,
@@ -85,12 +97,16 @@ export function createRepairChain(
       outputBlobManagedIdentity: {},
       errorBlobManagedIdentity: {},
       asyncExecution: false,
-      timeoutInSeconds: 5400,
+      timeoutInSeconds: REPAIR_SCRIPT_SECONDS,
       treatFailureAsDeploymentFailure: true,
       tags: p.tags,
     },
     // Run commands on one VM run in parallel unless ordered: the repair waits for the collect.
-    { parent, dependsOn: [r.collect, r.helperBlobAccess], customTimeouts: { create: "100m" } },
+    {
+      parent,
+      dependsOn: [r.collect, r.helperBlobAccess],
+      customTimeouts: { create: runCommandTimeout(REPAIR_SCRIPT_SECONDS) },
+    },
   );
 
   const target = {
@@ -129,7 +145,13 @@ export function createRepairChain(
           swapGeneration: args.swapGeneration,
           timeoutMinutes: args.verifyTimeoutMinutes ?? DEFAULT_VERIFY_TIMEOUT_MINUTES,
         },
-        { parent, dependsOn: [swap] },
+        {
+          parent,
+          dependsOn: [swap],
+          customTimeouts: verifyTimeouts(
+            args.verifyTimeoutMinutes ?? DEFAULT_VERIFY_TIMEOUT_MINUTES,
+          ),
+        },
       )
     : undefined;
   const rollback = args.rollback

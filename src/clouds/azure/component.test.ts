@@ -5,7 +5,7 @@
 import { runUnderMocks, RecordedResource } from "../../engine/simulate/mockRun";
 import { registrations } from "../../../tests/helpers/registrations";
 import { sampleCollectOutput, simulatedAzure } from "../../engine/simulate/azureCloud";
-import { COMPONENT_TYPES, DYNAMIC_TYPES } from "../../vocabulary/tokens";
+import { COMPONENT_TYPES, STEP_TYPES } from "../../vocabulary/tokens";
 import { isPlanError } from "../../vocabulary/errors";
 import { AzureWindowsRescue, AzureWindowsRescueArgs } from "./component";
 import { gen1StandardVm, sampleNic, sampleVm, vmWith } from "../../../tests/helpers/azureVms";
@@ -62,9 +62,9 @@ describe("AzureWindowsRescue on the sample VM", () => {
         "azure-native:compute:VirtualMachine",
         "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
         "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
-        DYNAMIC_TYPES.azure.collectTriage,
-        DYNAMIC_TYPES.azure.swap,
-        DYNAMIC_TYPES.azure.bootVerification,
+        STEP_TYPES.azure.collectTriage,
+        STEP_TYPES.azure.swap,
+        STEP_TYPES.azure.bootVerification,
         "azure-native:network:NetworkInterface",
         "azure-native:network:NetworkSecurityGroup",
         "azure-native:storage:BlobContainer",
@@ -229,11 +229,11 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(deps("swap")).toContain(r.urnOf("azure-native:compute:Snapshot"));
   });
 
-  test("the dynamic resources have their own types and never outlive or protect anything", () => {
+  test("the step resources have their own types and never outlive or protect anything", () => {
     for (const [suffix, type] of [
-      ["triage", DYNAMIC_TYPES.azure.collectTriage],
-      ["swap", DYNAMIC_TYPES.azure.swap],
-      ["verify", DYNAMIC_TYPES.azure.bootVerification],
+      ["triage", STEP_TYPES.azure.collectTriage],
+      ["swap", STEP_TYPES.azure.swap],
+      ["verify", STEP_TYPES.azure.bootVerification],
     ]) {
       expect(r.named(suffix).type).toBe(type);
       expect(r.named(suffix).retainOnDelete).toBe(false);
@@ -307,12 +307,12 @@ describe("AzureWindowsRescue on the sample VM", () => {
       "repairedDisk",
       "artifacts",
     ]);
-    expect(r.byType(DYNAMIC_TYPES.azure.rollback)).toEqual([]);
+    expect(r.byType(STEP_TYPES.azure.rollback)).toEqual([]);
   });
 });
 
 describe("AzureWindowsRescue repair and swap settings", () => {
-  test("a dry run closes the gate: the swap resource reports why and calls no compute API", async () => {
+  test("a dry run closes the gate: the swap resource reports why and changes nothing", async () => {
     const r = await rescue(sampleVm(), { dryRun: true });
     expect(r.run.outputs).toMatchObject({
       swapped: false,
@@ -320,14 +320,14 @@ describe("AzureWindowsRescue repair and swap settings", () => {
       gate: { allowed: false },
     });
     expect((r.run.outputs.outcome as string[]).join("\n")).toMatch(/dryRun=true/);
-    expect(r.compute.calls).toEqual([]);
+    expect(r.compute.writes()).toEqual([]);
     expect((r.named("repair").inputs as any).source.script).toMatch(/\$DryRun = \[switch\]\$true/);
   });
 
   test("swap=false: the copy is repaired but no swap or verification resource exists", async () => {
     const r = await rescue(sampleVm(), { swap: false });
-    expect(r.byType(DYNAMIC_TYPES.azure.swap)).toEqual([]);
-    expect(r.byType(DYNAMIC_TYPES.azure.bootVerification)).toEqual([]);
+    expect(r.byType(STEP_TYPES.azure.swap)).toEqual([]);
+    expect(r.byType(STEP_TYPES.azure.bootVerification)).toEqual([]);
     expect(r.named("repair")).toBeDefined();
     expect(r.run.outputs).toMatchObject({ swapped: false, booted: false });
     expect((r.run.outputs.outcome as string[]).join("\n")).toMatch(/swap=false/);
@@ -336,7 +336,7 @@ describe("AzureWindowsRescue repair and swap settings", () => {
 
   test("rollback=true adds the rollback after the verification, which puts the original disk back", async () => {
     const r = await rescue(sampleVm(), { rollback: true });
-    const rollback = r.one(DYNAMIC_TYPES.azure.rollback);
+    const rollback = r.one(STEP_TYPES.azure.rollback);
     expect(rollback.dependencies).toEqual(
       expect.arrayContaining([r.named("verify").urn, r.named("snapshot").urn]),
     );
@@ -393,6 +393,29 @@ describe("AzureWindowsRescue variants", () => {
       diskSizeGB: 128,
     });
     expect((r.one("azure-native:compute:VirtualMachine").inputs as any).zones).toBeUndefined();
+  });
+
+  test("a zonal VM with a ZRS OS disk: the copy has no zone (ZRS disks take none), the helper keeps the VM's zone", async () => {
+    const vm = vmWith(
+      (v) => (v.storageProfile.osDisk.managedDisk.storageAccountType = "Premium_ZRS"),
+    );
+    const r = await rescue(vm);
+    const copy = r.one("azure-native:compute:Disk").inputs as any;
+    expect(copy.sku).toEqual({ name: "Premium_ZRS" });
+    expect(copy.zones).toBeUndefined();
+    expect((r.one("azure-native:compute:VirtualMachine").inputs as any).zones).toEqual(["1"]);
+  });
+
+  test("a customer-managed-key OS disk: the snapshot and the copy keep its disk encryption set", async () => {
+    const des =
+      "/subscriptions/6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10/resourceGroups/rg-keys/providers/Microsoft.Compute/diskEncryptionSets/des-prod";
+    const vm = vmWith((v) => (v.storageProfile.osDisk.managedDisk.diskEncryptionSet = { id: des }));
+    const r = await rescue(vm);
+    const cmk = { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: des };
+    expect((r.one("azure-native:compute:Snapshot").inputs as any).encryption).toEqual(cmk);
+    expect((r.one("azure-native:compute:Disk").inputs as any).encryption).toEqual(cmk);
+    const plain = await rescue(sampleVm());
+    expect((plain.one("azure-native:compute:Snapshot").inputs as any).encryption).toBeUndefined();
   });
 
   test("a trusted-launch VM: the copy inherits the security type (Copy cannot set it) and is Gen2", async () => {
@@ -499,7 +522,7 @@ describe("AzureWindowsRescue re-run after the swap", () => {
 
     // The documented rollback: rollback=true on the swapped VM puts the original back, not the copy.
     const rolled = await rescueOn(swappedVm, copyDescription, { rollback: true });
-    const rollback = rolled.run.resources.find((x) => x.type === DYNAMIC_TYPES.azure.rollback)!;
+    const rollback = rolled.run.resources.find((x) => x.type === STEP_TYPES.azure.rollback)!;
     expect(rollback.inputs).toMatchObject({ originalDiskId: ORIGINAL_DISK, copyDiskId: copyId });
     expect(rolled.compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(ORIGINAL_DISK);
     const { [rollback.name]: _r, ...rest } = inputsByName(rolled.run.resources);

@@ -1,14 +1,14 @@
 /** The triage decision (pure) and the CollectTriage provider (fetch with retry) on the sample story. */
-import * as pulumi from "@pulumi/pulumi";
 import {
-  collectTriageProvider,
+  collectTriageKind,
   readCollectOutput,
   swapGate,
   triageCollectOutput,
   CollectTriageInputs,
 } from "./decision";
-import { compiledProvider, compiledModulePath } from "./dynamic";
-import { SimulatedClock } from "./simulated";
+import { fixedRuntime, testContext } from "./testing/runtime";
+import { diffStep } from "../../steps/contract";
+import { SimulatedClock, SimulatedCompute } from "./simulated";
 import { sampleCollectOutput } from "../../engine/simulate/azureCloud";
 
 /** The sample with vmbus no longer boot-start: the Azure driver check blocks the swap. */
@@ -117,7 +117,9 @@ describe("CollectTriage provider", () => {
 
   test("reads the blob, decides, and keeps its inputs in the outputs", async () => {
     const read = jest.fn(async () => JSON.stringify(sampleCollectOutput()));
-    const r = await collectTriageProvider(read, new SimulatedClock()).create(inputs);
+    const r = await collectTriageKind(
+      fixedRuntime(new SimulatedCompute(), new SimulatedClock(), read),
+    ).create(testContext(), inputs);
     expect(read).toHaveBeenCalledWith(inputs.collectOutputUrl);
     expect(r.outs).toMatchObject({
       ...inputs,
@@ -163,16 +165,23 @@ describe("CollectTriage provider", () => {
     expect(clock.slept).toBeGreaterThanOrEqual(10 * 60_000);
   });
 
-  test("a changed option re-runs the triage; delete changes nothing", async () => {
-    const provider = collectTriageProvider(
-      async () => JSON.stringify(sampleCollectOutput()),
-      new SimulatedClock(),
+  test("a changed option is an update that decides again; read keeps the decision; delete changes nothing", async () => {
+    const read = jest.fn(async () => JSON.stringify(sampleCollectOutput()));
+    const kind = collectTriageKind(
+      fixedRuntime(new SimulatedCompute(), new SimulatedClock(), read),
     );
-    expect(await provider.diff!("id", inputs, { ...inputs, dryRun: true })).toMatchObject({
+    expect(diffStep(kind, inputs as never, { ...inputs, dryRun: true })).toMatchObject({
       changes: true,
+      replaces: [],
+      updates: ["dryRun"],
     });
-    expect(await provider.diff!("id", inputs, { ...inputs })).toMatchObject({ changes: false });
-    await expect(provider.delete!("id", inputs)).resolves.toBeUndefined();
+    expect(diffStep(kind, inputs as never, { ...inputs })).toMatchObject({ changes: false });
+    const ctx = testContext();
+    const { outs } = await kind.create(ctx, inputs);
+    const dry = await kind.update(ctx, "id", outs, { ...inputs, dryRun: true });
+    expect(dry.gate.allowed).toBe(false);
+    expect(await kind.read(ctx, "id", outs)).toEqual(outs);
+    await expect(kind.delete(ctx, "id", outs)).resolves.toBeUndefined();
   });
 });
 
@@ -214,18 +223,5 @@ describe("nothing to repair", () => {
       expect.stringMatching(/^nothing to repair/),
       expect.stringMatching(/^swap=false/),
     ]);
-  });
-});
-
-describe("serialized providers", () => {
-  test("capture only the compiled module's path and factory name, none of the triage code", async () => {
-    const provider = compiledProvider("decision", "collectTriageProvider");
-    const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-    expect(text).toContain(JSON.stringify(compiledModulePath("decision")));
-    expect(compiledModulePath("decision")).toMatch(
-      /dist[\\/]src[\\/]clouds[\\/]azure[\\/]decision\.js$/,
-    );
-    expect(text).not.toMatch(/planRepair|parseMinidump|checkGuestDrivers|DefaultAzureCredential/);
-    expect(text.length).toBeLessThan(4000);
   });
 });

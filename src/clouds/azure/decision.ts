@@ -4,7 +4,7 @@
  * {@link triageCollectOutput}, a pure function the tests and the simulated cloud call directly; the
  * provider only fetches the blob.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { parseCollectOutput } from "../../collect/validate";
 import type { RepairParams } from "../../guest/params.generated";
 import type { TriageResult } from "../../triage";
@@ -20,11 +20,15 @@ import {
   triageLine,
   type SwapGate,
 } from "../../repair/decide";
-import { Clock, realClock } from "./operations";
-import { compiledProvider, idempotentProvider, InputsOf } from "./dynamic";
-import { DYNAMIC_KINDS, DYNAMIC_MODULE } from "../../vocabulary/tokens";
+import { STEP_TYPES } from "../../vocabulary/tokens";
+import type { PropertySpec, StepKind } from "../../steps/contract";
+import { StepResource, type InputsOf } from "../../steps/resource";
+import { readCollectOutput } from "./blobRead";
+import { azureRuntime, boundRuntime, type RuntimeFor } from "./runtime";
+import { stepTimeouts } from "./timeouts";
 
 export { decisionLine, findingLine, swapGate, triageCollectedDumps, triageLine };
+export { readBlobWithAzureIdentity, readCollectOutput, ROLE_PROPAGATION_MINUTES } from "./blobRead";
 
 /** The operator's choices that shape the repair and the swap. */
 export interface RepairChoice {
@@ -101,69 +105,75 @@ export interface CollectTriageInputs extends RepairChoice {
 
 export type CollectTriageOutputs = CollectTriageInputs & TriageOutcome;
 
-/** Reads a blob with the deploying identity (needs Storage Blob Data Reader on the container). */
-export async function readBlobWithAzureIdentity(url: string): Promise<string> {
-  // Required here: this runs inside the dynamic provider process, clients are created per call.
+const list = (description: string, items: PropertySpec["type"] = "string"): PropertySpec => ({
+  type: "array",
+  items: { type: items, description: "One item." },
+  description,
+});
+const flag = (description: string): PropertySpec => ({
+  type: "boolean",
+  optional: true,
+  description,
+});
 
-  const { BlobClient } = require("@azure/storage-blob") as typeof import("@azure/storage-blob");
-
-  const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
-  const buffer = await new BlobClient(url, new DefaultAzureCredential()).downloadToBuffer();
-  return buffer.toString("utf8");
-}
-
-/** Role assignments take minutes to reach the data plane: a 403 is retried for this long. */
-export const ROLE_PROPAGATION_MINUTES = 10;
-
-/** Reads the blob, retrying while a fresh role assignment has not reached storage yet (HTTP 403). */
-export async function readCollectOutput(
-  url: string,
-  read: (url: string) => Promise<string>,
-  clock: Clock,
-): Promise<string> {
-  const deadline = clock.now() + ROLE_PROPAGATION_MINUTES * 60_000;
-  for (;;) {
-    try {
-      return await read(url);
-    } catch (e) {
-      const status = (e as { statusCode?: number }).statusCode;
-      if (status === 403 && clock.now() < deadline) {
-        await clock.sleep(15_000);
-        continue;
-      }
-      throw new Error(
-        `reading the collect output ${url} failed${status ? ` (HTTP ${status})` : ""}: ${(e as Error).message}`,
-      );
-    }
-  }
-}
-
-const KEYS: (keyof CollectTriageInputs)[] = [
-  "collectOutputUrl",
-  "collectRunCommandId",
-  "driver",
-  "actions",
-  "dryRun",
-  "allowIncompatibleDrivers",
-  "swap",
-];
-
-export function collectTriageProvider(
-  read: (url: string) => Promise<string> = readBlobWithAzureIdentity,
-  clock: Clock = realClock,
-): pulumi.dynamic.ResourceProvider {
-  return idempotentProvider<CollectTriageInputs, CollectTriageOutputs>(
-    KEYS,
-    (i) => `${i.collectOutputUrl}#triage`,
-    async (i) => ({
+/** The triage as a step kind: it reads the collect output and decides; it acts on nothing. */
+export function collectTriageKind(
+  runtimeFor: RuntimeFor = azureRuntime,
+): StepKind<CollectTriageInputs, CollectTriageOutputs> {
+  const token = STEP_TYPES.azure.collectTriage;
+  const run = async (ctx: Parameters<RuntimeFor>[0], i: CollectTriageInputs) => {
+    const rt = boundRuntime(runtimeFor(ctx, ""), ctx, token);
+    return {
       ...i,
-      ...triageCollectOutput(await readCollectOutput(i.collectOutputUrl, read, clock), i),
-    }),
-  );
+      ...triageCollectOutput(await readCollectOutput(i.collectOutputUrl, rt.readBlob, rt.clock), i),
+    };
+  };
+  return {
+    token,
+    description: "Triage and repair decision from the collect output.",
+    inputs: {
+      collectOutputUrl: { type: "string", description: "The collect Run Command's output blob." },
+      collectRunCommandId: {
+        type: "string",
+        description: "The collect Run Command (a re-run collect re-runs the triage).",
+      },
+      rescueId: { type: "string", description: "The rescue." },
+      driver: { type: "string", optional: true, description: "Force the culprit driver." },
+      actions: { ...list("Replace the automatic choice of repair actions."), optional: true },
+      dryRun: flag("repair.ps1 only reports what it would do."),
+      allowIncompatibleDrivers: flag("Swap even when a guest-driver finding blocks it."),
+      swap: flag("False: repair the copy but never swap it in."),
+    },
+    outputs: {
+      triage: list("One result per minidump.", "object"),
+      summary: list("One line per dump."),
+      findings: list("Guest-driver findings.", "object"),
+      decision: list("The planner's decisions.", "object"),
+      culprit: { type: "object", optional: true, description: "The culprit, if one was found." },
+      repairActions: list("The chosen repair actions, in order."),
+      repairParams: { type: "object", description: "The validated repair.ps1 parameters." },
+      gate: { type: "object", description: "Whether the swap may happen, and if not why." },
+      nothingToRepair: { type: "boolean", description: "True when no action was chosen." },
+    },
+    identityKeys: ["collectOutputUrl", "rescueId"],
+    timeouts: stepTimeouts().triage,
+    async create(ctx, i) {
+      return { id: `${i.collectOutputUrl}#triage`, outs: await run(ctx, i) };
+    },
+    // Deciding acts on nothing: a changed option or a re-run collect decides again.
+    update: (ctx, _id, _olds, news) => run(ctx, news),
+    // Pure: the recorded decision is the live state.
+    read: async (_ctx, _id, state) => state,
+    async delete() {
+      // Nothing: the triage created nothing.
+    },
+  };
 }
 
-/** Triage and repair decision from the collect output. Type `pulumi-nodejs:dynamic/vm-rescue:CollectTriage`. */
-export class CollectTriage extends pulumi.dynamic.Resource {
+export const CollectTriageKind = collectTriageKind();
+
+/** Triage and repair decision from the collect output. Type `vm-rescue:azure:CollectTriage`. */
+export class CollectTriage extends StepResource {
   declare readonly triage: pulumi.Output<TriageResult[]>;
   declare readonly summary: pulumi.Output<string[]>;
   declare readonly findings: pulumi.Output<DriverFinding[]>;
@@ -179,24 +189,6 @@ export class CollectTriage extends pulumi.dynamic.Resource {
     args: InputsOf<CollectTriageInputs>,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    const outs = {
-      nothingToRepair: undefined,
-      triage: undefined,
-      summary: undefined,
-      findings: undefined,
-      decision: undefined,
-      culprit: undefined,
-      repairActions: undefined,
-      repairParams: undefined,
-      gate: undefined,
-    };
-    super(
-      compiledProvider("decision", "collectTriageProvider"),
-      name,
-      { ...args, ...outs },
-      opts,
-      DYNAMIC_MODULE,
-      DYNAMIC_KINDS.azure.collectTriage,
-    );
+    super(CollectTriageKind, name, args, opts);
   }
 }

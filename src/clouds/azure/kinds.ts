@@ -3,6 +3,15 @@
  * kind in this folder; this list is what the plugin and the offline simulation know.
  */
 import type { StepKind } from "../../steps/contract";
+import { CollectTriageKind } from "./decision";
+import { OsDiskSwapKind } from "./swap";
+import { BootVerificationKind } from "./bootVerification";
+import { OsDiskRollbackKind } from "./rollback";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const AZURE_STEP_KINDS: readonly StepKind<any, any>[] = [];
+export const AZURE_STEP_KINDS: readonly StepKind<any, any>[] = [
+  CollectTriageKind,
+  OsDiskSwapKind,
+  BootVerificationKind,
+  OsDiskRollbackKind,
+];

@@ -1,9 +1,10 @@
 /**
- * The few Azure compute calls the swap, verify and rollback resources make, behind a narrow
- * interface so their logic is tested against a fake ({@link AzureComputeOps}). The real
- * implementation ({@link armComputeOps}) uses `@azure/arm-compute` with `DefaultAzureCredential`;
- * it is created inside each provider method (dynamic providers are serialized, SDK clients are not).
+ * The few Azure compute calls the swap, verify and rollback steps make, behind a narrow interface so
+ * their logic is tested against a fake ({@link AzureComputeOps}). The real implementation
+ * ({@link armComputeOps}) uses `@azure/arm-compute` with the credential the step's configuration
+ * names (`runtime.ts`) and passes the step's abort signal to every call.
  */
+import type { TokenCredential } from "@azure/identity";
 import { ID_TAG, ORIGINAL_OS_DISK_OF_TAG, ROLLED_BACK_COPY_OF_TAG } from "../../vocabulary/tags";
 
 /** What the rescue needs to know about a VM's disks. Disk ids as Azure returns them. */
@@ -48,6 +49,20 @@ export interface AzureComputeOps {
   readText(url: string): Promise<string | null>;
 }
 
+/** Every method of {@link AzureComputeOps}. */
+export const COMPUTE_METHODS: readonly (keyof AzureComputeOps)[] = [
+  "getVmDisks",
+  "detachDataDisk",
+  "deallocate",
+  "setOsDisk",
+  "start",
+  "addDiskTags",
+  "getDiskTags",
+  "getStatus",
+  "bootDiagnostics",
+  "readText",
+];
+
 /** The operations for a subscription: {@link armComputeOps}, or a fake in tests and the simulated cloud. */
 export type OpsFactory = (subscriptionId: string) => AzureComputeOps;
 
@@ -90,12 +105,24 @@ export const changedOutside = (
 /** Time, injectable so waiting is tested without waiting. */
 export interface Clock {
   now(): number;
-  sleep(ms: number): Promise<void>;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const realClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  sleep: (ms, signal) =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimeout(timer);
+        reject(signal?.reason);
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      }, ms);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    }),
 };
 
 /** Same disk, whatever the casing Azure returns for the resource group or provider. */
@@ -125,19 +152,29 @@ export async function step<T>(what: string, run: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The real operations against Azure, for one subscription (credentials from the environment). */
-export function armComputeOps(subscriptionId: string): AzureComputeOps {
-  // Required here, not imported at the top: this runs inside the dynamic provider process.
+/** Who the real operations run as and what aborts their calls. */
+export interface ArmOptions {
+  /** Default: `DefaultAzureCredential` (the environment's identity). */
+  credential?: TokenCredential;
+  /** Passed to every SDK call and poll (the step's cancel and deadline). */
+  signal?: AbortSignal;
+}
 
+/** The real operations against Azure, for one subscription. */
+export function armComputeOps(subscriptionId: string, options: ArmOptions = {}): AzureComputeOps {
+  // Required here, not imported at the top: the SDK loads only when a real call is made.
   const { ComputeManagementClient } =
     require("@azure/arm-compute") as typeof import("@azure/arm-compute");
-
   const { DefaultAzureCredential } = require("@azure/identity") as typeof import("@azure/identity");
-  const client = new ComputeManagementClient(new DefaultAzureCredential(), subscriptionId);
+  const client = new ComputeManagementClient(
+    options.credential ?? new DefaultAzureCredential(),
+    subscriptionId,
+  );
   const vms = client.virtualMachines;
+  const o = { abortSignal: options.signal };
   return {
     async getVmDisks(rg, name) {
-      const vm = await vms.get(rg, name);
+      const vm = await vms.get(rg, name, o);
       return {
         id:
           vm.id ??
@@ -149,51 +186,59 @@ export function armComputeOps(subscriptionId: string): AzureComputeOps {
       };
     },
     async detachDataDisk(rg, name, diskId) {
-      const vm = await vms.get(rg, name);
+      const vm = await vms.get(rg, name, o);
       const dataDisks = (vm.storageProfile?.dataDisks ?? []).map((d) =>
         sameId(d.managedDisk?.id, diskId) ? { ...d, toBeDetached: true } : d,
       );
-      await vms.beginUpdateAndWait(rg, name, { storageProfile: { dataDisks } });
+      await vms.beginUpdateAndWait(rg, name, { storageProfile: { dataDisks } }, o);
     },
     async deallocate(rg, name) {
-      await vms.beginDeallocateAndWait(rg, name);
+      await vms.beginDeallocateAndWait(rg, name, o);
     },
     async setOsDisk(rg, name, diskId) {
-      const vm = await vms.get(rg, name);
+      const vm = await vms.get(rg, name, o);
       const current = vm.storageProfile?.osDisk;
       if (!current) throw new Error(`VM ${name} has no OS disk in its model`);
       const { diskSizeGB: _size, ...rest } = current;
-      await vms.beginUpdateAndWait(rg, name, {
-        storageProfile: {
-          osDisk: {
-            ...rest,
-            name: diskRef(diskId).name,
-            managedDisk: { ...(current.managedDisk ?? {}), id: diskId },
+      await vms.beginUpdateAndWait(
+        rg,
+        name,
+        {
+          storageProfile: {
+            osDisk: {
+              ...rest,
+              name: diskRef(diskId).name,
+              managedDisk: { ...(current.managedDisk ?? {}), id: diskId },
+            },
           },
         },
-      });
+        o,
+      );
     },
     async start(rg, name) {
-      await vms.beginStartAndWait(rg, name);
+      await vms.beginStartAndWait(rg, name, o);
     },
     async addDiskTags(diskId, tags) {
       const { resourceGroup, name } = diskRef(diskId);
-      const disk = await client.disks.get(resourceGroup, name);
-      await client.disks.beginUpdateAndWait(resourceGroup, name, {
-        tags: { ...(disk.tags ?? {}), ...tags },
-      });
+      const disk = await client.disks.get(resourceGroup, name, o);
+      await client.disks.beginUpdateAndWait(
+        resourceGroup,
+        name,
+        { tags: { ...(disk.tags ?? {}), ...tags } },
+        o,
+      );
     },
     async getDiskTags(diskId) {
       const { resourceGroup, name } = diskRef(diskId);
       try {
-        return (await client.disks.get(resourceGroup, name)).tags ?? {};
+        return (await client.disks.get(resourceGroup, name, o)).tags ?? {};
       } catch (e) {
         if ((e as { statusCode?: number }).statusCode === 404) return null;
         throw e;
       }
     },
     async getStatus(rg, name) {
-      const view = await vms.instanceView(rg, name);
+      const view = await vms.instanceView(rg, name, o);
       const power = (view.statuses ?? []).find((s) => s.code?.startsWith("PowerState/"));
       return {
         powerState: power?.code ? power.code.slice("PowerState/".length) : null,
@@ -203,6 +248,7 @@ export function armComputeOps(subscriptionId: string): AzureComputeOps {
     async bootDiagnostics(rg, name) {
       const r = await vms.retrieveBootDiagnosticsData(rg, name, {
         sasUriExpirationTimeInMinutes: 60,
+        ...o,
       });
       return {
         screenshotUrl: r.consoleScreenshotBlobUri ?? null,
@@ -210,7 +256,7 @@ export function armComputeOps(subscriptionId: string): AzureComputeOps {
       };
     },
     async readText(url) {
-      const res = await fetch(url);
+      const res = await fetch(url, { signal: options.signal });
       return res.ok ? await res.text() : null;
     },
   };

@@ -11,7 +11,17 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as random from "@pulumi/random";
 import { AzureRescuePlan, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../topology/azure";
 import { collectRunCommand } from "./scripts";
+import { resourceTimeouts, runCommandTimeout } from "./timeouts";
 import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
+
+/** How long collect.ps1 may run on the helper (the Run Command's own limit). */
+export const COLLECT_SCRIPT_SECONDS = 3600;
+
+/** A customer-managed key's disk encryption set as a disk's or snapshot's encryption (none without one). */
+const customerKey = (des: string | null) =>
+  des
+    ? { type: compute.EncryptionType.EncryptionAtRestWithCustomerKey, diskEncryptionSetId: des }
+    : undefined;
 
 /** The resources of the rescue, created from the plan. Exported for other components that reuse them. */
 export function createAzureRescueResources(
@@ -20,6 +30,7 @@ export function createAzureRescueResources(
   parent: pulumi.Resource,
 ) {
   const p = plan;
+  const timeouts = resourceTimeouts();
   const opts: pulumi.CustomResourceOptions = { parent };
   const kept: pulumi.CustomResourceOptions = { parent, retainOnDelete: true };
 
@@ -35,9 +46,10 @@ export function createAzureRescueResources(
         createOption: compute.DiskCreateOption.Copy,
         sourceResourceId: p.source.osDiskId,
       },
+      encryption: p.snapshot.diskEncryptionSetId.apply(customerKey),
       tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: BACKUP_ROLE })),
     },
-    kept,
+    { ...kept, customTimeouts: timeouts.snapshot },
   );
 
   // The working copy, read from the original disk in parallel with the snapshot (it writes nothing to it).
@@ -47,7 +59,7 @@ export function createAzureRescueResources(
       resourceGroupName: p.source.resourceGroupName,
       diskName: p.copyDisk.name,
       location: p.location,
-      zones: p.zone.apply((z) => (z ? [z] : undefined)),
+      zones: p.copyDisk.zone.apply((z) => (z ? [z] : undefined)),
       sku: { name: p.copyDisk.sku },
       osType: compute.OperatingSystemTypes.Windows,
       hyperVGeneration: p.copyDisk.hyperVGeneration.apply((g) => g ?? undefined),
@@ -56,18 +68,11 @@ export function createAzureRescueResources(
         createOption: compute.DiskCreateOption.Copy,
         sourceResourceId: p.source.osDiskId,
       },
-      encryption: p.copyDisk.diskEncryptionSetId.apply((des) =>
-        des
-          ? {
-              type: compute.EncryptionType.EncryptionAtRestWithCustomerKey,
-              diskEncryptionSetId: des,
-            }
-          : undefined,
-      ),
+      encryption: p.copyDisk.diskEncryptionSetId.apply(customerKey),
       // Names the original disk, so a re-run after the swap still plans from it (see planAzureRescue).
       tags: p.copyDisk.tags,
     },
-    kept,
+    { ...kept, customTimeouts: timeouts.copyDisk },
   );
 
   // Network: a NIC in the broken VM's subnet, no public IP, an NSG with no inbound rule.
@@ -222,11 +227,15 @@ export function createAzureRescueResources(
       outputBlobManagedIdentity: {},
       errorBlobManagedIdentity: {},
       asyncExecution: false,
-      timeoutInSeconds: 3600,
+      timeoutInSeconds: COLLECT_SCRIPT_SECONDS,
       treatFailureAsDeploymentFailure: true,
       tags: p.tags,
     },
-    { parent, dependsOn: [helperBlobAccess], customTimeouts: { create: "75m" } },
+    {
+      parent,
+      dependsOn: [helperBlobAccess],
+      customTimeouts: { create: runCommandTimeout(COLLECT_SCRIPT_SECONDS) },
+    },
   );
 
   return {

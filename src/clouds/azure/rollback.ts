@@ -1,30 +1,34 @@
 /**
  * The rollback on Azure: the original OS disk back on the VM, the repaired copy kept, detached and
- * tagged. `OsDiskRollback` is the stack's dynamic resource over {@link AzureComputeOps} (config
- * `rollback=true`); {@link rollBackVm} runs the same step directly, without a stack, and verifies
- * the boot. Neither ever deletes a disk, and the resource's delete changes nothing.
+ * tagged. `OsDiskRollback` is the stack's step kind over {@link AzureComputeOps} (config
+ * `rollback=true`), resumable like the swap (the original disk's phase tag); {@link rollBackVm} runs
+ * the same step directly, without a stack, and verifies the boot. Neither ever deletes a disk, and
+ * the resource's delete changes nothing.
  */
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import {
   AzureComputeOps,
-  armComputeOps,
   changedOutside,
   Clock,
   diskRef,
   detachedDiskTags,
-  moveOsDisk,
   OpsFactory,
   sameId,
   step,
 } from "./operations";
-import { compiledProvider, idempotentProvider, InputsOf } from "./dynamic";
-import { DYNAMIC_KINDS, DYNAMIC_MODULE } from "../../vocabulary/tokens";
-import { readSerialLog, runBootVerification } from "./bootVerification";
-import { serialBaseline, type SerialBaseline } from "../../swap/serialLog";
+import { STEP_TYPES } from "../../vocabulary/tokens";
+import { runBootVerification } from "./bootVerification";
+import type { SerialBaseline } from "../../swap/serialLog";
 import { originalToRestore, type RollbackHooks, type RollbackResult } from "../../swap/rollback";
 import { copyOfFromTags } from "../../topology/azureOriginalDisk";
 import { parseArmId } from "../../describe/azureVm";
 import { UsageError } from "../../vocabulary/exitCodes";
+import type { StepKind } from "../../steps/contract";
+import { StepResource, type InputsOf } from "../../steps/resource";
+import { moveOsDisk, resumeStart, ROLLBACK_PHASE_TAG, tagValue } from "./osDiskMove";
+import { azureRuntime, boundRuntime, type RuntimeFor } from "./runtime";
+import { stepTimeouts } from "./timeouts";
+import { isNotFound, reasonsSpec, vmSpecs } from "./specs";
 
 /** Inputs of {@link OsDiskRollback}. */
 export interface OsDiskRollbackInputs {
@@ -46,29 +50,50 @@ export interface OsDiskRollbackOutputs extends OsDiskRollbackInputs {
   serialBaseline: SerialBaseline | null;
 }
 
-/** The rollback: the original disk back as the OS disk (the copy stays, detached and tagged). */
+/**
+ * The rollback, converging from what Azure holds: a VM already on its original disk is only started
+ * when the original's phase says an interrupted rollback did not start it; else tag the copy
+ * (rolled back) and the original (`prepared`), deallocate, record the baseline (`deallocated`), put
+ * the original back and start it (`started`). The copy stays, detached and tagged.
+ */
 export async function runOsDiskRollback(
-  ops: () => AzureComputeOps,
+  c: AzureComputeOps,
   i: OsDiskRollbackInputs,
+  olds?: Partial<OsDiskRollbackOutputs>,
 ): Promise<OsDiskRollbackOutputs> {
-  const c = ops();
   const vm = await step(`reading VM ${i.vmName}`, () =>
     c.getVmDisks(i.resourceGroupName, i.vmName),
   );
+  const original = await step(`reading the original OS disk`, () =>
+    c.getDiskTags(i.originalDiskId),
+  );
   if (sameId(vm.osDiskId, i.originalDiskId)) {
+    const phase = tagValue(original, ROLLBACK_PHASE_TAG);
+    const half = phase === "prepared" || phase === "deallocated";
+    const resumed = half
+      ? await resumeStart(
+          c,
+          i.resourceGroupName,
+          i.vmName,
+          i.originalDiskId,
+          original ?? {},
+          ROLLBACK_PHASE_TAG,
+        )
+      : { started: false, baseline: null };
     return {
       ...i,
       rolledBack: true,
-      reasons: [`the original disk was already the OS disk of ${i.vmName}`],
+      reasons: [
+        resumed.started
+          ? `the original disk was already the OS disk of ${i.vmName} (an interrupted rollback): started the VM`
+          : `the original disk was already the OS disk of ${i.vmName}`,
+      ],
       osDiskId: i.originalDiskId,
-      serialBaseline: null,
+      serialBaseline: resumed.baseline ?? olds?.serialBaseline ?? null,
     };
   }
   if (!sameId(vm.osDiskId, i.copyDiskId))
     throw changedOutside(i.vmName, vm.osDiskId, i.copyDiskId, "rolled back");
-  const original = await step(`reading the original OS disk`, () =>
-    c.getDiskTags(i.originalDiskId),
-  );
   if (original === null)
     throw new Error(
       `the original OS disk ${i.originalDiskId} no longer exists, so nothing is rolled back (VM ${i.vmName} stays on ${i.copyDiskId})`,
@@ -76,13 +101,17 @@ export async function runOsDiskRollback(
   await step(`tagging the repaired copy`, () =>
     c.addDiskTags(i.copyDiskId, detachedDiskTags(i.rescueId, vm.id, "repaired-copy")),
   );
+  await step(`tagging the original OS disk`, () =>
+    c.addDiskTags(i.originalDiskId, { [ROLLBACK_PHASE_TAG]: "prepared" }),
+  );
   // The copy's own crash (the reason for a rollback) must not count against the original's boot.
-  const before = serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial);
-  let baseline = before;
-  await moveOsDisk(c, i.resourceGroupName, i.vmName, i.originalDiskId, async () => {
-    baseline =
-      serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial) ?? before;
-  });
+  const baseline = await moveOsDisk(
+    c,
+    i.resourceGroupName,
+    i.vmName,
+    i.originalDiskId,
+    ROLLBACK_PHASE_TAG,
+  );
   return {
     ...i,
     rolledBack: true,
@@ -92,27 +121,78 @@ export async function runOsDiskRollback(
   };
 }
 
-const ROLLBACK_KEYS: (keyof OsDiskRollbackInputs)[] = [
-  "subscriptionId",
-  "resourceGroupName",
-  "vmName",
-  "originalDiskId",
-  "copyDiskId",
-  "swapGeneration",
-];
-
-export function osDiskRollbackProvider(
-  opsFor: OpsFactory = armComputeOps,
-): pulumi.dynamic.ResourceProvider {
-  return idempotentProvider<OsDiskRollbackInputs, OsDiskRollbackOutputs>(
-    ROLLBACK_KEYS,
-    (i) => `${i.resourceGroupName}/${i.vmName}/os-disk-rollback/${i.rescueId}`,
-    (i) => runOsDiskRollback(() => opsFor(i.subscriptionId), i),
-  );
+/** The rollback as a step kind; `runtimeFor` is replaced in tests. */
+export function osDiskRollbackKind(
+  runtimeFor: RuntimeFor = azureRuntime,
+): StepKind<OsDiskRollbackInputs, OsDiskRollbackOutputs> {
+  const token = STEP_TYPES.azure.rollback;
+  const ops = (ctx: Parameters<RuntimeFor>[0], sub: string) =>
+    boundRuntime(runtimeFor(ctx, sub), ctx, token).ops;
+  return {
+    token,
+    description: "Puts the original OS disk back on the VM; the repaired copy is kept, detached.",
+    inputs: {
+      ...vmSpecs,
+      originalDiskId: { type: "string", description: "The VM's original OS disk (ARM id)." },
+      copyDiskId: { type: "string", description: "The repaired copy (ARM id)." },
+      swapGeneration: {
+        type: "integer",
+        optional: true,
+        description:
+          "The swap's generation: a swap redone while rollback is requested is rolled back again.",
+      },
+    },
+    outputs: {
+      rolledBack: { type: "boolean", description: "True when the VM's OS disk is the original." },
+      reasons: reasonsSpec("What was found."),
+      osDiskId: { type: "string", optional: true, description: "The VM's OS disk now." },
+      serialBaseline: {
+        type: "object",
+        optional: true,
+        secret: true,
+        description: "The serial log before the VM was started on the original (length and hash).",
+      },
+    },
+    identityKeys: [
+      "subscriptionId",
+      "resourceGroupName",
+      "vmName",
+      "originalDiskId",
+      "copyDiskId",
+      "rescueId",
+    ],
+    timeouts: stepTimeouts().rollback,
+    async create(ctx, i) {
+      return {
+        id: `${i.resourceGroupName}/${i.vmName}/os-disk-rollback/${i.rescueId}`,
+        outs: await runOsDiskRollback(ops(ctx, i.subscriptionId), i),
+      };
+    },
+    update: (ctx, _id, olds, news) => runOsDiskRollback(ops(ctx, news.subscriptionId), news, olds),
+    async read(ctx, _id, state) {
+      const vm = await ops(ctx, state.subscriptionId)
+        .getVmDisks(state.resourceGroupName, state.vmName)
+        .catch((e) => {
+          if (isNotFound(e)) return null;
+          throw e;
+        });
+      if (!vm) return null;
+      return {
+        ...state,
+        rolledBack: sameId(vm.osDiskId, state.originalDiskId),
+        osDiskId: vm.osDiskId,
+      };
+    },
+    async delete() {
+      // Nothing: the rollback never deletes or undoes anything in Azure.
+    },
+  };
 }
 
-/** Puts the original OS disk back (config `rollback=true`). Type `pulumi-nodejs:dynamic/vm-rescue:OsDiskRollback`. */
-export class OsDiskRollback extends pulumi.dynamic.Resource {
+export const OsDiskRollbackKind = osDiskRollbackKind();
+
+/** Puts the original OS disk back (config `rollback=true`). Type `vm-rescue:azure:OsDiskRollback`. */
+export class OsDiskRollback extends StepResource {
   declare readonly rolledBack: pulumi.Output<boolean>;
   declare readonly reasons: pulumi.Output<string[]>;
   declare readonly osDiskId: pulumi.Output<string | null>;
@@ -122,20 +202,7 @@ export class OsDiskRollback extends pulumi.dynamic.Resource {
     args: InputsOf<OsDiskRollbackInputs>,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    super(
-      compiledProvider("rollback", "osDiskRollbackProvider"),
-      name,
-      {
-        ...args,
-        rolledBack: undefined,
-        reasons: undefined,
-        osDiskId: undefined,
-        serialBaseline: undefined,
-      },
-      opts,
-      DYNAMIC_MODULE,
-      DYNAMIC_KINDS.azure.rollback,
-    );
+    super(OsDiskRollbackKind, name, args, opts);
   }
 }
 
@@ -220,10 +287,10 @@ export async function rollBackVm(
     copyDiskId: osDiskId,
     rescueId: found.rescueId ?? r.rescueId ?? "manual",
   };
-  const rolled = await runOsDiskRollback(() => ops, i);
+  const rolled = await runOsDiskRollback(ops, i);
   hooks.log(`verifying the boot (up to ${minutes} min)`);
   const v = await runBootVerification(
-    () => ops,
+    ops,
     {
       ...i,
       swapped: true,

@@ -15,6 +15,17 @@ export interface SimulatedVm {
   serialLog: string | null;
 }
 
+/** What the simulated cloud file keeps of the compute (JSON). */
+export interface SimulatedComputeState {
+  vms: Record<string, SimulatedVm>;
+  diskTags: Record<string, Record<string, string>>;
+  brokenDisks: string[];
+  behaviour: Record<string, BootBehaviour>;
+  deletedDisks: string[];
+  serialLogOnStart: "reset" | "append";
+  calls: string[];
+}
+
 /** How a VM behaves when started: boots (Ready), bug-checks again, or never gets its agent Ready. */
 export type BootBehaviour = "boots" | "bsod" | "hangs";
 
@@ -38,6 +49,49 @@ export class SimulatedCompute implements AzureComputeOps {
   serialLogOnStart: "reset" | "append" = "reset";
   /** Makes a method throw (an API error) the next time it is called. */
   readonly failures = new Map<keyof AzureComputeOps, Error>();
+  /**
+   * Called with each call's line as it starts (e.g. "setOsDisk rg/vm <disk>"): throws to fail the
+   * call before it changes anything. The simulated cloud file injects its faults here.
+   */
+  onCall?: (line: string) => void;
+
+  /** The state as JSON (what the simulated cloud file keeps). */
+  toJSON(): SimulatedComputeState {
+    return {
+      vms: Object.fromEntries(this.vms),
+      diskTags: Object.fromEntries(this.diskTags),
+      brokenDisks: [...this.brokenDisks],
+      behaviour: Object.fromEntries(this.behaviour),
+      deletedDisks: [...this.deletedDisks],
+      serialLogOnStart: this.serialLogOnStart,
+      calls: [...this.calls],
+    };
+  }
+
+  /** A compute holding `state` (missing parts empty). */
+  static fromJSON(state: Partial<SimulatedComputeState> | undefined): SimulatedCompute {
+    const c = new SimulatedCompute();
+    c.assign(state ?? {});
+    return c;
+  }
+
+  /** Replaces this compute's state with `state` (the same object stays, e.g. after a step ran on a file). */
+  assign(state: Partial<SimulatedComputeState>): void {
+    const refill = <K, V>(m: Map<K, V>, entries: [K, V][]) => {
+      m.clear();
+      for (const [k, v] of entries) m.set(k, v);
+    };
+    refill(this.vms, Object.entries(state.vms ?? {}));
+    refill(this.diskTags, Object.entries(state.diskTags ?? {}));
+    refill(this.behaviour, Object.entries(state.behaviour ?? {}));
+    this.brokenDisks.clear();
+    for (const d of state.brokenDisks ?? []) this.brokenDisks.add(d);
+    this.deletedDisks.clear();
+    for (const d of state.deletedDisks ?? []) this.deletedDisks.add(d);
+    this.serialLogOnStart = state.serialLogOnStart ?? "reset";
+    this.calls.length = 0;
+    this.calls.push(...(state.calls ?? []));
+  }
 
   addVm(
     resourceGroupName: string,
@@ -76,6 +130,7 @@ export class SimulatedCompute implements AzureComputeOps {
   }
 
   private enter(method: keyof AzureComputeOps, what: string): void {
+    this.onCall?.(`${method} ${what}`);
     this.calls.push(`${method} ${what}`);
     const failure = this.failures.get(method);
     if (failure) {

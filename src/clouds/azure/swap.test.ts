@@ -1,16 +1,35 @@
 /** OsDiskSwap and OsDiskRollback against the in-memory compute: create, diff, delete, errors, re-runs. */
 import {
   decideReswap,
-  osDiskSwapProvider,
+  osDiskSwapKind,
   OsDiskSwapInputs,
   OsDiskSwapOutputs,
   runOsDiskSwap,
   validateSwapGeneration,
 } from "./swap";
-import { osDiskRollbackProvider, runOsDiskRollback } from "./rollback";
+import { osDiskRollbackKind, runOsDiskRollback } from "./rollback";
 import { runBootVerification } from "./bootVerification";
 import { SimulatedClock, SimulatedCompute } from "./simulated";
-import type { AzureComputeOps } from "./operations";
+import type { StepKind } from "../../steps/contract";
+import { diffStep } from "../../steps/contract";
+import { fixedRuntime, testContext } from "./testing/runtime";
+
+/** A kind called as the plugin calls it, answering as the earlier providers did ({ id, outs }). */
+function calls<I extends object, O extends object>(kind: StepKind<I, O>) {
+  const ctx = testContext();
+  return {
+    create: (i: I) => kind.create(ctx, i),
+    update: async (id: string, olds: O, news: I) => ({
+      outs: await kind.update(ctx, id, olds, news),
+    }),
+    read: (id: string, state: O) => kind.read(ctx, id, state),
+    delete: (id: string, state: O) => kind.delete(ctx, id, state),
+  };
+}
+const osDiskSwapProvider = (compute: SimulatedCompute) =>
+  calls(osDiskSwapKind(fixedRuntime(compute)));
+const osDiskRollbackProvider = (compute: SimulatedCompute) =>
+  calls(osDiskRollbackKind(fixedRuntime(compute)));
 
 const SUB = "6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10";
 const DISKS = `/subscriptions/${SUB}/resourceGroups/rg-app-prod/providers/Microsoft.Compute/disks`;
@@ -54,20 +73,24 @@ const rollbackInputs = () => {
 describe("OsDiskSwap", () => {
   test("detaches the copy from the helper, tags the original, then deallocates, swaps and starts the VM", async () => {
     const compute = world();
-    const r = await osDiskSwapProvider(() => compute).create(inputs());
+    const r = await osDiskSwapProvider(compute).create(inputs());
     expect(r.outs).toMatchObject({ swapped: true, reasons: [], osDiskId: COPY });
     expect(r.id).toBe("rg-app-prod/app-vm-01/os-disk-swap/inc-4711");
     expect(compute.writes()).toEqual([
       `detachDataDisk rg-app-prod/inc-4711-helper ${COPY}`,
       `addDiskTags ${ORIGINAL} vm-rescue:id,vm-rescue:original-os-disk-of`,
-      `addDiskTags ${COPY} vm-rescue:id,vm-rescue:swap-generation`,
+      `addDiskTags ${COPY} vm-rescue:id,vm-rescue:swap-generation,vm-rescue:swap-phase`,
       "deallocate rg-app-prod/app-vm-01",
+      `addDiskTags ${COPY} vm-rescue:swap-phase,vm-rescue:serial-baseline`,
       `setOsDisk rg-app-prod/app-vm-01 ${COPY}`,
       "start rg-app-prod/app-vm-01",
+      `addDiskTags ${COPY} vm-rescue:swap-phase`,
     ]);
     expect(compute.diskTags.get(COPY.toLowerCase())).toEqual({
       "vm-rescue:id": "inc-4711",
       "vm-rescue:swap-generation": "0",
+      "vm-rescue:swap-phase": "started",
+      "vm-rescue:serial-baseline": "none",
     });
     expect(compute.vm("rg-app-prod", "app-vm-01")).toMatchObject({
       osDiskId: COPY,
@@ -82,10 +105,10 @@ describe("OsDiskSwap", () => {
 
   test("a re-run on a swapped VM changes nothing", async () => {
     const compute = world();
-    const provider = osDiskSwapProvider(() => compute);
-    await provider.create(inputs());
+    const provider = osDiskSwapProvider(compute);
+    const { outs } = await provider.create(inputs());
     const before = compute.writes().length;
-    const again = await provider.update!("id", inputs(), inputs());
+    const again = await provider.update("id", outs, inputs());
     expect(again.outs).toMatchObject({
       swapped: true,
       reasons: [expect.stringMatching(/already the OS disk/)],
@@ -93,14 +116,73 @@ describe("OsDiskSwap", () => {
     expect(compute.writes()).toHaveLength(before);
   });
 
-  test("a closed gate makes no compute call at all and reports the reasons", async () => {
-    const factory = jest.fn((): AzureComputeOps => {
-      throw new Error("no compute call expected");
-    });
+  test("a closed gate writes nothing and reports the reasons", async () => {
+    const compute = world();
     const gate = { allowed: false, reasons: ["guest driver hyperv.vmbus blocks the swap"] };
-    const r = await osDiskSwapProvider(factory).create(inputs({ gate }));
+    const r = await osDiskSwapProvider(compute).create(inputs({ gate }));
     expect(r.outs).toMatchObject({ swapped: false, reasons: gate.reasons, osDiskId: null });
-    expect(factory).not.toHaveBeenCalled();
+    expect(compute.writes()).toEqual([]);
+  });
+
+  test("a gate that opens on a later update swaps; a further update with new reasons repeats nothing", async () => {
+    const compute = world();
+    const provider = osDiskSwapProvider(compute);
+    const closed = await provider.create(
+      inputs({ gate: { allowed: false, reasons: ["dryRun=true"] } }),
+    );
+    expect(closed.outs.swapped).toBe(false);
+    const opened = await provider.update("id", closed.outs, inputs());
+    expect(opened.outs).toMatchObject({ swapped: true, osDiskId: COPY });
+    expect(compute.vm("rg-app-prod", "app-vm-01")).toMatchObject({
+      osDiskId: COPY,
+      powerState: "running",
+    });
+    const before = compute.writes().length;
+    await provider.update(
+      "id",
+      opened.outs,
+      inputs({ gate: { allowed: true, reasons: ["later"] } }),
+    );
+    expect(compute.writes()).toHaveLength(before);
+  });
+
+  test("a gate that closes after the swap changes nothing and still reports the VM on the copy", async () => {
+    const compute = world();
+    const provider = osDiskSwapProvider(compute);
+    const { outs } = await provider.create(inputs());
+    const before = compute.writes().length;
+    const closed = await provider.update(
+      "id",
+      outs,
+      inputs({ gate: { allowed: false, reasons: ["dryRun=true"] } }),
+    );
+    expect(closed.outs).toMatchObject({
+      swapped: true,
+      osDiskId: COPY,
+      serialBaseline: outs.serialBaseline,
+      reasons: [expect.stringMatching(/already the OS disk/), "dryRun=true"],
+    });
+    expect(compute.writes()).toHaveLength(before);
+  });
+
+  test("read reports the VM's OS disk now: after a swap-back by hand, swapped is false and the swap is not redone", async () => {
+    const compute = world();
+    const provider = osDiskSwapProvider(compute);
+    const { outs } = await provider.create(inputs());
+    expect(await provider.read("id", outs)).toEqual(outs);
+    compute.vm("rg-app-prod", "app-vm-01").osDiskId = ORIGINAL;
+    const live = (await provider.read("id", outs))!;
+    expect(live).toMatchObject({ swapped: false, osDiskId: ORIGINAL, rolledBack: true });
+    const before = compute.writes().length;
+    const again = await provider.update(
+      "id",
+      live,
+      inputs({ gate: { allowed: true, reasons: ["x"] } }),
+    );
+    expect(again.outs).toMatchObject({ swapped: false, rolledBack: true });
+    expect(compute.writes()).toHaveLength(before);
+    compute.vms.clear();
+    expect(await provider.read("id", outs)).toBeNull();
   });
 
   test("an API error stops the swap with one line naming the step and Azure's code", async () => {
@@ -112,7 +194,7 @@ describe("OsDiskSwap", () => {
         code: "OperationNotAllowed",
       }),
     );
-    await expect(osDiskSwapProvider(() => compute).create(inputs())).rejects.toThrow(
+    await expect(osDiskSwapProvider(compute).create(inputs())).rejects.toThrow(
       "deallocating VM app-vm-01 failed (HTTP 409 OperationNotAllowed): Operation not allowed while a backup is running.",
     );
     expect(compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(ORIGINAL);
@@ -121,7 +203,7 @@ describe("OsDiskSwap", () => {
   test("a VM whose OS disk was changed by someone else is left alone", async () => {
     const compute = world();
     compute.vm("rg-app-prod", "app-vm-01").osDiskId = `${DISKS}/someone-elses-disk`;
-    await expect(runOsDiskSwap(() => compute, inputs())).rejects.toThrow(
+    await expect(runOsDiskSwap(compute, inputs())).rejects.toThrow(
       /changed outside this rescue, so nothing is swapped/,
     );
     expect(compute.writes()).toEqual([]);
@@ -130,28 +212,32 @@ describe("OsDiskSwap", () => {
   test("a copy already detached from the helper is not detached again", async () => {
     const compute = world();
     compute.vm("rg-app-prod", "inc-4711-helper").dataDiskIds = [];
-    await osDiskSwapProvider(() => compute).create(inputs());
+    await osDiskSwapProvider(compute).create(inputs());
     expect(compute.writes().filter((c) => c.startsWith("detachDataDisk"))).toEqual([]);
   });
 
-  test("diff: a changed gate or repair re-runs the swap, nothing else does; delete touches nothing", async () => {
+  test("diff: only what names the VM and its disks replaces; a changed gate, repair or generation is an update; delete touches nothing", async () => {
     const compute = world();
-    const provider = osDiskSwapProvider(() => compute);
-    const closed = inputs({ gate: { allowed: false, reasons: ["dryRun=true"] } });
-    expect(await provider.diff!("id", closed, inputs())).toMatchObject({
+    const kind = osDiskSwapKind(fixedRuntime(compute));
+    const d = (o: Partial<OsDiskSwapInputs>) =>
+      diffStep(kind, inputs() as never, inputs(o) as never);
+    expect(d({ gate: { allowed: false, reasons: ["dryRun=true"] } })).toMatchObject({
       changes: true,
       replaces: [],
     });
-    expect(
-      await provider.diff!("id", inputs(), inputs({ repairRunCommandId: "repair-rc-2" })),
-    ).toMatchObject({ changes: true });
-    expect(await provider.diff!("id", inputs(), inputs({ swapGeneration: 1 }))).toMatchObject({
-      changes: true,
+    expect(d({ repairRunCommandId: "repair-rc-2" })).toMatchObject({ changes: true, replaces: [] });
+    expect(d({ helperVmName: "inc-4711-helper-2" })).toMatchObject({ changes: true, replaces: [] });
+    expect(d({ swapGeneration: 1 })).toMatchObject({ changes: true, replaces: [] });
+    expect(d({ copyDiskId: `${DISKS}/other-copy` }).replaces).toEqual(["copyDiskId"]);
+    expect(d({ vmName: "other-vm" }).replaces).toEqual(["vmName"]);
+    await osDiskSwapProvider(compute).delete("id", {
+      ...inputs(),
+      swapped: true,
+      reasons: [],
+      osDiskId: COPY,
+      serialBaseline: null,
+      rolledBack: false,
     });
-    expect(await provider.diff!("id", inputs(), inputs({ snapshotId: "other" }))).toMatchObject({
-      changes: false,
-    });
-    await provider.delete!("id", { ...inputs(), swapped: true });
     expect(compute.calls).toEqual([]);
   });
 });
@@ -181,7 +267,7 @@ describe("OsDiskSwap records the serial log's baseline", () => {
 
   test("the baseline is the log after the deallocation; the verification then ignores the old crash", async () => {
     const compute = keepingWorld();
-    const o = await runOsDiskSwap(() => compute, inputs());
+    const o = await runOsDiskSwap(compute, inputs());
     expect(o.serialBaseline).toEqual({
       length: CRASH_LOG.length,
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
@@ -191,15 +277,11 @@ describe("OsDiskSwap records the serial log's baseline", () => {
     expect(compute.vm("rg-app-prod", "app-vm-01").serialLog).toMatch(
       /BLUESCREEN[\s\S]*SAC started/,
     );
-    const verified = await runBootVerification(
-      () => compute,
-      verifyInputs(o),
-      new SimulatedClock(),
-    );
+    const verified = await runBootVerification(compute, verifyInputs(o), new SimulatedClock());
     expect(verified).toMatchObject({ booted: true, bugCheck: null });
     // Without the baseline the same log reads as a crash: the baseline is what makes the difference.
     const blind = await runBootVerification(
-      () => compute,
+      compute,
       { ...verifyInputs(o), serialBaseline: null },
       new SimulatedClock(),
     );
@@ -213,11 +295,11 @@ describe("OsDiskSwap records the serial log's baseline", () => {
       compute.vm(rg, name).serialLog += CRASH_LOG; // one more crash before the VM stops
       await deallocate(rg, name);
     };
-    const o = await runOsDiskSwap(() => compute, inputs());
+    const o = await runOsDiskSwap(compute, inputs());
     expect(o.serialBaseline?.length).toBe(2 * CRASH_LOG.length);
-    expect(
-      await runBootVerification(() => compute, verifyInputs(o), new SimulatedClock()),
-    ).toMatchObject({ booted: true });
+    expect(await runBootVerification(compute, verifyInputs(o), new SimulatedClock())).toMatchObject(
+      { booted: true },
+    );
   });
 
   test("boot diagnostics unreadable after the deallocation: the read before it is kept; unreadable both times: no baseline", async () => {
@@ -228,23 +310,21 @@ describe("OsDiskSwap records the serial log's baseline", () => {
       if (++n === 2) throw new Error("boot diagnostics are not available for a deallocated VM");
       return diag(rg, name);
     };
-    expect((await runOsDiskSwap(() => compute, inputs())).serialBaseline?.length).toBe(
-      CRASH_LOG.length,
-    );
+    expect((await runOsDiskSwap(compute, inputs())).serialBaseline?.length).toBe(CRASH_LOG.length);
     const off = world();
     off.bootDiagnostics = async () => {
       throw new Error("boot diagnostics are disabled");
     };
-    expect((await runOsDiskSwap(() => off, inputs())).serialBaseline).toBeNull();
+    expect((await runOsDiskSwap(off, inputs())).serialBaseline).toBeNull();
   });
 
   test("a re-run that finds the VM already swapped keeps the recorded baseline", async () => {
     const compute = keepingWorld();
-    const provider = osDiskSwapProvider(() => compute);
+    const provider = osDiskSwapProvider(compute);
     const first = (await provider.create(inputs())).outs as OsDiskSwapOutputs;
     expect(first.serialBaseline).not.toBeNull();
     const again = (
-      await provider.update!(
+      await provider.update(
         "id",
         first,
         inputs({ gate: { allowed: true, reasons: ["re-planned"] } }),
@@ -255,26 +335,29 @@ describe("OsDiskSwap records the serial log's baseline", () => {
       serialBaseline: first.serialBaseline,
       reasons: [expect.stringMatching(/already the OS disk/)],
     });
-    // Without a recorded run (no olds) the log after the swap is no baseline: nothing is invented.
-    expect((await runOsDiskSwap(() => compute, inputs())).serialBaseline).toBeNull();
+    // Without a recorded run (no olds) the baseline the swap recorded on the copy is used (its
+    // length and hash), not the log after the swap: nothing is invented.
+    expect((await runOsDiskSwap(compute, inputs())).serialBaseline).toEqual({
+      length: first.serialBaseline!.length,
+      sha256: first.serialBaseline!.sha256,
+    });
   });
 });
 
 describe("OsDiskSwap after a rollback", () => {
   /** Swapped by the provider, then rolled back by the rollback resource: returns the swap's recorded outputs. */
   async function swappedThenRolledBack(compute = world()) {
-    const swapped = (await osDiskSwapProvider(() => compute).create(inputs()))
-      .outs as OsDiskSwapOutputs;
-    await runOsDiskRollback(() => compute, rollbackInputs());
+    const swapped = (await osDiskSwapProvider(compute).create(inputs())).outs as OsDiskSwapOutputs;
+    await runOsDiskRollback(compute, rollbackInputs());
     compute.calls.length = 0;
     return { compute, swapped };
   }
 
   test("a changed gate does not swap again: the copy's rolled-back tag and the recorded outputs say it was rolled back", async () => {
     const { compute, swapped } = await swappedThenRolledBack();
-    const provider = osDiskSwapProvider(() => compute);
+    const provider = osDiskSwapProvider(compute);
     const r = (
-      await provider.update!(
+      await provider.update(
         "id",
         swapped,
         inputs({ gate: { allowed: true, reasons: ["allowIncompatibleDrivers=true"] } }),
@@ -295,7 +378,7 @@ describe("OsDiskSwap after a rollback", () => {
 
   test("the copy's tags alone (no recorded outputs: a new resource) are enough", async () => {
     const { compute } = await swappedThenRolledBack();
-    const r = await runOsDiskSwap(() => compute, inputs());
+    const r = await runOsDiskSwap(compute, inputs());
     expect(r).toMatchObject({ swapped: false, rolledBack: true });
     expect(compute.writes()).toEqual([]);
   });
@@ -303,14 +386,14 @@ describe("OsDiskSwap after a rollback", () => {
   test("the recorded outputs alone are enough (a rollback by hand left no tag)", async () => {
     const { compute, swapped } = await swappedThenRolledBack();
     compute.diskTags.delete(COPY.toLowerCase());
-    const r = await runOsDiskSwap(() => compute, inputs(), swapped);
+    const r = await runOsDiskSwap(compute, inputs(), swapped);
     expect(r).toMatchObject({
       swapped: false,
       rolledBack: true,
       reasons: [expect.stringMatching(/previous run swapped the copy in/)],
     });
     // And that refusal is remembered by the next run.
-    expect(await runOsDiskSwap(() => compute, inputs(), r)).toMatchObject({
+    expect(await runOsDiskSwap(compute, inputs(), r)).toMatchObject({
       swapped: false,
       rolledBack: true,
     });
@@ -319,8 +402,8 @@ describe("OsDiskSwap after a rollback", () => {
 
   test("swapGeneration 1 swaps again; after a second rollback generation 1 stays rolled back and 2 swaps", async () => {
     const { compute, swapped } = await swappedThenRolledBack();
-    const provider = osDiskSwapProvider(() => compute);
-    const again = (await provider.update!("id", swapped, inputs({ swapGeneration: 1 })))
+    const provider = osDiskSwapProvider(compute);
+    const again = (await provider.update("id", swapped, inputs({ swapGeneration: 1 })))
       .outs as OsDiskSwapOutputs;
     expect(again).toMatchObject({
       swapped: true,
@@ -334,17 +417,17 @@ describe("OsDiskSwap after a rollback", () => {
     expect(compute.diskTags.get(COPY.toLowerCase())).toMatchObject({
       "vm-rescue:swap-generation": "1",
     });
-    await runOsDiskRollback(() => compute, rollbackInputs());
+    await runOsDiskRollback(compute, rollbackInputs());
     compute.calls.length = 0;
-    expect(await runOsDiskSwap(() => compute, inputs({ swapGeneration: 1 }), again)).toMatchObject({
+    expect(await runOsDiskSwap(compute, inputs({ swapGeneration: 1 }), again)).toMatchObject({
       swapped: false,
       reasons: [expect.stringMatching(/set swapGeneration to 2$/)],
     });
-    expect(await runOsDiskSwap(() => compute, inputs({ swapGeneration: 1 }))).toMatchObject({
+    expect(await runOsDiskSwap(compute, inputs({ swapGeneration: 1 }))).toMatchObject({
       swapped: false,
     });
     expect(compute.writes()).toEqual([]);
-    expect(await runOsDiskSwap(() => compute, inputs({ swapGeneration: 2 }), again)).toMatchObject({
+    expect(await runOsDiskSwap(compute, inputs({ swapGeneration: 2 }), again)).toMatchObject({
       swapped: true,
     });
     expect(compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(COPY);
@@ -375,7 +458,7 @@ describe("OsDiskSwap after a rollback", () => {
   test("a missing copy is one line and changes nothing; swapGeneration must be a whole number", async () => {
     const compute = world();
     compute.deletedDisks.add(COPY);
-    await expect(runOsDiskSwap(() => compute, inputs())).rejects.toThrow(
+    await expect(runOsDiskSwap(compute, inputs())).rejects.toThrow(
       `the repaired copy ${COPY} no longer exists, so nothing is swapped`,
     );
     expect(compute.writes()).toEqual([]);
@@ -389,35 +472,38 @@ describe("OsDiskSwap after a rollback", () => {
 describe("OsDiskRollback", () => {
   test("puts the original back after a swap and tags the copy; a re-run changes nothing; delete touches nothing", async () => {
     const compute = world();
-    await osDiskSwapProvider(() => compute).create(inputs());
+    await osDiskSwapProvider(compute).create(inputs());
     compute.calls.length = 0;
-    const provider = osDiskRollbackProvider(() => compute);
+    const provider = osDiskRollbackProvider(compute);
     const r = await provider.create(rollbackInputs());
     expect(r.outs).toMatchObject({ rolledBack: true, reasons: [], osDiskId: ORIGINAL });
     expect(compute.writes()).toEqual([
       `addDiskTags ${COPY} vm-rescue:id,vm-rescue:rolled-back-copy-of`,
+      `addDiskTags ${ORIGINAL} vm-rescue:rollback-phase`,
       "deallocate rg-app-prod/app-vm-01",
+      `addDiskTags ${ORIGINAL} vm-rescue:rollback-phase,vm-rescue:serial-baseline`,
       `setOsDisk rg-app-prod/app-vm-01 ${ORIGINAL}`,
       "start rg-app-prod/app-vm-01",
+      `addDiskTags ${ORIGINAL} vm-rescue:rollback-phase`,
     ]);
     expect(compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(ORIGINAL);
     compute.calls.length = 0;
-    expect((await provider.update!("id", rollbackInputs(), rollbackInputs())).outs).toMatchObject({
+    expect((await provider.update("id", r.outs, rollbackInputs())).outs).toMatchObject({
       rolledBack: true,
       reasons: [expect.stringMatching(/already/)],
     });
     expect(compute.writes()).toEqual([]);
     compute.calls.length = 0;
-    await provider.delete!("id", r.outs);
+    await provider.delete("id", r.outs);
     expect(compute.calls).toEqual([]);
   });
 
   test("a missing original disk is one line and the VM stays on the copy", async () => {
     const compute = world();
-    await osDiskSwapProvider(() => compute).create(inputs());
+    await osDiskSwapProvider(compute).create(inputs());
     compute.deletedDisks.add(ORIGINAL.toUpperCase());
     compute.calls.length = 0;
-    await expect(runOsDiskRollback(() => compute, rollbackInputs())).rejects.toThrow(
+    await expect(runOsDiskRollback(compute, rollbackInputs())).rejects.toThrow(
       `the original OS disk ${ORIGINAL} no longer exists, so nothing is rolled back (VM app-vm-01 stays on ${COPY})`,
     );
     expect(compute.writes()).toEqual([]);
@@ -427,7 +513,7 @@ describe("OsDiskRollback", () => {
   test("a VM on neither disk is refused", async () => {
     const compute = world();
     compute.vm("rg-app-prod", "app-vm-01").osDiskId = `${DISKS}/someone-elses-disk`;
-    await expect(runOsDiskRollback(() => compute, rollbackInputs())).rejects.toThrow(
+    await expect(runOsDiskRollback(compute, rollbackInputs())).rejects.toThrow(
       /changed outside this rescue, so nothing is rolled back/,
     );
     expect(compute.writes()).toEqual([]);
@@ -435,12 +521,12 @@ describe("OsDiskRollback", () => {
 
   test("an API error is one clear line", async () => {
     const compute = world();
-    await osDiskSwapProvider(() => compute).create(inputs());
+    await osDiskSwapProvider(compute).create(inputs());
     compute.failures.set(
       "start",
       Object.assign(new Error("Allocation failed."), { statusCode: 409, code: "AllocationFailed" }),
     );
-    await expect(osDiskRollbackProvider(() => compute).create(rollbackInputs())).rejects.toThrow(
+    await expect(osDiskRollbackProvider(compute).create(rollbackInputs())).rejects.toThrow(
       "starting VM app-vm-01 failed (HTTP 409 AllocationFailed): Allocation failed.",
     );
   });

@@ -1,24 +1,21 @@
 /**
  * `OsDiskSwap` puts the repaired copy in as the broken VM's OS disk (`OsDiskRollback`, in
- * rollback.ts, puts the original back). A dynamic resource over {@link AzureComputeOps}; it never
- * deletes a disk, and `pulumi destroy` leaves the VM with whatever OS disk it has (delete is a no-op).
+ * rollback.ts, puts the original back): a step kind of the `vm-rescue` provider plugin over
+ * {@link AzureComputeOps}. It converges on every create and update (a resumable state machine
+ * recorded in the disks' tags, `osDiskMove.ts`), never deletes a disk, and `pulumi destroy` leaves
+ * the VM with whatever OS disk it has (delete is a no-op).
  */
-import * as pulumi from "@pulumi/pulumi";
-import {
-  AzureComputeOps,
-  armComputeOps,
-  changedOutside,
-  detachedDiskTags,
-  moveOsDisk,
-  OpsFactory,
-  sameId,
-  step,
-} from "./operations";
-import { compiledProvider, idempotentProvider, InputsOf } from "./dynamic";
-import { DYNAMIC_KINDS, DYNAMIC_MODULE } from "../../vocabulary/tokens";
+import type * as pulumi from "@pulumi/pulumi";
+import { AzureComputeOps, changedOutside, detachedDiskTags, sameId, step } from "./operations";
+import { STEP_TYPES } from "../../vocabulary/tokens";
 import { PlanError } from "../../vocabulary/errors";
-import { readSerialLog } from "./bootVerification";
-import { serialBaseline, type SerialBaseline } from "../../swap/serialLog";
+import type { SerialBaseline } from "../../swap/serialLog";
+import type { StepKind } from "../../steps/contract";
+import { StepResource, type InputsOf } from "../../steps/resource";
+import { moveOsDisk, releaseHalfDone, resumeStart, SWAP_PHASE_TAG, tagValue } from "./osDiskMove";
+import { azureRuntime, boundRuntime, type RuntimeFor } from "./runtime";
+import { stepTimeouts } from "./timeouts";
+import { isNotFound, vmSpecs } from "./specs";
 
 import type { SwapGate } from "../../repair/decide";
 import { ID_TAG, ROLLED_BACK_COPY_OF_TAG, SWAP_GENERATION_TAG } from "../../vocabulary/tags";
@@ -56,13 +53,6 @@ export interface OsDiskSwapOutputs extends OsDiskSwapInputs {
   serialBaseline: SerialBaseline | null;
   /** True when the swap had been rolled back and was not redone (see `swapGeneration`). */
   rolledBack: boolean;
-}
-
-function tagValue(
-  tags: Record<string, string> | null | undefined,
-  key: string,
-): string | undefined {
-  return Object.entries(tags ?? {}).find(([k]) => k.toLowerCase() === key.toLowerCase())?.[1];
 }
 
 /** Refuses a `swapGeneration` that is not a non-negative integer (one line, before anything is created). */
@@ -137,61 +127,89 @@ export function decideReswap(
 }
 
 /**
- * The swap: nothing when the gate blocks; nothing when a rolled-back swap is not asked for again
- * ({@link decideReswap}); else detach the copy from the helper, tag the original and the copy,
- * deallocate, record the serial log's baseline, swap, start. A VM already on the copy keeps the
- * baseline the previous run recorded.
+ * The swap, converging from what Azure holds: a closed gate swaps nothing (and starts a VM an
+ * interrupted swap left deallocated on its original disk); a VM already on the copy is only started
+ * when the copy's phase says its start was not done; a rolled-back swap is not redone unless asked
+ * ({@link decideReswap}); else detach the copy from the helper, tag the original and the copy
+ * (`prepared`), deallocate, record the serial log's baseline (`deallocated`), swap, start
+ * (`started`).
  */
 export async function runOsDiskSwap(
-  ops: () => AzureComputeOps,
+  c: AzureComputeOps,
   i: OsDiskSwapInputs,
   olds?: Partial<OsDiskSwapOutputs>,
 ): Promise<OsDiskSwapOutputs> {
+  const out = (o: Omit<OsDiskSwapOutputs, keyof OsDiskSwapInputs>): OsDiskSwapOutputs => ({
+    ...i,
+    ...o,
+  });
   if (!i.gate.allowed) {
-    return {
-      ...i,
-      swapped: false,
-      reasons: i.gate.reasons.length ? i.gate.reasons : ["the swap gate is closed"],
-      osDiskId: null,
-      serialBaseline: null,
+    const gateReasons = i.gate.reasons.length ? i.gate.reasons : ["the swap gate is closed"];
+    const released = await releaseHalfDone(
+      c,
+      i.resourceGroupName,
+      i.vmName,
+      i.copyDiskId,
+      SWAP_PHASE_TAG,
+    ).catch(() => null);
+    // A gate that closed after the swap changes nothing: the outputs still say what the VM runs on.
+    const now = await c.getVmDisks(i.resourceGroupName, i.vmName).catch(() => null);
+    const onCopy = sameId(now?.osDiskId, i.copyDiskId);
+    return out({
+      swapped: onCopy,
+      reasons: onCopy
+        ? [`the repaired copy was already the OS disk of ${i.vmName}`, ...gateReasons]
+        : [...gateReasons, ...(released ? [released] : [])],
+      osDiskId: onCopy ? i.copyDiskId : null,
+      serialBaseline:
+        onCopy && sameId(olds?.osDiskId, i.copyDiskId) ? (olds?.serialBaseline ?? null) : null,
       rolledBack: false,
-    };
+    });
   }
-  const c = ops();
   const vm = await step(`reading VM ${i.vmName}`, () =>
     c.getVmDisks(i.resourceGroupName, i.vmName),
   );
+  const copyTags = await step(`reading the tags of the repaired copy`, () =>
+    c.getDiskTags(i.copyDiskId),
+  );
   if (sameId(vm.osDiskId, i.copyDiskId)) {
+    const resumed = await resumeStart(
+      c,
+      i.resourceGroupName,
+      i.vmName,
+      i.copyDiskId,
+      copyTags ?? {},
+      SWAP_PHASE_TAG,
+    );
     const kept =
       olds?.swapped === true && sameId(olds.osDiskId, i.copyDiskId)
         ? (olds.serialBaseline ?? null)
         : null;
-    return {
-      ...i,
+    return out({
       swapped: true,
-      reasons: [`the repaired copy was already the OS disk of ${i.vmName}`],
+      reasons: [
+        resumed.started
+          ? `the repaired copy was already the OS disk of ${i.vmName} (an interrupted swap): started the VM`
+          : `the repaired copy was already the OS disk of ${i.vmName}`,
+      ],
       osDiskId: i.copyDiskId,
-      serialBaseline: kept,
+      serialBaseline: kept ?? resumed.baseline,
       rolledBack: false,
-    };
+    });
   }
   if (!sameId(vm.osDiskId, i.originalDiskId))
     throw changedOutside(i.vmName, vm.osDiskId, i.originalDiskId, "swapped");
-  const copyTags = await step(`reading the tags of the repaired copy`, () =>
-    c.getDiskTags(i.copyDiskId),
-  );
   if (copyTags === null)
     throw new Error(`the repaired copy ${i.copyDiskId} no longer exists, so nothing is swapped`);
   const decision = decideReswap(i, vm.id, copyTags, olds);
   if (!decision.swap)
-    return {
-      ...i,
+    return out({
       swapped: false,
       reasons: decision.reasons,
       osDiskId: vm.osDiskId,
       serialBaseline: null,
       rolledBack: true,
-    };
+    });
 
   const helper = await step(`reading helper VM ${i.helperVmName}`, () =>
     c.getVmDisks(i.helperResourceGroupName, i.helperVmName),
@@ -208,54 +226,127 @@ export async function runOsDiskSwap(
     c.addDiskTags(i.copyDiskId, {
       [ID_TAG]: i.rescueId,
       [SWAP_GENERATION_TAG]: String(generationOf(i.swapGeneration)),
+      [SWAP_PHASE_TAG]: "prepared",
     }),
   );
-  // The broken VM crashes in a loop until it is deallocated: the baseline is taken after that
-  // (and before, in case boot diagnostics cannot be read for a deallocated VM).
-  const before = serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial);
-  let baseline = before;
-  await moveOsDisk(c, i.resourceGroupName, i.vmName, i.copyDiskId, async () => {
-    baseline =
-      serialBaseline((await readSerialLog(c, i.resourceGroupName, i.vmName)).serial) ?? before;
-  });
-  return {
-    ...i,
+  const baseline = await moveOsDisk(c, i.resourceGroupName, i.vmName, i.copyDiskId, SWAP_PHASE_TAG);
+  return out({
     swapped: true,
     reasons: decision.reasons,
     osDiskId: i.copyDiskId,
     serialBaseline: baseline,
     rolledBack: false,
+  });
+}
+
+/** The swap as a step kind; `runtimeFor` is replaced in tests. */
+export function osDiskSwapKind(
+  runtimeFor: RuntimeFor = azureRuntime,
+): StepKind<OsDiskSwapInputs, OsDiskSwapOutputs> {
+  const token = STEP_TYPES.azure.swap;
+  const run = (ctx: Parameters<RuntimeFor>[0], i: OsDiskSwapInputs, olds?: OsDiskSwapOutputs) =>
+    runOsDiskSwap(boundRuntime(runtimeFor(ctx, i.subscriptionId), ctx, token).ops, i, olds);
+  return {
+    token,
+    description: "Swaps the repaired copy in as the broken VM's OS disk when the gate allows.",
+    inputs: {
+      ...vmSpecs,
+      helperResourceGroupName: { type: "string", description: "The helper VM's resource group." },
+      helperVmName: { type: "string", description: "The helper VM the copy is attached to." },
+      originalDiskId: { type: "string", description: "The VM's original OS disk (ARM id)." },
+      copyDiskId: { type: "string", description: "The repaired copy (ARM id)." },
+      gate: {
+        type: "object",
+        description: "Whether the swap may happen (`allowed`) and, if not, why (`reasons`).",
+      },
+      swapGeneration: {
+        type: "integer",
+        optional: true,
+        description: "Raise it to swap the repaired copy in again after a rollback (default 0).",
+      },
+      snapshotId: { type: "string", description: "The backup snapshot (the swap waits for it)." },
+      repairRunCommandId: {
+        type: "string",
+        description: "The repair Run Command the swapped disk comes out of.",
+      },
+    },
+    outputs: {
+      swapped: { type: "boolean", description: "True when the VM's OS disk is the repaired copy." },
+      reasons: {
+        type: "array",
+        items: { type: "string", description: "A reason." },
+        description: "Why nothing was swapped, or what was found.",
+      },
+      osDiskId: { type: "string", optional: true, description: "The VM's OS disk now." },
+      serialBaseline: {
+        type: "object",
+        optional: true,
+        secret: true,
+        description: "The serial log before the VM was started on the copy (length and hash).",
+      },
+      rolledBack: {
+        type: "boolean",
+        description: "True when the swap had been rolled back and was not redone.",
+      },
+    },
+    identityKeys: [
+      "subscriptionId",
+      "resourceGroupName",
+      "vmName",
+      "originalDiskId",
+      "copyDiskId",
+      "rescueId",
+    ],
+    timeouts: stepTimeouts().swap,
+    // Values not known yet (a preview) are checked when they are.
+    check(i) {
+      if (typeof i.swapGeneration !== "number") return [];
+      try {
+        validateSwapGeneration(i.swapGeneration);
+        return [];
+      } catch (e) {
+        return [(e as Error).message];
+      }
+    },
+    async create(ctx, i) {
+      return {
+        id: `${i.resourceGroupName}/${i.vmName}/os-disk-swap/${i.rescueId}`,
+        outs: await run(ctx, i),
+      };
+    },
+    update: (ctx, _id, olds, news) => run(ctx, news, olds),
+    async read(ctx, _id, state) {
+      const c = boundRuntime(runtimeFor(ctx, state.subscriptionId), ctx, token).ops;
+      const vm = await c.getVmDisks(state.resourceGroupName, state.vmName).catch((e) => {
+        if (isNotFound(e)) return null;
+        throw e;
+      });
+      if (!vm) return null;
+      const swapped = sameId(vm.osDiskId, state.copyDiskId);
+      const backOut = state.swapped && !swapped && sameId(vm.osDiskId, state.originalDiskId);
+      return {
+        ...state,
+        swapped,
+        osDiskId: vm.osDiskId,
+        rolledBack: state.rolledBack || backOut,
+        reasons: backOut
+          ? [`VM ${state.vmName} is back on its original OS disk (changed outside the stack)`]
+          : state.reasons,
+      };
+    },
+    async delete() {
+      // Nothing: the swap never deletes or undoes anything in Azure.
+    },
   };
 }
 
-const SWAP_KEYS: (keyof OsDiskSwapInputs)[] = [
-  "subscriptionId",
-  "resourceGroupName",
-  "vmName",
-  "helperResourceGroupName",
-  "helperVmName",
-  "originalDiskId",
-  "copyDiskId",
-  "gate",
-  "swapGeneration",
-  "repairRunCommandId",
-];
-/** The swap provider; `opsFor` is replaced by a fake in tests and by the simulated cloud. */
-export function osDiskSwapProvider(
-  opsFor: OpsFactory = armComputeOps,
-): pulumi.dynamic.ResourceProvider {
-  return idempotentProvider<OsDiskSwapInputs, OsDiskSwapOutputs>(
-    SWAP_KEYS,
-    (i) => `${i.resourceGroupName}/${i.vmName}/os-disk-swap/${i.rescueId}`,
-    (i, olds) => runOsDiskSwap(() => opsFor(i.subscriptionId), i, olds),
-  );
-}
+export const OsDiskSwapKind = osDiskSwapKind();
 
 /**
  * Swaps the repaired copy in as the broken VM's OS disk when the gate allows (else changes nothing
- * and reports why). Type `pulumi-nodejs:dynamic/vm-rescue:OsDiskSwap`.
+ * and reports why). Type `vm-rescue:azure:OsDiskSwap`.
  */
-export class OsDiskSwap extends pulumi.dynamic.Resource {
+export class OsDiskSwap extends StepResource {
   declare readonly swapped: pulumi.Output<boolean>;
   declare readonly reasons: pulumi.Output<string[]>;
   declare readonly osDiskId: pulumi.Output<string | null>;
@@ -264,26 +355,6 @@ export class OsDiskSwap extends pulumi.dynamic.Resource {
   declare readonly swapGeneration: pulumi.Output<number | undefined>;
 
   constructor(name: string, args: InputsOf<OsDiskSwapInputs>, opts?: pulumi.CustomResourceOptions) {
-    const outs = {
-      swapped: undefined,
-      reasons: undefined,
-      osDiskId: undefined,
-      serialBaseline: undefined,
-      rolledBack: undefined,
-    };
-    super(
-      compiledProvider("swap", "osDiskSwapProvider"),
-      name,
-      { ...args, ...outs },
-      opts,
-      DYNAMIC_MODULE,
-      DYNAMIC_KINDS.azure.swap,
-    );
+    super(OsDiskSwapKind, name, args, opts);
   }
 }
-
-/**
- * Stacks whose `OsDiskRollback` was serialized before it moved to rollback.ts load its provider
- * from this module (the serialized provider names the compiled file and the factory).
- */
-export { osDiskRollbackProvider } from "./rollback";

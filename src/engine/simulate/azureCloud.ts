@@ -5,17 +5,17 @@
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { packageRoot } from "../../vocabulary/packageRoot";
 import type * as pulumi from "@pulumi/pulumi";
 import { AzureNicDescription, AzureVmDescription, parseArmId } from "../../describe/azureVm";
 import type { SimulatedCloud } from "./mockRun";
-import { collectTriageProvider } from "../../clouds/azure/decision";
-import { osDiskSwapProvider } from "../../clouds/azure/swap";
-import { osDiskRollbackProvider } from "../../clouds/azure/rollback";
-import { bootVerificationProvider } from "../../clouds/azure/bootVerification";
-import { SimulatedClock, SimulatedCompute } from "../../clouds/azure/simulated";
-import { DYNAMIC_TYPES } from "../../vocabulary/tokens";
+import { AZURE_STEP_KINDS } from "../../clouds/azure/kinds";
+import { SimulatedCompute } from "../../clouds/azure/simulated";
+import { sampleCollectOutput } from "../../clouds/azure/sample";
+import { readSimulatedAzure, writeSimulatedAzure } from "../../clouds/azure/simulatedFile";
+import type { StepKind } from "../../steps/contract";
+import { STEP_TYPES } from "../../vocabulary/tokens";
 
 export interface SimulatedAzureOptions {
   vm: AzureVmDescription;
@@ -37,27 +37,7 @@ export interface SimulatedAzure extends SimulatedCloud {
   compute: SimulatedCompute;
 }
 
-/** The bundled `examples/` folder of the package, from the sources or from `dist/`. */
-export const examplesDir = (): string => path.join(packageRoot(), "examples");
-
-/**
- * The bundled sample story as collect.ps1 would print it on the helper: `examples/collect-output.json`
- * with `examples/112926-9218-01.dmp` merged in as base64 (the sample lists it as over the size cap).
- */
-export function sampleCollectOutput(): Record<string, unknown> {
-  const dir = examplesDir();
-  const doc = JSON.parse(fs.readFileSync(path.join(dir, "collect-output.json"), "utf8"));
-  for (const m of doc.dumps.minidumps as {
-    name: string;
-    base64: string | null;
-    truncated: boolean;
-  }[]) {
-    const file = path.join(dir, m.name);
-    if (m.base64 === null && fs.existsSync(file))
-      Object.assign(m, { base64: fs.readFileSync(file).toString("base64"), truncated: false });
-  }
-  return doc;
-}
+export { examplesDir, sampleCollectOutput } from "../../clouds/azure/sample";
 
 const RG_TYPES: Record<string, [string, string, string]> = {
   // type token: [provider/type path, name input, extra path]
@@ -108,7 +88,7 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
   const warnings: string[] = [];
   // The broken VM: running on its broken OS disk, which bug-checks whenever it boots.
   const compute = new SimulatedCompute();
-  const clock = new SimulatedClock();
+  let clockMs: number | undefined;
   const originalDisk = options.vm.storageProfile?.osDisk?.managedDisk?.id ?? null;
   compute.addVm(vmArm.resourceGroup, vmArm.name, {
     id: String(options.vm.id),
@@ -118,13 +98,36 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
   });
   if (originalDisk) compute.brokenDisks.add(originalDisk);
   const collectText = () => JSON.stringify(options.collectOutput ?? sampleCollectOutput());
-  // The real providers, acting on the simulated compute (and reading the simulated collect output).
-  const dynamicProviders: Record<string, () => pulumi.dynamic.ResourceProvider> = {
-    [DYNAMIC_TYPES.azure.collectTriage]: () =>
-      collectTriageProvider(async () => collectText(), clock),
-    [DYNAMIC_TYPES.azure.swap]: () => osDiskSwapProvider(() => compute),
-    [DYNAMIC_TYPES.azure.bootVerification]: () => bootVerificationProvider(() => compute, clock),
-    [DYNAMIC_TYPES.azure.rollback]: () => osDiskRollbackProvider(() => compute),
+  // The real step kinds, acting on the simulated compute through a simulated cloud file (the
+  // collect output is the blob the triage reads).
+  const kinds = new Map<string, StepKind<Record<string, unknown>>>(
+    AZURE_STEP_KINDS.map((k) => [k.token, k]),
+  );
+  const runKind = async (
+    kind: StepKind<Record<string, unknown>>,
+    props: Record<string, unknown>,
+  ) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-sim-"));
+    const file = path.join(dir, "cloud.json");
+    const blobs: Record<string, string> =
+      kind.token === STEP_TYPES.azure.collectTriage
+        ? { [String(props.collectOutputUrl)]: collectText() }
+        : {};
+    try {
+      writeSimulatedAzure(file, { ...compute.toJSON(), blobs, clockMs });
+      const ctx = {
+        config: { simulatedCloud: file },
+        signal: new AbortController().signal,
+        deadline: Date.now() + kind.timeouts.create * 1000,
+        log: () => undefined,
+      };
+      return await kind.create(ctx, props);
+    } finally {
+      const after = readSimulatedAzure(file);
+      compute.assign(after);
+      clockMs = after.clockMs;
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   };
 
   const call = (args: pulumi.runtime.MockCallArgs): Record<string, unknown> => {
@@ -172,11 +175,10 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
   ): Promise<{ id: string; state: Record<string, unknown> }> => {
     const inputs = args.inputs as Record<string, unknown>;
     const extra = options.resourceOutputs?.[args.type]?.(args) ?? {};
-    const dynamic = dynamicProviders[args.type];
-    if (dynamic) {
-      const { __provider: _code, ...props } = inputs;
-      const created = await dynamic().create(props);
-      return { id: created.id, state: { ...props, ...created.outs, ...extra } };
+    const kind = kinds.get(args.type);
+    if (kind) {
+      const created = await runKind(kind, inputs);
+      return { id: created.id, state: { ...inputs, ...created.outs, ...extra } };
     }
     const known = RG_TYPES[args.type];
     if (known) {

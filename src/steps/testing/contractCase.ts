@@ -18,6 +18,11 @@ export interface StepContractCase {
   outOfBand?(file: string): Record<string, unknown>;
   /** A change of inputs that must be an update (not a replace) and must not repeat the step. */
   update?(inputs: Record<string, unknown>): Record<string, unknown>;
+  /**
+   * What of the simulated cloud in `file` an update must leave as it was: its changes, not its
+   * reads (default: the whole file, when the simulation records no reads).
+   */
+  changesIn?(file: string): unknown;
   /** A change of inputs that must replace the resource (an identity key). */
   replace?(inputs: Record<string, unknown>): Record<string, unknown>;
 }

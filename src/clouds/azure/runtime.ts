@@ -1,0 +1,144 @@
+/**
+ * What an Azure step runs against, from the step's configuration: the simulated cloud file when
+ * `simulatedCloud` is set, else Azure itself as the identity the stack's provider settings name
+ * (client secret, OIDC, or the environment's). Every call is bound to the step's abort signal and
+ * gives up at its deadline with one line.
+ */
+import type { TokenCredential } from "@azure/identity";
+import type { StepConfig, StepContext } from "../../steps/contract";
+import {
+  armComputeOps,
+  COMPUTE_METHODS,
+  realClock,
+  type AzureComputeOps,
+  type Clock,
+} from "./operations";
+import { fileClock, fileComputeOps, readFileBlob } from "./simulatedFile";
+
+/** The cloud of one step call. */
+export interface AzureRuntime {
+  ops: AzureComputeOps;
+  clock: Clock;
+  /** The text of a blob, read as the step's identity. */
+  readBlob(url: string): Promise<string>;
+}
+
+/** Builds the runtime of a call; tests replace it. */
+export type RuntimeFor = (ctx: StepContext, subscriptionId: string) => AzureRuntime;
+
+const env = (k: string): string | undefined => process.env[k] || undefined;
+
+/**
+ * The credential the provider settings name, as the azure-native provider reads them: a client
+ * secret; else OIDC (workload identity federation: the `oidcToken`, `ARM_OIDC_TOKEN`, or the GitHub
+ * Actions token endpoint, else the federated token file of `AZURE_FEDERATED_TOKEN_FILE`); else
+ * `DefaultAzureCredential` (environment, managed identity, `az login`).
+ */
+export function azureCredential(azure: StepConfig["azure"] = {}): TokenCredential {
+  const identity = require("@azure/identity") as typeof import("@azure/identity");
+  const tenantId = azure.tenantId ?? env("ARM_TENANT_ID") ?? env("AZURE_TENANT_ID");
+  const clientId = azure.clientId ?? env("ARM_CLIENT_ID") ?? env("AZURE_CLIENT_ID");
+  const need = (what: string) => {
+    if (!tenantId || !clientId)
+      throw new Error(
+        `${what} needs vm-rescue:azure tenantId and clientId (or ARM_TENANT_ID and ARM_CLIENT_ID)`,
+      );
+    return { tenantId, clientId };
+  };
+  if (azure.clientSecret) {
+    const ids = need("the client-secret credential");
+    return new identity.ClientSecretCredential(ids.tenantId, ids.clientId, azure.clientSecret);
+  }
+  if (azure.useOidc || azure.oidcToken) {
+    const ids = need("the OIDC credential");
+    const given = azure.oidcToken ?? env("ARM_OIDC_TOKEN");
+    const url = env("ACTIONS_ID_TOKEN_REQUEST_URL") ?? env("ARM_OIDC_REQUEST_URL");
+    const bearer = env("ACTIONS_ID_TOKEN_REQUEST_TOKEN") ?? env("ARM_OIDC_REQUEST_TOKEN");
+    if (given || (url && bearer))
+      return new identity.ClientAssertionCredential(ids.tenantId, ids.clientId, async () => {
+        if (given) return given;
+        const res = await fetch(`${url}&audience=api://AzureADTokenExchange`, {
+          headers: { Authorization: `Bearer ${bearer}` },
+        });
+        if (!res.ok) throw new Error(`the OIDC token request failed (HTTP ${res.status})`);
+        return ((await res.json()) as { value: string }).value;
+      });
+    return new identity.WorkloadIdentityCredential(ids);
+  }
+  return new identity.DefaultAzureCredential();
+}
+
+/** The runtime the configuration names (see the file's comment). */
+export const azureRuntime: RuntimeFor = (ctx, subscriptionId) => {
+  const file = ctx.config.simulatedCloud;
+  if (file)
+    return {
+      ops: fileComputeOps(file, ctx.signal),
+      clock: fileClock(file),
+      readBlob: (url) => readFileBlob(file, url),
+    };
+  const credential = azureCredential(ctx.config.azure);
+  return {
+    ops: armComputeOps(subscriptionId, { credential, signal: ctx.signal }),
+    clock: realClock,
+    async readBlob(url) {
+      const { BlobClient } = require("@azure/storage-blob") as typeof import("@azure/storage-blob");
+      const buffer = await new BlobClient(url, credential).downloadToBuffer(0, undefined, {
+        abortSignal: ctx.signal,
+      });
+      return buffer.toString("utf8");
+    },
+  };
+};
+
+/** The one line a step gives when it is cancelled or its deadline passed. */
+export function stoppedLine(ctx: StepContext, what: string): string {
+  return Date.now() >= ctx.deadline
+    ? `${what}: gave up at the step's deadline (${new Date(ctx.deadline).toISOString()}); run the update again to resume`
+    : `${what}: cancelled; run the update again to resume`;
+}
+
+/** Runs `work`, rejecting with {@link stoppedLine} as soon as the signal aborts or the deadline passes. */
+export async function bounded<T>(
+  ctx: StepContext,
+  what: string,
+  work: () => Promise<T>,
+): Promise<T> {
+  const stopped = () => new Error(stoppedLine(ctx, what));
+  if (ctx.signal.aborted || Date.now() >= ctx.deadline) throw stopped();
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<never>((_, reject) => {
+    onAbort = () => reject(stopped());
+    ctx.signal.addEventListener("abort", onAbort, { once: true });
+    timer = setTimeout(onAbort, Math.max(0, ctx.deadline - Date.now()));
+  });
+  stop.catch(() => undefined);
+  try {
+    return await Promise.race([work(), stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) ctx.signal.removeEventListener("abort", onAbort);
+  }
+}
+
+/** The operations and clock of `rt`, each call bounded by the step's signal and deadline. */
+export function boundRuntime(rt: AzureRuntime, ctx: StepContext, what: string): AzureRuntime {
+  const ops = Object.fromEntries(
+    COMPUTE_METHODS.map((k) => [
+      k,
+      (...args: unknown[]) =>
+        bounded(ctx, what, () =>
+          (rt.ops[k] as (...a: unknown[]) => Promise<unknown>).apply(rt.ops, args),
+        ),
+    ]),
+  ) as unknown as AzureComputeOps;
+  return {
+    ops,
+    clock: {
+      now: () => rt.clock.now(),
+      sleep: (ms, signal) => bounded(ctx, what, () => rt.clock.sleep(ms, signal ?? ctx.signal)),
+    },
+    readBlob: (url) => bounded(ctx, what, () => rt.readBlob(url)),
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * A simulated Azure kept in a JSON file (`StepConfig.simulatedCloud`): the offline rescue and the
+ * plugin's tests run the real steps against it. Each compute call loads the file, acts and writes it
+ * back, so a process killed mid-step leaves exactly what the cloud had done, and the next call
+ * resumes from that. Faults written into the file make a call fail: `error` (an API error, nothing
+ * changed), `kill` (the change is made, then the call dies as a killed process would) or `hang` (the
+ * change is made, the call never answers until it is aborted).
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { COMPUTE_METHODS, type AzureComputeOps, type Clock } from "./operations";
+import { SimulatedCompute, type SimulatedComputeState } from "./simulated";
+
+/** One injected fault: the first call whose line equals `call` (or starts with `call` and a space). */
+export interface SimulatedFault {
+  call: string;
+  mode: "error" | "kill" | "hang";
+}
+
+/** The Azure part of a simulated cloud file (other keys of the file are kept as they are). */
+export interface SimulatedAzureFile extends Partial<SimulatedComputeState> {
+  /** Blob contents by URL (the collect output the triage reads). */
+  blobs?: Record<string, string>;
+  faults?: SimulatedFault[];
+  /** The simulated clock (ms since the epoch): sleeping advances it, nothing waits. */
+  clockMs?: number;
+}
+
+/** The error of a `kill` fault: what the engine sees when the provider process dies. */
+export class SimulatedCrash extends Error {
+  constructor(line: string) {
+    super(`the process died during ${line} (simulated)`);
+  }
+}
+
+const START = Date.UTC(2026, 10, 29, 8, 0, 0);
+
+function readWhole(file: string): Record<string, unknown> {
+  return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) ?? {}) : {};
+}
+
+/** The Azure part of the file (empty when the file or the part is missing). */
+export function readSimulatedAzure(file: string): SimulatedAzureFile {
+  return (readWhole(file).azure as SimulatedAzureFile | undefined) ?? {};
+}
+
+/** Writes the Azure part of the file atomically, keeping the file's other parts. */
+export function writeSimulatedAzure(file: string, azure: SimulatedAzureFile): void {
+  const whole = { ...readWhole(file), azure };
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(tmp, JSON.stringify(whole, null, 2));
+  fs.renameSync(tmp, file);
+}
+
+/** Loads the file into a compute, applies `change`, writes it back. */
+export function editSimulatedAzure(
+  file: string,
+  change: (compute: SimulatedCompute, azure: SimulatedAzureFile) => void,
+): void {
+  const azure = readSimulatedAzure(file);
+  const compute = SimulatedCompute.fromJSON(azure);
+  change(compute, azure);
+  writeSimulatedAzure(file, { ...azure, ...compute.toJSON() });
+}
+
+/** The compute as the file holds it now. */
+export function loadSimulatedCompute(file: string): SimulatedCompute {
+  return SimulatedCompute.fromJSON(readSimulatedAzure(file));
+}
+
+const matches = (f: SimulatedFault, line: string) =>
+  line === f.call || line.startsWith(`${f.call} `);
+
+function waitForAbort(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
+}
+
+/** The compute operations over the file; `signal` ends a `hang`. */
+export function fileComputeOps(file: string, signal: AbortSignal): AzureComputeOps {
+  const call =
+    (method: keyof AzureComputeOps) =>
+    async (...args: unknown[]): Promise<unknown> => {
+      const azure = readSimulatedAzure(file);
+      const compute = SimulatedCompute.fromJSON(azure);
+      let fault: SimulatedFault | undefined;
+      let line = method as string;
+      compute.onCall = (l) => {
+        line = l;
+        const faults = azure.faults ?? [];
+        const i = faults.findIndex((f) => matches(f, l));
+        if (i < 0) return;
+        fault = faults[i];
+        azure.faults = faults.filter((_, j) => j !== i);
+        if (fault.mode === "error") {
+          writeSimulatedAzure(file, { ...azure, ...compute.toJSON() });
+          throw Object.assign(new Error(`${l} failed (simulated fault)`), {
+            statusCode: 500,
+            code: "InternalServerError",
+          });
+        }
+      };
+      const result = await (compute[method] as (...a: unknown[]) => Promise<unknown>)(...args);
+      writeSimulatedAzure(file, { ...azure, ...compute.toJSON() });
+      if (fault?.mode === "kill") throw new SimulatedCrash(line);
+      if (fault?.mode === "hang") await waitForAbort(signal);
+      return result;
+    };
+  return Object.fromEntries(COMPUTE_METHODS.map((m) => [m, call(m)])) as unknown as AzureComputeOps;
+}
+
+/** The file's clock: sleeping advances the time it keeps, nothing waits. */
+export function fileClock(file: string): Clock {
+  return {
+    now: () => readSimulatedAzure(file).clockMs ?? START,
+    async sleep(ms, signal) {
+      if (signal?.aborted) throw signal.reason;
+      const azure = readSimulatedAzure(file);
+      writeSimulatedAzure(file, { ...azure, clockMs: (azure.clockMs ?? START) + ms });
+    },
+  };
+}
+
+/** A blob of the file (HTTP 404 when it holds none at `url`). */
+export async function readFileBlob(file: string, url: string): Promise<string> {
+  const text = readSimulatedAzure(file).blobs?.[url];
+  if (text === undefined)
+    throw Object.assign(new Error(`The specified blob does not exist: ${url}`), {
+      statusCode: 404,
+      code: "BlobNotFound",
+    });
+  return text;
+}

@@ -1,0 +1,225 @@
+/**
+ * The inputs and outputs of the two rescue components as the schema declares them: the one
+ * source `schema.json` is generated from (with the step kinds' PropertySpecs). A test holds the
+ * keys and types against `AzureWindowsRescueArgs`, `AwsWindowsRescueArgs` and the output
+ * interfaces of `src/vocabulary/outputs.ts`. Every input accepts an Output (none is `plain`):
+ * construct waits for the values before it plans the rescue.
+ */
+import { COMPONENT_TYPES, PACKAGE_NAME } from "../vocabulary/tokens";
+
+export type SchemaType =
+  | { type: "string" | "number" | "integer" | "boolean" }
+  | { type: "array"; items: SchemaType }
+  | { type: "object"; additionalProperties: SchemaType }
+  | { $ref: string };
+
+export type ComponentProperty = SchemaType & { description: string; optional?: boolean };
+
+export interface ComponentSpec {
+  token: string;
+  description: string;
+  inputs: Record<string, ComponentProperty>;
+  outputs: Record<string, ComponentProperty>;
+}
+
+export const SWAP_GATE_TYPE = `${PACKAGE_NAME}:index:SwapGate`;
+export const KEPT_RESOURCE_TYPE = `${PACKAGE_NAME}:index:KeptResource`;
+
+const S = { type: "string" } as const;
+const B = { type: "boolean" } as const;
+const strings = { type: "array", items: S } as const;
+const str = (description: string, optional = true): ComponentProperty => ({
+  ...S,
+  description,
+  optional,
+});
+const bool = (description: string): ComponentProperty => ({ ...B, description, optional: true });
+const list = (description: string, optional = true): ComponentProperty => ({
+  ...strings,
+  description,
+  optional,
+});
+const tags: ComponentProperty = {
+  type: "object",
+  additionalProperties: S,
+  description: "Extra tags on every resource the rescue creates.",
+  optional: true,
+};
+const rescueId = str(
+  "Identifies this rescue in names and tags (1-24 lowercase letters, digits, hyphens). Default: the component name.",
+);
+
+/** The object types the components' outputs use. */
+export const OBJECT_TYPES = {
+  [SWAP_GATE_TYPE]: {
+    type: "object",
+    description: "Whether the swap may happen, and every reason why not.",
+    properties: {
+      allowed: { type: "boolean", description: "True when the swap may happen." },
+      reasons: { type: "array", items: S, description: "Every reason the swap is blocked." },
+    },
+    required: ["allowed", "reasons"],
+  },
+  [KEPT_RESOURCE_TYPE]: {
+    type: "object",
+    description: "A resource that outlives `pulumi destroy`.",
+    properties: {
+      kind: { type: "string", description: "snapshot, originalDisk, repairedDisk or artifacts." },
+      id: { type: "string", description: "The resource's id, or the artifacts' location." },
+    },
+    required: ["kind", "id"],
+  },
+} as const;
+
+/** The outputs both components export (src/vocabulary/outputs.ts `RescueOutputs`). */
+const commonOutputs: Record<string, ComponentProperty> = {
+  snapshotId: str(
+    "Id of the backup snapshot of the original OS disk or root volume (kept).",
+    false,
+  ),
+  repairDiskId: str("Id of the disk the helper repairs (kept).", false),
+  originalDiskId: str(
+    "Id of the original OS disk or root volume: never deleted, what a rollback puts back.",
+    false,
+  ),
+  helperId: str("Id of the helper VM or instance (removed on destroy).", false),
+  artifactsLocation: str("Where the artifacts are kept (blob container URL, s3:// bucket).", false),
+  collectOutputUrl: str("The collect script's JSON output (blob URL, SSM output folder).", false),
+  collectStatus: str("The collect command's final state as the cloud reports it.", false),
+  repairResultUrl: str("The repair script's result document (blob URL, SSM output folder).", false),
+  repairStatus: str("The repair command's final state as the cloud reports it.", false),
+  warnings: list("Things the planner wants a person to know.", false),
+  triageSummary: list("One line per minidump: bug check and culprit.", false),
+  findings: list("One line per guest-driver finding (blocking ones first).", false),
+  decision: list("The repair decision: every chosen action with its reason, then notes.", false),
+  repairActions: list("The repair actions repair.ps1 runs, in order.", false),
+  gate: {
+    $ref: `#/types/${SWAP_GATE_TYPE}`,
+    description: "Whether the swap may happen, and every reason why not.",
+  },
+  swapped: {
+    ...B,
+    description: "True once the repaired disk is the VM's OS disk / the instance's root.",
+  },
+  booted: {
+    ...B,
+    description: "True when the VM came up after the swap (false when no swap ran).",
+  },
+};
+
+export const AZURE_COMPONENT: ComponentSpec = {
+  token: COMPONENT_TYPES.azure,
+  description:
+    "Rescues a Windows Azure VM stuck in a BSOD boot loop: snapshot, copy, helper VM, collect, triage, repair, swap, boot verification. The original OS disk is never written to or deleted.",
+  inputs: {
+    resourceGroupName: str("Resource group of the broken VM.", false),
+    vmName: str("Name of the broken VM.", false),
+    rescueId,
+    helperVmSize: str("Size of the helper VM. Default `Standard_D2s_v5`."),
+    helperImageSku: str("Marketplace SKU of the helper, overriding the automatic choice."),
+    helperOsDiskSku: str("Storage type of the helper's own OS disk. Default `StandardSSD_LRS`."),
+    helperResourceGroupName: str(
+      "Resource group for the helper VM, its NIC and NSG and the artifacts. Default: the VM's group.",
+    ),
+    copyDiskSku: str(
+      "Storage type of the OS-disk copy. Default: the same as the original OS disk.",
+    ),
+    hyperVGeneration: str("Hyper-V generation (`V1` or `V2`) when Azure does not report it."),
+    subnetId: str("Subnet of the helper's NIC. Default: the subnet of the VM's primary NIC."),
+    adminUsername: str("Admin user of the helper VM. Default `rescueadmin`."),
+    tags,
+    driver: str("Force the culprit: a service name or driver file name on the disk."),
+    actions: list("Repair actions to run instead of the automatic choice (e.g. `DisableDriver`)."),
+    dryRun: bool("Run repair.ps1 as a dry run: it reports what it would do and changes nothing."),
+    swap: bool("Swap the repaired copy in as the VM's OS disk when the gate allows. Default true."),
+    allowIncompatibleDrivers: bool(
+      "Swap even when the guest-driver check blocks it. Default false.",
+    ),
+    rollback: bool(
+      "Put the original OS disk back (after a failed boot verification). Default false.",
+    ),
+    swapGeneration: {
+      type: "integer",
+      optional: true,
+      description: "Raise it to swap the repaired copy in again after a rollback. Default 0.",
+    },
+    verifyTimeoutMinutes: {
+      type: "number",
+      optional: true,
+      description: "How long the boot verification waits for the swapped VM. Default 20.",
+    },
+    operatorPrincipalType: str(
+      "Principal type of the identity running `pulumi up` (`User`, `ServicePrincipal`). Default `User`.",
+    ),
+    originalOsDiskId: str(
+      "ARM id of the VM's original OS disk, when the repaired copy has no `vm-rescue:copy-of` tag.",
+    ),
+  },
+  outputs: {
+    ...commonOutputs,
+    outcome: list("What the swap, the boot verification and the rollback report.", false),
+    rollbackOffered: {
+      ...B,
+      description:
+        "True when the boot verification failed and `rollback=true` would put the original disk back.",
+    },
+    keptResources: {
+      type: "array",
+      items: { $ref: `#/types/${KEPT_RESOURCE_TYPE}` },
+      description: "What outlives `pulumi destroy`.",
+    },
+    alreadySwapped: {
+      ...B,
+      description: "True when the run found the VM already on the repaired copy.",
+    },
+  },
+};
+
+export const AWS_COMPONENT: ComponentSpec = {
+  token: COMPONENT_TYPES.aws,
+  description:
+    "Rescues a Windows EC2 instance stuck in a BSOD boot loop: backup snapshot, repair volume, helper instance, SSM collect and repair, root-volume swap, boot verification.",
+  inputs: {
+    instanceId: str("Id of the broken instance (i-…).", false),
+    region: str("Region of the instance. Default: the provider's region."),
+    rescueId,
+    mode: str("`copy` (default: repair a new volume from the backup snapshot) or `inPlace`."),
+    helperInstanceType: str("Helper instance type. Default `t3.medium`."),
+    helperAmiParameter: str("`/aws/service/ami-windows-latest/…` parameter of the helper AMI."),
+    subnetId: str(
+      "Subnet of the helper (same AZ as the instance). Default: the instance's subnet.",
+    ),
+    windowsVersion: str("Windows Server version of the instance when its AMI does not tell."),
+    kmsGrantConfirmed: bool("Confirms the deploying identity may use the root volume's KMS key."),
+    natConfirmed: bool("Confirms the helper's subnet reaches SSM through a NAT gateway."),
+    vpcEndpointServices: list("Service names of the VPC's endpoints, for the SSM network check."),
+    swap: bool("Swap the repaired volume in as root and verify the boot. Default true."),
+    rollback: bool("Put the volume the swap replaced back as root. Default false."),
+    dryRun: bool("Plan and run the repair script without changing the disk. Default false."),
+    repairDriver: str("Force the culprit driver (service name or .sys file)."),
+    actions: list("repair.ps1 actions to run instead of the automatic choice."),
+    allowIncompatibleDrivers: bool(
+      "Swap even when the guest-driver check blocks it. Default false.",
+    ),
+    targetInstanceType: str(
+      "The instance type the guest drivers are checked for. Default: its current type.",
+    ),
+    originalRootVolumeId: str(
+      "The original root volume, when the copy has no `vm-rescue:copy-of` tag.",
+    ),
+    stepTimeoutSeconds: {
+      type: "number",
+      optional: true,
+      description: "Seconds each step may take. Default 1800.",
+    },
+    tags,
+  },
+  outputs: {
+    ...commonOutputs,
+    mode: str("`copy` or `inPlace`.", false),
+    instanceType: str("The broken instance's type.", false),
+    targetInstanceType: str("The type the guest-driver check is made against.", false),
+  },
+};
+
+export const COMPONENTS: readonly ComponentSpec[] = [AZURE_COMPONENT, AWS_COMPONENT];

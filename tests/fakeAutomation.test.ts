@@ -1,0 +1,54 @@
+/**
+ * The fake Automation API the CLI tests use, held to the real one: the same script of calls runs
+ * against the fake and against `localAutomation` over the stand-in `pulumi`, and both answer alike
+ * (config round trip, resources kept after a failed up and gone after destroy, failures as
+ * EngineError with the engine's line and kind, the signal handed to up).
+ */
+import { Automation, EngineError, localAutomation } from "../src/engine/automation";
+import { fakeStackAutomation } from "./helpers/fakeAutomation";
+import { standInPulumi } from "./helpers/standInPulumi";
+
+async function script(a: Automation) {
+  const seen: unknown[] = [];
+  await a.findCli();
+  const stack = await a.openStack("inc-1", false);
+  seen.push(await stack.config(), await stack.hasResources());
+  await stack.setConfig({ cloud: "azure", resourceGroup: "rg", vmName: "vm" });
+  seen.push(await stack.config());
+  await stack.installPlugins([{ name: "random", version: "4.21.2" }]);
+  const e = await stack.up({ onEvent: () => undefined }).catch((x) => x);
+  seen.push(e instanceof EngineError, (e as EngineError).message, (e as EngineError).kind);
+  seen.push(await stack.hasResources());
+  return seen;
+}
+
+test("the fake and the real interface over the stand-in answer the same script alike", async () => {
+  const s = standInPulumi();
+  s.install();
+  try {
+    s.scenario({
+      up: { keep: [{ urn: "urn:x", type: "t" }], fail: { stderr: "error: quota exceeded\n" } },
+    });
+    const real = await script(localAutomation({ workDir: s.project }));
+    const fake = await script(fakeStackAutomation({}, { upError: "quota exceeded" }).automation);
+    expect(fake).toEqual(real);
+    expect(real).toEqual([
+      {},
+      false,
+      { cloud: "azure", resourceGroup: "rg", vmName: "vm" },
+      true,
+      "quota exceeded",
+      "failed",
+      true,
+    ]);
+    // destroy empties the state in both
+    const a = await localAutomation({ workDir: s.project }).openStack("inc-1", true);
+    await a.destroy({ onEvent: () => undefined });
+    const f = fakeStackAutomation({}, { kept: true });
+    const fs = await f.automation.openStack("inc-1", true);
+    await fs.destroy({ onEvent: () => undefined });
+    expect([await a.hasResources(), await fs.hasResources()]).toEqual([false, false]);
+  } finally {
+    s.cleanup();
+  }
+}, 120_000);

@@ -21,6 +21,7 @@ export const DYNAMIC_MODULE = PACKAGE_NAME;
 export const DYNAMIC_KINDS = {
   azure: {
     collectTriage: "CollectTriage",
+    repairCheck: "RepairCheck",
     swap: "OsDiskSwap",
     bootVerification: "BootVerification",
     rollback: "OsDiskRollback",

@@ -1,6 +1,6 @@
 /**
- * The Azure rescue's chain after the collect: triage → repair → swap → boot verification →
- * rollback, each a resource waiting for the one before it.
+ * The Azure rescue's chain after the collect: triage → repair → check of the repaired hives → swap →
+ * boot verification → rollback, each a resource waiting for the one before it.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
@@ -9,6 +9,7 @@ import type { AzureRescuePlan } from "../../topology/azure";
 import { guidFrom } from "../../topology/azureNames";
 import { REPAIR_RUN_COMMAND, repairRunCommand } from "./scripts";
 import { CollectTriage } from "./decision";
+import { RepairCheck } from "./repairCheck";
 import { OsDiskSwap } from "./swap";
 import { OsDiskRollback } from "./rollback";
 import { BootVerification } from "./bootVerification";
@@ -34,8 +35,8 @@ export function verifyTimeouts(minutes: number): pulumi.CustomTimeouts {
 
 /**
  * The chain after the collect: triage (read with temporary Storage Blob Data Reader access of the
- * deploying identity) → repair run command → swap (after the snapshot and the repair; only when
- * `swap` is not false) → boot verification → rollback (only with `rollback`). Nothing here deletes a
+ * deploying identity) → repair run command → the check of the hives it returned against the plan
+ * (its gate is the swap's) → swap (after the snapshot and the check; only when `swap` is not false) → boot verification → rollback (only with `rollback`). Nothing here deletes a
  * disk; the step resources change nothing on destroy.
  */
 export function createRepairChain(
@@ -71,6 +72,7 @@ export function createRepairChain(
       collectOutputUrl: r.collectOutputUrl,
       collectRunCommandId: r.collect.id,
       rescueId: p.rescueId,
+      filesBase: r.containerUrl,
       driver: args.driver,
       actions: args.actions,
       dryRun: args.dryRun,
@@ -81,7 +83,9 @@ export function createRepairChain(
   );
 
   const repairResultUrl = pulumi.interpolate`${r.containerUrl}/${REPAIR_RUN_COMMAND.outputBlob}`;
-  const repairSpec = triage.repairParams.apply(repairRunCommand);
+  const repairSpec = pulumi
+    .all([triage.repairParams, r.containerUrl])
+    .apply(([params, base]) => repairRunCommand(params, base));
   const repair = new compute.VirtualMachineRunCommandByVirtualMachine(
     `${name}-repair`,
     {
@@ -109,6 +113,22 @@ export function createRepairChain(
     },
   );
 
+  // The hives the repair shipped back, re-read and compared with the plan: any difference closes the gate.
+  const repairCheck = new RepairCheck(
+    `${name}-repair-check`,
+    {
+      collectOutputUrl: r.collectOutputUrl,
+      filesBase: r.containerUrl,
+      repairResultUrl,
+      repairRunCommandId: repair.id,
+      repairPlan: triage.repairPlan,
+      triageGate: triage.gate,
+      rawEvidence: triage.rawEvidence,
+      rescueId: p.rescueId,
+    },
+    { parent, dependsOn: [repair, operatorBlobRead] },
+  );
+
   const target = {
     subscriptionId: p.subscriptionId,
     resourceGroupName: p.source.resourceGroupName,
@@ -126,13 +146,13 @@ export function createRepairChain(
             helperVmName: r.helper.name,
             originalDiskId: p.source.osDiskId,
             copyDiskId: r.copyDisk.id,
-            gate: triage.gate,
+            gate: repairCheck.gate,
             swapGeneration: args.swapGeneration,
             snapshotId: r.snapshot.id,
             repairRunCommandId: repair.id,
           },
-          // Never before the backup exists, never before the repair finished.
-          { parent, dependsOn: [r.snapshot, repair] },
+          // Never before the backup exists, never before the repair finished and was checked.
+          { parent, dependsOn: [r.snapshot, repair, repairCheck] },
         );
   const verify = swap
     ? new BootVerification(
@@ -167,5 +187,14 @@ export function createRepairChain(
       )
     : undefined;
 
-  return { operatorBlobRead, triage, repair, repairResultUrl, swap, verify, rollback };
+  return {
+    operatorBlobRead,
+    triage,
+    repair,
+    repairResultUrl,
+    repairCheck,
+    swap,
+    verify,
+    rollback,
+  };
 }

@@ -10,6 +10,7 @@ import { isPlanError } from "../../vocabulary/errors";
 import { AzureWindowsRescue, AzureWindowsRescueArgs } from "./component";
 import { gen1StandardVm, sampleNic, sampleVm, vmWith } from "../../../tests/helpers/azureVms";
 import type { AzureVmDescription } from "../../describe/azureVm";
+import { GUEST_BINARY_PATHS, uploadNames } from "../../collect/manifest";
 
 async function rescue(vm: AzureVmDescription, extra: Partial<AzureWindowsRescueArgs> = {}) {
   const cloud = simulatedAzure({ vm, nic: sampleNic() });
@@ -30,6 +31,7 @@ async function rescue(vm: AzureVmDescription, extra: Partial<AzureWindowsRescueA
         booted: r.booted,
         outcome: r.outcome,
         keptResources: r.keptResources,
+        repairCheck: r.repairCheck,
       };
     },
     { project: "vm-rescue", stack: "test", config: {}, cloud },
@@ -63,6 +65,7 @@ describe("AzureWindowsRescue on the sample VM", () => {
         "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
         "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
         STEP_TYPES.azure.collectTriage,
+        STEP_TYPES.azure.repairCheck,
         STEP_TYPES.azure.swap,
         STEP_TYPES.azure.bootVerification,
         "azure-native:network:NetworkInterface",
@@ -200,7 +203,17 @@ describe("AzureWindowsRescue on the sample VM", () => {
         r.urnOf("azure-native:compute:VirtualMachine"),
       ]),
     );
-    expect(i.parameters).toEqual([{ name: "OutputPath", value: "C:\\vm-rescue\\collect.json" }]);
+    const param = (name: string) =>
+      (i.parameters as { name: string; value: string }[]).find((x) => x.name === name)?.value;
+    expect(param("OutputPath")).toBe("C:\\vm-rescue\\collect.json");
+    expect(param("UploadKind")).toBe("AzureBlob");
+    // Every shipped name goes to collect/<name> of the artifacts container, with no SAS.
+    const urls = JSON.parse(param("UploadUrls") as string) as Record<string, string>;
+    expect(Object.keys(urls)).toEqual(uploadNames(5));
+    const container = i.outputBlobUri.replace(/\/collect\/output\.json$/, "");
+    for (const [name, url] of Object.entries(urls))
+      expect(url).toBe(`${container}/collect/${name}`);
+    expect(param("FileFactPaths")?.split(",")).toEqual(Object.values(GUEST_BINARY_PATHS));
     expect(i.source.script).toMatch(/begin common\.ps1 \(embedded\)/);
   });
 
@@ -216,11 +229,15 @@ describe("AzureWindowsRescue on the sample VM", () => {
         r.named("helper-blob-access").urn,
       ]),
     );
+    expect(deps("repair-check")).toEqual(
+      expect.arrayContaining([r.named("repair").urn, r.named("operator-blob-read").urn]),
+    );
+    // The swap's gate is the check's: it waits for the check of the repaired hives.
     expect(deps("swap")).toEqual(
       expect.arrayContaining([
         r.named("repair").urn,
         r.named("snapshot").urn,
-        r.named("triage").urn,
+        r.named("repair-check").urn,
         r.named("copy").urn,
       ]),
     );
@@ -232,6 +249,7 @@ describe("AzureWindowsRescue on the sample VM", () => {
   test("the step resources have their own types and never outlive or protect anything", () => {
     for (const [suffix, type] of [
       ["triage", STEP_TYPES.azure.collectTriage],
+      ["repair-check", STEP_TYPES.azure.repairCheck],
       ["swap", STEP_TYPES.azure.swap],
       ["verify", STEP_TYPES.azure.bootVerification],
     ]) {
@@ -272,8 +290,31 @@ describe("AzureWindowsRescue on the sample VM", () => {
       expect.arrayContaining([
         { name: "Actions", value: "DisableDriver,QuarantineDriverFile" },
         { name: "DriverService", value: "cxnetmon" },
+        { name: "UploadKind", value: "AzureBlob" },
       ]),
     );
+    const urls = repair.parameters.find((x: { name: string }) => x.name === "UploadUrls").value;
+    const container = repair.outputBlobUri.replace(/\/repair\/output\.json$/, "");
+    expect(JSON.parse(urls)).toEqual({
+      SYSTEM: `${container}/repaired/SYSTEM`,
+      BCD: `${container}/repaired/BCD`,
+    });
+  });
+
+  test("a collect.ps1 1.x document is not checked after the repair: the gate stays the triage's", () => {
+    expect(r.run.outputs.repairCheck).toEqual({
+      ok: true,
+      checked: 0,
+      differences: [],
+      checkedRaw: false,
+      reason: expect.stringMatching(/^the collect output is a collect\.ps1 1\.x document/),
+    });
+    expect(r.named("repair-check").inputs).toMatchObject({
+      rawEvidence: false,
+      triageGate: { allowed: true, reasons: [] },
+      repairPlan: { kind: "repairPlan", actions: expect.any(Array) },
+    });
+    expect(r.run.outputs.gate).toEqual({ allowed: true, reasons: [] });
   });
 
   test("the simulated swap puts the copy in, keeps the original tagged, and the VM boots", () => {

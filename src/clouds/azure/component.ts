@@ -18,6 +18,7 @@ import { decisionLine, findingLine } from "./decision";
 import { SwapGate, validateSwapGeneration } from "./swap";
 import { createAzureRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
+import type { RepairCheckSummary } from "./repairCheck";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AzureRescueOutputs, KeptResourceOutput } from "../../vocabulary/outputs";
 import type { AzureWindowsRescueArgs } from "./args";
@@ -81,6 +82,8 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
   public readonly keptResources: pulumi.Output<KeptResourceOutput[]>;
   /** True when this run found the VM already on the repaired copy and planned from the original disk its tag names. */
   public readonly alreadySwapped: pulumi.Output<boolean>;
+  /** The check of the hives the repair returned against the plan (before the swap): ok, checked, differences, checkedRaw, reason. */
+  public readonly repairCheck: pulumi.Output<RepairCheckSummary>;
 
   constructor(name: string, args: AzureWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
     // Every option is checked before anything is registered (the VM is read later).
@@ -109,15 +112,31 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
     this.findings = chain.triage.findings.apply((f) => f.map(findingLine));
     this.decision = chain.triage.decision.apply((d) => d.map(decisionLine));
     this.repairActions = chain.triage.repairActions;
-    this.gate = chain.triage.gate;
+    // The gate the swap used: the triage's, closed by the check after the repair on any difference.
+    this.gate = chain.repairCheck.gate;
     this.repairResultUrl = chain.repairResultUrl;
+    this.repairCheck = pulumi
+      .all([
+        chain.repairCheck.ok,
+        chain.repairCheck.checked,
+        chain.repairCheck.differences,
+        chain.repairCheck.checkedRaw,
+        chain.repairCheck.reason,
+      ])
+      .apply(([ok, checked, differences, checkedRaw, reason]) => ({
+        ok,
+        checked,
+        differences,
+        checkedRaw,
+        ...(reason ? { reason } : {}),
+      }));
     this.repairStatus = chain.repair.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.swapped = chain.swap ? chain.swap.swapped : pulumi.output(false);
     this.booted = chain.verify ? chain.verify.booted : pulumi.output(false);
     this.rollbackOffered = chain.verify ? chain.verify.rollbackOffered : pulumi.output(false);
     this.outcome = pulumi
       .all([
-        chain.triage.gate,
+        chain.repairCheck.gate,
         chain.swap?.reasons ?? [],
         chain.verify?.reasons ?? [],
         chain.rollback?.reasons ?? [],
@@ -157,6 +176,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
       rollbackOffered: this.rollbackOffered,
       keptResources: this.keptResources,
       alreadySwapped: this.alreadySwapped,
+      repairCheck: this.repairCheck,
     });
   }
 }

@@ -30,6 +30,7 @@ test("every kind in AZURE_STEP_KINDS has exactly one contract case, and every ca
     "vm-rescue:azure:CollectTriage",
     "vm-rescue:azure:OsDiskRollback",
     "vm-rescue:azure:OsDiskSwap",
+    "vm-rescue:azure:RepairCheck",
   ]);
 });
 

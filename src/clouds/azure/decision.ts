@@ -1,11 +1,17 @@
 /**
  * `CollectTriage`: reads the collect script's output blob, and from it decides the repair — minidump
- * triage, guest-driver check, repair plan, repair.ps1 parameters and the swap gate. All deciding is
- * {@link triageCollectOutput}, a pure function the tests and the simulated cloud call directly; the
- * provider only fetches the blob.
+ * triage, guest-driver check, repair plan, repair.ps1 parameters and the swap gate. A collect.ps1
+ * 2.x manifest names the raw files it shipped: they are read from the artifacts container, checked
+ * against their sizes and SHA-256 and read by the TypeScript readers ({@link triageCollectDocument});
+ * a collect.ps1 1.x document is decided from as it is. All deciding is pure; the provider only
+ * fetches the blobs.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import { parseCollectOutput } from "../../collect/validate";
+import type { CollectOutput, RepairPlan } from "../../collect/contract";
+import { shippedFileUrl } from "../../collect/layout";
+import { collectFromManifest, type FetchShipped } from "../../evidence/facts";
+import { manifestOf } from "../../report/rawEvidence";
 import type { RepairParams } from "../../guest/params.generated";
 import type { TriageResult } from "../../triage";
 import type { DriverFinding } from "../../drivers/types";
@@ -60,6 +66,12 @@ export interface TriageOutcome {
   gate: SwapGate;
   /** True when the planner chose no action: repair.ps1 only runs {@link NOTHING_TO_REPAIR_PARAMS}' dry run and the gate is closed. */
   nothingToRepair: boolean;
+  /** The plan repair.ps1 runs (what the check after the repair compiles and compares). */
+  repairPlan: RepairPlan;
+  /** True when the facts were read from the files collect shipped (a manifest), false for a 1.x document. */
+  rawEvidence: boolean;
+  /** What of the shipped evidence could not be read or checked (empty for a 1.x document). */
+  evidenceProblems: string[];
 }
 
 /**
@@ -71,8 +83,37 @@ export function triageCollectOutput(
   doc: string | unknown,
   choice: RepairChoice = {},
 ): TriageOutcome {
+  return decideFrom(parseCollectOutput(doc), choice, false, []);
+}
+
+/**
+ * The decision from the collect output blob's text: a collect.ps1 2.x manifest has its files
+ * fetched with `fetch` (null: the files' location is not known, which is refused), checked and read
+ * by the TypeScript readers; a collect.ps1 1.x document goes to {@link triageCollectOutput}.
+ */
+export async function triageCollectDocument(
+  text: string,
+  fetch: FetchShipped | null,
+  choice: RepairChoice = {},
+): Promise<TriageOutcome> {
+  const manifest = manifestOf(text);
+  if (manifest === null) return triageCollectOutput(text, choice);
+  if (fetch === null)
+    throw new Error(
+      "the collect output is a manifest of shipped files, but the step was given no filesBase to read them from",
+    );
+  const facts = await collectFromManifest(manifest, fetch);
+  return decideFrom(facts.collect, choice, true, facts.problems);
+}
+
+function decideFrom(
+  collect: CollectOutput,
+  choice: RepairChoice,
+  rawEvidence: boolean,
+  evidenceProblems: string[],
+): TriageOutcome {
   const decided = decideRescue({
-    collect: parseCollectOutput(doc),
+    collect,
     cloud: "azure",
     options: {
       driver: choice.driver,
@@ -92,6 +133,9 @@ export function triageCollectOutput(
     repairParams: decided.repairParams,
     gate: swapGate(decided.findings, nothingToRepairWhy(decided), choice),
     nothingToRepair: decided.nothingToRepair,
+    repairPlan: decided.repair.plan,
+    rawEvidence,
+    evidenceProblems,
   };
 }
 
@@ -101,6 +145,8 @@ export interface CollectTriageInputs extends RepairChoice {
   /** The collect run command (a re-run collect re-runs the triage). */
   collectRunCommandId: string;
   rescueId: string;
+  /** The artifacts container URL: a manifest's files are read from `collect/<name>` under it. */
+  filesBase?: string;
 }
 
 export type CollectTriageOutputs = CollectTriageInputs & TriageOutcome;
@@ -123,10 +169,12 @@ export function collectTriageKind(
   const token = STEP_TYPES.azure.collectTriage;
   const run = async (ctx: Parameters<RuntimeFor>[0], i: CollectTriageInputs) => {
     const rt = boundRuntime(runtimeFor(ctx, ""), ctx, token);
-    return {
-      ...i,
-      ...triageCollectOutput(await readCollectOutput(i.collectOutputUrl, rt.readBlob, rt.clock), i),
-    };
+    const text = await readCollectOutput(i.collectOutputUrl, rt.readBlob, rt.clock);
+    const base = i.filesBase;
+    const fetch: FetchShipped | null = base
+      ? (name, max) => rt.readBlobBytes(shippedFileUrl(base, "collect", name), max)
+      : null;
+    return { ...i, ...(await triageCollectDocument(text, fetch, i)) };
   };
   return {
     token,
@@ -138,6 +186,11 @@ export function collectTriageKind(
         description: "The collect Run Command (a re-run collect re-runs the triage).",
       },
       rescueId: { type: "string", description: "The rescue." },
+      filesBase: {
+        type: "string",
+        optional: true,
+        description: "The artifacts container URL the shipped files sit under (collect/<name>).",
+      },
       driver: { type: "string", optional: true, description: "Force the culprit driver." },
       actions: { ...list("Replace the automatic choice of repair actions."), optional: true },
       dryRun: flag("repair.ps1 only reports what it would do."),
@@ -154,6 +207,12 @@ export function collectTriageKind(
       repairParams: { type: "object", description: "The validated repair.ps1 parameters." },
       gate: { type: "object", description: "Whether the swap may happen, and if not why." },
       nothingToRepair: { type: "boolean", description: "True when no action was chosen." },
+      repairPlan: { type: "object", description: "The plan repair.ps1 runs." },
+      rawEvidence: {
+        type: "boolean",
+        description: "True when the facts were read from the shipped files (a collect manifest).",
+      },
+      evidenceProblems: list("What of the shipped evidence could not be read or checked."),
     },
     identityKeys: ["collectOutputUrl", "rescueId"],
     timeouts: stepTimeouts().triage,
@@ -183,6 +242,9 @@ export class CollectTriage extends StepResource {
   declare readonly repairParams: pulumi.Output<RepairParams>;
   declare readonly gate: pulumi.Output<SwapGate>;
   declare readonly nothingToRepair: pulumi.Output<boolean>;
+  declare readonly repairPlan: pulumi.Output<RepairPlan>;
+  declare readonly rawEvidence: pulumi.Output<boolean>;
+  declare readonly evidenceProblems: pulumi.Output<string[]>;
 
   constructor(
     name: string,

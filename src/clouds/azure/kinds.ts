@@ -4,6 +4,7 @@
  */
 import type { StepKind } from "../../steps/contract";
 import { CollectTriageKind } from "./decision";
+import { RepairCheckKind } from "./repairCheck";
 import { OsDiskSwapKind } from "./swap";
 import { BootVerificationKind } from "./bootVerification";
 import { OsDiskRollbackKind } from "./rollback";
@@ -11,6 +12,7 @@ import { OsDiskRollbackKind } from "./rollback";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const AZURE_STEP_KINDS: readonly StepKind<any, any>[] = [
   CollectTriageKind,
+  RepairCheckKind,
   OsDiskSwapKind,
   BootVerificationKind,
   OsDiskRollbackKind,

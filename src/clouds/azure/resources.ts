@@ -211,7 +211,10 @@ export function createAzureRescueResources(
 
   const containerUrl = pulumi.interpolate`${account.primaryEndpoints.blob}${container.name}`;
   const collectOutputUrl = pulumi.interpolate`${containerUrl}/${p.runCommands.collect.outputBlob}`;
-  const collectSpec = p.apply((pl) => collectRunCommand(pl));
+  // collect.ps1 ships the raw evidence under collect/ of the container and prints its manifest.
+  const collectSpec = pulumi
+    .all([p, containerUrl])
+    .apply(([pl, base]) => collectRunCommand(pl, base));
   const collect = new compute.VirtualMachineRunCommandByVirtualMachine(
     `${name}-collect`,
     {

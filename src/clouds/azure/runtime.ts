@@ -13,7 +13,7 @@ import {
   type AzureComputeOps,
   type Clock,
 } from "./operations";
-import { fileClock, fileComputeOps, readFileBlob } from "./simulatedFile";
+import { fileClock, fileComputeOps, readFileBlob, readFileBlobBytes } from "./simulatedFile";
 
 /** The cloud of one step call. */
 export interface AzureRuntime {
@@ -21,6 +21,8 @@ export interface AzureRuntime {
   clock: Clock;
   /** The text of a blob, read as the step's identity. */
   readBlob(url: string): Promise<string>;
+  /** A blob's bytes, at most `maxBytes` (a shipped file's size in its manifest); null when absent. */
+  readBlobBytes(url: string, maxBytes: number): Promise<Uint8Array | null>;
 }
 
 /** Builds the runtime of a call; tests replace it. */
@@ -76,6 +78,7 @@ export const azureRuntime: RuntimeFor = (ctx, subscriptionId) => {
       ops: fileComputeOps(file, ctx.signal),
       clock: fileClock(file),
       readBlob: (url) => readFileBlob(file, url),
+      readBlobBytes: async (url, maxBytes) => readFileBlobBytes(file, url, maxBytes),
     };
   const credential = azureCredential(ctx.config.azure);
   return {
@@ -87,6 +90,20 @@ export const azureRuntime: RuntimeFor = (ctx, subscriptionId) => {
         abortSignal: ctx.signal,
       });
       return buffer.toString("utf8");
+    },
+    async readBlobBytes(url, maxBytes) {
+      const { BlobClient } = require("@azure/storage-blob") as typeof import("@azure/storage-blob");
+      const blob = new BlobClient(url, credential);
+      try {
+        // The size first: never more than the manifest's size is downloaded (a count of 0 means "all").
+        const size = (await blob.getProperties({ abortSignal: ctx.signal })).contentLength ?? 0;
+        const n = Math.min(size, maxBytes);
+        if (n === 0) return new Uint8Array(0);
+        return await blob.downloadToBuffer(0, n, { abortSignal: ctx.signal });
+      } catch (e) {
+        if ((e as { statusCode?: number }).statusCode === 404) return null;
+        throw e;
+      }
     },
   };
 };
@@ -140,5 +157,6 @@ export function boundRuntime(rt: AzureRuntime, ctx: StepContext, what: string): 
       sleep: (ms, signal) => bounded(ctx, what, () => rt.clock.sleep(ms, signal ?? ctx.signal)),
     },
     readBlob: (url) => bounded(ctx, what, () => rt.readBlob(url)),
+    readBlobBytes: (url, max) => bounded(ctx, what, () => rt.readBlobBytes(url, max)),
   };
 }

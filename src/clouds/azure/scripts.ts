@@ -1,10 +1,14 @@
 /**
  * The Run Commands of the Azure rescue: the recovery scripts with validated, bound parameters
- * (`src/guest/embed.ts`; values never become script text) and where their output goes.
+ * (`src/guest/embed.ts`; values never become script text) and where their output goes. Both
+ * scripts ship files into the artifacts container (`collect/<name>`, `repaired/<name>`,
+ * src/collect/layout.ts), written with the helper's managed identity (no SAS in any parameter).
  */
 import type { AzureRescuePlan } from "../../topology/azure";
 import { azureRunCommandSource, type AzureRunCommandSource } from "../../guest/embed";
 import { validateCollectParams, type RepairParams } from "../../guest/params.generated";
+import { shippedFileUrl } from "../../collect/layout";
+import { GUEST_BINARY_PATHS, uploadNames } from "../../collect/manifest";
 import { RUN_COMMAND_NAMES } from "../../vocabulary/tokens";
 
 /** The repair run command's name and blobs (next to the collect's in the artifacts container). */
@@ -15,18 +19,55 @@ export const REPAIR_RUN_COMMAND = {
   resultFile: "C:\\vm-rescue\\repair-result.json",
 } as const;
 
-/** The collect run command of a plan: collect.ps1 writing its document on the helper, printing it to the output blob. */
-export function collectRunCommand(plan: AzureRescuePlan): AzureRunCommandSource {
-  return azureRunCommandSource(
-    "collect.ps1",
-    validateCollectParams({ OutputPath: plan.runCommands.collect.resultFile }),
+/** The newest minidumps collect ships (its `-MaxMinidumps`). */
+export const COLLECT_MAX_MINIDUMPS = 5;
+
+/** The hives repair.ps1 ships back for the check before the swap. */
+export const REPAIRED_NAMES = ["SYSTEM", "BCD"] as const;
+
+/** `{"name":"url",…}` for repair.ps1 / collect.ps1's `-UploadUrls`: blobs under `stage/` of the container. */
+export function uploadUrls(
+  containerUrl: string,
+  stage: "collect" | "repaired",
+  names: readonly string[],
+): string {
+  return JSON.stringify(
+    Object.fromEntries(names.map((n) => [n, shippedFileUrl(containerUrl, stage, n)])),
   );
 }
 
-/** The repair run command: repair.ps1 with the parameters the triage derived from the plan. */
-export function repairRunCommand(params: RepairParams): AzureRunCommandSource {
+/**
+ * The collect run command of a plan: collect.ps1 shipping the raw evidence to `collect/` of the
+ * artifacts container and printing its manifest to the output blob.
+ */
+export function collectRunCommand(
+  plan: AzureRescuePlan,
+  containerUrl: string,
+): AzureRunCommandSource {
+  return azureRunCommandSource(
+    "collect.ps1",
+    validateCollectParams({
+      OutputPath: plan.runCommands.collect.resultFile,
+      MaxMinidumps: COLLECT_MAX_MINIDUMPS,
+      FileFactPaths: Object.values(GUEST_BINARY_PATHS),
+      UploadUrls: uploadUrls(containerUrl, "collect", uploadNames(COLLECT_MAX_MINIDUMPS)),
+      UploadKind: "AzureBlob",
+    }),
+  );
+}
+
+/**
+ * The repair run command: repair.ps1 with the parameters the triage derived from the plan, shipping
+ * the repaired SYSTEM hive and BCD store back to `repaired/` for the check before the swap.
+ */
+export function repairRunCommand(
+  params: RepairParams,
+  containerUrl: string,
+): AzureRunCommandSource {
   return azureRunCommandSource("repair.ps1", {
     ...params,
     OutputPath: params.OutputPath ?? REPAIR_RUN_COMMAND.resultFile,
+    UploadUrls: uploadUrls(containerUrl, "repaired", REPAIRED_NAMES),
+    UploadKind: "AzureBlob",
   });
 }

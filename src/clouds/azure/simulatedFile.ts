@@ -21,6 +21,8 @@ export interface SimulatedFault {
 export interface SimulatedAzureFile extends Partial<SimulatedComputeState> {
   /** Blob contents by URL (the collect output the triage reads). */
   blobs?: Record<string, string>;
+  /** Binary blobs (shipped files) by URL, base64. */
+  blobBytes?: Record<string, string>;
   faults?: SimulatedFault[];
   /** The simulated clock (ms since the epoch): sleeping advances it, nothing waits. */
   clockMs?: number;
@@ -133,4 +135,13 @@ export async function readFileBlob(file: string, url: string): Promise<string> {
       code: "BlobNotFound",
     });
   return text;
+}
+
+/** A shipped file's bytes (at most `maxBytes`) from `blobBytes`, else a text blob's; null when absent. */
+export function readFileBlobBytes(file: string, url: string, maxBytes: number): Uint8Array | null {
+  const azure = readSimulatedAzure(file);
+  const b64 = azure.blobBytes?.[url];
+  if (b64 !== undefined) return Buffer.from(b64, "base64").subarray(0, maxBytes);
+  const text = azure.blobs?.[url];
+  return text === undefined ? null : Buffer.from(text, "utf8").subarray(0, maxBytes);
 }

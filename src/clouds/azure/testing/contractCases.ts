@@ -24,6 +24,7 @@ import {
 } from "./world";
 
 const COLLECT_URL = "https://vmr0.blob.core.windows.net/rescue-inc-4711/collect/output.json";
+const CONTAINER_URL = "https://vmr0.blob.core.windows.net/rescue-inc-4711";
 const OTHER_URL = "https://vmr0.blob.core.windows.net/rescue-inc-4712/collect/output.json";
 
 /** The VM after a completed swap: on the copy, running, the disks tagged as the swap tags them. */
@@ -81,6 +82,35 @@ const CASES: StepContractCase[] = [
     },
     update: (i) => bump(i, "dryRun", true),
     replace: (i) => bump(i, "collectOutputUrl", OTHER_URL),
+  },
+  {
+    token: STEP_TYPES.azure.repairCheck,
+    seed(file) {
+      const text = JSON.stringify(sampleCollectOutput());
+      seedFile(file, brokenWorld(), { blobs: { [COLLECT_URL]: text } });
+      return {
+        inputs: {
+          collectOutputUrl: COLLECT_URL,
+          filesBase: CONTAINER_URL,
+          repairResultUrl: `${CONTAINER_URL}/repair/output.json`,
+          repairRunCommandId: `${VM_ID.replace(VM, HELPER)}/runCommands/vmrescue-repair`,
+          repairPlan: { schemaVersion: 1, kind: "repairPlan", dryRun: false, actions: [] },
+          triageGate: { allowed: true, reasons: [] },
+          rawEvidence: false,
+          rescueId: "inc-4711",
+        },
+      };
+    },
+    // The recorded check is the state: a changed blob does not change what was checked (the
+    // update before it re-checked with the closed triage gate, which stays closed).
+    outOfBand(file) {
+      editSimulatedAzure(file, (_c, azure) => {
+        azure.blobs = { ...azure.blobs, [COLLECT_URL]: "{}" };
+      });
+      return { checkedRaw: false, ok: true, gate: { allowed: false, reasons: ["dryRun=true"] } };
+    },
+    update: (i) => bump(i, "triageGate", { allowed: false, reasons: ["dryRun=true"] }),
+    replace: (i) => bump(i, "repairRunCommandId", `${String(i.repairRunCommandId)}-2`),
   },
   {
     token: STEP_TYPES.azure.swap,

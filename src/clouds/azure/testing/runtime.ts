@@ -19,13 +19,14 @@ export function testContext(
   };
 }
 
-/** A runtime that answers every call with `compute`, `clock` and `read` (blobs). */
+/** A runtime that answers every call with `compute`, `clock`, `read` (blobs) and `bytes` (shipped files). */
 export function fixedRuntime(
   compute: AzureComputeOps,
   clock: Clock = new SimulatedClock(),
   read: (url: string) => Promise<string> = async (url) => {
     throw Object.assign(new Error(`no blob at ${url}`), { statusCode: 404 });
   },
+  bytes: (url: string, maxBytes: number) => Promise<Uint8Array | null> = async () => null,
 ): RuntimeFor {
-  return () => ({ ops: compute, clock, readBlob: read });
+  return () => ({ ops: compute, clock, readBlob: read, readBlobBytes: bytes });
 }

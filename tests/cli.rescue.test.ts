@@ -12,6 +12,10 @@ import type { ArtifactReader } from "../src/report/evidence";
 import { sampleCollectOutput } from "../src/engine/simulate/azureCloud";
 import { sampleAwsCollect } from "../src/engine/simulate/awsCloud";
 import { sampleRepairResult } from "../src/engine/simulate/artifacts";
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import { shippedFileUrl } from "../src/collect/layout";
+import { SAMPLE_DUMP, missing, sampleSystemHive } from "../src/evidence/facts/testing/evidence";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv);
@@ -225,6 +229,63 @@ describe("vm-rescue rescue (fake Automation API)", () => {
       { document: "repair result", source: REPAIR_URL, status: "read" },
     ]);
   });
+
+  (missing([], ["xz"]).length ? test.skip : test)(
+    "a collect manifest: the files under the artifacts location are read, and the report cites the facts",
+    async () => {
+      const base = "https://x.blob.core.windows.net/rescue";
+      const files: [string, string, Buffer][] = [
+        ["SYSTEM", "Windows\\System32\\config\\SYSTEM", sampleSystemHive()],
+        ["minidump-01.dmp", "Windows\\Minidump\\112926-9218-01.dmp", fs.readFileSync(SAMPLE_DUMP)],
+      ];
+      const manifest = {
+        schemaVersion: 2,
+        kind: "collect-manifest",
+        collectedAtUtc: "2026-12-06T07:00:00Z",
+        scriptVersion: "2.0.0",
+        target: {
+          diskNumber: 2,
+          busType: "SCSI",
+          partitionStyle: "GPT",
+          signatureCollision: false,
+          windowsVolume: "F:\\",
+          bcdStore: null,
+          generation: 2,
+        },
+        files: files.map(([name, sourcePath, bytes]) => ({
+          name,
+          sourcePath,
+          sizeBytes: bytes.length,
+          lastWriteUtc: "2026-11-29T06:13:02Z",
+          sha256: createHash("sha256").update(bytes).digest("hex"),
+          uploaded: true,
+          skipped: null,
+        })),
+        memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
+        binaries: [],
+        errors: [],
+      };
+      const reader = memoryReader({
+        [COLLECT_URL]: JSON.stringify(manifest),
+        [REPAIR_URL]: JSON.stringify(sampleRepairResult()),
+        ...Object.fromEntries(
+          files.map(([name, , bytes]) => [shippedFileUrl(base, "collect", name), bytes]),
+        ),
+      });
+      artifacts = { reads: [], reader };
+      defaultDeps.automation = () => fakeAutomation(rescuedOutputs()).automation;
+      const r = await run([...LIVE, "--yes", "--json"]);
+      const report = JSON.parse(r.out);
+      expect(validateReport(report)).toBe(true);
+      expect(report.evidence[0]).toMatchObject({ document: "collect output", status: "read" });
+      // Read from the shipped SYSTEM hive under the artifacts location, cited by hive, key and value.
+      expect(report.facts).toEqual(
+        expect.arrayContaining([
+          { fact: "/controlSets/default", value: "1", source: "SYSTEM \\Select : Default" },
+        ]),
+      );
+    },
+  );
 
   test("an invalid or unreadable evidence document is one line in the report, not a crash", async () => {
     artifacts = sampleArtifacts({ [REPAIR_URL]: '{"kind":"repairResult"}' });

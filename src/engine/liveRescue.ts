@@ -164,7 +164,15 @@ export async function liveRescue(
       errors.push(`pulumi up failed: ${up.error.message}`);
       afterFailedUp(ui, up.error, stackName, t.target, automation.workDir);
     } else {
-      const sources = evidenceSources(outputs);
+      // The artifacts location: where the files collect shipped and the hives the repair returned sit,
+      // so the report cites each fact's hive, key and value and shows the check after the repair.
+      const sources = {
+        ...evidenceSources(outputs),
+        filesBase:
+          typeof outputs.artifactsLocation === "string" && outputs.artifactsLocation !== ""
+            ? outputs.artifactsLocation
+            : null,
+      };
       if (sources.collectOutput || sources.repairResult) {
         ui.log("reading the evidence (collect output, repair result)");
         const region = t.target.cloud === "aws" ? t.target.region : undefined;

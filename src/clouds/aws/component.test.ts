@@ -2,6 +2,7 @@
  * Topology of the AWS rescue under Pulumi's mocks, both modes: backup first, no public IP, no
  * ingress, least-privilege role, root device name restored, nothing deletes the original.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { runUnderMocks, RecordedResource } from "../../engine/simulate/mockRun";
 import { registrations } from "../../../tests/helpers/registrations";
 import {
@@ -456,4 +457,38 @@ describe("AwsWindowsRescue variants", () => {
     expect(r.byType(`${DYN}RootVolumeSwap`)).toEqual([]);
     expect((r.one("aws:ec2/instance:Instance").inputs as any).instanceType).toBe("m5.large");
   }, 60_000);
+});
+
+describe("AwsWindowsRescue: deadlines", () => {
+  test.each(["copy", "inPlace"] as const)(
+    "%s: the EBS snapshot gets a create timeout of at least 60 minutes; every step its kind's deadline",
+    async (mode) => {
+      const timeouts: Record<string, pulumi.CustomTimeouts | undefined> = {};
+      const cloud = simulatedAws({ instance: sampleFacts() });
+      await runUnderMocks(
+        () => {
+          const r = new AwsWindowsRescue(
+            "inc-4711",
+            { instanceId: "i-0a1b2c3d4e5f67890", kmsGrantConfirmed: true, mode },
+            {
+              transformations: [
+                (a) => {
+                  if (a.type === "aws:ebs/snapshot:Snapshot" || a.type.startsWith(DYN))
+                    timeouts[a.name] = a.opts.customTimeouts;
+                  return undefined;
+                },
+              ],
+            },
+          );
+          return { booted: r.booted };
+        },
+        { project: "vm-rescue", stack: "test", config: {}, cloud },
+      );
+      const seconds = (d?: string) => Number(/^(\d+)s$/.exec(d ?? "")?.[1] ?? NaN);
+      expect(seconds(timeouts["inc-4711-snapshot"]?.create)).toBeGreaterThanOrEqual(3600);
+      expect(seconds(timeouts["inc-4711-swap"]?.create)).toBeGreaterThan(0);
+      expect(seconds(timeouts["inc-4711-repair"]?.create)).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 });

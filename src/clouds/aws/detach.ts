@@ -142,8 +142,16 @@ export const rootVolumeDetachKind: StepKind<RootVolumeDetachInputs, RootVolumeDe
   },
   async update(ctx, _id, olds, news) {
     const { ops, timeout } = opsOf(ctx, news);
-    const outs = await rootDetachStep(ops, news, timeout);
-    return { ...news, ...outs, forcedStop: outs.forcedStop || olds.forcedStop === true };
+    if (olds.detachedVolumeId) {
+      // Done once: never stopped again (the root may be back by hand, the instance live on another).
+      const on = await attachment(ops, news.rootVolumeId);
+      return {
+        ...olds,
+        ...news,
+        attachedTo: on ? `${on.instanceId} ${on.device}` : "",
+      };
+    }
+    return { ...news, ...(await rootDetachStep(ops, news, timeout)) };
   },
   async delete() {
     // Nothing: the root volume stays where the steps left it.

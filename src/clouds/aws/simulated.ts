@@ -44,7 +44,11 @@ function client(
       const s = store.load();
       settle(s);
       const at = s.faults.findIndex((f) => f.op === op);
-      const fault = at >= 0 ? s.faults.splice(at, 1)[0] : undefined;
+      let fault = at >= 0 ? s.faults[at] : undefined;
+      if (fault && (fault.skip ?? 0) > 0) {
+        fault.skip = (fault.skip ?? 0) - 1;
+        fault = undefined;
+      } else if (fault) s.faults.splice(at, 1);
       if (fault?.mode === "error") {
         store.save(s);
         throw apiError(fault.code ?? "InternalError", `simulated ${op} failure`);

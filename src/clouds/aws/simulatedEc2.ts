@@ -67,6 +67,9 @@ function snapshot(s: Ec2State, id: string) {
   if (!sn) throw apiError("InvalidSnapshot.NotFound", `The snapshot '${id}' does not exist.`);
   return sn;
 }
+/** What a tag call names: an instance, a snapshot or a volume. */
+const taggable = (s: Ec2State, id: string): { tags: Record<string, string> } =>
+  id.startsWith("i-") ? instance(s, id) : id.startsWith("snap-") ? snapshot(s, id) : volume(s, id);
 const newId = (s: Ec2State, prefix: string) =>
   `${prefix}-${(++s.seq).toString(16).padStart(17, "0")}`;
 
@@ -95,6 +98,8 @@ function volumeView(s: Ec2State, id: string, v: SimVolume) {
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the request as the SDK command carries it
 type Req = any;
+/** Calls that only read: not recorded (the file keeps the changes, not the polls). */
+const READS = /^(Describe|Get|List)/;
 
 const ops: Record<string, (s: Ec2State, r: Req) => unknown> = {
   DescribeInstances(s, r) {
@@ -330,25 +335,13 @@ const ops: Record<string, (s: Ec2State, r: Req) => unknown> = {
     return { VolumeId: id, State: "creating" };
   },
   CreateTags(s, r) {
-    for (const id of r.Resources as string[]) {
-      const target = id.startsWith("i-")
-        ? instance(s, id)
-        : id.startsWith("snap-")
-          ? snapshot(s, id)
-          : volume(s, id);
-      for (const t of r.Tags ?? []) target.tags[t.Key] = t.Value ?? "";
-    }
+    for (const id of r.Resources as string[])
+      for (const t of r.Tags ?? []) taggable(s, id).tags[t.Key] = t.Value ?? "";
     return {};
   },
   DeleteTags(s, r) {
-    for (const id of r.Resources as string[]) {
-      const target = id.startsWith("i-")
-        ? instance(s, id)
-        : id.startsWith("snap-")
-          ? snapshot(s, id)
-          : volume(s, id);
-      for (const t of r.Tags ?? []) delete target.tags[t.Key];
-    }
+    for (const id of r.Resources as string[])
+      for (const t of r.Tags ?? []) delete taggable(s, id).tags[t.Key];
     return {};
   },
   GetConsoleOutput(s, r) {
@@ -394,6 +387,6 @@ export function ec2Answer(s: Ec2State, op: string, input: Req): unknown {
     input.SnapshotIds?.[0] ??
     input.SnapshotId ??
     "";
-  s.calls.push(`${op} ${subject}`.trim());
+  if (!READS.test(op)) s.calls.push(`${op} ${subject}`.trim());
   return f(s, input);
 }

@@ -11,6 +11,8 @@ const SSM_OUTPUT_LIMIT = 24_000;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the request as the SDK command carries it
 type Req = any;
+/** Calls that only read: not recorded (the file keeps the changes, not the polls). */
+const READS = /^(Describe|Get|List)/;
 
 function stdoutKey(c: { keyPrefix: string; instanceId: string }, id: string): string {
   return `${c.keyPrefix ? `${c.keyPrefix}/` : ""}${id}/${c.instanceId}/awsrunPowerShellScript/0.awsrunPowerShellScript/stdout`;
@@ -94,6 +96,7 @@ const ops: Record<string, (s: Ec2State, r: Req) => unknown> = {
 export function serviceAnswer(s: Ec2State, op: string, input: Req): unknown {
   const f = ops[op];
   if (!f) throw new Error(`the simulated SSM/S3 does not answer ${op}`);
-  s.calls.push(`${op} ${input.CommandId ?? input.InstanceIds?.[0] ?? input.Key ?? ""}`.trim());
+  if (!READS.test(op))
+    s.calls.push(`${op} ${input.CommandId ?? input.InstanceIds?.[0] ?? input.Key ?? ""}`.trim());
   return f(s, input);
 }

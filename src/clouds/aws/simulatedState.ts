@@ -80,6 +80,8 @@ export interface SimFault {
    */
   mode: "error" | "kill" | "hang";
   code?: string;
+  /** Calls of `op` to let through first (0: the next one). */
+  skip?: number;
 }
 
 export interface Ec2State {
@@ -99,7 +101,7 @@ export interface Ec2State {
   /** Documents that repair: their success mends the helper's volumes other than its root. */
   repairs: string[];
   faults: SimFault[];
-  /** Every call that reached the cloud, e.g. "StopInstances i-0abc". */
+  /** Every call that changed the cloud, e.g. "StopInstances i-0abc" (reads are not kept). */
   calls: string[];
 }
 

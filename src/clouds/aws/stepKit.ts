@@ -12,7 +12,7 @@ import {
   DeleteTagsCommand,
   ModifyInstanceAttributeCommand,
 } from "@aws-sdk/client-ec2";
-import { describeInstance, within, type OpsContext } from "./operations";
+import { checkDeadline, describeInstance, within, type OpsContext } from "./operations";
 
 /** What every step's inputs hold: the region of its clients and how long one of its waits may take. */
 export interface StepInputs {
@@ -75,6 +75,7 @@ export const SNAPSHOT_CREATE_SECONDS = Math.max(
 /** The clients of a call and the timeout of one wait (the input's, else the deadline's). */
 export function opsOf(ctx: StepContext, i: StepInputs): { ops: OpsContext; timeout: number } {
   const ops = stepOps(ctx, i.region);
+  checkDeadline(ops);
   const timeout = within(ops, i.timeoutSeconds ?? Math.max(1, (ctx.deadline - Date.now()) / 1000));
   return { ops, timeout };
 }

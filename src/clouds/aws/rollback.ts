@@ -189,7 +189,8 @@ export async function rollBackInstance(
       finalState: "running",
     },
     timeoutSeconds,
-    { redo: true },
+    // Run by the operator in the foreground: no progress tags, a rerun converges on what it sees.
+    { redo: true, untracked: true },
   );
   hooks.log(`verifying the boot (up to ${minutes} min)`);
   const v = await verifyBoot(aws, t.instanceId, timeoutSeconds, rolled.consoleBaseline);

@@ -66,14 +66,15 @@ export async function rollbackStep(
   ctx: OpsContext,
   i: RootVolumeRollbackInputs,
   timeoutSeconds = i.timeoutSeconds ?? 1800,
-  o: { redo?: boolean } = {},
+  o: { redo?: boolean; untracked?: boolean } = {},
 ): Promise<RollbackResult> {
   const t = timeoutSeconds;
   const inst = await describeInstance(ctx, i.instanceId);
   const tagged = parseProgress(inst.tags[ROLLBACK_PROGRESS_TAG]);
   const progress = tagged?.volumeId === i.volumeId ? tagged : null;
   const root = rootDevice(inst)?.volumeId ?? null;
-  const record = (phase: string, replaced: string, baseline: SerialBaseline | null) =>
+  const record = async (phase: string, replaced: string, baseline: SerialBaseline | null) =>
+    o.untracked ||
     recordProgress(ctx, i.instanceId, ROLLBACK_PROGRESS_TAG, {
       volumeId: i.volumeId,
       phase,
@@ -105,7 +106,7 @@ export async function rollbackStep(
     const occupant = inst.blockDevices.find((b) => b.deviceName === i.rootDeviceName);
     if (occupant) replaced = occupant.volumeId;
     await record("rolling", replaced, null);
-    await clearProgress(ctx, i.instanceId, SWAP_PROGRESS_TAG);
+    if (!o.untracked) await clearProgress(ctx, i.instanceId, SWAP_PROGRESS_TAG);
     await ensureStopped(ctx, i.instanceId, t);
     if (occupant) await ensureDetached(ctx, occupant.volumeId, i.instanceId, t);
   }

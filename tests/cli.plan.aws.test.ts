@@ -72,8 +72,7 @@ describe("vm-rescue plan --aws-instance", () => {
       associatePublicIpAddress: false,
       instanceType: "t3.medium",
     });
-    for (const res of plan.resources)
-      expect(res.type).toMatch(/^(aws:|pulumi-nodejs:dynamic\/vm-rescue:)/);
+    for (const res of plan.resources) expect(res.type).toMatch(/^(aws:|vm-rescue:aws:)/);
     expect(plan.warnings.join("\n")).toMatch(/VPC endpoints/);
   }, 60_000);
 
@@ -81,9 +80,7 @@ describe("vm-rescue plan --aws-instance", () => {
     const r = await run([...OK, "--set", "mode=inPlace", "--json"]);
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.out);
-    const detach = plan.resources.find(
-      (x: any) => x.type === "pulumi-nodejs:dynamic/vm-rescue:RootVolumeDetach",
-    );
+    const detach = plan.resources.find((x: any) => x.type === "vm-rescue:aws:RootVolumeDetach");
     expect(detach.dependsOn).toContain("app-ec2-01-rescue-snapshot");
     expect(plan.resources.filter((x: any) => x.type === "aws:ebs/volume:Volume")).toEqual([]);
   }, 60_000);

@@ -107,6 +107,7 @@ export function createRepairChain(
           : p.source.rootVolumeId,
         swapped: swap.swapped,
         swapReason: swap.reason,
+        swappedVolumeId: swap.rootVolumeId,
         consoleBaseline: swap.consoleBaseline,
       },
       { parent, dependsOn: [swap] },

@@ -360,4 +360,12 @@ export interface RepairResult {
    * loadable...); every action is then reported as skipped. null or absent otherwise.
    */
   error?: string | null;
+  /** repair.ps1 1.2 and later: the hives shipped back after the repair for the check before the swap. */
+  returned?: {
+    name: "SYSTEM" | "BCD";
+    sizeBytes: number | null;
+    sha256: string | null;
+    uploaded: boolean;
+    message: string | null;
+  }[];
 }

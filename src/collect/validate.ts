@@ -7,10 +7,12 @@ import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020"
 import addFormats from "ajv-formats";
 import collectSchema from "../../schemas/collect-output.schema.json";
 import repairSchema from "../../schemas/repair-result.schema.json";
+import manifestSchema from "../../schemas/collect-manifest.schema.json";
 import type { CollectOutput, RepairResult } from "./contract";
+import type { CollectManifest } from "./manifest";
 import { driverInstallsOf } from "./setupapi";
 
-export type ScriptDocumentKind = "collect output" | "repair result";
+export type ScriptDocumentKind = "collect output" | "collect manifest" | "repair result";
 
 /** A script document that is not valid JSON or does not match its schema. */
 export class ScriptOutputError extends Error {
@@ -25,13 +27,18 @@ export class ScriptOutputError extends Error {
   }
 }
 
-let validators: { collect: ValidateFunction; repair: ValidateFunction } | undefined;
+let validators:
+  { collect: ValidateFunction; manifest: ValidateFunction; repair: ValidateFunction } | undefined;
 
 function compiled() {
   if (!validators) {
     const ajv = new Ajv2020({ allErrors: true, strict: true, discriminator: true });
     addFormats(ajv);
-    validators = { collect: ajv.compile(collectSchema), repair: ajv.compile(repairSchema) };
+    validators = {
+      collect: ajv.compile(collectSchema),
+      manifest: ajv.compile(manifestSchema),
+      repair: ajv.compile(repairSchema),
+    };
   }
   return validators;
 }
@@ -82,6 +89,11 @@ function parse<T>(
 export function parseCollectOutput(json: string | unknown): CollectOutput {
   const doc = parse<CollectOutput>("collect output", compiled().collect, json);
   return { ...doc, driverInstalls: driverInstallsOf(doc) };
+}
+
+/** Parses and validates the manifest collect.ps1 2.x prints (the JSON document, or the whole printed output). */
+export function parseCollectManifest(json: string | unknown): CollectManifest {
+  return parse<CollectManifest>("collect manifest", compiled().manifest, json);
 }
 
 /** Parses and validates the output of repair.ps1 (the JSON document, or the whole printed output). */

@@ -9,9 +9,31 @@ import { readCommandStdout } from "../clouds/aws/scripts";
 import type { ArtifactReader } from "../report/evidence";
 import type { RescueCloud } from "../report/types";
 
+/** HTTP 404 / NoSuchKey / BlobNotFound: the object is not there. */
+function notFound(e: unknown): boolean {
+  const x = e as { statusCode?: number; name?: string; $metadata?: { httpStatusCode?: number } };
+  return x.statusCode === 404 || x.$metadata?.httpStatusCode === 404 || x.name === "NoSuchKey";
+}
+
 /** Reads Azure blob URLs (`https://<account>.blob.core.windows.net/<container>/<blob>`). */
 export function azureBlobReader(): ArtifactReader {
-  return { read: (url) => readBlobWithAzureIdentity(url) };
+  return {
+    read: (url) => readBlobWithAzureIdentity(url),
+    async readBytes(url, maxBytes) {
+      const { BlobClient } = require("@azure/storage-blob") as typeof import("@azure/storage-blob");
+      const { DefaultAzureCredential } =
+        require("@azure/identity") as typeof import("@azure/identity");
+      const blob = new BlobClient(url, new DefaultAzureCredential());
+      try {
+        const size = (await blob.getProperties()).contentLength ?? 0;
+        const n = Math.min(size, maxBytes);
+        return n === 0 ? new Uint8Array(0) : await blob.downloadToBuffer(0, n);
+      } catch (e) {
+        if (notFound(e)) return null;
+        throw e;
+      }
+    },
+  };
 }
 
 /** `s3://bucket/key` → bucket and key; throws for anything else. */
@@ -49,6 +71,24 @@ export function s3Reader(region?: string): ArtifactReader {
       const obj = await client().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       return obj.Body.transformToString("utf-8");
     },
+    async readBytes(url, maxBytes) {
+      const { bucket, key } = parseS3Url(url);
+      const { GetObjectCommand } =
+        require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3");
+      try {
+        const obj = await client().send(
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Range: `bytes=0-${Math.max(maxBytes - 1, 0)}`,
+          }),
+        );
+        return maxBytes === 0 ? new Uint8Array(0) : await obj.Body.transformToByteArray();
+      } catch (e) {
+        if (notFound(e)) return null;
+        throw e;
+      }
+    },
   };
 }
 
@@ -57,13 +97,19 @@ export function artifactReaderFor(cloud: RescueCloud, region?: string): Artifact
   return cloud === "azure" ? azureBlobReader() : s3Reader(region);
 }
 
-/** Serves fixed documents by URL (the simulated cloud's artifacts; tests). */
-export function memoryReader(documents: Record<string, string>): ArtifactReader {
+/** Serves fixed documents (text or bytes) by URL (the simulated cloud's artifacts; tests). */
+export function memoryReader(documents: Record<string, string | Uint8Array>): ArtifactReader {
   return {
     async read(url) {
       if (!(url in documents))
         throw Object.assign(new Error(`no such artifact: ${url}`), { statusCode: 404 });
-      return documents[url];
+      const d = documents[url];
+      return typeof d === "string" ? d : Buffer.from(d).toString("utf8");
+    },
+    async readBytes(url, maxBytes) {
+      if (!(url in documents)) return null;
+      const d = documents[url];
+      return (typeof d === "string" ? Buffer.from(d, "utf8") : d).subarray(0, maxBytes);
     },
   };
 }

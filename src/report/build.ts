@@ -29,6 +29,13 @@ function failures(o: RescueOutcome): string[] {
   const out = [...o.errors];
   for (const r of o.repair?.results ?? [])
     if (r.status === "failed") out.push(`repair action ${r.action} failed: ${r.message}`);
+  const check = o.repairCheck;
+  if (check && !check.ok) {
+    const d = check.differences[0];
+    out.push(
+      `the check after the repair found ${check.differences.length} difference(s) from the plan (first: ${d.where} ${d.kind}, expected ${d.expected}, found ${d.found}): the repaired disk is not swapped in`,
+    );
+  }
   if (o.swap.attempted && !o.swap.swapped)
     out.push(`the disk swap did not complete${o.swap.message ? `: ${o.swap.message}` : ""}`);
   if (o.verify.booted === false)
@@ -231,8 +238,10 @@ export function buildReport(o: RescueOutcome): RescueReport {
     findings: o.findings,
     swapBlocked: blocksSwap(o.findings),
     decision: o.decision,
+    ...(o.facts ? { facts: o.facts } : {}),
     repair: o.repair,
     repairResultUrl: o.repairResultUrl,
+    repairCheck: o.repairCheck ?? null,
     swap: o.swap,
     verify: o.verify,
     kept,

@@ -184,3 +184,16 @@ describe("readEvidence and applyEvidence", () => {
     expect(() => parseS3Url("https://bucket/x")).toThrow(/not an s3:\/\/bucket\/key URL/);
   });
 });
+
+describe("the in-memory artifact reader", () => {
+  it("serves text and bytes by URL, at most the bytes asked for, null when absent", async () => {
+    const r = memoryReader({
+      "s3://b/doc": "{}",
+      "s3://b/collect/SYSTEM": new Uint8Array([1, 2, 3]),
+    });
+    expect(await r.read("s3://b/doc")).toBe("{}");
+    expect(Array.from((await r.readBytes?.("s3://b/collect/SYSTEM", 2)) ?? [])).toEqual([1, 2]);
+    expect(await r.readBytes?.("s3://b/collect/BCD", 10)).toBeNull();
+    await expect(r.read("s3://b/none")).rejects.toMatchObject({ statusCode: 404 });
+  });
+});

@@ -6,7 +6,7 @@
  * and {@link applyEvidence} are pure. A document that cannot be read or is invalid becomes one line
  * in `evidence[]`, never an exception.
  */
-import type { CollectOutput, RepairResult } from "../collect/contract";
+import type { CollectOutput, RepairAction, RepairResult } from "../collect/contract";
 import { parseCollectOutput, parseRepairResult } from "../collect/validate";
 import { triageLine } from "../repair/decide";
 import { checkGuestDrivers } from "../drivers/check";
@@ -15,6 +15,9 @@ import { decideRescue, triageCollectedDumps, type RescueDecision } from "../repa
 import type { RepairOptions } from "../repair/types";
 import type { TriageResult } from "../triage/types";
 import type { OutcomeFromOutputs } from "./fromOutputs";
+import type { RepairVerification } from "../repair/operations";
+import { citedFacts, type CitedFact } from "./facts";
+import { checkShippedRepair, manifestOf, readShipped, type ArtifactReader } from "./rawEvidence";
 import {
   reportDecision,
   type EvidenceDocument,
@@ -23,15 +26,14 @@ import {
 } from "./types";
 export { evidenceLine } from "./types";
 
-/** Reads one artifact by URL (Azure blob URL, `s3://bucket/key`, or a folder `s3://bucket/prefix/`). */
-export interface ArtifactReader {
-  read(urlOrKey: string): Promise<string>;
-}
+export type { ArtifactReader } from "./rawEvidence";
 
 /** Where the stack says the documents are (null: the step did not run or the stack does not export it). */
 export interface EvidenceSources {
   collectOutput: string | null;
   repairResult: string | null;
+  /** The artifacts location the shipped files sit under (src/collect/layout.ts); null: not known. */
+  filesBase?: string | null;
 }
 
 export interface EvidenceRequest {
@@ -56,6 +58,10 @@ export interface Evidence {
   repair: RepairResult | null;
   documents: EvidenceDocument[];
   warnings: string[];
+  /** The facts the decision rests on, with where each was read (raw evidence only). */
+  facts?: CitedFact[];
+  /** The repaired hives checked against the plan's operations (when the repair shipped them). */
+  repairCheck?: RepairVerification | null;
 }
 
 function firstLineOf(e: unknown): string {
@@ -183,7 +189,11 @@ async function fetch(reader: ArtifactReader, source: string | null): Promise<Fet
   }
 }
 
-/** Reads both documents (in parallel) and derives the evidence. Never throws for a bad document. */
+/**
+ * Reads both documents (in parallel) and derives the evidence. A collect manifest (collect.ps1 2.x)
+ * brings its files: they are read by the TypeScript readers, the facts are cited, and the hives
+ * the repair shipped back are checked against the plan. Never throws for a bad document.
+ */
 export async function readEvidence(
   reader: ArtifactReader,
   sources: EvidenceSources,
@@ -193,7 +203,39 @@ export async function readEvidence(
     fetch(reader, sources.collectOutput),
     fetch(reader, sources.repairResult),
   ]);
-  return evidenceFromDocuments(sources, { collectOutput, repairResult }, req);
+  const text = collectOutput !== null && "text" in collectOutput ? collectOutput.text : null;
+  let manifest = null;
+  try {
+    manifest = text === null ? null : manifestOf(text);
+  } catch (e) {
+    return evidenceFromDocuments(
+      sources,
+      { collectOutput: { error: firstLineOf(e) }, repairResult },
+      req,
+    );
+  }
+  const base = sources.filesBase ?? null;
+  if (manifest === null || base === null) {
+    return evidenceFromDocuments(sources, { collectOutput, repairResult }, req);
+  }
+  const raw = await readShipped(reader, base, manifest);
+  const ev = evidenceFromDocuments(
+    sources,
+    { collectOutput: { text: JSON.stringify(raw.facts.collect) }, repairResult },
+    req,
+  );
+  ev.warnings.push(...raw.facts.problems.map((p) => `evidence: ${p}`));
+  // The report's actions are the planner's own (reportDecision copies them).
+  const actions = (ev.decision?.actions ?? []) as readonly RepairAction[];
+  ev.facts = citedFacts(
+    { culprit: ev.decision?.culprit ?? null, actions },
+    raw.facts.collect,
+    raw.facts.citations,
+  );
+  const checked = await checkShippedRepair(reader, base, raw, actions, ev.repair);
+  ev.repairCheck = checked.check;
+  if (checked.warning) ev.warnings.push(checked.warning);
+  return ev;
 }
 
 /**
@@ -206,7 +248,14 @@ export function applyEvidence<
     OutcomeFromOutputs,
     "triage" | "triageSummary" | "findings" | "decision" | "repair" | "warnings"
   >,
->(o: T, ev: Evidence): T & { evidence: EvidenceDocument[] } {
+>(
+  o: T,
+  ev: Evidence,
+): T & {
+  evidence: EvidenceDocument[];
+  facts?: CitedFact[];
+  repairCheck?: RepairVerification | null;
+} {
   return {
     ...o,
     triage: ev.triage.length > 0 ? ev.triage : o.triage,
@@ -216,5 +265,7 @@ export function applyEvidence<
     repair: ev.repair ?? o.repair,
     warnings: [...o.warnings, ...ev.warnings],
     evidence: ev.documents,
+    ...(ev.facts ? { facts: ev.facts } : {}),
+    ...(ev.repairCheck !== undefined ? { repairCheck: ev.repairCheck } : {}),
   };
 }

@@ -19,3 +19,5 @@ export {
   formatDuration,
 } from "../recoveryTime/azure";
 export type { ModeledTtr, PlanResourceShape, TtrOptions, Phase } from "../recoveryTime/azure";
+export { citedFacts } from "./facts";
+export type { CitedFact } from "./facts";

@@ -155,6 +155,18 @@ export function renderMarkdown(r: RescueReport): string {
       );
   }
 
+  if (r.facts && r.facts.length > 0) {
+    L.push("", "## Facts and where they were read", "");
+    L.push(
+      ...table(
+        ["Fact", "Value", "Read from"],
+        r.facts.map((f) => [f.fact, f.value, f.source]),
+        [],
+        "",
+      ),
+    );
+  }
+
   L.push("", "## Repair results", "");
   if (r.repairResultUrl) L.push(`Full result: ${r.repairResultUrl}`, "");
   if (!r.repair)
@@ -189,6 +201,26 @@ export function renderMarkdown(r: RescueReport): string {
         "(the result document lists no action)",
       ),
     );
+  }
+
+  if (r.repairCheck) {
+    const c = r.repairCheck;
+    L.push("", `## Check after the repair${c.ok ? "" : " (keeps the swap gate closed)"}`, "");
+    L.push(
+      c.ok
+        ? `The returned hives hold every value the plan writes and nothing else changed under the keys it touches (${c.checked} values compared).`
+        : `${c.differences.length} difference(s) between the plan and the returned hives (${c.checked} values compared):`,
+    );
+    if (!c.ok)
+      L.push(
+        "",
+        ...table(
+          ["Where", "Difference", "Expected", "Found"],
+          c.differences.map((d) => [d.where, d.kind, d.expected, d.found]),
+          [],
+          "",
+        ),
+      );
   }
 
   L.push("", "## Swap and boot", "");

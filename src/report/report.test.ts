@@ -329,3 +329,64 @@ describe("AWS inPlace: the repaired volume is the instance's only root", () => {
     expect(steps).toMatch(/root volume was not written.*stopped and its root detached.*reattached/);
   });
 });
+
+describe("the check after the repair", () => {
+  const differs = {
+    ok: false,
+    checked: 9,
+    differences: [
+      {
+        where: "SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start",
+        kind: "differs" as const,
+        expected: "REG_DWORD 4",
+        found: "REG_DWORD 3",
+      },
+    ],
+  };
+
+  it("fails the rescue and names the difference in JSON and Markdown", () => {
+    const report = buildReport({ ...rescuedOutcome(), repairCheck: differs });
+    expect(report.status).toBe("failed");
+    expect(report.exitCode).toBe(1);
+    expect(report.errors.join("\n")).toContain(
+      "SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start differs, expected REG_DWORD 4, found REG_DWORD 3",
+    );
+    const md = renderMarkdown(report);
+    expect(md).toContain("## Check after the repair (keeps the swap gate closed)");
+    expect(md).toContain(
+      "| SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start | differs | REG_DWORD 4 | REG_DWORD 3 |",
+    );
+  });
+
+  it("says what was compared when the hives match the plan", () => {
+    const report = buildReport({
+      ...rescuedOutcome(),
+      repairCheck: { ok: true, checked: 9, differences: [] },
+    });
+    expect(report.status).toBe("rescued");
+    expect(renderMarkdown(report)).toContain(
+      "nothing else changed under the keys it touches (9 values compared)",
+    );
+  });
+});
+
+describe("the cited facts", () => {
+  it("are listed with where each was read, and the report still matches its schema", () => {
+    const report = buildReport({
+      ...rescuedOutcome(),
+      facts: [
+        {
+          fact: "/services/12/start",
+          value: "1",
+          source: "SYSTEM \\ControlSet001\\Services\\cxnetmon : Start",
+        },
+      ],
+    });
+    const ajv = new Ajv2020({ allErrors: true, strict: true });
+    addFormats(ajv);
+    expect(ajv.validate(schema, JSON.parse(JSON.stringify(report)))).toBe(true);
+    expect(renderMarkdown(report)).toContain(
+      "| /services/12/start | 1 | SYSTEM \\ControlSet001\\Services\\cxnetmon : Start |",
+    );
+  });
+});

@@ -8,6 +8,8 @@ import type { TriageResult } from "../triage/types";
 import type { DriverFinding } from "../drivers/types";
 import type { Culprit, Decision, RepairDecision, UndoStep } from "../repair/types";
 import type { ModeledTtr } from "../recoveryTime/azure";
+import type { RepairVerification } from "../repair/operations/verify";
+import type { CitedFact } from "./facts";
 
 export const REPORT_VERSION = 1 as const;
 
@@ -123,9 +125,13 @@ export interface RescueOutcome {
   triageSummary: string[];
   findings: DriverFinding[];
   decision: ReportDecision | null;
+  /** The facts the decision rests on, with where each was read; absent when not read from raw evidence. */
+  facts?: CitedFact[];
   repair: RepairResult | null;
   /** Where repair.ps1's full result document is stored. */
   repairResultUrl: string | null;
+  /** The returned hives checked against the compiled operations, before the swap; absent when none ran. */
+  repairCheck?: RepairVerification | null;
   swap: SwapOutcome;
   verify: VerifyOutcome;
   kept: KeptResource[];
@@ -178,8 +184,10 @@ type ObservedFields =
   | "triageSummary"
   | "findings"
   | "decision"
+  | "facts"
   | "repair"
   | "repairResultUrl"
+  | "repairCheck"
   | "swap"
   | "verify"
   | "artifactsUrl"

@@ -83,7 +83,7 @@ export function collectFromEvidence(
     controlSets: system?.controlSets ?? placeholderControlSets(log),
     services,
     classFilters: system?.classFilters ?? [],
-    guest: guestComponents(software, services, system?.file ?? null, log),
+    guest: guestComponents(software, services, system?.file ?? null, log, opts.binaries ?? []),
     installedPrograms: software?.installedPrograms ?? [],
     dumps: { ...dumps, crashControl: system?.crashControl ?? null },
     events,

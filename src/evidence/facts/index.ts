@@ -8,3 +8,5 @@ export type { EvidenceFacts } from "./collectFromEvidence";
 export { loadEvidenceFolder, FOLDER_CAPS } from "./loadFolder";
 export { DEFAULTS } from "./types";
 export type { CollectFromEvidenceOptions, EvidenceFileInfo, FactCitation } from "./types";
+export { bundleFromManifest, collectFromManifest } from "./fromManifest";
+export type { FetchShipped } from "./fromManifest";

@@ -5,6 +5,7 @@
  */
 import type { CollectError } from "../../collect/contract";
 import type { EvidenceFile } from "../bundle";
+import type { BinaryFacts } from "../../collect/manifest";
 
 /**
  * Where one fact of the derived collect document was read. `fact` is a JSON Pointer (RFC 6901)
@@ -51,6 +52,8 @@ export interface CollectFromEvidenceOptions {
    * document holds placeholders (disk 0, `C:\`, bus "unknown"), each named in `problems`.
    */
   target?: { diskNumber?: number; busType?: string; windowsVolume?: string };
+  /** Version facts of the guest binaries collect listed (`-FileFactPaths`); a disk image has none. */
+  binaries?: readonly BinaryFacts[];
 }
 
 export const DEFAULTS = {

@@ -1,0 +1,69 @@
+/**
+ * The check after the repair from bytes: the evidence's SYSTEM hive (with its logs) and BCD store
+ * as collect shipped them, and the ones the repair shipped back. A returned hive that cannot be
+ * read is a difference, never an exception: the gate then stays closed.
+ */
+import type { EvidenceFile } from "../../evidence/bundle";
+import { openHive, type Hive } from "../../evidence/hive";
+import type { CompiledRepair } from "./types";
+import { verifyRepair, type RepairDifference, type RepairVerification } from "./verify";
+
+export interface RepairCheckInput {
+  before: { system: EvidenceFile; systemLogs?: readonly EvidenceFile[]; bcd: EvidenceFile | null };
+  /** What the repair returned: null when it returned nothing. */
+  after: { system: Buffer | null; bcd: Buffer | null };
+}
+
+function tryOpen(
+  bytes: Buffer | null,
+  label: string,
+  problems: RepairDifference[],
+  logs: readonly EvidenceFile[] = [],
+): Hive | null {
+  if (bytes === null) return null;
+  try {
+    return openHive(bytes, { label, logs: logs.map((l) => l.bytes) });
+  } catch (e) {
+    problems.push({
+      where: label,
+      kind: "differs",
+      expected: "a readable hive",
+      found: `unreadable: ${(e as Error).message.split("\n")[0]}`,
+    });
+    return null;
+  }
+}
+
+/** Opens the hives and compares them with the compiled operations. */
+export function checkRepairedDisk(
+  compiled: CompiledRepair,
+  input: RepairCheckInput,
+): RepairVerification {
+  const problems: RepairDifference[] = [];
+  const system = tryOpen(
+    input.before.system.bytes,
+    "SYSTEM (evidence)",
+    problems,
+    input.before.systemLogs,
+  );
+  const bcd = tryOpen(input.before.bcd?.bytes ?? null, "BCD (evidence)", problems);
+  if (system === null) {
+    return { ok: false, checked: 0, differences: problems };
+  }
+  const afterSystem = tryOpen(input.after.system, "SYSTEM (repaired)", problems);
+  const afterBcd = tryOpen(input.after.bcd, "BCD (repaired)", problems);
+  const v = verifyRepair(compiled, {
+    before: { system, bcd },
+    after: {
+      system: input.after.system === null ? null : afterSystem,
+      bcd: input.after.bcd === null ? null : afterBcd,
+    },
+  });
+  const differences = [
+    ...problems,
+    ...v.differences.filter(
+      (d) => !(d.kind === "missing" && problems.some((p) => p.where.startsWith(d.where))),
+    ),
+  ];
+  return { ok: differences.length === 0, checked: v.checked, differences };
+}

@@ -119,6 +119,18 @@ export interface RepairParams {
    * PowerShell: [string] matches `^[A-Za-z]:\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\.json\z`; length 8..200; default "C:\\vm-rescue\\repair-result.json".
    */
   OutputPath?: string;
+  /**
+   * Where to PUT the SYSTEM hive and the BCD store after the repair, for the check before the swap: a JSON object of name (SYSTEM, BCD) -> https URL. Not given: nothing is shipped back.
+   *
+   * PowerShell: [string] matches `^\{"[A-Za-z0-9._-]{1,32}":"https://[A-Za-z0-9/?&=%._~+:@!-]+"(?:,"[A-Za-z0-9._-]{1,32}":"https://[A-Za-z0-9/?&=%._~+:@!-]+")*\}\z`; length 16..65536; default "".
+   */
+  UploadUrls?: string;
+  /**
+   * How the PUT is made: AzureBlob adds the x-ms-blob-type header a block blob needs.
+   *
+   * PowerShell: [string] one of None, AzureBlob, S3; default "None".
+   */
+  UploadKind?: "None" | "AzureBlob" | "S3";
   ForceBootCritical?: boolean;
   DryRun?: boolean;
 }
@@ -136,6 +148,8 @@ export const REPAIR_PARAMS: readonly ScriptParamSpec[] = [
   { "name": "DiskNumber", "type": "int", "mandatory": false, "help": "Disk number of the attached copy (Get-Disk); -1 = find it (never the helper's own system disk).", "default": -1, "validateRange": [-1, 1023] },
   { "name": "MinWindowsPartitionBytes", "type": "int", "mandatory": false, "help": "A partition without a drive letter gets a temporary one to look for Windows only when larger than this.", "default": 1073741824, "validateRange": [0, 2147483647] },
   { "name": "OutputPath", "type": "string", "mandatory": false, "help": "Where the full result is written on the helper (not on the attached disk).", "default": "C:\\vm-rescue\\repair-result.json", "validatePattern": "^[A-Za-z]:\\\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\.json\\z", "validateLength": [8, 200] },
+  { "name": "UploadUrls", "type": "string", "mandatory": false, "help": "Where to PUT the SYSTEM hive and the BCD store after the repair, for the check before the swap: a JSON object of name (SYSTEM, BCD) -> https URL. Not given: nothing is shipped back.", "default": "", "validatePattern": "^\\{\"[A-Za-z0-9._-]{1,32}\":\"https://[A-Za-z0-9/?&=%._~+:@!-]+\"(?:,\"[A-Za-z0-9._-]{1,32}\":\"https://[A-Za-z0-9/?&=%._~+:@!-]+\")*\\}\\z", "validateLength": [16, 65536] },
+  { "name": "UploadKind", "type": "string", "mandatory": false, "help": "How the PUT is made: AzureBlob adds the x-ms-blob-type header a block blob needs.", "default": "None", "validateSet": ["None", "AzureBlob", "S3"] },
   { "name": "ForceBootCritical", "type": "switch", "mandatory": false },
   { "name": "DryRun", "type": "switch", "mandatory": false },
 ];

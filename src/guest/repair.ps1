@@ -47,6 +47,13 @@ param(
     [ValidateLength(8, 200)]
     [ValidatePattern('^[A-Za-z]:\\(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\.json\z')]
     [string]$OutputPath = 'C:\vm-rescue\repair-result.json',
+    # Where to PUT the SYSTEM hive and the BCD store after the repair, for the check before the
+    # swap: a JSON object of name (SYSTEM, BCD) -> https URL. Not given: nothing is shipped back.
+    [ValidateLength(16, 65536)]
+    [ValidatePattern('^\{"[A-Za-z0-9._-]{1,32}":"https://[A-Za-z0-9/?&=%._~+:@!-]+"(?:,"[A-Za-z0-9._-]{1,32}":"https://[A-Za-z0-9/?&=%._~+:@!-]+")*\}\z')]
+    [string]$UploadUrls = '',
+    # How the PUT is made: AzureBlob adds the x-ms-blob-type header a block blob needs.
+    [ValidateSet('None', 'AzureBlob', 'S3')][string]$UploadKind = 'None',
     [switch]$ForceBootCritical,
     [switch]$DryRun
 )
@@ -54,7 +61,7 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'common.ps1')
 
-$ScriptVersion = '1.1.0'
+$ScriptVersion = '1.2.0'
 $QuarantineFolder = 'VmRescue\Quarantine'
 $CleanBootStateFile = 'VmRescue\cleanboot-state.json'
 $ActionList = @($Actions | ForEach-Object { $_ -split ',' } | Where-Object { $_ })
@@ -341,53 +348,90 @@ function ConvertTo-ResultRecord {
     }
 }
 
-$records = New-Object System.Collections.ArrayList
-$fatal = $null
-$target = $null
-try {
-    $target = Find-RescueTarget -DiskNumber $DiskNumber -MinWindowsPartitionBytes $MinWindowsPartitionBytes
-    if ($OutputPath.Substring(0, 2) -eq $target.WindowsDrive) { throw 'OutputPath must be on the helper, not on the attached disk.' }
-    $Ctx.Root = $target.WindowsVolume
-    $Ctx.Drive = $target.WindowsDrive
-    $Ctx.Store = $target.BcdStore
-    $Ctx.StoreLabel = $(if ($target.Generation -eq 2) { 'ESP:\EFI\Microsoft\Boot\BCD' } elseif ($target.Generation -eq 1) { 'SystemPartition:\boot\BCD' } else { '' })
-    if ($Ctx.Store) { $Ctx.Entry = Get-BcdDefaultEntry -Store $Ctx.Store }
-    $Ctx.SystemKey = Mount-OfflineHive -HivePath (Join-Path $Ctx.Root 'Windows\System32\config\SYSTEM') -Label 'SYSTEM'
+function Send-RepairedHives {
+    # Ships back the SYSTEM hive (unloaded, so flushed) and the BCD store as they are after the
+    # repair: the TypeScript side re-reads them and compares them with the plan before any swap.
+    param([Parameter(Mandatory = $true)]$Target, [Parameter(Mandatory = $true)][hashtable]$Urls, [string]$Token = '')
+    $staging = Join-Path (Split-Path -Parent $OutputPath) 'repaired'
+    if (Test-Path -LiteralPath $staging) { Remove-Item -LiteralPath $staging -Recurse -Force }
+    New-Item -ItemType Directory -Path $staging -Force | Out-Null
+    $sources = @{ SYSTEM = Join-Path $Target.WindowsVolume 'Windows\System32\config\SYSTEM' }
+    if ($Target.BcdStore) { $sources['BCD'] = $Target.BcdStore }
+    foreach ($name in @('SYSTEM', 'BCD')) {
+        if (-not $sources.ContainsKey($name)) { continue }
+        $entry = [ordered]@{ name = $name; sizeBytes = $null; sha256 = $null; uploaded = $false; message = $null }
+        try {
+            $copy = Join-Path $staging $name
+            Copy-Item -LiteralPath $sources[$name] -Destination $copy -Force
+            $entry.sizeBytes = [long](Get-Item -LiteralPath $copy).Length
+            $entry.sha256 = (Get-FileHash -LiteralPath $copy -Algorithm SHA256).Hash.ToLowerInvariant()
+            if ($Urls.ContainsKey($name)) { Send-EvidenceFile -Path $copy -Url $Urls[$name] -Kind $UploadKind -Token $Token; $entry.uploaded = $true }
+            else { $entry.message = 'no upload URL for this name' }
+        } catch { $entry.message = [string]$_.Exception.Message }
+        $entry
+    }
+}
+
+function Invoke-Repair {
+    # Runs the plan; prints the result document and a summary line; sets $script:RepairExitCode.
+    $records = New-Object System.Collections.ArrayList
+    $returned = @()
+    $fatal = $null
+    $target = $null
     try {
-        $Ctx.ControlSet = Get-CurrentControlSetNumber -SystemKey $Ctx.SystemKey
-        $Ctx.ControlSetKey = '{0}\ControlSet{1:000}' -f $Ctx.SystemKey, $Ctx.ControlSet
-        $failed = $false
-        foreach ($name in $ActionList) {
-            $r = New-ActionResult -Name $name
-            if ($failed) {
-                $r.status = 'skipped'; $r.message = 'Not run: an earlier action failed.'
-            } else {
-                try { Invoke-RepairAction -Name $name -Result $r }
-                catch { $r.status = 'failed'; $r.message = [string]$_.Exception.Message; $failed = $true }
+        $urls = ConvertFrom-UploadUrls -Json $UploadUrls
+        $token = ''
+        if ($UploadKind -eq 'AzureBlob' -and @($urls.Values | Where-Object { $_ -notmatch '[?&]sig=' }).Count -gt 0) { $token = Get-StorageToken }
+        $target = Find-RescueTarget -DiskNumber $DiskNumber -MinWindowsPartitionBytes $MinWindowsPartitionBytes
+        if ($OutputPath.Substring(0, 2) -eq $target.WindowsDrive) { throw 'OutputPath must be on the helper, not on the attached disk.' }
+        $Ctx.Root = $target.WindowsVolume
+        $Ctx.Drive = $target.WindowsDrive
+        $Ctx.Store = $target.BcdStore
+        $Ctx.StoreLabel = $(if ($target.Generation -eq 2) { 'ESP:\EFI\Microsoft\Boot\BCD' } elseif ($target.Generation -eq 1) { 'SystemPartition:\boot\BCD' } else { '' })
+        if ($Ctx.Store) { $Ctx.Entry = Get-BcdDefaultEntry -Store $Ctx.Store }
+        $Ctx.SystemKey = Mount-OfflineHive -HivePath (Join-Path $Ctx.Root 'Windows\System32\config\SYSTEM') -Label 'SYSTEM'
+        try {
+            $Ctx.ControlSet = Get-CurrentControlSetNumber -SystemKey $Ctx.SystemKey
+            $Ctx.ControlSetKey = '{0}\ControlSet{1:000}' -f $Ctx.SystemKey, $Ctx.ControlSet
+            $failed = $false
+            foreach ($name in $ActionList) {
+                $r = New-ActionResult -Name $name
+                if ($failed) {
+                    $r.status = 'skipped'; $r.message = 'Not run: an earlier action failed.'
+                } else {
+                    try { Invoke-RepairAction -Name $name -Result $r }
+                    catch { $r.status = 'failed'; $r.message = [string]$_.Exception.Message; $failed = $true }
+                }
+                $r.endedAtUtc = Get-UtcNow
+                [void]$records.Add((ConvertTo-ResultRecord -Result $r))
             }
-            $r.endedAtUtc = Get-UtcNow
-            [void]$records.Add((ConvertTo-ResultRecord -Result $r))
+        } finally {
+            Dismount-OfflineHive -Key $Ctx.SystemKey
         }
+        if ($UploadKind -ne 'None') { $returned = @(Send-RepairedHives -Target $target -Urls $urls -Token $token) }
+    } catch {
+        $fatal = [string]$_.Exception.Message
     } finally {
-        Dismount-OfflineHive -Key $Ctx.SystemKey
+        if ($null -ne $target) {
+            try { Close-RescueTarget -Target $target } catch { if (-not $fatal) { $fatal = [string]$_.Exception.Message } }
+        }
     }
-} catch {
-    $fatal = [string]$_.Exception.Message
-} finally {
-    if ($null -ne $target) {
-        try { Close-RescueTarget -Target $target } catch { if (-not $fatal) { $fatal = [string]$_.Exception.Message } }
+    if ($null -ne $fatal) {
+        foreach ($name in @($ActionList | Select-Object -Skip $records.Count)) {
+            $now = Get-UtcNow
+            [void]$records.Add([ordered]@{ action = $name; status = 'skipped'; message = 'Not run: ' + $fatal; startedAtUtc = $now; endedAtUtc = $now; exitCode = $null; undo = @() })
+        }
     }
+    $doc = [ordered]@{ schemaVersion = 1; kind = 'repairResult'; dryRun = [bool]$DryRun; results = $records; scriptVersion = $ScriptVersion; error = $fatal; returned = $returned }
+    $json = Write-JsonDocument -Document $doc -Path $OutputPath
+    Write-Output $json
+    $failedCount = @($records | Where-Object { $_.status -eq 'failed' }).Count
+    Write-Output ('vm-rescue repair {0}: {1} actions, {2} failed{3}; full document in {4}' -f $ScriptVersion, $records.Count, $failedCount, $(if ($fatal) { '; error: ' + $fatal } else { '' }), $OutputPath)
+    if ($fatal -or $failedCount -gt 0) { $script:RepairExitCode = 1 } else { $script:RepairExitCode = 0 }
 }
-if ($null -ne $fatal) {
-    foreach ($name in @($ActionList | Select-Object -Skip $records.Count)) {
-        $now = Get-UtcNow
-        [void]$records.Add([ordered]@{ action = $name; status = 'skipped'; message = 'Not run: ' + $fatal; startedAtUtc = $now; endedAtUtc = $now; exitCode = $null; undo = @() })
-    }
-}
-$doc = [ordered]@{ schemaVersion = 1; kind = 'repairResult'; dryRun = [bool]$DryRun; results = $records; scriptVersion = $ScriptVersion; error = $fatal }
-$json = Write-JsonDocument -Document $doc -Path $OutputPath
-Write-Output $json
-$failedCount = @($records | Where-Object { $_.status -eq 'failed' }).Count
-Write-Output ('vm-rescue repair {0}: {1} actions, {2} failed{3}; full document in {4}' -f $ScriptVersion, $records.Count, $failedCount, $(if ($fatal) { '; error: ' + $fatal } else { '' }), $OutputPath)
-if ($fatal -or $failedCount -gt 0) { exit 1 }
-exit 0
+
+# Dot-sourced (the tests): define the functions only.
+if ($MyInvocation.InvocationName -eq '.') { return }
+$script:RepairExitCode = 1
+Invoke-Repair
+exit $script:RepairExitCode

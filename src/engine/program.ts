@@ -138,6 +138,7 @@ export function awsArgsFromSettings(get: SettingReader, stack: string): AwsWindo
     natConfirmed: booleanSetting(get, "natConfirmed"),
     swap: booleanSetting(get, "swap"),
     rollback: booleanSetting(get, "rollback"),
+    swapGeneration: integerSetting(get, "swapGeneration"),
     dryRun: booleanSetting(get, "dryRun"),
     repairDriver: get("driver"),
     actions: listSetting(get, "actions"),

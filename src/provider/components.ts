@@ -195,6 +195,11 @@ export const AWS_COMPONENT: ComponentSpec = {
     vpcEndpointServices: list("Service names of the VPC's endpoints, for the SSM network check."),
     swap: bool("Swap the repaired volume in as root and verify the boot. Default true."),
     rollback: bool("Put the volume the swap replaced back as root. Default false."),
+    swapGeneration: {
+      type: "integer",
+      optional: true,
+      description: "Raise it to swap the repaired volume in again after a rollback. Default 0.",
+    },
     dryRun: bool("Plan and run the repair script without changing the disk. Default false."),
     repairDriver: str("Force the culprit driver (service name or .sys file)."),
     actions: list("repair.ps1 actions to run instead of the automatic choice."),

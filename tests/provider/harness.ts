@@ -147,7 +147,8 @@ export async function configure(client: provrpc.ResourceProviderClient, args: Pr
   return rpc<provproto.ConfigureRequest, provproto.ConfigureResponse>(client, "configure", req);
 }
 
-function stripSecrets(v: unknown): unknown {
+/** A value with every secret unwrapped (what the step saw). */
+export function stripSecrets(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(stripSecrets);
   if (typeof v === "object" && v !== null) {
     const o = v as Props;

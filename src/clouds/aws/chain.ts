@@ -92,6 +92,7 @@ export function createRepairChain(
         deleteOnTermination: p.restore.deleteOnTermination,
         gate,
         reattachWhenClosed: inPlace,
+        swapGeneration: args.swapGeneration,
       },
       { parent, dependsOn: [repair, detach!] },
     );

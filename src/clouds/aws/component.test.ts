@@ -452,6 +452,14 @@ describe("AwsWindowsRescue variants", () => {
     });
   }, 60_000);
 
+  test("swapGeneration reaches the swap step; a negative one is refused before anything is registered", async () => {
+    const r = await rescue({ swapGeneration: 2 });
+    expect(r.one(`${DYN}RootVolumeSwap`).inputs).toMatchObject({ swapGeneration: 2 });
+    expect(
+      () => new AwsWindowsRescue("inc-4711", { instanceId: "i-1", swapGeneration: -1 }),
+    ).toThrow(/swapGeneration must be a whole number/);
+  }, 60_000);
+
   test("swap=false stops after the repair", async () => {
     const r = await rescue({ swap: false, helperInstanceType: "m5.large" });
     expect(r.byType(`${DYN}RootVolumeSwap`)).toEqual([]);

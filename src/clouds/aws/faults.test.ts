@@ -36,8 +36,7 @@ const SWAP_STEPS: [string, number][] = [
   ["CreateTags", 2], // started
 ];
 const ROLLBACK_STEPS: [string, number][] = [
-  ["CreateTags", 0], // rolling
-  ["DeleteTags", 0],
+  ["CreateTags", 0], // rolling, and the swap's record marked rolled back
   ["StopInstances", 0],
   ["DetachVolume", 0],
   ["AttachVolume", 0],

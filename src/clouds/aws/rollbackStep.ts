@@ -26,14 +26,15 @@ import {
   BASELINE_SPEC,
   modeled,
   opsOf,
-  clearProgress,
   parseProgress,
+  ROLLED_BACK_PHASE,
   SWAP_PROGRESS_TAG,
   recordProgress,
   setDeleteOnTermination,
   ROLLBACK_PROGRESS_TAG,
   STEP_INPUT_SPECS,
   stepTimeouts,
+  type Progress,
   type StepInputs,
 } from "./stepKit";
 
@@ -56,6 +57,23 @@ export interface RootVolumeRollbackOutputs extends RootVolumeRollbackInputs {
 type RollbackResult = Omit<RootVolumeRollbackOutputs, keyof RootVolumeRollbackInputs>;
 
 /**
+ * The swap's progress marked rolled back: its recorded volume, previous root and generation kept;
+ * with no record, the volume the rollback replaces (generation 0). Null when there is nothing to
+ * mark (no root was replaced, or the record already says so).
+ */
+export function swapRolledBack(
+  tag: string | undefined,
+  replaced: string,
+  restored: string,
+): Progress | null {
+  const p = parseProgress(tag);
+  if (p?.phase === ROLLED_BACK_PHASE) return null;
+  if (p) return { ...p, phase: ROLLED_BACK_PHASE };
+  if (!replaced) return null;
+  return { volumeId: replaced, phase: ROLLED_BACK_PHASE, other: restored, baseline: null };
+}
+
+/**
  * Puts `volumeId` back as root; the volume it replaces stays (detached, for inspection). When it
  * already is the root and no rollback of it is under way (e.g. the swap never ran), nothing is
  * stopped or detached. An instance with no volume at its root device (an `up` that failed between
@@ -73,14 +91,20 @@ export async function rollbackStep(
   const tagged = parseProgress(inst.tags[ROLLBACK_PROGRESS_TAG]);
   const progress = tagged?.volumeId === i.volumeId ? tagged : null;
   const root = rootDevice(inst)?.volumeId ?? null;
-  const record = async (phase: string, replaced: string, baseline: SerialBaseline | null) =>
+  const record = async (
+    phase: string,
+    replaced: string,
+    baseline: SerialBaseline | null,
+    also: Record<string, Progress> = {},
+  ) =>
     o.untracked ||
-    recordProgress(ctx, i.instanceId, ROLLBACK_PROGRESS_TAG, {
-      volumeId: i.volumeId,
-      phase,
-      other: replaced,
-      baseline,
-    });
+    recordProgress(
+      ctx,
+      i.instanceId,
+      ROLLBACK_PROGRESS_TAG,
+      { volumeId: i.volumeId, phase, other: replaced, baseline },
+      also,
+    );
   let replaced = progress?.other ?? "";
   const result = (changed: boolean, baseline: SerialBaseline | null): RollbackResult => ({
     restoredVolumeId: i.volumeId,
@@ -105,8 +129,10 @@ export async function rollbackStep(
       };
     const occupant = inst.blockDevices.find((b) => b.deviceName === i.rootDeviceName);
     if (occupant) replaced = occupant.volumeId;
-    await record("rolling", replaced, null);
-    if (!o.untracked) await clearProgress(ctx, i.instanceId, SWAP_PROGRESS_TAG);
+    // The swap's record stays, marked rolled back (in the same call): an update of the swap does
+    // not redo it unless its generation is raised.
+    const swapped = swapRolledBack(inst.tags[SWAP_PROGRESS_TAG], replaced, i.volumeId);
+    await record("rolling", replaced, null, swapped ? { [SWAP_PROGRESS_TAG]: swapped } : {});
     await ensureStopped(ctx, i.instanceId, t);
     if (occupant) await ensureDetached(ctx, occupant.volumeId, i.instanceId, t);
   }

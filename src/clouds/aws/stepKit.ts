@@ -85,16 +85,26 @@ export const SWAP_PROGRESS_TAG = "vm-rescue:root-swap";
 /** The rollback's progress on the instance: `<restored volume> <phase> <replaced> <baseline>`. */
 export const ROLLBACK_PROGRESS_TAG = "vm-rescue:root-rollback";
 
-/** A resumable step's progress as a tag on the instance: `<volume> <phase> <other|-> <len:sha|->`. */
+/**
+ * The phase the rollback leaves the swap's progress in: the swap is not redone unless its
+ * generation is raised above the recorded one.
+ */
+export const ROLLED_BACK_PHASE = "rolled-back";
+
+/**
+ * A resumable step's progress as a tag on the instance: `<volume> <phase> <other|-> <len:sha|->`,
+ * then ` g<generation>` when the step has one (the swap's `swapGeneration`).
+ */
 export interface Progress {
   volumeId: string;
   phase: string;
   other: string;
   baseline: SerialBaseline | null;
+  generation?: number;
 }
 
 export function parseProgress(value: string | undefined): Progress | null {
-  const m = /^(\S+) (\S+) (\S+) (\S+)$/.exec(value ?? "");
+  const m = /^(\S+) (\S+) (\S+) (\S+)(?: g(\d+))?$/.exec(value ?? "");
   if (!m) return null;
   const b = /^(\d+):([0-9a-f]{64})$/.exec(m[4]);
   return {
@@ -102,25 +112,32 @@ export function parseProgress(value: string | undefined): Progress | null {
     phase: m[2],
     other: m[3] === "-" ? "" : m[3],
     baseline: b ? { length: Number(b[1]), sha256: b[2] } : null,
+    ...(m[5] !== undefined ? { generation: Number(m[5]) } : {}),
   };
 }
 
 export function formatProgress(p: Progress): string {
   const b = p.baseline ? `${p.baseline.length}:${p.baseline.sha256}` : "-";
-  return `${p.volumeId} ${p.phase} ${p.other || "-"} ${b}`;
+  const g = p.generation !== undefined ? ` g${p.generation}` : "";
+  return `${p.volumeId} ${p.phase} ${p.other || "-"} ${b}${g}`;
 }
 
-/** Records the progress on the instance (a tag: it survives the process and the state). */
+/**
+ * Records the progress on the instance (a tag: it survives the process and the state); `also`:
+ * other progress tags written in the same call.
+ */
 export async function recordProgress(
   ops: OpsContext,
   instanceId: string,
   key: string,
   p: Progress,
+  also: Record<string, Progress> = {},
 ): Promise<void> {
+  const tags = { [key]: p, ...also };
   await ops.ec2.send(
     new CreateTagsCommand({
       Resources: [instanceId],
-      Tags: [{ Key: key, Value: formatProgress(p) }],
+      Tags: Object.entries(tags).map(([Key, v]) => ({ Key, Value: formatProgress(v) })),
     }),
   );
 }

@@ -129,6 +129,7 @@ describe("rootSwapStep, verifyStep, rollbackStep", () => {
       previousRootVolumeId: "vol-orig",
       consoleBaseline: expect.objectContaining({ length: 23 }),
       reason: "",
+      rolledBack: false,
     });
     expect(w.instances["i-broken"].devices["/dev/sda1"]).toEqual({
       volumeId: "vol-copy",
@@ -150,6 +151,7 @@ describe("rootSwapStep, verifyStep, rollbackStep", () => {
       reason: expect.stringMatching(
         /swap was not done and the instance is unchanged: guest driver ena/,
       ),
+      rolledBack: false,
     });
     const v = await verifyStep(w.ctx, {
       ...verify,

@@ -7,7 +7,8 @@
  * Both converge on what the cloud holds: a detach whose root is already off does not stop the
  * instance again; the swap records its progress on the instance (tag {@link SWAP_PROGRESS_TAG}), so
  * a swap interrupted after the attach still starts the instance, and one that completed is never
- * redone on the live VM by an update.
+ * redone on the live VM by an update. A rollback marks that record rolled back: the swap is redone
+ * only when `swapGeneration` is raised above the rolled-back swap's ({@link decideReswap}).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { SerialBaseline } from "../../swap/serialLog";
@@ -33,6 +34,7 @@ import {
   opsOf,
   clearProgress,
   parseProgress,
+  ROLLED_BACK_PHASE,
   ROLLBACK_PROGRESS_TAG,
   SWAP_PROGRESS_TAG,
   recordProgress,
@@ -41,8 +43,10 @@ import {
   stepTimeouts,
   type StepInputs,
 } from "./stepKit";
+import { decideReswap, generationOf, validateSwapGeneration } from "./reswap";
 
 export { SWAP_PROGRESS_TAG };
+export { decideReswap, validateSwapGeneration, type ReswapDecision } from "./reswap";
 export {
   rootDetachStep,
   rootVolumeDetachKind,
@@ -65,9 +69,16 @@ export interface RootVolumeSwapInputs extends StepInputs {
    * instance is then left stopped). Copy: a closed gate changes nothing at all.
    */
   reattachWhenClosed: boolean;
+  /**
+   * Raise it to swap the repaired volume in again after a rollback (default 0). A swap that was
+   * rolled back is never redone on its own: only a generation above the rolled-back one redoes it.
+   */
+  swapGeneration?: number;
 }
 export interface RootVolumeSwapOutputs extends RootVolumeSwapInputs {
   swapped: boolean;
+  /** True when the swap had been rolled back and was not redone (see `swapGeneration`). */
+  rolledBack: boolean;
   /** Live on read: the instance's root volume now ("" when none). */
   rootVolumeId: string;
   previousRootVolumeId: string;
@@ -84,12 +95,14 @@ type SwapResult = Omit<RootVolumeSwapOutputs, keyof RootVolumeSwapInputs>;
  *
  * Resuming: the repaired volume already the root of a running instance is done (never stopped
  * again); of a stopped instance whose swap did not reach `started`, it is started. A swap that
- * completed once and whose root was changed since (by hand) is reported, not redone.
+ * was rolled back, or completed once and whose root was changed since (by hand), is reported, not
+ * redone, unless `swapGeneration` is raised ({@link decideReswap}).
  */
 export async function rootSwapStep(
   ctx: OpsContext,
   i: RootVolumeSwapInputs,
   timeoutSeconds = i.timeoutSeconds ?? 1800,
+  olds?: Partial<RootVolumeSwapOutputs>,
 ): Promise<SwapResult> {
   const closed = !i.gate?.allowed;
   const why = (i.gate?.reasons ?? []).join("; ") || "no gate";
@@ -100,29 +113,40 @@ export async function rootSwapStep(
       previousRootVolumeId: "",
       consoleBaseline: null,
       reason: `the swap was not done and the instance is unchanged: ${why}`,
+      rolledBack: false,
     };
   const t = timeoutSeconds;
   const inst = await describeInstance(ctx, i.instanceId);
   const tagged = parseProgress(inst.tags[SWAP_PROGRESS_TAG]);
   const progress = tagged?.volumeId === i.volumeId ? tagged : null;
   const root = rootDevice(inst)?.volumeId ?? null;
+  // The generation of the swap this run does (or did): a record's is kept when it resumes.
+  const generation =
+    progress?.phase === ROLLED_BACK_PHASE || progress?.phase === "started"
+      ? generationOf(i.swapGeneration)
+      : (progress?.generation ?? generationOf(i.swapGeneration));
   const record = (phase: string, previous: string, baseline: SerialBaseline | null) =>
     recordProgress(ctx, i.instanceId, SWAP_PROGRESS_TAG, {
       volumeId: i.volumeId,
       phase,
       other: previous,
       baseline,
+      generation,
     });
   let previous = progress?.other ?? "";
+  let redone = "";
   if (root !== i.volumeId) {
-    if (progress?.phase === "started")
+    const decision = decideReswap(i, progress, root, olds);
+    if (!decision.swap)
       return {
         swapped: false,
         rootVolumeId: root ?? "",
         previousRootVolumeId: previous,
         consoleBaseline: null,
-        reason: `the swap to ${i.volumeId} completed earlier and the root is now ${root ?? "none"} (changed outside the rescue); nothing was redone`,
+        reason: decision.reason,
+        rolledBack: true,
       };
+    redone = decision.reason;
     const occupant = inst.blockDevices.find((b) => b.deviceName === i.rootDeviceName);
     if (occupant && occupant.volumeId !== i.volumeId) previous = occupant.volumeId;
     await record("swapping", previous, null);
@@ -131,6 +155,16 @@ export async function rootSwapStep(
     await ensureDetached(ctx, i.volumeId, i.helperInstanceId, t);
     if (occupant && occupant.volumeId !== i.volumeId)
       await ensureDetached(ctx, occupant.volumeId, i.instanceId, t);
+  } else if (progress?.phase === ROLLED_BACK_PHASE) {
+    // A rollback marked the swap and was cut off before it changed the root: it resumes on its own.
+    return {
+      swapped: false,
+      rootVolumeId: i.volumeId,
+      previousRootVolumeId: previous,
+      consoleBaseline: null,
+      reason: `a rollback of the swap to ${i.volumeId} is under way; the swap changes nothing`,
+      rolledBack: true,
+    };
   } else if (["running", "pending"].includes(inst.state)) {
     await ensureRunning(ctx, i.instanceId, t);
     if (progress?.phase !== "started")
@@ -141,6 +175,7 @@ export async function rootSwapStep(
       previousRootVolumeId: previous,
       consoleBaseline: progress?.baseline ?? null,
       reason: closed ? `the root ${i.volumeId} is back in place: ${why}` : "",
+      rolledBack: false,
     };
   } else if (progress?.phase === "started" || progress?.phase === "reattached") {
     // Done earlier and stopped since (the verification's final state, or the operator): left as is.
@@ -150,6 +185,7 @@ export async function rootSwapStep(
       previousRootVolumeId: previous,
       consoleBaseline: progress.baseline,
       reason: progress.phase === "started" ? "" : `the root ${i.volumeId} is back in place: ${why}`,
+      rolledBack: false,
     };
   }
   await ensureAttached(ctx, i.volumeId, i.instanceId, i.rootDeviceName, t);
@@ -162,6 +198,7 @@ export async function rootSwapStep(
       previousRootVolumeId: previous,
       consoleBaseline: null,
       reason: `the root ${i.volumeId} is back in place and the instance is left stopped: ${why}`,
+      rolledBack: false,
     };
   }
   // What the console shows before the repaired root starts (the old root's stop errors): the verification looks past it.
@@ -175,7 +212,8 @@ export async function rootSwapStep(
     rootVolumeId: i.volumeId,
     previousRootVolumeId: previous,
     consoleBaseline: baseline,
-    reason: "",
+    reason: redone,
+    rolledBack: false,
   };
 }
 
@@ -195,6 +233,11 @@ const SWAP_SPECS = {
     description:
       "inPlace: the root goes back even with the gate closed (the instance stays stopped).",
   },
+  swapGeneration: {
+    type: "integer",
+    optional: true,
+    description: "Raise it to swap the repaired volume in again after a rollback (default 0).",
+  },
 } as const;
 
 export const rootVolumeSwapKind: StepKind<RootVolumeSwapInputs, RootVolumeSwapOutputs> = {
@@ -208,6 +251,10 @@ export const rootVolumeSwapKind: StepKind<RootVolumeSwapInputs, RootVolumeSwapOu
     previousRootVolumeId: { type: "string", description: "The root it replaced (kept)." },
     consoleBaseline: BASELINE_SPEC,
     reason: { type: "string", description: "Why the swap was not done, when it was not." },
+    rolledBack: {
+      type: "boolean",
+      description: "True when the swap had been rolled back and was not redone.",
+    },
   },
   identityKeys: ["instanceId", "rootDeviceName", "volumeId"],
   timeouts: stepTimeouts(
@@ -219,6 +266,16 @@ export const rootVolumeSwapKind: StepKind<RootVolumeSwapInputs, RootVolumeSwapOu
       "aws.instance.start.windows",
     ),
   ),
+  // Values not known yet (a preview) are checked when they are.
+  check(i) {
+    if (typeof i.swapGeneration !== "number") return [];
+    try {
+      validateSwapGeneration(i.swapGeneration);
+      return [];
+    } catch (e) {
+      return [(e as Error).message];
+    }
+  },
   async create(ctx, i) {
     const { ops, timeout } = opsOf(ctx, i);
     const outs = await rootSwapStep(ops, i, timeout);
@@ -237,15 +294,16 @@ export const rootVolumeSwapKind: StepKind<RootVolumeSwapInputs, RootVolumeSwapOu
       ...state,
       swapped: still,
       rootVolumeId: root,
+      rolledBack: state.rolledBack === true || (state.swapped && !still),
       reason:
         state.swapped && !still
           ? `the root is now ${root || "none"}, not the repaired ${state.volumeId} (changed outside the rescue)`
           : state.reason,
     };
   },
-  async update(ctx, _id, _olds, news) {
+  async update(ctx, _id, olds, news) {
     const { ops, timeout } = opsOf(ctx, news);
-    return { ...news, ...(await rootSwapStep(ops, news, timeout)) };
+    return { ...news, ...(await rootSwapStep(ops, news, timeout, olds)) };
   },
   async delete() {
     // Nothing: volumes stay where the swap left them.
@@ -259,6 +317,7 @@ export class RootVolumeSwap extends StepResource {
   declare readonly previousRootVolumeId: pulumi.Output<string>;
   declare readonly consoleBaseline: pulumi.Output<SerialBaseline | null>;
   declare readonly reason: pulumi.Output<string>;
+  declare readonly rolledBack: pulumi.Output<boolean>;
 
   constructor(
     name: string,

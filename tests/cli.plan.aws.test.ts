@@ -72,7 +72,8 @@ describe("vm-rescue plan --aws-instance", () => {
       associatePublicIpAddress: false,
       instanceType: "t3.medium",
     });
-    for (const res of plan.resources) expect(res.type).toMatch(/^(aws:|vm-rescue:aws:)/);
+    for (const res of plan.resources)
+      expect(res.type).toMatch(/^(aws:|vm-rescue:aws:|pulumi:providers:vm-rescue$)/);
     expect(plan.warnings.join("\n")).toMatch(/VPC endpoints/);
   }, 60_000);
 

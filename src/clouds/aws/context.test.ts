@@ -31,11 +31,10 @@ describe("awsClientConfig", () => {
     });
   });
 
-  test("the step's region wins over the configured one; nothing configured: the SDK's default chain", () => {
-    expect(awsClientConfig({ region: "eu-central-1" }, "us-east-1")).toEqual({
+  test("the step's region wins over the configured one", () => {
+    expect(awsClientConfig({ region: "eu-central-1" }, "us-east-1")).toMatchObject({
       region: "us-east-1",
     });
-    expect(awsClientConfig({})).toEqual({});
   });
 
   test("a profile reads the shared config of that profile", () => {
@@ -65,6 +64,78 @@ describe("awsClientConfig", () => {
     expect(sent).toEqual([
       { RoleArn: "arn:aws:iam::123456789012:role/rescue", RoleSessionName: "vm-rescue" },
     ]);
+  });
+});
+
+describe("awsClientConfig precedence: provider config > AWS_* as the aws provider reads them > default chain", () => {
+  const VARS = [
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+  ];
+  let saved: NodeJS.ProcessEnv;
+  beforeEach(() => {
+    saved = { ...process.env };
+    for (const k of VARS) delete process.env[k];
+  });
+  afterEach(() => {
+    process.env = saved;
+  });
+
+  test("with no provider config the region comes from AWS_REGION, else AWS_DEFAULT_REGION", () => {
+    process.env.AWS_DEFAULT_REGION = "eu-north-1";
+    expect(awsClientConfig({}).region).toBe("eu-north-1");
+    process.env.AWS_REGION = "eu-west-3";
+    expect(awsClientConfig({}).region).toBe("eu-west-3");
+    expect(awsClientConfig({ region: "ap-south-1" }).region).toBe("ap-south-1");
+  });
+
+  test("static keys in the provider config win over the AWS_* keys; the AWS_* keys over the chain", async () => {
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: "AKIAENV",
+      AWS_SECRET_ACCESS_KEY: "env",
+      AWS_SESSION_TOKEN: "envtok",
+    });
+    expect(
+      await awsClientConfig({ accessKey: "AKIACFG", secretKey: "cfg" }).credentials!(),
+    ).toEqual({ accessKeyId: "AKIACFG", secretAccessKey: "cfg" });
+    expect(await awsClientConfig({}).credentials!()).toEqual({
+      accessKeyId: "AKIAENV",
+      secretAccessKey: "env",
+      sessionToken: "envtok",
+    });
+  });
+
+  test("a configured profile wins over the AWS_* keys", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-ini-"));
+    try {
+      const file = path.join(dir, "credentials");
+      fs.writeFileSync(
+        file,
+        "[rescue]\naws_access_key_id = AKIAINI\naws_secret_access_key = ini\n",
+      );
+      Object.assign(process.env, {
+        AWS_ACCESS_KEY_ID: "AKIAENV",
+        AWS_SECRET_ACCESS_KEY: "env",
+        AWS_SHARED_CREDENTIALS_FILE: file,
+        AWS_CONFIG_FILE: path.join(dir, "config"),
+      });
+      expect(await awsClientConfig({ profile: "rescue" }).credentials!()).toMatchObject({
+        accessKeyId: "AKIAINI",
+      });
+      process.env.AWS_PROFILE = "rescue";
+      delete process.env.AWS_ACCESS_KEY_ID;
+      expect(await awsClientConfig({}).credentials!()).toMatchObject({ accessKeyId: "AKIAINI" });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("nothing configured, no AWS_* credentials: the SDK's default chain", () => {
+    expect(awsClientConfig({})).toEqual({});
   });
 });
 

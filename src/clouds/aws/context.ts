@@ -62,27 +62,48 @@ export function assumeRoleProvider(
   };
 }
 
+const env = (k: string): string | undefined => process.env[k] || undefined;
+
 /**
- * The client settings of the stack's AWS identity: static keys (with the session token) first,
- * else the named profile, else the SDK's default chain; assumed into `assumeRoleArn` when set.
+ * The client settings of the stack's AWS identity, in the order the aws provider documents for its
+ * own settings (provider configuration, then environment variables, then shared files, then the
+ * container or instance role):
+ *
+ * 1. the `vm-rescue` provider configuration (the program fills it from the stack's `aws:region`,
+ *    `aws:profile`, `aws:accessKey`/`secretKey`/`token` and `aws:assumeRoles`, with `vm-rescue:aws`
+ *    on top): static keys first, else the named profile;
+ * 2. the variables the aws provider reads: `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY`
+ *    (+ `AWS_SESSION_TOKEN`), else `AWS_PROFILE`; the region from `AWS_REGION`, else
+ *    `AWS_DEFAULT_REGION`;
+ * 3. the SDK's default chain (shared files, SSO, web identity, container and instance roles).
+ *
+ * The step's own `region` (the instance's) beats every configured one. The result is assumed into
+ * `assumeRoleArn` when set.
  */
 export function awsClientConfig(
   aws: StepConfig["aws"] = {},
   region?: string,
 ): { region?: string; credentials?: CredentialProvider } {
-  const r = region || aws.region || undefined;
-  let credentials: CredentialProvider | undefined;
-  if (aws.accessKey && aws.secretKey) {
+  const r = region || aws.region || env("AWS_REGION") || env("AWS_DEFAULT_REGION");
+  const keys = (accessKeyId?: string, secretAccessKey?: string, sessionToken?: string) => {
+    if (!accessKeyId || !secretAccessKey) return undefined;
     const fixed: AwsCredentials = {
-      accessKeyId: aws.accessKey,
-      secretAccessKey: aws.secretKey,
-      ...(aws.token ? { sessionToken: aws.token } : {}),
+      accessKeyId,
+      secretAccessKey,
+      ...(sessionToken ? { sessionToken } : {}),
     };
-    credentials = async () => fixed;
-  } else if (aws.profile) {
+    return async () => fixed;
+  };
+  const profile = (name?: string): CredentialProvider | undefined => {
+    if (!name) return undefined;
     const { fromIni } = require("@aws-sdk/credential-provider-ini");
-    credentials = fromIni({ profile: aws.profile }) as CredentialProvider;
-  }
+    return fromIni({ profile: name }) as CredentialProvider;
+  };
+  let credentials: CredentialProvider | undefined =
+    keys(aws.accessKey, aws.secretKey, aws.token) ??
+    profile(aws.profile) ??
+    keys(env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")) ??
+    profile(env("AWS_PROFILE"));
   if (aws.assumeRoleArn) credentials = assumeRoleProvider(aws.assumeRoleArn, r, credentials);
   return { ...(r ? { region: r } : {}), ...(credentials ? { credentials } : {}) };
 }

@@ -22,6 +22,7 @@ import type { PropertySpec } from "../../src/steps/contract";
 import { BASELINE_SPEC, GATE_SPEC } from "../../src/clouds/aws/stepKit";
 import { rootVolumeSwapKind } from "../../src/clouds/aws/swap";
 import { CollectTriageKind } from "../../src/clouds/azure/decision";
+import { propertyJson } from "../../src/provider/types";
 
 type Json = Record<string, unknown>;
 const schema = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, SCHEMA_FILE), "utf8")) as Json;
@@ -492,4 +493,55 @@ test("the TypeScript check catches a missing key, a wrong type and a nullable re
     "T.c: not in T",
     "T.d: not in the type",
   ]);
+});
+
+test("an object type is declared once under types, nested ones too; two shapes of a name fail", () => {
+  const inner = {
+    name: "Inner",
+    description: "i",
+    properties: { n: { type: "integer", description: "n" } },
+  } as const;
+  const outer = {
+    name: "Outer",
+    description: "o",
+    properties: { inner: { type: "object", objectType: inner, description: "x", optional: true } },
+  } as const;
+  const types = {};
+  expect(
+    propertyJson(
+      {
+        type: "array",
+        items: { type: "object", objectType: outer, description: "e" },
+        description: "l",
+      },
+      types,
+    ),
+  ).toEqual({
+    type: "array",
+    items: { $ref: "#/types/vm-rescue:index:Outer" },
+    description: "l",
+  });
+  expect(types).toEqual({
+    "vm-rescue:index:Inner": {
+      type: "object",
+      description: "i",
+      properties: { n: { type: "integer", description: "n" } },
+      required: ["n"],
+    },
+    "vm-rescue:index:Outer": {
+      type: "object",
+      description: "o",
+      properties: { inner: { $ref: "#/types/vm-rescue:index:Inner", description: "x" } },
+      required: [],
+    },
+  });
+  expect(propertyJson({ type: "object", description: "m" }, {})).toEqual({
+    type: "object",
+    additionalProperties: { type: "string" },
+    description: "m",
+  });
+  const other = { ...inner, properties: { m: { type: "string", description: "m" } } } as const;
+  expect(() =>
+    propertyJson({ type: "object", objectType: other, description: "y" }, types),
+  ).toThrow("the schema type vm-rescue:index:Inner is declared with two shapes");
 });

@@ -4,6 +4,7 @@
  * records on the instance as a tag.
  */
 import type { PropertySpec, StepContext, StepTimeouts } from "../../steps/contract";
+import { SERIAL_BASELINE, SWAP_GATE } from "../../steps/objectTypes";
 import { loadLatencyModel, opSeconds } from "../../recoveryTime/model";
 import { SerialBaseline } from "../../swap/serialLog";
 import { stepOps } from "./context";
@@ -33,12 +34,14 @@ export const STEP_INPUT_SPECS = {
 /** The gate that decides whether the step may change the broken instance. */
 export const GATE_SPEC: PropertySpec = {
   type: "object",
+  objectType: SWAP_GATE,
   description:
     "Whether the broken instance may be changed (allowed) and why not (reasons), from the triage.",
 };
 
 export const BASELINE_SPEC: PropertySpec = {
   type: "object",
+  objectType: SERIAL_BASELINE,
   description:
     "Where the console output stood before the instance was started on another root (length, sha256, tail); console text, kept secret.",
   optional: true,

@@ -56,7 +56,7 @@ function events(op: "create" | "delete", list: [string, string][], t0: number): 
 const STEPS: [string, string][] = [
   ["azure-native:compute:Snapshot", "app-vm-01-rescue-snapshot"],
   ["azure-native:compute:VirtualMachine", "app-vm-01-rescue-helper"],
-  ["pulumi-nodejs:dynamic/vm-rescue:OsDiskSwap", "app-vm-01-rescue-swap"],
+  ["vm-rescue:azure:OsDiskSwap", "app-vm-01-rescue-swap"],
 ];
 
 const COLLECT_URL = "https://x.blob.core.windows.net/rescue/collect/output.json";

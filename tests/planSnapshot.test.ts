@@ -38,3 +38,25 @@ test("the AWS sample's offline plan", async () => {
   ]);
   expect(plan).toMatchSnapshot();
 });
+
+test("no sample's plan holds a dynamic resource: every step is the provider plugin's", async () => {
+  const plans = [
+    ["--azure-vm", path.join(EXAMPLES, "azure-vm.json"), "--set", "rollback=true"],
+    ["--aws-instance", path.join(EXAMPLES, "aws-instance.json"), "--set", "kmsGrantConfirmed=true"],
+    [
+      "--aws-instance",
+      path.join(EXAMPLES, "aws-instance.json"),
+      "--set",
+      "kmsGrantConfirmed=true",
+      "--set",
+      "mode=inPlace",
+      "--set",
+      "rollback=true",
+    ],
+  ];
+  for (const args of plans) {
+    const text = JSON.stringify(await planJson(args));
+    expect(text).not.toContain("pulumi-nodejs:dynamic");
+    expect(text).toMatch(/"vm-rescue:(azure|aws):[A-Za-z]+"/);
+  }
+});

@@ -224,6 +224,7 @@ export async function liveRescue(
     helperSize:
       settings[key] ?? (SETTINGS.find((s) => s.key === key)?.default as string | undefined) ?? null,
     helperRemoved,
+    projectDir: automation.workDir,
     timeToRecovery: null,
     errors,
   };

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AzureWindowsRescue, AzureWindowsRescueArgs } from "../clouds/azure/component";
 import { AwsWindowsRescue, AwsWindowsRescueArgs } from "../clouds/aws/component";
 import { PROJECT } from "./settings";
+import { PACKAGE_NAME } from "../vocabulary/tokens";
 
 /** A stack setting that is missing or malformed; the CLI reports it as a usage error (exit 2). */
 export class SettingError extends Error {
@@ -138,6 +139,7 @@ export function awsArgsFromSettings(get: SettingReader, stack: string): AwsWindo
     natConfirmed: booleanSetting(get, "natConfirmed"),
     swap: booleanSetting(get, "swap"),
     rollback: booleanSetting(get, "rollback"),
+    swapGeneration: integerSetting(get, "swapGeneration"),
     dryRun: booleanSetting(get, "dryRun"),
     repairDriver: get("driver"),
     actions: listSetting(get, "actions"),
@@ -159,6 +161,130 @@ export function componentOutputs(
   ) as Record<string, pulumi.Output<unknown>>;
 }
 
+type SettingKind = "string" | "boolean" | "secret";
+
+/**
+ * The credential settings of each cloud provider that the steps take over, by the cloud provider's
+ * own stack-setting names (`azure-native:<key>`, `aws:<key>`) and the `vm-rescue` provider key they
+ * feed. Secrets are read as secrets and stay secret in the provider's inputs.
+ */
+const AZURE_NATIVE_KEYS: Record<string, SettingKind> = {
+  subscriptionId: "string",
+  tenantId: "string",
+  clientId: "string",
+  clientSecret: "secret",
+  useOidc: "boolean",
+  oidcToken: "secret",
+};
+const AWS_KEYS: Record<string, SettingKind> = {
+  region: "string",
+  profile: "string",
+  accessKey: "string",
+  secretKey: "secret",
+  token: "secret",
+};
+
+function readSection(
+  namespace: string,
+  keys: Record<string, SettingKind>,
+): Record<string, pulumi.Input<unknown>> {
+  const c = new pulumi.Config(namespace);
+  const out: Record<string, pulumi.Input<unknown>> = {};
+  for (const [key, kind] of Object.entries(keys)) {
+    const v =
+      kind === "boolean" ? c.getBoolean(key) : kind === "secret" ? c.getSecret(key) : c.get(key);
+    if (v !== undefined) out[key] = v;
+  }
+  return out;
+}
+
+/** The single role of `aws:assumeRoles` (or the older `aws:assumeRole`); a chain is refused. */
+function awsAssumedRole(): string | undefined {
+  const c = new pulumi.Config("aws");
+  type Role = { roleArn?: string };
+  const many = c.getObject<Role[]>("assumeRoles");
+  const one = c.getObject<Role>("assumeRole");
+  const roles = (many ?? (one ? [one] : [])).filter((r) => r && r.roleArn);
+  if (roles.length > 1)
+    throw new SettingError(
+      "configuration aws:assumeRoles names a chain of roles; the rescue steps assume one role: set vm-rescue:aws with assumeRoleArn",
+    );
+  return roles[0]?.roleArn;
+}
+
+/**
+ * `vm-rescue:<section>` (an object) over the cloud provider's settings, key by key; the keys that
+ * are secrets in the provider's schema (client secret, OIDC token, secret key, session token) are
+ * passed as secrets however the stack stored them.
+ */
+function withOwnSection(
+  section: "azure" | "aws",
+  keys: Record<string, SettingKind>,
+  base: Record<string, pulumi.Input<unknown>>,
+): Record<string, pulumi.Input<unknown>> {
+  const key = `${PROJECT}:${section}`;
+  let own: unknown;
+  try {
+    own = new pulumi.Config(PROJECT).getObject<unknown>(section);
+  } catch {
+    throw new SettingError(`configuration ${key} must be an object`);
+  }
+  if (own === undefined) return base;
+  if (!own || typeof own !== "object" || Array.isArray(own))
+    throw new SettingError(`configuration ${key} must be an object`);
+  const out = { ...base };
+  for (const [k, v] of Object.entries(own as Record<string, unknown>)) {
+    if (v === undefined || v === null) continue;
+    out[k] = keys[k] === "secret" ? pulumi.secret(v) : v;
+  }
+  return out;
+}
+
+/**
+ * The inputs of the explicit `vm-rescue` provider the steps run under, so that they act as the
+ * stack's own identity. Precedence, highest first:
+ *
+ * 1. `vm-rescue:azure` / `vm-rescue:aws` (objects in the provider's own config schema);
+ * 2. the stack's `azure-native:*` settings (clientId, clientSecret, tenantId, subscriptionId,
+ *    useOidc, oidcToken), resp. `aws:*` (region, profile, accessKey, secretKey, token,
+ *    assumeRoles/assumeRole) — what azure-native and the aws provider themselves use;
+ * 3. at run time, in the plugin, what is still unset comes from the environment variables those
+ *    providers read (ARM_*, AWS_*) and then from the SDKs' default chains (see
+ *    src/clouds/azure/runtime.ts and src/clouds/aws/context.ts).
+ *
+ * `vm-rescue:simulatedCloud` passes through (the offline rescue).
+ */
+export function stepProviderArgs(cloud: "azure" | "aws"): pulumi.Inputs {
+  const args: pulumi.Inputs = {};
+  if (cloud === "azure") {
+    args.azure = withOwnSection(
+      "azure",
+      AZURE_NATIVE_KEYS,
+      readSection("azure-native", AZURE_NATIVE_KEYS),
+    );
+  } else {
+    const base = readSection("aws", AWS_KEYS);
+    const role = awsAssumedRole();
+    if (role) base.assumeRoleArn = role;
+    args.aws = withOwnSection("aws", AWS_KEYS, base);
+  }
+  const simulated = new pulumi.Config(PROJECT).get("simulatedCloud");
+  if (simulated) args.simulatedCloud = simulated;
+  return args;
+}
+
+/** The explicit provider of the steps: `pulumi:providers:vm-rescue`. */
+export class StepProvider extends pulumi.ProviderResource {
+  constructor(name: string, args: pulumi.Inputs, opts?: pulumi.ResourceOptions) {
+    super(PACKAGE_NAME, name, args, opts);
+  }
+}
+
+/** The steps' provider of the stack, with {@link stepProviderArgs}. */
+export function stepProvider(cloud: "azure" | "aws"): StepProvider {
+  return new StepProvider("steps", stepProviderArgs(cloud));
+}
+
 /** The program: returns the stack outputs. */
 export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
   const config = new pulumi.Config(PROJECT);
@@ -166,11 +292,13 @@ export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
   const cloud = get("cloud") ?? "azure";
   if (cloud === "azure") {
     const args = azureArgsFromSettings(get, pulumi.getStack());
-    return componentOutputs(new AzureWindowsRescue(args.rescueId as string, args));
+    const providers = [stepProvider("azure")];
+    return componentOutputs(new AzureWindowsRescue(args.rescueId as string, args, { providers }));
   }
   if (cloud === "aws") {
     const args = awsArgsFromSettings(get, pulumi.getStack());
-    return componentOutputs(new AwsWindowsRescue(args.rescueId as string, args));
+    const providers = [stepProvider("aws")];
+    return componentOutputs(new AwsWindowsRescue(args.rescueId as string, args, { providers }));
   }
   throw new SettingError(
     `configuration vm-rescue:cloud must be "azure" or "aws" (got ${JSON.stringify(cloud)})`,

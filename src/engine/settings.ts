@@ -173,7 +173,7 @@ export const SETTINGS: Setting[] = [
     key: "swapGeneration",
     type: "integer",
     default: 0,
-    clouds: ["azure"],
+    clouds: ["azure", "aws"],
     description:
       "Raise it (1, 2, ...) to swap the repaired copy in again after a rollback; a rolled-back swap is never redone otherwise.",
   },

@@ -348,3 +348,44 @@ function Send-EvidenceFile {
     }
     $null = Invoke-WebRequest -Uri $Url -Method Put -InFile $Path -Headers $headers -ContentType 'application/octet-stream' -UseBasicParsing
 }
+
+# ---- uploads (collect ships the evidence, repair ships back the hives it changed) ----
+
+function ConvertFrom-UploadUrls {
+    # The -UploadUrls JSON -> hashtable name -> URL; every URL must be https.
+    param([AllowEmptyString()][string]$Json)
+    $urls = @{}
+    if (-not $Json) { return $urls }
+    $parsed = ConvertFrom-Json -InputObject $Json
+    foreach ($p in @($parsed.PSObject.Properties)) {
+        $url = [string]$p.Value
+        if (-not $url.StartsWith('https://', [System.StringComparison]::Ordinal)) { throw ('UploadUrls: the URL for {0} is not https.' -f $p.Name) }
+        $urls[[string]$p.Name] = $url
+    }
+    return $urls
+}
+
+function Get-StorageToken {
+    # A bearer token for Azure Storage from the helper's managed identity (IMDS), for blob URLs
+    # without a SAS: the artifacts account allows no shared keys.
+    $uri = 'http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fstorage.azure.com%2F'
+    $answer = Invoke-RestMethod -Uri $uri -Headers @{ Metadata = 'true' } -Method Get -UseBasicParsing
+    if (-not $answer.access_token) { throw 'The managed identity endpoint gave no token for Azure Storage.' }
+    return [string]$answer.access_token
+}
+
+function Send-EvidenceFile {
+    # One PUT of a staged file; the URL's query (a SAS or a signature) and the token are never printed.
+    param(
+        [Parameter(Mandatory = $true)][string]$Path,
+        [Parameter(Mandatory = $true)][string]$Url,
+        [Parameter(Mandatory = $true)][string]$Kind,
+        [string]$Token = ''
+    )
+    $headers = @{}
+    if ($Kind -eq 'AzureBlob') {
+        $headers['x-ms-blob-type'] = 'BlockBlob'
+        if ($Token) { $headers['Authorization'] = 'Bearer ' + $Token; $headers['x-ms-version'] = '2021-08-06' }
+    }
+    $null = Invoke-WebRequest -Uri $Url -Method Put -InFile $Path -Headers $headers -ContentType 'application/octet-stream' -UseBasicParsing
+}

@@ -19,9 +19,26 @@ function fits(spec: PropertySpec, v: unknown): boolean {
   if (spec.type === "number") return t === "number" || t === "integer";
   if (t !== spec.type) return false;
   if (spec.items && t === "array") return (v as unknown[]).every((x) => fits(spec.items!, x));
-  if (spec.items && t === "object")
-    return Object.values(v as Props).every((x) => fits(spec.items!, x));
+  if (spec.objectType && t === "object") {
+    const props = spec.objectType.properties;
+    const fields = v as Props;
+    return (
+      Object.keys(fields).every((k) => k in props) &&
+      Object.entries(props).every(([k, p]) =>
+        fields[k] === undefined || fields[k] === null ? p.optional === true : fits(p, fields[k]),
+      )
+    );
+  }
+  if (t === "object") return Object.values(v as Props).every((x) => fits(spec.items ?? STRING, x));
   return true;
+}
+
+const STRING: PropertySpec = { type: "string", description: "A value." };
+
+/** What a value of the spec is, in words. */
+function what(spec: PropertySpec): string {
+  if (spec.objectType) return `a ${spec.objectType.name} object`;
+  return `${spec.type === "array" || spec.type === "object" || spec.type === "integer" ? "an" : "a"} ${spec.type}`;
 }
 
 /** The property a kind's failure line names: the first input key that appears in it as a word. */
@@ -51,7 +68,7 @@ export function checkProperties(kind: AnyStepKind, news: Props): provider.CheckF
     } else if (!fits(spec, v)) {
       failures.push({
         property: k,
-        reason: `${k} must be ${spec.type === "array" ? "an" : "a"} ${spec.type}`,
+        reason: `${k} must be ${what(spec)}`,
       });
     }
   }

@@ -6,6 +6,8 @@
  * construct waits for the values before it plans the rescue.
  */
 import { COMPONENT_TYPES, PACKAGE_NAME } from "../vocabulary/tokens";
+import { SWAP_GATE } from "../steps/objectTypes";
+import { objectTypeJson, typeToken } from "./types";
 
 export type SchemaType =
   | { type: "string" | "number" | "integer" | "boolean" }
@@ -22,7 +24,7 @@ export interface ComponentSpec {
   outputs: Record<string, ComponentProperty>;
 }
 
-export const SWAP_GATE_TYPE = `${PACKAGE_NAME}:index:SwapGate`;
+export const SWAP_GATE_TYPE = typeToken(SWAP_GATE);
 export const KEPT_RESOURCE_TYPE = `${PACKAGE_NAME}:index:KeptResource`;
 
 const S = { type: "string" } as const;
@@ -49,17 +51,9 @@ const rescueId = str(
   "Identifies this rescue in names and tags (1-24 lowercase letters, digits, hyphens). Default: the component name.",
 );
 
-/** The object types the components' outputs use. */
-export const OBJECT_TYPES = {
-  [SWAP_GATE_TYPE]: {
-    type: "object",
-    description: "Whether the swap may happen, and every reason why not.",
-    properties: {
-      allowed: { type: "boolean", description: "True when the swap may happen." },
-      reasons: { type: "array", items: S, description: "Every reason the swap is blocked." },
-    },
-    required: ["allowed", "reasons"],
-  },
+/** The object types the components' outputs use (the gate is the steps' own `SwapGate`). */
+export const OBJECT_TYPES: Record<string, Record<string, unknown> & { properties: object }> = {
+  [SWAP_GATE_TYPE]: objectTypeJson(SWAP_GATE, {}) as { properties: object },
   [KEPT_RESOURCE_TYPE]: {
     type: "object",
     description: "A resource that outlives `pulumi destroy`.",
@@ -69,7 +63,7 @@ export const OBJECT_TYPES = {
     },
     required: ["kind", "id"],
   },
-} as const;
+};
 
 /** The outputs both components export (src/vocabulary/outputs.ts `RescueOutputs`). */
 const commonOutputs: Record<string, ComponentProperty> = {
@@ -195,6 +189,11 @@ export const AWS_COMPONENT: ComponentSpec = {
     vpcEndpointServices: list("Service names of the VPC's endpoints, for the SSM network check."),
     swap: bool("Swap the repaired volume in as root and verify the boot. Default true."),
     rollback: bool("Put the volume the swap replaced back as root. Default false."),
+    swapGeneration: {
+      type: "integer",
+      optional: true,
+      description: "Raise it to swap the repaired volume in again after a rollback. Default 0.",
+    },
     dryRun: bool("Plan and run the repair script without changing the disk. Default false."),
     repairDriver: str("Force the culprit driver (service name or .sys file)."),
     actions: list("repair.ps1 actions to run instead of the automatic choice."),

@@ -10,6 +10,7 @@ import { PACKAGE_NAME } from "../vocabulary/tokens";
 import { packageRoot } from "../vocabulary/packageRoot";
 import { COMPONENTS, OBJECT_TYPES, type ComponentProperty } from "./components";
 import { CONFIG_SECTIONS, SIMULATED_CLOUD_DESCRIPTION } from "./config";
+import { declareType, propertiesJson, requiredOf, type TypeTable } from "./types";
 import type { AnyStepKind } from "./anyKind";
 
 type Json = Record<string, unknown>;
@@ -25,25 +26,6 @@ export function packageVersion(): string {
   return JSON.parse(fs.readFileSync(path.join(packageRoot(), "package.json"), "utf8")).version;
 }
 
-function fromSpec(p: PropertySpec, withDescription = true): Json {
-  const out: Json = { type: p.type };
-  if (p.items && p.type === "array") out.items = fromSpec(p.items, false);
-  if (p.items && p.type === "object") out.additionalProperties = fromSpec(p.items, false);
-  if (withDescription) out.description = p.description;
-  if (p.secret) out.secret = true;
-  return out;
-}
-
-function properties(specs: Record<string, PropertySpec>): Json {
-  return Object.fromEntries(Object.entries(specs).map(([k, p]) => [k, fromSpec(p)]));
-}
-
-function required(specs: Record<string, { optional?: boolean }>): string[] {
-  return Object.entries(specs)
-    .filter(([, p]) => !p.optional)
-    .map(([k]) => k);
-}
-
 function componentProperty(p: ComponentProperty): Json {
   const { optional: _optional, ...rest } = p;
   void _optional;
@@ -54,15 +36,15 @@ function componentProperties(specs: Record<string, ComponentProperty>): Json {
   return Object.fromEntries(Object.entries(specs).map(([k, p]) => [k, componentProperty(p)]));
 }
 
-function stepResource(kind: AnyStepKind): Json {
+function stepResource(kind: AnyStepKind, types: TypeTable): Json {
   const inputs = kind.inputs as Record<string, PropertySpec>;
   const outputs = kind.outputs as Record<string, PropertySpec>;
   return {
     description: kind.description,
-    inputProperties: properties(inputs),
-    requiredInputs: required(inputs),
-    properties: properties({ ...inputs, ...outputs }),
-    required: required({ ...inputs, ...outputs }),
+    inputProperties: propertiesJson(inputs, types),
+    requiredInputs: requiredOf(inputs),
+    properties: propertiesJson({ ...inputs, ...outputs }, types),
+    required: requiredOf({ ...inputs, ...outputs }),
   };
 }
 
@@ -73,18 +55,31 @@ export function buildSchema(kinds: readonly AnyStepKind[], version: string): Jso
     aws: { $ref: `#/types/${AWS_CONFIG_TYPE}`, description: "Who the AWS steps run as." },
     simulatedCloud: { type: "string", description: SIMULATED_CLOUD_DESCRIPTION },
   };
+  const types: TypeTable = {
+    [AZURE_CONFIG_TYPE]: {
+      type: "object",
+      description: "Azure credentials of the steps (as the azure-native provider takes them).",
+      properties: propertiesJson(CONFIG_SECTIONS.azure, {}),
+    },
+    [AWS_CONFIG_TYPE]: {
+      type: "object",
+      description: "AWS credentials of the steps (as the aws provider takes them).",
+      properties: propertiesJson(CONFIG_SECTIONS.aws, {}),
+    },
+  };
+  for (const [token, def] of Object.entries(OBJECT_TYPES)) declareType(types, token, def);
   const resources: Json = {};
   for (const kind of [...kinds].sort((a, b) => a.token.localeCompare(b.token))) {
-    resources[kind.token] = stepResource(kind);
+    resources[kind.token] = stepResource(kind, types);
   }
   for (const c of COMPONENTS) {
     resources[c.token] = {
       isComponent: true,
       description: c.description,
       inputProperties: componentProperties(c.inputs),
-      requiredInputs: required(c.inputs),
+      requiredInputs: requiredOf(c.inputs),
       properties: componentProperties(c.outputs),
-      required: required(c.outputs),
+      required: requiredOf(c.outputs),
     };
   }
   return {
@@ -99,19 +94,7 @@ export function buildSchema(kinds: readonly AnyStepKind[], version: string): Jso
       description: "Who the rescue's steps run as: the stack's credentials for each cloud.",
       inputProperties: configVariables,
     },
-    types: {
-      [AZURE_CONFIG_TYPE]: {
-        type: "object",
-        description: "Azure credentials of the steps (as the azure-native provider takes them).",
-        properties: properties(CONFIG_SECTIONS.azure),
-      },
-      [AWS_CONFIG_TYPE]: {
-        type: "object",
-        description: "AWS credentials of the steps (as the aws provider takes them).",
-        properties: properties(CONFIG_SECTIONS.aws),
-      },
-      ...OBJECT_TYPES,
-    },
+    types: Object.fromEntries(Object.entries(types).sort(([a], [b]) => a.localeCompare(b))),
     resources,
     language: { nodejs: { respectSchemaVersion: true } },
   };

@@ -71,14 +71,14 @@ describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
       });
     });
 
-    test("a plan with the whole chain uses its own resources, by name role and dynamic class", () => {
+    test("a plan with the whole chain uses its own resources, by name role and step kind", () => {
       const plan = [
         ...basePlan,
-        R("pulumi-nodejs:dynamic/vm-rescue:DumpTriage", "x-triage", ["x-collect"]),
+        R("vm-rescue:azure:CollectTriage", "x-triage", ["x-collect"]),
         R(`${c}VirtualMachineRunCommandByVirtualMachine`, "x-repair", ["x-triage"]),
-        R("pulumi-nodejs:dynamic/vm-rescue:OsDiskSwap", "x-swap", ["x-repair", "x-snapshot"]),
-        R("pulumi-nodejs:dynamic/vm-rescue:BootVerification", "x-verify", ["x-swap"]),
-        R("pulumi-nodejs:dynamic/vm-rescue:OsDiskRollback", "x-rollback", ["x-verify"]),
+        R("vm-rescue:azure:OsDiskSwap", "x-swap", ["x-repair", "x-snapshot"]),
+        R("vm-rescue:azure:BootVerification", "x-verify", ["x-swap"]),
+        R("vm-rescue:azure:OsDiskRollback", "x-rollback", ["x-verify"]),
       ];
       const t = modeledTimeToRecovery(plan, model, {
         repairActions: ["DisableDriver", "QuarantineDriverFile", "SfcOffline"],

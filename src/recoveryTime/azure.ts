@@ -59,7 +59,7 @@ function repairOps(actions: readonly RepairActionName[] | undefined): string[] {
 }
 
 /**
- * Which phase a resource is: by the class of a dynamic resource (`…:OsDiskSwap`, `…:BootVerification`)
+ * Which phase a resource is: by the kind of a step (`vm-rescue:azure:OsDiskSwap`, `…:BootVerification`)
  * or by its name's last segment (`<rescueId>-collect`), or null.
  */
 export function phaseOf(r: PlanResourceShape): Phase | null {
@@ -76,7 +76,7 @@ export function phaseOf(r: PlanResourceShape): Phase | null {
 
 /**
  * The latency-model operations of one Azure resource, or [] when it takes no modeled time. Run
- * commands and the chain's dynamic resources are recognised by their role (collect, triage, ...).
+ * commands and the chain's steps are recognised by their role (collect, triage, ...).
  */
 export function azureOpsFor(r: PlanResourceShape, options: TtrOptions = {}): string[] {
   switch (r.type) {

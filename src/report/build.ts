@@ -155,7 +155,7 @@ export function nextSteps(o: RescueOutcome, status: RescueStatus): string[] {
   }
   if (o.helperRemoved === false)
     steps.push(
-      `The helper was not removed: run \`pulumi destroy --stack ${sh(o.stack)}\` (kept resources survive it).`,
+      `The helper was not removed: run \`pulumi destroy --stack ${sh(o.stack)}${o.projectDir ? ` --cwd ${sh(o.projectDir)}` : ""}\` (kept resources survive it).`,
     );
   if (status === "prepared") {
     const inPlaceDryRun = `Dry run: the root volume was not written. In inPlace mode the instance was still stopped and its root detached for the inspection on the helper, then reattached (DeleteOnTermination restored); the instance is left stopped — start it when you want it running. Run again without --dry-run to repair.`;

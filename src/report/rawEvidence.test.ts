@@ -2,7 +2,6 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { CONTRACT_VERSION, type RepairResult } from "../collect/contract";
 import { shippedFileUrl } from "../collect/layout";
-import type { ShippedFile } from "../collect/manifest";
 import { decodeBcd } from "../evidence/bcd";
 import { openHive } from "../evidence/hive";
 import {
@@ -11,6 +10,7 @@ import {
   fixture,
   missing,
   sampleSystemHive,
+  shippedFile,
   storySetupApiLog,
 } from "../evidence/facts/testing/evidence";
 import { compileRepairPlan } from "../repair/operations";
@@ -32,18 +32,6 @@ class Store implements ArtifactReader {
     const b = this.objects.get(url);
     return b === undefined ? null : b.subarray(0, max);
   }
-}
-
-function shipped(name: string, source: string, bytes: Buffer): ShippedFile {
-  return {
-    name,
-    sourcePath: source,
-    sizeBytes: bytes.length,
-    lastWriteUtc: "2026-11-29T06:13:02Z",
-    sha256: sha(bytes),
-    uploaded: true,
-    skipped: null,
-  };
 }
 
 describeIf(
@@ -77,7 +65,7 @@ describeIf(
           bcdStore: "S:\\EFI\\Microsoft\\Boot\\BCD",
           generation: 2,
         },
-        files: files.map(([n, src, b]) => shipped(n, src, b)),
+        files: files.map(([n, src, b]) => shippedFile(n, src, b)),
         memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
         binaries: [],
         errors: [],

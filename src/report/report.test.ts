@@ -390,3 +390,11 @@ describe("the cited facts", () => {
     );
   });
 });
+
+test("the destroy command of a helper left behind runs in the stack's project folder", () => {
+  const o = { ...rescuedOutcome(), helperRemoved: false };
+  const without = buildReport(o).nextSteps.join("\n");
+  expect(without).toContain(`pulumi destroy --stack ${o.stack}\``);
+  const at = buildReport({ ...o, projectDir: "/opt/vm rescue" }).nextSteps.join("\n");
+  expect(at).toContain(`pulumi destroy --stack ${o.stack} --cwd '/opt/vm rescue'\``);
+});

@@ -140,6 +140,8 @@ export interface RescueOutcome {
   helperSize: string | null;
   /** Whether the teardown (`destroy`) removed the helper. null when it was not attempted. */
   helperRemoved: boolean | null;
+  /** The Pulumi project folder the stack's workspace lives in (live runs), for the commands shown. */
+  projectDir?: string;
   timeToRecovery: ModeledTtr | null;
   /** Things that went wrong, one line each (update or destroy errors, failed run commands). */
   errors: string[];

@@ -27,6 +27,20 @@ export interface PropertySpec {
   optional?: boolean;
   /** Never kept in the state in plain text (serial-console text, script output, credentials). */
   secret?: boolean;
+  /**
+   * The shape of an object (`type: "object"`): the schema declares it once under `types` as
+   * `vm-rescue:index:<name>` and the property refers to it. Without it an object is a map whose
+   * values are `items` (strings when `items` is left out).
+   */
+  objectType?: ObjectTypeSpec;
+}
+
+/** A named object type: its properties, each with its own spec (optional ones may be missing). */
+export interface ObjectTypeSpec {
+  /** PascalCase; one shape per name across the package. */
+  name: string;
+  description: string;
+  properties: { readonly [key: string]: PropertySpec };
 }
 
 /** Who the steps run as: the plugin's configuration (`vm-rescue:<key>` on the stack). */

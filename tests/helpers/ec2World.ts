@@ -1,6 +1,8 @@
 /**
- * A tiny EC2 world for the AWS steps' tests: instances, volumes, snapshots, an SSM agent and the S3
- * output behind fake SDK clients and a fake clock; every call is recorded.
+ * A tiny EC2 world for the AWS steps' fine-grained tests (hooks that make a call fail or hang):
+ * instances, volumes, snapshots, an SSM agent and the S3 output behind fake SDK clients and a fake
+ * clock; every call is recorded. The documented EC2 behaviour lives in the product's simulated EC2
+ * (`src/clouds/aws/simulated.ts`), which the kinds' contract and fault tests use.
  */
 import type { OpsContext } from "../../src/clouds/aws/operations";
 
@@ -13,6 +15,7 @@ export interface Vol {
 export interface Inst {
   state: string;
   stopHangs?: boolean;
+  tags?: Record<string, string>;
   devices: Record<string, { volumeId: string; dot: boolean }>;
 }
 
@@ -70,6 +73,7 @@ export function world() {
                   {
                     State: { Name: x.state },
                     RootDeviceName: "/dev/sda1",
+                    Tags: tagList(x.tags),
                     BlockDeviceMappings: Object.entries(x.devices).map(([d, v]) => ({
                       DeviceName: d,
                       Ebs: { VolumeId: v.volumeId, DeleteOnTermination: v.dot },
@@ -180,6 +184,19 @@ export function world() {
               .filter(([, s]) => s.volumeId === vol && s.tags["vm-rescue:id"] === id)
               .map(([k, s]) => ({ SnapshotId: k, State: s.state })),
           };
+        }
+        case "CreateTags":
+        case "DeleteTags": {
+          for (const id of i.Resources) {
+            const x = instances[id];
+            if (!x) continue;
+            x.tags ??= {};
+            for (const t of i.Tags) {
+              if (name === "CreateTags") x.tags[t.Key] = t.Value;
+              else delete x.tags[t.Key];
+            }
+          }
+          return {};
         }
         case "GetConsoleOutput":
           return {

@@ -4,6 +4,7 @@
  * stdout) and drives it through the SDK's generated gRPC clients, with properties serialized as
  * the engine sends them (secrets as signature objects, unknowns as the sentinel).
  */
+import { reveal } from "../../src/provider/values";
 import { spawn, type ChildProcess } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -140,23 +141,11 @@ export async function configure(client: provrpc.ResourceProviderClient, args: Pr
   req.setArgs(struct(args));
   const vars = req.getVariablesMap();
   for (const [k, v] of Object.entries(args)) {
-    vars.set(`vm-rescue:config:${k}`, typeof v === "string" ? v : JSON.stringify(stripSecrets(v)));
+    vars.set(`vm-rescue:config:${k}`, typeof v === "string" ? v : JSON.stringify(reveal(v)));
   }
   req.setAcceptsecrets(true);
   req.setAcceptresources(true);
   return rpc<provproto.ConfigureRequest, provproto.ConfigureResponse>(client, "configure", req);
-}
-
-function stripSecrets(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(stripSecrets);
-  if (typeof v === "object" && v !== null) {
-    const o = v as Props;
-    if (o["4dabf18193072939515e22adb298388d"] === "1b47061264138c4ac30d75fd1eb44270") {
-      return stripSecrets(o.value);
-    }
-    return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, stripSecrets(x)]));
-  }
-  return v;
 }
 
 /** The engine's calls of one resource. */

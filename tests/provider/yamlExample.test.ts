@@ -31,23 +31,50 @@ function valueType(v: unknown): string {
   return "object";
 }
 
+/**
+ * Where a value does not fit its declared type: a named type's value is an object that sets only
+ * its properties and every required one (each checked in turn), an array's items and a map's values
+ * (strings when the map does not say) fit theirs.
+ */
 function problems(where: string, spec: Json, v: unknown): string[] {
   const t = valueType(v);
   if (typeof spec.$ref === "string") {
     const def = types[spec.$ref.replace("#/types/", "")];
     if (!def) return [`${where}: no type ${spec.$ref}`];
-    return t === "object" ? [] : [`${where}: ${t} for an object`];
+    if (t !== "object") return [`${where}: ${t} for an object`];
+    const props = (def.properties ?? {}) as Record<string, Json>;
+    const fields = v as Json;
+    return [
+      ...Object.entries(fields).flatMap(([k, x]) =>
+        props[k] ? problems(`${where}.${k}`, props[k], x) : [`${where}.${k}: not a property`],
+      ),
+      ...((def.required ?? []) as string[])
+        .filter((k) => !(k in fields))
+        .map((k) => `${where}: required ${k} missing`),
+    ];
   }
   const ok = spec.type === t || (spec.type === "number" && t === "integer");
   if (!ok) return [`${where}: ${t} for a ${String(spec.type)}`];
   if (spec.type === "array")
     return (v as unknown[]).flatMap((x, i) => problems(`${where}[${i}]`, spec.items as Json, x));
-  if (spec.type === "object" && spec.additionalProperties) {
-    return Object.entries(v as Json).flatMap(([k, x]) =>
-      problems(`${where}.${k}`, spec.additionalProperties as Json, x),
-    );
+  if (spec.type === "object") {
+    const values = (spec.additionalProperties ?? { type: "string" }) as Json;
+    return Object.entries(v as Json).flatMap(([k, x]) => problems(`${where}.${k}`, values, x));
   }
   return [];
+}
+
+/** The declared type at a property path (`gate.reasons`) from a resource's outputs, or undefined. */
+function typeAt(props: Record<string, Json>, path: string[]): Json | undefined {
+  let spec: Json | undefined = props[path[0]];
+  for (const key of path.slice(1)) {
+    if (!spec) return undefined;
+    const ref: unknown = spec.$ref;
+    const def: Json | undefined =
+      typeof ref === "string" ? types[ref.replace("#/types/", "")] : undefined;
+    spec = (def?.properties as Record<string, Json> | undefined)?.[key];
+  }
+  return spec;
 }
 
 test("the example's plugin path holds the plugin executable", () => {
@@ -86,9 +113,9 @@ test("every property the example sets fits the schema; required inputs are set",
 test("every output the example reads is an output of its resource", () => {
   const declared = program.resources as Record<string, { type: string }>;
   const missing = Object.entries(program.outputs as Record<string, string>).filter(([, expr]) => {
-    const [, res, prop] = /^\$\{(\w+)\.(\w+)\}$/.exec(expr) ?? [];
+    const [, res, path] = /^\$\{(\w+)\.([\w.]+)\}$/.exec(expr) ?? [];
     const def = resources[declared[res]?.type];
-    return !def || !(prop in (def.properties as Json));
+    return !def || !typeAt(def.properties as Record<string, Json>, path.split("."));
   });
   expect(missing).toEqual([]);
 });
@@ -100,4 +127,20 @@ test("the check catches a wrong type and an unknown property", () => {
   >;
   expect(problems("swap", inputs.swap, "yes")).toEqual(["swap: string for a boolean"]);
   expect(problems("tags", inputs.tags, { a: 1 })).toEqual(["tags.a: integer for a string"]);
+});
+
+test("the check follows object types: fields, their types, required ones; and output paths", () => {
+  const outputs = resources["vm-rescue:index:AzureWindowsRescue"].properties as Record<
+    string,
+    Json
+  >;
+  expect(problems("gate", outputs.gate, { allowed: "yes", extra: 1 })).toEqual([
+    "gate.allowed: string for a boolean",
+    "gate.extra: not a property",
+    "gate: required reasons missing",
+  ]);
+  expect(problems("gate", outputs.gate, { allowed: true, reasons: ["a"] })).toEqual([]);
+  expect(problems("gate", outputs.gate, ["a"])).toEqual(["gate: array for an object"]);
+  expect(typeAt(outputs, ["gate", "reasons"])).toMatchObject({ type: "array" });
+  expect(typeAt(outputs, ["gate", "why"])).toBeUndefined();
 });

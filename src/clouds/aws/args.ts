@@ -29,6 +29,8 @@ export interface AwsWindowsRescueArgs {
   swap?: boolean;
   /** Put the volume the swap replaced back as root (after a failed verification). Default false. */
   rollback?: boolean;
+  /** Raise it (1, 2, ...) to swap the repaired volume in again after a rollback. Default 0. */
+  swapGeneration?: number;
   /** Plan and run the repair script without changing the disk. Default false. */
   dryRun?: boolean;
   /** Force the culprit driver (service name or .sys file) instead of the triage's choice. */

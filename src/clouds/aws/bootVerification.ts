@@ -6,8 +6,25 @@
 import * as pulumi from "@pulumi/pulumi";
 import { DescribeInstanceStatusCommand, GetConsoleOutputCommand } from "@aws-sdk/client-ec2";
 import { newSerialText, serialBaseline, type SerialBaseline } from "../../swap/serialLog";
-import { ensureStopped, OpsContext, RescueStepError, waitFor, ContextFactory } from "./operations";
-import { InputsOf, stepArgs, StepResource, StepInputs, stepProvider } from "./dynamic";
+import type { StepKind } from "../../steps/contract";
+import { StepResource, type InputsOf } from "../../steps/resource";
+import { STEP_TYPES } from "../../vocabulary/tokens";
+import {
+  describeInstance,
+  ensureStopped,
+  OpsContext,
+  RescueStepError,
+  rootDevice,
+  waitFor,
+} from "./operations";
+import {
+  BASELINE_SPEC,
+  modeled,
+  opsOf,
+  STEP_INPUT_SPECS,
+  stepTimeouts,
+  type StepInputs,
+} from "./stepKit";
 
 /** What the console of a Windows instance shows after a stop error. */
 const BUGCHECK_TEXT = /\bbug ?check\b|\bSTOP:? ?0x[0-9a-f]{8}|stop code/i;
@@ -15,7 +32,12 @@ const BUGCHECK_TEXT = /\bbug ?check\b|\bSTOP:? ?0x[0-9a-f]{8}|stop code/i;
 export interface BootVerdict {
   healthy: boolean;
   reason: string;
+  /** What the console printed past the baseline (its last characters): console text, secret. */
+  console?: string;
 }
+
+/** How much of the new console text a verdict keeps. */
+const CONSOLE_KEEP = 4000;
 
 /** The console output of the instance now (the latest, where EC2 offers it), or null when there is none. */
 export async function readConsole(ctx: OpsContext, instanceId: string): Promise<string | null> {
@@ -51,6 +73,7 @@ export async function verifyBoot(
   baseline: SerialBaseline | null = null,
 ): Promise<BootVerdict> {
   let last = "no status yet";
+  let seen = "";
   try {
     return await waitFor(
       ctx,
@@ -62,9 +85,14 @@ export async function verifyBoot(
         ),
       async () => {
         const text = newSerialText(await readConsole(ctx, instanceId), baseline) ?? "";
+        seen = text.slice(-CONSOLE_KEEP);
         const bug = BUGCHECK_TEXT.exec(text);
         if (bug)
-          return { healthy: false, reason: `the console shows a stop error again (${bug[0]})` };
+          return {
+            healthy: false,
+            reason: `the console shows a stop error again (${bug[0]})`,
+            console: seen,
+          };
         const st = (
           await ctx.ec2.send(
             new DescribeInstanceStatusCommand({
@@ -80,18 +108,20 @@ export async function verifyBoot(
           return {
             healthy: true,
             reason: "both status checks passed and the console shows no stop error",
+            console: seen,
           };
         if (inst === "impaired")
           return {
             healthy: false,
             reason: `the instance status check failed (${last}): Windows did not come up`,
+            console: seen,
           };
         return undefined;
       },
     );
   } catch (e) {
     if (e instanceof RescueStepError && e.code === "verify-timeout")
-      return { healthy: false, reason: e.message };
+      return { healthy: false, reason: e.message, console: seen };
     throw e;
   }
 }
@@ -105,6 +135,8 @@ export interface BootVerificationInputs extends StepInputs {
   finalState: "running" | "stopped";
   /** The volume rollback would put back, named in the failure message. */
   rollbackVolumeId: string;
+  /** The root the swap put in; a verdict on another root (a rollback took over meanwhile) fails nothing. */
+  swappedVolumeId?: string;
   /** The console output as the swap found it before the start: only what comes after it counts. Null: all of it. */
   consoleBaseline?: SerialBaseline | null;
 }
@@ -113,30 +145,113 @@ export interface BootVerificationInputs extends StepInputs {
 export function rollbackHint(instanceId: string, region: string): string {
   return `vm-rescue rollback --cloud aws --instance-id ${instanceId} --region ${region} (or, while the stack exists: pulumi config set vm-rescue:rollback true && pulumi up)`;
 }
+export interface BootVerificationOutputs extends BootVerificationInputs {
+  healthy: boolean;
+  reason: string;
+  rollbackOffered: boolean;
+  /** The console text past the baseline the verdict read (secret). */
+  console: string;
+}
+
 /** Verifies the boot; a re-crash fails the step and offers the rollback. Leaves the instance in `finalState`. */
 export async function verifyStep(
   ctx: OpsContext,
   i: BootVerificationInputs,
+  timeoutSeconds = i.timeoutSeconds ?? 1800,
 ): Promise<BootVerdict & { rollbackOffered: boolean }> {
   if (!i.swapped)
     return {
       healthy: false,
       reason: `no boot to verify: ${i.swapReason || "the swap did not run"}`,
       rollbackOffered: false,
+      console: "",
     };
-  const verdict = await verifyBoot(ctx, i.instanceId, i.timeoutSeconds, i.consoleBaseline ?? null);
+  const verdict = await verifyBoot(ctx, i.instanceId, timeoutSeconds, i.consoleBaseline ?? null);
+  const root = i.swappedVolumeId
+    ? (rootDevice(await describeInstance(ctx, i.instanceId))?.volumeId ?? "")
+    : undefined;
+  if (root !== undefined && root !== i.swappedVolumeId)
+    return {
+      healthy: false,
+      reason: `not verified: the root is now ${root || "none"}, not the repaired ${i.swappedVolumeId} (a rollback or a change outside the rescue)`,
+      rollbackOffered: false,
+      console: verdict.console,
+    };
   if (!verdict.healthy) {
     throw new RescueStepError(
       "re-crash",
       `${i.instanceId} did not boot cleanly after the swap: ${verdict.reason}. Roll back (puts ${i.rollbackVolumeId} back as root; the repaired volume is kept): ${rollbackHint(i.instanceId, i.region)}`,
     );
   }
-  if (i.finalState === "stopped") await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
+  if (i.finalState === "stopped") await ensureStopped(ctx, i.instanceId, timeoutSeconds);
   return { ...verdict, rollbackOffered: false };
 }
 
-export const bootVerificationProvider = (f?: ContextFactory) =>
-  stepProvider(verifyStep, (i) => `${i.instanceId}/verify`, f);
+export const bootVerificationKind: StepKind<BootVerificationInputs, BootVerificationOutputs> = {
+  token: STEP_TYPES.aws.bootVerification,
+  description:
+    "Waits for both status checks and looks for a new stop error in the console past the swap's baseline.",
+  inputs: {
+    ...STEP_INPUT_SPECS,
+    instanceId: { type: "string", description: "The rescued instance." },
+    swapped: { type: "boolean", description: "Whether the swap ran; false: nothing is verified." },
+    swapReason: { type: "string", description: "Why there was no swap." },
+    finalState: { type: "string", description: "running or stopped, after the verification." },
+    rollbackVolumeId: { type: "string", description: "The volume a rollback would put back." },
+    swappedVolumeId: {
+      type: "string",
+      description: "The root the swap put in; a verdict on another root fails nothing.",
+      optional: true,
+    },
+    consoleBaseline: BASELINE_SPEC,
+  },
+  outputs: {
+    healthy: { type: "boolean", description: "Whether Windows booted cleanly." },
+    reason: { type: "string", description: "The verdict in one line." },
+    rollbackOffered: { type: "boolean", description: "Whether a rollback was offered." },
+    console: {
+      type: "string",
+      description: "The console text past the baseline the verdict read.",
+      secret: true,
+    },
+  },
+  identityKeys: ["instanceId"],
+  timeouts: stepTimeouts(
+    modeled("aws.instance.start.windows", "aws.instance.statusChecks", "aws.instance.stop.windows"),
+  ),
+  async create(ctx, i) {
+    const { ops, timeout } = opsOf(ctx, i);
+    const v = await verifyStep(ops, i, timeout);
+    return {
+      id: `${i.instanceId}/verify`,
+      outs: { ...i, ...v, console: v.console ?? "" },
+    };
+  },
+  async read(_ctx, _id, state) {
+    return state;
+  },
+  async update(ctx, _id, olds, news) {
+    // A verdict already reached stands; a swap that ran since the last verdict is verified now.
+    if (olds.healthy || !news.swapped) {
+      const kept = olds.healthy
+        ? olds
+        : { ...olds, reason: `no boot to verify: ${news.swapReason}` };
+      return {
+        ...news,
+        healthy: kept.healthy,
+        reason: kept.reason,
+        rollbackOffered: false,
+        console: olds.console ?? "",
+      };
+    }
+    const { ops, timeout } = opsOf(ctx, news);
+    const v = await verifyStep(ops, news, timeout);
+    return { ...news, ...v, console: v.console ?? "" };
+  },
+  async delete() {
+    // Nothing: verification only reads.
+  },
+};
 
 /** Watches the console past the swap's baseline until Windows boots or crashes again (Azure: BootVerification). */
 export class BootVerification extends StepResource {
@@ -148,15 +263,6 @@ export class BootVerification extends StepResource {
     i: InputsOf<BootVerificationInputs>,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    super(
-      ...stepArgs(
-        "bootVerification",
-        bootVerificationProvider(),
-        name,
-        i,
-        ["healthy", "reason"],
-        opts,
-      ),
-    );
+    super(bootVerificationKind, name, i, opts);
   }
 }

@@ -92,6 +92,7 @@ export function createRepairChain(
         deleteOnTermination: p.restore.deleteOnTermination,
         gate,
         reattachWhenClosed: inPlace,
+        swapGeneration: args.swapGeneration,
       },
       { parent, dependsOn: [repair, detach!] },
     );
@@ -107,6 +108,7 @@ export function createRepairChain(
           : p.source.rootVolumeId,
         swapped: swap.swapped,
         swapReason: swap.reason,
+        swappedVolumeId: swap.rootVolumeId,
         consoleBaseline: swap.consoleBaseline,
       },
       { parent, dependsOn: [swap] },

@@ -2,6 +2,7 @@
  * Topology of the AWS rescue under Pulumi's mocks, both modes: backup first, no public IP, no
  * ingress, least-privilege role, root device name restored, nothing deletes the original.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { runUnderMocks, RecordedResource } from "../../engine/simulate/mockRun";
 import { registrations } from "../../../tests/helpers/registrations";
 import {
@@ -14,7 +15,7 @@ import { AwsWindowsRescue, AwsWindowsRescueArgs } from "./component";
 import { sampleFacts } from "../../../tests/helpers/awsInstances";
 
 const ROOT = "vol-0a9b8c7d6e5f43210";
-const DYN = "pulumi-nodejs:dynamic/vm-rescue:";
+const DYN = "vm-rescue:aws:";
 
 async function rescue(
   extra: Partial<AwsWindowsRescueArgs> = {},
@@ -223,9 +224,19 @@ function collectWithoutNitroDrivers() {
   return c;
 }
 
+/**
+ * The inputs of every resource, by name. The console baseline is left out: it is an output of the
+ * swap (what the console showed when the swap ran), which a second up keeps from its state, while
+ * each simulated run swaps afresh.
+ */
 const ORIGINAL_INPUTS = (r: { run: { resources: RecordedResource[] } }) =>
   Object.fromEntries(
-    r.run.resources.filter((x) => x.custom).map((x) => [x.name, JSON.stringify(x.inputs)]),
+    r.run.resources
+      .filter((x) => x.custom)
+      .map((x) => {
+        const { consoleBaseline: _, ...inputs } = x.inputs;
+        return [x.name, JSON.stringify(inputs)];
+      }),
   );
 
 describe("AwsWindowsRescue: the broken instance changes only when the gate allows (copy mode)", () => {
@@ -380,9 +391,12 @@ describe("AwsWindowsRescue: a second up after the swap plans with the original r
   test("without the tag the live root would be re-snapshotted; originalRootVolumeId restores the identical plan", async () => {
     const first = await rescue();
     const copyId = first.run.outputs.repairDiskId as string;
-    const untagged = await rescue({}, { instance: afterSwap(copyId) });
+    const untagged = await rescue({}, { instance: afterSwap(copyId), rootRepaired: true });
     expect(untagged.one("aws:ebs/snapshot:Snapshot").inputs).toMatchObject({ volumeId: copyId });
-    const explicit = await rescue({ originalRootVolumeId: ROOT }, { instance: afterSwap(copyId) });
+    const explicit = await rescue(
+      { originalRootVolumeId: ROOT },
+      { instance: afterSwap(copyId), detachedVolumes: [ROOT], rootRepaired: true },
+    );
     const before = ORIGINAL_INPUTS(first);
     const after = ORIGINAL_INPUTS(explicit);
     for (const [name, inputs] of Object.entries(before))
@@ -438,9 +452,51 @@ describe("AwsWindowsRescue variants", () => {
     });
   }, 60_000);
 
+  test("swapGeneration reaches the swap step; a negative one is refused before anything is registered", async () => {
+    const r = await rescue({ swapGeneration: 2 });
+    expect(r.one(`${DYN}RootVolumeSwap`).inputs).toMatchObject({ swapGeneration: 2 });
+    expect(
+      () => new AwsWindowsRescue("inc-4711", { instanceId: "i-1", swapGeneration: -1 }),
+    ).toThrow(/swapGeneration must be a whole number/);
+  }, 60_000);
+
   test("swap=false stops after the repair", async () => {
     const r = await rescue({ swap: false, helperInstanceType: "m5.large" });
     expect(r.byType(`${DYN}RootVolumeSwap`)).toEqual([]);
     expect((r.one("aws:ec2/instance:Instance").inputs as any).instanceType).toBe("m5.large");
   }, 60_000);
+});
+
+describe("AwsWindowsRescue: deadlines", () => {
+  test.each(["copy", "inPlace"] as const)(
+    "%s: the EBS snapshot gets a create timeout of at least 60 minutes; every step its kind's deadline",
+    async (mode) => {
+      const timeouts: Record<string, pulumi.CustomTimeouts | undefined> = {};
+      const cloud = simulatedAws({ instance: sampleFacts() });
+      await runUnderMocks(
+        () => {
+          const r = new AwsWindowsRescue(
+            "inc-4711",
+            { instanceId: "i-0a1b2c3d4e5f67890", kmsGrantConfirmed: true, mode },
+            {
+              transformations: [
+                (a) => {
+                  if (a.type === "aws:ebs/snapshot:Snapshot" || a.type.startsWith(DYN))
+                    timeouts[a.name] = a.opts.customTimeouts;
+                  return undefined;
+                },
+              ],
+            },
+          );
+          return { booted: r.booted };
+        },
+        { project: "vm-rescue", stack: "test", config: {}, cloud },
+      );
+      const seconds = (d?: string) => Number(/^(\d+)s$/.exec(d ?? "")?.[1] ?? NaN);
+      expect(seconds(timeouts["inc-4711-snapshot"]?.create)).toBeGreaterThanOrEqual(3600);
+      expect(seconds(timeouts["inc-4711-swap"]?.create)).toBeGreaterThan(0);
+      expect(seconds(timeouts["inc-4711-repair"]?.create)).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 });

@@ -7,6 +7,7 @@ import type { AwsRescueOptions } from "../../topology/awsOptions";
 import { AmiFacts, instanceFacts, PulumiGetInstanceResult } from "../../describe/awsInstance";
 import { createAwsRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
+import { validateSwapGeneration } from "./reswap";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AwsRescueOutputs } from "../../vocabulary/outputs";
 import type { AwsWindowsRescueArgs } from "./args";
@@ -73,6 +74,8 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
   public readonly targetInstanceType: pulumi.Output<string>;
 
   constructor(name: string, args: AwsWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Checked before anything is registered.
+    validateSwapGeneration(args.swapGeneration);
     super(COMPONENT_TYPES.aws, name, args, opts);
     const plan = readInstance(args, { parent: this }).apply((d) =>
       planAwsRescue(

@@ -1,8 +1,20 @@
 /**
  * The step kinds of the aws rescue, as the `vm-rescue` provider plugin serves them. One file per
- * kind in this folder; this list is what the plugin and the offline simulation know.
+ * concept in this folder; this list is what the plugin and the offline simulation know.
  */
 import type { StepKind } from "../../steps/contract";
+import { backupSnapshotKind } from "./snapshots";
+import { rootVolumeDetachKind, rootVolumeSwapKind } from "./swap";
+import { ssmCommandKind } from "./scripts";
+import { bootVerificationKind } from "./bootVerification";
+import { rootVolumeRollbackKind } from "./rollbackStep";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const AWS_STEP_KINDS: readonly StepKind<any, any>[] = [];
+export const AWS_STEP_KINDS: readonly StepKind<any, any>[] = [
+  backupSnapshotKind,
+  rootVolumeDetachKind,
+  ssmCommandKind,
+  rootVolumeSwapKind,
+  bootVerificationKind,
+  rootVolumeRollbackKind,
+];

@@ -10,7 +10,6 @@ import {
   DescribeInstancesCommand,
   DescribeVolumesCommand,
   DetachVolumeCommand,
-  ModifyInstanceAttributeCommand,
   StartInstancesCommand,
   StopInstancesCommand,
 } from "@aws-sdk/client-ec2";
@@ -30,6 +29,10 @@ export interface OpsContext {
   sleep(ms: number): Promise<void>;
   /** Interval between polls. */
   pollMs: number;
+  /** Aborted when the engine cancels the call: every wait stops at once. */
+  signal?: AbortSignal;
+  /** Wall-clock milliseconds after which a wait gives up with one line (the step's deadline). */
+  deadline?: number;
 }
 
 /** The context for a region: {@link sdkContext}, or fake clients in tests. */
@@ -72,11 +75,32 @@ export async function waitFor<T>(
 ): Promise<T> {
   const deadline = ctx.now() + timeoutSeconds * 1000;
   for (;;) {
+    checkDeadline(ctx);
     const v = await probe();
     if (v !== undefined) return v;
     if (ctx.now() >= deadline) throw onTimeout();
     await ctx.sleep(ctx.pollMs);
   }
+}
+
+/** Throws one clear line when the call was cancelled or its deadline has passed. */
+export function checkDeadline(ctx: Pick<OpsContext, "signal" | "deadline">): void {
+  if (ctx.signal?.aborted)
+    throw new RescueStepError(
+      "cancelled",
+      `cancelled: ${String(ctx.signal.reason ?? "the update was cancelled")}; run pulumi up again to resume`,
+    );
+  if (ctx.deadline !== undefined && Date.now() >= ctx.deadline)
+    throw new RescueStepError(
+      "deadline",
+      `gave up at the step's deadline (${new Date(ctx.deadline).toISOString()}); what was done is recorded on the instance and its volumes, run pulumi up again to resume`,
+    );
+}
+
+/** `timeoutSeconds`, cut to what is left before the context's deadline. */
+export function within(ctx: Pick<OpsContext, "deadline">, timeoutSeconds: number): number {
+  if (ctx.deadline === undefined) return timeoutSeconds;
+  return Math.max(1, Math.min(timeoutSeconds, Math.floor((ctx.deadline - Date.now()) / 1000)));
 }
 
 export function errorCode(e: unknown): string {
@@ -89,10 +113,18 @@ export interface InstanceView {
   /** The root device name EC2 reports (e.g. /dev/sda1); it stays while no volume is attached there. Null when unknown. */
   rootDeviceName: string | null;
   blockDevices: { deviceName: string; volumeId: string; deleteOnTermination: boolean }[];
+  tags: Record<string, string>;
 }
 
 export async function describeInstance(ctx: OpsContext, instanceId: string): Promise<InstanceView> {
-  const out = await ctx.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  let out;
+  try {
+    out = await ctx.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  } catch (e) {
+    if (errorCode(e) === "InvalidInstanceID.NotFound")
+      throw new RescueStepError("instance-not-found", `instance ${instanceId} was not found`);
+    throw e;
+  }
   const i = out?.Reservations?.[0]?.Instances?.[0];
   if (!i) throw new RescueStepError("instance-not-found", `instance ${instanceId} was not found`);
   return {
@@ -104,6 +136,7 @@ export async function describeInstance(ctx: OpsContext, instanceId: string): Pro
       volumeId: m.Ebs?.VolumeId,
       deleteOnTermination: m.Ebs?.DeleteOnTermination === true,
     })),
+    tags: tagMap(i.Tags),
   };
 }
 
@@ -357,24 +390,5 @@ export async function ensureAttached(
       )
         ? true
         : undefined,
-  );
-}
-
-/** Sets DeleteOnTermination of the volume at `device` (detach/attach resets it to false). */
-export async function setDeleteOnTermination(
-  ctx: OpsContext,
-  instanceId: string,
-  device: string,
-  value: boolean,
-): Promise<void> {
-  const current = (await describeInstance(ctx, instanceId)).blockDevices.find(
-    (b) => b.deviceName === device,
-  );
-  if (current && current.deleteOnTermination === value) return;
-  await ctx.ec2.send(
-    new ModifyInstanceAttributeCommand({
-      InstanceId: instanceId,
-      BlockDeviceMappings: [{ DeviceName: device, Ebs: { DeleteOnTermination: value } }],
-    }),
   );
 }

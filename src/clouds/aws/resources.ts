@@ -15,6 +15,7 @@ import { ssmCommandDocument } from "../../guest/embed";
 import { BackupSnapshot } from "./snapshots";
 import { SsmCommand } from "./scripts";
 import { RootVolumeDetach } from "./swap";
+import { SNAPSHOT_CREATE_SECONDS } from "./stepKit";
 import type { AwsWindowsRescueArgs } from "./args";
 import {
   ID_TAG,
@@ -123,7 +124,8 @@ export function createAwsRescueResources(
         description: p.snapshot.description,
         tags: backup,
       },
-      kept,
+      // A first full snapshot of a root can take far longer than the provider's default.
+      { ...kept, customTimeouts: { create: `${SNAPSHOT_CREATE_SECONDS}s` } },
     );
     snapshotId = s.id;
     snapshotResource = s;

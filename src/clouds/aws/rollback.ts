@@ -1,27 +1,18 @@
 /**
- * The rollback on AWS: `RootVolumeRollback` puts a volume back as the instance's root — the
- * original (copy mode) or a volume from the backup (inPlace) — and records the console baseline
- * before it starts the instance; {@link rollBackInstance} runs the same steps directly, without a
- * stack, and verifies the boot. The volume it replaces stays, detached; the resource's delete
- * changes nothing.
+ * The rollback on AWS without a stack: {@link rollBackInstance} runs the steps of the stack's
+ * `RootVolumeRollback` (`rollbackStep.ts`) directly and verifies the boot. The volume it replaces
+ * stays, detached.
  */
-import * as pulumi from "@pulumi/pulumi";
-import type { SerialBaseline } from "../../swap/serialLog";
 import {
   describeInstance,
   describeVolume,
   findVolumes,
   RescueStepError,
   rootDevice,
-  ensureAttached,
-  ensureDetached,
-  ensureRunning,
-  ensureStopped,
-  OpsContext,
-  setDeleteOnTermination,
   ContextFactory,
 } from "./operations";
-import { consoleBaseline, verifyBoot } from "./bootVerification";
+import { verifyBoot } from "./bootVerification";
+import { rollbackStep } from "./rollbackStep";
 import { findSnapshots, volumeFromSnapshotStep } from "./snapshots";
 import { lowerKeys, type RollbackHooks, type RollbackResult } from "../../swap/rollback";
 import { awsRollbackTarget } from "./rollbackTarget";
@@ -34,77 +25,13 @@ import {
   ROLLBACK_FROM_BACKUP_ROLE,
   SOURCE_TAG,
 } from "../../vocabulary/tags";
-import { InputsOf, stepArgs, StepResource, StepInputs, stepProvider } from "./dynamic";
 
-export interface RootVolumeRollbackInputs extends StepInputs {
-  instanceId: string;
-  rootDeviceName: string;
-  /** The volume to put back as root (the original in copy mode, a volume from the backup in inPlace mode). */
-  volumeId: string;
-  deleteOnTermination: boolean;
-  finalState: "running" | "stopped";
-}
-/**
- * Puts `volumeId` back as root; the volume it replaces stays (detached, for inspection). When it
- * already is the root (e.g. the swap never ran), nothing is stopped or detached. An instance with
- * no volume at its root device (an `up` that failed between the detach and the swap) just gets
- * `volumeId` attached. `consoleBaseline`: the console output before the start, for the verification.
- */
-export async function rollbackStep(ctx: OpsContext, i: RootVolumeRollbackInputs) {
-  const occupant = (await describeInstance(ctx, i.instanceId)).blockDevices.find(
-    (b) => b.deviceName === i.rootDeviceName,
-  );
-  if (occupant && occupant.volumeId === i.volumeId) {
-    return {
-      restoredVolumeId: i.volumeId,
-      replacedVolumeId: "",
-      changed: false,
-      consoleBaseline: null,
-    };
-  }
-  await ensureStopped(ctx, i.instanceId, i.timeoutSeconds);
-  if (occupant) await ensureDetached(ctx, occupant.volumeId, i.instanceId, i.timeoutSeconds);
-  await ensureAttached(ctx, i.volumeId, i.instanceId, i.rootDeviceName, i.timeoutSeconds);
-  await setDeleteOnTermination(ctx, i.instanceId, i.rootDeviceName, i.deleteOnTermination);
-  let baseline: SerialBaseline | null = null;
-  if (i.finalState === "running") {
-    baseline = await consoleBaseline(ctx, i.instanceId);
-    await ensureRunning(ctx, i.instanceId, i.timeoutSeconds);
-  }
-  return {
-    restoredVolumeId: i.volumeId,
-    replacedVolumeId: occupant ? occupant.volumeId : "",
-    changed: true,
-    consoleBaseline: baseline,
-  };
-}
-
-export const rootVolumeRollbackProvider = (f?: ContextFactory) =>
-  stepProvider(rollbackStep, (i) => `${i.instanceId}/rollback/${i.volumeId}`, f);
-
-/** Puts the original root volume back (Azure: OsDiskRollback). */
-export class RootVolumeRollback extends StepResource {
-  declare readonly restoredVolumeId: pulumi.Output<string>;
-  declare readonly replacedVolumeId: pulumi.Output<string>;
-  declare readonly changed: pulumi.Output<boolean>;
-
-  constructor(
-    name: string,
-    i: InputsOf<RootVolumeRollbackInputs>,
-    opts?: pulumi.CustomResourceOptions,
-  ) {
-    super(
-      ...stepArgs(
-        "rollback",
-        rootVolumeRollbackProvider(),
-        name,
-        i,
-        ["restoredVolumeId", "replacedVolumeId", "changed"],
-        opts,
-      ),
-    );
-  }
-}
+export {
+  rollbackStep,
+  rootVolumeRollbackKind,
+  RootVolumeRollback,
+  type RootVolumeRollbackInputs,
+} from "./rollbackStep";
 
 /** What the direct rollback of an EC2 instance is asked to do. */
 export interface InstanceRollbackRequest {
@@ -250,15 +177,21 @@ export async function rollBackInstance(
     hooks.log(
       `note: ${t.instanceId} had no root volume, so its DeleteOnTermination setting is unknown; it is left false (the volume outlives the instance)`,
     );
-  const rolled = await rollbackStep(aws, {
-    region,
+  const rolled = await rollbackStep(
+    aws,
+    {
+      region,
+      timeoutSeconds,
+      instanceId: t.instanceId,
+      rootDeviceName,
+      volumeId,
+      deleteOnTermination: mapping?.deleteOnTermination ?? false,
+      finalState: "running",
+    },
     timeoutSeconds,
-    instanceId: t.instanceId,
-    rootDeviceName,
-    volumeId,
-    deleteOnTermination: mapping?.deleteOnTermination ?? false,
-    finalState: "running",
-  });
+    // Run by the operator in the foreground: no progress tags, a rerun converges on what it sees.
+    { redo: true, untracked: true },
+  );
   hooks.log(`verifying the boot (up to ${minutes} min)`);
   const v = await verifyBoot(aws, t.instanceId, timeoutSeconds, rolled.consoleBaseline);
   const fromBackup =

@@ -16,7 +16,12 @@ describe("ssmCommandStep", () => {
   test("waits for SSM registration and the command, and reads the full output from S3", async () => {
     const w = world();
     const out = await ssmCommandStep(w.ctx, cmd);
-    expect(out).toEqual({ commandId: "cmd-1", status: "Success", stdout: '{"full":true}' });
+    expect(out).toEqual({
+      commandId: "cmd-1",
+      status: "Success",
+      stdout: '{"full":true}',
+      stderr: "",
+    });
     expect(w.ssmCalls.find((c) => c.name === "SendCommand").input).toMatchObject({
       OutputS3BucketName: "b",
       OutputS3KeyPrefix: "rescue/x",

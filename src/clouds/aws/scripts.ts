@@ -11,9 +11,12 @@ import {
   SendCommandCommand,
 } from "@aws-sdk/client-ssm";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { errorCode, OpsContext, RescueStepError, waitFor, ContextFactory } from "./operations";
+import type { StepKind } from "../../steps/contract";
+import { StepResource, type InputsOf } from "../../steps/resource";
+import { STEP_TYPES } from "../../vocabulary/tokens";
+import { errorCode, OpsContext, RescueStepError, waitFor } from "./operations";
 import { snapshotState } from "./snapshots";
-import { InputsOf, stepArgs, StepResource, StepInputs, stepProvider } from "./dynamic";
+import { modeled, opsOf, STEP_INPUT_SPECS, stepTimeouts, type StepInputs } from "./stepKit";
 
 export interface SsmRunInput {
   instanceId: string;
@@ -29,6 +32,8 @@ export interface SsmRunResult {
   status: string;
   /** The full standard output (read from S3; SSM itself keeps only 24,000 characters). */
   stdout: string;
+  /** The standard error SSM kept. */
+  stderr: string;
 }
 
 /** Waits for the helper to be SSM-managed, sends the command, waits for it and reads its output. */
@@ -99,7 +104,12 @@ export async function runSsmCommand(ctx: OpsContext, r: SsmRunInput): Promise<Ss
   const stdout =
     (await readCommandStdout(ctx, r.bucketName, `${r.keyPrefix}${commandId}/${r.instanceId}/`)) ??
     String(final.StandardOutputContent ?? "");
-  return { commandId, status: final.Status, stdout };
+  return {
+    commandId,
+    status: final.Status,
+    stdout,
+    stderr: String(final.StandardErrorContent ?? ""),
+  };
 }
 
 /** The `…/stdout` object SSM stored under `prefix` (its command output folder), or null when there is none. */
@@ -127,14 +137,92 @@ export interface SsmCommandInputs extends StepInputs {
   /** When set, waits for this snapshot to be completed first (inPlace: no write before a complete backup). */
   waitForSnapshotId?: string;
 }
-export async function ssmCommandStep(ctx: OpsContext, i: SsmCommandInputs) {
+export type SsmCommandOutputs = SsmCommandInputs & SsmRunResult;
+
+export async function ssmCommandStep(
+  ctx: OpsContext,
+  i: SsmCommandInputs,
+  timeoutSeconds = i.timeoutSeconds ?? 1800,
+): Promise<SsmRunResult> {
   if (i.waitForSnapshotId)
-    await snapshotState(ctx, i.waitForSnapshotId, ["completed"], i.timeoutSeconds);
-  return runSsmCommand(ctx, i);
+    await snapshotState(ctx, i.waitForSnapshotId, ["completed"], timeoutSeconds);
+  return runSsmCommand(ctx, { ...i, timeoutSeconds });
 }
 
-export const ssmCommandProvider = (f?: ContextFactory) =>
-  stepProvider(ssmCommandStep, (_i, o) => o.commandId, f);
+/** Every script the helper may run, one after another: the longest a command may take. */
+const SCRIPT_OPS = [
+  "scripts.collect",
+  "scripts.repair.driver",
+  "scripts.repair.safeMode",
+  "scripts.repair.cleanBoot",
+  "scripts.repair.sfc",
+  "scripts.repair.dism",
+  "scripts.repair.chkdsk",
+];
+
+export const ssmCommandKind: StepKind<SsmCommandInputs, SsmCommandOutputs> = {
+  token: STEP_TYPES.aws.command,
+  description:
+    "Runs a guest script on the helper as an SSM command and reads its full output; an update never runs it again.",
+  inputs: {
+    ...STEP_INPUT_SPECS,
+    instanceId: { type: "string", description: "The helper (a new helper is an update)." },
+    documentName: { type: "string", description: "The SSM Command document of the script." },
+    parameters: {
+      type: "object",
+      description: "The script's parameters.",
+      items: {
+        type: "array",
+        description: "Values.",
+        items: { type: "string", description: "A value." },
+      },
+    },
+    bucketName: { type: "string", description: "The artifacts bucket the output goes to." },
+    keyPrefix: { type: "string", description: "The key prefix of the output." },
+    waitForSnapshotId: {
+      type: "string",
+      description: "A snapshot that must be completed before the script runs.",
+      optional: true,
+    },
+  },
+  outputs: {
+    commandId: { type: "string", description: "The SSM command." },
+    status: { type: "string", description: "How it ended (Success)." },
+    stdout: { type: "string", description: "The script's full standard output.", secret: true },
+    stderr: { type: "string", description: "The script's standard error.", secret: true },
+  },
+  identityKeys: ["documentName", "parameters"],
+  timeouts: stepTimeouts(
+    modeled(
+      "aws.ebs.snapshot.complete",
+      "aws.ssm.managedReady",
+      "aws.ssm.command.overhead",
+      ...SCRIPT_OPS,
+    ),
+  ),
+  async create(ctx, i) {
+    const { ops, timeout } = opsOf(ctx, i);
+    const r = await ssmCommandStep(ops, i, timeout);
+    return { id: r.commandId, outs: { ...i, ...r } };
+  },
+  async read(_ctx, _id, state) {
+    // The recorded result: the command ran once, on the helper that existed then.
+    return state;
+  },
+  async update(_ctx, _id, olds, news) {
+    // Never runs the script again: a new helper, bucket or timeout only changes the record.
+    return {
+      ...news,
+      commandId: olds.commandId,
+      status: olds.status,
+      stdout: olds.stdout,
+      stderr: olds.stderr ?? "",
+    };
+  },
+  async delete() {
+    // Nothing: the output stays in the bucket.
+  },
+};
 
 /** Runs a guest script on the helper through SSM (Azure: the Run Command resources). */
 export class SsmCommand extends StepResource {
@@ -143,15 +231,6 @@ export class SsmCommand extends StepResource {
   declare readonly stdout: pulumi.Output<string>;
 
   constructor(name: string, i: InputsOf<SsmCommandInputs>, opts?: pulumi.CustomResourceOptions) {
-    super(
-      ...stepArgs(
-        "command",
-        ssmCommandProvider(),
-        name,
-        i,
-        ["commandId", "status", "stdout"],
-        opts,
-      ),
-    );
+    super(ssmCommandKind, name, i, opts);
   }
 }

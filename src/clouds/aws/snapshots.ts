@@ -6,6 +6,9 @@
  * backup is what the inPlace rollback puts back. Nothing here deletes a snapshot or a volume.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { StepKind } from "../../steps/contract";
+import { StepResource, type InputsOf } from "../../steps/resource";
+import { STEP_TYPES } from "../../vocabulary/tokens";
 import {
   CreateSnapshotCommand,
   CreateVolumeCommand,
@@ -21,9 +24,15 @@ import {
   RescueStepError,
   tagMap,
   waitFor,
-  ContextFactory,
+  errorCode,
 } from "./operations";
-import { InputsOf, stepArgs, StepResource, StepInputs, stepProvider } from "./dynamic";
+import {
+  opsOf,
+  SNAPSHOT_CREATE_SECONDS,
+  STEP_INPUT_SPECS,
+  stepTimeouts,
+  type StepInputs,
+} from "./stepKit";
 
 export interface SnapshotView {
   snapshotId: string;
@@ -217,11 +226,41 @@ export interface BackupSnapshotInputs extends StepInputs {
   description: string;
   tags: Record<string, string>;
 }
+export interface BackupSnapshotOutputs extends BackupSnapshotInputs {
+  snapshotId: string;
+  /** Live on read: pending, completed or error. */
+  state: string;
+  /** The snapshot keeps the volume's encryption and KMS key; volumes from it keep them too. */
+  encrypted: boolean;
+  kmsKeyId: string;
+}
 /** inPlace mode: starts the backup and returns once EBS has it (point in time); does not wait for completion. */
-export async function backupSnapshotStep(ctx: OpsContext, i: BackupSnapshotInputs) {
+export async function backupSnapshotStep(
+  ctx: OpsContext,
+  i: BackupSnapshotInputs,
+  timeoutSeconds = i.timeoutSeconds ?? 1800,
+) {
   return {
-    snapshotId: await startSnapshot(ctx, i.volumeId, i.description, i.tags, i.timeoutSeconds),
+    snapshotId: await startSnapshot(ctx, i.volumeId, i.description, i.tags, timeoutSeconds),
   };
+}
+
+/** The snapshot as EC2 describes it now, or null when it is gone. */
+async function describeSnapshot(ctx: OpsContext, snapshotId: string) {
+  try {
+    const out = await ctx.ec2.send(new DescribeSnapshotsCommand({ SnapshotIds: [snapshotId] }));
+    const s = out?.Snapshots?.[0];
+    return s
+      ? {
+          state: String(s.State ?? "unknown"),
+          encrypted: s.Encrypted === true,
+          kmsKeyId: String(s.KmsKeyId ?? ""),
+        }
+      : null;
+  } catch (e) {
+    if (errorCode(e) === "InvalidSnapshot.NotFound") return null;
+    throw e;
+  }
 }
 
 export interface VolumeFromSnapshotInputs extends StepInputs {
@@ -250,13 +289,62 @@ export async function volumeFromSnapshotStep(ctx: OpsContext, i: VolumeFromSnaps
       i.snapshotId,
       i.spec,
       { ...i.tags, [COPY_OF_TAG]: i.originalVolumeId },
-      i.timeoutSeconds,
+      i.timeoutSeconds ?? 1800,
     ),
   };
 }
 
-export const backupSnapshotProvider = (f?: ContextFactory) =>
-  stepProvider(backupSnapshotStep, (_i, o) => o.snapshotId, f);
+export const backupSnapshotKind: StepKind<BackupSnapshotInputs, BackupSnapshotOutputs> = {
+  token: STEP_TYPES.aws.backupSnapshot,
+  description:
+    "Starts the EBS snapshot of the root (or adopts the one this rescue started) and returns once EBS has it.",
+  inputs: {
+    ...STEP_INPUT_SPECS,
+    volumeId: { type: "string", description: "The volume the snapshot is taken of." },
+    description: { type: "string", description: "The snapshot's description." },
+    tags: {
+      type: "object",
+      description: "The snapshot's tags (vm-rescue:id names the rescue).",
+      items: { type: "string", description: "A tag value." },
+    },
+  },
+  outputs: {
+    snapshotId: { type: "string", description: "The backup snapshot." },
+    state: { type: "string", description: "The snapshot's state (live on read)." },
+    encrypted: { type: "boolean", description: "Whether the snapshot is encrypted." },
+    kmsKeyId: { type: "string", description: "The KMS key of an encrypted snapshot, or empty." },
+  },
+  identityKeys: ["volumeId"],
+  timeouts: { ...stepTimeouts(SNAPSHOT_CREATE_SECONDS), create: SNAPSHOT_CREATE_SECONDS },
+  async create(ctx, i) {
+    const { ops, timeout } = opsOf(ctx, i);
+    const { snapshotId } = await backupSnapshotStep(ops, i, timeout);
+    const live = await describeSnapshot(ops, snapshotId);
+    return {
+      id: snapshotId,
+      outs: {
+        ...i,
+        snapshotId,
+        state: live?.state ?? "pending",
+        encrypted: live?.encrypted ?? false,
+        kmsKeyId: live?.kmsKeyId ?? "",
+      },
+    };
+  },
+  async read(ctx, _id, state) {
+    const { ops } = opsOf(ctx, state);
+    const live = await describeSnapshot(ops, state.snapshotId);
+    return live ? { ...state, ...live } : null;
+  },
+  async update(ctx, _id, olds, news) {
+    const { ops } = opsOf(ctx, news);
+    const live = await describeSnapshot(ops, olds.snapshotId);
+    return { ...olds, ...news, ...(live ?? {}) };
+  },
+  async delete() {
+    // Nothing: the backup is kept.
+  },
+};
 
 /** The backup snapshot of the root, taken before anything writes to it. */
 export class BackupSnapshot extends StepResource {
@@ -267,6 +355,6 @@ export class BackupSnapshot extends StepResource {
     i: InputsOf<BackupSnapshotInputs>,
     opts?: pulumi.CustomResourceOptions,
   ) {
-    super(...stepArgs("backupSnapshot", backupSnapshotProvider(), name, i, ["snapshotId"], opts));
+    super(backupSnapshotKind, name, i, opts);
   }
 }

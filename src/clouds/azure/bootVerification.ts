@@ -8,6 +8,7 @@ import { AzureComputeOps, Clock, realClock, step } from "./operations";
 import { STEP_TYPES } from "../../vocabulary/tokens";
 import { findBugCheck, newSerialText, type SerialBaseline } from "../../swap/serialLog";
 import type { StepKind } from "../../steps/contract";
+import { SERIAL_BASELINE } from "../../steps/objectTypes";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { azureRuntime, boundRuntime, type RuntimeFor } from "./runtime";
 import { stepTimeouts } from "./timeouts";
@@ -165,6 +166,7 @@ export function bootVerificationKind(
       osDiskId: { type: "string", optional: true, description: "The VM's OS disk after the swap." },
       serialBaseline: {
         type: "object",
+        objectType: SERIAL_BASELINE,
         optional: true,
         secret: true,
         description: "The serial log before the swap's start: only what follows it counts.",

@@ -28,6 +28,16 @@ import {
 } from "../../repair/decide";
 import { STEP_TYPES } from "../../vocabulary/tokens";
 import type { PropertySpec, StepKind } from "../../steps/contract";
+import {
+  CULPRIT,
+  DECISION,
+  DRIVER_FINDING,
+  listOf,
+  objectOf,
+  REPAIR_PARAMS_TYPE,
+  SWAP_GATE,
+  TRIAGE_RESULT,
+} from "../../steps/objectTypes";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { readCollectOutput } from "./blobRead";
 import { azureRuntime, boundRuntime, type RuntimeFor } from "./runtime";
@@ -198,14 +208,14 @@ export function collectTriageKind(
       swap: flag("False: repair the copy but never swap it in."),
     },
     outputs: {
-      triage: list("One result per minidump.", "object"),
+      triage: listOf(TRIAGE_RESULT, "One result per minidump."),
       summary: list("One line per dump."),
-      findings: list("Guest-driver findings.", "object"),
-      decision: list("The planner's decisions.", "object"),
-      culprit: { type: "object", optional: true, description: "The culprit, if one was found." },
+      findings: listOf(DRIVER_FINDING, "Guest-driver findings."),
+      decision: listOf(DECISION, "The planner's decisions."),
+      culprit: objectOf(CULPRIT, "The culprit, if one was found.", { optional: true }),
       repairActions: list("The chosen repair actions, in order."),
-      repairParams: { type: "object", description: "The validated repair.ps1 parameters." },
-      gate: { type: "object", description: "Whether the swap may happen, and if not why." },
+      repairParams: objectOf(REPAIR_PARAMS_TYPE, "The validated repair.ps1 parameters."),
+      gate: objectOf(SWAP_GATE, "Whether the swap may happen, and if not why."),
       nothingToRepair: { type: "boolean", description: "True when no action was chosen." },
       repairPlan: { type: "object", description: "The plan repair.ps1 runs." },
       rawEvidence: {

@@ -24,6 +24,7 @@ import { copyOfFromTags } from "../../topology/azureOriginalDisk";
 import { parseArmId } from "../../describe/azureVm";
 import { UsageError } from "../../vocabulary/exitCodes";
 import type { StepKind } from "../../steps/contract";
+import { SERIAL_BASELINE } from "../../steps/objectTypes";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { moveOsDisk, resumeStart, ROLLBACK_PHASE_TAG, tagValue } from "./osDiskMove";
 import { azureRuntime, boundRuntime, type RuntimeFor } from "./runtime";
@@ -148,6 +149,7 @@ export function osDiskRollbackKind(
       osDiskId: { type: "string", optional: true, description: "The VM's OS disk now." },
       serialBaseline: {
         type: "object",
+        objectType: SERIAL_BASELINE,
         optional: true,
         secret: true,
         description: "The serial log before the VM was started on the original (length and hash).",

@@ -30,35 +30,76 @@ export type RuntimeFor = (ctx: StepContext, subscriptionId: string) => AzureRunt
 
 const env = (k: string): string | undefined => process.env[k] || undefined;
 
+/** The Azure settings a step authenticates with, each from the first source that has it. */
+export interface AzureAuthSettings {
+  tenantId?: string;
+  clientId?: string;
+  clientSecret?: string;
+  useOidc: boolean;
+  oidcToken?: string;
+  oidcTokenFilePath?: string;
+  oidcRequestUrl?: string;
+  oidcRequestToken?: string;
+}
+
 /**
- * The credential the provider settings name, as the azure-native provider reads them: a client
- * secret; else OIDC (workload identity federation: the `oidcToken`, `ARM_OIDC_TOKEN`, or the GitHub
- * Actions token endpoint, else the federated token file of `AZURE_FEDERATED_TOKEN_FILE`); else
- * `DefaultAzureCredential` (environment, managed identity, `az login`).
+ * The settings as the azure-native provider resolves them (its installation & configuration page:
+ * every `azure-native:<key>` stack setting falls back to its `ARM_*` environment variable), one key
+ * at a time:
+ *
+ * 1. the `vm-rescue` provider configuration (the program fills it from the stack's own
+ *    `azure-native:*` settings, with `vm-rescue:azure` on top);
+ * 2. the variables azure-native reads: `ARM_TENANT_ID`, `ARM_CLIENT_ID`, `ARM_CLIENT_SECRET`,
+ *    `ARM_USE_OIDC`, `ARM_OIDC_TOKEN`, `ARM_OIDC_TOKEN_FILE_PATH`, `ARM_OIDC_REQUEST_URL` /
+ *    `ARM_OIDC_REQUEST_TOKEN` (or the GitHub Actions `ACTIONS_ID_TOKEN_REQUEST_*` pair);
+ * 3. for the tenant and client ids only, the Azure SDK's own `AZURE_TENANT_ID` / `AZURE_CLIENT_ID`.
+ *
+ * With no client secret and no OIDC from 1 or 2, {@link azureCredential} uses the Azure SDK's
+ * `DefaultAzureCredential` (its `AZURE_*` environment, workload identity, managed identity,
+ * `az login`).
+ */
+export function azureAuthSettings(azure: StepConfig["azure"] = {}): AzureAuthSettings {
+  const armOidc = env("ARM_USE_OIDC");
+  return {
+    tenantId: azure.tenantId ?? env("ARM_TENANT_ID") ?? env("AZURE_TENANT_ID"),
+    clientId: azure.clientId ?? env("ARM_CLIENT_ID") ?? env("AZURE_CLIENT_ID"),
+    clientSecret: azure.clientSecret ?? env("ARM_CLIENT_SECRET"),
+    useOidc: azure.useOidc ?? (armOidc !== undefined && armOidc.toLowerCase() === "true"),
+    oidcToken: azure.oidcToken ?? env("ARM_OIDC_TOKEN"),
+    oidcTokenFilePath: env("ARM_OIDC_TOKEN_FILE_PATH"),
+    oidcRequestUrl: env("ARM_OIDC_REQUEST_URL") ?? env("ACTIONS_ID_TOKEN_REQUEST_URL"),
+    oidcRequestToken: env("ARM_OIDC_REQUEST_TOKEN") ?? env("ACTIONS_ID_TOKEN_REQUEST_TOKEN"),
+  };
+}
+
+/**
+ * The credential of {@link azureAuthSettings}: a client secret; else OIDC (workload identity
+ * federation: the given token, the token file, or the CI's token endpoint, else the federated token
+ * file of `AZURE_FEDERATED_TOKEN_FILE`); else `DefaultAzureCredential`. Configuration beats the
+ * environment key by key, so a stack that names a client secret never runs as the CI's OIDC identity.
  */
 export function azureCredential(azure: StepConfig["azure"] = {}): TokenCredential {
   const identity = require("@azure/identity") as typeof import("@azure/identity");
-  const tenantId = azure.tenantId ?? env("ARM_TENANT_ID") ?? env("AZURE_TENANT_ID");
-  const clientId = azure.clientId ?? env("ARM_CLIENT_ID") ?? env("AZURE_CLIENT_ID");
+  const s = azureAuthSettings(azure);
   const need = (what: string) => {
-    if (!tenantId || !clientId)
+    if (!s.tenantId || !s.clientId)
       throw new Error(
         `${what} needs vm-rescue:azure tenantId and clientId (or ARM_TENANT_ID and ARM_CLIENT_ID)`,
       );
-    return { tenantId, clientId };
+    return { tenantId: s.tenantId, clientId: s.clientId };
   };
-  if (azure.clientSecret) {
+  if (s.clientSecret) {
     const ids = need("the client-secret credential");
-    return new identity.ClientSecretCredential(ids.tenantId, ids.clientId, azure.clientSecret);
+    return new identity.ClientSecretCredential(ids.tenantId, ids.clientId, s.clientSecret);
   }
-  if (azure.useOidc || azure.oidcToken) {
+  if (s.useOidc || azure.oidcToken) {
     const ids = need("the OIDC credential");
-    const given = azure.oidcToken ?? env("ARM_OIDC_TOKEN");
-    const url = env("ACTIONS_ID_TOKEN_REQUEST_URL") ?? env("ARM_OIDC_REQUEST_URL");
-    const bearer = env("ACTIONS_ID_TOKEN_REQUEST_TOKEN") ?? env("ARM_OIDC_REQUEST_TOKEN");
-    if (given || (url && bearer))
+    const { oidcToken: given, oidcTokenFilePath: file } = s;
+    const { oidcRequestUrl: url, oidcRequestToken: bearer } = s;
+    if (given || file || (url && bearer))
       return new identity.ClientAssertionCredential(ids.tenantId, ids.clientId, async () => {
         if (given) return given;
+        if (file) return require("fs").readFileSync(file, "utf8").trim() as string;
         const res = await fetch(`${url}&audience=api://AzureADTokenExchange`, {
           headers: { Authorization: `Bearer ${bearer}` },
         });

@@ -11,6 +11,7 @@ import { STEP_TYPES } from "../../vocabulary/tokens";
 import { PlanError } from "../../vocabulary/errors";
 import type { SerialBaseline } from "../../swap/serialLog";
 import type { StepKind } from "../../steps/contract";
+import { SERIAL_BASELINE, SWAP_GATE } from "../../steps/objectTypes";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { moveOsDisk, releaseHalfDone, resumeStart, SWAP_PHASE_TAG, tagValue } from "./osDiskMove";
 import { azureRuntime, boundRuntime, type RuntimeFor } from "./runtime";
@@ -257,6 +258,7 @@ export function osDiskSwapKind(
       copyDiskId: { type: "string", description: "The repaired copy (ARM id)." },
       gate: {
         type: "object",
+        objectType: SWAP_GATE,
         description: "Whether the swap may happen (`allowed`) and, if not, why (`reasons`).",
       },
       swapGeneration: {
@@ -280,6 +282,7 @@ export function osDiskSwapKind(
       osDiskId: { type: "string", optional: true, description: "The VM's OS disk now." },
       serialBaseline: {
         type: "object",
+        objectType: SERIAL_BASELINE,
         optional: true,
         secret: true,
         description: "The serial log before the VM was started on the copy (length and hash).",

@@ -1,18 +1,30 @@
 /**
  * A simulated AWS for the offline plan: answers the invokes the program makes from the descriptions
  * the operator supplied (`describe-instances`, `describe-volumes`) and gives every created resource
- * the id and outputs AWS would. The collect step answers the sample story's collect output, so the
- * repair the plan shows is the one the planner would choose for it.
+ * the id and outputs AWS would. The rescue's steps (`vm-rescue:aws:*`) run as the provider plugin
+ * runs them: the real step kinds, against a simulated EC2 (`clouds/aws/simulated.ts`) seeded with
+ * the broken instance and fed with what the program creates (snapshot, copy, helper, attachment).
+ * The collect step prints the sample story's collect output, so the repair the plan shows is the
+ * one the planner would choose for it; the repair command mends the volume it runs on.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
+import { AWS_STEP_KINDS } from "../../clouds/aws/kinds";
+import {
+  BOOTED_TEXT,
+  BUGCHECK_TEXT,
+  emptyState,
+  readState,
+  writeState,
+} from "../../clouds/aws/simulated";
+import type { Ec2State } from "../../clouds/aws/simulated";
 import { AwsInstanceFacts } from "../../describe/awsInstance";
 import type { CollectOutput } from "../../collect/contract";
 import type { SimulatedCloud } from "./mockRun";
 import { examplesDir } from "./azureCloud";
-import { DYNAMIC_TYPES } from "../../vocabulary/tokens";
 
 export interface SimulatedAwsOptions {
   instance: AwsInstanceFacts;
@@ -20,10 +32,76 @@ export interface SimulatedAwsOptions {
   collectOutput?: unknown;
   /** Tags of volumes by id (ebs.getVolume), e.g. this rescue's copy as the root after a swap. */
   volumeTags?: Record<string, Record<string, string>>;
+  /**
+   * Volumes that exist detached beside the instance with its root's settings (the original root
+   * after a swap); the original a root's vm-rescue:copy-of tag names is one without being listed.
+   */
+  detachedVolumes?: string[];
+  /** The root is a repaired copy that boots (default: when its tags say vm-rescue:role=repair-copy). */
+  rootRepaired?: boolean;
 }
 
 export interface SimulatedAws extends SimulatedCloud {
   warnings: string[];
+  /** The JSON file of the simulated EC2 the steps ran against (removed when the process exits). */
+  cloudFile: string;
+}
+
+/** The broken instance as the simulated EC2 holds it: running on its root, which bug-checks. */
+export function seedEc2(
+  i: AwsInstanceFacts,
+  o: Pick<SimulatedAwsOptions, "volumeTags" | "detachedVolumes" | "rootRepaired"> = {},
+): Ec2State {
+  const s = emptyState(i.availabilityZone.replace(/[a-z]$/, ""));
+  const rootDevice = i.root?.deviceName ?? i.rootDeviceName ?? "/dev/sda1";
+  // The root bug-checks, unless it is a rescue's repaired copy (the root after a swap).
+  const repaired =
+    o.rootRepaired ??
+    (!!i.root && o.volumeTags?.[i.root.volumeId]?.["vm-rescue:role"] === "repair-copy");
+  s.instances[i.instanceId] = {
+    state: "running",
+    until: 0,
+    availabilityZone: i.availabilityZone,
+    rootDeviceName: i.rootDeviceName ?? rootDevice,
+    devices: i.root
+      ? {
+          [rootDevice]: {
+            volumeId: i.root.volumeId,
+            deleteOnTermination: i.root.deleteOnTermination ?? true,
+          },
+        }
+      : {},
+    tags: { ...i.tags },
+    console: repaired ? BOOTED_TEXT : BUGCHECK_TEXT,
+    startedAt: 0,
+  };
+  if (i.root)
+    s.volumes[i.root.volumeId] = {
+      state: "in-use",
+      until: 0,
+      availabilityZone: i.availabilityZone,
+      sizeGiB: i.root.sizeGiB ?? 30,
+      volumeType: i.root.volumeType ?? "gp3",
+      ...(i.root.iops ? { iops: i.root.iops } : {}),
+      ...(i.root.throughput ? { throughput: i.root.throughput } : {}),
+      encrypted: i.root.encrypted ?? false,
+      ...(i.root.kmsKeyId ? { kmsKeyId: i.root.kmsKeyId } : {}),
+      attachments: [{ instanceId: i.instanceId, device: rootDevice, state: "attached", until: 0 }],
+      tags: o.volumeTags?.[i.root.volumeId] ?? {},
+      broken: !repaired,
+    };
+  const copyOf = i.root ? o.volumeTags?.[i.root.volumeId]?.["vm-rescue:copy-of"] : undefined;
+  for (const id of [...(o.detachedVolumes ?? []), ...(copyOf ? [copyOf] : [])]) {
+    const root = i.root ? s.volumes[i.root.volumeId] : undefined;
+    if (root && !s.volumes[id])
+      s.volumes[id] = {
+        ...root,
+        attachments: [],
+        state: "available",
+        tags: o.volumeTags?.[id] ?? {},
+      };
+  }
+  return s;
 }
 
 /**
@@ -87,10 +165,11 @@ export function getInstanceResult(i: AwsInstanceFacts): Record<string, unknown> 
   };
 }
 
-function gateOf(inputs: Record<string, unknown>): { allowed: boolean; reasons: string[] } {
-  const g = inputs.gate as { allowed?: boolean; reasons?: string[] } | undefined;
-  return { allowed: g?.allowed === true, reasons: g?.reasons ?? [] };
-}
+/** The simulated clouds' folders, removed when the process exits. */
+const simulationDirs = new Set<string>();
+process.once("exit", () => {
+  for (const d of simulationDirs) fs.rmSync(d, { recursive: true, force: true });
+});
 
 export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
   const i = options.instance;
@@ -100,6 +179,17 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
     warnings.push(
       `no VPC in the description: the helper's security group uses a placeholder VPC (${vpcId})`,
     );
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-aws-"));
+  simulationDirs.add(dir);
+  const cloudFile = path.join(dir, "ec2.json");
+  writeState(cloudFile, seedEc2(i, options));
+  const change = (f: (s: Ec2State) => void) => {
+    const s = readState(cloudFile);
+    f(s);
+    writeState(cloudFile, s);
+  };
+  const collectText = JSON.stringify(options.collectOutput ?? sampleAwsCollect());
 
   const call = (args: pulumi.runtime.MockCallArgs): Record<string, unknown> => {
     switch (args.token) {
@@ -145,18 +235,131 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
     }
   };
 
-  const newResource = (
+  const kinds = new Map(AWS_STEP_KINDS.map((k) => [k.token, k]));
+  /** A step of the rescue, run as the plugin runs it: the real kind against the simulated EC2. */
+  const runStep = async (token: string, inputs: Record<string, unknown>) => {
+    const kind = kinds.get(token)!;
+    const { id, outs } = await kind.create(
+      {
+        config: { simulatedCloud: cloudFile },
+        signal: new AbortController().signal,
+        deadline: Date.now() + kind.timeouts.create * 1000,
+        log: () => undefined,
+      },
+      inputs,
+    );
+    return { id, state: outs as Record<string, unknown> };
+  };
+
+  const newResource = async (
     args: pulumi.runtime.MockResourceArgs,
-  ): { id: string; state: Record<string, unknown> } => {
+  ): Promise<{ id: string; state: Record<string, unknown> }> => {
     const inputs = args.inputs as Record<string, unknown>;
     const h = (n: number) => hex(`${args.type}/${args.name}`, n);
+    if (kinds.has(args.type)) return runStep(args.type, inputs);
     switch (args.type) {
-      case "aws:ebs/snapshot:Snapshot":
-        return { id: `snap-${h(17)}`, state: { ...inputs, state: "completed" } };
-      case "aws:ebs/volume:Volume":
-        return { id: `vol-${h(17)}`, state: inputs };
-      case "aws:ec2/instance:Instance":
-        return { id: `i-${h(17)}`, state: { ...inputs, privateIp: "10.20.1.50", publicIp: "" } };
+      case "aws:ebs/snapshot:Snapshot": {
+        // The same resource of the same stack is the same snapshot (a second up keeps it); one of
+        // another volume is another resource.
+        let id = `snap-${h(17)}`;
+        change((s) => {
+          const source = String(inputs.volumeId);
+          if (s.snapshots[id] && s.snapshots[id].volumeId !== source)
+            id = `snap-${hex(`${args.type}/${args.name}/${source}`, 17)}`;
+          if (id in s.snapshots) return;
+          const v = s.volumes[source];
+          s.snapshots[id] = {
+            volumeId: String(inputs.volumeId),
+            state: "completed",
+            until: 0,
+            startTime: new Date(Date.UTC(2026, 0, 1) + s.clock).toISOString(),
+            description: String(inputs.description ?? ""),
+            encrypted: v?.encrypted ?? false,
+            ...(v?.kmsKeyId ? { kmsKeyId: v.kmsKeyId } : {}),
+            tags: (inputs.tags as Record<string, string>) ?? {},
+            broken: v?.broken,
+          };
+        });
+        return { id, state: { ...inputs, state: "completed" } };
+      }
+      case "aws:ebs/volume:Volume": {
+        let id = `vol-${h(17)}`;
+        change((s) => {
+          // The same resource is the same volume: one from the same snapshot, or the repaired root
+          // the description gives (its snapshot unknown); else a new volume.
+          const source = String(inputs.snapshotId ?? "");
+          const had = s.volumes[id];
+          const same = !had || had.snapshotId === source || (!had.snapshotId && !had.broken);
+          if (!same) id = `vol-${hex(`${args.type}/${args.name}/${source}`, 17)}`;
+          if (id in s.volumes) return;
+          const snap = s.snapshots[String(inputs.snapshotId)];
+          const encrypted = inputs.encrypted === true || snap?.encrypted === true;
+          s.volumes[id] = {
+            state: "available",
+            until: 0,
+            availabilityZone: String(inputs.availabilityZone),
+            sizeGiB: Number(inputs.size ?? 30),
+            volumeType: String(inputs.type ?? "gp3"),
+            encrypted,
+            ...(encrypted ? { kmsKeyId: String(inputs.kmsKeyId ?? snap?.kmsKeyId ?? "") } : {}),
+            snapshotId: String(inputs.snapshotId ?? ""),
+            attachments: [],
+            tags: (inputs.tags as Record<string, string>) ?? {},
+            broken: snap?.broken,
+          };
+        });
+        return { id, state: inputs };
+      }
+      case "aws:ec2/instance:Instance": {
+        // The same resource of the same stack is the same instance (a second up keeps it).
+        const id = `i-${h(17)}`;
+        change((s) => {
+          if (id in s.instances) return;
+          const root = `vol-${hex(`${id}/root`, 17)}`;
+          s.volumes[root] = {
+            state: "in-use",
+            until: 0,
+            availabilityZone: i.availabilityZone,
+            sizeGiB: 30,
+            volumeType: "gp3",
+            encrypted: false,
+            attachments: [{ instanceId: id, device: "/dev/sda1", state: "attached", until: 0 }],
+            tags: {},
+          };
+          s.instances[id] = {
+            state: "running",
+            until: 0,
+            availabilityZone: i.availabilityZone,
+            rootDeviceName: "/dev/sda1",
+            devices: { "/dev/sda1": { volumeId: root, deleteOnTermination: true } },
+            tags: (inputs.tags as Record<string, string>) ?? {},
+            ssmAgent: true,
+            console: "",
+            startedAt: s.clock - 3_600_000,
+          };
+        });
+        return { id, state: { ...inputs, privateIp: "10.20.1.50", publicIp: "" } };
+      }
+      case "aws:ec2/volumeAttachment:VolumeAttachment":
+        change((s) => {
+          const [v, inst, device] = [inputs.volumeId, inputs.instanceId, inputs.deviceName].map(
+            String,
+          );
+          // A volume in use stays where it is (a second up keeps the attachment it recorded).
+          if (!s.volumes[v] || !s.instances[inst] || s.volumes[v].attachments.length) return;
+          s.volumes[v].attachments = [{ instanceId: inst, device, state: "attached", until: 0 }];
+          s.volumes[v].state = "in-use";
+          s.instances[inst].devices[device] = { volumeId: v, deleteOnTermination: false };
+        });
+        return { id: `vai-${h(8)}`, state: inputs };
+      case "aws:ssm/document:Document": {
+        const name = String(inputs.name);
+        change((s) => {
+          if (name.endsWith("-collect")) s.commandOutput[name] = collectText;
+          if (name.endsWith("-repair")) s.repairs.push(name);
+        });
+        return { id: name, state: inputs };
+      }
       case "aws:ec2/securityGroup:SecurityGroup":
         return { id: `sg-${h(17)}`, state: inputs };
       case "aws:s3/bucket:Bucket":
@@ -173,73 +376,10 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
             arn: `arn:aws:iam::123456789012:${args.type.includes("role") ? "role" : "instance-profile"}/${inputs.name}`,
           },
         };
-      case "aws:ssm/document:Document":
-        return { id: String(inputs.name), state: inputs };
-      case DYNAMIC_TYPES.aws.command:
-        return {
-          id: `cmd-${h(8)}`,
-          state: {
-            ...inputs,
-            commandId: `${h(8)}-0000-4000-8000-${h(12)}`,
-            status: "Success",
-            stdout: JSON.stringify(options.collectOutput ?? sampleAwsCollect()),
-          },
-        };
-      case DYNAMIC_TYPES.aws.backupSnapshot:
-        return { id: `snap-${h(17)}`, state: { ...inputs, snapshotId: `snap-${h(17)}` } };
-      // The steps behave as their providers do: a closed gate changes nothing and says why.
-      case DYNAMIC_TYPES.aws.detach: {
-        const g = gateOf(inputs);
-        return {
-          id: `${inputs.instanceId}/detach`,
-          state: {
-            ...inputs,
-            detached: g.allowed,
-            detachedVolumeId: g.allowed ? inputs.rootVolumeId : "",
-            forcedStop: false,
-            reason: g.allowed ? "" : g.reasons.join("; "),
-          },
-        };
-      }
-      case DYNAMIC_TYPES.aws.swap: {
-        const g = gateOf(inputs);
-        const back = g.allowed || inputs.reattachWhenClosed === true;
-        return {
-          id: `${inputs.instanceId}/root`,
-          state: {
-            ...inputs,
-            swapped: g.allowed,
-            rootVolumeId: back ? inputs.volumeId : "",
-            previousRootVolumeId: "",
-            consoleBaseline: null,
-            reason: g.allowed ? "" : g.reasons.join("; "),
-          },
-        };
-      }
-      case DYNAMIC_TYPES.aws.bootVerification:
-        return {
-          id: `${inputs.instanceId}/verify`,
-          state: {
-            ...inputs,
-            healthy: inputs.swapped === true,
-            reason:
-              inputs.swapped === true ? "simulated" : `no boot to verify: ${inputs.swapReason}`,
-          },
-        };
-      case DYNAMIC_TYPES.aws.rollback:
-        return {
-          id: `${inputs.instanceId}/rollback/${inputs.volumeId}`,
-          state: {
-            ...inputs,
-            restoredVolumeId: inputs.volumeId,
-            replacedVolumeId: "",
-            changed: true,
-          },
-        };
       default:
         return { id: `${args.name}-id`, state: inputs };
     }
   };
 
-  return { call, newResource, warnings };
+  return { call, newResource, warnings, cloudFile };
 }

@@ -1,25 +1,16 @@
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { parseCollectManifest, ScriptOutputError } from "../../collect/validate";
 import type { CollectManifest, ShippedFile } from "../../collect/manifest";
 import { GUEST_BINARY_PATHS } from "../../collect/manifest";
 import { bundleFromManifest, collectFromManifest, type FetchShipped } from "./fromManifest";
 import { collectFromEvidence } from "./collectFromEvidence";
-import { SAMPLE_DUMP, describeIf, missing, sampleSystemHive } from "./testing/evidence";
-
-const sha = (b: Buffer): string => createHash("sha256").update(b).digest("hex");
-
-function shipped(name: string, sourcePath: string, bytes: Buffer): ShippedFile {
-  return {
-    name,
-    sourcePath,
-    sizeBytes: bytes.length,
-    lastWriteUtc: "2026-11-29T06:13:02Z",
-    sha256: sha(bytes),
-    uploaded: true,
-    skipped: null,
-  };
-}
+import {
+  SAMPLE_DUMP,
+  describeIf,
+  missing,
+  sampleSystemHive,
+  shippedFile,
+} from "./testing/evidence";
 
 /** A manifest as collect.ps1 2.0 prints it, with the files it names kept in `store`. */
 function manifestOf(files: Record<string, [string, Buffer]>): {
@@ -30,7 +21,7 @@ function manifestOf(files: Record<string, [string, Buffer]>): {
   const entries: ShippedFile[] = [];
   for (const [name, [source, bytes]] of Object.entries(files)) {
     store.set(name, bytes);
-    entries.push(shipped(name, source, bytes));
+    entries.push(shippedFile(name, source, bytes));
   }
   const manifest = parseCollectManifest({
     schemaVersion: 2,
@@ -157,7 +148,7 @@ describe("the manifest's validation", () => {
     errors: [],
   };
   const file = (over: Partial<ShippedFile>) => ({
-    ...shipped("SYSTEM", "Windows\\System32\\config\\SYSTEM", Buffer.from("x")),
+    ...shippedFile("SYSTEM", "Windows\\System32\\config\\SYSTEM", Buffer.from("x")),
     ...over,
   });
 

@@ -3,6 +3,8 @@
  * the sample SYSTEM hive decompressed (`xz -dc`, once), and bundles made of them. Describe blocks
  * skip with one console.warn line when something they need is absent.
  */
+import { createHash } from "node:crypto";
+import type { ShippedFile } from "../../../collect/manifest";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -139,4 +141,17 @@ export function bugcheckEventLog(time: string, reportId: string, record = 42n): 
     ),
   );
   return evtxFile([b.finish()]);
+}
+
+/** A manifest entry of a file collect shipped and uploaded, with its real size and SHA-256. */
+export function shippedFile(name: string, sourcePath: string, bytes: Buffer): ShippedFile {
+  return {
+    name,
+    sourcePath,
+    sizeBytes: bytes.length,
+    lastWriteUtc: "2026-11-29T06:13:02Z",
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    uploaded: true,
+    skipped: null,
+  };
 }

@@ -102,6 +102,17 @@ Describe 'Send-EvidenceFile' {
         $script:calls[0].Headers['x-ms-blob-type'] | Should -Be 'BlockBlob'
         $script:calls[1].Headers.Count | Should -Be 0
     }
+
+    It 'sends a presigned S3 PUT as it is: the URL, no Authorization header even with a token' {
+        $script:calls = @()
+        Mock Invoke-WebRequest { $script:calls += , @{ Method = $Method; Headers = $Headers; Uri = $Uri } }
+        $url = 'https://vmr.s3.eu-west-1.amazonaws.com/inc/collect/SYSTEM?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=ab'
+        Send-EvidenceFile -Path $PSCommandPath -Url $url -Kind 'S3' -Token 'tok'
+        $script:calls.Count | Should -Be 1
+        $script:calls[0].Method | Should -Be 'Put'
+        [string]$script:calls[0].Uri | Should -Be $url
+        $script:calls[0].Headers.ContainsKey('Authorization') | Should -BeFalse
+    }
 }
 
 Describe 'Send-EvidenceFile with the managed identity' {

@@ -31,6 +31,12 @@ export function minidumpName(n: number): string {
   return `minidump-${String(n).padStart(2, "0")}.dmp`;
 }
 
+/** The newest minidumps the rescues' collect ships (its `-MaxMinidumps`). */
+export const COLLECT_MAX_MINIDUMPS = 5;
+
+/** The hives repair.ps1 ships back for the check before the swap. */
+export const REPAIRED_NAMES = ["SYSTEM", "BCD"] as const;
+
 /** Every name an upload URL may be made for: the files and the manifest itself. */
 export function uploadNames(maxMinidumps: number): string[] {
   const dumps = Array.from({ length: Math.min(maxMinidumps, MAX_SHIPPED_MINIDUMPS) }, (_, i) =>

@@ -5,7 +5,7 @@
  * and tests. The SDKs are loaded on first use.
  */
 import { readBlobWithAzureIdentity } from "../clouds/azure/decision";
-import { readCommandStdout } from "../clouds/aws/scripts";
+import { readCommandStdout } from "../clouds/aws/s3Files";
 import type { ArtifactReader } from "../report/evidence";
 import type { RescueCloud } from "../report/types";
 

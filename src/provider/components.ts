@@ -6,7 +6,7 @@
  * construct waits for the values before it plans the rescue.
  */
 import { COMPONENT_TYPES, PACKAGE_NAME } from "../vocabulary/tokens";
-import { SWAP_GATE } from "../steps/objectTypes";
+import { REPAIR_CHECK, SWAP_GATE } from "../steps/objectTypes";
 import { objectTypeJson, typeToken } from "./types";
 
 export type SchemaType =
@@ -26,6 +26,7 @@ export interface ComponentSpec {
 
 export const SWAP_GATE_TYPE = typeToken(SWAP_GATE);
 export const KEPT_RESOURCE_TYPE = `${PACKAGE_NAME}:index:KeptResource`;
+export const REPAIR_CHECK_TYPE = typeToken(REPAIR_CHECK);
 
 const S = { type: "string" } as const;
 const B = { type: "boolean" } as const;
@@ -63,6 +64,7 @@ export const OBJECT_TYPES: Record<string, Record<string, unknown> & { properties
     },
     required: ["kind", "id"],
   },
+  [REPAIR_CHECK_TYPE]: objectTypeJson(REPAIR_CHECK, {}) as { properties: object },
 };
 
 /** The outputs both components export (src/vocabulary/outputs.ts `RescueOutputs`). */
@@ -98,6 +100,11 @@ const commonOutputs: Record<string, ComponentProperty> = {
   booted: {
     ...B,
     description: "True when the VM came up after the swap (false when no swap ran).",
+  },
+  repairCheck: {
+    $ref: `#/types/${REPAIR_CHECK_TYPE}`,
+    description:
+      "The check of the hives the repair returned against the plan, before the swap; any difference closed the gate.",
   },
 };
 

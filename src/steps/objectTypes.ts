@@ -199,3 +199,45 @@ export const REPAIR_PARAMS_TYPE: ObjectTypeSpec = {
     }),
   ),
 };
+
+/** `RepairPlan` (src/collect/contract.ts): what repair.ps1 runs. */
+export const REPAIR_PLAN: ObjectTypeSpec = {
+  name: "RepairPlan",
+  description: "The plan repair.ps1 runs: its actions in order, or a dry run.",
+  properties: {
+    schemaVersion: int("The collect/repair contract version."),
+    kind: str("`repairPlan`."),
+    dryRun: bool("True when the script only reports what it would do."),
+    actions: listOf(REPAIR_ACTION, "The actions in the order the script runs them."),
+  },
+};
+
+/** `RepairDifference` (src/repair/operations/verify.ts). */
+export const REPAIR_DIFFERENCE: ObjectTypeSpec = {
+  name: "RepairDifference",
+  description: "Where a hive the repair returned differs from the plan.",
+  properties: {
+    where: str("The hive, key and value (or BCD element)."),
+    kind: str("`not applied`, `differs`, `unexpected` or `missing`."),
+    expected: str("What the plan writes there."),
+    found: str("What the returned hive holds."),
+  },
+};
+
+/** The `repairCheck` output of the components (src/vocabulary/outputs.ts `RepairCheckOutput`). */
+export const REPAIR_CHECK: ObjectTypeSpec = {
+  name: "RepairCheck",
+  description: "The check of the hives the repair returned against the plan, before the swap.",
+  properties: {
+    ok: bool("True when the returned hives hold what the plan writes (true when not checked)."),
+    checked: { type: "number", description: "Values and elements compared." },
+    differences: listOf(
+      REPAIR_DIFFERENCE,
+      "Where the returned hives differ (each closed the gate).",
+    ),
+    checkedRaw: bool(
+      "True when the returned hives were read and compared (a collect manifest run).",
+    ),
+    reason: str("Why nothing was checked (a collect.ps1 1.x document).", true),
+  },
+};

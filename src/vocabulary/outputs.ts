@@ -43,6 +43,22 @@ export interface RescueOutputs {
   swapped: boolean;
   /** True when the VM came up after the swap (false when no swap ran). */
   booted: boolean;
+  /** The check of the hives the repair returned against the plan, before the swap. */
+  repairCheck: RepairCheckOutput;
+}
+
+/** The `repairCheck` output: what the check after the repair compared and found. */
+export interface RepairCheckOutput {
+  /** True when the returned hives hold exactly what the plan writes (true when not checked). */
+  ok: boolean;
+  /** Values and elements compared. */
+  checked: number;
+  /** Where the returned hives differ from the plan: each one closed the swap gate. */
+  differences: { where: string; kind: string; expected: string; found: string }[];
+  /** True when the returned hives were read and compared (a collect manifest run). */
+  checkedRaw: boolean;
+  /** Why nothing was checked (a collect.ps1 1.x document). */
+  reason?: string;
 }
 
 /** A resource that outlives `pulumi destroy` (kinds as in the report: snapshot, originalDisk, repairedDisk, artifacts). */

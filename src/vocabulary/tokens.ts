@@ -27,6 +27,7 @@ export const STEP_KINDS = {
     backupSnapshot: "BackupSnapshot",
     detach: "RootVolumeDetach",
     command: "SsmCommand",
+    repairCheck: "RepairCheck",
     swap: "RootVolumeSwap",
     bootVerification: "BootVerification",
     rollback: "RootVolumeRollback",

@@ -421,8 +421,9 @@ function mismatches(where: string, types: Type[], spec: PropertySpec, node: Node
         type.isString() ||
         type.isStringLiteral() ||
         (type.isUnion() && type.getUnionTypes().every((u) => u.isString() || u.isStringLiteral())),
-      number: () => type.isNumber(),
-      integer: () => type.isNumber(),
+      // A number literal (a contract version `1`) is a number too.
+      number: () => type.isNumber() || type.isNumberLiteral(),
+      integer: () => type.isNumber() || type.isNumberLiteral(),
       boolean: () => type.isBoolean() || type.isBooleanLiteral(),
       array: () => type.isArray() || type.isTuple(),
       object: () => type.getStringIndexType() !== undefined,

@@ -1,11 +1,15 @@
 /**
  * The AWS rescue's chain after the collect: the triage and repair decision (pure TypeScript over the
- * collected facts) → the repair command → stop/detach and swap → boot verification → rollback.
+ * facts the readers found in the shipped files) → the repair command (shipping the repaired hives
+ * back) → the check of those hives against the plan → stop/detach and swap → boot verification →
+ * rollback.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsRescuePlan } from "../../topology/aws";
-import { repairFromCollect } from "./decision";
+import { parseEvidence, repairFromCollect } from "./decision";
 import { SsmCommand } from "./scripts";
+import { RepairCheck } from "./repairCheck";
+import { REPAIRED_NAMES } from "../../collect/manifest";
 import { RootVolumeDetach, RootVolumeSwap } from "./swap";
 import { BootVerification } from "./bootVerification";
 import { RootVolumeRollback } from "./rollback";
@@ -44,9 +48,10 @@ export function createRepairChain(
     swap: args.swap !== false,
   }));
   const decision = pulumi
-    .all([collect.stdout, p.repair.targetInstanceType, choice])
-    .apply(([stdout, type, c]) => repairFromCollect(stdout, type, c));
-  const gate = decision.apply((d) => d.gate);
+    .all([collect.stdout, collect.evidence, p.repair.targetInstanceType, choice])
+    .apply(([stdout, evidence, type, c]) =>
+      repairFromCollect(stdout, type, c, parseEvidence(evidence)),
+    );
   const repair = new SsmCommand(
     `${name}-repair`,
     {
@@ -54,9 +59,34 @@ export function createRepairChain(
       documentName: r.repairDocument.name,
       parameters: decision.parameters,
       waitForSnapshotId: inPlace ? snapshotId : "",
+      filesBase: r.filesBase,
+      uploadStage: "repaired",
+      uploadNames: [...REPAIRED_NAMES],
     },
     { parent, dependsOn: [collect] },
   );
+
+  // The hives the repair shipped back, re-read and compared with the plan: any difference closes
+  // the gate the stop/detach and the swap obey.
+  const outputFolder = (c: SsmCommand) =>
+    pulumi.interpolate`s3://${r.bucket.bucket}/${p.artifacts.prefix}${c.commandId}/${helper.id}/`;
+  const repairCheck = new RepairCheck(
+    `${name}-repair-check`,
+    {
+      region,
+      timeoutSeconds,
+      collectOutputUrl: outputFolder(collect),
+      filesBase: r.filesBase,
+      repairResultUrl: outputFolder(repair),
+      repairCommandId: repair.commandId,
+      repairPlan: decision.repairPlan,
+      triageGate: decision.gate,
+      rawEvidence: decision.rawEvidence,
+      rescueId: p.rescueId,
+    },
+    { parent, dependsOn: [repair] },
+  );
+  const gate = repairCheck.gate;
 
   // 10. The swap. Copy mode: the stop/detach and the swap exist only with swap=true and no dry run,
   //     and act only when the gate allows; the stop/detach waits for the repair command's success,
@@ -77,7 +107,7 @@ export function createRepairChain(
           snapshotId,
           gate,
         },
-        { parent, dependsOn: [snapshotResource, collect, repair] },
+        { parent, dependsOn: [snapshotResource, collect, repair, repairCheck] },
       );
     }
     swap = new RootVolumeSwap(
@@ -94,7 +124,7 @@ export function createRepairChain(
         reattachWhenClosed: inPlace,
         swapGeneration: args.swapGeneration,
       },
-      { parent, dependsOn: [repair, detach!] },
+      { parent, dependsOn: [repair, repairCheck, detach!] },
     );
     verified = new BootVerification(
       `${name}-verify`,
@@ -146,5 +176,5 @@ export function createRepairChain(
     );
   }
 
-  return { decision, gate, repair, detach, swap, verified, rollback };
+  return { decision, gate, repair, repairCheck, detach, swap, verified, rollback };
 }

@@ -9,7 +9,7 @@ import { createAwsRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
 import { validateSwapGeneration } from "./reswap";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
-import type { AwsRescueOutputs } from "../../vocabulary/outputs";
+import type { AwsRescueOutputs, RepairCheckOutput } from "../../vocabulary/outputs";
 import type { AwsWindowsRescueArgs } from "./args";
 
 export type { AwsWindowsRescueArgs } from "./args";
@@ -66,6 +66,8 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
   public readonly swapped: pulumi.Output<boolean>;
   /** Whether the instance passed its status checks after the swap (false when no swap ran). */
   public readonly booted: pulumi.Output<boolean>;
+  /** The check of the hives the repair returned against the plan (before the swap): ok, checked, differences, checkedRaw, reason. */
+  public readonly repairCheck: pulumi.Output<RepairCheckOutput>;
   /** The mode the rescue runs in: `copy` or `inPlace`. */
   public readonly mode: pulumi.Output<string>;
   /** The broken instance's type. */
@@ -100,7 +102,23 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
     this.findings = chain.decision.apply((d) => d.findings);
     this.decision = chain.decision.apply((d) => d.decisionLines);
     this.repairActions = chain.decision.apply((d) => d.repairActions);
-    this.gate = chain.decision.apply((d) => d.gate);
+    // The gate the swap used: the decision's, closed by the check after the repair on any difference.
+    this.gate = chain.repairCheck.gate;
+    this.repairCheck = pulumi
+      .all([
+        chain.repairCheck.ok,
+        chain.repairCheck.checked,
+        chain.repairCheck.differences,
+        chain.repairCheck.checkedRaw,
+        chain.repairCheck.reason,
+      ])
+      .apply(([ok, checked, differences, checkedRaw, reason]) => ({
+        ok,
+        checked,
+        differences,
+        checkedRaw,
+        ...(reason ? { reason } : {}),
+      }));
     this.repairResultUrl = outputFolder(chain.repair);
     this.repairStatus = chain.repair.status;
     this.swapped = chain.swap ? chain.swap.swapped.apply((v) => v === true) : pulumi.output(false);
@@ -128,6 +146,7 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
       repairStatus: this.repairStatus,
       swapped: this.swapped,
       booted: this.booted,
+      repairCheck: this.repairCheck,
       mode: this.mode,
       instanceType: this.instanceType,
       targetInstanceType: this.targetInstanceType,

@@ -7,6 +7,7 @@
 import type { StepConfig, StepContext } from "../../steps/contract";
 import type { AwsApi, OpsContext } from "./operations";
 import { fileStore, simulatedContext } from "./simulated";
+import { sdkPresigner } from "./s3Files";
 
 /** AWS credentials as the SDK v3 clients take them. */
 export interface AwsCredentials {
@@ -128,6 +129,7 @@ export function stepOps(ctx: StepContext, region?: string): OpsContext {
     ec2: withSignal(new EC2Client(settings), ctx.signal),
     ssm: withSignal(new SSMClient(settings), ctx.signal),
     s3: withSignal(new S3Client(settings), ctx.signal),
+    presignPut: sdkPresigner(settings),
     now: () => Date.now(),
     sleep: (ms) =>
       new Promise((resolve) => {

@@ -1,11 +1,20 @@
 /**
  * From the collect script's output to the repair command's parameters and the swap gate, with the
  * same pure layers the Azure rescue uses: triage of the bundled minidumps, the guest-driver check
- * for the EC2 instance type the repaired disk will boot on, the rule-based repair planner. Nothing
- * here throws for an outcome (a blocking driver finding, nothing to repair): the gate closes and
- * says why, and the outputs carry the findings and decisions.
+ * for the EC2 instance type the repaired disk will boot on, the rule-based repair planner. A
+ * collect.ps1 2.x manifest names the raw files it shipped to the rescue's S3 prefix: they are read
+ * back ({@link evidenceFromCollect}, run by the collect step, which holds the stack's identity),
+ * checked against their sizes and SHA-256, and the facts are what the TypeScript readers find in
+ * them; a collect.ps1 1.x document is decided from as it is (as on Azure). Nothing here throws for
+ * an outcome (a blocking driver finding, nothing to repair): the gate closes and says why, and the
+ * outputs carry the findings and decisions.
  */
 import { parseCollectOutput } from "../../collect/validate";
+import type { CollectOutput, RepairPlan } from "../../collect/contract";
+import { shippedFileUrl } from "../../collect/layout";
+import { collectFromManifest } from "../../evidence/facts";
+import { manifestOf } from "../../report/rawEvidence";
+import type { ShippedStore } from "../../repair/operations/afterRepair";
 import { ssmCommandDocument } from "../../guest/embed";
 import { validateRepairParams, type RepairParams } from "../../guest/params.generated";
 import type { RepairOptions, Decision } from "../../repair/types";
@@ -52,6 +61,40 @@ export interface AwsRepairDecision {
   findings: string[];
   triageSummary: string[];
   culprit: string | null;
+  /** The plan repair.ps1 runs (what the check after the repair compiles and compares). */
+  repairPlan: RepairPlan;
+  /** True when the facts were read from the files collect shipped (a manifest), false for a 1.x document. */
+  rawEvidence: boolean;
+  /** What of the shipped evidence could not be read or checked (empty for a 1.x document). */
+  evidenceProblems: string[];
+}
+
+/** What the TypeScript readers found in the files a collect manifest lists. */
+export interface CollectEvidence {
+  collect: CollectOutput;
+  problems: string[];
+}
+
+/** The collect step's `evidence` output back as facts (null when empty: a 1.x document). */
+export function parseEvidence(text: string | null | undefined): CollectEvidence | null {
+  return text ? (JSON.parse(text) as CollectEvidence) : null;
+}
+
+/**
+ * The facts of a collect.ps1 2.x run, from its files under `collect/` of `filesBase` (read with
+ * `store`, each bounded by its manifest size); null when `stdout` is a 1.x document.
+ */
+export async function evidenceFromCollect(
+  stdout: string,
+  store: ShippedStore,
+  filesBase: string,
+): Promise<CollectEvidence | null> {
+  const manifest = manifestOf(stdout);
+  if (manifest === null) return null;
+  const facts = await collectFromManifest(manifest, (name, max) =>
+    store.readBlobBytes(shippedFileUrl(filesBase, "collect", name), max),
+  );
+  return { collect: facts.collect, problems: facts.problems };
 }
 
 /** The gate from the findings and the operator's choices (pure; `nothingToRepair` closes it too). */
@@ -79,8 +122,13 @@ export function repairFromCollect(
   collectJson: string | unknown,
   targetInstanceType: string | null,
   choice: AwsRepairChoice = {},
+  evidence: CollectEvidence | null = null,
 ): AwsRepairDecision {
-  const collect = parseCollectOutput(collectJson);
+  if (evidence === null && typeof collectJson === "string" && manifestOf(collectJson) !== null)
+    throw new Error(
+      "the collect output is a manifest of shipped files, but they were not read (the collect step was given no filesBase)",
+    );
+  const collect = evidence ? evidence.collect : parseCollectOutput(collectJson);
   const options: RepairOptions = {
     driver: choice.driver ?? undefined,
     actions: (choice.actions ?? undefined) as RepairOptions["actions"],
@@ -118,5 +166,12 @@ export function repairFromCollect(
     findings: decided.findings.map(findingLine),
     triageSummary: decided.triage.map(triageLine),
     culprit: decided.repair.culprit?.module ?? null,
+    // The plan as it runs: an inPlace repair forced to a dry run changes nothing.
+    repairPlan:
+      repairParams.DryRun === true && !decided.repair.plan.dryRun
+        ? { ...decided.repair.plan, dryRun: true }
+        : decided.repair.plan,
+    rawEvidence: evidence !== null,
+    evidenceProblems: evidence?.problems ?? [],
   };
 }

@@ -74,7 +74,7 @@ describe("the kinds' declarations", () => {
         .filter(([, p]) => p.secret)
         .map(([k]) => k)
         .sort();
-    expect(secret(STEP_TYPES.aws.command)).toEqual(["stderr", "stdout"]);
+    expect(secret(STEP_TYPES.aws.command)).toEqual(["evidence", "stderr", "stdout"]);
     expect(secret(STEP_TYPES.aws.bootVerification)).toEqual(["console"]);
     expect(secret(STEP_TYPES.aws.swap)).toEqual(["consoleBaseline"]);
     expect(secret(STEP_TYPES.aws.rollback)).toEqual(["consoleBaseline"]);

@@ -6,6 +6,7 @@ import type { StepKind } from "../../steps/contract";
 import { backupSnapshotKind } from "./snapshots";
 import { rootVolumeDetachKind, rootVolumeSwapKind } from "./swap";
 import { ssmCommandKind } from "./scripts";
+import { repairCheckKind } from "./repairCheck";
 import { bootVerificationKind } from "./bootVerification";
 import { rootVolumeRollbackKind } from "./rollbackStep";
 
@@ -14,6 +15,7 @@ export const AWS_STEP_KINDS: readonly StepKind<any, any>[] = [
   backupSnapshotKind,
   rootVolumeDetachKind,
   ssmCommandKind,
+  repairCheckKind,
   rootVolumeSwapKind,
   bootVerificationKind,
   rootVolumeRollbackKind,

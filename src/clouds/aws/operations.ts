@@ -33,7 +33,12 @@ export interface OpsContext {
   signal?: AbortSignal;
   /** Wall-clock milliseconds after which a wait gives up with one line (the step's deadline). */
   deadline?: number;
+  /** A presigned PUT URL of `bucket/key` valid for `expiresIn` seconds (a secret); absent: no uploads. */
+  presignPut?: PresignPut;
 }
+
+/** Makes a presigned S3 PUT URL (`src/clouds/aws/s3Files.ts`). */
+export type PresignPut = (bucket: string, key: string, expiresIn: number) => Promise<string>;
 
 /** The context for a region: {@link sdkContext}, or fake clients in tests. */
 export type ContextFactory = (region: string) => OpsContext;

@@ -12,6 +12,7 @@ import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
 import { AwsRescuePlan, AwsVolumeSpec, backupTags } from "../../topology/aws";
 import { ssmCommandDocument } from "../../guest/embed";
+import { COLLECT_MAX_MINIDUMPS, GUEST_BINARY_PATHS, uploadNames } from "../../collect/manifest";
 import { BackupSnapshot } from "./snapshots";
 import { SsmCommand } from "./scripts";
 import { RootVolumeDetach } from "./swap";
@@ -324,7 +325,12 @@ export function createAwsRescueResources(
   );
 
   // 8. The scripts as SSM Command documents (schema 2.2, aws:runPowerShellScript).
-  const collectCmd = ssmCommandDocument("collect.ps1", {});
+  // collect.ps1 ships the raw evidence to collect/ under the rescue's prefix (presigned PUT URLs,
+  // made by the step when it sends the command) and prints its manifest.
+  const collectCmd = ssmCommandDocument("collect.ps1", {
+    MaxMinidumps: COLLECT_MAX_MINIDUMPS,
+    FileFactPaths: Object.values(GUEST_BINARY_PATHS),
+  });
   const repairDoc = ssmCommandDocument("repair.ps1", { Actions: ["EnableCrashDump"] }).document;
   const document = (key: "collect" | "repair", content: object) =>
     new ssm.Document(
@@ -349,10 +355,18 @@ export function createAwsRescueResources(
     bucketName: bucket.bucket,
     keyPrefix: p.artifacts.prefix,
   };
+  const filesBase = pulumi.interpolate`s3://${bucket.bucket}/${p.artifacts.prefix}`;
 
   const collect = new SsmCommand(
     `${name}-collect`,
-    { ...commandTarget, documentName: collectDoc.name, parameters: collectCmd.parameters },
+    {
+      ...commandTarget,
+      documentName: collectDoc.name,
+      parameters: collectCmd.parameters,
+      filesBase,
+      uploadStage: "collect",
+      uploadNames: uploadNames(COLLECT_MAX_MINIDUMPS),
+    },
     { parent, dependsOn: [attachment, bucketPab, ssmCore, putArtifacts] },
   );
 
@@ -372,6 +386,7 @@ export function createAwsRescueResources(
     repairDocument,
     collect,
     commandTarget,
+    filesBase,
     inPlace,
     timeoutSeconds,
   };

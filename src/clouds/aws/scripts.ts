@@ -10,12 +10,15 @@ import {
   GetCommandInvocationCommand,
   SendCommandCommand,
 } from "@aws-sdk/client-ssm";
-import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import type { StepKind } from "../../steps/contract";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { STEP_TYPES } from "../../vocabulary/tokens";
 import { errorCode, OpsContext, RescueStepError, waitFor } from "./operations";
 import { snapshotState } from "./snapshots";
+import { presignedUploadUrls, readCommandStdout, s3Store, type UploadRequest } from "./s3Files";
+import { evidenceFromCollect } from "./decision";
+import type { ShippedStage } from "../../collect/layout";
+
 import { modeled, opsOf, STEP_INPUT_SPECS, stepTimeouts, type StepInputs } from "./stepKit";
 
 export interface SsmRunInput {
@@ -25,6 +28,8 @@ export interface SsmRunInput {
   bucketName: string;
   keyPrefix: string;
   timeoutSeconds: number;
+  /** Files the script uploads: presigned PUT URLs are added as `-UploadUrls` (`-UploadKind S3`) when sent. */
+  upload?: UploadRequest;
 }
 
 export interface SsmRunResult {
@@ -55,11 +60,20 @@ export async function runSsmCommand(ctx: OpsContext, r: SsmRunInput): Promise<Ss
       return out?.InstanceInformationList?.[0]?.PingStatus === "Online" ? true : undefined;
     },
   );
+  // The upload URLs are made now, when the command is sent: they live as long as it may run and
+  // go nowhere else (not in the step's state, never in a log or error).
+  const parameters = r.upload
+    ? {
+        ...r.parameters,
+        UploadUrls: [await presignedUploadUrls(ctx.presignPut, r.upload, r.timeoutSeconds)],
+        UploadKind: ["S3"],
+      }
+    : r.parameters;
   const sent = await ctx.ssm.send(
     new SendCommandCommand({
       InstanceIds: [r.instanceId],
       DocumentName: r.documentName,
-      Parameters: r.parameters,
+      Parameters: parameters,
       OutputS3BucketName: r.bucketName,
       OutputS3KeyPrefix: r.keyPrefix.replace(/\/$/, ""),
       TimeoutSeconds: Math.min(2592000, Math.max(30, r.timeoutSeconds)),
@@ -112,22 +126,6 @@ export async function runSsmCommand(ctx: OpsContext, r: SsmRunInput): Promise<Ss
   };
 }
 
-/** The `…/stdout` object SSM stored under `prefix` (its command output folder), or null when there is none. */
-export async function readCommandStdout(
-  ctx: Pick<OpsContext, "s3">,
-  bucket: string,
-  prefix: string,
-): Promise<string | null> {
-  const listed = await ctx.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
-  const key = (listed?.Contents ?? [])
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the S3 listing as the SDK returns it
-    .map((o: any) => o.Key as string)
-    .find((k: string) => /\/stdout$/.test(k));
-  if (!key) return null;
-  const obj = await ctx.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  return obj?.Body?.transformToString ? await obj.Body.transformToString("utf-8") : null;
-}
-
 export interface SsmCommandInputs extends StepInputs {
   instanceId: string;
   documentName: string;
@@ -136,8 +134,23 @@ export interface SsmCommandInputs extends StepInputs {
   keyPrefix: string;
   /** When set, waits for this snapshot to be completed first (inPlace: no write before a complete backup). */
   waitForSnapshotId?: string;
+  /** The rescue's files location (`s3://bucket/prefix`): with `uploadStage`, the script ships files under it. */
+  filesBase?: string;
+  /** `collect` (the raw evidence) or `repaired` (the hives the repair changed). */
+  uploadStage?: ShippedStage;
+  /** The names the script may upload (one presigned URL each). */
+  uploadNames?: string[];
 }
-export type SsmCommandOutputs = SsmCommandInputs & SsmRunResult;
+export type SsmCommandOutputs = SsmCommandInputs &
+  SsmRunResult & {
+    /** A collect manifest's files as the TypeScript readers found them, JSON ({@link CollectEvidence}; "" for a 1.x document or no collect). */
+    evidence: string;
+  };
+
+const uploadOf = (i: SsmCommandInputs): UploadRequest | undefined =>
+  i.filesBase && i.uploadStage && i.uploadNames?.length
+    ? { filesBase: i.filesBase, stage: i.uploadStage, names: i.uploadNames }
+    : undefined;
 
 export async function ssmCommandStep(
   ctx: OpsContext,
@@ -146,7 +159,7 @@ export async function ssmCommandStep(
 ): Promise<SsmRunResult> {
   if (i.waitForSnapshotId)
     await snapshotState(ctx, i.waitForSnapshotId, ["completed"], timeoutSeconds);
-  return runSsmCommand(ctx, { ...i, timeoutSeconds });
+  return runSsmCommand(ctx, { ...i, timeoutSeconds, upload: uploadOf(i) });
 }
 
 /** Every script the helper may run, one after another: the longest a command may take. */
@@ -184,12 +197,35 @@ export const ssmCommandKind: StepKind<SsmCommandInputs, SsmCommandOutputs> = {
       description: "A snapshot that must be completed before the script runs.",
       optional: true,
     },
+    filesBase: {
+      type: "string",
+      description: "The rescue's files location (s3://bucket/prefix) the script ships files under.",
+      optional: true,
+    },
+    uploadStage: {
+      type: "string",
+      description: "collect (the raw evidence) or repaired (the hives the repair changed).",
+      optional: true,
+    },
+    uploadNames: {
+      type: "array",
+      items: { type: "string", description: "A file name." },
+      description: "The names the script may upload, one presigned PUT URL each (made when sent).",
+      optional: true,
+    },
   },
   outputs: {
     commandId: { type: "string", description: "The SSM command." },
     status: { type: "string", description: "How it ended (Success)." },
     stdout: { type: "string", description: "The script's full standard output.", secret: true },
     stderr: { type: "string", description: "The script's standard error.", secret: true },
+    evidence: {
+      type: "string",
+      description:
+        "The facts the TypeScript readers found in the files a collect manifest lists, as JSON (empty otherwise); disk text, kept secret.",
+      optional: true,
+      secret: true,
+    },
   },
   identityKeys: ["documentName", "parameters"],
   timeouts: stepTimeouts(
@@ -203,7 +239,14 @@ export const ssmCommandKind: StepKind<SsmCommandInputs, SsmCommandOutputs> = {
   async create(ctx, i) {
     const { ops, timeout } = opsOf(ctx, i);
     const r = await ssmCommandStep(ops, i, timeout);
-    return { id: r.commandId, outs: { ...i, ...r } };
+    // collect.ps1 2.x printed a manifest of the files it shipped: they are read here, where the
+    // stack's identity can read the bucket, and the decision is taken from what they hold.
+    const read =
+      i.uploadStage === "collect" && i.filesBase
+        ? await evidenceFromCollect(r.stdout, s3Store(ops.s3), i.filesBase)
+        : null;
+    const evidence = read ? JSON.stringify(read) : "";
+    return { id: r.commandId, outs: { ...i, ...r, evidence } };
   },
   async read(_ctx, _id, state) {
     // The recorded result: the command ran once, on the helper that existed then.
@@ -217,6 +260,7 @@ export const ssmCommandKind: StepKind<SsmCommandInputs, SsmCommandOutputs> = {
       status: olds.status,
       stdout: olds.stdout,
       stderr: olds.stderr ?? "",
+      evidence: olds.evidence ?? "",
     };
   },
   async delete() {
@@ -229,6 +273,7 @@ export class SsmCommand extends StepResource {
   declare readonly commandId: pulumi.Output<string>;
   declare readonly status: pulumi.Output<string>;
   declare readonly stdout: pulumi.Output<string>;
+  declare readonly evidence: pulumi.Output<string>;
 
   constructor(name: string, i: InputsOf<SsmCommandInputs>, opts?: pulumi.CustomResourceOptions) {
     super(ssmCommandKind, name, i, opts);

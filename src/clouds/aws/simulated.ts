@@ -16,7 +16,7 @@
  */
 import { ec2Answer, settle } from "./simulatedEc2";
 export { BOOTED_TEXT, BUGCHECK_TEXT } from "./simulatedEc2";
-import { serviceAnswer } from "./simulatedServices";
+import { serviceAnswer, simulatedPresignedUrl } from "./simulatedServices";
 import type { AwsApi, OpsContext } from "./operations";
 import { SimulatedKill, apiError, type Ec2State, type Ec2Store } from "./simulatedState";
 
@@ -89,6 +89,9 @@ export function simulatedContext(
       store.save(s);
     },
     pollMs: 5_000,
+    // Presigning is local, as with the SDK: no call reaches the cloud.
+    presignPut: async (bucket, key, expires) =>
+      simulatedPresignedUrl(store.load(), bucket, key, expires),
     signal: o.signal,
     deadline: o.deadline,
   };

@@ -2,9 +2,86 @@
  * The SSM and S3 calls of the simulated cloud (`simulated.ts`): the helper's agent comes Online a
  * while after it runs, a command is InProgress until it ends, its full output lands in the
  * artifacts bucket under `<prefix>/<commandId>/<instanceId>/…/stdout` as SSM writes it, and
- * GetCommandInvocation right after SendCommand may not know the invocation yet.
+ * GetCommandInvocation right after SendCommand may not know the invocation yet. When a command
+ * given `UploadUrls` succeeds, the guest PUTs the files it has ({@link Ec2State.guestFiles}) to
+ * those presigned URLs ({@link putPresigned}). GetObject honours a `Range: bytes=a-b` as S3
+ * documents it (the bytes up to the end of the object; a start past it is InvalidRange).
  */
+import { createHash } from "node:crypto";
 import { apiError, SIM_LATENCY_MS as L, type Ec2State } from "./simulatedState";
+
+/** The signature the simulated S3 expects on a presigned URL of `bucket/key` made at `date`. */
+function simSignature(bucket: string, key: string, date: number, expires: number): string {
+  return createHash("sha256").update(`${bucket}/${key}@${date}+${expires}`).digest("hex");
+}
+
+/** A presigned PUT URL of the simulated S3 (virtual-hosted style, SigV4 query parameters). */
+export function simulatedPresignedUrl(
+  s: Ec2State,
+  bucket: string,
+  key: string,
+  expires: number,
+): string {
+  const path = key.split("/").map(encodeURIComponent).join("/");
+  const q = new URLSearchParams({
+    "X-Amz-Algorithm": "AWS4-HMAC-SHA256",
+    "X-Amz-Date": String(s.clock),
+    "X-Amz-Expires": String(expires),
+    "X-Amz-SignedHeaders": "host",
+    "X-Amz-Signature": simSignature(bucket, key, s.clock, expires),
+  });
+  return `https://${bucket}.s3.${s.region}.amazonaws.com/${path}?${q}`;
+}
+
+/**
+ * A plain PUT of `bytes` to a presigned URL, as S3 answers it: a bad signature is
+ * SignatureDoesNotMatch, an expired URL AccessDenied, and a URL that signed a CRC32 checksum (the
+ * presigner's default: the checksum of an empty body) BadDigest for any body it does not match.
+ */
+export function putPresigned(s: Ec2State, url: string, bytes: Buffer): void {
+  const u = new URL(url);
+  const m = /^([a-z0-9][a-z0-9.-]+)\.s3\.[a-z0-9-]+\.amazonaws\.com$/.exec(u.hostname);
+  if (u.protocol !== "https:" || !m) throw apiError("InvalidRequest", `not an S3 URL: ${u.host}`);
+  const bucket = m[1];
+  const key = u.pathname.slice(1).split("/").map(decodeURIComponent).join("/");
+  const q = u.searchParams;
+  const date = Number(q.get("X-Amz-Date"));
+  const expires = Number(q.get("X-Amz-Expires"));
+  if (q.get("X-Amz-Signature") !== simSignature(bucket, key, date, expires))
+    throw apiError("SignatureDoesNotMatch", "The request signature we calculated does not match.");
+  if (s.clock > date + expires * 1000) throw apiError("AccessDenied", "Request has expired");
+  const crc = q.get("x-amz-checksum-crc32");
+  if (crc !== null && !(crc === "AAAAAA==" && bytes.length === 0))
+    throw apiError("BadDigest", "The CRC32 you specified did not match the calculated checksum.");
+  s.objectBytes = { ...s.objectBytes, [`${bucket}/${key}`]: bytes.toString("base64") };
+}
+
+/** The files the guest ships when `c` succeeds: each one it has, to the URL given for its name. */
+function shipGuestFiles(s: Ec2State, c: Ec2State["commands"][string]): void {
+  const urls = c.parameters.UploadUrls?.[0];
+  const files = s.guestFiles?.[c.documentName];
+  if (!urls || !files) return;
+  const byName = JSON.parse(urls) as Record<string, string>;
+  for (const [name, b64] of Object.entries(files))
+    if (byName[name]) putPresigned(s, byName[name], Buffer.from(b64, "base64"));
+}
+
+/** An object's bytes as S3 returns them for an optional `bytes=a-b` range. */
+function objectBody(s: Ec2State, bucket: string, key: string, range?: string): Buffer {
+  const id = `${bucket}/${key}`;
+  const b64 = s.objectBytes?.[id];
+  const text = s.objects[id];
+  if (b64 === undefined && text === undefined)
+    throw apiError("NoSuchKey", "The specified key does not exist.");
+  const all = b64 !== undefined ? Buffer.from(b64, "base64") : Buffer.from(text, "utf8");
+  if (!range) return all;
+  const r = /^bytes=(\d+)-(\d*)$/.exec(range);
+  if (!r) return all;
+  const start = Number(r[1]);
+  if (start >= all.length) throw apiError("InvalidRange", "The requested range is not satisfiable");
+  const end = r[2] === "" ? all.length - 1 : Math.min(Number(r[2]), all.length - 1);
+  return all.subarray(start, end + 1);
+}
 
 /** SSM keeps at most this many characters of standard output in the invocation itself. */
 const SSM_OUTPUT_LIMIT = 24_000;
@@ -66,6 +143,7 @@ const ops: Record<string, (s: Ec2State, r: Req) => unknown> = {
           if (device !== helper.rootDeviceName && s.volumes[m.volumeId])
             s.volumes[m.volumeId].broken = false;
       if (c.bucket) s.objects[`${c.bucket}/${stdoutKey(c, r.CommandId)}`] = out;
+      shipGuestFiles(s, c);
     }
     return {
       CommandId: r.CommandId,
@@ -80,15 +158,20 @@ const ops: Record<string, (s: Ec2State, r: Req) => unknown> = {
   ListObjectsV2(s, r) {
     const start = `${r.Bucket}/`;
     return {
-      Contents: Object.keys(s.objects)
+      Contents: [...Object.keys(s.objects), ...Object.keys(s.objectBytes ?? {})]
         .filter((k) => k.startsWith(start) && k.slice(start.length).startsWith(r.Prefix ?? ""))
         .map((k) => ({ Key: k.slice(start.length) })),
     };
   },
   GetObject(s, r) {
-    const text = s.objects[`${r.Bucket}/${r.Key}`];
-    if (text === undefined) throw apiError("NoSuchKey", "The specified key does not exist.");
-    return { Body: { transformToString: async () => text } };
+    const body = objectBody(s, r.Bucket, r.Key, r.Range);
+    return {
+      ContentLength: body.length,
+      Body: {
+        transformToString: async () => body.toString("utf8"),
+        transformToByteArray: async () => new Uint8Array(body),
+      },
+    };
   },
 };
 

@@ -96,6 +96,13 @@ export interface Ec2State {
   commands: Record<string, SimCommand>;
   /** S3 objects, keyed "bucket/key". */
   objects: Record<string, string>;
+  /** Binary S3 objects (the files the guest scripts ship), keyed "bucket/key", base64. */
+  objectBytes?: Record<string, string>;
+  /**
+   * What the guest uploads when a command of this document succeeds, by document name: file name →
+   * base64 bytes, each PUT to the presigned URL the command's `UploadUrls` gives for its name.
+   */
+  guestFiles?: Record<string, Record<string, string>>;
   /** What a command prints, by document name (default "{}"). */
   commandOutput: Record<string, string>;
   /** Documents that repair: their success mends the helper's volumes other than its root. */

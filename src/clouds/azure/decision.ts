@@ -35,6 +35,7 @@ import {
   listOf,
   objectOf,
   REPAIR_PARAMS_TYPE,
+  REPAIR_PLAN,
   SWAP_GATE,
   TRIAGE_RESULT,
 } from "../../steps/objectTypes";
@@ -217,7 +218,7 @@ export function collectTriageKind(
       repairParams: objectOf(REPAIR_PARAMS_TYPE, "The validated repair.ps1 parameters."),
       gate: objectOf(SWAP_GATE, "Whether the swap may happen, and if not why."),
       nothingToRepair: { type: "boolean", description: "True when no action was chosen." },
-      repairPlan: { type: "object", description: "The plan repair.ps1 runs." },
+      repairPlan: objectOf(REPAIR_PLAN, "The plan repair.ps1 runs."),
       rawEvidence: {
         type: "boolean",
         description: "True when the facts were read from the shipped files (a collect manifest).",

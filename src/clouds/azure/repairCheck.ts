@@ -14,9 +14,16 @@ import type { RepairPlan } from "../../collect/contract";
 import type { RepairDifference } from "../../repair/operations";
 import { checkRepair, type RepairCheckResult } from "../../repair/operations/afterRepair";
 import type { SwapGate } from "../../repair/decide";
-import type { PropertySpec, StepKind } from "../../steps/contract";
+import type { StepKind } from "../../steps/contract";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { STEP_TYPES } from "../../vocabulary/tokens";
+import {
+  listOf,
+  objectOf,
+  REPAIR_DIFFERENCE,
+  REPAIR_PLAN,
+  SWAP_GATE,
+} from "../../steps/objectTypes";
 import { azureRuntime, boundRuntime, type RuntimeFor } from "./runtime";
 import { stepTimeouts } from "./timeouts";
 
@@ -47,12 +54,6 @@ export interface RepairCheckInputs {
 
 export type RepairCheckOutputs = RepairCheckInputs & RepairCheckResult;
 
-const list = (description: string, items: PropertySpec["type"] = "string"): PropertySpec => ({
-  type: "array",
-  items: { type: items, description: "One item." },
-  description,
-});
-
 /** The check as a step kind: reads blobs, decides nothing new, changes nothing. */
 export function repairCheckKind(
   runtimeFor: RuntimeFor = azureRuntime,
@@ -70,8 +71,8 @@ export function repairCheckKind(
       filesBase: { type: "string", description: "The artifacts container URL." },
       repairResultUrl: { type: "string", description: "The repair Run Command's output blob." },
       repairRunCommandId: { type: "string", description: "The repair Run Command checked." },
-      repairPlan: { type: "object", description: "The plan repair.ps1 ran." },
-      triageGate: { type: "object", description: "The triage's swap gate." },
+      repairPlan: objectOf(REPAIR_PLAN, "The plan repair.ps1 ran."),
+      triageGate: objectOf(SWAP_GATE, "The triage's swap gate."),
       rawEvidence: {
         type: "boolean",
         description: "True when the triage planned from a collect manifest's files.",
@@ -81,13 +82,13 @@ export function repairCheckKind(
     outputs: {
       ok: { type: "boolean", description: "True when the returned hives match the plan." },
       checked: { type: "number", description: "Values and elements compared." },
-      differences: list("Where the returned hives differ from the plan.", "object"),
+      differences: listOf(REPAIR_DIFFERENCE, "Where the returned hives differ from the plan."),
       checkedRaw: {
         type: "boolean",
         description: "True when the returned hives were read and compared.",
       },
       reason: { type: "string", optional: true, description: "Why nothing was checked." },
-      gate: { type: "object", description: "The swap gate after the check." },
+      gate: objectOf(SWAP_GATE, "The swap gate after the check."),
     },
     identityKeys: ["repairRunCommandId"],
     timeouts: stepTimeouts().triage,

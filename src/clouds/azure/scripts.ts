@@ -8,7 +8,12 @@ import type { AzureRescuePlan } from "../../topology/azure";
 import { azureRunCommandSource, type AzureRunCommandSource } from "../../guest/embed";
 import { validateCollectParams, type RepairParams } from "../../guest/params.generated";
 import { shippedFileUrl } from "../../collect/layout";
-import { GUEST_BINARY_PATHS, uploadNames } from "../../collect/manifest";
+import {
+  COLLECT_MAX_MINIDUMPS,
+  GUEST_BINARY_PATHS,
+  REPAIRED_NAMES,
+  uploadNames,
+} from "../../collect/manifest";
 import { RUN_COMMAND_NAMES } from "../../vocabulary/tokens";
 
 /** The repair run command's name and blobs (next to the collect's in the artifacts container). */
@@ -19,11 +24,7 @@ export const REPAIR_RUN_COMMAND = {
   resultFile: "C:\\vm-rescue\\repair-result.json",
 } as const;
 
-/** The newest minidumps collect ships (its `-MaxMinidumps`). */
-export const COLLECT_MAX_MINIDUMPS = 5;
-
-/** The hives repair.ps1 ships back for the check before the swap. */
-export const REPAIRED_NAMES = ["SYSTEM", "BCD"] as const;
+export { COLLECT_MAX_MINIDUMPS, REPAIRED_NAMES } from "../../collect/manifest";
 
 /** `{"name":"url",…}` for repair.ps1 / collect.ps1's `-UploadUrls`: blobs under `stage/` of the container. */
 export function uploadUrls(

@@ -127,6 +127,35 @@ export const AWS_CONTRACT_CASES: StepContractCase[] = [
     replace: (i) => ({ ...i, parameters: { Mode: ["repair"] } }),
   },
   {
+    token: STEP_TYPES.aws.repairCheck,
+    seed(file) {
+      const s = rescueWorld();
+      // A collect.ps1 1.x run: nothing shipped, so nothing to check; the gate stays the decision's.
+      s.objects["vm-rescue-artifacts/rescue/inc-1/c1/" + HELPER + "/stdout"] = "{}";
+      writeState(file, s);
+      return {
+        inputs: {
+          region,
+          collectOutputUrl: `s3://vm-rescue-artifacts/rescue/inc-1/c1/${HELPER}/`,
+          filesBase: "s3://vm-rescue-artifacts/rescue/inc-1/",
+          repairResultUrl: `s3://vm-rescue-artifacts/rescue/inc-1/r1/${HELPER}/`,
+          repairCommandId: "r1",
+          repairPlan: { schemaVersion: 1, kind: "repairPlan", dryRun: false, actions: [] },
+          triageGate: { allowed: true, reasons: [] },
+          rawEvidence: false,
+          rescueId: "inc-1",
+        },
+      };
+    },
+    // The recorded check is the state: an object changed since does not change what was checked.
+    outOfBand(file) {
+      edit(file, (s) => void (s.objects = {}));
+      return { checkedRaw: false, ok: true, checked: 0 };
+    },
+    update: (i) => ({ ...i, triageGate: { allowed: false, reasons: ["dryRun=true"] } }),
+    replace: (i) => ({ ...i, repairCommandId: "r2" }),
+  },
+  {
     token: STEP_TYPES.aws.swap,
     seed(file) {
       writeState(file, afterDetach());

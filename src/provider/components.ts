@@ -79,7 +79,10 @@ const commonOutputs: Record<string, ComponentProperty> = {
     false,
   ),
   helperId: str("Id of the helper VM or instance (removed on destroy).", false),
-  artifactsLocation: str("Where the artifacts are kept (blob container URL, s3:// bucket).", false),
+  artifactsLocation: str(
+    "Where the artifacts are kept (blob container URL, the rescue's s3:// prefix); shipped files under collect/ and repaired/.",
+    false,
+  ),
   collectOutputUrl: str("The collect script's JSON output (blob URL, SSM output folder).", false),
   collectStatus: str("The collect command's final state as the cloud reports it.", false),
   repairResultUrl: str("The repair script's result document (blob URL, SSM output folder).", false),

@@ -17,7 +17,10 @@ export interface RescueOutputs {
   originalDiskId: string;
   /** Id of the helper VM or instance (removed on destroy). */
   helperId: string;
-  /** Where the artifacts are kept: the private blob container's URL (Azure), `s3://<bucket>/` (AWS). */
+  /**
+   * Where the artifacts are kept: the private blob container's URL (Azure), the rescue's prefix
+   * `s3://<bucket>/rescue/<id>/` (AWS); the shipped files are under `collect/` and `repaired/` of it.
+   */
   artifactsLocation: string;
   /** The collect script's JSON output: a blob URL (Azure), an SSM output folder `s3://…/` (AWS). */
   collectOutputUrl: string;

@@ -92,7 +92,8 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
     this.repairDiskId = r.repairVolumeId;
     this.originalDiskId = plan.source.rootVolumeId;
     this.helperId = r.helper.id;
-    this.artifactsLocation = pulumi.interpolate`s3://${r.bucket.bucket}/`;
+    // The rescue's prefix: the command outputs, collect/ (the shipped evidence) and repaired/ under it.
+    this.artifactsLocation = r.filesBase;
     const outputFolder = (c: typeof r.collect) =>
       pulumi.interpolate`s3://${r.bucket.bucket}/${plan.artifacts.prefix}${c.commandId}/${r.helper.id}/`;
     this.collectOutputUrl = outputFolder(r.collect);

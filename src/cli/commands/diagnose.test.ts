@@ -5,6 +5,9 @@ import { main, type CliContext, type Io } from "../main";
 import { registerDiagnose, type DiagnoseDeps } from "./diagnose";
 import { makeTempDir } from "../../evidence/disk/testing/diskImages";
 import { startRangeServer } from "../../evidence/disk/testing/rangeServer";
+import { FakeEbs } from "../../evidence/disk/testing/fakeEbs";
+import { simulatedSnapshotAccess } from "../../clouds/azure/simulatedSnapshots";
+import { httpSasOpener } from "../../clouds/azure/snapshotRead";
 import {
   buildWindowsDisks,
   DUMP_FIXTURE,
@@ -165,6 +168,89 @@ describeDisks("vm-rescue diagnose on built Windows disks", () => {
     ]);
   });
 
+  const SNAPSHOT_ID =
+    "/subscriptions/6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10/resourceGroups/rg-app/providers/Microsoft.Compute/snapshots/app-vm-01-backup";
+  const fast = httpSasOpener({ maxRetries: 2, baseDelayMs: 1, maxDelayMs: 2 });
+  const snapshotState = () => ({
+    [SNAPSHOT_ID.toLowerCase()]: { image: null, sas: null, grants: 0, revokes: 0 },
+  });
+
+  test("--azure-snapshot ID: read access granted, the disk read over the SAS, then revoked", async () => {
+    const server = await startRangeServer(fs.readFileSync(disks!.gen2Vhdx), "/snap/abcd");
+    const state = snapshotState();
+    const base = server.url.split("?")[0];
+    const subscriptions: string[] = [];
+    const deps: DiagnoseDeps = {
+      azureSnapshots: (sub) => {
+        subscriptions.push(sub);
+        return simulatedSnapshotAccess(state, undefined, () => base);
+      },
+      sasOpener: fast,
+    };
+    try {
+      const result = await runWithDeps(deps, ["--azure-snapshot", SNAPSHOT_ID, "--json"]);
+      expect(result.code).toBe(0);
+      const doc = JSON.parse(result.out.stdout.join(""));
+      expectDiagnosis(doc);
+      expect(doc.route).toBe("azure-snapshot");
+      expect(doc.image.source).toBe("azure:app-vm-01-backup");
+      expect(doc.stats.requests).toBe(server.seen.length);
+      expect(subscriptions).toEqual(["6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10"]);
+      expect(state[SNAPSHOT_ID.toLowerCase()]).toMatchObject({ sas: null, grants: 1, revokes: 1 });
+      expect(result.out.all()).not.toMatch(/sig=/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("--azure-snapshot on a cut image: exit 2, one line, and the access is revoked", async () => {
+    const cut = truncatedCopy(disks!.gen2Vhdx, 0.5, "cut-snap.vhdx");
+    const server = await startRangeServer(fs.readFileSync(cut), "/snap/abcd");
+    const state = snapshotState();
+    const base = server.url.split("?")[0];
+    const deps: DiagnoseDeps = {
+      azureSnapshots: () => simulatedSnapshotAccess(state, undefined, () => base),
+      sasOpener: fast,
+    };
+    try {
+      const result = await runWithDeps(deps, ["--azure-snapshot", SNAPSHOT_ID]);
+      expect(result.code).toBe(2);
+      const err = result.out.stderr.join("");
+      expect(err.trim().split("\n")).toHaveLength(1);
+      expect(err).toMatch(/outside the file/);
+      expect(err).not.toMatch(/sig=/);
+      expect(state[SNAPSHOT_ID.toLowerCase()]).toMatchObject({ sas: null, grants: 1, revokes: 1 });
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("--aws-snapshot ID: the blocks through the EBS direct APIs", async () => {
+    const fake = FakeEbs.fromDisk("snap-0123456789abcdef0", fs.readFileSync(disks!.gen2Raw));
+    const regions: (string | undefined)[] = [];
+    const deps: DiagnoseDeps = {
+      ebs: (region) => {
+        regions.push(region);
+        return fake;
+      },
+    };
+    const args = ["--aws-snapshot", "snap-0123456789abcdef0", "--region", "eu-west-1", "--json"];
+    const result = await runWithDeps(deps, args);
+    expect(result.code).toBe(0);
+    const doc = JSON.parse(result.out.stdout.join(""));
+    expect(doc).toMatchObject({
+      route: "aws-snapshot",
+      image: { source: "ebs:snap-0123456789abcdef0", format: "raw", size: 1024 ** 3 },
+      controlSet: { name: "ControlSet001" },
+      bcd: { defaultLoaderPath: "\\Windows\\system32\\winload.efi" },
+      plan: { culprit: { module: "amdppm.sys" } },
+    });
+    expect(doc.triage[0].causedBy).toEqual(triageCulprit);
+    expect(doc.stats.requests).toBe(fake.calls.list + fake.calls.get);
+    expect(doc.stats.bytes).toBe(fake.calls.get * 524288);
+    expect(regions).toEqual(["eu-west-1"]);
+  });
+
   test.each([
     [
       "a VHDX cut at half",
@@ -189,12 +275,22 @@ describe("vm-rescue diagnose refuses bad input in one line", () => {
     ["not an image", [text], /55 AA/],
     ["nothing to read", [], /needs a disk image/],
     ["two disks", [text, "--azure-snapshot-url", `https://a.example/x?${SAS}`], /one disk/],
-    ["an Azure snapshot id", ["--azure-snapshot", "/subscriptions/x/snap"], /SAS/],
-    ["an AWS snapshot id", ["--aws-snapshot", "snap-0123"], /EBS direct/],
+    [
+      "a malformed Azure snapshot id",
+      ["--azure-snapshot", "/x/snap"],
+      /not a snapshot resource id/,
+    ],
+    ["a malformed AWS snapshot id", ["--aws-snapshot", "snap-01"], /is not a snapshot id/],
+    ["--region without an AWS snapshot", [text, "--region", "eu-west-1"], /goes with/],
     ["a SAS over plain http", ["--azure-snapshot-url", `http://a.example/x?${SAS}`], /https/],
     ["a URL that does not parse", ["--azure-snapshot-url", `::${SAS}`], /does not parse/],
   ])("%s", async (_name, args, message) => {
     expectOneLineRefusal(await run(["diagnose", ...(args as string[])]), message as RegExp);
+  });
+
+  test("an AWS snapshot without the EBS direct client or credentials is one line", async () => {
+    const result = await run(["diagnose", "--aws-snapshot", "snap-0123456789abcdef0"]);
+    expectOneLineRefusal(result, /@aws-sdk\/client-ebs|[Rr]egion|[Cc]redential/);
   });
 
   test("an expired SAS (403) is one line without the signature", async () => {

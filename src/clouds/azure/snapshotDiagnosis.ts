@@ -114,6 +114,19 @@ export async function diagnoseSnapshot(
   }
 }
 
+const MiB = 1024 * 1024;
+
+/** The diagnosis as the component exports it: one line, with what the read took. */
+export function snapshotDiagnosisLine(d: SnapshotDiagnosis): string {
+  if (!d.diagnosed) return `not diagnosed from the snapshot: ${d.error ?? "unknown error"}`;
+  const plan = d.repairActions.length > 0 ? d.repairActions.join(", ") : "nothing to repair";
+  return (
+    `diagnosed from the snapshot: ${d.controlSet ?? "no control set"}, ` +
+    `loader ${d.defaultLoaderPath ?? "unknown"}, culprit ${d.culprit?.module ?? "none"}; ` +
+    `plan: ${plan} (${d.requests} requests, ${(d.bytes / MiB).toFixed(1)} MiB)`
+  );
+}
+
 const list = (description: string): PropertySpec => ({
   type: "array",
   items: { type: "string", description: "One item." },

@@ -8,10 +8,16 @@ import { startRangeServer } from "../../evidence/disk/testing/rangeServer";
 import { FakeEbs } from "../../evidence/disk/testing/fakeEbs";
 import { simulatedSnapshotAccess } from "../../clouds/azure/simulatedSnapshots";
 import { httpSasOpener } from "../../clouds/azure/snapshotRead";
+import { BCD_FIXTURE } from "../../evidence/disk/testing/diskImages";
+import { collectFromEvidence, loadEvidenceFolder } from "../../evidence/facts";
 import {
   buildWindowsDisks,
   DUMP_FIXTURE,
   DUMP_NAME,
+  EVTX_FIXTURE,
+  JUNK_DUMP_NAME,
+  setupApiText,
+  SYSTEM_HIVE_FIXTURE,
   truncatedCopy,
   windowsDiskSkipReason,
   type WindowsDisks,
@@ -147,6 +153,40 @@ describeDisks("vm-rescue diagnose on built Windows disks", () => {
     // the junk dump's name holds a line break and a bidi override: shown escaped, on one line
     expect(text).toMatch(/^ {2}\\Windows\\Minidump\\010120-7031-01\\x0a\\u202e\.dmp {2}error: /m);
     expect(text).not.toMatch(/\u202e/);
+  });
+
+  test("the same triage and plan as plan-repair on the same files, collected", async () => {
+    // The files the disk holds, where they sit on it, as collect ships them: read from a folder.
+    const folder = path.join(dir, "collected");
+    const at = (...parts: string[]) => {
+      fs.mkdirSync(path.join(folder, ...parts.slice(0, -1)), { recursive: true });
+      return path.join(folder, ...parts);
+    };
+    fs.copyFileSync(SYSTEM_HIVE_FIXTURE, at("Windows", "System32", "config", "SYSTEM"));
+    fs.copyFileSync(BCD_FIXTURE, at("EFI", "Microsoft", "Boot", "BCD"));
+    fs.copyFileSync(EVTX_FIXTURE, at("Windows", "System32", "winevt", "Logs", "System.evtx"));
+    fs.writeFileSync(at("Windows", "INF", "setupapi.dev.log"), setupApiText());
+    const dump = at("Windows", "Minidump", DUMP_NAME);
+    fs.copyFileSync(DUMP_FIXTURE, dump);
+    fs.utimesSync(dump, new Date("2026-12-06T12:00:00Z"), new Date("2026-12-06T12:00:00Z"));
+    const junk = at("Windows", "Minidump", JUNK_DUMP_NAME);
+    fs.writeFileSync(junk, Buffer.from("not a minidump\n".repeat(64)));
+    fs.utimesSync(junk, new Date("2020-01-01T00:00:00Z"), new Date("2020-01-01T00:00:00Z"));
+    const collected = collectFromEvidence(loadEvidenceFolder(folder)).collect;
+    const doc = path.join(dir, "collect-output.json");
+    fs.writeFileSync(doc, JSON.stringify(collected));
+
+    const diagnosed = (await run(["diagnose", disks!.gen2Vhdx, "--json"])).json();
+    const planned = await run(["plan-repair", doc, "--cloud", diagnosed.plan.cloud, "--json"]);
+    const p = planned.json();
+    expect(planned.code).toBe(p.blocked ? 4 : 0);
+    expect(diagnosed.plan.findings).toEqual(p.findings);
+    expect(diagnosed.plan.culprit).toEqual(p.culprit);
+    expect(diagnosed.plan.actions).toEqual(p.plan.actions);
+    expect(diagnosed.plan.decisions).toEqual(p.decisions);
+    expect(diagnosed.plan.repairParams).toEqual(p.repairParams);
+    expect(diagnosed.triage[0].causedBy).toEqual(p.triage[0].causedBy);
+    expect(diagnosed.triage[0].bugCheck).toEqual(p.triage[0].bugCheck);
   });
 
   test("a planner passed as a dependency adds its plan", async () => {

@@ -562,6 +562,20 @@ describe("vm-rescue rescue --simulate", () => {
     expect(report.vm).toMatchObject({ resourceGroup: "rg-app-prod", name: "app-vm-01" });
     expect(report.timeToRecovery.modeledSeconds).toBeGreaterThan(0);
     expect(report.timeToRecovery.criticalPath).not.toContain("app-vm-01-rescue-snapshot");
+    // the diagnosis read straight from the backup runs while the helper boots; the report names the route
+    expect(report.timeToRecovery.criticalPath).not.toContain("app-vm-01-rescue-snapshot-diagnosis");
+    expect(report.timeToRecovery.diagnosis).toEqual({
+      id: "app-vm-01-rescue-snapshot-diagnosis",
+      readySeconds: expect.any(Number),
+      helperReadySeconds: expect.any(Number),
+    });
+    expect(report.timeToRecovery.diagnosis.readySeconds).toBeLessThan(
+      report.timeToRecovery.diagnosis.helperReadySeconds,
+    );
+    expect(report.diagnosis).toEqual({
+      route: "helper",
+      snapshot: [expect.stringMatching(/^not diagnosed from the snapshot: .*no disk image$/)],
+    });
     expect(report.timeline.map((s: { name: string }) => s.name)).toEqual(
       expect.arrayContaining(["app-vm-01-rescue-snapshot", "app-vm-01-rescue-helper"]),
     );

@@ -176,6 +176,10 @@ export const AZURE_COMPONENT: ComponentSpec = {
       ...B,
       description: "True when the run found the VM already on the repaired copy.",
     },
+    snapshotDiagnosis: list(
+      "The diagnosis read straight from the backup snapshot while the helper booted (one line).",
+      false,
+    ),
   },
 };
 

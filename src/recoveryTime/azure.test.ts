@@ -5,6 +5,7 @@ import {
   stepsFromPlan,
   ttrLine,
 } from "./azure";
+import { opSeconds } from "./model";
 import { describeWithLatencyModel } from "../../tests/helpers/latencyModel";
 
 describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
@@ -99,6 +100,35 @@ describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
         "scripts.repair.sfc",
       ]);
       expect(azureOpsFor(plan[plan.length - 1])).toEqual([]);
+    });
+
+    test("the diagnosis from the snapshot is ready long before the helper, off its path", () => {
+      const plan = [
+        ...basePlan,
+        R("vm-rescue:azure:SnapshotDiagnosis", "x-snapshot-diagnosis", ["x-snapshot"]),
+      ];
+      const t = modeledTimeToRecovery(plan, model);
+      const op = (o: string) => opSeconds(model, o);
+      const ready =
+        op("azure.snapshot.create") +
+        op("azure.snapshot.grantAccess") +
+        op("azure.snapshot.readEvidence") +
+        op("scripts.triage.local");
+      const helper = op("azure.disk.copy") + op("azure.vm.create.windows");
+      expect(t.diagnosis).toEqual({
+        id: "x-snapshot-diagnosis",
+        readySeconds: ready,
+        helperReadySeconds: helper,
+      });
+      expect(ready).toBeLessThan(helper);
+      expect(t.criticalPath.map((p) => p.id)).not.toContain("x-snapshot-diagnosis");
+      expect(t.totalSeconds).toBe(modeledTimeToRecovery(basePlan, model).totalSeconds);
+      expect(ttrLine(t)).toMatch(
+        new RegExp(
+          `; diagnosis from the snapshot ready at ${formatDuration(ready)}, off the helper's path \\(helper ready at ${formatDuration(helper)}\\)$`,
+        ),
+      );
+      expect(modeledTimeToRecovery(basePlan, model).diagnosis).toBeUndefined();
     });
 
     test("--no-swap models no swap or verify", () => {

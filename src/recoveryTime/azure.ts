@@ -37,6 +37,13 @@ export const AZURE_SWAP_OPS = [
   "azure.vm.start.windows",
 ];
 
+/** The diagnosis read straight from the backup snapshot: a read-only SAS, the evidence's range reads, the decision. */
+export const AZURE_SNAPSHOT_DIAGNOSIS_OPS = [
+  "azure.snapshot.grantAccess",
+  "azure.snapshot.readEvidence",
+  "scripts.triage.local",
+];
+
 /** The phases of a rescue, in order; a plan that lacks a later phase gets it modeled after the last. */
 export type { Phase } from "../vocabulary/phases";
 const PHASES: Phase[] = ["collect", "triage", "repair", "swap", "verify"];
@@ -90,6 +97,8 @@ export function azureOpsFor(r: PlanResourceShape, options: TtrOptions = {}): str
       return ["azure.storage.create"];
     case "azure-native:compute:VirtualMachine":
       return ["azure.vm.create.windows"];
+    case "vm-rescue:azure:SnapshotDiagnosis":
+      return AZURE_SNAPSHOT_DIAGNOSIS_OPS;
   }
   return phaseOps(phaseOf(r), options);
 }
@@ -182,6 +191,11 @@ export interface ModeledTtr {
   assumed: Phase[];
   /** The same model's time for the hand-driven anchor flow, and our share of it. */
   anchor: { name: string; seconds: number; ratio: number } | null;
+  /**
+   * The diagnosis read straight from the snapshot: when it is ready, and when the helper it does
+   * not wait for is (absent when the plan has no such step).
+   */
+  diagnosis?: { id: string; readySeconds: number; helperReadySeconds: number | null };
 }
 
 /**
@@ -234,7 +248,23 @@ export function modeledTimeToRecovery(
   options: TtrOptions = {},
 ): ModeledTtr {
   const { steps, assumed } = stepsFromPlan(resources, options);
-  return ttrFromSteps(steps, model, "azure.azVmRepair", assumed);
+  const ttr = ttrFromSteps(steps, model, "azure.azVmRepair", assumed);
+  const endOf = (type: string) => {
+    const names = new Set(resources.filter((r) => r.type === type).map((r) => r.name));
+    const ends = ttr.schedule.filter((s) => names.has(s.id)).map((s) => s.end);
+    return ends.length > 0 ? { id: [...names][0], end: Math.max(...ends) } : null;
+  };
+  const diagnosis = endOf("vm-rescue:azure:SnapshotDiagnosis");
+  if (!diagnosis) return ttr;
+  const helper = endOf("azure-native:compute:VirtualMachine");
+  return {
+    ...ttr,
+    diagnosis: {
+      id: diagnosis.id,
+      readySeconds: diagnosis.end,
+      helperReadySeconds: helper ? helper.end : null,
+    },
+  };
 }
 
 /**
@@ -273,5 +303,9 @@ export function ttrLine(t: ModeledTtr): string {
     : "";
   const assumed =
     t.assumed.length > 0 ? `; modeled phases not yet in the plan: ${t.assumed.join(", ")}` : "";
-  return `Modeled time to recovery: ${formatDuration(t.totalSeconds)} via ${chain}${anchor}${assumed}`;
+  const d = t.diagnosis;
+  const diagnosis = d
+    ? `; diagnosis from the snapshot ready at ${formatDuration(d.readySeconds)}, off the helper's path${d.helperReadySeconds !== null ? ` (helper ready at ${formatDuration(d.helperReadySeconds)})` : ""}`
+    : "";
+  return `Modeled time to recovery: ${formatDuration(t.totalSeconds)} via ${chain}${anchor}${assumed}${diagnosis}`;
 }

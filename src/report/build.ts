@@ -242,6 +242,7 @@ export function buildReport(o: RescueOutcome): RescueReport {
     repair: o.repair,
     repairResultUrl: o.repairResultUrl,
     repairCheck: o.repairCheck ?? null,
+    ...(o.diagnosis ? { diagnosis: o.diagnosis } : {}),
     swap: o.swap,
     verify: o.verify,
     kept,
@@ -254,6 +255,7 @@ export function buildReport(o: RescueOutcome): RescueReport {
           criticalPath: t.criticalPath.map((p) => p.id),
           assumedPhases: t.assumed,
           anchor: t.anchor,
+          ...(t.diagnosis ? { diagnosis: t.diagnosis } : {}),
         }
       : null,
     nextSteps: nextSteps(o, status),

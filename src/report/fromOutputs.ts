@@ -19,6 +19,7 @@ export type OutcomeFromOutputs = Pick<
   | "decision"
   | "repair"
   | "repairResultUrl"
+  | "diagnosis"
   | "swap"
   | "verify"
   | "kept"
@@ -131,6 +132,10 @@ export function outcomeFromOutputs(
         ? (outputs.repairResult as unknown as RepairResult)
         : null,
     repairResultUrl: str(o.repairResultUrl),
+    // The collect on the helper decides; the snapshot's diagnosis is read beside it.
+    diagnosis: Array.isArray(o.snapshotDiagnosis)
+      ? { route: "helper", snapshot: arrayOf<string>(o.snapshotDiagnosis, isString) }
+      : null,
     swap: { attempted: swapRequested, swapped, ...(message && !swapped ? { message } : {}) },
     verify: { booted, ...(swapped && message ? { message } : {}) },
     kept: Array.isArray(o.keptResources)

@@ -70,6 +70,16 @@ export function renderMarkdown(r: RescueReport): string {
     L.push(
       `- Modeled time to recovery: ${formatDuration(r.timeToRecovery.modeledSeconds)}${a ? ` (${a.name}: ${formatDuration(a.seconds)}, ratio ${a.ratio})` : ""}`,
     );
+    const d = r.timeToRecovery.diagnosis;
+    if (d)
+      L.push(
+        `- Diagnosis from the snapshot ready at ${formatDuration(d.readySeconds)}, off the helper's path${d.helperReadySeconds !== null ? ` (helper ready at ${formatDuration(d.helperReadySeconds)})` : ""}`,
+      );
+  }
+  if (r.diagnosis) {
+    const from = r.diagnosis.route === "helper" ? "the helper's collect" : "the backup snapshot";
+    L.push(`- Facts the repair was decided from: ${from}`);
+    for (const line of r.diagnosis.snapshot) L.push(`- Backup snapshot, read directly: ${line}`);
   }
   if (r.cost) {
     L.push(

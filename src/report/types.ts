@@ -109,6 +109,15 @@ export function reportDecision(d: RepairDecision): ReportDecision {
   };
 }
 
+/**
+ * Which route gave the facts the repair was decided from, and what the backup snapshot, read
+ * directly while the helper booted, said (one line).
+ */
+export interface DiagnosisRoute {
+  route: "helper" | "snapshot";
+  snapshot: string[];
+}
+
 /** Everything one rescue run observed. Input of `buildReport`. */
 export interface RescueOutcome {
   cloud: RescueCloud;
@@ -132,6 +141,8 @@ export interface RescueOutcome {
   repairResultUrl: string | null;
   /** The returned hives checked against the compiled operations, before the swap; absent when none ran. */
   repairCheck?: RepairVerification | null;
+  /** The route of the facts (absent when the stack exports no snapshot diagnosis: AWS). */
+  diagnosis?: DiagnosisRoute | null;
   swap: SwapOutcome;
   verify: VerifyOutcome;
   kept: KeptResource[];
@@ -190,6 +201,7 @@ type ObservedFields =
   | "repair"
   | "repairResultUrl"
   | "repairCheck"
+  | "diagnosis"
   | "swap"
   | "verify"
   | "artifactsUrl"
@@ -212,6 +224,8 @@ export interface RescueReport extends Pick<RescueOutcome, ObservedFields> {
     criticalPath: string[];
     assumedPhases: string[];
     anchor: { name: string; seconds: number; ratio: number } | null;
+    /** When the diagnosis read from the snapshot was ready, and the helper it does not wait for. */
+    diagnosis?: { id: string; readySeconds: number; helperReadySeconds: number | null };
   } | null;
   nextSteps: string[];
   /** The evidence documents read back after `up`: collect output and repair result. */

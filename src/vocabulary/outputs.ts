@@ -81,6 +81,8 @@ export interface AzureRescueOutputs extends RescueOutputs {
   keptResources: KeptResourceOutput[];
   /** True when the run found the VM already on the repaired copy. */
   alreadySwapped: boolean;
+  /** The diagnosis read straight from the backup snapshot while the helper booted (one line). */
+  snapshotDiagnosis: string[];
 }
 
 /** What only the AWS component exports. */

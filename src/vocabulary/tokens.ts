@@ -22,6 +22,7 @@ export const STEP_KINDS = {
     swap: "OsDiskSwap",
     bootVerification: "BootVerification",
     rollback: "OsDiskRollback",
+    snapshotDiagnosis: "SnapshotDiagnosis",
   },
   aws: {
     backupSnapshot: "BackupSnapshot",

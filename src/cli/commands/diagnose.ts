@@ -4,20 +4,34 @@ import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import type { EvidenceBundle, EvidenceRoute } from "../../evidence/bundle";
 import {
+  ebsSnapshotSource,
   httpRangeSource,
   openDiskImageSource,
   openFileSource,
   type ByteSource,
   type DiskImage,
+  type DiskImageFormat,
+  type EbsDirectClient,
   type HttpRangeOptions,
 } from "../../evidence/disk";
 import { isFormatError } from "../../evidence/formatError";
 import {
   countingSource,
   readEvidenceFromDisk,
+  type DiskEvidence,
   type EvidenceCaps,
   type TransportCounters,
 } from "../../evidence/fromDisk";
+import { azureCredential } from "../../clouds/azure/runtime";
+import {
+  armSnapshotAccess,
+  httpSasOpener,
+  readSnapshotEvidence,
+  snapshotRef,
+  type SasOpener,
+  type SnapshotAccess,
+} from "../../clouds/azure/snapshotRead";
+import { sdkEbsClient } from "../../clouds/aws/ebsDirect";
 import { buildReport, renderReport, triageOf } from "../../report/diagnosis";
 import { planFromEvidence } from "../../repair/fromEvidence";
 
@@ -56,6 +70,12 @@ export interface DiagnoseDeps {
   http?: HttpRangeOptions;
   /** Overrides of the evidence caps. */
   caps?: Partial<EvidenceCaps>;
+  /** `--azure-snapshot`: the grant and revoke calls (default: `@azure/arm-compute` as the environment's identity). */
+  azureSnapshots?: (subscriptionId: string) => SnapshotAccess;
+  /** `--azure-snapshot`: how the granted SAS is read (default: the HTTP range source). */
+  sasOpener?: SasOpener;
+  /** `--aws-snapshot`: the EBS direct client (default: `@aws-sdk/client-ebs` with the SDK's credentials). */
+  ebs?: (region: string | undefined) => EbsDirectClient;
 }
 
 interface DiagnoseOptions {
@@ -63,9 +83,13 @@ interface DiagnoseOptions {
   azureSnapshotUrl?: string;
   azureSnapshot?: string;
   awsSnapshot?: string;
+  region?: string;
 }
 
-/** Registers `vm-rescue diagnose <disk> | --azure-snapshot-url URL [--json]`. */
+/**
+ * Registers `vm-rescue diagnose <disk> | --azure-snapshot-url URL | --azure-snapshot ID |
+ * --aws-snapshot ID [--region R] [--json]`.
+ */
 export function registerDiagnose(program: Command, ctx: CliContext, deps: DiagnoseDeps = {}): void {
   program
     .command("diagnose")
@@ -74,11 +98,15 @@ export function registerDiagnose(program: Command, ctx: CliContext, deps: Diagno
     )
     .argument("[disk]", "a disk image: .vhd, .vhdx or raw (the container is recognised by content)")
     .option("--azure-snapshot-url <url>", "a read-only SAS URL of a snapshot (never printed)")
-    .option("--azure-snapshot <id>", "an Azure snapshot resource id (not wired yet)")
+    .option(
+      "--azure-snapshot <id>",
+      "an Azure snapshot resource id: read access is granted, the disk read over the SAS, the access revoked",
+    )
     .option(
       "--aws-snapshot <id>",
-      "an EBS snapshot id, read with the EBS direct APIs (not wired yet)",
+      "a completed EBS snapshot id, read with the EBS direct APIs (ListSnapshotBlocks, GetSnapshotBlock)",
     )
+    .option("--region <region>", "the AWS region of --aws-snapshot (default: the SDK's)")
     .option("--json", "print the diagnosis as JSON")
     .action((disk: string | undefined, opts: DiagnoseOptions) =>
       runAction(ctx, async () => diagnose(ctx, deps, disk, opts)),
@@ -93,7 +121,9 @@ interface OpenedDisk extends DiskImage {
   close(): Promise<void>;
 }
 
-function chooseSource(disk: string | undefined, opts: DiagnoseOptions): "file" | "url" {
+type SourceKind = "file" | "url" | "azure-snapshot" | "aws-snapshot";
+
+function chooseSource(disk: string | undefined, opts: DiagnoseOptions): SourceKind {
   const given = [
     disk !== undefined && "a disk image",
     opts.azureSnapshotUrl !== undefined && "--azure-snapshot-url",
@@ -101,21 +131,16 @@ function chooseSource(disk: string | undefined, opts: DiagnoseOptions): "file" |
     opts.awsSnapshot !== undefined && "--aws-snapshot",
   ].filter((g): g is string => g !== false);
   if (given.length === 0) {
-    throw new UsageError("diagnose needs a disk image, or --azure-snapshot-url URL");
+    throw new UsageError(
+      "diagnose needs a disk image, --azure-snapshot-url URL, --azure-snapshot ID or --aws-snapshot ID",
+    );
   }
   if (given.length > 1) throw new UsageError(`diagnose reads one disk; got ${given.join(" and ")}`);
-  if (opts.azureSnapshot !== undefined) {
-    throw new UsageError(
-      "--azure-snapshot is not wired yet: grant read access (az snapshot grant-access " +
-        "--duration-in-seconds 3600 -g RG -n SNAPSHOT) and pass the SAS with --azure-snapshot-url",
-    );
+  if (opts.region !== undefined && opts.awsSnapshot === undefined) {
+    throw new UsageError("--region goes with --aws-snapshot");
   }
-  if (opts.awsSnapshot !== undefined) {
-    throw new UsageError(
-      "--aws-snapshot is not wired yet: it needs an EBS direct client (@aws-sdk/client-ebs) " +
-        "and credentials allowed ebs:ListSnapshotBlocks and ebs:GetSnapshotBlock",
-    );
-  }
+  if (opts.azureSnapshot !== undefined) return "azure-snapshot";
+  if (opts.awsSnapshot !== undefined) return "aws-snapshot";
   return disk !== undefined ? "file" : "url";
 }
 
@@ -174,6 +199,77 @@ async function openSnapshotUrl(url: string, http: HttpRangeOptions = {}): Promis
   }
 }
 
+/** What was read, and from which image (`source` is a label: never a SAS). */
+interface ReadDisk {
+  bundle: DiskEvidence;
+  image: { source: string; format: DiskImageFormat; size: number };
+}
+
+/** A file or a SAS URL given by the user: opened, read, closed. */
+async function readOpened(
+  kind: "file" | "url",
+  target: string,
+  deps: DiagnoseDeps,
+): Promise<ReadDisk> {
+  let opened: OpenedDisk | undefined;
+  try {
+    opened =
+      kind === "file" ? await openImageFile(target) : await openSnapshotUrl(target, deps.http);
+    const source: ByteSource = opened.source;
+    const bundle = await readEvidenceFromDisk(source, {
+      route: opened.route,
+      caps: deps.caps,
+      transport: opened.transport,
+    });
+    return { bundle, image: { source: opened.label, format: opened.format, size: source.size } };
+  } finally {
+    await opened?.close();
+  }
+}
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
+
+/** `--azure-snapshot ID`: read access granted, the SAS read, the access revoked. */
+async function readAzureSnapshot(id: string, deps: DiagnoseDeps): Promise<ReadDisk> {
+  let ref;
+  try {
+    ref = snapshotRef(id);
+  } catch (e) {
+    throw new UsageError(`--azure-snapshot: ${firstLine(e)}`);
+  }
+  try {
+    const access =
+      deps.azureSnapshots?.(ref.subscriptionId) ??
+      armSnapshotAccess(ref.subscriptionId, { credential: azureCredential() });
+    const open = deps.sasOpener ?? httpSasOpener(deps.http);
+    const { evidence, image } = await readSnapshotEvidence(access, id, open, { caps: deps.caps });
+    return { bundle: evidence, image: { ...image, source: `azure:${ref.name}` } };
+  } catch (e) {
+    if (isFormatError(e)) throw e;
+    throw new UsageError(`--azure-snapshot ${ref.name}: ${firstLine(e)}`);
+  }
+}
+
+/** `--aws-snapshot ID`: the completed snapshot's blocks through the EBS direct APIs. */
+async function readAwsSnapshot(id: string, region: string | undefined, deps: DiagnoseDeps) {
+  if (!/^snap-[0-9a-f]{8,17}$/.test(id)) {
+    throw new UsageError(`--aws-snapshot: ${JSON.stringify(id)} is not a snapshot id (snap-…)`);
+  }
+  try {
+    const source = await ebsSnapshotSource((deps.ebs ?? sdkEbsClient)(region), id);
+    const { stats } = source;
+    const bundle = await readEvidenceFromDisk(source, {
+      route: "aws-snapshot",
+      caps: deps.caps,
+      transport: () => ({ requests: stats.listCalls + stats.getCalls, bytes: stats.bytes }),
+    });
+    return { bundle, image: { source: source.label, format: "raw" as const, size: source.size } };
+  } catch (e) {
+    if (isFormatError(e)) throw e;
+    throw new UsageError(`--aws-snapshot ${id}: ${firstLine(e)}`);
+  }
+}
+
 async function diagnose(
   ctx: CliContext,
   deps: DiagnoseDeps,
@@ -182,21 +278,15 @@ async function diagnose(
 ): Promise<number> {
   const started = Date.now();
   const kind = chooseSource(disk, opts);
-  let opened: OpenedDisk | undefined;
   try {
-    opened =
-      kind === "file"
-        ? await openImageFile(disk as string)
-        : await openSnapshotUrl(opts.azureSnapshotUrl as string, deps.http);
-    const source: ByteSource = opened.source;
-    const bundle = await readEvidenceFromDisk(source, {
-      route: opened.route,
-      caps: deps.caps,
-      transport: opened.transport,
-    });
+    const { bundle, image } =
+      kind === "azure-snapshot"
+        ? await readAzureSnapshot(opts.azureSnapshot as string, deps)
+        : kind === "aws-snapshot"
+          ? await readAwsSnapshot(opts.awsSnapshot as string, opts.region, deps)
+          : await readOpened(kind, (disk ?? opts.azureSnapshotUrl) as string, deps);
     const plan = await (deps.planFromBundle ?? planFromBundle)(bundle);
     const triage = triageOf(bundle);
-    const image = { source: opened.label, format: opened.format, size: source.size };
     const report = buildReport(bundle, image, triage, Date.now() - started, plan?.json ?? null);
     ctx.io.out(
       opts.json
@@ -207,7 +297,5 @@ async function diagnose(
   } catch (e) {
     if (isFormatError(e)) throw new UsageError(e.message.split("\n")[0]);
     throw e;
-  } finally {
-    await opened?.close();
   }
 }

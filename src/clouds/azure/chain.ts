@@ -13,6 +13,7 @@ import { RepairCheck } from "./repairCheck";
 import { OsDiskSwap } from "./swap";
 import { OsDiskRollback } from "./rollback";
 import { BootVerification } from "./bootVerification";
+import { SnapshotDiagnosisStep } from "./snapshotDiagnosis";
 import { allowedSeconds, duration, runCommandTimeout, stepTimeouts } from "./timeouts";
 import type { AzureRescueResources } from "./resources";
 import type { AzureWindowsRescueArgs } from "./args";
@@ -64,6 +65,21 @@ export function createRepairChain(
       principalType: args.operatorPrincipalType ?? authorization.PrincipalType.User,
     },
     { parent },
+  );
+
+  // Read straight from the backup while the helper is created and boots: off the helper's path.
+  const snapshotDiagnosis = new SnapshotDiagnosisStep(
+    `${name}-snapshot-diagnosis`,
+    {
+      snapshotId: r.snapshot.id,
+      rescueId: p.rescueId,
+      driver: args.driver,
+      actions: args.actions,
+      dryRun: args.dryRun,
+      allowIncompatibleDrivers: args.allowIncompatibleDrivers,
+      swap: args.swap ?? true,
+    },
+    { parent, dependsOn: [r.snapshot] },
   );
 
   const triage = new CollectTriage(
@@ -189,6 +205,7 @@ export function createRepairChain(
 
   return {
     operatorBlobRead,
+    snapshotDiagnosis,
     triage,
     repair,
     repairResultUrl,

@@ -32,6 +32,7 @@ async function rescue(vm: AzureVmDescription, extra: Partial<AzureWindowsRescueA
         outcome: r.outcome,
         keptResources: r.keptResources,
         repairCheck: r.repairCheck,
+        snapshotDiagnosis: r.snapshotDiagnosis,
       };
     },
     { project: "vm-rescue", stack: "test", config: {}, cloud },
@@ -68,6 +69,7 @@ describe("AzureWindowsRescue on the sample VM", () => {
         STEP_TYPES.azure.repairCheck,
         STEP_TYPES.azure.swap,
         STEP_TYPES.azure.bootVerification,
+        STEP_TYPES.azure.snapshotDiagnosis,
         "azure-native:network:NetworkInterface",
         "azure-native:network:NetworkSecurityGroup",
         "azure-native:storage:BlobContainer",
@@ -246,12 +248,29 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(deps("swap")).toContain(r.urnOf("azure-native:compute:Snapshot"));
   });
 
+  test("the snapshot diagnosis waits for the backup only: it runs while the helper is created and boots", () => {
+    const d = r.named("snapshot-diagnosis");
+    expect(d.type).toBe(STEP_TYPES.azure.snapshotDiagnosis);
+    expect(d.dependencies).toEqual([r.named("snapshot").urn]);
+    expect(d.inputs).toMatchObject({
+      snapshotId: expect.stringMatching(/\/snapshots\//),
+      swap: true,
+    });
+    for (const helperSide of ["helper", "collect", "triage", "repair"])
+      expect(r.named(helperSide).dependencies).not.toContain(d.urn);
+    // The simulated snapshot holds no disk image: one line, and the helper's collect decides.
+    expect(r.run.outputs.snapshotDiagnosis).toEqual([
+      expect.stringMatching(/^not diagnosed from the snapshot: .*holds no disk image$/),
+    ]);
+  });
+
   test("the step resources have their own types and never outlive or protect anything", () => {
     for (const [suffix, type] of [
       ["triage", STEP_TYPES.azure.collectTriage],
       ["repair-check", STEP_TYPES.azure.repairCheck],
       ["swap", STEP_TYPES.azure.swap],
       ["verify", STEP_TYPES.azure.bootVerification],
+      ["snapshot-diagnosis", STEP_TYPES.azure.snapshotDiagnosis],
     ]) {
       expect(r.named(suffix).type).toBe(type);
       expect(r.named(suffix).retainOnDelete).toBe(false);

@@ -18,6 +18,7 @@ import { decisionLine, findingLine } from "./decision";
 import { SwapGate, validateSwapGeneration } from "./swap";
 import { createAzureRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
+import { snapshotDiagnosisLine } from "./snapshotDiagnosis";
 import type { RepairCheckSummary } from "./repairCheck";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AzureRescueOutputs, KeptResourceOutput } from "../../vocabulary/outputs";
@@ -84,6 +85,8 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
   public readonly alreadySwapped: pulumi.Output<boolean>;
   /** The check of the hives the repair returned against the plan (before the swap): ok, checked, differences, checkedRaw, reason. */
   public readonly repairCheck: pulumi.Output<RepairCheckSummary>;
+  /** The diagnosis read straight from the backup snapshot while the helper booted, one line (or why it was not). */
+  public readonly snapshotDiagnosis: pulumi.Output<string[]>;
 
   constructor(name: string, args: AzureWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
     // Every option is checked before anything is registered (the VM is read later).
@@ -130,6 +133,18 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
         checkedRaw,
         ...(reason ? { reason } : {}),
       }));
+    const d = chain.snapshotDiagnosis;
+    this.snapshotDiagnosis = pulumi
+      .all([d.diagnosed, d.error, d.controlSet, d.defaultLoaderPath, d.culprit, d.repairActions])
+      .apply(([diagnosed, error, controlSet, defaultLoaderPath, culprit, repairActions]) => ({
+        ...{ diagnosed, error, controlSet, defaultLoaderPath, culprit, repairActions },
+        ...{ summary: [], decision: [], evidenceProblems: [] },
+      }))
+      .apply((found) =>
+        pulumi
+          .all([d.requests, d.bytes])
+          .apply(([requests, bytes]) => [snapshotDiagnosisLine({ ...found, requests, bytes })]),
+      );
     this.repairStatus = chain.repair.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.swapped = chain.swap ? chain.swap.swapped : pulumi.output(false);
     this.booted = chain.verify ? chain.verify.booted : pulumi.output(false);
@@ -177,6 +192,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
       keptResources: this.keptResources,
       alreadySwapped: this.alreadySwapped,
       repairCheck: this.repairCheck,
+      snapshotDiagnosis: this.snapshotDiagnosis,
     });
   }
 }

@@ -31,6 +31,7 @@ test("every kind in AZURE_STEP_KINDS has exactly one contract case, and every ca
     "vm-rescue:azure:OsDiskRollback",
     "vm-rescue:azure:OsDiskSwap",
     "vm-rescue:azure:RepairCheck",
+    "vm-rescue:azure:SnapshotDiagnosis",
   ]);
 });
 

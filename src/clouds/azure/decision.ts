@@ -10,7 +10,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { parseCollectOutput } from "../../collect/validate";
 import type { CollectOutput, RepairPlan } from "../../collect/contract";
 import { shippedFileUrl } from "../../collect/layout";
-import { collectFromManifest, type FetchShipped } from "../../evidence/facts";
+import type { EvidenceBundle } from "../../evidence/bundle";
+import { collectFromEvidence, collectFromManifest, type FetchShipped } from "../../evidence/facts";
 import { manifestOf } from "../../report/rawEvidence";
 import type { RepairParams } from "../../guest/params.generated";
 import type { TriageResult } from "../../triage";
@@ -117,15 +118,29 @@ export async function triageCollectDocument(
   return decideFrom(facts.collect, choice, true, facts.problems);
 }
 
+/**
+ * The decision from evidence read straight from a disk (the backup snapshot), decided as a collect
+ * manifest's files are; no helper has numbered the disk, so repair.ps1 finds it (no pinned number).
+ */
+export function triageEvidenceBundle(
+  bundle: EvidenceBundle,
+  choice: RepairChoice = {},
+): TriageOutcome {
+  const facts = collectFromEvidence(bundle);
+  return decideFrom(facts.collect, choice, true, facts.problems, false);
+}
+
 function decideFrom(
   collect: CollectOutput,
   choice: RepairChoice,
   rawEvidence: boolean,
   evidenceProblems: string[],
+  pinDiskNumber = true,
 ): TriageOutcome {
   const decided = decideRescue({
     collect,
     cloud: "azure",
+    ...(pinDiskNumber ? {} : { pinDiskNumber: false }),
     options: {
       driver: choice.driver,
       actions: choice.actions as RepairOptions["actions"],

@@ -8,6 +8,7 @@ import { RepairCheckKind } from "./repairCheck";
 import { OsDiskSwapKind } from "./swap";
 import { BootVerificationKind } from "./bootVerification";
 import { OsDiskRollbackKind } from "./rollback";
+import { SnapshotDiagnosisKind } from "./snapshotDiagnosis";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const AZURE_STEP_KINDS: readonly StepKind<any, any>[] = [
@@ -16,4 +17,5 @@ export const AZURE_STEP_KINDS: readonly StepKind<any, any>[] = [
   OsDiskSwapKind,
   BootVerificationKind,
   OsDiskRollbackKind,
+  SnapshotDiagnosisKind,
 ];

@@ -26,6 +26,16 @@ export interface SimulatedAzureFile extends Partial<SimulatedComputeState> {
   faults?: SimulatedFault[];
   /** The simulated clock (ms since the epoch): sleeping advances it, nothing waits. */
   clockMs?: number;
+  /** Snapshots that can be read directly (`simulatedSnapshots.ts`), by lower-case id. */
+  snapshots?: Record<string, SimulatedSnapshot>;
+}
+
+/** One simulated snapshot: its disk image file, the SAS in force, and what was called. */
+export interface SimulatedSnapshot {
+  image: string | null;
+  sas: string | null;
+  grants: number;
+  revokes: number;
 }
 
 /** The error of a `kill` fault: what the engine sees when the provider process dies. */

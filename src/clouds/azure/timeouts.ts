@@ -59,5 +59,16 @@ export function stepTimeouts() {
     read: readSeconds(),
     delete: readSeconds(),
   });
-  return { swap: t(swap), rollback: t(rollback), verify: t(verify), triage: t(triage) };
+  const snapshotDiagnosis = allowedSeconds(
+    "azure.snapshot.grantAccess",
+    "azure.snapshot.readEvidence",
+    "scripts.triage.local",
+  );
+  return {
+    swap: t(swap),
+    rollback: t(rollback),
+    verify: t(verify),
+    triage: t(triage),
+    snapshotDiagnosis: t(snapshotDiagnosis),
+  };
 }

@@ -28,6 +28,8 @@ export interface SimulatedAzureOptions {
   >;
   /** What collect.ps1 printed (document or text). Default: the bundled sample, {@link sampleCollectOutput}. */
   collectOutput?: unknown;
+  /** A disk image file standing for the backup snapshot's bytes (none: the snapshot reads nothing). */
+  snapshotImage?: string;
 }
 
 export interface SimulatedAzure extends SimulatedCloud {
@@ -113,8 +115,17 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
       kind.token === STEP_TYPES.azure.collectTriage
         ? { [String(props.collectOutputUrl)]: collectText() }
         : {};
+    // The backup snapshot the diagnosis reads directly: its bytes are the given image, if any.
+    const snapshots =
+      kind.token === STEP_TYPES.azure.snapshotDiagnosis
+        ? {
+            [String(props.snapshotId).toLowerCase()]: {
+              ...{ image: options.snapshotImage ?? null, sas: null, grants: 0, revokes: 0 },
+            },
+          }
+        : undefined;
     try {
-      writeSimulatedAzure(file, { ...compute.toJSON(), blobs, clockMs });
+      writeSimulatedAzure(file, { ...compute.toJSON(), blobs, clockMs, snapshots });
       const ctx = {
         config: { simulatedCloud: file },
         signal: new AbortController().signal,

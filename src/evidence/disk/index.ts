@@ -17,6 +17,8 @@ export {
   ebsSnapshotSource,
   EBS_BLOCK_SIZE,
   type EbsDirectClient,
+  type EbsGetSnapshotBlockOutput,
+  type EbsListSnapshotBlocksOutput,
   type EbsSnapshotSource,
   type EbsSourceOptions,
 } from "./ebsSnapshotSource";

@@ -19,6 +19,7 @@ import {
   VM_ID,
   rollbackInputs,
   seedFile,
+  SNAPSHOT,
   swapInputs,
   verifyInputs,
 } from "./world";
@@ -156,6 +157,23 @@ const CASES: StepContractCase[] = [
     // A raised swap generation is an update: with the VM on its original disk it changes nothing.
     update: (i) => bump(i, "swapGeneration", 1),
     replace: (i) => bump(i, "originalDiskId", `${ORIGINAL}-2`),
+  },
+  {
+    token: STEP_TYPES.azure.snapshotDiagnosis,
+    seed(file) {
+      const snapshot = { image: null, sas: null, grants: 0, revokes: 0 };
+      seedFile(file, brokenWorld(), { snapshots: { [SNAPSHOT.toLowerCase()]: snapshot } });
+      return { inputs: { snapshotId: SNAPSHOT, rescueId: "inc-4711", swap: true } };
+    },
+    // The recorded diagnosis is the state: the snapshot is a point in time.
+    outOfBand(file) {
+      editSimulatedAzure(file, (_c, azure) => {
+        azure.snapshots = {};
+      });
+      return { diagnosed: false, repairActions: [] };
+    },
+    update: (i) => bump(i, "dryRun", true),
+    replace: (i) => bump(i, "snapshotId", `${SNAPSHOT}-2`),
   },
 ];
 

@@ -1,0 +1,225 @@
+/**
+ * `SnapshotDiagnosis`: the diagnosis and the repair plan read straight from the backup snapshot,
+ * while the helper is still being created and booted. Read access is granted on the snapshot, the
+ * evidence files are read through HTTP range requests and the access is revoked
+ * (`snapshotRead.ts`); the facts are decided exactly as the collect triage decides a collect
+ * manifest's files ({@link triageEvidenceBundle}). It never fails the rescue: a snapshot that
+ * cannot be read gives `diagnosed: false` with the reason, and the helper's collect decides.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import type { Culprit } from "../../repair/types";
+import { buildReport } from "../../report/diagnosis";
+import type { PropertySpec, StepContext, StepKind } from "../../steps/contract";
+import { CULPRIT, objectOf } from "../../steps/objectTypes";
+import { StepResource, type InputsOf } from "../../steps/resource";
+import { STEP_TYPES } from "../../vocabulary/tokens";
+import { decisionLine, triageEvidenceBundle, type RepairChoice } from "./decision";
+import { azureCredential, bounded } from "./runtime";
+import {
+  armSnapshotAccess,
+  httpSasOpener,
+  readSnapshotEvidence,
+  snapshotRef,
+  type SasOpener,
+  type SnapshotAccess,
+} from "./snapshotRead";
+import { fileSasOpener, fileSnapshotAccess } from "./simulatedSnapshots";
+import { stepTimeouts } from "./timeouts";
+
+/** Which route gave the facts the repair was decided from. */
+export type DiagnosisRoute = "snapshot" | "helper";
+
+export interface SnapshotDiagnosisInputs extends RepairChoice {
+  /** The backup snapshot's resource id. */
+  snapshotId: string;
+  rescueId: string;
+}
+
+export interface SnapshotDiagnosis {
+  /** True when the snapshot was read and decided from. */
+  diagnosed: boolean;
+  /** Why it was not (one line, never a SAS); absent when diagnosed. */
+  error?: string;
+  /** The control set the SYSTEM hive boots (e.g. ControlSet001). */
+  controlSet?: string;
+  /** The BCD default entry's loader path, from the ESP (Gen2) or the system partition. */
+  defaultLoaderPath?: string;
+  /** One line per minidump. */
+  summary: string[];
+  culprit?: Culprit;
+  /** The repair actions the plan chose, in order. */
+  repairActions: string[];
+  /** The planner's decisions, one line each. */
+  decision: string[];
+  /** What of the evidence could not be read. */
+  evidenceProblems: string[];
+  /** Range requests and bytes the read took. */
+  requests: number;
+  bytes: number;
+}
+
+export type SnapshotDiagnosisOutputs = SnapshotDiagnosisInputs & SnapshotDiagnosis;
+
+/** The snapshot calls and the SAS reader of a step call. */
+export interface SnapshotReader {
+  access: SnapshotAccess;
+  open: SasOpener;
+}
+
+export type SnapshotReaderFor = (ctx: StepContext, subscriptionId: string) => SnapshotReader;
+
+/** The simulated cloud file when the configuration names one, else Azure as the step's identity. */
+export const azureSnapshotReader: SnapshotReaderFor = (ctx, subscriptionId) => {
+  const file = ctx.config.simulatedCloud;
+  if (file) return { access: fileSnapshotAccess(file), open: fileSasOpener(file) };
+  const credential = azureCredential(ctx.config.azure);
+  return {
+    access: armSnapshotAccess(subscriptionId, { credential, signal: ctx.signal }),
+    open: httpSasOpener(),
+  };
+};
+
+const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
+
+/** Reads and decides; any failure is the outcome `diagnosed: false` with its line. */
+export async function diagnoseSnapshot(
+  reader: SnapshotReader,
+  i: SnapshotDiagnosisInputs,
+): Promise<SnapshotDiagnosis> {
+  const empty = { summary: [], repairActions: [], decision: [], evidenceProblems: [] };
+  let read;
+  try {
+    read = await readSnapshotEvidence(reader.access, i.snapshotId, reader.open);
+  } catch (e) {
+    return { diagnosed: false, error: firstLine(e), ...empty, requests: 0, bytes: 0 };
+  }
+  const { evidence, image } = read;
+  const stats = { requests: evidence.stats.requests ?? 0, bytes: evidence.stats.bytes ?? 0 };
+  try {
+    const outcome = triageEvidenceBundle(evidence, i);
+    const report = buildReport(evidence, { ...image, source: image.label }, [], 0, null);
+    return {
+      diagnosed: true,
+      ...(report.controlSet ? { controlSet: report.controlSet.name } : {}),
+      ...(report.bcd?.defaultLoaderPath ? { defaultLoaderPath: report.bcd.defaultLoaderPath } : {}),
+      summary: outcome.summary,
+      ...(outcome.culprit ? { culprit: outcome.culprit } : {}),
+      repairActions: outcome.repairActions,
+      decision: outcome.decision.map(decisionLine),
+      evidenceProblems: outcome.evidenceProblems,
+      ...stats,
+    };
+  } catch (e) {
+    return { diagnosed: false, error: firstLine(e), ...empty, ...stats };
+  }
+}
+
+const MiB = 1024 * 1024;
+
+/** The diagnosis as the component exports it: one line, with what the read took. */
+export function snapshotDiagnosisLine(d: SnapshotDiagnosis): string {
+  if (!d.diagnosed) return `not diagnosed from the snapshot: ${d.error ?? "unknown error"}`;
+  const plan = d.repairActions.length > 0 ? d.repairActions.join(", ") : "nothing to repair";
+  return (
+    `diagnosed from the snapshot: ${d.controlSet ?? "no control set"}, ` +
+    `loader ${d.defaultLoaderPath ?? "unknown"}, culprit ${d.culprit?.module ?? "none"}; ` +
+    `plan: ${plan} (${d.requests} requests, ${(d.bytes / MiB).toFixed(1)} MiB)`
+  );
+}
+
+const list = (description: string): PropertySpec => ({
+  type: "array",
+  items: { type: "string", description: "One item." },
+  description,
+});
+const flag = (description: string): PropertySpec => ({
+  type: "boolean",
+  optional: true,
+  description,
+});
+const text = (description: string): PropertySpec => ({
+  type: "string",
+  optional: true,
+  description,
+});
+
+/** The diagnosis as a step kind: it reads the snapshot and decides; it changes nothing but the snapshot's access, which it ends. */
+export function snapshotDiagnosisKind(
+  readerFor: SnapshotReaderFor = azureSnapshotReader,
+): StepKind<SnapshotDiagnosisInputs, SnapshotDiagnosisOutputs> {
+  const token = STEP_TYPES.azure.snapshotDiagnosis;
+  const run = async (ctx: StepContext, i: SnapshotDiagnosisInputs) => {
+    const reader = readerFor(ctx, snapshotRef(i.snapshotId).subscriptionId);
+    const outs = await bounded(ctx, token, () => diagnoseSnapshot(reader, i));
+    ctx.log(
+      outs.diagnosed
+        ? `diagnosed from the snapshot: ${outs.culprit?.module ?? "no culprit"}; plan ${outs.repairActions.join(", ") || "none"} (${outs.requests} requests, ${outs.bytes} bytes)`
+        : `the snapshot was not diagnosed (${outs.error}); the helper's collect decides`,
+    );
+    return { ...i, ...outs };
+  };
+  return {
+    token,
+    description:
+      "Diagnosis and repair plan read straight from the backup snapshot (read-only SAS, range reads), while the helper boots.",
+    inputs: {
+      snapshotId: { type: "string", description: "The backup snapshot's resource id." },
+      rescueId: { type: "string", description: "The rescue." },
+      driver: text("Force the culprit driver."),
+      actions: { ...list("Replace the automatic choice of repair actions."), optional: true },
+      dryRun: flag("repair.ps1 only reports what it would do."),
+      allowIncompatibleDrivers: flag("Swap even when a guest-driver finding blocks it."),
+      swap: flag("False: repair the copy but never swap it in."),
+    },
+    outputs: {
+      diagnosed: { type: "boolean", description: "True when the snapshot was read and decided." },
+      error: text("Why the snapshot was not diagnosed (one line)."),
+      controlSet: text("The control set the SYSTEM hive boots."),
+      defaultLoaderPath: text("The BCD default entry's loader path."),
+      summary: list("One line per minidump."),
+      culprit: objectOf(CULPRIT, "The culprit, if one was found.", { optional: true }),
+      repairActions: list("The repair actions the plan chose, in order."),
+      decision: list("The planner's decisions, one line each."),
+      evidenceProblems: list("What of the evidence could not be read."),
+      requests: { type: "integer", description: "Range requests the read took." },
+      bytes: { type: "integer", description: "Bytes the read fetched." },
+    },
+    identityKeys: ["snapshotId", "rescueId"],
+    timeouts: stepTimeouts().snapshotDiagnosis,
+    async create(ctx, i) {
+      return { id: `${i.snapshotId}#diagnosis`, outs: await run(ctx, i) };
+    },
+    // A changed option decides again from the snapshot (its bytes do not change).
+    update: (ctx, _id, _olds, news) => run(ctx, news),
+    // The recorded diagnosis is the state: the snapshot is a point in time.
+    read: async (_ctx, _id, state) => state,
+    async delete() {
+      // Nothing: the access was revoked when the read ended.
+    },
+  };
+}
+
+export const SnapshotDiagnosisKind = snapshotDiagnosisKind();
+
+/** Diagnosis from the backup snapshot. Type `vm-rescue:azure:SnapshotDiagnosis`. */
+export class SnapshotDiagnosisStep extends StepResource {
+  declare readonly diagnosed: pulumi.Output<boolean>;
+  declare readonly error: pulumi.Output<string | undefined>;
+  declare readonly controlSet: pulumi.Output<string | undefined>;
+  declare readonly defaultLoaderPath: pulumi.Output<string | undefined>;
+  declare readonly summary: pulumi.Output<string[]>;
+  declare readonly culprit: pulumi.Output<Culprit | undefined>;
+  declare readonly repairActions: pulumi.Output<string[]>;
+  declare readonly decision: pulumi.Output<string[]>;
+  declare readonly evidenceProblems: pulumi.Output<string[]>;
+  declare readonly requests: pulumi.Output<number>;
+  declare readonly bytes: pulumi.Output<number>;
+
+  constructor(
+    name: string,
+    args: InputsOf<SnapshotDiagnosisInputs>,
+    opts?: pulumi.CustomResourceOptions,
+  ) {
+    super(SnapshotDiagnosisKind, name, args, opts);
+  }
+}

@@ -4,7 +4,8 @@
 # and exit codes of the tool it stands for, records every call in $script:Fake.Calls, and works on
 # real files: registry operations go through hivex on a real hive file, so the result is real.
 #
-#   reg load/unload   HKLM\<name> <file>; a name or a file already loaded: exit 1
+#   reg load/unload   HKLM\<name> <file>; a name or a file already loaded, or a file that is not a
+#                     readable hive (hivex cannot open its root key): exit 1
 #   dism /Image:      refuses with 0x80070020 (sharing violation) while a hive of the image is
 #                     loaded; 0x80070003 when /ScratchDir does not exist; RestoreHealth from the
 #                     image's own WinSxS on a corrupt store: 0x800f081f; after a pending-actions
@@ -79,7 +80,8 @@ function reg.exe {
         if ($script:Fake.Loaded.Contains($key) -or @($script:Fake.Loaded.Values) -contains $file -or -not (Test-Path -LiteralPath $file)) { $global:LASTEXITCODE = 1; return 'ERROR: The process cannot access the file because it is being used by another process.' }
         $bytes = [System.IO.File]::ReadAllBytes($file)
         $magic = $(if ($bytes.Length -ge 4) { [System.Text.Encoding]::ASCII.GetString($bytes, 0, 4) } else { '' })
-        if ($magic -ne 'regf') { $global:LASTEXITCODE = 1; return 'ERROR: The configuration registry database is corrupt.' }
+        $null = & hivexget $file '\' 2>&1
+        if ($magic -ne 'regf' -or $LASTEXITCODE -ne 0) { $global:LASTEXITCODE = 1; return 'ERROR: The configuration registry database is corrupt.' }
         $script:Fake.Loaded[$key] = $file
         $global:LASTEXITCODE = 0
         return 'The operation completed successfully.'

@@ -61,6 +61,16 @@ for (const [name, fn] of gates) {
   if (!phase(name, fn)) finish(1);
 }
 
+// PowerShell first: the jest suite has an end-to-end test that runs repair.ps1 under it.
+const { ensurePowerShell } = require("./powershell.cjs");
+let ps;
+let psError = null;
+try {
+  ps = ensurePowerShell((line) => process.stderr.write(`${line}\n`));
+} catch (e) {
+  psError = String(e.message).split("\n")[0];
+}
+
 const jestJson = path.join(root, ".tools", "jest-results.json");
 const jestOk = phase("jest", () =>
   run(bin("jest"), ["--ci", "--json", `--outputFile=${jestJson}`, ...process.argv.slice(2)]),
@@ -73,14 +83,8 @@ if (fs.existsSync(jestJson)) {
 }
 
 const pesterOk = phase("pester", () => {
-  const { ensurePowerShell } = require("./powershell.cjs");
-  let ps;
-  try {
-    ps = ensurePowerShell((line) => process.stderr.write(`${line}\n`));
-  } catch (e) {
-    process.stderr.write(
-      `PowerShell could not be installed: ${String(e.message).split("\n")[0]}\n`,
-    );
+  if (psError !== null) {
+    process.stderr.write(`PowerShell could not be installed: ${psError}\n`);
     return false;
   }
   if (ps.missing) {

@@ -91,6 +91,8 @@ export interface CollectManifest {
   files: ShippedFile[];
   memoryDump: { exists: boolean; sizeBytes: number | null; lastWriteUtc: string | null };
   binaries: BinaryFacts[];
+  /** collect.ps1 2.1: the helper's Windows build and DISM version (the image phase needs a helper not older than the image). */
+  helper?: { osBuild: number; osVersion: string; dismVersion: string | null } | null;
   errors: { step: string; message: string }[];
 }
 

@@ -44,7 +44,7 @@ Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'common.ps1')
 
-$ScriptVersion = '2.0.0'
+$ScriptVersion = '2.1.0'
 $errors = New-Object System.Collections.ArrayList
 
 function Add-CollectError {
@@ -153,6 +153,21 @@ function Get-BinaryFacts {
     return $facts
 }
 
+function Get-HelperFacts {
+    # The helper's own Windows build and DISM version: its DISM/SFC service the guest image only
+    # when the helper is not older than the image (the planner compares).
+    $v = [System.Environment]::OSVersion.Version
+    $dismVersion = $null
+    if ($env:SystemRoot) {
+        $dism = Get-Item -LiteralPath (Join-Path $env:SystemRoot 'System32\dism.exe') -ErrorAction SilentlyContinue
+        if ($null -ne $dism -and $null -ne $dism.VersionInfo) {
+            $i = $dism.VersionInfo
+            $dismVersion = '{0}.{1}.{2}.{3}' -f $i.FileMajorPart, $i.FileMinorPart, $i.FileBuildPart, $i.FilePrivatePart
+        }
+    }
+    return [ordered]@{ osBuild = [int]$v.Build; osVersion = $v.ToString(); dismVersion = $dismVersion }
+}
+
 function Invoke-ShipFile {
     # Copies one source to the staging folder, hashes the copy and uploads it: one manifest entry.
     param(
@@ -190,7 +205,10 @@ function Invoke-Collect {
     # Blob URLs without a SAS are written with the helper's managed identity.
     $token = ''
     if ($UploadKind -eq 'AzureBlob' -and @($urls.Values | Where-Object { $_ -notmatch '[?&]sig=' }).Count -gt 0) { $token = Get-StorageToken }
-    $target = Find-RescueTarget -DiskNumber $DiskNumber -MinWindowsPartitionBytes $MinWindowsPartitionBytes
+    # A disk identity a killed run changed is written back first; the new one is saved before any change.
+    $stateFolder = Join-Path (Split-Path -Parent $OutputPath) 'state'
+    [void](Restore-SavedDiskIdentity -StateFolder $stateFolder)
+    $target = Find-RescueTarget -DiskNumber $DiskNumber -MinWindowsPartitionBytes $MinWindowsPartitionBytes -StateFolder $stateFolder
     try {
         if ($OutputPath.Substring(0, 2) -eq $target.WindowsDrive) { throw 'OutputPath must be on the helper, not on the attached disk.' }
         $root = $target.WindowsVolume
@@ -208,6 +226,8 @@ function Invoke-Collect {
                 try { Get-BinaryFacts -VolumeRoot $root -RelativePath $p }
                 catch { Add-CollectError -Step ('file ' + $p) -Message ([string]$_.Exception.Message) }
             })
+        $helper = $null
+        try { $helper = Get-HelperFacts } catch { Add-CollectError -Step 'helper' -Message ([string]$_.Exception.Message) }
         $doc = [ordered]@{
             schemaVersion = 2
             kind = 'collect-manifest'
@@ -221,6 +241,7 @@ function Invoke-Collect {
             files = $files
             memoryDump = Get-MemoryDumpFacts -VolumeRoot $root
             binaries = $binaries
+            helper = $helper
             errors = $errors
         }
         $json = Write-JsonDocument -Document $doc -Path $OutputPath

@@ -72,19 +72,89 @@ function Invoke-DiskPart {
     }
 }
 
+function Save-RescueState {
+    # One JSON file in the helper's state folder, written before the change it protects.
+    param([Parameter(Mandatory = $true)][string]$Folder, [Parameter(Mandatory = $true)][string]$Name, [Parameter(Mandatory = $true)]$Value)
+    if (-not (Test-Path -LiteralPath $Folder)) { New-Item -ItemType Directory -Path $Folder -Force | Out-Null }
+    $path = Join-Path $Folder $Name
+    [System.IO.File]::WriteAllText($path, (ConvertTo-Json -InputObject $Value -Depth 16 -Compress), (New-Object System.Text.UTF8Encoding($false)))
+}
+
+function Read-RescueState {
+    param([Parameter(Mandatory = $true)][string]$Folder, [Parameter(Mandatory = $true)][string]$Name)
+    $path = Join-Path $Folder $Name
+    if (-not (Test-Path -LiteralPath $path)) { return $null }
+    return (Get-Content -LiteralPath $path -Raw | ConvertFrom-Json)
+}
+
+function Remove-RescueState {
+    param([Parameter(Mandatory = $true)][string]$Folder, [Parameter(Mandatory = $true)][string]$Name)
+    $path = Join-Path $Folder $Name
+    if (Test-Path -LiteralPath $path) { Remove-Item -LiteralPath $path -Force }
+}
+
+function Wait-PartitionDriveLetter {
+    # Drive letters arrive asynchronously after Set-Disk / Add-PartitionAccessPath: poll the API.
+    param([Parameter(Mandatory = $true)][int]$DiskNumber, [Parameter(Mandatory = $true)][int]$PartitionNumber, [int]$Tries = 20)
+    for ($i = 0; $i -lt $Tries; $i++) {
+        $p = Get-Partition -DiskNumber $DiskNumber -PartitionNumber $PartitionNumber
+        if ($p.DriveLetter -and [string]$p.DriveLetter -ne [string][char]0) { return [string]$p.DriveLetter }
+        Start-Sleep -Milliseconds 500
+    }
+    return ''
+}
+
 function Add-TemporaryDriveLetter {
+    # A letter for a data partition through the storage API (Update-HostStorageCache first, then
+    # Add-PartitionAccessPath, then wait for the letter); the ESP through diskpart, which the API
+    # refuses for it. Every access path is recorded in the state folder before it is added, so a
+    # killed run's successor removes it.
     param(
         [Parameter(Mandatory = $true)]$Target,
         [Parameter(Mandatory = $true)]$Partition
     )
+    $disk = [int]$Partition.DiskNumber
+    $number = [int]$Partition.PartitionNumber
+    Update-HostStorageCache
+    $existing = Wait-PartitionDriveLetter -DiskNumber $disk -PartitionNumber $number -Tries 1
+    if ($existing) { return ('{0}:' -f $existing) }
     $letter = Get-FreeDriveLetter
-    Invoke-DiskPart -Lines @(
-        ('select disk {0}' -f [int]$Partition.DiskNumber),
-        ('select partition {0}' -f [int]$Partition.PartitionNumber),
-        ('assign letter={0}' -f $letter)
-    )
-    $Target.TemporaryLetters += , @([int]$Partition.DiskNumber, [int]$Partition.PartitionNumber, $letter)
+    $esp = [string]$Partition.GptType -eq $script:VmRescueEspGptType
+    $Target.TemporaryLetters += , @($disk, $number, $letter, $esp)
+    if ($Target.StateFolder) {
+        # Objects, not nested arrays: ConvertFrom-Json unrolls arrays differently in 5.1 and 7.
+        $paths = @($Target.TemporaryLetters | ForEach-Object { @{ disk = $_[0]; partition = $_[1]; letter = $_[2]; esp = [bool]$_[3] } })
+        Save-RescueState -Folder $Target.StateFolder -Name 'access-paths.json' -Value @{ paths = $paths }
+    }
+    if ($esp) {
+        Invoke-DiskPart -Lines @(('select disk {0}' -f $disk), ('select partition {0}' -f $number), ('assign letter={0}' -f $letter))
+    } else {
+        Add-PartitionAccessPath -DiskNumber $disk -PartitionNumber $number -AccessPath ('{0}:\' -f $letter)
+    }
+    $got = Wait-PartitionDriveLetter -DiskNumber $disk -PartitionNumber $number
+    if ($got -ne $letter) { throw ('Partition {0} of disk {1} did not get the drive letter {2}.' -f $number, $disk, $letter) }
     return ('{0}:' -f $letter)
+}
+
+function Remove-TemporaryAccessPath {
+    param([Parameter(Mandatory = $true)][int]$DiskNumber, [Parameter(Mandatory = $true)][int]$PartitionNumber, [Parameter(Mandatory = $true)][string]$Letter, [bool]$Esp = $false)
+    if ($Esp) {
+        Invoke-DiskPart -Lines @(('select disk {0}' -f $DiskNumber), ('select partition {0}' -f $PartitionNumber), ('remove letter={0}' -f $Letter))
+    } else {
+        Remove-PartitionAccessPath -DiskNumber $DiskNumber -PartitionNumber $PartitionNumber -AccessPath ('{0}:\' -f $Letter)
+    }
+}
+
+function Restore-SavedDiskIdentity {
+    # The disk's original GPT GUID or MBR signature, saved before any Set-Disk changed it: written
+    # back, then the file is removed (a killed run leaves it for the next one).
+    param([Parameter(Mandatory = $true)][string]$StateFolder)
+    $saved = Read-RescueState -Folder $StateFolder -Name 'disk-identity.json'
+    if ($null -eq $saved) { return $false }
+    if ($saved.kind -eq 'Guid') { Set-Disk -Number ([int]$saved.diskNumber) -Guid ([string]$saved.value) }
+    else { Set-Disk -Number ([int]$saved.diskNumber) -Signature ([uint32]$saved.value) }
+    Remove-RescueState -Folder $StateFolder -Name 'disk-identity.json'
+    return $true
 }
 
 function Get-HelperSystemDiskNumbers {
@@ -108,9 +178,16 @@ function Open-AttachedDisk {
             $Target.SignatureCollision = $true
             if ([string]$Disk.PartitionStyle -eq 'GPT') {
                 $Target.OriginalIdentity = @{ Kind = 'Guid'; Value = [string]$Disk.Guid }
-                Set-Disk -Number $Disk.Number -Guid ('{' + [guid]::NewGuid().ToString() + '}')
             } else {
                 $Target.OriginalIdentity = @{ Kind = 'Signature'; Value = [uint32]$Disk.Signature }
+            }
+            # Saved on the helper before the change: a killed run's successor writes it back.
+            if ($Target.StateFolder) {
+                Save-RescueState -Folder $Target.StateFolder -Name 'disk-identity.json' -Value @{ diskNumber = [int]$Disk.Number; kind = $Target.OriginalIdentity.Kind; value = $Target.OriginalIdentity.Value }
+            }
+            if ($Target.OriginalIdentity.Kind -eq 'Guid') {
+                Set-Disk -Number $Disk.Number -Guid ('{' + [guid]::NewGuid().ToString() + '}')
+            } else {
                 $bytes = [guid]::NewGuid().ToByteArray()
                 Set-Disk -Number $Disk.Number -Signature ([System.BitConverter]::ToUInt32($bytes, 0))
             }
@@ -127,12 +204,12 @@ function Find-RescueTarget {
     # first disk (by number) holding \Windows\System32\config\SYSTEM wins; -DiskNumber (set by the
     # TypeScript side from the collect output) pins it. Partitions without a letter are looked into
     # only when larger than -MinWindowsPartitionBytes (recovery/MSR partitions are skipped).
-    param([int]$DiskNumber = -1, [long]$MinWindowsPartitionBytes = 1073741824)
+    param([int]$DiskNumber = -1, [long]$MinWindowsPartitionBytes = 1073741824, [string]$StateFolder = '')
     $helperDisks = Get-HelperSystemDiskNumbers
     $target = [pscustomobject]@{
         DiskNumber = -1; BusType = ''; PartitionStyle = ''; SignatureCollision = $false
         OriginalIdentity = $null; TemporaryLetters = @(); WindowsDrive = ''; WindowsVolume = ''
-        BcdStore = $null; Generation = $null
+        BcdStore = $null; Generation = $null; StateFolder = $StateFolder
     }
     $disks = @(Get-Disk | Where-Object { $helperDisks -notcontains [int]$_.Number })
     if ($DiskNumber -ge 0) {
@@ -168,7 +245,8 @@ function Find-RescueTarget {
                     if (Test-Path -LiteralPath $store) { $target.BcdStore = $store; $target.Generation = 2 }
                 }
             } else {
-                foreach ($part in @($partitions | Sort-Object -Property @{ Expression = { -not $_.IsActive } })) {
+                $bootable = @($partitions | Where-Object { @(5, 15, 39) -notcontains [int]$_.MbrType })
+                foreach ($part in @($bootable | Sort-Object -Property @{ Expression = { -not $_.IsActive } })) {
                     $drive = ''
                     if ($part.DriveLetter -and [string]$part.DriveLetter -ne [string][char]0) { $drive = ('{0}:' -f $part.DriveLetter) }
                     else { $drive = Add-TemporaryDriveLetter -Target $target -Partition $part }
@@ -192,15 +270,11 @@ function Close-RescueTarget {
     param([Parameter(Mandatory = $true)]$Target)
     $failures = @()
     foreach ($entry in @($Target.TemporaryLetters)) {
-        try {
-            Invoke-DiskPart -Lines @(
-                ('select disk {0}' -f $entry[0]),
-                ('select partition {0}' -f $entry[1]),
-                ('remove letter={0}' -f $entry[2])
-            )
-        } catch { $failures += $_.Exception.Message }
+        try { Remove-TemporaryAccessPath -DiskNumber $entry[0] -PartitionNumber $entry[1] -Letter $entry[2] -Esp ([bool]$entry[3]) }
+        catch { $failures += $_.Exception.Message }
     }
     $Target.TemporaryLetters = @()
+    if ($Target.StateFolder -and $failures.Count -eq 0) { Remove-RescueState -Folder $Target.StateFolder -Name 'access-paths.json' }
     if ($null -ne $Target.OriginalIdentity -and $Target.DiskNumber -ge 0) {
         try {
             if ($Target.OriginalIdentity.Kind -eq 'Guid') {
@@ -208,6 +282,7 @@ function Close-RescueTarget {
             } else {
                 Set-Disk -Number $Target.DiskNumber -Signature $Target.OriginalIdentity.Value
             }
+            if ($Target.StateFolder) { Remove-RescueState -Folder $Target.StateFolder -Name 'disk-identity.json' }
         } catch { $failures += $_.Exception.Message }
         $Target.OriginalIdentity = $null
     }
@@ -240,72 +315,6 @@ function Dismount-OfflineHive {
         Start-Sleep -Seconds ([Math]::Min(2 * $attempt, 8))
     }
     Assert-ExitCode -Tool ('reg.exe unload ' + $Key) -ExitCode $last -Output $out
-}
-
-function Get-RegValue {
-    # A value of an offline key, or $null when the key or value is absent.
-    param(
-        [Parameter(Mandatory = $true)][string]$Key,
-        [Parameter(Mandatory = $true)][string]$Name
-    )
-    $item = Get-Item -LiteralPath ('Registry::' + $Key) -ErrorAction SilentlyContinue
-    if ($null -eq $item) { return $null }
-    if ($item.GetValueNames() -notcontains $Name) { return $null }
-    return $item.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
-}
-
-function Get-RegValueRecord {
-    # What an undo record needs: the value's kind and data, or $null when it does not exist.
-    param(
-        [Parameter(Mandatory = $true)][string]$Key,
-        [Parameter(Mandatory = $true)][string]$Name
-    )
-    $item = Get-Item -LiteralPath ('Registry::' + $Key) -ErrorAction SilentlyContinue
-    if ($null -eq $item -or $item.GetValueNames() -notcontains $Name) { return $null }
-    $kind = [string]$item.GetValueKind($Name)
-    $data = $item.GetValue($Name, $null, [Microsoft.Win32.RegistryValueOptions]::DoNotExpandEnvironmentNames)
-    if ($data -is [byte[]]) { $data = [System.BitConverter]::ToString($data) }
-    elseif ($data -is [string[]]) { $data = @($data) }
-    elseif ($data -is [int] -or $data -is [long]) { $data = [long]$data }
-    else { $data = [string]$data }
-    return [ordered]@{ type = $kind; data = $data }
-}
-
-function Get-CurrentControlSetNumber {
-    param([Parameter(Mandatory = $true)][string]$SystemKey)
-    $current = Get-RegValue -Key ($SystemKey + '\Select') -Name 'Current'
-    if ($null -eq $current) { throw 'SYSTEM\Select\Current is missing in the offline hive.' }
-    return [int]$current
-}
-
-function Get-BcdDefaultEntry {
-    # Identifier of the default loader: {bootmgr} "default", else the first of "displayorder".
-    param([Parameter(Mandatory = $true)][string]$Store)
-    $out = & bcdedit.exe /store $Store /enum '{bootmgr}' /v
-    Assert-ExitCode -Tool 'bcdedit.exe /enum {bootmgr}' -ExitCode $LASTEXITCODE -Output $out
-    foreach ($name in @('default', 'displayorder')) {
-        foreach ($line in @($out)) {
-            if ($line -match ('^' + $name + '\s+(\{[0-9A-Fa-f-]{36}\})')) { return $Matches[1] }
-        }
-    }
-    return $null
-}
-
-function Get-BcdEntryElements {
-    # Elements of one BCD entry as name -> text (first line of each element).
-    param(
-        [Parameter(Mandatory = $true)][string]$Store,
-        [Parameter(Mandatory = $true)][string]$Entry
-    )
-    $out = & bcdedit.exe /store $Store /enum $Entry /v
-    Assert-ExitCode -Tool 'bcdedit.exe /enum' -ExitCode $LASTEXITCODE -Output $out
-    $elements = @{}
-    foreach ($line in @($out)) {
-        if ($line -match '^([A-Za-z][A-Za-z0-9]*)\s+(.+?)\s*$') {
-            if (-not $elements.ContainsKey($Matches[1])) { $elements[$Matches[1]] = $Matches[2] }
-        }
-    }
-    return $elements
 }
 
 # ---- uploads (collect ships the evidence, repair ships back the hives it changed) ----

@@ -72,6 +72,12 @@ export interface RepairParams {
   /** PowerShell: [string[]] matches `^(?:DisableDriver|QuarantineDriverFile|RemoveDriverPackage|SetSafeBoot|ClearSafeBoot|CleanBoot|UndoCleanBoot|SfcOffline|DismRestoreHealth|Chkdsk|RevertPendingActions|RestoreLastKnownGood|EnableEms|EnableCrashDump)(?:,(?:DisableDriver|QuarantineDriverFile|RemoveDriverPackage|SetSafeBoot|ClearSafeBoot|CleanBoot|UndoCleanBoot|SfcOffline|DismRestoreHealth|Chkdsk|RevertPendingActions|RestoreLastKnownGood|EnableEms|EnableCrashDump)){0,31}\z`; count 1..32. */
   Actions: string[];
   /**
+   * The compiled repair: base64 of its UTF-8 JSON (schemas/repair-operations.schema.json).
+   *
+   * PowerShell: [string] matches `^eyJzY2hlbWFWZXJzaW9uIjox[A-Za-z0-9+/]{16,60000}={0,2}\z`; length 16..60000; default "".
+   */
+  Operations?: string;
+  /**
    * Service key name for DisableDriver.
    *
    * PowerShell: [string] matches `^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}\z`.
@@ -142,6 +148,7 @@ export interface RepairParams {
 /** Machine-readable description of the param() block of `scripts/repair.ps1`. */
 export const REPAIR_PARAMS: readonly ScriptParamSpec[] = [
   { "name": "Actions", "type": "string[]", "mandatory": true, "validatePattern": "^(?:DisableDriver|QuarantineDriverFile|RemoveDriverPackage|SetSafeBoot|ClearSafeBoot|CleanBoot|UndoCleanBoot|SfcOffline|DismRestoreHealth|Chkdsk|RevertPendingActions|RestoreLastKnownGood|EnableEms|EnableCrashDump)(?:,(?:DisableDriver|QuarantineDriverFile|RemoveDriverPackage|SetSafeBoot|ClearSafeBoot|CleanBoot|UndoCleanBoot|SfcOffline|DismRestoreHealth|Chkdsk|RevertPendingActions|RestoreLastKnownGood|EnableEms|EnableCrashDump)){0,31}\\z", "validateCount": [1, 32] },
+  { "name": "Operations", "type": "string", "mandatory": false, "help": "The compiled repair: base64 of its UTF-8 JSON (schemas/repair-operations.schema.json).", "default": "", "validatePattern": "^eyJzY2hlbWFWZXJzaW9uIjox[A-Za-z0-9+/]{16,60000}={0,2}\\z", "validateLength": [16, 60000] },
   { "name": "DriverService", "type": "string", "mandatory": false, "help": "Service key name for DisableDriver.", "validatePattern": "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,79}\\z" },
   { "name": "DriverFilePath", "type": "string", "mandatory": false, "help": "File for QuarantineDriverFile, relative to the offline Windows folder, e.g. System32\\drivers\\contoso.sys.", "validatePattern": "^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\\\){0,8}[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}\\z", "validateLength": [1, 240] },
   { "name": "PublishedInf", "type": "string", "mandatory": false, "help": "Published name of the third-party driver package for RemoveDriverPackage.", "validatePattern": "^oem[0-9]{1,4}\\.inf\\z" },

@@ -90,6 +90,7 @@ export async function checkShippedRepair(
         actions: [...actions],
       },
       { system: hive, bcd },
+      { checkOnly: true },
     );
   } catch (e) {
     return {

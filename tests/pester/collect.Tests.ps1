@@ -2,6 +2,10 @@
 # volume: which files it ships (never a link), the hash it records, the upload it makes and the
 # URLs it accepts. The script is dot-sourced, which defines its functions and runs nothing.
 
+BeforeDiscovery {
+    $noCorruptHive = -not (Test-Path (Join-Path $PSScriptRoot '../../../shared/fixtures/hives/corrupted_system_hive'))
+}
+
 BeforeAll {
     $root = Resolve-Path (Join-Path $PSScriptRoot '..' '..')
     . (Join-Path $root 'src/guest/collect.ps1')
@@ -192,7 +196,7 @@ Describe 'Invoke-Collect' {
         $FileFactPaths = @('Windows\System32\drivers\ena.sys')
         $lines = @(Invoke-Collect)
         $lines.Count | Should -Be 2
-        $lines[1] | Should -Match '^vm-rescue collect 2\.0\.0: disk 2 F:\\, 8 files found, 1 uploaded, 1 errors'
+        $lines[1] | Should -Match '^vm-rescue collect 2\.1\.0: disk 2 F:\\, 8 files found, 1 uploaded, 1 errors'
         $schema = Join-Path (Resolve-Path (Join-Path $PSScriptRoot '..' '..')) 'schemas/collect-manifest.schema.json'
         $lines[0] | Test-Json -SchemaFile $schema | Should -BeTrue
         $doc = $lines[0] | ConvertFrom-Json
@@ -202,5 +206,51 @@ Describe 'Invoke-Collect' {
         $doc.binaries[0].exists | Should -BeFalse
         $script:puts | Should -Be @('https://b.example/SYSTEM?s=1', 'https://b.example/m?s=1')
         Get-Content -Raw $OutputPath | Should -Be $lines[0]
+    }
+}
+
+Describe 'collect.ps1 on the fake Windows layer' {
+    BeforeAll {
+        if (-not $env:TEMP) { $env:TEMP = [System.IO.Path]::GetTempPath() }
+        . (Join-Path $PSScriptRoot 'fakes/Windows.ps1')
+        $fixtures = Join-Path (Resolve-Path (Join-Path $PSScriptRoot '..' '..')) '../shared/fixtures/hives'
+    }
+    BeforeEach {
+        $vol = New-Volume
+        $esp = Join-Path $vol 'esp-folder'
+        New-Item -ItemType Directory -Force -Path (Join-Path $esp 'EFI/Microsoft/Boot') | Out-Null
+        Reset-FakeWindows -Volume $vol -Esp $esp
+        $out = Join-Path ([System.IO.Path]::GetTempPath()) ('vmr-out-' + [guid]::NewGuid().ToString('N'))
+    }
+    AfterEach {
+        Remove-Item -Recurse -Force $vol, $out -ErrorAction SilentlyContinue
+        foreach ($d in 'Z', 'Y') { Remove-PSDrive $d -Force -ErrorAction SilentlyContinue }
+    }
+
+    # Finding 16: a SYSTEM hive that will not load threw outside any step: no JSON at all.
+    It 'ships a SYSTEM hive that will not load like any file, loads no hive, and emits every fact' -Skip:$noCorruptHive {
+        Copy-Item (Join-Path $fixtures 'corrupted_system_hive') (Join-Path $vol 'Windows/System32/config/SYSTEM') -Force
+        & reg.exe load HKLM\VMR_PROBE (Join-Path $vol 'Windows/System32/config/SYSTEM') | Out-Null
+        $LASTEXITCODE | Should -Be 1 -Because 'the fake, like reg.exe, refuses a file that is not a hive'
+        $script:Fake.Calls.Clear()
+        $OutputPath = Join-Path $out 'collect-manifest.json'
+        $UploadKind = 'None'; $UploadUrls = ''; $FileFactPaths = @(); $DiskNumber = 2; $MaxMinidumps = 5; $MaxFileBytes = 268435456; $MinWindowsPartitionBytes = 1073741824
+        $lines = @(Invoke-Collect)
+        $doc = $lines[0] | ConvertFrom-Json
+        @($doc.files.name) | Should -Contain 'SYSTEM'
+        ($doc.files | Where-Object name -EQ 'SYSTEM').sha256 | Should -Match '^[0-9a-f]{64}$'
+        $doc.memoryDump.exists | Should -BeTrue
+        @($script:Fake.Calls | Where-Object { $_ -like 'reg *' }).Count | Should -Be 0
+        $lines[0] | Test-Json -SchemaFile (Join-Path (Resolve-Path (Join-Path $PSScriptRoot '..' '..')) 'schemas/collect-manifest.schema.json') | Should -BeTrue
+    }
+
+    It 'records the helper''s Windows build and DISM version for the image-phase decision' {
+        Mock Get-HelperFacts { [ordered]@{ osBuild = 20348; osVersion = '10.0.20348.0'; dismVersion = '10.0.20348.1' } }
+        $OutputPath = Join-Path $out 'collect-manifest.json'
+        $UploadKind = 'None'; $UploadUrls = ''; $FileFactPaths = @(); $DiskNumber = 2; $MaxMinidumps = 5; $MaxFileBytes = 268435456; $MinWindowsPartitionBytes = 1073741824
+        $doc = @(Invoke-Collect)[0] | ConvertFrom-Json
+        $doc.helper.osBuild | Should -Be 20348
+        $doc.helper.dismVersion | Should -Be '10.0.20348.1'
+        (Get-HelperFacts).osBuild | Should -BeOfType [int]
     }
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -5,6 +6,7 @@ import { main, Io } from "../main";
 import { analyzeScriptText } from "../../../tests/helpers/psFacts";
 import { validateRepairParams } from "../../guest/params.generated";
 import { EXAMPLES } from "../../../tests/helpers/paths";
+import { operationProblems, type CompiledRepair } from "../../repair/operations";
 
 const COLLECT = path.join(EXAMPLES, "collect-output.json");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-repair-"));
@@ -120,5 +122,72 @@ describe("vm-rescue plan-repair (by hand / on-premises Hyper-V)", () => {
     expect(r.out).toBe("");
     expect(r.err).toMatch(message);
     expect(r.err.trim().split("\n")).toHaveLength(1);
+  });
+});
+
+describe("vm-rescue plan-repair --system-hive: the operations repair.ps1 executes", () => {
+  const hive = path.join(tmp, "SYSTEM");
+  beforeAll(() => {
+    fs.writeFileSync(
+      hive,
+      execFileSync("xz", ["-dc", path.join(EXAMPLES, "evidence", "SYSTEM.xz")], {
+        maxBuffer: 64 * 1024 * 1024,
+      }),
+    );
+  });
+  const args = (...more: string[]) => [
+    COLLECT,
+    "--cloud",
+    "hyperv",
+    "--actions",
+    "Chkdsk,DisableDriver,DismRestoreHealth,SfcOffline",
+    "--driver",
+    "cxnetmon",
+    "--system-hive",
+    hive,
+    ...more,
+  ];
+
+  test("orders chkdsk, then DISM/SFC, then the registry; every registry write carries its expected value", async () => {
+    const r = await run(...args("--repair-source", "wim:D:\\sources\\install.wim:1", "--json"));
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out) as { operations: CompiledRepair; command: string };
+    const ops = doc.operations.operations;
+    expect(ops.map((o) => `${o.phase} ${o.op}`)).toEqual([
+      "volume chkdsk",
+      "image dismRestoreHealth",
+      "image sfcScan",
+      "registry setValue",
+    ]);
+    expect(ops[3]).toMatchObject({
+      target: "SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start",
+      expected: { type: "REG_DWORD", data: 1 },
+      value: { type: "REG_DWORD", data: 4 },
+      undo: { op: "setValue", value: { type: "REG_DWORD", data: 1 } },
+    });
+    expect(ops[1]).toMatchObject({ minHelperBuild: 17763 });
+    expect(operationProblems(doc.operations)).toEqual([]);
+    const b64 = /-Operations '([A-Za-z0-9+/=]+)'/.exec(doc.command)?.[1];
+    expect(JSON.parse(Buffer.from(b64 ?? "", "base64").toString("utf8"))).toEqual(doc.operations);
+    expect(analyzeScriptText(doc.command).syntaxErrors).toEqual([]);
+  });
+
+  test("refuses DismRestoreHealth without a source, and DISM/SFC on an older helper, in one line", async () => {
+    const noSource = await run(...args());
+    expect(noSource.code).not.toBe(0);
+    expect(noSource.err).toMatch(/DismRestoreHealth needs a repair source that matches the image/);
+    const old = await run(
+      ...args("--repair-source", "wim:D:\\sources\\install.wim:1", "--helper-build", "14393"),
+    );
+    expect(old.err).toMatch(/helper runs Windows build 14393, older than the image's 17763/);
+  });
+
+  test("lists the operations in the text output", async () => {
+    const r = await run(...args("--repair-source", "wim:D:\\sources\\install.wim:1"));
+    expect(r.out).toMatch(/^ {2}1\. \[volume\] chkdsk the Windows volume$/m);
+    expect(r.out).toMatch(
+      /^ {2}4\. \[registry\] setValue SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start: expected \{"type":"REG_DWORD","data":1\}, set \{"type":"REG_DWORD","data":4\}$/m,
+    );
   });
 });

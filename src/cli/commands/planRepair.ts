@@ -11,6 +11,9 @@ import { REPAIR_ACTIONS, type RepairActionName } from "../../vocabulary/repairAc
 import { EmbedError } from "../../guest/embed";
 import type { RepairParams } from "../../guest/params.generated";
 import { expandDumpPaths } from "../../triage";
+import { openHive } from "../../evidence/hive";
+import { decodeBcd } from "../../evidence/bcd";
+import { compileRepairPlan, encodeOperations, type CompiledRepair } from "../../repair/operations";
 
 interface PlanRepairOptions {
   cloud?: string;
@@ -22,6 +25,11 @@ interface PlanRepairOptions {
   dumps?: string;
   diskNumber?: string;
   json?: boolean;
+  systemHive?: string;
+  bcd?: string;
+  imageBuild?: string;
+  helperBuild?: string;
+  repairSource?: string;
 }
 
 /**
@@ -56,6 +64,20 @@ export function registerPlanRepair(program: Command, ctx: CliContext): void {
     .option(
       "--disk-number <n>",
       "pin repair.ps1 to this disk (Get-Disk number); default: repair.ps1 finds the attached Windows disk itself",
+    )
+    .option(
+      "--system-hive <file>",
+      "the disk's SYSTEM hive: the plan is compiled into the operations repair.ps1 executes (-Operations)",
+    )
+    .option("--bcd <file>", "the disk's BCD store, for SetSafeBoot, ClearSafeBoot and EnableEms")
+    .option("--image-build <n>", "the image's Windows build (default: the collect's os.build)")
+    .option(
+      "--helper-build <n>",
+      "the helper's Windows build: DISM/SFC are refused when it is older than the image",
+    )
+    .option(
+      "--repair-source <source>",
+      "DismRestoreHealth's source matching the image: wim:<path>:<index>, esd:<path>:<index> or a folder",
     )
     .option("--json", "print one JSON object")
     .action((file: string, opts: PlanRepairOptions) =>
@@ -100,7 +122,14 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
     if (e instanceof PlanError || e instanceof EmbedError) throw new UsageError(e.message);
     throw e;
   }
-  const command = decided.repairParams ? repairCommandLine(decided.repairParams) : null;
+  const operations = compileOperations(decided, opts, collect.os.build);
+  const command = decided.repairParams
+    ? repairCommandLine(
+        operations
+          ? { ...decided.repairParams, Operations: encodeOperations(operations) }
+          : decided.repairParams,
+      )
+    : null;
   if (opts.json) {
     ctx.io.out(
       JSON.stringify(
@@ -114,6 +143,7 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
           plan: decided.repair.plan,
           undo: decided.repair.undo,
           repairParams: decided.repairParams,
+          operations,
           command,
         },
         null,
@@ -121,9 +151,53 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
       ),
     );
   } else {
-    ctx.io.out(renderDecision(decided, command));
+    ctx.io.out(renderDecision(decided, command, operations));
   }
   return decided.blocked ? ExitCode.Blocked : ExitCode.Ok;
+}
+
+function parseBuild(option: string, text: string | undefined): number | null {
+  if (text === undefined) return null;
+  if (!/^\d{1,6}$/.test(text.trim()) || Number(text) === 0)
+    throw new UsageError(
+      `${option} must be a Windows build number (e.g. 17763), got ${JSON.stringify(text)}`,
+    );
+  return Number(text);
+}
+
+/**
+ * The plan compiled against the disk's own hives into repair.ps1's operations; null without
+ * --system-hive (or when the planner chose nothing).
+ */
+function compileOperations(
+  decided: RescueDecision,
+  opts: PlanRepairOptions,
+  collectedBuild: number | null | undefined,
+): CompiledRepair | null {
+  if (opts.systemHive === undefined || decided.nothingToRepair) return null;
+  const read = (file: string, label: string) => {
+    try {
+      return openHive(fs.readFileSync(file), { label });
+    } catch (e) {
+      throw new UsageError(`${label} ${file}: ${(e as Error).message.split("\n")[0]}`);
+    }
+  };
+  const system = read(opts.systemHive, "SYSTEM");
+  const bcd = opts.bcd === undefined ? null : decodeBcd(read(opts.bcd, "BCD"), { file: opts.bcd });
+  try {
+    return compileRepairPlan(
+      decided.repair.plan,
+      { system, bcd },
+      {
+        imageBuild: parseBuild("--image-build", opts.imageBuild) ?? collectedBuild ?? null,
+        helperBuild: parseBuild("--helper-build", opts.helperBuild),
+        repairSource: opts.repairSource ?? null,
+      },
+    );
+  } catch (e) {
+    if (e instanceof PlanError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 function parseDiskNumber(text: string): number {
@@ -181,7 +255,20 @@ export function repairCommandLine(p: RepairParams): string {
   return parts.join(" ");
 }
 
-function renderDecision(d: RescueDecision, command: string | null): string {
+function operationLine(o: CompiledRepair["operations"][number], i: number): string {
+  const show = (v: unknown) => (v === null ? "(absent)" : JSON.stringify(v));
+  const cas =
+    o.op === "setValue" || o.op === "setElement"
+      ? `: expected ${show(o.expected)}, set ${show(o.value)}`
+      : "";
+  return `  ${i + 1}. [${o.phase}] ${o.op} ${o.target}${cas}`;
+}
+
+function renderDecision(
+  d: RescueDecision,
+  command: string | null,
+  operations: CompiledRepair | null = null,
+): string {
   const L: string[] = ["Triage:"];
   if (d.triage.length === 0) L.push("  no minidump on the disk");
   for (const t of d.triage) {
@@ -198,6 +285,11 @@ function renderDecision(d: RescueDecision, command: string | null): string {
   if (d.repair.undo.length > 0) {
     L.push("", "Undo (last action first):");
     for (const u of d.repair.undo) L.push(`  ${u.action}: ${u.how}`);
+  }
+  if (operations) {
+    L.push("", `Operations (${operations.controlSet}, plan ${operations.id}):`);
+    operations.operations.forEach((o, i) => L.push(operationLine(o, i)));
+    for (const n of operations.notes) L.push(`  note: ${n}`);
   }
   L.push(
     "",

@@ -1,6 +1,8 @@
 /** The SSM command step against fake SSM and S3 clients and a fake clock. */
 import { backupSnapshotStep } from "./snapshots";
-import { ssmCommandStep } from "./scripts";
+import { repairCommandParameters, ssmCommandStep } from "./scripts";
+import { ssmCommandDocument } from "../../guest/embed";
+import { SAMPLE_OPERATIONS } from "../../repair/operations/testing/sample";
 import { base, world } from "../../../tests/helpers/ec2World";
 
 describe("ssmCommandStep", () => {
@@ -47,6 +49,22 @@ describe("ssmCommandStep", () => {
     w.ctx.ssm = { send: async () => ({ InstanceInformationList: [] }) };
     await expect(ssmCommandStep(w.ctx, cmd)).rejects.toThrow(
       /VPC endpoints \(ssm, ec2messages, ssmmessages, s3\) or a NAT gateway/,
+    );
+  });
+});
+
+describe("repairCommandParameters", () => {
+  it("sends the compiled operations as the Operations parameter the document declares", () => {
+    const p = repairCommandParameters({ Actions: ["DisableDriver"] }, SAMPLE_OPERATIONS);
+    expect(
+      JSON.parse(Buffer.from(p.Operations[0], "base64").toString("utf8")).operations[0].expected,
+    ).toEqual({ type: "REG_DWORD", data: 1 });
+    const doc = ssmCommandDocument("repair.ps1", { Actions: ["EnableCrashDump"] }).document;
+    expect(new RegExp(doc.parameters.Operations.allowedPattern ?? "^$").test(p.Operations[0])).toBe(
+      true,
+    );
+    expect(repairCommandParameters({ Actions: ["DisableDriver"] })).not.toHaveProperty(
+      "Operations",
     );
   });
 });

@@ -15,6 +15,7 @@ import {
   uploadNames,
 } from "../../collect/manifest";
 import { RUN_COMMAND_NAMES } from "../../vocabulary/tokens";
+import { encodeOperations, type CompiledRepair } from "../../repair/operations";
 
 /** The repair run command's name and blobs (next to the collect's in the artifacts container). */
 export const REPAIR_RUN_COMMAND = {
@@ -58,15 +59,18 @@ export function collectRunCommand(
 }
 
 /**
- * The repair run command: repair.ps1 with the parameters the triage derived from the plan, shipping
- * the repaired SYSTEM hive and BCD store back to `repaired/` for the check before the swap.
+ * The repair run command: repair.ps1 with the parameters the triage derived from the plan and the
+ * plan compiled into operations (`-Operations`, what repair.ps1 2.0 executes), shipping the
+ * repaired SYSTEM hive and BCD store back to `repaired/` for the check before the swap.
  */
 export function repairRunCommand(
   params: RepairParams,
   containerUrl: string,
+  operations?: CompiledRepair,
 ): AzureRunCommandSource {
   return azureRunCommandSource("repair.ps1", {
     ...params,
+    ...(operations ? { Operations: encodeOperations(operations) } : {}),
     OutputPath: params.OutputPath ?? REPAIR_RUN_COMMAND.resultFile,
     UploadUrls: uploadUrls(containerUrl, "repaired", REPAIRED_NAMES),
     UploadKind: "AzureBlob",

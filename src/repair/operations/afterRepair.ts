@@ -161,7 +161,7 @@ export async function checkRepair(
     const bcd = bundle.bcd
       ? decodeBcd(openHive(bundle.bcd.bytes, { label: "BCD" }), { file: bundle.bcd.path })
       : null;
-    compiled = compileRepairPlan(i.repairPlan, { system: hive, bcd });
+    compiled = compileRepairPlan(i.repairPlan, { system: hive, bcd }, { checkOnly: true });
   } catch (e) {
     return done(0, [
       {

@@ -8,7 +8,9 @@
 import type { RepairAction, RepairPlan } from "../../collect/contract";
 import { BOOTMGR_GUID, type BcdStore } from "../../evidence/bcd";
 import { type Hive, type HiveValue, controlSetName } from "../../evidence/hive";
+import { createHash } from "node:crypto";
 import { PlanError } from "../../vocabulary/errors";
+import { imageOp, repairSourceOf } from "./image";
 import {
   OPERATION_PHASES,
   type BcdData,
@@ -23,6 +25,17 @@ export interface CompileOptions {
   priorCleanBoot?: readonly SetValueOp[];
   /** Volume-relative folder a quarantined file moves into. */
   quarantineFolder?: string;
+  /** The image's Windows build (CurrentBuildNumber of its SOFTWARE hive, or the collect's os.build). */
+  imageBuild?: number | null;
+  /** The helper's Windows build (collected); DISM/SFC are refused when it is older than the image. */
+  helperBuild?: number | null;
+  /** DismRestoreHealth's source: `wim:<path>:<index>`, `esd:<path>:<index>` or a folder of the same build as the image. */
+  repairSource?: string | null;
+  /**
+   * Compiling only to check the hives a repair returned (the registry and BCD writes): the image
+   * phase's preconditions (builds, source) are not asked for, since nothing will be executed.
+   */
+  checkOnly?: boolean;
 }
 
 const CRASH_DUMP_ENABLED = { small: 3, kernel: 2, automatic: 7 } as const;
@@ -79,7 +92,15 @@ class Compiler {
   setValue(action: RepairAction["action"], key: string, name: string, value: RegData): void {
     const k = this.system.key(key);
     if (k === undefined && !this.ops.some((o) => o.op === "createKey" && o.key === key)) {
-      this.ops.push({ phase: "registry", op: "createKey", action, hive: "SYSTEM", key });
+      this.ops.push({
+        phase: "registry",
+        op: "createKey",
+        action,
+        target: `SYSTEM\\${key}`,
+        undo: { op: "deleteKey" },
+        hive: "SYSTEM",
+        key,
+      });
     }
     const stored = k?.path ?? key;
     const expected = regData(k?.value(name), `${stored}\\${name}`);
@@ -87,6 +108,8 @@ class Compiler {
       phase: "registry",
       op: "setValue",
       action,
+      target: `SYSTEM\\${stored}\\${name}`,
+      undo: expected === null ? { op: "deleteValue" } : { op: "setValue", value: expected },
       hive: "SYSTEM",
       key: stored,
       name,
@@ -132,6 +155,8 @@ class Compiler {
       phase: "bcd",
       op: "setElement",
       action,
+      target: `BCD ${object.guid} ${element} (${id})`,
+      undo: { op: "setElement", value: expected },
       entry: object.guid,
       elementId: id,
       element,
@@ -154,24 +179,34 @@ class Compiler {
   add(a: RepairAction): void {
     switch (a.action) {
       case "Chkdsk":
-        this.ops.push({ phase: "volume", op: "chkdsk", action: a.action });
+        this.ops.push({
+          phase: "volume",
+          op: "chkdsk",
+          action: a.action,
+          target: "the Windows volume",
+          undo: null,
+        });
         return;
       case "RevertPendingActions":
-        this.ops.push({ phase: "image", op: "dismRevertPendingActions", action: a.action });
+        this.ops.push(imageOp(a.action, "dismRevertPendingActions", {}, this.opts));
         return;
       case "DismRestoreHealth":
-        this.ops.push({ phase: "image", op: "dismRestoreHealth", action: a.action });
+        this.ops.push(
+          imageOp(
+            a.action,
+            "dismRestoreHealth",
+            { source: this.opts.checkOnly ? undefined : repairSourceOf(this.opts) },
+            this.opts,
+          ),
+        );
         return;
       case "SfcOffline":
-        this.ops.push({ phase: "image", op: "sfcScan", action: a.action });
+        this.ops.push(imageOp(a.action, "sfcScan", {}, this.opts));
         return;
       case "RemoveDriverPackage":
-        this.ops.push({
-          phase: "image",
-          op: "dismRemoveDriver",
-          action: a.action,
-          publishedInf: a.args.publishedInf,
-        });
+        this.ops.push(
+          imageOp(a.action, "dismRemoveDriver", { publishedInf: a.args.publishedInf }, this.opts),
+        );
         return;
       case "RestoreLastKnownGood":
         return this.restoreLastKnownGood();
@@ -226,15 +261,20 @@ class Compiler {
         this.setElement(a.action, this.loaderEntry(a.action), "ems", true);
         this.setElement(a.action, BOOTMGR_GUID, "bootems", true);
         return;
-      case "QuarantineDriverFile":
+      case "QuarantineDriverFile": {
+        const file = a.args.path.replace(/^[A-Za-z]:\\|^\\+/, "");
         this.ops.push({
           phase: "file",
           op: "quarantine",
           action: a.action,
-          path: a.args.path.replace(/^[A-Za-z]:\\|^\\+/, ""),
+          target: file,
+          undo: { op: "moveBack" },
+          path: file,
           to: this.opts.quarantineFolder ?? "vm-rescue\\quarantine",
+          recordAcl: true,
         });
         return;
+      }
     }
   }
 
@@ -308,9 +348,11 @@ export function compileRepairPlan(
     .map((o, i) => ({ o, i }))
     .sort((x, y) => order(x.o) - order(y.o) || x.i - y.i)
     .map((x) => x.o);
+  const id = createHash("sha256").update(JSON.stringify(operations)).digest("hex").slice(0, 16);
   return {
     schemaVersion: 1,
     kind: "operationPlan",
+    id,
     dryRun: plan.dryRun,
     controlSet: c.controlSet,
     bootEntry: evidence.bcd?.defaultLoader?.object.guid ?? null,

@@ -10,3 +10,4 @@ export { gateAfterRepairCheck } from "./gate";
 export * from "./types";
 export { checkRepairedDisk } from "./check";
 export type { RepairCheckInput } from "./check";
+export { assertCompiledRepair, encodeOperations, operationProblems } from "./schema";

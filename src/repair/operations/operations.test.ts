@@ -40,6 +40,7 @@ describeIf(
           act({ action: "DismRestoreHealth", args: {} }),
         ]),
         e,
+        { imageBuild: 7601, helperBuild: 17763, repairSource: "wim:D:\\sources\\install.wim:1" },
       );
       expect(c.operations.map((o) => o.phase)).toEqual([
         "volume",
@@ -151,6 +152,8 @@ describeIf(
           phase: "registry",
           op: "setValue",
           action: "DisableDriver",
+          target: "SYSTEM\\ControlSet001\\Services\\Tcpip\\ErrorControl",
+          undo: { op: "deleteValue" },
           hive: "SYSTEM",
           key: "ControlSet001\\Services\\Tcpip",
           name: "ErrorControl",

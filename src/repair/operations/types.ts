@@ -24,9 +24,23 @@ export type RegData =
 /** A BCD element value: an integer, a boolean, or null for "not set". */
 export type BcdData = number | boolean | null;
 
+/**
+ * How an operation is put back, as data the executor records next to what it observed. null: it
+ * cannot be undone (chkdsk, offline servicing).
+ */
+export type UndoOp =
+  | { op: "setValue"; value: RegData }
+  | { op: "deleteValue" }
+  | { op: "deleteKey" }
+  | { op: "setElement"; value: BcdData }
+  | { op: "moveBack" };
+
 interface Base {
   /** The plan action this operation belongs to. */
   action: RepairActionName;
+  /** What it acts on, in one line (`SYSTEM\<key>\<value>`, `BCD {guid} <element>`, the volume, a path). */
+  target: string;
+  undo: UndoOp | null;
 }
 
 export interface ChkdskOp extends Base {
@@ -39,6 +53,10 @@ export interface ImageOp extends Base {
   op: "dismRevertPendingActions" | "dismRestoreHealth" | "sfcScan" | "dismRemoveDriver";
   /** dismRemoveDriver: the published name (oemNN.inf). */
   publishedInf?: string;
+  /** dismRestoreHealth: a repair source that matches the image (`wim:<path>:<index>` or a folder), never the image's own WinSxS. */
+  source?: string;
+  /** The helper's servicing stack must not be older than the image: the executor refuses below this build. */
+  minHelperBuild: number | null;
 }
 
 export interface CreateKeyOp extends Base {
@@ -80,6 +98,8 @@ export interface QuarantineOp extends Base {
   path: string;
   /** Volume-relative folder it moves into (on the same volume; nothing is deleted). */
   to: string;
+  /** The owner and ACL are recorded before ownership is taken; the undo restores them. */
+  recordAcl: true;
 }
 
 export type Operation = ChkdskOp | ImageOp | CreateKeyOp | SetValueOp | SetElementOp | QuarantineOp;
@@ -87,6 +107,8 @@ export type Operation = ChkdskOp | ImageOp | CreateKeyOp | SetValueOp | SetEleme
 export interface CompiledRepair {
   schemaVersion: 1;
   kind: "operationPlan";
+  /** Names this plan's state on the disk and on the helper (a hash of its operations). */
+  id: string;
   dryRun: boolean;
   /** The control set the edits go to (the next boot's: `Select\Default`, or LastKnownGood after a switch). */
   controlSet: string;

@@ -14,6 +14,11 @@ import type { Cloud, DriverFinding } from "../drivers/types";
 import { validateRepairParams } from "../guest/params.generated";
 import { planRepair } from "./plan";
 import type { Decision, RepairDecision, RepairOptions } from "./types";
+import { compileRepairPlan, type CompiledRepair } from "./operations";
+import { PlanError } from "../vocabulary/errors";
+import { openHive, type Hive } from "../evidence/hive";
+import { decodeBcd, type BcdStore } from "../evidence/bcd";
+import type { EvidenceBundle } from "../evidence/bundle";
 
 export interface RescueDecisionInput {
   collect: CollectOutput;
@@ -46,6 +51,8 @@ export interface RescueDecision {
    * of a harmless action (the Run Command / SSM document needs an action and the chain a result).
    */
   repairParams: RepairParams;
+  /** The image's Windows build as collected (the image phase's default). */
+  imageBuild: number | null;
 }
 
 /** Whether the repaired disk may replace the broken VM's, and if not, every reason why. */
@@ -185,5 +192,91 @@ export function decideRescue(input: RescueDecisionInput): RescueDecision {
     repair,
     nothingToRepair,
     repairParams,
+    imageBuild: collect.os.build > 0 ? collect.os.build : null,
   };
+}
+
+/** The evidence a plan compiles against: the disk's SYSTEM hive and BCD store, as the readers opened them. */
+export interface CompileHives {
+  system: Hive | null;
+  bcd: BcdStore | null;
+}
+
+/** What the evidence says about where the image phase may run (builds) and from what (source). */
+export interface CompileFacts {
+  imageBuild?: number | null;
+  helperBuild?: number | null;
+  repairSource?: string | null;
+}
+
+export interface CompiledDecision {
+  /** The operations repair.ps1 executes (`-Operations`); null when none could be compiled. */
+  operations: CompiledRepair | null;
+  /** Why nothing was compiled (one line; closes the swap gate), else null. */
+  reason: string | null;
+  /** The compiler's own message when it refused the plan, else null. */
+  compileError?: string | null;
+}
+
+/**
+ * The decided plan compiled into repair.ps1's operations: one function for every path (the Azure
+ * triage, the AWS decision, `vm-rescue plan-repair`), so what is printed is what is sent. No SYSTEM
+ * hive (a collect.ps1 1.x document) or a plan that cannot be compiled gives no operations and a
+ * reason: a repair never runs without compare-and-set data.
+ */
+export function compileDecision(
+  decided: RescueDecision,
+  hives: CompileHives | null,
+  facts: CompileFacts = {},
+): CompiledDecision {
+  if (hives === null || hives.system === null)
+    return {
+      operations: null,
+      reason:
+        "no SYSTEM hive in the evidence (a collect.ps1 1.x document or a hive not shipped): the plan is not compiled, so repair.ps1 does not run and nothing is swapped",
+    };
+  try {
+    return {
+      operations: compileRepairPlan(
+        decided.repair.plan,
+        { system: hives.system, bcd: hives.bcd },
+        {
+          imageBuild: facts.imageBuild ?? decided.imageBuild,
+          helperBuild: facts.helperBuild ?? null,
+          repairSource: facts.repairSource ?? null,
+        },
+      ),
+      reason: null,
+    };
+  } catch (e) {
+    if (!(e instanceof PlanError)) throw e;
+    return {
+      operations: null,
+      reason: `the plan could not be compiled: ${e.message.split("\n")[0]}; repair.ps1 does not run and nothing is swapped`,
+      compileError: e.message,
+    };
+  }
+}
+
+/** The SYSTEM hive (with its logs replayed) and BCD store of an evidence bundle; a reason when unreadable. */
+export function hivesOfBundle(bundle: EvidenceBundle): {
+  hives: CompileHives | null;
+  reason: string | null;
+} {
+  if (bundle.systemHive === null) return { hives: null, reason: null };
+  try {
+    const system = openHive(bundle.systemHive.bytes, {
+      label: "SYSTEM",
+      logs: bundle.systemHiveLogs.map((l) => l.bytes),
+    });
+    const bcd = bundle.bcd
+      ? decodeBcd(openHive(bundle.bcd.bytes, { label: "BCD" }), { file: bundle.bcd.path })
+      : null;
+    return { hives: { system, bcd }, reason: null };
+  } catch (e) {
+    return {
+      hives: null,
+      reason: `the shipped hives could not be opened: ${(e as Error).message.split("\n")[0]}`,
+    };
+  }
 }

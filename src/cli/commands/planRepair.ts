@@ -4,7 +4,7 @@ import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { readCheckTarget } from "../../engine/checkTarget";
-import { decideRescue, type RescueDecision } from "../../repair/decide";
+import { compileDecision, decideRescue, type RescueDecision } from "../../repair/decide";
 import { PlanError } from "../../vocabulary/errors";
 import type { CollectOutput } from "../../collect/contract";
 import { REPAIR_ACTIONS, type RepairActionName } from "../../vocabulary/repairActions";
@@ -13,7 +13,7 @@ import type { RepairParams } from "../../guest/params.generated";
 import { expandDumpPaths } from "../../triage";
 import { openHive } from "../../evidence/hive";
 import { decodeBcd } from "../../evidence/bcd";
-import { compileRepairPlan, encodeOperations, type CompiledRepair } from "../../repair/operations";
+import { encodeOperations, type CompiledRepair } from "../../repair/operations";
 
 interface PlanRepairOptions {
   cloud?: string;
@@ -184,20 +184,19 @@ function compileOperations(
   };
   const system = read(opts.systemHive, "SYSTEM");
   const bcd = opts.bcd === undefined ? null : decodeBcd(read(opts.bcd, "BCD"), { file: opts.bcd });
-  try {
-    return compileRepairPlan(
-      decided.repair.plan,
-      { system, bcd },
-      {
-        imageBuild: parseBuild("--image-build", opts.imageBuild) ?? collectedBuild ?? null,
-        helperBuild: parseBuild("--helper-build", opts.helperBuild),
-        repairSource: opts.repairSource ?? null,
-      },
-    );
-  } catch (e) {
-    if (e instanceof PlanError) throw new UsageError(e.message);
-    throw e;
-  }
+  // The same compile as the clouds' decision (src/repair/decide.ts): what is printed is what is sent.
+  const compiled = compileDecision(
+    decided,
+    { system, bcd },
+    {
+      imageBuild: parseBuild("--image-build", opts.imageBuild) ?? collectedBuild ?? null,
+      helperBuild: parseBuild("--helper-build", opts.helperBuild),
+      repairSource: opts.repairSource ?? null,
+    },
+  );
+  if (compiled.operations === null)
+    throw new UsageError(compiled.compileError ?? compiled.reason ?? "the plan was not compiled");
+  return compiled.operations;
 }
 
 function parseDiskNumber(text: string): number {

@@ -15,11 +15,14 @@ import { shippedFileUrl } from "../../collect/layout";
 import { collectFromManifest } from "../../evidence/facts";
 import { manifestOf } from "../../report/rawEvidence";
 import type { ShippedStore } from "../../repair/operations/afterRepair";
-import { ssmCommandDocument } from "../../guest/embed";
 import { validateRepairParams, type RepairParams } from "../../guest/params.generated";
+import { encodeOperations, type CompiledRepair } from "../../repair/operations";
+import { ssmCommandDocument } from "../../guest/embed";
 import type { RepairOptions, Decision } from "../../repair/types";
 import {
+  compileDecision,
   decideRescue,
+  type CompileHives,
   nothingToRepairWhy,
   decisionLine,
   findingLine,
@@ -67,6 +70,29 @@ export interface AwsRepairDecision {
   rawEvidence: boolean;
   /** What of the shipped evidence could not be read or checked (empty for a 1.x document). */
   evidenceProblems: string[];
+  /** The plan compiled into what repair.ps1 executes (sent as `Operations`); null when none was (the gate says why). */
+  operations: CompiledRepair | null;
+}
+
+/** The shipped hives the plan compiles against, and the helper's build from the collect manifest. */
+export interface AwsCompileEvidence {
+  hives: CompileHives | null;
+  helperBuild: number | null;
+}
+
+/**
+ * The SSM repair command's parameter values: repair.ps1's parameters and the plan compiled into
+ * operations (`-Operations`, what repair.ps1 2.0 executes; the document declares it like every
+ * other parameter, with the script's own pattern).
+ */
+export function repairCommandParameters(
+  params: RepairParams,
+  operations?: CompiledRepair,
+): Record<string, string[]> {
+  return ssmCommandDocument("repair.ps1", {
+    ...params,
+    ...(operations ? { Operations: encodeOperations(operations) } : {}),
+  }).parameters;
 }
 
 /** What the TypeScript readers found in the files a collect manifest lists. */
@@ -123,6 +149,7 @@ export function repairFromCollect(
   targetInstanceType: string | null,
   choice: AwsRepairChoice = {},
   evidence: CollectEvidence | null = null,
+  shipped: AwsCompileEvidence | null = null,
 ): AwsRepairDecision {
   if (evidence === null && typeof collectJson === "string" && manifestOf(collectJson) !== null)
     throw new Error(
@@ -148,14 +175,24 @@ export function repairFromCollect(
     choice,
     targetInstanceType,
   );
+  const compiled = compileDecision(decided, shipped?.hives ?? null, {
+    helperBuild: shipped?.helperBuild ?? null,
+  });
+  if (compiled.operations === null && compiled.reason !== null && !nothingToRepair)
+    Object.assign(gate, { allowed: false, reasons: [...gate.reasons, compiled.reason] });
   const blockedByDrivers = decided.blocked && choice.allowIncompatibleDrivers !== true;
   let repairParams: RepairParams = decided.repairParams;
   // inPlace writes the original root: with a blocked swap, repair only as a dry run.
   if (choice.mode === "inPlace" && blockedByDrivers && repairParams.DryRun !== true)
     repairParams = validateRepairParams({ ...repairParams, DryRun: true });
   const decisionLines = decided.repair.decisions.map(decisionLine);
+  // An inPlace repair forced to a dry run executes its operations as a dry run.
+  const operations =
+    compiled.operations && repairParams.DryRun === true && !compiled.operations.dryRun
+      ? { ...compiled.operations, dryRun: true }
+      : compiled.operations;
   return {
-    parameters: ssmCommandDocument("repair.ps1", repairParams).parameters,
+    parameters: repairCommandParameters(repairParams, operations ?? undefined),
     repairParams,
     gate,
     repairIsDryRun: repairParams.DryRun === true,
@@ -173,5 +210,6 @@ export function repairFromCollect(
         : decided.repair.plan,
     rawEvidence: evidence !== null,
     evidenceProblems: evidence?.problems ?? [],
+    operations,
   };
 }

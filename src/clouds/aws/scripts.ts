@@ -19,9 +19,6 @@ import { presignedUploadUrls, readCommandStdout, s3Store, type UploadRequest } f
 import { evidenceFromCollect } from "./decision";
 import type { ShippedStage } from "../../collect/layout";
 
-import { ssmCommandDocument } from "../../guest/embed";
-import type { RepairParams } from "../../guest/params.generated";
-import { encodeOperations, type CompiledRepair } from "../../repair/operations";
 import { modeled, opsOf, STEP_INPUT_SPECS, stepTimeouts, type StepInputs } from "./stepKit";
 
 export interface SsmRunInput {
@@ -165,20 +162,7 @@ export async function ssmCommandStep(
   return runSsmCommand(ctx, { ...i, timeoutSeconds, upload: uploadOf(i) });
 }
 
-/**
- * The SSM repair command's parameter values: repair.ps1's parameters and the plan compiled into
- * operations (`-Operations`, what repair.ps1 2.0 executes; the document declares it like every
- * other parameter, with the script's own pattern).
- */
-export function repairCommandParameters(
-  params: RepairParams,
-  operations?: CompiledRepair,
-): Record<string, string[]> {
-  return ssmCommandDocument("repair.ps1", {
-    ...params,
-    ...(operations ? { Operations: encodeOperations(operations) } : {}),
-  }).parameters;
-}
+export { repairCommandParameters } from "./decision";
 
 /** Every script the helper may run, one after another: the longest a command may take. */
 const SCRIPT_OPS = [

@@ -8,7 +8,7 @@ import * as compute from "@pulumi/azure-native/compute";
 import type { AzureRescuePlan } from "../../topology/azure";
 import { guidFrom } from "../../topology/azureNames";
 import { REPAIR_RUN_COMMAND, repairRunCommand } from "./scripts";
-import { CollectTriage } from "./decision";
+import { CollectTriage, operationsOf } from "./decision";
 import { RepairCheck } from "./repairCheck";
 import { OsDiskSwap } from "./swap";
 import { OsDiskRollback } from "./rollback";
@@ -100,8 +100,10 @@ export function createRepairChain(
 
   const repairResultUrl = pulumi.interpolate`${r.containerUrl}/${REPAIR_RUN_COMMAND.outputBlob}`;
   const repairSpec = pulumi
-    .all([triage.repairParams, r.containerUrl])
-    .apply(([params, base]) => repairRunCommand(params, base));
+    .all([triage.repairParams, r.containerUrl, triage.operations])
+    .apply(([params, base, ops]) =>
+      repairRunCommand(params, base, operationsOf({ operations: ops }) ?? undefined),
+    );
   const repair = new compute.VirtualMachineRunCommandByVirtualMachine(
     `${name}-repair`,
     {

@@ -43,7 +43,8 @@ describe("triageCollectOutput", () => {
       DiskNumber: 2,
     });
     expect(o.repairParams.ProtectedServices).toContain("storvsc");
-    expect(o.gate).toEqual({ allowed: true, reasons: [] });
+    // A 1.x document has no hive to compile against: nothing runs, nothing is swapped.
+    expect(o.gate).toEqual({ allowed: false, reasons: [expect.stringMatching(/^no SYSTEM hive/)] });
   });
 
   test("the collect output as printed (document, then a summary line) is accepted", () => {
@@ -71,6 +72,7 @@ describe("triageCollectOutput", () => {
     expect(o.gate.reasons).toEqual([
       expect.stringMatching(/^swap=false/),
       expect.stringMatching(/^dryRun=true/),
+      expect.stringMatching(/^no SYSTEM hive/),
     ]);
   });
 
@@ -85,7 +87,7 @@ describe("triageCollectOutput", () => {
     );
     expect(
       triageCollectOutput(withDemandStartVmbus(), { allowIncompatibleDrivers: true }).gate,
-    ).toEqual({ allowed: true, reasons: [] });
+    ).toEqual({ allowed: false, reasons: [expect.stringMatching(/^no SYSTEM hive/)] });
   });
 
   test("bad input is one clear error", () => {
@@ -124,7 +126,7 @@ describe("CollectTriage provider", () => {
     expect(r.outs).toMatchObject({
       ...inputs,
       repairActions: ["DisableDriver", "QuarantineDriverFile"],
-      gate: { allowed: true },
+      gate: { allowed: false },
     });
   });
 

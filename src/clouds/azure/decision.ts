@@ -18,7 +18,9 @@ import type { TriageResult } from "../../triage";
 import type { DriverFinding } from "../../drivers/types";
 import type { Culprit, Decision, RepairOptions } from "../../repair/types";
 import {
+  compileDecision,
   decideRescue,
+  hivesOfBundle,
   nothingToRepairWhy,
   decisionLine,
   findingLine,
@@ -28,6 +30,7 @@ import {
   type SwapGate,
 } from "../../repair/decide";
 import { STEP_TYPES } from "../../vocabulary/tokens";
+import type { CompiledRepair } from "../../repair/operations";
 import type { PropertySpec, StepKind } from "../../steps/contract";
 import {
   CULPRIT,
@@ -84,6 +87,16 @@ export interface TriageOutcome {
   rawEvidence: boolean;
   /** What of the shipped evidence could not be read or checked (empty for a 1.x document). */
   evidenceProblems: string[];
+  /**
+   * The plan compiled against the shipped SYSTEM hive and BCD store: the JSON of exactly what
+   * repair.ps1 executes (`-Operations`); empty when nothing was compiled (then the gate says why).
+   */
+  operations: string;
+}
+
+/** The compiled operations of an outcome (null when none were compiled). */
+export function operationsOf(o: Pick<TriageOutcome, "operations">): CompiledRepair | null {
+  return o.operations ? (JSON.parse(o.operations) as CompiledRepair) : null;
 }
 
 /**
@@ -95,7 +108,7 @@ export function triageCollectOutput(
   doc: string | unknown,
   choice: RepairChoice = {},
 ): TriageOutcome {
-  return decideFrom(parseCollectOutput(doc), choice, false, []);
+  return decideFrom(parseCollectOutput(doc), choice, false, [], null);
 }
 
 /**
@@ -115,7 +128,10 @@ export async function triageCollectDocument(
       "the collect output is a manifest of shipped files, but the step was given no filesBase to read them from",
     );
   const facts = await collectFromManifest(manifest, fetch);
-  return decideFrom(facts.collect, choice, true, facts.problems);
+  return decideFrom(facts.collect, choice, true, facts.problems, {
+    bundle: facts.bundle,
+    helperBuild: manifest.helper?.osBuild ?? null,
+  });
 }
 
 /**
@@ -127,7 +143,14 @@ export function triageEvidenceBundle(
   choice: RepairChoice = {},
 ): TriageOutcome {
   const facts = collectFromEvidence(bundle);
-  return decideFrom(facts.collect, choice, true, facts.problems, false);
+  return decideFrom(
+    facts.collect,
+    choice,
+    true,
+    facts.problems,
+    { bundle, helperBuild: null },
+    false,
+  );
 }
 
 function decideFrom(
@@ -135,6 +158,7 @@ function decideFrom(
   choice: RepairChoice,
   rawEvidence: boolean,
   evidenceProblems: string[],
+  shipped: { bundle: EvidenceBundle; helperBuild: number | null } | null,
   pinDiskNumber = true,
 ): TriageOutcome {
   const decided = decideRescue({
@@ -147,6 +171,14 @@ function decideFrom(
       dryRun: choice.dryRun,
     },
   });
+  const opened = shipped ? hivesOfBundle(shipped.bundle) : { hives: null, reason: null };
+  const compiled = compileDecision(decided, opened.hives, {
+    helperBuild: shipped?.helperBuild ?? null,
+  });
+  const gate = swapGate(decided.findings, nothingToRepairWhy(decided), choice);
+  const compileReason = opened.reason ?? compiled.reason;
+  if (compiled.operations === null && compileReason !== null && !decided.nothingToRepair)
+    Object.assign(gate, { allowed: false, reasons: [...gate.reasons, compileReason] });
   // Nothing to repair is an outcome, not a failure: the operator still gets the triage, the findings
   // and the decision as outputs; repair.ps1 runs a dry run and nothing is swapped.
   return {
@@ -157,11 +189,12 @@ function decideFrom(
     culprit: decided.repair.culprit,
     repairActions: decided.nothingToRepair ? [] : decided.repair.plan.actions.map((a) => a.action),
     repairParams: decided.repairParams,
-    gate: swapGate(decided.findings, nothingToRepairWhy(decided), choice),
+    gate,
     nothingToRepair: decided.nothingToRepair,
     repairPlan: decided.repair.plan,
     rawEvidence,
     evidenceProblems,
+    operations: compiled.operations ? JSON.stringify(compiled.operations) : "",
   };
 }
 
@@ -239,6 +272,11 @@ export function collectTriageKind(
         description: "True when the facts were read from the shipped files (a collect manifest).",
       },
       evidenceProblems: list("What of the shipped evidence could not be read or checked."),
+      operations: {
+        type: "string",
+        description:
+          "The plan compiled into the operations repair.ps1 executes (JSON); empty when none were compiled.",
+      },
     },
     identityKeys: ["collectOutputUrl", "rescueId"],
     timeouts: stepTimeouts().triage,
@@ -271,6 +309,7 @@ export class CollectTriage extends StepResource {
   declare readonly repairPlan: pulumi.Output<RepairPlan>;
   declare readonly rawEvidence: pulumi.Output<boolean>;
   declare readonly evidenceProblems: pulumi.Output<string[]>;
+  declare readonly operations: pulumi.Output<string>;
 
   constructor(
     name: string,

@@ -121,7 +121,7 @@ export async function collectFromManifest(
   manifest: CollectManifest,
   fetch: FetchShipped,
   opts: Omit<CollectFromEvidenceOptions, "target" | "binaries"> = {},
-): Promise<EvidenceFacts> {
+): Promise<EvidenceFacts & { bundle: EvidenceBundle }> {
   const bundle = await bundleFromManifest(manifest, fetch);
   const facts = collectFromEvidence(bundle, {
     ...opts,
@@ -140,5 +140,5 @@ export async function collectFromManifest(
       signatureCollision: manifest.target.signatureCollision,
     },
   };
-  return { ...facts, collect };
+  return { ...facts, collect, bundle };
 }

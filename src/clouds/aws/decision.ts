@@ -178,7 +178,14 @@ export function repairFromCollect(
   const compiled = compileDecision(decided, shipped?.hives ?? null, {
     helperBuild: shipped?.helperBuild ?? null,
   });
-  if (compiled.operations === null && compiled.reason !== null && !nothingToRepair)
+  // Raw evidence that cannot be compiled closes the gate. A collect.ps1 1.x document has no hive:
+  // nothing is compiled, so repair.ps1 refuses to run and the chain stops before the swap.
+  if (
+    compiled.operations === null &&
+    compiled.reason !== null &&
+    shipped !== null &&
+    !nothingToRepair
+  )
     Object.assign(gate, { allowed: false, reasons: [...gate.reasons, compiled.reason] });
   const blockedByDrivers = decided.blocked && choice.allowIncompatibleDrivers !== true;
   let repairParams: RepairParams = decided.repairParams;

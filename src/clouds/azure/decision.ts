@@ -177,7 +177,14 @@ function decideFrom(
   });
   const gate = swapGate(decided.findings, nothingToRepairWhy(decided), choice);
   const compileReason = opened.reason ?? compiled.reason;
-  if (compiled.operations === null && compileReason !== null && !decided.nothingToRepair)
+  // Raw evidence that cannot be compiled closes the gate. A collect.ps1 1.x document has no hive:
+  // nothing is compiled, so repair.ps1 refuses to run and the chain stops before the swap.
+  if (
+    compiled.operations === null &&
+    compileReason !== null &&
+    shipped !== null &&
+    !decided.nothingToRepair
+  )
     Object.assign(gate, { allowed: false, reasons: [...gate.reasons, compileReason] });
   // Nothing to repair is an outcome, not a failure: the operator still gets the triage, the findings
   // and the decision as outputs; repair.ps1 runs a dry run and nothing is swapped.

@@ -628,12 +628,26 @@ describe("vm-rescue rescue --simulate", () => {
     ])
       expect(r.out).toContain(h);
     expect(r.out).toMatch(/DisableDriver \| cxnetmon\.sys caused the crash/);
-    expect(r.out).toContain("No finding was raised against Azure");
+    // The raw evidence carries no driver files: versions are unknown (info), nothing blocks.
+    expect(r.out).not.toMatch(/^\| block \|/m);
     expect(r.out).toMatch(
       /\| 112926-9218-01\.dmp \| 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M \| cxnetmon\.sys\+0x1a2b4/,
     );
     expect(r.out).not.toContain("(the result document was not read back)");
     expect(r.out).not.toContain("(none)\n-");
+  });
+
+  test("plans from the raw files collect shipped: facts cited by hive, key and value, the repair checked", async () => {
+    const r = await run(["rescue", "--simulate", "--yes"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("| /services/");
+    expect(r.out).toMatch(/\| 1 \| SYSTEM \\ControlSet001\\Services\\cxnetmon : Start \|/);
+    expect(r.out).toContain("SYSTEM \\Select : Default");
+    expect(r.out).toContain("## Check after the repair");
+    expect(r.out).toMatch(
+      /The returned hives hold every value the plan writes and nothing else changed/,
+    );
+    expect(r.out).not.toContain("collect.ps1 1.x document");
   });
 });
 

@@ -7,7 +7,10 @@
 # sample dump examples/112926-9218-01.dmp crashes in, cxnetmon.sys, is installed as the kernel
 # service cxnetmon (values as that document and its setupapi.dev.log record them), and the
 # PendingFileRenameOperations the source machine left behind is removed, since the story has no
-# pending servicing. See README.md beside this script.
+# pending servicing; the StartOverride keys that turn the Hyper-V bus and storage drivers off on
+# the source machine (not a Hyper-V guest) are removed, since the story's VM booted on Azure before
+# the driver came. The SOFTWARE hive (the story's OS) is made the same way from the real BCD store.
+# See README.md beside this script.
 #
 # Usage: sh examples/evidence/make-sample-evidence.sh [FIXTURES_DIR]
 set -eu
@@ -47,6 +50,10 @@ Windows Registry Editor Version 5.00
 
 [HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Session Manager]
 "PendingFileRenameOperations"=-
+
+[-HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\vmbus\StartOverride]
+
+[-HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\storvsc\StartOverride]
 REG
 hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' --encoding UTF-16LE \
   "$work/SYSTEM" "$work/story.reg"
@@ -54,6 +61,12 @@ hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' --encoding UTF-16LE \
 # The merge took: the service reads back, the pending renames are gone.
 hivexget "$work/SYSTEM" 'ControlSet001\Services\cxnetmon' ImagePath |
   grep -qx '\\SystemRoot\\System32\\drivers\\cxnetmon.sys'
+for svc in vmbus storvsc; do
+  if printf 'cd ControlSet001\\Services\\%s\\StartOverride\n' "$svc" | hivexsh "$work/SYSTEM" >/dev/null 2>&1; then
+    echo "make-sample-evidence: $svc still has a StartOverride" >&2
+    exit 1
+  fi
+done
 if hivexget "$work/SYSTEM" 'ControlSet001\Control\Session Manager' PendingFileRenameOperations \
   >/dev/null 2>&1; then
   echo "make-sample-evidence: PendingFileRenameOperations is still there" >&2
@@ -62,3 +75,36 @@ fi
 
 xz -9e --keep --stdout "$work/SYSTEM" >"$here/SYSTEM.xz"
 echo "wrote $here/SYSTEM.xz ($(wc -c <"$here/SYSTEM.xz") bytes; hive $(wc -c <"$work/SYSTEM") bytes)"
+
+# The SOFTWARE hive: the story's OS (collect-output.json's "os") in a copy of the real BCD store of
+# the fixtures (a small regf Windows wrote), changed only by hivexregedit --merge. Keys are created
+# parents first: hivexregedit creates a key only under an existing one.
+source_bcd=$fixtures/hives/BCD
+expected_bcd_md5=2b50f3d6d6c974ebc3fd0a07b29793ad
+[ -f "$source_bcd" ] || { echo "make-sample-evidence: $source_bcd not found" >&2; exit 1; }
+actual_md5=$(md5sum "$source_bcd" | cut -d' ' -f1)
+if [ "$actual_md5" != "$expected_bcd_md5" ]; then
+  echo "make-sample-evidence: $source_bcd has md5 $actual_md5, expected $expected_bcd_md5" >&2
+  exit 1
+fi
+cp "$source_bcd" "$work/SOFTWARE"
+chmod u+w "$work/SOFTWARE"
+cat >"$work/software.reg" <<'REG'
+Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft]
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT]
+
+[HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion]
+"ProductName"="Windows Server 2019 Datacenter"
+"CurrentBuildNumber"="17763"
+"UBR"=dword:0000190e
+"InstallationType"="Server"
+"EditionID"="ServerDatacenter"
+REG
+hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SOFTWARE' --encoding UTF-16LE \
+  "$work/SOFTWARE" "$work/software.reg"
+hivexget "$work/SOFTWARE" 'Microsoft\Windows NT\CurrentVersion' CurrentBuildNumber | grep -qx 17763
+cp "$work/SOFTWARE" "$here/SOFTWARE"
+echo "wrote $here/SOFTWARE ($(wc -c <"$here/SOFTWARE") bytes)"

@@ -8,7 +8,7 @@ import * as path from "path";
 import type { RepairActionResult, RepairResult } from "../../collect/contract";
 import { memoryReader } from "../artifacts";
 import type { ArtifactReader, EvidenceSources } from "../../report/evidence";
-import { examplesDir } from "./azureCloud";
+import { examplesDir } from "../../clouds/azure/sample";
 
 /** The bundled repair result of the sample story. */
 export function sampleRepairResult(): RepairResult {
@@ -53,11 +53,14 @@ export function simulatedArtifacts(
   sources: EvidenceSources,
   collectOutput: unknown,
   repair: RepairResult,
+  shipped: ReadonlyMap<string, string | Uint8Array> = new Map(),
 ): ArtifactReader {
-  const docs: Record<string, string> = {};
+  const docs: Record<string, string | Uint8Array> = {};
   if (sources.collectOutput) docs[sources.collectOutput] = JSON.stringify(collectOutput);
   if (sources.repairResult)
     docs[sources.repairResult] =
       `${JSON.stringify(repair)}\nvm-rescue repair ${repair.scriptVersion ?? ""}: ${repair.results.length} actions (simulated)`;
+  // What the simulated scripts shipped (a manifest, its files, the repair's result and hives) wins.
+  for (const [url, v] of shipped) docs[url] = v;
   return memoryReader(docs);
 }

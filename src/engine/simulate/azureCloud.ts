@@ -13,6 +13,10 @@ import type { SimulatedCloud } from "./mockRun";
 import { AZURE_STEP_KINDS } from "../../clouds/azure/kinds";
 import { SimulatedCompute } from "../../clouds/azure/simulated";
 import { sampleCollectOutput } from "../../clouds/azure/sample";
+import type { RepairPlan } from "../../collect/contract";
+import { shippedFileUrl } from "../../collect/layout";
+import { simulatedRepairResult } from "./artifacts";
+import { repairedSample, shippedSample } from "./shippedSample";
 import { readSimulatedAzure, writeSimulatedAzure } from "../../clouds/azure/simulatedFile";
 import type { StepKind } from "../../steps/contract";
 import { STEP_TYPES } from "../../vocabulary/tokens";
@@ -37,6 +41,12 @@ export interface SimulatedAzure extends SimulatedCloud {
   warnings: string[];
   /** The simulated compute the swap, verify and rollback resources act on (calls recorded). */
   compute: SimulatedCompute;
+  /**
+   * What the simulated scripts left in the artifacts container, by URL: the sample's collect
+   * manifest and shipped files, the repair result and the hives it shipped back (empty when the
+   * collect output is a 1.x document).
+   */
+  shipped: Map<string, string | Buffer>;
 }
 
 export { examplesDir, sampleCollectOutput } from "../../clouds/azure/sample";
@@ -100,6 +110,33 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
   });
   if (originalDisk) compute.brokenDisks.add(originalDisk);
   const collectText = () => JSON.stringify(options.collectOutput ?? sampleCollectOutput());
+  // With no collect output given, collect.ps1 2.x ships the sample's raw files.
+  const sample = options.collectOutput === undefined ? shippedSample() : null;
+  if (typeof sample === "string") warnings.push(sample);
+  const raw = typeof sample === "object" ? sample : null;
+  const shipped = new Map<string, string | Buffer>();
+  const ship = (kindToken: string, props: Record<string, unknown>) => {
+    if (raw === null || typeof props.filesBase !== "string") return;
+    const base = props.filesBase;
+    if (kindToken === STEP_TYPES.azure.collectTriage) {
+      shipped.set(String(props.collectOutputUrl), raw.manifestText);
+      for (const [name, bytes] of raw.files)
+        shipped.set(shippedFileUrl(base, "collect", name), bytes);
+    }
+    if (kindToken === STEP_TYPES.azure.repairCheck) {
+      const plan = props.repairPlan as RepairPlan;
+      const repaired = repairedSample(
+        raw,
+        plan,
+        simulatedRepairResult(
+          plan.actions.map((a) => a.action),
+          plan.dryRun,
+        ),
+      );
+      shipped.set(String(props.repairResultUrl), JSON.stringify(repaired.result));
+      shipped.set(shippedFileUrl(base, "repaired", "SYSTEM"), repaired.system);
+    }
+  };
   // The real step kinds, acting on the simulated compute through a simulated cloud file (the
   // collect output is the blob the triage reads).
   const kinds = new Map<string, StepKind<Record<string, unknown>>>(
@@ -124,8 +161,13 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
             },
           }
         : undefined;
+    const blobBytes: Record<string, string> = {};
+    ship(kind.token, props);
+    for (const [url, v] of shipped)
+      if (typeof v === "string") blobs[url] = v;
+      else blobBytes[url] = v.toString("base64");
     try {
-      writeSimulatedAzure(file, { ...compute.toJSON(), blobs, clockMs, snapshots });
+      writeSimulatedAzure(file, { ...compute.toJSON(), blobs, blobBytes, clockMs, snapshots });
       const ctx = {
         config: { simulatedCloud: file },
         signal: new AbortController().signal,
@@ -258,5 +300,5 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
     }
   };
 
-  return { call, newResource, warnings, compute };
+  return { call, newResource, warnings, compute, shipped };
 }

@@ -142,7 +142,11 @@ interface SimulatedRun {
   vm: VmIdentity;
   stack: string;
   settings: Record<string, string>;
-  simulated: SimulatedCloud & { warnings: string[] };
+  simulated: SimulatedCloud & {
+    warnings: string[];
+    /** What the simulated scripts shipped to the artifacts location, by URL. */
+    shipped?: ReadonlyMap<string, string | Uint8Array>;
+  };
   collectOutput: unknown;
   evidence: Omit<EvidenceRequest, "stackActions">;
   ttr(
@@ -182,11 +186,16 @@ async function simulatedOutcome(req: SimulatedCommon, r: SimulatedRun): Promise<
   const swapRequested = !req.noSwap && !req.dryRun;
   const fromOutputs = outcomeFromOutputs(run.outputs, swapRequested);
   const planned = (fromOutputs.decision?.actions ?? []).map((a) => a.action);
-  const sources = evidenceSources(run.outputs);
+  const artifacts = run.outputs.artifactsLocation;
+  const sources = {
+    ...evidenceSources(run.outputs),
+    filesBase: typeof artifacts === "string" && artifacts !== "" ? artifacts : null,
+  };
   const reader = simulatedArtifacts(
     sources,
     r.collectOutput,
     simulatedRepairResult(planned, req.dryRun === true),
+    r.simulated.shipped,
   );
   const evidence = await readEvidence(reader, sources, { ...r.evidence, stackActions: planned });
   const withEvidence = applyEvidence(fromOutputs, evidence);

@@ -11,6 +11,7 @@ import {
   readSubkeyOffsets,
   readValueOffsets,
   readValueRecord,
+  type ValueRecord,
 } from "./records";
 import { readValueBytes } from "./valueData";
 
@@ -129,6 +130,17 @@ export class HiveKey {
       const what = (): string => `value ${index} of key ${this.where}`;
       const record = readValueRecord(this.ctx.bins, offsets[index], what, this.ctx.label);
       if (namesEqual(record.name, name)) return this.readValue(offsets[index], index);
+    }
+    return undefined;
+  }
+
+  /** The key value (vk) record called `name`, ignoring case, if any: where its data lives in the image. */
+  valueRecord(name: string): ValueRecord | undefined {
+    const offsets = this.valueOffsets();
+    for (let index = 0; index < offsets.length; index += 1) {
+      const what = (): string => `value ${index} of key ${this.where}`;
+      const record = readValueRecord(this.ctx.bins, offsets[index], what, this.ctx.label);
+      if (namesEqual(record.name, name)) return record;
     }
     return undefined;
   }

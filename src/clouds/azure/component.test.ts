@@ -320,16 +320,16 @@ describe("AzureWindowsRescue on the sample VM", () => {
     });
   });
 
-  test("a collect.ps1 1.x document is not checked after the repair: the gate stays the triage's", () => {
+  test("the hive the repair shipped back is checked against the plan before the swap", () => {
     expect(r.run.outputs.repairCheck).toEqual({
       ok: true,
-      checked: 0,
+      checked: expect.any(Number),
       differences: [],
-      checkedRaw: false,
-      reason: expect.stringMatching(/^the collect output is a collect\.ps1 1\.x document/),
+      checkedRaw: true,
     });
+    expect((r.run.outputs.repairCheck as { checked: number }).checked).toBeGreaterThan(0);
     expect(r.named("repair-check").inputs).toMatchObject({
-      rawEvidence: false,
+      rawEvidence: true,
       triageGate: { allowed: true, reasons: [] },
       repairPlan: { kind: "repairPlan", actions: expect.any(Array) },
     });

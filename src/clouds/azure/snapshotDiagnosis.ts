@@ -127,6 +127,36 @@ export function snapshotDiagnosisLine(d: SnapshotDiagnosis): string {
   );
 }
 
+/** What the helper's collect triage decided (its culprit and repair actions). */
+export interface HelperFacts {
+  culprit?: Culprit | null;
+  repairActions: readonly string[];
+}
+
+/**
+ * The snapshot's diagnosis compared with the helper's collect triage, in one line: whether the
+ * culprit and the repair actions are the same, else what differs. The repair takes the helper's.
+ */
+export function compareWithHelper(d: SnapshotDiagnosis, helper: HelperFacts): string {
+  if (!d.diagnosed)
+    return "the repair was decided from the helper's collect (the snapshot was not diagnosed)";
+  const name = (c?: Culprit | null) => c?.module ?? "none";
+  const plan = (a: readonly string[]) => (a.length > 0 ? a.join(", ") : "nothing to repair");
+  const differences = [
+    ...(name(d.culprit).toLowerCase() !== name(helper.culprit).toLowerCase()
+      ? [`culprit ${name(d.culprit)} from the snapshot, ${name(helper.culprit)} from the helper`]
+      : []),
+    ...(plan(d.repairActions) !== plan(helper.repairActions)
+      ? [
+          `plan ${plan(d.repairActions)} from the snapshot, ${plan(helper.repairActions)} from the helper`,
+        ]
+      : []),
+  ];
+  return differences.length === 0
+    ? `snapshot and helper agree: culprit ${name(d.culprit)}, plan ${plan(d.repairActions)}; the repair was decided from the helper's collect`
+    : `snapshot and helper differ: ${differences.join("; ")}; the repair was decided from the helper's collect`;
+}
+
 const list = (description: string): PropertySpec => ({
   type: "array",
   items: { type: "string", description: "One item." },

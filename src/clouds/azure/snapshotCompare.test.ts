@@ -1,4 +1,10 @@
-import { compareWithHelper, type SnapshotDiagnosis } from "./snapshotDiagnosis";
+import {
+  compareWithHelper,
+  snapshotDiagnosisKind,
+  type SnapshotDiagnosis,
+  type SnapshotReader,
+} from "./snapshotDiagnosis";
+import { testContext } from "./testing/runtime";
 import { sampleSnapshotImage } from "./sample";
 import { readEvidenceFromDisk } from "../../evidence/fromDisk";
 import { openFileSource } from "../../evidence/disk";
@@ -61,4 +67,21 @@ test("the bundled sample snapshot holds the sample story's evidence", async () =
   } finally {
     await file.close();
   }
+});
+
+describe("the diagnosis step under its deadline", () => {
+  test("a read cut off by the deadline is diagnosed: false, not a failed rescue", async () => {
+    const never = new Promise<never>(() => undefined);
+    const reader = {
+      access: { grantRead: () => never, revoke: async () => undefined },
+      open: () => never,
+    } as unknown as SnapshotReader;
+    const kind = snapshotDiagnosisKind(() => reader);
+    const ctx = testContext({}, { deadline: Date.now() + 50 });
+    const snapshotId =
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/snapshots/s";
+    const { outs } = await kind.create(ctx, { snapshotId, rescueId: "r" });
+    expect(outs.diagnosed).toBe(false);
+    expect(outs.error).toBeTruthy();
+  });
 });

@@ -180,7 +180,15 @@ export function snapshotDiagnosisKind(
   const token = STEP_TYPES.azure.snapshotDiagnosis;
   const run = async (ctx: StepContext, i: SnapshotDiagnosisInputs) => {
     const reader = readerFor(ctx, snapshotRef(i.snapshotId).subscriptionId);
-    const outs = await bounded(ctx, token, () => diagnoseSnapshot(reader, i));
+    // The deadline or a cancel ends the read, never the rescue: the helper's collect decides.
+    const outs = await bounded(ctx, token, () => diagnoseSnapshot(reader, i)).catch(
+      (e: unknown): SnapshotDiagnosis => ({
+        diagnosed: false,
+        error: firstLine(e),
+        ...{ summary: [], repairActions: [], decision: [], evidenceProblems: [] },
+        ...{ requests: 0, bytes: 0 },
+      }),
+    );
     ctx.log(
       outs.diagnosed
         ? `diagnosed from the snapshot: ${outs.culprit?.module ?? "no culprit"}; plan ${outs.repairActions.join(", ") || "none"} (${outs.requests} requests, ${outs.bytes} bytes)`

@@ -1,6 +1,7 @@
 import {
   compareWithHelper,
   snapshotDiagnosisKind,
+  snapshotRangeOptions,
   type SnapshotDiagnosis,
   type SnapshotReader,
 } from "./snapshotDiagnosis";
@@ -83,5 +84,22 @@ describe("the diagnosis step under its deadline", () => {
     const { outs } = await kind.create(ctx, { snapshotId, rescueId: "r" });
     expect(outs.diagnosed).toBe(false);
     expect(outs.error).toBeTruthy();
+  });
+});
+
+describe("the range reads of the diagnosis", () => {
+  test("are bounded by a budget and end at the step's deadline or cancel", async () => {
+    const cancel = new AbortController();
+    const o = snapshotRangeOptions({ signal: cancel.signal, deadline: Date.now() + 60_000 });
+    expect(o).toMatchObject({ maxRequests: 2000, maxBytes: 512 * 1024 * 1024 });
+    expect(o.signal.aborted).toBe(false);
+    cancel.abort();
+    expect(o.signal.aborted).toBe(true);
+    const late = snapshotRangeOptions({
+      signal: new AbortController().signal,
+      deadline: Date.now() + 20,
+    });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(late.signal.aborted).toBe(true);
   });
 });

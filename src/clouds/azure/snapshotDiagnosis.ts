@@ -68,6 +68,24 @@ export interface SnapshotReader {
 
 export type SnapshotReaderFor = (ctx: StepContext, subscriptionId: string) => SnapshotReader;
 
+/**
+ * The range reads of a step call: bounded by the step's cancel and deadline and by a budget far
+ * above what a diagnosis needs (tens of requests, tens of MiB), so that a crafted or huge disk
+ * cannot keep the read going.
+ */
+export function snapshotRangeOptions(ctx: Pick<StepContext, "signal" | "deadline">): {
+  signal: AbortSignal;
+  maxRequests: number;
+  maxBytes: number;
+} {
+  const left = Math.max(0, ctx.deadline - Date.now());
+  return {
+    signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(left)]),
+    maxRequests: 2000,
+    maxBytes: 512 * 1024 * 1024,
+  };
+}
+
 /** The simulated cloud file when the configuration names one, else Azure as the step's identity. */
 export const azureSnapshotReader: SnapshotReaderFor = (ctx, subscriptionId) => {
   const file = ctx.config.simulatedCloud;
@@ -75,7 +93,7 @@ export const azureSnapshotReader: SnapshotReaderFor = (ctx, subscriptionId) => {
   const credential = azureCredential(ctx.config.azure);
   return {
     access: armSnapshotAccess(subscriptionId, { credential, signal: ctx.signal }),
-    open: httpSasOpener(),
+    open: httpSasOpener(snapshotRangeOptions(ctx)),
   };
 };
 

@@ -144,10 +144,13 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
         ...{ summary: [], decision: [], evidenceProblems: [] },
       }))
       .apply((found) =>
-        pulumi.all([d.requests, d.bytes, helper]).apply(([requests, bytes, facts]) => {
-          const diagnosis = { ...found, requests, bytes };
-          return [snapshotDiagnosisLine(diagnosis), compareWithHelper(diagnosis, facts)];
-        }),
+        pulumi
+          .all([d.requests, d.bytes, d.warning, helper])
+          .apply(([requests, bytes, warning, facts]) => {
+            const diagnosis = { ...found, requests, bytes };
+            const lines = [snapshotDiagnosisLine(diagnosis), compareWithHelper(diagnosis, facts)];
+            return warning ? [...lines, `warning: ${warning}`] : lines;
+          }),
       );
     this.repairStatus = chain.repair.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.swapped = chain.swap ? chain.swap.swapped : pulumi.output(false);

@@ -6,6 +6,7 @@ import {
   type SnapshotReader,
 } from "./snapshotDiagnosis";
 import { testContext } from "./testing/runtime";
+import { readSnapshotEvidence, type SnapshotAccess } from "./snapshotRead";
 import { sampleSnapshotImage } from "./sample";
 import { readEvidenceFromDisk } from "../../evidence/fromDisk";
 import { openFileSource } from "../../evidence/disk";
@@ -101,5 +102,60 @@ describe("the range reads of the diagnosis", () => {
     });
     await new Promise((r) => setTimeout(r, 60));
     expect(late.signal.aborted).toBe(true);
+  });
+});
+
+describe("the read access always ends", () => {
+  const snapshotId =
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/snapshots/s";
+  const counting = (grant: () => Promise<string>) => {
+    const calls = { revokes: 0 };
+    const access: SnapshotAccess = {
+      grantRead: grant,
+      revoke: async () => {
+        calls.revokes++;
+      },
+    };
+    return { access, calls };
+  };
+
+  test("a grant that failed or was cut off is revoked too (Azure may have granted it)", async () => {
+    const { access, calls } = counting(async () => {
+      throw new Error("The operation was aborted");
+    });
+    const failure = await readSnapshotEvidence(access, snapshotId, async () => {
+      throw new Error("never opened");
+    }).catch((e: unknown) => e);
+    expect((failure as Error).message).toBe("The operation was aborted");
+    expect(calls.revokes).toBe(1);
+  });
+
+  test("deleting the diagnosis revokes the access again", async () => {
+    const { access, calls } = counting(async () => "https://x.example/s?sig=1");
+    const kind = snapshotDiagnosisKind(() => ({
+      access,
+      open: async () => Promise.reject(new Error("x")),
+    }));
+    const ctx = testContext();
+    await kind.delete(ctx, `${snapshotId}#diagnosis`, {
+      snapshotId,
+      rescueId: "r",
+    } as Parameters<typeof kind.delete>[2]);
+    expect(calls.revokes).toBe(1);
+  });
+
+  test("a revoke that fails after a failed read is named in the error", async () => {
+    const access: SnapshotAccess = {
+      grantRead: async () => "https://x.example/s?sig=1",
+      revoke: async () => {
+        throw new Error("throttled");
+      },
+    };
+    const failure = await readSnapshotEvidence(access, snapshotId, async () => {
+      throw new Error("403");
+    }).catch((e: unknown) => e);
+    expect((failure as Error).message).toBe(
+      `403; revoking read access to s failed: throttled (end it with az snapshot revoke-access --ids ${snapshotId})`,
+    );
   });
 });

@@ -19,6 +19,7 @@ import {
   armSnapshotAccess,
   httpSasOpener,
   readSnapshotEvidence,
+  revokeSnapshotRead,
   snapshotRef,
   type SasOpener,
   type SnapshotAccess,
@@ -40,6 +41,8 @@ export interface SnapshotDiagnosis {
   diagnosed: boolean;
   /** Why it was not (one line, never a SAS); absent when diagnosed. */
   error?: string;
+  /** The read access could not be revoked: the command that ends it (the diagnosis stands). */
+  warning?: string;
   /** The control set the SYSTEM hive boots (e.g. ControlSet001). */
   controlSet?: string;
   /** The BCD default entry's loader path, from the ESP (Gen2) or the system partition. */
@@ -112,6 +115,7 @@ export async function diagnoseSnapshot(
     return { diagnosed: false, error: firstLine(e), ...empty, requests: 0, bytes: 0 };
   }
   const { evidence, image } = read;
+  const warning = read.warning ? { warning: read.warning } : {};
   const stats = { requests: evidence.stats.requests ?? 0, bytes: evidence.stats.bytes ?? 0 };
   try {
     const outcome = triageEvidenceBundle(evidence, i);
@@ -126,9 +130,10 @@ export async function diagnoseSnapshot(
       decision: outcome.decision.map(decisionLine),
       evidenceProblems: outcome.evidenceProblems,
       ...stats,
+      ...warning,
     };
   } catch (e) {
-    return { diagnosed: false, error: firstLine(e), ...empty, ...stats };
+    return { diagnosed: false, error: firstLine(e), ...empty, ...stats, ...warning };
   }
 }
 
@@ -207,6 +212,7 @@ export function snapshotDiagnosisKind(
         ...{ requests: 0, bytes: 0 },
       }),
     );
+    if (outs.warning) ctx.log(outs.warning);
     ctx.log(
       outs.diagnosed
         ? `diagnosed from the snapshot: ${outs.culprit?.module ?? "no culprit"}; plan ${outs.repairActions.join(", ") || "none"} (${outs.requests} requests, ${outs.bytes} bytes)`
@@ -230,6 +236,7 @@ export function snapshotDiagnosisKind(
     outputs: {
       diagnosed: { type: "boolean", description: "True when the snapshot was read and decided." },
       error: text("Why the snapshot was not diagnosed (one line)."),
+      warning: text("The read access could not be revoked: the command that ends it."),
       controlSet: text("The control set the SYSTEM hive boots."),
       defaultLoaderPath: text("The BCD default entry's loader path."),
       summary: list("One line per minidump."),
@@ -249,8 +256,12 @@ export function snapshotDiagnosisKind(
     update: (ctx, _id, _olds, news) => run(ctx, news),
     // The recorded diagnosis is the state: the snapshot is a point in time.
     read: async (_ctx, _id, state) => state,
-    async delete() {
-      // Nothing: the access was revoked when the read ended.
+    // The access was revoked when the read ended; revoking again is harmless and ends an access
+    // a failed revoke left behind.
+    async delete(ctx, _id, state) {
+      const reader = readerFor(ctx, snapshotRef(state.snapshotId).subscriptionId);
+      const warning = await revokeSnapshotRead(reader.access, state.snapshotId);
+      if (warning) ctx.log(warning);
     },
   };
 }
@@ -261,6 +272,7 @@ export const SnapshotDiagnosisKind = snapshotDiagnosisKind();
 export class SnapshotDiagnosisStep extends StepResource {
   declare readonly diagnosed: pulumi.Output<boolean>;
   declare readonly error: pulumi.Output<string | undefined>;
+  declare readonly warning: pulumi.Output<string | undefined>;
   declare readonly controlSet: pulumi.Output<string | undefined>;
   declare readonly defaultLoaderPath: pulumi.Output<string | undefined>;
   declare readonly summary: pulumi.Output<string[]>;

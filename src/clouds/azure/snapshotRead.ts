@@ -103,14 +103,34 @@ export interface SnapshotEvidence {
   evidence: DiskEvidence;
   /** The container the SAS served and the virtual disk's size; `label` has no query string. */
   image: { format: DiskImageFormat; size: number; label: string };
+  /** The access could not be revoked: one line naming the command that ends it (the read is good). */
+  warning?: string;
 }
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
 
+/** Ends the read access (idempotent); a failure is one line naming the command that ends it by hand. */
+export async function revokeSnapshotRead(
+  access: SnapshotAccess,
+  snapshotId: string,
+): Promise<string | undefined> {
+  try {
+    await access.revoke(snapshotId);
+    return undefined;
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined; // no snapshot, no access
+    return (
+      `revoking read access to ${snapshotRef(snapshotId).name} failed: ${firstLine(e)} ` +
+      `(end it with az snapshot revoke-access --ids ${snapshotId})`
+    );
+  }
+}
+
 /**
- * Grants read access to the snapshot, reads its evidence through `open` and revokes the access,
- * also when the read failed. A failed revoke after a good read is an error naming the command
- * that ends the access by hand.
+ * Grants read access to the snapshot, reads its evidence through `open` and revokes the access
+ * whatever happened — also after a grant that failed or was cut off (Azure may have granted it).
+ * A revoke that fails leaves a good read good: it is the result's `warning`, naming the command
+ * that ends the access by hand; after a failed read it is appended to the error.
  */
 export async function readSnapshotEvidence(
   access: SnapshotAccess,
@@ -118,9 +138,10 @@ export async function readSnapshotEvidence(
   open: SasOpener,
   options: { caps?: Partial<EvidenceCaps>; seconds?: number } = {},
 ): Promise<SnapshotEvidence> {
-  const url = await access.grantRead(snapshotId, options.seconds ?? SNAPSHOT_READ_SECONDS);
-  let result: SnapshotEvidence;
+  let result: SnapshotEvidence | undefined;
+  let failure: unknown;
   try {
+    const url = await access.grantRead(snapshotId, options.seconds ?? SNAPSHOT_READ_SECONDS);
     const opened = await open(url);
     try {
       const image = await openDiskImageSource(opened.source);
@@ -137,16 +158,12 @@ export async function readSnapshotEvidence(
       await opened.close();
     }
   } catch (e) {
-    await access.revoke(snapshotId).catch(() => undefined);
-    throw e;
+    failure = e;
   }
-  try {
-    await access.revoke(snapshotId);
-  } catch (e) {
-    throw new Error(
-      `revoking read access to ${snapshotRef(snapshotId).name} failed: ${firstLine(e)} ` +
-        `(end it with az snapshot revoke-access --ids ${snapshotId})`,
-    );
+  const warning = await revokeSnapshotRead(access, snapshotId);
+  if (!result) {
+    if (warning && failure instanceof Error) failure.message = `${firstLine(failure)}; ${warning}`;
+    throw failure;
   }
-  return result;
+  return warning ? { ...result, warning } : result;
 }

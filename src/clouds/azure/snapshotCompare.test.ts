@@ -159,3 +159,26 @@ describe("the read access always ends", () => {
     );
   });
 });
+
+test("a snapshot whose access is already granted (ActiveSAS) is refused and left alone", async () => {
+  const snapshotId =
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/snapshots/s";
+  const calls: string[] = [];
+  const access: SnapshotAccess = {
+    diskState: async () => "ActiveSAS",
+    grantRead: async () => {
+      calls.push("grant");
+      return "https://x.example/s?sig=1";
+    },
+    revoke: async () => {
+      calls.push("revoke");
+    },
+  };
+  const failure = await readSnapshotEvidence(access, snapshotId, async () => {
+    throw new Error("never opened");
+  }).catch((e: unknown) => e);
+  expect((failure as Error).message).toMatch(
+    /^s already has read access granted \(diskState ActiveSAS\)/,
+  );
+  expect(calls).toEqual([]);
+});

@@ -26,6 +26,8 @@ export interface SnapshotAccess {
   grantRead(snapshotId: string, seconds: number): Promise<string>;
   /** Ends the access granted (nothing happens when none is). */
   revoke(snapshotId: string): Promise<void>;
+  /** The snapshot's `diskState` (e.g. `ActiveSAS` while an access is granted); optional in fakes. */
+  diskState?(snapshotId: string): Promise<string | undefined>;
 }
 
 /** How long the SAS lives: long enough for a slow link, short enough not to outlive the rescue. */
@@ -74,6 +76,10 @@ export function armSnapshotAccess(
     async revoke(snapshotId) {
       const { resourceGroup, name } = snapshotRef(snapshotId);
       await client.snapshots.revokeAccess(resourceGroup, name, o);
+    },
+    async diskState(snapshotId) {
+      const { resourceGroup, name } = snapshotRef(snapshotId);
+      return (await client.snapshots.get(resourceGroup, name, o)).diskState;
     },
   };
 }
@@ -138,6 +144,13 @@ export async function readSnapshotEvidence(
   open: SasOpener,
   options: { caps?: Partial<EvidenceCaps>; seconds?: number } = {},
 ): Promise<SnapshotEvidence> {
+  // A revoke ends every SAS of the snapshot: one already granted (someone's export) is left alone.
+  if ((await access.diskState?.(snapshotId)) === "ActiveSAS") {
+    throw new Error(
+      `${snapshotRef(snapshotId).name} already has read access granted (diskState ActiveSAS): ` +
+        "reading it would end that access when revoking; run again when it has ended",
+    );
+  }
   let result: SnapshotEvidence | undefined;
   let failure: unknown;
   try {

@@ -572,9 +572,15 @@ describe("vm-rescue rescue --simulate", () => {
     expect(report.timeToRecovery.diagnosis.readySeconds).toBeLessThan(
       report.timeToRecovery.diagnosis.helperReadySeconds,
     );
+    // the bundled sample snapshot is read: its culprit and plan are the collect's
     expect(report.diagnosis).toEqual({
       route: "helper",
-      snapshot: [expect.stringMatching(/^not diagnosed from the snapshot: .*no disk image$/)],
+      snapshot: [
+        expect.stringMatching(
+          /^diagnosed from the snapshot: ControlSet001, loader \\Windows\\system32\\winload\.efi, culprit cxnetmon\.sys; plan: DisableDriver, QuarantineDriverFile \(\d+ requests, [\d.]+ MiB\)$/,
+        ),
+        "snapshot and helper agree: culprit cxnetmon.sys, plan DisableDriver, QuarantineDriverFile; the repair was decided from the helper's collect",
+      ],
     });
     expect(report.timeline.map((s: { name: string }) => s.name)).toEqual(
       expect.arrayContaining(["app-vm-01-rescue-snapshot", "app-vm-01-rescue-helper"]),
@@ -630,6 +636,9 @@ describe("vm-rescue rescue --simulate", () => {
     expect(r.out).toMatch(/DisableDriver \| cxnetmon\.sys caused the crash/);
     // The raw evidence carries no driver files: versions are unknown (info), nothing blocks.
     expect(r.out).not.toMatch(/^\| block \|/m);
+    // the diagnosis read from the sample snapshot succeeded: its time and its agreement are shown
+    expect(r.out).toMatch(/- Time to a diagnosis: .*; the time to recovery is unchanged/);
+    expect(r.out).toContain("- Backup snapshot, read directly: snapshot and helper agree:");
     expect(r.out).toMatch(
       /\| 112926-9218-01\.dmp \| 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M \| cxnetmon\.sys\+0x1a2b4/,
     );

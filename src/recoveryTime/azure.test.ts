@@ -125,7 +125,7 @@ describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
       expect(t.totalSeconds).toBe(modeledTimeToRecovery(basePlan, model).totalSeconds);
       expect(ttrLine(t)).toMatch(
         new RegExp(
-          `; diagnosis from the snapshot ready at ${formatDuration(ready)}, off the helper's path \\(helper ready at ${formatDuration(helper)}\\)$`,
+          `; time to a diagnosis: ${formatDuration(ready)} from the snapshot, off the helper's path \\(helper ready at ${formatDuration(helper)}\\), the total above unchanged$`,
         ),
       );
       expect(modeledTimeToRecovery(basePlan, model).diagnosis).toBeUndefined();

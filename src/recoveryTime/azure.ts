@@ -305,7 +305,7 @@ export function ttrLine(t: ModeledTtr): string {
     t.assumed.length > 0 ? `; modeled phases not yet in the plan: ${t.assumed.join(", ")}` : "";
   const d = t.diagnosis;
   const diagnosis = d
-    ? `; diagnosis from the snapshot ready at ${formatDuration(d.readySeconds)}, off the helper's path${d.helperReadySeconds !== null ? ` (helper ready at ${formatDuration(d.helperReadySeconds)})` : ""}`
+    ? `; time to a diagnosis: ${formatDuration(d.readySeconds)} from the snapshot, off the helper's path${d.helperReadySeconds !== null ? ` (helper ready at ${formatDuration(d.helperReadySeconds)})` : ""}, the total above unchanged`
     : "";
   return `Modeled time to recovery: ${formatDuration(t.totalSeconds)} via ${chain}${anchor}${assumed}${diagnosis}`;
 }

@@ -105,6 +105,18 @@ export function evidenceSources(outputs: Record<string, unknown>): {
 }
 
 /**
+ * The route of the facts and the snapshot's lines. The repair takes the helper collect's facts
+ * whenever the collect triage decided; only without them do the facts come from the snapshot (and
+ * only if it was diagnosed).
+ */
+function diagnosisOf(o: StackOutputs, collectDecided: boolean): OutcomeFromOutputs["diagnosis"] {
+  if (!Array.isArray(o.snapshotDiagnosis)) return null;
+  const snapshot = arrayOf<string>(o.snapshotDiagnosis, isString);
+  const diagnosed = snapshot.some((l) => l.startsWith("diagnosed from the snapshot"));
+  return { route: !collectDecided && diagnosed ? "snapshot" : "helper", snapshot };
+}
+
+/**
  * Reads the stack outputs. `swapRequested` is false with `--no-swap`/`--dry-run`: then nothing was
  * meant to be swapped.
  */
@@ -132,10 +144,7 @@ export function outcomeFromOutputs(
         ? (outputs.repairResult as unknown as RepairResult)
         : null,
     repairResultUrl: str(o.repairResultUrl),
-    // The collect on the helper decides; the snapshot's diagnosis is read beside it.
-    diagnosis: Array.isArray(o.snapshotDiagnosis)
-      ? { route: "helper", snapshot: arrayOf<string>(o.snapshotDiagnosis, isString) }
-      : null,
+    diagnosis: diagnosisOf(o, decisionOf(outputs) !== null),
     swap: { attempted: swapRequested, swapped, ...(message && !swapped ? { message } : {}) },
     verify: { booted, ...(swapped && message ? { message } : {}) },
     kept: Array.isArray(o.keptResources)

@@ -71,9 +71,13 @@ export function renderMarkdown(r: RescueReport): string {
       `- Modeled time to recovery: ${formatDuration(r.timeToRecovery.modeledSeconds)}${a ? ` (${a.name}: ${formatDuration(a.seconds)}, ratio ${a.ratio})` : ""}`,
     );
     const d = r.timeToRecovery.diagnosis;
-    if (d)
+    // Only a diagnosis that succeeded was ready; the total time to recovery does not change.
+    const diagnosed = r.diagnosis?.snapshot.some((l) =>
+      l.startsWith("diagnosed from the snapshot"),
+    );
+    if (d && diagnosed)
       L.push(
-        `- Diagnosis from the snapshot ready at ${formatDuration(d.readySeconds)}, off the helper's path${d.helperReadySeconds !== null ? ` (helper ready at ${formatDuration(d.helperReadySeconds)})` : ""}`,
+        `- Time to a diagnosis: ${formatDuration(d.readySeconds)}, read from the snapshot off the helper's path${d.helperReadySeconds !== null ? ` (helper ready at ${formatDuration(d.helperReadySeconds)})` : ""}; the time to recovery is unchanged`,
       );
   }
   if (r.diagnosis) {

@@ -5,7 +5,7 @@
  *   finds (ARM_* / AZURE_* variables, workload identity, `az login`) allowed
  *   `Microsoft.Compute/snapshots/beginGetAccess/action` and `endGetAccess/action`.
  * - AWS: VM_RESCUE_IT_AWS_SNAPSHOT_ID (a completed snapshot), AWS_REGION, credentials allowed
- *   `ebs:ListSnapshotBlocks` and `ebs:GetSnapshotBlock`, and the `@aws-sdk/client-ebs` package.
+ *   `ebs:ListSnapshotBlocks` and `ebs:GetSnapshotBlock`.
  *
  * Where any of that is missing the suite is skipped with one line saying what; it never passes
  * without reading a real snapshot.

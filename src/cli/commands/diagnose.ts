@@ -230,7 +230,11 @@ async function readOpened(
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0];
 
 /** `--azure-snapshot ID`: read access granted, the SAS read, the access revoked. */
-async function readAzureSnapshot(id: string, deps: DiagnoseDeps): Promise<ReadDisk> {
+async function readAzureSnapshot(
+  id: string,
+  deps: DiagnoseDeps,
+  warn: (line: string) => void,
+): Promise<ReadDisk> {
   let ref;
   try {
     ref = snapshotRef(id);
@@ -242,8 +246,9 @@ async function readAzureSnapshot(id: string, deps: DiagnoseDeps): Promise<ReadDi
       deps.azureSnapshots?.(ref.subscriptionId) ??
       armSnapshotAccess(ref.subscriptionId, { credential: azureCredential() });
     const open = deps.sasOpener ?? httpSasOpener(deps.http);
-    const { evidence, image } = await readSnapshotEvidence(access, id, open, { caps: deps.caps });
-    return { bundle: evidence, image: { ...image, source: `azure:${ref.name}` } };
+    const read = await readSnapshotEvidence(access, id, open, { caps: deps.caps });
+    if (read.warning) warn(`warning: ${read.warning}`);
+    return { bundle: read.evidence, image: { ...read.image, source: `azure:${ref.name}` } };
   } catch (e) {
     if (isFormatError(e)) throw e;
     throw new UsageError(`--azure-snapshot ${ref.name}: ${firstLine(e)}`);
@@ -281,7 +286,7 @@ async function diagnose(
   try {
     const { bundle, image } =
       kind === "azure-snapshot"
-        ? await readAzureSnapshot(opts.azureSnapshot as string, deps)
+        ? await readAzureSnapshot(opts.azureSnapshot as string, deps, (l) => ctx.io.err(l))
         : kind === "aws-snapshot"
           ? await readAwsSnapshot(opts.awsSnapshot as string, opts.region, deps)
           : await readOpened(kind, (disk ?? opts.azureSnapshotUrl) as string, deps);

@@ -1,8 +1,8 @@
 /**
  * The EBS direct APIs the snapshot reader needs (ListSnapshotBlocks, GetSnapshotBlock) over
  * `@aws-sdk/client-ebs`: its BlockData stream is read into bytes, the rest passes through (the
- * reader checks sizes and checksums). The package is loaded only when a snapshot is read, and a
- * missing package is one line.
+ * reader checks sizes and checksums). The package (a dependency) is loaded only when a snapshot is
+ * read, so the other commands start without it.
  */
 import type {
   EbsDirectClient,
@@ -17,7 +17,7 @@ interface EbsModule {
   GetSnapshotBlockCommand: new (input: unknown) => unknown;
 }
 
-/** The package the EBS direct client needs; a dependency to add to package.json to use it. */
+/** The package of the EBS direct client (a dependency in package.json). */
 export const EBS_CLIENT_PACKAGE = "@aws-sdk/client-ebs";
 
 function loadEbs(): EbsModule {

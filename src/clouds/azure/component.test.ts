@@ -258,9 +258,14 @@ describe("AzureWindowsRescue on the sample VM", () => {
     });
     for (const helperSide of ["helper", "collect", "triage", "repair"])
       expect(r.named(helperSide).dependencies).not.toContain(d.urn);
-    // The simulated snapshot holds no disk image: one line, and the helper's collect decides.
+    // The simulated snapshot is the bundled sample disk: it names the collect's culprit and plan.
     expect(r.run.outputs.snapshotDiagnosis).toEqual([
-      expect.stringMatching(/^not diagnosed from the snapshot: .*holds no disk image$/),
+      expect.stringMatching(
+        /^diagnosed from the snapshot: ControlSet001, .*culprit cxnetmon\.sys; plan: DisableDriver, QuarantineDriverFile \(/,
+      ),
+      expect.stringMatching(
+        /^snapshot and helper agree: culprit cxnetmon\.sys, plan DisableDriver, QuarantineDriverFile;/,
+      ),
     ]);
   });
 

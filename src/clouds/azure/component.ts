@@ -18,7 +18,7 @@ import { decisionLine, findingLine } from "./decision";
 import { SwapGate, validateSwapGeneration } from "./swap";
 import { createAzureRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
-import { snapshotDiagnosisLine } from "./snapshotDiagnosis";
+import { compareWithHelper, snapshotDiagnosisLine } from "./snapshotDiagnosis";
 import type { RepairCheckSummary } from "./repairCheck";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AzureRescueOutputs, KeptResourceOutput } from "../../vocabulary/outputs";
@@ -134,6 +134,9 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
         ...(reason ? { reason } : {}),
       }));
     const d = chain.snapshotDiagnosis;
+    const helper = pulumi
+      .all([chain.triage.culprit, chain.triage.repairActions])
+      .apply(([culprit, repairActions]) => ({ culprit, repairActions }));
     this.snapshotDiagnosis = pulumi
       .all([d.diagnosed, d.error, d.controlSet, d.defaultLoaderPath, d.culprit, d.repairActions])
       .apply(([diagnosed, error, controlSet, defaultLoaderPath, culprit, repairActions]) => ({
@@ -142,8 +145,12 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
       }))
       .apply((found) =>
         pulumi
-          .all([d.requests, d.bytes])
-          .apply(([requests, bytes]) => [snapshotDiagnosisLine({ ...found, requests, bytes })]),
+          .all([d.requests, d.bytes, d.warning, helper])
+          .apply(([requests, bytes, warning, facts]) => {
+            const diagnosis = { ...found, requests, bytes };
+            const lines = [snapshotDiagnosisLine(diagnosis), compareWithHelper(diagnosis, facts)];
+            return warning ? [...lines, `warning: ${warning}`] : lines;
+          }),
       );
     this.repairStatus = chain.repair.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.swapped = chain.swap ? chain.swap.swapped : pulumi.output(false);

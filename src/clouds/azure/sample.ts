@@ -1,6 +1,8 @@
 /** The bundled sample story (`examples/`): what collect.ps1 printed on the sample VM's helper. */
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
+import * as zlib from "zlib";
 import { packageRoot } from "../../vocabulary/packageRoot";
 
 /** The bundled `examples/` folder of the package, from the sources or from `dist/`. */
@@ -23,4 +25,23 @@ export function sampleCollectOutput(): Record<string, unknown> {
       Object.assign(m, { base64: fs.readFileSync(file).toString("base64"), truncated: false });
   }
   return doc;
+}
+
+/**
+ * The bundled sample snapshot (`examples/snapshot/disk.img.gz`, made by
+ * `tools/make-sample-snapshot.sh` with mkntfs and ntfs-3g): an NTFS volume holding the sample
+ * story's SYSTEM hive, minidump, setupapi.dev.log and a real BCD. Decompressed once into the
+ * temporary folder (written aside and renamed, so concurrent runs never see half a file); returns
+ * the raw image's path.
+ */
+export function sampleSnapshotImage(): string {
+  const packed = path.join(examplesDir(), "snapshot", "disk.img.gz");
+  const stat = fs.statSync(packed);
+  const file = path.join(os.tmpdir(), `vm-rescue-sample-snapshot-${stat.size}-${stat.mtimeMs}.img`);
+  if (!fs.existsSync(file)) {
+    const aside = `${file}.${process.pid}.part`;
+    fs.writeFileSync(aside, zlib.gunzipSync(fs.readFileSync(packed)));
+    fs.renameSync(aside, file);
+  }
+  return file;
 }

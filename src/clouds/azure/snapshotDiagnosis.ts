@@ -19,6 +19,7 @@ import {
   armSnapshotAccess,
   httpSasOpener,
   readSnapshotEvidence,
+  revokeSnapshotRead,
   snapshotRef,
   type SasOpener,
   type SnapshotAccess,
@@ -40,6 +41,8 @@ export interface SnapshotDiagnosis {
   diagnosed: boolean;
   /** Why it was not (one line, never a SAS); absent when diagnosed. */
   error?: string;
+  /** The read access could not be revoked: the command that ends it (the diagnosis stands). */
+  warning?: string;
   /** The control set the SYSTEM hive boots (e.g. ControlSet001). */
   controlSet?: string;
   /** The BCD default entry's loader path, from the ESP (Gen2) or the system partition. */
@@ -68,6 +71,24 @@ export interface SnapshotReader {
 
 export type SnapshotReaderFor = (ctx: StepContext, subscriptionId: string) => SnapshotReader;
 
+/**
+ * The range reads of a step call: bounded by the step's cancel and deadline and by a budget far
+ * above what a diagnosis needs (tens of requests, tens of MiB), so that a crafted or huge disk
+ * cannot keep the read going.
+ */
+export function snapshotRangeOptions(ctx: Pick<StepContext, "signal" | "deadline">): {
+  signal: AbortSignal;
+  maxRequests: number;
+  maxBytes: number;
+} {
+  const left = Math.max(0, ctx.deadline - Date.now());
+  return {
+    signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(left)]),
+    maxRequests: 2000,
+    maxBytes: 512 * 1024 * 1024,
+  };
+}
+
 /** The simulated cloud file when the configuration names one, else Azure as the step's identity. */
 export const azureSnapshotReader: SnapshotReaderFor = (ctx, subscriptionId) => {
   const file = ctx.config.simulatedCloud;
@@ -75,7 +96,7 @@ export const azureSnapshotReader: SnapshotReaderFor = (ctx, subscriptionId) => {
   const credential = azureCredential(ctx.config.azure);
   return {
     access: armSnapshotAccess(subscriptionId, { credential, signal: ctx.signal }),
-    open: httpSasOpener(),
+    open: httpSasOpener(snapshotRangeOptions(ctx)),
   };
 };
 
@@ -94,6 +115,7 @@ export async function diagnoseSnapshot(
     return { diagnosed: false, error: firstLine(e), ...empty, requests: 0, bytes: 0 };
   }
   const { evidence, image } = read;
+  const warning = read.warning ? { warning: read.warning } : {};
   const stats = { requests: evidence.stats.requests ?? 0, bytes: evidence.stats.bytes ?? 0 };
   try {
     const outcome = triageEvidenceBundle(evidence, i);
@@ -108,9 +130,10 @@ export async function diagnoseSnapshot(
       decision: outcome.decision.map(decisionLine),
       evidenceProblems: outcome.evidenceProblems,
       ...stats,
+      ...warning,
     };
   } catch (e) {
-    return { diagnosed: false, error: firstLine(e), ...empty, ...stats };
+    return { diagnosed: false, error: firstLine(e), ...empty, ...stats, ...warning };
   }
 }
 
@@ -125,6 +148,36 @@ export function snapshotDiagnosisLine(d: SnapshotDiagnosis): string {
     `loader ${d.defaultLoaderPath ?? "unknown"}, culprit ${d.culprit?.module ?? "none"}; ` +
     `plan: ${plan} (${d.requests} requests, ${(d.bytes / MiB).toFixed(1)} MiB)`
   );
+}
+
+/** What the helper's collect triage decided (its culprit and repair actions). */
+export interface HelperFacts {
+  culprit?: Culprit | null;
+  repairActions: readonly string[];
+}
+
+/**
+ * The snapshot's diagnosis compared with the helper's collect triage, in one line: whether the
+ * culprit and the repair actions are the same, else what differs. The repair takes the helper's.
+ */
+export function compareWithHelper(d: SnapshotDiagnosis, helper: HelperFacts): string {
+  if (!d.diagnosed)
+    return "the repair was decided from the helper's collect (the snapshot was not diagnosed)";
+  const name = (c?: Culprit | null) => c?.module ?? "none";
+  const plan = (a: readonly string[]) => (a.length > 0 ? a.join(", ") : "nothing to repair");
+  const differences = [
+    ...(name(d.culprit).toLowerCase() !== name(helper.culprit).toLowerCase()
+      ? [`culprit ${name(d.culprit)} from the snapshot, ${name(helper.culprit)} from the helper`]
+      : []),
+    ...(plan(d.repairActions) !== plan(helper.repairActions)
+      ? [
+          `plan ${plan(d.repairActions)} from the snapshot, ${plan(helper.repairActions)} from the helper`,
+        ]
+      : []),
+  ];
+  return differences.length === 0
+    ? `snapshot and helper agree: culprit ${name(d.culprit)}, plan ${plan(d.repairActions)}; the repair was decided from the helper's collect`
+    : `snapshot and helper differ: ${differences.join("; ")}; the repair was decided from the helper's collect`;
 }
 
 const list = (description: string): PropertySpec => ({
@@ -150,7 +203,16 @@ export function snapshotDiagnosisKind(
   const token = STEP_TYPES.azure.snapshotDiagnosis;
   const run = async (ctx: StepContext, i: SnapshotDiagnosisInputs) => {
     const reader = readerFor(ctx, snapshotRef(i.snapshotId).subscriptionId);
-    const outs = await bounded(ctx, token, () => diagnoseSnapshot(reader, i));
+    // The deadline or a cancel ends the read, never the rescue: the helper's collect decides.
+    const outs = await bounded(ctx, token, () => diagnoseSnapshot(reader, i)).catch(
+      (e: unknown): SnapshotDiagnosis => ({
+        diagnosed: false,
+        error: firstLine(e),
+        ...{ summary: [], repairActions: [], decision: [], evidenceProblems: [] },
+        ...{ requests: 0, bytes: 0 },
+      }),
+    );
+    if (outs.warning) ctx.log(outs.warning);
     ctx.log(
       outs.diagnosed
         ? `diagnosed from the snapshot: ${outs.culprit?.module ?? "no culprit"}; plan ${outs.repairActions.join(", ") || "none"} (${outs.requests} requests, ${outs.bytes} bytes)`
@@ -174,6 +236,7 @@ export function snapshotDiagnosisKind(
     outputs: {
       diagnosed: { type: "boolean", description: "True when the snapshot was read and decided." },
       error: text("Why the snapshot was not diagnosed (one line)."),
+      warning: text("The read access could not be revoked: the command that ends it."),
       controlSet: text("The control set the SYSTEM hive boots."),
       defaultLoaderPath: text("The BCD default entry's loader path."),
       summary: list("One line per minidump."),
@@ -193,8 +256,12 @@ export function snapshotDiagnosisKind(
     update: (ctx, _id, _olds, news) => run(ctx, news),
     // The recorded diagnosis is the state: the snapshot is a point in time.
     read: async (_ctx, _id, state) => state,
-    async delete() {
-      // Nothing: the access was revoked when the read ended.
+    // The access was revoked when the read ended; revoking again is harmless and ends an access
+    // a failed revoke left behind.
+    async delete(ctx, _id, state) {
+      const reader = readerFor(ctx, snapshotRef(state.snapshotId).subscriptionId);
+      const warning = await revokeSnapshotRead(reader.access, state.snapshotId);
+      if (warning) ctx.log(warning);
     },
   };
 }
@@ -205,6 +272,7 @@ export const SnapshotDiagnosisKind = snapshotDiagnosisKind();
 export class SnapshotDiagnosisStep extends StepResource {
   declare readonly diagnosed: pulumi.Output<boolean>;
   declare readonly error: pulumi.Output<string | undefined>;
+  declare readonly warning: pulumi.Output<string | undefined>;
   declare readonly controlSet: pulumi.Output<string | undefined>;
   declare readonly defaultLoaderPath: pulumi.Output<string | undefined>;
   declare readonly summary: pulumi.Output<string[]>;

@@ -26,6 +26,8 @@ export interface SnapshotAccess {
   grantRead(snapshotId: string, seconds: number): Promise<string>;
   /** Ends the access granted (nothing happens when none is). */
   revoke(snapshotId: string): Promise<void>;
+  /** The snapshot's `diskState` (e.g. `ActiveSAS` while an access is granted); optional in fakes. */
+  diskState?(snapshotId: string): Promise<string | undefined>;
 }
 
 /** How long the SAS lives: long enough for a slow link, short enough not to outlive the rescue. */
@@ -75,6 +77,10 @@ export function armSnapshotAccess(
       const { resourceGroup, name } = snapshotRef(snapshotId);
       await client.snapshots.revokeAccess(resourceGroup, name, o);
     },
+    async diskState(snapshotId) {
+      const { resourceGroup, name } = snapshotRef(snapshotId);
+      return (await client.snapshots.get(resourceGroup, name, o)).diskState;
+    },
   };
 }
 
@@ -103,14 +109,34 @@ export interface SnapshotEvidence {
   evidence: DiskEvidence;
   /** The container the SAS served and the virtual disk's size; `label` has no query string. */
   image: { format: DiskImageFormat; size: number; label: string };
+  /** The access could not be revoked: one line naming the command that ends it (the read is good). */
+  warning?: string;
 }
 
 const firstLine = (e: unknown) => (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
 
+/** Ends the read access (idempotent); a failure is one line naming the command that ends it by hand. */
+export async function revokeSnapshotRead(
+  access: SnapshotAccess,
+  snapshotId: string,
+): Promise<string | undefined> {
+  try {
+    await access.revoke(snapshotId);
+    return undefined;
+  } catch (e) {
+    if ((e as { statusCode?: number }).statusCode === 404) return undefined; // no snapshot, no access
+    return (
+      `revoking read access to ${snapshotRef(snapshotId).name} failed: ${firstLine(e)} ` +
+      `(end it with az snapshot revoke-access --ids ${snapshotId})`
+    );
+  }
+}
+
 /**
- * Grants read access to the snapshot, reads its evidence through `open` and revokes the access,
- * also when the read failed. A failed revoke after a good read is an error naming the command
- * that ends the access by hand.
+ * Grants read access to the snapshot, reads its evidence through `open` and revokes the access
+ * whatever happened — also after a grant that failed or was cut off (Azure may have granted it).
+ * A revoke that fails leaves a good read good: it is the result's `warning`, naming the command
+ * that ends the access by hand; after a failed read it is appended to the error.
  */
 export async function readSnapshotEvidence(
   access: SnapshotAccess,
@@ -118,9 +144,17 @@ export async function readSnapshotEvidence(
   open: SasOpener,
   options: { caps?: Partial<EvidenceCaps>; seconds?: number } = {},
 ): Promise<SnapshotEvidence> {
-  const url = await access.grantRead(snapshotId, options.seconds ?? SNAPSHOT_READ_SECONDS);
-  let result: SnapshotEvidence;
+  // A revoke ends every SAS of the snapshot: one already granted (someone's export) is left alone.
+  if ((await access.diskState?.(snapshotId)) === "ActiveSAS") {
+    throw new Error(
+      `${snapshotRef(snapshotId).name} already has read access granted (diskState ActiveSAS): ` +
+        "reading it would end that access when revoking; run again when it has ended",
+    );
+  }
+  let result: SnapshotEvidence | undefined;
+  let failure: unknown;
   try {
+    const url = await access.grantRead(snapshotId, options.seconds ?? SNAPSHOT_READ_SECONDS);
     const opened = await open(url);
     try {
       const image = await openDiskImageSource(opened.source);
@@ -137,16 +171,12 @@ export async function readSnapshotEvidence(
       await opened.close();
     }
   } catch (e) {
-    await access.revoke(snapshotId).catch(() => undefined);
-    throw e;
+    failure = e;
   }
-  try {
-    await access.revoke(snapshotId);
-  } catch (e) {
-    throw new Error(
-      `revoking read access to ${snapshotRef(snapshotId).name} failed: ${firstLine(e)} ` +
-        `(end it with az snapshot revoke-access --ids ${snapshotId})`,
-    );
+  const warning = await revokeSnapshotRead(access, snapshotId);
+  if (!result) {
+    if (warning && failure instanceof Error) failure.message = `${firstLine(failure)}; ${warning}`;
+    throw failure;
   }
-  return result;
+  return warning ? { ...result, warning } : result;
 }

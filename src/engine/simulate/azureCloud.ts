@@ -12,11 +12,11 @@ import { AzureNicDescription, AzureVmDescription, parseArmId } from "../../descr
 import type { SimulatedCloud } from "./mockRun";
 import { AZURE_STEP_KINDS } from "../../clouds/azure/kinds";
 import { SimulatedCompute } from "../../clouds/azure/simulated";
-import { sampleCollectOutput } from "../../clouds/azure/sample";
 import type { RepairPlan } from "../../collect/contract";
 import { shippedFileUrl } from "../../collect/layout";
 import { simulatedRepairResult } from "./artifacts";
 import { repairedSample, shippedSample } from "./shippedSample";
+import { sampleCollectOutput, sampleSnapshotImage } from "../../clouds/azure/sample";
 import { readSimulatedAzure, writeSimulatedAzure } from "../../clouds/azure/simulatedFile";
 import type { StepKind } from "../../steps/contract";
 import { STEP_TYPES } from "../../vocabulary/tokens";
@@ -32,8 +32,11 @@ export interface SimulatedAzureOptions {
   >;
   /** What collect.ps1 printed (document or text). Default: the bundled sample, {@link sampleCollectOutput}. */
   collectOutput?: unknown;
-  /** A disk image file standing for the backup snapshot's bytes (none: the snapshot reads nothing). */
-  snapshotImage?: string;
+  /**
+   * A disk image file standing for the backup snapshot's bytes. Default: the bundled sample
+   * snapshot, {@link sampleSnapshotImage}; null: the snapshot holds no image (its reads fail).
+   */
+  snapshotImage?: string | null;
 }
 
 export interface SimulatedAzure extends SimulatedCloud {
@@ -49,7 +52,7 @@ export interface SimulatedAzure extends SimulatedCloud {
   shipped: Map<string, string | Buffer>;
 }
 
-export { examplesDir, sampleCollectOutput } from "../../clouds/azure/sample";
+export { examplesDir, sampleCollectOutput, sampleSnapshotImage } from "../../clouds/azure/sample";
 
 const RG_TYPES: Record<string, [string, string, string]> = {
   // type token: [provider/type path, name input, extra path]
@@ -157,7 +160,15 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
       kind.token === STEP_TYPES.azure.snapshotDiagnosis
         ? {
             [String(props.snapshotId).toLowerCase()]: {
-              ...{ image: options.snapshotImage ?? null, sas: null, grants: 0, revokes: 0 },
+              ...{
+                image:
+                  options.snapshotImage === undefined
+                    ? sampleSnapshotImage()
+                    : options.snapshotImage,
+                sas: null,
+                grants: 0,
+                revokes: 0,
+              },
             },
           }
         : undefined;
@@ -176,9 +187,13 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
       };
       return await kind.create(ctx, props);
     } finally {
-      const after = readSimulatedAzure(file);
-      compute.assign(after);
-      clockMs = after.clockMs;
+      // The diagnosis changes nothing of the compute; it runs beside other steps, whose changes
+      // its copy taken at the start must not overwrite.
+      if (kind.token !== STEP_TYPES.azure.snapshotDiagnosis) {
+        const after = readSimulatedAzure(file);
+        compute.assign(after);
+        clockMs = after.clockMs;
+      }
       fs.rmSync(dir, { recursive: true, force: true });
     }
   };

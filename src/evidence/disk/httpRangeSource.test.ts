@@ -49,6 +49,17 @@ describe("httpRangeSource against a local range server", () => {
     return source;
   }
 
+  test("a cancel ends the reads: no request after it, and it is not retried", async () => {
+    const cancel = new AbortController();
+    const source = await open({ signal: cancel.signal });
+    const before = source.stats.requests;
+    cancel.abort();
+    const e = await failure(source.read(200_000, 1000));
+    expect(isFormatError(e, "http-aborted")).toBe(true);
+    expect(source.stats.requests).toBe(before);
+    expect(sleeps).toEqual([]);
+  });
+
   async function failure(p: Promise<unknown>): Promise<Error> {
     const error = await p.then(
       () => undefined,

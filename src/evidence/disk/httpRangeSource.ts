@@ -27,6 +27,8 @@ export interface HttpRangeOptions {
   maxDelayMs?: number;
   /** Socket inactivity that counts as a failed attempt (default 30 s). */
   timeoutMs?: number;
+  /** Ends the reads: a request in flight is abandoned and no further one starts (not retried). */
+  signal?: AbortSignal;
   /** Extra request headers (e.g. `x-ms-version`). */
   headers?: Record<string, string>;
   /** Label for messages; defaults to the URL without its query string. */
@@ -115,17 +117,21 @@ export async function httpRangeSource(
         `${label}: byte budget of ${maxBytes} would be exceeded by GET ${range}`,
       );
     }
-    stats.requests++;
     const fatal = (code: string, problem: string) =>
       new FormatError(code, `${label}: GET ${range}: ${problem}`);
+    const signal = options.signal;
+    if (signal?.aborted) throw fatal("http-aborted", "cancelled before the request");
+    stats.requests++;
     return new Promise<Response>((resolve, reject) => {
       const request = (secure ? https : http).request(parsed, {
         method: "GET",
         agent,
         headers: { ...options.headers, Range: `bytes=${start}-${end}` },
+        ...(signal ? { signal } : {}),
       });
       request.setTimeout(timeoutMs, () => request.destroy(new RetryableError("timed out")));
       request.on("error", (e: NodeJS.ErrnoException) => {
+        if (signal?.aborted) return reject(fatal("http-aborted", "cancelled"));
         reject(e instanceof RetryableError ? e : new RetryableError(e.code ?? "connection failed"));
       });
       request.on("response", (response) => {

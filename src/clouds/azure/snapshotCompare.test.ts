@@ -1,0 +1,184 @@
+import {
+  compareWithHelper,
+  snapshotDiagnosisKind,
+  snapshotRangeOptions,
+  type SnapshotDiagnosis,
+  type SnapshotReader,
+} from "./snapshotDiagnosis";
+import { testContext } from "./testing/runtime";
+import { readSnapshotEvidence, type SnapshotAccess } from "./snapshotRead";
+import { sampleSnapshotImage } from "./sample";
+import { readEvidenceFromDisk } from "../../evidence/fromDisk";
+import { openFileSource } from "../../evidence/disk";
+
+const culprit = (module: string) => ({ module }) as SnapshotDiagnosis["culprit"];
+const diagnosed = (module: string, repairActions: string[]): SnapshotDiagnosis => ({
+  diagnosed: true,
+  culprit: culprit(module),
+  repairActions,
+  summary: [],
+  decision: [],
+  evidenceProblems: [],
+  requests: 3,
+  bytes: 100,
+});
+
+describe("the snapshot's diagnosis compared with the helper's collect triage", () => {
+  test("the same culprit and plan agree", () => {
+    expect(
+      compareWithHelper(diagnosed("cxnetmon.sys", ["DisableDriver"]), {
+        culprit: culprit("CXNETMON.SYS"),
+        repairActions: ["DisableDriver"],
+      }),
+    ).toBe(
+      "snapshot and helper agree: culprit cxnetmon.sys, plan DisableDriver; the repair was decided from the helper's collect",
+    );
+  });
+
+  test("a different culprit and plan are both named", () => {
+    expect(
+      compareWithHelper(diagnosed("amdppm.sys", ["SetSafeBoot"]), {
+        culprit: culprit("cxnetmon.sys"),
+        repairActions: ["DisableDriver", "QuarantineDriverFile"],
+      }),
+    ).toBe(
+      "snapshot and helper differ: culprit amdppm.sys from the snapshot, cxnetmon.sys from the helper; " +
+        "plan SetSafeBoot from the snapshot, DisableDriver, QuarantineDriverFile from the helper; " +
+        "the repair was decided from the helper's collect",
+    );
+  });
+
+  test("a snapshot that was not diagnosed leaves the helper's facts", () => {
+    const failed = { ...diagnosed("x.sys", []), diagnosed: false, error: "403" };
+    expect(compareWithHelper(failed, { culprit: null, repairActions: [] })).toMatch(
+      /^the repair was decided from the helper's collect \(the snapshot was not diagnosed\)$/,
+    );
+  });
+});
+
+test("the bundled sample snapshot holds the sample story's evidence", async () => {
+  const file = await openFileSource(sampleSnapshotImage());
+  try {
+    const bundle = await readEvidenceFromDisk(file.source, { route: "disk-image" });
+    expect(bundle.systemHive?.bytes.length).toBeGreaterThan(1024 * 1024);
+    expect(bundle.bcd).not.toBeNull();
+    expect(bundle.minidumps.map((m) => m.path)).toEqual([
+      "\\Windows\\Minidump\\112926-9218-01.dmp",
+    ]);
+    expect(bundle.minidumps[0].bytes.toString("latin1", 0, 8)).toBe("PAGEDU64");
+  } finally {
+    await file.close();
+  }
+});
+
+describe("the diagnosis step under its deadline", () => {
+  test("a read cut off by the deadline is diagnosed: false, not a failed rescue", async () => {
+    const never = new Promise<never>(() => undefined);
+    const reader = {
+      access: { grantRead: () => never, revoke: async () => undefined },
+      open: () => never,
+    } as unknown as SnapshotReader;
+    const kind = snapshotDiagnosisKind(() => reader);
+    const ctx = testContext({}, { deadline: Date.now() + 50 });
+    const snapshotId =
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/snapshots/s";
+    const { outs } = await kind.create(ctx, { snapshotId, rescueId: "r" });
+    expect(outs.diagnosed).toBe(false);
+    expect(outs.error).toBeTruthy();
+  });
+});
+
+describe("the range reads of the diagnosis", () => {
+  test("are bounded by a budget and end at the step's deadline or cancel", async () => {
+    const cancel = new AbortController();
+    const o = snapshotRangeOptions({ signal: cancel.signal, deadline: Date.now() + 60_000 });
+    expect(o).toMatchObject({ maxRequests: 2000, maxBytes: 512 * 1024 * 1024 });
+    expect(o.signal.aborted).toBe(false);
+    cancel.abort();
+    expect(o.signal.aborted).toBe(true);
+    const late = snapshotRangeOptions({
+      signal: new AbortController().signal,
+      deadline: Date.now() + 20,
+    });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(late.signal.aborted).toBe(true);
+  });
+});
+
+describe("the read access always ends", () => {
+  const snapshotId =
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/snapshots/s";
+  const counting = (grant: () => Promise<string>) => {
+    const calls = { revokes: 0 };
+    const access: SnapshotAccess = {
+      grantRead: grant,
+      revoke: async () => {
+        calls.revokes++;
+      },
+    };
+    return { access, calls };
+  };
+
+  test("a grant that failed or was cut off is revoked too (Azure may have granted it)", async () => {
+    const { access, calls } = counting(async () => {
+      throw new Error("The operation was aborted");
+    });
+    const failure = await readSnapshotEvidence(access, snapshotId, async () => {
+      throw new Error("never opened");
+    }).catch((e: unknown) => e);
+    expect((failure as Error).message).toBe("The operation was aborted");
+    expect(calls.revokes).toBe(1);
+  });
+
+  test("deleting the diagnosis revokes the access again", async () => {
+    const { access, calls } = counting(async () => "https://x.example/s?sig=1");
+    const kind = snapshotDiagnosisKind(() => ({
+      access,
+      open: async () => Promise.reject(new Error("x")),
+    }));
+    const ctx = testContext();
+    await kind.delete(ctx, `${snapshotId}#diagnosis`, {
+      snapshotId,
+      rescueId: "r",
+    } as Parameters<typeof kind.delete>[2]);
+    expect(calls.revokes).toBe(1);
+  });
+
+  test("a revoke that fails after a failed read is named in the error", async () => {
+    const access: SnapshotAccess = {
+      grantRead: async () => "https://x.example/s?sig=1",
+      revoke: async () => {
+        throw new Error("throttled");
+      },
+    };
+    const failure = await readSnapshotEvidence(access, snapshotId, async () => {
+      throw new Error("403");
+    }).catch((e: unknown) => e);
+    expect((failure as Error).message).toBe(
+      `403; revoking read access to s failed: throttled (end it with az snapshot revoke-access --ids ${snapshotId})`,
+    );
+  });
+});
+
+test("a snapshot whose access is already granted (ActiveSAS) is refused and left alone", async () => {
+  const snapshotId =
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/snapshots/s";
+  const calls: string[] = [];
+  const access: SnapshotAccess = {
+    diskState: async () => "ActiveSAS",
+    grantRead: async () => {
+      calls.push("grant");
+      return "https://x.example/s?sig=1";
+    },
+    revoke: async () => {
+      calls.push("revoke");
+    },
+  };
+  const failure = await readSnapshotEvidence(access, snapshotId, async () => {
+    throw new Error("never opened");
+  }).catch((e: unknown) => e);
+  expect((failure as Error).message).toMatch(
+    /^s already has read access granted \(diskState ActiveSAS\)/,
+  );
+  expect(calls).toEqual([]);
+});

@@ -100,3 +100,46 @@ describe("vm-rescue fleet", () => {
     expect(twice.code).toBe(2);
   }, 300_000);
 });
+
+describe("vm-rescue rescue --simulate progress", () => {
+  test("prints a line per phase and repair operation on stderr; stdout is the JSON report", async () => {
+    const { code, out, err } = await run(["rescue", "--simulate", "--yes", "--json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out).status).toBe("rescued");
+    const lines = err.split("\n").filter((l) => /^\[\s*\d+:\d\d\] /.test(l));
+    const phases = lines.map((l) => /\] (\w+) (started|finished)/.exec(l)?.[1]).filter(Boolean);
+    expect([...new Set(phases)]).toEqual([
+      "prepare",
+      "collect",
+      "triage",
+      "repair",
+      "swap",
+      "verify",
+      "teardown",
+    ]);
+    const repairStart = lines.findIndex((l) => /\] repair started/.test(l));
+    const repairEnd = lines.findIndex((l) => /\] repair finished/.test(l));
+    const op = lines.findIndex((l) => /\] repair: DisableDriver succeeded/.test(l));
+    expect(op).toBeGreaterThan(repairStart);
+    expect(op).toBeLessThan(repairEnd);
+  }, 60_000);
+
+  test("--progress=json writes NDJSON events to stderr only", async () => {
+    const { out, err } = await run(["rescue", "--simulate", "--yes", "--json", "--progress=json"]);
+    expect(() => JSON.parse(out)).not.toThrow();
+    const events = err
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { event: string; elapsedSeconds: number });
+    expect(events.length).toBeGreaterThan(10);
+    expect(events[0]).toEqual({
+      event: "phase",
+      phase: "prepare",
+      status: "started",
+      elapsedSeconds: 0,
+    });
+    const elapsed = events.map((e) => e.elapsedSeconds);
+    expect(elapsed).toEqual([...elapsed].sort((a, b) => a - b));
+    expect(events.some((e) => e.event === "repair-operation")).toBe(true);
+  }, 60_000);
+});

@@ -12,6 +12,7 @@ import { registerRollback } from "./commands/rollback";
 import { registerEvents } from "./commands/events";
 import { registerDiagnose } from "./commands/diagnose";
 import { registerHive } from "./commands/hive";
+import { registerFleet } from "./commands/fleet";
 
 export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("vm-rescue")
@@ -29,6 +30,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerEvents(program, ctx);
   registerDiagnose(program, ctx);
   registerHive(program, ctx);
+  registerFleet(program, ctx);
   return program;
 }
 

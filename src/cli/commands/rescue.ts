@@ -24,6 +24,7 @@ import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureV
 import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
 import { REPAIR_ACTIONS } from "../../vocabulary/repairActions";
 import { buildReport, renderMarkdown, RescueOutcome } from "../../report";
+import { progressEvents, progressLine } from "../../report/progress";
 
 /** The VM-naming flags (`TargetFlags`) and the rescue's own choices. */
 export interface RescueOptions extends TargetFlags {
@@ -34,6 +35,7 @@ export interface RescueOptions extends TargetFlags {
   yes?: boolean;
   json?: boolean;
   stack?: string;
+  progress?: string;
 }
 
 const DEFAULT_VM = "examples/azure-vm.json";
@@ -105,6 +107,11 @@ export function registerRescue(
       "--stack <name>",
       "the incident's stack (default <vm>-rescue on Azure, rescue-<instance id> on AWS)",
     )
+    .option(
+      "--progress <format>",
+      "with --simulate: a line per phase and repair operation on stderr (text), NDJSON events on stderr (json), or none",
+      "text",
+    )
     .action((opts: RescueOptions) => runAction(ctx, () => rescue(ctx, opts, deps)));
 }
 
@@ -165,10 +172,19 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
     dryRun: opts.dryRun,
     noSwap: opts.swap === false,
   };
+  if (!["text", "json", "none"].includes(opts.progress ?? "text"))
+    throw new UsageError(
+      `--progress must be text, json or none, not ${JSON.stringify(opts.progress)}`,
+    );
   let outcome: RescueOutcome;
   try {
-    if (opts.simulate) outcome = await simulated(opts, target, choices, deps);
-    else {
+    if (opts.simulate) {
+      outcome = await simulated(opts, target, choices, deps);
+      // Progress goes to stderr in every format: stdout carries the report alone.
+      if (opts.progress !== "none")
+        for (const e of progressEvents(outcome))
+          ctx.io.err(opts.progress === "json" ? JSON.stringify(e) : progressLine(e));
+    } else {
       const settings = rescueSettings(
         target.cloud === "azure"
           ? { cloud: "azure", resourceGroup: target.resourceGroup, vmName: target.vm }

@@ -126,6 +126,8 @@ interface SimulatedCommon extends RescueChoices {
 export interface SimulatedRescueRequest extends SimulatedCommon {
   vm: AzureVmDescription;
   nic?: AzureNicDescription | null;
+  /** The VM bug-checks again on the repaired disk (a repair that missed the cause). */
+  recrash?: boolean;
 }
 
 export interface SimulatedAwsRescueRequest extends SimulatedCommon {
@@ -271,12 +273,15 @@ export async function simulateRescue(req: SimulatedRescueRequest): Promise<Rescu
   const resourceGroup = req.vm.resourceGroup ?? arm.resourceGroup;
   const vmName = req.vm.name ?? arm.name;
   const settings = rescueSettings({ cloud: "azure", resourceGroup, vmName }, req);
+  const simulated = simulatedAzure({ vm: req.vm, nic: req.nic });
+  if (req.recrash)
+    simulated.compute.behaviour.set(`${arm.resourceGroup}/${arm.name}`.toLowerCase(), "bsod");
   return simulatedOutcome(req, {
     cloud: "azure",
     vm: { resourceGroup, name: vmName, ...(req.vm.id ? { id: req.vm.id } : {}) },
     stack: req.stack ?? rescueIdFromStack(`${vmName}-rescue`),
     settings,
-    simulated: simulatedAzure({ vm: req.vm, nic: req.nic }),
+    simulated,
     collectOutput: sampleCollectOutput(),
     evidence: {
       cloud: "azure",

@@ -1,0 +1,255 @@
+/**
+ * Each policy run on the resources the real components plan (the offline plan under Pulumi's
+ * mocks, as CrossGuard would see them: PolicyResource with props, options and dependencies), then
+ * on the same stack with one invariant broken.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type {
+  PolicyResource,
+  PolicyResourceOptions,
+  ResourceValidationArgs,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import {
+  planAwsOffline,
+  planAzureOffline,
+  type PlannedResource,
+} from "../src/engine/simulate/plan";
+import { asAzureVmDescription } from "../src/describe/azureVm";
+import { asEc2Instance, asEc2Volumes, instanceFacts } from "../src/describe/awsInstance";
+import * as tags from "../src/vocabulary/tags";
+import {
+  POLICIES,
+  ROLES,
+  TAGS,
+  backupBeforeDiskWrite,
+  encryptionCarriedOver,
+  helperBesideVm,
+  helperNotExposed,
+  keptResourcesFindable,
+} from "./policies";
+
+const EXAMPLES = path.join(__dirname, "..", "examples");
+const json = (f: string) => JSON.parse(fs.readFileSync(path.join(EXAMPLES, f), "utf8"));
+
+const OPTS: PolicyResourceOptions = {
+  protect: false,
+  ignoreChanges: [],
+  aliases: [],
+  customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+  additionalSecretOutputs: [],
+};
+const notApplicable = (reason?: string): never => {
+  throw new Error(`not applicable: ${reason}`);
+};
+
+/** The plan's resources as CrossGuard's stack view (dependencies resolved to resources). */
+function stackOf(planned: PlannedResource[], stack: string): PolicyResource[] {
+  const byName = new Map<string, PolicyResource>();
+  for (const r of planned)
+    byName.set(r.name, {
+      type: r.type,
+      name: r.name,
+      urn: `urn:pulumi:${stack}::vm-rescue::${r.type}::${r.name}`,
+      props: structuredClone(r.inputs),
+      opts: OPTS,
+      dependencies: [],
+      propertyDependencies: {},
+      isType: () => false,
+      asType: () => undefined,
+    });
+  for (const r of planned)
+    byName.get(r.name)!.dependencies = r.dependsOn.flatMap((d) =>
+      byName.has(d) ? [byName.get(d)!] : [],
+    );
+  return [...byName.values()];
+}
+
+function runStack(policy: StackValidationPolicy, resources: PolicyResource[]): string[] {
+  const violations: string[] = [];
+  const args: StackValidationArgs = {
+    resources,
+    stackTags: new Map(),
+    getConfig: <T extends object>() => ({}) as T,
+    notApplicable,
+  };
+  policy.validateStack(args, (message) => void violations.push(message));
+  return violations;
+}
+
+function runResources(resources: PolicyResource[]): string[] {
+  const violations: string[] = [];
+  for (const r of resources) {
+    const args: ResourceValidationArgs = {
+      type: r.type,
+      props: r.props,
+      urn: r.urn,
+      name: r.name,
+      opts: r.opts,
+      stackTags: new Map(),
+      isType: () => false,
+      asType: () => undefined,
+      getConfig: <T extends object>() => ({}) as T,
+      notApplicable,
+    };
+    const validate = helperNotExposed.validateResource!;
+    for (const v of Array.isArray(validate) ? validate : [validate])
+      void v(args, (message) => void violations.push(message));
+  }
+  return violations;
+}
+
+let azure: PolicyResource[];
+let aws: PolicyResource[];
+beforeAll(async () => {
+  const a = await planAzureOffline({
+    vm: asAzureVmDescription(json("azure-vm.json")),
+    nic: json("azure-nic.json"),
+  });
+  azure = stackOf(a.resources, a.stack);
+  const w = await planAwsOffline({
+    instance: instanceFacts(
+      asEc2Instance(json("aws-instance.json")),
+      asEc2Volumes(json("aws-volumes.json")),
+    ),
+    settings: { kmsGrantConfirmed: "true" },
+  });
+  aws = stackOf(w.resources, w.stack);
+  // After up, the snapshot's outputs say how it is encrypted (its volume's key).
+  Object.assign(find(aws, "-snapshot").props, {
+    encrypted: true,
+    kmsKeyId: find(aws, "-copy").props.kmsKeyId,
+  });
+}, 120_000);
+
+const find = (rs: PolicyResource[], suffix: string) => rs.find((r) => r.name.endsWith(suffix))!;
+/** A copy of the stack with `change` applied to the resource named by the suffix. */
+function broken(rs: PolicyResource[], suffix: string, change: (r: PolicyResource) => void) {
+  const copy = stackOf(
+    rs.map((r) => ({
+      type: r.type,
+      name: r.name,
+      inputs: r.props,
+      dependsOn: r.dependencies.map((d) => d.name),
+      retainOnDelete: false,
+    })),
+    "broken",
+  );
+  change(find(copy, suffix));
+  return copy;
+}
+
+test("the pack's tags are the rescue's", () => {
+  expect(TAGS).toEqual({ id: tags.ID_TAG, role: tags.ROLE_TAG, copyOf: tags.COPY_OF_TAG });
+  expect(ROLES).toEqual({
+    backup: tags.BACKUP_ROLE,
+    helper: tags.HELPER_ROLE,
+    copy: tags.REPAIR_COPY_ROLE,
+  });
+  expect(POLICIES.map((p) => p.name)).toHaveLength(new Set(POLICIES.map((p) => p.name)).size);
+});
+
+describe.each(["azure", "aws"])("the components' %s stack passes every policy", (cloud) => {
+  const stack = () => (cloud === "azure" ? azure : aws);
+  test.each([backupBeforeDiskWrite, keptResourcesFindable, helperBesideVm, encryptionCarriedOver])(
+    "$name",
+    (policy) => {
+      expect(runStack(policy, stack())).toEqual([]);
+    },
+  );
+  test("vm-rescue-helper-not-exposed", () => {
+    expect(runResources(stack())).toEqual([]);
+  });
+});
+
+describe("violations", () => {
+  test("a swap that does not wait for the backup", () => {
+    const az = broken(azure, "-swap", (r) => {
+      r.dependencies = r.dependencies.filter((d) => !d.name.endsWith("-snapshot"));
+      // the repair chain still leads to the copy, not the snapshot
+    });
+    expect(runStack(backupBeforeDiskWrite, az)).toEqual([expect.stringMatching(/-swap .*backup/)]);
+    const ec2 = broken(aws, "-stop-detach", (r) => {
+      r.dependencies = [];
+    });
+    expect(runStack(backupBeforeDiskWrite, ec2)).toEqual([
+      expect.stringMatching(/-stop-detach .*backup/),
+    ]);
+  });
+
+  test("a copy without the rescue's tags, or a stack that manages the original disk", () => {
+    const untagged = broken(azure, "-snapshot", (r) => {
+      r.props.tags = {};
+    });
+    expect(runStack(keptResourcesFindable, untagged)).toEqual([
+      expect.stringMatching(/no vm-rescue:id/),
+    ]);
+    const managesOriginal = broken(aws, "-copy", (r) => {
+      r.props.id = (r.props.tags as Record<string, string>)[TAGS.copyOf];
+    });
+    expect(runStack(keptResourcesFindable, managesOriginal)).toEqual([
+      expect.stringMatching(/original disk/),
+    ]);
+  });
+
+  test("a public IP or an inbound rule on the helper", () => {
+    const nic = broken(azure, "-nic", (r) => {
+      (r.props.ipConfigurations as Record<string, unknown>[])[0].publicIPAddress = { id: "pip" };
+    });
+    const nsg = broken(azure, "-nsg", (r) => {
+      r.props.securityRules = [{ name: "rdp", direction: "Inbound", access: "Allow" }];
+    });
+    const ec2 = broken(aws, "-helper", (r) => {
+      r.props.associatePublicIpAddress = true;
+    });
+    const sg = broken(aws, "-helper-sg", (r) => {
+      r.props.ingress = [{ fromPort: 3389, toPort: 3389, protocol: "tcp" }];
+    });
+    expect(runResources(nic)).toEqual([expect.stringMatching(/public IP/)]);
+    expect(runResources(nsg)).toEqual([expect.stringMatching(/inbound/)]);
+    expect(runResources(ec2)).toEqual([expect.stringMatching(/public IP/)]);
+    expect(runResources(sg)).toEqual([expect.stringMatching(/inbound/)]);
+  });
+
+  test("a helper in another zone or location than the VM's disk", () => {
+    const zone = broken(azure, "-helper", (r) => {
+      r.props.zones = ["2"];
+    });
+    expect(runStack(helperBesideVm, zone)).toEqual([expect.stringMatching(/zone 2/)]);
+    const location = broken(azure, "-helper", (r) => {
+      r.props.location = "northeurope";
+    });
+    expect(runStack(helperBesideVm, location)).toEqual([expect.stringMatching(/northeurope/)]);
+    const az = broken(aws, "-helper", (r) => {
+      r.props.availabilityZone = "eu-west-1b";
+    });
+    expect(runStack(helperBesideVm, az)).toEqual([expect.stringMatching(/eu-west-1b/)]);
+    const noSubnet = broken(aws, "-helper", (r) => {
+      delete r.props.subnetId;
+    });
+    expect(runStack(helperBesideVm, noSubnet)).toEqual([expect.stringMatching(/no subnet/)]);
+  });
+
+  test("a copy that drops or changes the encryption", () => {
+    const ec2 = broken(aws, "-copy", (r) => {
+      r.props.kmsKeyId = "arn:aws:kms:eu-west-1:123456789012:key/other";
+    });
+    const unknownYet = broken(aws, "-snapshot", (r) => {
+      delete r.props.encrypted;
+    });
+    expect(runStack(encryptionCarriedOver, unknownYet)).toEqual([]);
+    expect(runStack(encryptionCarriedOver, ec2)).toEqual([expect.stringMatching(/key\/other/)]);
+    const plain = broken(aws, "-copy", (r) => {
+      r.props.encrypted = false;
+    });
+    expect(runStack(encryptionCarriedOver, plain)).toEqual([expect.stringMatching(/unencrypted/)]);
+    const az = broken(azure, "-snapshot", (r) => {
+      r.props.encryption = { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: "des" };
+    });
+    expect(runStack(encryptionCarriedOver, az)).toEqual([
+      expect.stringMatching(/-copy is encrypted/),
+    ]);
+  });
+});

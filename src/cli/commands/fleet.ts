@@ -1,0 +1,210 @@
+/**
+ * `vm-rescue fleet`: plans every VM of a fleet file, rescues the planned ones with bounded
+ * concurrency (one stack per VM, resumable through a fleet state file) and prints one report;
+ * `fleet --shard K/N` takes a stable share of the fleet, `fleet merge` joins the shards' reports.
+ */
+import * as fs from "fs";
+import type { Command } from "commander";
+import { runAction, type CliContext } from "../context";
+import { defaultDeps, type RescueDeps } from "../deps";
+import { confirmOrRefuse, progress } from "../terminal";
+import { UsageError } from "../../vocabulary/exitCodes";
+import { readJsonFile } from "../../engine/readJson";
+import { readInventory, type FleetVm } from "../../engine/fleet/inventory";
+import {
+  FleetEvent,
+  FleetRunner,
+  FleetStateFile,
+  mergeFleetReports,
+  parseShard,
+  runFleet,
+} from "../../engine/fleet/run";
+import { builtInFleet, simulatedFleetRunner } from "../../engine/fleet/simulated";
+import { liveFleetRunner } from "../../engine/fleet/live";
+import { renderFleetMarkdown, type FleetReport } from "../../report/fleet";
+import { formatDuration } from "../../report";
+
+interface FleetOptions {
+  simulate?: boolean;
+  concurrency: string;
+  perRegion?: string;
+  perAccount?: string;
+  state?: string;
+  shard?: string;
+  json?: boolean;
+  report?: string;
+  markdown?: string;
+  yes?: boolean;
+  dryRun?: boolean;
+  swap: boolean;
+  kmsGrantConfirmed?: boolean;
+  retries: string;
+}
+
+const DEFAULT_STATE = "vm-rescue-fleet.state.json";
+
+function count(text: string | undefined, flag: string): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1) throw new UsageError(`${flag} must be a whole number ≥ 1`);
+  return n;
+}
+
+/** Registers `vm-rescue fleet` and `vm-rescue fleet merge`. */
+export function registerFleet(
+  program: Command,
+  ctx: CliContext,
+  deps: RescueDeps = defaultDeps,
+): void {
+  const fleet = program
+    .command("fleet")
+    .description(
+      "rescue many VMs: plan them all, then rescue with bounded concurrency, one stack per VM; resumable",
+    )
+    .argument(
+      "[file]",
+      "the VMs: a list of descriptions plan accepts, `az vm list` / Resource Graph JSON, or describe-instances JSON",
+    )
+    .option("--simulate", "run against simulated clouds (without a file: a built-in mixed fleet)")
+    .option("--concurrency <n>", "rescues at once", "4")
+    .option("--per-region <n>", "rescues at once in one region or zone")
+    .option("--per-account <n>", "rescues at once in one subscription or account")
+    .option("--shard <k/n>", "take the K-th of N stable shares of the fleet (hash of the VM id)")
+    .option(
+      "--state <file>",
+      `the fleet state: a rerun skips the VMs it records as rescued (default ${DEFAULT_STATE}; none with --simulate)`,
+    )
+    .option("--retries <n>", "attempts per VM on cloud API throttling (exponential backoff)", "5")
+    .option("--json", "print the fleet report as JSON (schemas/fleet-report.schema.json)")
+    .option("--report <file>", "also write the JSON report to a file")
+    .option("--markdown <file>", "also write the Markdown report to a file (a job summary)")
+    .option("--dry-run", "plan and report each repair; change nothing, swap nothing")
+    .option("--no-swap", "repair the copies but do not swap them in")
+    .option("--kms-grant-confirmed", "AWS: the deploying identity may use the roots' KMS keys")
+    .option("--yes", "do not ask for confirmation (required without a terminal)")
+    .action((file: string | undefined, opts: FleetOptions) =>
+      runAction(ctx, () => runFleetCommand(ctx, file, opts, deps)),
+    );
+  fleet
+    .command("merge")
+    .description("join the reports of a fleet's shards into one report")
+    .argument("<reports...>", "the shards' JSON reports (fleet --shard K/N --report <file>)")
+    .option("--json", "print the merged report as JSON")
+    .option("--report <file>", "also write the merged JSON report to a file")
+    .option("--markdown <file>", "also write the Markdown report to a file")
+    // `--json` and the files may also land on `fleet` itself (its options of the same names).
+    .action((files: string[], _opts: unknown, cmd: Command) =>
+      runAction(ctx, () =>
+        merge(
+          ctx,
+          files,
+          cmd.optsWithGlobals<Pick<FleetOptions, "json" | "report" | "markdown">>(),
+        ),
+      ),
+    );
+}
+
+function print(
+  ctx: CliContext,
+  report: FleetReport,
+  opts: Pick<FleetOptions, "json" | "report" | "markdown">,
+): number {
+  const json = JSON.stringify(report, null, 2);
+  const markdown = renderFleetMarkdown(report);
+  if (opts.report) fs.writeFileSync(opts.report, json + "\n");
+  if (opts.markdown) fs.writeFileSync(opts.markdown, markdown + "\n");
+  ctx.io.out(opts.json ? json : markdown);
+  return report.exitCode;
+}
+
+function progressLine(e: FleetEvent): string {
+  switch (e.kind) {
+    case "refused":
+      return `fleet: ${e.vm.label}: refused by the plan: ${e.vm.summary}`;
+    case "skipped":
+      return `fleet: ${e.vm.label}: rescued by an earlier run, skipped`;
+    case "start":
+      return `fleet: ${e.label}: rescue started (stack ${e.stack})`;
+    case "retry":
+      return `fleet: ${e.id}: throttled (${e.message}); attempt ${e.attempt + 1} in ${formatDuration(e.delayMs / 1000)}`;
+    case "done":
+      return `fleet: ${e.vm.label}: ${e.vm.outcome}`;
+  }
+}
+
+async function runFleetCommand(
+  ctx: CliContext,
+  file: string | undefined,
+  opts: FleetOptions,
+  deps: RescueDeps,
+): Promise<number> {
+  if (!file && !opts.simulate)
+    throw new UsageError("fleet needs a file of VM descriptions (or --simulate)");
+  const limits = {
+    concurrency: count(opts.concurrency, "--concurrency") as number,
+    perRegion: count(opts.perRegion, "--per-region"),
+    perAccount: count(opts.perAccount, "--per-account"),
+  };
+  let shard;
+  try {
+    shard = opts.shard ? parseShard(opts.shard) : undefined;
+  } catch (e) {
+    throw new UsageError(`--shard: ${(e as Error).message}`);
+  }
+  const inventory = readInventory(file ? readJsonFile(file, "the fleet file") : builtInFleet());
+  if (inventory.vms.length === 0 && inventory.unreadable.length === 0)
+    throw new UsageError(`${file}: no VMs in the fleet file`);
+  const stateFile = opts.state ?? (opts.simulate ? undefined : DEFAULT_STATE);
+  const choices = { dryRun: opts.dryRun, noSwap: opts.swap === false };
+  let runner: FleetRunner;
+  if (opts.simulate) runner = simulatedFleetRunner({ ...choices, now: deps.now });
+  else {
+    const automation = deps.automation();
+    await confirmOrRefuse(
+      ctx,
+      deps,
+      opts.yes,
+      `rescue ${inventory.vms.length} VMs, ${limits.concurrency} at a time: create a helper per VM, repair a copy of its OS disk${choices.noSwap || choices.dryRun ? "" : " and swap it in"}`,
+      automation,
+    );
+    runner = liveFleetRunner({
+      automation,
+      deps,
+      choices,
+      kmsGrantConfirmed: opts.kmsGrantConfirmed === true,
+      ui: (vm: FleetVm) => ({
+        log: (line) => ctx.io.err(`[${vm.label}] ${line}`),
+        progress: (recorder) => progress(ctx, recorder, null),
+      }),
+    });
+  }
+  const report = await runFleet(
+    inventory,
+    {
+      limits,
+      retry: { attempts: count(opts.retries, "--retries") },
+      state: stateFile ? new FleetStateFile(stateFile) : undefined,
+      shard,
+      startedAt: deps.now(),
+      onEvent: (e) => ctx.io.err(progressLine(e)),
+    },
+    runner,
+  );
+  return print(ctx, report, opts);
+}
+
+async function merge(
+  ctx: CliContext,
+  files: string[],
+  opts: Pick<FleetOptions, "json" | "report" | "markdown">,
+): Promise<number> {
+  const reports = files.map((f) => readJsonFile(f, "a shard report") as FleetReport);
+  let merged: FleetReport;
+  try {
+    merged = mergeFleetReports(reports);
+  } catch (e) {
+    if (e instanceof RangeError) throw new UsageError(`fleet merge: ${e.message}`);
+    throw e;
+  }
+  return print(ctx, merged, opts);
+}

@@ -1,0 +1,63 @@
+/**
+ * The runner of a live fleet: each VM rescued on its own stack through the Automation API, as
+ * `vm-rescue rescue` does. A rescue that failed on a throttling error is thrown back to the
+ * scheduler, which retries it after a backoff (the stack resumes where the failed up stopped).
+ */
+import type { Automation } from "../automation";
+import { liveRescue, type LiveRescueDeps, type RescueUi } from "../liveRescue";
+import { rescueSettings, type RescueChoices } from "../simulate/rescue";
+import { targetOf } from "../target";
+import { parseArmId } from "../../describe/azureVm";
+import { buildReport } from "../../report";
+import type { FleetVm } from "./inventory";
+import type { FleetRunner } from "./run";
+import { isThrottling } from "./scheduler";
+import { preflight } from "./simulated";
+
+export interface LiveFleetOptions {
+  automation: Automation;
+  deps: LiveRescueDeps;
+  choices: RescueChoices;
+  /** AWS: the deploying identity may use the encrypted roots' KMS keys. */
+  kmsGrantConfirmed: boolean;
+  /** Where one VM's rescue reports (its lines prefixed by the caller). */
+  ui(vm: FleetVm): RescueUi;
+  signal?: AbortSignal;
+}
+
+export function liveFleetRunner(o: LiveFleetOptions): FleetRunner {
+  return {
+    mode: "live",
+    plan: async (vm) => preflight(vm, o.kmsGrantConfirmed),
+    async rescue(vm, stack) {
+      const arm = vm.cloud === "azure" ? parseArmId(vm.vm.id, "the VM's id") : null;
+      const target =
+        vm.cloud === "azure"
+          ? targetOf({ cloud: "azure", resourceGroup: arm!.resourceGroup, vm: arm!.name }, "fleet")
+          : targetOf({ cloud: "aws", instanceId: vm.id, region: vm.region }, "fleet");
+      const settings = rescueSettings(
+        vm.cloud === "azure"
+          ? { cloud: "azure", resourceGroup: arm!.resourceGroup, vmName: arm!.name }
+          : {
+              cloud: "aws",
+              instanceId: vm.id,
+              region: vm.region,
+              kmsGrantConfirmed: o.kmsGrantConfirmed,
+            },
+        o.choices,
+      );
+      const outcome = await liveRescue(
+        o.automation,
+        o.deps,
+        stack,
+        settings,
+        { target, choices: o.choices },
+        o.ui(vm),
+        o.signal,
+      );
+      const throttled = outcome.errors.find((e) => isThrottling(e));
+      if (throttled && !outcome.swap.swapped) throw new Error(throttled);
+      return buildReport(outcome);
+    },
+  };
+}

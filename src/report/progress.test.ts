@@ -1,0 +1,56 @@
+import { progressEvents, progressLine, PROGRESS_PHASES } from "./progress";
+import type { RescueOutcome } from "./types";
+
+const t = (s: number) => new Date(Date.UTC(2026, 11, 1, 8, 0, s)).toISOString();
+const step = (name: string, type: string, a: number, b: number, op = "create") => ({
+  name,
+  type,
+  op,
+  status: "succeeded" as const,
+  startedAt: t(a),
+  endedAt: t(b),
+});
+const outcome = {
+  startedAt: t(0),
+  timeline: [
+    step("r-snapshot", "azure-native:compute:Snapshot", 0, 30),
+    step("r-helper", "azure-native:compute:VirtualMachine", 30, 200),
+    step("r-collect", "azure-native:compute:VirtualMachineRunCommandByVirtualMachine", 200, 320),
+    step("r-triage", "vm-rescue:azure:CollectTriage", 320, 325),
+    step("r-repair", "azure-native:compute:VirtualMachineRunCommandByVirtualMachine", 325, 400),
+    step("r-swap", "vm-rescue:azure:OsDiskSwap", 400, 640),
+    step("r-verify", "vm-rescue:azure:BootVerification", 640, 700),
+    step("r-helper", "azure-native:compute:VirtualMachine", 700, 760, "delete"),
+  ],
+  repair: {
+    results: [
+      { action: "DisableDriver", status: "succeeded", message: "Start=4 for x" },
+      { action: "SetSafeBoot", status: "skipped", message: "not needed" },
+    ],
+  },
+} as unknown as RescueOutcome;
+
+test("one start and one end per phase, in order, with the repair operations inside repair", () => {
+  const events = progressEvents(outcome);
+  const phases = events.filter((e) => e.event === "phase");
+  expect(phases.map((e) => (e.event === "phase" ? `${e.phase} ${e.status}` : ""))).toEqual(
+    PROGRESS_PHASES.flatMap((p) => [`${p} started`, `${p} finished`]),
+  );
+  const index = (f: (e: (typeof events)[number]) => boolean) => events.findIndex(f);
+  const repairStart = index(
+    (e) => e.event === "phase" && e.phase === "repair" && e.status === "started",
+  );
+  const repairEnd = index(
+    (e) => e.event === "phase" && e.phase === "repair" && e.status === "finished",
+  );
+  const ops = events.map((e, i) => [e, i] as const).filter(([e]) => e.event === "repair-operation");
+  expect(ops.map(([e]) => (e.event === "repair-operation" ? e.action : ""))).toEqual([
+    "DisableDriver",
+    "SetSafeBoot",
+  ]);
+  for (const [, i] of ops) expect(i > repairStart && i < repairEnd).toBe(true);
+  const elapsed = events.map((e) => e.elapsedSeconds);
+  expect(elapsed).toEqual([...elapsed].sort((a, b) => a - b));
+  expect(elapsed.at(-1)).toBe(760);
+  expect(progressLine(events[1])).toBe("[  3:20] prepare finished (2 steps)");
+});

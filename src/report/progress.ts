@@ -1,0 +1,110 @@
+/**
+ * Progress of a rescue as events: one when each phase starts and ends, and one per repair
+ * operation, each with the elapsed time since the rescue started. Built from what the run observed
+ * (its timeline and the repair result), so a simulated rescue shows its modeled clock.
+ */
+import { phaseOf } from "../recoveryTime/azure";
+import type { RescueOutcome, TimelineStep } from "./types";
+
+export const PROGRESS_PHASES = [
+  "prepare",
+  "collect",
+  "triage",
+  "repair",
+  "swap",
+  "verify",
+  "teardown",
+] as const;
+export type ProgressPhase = (typeof PROGRESS_PHASES)[number];
+
+export type ProgressEvent =
+  | {
+      event: "phase";
+      phase: ProgressPhase;
+      status: "started" | "finished" | "failed";
+      elapsedSeconds: number;
+      /** The resources of the phase (finished events). */
+      steps?: string[];
+    }
+  | {
+      event: "repair-operation";
+      action: string;
+      status: "succeeded" | "failed" | "skipped";
+      message: string;
+      elapsedSeconds: number;
+    };
+
+function phaseOfStep(step: TimelineStep): ProgressPhase {
+  if (step.op === "delete") return "teardown";
+  return phaseOf({ ...step, dependsOn: [] }) ?? "prepare";
+}
+
+/** The progress events of a rescue, in the order they happened. */
+export function progressEvents(o: RescueOutcome): ProgressEvent[] {
+  const t0 = Date.parse(o.startedAt);
+  const at = (iso: string) => Math.max(0, Math.round((Date.parse(iso) - t0) / 1000));
+  const spans = new Map<ProgressPhase, { start: number; end: number; steps: TimelineStep[] }>();
+  for (const step of o.timeline) {
+    const phase = phaseOfStep(step);
+    const span = spans.get(phase) ?? { start: Infinity, end: 0, steps: [] };
+    span.start = Math.min(span.start, at(step.startedAt));
+    span.end = Math.max(span.end, at(step.endedAt));
+    span.steps.push(step);
+    spans.set(phase, span);
+  }
+  const events: { e: ProgressEvent; order: number }[] = [];
+  let order = 0;
+  for (const phase of PROGRESS_PHASES) {
+    const span = spans.get(phase);
+    if (!span) continue;
+    events.push({
+      e: { event: "phase", phase, status: "started", elapsedSeconds: span.start },
+      order: order++,
+    });
+    if (phase === "repair") {
+      const results = o.repair?.results ?? [];
+      // The operations run in order inside the repair command: spread over its span.
+      results.forEach((r, i) =>
+        events.push({
+          e: {
+            event: "repair-operation",
+            action: r.action,
+            status: r.status,
+            message: r.message,
+            elapsedSeconds: Math.round(
+              span.start + ((i + 1) * (span.end - span.start)) / (results.length + 1),
+            ),
+          },
+          order: order++,
+        }),
+      );
+    }
+    const failed = span.steps.some((s) => s.status === "failed");
+    events.push({
+      e: {
+        event: "phase",
+        phase,
+        status: failed ? "failed" : "finished",
+        elapsedSeconds: span.end,
+        steps: span.steps.map((s) => s.name),
+      },
+      order: order++,
+    });
+  }
+  return events
+    .sort((a, b) => a.e.elapsedSeconds - b.e.elapsedSeconds || a.order - b.order)
+    .map((x) => x.e);
+}
+
+function clock(seconds: number): string {
+  const m = Math.floor(seconds / 60);
+  const s = String(seconds % 60).padStart(2, "0");
+  return `${String(m).padStart(3, " ")}:${s}`;
+}
+
+/** One plain line per event (a terminal or a CI log). */
+export function progressLine(e: ProgressEvent): string {
+  if (e.event === "phase")
+    return `[${clock(e.elapsedSeconds)}] ${e.phase} ${e.status}${e.steps ? ` (${e.steps.length} step${e.steps.length === 1 ? "" : "s"})` : ""}`;
+  return `[${clock(e.elapsedSeconds)}] repair: ${e.action} ${e.status}: ${e.message}`;
+}

@@ -1,0 +1,145 @@
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import schema from "../schemas/fleet-report.schema.json";
+import { main, Io } from "../src/cli/main";
+import { defaultDeps } from "../src/cli/deps";
+import type { FleetReport } from "../src/report/fleet";
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+addFormats(ajv);
+const validate = ajv.compile(schema);
+
+async function run(args: string[]) {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  const io: Io = { isTty: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
+  const code = await main(args, io);
+  return { code, out: stdout.join(""), err: stderr.join("\n") };
+}
+
+const NOW = new Date("2026-12-01T08:00:00Z");
+let realNow: typeof defaultDeps.now;
+beforeAll(() => {
+  realNow = defaultDeps.now;
+  defaultDeps.now = () => NOW;
+});
+afterAll(() => {
+  defaultDeps.now = realNow;
+});
+
+describe("vm-rescue fleet", () => {
+  test("--help shows --concurrency, the limits, --shard and merge", async () => {
+    const { code, out } = await run(["fleet", "--help"]);
+    expect(code).toBe(0);
+    for (const flag of ["--concurrency", "--per-region", "--per-account", "--shard", "--state"])
+      expect(out).toContain(flag);
+    expect(out).toMatch(/merge/);
+  });
+
+  test("without a file or --simulate is a usage error", async () => {
+    const { code, err } = await run(["fleet"]);
+    expect(code).toBe(2);
+    expect(err).toMatch(/needs a file/);
+  });
+
+  test("--concurrency 0 is a usage error", async () => {
+    const { code } = await run(["fleet", "--simulate", "--concurrency", "0"]);
+    expect(code).toBe(2);
+  });
+
+  let single: FleetReport;
+  test("--simulate --json reports the built-in mixed fleet over both clouds", async () => {
+    const { code, out, err } = await run([
+      "fleet",
+      "--simulate",
+      "--json",
+      "--concurrency",
+      "3",
+      "--per-region",
+      "2",
+    ]);
+    single = JSON.parse(out) as FleetReport;
+    expect(validate(single)).toBe(true);
+    expect(validate.errors ?? null).toBeNull();
+    expect(single.vms.length).toBeGreaterThanOrEqual(5);
+    expect(single.totals.byCloud.azure).toBeGreaterThan(0);
+    expect(single.totals.byCloud.aws).toBeGreaterThan(0);
+    expect(single.limits).toEqual({ concurrency: 3, perRegion: 2, perAccount: null });
+    const outcome = (label: RegExp) => single.vms.find((v) => label.test(v.label))?.outcome;
+    expect(outcome(/web-linux-01/)).toBe("refused");
+    expect(outcome(/app-ec2-902/)).toBe("blocked");
+    expect(outcome(/app-vm-02/)).toBe("failed");
+    expect(outcome(/app-vm-01/)).toBe("rescued");
+    expect(outcome(/app-ec2-901/)).toBe("rescued");
+    // the refused VM got no stack: nothing was created for it
+    expect(single.vms.find((v) => v.outcome === "refused")?.stack).toBeNull();
+    expect(single.modeledSeconds).toBeGreaterThan(0);
+    expect(code).toBe(1);
+    // stdout is the JSON alone; progress went to stderr
+    expect(err).toMatch(/fleet: .*web-linux-01.*refused/);
+  }, 180_000);
+
+  test("shards cover the fleet once and their merge equals the single run", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-shards-"));
+    const files: string[] = [];
+    for (const k of [1, 2, 3]) {
+      const file = path.join(dir, `shard-${k}.json`);
+      files.push(file);
+      const args = ["fleet", "--simulate", "--concurrency", "3", "--per-region", "2"];
+      await run([...args, "--shard", `${k}/3`, "--report", file]);
+    }
+    const shards = files.map((f) => JSON.parse(fs.readFileSync(f, "utf8")) as FleetReport);
+    const ids = shards.flatMap((s) => s.vms.map((v) => v.id)).sort();
+    expect(ids).toEqual(single.vms.map((v) => v.id).sort());
+    const merged = await run(["fleet", "merge", ...files, "--json"]);
+    expect(JSON.parse(merged.out)).toEqual(single);
+    const twice = await run(["fleet", "merge", files[0], files[0], "--json"]);
+    expect(twice.code).toBe(2);
+  }, 300_000);
+});
+
+describe("vm-rescue rescue --simulate progress", () => {
+  test("prints a line per phase and repair operation on stderr; stdout is the JSON report", async () => {
+    const { code, out, err } = await run(["rescue", "--simulate", "--yes", "--json"]);
+    expect(code).toBe(0);
+    expect(JSON.parse(out).status).toBe("rescued");
+    const lines = err.split("\n").filter((l) => /^\[\s*\d+:\d\d\] /.test(l));
+    const phases = lines.map((l) => /\] (\w+) (started|finished)/.exec(l)?.[1]).filter(Boolean);
+    expect([...new Set(phases)]).toEqual([
+      "prepare",
+      "collect",
+      "triage",
+      "repair",
+      "swap",
+      "verify",
+      "teardown",
+    ]);
+    const repairStart = lines.findIndex((l) => /\] repair started/.test(l));
+    const repairEnd = lines.findIndex((l) => /\] repair finished/.test(l));
+    const op = lines.findIndex((l) => /\] repair: DisableDriver succeeded/.test(l));
+    expect(op).toBeGreaterThan(repairStart);
+    expect(op).toBeLessThan(repairEnd);
+  }, 60_000);
+
+  test("--progress=json writes NDJSON events to stderr only", async () => {
+    const { out, err } = await run(["rescue", "--simulate", "--yes", "--json", "--progress=json"]);
+    expect(() => JSON.parse(out)).not.toThrow();
+    const events = err
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as { event: string; elapsedSeconds: number });
+    expect(events.length).toBeGreaterThan(10);
+    expect(events[0]).toEqual({
+      event: "phase",
+      phase: "prepare",
+      status: "started",
+      elapsedSeconds: 0,
+    });
+    const elapsed = events.map((e) => e.elapsedSeconds);
+    expect(elapsed).toEqual([...elapsed].sort((a, b) => a - b));
+    expect(events.some((e) => e.event === "repair-operation")).toBe(true);
+  }, 60_000);
+});

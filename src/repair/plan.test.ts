@@ -162,12 +162,19 @@ describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01
     ]);
   });
 
-  test("a third-party driver no service runs cannot be disabled: its package is removed without being asked", () => {
+  test("a third-party driver no service runs cannot be disabled; its package rests on the dump and setupapi.dev.log alone: safe mode instead, and the plan says why", () => {
     const c = sampleCollect();
     c.services = c.services.filter((x) => x.name !== "cxnetmon");
     const r = plan({ collect: c });
-    expect(names(r)).toEqual(["RemoveDriverPackage"]);
+    expect(names(r)).toEqual(["SetSafeBoot"]);
     expect(r.decisions.some((x) => /no service on the disk runs it/.test(x.reason))).toBe(true);
+    expect(
+      r.decisions.some((x) =>
+        /^Not planned: invariant corroborated-identity: RemoveDriverPackage oem42\.inf/.test(
+          x.reason,
+        ),
+      ),
+    ).toBe(true);
   });
 
   test("collect's file facts count only when they are for the file ImagePath names", () => {
@@ -213,9 +220,25 @@ describe("crash dump configuration", () => {
     expect(d.decisions.find((x) => x.action === "EnableCrashDump")!.reason).toMatch(/operator/);
   });
 
-  test("EMS only on request", () => {
+  test("EMS is an additive setting: on in every repair where it is off, unless enableEms=false", () => {
     expect(names(plan())).not.toContain("EnableEms");
-    expect(names(plan({ options: { enableEms: true } }))).toContain("EnableEms");
+    const off = sampleCollect();
+    off.bcd!.ems = false;
+    const d = plan({ collect: off });
+    expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile", "EnableEms"]);
+    expect(d.decisions.find((x) => x.action === "EnableEms")!.reason).toMatch(/^Additive setting/);
+    expect(d.undo.find((u) => u.action === "EnableEms")!.how).toMatch(/ems \{default\} off/);
+    expect(names(plan({ collect: off, options: { enableEms: false } }))).not.toContain("EnableEms");
+    expect(names(plan({ collect: off, options: { actions: ["DisableDriver"] } }))).toContain(
+      "EnableEms",
+    );
+  });
+
+  test("additive settings never come alone: nothing to repair stays nothing", () => {
+    const c = sampleCollect();
+    c.bcd!.ems = false;
+    c.events = [];
+    expect(names(plan({ collect: c, triage: [] }))).toEqual([]);
   });
 });
 
@@ -446,7 +469,7 @@ describe("driver-check findings", () => {
     expect(dec.evidence.filter((e) => e.startsWith("also:"))).toHaveLength(2);
   });
 
-  test("a finding's remedy with a malformed argument is refused with the action named", () => {
+  test("a finding's remedy naming a service the hive does not hold is left out, naming the invariant", () => {
     const bad = findingWithRemedy({
       remedyAction: {
         action: "DisableDriver",
@@ -454,9 +477,13 @@ describe("driver-check findings", () => {
         reason: "bad",
       },
     });
-    const e = planErrorOf(() => plan({ findings: [bad] }));
-    expect(e.code).toBe("invalid-argument");
-    expect(e.message).toMatch(/^DisableDriver: service/);
+    const d = plan({ findings: [bad] });
+    expect(args(d, "DisableDriver")).toEqual([{ service: "cxnetmon" }]);
+    expect(
+      d.decisions.some((x) =>
+        /invariant corroborated-identity: DisableDriver x & reg delete HKLM/.test(x.reason),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -485,13 +512,10 @@ describe("operator overrides", () => {
     );
   });
 
-  test("a boot-critical driver= is refused unless allowBootCriticalDisable", () => {
+  test("a boot-critical driver= is refused naming the invariant, whoever asks", () => {
     const e = planErrorOf(() => plan({ options: { driver: "storvsc" } }));
-    expect(e.code).toBe("boot-critical-refused");
-    expect(e.message).toMatch(/storvsc is boot-critical/);
-    const d = plan({ options: { driver: "storvsc", allowBootCriticalDisable: true } });
-    expect(args(d, "DisableDriver")).toEqual([{ service: "storvsc", force: true }]);
-    expect(names(d)).not.toContain("QuarantineDriverFile");
+    expect(e.code).toBe("invariant-violated");
+    expect(e.message).toMatch(/^invariant boot-critical-driver: DisableDriver storvsc/);
   });
 
   test("actions= replaces the automatic choice, in the safe order, and keeps the culprit for its arguments", () => {
@@ -518,7 +542,7 @@ describe("operator overrides", () => {
       planErrorOf(() =>
         plan({ triage: [triageOf("storvsc.sys")], options: { actions: ["DisableDriver"] } }),
       ).code,
-    ).toBe("boot-critical-refused");
+    ).toBe("invariant-violated");
   });
 
   test.each<[RepairActionName[], RegExp]>([

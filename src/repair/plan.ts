@@ -10,13 +10,13 @@ import { PlanError } from "../vocabulary/errors";
 import { cleanBootServices, protectedServices } from "../drivers/bootCritical";
 import { selectDump } from "./evidence";
 import { resolveCulprit } from "./culprit";
-import { buildRequestedRemove } from "./proposals";
+import { buildRequestedRemove, buildSetSafeBoot } from "./proposals";
+import { ADDITIVE, additiveSettings } from "./additive";
+import { applyInvariants } from "./invariants";
 import { buildRequested } from "./requested";
 import {
-  ruleCrashDump,
   ruleCulprit,
   ruleDirtyVolume,
-  ruleEms,
   ruleFindings,
   ruleNoDumpEvents,
   rulePendingUpdate,
@@ -77,6 +77,7 @@ export function planRepair(input: PlanInput): RepairDecision {
     culprit,
     protectedServices: protectedServices(collect),
     cleanBootServices: cleanBootServices(collect),
+    notes: [],
   };
 
   const outcomes: RuleOutcome[] = [{ proposals: [], notes: selection.notes }];
@@ -97,8 +98,6 @@ export function planRepair(input: PlanInput): RepairDecision {
         },
       ],
     });
-    if (options.enableCrashDump) outcomes.push(ruleCrashDump(ctx));
-    outcomes.push(ruleEms(ctx));
   } else {
     outcomes.push(
       ruleDirtyVolume(ctx),
@@ -106,8 +105,6 @@ export function planRepair(input: PlanInput): RepairDecision {
       ruleCulprit(ctx),
       ruleReporterOnly(ctx),
       ruleNoDumpEvents(ctx),
-      ruleCrashDump(ctx),
-      ruleEms(ctx),
       ruleFindings(findings),
     );
     if (
@@ -121,7 +118,25 @@ export function planRepair(input: PlanInput): RepairDecision {
     }
   }
 
-  const chosen = finalise(outcomes.flatMap((o) => o.proposals));
+  // The operator's choices are refused when they break an invariant; automatic ones are left out.
+  const strict =
+    options.driver !== undefined || options.actions !== undefined || !!options.removeDriverPackage;
+  const guarded = applyInvariants(
+    outcomes.flatMap((o) => o.proposals),
+    { collect, triage: selection.valid },
+    strict,
+  );
+  const repairs = guarded.kept.filter((p) => !ADDITIVE.includes(p.action.action));
+  if (guarded.dropped > 0 && repairs.length === 0 && collect.target.bcdStore)
+    guarded.kept.push(
+      ...buildSetSafeBoot(
+        ctx,
+        "The actions the evidence pointed at were left out (see the invariants above): boot into safe mode, the reversible way to a bootable machine",
+      ),
+    );
+  const additive = additiveSettings(ctx, guarded.kept);
+  outcomes.push({ proposals: [], notes: [...guarded.notes, ...ctx.notes, ...additive.notes] });
+  const chosen = finalise([...guarded.kept, ...additive.proposals]);
   const actions = chosen.map((p) => p.action);
   const decisions: Decision[] = [
     ...chosen.map((p) => ({

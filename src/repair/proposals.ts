@@ -6,6 +6,7 @@
 import type { RepairAction } from "../collect/contract";
 import type { RepairActionName } from "../vocabulary/repairActions";
 import { PlanError } from "../vocabulary/errors";
+import { SERVICE_NAME_PATTERN } from "../vocabulary/repairActions";
 import { imagePathOnVolume, normaliseModule } from "../drivers/bootCritical";
 import {
   describeInstall,
@@ -39,29 +40,50 @@ export function fail(action: RepairActionName, why: string): never {
   throw new PlanError("precondition-failed", `${action}: ${why}`);
 }
 
-/** DisableDriver for each service of the culprit; refuses boot-critical ones unless allowed. */
+/**
+ * Service names repair.ps1 can take; the others (real hives hold ".NET CLR Data" and names with
+ * spaces) are left out with a note instead of failing the whole plan.
+ */
+export function takeableServices(
+  ctx: PlanContext,
+  action: string,
+  names: readonly string[],
+): string[] {
+  const ok = names.filter((n) => SERVICE_NAME_PATTERN.test(n));
+  for (const n of names.filter((x) => !SERVICE_NAME_PATTERN.test(x)))
+    ctx.notes.push({
+      action: "none",
+      reason: `${action} skips the service ${JSON.stringify(n)}: repair.ps1 takes service names of letters, digits, "_", "." and "-" only (at most 64)`,
+      evidence: [],
+    });
+  return ok;
+}
+
+/**
+ * DisableDriver for each service of the culprit. A boot-critical one is proposed all the same:
+ * the invariants (src/repair/invariants/) refuse it whoever asked.
+ */
 export function buildDisable(ctx: PlanContext, reason: string): Proposal[] {
   const c = ctx.culprit;
   if (!c) fail("DisableDriver", "no culprit driver: the dumps name none; pass driver=<service>");
   if (c.services.length === 0) fail("DisableDriver", `no service on the disk runs ${c.module}`);
-  if (c.bootCritical && !ctx.options.allowBootCriticalDisable) {
-    throw new PlanError(
-      "boot-critical-refused",
-      `DisableDriver: ${c.services.map((s) => s.name).join(", ")} is boot-critical; disabling it would stop Windows from booting. Pass allowBootCriticalDisable to do it anyway`,
-    );
-  }
-  return c.services.map((s) => {
-    const force = c.bootCritical ? { force: true } : {};
-    const why = c.bootCritical ? `${reason} (boot-critical, forced by the operator)` : reason;
-    return proposal(
-      act(
-        "DisableDriver",
-        { service: s.name, ...force },
-        `${why}: set Services\\${s.name}\\Start=4 (was ${s.start ?? "absent"})`,
+  const names = takeableServices(
+    ctx,
+    "DisableDriver",
+    c.services.map((s) => s.name),
+  );
+  return c.services
+    .filter((s) => names.includes(s.name))
+    .map((s) =>
+      proposal(
+        act(
+          "DisableDriver",
+          { service: s.name },
+          `${reason}: set Services\\${s.name}\\Start=4 (was ${s.start ?? "absent"})`,
+        ),
+        c.evidence,
       ),
-      c.evidence,
     );
-  });
 }
 
 /** QuarantineDriverFile for each existing binary of the culprit under the Windows folder. */
@@ -174,7 +196,7 @@ export function buildSetSafeBoot(ctx: PlanContext, reason: string): Proposal[] {
 }
 
 export function buildCleanBoot(ctx: PlanContext, reason: string): Proposal[] {
-  const services = ctx.cleanBootServices;
+  const services = takeableServices(ctx, "CleanBoot", ctx.cleanBootServices);
   if (services.length === 0)
     fail("CleanBoot", "no non-Microsoft service starts automatically on this disk");
   return [

@@ -14,10 +14,10 @@ export interface RepairOptions {
   /** Replace the automatic choice of actions; each is still checked against its preconditions. */
   actions?: RepairActionName[];
   dryRun?: boolean;
-  /** Allow disabling a boot-critical driver named by `driver` or `actions`. */
-  allowBootCriticalDisable?: boolean;
   safeBootMode?: "minimal" | "network";
+  /** true: always; false: never; absent: on in every repair when crash dumps are off. */
   enableCrashDump?: boolean;
+  /** true: always; false: never; absent: on in every repair when EMS is off. */
   enableEms?: boolean;
   /**
    * Also remove the culprit's third-party driver package (offline `dism /Remove-Driver`). Off by
@@ -104,4 +104,6 @@ export interface PlanContext {
   culprit: CulpritFacts | null;
   protectedServices: string[];
   cleanBootServices: string[];
+  /** Notes the builders add as they go (a service name skipped, a package not corroborated). */
+  notes: Decision[];
 }

@@ -18,6 +18,22 @@ async function run(...args: string[]) {
 }
 
 describe("vm-rescue plan-repair (by hand / on-premises Hyper-V)", () => {
+  test.each(["disk", "Ntfs", "storvsc", "CLFS"])(
+    "--driver %s --actions QuarantineDriverFile is refused: exit 2, one line naming the invariant",
+    async (driver) => {
+      const r = await run(COLLECT, "--driver", driver, "--actions", "QuarantineDriverFile");
+      expect(r.code).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.err).toMatch(
+        new RegExp(
+          `^vm-rescue: invariant (boot-critical-driver|boot-file): QuarantineDriverFile Windows\\\\System32\\\\drivers\\\\${driver}\\.sys`,
+          "i",
+        ),
+      );
+    },
+  );
+
   test("the sample disk with its dump: names cxnetmon.sys and prints a repair.ps1 line that parses and binds", async () => {
     const r = await run(COLLECT, "--cloud", "hyperv", "--dumps", EXAMPLES);
     expect(r.code).toBe(0);

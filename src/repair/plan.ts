@@ -13,6 +13,7 @@ import { resolveCulprit } from "./culprit";
 import { buildRequestedRemove, buildSetSafeBoot } from "./proposals";
 import { ADDITIVE, additiveSettings } from "./additive";
 import { applyInvariants } from "./invariants";
+import { matchPlaybooks, playbookNotes } from "./playbooks";
 import { buildRequested } from "./requested";
 import {
   ruleCulprit,
@@ -81,6 +82,7 @@ export function planRepair(input: PlanInput): RepairDecision {
   };
 
   const outcomes: RuleOutcome[] = [{ proposals: [], notes: selection.notes }];
+  const playbooks = matchPlaybooks(collect, selection.valid);
   if (options.actions) {
     const requested = [
       ...new Set([
@@ -99,10 +101,13 @@ export function planRepair(input: PlanInput): RepairDecision {
       ],
     });
   } else {
+    // A known incident's prescribed fix replaces the culprit rule (it may leave the culprit enabled).
+    const fix = playbooks.flatMap((m) => m.proposals);
     outcomes.push(
+      ...playbooks.map((m) => ({ proposals: m.proposals, notes: playbookNotes(m) })),
       ruleDirtyVolume(ctx),
       rulePendingUpdate(ctx),
-      ruleCulprit(ctx),
+      fix.length > 0 ? { proposals: [], notes: [] } : ruleCulprit(ctx),
       ruleReporterOnly(ctx),
       ruleNoDumpEvents(ctx),
       ruleFindings(findings),
@@ -165,6 +170,14 @@ export function planRepair(input: PlanInput): RepairDecision {
       : null,
     cleanBootServices: ctx.cleanBootServices,
     protectedServices: ctx.protectedServices,
+    playbooks: playbooks.map(({ id, title, source, evidence, manual, keep }) => ({
+      id,
+      title,
+      source,
+      evidence,
+      manual,
+      keep,
+    })),
     undo: [...actions].reverse().map((a) => ({ action: a.action, how: undoFor(a, collect) })),
   };
 }

@@ -56,6 +56,20 @@ export interface RepairDecision {
   protectedServices: string[];
   /** How to put each planned action back, last action first. */
   undo: UndoStep[];
+  /** The known-incident playbooks the evidence matched (src/repair/playbooks/). */
+  playbooks: PlaybookSummary[];
+}
+
+export interface PlaybookSummary {
+  id: string;
+  title: string;
+  /** Where the prescribed fix is documented (../shared/reference/). */
+  source: string;
+  evidence: string[];
+  /** Steps of the fix left for a person, with the exact commands. */
+  manual: string[];
+  /** Services the fix leaves enabled. */
+  keep: string[];
 }
 
 export interface PlanInput {

@@ -113,6 +113,7 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
           decisions: decided.repair.decisions,
           plan: decided.repair.plan,
           undo: decided.repair.undo,
+          playbooks: decided.repair.playbooks,
           repairParams: decided.repairParams,
           command,
         },

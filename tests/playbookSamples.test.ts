@@ -1,0 +1,163 @@
+/**
+ * The playbook samples under examples/playbooks/: each a collect document `plan-repair` takes as it
+ * is, derived by the TypeScript readers from a real SYSTEM hive changed only by
+ * `hivexregedit --merge` (tools/build-playbook-samples.sh), with the sample's dump and the file
+ * facts collect reports for the incident's folder. `sh tools/build-playbook-samples.sh` rewrites
+ * them; here the committed documents must equal what is built (when the fixtures and hivex are
+ * there) and must plan the playbook's fix (always).
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { CollectOutput } from "../src/collect/contract";
+import { parseCollectOutput } from "../src/collect/validate";
+import { collectFromEvidence } from "../src/evidence/facts";
+import type { EvidenceBundle } from "../src/evidence/bundle";
+import type { EvidenceFileInfo } from "../src/evidence/facts/types";
+import { decideRescue } from "../src/repair/decide";
+import { writeDump } from "./builders/dumpWriter";
+import { EXAMPLES, REPO_ROOT, SHARED_FIXTURES, TOOLS } from "./helpers/paths";
+
+export const CROWDSTRIKE_SAMPLE = path.join(
+  EXAMPLES,
+  "playbooks",
+  "crowdstrike-collect-output.json",
+);
+
+const CS = "Windows\\System32\\drivers\\CrowdStrike";
+const KERNEL = 0xfffff80510a00000n;
+const CSAGENT = 0xfffff80513400000n;
+
+/** A 0x50 PAGE_FAULT_IN_NONPAGED_AREA whose faulting instruction (P3) lies in csagent.sys. */
+function crowdStrikeDump(): Buffer {
+  const drivers = [
+    ["\\SystemRoot\\system32\\ntoskrnl.exe", KERNEL, 0xab6000],
+    ["\\SystemRoot\\system32\\hal.dll", 0xfffff80510800000n, 0x6000],
+    ["FLTMGR.SYS", 0xfffff80511950000n, 0x6c000],
+    ["Ntfs.sys", 0xfffff80511fd0000n, 0x1d4000],
+    ["csagent.sys", CSAGENT, 0x190000],
+  ] as const;
+  return Buffer.from(
+    writeDump({
+      machine: "x64",
+      build: 17763,
+      bugCheck: 0x50,
+      // read of an invalid address (the 21st input field), from csagent.sys
+      parameters: [0xffff840500000074n, 0n, CSAGENT + 0xe35a1n, 2n],
+      crashTime: "2024-07-19T04:13:41Z",
+      drivers: drivers.map(([name, base, size]) => ({
+        name,
+        base,
+        size,
+        checksum: 0,
+        timestamp: 0,
+      })),
+    }),
+  );
+}
+
+/** The file facts collect reports for the CrowdStrike folder: the bad 291 file and another channel. */
+const CROWDSTRIKE_FILES = [
+  {
+    name: "C-00000291-00000000-00000032.sys",
+    lastWriteUtc: "2024-07-19T04:09:00Z",
+    sizeBytes: 40788,
+  },
+  {
+    name: "C-00000285-00000000-00000013.sys",
+    lastWriteUtc: "2024-07-16T11:20:31Z",
+    sizeBytes: 3188,
+  },
+].map((f) => ({
+  path: `${CS}\\${f.name}`,
+  exists: true,
+  version: null,
+  company: null,
+  product: null,
+  signer: null,
+  lastWriteUtc: f.lastWriteUtc,
+  sizeBytes: f.sizeBytes,
+}));
+
+function build(hive: Buffer, bcd: Buffer): CollectOutput {
+  const bundle: EvidenceBundle = {
+    route: "collect",
+    systemHive: { path: "\\Windows\\System32\\config\\SYSTEM", bytes: hive },
+    systemHiveLogs: [],
+    softwareHive: null,
+    // the real UEFI BCD store of the shared fixtures (Windows 10; no EMS, no safeboot)
+    bcd: { path: "\\EFI\\Microsoft\\Boot\\BCD", bytes: bcd },
+    minidumps: [
+      {
+        path: "\\Windows\\Minidump\\071924-7031-01.dmp",
+        bytes: crowdStrikeDump(),
+        lastWriteUtc: "2024-07-19T04:13:58Z",
+      } as EvidenceFileInfo,
+    ],
+    memoryDumpBytes: null,
+    systemEventLog: null,
+    setupApiLog: null,
+    pendingXml: null,
+    disk: { partitionStyle: "GPT", generation: 2 },
+    problems: [],
+  };
+  const facts = collectFromEvidence(bundle, { now: new Date("2024-07-19T09:00:00Z") });
+  return { ...facts.collect, incidentFiles: CROWDSTRIKE_FILES };
+}
+
+const canBuild =
+  fs.existsSync(path.join(SHARED_FIXTURES, "hives", "SYSTEM_WIN_10_1709")) &&
+  ["hivexregedit", "hivexget"].every((t) => {
+    try {
+      execFileSync("sh", ["-c", `command -v ${t}`]);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+(canBuild ? test : test.skip)(
+  "the committed CrowdStrike sample is what tools/build-playbook-samples.sh builds",
+  () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "playbook-hives-"));
+    try {
+      execFileSync("sh", [path.join(TOOLS, "build-playbook-samples.sh"), "--hives", dir], {
+        cwd: REPO_ROOT,
+      });
+      const built = `${JSON.stringify(
+        build(
+          fs.readFileSync(path.join(dir, "crowdstrike", "SYSTEM")),
+          fs.readFileSync(path.join(SHARED_FIXTURES, "hives", "BCD")),
+        ),
+        null,
+        2,
+      )}\n`;
+      if (process.env.VM_RESCUE_UPDATE_SAMPLES === "1") {
+        fs.mkdirSync(path.dirname(CROWDSTRIKE_SAMPLE), { recursive: true });
+        fs.writeFileSync(CROWDSTRIKE_SAMPLE, built);
+      }
+      expect(fs.readFileSync(CROWDSTRIKE_SAMPLE, "utf8")).toBe(built);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
+
+describe("the CrowdStrike sample", () => {
+  const collect = () => parseCollectOutput(fs.readFileSync(CROWDSTRIKE_SAMPLE, "utf8"));
+
+  test("parses, and plans the removal of its C-00000291*.sys channel files, leaving the sensor enabled", () => {
+    const d = decideRescue({ collect: collect(), cloud: "azure", pinDiskNumber: false });
+    expect(d.triage[0].causedBy?.module.toLowerCase()).toBe("csagent.sys");
+    const actions = d.repair.plan.actions;
+    expect(actions.filter((a) => a.action === "QuarantineDriverFile").map((a) => a.args)).toEqual([
+      { path: `${CS}\\C-00000291-00000000-00000032.sys` },
+    ]);
+    expect(actions.some((a) => a.action === "DisableDriver")).toBe(false);
+    expect(JSON.stringify(actions.map((a) => a.args))).not.toMatch(/csagent/i);
+    expect(d.repair.playbooks.map((p) => p.id)).toEqual(["crowdstrike-channel-291"]);
+    expect(d.repair.playbooks[0].source).toMatch(/guest-drivers-and-incidents\.md §4/);
+    expect(d.repair.playbooks[0].keep).toEqual(["csagent"]);
+  });
+});

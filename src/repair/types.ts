@@ -63,7 +63,7 @@ export interface RepairDecision {
 export interface PlaybookSummary {
   id: string;
   title: string;
-  /** Where the prescribed fix is documented (../shared/reference/). */
+  /** Where the prescribed fix is documented (the shared reference documents). */
   source: string;
   evidence: string[];
   /** Steps of the fix left for a person, with the exact commands. */

@@ -130,6 +130,22 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
     }
   };
 
+  // A repair that sets safe mode leaves it on the disks attached to the helper it ran on.
+  const markSafeBoot = (inputs: Record<string, unknown>) => {
+    const params = Array.isArray(inputs.parameters) ? inputs.parameters : [];
+    const actions = params.find((p: { name?: string }) => p?.name === "Actions") as
+      { value?: unknown } | undefined;
+    if (
+      !String(actions?.value ?? "")
+        .split(",")
+        .includes("SetSafeBoot")
+    )
+      return;
+    const helper =
+      compute.toJSON().vms[`${inputs.resourceGroupName}/${inputs.vmName}`.toLowerCase()];
+    for (const d of helper?.dataDiskIds ?? []) compute.safeBootDisks.add(d);
+  };
+
   const call = (args: pulumi.runtime.MockCallArgs): Record<string, unknown> => {
     switch (args.token) {
       case "azure-native:compute:getVirtualMachine":
@@ -217,6 +233,7 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
         return { id, state: { ...inputs, name: inputs.roleAssignmentName, ...extra } };
       }
       case "azure-native:compute:VirtualMachineRunCommandByVirtualMachine": {
+        markSafeBoot(inputs);
         const id = `/subscriptions/${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Compute/virtualMachines/${inputs.vmName}/runCommands/${inputs.runCommandName}`;
         const now = "2026-11-29T08:00:00Z";
         return {

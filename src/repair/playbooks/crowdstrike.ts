@@ -6,7 +6,7 @@
  * enabled: here they are quarantined (moved out of the folder, kept to put back), and csagent is
  * not disabled.
  *
- * Source: ../shared/reference/guest-drivers-and-incidents.md §4 (CrowdStrike "Technical Details"
+ * Source: the shared reference guest-drivers-and-incidents.md §4 (CrowdStrike "Technical Details"
  * blog: file pattern and window; Microsoft Security blog 2024-07-27: 0x50, IMAGE_NAME csagent.sys;
  * KB5042421/KB5042426 and the Azure / AWS recovery articles: delete
  * `Windows\System32\drivers\CrowdStrike\C-00000291*.sys`, swap the disk back).

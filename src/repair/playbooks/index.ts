@@ -1,6 +1,6 @@
 /**
  * Known-incident playbooks, matched from the evidence before the general rules: each names its
- * source in ../shared/reference/, proposes its prescribed fix and lists the services the fix leaves
+ * source in the shared reference documents, proposes its prescribed fix and lists the services the fix leaves
  * alone. The invariants judge a playbook's proposals like any other.
  */
 import type { CollectOutput } from "../../collect/contract";

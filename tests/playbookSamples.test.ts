@@ -80,7 +80,47 @@ const CROWDSTRIKE_FILES = [
   sizeBytes: f.sizeBytes,
 }));
 
-function build(hive: Buffer, bcd: Buffer): CollectOutput {
+/** One sample: what the hive is merged into, and what collect adds that the hive cannot say. */
+interface Sample {
+  name: string;
+  file: string;
+  dump?: { name: string; bytes: () => Buffer; lastWriteUtc: string };
+  /** Facts beside the hive: file facts, or the OS when the fixtures hold no SOFTWARE hive. */
+  extra?: (c: CollectOutput) => Partial<CollectOutput>;
+}
+
+export const SAMPLES: Sample[] = [
+  {
+    name: "crowdstrike",
+    file: CROWDSTRIKE_SAMPLE,
+    dump: {
+      name: "071924-7031-01.dmp",
+      bytes: crowdStrikeDump,
+      lastWriteUtc: "2024-07-19T04:13:58Z",
+    },
+    extra: () => ({ incidentFiles: CROWDSTRIKE_FILES }),
+  },
+  {
+    name: "stornvme",
+    file: path.join(EXAMPLES, "playbooks", "stornvme-collect-output.json"),
+  },
+  {
+    name: "acpi-msft1000",
+    file: path.join(EXAMPLES, "playbooks", "acpi-msft1000-collect-output.json"),
+    // the story's OS: the fixtures hold no SOFTWARE hive of Windows Server 2012 R2
+    extra: (c) => ({
+      os: {
+        ...c.os,
+        productName: "Windows Server 2012 R2 Datacenter",
+        build: 9600,
+        installationType: "Server",
+        editionId: "ServerDatacenter",
+      },
+    }),
+  },
+];
+
+function build(sample: Sample, hive: Buffer, bcd: Buffer): CollectOutput {
   const bundle: EvidenceBundle = {
     route: "collect",
     systemHive: { path: "\\Windows\\System32\\config\\SYSTEM", bytes: hive },
@@ -88,13 +128,15 @@ function build(hive: Buffer, bcd: Buffer): CollectOutput {
     softwareHive: null,
     // the real UEFI BCD store of the shared fixtures (Windows 10; no EMS, no safeboot)
     bcd: { path: "\\EFI\\Microsoft\\Boot\\BCD", bytes: bcd },
-    minidumps: [
-      {
-        path: "\\Windows\\Minidump\\071924-7031-01.dmp",
-        bytes: crowdStrikeDump(),
-        lastWriteUtc: "2024-07-19T04:13:58Z",
-      } as EvidenceFileInfo,
-    ],
+    minidumps: sample.dump
+      ? [
+          {
+            path: `\\Windows\\Minidump\\${sample.dump.name}`,
+            bytes: sample.dump.bytes(),
+            lastWriteUtc: sample.dump.lastWriteUtc,
+          } as EvidenceFileInfo,
+        ]
+      : [],
     memoryDumpBytes: null,
     systemEventLog: null,
     setupApiLog: null,
@@ -102,8 +144,8 @@ function build(hive: Buffer, bcd: Buffer): CollectOutput {
     disk: { partitionStyle: "GPT", generation: 2 },
     problems: [],
   };
-  const facts = collectFromEvidence(bundle, { now: new Date("2024-07-19T09:00:00Z") });
-  return { ...facts.collect, incidentFiles: CROWDSTRIKE_FILES };
+  const facts = collectFromEvidence(bundle, { now: new Date("2026-11-30T09:00:00Z") });
+  return { ...facts.collect, ...(sample.extra?.(facts.collect) ?? {}) };
 }
 
 const canBuild =
@@ -118,26 +160,23 @@ const canBuild =
   });
 
 (canBuild ? test : test.skip)(
-  "the committed CrowdStrike sample is what tools/build-playbook-samples.sh builds",
+  "the committed samples are what tools/build-playbook-samples.sh builds",
   () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "playbook-hives-"));
     try {
       execFileSync("sh", [path.join(TOOLS, "build-playbook-samples.sh"), "--hives", dir], {
         cwd: REPO_ROOT,
       });
-      const built = `${JSON.stringify(
-        build(
-          fs.readFileSync(path.join(dir, "crowdstrike", "SYSTEM")),
-          fs.readFileSync(path.join(SHARED_FIXTURES, "hives", "BCD")),
-        ),
-        null,
-        2,
-      )}\n`;
-      if (process.env.VM_RESCUE_UPDATE_SAMPLES === "1") {
-        fs.mkdirSync(path.dirname(CROWDSTRIKE_SAMPLE), { recursive: true });
-        fs.writeFileSync(CROWDSTRIKE_SAMPLE, built);
+      const bcd = fs.readFileSync(path.join(SHARED_FIXTURES, "hives", "BCD"));
+      for (const sample of SAMPLES) {
+        const hive = fs.readFileSync(path.join(dir, sample.name, "SYSTEM"));
+        const built = `${JSON.stringify(build(sample, hive, bcd), null, 2)}\n`;
+        if (process.env.VM_RESCUE_UPDATE_SAMPLES === "1") {
+          fs.mkdirSync(path.dirname(sample.file), { recursive: true });
+          fs.writeFileSync(sample.file, built);
+        }
+        expect(fs.readFileSync(sample.file, "utf8")).toBe(built);
       }
-      expect(fs.readFileSync(CROWDSTRIKE_SAMPLE, "utf8")).toBe(built);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -159,5 +198,67 @@ describe("the CrowdStrike sample", () => {
     expect(d.repair.playbooks.map((p) => p.id)).toEqual(["crowdstrike-channel-291"]);
     expect(d.repair.playbooks[0].source).toMatch(/guest-drivers-and-incidents\.md §4/);
     expect(d.repair.playbooks[0].keep).toEqual(["csagent"]);
+  });
+});
+
+const load = (file: string) => parseCollectOutput(fs.readFileSync(file, "utf8"));
+
+describe("the platform-change samples", () => {
+  test("stornvme: on an NVMe controller, Start=0 and StartOverride deleted in every control set, left for a person with the commands", () => {
+    const d = decideRescue({
+      collect: load(SAMPLES[1].file),
+      cloud: "azure",
+      pinDiskNumber: false,
+      options: { diskController: "nvme" },
+    });
+    const [p] = d.repair.playbooks;
+    expect(p.id).toBe("stornvme-startoverride");
+    expect(p.evidence.join("\n")).toMatch(/StartOverride\\0=3/);
+    expect(p.registry).toEqual(
+      expect.arrayContaining([
+        { op: "setDword", key: "ControlSet001\\Services\\stornvme", name: "Start", value: 0 },
+        { op: "deleteKey", key: "ControlSet001\\Services\\stornvme\\StartOverride" },
+      ]),
+    );
+    expect(p.manual.join("\n")).toMatch(
+      /reg delete "HKLM\\BROKENSYSTEM\\ControlSet001\\Services\\stornvme\\StartOverride" \/f/,
+    );
+    expect(
+      d.repair.decisions.some((x) =>
+        /^Playbook stornvme-startoverride, left for a person: back up .*reg load HKLM/.test(
+          x.reason,
+        ),
+      ),
+    ).toBe(true);
+    // the same disk on SCSI matches nothing
+    const scsi = decideRescue({
+      collect: load(SAMPLES[1].file),
+      cloud: "azure",
+      pinDiskNumber: false,
+    });
+    expect(scsi.repair.playbooks).toEqual([]);
+  });
+
+  test("ACPI\\MSFT1000: Windows Server 2012 R2 on Azure copies VMBus to MSFT1000 and the generation counter to MSFT1002", () => {
+    const d = decideRescue({
+      collect: load(SAMPLES[2].file),
+      cloud: "azure",
+      pinDiskNumber: false,
+    });
+    const [p] = d.repair.playbooks;
+    expect(p.id).toBe("acpi-msft1000-2012r2");
+    expect(p.registry).toEqual([
+      {
+        op: "copyKey",
+        from: "ControlSet001\\Enum\\ACPI\\VMBus",
+        to: "ControlSet001\\Enum\\ACPI\\MSFT1000",
+      },
+      {
+        op: "copyKey",
+        from: "ControlSet001\\Enum\\ACPI\\Hyper_V_Gen_Counter_V1",
+        to: "ControlSet001\\Enum\\ACPI\\MSFT1002",
+      },
+    ]);
+    expect(p.source).toMatch(/§5\.1/);
   });
 });

@@ -59,4 +59,38 @@ Windows Registry Editor Version 5.00
 REG
 hivexget "$out/crowdstrike/SYSTEM" 'ControlSet001\Services\CSAgent' ImagePath |
   grep -qx '\\SystemRoot\\System32\\drivers\\CrowdStrike\\csagent.sys'
+# stornvme after a SCSI->NVMe move (guest-drivers-and-incidents.md §2.6): the real hive already
+# holds what Windows keeps after SCSI boots, Services\stornvme\StartOverride "0"=3; only the
+# source machine's pending renames are removed.
+merge stornvme <<'REG'
+Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Session Manager]
+"PendingFileRenameOperations"=-
+REG
+hivexget "$out/stornvme/SYSTEM" 'ControlSet001\Services\stornvme\StartOverride' 0 | grep -qx 3
+
+# ACPI\MSFT1000 on Windows Server 2012 R2 (guest-drivers-and-incidents.md §5.1): the device keys
+# the VM's Hyper-V host gave it before the host update renamed them (VMBus,
+# Hyper_V_Gen_Counter_V1), and no MSFT1000 / MSFT1002.
+merge acpi-msft1000 <<'REG'
+Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Enum\ACPI\VMBus]
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Enum\ACPI\VMBus\0]
+"HardwareID"=hex(7):41,00,43,00,50,00,49,00,5c,00,56,00,4d,00,42,00,75,00,73,00,00,00,2a,00,56,00,4d,00,42,00,75,00,73,00,00,00,00,00
+"Service"="vmbus"
+"DeviceDesc"="@machine.inf,%acpi\\vmbus.devicedesc%;Virtual Machine Bus"
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Enum\ACPI\Hyper_V_Gen_Counter_V1]
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Enum\ACPI\Hyper_V_Gen_Counter_V1\0]
+"HardwareID"=hex(7):41,00,43,00,50,00,49,00,5c,00,48,00,79,00,70,00,65,00,72,00,5f,00,56,00,5f,00,47,00,65,00,6e,00,5f,00,43,00,6f,00,75,00,6e,00,74,00,65,00,72,00,5f,00,56,00,31,00,00,00,00,00
+"Service"="gencounter"
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Session Manager]
+"PendingFileRenameOperations"=-
+REG
+hivexget "$out/acpi-msft1000/SYSTEM" 'ControlSet001\Enum\ACPI\VMBus\0' Service | grep -qx vmbus
 echo "wrote the sample hives under $out"

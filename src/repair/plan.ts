@@ -53,6 +53,11 @@ function validateOptions(o: RepairOptions): void {
       `removeDriverPackage=${JSON.stringify(o.removeDriverPackage)} must be true or false`,
     );
   }
+  if (o.diskController !== undefined && o.diskController !== "scsi" && o.diskController !== "nvme")
+    throw new PlanError(
+      "invalid-option",
+      `diskController=${JSON.stringify(o.diskController)} must be "scsi" or "nvme"`,
+    );
   if (
     o.safeBootMode !== undefined &&
     o.safeBootMode !== "minimal" &&
@@ -82,7 +87,7 @@ export function planRepair(input: PlanInput): RepairDecision {
   };
 
   const outcomes: RuleOutcome[] = [{ proposals: [], notes: selection.notes }];
-  const playbooks = matchPlaybooks(collect, selection.valid);
+  const playbooks = matchPlaybooks(collect, selection.valid, findings, options);
   if (options.actions) {
     const requested = [
       ...new Set([
@@ -170,13 +175,14 @@ export function planRepair(input: PlanInput): RepairDecision {
       : null,
     cleanBootServices: ctx.cleanBootServices,
     protectedServices: ctx.protectedServices,
-    playbooks: playbooks.map(({ id, title, source, evidence, manual, keep }) => ({
+    playbooks: playbooks.map(({ id, title, source, evidence, manual, keep, registry }) => ({
       id,
       title,
       source,
       evidence,
       manual,
       keep,
+      registry: registry ?? [],
     })),
     undo: [...actions].reverse().map((a) => ({ action: a.action, how: undoFor(a, collect) })),
   };

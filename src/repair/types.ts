@@ -7,6 +7,7 @@ import type { CollectOutput, RepairAction, RepairPlan, ServiceFacts } from "../c
 import type { RepairActionName } from "../vocabulary/repairActions";
 import type { TriageResult } from "../triage/types";
 import type { DriverFinding } from "../drivers/types";
+import type { RegistryEdit } from "./playbooks/registry";
 
 export interface RepairOptions {
   /** Force the culprit: a service name (or the file name of its binary) from the inventory. */
@@ -15,6 +16,8 @@ export interface RepairOptions {
   actions?: RepairActionName[];
   dryRun?: boolean;
   safeBootMode?: "minimal" | "network";
+  /** The controller the disk will boot on, when known (a SCSI→NVMe move matches the stornvme playbook). */
+  diskController?: "scsi" | "nvme";
   /** true: always; false: never; absent: on in every repair when crash dumps are off. */
   enableCrashDump?: boolean;
   /** true: always; false: never; absent: on in every repair when EMS is off. */
@@ -70,6 +73,8 @@ export interface PlaybookSummary {
   manual: string[];
   /** Services the fix leaves enabled. */
   keep: string[];
+  /** The fix's registry edits no repair action expresses, as data (below the SYSTEM hive's root). */
+  registry: RegistryEdit[];
 }
 
 export interface PlanInput {

@@ -21,6 +21,7 @@ interface PlanRepairOptions {
   dryRun?: boolean;
   dumps?: string;
   diskNumber?: string;
+  diskController?: string;
   json?: boolean;
 }
 
@@ -57,6 +58,10 @@ export function registerPlanRepair(program: Command, ctx: CliContext): void {
       "--disk-number <n>",
       "pin repair.ps1 to this disk (Get-Disk number); default: repair.ps1 finds the attached Windows disk itself",
     )
+    .option(
+      "--disk-controller <scsi|nvme>",
+      "the controller the disk will boot on (nvme after a SCSI→NVMe move)",
+    )
     .option("--json", "print one JSON object")
     .action((file: string, opts: PlanRepairOptions) =>
       runAction(ctx, async () => planRepairCommand(ctx, file, opts)),
@@ -80,6 +85,11 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
     throw new UsageError(
       `unknown repair action ${unknown.join(", ")}; known: ${REPAIR_ACTIONS.join(", ")}`,
     );
+  const controller = opts.diskController?.trim().toLowerCase();
+  if (controller !== undefined && controller !== "scsi" && controller !== "nvme")
+    throw new UsageError(
+      `--disk-controller must be scsi or nvme, got ${JSON.stringify(opts.diskController)}`,
+    );
   let decided: RescueDecision;
   try {
     decided = decideRescue({
@@ -91,6 +101,7 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
         driver: opts.driver,
         actions: actions as RepairActionName[] | undefined,
         dryRun: opts.dryRun,
+        ...(controller ? { diskController: controller } : {}),
       },
       // Disk numbers change between mounts (and several VHDX may be mounted on a Hyper-V host):
       // the collect's number is not reused; --disk-number pins one explicitly.

@@ -17,6 +17,7 @@ import { namedModule, time } from "../evidence";
 import { canonicalPath } from "../invariants/paths";
 import { act, proposal } from "../proposals";
 import type { Proposal } from "../types";
+import type { RegistryEdit } from "./registry";
 
 export const CROWDSTRIKE_SOURCE =
   "guest-drivers-and-incidents.md §4 (CrowdStrike Technical Details blog; Microsoft KB5042421 / KB5042426; Azure and AWS recovery articles)";
@@ -37,6 +38,8 @@ export interface PlaybookMatch {
   manual: string[];
   /** Services the playbook's fix leaves alone (the culprit rule must not disable them). */
   keep: string[];
+  /** Registry edits of the fix no repair action expresses (also in `manual` as commands). */
+  registry?: RegistryEdit[];
 }
 
 function channelFiles(collect: Pick<CollectOutput, "incidentFiles">): FileFacts[] {

@@ -262,3 +262,90 @@ describe("no plan breaks an invariant (generated scenarios)", () => {
     expect(d.plan.actions.map((a) => a.action)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
   });
 });
+
+describe("names as real hives hold them", () => {
+  test("a service name repair.ps1 cannot take is skipped with a note, never a failure of the plan", () => {
+    const collect = sampleCollect();
+    collect.events = [
+      {
+        id: 41,
+        provider: "Microsoft-Windows-Kernel-Power",
+        timeCreatedUtc: "2026-11-29T06:13:20Z",
+        level: 1,
+        data: {},
+      },
+    ];
+    collect.services.push(
+      {
+        ...driverService(".NET CLR Data", 2, null, { type: 16 }),
+        file: fileFacts("Windows\\System32\\netclr.dll", { company: "Contoso Ltd." }),
+      },
+      {
+        ...driverService("Contoso Agent Service", 2, null, { type: 16 }),
+        file: fileFacts("Windows\\System32\\cxagent.exe", { company: "Contoso Ltd." }),
+      },
+    );
+    const d = planRepair({ collect, triage: [], findings: [], options: {} });
+    const clean = d.plan.actions.find((a) => a.action === "CleanBoot");
+    expect(clean?.action === "CleanBoot" && clean.args.services).toEqual([
+      "ContosoMonSvc",
+      "cxnetmon",
+    ]);
+    const skipped = d.decisions.filter((x) => /^CleanBoot skips the service/.test(x.reason));
+    expect(skipped.map((x) => x.reason)).toEqual([
+      expect.stringContaining('".NET CLR Data"'),
+      expect.stringContaining('"Contoso Agent Service"'),
+    ]);
+  });
+});
+
+describe("corroboration of a package removal", () => {
+  const ghost = (c: CollectOutput) => {
+    c.driverInstalls.push({
+      timeUtc: "2026-11-29T01:00:00Z",
+      subject: "oem77.inf",
+      publishedInf: "oem77.inf",
+      originalInf: "ghost.inf",
+      files: ["ghost.sys"],
+      exitStatus: "SUCCESS",
+    });
+    return c;
+  };
+
+  test("setupapi.dev.log alone never suffices: the operator's removal is refused naming the invariant", () => {
+    let err: unknown;
+    try {
+      planRepair({
+        collect: ghost(sampleCollect()),
+        triage: [triageOf("afd.sys")],
+        findings: [],
+        options: { actions: ["RemoveDriverPackage"] },
+      });
+    } catch (e) {
+      err = e;
+    }
+    expect((err as PlanError).message).toMatch(
+      /^invariant corroborated-identity: RemoveDriverPackage oem77\.inf: .*setupapi\.dev\.log alone/,
+    );
+  });
+
+  test("automatically: the reversible action instead, and the plan says why", () => {
+    const c = ghost(sampleCollect());
+    c.driverInstalls = c.driverInstalls.filter((i) => i.publishedInf !== "oem42.inf");
+    const d = planRepair({ collect: c, triage: [triageOf("afd.sys")], findings: [], options: {} });
+    expect(d.plan.actions.map((a) => a.action)).toEqual(["SetSafeBoot"]);
+    expect(d.decisions.map((x) => x.reason).join("\n")).toMatch(
+      /Not planned: invariant corroborated-identity: RemoveDriverPackage oem77\.inf/,
+    );
+  });
+
+  test("the dump, the hive's service and the file agree on the sample's package: it may be removed", () => {
+    const d = planRepair({
+      collect: sampleCollect(),
+      triage: sampleTriage(),
+      findings: [],
+      options: { removeDriverPackage: true },
+    });
+    expect(d.plan.actions.map((a) => a.action)).toContain("RemoveDriverPackage");
+  });
+});

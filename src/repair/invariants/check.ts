@@ -19,7 +19,13 @@ import {
 } from "../../drivers/bootCritical";
 import type { TriageResult } from "../../triage/types";
 import { corroboratePackage, corroborated, describeCorroboration } from "./corroboration";
-import { bootFileOf, canonicalPath, canonicalServiceName, sameFile } from "./paths";
+import {
+  bootFileOf,
+  canonicalPath,
+  canonicalServiceName,
+  sameFile,
+  unresolvedShortName,
+} from "./paths";
 
 export const INVARIANTS = ["boot-file", "boot-critical-driver", "corroborated-identity"] as const;
 export type InvariantName = (typeof INVARIANTS)[number];
@@ -46,6 +52,27 @@ function serviceNamed(facts: InvariantFacts, name: string): ServiceFacts | undef
 function imageOf(s: ServiceFacts): string | null {
   const onVolume = imagePathOnVolume(s.imagePath, s.name);
   return onVolume === null ? null : canonicalPath(onVolume);
+}
+
+/** The canonical long paths the facts know: services' binaries and collected incident files. */
+function knownPaths(facts: InvariantFacts): string[] {
+  return [
+    ...facts.collect.services.map(imageOf),
+    ...(facts.collect.incidentFiles ?? []).map((f) => canonicalPath(f.path)),
+  ].filter((p): p is string => p !== null);
+}
+
+/** A boot-file violation when `p` holds an 8.3 short name no known long name explains. */
+function shortNameViolation(facts: InvariantFacts, what: string, p: string): Violation[] {
+  const short = unresolvedShortName(p, knownPaths(facts));
+  return short === null
+    ? []
+    : [
+        {
+          invariant: "boot-file",
+          message: `${what}: the 8.3 short name ${short} cannot be tied to a known long name, so it may be a boot file`,
+        },
+      ];
 }
 
 function criticalReasons(facts: InvariantFacts, s: ServiceFacts): string[] {
@@ -85,6 +112,13 @@ function checkService(facts: InvariantFacts, action: string, name: string): Viol
       invariant: "boot-file",
       message: `${what}: its ImagePath ${JSON.stringify(s.imagePath)} is the boot file ${boot}`,
     });
+  else {
+    const image = [s.imagePath, imagePathOnVolume(s.imagePath, s.name)]
+      .filter((p): p is string => p !== null)
+      .map(canonicalPath)
+      .filter((p): p is string => p !== null);
+    out.push(...image.flatMap((p) => shortNameViolation(facts, what, p)).slice(0, 1));
+  }
   return out;
 }
 
@@ -95,6 +129,8 @@ function checkFile(facts: InvariantFacts, action: string, path: string): Violati
   const p = canonicalPath(path);
   if (p === null)
     return [{ invariant: "corroborated-identity", message: `${what}: not a path on the volume` }];
+  const short = shortNameViolation(facts, what, p);
+  if (short.length > 0) return short;
   const defaultImage = BOOT_CRITICAL_SERVICES.find((n) =>
     sameFile(p, `windows\\system32\\drivers\\${n}.sys`),
   );

@@ -33,9 +33,10 @@ const PREFIXES = [
 ];
 const SUFFIXES = ["", ".", " ", ". .", "::$DATA", ":evil"];
 
-const shortName = (n: string) => {
+/** An 8.3 short name: the long name's first six letters, or (hashed) two letters and four hex digits. */
+const shortName = (n: string, hashed: boolean) => {
   const [base, ext] = n.split(".");
-  return `${base.slice(0, 6)}~1.${ext}`;
+  return `${hashed ? `${base.slice(0, 2)}3F2A` : base.slice(0, 6)}~1.${ext}`;
 };
 
 const flipCase = (s: string, mask: number) =>
@@ -47,12 +48,14 @@ const bootSpelling = fc
     name: fc.constantFrom(...BOOT_NAMES),
     prefix: fc.constantFrom(...PREFIXES),
     suffix: fc.constantFrom(...SUFFIXES),
-    short: fc.boolean(),
+    short: fc.constantFrom("long", "short", "hashed"),
     mask: fc.integer({ min: 0, max: 2 ** 30 - 1 }),
   })
   .map(
     ({ name, prefix, suffix, short, mask }) =>
-      flipCase(prefix, mask) + flipCase(short ? shortName(name) : name, mask >> 3) + suffix,
+      flipCase(prefix, mask) +
+      flipCase(short === "long" ? name : shortName(name, short === "hashed"), mask >> 3) +
+      suffix,
   );
 
 /** A third-party service whose ImagePath is a boot file. */

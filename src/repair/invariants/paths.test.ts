@@ -1,4 +1,10 @@
-import { bootFileOf, canonicalPath, canonicalServiceName, componentMatches } from "./paths";
+import {
+  bootFileOf,
+  canonicalPath,
+  canonicalServiceName,
+  componentMatches,
+  unresolvedShortName,
+} from "./paths";
 
 describe("canonical paths", () => {
   test.each([
@@ -24,6 +30,13 @@ describe("canonical paths", () => {
     expect(componentMatches("ntoskr~1.ex", "ntoskrnl.exe")).toBe(false);
     expect(componentMatches("cxnetm~1.sys", "ntoskrnl.exe")).toBe(false);
     expect(componentMatches("progra~1", "program files")).toBe(true);
+  });
+
+  test("a short name no known long name explains (a hashed one) stays unresolved", () => {
+    expect(unresolvedShortName("windows\\system32\\nt3f2a~1.exe", [])).toBe("nt3f2a~1.exe");
+    const known = ["windows\\system32\\drivers\\cxnetmon.sys"];
+    expect(unresolvedShortName("windows\\system32\\drivers\\cxnetm~1.sys", known)).toBeNull();
+    expect(unresolvedShortName("windows\\system32\\drivers\\cxnetmon.sys", [])).toBeNull();
   });
 
   test.each([

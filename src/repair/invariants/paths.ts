@@ -104,6 +104,23 @@ export function componentMatches(given: string, long: string): boolean {
   return base.startsWith(m[1]) && (m[2] ?? "") === ext;
 }
 
+const SHORT_COMPONENT = /^[^~.]{1,6}~\d{1,6}(?:\.[^.]{0,3})?$/;
+
+/**
+ * The first 8.3 short-name component of a canonical path that no known long path explains, or
+ * null. A short name may be hashed (`nt3f2a~1.exe`: two letters, four hex digits, `~N`), which no
+ * prefix comparison ties to its long name, so a short name is trusted only when a known long path
+ * (one without short names: a service's ImagePath, a collected file) matches it component by
+ * component.
+ */
+export function unresolvedShortName(given: string, known: readonly string[]): string | null {
+  const parts = given.split("\\");
+  const short = parts.find((c) => SHORT_COMPONENT.test(c));
+  if (short === undefined) return null;
+  const longs = known.filter((k) => !k.split("\\").some((c) => SHORT_COMPONENT.test(c)));
+  return longs.some((k) => sameFile(given, k)) ? null : short;
+}
+
 /** True when two canonical paths name the same file (component by component, short names allowed). */
 export function sameFile(given: string, long: string): boolean {
   const a = given.split("\\");

@@ -243,19 +243,19 @@ describe("crash dump configuration", () => {
 });
 
 describe("boot-critical or Microsoft culprit", () => {
-  test("Microsoft's afd.sys is not disabled; the third-party package installed just before the crash is removed", () => {
+  test("Microsoft's afd.sys is not disabled; the package installed just before the crash rests on timestamps alone: its driver is disabled instead of the package removed", () => {
     const d = plan({ triage: [triageOf("afd.sys")] });
-    expect(names(d)).toEqual(["RemoveDriverPackage"]);
-    expect(args(d, "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+    expect(names(d)).toEqual(["DisableDriver"]);
+    expect(args(d, "DisableDriver")).toEqual([{ service: "cxnetmon" }]);
     expect(d.culprit).toMatchObject({ module: "afd.sys", service: "AFD", thirdParty: false });
-    expect(d.decisions.find((x) => x.action === "RemoveDriverPackage")!.reason).toMatch(
-      /last third-party driver package installed before the first crash \(32 h/,
+    expect(d.decisions.find((x) => x.action === "DisableDriver")!.reason).toMatch(
+      /oem42\.inf is the last third-party driver package installed before the first crash \(32 h.*not removed: .*crash dump's faulting module to be its driver.*disabled instead \(reversible\)/,
     );
   });
 
   test("boot-critical storvsc.sys is not disabled", () => {
     const d = plan({ triage: [triageOf("storvsc.sys")] });
-    expect(names(d)).not.toContain("DisableDriver");
+    expect(args(d, "DisableDriver")).toEqual([{ service: "cxnetmon" }]);
     expect(d.culprit).toMatchObject({ service: "storvsc", bootCritical: true });
     expect(
       d.decisions.some(
@@ -292,9 +292,9 @@ describe("boot-critical or Microsoft culprit", () => {
       files: ["cxraid.sys"],
       exitStatus: "SUCCESS",
     });
-    expect(
-      args(plan({ collect: c, triage: [triageOf("afd.sys")] }), "RemoveDriverPackage"),
-    ).toEqual([{ publishedInf: "oem42.inf" }]);
+    const d = plan({ collect: c, triage: [triageOf("afd.sys")] });
+    expect(names(d)).not.toContain("RemoveDriverPackage");
+    expect(args(d, "DisableDriver")).toEqual([{ service: "cxnetmon" }]);
   });
 
   test("a failed install is not a suspect", () => {
@@ -531,10 +531,10 @@ describe("operator overrides", () => {
     ]);
   });
 
-  test("removeDriverPackage with a Microsoft culprit removes the recent package (as the default does)", () => {
-    expect(args(removing({ triage: [triageOf("afd.sys")] }), "RemoveDriverPackage")).toEqual([
-      { publishedInf: "oem42.inf" },
-    ]);
+  test("removeDriverPackage with a Microsoft culprit is refused: the dump does not name the recent package's driver", () => {
+    const e = planErrorOf(() => removing({ triage: [triageOf("afd.sys")] }));
+    expect(e.code).toBe("invariant-violated");
+    expect(e.message).toMatch(/^invariant corroborated-identity: RemoveDriverPackage oem42\.inf: /);
   });
 
   test("actions= with a boot-critical culprit is refused too", () => {
@@ -674,5 +674,7 @@ test("bugcheck events alone date the first crash when the dump has no time", () 
   const c = sampleCollect();
   c.events = [bugcheckEvent("2026-11-29T06:13:25Z", "0x1000007e", "112926-9218-01")];
   const d = plan({ collect: c, triage: [triageOf("afd.sys", { crashTime: null })] });
-  expect(args(d, "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+  expect(d.decisions.find((x) => x.action === "DisableDriver")!.reason).toMatch(
+    /\(32 h before 2026-11-29T06:13:25Z\)/,
+  );
 });

@@ -7,7 +7,7 @@ import type { RepairAction } from "../collect/contract";
 import type { RepairActionName } from "../vocabulary/repairActions";
 import { PlanError } from "../vocabulary/errors";
 import { SERVICE_NAME_PATTERN } from "../vocabulary/repairActions";
-import { imagePathOnVolume, normaliseModule } from "../drivers/bootCritical";
+import { imageBaseName, imagePathOnVolume, normaliseModule } from "../drivers/bootCritical";
 import {
   describeInstall,
   firstCrashTime,
@@ -19,6 +19,12 @@ import {
 } from "./evidence";
 import { protectedBinaries } from "./culprit";
 import { isSafeWindowsPath } from "./validate";
+import {
+  corroboratePackage,
+  corroborated,
+  describeCorroboration,
+  packageModules,
+} from "./invariants/corroboration";
 import type { PlanContext, Proposal } from "./types";
 
 /** One action as the plan carries it. */
@@ -142,7 +148,11 @@ export function buildRemoveOwnPackage(ctx: PlanContext, reason: string): Proposa
 }
 
 /** RemoveDriverPackage for the third-party package installed just before the first crash. */
-export function buildRemoveRecentPackage(ctx: PlanContext, reason: string): Proposal[] {
+export function buildRemoveRecentPackage(
+  ctx: PlanContext,
+  reason: string,
+  requested = false,
+): Proposal[] {
   const first = firstCrashTime(ctx.selection, ctx.collect.events, ctx.culprit?.module ?? null);
   if (first === null) return [];
   const pkg = recentThirdPartyPackage(
@@ -152,6 +162,33 @@ export function buildRemoveRecentPackage(ctx: PlanContext, reason: string): Prop
   );
   if (!pkg) return [];
   const hours = Math.round((first - time(pkg.timeUtc)!) / 3600_000);
+  const c = corroboratePackage(pkg, ctx.collect, ctx.selection.valid);
+  // the operator's request stays a removal, so the invariants refuse it naming why
+  if (!requested && !corroborated(c)) {
+    // timestamps alone never choose an irreversible removal: disable its driver (reversible)
+    const modules = packageModules(pkg);
+    const services = ctx.collect.services.filter((s) => modules.includes(imageBaseName(s)));
+    const why = `${reason}: ${pkg.publishedInf} is the last third-party driver package installed before the first crash (${hours} h before ${iso(first)}), but it is not removed: ${describeCorroboration(pkg, c)}`;
+    ctx.notes.push({ action: "none", reason: why, evidence: [describeInstall(pkg)] });
+    if (services.length === 0)
+      return ctx.collect.target.bcdStore
+        ? buildSetSafeBoot(ctx, `${why}; no service runs its driver, so safe mode instead`)
+        : [];
+    return takeableServices(
+      ctx,
+      "DisableDriver",
+      services.map((s) => s.name),
+    ).map((name) =>
+      proposal(
+        act(
+          "DisableDriver",
+          { service: name },
+          `${why}; its driver's service ${name} is disabled instead (reversible)`,
+        ),
+        [describeInstall(pkg)],
+      ),
+    );
+  }
   return [
     proposal(
       act(
@@ -167,7 +204,7 @@ export function buildRemoveRecentPackage(ctx: PlanContext, reason: string): Prop
 /** The operator asked for the package removal: the culprit's own package, else the recent one; refused when there is none. */
 export function buildRequestedRemove(ctx: PlanContext, reason: string): Proposal[] {
   const own = buildRemoveOwnPackage(ctx, reason);
-  const found = own.length > 0 ? own : buildRemoveRecentPackage(ctx, reason);
+  const found = own.length > 0 ? own : buildRemoveRecentPackage(ctx, reason, true);
   if (found.length === 0)
     fail(
       "RemoveDriverPackage",

@@ -1,7 +1,8 @@
 /**
  * Corroboration of a hard-to-undo action: a driver package is removed (offline DISM cannot put it
- * back) only when at least two independent sources agree on the driver it carries — the crash
- * dump's faulting module, the hive's service that runs it, the file on the disk with its version.
+ * back) only when the crash dump's faulting module is the driver it carries and one other
+ * independent source agrees — the hive's service that runs it with its file on the disk (the two
+ * are one source: the same disk's registry and file system, written by the same installer).
  * setupapi.dev.log names the package but is never a source: anything on the disk can write it.
  */
 import type { CollectOutput, DriverInstallFacts } from "../../collect/contract";
@@ -45,20 +46,17 @@ export function corroboratePackage(
   }
   const services = collect.services.filter((s) => modules.includes(imageBaseName(s)));
   if (services.length > 0) {
-    sources.push("hive service");
+    sources.push("hive service and its file");
     evidence.push(...services.map((s) => `service ${s.name} runs ${imageBaseName(s)}`));
-  }
-  const file = services.map((s) => s.file).find((f) => f !== null && f.exists && f.version);
-  if (file) {
-    sources.push("file on disk");
-    evidence.push(`${file.path} exists, version ${file.version}`);
+    const file = services.map((s) => s.file).find((f) => f !== null && f.exists && f.version);
+    if (file) evidence.push(`${file.path} exists, version ${file.version}`);
   }
   return { sources, evidence };
 }
 
-/** True when enough independent sources agree. */
+/** True when the dump names the package's driver and another independent source agrees. */
 export function corroborated(c: Corroboration): boolean {
-  return c.sources.length >= MIN_SOURCES;
+  return c.sources.includes("crash dump") && c.sources.length >= MIN_SOURCES;
 }
 
 /** One line: which sources agree, or why the evidence is not enough. */
@@ -66,5 +64,5 @@ export function describeCorroboration(pkg: DriverInstallFacts, c: Corroboration)
   const what = `${pkg.publishedInf} (${packageModules(pkg).join(", ") || "no driver file listed"})`;
   return corroborated(c)
     ? `${what} is corroborated by ${c.sources.join(", ")}`
-    : `${what} rests on setupapi.dev.log${c.sources.length > 0 ? ` and the ${c.sources[0]} alone` : " alone"}; removing a package needs ${MIN_SOURCES} independent sources (crash dump, hive service, file on disk)`;
+    : `${what} rests on setupapi.dev.log${c.sources.length > 0 ? ` and the ${c.sources[0]} alone` : " alone"}; removing a package needs the crash dump's faulting module to be its driver and one other independent source (the hive's service and its file)`;
 }

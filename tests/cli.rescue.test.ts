@@ -539,6 +539,10 @@ describe("vm-rescue rescue refuses before anything runs", () => {
       /--instance-id i-0fffffffffffffff0 is not the instance in examples\/aws-instance\.json \(i-0a1b2c3d4e5f67890\)/,
     ],
     [
+      ["rescue", "--simulate", "--cloud", "aws", "--actions", "SetSafeBoot", "--yes"],
+      /^vm-rescue: SetSafeBoot is refused on AWS: the AWS boot check cannot verify a safe-mode boot nor revert it$/,
+    ],
+    [
       ["rescue", "--simulate", "--aws-instance", "examples/no-such-instance.json", "--yes"],
       /--aws-instance.*no-such-instance\.json/,
     ],

@@ -5,6 +5,7 @@ import type { TriageResult } from "../triage/types";
 import { planRepair } from "./plan";
 import type { RepairDecision, RepairOptions } from "./types";
 import { validateAction } from "./validate";
+import { swapGate } from "./decide";
 import {
   bugcheckEvent,
   cxnetmonInstall,
@@ -677,4 +678,38 @@ test("bugcheck events alone date the first crash when the dump has no time", () 
   expect(d.decisions.find((x) => x.action === "DisableDriver")!.reason).toMatch(
     /\(32 h before 2026-11-29T06:13:25Z\)/,
   );
+});
+
+describe("safe mode on AWS (its boot check cannot verify or revert it)", () => {
+  test("the operator's SetSafeBoot is refused in one line", () => {
+    const e = planErrorOf(() =>
+      planRepair({
+        collect: sampleCollect(),
+        triage: sampleTriage(),
+        findings: [],
+        options: { actions: ["SetSafeBoot"] },
+        cloud: "aws",
+      }),
+    );
+    expect(e.code).toBe("unsupported-on-cloud");
+    expect(e.message).toMatch(/^SetSafeBoot is refused on AWS: [^\n]*$/);
+  });
+
+  test("the safe-mode fallback is left for a person instead, and the gate stays closed", () => {
+    const input = {
+      collect: withoutCxnetmonInstall(),
+      triage: [triageOf("storvsc.sys")],
+      findings: [],
+      options: {},
+    };
+    expect(names(planRepair(input))).toEqual(["SetSafeBoot"]);
+    const d = planRepair({ ...input, cloud: "aws" });
+    expect(names(d)).not.toContain("SetSafeBoot");
+    expect(d.leftForPerson).toEqual([expect.stringMatching(/safe mode is not planned on AWS/)]);
+    expect(
+      swapGate([], false, { leftForPerson: d.leftForPerson }).reasons.some((r) =>
+        /^left for a person before the swap: safe mode is not planned on AWS/.test(r),
+      ),
+    ).toBe(true);
+  });
 });

@@ -29,6 +29,7 @@ import type {
   Decision,
   PlanContext,
   PlanInput,
+  Proposal,
   RepairDecision,
   RepairOptions,
   RuleOutcome,
@@ -70,10 +71,17 @@ function validateOptions(o: RepairOptions): void {
   }
 }
 
+/** The one line that refuses SetSafeBoot on AWS (until its boot check verifies and reverts safe mode). */
+export const AWS_SAFE_BOOT_REFUSAL =
+  "SetSafeBoot is refused on AWS: the AWS boot check cannot verify a safe-mode boot nor revert it";
+
 /** Plans the offline repair. Pure: the same input always gives the same decision. Throws {@link PlanError}. */
 export function planRepair(input: PlanInput): RepairDecision {
   const { collect, triage, findings, options } = input;
   validateOptions(options);
+  const aws = input.cloud === "aws";
+  if (aws && options.actions?.includes("SetSafeBoot"))
+    throw new PlanError("unsupported-on-cloud", AWS_SAFE_BOOT_REFUSAL);
   const selection = selectDump(triage, collect);
   const culprit = resolveCulprit(collect, selection, options);
   const ctx: PlanContext = {
@@ -137,7 +145,9 @@ export function planRepair(input: PlanInput): RepairDecision {
     strict,
   );
   const repairs = guarded.kept.filter((p) => !ADDITIVE.includes(p.action.action));
-  if (guarded.dropped > 0 && repairs.length === 0 && collect.target.bcdStore)
+  const leftForPerson = playbooks.flatMap((m) => m.manual.map((s) => `playbook ${m.id}: ${s}`));
+  if (aws) awsWithoutSafeMode(guarded, leftForPerson);
+  else if (guarded.dropped > 0 && repairs.length === 0 && collect.target.bcdStore)
     guarded.kept.push(
       ...buildSetSafeBoot(
         ctx,
@@ -185,5 +195,28 @@ export function planRepair(input: PlanInput): RepairDecision {
       registry: registry ?? [],
     })),
     undo: [...actions].reverse().map((a) => ({ action: a.action, how: undoFor(a, collect) })),
+    leftForPerson,
   };
+}
+
+/**
+ * AWS: safe mode is left for a person (the swap gate stays closed) instead of planned, because
+ * the AWS boot check cannot verify a safe-mode boot nor revert it.
+ */
+function awsWithoutSafeMode(
+  guarded: { kept: Proposal[]; notes: Decision[]; dropped: number },
+  leftForPerson: string[],
+): void {
+  const safe = guarded.kept.filter((p) => p.action.action === "SetSafeBoot");
+  guarded.kept = guarded.kept.filter((p) => p.action.action !== "SetSafeBoot");
+  const repairs = guarded.kept.filter((p) => !ADDITIVE.includes(p.action.action));
+  if (safe.length === 0 && (guarded.dropped === 0 || repairs.length > 0)) return;
+  const why =
+    "safe mode is not planned on AWS (its boot check cannot verify a safe-mode boot nor revert it): a person decides the repair; the repaired disk is not swapped in";
+  guarded.notes.push({
+    action: "none",
+    reason: `Left for a person: ${why}`,
+    evidence: safe.flatMap((p) => [p.action.reason, ...p.evidence]),
+  });
+  leftForPerson.push(why);
 }

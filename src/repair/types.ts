@@ -1,3 +1,4 @@
+import type { Cloud } from "../drivers/types";
 /**
  * The repair planner's shapes: what it is given ({@link PlanInput}, {@link RepairOptions}), what it
  * returns ({@link RepairDecision}) and what its steps pass each other (the dump selection, the
@@ -61,6 +62,8 @@ export interface RepairDecision {
   undo: UndoStep[];
   /** The known-incident playbooks the evidence matched (src/repair/playbooks/). */
   playbooks: PlaybookSummary[];
+  /** What the plan leaves for a person (a playbook's manual steps, safe mode on AWS): each closes the swap gate. */
+  leftForPerson: string[];
 }
 
 export interface PlaybookSummary {
@@ -82,6 +85,8 @@ export interface PlanInput {
   triage: TriageResult[];
   findings: DriverFinding[];
   options: RepairOptions;
+  /** Where the repaired disk boots: on AWS safe mode is never planned (its boot check cannot verify or revert it). */
+  cloud?: Cloud;
 }
 
 /** A proposed action and the facts it rests on. */

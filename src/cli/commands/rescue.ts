@@ -23,6 +23,7 @@ import {
 import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
 import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
 import { REPAIR_ACTIONS } from "../../vocabulary/repairActions";
+import { AWS_SAFE_BOOT_REFUSAL } from "../../repair/plan";
 import { buildReport, renderMarkdown, RescueOutcome } from "../../report";
 
 /** The VM-naming flags (`TargetFlags`) and the rescue's own choices. */
@@ -165,6 +166,8 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
     dryRun: opts.dryRun,
     noSwap: opts.swap === false,
   };
+  if (target.cloud === "aws" && choices.actions?.includes("SetSafeBoot"))
+    throw new UsageError(AWS_SAFE_BOOT_REFUSAL);
   let outcome: RescueOutcome;
   try {
     if (opts.simulate) outcome = await simulated(opts, target, choices, deps);

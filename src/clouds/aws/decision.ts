@@ -58,7 +58,7 @@ export interface AwsRepairDecision {
 export function awsSwapGate(
   findings: readonly DriverFinding[],
   nothingToRepair: boolean | string,
-  choice: AwsRepairChoice,
+  choice: AwsRepairChoice & { leftForPerson?: readonly string[] },
   targetInstanceType: string | null,
 ): AwsSwapGate {
   return swapGate(findings, nothingToRepair, {
@@ -97,7 +97,7 @@ export function repairFromCollect(
   const gate = awsSwapGate(
     decided.findings,
     nothingToRepairWhy(decided),
-    choice,
+    { ...choice, leftForPerson: decided.repair.leftForPerson },
     targetInstanceType,
   );
   const blockedByDrivers = decided.blocked && choice.allowIncompatibleDrivers !== true;

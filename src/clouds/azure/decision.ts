@@ -141,7 +141,10 @@ function decideFrom(
     culprit: decided.repair.culprit,
     repairActions: decided.nothingToRepair ? [] : decided.repair.plan.actions.map((a) => a.action),
     repairParams: decided.repairParams,
-    gate: swapGate(decided.findings, nothingToRepairWhy(decided), choice),
+    gate: swapGate(decided.findings, nothingToRepairWhy(decided), {
+      ...choice,
+      leftForPerson: decided.repair.leftForPerson,
+    }),
     nothingToRepair: decided.nothingToRepair,
     repairPlan: decided.repair.plan,
     rawEvidence,

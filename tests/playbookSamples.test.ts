@@ -15,7 +15,7 @@ import { parseCollectOutput } from "../src/collect/validate";
 import { collectFromEvidence } from "../src/evidence/facts";
 import type { EvidenceBundle } from "../src/evidence/bundle";
 import type { EvidenceFileInfo } from "../src/evidence/facts/types";
-import { decideRescue } from "../src/repair/decide";
+import { decideRescue, swapGate } from "../src/repair/decide";
 import { writeDump } from "./builders/dumpWriter";
 import { EXAMPLES, REPO_ROOT, SHARED_FIXTURES, TOOLS } from "./helpers/paths";
 
@@ -222,6 +222,14 @@ describe("the platform-change samples", () => {
     );
     expect(p.manual.join("\n")).toMatch(
       /reg delete "HKLM\\BROKENSYSTEM\\ControlSet001\\Services\\stornvme\\StartOverride" \/f/,
+    );
+    // the manual steps keep the swap gate closed until a person has done them
+    const gate = swapGate(d.findings, false, { leftForPerson: d.repair.leftForPerson });
+    expect(gate.allowed).toBe(false);
+    expect(gate.reasons).toContainEqual(
+      expect.stringMatching(
+        /^left for a person before the swap: playbook stornvme-startoverride: /,
+      ),
     );
     expect(
       d.repair.decisions.some((x) =>

@@ -539,6 +539,10 @@ describe("vm-rescue rescue refuses before anything runs", () => {
       /--instance-id i-0fffffffffffffff0 is not the instance in examples\/aws-instance\.json \(i-0a1b2c3d4e5f67890\)/,
     ],
     [
+      ["rescue", "--simulate", "--cloud", "aws", "--actions", "SetSafeBoot", "--yes"],
+      /^vm-rescue: SetSafeBoot is refused on AWS: the AWS boot check cannot verify a safe-mode boot nor revert it$/,
+    ],
+    [
       ["rescue", "--simulate", "--aws-instance", "examples/no-such-instance.json", "--yes"],
       /--aws-instance.*no-such-instance\.json/,
     ],
@@ -618,6 +622,27 @@ describe("vm-rescue rescue --simulate", () => {
     ]);
     expect(report.repair.results[1].undo[0]).toMatchObject({ kind: "file" });
     expect(report.evidence.map((d: { status: string }) => d.status)).toEqual(["read", "read"]);
+  });
+
+  test("a safe-mode repair: the boot is checked as a safe-mode boot, safe mode reverted, a normal boot checked; the report says which", async () => {
+    const r = await run(["rescue", "--simulate", "--yes", "--json", "--actions", "SetSafeBoot"]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    expect(validateReport(report)).toBe(true);
+    expect(report.decision.actions.map((a: { action: string }) => a.action)).toContain(
+      "SetSafeBoot",
+    );
+    expect(report.verify).toMatchObject({ booted: true, boots: ["safe-mode", "normal"] });
+    expect(report.verify.message).toMatch(
+      /verified: a safe-mode boot, then safe mode reverted and a normal boot/,
+    );
+    const md = await run(["rescue", "--simulate", "--yes", "--actions", "SetSafeBoot"]);
+    expect(md.out).toMatch(/- Boot verified: safe-mode boot, then normal boot/);
+  });
+
+  test("a normal repair: the report says a normal boot was verified", async () => {
+    const report = JSON.parse((await run(["rescue", "--simulate", "--yes", "--json"])).out);
+    expect(report.verify).toMatchObject({ booted: true, boots: ["normal"] });
   });
 
   test("the Markdown report has every section", async () => {
@@ -740,9 +765,11 @@ describe("vm-rescue rescue --cloud aws", () => {
       verify: { booted: true },
     });
     expect(report.triage[0].causedBy.module).toBe("cxnetmon.sys");
+    // the AWS sample's BCD has EMS off: the serial console is switched on with the repair
     expect(report.decision.actions.map((a: { action: string }) => a.action)).toEqual([
       "DisableDriver",
       "QuarantineDriverFile",
+      "EnableEms",
     ]);
     expect(report.repair.results.length).toBeGreaterThan(0);
     // inPlace: the repaired volume is the original root, listed once

@@ -285,6 +285,12 @@ export interface CollectOutput {
    * the driver check then cannot tell whether WS2012/2012 R2 has the MSFT1000 mapping.
    */
   acpiEnum?: string[] | null;
+  /**
+   * Optional: files under the folders of known incidents (`Windows\System32\drivers\CrowdStrike\`
+   * `C-*.sys` channel files), each with its size and last write time, for the playbooks
+   * (src/repair/playbooks/). Absent when not collected.
+   */
+  incidentFiles?: FileFacts[] | null;
   /** Steps that failed without stopping the collection. */
   errors: CollectError[];
 }

@@ -11,6 +11,14 @@ export interface EvidenceFile {
   bytes: Buffer;
 }
 
+/** A file a reader listed without reading it (an incident's files: name, size, last write). */
+export interface ListedFile {
+  /** Path on the broken disk, e.g. `\Windows\System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys`. */
+  path: string;
+  sizeBytes: number | null;
+  lastWriteUtc: string | null;
+}
+
 /** Where the evidence came from: the helper's collect, a disk image, or a cloud snapshot read directly. */
 export type EvidenceRoute = "collect" | "disk-image" | "azure-snapshot" | "aws-snapshot";
 
@@ -41,4 +49,6 @@ export interface EvidenceBundle {
   };
   /** Files that were looked for and not read, with why (absent, unreadable, over a size cap). */
   problems: string[];
+  /** Incident files listed on the disk (CrowdStrike channel files), never read. */
+  listedFiles?: ListedFile[];
 }

@@ -162,6 +162,10 @@ export const AZURE_COMPONENT: ComponentSpec = {
   outputs: {
     ...commonOutputs,
     outcome: list("What the swap, the boot verification and the rollback report.", false),
+    verifiedBoots: list(
+      "The boots verified after the swap, in order: normal, or safe-mode then normal once safe mode was reverted.",
+      false,
+    ),
     rollbackOffered: {
       ...B,
       description:

@@ -6,12 +6,15 @@ import type { CollectOutput, ServiceFacts } from "../collect/contract";
 import { SERVICE_NAME_PATTERN } from "../vocabulary/repairActions";
 import { PlanError } from "../vocabulary/errors";
 import {
+  BOOT_CRITICAL_SERVICES,
   classifyService,
   findService,
   imageBaseName,
+  normaliseModule,
   servicesForModule,
 } from "../drivers/bootCritical";
 import { describeInstall, namedModule, packagesForModule } from "./evidence";
+import { bootFileOf, canonicalServiceName, refuse } from "./invariants";
 import type { CulpritFacts, DumpSelection, RepairOptions } from "./types";
 
 /** Facts about a module and the services that run it. */
@@ -43,6 +46,21 @@ export function describeCulprit(
   return { module, services, thirdParty, bootCritical, forced, evidence };
 }
 
+/** driver= naming a boot file or a boot-critical driver is refused naming the invariant. */
+function refuseInvariantDriver(name: string): void {
+  const file = normaliseModule(name);
+  const boot =
+    bootFileOf(`Windows\\System32\\${file}`) ?? bootFileOf(`Windows\\System32\\drivers\\${file}`);
+  if (boot)
+    refuse({ invariant: "boot-file", message: `driver=${name}: it is the boot file ${boot}` });
+  const service = canonicalServiceName(file.replace(/\.sys$/, ""));
+  if (BOOT_CRITICAL_SERVICES.includes(service))
+    refuse({
+      invariant: "boot-critical-driver",
+      message: `driver=${name}: ${service} is part of the boot storage/bus/file-system stack`,
+    });
+}
+
 /**
  * The culprit: the operator's `driver` (validated: it must be a service, or the binary of a
  * service, in the inventory), else the module the most recent dump names; null when there is none.
@@ -63,6 +81,8 @@ export function resolveCulprit(
     const byName = findService(collect.services, name);
     const services = byName ? [byName] : servicesForModule(collect.services, name);
     if (services.length === 0) {
+      // a boot file or boot-critical driver the hive does not list is refused naming the invariant
+      refuseInvariantDriver(name);
       throw new PlanError(
         "unknown-driver",
         `driver=${name}: no service of that name (or running a binary of that name) is on the disk`,

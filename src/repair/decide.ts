@@ -73,6 +73,8 @@ export interface SwapChoice {
   inPlace?: boolean;
   /** Where the disk will boot, named in the reasons (AWS target instance type). */
   target?: string | null;
+  /** What the plan leaves for a person (RepairDecision.leftForPerson): each closes the gate. */
+  leftForPerson?: readonly string[];
 }
 
 /** What repair.ps1 runs when the planner chose nothing: a dry run that changes nothing. */
@@ -111,6 +113,8 @@ export function swapGate(
       );
     }
   }
+  for (const step of choice.leftForPerson ?? [])
+    reasons.push(`left for a person before the swap: ${step}`);
   return { allowed: reasons.length === 0, reasons };
 }
 
@@ -164,7 +168,13 @@ export function decideRescue(input: RescueDecisionInput): RescueDecision {
     instanceType: input.instanceType,
     hostBuild: input.hostBuild,
   });
-  const repair = planRepair({ collect, triage, findings, options: input.options ?? {} });
+  const repair = planRepair({
+    collect,
+    triage,
+    findings,
+    options: input.options ?? {},
+    cloud: input.cloud,
+  });
   const diskNumber = input.pinDiskNumber === false ? undefined : collect.target.diskNumber;
   const nothingToRepair = repair.plan.actions.length === 0;
   const repairParams = nothingToRepair

@@ -5,6 +5,7 @@ import type { TriageResult } from "../triage/types";
 import { planRepair } from "./plan";
 import type { RepairDecision, RepairOptions } from "./types";
 import { validateAction } from "./validate";
+import { swapGate } from "./decide";
 import {
   bugcheckEvent,
   cxnetmonInstall,
@@ -162,12 +163,19 @@ describe("sample story: cxnetmon.sys (third-party NDIS filter) crashes app-vm-01
     ]);
   });
 
-  test("a third-party driver no service runs cannot be disabled: its package is removed without being asked", () => {
+  test("a third-party driver no service runs cannot be disabled; its package rests on the dump and setupapi.dev.log alone: safe mode instead, and the plan says why", () => {
     const c = sampleCollect();
     c.services = c.services.filter((x) => x.name !== "cxnetmon");
     const r = plan({ collect: c });
-    expect(names(r)).toEqual(["RemoveDriverPackage"]);
+    expect(names(r)).toEqual(["SetSafeBoot"]);
     expect(r.decisions.some((x) => /no service on the disk runs it/.test(x.reason))).toBe(true);
+    expect(
+      r.decisions.some((x) =>
+        /^Not planned: invariant corroborated-identity: RemoveDriverPackage oem42\.inf/.test(
+          x.reason,
+        ),
+      ),
+    ).toBe(true);
   });
 
   test("collect's file facts count only when they are for the file ImagePath names", () => {
@@ -213,26 +221,42 @@ describe("crash dump configuration", () => {
     expect(d.decisions.find((x) => x.action === "EnableCrashDump")!.reason).toMatch(/operator/);
   });
 
-  test("EMS only on request", () => {
+  test("EMS is an additive setting: on in every repair where it is off, unless enableEms=false", () => {
     expect(names(plan())).not.toContain("EnableEms");
-    expect(names(plan({ options: { enableEms: true } }))).toContain("EnableEms");
+    const off = sampleCollect();
+    off.bcd!.ems = false;
+    const d = plan({ collect: off });
+    expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile", "EnableEms"]);
+    expect(d.decisions.find((x) => x.action === "EnableEms")!.reason).toMatch(/^Additive setting/);
+    expect(d.undo.find((u) => u.action === "EnableEms")!.how).toMatch(/ems \{default\} off/);
+    expect(names(plan({ collect: off, options: { enableEms: false } }))).not.toContain("EnableEms");
+    expect(names(plan({ collect: off, options: { actions: ["DisableDriver"] } }))).toContain(
+      "EnableEms",
+    );
+  });
+
+  test("additive settings never come alone: nothing to repair stays nothing", () => {
+    const c = sampleCollect();
+    c.bcd!.ems = false;
+    c.events = [];
+    expect(names(plan({ collect: c, triage: [] }))).toEqual([]);
   });
 });
 
 describe("boot-critical or Microsoft culprit", () => {
-  test("Microsoft's afd.sys is not disabled; the third-party package installed just before the crash is removed", () => {
+  test("Microsoft's afd.sys is not disabled; the package installed just before the crash rests on timestamps alone: its driver is disabled instead of the package removed", () => {
     const d = plan({ triage: [triageOf("afd.sys")] });
-    expect(names(d)).toEqual(["RemoveDriverPackage"]);
-    expect(args(d, "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+    expect(names(d)).toEqual(["DisableDriver"]);
+    expect(args(d, "DisableDriver")).toEqual([{ service: "cxnetmon" }]);
     expect(d.culprit).toMatchObject({ module: "afd.sys", service: "AFD", thirdParty: false });
-    expect(d.decisions.find((x) => x.action === "RemoveDriverPackage")!.reason).toMatch(
-      /last third-party driver package installed before the first crash \(32 h/,
+    expect(d.decisions.find((x) => x.action === "DisableDriver")!.reason).toMatch(
+      /oem42\.inf is the last third-party driver package installed before the first crash \(32 h.*not removed: .*crash dump's faulting module to be its driver.*disabled instead \(reversible\)/,
     );
   });
 
   test("boot-critical storvsc.sys is not disabled", () => {
     const d = plan({ triage: [triageOf("storvsc.sys")] });
-    expect(names(d)).not.toContain("DisableDriver");
+    expect(args(d, "DisableDriver")).toEqual([{ service: "cxnetmon" }]);
     expect(d.culprit).toMatchObject({ service: "storvsc", bootCritical: true });
     expect(
       d.decisions.some(
@@ -269,9 +293,9 @@ describe("boot-critical or Microsoft culprit", () => {
       files: ["cxraid.sys"],
       exitStatus: "SUCCESS",
     });
-    expect(
-      args(plan({ collect: c, triage: [triageOf("afd.sys")] }), "RemoveDriverPackage"),
-    ).toEqual([{ publishedInf: "oem42.inf" }]);
+    const d = plan({ collect: c, triage: [triageOf("afd.sys")] });
+    expect(names(d)).not.toContain("RemoveDriverPackage");
+    expect(args(d, "DisableDriver")).toEqual([{ service: "cxnetmon" }]);
   });
 
   test("a failed install is not a suspect", () => {
@@ -446,7 +470,7 @@ describe("driver-check findings", () => {
     expect(dec.evidence.filter((e) => e.startsWith("also:"))).toHaveLength(2);
   });
 
-  test("a finding's remedy with a malformed argument is refused with the action named", () => {
+  test("a finding's remedy naming a service the hive does not hold is left out, naming the invariant", () => {
     const bad = findingWithRemedy({
       remedyAction: {
         action: "DisableDriver",
@@ -454,9 +478,13 @@ describe("driver-check findings", () => {
         reason: "bad",
       },
     });
-    const e = planErrorOf(() => plan({ findings: [bad] }));
-    expect(e.code).toBe("invalid-argument");
-    expect(e.message).toMatch(/^DisableDriver: service/);
+    const d = plan({ findings: [bad] });
+    expect(args(d, "DisableDriver")).toEqual([{ service: "cxnetmon" }]);
+    expect(
+      d.decisions.some((x) =>
+        /invariant corroborated-identity: DisableDriver x & reg delete HKLM/.test(x.reason),
+      ),
+    ).toBe(true);
   });
 });
 
@@ -485,13 +513,10 @@ describe("operator overrides", () => {
     );
   });
 
-  test("a boot-critical driver= is refused unless allowBootCriticalDisable", () => {
+  test("a boot-critical driver= is refused naming the invariant, whoever asks", () => {
     const e = planErrorOf(() => plan({ options: { driver: "storvsc" } }));
-    expect(e.code).toBe("boot-critical-refused");
-    expect(e.message).toMatch(/storvsc is boot-critical/);
-    const d = plan({ options: { driver: "storvsc", allowBootCriticalDisable: true } });
-    expect(args(d, "DisableDriver")).toEqual([{ service: "storvsc", force: true }]);
-    expect(names(d)).not.toContain("QuarantineDriverFile");
+    expect(e.code).toBe("invariant-violated");
+    expect(e.message).toMatch(/^invariant boot-critical-driver: DisableDriver storvsc/);
   });
 
   test("actions= replaces the automatic choice, in the safe order, and keeps the culprit for its arguments", () => {
@@ -507,10 +532,10 @@ describe("operator overrides", () => {
     ]);
   });
 
-  test("removeDriverPackage with a Microsoft culprit removes the recent package (as the default does)", () => {
-    expect(args(removing({ triage: [triageOf("afd.sys")] }), "RemoveDriverPackage")).toEqual([
-      { publishedInf: "oem42.inf" },
-    ]);
+  test("removeDriverPackage with a Microsoft culprit is refused: the dump does not name the recent package's driver", () => {
+    const e = planErrorOf(() => removing({ triage: [triageOf("afd.sys")] }));
+    expect(e.code).toBe("invariant-violated");
+    expect(e.message).toMatch(/^invariant corroborated-identity: RemoveDriverPackage oem42\.inf: /);
   });
 
   test("actions= with a boot-critical culprit is refused too", () => {
@@ -518,7 +543,7 @@ describe("operator overrides", () => {
       planErrorOf(() =>
         plan({ triage: [triageOf("storvsc.sys")], options: { actions: ["DisableDriver"] } }),
       ).code,
-    ).toBe("boot-critical-refused");
+    ).toBe("invariant-violated");
   });
 
   test.each<[RepairActionName[], RegExp]>([
@@ -650,5 +675,41 @@ test("bugcheck events alone date the first crash when the dump has no time", () 
   const c = sampleCollect();
   c.events = [bugcheckEvent("2026-11-29T06:13:25Z", "0x1000007e", "112926-9218-01")];
   const d = plan({ collect: c, triage: [triageOf("afd.sys", { crashTime: null })] });
-  expect(args(d, "RemoveDriverPackage")).toEqual([{ publishedInf: "oem42.inf" }]);
+  expect(d.decisions.find((x) => x.action === "DisableDriver")!.reason).toMatch(
+    /\(32 h before 2026-11-29T06:13:25Z\)/,
+  );
+});
+
+describe("safe mode on AWS (its boot check cannot verify or revert it)", () => {
+  test("the operator's SetSafeBoot is refused in one line", () => {
+    const e = planErrorOf(() =>
+      planRepair({
+        collect: sampleCollect(),
+        triage: sampleTriage(),
+        findings: [],
+        options: { actions: ["SetSafeBoot"] },
+        cloud: "aws",
+      }),
+    );
+    expect(e.code).toBe("unsupported-on-cloud");
+    expect(e.message).toMatch(/^SetSafeBoot is refused on AWS: [^\n]*$/);
+  });
+
+  test("the safe-mode fallback is left for a person instead, and the gate stays closed", () => {
+    const input = {
+      collect: withoutCxnetmonInstall(),
+      triage: [triageOf("storvsc.sys")],
+      findings: [],
+      options: {},
+    };
+    expect(names(planRepair(input))).toEqual(["SetSafeBoot"]);
+    const d = planRepair({ ...input, cloud: "aws" });
+    expect(names(d)).not.toContain("SetSafeBoot");
+    expect(d.leftForPerson).toEqual([expect.stringMatching(/safe mode is not planned on AWS/)]);
+    expect(
+      swapGate([], false, { leftForPerson: d.leftForPerson }).reasons.some((r) =>
+        /^left for a person before the swap: safe mode is not planned on AWS/.test(r),
+      ),
+    ).toBe(true);
+  });
 });

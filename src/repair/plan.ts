@@ -10,13 +10,14 @@ import { PlanError } from "../vocabulary/errors";
 import { cleanBootServices, protectedServices } from "../drivers/bootCritical";
 import { selectDump } from "./evidence";
 import { resolveCulprit } from "./culprit";
-import { buildRequestedRemove } from "./proposals";
+import { buildRequestedRemove, buildSetSafeBoot } from "./proposals";
+import { ADDITIVE, additiveSettings } from "./additive";
+import { applyInvariants } from "./invariants";
+import { matchPlaybooks, playbookNotes } from "./playbooks";
 import { buildRequested } from "./requested";
 import {
-  ruleCrashDump,
   ruleCulprit,
   ruleDirtyVolume,
-  ruleEms,
   ruleFindings,
   ruleNoDumpEvents,
   rulePendingUpdate,
@@ -28,6 +29,7 @@ import type {
   Decision,
   PlanContext,
   PlanInput,
+  Proposal,
   RepairDecision,
   RepairOptions,
   RuleOutcome,
@@ -52,6 +54,11 @@ function validateOptions(o: RepairOptions): void {
       `removeDriverPackage=${JSON.stringify(o.removeDriverPackage)} must be true or false`,
     );
   }
+  if (o.diskController !== undefined && o.diskController !== "scsi" && o.diskController !== "nvme")
+    throw new PlanError(
+      "invalid-option",
+      `diskController=${JSON.stringify(o.diskController)} must be "scsi" or "nvme"`,
+    );
   if (
     o.safeBootMode !== undefined &&
     o.safeBootMode !== "minimal" &&
@@ -64,10 +71,17 @@ function validateOptions(o: RepairOptions): void {
   }
 }
 
+/** The one line that refuses SetSafeBoot on AWS (until its boot check verifies and reverts safe mode). */
+export const AWS_SAFE_BOOT_REFUSAL =
+  "SetSafeBoot is refused on AWS: the AWS boot check cannot verify a safe-mode boot nor revert it";
+
 /** Plans the offline repair. Pure: the same input always gives the same decision. Throws {@link PlanError}. */
 export function planRepair(input: PlanInput): RepairDecision {
   const { collect, triage, findings, options } = input;
   validateOptions(options);
+  const aws = input.cloud === "aws";
+  if (aws && options.actions?.includes("SetSafeBoot"))
+    throw new PlanError("unsupported-on-cloud", AWS_SAFE_BOOT_REFUSAL);
   const selection = selectDump(triage, collect);
   const culprit = resolveCulprit(collect, selection, options);
   const ctx: PlanContext = {
@@ -77,9 +91,11 @@ export function planRepair(input: PlanInput): RepairDecision {
     culprit,
     protectedServices: protectedServices(collect),
     cleanBootServices: cleanBootServices(collect),
+    notes: [],
   };
 
   const outcomes: RuleOutcome[] = [{ proposals: [], notes: selection.notes }];
+  const playbooks = matchPlaybooks(collect, selection.valid, findings, options);
   if (options.actions) {
     const requested = [
       ...new Set([
@@ -97,17 +113,16 @@ export function planRepair(input: PlanInput): RepairDecision {
         },
       ],
     });
-    if (options.enableCrashDump) outcomes.push(ruleCrashDump(ctx));
-    outcomes.push(ruleEms(ctx));
   } else {
+    // A known incident's prescribed fix replaces the culprit rule (it may leave the culprit enabled).
+    const fix = playbooks.flatMap((m) => m.proposals);
     outcomes.push(
+      ...playbooks.map((m) => ({ proposals: m.proposals, notes: playbookNotes(m) })),
       ruleDirtyVolume(ctx),
       rulePendingUpdate(ctx),
-      ruleCulprit(ctx),
+      fix.length > 0 ? { proposals: [], notes: [] } : ruleCulprit(ctx),
       ruleReporterOnly(ctx),
       ruleNoDumpEvents(ctx),
-      ruleCrashDump(ctx),
-      ruleEms(ctx),
       ruleFindings(findings),
     );
     if (
@@ -121,7 +136,27 @@ export function planRepair(input: PlanInput): RepairDecision {
     }
   }
 
-  const chosen = finalise(outcomes.flatMap((o) => o.proposals));
+  // The operator's choices are refused when they break an invariant; automatic ones are left out.
+  const strict =
+    options.driver !== undefined || options.actions !== undefined || !!options.removeDriverPackage;
+  const guarded = applyInvariants(
+    outcomes.flatMap((o) => o.proposals),
+    { collect, triage: selection.valid },
+    strict,
+  );
+  const repairs = guarded.kept.filter((p) => !ADDITIVE.includes(p.action.action));
+  const leftForPerson = playbooks.flatMap((m) => m.manual.map((s) => `playbook ${m.id}: ${s}`));
+  if (aws) awsWithoutSafeMode(guarded, leftForPerson);
+  else if (guarded.dropped > 0 && repairs.length === 0 && collect.target.bcdStore)
+    guarded.kept.push(
+      ...buildSetSafeBoot(
+        ctx,
+        "The actions the evidence pointed at were left out (see the invariants above): boot into safe mode, the reversible way to a bootable machine",
+      ),
+    );
+  const additive = additiveSettings(ctx, guarded.kept);
+  outcomes.push({ proposals: [], notes: [...guarded.notes, ...ctx.notes, ...additive.notes] });
+  const chosen = finalise([...guarded.kept, ...additive.proposals]);
   const actions = chosen.map((p) => p.action);
   const decisions: Decision[] = [
     ...chosen.map((p) => ({
@@ -150,6 +185,38 @@ export function planRepair(input: PlanInput): RepairDecision {
       : null,
     cleanBootServices: ctx.cleanBootServices,
     protectedServices: ctx.protectedServices,
+    playbooks: playbooks.map(({ id, title, source, evidence, manual, keep, registry }) => ({
+      id,
+      title,
+      source,
+      evidence,
+      manual,
+      keep,
+      registry: registry ?? [],
+    })),
     undo: [...actions].reverse().map((a) => ({ action: a.action, how: undoFor(a, collect) })),
+    leftForPerson,
   };
+}
+
+/**
+ * AWS: safe mode is left for a person (the swap gate stays closed) instead of planned, because
+ * the AWS boot check cannot verify a safe-mode boot nor revert it.
+ */
+function awsWithoutSafeMode(
+  guarded: { kept: Proposal[]; notes: Decision[]; dropped: number },
+  leftForPerson: string[],
+): void {
+  const safe = guarded.kept.filter((p) => p.action.action === "SetSafeBoot");
+  guarded.kept = guarded.kept.filter((p) => p.action.action !== "SetSafeBoot");
+  const repairs = guarded.kept.filter((p) => !ADDITIVE.includes(p.action.action));
+  if (safe.length === 0 && (guarded.dropped === 0 || repairs.length > 0)) return;
+  const why =
+    "safe mode is not planned on AWS (its boot check cannot verify a safe-mode boot nor revert it): a person decides the repair; the repaired disk is not swapped in";
+  guarded.notes.push({
+    action: "none",
+    reason: `Left for a person: ${why}`,
+    evidence: safe.flatMap((p) => [p.action.reason, ...p.evidence]),
+  });
+  leftForPerson.push(why);
 }

@@ -6,7 +6,8 @@
 import type { RepairAction } from "../collect/contract";
 import type { RepairActionName } from "../vocabulary/repairActions";
 import { PlanError } from "../vocabulary/errors";
-import { imagePathOnVolume, normaliseModule } from "../drivers/bootCritical";
+import { SERVICE_NAME_PATTERN } from "../vocabulary/repairActions";
+import { imageBaseName, imagePathOnVolume, normaliseModule } from "../drivers/bootCritical";
 import {
   describeInstall,
   firstCrashTime,
@@ -18,6 +19,12 @@ import {
 } from "./evidence";
 import { protectedBinaries } from "./culprit";
 import { isSafeWindowsPath } from "./validate";
+import {
+  corroboratePackage,
+  corroborated,
+  describeCorroboration,
+  packageModules,
+} from "./invariants/corroboration";
 import type { PlanContext, Proposal } from "./types";
 
 /** One action as the plan carries it. */
@@ -39,29 +46,50 @@ export function fail(action: RepairActionName, why: string): never {
   throw new PlanError("precondition-failed", `${action}: ${why}`);
 }
 
-/** DisableDriver for each service of the culprit; refuses boot-critical ones unless allowed. */
+/**
+ * Service names repair.ps1 can take; the others (real hives hold ".NET CLR Data" and names with
+ * spaces) are left out with a note instead of failing the whole plan.
+ */
+export function takeableServices(
+  ctx: PlanContext,
+  action: string,
+  names: readonly string[],
+): string[] {
+  const ok = names.filter((n) => SERVICE_NAME_PATTERN.test(n));
+  for (const n of names.filter((x) => !SERVICE_NAME_PATTERN.test(x)))
+    ctx.notes.push({
+      action: "none",
+      reason: `${action} skips the service ${JSON.stringify(n)}: repair.ps1 takes service names of letters, digits, "_", "." and "-" only (at most 64)`,
+      evidence: [],
+    });
+  return ok;
+}
+
+/**
+ * DisableDriver for each service of the culprit. A boot-critical one is proposed all the same:
+ * the invariants (src/repair/invariants/) refuse it whoever asked.
+ */
 export function buildDisable(ctx: PlanContext, reason: string): Proposal[] {
   const c = ctx.culprit;
   if (!c) fail("DisableDriver", "no culprit driver: the dumps name none; pass driver=<service>");
   if (c.services.length === 0) fail("DisableDriver", `no service on the disk runs ${c.module}`);
-  if (c.bootCritical && !ctx.options.allowBootCriticalDisable) {
-    throw new PlanError(
-      "boot-critical-refused",
-      `DisableDriver: ${c.services.map((s) => s.name).join(", ")} is boot-critical; disabling it would stop Windows from booting. Pass allowBootCriticalDisable to do it anyway`,
-    );
-  }
-  return c.services.map((s) => {
-    const force = c.bootCritical ? { force: true } : {};
-    const why = c.bootCritical ? `${reason} (boot-critical, forced by the operator)` : reason;
-    return proposal(
-      act(
-        "DisableDriver",
-        { service: s.name, ...force },
-        `${why}: set Services\\${s.name}\\Start=4 (was ${s.start ?? "absent"})`,
+  const names = takeableServices(
+    ctx,
+    "DisableDriver",
+    c.services.map((s) => s.name),
+  );
+  return c.services
+    .filter((s) => names.includes(s.name))
+    .map((s) =>
+      proposal(
+        act(
+          "DisableDriver",
+          { service: s.name },
+          `${reason}: set Services\\${s.name}\\Start=4 (was ${s.start ?? "absent"})`,
+        ),
+        c.evidence,
       ),
-      c.evidence,
     );
-  });
 }
 
 /** QuarantineDriverFile for each existing binary of the culprit under the Windows folder. */
@@ -120,7 +148,11 @@ export function buildRemoveOwnPackage(ctx: PlanContext, reason: string): Proposa
 }
 
 /** RemoveDriverPackage for the third-party package installed just before the first crash. */
-export function buildRemoveRecentPackage(ctx: PlanContext, reason: string): Proposal[] {
+export function buildRemoveRecentPackage(
+  ctx: PlanContext,
+  reason: string,
+  requested = false,
+): Proposal[] {
   const first = firstCrashTime(ctx.selection, ctx.collect.events, ctx.culprit?.module ?? null);
   if (first === null) return [];
   const pkg = recentThirdPartyPackage(
@@ -130,6 +162,33 @@ export function buildRemoveRecentPackage(ctx: PlanContext, reason: string): Prop
   );
   if (!pkg) return [];
   const hours = Math.round((first - time(pkg.timeUtc)!) / 3600_000);
+  const c = corroboratePackage(pkg, ctx.collect, ctx.selection.valid);
+  // the operator's request stays a removal, so the invariants refuse it naming why
+  if (!requested && !corroborated(c)) {
+    // timestamps alone never choose an irreversible removal: disable its driver (reversible)
+    const modules = packageModules(pkg);
+    const services = ctx.collect.services.filter((s) => modules.includes(imageBaseName(s)));
+    const why = `${reason}: ${pkg.publishedInf} is the last third-party driver package installed before the first crash (${hours} h before ${iso(first)}), but it is not removed: ${describeCorroboration(pkg, c)}`;
+    ctx.notes.push({ action: "none", reason: why, evidence: [describeInstall(pkg)] });
+    if (services.length === 0)
+      return ctx.collect.target.bcdStore
+        ? buildSetSafeBoot(ctx, `${why}; no service runs its driver, so safe mode instead`)
+        : [];
+    return takeableServices(
+      ctx,
+      "DisableDriver",
+      services.map((s) => s.name),
+    ).map((name) =>
+      proposal(
+        act(
+          "DisableDriver",
+          { service: name },
+          `${why}; its driver's service ${name} is disabled instead (reversible)`,
+        ),
+        [describeInstall(pkg)],
+      ),
+    );
+  }
   return [
     proposal(
       act(
@@ -145,7 +204,7 @@ export function buildRemoveRecentPackage(ctx: PlanContext, reason: string): Prop
 /** The operator asked for the package removal: the culprit's own package, else the recent one; refused when there is none. */
 export function buildRequestedRemove(ctx: PlanContext, reason: string): Proposal[] {
   const own = buildRemoveOwnPackage(ctx, reason);
-  const found = own.length > 0 ? own : buildRemoveRecentPackage(ctx, reason);
+  const found = own.length > 0 ? own : buildRemoveRecentPackage(ctx, reason, true);
   if (found.length === 0)
     fail(
       "RemoveDriverPackage",
@@ -174,7 +233,7 @@ export function buildSetSafeBoot(ctx: PlanContext, reason: string): Proposal[] {
 }
 
 export function buildCleanBoot(ctx: PlanContext, reason: string): Proposal[] {
-  const services = ctx.cleanBootServices;
+  const services = takeableServices(ctx, "CleanBoot", ctx.cleanBootServices);
   if (services.length === 0)
     fail("CleanBoot", "no non-Microsoft service starts automatically on this disk");
   return [

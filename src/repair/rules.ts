@@ -14,7 +14,6 @@ import {
   buildRemoveOwnPackage,
   buildRemoveRecentPackage,
   buildSetSafeBoot,
-  fail,
   proposal,
 } from "./proposals";
 import type { PlanContext, RuleOutcome } from "./types";
@@ -227,51 +226,6 @@ export function ruleDirtyVolume(ctx: PlanContext): RuleOutcome {
           "The Windows volume is marked dirty: check and repair the file system before anything writes to it",
         ),
         ["fsutil dirty query: dirty"],
-      ),
-    ],
-    notes: [],
-  };
-}
-
-/** Without a dump configured the next crash tells nothing: enable a kernel dump (or on request). */
-export function ruleCrashDump(ctx: PlanContext): RuleOutcome {
-  const cc = ctx.collect.dumps.crashControl;
-  const off = cc === null || cc.crashDumpEnabled === null || cc.crashDumpEnabled === 0;
-  if (!off && !ctx.options.enableCrashDump) return empty();
-  const evidence = [
-    cc === null
-      ? "Control\\CrashControl is absent"
-      : `CrashControl\\CrashDumpEnabled=${cc.crashDumpEnabled ?? "absent"}`,
-  ];
-  const reason = off
-    ? "Crash dumps are disabled: the next crash would leave nothing to triage; enable a kernel memory dump"
-    : "Requested by the operator (enableCrashDump)";
-  return {
-    proposals: [proposal(act("EnableCrashDump", { kind: "kernel" }, reason), evidence)],
-    notes: [],
-  };
-}
-
-/** Serial console (EMS) only on request. */
-export function ruleEms(ctx: PlanContext): RuleOutcome {
-  if (!ctx.options.enableEms) return empty();
-  if (ctx.collect.bcd?.ems)
-    return {
-      proposals: [],
-      notes: [
-        { action: "none", reason: "EMS is already on for the default boot entry", evidence: [] },
-      ],
-    };
-  if (!ctx.collect.target.bcdStore) fail("EnableEms", "no BCD store was found on the disk");
-  return {
-    proposals: [
-      proposal(
-        act(
-          "EnableEms",
-          {},
-          "Requested by the operator (enableEms): serial console on the default boot entry",
-        ),
-        [`BCD store ${ctx.collect.target.bcdStore}`],
       ),
     ],
     notes: [],

@@ -1,3 +1,4 @@
+import type { Cloud } from "../drivers/types";
 /**
  * The repair planner's shapes: what it is given ({@link PlanInput}, {@link RepairOptions}), what it
  * returns ({@link RepairDecision}) and what its steps pass each other (the dump selection, the
@@ -7,6 +8,7 @@ import type { CollectOutput, RepairAction, RepairPlan, ServiceFacts } from "../c
 import type { RepairActionName } from "../vocabulary/repairActions";
 import type { TriageResult } from "../triage/types";
 import type { DriverFinding } from "../drivers/types";
+import type { RegistryEdit } from "./playbooks/registry";
 
 export interface RepairOptions {
   /** Force the culprit: a service name (or the file name of its binary) from the inventory. */
@@ -14,10 +16,12 @@ export interface RepairOptions {
   /** Replace the automatic choice of actions; each is still checked against its preconditions. */
   actions?: RepairActionName[];
   dryRun?: boolean;
-  /** Allow disabling a boot-critical driver named by `driver` or `actions`. */
-  allowBootCriticalDisable?: boolean;
   safeBootMode?: "minimal" | "network";
+  /** The controller the disk will boot on, when known (a SCSI→NVMe move matches the stornvme playbook). */
+  diskController?: "scsi" | "nvme";
+  /** true: always; false: never; absent: on in every repair when crash dumps are off. */
   enableCrashDump?: boolean;
+  /** true: always; false: never; absent: on in every repair when EMS is off. */
   enableEms?: boolean;
   /**
    * Also remove the culprit's third-party driver package (offline `dism /Remove-Driver`). Off by
@@ -56,6 +60,24 @@ export interface RepairDecision {
   protectedServices: string[];
   /** How to put each planned action back, last action first. */
   undo: UndoStep[];
+  /** The known-incident playbooks the evidence matched (src/repair/playbooks/). */
+  playbooks: PlaybookSummary[];
+  /** What the plan leaves for a person (a playbook's manual steps, safe mode on AWS): each closes the swap gate. */
+  leftForPerson: string[];
+}
+
+export interface PlaybookSummary {
+  id: string;
+  title: string;
+  /** Where the prescribed fix is documented (the shared reference documents). */
+  source: string;
+  evidence: string[];
+  /** Steps of the fix left for a person, with the exact commands. */
+  manual: string[];
+  /** Services the fix leaves enabled. */
+  keep: string[];
+  /** The fix's registry edits no repair action expresses, as data (below the SYSTEM hive's root). */
+  registry: RegistryEdit[];
 }
 
 export interface PlanInput {
@@ -63,6 +85,8 @@ export interface PlanInput {
   triage: TriageResult[];
   findings: DriverFinding[];
   options: RepairOptions;
+  /** Where the repaired disk boots: on AWS safe mode is never planned (its boot check cannot verify or revert it). */
+  cloud?: Cloud;
 }
 
 /** A proposed action and the facts it rests on. */
@@ -104,4 +128,6 @@ export interface PlanContext {
   culprit: CulpritFacts | null;
   protectedServices: string[];
   cleanBootServices: string[];
+  /** Notes the builders add as they go (a service name skipped, a package not corroborated). */
+  notes: Decision[];
 }

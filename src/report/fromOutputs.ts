@@ -131,6 +131,7 @@ export function outcomeFromOutputs(
   const gateReasons = gate ? arrayOf<string>(gate.reasons, isString) : [];
   const booted = swapped ? (typeof o.booted === "boolean" ? o.booted : null) : null;
   const message = (reasons.length > 0 ? reasons : gateReasons).join("; ");
+  const boots = arrayOf<string>(o.verifiedBoots, isString);
   return {
     triage: arrayOf<TriageResult>(outputs.triage, (x) => isObject(x) && isString(x.file)),
     triageSummary: arrayOf<string>(o.triageSummary, isString),
@@ -146,7 +147,11 @@ export function outcomeFromOutputs(
     repairResultUrl: str(o.repairResultUrl),
     diagnosis: diagnosisOf(o, decisionOf(outputs) !== null),
     swap: { attempted: swapRequested, swapped, ...(message && !swapped ? { message } : {}) },
-    verify: { booted, ...(swapped && message ? { message } : {}) },
+    verify: {
+      booted,
+      ...(swapped && boots.length > 0 ? { boots } : {}),
+      ...(swapped && message ? { message } : {}),
+    },
     kept: Array.isArray(o.keptResources)
       ? arrayOf<KeptResource>(
           o.keptResources,

@@ -244,6 +244,8 @@ export function renderMarkdown(r: RescueReport): string {
   L.push(
     `- Boot: ${r.verify.booted === null ? "not verified" : r.verify.booted ? "booted" : "DID NOT BOOT"}${r.verify.message ? ` (${r.verify.message})` : ""}`,
   );
+  if (r.verify.boots && r.verify.boots.length > 0)
+    L.push(`- Boot verified: ${r.verify.boots.map((b) => `${b} boot`).join(", then ")}`);
   L.push(
     `- Helper removed: ${r.helperRemoved === null ? "not attempted" : r.helperRemoved ? "yes" : "NO"}`,
   );

@@ -88,6 +88,8 @@ export interface SwapOutcome {
 export interface VerifyOutcome {
   /** null when no boot was attempted. */
   booted: boolean | null;
+  /** Which boots were verified, in order: "normal", or "safe-mode" then "normal" after the revert. */
+  boots?: string[];
   message?: string;
 }
 

@@ -77,6 +77,8 @@ export interface AzureRescueOutputs extends RescueOutputs {
   outcome: string[];
   /** True when the boot verification failed and `rollback=true` would put the original disk back. */
   rollbackOffered: boolean;
+  /** The boots verified after the swap, in order: "normal", or "safe-mode" then "normal" once reverted. */
+  verifiedBoots: string[];
   /** What outlives `pulumi destroy`. */
   keptResources: KeptResourceOutput[];
   /** True when the run found the VM already on the repaired copy. */

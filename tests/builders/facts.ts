@@ -390,8 +390,9 @@ export function sampleCollect(): CollectOutput {
       safebootAlternateShell: false,
       bootStatusPolicy: null,
       recoveryEnabled: null,
-      ems: false,
-      bootEms: false,
+      // as in examples/collect-output.json: the serial console is already on
+      ems: true,
+      bootEms: true,
     },
     pendingUpdates: { pendingXml: false, regBackPopulated: false, pendingFileRenames: false },
     volume: {

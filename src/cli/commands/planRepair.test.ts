@@ -20,6 +20,44 @@ async function run(...args: string[]) {
 }
 
 describe("vm-rescue plan-repair (by hand / on-premises Hyper-V)", () => {
+  test.each(["disk", "Ntfs", "storvsc", "CLFS"])(
+    "--driver %s --actions QuarantineDriverFile is refused: exit 2, one line naming the invariant",
+    async (driver) => {
+      const r = await run(COLLECT, "--driver", driver, "--actions", "QuarantineDriverFile");
+      expect(r.code).toBe(2);
+      expect(r.out).toBe("");
+      expect(r.err.trim().split("\n")).toHaveLength(1);
+      expect(r.err).toMatch(
+        new RegExp(
+          `^vm-rescue: invariant (boot-critical-driver|boot-file): QuarantineDriverFile Windows\\\\System32\\\\drivers\\\\${driver}\\.sys`,
+          "i",
+        ),
+      );
+    },
+  );
+
+  test.each([
+    ["CLFS", "boot-file"],
+    ["ntoskrnl.exe", "boot-file"],
+  ])(
+    "on the AWS sample, --driver %s (no service of that name) is refused naming the invariant %s",
+    async (driver, invariant) => {
+      const r = await run(
+        path.join(EXAMPLES, "aws-collect-output.json"),
+        "--cloud",
+        "aws",
+        "--driver",
+        driver,
+        "--actions",
+        "QuarantineDriverFile",
+      );
+      expect(r.code).toBe(2);
+      expect(r.err.trim().split("\n")).toEqual([
+        expect.stringMatching(new RegExp(`^vm-rescue: invariant ${invariant}: driver=${driver}: `)),
+      ]);
+    },
+  );
+
   test("the sample disk with its dump: names cxnetmon.sys and prints a repair.ps1 line that parses and binds", async () => {
     const r = await run(COLLECT, "--cloud", "hyperv", "--dumps", EXAMPLES);
     expect(r.code).toBe(0);

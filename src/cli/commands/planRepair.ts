@@ -24,6 +24,7 @@ interface PlanRepairOptions {
   dryRun?: boolean;
   dumps?: string;
   diskNumber?: string;
+  diskController?: string;
   json?: boolean;
   systemHive?: string;
   bcd?: string;
@@ -79,6 +80,10 @@ export function registerPlanRepair(program: Command, ctx: CliContext): void {
       "--repair-source <source>",
       "DismRestoreHealth's source matching the image: wim:<path>:<index>, esd:<path>:<index> or a folder",
     )
+    .option(
+      "--disk-controller <scsi|nvme>",
+      "the controller the disk will boot on (nvme after a SCSI→NVMe move)",
+    )
     .option("--json", "print one JSON object")
     .action((file: string, opts: PlanRepairOptions) =>
       runAction(ctx, async () => planRepairCommand(ctx, file, opts)),
@@ -102,6 +107,11 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
     throw new UsageError(
       `unknown repair action ${unknown.join(", ")}; known: ${REPAIR_ACTIONS.join(", ")}`,
     );
+  const controller = opts.diskController?.trim().toLowerCase();
+  if (controller !== undefined && controller !== "scsi" && controller !== "nvme")
+    throw new UsageError(
+      `--disk-controller must be scsi or nvme, got ${JSON.stringify(opts.diskController)}`,
+    );
   let decided: RescueDecision;
   try {
     decided = decideRescue({
@@ -113,6 +123,7 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
         driver: opts.driver,
         actions: actions as RepairActionName[] | undefined,
         dryRun: opts.dryRun,
+        ...(controller ? { diskController: controller } : {}),
       },
       // Disk numbers change between mounts (and several VHDX may be mounted on a Hyper-V host):
       // the collect's number is not reused; --disk-number pins one explicitly.
@@ -142,6 +153,7 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
           decisions: decided.repair.decisions,
           plan: decided.repair.plan,
           undo: decided.repair.undo,
+          playbooks: decided.repair.playbooks,
           repairParams: decided.repairParams,
           operations,
           command,

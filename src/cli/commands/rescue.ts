@@ -23,6 +23,7 @@ import {
 import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
 import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
 import { REPAIR_ACTIONS } from "../../vocabulary/repairActions";
+import { AWS_SAFE_BOOT_REFUSAL } from "../../repair/plan";
 import { buildReport, renderMarkdown, RescueOutcome } from "../../report";
 import { progressEvents, progressLine } from "../../report/progress";
 
@@ -176,6 +177,8 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
     throw new UsageError(
       `--progress must be text, json or none, not ${JSON.stringify(opts.progress)}`,
     );
+  if (target.cloud === "aws" && choices.actions?.includes("SetSafeBoot"))
+    throw new UsageError(AWS_SAFE_BOOT_REFUSAL);
   let outcome: RescueOutcome;
   try {
     if (opts.simulate) {

@@ -358,9 +358,10 @@ describe("AwsWindowsRescue: the broken instance changes only when the gate allow
       repairDriver: "cxnetmon",
     });
     const params = (r.byType(`${DYN}SsmCommand`)[1].inputs as any).parameters;
-    expect(params.Actions).toEqual(["DisableDriver,EnableCrashDump"]);
+    // EMS is off in the AWS sample: the serial console is switched on with every repair
+    expect(params.Actions).toEqual(["DisableDriver,EnableCrashDump,EnableEms"]);
     expect(params.DiskNumber).toEqual([String(sampleAwsCollect().target.diskNumber)]);
-    expect(r.run.outputs.repairActions).toEqual(["DisableDriver", "EnableCrashDump"]);
+    expect(r.run.outputs.repairActions).toEqual(["DisableDriver", "EnableCrashDump", "EnableEms"]);
   }, 60_000);
 });
 

@@ -6,7 +6,22 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { AzureComputeOps, Clock, realClock, step } from "./operations";
 import { STEP_TYPES } from "../../vocabulary/tokens";
-import { findBugCheck, newSerialText, type SerialBaseline } from "../../swap/serialLog";
+import {
+  findBugCheck,
+  newSerialText,
+  serialBaseline,
+  type SerialBaseline,
+} from "../../swap/serialLog";
+import {
+  judgeNormalBoot,
+  judgeSafeModeBoot,
+  leftInSafeMode,
+  planBootVerification,
+  verifiedBootLine,
+  type BootJudgement,
+  type BootKind,
+  type BootObservation,
+} from "../../swap/safeMode";
 import type { StepKind } from "../../steps/contract";
 import { SERIAL_BASELINE } from "../../steps/objectTypes";
 import { StepResource, type InputsOf } from "../../steps/resource";
@@ -33,6 +48,10 @@ export interface BootVerificationInputs {
   timeoutMinutes: number;
   /** Seconds between checks. Default 30. */
   pollSeconds?: number;
+  /** The repair set safe mode (its mode): the first boot is judged as a safe-mode boot. */
+  safeBootMode?: "minimal" | "network" | null;
+  /** Take the VM out of safe mode and verify a normal boot. Default true. */
+  autoRevert?: boolean;
 }
 
 export interface BootVerificationOutputs extends BootVerificationInputs {
@@ -47,6 +66,10 @@ export interface BootVerificationOutputs extends BootVerificationInputs {
   serialLogUrl: string | null;
   /** True when the VM did not come up: `pulumi config set rollback true` puts the original disk back. */
   rollbackOffered: boolean;
+  /** The boots verified, in order: "normal", or "safe-mode" then "normal" after the revert. */
+  verifiedBoots: BootKind[];
+  /** What is left for a person (safe mode not reverted), with the exact commands. */
+  leftForPerson: string[];
   reasons: string[];
 }
 
@@ -69,7 +92,42 @@ export async function readSerialLog(
 const rollbackHint = (i: BootVerificationInputs) =>
   `to put the original OS disk back: vm-rescue rollback --cloud azure --resource-group ${i.resourceGroupName} --vm ${i.vmName} (or pulumi config set rollback true && pulumi up)`;
 
-/** Polls until booted, a bug check written after the swap's baseline, or the timeout. */
+type Seen = Pick<
+  BootVerificationOutputs,
+  "powerState" | "agentStatus" | "bugCheck" | "screenshotUrl" | "serialLogUrl"
+>;
+
+/** Polls until `judge` gives a verdict on the boot (only serial text after `baseline` counts) or the deadline. */
+async function waitForBoot(
+  c: AzureComputeOps,
+  i: BootVerificationInputs,
+  judge: (o: BootObservation) => BootJudgement,
+  baseline: SerialBaseline | null | undefined,
+  deadline: number,
+  clock: Clock,
+): Promise<{ verdict: boolean | null; judgement: BootJudgement; seen: Seen }> {
+  const pollMs = (i.pollSeconds ?? 30) * 1000;
+  for (;;) {
+    const status = await step(`reading the instance view of VM ${i.vmName}`, () =>
+      c.getStatus(i.resourceGroupName, i.vmName),
+    );
+    // Boot diagnostics are evidence, not a condition: when they are off or unreadable, the check goes on without them.
+    const { diag, serial } = await readSerialLog(c, i.resourceGroupName, i.vmName);
+    // Only what the log gained since the swap: boot diagnostics may keep the crash that made the rescue necessary.
+    const text = newSerialText(serial, baseline);
+    const judgement = judge({ ...status, newSerialText: text });
+    const seen = { ...status, ...diag, bugCheck: findBugCheck(text) };
+    if (judgement.verdict !== null || clock.now() >= deadline)
+      return { verdict: judgement.verdict, judgement, seen };
+    await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())));
+  }
+}
+
+/**
+ * Verifies the boot after the swap: a normal boot; or, when the repair set safe mode, a safe-mode
+ * boot, then (auto-revert, the default) safe boot removed and a normal boot — or what is left for
+ * a person when the revert cannot be made here.
+ */
 export async function runBootVerification(
   c: AzureComputeOps,
   i: BootVerificationInputs,
@@ -81,6 +139,8 @@ export async function runBootVerification(
     bugCheck: null,
     screenshotUrl: null,
     serialLogUrl: null,
+    verifiedBoots: [],
+    leftForPerson: [],
   };
   if (!i.swapped) {
     return {
@@ -95,51 +155,82 @@ export async function runBootVerification(
   if (!Number.isFinite(i.timeoutMinutes) || i.timeoutMinutes <= 0)
     throw new Error(`timeoutMinutes must be a positive number, got ${i.timeoutMinutes}`);
   const deadline = clock.now() + i.timeoutMinutes * 60_000;
-  const pollMs = (i.pollSeconds ?? 30) * 1000;
-  for (;;) {
-    const status = await step(`reading the instance view of VM ${i.vmName}`, () =>
-      c.getStatus(i.resourceGroupName, i.vmName),
-    );
-    // Boot diagnostics are evidence, not a condition: when they are off or unreadable, the check goes on without them.
-    const { diag, serial } = await readSerialLog(c, i.resourceGroupName, i.vmName);
-    // Only what the log gained since the swap: boot diagnostics may keep the crash that made the rescue necessary.
-    const bugCheck = findBugCheck(newSerialText(serial, i.serialBaseline));
-    const seen = { ...status, ...diag, bugCheck };
-    if (bugCheck) {
+  const plan = planBootVerification(
+    i.safeBootMode ? [{ action: "SetSafeBoot", args: { mode: i.safeBootMode } }] : [],
+    { autoRevert: i.autoRevert },
+  );
+  const verified: BootKind[] = [];
+  let baseline = i.serialBaseline;
+  let last: Seen = none;
+  for (const phase of plan.phases) {
+    if (phase.phase === "revert") {
+      const before = await readSerialLog(c, i.resourceGroupName, i.vmName);
+      try {
+        if (!c.clearSafeBoot) throw new Error("this cloud has no way into a VM in safe mode");
+        const clear = c.clearSafeBoot.bind(c);
+        await step(`taking VM ${i.vmName} out of safe mode (${phase.how})`, () =>
+          clear(i.resourceGroupName, i.vmName),
+        );
+      } catch (e) {
+        const left = [`safe mode was not reverted: ${(e as Error).message}`, ...leftInSafeMode()];
+        return {
+          ...i,
+          ...last,
+          booted: true,
+          checked: true,
+          rollbackOffered: false,
+          verifiedBoots: verified,
+          leftForPerson: left,
+          reasons: [verifiedBootLine(verified, left)],
+        };
+      }
+      baseline = serialBaseline(before.serial);
+      continue;
+    }
+    const judge = phase.boot === "safe-mode" ? judgeSafeModeBoot : judgeNormalBoot;
+    const r = await waitForBoot(c, i, judge, baseline, deadline, clock);
+    last = r.seen;
+    if (r.verdict !== true) {
+      const inSafeMode = phase.boot === "safe-mode" ? " in safe mode" : "";
+      const why = r.seen.bugCheck
+        ? `VM ${i.vmName} crashed again after the swap${inSafeMode}: a new bug check on the serial console (the secret output bugCheck)`
+        : r.verdict === false
+          ? `VM ${i.vmName} did not boot${inSafeMode}: ${r.judgement.evidence.join("; ")}`
+          : `VM ${i.vmName} did not come up${inSafeMode} within ${i.timeoutMinutes} minutes (power state ${r.seen.powerState ?? "unknown"}, guest agent ${r.seen.agentStatus ?? "not reporting"})`;
       return {
         ...i,
-        ...seen,
+        ...r.seen,
         booted: false,
         checked: true,
         rollbackOffered: true,
-        reasons: [
-          `VM ${i.vmName} crashed again after the swap: a new bug check on the serial console (the secret output bugCheck)`,
-          rollbackHint(i),
-        ],
+        verifiedBoots: verified,
+        leftForPerson: [],
+        reasons: [why, rollbackHint(i)],
       };
     }
-    if (status.powerState === "running" && status.agentStatus === "Ready") {
-      return { ...i, ...seen, booted: true, checked: true, rollbackOffered: false, reasons: [] };
-    }
-    if (clock.now() >= deadline) {
-      return {
-        ...i,
-        ...seen,
-        booted: false,
-        checked: true,
-        rollbackOffered: true,
-        reasons: [
-          `VM ${i.vmName} did not come up within ${i.timeoutMinutes} minutes (power state ${status.powerState ?? "unknown"}, guest agent ${status.agentStatus ?? "not reporting"})`,
-          rollbackHint(i),
-        ],
-      };
-    }
-    await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())));
+    verified.push(phase.boot);
   }
+  const safe = verified.includes("safe-mode");
+  return {
+    ...i,
+    ...last,
+    booted: true,
+    checked: true,
+    rollbackOffered: false,
+    verifiedBoots: verified,
+    leftForPerson: plan.leftForPerson,
+    reasons: safe ? [verifiedBootLine(verified, plan.leftForPerson)] : [],
+  };
 }
 
 /** Inputs whose change means another swap to verify (any other change keeps a good verdict). */
-const SWAP_KEYS = ["swapped", "osDiskId", "serialBaseline", "swapGeneration"] as const;
+const SWAP_KEYS = [
+  "swapped",
+  "osDiskId",
+  "serialBaseline",
+  "swapGeneration",
+  "safeBootMode",
+] as const;
 const same = (a: unknown, b: unknown) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
 const secretText = (description: string) =>
@@ -174,6 +265,17 @@ export function bootVerificationKind(
       swapGeneration: { type: "integer", optional: true, description: "The swap's generation." },
       timeoutMinutes: { type: "number", description: "How long to wait for the boot." },
       pollSeconds: { type: "number", optional: true, description: "Seconds between checks (30)." },
+      safeBootMode: {
+        type: "string",
+        optional: true,
+        description:
+          "The safe mode the repair set (minimal, network): the first boot is a safe-mode boot.",
+      },
+      autoRevert: {
+        type: "boolean",
+        optional: true,
+        description: "Take the VM out of safe mode and verify a normal boot (default true).",
+      },
     },
     outputs: {
       booted: { type: "boolean", description: "True when the VM came up." },
@@ -186,6 +288,16 @@ export function bootVerificationKind(
       rollbackOffered: {
         type: "boolean",
         description: "True when the VM did not come up (a rollback would put the original back).",
+      },
+      verifiedBoots: {
+        type: "array",
+        items: { type: "string", description: "normal or safe-mode" },
+        description: "The boots verified, in order (safe-mode, then normal after the revert).",
+      },
+      leftForPerson: {
+        type: "array",
+        items: { type: "string", description: "One step" },
+        description: "What is left for a person (safe mode not reverted), with the commands.",
       },
       reasons: reasonsSpec("Why the boot failed and how to roll back."),
     },
@@ -235,6 +347,8 @@ export class BootVerification extends StepResource {
   declare readonly screenshotUrl: pulumi.Output<string | null>;
   declare readonly serialLogUrl: pulumi.Output<string | null>;
   declare readonly rollbackOffered: pulumi.Output<boolean>;
+  declare readonly verifiedBoots: pulumi.Output<string[]>;
+  declare readonly leftForPerson: pulumi.Output<string[]>;
   declare readonly reasons: pulumi.Output<string[]>;
 
   constructor(

@@ -182,6 +182,11 @@ export function createRepairChain(
           serialBaseline: swap.serialBaseline,
           swapGeneration: args.swapGeneration,
           timeoutMinutes: args.verifyTimeoutMinutes ?? DEFAULT_VERIFY_TIMEOUT_MINUTES,
+          // a repair that set safe mode: the first boot is a safe-mode boot, then it is reverted
+          safeBootMode: triage.repairPlan.apply((plan) => {
+            const safe = plan.actions.find((a) => a.action === "SetSafeBoot");
+            return safe?.action === "SetSafeBoot" && !plan.dryRun ? safe.args.mode : null;
+          }),
         },
         {
           parent,

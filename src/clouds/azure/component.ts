@@ -79,6 +79,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
   public readonly outcome: pulumi.Output<string[]>;
   /** True when the boot verification failed and `rollback=true` would put the original disk back. */
   public readonly rollbackOffered: pulumi.Output<boolean>;
+  public readonly verifiedBoots: pulumi.Output<string[]>;
   /** What outlives `pulumi destroy`: the snapshot, the original OS disk, the repaired copy, the artifacts. */
   public readonly keptResources: pulumi.Output<KeptResourceOutput[]>;
   /** True when this run found the VM already on the repaired copy and planned from the original disk its tag names. */
@@ -156,6 +157,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
     this.swapped = chain.swap ? chain.swap.swapped : pulumi.output(false);
     this.booted = chain.verify ? chain.verify.booted : pulumi.output(false);
     this.rollbackOffered = chain.verify ? chain.verify.rollbackOffered : pulumi.output(false);
+    this.verifiedBoots = chain.verify ? chain.verify.verifiedBoots : pulumi.output([]);
     this.outcome = pulumi
       .all([
         chain.repairCheck.gate,
@@ -196,6 +198,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
       booted: this.booted,
       outcome: this.outcome,
       rollbackOffered: this.rollbackOffered,
+      verifiedBoots: this.verifiedBoots,
       keptResources: this.keptResources,
       alreadySwapped: this.alreadySwapped,
       repairCheck: this.repairCheck,

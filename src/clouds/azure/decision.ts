@@ -175,7 +175,10 @@ function decideFrom(
   const compiled = compileDecision(decided, opened.hives, {
     helperBuild: shipped?.helperBuild ?? null,
   });
-  const gate = swapGate(decided.findings, nothingToRepairWhy(decided), choice);
+  const gate = swapGate(decided.findings, nothingToRepairWhy(decided), {
+    ...choice,
+    leftForPerson: decided.repair.leftForPerson,
+  });
   const compileReason = opened.reason ?? compiled.reason;
   // Raw evidence that cannot be compiled closes the gate. A collect.ps1 1.x document has no hive:
   // nothing is compiled, so repair.ps1 refuses to run and the chain stops before the swap.

@@ -47,6 +47,12 @@ export interface AzureComputeOps {
   bootDiagnostics(resourceGroupName: string, vmName: string): Promise<BootDiagnosticsUrls>;
   /** Text at a (SAS) URL, e.g. the serial log; null when it cannot be read. */
   readText(url: string): Promise<string | null>;
+  /**
+   * Deletes safeboot from the default boot entry of a running VM and restarts it. Optional: a VM in
+   * safe mode runs no guest agent, so Run Command cannot reach it and the serial console is
+   * interactive; without it the rescue leaves the revert to a person (src/swap/safeMode.ts).
+   */
+  clearSafeBoot?(resourceGroupName: string, vmName: string): Promise<void>;
 }
 
 /** Every method of {@link AzureComputeOps}. */
@@ -61,6 +67,7 @@ export const COMPUTE_METHODS: readonly (keyof AzureComputeOps)[] = [
   "getStatus",
   "bootDiagnostics",
   "readText",
+  "clearSafeBoot",
 ];
 
 /** The operations for a subscription: {@link armComputeOps}, or a fake in tests and the simulated cloud. */

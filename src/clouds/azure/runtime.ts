@@ -183,7 +183,8 @@ export async function bounded<T>(
 /** The operations and clock of `rt`, each call bounded by the step's signal and deadline. */
 export function boundRuntime(rt: AzureRuntime, ctx: StepContext, what: string): AzureRuntime {
   const ops = Object.fromEntries(
-    COMPUTE_METHODS.map((k) => [
+    // an optional operation the cloud does not have stays absent
+    COMPUTE_METHODS.filter((k) => typeof rt.ops[k] === "function").map((k) => [
       k,
       (...args: unknown[]) =>
         bounded(ctx, what, () =>

@@ -23,6 +23,8 @@ export interface SimulatedComputeState {
   behaviour: Record<string, BootBehaviour>;
   deletedDisks: string[];
   serialLogOnStart: "reset" | "append";
+  /** OS disks whose default boot entry has safeboot set (by a simulated repair). */
+  safeBootDisks?: string[];
   calls: string[];
 }
 
@@ -38,6 +40,8 @@ export class SimulatedCompute implements AzureComputeOps {
   readonly diskTags = new Map<string, Record<string, string>>();
   /** Disks that crash the VM they boot (the broken OS disk). */
   readonly brokenDisks = new Set<string>();
+  /** Disks a repair set safeboot on: a VM started from one boots in safe mode (no guest agent). */
+  readonly safeBootDisks = new Set<string>();
   /** Overrides the behaviour on start, per VM key ("rg/name", lower case). */
   readonly behaviour = new Map<string, BootBehaviour>();
   /** Disks that no longer exist (deleted outside the rescue): reading or attaching them is HTTP 404. */
@@ -64,6 +68,7 @@ export class SimulatedCompute implements AzureComputeOps {
       behaviour: Object.fromEntries(this.behaviour),
       deletedDisks: [...this.deletedDisks],
       serialLogOnStart: this.serialLogOnStart,
+      safeBootDisks: [...this.safeBootDisks],
       calls: [...this.calls],
     };
   }
@@ -89,6 +94,8 @@ export class SimulatedCompute implements AzureComputeOps {
     this.deletedDisks.clear();
     for (const d of state.deletedDisks ?? []) this.deletedDisks.add(d);
     this.serialLogOnStart = state.serialLogOnStart ?? "reset";
+    this.safeBootDisks.clear();
+    for (const d of state.safeBootDisks ?? []) this.safeBootDisks.add(d);
     this.calls.length = 0;
     this.calls.push(...(state.calls ?? []));
   }
@@ -175,13 +182,25 @@ export class SimulatedCompute implements AzureComputeOps {
     const vm = this.vm(rg, name);
     const broken = [...this.brokenDisks].some((d) => sameId(d, vm.osDiskId));
     const behaviour = this.behaviour.get(key(rg, name)) ?? (broken ? "bsod" : "boots");
+    const safe =
+      behaviour === "boots" && [...this.safeBootDisks].some((d) => sameId(d, vm.osDiskId));
     vm.powerState = "running";
-    vm.agentStatus = behaviour === "boots" ? "Ready" : "Not Ready";
+    // safe mode starts no guest agent
+    vm.agentStatus = behaviour === "boots" && !safe ? "Ready" : "Not Ready";
     const boot =
       behaviour === "bsod"
         ? 'Boot\r\n<?xml version="1.0"?><BP><INSTANCE CLASSNAME="BLUESCREEN"><PROPERTY NAME="STOPCODE" TYPE="string"><VALUE>"0x7E"</VALUE></PROPERTY></INSTANCE></BP>\r\n'
-        : "Boot\r\nComputer is booting, SAC started and initialized.\r\n";
+        : `Boot\r\nComputer is booting, SAC started and initialized.\r\n${safe ? "Safe mode\r\n" : ""}`;
     vm.serialLog = this.serialLogOnStart === "append" ? (vm.serialLog ?? "") + boot : boot;
+  }
+
+  /** The revert of safe mode: safeboot deleted from the OS disk's default entry, then a restart. */
+  async clearSafeBoot(rg: string, name: string): Promise<void> {
+    this.enter("clearSafeBoot", `${rg}/${name}`);
+    const vm = this.vm(rg, name);
+    for (const d of [...this.safeBootDisks])
+      if (sameId(d, vm.osDiskId)) this.safeBootDisks.delete(d);
+    await this.start(rg, name);
   }
 
   private isDeleted(diskId: string): boolean {

@@ -174,7 +174,10 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
         : undefined;
     const blobBytes: Record<string, string> = {};
     ship(kind.token, props);
-    for (const [url, v] of shipped)
+    // Only the steps that read shipped files get them: the others' state file stays small.
+    const readsShipped =
+      kind.token === STEP_TYPES.azure.collectTriage || kind.token === STEP_TYPES.azure.repairCheck;
+    for (const [url, v] of readsShipped ? shipped : [])
       if (typeof v === "string") blobs[url] = v;
       else blobBytes[url] = v.toString("base64");
     try {
@@ -196,6 +199,22 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
       }
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  };
+
+  // A repair that sets safe mode leaves it on the disks attached to the helper it ran on.
+  const markSafeBoot = (inputs: Record<string, unknown>) => {
+    const params = Array.isArray(inputs.parameters) ? inputs.parameters : [];
+    const actions = params.find((p: { name?: string }) => p?.name === "Actions") as
+      { value?: unknown } | undefined;
+    if (
+      !String(actions?.value ?? "")
+        .split(",")
+        .includes("SetSafeBoot")
+    )
+      return;
+    const helper =
+      compute.toJSON().vms[`${inputs.resourceGroupName}/${inputs.vmName}`.toLowerCase()];
+    for (const d of helper?.dataDiskIds ?? []) compute.safeBootDisks.add(d);
   };
 
   const call = (args: pulumi.runtime.MockCallArgs): Record<string, unknown> => {
@@ -285,6 +304,7 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
         return { id, state: { ...inputs, name: inputs.roleAssignmentName, ...extra } };
       }
       case "azure-native:compute:VirtualMachineRunCommandByVirtualMachine": {
+        markSafeBoot(inputs);
         const id = `/subscriptions/${sub}/resourceGroups/${inputs.resourceGroupName}/providers/Microsoft.Compute/virtualMachines/${inputs.vmName}/runCommands/${inputs.runCommandName}`;
         const now = "2026-11-29T08:00:00Z";
         return {

@@ -4,6 +4,7 @@
  * where each fact was read. What the evidence cannot tell stays null/unknown; where the contract
  * forces a value (a disk number, an OS build), a placeholder stands in and `problems` says so.
  */
+import { incidentFilesOf } from "./incidentFiles";
 import type { CollectOs, CollectOutput, CollectTarget, VolumeFacts } from "../../collect/contract";
 import { parseCollectOutput } from "../../collect/validate";
 import type { EvidenceBundle } from "../bundle";
@@ -104,6 +105,8 @@ export function collectFromEvidence(
     acpiEnum: system?.acpiEnum ?? null,
     errors: [],
   };
+  const incident = incidentFilesOf(bundle.listedFiles ?? [], opts.binaries ?? []);
+  if (incident.length > 0) doc.incidentFiles = incident;
   log.problem(
     "evidence",
     "not in the evidence: pendingUpdates.regBackPopulated is false (config\\RegBack not read); volume facts (file system, size, dirty bit) are unknown",

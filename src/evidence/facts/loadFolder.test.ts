@@ -71,6 +71,7 @@ describeIf(missing([], ["xz"]), "a folder laid out like the disk", () => {
     expect(decided.repair.plan.actions.map((a) => a.action)).toEqual([
       "DisableDriver",
       "QuarantineDriverFile",
+      "EnableEms",
     ]);
     expect(facts.collect.dumps.minidumps[0].lastWriteUtc).toBe("2026-11-29T06:13:02.000Z");
     expect(facts.collect.dumps.memoryDmp).toEqual({

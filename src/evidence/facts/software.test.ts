@@ -128,6 +128,7 @@ describeIf(
       expect(decided.repair.plan.actions.map((a) => a.action)).toEqual([
         "DisableDriver",
         "QuarantineDriverFile",
+        "EnableEms",
       ]);
     });
   },

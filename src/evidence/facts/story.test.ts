@@ -31,7 +31,10 @@ function storyDocument(): CollectOutput {
 function outcome(d: RescueDecision) {
   return {
     culprit: d.repair.culprit,
-    actions: d.repair.plan.actions.map((a) => ({ action: a.action, args: a.args })),
+    // EMS is an additive setting: the document says it is on, the BCD fixture that it is off
+    actions: d.repair.plan.actions
+      .filter((a) => a.action !== "EnableEms")
+      .map((a) => ({ action: a.action, args: a.args })),
     triage: d.triage.map((t) => [t.file, t.bugCheck?.code, t.causedBy?.module]),
   };
 }
@@ -56,6 +59,7 @@ describeIf(missing([], ["xz"]), "the sample story read from its evidence", () =>
     expect(fromBytes.repair.plan.actions.map((a) => a.action)).toEqual([
       "DisableDriver",
       "QuarantineDriverFile",
+      "EnableEms",
     ]);
   });
 
@@ -242,6 +246,7 @@ describeIf(missing([], ["xz"]), "the sample story with its bug-check event", () 
     expect(decided.repair.plan.actions.map((a) => a.action)).toEqual([
       "DisableDriver",
       "QuarantineDriverFile",
+      "EnableEms",
     ]);
   });
 });

@@ -1,0 +1,86 @@
+/** BootVerification after a repair that set safe mode: the safe-mode boot, the revert, the normal boot. */
+import { runBootVerification, type BootVerificationInputs } from "./bootVerification";
+import { SimulatedClock, SimulatedCompute } from "./simulated";
+import type { AzureComputeOps } from "./operations";
+
+const inputs = (over: Partial<BootVerificationInputs> = {}): BootVerificationInputs => ({
+  subscriptionId: "6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10",
+  resourceGroupName: "rg-app-prod",
+  vmName: "app-vm-01",
+  rescueId: "inc-4711",
+  swapped: true,
+  osDiskId: "copy",
+  timeoutMinutes: 10,
+  pollSeconds: 30,
+  safeBootMode: "minimal",
+  ...over,
+});
+
+/** The VM just after the swap started it on the repaired copy, which has safeboot set. */
+async function startedInSafeMode(): Promise<SimulatedCompute> {
+  const compute = new SimulatedCompute();
+  compute.addVm("rg-app-prod", "app-vm-01", {
+    osDiskId: "copy",
+    powerState: "deallocated",
+    agentStatus: null,
+  });
+  compute.safeBootDisks.add("copy");
+  await compute.start("rg-app-prod", "app-vm-01");
+  compute.calls.length = 0;
+  return compute;
+}
+
+describe("BootVerification of a safe-mode repair", () => {
+  test("checks a safe-mode boot, reverts safe mode (auto-revert by default) and checks a normal boot", async () => {
+    const compute = await startedInSafeMode();
+    const r = await runBootVerification(compute, inputs(), new SimulatedClock());
+    expect(r).toMatchObject({
+      booted: true,
+      verifiedBoots: ["safe-mode", "normal"],
+      leftForPerson: [],
+      agentStatus: "Ready",
+    });
+    expect(r.reasons).toEqual([
+      "verified: a safe-mode boot, then safe mode reverted and a normal boot",
+    ]);
+    expect(compute.writes()).toEqual([
+      "clearSafeBoot rg-app-prod/app-vm-01",
+      "start rg-app-prod/app-vm-01",
+    ]);
+    expect(compute.safeBootDisks.size).toBe(0);
+  });
+
+  test("a disk that booted normally was not in safe mode: the safe-mode boot is not verified", async () => {
+    const compute = await startedInSafeMode();
+    compute.safeBootDisks.clear();
+    await compute.start("rg-app-prod", "app-vm-01");
+    const r = await runBootVerification(compute, inputs(), new SimulatedClock());
+    expect(r.booted).toBe(false);
+    expect(r.verifiedBoots).toEqual([]);
+    expect(r.reasons[0]).toMatch(/did not boot in safe mode: the guest agent is Ready/);
+  });
+
+  test("autoRevert=false: only the safe-mode boot is verified and the report says what is left for a person", async () => {
+    const compute = await startedInSafeMode();
+    const r = await runBootVerification(
+      compute,
+      inputs({ autoRevert: false }),
+      new SimulatedClock(),
+    );
+    expect(r).toMatchObject({ booted: true, verifiedBoots: ["safe-mode"] });
+    expect(r.leftForPerson.join("\n")).toContain("bcdedit /deletevalue {default} safeboot");
+    expect(r.reasons[0]).toMatch(/^verified: a safe-mode boot only .*left for a person/);
+    expect(compute.writes()).toEqual([]);
+  });
+
+  test("a cloud with no way into a VM in safe mode leaves the revert to a person, with the commands", async () => {
+    const compute = await startedInSafeMode();
+    const ops: AzureComputeOps = Object.assign(Object.create(compute), {
+      clearSafeBoot: undefined,
+    });
+    const r = await runBootVerification(ops, inputs(), new SimulatedClock());
+    expect(r).toMatchObject({ booted: true, verifiedBoots: ["safe-mode"] });
+    expect(r.leftForPerson[0]).toMatch(/safe mode was not reverted/);
+    expect(r.leftForPerson.join("\n")).toContain("shutdown /r /t 0");
+  });
+});

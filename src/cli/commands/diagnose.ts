@@ -3,27 +3,21 @@ import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import type { EvidenceBundle, EvidenceRoute } from "../../evidence/bundle";
-import {
-  httpRangeSource,
-  openDiskImageSource,
-  openFileSource,
-  type ByteSource,
-  type DiskImage,
-  type HttpRangeOptions,
-} from "../../evidence/disk";
+import type { ByteSource, DiskImage, HttpRangeOptions } from "../../evidence/disk";
 import { isFormatError } from "../../evidence/formatError";
-import {
-  countingSource,
-  readEvidenceFromDisk,
-  type EvidenceCaps,
-  type TransportCounters,
-} from "../../evidence/fromDisk";
-import { buildReport, renderReport, triageOf } from "../../report/diagnosis";
-import { planFromEvidence } from "../../repair/fromEvidence";
+import type { EvidenceCaps, TransportCounters } from "../../evidence/fromDisk";
+
+/** The readers and the planner, loaded when the command runs so `--help` starts without them. */
+const impl = () => ({
+  ...(require("../../evidence/disk") as typeof import("../../evidence/disk")),
+  ...(require("../../evidence/fromDisk") as typeof import("../../evidence/fromDisk")),
+  ...(require("../../report/diagnosis") as typeof import("../../report/diagnosis")),
+  ...(require("../../repair/fromEvidence") as typeof import("../../repair/fromEvidence")),
+});
 
 /** The planner on the bundle: the facts from the evidence readers, decided as plan-repair decides. */
 function planFromBundle(bundle: EvidenceBundle): DiagnosePlan {
-  const p = planFromEvidence(bundle);
+  const p = impl().planFromEvidence(bundle);
   return {
     lines: [`cloud: ${p.cloud}`, ...p.lines, ...p.facts.problems.map((x) => `problem: ${x}`)],
     json: {
@@ -129,15 +123,15 @@ async function openImageFile(file: string): Promise<OpenedDisk> {
   if (!stat.isFile()) throw new UsageError(`${file} is not a file`);
   let opened;
   try {
-    opened = await openFileSource(file);
+    opened = await impl().openFileSource(file);
   } catch (e) {
     if (isFormatError(e)) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${file}${code ? ` (${code})` : ""}`);
   }
-  const counted = countingSource(opened.source);
+  const counted = impl().countingSource(opened.source);
   try {
-    const image = await openDiskImageSource(counted);
+    const image = await impl().openDiskImageSource(counted);
     const transport = () => ({ requests: counted.counters.reads, bytes: counted.counters.bytes });
     const label = opened.source.label;
     return { ...image, route: "disk-image", label, transport, close: () => opened.close() };
@@ -162,9 +156,9 @@ async function openSnapshotUrl(url: string, http: HttpRangeOptions = {}): Promis
   ) {
     throw new UsageError("--azure-snapshot-url must be https (a SAS is a secret)");
   }
-  const remote = await httpRangeSource(url, http);
+  const remote = await impl().httpRangeSource(url, http);
   try {
-    const image = await openDiskImageSource(remote);
+    const image = await impl().openDiskImageSource(remote);
     const transport = () => ({ requests: remote.stats.requests, bytes: remote.stats.bytes });
     const close = async () => remote.close();
     return { ...image, route: "azure-snapshot", label: remote.label, transport, close };
@@ -189,19 +183,25 @@ async function diagnose(
         ? await openImageFile(disk as string)
         : await openSnapshotUrl(opts.azureSnapshotUrl as string, deps.http);
     const source: ByteSource = opened.source;
-    const bundle = await readEvidenceFromDisk(source, {
+    const bundle = await impl().readEvidenceFromDisk(source, {
       route: opened.route,
       caps: deps.caps,
       transport: opened.transport,
     });
     const plan = await (deps.planFromBundle ?? planFromBundle)(bundle);
-    const triage = triageOf(bundle);
+    const triage = impl().triageOf(bundle);
     const image = { source: opened.label, format: opened.format, size: source.size };
-    const report = buildReport(bundle, image, triage, Date.now() - started, plan?.json ?? null);
+    const report = impl().buildReport(
+      bundle,
+      image,
+      triage,
+      Date.now() - started,
+      plan?.json ?? null,
+    );
     ctx.io.out(
       opts.json
         ? JSON.stringify(report, null, 2)
-        : renderReport(report, triage, plan?.lines ?? null),
+        : impl().renderReport(report, triage, plan?.lines ?? null),
     );
     return ExitCode.Ok;
   } catch (e) {

@@ -1,20 +1,19 @@
-import { SettingError } from "../../engine/program";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { parseSetOptions, readJsonFile } from "../../engine/readJson";
 import { PlanError } from "../../vocabulary/errors";
 import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
-import {
-  OfflinePlan,
-  PlannedRepair,
-  planAwsOffline,
-  planAzureOffline,
-  UnknownSettingError,
-} from "../../engine/simulate/plan";
+import type { OfflinePlan, PlannedRepair } from "../../engine/simulate/plan";
 import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
-import { planTimeToRecovery } from "../../engine/simulate/rescue";
 import { ttrLine, TtrOptions } from "../../recoveryTime/azure";
+
+/** The engine (Pulumi's mocks, the program), loaded when the command runs so `--help` starts without it. */
+const engine = () => ({
+  ...(require("../../engine/program") as typeof import("../../engine/program")),
+  ...(require("../../engine/simulate/plan") as typeof import("../../engine/simulate/plan")),
+  ...(require("../../engine/simulate/rescue") as typeof import("../../engine/simulate/rescue")),
+});
 
 interface PlanOptions {
   azureVm?: string;
@@ -65,6 +64,13 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
   if (opts.azureVm && opts.awsInstance)
     throw new UsageError("plan takes --azure-vm or --aws-instance, not both");
   const settings = parseSetOptions(opts.set);
+  const {
+    planAwsOffline,
+    planAzureOffline,
+    planTimeToRecovery,
+    UnknownSettingError,
+    SettingError,
+  } = engine();
   let result: OfflinePlan;
   try {
     if (opts.awsInstance) {

@@ -10,16 +10,8 @@ import { interruptible } from "../signals";
 import { UsageError } from "../../vocabulary/exitCodes";
 import { PlanError } from "../../vocabulary/errors";
 import { readJsonFile } from "../../engine/readJson";
-import { SettingError } from "../../engine/program";
-import { targetOf, type VmTarget, type TargetFlags } from "../../engine/target";
-import { liveRescue } from "../../engine/liveRescue";
-import { UnknownSettingError } from "../../engine/simulate/plan";
-import {
-  RescueChoices,
-  rescueSettings,
-  simulateAwsRescue,
-  simulateRescue,
-} from "../../engine/simulate/rescue";
+import type { VmTarget, TargetFlags } from "../../engine/target";
+import type { RescueChoices } from "../../engine/simulate/rescue";
 import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
 import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
 import { REPAIR_ACTIONS } from "../../vocabulary/repairActions";
@@ -40,6 +32,15 @@ const DEFAULT_VM = "examples/azure-vm.json";
 const DEFAULT_NIC = "examples/azure-nic.json";
 const DEFAULT_AWS_INSTANCE = "examples/aws-instance.json";
 const DEFAULT_AWS_VOLUMES = "examples/aws-volumes.json";
+
+/** The engine (Pulumi, the clouds), loaded when the command runs so `--help` starts without it. */
+const engine = () => ({
+  ...(require("../../engine/program") as typeof import("../../engine/program")),
+  ...(require("../../engine/target") as typeof import("../../engine/target")),
+  ...(require("../../engine/liveRescue") as typeof import("../../engine/liveRescue")),
+  ...(require("../../engine/simulate/plan") as typeof import("../../engine/simulate/plan")),
+  ...(require("../../engine/simulate/rescue") as typeof import("../../engine/simulate/rescue")),
+});
 
 /**
  * Registers `vm-rescue rescue`: up → evidence → destroy → report through the Automation API (or
@@ -142,7 +143,7 @@ async function simulated(
       throw new UsageError(
         `--instance-id ${target.instanceId} is not the instance in ${file} (${instance.instanceId})`,
       );
-    return simulateAwsRescue({
+    return engine().simulateAwsRescue({
       instance,
       region: target.region,
       mode: opts.mode,
@@ -154,10 +155,11 @@ async function simulated(
   }
   const vm = asAzureVmDescription(readJsonFile(opts.azureVm ?? DEFAULT_VM, "--azure-vm"));
   const nic = readJsonFile(opts.nic ?? DEFAULT_NIC, "--nic") as AzureNicDescription;
-  return simulateRescue({ vm, nic, stack: opts.stack, ...choices, startedAt: deps.now() });
+  return engine().simulateRescue({ vm, nic, stack: opts.stack, ...choices, startedAt: deps.now() });
 }
 
 async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): Promise<number> {
+  const { targetOf, rescueSettings, liveRescue, UnknownSettingError, SettingError } = engine();
   const target = targetOf(opts, "rescue");
   const choices: RescueChoices = {
     driver: opts.driver,

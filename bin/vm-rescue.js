@@ -21,6 +21,7 @@ try {
   }
   throw e;
 }
+cli.guardProcess();
 cli.main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
 });

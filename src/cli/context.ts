@@ -12,8 +12,18 @@ export interface Io {
   isTty: boolean;
 }
 
+/** Set when the reader of stdout went away (EPIPE, e.g. `| head -c 10`): what is left is dropped. */
+let stdoutClosed = false;
+
+/** Marks stdout closed; later output is dropped instead of raising EPIPE again. */
+export function closeStdout(): void {
+  stdoutClosed = true;
+}
+
 export const processIo: Io = {
-  out: (t) => process.stdout.write(t.endsWith("\n") ? t : t + "\n"),
+  out: (t) => {
+    if (!stdoutClosed) process.stdout.write(t.endsWith("\n") ? t : t + "\n");
+  },
   err: (t) => process.stderr.write(t.endsWith("\n") ? t : t + "\n"),
   isTty: Boolean(process.stdout.isTTY) && !process.env.CI,
 };

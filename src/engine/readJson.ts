@@ -1,26 +1,84 @@
 import * as fs from "fs";
 import { UsageError } from "../vocabulary/exitCodes";
+import { decodeText, parseJsonText, type TextEncoding } from "../describe/jsonText";
+
+/** The largest VM description read (an `az vm show` body is a few KiB; an ARM export of one VM under 1 MiB). */
+export const MAX_DESCRIPTION_BYTES = 8 * 1024 * 1024;
+/** The largest script document read (a collect output carries its minidumps in base64). */
+export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+
+const CHUNK = 1024 * 1024;
+
+/**
+ * Reads at most `maxBytes` of a file: a missing file, a folder, a file over the cap or an endless
+ * stream (`/dev/zero`, a pipe) is one {@link UsageError} naming it; nothing more than the cap (plus
+ * one chunk) is ever read.
+ */
+export function readCapped(file: string, what: string, maxBytes: number): Buffer {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, "r");
+  } catch (e) {
+    throw fileError(e, file, what);
+  }
+  try {
+    const stat = fs.fstatSync(fd);
+    if (stat.isDirectory()) throw new UsageError(`${what} ${file} is a folder, not a file`);
+    if (stat.isFile() && stat.size > maxBytes) throw tooLarge(file, what, maxBytes);
+    const chunks: Buffer[] = [];
+    let total = 0;
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(CHUNK);
+      let n: number;
+      try {
+        n = fs.readSync(fd, chunk, 0, CHUNK, null);
+      } catch (e) {
+        throw fileError(e, file, what);
+      }
+      if (n === 0) break;
+      total += n;
+      if (total > maxBytes) throw tooLarge(file, what, maxBytes);
+      chunks.push(chunk.subarray(0, n));
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function tooLarge(file: string, what: string, maxBytes: number): UsageError {
+  return new UsageError(
+    `${what} file ${file} is larger than ${maxBytes / 1024 / 1024} MiB; give the JSON of one VM`,
+  );
+}
+
+function fileError(e: unknown, file: string, what: string): UsageError {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return new UsageError(`${what} file not found: ${file}`);
+  if (code === "EISDIR") return new UsageError(`${what} ${file} is a folder, not a file`);
+  return new UsageError(`cannot read ${what} file ${file}: ${code ?? String(e)}`);
+}
+
+/** A parsed JSON file and how its text was encoded. */
+export interface JsonFile {
+  json: unknown;
+  encoding: TextEncoding;
+}
+
+/** Reads, decodes (UTF-8 with or without BOM, UTF-16 with BOM) and parses a JSON file within bounds. */
+export function readJsonFileWithEncoding(
+  file: string,
+  what: string,
+  maxBytes = MAX_DESCRIPTION_BYTES,
+): JsonFile {
+  const label = `${what} file ${file}`;
+  const { text, encoding } = decodeText(readCapped(file, what, maxBytes), label);
+  return { json: parseJsonText(text, label), encoding };
+}
 
 /** Reads and parses a JSON file; a missing file or invalid JSON is a {@link UsageError} naming it. */
-export function readJsonFile(file: string, what: string): unknown {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      code === "ENOENT"
-        ? `${what} file not found: ${file}`
-        : `cannot read ${what} file ${file}: ${code ?? String(e)}`,
-    );
-  }
-  try {
-    return JSON.parse(text.replace(/^\uFEFF/, ""));
-  } catch (e) {
-    throw new UsageError(
-      `${what} file ${file} is not valid JSON: ${(e as Error).message.split("\n")[0]}`,
-    );
-  }
+export function readJsonFile(file: string, what: string, maxBytes = MAX_DOCUMENT_BYTES): unknown {
+  return readJsonFileWithEncoding(file, what, maxBytes).json;
 }
 
 /** Parses repeated `key=value` options into an object. */

@@ -9,11 +9,13 @@ import { confirmOrRefuse, terminalUi } from "../terminal";
 import { interruptible } from "../signals";
 import { UsageError } from "../../vocabulary/exitCodes";
 import { PlanError } from "../../vocabulary/errors";
-import { readJsonFile } from "../../engine/readJson";
+import { readJsonFile, readJsonFileWithEncoding } from "../../engine/readJson";
+import { readAzureVm } from "../../describe/azureShapes";
+import { readEc2Instance } from "../../describe/awsShapes";
 import type { VmTarget, TargetFlags } from "../../engine/target";
 import type { RescueChoices } from "../../engine/simulate/rescue";
-import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
-import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
+import type { AzureNicDescription } from "../../describe/azureVm";
+import { asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
 import { REPAIR_ACTIONS } from "../../vocabulary/repairActions";
 import { buildReport, renderMarkdown, RescueOutcome } from "../../report";
 
@@ -136,7 +138,7 @@ async function simulated(
     const volumesFile =
       opts.volumes ?? (opts.awsInstance === undefined ? DEFAULT_AWS_VOLUMES : undefined);
     const instance = instanceFacts(
-      asEc2Instance(readJsonFile(file, "--aws-instance")),
+      readEc2Instance(readJsonFileWithEncoding(file, "--aws-instance").json).instance,
       volumesFile ? asEc2Volumes(readJsonFile(volumesFile, "--volumes")) : [],
     );
     if (target.instanceId && target.instanceId !== instance.instanceId)
@@ -153,7 +155,9 @@ async function simulated(
       startedAt: deps.now(),
     });
   }
-  const vm = asAzureVmDescription(readJsonFile(opts.azureVm ?? DEFAULT_VM, "--azure-vm"));
+  const vm = readAzureVm(
+    readJsonFileWithEncoding(opts.azureVm ?? DEFAULT_VM, "--azure-vm").json,
+  ).vm;
   const nic = readJsonFile(opts.nic ?? DEFAULT_NIC, "--nic") as AzureNicDescription;
   return engine().simulateRescue({ vm, nic, stack: opts.stack, ...choices, startedAt: deps.now() });
 }

@@ -188,9 +188,48 @@ export function readAzureVm(json: unknown): AzureVmInput {
       "invalid-input",
       "expected the JSON of one VM (az vm show -o json): no id or storageProfile",
     );
-  refusePlaceholders(vm, "--azure-vm");
   normaliseOsType(vm);
+  refuseUnrescuable(vm as AzureVmDescription);
+  refusePlaceholders(vm, "--azure-vm");
   return { vm: vm as AzureVmDescription, shape, warnings: unknowns(vm as AzureVmDescription) };
+}
+
+/**
+ * What no description could make rescuable, named by its field — said before a placeholder id, so a
+ * sample of an ephemeral or Linux VM is refused for what it is.
+ */
+function refuseUnrescuable(vm: AzureVmDescription): void {
+  const name = vm.name ?? "the VM";
+  const os = vm.storageProfile?.osDisk;
+  const refuse = (code: string, text: string) => {
+    throw new PlanError(code, `VM ${name}: ${text}`);
+  };
+  if (os?.osType && os.osType.toLowerCase() !== "windows")
+    refuse(
+      "not-windows",
+      `storageProfile.osDisk.osType is ${os.osType}; vm-rescue rescues Windows VMs only`,
+    );
+  if (os?.diffDiskSettings?.option)
+    refuse(
+      "ephemeral-os-disk",
+      `storageProfile.osDisk.diffDiskSettings is ${os.diffDiskSettings.option}: an ephemeral OS disk, nothing persistent to repair`,
+    );
+  if (os?.vhd?.uri)
+    refuse(
+      "unmanaged-disk",
+      "storageProfile.osDisk.vhd: an unmanaged (VHD blob) OS disk; convert it to managed disks first",
+    );
+  if (vm.virtualMachineScaleSet?.id)
+    refuse(
+      "scale-set-instance",
+      "virtualMachineScaleSet.id is set: a scale-set member, whose OS disk cannot be swapped (reimage it)",
+    );
+  const security = vm.securityProfile?.securityType ?? "";
+  if (/confidential/i.test(security) || os?.managedDisk?.securityProfile?.securityEncryptionType)
+    refuse(
+      "confidential-vm",
+      "securityProfile.securityType is ConfidentialVM: its OS disk is bound to the VM's guest state and is not supported",
+    );
 }
 
 /** Older Az modules serialise the OS type enum as a number (0 Windows, 1 Linux). */

@@ -19,6 +19,7 @@ export type AzureShape =
   | "az vm show"
   | "az vm list (one VM)"
   | "ARM REST body (properties)"
+  | "ARM REST list (one VM)"
   | "Azure Resource Graph row"
   | "Get-AzVM | ConvertTo-Json";
 
@@ -56,7 +57,11 @@ function camelKeys(x: unknown): unknown {
 /** ConvertTo-Json's default depth (2) turns deeper objects into their type name or `@{a=b; …}`. */
 function cutByConvertToJson(x: unknown, path: string): string | null {
   if (typeof x === "string") {
-    if (/^Microsoft\.Azure\.[\w.]+$/.test(x) || /^@\{[^}]*=/.test(x) || /^System\.[\w.`]+/.test(x))
+    if (
+      /^Microsoft\.Azure\.(Management|Commands)\.[\w.]+$/.test(x) ||
+      /^@\{[^}]*=/.test(x) ||
+      /^System\.[\w.`]+/.test(x)
+    )
       return path;
     return null;
   }
@@ -77,7 +82,7 @@ function cutByConvertToJson(x: unknown, path: string): string | null {
 }
 
 const PLACEHOLDER =
-  /\{[\w -]*\}|\[[\w -]*(\]|$)|\bx{4,}\b|x{8}|<[\w -]+>|\/00000000-0000-0000-0000-000000000000\//i;
+  /\{[\w -]*\}|\[[\w -]*(\]|\/|$)|\bx{4,}\b|x{8}|<[\w -]+>|\/00000000-0000-0000-0000-000000000000\//i;
 
 /** The first id-like field (`id`, `…Id`, `uri`) holding a placeholder or redaction, with its path. */
 export function placeholderId(x: unknown, path = ""): { path: string; value: string } | null {
@@ -173,7 +178,9 @@ export function readAzureVm(json: unknown): AzureVmInput {
     shape =
       listShape === "Azure Resource Graph row" || "subscriptionId" in one || "tenantId" in one
         ? "Azure Resource Graph row"
-        : "ARM REST body (properties)";
+        : list && listShape === "ARM REST list (one VM)"
+          ? listShape
+          : "ARM REST body (properties)";
   } else {
     vm = one;
     shape = list ? listShape : "az vm show";

@@ -1,0 +1,173 @@
+/**
+ * Every command, in every output mode, with bad inputs, through the built CLI (`npm run build`
+ * first): one line on stderr, no stack trace, and the documented exit code (2 bad input; triage 3
+ * when a file is not a minidump). Also the bounds (a 5,000-deep array, a 200 MB array, /dev/zero)
+ * and the process's edges (EPIPE when the reader closes the pipe, SIGINT). Timeouts here only
+ * guard against a hang; nothing is timed.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EXAMPLES, REPO_ROOT } from "./helpers/paths";
+
+const CLI = path.join(REPO_ROOT, "bin", "vm-rescue.js");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-bad-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const file = (name: string, content: string | Buffer) => {
+  const f = path.join(tmp, name);
+  fs.writeFileSync(f, content);
+  return f;
+};
+const BAD = {
+  "a missing file": path.join(tmp, "no-such-file.json"),
+  "a folder given as a file": tmp,
+  "bad JSON": file("bad.json", '{"id": '),
+  "binary garbage": file("garbage.bin", Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x13, 0x37])),
+};
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, CI: "1" },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
+}
+
+/** Each command with the bad input in the place its file goes. */
+const COMMANDS: [string, (f: string) => string[], number[]][] = [
+  ["plan", (f) => ["plan", "--azure-vm", f], [2]],
+  ["plan --aws-instance", (f) => ["plan", "--aws-instance", f], [2]],
+  [
+    "plan --nic",
+    (f) => ["plan", "--azure-vm", path.join(EXAMPLES, "azure-vm.json"), "--nic", f],
+    [2],
+  ],
+  ["triage", (f) => ["triage", f], [2, 3]],
+  ["check-drivers", (f) => ["check-drivers", f], [2]],
+  ["plan-repair", (f) => ["plan-repair", f], [2]],
+  ["rescue --simulate", (f) => ["rescue", "--simulate", "--yes", "--azure-vm", f], [2]],
+  ["events", (f) => ["events", f], [2]],
+  ["diagnose", (f) => ["diagnose", f], [2]],
+  ["hive", (f) => ["hive", f], [2]],
+  ["hive --bcd", (f) => ["hive", "--bcd", f], [2]],
+];
+
+const table = COMMANDS.flatMap(([name, args, codes]) =>
+  Object.entries(BAD).flatMap(([what, f]) =>
+    [[], ["--json"]].map(
+      (mode) =>
+        [
+          `${name}${mode.length ? " --json" : ""} with ${what}`,
+          [...args(f), ...mode],
+          codes,
+        ] as const,
+    ),
+  ),
+);
+
+function expectOneLine(r: ReturnType<typeof run>, codes: readonly number[]) {
+  expect(r.err).not.toMatch(/\n\s+at /);
+  expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+  expect(r.err).toMatch(/^vm-rescue: \S/);
+  expect(codes).toContain(r.code);
+}
+
+describe("every command with bad inputs: one line, no stack trace, a documented exit code", () => {
+  test.each(table)("%s", (_name, args, codes) => {
+    const r = run([...args]);
+    expectOneLine(r, codes);
+  });
+
+  test.each([
+    ["rollback with an unknown cloud", ["rollback", "--cloud", "gcp", "--vm", "x", "--yes"]],
+    ["rescue with an unknown action", ["rescue", "--simulate", "--yes", "--actions", "Nope"]],
+    [
+      "plan with an unknown setting",
+      ["plan", "--azure-vm", path.join(EXAMPLES, "azure-vm.json"), "--set", "nope=1"],
+    ],
+    ["an unknown option", ["plan", "--nope"]],
+  ])("%s", (_name, args) => {
+    const r = run(args);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe("bounds: refused in one line, never a hang", () => {
+  const deep = file("deep.json", "[".repeat(5000) + "]".repeat(5000));
+  test.each([
+    ["a 5,000-deep array", deep, /nests deeper than 64 levels/],
+    ["/dev/zero", "/dev/zero", /larger than 8 MiB/],
+  ])("%s", (_name, f, line) => {
+    const r = run(["plan", "--azure-vm", f]);
+    expectOneLine(r, [2]);
+    expect(r.err).toMatch(line);
+  });
+
+  test("a 200 MB array", () => {
+    const big = path.join(tmp, "big.json");
+    const fd = fs.openSync(big, "w");
+    const chunk = Buffer.from("0,".repeat(512 * 1024));
+    fs.writeSync(fd, "[");
+    for (let i = 0; i < 200; i++) fs.writeSync(fd, chunk);
+    fs.writeSync(fd, "0]");
+    fs.closeSync(fd);
+    const r = run(["plan", "--azure-vm", big]);
+    fs.rmSync(big);
+    expectOneLine(r, [2]);
+    expect(r.err).toMatch(/larger than 8 MiB/);
+  });
+
+  test("an endless pipe on stdin-like input (a FIFO fed forever) is cut at the cap", () => {
+    const fifo = path.join(tmp, "fifo");
+    if (spawnSync("mkfifo", [fifo]).status !== 0) return;
+    const writer = spawn(process.execPath, [
+      "-e",
+      `const fs=require("fs");const fd=fs.openSync(${JSON.stringify(fifo)},"w");const b=Buffer.alloc(65536,32);try{for(;;)fs.writeSync(fd,b)}catch{}`,
+    ]);
+    const r = run(["plan", "--azure-vm", fifo]);
+    writer.kill();
+    expectOneLine(r, [2]);
+  });
+});
+
+describe("the process's edges", () => {
+  test("plan --json | head -c 10: no EPIPE trace", () => {
+    const r = spawnSync(
+      "sh",
+      [
+        "-c",
+        `"${process.execPath}" "${CLI}" plan --azure-vm "${path.join(EXAMPLES, "azure-vm.json")}" --json | head -c 10`,
+      ],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    expect(r.stdout).toHaveLength(10);
+    expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
+  });
+
+  test("SIGINT while a command runs: one line, exit 130", async () => {
+    const child = spawn(
+      process.execPath,
+      [CLI, "plan", "--azure-vm", path.join(EXAMPLES, "azure-vm.json")],
+      {
+        stdio: ["ignore", "pipe", "pipe"],
+        env: { ...process.env, CI: "1" },
+      },
+    );
+    let err = "";
+    child.stderr.on("data", (d) => (err += d));
+    const closed = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill("SIGINT");
+    const code = await closed;
+    expect(err).not.toMatch(/\n\s+at /);
+    if (code === 0) return; // finished before the signal arrived
+    expect(code).toBe(130);
+    expect(err.trimEnd().split("\n")).toHaveLength(1);
+    expect(err).toMatch(/interrupted \(SIGINT\)/);
+  });
+});

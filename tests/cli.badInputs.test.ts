@@ -171,3 +171,84 @@ describe("the process's edges", () => {
     expect(err).toMatch(/interrupted \(SIGINT\)/);
   });
 });
+
+describe("operator values are checked before anything is planned", () => {
+  const VM = path.join(EXAMPLES, "azure-vm.json");
+  test.each([
+    ["a shell metacharacter", ["plan", "--azure-vm", VM, "--set", "vmName=a&b"], /holds "&"/],
+    [
+      "a PowerShell subexpression",
+      ["plan", "--azure-vm", VM, "--set", "resourceGroup=rg$(calc)"],
+      /holds "\$"/,
+    ],
+    [
+      "a path traversal",
+      ["plan", "--azure-vm", VM, "--set", "helperAmiParameter=/aws/../x"],
+      /".." path segment/,
+    ],
+    [
+      "a control character",
+      ["plan", "--azure-vm", VM, "--set", "vmName=a\u001b[2Jb"],
+      /holds "\\u001b"/,
+    ],
+    [
+      "a right-to-left override",
+      ["plan", "--azure-vm", VM, "--set", "vmName=a\u202eb"],
+      /holds "\\u202e"/,
+    ],
+    [
+      "a key that is not a name",
+      ["plan", "--azure-vm", VM, "--set", "a;b=1"],
+      /not a setting name/,
+    ],
+    [
+      "a driver with a metacharacter",
+      ["plan", "--azure-vm", VM, "--set", "driver=a;b"],
+      /holds ";"/,
+    ],
+    [
+      "--driver with a traversal",
+      ["rescue", "--simulate", "--yes", "--driver", "..\\x.sys"],
+      /must be a service name/,
+    ],
+    [
+      "--driver not on the simulated sample",
+      ["rescue", "--simulate", "--yes", "--driver", "nosuchdriver"],
+      /no service of that name is on the bundled sample disk/,
+    ],
+    [
+      "--actions with a metacharacter",
+      ["rescue", "--simulate", "--yes", "--actions", "Chkdsk;calc"],
+      /unknown action/,
+    ],
+    [
+      "plan-repair --driver with a metacharacter",
+      ["plan-repair", path.join(EXAMPLES, "collect-output.json"), "--driver", "a|b"],
+      /not a valid service name/,
+    ],
+  ])("%s: exit 2, one line", (_name, args, line) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, CI: "1" },
+    });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(line);
+    expect(r.status).toBe(2);
+  });
+
+  test("a plain driver name not on the sample disk: planned without it, with a warning", () => {
+    const r = spawnSync(process.execPath, [CLI, "plan", "--azure-vm", VM, "--set", "driver=foo"], {
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, CI: "1" },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(
+      /driver=foo is not a service on the bundled sample disk this plan simulates/,
+    );
+  });
+});

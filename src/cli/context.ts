@@ -3,6 +3,7 @@
  * turns a usage error into one line and exit 2. Commands import this, never main.ts.
  */
 import { ExitCode, UsageError } from "../vocabulary/exitCodes";
+import { printable } from "../evidence/printable";
 
 /** Where a command writes; tests pass their own. */
 export interface Io {
@@ -20,11 +21,22 @@ export function closeStdout(): void {
   stdoutClosed = true;
 }
 
+/** Set once an error line (`vm-rescue: …`) went to stderr: a later fatal error adds no second. */
+let errorWritten = false;
+
+/** True when an error line was already written to stderr. */
+export function wroteError(): boolean {
+  return errorWritten;
+}
+
 export const processIo: Io = {
   out: (t) => {
     if (!stdoutClosed) process.stdout.write(t.endsWith("\n") ? t : t + "\n");
   },
-  err: (t) => process.stderr.write(t.endsWith("\n") ? t : t + "\n"),
+  err: (t) => {
+    if (t.startsWith("vm-rescue: ")) errorWritten = true;
+    process.stderr.write(t.endsWith("\n") ? t : t + "\n");
+  },
   isTty: Boolean(process.stdout.isTTY) && !process.env.CI,
 };
 
@@ -43,7 +55,8 @@ export async function runAction(ctx: CliContext, action: () => CommandResult): P
     ctx.setExit(await action());
   } catch (e) {
     if (e instanceof UsageError) {
-      ctx.io.err(`vm-rescue: ${e.message}`);
+      // The message may quote what the user gave: shown with control characters escaped.
+      ctx.io.err(`vm-rescue: ${printable(e.message)}`);
       ctx.setExit(ExitCode.Usage);
       return;
     }

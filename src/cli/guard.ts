@@ -3,12 +3,13 @@
  * anything else loads (so a Ctrl-C during start-up is handled too).
  */
 import { ExitCode } from "../vocabulary/exitCodes";
-import { closeStdout, processIo } from "./context";
+import { printable } from "../evidence/printable";
+import { closeStdout, processIo, wroteError } from "./context";
 
 /** The first line of what was thrown, for one line on stderr. */
 function firstLineOf(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
-  return text.split("\n")[0];
+  return printable(text.split("\n")[0]);
 }
 
 /**
@@ -27,7 +28,8 @@ export function guardProcess(err: (line: string) => void = (l) => processIo.err(
   });
   process.stderr.on("error", () => undefined);
   const fatal = (e: unknown) => {
-    err(`vm-rescue: ${firstLineOf(e)}`);
+    // One line in all: a command that already said what failed is not followed by a second.
+    if (!wroteError()) err(`vm-rescue: ${firstLineOf(e)}`);
     process.exit(ExitCode.Failed);
   };
   process.on("uncaughtException", fatal);

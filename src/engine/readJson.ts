@@ -81,13 +81,35 @@ export function readJsonFile(file: string, what: string, maxBytes = MAX_DOCUMENT
   return readJsonFileWithEncoding(file, what, maxBytes).json;
 }
 
-/** Parses repeated `key=value` options into an object. */
+/** Characters no setting needs: control characters, shell and PowerShell metacharacters, bidi controls. */
+const UNSAFE_VALUE =
+  /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069;|&$`<>"'\\]/;
+
+/**
+ * Parses repeated `key=value` options into an object, refusing before anything is planned a key
+ * that is not a name, and a value (other than the JSON of `tags`) holding a control character, a
+ * shell or PowerShell metacharacter or a `..` path segment: settings name Azure and AWS resources,
+ * sizes and ids, none of which needs one.
+ */
 export function parseSetOptions(pairs: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of pairs) {
     const i = pair.indexOf("=");
     if (i <= 0) throw new UsageError(`--set expects key=value, got ${JSON.stringify(pair)}`);
-    out[pair.slice(0, i).trim()] = pair.slice(i + 1);
+    const key = pair.slice(0, i).trim();
+    const value = pair.slice(i + 1);
+    if (!/^[A-Za-z][A-Za-z0-9]{0,63}$/.test(key))
+      throw new UsageError(`--set: ${JSON.stringify(key)} is not a setting name`);
+    if (key !== "tags") {
+      const bad = UNSAFE_VALUE.exec(value);
+      if (bad)
+        throw new UsageError(
+          `--set ${key}: ${JSON.stringify(value)} holds ${JSON.stringify(bad[0])}, a control or shell/PowerShell metacharacter no setting needs`,
+        );
+      if (/(^|[/\\])\.\.([/\\]|$)/.test(value))
+        throw new UsageError(`--set ${key}: ${JSON.stringify(value)} holds a ".." path segment`);
+    }
+    out[key] = value;
   }
   return out;
 }

@@ -6,9 +6,7 @@ import { printable } from "../../evidence/printable";
 import { checkNicOfVm, readAzureVm } from "../../describe/azureShapes";
 import { checkVolumesOfInstance, readEc2Instance } from "../../describe/awsShapes";
 import { PlanError } from "../../vocabulary/errors";
-import { SERVICE_NAME_PATTERN } from "../../vocabulary/repairActions";
-import { findService, servicesForModule } from "../../drivers/bootCritical";
-import type { CollectOutput } from "../../collect/contract";
+import { sampleHasDriver } from "../sampleDriver";
 import type { OfflinePlan, PlannedRepair } from "../../engine/simulate/plan";
 import { asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
 import { ttrLine, TtrOptions } from "../../recoveryTime/azure";
@@ -135,18 +133,7 @@ function driverOnSample(
   warnings: string[],
 ): Record<string, string> {
   const driver = settings.driver?.trim();
-  if (driver === undefined || !SERVICE_NAME_PATTERN.test(driver)) return settings;
-  const collect = (
-    cloud === "azure"
-      ? (
-          require("../../clouds/azure/sample") as typeof import("../../clouds/azure/sample")
-        ).sampleCollectOutput()
-      : (
-          require("../../engine/simulate/awsCloud") as typeof import("../../engine/simulate/awsCloud")
-        ).sampleAwsCollect()
-  ) as CollectOutput;
-  if (findService(collect.services, driver) || servicesForModule(collect.services, driver).length)
-    return settings;
+  if (driver === undefined || sampleHasDriver(cloud, driver) !== false) return settings;
   warnings.push(
     `driver=${driver} is not a service on the bundled sample disk this plan simulates; the plan shows the automatic choice, and the rescue checks ${driver} against the VM's disk`,
   );

@@ -7,6 +7,7 @@ import { runAction, type CliContext } from "../context";
 import { defaultDeps, type RescueDeps } from "../deps";
 import { confirmOrRefuse, terminalUi } from "../terminal";
 import { interruptible } from "../signals";
+import { sampleHasDriver } from "../sampleDriver";
 import { UsageError } from "../../vocabulary/exitCodes";
 import { PlanError } from "../../vocabulary/errors";
 import { readJsonFile, readJsonFileWithEncoding } from "../../engine/readJson";
@@ -133,6 +134,10 @@ async function simulated(
   choices: RescueChoices,
   deps: RescueDeps,
 ): Promise<RescueOutcome> {
+  if (opts.driver !== undefined && sampleHasDriver(target.cloud, opts.driver.trim()) === false)
+    throw new UsageError(
+      `--driver ${opts.driver.trim()}: no service of that name is on the bundled sample disk the simulation runs on; name one of its services (e.g. cxnetmon) or leave --driver out`,
+    );
   if (target.cloud === "aws") {
     const file = opts.awsInstance ?? DEFAULT_AWS_INSTANCE;
     const volumesFile =

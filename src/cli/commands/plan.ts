@@ -70,7 +70,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
   const warnings: string[] = [];
   const settings = driverOnSample(cloud, parseSetOptions(opts.set), warnings);
   let result: OfflinePlan;
-  let input: { file: string; shape: string; encoding: string };
+  let input: { shape: string; encoding: string };
   try {
     if (opts.awsInstance) {
       const file = readJsonFileWithEncoding(opts.awsInstance, "--aws-instance");
@@ -79,7 +79,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
         ? asEc2Volumes(readJsonFileWithEncoding(opts.volumes, "--volumes").json)
         : [];
       if (opts.volumes) checkVolumesOfInstance(volumes, read.instance);
-      input = { file: opts.awsInstance, shape: read.shape, encoding: file.encoding };
+      input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
       const instance = instanceFacts(read.instance, volumes);
       result = await engine().planAwsOffline({ instance, settings });
@@ -89,7 +89,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       const nic = opts.nic
         ? checkNicOfVm(readJsonFileWithEncoding(opts.nic, "--nic").json, read.vm)
         : null;
-      input = { file: opts.azureVm as string, shape: read.shape, encoding: file.encoding };
+      input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
       result = await engine().planAzureOffline({ vm: read.vm, nic, settings });
     }
@@ -111,7 +111,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
     opts.json
       ? JSON.stringify({ input, ...result, timeToRecovery: timeToRecovery.ttr }, null, 2)
       : [
-          `Read ${input.file}: ${input.shape} (${input.encoding})`,
+          `Read ${opts.awsInstance ?? opts.azureVm}: ${input.shape} (${input.encoding})`,
           ...renderPlan(result, timeToRecovery.ttr ? ttrLine(timeToRecovery.ttr) : null).split(
             "\n",
           ),

@@ -149,26 +149,31 @@ describe("the process's edges", () => {
     expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
   });
 
-  test("SIGINT while a command runs: one line, exit 130", async () => {
-    const child = spawn(
-      process.execPath,
-      [CLI, "plan", "--azure-vm", path.join(EXAMPLES, "azure-vm.json")],
-      {
-        stdio: ["ignore", "pipe", "pipe"],
-        env: { ...process.env, CI: "1" },
-      },
-    );
+  test("SIGINT while plan runs: one line, exit 130, no plan", async () => {
+    // The description comes through a FIFO: once the child opens it for reading, the guard is
+    // installed and plan is running, so the signal lands mid-command (no guessed delay). The
+    // description is written only after the signal, so the plan has all its work still ahead.
+    const fifo = path.join(tmp, "sigint-fifo");
+    if (spawnSync("mkfifo", [fifo]).status !== 0) return;
+    const child = spawn(process.execPath, [CLI, "plan", "--azure-vm", fifo], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CI: "1" },
+    });
+    let out = "";
     let err = "";
+    child.stdout.on("data", (d) => (out += d));
     child.stderr.on("data", (d) => (err += d));
     const closed = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
-    await new Promise((r) => setTimeout(r, 1500));
+    const writer = await fs.promises.open(fifo, "w"); // resolves when the child opens it
     child.kill("SIGINT");
+    await writer.writeFile(fs.readFileSync(path.join(EXAMPLES, "azure-vm.json")));
+    await writer.close();
     const code = await closed;
     expect(err).not.toMatch(/\n\s+at /);
-    if (code === 0) return; // finished before the signal arrived
-    expect(code).toBe(130);
     expect(err.trimEnd().split("\n")).toHaveLength(1);
-    expect(err).toMatch(/interrupted \(SIGINT\)/);
+    expect(err).toMatch(/^vm-rescue: interrupted \(SIGINT\)/);
+    expect(out).toBe("");
+    expect(code).toBe(130);
   });
 });
 

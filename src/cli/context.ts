@@ -40,6 +40,16 @@ export const processIo: Io = {
   isTty: Boolean(process.stdout.isTTY) && !process.env.CI,
 };
 
+/**
+ * Lets a pending Ctrl-C or SIGTERM through. Node runs signal handlers from the event loop, which a
+ * command's chain of promises does not return to until it is done, so a command with long work
+ * (loading the engine, planning under the mocks) awaits this between its stages: a signal received
+ * meanwhile reaches the guard (guard.ts), which prints one line and exits 130.
+ */
+export function yieldToSignals(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
 /** A subcommand's action resolves to the exit code. */
 export type CommandResult = Promise<number>;
 

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { runAction, type CliContext } from "../context";
+import { runAction, yieldToSignals, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { parseSetOptions, readJsonFileWithEncoding } from "../../engine/readJson";
 import { printable } from "../../evidence/printable";
@@ -17,6 +17,17 @@ const engine = () => ({
   ...(require("../../engine/simulate/plan") as typeof import("../../engine/simulate/plan")),
   ...(require("../../engine/simulate/rescue") as typeof import("../../engine/simulate/rescue")),
 });
+
+/**
+ * The engine, loaded once the input is read; a Ctrl-C before or while it loads is honoured here
+ * (see yieldToSignals), and the other stages of plan yield the same way.
+ */
+async function loadEngine(): Promise<ReturnType<typeof engine>> {
+  await yieldToSignals();
+  const loaded = engine();
+  await yieldToSignals();
+  return loaded;
+}
 
 interface PlanOptions {
   azureVm?: string;
@@ -82,7 +93,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
       const instance = instanceFacts(read.instance, volumes);
-      result = await engine().planAwsOffline({ instance, settings });
+      result = await (await loadEngine()).planAwsOffline({ instance, settings });
     } else {
       const file = readJsonFileWithEncoding(opts.azureVm as string, "--azure-vm");
       const read = readAzureVm(file.json);
@@ -91,7 +102,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
         : null;
       input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
-      result = await engine().planAzureOffline({ vm: read.vm, nic, settings });
+      result = await (await loadEngine()).planAzureOffline({ vm: read.vm, nic, settings });
     }
   } catch (e) {
     if (e instanceof PlanError) throw new UsageError(e.message);
@@ -101,12 +112,14 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       throw new UsageError(e.message);
     throw e;
   }
+  await yieldToSignals();
   const timeToRecovery = engine().planTimeToRecovery(result, {
     repairActions: result.repair?.repairActions as TtrOptions["repairActions"],
     awsMode: settings.mode,
   });
   if (timeToRecovery.error) result.warnings.push(timeToRecovery.error);
   result.warnings.unshift(...warnings);
+  await yieldToSignals();
   ctx.io.out(
     opts.json
       ? JSON.stringify({ input, ...result, timeToRecovery: timeToRecovery.ttr }, null, 2)

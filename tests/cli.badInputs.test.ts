@@ -97,6 +97,52 @@ describe("every command with bad inputs: one line, no stack trace, a documented 
   });
 });
 
+describe("plan-repair --dumps: only regular files, each within the minidump cap", () => {
+  const COLLECT = path.join(EXAMPLES, "collect-output.json");
+  /** A sparse file over the cap: nothing is written, so making it costs no disk. */
+  const oversize = (dir: string, name: string) => {
+    fs.mkdirSync(dir, { recursive: true });
+    const f = path.join(dir, name);
+    fs.closeSync(fs.openSync(f, "w"));
+    fs.truncateSync(f, 17 * 1024 * 1024);
+    return f;
+  };
+  const fifo = path.join(tmp, "dumps-fifo");
+  const haveFifo = spawnSync("mkfifo", [fifo]).status === 0;
+  const cases: [string, string, RegExp][] = [
+    ["/dev/zero", "/dev/zero", /--dumps: \/dev\/zero is not a regular file/],
+    [
+      "a file over the cap named as a listed dump",
+      oversize(path.join(tmp, "dumps-listed"), "112926-9218-01.dmp"),
+      /--dumps file \S+112926-9218-01\.dmp is larger than 16 MiB; .*minidump/,
+    ],
+    [
+      "a folder holding a .dmp over the cap",
+      path.dirname(oversize(path.join(tmp, "dumps-folder"), "MEMORY.DMP")),
+      /--dumps file \S+MEMORY\.DMP is larger than 16 MiB; .*minidump/,
+    ],
+    ["a missing folder", path.join(tmp, "no-such-folder"), /--dumps folder not found/],
+    ...(haveFifo
+      ? ([["a FIFO", fifo, /--dumps: \S+dumps-fifo is not a regular file/]] as [
+          string,
+          string,
+          RegExp,
+        ][])
+      : []),
+  ];
+  test.each(
+    cases.flatMap(([n, f, l]) => [
+      [n, f, l, []] as const,
+      [`${n} --json`, f, l, ["--json"]] as const,
+    ]),
+  )("%s: exit 2, one line naming it", (_name, f, line, mode) => {
+    const r = run(["plan-repair", COLLECT, "--dumps", f, ...mode]);
+    expectOneLine(r, [2]);
+    expect(r.err).toMatch(line);
+    expect(r.out).toBe("");
+  });
+});
+
 describe("bounds: refused in one line, never a hang", () => {
   const deep = file("deep.json", "[".repeat(5000) + "]".repeat(5000));
   test.each([

@@ -2,10 +2,33 @@ import * as fs from "fs";
 import { UsageError } from "../vocabulary/exitCodes";
 import { decodeText, parseJsonText, type TextEncoding } from "../describe/jsonText";
 
+/** The most bytes read of one kind of file, and what the refusal of a larger one tells the user. */
+export interface ReadCap {
+  maxBytes: number;
+  /** Said after "… is larger than N MiB; ". */
+  hint: string;
+}
+
 /** The largest VM description read (an `az vm show` body is a few KiB; an ARM export of one VM under 1 MiB). */
 export const MAX_DESCRIPTION_BYTES = 8 * 1024 * 1024;
 /** The largest script document read (a collect output carries its minidumps in base64). */
 export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
+
+/** A VM description: `az vm show`, `describe-instances` and the like. */
+export const DESCRIPTION_CAP: ReadCap = {
+  maxBytes: MAX_DESCRIPTION_BYTES,
+  hint: "give the JSON of one VM",
+};
+
+/**
+ * A minidump copied by hand (`plan-repair --dumps`): Windows writes small memory dumps of 0.2–3 MiB
+ * into Windows\Minidump; a file over 16 MiB is a full or kernel dump (MEMORY.DMP), which the
+ * planner does not read.
+ */
+export const MINIDUMP_CAP: ReadCap = {
+  maxBytes: 16 * 1024 * 1024,
+  hint: "a minidump (Windows\\Minidump\\*.dmp) is far smaller; MEMORY.DMP is a full or kernel dump, not a minidump",
+};
 
 const CHUNK = 1024 * 1024;
 
@@ -14,7 +37,7 @@ const CHUNK = 1024 * 1024;
  * stream (`/dev/zero`, a pipe) is one {@link UsageError} naming it; nothing more than the cap (plus
  * one chunk) is ever read.
  */
-export function readCapped(file: string, what: string, maxBytes: number): Buffer {
+export function readCapped(file: string, what: string, cap: ReadCap): Buffer {
   let fd: number;
   try {
     fd = fs.openSync(file, "r");
@@ -24,7 +47,7 @@ export function readCapped(file: string, what: string, maxBytes: number): Buffer
   try {
     const stat = fs.fstatSync(fd);
     if (stat.isDirectory()) throw new UsageError(`${what} ${file} is a folder, not a file`);
-    if (stat.isFile() && stat.size > maxBytes) throw tooLarge(file, what, maxBytes);
+    if (stat.isFile() && stat.size > cap.maxBytes) throw tooLarge(file, what, cap);
     const chunks: Buffer[] = [];
     let total = 0;
     for (;;) {
@@ -37,7 +60,7 @@ export function readCapped(file: string, what: string, maxBytes: number): Buffer
       }
       if (n === 0) break;
       total += n;
-      if (total > maxBytes) throw tooLarge(file, what, maxBytes);
+      if (total > cap.maxBytes) throw tooLarge(file, what, cap);
       chunks.push(chunk.subarray(0, n));
     }
     return Buffer.concat(chunks, total);
@@ -46,9 +69,9 @@ export function readCapped(file: string, what: string, maxBytes: number): Buffer
   }
 }
 
-function tooLarge(file: string, what: string, maxBytes: number): UsageError {
+function tooLarge(file: string, what: string, cap: ReadCap): UsageError {
   return new UsageError(
-    `${what} file ${file} is larger than ${maxBytes / 1024 / 1024} MiB; give the JSON of one VM`,
+    `${what} file ${file} is larger than ${cap.maxBytes / 1024 / 1024} MiB; ${cap.hint}`,
   );
 }
 
@@ -72,7 +95,10 @@ export function readJsonFileWithEncoding(
   maxBytes = MAX_DESCRIPTION_BYTES,
 ): JsonFile {
   const label = `${what} file ${file}`;
-  const { text, encoding } = decodeText(readCapped(file, what, maxBytes), label);
+  const { text, encoding } = decodeText(
+    readCapped(file, what, { ...DESCRIPTION_CAP, maxBytes }),
+    label,
+  );
   return { json: parseJsonText(text, label), encoding };
 }
 

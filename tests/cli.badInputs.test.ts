@@ -49,6 +49,12 @@ const COMMANDS: [string, (f: string) => string[], number[]][] = [
   ["check-drivers", (f) => ["check-drivers", f], [2]],
   ["plan-repair", (f) => ["plan-repair", f], [2]],
   ["rescue --simulate", (f) => ["rescue", "--simulate", "--yes", "--azure-vm", f], [2]],
+  ["rescue --simulate --nic", (f) => ["rescue", "--simulate", "--yes", "--nic", f], [2]],
+  [
+    "rescue --simulate --volumes",
+    (f) => ["rescue", "--simulate", "--yes", "--cloud", "aws", "--volumes", f],
+    [2],
+  ],
   ["events", (f) => ["events", f], [2]],
   ["diagnose", (f) => ["diagnose", f], [2]],
   ["hive", (f) => ["hive", f], [2]],
@@ -162,10 +168,25 @@ describe("bounds: refused in one line, never a hang", () => {
     for (let i = 0; i < 200; i++) fs.writeSync(fd, chunk);
     fs.writeSync(fd, "0]");
     fs.closeSync(fd);
-    const r = run(["plan", "--azure-vm", big]);
+    const runs = [
+      [["plan", "--azure-vm", big], /--azure-vm file \S+ is larger than 8 MiB; .*one VM/],
+      [
+        ["rescue", "--simulate", "--yes", "--nic", big],
+        /--nic file \S+ is larger than 8 MiB; .*NIC/,
+      ],
+      [
+        ["rescue", "--simulate", "--yes", "--cloud", "aws", "--volumes", big],
+        /--volumes file \S+ is larger than 8 MiB; .*volumes/,
+      ],
+      [["plan-repair", big], /collect output file \S+ is larger than 64 MiB; .*collect\.ps1/],
+      [["check-drivers", big], /collect output file \S+ is larger than 64 MiB; .*collect\.ps1/],
+    ] as const;
+    const results = runs.map(([args]) => run([...args]));
     fs.rmSync(big);
-    expectOneLine(r, [2]);
-    expect(r.err).toMatch(/larger than 8 MiB/);
+    results.forEach((r, i) => {
+      expectOneLine(r, [2]);
+      expect(r.err).toMatch(runs[i][1]);
+    });
   });
 
   test("an endless pipe on stdin-like input (a FIFO fed forever) is cut at the cap", () => {

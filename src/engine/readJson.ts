@@ -11,13 +11,33 @@ export interface ReadCap {
 
 /** The largest VM description read (an `az vm show` body is a few KiB; an ARM export of one VM under 1 MiB). */
 export const MAX_DESCRIPTION_BYTES = 8 * 1024 * 1024;
-/** The largest script document read (a collect output carries its minidumps in base64). */
-export const MAX_DOCUMENT_BYTES = 256 * 1024 * 1024;
 
 /** A VM description: `az vm show`, `describe-instances` and the like. */
 export const DESCRIPTION_CAP: ReadCap = {
   maxBytes: MAX_DESCRIPTION_BYTES,
   hint: "give the JSON of one VM",
+};
+
+/** The primary NIC of an Azure VM (`az network nic show`): a few KiB. */
+export const NIC_CAP: ReadCap = {
+  maxBytes: MAX_DESCRIPTION_BYTES,
+  hint: "give the JSON of the VM's NIC (az network nic show)",
+};
+
+/** The volumes of an EC2 instance (`aws ec2 describe-volumes`): a few KiB per volume. */
+export const VOLUMES_CAP: ReadCap = {
+  maxBytes: MAX_DESCRIPTION_BYTES,
+  hint: "give the JSON of the instance's volumes (aws ec2 describe-volumes --volume-ids …)",
+};
+
+/**
+ * A collect output: the JSON document collect.ps1 prints, a few hundred KiB (the hives, event logs
+ * and minidumps it ships are separate files; a collect.ps1 1.0 document carried at most 20
+ * minidumps of 0.2–3 MiB in base64 inline).
+ */
+export const COLLECT_OUTPUT_CAP: ReadCap = {
+  maxBytes: 64 * 1024 * 1024,
+  hint: "give the JSON document collect.ps1 printed (the files it ships are separate)",
 };
 
 /**
@@ -92,19 +112,16 @@ export interface JsonFile {
 export function readJsonFileWithEncoding(
   file: string,
   what: string,
-  maxBytes = MAX_DESCRIPTION_BYTES,
+  cap: ReadCap = DESCRIPTION_CAP,
 ): JsonFile {
   const label = `${what} file ${file}`;
-  const { text, encoding } = decodeText(
-    readCapped(file, what, { ...DESCRIPTION_CAP, maxBytes }),
-    label,
-  );
+  const { text, encoding } = decodeText(readCapped(file, what, cap), label);
   return { json: parseJsonText(text, label), encoding };
 }
 
 /** Reads and parses a JSON file; a missing file or invalid JSON is a {@link UsageError} naming it. */
-export function readJsonFile(file: string, what: string, maxBytes = MAX_DOCUMENT_BYTES): unknown {
-  return readJsonFileWithEncoding(file, what, maxBytes).json;
+export function readJsonFile(file: string, what: string, cap: ReadCap): unknown {
+  return readJsonFileWithEncoding(file, what, cap).json;
 }
 
 /** Characters no setting needs: control characters, shell and PowerShell metacharacters, bidi controls. */

@@ -1,7 +1,12 @@
 import type { Command } from "commander";
 import { runAction, yieldToSignals, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
-import { parseSetOptions, readJsonFileWithEncoding } from "../../engine/readJson";
+import {
+  NIC_CAP,
+  VOLUMES_CAP,
+  parseSetOptions,
+  readJsonFileWithEncoding,
+} from "../../engine/readJson";
 import { printable } from "../../evidence/printable";
 import { checkNicOfVm, readAzureVm } from "../../describe/azureShapes";
 import { checkVolumesOfInstance, readEc2Instance } from "../../describe/awsShapes";
@@ -87,7 +92,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       const file = readJsonFileWithEncoding(opts.awsInstance, "--aws-instance");
       const read = readEc2Instance(file.json);
       const volumes = opts.volumes
-        ? asEc2Volumes(readJsonFileWithEncoding(opts.volumes, "--volumes").json)
+        ? asEc2Volumes(readJsonFileWithEncoding(opts.volumes, "--volumes", VOLUMES_CAP).json)
         : [];
       if (opts.volumes) checkVolumesOfInstance(volumes, read.instance);
       input = { shape: read.shape, encoding: file.encoding };
@@ -98,7 +103,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       const file = readJsonFileWithEncoding(opts.azureVm as string, "--azure-vm");
       const read = readAzureVm(file.json);
       const nic = opts.nic
-        ? checkNicOfVm(readJsonFileWithEncoding(opts.nic, "--nic").json, read.vm)
+        ? checkNicOfVm(readJsonFileWithEncoding(opts.nic, "--nic", NIC_CAP).json, read.vm)
         : null;
       input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);

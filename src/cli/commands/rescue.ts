@@ -10,7 +10,12 @@ import { interruptible } from "../signals";
 import { sampleHasDriver } from "../sampleDriver";
 import { UsageError } from "../../vocabulary/exitCodes";
 import { PlanError } from "../../vocabulary/errors";
-import { readJsonFile, readJsonFileWithEncoding } from "../../engine/readJson";
+import {
+  NIC_CAP,
+  VOLUMES_CAP,
+  readJsonFile,
+  readJsonFileWithEncoding,
+} from "../../engine/readJson";
 import { readAzureVm } from "../../describe/azureShapes";
 import { readEc2Instance } from "../../describe/awsShapes";
 import type { VmTarget, TargetFlags } from "../../engine/target";
@@ -144,7 +149,7 @@ async function simulated(
       opts.volumes ?? (opts.awsInstance === undefined ? DEFAULT_AWS_VOLUMES : undefined);
     const instance = instanceFacts(
       readEc2Instance(readJsonFileWithEncoding(file, "--aws-instance").json).instance,
-      volumesFile ? asEc2Volumes(readJsonFile(volumesFile, "--volumes")) : [],
+      volumesFile ? asEc2Volumes(readJsonFile(volumesFile, "--volumes", VOLUMES_CAP)) : [],
     );
     if (target.instanceId && target.instanceId !== instance.instanceId)
       throw new UsageError(
@@ -163,7 +168,7 @@ async function simulated(
   const vm = readAzureVm(
     readJsonFileWithEncoding(opts.azureVm ?? DEFAULT_VM, "--azure-vm").json,
   ).vm;
-  const nic = readJsonFile(opts.nic ?? DEFAULT_NIC, "--nic") as AzureNicDescription;
+  const nic = readJsonFile(opts.nic ?? DEFAULT_NIC, "--nic", NIC_CAP) as AzureNicDescription;
   return engine().simulateRescue({ vm, nic, stack: opts.stack, ...choices, startedAt: deps.now() });
 }
 

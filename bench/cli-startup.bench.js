@@ -14,7 +14,8 @@ const cli = path.join(root, "bin", "vm-rescue.js");
 
 // /usr/bin/time -f "%e %M" gives elapsed seconds and peak RSS in KiB of the child alone.
 function once(args) {
-  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", process.execPath, cli, ...args], {
+  const argv = args === null ? ["-e", "0"] : [cli, ...args];
+  const r = spawnSync("/usr/bin/time", ["-f", "%e %M", process.execPath, ...argv], {
     encoding: "utf8",
   });
   const last = r.stderr.trim().split("\n").pop();
@@ -32,7 +33,9 @@ if (spawnSync("/usr/bin/time", ["-f", "%e", "true"]).status !== 0) {
   console.log("cli-startup: skipped, /usr/bin/time is not installed (Debian package time)");
   process.exit(0);
 }
+// Node's own start-up on this machine, for scale (the targets include it).
 const cases = [
+  ["node -e 0 (baseline)", null],
   ["vm-rescue --help", ["--help"]],
   ["vm-rescue triage <sample>", ["triage", path.join(root, "examples", "112926-9218-01.dmp")]],
 ];

@@ -13,9 +13,10 @@ process.emitWarning = (warning, ...rest) => {
 // The CLI runs from the compiled output in dist/ (built by `npm run build`, which `npm ci` runs).
 let cli;
 try {
+  require("../dist/src/cli/guard.js").guardProcess();
   cli = require("../dist/src/cli/main.js");
 } catch (e) {
-  if (e && e.code === "MODULE_NOT_FOUND" && String(e.message).includes("dist/src/cli/main.js")) {
+  if (e && e.code === "MODULE_NOT_FOUND" && /dist[\\/]src[\\/]cli[\\/]/.test(String(e.message))) {
     process.stderr.write("vm-rescue: not built yet; run `npm run build` (npm ci does it) first\n");
     process.exit(2);
   }

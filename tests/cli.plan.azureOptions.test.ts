@@ -19,7 +19,7 @@ describe("vm-rescue plan --azure-vm with bad repair options", () => {
     [
       "script text as driver",
       'driver=x"; Remove-Item C:\\ -Recurse',
-      /driver .* must be a service name or driver file name/,
+      /driver(: .* holds .*shell\/PowerShell metacharacter| .* must be a service name or driver file name)/,
     ],
     [
       "an unknown action",

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode } from "../vocabulary/exitCodes";
+import { printable } from "../evidence/printable";
 import { processIo, type Io } from "./context";
 
 export { processIo, runAction, type CliContext, type CommandResult, type Io } from "./context";
@@ -46,8 +47,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       return e.exitCode === 0 ? ExitCode.Ok : ExitCode.Usage;
     }
     const message = e instanceof Error ? e.message : String(e);
-    io.err(`vm-rescue: ${message.split("\n")[0]}`);
+    io.err(`vm-rescue: ${printable(message.split("\n")[0])}`);
     return ExitCode.Failed;
   }
   return code;
 }
+
+export { guardProcess } from "./guard";

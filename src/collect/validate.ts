@@ -3,8 +3,7 @@
  * 2020-12, ajv). Anything invalid — bad JSON, a missing field, a wrong type — becomes one
  * {@link ScriptOutputError} with a one-line message; nothing else is thrown.
  */
-import Ajv2020, { type ErrorObject, type ValidateFunction } from "ajv/dist/2020";
-import addFormats from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv/dist/2020";
 import collectSchema from "../../schemas/collect-output.schema.json";
 import repairSchema from "../../schemas/repair-result.schema.json";
 import manifestSchema from "../../schemas/collect-manifest.schema.json";
@@ -30,8 +29,11 @@ export class ScriptOutputError extends Error {
 let validators:
   { collect: ValidateFunction; manifest: ValidateFunction; repair: ValidateFunction } | undefined;
 
+/** ajv is loaded with the first document, not at start-up (`vm-rescue --help` does not need it). */
 function compiled() {
   if (!validators) {
+    const Ajv2020 = (require("ajv/dist/2020") as typeof import("ajv/dist/2020")).default;
+    const addFormats = (require("ajv-formats") as typeof import("ajv-formats")).default;
     const ajv = new Ajv2020({ allErrors: true, strict: true, discriminator: true });
     addFormats(ajv);
     validators = {

@@ -8,7 +8,7 @@ import type { CollectOutput } from "../collect/contract";
 import type { Cloud } from "../drivers/types";
 import { inferCloud } from "../drivers/check";
 import { UsageError } from "../vocabulary/exitCodes";
-import { readJsonFile } from "./readJson";
+import { COLLECT_OUTPUT_CAP, readJsonFile } from "./readJson";
 
 const CLOUDS: readonly Cloud[] = ["azure", "aws", "hyperv"];
 
@@ -76,7 +76,7 @@ function resolveCloud(
  */
 export function readCollectOutput(file: string): CollectOutput {
   try {
-    return parseCollectOutput(readJsonFile(file, "collect output"));
+    return parseCollectOutput(readJsonFile(file, "collect output", COLLECT_OUTPUT_CAP));
   } catch (e) {
     if (e instanceof ScriptOutputError)
       throw new UsageError(`${file} is not a valid collect output: ${e.message}`);

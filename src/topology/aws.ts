@@ -110,7 +110,7 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
   if (i.platform !== "windows") {
     throw new PlanError(
       "not-windows",
-      `instance ${i.instanceId} runs ${i.platformDetails ?? i.platform}; vm-rescue rescues Windows instances only (for Linux use AWSSupport-ExecuteEC2Rescue)`,
+      `instance ${i.instanceId} runs ${i.platformDetails ?? i.platform} (Platform, PlatformDetails); vm-rescue rescues Windows instances only (for Linux use AWSSupport-ExecuteEC2Rescue)`,
     );
   }
   if (i.state === "terminated" || i.state === "shutting-down") {
@@ -122,7 +122,7 @@ export function planAwsRescue(input: AwsRescueInput, options: AwsRescueOptions):
   if (i.rootDeviceType === "instance-store") {
     throw new PlanError(
       "instance-store-root",
-      `instance ${i.instanceId} has an instance-store root; it cannot be detached or snapshotted (launch a replacement and restore from a backup)`,
+      `instance ${i.instanceId} has an instance-store root (RootDeviceType); it cannot be detached or snapshotted (launch a replacement and restore from a backup)`,
     );
   }
   if (!i.root) {

@@ -129,25 +129,25 @@ export function planAzureRescue(
   if (osType.toLowerCase() !== "windows") {
     throw new PlanError(
       "not-windows",
-      `VM ${vmName} runs ${osType}; vm-rescue rescues Windows VMs only (for Linux use az vm repair)`,
+      `VM ${vmName} runs ${osType}; vm-rescue rescues Windows VMs only (storageProfile.osDisk.osType; for Linux use az vm repair)`,
     );
   }
   if (osDisk.vhd?.uri || !osDisk.managedDisk) {
     throw new PlanError(
       "unmanaged-disk",
-      `VM ${vmName} uses an unmanaged (VHD blob) OS disk; vm-rescue needs managed disks (convert with az vm convert first)`,
+      `VM ${vmName} uses an unmanaged (VHD blob) OS disk (storageProfile.osDisk.vhd); vm-rescue needs managed disks (convert with az vm convert first)`,
     );
   }
   if (osDisk.diffDiskSettings?.option) {
     throw new PlanError(
       "ephemeral-os-disk",
-      `VM ${vmName} has an ephemeral OS disk; there is no persistent disk to repair (reimage or redeploy it instead)`,
+      `VM ${vmName} has an ephemeral OS disk (storageProfile.osDisk.diffDiskSettings); there is no persistent disk to repair (reimage or redeploy it instead)`,
     );
   }
   if (vm.virtualMachineScaleSet?.id) {
     throw new PlanError(
       "scale-set-instance",
-      `VM ${vmName} belongs to a scale set; swapping the OS disk of a scale-set instance is not supported (reimage the instance)`,
+      `VM ${vmName} belongs to a scale set (virtualMachineScaleSet.id); swapping the OS disk of a scale-set instance is not supported (reimage the instance)`,
     );
   }
   if (usesAzureDiskEncryption(vm, input.osDisk ?? undefined)) {
@@ -161,7 +161,7 @@ export function planAzureRescue(
   if (securityTypeRaw && /confidential/i.test(securityTypeRaw)) {
     throw new PlanError(
       "confidential-vm",
-      `VM ${vmName} is a confidential VM; its OS disk is bound to the VM's guest state and cannot be repaired on a helper`,
+      `VM ${vmName} is a confidential VM (securityProfile.securityType ${securityTypeRaw}); its OS disk is bound to the VM's guest state and cannot be repaired on a helper`,
     );
   }
   const securityType =

@@ -10,6 +10,8 @@ export const ExitCode = {
   SomeUnparsed: 3,
   /** The guest-driver check blocks the disk swap. */
   Blocked: 4,
+  /** Interrupted (Ctrl-C, SIGTERM) while no stack operation was running: 128 + SIGINT. */
+  Interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 

@@ -3,41 +3,31 @@ import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import type { EvidenceBundle, EvidenceRoute } from "../../evidence/bundle";
-import {
-  ebsSnapshotSource,
-  httpRangeSource,
-  openDiskImageSource,
-  openFileSource,
-  type ByteSource,
-  type DiskImage,
-  type DiskImageFormat,
-  type EbsDirectClient,
-  type HttpRangeOptions,
+import type {
+  ByteSource,
+  DiskImage,
+  DiskImageFormat,
+  EbsDirectClient,
+  HttpRangeOptions,
 } from "../../evidence/disk";
 import { isFormatError } from "../../evidence/formatError";
-import {
-  countingSource,
-  readEvidenceFromDisk,
-  type DiskEvidence,
-  type EvidenceCaps,
-  type TransportCounters,
-} from "../../evidence/fromDisk";
-import { azureCredential } from "../../clouds/azure/runtime";
-import {
-  armSnapshotAccess,
-  httpSasOpener,
-  readSnapshotEvidence,
-  snapshotRef,
-  type SasOpener,
-  type SnapshotAccess,
-} from "../../clouds/azure/snapshotRead";
-import { sdkEbsClient } from "../../clouds/aws/ebsDirect";
-import { buildReport, renderReport, triageOf } from "../../report/diagnosis";
-import { planFromEvidence } from "../../repair/fromEvidence";
+import type { DiskEvidence, EvidenceCaps, TransportCounters } from "../../evidence/fromDisk";
+import type { SasOpener, SnapshotAccess } from "../../clouds/azure/snapshotRead";
+
+/** The readers, the clouds' clients and the planner, loaded when the command runs (`--help` starts without them). */
+const impl = () => ({
+  ...(require("../../evidence/disk") as typeof import("../../evidence/disk")),
+  ...(require("../../evidence/fromDisk") as typeof import("../../evidence/fromDisk")),
+  ...(require("../../report/diagnosis") as typeof import("../../report/diagnosis")),
+  ...(require("../../repair/fromEvidence") as typeof import("../../repair/fromEvidence")),
+  ...(require("../../clouds/azure/runtime") as typeof import("../../clouds/azure/runtime")),
+  ...(require("../../clouds/azure/snapshotRead") as typeof import("../../clouds/azure/snapshotRead")),
+  ...(require("../../clouds/aws/ebsDirect") as typeof import("../../clouds/aws/ebsDirect")),
+});
 
 /** The planner on the bundle: the facts from the evidence readers, decided as plan-repair decides. */
 function planFromBundle(bundle: EvidenceBundle): DiagnosePlan {
-  const p = planFromEvidence(bundle);
+  const p = impl().planFromEvidence(bundle);
   return {
     lines: [`cloud: ${p.cloud}`, ...p.lines, ...p.facts.problems.map((x) => `problem: ${x}`)],
     json: {
@@ -154,15 +144,15 @@ async function openImageFile(file: string): Promise<OpenedDisk> {
   if (!stat.isFile()) throw new UsageError(`${file} is not a file`);
   let opened;
   try {
-    opened = await openFileSource(file);
+    opened = await impl().openFileSource(file);
   } catch (e) {
     if (isFormatError(e)) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read ${file}${code ? ` (${code})` : ""}`);
   }
-  const counted = countingSource(opened.source);
+  const counted = impl().countingSource(opened.source);
   try {
-    const image = await openDiskImageSource(counted);
+    const image = await impl().openDiskImageSource(counted);
     const transport = () => ({ requests: counted.counters.reads, bytes: counted.counters.bytes });
     const label = opened.source.label;
     return { ...image, route: "disk-image", label, transport, close: () => opened.close() };
@@ -187,9 +177,9 @@ async function openSnapshotUrl(url: string, http: HttpRangeOptions = {}): Promis
   ) {
     throw new UsageError("--azure-snapshot-url must be https (a SAS is a secret)");
   }
-  const remote = await httpRangeSource(url, http);
+  const remote = await impl().httpRangeSource(url, http);
   try {
-    const image = await openDiskImageSource(remote);
+    const image = await impl().openDiskImageSource(remote);
     const transport = () => ({ requests: remote.stats.requests, bytes: remote.stats.bytes });
     const close = async () => remote.close();
     return { ...image, route: "azure-snapshot", label: remote.label, transport, close };
@@ -216,7 +206,7 @@ async function readOpened(
     opened =
       kind === "file" ? await openImageFile(target) : await openSnapshotUrl(target, deps.http);
     const source: ByteSource = opened.source;
-    const bundle = await readEvidenceFromDisk(source, {
+    const bundle = await impl().readEvidenceFromDisk(source, {
       route: opened.route,
       caps: deps.caps,
       transport: opened.transport,
@@ -237,16 +227,16 @@ async function readAzureSnapshot(
 ): Promise<ReadDisk> {
   let ref;
   try {
-    ref = snapshotRef(id);
+    ref = impl().snapshotRef(id);
   } catch (e) {
     throw new UsageError(`--azure-snapshot: ${firstLine(e)}`);
   }
   try {
     const access =
       deps.azureSnapshots?.(ref.subscriptionId) ??
-      armSnapshotAccess(ref.subscriptionId, { credential: azureCredential() });
-    const open = deps.sasOpener ?? httpSasOpener(deps.http);
-    const read = await readSnapshotEvidence(access, id, open, { caps: deps.caps });
+      impl().armSnapshotAccess(ref.subscriptionId, { credential: impl().azureCredential() });
+    const open = deps.sasOpener ?? impl().httpSasOpener(deps.http);
+    const read = await impl().readSnapshotEvidence(access, id, open, { caps: deps.caps });
     if (read.warning) warn(`warning: ${read.warning}`);
     return { bundle: read.evidence, image: { ...read.image, source: `azure:${ref.name}` } };
   } catch (e) {
@@ -261,9 +251,9 @@ async function readAwsSnapshot(id: string, region: string | undefined, deps: Dia
     throw new UsageError(`--aws-snapshot: ${JSON.stringify(id)} is not a snapshot id (snap-…)`);
   }
   try {
-    const source = await ebsSnapshotSource((deps.ebs ?? sdkEbsClient)(region), id);
+    const source = await impl().ebsSnapshotSource((deps.ebs ?? impl().sdkEbsClient)(region), id);
     const { stats } = source;
-    const bundle = await readEvidenceFromDisk(source, {
+    const bundle = await impl().readEvidenceFromDisk(source, {
       route: "aws-snapshot",
       caps: deps.caps,
       transport: () => ({ requests: stats.listCalls + stats.getCalls, bytes: stats.bytes }),
@@ -291,12 +281,18 @@ async function diagnose(
           ? await readAwsSnapshot(opts.awsSnapshot as string, opts.region, deps)
           : await readOpened(kind, (disk ?? opts.azureSnapshotUrl) as string, deps);
     const plan = await (deps.planFromBundle ?? planFromBundle)(bundle);
-    const triage = triageOf(bundle);
-    const report = buildReport(bundle, image, triage, Date.now() - started, plan?.json ?? null);
+    const triage = impl().triageOf(bundle);
+    const report = impl().buildReport(
+      bundle,
+      image,
+      triage,
+      Date.now() - started,
+      plan?.json ?? null,
+    );
     ctx.io.out(
       opts.json
         ? JSON.stringify(report, null, 2)
-        : renderReport(report, triage, plan?.lines ?? null),
+        : impl().renderReport(report, triage, plan?.lines ?? null),
     );
     return ExitCode.Ok;
   } catch (e) {

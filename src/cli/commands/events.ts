@@ -3,7 +3,11 @@ import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { isFormatError } from "../../evidence/formatError";
-import { bootStory, formatEvents, readEvtx, selectEvents } from "../../evidence/evtx";
+
+/** The readers, loaded when the command runs so `--help` starts without them. */
+const impl = () => ({
+  ...(require("../../evidence/evtx") as typeof import("../../evidence/evtx")),
+});
 
 /** A System.evtx is tens of MB at most; anything far larger is not one. */
 const MAX_EVTX_BYTES = 512 * 1024 * 1024;
@@ -67,19 +71,19 @@ function events(ctx: CliContext, file: string, opts: EventsOptions): number {
   const since = parseSince(opts.since);
   let log;
   try {
-    log = readEvtx(readLog(file), { label: file, salvage: true });
+    log = impl().readEvtx(readLog(file), { label: file, salvage: true });
   } catch (e) {
     if (isFormatError(e)) throw new UsageError(e.message);
     throw e;
   }
-  const selected = selectEvents(log.records, { ids, since });
+  const selected = impl().selectEvents(log.records, { ids, since });
   if (opts.json) {
-    const story = bootStory(log.records, { since, ids });
+    const story = impl().bootStory(log.records, { since, ids });
     ctx.io.out(
       JSON.stringify({ events: selected, bootStory: story, warnings: log.warnings }, null, 2),
     );
   } else {
-    ctx.io.out(formatEvents(selected));
+    ctx.io.out(impl().formatEvents(selected));
     for (const w of log.warnings) ctx.io.err(`vm-rescue: warning: ${w}`);
   }
   return ExitCode.Ok;

@@ -9,7 +9,7 @@ import { runAction, type CliContext } from "../context";
 import { defaultDeps, type RescueDeps } from "../deps";
 import { confirmOrRefuse, progress } from "../terminal";
 import { UsageError } from "../../vocabulary/exitCodes";
-import { readJsonFile } from "../../engine/readJson";
+import { FLEET_CAP, FLEET_REPORT_CAP, readJsonFile } from "../../engine/readJson";
 import { readInventory, type FleetVm } from "../../engine/fleet/inventory";
 import {
   FleetEvent,
@@ -151,7 +151,9 @@ async function runFleetCommand(
   } catch (e) {
     throw new UsageError(`--shard: ${(e as Error).message}`);
   }
-  const inventory = readInventory(file ? readJsonFile(file, "the fleet file") : builtInFleet());
+  const inventory = readInventory(
+    file ? readJsonFile(file, "the fleet file", FLEET_CAP) : builtInFleet(),
+  );
   if (inventory.vms.length === 0 && inventory.unreadable.length === 0)
     throw new UsageError(`${file}: no VMs in the fleet file`);
   const stateFile = opts.state ?? (opts.simulate ? undefined : DEFAULT_STATE);
@@ -198,7 +200,9 @@ async function merge(
   files: string[],
   opts: Pick<FleetOptions, "json" | "report" | "markdown">,
 ): Promise<number> {
-  const reports = files.map((f) => readJsonFile(f, "a shard report") as FleetReport);
+  const reports = files.map(
+    (f) => readJsonFile(f, "a shard report", FLEET_REPORT_CAP) as FleetReport,
+  );
   let merged: FleetReport;
   try {
     merged = mergeFleetReports(reports);

@@ -4,16 +4,14 @@ import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { isFormatError } from "../../evidence/formatError";
-import {
-  MAX_HIVE_BYTES,
-  describeKey,
-  escapeText,
-  formatKey,
-  openHive,
-  type Hive,
-  type ReplayReport,
-} from "../../evidence/hive";
-import { decodeBcd, type BcdElement, type BcdStore } from "../../evidence/bcd";
+import type { Hive, ReplayReport } from "../../evidence/hive";
+import type { BcdElement, BcdStore } from "../../evidence/bcd";
+
+/** The readers, loaded when the command runs so `--help` starts without them. */
+const impl = () => ({
+  ...(require("../../evidence/hive") as typeof import("../../evidence/hive")),
+  ...(require("../../evidence/bcd") as typeof import("../../evidence/bcd")),
+});
 
 interface HiveOptions {
   log?: string[];
@@ -49,7 +47,8 @@ function readCapped(file: string, what: string): Buffer {
     throw new UsageError(`${what} not found: ${file}`);
   }
   if (!stat.isFile()) throw new UsageError(`${file} is not a file`);
-  if (stat.size > MAX_HIVE_BYTES) throw new UsageError(`${file} is over ${MAX_HIVE_BYTES} bytes`);
+  if (stat.size > impl().MAX_HIVE_BYTES)
+    throw new UsageError(`${file} is over ${impl().MAX_HIVE_BYTES} bytes`);
   return fs.readFileSync(file);
 }
 
@@ -72,10 +71,10 @@ function hive(ctx: CliContext, file: string, opts: HiveOptions): number {
     name: path.basename(log),
     bytes: readCapped(log, "transaction log"),
   }));
-  const opened = parsing(() => openHive(bytes, { logs, label: file }));
+  const opened = parsing(() => impl().openHive(bytes, { logs, label: file }));
   const state = hiveState(opened);
   if (opts.bcd) {
-    const store = parsing(() => decodeBcd(opened, { file }));
+    const store = parsing(() => impl().decodeBcd(opened, { file }));
     ctx.io.out(
       opts.json
         ? JSON.stringify({ file, ...state, store }, null, 2)
@@ -84,12 +83,12 @@ function hive(ctx: CliContext, file: string, opts: HiveOptions): number {
     return ExitCode.Ok;
   }
   const keyPath = opts.key ?? "";
-  const key = parsing(() => describeKey(opened, keyPath));
+  const key = parsing(() => impl().describeKey(opened, keyPath));
   if (key === undefined) throw new UsageError(`no key ${JSON.stringify(keyPath)} in ${file}`);
   ctx.io.out(
     opts.json
       ? JSON.stringify({ file, ...state, key }, null, 2)
-      : `${stateLine(file, state)}\n${formatKey(key)}`,
+      : `${stateLine(file, state)}\n${impl().formatKey(key)}`,
   );
   return ExitCode.Ok;
 }
@@ -115,13 +114,13 @@ function hiveState(h: Hive): HiveState {
 /** `Hive: FILE (clean)`, or dirty and what the logs did about it. */
 function stateLine(file: string, s: HiveState): string {
   const seq = `sequence ${s.sequences.primary}/${s.sequences.secondary}`;
-  if (!s.dirty) return `Hive: ${escapeText(file)} (clean, ${seq})`;
+  if (!s.dirty) return `Hive: ${impl().escapeText(file)} (clean, ${seq})`;
   const r = s.replay;
   const replay =
     r === null
       ? "no transaction log replayed: read as it is, its last changes may be missing"
-      : `replayed ${r.logs.map(escapeText).join(", ")}: ${r.entries} ${r.format}-format entries, to sequence ${r.toSequence}`;
-  return `Hive: ${escapeText(file)} (dirty, ${seq}; ${replay})`;
+      : `replayed ${r.logs.map((l) => impl().escapeText(l)).join(", ")}: ${r.entries} ${r.format}-format entries, to sequence ${r.toSequence}`;
+  return `Hive: ${impl().escapeText(file)} (dirty, ${seq}; ${replay})`;
 }
 
 /** Each object with its alias, type and description, then its elements by bcdedit name. */
@@ -130,13 +129,15 @@ function formatStore(store: BcdStore): string {
   if (store.bootManager?.default !== undefined) {
     lines.push(`Default entry: ${showData(store.bootManager.default)}`);
   }
-  for (const w of store.warnings) lines.push(`Warning: ${escapeText(w)}`);
+  for (const w of store.warnings) lines.push(`Warning: ${impl().escapeText(w)}`);
   for (const o of store.objects) {
-    const head = [o.alias, escapeText(o.guid), o.typeName].filter(Boolean).join("  ");
+    const head = [o.alias, impl().escapeText(o.guid), o.typeName].filter(Boolean).join("  ");
     lines.push("", head);
     for (const e of o.elements) {
       const name = e.name === undefined ? e.id : `${e.name} (${e.id})`;
-      lines.push(`  ${name}  ${showData(e)}${e.problem ? `  [${escapeText(e.problem)}]` : ""}`);
+      lines.push(
+        `  ${name}  ${showData(e)}${e.problem ? `  [${impl().escapeText(e.problem)}]` : ""}`,
+      );
     }
   }
   return `${lines.join("\n")}\n`;
@@ -144,9 +145,9 @@ function formatStore(store: BcdStore): string {
 
 function showData(e: BcdElement): string {
   const d = e.data;
-  if (typeof d === "string") return `"${escapeText(d)}"`;
+  if (typeof d === "string") return `"${impl().escapeText(d)}"`;
   if (Array.isArray(d))
-    return `[${d.map((x) => (typeof x === "string" ? escapeText(x) : x)).join(", ")}]`;
+    return `[${d.map((x) => (typeof x === "string" ? impl().escapeText(x) : x)).join(", ")}]`;
   if (typeof d === "object")
     return `${d.hex.length / 2} bytes ${d.hex.slice(0, 64)}${d.hex.length > 64 ? "…" : ""}`;
   return String(d);

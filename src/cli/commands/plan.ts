@@ -1,20 +1,38 @@
-import { SettingError } from "../../engine/program";
 import type { Command } from "commander";
-import { runAction, type CliContext } from "../context";
+import { runAction, yieldToSignals, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
-import { parseSetOptions, readJsonFile } from "../../engine/readJson";
-import { PlanError } from "../../vocabulary/errors";
-import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
 import {
-  OfflinePlan,
-  PlannedRepair,
-  planAwsOffline,
-  planAzureOffline,
-  UnknownSettingError,
-} from "../../engine/simulate/plan";
-import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
-import { planTimeToRecovery } from "../../engine/simulate/rescue";
+  NIC_CAP,
+  VOLUMES_CAP,
+  parseSetOptions,
+  readJsonFileWithEncoding,
+} from "../../engine/readJson";
+import { printable } from "../../evidence/printable";
+import { checkNicOfVm, readAzureVm } from "../../describe/azureShapes";
+import { checkVolumesOfInstance, readEc2Instance } from "../../describe/awsShapes";
+import { PlanError } from "../../vocabulary/errors";
+import { sampleHasDriver } from "../sampleDriver";
+import type { OfflinePlan, PlannedRepair } from "../../engine/simulate/plan";
+import { asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
 import { ttrLine, TtrOptions } from "../../recoveryTime/azure";
+
+/** The engine (Pulumi's mocks, the program), loaded when the command runs so `--help` starts without it. */
+const engine = () => ({
+  ...(require("../../engine/program") as typeof import("../../engine/program")),
+  ...(require("../../engine/simulate/plan") as typeof import("../../engine/simulate/plan")),
+  ...(require("../../engine/simulate/rescue") as typeof import("../../engine/simulate/rescue")),
+});
+
+/**
+ * The engine, loaded once the input is read; a Ctrl-C before or while it loads is honoured here
+ * (see yieldToSignals), and the other stages of plan yield the same way.
+ */
+async function loadEngine(): Promise<ReturnType<typeof engine>> {
+  await yieldToSignals();
+  const loaded = engine();
+  await yieldToSignals();
+  return loaded;
+}
 
 interface PlanOptions {
   azureVm?: string;
@@ -64,34 +82,81 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
     );
   if (opts.azureVm && opts.awsInstance)
     throw new UsageError("plan takes --azure-vm or --aws-instance, not both");
-  const settings = parseSetOptions(opts.set);
+  const cloud = opts.awsInstance ? "aws" : "azure";
+  const warnings: string[] = [];
+  const settings = driverOnSample(cloud, parseSetOptions(opts.set), warnings);
   let result: OfflinePlan;
+  let input: { shape: string; encoding: string };
   try {
     if (opts.awsInstance) {
-      const instance = asEc2Instance(readJsonFile(opts.awsInstance, "--aws-instance"));
-      const volumes = opts.volumes ? asEc2Volumes(readJsonFile(opts.volumes, "--volumes")) : [];
-      result = await planAwsOffline({ instance: instanceFacts(instance, volumes), settings });
+      const file = readJsonFileWithEncoding(opts.awsInstance, "--aws-instance");
+      const read = readEc2Instance(file.json);
+      const volumes = opts.volumes
+        ? asEc2Volumes(readJsonFileWithEncoding(opts.volumes, "--volumes", VOLUMES_CAP).json)
+        : [];
+      if (opts.volumes) checkVolumesOfInstance(volumes, read.instance);
+      input = { shape: read.shape, encoding: file.encoding };
+      warnings.push(...read.warnings);
+      const instance = instanceFacts(read.instance, volumes);
+      result = await (await loadEngine()).planAwsOffline({ instance, settings });
     } else {
-      const vm = asAzureVmDescription(readJsonFile(opts.azureVm as string, "--azure-vm"));
-      const nic = opts.nic ? (readJsonFile(opts.nic, "--nic") as AzureNicDescription) : null;
-      result = await planAzureOffline({ vm, nic, settings });
+      const file = readJsonFileWithEncoding(opts.azureVm as string, "--azure-vm");
+      const read = readAzureVm(file.json);
+      const nic = opts.nic
+        ? checkNicOfVm(readJsonFileWithEncoding(opts.nic, "--nic", NIC_CAP).json, read.vm)
+        : null;
+      input = { shape: read.shape, encoding: file.encoding };
+      warnings.push(...read.warnings);
+      result = await (await loadEngine()).planAzureOffline({ vm: read.vm, nic, settings });
     }
   } catch (e) {
-    if (e instanceof PlanError || e instanceof UnknownSettingError || e instanceof SettingError)
+    if (e instanceof PlanError) throw new UsageError(e.message);
+    if (e instanceof UsageError) throw e;
+    const { UnknownSettingError, SettingError } = engine();
+    if (e instanceof UnknownSettingError || e instanceof SettingError)
       throw new UsageError(e.message);
     throw e;
   }
-  const timeToRecovery = planTimeToRecovery(result, {
+  await yieldToSignals();
+  const timeToRecovery = engine().planTimeToRecovery(result, {
     repairActions: result.repair?.repairActions as TtrOptions["repairActions"],
     awsMode: settings.mode,
   });
   if (timeToRecovery.error) result.warnings.push(timeToRecovery.error);
+  result.warnings.unshift(...warnings);
+  await yieldToSignals();
   ctx.io.out(
     opts.json
-      ? JSON.stringify({ ...result, timeToRecovery: timeToRecovery.ttr }, null, 2)
-      : renderPlan(result, timeToRecovery.ttr ? ttrLine(timeToRecovery.ttr) : null),
+      ? JSON.stringify({ input, ...result, timeToRecovery: timeToRecovery.ttr }, null, 2)
+      : [
+          `Read ${opts.awsInstance ?? opts.azureVm}: ${input.shape} (${input.encoding})`,
+          ...renderPlan(result, timeToRecovery.ttr ? ttrLine(timeToRecovery.ttr) : null).split(
+            "\n",
+          ),
+        ]
+          .map(printable)
+          .join("\n"),
   );
   return ExitCode.Ok;
+}
+
+/**
+ * The plan simulates the bundled sample disk, not the operator's: a well-formed `driver` that names
+ * no service of the sample is planned without it, with a warning (the live rescue checks it against
+ * the real disk). A malformed one is left for the settings' validation to refuse.
+ */
+function driverOnSample(
+  cloud: "azure" | "aws",
+  settings: Record<string, string>,
+  warnings: string[],
+): Record<string, string> {
+  const driver = settings.driver?.trim();
+  if (driver === undefined || sampleHasDriver(cloud, driver) !== false) return settings;
+  warnings.push(
+    `driver=${driver} is not a service on the bundled sample disk this plan simulates; the plan shows the automatic choice, and the rescue checks ${driver} against the VM's disk`,
+  );
+  const { driver: _dropped, ...rest } = settings;
+  return rest;
 }
 
 /** A readable tree of the plan. */

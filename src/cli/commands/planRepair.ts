@@ -14,6 +14,7 @@ import { expandDumpPaths } from "../../triage";
 import { openHive } from "../../evidence/hive";
 import { decodeBcd } from "../../evidence/bcd";
 import { encodeOperations, type CompiledRepair } from "../../repair/operations";
+import { MINIDUMP_CAP, readCapped } from "../../engine/readJson";
 
 interface PlanRepairOptions {
   cloud?: string;
@@ -227,22 +228,35 @@ function withDumps(collect: CollectOutput, folder: string): CollectOutput {
   const minidumps = collect.dumps.minidumps.map((m) => {
     const f = byName.get(m.name.toLowerCase());
     return m.base64 === null && f
-      ? { ...m, base64: fs.readFileSync(f).toString("base64"), truncated: false }
+      ? { ...m, base64: readDump(f).bytes.toString("base64"), truncated: false }
       : m;
   });
   const listed = new Set(minidumps.map((m) => m.name.toLowerCase()));
   for (const [name, f] of byName) {
     if (listed.has(name)) continue;
-    const stat = fs.statSync(f);
+    const { stat, bytes } = readDump(f);
     minidumps.push({
       name: path.basename(f),
-      sizeBytes: stat.size,
+      sizeBytes: bytes.byteLength,
       lastWriteUtc: stat.mtime.toISOString(),
-      base64: fs.readFileSync(f).toString("base64"),
+      base64: bytes.toString("base64"),
       truncated: false,
     });
   }
   return { ...collect, dumps: { ...collect.dumps, minidumps } };
+}
+
+/**
+ * One dump given with --dumps: a regular file (not a device such as /dev/zero, a FIFO or a
+ * socket, which may never end) of at most a minidump's size, or one line naming it.
+ */
+function readDump(file: string): { stat: fs.Stats; bytes: Buffer } {
+  const stat = fs.statSync(file);
+  if (!stat.isFile())
+    throw new UsageError(
+      `--dumps: ${file} is not a regular file; give the folder of the minidumps or one .dmp file`,
+    );
+  return { stat, bytes: readCapped(file, "--dumps", MINIDUMP_CAP) };
 }
 
 /**

@@ -7,21 +7,21 @@ import { runAction, type CliContext } from "../context";
 import { defaultDeps, type RescueDeps } from "../deps";
 import { confirmOrRefuse, terminalUi } from "../terminal";
 import { interruptible } from "../signals";
+import { sampleHasDriver } from "../sampleDriver";
 import { UsageError } from "../../vocabulary/exitCodes";
 import { PlanError } from "../../vocabulary/errors";
-import { readJsonFile } from "../../engine/readJson";
-import { SettingError } from "../../engine/program";
-import { targetOf, type VmTarget, type TargetFlags } from "../../engine/target";
-import { liveRescue } from "../../engine/liveRescue";
-import { UnknownSettingError } from "../../engine/simulate/plan";
 import {
-  RescueChoices,
-  rescueSettings,
-  simulateAwsRescue,
-  simulateRescue,
-} from "../../engine/simulate/rescue";
-import { asAzureVmDescription, AzureNicDescription } from "../../describe/azureVm";
-import { asEc2Instance, asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
+  NIC_CAP,
+  VOLUMES_CAP,
+  readJsonFile,
+  readJsonFileWithEncoding,
+} from "../../engine/readJson";
+import { readAzureVm } from "../../describe/azureShapes";
+import { readEc2Instance } from "../../describe/awsShapes";
+import type { VmTarget, TargetFlags } from "../../engine/target";
+import type { RescueChoices } from "../../engine/simulate/rescue";
+import type { AzureNicDescription } from "../../describe/azureVm";
+import { asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
 import { REPAIR_ACTIONS } from "../../vocabulary/repairActions";
 import { AWS_SAFE_BOOT_REFUSAL } from "../../repair/plan";
 import { buildReport, renderMarkdown, RescueOutcome } from "../../report";
@@ -43,6 +43,15 @@ const DEFAULT_VM = "examples/azure-vm.json";
 const DEFAULT_NIC = "examples/azure-nic.json";
 const DEFAULT_AWS_INSTANCE = "examples/aws-instance.json";
 const DEFAULT_AWS_VOLUMES = "examples/aws-volumes.json";
+
+/** The engine (Pulumi, the clouds), loaded when the command runs so `--help` starts without it. */
+const engine = () => ({
+  ...(require("../../engine/program") as typeof import("../../engine/program")),
+  ...(require("../../engine/target") as typeof import("../../engine/target")),
+  ...(require("../../engine/liveRescue") as typeof import("../../engine/liveRescue")),
+  ...(require("../../engine/simulate/plan") as typeof import("../../engine/simulate/plan")),
+  ...(require("../../engine/simulate/rescue") as typeof import("../../engine/simulate/rescue")),
+});
 
 /**
  * Registers `vm-rescue rescue`: up → evidence → destroy → report through the Automation API (or
@@ -138,19 +147,23 @@ async function simulated(
   choices: RescueChoices,
   deps: RescueDeps,
 ): Promise<RescueOutcome> {
+  if (opts.driver !== undefined && sampleHasDriver(target.cloud, opts.driver.trim()) === false)
+    throw new UsageError(
+      `--driver ${opts.driver.trim()}: no service of that name is on the bundled sample disk the simulation runs on; name one of its services (e.g. cxnetmon) or leave --driver out`,
+    );
   if (target.cloud === "aws") {
     const file = opts.awsInstance ?? DEFAULT_AWS_INSTANCE;
     const volumesFile =
       opts.volumes ?? (opts.awsInstance === undefined ? DEFAULT_AWS_VOLUMES : undefined);
     const instance = instanceFacts(
-      asEc2Instance(readJsonFile(file, "--aws-instance")),
-      volumesFile ? asEc2Volumes(readJsonFile(volumesFile, "--volumes")) : [],
+      readEc2Instance(readJsonFileWithEncoding(file, "--aws-instance").json).instance,
+      volumesFile ? asEc2Volumes(readJsonFile(volumesFile, "--volumes", VOLUMES_CAP)) : [],
     );
     if (target.instanceId && target.instanceId !== instance.instanceId)
       throw new UsageError(
         `--instance-id ${target.instanceId} is not the instance in ${file} (${instance.instanceId})`,
       );
-    return simulateAwsRescue({
+    return engine().simulateAwsRescue({
       instance,
       region: target.region,
       mode: opts.mode,
@@ -160,12 +173,15 @@ async function simulated(
       startedAt: deps.now(),
     });
   }
-  const vm = asAzureVmDescription(readJsonFile(opts.azureVm ?? DEFAULT_VM, "--azure-vm"));
-  const nic = readJsonFile(opts.nic ?? DEFAULT_NIC, "--nic") as AzureNicDescription;
-  return simulateRescue({ vm, nic, stack: opts.stack, ...choices, startedAt: deps.now() });
+  const vm = readAzureVm(
+    readJsonFileWithEncoding(opts.azureVm ?? DEFAULT_VM, "--azure-vm").json,
+  ).vm;
+  const nic = readJsonFile(opts.nic ?? DEFAULT_NIC, "--nic", NIC_CAP) as AzureNicDescription;
+  return engine().simulateRescue({ vm, nic, stack: opts.stack, ...choices, startedAt: deps.now() });
 }
 
 async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): Promise<number> {
+  const { targetOf, rescueSettings, liveRescue, UnknownSettingError, SettingError } = engine();
   const target = targetOf(opts, "rescue");
   const choices: RescueChoices = {
     driver: opts.driver,

@@ -11,14 +11,6 @@ import { confirmOrRefuse, terminalUi } from "../terminal";
 import { interruptible } from "../signals";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { EngineError, firstLine } from "../../engine/automation";
-import { unlockLine } from "../../engine/liveRescue";
-import { targetOf } from "../../engine/target";
-import {
-  requireRollbackSetting,
-  rollBackDirectly,
-  rollBackThroughStack,
-  rollbackResultLine,
-} from "../../engine/rollback";
 import type { RollbackResult } from "../../swap/rollback";
 
 interface RollbackOptions {
@@ -36,6 +28,13 @@ interface RollbackOptions {
   yes?: boolean;
   json?: boolean;
 }
+
+/** The engine (Pulumi, the clouds), loaded when the command runs so `--help` starts without it. */
+const engine = () => ({
+  ...(require("../../engine/liveRescue") as typeof import("../../engine/liveRescue")),
+  ...(require("../../engine/target") as typeof import("../../engine/target")),
+  ...(require("../../engine/rollback") as typeof import("../../engine/rollback")),
+});
 
 /** Registers `vm-rescue rollback`. */
 export function registerRollback(
@@ -103,6 +102,7 @@ async function rollbackDirect(
 ): Promise<number> {
   if (opts.originalDisk !== undefined && opts.cloud === "aws")
     throw new UsageError("--original-disk is for --cloud azure; use --original-volume on aws");
+  const { targetOf, rollBackDirectly, rollbackResultLine } = engine();
   const target = targetOf(
     {
       cloud: opts.cloud,
@@ -156,6 +156,7 @@ async function rollbackViaStack(
   opts: RollbackOptions,
   deps: RescueDeps,
 ): Promise<number> {
+  const { targetOf, requireRollbackSetting, rollBackThroughStack, unlockLine } = engine();
   const target = targetOf(
     {
       cloud: opts.cloud,

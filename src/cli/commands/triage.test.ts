@@ -3,6 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { main, Io } from "../main";
 import { EXAMPLES, SHARED_FIXTURES } from "../../../tests/helpers/paths";
+import { DRIVERS, scenario } from "../../../tests/builders/dumpScenarios";
 
 const SAMPLE = path.join(EXAMPLES, "112926-9218-01.dmp");
 const FIXTURE = path.join(SHARED_FIXTURES, "triage_x64.dmp");
@@ -117,4 +118,22 @@ test("a folder without .dmp files is a usage error", async () => {
   } finally {
     fs.rmSync(empty, { recursive: true, force: true });
   }
+});
+
+test("text output escapes ESC, CR/LF and U+202E in module names from the dump; --json keeps them exact", async () => {
+  const hostile = "evil\u001b[2J\r\nproblems: none\u202etxt.sys";
+  const culprit = { ...DRIVERS.cxnetmon, name: hostile };
+  const bytes = scenario({
+    bugCheck: 0x1000007e,
+    parameters: [0xc0000005n, culprit.base + 0x1a2b4n, 0n, 0n],
+    drivers: [...Object.values(DRIVERS).filter((d) => d !== DRIVERS.cxnetmon), culprit],
+  });
+  const file = path.join(dir, "hostile.dmp");
+  fs.writeFileSync(file, bytes);
+  const text = await run(file);
+  expect(text.stdout.trimEnd().split("\n")).toHaveLength(1);
+  expect(text.stdout).not.toMatch(/[\u001b\r\u202e]/);
+  expect(text.stdout).toContain("evil\\x1b[2J\\x0d\\x0aproblems: none\\u202etxt.sys");
+  const json = await run(file, "--json");
+  expect(JSON.parse(json.stdout)[0].causedBy.module).toBe(hostile);
 });

@@ -3,6 +3,7 @@ import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { expandDumpPaths, inspectFiles } from "../../triage";
 import { renderRow } from "../../triage/render";
+import { printable } from "../../evidence/printable";
 
 interface TriageOptions {
   json?: boolean;
@@ -38,7 +39,9 @@ function triage(ctx: CliContext, paths: string[], opts: TriageOptions): number {
           null,
           2,
         )
-      : details.map(renderRow).join("\n"),
+      : // Module and file names come from the dump: control characters and bidi overrides are
+        // shown escaped so they can neither break a row nor reorder it on the terminal.
+        details.map((d) => printable(renderRow(d))).join("\n"),
   );
   const failed = details.filter((d) => d.result.error !== null).length;
   if (failed > 0) {

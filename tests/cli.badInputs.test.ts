@@ -1,0 +1,326 @@
+/**
+ * Every command, in every output mode, with bad inputs, through the built CLI (`npm run build`
+ * first): one line on stderr, no stack trace, and the documented exit code (2 bad input; triage 3
+ * when a file is not a minidump). Also the bounds (a 5,000-deep array, a 200 MB array, /dev/zero)
+ * and the process's edges (EPIPE when the reader closes the pipe, SIGINT). Timeouts here only
+ * guard against a hang; nothing is timed.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { EXAMPLES, REPO_ROOT } from "./helpers/paths";
+
+const CLI = path.join(REPO_ROOT, "bin", "vm-rescue.js");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-bad-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const file = (name: string, content: string | Buffer) => {
+  const f = path.join(tmp, name);
+  fs.writeFileSync(f, content);
+  return f;
+};
+const BAD = {
+  "a missing file": path.join(tmp, "no-such-file.json"),
+  "a folder given as a file": tmp,
+  "bad JSON": file("bad.json", '{"id": '),
+  "binary garbage": file("garbage.bin", Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x13, 0x37])),
+};
+
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    encoding: "utf8",
+    timeout: 60_000,
+    env: { ...process.env, CI: "1" },
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
+}
+
+/** Each command with the bad input in the place its file goes. */
+const COMMANDS: [string, (f: string) => string[], number[]][] = [
+  ["plan", (f) => ["plan", "--azure-vm", f], [2]],
+  ["plan --aws-instance", (f) => ["plan", "--aws-instance", f], [2]],
+  [
+    "plan --nic",
+    (f) => ["plan", "--azure-vm", path.join(EXAMPLES, "azure-vm.json"), "--nic", f],
+    [2],
+  ],
+  ["triage", (f) => ["triage", f], [2, 3]],
+  ["check-drivers", (f) => ["check-drivers", f], [2]],
+  ["plan-repair", (f) => ["plan-repair", f], [2]],
+  ["rescue --simulate", (f) => ["rescue", "--simulate", "--yes", "--azure-vm", f], [2]],
+  ["rescue --simulate --nic", (f) => ["rescue", "--simulate", "--yes", "--nic", f], [2]],
+  [
+    "rescue --simulate --volumes",
+    (f) => ["rescue", "--simulate", "--yes", "--cloud", "aws", "--volumes", f],
+    [2],
+  ],
+  ["events", (f) => ["events", f], [2]],
+  ["diagnose", (f) => ["diagnose", f], [2]],
+  ["hive", (f) => ["hive", f], [2]],
+  ["hive --bcd", (f) => ["hive", "--bcd", f], [2]],
+];
+
+const table = COMMANDS.flatMap(([name, args, codes]) =>
+  Object.entries(BAD).flatMap(([what, f]) =>
+    [[], ["--json"]].map(
+      (mode) =>
+        [
+          `${name}${mode.length ? " --json" : ""} with ${what}`,
+          [...args(f), ...mode],
+          codes,
+        ] as const,
+    ),
+  ),
+);
+
+function expectOneLine(r: ReturnType<typeof run>, codes: readonly number[]) {
+  expect(r.err).not.toMatch(/\n\s+at /);
+  expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+  expect(r.err).toMatch(/^vm-rescue: \S/);
+  expect(codes).toContain(r.code);
+}
+
+describe("every command with bad inputs: one line, no stack trace, a documented exit code", () => {
+  test.each(table)("%s", (_name, args, codes) => {
+    const r = run([...args]);
+    expectOneLine(r, codes);
+  });
+
+  test.each([
+    ["rollback with an unknown cloud", ["rollback", "--cloud", "gcp", "--vm", "x", "--yes"]],
+    ["rescue with an unknown action", ["rescue", "--simulate", "--yes", "--actions", "Nope"]],
+    [
+      "plan with an unknown setting",
+      ["plan", "--azure-vm", path.join(EXAMPLES, "azure-vm.json"), "--set", "nope=1"],
+    ],
+    ["an unknown option", ["plan", "--nope"]],
+  ])("%s", (_name, args) => {
+    const r = run(args);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe("plan-repair --dumps: only regular files, each within the minidump cap", () => {
+  const COLLECT = path.join(EXAMPLES, "collect-output.json");
+  /** A sparse file over the cap: nothing is written, so making it costs no disk. */
+  const oversize = (dir: string, name: string) => {
+    fs.mkdirSync(dir, { recursive: true });
+    const f = path.join(dir, name);
+    fs.closeSync(fs.openSync(f, "w"));
+    fs.truncateSync(f, 17 * 1024 * 1024);
+    return f;
+  };
+  const fifo = path.join(tmp, "dumps-fifo");
+  const haveFifo = spawnSync("mkfifo", [fifo]).status === 0;
+  const cases: [string, string, RegExp][] = [
+    ["/dev/zero", "/dev/zero", /--dumps: \/dev\/zero is not a regular file/],
+    [
+      "a file over the cap named as a listed dump",
+      oversize(path.join(tmp, "dumps-listed"), "112926-9218-01.dmp"),
+      /--dumps file \S+112926-9218-01\.dmp is larger than 16 MiB; .*minidump/,
+    ],
+    [
+      "a folder holding a .dmp over the cap",
+      path.dirname(oversize(path.join(tmp, "dumps-folder"), "MEMORY.DMP")),
+      /--dumps file \S+MEMORY\.DMP is larger than 16 MiB; .*minidump/,
+    ],
+    ["a missing folder", path.join(tmp, "no-such-folder"), /--dumps folder not found/],
+    ...(haveFifo
+      ? ([["a FIFO", fifo, /--dumps: \S+dumps-fifo is not a regular file/]] as [
+          string,
+          string,
+          RegExp,
+        ][])
+      : []),
+  ];
+  test.each(
+    cases.flatMap(([n, f, l]) => [
+      [n, f, l, []] as const,
+      [`${n} --json`, f, l, ["--json"]] as const,
+    ]),
+  )("%s: exit 2, one line naming it", (_name, f, line, mode) => {
+    const r = run(["plan-repair", COLLECT, "--dumps", f, ...mode]);
+    expectOneLine(r, [2]);
+    expect(r.err).toMatch(line);
+    expect(r.out).toBe("");
+  });
+});
+
+describe("bounds: refused in one line, never a hang", () => {
+  const deep = file("deep.json", "[".repeat(5000) + "]".repeat(5000));
+  test.each([
+    ["a 5,000-deep array", deep, /nests deeper than 64 levels/],
+    ["/dev/zero", "/dev/zero", /larger than 8 MiB/],
+  ])("%s", (_name, f, line) => {
+    const r = run(["plan", "--azure-vm", f]);
+    expectOneLine(r, [2]);
+    expect(r.err).toMatch(line);
+  });
+
+  test("a 200 MB array", () => {
+    const big = path.join(tmp, "big.json");
+    const fd = fs.openSync(big, "w");
+    const chunk = Buffer.from("0,".repeat(512 * 1024));
+    fs.writeSync(fd, "[");
+    for (let i = 0; i < 200; i++) fs.writeSync(fd, chunk);
+    fs.writeSync(fd, "0]");
+    fs.closeSync(fd);
+    const runs = [
+      [["plan", "--azure-vm", big], /--azure-vm file \S+ is larger than 8 MiB; .*one VM/],
+      [
+        ["rescue", "--simulate", "--yes", "--nic", big],
+        /--nic file \S+ is larger than 8 MiB; .*NIC/,
+      ],
+      [
+        ["rescue", "--simulate", "--yes", "--cloud", "aws", "--volumes", big],
+        /--volumes file \S+ is larger than 8 MiB; .*volumes/,
+      ],
+      [["plan-repair", big], /collect output file \S+ is larger than 64 MiB; .*collect\.ps1/],
+      [["check-drivers", big], /collect output file \S+ is larger than 64 MiB; .*collect\.ps1/],
+    ] as const;
+    const results = runs.map(([args]) => run([...args]));
+    fs.rmSync(big);
+    results.forEach((r, i) => {
+      expectOneLine(r, [2]);
+      expect(r.err).toMatch(runs[i][1]);
+    });
+  });
+
+  test("an endless pipe on stdin-like input (a FIFO fed forever) is cut at the cap", () => {
+    const fifo = path.join(tmp, "fifo");
+    if (spawnSync("mkfifo", [fifo]).status !== 0) return;
+    const writer = spawn(process.execPath, [
+      "-e",
+      `const fs=require("fs");const fd=fs.openSync(${JSON.stringify(fifo)},"w");const b=Buffer.alloc(65536,32);try{for(;;)fs.writeSync(fd,b)}catch{}`,
+    ]);
+    const r = run(["plan", "--azure-vm", fifo]);
+    writer.kill();
+    expectOneLine(r, [2]);
+  });
+});
+
+describe("the process's edges", () => {
+  test("plan --json | head -c 10: no EPIPE trace", () => {
+    const r = spawnSync(
+      "sh",
+      [
+        "-c",
+        `"${process.execPath}" "${CLI}" plan --azure-vm "${path.join(EXAMPLES, "azure-vm.json")}" --json | head -c 10`,
+      ],
+      { encoding: "utf8", timeout: 120_000 },
+    );
+    expect(r.stdout).toHaveLength(10);
+    expect(r.stderr).not.toMatch(/EPIPE|\n\s+at /);
+  });
+
+  test("SIGINT while plan runs: one line, exit 130, no plan", async () => {
+    // The description comes through a FIFO: once the child opens it for reading, the guard is
+    // installed and plan is running, so the signal lands mid-command (no guessed delay). The
+    // description is written only after the signal, so the plan has all its work still ahead.
+    const fifo = path.join(tmp, "sigint-fifo");
+    if (spawnSync("mkfifo", [fifo]).status !== 0) return;
+    const child = spawn(process.execPath, [CLI, "plan", "--azure-vm", fifo], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, CI: "1" },
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.stderr.on("data", (d) => (err += d));
+    const closed = new Promise<number | null>((r) => child.on("close", (c) => r(c)));
+    const writer = await fs.promises.open(fifo, "w"); // resolves when the child opens it
+    child.kill("SIGINT");
+    await writer.writeFile(fs.readFileSync(path.join(EXAMPLES, "azure-vm.json")));
+    await writer.close();
+    const code = await closed;
+    expect(err).not.toMatch(/\n\s+at /);
+    expect(err.trimEnd().split("\n")).toHaveLength(1);
+    expect(err).toMatch(/^vm-rescue: interrupted \(SIGINT\)/);
+    expect(out).toBe("");
+    expect(code).toBe(130);
+  });
+});
+
+describe("operator values are checked before anything is planned", () => {
+  const VM = path.join(EXAMPLES, "azure-vm.json");
+  test.each([
+    ["a shell metacharacter", ["plan", "--azure-vm", VM, "--set", "vmName=a&b"], /holds "&"/],
+    [
+      "a PowerShell subexpression",
+      ["plan", "--azure-vm", VM, "--set", "resourceGroup=rg$(calc)"],
+      /holds "\$"/,
+    ],
+    [
+      "a path traversal",
+      ["plan", "--azure-vm", VM, "--set", "helperAmiParameter=/aws/../x"],
+      /".." path segment/,
+    ],
+    [
+      "a control character",
+      ["plan", "--azure-vm", VM, "--set", "vmName=a\u001b[2Jb"],
+      /holds "\\u001b"/,
+    ],
+    [
+      "a right-to-left override",
+      ["plan", "--azure-vm", VM, "--set", "vmName=a\u202eb"],
+      /holds "\\u202e"/,
+    ],
+    [
+      "a key that is not a name",
+      ["plan", "--azure-vm", VM, "--set", "a;b=1"],
+      /not a setting name/,
+    ],
+    [
+      "a driver with a metacharacter",
+      ["plan", "--azure-vm", VM, "--set", "driver=a;b"],
+      /holds ";"/,
+    ],
+    [
+      "--driver with a traversal",
+      ["rescue", "--simulate", "--yes", "--driver", "..\\x.sys"],
+      /must be a service name/,
+    ],
+    [
+      "--driver not on the simulated sample",
+      ["rescue", "--simulate", "--yes", "--driver", "nosuchdriver"],
+      /no service of that name is on the bundled sample disk/,
+    ],
+    [
+      "--actions with a metacharacter",
+      ["rescue", "--simulate", "--yes", "--actions", "Chkdsk;calc"],
+      /unknown action/,
+    ],
+    [
+      "plan-repair --driver with a metacharacter",
+      ["plan-repair", path.join(EXAMPLES, "collect-output.json"), "--driver", "a|b"],
+      /not a valid service name/,
+    ],
+  ])("%s: exit 2, one line", (_name, args, line) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, CI: "1" },
+    });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
+    expect(r.stderr).toMatch(line);
+    expect(r.status).toBe(2);
+  });
+
+  test("a plain driver name not on the sample disk: planned without it, with a warning", () => {
+    const r = spawnSync(process.execPath, [CLI, "plan", "--azure-vm", VM, "--set", "driver=foo"], {
+      encoding: "utf8",
+      timeout: 120_000,
+      env: { ...process.env, CI: "1" },
+    });
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(
+      /driver=foo is not a service on the bundled sample disk this plan simulates/,
+    );
+  });
+});

@@ -10,19 +10,19 @@ import { defaultDeps, type RescueDeps } from "../deps";
 import { confirmOrRefuse, progress } from "../terminal";
 import { UsageError } from "../../vocabulary/exitCodes";
 import { FLEET_CAP, FLEET_REPORT_CAP, readJsonFile } from "../../engine/readJson";
-import { readInventory, type FleetVm } from "../../engine/fleet/inventory";
-import {
-  FleetEvent,
-  FleetRunner,
-  FleetStateFile,
-  mergeFleetReports,
-  parseShard,
-  runFleet,
-} from "../../engine/fleet/run";
-import { builtInFleet, simulatedFleetRunner } from "../../engine/fleet/simulated";
-import { liveFleetRunner } from "../../engine/fleet/live";
-import { renderFleetMarkdown, type FleetReport } from "../../report/fleet";
-import { formatDuration } from "../../report";
+import type { FleetVm } from "../../engine/fleet/inventory";
+import type { FleetEvent, FleetRunner } from "../../engine/fleet/run";
+import type { FleetReport } from "../../report/fleet";
+
+/** The fleet engine, the simulation and the report, loaded when the command runs (`--help` starts without them). */
+const impl = () => ({
+  ...(require("../../engine/fleet/inventory") as typeof import("../../engine/fleet/inventory")),
+  ...(require("../../engine/fleet/run") as typeof import("../../engine/fleet/run")),
+  ...(require("../../engine/fleet/simulated") as typeof import("../../engine/fleet/simulated")),
+  ...(require("../../engine/fleet/live") as typeof import("../../engine/fleet/live")),
+  ...(require("../../report/fleet") as typeof import("../../report/fleet")),
+  ...(require("../../report") as typeof import("../../report")),
+});
 
 interface FleetOptions {
   simulate?: boolean;
@@ -110,7 +110,7 @@ function print(
   opts: Pick<FleetOptions, "json" | "report" | "markdown">,
 ): number {
   const json = JSON.stringify(report, null, 2);
-  const markdown = renderFleetMarkdown(report);
+  const markdown = impl().renderFleetMarkdown(report);
   if (opts.report) fs.writeFileSync(opts.report, json + "\n");
   if (opts.markdown) fs.writeFileSync(opts.markdown, markdown + "\n");
   ctx.io.out(opts.json ? json : markdown);
@@ -126,7 +126,7 @@ function progressLine(e: FleetEvent): string {
     case "start":
       return `fleet: ${e.label}: rescue started (stack ${e.stack})`;
     case "retry":
-      return `fleet: ${e.id}: throttled (${e.message}); attempt ${e.attempt + 1} in ${formatDuration(e.delayMs / 1000)}`;
+      return `fleet: ${e.id}: throttled (${e.message}); attempt ${e.attempt + 1} in ${impl().formatDuration(e.delayMs / 1000)}`;
     case "done":
       return `fleet: ${e.vm.label}: ${e.vm.outcome}`;
   }
@@ -147,19 +147,19 @@ async function runFleetCommand(
   };
   let shard;
   try {
-    shard = opts.shard ? parseShard(opts.shard) : undefined;
+    shard = opts.shard ? impl().parseShard(opts.shard) : undefined;
   } catch (e) {
     throw new UsageError(`--shard: ${(e as Error).message}`);
   }
-  const inventory = readInventory(
-    file ? readJsonFile(file, "the fleet file", FLEET_CAP) : builtInFleet(),
+  const inventory = impl().readInventory(
+    file ? readJsonFile(file, "the fleet file", FLEET_CAP) : impl().builtInFleet(),
   );
   if (inventory.vms.length === 0 && inventory.unreadable.length === 0)
     throw new UsageError(`${file}: no VMs in the fleet file`);
   const stateFile = opts.state ?? (opts.simulate ? undefined : DEFAULT_STATE);
   const choices = { dryRun: opts.dryRun, noSwap: opts.swap === false };
   let runner: FleetRunner;
-  if (opts.simulate) runner = simulatedFleetRunner({ ...choices, now: deps.now });
+  if (opts.simulate) runner = impl().simulatedFleetRunner({ ...choices, now: deps.now });
   else {
     const automation = deps.automation();
     await confirmOrRefuse(
@@ -169,7 +169,7 @@ async function runFleetCommand(
       `rescue ${inventory.vms.length} VMs, ${limits.concurrency} at a time: create a helper per VM, repair a copy of its OS disk${choices.noSwap || choices.dryRun ? "" : " and swap it in"}`,
       automation,
     );
-    runner = liveFleetRunner({
+    runner = impl().liveFleetRunner({
       automation,
       deps,
       choices,
@@ -180,12 +180,12 @@ async function runFleetCommand(
       }),
     });
   }
-  const report = await runFleet(
+  const report = await impl().runFleet(
     inventory,
     {
       limits,
       retry: { attempts: count(opts.retries, "--retries") },
-      state: stateFile ? new FleetStateFile(stateFile) : undefined,
+      state: stateFile ? new (impl().FleetStateFile)(stateFile) : undefined,
       shard,
       startedAt: deps.now(),
       onEvent: (e) => ctx.io.err(progressLine(e)),
@@ -205,7 +205,7 @@ async function merge(
   );
   let merged: FleetReport;
   try {
-    merged = mergeFleetReports(reports);
+    merged = impl().mergeFleetReports(reports);
   } catch (e) {
     if (e instanceof RangeError) throw new UsageError(`fleet merge: ${e.message}`);
     throw e;

@@ -11,9 +11,14 @@ import { REPAIR_ACTIONS, type RepairActionName } from "../../vocabulary/repairAc
 import { EmbedError } from "../../guest/embed";
 import type { RepairParams } from "../../guest/params.generated";
 import { expandDumpPaths } from "../../triage";
-import { openHive } from "../../evidence/hive";
-import { decodeBcd } from "../../evidence/bcd";
-import { encodeOperations, type CompiledRepair } from "../../repair/operations";
+import type { CompiledRepair } from "../../repair/operations";
+
+/** The hive readers and the operations' encoder (ajv), loaded when the command runs. */
+const impl = () => ({
+  ...(require("../../evidence/hive") as typeof import("../../evidence/hive")),
+  ...(require("../../evidence/bcd") as typeof import("../../evidence/bcd")),
+  ...(require("../../repair/operations") as typeof import("../../repair/operations")),
+});
 import { MINIDUMP_CAP, readCapped } from "../../engine/readJson";
 
 interface PlanRepairOptions {
@@ -138,7 +143,7 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
   const command = decided.repairParams
     ? repairCommandLine(
         operations
-          ? { ...decided.repairParams, Operations: encodeOperations(operations) }
+          ? { ...decided.repairParams, Operations: impl().encodeOperations(operations) }
           : decided.repairParams,
       )
     : null;
@@ -190,13 +195,14 @@ function compileOperations(
   if (opts.systemHive === undefined || decided.nothingToRepair) return null;
   const read = (file: string, label: string) => {
     try {
-      return openHive(fs.readFileSync(file), { label });
+      return impl().openHive(fs.readFileSync(file), { label });
     } catch (e) {
       throw new UsageError(`${label} ${file}: ${(e as Error).message.split("\n")[0]}`);
     }
   };
   const system = read(opts.systemHive, "SYSTEM");
-  const bcd = opts.bcd === undefined ? null : decodeBcd(read(opts.bcd, "BCD"), { file: opts.bcd });
+  const bcd =
+    opts.bcd === undefined ? null : impl().decodeBcd(read(opts.bcd, "BCD"), { file: opts.bcd });
   // The same compile as the clouds' decision (src/repair/decide.ts): what is printed is what is sent.
   const compiled = compileDecision(
     decided,

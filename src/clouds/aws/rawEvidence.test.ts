@@ -186,10 +186,15 @@ describeIf(missing([SYSTEM, BCD], ["hivexregedit"]), "the AWS rescue from raw ev
       /files read by vm-rescue/,
     );
     expect(d.rawEvidence).toBe(true);
+    // EnableEms: the additive setting, as the shipped BCD store has EMS off
     expect(d.repairPlan.actions).toEqual([
       expect.objectContaining({ action: "DisableDriver", args: { service: "Spooler" } }),
+      expect.objectContaining({ action: "EnableEms" }),
     ]);
-    expect(d.repairParams).toMatchObject({ Actions: ["DisableDriver"], DriverService: "Spooler" });
+    expect(d.repairParams).toMatchObject({
+      Actions: ["DisableDriver", "EnableEms"],
+      DriverService: "Spooler",
+    });
   });
 
   it("a manifest whose files were not read is refused in one line", async () => {

@@ -9,6 +9,7 @@ import {
   describeIf,
   fixture,
   missing,
+  sampleManifest,
   sampleSystemHive,
   shippedFile,
   storySetupApiLog,
@@ -51,25 +52,7 @@ describeIf(
       const s = new Store();
       for (const [name, , bytes] of files)
         s.objects.set(shippedFileUrl(BASE, "collect", name), bytes);
-      const manifest = {
-        schemaVersion: 2,
-        kind: "collect-manifest",
-        collectedAtUtc: "2026-12-06T07:00:00Z",
-        scriptVersion: "2.0.0",
-        target: {
-          diskNumber: 2,
-          busType: "SCSI",
-          partitionStyle: "GPT",
-          signatureCollision: false,
-          windowsVolume: "F:\\",
-          bcdStore: "S:\\EFI\\Microsoft\\Boot\\BCD",
-          generation: 2,
-        },
-        files: files.map(([n, src, b]) => shippedFile(n, src, b)),
-        memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
-        binaries: [],
-        errors: [],
-      };
+      const manifest = sampleManifest(files.map(([n, src, b]) => shippedFile(n, src, b)));
       s.objects.set(
         `${BASE}/collect-output.txt`,
         Buffer.from(`${JSON.stringify(manifest)}\r\nvm-rescue collect 2.0.0: disk 2 F:\\\r\n`),

@@ -4,6 +4,7 @@
  * third-party NDIS filter driver cxnetmon.sys, installed from oem42.inf two days before the first
  * crash. Every builder returns a fresh object, so tests may change what they get.
  */
+import { SAMPLE_TARGET } from "../../src/evidence/facts/testing/evidence";
 import type {
   CollectOutput,
   DriverInstallFacts,
@@ -308,15 +309,7 @@ export function sampleCollect(): CollectOutput {
     kind: "collect",
     collectedAtUtc: "2026-11-29T07:41:03Z",
     scriptVersion: "1.0.0",
-    target: {
-      diskNumber: 2,
-      busType: "SCSI",
-      partitionStyle: "GPT",
-      signatureCollision: false,
-      windowsVolume: "F:\\",
-      bcdStore: "S:\\EFI\\Microsoft\\Boot\\BCD",
-      generation: 2,
-    },
+    target: { ...SAMPLE_TARGET },
     os: {
       productName: "Windows Server 2019 Datacenter",
       build: 17763,

@@ -2,6 +2,7 @@
  * Small, realistic collect outputs for the driver-check tests: the shared sample story
  * (app-vm-01 on Azure) and AWS / Hyper-V inventories built from the same parts.
  */
+import { SAMPLE_TARGET } from "../../src/evidence/facts/testing/evidence";
 import type { CollectOutput, GuestComponents, ServiceFacts } from "../../src/collect/contract";
 import { OS_BUILDS, OsName } from "../../src/drivers/table";
 
@@ -106,15 +107,7 @@ export function inventory(o: InventoryOptions = {}): CollectOutput {
     kind: "collect",
     collectedAtUtc: "2026-11-20T08:15:00Z",
     scriptVersion: "1.0.0",
-    target: {
-      diskNumber: 2,
-      busType: "SCSI",
-      partitionStyle: "GPT",
-      signatureCollision: false,
-      windowsVolume: "F:\\",
-      bcdStore: "S:\\EFI\\Microsoft\\Boot\\BCD",
-      generation: 2,
-    },
+    target: { ...SAMPLE_TARGET },
     os: {
       productName: PRODUCT[os],
       build,

@@ -8,6 +8,7 @@ import {
   SAMPLE_DUMP,
   describeIf,
   missing,
+  sampleManifest,
   sampleSystemHive,
   shippedFile,
 } from "./testing/evidence";
@@ -23,37 +24,24 @@ function manifestOf(files: Record<string, [string, Buffer]>): {
     store.set(name, bytes);
     entries.push(shippedFile(name, source, bytes));
   }
-  const manifest = parseCollectManifest({
-    schemaVersion: 2,
-    kind: "collect-manifest",
-    collectedAtUtc: "2026-12-06T07:00:00Z",
-    scriptVersion: "2.0.0",
-    target: {
-      diskNumber: 2,
-      busType: "SCSI",
-      partitionStyle: "GPT",
-      signatureCollision: false,
-      windowsVolume: "F:\\",
-      bcdStore: "S:\\EFI\\Microsoft\\Boot\\BCD",
-      generation: 2,
-    },
-    files: entries,
-    memoryDump: { exists: true, sizeBytes: 1073741824, lastWriteUtc: "2026-11-29T06:13:00Z" },
-    binaries: [
-      {
-        path: GUEST_BINARY_PATHS.awsEna,
-        foundPath: "Windows\\System32\\drivers\\ena.sys",
-        exists: true,
-        version: "2.8.0.0",
-        company: "Amazon Inc.",
-        product: "ENA",
-        signer: "CN=Microsoft Windows Hardware Compatibility Publisher",
-        lastWriteUtc: "2025-01-01T00:00:00Z",
-        sizeBytes: 180000,
-      },
-    ],
-    errors: [],
-  });
+  const manifest = parseCollectManifest(
+    sampleManifest(entries, {
+      memoryDump: { exists: true, sizeBytes: 1073741824, lastWriteUtc: "2026-11-29T06:13:00Z" },
+      binaries: [
+        {
+          path: GUEST_BINARY_PATHS.awsEna,
+          foundPath: "Windows\\System32\\drivers\\ena.sys",
+          exists: true,
+          version: "2.8.0.0",
+          company: "Amazon Inc.",
+          product: "ENA",
+          signer: "CN=Microsoft Windows Hardware Compatibility Publisher",
+          lastWriteUtc: "2025-01-01T00:00:00Z",
+          sizeBytes: 180000,
+        },
+      ],
+    }),
+  );
   return { manifest, store };
 }
 

@@ -4,7 +4,8 @@
  * skip with one console.warn line when something they need is absent.
  */
 import { createHash } from "node:crypto";
-import type { ShippedFile } from "../../../collect/manifest";
+import type { CollectTarget } from "../../../collect/contract";
+import type { CollectManifest, ShippedFile } from "../../../collect/manifest";
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -153,5 +154,35 @@ export function shippedFile(name: string, sourcePath: string, bytes: Buffer): Sh
     sha256: createHash("sha256").update(bytes).digest("hex"),
     uploaded: true,
     skipped: null,
+  };
+}
+
+/** The disk collect found in the samples: disk 2 on SCSI, GPT, Windows on F:, the ESP's BCD on S:. */
+export const SAMPLE_TARGET: CollectTarget = {
+  diskNumber: 2,
+  busType: "SCSI",
+  partitionStyle: "GPT",
+  signatureCollision: false,
+  windowsVolume: "F:\\",
+  bcdStore: "S:\\EFI\\Microsoft\\Boot\\BCD",
+  generation: 2,
+};
+
+/** A collect.ps1 2.x manifest of the sample target naming `files` (nothing else found unless given). */
+export function sampleManifest(
+  files: ShippedFile[],
+  over: Partial<Pick<CollectManifest, "memoryDump" | "binaries">> = {},
+): Record<string, unknown> {
+  return {
+    schemaVersion: 2,
+    kind: "collect-manifest",
+    collectedAtUtc: "2026-12-06T07:00:00Z",
+    scriptVersion: "2.0.0",
+    target: { ...SAMPLE_TARGET },
+    files,
+    memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
+    binaries: [],
+    errors: [],
+    ...over,
   };
 }

@@ -581,9 +581,9 @@ describe("vm-rescue rescue --simulate", () => {
       route: "helper",
       snapshot: [
         expect.stringMatching(
-          /^diagnosed from the snapshot: ControlSet001, loader \\Windows\\system32\\winload\.efi, culprit cxnetmon\.sys; plan: DisableDriver, QuarantineDriverFile \(\d+ requests, [\d.]+ MiB\)$/,
+          /^diagnosed from the snapshot: ControlSet001, loader \\Windows\\system32\\winload\.efi, culprit cxnetmon\.sys; plan: DisableDriver, QuarantineDriverFile, EnableEms \(\d+ requests, [\d.]+ MiB\)$/,
         ),
-        "snapshot and helper agree: culprit cxnetmon.sys, plan DisableDriver, QuarantineDriverFile; the repair was decided from the helper's collect",
+        "snapshot and helper agree: culprit cxnetmon.sys, plan DisableDriver, QuarantineDriverFile, EnableEms; the repair was decided from the helper's collect",
       ],
     });
     expect(report.timeline.map((s: { name: string }) => s.name)).toEqual(

@@ -261,10 +261,10 @@ describe("AzureWindowsRescue on the sample VM", () => {
     // The simulated snapshot is the bundled sample disk: it names the collect's culprit and plan.
     expect(r.run.outputs.snapshotDiagnosis).toEqual([
       expect.stringMatching(
-        /^diagnosed from the snapshot: ControlSet001, .*culprit cxnetmon\.sys; plan: DisableDriver, QuarantineDriverFile \(/,
+        /^diagnosed from the snapshot: ControlSet001, .*culprit cxnetmon\.sys; plan: DisableDriver, QuarantineDriverFile, EnableEms \(/,
       ),
       expect.stringMatching(
-        /^snapshot and helper agree: culprit cxnetmon\.sys, plan DisableDriver, QuarantineDriverFile;/,
+        /^snapshot and helper agree: culprit cxnetmon\.sys, plan DisableDriver, QuarantineDriverFile, EnableEms;/,
       ),
     ]);
   });

@@ -15,7 +15,7 @@ import { SimulatedCompute } from "../../clouds/azure/simulated";
 import type { RepairPlan } from "../../collect/contract";
 import { shippedFileUrl } from "../../collect/layout";
 import { simulatedRepairResult } from "./artifacts";
-import { repairedSample, shippedSample } from "./shippedSample";
+import { repairedSample, shippedSample, type ShippedSample } from "./shippedSample";
 import { sampleCollectOutput, sampleSnapshotImage } from "../../clouds/azure/sample";
 import { readSimulatedAzure, writeSimulatedAzure } from "../../clouds/azure/simulatedFile";
 import type { StepKind } from "../../steps/contract";
@@ -114,22 +114,28 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
   if (originalDisk) compute.brokenDisks.add(originalDisk);
   const collectText = () => JSON.stringify(options.collectOutput ?? sampleCollectOutput());
   // With no collect output given, collect.ps1 2.x ships the sample's raw files.
-  const sample = options.collectOutput === undefined ? shippedSample() : null;
-  if (typeof sample === "string") warnings.push(sample);
-  const raw = typeof sample === "object" ? sample : null;
+  let raw: Promise<ShippedSample | null> | undefined;
+  const rawSample = () =>
+    (raw ??= (options.collectOutput === undefined ? shippedSample() : Promise.resolve(null)).then(
+      (sample) => {
+        if (typeof sample === "string") warnings.push(sample);
+        return typeof sample === "object" ? sample : null;
+      },
+    ));
   const shipped = new Map<string, string | Buffer>();
-  const ship = (kindToken: string, props: Record<string, unknown>) => {
-    if (raw === null || typeof props.filesBase !== "string") return;
+  const ship = async (kindToken: string, props: Record<string, unknown>) => {
+    const sample = await rawSample();
+    if (sample === null || typeof props.filesBase !== "string") return;
     const base = props.filesBase;
     if (kindToken === STEP_TYPES.azure.collectTriage) {
-      shipped.set(String(props.collectOutputUrl), raw.manifestText);
-      for (const [name, bytes] of raw.files)
+      shipped.set(String(props.collectOutputUrl), sample.manifestText);
+      for (const [name, bytes] of sample.files)
         shipped.set(shippedFileUrl(base, "collect", name), bytes);
     }
     if (kindToken === STEP_TYPES.azure.repairCheck) {
       const plan = props.repairPlan as RepairPlan;
       const repaired = repairedSample(
-        raw,
+        sample,
         plan,
         simulatedRepairResult(
           plan.actions.map((a) => a.action),
@@ -138,6 +144,7 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
       );
       shipped.set(String(props.repairResultUrl), JSON.stringify(repaired.result));
       shipped.set(shippedFileUrl(base, "repaired", "SYSTEM"), repaired.system);
+      shipped.set(shippedFileUrl(base, "repaired", "BCD"), repaired.bcd);
     }
   };
   // The real step kinds, acting on the simulated compute through a simulated cloud file (the
@@ -173,7 +180,7 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
           }
         : undefined;
     const blobBytes: Record<string, string> = {};
-    ship(kind.token, props);
+    await ship(kind.token, props);
     // Only the steps that read shipped files get them: the others' state file stays small.
     const readsShipped =
       kind.token === STEP_TYPES.azure.collectTriage || kind.token === STEP_TYPES.azure.repairCheck;

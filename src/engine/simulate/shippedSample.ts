@@ -1,23 +1,24 @@
 /**
- * The sample story as collect.ps1 2.x ships it, for the offline simulations: the raw files of
- * `examples/` (the sample SYSTEM and SOFTWARE hives of `examples/evidence/`, built from real hives
- * with hivexregedit; the sample minidump; the story's setupapi.dev.log) with the manifest naming their
- * sizes and SHA-256, and what repair.ps1 1.2 ships back after running a plan: the SYSTEM hive with
- * the plan's compiled registry operations applied in TypeScript ({@link setDwordsInPlace}: existing
- * DWORD values set in place, the only writes the sample plans make). The repository holds no BCD
- * store, so none is shipped and none returned. The hive is compressed with xz: without the `xz`
- * tool the simulations fall back to the collect.ps1 1.x document and say so.
+ * The sample story as collect.ps1 2.x ships it, for the offline simulations: the raw files of the
+ * bundled sample disk (`examples/snapshot/disk.img.gz`, the disk the snapshot diagnosis reads) —
+ * the SYSTEM hive, the BCD store, the minidump and setupapi.dev.log, taken from the image by the
+ * same NTFS reader — plus the sample SOFTWARE hive of `examples/evidence/`, with the manifest naming
+ * their sizes and SHA-256; and what repair.ps1 ships back after running a plan: the SYSTEM hive and
+ * BCD store with the plan's compiled operations applied in TypeScript. Collect and the snapshot
+ * diagnosis so see one disk and plan alike.
  */
-import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { RepairPlan, RepairResult } from "../../collect/contract";
 import type { CollectManifest, ShippedFile } from "../../collect/manifest";
+import { decodeBcd } from "../../evidence/bcd";
+import { openFileSource } from "../../evidence/disk/fileSource";
+import { readEvidenceFromDisk } from "../../evidence/fromDisk";
 import { openHive } from "../../evidence/hive";
-import { setDwordsInPlace } from "../../evidence/hive/setDword";
+import { applyHiveEdits, operationsToEdits } from "../../evidence/hive/edit";
 import { compileRepairPlan } from "../../repair/operations";
-import { examplesDir } from "../../clouds/azure/sample";
+import { examplesDir, sampleSnapshotImage } from "../../clouds/azure/sample";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -27,26 +28,36 @@ export interface ShippedSample {
   manifestText: string;
   manifest: CollectManifest;
   files: Map<string, Buffer>;
-  /** The SYSTEM hive collect shipped (the repair starts from it). */
+  /** The SYSTEM hive and BCD store collect shipped (the repair starts from them). */
   system: Buffer;
+  bcd: Buffer;
 }
 
-let cached: ShippedSample | string | undefined;
+let cached: Promise<ShippedSample | string> | undefined;
 
-function decompressHive(file: string): Buffer {
-  return execFileSync("xz", ["-dc", file], {
-    maxBuffer: 64 * 1024 * 1024,
-    stdio: ["ignore", "pipe", "ignore"],
-  });
+/** The evidence files of the bundled sample disk, read by the NTFS reader. */
+async function readSampleDisk() {
+  const file = await openFileSource(sampleSnapshotImage());
+  try {
+    return await readEvidenceFromDisk(file.source, { route: "disk-image" });
+  } finally {
+    await file.close();
+  }
 }
 
-function build(): ShippedSample {
+async function build(): Promise<ShippedSample> {
   const dir = examplesDir();
-  const system = decompressHive(path.join(dir, "evidence", "SYSTEM.xz"));
+  const disk = await readSampleDisk();
   const story = JSON.parse(fs.readFileSync(path.join(dir, "collect-output.json"), "utf8")) as {
-    setupApiLog: { text: string };
     target: CollectManifest["target"];
   };
+  const need = <T>(what: string, v: T | null | undefined): T => {
+    if (v === null || v === undefined) throw new Error(`the sample disk has no ${what}`);
+    return v;
+  };
+  const system = need("SYSTEM hive", disk.systemHive).bytes;
+  const bcdStore = need("BCD store in the sample target", story.target.bcdStore);
+  const relative = (p: string) => p.replace(/^\\/, "");
   const listed: [string, string, Buffer][] = [
     ["SYSTEM", "Windows\\System32\\config\\SYSTEM", system],
     [
@@ -54,12 +65,17 @@ function build(): ShippedSample {
       "Windows\\System32\\config\\SOFTWARE",
       fs.readFileSync(path.join(dir, "evidence", "SOFTWARE")),
     ],
+    ["BCD", bcdStore, need("BCD store", disk.bcd).bytes],
+    ...disk.minidumps.map((m, i): [string, string, Buffer] => [
+      `minidump-${String(i + 1).padStart(2, "0")}.dmp`,
+      relative(m.path),
+      m.bytes,
+    ]),
     [
-      "minidump-01.dmp",
-      "Windows\\Minidump\\112926-9218-01.dmp",
-      fs.readFileSync(path.join(dir, "112926-9218-01.dmp")),
+      "setupapi.dev.log",
+      relative(need("setupapi.dev.log", disk.setupApiLog).path),
+      need("setupapi.dev.log", disk.setupApiLog).bytes,
     ],
-    ["setupapi.dev.log", "Windows\\INF\\setupapi.dev.log", Buffer.from(story.setupApiLog.text)],
   ];
   const files: ShippedFile[] = listed.map(([name, sourcePath, bytes]) => ({
     name,
@@ -87,66 +103,50 @@ function build(): ShippedSample {
     manifest,
     files: new Map(listed.map(([name, , bytes]) => [name, bytes])),
     system,
+    bcd: need("BCD store", disk.bcd).bytes,
   };
 }
 
-/** The shipped sample, or why there is none (no `xz` to decompress the sample hive). */
-export function shippedSample(): ShippedSample | string {
-  if (cached === undefined) {
-    try {
-      cached = build();
-    } catch (e) {
-      cached = `the sample's raw evidence is not served (${(e as Error).message.split("\n")[0]}): the simulated collect prints the collect.ps1 1.x sample document`;
-    }
-  }
+/** The shipped sample, or why there is none (the sample disk could not be read). */
+export function shippedSample(): Promise<ShippedSample | string> {
+  cached ??= build().catch(
+    (e: unknown) =>
+      `the sample's raw evidence is not served (${String((e as Error).message ?? e).split("\n")[0]}): the simulated collect prints the collect.ps1 1.x sample document`,
+  );
   return cached;
 }
 
 /**
- * What repair.ps1 1.2 ships back after running `plan` on the sample: the SYSTEM hive with the
- * plan's registry writes applied (unchanged in a dry run) and `result` with its `returned` list.
+ * What repair.ps1 ships back after running `plan` on the sample: the SYSTEM hive and BCD store
+ * with the plan's compiled registry and BCD operations applied (unchanged in a dry run) by the
+ * hive editor, and `result` with its `returned` list.
  */
 export function repairedSample(
   sample: ShippedSample,
   plan: RepairPlan,
   result: RepairResult,
-): { result: RepairResult; system: Buffer } {
+): { result: RepairResult; system: Buffer; bcd: Buffer } {
   const compiled = compileRepairPlan(plan, {
     system: openHive(sample.system, { label: "SYSTEM" }),
-    bcd: null,
+    bcd: decodeBcd(openHive(sample.bcd, { label: "BCD" }), { file: "BCD" }),
   });
-  const writes = plan.dryRun
-    ? []
-    : compiled.operations.flatMap((o) => {
-        if (o.op === "createKey" || o.op === "setElement")
-          throw new Error(`the simulated repair cannot apply ${o.op} (${o.action})`);
-        if (o.op !== "setValue") return [];
-        if (o.value.type !== "REG_DWORD")
-          throw new Error(`the simulated repair cannot write ${o.value.type} ${o.key} : ${o.name}`);
-        return [{ key: o.key, name: o.name, data: o.value.data }];
-      });
-  const system = setDwordsInPlace(sample.system, writes);
+  const ops = plan.dryRun ? [] : compiled.operations;
+  const system = applyHiveEdits(sample.system, operationsToEdits(ops, "SYSTEM"));
+  const bcd = applyHiveEdits(sample.bcd, operationsToEdits(ops, "BCD"));
+  const returned = (name: string, bytes: Buffer) => ({
+    name,
+    sizeBytes: bytes.length,
+    sha256: sha(bytes),
+    uploaded: true,
+    message: null,
+  });
   return {
     system,
+    bcd,
     result: {
       ...result,
       scriptVersion: "1.2.0",
-      returned: [
-        {
-          name: "SYSTEM",
-          sizeBytes: system.length,
-          sha256: sha(system),
-          uploaded: true,
-          message: null,
-        },
-        {
-          name: "BCD",
-          sizeBytes: null,
-          sha256: null,
-          uploaded: false,
-          message: "no BCD store in the evidence",
-        },
-      ],
+      returned: [returned("SYSTEM", system), returned("BCD", bcd)],
     },
   };
 }

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { CONTRACT_VERSION, type RepairPlan, type RepairResult } from "../../../collect/contract";
 import { shippedFileUrl } from "../../../collect/layout";
 import type { CollectManifest, ShippedFile } from "../../../collect/manifest";
+import { sampleManifest } from "../../../evidence/facts/testing/evidence";
 import type { Clock } from "../operations";
 import type { RuntimeFor } from "../runtime";
 import { SimulatedClock, SimulatedCompute } from "../simulated";
@@ -36,25 +37,7 @@ export class Container {
     }));
     for (const [name, , bytes] of files)
       this.blobs.set(shippedFileUrl(CONTAINER, "collect", name), bytes);
-    const manifest: CollectManifest = {
-      schemaVersion: 2,
-      kind: "collect-manifest",
-      collectedAtUtc: "2026-12-06T07:00:00Z",
-      scriptVersion: "2.0.0",
-      target: {
-        diskNumber: 2,
-        busType: "SCSI",
-        partitionStyle: "GPT",
-        signatureCollision: false,
-        windowsVolume: "F:\\",
-        bcdStore: "S:\\EFI\\Microsoft\\Boot\\BCD",
-        generation: 2,
-      },
-      files: listed,
-      memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
-      binaries: [],
-      errors: [],
-    };
+    const manifest = sampleManifest(listed) as unknown as CollectManifest;
     this.blobs.set(
       COLLECT_OUTPUT,
       Buffer.from(`${JSON.stringify(manifest)}\r\nvm-rescue collect 2.0.0: disk 2 F:\\\r\n`),

@@ -9,7 +9,13 @@ import { operationsToEdits } from "../../repair/operations/hiveEdits";
 import { applyWithHivex } from "../../repair/operations/testing/hivex";
 import type { Operation } from "../../repair/operations/types";
 import { BOOTMGR_GUID, decodeBcd } from "../bcd";
-import { describeIf, fixture, missing } from "../facts/testing/evidence";
+import {
+  SAMPLE_SYSTEM_XZ,
+  describeIf,
+  fixture,
+  missing,
+  sampleSystemHive,
+} from "../facts/testing/evidence";
 import { type HiveEdit, MAX_LEAF, applyHiveEdits, lhHash } from "./edit";
 import { openHive } from "./hive";
 
@@ -72,7 +78,7 @@ const plan = (...actions: Omit<RepairAction, "reason">[]) => ({
 });
 
 describeIf(
-  missing([WIN7, BCD, DIRTY], ["hivexsh", "hivexregedit"]),
+  missing([WIN7, BCD, DIRTY, SAMPLE_SYSTEM_XZ], ["hivexsh", "hivexregedit", "xz"]),
   "regf edits appended in a new hive bin",
   () => {
     const win7 = fs.readFileSync(WIN7);
@@ -184,11 +190,15 @@ describeIf(
       expect(hashes).toEqual(order.map(lhHash));
     });
 
-    it("gives the values hivexregedit gives for the same operations", () => {
-      const system = openHive(win7, { label: "SYSTEM" });
+    it.each([
+      ["the Windows 7 SYSTEM", () => win7, "tcpip"],
+      ["the sample SYSTEM", sampleSystemHive, "cxnetmon"],
+    ])("gives %s the values hivexregedit gives for the same operations", (_, bytes, service) => {
+      const hive = bytes();
+      const system = openHive(hive, { label: "SYSTEM" });
       const compiled = compileRepairPlan(
         plan(
-          { action: "DisableDriver", args: { service: "tcpip" } },
+          { action: "DisableDriver", args: { service } },
           { action: "EnableCrashDump", args: { kind: "small" } },
         ),
         { system, bcd: null },
@@ -197,13 +207,8 @@ describeIf(
       const key = "ControlSet001\\Services\\VmRescueNew";
       const extra: Operation[] = [
         {
-          phase: "registry",
-          op: "createKey",
-          hive: "SYSTEM",
-          key,
-          action: "DisableDriver",
-          target: key,
-          undo: null,
+          ...{ phase: "registry", op: "createKey", hive: "SYSTEM", key },
+          ...{ action: "DisableDriver", target: key, undo: null },
         },
         {
           ...{ phase: "registry", op: "setValue", hive: "SYSTEM", key, name: "Owners" },
@@ -212,21 +217,21 @@ describeIf(
         },
       ];
       const ops = [...compiled.operations, ...extra];
-      const ours = openHive(applyHiveEdits(win7, operationsToEdits(ops, "SYSTEM")));
-      const theirs = openHive(applyWithHivex(win7, ops, "SYSTEM"));
+      const oursBytes = applyHiveEdits(hive, operationsToEdits(ops, "SYSTEM"));
+      const theirsBytes = applyWithHivex(hive, ops, "SYSTEM");
+      const [ours, theirs] = [openHive(oursBytes), openHive(theirsBytes)];
       const written = ops.flatMap((o) => (o.op === "setValue" ? [o] : []));
       expect(written.map((o) => o.name)).toEqual(
         expect.arrayContaining(["Start", "CrashDumpEnabled", "NMICrashDump", "Owners"]),
       );
-      expect(
-        system.key("ControlSet001\\Control\\CrashControl")?.value("NMICrashDump"),
-      ).toBeUndefined();
       for (const o of written) {
         const mine = ours.key(o.key)?.value(o.name);
         expect(mine?.typeName).toBe(o.value.type);
         expect(mine?.data).toEqual(o.value.data);
         expect(mine?.raw).toEqual(theirs.key(o.key)?.value(o.name)?.raw);
       }
+      for (const k of new Set(written.map((o) => o.key)))
+        expect(exportKey(oursBytes, k)).toBe(exportKey(theirsBytes, k));
     });
 
     it("writes EnableEms and SetSafeBoot to the real BCD store and ClearSafeBoot removes it", () => {

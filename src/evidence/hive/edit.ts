@@ -65,16 +65,14 @@ const NK_MAX_VALUE_DATA = 64;
 const NK_FIXED = 76;
 const SK_REFERENCES = 12;
 
-interface Child {
-  name: string;
-  offset: number;
-}
+/** A subkey list entry. */
+type Child = Pick<HiveKey, "name" | "offset">;
 
+const child = (k: HiveKey): Child => ({ name: k.name, offset: k.offset });
 const compressible = (name: string): boolean => [...name].every((c) => c.charCodeAt(0) < 0x100);
 const storedName = (name: string): Buffer =>
   Buffer.from(name, compressible(name) ? "latin1" : "utf16le");
 const split = (path: string): string[] => path.split("\\").filter((p) => p !== "");
-const lessThan = (a: string, b: string): boolean => upcaseName(a) < upcaseName(b);
 
 /** The lh hash: hash * 37 + each uppercased UTF-16 code unit, modulo 2^32. */
 export function lhHash(name: string): number {
@@ -97,20 +95,23 @@ class Editor {
   private readonly binStart: number;
   private used: number;
   private changed = false;
-  private hive: Hive;
+  private opened: Hive | undefined;
+  private readonly minorVersion: number;
   private readonly filetime: bigint;
 
   constructor(input: Buffer, when: Date | undefined) {
-    this.hive = openHive(input, { label: "hive" });
-    if (this.hive.dirty) {
-      const b = this.hive.primaryBaseBlock;
+    const hive = openHive(input, { label: "hive" });
+    if (hive.dirty) {
+      const b = hive.primaryBaseBlock;
       throw new Error(
         `the hive is dirty (sequence numbers ${b.primarySequence}/${b.secondarySequence}` +
           `${b.storedChecksum === b.computedChecksum ? "" : ", checksum mismatch"}): ` +
           "replay its transaction logs before editing it",
       );
     }
-    const base = this.hive.baseBlock;
+    this.opened = hive;
+    const base = hive.baseBlock;
+    this.minorVersion = base.minorVersion;
     this.filetime =
       when === undefined
         ? base.lastWrittenFiletime
@@ -127,7 +128,7 @@ class Editor {
 
   createKey(path: string): void {
     const parts = split(path);
-    let key: HiveKey = this.hive.root;
+    let key: HiveKey = this.root();
     let i = 0;
     for (; i < parts.length; i += 1) {
       const next = key.subkey(parts[i]);
@@ -139,7 +140,7 @@ class Editor {
     if (!this.isSecurityCell(security))
       throw new Error(`${key.where}: its security cell ${security} is not an sk record`);
     let parent = key.offset;
-    let siblings: Child[] = key.subkeys().map((k) => ({ name: k.name, offset: k.offset }));
+    let siblings: Child[] = key.subkeys().map(child);
     for (; i < parts.length; i += 1) {
       const name = parts[i];
       const child = this.writeKeyNode(name, parent, security);
@@ -194,11 +195,7 @@ class Editor {
     if (key.subkeyCount > 0)
       throw new Error(`${key.where} has ${key.subkeyCount} subkeys: only a leaf key is deleted`);
     const rest = parent.subkeys().filter((k) => k.offset !== key.offset);
-    this.setSubkeys(
-      parent.offset,
-      rest.map((k) => ({ name: k.name, offset: k.offset })),
-      "",
-    );
+    this.setSubkeys(parent.offset, rest.map(child), "");
     const sk = this.u32(key.offset, NK_SECURITY);
     const references = this.isSecurityCell(sk) ? this.u32(sk, SK_REFERENCES) : 0;
     if (references > 1) this.put32(sk, SK_REFERENCES, references - 1);
@@ -217,17 +214,21 @@ class Editor {
     return out;
   }
 
+  /** The root of the image as edited so far, reread after a change (its keys cache their lists). */
+  private root(): HiveKey {
+    const end = BASE_BLOCK_SIZE + this.binsEnd();
+    this.opened ??= openHive(this.image.subarray(0, end), { label: "hive" });
+    return this.opened.root;
+  }
+
   private isSecurityCell(offset: number): boolean {
     const at = this.abs(offset);
-    return (
-      offset % 8 === 0 &&
-      at + 16 <= this.image.length &&
-      this.image.toString("latin1", at, at + 2) === "sk"
-    );
+    const fits = offset % 8 === 0 && at + 16 <= this.image.length;
+    return fits && this.image.toString("latin1", at, at + 2) === "sk";
   }
 
   private existing(path: string, doing: string): HiveKey {
-    let key = this.hive.root;
+    let key = this.root();
     for (const part of split(path)) {
       const next = key.subkey(part);
       if (next === undefined) {
@@ -300,7 +301,7 @@ class Editor {
       leaves.forEach((leaf, i) => this.put32(ri, 4 + 4 * i, leaf));
       return ri;
     }
-    const hashed = this.hive.baseBlock.minorVersion >= 5;
+    const hashed = this.minorVersion >= 5;
     const list = this.alloc(4 + 8 * children.length);
     const at = this.abs(list);
     this.image.write(hashed ? "lh" : "lf", at, "latin1");
@@ -339,7 +340,7 @@ class Editor {
     return this.binStart + Math.ceil((this.used - this.binStart) / BIN_ALIGN) * BIN_ALIGN;
   }
 
-  /** Closes the new bin (header, a free cell to its end), updates the base block and rereads. */
+  /** Closes the new bin (header, a free cell to its end), updates the base block. */
   private commit(): void {
     this.changed = true;
     const end = this.binsEnd();
@@ -353,7 +354,7 @@ class Editor {
       this.image.writeUInt32LE(end, 40);
     }
     writeBaseBlockChecksum(this.image);
-    this.hive = openHive(this.image.subarray(0, BASE_BLOCK_SIZE + end), { label: "hive" });
+    this.opened = undefined;
   }
 
   private abs(cell: number): number {
@@ -369,9 +370,10 @@ class Editor {
   }
 }
 
-function insertSorted(children: Child[], child: Child): Child[] {
-  const at = children.findIndex((c) => lessThan(child.name, c.name));
-  return at < 0 ? [...children, child] : [...children.slice(0, at), child, ...children.slice(at)];
+function insertSorted(children: Child[], added: Child): Child[] {
+  const name = upcaseName(added.name);
+  const at = children.findIndex((c) => name < upcaseName(c.name));
+  return at < 0 ? [...children, added] : [...children.slice(0, at), added, ...children.slice(at)];
 }
 
 /**

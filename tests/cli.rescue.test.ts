@@ -619,6 +619,7 @@ describe("vm-rescue rescue --simulate", () => {
     expect(report.repair.results.map((x: { action: string }) => x.action)).toEqual([
       "DisableDriver",
       "QuarantineDriverFile",
+      "EnableEms",
     ]);
     expect(report.repair.results[1].undo[0]).toMatchObject({ kind: "file" });
     expect(report.evidence.map((d: { status: string }) => d.status)).toEqual(["read", "read"]);

@@ -7,6 +7,7 @@
 #
 #   \Windows\System32\config\SYSTEM      examples/evidence/SYSTEM.xz decompressed (the real
 #                                        Windows 10 1709 hive changed by hivexregedit)
+#   \Windows\System32\config\SOFTWARE    examples/evidence/SOFTWARE (the story's OS)
 #   \Windows\Minidump\112926-9218-01.dmp examples/112926-9218-01.dmp (the sample minidump)
 #   \Windows\INF\setupapi.dev.log        the log text examples/collect-output.json carries
 #   \Boot\BCD                            the real BCD of the shared fixtures (hives/BCD)
@@ -41,6 +42,7 @@ mkdir "$mnt"
 ntfs-3g "$img" "$mnt"
 mkdir -p "$mnt/Windows/System32/config" "$mnt/Windows/Minidump" "$mnt/Windows/INF" "$mnt/Boot"
 xz -dc "$repo/examples/evidence/SYSTEM.xz" >"$mnt/Windows/System32/config/SYSTEM"
+cp "$repo/examples/evidence/SOFTWARE" "$mnt/Windows/System32/config/SOFTWARE"
 cp "$repo/examples/112926-9218-01.dmp" "$mnt/Windows/Minidump/112926-9218-01.dmp"
 touch -d 2026-11-29T06:12:44Z "$mnt/Windows/Minidump/112926-9218-01.dmp"
 node -e 'process.stdout.write(require(process.argv[1]).setupApiLog.text)' \

@@ -301,7 +301,11 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(r.run.outputs.triageSummary).toEqual([
       expect.stringMatching(/^112926-9218-01\.dmp: 0x1000007E .*caused by cxnetmon\.sys/),
     ]);
-    expect(r.run.outputs.repairActions).toEqual(["DisableDriver", "QuarantineDriverFile"]);
+    expect(r.run.outputs.repairActions).toEqual([
+      "DisableDriver",
+      "QuarantineDriverFile",
+      "EnableEms",
+    ]);
     const repair = r.named("repair").inputs as any;
     expect(repair).toMatchObject({
       runCommandName: "vmrescue-repair",
@@ -312,7 +316,7 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(repair.errorBlobUri).toMatch(/rescue-inc-4711\/repair\/error\.txt$/);
     expect(repair.parameters).toEqual(
       expect.arrayContaining([
-        { name: "Actions", value: "DisableDriver,QuarantineDriverFile" },
+        { name: "Actions", value: "DisableDriver,QuarantineDriverFile,EnableEms" },
         { name: "DriverService", value: "cxnetmon" },
         { name: "UploadKind", value: "AzureBlob" },
       ]),
@@ -419,7 +423,7 @@ describe("AzureWindowsRescue repair and swap settings", () => {
       driver: "cxnetmon",
       allowIncompatibleDrivers: true,
     });
-    expect(r.run.outputs.repairActions).toEqual(["DisableDriver"]);
+    expect(r.run.outputs.repairActions).toEqual(["DisableDriver", "EnableEms"]);
     expect(
       () =>
         new AzureWindowsRescue("x", {

@@ -1,9 +1,8 @@
 /**
  * The sample story as collect.ps1 2.x ships it, for the offline simulations: the raw files of the
  * bundled sample disk (`examples/snapshot/disk.img.gz`, the disk the snapshot diagnosis reads) —
- * the SYSTEM hive, the BCD store, the minidump and setupapi.dev.log, taken from the image by the
- * same NTFS reader — plus the sample SOFTWARE hive of `examples/evidence/`, with the manifest naming
- * their sizes and SHA-256; and what repair.ps1 ships back after running a plan: the SYSTEM hive and
+ * the SYSTEM and SOFTWARE hives, the BCD store, the minidump and setupapi.dev.log, taken from the
+ * image by the same NTFS reader — with the manifest naming their sizes and SHA-256; and what repair.ps1 ships back after running a plan: the SYSTEM hive and
  * BCD store with the plan's compiled operations applied in TypeScript. Collect and the snapshot
  * diagnosis so see one disk and plan alike.
  */
@@ -16,8 +15,9 @@ import { decodeBcd } from "../../evidence/bcd";
 import { openFileSource } from "../../evidence/disk/fileSource";
 import { readEvidenceFromDisk } from "../../evidence/fromDisk";
 import { openHive } from "../../evidence/hive";
-import { applyHiveEdits, operationsToEdits } from "../../evidence/hive/edit";
+import { applyHiveEdits } from "../../evidence/hive/edit";
 import { compileRepairPlan } from "../../repair/operations";
+import { operationsToEdits } from "../../repair/operations/hiveEdits";
 import { examplesDir, sampleSnapshotImage } from "../../clouds/azure/sample";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
@@ -63,7 +63,7 @@ async function build(): Promise<ShippedSample> {
     [
       "SOFTWARE",
       "Windows\\System32\\config\\SOFTWARE",
-      fs.readFileSync(path.join(dir, "evidence", "SOFTWARE")),
+      need("SOFTWARE hive", disk.softwareHive).bytes,
     ],
     ["BCD", bcdStore, need("BCD store", disk.bcd).bytes],
     ...disk.minidumps.map((m, i): [string, string, Buffer] => [
@@ -133,7 +133,7 @@ export function repairedSample(
   const ops = plan.dryRun ? [] : compiled.operations;
   const system = applyHiveEdits(sample.system, operationsToEdits(ops, "SYSTEM"));
   const bcd = applyHiveEdits(sample.bcd, operationsToEdits(ops, "BCD"));
-  const returned = (name: string, bytes: Buffer) => ({
+  const returned = (name: "SYSTEM" | "BCD", bytes: Buffer) => ({
     name,
     sizeBytes: bytes.length,
     sha256: sha(bytes),

@@ -84,3 +84,96 @@ describe("BootVerification of a safe-mode repair", () => {
     expect(r.leftForPerson.join("\n")).toContain("shutdown /r /t 0");
   });
 });
+
+/**
+ * The VM as successive polls see it: each getStatus call takes the next observation (the last one
+ * stays), and the serial log shows that poll's text. The rest is the simulated cloud.
+ */
+function pollSequence(
+  compute: SimulatedCompute,
+  seq: { powerState: string; agentStatus: string | null; serial: string }[],
+): AzureComputeOps & { polls: number } {
+  let n = 0;
+  const at = () => seq[Math.min(n, seq.length) - 1];
+  return Object.assign(Object.create(compute) as AzureComputeOps, {
+    polls: 0,
+    async getStatus(this: { polls: number }) {
+      n += 1;
+      this.polls = n;
+      const s = at();
+      return { powerState: s.powerState, agentStatus: s.agentStatus };
+    },
+    async readText() {
+      return at().serial;
+    },
+  });
+}
+
+const SAC_UP = "Boot\r\nComputer is booting, SAC started and initialized.\r\n";
+const STARTING = { powerState: "running", agentStatus: null, serial: "Boot\r\n" };
+
+describe("the safe-mode boot is judged over the polls, not on the first", () => {
+  test("an inconclusive first poll, then a Ready agent: the disk booted normally, safe mode is not verified", async () => {
+    const compute = await startedInSafeMode();
+    const ops = pollSequence(compute, [
+      STARTING,
+      { powerState: "running", agentStatus: "Ready", serial: SAC_UP },
+    ]);
+    const r = await runBootVerification(
+      ops,
+      inputs({ serialBaseline: null }),
+      new SimulatedClock(),
+    );
+    expect(ops.polls).toBe(2);
+    expect(r.booted).toBe(false);
+    expect(r.verifiedBoots).toEqual([]);
+    expect(r.reasons[0]).toMatch(/did not boot in safe mode: the guest agent is Ready/);
+    expect(compute.writes()).toEqual([]);
+  });
+
+  test("an inconclusive first poll, then a new bug check: the safe-mode boot failed", async () => {
+    const compute = await startedInSafeMode();
+    const bsod =
+      'Boot\r\n<INSTANCE CLASSNAME="BLUESCREEN"><PROPERTY NAME="STOPCODE">0x7E</PROPERTY>\r\n';
+    const ops = pollSequence(compute, [
+      STARTING,
+      { powerState: "running", agentStatus: null, serial: bsod },
+    ]);
+    const r = await runBootVerification(
+      ops,
+      inputs({ serialBaseline: null }),
+      new SimulatedClock(),
+    );
+    expect(r).toMatchObject({ booted: false, rollbackOffered: true, verifiedBoots: [] });
+    expect(r.reasons[0]).toMatch(/crashed again after the swap in safe mode/);
+  });
+
+  test("confirmed once the platform reports the agent down and SAC is up, on a later poll", async () => {
+    const compute = await startedInSafeMode();
+    const ops = pollSequence(compute, [
+      STARTING,
+      STARTING,
+      { powerState: "running", agentStatus: "Not Ready", serial: SAC_UP },
+    ]);
+    const clock = new SimulatedClock();
+    const r = await runBootVerification(ops, inputs({ serialBaseline: null }), clock);
+    expect(r.verifiedBoots[0]).toBe("safe-mode");
+    // confirmed on the third poll, then the revert and the normal boot's polls
+    expect(ops.polls).toBeGreaterThanOrEqual(3);
+    expect(compute.writes()[0]).toBe("clearSafeBoot rg-app-prod/app-vm-01");
+  });
+
+  test("with no agent report and no SAC banner, only the deadline confirms it", async () => {
+    const compute = await startedInSafeMode();
+    const ops = pollSequence(compute, [STARTING]);
+    const clock = new SimulatedClock();
+    const r = await runBootVerification(
+      ops,
+      inputs({ serialBaseline: null, autoRevert: false }),
+      clock,
+    );
+    expect(r.verifiedBoots).toEqual(["safe-mode"]);
+    expect(clock.slept).toBe(10 * 60_000);
+    expect(ops.polls).toBe(21);
+  });
+});

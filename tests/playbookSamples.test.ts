@@ -6,7 +6,7 @@
  * them; here the committed documents must equal what is built (when the fixtures and hivex are
  * there) and must plan the playbook's fix (always).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -199,6 +199,33 @@ describe("the CrowdStrike sample", () => {
     expect(d.repair.playbooks[0].source).toMatch(/guest-drivers-and-incidents\.md §4/);
     expect(d.repair.playbooks[0].keep).toEqual(["csagent"]);
   });
+});
+
+test("`vm-rescue plan-repair <the CrowdStrike sample>`, as it is, tells Azure from the disk and prints the playbook's plan (built CLI)", () => {
+  const r = spawnSync(
+    process.execPath,
+    [path.join(REPO_ROOT, "bin", "vm-rescue.js"), "plan-repair", CROWDSTRIKE_SAMPLE, "--json"],
+    { encoding: "utf8", timeout: 60_000, env: { ...process.env, CI: "1" } },
+  );
+  expect(r.stderr).toBe("");
+  expect(r.status).toBe(0);
+  const out = JSON.parse(r.stdout) as {
+    cloud: string;
+    blocked: boolean;
+    playbooks: { id: string; keep: string[] }[];
+    plan: { actions: { action: string; args: Record<string, unknown> }[] };
+  };
+  expect(out.cloud).toBe("azure");
+  expect(out.blocked).toBe(false);
+  expect(out.playbooks.map((p) => [p.id, p.keep])).toEqual([
+    ["crowdstrike-channel-291", ["csagent"]],
+  ]);
+  const actions = out.plan.actions;
+  expect(actions.filter((a) => a.action === "QuarantineDriverFile").map((a) => a.args)).toEqual([
+    { path: `${CS}\\C-00000291-00000000-00000032.sys` },
+  ]);
+  expect(actions.some((a) => a.action === "DisableDriver")).toBe(false);
+  expect(JSON.stringify(actions.map((a) => a.args))).not.toMatch(/csagent|C-00000285/i);
 });
 
 const load = (file: string) => parseCollectOutput(fs.readFileSync(file, "utf8"));

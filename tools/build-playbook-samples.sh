@@ -42,9 +42,37 @@ merge() { # name, .reg text on stdin
 }
 
 # CrowdStrike Falcon 2024-07-19 (guest-drivers-and-incidents.md §4): the sensor's kernel service
-# CSAgent, as Falcon installs it; the source machine's pending renames removed (no servicing).
+# CSAgent, as Falcon installs it; the source machine's pending renames removed (no servicing). The
+# machine is an Azure VM: vmbus, storvsc and netvsc boot-start with StartOverride 0 (§2.5), and the
+# Azure Windows VM Agent's services RdAgent and WindowsAzureGuestAgent (§1.2: Start 2, ImagePath in
+# the versioned folder), so `plan-repair` tells the cloud from the disk.
 merge crowdstrike <<'REG'
 Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\vmbus\StartOverride]
+"0"=dword:00000000
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\storvsc\StartOverride]
+"0"=dword:00000000
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\netvsc]
+"Start"=dword:00000000
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\RdAgent]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"ErrorControl"=dword:00000001
+"ImagePath"=str(2):"C:\\WindowsAzure\\Packages_20261120_101236\\WaAppAgent.exe"
+"DisplayName"="RdAgent"
+"ObjectName"="LocalSystem"
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\WindowsAzureGuestAgent]
+"Type"=dword:00000010
+"Start"=dword:00000002
+"ErrorControl"=dword:00000001
+"ImagePath"=str(2):"C:\\WindowsAzure\\GuestAgent_2.7.41491.1255_2026-11-20_101236\\WindowsAzureGuestAgent.exe"
+"DisplayName"="Windows Azure Guest Agent"
+"ObjectName"="LocalSystem"
 
 [HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\CSAgent]
 "Type"=dword:00000001
@@ -57,6 +85,8 @@ Windows Registry Editor Version 5.00
 [HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Control\Session Manager]
 "PendingFileRenameOperations"=-
 REG
+hivexget "$out/crowdstrike/SYSTEM" 'ControlSet001\Services\storvsc\StartOverride' 0 | grep -qx 0
+hivexget "$out/crowdstrike/SYSTEM" 'ControlSet001\Services\WindowsAzureGuestAgent' Start | grep -qx 2
 hivexget "$out/crowdstrike/SYSTEM" 'ControlSet001\Services\CSAgent' ImagePath |
   grep -qx '\\SystemRoot\\System32\\drivers\\CrowdStrike\\csagent.sys'
 # stornvme after a SCSI->NVMe move (guest-drivers-and-incidents.md §2.6): the real hive already

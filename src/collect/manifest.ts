@@ -93,7 +93,16 @@ export interface CollectManifest {
   binaries: BinaryFacts[];
   /** collect.ps1 2.1: the helper's Windows build and DISM version (the image phase needs a helper not older than the image). */
   helper?: { osBuild: number; osVersion: string; dismVersion: string | null } | null;
+  /** The CrowdStrike channel files the folder lists (`C-*.sys`), newest first; never read. */
+  listedFiles?: ListedFileFacts[];
   errors: { step: string; message: string }[];
+}
+
+/** A file collect listed without reading it: volume-relative path (disk text), size, last write. */
+export interface ListedFileFacts {
+  path: string;
+  sizeBytes: number;
+  lastWriteUtc: string;
 }
 
 /**

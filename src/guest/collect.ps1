@@ -153,6 +153,21 @@ function Get-BinaryFacts {
     return $facts
 }
 
+function Get-IncidentFileListing {
+    # The CrowdStrike channel files (Windows\System32\drivers\CrowdStrike\C-*.sys): name, size and
+    # last write from the folder's listing, newest first, at most MaxFiles. Never opened or read;
+    # a link (the folder or a file) is not followed. The planner decides what they mean.
+    param([Parameter(Mandatory = $true)][string]$VolumeRoot, [int]$MaxFiles = 256)
+    $rel = 'Windows\System32\drivers\CrowdStrike'
+    $folder = Get-Item -LiteralPath (Join-Path $VolumeRoot $rel) -Force -ErrorAction SilentlyContinue
+    if (-not (Test-PlainFolder -Item $folder)) { return }
+    Get-ChildItem -LiteralPath $folder.FullName -Filter 'C-*.sys' -File -Force -ErrorAction SilentlyContinue |
+        Where-Object { $_.Name -like 'C-*.sys' -and (Test-PlainFile -Item $_) } |
+        Sort-Object -Property LastWriteTimeUtc -Descending |
+        Select-Object -First $MaxFiles |
+        ForEach-Object { [ordered]@{ path = ($rel + '\' + $_.Name); sizeBytes = [long]$_.Length; lastWriteUtc = ConvertTo-UtcIso -Time $_.LastWriteTimeUtc } }
+}
+
 function Get-HelperFacts {
     # The helper's own Windows build and DISM version: its DISM/SFC service the guest image only
     # when the helper is not older than the image (the planner compares).
@@ -228,6 +243,8 @@ function Invoke-Collect {
             })
         $helper = $null
         try { $helper = Get-HelperFacts } catch { Add-CollectError -Step 'helper' -Message ([string]$_.Exception.Message) }
+        $listedFiles = @()
+        try { $listedFiles = @(Get-IncidentFileListing -VolumeRoot $root) } catch { Add-CollectError -Step 'incident files' -Message ([string]$_.Exception.Message) }
         $doc = [ordered]@{
             schemaVersion = 2
             kind = 'collect-manifest'
@@ -242,6 +259,7 @@ function Invoke-Collect {
             memoryDump = Get-MemoryDumpFacts -VolumeRoot $root
             binaries = $binaries
             helper = $helper
+            listedFiles = $listedFiles
             errors = $errors
         }
         $json = Write-JsonDocument -Document $doc -Path $OutputPath

@@ -166,6 +166,10 @@ export const AZURE_COMPONENT: ComponentSpec = {
       "The boots verified after the swap, in order: normal, or safe-mode then normal once safe mode was reverted.",
       false,
     ),
+    leftForPerson: list(
+      "What a person must still do after the boot verification (safe mode not reverted), with the commands.",
+      false,
+    ),
     rollbackOffered: {
       ...B,
       description:

@@ -401,18 +401,104 @@ describe("no dump", () => {
 });
 
 describe("servicing and file system", () => {
-  test("pending update → RevertPendingActions before touching the driver", () => {
+  /** A 0xC000021A dump (a session-critical process died): what a half-applied update leaves. */
+  const c21a = () =>
+    triageOf(null, {
+      bugCheck: {
+        code: "0xC000021A",
+        name: "STATUS_SYSTEM_PROCESS_TERMINATED",
+        parameters: ["0xffffc1012a3b4c5d", "0xc0000005", "0x0", "0x0"],
+      },
+    });
+
+  test("pending.xml and a 0xC000021A dump → RevertPendingActions, with both sources", () => {
     const c = sampleCollect();
     c.pendingUpdates.pendingXml = true;
-    const d = plan({ collect: c });
-    expect(names(d)).toEqual(["RevertPendingActions", "DisableDriver", "QuarantineDriverFile"]);
-    expect(d.decisions[0].evidence).toEqual(["Windows\\WinSxS\\pending.xml exists"]);
+    const d = plan({ collect: c, triage: [c21a()] });
+    expect(names(d)[0]).toBe("RevertPendingActions");
+    expect(d.decisions[0].evidence).toEqual([
+      "Windows\\WinSxS\\pending.xml exists",
+      "112926-9218-01.dmp: stop code 0xC000021A STATUS_SYSTEM_PROCESS_TERMINATED",
+    ]);
   });
 
-  test("PendingFileRenameOperations alone also reverts", () => {
+  test.each<[string, (c: CollectOutput) => void]>([
+    ["pending.xml", (c) => (c.pendingUpdates.pendingXml = true)],
+    ["PendingFileRenameOperations", (c) => (c.pendingUpdates.pendingFileRenames = true)],
+  ])("%s alone (the crash blames a driver) is never rolled back: the plan says why", (_n, set) => {
     const c = sampleCollect();
-    c.pendingUpdates.pendingFileRenames = true;
-    expect(names(plan({ collect: c }))[0]).toBe("RevertPendingActions");
+    set(c);
+    const d = plan({ collect: c });
+    expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
+    expect(d.decisions.map((x) => x.reason)).toContainEqual(
+      expect.stringMatching(
+        /^Not planned: invariant corroborated-identity: RevertPendingActions: .*nothing in the crash evidence points at servicing/,
+      ),
+    );
+    // asked for by the operator, it is refused naming the invariant
+    const e = planErrorOf(() =>
+      plan({ collect: c, options: { actions: ["RevertPendingActions"] } }),
+    );
+    expect([e.code, e.message]).toEqual([
+      "invariant-violated",
+      expect.stringMatching(/^invariant corroborated-identity: RevertPendingActions: /),
+    ]);
+  });
+
+  test.each<[string, EventFacts]>([
+    [
+      "a bug-check event 1001 with 0xc000021a",
+      bugcheckEvent("2026-11-29T06:13:25Z", "0xc000021a", "112926-9218-01"),
+    ],
+    [
+      "Kernel-Power 41 with BugcheckCode 3221226010",
+      { ...kernelPower41("2026-11-29T06:20:05Z"), data: { BugcheckCode: "3221226010" } },
+    ],
+    [
+      "a failed update (WindowsUpdateClient 20)",
+      {
+        id: 20,
+        provider: "Microsoft-Windows-WindowsUpdateClient",
+        timeCreatedUtc: "2026-11-29T05:58:00Z",
+        level: 2,
+        data: { errorCode: "0x80070002", updateTitle: "2026-11 Cumulative Update (KB5099999)" },
+      },
+    ],
+    [
+      "an update install begun just before the crash (WindowsUpdateClient 43)",
+      {
+        id: 43,
+        provider: "Microsoft-Windows-WindowsUpdateClient",
+        timeCreatedUtc: "2026-11-29T05:40:00Z",
+        level: 4,
+        data: { updateTitle: "2026-11 Cumulative Update (KB5099999)" },
+      },
+    ],
+  ])("pending.xml with %s → RevertPendingActions", (_n, event) => {
+    const c = sampleCollect();
+    c.pendingUpdates.pendingXml = true;
+    c.events = [...c.events, event];
+    const d = plan({ collect: c, triage: [] });
+    expect(names(d)).toContain("RevertPendingActions");
+    const revert = d.decisions.find((x) => x.action === "RevertPendingActions")!;
+    expect(revert.evidence[0]).toBe("Windows\\WinSxS\\pending.xml exists");
+    expect(revert.evidence[1]).toMatch(new RegExp(`^event ${event.id} at `));
+  });
+
+  test("an update install begun weeks before the crash does not corroborate", () => {
+    const c = sampleCollect();
+    c.pendingUpdates.pendingXml = true;
+    c.events = [
+      ...c.events,
+      {
+        id: 43,
+        provider: "Microsoft-Windows-WindowsUpdateClient",
+        timeCreatedUtc: "2026-10-01T05:40:00Z",
+        level: 4,
+        data: {},
+      },
+    ];
+    expect(names(plan({ collect: c }))).not.toContain("RevertPendingActions");
   });
 
   test("dirty volume → Chkdsk first; on ReFS it is not planned", () => {

@@ -25,6 +25,7 @@ import {
   describeCorroboration,
   packageModules,
 } from "./invariants/corroboration";
+import { refuse, violationsOf } from "./invariants";
 import type { PlanContext, Proposal } from "./types";
 
 /** One action as the plan carries it. */
@@ -105,6 +106,13 @@ export function buildQuarantine(ctx: PlanContext, reason: string): Proposal[] {
     const facts =
       s.file && path !== null && s.file.path.toLowerCase() === path.toLowerCase() ? s.file : null;
     const from = facts ? "" : " (collect had no file facts for this path)";
+    // a boot file spelled so that it is not a plain path is refused as the boot file it may be
+    const raw = path ?? s.imagePath ?? "";
+    const boot = violationsOf(act("QuarantineDriverFile", { path: raw }, reason), {
+      collect: ctx.collect,
+      triage: ctx.selection.valid,
+    }).find((v) => v.invariant === "boot-file");
+    if (boot) refuse(boot);
     if (facts && !facts.exists) why.push(`${facts.path} does not exist`);
     else if (!path || !isSafeWindowsPath(path))
       why.push(`${path ?? s.imagePath} is not under the Windows folder`);

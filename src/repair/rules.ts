@@ -16,6 +16,7 @@ import {
   buildSetSafeBoot,
   proposal,
 } from "./proposals";
+import { corroborateServicing } from "./invariants";
 import type { PlanContext, RuleOutcome } from "./types";
 
 function empty(): RuleOutcome {
@@ -179,25 +180,20 @@ export function ruleNoDumpEvents(ctx: PlanContext): RuleOutcome {
   return out;
 }
 
-/** Servicing left half-done (pending.xml, PendingFileRenameOperations) is rolled back. */
+/**
+ * Servicing left half-done (pending.xml, PendingFileRenameOperations) is rolled back when the crash
+ * points at it; pending servicing alone is proposed all the same and the invariants leave it out
+ * with the reason (src/repair/invariants/servicing.ts).
+ */
 export function rulePendingUpdate(ctx: PlanContext): RuleOutcome {
-  const p = ctx.collect.pendingUpdates;
-  if (!p.pendingXml && !p.pendingFileRenames) return empty();
-  const evidence = [
-    p.pendingXml ? "Windows\\WinSxS\\pending.xml exists" : null,
-    p.pendingFileRenames ? "Session Manager PendingFileRenameOperations is set" : null,
-  ].filter((e): e is string => e !== null);
+  const c = corroborateServicing(ctx.collect, ctx.selection.valid);
+  if (c.pending.length === 0) return empty();
+  const why =
+    c.crash.length > 0
+      ? "An update was left pending and the crash points at servicing: revert it"
+      : "An update was left pending";
   return {
-    proposals: [
-      proposal(
-        act(
-          "RevertPendingActions",
-          {},
-          "An update was left pending; a half-applied update is a common boot-loop cause: revert it",
-        ),
-        evidence,
-      ),
-    ],
+    proposals: [proposal(act("RevertPendingActions", {}, why), [...c.pending, ...c.crash])],
     notes: [],
   };
 }

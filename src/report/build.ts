@@ -42,10 +42,19 @@ function failures(o: RescueOutcome): string[] {
     out.push(
       `the VM did not boot after the swap${o.verify.message ? `: ${o.verify.message}` : ""}`,
     );
+  if (o.swap.swapped && stillInSafeMode(o))
+    out.push(
+      "safe mode is still set: the VM booted in safe mode and the rescue could not revert it (see the next steps for what to run)",
+    );
   for (const s of o.timeline)
     if (s.status === "failed")
       out.push(`${s.op} ${s.name} failed${s.message ? `: ${s.message}` : ""}`);
   return [...new Set(out)];
+}
+
+/** The boot verification left work for a person: the VM runs, but safe mode is still set. */
+function stillInSafeMode(o: RescueOutcome): boolean {
+  return (o.verify.leftForPerson ?? []).length > 0;
 }
 
 /** The status of a rescue outcome. */
@@ -136,6 +145,8 @@ export function nextSteps(o: RescueOutcome, status: RescueStatus): string[] {
     );
     steps.push(`After fixing the drivers, run \`vm-rescue rescue ${vmFlags(o)}\` again.`);
   }
+  if (status === "failed" && o.swap.swapped && stillInSafeMode(o))
+    for (const l of o.verify.leftForPerson ?? []) steps.push(`Safe mode is still set: ${l}`);
   if (status === "failed") {
     for (const f of failures(o)) steps.push(`Look into: ${f}${artifacts}`);
     if (o.swap.swapped && o.verify.booted !== true)
@@ -202,6 +213,8 @@ function summaryOf(o: RescueOutcome, status: RescueStatus): string {
     case "blocked":
       return `${who}: the guest-driver check blocks the disk swap; nothing was swapped.${culprit}${sim}`;
     case "failed":
+      if (o.swap.swapped && o.verify.booted === true && stillInSafeMode(o))
+        return `${who}: the repaired OS disk is swapped in and the VM booted in safe mode, but safe mode is still set: it is not rescued until a person reverts it (${o.verify.leftForPerson?.[0] ?? ""}).${culprit}${sim}`;
       return `${who}: the rescue failed (${failures(o)[0] ?? "see errors"}).${culprit}${sim}`;
   }
 }

@@ -132,6 +132,7 @@ export function outcomeFromOutputs(
   const booted = swapped ? (typeof o.booted === "boolean" ? o.booted : null) : null;
   const message = (reasons.length > 0 ? reasons : gateReasons).join("; ");
   const boots = arrayOf<string>(o.verifiedBoots, isString);
+  const left = arrayOf<string>(o.leftForPerson, isString);
   return {
     triage: arrayOf<TriageResult>(outputs.triage, (x) => isObject(x) && isString(x.file)),
     triageSummary: arrayOf<string>(o.triageSummary, isString),
@@ -150,6 +151,7 @@ export function outcomeFromOutputs(
     verify: {
       booted,
       ...(swapped && boots.length > 0 ? { boots } : {}),
+      ...(swapped && left.length > 0 ? { leftForPerson: left } : {}),
       ...(swapped && message ? { message } : {}),
     },
     kept: Array.isArray(o.keptResources)

@@ -90,6 +90,8 @@ export interface VerifyOutcome {
   booted: boolean | null;
   /** Which boots were verified, in order: "normal", or "safe-mode" then "normal" after the revert. */
   boots?: string[];
+  /** What a person must still do (safe mode still set: the commands); the rescue is then not "rescued". */
+  leftForPerson?: string[];
   message?: string;
 }
 

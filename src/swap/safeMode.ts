@@ -82,11 +82,14 @@ export interface BootJudgement {
 }
 
 /**
- * A safe-mode boot: the VM runs and no new bug check shows. Safe mode starts no guest agent, so a
- * Ready agent means the disk booted normally — safeboot did not take — and the safe-mode boot is
- * not verified. SAC's banner on the serial console (EMS is on in every repair) is kept as evidence.
+ * A safe-mode boot, judged over the polls: a first look at a VM that runs without a Ready agent
+ * cannot tell safe mode from a normal boot still starting (the agent reports late) or a crash
+ * still to come. Any poll can fail it: a new bug check, or a Ready guest agent (safe mode starts
+ * none, so safeboot did not take). It is confirmed when the platform reports the agent down
+ * ("Not Ready") while Windows' SAC is up on the serial console (EMS is on in every repair); else,
+ * at the deadline (`final`), when the VM ran for the whole window and the agent never got Ready.
  */
-export function judgeSafeModeBoot(o: BootObservation): BootJudgement {
+export function judgeSafeModeBoot(o: BootObservation, final = false): BootJudgement {
   const bugCheck = findBugCheck(o.newSerialText);
   if (bugCheck)
     return { verdict: false, boot: "safe-mode", evidence: [`new bug check: ${bugCheck}`] };
@@ -109,12 +112,30 @@ export function judgeSafeModeBoot(o: BootObservation): BootJudgement {
     .find((l) =>
       /SAC started|Special Administration Console|EVENT: The CMD command is now available/i.test(l),
     );
+  const agentDown = o.agentStatus !== null;
+  if (agentDown && sac)
+    return {
+      verdict: true,
+      boot: "safe-mode",
+      evidence: [
+        `running, no new bug check, guest agent ${o.agentStatus} (safe mode starts none)`,
+        `serial console: ${sac.trim()}`,
+      ],
+    };
+  if (final)
+    return {
+      verdict: true,
+      boot: "safe-mode",
+      evidence: [
+        `running for the whole window, no new bug check, guest agent never Ready (${o.agentStatus ?? "not reporting"}): safe mode starts none`,
+        ...(sac ? [`serial console: ${sac.trim()}`] : ["no SAC banner on the serial console"]),
+      ],
+    };
   return {
-    verdict: true,
+    verdict: null,
     boot: "safe-mode",
     evidence: [
-      "running, no new bug check, guest agent not running (safe mode starts none)",
-      ...(sac ? [`serial console: ${sac.trim()}`] : ["no SAC banner on the serial console"]),
+      `running, guest agent ${o.agentStatus ?? "not reporting"}${sac ? "" : ", no SAC banner yet"}: not yet told from a normal boot still starting`,
     ],
   };
 }

@@ -79,6 +79,8 @@ export interface AzureRescueOutputs extends RescueOutputs {
   rollbackOffered: boolean;
   /** The boots verified after the swap, in order: "normal", or "safe-mode" then "normal" once reverted. */
   verifiedBoots: string[];
+  /** What a person must still do after the boot verification (safe mode not reverted), with the commands. */
+  leftForPerson: string[];
   /** What outlives `pulumi destroy`. */
   keptResources: KeptResourceOutput[];
   /** True when the run found the VM already on the repaired copy. */

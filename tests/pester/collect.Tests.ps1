@@ -3,6 +3,7 @@
 # URLs it accepts. The script is dot-sourced, which defines its functions and runs nothing.
 
 BeforeDiscovery {
+    $isRoot = (-not $IsWindows) -and ((& id -u) -eq '0')
     $noCorruptHive = -not (Test-Path (Join-Path $PSScriptRoot '../../../shared/fixtures/hives/corrupted_system_hive'))
 }
 
@@ -54,6 +55,67 @@ Describe 'Get-EvidenceSources' {
         $bcd = Join-Path $vol 'BCD'
         [System.IO.File]::WriteAllText($bcd, 'bcd')
         (Get-EvidenceSources -VolumeRoot $vol -BcdStore $bcd)['BCD'].FullName | Should -Be (Get-Item $bcd).FullName
+    }
+}
+
+Describe 'Get-IncidentFileListing' {
+    BeforeEach {
+        $vol = New-Volume
+        $cs = Join-Path $vol 'Windows/System32/drivers/CrowdStrike'
+        New-Item -ItemType Directory -Force -Path $cs | Out-Null
+        $files = [ordered]@{
+            'C-00000291-00000000-00000032.sys' = @(40788, [datetime]::new(2024, 7, 19, 4, 9, 0, [System.DateTimeKind]::Utc))
+            'C-00000285-00000000-00000013.sys' = @(3188, [datetime]::new(2024, 7, 16, 11, 20, 31, [System.DateTimeKind]::Utc))
+            'csagent.sys' = @(10, [datetime]::new(2024, 7, 1, 0, 0, 0, [System.DateTimeKind]::Utc))
+        }
+        foreach ($name in $files.Keys) {
+            $path = Join-Path $cs $name
+            [System.IO.File]::WriteAllBytes($path, (New-Object byte[] $files[$name][0]))
+            (Get-Item $path).LastWriteTimeUtc = $files[$name][1]
+        }
+    }
+    AfterEach {
+        Get-ChildItem -Recurse -File $vol | ForEach-Object { if (-not $IsWindows) { & chmod 644 $_.FullName } }
+        Remove-Item -Recurse -Force $vol
+    }
+
+    It 'lists the C-*.sys channel files by name, size and last write, newest first, and nothing else' {
+        $l = @(Get-IncidentFileListing -VolumeRoot $vol)
+        $l.Count | Should -Be 2
+        $l[0].path | Should -Be 'Windows\System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys'
+        $l[0].sizeBytes | Should -Be 40788
+        $l[0].lastWriteUtc | Should -Be '2024-07-19T04:09:00Z'
+        $l[1].path | Should -Be 'Windows\System32\drivers\CrowdStrike\C-00000285-00000000-00000013.sys'
+        $l[1].lastWriteUtc | Should -Be '2024-07-16T11:20:31Z'
+        @($l[0].Keys) | Should -Be @('path', 'sizeBytes', 'lastWriteUtc')
+    }
+
+    It 'never reads a file: one that cannot be opened is listed all the same' -Skip:($IsWindows -or $isRoot) {
+        $bad = Join-Path $cs 'C-00000291-00000000-00000032.sys'
+        & chmod 000 $bad
+        { [System.IO.File]::ReadAllBytes($bad) } | Should -Throw
+        (@(Get-IncidentFileListing -VolumeRoot $vol))[0].sizeBytes | Should -Be 40788
+    }
+
+    It 'opens, copies or hashes nothing (its text)' {
+        $text = ${function:Get-IncidentFileListing}.ToString()
+        $text | Should -Not -Match 'Get-Content|ReadAll|OpenRead|\.Open\(|Copy-Item|Get-FileHash|Send-EvidenceFile|Set-|Remove-|Rename-'
+    }
+
+    It 'follows no link, and lists nothing where the folder is absent' {
+        New-Item -ItemType SymbolicLink -Path (Join-Path $cs 'C-00000999-link.sys') -Target '/etc/hostname' | Out-Null
+        @(Get-IncidentFileListing -VolumeRoot $vol).path | Should -Not -Contain 'Windows\System32\drivers\CrowdStrike\C-00000999-link.sys'
+        Remove-Item -Recurse -Force $cs
+        @(Get-IncidentFileListing -VolumeRoot $vol).Count | Should -Be 0
+    }
+
+    It 'does not follow a CrowdStrike folder that is a link' {
+        Remove-Item -Recurse -Force $cs
+        $elsewhere = Join-Path $vol 'elsewhere'
+        New-Item -ItemType Directory -Path $elsewhere | Out-Null
+        [System.IO.File]::WriteAllText((Join-Path $elsewhere 'C-00000291-x.sys'), 'x')
+        New-Item -ItemType SymbolicLink -Path $cs -Target $elsewhere | Out-Null
+        @(Get-IncidentFileListing -VolumeRoot $vol).Count | Should -Be 0
     }
 }
 
@@ -206,6 +268,25 @@ Describe 'Invoke-Collect' {
         $doc.binaries[0].exists | Should -BeFalse
         $script:puts | Should -Be @('https://b.example/SYSTEM?s=1', 'https://b.example/m?s=1')
         Get-Content -Raw $OutputPath | Should -Be $lines[0]
+        @($doc.listedFiles).Count | Should -Be 0
+    }
+
+    It 'lists the CrowdStrike channel files in the manifest (listedFiles), ships none of them' {
+        $cs = Join-Path $vol 'Windows/System32/drivers/CrowdStrike'
+        New-Item -ItemType Directory -Force -Path $cs | Out-Null
+        [System.IO.File]::WriteAllBytes((Join-Path $cs 'C-00000291-00000000-00000032.sys'), (New-Object byte[] 40788))
+        (Get-Item (Join-Path $cs 'C-00000291-00000000-00000032.sys')).LastWriteTimeUtc = [datetime]::new(2024, 7, 19, 4, 9, 0, [System.DateTimeKind]::Utc)
+        $OutputPath = Join-Path $out 'collect-manifest.json'
+        $UploadKind = 'None'
+        $lines = @(Invoke-Collect)
+        $schema = Join-Path (Resolve-Path (Join-Path $PSScriptRoot '..' '..')) 'schemas/collect-manifest.schema.json'
+        $lines[0] | Test-Json -SchemaFile $schema | Should -BeTrue
+        $doc = $lines[0] | ConvertFrom-Json
+        @($doc.listedFiles).Count | Should -Be 1
+        $doc.listedFiles[0].path | Should -Be 'Windows\System32\drivers\CrowdStrike\C-00000291-00000000-00000032.sys'
+        $doc.listedFiles[0].sizeBytes | Should -Be 40788
+        $lines[0] | Should -Match '"listedFiles":\[\{"path":"Windows\\\\System32\\\\drivers\\\\CrowdStrike\\\\C-00000291-00000000-00000032\.sys","sizeBytes":40788,"lastWriteUtc":"2024-07-19T04:09:00Z"\}\]'
+        @($doc.files).sourcePath | Should -Not -Match 'CrowdStrike'
     }
 }
 

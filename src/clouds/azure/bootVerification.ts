@@ -101,7 +101,7 @@ type Seen = Pick<
 async function waitForBoot(
   c: AzureComputeOps,
   i: BootVerificationInputs,
-  judge: (o: BootObservation) => BootJudgement,
+  judge: (o: BootObservation, final: boolean) => BootJudgement,
   baseline: SerialBaseline | null | undefined,
   deadline: number,
   clock: Clock,
@@ -115,10 +115,10 @@ async function waitForBoot(
     const { diag, serial } = await readSerialLog(c, i.resourceGroupName, i.vmName);
     // Only what the log gained since the swap: boot diagnostics may keep the crash that made the rescue necessary.
     const text = newSerialText(serial, baseline);
-    const judgement = judge({ ...status, newSerialText: text });
+    const final = clock.now() >= deadline;
+    const judgement = judge({ ...status, newSerialText: text }, final);
     const seen = { ...status, ...diag, bugCheck: findBugCheck(text) };
-    if (judgement.verdict !== null || clock.now() >= deadline)
-      return { verdict: judgement.verdict, judgement, seen };
+    if (judgement.verdict !== null || final) return { verdict: judgement.verdict, judgement, seen };
     await clock.sleep(Math.min(pollMs, Math.max(0, deadline - clock.now())));
   }
 }
@@ -154,7 +154,8 @@ export async function runBootVerification(
   }
   if (!Number.isFinite(i.timeoutMinutes) || i.timeoutMinutes <= 0)
     throw new Error(`timeoutMinutes must be a positive number, got ${i.timeoutMinutes}`);
-  const deadline = clock.now() + i.timeoutMinutes * 60_000;
+  // each boot gets the whole window: a safe-mode boot may need all of it to be told apart
+  const windowMs = i.timeoutMinutes * 60_000;
   const plan = planBootVerification(
     i.safeBootMode ? [{ action: "SetSafeBoot", args: { mode: i.safeBootMode } }] : [],
     { autoRevert: i.autoRevert },
@@ -188,7 +189,7 @@ export async function runBootVerification(
       continue;
     }
     const judge = phase.boot === "safe-mode" ? judgeSafeModeBoot : judgeNormalBoot;
-    const r = await waitForBoot(c, i, judge, baseline, deadline, clock);
+    const r = await waitForBoot(c, i, judge, baseline, clock.now() + windowMs, clock);
     last = r.seen;
     if (r.verdict !== true) {
       const inSafeMode = phase.boot === "safe-mode" ? " in safe mode" : "";

@@ -80,6 +80,8 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
   /** True when the boot verification failed and `rollback=true` would put the original disk back. */
   public readonly rollbackOffered: pulumi.Output<boolean>;
   public readonly verifiedBoots: pulumi.Output<string[]>;
+  /** What a person must still do after the boot verification (safe mode not reverted), with the commands. */
+  public readonly leftForPerson: pulumi.Output<string[]>;
   /** What outlives `pulumi destroy`: the snapshot, the original OS disk, the repaired copy, the artifacts. */
   public readonly keptResources: pulumi.Output<KeptResourceOutput[]>;
   /** True when this run found the VM already on the repaired copy and planned from the original disk its tag names. */
@@ -158,6 +160,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
     this.booted = chain.verify ? chain.verify.booted : pulumi.output(false);
     this.rollbackOffered = chain.verify ? chain.verify.rollbackOffered : pulumi.output(false);
     this.verifiedBoots = chain.verify ? chain.verify.verifiedBoots : pulumi.output([]);
+    this.leftForPerson = chain.verify ? chain.verify.leftForPerson : pulumi.output([]);
     this.outcome = pulumi
       .all([
         chain.repairCheck.gate,
@@ -199,6 +202,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
       outcome: this.outcome,
       rollbackOffered: this.rollbackOffered,
       verifiedBoots: this.verifiedBoots,
+      leftForPerson: this.leftForPerson,
       keptResources: this.keptResources,
       alreadySwapped: this.alreadySwapped,
       repairCheck: this.repairCheck,

@@ -48,12 +48,33 @@ export interface AzureComputeOps {
   /** Text at a (SAS) URL, e.g. the serial log; null when it cannot be read. */
   readText(url: string): Promise<string | null>;
   /**
-   * Deletes safeboot from the default boot entry of a running VM and restarts it. Optional: a VM in
-   * safe mode runs no guest agent, so Run Command cannot reach it and the serial console is
-   * interactive; without it the rescue leaves the revert to a person (src/swap/safeMode.ts).
+   * Deletes safeboot from the boot entry of a running VM and restarts it ({@link SAFE_BOOT_REVERT},
+   * a Run Command). A VM in safe mode runs no guest agent, so the command may not reach it: then
+   * it throws and the rescue leaves the revert to a person (src/swap/safeMode.ts).
    */
   clearSafeBoot?(resourceGroupName: string, vmName: string): Promise<void>;
 }
+
+/**
+ * The revert of safe mode on the booted VM, as one fixed Run Command (no parameter, nothing from
+ * the disk): safeboot is deleted from the entry Windows booted (`{current}`), then read back; the
+ * output's last line says it is gone. The VM is restarted by the caller. Safe mode starts no guest
+ * agent, so Azure may refuse or time out the command: then the revert is left for a person.
+ */
+export const SAFE_BOOT_REVERT = {
+  commandId: "RunPowerShellScript",
+  script: [
+    "$ErrorActionPreference = 'Stop'",
+    "$out = & bcdedit.exe /deletevalue '{current}' safeboot 2>&1",
+    "$code = $LASTEXITCODE",
+    "$left = & bcdedit.exe /enum '{current}' | Select-String -Pattern '^safeboot\\s'",
+    "if ($left) { throw ('safeboot is still set on {current} (bcdedit exit ' + $code + '): ' + (($out | Out-String).Trim())) }",
+    "Write-Output 'vm-rescue: safeboot removed from {current}'",
+  ],
+} as const;
+
+/** The output line {@link SAFE_BOOT_REVERT} ends with when safeboot is gone. */
+export const SAFE_BOOT_REVERTED = /vm-rescue: safeboot removed from \{current\}\s*$/;
 
 /** Every method of {@link AzureComputeOps}. */
 export const COMPUTE_METHODS: readonly (keyof AzureComputeOps)[] = [
@@ -265,6 +286,20 @@ export function armComputeOps(subscriptionId: string, options: ArmOptions = {}):
     async readText(url) {
       const res = await fetch(url, { signal: options.signal });
       return res.ok ? await res.text() : null;
+    },
+    async clearSafeBoot(rg, name) {
+      const r = await vms.beginRunCommandAndWait(
+        rg,
+        name,
+        { commandId: SAFE_BOOT_REVERT.commandId, script: [...SAFE_BOOT_REVERT.script] },
+        o,
+      );
+      const out = (r.value ?? []).map((v) => v.message ?? "").join("\n");
+      if (!SAFE_BOOT_REVERTED.test(out.trim()))
+        throw new Error(
+          `the Run Command did not confirm the revert: ${out.replace(/\s+/g, " ").trim().slice(0, 300) || "no output"}`,
+        );
+      await vms.beginRestartAndWait(rg, name, o);
     },
   };
 }

@@ -51,6 +51,11 @@ export class SimulatedCompute implements AzureComputeOps {
    * diagnostics keep the earlier boots' lines, e.g. the pre-swap crash).
    */
   serialLogOnStart: "reset" | "append" = "reset";
+  /**
+   * The revert of safe mode is a Run Command, as on live Azure: it reaches only a VM whose guest
+   * agent is Ready, which safe mode does not start. False (the default): the revert always works.
+   */
+  runCommandNeedsAgent = false;
   /** Makes a method throw (an API error) the next time it is called. */
   readonly failures = new Map<keyof AzureComputeOps, Error>();
   /**
@@ -198,6 +203,10 @@ export class SimulatedCompute implements AzureComputeOps {
   async clearSafeBoot(rg: string, name: string): Promise<void> {
     this.enter("clearSafeBoot", `${rg}/${name}`);
     const vm = this.vm(rg, name);
+    if (this.runCommandNeedsAgent && vm.agentStatus !== "Ready")
+      throw new Error(
+        `Run Command cannot reach VM ${name}: its guest agent is ${vm.agentStatus ?? "not reporting"} (safe mode starts none)`,
+      );
     for (const d of [...this.safeBootDisks])
       if (sameId(d, vm.osDiskId)) this.safeBootDisks.delete(d);
     await this.start(rg, name);

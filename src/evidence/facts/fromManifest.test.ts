@@ -163,3 +163,72 @@ describe("the manifest's validation", () => {
     }
   });
 });
+
+describe("the incident files collect listed (never read)", () => {
+  const CS = "Windows\\System32\\drivers\\CrowdStrike";
+  const listedFiles = [
+    {
+      path: `${CS}\\C-00000291-00000000-00000032.sys`,
+      sizeBytes: 40788,
+      lastWriteUtc: "2024-07-19T04:09:00Z",
+    },
+    {
+      path: `${CS}\\C-00000285-00000000-00000013.sys`,
+      sizeBytes: 3188,
+      lastWriteUtc: "2024-07-16T11:20:31Z",
+    },
+  ];
+  const manifest = (over: Record<string, unknown>) =>
+    parseCollectManifest({
+      schemaVersion: 2,
+      kind: "collect-manifest",
+      collectedAtUtc: "2026-12-06T07:00:00Z",
+      scriptVersion: "2.1.0",
+      target: {
+        diskNumber: 2,
+        busType: "SCSI",
+        partitionStyle: "GPT",
+        signatureCollision: false,
+        windowsVolume: "F:\\",
+        bcdStore: null,
+        generation: 2,
+      },
+      files: [],
+      memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
+      binaries: [],
+      errors: [],
+      ...over,
+    });
+
+  it("become the document's incidentFiles, with their sizes and last writes", async () => {
+    const bundle = await bundleFromManifest(manifest({ listedFiles }), async () => null);
+    const { collect } = collectFromEvidence(bundle);
+    expect(collect.incidentFiles).toEqual(
+      listedFiles.map((f) => ({
+        path: f.path,
+        exists: true,
+        version: null,
+        company: null,
+        product: null,
+        signer: null,
+        lastWriteUtc: f.lastWriteUtc,
+        sizeBytes: f.sizeBytes,
+      })),
+    );
+  });
+
+  it("a manifest of an earlier script (no listedFiles) still parses, with none", async () => {
+    const bundle = await bundleFromManifest(manifest({}), async () => null);
+    expect(collectFromEvidence(bundle).collect.incidentFiles ?? []).toEqual([]);
+  });
+
+  it.each([
+    ["an over-long path", { ...listedFiles[0], path: "a".repeat(400) }],
+    ["a negative size", { ...listedFiles[0], sizeBytes: -1 }],
+    ["a missing last write", { path: listedFiles[0].path, sizeBytes: 1 }],
+  ])("refuses %s in one line", (_label, bad) => {
+    expect(() => manifest({ listedFiles: [bad] })).toThrow(
+      /^invalid collect manifest: \/listedFiles\/0/,
+    );
+  });
+});

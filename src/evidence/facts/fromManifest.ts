@@ -109,6 +109,12 @@ export async function bundleFromManifest(
       generation: manifest.target.generation,
     },
     problems,
+    // the incident files collect listed (never read): the playbooks' file facts
+    listedFiles: (manifest.listedFiles ?? []).map((f) => ({
+      path: f.path,
+      sizeBytes: f.sizeBytes,
+      lastWriteUtc: f.lastWriteUtc,
+    })),
   };
 }
 

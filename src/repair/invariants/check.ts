@@ -9,7 +9,7 @@
  *   the loader, a boot-critical group, the storage/file-system/bus stack, a storage class filter);
  * - `corroborated-identity`: anything whose identity rests on uncorroborated evidence (a service
  *   the hive does not hold, a file no service runs and no evidence lists, a package only
- *   setupapi.dev.log names).
+ *   setupapi.dev.log names, an update rollback from pending servicing the crash does not point at).
  */
 import type { CollectOutput, RepairAction, ServiceFacts } from "../../collect/contract";
 import {
@@ -19,6 +19,7 @@ import {
 } from "../../drivers/bootCritical";
 import type { TriageResult } from "../../triage/types";
 import { corroboratePackage, corroborated, describeCorroboration } from "./corroboration";
+import { corroborateServicing, servicingCorroborated } from "./servicing";
 import {
   bootFileOf,
   canonicalPath,
@@ -38,7 +39,10 @@ export interface Violation {
 
 /** The facts the invariants are judged on. */
 export interface InvariantFacts {
-  collect: Pick<CollectOutput, "services" | "classFilters" | "driverInstalls" | "incidentFiles">;
+  collect: Pick<
+    CollectOutput,
+    "services" | "classFilters" | "driverInstalls" | "incidentFiles" | "pendingUpdates" | "events"
+  >;
   /** The dumps' triage (only readable ones count). */
   triage: readonly TriageResult[];
 }
@@ -205,6 +209,19 @@ function checkPackage(facts: InvariantFacts, action: string, inf: string): Viola
       ];
 }
 
+/** An update rollback needs servicing pending on the disk and a crash that points at it. */
+function checkRollback(facts: InvariantFacts, action: string): Violation[] {
+  const c = corroborateServicing(facts.collect, facts.triage);
+  if (servicingCorroborated(c)) return [];
+  const pending = c.pending.join(" and ") || "nothing is pending";
+  return [
+    {
+      invariant: "corroborated-identity",
+      message: `${action}: ${pending}, but nothing in the crash evidence points at servicing (no stop code 0xC000021A or 0xC0000221, no failed or just-started update event); an update is rolled back only when both agree`,
+    },
+  ];
+}
+
 /** Every invariant `a` breaks (empty when it keeps them all). */
 export function violationsOf(a: RepairAction, facts: InvariantFacts): Violation[] {
   switch (a.action) {
@@ -216,6 +233,8 @@ export function violationsOf(a: RepairAction, facts: InvariantFacts): Violation[
       return checkFile(facts, a.action, a.args.path);
     case "RemoveDriverPackage":
       return checkPackage(facts, a.action, a.args.publishedInf);
+    case "RevertPendingActions":
+      return checkRollback(facts, a.action);
     default:
       return [];
   }

@@ -12,6 +12,7 @@ export { INVARIANTS, violationsOf, violationLine } from "./check";
 export type { InvariantName, Violation, InvariantFacts } from "./check";
 export { bootFileOf, canonicalPath, canonicalServiceName } from "./paths";
 export { corroboratePackage, corroborated, describeCorroboration } from "./corroboration";
+export { corroborateServicing, servicingCorroborated } from "./servicing";
 
 /** Throws the refusal of the first violation. */
 export function refuse(v: Violation): never {

@@ -98,7 +98,12 @@ interface Scenario {
   collect: CollectOutput;
   module: string | null;
   options: RepairOptions;
+  /** The operator's choice names something protected: the plan must be refused by an invariant. */
+  mustRefuse: boolean;
 }
+
+/** Actions that act on the named driver itself (its service or its file). */
+const DRIVER_ACTIONS: readonly RepairActionName[] = ["DisableDriver", "QuarantineDriverFile"];
 
 const scenario = fc
   .record({
@@ -163,8 +168,16 @@ const scenario = fc
             : g.override === "remove"
               ? { removeDriverPackage: true }
               : {};
-    return { collect, module, options };
+    const actsOnDriver = g.actions.some((a) => DRIVER_ACTIONS.includes(a));
+    const mustRefuse =
+      // a hostile service (its ImagePath a boot file) or a boot-critical one, named by driver=
+      ((g.override === "driver" || g.override === "critical-name") && actsOnDriver) ||
+      // a package removal nothing corroborates (no dump here names a package's driver)
+      (g.override === "remove" && (g.setupapiOnly || g.culprit !== "microsoft"));
+    return { collect, module, options, mustRefuse };
   });
+
+const INVARIANT_LINE = /^invariant (boot-file|boot-critical-driver|corroborated-identity): [^\n]+$/;
 
 /** The services and files nothing may touch, known from how the scenario was built. */
 function protectedTargets(c: CollectOutput) {
@@ -209,7 +222,7 @@ function assertKeepsInvariants(d: RepairDecision, c: CollectOutput): void {
 describe("no plan breaks an invariant (generated scenarios)", () => {
   test("with and without operator overrides", () => {
     fc.assert(
-      fc.property(scenario, ({ collect, module, options }) => {
+      fc.property(scenario, ({ collect, module, options, mustRefuse }) => {
         let d: RepairDecision;
         try {
           d = planRepair({
@@ -219,11 +232,23 @@ describe("no plan breaks an invariant (generated scenarios)", () => {
             options,
           });
         } catch (e) {
-          // a refusal is fine; it names what it refused in one line
+          // a refusal is the invariant's, in one line naming it; only an operator's choice that
+          // has nothing to act on (no culprit, no service running it) is refused otherwise
           expect(e).toBeInstanceOf(PlanError);
-          expect((e as PlanError).message).not.toMatch(/\n/);
+          const err = e as PlanError;
+          expect(err.message).not.toMatch(/\n/);
+          if (err.code !== "invariant-violated") {
+            expect(mustRefuse).toBe(false);
+            expect([err.code, err.message]).toEqual([
+              "precondition-failed",
+              expect.stringMatching(/: (no culprit driver|no service on the disk runs )/),
+            ]);
+            return;
+          }
+          expect(err.message).toMatch(INVARIANT_LINE);
           return;
         }
+        expect(mustRefuse).toBe(false);
         assertKeepsInvariants(d, collect);
       }),
       { numRuns: 300, seed: 15 },
@@ -247,8 +272,9 @@ describe("no plan breaks an invariant (generated scenarios)", () => {
         // some action sets have nothing to act on (e.g. CleanBoot alone); the driver ones must refuse
         if (actions.includes("DisableDriver") || actions.includes("QuarantineDriverFile")) {
           expect(err).toBeInstanceOf(PlanError);
+          expect((err as PlanError).code).toBe("invariant-violated");
           expect((err as PlanError).message).toMatch(
-            /^invariant (boot-critical-driver|boot-file): /,
+            /^invariant (boot-critical-driver|boot-file): [^\n]+$/,
           );
         }
       }),
@@ -264,6 +290,52 @@ describe("no plan breaks an invariant (generated scenarios)", () => {
       options: {},
     });
     expect(d.plan.actions.map((a) => a.action)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
+  });
+});
+
+describe("NT device paths (\\Device\\HarddiskVolumeN\\…) as ImagePath values and events spell them", () => {
+  const onDevice = (path: string) => {
+    const collect = sampleCollect();
+    collect.services.push({
+      ...driverService("devboot", 1, null, { imagePath: path }),
+      file: fileFacts("Windows\\System32\\drivers\\devboot.sys", { company: "Contoso Ltd." }),
+    });
+    return collect;
+  };
+
+  test.each([
+    "\\Device\\HarddiskVolume3\\Windows\\System32\\ci.dll",
+    "\\Device\\HarddiskVolume2\\WINDOWS\\system32\\NTOSKRNL.EXE.",
+    "\\??\\GLOBALROOT\\Device\\HarddiskVolume2\\Windows\\System32\\winload.efi",
+  ])("a service whose ImagePath is %j is a boot file's: refused, whoever asked", (image) => {
+    for (const actions of [["DisableDriver"], ["QuarantineDriverFile"]] as RepairActionName[][]) {
+      let err: unknown = null;
+      try {
+        planRepair({
+          collect: onDevice(image),
+          triage: [],
+          findings: [],
+          options: { driver: "devboot", actions },
+        });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(PlanError);
+      expect((err as PlanError).code).toBe("invariant-violated");
+      expect((err as PlanError).message).toMatch(
+        /^invariant boot-file: .* is the boot file windows\\system32\\[a-z]+\.(dll|exe|efi)$/,
+      );
+    }
+    // the automatic choice leaves it out
+    const d = planRepair({
+      collect: onDevice(image),
+      triage: [triageOf("devboot")],
+      findings: [],
+      options: {},
+    });
+    expect(JSON.stringify(d.plan.actions.map((a) => a.args))).not.toMatch(
+      /devboot|HarddiskVolume|ci\.dll|ntoskrnl|winload/i,
+    );
   });
 });
 

@@ -19,6 +19,14 @@ describe("canonical paths", () => {
     ["Windows\\System32.\\.\\ci.dll", "windows\\system32\\ci.dll"],
     ["Windows\\System32\\ci.dll::$DATA", "windows\\system32\\ci.dll"],
     ["C:/Windows/System32/ci.dll:evil", "windows\\system32\\ci.dll"],
+    ["\\Device\\HarddiskVolume3\\Windows\\System32\\ci.dll", "windows\\system32\\ci.dll"],
+    ["\\device\\harddiskvolume12\\WINDOWS\\system32\\CI.dll.", "windows\\system32\\ci.dll"],
+    [
+      "\\\\?\\GLOBALROOT\\Device\\HarddiskVolume2\\Windows\\System32\\ci.dll",
+      "windows\\system32\\ci.dll",
+    ],
+    ["\\??\\GLOBALROOT\\Device\\Harddisk0\\Partition2\\Windows\\ci.dll", "windows\\ci.dll"],
+    ["\\Device\\HarddiskVolume3", null],
     ["..\\Windows", null],
     ["", null],
   ])("%j → %j", (raw, canonical) => {
@@ -47,6 +55,8 @@ describe("canonical paths", () => {
     "\\SystemRoot\\System32\\drivers\\..\\..\\System32\\hal.dll",
     "Windows\\SYSTEM~1\\ci.dll",
     "Windows\\System32\\config\\SYSTEM:Zone.Identifier",
+    "\\Device\\HarddiskVolume4\\Windows\\System32\\ntoskrnl.exe",
+    "\\Device\\HarddiskVolume1\\EFI\\Microsoft\\Boot\\bootmgfw.efi",
   ])("%j is a boot file", (raw) => {
     expect(bootFileOf(raw)).not.toBeNull();
   });

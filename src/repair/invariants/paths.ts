@@ -1,7 +1,7 @@
 /**
  * Canonical volume paths and the files Windows cannot boot without. A path on a broken disk may be
  * spelled to slip past a comparison: another case, trailing dots or spaces (Win32 strips them),
- * `\??\` / `\\?\` prefixes, `\SystemRoot\`, `%SystemRoot%`, `%windir%`, a drive letter, `.` and `..`
+ * `\??\` / `\\?\` prefixes, `\Device\HarddiskVolumeN\`, `\SystemRoot\`, `%SystemRoot%`, `%windir%`, a drive letter, `.` and `..`
  * components, 8.3 short names (`NTOSKR~1.EXE`) or an alternate data stream (`ci.dll:x`,
  * `::$DATA`). {@link canonicalPath} folds every such spelling to one lower-case path relative to
  * the volume root; {@link sameFile} also lets a short-name component stand for its long name.
@@ -63,6 +63,13 @@ export const BOOT_FOLDERS: readonly string[] = [
 ];
 
 /**
+ * `\Device\HarddiskVolumeN`, `\Device\HarddiskN\PartitionM` (also after `\\?\GLOBALROOT`): the NT
+ * names of a volume, which ImagePath values and event messages use for a file's volume.
+ */
+const DEVICE_PREFIX =
+  /^\\*(?:globalroot\\+)?device\\+(?:harddiskvolume\d+|harddisk\d+\\+partition\d+)(?=\\|$)/;
+
+/**
  * The path as one canonical, lower-case, volume-relative spelling (`windows\system32\ci.dll`), or
  * null when it cannot name a file on the volume (empty, or `..` above the root).
  */
@@ -73,6 +80,8 @@ export function canonicalPath(raw: string): string | null {
     .replace(/\//g, "\\")
     .toLowerCase();
   p = p.replace(/^(?:\\\?\?\\|\\\\[?.]\\)/, "");
+  // An NT device path names the volume itself (as ImagePath values and events spell it).
+  p = p.replace(DEVICE_PREFIX, "");
   p = p.replace(/^\\*(?:\\systemroot|%systemroot%|%windir%)(?=\\|$)/, "windows");
   p = p.replace(/^[a-z]:(?=\\|$)/, "");
   p = p.replace(/^\\+/, "");

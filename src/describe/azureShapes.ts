@@ -81,8 +81,12 @@ function cutByConvertToJson(x: unknown, path: string): string | null {
   return null;
 }
 
+/**
+ * Placeholders and redactions: `{subscription-id}`, `[subscription-id]`, `xxxxxxxx`, `<name>`, and the
+ * all-zero GUID the Azure documentation's examples use for a subscription or tenant.
+ */
 const PLACEHOLDER =
-  /\{[\w -]*\}|\[[\w -]*(\]|\/|$)|\bx{4,}\b|x{8}|<[\w -]+>|\/00000000-0000-0000-0000-000000000000\//i;
+  /\{[\w -]*\}|\[[\w -]*(\]|\/|$)|\bx{4,}\b|x{8}|<[\w -]+>|(^|\/)00000000-0000-0000-0000-000000000000(\/|$)/i;
 
 /** The first id-like field (`id`, `…Id`, `uri`) holding a placeholder or redaction, with its path. */
 export function placeholderId(x: unknown, path = ""): { path: string; value: string } | null {

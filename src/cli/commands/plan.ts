@@ -9,11 +9,11 @@ import {
 } from "../../engine/readJson";
 import { printable } from "../../evidence/printable";
 import { checkNicOfVm, readAzureVm } from "../../describe/azureShapes";
-import { checkVolumesOfInstance, readEc2Instance } from "../../describe/awsShapes";
+import { checkVolumesOfInstance, readEc2Instance, readEc2Volumes } from "../../describe/awsShapes";
 import { PlanError } from "../../vocabulary/errors";
 import { sampleHasDriver } from "../sampleDriver";
 import type { OfflinePlan, PlannedRepair } from "../../engine/simulate/plan";
-import { asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
+import { instanceFacts, type Ec2CliVolume } from "../../describe/awsInstance";
 import { ttrLine, TtrOptions } from "../../recoveryTime/azure";
 
 /** The engine (Pulumi's mocks, the program), loaded when the command runs so `--help` starts without it. */
@@ -87,14 +87,20 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
   const settings = driverOnSample(cloud, parseSetOptions(opts.set), warnings);
   let result: OfflinePlan;
   let input: { shape: string; encoding: string };
+  /** What the text output says of the other files read (`--volumes`). */
+  const alsoRead: string[] = [];
   try {
     if (opts.awsInstance) {
       const file = readJsonFileWithEncoding(opts.awsInstance, "--aws-instance");
       const read = readEc2Instance(file.json);
-      const volumes = opts.volumes
-        ? asEc2Volumes(readJsonFileWithEncoding(opts.volumes, "--volumes", VOLUMES_CAP).json)
-        : [];
-      if (opts.volumes) checkVolumesOfInstance(volumes, read.instance);
+      let volumes: Ec2CliVolume[] = [];
+      if (opts.volumes) {
+        const volumesFile = readJsonFileWithEncoding(opts.volumes, "--volumes", VOLUMES_CAP);
+        const readVolumes = readEc2Volumes(volumesFile.json);
+        volumes = readVolumes.volumes;
+        checkVolumesOfInstance(volumes, read.instance);
+        alsoRead.push(`Read ${opts.volumes}: ${readVolumes.shape} (${volumesFile.encoding})`);
+      }
       input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
       const instance = instanceFacts(read.instance, volumes);
@@ -130,6 +136,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       ? JSON.stringify({ input, ...result, timeToRecovery: timeToRecovery.ttr }, null, 2)
       : [
           `Read ${opts.awsInstance ?? opts.azureVm}: ${input.shape} (${input.encoding})`,
+          ...alsoRead,
           ...renderPlan(result, timeToRecovery.ttr ? ttrLine(timeToRecovery.ttr) : null).split(
             "\n",
           ),

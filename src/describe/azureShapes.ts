@@ -267,6 +267,11 @@ export function checkNicOfVm(nic: unknown, vm: AzureVmDescription): AzureNicDesc
     throw new PlanError("invalid-input", "--nic is not the JSON of a network interface");
   const body =
     isObject(nic.properties) && !("ipConfigurations" in nic) ? unwrapProperties(nic) : nic;
+  if (!("id" in body) && !("ipConfigurations" in body))
+    throw new PlanError(
+      "invalid-input",
+      "--nic is not the JSON of a network interface (az network nic show -o json): no id or ipConfigurations",
+    );
   refusePlaceholders(body, "--nic");
   const id = typeof body.id === "string" ? body.id.toLowerCase() : null;
   const vmNics = (vm.networkProfile?.networkInterfaces ?? []).map((n) =>

@@ -92,11 +92,13 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
   try {
     if (opts.awsInstance) {
       const file = readJsonFileWithEncoding(opts.awsInstance, "--aws-instance");
-      const read = readEc2Instance(file.json);
+      const read = naming("--aws-instance", opts.awsInstance, () => readEc2Instance(file.json));
       let volumes: Ec2CliVolume[] = [];
       if (opts.volumes) {
         const volumesFile = readJsonFileWithEncoding(opts.volumes, "--volumes", VOLUMES_CAP);
-        const readVolumes = readEc2Volumes(volumesFile.json);
+        const readVolumes = naming("--volumes", opts.volumes, () =>
+          readEc2Volumes(volumesFile.json),
+        );
         volumes = readVolumes.volumes;
         checkVolumesOfInstance(volumes, read.instance);
         alsoRead.push(`Read ${opts.volumes}: ${readVolumes.shape} (${volumesFile.encoding})`);
@@ -107,9 +109,14 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       result = await (await loadEngine()).planAwsOffline({ instance, settings });
     } else {
       const file = readJsonFileWithEncoding(opts.azureVm as string, "--azure-vm");
-      const read = readAzureVm(file.json);
+      const read = naming("--azure-vm", opts.azureVm as string, () => readAzureVm(file.json));
       const nic = opts.nic
-        ? checkNicOfVm(readJsonFileWithEncoding(opts.nic, "--nic", NIC_CAP).json, read.vm)
+        ? naming("--nic", opts.nic, () =>
+            checkNicOfVm(
+              readJsonFileWithEncoding(opts.nic as string, "--nic", NIC_CAP).json,
+              read.vm,
+            ),
+          )
         : null;
       input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
@@ -145,6 +152,20 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
           .join("\n"),
   );
   return ExitCode.Ok;
+}
+
+/**
+ * Reads a file's shape; a file of the wrong shape is refused naming its option and path (the
+ * describe layer knows neither): `--azure-vm file vm.json: expected the JSON of one VM …`.
+ */
+function naming<T>(flag: string, file: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof PlanError && e.code === "invalid-input" && !e.message.includes(file))
+      throw new PlanError(e.code, `${flag} file ${file}: ${e.message.replace(/^--\S+ /, "")}`);
+    throw e;
+  }
 }
 
 /**

@@ -131,13 +131,13 @@ const SLOTS: Slot[] = program.commands.flatMap((c) => {
 
 /**
  * Cases that still fall short of the full check (one line and exit code hold; what is open is
- * listed in the report of the issue): rescue --simulate and fleet load the engine before they read
- * their files, fleet reads --state only after its --yes check and takes a JSON object of no VM as an
- * empty fleet; triage reports a file that is not a dump in its per-file table (exit 3); plan-repair
- * --dumps and hive --log do not yet name the option when a file's content is wrong.
+ * said in the report of the issue): rescue --simulate checks a description's shape after the
+ * engine loads; fleet loads the engine before it reads its files, reads --state only after its
+ * --yes check and takes a JSON object of no VM as an empty fleet; triage reports a file that is not
+ * a dump in its per-file table (exit 3).
  */
 const KNOWN_GAPS = [
-  /^rescue /,
+  /^rescue .* with the wrong shape/,
   /^fleet /,
   /^triage <paths>.* with (not JSON|the wrong shape)/,
   /^plan-repair --dumps.* with (a folder|not JSON|the wrong shape)/,

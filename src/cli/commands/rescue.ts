@@ -202,6 +202,15 @@ async function simulated(
 }
 
 async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): Promise<number> {
+  // The description files are read (bounded, decoded, parsed) before the engine loads: a missing
+  // or unreadable one is refused at once, without paying for Pulumi and the cloud SDKs.
+  for (const [flag, file, cap] of [
+    ["--azure-vm", opts.azureVm, undefined],
+    ["--nic", opts.nic, NIC_CAP],
+    ["--aws-instance", opts.awsInstance, undefined],
+    ["--volumes", opts.volumes, VOLUMES_CAP],
+  ] as const)
+    if (opts.simulate && file !== undefined) readJsonFileWithEncoding(file, flag, cap);
   const { targetOf, rescueSettings, liveRescue, UnknownSettingError, SettingError } = engine();
   const target = targetOf(opts, "rescue");
   const choices: RescueChoices = {

@@ -9,7 +9,8 @@ import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EXAMPLES, REPO_ROOT } from "./helpers/paths";
+import { EXAMPLES, REPO_ROOT, SHARED_FIXTURES } from "./helpers/paths";
+import { buildProgram } from "../src/cli/main";
 
 const CLI = path.join(REPO_ROOT, "bin", "vm-rescue.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-bad-"));
@@ -20,15 +21,17 @@ const file = (name: string, content: string | Buffer) => {
   fs.writeFileSync(f, content);
   return f;
 };
+/** What users give by mistake in a file's place. */
 const BAD = {
   "a missing file": path.join(tmp, "no-such-file.json"),
-  "a folder given as a file": tmp,
-  "bad JSON": file("bad.json", '{"id": '),
-  "binary garbage": file("garbage.bin", Buffer.from([0x7b, 0xff, 0xfe, 0x00, 0x13, 0x37])),
+  "a folder given as a file": fs.mkdtempSync(path.join(tmp, "a-folder-")),
+  "not JSON (nor the binary format)": file("not-json.txt", "Name  : app-vm-01\nState : Running\n"),
+  "the wrong shape": file("wrong-shape.json", JSON.stringify({ hello: "world", items: [1, 2] })),
 };
 
-function run(args: string[]) {
+function run(args: string[], cwd = REPO_ROOT) {
   const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd,
     encoding: "utf8",
     timeout: 60_000,
     env: { ...process.env, CI: "1" },
@@ -36,40 +39,125 @@ function run(args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
 }
 
-/** Each command with the bad input in the place its file goes. */
-const COMMANDS: [string, (f: string) => string[], number[]][] = [
-  ["plan", (f) => ["plan", "--azure-vm", f], [2]],
-  ["plan --aws-instance", (f) => ["plan", "--aws-instance", f], [2]],
-  [
-    "plan --nic",
-    (f) => ["plan", "--azure-vm", path.join(EXAMPLES, "azure-vm.json"), "--nic", f],
-    [2],
+/**
+ * Runs the CLI in an empty folder and also reports the heavy packages (Pulumi, cloud SDKs) it
+ * loaded: a refusal of bad input must not pay for them.
+ */
+const HEAVY = /node_modules\/(@pulumi\/|@aws-sdk\/|@azure\/)/;
+const preload = file(
+  "report-heavy.js",
+  `process.on("exit", () => {
+    const heavy = Object.keys(require.cache).filter((k) => ${HEAVY}.test(k.replace(/\\\\/g, "/")));
+    require("fs").writeSync(3, JSON.stringify(heavy));
+  });`,
+);
+function runInEmptyFolder(args: string[]) {
+  const cwd = fs.mkdtempSync(path.join(tmp, "cwd-"));
+  const r = spawnSync(process.execPath, ["-r", preload, CLI, ...args], {
+    cwd,
+    encoding: "utf8",
+    timeout: 60_000,
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+    env: { ...process.env, CI: "1" },
+  });
+  const created = fs.readdirSync(cwd);
+  fs.rmSync(cwd, { recursive: true, force: true });
+  const heavy = JSON.parse((r.output[3] as string | null) || "[]") as string[];
+  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal, created, heavy };
+}
+
+/**
+ * Every file a command reads, from the program itself: each command's file arguments and its
+ * options whose value is a file or folder to read (`<file>`, `<files...>`, `<folder>`; not the
+ * reports it writes). A new command or option is in the table without a line here; CONTEXT gives
+ * what the rest of its command line needs so that the bad file is what is refused.
+ */
+const SAMPLE_COLLECT = path.join(EXAMPLES, "collect-output.json");
+const CONTEXT: Record<string, string[]> = {
+  "plan --nic": ["--azure-vm", path.join(EXAMPLES, "azure-vm.json")],
+  "plan --volumes": ["--aws-instance", path.join(EXAMPLES, "aws-instance.json")],
+  "rescue --azure-vm": ["--simulate", "--yes"],
+  "rescue --nic": ["--simulate", "--yes"],
+  "rescue --aws-instance": ["--simulate", "--yes", "--cloud", "aws"],
+  "rescue --volumes": ["--simulate", "--yes", "--cloud", "aws"],
+  "plan-repair --dumps": [SAMPLE_COLLECT],
+  "plan-repair --system-hive": [SAMPLE_COLLECT],
+  "plan-repair --bcd": [
+    SAMPLE_COLLECT,
+    "--system-hive",
+    path.join(SHARED_FIXTURES, "hives", "SYSTEM_WIN_10_1709"),
   ],
-  ["triage", (f) => ["triage", f], [2, 3]],
-  ["check-drivers", (f) => ["check-drivers", f], [2]],
-  ["plan-repair", (f) => ["plan-repair", f], [2]],
-  ["rescue --simulate", (f) => ["rescue", "--simulate", "--yes", "--azure-vm", f], [2]],
-  ["rescue --simulate --nic", (f) => ["rescue", "--simulate", "--yes", "--nic", f], [2]],
-  [
-    "rescue --simulate --volumes",
-    (f) => ["rescue", "--simulate", "--yes", "--cloud", "aws", "--volumes", f],
-    [2],
-  ],
-  ["events", (f) => ["events", f], [2]],
-  ["diagnose", (f) => ["diagnose", f], [2]],
-  ["hive", (f) => ["hive", f], [2]],
-  ["hive --bcd", (f) => ["hive", "--bcd", f], [2]],
+  "hive --log": [path.join(EXAMPLES, "evidence", "SOFTWARE")],
+  "fleet --state": [path.join(EXAMPLES, "azure-vm.json"), "--dry-run"],
+};
+/** Documented exit codes other than 2 for a bad file: triage says 3 when a file is not a minidump. */
+const CODES: Record<string, number[]> = { triage: [2, 3] };
+
+interface Slot {
+  name: string;
+  option: string | null;
+  args: (f: string) => string[];
+  codes: number[];
+}
+const program = buildProgram({ out() {}, err() {}, isTty: false }, () => undefined);
+const SLOTS: Slot[] = program.commands.flatMap((c) => {
+  const cmd = c.name();
+  const codes = CODES[cmd] ?? [2];
+  const fileArgs = c.registeredArguments.filter((a) => /file|path|disk|json/i.test(a.name()));
+  const fileOptions = c.options.filter(
+    (o) => /<(file|files\.\.\.|folder)>/.test(o.flags) && !/\bwrite\b/i.test(o.description),
+  );
+  return [
+    ...fileArgs.map((a) => ({
+      name: `${cmd} <${a.name()}>`,
+      option: null,
+      args: (f: string) => [cmd, f],
+      codes,
+    })),
+    ...fileOptions.map((o) => {
+      const flag = o.long as string;
+      const context = CONTEXT[`${cmd} ${flag}`];
+      if (!context && c.registeredArguments.some((a) => a.required))
+        throw new Error(`${cmd} ${flag}: say in CONTEXT what the rest of its command line is`);
+      return {
+        name: `${cmd} ${flag}`,
+        option: flag,
+        args: (f: string) => [cmd, ...(context ?? []), flag, f],
+        codes,
+      };
+    }),
+  ];
+});
+
+/**
+ * Cases that still fall short of the full check (one line and exit code hold; what is open is
+ * said in the report of the issue): rescue --simulate checks a description's shape after the
+ * engine loads; fleet loads the engine before it reads its files, reads --state only after its
+ * --yes check and takes a JSON object of no VM as an empty fleet; triage reports a file that is not
+ * a dump in its per-file table (exit 3).
+ */
+const KNOWN_GAPS = [
+  /^rescue .* with the wrong shape/,
+  /^fleet /,
+  /^triage <paths>.* with (not JSON|the wrong shape)/,
+  /^plan-repair --dumps.* with (a folder|not JSON|the wrong shape)/,
+  /^hive --log.* with (not JSON|the wrong shape)/,
 ];
 
-const table = COMMANDS.flatMap(([name, args, codes]) =>
+/**
+ * Still accepted without a word (open): plan-repair --dumps takes a folder without dumps or a file
+ * that is not one, and hive --log reads its logs only when the hive is dirty.
+ */
+const ACCEPTED = [
+  /^plan-repair --dumps.* with (a folder|not JSON|the wrong shape)/,
+  /^hive --log.* with (not JSON|the wrong shape)/,
+];
+
+const table = SLOTS.flatMap((slot) =>
   Object.entries(BAD).flatMap(([what, f]) =>
     [[], ["--json"]].map(
       (mode) =>
-        [
-          `${name}${mode.length ? " --json" : ""} with ${what}`,
-          [...args(f), ...mode],
-          codes,
-        ] as const,
+        [`${slot.name}${mode.length ? " --json" : ""} with ${what}`, slot, f, mode] as const,
     ),
   ),
 );
@@ -82,9 +170,39 @@ function expectOneLine(r: ReturnType<typeof run>, codes: readonly number[]) {
 }
 
 describe("every command with bad inputs: one line, no stack trace, a documented exit code", () => {
-  test.each(table)("%s", (_name, args, codes) => {
-    const r = run([...args]);
-    expectOneLine(r, codes);
+  test("the table covers every command that reads a file, and each of its file options", () => {
+    const names = SLOTS.map((s) => s.name);
+    expect(names).toEqual(
+      expect.arrayContaining(["plan --azure-vm", "plan --volumes", "hive <file>"]),
+    );
+    const commands = new Set(SLOTS.map((s) => s.name.split(" ")[0]));
+    for (const c of [
+      "plan",
+      "triage",
+      "check-drivers",
+      "plan-repair",
+      "rescue",
+      "events",
+      "diagnose",
+      "hive",
+      "fleet",
+    ])
+      expect(commands).toContain(c);
+  });
+
+  test.each(table)("%s", (name, slot, bad, mode) => {
+    const r = runInEmptyFolder([...slot.args(bad), ...mode]);
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.created).toEqual([]);
+    if (ACCEPTED.some((g) => g.test(name))) return;
+    expectOneLine(r, slot.codes);
+    if (KNOWN_GAPS.some((g) => g.test(name))) return;
+    expect(r.out).toBe("");
+    // The line names the file (its path or name) and, for an option, the option.
+    expect(r.err).toContain(path.basename(bad));
+    if (slot.option) expect(r.err).toContain(slot.option);
+    expect(r.created).toEqual([]);
+    expect(r.heavy).toEqual([]);
   });
 
   test.each([
@@ -94,12 +212,31 @@ describe("every command with bad inputs: one line, no stack trace, a documented 
       "plan with an unknown setting",
       ["plan", "--azure-vm", path.join(EXAMPLES, "azure-vm.json"), "--set", "nope=1"],
     ],
-    ["an unknown option", ["plan", "--nope"]],
   ])("%s", (_name, args) => {
     const r = run(args);
-    expect(r.err).not.toMatch(/\n\s+at /);
-    expect(r.err.trimEnd().split("\n")).toHaveLength(1);
-    expect(r.code).toBe(2);
+    expectOneLine(r, [2]);
+  });
+
+  test.each([
+    ["an unknown option", ["plan", "--nope"], /^vm-rescue: unknown option '--nope'\n$/],
+    [
+      "an unknown option with a suggestion",
+      ["plan", "--azure-v", "x"],
+      /^vm-rescue: unknown option '--azure-v' \(Did you mean --azure-vm\?\)\n$/,
+    ],
+    ["an unknown command", ["nope"], /^vm-rescue: unknown command 'nope'\n$/],
+    [
+      "an option's missing argument",
+      ["plan", "--azure-vm"],
+      /^vm-rescue: option '--azure-vm <file>' argument missing\n$/,
+    ],
+    ["a missing argument", ["hive", "--json"], /^vm-rescue: missing required argument 'file'\n$/],
+    ["too many arguments", ["plan", "extra"], /^vm-rescue: too many arguments for 'plan'/],
+  ])("Commander's own error, %s: one vm-rescue line, exit 2", (_name, args, line) => {
+    const r = run(args);
+    expectOneLine(r, [2]);
+    expect(r.err).toMatch(line);
+    expect(r.out).toBe("");
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * The corpus of real-format descriptions (tests/corpus/, sources in corpus.json) through the built
  * CLI (`npm run build` first): each case names the exit code and the one line printed, or the shape
- * read. Variants a user makes of the same document (a list of two, a Resource Graph answer, the
- * UTF-16LE file Windows PowerShell 5.1's `>` writes) are built from the corpus files here.
+ * read; every file in the folder is a case (its expectation is in corpus.json). Variants a user
+ * makes of the same document (a list of two, a Resource Graph answer, the UTF-16 files Windows
+ * PowerShell writes, UTF-32, ids copied from the documentation) are built from the corpus files here.
  */
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,10 +13,23 @@ import { EXAMPLES, REPO_ROOT } from "./helpers/paths";
 
 const CORPUS = path.join(REPO_ROOT, "tests", "corpus");
 const CLI = path.join(REPO_ROOT, "bin", "vm-rescue.js");
+/** One corpus file: where it comes from, the plan command line, and what that plan must give. */
+interface Entry {
+  file: string;
+  source: string;
+  extract: string;
+  shape: string | null;
+  plan: string[];
+  expect: { exit: number; shape?: string; line?: string };
+}
 const manifest = JSON.parse(fs.readFileSync(path.join(CORPUS, "corpus.json"), "utf8")) as {
   sources: Record<string, string>;
-  files: { file: string; source: string; extract: string; shape: string | null }[];
+  files: Entry[];
 };
+/** Every file in the corpus folders: each is a case, so a new file is tested without a new line here. */
+const onDisk = ["azure", "aws"].flatMap((d) =>
+  fs.readdirSync(path.join(CORPUS, d)).map((f) => `${d}/${f}`),
+);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-corpus-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -37,39 +51,12 @@ function plan(args: string[]) {
 }
 
 const GET = "azure/rest-spec-2022-08-01-VirtualMachine_Get.json";
+const SHOW = "azure/written-az-vm-show-2.61.json";
+const EC2 = "aws/written-describe-instances-windows-2022.json";
 
 type Case = [name: string, args: () => string[], exit: number, line: RegExp];
+/** Variants a user makes of the corpus files (a list of two, a Resource Graph answer, PowerShell's encodings, docs' ids). */
 const cases: Case[] = [
-  [
-    "REST spec VirtualMachine_Get: placeholder ids refused naming the field",
-    () => ["--azure-vm", corpus(GET)],
-    2,
-    /availabilitySet\.id is a placeholder or redacted id \("\/subscriptions\/\{subscription-id\}/,
-  ],
-  [
-    "REST spec ephemeral OS disk",
-    () => ["--azure-vm", corpus(manifest.files[1].file)],
-    2,
-    /storageProfile\.osDisk\.diffDiskSettings is Local: an ephemeral OS disk/,
-  ],
-  [
-    "REST spec confidential VM",
-    () => ["--azure-vm", corpus(manifest.files[2].file)],
-    2,
-    /securityProfile\.securityType is ConfidentialVM/,
-  ],
-  [
-    "REST spec unmanaged (VHD) OS disk",
-    () => ["--azure-vm", corpus(manifest.files[3].file)],
-    2,
-    /storageProfile\.osDisk\.vhd: an unmanaged \(VHD blob\) OS disk/,
-  ],
-  [
-    "REST spec Linux VM",
-    () => ["--azure-vm", corpus(manifest.files[4].file)],
-    2,
-    /storageProfile\.osDisk\.osType is Linux; vm-rescue rescues Windows VMs only/,
-  ],
   [
     "az vm list of two VMs: pick one",
     () => ["--azure-vm", derived("list2.json", JSON.stringify([read(GET), read(GET)]))],
@@ -92,60 +79,129 @@ const cases: Case[] = [
     "UTF-16LE with BOM (Windows PowerShell 5.1 `>`): the same line as its UTF-8 twin",
     () => [
       "--azure-vm",
-      derived(
-        "get-utf16.json",
-        Buffer.concat([
-          Buffer.from([0xff, 0xfe]),
-          Buffer.from(fs.readFileSync(corpus(GET), "utf8"), "utf16le"),
-        ]),
-      ),
+      derived("get-utf16le.json", utf16(fs.readFileSync(corpus(GET), "utf8"), "le")),
     ],
     2,
     /availabilitySet\.id is a placeholder or redacted id \("\/subscriptions\/\{subscription-id\}/,
   ],
   [
-    "describe-instances --query result of three instances",
-    () => ["--aws-instance", corpus(manifest.files[5].file)],
-    2,
-    /--aws-instance holds 3 instances; expected exactly one instance/,
-  ],
-  [
-    "describe-instances output truncated by the docs page: not JSON, one line",
-    () => ["--aws-instance", corpus(manifest.files[6].file)],
-    2,
-    /is not valid JSON/,
-  ],
-  [
-    "describe-volumes of another instance",
+    "UTF-32LE with BOM: one line saying to save it as UTF-8",
     () => [
-      "--aws-instance",
-      path.join(EXAMPLES, "aws-instance.json"),
-      "--volumes",
-      corpus(manifest.files[7].file),
+      "--azure-vm",
+      derived("show-utf32le.json", utf32(fs.readFileSync(corpus(SHOW), "utf8"), "le")),
     ],
     2,
-    /--volumes: vol-049df61146c4d7901 is attached to i-1234567890abcdef0, not i-0a1b2c3d4e5f67890/,
+    /--azure-vm file \S+show-utf32le\.json is UTF-32 text, which is not supported; save it as UTF-8/,
   ],
   [
-    "describe-volumes without the root volume",
+    "UTF-32BE with BOM: one line saying to save it as UTF-8",
     () => [
-      "--aws-instance",
-      path.join(EXAMPLES, "aws-instance.json"),
-      "--volumes",
-      corpus(manifest.files[8].file),
+      "--azure-vm",
+      derived("show-utf32be.json", utf32(fs.readFileSync(corpus(SHOW), "utf8"), "be")),
     ],
     2,
-    /--volumes does not hold the root volume vol-0a9b8c7d6e5f43210/,
+    /--azure-vm file \S+show-utf32be\.json is UTF-32 text, which is not supported; save it as UTF-8/,
+  ],
+  [
+    "the Azure docs' all-zero subscription: a placeholder, not a VM",
+    () => [
+      "--azure-vm",
+      derived(
+        "show-zero-sub.json",
+        fs
+          .readFileSync(corpus(SHOW), "utf8")
+          .replaceAll(
+            "3b5f9c2e-8d41-4a7b-b6e0-52c19d8f4a73",
+            "00000000-0000-0000-0000-000000000000",
+          ),
+      ),
+    ],
+    2,
+    /--azure-vm: id is a placeholder or redacted id \("\/subscriptions\/00000000-0000-0000-0000-000000000000\//,
+  ],
+  [
+    "the AWS docs' example instance id i-1234567890abcdef0: a placeholder, not an instance",
+    () => [
+      "--aws-instance",
+      derived(
+        "docs-instance.json",
+        fs
+          .readFileSync(corpus(EC2), "utf8")
+          .replaceAll("i-0c3f81a9e6d25b4f7", "i-1234567890abcdef0"),
+      ),
+    ],
+    2,
+    /--aws-instance: InstanceId is i-1234567890abcdef0, an example id from the AWS documentation, not a real one/,
+  ],
+  [
+    "the AWS docs' example volume id vol-049df61146c4d7901 as the root: a placeholder",
+    () => [
+      "--aws-instance",
+      derived(
+        "docs-root.json",
+        fs
+          .readFileSync(corpus(EC2), "utf8")
+          .replaceAll("vol-0f2d7b91c4e6a8035", "vol-049df61146c4d7901"),
+      ),
+    ],
+    2,
+    /BlockDeviceMappings\[0\]\.Ebs\.VolumeId is vol-049df61146c4d7901, an example id from the AWS documentation/,
   ],
 ];
 
+/** What Windows PowerShell writes: the text in UTF-16 with its byte-order mark. */
+function utf16(text: string, order: "le" | "be"): Buffer {
+  const le = Buffer.from(text, "utf16le");
+  return Buffer.concat([
+    Buffer.from(order === "le" ? [0xff, 0xfe] : [0xfe, 0xff]),
+    order === "le" ? le : le.swap16(),
+  ]);
+}
+
+/** The text in UTF-32 with its byte-order mark. */
+function utf32(text: string, order: "le" | "be"): Buffer {
+  const points = [0xfeff, ...Array.from(text, (c) => c.codePointAt(0) as number)];
+  const out = Buffer.alloc(points.length * 4);
+  points.forEach((p, i) =>
+    order === "le" ? out.writeUInt32LE(p, i * 4) : out.writeUInt32BE(p, i * 4),
+  );
+  return out;
+}
+
+const expand = (arg: string, file: string) =>
+  arg === "{file}"
+    ? corpus(file)
+    : arg
+        .replace(/^\{corpus\}\//, CORPUS + path.sep)
+        .replace(/^\{examples\}\//, EXAMPLES + path.sep);
+
 describe("the corpus of real-format descriptions", () => {
-  test("every file is listed with its source, and every listed file exists", () => {
-    const onDisk = ["azure", "aws"].flatMap((d) =>
-      fs.readdirSync(path.join(CORPUS, d)).map((f) => `${d}/${f}`),
-    );
-    expect(manifest.files.map((f) => f.file).sort()).toEqual(onDisk.sort());
-    for (const f of manifest.files) expect(manifest.sources[f.source]).toMatch(/^https:\/\//);
+  test("every file is listed with its source and expectation, and every listed file exists", () => {
+    expect(manifest.files.map((f) => f.file).sort()).toEqual([...onDisk].sort());
+    for (const f of manifest.files) {
+      expect(manifest.sources[f.source]).toMatch(/^https:\/\//);
+      expect(f.plan).toContain("{file}");
+      expect(f.expect.shape ?? f.expect.line).toBeDefined();
+    }
+  });
+
+  test.each(onDisk)("%s", (name) => {
+    const entry = manifest.files.find((f) => f.file === name);
+    if (!entry) throw new Error(`${name} is not listed in tests/corpus/corpus.json`);
+    const r = plan(entry.plan.map((a) => expand(a, name)));
+    expect(r.err).not.toMatch(/\n\s+at /);
+    if (entry.expect.shape !== undefined) {
+      // Planned: the output names the file and the shape it was read as.
+      expect(r.err).toBe("");
+      expect(r.out).toContain(`Read ${corpus(name)}: ${entry.expect.shape} (utf-8)`);
+      expect(r.out).toMatch(/^Plan for stack \S+ \((azure|aws)\): \d+ resources$/m);
+    } else {
+      expect(r.out).toBe("");
+      expect(r.err.trimEnd().split("\n")).toHaveLength(1);
+      expect(r.err).toMatch(/^vm-rescue: /);
+      expect(r.err).toMatch(new RegExp(entry.expect.line as string));
+    }
+    expect(r.code).toBe(entry.expect.exit);
   });
 
   test.each(cases)("%s", (_name, args, exit, line) => {
@@ -155,5 +211,15 @@ describe("the corpus of real-format descriptions", () => {
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);
     expect(r.err).toMatch(line);
     expect(r.code).toBe(exit);
+  });
+
+  test("UTF-16BE with BOM plans like its UTF-8 twin", () => {
+    const r = plan([
+      "--azure-vm",
+      derived("show-utf16be.json", utf16(fs.readFileSync(corpus(SHOW), "utf8"), "be")),
+    ]);
+    expect(r.err).toBe("");
+    expect(r.out).toMatch(/: az vm show \(utf-16be with BOM\)$/m);
+    expect(r.code).toBe(0);
   });
 });

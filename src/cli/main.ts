@@ -19,7 +19,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   const program = new Command("vm-rescue")
     .description("Rescue a Windows VM stuck in a BSOD boot loop (Azure, AWS, Hyper-V).")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
+    .configureOutput({
+      writeOut: (s) => io.out(s),
+      writeErr: (s) => io.err(s),
+      // Commander's own usage errors (unknown option or command, missing argument) are one line
+      // like every other error; the subcommands inherit this when they are added.
+      outputError: (s, write) => write(usageLine(s)),
+    })
     .showHelpAfterError(false);
   const ctx = { io, setExit };
   registerPlan(program, ctx);
@@ -33,6 +39,20 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   registerHive(program, ctx);
   registerFleet(program, ctx);
   return program;
+}
+
+/**
+ * Commander's error text as one `vm-rescue:` line: "error: unknown option '--x'\n(Did you mean
+ * --y?)" becomes "vm-rescue: unknown option '--x' (Did you mean --y?)".
+ */
+export function usageLine(text: string): string {
+  const body = text
+    .replace(/^error:\s*/i, "")
+    .split(/\r?\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(" ");
+  return `vm-rescue: ${printable(body)}`;
 }
 
 /** Parses argv and runs; resolves to the exit code. Never throws for usage errors. */

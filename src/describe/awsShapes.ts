@@ -7,7 +7,12 @@
  * naming the field.
  */
 import { PlanError } from "../vocabulary/errors";
-import type { Ec2CliInstance, Ec2CliVolume, PulumiGetInstanceResult } from "./awsInstance";
+import {
+  asEc2Volumes,
+  type Ec2CliInstance,
+  type Ec2CliVolume,
+  type PulumiGetInstanceResult,
+} from "./awsInstance";
 
 type Json = Record<string, unknown>;
 const isObject = (x: unknown): x is Json =>
@@ -27,7 +32,27 @@ const ID_FORMS: Record<string, RegExp> = {
   ImageId: /^ami-([0-9a-f]{8}|[0-9a-f]{17})$/,
 };
 
-/** The first EC2 id field whose value is not a well-formed id (redacted `i-xxxxxxxx`, `<instance-id>`). */
+/**
+ * Ids the AWS documentation uses in its examples (`aws ec2 describe-instances --instance-ids
+ * i-1234567890abcdef0`, the describe-volumes example's `vol-049df61146c4d7901`): well-formed, but a
+ * description holding one was copied from the docs, not printed for a real instance.
+ */
+const DOCS_EXAMPLE_ID_BODIES = new Set(["1234567890abcdef0", "0abcdef1234567890"]);
+const DOCS_EXAMPLE_IDS = new Set([
+  "vol-049df61146c4d7901",
+  "i-0123a456700123456",
+  "i-9876a543210987654",
+]);
+
+/** True for an id the AWS documentation's examples use. */
+export function isDocsExampleId(id: string): boolean {
+  return DOCS_EXAMPLE_IDS.has(id) || DOCS_EXAMPLE_ID_BODIES.has(id.slice(id.indexOf("-") + 1));
+}
+
+/**
+ * The first EC2 id field whose value is not a well-formed id (redacted `i-xxxxxxxx`,
+ * `<instance-id>`) or is one of the documentation's example ids.
+ */
 function redactedId(x: unknown, path: string): { path: string; value: string } | null {
   if (Array.isArray(x)) {
     for (let i = 0; i < x.length; i++) {
@@ -39,7 +64,8 @@ function redactedId(x: unknown, path: string): { path: string; value: string } |
   if (!isObject(x)) return null;
   for (const [k, v] of Object.entries(x)) {
     const at = path ? `${path}.${k}` : k;
-    if (typeof v === "string" && ID_FORMS[k] && !ID_FORMS[k].test(v)) return { path: at, value: v };
+    if (typeof v === "string" && ID_FORMS[k] && (!ID_FORMS[k].test(v) || isDocsExampleId(v)))
+      return { path: at, value: v };
     if (k !== "Tags") {
       const hit = redactedId(v, at);
       if (hit) return hit;
@@ -53,7 +79,9 @@ function refuseRedacted(x: unknown, what: string): void {
   if (hit)
     throw new PlanError(
       "placeholder-id",
-      `${what}: ${hit.path} is not an EC2 id (${JSON.stringify(hit.value)}): a placeholder or redacted; give the unedited output`,
+      isDocsExampleId(hit.value)
+        ? `${what}: ${hit.path} is ${hit.value}, an example id from the AWS documentation, not a real one; give the output of the command for your instance`
+        : `${what}: ${hit.path} is not an EC2 id (${JSON.stringify(hit.value)}): a placeholder or redacted; give the unedited output`,
     );
 }
 
@@ -141,4 +169,16 @@ export function checkVolumesOfInstance(
       "root-volume-missing",
       `--volumes does not hold the root volume ${rootId} (BlockDeviceMappings at ${i.RootDeviceName}); add --volume-ids ${rootId} to describe-volumes`,
     );
+}
+
+/** Reads `--volumes` and names its shape: `describe-volumes` (`Volumes[]`), a `--query` list, one volume. */
+export function readEc2Volumes(json: unknown): { volumes: Ec2CliVolume[]; shape: string } {
+  const volumes = asEc2Volumes(json);
+  const shape =
+    isObject(json) && Array.isArray(json.Volumes)
+      ? "describe-volumes (Volumes[])"
+      : Array.isArray(json)
+        ? "describe-volumes --query result"
+        : "describe-volumes (one volume object)";
+  return { volumes, shape };
 }

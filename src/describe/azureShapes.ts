@@ -81,8 +81,12 @@ function cutByConvertToJson(x: unknown, path: string): string | null {
   return null;
 }
 
+/**
+ * Placeholders and redactions: `{subscription-id}`, `[subscription-id]`, `xxxxxxxx`, `<name>`, and the
+ * all-zero GUID the Azure documentation's examples use for a subscription or tenant.
+ */
 const PLACEHOLDER =
-  /\{[\w -]*\}|\[[\w -]*(\]|\/|$)|\bx{4,}\b|x{8}|<[\w -]+>|\/00000000-0000-0000-0000-000000000000\//i;
+  /\{[\w -]*\}|\[[\w -]*(\]|\/|$)|\bx{4,}\b|x{8}|<[\w -]+>|(^|\/)00000000-0000-0000-0000-000000000000(\/|$)/i;
 
 /** The first id-like field (`id`, `…Id`, `uri`) holding a placeholder or redaction, with its path. */
 export function placeholderId(x: unknown, path = ""): { path: string; value: string } | null {
@@ -263,6 +267,11 @@ export function checkNicOfVm(nic: unknown, vm: AzureVmDescription): AzureNicDesc
     throw new PlanError("invalid-input", "--nic is not the JSON of a network interface");
   const body =
     isObject(nic.properties) && !("ipConfigurations" in nic) ? unwrapProperties(nic) : nic;
+  if (!("id" in body) && !("ipConfigurations" in body))
+    throw new PlanError(
+      "invalid-input",
+      "--nic is not the JSON of a network interface (az network nic show -o json): no id or ipConfigurations",
+    );
   refusePlaceholders(body, "--nic");
   const id = typeof body.id === "string" ? body.id.toLowerCase() : null;
   const vmNics = (vm.networkProfile?.networkInterfaces ?? []).map((n) =>

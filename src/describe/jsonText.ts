@@ -1,6 +1,7 @@
 /**
  * JSON text as users' tools write it, decoded and parsed within bounds. `az` and the AWS CLI write
- * UTF-8 (some with a BOM); Windows PowerShell 5.1's `>` writes UTF-16LE with a BOM. A file is
+ * UTF-8 (some with a BOM); Windows PowerShell 5.1's `>` writes UTF-16LE with a BOM; UTF-16BE with a
+ * BOM is decoded too, UTF-32 (either byte order, by its BOM) is refused in one line. A file is
  * refused in one line when it is not text, nests deeper than {@link MAX_JSON_DEPTH} (a
  * 5,000-deep array would otherwise exhaust a recursive walk), or is not JSON.
  */
@@ -20,6 +21,13 @@ export function decodeText(
   let encoding: TextEncoding = "utf-8";
   let body = b;
   let label = "utf-8";
+  if (
+    (b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) ||
+    (b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff)
+  )
+    throw new UsageError(
+      `${what} is UTF-32 text, which is not supported; save it as UTF-8 (Out-File -Encoding utf8)`,
+    );
   if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) {
     encoding = "utf-8 with BOM";
     body = b.subarray(3);

@@ -46,7 +46,7 @@ function readCapped(file: string, what: string): Buffer {
   } catch {
     throw new UsageError(`${what} not found: ${file}`);
   }
-  if (!stat.isFile()) throw new UsageError(`${file} is not a file`);
+  if (!stat.isFile()) throw new UsageError(`${what} ${file} is not a file`);
   if (stat.size > impl().MAX_HIVE_BYTES)
     throw new UsageError(`${file} is over ${impl().MAX_HIVE_BYTES} bytes`);
   return fs.readFileSync(file);
@@ -69,7 +69,7 @@ function hive(ctx: CliContext, file: string, opts: HiveOptions): number {
   const bytes = readCapped(file, "hive");
   const logs = (opts.log ?? []).map((log) => ({
     name: path.basename(log),
-    bytes: readCapped(log, "transaction log"),
+    bytes: readCapped(log, "--log transaction log"),
   }));
   const opened = parsing(() => impl().openHive(bytes, { logs, label: file }));
   const state = hiveState(opened);

@@ -9,11 +9,11 @@ import {
 } from "../../engine/readJson";
 import { printable } from "../../evidence/printable";
 import { checkNicOfVm, readAzureVm } from "../../describe/azureShapes";
-import { checkVolumesOfInstance, readEc2Instance } from "../../describe/awsShapes";
+import { checkVolumesOfInstance, readEc2Instance, readEc2Volumes } from "../../describe/awsShapes";
 import { PlanError } from "../../vocabulary/errors";
 import { sampleHasDriver } from "../sampleDriver";
 import type { OfflinePlan, PlannedRepair } from "../../engine/simulate/plan";
-import { asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
+import { instanceFacts, type Ec2CliVolume } from "../../describe/awsInstance";
 import { ttrLine, TtrOptions } from "../../recoveryTime/azure";
 
 /** The engine (Pulumi's mocks, the program), loaded when the command runs so `--help` starts without it. */
@@ -87,23 +87,36 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
   const settings = driverOnSample(cloud, parseSetOptions(opts.set), warnings);
   let result: OfflinePlan;
   let input: { shape: string; encoding: string };
+  /** What the text output says of the other files read (`--volumes`). */
+  const alsoRead: string[] = [];
   try {
     if (opts.awsInstance) {
       const file = readJsonFileWithEncoding(opts.awsInstance, "--aws-instance");
-      const read = readEc2Instance(file.json);
-      const volumes = opts.volumes
-        ? asEc2Volumes(readJsonFileWithEncoding(opts.volumes, "--volumes", VOLUMES_CAP).json)
-        : [];
-      if (opts.volumes) checkVolumesOfInstance(volumes, read.instance);
+      const read = naming("--aws-instance", opts.awsInstance, () => readEc2Instance(file.json));
+      let volumes: Ec2CliVolume[] = [];
+      if (opts.volumes) {
+        const volumesFile = readJsonFileWithEncoding(opts.volumes, "--volumes", VOLUMES_CAP);
+        const readVolumes = naming("--volumes", opts.volumes, () =>
+          readEc2Volumes(volumesFile.json),
+        );
+        volumes = readVolumes.volumes;
+        checkVolumesOfInstance(volumes, read.instance);
+        alsoRead.push(`Read ${opts.volumes}: ${readVolumes.shape} (${volumesFile.encoding})`);
+      }
       input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
       const instance = instanceFacts(read.instance, volumes);
       result = await (await loadEngine()).planAwsOffline({ instance, settings });
     } else {
       const file = readJsonFileWithEncoding(opts.azureVm as string, "--azure-vm");
-      const read = readAzureVm(file.json);
+      const read = naming("--azure-vm", opts.azureVm as string, () => readAzureVm(file.json));
       const nic = opts.nic
-        ? checkNicOfVm(readJsonFileWithEncoding(opts.nic, "--nic", NIC_CAP).json, read.vm)
+        ? naming("--nic", opts.nic, () =>
+            checkNicOfVm(
+              readJsonFileWithEncoding(opts.nic as string, "--nic", NIC_CAP).json,
+              read.vm,
+            ),
+          )
         : null;
       input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
@@ -130,6 +143,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       ? JSON.stringify({ input, ...result, timeToRecovery: timeToRecovery.ttr }, null, 2)
       : [
           `Read ${opts.awsInstance ?? opts.azureVm}: ${input.shape} (${input.encoding})`,
+          ...alsoRead,
           ...renderPlan(result, timeToRecovery.ttr ? ttrLine(timeToRecovery.ttr) : null).split(
             "\n",
           ),
@@ -138,6 +152,20 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
           .join("\n"),
   );
   return ExitCode.Ok;
+}
+
+/**
+ * Reads a file's shape; a file of the wrong shape is refused naming its option and path (the
+ * describe layer knows neither): `--azure-vm file vm.json: expected the JSON of one VM …`.
+ */
+function naming<T>(flag: string, file: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof PlanError && e.code === "invalid-input" && !e.message.includes(file))
+      throw new PlanError(e.code, `${flag} file ${file}: ${e.message.replace(/^--\S+ /, "")}`);
+    throw e;
+  }
 }
 
 /**

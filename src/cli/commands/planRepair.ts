@@ -19,7 +19,14 @@ const impl = () => ({
   ...(require("../../evidence/bcd") as typeof import("../../evidence/bcd")),
   ...(require("../../repair/operations") as typeof import("../../repair/operations")),
 });
-import { MINIDUMP_CAP, readCapped } from "../../engine/readJson";
+import { MINIDUMP_CAP, readCapped, type ReadCap } from "../../engine/readJson";
+import { MAX_HIVE_BYTES } from "../../evidence/hive/limits";
+
+/** A SYSTEM hive or BCD store copied from the disk: tens of MiB at most, never a whole disk. */
+const HIVE_CAP: ReadCap = {
+  maxBytes: MAX_HIVE_BYTES,
+  hint: "give the hive file (Windows\\System32\\config\\SYSTEM, Boot\\BCD), not a disk image",
+};
 
 interface PlanRepairOptions {
   cloud?: string;
@@ -98,6 +105,7 @@ export function registerPlanRepair(program: Command, ctx: CliContext): void {
 
 function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOptions): number {
   const target = readCheckTarget(file, opts);
+  const hives = readHiveFiles(opts);
   const diskNumber = opts.diskNumber === undefined ? undefined : parseDiskNumber(opts.diskNumber);
   const withDumpsAdded = opts.dumps ? withDumps(target.collect, opts.dumps) : target.collect;
   const collect =
@@ -139,7 +147,7 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
     if (e instanceof PlanError || e instanceof EmbedError) throw new UsageError(e.message);
     throw e;
   }
-  const operations = compileOperations(decided, opts, collect.os.build);
+  const operations = compileOperations(decided, opts, hives, collect.os.build);
   const command = decided.repairParams
     ? repairCommandLine(
         operations
@@ -183,6 +191,25 @@ function parseBuild(option: string, text: string | undefined): number | null {
   return Number(text);
 }
 
+interface HiveFiles {
+  system: Buffer | null;
+  bcd: Buffer | null;
+}
+
+/**
+ * The hive files named on the command line, read before anything is decided: a missing or
+ * unreadable one is refused in one line naming its option even when the plan would not use it.
+ */
+function readHiveFiles(opts: PlanRepairOptions): HiveFiles {
+  if (opts.bcd !== undefined && opts.systemHive === undefined)
+    throw new UsageError(`--bcd ${opts.bcd} is read with the SYSTEM hive: give --system-hive too`);
+  return {
+    system:
+      opts.systemHive === undefined ? null : readCapped(opts.systemHive, "--system-hive", HIVE_CAP),
+    bcd: opts.bcd === undefined ? null : readCapped(opts.bcd, "--bcd", HIVE_CAP),
+  };
+}
+
 /**
  * The plan compiled against the disk's own hives into repair.ps1's operations; null without
  * --system-hive (or when the planner chose nothing).
@@ -190,19 +217,24 @@ function parseBuild(option: string, text: string | undefined): number | null {
 function compileOperations(
   decided: RescueDecision,
   opts: PlanRepairOptions,
+  hives: HiveFiles,
   collectedBuild: number | null | undefined,
 ): CompiledRepair | null {
-  if (opts.systemHive === undefined || decided.nothingToRepair) return null;
-  const read = (file: string, label: string) => {
+  if (hives.system === null || decided.nothingToRepair) return null;
+  const read = (bytes: Buffer, flag: string, file: string, label: string) => {
     try {
-      return impl().openHive(fs.readFileSync(file), { label });
+      return impl().openHive(bytes, { label });
     } catch (e) {
-      throw new UsageError(`${label} ${file}: ${(e as Error).message.split("\n")[0]}`);
+      throw new UsageError(`${flag} file ${file}: ${(e as Error).message.split("\n")[0]}`);
     }
   };
-  const system = read(opts.systemHive, "SYSTEM");
+  const system = read(hives.system, "--system-hive", opts.systemHive as string, "SYSTEM");
   const bcd =
-    opts.bcd === undefined ? null : impl().decodeBcd(read(opts.bcd, "BCD"), { file: opts.bcd });
+    hives.bcd === null
+      ? null
+      : impl().decodeBcd(read(hives.bcd, "--bcd", opts.bcd as string, "BCD"), {
+          file: opts.bcd as string,
+        });
   // The same compile as the clouds' decision (src/repair/decide.ts): what is printed is what is sent.
   const compiled = compileDecision(
     decided,

@@ -16,7 +16,7 @@ import {
   readJsonFile,
   readJsonFileWithEncoding,
 } from "../../engine/readJson";
-import { readAzureVm } from "../../describe/azureShapes";
+import { checkNicOfVm, readAzureVm } from "../../describe/azureShapes";
 import { readEc2Instance } from "../../describe/awsShapes";
 import type { VmTarget, TargetFlags } from "../../engine/target";
 import type { RescueChoices } from "../../engine/simulate/rescue";
@@ -140,6 +140,17 @@ function parseActions(text: string | undefined): string[] | undefined {
   return list;
 }
 
+/** A description of the wrong shape is refused naming its option and file. */
+function naming<T>(flag: string, file: string, read: () => T): T {
+  try {
+    return read();
+  } catch (e) {
+    if (e instanceof PlanError && e.code === "invalid-input" && !e.message.includes(file))
+      throw new PlanError(e.code, `${flag} file ${file}: ${e.message.replace(/^--\S+:? /, "")}`);
+    throw e;
+  }
+}
+
 /** The simulated rescue of the described VM or instance. */
 async function simulated(
   opts: RescueOptions,
@@ -156,8 +167,14 @@ async function simulated(
     const volumesFile =
       opts.volumes ?? (opts.awsInstance === undefined ? DEFAULT_AWS_VOLUMES : undefined);
     const instance = instanceFacts(
-      readEc2Instance(readJsonFileWithEncoding(file, "--aws-instance").json).instance,
-      volumesFile ? asEc2Volumes(readJsonFile(volumesFile, "--volumes", VOLUMES_CAP)) : [],
+      naming("--aws-instance", file, () =>
+        readEc2Instance(readJsonFileWithEncoding(file, "--aws-instance").json),
+      ).instance,
+      volumesFile
+        ? naming("--volumes", volumesFile, () =>
+            asEc2Volumes(readJsonFile(volumesFile, "--volumes", VOLUMES_CAP)),
+          )
+        : [],
     );
     if (target.instanceId && target.instanceId !== instance.instanceId)
       throw new UsageError(
@@ -173,14 +190,27 @@ async function simulated(
       startedAt: deps.now(),
     });
   }
-  const vm = readAzureVm(
-    readJsonFileWithEncoding(opts.azureVm ?? DEFAULT_VM, "--azure-vm").json,
+  const vmFile = opts.azureVm ?? DEFAULT_VM;
+  const vm = naming("--azure-vm", vmFile, () =>
+    readAzureVm(readJsonFileWithEncoding(vmFile, "--azure-vm").json),
   ).vm;
-  const nic = readJsonFile(opts.nic ?? DEFAULT_NIC, "--nic", NIC_CAP) as AzureNicDescription;
+  const nicFile = opts.nic ?? DEFAULT_NIC;
+  const nic: AzureNicDescription = naming("--nic", nicFile, () =>
+    checkNicOfVm(readJsonFile(nicFile, "--nic", NIC_CAP), vm),
+  );
   return engine().simulateRescue({ vm, nic, stack: opts.stack, ...choices, startedAt: deps.now() });
 }
 
 async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): Promise<number> {
+  // The description files are read (bounded, decoded, parsed) before the engine loads: a missing
+  // or unreadable one is refused at once, without paying for Pulumi and the cloud SDKs.
+  for (const [flag, file, cap] of [
+    ["--azure-vm", opts.azureVm, undefined],
+    ["--nic", opts.nic, NIC_CAP],
+    ["--aws-instance", opts.awsInstance, undefined],
+    ["--volumes", opts.volumes, VOLUMES_CAP],
+  ] as const)
+    if (opts.simulate && file !== undefined) readJsonFileWithEncoding(file, flag, cap);
   const { targetOf, rescueSettings, liveRescue, UnknownSettingError, SettingError } = engine();
   const target = targetOf(opts, "rescue");
   const choices: RescueChoices = {

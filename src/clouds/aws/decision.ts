@@ -127,7 +127,7 @@ export async function evidenceFromCollect(
 export function awsSwapGate(
   findings: readonly DriverFinding[],
   nothingToRepair: boolean | string,
-  choice: AwsRepairChoice & { leftForPerson?: readonly string[]; collect1x?: boolean },
+  choice: AwsRepairChoice & { leftForPerson?: readonly string[] },
   targetInstanceType: string | null,
 ): AwsSwapGate {
   return swapGate(findings, nothingToRepair, {
@@ -172,7 +172,7 @@ export function repairFromCollect(
   const gate = awsSwapGate(
     decided.findings,
     nothingToRepairWhy(decided),
-    { ...choice, leftForPerson: decided.repair.leftForPerson, collect1x: evidence === null },
+    { ...choice, leftForPerson: decided.repair.leftForPerson },
     targetInstanceType,
   );
   const compiled = compileDecision(decided, shipped?.hives ?? null, {

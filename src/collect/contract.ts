@@ -368,7 +368,7 @@ export interface RepairResult {
   error?: string | null;
   /** repair.ps1 1.2 and later: the hives shipped back after the repair for the check before the swap. */
   returned?: {
-    name: "SYSTEM" | "BCD";
+    name: "SYSTEM" | "SYSTEM.LOG1" | "SYSTEM.LOG2" | "BCD";
     sizeBytes: number | null;
     sha256: string | null;
     uploaded: boolean;

@@ -34,8 +34,8 @@ export function minidumpName(n: number): string {
 /** The newest minidumps the rescues' collect ships (its `-MaxMinidumps`). */
 export const COLLECT_MAX_MINIDUMPS = 5;
 
-/** The hives repair.ps1 ships back for the check before the swap. */
-export const REPAIRED_NAMES = ["SYSTEM", "BCD"] as const;
+/** The hives repair.ps1 ships back for the check before the swap (the SYSTEM hive with its logs). */
+export const REPAIRED_NAMES = ["SYSTEM", "SYSTEM.LOG1", "SYSTEM.LOG2", "BCD"] as const;
 
 /** Every name an upload URL may be made for: the files and the manifest itself. */
 export function uploadNames(maxMinidumps: number): string[] {

@@ -523,15 +523,21 @@ function ConvertTo-ActionResults {
 }
 
 function Send-RepairedHives {
-    # Ships back the SYSTEM hive (unloaded, so flushed) and the BCD store as they are after the
-    # repair: the TypeScript side re-reads them and compares them with the plan before any swap.
+    # Ships back the SYSTEM hive (unloaded, so flushed), its transaction logs (a hive left dirty is
+    # read with them, as collect ships them) and the BCD store as they are after the repair: the
+    # TypeScript side re-reads them and compares them with the plan before any swap.
     param([Parameter(Mandatory = $true)]$Target, [Parameter(Mandatory = $true)][hashtable]$Urls, [string]$Token = '')
     $staging = Join-Path (Split-Path -Parent $OutputPath) 'repaired'
     if (Test-Path -LiteralPath $staging) { Remove-Item -LiteralPath $staging -Recurse -Force }
     New-Item -ItemType Directory -Path $staging -Force | Out-Null
-    $sources = @{ SYSTEM = Join-Path $Target.WindowsVolume 'Windows\System32\config\SYSTEM' }
+    $config = Join-Path $Target.WindowsVolume 'Windows\System32\config'
+    $sources = @{ SYSTEM = Join-Path $config 'SYSTEM' }
+    foreach ($log in 'SYSTEM.LOG1', 'SYSTEM.LOG2') {
+        $item = Get-Item -LiteralPath (Join-Path $config $log) -Force -ErrorAction SilentlyContinue
+        if ($null -ne $item -and -not $item.PSIsContainer -and -not ($item.Attributes -band [System.IO.FileAttributes]::ReparsePoint)) { $sources[$log] = $item.FullName }
+    }
     if ($Target.BcdStore) { $sources['BCD'] = $Target.BcdStore }
-    foreach ($name in @('SYSTEM', 'BCD')) {
+    foreach ($name in @('SYSTEM', 'SYSTEM.LOG1', 'SYSTEM.LOG2', 'BCD')) {
         if (-not $sources.ContainsKey($name)) { continue }
         $entry = [ordered]@{ name = $name; sizeBytes = $null; sha256 = $null; uploaded = $false; message = $null }
         try {

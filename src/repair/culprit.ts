@@ -2,7 +2,12 @@
  * The culprit: the driver the operator names (`driver=`) or the most recent dump blames, with the
  * services that run it and whether it is third-party and boot-critical.
  */
-import type { CollectOutput, ServiceFacts } from "../collect/contract";
+import type {
+  CollectOutput,
+  DriverInstallFacts,
+  EventFacts,
+  ServiceFacts,
+} from "../collect/contract";
 import { SERVICE_NAME_PATTERN } from "../vocabulary/repairActions";
 import { PlanError } from "../vocabulary/errors";
 import {
@@ -42,8 +47,48 @@ export function describeCulprit(
   vendors = vendors.map((v) => (v === "unknown" && packaged.length > 0 ? "third-party" : v));
   if (services.length === 0 && packaged.length > 0) vendors.push("third-party");
   if (packaged.length > 0) evidence.push(...packaged.map(describeInstall));
+  evidence.push(...driverInstallEvents(collect.events, module, services, packaged));
   const thirdParty = vendors.length > 0 && vendors.every((v) => v === "third-party");
   return { module, services, thirdParty, bootCritical, forced, evidence };
+}
+
+const base = (p: string | undefined) =>
+  (p ?? "").slice((p ?? "").lastIndexOf("\\") + 1).toLowerCase();
+
+/**
+ * The System log's UserPnp records of the culprit's install, which corroborate setupapi: 20003 (a
+ * service added for a device) naming one of its services or its file, 20001 (a driver installed)
+ * naming one of the packages that carried it. One line each, with its time.
+ */
+export function driverInstallEvents(
+  events: readonly EventFacts[],
+  module: string,
+  services: readonly ServiceFacts[],
+  packaged: readonly DriverInstallFacts[],
+): string[] {
+  const names = new Set(services.map((s) => s.name.toLowerCase()));
+  const file = normaliseModule(module);
+  const infs = new Set(
+    packaged
+      .flatMap((p) => [p.publishedInf, p.originalInf])
+      .flatMap((n) => (n ? [n.toLowerCase()] : [])),
+  );
+  const userPnp = (e: EventFacts) => /userpnp/i.test(e.provider);
+  return events.filter(userPnp).flatMap((e) => {
+    const d = e.data;
+    if (
+      e.id === 20003 &&
+      (names.has((d.ServiceName ?? "").toLowerCase()) || base(d.DriverFileName) === file)
+    )
+      return [
+        `event 20003 (UserPnp) at ${e.timeCreatedUtc}: service ${d.ServiceName ?? "?"} added${d.DriverFileName ? ` for ${d.DriverFileName}` : ""}${d.DeviceInstanceID ? ` (device ${d.DeviceInstanceID})` : ""}`,
+      ];
+    if (e.id === 20001 && infs.has(base(d.DriverName)))
+      return [
+        `event 20001 (UserPnp) at ${e.timeCreatedUtc}: driver ${d.DriverName} installed${d.DeviceInstanceID ? ` (device ${d.DeviceInstanceID})` : ""}`,
+      ];
+    return [];
+  });
 }
 
 /** driver= naming a boot file or a boot-critical driver is refused naming the invariant. */

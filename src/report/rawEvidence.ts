@@ -7,7 +7,7 @@
  */
 import { CONTRACT_VERSION, type RepairAction, type RepairResult } from "../collect/contract";
 import { shippedFileUrl } from "../collect/layout";
-import type { CollectManifest } from "../collect/manifest";
+import { REPAIRED_NAMES, type CollectManifest } from "../collect/manifest";
 import { parseCollectManifest } from "../collect/validate";
 import { decodeBcd } from "../evidence/bcd";
 import type { EvidenceBundle } from "../evidence/bundle";
@@ -98,7 +98,7 @@ export async function checkShippedRepair(
       warning: `the repair could not be checked: ${(e as Error).message.split("\n")[0]}`,
     };
   }
-  const fetch = async (name: "SYSTEM" | "BCD"): Promise<Buffer | null> => {
+  const fetch = async (name: (typeof REPAIRED_NAMES)[number]): Promise<Buffer | null> => {
     const r = returned.find((x) => x.name === name);
     if (!r?.uploaded || r.sizeBytes === null || !reader.readBytes) return null;
     const bytes = await reader
@@ -106,10 +106,16 @@ export async function checkShippedRepair(
       .catch(() => null);
     return bytes === null ? null : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   };
-  const [afterSystem, afterBcd] = await Promise.all([fetch("SYSTEM"), fetch("BCD")]);
+  const [afterSystem, log1, log2, afterBcd] = await Promise.all(REPAIRED_NAMES.map(fetch));
+  const systemLogs = (
+    [
+      ["SYSTEM.LOG1", log1],
+      ["SYSTEM.LOG2", log2],
+    ] as const
+  ).flatMap(([name, bytes]) => (bytes === null ? [] : [{ path: `repaired/${name}`, bytes }]));
   const check = checkRepairedDisk(compiled, {
     before: { system, systemLogs: raw.bundle.systemHiveLogs, bcd: raw.bundle.bcd },
-    after: { system: afterSystem, bcd: afterBcd },
+    after: { system: afterSystem, systemLogs, bcd: afterBcd },
   });
   return { check, warning: null };
 }

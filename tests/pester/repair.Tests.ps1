@@ -30,6 +30,16 @@ Describe 'Send-RepairedHives' {
         $script:puts | Should -Be @('https://b.example/s', 'https://b.example/b')
     }
 
+    It 'ships the SYSTEM hive''s transaction logs with it when they are on the volume' {
+        foreach ($log in 'SYSTEM.LOG1', 'SYSTEM.LOG2') { [System.IO.File]::WriteAllText((Join-Path $vol "Windows/System32/config/$log"), $log) }
+        $target = [pscustomobject]@{ WindowsVolume = $vol; BcdStore = (Join-Path $vol 'BCD') }
+        $urls = @{ SYSTEM = 'https://b.example/s'; 'SYSTEM.LOG1' = 'https://b.example/l1'; 'SYSTEM.LOG2' = 'https://b.example/l2'; BCD = 'https://b.example/b' }
+        $r = @(Send-RepairedHives -Target $target -Urls $urls)
+        @($r.name) | Should -Be @('SYSTEM', 'SYSTEM.LOG1', 'SYSTEM.LOG2', 'BCD')
+        $r[1].sha256 | Should -Be ((Get-FileHash -Algorithm SHA256 (Join-Path $vol 'Windows/System32/config/SYSTEM.LOG1')).Hash.ToLowerInvariant())
+        $script:puts | Should -Be @('https://b.example/s', 'https://b.example/l1', 'https://b.example/l2', 'https://b.example/b')
+    }
+
     It 'says when a name has no URL and ships nothing for it' {
         $target = [pscustomobject]@{ WindowsVolume = $vol; BcdStore = $null }
         $r = @(Send-RepairedHives -Target $target -Urls @{})

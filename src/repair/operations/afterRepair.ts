@@ -2,7 +2,8 @@
  * The check after the repair, before the swap, over the rescue's storage whatever the cloud: the
  * plan's actions are compiled against the evidence's SYSTEM hive and BCD store (as collect shipped
  * them, size and SHA-256 checked), and every operation must be in the hives the repair shipped back
- * with nothing else changed under the keys they touch. Any difference — a value not written, one
+ * with nothing else changed under the keys they touch (a returned SYSTEM hive left dirty is read
+ * with the SYSTEM.LOG1/LOG2 that came back with it, or is a difference). Any difference — a value not written, one
  * changed that no operation writes, a hive not returned or unreadable, a plan that cannot be
  * compiled — closes the swap gate ({@link gateAfterRepairCheck}: no setting overrides it). A
  * collect.ps1 1.x document ships no files: then nothing is checked (`checkedRaw` false, with the
@@ -72,6 +73,8 @@ export type RepairCheckSummary = Omit<RepairCheckResult, "gate">;
 export const NOT_CHECKED_1X =
   "the collect output is a collect.ps1 1.x document: it shipped no hives, so the repair was not checked against the disk's bytes";
 
+type ReturnedName = "SYSTEM" | "SYSTEM.LOG1" | "SYSTEM.LOG2" | "BCD";
+
 const missing = (what: "SYSTEM" | "BCD", found: string): RepairDifference => ({
   where: what,
   kind: "missing",
@@ -86,7 +89,7 @@ async function returnedHive(
   blobs: ShippedStore,
   base: string,
   entry: { sizeBytes: number | null; sha256: string | null; uploaded: boolean } | undefined,
-  name: "SYSTEM" | "BCD",
+  name: ReturnedName,
   diffs: RepairDifference[],
 ): Promise<Buffer | null> {
   if (!entry?.uploaded || entry.sizeBytes === null) return null;
@@ -184,12 +187,17 @@ export async function checkRepair(
       found: firstLine(e),
     });
   }
-  const entry = (name: "SYSTEM" | "BCD") => returned.find((r) => r.name === name);
+  const entry = (name: ReturnedName) => returned.find((r) => r.name === name);
   const afterSystem = await returnedHive(blobs, i.filesBase, entry("SYSTEM"), "SYSTEM", diffs);
   const afterBcd = await returnedHive(blobs, i.filesBase, entry("BCD"), "BCD", diffs);
+  const afterLogs = [];
+  for (const log of ["SYSTEM.LOG1", "SYSTEM.LOG2"] as const) {
+    const bytes = await returnedHive(blobs, i.filesBase, entry(log), log, diffs);
+    if (bytes !== null) afterLogs.push({ path: `repaired/${log}`, bytes });
+  }
   const check = checkRepairedDisk(compiled, {
     before: { system, systemLogs: bundle.systemHiveLogs, bcd: bundle.bcd },
-    after: { system: afterSystem, bcd: afterBcd },
+    after: { system: afterSystem, systemLogs: afterLogs, bcd: afterBcd },
   });
   const all = [...diffs, ...check.differences];
   // On a manifest run every hive the evidence holds must come back, even when no operation touches it.

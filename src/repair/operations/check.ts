@@ -1,7 +1,9 @@
 /**
  * The check after the repair from bytes: the evidence's SYSTEM hive (with its logs) and BCD store
  * as collect shipped them, and the ones the repair shipped back. A returned hive that cannot be
- * read is a difference, never an exception: the gate then stays closed.
+ * read is a difference, never an exception: the gate then stays closed. A returned SYSTEM hive
+ * left dirty is read with the logs that came back with it (replayed); dirty with no log that
+ * applies, it is a difference too: its primary is not what the next boot reads.
  */
 import type { EvidenceFile } from "../../evidence/bundle";
 import { openHive, type Hive } from "../../evidence/hive";
@@ -10,8 +12,8 @@ import { verifyRepair, type RepairDifference, type RepairVerification } from "./
 
 export interface RepairCheckInput {
   before: { system: EvidenceFile; systemLogs?: readonly EvidenceFile[]; bcd: EvidenceFile | null };
-  /** What the repair returned: null when it returned nothing. */
-  after: { system: Buffer | null; bcd: Buffer | null };
+  /** What the repair returned: null when it returned nothing; `systemLogs` its SYSTEM.LOG1/LOG2. */
+  after: { system: Buffer | null; systemLogs?: readonly EvidenceFile[]; bcd: Buffer | null };
 }
 
 function tryOpen(
@@ -34,6 +36,29 @@ function tryOpen(
   }
 }
 
+/** Why the returned hive was dirty, for the finding. */
+export const DIRTY_RETURNED_HIVE =
+  "the repaired SYSTEM hive came back dirty (its primary and secondary sequence numbers differ) and no transaction log that came back with it applied";
+
+/** The returned SYSTEM hive when it can be trusted: clean, or dirty with its logs replayed. */
+function dirtyChecked(
+  hive: Hive | null,
+  logs: readonly EvidenceFile[],
+  problems: RepairDifference[],
+): Hive | null {
+  if (hive === null || !hive.dirty || hive.replayed !== "none") return hive;
+  const b = hive.primaryBaseBlock;
+  problems.push({
+    where: "SYSTEM (repaired)",
+    kind: "differs",
+    expected: "a clean hive, or a dirty one with the SYSTEM.LOG1/LOG2 that bring it up to date",
+    found:
+      `${DIRTY_RETURNED_HIVE} (sequences ${b.primarySequence}/${b.secondarySequence}; ` +
+      `logs returned: ${logs.map((l) => l.path).join(", ") || "none"})`,
+  });
+  return null;
+}
+
 /** Opens the hives and compares them with the compiled operations. */
 export function checkRepairedDisk(
   compiled: CompiledRepair,
@@ -50,7 +75,11 @@ export function checkRepairedDisk(
   if (system === null) {
     return { ok: false, checked: 0, differences: problems };
   }
-  const afterSystem = tryOpen(input.after.system, "SYSTEM (repaired)", problems);
+  const afterSystem = dirtyChecked(
+    tryOpen(input.after.system, "SYSTEM (repaired)", problems, input.after.systemLogs),
+    input.after.systemLogs ?? [],
+    problems,
+  );
   const afterBcd = tryOpen(input.after.bcd, "BCD (repaired)", problems);
   const v = verifyRepair(compiled, {
     before: { system, bcd },

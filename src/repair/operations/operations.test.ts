@@ -7,7 +7,8 @@ import { compileRepairPlan } from "./compile";
 import { applyWithHivex } from "./testing/hivex";
 import type { Operation, SetValueOp } from "./types";
 import { verifyRepair } from "./verify";
-import { checkRepairedDisk } from "./check";
+import { DIRTY_RETURNED_HIVE, checkRepairedDisk } from "./check";
+import { dirtyCopy, newFormatLog } from "../../evidence/hive/testing/logs";
 
 const plan = (actions: RepairAction[], dryRun = false): RepairPlan => ({
   schemaVersion: CONTRACT_VERSION,
@@ -204,6 +205,42 @@ describeIf(
           after: { system: applyWithHivex(systemBytes(), c.operations, "SYSTEM"), bcd: null },
         });
         expect(v).toMatchObject({ ok: true, differences: [] });
+      });
+
+      it("replays the logs that came back with a dirty returned hive", () => {
+        const c = compileRepairPlan(plan(actions), evidence());
+        const clean = systemBytes();
+        const written = applyWithHivex(clean, c.operations, "SYSTEM");
+        // The write reached the log, not the primary: the primary still holds the old state.
+        const log = newFormatLog(clean, written, clean.readUInt32LE(8));
+        const before = { system: { path: "\\SYSTEM", bytes: clean }, bcd: null };
+        const v = checkRepairedDisk(c, {
+          before,
+          after: {
+            system: dirtyCopy(clean),
+            systemLogs: [{ path: "repaired/SYSTEM.LOG1", bytes: log }],
+            bcd: null,
+          },
+        });
+        expect(v).toMatchObject({ ok: true, differences: [] });
+      });
+
+      it("keeps the gate closed on a dirty returned hive no log came back for", () => {
+        const c = compileRepairPlan(plan(actions), evidence());
+        const written = applyWithHivex(systemBytes(), c.operations, "SYSTEM");
+        const v = checkRepairedDisk(c, {
+          before: { system: { path: "\\SYSTEM", bytes: systemBytes() }, bcd: null },
+          // Its primary even holds the plan's values: dirty, it is still not what Windows reads.
+          after: { system: dirtyCopy(written), bcd: null },
+        });
+        expect(v.ok).toBe(false);
+        expect(v.differences).toEqual([
+          expect.objectContaining({
+            where: "SYSTEM (repaired)",
+            found: expect.stringContaining(DIRTY_RETURNED_HIVE),
+          }),
+        ]);
+        expect(v.differences[0].found).toMatch(/logs returned: none\)$/);
       });
 
       it("keeps the gate closed on a returned hive it cannot read", () => {

@@ -262,15 +262,32 @@ function Get-FileSecurityRecord {
 }
 
 function Grant-FileForMove {
-    # Ownership to the Administrators group and full control for SYSTEM, so a TrustedInstaller-owned
-    # driver can be moved by the helper's SYSTEM account.
+    # Ownership to the Administrators group, then full control for SYSTEM, so a TrustedInstaller-owned
+    # driver can be moved by the helper's SYSTEM account. takeown enables the privilege it needs
+    # itself (one Set-Acl setting owner and ACL fails where SeTakeOwnershipPrivilege is not enabled);
+    # their exit codes decide, never their localized text.
     param([Parameter(Mandatory = $true)][string]$Path)
-    $acl = Get-Acl -LiteralPath $Path
-    $admins = New-Object System.Security.Principal.SecurityIdentifier('S-1-5-32-544')
-    $system = New-Object System.Security.Principal.SecurityIdentifier('S-1-5-18')
-    $acl.SetOwner($admins)
-    $acl.AddAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule($system, 'FullControl', 'Allow')))
-    Set-Acl -LiteralPath $Path -AclObject $acl
+    $out = & takeown.exe /F $Path /A
+    if ($LASTEXITCODE -ne 0) { throw ('takeown /F {0} /A failed (exit {1}): {2}' -f $Path, $LASTEXITCODE, (@($out) -join ' ')) }
+    $out = & icacls.exe $Path /grant '*S-1-5-18:F'
+    if ($LASTEXITCODE -ne 0) { throw ('icacls {0} /grant *S-1-5-18:F failed (exit {1}): {2}' -f $Path, $LASTEXITCODE, (@($out) -join ' ')) }
+}
+
+function Save-FileAcl {
+    # The file's owner and ACL saved to a file on the helper (icacls /save) before anything changes.
+    param([Parameter(Mandatory = $true)][string]$Path, [Parameter(Mandatory = $true)][string]$AclFile)
+    $folder = Split-Path -Parent $AclFile
+    if (-not (Test-Path -LiteralPath $folder)) { New-Item -ItemType Directory -Path $folder -Force | Out-Null }
+    $out = & icacls.exe $Path /save $AclFile
+    if ($LASTEXITCODE -ne 0) { throw ('icacls {0} /save failed (exit {1}): {2}' -f $Path, $LASTEXITCODE, (@($out) -join ' ')) }
+}
+
+function Restore-FileAcl {
+    # The saved owner and ACL put back (icacls <folder> /restore); returns what happened, never throws.
+    param([Parameter(Mandatory = $true)][string]$Path, [Parameter(Mandatory = $true)][string]$AclFile)
+    $out = & icacls.exe (Split-Path -Parent $Path) /restore $AclFile
+    if ($LASTEXITCODE -ne 0) { return ('not restored: icacls /restore exit {0}: {1}' -f $LASTEXITCODE, (@($out) -join ' ')) }
+    return 'restored'
 }
 
 # ---- the run ----
@@ -442,9 +459,16 @@ function Invoke-FileOp {
     if ($Ctx.DryRun) { $Record.status = 'wouldApply'; return }
     $sddl = Get-FileSecurityRecord -Path $source
     $Record.before.sddl = $sddl
-    Grant-FileForMove -Path $source
-    New-Item -ItemType Directory -Path (Split-Path -Parent $dest) -Force | Out-Null
-    Move-Item -LiteralPath $source -Destination $dest
+    $aclFile = Join-Path $Ctx.StateFolder ('acl-{0}-{1}.txt' -f $Ctx.PlanId, $Record.index)
+    Save-FileAcl -Path $source -AclFile $aclFile
+    try {
+        Grant-FileForMove -Path $source
+        New-Item -ItemType Directory -Path (Split-Path -Parent $dest) -Force | Out-Null
+        Move-Item -LiteralPath $source -Destination $dest
+    } catch {
+        # Not moved: the file keeps its owner and ACL, and no undo is recorded.
+        throw ('{0} (owner and ACL {1})' -f $_.Exception.Message, (Restore-FileAcl -Path $source -AclFile $aclFile))
+    }
     $Record.undo = [ordered]@{ op = 'moveBack'; from = [string]$Op.path; to = (Join-Path ([string]$Op.to) ([string]$Op.path)); sddl = $sddl }
     $Record.after = [ordered]@{ source = (Test-Path -LiteralPath $source); quarantined = (Test-Path -LiteralPath $dest); sddl = $sddl }
     $Record.status = 'applied'

@@ -287,8 +287,13 @@ Describe 'repair.ps1 executes a compiled repair' -Skip:$skip {
             Test-Path $file | Should -BeFalse
             Test-Path (Join-Path $vol 'vm-rescue/quarantine/Windows/System32/drivers/cxnetmon.sys') | Should -BeTrue
             $r.operations[0].undo.sddl | Should -BeLike 'O:S-1-5-80-956008885-*'
-            (IndexOfLike 'Grant-FileForMove*') | Should -BeLessThan (IndexOfLike 'Move-Item*')
-            (IndexOfLike 'Grant-FileForMove*') | Should -BeGreaterThan -1
+            # The ACL saved, ownership taken, SYSTEM granted, then the move; nothing to restore.
+            (IndexOfLike 'icacls *cxnetmon.sys /save *') | Should -BeGreaterThan -1
+            (IndexOfLike 'icacls *cxnetmon.sys /save *') | Should -BeLessThan (IndexOfLike 'takeown /F *cxnetmon.sys /A')
+            (IndexOfLike 'takeown /F *cxnetmon.sys /A') | Should -BeLessThan (IndexOfLike 'icacls *cxnetmon.sys /grant `*S-1-5-18:F')
+            (IndexOfLike 'icacls *cxnetmon.sys /grant `*S-1-5-18:F') | Should -BeLessThan (IndexOfLike 'Move-Item*')
+            (IndexOfLike 'icacls * /restore *') | Should -Be -1
+            @(& $Calls | Where-Object { $_ -like 'Set-Acl*' }).Count | Should -Be 0
         }
     }
 
@@ -452,6 +457,35 @@ Describe 'repair.ps1 executes a compiled repair' -Skip:$skip {
             $r.operations[0].status | Should -Be 'failed'
             $r.operations[0].message | Should -BeLike '*denied*'
             $r.operations[0].undo | Should -BeNullOrEmpty
+            Test-Path $file | Should -BeTrue
+        }
+
+        It '11: takeown refused: nothing granted or moved, the ACL restored, no undo record' {
+            $file = Join-Path $vol 'Windows/System32/drivers/cxnetmon.sys'
+            $script:Fake.TrustedInstaller = @($file)
+            $script:Fake.TakeownDenied = @($file)
+            Set-Plan @($Quarantine)
+            $r = Invoke-Run
+            $r.operations[0].status | Should -Be 'failed'
+            $r.operations[0].message | Should -BeLike 'takeown /F *cxnetmon.sys /A failed (exit 1)*owner and ACL restored*'
+            $r.operations[0].undo | Should -BeNullOrEmpty
+            @(& $Calls | Where-Object { $_ -like 'icacls * /grant *' -or $_ -like 'Move-Item*' }).Count | Should -Be 0
+            Test-Path $file | Should -BeTrue
+        }
+
+        It '11: a move that fails after the grant puts the saved owner and ACL back' {
+            $file = Join-Path $vol 'Windows/System32/drivers/cxnetmon.sys'
+            $script:Fake.TrustedInstaller = @($file)
+            $script:Fake.MoveFails = @($file)
+            Set-Plan @($Quarantine)
+            $r = Invoke-Run
+            $r.operations[0].status | Should -Be 'failed'
+            $r.operations[0].message | Should -BeLike '*used by another process*owner and ACL restored*'
+            $r.operations[0].undo | Should -BeNullOrEmpty
+            (IndexOfLike 'icacls * /restore *') | Should -BeGreaterThan (IndexOfLike 'Move-Item*')
+            $script:Fake.Restored | Should -Contain (Resolve-FakePath $file)
+            $script:Fake.Granted | Should -Not -Contain (Resolve-FakePath $file)
+            $script:Fake.Owned | Should -Not -Contain (Resolve-FakePath $file)
             Test-Path $file | Should -BeTrue
         }
 

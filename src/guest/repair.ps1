@@ -292,6 +292,18 @@ function Restore-FileAcl {
 
 # ---- the run ----
 
+function Get-PlanStateName {
+    # What a plan did is kept per disk: its id and the disk's own identity (the GPT GUID or MBR
+    # signature, the original one when a collision changed it), so the same plan on another disk
+    # (a fleet helper, a disk given the same number later) is never taken as already applied.
+    param([Parameter(Mandatory = $true)]$Target, [Parameter(Mandatory = $true)][string]$PlanId)
+    $disk = Get-Disk -Number $Target.DiskNumber
+    $identity = [string]$disk.Guid
+    if ([string]$Target.PartitionStyle -ne 'GPT') { $identity = ('{0:x8}' -f [uint32]$disk.Signature) }
+    if ($null -ne $Target.OriginalIdentity) { $identity = [string]$Target.OriginalIdentity.Value }
+    return ('plan-{0}-{1}.json' -f $PlanId, ($identity -replace '[^0-9A-Za-z-]', ''))
+}
+
 function New-OpRecord {
     param([Parameter(Mandatory = $true)]$Op, [int]$Index)
     return [ordered]@{
@@ -497,7 +509,7 @@ function Invoke-Phase {
         if (($r.status -eq 'applied' -or $r.status -eq 'alreadyApplied') -and $null -eq $r.undo) { $r.undo = $entry.Op.undo }
         if ($r.status -eq 'applied' -and -not $Ctx.DryRun) {
             $Ctx.Done += $r.index
-            Save-RescueState -Folder $Ctx.StateFolder -Name ('plan-{0}.json' -f $Ctx.PlanId) -Value @{ id = $Ctx.PlanId; done = @($Ctx.Done) }
+            Save-RescueState -Folder $Ctx.StateFolder -Name $Ctx.StateName -Value @{ id = $Ctx.PlanId; done = @($Ctx.Done) }
         }
     }
 }
@@ -594,17 +606,18 @@ function Invoke-Repair {
         $urls = ConvertFrom-UploadUrls -Json $UploadUrls
         $token = ''
         if ($UploadKind -eq 'AzureBlob' -and @($urls.Values | Where-Object { $_ -notmatch '[?&]sig=' }).Count -gt 0) { $token = Get-StorageToken }
-        $saved = Read-RescueState -Folder $stateFolder -Name ('plan-{0}.json' -f $plan.id)
+        $target = Find-RescueTarget -DiskNumber $DiskNumber -MinWindowsPartitionBytes $MinWindowsPartitionBytes -StateFolder $stateFolder
+        $stateName = Get-PlanStateName -Target $target -PlanId ([string]$plan.id)
+        $saved = Read-RescueState -Folder $stateFolder -Name $stateName
         $done = @()
         if ($null -ne $saved) { $done = @($saved.done | ForEach-Object { [int]$_ }) }
-        $target = Find-RescueTarget -DiskNumber $DiskNumber -MinWindowsPartitionBytes $MinWindowsPartitionBytes -StateFolder $stateFolder
         if ($OutputPath.Substring(0, 2) -eq $target.WindowsDrive) { throw 'OutputPath must be on the helper, not on the attached disk.' }
         $ctx = [pscustomobject]@{
             Target = $target; PlanId = [string]$plan.id; DryRun = ([bool]$plan.dryRun -or [bool]$DryRun); Entries = $entries
-            Done = $done; Stopped = $false; Mount = ''; StateFolder = $stateFolder; Scratch = (Join-Path (Split-Path -Parent $OutputPath) 'scratch')
+            Done = $done; Stopped = $false; Mount = ''; StateFolder = $stateFolder; StateName = $stateName; Scratch = (Join-Path (Split-Path -Parent $OutputPath) 'scratch')
         }
         # The state file exists before the first change: a re-run after a failure knows what was done.
-        if (-not $ctx.DryRun) { Save-RescueState -Folder $stateFolder -Name ('plan-{0}.json' -f $ctx.PlanId) -Value @{ id = $ctx.PlanId; done = @($done) } }
+        if (-not $ctx.DryRun) { Save-RescueState -Folder $stateFolder -Name $ctx.StateName -Value @{ id = $ctx.PlanId; done = @($done) } }
         Invoke-Operations -Ctx $ctx
         if ($UploadKind -ne 'None') { $returned = @(Send-RepairedHives -Target $target -Urls $urls -Token $token) }
         $statuses = @($records | ForEach-Object { $_.status })

@@ -326,6 +326,18 @@ Describe 'repair.ps1 executes a compiled repair' -Skip:$skip {
             (Get-FileHash (Join-Path $vol 'Windows/System32/config/SYSTEM')).Hash | Should -Be $hash
         }
 
+        It 'a finished plan is not "already applied" on another disk given the same number' {
+            Set-Plan @($Chkdsk, (ImageOp SfcOffline sfcScan))
+            (Invoke-Run).outcome | Should -Be 'applied'
+            # Another copy attached in its place: same disk number, another GUID.
+            ($script:Fake.Disks | Where-Object { $_.Number -eq 2 }).Guid = '{99999999-2222-3333-4444-555555555555}'
+            $script:Fake.Calls.Clear()
+            $r = Invoke-Run
+            @($r.operations.status) | Should -Be @('applied', 'applied')
+            @(& $Calls | Where-Object { $_ -like 'chkdsk*' }).Count | Should -Be 1
+            @(& $Calls | Where-Object { $_ -like 'sfc*' }).Count | Should -Be 1
+        }
+
         It 'unloads the hive in finally when a write throws' {
             Mock Set-OfflineValue { throw 'disk gone' }
             Set-Plan @(SetValue DisableDriver $Tcpip Start (Reg REG_DWORD 0) (Reg REG_DWORD 4))
@@ -495,7 +507,7 @@ Describe 'repair.ps1 executes a compiled repair' -Skip:$skip {
             Set-Plan $ops
             $first = Invoke-Run
             @($first.operations.status) | Should -Be @('applied', 'refused')
-            Test-Path (Join-Path $work ('helper/state/plan-{0}.json' -f $first.planId)) | Should -BeTrue
+            Test-Path (Join-Path $work ('helper/state/plan-{0}-11111111-2222-3333-4444-555555555555.json' -f $first.planId)) | Should -BeTrue
             Get-Hive $Tcpip Start | Should -Be '4'
             $ops[1].expected = Reg REG_DWORD 1
             $ops[1].undo = [ordered]@{ op = 'setValue'; value = (Reg REG_DWORD 1) }

@@ -70,6 +70,8 @@ param(
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
+# Windows PowerShell 5.1 (.NET Framework) may offer only TLS 1.0/1.1; the uploads need TLS 1.2.
+[Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
 . (Join-Path $PSScriptRoot 'common.ps1')
 
 $ScriptVersion = '2.0.0'

@@ -93,6 +93,8 @@ export interface CollectManifest {
   binaries: BinaryFacts[];
   /** collect.ps1 2.1: the helper's Windows build and DISM version (the image phase needs a helper not older than the image). */
   helper?: { osBuild: number; osVersion: string; dismVersion: string | null } | null;
+  /** collect.ps1 2.2: `fsutil dirty query` on the Windows volume, raw (read by {@link volumeDirtyOf}); null when it could not run. */
+  dirtyQuery?: { exitCode: number; output: string } | null;
   errors: { step: string; message: string }[];
 }
 

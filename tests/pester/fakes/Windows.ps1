@@ -14,6 +14,7 @@
 #   chkdsk /f /x      exit 3 (cannot lock the volume) while a hive of the volume is loaded
 #   bcdedit /store    /set, /deletevalue on the store file through hivex; exit 1 while the store
 #                     is loaded as a hive
+#   fsutil dirty      query: "Volume - Z: is Dirty" / "is NOT Dirty", exit 0
 #   takeown /F /A     exit 0, or 1 (no file, or denied); icacls /grant exit 5 on a
 #                     TrustedInstaller-owned file not taken over, /save and /restore an ACL file
 #   Get-Disk, Get-Partition, Set-Disk, Update-HostStorageCache, Add-/Remove-PartitionAccessPath:
@@ -45,6 +46,7 @@ function Reset-FakeWindows {
         Restored = @()
         TakeownDenied = @()
         MoveFails = @()
+        Dirty = $false
         Disks = @(
             [pscustomobject]@{ Number = 0; IsBoot = $true; IsSystem = $true; IsOffline = $false; OfflineReason = ''; IsReadOnly = $false; PartitionStyle = 'GPT'; Guid = '{00000000-0000-0000-0000-00000000000a}'; Signature = 0; BusType = 'SCSI' },
             [pscustomobject]@{ Number = 2; IsBoot = $false; IsSystem = $false; IsOffline = [bool]$Collision; OfflineReason = $(if ($Collision) { 'Collision' } else { '' }); IsReadOnly = $false; PartitionStyle = 'GPT'; Guid = '{11111111-2222-3333-4444-555555555555}'; Signature = 0; BusType = 'SCSI' }
@@ -342,6 +344,14 @@ function Get-FileSecurityRecord {
 }
 
 function Get-FakeAclName { param([string]$Full) return [System.IO.Path]::GetFileName($Full) }
+
+function fsutil.exe {
+    # fsutil dirty query <drive>: "Volume - <drive> is Dirty" / "is NOT Dirty", exit 0 ($Fake.Dirty).
+    Add-FakeCall ('fsutil ' + ($args -join ' '))
+    $global:LASTEXITCODE = 0
+    if ($script:Fake.Dirty) { return ('Volume - {0} is Dirty' -f $args[2]) }
+    return ('Volume - {0} is NOT Dirty' -f $args[2])
+}
 
 function takeown.exe {
     # takeown /F <file> /A: ownership to the Administrators group; exit 0, or 1 with "ERROR: ..."

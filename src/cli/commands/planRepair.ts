@@ -3,8 +3,14 @@ import * as path from "path";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
-import { readCheckTarget } from "../../engine/checkTarget";
-import { compileDecision, decideRescue, type RescueDecision } from "../../repair/decide";
+import { checkTargetOf, readCheckTarget } from "../../engine/checkTarget";
+import {
+  compileDecision,
+  decideRescue,
+  type CompileHives,
+  type RescueDecision,
+} from "../../repair/decide";
+import { planSourceOf, type PlanSource } from "../../engine/planSource";
 import { PlanError } from "../../vocabulary/errors";
 import type { CollectOutput } from "../../collect/contract";
 import { REPAIR_ACTIONS, type RepairActionName } from "../../vocabulary/repairActions";
@@ -51,7 +57,10 @@ export function registerPlanRepair(program: Command, ctx: CliContext): void {
     .description(
       "decide the offline repair from a collect output and print the repair.ps1 command line (by hand, on-premises Hyper-V)",
     )
-    .argument("<collect-output.json>", "the document collect.ps1 printed")
+    .argument(
+      "<evidence>",
+      "the document collect.ps1 printed, its manifest (the shipped files next to it), or an evidence folder",
+    )
     .option(
       "--cloud <cloud>",
       "where the disk will boot: azure | aws | hyperv (default: from the guest components on the disk)",
@@ -92,12 +101,17 @@ export function registerPlanRepair(program: Command, ctx: CliContext): void {
     )
     .option("--json", "print one JSON object")
     .action((file: string, opts: PlanRepairOptions) =>
-      runAction(ctx, async () => planRepairCommand(ctx, file, opts)),
+      runAction(ctx, async () => planRepairCommand(ctx, file, opts, await planSourceOf(file))),
     );
 }
 
-function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOptions): number {
-  const target = readCheckTarget(file, opts);
+function planRepairCommand(
+  ctx: CliContext,
+  file: string,
+  opts: PlanRepairOptions,
+  source: PlanSource,
+): number {
+  const target = source.collect ? checkTargetOf(source.collect, opts) : readCheckTarget(file, opts);
   const diskNumber = opts.diskNumber === undefined ? undefined : parseDiskNumber(opts.diskNumber);
   const withDumpsAdded = opts.dumps ? withDumps(target.collect, opts.dumps) : target.collect;
   const collect =
@@ -139,7 +153,7 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
     if (e instanceof PlanError || e instanceof EmbedError) throw new UsageError(e.message);
     throw e;
   }
-  const operations = compileOperations(decided, opts, collect.os.build);
+  const operations = compileOperations(decided, opts, collect.os.build, source);
   const command = decided.repairParams
     ? repairCommandLine(
         operations
@@ -191,8 +205,12 @@ function compileOperations(
   decided: RescueDecision,
   opts: PlanRepairOptions,
   collectedBuild: number | null | undefined,
+  source: PlanSource,
 ): CompiledRepair | null {
-  if (opts.systemHive === undefined || decided.nothingToRepair) return null;
+  if (decided.nothingToRepair) return null;
+  // An evidence folder or a collect manifest brings its own hives; --system-hive/--bcd replace them.
+  if (opts.systemHive === undefined)
+    return source.hives ? compileWith(decided, opts, collectedBuild, source.hives, source) : null;
   const read = (file: string, label: string) => {
     try {
       return impl().openHive(fs.readFileSync(file), { label });
@@ -202,17 +220,25 @@ function compileOperations(
   };
   const system = read(opts.systemHive, "SYSTEM");
   const bcd =
-    opts.bcd === undefined ? null : impl().decodeBcd(read(opts.bcd, "BCD"), { file: opts.bcd });
+    opts.bcd === undefined
+      ? (source.hives?.bcd ?? null)
+      : impl().decodeBcd(read(opts.bcd, "BCD"), { file: opts.bcd });
+  return compileWith(decided, opts, collectedBuild, { system, bcd }, source);
+}
+
+function compileWith(
+  decided: RescueDecision,
+  opts: PlanRepairOptions,
+  collectedBuild: number | null | undefined,
+  hives: CompileHives,
+  source: PlanSource,
+): CompiledRepair {
   // The same compile as the clouds' decision (src/repair/decide.ts): what is printed is what is sent.
-  const compiled = compileDecision(
-    decided,
-    { system, bcd },
-    {
-      imageBuild: parseBuild("--image-build", opts.imageBuild) ?? collectedBuild ?? null,
-      helperBuild: parseBuild("--helper-build", opts.helperBuild),
-      repairSource: opts.repairSource ?? null,
-    },
-  );
+  const compiled = compileDecision(decided, hives, {
+    imageBuild: parseBuild("--image-build", opts.imageBuild) ?? collectedBuild ?? null,
+    helperBuild: parseBuild("--helper-build", opts.helperBuild) ?? source.helperBuild,
+    repairSource: opts.repairSource ?? null,
+  });
   if (compiled.operations === null)
     throw new UsageError(compiled.compileError ?? compiled.reason ?? "the plan was not compiled");
   return compiled.operations;

@@ -13,7 +13,17 @@ import Parser from "tree-sitter";
 import PowerShell from "tree-sitter-powershell";
 
 /** Native tools whose every call must be followed by a $LASTEXITCODE check. */
-export const NATIVE_TOOLS = ["reg", "bcdedit", "sfc", "dism", "chkdsk", "diskpart", "fsutil"];
+export const NATIVE_TOOLS = [
+  "reg",
+  "bcdedit",
+  "sfc",
+  "dism",
+  "chkdsk",
+  "diskpart",
+  "fsutil",
+  "takeown",
+  "icacls",
+];
 /** Commands that evaluate text as code; never allowed. */
 export const FORBIDDEN_COMMANDS = ["invoke-expression", "iex"];
 

@@ -95,6 +95,8 @@ export interface CollectManifest {
   helper?: { osBuild: number; osVersion: string; dismVersion: string | null } | null;
   /** The CrowdStrike channel files the folder lists (`C-*.sys`), newest first; never read. */
   listedFiles?: ListedFileFacts[];
+  /** collect.ps1 2.2: `fsutil dirty query` on the Windows volume, raw (read by {@link volumeDirtyOf}); null when it could not run. */
+  dirtyQuery?: { exitCode: number; output: string } | null;
   errors: { step: string; message: string }[];
 }
 

@@ -25,7 +25,14 @@ export function readCheckTarget(
   file: string,
   opts: { cloud?: string; instanceType?: string; hostBuild?: string },
 ): CheckTarget {
-  const collect = readCollectOutput(file);
+  return checkTargetOf(readCollectOutput(file), opts);
+}
+
+/** {@link readCheckTarget} for facts already read (an evidence folder, a collect manifest's files). */
+export function checkTargetOf(
+  collect: CollectOutput,
+  opts: { cloud?: string; instanceType?: string; hostBuild?: string },
+): CheckTarget {
   const instanceType = opts.instanceType?.trim();
   if (instanceType !== undefined && !/^[A-Za-z0-9-]+\.[A-Za-z0-9-]+$/.test(instanceType)) {
     throw new UsageError(

@@ -42,6 +42,8 @@ param(
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
+# Windows PowerShell 5.1 (.NET Framework) may offer only TLS 1.0/1.1; the uploads need TLS 1.2.
+[Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
 . (Join-Path $PSScriptRoot 'common.ps1')
 
 $ScriptVersion = '2.1.0'
@@ -168,6 +170,17 @@ function Get-IncidentFileListing {
         ForEach-Object { [ordered]@{ path = ($rel + '\' + $_.Name); sizeBytes = [long]$_.Length; lastWriteUtc = ConvertTo-UtcIso -Time $_.LastWriteTimeUtc } }
 }
 
+function Get-DirtyQuery {
+    # fsutil dirty query <drive>: its exit code and raw output, shipped as they are (the dirty bit is
+    # read from them in TypeScript; this script decides nothing); $null when fsutil could not run.
+    param([Parameter(Mandatory = $true)][string]$Drive)
+    $out = & fsutil.exe dirty query $Drive 2>&1
+    $code = [int]$LASTEXITCODE
+    $text = (@($out) | ForEach-Object { [string]$_ }) -join "`n"
+    if ($text.Length -gt 1024) { $text = $text.Substring(0, 1024) }
+    return [ordered]@{ exitCode = $code; output = $text }
+}
+
 function Get-HelperFacts {
     # The helper's own Windows build and DISM version: its DISM/SFC service the guest image only
     # when the helper is not older than the image (the planner compares).
@@ -241,6 +254,8 @@ function Invoke-Collect {
                 try { Get-BinaryFacts -VolumeRoot $root -RelativePath $p }
                 catch { Add-CollectError -Step ('file ' + $p) -Message ([string]$_.Exception.Message) }
             })
+        $dirtyQuery = $null
+        try { $dirtyQuery = Get-DirtyQuery -Drive $target.WindowsDrive } catch { Add-CollectError -Step 'dirty' -Message ([string]$_.Exception.Message) }
         $helper = $null
         try { $helper = Get-HelperFacts } catch { Add-CollectError -Step 'helper' -Message ([string]$_.Exception.Message) }
         $listedFiles = @()
@@ -260,6 +275,7 @@ function Invoke-Collect {
             binaries = $binaries
             helper = $helper
             listedFiles = $listedFiles
+            dirtyQuery = $dirtyQuery
             errors = $errors
         }
         $json = Write-JsonDocument -Document $doc -Path $OutputPath

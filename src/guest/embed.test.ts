@@ -188,6 +188,17 @@ describe("embedScript", () => {
   );
 });
 
+describe("embedScript drops common.ps1's comment-only lines", () => {
+  it("only lines that are whole comments (common.ps1 has no here-string or block comment)", () => {
+    const common = readScript("common.ps1");
+    expect(common).not.toMatch(/@'|@"|<#|#>/);
+    const sent = embedScript("repair.ps1");
+    for (const line of common.split("\n").filter((l) => l.trim() && !/^\s*#/.test(l)))
+      expect(sent).toContain(line);
+    expect(sent).not.toContain("# One JSON file in the helper's state folder");
+  });
+});
+
 describe("azureRunCommandSource", () => {
   it("passes every value as a parameter and none in the script text", () => {
     const rc = azureRunCommandSource("repair.ps1", storyParams);

@@ -76,7 +76,13 @@ export function embedScript(name: ScriptName): string {
     throw new EmbedError(
       `${name} must contain the line ${COMMON_INCLUDE_LINE} exactly once (found ${at.length})`,
     );
-  const common = readScript("common.ps1").trimEnd();
+  // common.ps1's comment-only lines stay in the file, not in what is sent: an SSM document holds
+  // at most 64 KB (common.ps1 has no here-string or block comment a dropped line could belong to).
+  const common = readScript("common.ps1")
+    .split("\n")
+    .filter((l) => !/^\s*#/.test(l))
+    .join("\n")
+    .trimEnd();
   return [
     ...lines.slice(0, at[0]),
     "# ---- begin common.ps1 (embedded) ----",

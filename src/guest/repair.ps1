@@ -70,6 +70,8 @@ param(
 )
 Set-StrictMode -Version Latest
 $ErrorActionPreference = 'Stop'
+# Windows PowerShell 5.1 (.NET Framework) may offer only TLS 1.0/1.1; the uploads need TLS 1.2.
+[Net.ServicePointManager]::SecurityProtocol = [Net.ServicePointManager]::SecurityProtocol -bor [Net.SecurityProtocolType]::Tls12
 . (Join-Path $PSScriptRoot 'common.ps1')
 
 $ScriptVersion = '2.0.0'
@@ -262,18 +264,47 @@ function Get-FileSecurityRecord {
 }
 
 function Grant-FileForMove {
-    # Ownership to the Administrators group and full control for SYSTEM, so a TrustedInstaller-owned
-    # driver can be moved by the helper's SYSTEM account.
+    # Ownership to the Administrators group, then full control for SYSTEM, so a TrustedInstaller-owned
+    # driver can be moved by the helper's SYSTEM account. takeown enables the privilege it needs
+    # itself (one Set-Acl setting owner and ACL fails where SeTakeOwnershipPrivilege is not enabled);
+    # their exit codes decide, never their localized text.
     param([Parameter(Mandatory = $true)][string]$Path)
-    $acl = Get-Acl -LiteralPath $Path
-    $admins = New-Object System.Security.Principal.SecurityIdentifier('S-1-5-32-544')
-    $system = New-Object System.Security.Principal.SecurityIdentifier('S-1-5-18')
-    $acl.SetOwner($admins)
-    $acl.AddAccessRule((New-Object System.Security.AccessControl.FileSystemAccessRule($system, 'FullControl', 'Allow')))
-    Set-Acl -LiteralPath $Path -AclObject $acl
+    $out = & takeown.exe /F $Path /A
+    if ($LASTEXITCODE -ne 0) { throw ('takeown /F {0} /A failed (exit {1}): {2}' -f $Path, $LASTEXITCODE, (@($out) -join ' ')) }
+    $out = & icacls.exe $Path /grant '*S-1-5-18:F'
+    if ($LASTEXITCODE -ne 0) { throw ('icacls {0} /grant *S-1-5-18:F failed (exit {1}): {2}' -f $Path, $LASTEXITCODE, (@($out) -join ' ')) }
+}
+
+function Save-FileAcl {
+    # The file's owner and ACL saved to a file on the helper (icacls /save) before anything changes.
+    param([Parameter(Mandatory = $true)][string]$Path, [Parameter(Mandatory = $true)][string]$AclFile)
+    $folder = Split-Path -Parent $AclFile
+    if (-not (Test-Path -LiteralPath $folder)) { New-Item -ItemType Directory -Path $folder -Force | Out-Null }
+    $out = & icacls.exe $Path /save $AclFile
+    if ($LASTEXITCODE -ne 0) { throw ('icacls {0} /save failed (exit {1}): {2}' -f $Path, $LASTEXITCODE, (@($out) -join ' ')) }
+}
+
+function Restore-FileAcl {
+    # The saved owner and ACL put back (icacls <folder> /restore); returns what happened, never throws.
+    param([Parameter(Mandatory = $true)][string]$Path, [Parameter(Mandatory = $true)][string]$AclFile)
+    $out = & icacls.exe (Split-Path -Parent $Path) /restore $AclFile
+    if ($LASTEXITCODE -ne 0) { return ('not restored: icacls /restore exit {0}: {1}' -f $LASTEXITCODE, (@($out) -join ' ')) }
+    return 'restored'
 }
 
 # ---- the run ----
+
+function Get-PlanStateName {
+    # What a plan did is kept per disk: its id and the disk's own identity (the GPT GUID or MBR
+    # signature, the original one when a collision changed it), so the same plan on another disk
+    # (a fleet helper, a disk given the same number later) is never taken as already applied.
+    param([Parameter(Mandatory = $true)]$Target, [Parameter(Mandatory = $true)][string]$PlanId)
+    $disk = Get-Disk -Number $Target.DiskNumber
+    $identity = [string]$disk.Guid
+    if ([string]$Target.PartitionStyle -ne 'GPT') { $identity = ('{0:x8}' -f [uint32]$disk.Signature) }
+    if ($null -ne $Target.OriginalIdentity) { $identity = [string]$Target.OriginalIdentity.Value }
+    return ('plan-{0}-{1}.json' -f $PlanId, ($identity -replace '[^0-9A-Za-z-]', ''))
+}
 
 function New-OpRecord {
     param([Parameter(Mandatory = $true)]$Op, [int]$Index)
@@ -442,9 +473,16 @@ function Invoke-FileOp {
     if ($Ctx.DryRun) { $Record.status = 'wouldApply'; return }
     $sddl = Get-FileSecurityRecord -Path $source
     $Record.before.sddl = $sddl
-    Grant-FileForMove -Path $source
-    New-Item -ItemType Directory -Path (Split-Path -Parent $dest) -Force | Out-Null
-    Move-Item -LiteralPath $source -Destination $dest
+    $aclFile = Join-Path $Ctx.StateFolder ('acl-{0}-{1}.txt' -f $Ctx.PlanId, $Record.index)
+    Save-FileAcl -Path $source -AclFile $aclFile
+    try {
+        Grant-FileForMove -Path $source
+        New-Item -ItemType Directory -Path (Split-Path -Parent $dest) -Force | Out-Null
+        Move-Item -LiteralPath $source -Destination $dest
+    } catch {
+        # Not moved: the file keeps its owner and ACL, and no undo is recorded.
+        throw ('{0} (owner and ACL {1})' -f $_.Exception.Message, (Restore-FileAcl -Path $source -AclFile $aclFile))
+    }
     $Record.undo = [ordered]@{ op = 'moveBack'; from = [string]$Op.path; to = (Join-Path ([string]$Op.to) ([string]$Op.path)); sddl = $sddl }
     $Record.after = [ordered]@{ source = (Test-Path -LiteralPath $source); quarantined = (Test-Path -LiteralPath $dest); sddl = $sddl }
     $Record.status = 'applied'
@@ -473,7 +511,7 @@ function Invoke-Phase {
         if (($r.status -eq 'applied' -or $r.status -eq 'alreadyApplied') -and $null -eq $r.undo) { $r.undo = $entry.Op.undo }
         if ($r.status -eq 'applied' -and -not $Ctx.DryRun) {
             $Ctx.Done += $r.index
-            Save-RescueState -Folder $Ctx.StateFolder -Name ('plan-{0}.json' -f $Ctx.PlanId) -Value @{ id = $Ctx.PlanId; done = @($Ctx.Done) }
+            Save-RescueState -Folder $Ctx.StateFolder -Name $Ctx.StateName -Value @{ id = $Ctx.PlanId; done = @($Ctx.Done) }
         }
     }
 }
@@ -576,17 +614,18 @@ function Invoke-Repair {
         $urls = ConvertFrom-UploadUrls -Json $UploadUrls
         $token = ''
         if ($UploadKind -eq 'AzureBlob' -and @($urls.Values | Where-Object { $_ -notmatch '[?&]sig=' }).Count -gt 0) { $token = Get-StorageToken }
-        $saved = Read-RescueState -Folder $stateFolder -Name ('plan-{0}.json' -f $plan.id)
+        $target = Find-RescueTarget -DiskNumber $DiskNumber -MinWindowsPartitionBytes $MinWindowsPartitionBytes -StateFolder $stateFolder
+        $stateName = Get-PlanStateName -Target $target -PlanId ([string]$plan.id)
+        $saved = Read-RescueState -Folder $stateFolder -Name $stateName
         $done = @()
         if ($null -ne $saved) { $done = @($saved.done | ForEach-Object { [int]$_ }) }
-        $target = Find-RescueTarget -DiskNumber $DiskNumber -MinWindowsPartitionBytes $MinWindowsPartitionBytes -StateFolder $stateFolder
         if ($OutputPath.Substring(0, 2) -eq $target.WindowsDrive) { throw 'OutputPath must be on the helper, not on the attached disk.' }
         $ctx = [pscustomobject]@{
             Target = $target; PlanId = [string]$plan.id; DryRun = ([bool]$plan.dryRun -or [bool]$DryRun); Entries = $entries
-            Done = $done; Stopped = $false; Mount = ''; StateFolder = $stateFolder; Scratch = (Join-Path (Split-Path -Parent $OutputPath) 'scratch')
+            Done = $done; Stopped = $false; Mount = ''; StateFolder = $stateFolder; StateName = $stateName; Scratch = (Join-Path (Split-Path -Parent $OutputPath) 'scratch')
         }
         # The state file exists before the first change: a re-run after a failure knows what was done.
-        if (-not $ctx.DryRun) { Save-RescueState -Folder $stateFolder -Name ('plan-{0}.json' -f $ctx.PlanId) -Value @{ id = $ctx.PlanId; done = @($done) } }
+        if (-not $ctx.DryRun) { Save-RescueState -Folder $stateFolder -Name $ctx.StateName -Value @{ id = $ctx.PlanId; done = @($done) } }
         Invoke-Operations -Ctx $ctx
         if ($UploadKind -ne 'None') { $returned = @(Send-RepairedHives -Target $target -Urls $urls -Token $token) }
         $statuses = @($records | ForEach-Object { $_.status })

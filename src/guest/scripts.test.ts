@@ -52,7 +52,17 @@ describe("every recovery script", () => {
 
   it("finds the native tool calls the scripts make", () => {
     const tools = new Set(files.flatMap((f) => of(f).nativeCalls.map((c) => c.tool)));
-    expect([...tools].sort()).toEqual(["bcdedit", "chkdsk", "diskpart", "dism", "reg", "sfc"]);
+    expect([...tools].sort()).toEqual([
+      "bcdedit",
+      "chkdsk",
+      "diskpart",
+      "dism",
+      "fsutil",
+      "icacls",
+      "reg",
+      "sfc",
+      "takeown",
+    ]);
   });
 });
 

@@ -4,7 +4,7 @@
  * parameters. One pure function for every path — the Azure triage resource, the AWS chain and the
  * by-hand / on-premises Hyper-V path (`vm-rescue plan-repair`) — so they cannot drift apart.
  */
-import type { CollectOutput } from "../collect/contract";
+import type { CollectOutput, RepairPlan } from "../collect/contract";
 import { repairParamsFromPlan } from "../guest/embed";
 import type { RepairParams } from "../guest/params.generated";
 import { triageDump } from "../triage";
@@ -240,6 +240,18 @@ export function compileDecision(
   hives: CompileHives | null,
   facts: CompileFacts = {},
 ): CompiledDecision {
+  return compilePlan(decided.repair.plan, hives, {
+    ...facts,
+    imageBuild: facts.imageBuild ?? decided.imageBuild,
+  });
+}
+
+/** {@link compileDecision} for a plan already decided (the AWS repair step compiles at run time). */
+export function compilePlan(
+  plan: RepairPlan,
+  hives: CompileHives | null,
+  facts: CompileFacts = {},
+): CompiledDecision {
   if (hives === null || hives.system === null)
     return {
       operations: null,
@@ -249,10 +261,10 @@ export function compileDecision(
   try {
     return {
       operations: compileRepairPlan(
-        decided.repair.plan,
+        plan,
         { system: hives.system, bcd: hives.bcd },
         {
-          imageBuild: facts.imageBuild ?? decided.imageBuild,
+          imageBuild: facts.imageBuild ?? null,
           helperBuild: facts.helperBuild ?? null,
           repairSource: facts.repairSource ?? null,
         },

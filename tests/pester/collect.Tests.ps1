@@ -246,6 +246,7 @@ Describe 'Invoke-Collect' {
             }
         }
         Mock Close-RescueTarget {}
+        Mock Get-DirtyQuery { [ordered]@{ exitCode = 0; output = 'Volume - F: is NOT Dirty' } }
         $script:puts = @()
         Mock Send-EvidenceFile { $script:puts += $Url }
     }
@@ -333,5 +334,17 @@ Describe 'collect.ps1 on the fake Windows layer' {
         $doc.helper.osBuild | Should -Be 20348
         $doc.helper.dismVersion | Should -Be '10.0.20348.1'
         (Get-HelperFacts).osBuild | Should -BeOfType [int]
+    }
+
+    It 'ships fsutil dirty query on the Windows volume raw (TypeScript reads the dirty bit)' {
+        $script:Fake.Dirty = $true
+        $OutputPath = Join-Path $out 'collect-manifest.json'
+        $UploadKind = 'None'; $UploadUrls = ''; $FileFactPaths = @(); $DiskNumber = 2; $MaxMinidumps = 5; $MaxFileBytes = 268435456; $MinWindowsPartitionBytes = 1073741824
+        $text = @(Invoke-Collect)[0]
+        $doc = $text | ConvertFrom-Json
+        $doc.dirtyQuery.exitCode | Should -Be 0
+        $doc.dirtyQuery.output | Should -Match '^Volume - [D-Z]: is Dirty$'
+        @($script:Fake.Calls | Where-Object { $_ -like 'fsutil dirty query [D-Z]:' }).Count | Should -Be 1
+        $text | Test-Json -SchemaFile (Join-Path (Resolve-Path (Join-Path $PSScriptRoot '..' '..')) 'schemas/collect-manifest.schema.json') | Should -BeTrue
     }
 }

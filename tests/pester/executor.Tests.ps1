@@ -287,8 +287,13 @@ Describe 'repair.ps1 executes a compiled repair' -Skip:$skip {
             Test-Path $file | Should -BeFalse
             Test-Path (Join-Path $vol 'vm-rescue/quarantine/Windows/System32/drivers/cxnetmon.sys') | Should -BeTrue
             $r.operations[0].undo.sddl | Should -BeLike 'O:S-1-5-80-956008885-*'
-            (IndexOfLike 'Grant-FileForMove*') | Should -BeLessThan (IndexOfLike 'Move-Item*')
-            (IndexOfLike 'Grant-FileForMove*') | Should -BeGreaterThan -1
+            # The ACL saved, ownership taken, SYSTEM granted, then the move; nothing to restore.
+            (IndexOfLike 'icacls *cxnetmon.sys /save *') | Should -BeGreaterThan -1
+            (IndexOfLike 'icacls *cxnetmon.sys /save *') | Should -BeLessThan (IndexOfLike 'takeown /F *cxnetmon.sys /A')
+            (IndexOfLike 'takeown /F *cxnetmon.sys /A') | Should -BeLessThan (IndexOfLike 'icacls *cxnetmon.sys /grant `*S-1-5-18:F')
+            (IndexOfLike 'icacls *cxnetmon.sys /grant `*S-1-5-18:F') | Should -BeLessThan (IndexOfLike 'Move-Item*')
+            (IndexOfLike 'icacls * /restore *') | Should -Be -1
+            @(& $Calls | Where-Object { $_ -like 'Set-Acl*' }).Count | Should -Be 0
         }
     }
 
@@ -319,6 +324,18 @@ Describe 'repair.ps1 executes a compiled repair' -Skip:$skip {
             @($r.results.message | Select-Object -Unique) | Should -Be @('already applied')
             @(& $Calls | Where-Object { $_ -match '^(chkdsk|sfc|dism|bcdedit|registry|Move-Item)' }).Count | Should -Be 0
             (Get-FileHash (Join-Path $vol 'Windows/System32/config/SYSTEM')).Hash | Should -Be $hash
+        }
+
+        It 'a finished plan is not "already applied" on another disk given the same number' {
+            Set-Plan @($Chkdsk, (ImageOp SfcOffline sfcScan))
+            (Invoke-Run).outcome | Should -Be 'applied'
+            # Another copy attached in its place: same disk number, another GUID.
+            ($script:Fake.Disks | Where-Object { $_.Number -eq 2 }).Guid = '{99999999-2222-3333-4444-555555555555}'
+            $script:Fake.Calls.Clear()
+            $r = Invoke-Run
+            @($r.operations.status) | Should -Be @('applied', 'applied')
+            @(& $Calls | Where-Object { $_ -like 'chkdsk*' }).Count | Should -Be 1
+            @(& $Calls | Where-Object { $_ -like 'sfc*' }).Count | Should -Be 1
         }
 
         It 'unloads the hive in finally when a write throws' {
@@ -455,13 +472,42 @@ Describe 'repair.ps1 executes a compiled repair' -Skip:$skip {
             Test-Path $file | Should -BeTrue
         }
 
+        It '11: takeown refused: nothing granted or moved, the ACL restored, no undo record' {
+            $file = Join-Path $vol 'Windows/System32/drivers/cxnetmon.sys'
+            $script:Fake.TrustedInstaller = @($file)
+            $script:Fake.TakeownDenied = @($file)
+            Set-Plan @($Quarantine)
+            $r = Invoke-Run
+            $r.operations[0].status | Should -Be 'failed'
+            $r.operations[0].message | Should -BeLike 'takeown /F *cxnetmon.sys /A failed (exit 1)*owner and ACL restored*'
+            $r.operations[0].undo | Should -BeNullOrEmpty
+            @(& $Calls | Where-Object { $_ -like 'icacls * /grant *' -or $_ -like 'Move-Item*' }).Count | Should -Be 0
+            Test-Path $file | Should -BeTrue
+        }
+
+        It '11: a move that fails after the grant puts the saved owner and ACL back' {
+            $file = Join-Path $vol 'Windows/System32/drivers/cxnetmon.sys'
+            $script:Fake.TrustedInstaller = @($file)
+            $script:Fake.MoveFails = @($file)
+            Set-Plan @($Quarantine)
+            $r = Invoke-Run
+            $r.operations[0].status | Should -Be 'failed'
+            $r.operations[0].message | Should -BeLike '*used by another process*owner and ACL restored*'
+            $r.operations[0].undo | Should -BeNullOrEmpty
+            (IndexOfLike 'icacls * /restore *') | Should -BeGreaterThan (IndexOfLike 'Move-Item*')
+            $script:Fake.Restored | Should -Contain (Resolve-FakePath $file)
+            $script:Fake.Granted | Should -Not -Contain (Resolve-FakePath $file)
+            $script:Fake.Owned | Should -Not -Contain (Resolve-FakePath $file)
+            Test-Path $file | Should -BeTrue
+        }
+
         It '12: the state file exists before the first change; a re-run after a mid-way failure keeps the evidence values as undo' {
             $afd = 'ControlSet001\services\Afd'
             $ops = @((SetValue CleanBoot $Tcpip Start (Reg REG_DWORD 0) (Reg REG_DWORD 4)), (SetValue CleanBoot $afd Start (Reg REG_DWORD 2) (Reg REG_DWORD 4)))
             Set-Plan $ops
             $first = Invoke-Run
             @($first.operations.status) | Should -Be @('applied', 'refused')
-            Test-Path (Join-Path $work ('helper/state/plan-{0}.json' -f $first.planId)) | Should -BeTrue
+            Test-Path (Join-Path $work ('helper/state/plan-{0}-11111111-2222-3333-4444-555555555555.json' -f $first.planId)) | Should -BeTrue
             Get-Hive $Tcpip Start | Should -Be '4'
             $ops[1].expected = Reg REG_DWORD 1
             $ops[1].undo = [ordered]@{ op = 'setValue'; value = (Reg REG_DWORD 1) }
@@ -490,7 +536,8 @@ Describe 'repair.ps1 executes a compiled repair' -Skip:$skip {
             @(& $Calls | Where-Object { $_ -like '*/enum*' }).Count | Should -Be 0
             $r.operations[0].before | Should -Be $null
             $scripts = (Get-Content -Raw (Join-Path $root 'src/guest/repair.ps1')) + (Get-Content -Raw (Join-Path $root 'src/guest/common.ps1')) + (Get-Content -Raw (Join-Path $root 'src/guest/collect.ps1'))
-            $scripts | Should -Not -Match 'fsutil|/enum|NOT Dirty'
+            # fsutil's text is shipped raw by collect and read in TypeScript: no script parses it.
+            $scripts | Should -Not -Match '/enum|NOT Dirty|is Dirty'
         }
 
         It '15: letters through Update-HostStorageCache and Add-PartitionAccessPath, waited for; diskpart only for the ESP' {

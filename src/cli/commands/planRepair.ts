@@ -3,8 +3,14 @@ import * as path from "path";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
-import { readCheckTarget } from "../../engine/checkTarget";
-import { compileDecision, decideRescue, type RescueDecision } from "../../repair/decide";
+import { checkTargetOf, readCheckTarget } from "../../engine/checkTarget";
+import {
+  compileDecision,
+  decideRescue,
+  type CompileHives,
+  type RescueDecision,
+} from "../../repair/decide";
+import { planSourceOf, type PlanSource } from "../../engine/planSource";
 import { PlanError } from "../../vocabulary/errors";
 import type { CollectOutput } from "../../collect/contract";
 import { REPAIR_ACTIONS, type RepairActionName } from "../../vocabulary/repairActions";
@@ -58,7 +64,10 @@ export function registerPlanRepair(program: Command, ctx: CliContext): void {
     .description(
       "decide the offline repair from a collect output and print the repair.ps1 command line (by hand, on-premises Hyper-V)",
     )
-    .argument("<collect-output.json>", "the document collect.ps1 printed")
+    .argument(
+      "<evidence>",
+      "the document collect.ps1 printed, its manifest (the shipped files next to it), or an evidence folder",
+    )
     .option(
       "--cloud <cloud>",
       "where the disk will boot: azure | aws | hyperv (default: from the guest components on the disk)",
@@ -99,13 +108,18 @@ export function registerPlanRepair(program: Command, ctx: CliContext): void {
     )
     .option("--json", "print one JSON object")
     .action((file: string, opts: PlanRepairOptions) =>
-      runAction(ctx, async () => planRepairCommand(ctx, file, opts)),
+      runAction(ctx, async () => planRepairCommand(ctx, file, opts, await planSourceOf(file))),
     );
 }
 
-function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOptions): number {
-  const target = readCheckTarget(file, opts);
-  const hives = readHiveFiles(opts);
+function planRepairCommand(
+  ctx: CliContext,
+  file: string,
+  opts: PlanRepairOptions,
+  source: PlanSource,
+): number {
+  const target = source.collect ? checkTargetOf(source.collect, opts) : readCheckTarget(file, opts);
+  const hives = readHiveFiles(opts, source);
   const diskNumber = opts.diskNumber === undefined ? undefined : parseDiskNumber(opts.diskNumber);
   const withDumpsAdded = opts.dumps ? withDumps(target.collect, opts.dumps) : target.collect;
   const collect =
@@ -147,7 +161,7 @@ function planRepairCommand(ctx: CliContext, file: string, opts: PlanRepairOption
     if (e instanceof PlanError || e instanceof EmbedError) throw new UsageError(e.message);
     throw e;
   }
-  const operations = compileOperations(decided, opts, hives, collect.os.build);
+  const operations = compileOperations(decided, opts, hives, collect.os.build, source);
   const command = decided.repairParams
     ? repairCommandLine(
         operations
@@ -191,6 +205,10 @@ function parseBuild(option: string, text: string | undefined): number | null {
   return Number(text);
 }
 
+/**
+ * The plan compiled against the disk's own hives into repair.ps1's operations; null without
+ * --system-hive (or when the planner chose nothing).
+ */
 interface HiveFiles {
   system: Buffer | null;
   bcd: Buffer | null;
@@ -200,8 +218,8 @@ interface HiveFiles {
  * The hive files named on the command line, read before anything is decided: a missing or
  * unreadable one is refused in one line naming its option even when the plan would not use it.
  */
-function readHiveFiles(opts: PlanRepairOptions): HiveFiles {
-  if (opts.bcd !== undefined && opts.systemHive === undefined)
+function readHiveFiles(opts: PlanRepairOptions, source: PlanSource): HiveFiles {
+  if (opts.bcd !== undefined && opts.systemHive === undefined && !source.hives)
     throw new UsageError(`--bcd ${opts.bcd} is read with the SYSTEM hive: give --system-hive too`);
   return {
     system:
@@ -210,17 +228,14 @@ function readHiveFiles(opts: PlanRepairOptions): HiveFiles {
   };
 }
 
-/**
- * The plan compiled against the disk's own hives into repair.ps1's operations; null without
- * --system-hive (or when the planner chose nothing).
- */
 function compileOperations(
   decided: RescueDecision,
   opts: PlanRepairOptions,
   hives: HiveFiles,
   collectedBuild: number | null | undefined,
+  source: PlanSource,
 ): CompiledRepair | null {
-  if (hives.system === null || decided.nothingToRepair) return null;
+  if (decided.nothingToRepair) return null;
   const read = (bytes: Buffer, flag: string, file: string, label: string) => {
     try {
       return impl().openHive(bytes, { label });
@@ -228,23 +243,34 @@ function compileOperations(
       throw new UsageError(`${flag} file ${file}: ${(e as Error).message.split("\n")[0]}`);
     }
   };
-  const system = read(hives.system, "--system-hive", opts.systemHive as string, "SYSTEM");
+  // An evidence folder or a collect manifest brings its own hives; --system-hive/--bcd replace them.
+  const system =
+    hives.system === null
+      ? (source.hives?.system ?? null)
+      : read(hives.system, "--system-hive", opts.systemHive as string, "SYSTEM");
+  if (system === null) return null;
   const bcd =
     hives.bcd === null
-      ? null
+      ? (source.hives?.bcd ?? null)
       : impl().decodeBcd(read(hives.bcd, "--bcd", opts.bcd as string, "BCD"), {
           file: opts.bcd as string,
         });
+  return compileWith(decided, opts, collectedBuild, { system, bcd }, source);
+}
+
+function compileWith(
+  decided: RescueDecision,
+  opts: PlanRepairOptions,
+  collectedBuild: number | null | undefined,
+  hives: CompileHives,
+  source: PlanSource,
+): CompiledRepair {
   // The same compile as the clouds' decision (src/repair/decide.ts): what is printed is what is sent.
-  const compiled = compileDecision(
-    decided,
-    { system, bcd },
-    {
-      imageBuild: parseBuild("--image-build", opts.imageBuild) ?? collectedBuild ?? null,
-      helperBuild: parseBuild("--helper-build", opts.helperBuild),
-      repairSource: opts.repairSource ?? null,
-    },
-  );
+  const compiled = compileDecision(decided, hives, {
+    imageBuild: parseBuild("--image-build", opts.imageBuild) ?? collectedBuild ?? null,
+    helperBuild: parseBuild("--helper-build", opts.helperBuild) ?? source.helperBuild,
+    repairSource: opts.repairSource ?? null,
+  });
   if (compiled.operations === null)
     throw new UsageError(compiled.compileError ?? compiled.reason ?? "the plan was not compiled");
   return compiled.operations;

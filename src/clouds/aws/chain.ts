@@ -62,6 +62,9 @@ export function createRepairChain(
       filesBase: r.filesBase,
       uploadStage: "repaired",
       uploadNames: [...REPAIRED_NAMES],
+      // Compiled when sent, from the hives collect shipped under filesBase (as the Azure triage does).
+      repairPlan: decision.repairPlan,
+      collectOutput: collect.stdout,
     },
     { parent, dependsOn: [collect] },
   );

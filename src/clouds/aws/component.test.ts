@@ -190,6 +190,10 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
     expect((repair.inputs as any).waitForSnapshotId).toEqual(
       mode === "inPlace" ? expect.stringMatching(/^snap-/) : "",
     );
+    // The repair step compiles the plan when sent, from the files collect shipped under filesBase.
+    expect((repair.inputs as any).repairPlan.actions[0]).toMatchObject({ action: "DisableDriver" });
+    expect((repair.inputs as any).filesBase).toMatch(/^s3:\/\//);
+    expect(typeof (repair.inputs as any).collectOutput).toBe("string");
   });
 
   test("the swap restores the root device name and DeleteOnTermination, then the boot is verified", () => {

@@ -13,6 +13,7 @@ import { parseCollectOutput } from "../../collect/validate";
 import type { CollectOutput, RepairPlan } from "../../collect/contract";
 import { shippedFileUrl } from "../../collect/layout";
 import { collectFromManifest } from "../../evidence/facts";
+import { RescueStepError } from "./operations";
 import { manifestOf } from "../../report/rawEvidence";
 import type { ShippedStore } from "../../repair/operations/afterRepair";
 import { validateRepairParams, type RepairParams } from "../../guest/params.generated";
@@ -21,7 +22,9 @@ import { ssmCommandDocument } from "../../guest/embed";
 import type { RepairOptions, Decision } from "../../repair/types";
 import {
   compileDecision,
+  compilePlan,
   decideRescue,
+  hivesOfBundle,
   type CompileHives,
   nothingToRepairWhy,
   decisionLine,
@@ -121,6 +124,38 @@ export async function evidenceFromCollect(
     store.readBlobBytes(shippedFileUrl(filesBase, "collect", name), max),
   );
   return { collect: facts.collect, problems: facts.problems };
+}
+
+/**
+ * The repair command's parameters with the plan compiled at run time against the SYSTEM hive and
+ * BCD store collect shipped under `collect/` of `filesBase` (as the Azure triage compiles): what
+ * repair.ps1 executes (`Operations`). A collect.ps1 1.x document ships no hive: the parameters go
+ * as they are (repair.ps1 then refuses to run). A plan that cannot be compiled is refused here, in
+ * one line, before anything is sent to the helper.
+ */
+export async function compiledRepairParameters(
+  parameters: Record<string, string[]>,
+  plan: RepairPlan,
+  collectStdout: string,
+  store: ShippedStore,
+  filesBase: string,
+): Promise<Record<string, string[]>> {
+  const manifest = manifestOf(collectStdout);
+  if (manifest === null) return parameters;
+  const facts = await collectFromManifest(manifest, (name, max) =>
+    store.readBlobBytes(shippedFileUrl(filesBase, "collect", name), max),
+  );
+  const opened = hivesOfBundle(facts.bundle);
+  const compiled = compilePlan(plan, opened.hives, {
+    imageBuild: facts.collect.os.build > 0 ? facts.collect.os.build : null,
+    helperBuild: manifest.helper?.osBuild ?? null,
+  });
+  if (compiled.operations === null)
+    throw new RescueStepError(
+      "repair-not-compiled",
+      opened.reason ?? compiled.reason ?? "the plan was not compiled",
+    );
+  return { ...parameters, Operations: [encodeOperations(compiled.operations)] };
 }
 
 /** The gate from the findings and the operator's choices (pure; `nothingToRepair` closes it too). */

@@ -15,7 +15,7 @@ import { COLLECT_MAX_MINIDUMPS, REPAIRED_NAMES, uploadNames } from "../../collec
 import { decodeBcd } from "../../evidence/bcd";
 import { describeIf, fixture, missing, shippedFile } from "../../evidence/facts/testing/evidence";
 import { openHive } from "../../evidence/hive";
-import { compileRepairPlan, type Operation } from "../../repair/operations";
+import { assertCompiledRepair, compileRepairPlan, type Operation } from "../../repair/operations";
 import { applyWithHivex } from "../../repair/operations/testing/hivex";
 import { parseEvidence, repairFromCollect, type AwsRepairDecision } from "./decision";
 import { repairCheckKind } from "./repairCheck";
@@ -243,5 +243,61 @@ describeIf(missing([SYSTEM, BCD], ["hivexregedit"]), "the AWS rescue from raw ev
     });
     expect(detach.outs.detached).toBe(false);
     expect(readState(file).calls.slice(before)).toEqual([]);
+  });
+
+  it("the repair command carries the plan compiled from the shipped hives (Operations)", async () => {
+    const [collect, d] = await collectAndDecide();
+    // The program decides from facts only: nothing compiled before the repair step runs.
+    expect(d.parameters).not.toHaveProperty("Operations");
+    const rep = (
+      await ssmCommandKind.create(simContext(file), {
+        region,
+        instanceId: HELPER,
+        documentName: REPAIR_DOC,
+        parameters: d.parameters,
+        bucketName: BUCKET,
+        keyPrefix: "rescue/inc-1/",
+        filesBase: FILES,
+        uploadStage: "repaired",
+        uploadNames: [...REPAIRED_NAMES],
+        repairPlan: d.repairPlan,
+        collectOutput: collect.stdout,
+      })
+    ).outs as SsmCommandOutputs;
+    const sent = readState(file).commands[rep.commandId].parameters;
+    const ops = assertCompiledRepair(
+      JSON.parse(Buffer.from(sent.Operations[0], "base64").toString("utf8")),
+    );
+    expect(ops).toEqual(
+      compileRepairPlan(d.repairPlan, {
+        system: openHive(system(), { label: "SYSTEM" }),
+        bcd: decodeBcd(openHive(bcd(), { label: "BCD" }), { file: "D:\\Boot\\BCD" }),
+      }),
+    );
+    expect(ops.operations.some((o) => o.op === "setValue" && o.name === "Start")).toBe(true);
+    // The recorded inputs keep the parameters as decided (no identity change on a re-run).
+    expect(rep.parameters).not.toHaveProperty("Operations");
+  });
+
+  it("a plan that cannot be compiled is refused before anything is sent", async () => {
+    const [collect, d] = await collectAndDecide();
+    const before = Object.keys(readState(file).commands).length;
+    await expect(
+      ssmCommandKind.create(simContext(file), {
+        region,
+        instanceId: HELPER,
+        documentName: REPAIR_DOC,
+        parameters: d.parameters,
+        bucketName: BUCKET,
+        keyPrefix: "rescue/inc-1/",
+        filesBase: FILES,
+        repairPlan: {
+          ...d.repairPlan,
+          actions: [{ action: "DismRestoreHealth", args: {}, reason: "test" }],
+        } as typeof d.repairPlan,
+        collectOutput: collect.stdout,
+      }),
+    ).rejects.toThrow(/the plan could not be compiled/);
+    expect(Object.keys(readState(file).commands)).toHaveLength(before);
   });
 });

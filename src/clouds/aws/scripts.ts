@@ -16,8 +16,10 @@ import { STEP_TYPES } from "../../vocabulary/tokens";
 import { errorCode, OpsContext, RescueStepError, waitFor } from "./operations";
 import { snapshotState } from "./snapshots";
 import { presignedUploadUrls, readCommandStdout, s3Store, type UploadRequest } from "./s3Files";
-import { evidenceFromCollect } from "./decision";
+import { compiledRepairParameters, evidenceFromCollect } from "./decision";
 import type { ShippedStage } from "../../collect/layout";
+import type { RepairPlan } from "../../collect/contract";
+import { objectOf, REPAIR_PLAN } from "../../steps/objectTypes";
 
 import { modeled, opsOf, STEP_INPUT_SPECS, stepTimeouts, type StepInputs } from "./stepKit";
 
@@ -140,6 +142,10 @@ export interface SsmCommandInputs extends StepInputs {
   uploadStage?: ShippedStage;
   /** The names the script may upload (one presigned URL each). */
   uploadNames?: string[];
+  /** The repair: the plan compiled when sent, against the files collect shipped under `filesBase`. */
+  repairPlan?: RepairPlan;
+  /** The repair: the collect's output (its manifest names the shipped files the plan compiles against). */
+  collectOutput?: string;
 }
 export type SsmCommandOutputs = SsmCommandInputs &
   SsmRunResult & {
@@ -159,7 +165,19 @@ export async function ssmCommandStep(
 ): Promise<SsmRunResult> {
   if (i.waitForSnapshotId)
     await snapshotState(ctx, i.waitForSnapshotId, ["completed"], timeoutSeconds);
-  return runSsmCommand(ctx, { ...i, timeoutSeconds, upload: uploadOf(i) });
+  // The repair's operations are compiled now, from the hives collect shipped (the program only
+  // has their facts): what is sent is what the check after the repair compares.
+  const parameters =
+    i.repairPlan && i.collectOutput && i.filesBase
+      ? await compiledRepairParameters(
+          i.parameters,
+          i.repairPlan,
+          i.collectOutput,
+          s3Store(ctx.s3),
+          i.filesBase,
+        )
+      : i.parameters;
+  return runSsmCommand(ctx, { ...i, parameters, timeoutSeconds, upload: uploadOf(i) });
 }
 
 export { repairCommandParameters } from "./decision";
@@ -214,6 +232,17 @@ export const ssmCommandKind: StepKind<SsmCommandInputs, SsmCommandOutputs> = {
       items: { type: "string", description: "A file name." },
       description: "The names the script may upload, one presigned PUT URL each (made when sent).",
       optional: true,
+    },
+    repairPlan: objectOf(
+      REPAIR_PLAN,
+      "The repair: the plan compiled when sent against the files collect shipped.",
+      { optional: true },
+    ),
+    collectOutput: {
+      type: "string",
+      description: "The repair: the collect's output, whose manifest names the shipped files.",
+      optional: true,
+      secret: true,
     },
   },
   outputs: {

@@ -10,6 +10,7 @@ import type { CollectManifest, ShippedFile } from "../../collect/manifest";
 import type { EvidenceBundle } from "../bundle";
 import { MAX_HIVE_BYTES } from "../hive/limits";
 import { collectFromEvidence, type EvidenceFacts } from "./collectFromEvidence";
+import { volumeDirtyOf } from "./volumeDirty";
 import { FOLDER_CAPS } from "./loadFolder";
 import type { CollectFromEvidenceOptions, EvidenceFileInfo } from "./types";
 
@@ -145,6 +146,7 @@ export async function collectFromManifest(
       ...facts.collect.target,
       signatureCollision: manifest.target.signatureCollision,
     },
+    volume: { ...facts.collect.volume, dirty: volumeDirtyOf(manifest.dirtyQuery) },
   };
   return { ...facts, collect, bundle };
 }

@@ -14,6 +14,9 @@
 #   chkdsk /f /x      exit 3 (cannot lock the volume) while a hive of the volume is loaded
 #   bcdedit /store    /set, /deletevalue on the store file through hivex; exit 1 while the store
 #                     is loaded as a hive
+#   fsutil dirty      query: "Volume - Z: is Dirty" / "is NOT Dirty", exit 0
+#   takeown /F /A     exit 0, or 1 (no file, or denied); icacls /grant exit 5 on a
+#                     TrustedInstaller-owned file not taken over, /save and /restore an ACL file
 #   Get-Disk, Get-Partition, Set-Disk, Update-HostStorageCache, Add-/Remove-PartitionAccessPath:
 #                     a disk table; a new access path's letter appears one poll later (as the
 #                     letters arrive asynchronously on Windows) and maps to a PowerShell drive
@@ -39,6 +42,11 @@ function Reset-FakeWindows {
         PendingRevert = $false
         TrustedInstaller = @()
         Granted = @()
+        Owned = @()
+        Restored = @()
+        TakeownDenied = @()
+        MoveFails = @()
+        Dirty = $false
         Disks = @(
             [pscustomobject]@{ Number = 0; IsBoot = $true; IsSystem = $true; IsOffline = $false; OfflineReason = ''; IsReadOnly = $false; PartitionStyle = 'GPT'; Guid = '{00000000-0000-0000-0000-00000000000a}'; Signature = 0; BusType = 'SCSI' },
             [pscustomobject]@{ Number = 2; IsBoot = $false; IsSystem = $false; IsOffline = [bool]$Collision; OfflineReason = $(if ($Collision) { 'Collision' } else { '' }); IsReadOnly = $false; PartitionStyle = 'GPT'; Guid = '{11111111-2222-3333-4444-555555555555}'; Signature = 0; BusType = 'SCSI' }
@@ -335,10 +343,63 @@ function Get-FileSecurityRecord {
     return 'O:S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464G:S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464D:P(A;;FA;;;S-1-5-80-956008885-3418522649-1831038044-1853292631-2271478464)(A;;0x1200a9;;;SY)'
 }
 
-function Grant-FileForMove {
-    param([string]$Path)
-    Add-FakeCall ('Grant-FileForMove ' + $Path)
-    $script:Fake.Granted += (Resolve-FakePath $Path)
+function Get-FakeAclName { param([string]$Full) return [System.IO.Path]::GetFileName($Full) }
+
+function fsutil.exe {
+    # fsutil dirty query <drive>: "Volume - <drive> is Dirty" / "is NOT Dirty", exit 0 ($Fake.Dirty).
+    Add-FakeCall ('fsutil ' + ($args -join ' '))
+    $global:LASTEXITCODE = 0
+    if ($script:Fake.Dirty) { return ('Volume - {0} is Dirty' -f $args[2]) }
+    return ('Volume - {0} is NOT Dirty' -f $args[2])
+}
+
+function takeown.exe {
+    # takeown /F <file> /A: ownership to the Administrators group; exit 0, or 1 with "ERROR: ..."
+    # (a file that is not there, or one listed in $Fake.TakeownDenied).
+    Add-FakeCall ('takeown ' + ($args -join ' '))
+    $file = Resolve-FakePath ([string]$args[1])
+    if (-not (Test-Path -LiteralPath $file) -or $script:Fake.TakeownDenied -contains $file) {
+        $global:LASTEXITCODE = 1
+        return ('ERROR: Access is denied. ("{0}")' -f $args[1])
+    }
+    $script:Fake.Owned += $file
+    $global:LASTEXITCODE = 0
+    return ('SUCCESS: The file (or folder): "{0}" now owned by the administrators group.' -f $args[1])
+}
+
+function icacls.exe {
+    # icacls <file> /grant *S-1-5-18:F   needs WRITE_DAC: a TrustedInstaller-owned file only after
+    #                                    takeown (else exit 5, access denied); exit 2 for no file
+    # icacls <file> /save <aclfile>      writes the file's name and SDDL (UTF-16LE)
+    # icacls <folder> /restore <aclfile> puts the saved owner and ACL back (the grant is gone)
+    Add-FakeCall ('icacls ' + ($args -join ' '))
+    $target = Resolve-FakePath ([string]$args[0])
+    $verb = [string]$args[1]
+    if ($verb -eq '/restore') {
+        $saved = [System.IO.File]::ReadAllText((Resolve-FakePath ([string]$args[2])), [System.Text.Encoding]::Unicode) -split "`r`n"
+        $file = Join-Path $target $saved[0]
+        $script:Fake.Granted = @($script:Fake.Granted | Where-Object { $_ -ne $file })
+        $script:Fake.Owned = @($script:Fake.Owned | Where-Object { $_ -ne $file })
+        $script:Fake.Restored += $file
+        $global:LASTEXITCODE = 0
+        return 'Successfully processed 1 files; Failed processing 0 files'
+    }
+    if (-not (Test-Path -LiteralPath $target)) {
+        $global:LASTEXITCODE = 2
+        return ('{0}: The system cannot find the file specified.' -f $args[0])
+    }
+    if ($verb -eq '/save') {
+        $sddl = Get-FileSecurityRecord -Path ([string]$args[0])
+        [System.IO.File]::WriteAllText((Resolve-FakePath ([string]$args[2])), ((Get-FakeAclName $target) + "`r`n" + $sddl + "`r`n"), [System.Text.Encoding]::Unicode)
+    } elseif ($verb -eq '/grant') {
+        if ($script:Fake.TrustedInstaller -contains $target -and $script:Fake.Owned -notcontains $target) {
+            $global:LASTEXITCODE = 5
+            return ('{0}: Access is denied.' -f $args[0])
+        }
+        $script:Fake.Granted += $target
+    }
+    $global:LASTEXITCODE = 0
+    return 'Successfully processed 1 files; Failed processing 0 files'
 }
 
 function Move-Item {
@@ -347,6 +408,7 @@ function Move-Item {
     $full = Resolve-FakePath $LiteralPath
     Add-FakeCall ('Move-Item ' + $LiteralPath)
     if ($script:Fake.TrustedInstaller -contains $full -and $script:Fake.Granted -notcontains $full) { throw ('Access to the path ''{0}'' is denied.' -f $LiteralPath) }
+    if ($script:Fake.MoveFails -contains $full) { throw 'The process cannot access the file because it is being used by another process.' }
     Microsoft.PowerShell.Management\Move-Item -LiteralPath $LiteralPath -Destination $Destination
 }
 

@@ -501,6 +501,38 @@ describe("servicing and file system", () => {
     expect(names(plan({ collect: c }))).not.toContain("RevertPendingActions");
   });
 
+  const failedUpdate = (timeCreatedUtc: string): EventFacts => ({
+    id: 20,
+    provider: "Microsoft-Windows-WindowsUpdateClient",
+    timeCreatedUtc,
+    level: 2,
+    data: { errorCode: "0x80070002", updateTitle: "2019-05 Cumulative Update" },
+  });
+
+  test("an update that failed years before the crash does not corroborate", () => {
+    const c = sampleCollect();
+    c.pendingUpdates.pendingXml = true;
+    c.events = [...c.events, failedUpdate("2019-05-14T05:40:00Z")];
+    expect(names(plan({ collect: c, triage: [] }))).not.toContain("RevertPendingActions");
+  });
+
+  test("a failed update beside a dump that blames a driver does not corroborate", () => {
+    const c = sampleCollect();
+    c.pendingUpdates.pendingXml = true;
+    c.events = [...c.events, failedUpdate("2026-11-29T05:58:00Z")];
+    const d = plan({ collect: c, triage: [triageOf("cxnetmon.sys")] });
+    expect(names(d)).not.toContain("RevertPendingActions");
+    expect(names(d)).toContain("DisableDriver");
+  });
+
+  test("a driver the operator names does not make the automatic rollback refuse the plan", () => {
+    const c = sampleCollect();
+    c.pendingUpdates.pendingXml = true;
+    const d = plan({ collect: c, options: { driver: "cxnetmon" } });
+    expect(names(d)).toContain("DisableDriver");
+    expect(names(d)).not.toContain("RevertPendingActions");
+  });
+
   test("dirty volume → Chkdsk first; on ReFS it is not planned", () => {
     const c = sampleCollect();
     c.volume.dirty = true;

@@ -95,6 +95,8 @@ export function planRepair(input: PlanInput): RepairDecision {
   };
 
   const outcomes: RuleOutcome[] = [{ proposals: [], notes: selection.notes }];
+  /** The proposals the operator asked for: refused when they break an invariant. */
+  const chosenByOperator = new Set<Proposal>();
   const playbooks = matchPlaybooks(collect, selection.valid, findings, options);
   if (options.actions) {
     const requested = [
@@ -103,8 +105,10 @@ export function planRepair(input: PlanInput): RepairDecision {
         ...(options.removeDriverPackage ? (["RemoveDriverPackage"] as const) : []),
       ]),
     ];
+    const asked = requested.flatMap((a) => buildRequested(a, ctx));
+    for (const p of asked) chosenByOperator.add(p);
     outcomes.push({
-      proposals: requested.flatMap((a) => buildRequested(a, ctx)),
+      proposals: asked,
       notes: [
         {
           action: "none",
@@ -116,11 +120,14 @@ export function planRepair(input: PlanInput): RepairDecision {
   } else {
     // A known incident's prescribed fix replaces the culprit rule (it may leave the culprit enabled).
     const fix = playbooks.flatMap((m) => m.proposals);
+    const culprit = fix.length > 0 ? { proposals: [], notes: [] } : ruleCulprit(ctx);
+    // A driver the operator named is their choice; what the other rules propose stays automatic.
+    if (options.driver !== undefined) for (const p of culprit.proposals) chosenByOperator.add(p);
     outcomes.push(
       ...playbooks.map((m) => ({ proposals: m.proposals, notes: playbookNotes(m) })),
       ruleDirtyVolume(ctx),
       rulePendingUpdate(ctx),
-      fix.length > 0 ? { proposals: [], notes: [] } : ruleCulprit(ctx),
+      culprit,
       ruleReporterOnly(ctx),
       ruleNoDumpEvents(ctx),
       ruleFindings(findings),
@@ -129,20 +136,17 @@ export function planRepair(input: PlanInput): RepairDecision {
       options.removeDriverPackage &&
       !outcomes.some((o) => o.proposals.some((p) => p.action.action === "RemoveDriverPackage"))
     ) {
-      outcomes.push({
-        proposals: buildRequestedRemove(ctx, "requested by the operator (removeDriverPackage)"),
-        notes: [],
-      });
+      const remove = buildRequestedRemove(ctx, "requested by the operator (removeDriverPackage)");
+      for (const p of remove) chosenByOperator.add(p);
+      outcomes.push({ proposals: remove, notes: [] });
     }
   }
 
   // The operator's choices are refused when they break an invariant; automatic ones are left out.
-  const strict =
-    options.driver !== undefined || options.actions !== undefined || !!options.removeDriverPackage;
   const guarded = applyInvariants(
     outcomes.flatMap((o) => o.proposals),
     { collect, triage: selection.valid },
-    strict,
+    (p) => chosenByOperator.has(p),
   );
   const repairs = guarded.kept.filter((p) => !ADDITIVE.includes(p.action.action));
   const leftForPerson = playbooks.flatMap((m) => m.manual.map((s) => `playbook ${m.id}: ${s}`));

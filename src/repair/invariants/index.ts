@@ -47,14 +47,15 @@ function keepable(
 export function applyInvariants(
   proposals: readonly Proposal[],
   facts: InvariantFacts,
-  strict: boolean,
+  strict: boolean | ((p: Proposal) => boolean),
 ): { kept: Proposal[]; notes: Decision[]; dropped: number } {
   const kept: Proposal[] = [];
   const notes: Decision[] = [];
   let dropped = 0;
   for (const p of proposals) {
     const { action, violations } = keepable(p.action, facts);
-    if (violations.length > 0 && strict) refuse(violations[0]);
+    if (violations.length > 0 && (typeof strict === "function" ? strict(p) : strict))
+      refuse(violations[0]);
     if (action) kept.push({ ...p, action });
     else dropped += 1;
     for (const v of violations)

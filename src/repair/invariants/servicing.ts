@@ -22,7 +22,10 @@ export const SERVICING_STOP_CODES: Readonly<Record<string, string>> = {
 /** Windows Update client events: 20 an installation failed, 43 an installation started. */
 export const UPDATE_EVENT_IDS: readonly number[] = [20, 43];
 const UPDATE_PROVIDER = /^Microsoft-Windows-WindowsUpdateClient$/i;
-/** An install started at most this long before the first crash counts. */
+/** The kernel's own modules: a dump that names one of them blames no driver. */
+const KERNEL_MODULES =
+  /^(ntoskrnl|ntkrnlmp|ntkrnlpa|ntkrpamp|hal|halmacpi|halacpi)\.exe$|^hal\.dll$/i;
+/** An update event (an install begun or failed) at most this long before the first crash counts. */
 const UPDATE_WINDOW_MS = 7 * 24 * 3600 * 1000;
 
 export interface ServicingCorroboration {
@@ -79,11 +82,20 @@ export function corroborateServicing(
     .map((s) => (s === null ? NaN : Date.parse(s)))
     .filter((t) => Number.isFinite(t));
   const firstCrash = crashTimes.length > 0 ? Math.min(...crashTimes) : null;
+  // A dump that names a driver other than the kernel's own modules points away from servicing:
+  // an update event beside it is not the crash's cause (long-lived servers keep both).
+  const driverBlamed = valid.some(
+    (t) =>
+      t.causedBy !== null &&
+      !KERNEL_MODULES.test(t.causedBy.module) &&
+      !((codeOf(t.bugCheck?.code) ?? "") in SERVICING_STOP_CODES),
+  );
   for (const e of collect.events) {
     if (!UPDATE_PROVIDER.test(e.provider) || !UPDATE_EVENT_IDS.includes(e.id)) continue;
+    if (driverBlamed) continue;
     const t = Date.parse(e.timeCreatedUtc);
-    // an install that began long before the crashes is not their cause
-    if (e.id === 43 && (firstCrash === null || !(t >= firstCrash - UPDATE_WINDOW_MS))) continue;
+    // an install that began or failed long before the crashes (or after the first) is not their cause
+    if (firstCrash === null || !(t >= firstCrash - UPDATE_WINDOW_MS && t <= firstCrash)) continue;
     const what = e.id === 20 ? "an update failed to install" : "an update began to install";
     const update = e.data.updateTitle ?? e.data.param1;
     crash.push(`event ${e.id} at ${e.timeCreatedUtc}: ${what}${update ? ` (${update})` : ""}`);

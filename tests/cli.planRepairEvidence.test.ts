@@ -23,9 +23,10 @@ maybe("vm-rescue plan-repair from an evidence folder or a collect manifest", () 
         maxBuffer: 64 * 1024 * 1024,
       })
     : Buffer.alloc(0);
+  const software = fs.readFileSync(path.join(EXAMPLES, "evidence", "SOFTWARE"));
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  const plan = (evidence: string) => {
+  const plan = (evidence: string, extra: string[] = []) => {
     const r = spawnSync(
       process.execPath,
       [
@@ -41,6 +42,7 @@ maybe("vm-rescue plan-repair from an evidence folder or a collect manifest", () 
         "--repair-source",
         "wim:D:\\sources\\install.wim:1",
         "--json",
+        ...extra,
       ],
       { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
     );
@@ -60,10 +62,24 @@ maybe("vm-rescue plan-repair from an evidence folder or a collect manifest", () 
     });
   };
 
+  const diskTree = (name: string, withSoftware: boolean) => {
+    const folder = path.join(tmp, name);
+    const config = path.join(folder, "Windows", "System32", "config");
+    fs.mkdirSync(config, { recursive: true });
+    fs.writeFileSync(path.join(config, "SYSTEM"), system);
+    if (withSoftware) fs.writeFileSync(path.join(config, "SOFTWARE"), software);
+    return folder;
+  };
+
+  it("a folder without SOFTWARE: the image's build is unknown, so DISM and SFC are not planned", () => {
+    const r = plan(diskTree("no-software", false), ["--helper-build", "100"]);
+    expect(r.code).toBe(2);
+    expect(r.doc).toBeNull();
+    expect(r.err.trim().split("\n")).toEqual([expect.stringMatching(/^vm-rescue: .*build/i)]);
+  });
+
   it("an evidence folder (the disk's tree)", () => {
-    const folder = path.join(tmp, "disk");
-    fs.mkdirSync(path.join(folder, "Windows", "System32", "config"), { recursive: true });
-    fs.writeFileSync(path.join(folder, "Windows", "System32", "config", "SYSTEM"), system);
+    const folder = diskTree("disk", true);
     const r = plan(folder);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
@@ -75,6 +91,7 @@ maybe("vm-rescue plan-repair from an evidence folder or a collect manifest", () 
     const folder = path.join(tmp, "collect");
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, "SYSTEM"), system);
+    fs.writeFileSync(path.join(folder, "SOFTWARE"), software);
     const manifest = {
       schemaVersion: 2,
       kind: "collect-manifest",
@@ -89,7 +106,10 @@ maybe("vm-rescue plan-repair from an evidence folder or a collect manifest", () 
         bcdStore: null,
         generation: 2,
       },
-      files: [shippedFile("SYSTEM", "Windows\\System32\\config\\SYSTEM", system)],
+      files: [
+        shippedFile("SYSTEM", "Windows\\System32\\config\\SYSTEM", system),
+        shippedFile("SOFTWARE", "Windows\\System32\\config\\SOFTWARE", software),
+      ],
       memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
       binaries: [],
       helper: { osBuild: 26100, osVersion: "10.0.26100.0", dismVersion: null },

@@ -161,7 +161,8 @@ function planRepairCommand(
     if (e instanceof PlanError || e instanceof EmbedError) throw new UsageError(e.message);
     throw e;
   }
-  const operations = compileOperations(decided, opts, hives, collect.os.build, source);
+  // A build of 0 is one the evidence did not hold (no readable SOFTWARE hive): unknown, not old.
+  const operations = compileOperations(decided, opts, hives, collect.os.build || null, source);
   const command = decided.repairParams
     ? repairCommandLine(
         operations

@@ -302,7 +302,11 @@ function Get-PlanStateName {
     $disk = Get-Disk -Number $Target.DiskNumber
     $identity = [string]$disk.Guid
     if ([string]$Target.PartitionStyle -ne 'GPT') { $identity = ('{0:x8}' -f [uint32]$disk.Signature) }
-    if ($null -ne $Target.OriginalIdentity) { $identity = [string]$Target.OriginalIdentity.Value }
+    if ($null -ne $Target.OriginalIdentity) {
+        # one spelling whether or not a collision was seen: the signature as 8 hex digits
+        $identity = [string]$Target.OriginalIdentity.Value
+        if ($Target.OriginalIdentity.Kind -eq 'Signature') { $identity = ('{0:x8}' -f [uint32]$Target.OriginalIdentity.Value) }
+    }
     return ('plan-{0}-{1}.json' -f $PlanId, ($identity -replace '[^0-9A-Za-z-]', ''))
 }
 

@@ -338,6 +338,14 @@ Describe 'repair.ps1 executes a compiled repair' -Skip:$skip {
             @(& $Calls | Where-Object { $_ -like 'sfc*' }).Count | Should -Be 1
         }
 
+        It 'names an MBR disk''s done-state the same with or without a signature collision' {
+            Mock Get-Disk { [pscustomobject]@{ Number = 2; Guid = ''; Signature = [uint32]3735928559 } }
+            $plain = [pscustomobject]@{ DiskNumber = 2; PartitionStyle = 'MBR'; OriginalIdentity = $null }
+            $collided = [pscustomobject]@{ DiskNumber = 2; PartitionStyle = 'MBR'; OriginalIdentity = @{ Kind = 'Signature'; Value = [uint32]3735928559 } }
+            Get-PlanStateName -Target $plain -PlanId 'p1' | Should -Be 'plan-p1-deadbeef.json'
+            Get-PlanStateName -Target $collided -PlanId 'p1' | Should -Be 'plan-p1-deadbeef.json'
+        }
+
         It 'unloads the hive in finally when a write throws' {
             Mock Set-OfflineValue { throw 'disk gone' }
             Set-Plan @(SetValue DisableDriver $Tcpip Start (Reg REG_DWORD 0) (Reg REG_DWORD 4))

@@ -422,28 +422,34 @@ describe("servicing and file system", () => {
     ]);
   });
 
-  test.each<[string, (c: CollectOutput) => void]>([
-    ["pending.xml", (c) => (c.pendingUpdates.pendingXml = true)],
-    ["PendingFileRenameOperations", (c) => (c.pendingUpdates.pendingFileRenames = true)],
-  ])("%s alone (the crash blames a driver) is never rolled back: the plan says why", (_n, set) => {
-    const c = sampleCollect();
-    set(c);
-    const d = plan({ collect: c });
-    expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
-    expect(d.decisions.map((x) => x.reason)).toContainEqual(
-      expect.stringMatching(
-        /^Not planned: invariant corroborated-identity: RevertPendingActions: .*nothing in the crash evidence points at servicing/,
-      ),
-    );
-    // asked for by the operator, it is refused naming the invariant
-    const e = planErrorOf(() =>
-      plan({ collect: c, options: { actions: ["RevertPendingActions"] } }),
-    );
-    expect([e.code, e.message]).toEqual([
-      "invariant-violated",
-      expect.stringMatching(/^invariant corroborated-identity: RevertPendingActions: /),
-    ]);
-  });
+  test.each<[string, (c: CollectOutput) => void, RegExp, [string, RegExp]]>([
+    [
+      "pending.xml",
+      (c) => (c.pendingUpdates.pendingXml = true),
+      /^Not planned: invariant corroborated-identity: RevertPendingActions: .*nothing in the crash evidence points at servicing/,
+      ["invariant-violated", /^invariant corroborated-identity: RevertPendingActions: /],
+    ],
+    [
+      "PendingFileRenameOperations",
+      (c) => (c.pendingUpdates.pendingFileRenames = true),
+      /^Not planned: RevertPendingActions: PendingFileRenameOperations is set but WinSxS\\pending\.xml is not/,
+      ["precondition-failed", /^RevertPendingActions: no WinSxS\\pending\.xml: DISM reverts/],
+    ],
+  ])(
+    "%s alone (the crash blames a driver) is never rolled back: the plan says why",
+    (_n, set, note, [code, refusal]) => {
+      const c = sampleCollect();
+      set(c);
+      const d = plan({ collect: c });
+      expect(names(d)).toEqual(["DisableDriver", "QuarantineDriverFile"]);
+      expect(d.decisions.map((x) => x.reason)).toContainEqual(expect.stringMatching(note));
+      // asked for by the operator, it is refused saying why
+      const e = planErrorOf(() =>
+        plan({ collect: c, options: { actions: ["RevertPendingActions"] } }),
+      );
+      expect([e.code, e.message]).toEqual([code, expect.stringMatching(refusal)]);
+    },
+  );
 
   test.each<[string, EventFacts]>([
     [

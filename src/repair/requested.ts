@@ -63,8 +63,13 @@ export function buildRequested(name: RepairActionName, ctx: PlanContext): Propos
         ),
       ];
     case "RevertPendingActions":
-      if (!c.pendingUpdates.pendingXml && !c.pendingUpdates.pendingFileRenames)
-        fail(name, "nothing is pending: no WinSxS\\pending.xml and no PendingFileRenameOperations");
+      if (!c.pendingUpdates.pendingXml)
+        fail(
+          name,
+          c.pendingUpdates.pendingFileRenames
+            ? "no WinSxS\\pending.xml: DISM reverts the component store's pending actions, not the PendingFileRenameOperations other installers leave"
+            : "nothing is pending: no WinSxS\\pending.xml",
+        );
       return [proposal(act(name, {}, why), [])];
     case "RestoreLastKnownGood": {
       const { current, lastKnownGood } = c.controlSets;

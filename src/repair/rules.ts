@@ -187,6 +187,18 @@ export function ruleNoDumpEvents(ctx: PlanContext): RuleOutcome {
  */
 export function rulePendingUpdate(ctx: PlanContext): RuleOutcome {
   const c = corroborateServicing(ctx.collect, ctx.selection.valid);
+  if (c.pending.length === 0 && ctx.collect.pendingUpdates.pendingFileRenames)
+    return {
+      proposals: [],
+      notes: [
+        {
+          action: "none",
+          reason:
+            "Not planned: RevertPendingActions: PendingFileRenameOperations is set but WinSxS\\pending.xml is not; DISM reverts the component store's pending actions, not the renames other installers leave",
+          evidence: ["Session Manager PendingFileRenameOperations is set"],
+        },
+      ],
+    };
   if (c.pending.length === 0) return empty();
   const why =
     c.crash.length > 0

@@ -57,10 +57,15 @@ export function corroborateServicing(
   dumps: readonly TriageResult[],
 ): ServicingCorroboration {
   const p = collect.pendingUpdates;
-  const pending = [
-    p.pendingXml ? "Windows\\WinSxS\\pending.xml exists" : null,
-    p.pendingFileRenames ? "Session Manager PendingFileRenameOperations is set" : null,
-  ].filter((e): e is string => e !== null);
+  // DISM /RevertPendingActions reverts the component store's pending actions (pending.xml); the
+  // renames other installers leave in PendingFileRenameOperations are not its to revert, so they
+  // are cited beside pending.xml and never stand for it.
+  const pending = p.pendingXml
+    ? [
+        "Windows\\WinSxS\\pending.xml exists",
+        ...(p.pendingFileRenames ? ["Session Manager PendingFileRenameOperations is set"] : []),
+      ]
+    : [];
   const crash: string[] = [];
   const valid = dumps.filter((t) => t.error === null);
   for (const t of valid) {

@@ -13,6 +13,6 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   modulePathIgnorePatterns: ["<rootDir>/dist/"],
-  testTimeout: 30000,
+  testTimeout: 120000,
   reporters: ["default", "<rootDir>/tests/summaryReporter.js"],
 };

@@ -325,6 +325,8 @@ describe("AzureWindowsRescue on the sample VM", () => {
     const container = repair.outputBlobUri.replace(/\/repair\/output\.json$/, "");
     expect(JSON.parse(urls)).toEqual({
       SYSTEM: `${container}/repaired/SYSTEM`,
+      "SYSTEM.LOG1": `${container}/repaired/SYSTEM.LOG1`,
+      "SYSTEM.LOG2": `${container}/repaired/SYSTEM.LOG2`,
       BCD: `${container}/repaired/BCD`,
     });
   });

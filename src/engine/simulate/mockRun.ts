@@ -41,7 +41,7 @@ export interface MockRunOptions {
   cloud: SimulatedCloud;
   /** Run as a preview (outputs of the simulated cloud may be unknown). Default false. */
   preview?: boolean;
-  /** How long to wait for the program to settle. Default 20 s. */
+  /** How long to wait for the program to settle. Default 120 s: a loaded machine is slow, a program that never settles is still caught. */
   timeoutMs?: number;
 }
 
@@ -172,7 +172,7 @@ export async function runUnderMocks(
   options: MockRunOptions,
 ): Promise<MockRunResult> {
   patchMonitor();
-  const timeoutMs = options.timeoutMs ?? 20_000;
+  const timeoutMs = options.timeoutMs ?? 120_000;
   await pulumi.runtime.setMocks(
     options.cloud,
     options.project,

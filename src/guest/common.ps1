@@ -227,6 +227,8 @@ function Find-RescueTarget {
             $partitions = @(Get-Partition -DiskNumber $disk.Number)
             foreach ($part in $partitions) {
                 if ([string]$part.GptType -eq $script:VmRescueEspGptType) { continue }
+                # an MBR extended container (5, 15) or hidden recovery partition (39) holds no Windows
+                if ([string]$disk.PartitionStyle -eq 'MBR' -and @(5, 15, 39) -contains [int]$part.MbrType) { continue }
                 $drive = ''
                 if ($part.DriveLetter -and [string]$part.DriveLetter -ne [string][char]0) { $drive = ('{0}:' -f $part.DriveLetter) }
                 elseif ([long]$part.Size -gt $MinWindowsPartitionBytes) { $drive = Add-TemporaryDriveLetter -Target $target -Partition $part }

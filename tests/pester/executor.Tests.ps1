@@ -338,6 +338,20 @@ Describe 'repair.ps1 executes a compiled repair' -Skip:$skip {
             @(& $Calls | Where-Object { $_ -like 'sfc*' }).Count | Should -Be 1
         }
 
+        It 'on an MBR disk gives no letter to the extended container, only to the Windows partition' {
+            $d = $script:Fake.Disks | Where-Object { $_.Number -eq 2 }
+            $d.PartitionStyle = 'MBR'; $d.Signature = [uint32]3735928559
+            foreach ($p in @($script:Fake.Partitions | Where-Object { $_.DiskNumber -eq 2 })) { $p.GptType = '' }
+            (Get-FakePartition -DiskNumber 2 -PartitionNumber 1).MbrType = 5
+            (Get-FakePartition -DiskNumber 2 -PartitionNumber 1).Size = 50GB
+            (Get-FakePartition -DiskNumber 2 -PartitionNumber 2).Root = $esp
+            $script:Fake.Calls.Clear()
+            $t = Find-RescueTarget -DiskNumber 2
+            $t.WindowsVolume | Should -Not -BeNullOrEmpty
+            @(& $Calls | Where-Object { $_ -like 'Add-PartitionAccessPath 2 1 *' }).Count | Should -Be 0
+            Close-RescueTarget -Target $t
+        }
+
         It 'names an MBR disk''s done-state the same with or without a signature collision' {
             Mock Get-Disk { [pscustomobject]@{ Number = 2; Guid = ''; Signature = [uint32]3735928559 } }
             $plain = [pscustomobject]@{ DiskNumber = 2; PartitionStyle = 'MBR'; OriginalIdentity = $null }

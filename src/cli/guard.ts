@@ -3,6 +3,7 @@
  * anything else loads (so a Ctrl-C during start-up is handled too).
  */
 import { ExitCode } from "../vocabulary/exitCodes";
+import { repeatsReportedRefusal } from "../vocabulary/errors";
 import { printable } from "../evidence/printable";
 import { closeStdout, processIo, wroteError } from "./context";
 
@@ -28,10 +29,18 @@ export function guardProcess(err: (line: string) => void = (l) => processIo.err(
   });
   process.stderr.on("error", () => undefined);
   const fatal = (e: unknown) => {
+    // Pulumi's own rejection of a registration a refused plan stopped: already said, exit stands.
+    if (repeatsReportedRefusal(e)) return;
     // One line in all: a command that already said what failed is not followed by a second.
     if (!wroteError()) err(`vm-rescue: ${firstLineOf(e)}`);
     process.exit(ExitCode.Failed);
   };
+  // Node prints a warning when a rejection is handled late (Pulumi's registration promises after
+  // a refused plan): not the operator's concern; other warnings stay one line each.
+  process.removeAllListeners("warning");
+  process.on("warning", (w) => {
+    if (w.name !== "PromiseRejectionHandledWarning") err(`vm-rescue: warning: ${firstLineOf(w)}`);
+  });
   process.on("uncaughtException", fatal);
   process.on("unhandledRejection", fatal);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from "commander";
 import { ExitCode } from "../vocabulary/exitCodes";
+import { isPlanError } from "../vocabulary/errors";
 import { printable } from "../evidence/printable";
 import { processIo, type Io } from "./context";
 
@@ -55,6 +56,9 @@ export function usageLine(text: string): string {
   return `vm-rescue: ${printable(body)}`;
 }
 
+/** PlanError codes that are the engine's own faults, not the input's. */
+const INTERNAL_PLAN_ERRORS = ["duplicate-step", "latency-model-invalid", "unknown-op"];
+
 /** Parses argv and runs; resolves to the exit code. Never throws for usage errors. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   let code: number = ExitCode.Ok;
@@ -68,7 +72,11 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     }
     const message = e instanceof Error ? e.message : String(e);
     io.err(`vm-rescue: ${printable(message.split("\n")[0])}`);
-    return ExitCode.Failed;
+    // A plan refused for what was asked or found (an invariant, a precondition, an option) is
+    // bad input: exit 2. The engine's own faults stay failures.
+    return isPlanError(e) && !INTERNAL_PLAN_ERRORS.includes(e.code)
+      ? ExitCode.Usage
+      : ExitCode.Failed;
   }
   return code;
 }

@@ -10,6 +10,16 @@
  * upgrade moves it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import {
+  isPlanError,
+  planErrorQuotedBy,
+  reportedRefusals,
+  PlanError,
+} from "../../vocabulary/errors";
+
+/** The text Pulumi puts before an error thrown while it serializes or registers a resource. */
+const PULUMI_WRAPPING =
+  /^(?:error serializing property "[^"]*": |failed to register new resource \S+ \[[^\]]*\]: )+/;
 
 /** One resource the program registered, as `pulumi up` would be asked to create it. */
 export interface RecordedResource {
@@ -173,12 +183,24 @@ export async function runUnderMocks(
 ): Promise<MockRunResult> {
   patchMonitor();
   const timeoutMs = options.timeoutMs ?? 120_000;
-  await pulumi.runtime.setMocks(
-    options.cloud,
-    options.project,
-    options.stack,
-    options.preview ?? false,
-  );
+  // A refused plan (an invariant, a precondition) thrown inside a resource's mock or while Pulumi
+  // serializes an input reaches the program wrapped in Pulumi's text: it is rethrown as itself.
+  let refused: PlanError | null = null;
+  const cloud: pulumi.runtime.Mocks = {
+    newResource: async (args) => {
+      try {
+        return await options.cloud.newResource(args);
+      } catch (e) {
+        if (isPlanError(e)) {
+          refused ??= e;
+          reportedRefusals.add(e.message);
+        }
+        throw e;
+      }
+    },
+    call: (args) => options.cloud.call(args),
+  };
+  await pulumi.runtime.setMocks(cloud, options.project, options.stack, options.preview ?? false);
   pulumi.runtime.setAllConfig(options.config);
   const recorded: RecordedResource[] = [];
   recorder = recorded;
@@ -188,6 +210,15 @@ export async function runUnderMocks(
     const settings = require("@pulumi/pulumi/runtime/settings");
     await settle(settings.waitForRPCs() as Promise<void>, timeoutMs, "pending registrations");
     return { resources: recorded, outputs };
+  } catch (e) {
+    const found = refused ?? planErrorQuotedBy(e);
+    if (found === null) throw e;
+    // Pulumi's wrapping ("error serializing property …: failed to register new resource …: ")
+    // is the engine's path to the refusal, not part of it.
+    const bare = found.message.replace(PULUMI_WRAPPING, "");
+    const plan = bare === found.message ? found : new PlanError(found.code, bare);
+    reportedRefusals.add(plan.message);
+    throw plan;
   } finally {
     recorder = null;
   }

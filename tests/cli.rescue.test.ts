@@ -880,7 +880,8 @@ describe("vm-rescue rescue --cloud aws", () => {
     ]);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^# vm-rescue report: RESCUED \(exit 0\)/);
-    expect(r.out).toContain("No finding was raised against the AWS instance type m5.large");
+    // The shipped hive names the ENA driver but no file version of it: a warning, nothing blocks.
+    expect(r.out).not.toMatch(/\| block \|/);
     expect(r.out).toMatch(
       /\| DisableDriver \| succeeded \| .* \| SYSTEM\\ControlSet001\\Services\\cxnetmon\\Start \|/,
     );

@@ -76,6 +76,35 @@ fi
 xz -9e --keep --stdout "$work/SYSTEM" >"$here/SYSTEM.xz"
 echo "wrote $here/SYSTEM.xz ($(wc -c <"$here/SYSTEM.xz") bytes; hive $(wc -c <"$work/SYSTEM") bytes)"
 
+# The same story on EC2 (the simulated AWS rescue, m5.large: a Nitro type): the copy above with the
+# AWS ENA and NVMe drivers installed as boot-start kernel services, as the AWS driver packages
+# install them, so the guest-driver check finds what a Nitro instance needs.
+cp "$work/SYSTEM" "$work/SYSTEM-aws"
+cat >"$work/aws.reg" <<'REG'
+Windows Registry Editor Version 5.00
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\ena]
+"Type"=dword:00000001
+"Start"=dword:00000003
+"ErrorControl"=dword:00000001
+"Group"="NDIS"
+"ImagePath"=str(2):"\\SystemRoot\\System32\\drivers\\ena.sys"
+"DisplayName"="Amazon Elastic Network Adapter"
+
+[HKEY_LOCAL_MACHINE\SYSTEM\ControlSet001\Services\AWSNVMe]
+"Type"=dword:00000001
+"Start"=dword:00000000
+"ErrorControl"=dword:00000001
+"Group"="SCSI miniport"
+"ImagePath"=str(2):"\\SystemRoot\\System32\\drivers\\AWSNVMe.sys"
+"DisplayName"="AWS NVMe Elastic Block Storage Adapter"
+REG
+hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\SYSTEM' --encoding UTF-16LE \
+  "$work/SYSTEM-aws" "$work/aws.reg"
+hivexget "$work/SYSTEM-aws" 'ControlSet001\Services\AWSNVMe' Start | grep -qx 0
+xz -9e --keep --stdout "$work/SYSTEM-aws" >"$here/SYSTEM-aws.xz"
+echo "wrote $here/SYSTEM-aws.xz ($(wc -c <"$here/SYSTEM-aws.xz") bytes)"
+
 # The SOFTWARE hive: the story's OS (collect-output.json's "os") in a copy of the real BCD store of
 # the fixtures (a small regf Windows wrote), changed only by hivexregedit --merge. Keys are created
 # parents first: hivexregedit creates a key only under an existing one.

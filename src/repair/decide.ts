@@ -75,7 +75,15 @@ export interface SwapChoice {
   target?: string | null;
   /** What the plan leaves for a person (RepairDecision.leftForPerson): each closes the gate. */
   leftForPerson?: readonly string[];
+  /** True when the facts come from a collect.ps1 1.x document (PowerShell's conclusions): closes the gate. */
+  collect1x?: boolean;
 }
+
+/** The code of the gate reason a collect.ps1 1.x document gives. */
+export const NOT_CHECKED_1X_CODE = "NOT_CHECKED_1X";
+
+/** Why a collect.ps1 1.x document keeps the swap gate closed (it is still read for display). */
+export const COLLECT_1X_GATE_REASON = `${NOT_CHECKED_1X_CODE}: the collect output is a 1.x document: its facts were concluded by PowerShell, not read from the disk's bytes; re-run collect 2.x (it ships the hives, the BCD store and the logs as files)`;
 
 /** What repair.ps1 runs when the planner chose nothing: a dry run that changes nothing. */
 export const NOTHING_TO_REPAIR_ACTION = "EnableCrashDump";
@@ -115,6 +123,7 @@ export function swapGate(
   }
   for (const step of choice.leftForPerson ?? [])
     reasons.push(`left for a person before the swap: ${step}`);
+  if (choice.collect1x === true) reasons.push(COLLECT_1X_GATE_REASON);
   return { allowed: reasons.length === 0, reasons };
 }
 

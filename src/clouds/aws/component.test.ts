@@ -12,6 +12,7 @@ import {
 } from "../../engine/simulate/awsCloud";
 import type { AwsInstanceFacts } from "../../describe/awsInstance";
 import { AwsWindowsRescue, AwsWindowsRescueArgs } from "./component";
+import { COLLECT_1X_GATE_REASON } from "../../repair/decide";
 import { sampleFacts } from "../../../tests/helpers/awsInstances";
 
 const ROOT = "vol-0a9b8c7d6e5f43210";
@@ -334,12 +335,16 @@ describe("AwsWindowsRescue: the broken instance changes only when the gate allow
       targetInstanceType: "m5.large",
     });
     expect((r.run.outputs.findings as string[]).some((f) => /^block /.test(f))).toBe(true);
-    // allowIncompatibleDrivers opens it again.
+    // allowIncompatibleDrivers lifts the driver block; the given collect output is a 1.x
+    // document, whose conclusions are PowerShell's, so the gate still stays closed for that alone.
     const forced = await rescue(
       { targetInstanceType: "m5.large", allowIncompatibleDrivers: true },
       { collectOutput: collectWithoutNitroDrivers() },
     );
-    expect(forced.run.outputs).toMatchObject({ swapped: true, gate: { allowed: true } });
+    expect(forced.run.outputs).toMatchObject({
+      swapped: false,
+      gate: { allowed: false, reasons: [COLLECT_1X_GATE_REASON] },
+    });
   }, 60_000);
 
   test("inPlace with a blocking finding: repair.ps1 runs as a dry run and the root goes back without a start", async () => {

@@ -3,6 +3,7 @@
  * to repair close the gate without throwing; inPlace does not write the root for a refused boot.
  */
 import { awsSwapGate, repairFromCollect } from "./decision";
+import { COLLECT_1X_GATE_REASON } from "../../repair/decide";
 import { sampleAwsCollect } from "../../engine/simulate/awsCloud";
 
 function withoutNitroDrivers() {
@@ -13,9 +14,11 @@ function withoutNitroDrivers() {
 }
 
 describe("repairFromCollect", () => {
-  test("the sample story: DisableDriver for cxnetmon, the collect's disk number passed, the gate open", () => {
+  test("the sample story: DisableDriver for cxnetmon, the collect's disk number passed; a 1.x document keeps the gate closed", () => {
     const d = repairFromCollect(JSON.stringify(sampleAwsCollect()), "m5.large");
-    expect(d.gate).toEqual({ allowed: true, reasons: [] });
+    // Read for display, never swapped on: its facts are PowerShell's conclusions.
+    expect(d.gate).toEqual({ allowed: false, reasons: [COLLECT_1X_GATE_REASON] });
+    expect(d.gate.reasons[0]).toMatch(/^NOT_CHECKED_1X: .*re-run collect 2\.x/);
     expect(d.repairActions[0]).toBe("DisableDriver");
     expect(d.repairParams.DiskNumber).toBe(sampleAwsCollect().target.diskNumber);
     expect(d.repairIsDryRun).toBe(false);
@@ -34,7 +37,7 @@ describe("repairFromCollect", () => {
       mode: "inPlace",
       allowIncompatibleDrivers: true,
     });
-    expect(allowed.gate.allowed).toBe(true);
+    expect(allowed.gate.reasons).toEqual([COLLECT_1X_GATE_REASON]);
     expect(allowed.repairIsDryRun).toBe(false);
   });
 

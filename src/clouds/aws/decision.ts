@@ -162,7 +162,7 @@ export async function compiledRepairParameters(
 export function awsSwapGate(
   findings: readonly DriverFinding[],
   nothingToRepair: boolean | string,
-  choice: AwsRepairChoice & { leftForPerson?: readonly string[] },
+  choice: AwsRepairChoice & { leftForPerson?: readonly string[]; collect1x?: boolean },
   targetInstanceType: string | null,
 ): AwsSwapGate {
   return swapGate(findings, nothingToRepair, {
@@ -207,7 +207,7 @@ export function repairFromCollect(
   const gate = awsSwapGate(
     decided.findings,
     nothingToRepairWhy(decided),
-    { ...choice, leftForPerson: decided.repair.leftForPerson },
+    { ...choice, leftForPerson: decided.repair.leftForPerson, collect1x: evidence === null },
     targetInstanceType,
   );
   const compiled = compileDecision(decided, shipped?.hives ?? null, {

@@ -3,6 +3,7 @@
  * of calls made in the wrong state, encryption carried from a volume to its snapshot and from a
  * snapshot to its volumes, and a state file that survives the process between calls.
  */
+import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -176,6 +177,46 @@ test("the state file is read before and written after every call: a new process 
     const out = await one.ec2.send(new DescribeInstancesCommand({ InstanceIds: [BROKEN] }));
     expect(out.Reservations[0].Instances[0].State.Name).toBe("stopped");
     expect(JSON.parse(fs.readFileSync(file, "utf8")).calls).toEqual(["StopInstances " + BROKEN]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("large payloads live beside the state file: the JSON stays small and bytes round-trip exactly", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "aws-sim-"));
+  try {
+    const file = path.join(dir, "cloud.json");
+    const hive = crypto.randomBytes(3 << 20).toString("base64"); // 4 MiB of base64
+    const dump = crypto.randomBytes(200_000).toString("base64");
+    const state = rescueWorld();
+    state.objectBytes = { "bucket/SYSTEM": hive, "bucket/tiny": "AAEC", "bucket/again": hive };
+    state.guestFiles = {
+      "vmr-collect": { "MEMORY.DMP": dump, "looks@blob:sha256:x": "@blob:sha256:x" },
+    };
+    const before = JSON.stringify(state);
+    fileStore(file).save(state);
+    fileStore(file).save(state); // written once: the same two side files
+    expect(JSON.stringify(state)).toBe(before); // the caller's state is not changed
+    expect(fs.statSync(file).size).toBeLessThan(64 * 1024);
+    const sha = (t: string) => crypto.createHash("sha256").update(t).digest("hex");
+    expect(fs.readdirSync(`${file}.blobs`).sort()).toEqual(
+      [sha(hive), sha(dump), sha("@blob:sha256:x")].sort(),
+    );
+    expect(fs.readFileSync(path.join(`${file}.blobs`, sha(hive)), "utf8")).toBe(hive);
+    // A fresh module (another process's empty cache) reads the side files from disk.
+    jest.isolateModules(() => {
+      const fresh = require("./simulatedState") as typeof import("./simulatedState");
+      const back = fresh.fileStore(file).load();
+      expect(JSON.stringify(back)).toBe(before);
+      const bytes = Buffer.from(back.objectBytes?.["bucket/SYSTEM"] ?? "", "base64");
+      expect(bytes.equals(Buffer.from(hive, "base64"))).toBe(true);
+    });
+    // A damaged side file is refused, not passed on as evidence.
+    fs.writeFileSync(path.join(`${file}.blobs`, sha(dump)), `${dump.slice(1)}A`);
+    jest.isolateModules(() => {
+      const fresh = require("./simulatedState") as typeof import("./simulatedState");
+      expect(() => fresh.fileStore(file).load()).toThrow(/does not match its hash/);
+    });
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

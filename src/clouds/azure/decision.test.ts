@@ -10,6 +10,13 @@ import { fixedRuntime, testContext } from "./testing/runtime";
 import { diffStep } from "../../steps/contract";
 import { SimulatedClock, SimulatedCompute } from "./simulated";
 import { sampleCollectOutput } from "../../engine/simulate/azureCloud";
+import { COLLECT_1X_GATE_REASON } from "../../repair/decide";
+
+/** A 1.x document's gate: always closed by NOT_CHECKED_1X, last, after the other reasons. */
+const closed1x = (...others: unknown[]) => ({
+  allowed: false,
+  reasons: [...others, COLLECT_1X_GATE_REASON],
+});
 
 /** The sample with vmbus no longer boot-start: the Azure driver check blocks the swap. */
 function withDemandStartVmbus(): Record<string, unknown> {
@@ -43,7 +50,9 @@ describe("triageCollectOutput", () => {
       DiskNumber: 2,
     });
     expect(o.repairParams.ProtectedServices).toContain("storvsc");
-    expect(o.gate).toEqual({ allowed: true, reasons: [] });
+    // Read for display, never swapped on: a 1.x document's facts are PowerShell's conclusions.
+    expect(o.gate).toEqual(closed1x());
+    expect(o.gate.reasons[0]).toMatch(/^NOT_CHECKED_1X: .*not read from the disk's bytes/);
   });
 
   test("the collect output as printed (document, then a summary line) is accepted", () => {
@@ -68,10 +77,9 @@ describe("triageCollectOutput", () => {
     expect(o.repairActions).toEqual(["DisableDriver"]);
     expect(o.repairParams.DryRun).toBe(true);
     expect(o.gate.allowed).toBe(false);
-    expect(o.gate.reasons).toEqual([
-      expect.stringMatching(/^swap=false/),
-      expect.stringMatching(/^dryRun=true/),
-    ]);
+    expect(o.gate).toEqual(
+      closed1x(expect.stringMatching(/^swap=false/), expect.stringMatching(/^dryRun=true/)),
+    );
   });
 
   test("a blocking guest-driver finding closes the gate unless allowIncompatibleDrivers is set", () => {
@@ -85,7 +93,7 @@ describe("triageCollectOutput", () => {
     );
     expect(
       triageCollectOutput(withDemandStartVmbus(), { allowIncompatibleDrivers: true }).gate,
-    ).toEqual({ allowed: true, reasons: [] });
+    ).toEqual(closed1x());
   });
 
   test("bad input is one clear error", () => {
@@ -124,7 +132,7 @@ describe("CollectTriage provider", () => {
     expect(r.outs).toMatchObject({
       ...inputs,
       repairActions: ["DisableDriver", "QuarantineDriverFile"],
-      gate: { allowed: true },
+      gate: closed1x(),
     });
   });
 
@@ -219,9 +227,8 @@ describe("nothing to repair", () => {
 
   test("the other gate reasons still show (swap=false)", () => {
     const o = triageCollectOutput(nothingToRepair(), { swap: false });
-    expect(o.gate.reasons).toEqual([
-      expect.stringMatching(/^nothing to repair/),
-      expect.stringMatching(/^swap=false/),
-    ]);
+    expect(o.gate).toEqual(
+      closed1x(expect.stringMatching(/^nothing to repair/), expect.stringMatching(/^swap=false/)),
+    );
   });
 });

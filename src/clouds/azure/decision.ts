@@ -178,6 +178,7 @@ function decideFrom(
   const gate = swapGate(decided.findings, nothingToRepairWhy(decided), {
     ...choice,
     leftForPerson: decided.repair.leftForPerson,
+    collect1x: !rawEvidence,
   });
   const compileReason = opened.reason ?? compiled.reason;
   // Raw evidence that cannot be compiled closes the gate. A collect.ps1 1.x document has no hive:

@@ -4,8 +4,9 @@
  * the id and outputs AWS would. The rescue's steps (`vm-rescue:aws:*`) run as the provider plugin
  * runs them: the real step kinds, against a simulated EC2 (`clouds/aws/simulated.ts`) seeded with
  * the broken instance and fed with what the program creates (snapshot, copy, helper, attachment).
- * The collect step prints the sample story's collect output, so the repair the plan shows is the
- * one the planner would choose for it; the repair command mends the volume it runs on.
+ * The collect step ships the sample story's raw files with their manifest (`awsShipped.ts`; a given
+ * collect output is printed as it is), so the repair the plan shows is the one the planner would
+ * choose for it; the repair command mends the volume it runs on and ships the SYSTEM hive back.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
@@ -25,6 +26,8 @@ import { AwsInstanceFacts } from "../../describe/awsInstance";
 import type { CollectOutput } from "../../collect/contract";
 import type { SimulatedCloud } from "./mockRun";
 import { examplesDir } from "./azureCloud";
+import { awsShipped } from "./awsShipped";
+import { STEP_TYPES } from "../../vocabulary/tokens";
 
 export interface SimulatedAwsOptions {
   instance: AwsInstanceFacts;
@@ -45,6 +48,8 @@ export interface SimulatedAws extends SimulatedCloud {
   warnings: string[];
   /** The JSON file of the simulated EC2 the steps ran against (removed when the process exits). */
   cloudFile: string;
+  /** What the simulated scripts shipped to the bucket, by URL (empty for a 1.x collect document). */
+  shipped: Map<string, string | Buffer>;
 }
 
 /** The broken instance as the simulated EC2 holds it: running on its root, which bug-checks. */
@@ -190,6 +195,7 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
     writeState(cloudFile, s);
   };
   const collectText = JSON.stringify(options.collectOutput ?? sampleAwsCollect());
+  const guest = awsShipped(options.collectOutput !== undefined, warnings);
 
   const call = (args: pulumi.runtime.MockCallArgs): Record<string, unknown> => {
     switch (args.token) {
@@ -239,6 +245,7 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
   /** A step of the rescue, run as the plugin runs it: the real kind against the simulated EC2. */
   const runStep = async (token: string, inputs: Record<string, unknown>) => {
     const kind = kinds.get(token)!;
+    if (token === STEP_TYPES.aws.repairCheck) change(await guest.beforeRepairCheck(inputs));
     const { id, outs } = await kind.create(
       {
         config: { simulatedCloud: cloudFile },
@@ -354,8 +361,9 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
         return { id: `vai-${h(8)}`, state: inputs };
       case "aws:ssm/document:Document": {
         const name = String(inputs.name);
+        const collect = name.endsWith("-collect") ? await guest.collect(name, collectText) : null;
         change((s) => {
-          if (name.endsWith("-collect")) s.commandOutput[name] = collectText;
+          collect?.(s);
           if (name.endsWith("-repair")) s.repairs.push(name);
         });
         return { id: name, state: inputs };
@@ -381,5 +389,5 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
     }
   };
 
-  return { call, newResource, warnings, cloudFile };
+  return { call, newResource, warnings, cloudFile, shipped: guest.shipped };
 }

@@ -7,7 +7,7 @@
  * changed that no operation writes, a hive not returned or unreadable, a plan that cannot be
  * compiled — closes the swap gate ({@link gateAfterRepairCheck}: no setting overrides it). A
  * collect.ps1 1.x document ships no files: then nothing is checked (`checkedRaw` false, with the
- * reason) and the gate stays as it was. The clouds' `RepairCheck` steps give it their storage reads.
+ * reason) and the gate stays closed (NOT_CHECKED_1X, as the triage closed it). The clouds' `RepairCheck` steps give it their storage reads.
  */
 import { createHash } from "node:crypto";
 import type { RepairPlan } from "../../collect/contract";
@@ -22,7 +22,7 @@ import { compileRepairPlan } from "./compile";
 import { gateAfterRepairCheck } from "./gate";
 import type { CompiledRepair } from "./types";
 import type { RepairDifference } from "./verify";
-import type { SwapGate } from "../decide";
+import { COLLECT_1X_GATE_REASON, type SwapGate } from "../decide";
 
 /** The rescue's storage as the check reads it: a document's text, a file's bytes (at most `maxBytes`; null when absent). */
 export interface ShippedStore {
@@ -121,7 +121,10 @@ export async function checkRepair(
       differences: [],
       checkedRaw: false,
       reason: NOT_CHECKED_1X,
-      gate: i.triageGate,
+      // The triage already closed it (a 1.x document's facts are PowerShell's): kept closed here too.
+      gate: i.triageGate.reasons.includes(COLLECT_1X_GATE_REASON)
+        ? { ...i.triageGate, allowed: false }
+        : { allowed: false, reasons: [...i.triageGate.reasons, COLLECT_1X_GATE_REASON] },
     };
   const done = (checked: number, differences: RepairDifference[]): RepairCheckResult => {
     const check = { ok: differences.length === 0, checked, differences };

@@ -8,7 +8,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { EXAMPLES, REPO_ROOT } from "./helpers/paths";
-import { shippedFile } from "../src/evidence/facts/testing/evidence";
+import {
+  SAMPLE_TARGET,
+  SYSTEM_SOURCE,
+  sampleManifest,
+  shippedFile,
+} from "../src/evidence/facts/testing/evidence";
 import type { CompiledRepair } from "../src/repair/operations";
 
 const BIN = path.join(REPO_ROOT, "bin", "vm-rescue.js");
@@ -92,29 +97,17 @@ maybe("vm-rescue plan-repair from an evidence folder or a collect manifest", () 
     fs.mkdirSync(folder);
     fs.writeFileSync(path.join(folder, "SYSTEM"), system);
     fs.writeFileSync(path.join(folder, "SOFTWARE"), software);
-    const manifest = {
-      schemaVersion: 2,
-      kind: "collect-manifest",
-      collectedAtUtc: "2026-12-06T07:00:00Z",
-      scriptVersion: "2.2.0",
-      target: {
-        diskNumber: 2,
-        busType: "SCSI",
-        partitionStyle: "GPT",
-        signatureCollision: false,
-        windowsVolume: "F:\\",
-        bcdStore: null,
-        generation: 2,
-      },
-      files: [
-        shippedFile("SYSTEM", "Windows\\System32\\config\\SYSTEM", system),
+    const manifest = sampleManifest(
+      [
+        shippedFile("SYSTEM", SYSTEM_SOURCE, system),
         shippedFile("SOFTWARE", "Windows\\System32\\config\\SOFTWARE", software),
       ],
-      memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
-      binaries: [],
-      helper: { osBuild: 26100, osVersion: "10.0.26100.0", dismVersion: null },
-      errors: [],
-    };
+      {
+        scriptVersion: "2.2.0",
+        target: { ...SAMPLE_TARGET, bcdStore: null },
+        helper: { osBuild: 26100, osVersion: "10.0.26100.0", dismVersion: null },
+      },
+    );
     const file = path.join(folder, "collect-manifest.json");
     fs.writeFileSync(file, JSON.stringify(manifest));
     const r = plan(file);

@@ -12,10 +12,17 @@ import type { ArtifactReader } from "../src/report/evidence";
 import { sampleCollectOutput } from "../src/engine/simulate/azureCloud";
 import { sampleAwsCollect } from "../src/engine/simulate/awsCloud";
 import { sampleRepairResult } from "../src/engine/simulate/artifacts";
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import { shippedFileUrl } from "../src/collect/layout";
-import { SAMPLE_DUMP, missing, sampleSystemHive } from "../src/evidence/facts/testing/evidence";
+import {
+  SAMPLE_DUMP,
+  SAMPLE_TARGET,
+  SYSTEM_SOURCE,
+  missing,
+  sampleManifest,
+  sampleSystemHive,
+  shippedFile,
+} from "../src/evidence/facts/testing/evidence";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv);
@@ -235,36 +242,13 @@ describe("vm-rescue rescue (fake Automation API)", () => {
     async () => {
       const base = "https://x.blob.core.windows.net/rescue";
       const files: [string, string, Buffer][] = [
-        ["SYSTEM", "Windows\\System32\\config\\SYSTEM", sampleSystemHive()],
+        ["SYSTEM", SYSTEM_SOURCE, sampleSystemHive()],
         ["minidump-01.dmp", "Windows\\Minidump\\112926-9218-01.dmp", fs.readFileSync(SAMPLE_DUMP)],
       ];
-      const manifest = {
-        schemaVersion: 2,
-        kind: "collect-manifest",
-        collectedAtUtc: "2026-12-06T07:00:00Z",
-        scriptVersion: "2.0.0",
-        target: {
-          diskNumber: 2,
-          busType: "SCSI",
-          partitionStyle: "GPT",
-          signatureCollision: false,
-          windowsVolume: "F:\\",
-          bcdStore: null,
-          generation: 2,
-        },
-        files: files.map(([name, sourcePath, bytes]) => ({
-          name,
-          sourcePath,
-          sizeBytes: bytes.length,
-          lastWriteUtc: "2026-11-29T06:13:02Z",
-          sha256: createHash("sha256").update(bytes).digest("hex"),
-          uploaded: true,
-          skipped: null,
-        })),
-        memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
-        binaries: [],
-        errors: [],
-      };
+      const manifest = sampleManifest(
+        files.map(([name, sourcePath, bytes]) => shippedFile(name, sourcePath, bytes)),
+        { target: { ...SAMPLE_TARGET, bcdStore: null } },
+      );
       const reader = memoryReader({
         [COLLECT_URL]: JSON.stringify(manifest),
         [REPAIR_URL]: JSON.stringify(sampleRepairResult()),

@@ -1,6 +1,7 @@
 /** BootVerification after a repair that set safe mode: the safe-mode boot, the revert, the normal boot. */
 import { runBootVerification, type BootVerificationInputs } from "./bootVerification";
 import { SimulatedClock, SimulatedCompute } from "./simulated";
+import { bootInputs, startedVm } from "./testing/bootVerification";
 import { SAFE_BOOT_REVERT, SAFE_BOOT_REVERTED, type AzureComputeOps } from "./operations";
 import { outcomeFromOutputs } from "../../report/fromOutputs";
 import { buildReport } from "../../report/build";
@@ -14,32 +15,11 @@ function reportedOutcome(outputs: Record<string, unknown>): RescueOutcome {
   return { ...rescuedOutcome(), swap: read.swap, verify: read.verify };
 }
 
-const inputs = (over: Partial<BootVerificationInputs> = {}): BootVerificationInputs => ({
-  subscriptionId: "6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10",
-  resourceGroupName: "rg-app-prod",
-  vmName: "app-vm-01",
-  rescueId: "inc-4711",
-  swapped: true,
-  osDiskId: "copy",
-  timeoutMinutes: 10,
-  pollSeconds: 30,
-  safeBootMode: "minimal",
-  ...over,
-});
+const inputs = (over: Partial<BootVerificationInputs> = {}): BootVerificationInputs =>
+  bootInputs({ safeBootMode: "minimal", ...over });
 
 /** The VM just after the swap started it on the repaired copy, which has safeboot set. */
-async function startedInSafeMode(): Promise<SimulatedCompute> {
-  const compute = new SimulatedCompute();
-  compute.addVm("rg-app-prod", "app-vm-01", {
-    osDiskId: "copy",
-    powerState: "deallocated",
-    agentStatus: null,
-  });
-  compute.safeBootDisks.add("copy");
-  await compute.start("rg-app-prod", "app-vm-01");
-  compute.calls.length = 0;
-  return compute;
-}
+const startedInSafeMode = () => startedVm("copy", (compute) => compute.safeBootDisks.add("copy"));
 
 describe("BootVerification of a safe-mode repair", () => {
   test("checks a safe-mode boot, reverts safe mode (auto-revert by default) and checks a normal boot", async () => {

@@ -1,39 +1,16 @@
 /** BootVerification against the in-memory compute and a clock that only moves when slept on. */
-import {
-  bootVerificationKind,
-  BootVerificationInputs,
-  runBootVerification,
-} from "./bootVerification";
+import { bootVerificationKind, runBootVerification } from "./bootVerification";
 import { diffStep } from "../../steps/contract";
 import { fixedRuntime, testContext } from "./testing/runtime";
 import { serialBaseline } from "../../swap/serialLog";
 import { SimulatedClock, SimulatedCompute } from "./simulated";
+import { bootInputs, startedVm } from "./testing/bootVerification";
 
-const inputs = (over: Partial<BootVerificationInputs> = {}): BootVerificationInputs => ({
-  subscriptionId: "6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10",
-  resourceGroupName: "rg-app-prod",
-  vmName: "app-vm-01",
-  rescueId: "inc-4711",
-  swapped: true,
-  osDiskId: "copy",
-  timeoutMinutes: 10,
-  pollSeconds: 30,
-  ...over,
-});
+const inputs = bootInputs;
 
 /** The VM just after the swap started it, on `disk`. */
-async function started(disk: "copy" | "original") {
-  const compute = new SimulatedCompute();
-  compute.addVm("rg-app-prod", "app-vm-01", {
-    osDiskId: disk,
-    powerState: "deallocated",
-    agentStatus: null,
-  });
-  compute.brokenDisks.add("original");
-  await compute.start("rg-app-prod", "app-vm-01");
-  compute.calls.length = 0;
-  return compute;
-}
+const started = (disk: "copy" | "original") =>
+  startedVm(disk, (compute) => compute.brokenDisks.add("original"));
 
 describe("BootVerification", () => {
   test("a VM that runs with its agent Ready and a clean serial log has booted", async () => {

@@ -6,6 +6,8 @@ import { bundleFromManifest, collectFromManifest, type FetchShipped } from "./fr
 import { collectFromEvidence } from "./collectFromEvidence";
 import {
   SAMPLE_DUMP,
+  SAMPLE_TARGET,
+  SYSTEM_SOURCE,
   describeIf,
   missing,
   sampleManifest,
@@ -54,7 +56,7 @@ describeIf(missing([], ["xz"]), "the evidence collect shipped", () => {
   const system = sampleSystemHive();
   const dump = fs.readFileSync(SAMPLE_DUMP);
   const files = {
-    SYSTEM: ["Windows\\System32\\config\\SYSTEM", system] as [string, Buffer],
+    SYSTEM: [SYSTEM_SOURCE, system] as [string, Buffer],
     "minidump-01.dmp": ["Windows\\Minidump\\112926-9218-01.dmp", dump] as [string, Buffer],
   };
 
@@ -116,27 +118,11 @@ describeIf(missing([], ["xz"]), "the evidence collect shipped", () => {
 });
 
 describe("the manifest's validation", () => {
-  const good = {
-    schemaVersion: 2,
-    kind: "collect-manifest",
-    collectedAtUtc: "2026-12-06T07:00:00Z",
-    scriptVersion: "2.0.0",
-    target: {
-      diskNumber: 2,
-      busType: "SCSI",
-      partitionStyle: "MBR",
-      signatureCollision: false,
-      windowsVolume: "F:\\",
-      bcdStore: null,
-      generation: null,
-    },
-    files: [] as unknown[],
-    memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
-    binaries: [],
-    errors: [],
-  };
+  const good = sampleManifest([], {
+    target: { ...SAMPLE_TARGET, partitionStyle: "MBR", bcdStore: null, generation: null },
+  });
   const file = (over: Partial<ShippedFile>) => ({
-    ...shippedFile("SYSTEM", "Windows\\System32\\config\\SYSTEM", Buffer.from("x")),
+    ...shippedFile("SYSTEM", SYSTEM_SOURCE, Buffer.from("x")),
     ...over,
   });
 
@@ -180,23 +166,10 @@ describe("the incident files collect listed (never read)", () => {
   ];
   const manifest = (over: Record<string, unknown>) =>
     parseCollectManifest({
-      schemaVersion: 2,
-      kind: "collect-manifest",
-      collectedAtUtc: "2026-12-06T07:00:00Z",
-      scriptVersion: "2.1.0",
-      target: {
-        diskNumber: 2,
-        busType: "SCSI",
-        partitionStyle: "GPT",
-        signatureCollision: false,
-        windowsVolume: "F:\\",
-        bcdStore: null,
-        generation: 2,
-      },
-      files: [],
-      memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
-      binaries: [],
-      errors: [],
+      ...sampleManifest([], {
+        scriptVersion: "2.1.0",
+        target: { ...SAMPLE_TARGET, bcdStore: null },
+      }),
       ...over,
     });
 

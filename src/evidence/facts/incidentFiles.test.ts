@@ -1,24 +1,15 @@
 import type { EvidenceBundle } from "../bundle";
 import { collectFromEvidence } from "./collectFromEvidence";
+import { emptyBundle } from "./testing/evidence";
 
 const CS = "Windows\\System32\\drivers\\CrowdStrike";
 
 function bundle(over: Partial<EvidenceBundle> = {}): EvidenceBundle {
-  return {
+  return emptyBundle({
     route: "disk-image",
-    systemHive: null,
-    systemHiveLogs: [],
-    softwareHive: null,
-    bcd: null,
-    minidumps: [],
-    memoryDumpBytes: null,
-    systemEventLog: null,
-    setupApiLog: null,
-    pendingXml: null,
     disk: { partitionStyle: "GPT", generation: 2 },
-    problems: [],
     ...over,
-  };
+  });
 }
 
 const now = new Date("2026-11-30T09:00:00Z");

@@ -6,7 +6,15 @@ import { planRepair } from "../../repair/plan";
 import { volumeDirtyOf } from "./volumeDirty";
 import { collectFromManifest } from "./fromManifest";
 import { parseCollectManifest } from "../../collect/validate";
-import { describeIf, missing, sampleSystemHive, shippedFile } from "./testing/evidence";
+import {
+  SAMPLE_TARGET,
+  SYSTEM_SOURCE,
+  describeIf,
+  missing,
+  sampleManifest,
+  sampleSystemHive,
+  shippedFile,
+} from "./testing/evidence";
 
 const q = (output: string, exitCode = 0) => ({ exitCode, output });
 
@@ -39,26 +47,13 @@ describe("volumeDirtyOf", () => {
 describeIf(missing([], ["xz"]), "the dirty bit reaches the planner", () => {
   const system = sampleSystemHive();
   const manifest = (output: string) =>
-    parseCollectManifest({
-      schemaVersion: 2,
-      kind: "collect-manifest",
-      collectedAtUtc: "2026-12-06T07:00:00Z",
-      scriptVersion: "2.2.0",
-      target: {
-        diskNumber: 2,
-        busType: "SCSI",
-        partitionStyle: "GPT",
-        signatureCollision: false,
-        windowsVolume: "F:\\",
-        bcdStore: null,
-        generation: 2,
-      },
-      files: [shippedFile("SYSTEM", "Windows\\System32\\config\\SYSTEM", system)],
-      memoryDump: { exists: false, sizeBytes: null, lastWriteUtc: null },
-      binaries: [],
-      dirtyQuery: { exitCode: 0, output },
-      errors: [],
-    });
+    parseCollectManifest(
+      sampleManifest([shippedFile("SYSTEM", SYSTEM_SOURCE, system)], {
+        scriptVersion: "2.2.0",
+        target: { ...SAMPLE_TARGET, bcdStore: null },
+        dirtyQuery: { exitCode: 0, output },
+      }),
+    );
   const facts = (output: string) =>
     collectFromManifest(manifest(output), async (name) => (name === "SYSTEM" ? system : null));
 

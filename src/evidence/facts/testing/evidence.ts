@@ -168,10 +168,16 @@ export const SAMPLE_TARGET: CollectTarget = {
   generation: 2,
 };
 
-/** A collect.ps1 2.x manifest of the sample target naming `files` (nothing else found unless given). */
+/** The manifest path collect ships the SYSTEM hive from (volume-relative). */
+export const SYSTEM_SOURCE = "Windows\\System32\\config\\SYSTEM";
+
+/**
+ * A collect.ps1 2.x manifest of the sample target naming `files` (nothing else found unless
+ * given); `over` replaces whole top-level fields (`target: { ...SAMPLE_TARGET, … }` for another disk).
+ */
 export function sampleManifest(
   files: ShippedFile[],
-  over: Partial<Pick<CollectManifest, "memoryDump" | "binaries">> = {},
+  over: Partial<CollectManifest> = {},
 ): Record<string, unknown> {
   return {
     schemaVersion: 2,

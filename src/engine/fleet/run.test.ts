@@ -139,6 +139,49 @@ describe("runFleet", () => {
     expect(log).toHaveLength(3); // the three left
   });
 
+  test("each result lands in the state file as it comes: a run that hangs after two keeps them", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-state-"));
+    const file = path.join(dir, "state.json");
+    const inner = fakeRunner();
+    const vms = new Set<string>();
+    const events: string[] = [];
+    const hanging: FleetRunner = {
+      ...inner,
+      // The third VM's rescue never settles (the process is killed while it runs).
+      rescue: (vm, stack, attempt) =>
+        vms.add(vm.id).size > 2
+          ? new Promise<RescueReport>(() => {})
+          : inner.rescue(vm, stack, attempt),
+    };
+    void runFleet(
+      inventory,
+      {
+        ...options,
+        limits: { concurrency: 1 },
+        state: new FleetStateFile(file),
+        onEvent: (e) => events.push(e.kind),
+      },
+      hanging,
+    );
+    for (let i = 0; i < 50 && vms.size < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(vms.size).toBe(3);
+    expect(events.filter((k) => k === "done")).toHaveLength(2);
+    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      vms: Record<string, { outcome: string }>;
+    };
+    const rescued = Object.keys(saved.vms).filter((id) => saved.vms[id].outcome === "rescued");
+    expect(rescued).toHaveLength(2);
+    expect(fs.readdirSync(dir)).toEqual(["state.json"]); // written aside, then renamed
+    const log: string[] = [];
+    const rerun = await runFleet(
+      inventory,
+      { ...options, state: new FleetStateFile(file) },
+      fakeRunner(log),
+    );
+    expect(log.filter((id) => rescued.includes(id))).toEqual([]);
+    expect(rerun.totals).toMatchObject({ rescued: 5, resumed: 2 });
+  });
+
   test("shards cover the fleet exactly once and merge to the single run", async () => {
     const single = await runFleet(inventory, options, fakeRunner());
     for (const n of [1, 2, 3, 7]) {

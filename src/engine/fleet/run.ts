@@ -165,7 +165,14 @@ export async function runFleet(
     }
   }
 
-  // 2. Rescue the planned VMs under the limits.
+  // 2. Rescue the planned VMs under the limits; each result is recorded (and reported) as it lands,
+  // so that a run killed midway leaves the state of the VMs it finished.
+  const land = (result: FleetVmResult): FleetVmResult => {
+    options.state?.record(result);
+    results.push(result);
+    emit({ kind: "done", vm: result });
+    return result;
+  };
   const runs = await runBounded(planned, options.limits, async (vm) => {
     let attempts = 0;
     emit({ kind: "start", id: vm.id, label: vm.label, stack: vm.stack });
@@ -184,17 +191,14 @@ export async function runFleet(
           },
         },
       );
-      return resultOf(vm, report, attempts);
+      return land(resultOf(vm, report, attempts));
     } catch (e) {
-      return failed(vm, attempts, message(e));
+      return land(failed(vm, attempts, message(e)));
     }
   });
-  for (const { job, value } of runs) {
-    const result = value ?? failed(job, 0, "the rescue did not report");
-    results.push(result);
-    options.state?.record(result);
-    emit({ kind: "done", vm: result });
-  }
+  // A callback that threw while landing (e.g. the state file could not be written) still counts.
+  for (const { job, value } of runs)
+    if (value === undefined) land(failed(job, 0, "the rescue did not report"));
   return fleetReport(results, {
     mode: runner.mode,
     limits: limitsOf(options.limits),

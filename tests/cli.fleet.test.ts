@@ -37,6 +37,7 @@ describe("vm-rescue fleet", () => {
     for (const flag of ["--concurrency", "--per-region", "--per-account", "--shard", "--state"])
       expect(out).toContain(flag);
     expect(out).toMatch(/merge/);
+    expect(out.replace(/\s+/g, " ")).toMatch(/simulated rescues run one at a time/);
   });
 
   test("without a file or --simulate is a usage error", async () => {

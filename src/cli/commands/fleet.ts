@@ -66,7 +66,10 @@ export function registerFleet(
       "[file]",
       "the VMs: a list of descriptions plan accepts, `az vm list` / Resource Graph JSON, or describe-instances JSON",
     )
-    .option("--simulate", "run against simulated clouds (without a file: a built-in mixed fleet)")
+    .option(
+      "--simulate",
+      "run against simulated clouds (without a file: a built-in mixed fleet); the simulated rescues run one at a time, the limits shape the modeled fleet time",
+    )
     .option("--concurrency <n>", "rescues at once", "4")
     .option("--per-region <n>", "rescues at once in one region or zone")
     .option("--per-account <n>", "rescues at once in one subscription or account")

@@ -28,6 +28,7 @@ import {
   encryptionCarriedOver,
   helperBesideVm,
   helperNotExposed,
+  helperRulesNotExposed,
   keptResourcesFindable,
 } from "./policies";
 
@@ -153,12 +154,15 @@ test("the pack's tags are the rescue's", () => {
 
 describe.each(["azure", "aws"])("the components' %s stack passes every policy", (cloud) => {
   const stack = () => (cloud === "azure" ? azure : aws);
-  test.each([backupBeforeDiskWrite, keptResourcesFindable, helperBesideVm, encryptionCarriedOver])(
-    "$name",
-    (policy) => {
-      expect(runStack(policy, stack())).toEqual([]);
-    },
-  );
+  test.each([
+    backupBeforeDiskWrite,
+    keptResourcesFindable,
+    helperRulesNotExposed,
+    helperBesideVm,
+    encryptionCarriedOver,
+  ])("$name", (policy) => {
+    expect(runStack(policy, stack())).toEqual([]);
+  });
   test("vm-rescue-helper-not-exposed", () => {
     expect(runResources(stack())).toEqual([]);
   });
@@ -251,5 +255,74 @@ describe("violations", () => {
     expect(runStack(encryptionCarriedOver, az)).toEqual([
       expect.stringMatching(/-copy is encrypted/),
     ]);
+  });
+
+  describe("a separate rule that opens the helper's group (it cannot carry the rescue's tags)", () => {
+    /** The stack plus an untagged rule resource whose `field` refers to `group` (or not). */
+    function withRule(
+      rs: PolicyResource[],
+      type: string,
+      props: Record<string, unknown>,
+      field: string,
+      group: PolicyResource | null,
+    ): PolicyResource[] {
+      const rule: PolicyResource = {
+        type,
+        name: "platform-rule",
+        urn: `urn:pulumi:x::y::${type}::platform-rule`,
+        props,
+        opts: OPTS,
+        dependencies: group ? [group] : [],
+        propertyDependencies: group ? { [field]: [group] } : {},
+        isType: () => false,
+        asType: () => undefined,
+      };
+      return [...rs, rule];
+    }
+    const nsg = () => find(azure, "-nsg");
+    const sg = () => aws.find((r) => r.type === "aws:ec2/securityGroup:SecurityGroup")!;
+    const SR = "azure-native:network:SecurityRule";
+    const SGR = "aws:ec2/securityGroupRule:SecurityGroupRule";
+    const SGIR = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
+
+    test("Azure: an inbound Allow SecurityRule on the helper's NSG, by reference or by name", () => {
+      const inbound = { direction: "Inbound", access: "Allow", priority: 100 };
+      const field = "networkSecurityGroupName";
+      const byRef = withRule(azure, SR, { ...inbound, [field]: undefined }, field, nsg());
+      expect(runStack(helperRulesNotExposed, byRef)).toEqual([
+        expect.stringMatching(/platform-rule allows inbound/),
+      ]);
+      const name = nsg().props.networkSecurityGroupName;
+      const byName = withRule(azure, SR, { ...inbound, [field]: name }, field, null);
+      expect(runStack(helperRulesNotExposed, byName)).toHaveLength(1);
+      // an outbound rule, or a rule on another NSG, is not the helper's exposure
+      const out = withRule(azure, SR, { ...inbound, direction: "Outbound" }, field, nsg());
+      expect(runStack(helperRulesNotExposed, out)).toEqual([]);
+      const other = withRule(azure, SR, { ...inbound, [field]: "nsg-other" }, field, null);
+      expect(runStack(helperRulesNotExposed, other)).toEqual([]);
+      // the per-resource policy alone cannot see it: the rule has no tags
+      expect(runResources(byRef)).toEqual([]);
+    });
+
+    test("AWS: an ingress securityGroupRule or SecurityGroupIngressRule on the helper's group", () => {
+      const field = "securityGroupId";
+      expect(sg()).toBeDefined();
+      const ingress = withRule(aws, SGR, { type: "ingress", fromPort: 3389 }, field, sg());
+      expect(runStack(helperRulesNotExposed, ingress)).toEqual([
+        expect.stringMatching(/platform-rule allows inbound/),
+      ]);
+      const ipv4 = withRule(aws, SGIR, { cidrIpv4: "0.0.0.0/0" }, field, sg());
+      expect(runStack(helperRulesNotExposed, ipv4)).toHaveLength(1);
+      const known = structuredClone(sg().props);
+      const withId = aws.map((r) =>
+        r === sg() ? { ...r, props: { ...known, id: "sg-0abc" } } : r,
+      );
+      const byId = withRule(withId, SGR, { type: "ingress", [field]: "sg-0abc" }, field, null);
+      expect(runStack(helperRulesNotExposed, byId)).toHaveLength(1);
+      const egress = withRule(aws, SGR, { type: "egress" }, field, sg());
+      expect(runStack(helperRulesNotExposed, egress)).toEqual([]);
+      const other = withRule(aws, SGR, { type: "ingress", [field]: "sg-other" }, field, null);
+      expect(runStack(helperRulesNotExposed, other)).toEqual([]);
+    });
   });
 });

@@ -180,6 +180,60 @@ export const helperNotExposed: ResourceValidationPolicy = {
   },
 };
 
+/** A separate rule resource and the property that names the group it belongs to. */
+const RULE_GROUP_PROPERTY: Record<string, string> = {
+  "azure-native:network:SecurityRule": "networkSecurityGroupName",
+  "aws:ec2/securityGroupRule:SecurityGroupRule": "securityGroupId",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": "securityGroupId",
+};
+const GROUP_TYPES = new Set([
+  "azure-native:network:NetworkSecurityGroup",
+  "aws:ec2/securityGroup:SecurityGroup",
+]);
+
+function allowsInbound(rule: PolicyResource): boolean {
+  const p = rule.props;
+  if (rule.type === "azure-native:network:SecurityRule")
+    return p.direction === "Inbound" && p.access === "Allow";
+  if (rule.type === "aws:ec2/securityGroupRule:SecurityGroupRule") return p.type === "ingress";
+  return true; // a SecurityGroupIngressRule is inbound by definition
+}
+
+/** The group's own name or id as a rule names it (known once the group exists, or from its inputs). */
+function groupKeys(g: PolicyResource): string[] {
+  const p = g.props;
+  const keys = g.type.startsWith("azure-native:")
+    ? [p.networkSecurityGroupName, p.name]
+    : [p.id, p.arn];
+  return keys.filter((k): k is string => typeof k === "string" && k !== "");
+}
+
+/**
+ * Rules are separate resources that cannot carry the rescue's tags: one belongs to the helper when
+ * the property naming its group refers to a rescue's NSG / security group (through the engine's
+ * property dependencies, or by the group's name or id once known).
+ */
+export const helperRulesNotExposed: StackValidationPolicy = {
+  name: "vm-rescue-helper-rules-not-exposed",
+  description:
+    "No separate security rule (SecurityRule, securityGroupRule, SecurityGroupIngressRule) allows inbound traffic to a rescue's NSG or security group.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const groups = args.resources.filter((r) => GROUP_TYPES.has(r.type) && rescueOf(r));
+    if (groups.length === 0) return;
+    const urns = new Set(groups.map((g) => g.urn));
+    const keys = new Set(groups.flatMap(groupKeys));
+    for (const rule of args.resources) {
+      const field = RULE_GROUP_PROPERTY[rule.type];
+      if (!field || !allowsInbound(rule)) continue;
+      const refs = rule.propertyDependencies?.[field] ?? [];
+      const named = rule.props[field];
+      if (refs.some((d) => urns.has(d.urn)) || (typeof named === "string" && keys.has(named)))
+        report(`${rule.name} allows inbound traffic to the helper (${field} is a rescue's group)`);
+    }
+  },
+};
+
 const zonesOf = (r: PolicyResource): string[] =>
   r.type === AWS_HELPER || r.type === "aws:ebs/volume:Volume"
     ? [String(r.props.availabilityZone ?? "")]
@@ -259,6 +313,7 @@ export const POLICIES = [
   backupBeforeDiskWrite,
   keptResourcesFindable,
   helperNotExposed,
+  helperRulesNotExposed,
   helperBesideVm,
   encryptionCarriedOver,
 ];

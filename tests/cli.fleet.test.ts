@@ -37,6 +37,7 @@ describe("vm-rescue fleet", () => {
     for (const flag of ["--concurrency", "--per-region", "--per-account", "--shard", "--state"])
       expect(out).toContain(flag);
     expect(out).toMatch(/merge/);
+    expect(out.replace(/\s+/g, " ")).toMatch(/simulated rescues run one at a time/);
   });
 
   test("without a file or --simulate is a usage error", async () => {
@@ -49,19 +50,19 @@ describe("vm-rescue fleet", () => {
     const { code } = await run(["fleet", "--simulate", "--concurrency", "0"]);
     expect(code).toBe(2);
   });
+});
 
+describe("vm-rescue fleet --simulate over the built-in fleet", () => {
+  // One whole run, made here so that each test below also runs alone (`-t`).
+  let whole: Awaited<ReturnType<typeof run>>;
   let single: FleetReport;
-  test("--simulate --json reports the built-in mixed fleet over both clouds", async () => {
-    const { code, out, err } = await run([
-      "fleet",
-      "--simulate",
-      "--json",
-      "--concurrency",
-      "3",
-      "--per-region",
-      "2",
-    ]);
-    single = JSON.parse(out) as FleetReport;
+  beforeAll(async () => {
+    whole = await run(["fleet", "--simulate", "--json", "--concurrency", "3", "--per-region", "2"]);
+    single = JSON.parse(whole.out) as FleetReport;
+  }, 180_000);
+
+  test("--simulate --json reports the built-in mixed fleet over both clouds", () => {
+    const { code, err } = whole;
     expect(validate(single)).toBe(true);
     expect(validate.errors ?? null).toBeNull();
     expect(single.vms.length).toBeGreaterThanOrEqual(5);
@@ -80,7 +81,7 @@ describe("vm-rescue fleet", () => {
     expect(code).toBe(1);
     // stdout is the JSON alone; progress went to stderr
     expect(err).toMatch(/fleet: .*web-linux-01.*refused/);
-  }, 180_000);
+  });
 
   test("shards cover the fleet once and their merge equals the single run", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-shards-"));
@@ -122,6 +123,22 @@ describe("vm-rescue rescue --simulate progress", () => {
     const op = lines.findIndex((l) => /\] repair: DisableDriver succeeded/.test(l));
     expect(op).toBeGreaterThan(repairStart);
     expect(op).toBeLessThan(repairEnd);
+  }, 60_000);
+
+  test("an AWS rescue's phases start and finish in order (the stop/detach is the swap's)", async () => {
+    const { code, err } = await run(["rescue", "--simulate", "--cloud", "aws", "--yes", "--json"]);
+    expect(code).toBe(0);
+    const phases = err
+      .split("\n")
+      .map((l) => /^\[\s*\d+:\d\d\] (\w+) (started|finished)/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => `${m[1]} ${m[2]}`);
+    expect(phases).toEqual(
+      ["prepare", "collect", "triage", "repair", "swap", "verify", "teardown"].flatMap((p) => [
+        `${p} started`,
+        `${p} finished`,
+      ]),
+    );
   }, 60_000);
 
   test("--progress=json writes NDJSON events to stderr only", async () => {

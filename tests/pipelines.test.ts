@@ -28,6 +28,9 @@ function scripts(node: unknown, out: string[] = []): string[] {
   return out;
 }
 
+/** A call of the CLI: from the checkout, or through npx without a registry fetch. */
+const CALL = /(?:\bnode\s+bin\/vm-rescue\.js|\bnpx\s+--no-install\s+vm-rescue|\bvm-rescue)\s/;
+
 /** The vm-rescue invocations of a script, as raw argument lists (line continuations joined). */
 function invocations(script: string): string[][] {
   return (
@@ -39,10 +42,11 @@ function invocations(script: string): string[][] {
       .replace(/\$\{\{\s*([^}]*?)\s*\}\}/g, "{$1}")
       .replace(/\$\(([^)]*)\)/g, "{$1}")
       .split(/\n|&&|;/)
-      .filter((line) => /\bvm-rescue\s/.test(line))
+      .filter((line) => CALL.test(line))
       .map((line) =>
         line
-          .slice(line.search(/\bvm-rescue\s/) + "vm-rescue".length)
+          .slice(line.search(CALL))
+          .replace(CALL, "")
           .trim()
           .split(/\s+/)
           .map((t) => t.replace(/^"|"$/g, "")),
@@ -125,6 +129,31 @@ describe("GitHub Actions example", () => {
     );
     expect(scripts(wf).join("\n")).toContain("GITHUB_STEP_SUMMARY");
   });
+
+  test("the fleet state is saved also when the job fails, and restored before the rescue", () => {
+    const steps = wf.jobs.rescue.steps as {
+      uses?: string;
+      if?: string;
+      run?: string;
+      with?: Record<string, string>;
+    }[];
+    // actions/cache saves only after a successful job: the runs that need resuming never would.
+    expect(steps.filter((s) => /^actions\/cache@/.test(s.uses ?? ""))).toEqual([]);
+    const fleet = steps.findIndex((s) => CALL.test(s.run ?? ""));
+    const restore = steps.findIndex((s) => /^actions\/cache\/restore@/.test(s.uses ?? ""));
+    const save = steps.findIndex((s) => /^actions\/cache\/save@/.test(s.uses ?? ""));
+    expect(restore).toBeGreaterThanOrEqual(0);
+    expect(restore).toBeLessThan(fleet);
+    expect(save).toBeGreaterThan(fleet);
+    expect(steps[save].if).toBe("always()");
+    const state = calls.find((c) => c[0] === "fleet" && c[1] !== "merge")!;
+    const file = state[state.indexOf("--state") + 1];
+    expect(steps[restore].with!.path).toBe(file.replace("{matrix.shard}", "${{ matrix.shard }}"));
+    expect(steps[save].with!.path).toBe(steps[restore].with!.path);
+    // the save key is the restore's primary key; its prefix is among the restore keys
+    expect(steps[save].with!.key).toBe(steps[restore].with!.key);
+    expect(steps[restore].with!.key.startsWith(steps[restore].with!["restore-keys"])).toBe(true);
+  });
 });
 
 describe("Azure DevOps example", () => {
@@ -164,6 +193,44 @@ describe("Azure DevOps example", () => {
       true,
     );
   });
+
+  test("the fleet state is published also when the job fails, and a rerun downloads it", () => {
+    const steps = pl.stages[0].jobs[0].steps;
+    // Cache@2 saves only after a successful job: the runs that need resuming never would.
+    expect(steps.filter((s) => String(s.task).startsWith("Cache@"))).toEqual([]);
+    const fleet = steps.findIndex((s) => s.task === "AzureCLI@2");
+    const script = String((steps[fleet].inputs as Record<string, unknown>).inlineScript);
+    const stateDir = /--state "([^"]*)\/fleet-state-\$\(shard\)\.json"/.exec(script)![1];
+    const save = steps.findIndex((s) => s.publish === stateDir);
+    expect(save).toBeGreaterThan(fleet);
+    expect(steps[save]).toMatchObject({
+      artifact: "fleet-state-$(shard)-$(System.JobAttempt)",
+      condition: "always()",
+    });
+    const download = steps.findIndex((s) => s.task === "DownloadPipelineArtifact@2");
+    expect(download).toBeGreaterThanOrEqual(0);
+    expect(download).toBeLessThan(fleet);
+    expect(steps[download].inputs).toMatchObject({
+      buildType: "current",
+      itemPattern: "fleet-state-$(shard)-*/**",
+    });
+    const take = steps
+      .slice(download + 1, fleet)
+      .map((s) => String(s.script ?? ""))
+      .join("\n");
+    expect(take).toContain(`cp "$previous/fleet-state-$(shard)-$attempt"/*.json "${stateDir}/"`);
+    // every artifact name is unique per attempt (a rerun cannot publish a name again)
+    for (const s of steps.filter((x) => x.publish))
+      expect(String(s.artifact)).toMatch(/\$\(System\.JobAttempt\)$/);
+  });
+});
+
+test("the examples run vm-rescue from the checkout, never a registry package of that name", () => {
+  for (const file of ["github-actions.yml", "azure-pipelines.yml"]) {
+    const text = scripts(load(file)).join("\n");
+    expect(text).not.toMatch(/\bnpx\s+(?!--no-install\b)[^\n]*vm-rescue/);
+    expect(text).toMatch(/node bin\/vm-rescue\.js fleet /);
+  }
 });
 
 test("a command or flag the CLI lacks fails the check", () => {

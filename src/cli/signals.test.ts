@@ -50,3 +50,18 @@ test("on a terminal the keyboard's Ctrl-C already reached the engine: no second 
   expect(aborted).toBe(false);
   expect(err[1]).toMatch(/^SIGINT again: pulumi stops at once/);
 });
+
+test("`stopping` aborts on the first signal on a terminal too (a fleet starts no further rescue)", async () => {
+  const source = new EventEmitter();
+  const { ctx: c } = ctx(true);
+  const seen = await interruptible(
+    c,
+    "the fleet",
+    async (signal, stopping) => {
+      source.emit("SIGINT", "SIGINT");
+      return [signal.aborted, stopping.aborted];
+    },
+    source,
+  );
+  expect(seen).toEqual([false, true]);
+});

@@ -19,18 +19,21 @@ export interface SignalSource {
 
 /**
  * Runs `operation` with an AbortSignal that the first SIGINT/SIGTERM aborts (off a terminal),
- * printing one line per signal; the handlers are removed when it settles.
+ * printing one line per signal; the handlers are removed when it settles. `stopping` is aborted by
+ * the first signal on a terminal too: an operation of many stacks starts no further one.
  */
 export async function interruptible<T>(
   ctx: CliContext,
   what: string,
-  operation: (signal: AbortSignal) => Promise<T>,
+  operation: (signal: AbortSignal, stopping: AbortSignal) => Promise<T>,
   source: SignalSource = process,
 ): Promise<T> {
   const controller = new AbortController();
+  const stopping = new AbortController();
   let received = 0;
   const onSignal = (name: NodeJS.Signals) => {
     received += 1;
+    stopping.abort();
     if (received === 1) {
       ctx.io.err(
         `${name}: stopping ${what} after the steps in flight finish (the stack stays consistent and is kept); wait for it`,
@@ -46,7 +49,7 @@ export async function interruptible<T>(
   source.on("SIGINT", onSignal);
   source.on("SIGTERM", onSignal);
   try {
-    return await operation(controller.signal);
+    return await operation(controller.signal, stopping.signal);
   } finally {
     source.off("SIGINT", onSignal);
     source.off("SIGTERM", onSignal);

@@ -46,6 +46,12 @@ export const FLEET_CAP: ReadCap = {
   hint: "give a list of VM descriptions, an az vm list / Resource Graph answer or a describe-instances answer",
 };
 
+/** A fleet's state file, as `vm-rescue fleet --state` wrote it. */
+export const FLEET_STATE_CAP: ReadCap = {
+  maxBytes: 64 * 1024 * 1024,
+  hint: "give the state file a fleet run wrote (--state), or a new file name",
+};
+
 /** A fleet shard's report, as `vm-rescue fleet --json` wrote it. */
 export const FLEET_REPORT_CAP: ReadCap = {
   maxBytes: 64 * 1024 * 1024,

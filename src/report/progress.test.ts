@@ -54,3 +54,50 @@ test("one start and one end per phase, in order, with the repair operations insi
   expect(elapsed.at(-1)).toBe(760);
   expect(progressLine(events[1])).toBe("[  3:20] prepare finished (2 steps)");
 });
+
+describe("an AWS rescue's phases", () => {
+  const aws = (timeline: ReturnType<typeof step>[]) =>
+    progressEvents({
+      cloud: "aws",
+      startedAt: t(0),
+      timeline,
+      repair: { results: [{ action: "DisableDriver", status: "succeeded", message: "m" }] },
+    } as unknown as RescueOutcome)
+      .filter((e) => e.event === "phase")
+      .map((e) => (e.event === "phase" ? `${e.phase} ${e.status}` : ""));
+  const ordered = PROGRESS_PHASES.flatMap((p) => [`${p} started`, `${p} finished`]);
+
+  test("copy mode: the stop/detach after the repair is the swap's; prepare ends before collect", () => {
+    expect(
+      aws([
+        step("r-helper", "aws:ec2/instance:Instance", 0, 240),
+        step("r-snapshot", "vm-rescue:aws:BackupSnapshot", 0, 600),
+        step("r-copy", "aws:ebs/volume:Volume", 600, 660),
+        step("r-helper-attachment", "aws:ec2/volumeAttachment:VolumeAttachment", 660, 680),
+        step("r-collect", "vm-rescue:aws:SsmCommand", 680, 790),
+        step("r-triage", "modeled: triage (local)", 790, 795),
+        step("r-repair", "vm-rescue:aws:SsmCommand", 795, 860),
+        step("r-stop-detach", "vm-rescue:aws:RootVolumeDetach", 860, 970),
+        step("r-swap", "vm-rescue:aws:RootVolumeSwap", 970, 1125),
+        step("r-verify", "vm-rescue:aws:BootVerification", 1125, 1245),
+        step("r-helper", "aws:ec2/instance:Instance", 1245, 1305, "delete"),
+      ]),
+    ).toEqual(ordered);
+  });
+
+  test("inPlace mode: the stop/detach before the collect is the preparation's", () => {
+    expect(
+      aws([
+        step("r-helper", "aws:ec2/instance:Instance", 0, 240),
+        step("r-stop-detach", "vm-rescue:aws:RootVolumeDetach", 0, 110),
+        step("r-helper-attachment", "aws:ec2/volumeAttachment:VolumeAttachment", 240, 260),
+        step("r-collect", "vm-rescue:aws:SsmCommand", 260, 370),
+        step("r-triage", "modeled: triage (local)", 370, 375),
+        step("r-repair", "vm-rescue:aws:SsmCommand", 375, 440),
+        step("r-swap", "vm-rescue:aws:RootVolumeSwap", 440, 600),
+        step("r-verify", "vm-rescue:aws:BootVerification", 600, 720),
+        step("r-helper", "aws:ec2/instance:Instance", 720, 780, "delete"),
+      ]),
+    ).toEqual(ordered);
+  });
+});

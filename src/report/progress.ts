@@ -34,8 +34,22 @@ export type ProgressEvent =
       elapsedSeconds: number;
     };
 
-function phaseOfStep(step: TimelineStep): ProgressPhase {
+/**
+ * The phase of an AWS step. Its commands are named like Azure's (`-collect`, `-repair`, …) and its
+ * swap and verification kinds read the same; the stop/detach of the broken root
+ * (`vm-rescue:aws:RootVolumeDetach`) belongs to the swap in copy mode (after the repair) and to the
+ * preparation in inPlace mode (the original root goes to the helper before the collect).
+ */
+function awsPhaseOf(step: TimelineStep, collected: boolean): ProgressPhase {
+  const kind = step.type.split(":").pop() ?? "";
+  if (kind === "RootVolumeDetach") return collected ? "swap" : "prepare";
+  if (kind === "BackupSnapshot") return "prepare";
+  return phaseOf({ ...step, dependsOn: [] }) ?? "prepare";
+}
+
+function phaseOfStep(step: TimelineStep, cloud: string, collected: boolean): ProgressPhase {
   if (step.op === "delete") return "teardown";
+  if (cloud === "aws") return awsPhaseOf(step, collected);
   return phaseOf({ ...step, dependsOn: [] }) ?? "prepare";
 }
 
@@ -44,8 +58,10 @@ export function progressEvents(o: RescueOutcome): ProgressEvent[] {
   const t0 = Date.parse(o.startedAt);
   const at = (iso: string) => Math.max(0, Math.round((Date.parse(iso) - t0) / 1000));
   const spans = new Map<ProgressPhase, { start: number; end: number; steps: TimelineStep[] }>();
+  const collect = o.timeline.find((s) => phaseOf({ ...s, dependsOn: [] }) === "collect");
+  const collectEnd = collect ? at(collect.endedAt) : Infinity;
   for (const step of o.timeline) {
-    const phase = phaseOfStep(step);
+    const phase = phaseOfStep(step, o.cloud, at(step.startedAt) >= collectEnd);
     const span = spans.get(phase) ?? { start: Infinity, end: 0, steps: [] };
     span.start = Math.min(span.start, at(step.startedAt));
     span.end = Math.max(span.end, at(step.endedAt));

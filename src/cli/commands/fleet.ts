@@ -8,7 +8,8 @@ import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { defaultDeps, type RescueDeps } from "../deps";
 import { confirmOrRefuse, progress } from "../terminal";
-import { UsageError } from "../../vocabulary/exitCodes";
+import { interruptible } from "../signals";
+import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { FLEET_CAP, FLEET_REPORT_CAP, readJsonFile } from "../../engine/readJson";
 import type { FleetVm } from "../../engine/fleet/inventory";
 import type { FleetEvent, FleetRunner } from "../../engine/fleet/run";
@@ -65,7 +66,10 @@ export function registerFleet(
       "[file]",
       "the VMs: a list of descriptions plan accepts, `az vm list` / Resource Graph JSON, or describe-instances JSON",
     )
-    .option("--simulate", "run against simulated clouds (without a file: a built-in mixed fleet)")
+    .option(
+      "--simulate",
+      "run against simulated clouds (without a file: a built-in mixed fleet); the simulated rescues run one at a time, the limits shape the modeled fleet time",
+    )
     .option("--concurrency <n>", "rescues at once", "4")
     .option("--per-region <n>", "rescues at once in one region or zone")
     .option("--per-account <n>", "rescues at once in one subscription or account")
@@ -128,7 +132,9 @@ function progressLine(e: FleetEvent): string {
     case "retry":
       return `fleet: ${e.id}: throttled (${e.message}); attempt ${e.attempt + 1} in ${impl().formatDuration(e.delayMs / 1000)}`;
     case "done":
-      return `fleet: ${e.vm.label}: ${e.vm.outcome}`;
+      return e.vm.attempts === 0 && e.vm.outcome === "failed"
+        ? `fleet: ${e.vm.label}: ${e.vm.summary}`
+        : `fleet: ${e.vm.label}: ${e.vm.outcome}`;
   }
 }
 
@@ -152,14 +158,23 @@ async function runFleetCommand(
     throw new UsageError(`--shard: ${(e as Error).message}`);
   }
   const inventory = impl().readInventory(
-    file ? readJsonFile(file, "the fleet file", FLEET_CAP) : impl().builtInFleet(),
+    file ? readJsonFile(file, "the fleet", FLEET_CAP) : impl().builtInFleet(),
   );
-  if (inventory.vms.length === 0 && inventory.unreadable.length === 0)
-    throw new UsageError(`${file}: no VMs in the fleet file`);
+  // Entries that are no VM are refusals in a fleet that has VMs; a file with none is bad input.
+  if (inventory.vms.length === 0) {
+    const first = inventory.unreadable[0];
+    throw new UsageError(
+      `${file}: no VM in the fleet file${first ? ` (entry ${first.index}: ${first.reason})` : ""}`,
+    );
+  }
   const stateFile = opts.state ?? (opts.simulate ? undefined : DEFAULT_STATE);
   const choices = { dryRun: opts.dryRun, noSwap: opts.swap === false };
-  let runner: FleetRunner;
-  if (opts.simulate) runner = impl().simulatedFleetRunner({ ...choices, now: deps.now });
+  const retry = { attempts: count(opts.retries, "--retries") };
+  const state = stateFile ? new (impl().FleetStateFile)(stateFile) : undefined;
+  let runner: (signal: AbortSignal, stopping: AbortSignal) => FleetRunner;
+  if (opts.simulate)
+    runner = (_signal, stopping) =>
+      impl().simulatedFleetRunner({ ...choices, now: deps.now, signal: stopping });
   else {
     const automation = deps.automation();
     await confirmOrRefuse(
@@ -169,30 +184,40 @@ async function runFleetCommand(
       `rescue ${inventory.vms.length} VMs, ${limits.concurrency} at a time: create a helper per VM, repair a copy of its OS disk${choices.noSwap || choices.dryRun ? "" : " and swap it in"}`,
       automation,
     );
-    runner = impl().liveFleetRunner({
-      automation,
-      deps,
-      choices,
-      kmsGrantConfirmed: opts.kmsGrantConfirmed === true,
-      ui: (vm: FleetVm) => ({
-        log: (line) => ctx.io.err(`[${vm.label}] ${line}`),
-        progress: (recorder) => progress(ctx, recorder, null),
-      }),
-    });
+    runner = (signal) =>
+      impl().liveFleetRunner({
+        automation,
+        deps,
+        choices,
+        kmsGrantConfirmed: opts.kmsGrantConfirmed === true,
+        ui: (vm: FleetVm) => ({
+          log: (line) => ctx.io.err(`[${vm.label}] ${line}`),
+          progress: (recorder) => progress(ctx, recorder, null),
+        }),
+        signal,
+      });
   }
-  const report = await impl().runFleet(
-    inventory,
-    {
-      limits,
-      retry: { attempts: count(opts.retries, "--retries") },
-      state: stateFile ? new (impl().FleetStateFile)(stateFile) : undefined,
-      shard,
-      startedAt: deps.now(),
-      onEvent: (e) => ctx.io.err(progressLine(e)),
-    },
-    runner,
-  );
-  return print(ctx, report, opts);
+  // One signal for the fleet: the rescues in flight stop after their steps in flight, no waiting
+  // one starts, each finished VM is in the state file; exit 130.
+  let stopped = false;
+  const report = await interruptible(ctx, "the fleet", (signal, stopping) => {
+    stopping.addEventListener("abort", () => (stopped = true));
+    return impl().runFleet(
+      inventory,
+      {
+        limits,
+        retry,
+        state,
+        shard,
+        startedAt: deps.now(),
+        onEvent: (e) => ctx.io.err(progressLine(e)),
+        signal: stopping,
+      },
+      runner(signal, stopping),
+    );
+  });
+  const code = print(ctx, report, opts);
+  return stopped ? ExitCode.Interrupted : code;
 }
 
 async function merge(
@@ -200,9 +225,15 @@ async function merge(
   files: string[],
   opts: Pick<FleetOptions, "json" | "report" | "markdown">,
 ): Promise<number> {
-  const reports = files.map(
-    (f) => readJsonFile(f, "a shard report", FLEET_REPORT_CAP) as FleetReport,
-  );
+  const { fleetReportProblems } =
+    require("../../report/fleetSchema") as typeof import("../../report/fleetSchema");
+  const reports = files.map((f) => {
+    const json = readJsonFile(f, "the shard report", FLEET_REPORT_CAP);
+    const problems = fleetReportProblems(json);
+    if (problems.length > 0)
+      throw new UsageError(`${f}: not a fleet report (fleet --report): ${problems[0]}`);
+    return json as FleetReport;
+  });
   let merged: FleetReport;
   try {
     merged = impl().mergeFleetReports(reports);

@@ -10,7 +10,7 @@ import { targetOf } from "../target";
 import { parseArmId } from "../../describe/azureVm";
 import { buildReport } from "../../report";
 import type { FleetVm } from "./inventory";
-import type { FleetRunner } from "./run";
+import { NotStarted, type FleetRunner } from "./run";
 import { isThrottling } from "./scheduler";
 import { preflight } from "./simulated";
 
@@ -22,6 +22,7 @@ export interface LiveFleetOptions {
   kmsGrantConfirmed: boolean;
   /** Where one VM's rescue reports (its lines prefixed by the caller). */
   ui(vm: FleetVm): RescueUi;
+  /** Passed to each rescue: the engine stops after the steps in flight (as `rescue` does). */
   signal?: AbortSignal;
 }
 
@@ -30,6 +31,7 @@ export function liveFleetRunner(o: LiveFleetOptions): FleetRunner {
     mode: "live",
     plan: async (vm) => preflight(vm, o.kmsGrantConfirmed),
     async rescue(vm, stack) {
+      if (o.signal?.aborted) throw new NotStarted();
       const arm = vm.cloud === "azure" ? parseArmId(vm.vm.id, "the VM's id") : null;
       const target =
         vm.cloud === "azure"

@@ -139,6 +139,125 @@ describe("runFleet", () => {
     expect(log).toHaveLength(3); // the three left
   });
 
+  test("each result lands in the state file as it comes: a run that hangs after two keeps them", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-state-"));
+    const file = path.join(dir, "state.json");
+    const inner = fakeRunner();
+    const vms = new Set<string>();
+    const events: string[] = [];
+    const hanging: FleetRunner = {
+      ...inner,
+      // The third VM's rescue never settles (the process is killed while it runs).
+      rescue: (vm, stack, attempt) =>
+        vms.add(vm.id).size > 2
+          ? new Promise<RescueReport>(() => {})
+          : inner.rescue(vm, stack, attempt),
+    };
+    void runFleet(
+      inventory,
+      {
+        ...options,
+        limits: { concurrency: 1 },
+        state: new FleetStateFile(file),
+        onEvent: (e) => events.push(e.kind),
+      },
+      hanging,
+    );
+    for (let i = 0; i < 50 && vms.size < 3; i++) await new Promise((r) => setImmediate(r));
+    expect(vms.size).toBe(3);
+    expect(events.filter((k) => k === "done")).toHaveLength(2);
+    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as {
+      vms: Record<string, { outcome: string }>;
+    };
+    const rescued = Object.keys(saved.vms).filter((id) => saved.vms[id].outcome === "rescued");
+    expect(rescued).toHaveLength(2);
+    expect(fs.readdirSync(dir)).toEqual(["state.json"]); // written aside, then renamed
+    const log: string[] = [];
+    const rerun = await runFleet(
+      inventory,
+      { ...options, state: new FleetStateFile(file) },
+      fakeRunner(log),
+    );
+    expect(log.filter((id) => rescued.includes(id))).toEqual([]);
+    expect(rerun.totals).toMatchObject({ rescued: 5, resumed: 2 });
+  });
+
+  test("once the signal aborts no waiting VM starts; those are left out of the state", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-state-"));
+    const file = path.join(dir, "state.json");
+    const stop = new AbortController();
+    const log: string[] = [];
+    const first = await runFleet(
+      inventory,
+      {
+        ...options,
+        limits: { concurrency: 1 },
+        state: new FleetStateFile(file),
+        signal: stop.signal,
+        onEvent: (e) => {
+          if (e.kind === "done") stop.abort(); // SIGTERM after the first VM
+        },
+      },
+      fakeRunner(log),
+    );
+    expect(log).toHaveLength(1);
+    expect(first.totals).toMatchObject({ vms: 6, rescued: 1, refused: 1, failed: 4 });
+    expect(first.vms.filter((v) => v.summary.startsWith("not started"))).toHaveLength(4);
+    const saved = JSON.parse(fs.readFileSync(file, "utf8")) as { vms: object };
+    expect(Object.keys(saved.vms)).toHaveLength(2); // the rescued one and the refused one
+    const rerun: string[] = [];
+    const second = await runFleet(
+      inventory,
+      { ...options, state: new FleetStateFile(file) },
+      fakeRunner(rerun),
+    );
+    expect(rerun).not.toContain(log[0]);
+    expect(second.totals).toMatchObject({ rescued: 5, resumed: 1, failed: 0 });
+  });
+
+  test("never more rescues in flight than the concurrency, nor per region or account", async () => {
+    const cases: { concurrency: number; perRegion?: number; perAccount?: number }[] = [
+      { concurrency: 1 },
+      { concurrency: 2 },
+      { concurrency: 3, perRegion: 1 },
+      { concurrency: 4, perAccount: 1 },
+    ];
+    for (const limits of cases) {
+      const inFlight: FleetVm[] = [];
+      let most = 0;
+      const seen: string[][] = [];
+      const inner = fakeRunner();
+      const recording: FleetRunner = {
+        ...inner,
+        async rescue(vm, stack, attempt) {
+          inFlight.push(vm);
+          most = Math.max(most, inFlight.length);
+          seen.push(inFlight.map((v) => `${v.region}|${v.account}`));
+          await new Promise((r) => setTimeout(r, 5));
+          try {
+            return await inner.rescue(vm, stack, attempt);
+          } finally {
+            inFlight.splice(inFlight.indexOf(vm), 1);
+          }
+        },
+      };
+      const report = await runFleet(inventory, { ...options, limits }, recording);
+      expect(report.totals.rescued).toBe(5);
+      expect(most).toBeLessThanOrEqual(limits.concurrency);
+      if (limits.concurrency > 1 && !limits.perRegion && !limits.perAccount)
+        expect(most).toBe(limits.concurrency); // the limit is used, not just respected
+      for (const set of seen) {
+        const per = (i: number) => {
+          const n = new Map<string, number>();
+          for (const k of set) n.set(k.split("|")[i], (n.get(k.split("|")[i]) ?? 0) + 1);
+          return Math.max(...n.values());
+        };
+        if (limits.perRegion) expect(per(0)).toBeLessThanOrEqual(limits.perRegion);
+        if (limits.perAccount) expect(per(1)).toBeLessThanOrEqual(limits.perAccount);
+      }
+    }
+  });
+
   test("shards cover the fleet exactly once and merge to the single run", async () => {
     const single = await runFleet(inventory, options, fakeRunner());
     for (const n of [1, 2, 3, 7]) {
@@ -152,6 +271,18 @@ describe("runFleet", () => {
       expect(mergeFleetReports(shards)).toEqual(single);
     }
     expect(() => mergeFleetReports([single, single])).toThrow(RangeError);
+    // a VM in a report that names a shard it does not belong to
+    const two = [1, 2].map((k) => ({ ...single, shard: `${k}/2`, vms: [] as typeof single.vms }));
+    for (const v of single.vms) two[shardOf(v.id, 2) - 1].vms.push(v);
+    expect(mergeFleetReports(two)).toEqual(single);
+    const moved = two[1].vms[0];
+    const wrong = [
+      { ...two[0], vms: [...two[0].vms, moved] },
+      { ...two[1], vms: two[1].vms.slice(1) },
+    ];
+    expect(() => mergeFleetReports(wrong)).toThrow(
+      new RangeError(`${moved.label} belongs to shard 2/2, not to 1/2`),
+    );
   });
 
   test("shardOf is stable and spreads the ids", () => {

@@ -7,6 +7,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { createHash } from "crypto";
 import { PlanError } from "../../vocabulary/errors";
+import { UsageError } from "../../vocabulary/exitCodes";
+import { FLEET_STATE_CAP, readJsonFile } from "../readJson";
 import type { RescueReport } from "../../report/types";
 import {
   FLEET_REPORT_VERSION,
@@ -60,11 +62,24 @@ export interface FleetState {
 export class FleetStateFile {
   private state: FleetState;
   constructor(readonly file: string) {
-    this.state = fs.existsSync(file)
-      ? (JSON.parse(fs.readFileSync(file, "utf8")) as FleetState)
-      : { fleetStateVersion: 1, vms: {} };
-    if (this.state.fleetStateVersion !== 1 || typeof this.state.vms !== "object")
-      throw new Error(`${file} is not a fleet state file (fleetStateVersion 1)`);
+    if (!fs.existsSync(file)) {
+      this.state = { fleetStateVersion: 1, vms: {} };
+      return;
+    }
+    const json = readJsonFile(file, "the fleet state", FLEET_STATE_CAP);
+    const bad = (field: string, what: string) =>
+      new UsageError(`${file}: ${field}: ${what} (not a fleet state file; --state)`);
+    if (typeof json !== "object" || json === null || Array.isArray(json))
+      throw bad("(document)", "expected an object");
+    const state = json as Partial<FleetState>;
+    if (state.fleetStateVersion !== 1)
+      throw bad("fleetStateVersion", `expected 1, got ${JSON.stringify(state.fleetStateVersion)}`);
+    if (typeof state.vms !== "object" || state.vms === null || Array.isArray(state.vms))
+      throw bad("vms", "expected an object of VM results by id");
+    for (const [id, vm] of Object.entries(state.vms))
+      if (typeof vm !== "object" || vm === null || typeof vm.outcome !== "string")
+        throw bad(`vms.${id}.outcome`, "expected a VM result with an outcome");
+    this.state = state as FleetState;
   }
   get(id: string): FleetVmResult | undefined {
     return this.state.vms[id];
@@ -92,6 +107,15 @@ export interface FleetOptions {
   shard?: Shard;
   startedAt: Date;
   onEvent?: (e: FleetEvent) => void;
+  /** Once aborted (SIGINT/SIGTERM) no waiting VM's rescue starts; the ones in flight finish. */
+  signal?: AbortSignal;
+}
+
+/** Thrown by a runner for a rescue it did not start because the fleet was stopped. */
+export class NotStarted extends Error {
+  constructor() {
+    super("not started: the fleet was stopped");
+  }
 }
 
 function base(vm: FleetVm): Pick<FleetVmResult, "id" | "cloud" | "label" | "region" | "account"> {
@@ -165,36 +189,57 @@ export async function runFleet(
     }
   }
 
-  // 2. Rescue the planned VMs under the limits.
-  const runs = await runBounded(planned, options.limits, async (vm) => {
-    let attempts = 0;
-    emit({ kind: "start", id: vm.id, label: vm.label, stack: vm.stack });
-    try {
-      const report = await withBackoff(
-        vm,
-        (v, attempt) => {
-          attempts = attempt;
-          return runner.rescue(v, v.stack, attempt);
-        },
-        {
-          ...options.retry,
-          onRetry: (job, attempt, delayMs, error) => {
-            emit({ kind: "retry", id: job.id, attempt, delayMs, message: message(error) });
-            options.retry?.onRetry?.(job, attempt, delayMs, error);
-          },
-        },
-      );
-      return resultOf(vm, report, attempts);
-    } catch (e) {
-      return failed(vm, attempts, message(e));
-    }
-  });
-  for (const { job, value } of runs) {
-    const result = value ?? failed(job, 0, "the rescue did not report");
-    results.push(result);
+  // 2. Rescue the planned VMs under the limits; each result is recorded (and reported) as it lands,
+  // so that a run killed midway leaves the state of the VMs it finished.
+  const land = (result: FleetVmResult): FleetVmResult => {
     options.state?.record(result);
+    results.push(result);
     emit({ kind: "done", vm: result });
-  }
+    return result;
+  };
+  const notStarted = (vm: FleetVm & { stack: string }): FleetVmResult => {
+    const result = {
+      ...failed(vm, 0, new NotStarted().message),
+      summary: new NotStarted().message,
+    };
+    results.push(result);
+    emit({ kind: "done", vm: result });
+    return result;
+  };
+  const runs = await runBounded(
+    planned,
+    options.limits,
+    async (vm) => {
+      let attempts = 0;
+      emit({ kind: "start", id: vm.id, label: vm.label, stack: vm.stack });
+      try {
+        const report = await withBackoff(
+          vm,
+          (v, attempt) => {
+            attempts = attempt;
+            return runner.rescue(v, v.stack, attempt);
+          },
+          {
+            ...options.retry,
+            onRetry: (job, attempt, delayMs, error) => {
+              emit({ kind: "retry", id: job.id, attempt, delayMs, message: message(error) });
+              options.retry?.onRetry?.(job, attempt, delayMs, error);
+            },
+          },
+        );
+        return land(resultOf(vm, report, attempts));
+      } catch (e) {
+        // Not started: left out of the state, so that a rerun rescues it.
+        if (e instanceof NotStarted) return notStarted(vm);
+        return land(failed(vm, attempts, message(e)));
+      }
+    },
+    options.signal,
+  );
+  for (const { job, value, started } of runs)
+    if (started === false) notStarted(job);
+    // A callback that threw while landing (e.g. the state file could not be written) still counts.
+    else if (value === undefined) land(failed(job, 0, "the rescue did not report"));
   return fleetReport(results, {
     mode: runner.mode,
     limits: limitsOf(options.limits),
@@ -288,10 +333,17 @@ export function mergeFleetReports(reports: readonly FleetReport[]): FleetReport 
   if (!reports.every(same))
     throw new RangeError("the shards ran with different modes or limits: not one fleet");
   const ids = new Set<string>();
-  for (const v of reports.flatMap((r) => r.vms)) {
-    if (ids.has(v.id)) throw new RangeError(`${v.label} is in more than one shard`);
-    ids.add(v.id);
-  }
+  reports.forEach((r, i) => {
+    for (const v of r.vms) {
+      if (ids.has(v.id)) throw new RangeError(`${v.label} is in more than one shard`);
+      ids.add(v.id);
+      // The fleet file's unreadable entries have no id to shard by: the first shard reports them.
+      const home =
+        /^entry-\d+$/.test(v.id) && v.refusal === "invalid-input" ? 1 : shardOf(v.id, count);
+      if (r.shard && home !== shards[i].index)
+        throw new RangeError(`${v.label} belongs to shard ${home}/${count}, not to ${r.shard}`);
+    }
+  });
   return fleetReport(
     reports.flatMap((r) => r.vms),
     {

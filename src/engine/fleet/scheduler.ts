@@ -91,20 +91,26 @@ export function nextStartable<J extends Job>(
 
 /**
  * Runs every job under the limits; resolves with each job's result or error, in the jobs' order.
- * Never rejects for a job's failure.
+ * Never rejects for a job's failure. Once `signal` aborts no waiting job starts: those resolve with
+ * `started: false` when the running ones have settled.
  */
 export async function runBounded<J extends Job, T>(
   jobs: readonly J[],
   limits: Limits,
   run: (job: J) => Promise<T>,
-): Promise<{ job: J; value?: T; error?: unknown }[]> {
+  signal?: AbortSignal,
+): Promise<{ job: J; value?: T; error?: unknown; started?: false }[]> {
   nextStartable([], [], limits); // validates the limits before anything starts
   const results = new Map<J, { job: J; value?: T; error?: unknown }>();
   const waiting = [...jobs];
   const running: J[] = [];
   await new Promise<void>((done) => {
     const pump = () => {
-      if (waiting.length === 0 && running.length === 0) return done();
+      if (signal?.aborted) waiting.length = 0;
+      if (waiting.length === 0 && running.length === 0) {
+        signal?.removeEventListener("abort", pump);
+        return done();
+      }
       for (;;) {
         const i = nextStartable(waiting, running, limits);
         if (i < 0) break;
@@ -121,9 +127,10 @@ export async function runBounded<J extends Job, T>(
       running.splice(running.indexOf(job), 1);
       pump();
     };
+    signal?.addEventListener("abort", pump);
     pump();
   });
-  return jobs.map((j) => results.get(j)!);
+  return jobs.map((j) => results.get(j) ?? { job: j, started: false as const });
 }
 
 /**

@@ -17,7 +17,7 @@ import { awsRescueOptions } from "../../clouds/aws/component";
 import { parseArmId, primaryNicId } from "../../describe/azureVm";
 import { buildReport } from "../../report";
 import type { FleetVm } from "./inventory";
-import type { FleetRunner } from "./run";
+import { NotStarted, type FleetRunner } from "./run";
 
 function sample(file: string): Record<string, unknown> {
   return JSON.parse(fs.readFileSync(path.join(examplesDir(), file), "utf8"));
@@ -73,7 +73,10 @@ export function builtInFleet(): unknown[] {
   ];
 }
 
-/** Runs one at a time: Pulumi's mock runtime is one per process. */
+/**
+ * Runs one at a time: Pulumi's mock runtime is one per process. So `fleet --simulate` rescues one
+ * VM at a time whatever `--concurrency` says; the limits shape the report's modeled fleet time.
+ */
 function serial(): <T>(f: () => Promise<T>) => Promise<T> {
   let tail: Promise<unknown> = Promise.resolve();
   return <T>(f: () => Promise<T>) => {
@@ -86,6 +89,8 @@ function serial(): <T>(f: () => Promise<T>) => Promise<T> {
 export interface SimulatedFleetOptions extends RescueChoices {
   /** When the simulated runs start (each VM's report uses it). */
   now(): Date;
+  /** Once aborted, the rescues still waiting for their turn do not start. */
+  signal?: AbortSignal;
 }
 
 /** The stack of a VM's rescue (the `rescue` command's default). */
@@ -127,14 +132,15 @@ export function preflight(vm: FleetVm, kmsGrantConfirmed: boolean): { stack: str
 /** The runner of `fleet --simulate`. */
 export function simulatedFleetRunner(options: SimulatedFleetOptions): FleetRunner {
   const turn = serial();
-  const { now, ...choices } = options;
+  const { now, signal, ...choices } = options;
   return {
     mode: "simulated",
     // The simulation assumes the KMS grant, as the simulated rescue does (with a warning).
     plan: async (vm) => preflight(vm, true),
     rescue: (vm, stack) =>
-      turn(async () =>
-        buildReport(
+      turn(async () => {
+        if (signal?.aborted) throw new NotStarted();
+        return buildReport(
           vm.cloud === "azure"
             ? await simulateRescue({
                 vm: vm.vm,
@@ -150,7 +156,7 @@ export function simulatedFleetRunner(options: SimulatedFleetOptions): FleetRunne
                 ...choices,
                 startedAt: now(),
               }),
-        ),
-      ),
+        );
+      }),
   };
 }

@@ -12,6 +12,7 @@ import { decodeBcd } from "../../evidence/bcd";
 import { describeIf, fixture, missing } from "../../evidence/facts/testing/evidence";
 import { openHive } from "../../evidence/hive";
 import { compileRepairPlan, type Operation } from "../../repair/operations";
+import { COLLECT_1X_GATE_REASON } from "../../repair/decide";
 import { applyWithHivex } from "../../repair/operations/testing/hivex";
 import { collectTriageKind, type CollectTriageOutputs } from "./decision";
 import { NOT_CHECKED_1X, repairCheckKind, type RepairCheckInputs } from "./repairCheck";
@@ -231,9 +232,9 @@ describeIf(missing([SYSTEM, BCD], ["hivexregedit"]), "the Azure rescue from raw 
   });
 });
 
-test("a collect.ps1 1.x document is not checked: checkedRaw false with the reason, the gate as it was", async () => {
+test("a collect.ps1 1.x document is not checked: checkedRaw false with the reason, the gate closed", async () => {
   const c = new Container();
-  const gate = { allowed: false, reasons: ["dryRun=true"] };
+  const gate = { allowed: true, reasons: [] };
   const { outs } = await repairCheckKind(c.runtime()).create(testContext(), {
     collectOutputUrl: COLLECT_OUTPUT,
     filesBase: CONTAINER,
@@ -244,7 +245,13 @@ test("a collect.ps1 1.x document is not checked: checkedRaw false with the reaso
     rawEvidence: false,
     rescueId: "inc-4711",
   });
-  expect(outs).toMatchObject({ ok: true, checked: 0, differences: [], checkedRaw: false, gate });
+  expect(outs).toMatchObject({
+    ok: true,
+    checked: 0,
+    differences: [],
+    checkedRaw: false,
+    gate: { allowed: false, reasons: [COLLECT_1X_GATE_REASON] },
+  });
   expect(outs.reason).toBe(NOT_CHECKED_1X);
   expect(c.reads).toEqual([]);
 });

@@ -9,7 +9,9 @@ function captureIo(): Io & { stdout: string[]; stderr: string[] } {
 test("an unknown subcommand is a usage error (exit 2, one line on stderr)", async () => {
   const io = captureIo();
   expect(await main(["no-such-command"], io)).toBe(2);
-  expect(io.stderr.join("")).toMatch(/error/);
+  expect(io.stderr.join("").trimEnd().split("\n")).toEqual([
+    "vm-rescue: unknown command 'no-such-command'",
+  ]);
 });
 
 test("--help exits 0 and lists the subcommands", async () => {

@@ -199,6 +199,22 @@ describe("embedScript drops common.ps1's comment-only lines", () => {
   });
 });
 
+describe("embedScript leaves the file's help block out of what is sent", () => {
+  it.each(["repair.ps1", "collect.ps1"] as const)("%s", (name) => {
+    const file = readScript(name);
+    expect(file.split("\n")[0].trim()).toBe("<#");
+    const sent = embedScript(name);
+    expect(sent).not.toContain(".SYNOPSIS");
+    expect(sent.trimStart().startsWith("[CmdletBinding()]")).toBe(true);
+    // everything after the help block is sent
+    const afterHelp = file
+      .slice(file.indexOf("#>") + 2)
+      .trim()
+      .split("\n")[0];
+    expect(sent).toContain(afterHelp);
+  });
+});
+
 describe("azureRunCommandSource", () => {
   it("passes every value as a parameter and none in the script text", () => {
     const rc = azureRunCommandSource("repair.ps1", storyParams);

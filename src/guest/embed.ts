@@ -70,7 +70,11 @@ export function readScript(name: ScriptName | "common.ps1"): string {
 /** The script with common.ps1 in place of its include line; the param() block stays first. */
 export function embedScript(name: ScriptName): string {
   const text = readScript(name);
-  const lines = text.split("\n");
+  // The leading help block (<# … #>) is for a person reading the file, not for the run: it stays
+  // out of what is sent, which an SSM document caps at 64 KB.
+  const all = text.split("\n");
+  const helpEnd = all[0]?.trim() === "<#" ? all.findIndex((l) => l.trim() === "#>") : -1;
+  const lines = helpEnd > 0 ? all.slice(helpEnd + 1) : all;
   const at = lines.flatMap((l, i) => (l.trim() === COMMON_INCLUDE_LINE ? [i] : []));
   if (at.length !== 1)
     throw new EmbedError(

@@ -5,6 +5,7 @@
  */
 import type { StepContractCase } from "../../../steps/testing/contractCase";
 import { STEP_TYPES } from "../../../vocabulary/tokens";
+import { COLLECT_1X_GATE_REASON } from "../../../repair/decide";
 import { sampleCollectOutput } from "../sample";
 import { editSimulatedAzure, loadSimulatedCompute } from "../simulatedFile";
 import { SWAP_PHASE_TAG } from "../osDiskMove";
@@ -108,7 +109,12 @@ const CASES: StepContractCase[] = [
       editSimulatedAzure(file, (_c, azure) => {
         azure.blobs = { ...azure.blobs, [COLLECT_URL]: "{}" };
       });
-      return { checkedRaw: false, ok: true, gate: { allowed: false, reasons: ["dryRun=true"] } };
+      // a 1.x collect output is not checked: the gate stays closed, the 1.x reason after the rest
+      return {
+        checkedRaw: false,
+        ok: true,
+        gate: { allowed: false, reasons: ["dryRun=true", COLLECT_1X_GATE_REASON] },
+      };
     },
     update: (i) => bump(i, "triageGate", { allowed: false, reasons: ["dryRun=true"] }),
     replace: (i) => bump(i, "repairRunCommandId", `${String(i.repairRunCommandId)}-2`),

@@ -11,6 +11,7 @@ import { validateSwapGeneration } from "./reswap";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AwsRescueOutputs, RepairCheckOutput } from "../../vocabulary/outputs";
 import type { AwsWindowsRescueArgs } from "./args";
+import { repairCheckSummary } from "../../steps/repairCheck";
 
 export type { AwsWindowsRescueArgs } from "./args";
 
@@ -105,21 +106,7 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
     this.repairActions = chain.decision.apply((d) => d.repairActions);
     // The gate the swap used: the decision's, closed by the check after the repair on any difference.
     this.gate = chain.repairCheck.gate;
-    this.repairCheck = pulumi
-      .all([
-        chain.repairCheck.ok,
-        chain.repairCheck.checked,
-        chain.repairCheck.differences,
-        chain.repairCheck.checkedRaw,
-        chain.repairCheck.reason,
-      ])
-      .apply(([ok, checked, differences, checkedRaw, reason]) => ({
-        ok,
-        checked,
-        differences,
-        checkedRaw,
-        ...(reason ? { reason } : {}),
-      }));
+    this.repairCheck = repairCheckSummary(chain.repairCheck);
     this.repairResultUrl = outputFolder(chain.repair);
     this.repairStatus = chain.repair.status;
     this.swapped = chain.swap ? chain.swap.swapped.apply((v) => v === true) : pulumi.output(false);

@@ -14,9 +14,10 @@ import type { SwapGate } from "../../repair/decide";
 import type { StepKind } from "../../steps/contract";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { STEP_TYPES } from "../../vocabulary/tokens";
-import { listOf, objectOf, REPAIR_DIFFERENCE, REPAIR_PLAN } from "../../steps/objectTypes";
+import { objectOf, REPAIR_PLAN } from "../../steps/objectTypes";
 import { s3Store } from "./s3Files";
 import { GATE_SPEC, opsOf, STEP_INPUT_SPECS, stepTimeouts, type StepInputs } from "./stepKit";
+import { REPAIR_CHECK_OUTPUTS } from "../../steps/repairCheck";
 
 export interface AwsRepairCheckInputs extends StepInputs {
   /** The collect command's output folder (`s3://bucket/prefix<commandId>/<helper>/`): its stdout is the manifest. */
@@ -62,14 +63,7 @@ export const repairCheckKind: StepKind<AwsRepairCheckInputs, AwsRepairCheckOutpu
     rescueId: { type: "string", description: "The rescue." },
   },
   outputs: {
-    ok: { type: "boolean", description: "True when the returned hives match the plan." },
-    checked: { type: "number", description: "Values and elements compared." },
-    differences: listOf(REPAIR_DIFFERENCE, "Where the returned hives differ from the plan."),
-    checkedRaw: {
-      type: "boolean",
-      description: "True when the returned hives were read and compared.",
-    },
-    reason: { type: "string", optional: true, description: "Why nothing was checked." },
+    ...REPAIR_CHECK_OUTPUTS,
     gate: { ...GATE_SPEC, description: "The swap gate after the check." },
   },
   identityKeys: ["repairCommandId"],

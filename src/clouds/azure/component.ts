@@ -23,6 +23,7 @@ import type { RepairCheckSummary } from "./repairCheck";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AzureRescueOutputs, KeptResourceOutput } from "../../vocabulary/outputs";
 import type { AzureWindowsRescueArgs } from "./args";
+import { repairCheckSummary } from "../../steps/repairCheck";
 
 export type { AzureWindowsRescueArgs } from "./args";
 
@@ -121,21 +122,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
     // The gate the swap used: the triage's, closed by the check after the repair on any difference.
     this.gate = chain.repairCheck.gate;
     this.repairResultUrl = chain.repairResultUrl;
-    this.repairCheck = pulumi
-      .all([
-        chain.repairCheck.ok,
-        chain.repairCheck.checked,
-        chain.repairCheck.differences,
-        chain.repairCheck.checkedRaw,
-        chain.repairCheck.reason,
-      ])
-      .apply(([ok, checked, differences, checkedRaw, reason]) => ({
-        ok,
-        checked,
-        differences,
-        checkedRaw,
-        ...(reason ? { reason } : {}),
-      }));
+    this.repairCheck = repairCheckSummary(chain.repairCheck);
     const d = chain.snapshotDiagnosis;
     const helper = pulumi
       .all([chain.triage.culprit, chain.triage.repairActions])

@@ -17,13 +17,8 @@ import type { SwapGate } from "../../repair/decide";
 import type { StepKind } from "../../steps/contract";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { STEP_TYPES } from "../../vocabulary/tokens";
-import {
-  listOf,
-  objectOf,
-  REPAIR_DIFFERENCE,
-  REPAIR_PLAN,
-  SWAP_GATE,
-} from "../../steps/objectTypes";
+import { REPAIR_CHECK_OUTPUTS } from "../../steps/repairCheck";
+import { objectOf, REPAIR_PLAN, SWAP_GATE } from "../../steps/objectTypes";
 import { azureRuntime, boundRuntime, type RuntimeFor } from "./runtime";
 import { stepTimeouts } from "./timeouts";
 
@@ -80,14 +75,7 @@ export function repairCheckKind(
       rescueId: { type: "string", description: "The rescue." },
     },
     outputs: {
-      ok: { type: "boolean", description: "True when the returned hives match the plan." },
-      checked: { type: "number", description: "Values and elements compared." },
-      differences: listOf(REPAIR_DIFFERENCE, "Where the returned hives differ from the plan."),
-      checkedRaw: {
-        type: "boolean",
-        description: "True when the returned hives were read and compared.",
-      },
-      reason: { type: "string", optional: true, description: "Why nothing was checked." },
+      ...REPAIR_CHECK_OUTPUTS,
       gate: objectOf(SWAP_GATE, "The swap gate after the check."),
     },
     identityKeys: ["repairRunCommandId"],

@@ -10,12 +10,7 @@
  * upgrade moves it.
  */
 import * as pulumi from "@pulumi/pulumi";
-import {
-  isPlanError,
-  planErrorQuotedBy,
-  reportedRefusals,
-  PlanError,
-} from "../../vocabulary/errors";
+import { planErrorQuotedBy, reportedRefusals, PlanError } from "../../vocabulary/errors";
 
 /** The text Pulumi puts before an error thrown while it serializes or registers a resource. */
 const PULUMI_WRAPPING =
@@ -185,22 +180,12 @@ export async function runUnderMocks(
   const timeoutMs = options.timeoutMs ?? 120_000;
   // A refused plan (an invariant, a precondition) thrown inside a resource's mock or while Pulumi
   // serializes an input reaches the program wrapped in Pulumi's text: it is rethrown as itself.
-  let refused: PlanError | null = null;
-  const cloud: pulumi.runtime.Mocks = {
-    newResource: async (args) => {
-      try {
-        return await options.cloud.newResource(args);
-      } catch (e) {
-        if (isPlanError(e)) {
-          refused ??= e;
-          reportedRefusals.add(e.message);
-        }
-        throw e;
-      }
-    },
-    call: (args) => options.cloud.call(args),
-  };
-  await pulumi.runtime.setMocks(cloud, options.project, options.stack, options.preview ?? false);
+  await pulumi.runtime.setMocks(
+    options.cloud,
+    options.project,
+    options.stack,
+    options.preview ?? false,
+  );
   pulumi.runtime.setAllConfig(options.config);
   const recorded: RecordedResource[] = [];
   recorder = recorded;
@@ -211,7 +196,7 @@ export async function runUnderMocks(
     await settle(settings.waitForRPCs() as Promise<void>, timeoutMs, "pending registrations");
     return { resources: recorded, outputs };
   } catch (e) {
-    const found = refused ?? planErrorQuotedBy(e);
+    const found = planErrorQuotedBy(e);
     if (found === null) throw e;
     // Pulumi's wrapping ("error serializing property …: failed to register new resource …: ")
     // is the engine's path to the refusal, not part of it.

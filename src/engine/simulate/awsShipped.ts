@@ -13,7 +13,6 @@ import * as path from "node:path";
 import type { RepairPlan } from "../../collect/contract";
 import { shippedFileUrl } from "../../collect/layout";
 import type { Ec2State } from "../../clouds/aws/simulated";
-import { simulatedRepairResult } from "./artifacts";
 import { repairedSample, shippedSample, type ShippedSample } from "./shippedSample";
 import { examplesDir } from "./azureCloud";
 
@@ -107,14 +106,7 @@ export function awsShipped(collectGiven: boolean, warnings: string[]): AwsShippe
       const { sample } = got;
       const base = inputs.filesBase;
       const plan = inputs.repairPlan as RepairPlan;
-      const repaired = repairedSample(
-        sample,
-        plan,
-        simulatedRepairResult(
-          plan.actions.map((a) => a.action),
-          plan.dryRun,
-        ),
-      );
+      const repaired = repairedSample(sample, plan);
       const resultText = `${JSON.stringify(repaired.result)}\r\nvm-rescue repair 1.2.0: simulated\r\n`;
       const folder = s3Of(String(inputs.repairResultUrl));
       const back = {

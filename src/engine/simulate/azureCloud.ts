@@ -14,7 +14,6 @@ import { AZURE_STEP_KINDS } from "../../clouds/azure/kinds";
 import { SimulatedCompute } from "../../clouds/azure/simulated";
 import type { RepairPlan } from "../../collect/contract";
 import { shippedFileUrl } from "../../collect/layout";
-import { simulatedRepairResult } from "./artifacts";
 import { repairedSample, shippedSample, type ShippedSample } from "./shippedSample";
 import { sampleCollectOutput, sampleSnapshotImage } from "../../clouds/azure/sample";
 import { readSimulatedAzure, writeSimulatedAzure } from "../../clouds/azure/simulatedFile";
@@ -134,14 +133,7 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
     }
     if (kindToken === STEP_TYPES.azure.repairCheck) {
       const plan = props.repairPlan as RepairPlan;
-      const repaired = repairedSample(
-        sample,
-        plan,
-        simulatedRepairResult(
-          plan.actions.map((a) => a.action),
-          plan.dryRun,
-        ),
-      );
+      const repaired = repairedSample(sample, plan);
       shipped.set(String(props.repairResultUrl), JSON.stringify(repaired.result));
       shipped.set(shippedFileUrl(base, "repaired", "SYSTEM"), repaired.system);
       shipped.set(shippedFileUrl(base, "repaired", "BCD"), repaired.bcd);

@@ -19,6 +19,7 @@ import { applyHiveEdits } from "../../evidence/hive/edit";
 import { compileRepairPlan } from "../../repair/operations";
 import { operationsToEdits } from "../../repair/operations/hiveEdits";
 import { examplesDir, sampleSnapshotImage } from "../../clouds/azure/sample";
+import { simulatedRepairResult } from "./artifacts";
 
 const sha = (b: Buffer) => createHash("sha256").update(b).digest("hex");
 
@@ -56,6 +57,7 @@ async function build(): Promise<ShippedSample> {
     return v;
   };
   const system = need("SYSTEM hive", disk.systemHive).bytes;
+  const setupApiLog = need("setupapi.dev.log", disk.setupApiLog);
   const bcdStore = need("BCD store in the sample target", story.target.bcdStore);
   const relative = (p: string) => p.replace(/^\\/, "");
   const listed: [string, string, Buffer][] = [
@@ -71,11 +73,7 @@ async function build(): Promise<ShippedSample> {
       relative(m.path),
       m.bytes,
     ]),
-    [
-      "setupapi.dev.log",
-      relative(need("setupapi.dev.log", disk.setupApiLog).path),
-      need("setupapi.dev.log", disk.setupApiLog).bytes,
-    ],
+    ["setupapi.dev.log", relative(setupApiLog.path), setupApiLog.bytes],
   ];
   const files: ShippedFile[] = listed.map(([name, sourcePath, bytes]) => ({
     name,
@@ -124,8 +122,11 @@ export function shippedSample(): Promise<ShippedSample | string> {
 export function repairedSample(
   sample: ShippedSample,
   plan: RepairPlan,
-  result: RepairResult,
 ): { result: RepairResult; system: Buffer; bcd: Buffer } {
+  const result = simulatedRepairResult(
+    plan.actions.map((a) => a.action),
+    plan.dryRun,
+  );
   const compiled = compileRepairPlan(plan, {
     system: openHive(sample.system, { label: "SYSTEM" }),
     bcd: decodeBcd(openHive(sample.bcd, { label: "BCD" }), { file: "BCD" }),

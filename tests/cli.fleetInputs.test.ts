@@ -3,13 +3,13 @@
  * `vm-rescue:` line naming the file and the field; SIGTERM stops a fleet after the rescue in flight,
  * keeps the finished VMs in the state file and exits 130. Timeouts only guard against a hang.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EXAMPLES, REPO_ROOT } from "./helpers/paths";
+import { EXAMPLES } from "./helpers/paths";
+import { CLI, expectOneLine, runCli as run, type CliRun } from "./helpers/cli";
 
-const CLI = path.join(REPO_ROOT, "bin", "vm-rescue.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-fleet-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -19,28 +19,20 @@ const file = (name: string, content: string) => {
   return f;
 };
 
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: "utf8",
-    timeout: 60_000,
-    env: { ...process.env, CI: "1" },
-    input: "",
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
 /** Exit 2, nothing on stdout, one `vm-rescue:` line matching `line`. */
-function expectUsage(r: ReturnType<typeof run>, line: RegExp) {
-  expect(r.err.trim().split("\n")).toEqual([expect.stringMatching(line)]);
-  expect(r.err).toMatch(/^vm-rescue: /);
+function expectUsage(r: CliRun, line: RegExp) {
+  expectOneLine(r, [2]);
+  expect(r.err).toMatch(line);
   expect(r.out).toBe("");
-  expect(r.code).toBe(2);
 }
 
 describe("vm-rescue fleet: bad input is exit 2 with one line naming the file and field", () => {
   test("--state that is not JSON, or not a fleet state", () => {
     const notJson = file("bad.json", "{ nope");
-    expectUsage(run(["fleet", "--simulate", "--state", notJson]), /fleet state file .*bad\.json/);
+    expectUsage(
+      run(["fleet", "--simulate", "--state", notJson]),
+      /--state: the fleet state file .*bad\.json is not valid JSON/,
+    );
     const v2 = file("v2.json", JSON.stringify({ fleetStateVersion: 2, vms: {} }));
     expectUsage(
       run(["fleet", "--simulate", "--state", v2]),

@@ -520,7 +520,7 @@ describe("vm-rescue rescue refuses before anything runs", () => {
     ],
     [
       ["rescue", "--simulate", "--cloud", "aws", "--instance-id", "i-0fffffffffffffff0", "--yes"],
-      /--instance-id i-0fffffffffffffff0 is not the instance in examples\/aws-instance\.json \(i-0a1b2c3d4e5f67890\)/,
+      /--instance-id i-0fffffffffffffff0 is not the instance in \S*\/examples\/aws-instance\.json \(i-0a1b2c3d4e5f67890\)/,
     ],
     [
       ["rescue", "--simulate", "--cloud", "aws", "--actions", "SetSafeBoot", "--yes"],

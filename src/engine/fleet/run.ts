@@ -66,7 +66,7 @@ export class FleetStateFile {
       this.state = { fleetStateVersion: 1, vms: {} };
       return;
     }
-    const json = readJsonFile(file, "the fleet state", FLEET_STATE_CAP);
+    const json = readJsonFile(file, "--state: the fleet state", FLEET_STATE_CAP);
     const bad = (field: string, what: string) =>
       new UsageError(`${file}: ${field}: ${what} (not a fleet state file; --state)`);
     if (typeof json !== "object" || json === null || Array.isArray(json))

@@ -5,14 +5,13 @@
  * makes of the same document (a list of two, a Resource Graph answer, the UTF-16 files Windows
  * PowerShell writes, UTF-32, ids copied from the documentation) are built from the corpus files here.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EXAMPLES, REPO_ROOT } from "./helpers/paths";
+import { runCli } from "./helpers/cli";
 
 const CORPUS = path.join(REPO_ROOT, "tests", "corpus");
-const CLI = path.join(REPO_ROOT, "bin", "vm-rescue.js");
 /** One corpus file: where it comes from, the plan command line, and what that plan must give. */
 interface Entry {
   file: string;
@@ -41,14 +40,7 @@ function derived(name: string, content: string | Buffer): string {
   return file;
 }
 
-function plan(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, "plan", ...args], {
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { ...process.env, CI: "1" },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const plan = (args: string[]) => runCli(["plan", ...args]);
 
 const GET = "azure/rest-spec-2022-08-01-VirtualMachine_Get.json";
 const SHOW = "azure/written-az-vm-show-2.61.json";
@@ -212,6 +204,34 @@ describe("the corpus of real-format descriptions", () => {
     expect(r.err).toMatch(line);
     expect(r.code).toBe(exit);
   });
+
+  /**
+   * What Windows PowerShell 5.1's `>` writes: each planned corpus file saved as UTF-16LE with a
+   * BOM here plans exactly like the file itself; only the line saying what was read differs.
+   */
+  test.each(manifest.files.filter((f) => f.expect.shape !== undefined).map((f) => f.file))(
+    "%s: its UTF-16LE twin with BOM plans exactly like it",
+    (name) => {
+      const entry = manifest.files.find((f) => f.file === name) as Entry;
+      const twin = derived(
+        `utf16le-${path.basename(name)}`,
+        utf16(fs.readFileSync(corpus(name), "utf8"), "le"),
+      );
+      const args = (file: string) =>
+        entry.plan.map((a) => (a === "{file}" ? file : expand(a, name)));
+      const [utf8, utf16le] = [plan(args(corpus(name))), plan(args(twin))];
+      expect(utf8).toMatchObject({ code: 0, err: "" });
+      const read = (file: string, encoding: string) =>
+        `Read ${file}: ${entry.expect.shape} (${encoding})\n`;
+      expect(utf8.out).toContain(read(corpus(name), "utf-8"));
+      expect(utf16le.out).toContain(read(twin, "utf-16le with BOM"));
+      expect(
+        utf16le.out.replace(read(twin, "utf-16le with BOM"), read(corpus(name), "utf-8")),
+      ).toBe(utf8.out);
+      expect(utf16le.err).toBe(utf8.err);
+      expect(utf16le.code).toBe(utf8.code);
+    },
+  );
 
   test("UTF-16BE with BOM plans like its UTF-8 twin", () => {
     const r = plan([

@@ -1,7 +1,8 @@
 /**
  * `vm-rescue fleet`: bad inputs give exit 2 and one `vm-rescue:` line naming the file and the field
- * (the command in this process); through the built CLI (`npm run build` first), SIGTERM stops a fleet after the rescue in flight,
- * keeps the finished VMs in the state file and exits 130. Timeouts only guard against a hang.
+ * (the command in this process); through the built CLI (`npm run build` first), SIGTERM stops a
+ * fleet after the rescue in flight, keeps the finished VMs in the state file and exits 130.
+ * Timeouts only guard against a hang.
  */
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";

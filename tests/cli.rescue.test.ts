@@ -1,4 +1,5 @@
 import { fakeStackAutomation, type FakeStackOptions } from "./helpers/fakeAutomation";
+import { onceEach } from "./helpers/cliInProcess";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import schema from "../schemas/report.schema.json";
@@ -541,8 +542,11 @@ describe("vm-rescue rescue refuses before anything runs", () => {
 });
 
 describe("vm-rescue rescue --simulate", () => {
+  // The simulated rescue depends on its command line only: each line runs once for this block.
+  const simulated = onceEach((args) => run(args));
+
   test("runs the chain against the simulated Azure and prints a complete, schema-valid report", async () => {
-    const r = await run(["rescue", "--simulate", "--yes", "--json"]);
+    const r = await simulated(["rescue", "--simulate", "--yes", "--json"]);
     const report = JSON.parse(r.out);
     expect(validateReport.errors ?? []).toEqual([]);
     expect(validateReport(report)).toBe(true);
@@ -626,12 +630,12 @@ describe("vm-rescue rescue --simulate", () => {
   });
 
   test("a normal repair: the report says a normal boot was verified", async () => {
-    const report = JSON.parse((await run(["rescue", "--simulate", "--yes", "--json"])).out);
+    const report = JSON.parse((await simulated(["rescue", "--simulate", "--yes", "--json"])).out);
     expect(report.verify).toMatchObject({ booted: true, boots: ["normal"] });
   });
 
   test("the Markdown report has every section", async () => {
-    const r = await run(["rescue", "--simulate", "--yes"]);
+    const r = await simulated(["rescue", "--simulate", "--yes"]);
     expect(r.code).toBe(0);
     for (const h of [
       "# vm-rescue report: RESCUED (exit 0)",
@@ -657,7 +661,7 @@ describe("vm-rescue rescue --simulate", () => {
   });
 
   test("plans from the raw files collect shipped: facts cited by hive, key and value, the repair checked", async () => {
-    const r = await run(["rescue", "--simulate", "--yes"]);
+    const r = await simulated(["rescue", "--simulate", "--yes"]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("| /services/");
     expect(r.out).toMatch(/\| 1 \| SYSTEM \\ControlSet001\\Services\\cxnetmon : Start \|/);

@@ -170,11 +170,17 @@ describe.each(["azure", "aws"])("the components' %s stack passes every policy", 
 
 describe("violations", () => {
   test("a swap that does not wait for the backup", () => {
+    // the copy is made from the snapshot, so any wait on the repair chain reaches the backup
     const az = broken(azure, "-swap", (r) => {
-      r.dependencies = r.dependencies.filter((d) => !d.name.endsWith("-snapshot"));
-      // the repair chain still leads to the copy, not the snapshot
+      r.dependencies = [];
     });
     expect(runStack(backupBeforeDiskWrite, az)).toEqual([expect.stringMatching(/-swap .*backup/)]);
+    const stop = broken(azure, "-stop", (r) => {
+      r.dependencies = [];
+    });
+    expect(runStack(backupBeforeDiskWrite, stop)).toEqual([
+      expect.stringMatching(/-stop \(vm-rescue:azure:VmDeallocate\) .*backup/),
+    ]);
     const ec2 = broken(aws, "-stop-detach", (r) => {
       r.dependencies = [];
     });

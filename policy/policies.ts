@@ -20,9 +20,13 @@ import type {
 export const TAGS = { id: "vm-rescue:id", role: "vm-rescue:role", copyOf: "vm-rescue:copy-of" };
 export const ROLES = { backup: "backup", helper: "helper", copy: "repair-copy" };
 
-/** Resources that write to the broken VM's disks: its OS disk or root volume changes, or is detached. */
+/**
+ * Resources that write to the broken VM's disks (its OS disk or root volume changes, or is
+ * detached) or stop it (its crash loop ends: what it was doing is gone).
+ */
 export const WRITES_TO_VM_DISKS = new Set([
   "vm-rescue:azure:OsDiskSwap",
+  "vm-rescue:azure:VmDeallocate",
   "vm-rescue:azure:OsDiskRollback",
   "vm-rescue:aws:RootVolumeDetach",
   "vm-rescue:aws:RootVolumeSwap",
@@ -84,7 +88,7 @@ function originalsOf(resources: PolicyResource[]): Set<string> {
 export const backupBeforeDiskWrite: StackValidationPolicy = {
   name: "vm-rescue-backup-before-disk-write",
   description:
-    "Nothing writes to the broken VM's disks (swap, detach, rollback, attaching the original root) before the rescue's backup snapshot exists.",
+    "Nothing writes to the broken VM's disks or stops it (swap, detach, rollback, attaching the original root, the Azure stop) before the rescue's backup snapshot exists.",
   enforcementLevel: "mandatory",
   validateStack: (args, report: ReportViolation) => {
     const originals = originalsOf(args.resources);

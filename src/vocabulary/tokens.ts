@@ -23,6 +23,8 @@ export const STEP_KINDS = {
     bootVerification: "BootVerification",
     rollback: "OsDiskRollback",
     snapshotDiagnosis: "SnapshotDiagnosis",
+    attach: "DataDiskAttach",
+    stop: "VmDeallocate",
   },
   aws: {
     backupSnapshot: "BackupSnapshot",

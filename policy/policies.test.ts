@@ -175,12 +175,10 @@ describe("violations", () => {
       // the repair chain still leads to the copy, not the snapshot
     });
     expect(runStack(backupBeforeDiskWrite, az)).toEqual([expect.stringMatching(/-swap .*backup/)]);
-    const ec2 = broken(aws, "-stop-detach", (r) => {
+    const ec2 = broken(aws, "-stop", (r) => {
       r.dependencies = [];
     });
-    expect(runStack(backupBeforeDiskWrite, ec2)).toEqual([
-      expect.stringMatching(/-stop-detach .*backup/),
-    ]);
+    expect(runStack(backupBeforeDiskWrite, ec2)).toEqual([expect.stringMatching(/-stop .*backup/)]);
   });
 
   test("a copy without the rescue's tags, or a stack that manages the original disk", () => {

@@ -97,6 +97,7 @@ describe("AWS critical paths from the plans and the latency model", () => {
       "copy",
       "helper-attachment",
       "collect",
+      "triage",
       "repair",
       "swap",
       "verify",

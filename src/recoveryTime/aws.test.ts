@@ -47,10 +47,14 @@ describe("the AWS step graph from a plan (no latency model needed)", () => {
       "x-helper",
       "x-helper-attachment",
       "x-collect",
+      "x-triage",
       "x-repair",
       "x-swap",
       "x-verify",
     ]);
+    // the triage runs in the program between the collect and the repair command
+    expect(steps.find((s) => s.id === "x-triage")!.dependsOn).toEqual(["x-collect"]);
+    expect(steps.find((s) => s.id === "x-repair")!.dependsOn).toContain("x-triage");
     expect(steps.find((s) => s.id === "x-swap")!.dependsOn.sort()).toEqual([
       "x-repair",
       "x-stop-detach",
@@ -82,7 +86,6 @@ describe("the AWS step graph from a plan (no latency model needed)", () => {
     expect(awsOpsFor(stop, byName)).toEqual(["aws.instance.stop.windows"]);
     const repair = R(`${V}SsmCommand`, "x-repair");
     expect(awsOpsFor(repair, byName, { repairActions: ["SfcOffline", "Chkdsk"] })).toEqual([
-      "scripts.triage.local",
       "aws.ssm.command.overhead",
       "scripts.repair.sfc",
       "scripts.repair.chkdsk",
@@ -116,6 +119,7 @@ describeWithLatencyModel("the AWS modeled time to recovery of a plan", (model) =
       "x-helper",
       "x-helper-attachment",
       "x-collect",
+      "x-triage",
       "x-repair",
       "x-swap",
       "x-verify",

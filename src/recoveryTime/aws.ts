@@ -34,6 +34,7 @@ export type AwsRole =
   | "helper"
   | "attach"
   | "collect"
+  | "triage"
   | "repair"
   | "repairCheck"
   | "stop"
@@ -117,12 +118,7 @@ export function awsOpsFor(
     case "collect":
       return ["aws.ssm.command.overhead", "scripts.collect"];
     case "repair":
-      // the triage and repair plan run in the program as the repair's inputs resolve
-      return [
-        "scripts.triage.local",
-        "aws.ssm.command.overhead",
-        ...repairOps(options.repairActions),
-      ];
+      return ["aws.ssm.command.overhead", ...repairOps(options.repairActions)];
     case "stop":
       return ["aws.instance.stop.windows"];
     case "stopDetach":
@@ -165,12 +161,26 @@ export function stepsFromAwsPlan(
   };
   return resources
     .filter((r) => ops.get(r.name)!.length > 0)
-    .map((r) => ({ id: r.name, op: ops.get(r.name)!, dependsOn: timedDeps(r.name, new Set()) }));
+    .flatMap((r) => {
+      const step = { id: r.name, op: ops.get(r.name)!, dependsOn: timedDeps(r.name, new Set()) };
+      if (awsRoleOf(r) !== "repair") return [step];
+      // The triage, driver check and repair plan run in the program, from the collect's output,
+      // before the repair command can be sent: a step of their own, waiting for the collect.
+      const collect = step.dependsOn.filter((d) => awsRoleOf(byName.get(d)!) === "collect");
+      const triage = { id: triageIdOf(r.name), op: ["scripts.triage.local"], dependsOn: collect };
+      return [triage, { ...step, dependsOn: [...step.dependsOn, triage.id] }];
+    });
+}
+
+/** The id of the in-program triage step before the repair `repairName` (`<id>-repair` → `<id>-triage`). */
+export function triageIdOf(repairName: string): string {
+  return `${repairName.replace(/-repair$/, "")}-triage`;
 }
 
 /** The role of a step of {@link stepsFromAwsPlan} (its resource's), for the edge audit. */
 export function awsStepRoles(resources: readonly AwsPlanResource[]): (id: string) => string | null {
-  const roles = new Map(resources.map((r) => [r.name, awsRoleOf(r)]));
+  const roles = new Map<string, string | null>(resources.map((r) => [r.name, awsRoleOf(r)]));
+  for (const r of resources) if (awsRoleOf(r) === "repair") roles.set(triageIdOf(r.name), "triage");
   return (id) => roles.get(id) ?? null;
 }
 

@@ -42,9 +42,21 @@ const SHARED: EdgeReason[] = [
     required: true,
   },
   {
+    step: "triage",
+    waitsFor: "collect",
+    reason: "the triage, driver check and repair plan read the collected evidence",
+    required: true,
+  },
+  {
+    step: "repair",
+    waitsFor: "triage",
+    reason: "the repair command carries the actions the triage chose",
+    required: true,
+  },
+  {
     step: "repair",
     waitsFor: "collect",
-    reason: "the repair is decided from the collected evidence",
+    reason: "the repair compiles its operations from the hives the collect shipped",
     required: true,
   },
   {

@@ -338,7 +338,13 @@ export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise
     },
     ttr: (resources, repairActions, noSwap) =>
       awsModeledTimeToRecovery(resources, loadLatencyModel(), { repairActions, noSwap }),
-    stepOf: (id, byName) => (byName.has(id) ? { name: id, type: byName.get(id)!.type } : null),
+    // The triage runs in the program, no resource of its own (src/recoveryTime/aws.ts).
+    stepOf: (id, byName) =>
+      byName.has(id)
+        ? { name: id, type: byName.get(id)!.type }
+        : /-triage$/.test(id)
+          ? { name: id, type: "modeled: triage, driver check and repair plan (local)" }
+          : null,
     helperType: "aws:ec2/instance:Instance",
     helperSize: (helper) =>
       typeof helper?.inputs.instanceType === "string"

@@ -181,12 +181,10 @@ describe("violations", () => {
     expect(runStack(backupBeforeDiskWrite, stop)).toEqual([
       expect.stringMatching(/-stop \(vm-rescue:azure:VmDeallocate\) .*backup/),
     ]);
-    const ec2 = broken(aws, "-stop-detach", (r) => {
+    const ec2 = broken(aws, "-stop", (r) => {
       r.dependencies = [];
     });
-    expect(runStack(backupBeforeDiskWrite, ec2)).toEqual([
-      expect.stringMatching(/-stop-detach .*backup/),
-    ]);
+    expect(runStack(backupBeforeDiskWrite, ec2)).toEqual([expect.stringMatching(/-stop .*backup/)]);
   });
 
   test("a copy without the rescue's tags, or a stack that manages the original disk", () => {

@@ -95,7 +95,7 @@ describe("vm-rescue plan --aws-instance", () => {
     expect(r.out).toMatch(/^ {4}1\. DisableDriver — cxnetmon\.sys caused the crash/m);
     expect(r.out).toMatch(/Swap: allowed/);
     expect(r.out).toMatch(
-      /Modeled time to recovery: .* via snapshot → .*aws\.startEC2RescueWorkflow/,
+      /Modeled time to recovery: .* via app-ec2-01-rescue-helper → .* → app-ec2-01-rescue-verify; aws\.startEC2RescueWorkflow/,
     );
   }, 60_000);
 

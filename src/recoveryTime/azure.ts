@@ -6,8 +6,6 @@
  */
 import { anchorFlowSeconds, criticalPath, LatencyModel, PathStep, Step } from "./model";
 import type { RepairActionName } from "../vocabulary/repairActions";
-import type { AwsRescueMode } from "../topology/aws";
-import { awsRescueSteps } from "./aws";
 import type { Phase } from "../vocabulary/phases";
 
 /** The part of a planned resource the model needs (`OfflinePlan.resources[]`). */
@@ -285,20 +283,6 @@ export function modeledTimeToRecovery(
       helperReadySeconds: helper ? helper.end : null,
     },
   };
-}
-
-/**
- * Modeled time to recovery of the AWS rescue in `mode` (the step DAG the component creates,
- * `src/recoveryTime/aws.ts`); compares with `aws.startEC2RescueWorkflow`. `noSwap`: no start and no verification (copy mode: no stop/detach/swap either).
- */
-export function awsModeledTimeToRecovery(
-  mode: AwsRescueMode,
-  model: LatencyModel,
-  options: Pick<TtrOptions, "repairActions" | "noSwap"> = {},
-): ModeledTtr {
-  // Without a swap, copy mode has no stop/detach/swap/verify; inPlace still puts its root back (the "swap" step without a start).
-  const steps = awsRescueSteps(mode, repairOps(options.repairActions), !options.noSwap);
-  return ttrFromSteps(steps, model, "aws.startEC2RescueWorkflow");
 }
 
 function round(x: number, digits: number): number {

@@ -28,6 +28,7 @@ export const STEP_KINDS = {
   },
   aws: {
     backupSnapshot: "BackupSnapshot",
+    backupCompletion: "BackupCompletion",
     detach: "RootVolumeDetach",
     command: "SsmCommand",
     repairCheck: "RepairCheck",

@@ -29,7 +29,7 @@ export interface LiveFleetOptions {
 export function liveFleetRunner(o: LiveFleetOptions): FleetRunner {
   return {
     mode: "live",
-    plan: async (vm) => preflight(vm, o.kmsGrantConfirmed),
+    plan: async (vm, stack) => preflight(vm, stack, o.kmsGrantConfirmed),
     async rescue(vm, stack) {
       if (o.signal?.aborted) throw new NotStarted();
       const arm = vm.cloud === "azure" ? parseArmId(vm.vm.id, "the VM's id") : null;

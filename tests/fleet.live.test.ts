@@ -1,0 +1,83 @@
+/**
+ * The live fleet over the fake Automation API: one stack per VM even when two VMs share a name
+ * (two resource groups, two subscriptions), the same stacks in every shard, and the progress of each
+ * rescue labelled by its VM.
+ */
+import { fakeStackAutomation } from "./helpers/fakeAutomation";
+import { readInventory } from "../src/engine/fleet/inventory";
+import { runFleet } from "../src/engine/fleet/run";
+import { builtInFleet } from "../src/engine/fleet/simulated";
+import { liveFleetRunner } from "../src/engine/fleet/live";
+import { fleetStack, fleetStacks } from "../src/engine/fleet/stacks";
+import { memoryReader } from "../src/engine/artifacts";
+
+const START = new Date("2026-12-01T08:00:00Z");
+
+/** app-vm-01 in rg-app-prod, in rg-app-dr and in a second subscription; app-vm-02; one AWS VM. */
+function sameNamedFleet(): unknown[] {
+  const [one, two, , aws] = builtInFleet();
+  const moved = (from: string, to: string) => JSON.parse(JSON.stringify(one).split(from).join(to));
+  return [
+    one,
+    moved("rg-app-prod", "rg-app-dr"),
+    moved("6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10", "0b0b0b0b-41c7-4d2e-9a55-0c8d4b7e2f10"),
+    two,
+    aws,
+  ];
+}
+
+function liveRun(fake: ReturnType<typeof fakeStackAutomation>, lines: string[] = []) {
+  return liveFleetRunner({
+    automation: fake.automation,
+    deps: { now: () => START, artifacts: () => memoryReader({}) },
+    choices: {},
+    kmsGrantConfirmed: true,
+    ui: (vm) => ({
+      log: (line) => lines.push(`[${vm.label}] ${line}`),
+      progress: () => ({ onEvent: () => undefined, stop: () => undefined }),
+    }),
+  });
+}
+
+test("two VMs of one name get two stacks; the shards name them alike", async () => {
+  const inventory = readInventory(sameNamedFleet());
+  expect(inventory.vms.map((v) => fleetStack(v)).slice(0, 3)).toEqual([
+    "app-vm-01-rescue",
+    "app-vm-01-rescue",
+    "app-vm-01-rescue",
+  ]);
+  const fake = fakeStackAutomation({ swapped: true, booted: true });
+  const report = await runFleet(
+    inventory,
+    { limits: { concurrency: 2 }, startedAt: START },
+    liveRun(fake),
+  );
+  const opened = fake.calls.filter((c) => c.startsWith("openStack")).map((c) => c.split(" ")[1]);
+  expect(opened).toHaveLength(5);
+  expect(new Set(opened).size).toBe(5);
+  const stacks = report.vms.map((v) => v.stack!);
+  expect(new Set(stacks).size).toBe(5);
+  for (const s of stacks) expect(s.length).toBeLessThanOrEqual(24);
+  // the VMs that do not share a name keep the default stack
+  const byLabel = Object.fromEntries(report.vms.map((v) => [v.label, v.stack]));
+  expect(byLabel["rg-app-prod/app-vm-02"]).toBe("app-vm-02-rescue");
+  expect(stacks.filter((s) => /^app-vm-01-rescue-[0-9a-f]{6}$/.test(s))).toHaveLength(3);
+  // each shard sees the whole fleet file: the same stack for each VM as the single run
+  for (const count of [2, 3]) {
+    const fromShards = new Map<string, string>();
+    for (let index = 1; index <= count; index++) {
+      const shard = await runFleet(
+        inventory,
+        { limits: { concurrency: 2 }, startedAt: START, shard: { index, count } },
+        liveRun(fakeStackAutomation({ swapped: true, booted: true })),
+      );
+      for (const v of shard.vms) fromShards.set(v.id, v.stack!);
+    }
+    expect(Object.fromEntries(fromShards)).toEqual(
+      Object.fromEntries(report.vms.map((v) => [v.id, v.stack])),
+    );
+  }
+  // and the names depend on the fleet, not on its order
+  const reversed = fleetStacks([...inventory.vms].reverse());
+  expect(Object.fromEntries(reversed)).toEqual(Object.fromEntries(fleetStacks(inventory.vms)));
+});

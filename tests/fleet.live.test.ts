@@ -10,6 +10,11 @@ import { builtInFleet } from "../src/engine/fleet/simulated";
 import { liveFleetRunner } from "../src/engine/fleet/live";
 import { fleetStack, fleetStacks } from "../src/engine/fleet/stacks";
 import { memoryReader } from "../src/engine/artifacts";
+import { main } from "../src/cli/main";
+import { defaultDeps } from "../src/cli/deps";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 
 const START = new Date("2026-12-01T08:00:00Z");
 
@@ -80,4 +85,58 @@ test("two VMs of one name get two stacks; the shards name them alike", async () 
   // and the names depend on the fleet, not on its order
   const reversed = fleetStacks([...inventory.vms].reverse());
   expect(Object.fromEntries(reversed)).toEqual(Object.fromEntries(fleetStacks(inventory.vms)));
+});
+
+test("vm-rescue fleet (live, fake Automation API): each rescue's progress labelled by its VM", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-live-"));
+  const file = path.join(dir, "fleet.json");
+  fs.writeFileSync(file, JSON.stringify(builtInFleet().slice(0, 2)));
+  const urn = (vm: string, type: string, name: string) =>
+    `urn:pulumi:${vm}-rescue::vm-rescue::vm-rescue:index:AzureWindowsRescue$${type}::${name}`;
+  const step = (vm: string, type: string, name: string, t: number) => [
+    {
+      sequence: 0,
+      timestamp: t,
+      resourcePreEvent: { metadata: { op: "create", urn: urn(vm, type, name), type } },
+    },
+    {
+      sequence: 0,
+      timestamp: t + 45,
+      resOutputsEvent: { metadata: { op: "create", urn: urn(vm, type, name), type } },
+    },
+  ];
+  const fake = fakeStackAutomation(
+    { swapped: true, booted: true },
+    {
+      upEvents: step(
+        "app-vm-01",
+        "azure-native:compute:Snapshot",
+        "app-vm-01-rescue-snapshot",
+        1_800_000_000,
+      ),
+    },
+  );
+  const original = { ...defaultDeps };
+  defaultDeps.automation = () => fake.automation;
+  defaultDeps.artifacts = () => memoryReader({});
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  try {
+    const code = await main(
+      ["fleet", file, "--yes", "--json", "--state", path.join(dir, "s.json")],
+      {
+        isTty: false,
+        out: (t) => stdout.push(t),
+        err: (t) => stderr.push(t),
+      },
+    );
+    expect(code).toBe(0);
+  } finally {
+    Object.assign(defaultDeps, original);
+  }
+  expect(JSON.parse(stdout.join(""))).toMatchObject({ mode: "live", totals: { vms: 2 } });
+  for (const vm of ["rg-app-prod/app-vm-01", "rg-app-prod/app-vm-02"]) {
+    expect(stderr).toContain(`[${vm}] [  0:00] prepare started`);
+    expect(stderr).toContain(`[${vm}] [  0:45] prepare finished (1 step)`);
+  }
 });

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { defaultDeps, type RescueDeps } from "../deps";
-import { confirmOrRefuse, progress } from "../terminal";
+import { confirmOrRefuse, terminalUi } from "../terminal";
 import { interruptible } from "../signals";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { FLEET_CAP, FLEET_REPORT_CAP, readJsonFile } from "../../engine/readJson";
@@ -190,10 +190,8 @@ async function runFleetCommand(
         deps,
         choices,
         kmsGrantConfirmed: opts.kmsGrantConfirmed === true,
-        ui: (vm: FleetVm) => ({
-          log: (line) => ctx.io.err(`[${vm.label}] ${line}`),
-          progress: (recorder) => progress(ctx, recorder, null),
-        }),
+        // Each rescue's phases and heartbeats, labelled by its VM (many run at once).
+        ui: (vm: FleetVm) => terminalUi(ctx, { format: "text", label: vm.label }),
         signal,
       });
   }

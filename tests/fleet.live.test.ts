@@ -5,7 +5,7 @@
  */
 import { fakeStackAutomation } from "./helpers/fakeAutomation";
 import { readInventory } from "../src/engine/fleet/inventory";
-import { runFleet } from "../src/engine/fleet/run";
+import { runFleet, shardOf } from "../src/engine/fleet/run";
 import { builtInFleet } from "../src/engine/fleet/simulated";
 import { liveFleetRunner } from "../src/engine/fleet/live";
 import { fleetStack, fleetStacks } from "../src/engine/fleet/stacks";
@@ -139,4 +139,53 @@ test("vm-rescue fleet (live, fake Automation API): each rescue's progress labell
     expect(stderr).toContain(`[${vm}] [  0:00] prepare started`);
     expect(stderr).toContain(`[${vm}] [  0:45] prepare finished (1 step)`);
   }
+});
+
+test("the confirmation counts the VMs this shard would rescue, not the whole file", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-confirm-"));
+  const file = path.join(dir, "fleet.json");
+  fs.writeFileSync(file, JSON.stringify(builtInFleet()));
+  const inventory = readInventory(builtInFleet());
+  const fake = fakeStackAutomation({});
+  const original = { ...defaultDeps };
+  const asked: string[] = [];
+  defaultDeps.automation = () => fake.automation;
+  defaultDeps.confirm = async (q) => (asked.push(q), false);
+  try {
+    for (const k of [1, 2]) {
+      const code = await main(
+        [
+          "fleet",
+          file,
+          "--shard",
+          `${k}/2`,
+          "--state",
+          path.join(dir, "s"),
+          "--kms-grant-confirmed",
+        ],
+        {
+          isTty: true,
+          out: () => undefined,
+          err: () => undefined,
+        },
+      );
+      expect(code).toBe(2);
+    }
+  } finally {
+    Object.assign(defaultDeps, original);
+  }
+  // the Linux VM is refused by the plan: not counted
+  const expected = [1, 2].map(
+    (k) =>
+      inventory.vms.filter((v) => shardOf(v.id, 2) === k && !v.label.includes("web-linux")).length,
+  );
+  expect(expected[0] + expected[1]).toBe(5);
+  expect(asked).toEqual(
+    expected.map((n, i) =>
+      expect.stringContaining(
+        `rescue ${n} VM${n === 1 ? "" : "s"} (shard ${i + 1}/2), 4 at a time`,
+      ),
+    ),
+  );
+  expect(fake.calls.filter((c) => c.startsWith("openStack"))).toEqual([]);
 });

@@ -177,11 +177,16 @@ async function runFleetCommand(
       impl().simulatedFleetRunner({ ...choices, now: deps.now, signal: stopping });
   else {
     const automation = deps.automation();
+    const planned = impl().plannableVms(inventory.vms, {
+      shard,
+      kmsGrantConfirmed: opts.kmsGrantConfirmed === true,
+      state,
+    }).length;
     await confirmOrRefuse(
       ctx,
       deps,
       opts.yes,
-      `rescue ${inventory.vms.length} VMs, ${limits.concurrency} at a time: create a helper per VM, repair a copy of its OS disk${choices.noSwap || choices.dryRun ? "" : " and swap it in"}`,
+      `rescue ${planned} VM${planned === 1 ? "" : "s"}${shard ? ` (shard ${shard.index}/${shard.count})` : ""}, ${limits.concurrency} at a time: create a helper per VM, repair a copy of its OS disk${choices.noSwap || choices.dryRun ? "" : " and swap it in"}`,
       automation,
     );
     runner = (signal) =>

@@ -120,7 +120,9 @@ describe("vm-rescue rescue --simulate progress", () => {
     ]);
     const repairStart = lines.findIndex((l) => /\] repair started/.test(l));
     const repairEnd = lines.findIndex((l) => /\] repair finished/.test(l));
-    const op = lines.findIndex((l) => /\] repair: DisableDriver succeeded/.test(l));
+    const op = lines.findIndex((l) =>
+      /\] repair: operation \d+ of \d+: DisableDriver succeeded/.test(l),
+    );
     expect(op).toBeGreaterThan(repairStart);
     expect(op).toBeLessThan(repairEnd);
   }, 60_000);

@@ -438,6 +438,58 @@ describe("vm-rescue rescue (fake Automation API)", () => {
   });
 });
 
+describe("vm-rescue rescue: live progress as the engine reports it", () => {
+  test("a line when each phase starts and ends, between the steps' lines as they arrive", async () => {
+    const fake = fakeAutomation(rescuedOutputs());
+    defaultDeps.automation = () => fake.automation;
+    const r = await run([...LIVE, "--yes", "--json"]);
+    expect(r.code).toBe(0);
+    const lines = r.err.split("\n").filter((l) => /^(ok|FAILED|\[)/.test(l));
+    expect(lines.map((l) => l.replace(/ +\(.*$/, "").replace(/ +/g, " "))).toEqual([
+      "[ 0:00] prepare started",
+      "ok create app-vm-01-rescue-snapshot",
+      "ok create app-vm-01-rescue-helper",
+      "[ 1:45] prepare finished",
+      "[ 2:00] swap started",
+      "ok create app-vm-01-rescue-swap",
+      "[ 2:45] swap finished",
+      "[ 10:00] teardown started",
+      "ok delete app-vm-01-rescue-helper",
+      "[ 10:45] teardown finished",
+    ]);
+    expect(() => JSON.parse(r.out)).not.toThrow();
+  });
+
+  test("--progress json: NDJSON on stderr only, the report alone on stdout", async () => {
+    const fake = fakeAutomation(rescuedOutputs());
+    defaultDeps.automation = () => fake.automation;
+    const r = await run([...LIVE, "--yes", "--json", "--progress", "json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ status: "rescued" });
+    const events = r.err
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as { event: string; phase?: string; status?: string });
+    expect(events.filter((e) => e.event === "phase").map((e) => `${e.phase} ${e.status}`)).toEqual([
+      "prepare started",
+      "prepare finished",
+      "swap started",
+      "swap finished",
+      "teardown started",
+      "teardown finished",
+    ]);
+    expect(events.filter((e) => e.event === "log").length).toBeGreaterThan(0);
+  });
+
+  test("--progress none: the steps' lines alone", async () => {
+    const fake = fakeAutomation(rescuedOutputs());
+    defaultDeps.automation = () => fake.automation;
+    const r = await run([...LIVE, "--yes", "--json", "--progress", "none"]);
+    expect(r.err).not.toMatch(/started|finished/);
+    expect(r.err).toMatch(/^ok +create/m);
+  });
+});
+
 describe("vm-rescue rescue refuses before anything runs", () => {
   test("no Pulumi CLI → one line with how to install it, exit 2", async () => {
     const fake = fakeAutomation(rescuedOutputs(), { noCli: true });

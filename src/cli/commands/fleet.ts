@@ -7,7 +7,7 @@ import * as fs from "fs";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { defaultDeps, type RescueDeps } from "../deps";
-import { confirmOrRefuse, progress } from "../terminal";
+import { confirmOrRefuse, terminalUi } from "../terminal";
 import { interruptible } from "../signals";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { FLEET_CAP, FLEET_REPORT_CAP, readJsonFile } from "../../engine/readJson";
@@ -185,11 +185,16 @@ async function runFleetCommand(
       impl().simulatedFleetRunner({ ...choices, now: deps.now, signal: stopping });
   else {
     const automation = deps.automation();
+    const planned = impl().plannableVms(inventory.vms, {
+      shard,
+      kmsGrantConfirmed: opts.kmsGrantConfirmed === true,
+      state,
+    }).length;
     await confirmOrRefuse(
       ctx,
       deps,
       opts.yes,
-      `rescue ${inventory.vms.length} VMs, ${limits.concurrency} at a time: create a helper per VM, repair a copy of its OS disk${choices.noSwap || choices.dryRun ? "" : " and swap it in"}`,
+      `rescue ${planned} VM${planned === 1 ? "" : "s"}${shard ? ` (shard ${shard.index}/${shard.count})` : ""}, ${limits.concurrency} at a time: create a helper per VM, repair a copy of its OS disk${choices.noSwap || choices.dryRun ? "" : " and swap it in"}`,
       automation,
     );
     runner = (signal) =>
@@ -198,10 +203,8 @@ async function runFleetCommand(
         deps,
         choices,
         kmsGrantConfirmed: opts.kmsGrantConfirmed === true,
-        ui: (vm: FleetVm) => ({
-          log: (line) => ctx.io.err(`[${vm.label}] ${line}`),
-          progress: (recorder) => progress(ctx, recorder, null),
-        }),
+        // Each rescue's phases and heartbeats, labelled by its VM (many run at once).
+        ui: (vm: FleetVm) => terminalUi(ctx, { format: "text", label: vm.label }),
         signal,
       });
   }

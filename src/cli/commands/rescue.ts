@@ -122,7 +122,7 @@ export function registerRescue(
     )
     .option(
       "--progress <format>",
-      "with --simulate: a line per phase and repair operation on stderr (text), NDJSON events on stderr (json), or none",
+      "a line when each phase starts and ends, heartbeats for long steps (live) and each repair operation (simulated) on stderr (text), NDJSON events on stderr (json), or none",
       "text",
     )
     .action((opts: RescueOptions) => runAction(ctx, () => rescue(ctx, opts, deps)));
@@ -293,7 +293,7 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
           stackName,
           settings,
           { target, choices },
-          terminalUi(ctx),
+          terminalUi(ctx, { format: (opts.progress ?? "text") as "text" | "json" | "none" }),
           signal,
         ),
       );

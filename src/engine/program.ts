@@ -20,16 +20,8 @@ export class SettingError extends Error {
 /** Reads a setting by key (without namespace); undefined when unset. */
 export type SettingReader = (key: string) => string | undefined;
 
-/** A rescue id from the stack name: lowercase letters, digits and hyphens, ≤ 24 chars. */
-export function rescueIdFromStack(stack: string): string {
-  const id = stack
-    .toLowerCase()
-    .replace(/[^a-z0-9-]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, 24)
-    .replace(/-+$/, "");
-  return id || "rescue";
-}
+import { rescueIdFromStack } from "./stackNames";
+export { rescueIdFromStack };
 
 function requireSetting(get: SettingReader, key: string): string {
   const v = get(key);

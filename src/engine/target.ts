@@ -4,8 +4,7 @@
  * Bad or foreign flags are a {@link UsageError} naming the flag; nothing has run yet.
  */
 import { UsageError } from "../vocabulary/exitCodes";
-import { rescueIdFromStack } from "./program";
-import { awsStackName } from "./simulate/rescue";
+import { awsStackName, rescueIdFromStack } from "./stackNames";
 import { cloudOfFlags } from "./targetCloud";
 
 /** Which VM a command is for, checked. */

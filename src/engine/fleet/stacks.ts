@@ -7,8 +7,7 @@
  * one VM would get is suffixed with a short hash of each VM's id.
  */
 import { createHash } from "crypto";
-import { rescueIdFromStack } from "../program";
-import { awsStackName } from "../simulate/rescue";
+import { awsStackName, rescueIdFromStack } from "../stackNames";
 import { parseArmId } from "../../describe/azureVm";
 import type { FleetVm } from "./inventory";
 

@@ -60,10 +60,8 @@ export interface RescueChoices {
   noSwap?: boolean;
 }
 
-/** The default stack of an AWS rescue: `rescue-<instance id without i->` (a valid rescue id). */
-export function awsStackName(instanceId: string): string {
-  return rescueIdFromStack(`rescue-${instanceId.replace(/^i-/, "")}`);
-}
+import { awsStackName } from "../stackNames";
+export { awsStackName };
 
 /**
  * The stack settings of a rescue. Throws UnknownSettingError naming the flag when the program does

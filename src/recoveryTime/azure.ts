@@ -99,6 +99,9 @@ export function azureOpsFor(r: PlanResourceShape, options: TtrOptions = {}): str
       return ["azure.vm.create.windows"];
     case "vm-rescue:azure:SnapshotDiagnosis":
       return AZURE_SNAPSHOT_DIAGNOSIS_OPS;
+    // a standby helper: the copy attached while it is deallocated, then started (not created)
+    case "vm-rescue:azure:StandbyHelperUse":
+      return ["azure.vm.attachDataDisk", "azure.vm.start.windows"];
   }
   return phaseOps(phaseOf(r), options);
 }

@@ -37,6 +37,8 @@ export interface RescueOptions extends TargetFlags {
   json?: boolean;
   stack?: string;
   progress?: string;
+  standby?: boolean;
+  standbyZone?: string;
 }
 
 const DEFAULT_VM = "examples/azure-vm.json";
@@ -112,6 +114,14 @@ export function registerRescue(
     .option(
       "--volumes <file>",
       `with --simulate: its volumes (\`aws ec2 describe-volumes\`; default with the default instance ${DEFAULT_AWS_VOLUMES})`,
+    )
+    .option(
+      "--standby",
+      "with --simulate (Azure): rescue on a standby helper the simulated cloud holds deallocated, instead of creating a helper",
+    )
+    .option(
+      "--standby-zone <zone>",
+      "with --simulate --standby: the standby helper's availability zone (\"\" for none) instead of the VM's",
     )
     .option(
       "--stack <name>",
@@ -198,7 +208,19 @@ async function simulated(
   const nic: AzureNicDescription = naming("--nic", nicFile, () =>
     checkNicOfVm(readJsonFile(nicFile, "--nic", NIC_CAP), vm),
   );
-  return engine().simulateRescue({ vm, nic, stack: opts.stack, ...choices, startedAt: deps.now() });
+  const standby = opts.standby
+    ? opts.standbyZone !== undefined
+      ? { zone: opts.standbyZone }
+      : true
+    : undefined;
+  return engine().simulateRescue({
+    vm,
+    nic,
+    stack: opts.stack,
+    ...choices,
+    standby,
+    startedAt: deps.now(),
+  });
 }
 
 async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): Promise<number> {
@@ -213,6 +235,14 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
     if (opts.simulate && file !== undefined) readJsonFileWithEncoding(file, flag, cap);
   const { targetOf, rescueSettings, liveRescue, UnknownSettingError, SettingError } = engine();
   const target = targetOf(opts, "rescue");
+  if (opts.standbyZone !== undefined && !opts.standby)
+    throw new UsageError("--standby-zone describes the standby helper: add --standby");
+  if (opts.standby && !opts.simulate)
+    throw new UsageError(
+      "--standby runs with --simulate; a live rescue takes its standby helper from the stack settings standbyHelperId, standbyHelperSubnetId and standbyHelperZone",
+    );
+  if (opts.standby && target.cloud === "aws")
+    throw new UsageError("--standby is for Azure; the AWS rescue has no standby helper yet");
   const choices: RescueChoices = {
     driver: opts.driver,
     actions: parseActions(opts.actions),

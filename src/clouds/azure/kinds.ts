@@ -9,6 +9,8 @@ import { OsDiskSwapKind } from "./swap";
 import { BootVerificationKind } from "./bootVerification";
 import { OsDiskRollbackKind } from "./rollback";
 import { SnapshotDiagnosisKind } from "./snapshotDiagnosis";
+import { StandbyUseKind } from "./standby";
+import { StandbyStopKind } from "./standbyHelper";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const AZURE_STEP_KINDS: readonly StepKind<any, any>[] = [
@@ -18,4 +20,6 @@ export const AZURE_STEP_KINDS: readonly StepKind<any, any>[] = [
   BootVerificationKind,
   OsDiskRollbackKind,
   SnapshotDiagnosisKind,
+  StandbyUseKind,
+  StandbyStopKind,
 ];

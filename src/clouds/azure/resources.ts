@@ -13,6 +13,8 @@ import { AzureRescuePlan, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../topology/a
 import { collectRunCommand } from "./scripts";
 import { resourceTimeouts, runCommandTimeout } from "./timeouts";
 import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
+import type { StandbyRef } from "../../topology/standby";
+import { StandbyHelperUse } from "./standby";
 
 /** How long collect.ps1 may run on the helper (the Run Command's own limit). */
 export const COLLECT_SCRIPT_SECONDS = 3600;
@@ -23,11 +25,16 @@ const customerKey = (des: string | null) =>
     ? { type: compute.EncryptionType.EncryptionAtRestWithCustomerKey, diskEncryptionSetId: des }
     : undefined;
 
-/** The resources of the rescue, created from the plan. Exported for other components that reuse them. */
+/**
+ * The resources of the rescue, created from the plan. Exported for other components that reuse them.
+ * With `standby` (a helper a platform stack keeps, checked against the plan) no helper, NIC, NSG or
+ * password is created: the standby helper is started with the copy attached instead.
+ */
 export function createAzureRescueResources(
   name: string,
   plan: pulumi.Output<AzureRescuePlan>,
   parent: pulumi.Resource,
+  standby?: StandbyRef,
 ) {
   const p = plan;
   const timeouts = resourceTimeouts();
@@ -76,51 +83,57 @@ export function createAzureRescueResources(
   );
 
   // Network: a NIC in the broken VM's subnet, no public IP, an NSG with no inbound rule.
-  const nsg = new network.NetworkSecurityGroup(
-    `${name}-nsg`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      networkSecurityGroupName: p.network.nsgName,
-      location: p.location,
-      securityRules: [],
-      tags: p.tags,
-    },
-    opts,
-  );
-  const nic = new network.NetworkInterface(
-    `${name}-nic`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      networkInterfaceName: p.network.nicName,
-      location: p.location,
-      ipConfigurations: [
+  const nsg = standby
+    ? undefined
+    : new network.NetworkSecurityGroup(
+        `${name}-nsg`,
         {
-          name: "ipconfig1",
-          primary: true,
-          privateIPAllocationMethod: "Dynamic",
-          subnet: { id: p.network.subnetId },
+          resourceGroupName: p.helper.resourceGroupName,
+          networkSecurityGroupName: p.network.nsgName,
+          location: p.location,
+          securityRules: [],
+          tags: p.tags,
         },
-      ],
-      networkSecurityGroup: { id: nsg.id },
-      tags: p.tags,
-    },
-    opts,
-  );
+        opts,
+      );
+  const nic =
+    nsg &&
+    new network.NetworkInterface(
+      `${name}-nic`,
+      {
+        resourceGroupName: p.helper.resourceGroupName,
+        networkInterfaceName: p.network.nicName,
+        location: p.location,
+        ipConfigurations: [
+          {
+            name: "ipconfig1",
+            primary: true,
+            privateIPAllocationMethod: "Dynamic",
+            subnet: { id: p.network.subnetId },
+          },
+        ],
+        networkSecurityGroup: { id: nsg.id },
+        tags: p.tags,
+      },
+      opts,
+    );
 
-  const password = new random.RandomPassword(
-    `${name}-admin-password`,
-    {
-      length: 32,
-      special: true,
-      overrideSpecial: "!#%*()-_=+[]{}:?",
-      minLower: 2,
-      minUpper: 2,
-      minNumeric: 2,
-      minSpecial: 2,
-      keepers: { rescueId: p.rescueId },
-    },
-    opts,
-  );
+  const password = standby
+    ? undefined
+    : new random.RandomPassword(
+        `${name}-admin-password`,
+        {
+          length: 32,
+          special: true,
+          overrideSpecial: "!#%*()-_=+[]{}:?",
+          minLower: 2,
+          minUpper: 2,
+          minNumeric: 2,
+          minSpecial: 2,
+          keepers: { rescueId: p.rescueId },
+        },
+        opts,
+      );
 
   // Artifacts: private storage (HTTPS only, no public blob access, no shared keys). Kept: it is evidence.
   const account = new storage.StorageAccount(
@@ -151,48 +164,84 @@ export function createAzureRescueResources(
   );
 
   // The helper, with the copy attached at creation (LUN 0) and a system identity for the artifacts.
-  const helper = new compute.VirtualMachine(
-    `${name}-helper`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      vmName: p.helper.vmName,
-      location: p.location,
-      zones: p.zone.apply((z) => (z ? [z] : undefined)),
-      hardwareProfile: { vmSize: p.helper.size },
-      identity: { type: compute.ResourceIdentityType.SystemAssigned },
-      storageProfile: {
-        imageReference: p.helper.image,
-        osDisk: {
-          createOption: compute.DiskCreateOptionTypes.FromImage,
-          managedDisk: { storageAccountType: p.helper.osDiskSku },
-          deleteOption: compute.DiskDeleteOptionTypes.Delete,
-        },
-        dataDisks: [
-          {
-            lun: p.helper.copyLun,
-            createOption: compute.DiskCreateOptionTypes.Attach,
-            managedDisk: { id: copyDisk.id },
-            deleteOption: compute.DiskDeleteOptionTypes.Detach,
+  const helper =
+    nic &&
+    password &&
+    new compute.VirtualMachine(
+      `${name}-helper`,
+      {
+        resourceGroupName: p.helper.resourceGroupName,
+        vmName: p.helper.vmName,
+        location: p.location,
+        zones: p.zone.apply((z) => (z ? [z] : undefined)),
+        hardwareProfile: { vmSize: p.helper.size },
+        identity: { type: compute.ResourceIdentityType.SystemAssigned },
+        storageProfile: {
+          imageReference: p.helper.image,
+          osDisk: {
+            createOption: compute.DiskCreateOptionTypes.FromImage,
+            managedDisk: { storageAccountType: p.helper.osDiskSku },
+            deleteOption: compute.DiskDeleteOptionTypes.Delete,
           },
-        ],
-      },
-      osProfile: {
-        computerName: p.helper.computerName,
-        adminUsername: p.helper.adminUsername,
-        adminPassword: pulumi.secret(password.result),
-        windowsConfiguration: {
-          provisionVMAgent: true,
-          enableAutomaticUpdates: false,
-          patchSettings: { patchMode: compute.WindowsVMGuestPatchMode.Manual },
+          dataDisks: [
+            {
+              lun: p.helper.copyLun,
+              createOption: compute.DiskCreateOptionTypes.Attach,
+              managedDisk: { id: copyDisk.id },
+              deleteOption: compute.DiskDeleteOptionTypes.Detach,
+            },
+          ],
         },
+        osProfile: {
+          computerName: p.helper.computerName,
+          adminUsername: p.helper.adminUsername,
+          adminPassword: pulumi.secret(password.result),
+          windowsConfiguration: {
+            provisionVMAgent: true,
+            enableAutomaticUpdates: false,
+            patchSettings: { patchMode: compute.WindowsVMGuestPatchMode.Manual },
+          },
+        },
+        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+        tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: HELPER_ROLE })),
       },
-      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
-      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-      tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: HELPER_ROLE })),
-    },
-    // The swap detaches the copy outside Pulumi; the helper must not try to attach it again.
-    { parent, deleteBeforeReplace: true, ignoreChanges: ["storageProfile.dataDisks"] },
-  );
+      // The swap detaches the copy outside Pulumi; the helper must not try to attach it again.
+      { parent, deleteBeforeReplace: true, ignoreChanges: ["storageProfile.dataDisks"] },
+    );
+
+  const standbyUse =
+    standby &&
+    new StandbyHelperUse(
+      `${name}-standby`,
+      {
+        subscriptionId: p.subscriptionId,
+        helperResourceGroupName: standby.resourceGroupName,
+        helperVmName: standby.vmName,
+        copyDiskId: copyDisk.id,
+        lun: p.helper.copyLun,
+        location: p.location,
+        zone: p.zone.apply((z) => z ?? ""),
+        rescueId: p.rescueId,
+      },
+      opts,
+    );
+  // The helper the Run Commands run on: the one created above, or the standby helper.
+  const helperVm = standbyUse
+    ? {
+        id: standbyUse.helperId,
+        name: standbyUse.helperVmName,
+        resourceGroupName: standbyUse.helperResourceGroupName,
+        principalId: standbyUse.principalId,
+        resource: standbyUse as pulumi.Resource,
+      }
+    : {
+        id: helper!.id,
+        name: helper!.name,
+        resourceGroupName: p.helper.resourceGroupName,
+        principalId: helper!.identity.apply((i) => i?.principalId ?? ""),
+        resource: helper! as pulumi.Resource,
+      };
 
   const helperBlobAccess = new authorization.RoleAssignment(
     `${name}-helper-blob-access`,
@@ -203,7 +252,7 @@ export function createAzureRescueResources(
         (s) =>
           `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_CONTRIBUTOR}`,
       ),
-      principalId: helper.identity.apply((i) => i?.principalId ?? ""),
+      principalId: helperVm.principalId,
       principalType: authorization.PrincipalType.ServicePrincipal,
     },
     opts,
@@ -218,8 +267,8 @@ export function createAzureRescueResources(
   const collect = new compute.VirtualMachineRunCommandByVirtualMachine(
     `${name}-collect`,
     {
-      resourceGroupName: p.helper.resourceGroupName,
-      vmName: helper.name,
+      resourceGroupName: helperVm.resourceGroupName,
+      vmName: helperVm.name,
       runCommandName: p.runCommands.collect.name,
       location: p.location,
       source: collectSpec.source,
@@ -250,6 +299,8 @@ export function createAzureRescueResources(
     account,
     container,
     helper,
+    standbyUse,
+    helperVm,
     helperBlobAccess,
     collect,
     containerUrl,

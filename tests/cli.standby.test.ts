@@ -6,7 +6,11 @@
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import schema from "../schemas/report.schema.json";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { main } from "../src/cli/main";
+import { simulatedStandbyHelper } from "../src/engine/simulate/standby";
+import { REPO_ROOT } from "./helpers/paths";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv);
@@ -83,5 +87,32 @@ describe("rescue --simulate --standby", () => {
     ]);
     expect(live.code).toBe(2);
     expect(live.err).toMatch(/--standby runs with --simulate/);
+  });
+});
+
+describe("plan with a standby helper's settings", () => {
+  const json = (f: string) =>
+    JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "examples", f), "utf8"));
+  const facts = simulatedStandbyHelper(json("azure-vm.json"), json("azure-nic.json"));
+  const set = (zone: string) => [
+    ...["--azure-vm", path.join(REPO_ROOT, "examples", "azure-vm.json")],
+    ...["--nic", path.join(REPO_ROOT, "examples", "azure-nic.json")],
+    ...["--set", `standbyHelperId=${facts.id}`],
+    ...["--set", `standbyHelperSubnetId=${facts.subnetId}`],
+    ...["--set", `standbyHelperZone=${zone}`],
+  ];
+
+  test("plans the standby helper's start instead of a helper VM", async () => {
+    const r = await run(["plan", ...set(String(facts.zone)), "--json"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("vm-rescue:azure:StandbyHelperUse");
+    expect(r.out).not.toContain('azure-native:compute:VirtualMachine"');
+    expect(r.out).not.toContain("azure-native:network:NetworkInterface");
+  }, 120_000);
+
+  test("refuses a standby helper in another zone in one line with exit 2", async () => {
+    const r = await run(["plan", ...set("3")]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/standby helper standby-helper-1 is in zone 3, the VM in zone 1/);
   });
 });

@@ -9,6 +9,7 @@ import type { RescueOutcome } from "../../report/types";
 import { planAzureRescue } from "../../topology/azure";
 import { azureRescueOptions } from "../../clouds/azure/component";
 import { withStandbyChecked } from "../../clouds/azure/standbyArgs";
+import type { AzureWindowsRescueArgs } from "../../clouds/azure/args";
 import { azureArgsFromSettings } from "../program";
 import { guid, placeholderNic, type SimulatedAzure } from "./azureCloud";
 import type { SimulatedStandbyFacts } from "../../clouds/azure/standbyOps";
@@ -116,6 +117,22 @@ export function simulatedStandbyHelper(
     subnetId,
     location: String(vm.location ?? ""),
     zone,
+    principalId: guid(`${id}/identity`),
+  };
+}
+
+/** The standby helper the settings name, as the offline plan's simulated cloud holds it. */
+export function plannedStandby(
+  args: AzureWindowsRescueArgs,
+  location: string,
+): SimulatedStandbyFacts | undefined {
+  const id = args.standbyHelperId;
+  if (!id) return undefined;
+  return {
+    id,
+    subnetId: args.standbyHelperSubnetId ?? "",
+    location,
+    zone: args.standbyHelperZone || null,
     principalId: guid(`${id}/identity`),
   };
 }

@@ -1,19 +1,38 @@
 #!/usr/bin/env node
 "use strict";
-// Modeled time to recovery of the AWS rescue, both modes, beside AWSSupport-StartEC2RescueWorkflow
-// (with a person's diagnosis between its collecting and fixing runs). Uses dist/: `npm run build` first.
+// Modeled time to recovery of the AWS rescue of the sample instance, both modes: the critical path
+// of the step graph of the real plan (the component under Pulumi's mocks), its floor (the same
+// steps waiting only for the waits they cannot do without, src/recoveryTime/awsEdges.ts) and the
+// AWSSupport-StartEC2RescueWorkflow anchor flow (a person's diagnosis between its collecting and
+// fixing runs), all priced by the same latency model. Uses dist/: `npm run build` first.
 const path = require("node:path");
-const dist = path.join(__dirname, "..", "dist", "src", "recoveryTime");
-const { loadLatencyModel } = require(path.join(dist, "model.js"));
-const { awsTimeToRecovery } = require(path.join(dist, "aws.js"));
+const root = path.resolve(__dirname, "..");
+const dist = (f) => require(path.join(root, "dist", "src", f));
+const { planAwsOffline } = dist("engine/simulate/plan.js");
+const { asEc2Instance, asEc2Volumes, instanceFacts } = dist("describe/awsInstance.js");
+const { awsModeledTimeToRecovery } = dist("recoveryTime/aws.js");
+const { loadLatencyModel } = dist("recoveryTime/model.js");
 
-const model = loadLatencyModel();
 const min = (s) => `${(s / 60).toFixed(1)} min`;
-// Copy mode: the stop/detach of the broken instance waits for the repair command's success (a failed repair leaves it untouched).
-for (const mode of ["copy", "inPlace"]) {
-  const t = awsTimeToRecovery(mode, model);
-  console.log(
-    `${mode.padEnd(8)} critical path ${min(t.critical.totalSeconds).padStart(9)}  vs aws.startEC2RescueWorkflow ${min(t.anchorSeconds)}  ratio ${t.ratio.toFixed(2)}`,
+(async () => {
+  const model = loadLatencyModel();
+  const instance = instanceFacts(
+    asEc2Instance(require(path.join(root, "examples/aws-instance.json"))),
+    asEc2Volumes(require(path.join(root, "examples/aws-volumes.json"))),
   );
-  console.log(`         ${t.critical.path.map((s) => `${s.id}(${s.seconds}s)`).join(" → ")}`);
-}
+  for (const mode of ["copy", "inPlace"]) {
+    const plan = await planAwsOffline({ instance, settings: { kmsGrantConfirmed: "true", mode } });
+    const t = awsModeledTimeToRecovery(plan.resources, model);
+    const a = t.anchor;
+    console.log(
+      `vm-rescue critical path aws ${mode.padEnd(7)} ${String(t.totalSeconds).padStart(5)} s (${min(t.totalSeconds)})  floor ${t.floor.totalSeconds} s (${min(t.floor.totalSeconds)})  vs ${a.name} ${a.seconds} s (${min(a.seconds)})  ratio ${a.ratio}`,
+    );
+    const role = (id) => id.slice(plan.stack.length + 1) || id;
+    console.log(
+      `  ${t.criticalPath.map((s) => `${role(s.id)}(${s.start}→${s.end}s)`).join(" → ")}`,
+    );
+  }
+})().catch((e) => {
+  console.error(`aws-ttr bench: ${e.message}`);
+  process.exitCode = 1;
+});

@@ -20,7 +20,9 @@ import {
 import { asAzureVmDescription } from "../src/describe/azureVm";
 import { asEc2Instance, asEc2Volumes, instanceFacts } from "../src/describe/awsInstance";
 import * as tags from "../src/vocabulary/tags";
+import { COMPONENT_TYPES } from "../src/vocabulary/tokens";
 import {
+  COMPONENT_TYPES as PACK_COMPONENTS,
   POLICIES,
   ROLES,
   TAGS,
@@ -46,16 +48,20 @@ const notApplicable = (reason?: string): never => {
   throw new Error(`not applicable: ${reason}`);
 };
 
-/** The plan's resources as CrossGuard's stack view (dependencies resolved to resources). */
-function stackOf(planned: PlannedResource[], stack: string): PolicyResource[] {
+/**
+ * The plan's resources as CrossGuard's stack view (dependencies resolved to resources): children of
+ * the component, as the engine names them (the component's type in their URN, their parent option).
+ */
+function stackOf(planned: PlannedResource[], stack: string, component: string): PolicyResource[] {
   const byName = new Map<string, PolicyResource>();
+  const parent = `urn:pulumi:${stack}::vm-rescue::${component}::${stack}`;
   for (const r of planned)
     byName.set(r.name, {
       type: r.type,
       name: r.name,
-      urn: `urn:pulumi:${stack}::vm-rescue::${r.type}::${r.name}`,
+      urn: `urn:pulumi:${stack}::vm-rescue::${component}$${r.type}::${r.name}`,
       props: structuredClone(r.inputs),
-      opts: OPTS,
+      opts: { ...OPTS, parent },
       dependencies: [],
       propertyDependencies: {},
       isType: () => false,
@@ -109,7 +115,7 @@ beforeAll(async () => {
     vm: asAzureVmDescription(json("azure-vm.json")),
     nic: json("azure-nic.json"),
   });
-  azure = stackOf(a.resources, a.stack);
+  azure = stackOf(a.resources, a.stack, COMPONENT_TYPES.azure);
   const w = await planAwsOffline({
     instance: instanceFacts(
       asEc2Instance(json("aws-instance.json")),
@@ -117,7 +123,7 @@ beforeAll(async () => {
     ),
     settings: { kmsGrantConfirmed: "true" },
   });
-  aws = stackOf(w.resources, w.stack);
+  aws = stackOf(w.resources, w.stack, COMPONENT_TYPES.aws);
   // After up, the snapshot's outputs say how it is encrypted (its volume's key).
   Object.assign(find(aws, "-snapshot").props, {
     encrypted: true,
@@ -137,6 +143,7 @@ function broken(rs: PolicyResource[], suffix: string, change: (r: PolicyResource
       retainOnDelete: false,
     })),
     "broken",
+    rs === azure ? COMPONENT_TYPES.azure : COMPONENT_TYPES.aws,
   );
   change(find(copy, suffix));
   return copy;
@@ -149,6 +156,7 @@ test("the pack's tags are the rescue's", () => {
     helper: tags.HELPER_ROLE,
     copy: tags.REPAIR_COPY_ROLE,
   });
+  expect(PACK_COMPONENTS).toEqual([COMPONENT_TYPES.azure, COMPONENT_TYPES.aws]);
   expect(POLICIES.map((p) => p.name)).toHaveLength(new Set(POLICIES.map((p) => p.name)).size);
 });
 
@@ -168,19 +176,116 @@ describe.each(["azure", "aws"])("the components' %s stack passes every policy", 
   });
 });
 
+/** A resource of an application's own stack: no component parent, no rescue tags. */
+function appResource(
+  type: string,
+  name: string,
+  props: Record<string, unknown>,
+  dependencies: PolicyResource[] = [],
+): PolicyResource {
+  return {
+    type,
+    name,
+    urn: `urn:pulumi:prod::app::${type}::${name}`,
+    props,
+    opts: OPTS,
+    dependencies,
+    propertyDependencies: {},
+    isType: () => false,
+    asType: () => undefined,
+  };
+}
+
+/** An application stack with disks, snapshots, volumes, a public VM and open rules: no rescue. */
+function appStack(): PolicyResource[] {
+  const volume = appResource("aws:ebs/volume:Volume", "data", {
+    availabilityZone: "eu-west-1a",
+    size: 100,
+  });
+  const sg = appResource("aws:ec2/securityGroup:SecurityGroup", "web", {
+    ingress: [{ fromPort: 443, toPort: 443, protocol: "tcp", cidrBlocks: ["0.0.0.0/0"] }],
+  });
+  const nsg = appResource("azure-native:network:NetworkSecurityGroup", "web-nsg", {
+    networkSecurityGroupName: "web-nsg",
+    securityRules: [{ name: "https", direction: "Inbound", access: "Allow" }],
+  });
+  return [
+    appResource("azure-native:compute:Disk", "data-disk", { location: "westeurope" }),
+    appResource("azure-native:compute:Snapshot", "nightly", { location: "westeurope", tags: {} }),
+    appResource("azure-native:network:PublicIPAddress", "web-ip", {}),
+    appResource("azure-native:network:NetworkInterface", "web-nic", {
+      ipConfigurations: [{ publicIPAddress: { id: "web-ip" } }],
+    }),
+    nsg,
+    appResource(
+      "azure-native:network:SecurityRule",
+      "ssh",
+      { direction: "Inbound", access: "Allow", networkSecurityGroupName: "web-nsg" },
+      [nsg],
+    ),
+    appResource("azure-native:compute:VirtualMachine", "web", { location: "westeurope" }),
+    volume,
+    appResource("aws:ebs/snapshot:Snapshot", "data-backup", { volumeId: "vol-1" }, [volume]),
+    sg,
+    appResource("aws:ec2/securityGroupRule:SecurityGroupRule", "ssh", { type: "ingress" }, [sg]),
+    appResource("aws:ec2/instance:Instance", "web", { associatePublicIpAddress: true }),
+    appResource(
+      "aws:ec2/volumeAttachment:VolumeAttachment",
+      "data",
+      { volumeId: "vol-1", instanceId: "i-1" },
+      [volume],
+    ),
+  ];
+}
+
+describe("a stack without a rescue passes", () => {
+  test.each(POLICIES.filter((p) => "validateStack" in p) as StackValidationPolicy[])(
+    "$name",
+    (policy) => {
+      expect(runStack(policy, appStack())).toEqual([]);
+      // beside a rescue, the application's resources are not the rescue's either
+      expect(runStack(policy, [...azure, ...appStack()])).toEqual([]);
+      expect(runStack(policy, [...aws, ...appStack()])).toEqual([]);
+    },
+  );
+  test("vm-rescue-helper-not-exposed", () => {
+    expect(runResources(appStack())).toEqual([]);
+  });
+  test("a resource of the component is the rescue's without tags", () => {
+    const untagged = broken(azure, "-copy", (r) => {
+      r.props.tags = {};
+    });
+    expect(runStack(keptResourcesFindable, untagged)).toEqual([
+      expect.stringMatching(/-copy .*no vm-rescue:id/),
+    ]);
+    const pip = appResource("azure-native:network:PublicIPAddress", "pip", {});
+    const child = {
+      ...pip,
+      urn: pip.urn,
+      opts: { ...OPTS, parent: find(azure, "-nic").opts.parent },
+    };
+    expect(runResources([pip])).toEqual([]);
+    expect(runResources([child])).toEqual([expect.stringMatching(/creates no public IP/)]);
+  });
+});
+
 describe("violations", () => {
   test("a swap that does not wait for the backup", () => {
+    // the copy is made from the snapshot, so any wait on the repair chain reaches the backup
     const az = broken(azure, "-swap", (r) => {
-      r.dependencies = r.dependencies.filter((d) => !d.name.endsWith("-snapshot"));
-      // the repair chain still leads to the copy, not the snapshot
-    });
-    expect(runStack(backupBeforeDiskWrite, az)).toEqual([expect.stringMatching(/-swap .*backup/)]);
-    const ec2 = broken(aws, "-stop-detach", (r) => {
       r.dependencies = [];
     });
-    expect(runStack(backupBeforeDiskWrite, ec2)).toEqual([
-      expect.stringMatching(/-stop-detach .*backup/),
+    expect(runStack(backupBeforeDiskWrite, az)).toEqual([expect.stringMatching(/-swap .*backup/)]);
+    const stop = broken(azure, "-stop", (r) => {
+      r.dependencies = [];
+    });
+    expect(runStack(backupBeforeDiskWrite, stop)).toEqual([
+      expect.stringMatching(/-stop \(vm-rescue:azure:VmDeallocate\) .*backup/),
     ]);
+    const ec2 = broken(aws, "-stop", (r) => {
+      r.dependencies = [];
+    });
+    expect(runStack(backupBeforeDiskWrite, ec2)).toEqual([expect.stringMatching(/-stop .*backup/)]);
   });
 
   test("a copy without the rescue's tags, or a stack that manages the original disk", () => {
@@ -225,7 +330,10 @@ describe("violations", () => {
     const location = broken(azure, "-helper", (r) => {
       r.props.location = "northeurope";
     });
-    expect(runStack(helperBesideVm, location)).toEqual([expect.stringMatching(/northeurope/)]);
+    expect(runStack(helperBesideVm, location)).toEqual([
+      expect.stringMatching(/helper is in northeurope, its network interface in westeurope/),
+      expect.stringMatching(/in northeurope, the VM's disk copy in westeurope/),
+    ]);
     const az = broken(aws, "-helper", (r) => {
       r.props.availabilityZone = "eu-west-1b";
     });
@@ -234,6 +342,39 @@ describe("violations", () => {
       delete r.props.subnetId;
     });
     expect(runStack(helperBesideVm, noSubnet)).toEqual([expect.stringMatching(/no subnet/)]);
+  });
+
+  test("a helper outside the network the component gives it", () => {
+    const nicWithoutSubnet = broken(azure, "-nic", (r) => {
+      delete (r.props.ipConfigurations as Record<string, unknown>[])[0].subnet;
+    });
+    expect(runStack(helperBesideVm, nicWithoutSubnet)).toEqual([
+      expect.stringMatching(/-helper has a network interface .*-nic that names no subnet/),
+    ]);
+    const nicElsewhere = broken(azure, "-nic", (r) => {
+      r.props.location = "northeurope";
+    });
+    expect(runStack(helperBesideVm, nicElsewhere)).toEqual([
+      expect.stringMatching(/its network interface in northeurope/),
+    ]);
+    const otherNic = broken(azure, "-helper", (r) => {
+      r.dependencies = r.dependencies.filter((d) => !d.name.endsWith("-nic"));
+    });
+    expect(runStack(helperBesideVm, otherNic)).toEqual([
+      expect.stringMatching(/not attached to a network interface of the rescue/),
+    ]);
+    const defaultVpc = broken(aws, "-helper-sg", (r) => {
+      delete r.props.vpcId;
+    });
+    expect(runStack(helperBesideVm, defaultVpc)).toEqual([
+      expect.stringMatching(/security group .*-helper-sg, which names no VPC/),
+    ]);
+    const otherGroup = broken(aws, "-helper", (r) => {
+      r.dependencies = r.dependencies.filter((d) => !d.name.endsWith("-helper-sg"));
+    });
+    expect(runStack(helperBesideVm, otherGroup)).toEqual([
+      expect.stringMatching(/not in the rescue's security group/),
+    ]);
   });
 
   test("a copy that drops or changes the encryption", () => {

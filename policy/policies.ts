@@ -20,9 +20,13 @@ import type {
 export const TAGS = { id: "vm-rescue:id", role: "vm-rescue:role", copyOf: "vm-rescue:copy-of" };
 export const ROLES = { backup: "backup", helper: "helper", copy: "repair-copy" };
 
-/** Resources that write to the broken VM's disks: its OS disk or root volume changes, or is detached. */
+/**
+ * Resources that write to the broken VM's disks (its OS disk or root volume changes, or is
+ * detached) or stop it (its crash loop ends: what it was doing is gone).
+ */
 export const WRITES_TO_VM_DISKS = new Set([
   "vm-rescue:azure:OsDiskSwap",
+  "vm-rescue:azure:VmDeallocate",
   "vm-rescue:azure:OsDiskRollback",
   "vm-rescue:aws:RootVolumeDetach",
   "vm-rescue:aws:RootVolumeSwap",
@@ -36,6 +40,32 @@ export const BACKUP_TYPES = new Set([
 const COPY_TYPES = new Set(["azure-native:compute:Disk", "aws:ebs/volume:Volume"]);
 const AZURE_HELPER = "azure-native:compute:VirtualMachine";
 const AWS_HELPER = "aws:ec2/instance:Instance";
+
+/** The components' type tokens (src/vocabulary/tokens.ts COMPONENT_TYPES; a test keeps them equal). */
+export const COMPONENT_TYPES = [
+  "vm-rescue:index:AzureWindowsRescue",
+  "vm-rescue:index:AwsWindowsRescue",
+];
+
+/** The types a URN names: its parents' and its own (`urn:pulumi:<stack>::<project>::<a>$<b>::<name>`). */
+const urnTypes = (urn: string | undefined): string[] => (urn?.split("::")[2] ?? "").split("$");
+
+/**
+ * Whether a resource belongs to a rescue: a step of the provider (`vm-rescue:<cloud>:<Kind>`), a
+ * resource of an AzureWindowsRescue / AwsWindowsRescue (a component among its URN's parent types or
+ * its `parent` option), or one tagged with a rescue id (a stack that builds the rescue's resources
+ * itself). Every policy looks at these alone: a stack without a rescue passes.
+ */
+export function inRescue(r: {
+  type: string;
+  urn: string;
+  props: Record<string, unknown>;
+  opts?: { parent?: string };
+}): boolean {
+  if (r.type.startsWith("vm-rescue:")) return true;
+  const parents = [...urnTypes(r.urn).slice(0, -1), ...urnTypes(r.opts?.parent)];
+  return parents.some((t) => COMPONENT_TYPES.includes(t)) || !!rescueOf(r);
+}
 
 const tagsOf = (r: { props: Record<string, unknown> }) =>
   (r.props.tags ?? {}) as Record<string, string>;
@@ -84,11 +114,12 @@ function originalsOf(resources: PolicyResource[]): Set<string> {
 export const backupBeforeDiskWrite: StackValidationPolicy = {
   name: "vm-rescue-backup-before-disk-write",
   description:
-    "Nothing writes to the broken VM's disks (swap, detach, rollback, attaching the original root) before the rescue's backup snapshot exists.",
+    "Nothing writes to the broken VM's disks or stops it (swap, detach, rollback, attaching the original root, the Azure stop) before the rescue's backup snapshot exists.",
   enforcementLevel: "mandatory",
   validateStack: (args, report: ReportViolation) => {
-    const originals = originalsOf(args.resources);
-    for (const r of args.resources) {
+    const rescue = args.resources.filter(inRescue);
+    const originals = originalsOf(rescue);
+    for (const r of rescue) {
       const attachesOriginal =
         r.type === "aws:ec2/volumeAttachment:VolumeAttachment" &&
         typeof r.props.volumeId === "string" &&
@@ -109,8 +140,9 @@ export const keptResourcesFindable: StackValidationPolicy = {
     "The backup snapshot and the repaired copy carry the rescue's id and role tags (how they are found after the stack is destroyed), and the stack never manages the original disk.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
-    const originals = originalsOf(args.resources);
-    for (const r of args.resources) {
+    const rescue = args.resources.filter(inRescue);
+    const originals = originalsOf(rescue);
+    for (const r of rescue) {
       const kept = BACKUP_TYPES.has(r.type) || COPY_TYPES.has(r.type);
       const step = r.type === "vm-rescue:aws:BackupSnapshot";
       if (kept && !step && (!rescueOf(r) || ![ROLES.backup, ROLES.copy].includes(roleOf(r) ?? "")))
@@ -145,8 +177,7 @@ export const helperNotExposed: ResourceValidationPolicy = {
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
     const p = args.props;
-    const rescue = !!rescueOf(args);
-    if (!rescue) return;
+    if (!inRescue(args)) return;
     switch (args.type) {
       case "azure-native:network:NetworkInterface": {
         if (azureNicExposed(p)) report(`the helper's NIC ${args.name} has a public IP address`);
@@ -219,7 +250,7 @@ export const helperRulesNotExposed: StackValidationPolicy = {
     "No separate security rule (SecurityRule, securityGroupRule, SecurityGroupIngressRule) allows inbound traffic to a rescue's NSG or security group.",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
-    const groups = args.resources.filter((r) => GROUP_TYPES.has(r.type) && rescueOf(r));
+    const groups = args.resources.filter((r) => GROUP_TYPES.has(r.type) && inRescue(r));
     if (groups.length === 0) return;
     const urns = new Set(groups.map((g) => g.urn));
     const keys = new Set(groups.flatMap(groupKeys));
@@ -239,16 +270,56 @@ const zonesOf = (r: PolicyResource): string[] =>
     ? [String(r.props.availabilityZone ?? "")]
     : ((r.props.zones as string[] | undefined) ?? []);
 
+/** The resources `r` refers to directly (its dependencies, through its inputs or declared). */
+const refersTo = (r: PolicyResource, other: PolicyResource) =>
+  [...r.dependencies, ...Object.values(r.propertyDependencies ?? {}).flat()].some(
+    (d) => d.urn === other.urn,
+  );
+
+/** What can be told in a preview about the helper's network (the VM itself is not in the stack). */
+function networkProblems(helper: PolicyResource, group: PolicyResource[]): string[] {
+  if (helper.type === AZURE_HELPER) {
+    const nic = group.find(
+      (r) => r.type === "azure-native:network:NetworkInterface" && refersTo(helper, r),
+    );
+    if (!nic) return ["is not attached to a network interface of the rescue"];
+    const configs = (nic.props.ipConfigurations ?? []) as { subnet?: { id?: string } }[];
+    const problems: string[] = [];
+    if (configs.length === 0 || configs.some((c) => !c.subnet?.id))
+      problems.push(`has a network interface ${nic.name} that names no subnet`);
+    if (String(nic.props.location) !== String(helper.props.location))
+      problems.push(
+        `is in ${helper.props.location}, its network interface in ${nic.props.location}`,
+      );
+    return problems;
+  }
+  const problems: string[] = [];
+  if (!helper.props.subnetId) problems.push("names no subnet (it would land in the default VPC)");
+  const groups = group.filter(
+    (r) => r.type === "aws:ec2/securityGroup:SecurityGroup" && refersTo(helper, r),
+  );
+  if (groups.length === 0) problems.push("is not in the rescue's security group");
+  for (const sg of groups)
+    if (!sg.props.vpcId)
+      problems.push(
+        `is in the security group ${sg.name}, which names no VPC (it would be made in the default VPC, not the subnet's)`,
+      );
+  return problems;
+}
+
 export const helperBesideVm: StackValidationPolicy = {
   name: "vm-rescue-helper-beside-vm",
   description:
-    "The helper runs where the broken VM's disk is: same location and zone as the repaired copy, and (AWS) in the security group's VPC.",
+    "The helper runs where the broken VM's disk is: same location and zone as the repaired copy; Azure: on the rescue's network interface, which names a subnet and is in the helper's location; AWS: in a named subnet and the rescue's security group, which names a VPC. (A preview cannot see that the subnet is the VM's: the VM is not in the stack; the components take it from the VM's primary NIC or instance.)",
   enforcementLevel: "mandatory",
   validateStack: (args, report) => {
     for (const group of byRescue(args.resources).values()) {
       const helper = group.find(isHelper);
+      if (!helper) continue;
+      for (const problem of networkProblems(helper, group))
+        report(`the helper ${helper.name} ${problem}`, helper.urn);
       const copy = group.find(isCopy);
-      if (!helper || !copy) continue;
+      if (!copy) continue;
       if (
         helper.type === AZURE_HELPER &&
         String(helper.props.location) !== String(copy.props.location)
@@ -260,11 +331,6 @@ export const helperBesideVm: StackValidationPolicy = {
       if (zonesOf(helper).join() !== zonesOf(copy).join())
         report(
           `the helper ${helper.name} is in zone ${zonesOf(helper).join() || "(none)"}, the VM's disk copy in ${zonesOf(copy).join() || "(none)"}: the copy cannot be attached`,
-          helper.urn,
-        );
-      if (helper.type === AWS_HELPER && !helper.props.subnetId)
-        report(
-          `the helper ${helper.name} names no subnet (it would land in the default VPC)`,
           helper.urn,
         );
     }

@@ -1,18 +1,19 @@
 /**
  * Every command, in every output mode, with bad inputs, through the built CLI (`npm run build`
- * first): one line on stderr, no stack trace, and the documented exit code (2 bad input; triage 3
- * when a file is not a minidump). Also the bounds (a 5,000-deep array, a 200 MB array, /dev/zero)
- * and the process's edges (EPIPE when the reader closes the pipe, SIGINT). Timeouts here only
- * guard against a hang; nothing is timed.
+ * first): one line on stderr naming the file and the option, no stack trace, nothing on stdout,
+ * exit 2, and none of the engine (Pulumi, cloud SDKs) loaded to refuse it. Also the bounds (a
+ * 5,000-deep array, a 200 MB array, /dev/zero) and the process's edges (EPIPE when the reader
+ * closes the pipe, SIGINT). Timeouts here only guard against a hang (bench/refusal.bench.js prints
+ * the times).
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EXAMPLES, REPO_ROOT, SHARED_FIXTURES } from "./helpers/paths";
+import { EXAMPLES, SHARED_FIXTURES } from "./helpers/paths";
+import { CLI, expectOneLine, runCli as run } from "./helpers/cli";
 import { buildProgram } from "../src/cli/main";
 
-const CLI = path.join(REPO_ROOT, "bin", "vm-rescue.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-bad-"));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -29,16 +30,6 @@ const BAD = {
   "the wrong shape": file("wrong-shape.json", JSON.stringify({ hello: "world", items: [1, 2] })),
 };
 
-function run(args: string[], cwd = REPO_ROOT) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: "utf8",
-    timeout: 60_000,
-    env: { ...process.env, CI: "1" },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal };
-}
-
 /**
  * Runs the CLI in an empty folder and also reports the heavy packages (Pulumi, cloud SDKs) it
  * loaded: a refusal of bad input must not pay for them.
@@ -53,6 +44,7 @@ const preload = file(
 );
 function runInEmptyFolder(args: string[]) {
   const cwd = fs.mkdtempSync(path.join(tmp, "cwd-"));
+  const start = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ["-r", preload, CLI, ...args], {
     cwd,
     encoding: "utf8",
@@ -60,17 +52,28 @@ function runInEmptyFolder(args: string[]) {
     stdio: ["ignore", "pipe", "pipe", "pipe"],
     env: { ...process.env, CI: "1" },
   });
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   const created = fs.readdirSync(cwd);
   fs.rmSync(cwd, { recursive: true, force: true });
   const heavy = JSON.parse((r.output[3] as string | null) || "[]") as string[];
-  return { code: r.status, out: r.stdout, err: r.stderr, signal: r.signal, created, heavy };
+  return {
+    code: r.status,
+    out: r.stdout,
+    err: r.stderr,
+    signal: r.signal,
+    created,
+    heavy,
+    seconds,
+  };
 }
 
 /**
  * Every file a command reads, from the program itself: each command's file arguments and its
  * options whose value is a file or folder to read (`<file>`, `<files...>`, `<folder>`; not the
  * reports it writes). A new command or option is in the table without a line here; CONTEXT gives
- * what the rest of its command line needs so that the bad file is what is refused.
+ * what the rest of its command line needs so that the bad file is what is refused. An option
+ * whose help says its file is "created when missing" (fleet --state) takes a missing file as a
+ * new one: that is not bad input for it.
  */
 const SAMPLE_COLLECT = path.join(EXAMPLES, "collect-output.json");
 const CONTEXT: Record<string, string[]> = {
@@ -90,20 +93,19 @@ const CONTEXT: Record<string, string[]> = {
   "hive --log": [path.join(EXAMPLES, "evidence", "SOFTWARE")],
   "fleet --state": [path.join(EXAMPLES, "azure-vm.json"), "--dry-run"],
 };
-/** Documented exit codes other than 2 for a bad file: triage says 3 when a file is not a minidump. */
-const CODES: Record<string, number[]> = { triage: [2, 3] };
-
 interface Slot {
   name: string;
   option: string | null;
   args: (f: string) => string[];
-  codes: number[];
+  /** A missing file is a new one (the option's help says it is created when missing). */
+  createsMissing: boolean;
 }
 const program = buildProgram({ out() {}, err() {}, isTty: false }, () => undefined);
 const SLOTS: Slot[] = program.commands.flatMap((c) => {
   const cmd = c.name();
-  const codes = CODES[cmd] ?? [2];
-  const fileArgs = c.registeredArguments.filter((a) => /file|path|disk|json/i.test(a.name()));
+  const fileArgs = c.registeredArguments.filter((a) =>
+    /file|path|disk|json|evidence/i.test(a.name()),
+  );
   const fileOptions = c.options.filter(
     (o) => /<(file|files\.\.\.|folder)>/.test(o.flags) && !/\bwrite\b/i.test(o.description),
   );
@@ -112,7 +114,7 @@ const SLOTS: Slot[] = program.commands.flatMap((c) => {
       name: `${cmd} <${a.name()}>`,
       option: null,
       args: (f: string) => [cmd, f],
-      codes,
+      createsMissing: false,
     })),
     ...fileOptions.map((o) => {
       const flag = o.long as string;
@@ -123,51 +125,22 @@ const SLOTS: Slot[] = program.commands.flatMap((c) => {
         name: `${cmd} ${flag}`,
         option: flag,
         args: (f: string) => [cmd, ...(context ?? []), flag, f],
-        codes,
+        createsMissing: /created when missing/.test(o.description),
       };
     }),
   ];
 });
 
-/**
- * Cases that still fall short of the full check (one line and exit code hold; what is open is
- * said in the report of the issue): rescue --simulate checks a description's shape after the
- * engine loads; fleet loads the engine before it reads its files, reads --state only after its
- * --yes check and takes a JSON object of no VM as an empty fleet; triage reports a file that is not
- * a dump in its per-file table (exit 3).
- */
-const KNOWN_GAPS = [
-  /^rescue .* with the wrong shape/,
-  /^fleet /,
-  /^triage <paths>.* with (not JSON|the wrong shape)/,
-  /^plan-repair --dumps.* with (a folder|not JSON|the wrong shape)/,
-  /^hive --log.* with (not JSON|the wrong shape)/,
-];
-
-/**
- * Still accepted without a word (open): plan-repair --dumps takes a folder without dumps or a file
- * that is not one, and hive --log reads its logs only when the hive is dirty.
- */
-const ACCEPTED = [
-  /^plan-repair --dumps.* with (a folder|not JSON|the wrong shape)/,
-  /^hive --log.* with (not JSON|the wrong shape)/,
-];
-
 const table = SLOTS.flatMap((slot) =>
-  Object.entries(BAD).flatMap(([what, f]) =>
-    [[], ["--json"]].map(
-      (mode) =>
-        [`${slot.name}${mode.length ? " --json" : ""} with ${what}`, slot, f, mode] as const,
+  Object.entries(BAD)
+    .filter(([what]) => !(slot.createsMissing && what === "a missing file"))
+    .flatMap(([what, f]) =>
+      [[], ["--json"]].map(
+        (mode) =>
+          [`${slot.name}${mode.length ? " --json" : ""} with ${what}`, slot, f, mode] as const,
+      ),
     ),
-  ),
 );
-
-function expectOneLine(r: ReturnType<typeof run>, codes: readonly number[]) {
-  expect(r.err).not.toMatch(/\n\s+at /);
-  expect(r.err.trimEnd().split("\n")).toHaveLength(1);
-  expect(r.err).toMatch(/^vm-rescue: \S/);
-  expect(codes).toContain(r.code);
-}
 
 describe("every command with bad inputs: one line, no stack trace, a documented exit code", () => {
   test("the table covers every command that reads a file, and each of its file options", () => {
@@ -190,13 +163,16 @@ describe("every command with bad inputs: one line, no stack trace, a documented 
       expect(commands).toContain(c);
   });
 
-  test.each(table)("%s", (name, slot, bad, mode) => {
+  test("plan-repair's evidence and fleet --state are in the table; a missing state is a new one", () => {
+    expect(SLOTS.map((s) => s.name)).toEqual(
+      expect.arrayContaining(["plan-repair <evidence>", "plan-repair --dumps", "fleet --state"]),
+    );
+    expect(SLOTS.filter((s) => s.createsMissing).map((s) => s.name)).toEqual(["fleet --state"]);
+  });
+
+  test.each(table)("%s", (_name, slot, bad, mode) => {
     const r = runInEmptyFolder([...slot.args(bad), ...mode]);
-    expect(r.err).not.toMatch(/\n\s+at /);
-    expect(r.created).toEqual([]);
-    if (ACCEPTED.some((g) => g.test(name))) return;
-    expectOneLine(r, slot.codes);
-    if (KNOWN_GAPS.some((g) => g.test(name))) return;
+    expectOneLine(r, [2]);
     expect(r.out).toBe("");
     // The line names the file (its path or name) and, for an option, the option.
     expect(r.err).toContain(path.basename(bad));
@@ -225,6 +201,7 @@ describe("every command with bad inputs: one line, no stack trace, a documented 
       /^vm-rescue: unknown option '--azure-v' \(Did you mean --azure-vm\?\)\n$/,
     ],
     ["an unknown command", ["nope"], /^vm-rescue: unknown command 'nope'\n$/],
+    ["no command", [], /^vm-rescue: no command given; run `vm-rescue --help` for the commands\n$/],
     [
       "an option's missing argument",
       ["plan", "--azure-vm"],
@@ -288,42 +265,72 @@ describe("plan-repair --dumps: only regular files, each within the minidump cap"
 
 describe("bounds: refused in one line, never a hang", () => {
   const deep = file("deep.json", "[".repeat(5000) + "]".repeat(5000));
-  test.each([
-    ["a 5,000-deep array", deep, /nests deeper than 64 levels/],
-    ["/dev/zero", "/dev/zero", /larger than 8 MiB/],
-  ])("%s", (_name, f, line) => {
-    const r = run(["plan", "--azure-vm", f]);
-    expectOneLine(r, [2]);
-    expect(r.err).toMatch(line);
-  });
-
-  test("a 200 MB array", () => {
-    const big = path.join(tmp, "big.json");
+  /** A 200 MB array, written in chunks; refused at the cap without being read whole. */
+  const big = path.join(tmp, "big.json");
+  beforeAll(() => {
     const fd = fs.openSync(big, "w");
     const chunk = Buffer.from("0,".repeat(512 * 1024));
     fs.writeSync(fd, "[");
     for (let i = 0; i < 200; i++) fs.writeSync(fd, chunk);
     fs.writeSync(fd, "0]");
     fs.closeSync(fd);
-    const runs = [
-      [["plan", "--azure-vm", big], /--azure-vm file \S+ is larger than 8 MiB; .*one VM/],
-      [
-        ["rescue", "--simulate", "--yes", "--nic", big],
-        /--nic file \S+ is larger than 8 MiB; .*NIC/,
-      ],
-      [
-        ["rescue", "--simulate", "--yes", "--cloud", "aws", "--volumes", big],
-        /--volumes file \S+ is larger than 8 MiB; .*volumes/,
-      ],
-      [["plan-repair", big], /collect output file \S+ is larger than 64 MiB; .*collect\.ps1/],
-      [["check-drivers", big], /collect output file \S+ is larger than 64 MiB; .*collect\.ps1/],
-    ] as const;
-    const results = runs.map(([args]) => run([...args]));
-    fs.rmSync(big);
-    results.forEach((r, i) => {
+  });
+  afterAll(() => fs.rmSync(big, { force: true }));
+
+  /**
+   * The commands that run the engine (fleet, rescue --simulate) read and check their files first:
+   * each bound is refused without loading Pulumi or a cloud SDK. The 2 s the issue allows is
+   * printed by bench/refusal.bench.js; the bound here is generous (tests share the machine) and
+   * only fails when the engine's load (seconds) comes before the refusal.
+   */
+  const BOUND_S = 8;
+  const commands: [string, (f: string) => string[], string][] = [
+    ["plan --azure-vm", (f) => ["plan", "--azure-vm", f], "--azure-vm"],
+    ["fleet", (f) => ["fleet", f], "the fleet file"],
+    ["fleet --simulate", (f) => ["fleet", "--simulate", f], "the fleet file"],
+    [
+      "rescue --simulate --azure-vm",
+      (f) => ["rescue", "--simulate", "--yes", "--azure-vm", f],
+      "--azure-vm",
+    ],
+    ["rescue --simulate --nic", (f) => ["rescue", "--simulate", "--yes", "--nic", f], "--nic"],
+    [
+      "rescue --simulate --aws-instance",
+      (f) => ["rescue", "--simulate", "--yes", "--aws-instance", f],
+      "--aws-instance",
+    ],
+    [
+      "rescue --simulate --volumes",
+      (f) => ["rescue", "--simulate", "--yes", "--cloud", "aws", "--volumes", f],
+      "--volumes",
+    ],
+  ];
+  const inputs: [string, () => string, RegExp][] = [
+    ["a 5,000-deep array", () => deep, /nests deeper than 64 levels/],
+    ["/dev/zero", () => "/dev/zero", /is larger than \d+ MiB/],
+    ["a 200 MB array", () => big, /is larger than \d+ MiB; give /],
+    ["the wrong shape", () => BAD["the wrong shape"], /wrong-shape\.json/],
+  ];
+  test.each(
+    commands.flatMap(([c, args, what]) =>
+      inputs.map(([i, f, line]) => [`${c} with ${i}`, args, what, f, line] as const),
+    ),
+  )("%s: refused before the engine loads", (_name, args, what, f, line) => {
+    const r = runInEmptyFolder(args(f()));
+    expectOneLine(r, [2]);
+    expect(r.err).toMatch(line);
+    expect(r.err).toContain(what);
+    expect(r.out).toBe("");
+    expect(r.heavy).toEqual([]);
+    expect(r.seconds).toBeLessThan(BOUND_S);
+  });
+
+  test("a 200 MB collect output", () => {
+    for (const command of ["plan-repair", "check-drivers"]) {
+      const r = run([command, big]);
       expectOneLine(r, [2]);
-      expect(r.err).toMatch(runs[i][1]);
-    });
+      expect(r.err).toMatch(/collect output file \S+ is larger than 64 MiB; .*collect\.ps1/);
+    }
   });
 
   test("an endless pipe on stdin-like input (a FIFO fed forever) is cut at the cap", () => {
@@ -436,27 +443,16 @@ describe("operator values are checked before anything is planned", () => {
       /not a valid service name/,
     ],
   ])("%s: exit 2, one line", (_name, args, line) => {
-    const r = spawnSync(process.execPath, [CLI, ...args], {
-      cwd: REPO_ROOT,
-      encoding: "utf8",
-      timeout: 120_000,
-      env: { ...process.env, CI: "1" },
-    });
-    expect(r.stderr).not.toMatch(/\n\s+at /);
-    expect(r.stderr.trimEnd().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(line);
-    expect(r.status).toBe(2);
+    const r = run(args);
+    expectOneLine(r, [2]);
+    expect(r.err).toMatch(line);
   });
 
   test("a plain driver name not on the sample disk: planned without it, with a warning", () => {
-    const r = spawnSync(process.execPath, [CLI, "plan", "--azure-vm", VM, "--set", "driver=foo"], {
-      encoding: "utf8",
-      timeout: 120_000,
-      env: { ...process.env, CI: "1" },
-    });
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(
+    const r = run(["plan", "--azure-vm", VM, "--set", "driver=foo"]);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
       /driver=foo is not a service on the bundled sample disk this plan simulates/,
     );
   });

@@ -1,13 +1,15 @@
 /**
- * `vm-rescue fleet` through the built CLI (`npm run build` first): bad inputs give exit 2 and one
- * `vm-rescue:` line naming the file and the field; SIGTERM stops a fleet after the rescue in flight,
- * keeps the finished VMs in the state file and exits 130. Timeouts only guard against a hang.
+ * `vm-rescue fleet`: bad inputs give exit 2 and one `vm-rescue:` line naming the file and the field
+ * (the command in this process); through the built CLI (`npm run build` first), SIGTERM stops a
+ * fleet after the rescue in flight, keeps the finished VMs in the state file and exits 130.
+ * Timeouts only guard against a hang.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EXAMPLES, REPO_ROOT } from "./helpers/paths";
+import { runCliInProcess as runCli, type CliRun } from "./helpers/cliInProcess";
 
 const CLI = path.join(REPO_ROOT, "bin", "vm-rescue.js");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-fleet-"));
@@ -19,18 +21,10 @@ const file = (name: string, content: string) => {
   return f;
 };
 
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    encoding: "utf8",
-    timeout: 60_000,
-    env: { ...process.env, CI: "1" },
-    input: "",
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const run = runCli;
 
 /** Exit 2, nothing on stdout, one `vm-rescue:` line matching `line`. */
-function expectUsage(r: ReturnType<typeof run>, line: RegExp) {
+function expectUsage(r: CliRun, line: RegExp) {
   expect(r.err.trim().split("\n")).toEqual([expect.stringMatching(line)]);
   expect(r.err).toMatch(/^vm-rescue: /);
   expect(r.out).toBe("");
@@ -38,22 +32,28 @@ function expectUsage(r: ReturnType<typeof run>, line: RegExp) {
 }
 
 describe("vm-rescue fleet: bad input is exit 2 with one line naming the file and field", () => {
-  test("--state that is not JSON, or not a fleet state", () => {
+  test("--state that is not JSON, or not a fleet state", async () => {
     const notJson = file("bad.json", "{ nope");
-    expectUsage(run(["fleet", "--simulate", "--state", notJson]), /fleet state file .*bad\.json/);
+    expectUsage(
+      await run(["fleet", "--simulate", "--state", notJson]),
+      /fleet state file .*bad\.json/,
+    );
     const v2 = file("v2.json", JSON.stringify({ fleetStateVersion: 2, vms: {} }));
     expectUsage(
-      run(["fleet", "--simulate", "--state", v2]),
+      await run(["fleet", "--simulate", "--state", v2]),
       /v2\.json: fleetStateVersion: expected 1, got 2/,
     );
     const vms = file("vms.json", JSON.stringify({ fleetStateVersion: 1, vms: [] }));
-    expectUsage(run(["fleet", "--simulate", "--state", vms]), /vms\.json: vms: expected an object/);
+    expectUsage(
+      await run(["fleet", "--simulate", "--state", vms]),
+      /vms\.json: vms: expected an object/,
+    );
   });
 
-  test("fleet merge of a file that is no shard report names the file and the field", () => {
+  test("fleet merge of a file that is no shard report names the file and the field", async () => {
     const obj = file("obj.json", JSON.stringify({ a: 1 }));
     expectUsage(
-      run(["fleet", "merge", obj]),
+      await run(["fleet", "merge", obj]),
       /obj\.json: not a fleet report .*missing field fleetReportVersion/,
     );
     const noVms = file(
@@ -70,25 +70,25 @@ describe("vm-rescue fleet: bad input is exit 2 with one line naming the file and
         exitCode: 0,
       }),
     );
-    expectUsage(run(["fleet", "merge", noVms]), /novms\.json: not a fleet report .*vms\.0: /);
+    expectUsage(await run(["fleet", "merge", noVms]), /novms\.json: not a fleet report .*vms\.0: /);
   });
 
-  test("a fleet file without any VM is bad input, not a refusal", () => {
+  test("a fleet file without any VM is bad input, not a refusal", async () => {
     const obj = file("a.json", JSON.stringify({ a: 1 }));
-    expectUsage(run(["fleet", obj, "--yes"]), /a\.json: no VM in the fleet file \(entry 0: /);
-    expectUsage(run(["fleet", file("empty.json", "[]"), "--yes"]), /empty\.json: no VM/);
+    expectUsage(await run(["fleet", obj, "--yes"]), /a\.json: no VM in the fleet file \(entry 0: /);
+    expectUsage(await run(["fleet", file("empty.json", "[]"), "--yes"]), /empty\.json: no VM/);
   });
 
-  test("the file's name is said once", () => {
-    const r = run(["fleet", file("broken.json", "{")]);
+  test("the file's name is said once", async () => {
+    const r = await run(["fleet", file("broken.json", "{")]);
     expectUsage(r, /the fleet file .*broken\.json/);
     expect(r.err).not.toMatch(/file file/);
   });
 
-  test("--retries is checked before the confirmation", () => {
+  test("--retries is checked before the confirmation", async () => {
     // Without --yes and without a terminal the confirmation would refuse: the flag comes first.
     expectUsage(
-      run(["fleet", path.join(EXAMPLES, "azure-vm.json"), "--retries", "0"]),
+      await run(["fleet", path.join(EXAMPLES, "azure-vm.json"), "--retries", "0"]),
       /--retries must be a whole number/,
     );
   });

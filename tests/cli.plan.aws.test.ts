@@ -2,6 +2,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { main, Io } from "../src/cli/main";
+import { onceEach } from "./helpers/cliInProcess";
 
 function captureIo(): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -25,6 +26,8 @@ async function run(args: string[]) {
   const code = await main(args, io);
   return { code, out: io.stdout.join(""), err: io.stderr.join("") };
 }
+/** The plan depends on its command line only: a line several tests read is planned once. */
+const planned = onceEach(run);
 
 const OK = [
   "plan",
@@ -38,7 +41,7 @@ const OK = [
 
 describe("vm-rescue plan --aws-instance", () => {
   test("--json: the Azure plan's shape with aws: types, the backup first and kept", async () => {
-    const r = await run([...OK, "--json"]);
+    const r = await planned([...OK, "--json"]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const plan = JSON.parse(r.out);
@@ -92,7 +95,7 @@ describe("vm-rescue plan --aws-instance", () => {
     expect(r.out).toMatch(/^ {4}1\. DisableDriver — cxnetmon\.sys caused the crash/m);
     expect(r.out).toMatch(/Swap: allowed/);
     expect(r.out).toMatch(
-      /Modeled time to recovery: .* via snapshot → .*aws\.startEC2RescueWorkflow/,
+      /Modeled time to recovery: .* via app-ec2-01-rescue-helper → .* → app-ec2-01-rescue-verify; aws\.startEC2RescueWorkflow/,
     );
   }, 60_000);
 
@@ -103,7 +106,7 @@ describe("vm-rescue plan --aws-instance", () => {
     for (const t of ["RootVolumeDetach", "RootVolumeSwap", "BootVerification"])
       expect(types).not.toContain(`vm-rescue:aws:${t}`);
     // The same plan with the swap does hold them: the check above can fail.
-    const swapping = await run([...OK, "--json"]);
+    const swapping = await planned([...OK, "--json"]);
     const all = JSON.parse(swapping.out).resources.map((x: any) => x.type);
     expect(all).toEqual(expect.arrayContaining(["vm-rescue:aws:RootVolumeSwap"]));
   }, 60_000);

@@ -54,12 +54,19 @@ describe("vm-rescue plan --azure-vm", () => {
     });
     expect(snapshot.inputs.creationData.createOption).toBe("Copy");
     const helper = byType("azure-native:compute:VirtualMachine");
-    expect(helper.dependsOn).toEqual(
-      expect.arrayContaining(["app-vm-01-rescue-copy", "app-vm-01-rescue-nic"]),
+    // created beside the copy; the attach waits for both, the collect for the attach
+    expect(helper.dependsOn).toContain("app-vm-01-rescue-nic");
+    expect(helper.dependsOn).not.toContain("app-vm-01-rescue-copy");
+    expect(byType("vm-rescue:azure:DataDiskAttach").dependsOn).toEqual(
+      expect.arrayContaining(["app-vm-01-rescue-copy", "app-vm-01-rescue-helper"]),
     );
     const collect = byType("azure-native:compute:VirtualMachineRunCommandByVirtualMachine");
     expect(collect.dependsOn).toEqual(
-      expect.arrayContaining(["app-vm-01-rescue-helper", "app-vm-01-rescue-helper-blob-access"]),
+      expect.arrayContaining([
+        "app-vm-01-rescue-helper",
+        "app-vm-01-rescue-helper-blob-access",
+        "app-vm-01-rescue-copy-attach",
+      ]),
     );
     for (const res of plan.resources) {
       expect(Object.keys(res).sort()).toEqual([

@@ -1,4 +1,5 @@
 import { fakeStackAutomation, type FakeStackOptions } from "./helpers/fakeAutomation";
+import { onceEach } from "./helpers/cliInProcess";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import schema from "../schemas/report.schema.json";
@@ -437,6 +438,58 @@ describe("vm-rescue rescue (fake Automation API)", () => {
   });
 });
 
+describe("vm-rescue rescue: live progress as the engine reports it", () => {
+  test("a line when each phase starts and ends, between the steps' lines as they arrive", async () => {
+    const fake = fakeAutomation(rescuedOutputs());
+    defaultDeps.automation = () => fake.automation;
+    const r = await run([...LIVE, "--yes", "--json"]);
+    expect(r.code).toBe(0);
+    const lines = r.err.split("\n").filter((l) => /^(ok|FAILED|\[)/.test(l));
+    expect(lines.map((l) => l.replace(/ +\(.*$/, "").replace(/ +/g, " "))).toEqual([
+      "[ 0:00] prepare started",
+      "ok create app-vm-01-rescue-snapshot",
+      "ok create app-vm-01-rescue-helper",
+      "[ 1:45] prepare finished",
+      "[ 2:00] swap started",
+      "ok create app-vm-01-rescue-swap",
+      "[ 2:45] swap finished",
+      "[ 10:00] teardown started",
+      "ok delete app-vm-01-rescue-helper",
+      "[ 10:45] teardown finished",
+    ]);
+    expect(() => JSON.parse(r.out)).not.toThrow();
+  });
+
+  test("--progress json: NDJSON on stderr only, the report alone on stdout", async () => {
+    const fake = fakeAutomation(rescuedOutputs());
+    defaultDeps.automation = () => fake.automation;
+    const r = await run([...LIVE, "--yes", "--json", "--progress", "json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ status: "rescued" });
+    const events = r.err
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as { event: string; phase?: string; status?: string });
+    expect(events.filter((e) => e.event === "phase").map((e) => `${e.phase} ${e.status}`)).toEqual([
+      "prepare started",
+      "prepare finished",
+      "swap started",
+      "swap finished",
+      "teardown started",
+      "teardown finished",
+    ]);
+    expect(events.filter((e) => e.event === "log").length).toBeGreaterThan(0);
+  });
+
+  test("--progress none: the steps' lines alone", async () => {
+    const fake = fakeAutomation(rescuedOutputs());
+    defaultDeps.automation = () => fake.automation;
+    const r = await run([...LIVE, "--yes", "--json", "--progress", "none"]);
+    expect(r.err).not.toMatch(/started|finished/);
+    expect(r.err).toMatch(/^ok +create/m);
+  });
+});
+
 describe("vm-rescue rescue refuses before anything runs", () => {
   test("no Pulumi CLI → one line with how to install it, exit 2", async () => {
     const fake = fakeAutomation(rescuedOutputs(), { noCli: true });
@@ -520,7 +573,7 @@ describe("vm-rescue rescue refuses before anything runs", () => {
     ],
     [
       ["rescue", "--simulate", "--cloud", "aws", "--instance-id", "i-0fffffffffffffff0", "--yes"],
-      /--instance-id i-0fffffffffffffff0 is not the instance in examples\/aws-instance\.json \(i-0a1b2c3d4e5f67890\)/,
+      /--instance-id i-0fffffffffffffff0 is not the instance in \S*\/examples\/aws-instance\.json \(i-0a1b2c3d4e5f67890\)/,
     ],
     [
       ["rescue", "--simulate", "--cloud", "aws", "--actions", "SetSafeBoot", "--yes"],
@@ -541,8 +594,11 @@ describe("vm-rescue rescue refuses before anything runs", () => {
 });
 
 describe("vm-rescue rescue --simulate", () => {
+  // The simulated rescue depends on its command line only: each line runs once for this block.
+  const simulated = onceEach((args) => run(args));
+
   test("runs the chain against the simulated Azure and prints a complete, schema-valid report", async () => {
-    const r = await run(["rescue", "--simulate", "--yes", "--json"]);
+    const r = await simulated(["rescue", "--simulate", "--yes", "--json"]);
     const report = JSON.parse(r.out);
     expect(validateReport.errors ?? []).toEqual([]);
     expect(validateReport(report)).toBe(true);
@@ -626,12 +682,12 @@ describe("vm-rescue rescue --simulate", () => {
   });
 
   test("a normal repair: the report says a normal boot was verified", async () => {
-    const report = JSON.parse((await run(["rescue", "--simulate", "--yes", "--json"])).out);
+    const report = JSON.parse((await simulated(["rescue", "--simulate", "--yes", "--json"])).out);
     expect(report.verify).toMatchObject({ booted: true, boots: ["normal"] });
   });
 
   test("the Markdown report has every section", async () => {
-    const r = await run(["rescue", "--simulate", "--yes"]);
+    const r = await simulated(["rescue", "--simulate", "--yes"]);
     expect(r.code).toBe(0);
     for (const h of [
       "# vm-rescue report: RESCUED (exit 0)",
@@ -657,7 +713,7 @@ describe("vm-rescue rescue --simulate", () => {
   });
 
   test("plans from the raw files collect shipped: facts cited by hive, key and value, the repair checked", async () => {
-    const r = await run(["rescue", "--simulate", "--yes"]);
+    const r = await simulated(["rescue", "--simulate", "--yes"]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("| /services/");
     expect(r.out).toMatch(/\| 1 \| SYSTEM \\ControlSet001\\Services\\cxnetmon : Start \|/);

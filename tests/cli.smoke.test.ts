@@ -18,4 +18,15 @@ test("--help exits 0 and lists the subcommands", async () => {
   const io = captureIo();
   expect(await main(["--help"], io)).toBe(0);
   expect(io.stdout.join("")).toMatch(/Usage: vm-rescue/);
+  expect(io.stdout.join("")).toMatch(/^ {2}fleet \[options\] \[file\]/m);
+  expect(io.stderr).toEqual([]);
+});
+
+test("no command: one line saying how to list the commands, exit 2", async () => {
+  const io = captureIo();
+  expect(await main([], io)).toBe(2);
+  expect(io.stdout).toEqual([]);
+  expect(io.stderr.join("").trimEnd().split("\n")).toEqual([
+    "vm-rescue: no command given; run `vm-rescue --help` for the commands",
+  ]);
 });

@@ -1,18 +1,17 @@
 /**
- * The corpus of real-format descriptions (tests/corpus/, sources in corpus.json) through the built
- * CLI (`npm run build` first): each case names the exit code and the one line printed, or the shape
- * read; every file in the folder is a case (its expectation is in corpus.json). Variants a user
+ * The corpus of real-format descriptions (tests/corpus/, sources in corpus.json) through the CLI's
+ * `plan` (in this process; the process's own edges are tests/cli.badInputs.test.ts): each case names
+ * the exit code and the one line printed, or the shape read; every file in the folder is a case (its expectation is in corpus.json). Variants a user
  * makes of the same document (a list of two, a Resource Graph answer, the UTF-16 files Windows
  * PowerShell writes, UTF-32, ids copied from the documentation) are built from the corpus files here.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EXAMPLES, REPO_ROOT } from "./helpers/paths";
+import { runCliInProcess as runCli } from "./helpers/cliInProcess";
 
 const CORPUS = path.join(REPO_ROOT, "tests", "corpus");
-const CLI = path.join(REPO_ROOT, "bin", "vm-rescue.js");
 /** One corpus file: where it comes from, the plan command line, and what that plan must give. */
 interface Entry {
   file: string;
@@ -41,14 +40,7 @@ function derived(name: string, content: string | Buffer): string {
   return file;
 }
 
-function plan(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, "plan", ...args], {
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { ...process.env, CI: "1" },
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
+const plan = (args: string[]) => runCli(["plan", ...args]);
 
 const GET = "azure/rest-spec-2022-08-01-VirtualMachine_Get.json";
 const SHOW = "azure/written-az-vm-show-2.61.json";
@@ -185,10 +177,10 @@ describe("the corpus of real-format descriptions", () => {
     }
   });
 
-  test.each(onDisk)("%s", (name) => {
+  test.each(onDisk)("%s", async (name) => {
     const entry = manifest.files.find((f) => f.file === name);
     if (!entry) throw new Error(`${name} is not listed in tests/corpus/corpus.json`);
-    const r = plan(entry.plan.map((a) => expand(a, name)));
+    const r = await plan(entry.plan.map((a) => expand(a, name)));
     expect(r.err).not.toMatch(/\n\s+at /);
     if (entry.expect.shape !== undefined) {
       // Planned: the output names the file and the shape it was read as.
@@ -204,8 +196,8 @@ describe("the corpus of real-format descriptions", () => {
     expect(r.code).toBe(entry.expect.exit);
   });
 
-  test.each(cases)("%s", (_name, args, exit, line) => {
-    const r = plan(args());
+  test.each(cases)("%s", async (_name, args, exit, line) => {
+    const r = await plan(args());
     expect(r.err).not.toMatch(/\n\s+at /);
     expect(r.out).toBe("");
     expect(r.err.trimEnd().split("\n")).toHaveLength(1);
@@ -213,8 +205,36 @@ describe("the corpus of real-format descriptions", () => {
     expect(r.code).toBe(exit);
   });
 
-  test("UTF-16BE with BOM plans like its UTF-8 twin", () => {
-    const r = plan([
+  /**
+   * What Windows PowerShell 5.1's `>` writes: each planned corpus file saved as UTF-16LE with a
+   * BOM here plans exactly like the file itself; only the line saying what was read differs.
+   */
+  test.each(manifest.files.filter((f) => f.expect.shape !== undefined).map((f) => f.file))(
+    "%s: its UTF-16LE twin with BOM plans exactly like it",
+    async (name) => {
+      const entry = manifest.files.find((f) => f.file === name) as Entry;
+      const twin = derived(
+        `utf16le-${path.basename(name)}`,
+        utf16(fs.readFileSync(corpus(name), "utf8"), "le"),
+      );
+      const args = (file: string) =>
+        entry.plan.map((a) => (a === "{file}" ? file : expand(a, name)));
+      const [utf8, utf16le] = [await plan(args(corpus(name))), await plan(args(twin))];
+      expect(utf8).toMatchObject({ code: 0, err: "" });
+      const read = (file: string, encoding: string) =>
+        `Read ${file}: ${entry.expect.shape} (${encoding})\n`;
+      expect(utf8.out).toContain(read(corpus(name), "utf-8"));
+      expect(utf16le.out).toContain(read(twin, "utf-16le with BOM"));
+      expect(
+        utf16le.out.replace(read(twin, "utf-16le with BOM"), read(corpus(name), "utf-8")),
+      ).toBe(utf8.out);
+      expect(utf16le.err).toBe(utf8.err);
+      expect(utf16le.code).toBe(utf8.code);
+    },
+  );
+
+  test("UTF-16BE with BOM plans like its UTF-8 twin", async () => {
+    const r = await plan([
       "--azure-vm",
       derived("show-utf16be.json", utf16(fs.readFileSync(corpus(SHOW), "utf8"), "be")),
     ]);

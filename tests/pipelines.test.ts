@@ -5,6 +5,8 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as os from "node:os";
+import { execFileSync } from "node:child_process";
 import { parse } from "yaml";
 import type { Command } from "commander";
 import { buildProgram } from "../src/cli/main";
@@ -236,4 +238,41 @@ test("the examples run vm-rescue from the checkout, never a registry package of 
 test("a command or flag the CLI lacks fails the check", () => {
   expect(() => check(["fleet", "--no-such-flag"])).toThrow(/no option --no-such-flag/);
   expect(() => check(["fleet", "a.json", "b.json"])).toThrow(/takes 1 arguments/);
+});
+
+test("inputs and parameters reach the scripts through the environment, never as script text", () => {
+  for (const file of ["github-actions.yml", "azure-pipelines.yml"])
+    for (const script of scripts(load(file)))
+      expect(script).not.toMatch(/\$\{\{[^}]*\b(inputs|parameters)\.(?!dry)[\w-]+[^}]*\}\}/);
+});
+
+test("Azure DevOps: the merge script joins the latest attempt of every shard 1..N", () => {
+  const pl = load("azure-pipelines.yml") as {
+    variables: { shards: number };
+    stages: { jobs: { steps: { script?: string; displayName?: string }[] }[] }[];
+  };
+  const merge = pl.stages[1].jobs[0].steps.find((s) => /fleet merge/.test(s.script ?? ""))!;
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), "ado-merge-"));
+  const n = pl.variables.shards;
+  // each shard published once; shard 2 ran twice (its second attempt is the one to take)
+  for (let k = 1; k <= n; k++)
+    fs.mkdirSync(path.join(ws, "shards", `fleet-shard-${k}-1`), { recursive: true });
+  fs.mkdirSync(path.join(ws, "shards", "fleet-shard-2-2"));
+  const script = merge
+    .script!.replace(/\$\(Pipeline\.Workspace\)/g, ws)
+    .replace(/\$\(Build\.ArtifactStagingDirectory\)/g, ws)
+    .replace(/\$\(shards\)/g, String(n))
+    .replace(/node bin\/vm-rescue\.js fleet merge/, "printf '%s\\n'");
+  expect(script).not.toMatch(/\$\([A-Z][\w.]*\)/);
+  const out = execFileSync("bash", ["-c", script], {
+    encoding: "utf8",
+  });
+  const reports = out
+    .split("\n")
+    .filter((l) => l.endsWith(".json") && !l.endsWith("fleet-report.json"));
+  expect(reports).toEqual(
+    range(n).map((k) =>
+      path.join(ws, "shards", `fleet-shard-${k}-${k === 2 ? 2 : 1}`, `fleet-report-${k}.json`),
+    ),
+  );
 });

@@ -61,6 +61,11 @@ const INTERNAL_PLAN_ERRORS = ["duplicate-step", "latency-model-invalid", "unknow
 
 /** Parses argv and runs; resolves to the exit code. Never throws for usage errors. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
+  // Without a command Commander would print the whole help on stderr: one line says what to do.
+  if (argv.length === 0) {
+    io.err("vm-rescue: no command given; run `vm-rescue --help` for the commands");
+    return ExitCode.Usage;
+  }
   let code: number = ExitCode.Ok;
   const program = buildProgram(io, (c) => (code = c));
   try {

@@ -8,6 +8,8 @@ import { UsageError } from "../vocabulary/exitCodes";
 import { Automation, PulumiCliMissing, StreamOptions } from "../engine/automation";
 import type { RescueUi } from "../engine/liveRescue";
 import { TimelineRecorder } from "../engine/timeline";
+import { LiveProgress } from "../report/liveProgress";
+import { progressLine } from "../report/progress";
 
 /** Asks a yes/no question on the terminal. */
 export function askOnTerminal(question: string): Promise<boolean> {
@@ -48,25 +50,57 @@ export async function requireCli(automation: Automation): Promise<void> {
   }
 }
 
-/** Streams one line per finished resource step; a spinner line on a terminal. */
+/** How the phases of a live rescue are shown on stderr (`--progress`), and for which VM. */
+export interface LiveProgressOptions {
+  format: "text" | "json" | "none";
+  /** The VM the lines are for (a fleet runs many at once). */
+  label?: string;
+  /** A heartbeat for each running step this often (default 30 s; 0: none). */
+  heartbeatSeconds?: number;
+}
+
+export const DEFAULT_HEARTBEAT_SECONDS = 30;
+
+/**
+ * Streams the progress of a stack operation on stderr as the engine reports it: a line when a
+ * phase starts and ends and a heartbeat for each running step (plain lines, or NDJSON events with
+ * `json`), one line per finished resource step (plain mode), and a spinner line when `write` is
+ * given (a terminal).
+ */
 export function progress(
   ctx: CliContext,
   recorder: TimelineRecorder,
   write: ((s: string) => void) | null,
+  live: LiveProgressOptions = { format: "text" },
 ): StreamOptions & { stop(): void } {
   let shown = false;
   const clear = () => {
     if (write && shown) write("\r\x1b[2K");
     shown = false;
   };
+  const prefix = live.label ? `[${live.label}] ` : "";
+  const phases = new LiveProgress((e) => {
+    clear();
+    if (live.format === "json")
+      ctx.io.err(JSON.stringify(live.label ? { ...e, vm: live.label } : e));
+    else if (live.format === "text") ctx.io.err(prefix + progressLine(e));
+  });
+  const every = (live.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS) * 1000;
+  const timer =
+    live.format !== "none" && every > 0 ? setInterval(() => phases.tick(Date.now()), every) : null;
+  timer?.unref();
+  let last: number | null = null;
   const frames = "|/-\\";
   let frame = 0;
   return {
     onEvent(e) {
       const u = recorder.push(e);
-      if (u.line) {
+      if (u.started) phases.started(u.started.urn, u.started, u.started.at);
+      if (u.ended) phases.finished(u.ended.urn, u.ended.at, u.ended.failed);
+      last = u.started?.at ?? u.ended?.at ?? last;
+      if (u.line && live.format !== "json") {
         clear();
-        ctx.io.err(u.line);
+        ctx.io.err(prefix + u.line);
       }
       if (write && u.running.length > 0) {
         clear();
@@ -76,15 +110,42 @@ export function progress(
         shown = true;
       }
     },
-    stop: clear,
+    stop() {
+      if (timer) clearInterval(timer);
+      if (last !== null) phases.close(last);
+      clear();
+    },
   };
 }
 
-/** How a stack operation reports on this terminal: lines on stderr, a spinner on a TTY. */
-export function terminalUi(ctx: CliContext): RescueUi {
+/**
+ * How a stack operation reports on this terminal: lines on stderr (NDJSON with `--progress json`),
+ * a spinner on stderr when it is a terminal; stdout carries the report alone.
+ */
+export function terminalUi(
+  ctx: CliContext,
+  live: LiveProgressOptions = { format: "text" },
+): RescueUi {
+  const prefix = live.label ? `[${live.label}] ` : "";
   return {
-    log: (line) => ctx.io.err(line),
+    log: (line) =>
+      ctx.io.err(
+        live.format === "json"
+          ? JSON.stringify({
+              event: "log",
+              message: line,
+              ...(live.label ? { vm: live.label } : {}),
+            })
+          : prefix + line,
+      ),
     progress: (recorder) =>
-      progress(ctx, recorder, ctx.io.isTty ? (s) => process.stdout.write(s) : null),
+      progress(
+        ctx,
+        recorder,
+        ctx.io.isTty && process.stderr.isTTY && live.format !== "json" && !live.label
+          ? (s) => process.stderr.write(s)
+          : null,
+        live,
+      ),
   };
 }

@@ -211,6 +211,20 @@ function tagsOf(
   return out;
 }
 
+/**
+ * A field that holds a list, checked: absent is an empty list; anything else but a list of objects
+ * is refused naming the field (a hand-edited file, a wrong query), not a crash further on.
+ */
+export function listField<T>(value: T[] | null | undefined, field: string): T[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value) || value.some((x) => typeof x !== "object" || x === null))
+    throw new PlanError(
+      "invalid-input",
+      `${field}: expected a list of objects, got ${Array.isArray(value) ? "a list with a non-object" : JSON.stringify(value).slice(0, 40)}`,
+    );
+  return value;
+}
+
 function need(v: string | null | undefined, what: string): string {
   if (typeof v !== "string" || v === "")
     throw new PlanError("invalid-input", `${what} is missing from the instance description`);
@@ -232,8 +246,10 @@ export function instanceFacts(
   }
   const i = instance as Ec2CliInstance;
   const instanceId = need(i.InstanceId, "InstanceId");
+  listField<unknown>(i.ProductCodes, "ProductCodes");
+  listField<unknown>(i.Tags, "Tags");
   const rootDeviceName = i.RootDeviceName ?? image?.rootDeviceName ?? null;
-  const mapping = (i.BlockDeviceMappings ?? []).find(
+  const mapping = listField(i.BlockDeviceMappings, "BlockDeviceMappings").find(
     (m) => m.DeviceName === rootDeviceName && m.Ebs?.VolumeId,
   );
   let root: AwsRootVolumeFacts | null = null;
@@ -277,7 +293,7 @@ export function instanceFacts(
 
 function fromGetInstance(i: PulumiGetInstanceResult, image?: AmiFacts | null): AwsInstanceFacts {
   const instanceId = need(i.instanceId ?? i.id, "instanceId");
-  const r = i.rootBlockDevices?.[0];
+  const r = listField(i.rootBlockDevices, "rootBlockDevices")[0];
   const root: AwsRootVolumeFacts | null =
     r && r.volumeId && r.deviceName
       ? {

@@ -12,6 +12,7 @@ import {
   type Ec2CliInstance,
   type Ec2CliVolume,
   type PulumiGetInstanceResult,
+  listField,
 } from "./awsInstance";
 
 type Json = Record<string, unknown>;
@@ -162,7 +163,9 @@ export function checkVolumesOfInstance(
         `--volumes: ${v.VolumeId} is attached to ${other.InstanceId}, not ${i.InstanceId} (Attachments[].InstanceId); give this instance's volumes`,
       );
   }
-  const root = (i.BlockDeviceMappings ?? []).find((m) => m.DeviceName === i.RootDeviceName);
+  const root = listField(i.BlockDeviceMappings, "BlockDeviceMappings").find(
+    (m) => m.DeviceName === i.RootDeviceName,
+  );
   const rootId = root?.Ebs?.VolumeId;
   if (rootId && !volumes.some((v) => v.VolumeId === rootId))
     throw new PlanError(

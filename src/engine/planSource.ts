@@ -9,6 +9,7 @@ import * as path from "path";
 import type { CollectOutput } from "../collect/contract";
 import { UsageError } from "../vocabulary/exitCodes";
 import type { CompileHives } from "../repair/decide";
+import type { EvidenceBundle } from "../evidence/bundle";
 
 const impl = () => ({
   ...(require("../evidence/facts") as typeof import("../evidence/facts")),
@@ -33,10 +34,17 @@ const NONE: PlanSource = { collect: null, hives: null, helperBuild: null, proble
 /** The facts and hives of an evidence folder or a collect manifest; NONE for a collect output document. */
 export async function planSourceOf(file: string): Promise<PlanSource> {
   const stat = fs.statSync(file, { throwIfNoEntry: false });
-  if (stat === undefined) throw new UsageError(`${file} not found`);
+  if (stat === undefined)
+    throw new UsageError(
+      `${file} not found; give the collect output, its manifest or an evidence folder`,
+    );
   const f = impl();
   if (stat.isDirectory()) {
     const bundle = f.loadEvidenceFolder(file);
+    if (holdsNothing(bundle))
+      throw new UsageError(
+        `evidence folder ${file} holds none of a Windows disk's files (Windows\\System32\\config\\SYSTEM, BCD, minidumps, System.evtx); give a copied or mounted disk, a collect output or its manifest`,
+      );
     return fromBundle(f.collectFromEvidence(bundle), bundle, null);
   }
   const text = f.readCapped(file, "collect output", f.COLLECT_OUTPUT_CAP).toString("utf8");
@@ -50,6 +58,21 @@ export async function planSourceOf(file: string): Promise<PlanSource> {
       : null;
   });
   return fromBundle(facts, facts.bundle, manifest.helper?.osBuild ?? null);
+}
+
+/** A folder without any of the files the evidence is read from (an empty or wrong folder). */
+function holdsNothing(b: EvidenceBundle): boolean {
+  return (
+    b.systemHive === null &&
+    b.systemHiveLogs.length === 0 &&
+    b.softwareHive === null &&
+    b.bcd === null &&
+    b.minidumps.length === 0 &&
+    b.memoryDumpBytes === null &&
+    b.systemEventLog === null &&
+    b.setupApiLog === null &&
+    b.pendingXml === null
+  );
 }
 
 function fromBundle(

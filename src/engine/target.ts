@@ -6,6 +6,7 @@
 import { UsageError } from "../vocabulary/exitCodes";
 import { rescueIdFromStack } from "./program";
 import { awsStackName } from "./simulate/rescue";
+import { cloudOfFlags } from "./targetCloud";
 
 /** Which VM a command is for, checked. */
 export type VmTarget = (
@@ -51,7 +52,7 @@ const AWS_ONLY: [keyof TargetFlags, string][] = [
 
 /** Which VM, checked; throws UsageError. With --simulate the VM comes from the description files. */
 export function targetOf(opts: TargetFlags, command: string): VmTarget {
-  const cloud = opts.cloud ?? (opts.instanceId || opts.awsInstance ? "aws" : "azure");
+  const cloud = cloudOfFlags(opts);
   if (cloud !== "azure" && cloud !== "aws")
     throw new UsageError(`--cloud must be azure or aws, not ${JSON.stringify(cloud)}`);
   const foreign = (cloud === "azure" ? AWS_ONLY : AZURE_ONLY).find(([k]) => opts[k] !== undefined);

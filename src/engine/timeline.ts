@@ -22,6 +22,9 @@ export interface TimelineUpdate {
   line: string | null;
   /** Steps still running (for a spinner). */
   running: string[];
+  /** A step that started with this event, or the urn of the one it finished (live progress). */
+  started?: { urn: string; name: string; type: string; op: string; at: number };
+  ended?: { urn: string; at: number; failed: boolean };
 }
 
 export class TimelineRecorder {
@@ -37,7 +40,10 @@ export class TimelineRecorder {
     const pre = e.resourcePreEvent?.metadata;
     if (pre && !ignored(pre.type) && !IDLE_OPS.has(pre.op)) {
       this.open.set(pre.urn, { name: nameOf(pre.urn), type: pre.type, op: pre.op, start: at });
-      return this.update(null, null);
+      return {
+        ...this.update(null, null),
+        started: { urn: pre.urn, name: nameOf(pre.urn), type: pre.type, op: pre.op, at },
+      };
     }
     const done = e.resOutputsEvent?.metadata;
     if (done) return this.finish(done.urn, at, "succeeded");
@@ -68,8 +74,9 @@ export class TimelineRecorder {
     };
     this.steps.push(step);
     const seconds = Math.round((at - o.start) / 1000);
+    const ended = { urn, at, failed: status === "failed" };
     const line = `${status === "succeeded" ? "ok    " : "FAILED"} ${o.op.padEnd(7)} ${o.name}  (${o.type}, ${seconds} s)${message && status === "failed" ? `: ${message}` : ""}`;
-    return this.update(step, line);
+    return { ...this.update(step, line), ended };
   }
 
   private update(step: TimelineStep | null, line: string | null): TimelineUpdate {

@@ -247,6 +247,8 @@ export const AWS_COMPONENT: ComponentSpec = {
     mode: str("`copy` or `inPlace`.", false),
     instanceType: str("The broken instance's type.", false),
     targetInstanceType: str("The type the guest-driver check is made against.", false),
+    backupState: str("The backup snapshot's state once waited for (`completed`).", false),
+    backupCompletedAt: str("ISO time the backup snapshot completed.", false),
   },
 };
 

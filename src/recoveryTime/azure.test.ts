@@ -11,16 +11,21 @@ import { describeWithLatencyModel } from "../../tests/helpers/latencyModel";
 describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
   const R = (type: string, name: string, dependsOn: string[] = []) => ({ type, name, dependsOn });
   const c = "azure-native:compute:";
-  /** The sample plan's shape: backup snapshot in parallel, copy → helper → collect, untimed resources between. */
+  /**
+   * The sample plan's shape: the copy from the backup snapshot, the helper created beside them, the
+   * copy attached to it, then the collect; the broken VM stopped after the backup; untimed resources between.
+   */
   const basePlan = [
     R("random:index/randomPassword:RandomPassword", "x-admin-password"),
     R(`${c}Snapshot`, "x-snapshot"),
-    R(`${c}Disk`, "x-copy"),
+    R("vm-rescue:azure:VmDeallocate", "x-stop", ["x-snapshot"]),
+    R(`${c}Disk`, "x-copy", ["x-snapshot"]),
     R("azure-native:storage:StorageAccount", "x-artifacts"),
     R("azure-native:network:NetworkSecurityGroup", "x-nsg"),
     R("azure-native:storage:BlobContainer", "x-artifacts-container", ["x-artifacts"]),
     R("azure-native:network:NetworkInterface", "x-nic", ["x-nsg"]),
-    R(`${c}VirtualMachine`, "x-helper", ["x-nic", "x-admin-password", "x-copy"]),
+    R(`${c}VirtualMachine`, "x-helper", ["x-nic", "x-admin-password"]),
+    R("vm-rescue:azure:DataDiskAttach", "x-copy-attach", ["x-helper", "x-copy"]),
     R("azure-native:authorization:RoleAssignment", "x-helper-blob-access", [
       "x-helper",
       "x-artifacts-container",
@@ -28,6 +33,7 @@ describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
     R(`${c}VirtualMachineRunCommandByVirtualMachine`, "x-collect", [
       "x-helper-blob-access",
       "x-helper",
+      "x-copy-attach",
     ]),
   ];
 
@@ -36,16 +42,21 @@ describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
       const { steps } = stepsFromPlan(basePlan, { completeChain: false });
       expect(steps.map((s) => s.id)).toEqual([
         "x-snapshot",
+        "x-stop",
         "x-copy",
         "x-artifacts",
         "x-nic",
         "x-helper",
+        "x-copy-attach",
         "x-collect",
       ]);
       expect(steps.find((s) => s.id === "x-collect")!.dependsOn.sort()).toEqual([
         "x-artifacts",
+        "x-copy-attach",
         "x-helper",
       ]);
+      expect(steps.find((s) => s.id === "x-copy-attach")!.op).toEqual(["azure.vm.attachDataDisk"]);
+      expect(steps.find((s) => s.id === "x-stop")!.op).toEqual(["azure.vm.deallocate"]);
       expect(steps.find((s) => s.id === "x-nic")!.dependsOn).toEqual([]);
     });
 
@@ -53,23 +64,36 @@ describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
       const t = modeledTimeToRecovery(basePlan, model);
       expect(t.assumed).toEqual(["triage", "repair", "swap", "verify"]);
       expect(t.criticalPath.map((p) => p.id)).toEqual([
-        "x-copy",
+        "x-nic",
         "x-helper",
+        "x-copy-attach",
         "x-collect",
         "(triage)",
         "(repair)",
         "(swap)",
         "(verify)",
       ]);
-      // 45 copy + 180 helper + 30+90 collect + 5 triage + 30+45 repair + 30+60+30+120 swap + 60 verify
-      expect(t.totalSeconds).toBe(725);
+      // 10 nic + 180 helper + 30 attach + 30+90 collect + 5 triage + 30+45 repair + 30+30+120 swap
+      // (the stop deallocated the VM off the path) + 60 verify
+      expect(t.totalSeconds).toBe(660);
       expect(t.criticalPath.map((p) => p.id)).not.toContain("x-snapshot");
-      expect(t.anchor).toEqual({ name: "azure.azVmRepair", seconds: 2830, ratio: 0.256 });
+      expect(t.criticalPath.find((p) => p.id === "(swap)")!.op).not.toContain(
+        "azure.vm.deallocate",
+      );
+      expect(t.anchor).toEqual({ name: "azure.azVmRepair", seconds: 2830, ratio: 0.233 });
       expect(t.schedule.find((s) => s.id === "x-helper")).toEqual({
         id: "x-helper",
-        start: 45,
-        end: 225,
+        start: 10,
+        end: 190,
       });
+      expect(t.schedule.find((s) => s.id === "x-stop")).toEqual({
+        id: "x-stop",
+        start: 30,
+        end: 90,
+      });
+      // without the stop in the plan, the swap deallocates on the path
+      const noStop = basePlan.filter((r) => r.name !== "x-stop");
+      expect(modeledTimeToRecovery(noStop, model).totalSeconds).toBe(720);
     });
 
     test("a plan with the whole chain uses its own resources, by name role and step kind", () => {
@@ -86,8 +110,9 @@ describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
       });
       expect(t.assumed).toEqual([]);
       expect(t.criticalPath.map((p) => p.id)).toEqual([
-        "x-copy",
+        "x-nic",
         "x-helper",
+        "x-copy-attach",
         "x-collect",
         "x-triage",
         "x-repair",
@@ -114,7 +139,7 @@ describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
         op("azure.snapshot.grantAccess") +
         op("azure.snapshot.readEvidence") +
         op("scripts.triage.local");
-      const helper = op("azure.disk.copy") + op("azure.vm.create.windows");
+      const helper = op("azure.nic.create") + op("azure.vm.create.windows");
       expect(t.diagnosis).toEqual({
         id: "x-snapshot-diagnosis",
         readySeconds: ready,
@@ -146,7 +171,7 @@ describeWithLatencyModel("modeled time to recovery of a plan", (model) => {
         formatDuration(4000),
       ]).toEqual(["45 s", "2 min", "12 min 5 s", "1 h 6 min"]);
       expect(ttrLine(modeledTimeToRecovery(basePlan, model))).toMatch(
-        /^Modeled time to recovery: 12 min 5 s via x-copy → x-helper → x-collect → \(triage\).*azure\.azVmRepair: 47 min 10 s \(ratio 0\.256\)/,
+        /^Modeled time to recovery: 11 min via x-nic → x-helper → x-copy-attach → x-collect → \(triage\).*azure\.azVmRepair: 47 min 10 s \(ratio 0\.233\)/,
       );
     });
   });

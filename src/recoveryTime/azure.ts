@@ -6,8 +6,6 @@
  */
 import { anchorFlowSeconds, criticalPath, LatencyModel, PathStep, Step } from "./model";
 import type { RepairActionName } from "../vocabulary/repairActions";
-import type { AwsRescueMode } from "../topology/aws";
-import { awsRescueSteps } from "./aws";
 import type { Phase } from "../vocabulary/phases";
 
 /** The part of a planned resource the model needs (`OfflinePlan.resources[]`). */
@@ -29,7 +27,7 @@ export const REPAIR_ACTION_OPS: Partial<Record<RepairActionName, string>> = {
   Chkdsk: "scripts.repair.chkdsk",
 };
 
-/** The Azure OS-disk swap: detach the repaired copy from the helper, deallocate, swap, start. */
+/** The Azure OS-disk swap of a running VM: detach the repaired copy from the helper, deallocate, swap, start. */
 export const AZURE_SWAP_OPS = [
   "azure.vm.detachDataDisk",
   "azure.vm.deallocate",
@@ -37,12 +35,29 @@ export const AZURE_SWAP_OPS = [
   "azure.vm.start.windows",
 ];
 
+/**
+ * The swap when the plan's stop (`vm-rescue:azure:VmDeallocate`) deallocated the broken VM after
+ * the backup, off the swap's path: no deallocate on it (Azure needs none to swap an OS disk).
+ */
+export const AZURE_SWAP_OPS_AFTER_STOP = AZURE_SWAP_OPS.filter(
+  (op) => op !== "azure.vm.deallocate",
+);
+
+/** The step kinds of the Azure plan that take modeled time, by type token. */
+const AZURE_STEP_OPS: Record<string, string[]> = {
+  "vm-rescue:azure:SnapshotDiagnosis": [
+    "azure.snapshot.grantAccess",
+    "azure.snapshot.readEvidence",
+    "scripts.triage.local",
+  ],
+  "vm-rescue:azure:DataDiskAttach": ["azure.vm.attachDataDisk"],
+  "vm-rescue:azure:VmDeallocate": ["azure.vm.deallocate"],
+  // a standby helper: the copy attached while it is deallocated, then started (not created)
+  "vm-rescue:azure:StandbyHelperUse": ["azure.vm.attachDataDisk", "azure.vm.start.windows"],
+};
+
 /** The diagnosis read straight from the backup snapshot: a read-only SAS, the evidence's range reads, the decision. */
-export const AZURE_SNAPSHOT_DIAGNOSIS_OPS = [
-  "azure.snapshot.grantAccess",
-  "azure.snapshot.readEvidence",
-  "scripts.triage.local",
-];
+export const AZURE_SNAPSHOT_DIAGNOSIS_OPS = AZURE_STEP_OPS["vm-rescue:azure:SnapshotDiagnosis"];
 
 /** The phases of a rescue, in order; a plan that lacks a later phase gets it modeled after the last. */
 export type { Phase } from "../vocabulary/phases";
@@ -55,6 +70,8 @@ export interface TtrOptions {
   completeChain?: boolean;
   /** The swap is not done (`--no-swap`): no swap or verify phase is added. */
   noSwap?: boolean;
+  /** The broken VM is deallocated off the swap's path (the plan has a stop step): the swap does not deallocate. */
+  stoppedBeforeSwap?: boolean;
 }
 
 function repairOps(actions: readonly RepairActionName[] | undefined): string[] {
@@ -97,12 +114,8 @@ export function azureOpsFor(r: PlanResourceShape, options: TtrOptions = {}): str
       return ["azure.storage.create"];
     case "azure-native:compute:VirtualMachine":
       return ["azure.vm.create.windows"];
-    case "vm-rescue:azure:SnapshotDiagnosis":
-      return AZURE_SNAPSHOT_DIAGNOSIS_OPS;
-    // a standby helper: the copy attached while it is deallocated, then started (not created)
-    case "vm-rescue:azure:StandbyHelperUse":
-      return ["azure.vm.attachDataDisk", "azure.vm.start.windows"];
   }
+  if (AZURE_STEP_OPS[r.type]) return AZURE_STEP_OPS[r.type];
   return phaseOps(phaseOf(r), options);
 }
 
@@ -115,7 +128,7 @@ function phaseOps(phase: Phase | null, options: TtrOptions): string[] {
     case "repair":
       return ["azure.runCommand.overhead", ...repairOps(options.repairActions)];
     case "swap":
-      return AZURE_SWAP_OPS;
+      return options.stoppedBeforeSwap ? AZURE_SWAP_OPS_AFTER_STOP : AZURE_SWAP_OPS;
     case "verify":
       return ["azure.vm.bootVerify"];
     default:
@@ -135,8 +148,12 @@ export interface StepDag {
  */
 export function stepsFromPlan(
   resources: readonly PlanResourceShape[],
-  options: TtrOptions = {},
+  planOptions: TtrOptions = {},
 ): StepDag {
+  const options: TtrOptions = {
+    stoppedBeforeSwap: resources.some((r) => r.type === "vm-rescue:azure:VmDeallocate"),
+    ...planOptions,
+  };
   const byName = new Map(resources.map((r) => [r.name, r]));
   const ops = new Map(resources.map((r) => [r.name, azureOpsFor(r, options)]));
   const memo = new Map<string, string[]>();
@@ -268,20 +285,6 @@ export function modeledTimeToRecovery(
       helperReadySeconds: helper ? helper.end : null,
     },
   };
-}
-
-/**
- * Modeled time to recovery of the AWS rescue in `mode` (the step DAG the component creates,
- * `src/recoveryTime/aws.ts`); compares with `aws.startEC2RescueWorkflow`. `noSwap`: no start and no verification (copy mode: no stop/detach/swap either).
- */
-export function awsModeledTimeToRecovery(
-  mode: AwsRescueMode,
-  model: LatencyModel,
-  options: Pick<TtrOptions, "repairActions" | "noSwap"> = {},
-): ModeledTtr {
-  // Without a swap, copy mode has no stop/detach/swap/verify; inPlace still puts its root back (the "swap" step without a start).
-  const steps = awsRescueSteps(mode, repairOps(options.repairActions), !options.noSwap);
-  return ttrFromSteps(steps, model, "aws.startEC2RescueWorkflow");
 }
 
 function round(x: number, digits: number): number {

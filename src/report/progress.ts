@@ -31,6 +31,18 @@ export type ProgressEvent =
       action: string;
       status: "succeeded" | "failed" | "skipped";
       message: string;
+      /** Its place in the repair: operation `index` (1-based) of `count`, in the order it ran. */
+      index: number;
+      count: number;
+      /** When the repair phase that ran it ended: the operations' own times are not observed. */
+      elapsedSeconds: number;
+    }
+  | {
+      /** A heartbeat: a step still running, and for how long. */
+      event: "step-running";
+      phase: ProgressPhase;
+      step: string;
+      runningSeconds: number;
       elapsedSeconds: number;
     };
 
@@ -40,14 +52,22 @@ export type ProgressEvent =
  * (`vm-rescue:aws:RootVolumeDetach`) belongs to the swap in copy mode (after the repair) and to the
  * preparation in inPlace mode (the original root goes to the helper before the collect).
  */
-function awsPhaseOf(step: TimelineStep, collected: boolean): ProgressPhase {
+function awsPhaseOf(
+  step: Pick<TimelineStep, "name" | "type" | "op">,
+  collected: boolean,
+): ProgressPhase {
   const kind = step.type.split(":").pop() ?? "";
   if (kind === "RootVolumeDetach") return collected ? "swap" : "prepare";
   if (kind === "BackupSnapshot") return "prepare";
   return phaseOf({ ...step, dependsOn: [] }) ?? "prepare";
 }
 
-function phaseOfStep(step: TimelineStep, cloud: string, collected: boolean): ProgressPhase {
+/** The phase of a step (started or finished) of an Azure or AWS rescue. */
+export function phaseOfStep(
+  step: Pick<TimelineStep, "name" | "type" | "op">,
+  cloud: string,
+  collected: boolean,
+): ProgressPhase {
   if (step.op === "delete") return "teardown";
   if (cloud === "aws") return awsPhaseOf(step, collected);
   return phaseOf({ ...step, dependsOn: [] }) ?? "prepare";
@@ -79,7 +99,8 @@ export function progressEvents(o: RescueOutcome): ProgressEvent[] {
     });
     if (phase === "repair") {
       const results = o.repair?.results ?? [];
-      // The operations run in order inside the repair command: spread over its span.
+      // The operations ran in this order inside the repair command; their own times are not
+      // observed (the result lists them after the command), so each carries the repair's end.
       results.forEach((r, i) =>
         events.push({
           e: {
@@ -87,9 +108,9 @@ export function progressEvents(o: RescueOutcome): ProgressEvent[] {
             action: r.action,
             status: r.status,
             message: r.message,
-            elapsedSeconds: Math.round(
-              span.start + ((i + 1) * (span.end - span.start)) / (results.length + 1),
-            ),
+            index: i + 1,
+            count: results.length,
+            elapsedSeconds: span.end,
           },
           order: order++,
         }),
@@ -122,5 +143,7 @@ function clock(seconds: number): string {
 export function progressLine(e: ProgressEvent): string {
   if (e.event === "phase")
     return `[${clock(e.elapsedSeconds)}] ${e.phase} ${e.status}${e.steps ? ` (${e.steps.length} step${e.steps.length === 1 ? "" : "s"})` : ""}`;
-  return `[${clock(e.elapsedSeconds)}] repair: ${e.action} ${e.status}: ${e.message}`;
+  if (e.event === "step-running")
+    return `[${clock(e.elapsedSeconds)}] ${e.phase}: ${e.step} still running (${clock(e.runningSeconds).trim()})`;
+  return `[${clock(e.elapsedSeconds)}] repair: operation ${e.index} of ${e.count}: ${e.action} ${e.status}: ${e.message}`;
 }

@@ -97,6 +97,10 @@ export interface AwsRescueOutputs extends RescueOutputs {
   instanceType: string;
   /** The type the guest-driver check is made against. */
   targetInstanceType: string;
+  /** The backup snapshot's state once the rescue waited for it (`completed`). */
+  backupState: string;
+  /** ISO time the backup snapshot completed (inPlace repairs while it is pending). */
+  backupCompletedAt: string;
 }
 
 /**

@@ -26,9 +26,12 @@ export const STEP_KINDS = {
     snapshotDiagnosis: "SnapshotDiagnosis",
     standbyUse: "StandbyHelperUse",
     standbyStop: "StandbyHelperStop",
+    attach: "DataDiskAttach",
+    stop: "VmDeallocate",
   },
   aws: {
     backupSnapshot: "BackupSnapshot",
+    backupCompletion: "BackupCompletion",
     detach: "RootVolumeDetach",
     command: "SsmCommand",
     repairCheck: "RepairCheck",

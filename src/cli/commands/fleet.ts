@@ -7,7 +7,7 @@ import * as fs from "fs";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { defaultDeps, type RescueDeps } from "../deps";
-import { confirmOrRefuse, progress } from "../terminal";
+import { confirmOrRefuse, terminalUi } from "../terminal";
 import { interruptible } from "../signals";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { FLEET_CAP, FLEET_REPORT_CAP, readJsonFile } from "../../engine/readJson";
@@ -15,10 +15,18 @@ import type { FleetVm } from "../../engine/fleet/inventory";
 import type { FleetEvent, FleetRunner } from "../../engine/fleet/run";
 import type { FleetReport } from "../../report/fleet";
 
-/** The fleet engine, the simulation and the report, loaded when the command runs (`--help` starts without them). */
-const impl = () => ({
+/**
+ * What reads and checks the fleet's files: the inventory, the shard and the state file (no Pulumi,
+ * no cloud SDK), so that a bad file is refused before the engine loads.
+ */
+const inputs = () => ({
   ...(require("../../engine/fleet/inventory") as typeof import("../../engine/fleet/inventory")),
   ...(require("../../engine/fleet/run") as typeof import("../../engine/fleet/run")),
+});
+
+/** The fleet engine, the simulation and the report, loaded when the command runs (`--help` starts without them). */
+const impl = () => ({
+  ...inputs(),
   ...(require("../../engine/fleet/simulated") as typeof import("../../engine/fleet/simulated")),
   ...(require("../../engine/fleet/live") as typeof import("../../engine/fleet/live")),
   ...(require("../../report/fleet") as typeof import("../../report/fleet")),
@@ -76,7 +84,7 @@ export function registerFleet(
     .option("--shard <k/n>", "take the K-th of N stable shares of the fleet (hash of the VM id)")
     .option(
       "--state <file>",
-      `the fleet state: a rerun skips the VMs it records as rescued (default ${DEFAULT_STATE}; none with --simulate)`,
+      `the fleet state: a rerun skips the VMs it records as rescued; created when missing (default ${DEFAULT_STATE}; none with --simulate)`,
     )
     .option("--retries <n>", "attempts per VM on cloud API throttling (exponential backoff)", "5")
     .option("--json", "print the fleet report as JSON (schemas/fleet-report.schema.json)")
@@ -153,13 +161,13 @@ async function runFleetCommand(
   };
   let shard;
   try {
-    shard = opts.shard ? impl().parseShard(opts.shard) : undefined;
+    shard = opts.shard ? inputs().parseShard(opts.shard) : undefined;
   } catch (e) {
     throw new UsageError(`--shard: ${(e as Error).message}`);
   }
-  const inventory = impl().readInventory(
-    file ? readJsonFile(file, "the fleet", FLEET_CAP) : impl().builtInFleet(),
-  );
+  // The files are read and checked before the engine loads: a bad one is refused at once.
+  const listed = file ? readJsonFile(file, "the fleet", FLEET_CAP) : impl().builtInFleet();
+  const inventory = inputs().readInventory(listed);
   // Entries that are no VM are refusals in a fleet that has VMs; a file with none is bad input.
   if (inventory.vms.length === 0) {
     const first = inventory.unreadable[0];
@@ -170,18 +178,23 @@ async function runFleetCommand(
   const stateFile = opts.state ?? (opts.simulate ? undefined : DEFAULT_STATE);
   const choices = { dryRun: opts.dryRun, noSwap: opts.swap === false };
   const retry = { attempts: count(opts.retries, "--retries") };
-  const state = stateFile ? new (impl().FleetStateFile)(stateFile) : undefined;
+  const state = stateFile ? new (inputs().FleetStateFile)(stateFile) : undefined;
   let runner: (signal: AbortSignal, stopping: AbortSignal) => FleetRunner;
   if (opts.simulate)
     runner = (_signal, stopping) =>
       impl().simulatedFleetRunner({ ...choices, now: deps.now, signal: stopping });
   else {
     const automation = deps.automation();
+    const planned = impl().plannableVms(inventory.vms, {
+      shard,
+      kmsGrantConfirmed: opts.kmsGrantConfirmed === true,
+      state,
+    }).length;
     await confirmOrRefuse(
       ctx,
       deps,
       opts.yes,
-      `rescue ${inventory.vms.length} VMs, ${limits.concurrency} at a time: create a helper per VM, repair a copy of its OS disk${choices.noSwap || choices.dryRun ? "" : " and swap it in"}`,
+      `rescue ${planned} VM${planned === 1 ? "" : "s"}${shard ? ` (shard ${shard.index}/${shard.count})` : ""}, ${limits.concurrency} at a time: create a helper per VM, repair a copy of its OS disk${choices.noSwap || choices.dryRun ? "" : " and swap it in"}`,
       automation,
     );
     runner = (signal) =>
@@ -190,10 +203,8 @@ async function runFleetCommand(
         deps,
         choices,
         kmsGrantConfirmed: opts.kmsGrantConfirmed === true,
-        ui: (vm: FleetVm) => ({
-          log: (line) => ctx.io.err(`[${vm.label}] ${line}`),
-          progress: (recorder) => progress(ctx, recorder, null),
-        }),
+        // Each rescue's phases and heartbeats, labelled by its VM (many run at once).
+        ui: (vm: FleetVm) => terminalUi(ctx, { format: "text", label: vm.label }),
         signal,
       });
   }

@@ -89,6 +89,15 @@ function expectSameAsHivex(file: string, key: string, ours: KeyDescription["valu
     expect(without.out).toMatch(/^Warning: hive is dirty/m);
   });
 
+  test("a clean hive given logs says on its state line that it did not read them", async () => {
+    const logs = ["--log", hive("SYSTEM_B.LOG1"), hive("SYSTEM_B.LOG2")];
+    const r = await run([hive("SYSTEM_WIN7_X86"), ...logs, "--key", "Select"]);
+    expect(r).toMatchObject({ code: 0, err: "" });
+    expect(r.out.split("\n")[0]).toMatch(
+      /^Hive: .*SYSTEM_WIN7_X86 \(clean, sequence 13983\/13983; nothing to replay, the transaction logs given are not read\)$/,
+    );
+  });
+
   test("--bcd: the store's entries, the default first", async () => {
     const doc = await json([hive("BCD"), "--bcd"]);
     expect(doc.store.bootManager.default.data).toBe("{733b62e5-f608-11eb-825c-c112f60133ab}");
@@ -108,6 +117,11 @@ describe("vm-rescue hive refuses bad input in one line, exit 2", () => {
     ["a folder", [tmp], /is not a file/],
     ["not a hive", [junk], /^vm-rescue: regf /],
     ["a missing log", [junk, "--log", path.join(tmp, "none.LOG1")], /transaction log not found/],
+    [
+      "a log that is not one",
+      [junk, "--log", junk],
+      /^vm-rescue: --log file \S+junk is not a registry transaction log: it has no "regf" base block/,
+    ],
     ["--bcd with --key", [junk, "--bcd", "--key", "Select"], /--bcd/],
   ];
   if (haveHives) {
@@ -119,6 +133,16 @@ describe("vm-rescue hive refuses bad input in one line, exit 2", () => {
       ],
       ["a key that is not there", [hive("SYSTEM_WIN7_X86"), "--key", "No\\Such"], /no key/],
       ["--bcd on a SYSTEM hive", [hive("SYSTEM_WIN7_X86"), "--bcd"], /not a BCD store/],
+      [
+        "a clean hive given a file that is no log",
+        [hive("SYSTEM_WIN7_X86"), "--log", junk],
+        /--log file \S+junk is not a registry transaction log/,
+      ],
+      [
+        "a primary hive given as a log",
+        [hive("SYSTEM_B"), "--log", hive("SYSTEM_WIN7_X86")],
+        /--log file \S+SYSTEM_WIN7_X86 is not a registry transaction log: it is a primary hive/,
+      ],
     );
   }
   test.each(cases)("%s", async (_name, args, message) => {

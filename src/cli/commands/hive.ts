@@ -28,7 +28,10 @@ export function registerHive(program: Command, ctx: CliContext): void {
       "read a registry hive from the broken disk (SYSTEM, SOFTWARE, a BCD store): a key's subkeys and values, or --bcd the boot entries",
     )
     .argument("<file>", "a hive file")
-    .option("--log <files...>", "its transaction logs (FILE.LOG1 FILE.LOG2), replayed when dirty")
+    .option(
+      "--log <files...>",
+      "its transaction logs (FILE.LOG1 FILE.LOG2), replayed when dirty; a clean hive says it needs none; a file that is no log is refused",
+    )
     .option(
       "--key <path>",
       "the key to show, e.g. Select or ControlSet001\\Services\\disk (default: the root)",
@@ -67,10 +70,16 @@ function hive(ctx: CliContext, file: string, opts: HiveOptions): number {
     throw new UsageError("--bcd prints the whole store; --key is for other hives");
   }
   const bytes = readCapped(file, "hive");
-  const logs = (opts.log ?? []).map((log) => ({
-    name: path.basename(log),
-    bytes: readCapped(log, "--log transaction log"),
-  }));
+  // A file given as a log that is none is refused whether or not the hive needs its logs.
+  const logs = (opts.log ?? []).map((log) => {
+    const bytes = readCapped(log, "--log transaction log");
+    const problem = impl().notATransactionLog(bytes);
+    if (problem !== null)
+      throw new UsageError(
+        `--log file ${log} is not a registry transaction log: ${problem}; give the hive's FILE.LOG1 and FILE.LOG2`,
+      );
+    return { name: path.basename(log), bytes };
+  });
   const opened = parsing(() => impl().openHive(bytes, { logs, label: file }));
   const state = hiveState(opened);
   if (opts.bcd) {
@@ -78,7 +87,7 @@ function hive(ctx: CliContext, file: string, opts: HiveOptions): number {
     ctx.io.out(
       opts.json
         ? JSON.stringify({ file, ...state, store }, null, 2)
-        : `${stateLine(file, state)}\n${formatStore(store)}`,
+        : `${stateLine(file, state, logs.length)}\n${formatStore(store)}`,
     );
     return ExitCode.Ok;
   }
@@ -88,7 +97,7 @@ function hive(ctx: CliContext, file: string, opts: HiveOptions): number {
   ctx.io.out(
     opts.json
       ? JSON.stringify({ file, ...state, key }, null, 2)
-      : `${stateLine(file, state)}\n${impl().formatKey(key)}`,
+      : `${stateLine(file, state, logs.length)}\n${impl().formatKey(key)}`,
   );
   return ExitCode.Ok;
 }
@@ -111,10 +120,15 @@ function hiveState(h: Hive): HiveState {
   };
 }
 
-/** `Hive: FILE (clean)`, or dirty and what the logs did about it. */
-function stateLine(file: string, s: HiveState): string {
+/**
+ * `Hive: FILE (clean)`, or dirty and what the logs did about it; a clean hive given logs says it
+ * did not need them.
+ */
+function stateLine(file: string, s: HiveState, logsGiven: number): string {
   const seq = `sequence ${s.sequences.primary}/${s.sequences.secondary}`;
-  if (!s.dirty) return `Hive: ${impl().escapeText(file)} (clean, ${seq})`;
+  const unused =
+    logsGiven > 0 ? "; nothing to replay, the transaction logs given are not read" : "";
+  if (!s.dirty) return `Hive: ${impl().escapeText(file)} (clean, ${seq}${unused})`;
   const r = s.replay;
   const replay =
     r === null

@@ -10,6 +10,12 @@ import { operationProblems, type CompiledRepair } from "../../repair/operations"
 
 const COLLECT = path.join(EXAMPLES, "collect-output.json");
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "plan-repair-"));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+function writeFile(name: string, content: string): string {
+  const f = path.join(tmp, name);
+  fs.writeFileSync(f, content);
+  return f;
+}
 
 async function run(...args: string[]) {
   const stdout: string[] = [];
@@ -153,7 +159,32 @@ describe("vm-rescue plan-repair (by hand / on-premises Hyper-V)", () => {
     ["a hostile driver name", ["--driver", "cxnetmon'; Remove-Item C:\\ -Recurse"], /driver/i],
     ["a driver not on the disk", ["--driver", "nosuchdrv"], /nosuchdrv/],
     ["a missing dumps folder", ["--dumps", path.join(tmp, "none")], /--dumps folder not found/],
+    [
+      "a dumps folder without a .dmp file",
+      ["--dumps", fs.mkdtempSync(path.join(tmp, "no-dumps-"))],
+      /^vm-rescue: --dumps folder \S+no-dumps-\w+ holds no \.dmp file/,
+    ],
+    [
+      "a file that is not a minidump",
+      ["--dumps", COLLECT],
+      /^vm-rescue: --dumps file \S+collect-output\.json is not a kernel minidump: not a Windows crash dump/,
+    ],
+    [
+      "a .dmp file of a user-mode minidump",
+      ["--dumps", writeFile("app.dmp", "MDMP" + "\0".repeat(100))],
+      /^vm-rescue: --dumps file \S+app\.dmp is not a kernel minidump: user-mode minidump/,
+    ],
   ];
+  test("an evidence folder holding none of a disk's files: exit 2, one line naming it", async () => {
+    const empty = fs.mkdtempSync(path.join(tmp, "empty-evidence-"));
+    const r = await run(empty, "--cloud", "azure");
+    expect(r.code).toBe(2);
+    expect(r.out).toBe("");
+    expect(r.err.trim().split("\n")).toEqual([
+      `vm-rescue: evidence folder ${empty} holds none of a Windows disk's files (Windows\\System32\\config\\SYSTEM, BCD, minidumps, System.evtx); give a copied or mounted disk, a collect output or its manifest`,
+    ]);
+  });
+
   test.each(bad)("%s: exit 2 with one line", async (_n, extra, message) => {
     const r = await run(COLLECT, "--cloud", "azure", ...extra);
     expect(r.code).toBe(2);

@@ -1,5 +1,3 @@
-import * as fs from "fs";
-import * as path from "path";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
@@ -12,11 +10,10 @@ import {
 } from "../../repair/decide";
 import { planSourceOf, type PlanSource } from "../../engine/planSource";
 import { PlanError } from "../../vocabulary/errors";
-import type { CollectOutput } from "../../collect/contract";
 import { REPAIR_ACTIONS, type RepairActionName } from "../../vocabulary/repairActions";
 import { EmbedError } from "../../guest/embed";
 import type { RepairParams } from "../../guest/params.generated";
-import { expandDumpPaths } from "../../triage";
+import { withDumps } from "../../engine/handDumps";
 import type { CompiledRepair } from "../../repair/operations";
 
 /** The hive readers and the operations' encoder (ajv), loaded when the command runs. */
@@ -25,7 +22,7 @@ const impl = () => ({
   ...(require("../../evidence/bcd") as typeof import("../../evidence/bcd")),
   ...(require("../../repair/operations") as typeof import("../../repair/operations")),
 });
-import { MINIDUMP_CAP, readCapped, type ReadCap } from "../../engine/readJson";
+import { readCapped, type ReadCap } from "../../engine/readJson";
 import { MAX_HIVE_BYTES } from "../../evidence/hive/limits";
 
 /** A SYSTEM hive or BCD store copied from the disk: tens of MiB at most, never a whole disk. */
@@ -82,7 +79,7 @@ export function registerPlanRepair(program: Command, ctx: CliContext): void {
     .option("--dry-run", "repair.ps1 reports what it would do and changes nothing")
     .option(
       "--dumps <folder>",
-      "minidumps copied by hand, for dumps collect.ps1 left out over its size cap",
+      "minidumps copied by hand, for dumps collect.ps1 left out over its size cap: their folder (it must hold a .dmp file) or one .dmp file, each a kernel minidump",
     )
     .option(
       "--disk-number <n>",
@@ -283,45 +280,6 @@ function parseDiskNumber(text: string): number {
       `--disk-number must be a disk number 0..1023, got ${JSON.stringify(text)}`,
     );
   return Number(text);
-}
-
-/** Adds dump files from a folder to the collect output where collect.ps1 did not carry them. */
-function withDumps(collect: CollectOutput, folder: string): CollectOutput {
-  const { files, missing } = expandDumpPaths([folder]);
-  if (missing.length > 0) throw new UsageError(`--dumps folder not found: ${folder}`);
-  const byName = new Map(files.map((f) => [path.basename(f).toLowerCase(), f]));
-  const minidumps = collect.dumps.minidumps.map((m) => {
-    const f = byName.get(m.name.toLowerCase());
-    return m.base64 === null && f
-      ? { ...m, base64: readDump(f).bytes.toString("base64"), truncated: false }
-      : m;
-  });
-  const listed = new Set(minidumps.map((m) => m.name.toLowerCase()));
-  for (const [name, f] of byName) {
-    if (listed.has(name)) continue;
-    const { stat, bytes } = readDump(f);
-    minidumps.push({
-      name: path.basename(f),
-      sizeBytes: bytes.byteLength,
-      lastWriteUtc: stat.mtime.toISOString(),
-      base64: bytes.toString("base64"),
-      truncated: false,
-    });
-  }
-  return { ...collect, dumps: { ...collect.dumps, minidumps } };
-}
-
-/**
- * One dump given with --dumps: a regular file (not a device such as /dev/zero, a FIFO or a
- * socket, which may never end) of at most a minidump's size, or one line naming it.
- */
-function readDump(file: string): { stat: fs.Stats; bytes: Buffer } {
-  const stat = fs.statSync(file);
-  if (!stat.isFile())
-    throw new UsageError(
-      `--dumps: ${file} is not a regular file; give the folder of the minidumps or one .dmp file`,
-    );
-  return { stat, bytes: readCapped(file, "--dumps", MINIDUMP_CAP) };
 }
 
 /**

@@ -2,6 +2,7 @@
  * `vm-rescue rescue`: reads the options, runs the rescue — live through the Automation API
  * (`engine/liveRescue.ts`) or simulated (`engine/simulate/rescue.ts`) — and prints the report.
  */
+import * as path from "path";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { defaultDeps, type RescueDeps } from "../deps";
@@ -19,9 +20,11 @@ import {
 import { checkNicOfVm, readAzureVm } from "../../describe/azureShapes";
 import { readEc2Instance } from "../../describe/awsShapes";
 import type { VmTarget, TargetFlags } from "../../engine/target";
+import { cloudOfFlags } from "../../engine/targetCloud";
 import type { RescueChoices } from "../../engine/simulate/rescue";
-import type { AzureNicDescription } from "../../describe/azureVm";
-import { asEc2Volumes, instanceFacts } from "../../describe/awsInstance";
+import type { AzureNicDescription, AzureVmDescription } from "../../describe/azureVm";
+import { asEc2Volumes, instanceFacts, type AwsInstanceFacts } from "../../describe/awsInstance";
+import { packageRoot } from "../../vocabulary/packageRoot";
 import { REPAIR_ACTIONS } from "../../vocabulary/repairActions";
 import { AWS_SAFE_BOOT_REFUSAL } from "../../repair/plan";
 import { buildReport, renderMarkdown, RescueOutcome } from "../../report";
@@ -129,7 +132,7 @@ export function registerRescue(
     )
     .option(
       "--progress <format>",
-      "with --simulate: a line per phase and repair operation on stderr (text), NDJSON events on stderr (json), or none",
+      "a line when each phase starts and ends, heartbeats for long steps (live) and each repair operation (simulated) on stderr (text), NDJSON events on stderr (json), or none",
       "text",
     )
     .action((opts: RescueOptions) => runAction(ctx, () => rescue(ctx, opts, deps)));
@@ -156,26 +159,29 @@ function naming<T>(flag: string, file: string, read: () => T): T {
     return read();
   } catch (e) {
     if (e instanceof PlanError && e.code === "invalid-input" && !e.message.includes(file))
-      throw new PlanError(e.code, `${flag} file ${file}: ${e.message.replace(/^--\S+:? /, "")}`);
+      throw new UsageError(`${flag} file ${file}: ${e.message.replace(/^--\S+:? /, "")}`);
     throw e;
   }
 }
 
-/** The simulated rescue of the described VM or instance. */
-async function simulated(
-  opts: RescueOptions,
-  target: VmTarget,
-  choices: RescueChoices,
-  deps: RescueDeps,
-): Promise<RescueOutcome> {
-  if (opts.driver !== undefined && sampleHasDriver(target.cloud, opts.driver.trim()) === false)
-    throw new UsageError(
-      `--driver ${opts.driver.trim()}: no service of that name is on the bundled sample disk the simulation runs on; name one of its services (e.g. cxnetmon) or leave --driver out`,
-    );
-  if (target.cloud === "aws") {
-    const file = opts.awsInstance ?? DEFAULT_AWS_INSTANCE;
+/** A bundled example, found from the package root (not the working folder). */
+const bundled = (file: string) => path.join(packageRoot(), file);
+
+/** With --simulate: the VM or instance its files describe. */
+type Described =
+  | { cloud: "azure"; vm: AzureVmDescription; nic: AzureNicDescription }
+  | { cloud: "aws"; instance: AwsInstanceFacts; file: string };
+
+/**
+ * Reads and checks the description files of the cloud the flags name (bundled examples where
+ * none is given) before the engine loads: a file of the wrong shape is refused at once.
+ */
+function described(opts: RescueOptions): Described | null {
+  const cloud = cloudOfFlags(opts);
+  if (cloud === "aws") {
+    const file = opts.awsInstance ?? bundled(DEFAULT_AWS_INSTANCE);
     const volumesFile =
-      opts.volumes ?? (opts.awsInstance === undefined ? DEFAULT_AWS_VOLUMES : undefined);
+      opts.volumes ?? (opts.awsInstance === undefined ? bundled(DEFAULT_AWS_VOLUMES) : undefined);
     const instance = instanceFacts(
       naming("--aws-instance", file, () =>
         readEc2Instance(readJsonFileWithEncoding(file, "--aws-instance").json),
@@ -186,6 +192,35 @@ async function simulated(
           )
         : [],
     );
+    return { cloud, instance, file };
+  }
+  if (cloud !== "azure") return null;
+  const vmFile = opts.azureVm ?? bundled(DEFAULT_VM);
+  const vm = naming("--azure-vm", vmFile, () =>
+    readAzureVm(readJsonFileWithEncoding(vmFile, "--azure-vm").json),
+  ).vm;
+  const nicFile = opts.nic ?? bundled(DEFAULT_NIC);
+  const nic = naming("--nic", nicFile, () =>
+    checkNicOfVm(readJsonFile(nicFile, "--nic", NIC_CAP), vm),
+  );
+  return { cloud, vm, nic };
+}
+
+/** The simulated rescue of the described VM or instance. */
+async function simulated(
+  opts: RescueOptions,
+  target: VmTarget,
+  given: Described | null,
+  choices: RescueChoices,
+  deps: RescueDeps,
+): Promise<RescueOutcome> {
+  if (opts.driver !== undefined && sampleHasDriver(target.cloud, opts.driver.trim()) === false)
+    throw new UsageError(
+      `--driver ${opts.driver.trim()}: no service of that name is on the bundled sample disk the simulation runs on; name one of its services (e.g. cxnetmon) or leave --driver out`,
+    );
+  // Both come from the same flags (cloudOfFlags), so they name the same cloud.
+  if (target.cloud === "aws" && given?.cloud === "aws") {
+    const { instance, file } = given;
     if (target.instanceId && target.instanceId !== instance.instanceId)
       throw new UsageError(
         `--instance-id ${target.instanceId} is not the instance in ${file} (${instance.instanceId})`,
@@ -200,14 +235,8 @@ async function simulated(
       startedAt: deps.now(),
     });
   }
-  const vmFile = opts.azureVm ?? DEFAULT_VM;
-  const vm = naming("--azure-vm", vmFile, () =>
-    readAzureVm(readJsonFileWithEncoding(vmFile, "--azure-vm").json),
-  ).vm;
-  const nicFile = opts.nic ?? DEFAULT_NIC;
-  const nic: AzureNicDescription = naming("--nic", nicFile, () =>
-    checkNicOfVm(readJsonFile(nicFile, "--nic", NIC_CAP), vm),
-  );
+  if (given?.cloud !== "azure") throw new Error(`no ${target.cloud} description was read`);
+  const { vm, nic } = given;
   const standby = opts.standby
     ? opts.standbyZone !== undefined
       ? { zone: opts.standbyZone }
@@ -233,6 +262,7 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
     ["--volumes", opts.volumes, VOLUMES_CAP],
   ] as const)
     if (opts.simulate && file !== undefined) readJsonFileWithEncoding(file, flag, cap);
+  const given = opts.simulate ? described(opts) : null;
   const { targetOf, rescueSettings, liveRescue, UnknownSettingError, SettingError } = engine();
   const target = targetOf(opts, "rescue");
   if (opts.standbyZone !== undefined && !opts.standby)
@@ -258,7 +288,7 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
   let outcome: RescueOutcome;
   try {
     if (opts.simulate) {
-      outcome = await simulated(opts, target, choices, deps);
+      outcome = await simulated(opts, target, given, choices, deps);
       // Progress goes to stderr in every format: stdout carries the report alone.
       if (opts.progress !== "none")
         for (const e of progressEvents(outcome))
@@ -293,7 +323,7 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
           stackName,
           settings,
           { target, choices },
-          terminalUi(ctx),
+          terminalUi(ctx, { format: (opts.progress ?? "text") as "text" | "json" | "none" }),
           signal,
         ),
       );

@@ -84,7 +84,9 @@ test("a folder expands to its .dmp files; a bad one gets an error line while the
     causedBy: null,
     error: "user-mode minidump (MDMP), not a kernel crash dump",
   });
-  expect(stderr).toBe("vm-rescue: 1 of 2 files could not be parsed");
+  expect(stderr).toBe(
+    `vm-rescue: 1 of 2 files could not be parsed: ${path.join(dir, "MEMORY.DMP")}`,
+  );
 });
 
 test("the readable form has one row per file, errors included", async () => {
@@ -108,6 +110,25 @@ test.each([
   expect(stdout).toBe("");
   expect(stderr).toMatch(message);
 });
+
+test.each([[[]], [["--json"]]])(
+  "no file a minidump (%j): exit 2, one line naming the file and why, nothing on stdout",
+  async (mode) => {
+    const notes = path.join(dir, "notes.txt");
+    const one = await run(notes, ...mode);
+    expect(one.code).toBe(2);
+    expect(one.stdout).toBe("");
+    expect(one.stderr).toBe(
+      `vm-rescue: ${notes}: not a Windows crash dump (signature "not ", expected "PAGE")`,
+    );
+    const two = await run(notes, path.join(dir, "MEMORY.DMP"), ...mode);
+    expect(two.code).toBe(2);
+    expect(two.stdout).toBe("");
+    expect(two.stderr).toBe(
+      `vm-rescue: ${notes}: not a Windows crash dump (signature "not ", expected "PAGE"); 1 more could not be parsed either`,
+    );
+  },
+);
 
 test("a folder without .dmp files is a usage error", async () => {
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-empty-"));

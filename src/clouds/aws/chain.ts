@@ -1,8 +1,8 @@
 /**
  * The AWS rescue's chain after the collect: the triage and repair decision (pure TypeScript over the
  * facts the readers found in the shipped files) → the repair command (shipping the repaired hives
- * back) → the check of those hives against the plan → stop/detach and swap → boot verification →
- * rollback.
+ * back) → the check of those hives against the plan → the swap → boot verification (after the
+ * backup has completed) → rollback. Copy mode's stop runs beside them once the backup exists.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsRescuePlan } from "../../topology/aws";
@@ -13,6 +13,7 @@ import { REPAIRED_NAMES } from "../../collect/manifest";
 import { RootVolumeDetach, RootVolumeSwap } from "./swap";
 import { BootVerification } from "./bootVerification";
 import { RootVolumeRollback } from "./rollback";
+import { BackupCompletion } from "./backupCompletion";
 import { volumeFromBackup, type AwsRescueResources } from "./resources";
 import type { AwsWindowsRescueArgs } from "./args";
 import { ROLE_TAG, ROLLBACK_FROM_BACKUP_ROLE } from "../../vocabulary/tags";
@@ -91,26 +92,36 @@ export function createRepairChain(
   );
   const gate = repairCheck.gate;
 
-  // 10. The swap. Copy mode: the stop/detach and the swap exist only with swap=true and no dry run,
-  //     and act only when the gate allows; the stop/detach waits for the repair command's success,
-  //     so a failed repair leaves the broken instance running on its root, untouched. inPlace: the
-  //     root always goes back; started only when the gate allows.
+  // The backup, completed: inPlace repairs while it is pending (it is point in time from its
+  // start); the verification, the last step, waits for it, and the outputs say when it completed.
+  const backup = new BackupCompletion(
+    `${name}-backup-complete`,
+    { region, snapshotId },
+    { parent, dependsOn: [snapshotResource] },
+  );
+
+  // 10. The swap. Copy mode: the stop and the swap exist only with swap=true and no dry run. The
+  //     stop runs once the backup exists, beside the collect and the repair (it needs nothing
+  //     they produce), and leaves the root attached; the swap takes it off only when the gate
+  //     allows, so a refused swap or a failed repair leaves the instance stopped on its own,
+  //     untouched root. inPlace: the root always goes back; started only when the gate allows.
   let swap: RootVolumeSwap | undefined;
   let verified: BootVerification | undefined;
   const swapPlanned = inPlace || (args.swap !== false && !args.dryRun);
   if (swapPlanned) {
     if (!inPlace) {
       detach = new RootVolumeDetach(
-        `${name}-stop-detach`,
+        `${name}-stop`,
         {
           region,
           timeoutSeconds,
           instanceId: p.source.instanceId,
           rootVolumeId: p.source.rootVolumeId,
           snapshotId,
-          gate,
+          gate: { allowed: true, reasons: [] },
+          stopOnly: true,
         },
-        { parent, dependsOn: [snapshotResource, collect, repair, repairCheck] },
+        { parent, dependsOn: [snapshotResource] },
       );
     }
     swap = new RootVolumeSwap(
@@ -144,7 +155,7 @@ export function createRepairChain(
         swappedVolumeId: swap.rootVolumeId,
         consoleBaseline: swap.consoleBaseline,
       },
-      { parent, dependsOn: [swap] },
+      { parent, dependsOn: [swap, backup] },
     );
   }
 
@@ -179,5 +190,5 @@ export function createRepairChain(
     );
   }
 
-  return { decision, gate, repair, repairCheck, detach, swap, verified, rollback };
+  return { decision, gate, repair, repairCheck, backup, detach, swap, verified, rollback };
 }

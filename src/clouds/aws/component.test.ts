@@ -42,6 +42,8 @@ async function rescue(
         findings: r.findings,
         repairActions: r.repairActions,
         targetInstanceType: r.targetInstanceType,
+        backupState: r.backupState,
+        backupCompletedAt: r.backupCompletedAt,
       };
     },
     { project: "vm-rescue", stack: "test", config: {}, cloud },
@@ -218,6 +220,14 @@ describe.each(["copy", "inPlace"] as const)("AwsWindowsRescue, %s mode", (mode) 
     expect(verify.inputs).toMatchObject({ finalState: "running" });
     expect(verify.dependencies).toContain(swap.urn);
     expect(r.byType(`${DYN}RootVolumeRollback`)).toEqual([]);
+    // The verification, the last step, waits for the completed backup; the repair does not.
+    const backup = r.one(`${DYN}BackupCompletion`);
+    expect(verify.dependencies).toContain(backup.urn);
+    expect(r.byType(`${DYN}SsmCommand`)[1].dependencies).not.toContain(backup.urn);
+    expect(r.run.outputs).toMatchObject({
+      backupState: "completed",
+      backupCompletedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
   });
 });
 
@@ -245,16 +255,20 @@ const ORIGINAL_INPUTS = (r: { run: { resources: RecordedResource[] } }) =>
   );
 
 describe("AwsWindowsRescue: the broken instance changes only when the gate allows (copy mode)", () => {
-  test("copy: the stop/detach waits for the collect (the gate) and the repair's success; the swap waits for both", async () => {
+  test("copy: the stop runs once the backup exists, beside the collect and the repair; it only stops; the swap waits for it and the repair", async () => {
     const r = await rescue();
-    const detach = r.one(`${DYN}RootVolumeDetach`);
+    const stop = r.one(`${DYN}RootVolumeDetach`);
     const [collect, repair] = r.byType(`${DYN}SsmCommand`);
-    expect(detach.dependencies).toContain(collect.urn);
-    expect(detach.dependencies).toContain(repair.urn);
-    expect(detach.inputs).toMatchObject({ gate: { allowed: true, reasons: [] } });
+    expect(stop.name).toBe("inc-4711-stop");
+    expect(stop.dependencies).toContain(r.one("aws:ebs/snapshot:Snapshot").urn);
+    for (const d of [collect, repair, r.one(`${DYN}RepairCheck`)])
+      expect(stop.dependencies).not.toContain(d.urn);
+    expect(stop.inputs).toMatchObject({ stopOnly: true, gate: { allowed: true, reasons: [] } });
+    const swap = r.one(`${DYN}RootVolumeSwap`);
+    expect(swap.dependencies).toEqual(expect.arrayContaining([stop.urn, repair.urn]));
   }, 60_000);
 
-  test("copy: nothing touches the broken instance until the repair has succeeded (a failed repair.ps1 leaves it untouched)", async () => {
+  test("copy: the root is not taken off and nothing is swapped until the repair has succeeded (a failed repair.ps1 leaves the original root in place)", async () => {
     const cloud = simulatedAws({ instance: sampleFacts() });
     const created: string[] = [];
     let finishRepair: () => void = () => undefined;
@@ -284,11 +298,13 @@ describe("AwsWindowsRescue: the broken instance changes only when the gate allow
     for (let i = 0; i < 100 && !repairStarted; i++) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 500));
     expect(repairStarted).toBe(true);
-    for (const t of ["RootVolumeDetach", "RootVolumeSwap", "BootVerification"])
+    // the stop (which leaves the root attached) runs beside the repair
+    expect(created).toContain(`${DYN}RootVolumeDetach`);
+    for (const t of ["RootVolumeSwap", "BootVerification"])
       expect(created).not.toContain(`${DYN}${t}`);
     finishRepair();
     await run;
-    expect(created.indexOf(`${DYN}RootVolumeDetach`)).toBeGreaterThan(
+    expect(created.indexOf(`${DYN}RootVolumeSwap`)).toBeGreaterThan(
       created.lastIndexOf(`${DYN}SsmCommand`),
     );
   }, 60_000);
@@ -324,7 +340,8 @@ describe("AwsWindowsRescue: the broken instance changes only when the gate allow
     expect(gate.reasons.join("\n")).toMatch(
       /blocks the swap to m5\.large.*allowIncompatibleDrivers=true/,
     );
-    expect(r.one(`${DYN}RootVolumeDetach`).inputs).toMatchObject({ gate: { allowed: false } });
+    // the stop ran beside the repair and left the root attached; the closed gate keeps it there
+    expect(r.one(`${DYN}RootVolumeDetach`).inputs).toMatchObject({ stopOnly: true });
     expect(r.one(`${DYN}RootVolumeSwap`).inputs).toMatchObject({
       gate: { allowed: false },
       reattachWhenClosed: false,

@@ -23,11 +23,14 @@ type Outputs = { readonly [K in keyof AwsRescueOutputs]: pulumi.Output<AwsRescue
  *
  * - `copy` mode (default): snapshot of the root (kept) → a new volume from it (kept; same AZ, type,
  *   IOPS, throughput, KMS key) → attached as `xvdf` to a helper → collect → triage and repair
- *   planning in TypeScript → repair (succeeded) → the broken instance is stopped and its original root detached
- *   (kept) → the repaired volume goes in at the original root device name → boot verified. The copy
- *   is made from the snapshot, so this mode waits for the snapshot to complete.
+ *   planning in TypeScript → repair (succeeded) → the original root is detached (kept) → the
+ *   repaired volume goes in at the original root device name → boot verified. The broken instance
+ *   is stopped beside the collect and the repair, once the snapshot exists. The copy is made from
+ *   the snapshot, so this mode waits for the snapshot to complete.
  * - `inPlace` mode: the snapshot is started (not awaited) → stop, detach the root → attach it to the
- *   helper → collect → repair (which waits for the snapshot to be *completed*) → reattach as root.
+ *   helper → collect → repair (the snapshot is point in time from its start: the volume may be
+ *   written while it is pending) → reattach as root → verification, which waits for the snapshot to
+ *   be *completed* (`backupCompletedAt`).
  *
  * Kept after `pulumi destroy`: the snapshot, the copy volume, the artifacts bucket, and of course
  * the original volume (nothing here deletes it).
@@ -75,6 +78,10 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
   public readonly instanceType: pulumi.Output<string>;
   /** The type the guest-driver check is made against (targetInstanceType, default the instance's type). */
   public readonly targetInstanceType: pulumi.Output<string>;
+  /** The backup snapshot's state once waited for (`completed`). */
+  public readonly backupState: pulumi.Output<string>;
+  /** ISO time the backup snapshot completed (inPlace repairs while it is pending; the verification waits for it). */
+  public readonly backupCompletedAt: pulumi.Output<string>;
 
   constructor(name: string, args: AwsWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is registered.
@@ -116,6 +123,8 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
     this.mode = plan.mode;
     this.instanceType = plan.source.instanceType.apply((t) => t ?? "");
     this.targetInstanceType = plan.repair.targetInstanceType.apply((t) => t ?? "");
+    this.backupState = chain.backup.state;
+    this.backupCompletedAt = chain.backup.completedAt;
     this.registerOutputs({
       snapshotId: this.snapshotId,
       repairDiskId: this.repairDiskId,
@@ -138,6 +147,8 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
       mode: this.mode,
       instanceType: this.instanceType,
       targetInstanceType: this.targetInstanceType,
+      backupState: this.backupState,
+      backupCompletedAt: this.backupCompletedAt,
     });
   }
 }

@@ -1,8 +1,10 @@
 /**
- * `RootVolumeDetach` (copy mode's first half of the swap, inPlace's way to the helper): stops the
- * broken instance and detaches its root volume, which is kept — only when the gate allows. It
- * converges on what the cloud holds: a root already off the instance needs nothing, so an update
- * never stops the instance again (it may be running on the repaired root by now).
+ * `RootVolumeDetach` (inPlace's way to the helper; copy mode's stop, `stopOnly`): stops the broken
+ * instance and detaches its root volume, which is kept — only when the gate allows. Copy mode
+ * stops the instance while the repair runs and leaves the root attached: the swap takes it off,
+ * so a refused swap leaves the instance (stopped) on its own root. It converges on what the cloud
+ * holds: a root already off the instance needs nothing, and an update never stops the instance
+ * again (it may be running on the repaired root by now).
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StepKind } from "../../steps/contract";
@@ -40,8 +42,12 @@ export interface RootVolumeDetachInputs extends StepInputs {
    * inPlace: always open (the helper repairs the root itself, so it must come off).
    */
   gate: StepGate;
+  /** Copy mode: only stop the instance; the root stays attached (the swap takes it off). */
+  stopOnly?: boolean;
 }
 export interface RootVolumeDetachOutputs extends RootVolumeDetachInputs {
+  /** Whether the step has done its work (stopped the instance, or found its root already off): never redone. */
+  stopped: boolean;
   detached: boolean;
   detachedVolumeId: string;
   forcedStop: boolean;
@@ -70,6 +76,7 @@ export async function rootDetachStep(
       forcedStop: false,
       reason: `the instance was not stopped and its root not detached: ${(i.gate?.reasons ?? []).join("; ") || "no gate"}`,
       attachedTo: "",
+      stopped: false,
     };
   }
   if (!i.snapshotId)
@@ -81,14 +88,15 @@ export async function rootDetachStep(
   const on = await attachment(ctx, i.rootVolumeId);
   if (on?.instanceId === i.instanceId) {
     forced = (await ensureStopped(ctx, i.instanceId, timeoutSeconds)).forced;
-    await ensureDetached(ctx, i.rootVolumeId, i.instanceId, timeoutSeconds);
+    if (!i.stopOnly) await ensureDetached(ctx, i.rootVolumeId, i.instanceId, timeoutSeconds);
   }
   const now = await attachment(ctx, i.rootVolumeId);
   return {
-    detached: true,
-    detachedVolumeId: i.rootVolumeId,
+    stopped: true,
+    detached: now?.instanceId !== i.instanceId,
+    detachedVolumeId: i.stopOnly ? "" : i.rootVolumeId,
     forcedStop: forced,
-    reason: "",
+    reason: i.stopOnly ? "stopped only: the swap takes the root off" : "",
     attachedTo: now ? `${now.instanceId} ${now.device}` : "",
   };
 }
@@ -102,6 +110,11 @@ const DETACH_SPECS = {
     description: "The backup of the root; the step refuses without it.",
   },
   gate: GATE_SPEC,
+  stopOnly: {
+    type: "boolean",
+    optional: true,
+    description: "Copy mode: only stop the instance; the root stays attached for the swap.",
+  },
 } as const;
 
 export const rootVolumeDetachKind: StepKind<RootVolumeDetachInputs, RootVolumeDetachOutputs> = {
@@ -110,6 +123,10 @@ export const rootVolumeDetachKind: StepKind<RootVolumeDetachInputs, RootVolumeDe
     "Stops the broken instance and detaches its root volume (kept), when the gate allows; a root already off is left as is.",
   inputs: DETACH_SPECS,
   outputs: {
+    stopped: {
+      type: "boolean",
+      description: "Whether the step has done its work (it is never redone on the instance).",
+    },
     detached: { type: "boolean", description: "Whether the root is off the instance." },
     detachedVolumeId: { type: "string", description: "The detached root volume." },
     forcedStop: { type: "boolean", description: "Whether the stop had to be forced." },
@@ -142,7 +159,7 @@ export const rootVolumeDetachKind: StepKind<RootVolumeDetachInputs, RootVolumeDe
   },
   async update(ctx, _id, olds, news) {
     const { ops, timeout } = opsOf(ctx, news);
-    if (olds.detachedVolumeId) {
+    if (olds.detachedVolumeId || olds.stopped) {
       // Done once: never stopped again (the root may be back by hand, the instance live on another).
       const on = await attachment(ops, news.rootVolumeId);
       return {
@@ -160,6 +177,7 @@ export const rootVolumeDetachKind: StepKind<RootVolumeDetachInputs, RootVolumeDe
 
 /** Stops the broken instance and detaches its root volume (mirrors nothing on Azure, where the swap itself deallocates). */
 export class RootVolumeDetach extends StepResource {
+  declare readonly stopped: pulumi.Output<boolean>;
   declare readonly detached: pulumi.Output<boolean>;
   declare readonly detachedVolumeId: pulumi.Output<string>;
   declare readonly forcedStop: pulumi.Output<boolean>;

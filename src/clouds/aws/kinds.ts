@@ -4,6 +4,7 @@
  */
 import type { StepKind } from "../../steps/contract";
 import { backupSnapshotKind } from "./snapshots";
+import { backupCompletionKind } from "./backupCompletion";
 import { rootVolumeDetachKind, rootVolumeSwapKind } from "./swap";
 import { ssmCommandKind } from "./scripts";
 import { repairCheckKind } from "./repairCheck";
@@ -13,6 +14,7 @@ import { rootVolumeRollbackKind } from "./rollbackStep";
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const AWS_STEP_KINDS: readonly StepKind<any, any>[] = [
   backupSnapshotKind,
+  backupCompletionKind,
   rootVolumeDetachKind,
   ssmCommandKind,
   repairCheckKind,

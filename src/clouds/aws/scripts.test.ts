@@ -31,7 +31,7 @@ describe("ssmCommandStep", () => {
     });
   });
 
-  test("inPlace: waits for the backup to complete before the command is sent", async () => {
+  test("inPlace: the command is sent while the backup is pending (it is point in time), never after the snapshot failed", async () => {
     const w = world();
     const { snapshotId } = await backupSnapshotStep(w.ctx, {
       ...base,
@@ -41,7 +41,15 @@ describe("ssmCommandStep", () => {
     });
     w.hooks.snapshotPending = 3;
     await ssmCommandStep(w.ctx, { ...cmd, waitForSnapshotId: snapshotId });
-    expect(w.snapshots[snapshotId].state).toBe("completed");
+    expect(w.snapshots[snapshotId].state).toBe("pending");
+    expect(w.ssmCalls.map((c) => c.name)).toContain("SendCommand");
+    const sent = w.ssmCalls.length;
+    w.hooks.snapshotPending = undefined;
+    w.snapshots[snapshotId].state = "error";
+    await expect(ssmCommandStep(w.ctx, { ...cmd, waitForSnapshotId: snapshotId })).rejects.toThrow(
+      /failed/,
+    );
+    expect(w.ssmCalls.slice(sent).map((c) => c.name)).not.toContain("SendCommand");
   });
 
   test("a helper that never registers times out naming the network path", async () => {

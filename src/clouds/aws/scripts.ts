@@ -1,8 +1,8 @@
 /**
  * How the recovery scripts run on the AWS helper: an SSM command (the script as a Command document,
  * `src/guest/embed.ts`) sent once the helper is SSM-managed, waited for, its full output read from
- * the artifacts bucket. `SsmCommand` is that step as a resource; inPlace, the repair first waits for
- * the backup snapshot to be complete (no write before a complete backup).
+ * the artifacts bucket. `SsmCommand` is that step as a resource; inPlace, the repair first checks
+ * that the backup snapshot exists (pending or completed: it is point in time from its start).
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -134,7 +134,7 @@ export interface SsmCommandInputs extends StepInputs {
   parameters: Record<string, string[]>;
   bucketName: string;
   keyPrefix: string;
-  /** When set, waits for this snapshot to be completed first (inPlace: no write before a complete backup). */
+  /** When set, the snapshot must exist (pending or completed, not failed) first (inPlace: no write without a backup). */
   waitForSnapshotId?: string;
   /** The rescue's files location (`s3://bucket/prefix`): with `uploadStage`, the script ships files under it. */
   filesBase?: string;
@@ -163,8 +163,10 @@ export async function ssmCommandStep(
   i: SsmCommandInputs,
   timeoutSeconds = i.timeoutSeconds ?? 1800,
 ): Promise<SsmRunResult> {
+  // The backup is point in time from its start: the volume may be written while it is pending
+  // (Amazon EBS User Guide, "Create Amazon EBS snapshots"); a failed snapshot refuses the write.
   if (i.waitForSnapshotId)
-    await snapshotState(ctx, i.waitForSnapshotId, ["completed"], timeoutSeconds);
+    await snapshotState(ctx, i.waitForSnapshotId, ["pending", "completed"], timeoutSeconds);
   // The repair's operations are compiled now, from the hives collect shipped (the program only
   // has their facts): what is sent is what the check after the repair compares.
   const parameters =
@@ -214,7 +216,8 @@ export const ssmCommandKind: StepKind<SsmCommandInputs, SsmCommandOutputs> = {
     keyPrefix: { type: "string", description: "The key prefix of the output." },
     waitForSnapshotId: {
       type: "string",
-      description: "A snapshot that must be completed before the script runs.",
+      description:
+        "A snapshot that must exist (pending or completed, not failed) before the script runs.",
       optional: true,
     },
     filesBase: {

@@ -281,6 +281,9 @@ const ops: Record<string, (s: Ec2State, r: Req) => unknown> = {
         State: sn.state,
         Progress: sn.state === "completed" ? "100%" : "0%",
         StartTime: new Date(sn.startTime),
+        ...(sn.state === "completed"
+          ? { CompletionTime: new Date(Date.UTC(2026, 0, 1) + sn.until) }
+          : {}),
         Description: sn.description,
         Encrypted: sn.encrypted,
         KmsKeyId: sn.kmsKeyId,

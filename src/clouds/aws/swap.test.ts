@@ -15,6 +15,7 @@ describe("rootDetachStep", () => {
       gate: open,
     });
     expect(out).toEqual({
+      stopped: true,
       detached: true,
       detachedVolumeId: "vol-orig",
       forcedStop: false,
@@ -33,6 +34,24 @@ describe("rootDetachStep", () => {
     });
     expect(w.calls.slice(before).filter((c) => !c.startsWith("Describe"))).toEqual([]);
     expect(w.calls).not.toContain("DeleteVolume");
+  });
+
+  test("stopOnly (copy mode, beside the repair): stops the instance and leaves its root attached for the swap", async () => {
+    const w = world();
+    const out = await rootDetachStep(w.ctx, {
+      ...base,
+      instanceId: "i-broken",
+      rootVolumeId: "vol-orig",
+      snapshotId: "snap-1",
+      gate: open,
+      stopOnly: true,
+    });
+    expect(out).toMatchObject({ stopped: true, detached: false, detachedVolumeId: "" });
+    expect(w.instances["i-broken"]).toMatchObject({
+      state: "stopped",
+      devices: { "/dev/sda1": { volumeId: "vol-orig" } },
+    });
+    expect(w.calls).not.toContain("DetachVolume");
   });
 
   test("a closed gate leaves the instance running with its root: no call at all, the reason in the outputs", async () => {
@@ -149,7 +168,7 @@ describe("rootSwapStep, verifyStep, rollbackStep", () => {
       previousRootVolumeId: "",
       consoleBaseline: null,
       reason: expect.stringMatching(
-        /swap was not done and the instance is unchanged: guest driver ena/,
+        /swap was not done and the instance keeps its original root: guest driver ena/,
       ),
       rolledBack: false,
     });

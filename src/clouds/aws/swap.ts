@@ -112,7 +112,7 @@ export async function rootSwapStep(
       rootVolumeId: "",
       previousRootVolumeId: "",
       consoleBaseline: null,
-      reason: `the swap was not done and the instance is unchanged: ${why}`,
+      reason: `the swap was not done and the instance keeps its original root: ${why}`,
       rolledBack: false,
     };
   const t = timeoutSeconds;
@@ -151,10 +151,15 @@ export async function rootSwapStep(
     if (occupant && occupant.volumeId !== i.volumeId) previous = occupant.volumeId;
     await record("swapping", previous, null);
     await clearProgress(ctx, i.instanceId, ROLLBACK_PROGRESS_TAG);
-    await ensureStopped(ctx, i.instanceId, t);
-    await ensureDetached(ctx, i.volumeId, i.helperInstanceId, t);
-    if (occupant && occupant.volumeId !== i.volumeId)
-      await ensureDetached(ctx, occupant.volumeId, i.instanceId, t);
+    // The repaired volume leaves the helper while the old root leaves the (stopped) instance.
+    await Promise.all([
+      ensureDetached(ctx, i.volumeId, i.helperInstanceId, t),
+      (async () => {
+        await ensureStopped(ctx, i.instanceId, t);
+        if (occupant && occupant.volumeId !== i.volumeId)
+          await ensureDetached(ctx, occupant.volumeId, i.instanceId, t);
+      })(),
+    ]);
   } else if (progress?.phase === ROLLED_BACK_PHASE) {
     // A rollback marked the swap and was cut off before it changed the root: it resumes on its own.
     return {

@@ -1,6 +1,7 @@
 /**
  * The Azure rescue's chain after the collect: triage → repair → check of the repaired hives → swap →
- * boot verification → rollback, each a resource waiting for the one before it.
+ * boot verification → rollback, each a resource waiting for the one before it; beside it the
+ * diagnosis read from the backup and the broken VM's stop, both waiting only for the backup.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
@@ -11,6 +12,7 @@ import { REPAIR_RUN_COMMAND, repairRunCommand } from "./scripts";
 import { CollectTriage, operationsOf } from "./decision";
 import { RepairCheck } from "./repairCheck";
 import { OsDiskSwap } from "./swap";
+import { VmDeallocate } from "./stop";
 import { OsDiskRollback } from "./rollback";
 import { BootVerification } from "./bootVerification";
 import { SnapshotDiagnosisStep } from "./snapshotDiagnosis";
@@ -153,6 +155,17 @@ export function createRepairChain(
     vmName: p.source.vmName,
     rescueId: p.rescueId,
   };
+  // The broken VM's crash loop stopped once the backup exists, while the copy is repaired: off the
+  // swap's path (the swap does not wait for it; it needs no stopped VM). Not done when nothing is
+  // to be swapped in.
+  const stop =
+    args.swap === false || args.dryRun === true
+      ? undefined
+      : new VmDeallocate(
+          `${name}-stop`,
+          { ...target, originalDiskId: p.source.osDiskId, snapshotId: r.snapshot.id },
+          { parent, dependsOn: [r.snapshot] },
+        );
   const swap =
     args.swap === false
       ? undefined
@@ -217,6 +230,7 @@ export function createRepairChain(
     repair,
     repairResultUrl,
     repairCheck,
+    stop,
     swap,
     verify,
     rollback,

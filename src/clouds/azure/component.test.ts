@@ -70,6 +70,8 @@ describe("AzureWindowsRescue on the sample VM", () => {
         STEP_TYPES.azure.swap,
         STEP_TYPES.azure.bootVerification,
         STEP_TYPES.azure.snapshotDiagnosis,
+        STEP_TYPES.azure.attach,
+        STEP_TYPES.azure.stop,
         "azure-native:network:NetworkInterface",
         "azure-native:network:NetworkSecurityGroup",
         "azure-native:storage:BlobContainer",
@@ -96,7 +98,7 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(snap.retainOnDelete).toBe(true);
   });
 
-  test("the copy has the original's SKU, size, generation and zone, outlives the stack, and does not wait for the snapshot", () => {
+  test("the copy has the original's SKU, size, generation and zone, outlives the stack, and is made from the backup snapshot", () => {
     const copy = r.one("azure-native:compute:Disk");
     expect(copy.inputs).toMatchObject({
       sku: { name: "Premium_LRS" },
@@ -104,14 +106,17 @@ describe("AzureWindowsRescue on the sample VM", () => {
       hyperVGeneration: "V2",
       zones: ["1"],
       osType: "Windows",
-      creationData: { createOption: "Copy", sourceResourceId: ORIGINAL_DISK },
+      creationData: {
+        createOption: "Copy",
+        sourceResourceId: expect.stringMatching(/\/snapshots\/app-vm-01-inc-4711-osdisk-backup$/),
+      },
     });
     expect(copy.inputs).not.toHaveProperty("securityProfile");
     expect(copy.retainOnDelete).toBe(true);
-    expect(copy.dependencies).toEqual([]);
+    expect(copy.dependencies).toEqual([r.urnOf("azure-native:compute:Snapshot")]);
   });
 
-  test("no azure-native resource targets the broken VM or its disk for change: they appear only as a copy source", () => {
+  test("no azure-native resource targets the broken VM or its disk for change: they appear only as the snapshot's source and the copy's tag", () => {
     const text = (x: RecordedResource) => JSON.stringify(x.inputs);
     for (const res of r.run.resources.filter(
       (x) => x.custom && x.type.startsWith("azure-native:"),
@@ -120,7 +125,9 @@ describe("AzureWindowsRescue on the sample VM", () => {
       expect(res.inputs).not.toMatchObject({ diskName: expect.stringMatching(/_OsDisk_1_/) });
       if (text(res).includes(ORIGINAL_DISK)) {
         expect(["azure-native:compute:Snapshot", "azure-native:compute:Disk"]).toContain(res.type);
-        expect((res.inputs as any).creationData.sourceResourceId).toBe(ORIGINAL_DISK);
+        if (res.type === "azure-native:compute:Snapshot")
+          expect((res.inputs as any).creationData.sourceResourceId).toBe(ORIGINAL_DISK);
+        else expect((res.inputs as any).tags["vm-rescue:copy-of"]).toBe(ORIGINAL_DISK);
       }
     }
   });
@@ -139,28 +146,30 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(r.byType("azure-native:network:PublicIPAddress")).toEqual([]);
   });
 
-  test("the helper runs another Windows Server version, in the same zone, with the copy attached as a data disk", () => {
+  test("the helper runs another Windows Server version, in the same zone, created in parallel with the copy, which is attached to it afterwards", () => {
     const helper = r.one("azure-native:compute:VirtualMachine");
     const i = helper.inputs as any;
     expect(i.zones).toEqual(["1"]);
     expect(i.storageProfile.imageReference.sku).toBe("2022-datacenter-smalldisk-g2");
-    expect(i.storageProfile.dataDisks).toEqual([
-      {
-        lun: 0,
-        createOption: "Attach",
-        deleteOption: "Detach",
-        managedDisk: { id: expect.stringMatching(/\/disks\/app-vm-01-inc-4711-osdisk-copy$/) },
-      },
-    ]);
+    expect(i.storageProfile.dataDisks).toBeUndefined();
+    const attach = r.named("copy-attach");
+    expect(attach.type).toBe(STEP_TYPES.azure.attach);
+    expect(attach.inputs).toMatchObject({
+      vmName: "inc-4711-helper",
+      lun: 0,
+      diskId: expect.stringMatching(/\/disks\/app-vm-01-inc-4711-osdisk-copy$/),
+      sourceVmName: "app-vm-01",
+    });
+    expect(attach.dependencies).toEqual(
+      expect.arrayContaining([helper.urn, r.urnOf("azure-native:compute:Disk")]),
+    );
+    expect(r.named("collect").dependencies).toContain(attach.urn);
     expect(i.identity).toEqual({ type: "SystemAssigned" });
     // The generated password makes the whole osProfile secret (Pulumi raises secretness to the top-level property).
     expect(i.osProfile).toBe("[secret]");
-    expect(helper.dependencies).toEqual(
-      expect.arrayContaining([
-        r.urnOf("azure-native:compute:Disk"),
-        r.urnOf("azure-native:network:NetworkInterface"),
-      ]),
-    );
+    expect(helper.dependencies).toContain(r.urnOf("azure-native:network:NetworkInterface"));
+    expect(helper.dependencies).not.toContain(r.urnOf("azure-native:compute:Disk"));
+    expect(helper.dependencies).not.toContain(r.urnOf("azure-native:compute:Snapshot"));
     expect(helper.retainOnDelete).toBe(false);
   });
 
@@ -391,7 +400,9 @@ describe("AzureWindowsRescue repair and swap settings", () => {
       gate: { allowed: false },
     });
     expect((r.run.outputs.outcome as string[]).join("\n")).toMatch(/dryRun=true/);
-    expect(r.compute.writes()).toEqual([]);
+    // Only the copy's attach to the helper: no stop of the VM when nothing is to be swapped in.
+    expect(r.compute.writes()).toEqual([expect.stringMatching(/^attachDataDisk /)]);
+    expect(r.byType(STEP_TYPES.azure.stop)).toEqual([]);
     expect((r.named("repair").inputs as any).source.script).toMatch(/\$DryRun = \[switch\]\$true/);
   });
 
@@ -402,7 +413,8 @@ describe("AzureWindowsRescue repair and swap settings", () => {
     expect(r.named("repair")).toBeDefined();
     expect(r.run.outputs).toMatchObject({ swapped: false, booted: false });
     expect((r.run.outputs.outcome as string[]).join("\n")).toMatch(/swap=false/);
-    expect(r.compute.calls).toEqual([]);
+    // Only the copy's attach to the helper: the broken VM is read, never changed or stopped.
+    expect(r.compute.writes()).toEqual([expect.stringMatching(/^attachDataDisk /)]);
   });
 
   test("rollback=true adds the rollback after the verification, which puts the original disk back", async () => {
@@ -639,7 +651,15 @@ describe("AzureWindowsRescue with nothing to repair", () => {
     expect(repair.parameters).toEqual(
       expect.arrayContaining([{ name: "Actions", value: "EnableCrashDump" }]),
     );
-    expect(cloud.compute.writes()).toEqual([]);
+    // Only the copy's attach to the helper and the stop after the backup, which the outcome reports.
+    expect(cloud.compute.writes().sort()).toEqual([
+      expect.stringMatching(/^attachDataDisk rg-app-prod\/inc-4711-helper .*osdisk-copy lun 0$/),
+      "deallocate rg-app-prod/app-vm-01",
+    ]);
+    expect(cloud.compute.vm("rg-app-prod", "app-vm-01").powerState).toBe("deallocated");
+    expect((run.outputs.outcome as string[]).slice(-1)[0]).toBe(
+      "nothing was swapped, so VM app-vm-01 stays deallocated on its original OS disk; start it with: az vm start -g rg-app-prod -n app-vm-01",
+    );
   });
 });
 

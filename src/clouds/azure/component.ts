@@ -18,6 +18,7 @@ import { decisionLine, findingLine } from "./decision";
 import { SwapGate, validateSwapGeneration } from "./swap";
 import { createAzureRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
+import { stopOutcome, type VmDeallocate } from "./stop";
 import { compareWithHelper, snapshotDiagnosisLine } from "./snapshotDiagnosis";
 import type { RepairCheckSummary } from "./repairCheck";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
@@ -156,12 +157,15 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
         chain.swap?.reasons ?? [],
         chain.verify?.reasons ?? [],
         chain.rollback?.reasons ?? [],
+        stopOf(chain.stop),
+        this.swapped,
       ])
-      .apply(([gate, swapReasons, verifyReasons, rollbackReasons]) =>
-        chain.swap
+      .apply(([gate, swapReasons, verifyReasons, rollbackReasons, stop, swapped]) => [
+        ...(chain.swap
           ? [...swapReasons, ...verifyReasons, ...rollbackReasons]
-          : [...gate.reasons, ...rollbackReasons],
-      );
+          : [...gate.reasons, ...rollbackReasons]),
+        ...(stop ? stopOutcome(stop, swapped) : []),
+      ]);
     this.keptResources = pulumi
       .all([r.snapshot.id, plan.source.osDiskId, r.copyDisk.id, r.containerUrl])
       .apply(([snapshot, original, copy, artifacts]): KeptResourceOutput[] => [
@@ -198,6 +202,16 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
       snapshotDiagnosis: this.snapshotDiagnosis,
     });
   }
+}
+
+/** The stop's facts the outcome needs, or null when the rescue has no stop. */
+function stopOf(stop: VmDeallocate | undefined) {
+  if (!stop) return pulumi.output(null);
+  return pulumi
+    .all([stop.deallocated, stop.reasons, stop.resourceGroupName, stop.vmName])
+    .apply(([deallocated, reasons, resourceGroupName, vmName]) => ({
+      ...{ deallocated, reasons, resourceGroupName, vmName },
+    }));
 }
 
 /**

@@ -20,7 +20,7 @@ beforeEach(() => {
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 /** Calls that act on a VM (a repeated one would be a repeated step). */
-const ACTIONS = /^(detachDataDisk|deallocate|setOsDisk|start) /;
+const ACTIONS = /^(attachDataDisk|detachDataDisk|deallocate|setOsDisk|start) /;
 
 test("every kind in AZURE_STEP_KINDS has exactly one contract case, and every case a kind", () => {
   const tokens = AZURE_STEP_KINDS.map((k) => k.token).sort();
@@ -28,12 +28,14 @@ test("every kind in AZURE_STEP_KINDS has exactly one contract case, and every ca
   expect(tokens).toEqual([
     "vm-rescue:azure:BootVerification",
     "vm-rescue:azure:CollectTriage",
+    "vm-rescue:azure:DataDiskAttach",
     "vm-rescue:azure:OsDiskRollback",
     "vm-rescue:azure:OsDiskSwap",
     "vm-rescue:azure:RepairCheck",
     "vm-rescue:azure:SnapshotDiagnosis",
     "vm-rescue:azure:StandbyHelperStop",
     "vm-rescue:azure:StandbyHelperUse",
+    "vm-rescue:azure:VmDeallocate",
   ]);
 });
 

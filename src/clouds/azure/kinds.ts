@@ -11,6 +11,8 @@ import { OsDiskRollbackKind } from "./rollback";
 import { SnapshotDiagnosisKind } from "./snapshotDiagnosis";
 import { StandbyUseKind } from "./standby";
 import { StandbyStopKind } from "./standbyHelper";
+import { DataDiskAttachKind } from "./attach";
+import { VmDeallocateKind } from "./stop";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const AZURE_STEP_KINDS: readonly StepKind<any, any>[] = [
@@ -22,4 +24,6 @@ export const AZURE_STEP_KINDS: readonly StepKind<any, any>[] = [
   SnapshotDiagnosisKind,
   StandbyUseKind,
   StandbyStopKind,
+  DataDiskAttachKind,
+  VmDeallocateKind,
 ];

@@ -32,6 +32,13 @@ export interface BootDiagnosticsUrls {
 
 export interface AzureComputeOps {
   getVmDisks(resourceGroupName: string, vmName: string): Promise<VmDisks>;
+  /** Attaches a managed disk (by id) to a VM, running or not, as a data disk at `lun`. */
+  attachDataDisk(
+    resourceGroupName: string,
+    vmName: string,
+    diskId: string,
+    lun: number,
+  ): Promise<void>;
   /** Detaches a managed data disk (by id) from a VM. */
   detachDataDisk(resourceGroupName: string, vmName: string, diskId: string): Promise<void>;
   deallocate(resourceGroupName: string, vmName: string): Promise<void>;
@@ -79,6 +86,7 @@ export const SAFE_BOOT_REVERTED = /vm-rescue: safeboot removed from \{current\}\
 /** Every method of {@link AzureComputeOps}. */
 export const COMPUTE_METHODS: readonly (keyof AzureComputeOps)[] = [
   "getVmDisks",
+  "attachDataDisk",
   "detachDataDisk",
   "deallocate",
   "setOsDisk",
@@ -212,6 +220,14 @@ export function armComputeOps(subscriptionId: string, options: ArmOptions = {}):
           d.managedDisk?.id ? [d.managedDisk.id] : [],
         ),
       };
+    },
+    async attachDataDisk(rg, name, diskId, lun) {
+      const vm = await vms.get(rg, name, o);
+      const dataDisks = [
+        ...(vm.storageProfile?.dataDisks ?? []),
+        { lun, createOption: "Attach", managedDisk: { id: diskId }, deleteOption: "Detach" },
+      ];
+      await vms.beginUpdateAndWait(rg, name, { storageProfile: { dataDisks } }, o);
     },
     async detachDataDisk(rg, name, diskId) {
       const vm = await vms.get(rg, name, o);

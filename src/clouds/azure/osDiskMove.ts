@@ -36,11 +36,14 @@ export function decodeBaseline(v: string | undefined): SerialBaseline | null {
   return m ? { length: Number(m[1]), sha256: m[2] } : null;
 }
 
+/** Power states in which the VM is down: no deallocate is needed before the disk is swapped. */
+const DOWN = new Set(["deallocated", "stopped"]);
+
 /** Power states in which a start is not needed. */
 const UP = new Set(["running", "starting"]);
 
 /**
- * Deallocates the VM, records the phase and the serial baseline on `to`, makes `to` the OS disk and
+ * Deallocates the VM (unless it is down already), records the phase and the serial baseline on `to`, makes `to` the OS disk and
  * starts it ({@link resumeStart}). Returns the baseline. The caller checked the VM is on the disk to
  * replace and wrote the `prepared` phase.
  */
@@ -52,9 +55,14 @@ export async function moveOsDisk(
   phaseTag: string,
 ): Promise<SerialBaseline | null> {
   // The broken VM crashes in a loop until it is deallocated: the baseline is taken after that
-  // (and before, in case boot diagnostics cannot be read for a deallocated VM).
+  // (and before, in case boot diagnostics cannot be read for a deallocated VM). The rescue's stop
+  // (`stop.ts`) deallocated it after the backup, off this path; a VM still up is deallocated here.
   const before = serialBaseline((await readSerialLog(c, rg, vmName)).serial);
-  await step(`deallocating VM ${vmName}`, () => c.deallocate(rg, vmName));
+  const status = await step(`reading the instance view of VM ${vmName}`, () =>
+    c.getStatus(rg, vmName),
+  );
+  if (!DOWN.has(status.powerState ?? ""))
+    await step(`deallocating VM ${vmName}`, () => c.deallocate(rg, vmName));
   const baseline = serialBaseline((await readSerialLog(c, rg, vmName)).serial) ?? before;
   await step(`recording the phase on ${to}`, () =>
     c.addDiskTags(to, {

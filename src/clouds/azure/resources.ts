@@ -1,7 +1,8 @@
 /**
  * The resources of the Azure rescue up to the collect, created from the plan: the backup snapshot
- * and the copy of the OS disk (kept), the helper VM with its NIC, NSG and password, the private
- * artifacts storage (kept), the helper's access to it and the collect Run Command.
+ * and the copy of the OS disk made from it (kept), the helper VM with its NIC, NSG and password
+ * (created in parallel with them), the copy's attachment to the helper, the private artifacts
+ * storage (kept), the helper's access to it and the collect Run Command.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
@@ -11,6 +12,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as random from "@pulumi/random";
 import { AzureRescuePlan, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../topology/azure";
 import { collectRunCommand } from "./scripts";
+import { DataDiskAttach } from "./attach";
 import { resourceTimeouts, runCommandTimeout } from "./timeouts";
 import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
 import type { StandbyRef } from "../../topology/standby";
@@ -59,7 +61,8 @@ export function createAzureRescueResources(
     { ...kept, customTimeouts: timeouts.snapshot },
   );
 
-  // The working copy, read from the original disk in parallel with the snapshot (it writes nothing to it).
+  // The working copy, made from the backup: the same point in time as the backup and the diagnosis
+  // read from it (the broken VM may write a new crash dump between two reads of its disk).
   const copyDisk = new compute.Disk(
     `${name}-copy`,
     {
@@ -71,10 +74,7 @@ export function createAzureRescueResources(
       osType: compute.OperatingSystemTypes.Windows,
       hyperVGeneration: p.copyDisk.hyperVGeneration.apply((g) => g ?? undefined),
       diskSizeGB: p.copyDisk.sizeGB.apply((s) => s ?? undefined),
-      creationData: {
-        createOption: compute.DiskCreateOption.Copy,
-        sourceResourceId: p.source.osDiskId,
-      },
+      creationData: { createOption: compute.DiskCreateOption.Copy, sourceResourceId: snapshot.id },
       encryption: p.copyDisk.diskEncryptionSetId.apply(customerKey),
       // Names the original disk, so a re-run after the swap still plans from it (see planAzureRescue).
       tags: p.copyDisk.tags,
@@ -163,7 +163,8 @@ export function createAzureRescueResources(
     kept,
   );
 
-  // The helper, with the copy attached at creation (LUN 0) and a system identity for the artifacts.
+  // The helper, created in parallel with the snapshot and the copy, with a system identity for the
+  // artifacts; the copy is attached to it once both exist (`copyAttach`).
   const helper =
     nic &&
     password &&
@@ -183,14 +184,6 @@ export function createAzureRescueResources(
             managedDisk: { storageAccountType: p.helper.osDiskSku },
             deleteOption: compute.DiskDeleteOptionTypes.Delete,
           },
-          dataDisks: [
-            {
-              lun: p.helper.copyLun,
-              createOption: compute.DiskCreateOptionTypes.Attach,
-              managedDisk: { id: copyDisk.id },
-              deleteOption: compute.DiskDeleteOptionTypes.Detach,
-            },
-          ],
         },
         osProfile: {
           computerName: p.helper.computerName,
@@ -206,8 +199,26 @@ export function createAzureRescueResources(
         diagnosticsProfile: { bootDiagnostics: { enabled: true } },
         tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: HELPER_ROLE })),
       },
-      // The swap detaches the copy outside Pulumi; the helper must not try to attach it again.
+      // The copy is attached and detached outside the VM's model (the attach step, the swap).
       { parent, deleteBeforeReplace: true, ignoreChanges: ["storageProfile.dataDisks"] },
+    );
+
+  // The copy on the helper at the LUN the scripts look for; the collect reads it from there.
+  const copyAttach =
+    helper &&
+    new DataDiskAttach(
+      `${name}-copy-attach`,
+      {
+        subscriptionId: p.subscriptionId,
+        resourceGroupName: p.helper.resourceGroupName,
+        vmName: helper.name,
+        diskId: copyDisk.id,
+        lun: p.helper.copyLun,
+        rescueId: p.rescueId,
+        sourceResourceGroupName: p.source.resourceGroupName,
+        sourceVmName: p.source.vmName,
+      },
+      { parent, dependsOn: [helper, copyDisk] },
     );
 
   const standbyUse =
@@ -285,7 +296,7 @@ export function createAzureRescueResources(
     },
     {
       parent,
-      dependsOn: [helperBlobAccess],
+      dependsOn: [helperBlobAccess, ...(copyAttach ? [copyAttach] : [])],
       customTimeouts: { create: runCommandTimeout(COLLECT_SCRIPT_SECONDS) },
     },
   );
@@ -300,6 +311,7 @@ export function createAzureRescueResources(
     container,
     helper,
     standbyUse,
+    copyAttach,
     helperVm,
     helperBlobAccess,
     collect,

@@ -157,6 +157,21 @@ export class SimulatedCompute implements AzureComputeOps {
     return { id: vm.id, osDiskId: vm.osDiskId, dataDiskIds: [...vm.dataDiskIds] };
   }
 
+  async attachDataDisk(rg: string, name: string, diskId: string, lun: number): Promise<void> {
+    this.enter("attachDataDisk", `${rg}/${name} ${diskId} lun ${lun}`);
+    if (this.isDeleted(diskId)) throw this.diskNotFound(diskId);
+    const holder = [...this.vms.values()].find(
+      (v) => v.dataDiskIds.some((d) => sameId(d, diskId)) || sameId(v.osDiskId, diskId),
+    );
+    // A managed disk is attached to one VM at a time (HTTP 409 otherwise).
+    if (holder)
+      throw Object.assign(new Error(`Disk ${diskId} is attached to VM ${holder.id}.`), {
+        statusCode: 409,
+        code: "OperationNotAllowed",
+      });
+    this.vm(rg, name).dataDiskIds.push(diskId);
+  }
+
   async detachDataDisk(rg: string, name: string, diskId: string): Promise<void> {
     this.enter("detachDataDisk", `${rg}/${name} ${diskId}`);
     const vm = this.vm(rg, name);

@@ -71,6 +71,21 @@ const rollbackInputs = () => {
 };
 
 describe("OsDiskSwap", () => {
+  test("a VM the rescue's stop already deallocated is swapped and started without another deallocate", async () => {
+    const compute = world();
+    compute.vm("rg-app-prod", "app-vm-01").powerState = "deallocated";
+    const r = await osDiskSwapProvider(compute).create(inputs());
+    expect(r.outs).toMatchObject({ swapped: true, osDiskId: COPY });
+    expect(compute.writes()).not.toContain("deallocate rg-app-prod/app-vm-01");
+    expect(compute.writes()).toEqual(
+      expect.arrayContaining([
+        `setOsDisk rg-app-prod/app-vm-01 ${COPY}`,
+        "start rg-app-prod/app-vm-01",
+      ]),
+    );
+    expect(compute.vm("rg-app-prod", "app-vm-01").powerState).toBe("running");
+  });
+
   test("detaches the copy from the helper, tags the original, then deallocates, swaps and starts the VM", async () => {
     const compute = world();
     const r = await osDiskSwapProvider(compute).create(inputs());

@@ -40,12 +40,15 @@ const readSeconds = () => allowedSeconds("azure.nic.create");
 
 /** The deadlines of the step kinds. */
 export function stepTimeouts() {
+  // The swap deallocates only a VM the stop left running (a resumed or re-run rescue).
   const swap = allowedSeconds(
     "azure.vm.detachDataDisk",
     "azure.vm.deallocate",
     "azure.vm.osDiskSwap",
     "azure.vm.start.windows",
   );
+  const attach = allowedSeconds("azure.vm.attachDataDisk");
+  const stop = allowedSeconds("azure.vm.deallocate");
   const rollback = allowedSeconds(
     "azure.vm.deallocate",
     "azure.vm.osDiskSwap",
@@ -70,5 +73,8 @@ export function stepTimeouts() {
     verify: t(verify),
     triage: t(triage),
     snapshotDiagnosis: t(snapshotDiagnosis),
+    // its delete detaches the copy from the helper
+    attach: { ...t(attach), delete: allowedSeconds("azure.vm.detachDataDisk") },
+    stop: t(stop),
   };
 }

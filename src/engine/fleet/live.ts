@@ -11,8 +11,12 @@ import { parseArmId } from "../../describe/azureVm";
 import { buildReport } from "../../report";
 import type { FleetVm } from "./inventory";
 import { NotStarted, type FleetRunner } from "./run";
+import type { FleetVmResult } from "../../report/fleet";
 import { isThrottling } from "./scheduler";
 import { preflight } from "./simulated";
+import { fleetStacks } from "./stacks";
+import { shardOf, type Shard } from "./run";
+import { PlanError } from "../../vocabulary/errors";
 
 export interface LiveFleetOptions {
   automation: Automation;
@@ -29,7 +33,7 @@ export interface LiveFleetOptions {
 export function liveFleetRunner(o: LiveFleetOptions): FleetRunner {
   return {
     mode: "live",
-    plan: async (vm) => preflight(vm, o.kmsGrantConfirmed),
+    plan: async (vm, stack) => preflight(vm, stack, o.kmsGrantConfirmed),
     async rescue(vm, stack) {
       if (o.signal?.aborted) throw new NotStarted();
       const arm = vm.cloud === "azure" ? parseArmId(vm.vm.id, "the VM's id") : null;
@@ -62,4 +66,30 @@ export function liveFleetRunner(o: LiveFleetOptions): FleetRunner {
       return buildReport(outcome);
     },
   };
+}
+
+/**
+ * The VMs a run of this shard would rescue: its share of the fleet, less the VMs the plan refuses
+ * and those an earlier run rescued (what the confirmation counts).
+ */
+export function plannableVms(
+  vms: readonly FleetVm[],
+  o: {
+    shard?: Shard;
+    kmsGrantConfirmed: boolean;
+    state?: { get(id: string): FleetVmResult | undefined };
+  },
+): FleetVm[] {
+  const stacks = fleetStacks(vms);
+  return vms.filter((vm) => {
+    if (o.shard && shardOf(vm.id, o.shard.count) !== o.shard.index) return false;
+    if (o.state?.get(vm.id)?.outcome === "rescued") return false;
+    try {
+      preflight(vm, stacks.get(vm.id)!, o.kmsGrantConfirmed);
+      return true;
+    } catch (e) {
+      if (e instanceof PlanError) return false;
+      throw e;
+    }
+  });
 }

@@ -18,7 +18,6 @@ function fakeRunner(log: string[] = []): FleetRunner {
     async plan(vm) {
       if (vm.cloud === "azure" && vm.vm.storageProfile?.osDisk?.osType === "Linux")
         throw new PlanError("not-windows", "the VM runs Linux");
-      return { stack: `${vm.id.split("/").pop()}-rescue` };
     },
     async rescue(vm: FleetVm) {
       log.push(vm.id);

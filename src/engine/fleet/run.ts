@@ -19,13 +19,14 @@ import {
   fleetTotals,
 } from "../../report/fleet";
 import type { FleetVm, UnreadableEntry } from "./inventory";
+import { fleetStacks } from "./stacks";
 import { Limits, RetryPolicy, modeledSchedule, runBounded, withBackoff } from "./scheduler";
 
 /** How the fleet plans and rescues one VM: live (Automation API) or simulated. */
 export interface FleetRunner {
   mode: "live" | "simulated";
-  /** Checks the VM can be rescued (throws PlanError when not) and names its stack. */
-  plan(vm: FleetVm): Promise<{ stack: string }>;
+  /** Checks the VM can be rescued on the given stack (throws PlanError when not). */
+  plan(vm: FleetVm, stack: string): Promise<void>;
   /** Rescues it on its own stack. */
   rescue(vm: FleetVm, stack: string, attempt: number): Promise<RescueReport>;
 }
@@ -66,7 +67,7 @@ export class FleetStateFile {
       this.state = { fleetStateVersion: 1, vms: {} };
       return;
     }
-    const json = readJsonFile(file, "the fleet state", FLEET_STATE_CAP);
+    const json = readJsonFile(file, "--state: the fleet state", FLEET_STATE_CAP);
     const bad = (field: string, what: string) =>
       new UsageError(`${file}: ${field}: ${what} (not a fleet state file; --state)`);
     if (typeof json !== "object" || json === null || Array.isArray(json))
@@ -134,6 +135,8 @@ export async function runFleet(
 ): Promise<FleetReport> {
   const emit = options.onEvent ?? (() => undefined);
   const shard = options.shard;
+  // Named over the whole fleet (every shard reads all of it): no two VMs share a stack.
+  const stacks = fleetStacks(inventory.vms);
   const mine = inventory.vms.filter((v) => !shard || shardOf(v.id, shard.count) === shard.index);
   const results: FleetVmResult[] = [];
   // Unreadable entries have no id to shard by: the first shard reports them.
@@ -169,7 +172,9 @@ export async function runFleet(
       continue;
     }
     try {
-      planned.push({ ...vm, stack: (await runner.plan(vm)).stack });
+      const stack = stacks.get(vm.id)!;
+      await runner.plan(vm, stack);
+      planned.push({ ...vm, stack });
     } catch (e) {
       if (!(e instanceof PlanError)) throw e;
       const refused: FleetVmResult = {

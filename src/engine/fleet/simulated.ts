@@ -8,8 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { examplesDir } from "../simulate/azureCloud";
 import { placeholderNic } from "../simulate/azureCloud";
-import { simulateAwsRescue, simulateRescue, awsStackName, RescueChoices } from "../simulate/rescue";
-import { azureArgsFromSettings, awsArgsFromSettings, rescueIdFromStack } from "../program";
+import { simulateAwsRescue, simulateRescue, RescueChoices } from "../simulate/rescue";
+import { azureArgsFromSettings, awsArgsFromSettings } from "../program";
 import { planAzureRescue } from "../../topology/azure";
 import { planAwsRescue } from "../../topology/aws";
 import { azureRescueOptions } from "../../clouds/azure/component";
@@ -93,16 +93,11 @@ export interface SimulatedFleetOptions extends RescueChoices {
   signal?: AbortSignal;
 }
 
-/** The stack of a VM's rescue (the `rescue` command's default). */
-export function fleetStack(vm: FleetVm): string {
-  return vm.cloud === "azure"
-    ? rescueIdFromStack(`${parseArmId(vm.vm.id, "the VM's id").name}-rescue`)
-    : awsStackName(vm.id);
-}
-
-/** Plans a VM with the planner its component runs: throws PlanError for a VM it cannot rescue. */
-export function preflight(vm: FleetVm, kmsGrantConfirmed: boolean): { stack: string } {
-  const stack = fleetStack(vm);
+/**
+ * Plans a VM, to be rescued on the given stack, with the planner its component runs: throws
+ * PlanError for a VM it cannot rescue.
+ */
+export function preflight(vm: FleetVm, stack: string, kmsGrantConfirmed: boolean): void {
   if (vm.cloud === "azure") {
     const arm = parseArmId(vm.vm.id, "the VM's id");
     const settings: Record<string, string> = {
@@ -117,7 +112,7 @@ export function preflight(vm: FleetVm, kmsGrantConfirmed: boolean): { stack: str
       vm.nic ??
       (nicArm ? placeholderNic(arm.subscriptionId, nicArm.resourceGroup, nicArm.name) : null);
     planAzureRescue({ vm: vm.vm, nic }, azureRescueOptions(args, args.rescueId as string));
-    return { stack };
+    return;
   }
   const settings: Record<string, string> = {
     cloud: "aws",
@@ -126,7 +121,6 @@ export function preflight(vm: FleetVm, kmsGrantConfirmed: boolean): { stack: str
   };
   const args = awsArgsFromSettings((k) => settings[k], stack);
   planAwsRescue({ instance: vm.instance }, awsRescueOptions(args, args.rescueId as string));
-  return { stack };
 }
 
 /** The runner of `fleet --simulate`. */
@@ -136,7 +130,7 @@ export function simulatedFleetRunner(options: SimulatedFleetOptions): FleetRunne
   return {
     mode: "simulated",
     // The simulation assumes the KMS grant, as the simulated rescue does (with a warning).
-    plan: async (vm) => preflight(vm, true),
+    plan: async (vm, stack) => preflight(vm, stack, true),
     rescue: (vm, stack) =>
       turn(async () => {
         if (signal?.aborted) throw new NotStarted();

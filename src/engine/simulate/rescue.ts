@@ -14,12 +14,8 @@ import { awsArgsFromSettings, rescueIdFromStack, rescueProgram } from "../progra
 import { PROJECT, SETTINGS } from "../settings";
 import { evidenceSources, outcomeFromOutputs } from "../../report/fromOutputs";
 import { applyEvidence, readEvidence, type EvidenceRequest } from "../../report/evidence";
-import {
-  awsModeledTimeToRecovery,
-  modeledTimeToRecovery,
-  ModeledTtr,
-  TtrOptions,
-} from "../../recoveryTime/azure";
+import { modeledTimeToRecovery, ModeledTtr, TtrOptions } from "../../recoveryTime/azure";
+import { awsModeledTimeToRecovery } from "../../recoveryTime/aws";
 import type { RescueOutcome, TimelineStep, VmIdentity } from "../../report/types";
 import type { RepairActionName } from "../../vocabulary/repairActions";
 import { sampleCollectOutput, simulatedAzure } from "./azureCloud";
@@ -37,14 +33,7 @@ export function planTimeToRecovery(
   try {
     const model = loadLatencyModel();
     if (plan.cloud === "aws")
-      return {
-        ttr: awsModeledTimeToRecovery(
-          options.awsMode === "inPlace" ? "inPlace" : "copy",
-          model,
-          options,
-        ),
-        error: null,
-      };
+      return { ttr: awsModeledTimeToRecovery(plan.resources, model, options), error: null };
     return { ttr: modeledTimeToRecovery(plan.resources, model, options), error: null };
   } catch (e) {
     if (e instanceof PlanError)
@@ -311,26 +300,6 @@ export async function simulateRescue(req: SimulatedRescueRequest): Promise<Rescu
   return afterStandbyTeardown(outcome, simulated, standby);
 }
 
-/** Which resource each step of the AWS step DAG (`src/recoveryTime/aws.ts`) is, by its name's suffix. */
-const AWS_STEP_RESOURCES: Record<string, string> = {
-  snapshot: "snapshot",
-  copyVolume: "copy",
-  stopDetach: "stop-detach",
-  helper: "helper",
-  attach: "helper-attachment",
-  collect: "collect",
-  repair: "repair",
-  swap: "swap",
-  verify: "verify",
-};
-
-/** The modeled steps of the AWS rescue that are no resource of their own. */
-const AWS_MODELED_STEPS: Record<string, string> = {
-  ssmReady: "helper registers with SSM",
-  triage: "triage, driver check and repair plan (local)",
-  snapshotComplete: "backup snapshot completes",
-};
-
 /**
  * Runs the simulated AWS rescue. An encrypted root needs `kmsGrantConfirmed`; the simulation touches
  * no KMS key, so when it is not given it is assumed and the outcome says so in a warning.
@@ -356,8 +325,7 @@ export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise
   const stack = req.stack ?? awsStackName(i.instanceId);
   // Preflight with the planner the component runs, so a bad instance or option fails before anything runs.
   const args = awsArgsFromSettings((k) => settings[k], stack);
-  const plan = planAwsRescue({ instance: i }, awsRescueOptions(args, args.rescueId as string));
-  const rescueId = args.rescueId as string;
+  planAwsRescue({ instance: i }, awsRescueOptions(args, args.rescueId as string));
   return simulatedOutcome(req, {
     cloud: "aws",
     vm: {
@@ -374,17 +342,15 @@ export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise
       instanceType: i.instanceType,
       choice: { driver: req.driver, dryRun: req.dryRun },
     },
-    ttr: (_resources, repairActions, noSwap) =>
-      awsModeledTimeToRecovery(plan.mode, loadLatencyModel(), { repairActions, noSwap }),
-    stepOf: (id, byName) => {
-      const resource = AWS_STEP_RESOURCES[id]
-        ? byName.get(`${rescueId}-${AWS_STEP_RESOURCES[id]}`)
-        : undefined;
-      if (resource) return { name: resource.name, type: resource.type };
-      return AWS_MODELED_STEPS[id]
-        ? { name: `${rescueId}-${id}`, type: `modeled: ${AWS_MODELED_STEPS[id]}` }
-        : null;
-    },
+    ttr: (resources, repairActions, noSwap) =>
+      awsModeledTimeToRecovery(resources, loadLatencyModel(), { repairActions, noSwap }),
+    // The triage runs in the program, no resource of its own (src/recoveryTime/aws.ts).
+    stepOf: (id, byName) =>
+      byName.has(id)
+        ? { name: id, type: byName.get(id)!.type }
+        : /-triage$/.test(id)
+          ? { name: id, type: "modeled: triage, driver check and repair plan (local)" }
+          : null,
     helperType: "aws:ec2/instance:Instance",
     helperSize: (helper) =>
       typeof helper?.inputs.instanceType === "string"

@@ -8,6 +8,7 @@ export { HiveKey } from "./key";
 export type { HiveValue } from "./key";
 export type { BaseBlock } from "./baseBlock";
 export type { LogInput, ReplayReport, ReplaySource } from "./replay";
+export { notATransactionLog } from "./replay";
 export { typeName, decodeValue } from "./decode";
 export type { ValueData } from "./decode";
 export { jsonData } from "./facts";

@@ -49,6 +49,19 @@ function fileType(bytes: Buffer): number {
   return isRegf ? bytes.readUInt32LE(28) : -1;
 }
 
+/**
+ * Why `bytes` are not a transaction log (a "regf" base block of a log's file type: 1 or 2 for the
+ * old format, 6 for the new), or null when they are one.
+ */
+export function notATransactionLog(bytes: Buffer): string | null {
+  const type = fileType(bytes);
+  if (type === FILE_TYPE_NEW_LOG || type === FILE_TYPE_OLD_LOG || type === FILE_TYPE_OLD_LOG_NT2000)
+    return null;
+  if (type === -1) return 'it has no "regf" base block';
+  if (type === FILE_TYPE_PRIMARY) return "it is a primary hive (file type 0), not a log";
+  return `its file type is ${type}, not a log's (1, 2 or 6)`;
+}
+
 function sourceOf(indexes: readonly number[]): ReplaySource {
   return SOURCES[indexes.reduce((mask, i) => mask | (1 << i), 0)];
 }

@@ -81,6 +81,19 @@ export const AWS_CONTRACT_CASES: StepContractCase[] = [
     replace: (i) => ({ ...i, volumeId: COPY }),
   },
   {
+    token: STEP_TYPES.aws.backupCompletion,
+    seed(file) {
+      writeState(file, rescueWorld());
+      return { inputs: { region, snapshotId: SNAP } };
+    },
+    outOfBand(file) {
+      edit(file, (s) => (s.snapshots[SNAP].state = "error"));
+      return { state: "error" };
+    },
+    update: (i) => ({ ...i, timeoutSeconds: 900 }),
+    replace: (i) => ({ ...i, snapshotId: "snap-0123456789abcdef0" }),
+  },
+  {
     token: STEP_TYPES.aws.detach,
     seed(file) {
       writeState(file, rescueWorld());

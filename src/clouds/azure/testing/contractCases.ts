@@ -22,6 +22,7 @@ import {
   rollbackInputs,
   seedFile,
   SNAPSHOT,
+  SUB,
   swapInputs,
   verifyInputs,
 } from "./world";
@@ -181,6 +182,53 @@ const CASES: StepContractCase[] = [
     },
     update: (i) => bump(i, "dryRun", true),
     replace: (i) => bump(i, "snapshotId", `${SNAPSHOT}-2`),
+  },
+  {
+    token: STEP_TYPES.azure.attach,
+    seed(file) {
+      const world = brokenWorld();
+      world.vm(RG, HELPER).dataDiskIds = [];
+      seedFile(file, world);
+      return {
+        inputs: {
+          ...{ subscriptionId: SUB, resourceGroupName: RG, vmName: HELPER },
+          ...{ diskId: COPY, lun: 0, rescueId: "inc-4711" },
+          ...{ sourceResourceGroupName: RG, sourceVmName: VM },
+        },
+      };
+    },
+    // The operator detaches the copy by hand: read sees it gone.
+    outOfBand(file) {
+      editSimulatedAzure(file, (c) => {
+        c.vm(RG, HELPER).dataDiskIds = [];
+      });
+      return { attached: false };
+    },
+    // Another LUN for a copy already attached changes nothing.
+    update: (i) => bump(i, "lun", 1),
+    replace: (i) => bump(i, "diskId", `${COPY}-2`),
+  },
+  {
+    token: STEP_TYPES.azure.stop,
+    seed(file) {
+      seedFile(file);
+      return {
+        inputs: {
+          ...{ subscriptionId: SUB, resourceGroupName: RG, vmName: VM, rescueId: "inc-4711" },
+          ...{ originalDiskId: ORIGINAL, snapshotId: SNAPSHOT },
+        },
+      };
+    },
+    // The operator starts the VM by hand: read reports it running.
+    outOfBand(file) {
+      editSimulatedAzure(file, (c) => {
+        c.vm(RG, VM).powerState = "running";
+      });
+      return { powerState: "running" };
+    },
+    // A VM already deallocated is not deallocated again.
+    update: (i) => bump(i, "snapshotId", `${SNAPSHOT}-2`),
+    replace: (i) => bump(i, "originalDiskId", `${ORIGINAL}-2`),
   },
 ];
 

@@ -52,8 +52,8 @@ const AZURE_STEP_OPS: Record<string, string[]> = {
   ],
   "vm-rescue:azure:DataDiskAttach": ["azure.vm.attachDataDisk"],
   "vm-rescue:azure:VmDeallocate": ["azure.vm.deallocate"],
-  // a standby helper: the copy attached while it is deallocated, then started (not created)
-  "vm-rescue:azure:StandbyHelperUse": ["azure.vm.attachDataDisk", "azure.vm.start.windows"],
+  // a standby helper: started (not created), in parallel with the copy; DataDiskAttach attaches it
+  "vm-rescue:azure:StandbyHelperUse": ["azure.vm.start.windows"],
 };
 
 /** The diagnosis read straight from the backup snapshot: a read-only SAS, the evidence's range reads, the decision. */

@@ -203,24 +203,7 @@ export function createAzureRescueResources(
       { parent, deleteBeforeReplace: true, ignoreChanges: ["storageProfile.dataDisks"] },
     );
 
-  // The copy on the helper at the LUN the scripts look for; the collect reads it from there.
-  const copyAttach =
-    helper &&
-    new DataDiskAttach(
-      `${name}-copy-attach`,
-      {
-        subscriptionId: p.subscriptionId,
-        resourceGroupName: p.helper.resourceGroupName,
-        vmName: helper.name,
-        diskId: copyDisk.id,
-        lun: p.helper.copyLun,
-        rescueId: p.rescueId,
-        sourceResourceGroupName: p.source.resourceGroupName,
-        sourceVmName: p.source.vmName,
-      },
-      { parent, dependsOn: [helper, copyDisk] },
-    );
-
+  // A standby helper is started in parallel with the snapshot and the copy: it needs neither.
   const standbyUse =
     standby &&
     new StandbyHelperUse(
@@ -229,14 +212,34 @@ export function createAzureRescueResources(
         subscriptionId: p.subscriptionId,
         helperResourceGroupName: standby.resourceGroupName,
         helperVmName: standby.vmName,
-        copyDiskId: copyDisk.id,
-        lun: p.helper.copyLun,
+        copyDiskId: pulumi.interpolate`/subscriptions/${p.subscriptionId}/resourceGroups/${p.source.resourceGroupName}/providers/Microsoft.Compute/disks/${p.copyDisk.name}`,
         location: p.location,
         zone: p.zone.apply((z) => z ?? ""),
         rescueId: p.rescueId,
       },
       opts,
     );
+  const helperResource = (standbyUse || helper) as pulumi.Resource;
+
+  // The copy on the helper (created or standby, running) at the LUN the scripts look for; the
+  // collect reads it from there.
+  const copyAttach = new DataDiskAttach(
+    `${name}-copy-attach`,
+    {
+      subscriptionId: p.subscriptionId,
+      resourceGroupName: standbyUse
+        ? standbyUse.helperResourceGroupName
+        : p.helper.resourceGroupName,
+      vmName: standbyUse ? standbyUse.helperVmName : helper!.name,
+      diskId: copyDisk.id,
+      lun: p.helper.copyLun,
+      rescueId: p.rescueId,
+      sourceResourceGroupName: p.source.resourceGroupName,
+      sourceVmName: p.source.vmName,
+    },
+    { parent, dependsOn: [helperResource, copyDisk] },
+  );
+
   // The helper the Run Commands run on: the one created above, or the standby helper.
   const helperVm = standbyUse
     ? {
@@ -296,7 +299,7 @@ export function createAzureRescueResources(
     },
     {
       parent,
-      dependsOn: [helperBlobAccess, ...(copyAttach ? [copyAttach] : [])],
+      dependsOn: [helperBlobAccess, copyAttach],
       customTimeouts: { create: runCommandTimeout(COLLECT_SCRIPT_SECONDS) },
     },
   );

@@ -65,7 +65,13 @@ describe("AzureWindowsRescue on a standby helper", () => {
       zone: "1",
       copyDiskId: expect.stringMatching(/\/disks\/.*copy/),
     });
-    expect(use.dependencies).toContain(r.one("azure-native:compute:Disk").urn);
+    // started in parallel with the snapshot and the copy; the copy is attached to it afterwards
+    const copy = r.one("azure-native:compute:Disk").urn;
+    expect(use.dependencies).not.toContain(copy);
+    expect(use.dependencies).not.toContain(r.one("azure-native:compute:Snapshot").urn);
+    const attach = r.one(STEP_TYPES.azure.attach);
+    expect(attach.inputs).toMatchObject({ vmName: "standby-helper-1" });
+    expect(attach.dependencies).toEqual(expect.arrayContaining([use.urn, copy]));
     expect(r.run.outputs.helperId).toBe(facts.id);
   });
 

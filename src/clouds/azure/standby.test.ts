@@ -1,5 +1,5 @@
 /**
- * The standby helper's steps against the simulated compute: the rescue's use (attach, start, and
+ * The standby helper's steps against the simulated compute: the rescue's use (start, and
  * at teardown detach and deallocate) and the StandbyHelper component's stop.
  */
 import { SimulatedCompute } from "./simulated";
@@ -25,7 +25,6 @@ const inputs = (over: Partial<StandbyUseInputs> = {}): StandbyUseInputs => ({
   helperResourceGroupName: "rg-platform",
   helperVmName: "standby-we-1",
   copyDiskId: COPY,
-  lun: 0,
   location: "westeurope",
   zone: "1",
   rescueId: "inc-4711",
@@ -50,26 +49,24 @@ function world(
 }
 
 describe("StandbyHelperUse", () => {
-  test("attaches the copy while the helper is deallocated, then starts it", async () => {
+  test("starts the helper and attaches nothing: the copy (which may not exist yet) comes later", async () => {
     const w = world();
     const { id, outs } = await w.kind.create(ctx, inputs());
-    expect(w.writes()).toEqual([
-      `attachDataDisk rg-platform/standby-we-1 ${COPY}`,
-      "start rg-platform/standby-we-1",
-    ]);
-    expect(w.vm()).toMatchObject({ powerState: "running", dataDiskIds: [COPY] });
+    expect(w.writes()).toEqual(["start rg-platform/standby-we-1"]);
+    expect(w.vm()).toMatchObject({ powerState: "running", dataDiskIds: [] });
     expect(outs).toMatchObject({
       helperId: HELPER_ID,
       principalId: "11111111-2222-3333-4444-555555555555",
       powerState: "running",
-      dataDiskIds: [COPY],
+      dataDiskIds: [],
     });
     expect(id).toBe(`${HELPER_ID}/standby-use/inc-4711`);
   });
 
-  test("converges: a second run repeats neither the attach nor the start", async () => {
+  test("converges: a second run after the copy's attach neither refuses nor starts again", async () => {
     const w = world();
     await w.kind.create(ctx, inputs());
+    await w.compute.attachDataDisk("rg-platform", "standby-we-1", COPY, 0);
     const before = w.writes().length;
     await w.kind.update(ctx, "x", {} as never, inputs());
     expect(w.writes()).toHaveLength(before);
@@ -78,6 +75,7 @@ describe("StandbyHelperUse", () => {
   test("teardown detaches every data disk and deallocates: stopped, nothing attached", async () => {
     const w = world();
     const { id, outs } = await w.kind.create(ctx, inputs());
+    await w.compute.attachDataDisk("rg-platform", "standby-we-1", COPY, 0);
     await w.kind.delete(ctx, id, outs);
     expect(w.vm()).toMatchObject({ powerState: "deallocated", dataDiskIds: [] });
     expect(w.writes().slice(-2)).toEqual([
@@ -89,7 +87,6 @@ describe("StandbyHelperUse", () => {
   test("teardown after the swap took the copy only deallocates; a helper gone is no error", async () => {
     const w = world();
     const { id, outs } = await w.kind.create(ctx, inputs());
-    await w.compute.detachDataDisk("rg-platform", "standby-we-1", COPY);
     await w.kind.delete(ctx, id, outs);
     expect(w.writes().slice(-1)).toEqual(["deallocate rg-platform/standby-we-1"]);
     w.compute.vms.clear();

@@ -4,8 +4,9 @@
  *
  * - create/update: read the helper, refuse one that is not in the VM's region and zone or has no
  *   system-assigned identity (the Run Commands write their output blobs with it) or holds another
- *   disk (another rescue uses it); attach the OS-disk copy while it is still deallocated, then start
- *   it. Each action only when still missing.
+ *   disk (another rescue uses it), then start it. It needs neither the backup nor the copy, so it
+ *   boots in parallel with the snapshot and the copy; the copy is attached to the running helper
+ *   afterwards (`DataDiskAttach`, attach.ts). Each action only when still missing.
  * - delete (the teardown): detach every data disk it holds (the swap has usually taken the copy
  *   already) and deallocate it: it is left as it was found, stopped with nothing attached. Nothing
  *   is deleted: the helper belongs to the platform stack, the disks to the rescue.
@@ -25,9 +26,8 @@ export interface StandbyUseInputs {
   subscriptionId: string;
   helperResourceGroupName: string;
   helperVmName: string;
-  /** The OS-disk copy the helper works on. */
+  /** The ARM id the OS-disk copy will have (named by the plan; it need not exist yet). */
   copyDiskId: string;
-  lun: number;
   /** The broken VM's region and zone ("" for none): the helper must be there. */
   location: string;
   zone: string;
@@ -68,10 +68,6 @@ async function useStandby(ops: StandbyOps, i: StandbyUseInputs): Promise<Standby
   const vm = await read();
   const misfit = standbyMisfit(vm, i);
   if (misfit) throw new PlanError("standby-helper-misfit", misfit);
-  if (!vm.dataDiskIds.some((d) => sameId(d, i.copyDiskId)))
-    await step(`attaching the copy to standby helper ${name}`, () =>
-      ops.attachDataDisk(rg, name, i.copyDiskId, i.lun),
-    );
   if (vm.powerState !== "running")
     await step(`starting standby helper ${name}`, () => ops.start(rg, name));
   const now = await read();
@@ -118,19 +114,18 @@ export function standbyUseKind(
       deallocate: b(o.deallocate.bind(o)),
     };
   };
-  const start = allowedSeconds("azure.vm.attachDataDisk", "azure.vm.start.windows");
+  const start = allowedSeconds("azure.vm.start.windows");
   const back = allowedSeconds("azure.vm.detachDataDisk", "azure.vm.deallocate");
   const read = allowedSeconds("azure.nic.create");
   return {
     token,
     description:
-      "Starts a standby helper VM with the OS-disk copy attached; at teardown detaches its data disks and deallocates it.",
+      "Starts a standby helper VM (the copy is attached to it afterwards); at teardown detaches its data disks and deallocates it.",
     inputs: {
       subscriptionId: S("The subscription of the VM and the helper."),
       helperResourceGroupName: S("The standby helper's resource group."),
       helperVmName: S("The standby helper VM."),
-      copyDiskId: S("The OS-disk copy it works on (ARM id)."),
-      lun: { type: "integer", description: "The LUN of the copy." },
+      copyDiskId: S("The ARM id of the OS-disk copy it works on: the only data disk it may hold."),
       location: S("The broken VM's region: the helper must be in it."),
       zone: S('The broken VM\'s availability zone ("" for none): the helper must be in it.'),
       rescueId: S("The rescue."),
@@ -174,7 +169,7 @@ export function standbyUseKind(
 
 export const StandbyUseKind = standbyUseKind();
 
-/** A standby helper started for this rescue, with the copy attached. Type `vm-rescue:azure:StandbyHelperUse`. */
+/** A standby helper started for this rescue (the copy is attached by `DataDiskAttach`). Type `vm-rescue:azure:StandbyHelperUse`. */
 export class StandbyHelperUse extends StepResource {
   declare readonly helperId: pulumi.Output<string>;
   declare readonly helperVmName: pulumi.Output<string>;

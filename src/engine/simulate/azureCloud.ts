@@ -163,11 +163,25 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
   const kinds = new Map<string, StepKind<Record<string, unknown>>>(
     AZURE_STEP_KINDS.map((k) => [k.token, k]),
   );
-  const runKind = async <T>(
+  // The steps that change the compute run one at a time: each works on a copy of the compute taken
+  // at its start and written back at its end, which would undo a step run beside it (a standby
+  // helper started while the broken VM is deallocated).
+  let turn: Promise<unknown> = Promise.resolve();
+  const runKind = <T>(
     kind: StepKind<Record<string, unknown>>,
     props: Record<string, unknown>,
     act: (ctx: StepContext) => Promise<T> = (ctx) =>
       kind.create(ctx, props) as unknown as Promise<T>,
+  ): Promise<T> => {
+    if (kind.token === STEP_TYPES.azure.snapshotDiagnosis) return runKindNow(kind, props, act);
+    const run = turn.then(() => runKindNow(kind, props, act));
+    turn = run.catch(() => undefined);
+    return run;
+  };
+  const runKindNow = async <T>(
+    kind: StepKind<Record<string, unknown>>,
+    props: Record<string, unknown>,
+    act: (ctx: StepContext) => Promise<T>,
   ): Promise<T> => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-sim-"));
     const file = path.join(dir, "cloud.json");

@@ -1,5 +1,6 @@
 /**
- * The contract cases of the standby helper's steps: the rescue's use of it (attach the copy, start)
+ * The contract cases of the standby helper's steps: the rescue's use of it (start it; the copy is
+ * attached by DataDiskAttach)
  * and the StandbyHelper component's stop. The simulated helper is deallocated with nothing attached.
  */
 import type { StepContractCase } from "../../../steps/testing/contractCase";
@@ -47,7 +48,6 @@ export const STANDBY_CONTRACT_CASES: StepContractCase[] = [
           helperResourceGroupName: RG,
           helperVmName: STANDBY,
           copyDiskId: COPY,
-          lun: 0,
           location: "westeurope",
           zone: "1",
           rescueId: "inc-4711",
@@ -56,10 +56,10 @@ export const STANDBY_CONTRACT_CASES: StepContractCase[] = [
     },
     outOfBand(file) {
       setPower(file, "deallocated");
-      return { powerState: "deallocated", dataDiskIds: [COPY] };
+      return { powerState: "deallocated", dataDiskIds: [] };
     },
-    // the copy is attached: another LUN changes nothing in the cloud
-    update: (inputs) => ({ ...inputs, lun: 1 }),
+    // the region spelled as the portal shows it is the same region: nothing changes in the cloud
+    update: (inputs) => ({ ...inputs, location: "West Europe" }),
     changesIn,
     replace: (inputs) => ({ ...inputs, copyDiskId: `${COPY}-2` }),
   },

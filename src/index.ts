@@ -3,6 +3,8 @@ export { AzureWindowsRescue } from "./clouds/azure/component";
 export type { AzureWindowsRescueArgs } from "./clouds/azure/component";
 export { AwsWindowsRescue } from "./clouds/aws/component";
 export type { AwsWindowsRescueArgs } from "./clouds/aws/component";
+export { StandbyHelper } from "./clouds/azure/standbyHelper";
+export type { StandbyHelperArgs } from "./clouds/azure/standbyHelper";
 
 // The pure layers, for platform stacks and pipelines that want one step alone — e.g. the
 // guest-driver check before a planned migration, or triage of dumps collected another way.

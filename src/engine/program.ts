@@ -77,6 +77,9 @@ export function azureArgsFromSettings(get: SettingReader, stack: string): AzureW
     swapGeneration: integerSetting(get, "swapGeneration"),
     operatorPrincipalType: get("operatorPrincipalType"),
     originalOsDiskId: get("originalOsDiskId"),
+    standbyHelperId: get("standbyHelperId"),
+    standbyHelperSubnetId: get("standbyHelperSubnetId"),
+    standbyHelperZone: get("standbyHelperZone"),
   };
 }
 

@@ -237,6 +237,27 @@ export const SETTINGS: Setting[] = [
       "ARM id of the VM's original OS disk. Normally read from the VM (after the swap: from the repaired copy's vm-rescue:copy-of tag); set it when the VM already runs on this rescue's copy and the copy has no such tag.",
   },
   {
+    key: "standbyHelperId",
+    type: "string",
+    clouds: ["azure"],
+    description:
+      "ARM id of a standby helper VM kept deallocated by a platform stack (the StandbyHelper component's helperId): the rescue starts it with the copy attached instead of creating a helper, and leaves it deallocated with nothing attached.",
+  },
+  {
+    key: "standbyHelperSubnetId",
+    type: "string",
+    clouds: ["azure"],
+    description:
+      "Subnet of the standby helper's NIC (StandbyHelper subnetId); required with standbyHelperId. It must be in the VM's virtual network.",
+  },
+  {
+    key: "standbyHelperZone",
+    type: "string",
+    clouds: ["azure"],
+    description:
+      "Availability zone of the standby helper (StandbyHelper zone); it must be the VM's. Leave it unset for a VM without a zone.",
+  },
+  {
     key: "operatorPrincipalType",
     type: "string",
     default: "User",

@@ -158,6 +158,13 @@ export const AZURE_COMPONENT: ComponentSpec = {
     originalOsDiskId: str(
       "ARM id of the VM's original OS disk, when the repaired copy has no `vm-rescue:copy-of` tag.",
     ),
+    standbyHelperId: str(
+      "ARM id of a standby helper VM (`StandbyHelper.helperId`): started with the copy attached instead of creating a helper, left deallocated with nothing attached.",
+    ),
+    standbyHelperSubnetId: str(
+      "Subnet of the standby helper (`StandbyHelper.subnetId`); required with `standbyHelperId`.",
+    ),
+    standbyHelperZone: str("Availability zone of the standby helper (`StandbyHelper.zone`)."),
   },
   outputs: {
     ...commonOutputs,
@@ -245,4 +252,37 @@ export const AWS_COMPONENT: ComponentSpec = {
   },
 };
 
-export const COMPONENTS: readonly ComponentSpec[] = [AZURE_COMPONENT, AWS_COMPONENT];
+/** A standby helper a platform stack keeps for Azure rescues (`src/clouds/azure/standbyHelper.ts`). */
+export const STANDBY_HELPER_COMPONENT: ComponentSpec = {
+  token: COMPONENT_TYPES.standbyHelper,
+  description:
+    "A helper VM kept deallocated for Azure rescues (no public IP, an NSG without inbound rules, a system-assigned identity); a rescue given its outputs starts it instead of creating a helper and leaves it deallocated with nothing attached.",
+  inputs: {
+    resourceGroupName: str("Resource group of the helper VM, its NIC and NSG.", false),
+    location: str("Region of the helper.", false),
+    subnetId: str("Subnet of its NIC, in the virtual network of the VMs it rescues.", false),
+    zone: str("Availability zone; leave it out for VMs without a zone."),
+    vmName: str("Name of the VM. Default: the component name."),
+    vmSize: str("Size of the VM. Default `Standard_D2s_v5`."),
+    imageSku: str(
+      "`MicrosoftWindowsServer:WindowsServer` SKU. Default `2022-datacenter-smalldisk-g2`.",
+    ),
+    osDiskSku: str("Storage type of its OS disk. Default `StandardSSD_LRS`."),
+    adminUsername: str("Admin user. Default `rescueadmin`."),
+    tags: { ...tags, description: "Extra tags on its resources." },
+  },
+  outputs: {
+    helperId: str("ARM id of the helper VM (a rescue's `standbyHelperId`).", false),
+    subnetId: str("Subnet of its NIC (a rescue's `standbyHelperSubnetId`).", false),
+    zone: str('Its availability zone, "" for none (a rescue\'s `standbyHelperZone`).', false),
+    location: str("Its region.", false),
+    principalId: str("The principal of its system-assigned identity.", false),
+    powerState: str("Its power state once created: deallocated.", false),
+  },
+};
+
+export const COMPONENTS: readonly ComponentSpec[] = [
+  AZURE_COMPONENT,
+  AWS_COMPONENT,
+  STANDBY_HELPER_COMPONENT,
+];

@@ -11,7 +11,13 @@ import { AzureWindowsRescue } from "../clouds/azure/component";
 import { AwsWindowsRescue } from "../clouds/aws/component";
 import type { AzureWindowsRescueArgs } from "../clouds/azure/args";
 import type { AwsWindowsRescueArgs } from "../clouds/aws/args";
-import { AWS_COMPONENT, AZURE_COMPONENT, type ComponentSpec } from "./components";
+import {
+  AWS_COMPONENT,
+  AZURE_COMPONENT,
+  STANDBY_HELPER_COMPONENT,
+  type ComponentSpec,
+} from "./components";
+import { StandbyHelper, type StandbyHelperArgs } from "../clouds/azure/standbyHelper";
 
 interface OutputInternals {
   isKnown: Promise<boolean>;
@@ -62,6 +68,7 @@ class PendingRescue extends pulumi.ComponentResource {
 const SPECS: Record<string, ComponentSpec> = {
   [AZURE_COMPONENT.token]: AZURE_COMPONENT,
   [AWS_COMPONENT.token]: AWS_COMPONENT,
+  [STANDBY_HELPER_COMPONENT.token]: STANDBY_HELPER_COMPONENT,
 };
 
 export async function constructComponent(
@@ -83,6 +90,8 @@ export async function constructComponent(
   const component =
     spec === AZURE_COMPONENT
       ? new AzureWindowsRescue(name, values as unknown as AzureWindowsRescueArgs, opts)
-      : new AwsWindowsRescue(name, values as unknown as AwsWindowsRescueArgs, opts);
+      : spec === STANDBY_HELPER_COMPONENT
+        ? new StandbyHelper(name, values as unknown as StandbyHelperArgs, opts)
+        : new AwsWindowsRescue(name, values as unknown as AwsWindowsRescueArgs, opts);
   return { urn: component.urn, state: outputsOf(spec, component, secret) };
 }

@@ -52,6 +52,8 @@ const AZURE_STEP_OPS: Record<string, string[]> = {
   ],
   "vm-rescue:azure:DataDiskAttach": ["azure.vm.attachDataDisk"],
   "vm-rescue:azure:VmDeallocate": ["azure.vm.deallocate"],
+  // a standby helper: started (not created), in parallel with the copy; DataDiskAttach attaches it
+  "vm-rescue:azure:StandbyHelperUse": ["azure.vm.start.windows"],
 };
 
 /** The diagnosis read straight from the backup snapshot: a read-only SAS, the evidence's range reads, the decision. */

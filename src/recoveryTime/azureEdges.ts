@@ -50,6 +50,17 @@ export const AZURE_EDGE_REASONS: readonly EdgeReason[] = [
     reason: "the attached disk is the copy, which must exist (and comes from the backup)",
   },
   {
+    step: "copy-attach",
+    waitsFor: "standby",
+    reason:
+      "the copy is attached to the standby helper once it runs (a running VM takes a data disk: az vm disk attach)",
+  },
+  {
+    step: "collect",
+    waitsFor: "standby",
+    reason: "collect.ps1 runs on the standby helper as a Run Command, once it is started",
+  },
+  {
     step: "collect",
     waitsFor: "helper",
     reason: "collect.ps1 runs on the helper as a Run Command",
@@ -131,6 +142,17 @@ export const AZURE_EDGE_REASONS: readonly EdgeReason[] = [
     reason: "the swap detaches the copy from the helper (a disk is attached to one VM at a time)",
   },
   {
+    step: "repair",
+    waitsFor: "standby",
+    reason: "repair.ps1 runs on the standby helper as a Run Command",
+  },
+  {
+    step: "swap",
+    waitsFor: "standby",
+    reason:
+      "the swap detaches the copy from the standby helper (a disk is attached to one VM at a time)",
+  },
+  {
     step: "swap",
     waitsFor: "copy",
     reason: "the copy is the disk swapped in",
@@ -174,6 +196,16 @@ export const AZURE_REJECTED_EDGES: readonly RejectedEdge[] = [
     step: "helper",
     waitsFor: "snapshot",
     why: "the helper needs nothing of the backup; only what touches the disk waits for it",
+  },
+  {
+    step: "standby",
+    waitsFor: "copy",
+    why: "the standby helper is started without the copy, in parallel with the snapshot and the copy; the attach waits for both",
+  },
+  {
+    step: "standby",
+    waitsFor: "snapshot",
+    why: "the standby helper needs nothing of the backup; only what touches the disk waits for it",
   },
   {
     step: "snapshot-diagnosis",

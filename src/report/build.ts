@@ -261,6 +261,7 @@ export function buildReport(o: RescueOutcome): RescueReport {
     kept,
     artifactsUrl: o.artifactsUrl,
     helperRemoved: o.helperRemoved,
+    ...(o.standbyHelper ? { standbyHelper: o.standbyHelper } : {}),
     cost: costEstimate(o.helperSize, helperMinutes(o.timeline, o.endedAt)),
     timeToRecovery: t
       ? {

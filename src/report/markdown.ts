@@ -50,6 +50,20 @@ function checkedAgainst(r: RescueReport): string {
     : "AWS (instance type unknown)";
 }
 
+/** What the teardown left of the standby helper: stopped with nothing attached, or what is not. */
+export function standbyLine(h: {
+  id: string;
+  powerState: string | null;
+  dataDiskIds: string[];
+}): string {
+  const name = h.id.split("/").pop();
+  const stopped = h.powerState === "deallocated" || h.powerState === "stopped";
+  const state = stopped ? `left ${h.powerState}` : `NOT stopped (${h.powerState ?? "unknown"})`;
+  const disks =
+    h.dataDiskIds.length === 0 ? "nothing attached" : `STILL HOLDS ${h.dataDiskIds.join(", ")}`;
+  return `Standby helper: ${name} used instead of a new helper; ${state} with ${disks}`;
+}
+
 function hhmmss(iso: string): string {
   return iso.length >= 19 ? iso.slice(11, 19) : iso;
 }
@@ -249,6 +263,7 @@ export function renderMarkdown(r: RescueReport): string {
   L.push(
     `- Helper removed: ${r.helperRemoved === null ? "not attempted" : r.helperRemoved ? "yes" : "NO"}`,
   );
+  if (r.standbyHelper) L.push(`- ${standbyLine(r.standbyHelper)}`);
 
   L.push("", "## Kept (survive the teardown; delete when no longer needed)", "");
   L.push(

@@ -155,6 +155,8 @@ export interface RescueOutcome {
   helperSize: string | null;
   /** Whether the teardown (`destroy`) removed the helper. null when it was not attempted. */
   helperRemoved: boolean | null;
+  /** The standby helper the rescue used instead of creating one, as the teardown left it (absent: none). */
+  standbyHelper?: StandbyHelperState;
   /** The Pulumi project folder the stack's workspace lives in (live runs), for the commands shown. */
   projectDir?: string;
   timeToRecovery: ModeledTtr | null;
@@ -163,6 +165,13 @@ export interface RescueOutcome {
   warnings: string[];
   /** The documents read back after `up` (absent: no evidence step ran). */
   evidence?: EvidenceDocument[];
+}
+
+/** A standby helper after the teardown: its power state and the data disks it still holds. */
+export interface StandbyHelperState {
+  id: string;
+  powerState: string | null;
+  dataDiskIds: string[];
 }
 
 export type RescueStatus = "rescued" | "prepared" | "failed" | "blocked";
@@ -210,6 +219,7 @@ type ObservedFields =
   | "verify"
   | "artifactsUrl"
   | "helperRemoved"
+  | "standbyHelper"
   | "errors"
   | "warnings";
 

@@ -12,6 +12,7 @@ export const PACKAGE_NAME = "vm-rescue";
 export const COMPONENT_TYPES = {
   azure: `${PACKAGE_NAME}:index:AzureWindowsRescue`,
   aws: `${PACKAGE_NAME}:index:AwsWindowsRescue`,
+  standbyHelper: `${PACKAGE_NAME}:index:StandbyHelper`,
 } as const;
 
 /** The kinds of the steps per cloud; the keys they share name the same step. */
@@ -23,6 +24,8 @@ export const STEP_KINDS = {
     bootVerification: "BootVerification",
     rollback: "OsDiskRollback",
     snapshotDiagnosis: "SnapshotDiagnosis",
+    standbyUse: "StandbyHelperUse",
+    standbyStop: "StandbyHelperStop",
     attach: "DataDiskAttach",
     stop: "VmDeallocate",
   },

@@ -195,6 +195,7 @@ test("the only maps are the ones whose keys are free (tags, script parameters)",
     "vm-rescue:aws:SsmCommand.parameters",
     "vm-rescue:index:AwsWindowsRescue.tags",
     "vm-rescue:index:AzureWindowsRescue.tags",
+    "vm-rescue:index:StandbyHelper.tags",
   ]);
 });
 

@@ -40,6 +40,8 @@ export interface RescueOptions extends TargetFlags {
   json?: boolean;
   stack?: string;
   progress?: string;
+  standby?: boolean;
+  standbyZone?: string;
 }
 
 const DEFAULT_VM = "examples/azure-vm.json";
@@ -115,6 +117,14 @@ export function registerRescue(
     .option(
       "--volumes <file>",
       `with --simulate: its volumes (\`aws ec2 describe-volumes\`; default with the default instance ${DEFAULT_AWS_VOLUMES})`,
+    )
+    .option(
+      "--standby",
+      "with --simulate (Azure): rescue on a standby helper the simulated cloud holds deallocated, instead of creating a helper",
+    )
+    .option(
+      "--standby-zone <zone>",
+      "with --simulate --standby: the standby helper's availability zone (\"\" for none) instead of the VM's",
     )
     .option(
       "--stack <name>",
@@ -227,7 +237,19 @@ async function simulated(
   }
   if (given?.cloud !== "azure") throw new Error(`no ${target.cloud} description was read`);
   const { vm, nic } = given;
-  return engine().simulateRescue({ vm, nic, stack: opts.stack, ...choices, startedAt: deps.now() });
+  const standby = opts.standby
+    ? opts.standbyZone !== undefined
+      ? { zone: opts.standbyZone }
+      : true
+    : undefined;
+  return engine().simulateRescue({
+    vm,
+    nic,
+    stack: opts.stack,
+    ...choices,
+    standby,
+    startedAt: deps.now(),
+  });
 }
 
 async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): Promise<number> {
@@ -243,6 +265,14 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
   const given = opts.simulate ? described(opts) : null;
   const { targetOf, rescueSettings, liveRescue, UnknownSettingError, SettingError } = engine();
   const target = targetOf(opts, "rescue");
+  if (opts.standbyZone !== undefined && !opts.standby)
+    throw new UsageError("--standby-zone describes the standby helper: add --standby");
+  if (opts.standby && !opts.simulate)
+    throw new UsageError(
+      "--standby runs with --simulate; a live rescue takes its standby helper from the stack settings standbyHelperId, standbyHelperSubnetId and standbyHelperZone",
+    );
+  if (opts.standby && target.cloud === "aws")
+    throw new UsageError("--standby is for Azure; the AWS rescue has no standby helper yet");
   const choices: RescueChoices = {
     driver: opts.driver,
     actions: parseActions(opts.actions),

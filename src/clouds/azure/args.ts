@@ -45,6 +45,12 @@ export interface AzureWindowsRescueArgs {
   verifyTimeoutMinutes?: number;
   /** Principal type of the identity running `pulumi up` ("User", or "ServicePrincipal" in CI), for its temporary read access to the artifacts. Default "User". */
   operatorPrincipalType?: string;
+  /** ARM id of a standby helper VM a platform stack keeps deallocated (`StandbyHelper`): the rescue starts it with the copy attached instead of creating a helper, and leaves it deallocated with nothing attached. It must be in the VM's region, zone and virtual network and have a system-assigned identity. */
+  standbyHelperId?: string;
+  /** Subnet of the standby helper's NIC (`StandbyHelper.subnetId`); required with `standbyHelperId`. */
+  standbyHelperSubnetId?: string;
+  /** Availability zone of the standby helper (`StandbyHelper.zone`); leave it out for a helper without a zone. */
+  standbyHelperZone?: string;
   /** ARM id of the VM's original OS disk. Normally read from the VM (after the swap: from the repaired copy's `vm-rescue:copy-of` tag); set it when the copy has no such tag. */
   originalOsDiskId?: string;
 }

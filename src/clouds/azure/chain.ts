@@ -109,8 +109,8 @@ export function createRepairChain(
   const repair = new compute.VirtualMachineRunCommandByVirtualMachine(
     `${name}-repair`,
     {
-      resourceGroupName: p.helper.resourceGroupName,
-      vmName: r.helper.name,
+      resourceGroupName: r.helperVm.resourceGroupName,
+      vmName: r.helperVm.name,
       runCommandName: REPAIR_RUN_COMMAND.name,
       location: p.location,
       source: repairSpec.source,
@@ -173,8 +173,8 @@ export function createRepairChain(
           `${name}-swap`,
           {
             ...target,
-            helperResourceGroupName: p.helper.resourceGroupName,
-            helperVmName: r.helper.name,
+            helperResourceGroupName: r.helperVm.resourceGroupName,
+            helperVmName: r.helperVm.name,
             originalDiskId: p.source.osDiskId,
             copyDiskId: r.copyDisk.id,
             gate: repairCheck.gate,

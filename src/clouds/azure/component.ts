@@ -25,6 +25,7 @@ import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AzureRescueOutputs, KeptResourceOutput } from "../../vocabulary/outputs";
 import type { AzureWindowsRescueArgs } from "./args";
 import { repairCheckSummary } from "../../steps/repairCheck";
+import { standbyOf, withStandbyChecked } from "./standbyArgs";
 
 export type { AzureWindowsRescueArgs } from "./args";
 
@@ -97,20 +98,21 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
     // Every option is checked before anything is registered (the VM is read later).
     validateAzureRescueOptions(azureRescueOptions(args, name));
     validateSwapGeneration(args.swapGeneration);
+    const standby = standbyOf(args);
     super(COMPONENT_TYPES.azure, name, args, opts);
     const parent = { parent: this };
 
     const description = readVmDescription(args, parent);
     const plan: pulumi.Output<AzureRescuePlan> = description.apply((d) =>
-      planAzureRescue(d, azureRescueOptions(args, name)),
+      withStandbyChecked(args, planAzureRescue(d, azureRescueOptions(args, name))),
     );
-    const r = createAzureRescueResources(name, plan, this);
+    const r = createAzureRescueResources(name, plan, this, standby);
     const chain = createRepairChain(name, plan, r, args, this);
 
     this.snapshotId = r.snapshot.id;
     this.repairDiskId = r.copyDisk.id;
     this.originalDiskId = plan.source.osDiskId;
-    this.helperId = r.helper.id;
+    this.helperId = r.helperVm.id;
     this.artifactsLocation = r.containerUrl;
     this.collectOutputUrl = r.collectOutputUrl;
     this.collectStatus = r.collect.instanceView.apply((v) => v?.executionState ?? "Unknown");

@@ -33,6 +33,8 @@ test("every kind in AZURE_STEP_KINDS has exactly one contract case, and every ca
     "vm-rescue:azure:OsDiskSwap",
     "vm-rescue:azure:RepairCheck",
     "vm-rescue:azure:SnapshotDiagnosis",
+    "vm-rescue:azure:StandbyHelperStop",
+    "vm-rescue:azure:StandbyHelperUse",
     "vm-rescue:azure:VmDeallocate",
   ]);
 });

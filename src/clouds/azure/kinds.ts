@@ -9,6 +9,8 @@ import { OsDiskSwapKind } from "./swap";
 import { BootVerificationKind } from "./bootVerification";
 import { OsDiskRollbackKind } from "./rollback";
 import { SnapshotDiagnosisKind } from "./snapshotDiagnosis";
+import { StandbyUseKind } from "./standby";
+import { StandbyStopKind } from "./standbyHelper";
 import { DataDiskAttachKind } from "./attach";
 import { VmDeallocateKind } from "./stop";
 
@@ -20,6 +22,8 @@ export const AZURE_STEP_KINDS: readonly StepKind<any, any>[] = [
   BootVerificationKind,
   OsDiskRollbackKind,
   SnapshotDiagnosisKind,
+  StandbyUseKind,
+  StandbyStopKind,
   DataDiskAttachKind,
   VmDeallocateKind,
 ];

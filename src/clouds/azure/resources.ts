@@ -15,6 +15,8 @@ import { collectRunCommand } from "./scripts";
 import { DataDiskAttach } from "./attach";
 import { resourceTimeouts, runCommandTimeout } from "./timeouts";
 import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
+import type { StandbyRef } from "../../topology/standby";
+import { StandbyHelperUse } from "./standby";
 
 /** How long collect.ps1 may run on the helper (the Run Command's own limit). */
 export const COLLECT_SCRIPT_SECONDS = 3600;
@@ -25,11 +27,16 @@ const customerKey = (des: string | null) =>
     ? { type: compute.EncryptionType.EncryptionAtRestWithCustomerKey, diskEncryptionSetId: des }
     : undefined;
 
-/** The resources of the rescue, created from the plan. Exported for other components that reuse them. */
+/**
+ * The resources of the rescue, created from the plan. Exported for other components that reuse them.
+ * With `standby` (a helper a platform stack keeps, checked against the plan) no helper, NIC, NSG or
+ * password is created: the standby helper is started with the copy attached instead.
+ */
 export function createAzureRescueResources(
   name: string,
   plan: pulumi.Output<AzureRescuePlan>,
   parent: pulumi.Resource,
+  standby?: StandbyRef,
 ) {
   const p = plan;
   const timeouts = resourceTimeouts();
@@ -76,51 +83,57 @@ export function createAzureRescueResources(
   );
 
   // Network: a NIC in the broken VM's subnet, no public IP, an NSG with no inbound rule.
-  const nsg = new network.NetworkSecurityGroup(
-    `${name}-nsg`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      networkSecurityGroupName: p.network.nsgName,
-      location: p.location,
-      securityRules: [],
-      tags: p.tags,
-    },
-    opts,
-  );
-  const nic = new network.NetworkInterface(
-    `${name}-nic`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      networkInterfaceName: p.network.nicName,
-      location: p.location,
-      ipConfigurations: [
+  const nsg = standby
+    ? undefined
+    : new network.NetworkSecurityGroup(
+        `${name}-nsg`,
         {
-          name: "ipconfig1",
-          primary: true,
-          privateIPAllocationMethod: "Dynamic",
-          subnet: { id: p.network.subnetId },
+          resourceGroupName: p.helper.resourceGroupName,
+          networkSecurityGroupName: p.network.nsgName,
+          location: p.location,
+          securityRules: [],
+          tags: p.tags,
         },
-      ],
-      networkSecurityGroup: { id: nsg.id },
-      tags: p.tags,
-    },
-    opts,
-  );
+        opts,
+      );
+  const nic =
+    nsg &&
+    new network.NetworkInterface(
+      `${name}-nic`,
+      {
+        resourceGroupName: p.helper.resourceGroupName,
+        networkInterfaceName: p.network.nicName,
+        location: p.location,
+        ipConfigurations: [
+          {
+            name: "ipconfig1",
+            primary: true,
+            privateIPAllocationMethod: "Dynamic",
+            subnet: { id: p.network.subnetId },
+          },
+        ],
+        networkSecurityGroup: { id: nsg.id },
+        tags: p.tags,
+      },
+      opts,
+    );
 
-  const password = new random.RandomPassword(
-    `${name}-admin-password`,
-    {
-      length: 32,
-      special: true,
-      overrideSpecial: "!#%*()-_=+[]{}:?",
-      minLower: 2,
-      minUpper: 2,
-      minNumeric: 2,
-      minSpecial: 2,
-      keepers: { rescueId: p.rescueId },
-    },
-    opts,
-  );
+  const password = standby
+    ? undefined
+    : new random.RandomPassword(
+        `${name}-admin-password`,
+        {
+          length: 32,
+          special: true,
+          overrideSpecial: "!#%*()-_=+[]{}:?",
+          minLower: 2,
+          minUpper: 2,
+          minNumeric: 2,
+          minSpecial: 2,
+          keepers: { rescueId: p.rescueId },
+        },
+        opts,
+      );
 
   // Artifacts: private storage (HTTPS only, no public blob access, no shared keys). Kept: it is evidence.
   const account = new storage.StorageAccount(
@@ -152,56 +165,97 @@ export function createAzureRescueResources(
 
   // The helper, created in parallel with the snapshot and the copy, with a system identity for the
   // artifacts; the copy is attached to it once both exist (`copyAttach`).
-  const helper = new compute.VirtualMachine(
-    `${name}-helper`,
-    {
-      resourceGroupName: p.helper.resourceGroupName,
-      vmName: p.helper.vmName,
-      location: p.location,
-      zones: p.zone.apply((z) => (z ? [z] : undefined)),
-      hardwareProfile: { vmSize: p.helper.size },
-      identity: { type: compute.ResourceIdentityType.SystemAssigned },
-      storageProfile: {
-        imageReference: p.helper.image,
-        osDisk: {
-          createOption: compute.DiskCreateOptionTypes.FromImage,
-          managedDisk: { storageAccountType: p.helper.osDiskSku },
-          deleteOption: compute.DiskDeleteOptionTypes.Delete,
+  const helper =
+    nic &&
+    password &&
+    new compute.VirtualMachine(
+      `${name}-helper`,
+      {
+        resourceGroupName: p.helper.resourceGroupName,
+        vmName: p.helper.vmName,
+        location: p.location,
+        zones: p.zone.apply((z) => (z ? [z] : undefined)),
+        hardwareProfile: { vmSize: p.helper.size },
+        identity: { type: compute.ResourceIdentityType.SystemAssigned },
+        storageProfile: {
+          imageReference: p.helper.image,
+          osDisk: {
+            createOption: compute.DiskCreateOptionTypes.FromImage,
+            managedDisk: { storageAccountType: p.helper.osDiskSku },
+            deleteOption: compute.DiskDeleteOptionTypes.Delete,
+          },
         },
-      },
-      osProfile: {
-        computerName: p.helper.computerName,
-        adminUsername: p.helper.adminUsername,
-        adminPassword: pulumi.secret(password.result),
-        windowsConfiguration: {
-          provisionVMAgent: true,
-          enableAutomaticUpdates: false,
-          patchSettings: { patchMode: compute.WindowsVMGuestPatchMode.Manual },
+        osProfile: {
+          computerName: p.helper.computerName,
+          adminUsername: p.helper.adminUsername,
+          adminPassword: pulumi.secret(password.result),
+          windowsConfiguration: {
+            provisionVMAgent: true,
+            enableAutomaticUpdates: false,
+            patchSettings: { patchMode: compute.WindowsVMGuestPatchMode.Manual },
+          },
         },
+        networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+        tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: HELPER_ROLE })),
       },
-      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
-      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
-      tags: p.tags.apply((t) => ({ ...t, [ROLE_TAG]: HELPER_ROLE })),
-    },
-    // The copy is attached and detached outside the VM's model (the attach step, the swap).
-    { parent, deleteBeforeReplace: true, ignoreChanges: ["storageProfile.dataDisks"] },
-  );
+      // The copy is attached and detached outside the VM's model (the attach step, the swap).
+      { parent, deleteBeforeReplace: true, ignoreChanges: ["storageProfile.dataDisks"] },
+    );
 
-  // The copy on the helper at the LUN the scripts look for; the collect reads it from there.
+  // A standby helper is started in parallel with the snapshot and the copy: it needs neither.
+  const standbyUse =
+    standby &&
+    new StandbyHelperUse(
+      `${name}-standby`,
+      {
+        subscriptionId: p.subscriptionId,
+        helperResourceGroupName: standby.resourceGroupName,
+        helperVmName: standby.vmName,
+        copyDiskId: pulumi.interpolate`/subscriptions/${p.subscriptionId}/resourceGroups/${p.source.resourceGroupName}/providers/Microsoft.Compute/disks/${p.copyDisk.name}`,
+        location: p.location,
+        zone: p.zone.apply((z) => z ?? ""),
+        rescueId: p.rescueId,
+      },
+      opts,
+    );
+  const helperResource = (standbyUse || helper) as pulumi.Resource;
+
+  // The copy on the helper (created or standby, running) at the LUN the scripts look for; the
+  // collect reads it from there.
   const copyAttach = new DataDiskAttach(
     `${name}-copy-attach`,
     {
       subscriptionId: p.subscriptionId,
-      resourceGroupName: p.helper.resourceGroupName,
-      vmName: helper.name,
+      resourceGroupName: standbyUse
+        ? standbyUse.helperResourceGroupName
+        : p.helper.resourceGroupName,
+      vmName: standbyUse ? standbyUse.helperVmName : helper!.name,
       diskId: copyDisk.id,
       lun: p.helper.copyLun,
       rescueId: p.rescueId,
       sourceResourceGroupName: p.source.resourceGroupName,
       sourceVmName: p.source.vmName,
     },
-    { parent, dependsOn: [helper, copyDisk] },
+    { parent, dependsOn: [helperResource, copyDisk] },
   );
+
+  // The helper the Run Commands run on: the one created above, or the standby helper.
+  const helperVm = standbyUse
+    ? {
+        id: standbyUse.helperId,
+        name: standbyUse.helperVmName,
+        resourceGroupName: standbyUse.helperResourceGroupName,
+        principalId: standbyUse.principalId,
+        resource: standbyUse as pulumi.Resource,
+      }
+    : {
+        id: helper!.id,
+        name: helper!.name,
+        resourceGroupName: p.helper.resourceGroupName,
+        principalId: helper!.identity.apply((i) => i?.principalId ?? ""),
+        resource: helper! as pulumi.Resource,
+      };
 
   const helperBlobAccess = new authorization.RoleAssignment(
     `${name}-helper-blob-access`,
@@ -212,7 +266,7 @@ export function createAzureRescueResources(
         (s) =>
           `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_CONTRIBUTOR}`,
       ),
-      principalId: helper.identity.apply((i) => i?.principalId ?? ""),
+      principalId: helperVm.principalId,
       principalType: authorization.PrincipalType.ServicePrincipal,
     },
     opts,
@@ -227,8 +281,8 @@ export function createAzureRescueResources(
   const collect = new compute.VirtualMachineRunCommandByVirtualMachine(
     `${name}-collect`,
     {
-      resourceGroupName: p.helper.resourceGroupName,
-      vmName: helper.name,
+      resourceGroupName: helperVm.resourceGroupName,
+      vmName: helperVm.name,
       runCommandName: p.runCommands.collect.name,
       location: p.location,
       source: collectSpec.source,
@@ -259,7 +313,9 @@ export function createAzureRescueResources(
     account,
     container,
     helper,
+    standbyUse,
     copyAttach,
+    helperVm,
     helperBlobAccess,
     collect,
     containerUrl,

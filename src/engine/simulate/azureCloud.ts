@@ -17,7 +17,8 @@ import { shippedFileUrl } from "../../collect/layout";
 import { repairedSample, shippedSample, type ShippedSample } from "./shippedSample";
 import { sampleCollectOutput, sampleSnapshotImage } from "../../clouds/azure/sample";
 import { readSimulatedAzure, writeSimulatedAzure } from "../../clouds/azure/simulatedFile";
-import type { StepKind } from "../../steps/contract";
+import type { StepContext, StepKind } from "../../steps/contract";
+import { addSimulatedStandby, type SimulatedStandbyFacts } from "../../clouds/azure/standbyOps";
 import { STEP_TYPES } from "../../vocabulary/tokens";
 
 export interface SimulatedAzureOptions {
@@ -36,6 +37,11 @@ export interface SimulatedAzureOptions {
    * snapshot, {@link sampleSnapshotImage}; null: the snapshot holds no image (its reads fail).
    */
   snapshotImage?: string | null;
+  /**
+   * A standby helper the cloud holds (deallocated, nothing attached): its id and facts. Default
+   * none; `simulatedStandbyHelper` (standby.ts) gives one that fits the VM.
+   */
+  standbyHelper?: SimulatedStandbyFacts;
 }
 
 export interface SimulatedAzure extends SimulatedCloud {
@@ -49,6 +55,8 @@ export interface SimulatedAzure extends SimulatedCloud {
    * collect output is a 1.x document).
    */
   shipped: Map<string, string | Buffer>;
+  /** Runs what `pulumi destroy` runs of the steps: the standby helper is detached and deallocated. */
+  teardown(): Promise<void>;
 }
 
 export { examplesDir, sampleCollectOutput, sampleSnapshotImage } from "../../clouds/azure/sample";
@@ -71,7 +79,7 @@ const RG_TYPES: Record<string, [string, string, string]> = {
   "azure-native:storage:StorageAccount": ["Microsoft.Storage/storageAccounts", "accountName", ""],
 };
 
-function guid(text: string): string {
+export function guid(text: string): string {
   const x = createHash("sha1").update(text).digest("hex");
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-5${x.slice(13, 16)}-a${x.slice(17, 20)}-${x.slice(20, 32)}`;
 }
@@ -111,6 +119,17 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
     agentStatus: "Not Ready",
   });
   if (originalDisk) compute.brokenDisks.add(originalDisk);
+  const standby = options.standbyHelper;
+  if (standby) {
+    const arm = parseArmId(standby.id, "the standby helper's id");
+    addSimulatedStandby(compute, arm.resourceGroup, arm.name, standby);
+  }
+  // The steps whose delete acts on the cloud, as created (run again by teardown).
+  const toTearDown: {
+    kind: StepKind<Record<string, unknown>>;
+    id: string;
+    state: Record<string, unknown>;
+  }[] = [];
   const collectText = () => JSON.stringify(options.collectOutput ?? sampleCollectOutput());
   // With no collect output given, collect.ps1 2.x ships the sample's raw files.
   let raw: Promise<ShippedSample | null> | undefined;
@@ -144,10 +163,26 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
   const kinds = new Map<string, StepKind<Record<string, unknown>>>(
     AZURE_STEP_KINDS.map((k) => [k.token, k]),
   );
-  const runKind = async (
+  // The steps that change the compute run one at a time: each works on a copy of the compute taken
+  // at its start and written back at its end, which would undo a step run beside it (a standby
+  // helper started while the broken VM is deallocated).
+  let turn: Promise<unknown> = Promise.resolve();
+  const runKind = <T>(
     kind: StepKind<Record<string, unknown>>,
     props: Record<string, unknown>,
-  ) => {
+    act: (ctx: StepContext) => Promise<T> = (ctx) =>
+      kind.create(ctx, props) as unknown as Promise<T>,
+  ): Promise<T> => {
+    if (kind.token === STEP_TYPES.azure.snapshotDiagnosis) return runKindNow(kind, props, act);
+    const run = turn.then(() => runKindNow(kind, props, act));
+    turn = run.catch(() => undefined);
+    return run;
+  };
+  const runKindNow = async <T>(
+    kind: StepKind<Record<string, unknown>>,
+    props: Record<string, unknown>,
+    act: (ctx: StepContext) => Promise<T>,
+  ): Promise<T> => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-sim-"));
     const file = path.join(dir, "cloud.json");
     const blobs: Record<string, string> =
@@ -187,7 +222,7 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
         deadline: Date.now() + kind.timeouts.create * 1000,
         log: () => undefined,
       };
-      return await kind.create(ctx, props);
+      return await act(ctx);
     } finally {
       // The diagnosis changes nothing of the compute; it runs beside other steps, whose changes
       // its copy taken at the start must not overwrite.
@@ -263,7 +298,9 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
     const extra = options.resourceOutputs?.[args.type]?.(args) ?? {};
     const kind = kinds.get(args.type);
     if (kind) {
-      const created = await runKind(kind, inputs);
+      const created = await runKind<{ id: string; outs: Record<string, unknown> }>(kind, inputs);
+      if (kind.token === STEP_TYPES.azure.standbyUse)
+        toTearDown.push({ kind, id: created.id, state: { ...inputs, ...created.outs } });
       return { id: created.id, state: { ...inputs, ...created.outs, ...extra } };
     }
     const known = RG_TYPES[args.type];
@@ -334,5 +371,11 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
     }
   };
 
-  return { call, newResource, warnings, compute, shipped };
+  const teardown = async () => {
+    for (const s of toTearDown.reverse())
+      await runKind(s.kind, s.state, (ctx) => s.kind.delete(ctx, s.id, s.state));
+    toTearDown.length = 0;
+  };
+
+  return { call, newResource, warnings, compute, shipped, teardown };
 }

@@ -4,6 +4,8 @@
  * what it waits for and whether it outlives the stack.
  */
 import { planAzureRescue } from "../../topology/azure";
+import { withStandbyChecked } from "../../clouds/azure/standbyArgs";
+import { plannedStandby } from "./standby";
 import {
   AzureNicDescription,
   AzureVmDescription,
@@ -162,12 +164,13 @@ export async function planAzureOffline(req: AzurePlanRequest): Promise<OfflinePl
           parseArmId(nicId, "the NIC id").name,
         )
       : null);
-  const preflight = planAzureRescue(
-    { vm: req.vm, nic },
-    azureRescueOptions(args, args.rescueId as string),
+  const preflight = withStandbyChecked(
+    args,
+    planAzureRescue({ vm: req.vm, nic }, azureRescueOptions(args, args.rescueId as string)),
   );
 
-  const cloud = simulatedAzure({ vm: req.vm, nic: req.nic });
+  const standbyHelper = plannedStandby(args, preflight.location);
+  const cloud = simulatedAzure({ vm: req.vm, nic: req.nic, standbyHelper });
   const config = Object.fromEntries(
     Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v]),
   );

@@ -23,6 +23,7 @@ import { sampleAwsCollect, simulatedAws } from "./awsCloud";
 import { simulatedArtifacts, simulatedRepairResult } from "./artifacts";
 import { runUnderMocks, SimulatedCloud } from "./mockRun";
 import { OfflinePlan, PlannedResource, toPlannedResources, UnknownSettingError } from "./plan";
+import { afterStandbyTeardown, withStandby, type StandbyChoice } from "./standby";
 
 /** The modeled time to recovery of a plan, or why it could not be modeled (a warning, not an error). */
 export function planTimeToRecovery(
@@ -115,6 +116,8 @@ export interface SimulatedRescueRequest extends SimulatedCommon {
   nic?: AzureNicDescription | null;
   /** The VM bug-checks again on the repaired disk (a repair that missed the cause). */
   recrash?: boolean;
+  /** Rescue on a standby helper the simulated cloud holds (`standby.ts`). */
+  standby?: StandbyChoice;
 }
 
 export interface SimulatedAwsRescueRequest extends SimulatedCommon {
@@ -259,14 +262,16 @@ export async function simulateRescue(req: SimulatedRescueRequest): Promise<Rescu
   const arm = parseArmId(req.vm.id, "the VM's id");
   const resourceGroup = req.vm.resourceGroup ?? arm.resourceGroup;
   const vmName = req.vm.name ?? arm.name;
-  const settings = rescueSettings({ cloud: "azure", resourceGroup, vmName }, req);
-  const simulated = simulatedAzure({ vm: req.vm, nic: req.nic });
+  const stack = req.stack ?? rescueIdFromStack(`${vmName}-rescue`);
+  const base = rescueSettings({ cloud: "azure", resourceGroup, vmName }, req);
+  const { standby, settings } = withStandby(req.standby, base, stack, req.vm, req.nic);
+  const simulated = simulatedAzure({ vm: req.vm, nic: req.nic, standbyHelper: standby });
   if (req.recrash)
     simulated.compute.behaviour.set(`${arm.resourceGroup}/${arm.name}`.toLowerCase(), "bsod");
-  return simulatedOutcome(req, {
+  const outcome = await simulatedOutcome(req, {
     cloud: "azure",
     vm: { resourceGroup, name: vmName, ...(req.vm.id ? { id: req.vm.id } : {}) },
-    stack: req.stack ?? rescueIdFromStack(`${vmName}-rescue`),
+    stack,
     settings,
     simulated,
     collectOutput: sampleCollectOutput(),
@@ -290,6 +295,7 @@ export async function simulateRescue(req: SimulatedRescueRequest): Promise<Rescu
     deleteSeconds: (model) => modelSeconds(model, "azure", "vm.delete"),
     warnings: [],
   });
+  return afterStandbyTeardown(outcome, simulated, standby);
 }
 
 /**

@@ -7,6 +7,7 @@ import type { StepContractCase } from "../../../steps/testing/contractCase";
 import { STEP_TYPES } from "../../../vocabulary/tokens";
 import { COLLECT_1X_GATE_REASON } from "../../../repair/decide";
 import { sampleCollectOutput } from "../sample";
+import { STANDBY_CONTRACT_CASES } from "./standbyCases";
 import { editSimulatedAzure, loadSimulatedCompute } from "../simulatedFile";
 import { SWAP_PHASE_TAG } from "../osDiskMove";
 import { ORIGINAL_OS_DISK_OF_TAG, ID_TAG } from "../../../vocabulary/tags";
@@ -231,4 +232,7 @@ const CASES: StepContractCase[] = [
   },
 ];
 
-export const AZURE_CONTRACT_CASES: StepContractCase[] = CASES.map((c) => ({ ...c, changesIn }));
+export const AZURE_CONTRACT_CASES: StepContractCase[] = [
+  ...CASES.map((c) => ({ ...c, changesIn })),
+  ...STANDBY_CONTRACT_CASES,
+];

@@ -1,0 +1,149 @@
+/**
+ * The standby helper's steps against the simulated compute: the rescue's use (start, and
+ * at teardown detach and deallocate) and the StandbyHelper component's stop.
+ */
+import { SimulatedCompute } from "./simulated";
+import { addSimulatedStandby, simulatedStandbyOps } from "./standbyOps";
+import { standbyUseKind, type StandbyUseInputs } from "./standby";
+import { standbyStopKind } from "./standbyHelper";
+import { isPlanError } from "../../vocabulary/errors";
+
+const SUB = "6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10";
+const HELPER_ID = `/subscriptions/${SUB}/resourceGroups/rg-platform/providers/Microsoft.Compute/virtualMachines/standby-we-1`;
+const COPY = `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/disks/app-vm-01-copy`;
+const OTHER = `/subscriptions/${SUB}/resourceGroups/rg-app/providers/Microsoft.Compute/disks/other-copy`;
+
+const ctx = {
+  config: {},
+  signal: new AbortController().signal,
+  deadline: Date.now() + 3_600_000,
+  log: () => undefined,
+};
+
+const inputs = (over: Partial<StandbyUseInputs> = {}): StandbyUseInputs => ({
+  subscriptionId: SUB,
+  helperResourceGroupName: "rg-platform",
+  helperVmName: "standby-we-1",
+  copyDiskId: COPY,
+  location: "westeurope",
+  zone: "1",
+  rescueId: "inc-4711",
+  ...over,
+});
+
+function world(
+  facts: { location?: string; zone?: string | null; principalId?: string | null } = {},
+) {
+  const compute = new SimulatedCompute();
+  addSimulatedStandby(compute, "rg-platform", "standby-we-1", {
+    id: HELPER_ID,
+    location: "westeurope",
+    zone: "1",
+    principalId: "11111111-2222-3333-4444-555555555555",
+    ...facts,
+  });
+  const kind = standbyUseKind(() => simulatedStandbyOps(compute));
+  const vm = () => compute.vm("rg-platform", "standby-we-1");
+  const writes = () => compute.calls.filter((c) => !c.startsWith("describe "));
+  return { compute, kind, vm, writes };
+}
+
+describe("StandbyHelperUse", () => {
+  test("starts the helper and attaches nothing: the copy (which may not exist yet) comes later", async () => {
+    const w = world();
+    const { id, outs } = await w.kind.create(ctx, inputs());
+    expect(w.writes()).toEqual(["start rg-platform/standby-we-1"]);
+    expect(w.vm()).toMatchObject({ powerState: "running", dataDiskIds: [] });
+    expect(outs).toMatchObject({
+      helperId: HELPER_ID,
+      principalId: "11111111-2222-3333-4444-555555555555",
+      powerState: "running",
+      dataDiskIds: [],
+    });
+    expect(id).toBe(`${HELPER_ID}/standby-use/inc-4711`);
+  });
+
+  test("converges: a second run after the copy's attach neither refuses nor starts again", async () => {
+    const w = world();
+    await w.kind.create(ctx, inputs());
+    await w.compute.attachDataDisk("rg-platform", "standby-we-1", COPY, 0);
+    const before = w.writes().length;
+    await w.kind.update(ctx, "x", {} as never, inputs());
+    expect(w.writes()).toHaveLength(before);
+  });
+
+  test("teardown detaches every data disk and deallocates: stopped, nothing attached", async () => {
+    const w = world();
+    const { id, outs } = await w.kind.create(ctx, inputs());
+    await w.compute.attachDataDisk("rg-platform", "standby-we-1", COPY, 0);
+    await w.kind.delete(ctx, id, outs);
+    expect(w.vm()).toMatchObject({ powerState: "deallocated", dataDiskIds: [] });
+    expect(w.writes().slice(-2)).toEqual([
+      `detachDataDisk rg-platform/standby-we-1 ${COPY}`,
+      "deallocate rg-platform/standby-we-1",
+    ]);
+  });
+
+  test("teardown after the swap took the copy only deallocates; a helper gone is no error", async () => {
+    const w = world();
+    const { id, outs } = await w.kind.create(ctx, inputs());
+    await w.kind.delete(ctx, id, outs);
+    expect(w.writes().slice(-1)).toEqual(["deallocate rg-platform/standby-we-1"]);
+    w.compute.vms.clear();
+    await expect(w.kind.delete(ctx, id, outs)).resolves.toBeUndefined();
+  });
+
+  test.each([
+    ["in another region", { location: "northeurope" }, /is in northeurope, the VM in westeurope/],
+    ["in another zone", { zone: "3" }, /is in zone 3, the VM in zone 1/],
+    [
+      "without a system-assigned identity",
+      { principalId: null },
+      /has no system-assigned managed identity/,
+    ],
+  ])("refuses a helper %s in one line, changing nothing", async (_what, facts, message) => {
+    const w = world(facts);
+    const e = await w.kind.create(ctx, inputs()).catch((x) => x);
+    expect(isPlanError(e, "standby-helper-misfit")).toBe(true);
+    expect(e.message).toMatch(message);
+    expect(w.writes()).toEqual([]);
+    expect(w.vm()).toMatchObject({ powerState: "deallocated", dataDiskIds: [] });
+  });
+
+  test("refuses a helper another rescue uses (it holds another disk)", async () => {
+    const w = world();
+    w.vm().dataDiskIds.push(OTHER);
+    const e = await w.kind.create(ctx, inputs()).catch((x) => x);
+    expect(e.message).toMatch(/standby helper standby-we-1 is in use: it holds .*other-copy/);
+    expect(w.writes()).toEqual([]);
+  });
+
+  test("read reports the live power state and disks; null once the helper is gone", async () => {
+    const w = world();
+    const { id, outs } = await w.kind.create(ctx, inputs());
+    await w.compute.deallocate("rg-platform", "standby-we-1");
+    expect(await w.kind.read(ctx, id, outs)).toMatchObject({ powerState: "deallocated" });
+    w.compute.vms.clear();
+    expect(await w.kind.read(ctx, id, outs)).toBeNull();
+  });
+});
+
+describe("StandbyHelperStop", () => {
+  test("deallocates the new helper once; deleting the step changes nothing", async () => {
+    const compute = new SimulatedCompute();
+    compute.addVm("rg-platform", "standby-we-1", { id: HELPER_ID, osDiskId: "os" });
+    const kind = standbyStopKind(() => simulatedStandbyOps(compute));
+    const i = {
+      subscriptionId: SUB,
+      resourceGroupName: "rg-platform",
+      vmName: "standby-we-1",
+      vmId: HELPER_ID,
+    };
+    const { outs } = await kind.create(ctx, i);
+    expect(outs.powerState).toBe("deallocated");
+    await kind.update(ctx, "x", outs, i);
+    expect(compute.calls.filter((c) => c.startsWith("deallocate"))).toHaveLength(1);
+    await kind.delete(ctx, "x", outs);
+    expect(compute.vm("rg-platform", "standby-we-1").powerState).toBe("deallocated");
+  });
+});

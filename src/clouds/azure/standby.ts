@@ -1,0 +1,184 @@
+/**
+ * The rescue on a standby helper (`vm-rescue:azure:StandbyHelperUse`): a helper VM a platform stack
+ * keeps deallocated (`StandbyHelper`) takes the place of the helper the rescue would create.
+ *
+ * - create/update: read the helper, refuse one that is not in the VM's region and zone or has no
+ *   system-assigned identity (the Run Commands write their output blobs with it) or holds another
+ *   disk (another rescue uses it), then start it. It needs neither the backup nor the copy, so it
+ *   boots in parallel with the snapshot and the copy; the copy is attached to the running helper
+ *   afterwards (`DataDiskAttach`, attach.ts). Each action only when still missing.
+ * - delete (the teardown): detach every data disk it holds (the swap has usually taken the copy
+ *   already) and deallocate it: it is left as it was found, stopped with nothing attached. Nothing
+ *   is deleted: the helper belongs to the platform stack, the disks to the rescue.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { StepContext, StepKind } from "../../steps/contract";
+import { StepResource, type InputsOf } from "../../steps/resource";
+import { STEP_TYPES } from "../../vocabulary/tokens";
+import { PlanError } from "../../vocabulary/errors";
+import { sameId, step } from "./operations";
+import { bounded } from "./runtime";
+import { isNotFound } from "./specs";
+import { allowedSeconds } from "./timeouts";
+import { standbyOpsFor, type StandbyOps, type StandbyVm } from "./standbyOps";
+
+export interface StandbyUseInputs {
+  subscriptionId: string;
+  helperResourceGroupName: string;
+  helperVmName: string;
+  /** The ARM id the OS-disk copy will have (named by the plan; it need not exist yet). */
+  copyDiskId: string;
+  /** The broken VM's region and zone ("" for none): the helper must be there. */
+  location: string;
+  zone: string;
+  rescueId: string;
+}
+
+export interface StandbyUseOutputs extends StandbyUseInputs {
+  helperId: string;
+  principalId: string;
+  powerState: string;
+  dataDiskIds: string[];
+}
+
+/** Builds the calls of one step; tests replace it. */
+export type StandbyOpsFor = (ctx: StepContext, subscriptionId: string) => StandbyOps;
+
+const region = (l: string | null) => (l ?? "").toLowerCase().replace(/\s+/g, "");
+
+/** Why this helper cannot serve the rescue, or null. */
+export function standbyMisfit(vm: StandbyVm, i: StandbyUseInputs): string | null {
+  const name = `standby helper ${i.helperVmName}`;
+  if (region(vm.location) !== region(i.location))
+    return `${name} is in ${vm.location ?? "an unknown region"}, the VM in ${i.location}: a disk attaches only within its region`;
+  if ((vm.zone ?? "") !== (i.zone ?? ""))
+    return `${name} is in ${vm.zone ? `zone ${vm.zone}` : "no zone"}, the VM in ${i.zone ? `zone ${i.zone}` : "no zone"}`;
+  if (!vm.principalId)
+    return `${name} has no system-assigned managed identity: the collect and repair Run Commands write their output with it`;
+  const others = vm.dataDiskIds.filter((d) => !sameId(d, i.copyDiskId));
+  if (others.length > 0)
+    return `${name} is in use: it holds ${others.join(", ")} (another rescue?); it must have no data disk`;
+  return null;
+}
+
+async function useStandby(ops: StandbyOps, i: StandbyUseInputs): Promise<StandbyUseOutputs> {
+  const rg = i.helperResourceGroupName;
+  const name = i.helperVmName;
+  const read = () => step(`reading standby helper ${name}`, () => ops.describe(rg, name));
+  const vm = await read();
+  const misfit = standbyMisfit(vm, i);
+  if (misfit) throw new PlanError("standby-helper-misfit", misfit);
+  if (vm.powerState !== "running")
+    await step(`starting standby helper ${name}`, () => ops.start(rg, name));
+  const now = await read();
+  return {
+    ...i,
+    helperId: now.id,
+    principalId: now.principalId ?? "",
+    powerState: now.powerState ?? "unknown",
+    dataDiskIds: now.dataDiskIds,
+  };
+}
+
+/** Detaches every data disk of the helper and deallocates it; nothing when it is gone. */
+export async function returnStandby(ops: StandbyOps, rg: string, name: string): Promise<void> {
+  const vm = await ops.describe(rg, name).catch((e) => {
+    if (isNotFound(e)) return null;
+    throw e;
+  });
+  if (!vm) return;
+  for (const d of vm.dataDiskIds)
+    await step(`detaching ${d} from standby helper ${name}`, () => ops.detachDataDisk(rg, name, d));
+  if (vm.powerState !== "deallocated")
+    await step(`deallocating standby helper ${name}`, () => ops.deallocate(rg, name));
+}
+
+const S = (description: string) => ({ type: "string", description }) as const;
+
+/** The step kind; `opsFor` is replaced in tests. */
+export function standbyUseKind(
+  opsFor: StandbyOpsFor = standbyOpsFor,
+): StepKind<StandbyUseInputs, StandbyUseOutputs> {
+  const token = STEP_TYPES.azure.standbyUse;
+  const ops = (ctx: StepContext, sub: string): StandbyOps => {
+    const o = opsFor(ctx, sub);
+    const b =
+      <A extends unknown[], R>(f: (...a: A) => Promise<R>) =>
+      (...a: A) =>
+        bounded(ctx, token, () => f(...a));
+    return {
+      describe: b(o.describe.bind(o)),
+      attachDataDisk: b(o.attachDataDisk.bind(o)),
+      detachDataDisk: b(o.detachDataDisk.bind(o)),
+      start: b(o.start.bind(o)),
+      deallocate: b(o.deallocate.bind(o)),
+    };
+  };
+  const start = allowedSeconds("azure.vm.start.windows");
+  const back = allowedSeconds("azure.vm.detachDataDisk", "azure.vm.deallocate");
+  const read = allowedSeconds("azure.nic.create");
+  return {
+    token,
+    description:
+      "Starts a standby helper VM (the copy is attached to it afterwards); at teardown detaches its data disks and deallocates it.",
+    inputs: {
+      subscriptionId: S("The subscription of the VM and the helper."),
+      helperResourceGroupName: S("The standby helper's resource group."),
+      helperVmName: S("The standby helper VM."),
+      copyDiskId: S("The ARM id of the OS-disk copy it works on: the only data disk it may hold."),
+      location: S("The broken VM's region: the helper must be in it."),
+      zone: S('The broken VM\'s availability zone ("" for none): the helper must be in it.'),
+      rescueId: S("The rescue."),
+    },
+    outputs: {
+      helperId: S("The helper VM's ARM id."),
+      principalId: S("The principal of its system-assigned identity."),
+      powerState: S("Its power state after the step."),
+      dataDiskIds: {
+        type: "array",
+        items: S("A disk id."),
+        description: "The data disks it holds after the step.",
+      },
+    },
+    identityKeys: ["subscriptionId", "helperResourceGroupName", "helperVmName", "copyDiskId"],
+    deleteBeforeReplace: true,
+    timeouts: { create: start, update: start, read, delete: back },
+    async create(ctx, i) {
+      const outs = await useStandby(ops(ctx, i.subscriptionId), i);
+      return { id: `${outs.helperId}/standby-use/${i.rescueId}`, outs };
+    },
+    update: (ctx, _id, _olds, news) => useStandby(ops(ctx, news.subscriptionId), news),
+    async read(ctx, _id, state) {
+      const vm = await ops(ctx, state.subscriptionId)
+        .describe(state.helperResourceGroupName, state.helperVmName)
+        .catch((e) => {
+          if (isNotFound(e)) return null;
+          throw e;
+        });
+      if (!vm) return null;
+      return { ...state, powerState: vm.powerState ?? "unknown", dataDiskIds: vm.dataDiskIds };
+    },
+    delete: (ctx, _id, state) =>
+      returnStandby(
+        ops(ctx, state.subscriptionId),
+        state.helperResourceGroupName,
+        state.helperVmName,
+      ),
+  };
+}
+
+export const StandbyUseKind = standbyUseKind();
+
+/** A standby helper started for this rescue (the copy is attached by `DataDiskAttach`). Type `vm-rescue:azure:StandbyHelperUse`. */
+export class StandbyHelperUse extends StepResource {
+  declare readonly helperId: pulumi.Output<string>;
+  declare readonly helperVmName: pulumi.Output<string>;
+  declare readonly helperResourceGroupName: pulumi.Output<string>;
+  declare readonly principalId: pulumi.Output<string>;
+  declare readonly powerState: pulumi.Output<string>;
+  declare readonly dataDiskIds: pulumi.Output<string[]>;
+
+  constructor(name: string, args: InputsOf<StandbyUseInputs>, opts?: pulumi.CustomResourceOptions) {
+    super(StandbyUseKind, name, args, opts);
+  }
+}

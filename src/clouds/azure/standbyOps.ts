@@ -1,0 +1,179 @@
+/**
+ * The Azure calls of a standby helper (`standby.ts`): read what the rescue must know of it, attach
+ * and detach a data disk, start it, deallocate it. The real ones use `@azure/arm-compute`; the
+ * simulated ones act on the {@link SimulatedCompute} (its VMs carry the standby's location, zone
+ * and identity as extra fields) directly or through the simulated cloud file.
+ */
+import type { StepContext } from "../../steps/contract";
+import { azureCredential } from "./runtime";
+import { sameId } from "./operations";
+import { SimulatedCompute, type SimulatedVm } from "./simulated";
+import { editSimulatedAzure, loadSimulatedCompute } from "./simulatedFile";
+
+/** What the rescue needs to know of a standby helper. */
+export interface StandbyVm {
+  id: string;
+  location: string | null;
+  zone: string | null;
+  /** The principal of its system-assigned managed identity; null without one. */
+  principalId: string | null;
+  /** "running", "deallocated", "stopped", …; null when unknown. */
+  powerState: string | null;
+  dataDiskIds: string[];
+}
+
+export interface StandbyOps {
+  describe(resourceGroupName: string, vmName: string): Promise<StandbyVm>;
+  /** Attaches the managed disk at `lun` (a deallocated VM takes it too). */
+  attachDataDisk(rg: string, vmName: string, diskId: string, lun: number): Promise<void>;
+  detachDataDisk(rg: string, vmName: string, diskId: string): Promise<void>;
+  start(rg: string, vmName: string): Promise<void>;
+  deallocate(rg: string, vmName: string): Promise<void>;
+}
+
+/** A simulated VM with the facts of a standby helper. */
+export type SimulatedStandbyVm = SimulatedVm & {
+  location?: string;
+  zone?: string | null;
+  principalId?: string | null;
+};
+
+/** A standby helper of the simulated cloud. */
+export interface SimulatedStandbyFacts {
+  id: string;
+  subnetId: string;
+  location: string;
+  zone: string | null;
+  /** Its system-assigned identity's principal; null: it has none. */
+  principalId: string | null;
+}
+
+/** Adds a deallocated standby helper with nothing attached to a simulated compute. */
+export function addSimulatedStandby(
+  compute: SimulatedCompute,
+  rg: string,
+  name: string,
+  facts: Omit<SimulatedStandbyFacts, "subnetId">,
+): SimulatedStandbyVm {
+  const vm = compute.addVm(rg, name, {
+    id: facts.id,
+    osDiskId: `${facts.id}-osdisk`,
+    powerState: "deallocated",
+    agentStatus: null,
+  }) as SimulatedStandbyVm;
+  Object.assign(vm, { location: facts.location, zone: facts.zone, principalId: facts.principalId });
+  return vm;
+}
+
+/** The standby calls on a simulated compute (each call recorded in `compute.calls`). */
+export function simulatedStandbyOps(compute: SimulatedCompute): StandbyOps {
+  return {
+    async describe(rg, name) {
+      compute.calls.push(`describe ${rg}/${name}`);
+      const vm = compute.vm(rg, name) as SimulatedStandbyVm;
+      return {
+        id: vm.id,
+        location: vm.location ?? null,
+        zone: vm.zone ?? null,
+        principalId: vm.principalId ?? null,
+        powerState: vm.powerState,
+        dataDiskIds: [...vm.dataDiskIds],
+      };
+    },
+    async attachDataDisk(rg, name, diskId) {
+      compute.calls.push(`attachDataDisk ${rg}/${name} ${diskId}`);
+      const vm = compute.vm(rg, name);
+      const holder = [...compute.vms.values()].find(
+        (v) =>
+          v !== vm && (v.dataDiskIds.some((d) => sameId(d, diskId)) || sameId(v.osDiskId, diskId)),
+      );
+      if (holder)
+        throw Object.assign(new Error(`Disk ${diskId} is attached to VM ${holder.id}.`), {
+          statusCode: 409,
+          code: "OperationNotAllowed",
+        });
+      if (!vm.dataDiskIds.some((d) => sameId(d, diskId))) vm.dataDiskIds.push(diskId);
+    },
+    detachDataDisk: (rg, name, diskId) => compute.detachDataDisk(rg, name, diskId),
+    // a standby helper boots its own OS disk: Ready
+    start: (rg, name) => compute.start(rg, name),
+    deallocate: (rg, name) => compute.deallocate(rg, name),
+  };
+}
+
+/** The standby calls on the simulated cloud file: each loads the file, acts and writes it back. */
+export function fileStandbyOps(file: string): StandbyOps {
+  const edit =
+    <A extends unknown[]>(act: (ops: StandbyOps, ...a: A) => Promise<void>) =>
+    async (...a: A): Promise<void> => {
+      let pending: Promise<void> = Promise.resolve();
+      editSimulatedAzure(file, (compute) => {
+        pending = act(simulatedStandbyOps(compute), ...a);
+      });
+      await pending;
+    };
+  return {
+    describe: (rg, name) => simulatedStandbyOps(loadSimulatedCompute(file)).describe(rg, name),
+    attachDataDisk: edit((o, rg: string, n: string, d: string, lun: number) =>
+      o.attachDataDisk(rg, n, d, lun),
+    ),
+    detachDataDisk: edit((o, rg: string, n: string, d: string) => o.detachDataDisk(rg, n, d)),
+    start: edit((o, rg: string, n: string) => o.start(rg, n)),
+    deallocate: edit((o, rg: string, n: string) => o.deallocate(rg, n)),
+  };
+}
+
+/** The real standby calls for one subscription, as the step's identity, bound to its signal. */
+export function armStandbyOps(ctx: StepContext, subscriptionId: string): StandbyOps {
+  const { ComputeManagementClient } =
+    require("@azure/arm-compute") as typeof import("@azure/arm-compute");
+  const client = new ComputeManagementClient(azureCredential(ctx.config.azure), subscriptionId);
+  const vms = client.virtualMachines;
+  const o = { abortSignal: ctx.signal };
+  return {
+    async describe(rg, name) {
+      const vm = await vms.get(rg, name, { ...o, expand: "instanceView" });
+      const power = (vm.instanceView?.statuses ?? []).find((s) =>
+        s.code?.startsWith("PowerState/"),
+      );
+      const system = /SystemAssigned/i.test(vm.identity?.type ?? "");
+      return {
+        id: vm.id ?? name,
+        location: vm.location ?? null,
+        zone: vm.zones?.[0] ?? null,
+        principalId: system ? (vm.identity?.principalId ?? null) : null,
+        powerState: power?.code ? power.code.slice("PowerState/".length) : null,
+        dataDiskIds: (vm.storageProfile?.dataDisks ?? []).flatMap((d) =>
+          d.managedDisk?.id ? [d.managedDisk.id] : [],
+        ),
+      };
+    },
+    async attachDataDisk(rg, name, diskId, lun) {
+      const vm = await vms.get(rg, name, o);
+      const dataDisks = [
+        ...(vm.storageProfile?.dataDisks ?? []),
+        { lun, createOption: "Attach", managedDisk: { id: diskId } },
+      ];
+      await vms.beginUpdateAndWait(rg, name, { storageProfile: { dataDisks } }, o);
+    },
+    async detachDataDisk(rg, name, diskId) {
+      const vm = await vms.get(rg, name, o);
+      const dataDisks = (vm.storageProfile?.dataDisks ?? []).map((d) =>
+        sameId(d.managedDisk?.id, diskId) ? { ...d, toBeDetached: true } : d,
+      );
+      await vms.beginUpdateAndWait(rg, name, { storageProfile: { dataDisks } }, o);
+    },
+    async start(rg, name) {
+      await vms.beginStartAndWait(rg, name, o);
+    },
+    async deallocate(rg, name) {
+      await vms.beginDeallocateAndWait(rg, name, o);
+    },
+  };
+}
+
+/** The standby calls the configuration names: the simulated cloud file, else Azure. */
+export function standbyOpsFor(ctx: StepContext, subscriptionId: string): StandbyOps {
+  const file = ctx.config.simulatedCloud;
+  return file ? fileStandbyOps(file) : armStandbyOps(ctx, subscriptionId);
+}

@@ -8,9 +8,18 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Culprit } from "../../repair/types";
+import type { RepairPlan } from "../../collect/contract";
+import type { RepairParams } from "../../guest/params.generated";
+import type { SwapGate } from "../../repair/decide";
 import { buildReport } from "../../report/diagnosis";
 import type { PropertySpec, StepContext, StepKind } from "../../steps/contract";
-import { CULPRIT, objectOf } from "../../steps/objectTypes";
+import {
+  CULPRIT,
+  objectOf,
+  REPAIR_PARAMS_TYPE,
+  REPAIR_PLAN,
+  SWAP_GATE,
+} from "../../steps/objectTypes";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { STEP_TYPES } from "../../vocabulary/tokens";
 import { decisionLine, triageEvidenceBundle, type RepairChoice } from "./decision";
@@ -59,6 +68,45 @@ export interface SnapshotDiagnosis {
   /** Range requests and bytes the read took. */
   requests: number;
   bytes: number;
+  /**
+   * Whether the swap may happen, and if not why: the collect triage's gate, decided by the same
+   * code from the snapshot's evidence; closed, with the reason, when the snapshot was not diagnosed.
+   */
+  gate: SwapGate;
+  /** The validated repair.ps1 parameters (absent when not diagnosed: nothing is repaired from it). */
+  repairParams?: RepairParams;
+  /** The plan repair.ps1 runs (absent when not diagnosed). */
+  repairPlan?: RepairPlan;
+  /** The plan compiled against the snapshot's SYSTEM hive and BCD store (JSON); empty when none. */
+  operations: string;
+}
+
+/** What the diagnosis found, less the repair's facts (what its lines report). */
+export type DiagnosisFacts = Omit<
+  SnapshotDiagnosis,
+  "gate" | "repairParams" | "repairPlan" | "operations"
+>;
+
+/** The gate of a snapshot that was not diagnosed: closed, saying why and what the operator can do. */
+export function notDiagnosedGate(error: string | undefined): SwapGate {
+  return {
+    allowed: false,
+    reasons: [
+      `the backup snapshot could not be diagnosed (${error ?? "unknown error"}): no repair was decided from it, so nothing is repaired or swapped; the snapshot, the copy and the helper's evidence are kept for a person`,
+    ],
+  };
+}
+
+/** The outcome of a diagnosis that failed: nothing decided, the gate closed with `error`. */
+function notDiagnosed(error: string, stats = { requests: 0, bytes: 0 }): SnapshotDiagnosis {
+  return {
+    diagnosed: false,
+    error,
+    ...{ summary: [], repairActions: [], decision: [], evidenceProblems: [] },
+    ...stats,
+    gate: notDiagnosedGate(error),
+    operations: "",
+  };
 }
 
 export type SnapshotDiagnosisOutputs = SnapshotDiagnosisInputs & SnapshotDiagnosis;
@@ -107,12 +155,11 @@ export async function diagnoseSnapshot(
   reader: SnapshotReader,
   i: SnapshotDiagnosisInputs,
 ): Promise<SnapshotDiagnosis> {
-  const empty = { summary: [], repairActions: [], decision: [], evidenceProblems: [] };
   let read;
   try {
     read = await readSnapshotEvidence(reader.access, i.snapshotId, reader.open);
   } catch (e) {
-    return { diagnosed: false, error: firstLine(e), ...empty, requests: 0, bytes: 0 };
+    return notDiagnosed(firstLine(e));
   }
   const { evidence, image } = read;
   const warning = read.warning ? { warning: read.warning } : {};
@@ -131,16 +178,20 @@ export async function diagnoseSnapshot(
       evidenceProblems: outcome.evidenceProblems,
       ...stats,
       ...warning,
+      gate: outcome.gate,
+      repairParams: outcome.repairParams,
+      repairPlan: outcome.repairPlan,
+      operations: outcome.operations,
     };
   } catch (e) {
-    return { diagnosed: false, error: firstLine(e), ...empty, ...stats, ...warning };
+    return { ...notDiagnosed(firstLine(e), stats), ...warning };
   }
 }
 
 const MiB = 1024 * 1024;
 
 /** The diagnosis as the component exports it: one line, with what the read took. */
-export function snapshotDiagnosisLine(d: SnapshotDiagnosis): string {
+export function snapshotDiagnosisLine(d: DiagnosisFacts): string {
   if (!d.diagnosed) return `not diagnosed from the snapshot: ${d.error ?? "unknown error"}`;
   const plan = d.repairActions.length > 0 ? d.repairActions.join(", ") : "nothing to repair";
   return (
@@ -160,7 +211,7 @@ export interface HelperFacts {
  * The snapshot's diagnosis compared with the helper's collect triage, in one line: whether the
  * culprit and the repair actions are the same, else what differs. The repair takes the helper's.
  */
-export function compareWithHelper(d: SnapshotDiagnosis, helper: HelperFacts): string {
+export function compareWithHelper(d: DiagnosisFacts, helper: HelperFacts): string {
   if (!d.diagnosed)
     return "the repair was decided from the helper's collect (the snapshot was not diagnosed)";
   const name = (c?: Culprit | null) => c?.module ?? "none";
@@ -205,12 +256,7 @@ export function snapshotDiagnosisKind(
     const reader = readerFor(ctx, snapshotRef(i.snapshotId).subscriptionId);
     // The deadline or a cancel ends the read, never the rescue: the helper's collect decides.
     const outs = await bounded(ctx, token, () => diagnoseSnapshot(reader, i)).catch(
-      (e: unknown): SnapshotDiagnosis => ({
-        diagnosed: false,
-        error: firstLine(e),
-        ...{ summary: [], repairActions: [], decision: [], evidenceProblems: [] },
-        ...{ requests: 0, bytes: 0 },
-      }),
+      (e: unknown): SnapshotDiagnosis => notDiagnosed(firstLine(e)),
     );
     if (outs.warning) ctx.log(outs.warning);
     ctx.log(
@@ -246,6 +292,19 @@ export function snapshotDiagnosisKind(
       evidenceProblems: list("What of the evidence could not be read."),
       requests: { type: "integer", description: "Range requests the read took." },
       bytes: { type: "integer", description: "Bytes the read fetched." },
+      gate: objectOf(
+        SWAP_GATE,
+        "Whether the swap may happen, and if not why (closed when not diagnosed).",
+      ),
+      repairParams: objectOf(REPAIR_PARAMS_TYPE, "The validated repair.ps1 parameters.", {
+        optional: true,
+      }),
+      repairPlan: objectOf(REPAIR_PLAN, "The plan repair.ps1 runs.", { optional: true }),
+      operations: {
+        type: "string",
+        description:
+          "The plan compiled into the operations repair.ps1 executes (JSON); empty when none were compiled.",
+      },
     },
     identityKeys: ["snapshotId", "rescueId"],
     timeouts: stepTimeouts().snapshotDiagnosis,
@@ -282,6 +341,10 @@ export class SnapshotDiagnosisStep extends StepResource {
   declare readonly evidenceProblems: pulumi.Output<string[]>;
   declare readonly requests: pulumi.Output<number>;
   declare readonly bytes: pulumi.Output<number>;
+  declare readonly gate: pulumi.Output<SwapGate>;
+  declare readonly repairParams: pulumi.Output<RepairParams | undefined>;
+  declare readonly repairPlan: pulumi.Output<RepairPlan | undefined>;
+  declare readonly operations: pulumi.Output<string>;
 
   constructor(
     name: string,

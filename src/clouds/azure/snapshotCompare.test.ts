@@ -1,4 +1,6 @@
 import { triageEvidenceBundle } from "./decision";
+import { parseCollectManifest } from "../../collect/validate";
+import { bundleFromManifest } from "../../evidence/facts/fromManifest";
 import {
   compareWithHelper,
   diagnoseSnapshot,
@@ -105,6 +107,53 @@ describe("the repair's facts from the snapshot", () => {
     expect(out.gate.allowed).toBe(true);
     expect(out.operations).toBe(same.operations);
     expect(JSON.parse(out.operations)).toBeTruthy();
+  });
+
+  test("ships what it read as a collect manifest the check after the repair reads back", async () => {
+    const blobs = new Map<string, Buffer>();
+    const writer: SnapshotReader = { ...sampleReader, write: async (u, b) => void blobs.set(u, b) };
+    const base = "https://a.blob.core.windows.net/c";
+    const out = await diagnoseSnapshot(writer, {
+      snapshotId,
+      rescueId: "r",
+      filesBase: base,
+      manifestUrl: `${base}/collect/output.json`,
+    });
+    expect(out.diagnosed).toBe(true);
+    const text = blobs.get(`${base}/collect/output.json`)!.toString("utf8");
+    const manifest = parseCollectManifest(text);
+    expect(manifest.target.busType).toBe("Snapshot");
+    expect(manifest.files.map((f) => f.name)).toEqual(
+      expect.arrayContaining(["SYSTEM", "BCD", "minidump-01.dmp"]),
+    );
+    const bundle = await bundleFromManifest(manifest, async (name) =>
+      blobs.has(`${base}/collect/${name}`) ? blobs.get(`${base}/collect/${name}`)! : null,
+    );
+    // every shipped file came back whole; only what the snapshot's read said is carried along
+    expect(bundle.problems.filter((p) => !p.startsWith("collect snapshot: "))).toEqual([]);
+    expect(bundle.systemHive!.bytes.length).toBeGreaterThan(1024 * 1024);
+    // the same decision from the shipped files as from the snapshot
+    const again = triageEvidenceBundle(bundle);
+    expect(again.repairActions).toEqual(out.repairActions);
+    expect(again.operations).toBe(out.operations);
+  });
+
+  test("deciding the repair, a snapshot it cannot read fails the step with the refusal", async () => {
+    const kind = snapshotDiagnosisKind(() => ({
+      access: {
+        grantRead: async () => Promise.reject(new Error("encrypted")),
+        revoke: async () => undefined,
+      },
+      open: async () => Promise.reject(new Error("never opened")),
+    }));
+    await expect(
+      kind.create(testContext(), {
+        snapshotId,
+        rescueId: "r",
+        filesBase: "https://a/c",
+        manifestUrl: "https://a/c/collect/output.json",
+      }),
+    ).rejects.toThrow(/could not be diagnosed \(encrypted\): no repair was decided from it/);
   });
 
   test("a snapshot that cannot be read decides nothing and closes the gate, saying why", async () => {

@@ -22,7 +22,8 @@ import {
 } from "../../steps/objectTypes";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { STEP_TYPES } from "../../vocabulary/tokens";
-import { decisionLine, triageEvidenceBundle, type RepairChoice } from "./decision";
+import { decisionLine, findingLine, triageEvidenceBundle, type RepairChoice } from "./decision";
+import { shipSnapshotEvidence, type BlobWriter } from "./evidenceShip";
 import { azureCredential, bounded } from "./runtime";
 import {
   armSnapshotAccess,
@@ -34,6 +35,7 @@ import {
   type SnapshotAccess,
 } from "./snapshotRead";
 import { fileSasOpener, fileSnapshotAccess } from "./simulatedSnapshots";
+import { writeFileBlob } from "./simulatedFile";
 import { stepTimeouts } from "./timeouts";
 
 /** Which route gave the facts the repair was decided from. */
@@ -43,6 +45,14 @@ export interface SnapshotDiagnosisInputs extends RepairChoice {
   /** The backup snapshot's resource id. */
   snapshotId: string;
   rescueId: string;
+  /**
+   * The artifacts container: when given, the diagnosis decides the repair — it ships what it read
+   * under `collect/` there with a collect-style manifest at `manifestUrl`, and a snapshot it cannot
+   * read fails the step (the rescue refuses before anything is repaired).
+   */
+  filesBase?: string;
+  /** Where the manifest of the shipped evidence goes (the collect output blob). */
+  manifestUrl?: string;
 }
 
 export interface SnapshotDiagnosis {
@@ -63,6 +73,8 @@ export interface SnapshotDiagnosis {
   repairActions: string[];
   /** The planner's decisions, one line each. */
   decision: string[];
+  /** Guest-driver findings, one line each (blocking ones first). */
+  findings?: string[];
   /** What of the evidence could not be read. */
   evidenceProblems: string[];
   /** Range requests and bytes the read took. */
@@ -115,6 +127,8 @@ export type SnapshotDiagnosisOutputs = SnapshotDiagnosisInputs & SnapshotDiagnos
 export interface SnapshotReader {
   access: SnapshotAccess;
   open: SasOpener;
+  /** Writes a blob of the artifacts container (needed only to ship the evidence). */
+  write?: BlobWriter;
 }
 
 export type SnapshotReaderFor = (ctx: StepContext, subscriptionId: string) => SnapshotReader;
@@ -140,11 +154,21 @@ export function snapshotRangeOptions(ctx: Pick<StepContext, "signal" | "deadline
 /** The simulated cloud file when the configuration names one, else Azure as the step's identity. */
 export const azureSnapshotReader: SnapshotReaderFor = (ctx, subscriptionId) => {
   const file = ctx.config.simulatedCloud;
-  if (file) return { access: fileSnapshotAccess(file), open: fileSasOpener(file) };
+  if (file)
+    return {
+      access: fileSnapshotAccess(file),
+      open: fileSasOpener(file),
+      write: async (url, bytes) => writeFileBlob(file, url, bytes),
+    };
   const credential = azureCredential(ctx.config.azure);
   return {
     access: armSnapshotAccess(subscriptionId, { credential, signal: ctx.signal }),
     open: httpSasOpener(snapshotRangeOptions(ctx)),
+    async write(url, bytes) {
+      const { BlockBlobClient } =
+        require("@azure/storage-blob") as typeof import("@azure/storage-blob");
+      await new BlockBlobClient(url, credential).uploadData(bytes, { abortSignal: ctx.signal });
+    },
   };
 };
 
@@ -167,6 +191,15 @@ export async function diagnoseSnapshot(
   try {
     const outcome = triageEvidenceBundle(evidence, i);
     const report = buildReport(evidence, { ...image, source: image.label }, [], 0, null);
+    if (i.filesBase && i.manifestUrl) {
+      if (!reader.write) throw new Error("no blob writer to ship the evidence with");
+      const at = new Date().toISOString();
+      await shipSnapshotEvidence(reader.write, i.filesBase, i.manifestUrl, evidence, at).catch(
+        (e: unknown) => {
+          throw new Error(`shipping the evidence read failed: ${firstLine(e)}`);
+        },
+      );
+    }
     return {
       diagnosed: true,
       ...(report.controlSet ? { controlSet: report.controlSet.name } : {}),
@@ -175,6 +208,7 @@ export async function diagnoseSnapshot(
       ...(outcome.culprit ? { culprit: outcome.culprit } : {}),
       repairActions: outcome.repairActions,
       decision: outcome.decision.map(decisionLine),
+      findings: outcome.findings.map(findingLine),
       evidenceProblems: outcome.evidenceProblems,
       ...stats,
       ...warning,
@@ -259,6 +293,9 @@ export function snapshotDiagnosisKind(
       (e: unknown): SnapshotDiagnosis => notDiagnosed(firstLine(e)),
     );
     if (outs.warning) ctx.log(outs.warning);
+    // Deciding the repair, it refuses: nothing is repaired from a snapshot it could not read.
+    if (i.filesBase && !outs.diagnosed)
+      throw new Error(`${notDiagnosedGate(outs.error).reasons[0]}`);
     ctx.log(
       outs.diagnosed
         ? `diagnosed from the snapshot: ${outs.culprit?.module ?? "no culprit"}; plan ${outs.repairActions.join(", ") || "none"} (${outs.requests} requests, ${outs.bytes} bytes)`
@@ -278,6 +315,10 @@ export function snapshotDiagnosisKind(
       dryRun: flag("repair.ps1 only reports what it would do."),
       allowIncompatibleDrivers: flag("Swap even when a guest-driver finding blocks it."),
       swap: flag("False: repair the copy but never swap it in."),
+      filesBase: text(
+        "The artifacts container: ship the evidence read there and decide the repair.",
+      ),
+      manifestUrl: text("Where the manifest of the shipped evidence goes."),
     },
     outputs: {
       diagnosed: { type: "boolean", description: "True when the snapshot was read and decided." },
@@ -289,6 +330,7 @@ export function snapshotDiagnosisKind(
       culprit: objectOf(CULPRIT, "The culprit, if one was found.", { optional: true }),
       repairActions: list("The repair actions the plan chose, in order."),
       decision: list("The planner's decisions, one line each."),
+      findings: { ...list("Guest-driver findings, one line each."), optional: true },
       evidenceProblems: list("What of the evidence could not be read."),
       requests: { type: "integer", description: "Range requests the read took." },
       bytes: { type: "integer", description: "Bytes the read fetched." },
@@ -338,6 +380,7 @@ export class SnapshotDiagnosisStep extends StepResource {
   declare readonly culprit: pulumi.Output<Culprit | undefined>;
   declare readonly repairActions: pulumi.Output<string[]>;
   declare readonly decision: pulumi.Output<string[]>;
+  declare readonly findings: pulumi.Output<string[] | undefined>;
   declare readonly evidenceProblems: pulumi.Output<string[]>;
   declare readonly requests: pulumi.Output<number>;
   declare readonly bytes: pulumi.Output<number>;

@@ -14,12 +14,11 @@ import {
   parseArmId,
   primaryNicId,
 } from "../../describe/azureVm";
-import { decisionLine, findingLine } from "./decision";
 import { SwapGate, validateSwapGeneration } from "./swap";
 import { createAzureRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
 import { stopOutcome, type VmDeallocate } from "./stop";
-import { compareWithHelper, snapshotDiagnosisLine } from "./snapshotDiagnosis";
+import { snapshotDiagnosisLine } from "./snapshotDiagnosis";
 import type { RepairCheckSummary } from "./repairCheck";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AzureRescueOutputs, KeptResourceOutput } from "../../vocabulary/outputs";
@@ -113,21 +112,19 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
     this.helperId = r.helper.id;
     this.artifactsLocation = r.containerUrl;
     this.collectOutputUrl = r.collectOutputUrl;
-    this.collectStatus = r.collect.instanceView.apply((v) => v?.executionState ?? "Unknown");
+    const d = chain.snapshotDiagnosis;
+    // The evidence is shipped by the diagnosis read from the backup (no collect runs on the helper).
+    this.collectStatus = d.diagnosed.apply((ok) => (ok ? "Succeeded" : "Failed"));
     this.warnings = plan.apply((p) => p.warnings);
     this.alreadySwapped = plan.alreadySwapped;
-    this.triageSummary = chain.triage.summary;
-    this.findings = chain.triage.findings.apply((f) => f.map(findingLine));
-    this.decision = chain.triage.decision.apply((d) => d.map(decisionLine));
-    this.repairActions = chain.triage.repairActions;
+    this.triageSummary = d.summary;
+    this.findings = d.findings.apply((f) => f ?? []);
+    this.decision = d.decision;
+    this.repairActions = d.repairActions;
     // The gate the swap used: the triage's, closed by the check after the repair on any difference.
     this.gate = chain.repairCheck.gate;
     this.repairResultUrl = chain.repairResultUrl;
     this.repairCheck = repairCheckSummary(chain.repairCheck);
-    const d = chain.snapshotDiagnosis;
-    const helper = pulumi
-      .all([chain.triage.culprit, chain.triage.repairActions])
-      .apply(([culprit, repairActions]) => ({ culprit, repairActions }));
     this.snapshotDiagnosis = pulumi
       .all([d.diagnosed, d.error, d.controlSet, d.defaultLoaderPath, d.culprit, d.repairActions])
       .apply(([diagnosed, error, controlSet, defaultLoaderPath, culprit, repairActions]) => ({
@@ -135,13 +132,14 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
         ...{ summary: [], decision: [], evidenceProblems: [] },
       }))
       .apply((found) =>
-        pulumi
-          .all([d.requests, d.bytes, d.warning, helper])
-          .apply(([requests, bytes, warning, facts]) => {
-            const diagnosis = { ...found, requests, bytes };
-            const lines = [snapshotDiagnosisLine(diagnosis), compareWithHelper(diagnosis, facts)];
-            return warning ? [...lines, `warning: ${warning}`] : lines;
-          }),
+        pulumi.all([d.requests, d.bytes, d.warning]).apply(([requests, bytes, warning]) => {
+          const diagnosis = { ...found, requests, bytes };
+          const lines = [
+            snapshotDiagnosisLine(diagnosis),
+            "the repair was decided from the snapshot; its evidence is shipped to the artifacts container",
+          ];
+          return warning ? [...lines, `warning: ${warning}`] : lines;
+        }),
       );
     this.repairStatus = chain.repair.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.swapped = chain.swap ? chain.swap.swapped : pulumi.output(false);

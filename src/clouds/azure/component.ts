@@ -32,11 +32,12 @@ type Outputs = { readonly [K in keyof AzureRescueOutputs]: pulumi.Output<AzureRe
 
 /**
  * Rescues a Windows Azure VM stuck in a BSOD boot loop: backs up its OS disk (snapshot), copies the
- * disk, attaches the copy to a helper VM in the same subnet and zone (no public IP, an NSG without
- * inbound rules) and runs the collect script there through a managed Run Command, whose full output
- * lands in a private blob container. Then (`createRepairChain`) it triages the collected facts,
- * repairs the copy with the repair script, and — when the gate allows and only after the snapshot
- * exists — swaps the copy in as the VM's OS disk, verifies the boot and, on request, rolls back.
+ * disk from it and attaches the copy to a helper VM in the same subnet and zone (no public IP, an
+ * NSG without inbound rules). Meanwhile (`createRepairChain`) it diagnoses the backup snapshot
+ * directly, decides the repair from it and ships the evidence it read to a private blob container;
+ * then it repairs the copy on the helper with the repair script through a managed Run Command and —
+ * when the gate allows and only after the snapshot exists — swaps the copy in as the VM's OS disk,
+ * verifies the boot and, on request, rolls back. A snapshot it cannot read refuses the rescue.
  * The original OS disk is never written to or deleted (see src/clouds/azure/README.md).
  *
  * Kept after `pulumi destroy`: the snapshot, the original disk, the repaired copy, the artifacts storage.
@@ -52,9 +53,9 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
   public readonly helperId: pulumi.Output<string>;
   /** URL of the private blob container that holds the rescue's artifacts (kept). */
   public readonly artifactsLocation: pulumi.Output<string>;
-  /** URL of the blob with the collect script's JSON output. */
+  /** URL of the blob with the collect manifest of the evidence (shipped by the snapshot diagnosis). */
   public readonly collectOutputUrl: pulumi.Output<string>;
-  /** Execution state of the collect run command (Succeeded, Failed, TimedOut, ...). */
+  /** Whether the evidence was read and shipped: Succeeded when the snapshot was diagnosed, else Failed. */
   public readonly collectStatus: pulumi.Output<string>;
   /** Things the planner wants a person to know (unknown generation, NVMe controller, ...). */
   public readonly warnings: pulumi.Output<string[]>;
@@ -89,7 +90,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
   public readonly alreadySwapped: pulumi.Output<boolean>;
   /** The check of the hives the repair returned against the plan (before the swap): ok, checked, differences, checkedRaw, reason. */
   public readonly repairCheck: pulumi.Output<RepairCheckSummary>;
-  /** The diagnosis read straight from the backup snapshot while the helper booted, one line (or why it was not). */
+  /** The diagnosis read straight from the backup snapshot while the helper booted (it decided the repair), or why it was not. */
   public readonly snapshotDiagnosis: pulumi.Output<string[]>;
 
   constructor(name: string, args: AzureWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {

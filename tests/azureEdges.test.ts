@@ -46,23 +46,35 @@ test("the helper is created in parallel with the snapshot and the copy; the stop
   expect(deps("copy")).toEqual([named("snapshot")]);
   expect(deps("copy-attach")).toEqual([named("copy"), named("helper")]);
   expect(deps("stop")).toEqual([named("snapshot")]);
+  // the repair waits for the diagnosis and the attach, never for a collect on the helper
+  expect(deps("repair")).toEqual(
+    [
+      named("artifacts"),
+      named("copy-attach"),
+      named("helper"),
+      named("snapshot"),
+      named("snapshot-diagnosis"),
+    ].sort(),
+  );
+  expect(steps.some((s) => s.id === named("collect") || s.id === named("triage"))).toBe(false);
   expect(steps.find((s) => s.id === named("swap"))!.op).not.toContain("azure.vm.deallocate");
 });
 
-test("the modeled critical path: the helper, its attach and no deallocate on it", () => {
+test("the modeled critical path: the helper, its attach, the repair decided from the backup", () => {
   const t = modeledTimeToRecovery(plan.resources, loadLatencyModel());
   expect(t.criticalPath.map((p) => p.id.slice(component.length + 1))).toEqual([
     "nic",
     "helper",
     "copy-attach",
-    "collect",
-    "triage",
     "repair",
     "swap",
     "verify",
   ]);
-  // 10 nic + 180 helper + 30 attach + 120 collect + 5 triage + 75 repair + (30 detach + 30 swap + 120 start) + 60 verify
-  expect(t.totalSeconds).toBe(660);
+  // 10 nic + 180 helper + 30 attach + 75 repair + (30 detach + 30 swap + 120 start) + 60 verify
+  expect(t.totalSeconds).toBe(535);
+  // the diagnosis (snapshot 30 + read 30, after the artifacts) is ready long before the attach
+  const diagnosis = t.schedule.find((s) => s.id === named("snapshot-diagnosis"))!;
+  expect(diagnosis.end).toBeLessThan(190 + 30);
   expect(t.schedule.find((s) => s.id === named("stop"))).toEqual({
     id: named("stop"),
     start: 30,
@@ -71,20 +83,34 @@ test("the modeled critical path: the helper, its attach and no deallocate on it"
 });
 
 test("a wait with no recorded reason fails the audit", () => {
-  const a = auditAzurePlan(withWait("collect", "snapshot-diagnosis"), component);
-  expect(a.unjustified).toEqual([{ step: "collect", waitsFor: "snapshot-diagnosis" }]);
+  const a = auditAzurePlan(withWait("copy-attach", "snapshot-diagnosis"), component);
+  expect(a.unjustified).toEqual([{ step: "copy-attach", waitsFor: "snapshot-diagnosis" }]);
 });
 
 test("a rejected wait fails the audit, directly or through other steps", () => {
   expect(auditAzurePlan(withWait("swap", "stop"), component).rejected).toEqual([
     expect.objectContaining({ step: "swap", waitsFor: "stop" }),
   ]);
-  // stop before collect: the repair and the swap then wait for the stop too
+  // stop before the repair: the swap then waits for the stop too
   expect(
-    auditAzurePlan(withWait("collect", "stop"), component)
+    auditAzurePlan(withWait("repair", "stop"), component)
       .rejected.map((r) => `${r.step}<-${r.waitsFor}`)
       .sort(),
-  ).toEqual(["collect<-stop", "repair<-stop", "swap<-stop"]);
+  ).toEqual(["repair<-stop", "swap<-stop"]);
+  // a collect on the helper put back before the repair (write after read): rejected
+  const collect = {
+    type: "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
+    name: named("collect"),
+    inputs: {},
+    dependsOn: [named("helper"), named("copy-attach"), named("artifacts")],
+    retainOnDelete: false,
+  };
+  const withCollect = [...plan.resources, collect].map((r) =>
+    r.name === named("repair") ? { ...r, dependsOn: [...r.dependsOn, named("collect")] } : r,
+  );
+  expect(
+    auditAzurePlan(withCollect, component).rejected.map((r) => `${r.step}<-${r.waitsFor}`),
+  ).toEqual(["repair<-collect"]);
   expect(
     auditAzurePlan(withWait("helper", "copy"), component).rejected.map(
       (r) => `${r.step}<-${r.waitsFor}`,

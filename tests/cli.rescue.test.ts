@@ -616,14 +616,14 @@ describe("vm-rescue rescue --simulate", () => {
     expect(report.timeToRecovery.diagnosis.readySeconds).toBeLessThan(
       report.timeToRecovery.diagnosis.helperReadySeconds,
     );
-    // the bundled sample snapshot is read: its culprit and plan are the collect's
+    // the bundled sample snapshot is read and decides the repair (no collect on the helper)
     expect(report.diagnosis).toEqual({
-      route: "helper",
+      route: "snapshot",
       snapshot: [
         expect.stringMatching(
           /^diagnosed from the snapshot: ControlSet001, loader \\Windows\\system32\\winload\.efi, culprit cxnetmon\.sys; plan: DisableDriver, QuarantineDriverFile, EnableEms \(\d+ requests, [\d.]+ MiB\)$/,
         ),
-        "snapshot and helper agree: culprit cxnetmon.sys, plan DisableDriver, QuarantineDriverFile, EnableEms; the repair was decided from the helper's collect",
+        "the repair was decided from the snapshot; its evidence is shipped to the artifacts container",
       ],
     });
     expect(report.timeline.map((s: { name: string }) => s.name)).toEqual(
@@ -703,8 +703,11 @@ describe("vm-rescue rescue --simulate", () => {
     // The raw evidence carries no driver files: versions are unknown (info), nothing blocks.
     expect(r.out).not.toMatch(/^\| block \|/m);
     // the diagnosis read from the sample snapshot succeeded: its time and its agreement are shown
-    expect(r.out).toMatch(/- Time to a diagnosis: .*; the time to recovery is unchanged/);
-    expect(r.out).toContain("- Backup snapshot, read directly: snapshot and helper agree:");
+    expect(r.out).toMatch(/- Time to a diagnosis: .*; the repair was decided from it/);
+    expect(r.out).toMatch(/- Facts the repair was decided from: the backup snapshot/);
+    expect(r.out).toContain(
+      "- Backup snapshot, read directly: the repair was decided from the snapshot;",
+    );
     expect(r.out).toMatch(
       /\| 112926-9218-01\.dmp \| 0x1000007E SYSTEM_THREAD_EXCEPTION_NOT_HANDLED_M \| cxnetmon\.sys\+0x1a2b4/,
     );

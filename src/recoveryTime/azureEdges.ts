@@ -56,45 +56,21 @@ export const AZURE_EDGE_REASONS: readonly EdgeReason[] = [
       "the copy is attached to the standby helper once it runs (a running VM takes a data disk: az vm disk attach)",
   },
   {
-    step: "collect",
-    waitsFor: "standby",
-    reason: "collect.ps1 runs on the standby helper as a Run Command, once it is started",
-  },
-  {
-    step: "collect",
-    waitsFor: "helper",
-    reason: "collect.ps1 runs on the helper as a Run Command",
-  },
-  {
-    step: "collect",
-    waitsFor: "copy-attach",
-    reason: "collect.ps1 reads the copy, attached to the helper at the LUN it looks for",
-  },
-  {
-    step: "collect",
+    step: "snapshot-diagnosis",
     waitsFor: "artifacts",
-    reason: "the collect ships its output and evidence to the artifacts container",
-  },
-  {
-    step: "triage",
-    waitsFor: "collect",
-    reason: "the triage decides from the collect's output and shipped files",
-  },
-  {
-    step: "triage",
-    waitsFor: "artifacts",
-    reason: "the triage reads the shipped files from the artifacts container",
-  },
-  {
-    step: "repair",
-    waitsFor: "triage",
-    reason: "repair.ps1 runs the parameters and compiled operations the triage decided",
-  },
-  {
-    step: "repair",
-    waitsFor: "collect",
     reason:
-      "write after read: the collect reads the copy the repair writes, and Run Commands on one VM run in parallel unless ordered",
+      "the diagnosis ships the evidence it read (the collect manifest and files) to the artifacts container",
+  },
+  {
+    step: "repair",
+    waitsFor: "snapshot-diagnosis",
+    reason:
+      "repair.ps1 runs the parameters and compiled operations the diagnosis decided from the backup (the same point in time as the copy, made from it)",
+  },
+  {
+    step: "repair",
+    waitsFor: "copy-attach",
+    reason: "repair.ps1 writes the copy, attached to the helper at the LUN it looks for",
   },
   {
     step: "repair",
@@ -126,9 +102,9 @@ export const AZURE_EDGE_REASONS: readonly EdgeReason[] = [
   },
   {
     step: "swap",
-    waitsFor: "triage",
+    waitsFor: "snapshot-diagnosis",
     reason:
-      "the swap's gate is the triage's, closed by the check after the repair on any difference",
+      "the swap's gate is the diagnosis's, closed by the check after the repair on any difference",
   },
   {
     step: "swap",
@@ -164,9 +140,9 @@ export const AZURE_EDGE_REASONS: readonly EdgeReason[] = [
   },
   {
     step: "verify",
-    waitsFor: "triage",
+    waitsFor: "snapshot-diagnosis",
     reason:
-      "a repair that set safe mode makes the first boot a safe-mode boot (the triage's plan says so)",
+      "a repair that set safe mode makes the first boot a safe-mode boot (the diagnosis's plan says so)",
   },
 ];
 
@@ -186,6 +162,11 @@ export const AZURE_REJECTED_EDGES: readonly RejectedEdge[] = [
     step: "collect",
     waitsFor: "stop",
     why: "stop before collect: the collect reads the copy on the helper, not the broken VM",
+  },
+  {
+    step: "repair",
+    waitsFor: "collect",
+    why: "no collect runs on the helper: the diagnosis read from the backup decides the repair and ships the evidence kept (the same bytes the copy was made from), so no Run Command reads the copy the repair writes (a collect there would be a write-after-read wait of 120 s on the path); a snapshot the diagnosis cannot read refuses the rescue before any repair",
   },
   {
     step: "helper",

@@ -105,15 +105,17 @@ export function evidenceSources(outputs: Record<string, unknown>): {
 }
 
 /**
- * The route of the facts and the snapshot's lines. The repair takes the helper collect's facts
- * whenever the collect triage decided; only without them do the facts come from the snapshot (and
- * only if it was diagnosed).
+ * The route of the facts and the snapshot's lines: the snapshot when its lines say the repair was
+ * decided from it (Azure), else the helper collect's facts whenever the collect triage decided; only
+ * without them do the facts come from the snapshot (and only if it was diagnosed).
  */
 function diagnosisOf(o: StackOutputs, collectDecided: boolean): OutcomeFromOutputs["diagnosis"] {
   if (!Array.isArray(o.snapshotDiagnosis)) return null;
   const snapshot = arrayOf<string>(o.snapshotDiagnosis, isString);
   const diagnosed = snapshot.some((l) => l.startsWith("diagnosed from the snapshot"));
-  return { route: !collectDecided && diagnosed ? "snapshot" : "helper", snapshot };
+  // The Azure rescue decides its repair from the snapshot and says so in its lines.
+  const decided = snapshot.some((l) => l.startsWith("the repair was decided from the snapshot"));
+  return { route: decided || (!collectDecided && diagnosed) ? "snapshot" : "helper", snapshot };
 }
 
 /**

@@ -91,7 +91,7 @@ export function renderMarkdown(r: RescueReport): string {
     );
     if (d && diagnosed)
       L.push(
-        `- Time to a diagnosis: ${formatDuration(d.readySeconds)}, read from the snapshot off the helper's path${d.helperReadySeconds !== null ? ` (helper ready at ${formatDuration(d.helperReadySeconds)})` : ""}; the time to recovery is unchanged`,
+        `- Time to a diagnosis: ${formatDuration(d.readySeconds)}, read from the snapshot off the helper's path${d.helperReadySeconds !== null ? ` (helper ready at ${formatDuration(d.helperReadySeconds)})` : ""}; ${r.diagnosis?.route === "snapshot" ? "the repair was decided from it" : "the time to recovery is unchanged"}`,
       );
   }
   if (r.diagnosis) {

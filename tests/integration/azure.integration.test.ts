@@ -43,7 +43,7 @@ describeCloud("Azure rescue against a real VM", ENV, () => {
     }
   });
 
-  test("pulumi up backs up, copies, collects on a helper, and reports the outputs", async () => {
+  test("pulumi up backs up, copies, diagnoses the backup, and reports the outputs", async () => {
     const up = await stack.up({ onOutput: (s: string) => process.stdout.write(s) });
     expect(up.summary.result).toBe("succeeded");
     expect(up.outputs.snapshotId.value).toMatch(/\/snapshots\//);

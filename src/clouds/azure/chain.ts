@@ -1,15 +1,17 @@
 /**
- * The Azure rescue's chain after the collect: triage → repair → check of the repaired hives → swap →
- * boot verification → rollback, each a resource waiting for the one before it; beside it the
- * diagnosis read from the backup and the broken VM's stop, both waiting only for the backup.
+ * The Azure rescue's chain: the diagnosis read from the backup (it decides the repair and ships the
+ * evidence it read) → repair on the helper once the copy is attached → check of the repaired hives
+ * → swap → boot verification → rollback, each a resource waiting for what it needs; beside it the
+ * broken VM's stop, waiting only for the backup.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as compute from "@pulumi/azure-native/compute";
 import type { AzureRescuePlan } from "../../topology/azure";
 import { guidFrom } from "../../topology/azureNames";
+import { STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../topology/azure";
 import { REPAIR_RUN_COMMAND, repairRunCommand } from "./scripts";
-import { CollectTriage, operationsOf } from "./decision";
+import { operationsOf } from "./decision";
 import { RepairCheck } from "./repairCheck";
 import { OsDiskSwap } from "./swap";
 import { VmDeallocate } from "./stop";
@@ -20,8 +22,13 @@ import { allowedSeconds, duration, runCommandTimeout, stepTimeouts } from "./tim
 import type { AzureRescueResources } from "./resources";
 import type { AzureWindowsRescueArgs } from "./args";
 
-/** Storage Blob Data Reader (built-in role): the deploying identity reads the collect output with it. */
+/** Storage Blob Data Reader (built-in role). */
 export const STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
+/**
+ * Storage Blob Data Contributor (built-in role): the deploying identity ships the evidence the
+ * diagnosis read and reads the repair's result with it.
+ */
+export { STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../topology/azure";
 /** Minutes the boot verification waits for the VM by default. */
 export const DEFAULT_VERIFY_TIMEOUT_MINUTES = 20;
 /** How long repair.ps1 may run on the helper (the Run Command's own limit). */
@@ -37,8 +44,8 @@ export function verifyTimeouts(minutes: number): pulumi.CustomTimeouts {
 }
 
 /**
- * The chain after the collect: triage (read with temporary Storage Blob Data Reader access of the
- * deploying identity) → repair run command → the check of the hives it returned against the plan
+ * The chain: the diagnosis from the backup (it writes and reads the artifacts with temporary
+ * Storage Blob Data Contributor access of the deploying identity) → repair run command → the check of the hives it returned against the plan
  * (its gate is the swap's) → swap (after the snapshot and the check; only when `swap` is not false) → boot verification → rollback (only with `rollback`). Nothing here deletes a
  * disk; the step resources change nothing on destroy.
  */
@@ -58,10 +65,10 @@ export function createRepairChain(
       scope: r.container.id,
       roleAssignmentName: pulumi
         .all([p.rescueId, r.container.id, client.objectId])
-        .apply(([id, scope, who]) => guidFrom(`${id}/${scope}/${who}/blob-reader`)),
+        .apply(([id, scope, who]) => guidFrom(`${id}/${scope}/${who}/blob-contributor`)),
       roleDefinitionId: p.subscriptionId.apply(
         (s) =>
-          `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_READER}`,
+          `/subscriptions/${s}/providers/Microsoft.Authorization/roleDefinitions/${STORAGE_BLOB_DATA_CONTRIBUTOR}`,
       ),
       principalId: client.objectId,
       principalType: args.operatorPrincipalType ?? authorization.PrincipalType.User,
@@ -69,7 +76,9 @@ export function createRepairChain(
     { parent },
   );
 
-  // Read straight from the backup while the helper is created and boots: off the helper's path.
+  // Read straight from the backup while the helper is created and boots: it decides the repair and
+  // ships the evidence it read (the collect manifest the check after the repair reads), off the
+  // helper's path. A snapshot it cannot read fails it: the rescue refuses before any repair.
   const snapshotDiagnosis = new SnapshotDiagnosisStep(
     `${name}-snapshot-diagnosis`,
     {
@@ -80,32 +89,21 @@ export function createRepairChain(
       dryRun: args.dryRun,
       allowIncompatibleDrivers: args.allowIncompatibleDrivers,
       swap: args.swap ?? true,
-    },
-    { parent, dependsOn: [r.snapshot] },
-  );
-
-  const triage = new CollectTriage(
-    `${name}-triage`,
-    {
-      collectOutputUrl: r.collectOutputUrl,
-      collectRunCommandId: r.collect.id,
-      rescueId: p.rescueId,
       filesBase: r.containerUrl,
-      driver: args.driver,
-      actions: args.actions,
-      dryRun: args.dryRun,
-      allowIncompatibleDrivers: args.allowIncompatibleDrivers,
-      swap: args.swap ?? true,
+      manifestUrl: r.collectOutputUrl,
     },
-    { parent, dependsOn: [r.collect, operatorBlobRead] },
+    { parent, dependsOn: [r.snapshot, operatorBlobRead] },
   );
+  const decided = snapshotDiagnosis;
 
   const repairResultUrl = pulumi.interpolate`${r.containerUrl}/${REPAIR_RUN_COMMAND.outputBlob}`;
   const repairSpec = pulumi
-    .all([triage.repairParams, r.containerUrl, triage.operations])
-    .apply(([params, base, ops]) =>
-      repairRunCommand(params, base, operationsOf({ operations: ops }) ?? undefined),
-    );
+    .all([decided.repairParams, r.containerUrl, decided.operations])
+    .apply(([params, base, ops]) => {
+      // The step fails when nothing was decided, so the parameters are there.
+      if (!params) throw new Error("the snapshot diagnosis decided no repair parameters");
+      return repairRunCommand(params, base, operationsOf({ operations: ops }) ?? undefined);
+    });
   const repair = new compute.VirtualMachineRunCommandByVirtualMachine(
     `${name}-repair`,
     {
@@ -125,10 +123,10 @@ export function createRepairChain(
       treatFailureAsDeploymentFailure: true,
       tags: p.tags,
     },
-    // Run commands on one VM run in parallel unless ordered: the repair waits for the collect.
+    // No Run Command reads the copy on the helper before it: the evidence is the diagnosis's.
     {
       parent,
-      dependsOn: [r.collect, r.helperBlobAccess],
+      dependsOn: [decided, r.copyAttach, r.helperBlobAccess, r.snapshot],
       customTimeouts: { create: runCommandTimeout(REPAIR_SCRIPT_SECONDS) },
     },
   );
@@ -141,9 +139,12 @@ export function createRepairChain(
       filesBase: r.containerUrl,
       repairResultUrl,
       repairRunCommandId: repair.id,
-      repairPlan: triage.repairPlan,
-      triageGate: triage.gate,
-      rawEvidence: triage.rawEvidence,
+      repairPlan: decided.repairPlan.apply((plan) => {
+        if (!plan) throw new Error("the snapshot diagnosis decided no repair plan");
+        return plan;
+      }),
+      triageGate: decided.gate,
+      rawEvidence: true,
       rescueId: p.rescueId,
     },
     { parent, dependsOn: [repair, operatorBlobRead] },
@@ -196,9 +197,9 @@ export function createRepairChain(
           swapGeneration: args.swapGeneration,
           timeoutMinutes: args.verifyTimeoutMinutes ?? DEFAULT_VERIFY_TIMEOUT_MINUTES,
           // a repair that set safe mode: the first boot is a safe-mode boot, then it is reverted
-          safeBootMode: triage.repairPlan.apply((plan) => {
-            const safe = plan.actions.find((a) => a.action === "SetSafeBoot");
-            return safe?.action === "SetSafeBoot" && !plan.dryRun ? safe.args.mode : null;
+          safeBootMode: decided.repairPlan.apply((plan) => {
+            const safe = plan?.actions.find((a) => a.action === "SetSafeBoot");
+            return safe?.action === "SetSafeBoot" && !plan?.dryRun ? safe.args.mode : null;
           }),
         },
         {
@@ -226,7 +227,6 @@ export function createRepairChain(
   return {
     operatorBlobRead,
     snapshotDiagnosis,
-    triage,
     repair,
     repairResultUrl,
     repairCheck,

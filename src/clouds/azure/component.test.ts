@@ -4,13 +4,12 @@
  */
 import { runUnderMocks, RecordedResource } from "../../engine/simulate/mockRun";
 import { registrations } from "../../../tests/helpers/registrations";
-import { sampleCollectOutput, simulatedAzure } from "../../engine/simulate/azureCloud";
+import { simulatedAzure } from "../../engine/simulate/azureCloud";
 import { COMPONENT_TYPES, STEP_TYPES } from "../../vocabulary/tokens";
 import { isPlanError } from "../../vocabulary/errors";
 import { AzureWindowsRescue, AzureWindowsRescueArgs } from "./component";
 import { gen1StandardVm, sampleNic, sampleVm, vmWith } from "../../../tests/helpers/azureVms";
 import type { AzureVmDescription } from "../../describe/azureVm";
-import { GUEST_BINARY_PATHS, uploadNames } from "../../collect/manifest";
 
 async function rescue(vm: AzureVmDescription, extra: Partial<AzureWindowsRescueArgs> = {}) {
   const cloud = simulatedAzure({ vm, nic: sampleNic() });
@@ -64,8 +63,6 @@ describe("AzureWindowsRescue on the sample VM", () => {
         "azure-native:compute:Snapshot",
         "azure-native:compute:VirtualMachine",
         "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
-        "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
-        STEP_TYPES.azure.collectTriage,
         STEP_TYPES.azure.repairCheck,
         STEP_TYPES.azure.swap,
         STEP_TYPES.azure.bootVerification,
@@ -163,7 +160,7 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(attach.dependencies).toEqual(
       expect.arrayContaining([helper.urn, r.urnOf("azure-native:compute:Disk")]),
     );
-    expect(r.named("collect").dependencies).toContain(attach.urn);
+    expect(r.named("repair").dependencies).toContain(attach.urn);
     expect(i.identity).toEqual({ type: "SystemAssigned" });
     // The generated password makes the whole osProfile secret (Pulumi raises secretness to the top-level property).
     expect(i.osProfile).toBe("[secret]");
@@ -198,45 +195,23 @@ describe("AzureWindowsRescue on the sample VM", () => {
     );
   });
 
-  test("the collect run command runs on the helper after it may write its output blob", () => {
-    const run = r.named("collect");
-    const i = run.inputs as any;
-    expect(i.vmName).toBe("inc-4711-helper");
-    expect(typeof i.source.script).toBe("string");
-    expect(i.outputBlobUri).toMatch(
+  test("no collect runs on the helper: the diagnosis ships the evidence to collect/ of the container", () => {
+    expect(r.run.resources.some((x) => x.name === "inc-4711-collect")).toBe(false);
+    const d = r.named("snapshot-diagnosis").inputs as any;
+    expect(d.manifestUrl).toMatch(
       /^https:\/\/vmr[0-9a-f]{20}\.blob\.core\.windows\.net\/rescue-inc-4711\/collect\/output\.json$/,
     );
-    expect(i.outputBlobManagedIdentity).toEqual({});
-    expect(i.treatFailureAsDeploymentFailure).toBe(true);
-    expect(run.dependencies).toEqual(
-      expect.arrayContaining([
-        r.named("helper-blob-access").urn,
-        r.urnOf("azure-native:compute:VirtualMachine"),
-      ]),
-    );
-    const param = (name: string) =>
-      (i.parameters as { name: string; value: string }[]).find((x) => x.name === name)?.value;
-    expect(param("OutputPath")).toBe("C:\\vm-rescue\\collect.json");
-    expect(param("UploadKind")).toBe("AzureBlob");
-    // Every shipped name goes to collect/<name> of the artifacts container, with no SAS.
-    const urls = JSON.parse(param("UploadUrls") as string) as Record<string, string>;
-    expect(Object.keys(urls)).toEqual(uploadNames(5));
-    const container = i.outputBlobUri.replace(/\/collect\/output\.json$/, "");
-    for (const [name, url] of Object.entries(urls))
-      expect(url).toBe(`${container}/collect/${name}`);
-    expect(param("FileFactPaths")?.split(",")).toEqual(Object.values(GUEST_BINARY_PATHS));
-    expect(i.source.script).toMatch(/begin common\.ps1 \(embedded\)/);
+    expect(d.filesBase).toBe(d.manifestUrl.replace(/\/collect\/output\.json$/, ""));
+    expect(r.run.outputs.collect).toBe("Succeeded");
   });
 
-  test("the chain runs collect → triage → repair → swap → verify, each waiting for the one before", () => {
+  test("the chain runs diagnosis → repair (after the attach) → check → swap → verify", () => {
     const deps = (suffix: string) => r.named(suffix).dependencies;
-    expect(deps("triage")).toEqual(
-      expect.arrayContaining([r.named("collect").urn, r.named("operator-blob-read").urn]),
-    );
     expect(deps("repair")).toEqual(
       expect.arrayContaining([
-        r.named("triage").urn,
-        r.named("collect").urn,
+        r.named("snapshot-diagnosis").urn,
+        r.named("copy-attach").urn,
+        r.named("snapshot").urn,
         r.named("helper-blob-access").urn,
       ]),
     );
@@ -257,30 +232,30 @@ describe("AzureWindowsRescue on the sample VM", () => {
     expect(deps("swap")).toContain(r.urnOf("azure-native:compute:Snapshot"));
   });
 
-  test("the snapshot diagnosis waits for the backup only: it runs while the helper is created and boots", () => {
+  test("the snapshot diagnosis waits for the backup and the artifacts only: it runs while the helper is created and boots", () => {
     const d = r.named("snapshot-diagnosis");
     expect(d.type).toBe(STEP_TYPES.azure.snapshotDiagnosis);
-    expect(d.dependencies).toEqual([r.named("snapshot").urn]);
+    expect(d.dependencies).toEqual(
+      expect.arrayContaining([r.named("snapshot").urn, r.named("operator-blob-read").urn]),
+    );
+    expect(d.dependencies).not.toContain(r.urnOf("azure-native:compute:VirtualMachine"));
     expect(d.inputs).toMatchObject({
       snapshotId: expect.stringMatching(/\/snapshots\//),
       swap: true,
     });
-    for (const helperSide of ["helper", "collect", "triage", "repair"])
+    for (const helperSide of ["helper", "copy-attach"])
       expect(r.named(helperSide).dependencies).not.toContain(d.urn);
     // The simulated snapshot is the bundled sample disk: it names the collect's culprit and plan.
     expect(r.run.outputs.snapshotDiagnosis).toEqual([
       expect.stringMatching(
         /^diagnosed from the snapshot: ControlSet001, .*culprit cxnetmon\.sys; plan: DisableDriver, QuarantineDriverFile, EnableEms \(/,
       ),
-      expect.stringMatching(
-        /^snapshot and helper agree: culprit cxnetmon\.sys, plan DisableDriver, QuarantineDriverFile, EnableEms;/,
-      ),
+      "the repair was decided from the snapshot; its evidence is shipped to the artifacts container",
     ]);
   });
 
   test("the step resources have their own types and never outlive or protect anything", () => {
     for (const [suffix, type] of [
-      ["triage", STEP_TYPES.azure.collectTriage],
       ["repair-check", STEP_TYPES.azure.repairCheck],
       ["swap", STEP_TYPES.azure.swap],
       ["verify", STEP_TYPES.azure.bootVerification],
@@ -291,22 +266,19 @@ describe("AzureWindowsRescue on the sample VM", () => {
     }
   });
 
-  test("the deploying identity gets temporary read access to the artifacts (removed with the stack)", () => {
+  test("the deploying identity gets temporary write access to the artifacts (removed with the stack)", () => {
     const role = r.named("operator-blob-read");
+    // Storage Blob Data Contributor: the diagnosis ships the evidence it read there
     expect((role.inputs as any).roleDefinitionId).toMatch(
-      /roleDefinitions\/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1$/,
+      /roleDefinitions\/ba92f5b4-2d11-453d-a403-e96b0029c9fe$/,
     );
     expect((role.inputs as any).scope).toMatch(/containers\/rescue-inc-4711$/);
     expect((role.inputs as any).principalType).toBe("User");
     expect(role.retainOnDelete).toBe(false);
   });
 
-  test("the triage of the sample story picks the cxnetmon repair and the repair run command gets its parameters", () => {
-    const triage = r.named("triage").inputs as any;
-    expect(triage).toMatchObject({
-      swap: true,
-      collectOutputUrl: expect.stringMatching(/collect\/output\.json$/),
-    });
+  test("the diagnosis of the sample story picks the cxnetmon repair and the repair run command gets its parameters", () => {
+    expect(r.named("snapshot-diagnosis").inputs).toMatchObject({ swap: true });
     expect(r.run.outputs.triageSummary).toEqual([
       expect.stringMatching(/^112926-9218-01\.dmp: 0x1000007E .*caused by cxnetmon\.sys/),
     ]);
@@ -426,13 +398,13 @@ describe("AzureWindowsRescue repair and swap settings", () => {
     expect(r.compute.vm("rg-app-prod", "app-vm-01").osDiskId).toBe(ORIGINAL_DISK);
   });
 
-  test("operator choices reach the triage; bad ones fail before anything is registered", async () => {
+  test("operator choices reach the diagnosis; bad ones fail before anything is registered", async () => {
     const r = await rescue(sampleVm(), {
       actions: ["DisableDriver"],
       driver: "cxnetmon",
       allowIncompatibleDrivers: true,
     });
-    expect(r.named("triage").inputs).toMatchObject({
+    expect(r.named("snapshot-diagnosis").inputs).toMatchObject({
       actions: ["DisableDriver"],
       driver: "cxnetmon",
       allowIncompatibleDrivers: true,
@@ -613,54 +585,6 @@ describe("AzureWindowsRescue re-run after the swap", () => {
     const { [rollback.name]: _r, ...rest } = inputsByName(rolled.run.resources);
     expect(rest).toEqual(inputsByName(first.run.resources));
   }, 120_000);
-});
-
-describe("AzureWindowsRescue with nothing to repair", () => {
-  test("the up completes: outputs report it, repair.ps1 runs as a dry run, nothing is swapped", async () => {
-    const doc = sampleCollectOutput() as any;
-    doc.dumps.minidumps = [];
-    doc.events = [];
-    const cloud = simulatedAzure({ vm: sampleVm(), nic: sampleNic(), collectOutput: doc });
-    const run = await runUnderMocks(
-      () => {
-        const r = new AzureWindowsRescue("inc-4711", {
-          resourceGroupName: "rg-app-prod",
-          vmName: "app-vm-01",
-        });
-        return {
-          repairActions: r.repairActions,
-          decision: r.decision,
-          gate: r.gate,
-          swapped: r.swapped,
-          booted: r.booted,
-          outcome: r.outcome,
-        };
-      },
-      { project: "vm-rescue", stack: "test", config: {}, cloud },
-    );
-    expect(run.outputs).toMatchObject({
-      repairActions: [],
-      swapped: false,
-      booted: false,
-      gate: { allowed: false },
-    });
-    expect((run.outputs.outcome as string[])[0]).toMatch(/^nothing to repair/);
-    expect((run.outputs.decision as string[])[0]).toMatch(/^note: No dump and no crash events/);
-    const repair = run.resources.find((x) => x.name === "inc-4711-repair")!.inputs as any;
-    expect(repair.source.script).toMatch(/\$DryRun = \[switch\]\$true/);
-    expect(repair.parameters).toEqual(
-      expect.arrayContaining([{ name: "Actions", value: "EnableCrashDump" }]),
-    );
-    // Only the copy's attach to the helper and the stop after the backup, which the outcome reports.
-    expect(cloud.compute.writes().sort()).toEqual([
-      expect.stringMatching(/^attachDataDisk rg-app-prod\/inc-4711-helper .*osdisk-copy lun 0$/),
-      "deallocate rg-app-prod/app-vm-01",
-    ]);
-    expect(cloud.compute.vm("rg-app-prod", "app-vm-01").powerState).toBe("deallocated");
-    expect((run.outputs.outcome as string[]).slice(-1)[0]).toBe(
-      "nothing was swapped, so VM app-vm-01 stays deallocated on its original OS disk; start it with: az vm start -g rg-app-prod -n app-vm-01",
-    );
-  });
 });
 
 describe("AzureWindowsRescue rejects bad repair options before registering anything", () => {

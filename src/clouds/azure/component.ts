@@ -14,12 +14,11 @@ import {
   parseArmId,
   primaryNicId,
 } from "../../describe/azureVm";
-import { decisionLine, findingLine } from "./decision";
 import { SwapGate, validateSwapGeneration } from "./swap";
 import { createAzureRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
 import { stopOutcome, type VmDeallocate } from "./stop";
-import { compareWithHelper, snapshotDiagnosisLine } from "./snapshotDiagnosis";
+import { snapshotDiagnosisLine } from "./snapshotDiagnosis";
 import type { RepairCheckSummary } from "./repairCheck";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AzureRescueOutputs, KeptResourceOutput } from "../../vocabulary/outputs";
@@ -34,11 +33,12 @@ type Outputs = { readonly [K in keyof AzureRescueOutputs]: pulumi.Output<AzureRe
 
 /**
  * Rescues a Windows Azure VM stuck in a BSOD boot loop: backs up its OS disk (snapshot), copies the
- * disk, attaches the copy to a helper VM in the same subnet and zone (no public IP, an NSG without
- * inbound rules) and runs the collect script there through a managed Run Command, whose full output
- * lands in a private blob container. Then (`createRepairChain`) it triages the collected facts,
- * repairs the copy with the repair script, and — when the gate allows and only after the snapshot
- * exists — swaps the copy in as the VM's OS disk, verifies the boot and, on request, rolls back.
+ * disk from it and attaches the copy to a helper VM in the same subnet and zone (no public IP, an
+ * NSG without inbound rules). Meanwhile (`createRepairChain`) it diagnoses the backup snapshot
+ * directly, decides the repair from it and ships the evidence it read to a private blob container;
+ * then it repairs the copy on the helper with the repair script through a managed Run Command and —
+ * when the gate allows and only after the snapshot exists — swaps the copy in as the VM's OS disk,
+ * verifies the boot and, on request, rolls back. A snapshot it cannot read refuses the rescue.
  * The original OS disk is never written to or deleted (see src/clouds/azure/README.md).
  *
  * Kept after `pulumi destroy`: the snapshot, the original disk, the repaired copy, the artifacts storage.
@@ -54,9 +54,9 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
   public readonly helperId: pulumi.Output<string>;
   /** URL of the private blob container that holds the rescue's artifacts (kept). */
   public readonly artifactsLocation: pulumi.Output<string>;
-  /** URL of the blob with the collect script's JSON output. */
+  /** URL of the blob with the collect manifest of the evidence (shipped by the snapshot diagnosis). */
   public readonly collectOutputUrl: pulumi.Output<string>;
-  /** Execution state of the collect run command (Succeeded, Failed, TimedOut, ...). */
+  /** Whether the evidence was read and shipped: Succeeded when the snapshot was diagnosed, else Failed. */
   public readonly collectStatus: pulumi.Output<string>;
   /** Things the planner wants a person to know (unknown generation, NVMe controller, ...). */
   public readonly warnings: pulumi.Output<string[]>;
@@ -91,7 +91,7 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
   public readonly alreadySwapped: pulumi.Output<boolean>;
   /** The check of the hives the repair returned against the plan (before the swap): ok, checked, differences, checkedRaw, reason. */
   public readonly repairCheck: pulumi.Output<RepairCheckSummary>;
-  /** The diagnosis read straight from the backup snapshot while the helper booted, one line (or why it was not). */
+  /** The diagnosis read straight from the backup snapshot while the helper booted (it decided the repair), or why it was not. */
   public readonly snapshotDiagnosis: pulumi.Output<string[]>;
 
   constructor(name: string, args: AzureWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -115,21 +115,19 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
     this.helperId = r.helperVm.id;
     this.artifactsLocation = r.containerUrl;
     this.collectOutputUrl = r.collectOutputUrl;
-    this.collectStatus = r.collect.instanceView.apply((v) => v?.executionState ?? "Unknown");
+    const d = chain.snapshotDiagnosis;
+    // The evidence is shipped by the diagnosis read from the backup (no collect runs on the helper).
+    this.collectStatus = d.diagnosed.apply((ok) => (ok ? "Succeeded" : "Failed"));
     this.warnings = plan.apply((p) => p.warnings);
     this.alreadySwapped = plan.alreadySwapped;
-    this.triageSummary = chain.triage.summary;
-    this.findings = chain.triage.findings.apply((f) => f.map(findingLine));
-    this.decision = chain.triage.decision.apply((d) => d.map(decisionLine));
-    this.repairActions = chain.triage.repairActions;
+    this.triageSummary = d.summary;
+    this.findings = d.findings.apply((f) => f ?? []);
+    this.decision = d.decision;
+    this.repairActions = d.repairActions;
     // The gate the swap used: the triage's, closed by the check after the repair on any difference.
     this.gate = chain.repairCheck.gate;
     this.repairResultUrl = chain.repairResultUrl;
     this.repairCheck = repairCheckSummary(chain.repairCheck);
-    const d = chain.snapshotDiagnosis;
-    const helper = pulumi
-      .all([chain.triage.culprit, chain.triage.repairActions])
-      .apply(([culprit, repairActions]) => ({ culprit, repairActions }));
     this.snapshotDiagnosis = pulumi
       .all([d.diagnosed, d.error, d.controlSet, d.defaultLoaderPath, d.culprit, d.repairActions])
       .apply(([diagnosed, error, controlSet, defaultLoaderPath, culprit, repairActions]) => ({
@@ -137,13 +135,14 @@ export class AzureWindowsRescue extends pulumi.ComponentResource implements Outp
         ...{ summary: [], decision: [], evidenceProblems: [] },
       }))
       .apply((found) =>
-        pulumi
-          .all([d.requests, d.bytes, d.warning, helper])
-          .apply(([requests, bytes, warning, facts]) => {
-            const diagnosis = { ...found, requests, bytes };
-            const lines = [snapshotDiagnosisLine(diagnosis), compareWithHelper(diagnosis, facts)];
-            return warning ? [...lines, `warning: ${warning}`] : lines;
-          }),
+        pulumi.all([d.requests, d.bytes, d.warning]).apply(([requests, bytes, warning]) => {
+          const diagnosis = { ...found, requests, bytes };
+          const lines = [
+            snapshotDiagnosisLine(diagnosis),
+            "the repair was decided from the snapshot; its evidence is shipped to the artifacts container",
+          ];
+          return warning ? [...lines, `warning: ${warning}`] : lines;
+        }),
       );
     this.repairStatus = chain.repair.instanceView.apply((v) => v?.executionState ?? "Unknown");
     this.swapped = chain.swap ? chain.swap.swapped : pulumi.output(false);

@@ -2,7 +2,7 @@
  * The resources of the Azure rescue up to the collect, created from the plan: the backup snapshot
  * and the copy of the OS disk made from it (kept), the helper VM with its NIC, NSG and password
  * (created in parallel with them), the copy's attachment to the helper, the private artifacts
- * storage (kept), the helper's access to it and the collect Run Command.
+ * storage (kept) and the helper's access to it (the repair ships its result there).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
@@ -11,14 +11,13 @@ import * as network from "@pulumi/azure-native/network";
 import * as storage from "@pulumi/azure-native/storage";
 import * as random from "@pulumi/random";
 import { AzureRescuePlan, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../topology/azure";
-import { collectRunCommand } from "./scripts";
 import { DataDiskAttach } from "./attach";
-import { resourceTimeouts, runCommandTimeout } from "./timeouts";
+import { resourceTimeouts } from "./timeouts";
 import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
 import type { StandbyRef } from "../../topology/standby";
 import { StandbyHelperUse } from "./standby";
 
-/** How long collect.ps1 may run on the helper (the Run Command's own limit). */
+/** How long collect.ps1 may run on a helper (the Run Command's own limit). */
 export const COLLECT_SCRIPT_SECONDS = 3600;
 
 /** A customer-managed key's disk encryption set as a disk's or snapshot's encryption (none without one). */
@@ -222,7 +221,7 @@ export function createAzureRescueResources(
   const helperResource = (standbyUse || helper) as pulumi.Resource;
 
   // The copy on the helper (created or standby, running) at the LUN the scripts look for; the
-  // collect reads it from there.
+  // repair writes it there.
   const copyAttach = new DataDiskAttach(
     `${name}-copy-attach`,
     {
@@ -273,36 +272,9 @@ export function createAzureRescueResources(
   );
 
   const containerUrl = pulumi.interpolate`${account.primaryEndpoints.blob}${container.name}`;
+  // The collect manifest and the evidence under collect/: shipped by the diagnosis read from the
+  // backup (chain.ts), not by a Run Command on the helper.
   const collectOutputUrl = pulumi.interpolate`${containerUrl}/${p.runCommands.collect.outputBlob}`;
-  // collect.ps1 ships the raw evidence under collect/ of the container and prints its manifest.
-  const collectSpec = pulumi
-    .all([p, containerUrl])
-    .apply(([pl, base]) => collectRunCommand(pl, base));
-  const collect = new compute.VirtualMachineRunCommandByVirtualMachine(
-    `${name}-collect`,
-    {
-      resourceGroupName: helperVm.resourceGroupName,
-      vmName: helperVm.name,
-      runCommandName: p.runCommands.collect.name,
-      location: p.location,
-      source: collectSpec.source,
-      parameters: collectSpec.parameters,
-      protectedParameters: collectSpec.protectedParameters,
-      outputBlobUri: collectOutputUrl,
-      errorBlobUri: pulumi.interpolate`${containerUrl}/${p.runCommands.collect.errorBlob}`,
-      outputBlobManagedIdentity: {},
-      errorBlobManagedIdentity: {},
-      asyncExecution: false,
-      timeoutInSeconds: COLLECT_SCRIPT_SECONDS,
-      treatFailureAsDeploymentFailure: true,
-      tags: p.tags,
-    },
-    {
-      parent,
-      dependsOn: [helperBlobAccess, copyAttach],
-      customTimeouts: { create: runCommandTimeout(COLLECT_SCRIPT_SECONDS) },
-    },
-  );
 
   return {
     snapshot,
@@ -317,7 +289,6 @@ export function createAzureRescueResources(
     copyAttach,
     helperVm,
     helperBlobAccess,
-    collect,
     containerUrl,
     collectOutputUrl,
   };

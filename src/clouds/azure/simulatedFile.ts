@@ -147,6 +147,14 @@ export async function readFileBlob(file: string, url: string): Promise<string> {
   return text;
 }
 
+/** Writes a blob: text documents (JSON) under `blobs`, anything else under `blobBytes`. */
+export function writeFileBlob(file: string, url: string, bytes: Buffer): void {
+  const azure = readSimulatedAzure(file);
+  if (url.endsWith(".json")) azure.blobs = { ...azure.blobs, [url]: bytes.toString("utf8") };
+  else azure.blobBytes = { ...azure.blobBytes, [url]: bytes.toString("base64") };
+  writeSimulatedAzure(file, azure);
+}
+
 /** A shipped file's bytes (at most `maxBytes`) from `blobBytes`, else a text blob's; null when absent. */
 export function readFileBlobBytes(file: string, url: string, maxBytes: number): Uint8Array | null {
   const azure = readSimulatedAzure(file);

@@ -1,8 +1,12 @@
+import { triageEvidenceBundle } from "./decision";
+import { parseCollectManifest } from "../../collect/validate";
+import { bundleFromManifest } from "../../evidence/facts/fromManifest";
 import {
   compareWithHelper,
+  diagnoseSnapshot,
   snapshotDiagnosisKind,
   snapshotRangeOptions,
-  type SnapshotDiagnosis,
+  type DiagnosisFacts,
   type SnapshotReader,
 } from "./snapshotDiagnosis";
 import { testContext } from "./testing/runtime";
@@ -11,8 +15,8 @@ import { sampleSnapshotImage } from "./sample";
 import { readEvidenceFromDisk } from "../../evidence/fromDisk";
 import { openFileSource } from "../../evidence/disk";
 
-const culprit = (module: string) => ({ module }) as SnapshotDiagnosis["culprit"];
-const diagnosed = (module: string, repairActions: string[]): SnapshotDiagnosis => ({
+const culprit = (module: string) => ({ module }) as DiagnosisFacts["culprit"];
+const diagnosed = (module: string, repairActions: string[]): DiagnosisFacts => ({
   diagnosed: true,
   culprit: culprit(module),
   repairActions,
@@ -69,6 +73,108 @@ test("the bundled sample snapshot holds the sample story's evidence", async () =
   } finally {
     await file.close();
   }
+});
+
+describe("the repair's facts from the snapshot", () => {
+  const snapshotId =
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Compute/snapshots/s";
+  const sampleReader: SnapshotReader = {
+    access: { grantRead: async () => "https://x.example/s?sig=1", revoke: async () => undefined },
+    open: async () => {
+      const file = await openFileSource(sampleSnapshotImage());
+      return {
+        source: file.source,
+        transport: () => ({ requests: 1, bytes: 1 }),
+        close: file.close,
+      };
+    },
+  };
+
+  test("are the collect triage's decision of the same evidence: parameters, plan, operations, gate", async () => {
+    const out = await diagnoseSnapshot(sampleReader, { snapshotId, rescueId: "r" });
+    expect(out.diagnosed).toBe(true);
+    const file = await openFileSource(sampleSnapshotImage());
+    let same;
+    try {
+      same = triageEvidenceBundle(await readEvidenceFromDisk(file.source, { route: "disk-image" }));
+    } finally {
+      await file.close();
+    }
+    expect(out.repairActions).toEqual(["DisableDriver", "QuarantineDriverFile", "EnableEms"]);
+    expect(out.repairPlan).toEqual(same.repairPlan);
+    expect(out.repairParams).toEqual(same.repairParams);
+    expect(out.gate).toEqual(same.gate);
+    expect(out.gate.allowed).toBe(true);
+    expect(out.operations).toBe(same.operations);
+    expect(JSON.parse(out.operations)).toBeTruthy();
+  });
+
+  test("ships what it read as a collect manifest the check after the repair reads back", async () => {
+    const blobs = new Map<string, Buffer>();
+    const writer: SnapshotReader = { ...sampleReader, write: async (u, b) => void blobs.set(u, b) };
+    const base = "https://a.blob.core.windows.net/c";
+    const out = await diagnoseSnapshot(writer, {
+      snapshotId,
+      rescueId: "r",
+      filesBase: base,
+      manifestUrl: `${base}/collect/output.json`,
+    });
+    expect(out.diagnosed).toBe(true);
+    const text = blobs.get(`${base}/collect/output.json`)!.toString("utf8");
+    const manifest = parseCollectManifest(text);
+    expect(manifest.target.busType).toBe("Snapshot");
+    expect(manifest.files.map((f) => f.name)).toEqual(
+      expect.arrayContaining(["SYSTEM", "BCD", "minidump-01.dmp"]),
+    );
+    const bundle = await bundleFromManifest(manifest, async (name) =>
+      blobs.has(`${base}/collect/${name}`) ? blobs.get(`${base}/collect/${name}`)! : null,
+    );
+    // every shipped file came back whole; only what the snapshot's read said is carried along
+    expect(bundle.problems.filter((p) => !p.startsWith("collect snapshot: "))).toEqual([]);
+    expect(bundle.systemHive!.bytes.length).toBeGreaterThan(1024 * 1024);
+    // the same decision from the shipped files as from the snapshot
+    const again = triageEvidenceBundle(bundle);
+    expect(again.repairActions).toEqual(out.repairActions);
+    expect(again.operations).toBe(out.operations);
+  });
+
+  test("deciding the repair, a snapshot it cannot read fails the step with the refusal", async () => {
+    const kind = snapshotDiagnosisKind(() => ({
+      access: {
+        grantRead: async () => Promise.reject(new Error("encrypted")),
+        revoke: async () => undefined,
+      },
+      open: async () => Promise.reject(new Error("never opened")),
+    }));
+    await expect(
+      kind.create(testContext(), {
+        snapshotId,
+        rescueId: "r",
+        filesBase: "https://a/c",
+        manifestUrl: "https://a/c/collect/output.json",
+      }),
+    ).rejects.toThrow(/could not be diagnosed \(encrypted\): no repair was decided from it/);
+  });
+
+  test("a snapshot that cannot be read decides nothing and closes the gate, saying why", async () => {
+    const locked: SnapshotReader = {
+      access: {
+        grantRead: async () => {
+          throw new Error("the disk is encrypted with Azure Disk Encryption");
+        },
+        revoke: async () => undefined,
+      },
+      open: async () => Promise.reject(new Error("never opened")),
+    };
+    const out = await diagnoseSnapshot(locked, { snapshotId, rescueId: "r" });
+    expect(out).toMatchObject({ diagnosed: false, operations: "", repairActions: [] });
+    expect(out.repairParams).toBeUndefined();
+    expect(out.repairPlan).toBeUndefined();
+    expect(out.gate.allowed).toBe(false);
+    expect(out.gate.reasons.join("\n")).toMatch(
+      /could not be diagnosed \(the disk is encrypted with Azure Disk Encryption\): no repair was decided/,
+    );
+  });
 });
 
 describe("the diagnosis step under its deadline", () => {

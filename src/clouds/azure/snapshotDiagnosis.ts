@@ -8,12 +8,22 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Culprit } from "../../repair/types";
+import type { RepairPlan } from "../../collect/contract";
+import type { RepairParams } from "../../guest/params.generated";
+import type { SwapGate } from "../../repair/decide";
 import { buildReport } from "../../report/diagnosis";
 import type { PropertySpec, StepContext, StepKind } from "../../steps/contract";
-import { CULPRIT, objectOf } from "../../steps/objectTypes";
+import {
+  CULPRIT,
+  objectOf,
+  REPAIR_PARAMS_TYPE,
+  REPAIR_PLAN,
+  SWAP_GATE,
+} from "../../steps/objectTypes";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { STEP_TYPES } from "../../vocabulary/tokens";
-import { decisionLine, triageEvidenceBundle, type RepairChoice } from "./decision";
+import { decisionLine, findingLine, triageEvidenceBundle, type RepairChoice } from "./decision";
+import { shipSnapshotEvidence, type BlobWriter } from "./evidenceShip";
 import { azureCredential, bounded } from "./runtime";
 import {
   armSnapshotAccess,
@@ -25,6 +35,7 @@ import {
   type SnapshotAccess,
 } from "./snapshotRead";
 import { fileSasOpener, fileSnapshotAccess } from "./simulatedSnapshots";
+import { writeFileBlob } from "./simulatedFile";
 import { stepTimeouts } from "./timeouts";
 
 /** Which route gave the facts the repair was decided from. */
@@ -34,6 +45,14 @@ export interface SnapshotDiagnosisInputs extends RepairChoice {
   /** The backup snapshot's resource id. */
   snapshotId: string;
   rescueId: string;
+  /**
+   * The artifacts container: when given, the diagnosis decides the repair — it ships what it read
+   * under `collect/` there with a collect-style manifest at `manifestUrl`, and a snapshot it cannot
+   * read fails the step (the rescue refuses before anything is repaired).
+   */
+  filesBase?: string;
+  /** Where the manifest of the shipped evidence goes (the collect output blob). */
+  manifestUrl?: string;
 }
 
 export interface SnapshotDiagnosis {
@@ -54,11 +73,52 @@ export interface SnapshotDiagnosis {
   repairActions: string[];
   /** The planner's decisions, one line each. */
   decision: string[];
+  /** Guest-driver findings, one line each (blocking ones first). */
+  findings?: string[];
   /** What of the evidence could not be read. */
   evidenceProblems: string[];
   /** Range requests and bytes the read took. */
   requests: number;
   bytes: number;
+  /**
+   * Whether the swap may happen, and if not why: the collect triage's gate, decided by the same
+   * code from the snapshot's evidence; closed, with the reason, when the snapshot was not diagnosed.
+   */
+  gate: SwapGate;
+  /** The validated repair.ps1 parameters (absent when not diagnosed: nothing is repaired from it). */
+  repairParams?: RepairParams;
+  /** The plan repair.ps1 runs (absent when not diagnosed). */
+  repairPlan?: RepairPlan;
+  /** The plan compiled against the snapshot's SYSTEM hive and BCD store (JSON); empty when none. */
+  operations: string;
+}
+
+/** What the diagnosis found, less the repair's facts (what its lines report). */
+export type DiagnosisFacts = Omit<
+  SnapshotDiagnosis,
+  "gate" | "repairParams" | "repairPlan" | "operations"
+>;
+
+/** The gate of a snapshot that was not diagnosed: closed, saying why and what the operator can do. */
+export function notDiagnosedGate(error: string | undefined): SwapGate {
+  return {
+    allowed: false,
+    reasons: [
+      `the backup snapshot could not be diagnosed (${error ?? "unknown error"}): no repair was decided from it, so nothing is repaired or swapped; the snapshot, the copy and the helper's evidence are kept for a person`,
+    ],
+  };
+}
+
+/** The outcome of a diagnosis that failed: nothing decided, the gate closed with `error`. */
+function notDiagnosed(error: string, stats = { requests: 0, bytes: 0 }): SnapshotDiagnosis {
+  return {
+    diagnosed: false,
+    error,
+    ...{ summary: [], repairActions: [], decision: [], evidenceProblems: [] },
+    ...stats,
+    gate: notDiagnosedGate(error),
+    operations: "",
+  };
 }
 
 export type SnapshotDiagnosisOutputs = SnapshotDiagnosisInputs & SnapshotDiagnosis;
@@ -67,6 +127,8 @@ export type SnapshotDiagnosisOutputs = SnapshotDiagnosisInputs & SnapshotDiagnos
 export interface SnapshotReader {
   access: SnapshotAccess;
   open: SasOpener;
+  /** Writes a blob of the artifacts container (needed only to ship the evidence). */
+  write?: BlobWriter;
 }
 
 export type SnapshotReaderFor = (ctx: StepContext, subscriptionId: string) => SnapshotReader;
@@ -92,11 +154,21 @@ export function snapshotRangeOptions(ctx: Pick<StepContext, "signal" | "deadline
 /** The simulated cloud file when the configuration names one, else Azure as the step's identity. */
 export const azureSnapshotReader: SnapshotReaderFor = (ctx, subscriptionId) => {
   const file = ctx.config.simulatedCloud;
-  if (file) return { access: fileSnapshotAccess(file), open: fileSasOpener(file) };
+  if (file)
+    return {
+      access: fileSnapshotAccess(file),
+      open: fileSasOpener(file),
+      write: async (url, bytes) => writeFileBlob(file, url, bytes),
+    };
   const credential = azureCredential(ctx.config.azure);
   return {
     access: armSnapshotAccess(subscriptionId, { credential, signal: ctx.signal }),
     open: httpSasOpener(snapshotRangeOptions(ctx)),
+    async write(url, bytes) {
+      const { BlockBlobClient } =
+        require("@azure/storage-blob") as typeof import("@azure/storage-blob");
+      await new BlockBlobClient(url, credential).uploadData(bytes, { abortSignal: ctx.signal });
+    },
   };
 };
 
@@ -107,12 +179,11 @@ export async function diagnoseSnapshot(
   reader: SnapshotReader,
   i: SnapshotDiagnosisInputs,
 ): Promise<SnapshotDiagnosis> {
-  const empty = { summary: [], repairActions: [], decision: [], evidenceProblems: [] };
   let read;
   try {
     read = await readSnapshotEvidence(reader.access, i.snapshotId, reader.open);
   } catch (e) {
-    return { diagnosed: false, error: firstLine(e), ...empty, requests: 0, bytes: 0 };
+    return notDiagnosed(firstLine(e));
   }
   const { evidence, image } = read;
   const warning = read.warning ? { warning: read.warning } : {};
@@ -120,6 +191,15 @@ export async function diagnoseSnapshot(
   try {
     const outcome = triageEvidenceBundle(evidence, i);
     const report = buildReport(evidence, { ...image, source: image.label }, [], 0, null);
+    if (i.filesBase && i.manifestUrl) {
+      if (!reader.write) throw new Error("no blob writer to ship the evidence with");
+      const at = new Date().toISOString();
+      await shipSnapshotEvidence(reader.write, i.filesBase, i.manifestUrl, evidence, at).catch(
+        (e: unknown) => {
+          throw new Error(`shipping the evidence read failed: ${firstLine(e)}`);
+        },
+      );
+    }
     return {
       diagnosed: true,
       ...(report.controlSet ? { controlSet: report.controlSet.name } : {}),
@@ -128,19 +208,24 @@ export async function diagnoseSnapshot(
       ...(outcome.culprit ? { culprit: outcome.culprit } : {}),
       repairActions: outcome.repairActions,
       decision: outcome.decision.map(decisionLine),
+      findings: outcome.findings.map(findingLine),
       evidenceProblems: outcome.evidenceProblems,
       ...stats,
       ...warning,
+      gate: outcome.gate,
+      repairParams: outcome.repairParams,
+      repairPlan: outcome.repairPlan,
+      operations: outcome.operations,
     };
   } catch (e) {
-    return { diagnosed: false, error: firstLine(e), ...empty, ...stats, ...warning };
+    return { ...notDiagnosed(firstLine(e), stats), ...warning };
   }
 }
 
 const MiB = 1024 * 1024;
 
 /** The diagnosis as the component exports it: one line, with what the read took. */
-export function snapshotDiagnosisLine(d: SnapshotDiagnosis): string {
+export function snapshotDiagnosisLine(d: DiagnosisFacts): string {
   if (!d.diagnosed) return `not diagnosed from the snapshot: ${d.error ?? "unknown error"}`;
   const plan = d.repairActions.length > 0 ? d.repairActions.join(", ") : "nothing to repair";
   return (
@@ -160,7 +245,7 @@ export interface HelperFacts {
  * The snapshot's diagnosis compared with the helper's collect triage, in one line: whether the
  * culprit and the repair actions are the same, else what differs. The repair takes the helper's.
  */
-export function compareWithHelper(d: SnapshotDiagnosis, helper: HelperFacts): string {
+export function compareWithHelper(d: DiagnosisFacts, helper: HelperFacts): string {
   if (!d.diagnosed)
     return "the repair was decided from the helper's collect (the snapshot was not diagnosed)";
   const name = (c?: Culprit | null) => c?.module ?? "none";
@@ -205,14 +290,12 @@ export function snapshotDiagnosisKind(
     const reader = readerFor(ctx, snapshotRef(i.snapshotId).subscriptionId);
     // The deadline or a cancel ends the read, never the rescue: the helper's collect decides.
     const outs = await bounded(ctx, token, () => diagnoseSnapshot(reader, i)).catch(
-      (e: unknown): SnapshotDiagnosis => ({
-        diagnosed: false,
-        error: firstLine(e),
-        ...{ summary: [], repairActions: [], decision: [], evidenceProblems: [] },
-        ...{ requests: 0, bytes: 0 },
-      }),
+      (e: unknown): SnapshotDiagnosis => notDiagnosed(firstLine(e)),
     );
     if (outs.warning) ctx.log(outs.warning);
+    // Deciding the repair, it refuses: nothing is repaired from a snapshot it could not read.
+    if (i.filesBase && !outs.diagnosed)
+      throw new Error(`${notDiagnosedGate(outs.error).reasons[0]}`);
     ctx.log(
       outs.diagnosed
         ? `diagnosed from the snapshot: ${outs.culprit?.module ?? "no culprit"}; plan ${outs.repairActions.join(", ") || "none"} (${outs.requests} requests, ${outs.bytes} bytes)`
@@ -232,6 +315,10 @@ export function snapshotDiagnosisKind(
       dryRun: flag("repair.ps1 only reports what it would do."),
       allowIncompatibleDrivers: flag("Swap even when a guest-driver finding blocks it."),
       swap: flag("False: repair the copy but never swap it in."),
+      filesBase: text(
+        "The artifacts container: ship the evidence read there and decide the repair.",
+      ),
+      manifestUrl: text("Where the manifest of the shipped evidence goes."),
     },
     outputs: {
       diagnosed: { type: "boolean", description: "True when the snapshot was read and decided." },
@@ -243,9 +330,23 @@ export function snapshotDiagnosisKind(
       culprit: objectOf(CULPRIT, "The culprit, if one was found.", { optional: true }),
       repairActions: list("The repair actions the plan chose, in order."),
       decision: list("The planner's decisions, one line each."),
+      findings: { ...list("Guest-driver findings, one line each."), optional: true },
       evidenceProblems: list("What of the evidence could not be read."),
       requests: { type: "integer", description: "Range requests the read took." },
       bytes: { type: "integer", description: "Bytes the read fetched." },
+      gate: objectOf(
+        SWAP_GATE,
+        "Whether the swap may happen, and if not why (closed when not diagnosed).",
+      ),
+      repairParams: objectOf(REPAIR_PARAMS_TYPE, "The validated repair.ps1 parameters.", {
+        optional: true,
+      }),
+      repairPlan: objectOf(REPAIR_PLAN, "The plan repair.ps1 runs.", { optional: true }),
+      operations: {
+        type: "string",
+        description:
+          "The plan compiled into the operations repair.ps1 executes (JSON); empty when none were compiled.",
+      },
     },
     identityKeys: ["snapshotId", "rescueId"],
     timeouts: stepTimeouts().snapshotDiagnosis,
@@ -279,9 +380,14 @@ export class SnapshotDiagnosisStep extends StepResource {
   declare readonly culprit: pulumi.Output<Culprit | undefined>;
   declare readonly repairActions: pulumi.Output<string[]>;
   declare readonly decision: pulumi.Output<string[]>;
+  declare readonly findings: pulumi.Output<string[] | undefined>;
   declare readonly evidenceProblems: pulumi.Output<string[]>;
   declare readonly requests: pulumi.Output<number>;
   declare readonly bytes: pulumi.Output<number>;
+  declare readonly gate: pulumi.Output<SwapGate>;
+  declare readonly repairParams: pulumi.Output<RepairParams | undefined>;
+  declare readonly repairPlan: pulumi.Output<RepairPlan | undefined>;
+  declare readonly operations: pulumi.Output<string>;
 
   constructor(
     name: string,

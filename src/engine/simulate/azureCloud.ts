@@ -226,10 +226,15 @@ export function simulatedAzure(options: SimulatedAzureOptions): SimulatedAzure {
     } finally {
       // The diagnosis changes nothing of the compute; it runs beside other steps, whose changes
       // its copy taken at the start must not overwrite.
+      const after = readSimulatedAzure(file);
       if (kind.token !== STEP_TYPES.azure.snapshotDiagnosis) {
-        const after = readSimulatedAzure(file);
         compute.assign(after);
         clockMs = after.clockMs;
+      } else {
+        // What the diagnosis shipped stays in the artifacts container for the check after the repair.
+        for (const [url, text] of Object.entries(after.blobs ?? {})) shipped.set(url, text);
+        for (const [url, b64] of Object.entries(after.blobBytes ?? {}))
+          shipped.set(url, Buffer.from(b64, "base64"));
       }
       fs.rmSync(dir, { recursive: true, force: true });
     }

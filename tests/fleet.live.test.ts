@@ -63,6 +63,22 @@ test("two VMs of one name get two stacks; the shards name them alike", async () 
   const stacks = report.vms.map((v) => v.stack!);
   expect(new Set(stacks).size).toBe(5);
   for (const s of stacks) expect(s.length).toBeLessThanOrEqual(24);
+  // each stack is held to its VM's subscription or account, not the credentials' default
+  const held = Object.fromEntries(
+    report.vms.map((v) => {
+      const c = fake.byStack[v.stack!];
+      return [v.id, c["azure-native:subscriptionId"] ?? c["aws:allowedAccountIds[0]"]];
+    }),
+  );
+  expect(held).toEqual(Object.fromEntries(inventory.vms.map((v) => [v.id, v.account])));
+  const moved = report.vms.find((v) => v.id.includes("/subscriptions/0b0b0b0b-"))!;
+  expect(fake.byStack[moved.stack!]).toMatchObject({
+    "azure-native:subscriptionId": "0b0b0b0b-41c7-4d2e-9a55-0c8d4b7e2f10",
+    "vm-rescue:resourceGroup": "rg-app-prod",
+    "vm-rescue:vmName": "app-vm-01",
+  });
+  const aws = report.vms.find((v) => v.cloud === "aws")!;
+  expect(fake.byStack[aws.stack!]["aws:allowedAccountIds[0]"]).toBe("123456789012");
   // the VMs that do not share a name keep the default stack
   const byLabel = Object.fromEntries(report.vms.map((v) => [v.label, v.stack]));
   expect(byLabel["rg-app-prod/app-vm-02"]).toBe("app-vm-02-rescue");
@@ -85,6 +101,27 @@ test("two VMs of one name get two stacks; the shards name them alike", async () 
   // and the names depend on the fleet, not on its order
   const reversed = fleetStacks([...inventory.vms].reverse());
   expect(Object.fromEntries(reversed)).toEqual(Object.fromEntries(fleetStacks(inventory.vms)));
+});
+
+test("an AWS VM of an unknown account: its stack is not pinned and its line says so", async () => {
+  const entry = builtInFleet()[3] as {
+    awsInstance: { Reservations: Record<string, unknown>[] };
+  };
+  delete entry.awsInstance.Reservations[0].OwnerId;
+  const inventory = readInventory([entry]);
+  expect(inventory.vms[0].account).toBe("unknown");
+  const fake = fakeStackAutomation({ swapped: true, booted: true });
+  const lines: string[] = [];
+  const report = await runFleet(
+    inventory,
+    { limits: { concurrency: 1 }, startedAt: START },
+    liveRun(fake, lines),
+  );
+  const stack = report.vms[0].stack!;
+  expect(Object.keys(fake.byStack[stack]).filter((k) => !k.startsWith("vm-rescue:"))).toEqual([]);
+  expect(lines).toContainEqual(
+    expect.stringMatching(/^\[[^\]]+\] account unknown .*not pinned to an account/),
+  );
 });
 
 test("vm-rescue fleet (live, fake Automation API): each rescue's progress labelled by its VM", async () => {

@@ -5,7 +5,7 @@
  */
 import { fakeStackAutomation } from "./helpers/fakeAutomation";
 import { readInventory } from "../src/engine/fleet/inventory";
-import { runFleet, shardOf } from "../src/engine/fleet/run";
+import { FleetStateFile, runFleet, shardOf } from "../src/engine/fleet/run";
 import { builtInFleet } from "../src/engine/fleet/simulated";
 import { liveFleetRunner } from "../src/engine/fleet/live";
 import { fleetStack, fleetStacks } from "../src/engine/fleet/stacks";
@@ -101,6 +101,32 @@ test("two VMs of one name get two stacks; the shards name them alike", async () 
   // and the names depend on the fleet, not on its order
   const reversed = fleetStacks([...inventory.vms].reverse());
   expect(Object.fromEntries(reversed)).toEqual(Object.fromEntries(fleetStacks(inventory.vms)));
+});
+
+test("a rerun keeps the stack a VM had, though a same-named VM joined the fleet", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-rerun-"));
+  const state = path.join(dir, "state.json");
+  const [one, , , , aws] = sameNamedFleet();
+  const failing = fakeStackAutomation({}, { upError: "quota exceeded" });
+  const first = await runFleet(
+    readInventory([one, aws]),
+    { limits: { concurrency: 1 }, startedAt: START, state: new FleetStateFile(state) },
+    liveRun(failing),
+  );
+  expect(first.vms.map((v) => [v.outcome, v.stack])).toEqual([
+    ["failed", "app-vm-01-rescue"],
+    ["failed", expect.any(String)],
+  ]);
+  const fake = fakeStackAutomation({ swapped: true, booted: true });
+  const again = await runFleet(
+    readInventory(sameNamedFleet()),
+    { limits: { concurrency: 1 }, startedAt: START, state: new FleetStateFile(state) },
+    liveRun(fake),
+  );
+  const byId = Object.fromEntries(again.vms.map((v) => [v.id, v.stack]));
+  expect(byId[first.vms[0].id]).toBe("app-vm-01-rescue");
+  expect(new Set(Object.values(byId)).size).toBe(5);
+  expect(fake.calls).toContain("openStack app-vm-01-rescue");
 });
 
 test("an AWS VM of an unknown account: its stack is not pinned and its line says so", async () => {

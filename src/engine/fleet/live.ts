@@ -103,7 +103,7 @@ export function plannableVms(
     if (o.shard && shardOf(vm.id, o.shard.count) !== o.shard.index) return false;
     if (o.state?.get(vm.id)?.outcome === "rescued") return false;
     try {
-      preflight(vm, stacks.get(vm.id)!, o.kmsGrantConfirmed);
+      preflight(vm, o.state?.get(vm.id)?.stack ?? stacks.get(vm.id)!, o.kmsGrantConfirmed);
       return true;
     } catch (e) {
       if (e instanceof PlanError) return false;

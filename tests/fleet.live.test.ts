@@ -129,6 +129,30 @@ test("a rerun keeps the stack a VM had, though a same-named VM joined the fleet"
   expect(fake.calls).toContain("openStack app-vm-01-rescue");
 });
 
+test("a failed rescue's rollback commands name the VM's subscription", async () => {
+  const inventory = readInventory(sameNamedFleet());
+  const vm = inventory.vms.find((v) => v.id.includes("/subscriptions/0b0b0b0b-"))!;
+  const lines: string[] = [];
+  const runner = liveRun(fakeStackAutomation({}, { upError: "quota exceeded" }), lines);
+  const report = await runner.rescue(vm, "app-vm-01-rescue-0b", 1);
+  const sub = "--subscription 0b0b0b0b-41c7-4d2e-9a55-0c8d4b7e2f10";
+  expect(lines).toContainEqual(
+    expect.stringContaining(
+      `vm-rescue rollback --cloud azure --resource-group rg-app-prod --vm app-vm-01 --stack app-vm-01-rescue-0b ${sub}\``,
+    ),
+  );
+  expect(report.status).toBe("failed");
+  // a rescued VM's report: its rollback names the subscription; `rescue` (which takes none) does not
+  const rescued = await liveRun(fakeStackAutomation({ swapped: true, booted: true })).rescue(
+    vm,
+    "app-vm-01-rescue-0b",
+    1,
+  );
+  const rollbacks = rescued.nextSteps.filter((s) => s.includes("vm-rescue rollback"));
+  expect(rollbacks.length).toBeGreaterThan(0);
+  for (const s of rollbacks) expect(s).toContain(sub);
+});
+
 test("an AWS VM of an unknown account: its stack is not pinned and its line says so", async () => {
   const entry = builtInFleet()[3] as {
     awsInstance: { Reservations: Record<string, unknown>[] };

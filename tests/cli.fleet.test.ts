@@ -46,6 +46,23 @@ describe("vm-rescue fleet", () => {
     expect(err).toMatch(/needs a file/);
   });
 
+  test("a report path that cannot be written is refused before anything is planned", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-out-"));
+    for (const args of [
+      ["--report", path.join(dir, "missing", "r.json")],
+      ["--markdown", dir],
+    ]) {
+      const { code, out, err } = await run(["fleet", "--simulate", ...args]);
+      expect(code).toBe(2);
+      expect(out).toBe("");
+      expect(err.trim().split("\n")).toEqual([
+        expect.stringMatching(new RegExp(`^vm-rescue: ${args[0]} .*cannot write the report there`)),
+      ]);
+    }
+    const merged = await run(["fleet", "merge", "x.json", "--report", path.join(dir, "no", "m")]);
+    expect([merged.code, merged.err]).toEqual([2, expect.stringContaining("no folder")]);
+  });
+
   test("--concurrency 0 is a usage error", async () => {
     const { code } = await run(["fleet", "--simulate", "--concurrency", "0"]);
     expect(code).toBe(2);

@@ -13,7 +13,13 @@ async function script(a: Automation) {
   await a.findCli();
   const stack = await a.openStack("inc-1", false);
   seen.push(await stack.config(), await stack.hasResources());
-  await stack.setConfig({ cloud: "azure", resourceGroup: "rg", vmName: "vm" });
+  await stack.setConfig({
+    cloud: "azure",
+    resourceGroup: "rg",
+    vmName: "vm",
+    "azure-native:subscriptionId": "0b0b0b0b-41c7-4d2e-9a55-0c8d4b7e2f10",
+    "aws:allowedAccountIds[0]": "123456789012",
+  });
   seen.push(await stack.config());
   await stack.installPlugins([{ name: "random", version: "4.21.2" }]);
   const e = await stack.up({ onEvent: () => undefined }).catch((x) => x);
@@ -40,6 +46,30 @@ test("the fake and the real interface over the stand-in answer the same script a
       "quota exceeded",
       "failed",
       true,
+    ]);
+    // the cloud providers' own settings are written as they are, a list element by its path
+    expect(s.config("inc-1")).toEqual({
+      "vm-rescue:cloud": "azure",
+      "vm-rescue:resourceGroup": "rg",
+      "vm-rescue:vmName": "vm",
+      "azure-native:subscriptionId": "0b0b0b0b-41c7-4d2e-9a55-0c8d4b7e2f10",
+      "aws:allowedAccountIds[0]": "123456789012",
+    });
+    const sets = s
+      .calls()
+      .map((c) => c.argv)
+      .filter((a) => a[0] === "config" && a[1] === "set-all");
+    expect(sets.map((a) => [a.includes("--path"), a.filter((x) => x.includes("="))])).toEqual([
+      [
+        false,
+        [
+          "vm-rescue:cloud=azure",
+          "vm-rescue:resourceGroup=rg",
+          "vm-rescue:vmName=vm",
+          "azure-native:subscriptionId=0b0b0b0b-41c7-4d2e-9a55-0c8d4b7e2f10",
+        ],
+      ],
+      [true, ["aws:allowedAccountIds[0]=123456789012"]],
     ]);
     // destroy empties the state in both
     const a = await localAutomation({ workDir: s.project }).openStack("inc-1", true);

@@ -5,7 +5,7 @@
  */
 import { fakeStackAutomation } from "./helpers/fakeAutomation";
 import { readInventory } from "../src/engine/fleet/inventory";
-import { runFleet, shardOf } from "../src/engine/fleet/run";
+import { FleetStateFile, runFleet, shardOf } from "../src/engine/fleet/run";
 import { builtInFleet } from "../src/engine/fleet/simulated";
 import { liveFleetRunner } from "../src/engine/fleet/live";
 import { fleetStack, fleetStacks } from "../src/engine/fleet/stacks";
@@ -63,6 +63,22 @@ test("two VMs of one name get two stacks; the shards name them alike", async () 
   const stacks = report.vms.map((v) => v.stack!);
   expect(new Set(stacks).size).toBe(5);
   for (const s of stacks) expect(s.length).toBeLessThanOrEqual(24);
+  // each stack is held to its VM's subscription or account, not the credentials' default
+  const held = Object.fromEntries(
+    report.vms.map((v) => {
+      const c = fake.byStack[v.stack!];
+      return [v.id, c["azure-native:subscriptionId"] ?? c["aws:allowedAccountIds[0]"]];
+    }),
+  );
+  expect(held).toEqual(Object.fromEntries(inventory.vms.map((v) => [v.id, v.account])));
+  const moved = report.vms.find((v) => v.id.includes("/subscriptions/0b0b0b0b-"))!;
+  expect(fake.byStack[moved.stack!]).toMatchObject({
+    "azure-native:subscriptionId": "0b0b0b0b-41c7-4d2e-9a55-0c8d4b7e2f10",
+    "vm-rescue:resourceGroup": "rg-app-prod",
+    "vm-rescue:vmName": "app-vm-01",
+  });
+  const aws = report.vms.find((v) => v.cloud === "aws")!;
+  expect(fake.byStack[aws.stack!]["aws:allowedAccountIds[0]"]).toBe("123456789012");
   // the VMs that do not share a name keep the default stack
   const byLabel = Object.fromEntries(report.vms.map((v) => [v.label, v.stack]));
   expect(byLabel["rg-app-prod/app-vm-02"]).toBe("app-vm-02-rescue");
@@ -85,6 +101,77 @@ test("two VMs of one name get two stacks; the shards name them alike", async () 
   // and the names depend on the fleet, not on its order
   const reversed = fleetStacks([...inventory.vms].reverse());
   expect(Object.fromEntries(reversed)).toEqual(Object.fromEntries(fleetStacks(inventory.vms)));
+});
+
+test("a rerun keeps the stack a VM had, though a same-named VM joined the fleet", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fleet-rerun-"));
+  const state = path.join(dir, "state.json");
+  const [one, , , , aws] = sameNamedFleet();
+  const failing = fakeStackAutomation({}, { upError: "quota exceeded" });
+  const first = await runFleet(
+    readInventory([one, aws]),
+    { limits: { concurrency: 1 }, startedAt: START, state: new FleetStateFile(state) },
+    liveRun(failing),
+  );
+  expect(first.vms.map((v) => [v.outcome, v.stack])).toEqual([
+    ["failed", "app-vm-01-rescue"],
+    ["failed", expect.any(String)],
+  ]);
+  const fake = fakeStackAutomation({ swapped: true, booted: true });
+  const again = await runFleet(
+    readInventory(sameNamedFleet()),
+    { limits: { concurrency: 1 }, startedAt: START, state: new FleetStateFile(state) },
+    liveRun(fake),
+  );
+  const byId = Object.fromEntries(again.vms.map((v) => [v.id, v.stack]));
+  expect(byId[first.vms[0].id]).toBe("app-vm-01-rescue");
+  expect(new Set(Object.values(byId)).size).toBe(5);
+  expect(fake.calls).toContain("openStack app-vm-01-rescue");
+});
+
+test("a failed rescue's rollback commands name the VM's subscription", async () => {
+  const inventory = readInventory(sameNamedFleet());
+  const vm = inventory.vms.find((v) => v.id.includes("/subscriptions/0b0b0b0b-"))!;
+  const lines: string[] = [];
+  const runner = liveRun(fakeStackAutomation({}, { upError: "quota exceeded" }), lines);
+  const report = await runner.rescue(vm, "app-vm-01-rescue-0b", 1);
+  const sub = "--subscription 0b0b0b0b-41c7-4d2e-9a55-0c8d4b7e2f10";
+  expect(lines).toContainEqual(
+    expect.stringContaining(
+      `vm-rescue rollback --cloud azure --resource-group rg-app-prod --vm app-vm-01 --stack app-vm-01-rescue-0b ${sub}\``,
+    ),
+  );
+  expect(report.status).toBe("failed");
+  // a rescued VM's report: its rollback names the subscription; `rescue` (which takes none) does not
+  const rescued = await liveRun(fakeStackAutomation({ swapped: true, booted: true })).rescue(
+    vm,
+    "app-vm-01-rescue-0b",
+    1,
+  );
+  const rollbacks = rescued.nextSteps.filter((s) => s.includes("vm-rescue rollback"));
+  expect(rollbacks.length).toBeGreaterThan(0);
+  for (const s of rollbacks) expect(s).toContain(sub);
+});
+
+test("an AWS VM of an unknown account: its stack is not pinned and its line says so", async () => {
+  const entry = builtInFleet()[3] as {
+    awsInstance: { Reservations: Record<string, unknown>[] };
+  };
+  delete entry.awsInstance.Reservations[0].OwnerId;
+  const inventory = readInventory([entry]);
+  expect(inventory.vms[0].account).toBe("unknown");
+  const fake = fakeStackAutomation({ swapped: true, booted: true });
+  const lines: string[] = [];
+  const report = await runFleet(
+    inventory,
+    { limits: { concurrency: 1 }, startedAt: START },
+    liveRun(fake, lines),
+  );
+  const stack = report.vms[0].stack!;
+  expect(Object.keys(fake.byStack[stack]).filter((k) => !k.startsWith("vm-rescue:"))).toEqual([]);
+  expect(lines).toContainEqual(
+    expect.stringMatching(/^\[[^\]]+\] account unknown .*not pinned to an account/),
+  );
 });
 
 test("vm-rescue fleet (live, fake Automation API): each rescue's progress labelled by its VM", async () => {

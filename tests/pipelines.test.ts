@@ -155,6 +155,10 @@ describe("GitHub Actions example", () => {
     // the save key is the restore's primary key; its prefix is among the restore keys
     expect(steps[save].with!.key).toBe(steps[restore].with!.key);
     expect(steps[restore].with!.key.startsWith(steps[restore].with!["restore-keys"])).toBe(true);
+    // keyed on the fleet file, not on the run: a new run over the same file resumes too
+    expect(steps[restore].with!["restore-keys"]).toBe(
+      "fleet-state-${{ hashFiles(inputs.fleet-file) }}-${{ matrix.shard }}-",
+    );
   });
 });
 

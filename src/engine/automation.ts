@@ -38,8 +38,13 @@ export interface RescueStack {
   readonly name: string;
   /** The stack's config in the project namespace, keys without `vm-rescue:`. */
   config(): Promise<Record<string, string>>;
+  /**
+   * Sets settings: a bare key goes in the project namespace (`vm-rescue:<key>`); a key that names
+   * its namespace (`azure-native:subscriptionId`, `aws:region`) is written as it is, and one with a
+   * path (`aws:allowedAccountIds[0]`) as a path into a structured value (`config set --path`).
+   */
   setConfig(settings: Record<string, string>): Promise<void>;
-  /** Removes settings (keys without `vm-rescue:`) from the stack's config. */
+  /** Removes settings (bare keys in the project namespace, as {@link setConfig}) from the config. */
   removeConfig(keys: string[]): Promise<void>;
   /** True when the stack's state holds resources: an earlier rescue kept after a failed up. */
   hasResources(): Promise<boolean>;
@@ -104,6 +109,20 @@ export function requiredPlugins(
     if (!version) throw new Error(`package.json does not depend on @pulumi/${name}`);
     return { name, version };
   });
+}
+
+/**
+ * The full config key of a setting: a bare key (`resourceGroup`) in the project namespace, a key
+ * that already names its namespace (`azure-native:subscriptionId`, `aws:allowedAccountIds[0]`) as
+ * it is — the cloud providers' own settings, which the program and the default providers read.
+ */
+export function configKey(k: string): string {
+  return k.includes(":") ? k : `${PROJECT}:${k}`;
+}
+
+/** A key with a path into a structured value (`aws:allowedAccountIds[0]`). */
+export function isPathKey(k: string): boolean {
+  return /[[.]/.test(k.slice(k.indexOf(":") + 1));
 }
 
 /** Runs an engine call; any failure becomes an {@link EngineError} with the engine's own line. */
@@ -184,16 +203,17 @@ export function localAutomation(opts: { workDir?: string } = {}): Automation {
           );
         },
         async setConfig(settings) {
-          await engine(() =>
-            stack.setAllConfig(
-              Object.fromEntries(
-                Object.entries(settings).map(([k, v]) => [`${ns}${k}`, { value: v }]),
-              ),
-            ),
+          const entries = Object.entries(settings).map(
+            ([k, v]) => [configKey(k), { value: v }] as const,
           );
+          const plain = entries.filter(([k]) => !isPathKey(k));
+          const paths = entries.filter(([k]) => isPathKey(k));
+          if (plain.length > 0) await engine(() => stack.setAllConfig(Object.fromEntries(plain)));
+          if (paths.length > 0)
+            await engine(() => stack.setAllConfig(Object.fromEntries(paths), true));
         },
         async removeConfig(keys) {
-          await engine(() => stack.removeAllConfig(keys.map((k) => `${ns}${k}`)));
+          await engine(() => stack.removeAllConfig(keys.map(configKey)));
         },
         async hasResources() {
           const state = await engine(() => stack.exportStack());

@@ -105,10 +105,12 @@ function afterFailedUp(
   stackName: string,
   target: VmTarget,
   workDir: string,
+  subscription?: string,
 ): void {
   if (error.kind !== "failed") ui.log(unlockLine(stackName, workDir));
+  const sub = subscription ? ` --subscription ${subscription}` : "";
   ui.log(
-    `stack ${stackName} is kept as the update left it (nothing was destroyed): run \`vm-rescue rescue ${targetFlags(target, stackName)}\` again to resume, or \`vm-rescue rollback ${targetFlags(target, stackName)}\` to put the original disk back`,
+    `stack ${stackName} is kept as the update left it (nothing was destroyed): run \`vm-rescue rescue ${targetFlags(target, stackName)}\` again to resume, or \`vm-rescue rollback ${targetFlags(target, stackName)}${sub}\` to put the original disk back`,
   );
 }
 
@@ -128,6 +130,8 @@ export async function liveRescue(
   signal?: AbortSignal,
 ): Promise<RescueOutcome> {
   const startedAt = deps.now().toISOString();
+  // the subscription the stack is held to (a fleet's stacks): named in the rollback commands
+  const subscription = settings["azure-native:subscriptionId"];
   const recorder = new TimelineRecorder();
   const stream = ui.progress(recorder);
   const run = { ...stream, signal };
@@ -162,7 +166,7 @@ export async function liveRescue(
     outputs = up.value ?? {};
     if (up.error) {
       errors.push(`pulumi up failed: ${up.error.message}`);
-      afterFailedUp(ui, up.error, stackName, t.target, automation.workDir);
+      afterFailedUp(ui, up.error, stackName, t.target, automation.workDir, subscription);
     } else {
       // The artifacts location: where the files collect shipped and the hives the repair returned sit,
       // so the report cites each fact's hive, key and value and shows the check after the repair.
@@ -203,7 +207,15 @@ export async function liveRescue(
   const key = DEFAULT_HELPER_SIZE[cloud];
   const vm: VmIdentity =
     t.target.cloud === "azure"
-      ? { resourceGroup: t.target.resourceGroup, name: t.target.vm }
+      ? {
+          resourceGroup: t.target.resourceGroup,
+          name: t.target.vm,
+          ...(subscription
+            ? {
+                id: `/subscriptions/${subscription}/resourceGroups/${t.target.resourceGroup}/providers/Microsoft.Compute/virtualMachines/${t.target.vm}`,
+              }
+            : {}),
+        }
       : {
           instanceId: t.target.instanceId,
           ...(t.target.region ? { region: t.target.region } : {}),

@@ -112,6 +112,18 @@ export function costEstimate(size: string | null, minutes: number | null): CostE
   };
 }
 
+/** A live rescue held to a subscription (a fleet's): `rollback` must act in that one too. */
+function subscriptionFlag(o: RescueOutcome): string {
+  const sub =
+    o.mode === "live" ? /^\/subscriptions\/([^/]+)\//i.exec(o.vm.id ?? "")?.[1] : undefined;
+  return sub ? ` --subscription ${sh(sub)}` : "";
+}
+
+/** The flags of `vm-rescue rollback` for this VM (its subscription too, when the stack named one). */
+function rollbackFlags(o: RescueOutcome): string {
+  return `${vmFlags(o)}${subscriptionFlag(o)}`;
+}
+
 function vmFlags(o: RescueOutcome): string {
   const stack = ` --stack ${sh(o.stack)}`;
   if (o.cloud === "azure")
@@ -150,11 +162,11 @@ export function nextSteps(o: RescueOutcome, status: RescueStatus): string[] {
   if (status === "failed") {
     for (const f of failures(o)) steps.push(`Look into: ${f}${artifacts}`);
     if (o.swap.swapped && o.verify.booted !== true)
-      steps.push(`Put the original disk back: \`vm-rescue rollback ${vmFlags(o)}\`.`);
+      steps.push(`Put the original disk back: \`vm-rescue rollback ${rollbackFlags(o)}\`.`);
     const outcomeUnknown = o.errors.some((e) => /pulumi up failed/.test(e)) && !o.swap.attempted;
     if (outcomeUnknown) {
       steps.push(
-        `The run stopped before its outcome was known: check which disk the ${o.cloud === "aws" ? "instance's root volume" : "VM's OS disk"} is now. The original is never deleted; if the ${o.cloud === "aws" ? "instance" : "VM"} is on the rescue's copy or has none, \`vm-rescue rollback ${vmFlags(o)}\` puts the original back.`,
+        `The run stopped before its outcome was known: check which disk the ${o.cloud === "aws" ? "instance's root volume" : "VM's OS disk"} is now. The original is never deleted; if the ${o.cloud === "aws" ? "instance" : "VM"} is on the rescue's copy or has none, \`vm-rescue rollback ${rollbackFlags(o)}\` puts the original back.`,
       );
     } else if (!o.swap.swapped) {
       steps.push(
@@ -176,7 +188,7 @@ export function nextSteps(o: RescueOutcome, status: RescueStatus): string[] {
           ? inPlaceDryRun
           : `Dry run: nothing was changed. Run again without --dry-run to repair.`
         : repairedInPlace(o)
-          ? `The root volume was repaired in place and reattached; the instance is left stopped and was not verified: start it, or roll back with \`vm-rescue rollback ${vmFlags(o)}\`.`
+          ? `The root volume was repaired in place and reattached; the instance is left stopped and was not verified: start it, or roll back with \`vm-rescue rollback ${rollbackFlags(o)}\`.`
           : `The repaired disk is ready but not swapped: run \`vm-rescue rescue ${vmFlags(o)}\` without --no-swap to swap it.`,
     );
   }
@@ -186,7 +198,7 @@ export function nextSteps(o: RescueOutcome, status: RescueStatus): string[] {
         "Check that the VM boots to the login screen (boot diagnostics / serial console); no boot verification ran.",
       );
     steps.push(
-      `If the VM misbehaves, put the original disk back with \`vm-rescue rollback ${vmFlags(o)}\`.`,
+      `If the VM misbehaves, put the original disk back with \`vm-rescue rollback ${rollbackFlags(o)}\`.`,
     );
     if (o.kept.length > 0)
       steps.push(

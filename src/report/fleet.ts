@@ -76,6 +76,11 @@ export interface FleetReport {
   exitCode: 0 | 1 | 4;
 }
 
+/** A fleet-file entry that could not be read as a VM (listed as `entry-<index>`). */
+export function isUnreadableEntry(v: Pick<FleetVmResult, "id">): boolean {
+  return /^entry-\d+$/.test(v.id);
+}
+
 /** The totals of a list of VM results. */
 export function fleetTotals(vms: readonly FleetVmResult[]): FleetTotals {
   const count = (o: FleetOutcome) => vms.filter((v) => v.outcome === o).length;
@@ -87,9 +92,10 @@ export function fleetTotals(vms: readonly FleetVmResult[]): FleetTotals {
     failed: count("failed"),
     refused: count("refused"),
     resumed: vms.filter((v) => v.resumed).length,
+    // an entry of the fleet file that is no VM has no cloud: counted in vms only
     byCloud: {
-      azure: vms.filter((v) => v.cloud === "azure").length,
-      aws: vms.filter((v) => v.cloud === "aws").length,
+      azure: vms.filter((v) => v.cloud === "azure" && !isUnreadableEntry(v)).length,
+      aws: vms.filter((v) => v.cloud === "aws" && !isUnreadableEntry(v)).length,
     },
   };
 }
@@ -111,10 +117,11 @@ export function renderFleetMarkdown(r: FleetReport): string {
     ...(r.limits.perRegion ? [`${r.limits.perRegion} per region`] : []),
     ...(r.limits.perAccount ? [`${r.limits.perAccount} per subscription/account`] : []),
   ].join(", ");
+  const unreadable = t.vms - t.byCloud.azure - t.byCloud.aws;
   const lines = [
     `# Fleet rescue${r.shard ? ` (shard ${r.shard})` : ""}${r.mode === "simulated" ? " [simulated]" : ""}`,
     "",
-    `${t.vms} VMs (${t.byCloud.azure} Azure, ${t.byCloud.aws} AWS): ${t.rescued} rescued, ${t.prepared} prepared, ${t.blocked} blocked, ${t.failed} failed, ${t.refused} refused${t.resumed ? `; ${t.resumed} rescued by an earlier run` : ""}.`,
+    `${t.vms} VMs (${t.byCloud.azure} Azure, ${t.byCloud.aws} AWS${unreadable ? `, ${unreadable} unreadable` : ""}): ${t.rescued} rescued, ${t.prepared} prepared, ${t.blocked} blocked, ${t.failed} failed, ${t.refused} refused${t.resumed ? `; ${t.resumed} rescued by an earlier run` : ""}.`,
     "",
     `Modeled fleet time: ${formatDuration(r.modeledSeconds)} (${limits}).`,
     "",
@@ -122,7 +129,7 @@ export function renderFleetMarkdown(r: FleetReport): string {
     "|---|---|---|---|---|---|",
     ...r.vms.map(
       (v) =>
-        `| ${cell(v.label)} | ${v.cloud} | ${cell(v.region)} | ${v.outcome}${v.resumed ? " (earlier run)" : ""} | ${v.modeledSeconds === null ? "–" : formatDuration(v.modeledSeconds)} | ${cell(v.summary)} |`,
+        `| ${cell(v.label)} | ${isUnreadableEntry(v) ? "–" : v.cloud} | ${cell(v.region)} | ${v.outcome}${v.resumed ? " (earlier run)" : ""} | ${v.modeledSeconds === null ? "–" : formatDuration(v.modeledSeconds)} | ${cell(v.summary)} |`,
     ),
   ];
   const errors = r.vms.filter((v) => v.errors.length > 0);

@@ -8,6 +8,7 @@ import {
   Automation,
   EngineError,
   PulumiCliMissing,
+  configKey,
   RescueStack,
   type EngineFailure,
 } from "../../src/engine/automation";
@@ -32,6 +33,8 @@ export function fakeStackAutomation(outputs: Record<string, unknown>, opts: Fake
   const config: Record<string, string>[] = [];
   const signals: (AbortSignal | undefined)[] = [];
   const current: Record<string, string> = { ...opts.config };
+  /** Every setting each stack was given, by stack name, keys as written (`vm-rescue:` added). */
+  const byStack: Record<string, Record<string, string>> = {};
   let kept = opts.kept ?? false;
   const automation: Automation = {
     workDir: "/pkg",
@@ -43,13 +46,19 @@ export function fakeStackAutomation(outputs: Record<string, unknown>, opts: Fake
       calls.push(`openStack ${name}${mustExist ? " (existing)" : ""}`);
       const stack: RescueStack = {
         name,
+        // as the real one: config() lists the project's settings only; a namespaced key
+        // (`azure-native:subscriptionId`) is written as it is and not listed
         async config() {
-          return { ...current };
+          return Object.fromEntries(Object.entries(current).filter(([k]) => !k.includes(":")));
         },
         async setConfig(s) {
           calls.push("setConfig");
           config.push(s);
           Object.assign(current, s);
+          byStack[name] = {
+            ...byStack[name],
+            ...Object.fromEntries(Object.entries(s).map(([k, v]) => [configKey(k), v])),
+          };
         },
         async removeConfig(keys) {
           calls.push(`removeConfig ${keys.join(" ")}`);
@@ -85,5 +94,5 @@ export function fakeStackAutomation(outputs: Record<string, unknown>, opts: Fake
       return stack;
     },
   };
-  return { automation, calls, config, signals, current };
+  return { automation, calls, config, signals, current, byStack };
 }

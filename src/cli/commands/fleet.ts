@@ -4,6 +4,7 @@
  * `fleet --shard K/N` takes a stable share of the fleet, `fleet merge` joins the shards' reports.
  */
 import * as fs from "fs";
+import * as path from "path";
 import type { Command } from "commander";
 import { runAction, type CliContext } from "../context";
 import { defaultDeps, type RescueDeps } from "../deps";
@@ -116,6 +117,30 @@ export function registerFleet(
     );
 }
 
+/**
+ * The report files can be written: checked before anything is planned, so a mistyped folder is
+ * refused at once (exit 2) rather than after the fleet ran.
+ */
+function checkOutputs(opts: Pick<FleetOptions, "report" | "markdown">): void {
+  for (const [flag, file] of [
+    ["--report", opts.report],
+    ["--markdown", opts.markdown],
+  ] as const) {
+    if (file === undefined) continue;
+    const dir = path.dirname(path.resolve(file));
+    let why: string | null = null;
+    if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) why = `no folder ${dir}`;
+    else if (fs.existsSync(file) && fs.statSync(file).isDirectory()) why = "it is a folder";
+    else
+      try {
+        fs.accessSync(fs.existsSync(file) ? file : dir, fs.constants.W_OK);
+      } catch {
+        why = "not writable";
+      }
+    if (why) throw new UsageError(`${flag} ${file}: cannot write the report there (${why})`);
+  }
+}
+
 function print(
   ctx: CliContext,
   report: FleetReport,
@@ -154,6 +179,7 @@ async function runFleetCommand(
 ): Promise<number> {
   if (!file && !opts.simulate)
     throw new UsageError("fleet needs a file of VM descriptions (or --simulate)");
+  checkOutputs(opts);
   const limits = {
     concurrency: count(opts.concurrency, "--concurrency") as number,
     perRegion: count(opts.perRegion, "--per-region"),
@@ -236,6 +262,7 @@ async function merge(
   files: string[],
   opts: Pick<FleetOptions, "json" | "report" | "markdown">,
 ): Promise<number> {
+  checkOutputs(opts);
   const { fleetReportProblems } =
     require("../../report/fleetSchema") as typeof import("../../report/fleetSchema");
   const reports = files.map((f) => {

@@ -52,13 +52,19 @@ export function liveFleetRunner(o: LiveFleetOptions): FleetRunner {
             },
         o.choices,
       );
+      const ui = o.ui(vm);
+      const pinned = accountSettings(vm);
+      if (!pinned)
+        ui.log(
+          `account unknown (the fleet file gives no OwnerId): stack ${stack} is not pinned to an account and rescues in the account of the current AWS credentials`,
+        );
       const outcome = await liveRescue(
         o.automation,
         o.deps,
         stack,
-        settings,
+        { ...settings, ...pinned },
         { target, choices: o.choices },
-        o.ui(vm),
+        ui,
         o.signal,
       );
       const throttled = outcome.errors.find((e) => isThrottling(e));
@@ -66,6 +72,18 @@ export function liveFleetRunner(o: LiveFleetOptions): FleetRunner {
       return buildReport(outcome);
     },
   };
+}
+
+/**
+ * The cloud provider settings that hold a VM's stack to the VM's subscription or account (the
+ * default ones would act on whichever the credentials select): Azure, `azure-native:subscriptionId`
+ * from the VM's id, which the azure-native provider and the steps' provider read; AWS, the aws
+ * provider's `allowedAccountIds` (a list) when the fleet file names the owner; null when it does not.
+ */
+export function accountSettings(vm: FleetVm): Record<string, string> | null {
+  if (vm.cloud === "azure")
+    return { "azure-native:subscriptionId": parseArmId(vm.vm.id, "the VM's id").subscriptionId };
+  return vm.account === "unknown" ? null : { "aws:allowedAccountIds[0]": vm.account };
 }
 
 /**
@@ -85,7 +103,7 @@ export function plannableVms(
     if (o.shard && shardOf(vm.id, o.shard.count) !== o.shard.index) return false;
     if (o.state?.get(vm.id)?.outcome === "rescued") return false;
     try {
-      preflight(vm, stacks.get(vm.id)!, o.kmsGrantConfirmed);
+      preflight(vm, o.state?.get(vm.id)?.stack ?? stacks.get(vm.id)!, o.kmsGrantConfirmed);
       return true;
     } catch (e) {
       if (e instanceof PlanError) return false;

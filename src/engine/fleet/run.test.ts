@@ -6,6 +6,7 @@ import type { RescueReport } from "../../report/types";
 import { readInventory, type FleetVm } from "./inventory";
 import { FleetStateFile, mergeFleetReports, runFleet, shardOf, type FleetRunner } from "./run";
 import { builtInFleet } from "./simulated";
+import { renderFleetMarkdown } from "../../report/fleet";
 
 const inventory = readInventory(builtInFleet());
 const START = new Date("2026-12-01T08:00:00Z");
@@ -89,6 +90,18 @@ describe("readInventory", () => {
 });
 
 describe("runFleet", () => {
+  test("an unreadable entry is counted among the VMs, not as an Azure VM", async () => {
+    const r = await runFleet(
+      readInventory([{ hello: 1 }, ...builtInFleet().slice(3, 4)]),
+      options,
+      fakeRunner(),
+    );
+    expect(r.totals).toMatchObject({ vms: 2, refused: 1, byCloud: { azure: 0, aws: 1 } });
+    const md = renderFleetMarkdown(r);
+    expect(md).toContain("2 VMs (0 Azure, 1 AWS, 1 unreadable)");
+    expect(md).toContain("| entry 0 of the fleet file | – |");
+  });
+
   test("plans first: a refused VM is never rescued; throttling is retried", async () => {
     const log: string[] = [];
     const report = await runFleet(inventory, options, fakeRunner(log));

@@ -172,7 +172,9 @@ export async function runFleet(
       continue;
     }
     try {
-      const stack = stacks.get(vm.id)!;
+      // The stack an earlier run used (names shift when a same-named VM joins the fleet): a kept
+      // rescue resumes on its own stack.
+      const stack = earlier?.stack ?? stacks.get(vm.id)!;
       await runner.plan(vm, stack);
       planned.push({ ...vm, stack });
     } catch (e) {

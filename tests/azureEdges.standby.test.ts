@@ -55,7 +55,8 @@ test("the standby helper starts at once; the copy is attached to it once both ex
   expect(step("standby")!.dependsOn).toEqual([]);
   expect(step("standby")!.op).toEqual(["azure.vm.start.windows"]);
   expect(step("copy-attach")!.dependsOn.sort()).toEqual([named("copy"), named("standby")]);
-  expect(step("collect")!.dependsOn).toContain(named("copy-attach"));
+  expect(step("collect")).toBeUndefined();
+  expect(step("repair")!.dependsOn).toContain(named("copy-attach"));
 });
 
 test("the modeled critical path starts with the standby helper's start, not the backup", () => {
@@ -63,14 +64,12 @@ test("the modeled critical path starts with the standby helper's start, not the 
   expect(t.criticalPath.map((p) => p.id.slice(component.length + 1))).toEqual([
     "standby",
     "copy-attach",
-    "collect",
-    "triage",
     "repair",
     "swap",
     "verify",
   ]);
-  // 120 start + 30 attach + 120 collect + 5 triage + 75 repair + (30 detach + 30 swap + 120 start) + 60 verify
-  expect(t.totalSeconds).toBe(590);
+  // 120 start + 30 attach + 75 repair + (30 detach + 30 swap + 120 start) + 60 verify
+  expect(t.totalSeconds).toBe(465);
 });
 
 test("a standby helper that waits for the copy fails the audit", () => {

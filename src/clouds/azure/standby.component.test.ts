@@ -75,18 +75,18 @@ describe("AzureWindowsRescue on a standby helper", () => {
     expect(r.run.outputs.helperId).toBe(facts.id);
   });
 
-  test("the collect and repair run on the standby helper, after it started, and the swap detaches from it", () => {
-    const use = r.one(STEP_TYPES.azure.standbyUse);
+  test("the repair runs on the standby helper once the copy is attached to it, and the swap detaches from it", () => {
+    const attach = r.one(STEP_TYPES.azure.attach);
     const commands = r.byType("azure-native:compute:VirtualMachineRunCommandByVirtualMachine");
-    expect(commands).toHaveLength(2);
+    // no collect Run Command: the snapshot diagnosis decides the repair and keeps the evidence
+    expect(commands.map((c) => c.name)).toEqual(["inc-4711-repair"]);
     for (const c of commands) {
       expect(c.inputs).toMatchObject({
         resourceGroupName: "rg-app-prod",
         vmName: "standby-helper-1",
       });
     }
-    const collect = commands.find((c) => c.name === "inc-4711-collect")!;
-    expect(collect.dependencies).toContain(use.urn);
+    expect(commands[0].dependencies).toContain(attach.urn);
     expect(r.one(STEP_TYPES.azure.swap).inputs).toMatchObject({
       helperResourceGroupName: "rg-app-prod",
       helperVmName: "standby-helper-1",

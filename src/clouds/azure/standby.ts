@@ -108,7 +108,6 @@ export function standbyUseKind(
         bounded(ctx, token, () => f(...a));
     return {
       describe: b(o.describe.bind(o)),
-      attachDataDisk: b(o.attachDataDisk.bind(o)),
       detachDataDisk: b(o.detachDataDisk.bind(o)),
       start: b(o.start.bind(o)),
       deallocate: b(o.deallocate.bind(o)),

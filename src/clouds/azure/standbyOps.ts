@@ -1,8 +1,9 @@
 /**
- * The Azure calls of a standby helper (`standby.ts`): read what the rescue must know of it, attach
- * and detach a data disk, start it, deallocate it. The real ones use `@azure/arm-compute`; the
- * simulated ones act on the {@link SimulatedCompute} (its VMs carry the standby's location, zone
- * and identity as extra fields) directly or through the simulated cloud file.
+ * The Azure calls of a standby helper (`standby.ts`): read what the rescue must know of it, detach
+ * a data disk, start it, deallocate it (the shared DataDiskAttach step attaches the copy). The real
+ * ones use `@azure/arm-compute`; the simulated ones act on the {@link SimulatedCompute} (its VMs
+ * carry the standby's location, zone and identity as extra fields) directly or through the
+ * simulated cloud file.
  */
 import type { StepContext } from "../../steps/contract";
 import { azureCredential } from "./runtime";
@@ -24,8 +25,6 @@ export interface StandbyVm {
 
 export interface StandbyOps {
   describe(resourceGroupName: string, vmName: string): Promise<StandbyVm>;
-  /** Attaches the managed disk at `lun` (a deallocated VM takes it too). */
-  attachDataDisk(rg: string, vmName: string, diskId: string, lun: number): Promise<void>;
   detachDataDisk(rg: string, vmName: string, diskId: string): Promise<void>;
   start(rg: string, vmName: string): Promise<void>;
   deallocate(rg: string, vmName: string): Promise<void>;
@@ -80,20 +79,6 @@ export function simulatedStandbyOps(compute: SimulatedCompute): StandbyOps {
         dataDiskIds: [...vm.dataDiskIds],
       };
     },
-    async attachDataDisk(rg, name, diskId) {
-      compute.calls.push(`attachDataDisk ${rg}/${name} ${diskId}`);
-      const vm = compute.vm(rg, name);
-      const holder = [...compute.vms.values()].find(
-        (v) =>
-          v !== vm && (v.dataDiskIds.some((d) => sameId(d, diskId)) || sameId(v.osDiskId, diskId)),
-      );
-      if (holder)
-        throw Object.assign(new Error(`Disk ${diskId} is attached to VM ${holder.id}.`), {
-          statusCode: 409,
-          code: "OperationNotAllowed",
-        });
-      if (!vm.dataDiskIds.some((d) => sameId(d, diskId))) vm.dataDiskIds.push(diskId);
-    },
     detachDataDisk: (rg, name, diskId) => compute.detachDataDisk(rg, name, diskId),
     // a standby helper boots its own OS disk: Ready
     start: (rg, name) => compute.start(rg, name),
@@ -114,9 +99,6 @@ export function fileStandbyOps(file: string): StandbyOps {
     };
   return {
     describe: (rg, name) => simulatedStandbyOps(loadSimulatedCompute(file)).describe(rg, name),
-    attachDataDisk: edit((o, rg: string, n: string, d: string, lun: number) =>
-      o.attachDataDisk(rg, n, d, lun),
-    ),
     detachDataDisk: edit((o, rg: string, n: string, d: string) => o.detachDataDisk(rg, n, d)),
     start: edit((o, rg: string, n: string) => o.start(rg, n)),
     deallocate: edit((o, rg: string, n: string) => o.deallocate(rg, n)),
@@ -147,14 +129,6 @@ export function armStandbyOps(ctx: StepContext, subscriptionId: string): Standby
           d.managedDisk?.id ? [d.managedDisk.id] : [],
         ),
       };
-    },
-    async attachDataDisk(rg, name, diskId, lun) {
-      const vm = await vms.get(rg, name, o);
-      const dataDisks = [
-        ...(vm.storageProfile?.dataDisks ?? []),
-        { lun, createOption: "Attach", managedDisk: { id: diskId } },
-      ];
-      await vms.beginUpdateAndWait(rg, name, { storageProfile: { dataDisks } }, o);
     },
     async detachDataDisk(rg, name, diskId) {
       const vm = await vms.get(rg, name, o);

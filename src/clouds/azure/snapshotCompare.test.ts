@@ -2,11 +2,9 @@ import { triageEvidenceBundle } from "./decision";
 import { parseCollectManifest } from "../../collect/validate";
 import { bundleFromManifest } from "../../evidence/facts/fromManifest";
 import {
-  compareWithHelper,
   diagnoseSnapshot,
   snapshotDiagnosisKind,
   snapshotRangeOptions,
-  type DiagnosisFacts,
   type SnapshotReader,
 } from "./snapshotDiagnosis";
 import { testContext } from "./testing/runtime";
@@ -14,51 +12,6 @@ import { readSnapshotEvidence, type SnapshotAccess } from "./snapshotRead";
 import { sampleSnapshotImage } from "./sample";
 import { readEvidenceFromDisk } from "../../evidence/fromDisk";
 import { openFileSource } from "../../evidence/disk";
-
-const culprit = (module: string) => ({ module }) as DiagnosisFacts["culprit"];
-const diagnosed = (module: string, repairActions: string[]): DiagnosisFacts => ({
-  diagnosed: true,
-  culprit: culprit(module),
-  repairActions,
-  summary: [],
-  decision: [],
-  evidenceProblems: [],
-  requests: 3,
-  bytes: 100,
-});
-
-describe("the snapshot's diagnosis compared with the helper's collect triage", () => {
-  test("the same culprit and plan agree", () => {
-    expect(
-      compareWithHelper(diagnosed("cxnetmon.sys", ["DisableDriver"]), {
-        culprit: culprit("CXNETMON.SYS"),
-        repairActions: ["DisableDriver"],
-      }),
-    ).toBe(
-      "snapshot and helper agree: culprit cxnetmon.sys, plan DisableDriver; the repair was decided from the helper's collect",
-    );
-  });
-
-  test("a different culprit and plan are both named", () => {
-    expect(
-      compareWithHelper(diagnosed("amdppm.sys", ["SetSafeBoot"]), {
-        culprit: culprit("cxnetmon.sys"),
-        repairActions: ["DisableDriver", "QuarantineDriverFile"],
-      }),
-    ).toBe(
-      "snapshot and helper differ: culprit amdppm.sys from the snapshot, cxnetmon.sys from the helper; " +
-        "plan SetSafeBoot from the snapshot, DisableDriver, QuarantineDriverFile from the helper; " +
-        "the repair was decided from the helper's collect",
-    );
-  });
-
-  test("a snapshot that was not diagnosed leaves the helper's facts", () => {
-    const failed = { ...diagnosed("x.sys", []), diagnosed: false, error: "403" };
-    expect(compareWithHelper(failed, { culprit: null, repairActions: [] })).toMatch(
-      /^the repair was decided from the helper's collect \(the snapshot was not diagnosed\)$/,
-    );
-  });
-});
 
 test("the bundled sample snapshot holds the sample story's evidence", async () => {
   const file = await openFileSource(sampleSnapshotImage());

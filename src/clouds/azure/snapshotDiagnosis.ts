@@ -3,8 +3,9 @@
  * while the helper is still being created and booted. Read access is granted on the snapshot, the
  * evidence files are read through HTTP range requests and the access is revoked
  * (`snapshotRead.ts`); the facts are decided exactly as the collect triage decides a collect
- * manifest's files ({@link triageEvidenceBundle}). It never fails the rescue: a snapshot that
- * cannot be read gives `diagnosed: false` with the reason, and the helper's collect decides.
+ * manifest's files ({@link triageEvidenceBundle}). A snapshot that cannot be read gives
+ * `diagnosed: false` with the reason; given `filesBase` (the rescue: it decides the repair) the step
+ * then fails, so nothing is repaired from facts it does not have.
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { Culprit } from "../../repair/types";
@@ -235,36 +236,6 @@ export function snapshotDiagnosisLine(d: DiagnosisFacts): string {
   );
 }
 
-/** What the helper's collect triage decided (its culprit and repair actions). */
-export interface HelperFacts {
-  culprit?: Culprit | null;
-  repairActions: readonly string[];
-}
-
-/**
- * The snapshot's diagnosis compared with the helper's collect triage, in one line: whether the
- * culprit and the repair actions are the same, else what differs. The repair takes the helper's.
- */
-export function compareWithHelper(d: DiagnosisFacts, helper: HelperFacts): string {
-  if (!d.diagnosed)
-    return "the repair was decided from the helper's collect (the snapshot was not diagnosed)";
-  const name = (c?: Culprit | null) => c?.module ?? "none";
-  const plan = (a: readonly string[]) => (a.length > 0 ? a.join(", ") : "nothing to repair");
-  const differences = [
-    ...(name(d.culprit).toLowerCase() !== name(helper.culprit).toLowerCase()
-      ? [`culprit ${name(d.culprit)} from the snapshot, ${name(helper.culprit)} from the helper`]
-      : []),
-    ...(plan(d.repairActions) !== plan(helper.repairActions)
-      ? [
-          `plan ${plan(d.repairActions)} from the snapshot, ${plan(helper.repairActions)} from the helper`,
-        ]
-      : []),
-  ];
-  return differences.length === 0
-    ? `snapshot and helper agree: culprit ${name(d.culprit)}, plan ${plan(d.repairActions)}; the repair was decided from the helper's collect`
-    : `snapshot and helper differ: ${differences.join("; ")}; the repair was decided from the helper's collect`;
-}
-
 const list = (description: string): PropertySpec => ({
   type: "array",
   items: { type: "string", description: "One item." },
@@ -288,7 +259,7 @@ export function snapshotDiagnosisKind(
   const token = STEP_TYPES.azure.snapshotDiagnosis;
   const run = async (ctx: StepContext, i: SnapshotDiagnosisInputs) => {
     const reader = readerFor(ctx, snapshotRef(i.snapshotId).subscriptionId);
-    // The deadline or a cancel ends the read, never the rescue: the helper's collect decides.
+    // The deadline or a cancel ends the read as a failed diagnosis, with its reason.
     const outs = await bounded(ctx, token, () => diagnoseSnapshot(reader, i)).catch(
       (e: unknown): SnapshotDiagnosis => notDiagnosed(firstLine(e)),
     );
@@ -299,7 +270,7 @@ export function snapshotDiagnosisKind(
     ctx.log(
       outs.diagnosed
         ? `diagnosed from the snapshot: ${outs.culprit?.module ?? "no culprit"}; plan ${outs.repairActions.join(", ") || "none"} (${outs.requests} requests, ${outs.bytes} bytes)`
-        : `the snapshot was not diagnosed (${outs.error}); the helper's collect decides`,
+        : `the snapshot was not diagnosed (${outs.error})`,
     );
     return { ...i, ...outs };
   };

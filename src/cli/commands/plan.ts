@@ -133,7 +133,6 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
   await yieldToSignals();
   const timeToRecovery = engine().planTimeToRecovery(result, {
     repairActions: result.repair?.repairActions as TtrOptions["repairActions"],
-    awsMode: settings.mode,
   });
   if (timeToRecovery.error) result.warnings.push(timeToRecovery.error);
   result.warnings.unshift(...warnings);

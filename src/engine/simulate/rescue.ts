@@ -28,7 +28,7 @@ import { afterStandbyTeardown, withStandby, type StandbyChoice } from "./standby
 /** The modeled time to recovery of a plan, or why it could not be modeled (a warning, not an error). */
 export function planTimeToRecovery(
   plan: Pick<OfflinePlan, "resources"> & Partial<Pick<OfflinePlan, "cloud">>,
-  options: TtrOptions & { awsMode?: string } = {},
+  options: TtrOptions = {},
 ): { ttr: ModeledTtr | null; error: string | null } {
   try {
     const model = loadLatencyModel();

@@ -2,9 +2,8 @@
  * The state of the simulated EC2 (`simulated.ts`): plain JSON, kept in memory or in a file, with
  * the documented states of instances, volumes, attachments, snapshots and SSM commands.
  */
-import { createHash } from "crypto";
 import * as fs from "fs";
-import * as path from "path";
+import { fromSideBlob, mapValues, toSideBlob } from "../../steps/simulatedBlobs";
 
 export interface SimAttachment {
   instanceId: string;
@@ -167,56 +166,6 @@ export function memoryStore(state: Ec2State): Ec2Store {
   return { load: () => state, save: () => undefined };
 }
 
-/**
- * Strings of `objectBytes` and `guestFiles` longer than this (base64 hives, dumps) are kept beside
- * the state file, so each call reads and writes a small JSON file.
- */
-export const BLOB_MIN_CHARS = 64 * 1024;
-/** A side file's marker in the JSON. ':' and '@' are not base64, so no payload looks like one. */
-const BLOB_MARK = "@blob:sha256:";
-
-/** Blob contents by SHA-256, and the reverse, for this process: each side file is read once. */
-const blobBySha = new Map<string, string>();
-const shaByBlob = new Map<string, string>();
-
-const blobDir = (file: string) => `${file}.blobs`;
-
-/** Writes `text` as `<file>.blobs/<sha256>` once (atomically) and returns its marker. */
-function putBlob(file: string, text: string): string {
-  let sha = shaByBlob.get(text);
-  if (sha === undefined) {
-    sha = createHash("sha256").update(text, "utf8").digest("hex");
-    shaByBlob.set(text, sha);
-    blobBySha.set(sha, text);
-  }
-  const target = path.join(blobDir(file), sha);
-  if (!fs.existsSync(target)) {
-    fs.mkdirSync(blobDir(file), { recursive: true });
-    const tmp = `${target}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, text, "utf8");
-    fs.renameSync(tmp, target);
-  }
-  return `${BLOB_MARK}${sha}`;
-}
-
-/** The content a marker names, checked against its hash on first read. */
-function getBlob(file: string, marker: string): string {
-  const sha = marker.slice(BLOB_MARK.length);
-  const known = blobBySha.get(sha);
-  if (known !== undefined) return known;
-  const text = fs.readFileSync(path.join(blobDir(file), sha), "utf8");
-  if (createHash("sha256").update(text, "utf8").digest("hex") !== sha) {
-    throw new Error(`simulated state: blob ${sha} of ${file} does not match its hash`);
-  }
-  blobBySha.set(sha, text);
-  shaByBlob.set(text, sha);
-  return text;
-}
-
-function mapValues<T, U>(r: Record<string, T>, f: (v: T) => U): Record<string, U> {
-  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
-}
-
 /** The state with its large payloads swapped by `f` (a copy: `s` is not changed). */
 function withPayloads(s: Ec2State, f: (v: string) => string): Ec2State {
   return {
@@ -230,12 +179,10 @@ export function fileStore(file: string): Ec2Store {
   return {
     load: () =>
       withPayloads(JSON.parse(fs.readFileSync(file, "utf8")) as Ec2State, (v) =>
-        v.startsWith(BLOB_MARK) ? getBlob(file, v) : v,
+        fromSideBlob(file, v),
       ),
     save: (s) => {
-      const small = withPayloads(s, (v) =>
-        v.length > BLOB_MIN_CHARS || v.startsWith(BLOB_MARK) ? putBlob(file, v) : v,
-      );
+      const small = withPayloads(s, (v) => toSideBlob(file, v));
       const tmp = `${file}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, JSON.stringify(small, null, 1));
       fs.renameSync(tmp, file);

@@ -4,12 +4,14 @@
  * back, so a process killed mid-step leaves exactly what the cloud had done, and the next call
  * resumes from that. Faults written into the file make a call fail: `error` (an API error, nothing
  * changed), `kill` (the change is made, then the call dies as a killed process would) or `hang` (the
- * change is made, the call never answers until it is aborted).
+ * change is made, the call never answers until it is aborted). Long blobs are kept beside the file
+ * (`steps/simulatedBlobs.ts`): the JSON each call reads and writes stays small.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { COMPUTE_METHODS, type AzureComputeOps, type Clock } from "./operations";
 import { SimulatedCompute, type SimulatedComputeState } from "./simulated";
+import { fromSideBlob, mapValues, toSideBlob } from "../../steps/simulatedBlobs";
 
 /** One injected fault: the first call whose line equals `call` (or starts with `call` and a space). */
 export interface SimulatedFault {
@@ -19,9 +21,9 @@ export interface SimulatedFault {
 
 /** The Azure part of a simulated cloud file (other keys of the file are kept as they are). */
 export interface SimulatedAzureFile extends Partial<SimulatedComputeState> {
-  /** Blob contents by URL (the collect output the triage reads). */
+  /** Blob contents by URL (the collect output the triage reads); long ones as side-file markers. */
   blobs?: Record<string, string>;
-  /** Binary blobs (shipped files) by URL, base64. */
+  /** Binary blobs (shipped files) by URL, base64; long ones as side-file markers. */
   blobBytes?: Record<string, string>;
   faults?: SimulatedFault[];
   /** The simulated clock (ms since the epoch): sleeping advances it, nothing waits. */
@@ -51,14 +53,29 @@ function readWhole(file: string): Record<string, unknown> {
   return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) ?? {}) : {};
 }
 
-/** The Azure part of the file (empty when the file or the part is missing). */
+/** The Azure part of the file (empty when the file or the part is missing), blobs read back. */
 export function readSimulatedAzure(file: string): SimulatedAzureFile {
-  return (readWhole(file).azure as SimulatedAzureFile | undefined) ?? {};
+  const azure = (readWhole(file).azure as SimulatedAzureFile | undefined) ?? {};
+  const payload = (v: string) => fromSideBlob(file, v);
+  return {
+    ...azure,
+    ...(azure.blobs && { blobs: mapValues(azure.blobs, payload) }),
+    ...(azure.blobBytes && { blobBytes: mapValues(azure.blobBytes, payload) }),
+  };
 }
 
-/** Writes the Azure part of the file atomically, keeping the file's other parts. */
+/**
+ * Writes the Azure part of the file atomically, keeping the file's other parts; long blobs go to
+ * side files first.
+ */
 export function writeSimulatedAzure(file: string, azure: SimulatedAzureFile): void {
-  const whole = { ...readWhole(file), azure };
+  const side = (v: string) => toSideBlob(file, v);
+  const small: SimulatedAzureFile = {
+    ...azure,
+    ...(azure.blobs && { blobs: mapValues(azure.blobs, side) }),
+    ...(azure.blobBytes && { blobBytes: mapValues(azure.blobBytes, side) }),
+  };
+  const whole = { ...readWhole(file), azure: small };
   const tmp = `${file}.${process.pid}.tmp`;
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(tmp, JSON.stringify(whole, null, 2));
@@ -159,7 +176,10 @@ export function writeFileBlob(file: string, url: string, bytes: Buffer): void {
 export function readFileBlobBytes(file: string, url: string, maxBytes: number): Uint8Array | null {
   const azure = readSimulatedAzure(file);
   const b64 = azure.blobBytes?.[url];
-  if (b64 !== undefined) return Buffer.from(b64, "base64").subarray(0, maxBytes);
+  if (b64 !== undefined)
+    return Buffer.from(fromSideBlob(file, b64), "base64").subarray(0, maxBytes);
   const text = azure.blobs?.[url];
-  return text === undefined ? null : Buffer.from(text, "utf8").subarray(0, maxBytes);
+  return text === undefined
+    ? null
+    : Buffer.from(fromSideBlob(file, text), "utf8").subarray(0, maxBytes);
 }

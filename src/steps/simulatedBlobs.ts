@@ -1,0 +1,70 @@
+/**
+ * Side files of a simulated cloud's state file: payloads longer than `BLOB_MIN_CHARS` (base64
+ * hives and dumps, shipped evidence) are kept as `<file>.blobs/<sha256>` and the JSON holds a
+ * marker, so each simulated call reads and writes a small JSON file. Side files are written once,
+ * atomically, before the JSON that names them; each is checked against its hash on first read.
+ */
+import { createHash } from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+
+export const BLOB_MIN_CHARS = 64 * 1024;
+/** A side file's marker in the JSON. ':' and '@' are not base64, so no payload looks like one. */
+const BLOB_MARK = "@blob:sha256:";
+
+/** Blob contents by SHA-256, and the reverse, for this process: each side file is read once. */
+const blobBySha = new Map<string, string>();
+const shaByBlob = new Map<string, string>();
+
+const blobDir = (file: string) => `${file}.blobs`;
+
+/** Writes `text` as `<file>.blobs/<sha256>` once (atomically) and returns its marker. */
+function putBlob(file: string, text: string): string {
+  let sha = shaByBlob.get(text);
+  if (sha === undefined) {
+    sha = createHash("sha256").update(text, "utf8").digest("hex");
+    shaByBlob.set(text, sha);
+    blobBySha.set(sha, text);
+  }
+  const target = path.join(blobDir(file), sha);
+  if (!fs.existsSync(target)) {
+    fs.mkdirSync(blobDir(file), { recursive: true });
+    const tmp = `${target}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, text, "utf8");
+    fs.renameSync(tmp, target);
+  }
+  return `${BLOB_MARK}${sha}`;
+}
+
+/** The content a marker names, checked against its hash on first read. */
+function getBlob(file: string, marker: string): string {
+  const sha = marker.slice(BLOB_MARK.length);
+  const known = blobBySha.get(sha);
+  if (known !== undefined) return known;
+  const text = fs.readFileSync(path.join(blobDir(file), sha), "utf8");
+  if (createHash("sha256").update(text, "utf8").digest("hex") !== sha) {
+    throw new Error(`simulated state: blob ${sha} of ${file} does not match its hash`);
+  }
+  blobBySha.set(sha, text);
+  shaByBlob.set(text, sha);
+  return text;
+}
+
+/**
+ * What the JSON keeps for `value`: a marker for a long payload, and for a payload that looks like
+ * a marker (so it reads back as itself); else the value.
+ */
+export function toSideBlob(file: string, value: string): string {
+  return value.length > BLOB_MIN_CHARS || value.startsWith(BLOB_MARK)
+    ? putBlob(file, value)
+    : value;
+}
+
+/** The payload a JSON value stands for: a marker's side file, else the value itself. */
+export function fromSideBlob(file: string, value: string): string {
+  return value.startsWith(BLOB_MARK) ? getBlob(file, value) : value;
+}
+
+export function mapValues<T, U>(r: Record<string, T>, f: (v: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, f(v)]));
+}

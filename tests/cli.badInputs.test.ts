@@ -3,8 +3,10 @@
  * first): one line on stderr naming the file and the option, no stack trace, nothing on stdout,
  * exit 2, and none of the engine (Pulumi, cloud SDKs) loaded to refuse it. Also the bounds (a
  * 5,000-deep array, a 200 MB array, /dev/zero) and the process's edges (EPIPE when the reader
- * closes the pipe, SIGINT). Timeouts here only guard against a hang (bench/refusal.bench.js prints
- * the times).
+ * closes the pipe, SIGINT). The two large tables run in one child process each
+ * (helpers/cliBatch.ts: each run in its own empty folder, the heavy packages it first loaded
+ * reported); the process's edges, Commander's errors and a row per command spawn bin/ as a user
+ * does. Timeouts here only guard against a hang (bench/refusal.bench.js prints the times).
  */
 import { spawn, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,6 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EXAMPLES, SHARED_FIXTURES } from "./helpers/paths";
 import { CLI, expectOneLine, runCli as run } from "./helpers/cli";
+import { runCliBatch, type BatchResult } from "./helpers/cliBatch";
 import { buildProgram } from "../src/cli/main";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-bad-"));
@@ -170,13 +173,39 @@ describe("every command with bad inputs: one line, no stack trace, a documented 
     expect(SLOTS.filter((s) => s.createsMissing).map((s) => s.name)).toEqual(["fleet --state"]);
   });
 
-  test.each(table)("%s", (_name, slot, bad, mode) => {
-    const r = runInEmptyFolder([...slot.args(bad), ...mode]);
+  let results: BatchResult[] | undefined;
+  const tableRun = (i: number) =>
+    (results ??= runCliBatch(table.map(([, slot, bad, mode]) => [...slot.args(bad), ...mode])))[i];
+
+  test.each(table.map((row, i) => [...row, i] as const))("%s", (_name, slot, bad, mode, i) => {
+    const r = tableRun(i);
     expectOneLine(r, [2]);
     expect(r.out).toBe("");
     // The line names the file (its path or name) and, for an option, the option.
     expect(r.err).toContain(path.basename(bad));
     if (slot.option) expect(r.err).toContain(slot.option);
+    expect(r.created).toEqual([]);
+    expect(r.heavy).toEqual([]);
+  });
+
+  test("the batch reports the run that loads the engine, and only that run", () => {
+    const good = ["plan", "--azure-vm", path.join(EXAMPLES, "azure-vm.json"), "--json"];
+    const bad = ["plan", "--azure-vm", BAD["the wrong shape"]];
+    const [before, loads, after] = runCliBatch([bad, good, bad]);
+    expect(before.heavy).toEqual([]);
+    expect(loads.code).toBe(0);
+    expect(loads.heavy.some((f) => /@pulumi[\\/]pulumi/.test(f))).toBe(true);
+    expect(after.heavy).toEqual([]);
+    expect(after.code).toBe(2);
+  });
+
+  // The table's rows run in one process; one row per command also runs as its own process.
+  const perCommand = [...new Map(table.map((row) => [row[1].name.split(" ")[0], row])).values()];
+  test.each(perCommand)("%s, as its own process", (_name, slot, bad, mode) => {
+    const r = runInEmptyFolder([...slot.args(bad), ...mode]);
+    expectOneLine(r, [2]);
+    expect(r.out).toBe("");
+    expect(r.err).toContain(path.basename(bad));
     expect(r.created).toEqual([]);
     expect(r.heavy).toEqual([]);
   });
@@ -311,16 +340,31 @@ describe("bounds: refused in one line, never a hang", () => {
     ["a 200 MB array", () => big, /is larger than \d+ MiB; give /],
     ["the wrong shape", () => BAD["the wrong shape"], /wrong-shape\.json/],
   ];
-  test.each(
-    commands.flatMap(([c, args, what]) =>
-      inputs.map(([i, f, line]) => [`${c} with ${i}`, args, what, f, line] as const),
-    ),
-  )("%s: refused before the engine loads", (_name, args, what, f, line) => {
-    const r = runInEmptyFolder(args(f()));
+  const rows = commands.flatMap(([c, args, what]) =>
+    inputs.map(([i, f, line]) => [`${c} with ${i}`, args, what, f, line] as const),
+  );
+  let results: BatchResult[] | undefined;
+  const boundRun = (i: number) =>
+    (results ??= runCliBatch(rows.map(([, args, , f]) => args(f()))))[i];
+  test.each(rows.map((row, i) => [...row, i] as const))(
+    "%s: refused before the engine loads",
+    (_name, _args, what, _f, line, i) => {
+      const r = boundRun(i);
+      expectOneLine(r, [2]);
+      expect(r.err).toMatch(line);
+      expect(r.err).toContain(what);
+      expect(r.out).toBe("");
+      expect(r.heavy).toEqual([]);
+      expect(r.seconds).toBeLessThan(BOUND_S);
+    },
+  );
+
+  test.each(commands)("%s with a 200 MB array, as its own process", (_name, args, what) => {
+    const r = runInEmptyFolder(args(big));
     expectOneLine(r, [2]);
-    expect(r.err).toMatch(line);
     expect(r.err).toContain(what);
     expect(r.out).toBe("");
+    expect(r.created).toEqual([]);
     expect(r.heavy).toEqual([]);
     expect(r.seconds).toBeLessThan(BOUND_S);
   });

@@ -8,7 +8,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 
-export const BLOB_MIN_CHARS = 64 * 1024;
+export const BLOB_MIN_CHARS = 4 * 1024;
 /** A side file's marker in the JSON. ':' and '@' are not base64, so no payload looks like one. */
 const BLOB_MARK = "@blob:sha256:";
 

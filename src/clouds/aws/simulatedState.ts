@@ -176,16 +176,25 @@ function withPayloads(s: Ec2State, f: (v: string) => string): Ec2State {
 }
 
 export function fileStore(file: string): Ec2Store {
+  // The text last read from or written to the file by this store: a call that changed nothing
+  // (a describe) writes nothing.
+  let known: string | undefined;
   return {
-    load: () =>
-      withPayloads(JSON.parse(fs.readFileSync(file, "utf8")) as Ec2State, (v) =>
-        fromSideBlob(file, v),
-      ),
+    load: () => {
+      known = fs.readFileSync(file, "utf8");
+      return withPayloads(JSON.parse(known) as Ec2State, (v) => fromSideBlob(file, v));
+    },
     save: (s) => {
-      const small = withPayloads(s, (v) => toSideBlob(file, v));
+      const text = JSON.stringify(
+        withPayloads(s, (v) => toSideBlob(file, v)),
+        null,
+        1,
+      );
+      if (text === known) return;
       const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, JSON.stringify(small, null, 1));
+      fs.writeFileSync(tmp, text);
       fs.renameSync(tmp, file);
+      known = text;
     },
   };
 }

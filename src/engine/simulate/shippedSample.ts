@@ -119,10 +119,26 @@ export function shippedSample(): Promise<ShippedSample | string> {
  * with the plan's compiled registry and BCD operations applied (unchanged in a dry run) by the
  * hive editor, and `result` with its `returned` list.
  */
-export function repairedSample(
-  sample: ShippedSample,
-  plan: RepairPlan,
-): { result: RepairResult; system: Buffer; bcd: Buffer } {
+export function repairedSample(sample: ShippedSample, plan: RepairPlan): RepairedSample {
+  // The same plan on the same sample gives the same bytes: each is edited once per process.
+  const byPlan = repaired.get(sample) ?? new Map<string, RepairedSample>();
+  repaired.set(sample, byPlan);
+  const key = JSON.stringify(plan);
+  const known = byPlan.get(key);
+  if (known) return known;
+  const made = repair(sample, plan);
+  byPlan.set(key, made);
+  return made;
+}
+
+export interface RepairedSample {
+  result: RepairResult;
+  system: Buffer;
+  bcd: Buffer;
+}
+const repaired = new WeakMap<ShippedSample, Map<string, RepairedSample>>();
+
+function repair(sample: ShippedSample, plan: RepairPlan): RepairedSample {
   const result = simulatedRepairResult(
     plan.actions.map((a) => a.action),
     plan.dryRun,

@@ -2,8 +2,9 @@
  * End to end on this machine: the TypeScript side compiles a plan from a real SYSTEM hive and BCD
  * store, repair.ps1 executes it under a real PowerShell on a copy of them (against the fake of the
  * Windows-only commands in tests/pester/fakes, registry writes by hivex), and the TypeScript
- * readers check the changed hives. Skipped with one line where pwsh or the fixtures are absent,
- * never in CI.
+ * readers check the changed hives. Every plan runs in one PowerShell process (its start is the slow
+ * part), each on its own disk. Skipped with one line where pwsh or the fixtures are absent, never
+ * in CI.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -62,38 +63,62 @@ function newDisk(): Disk {
   return { dir, vol, esp };
 }
 
-/** One run of repair.ps1 (dot-sourced with the fakes) on the disk; returns its result document. */
-function runRepair(disk: Disk, compiled: CompiledRepair, runs = 1): string[] {
-  const ops = path.join(disk.dir, "ops.b64");
-  fs.writeFileSync(ops, encodeOperations(compiled));
-  const actions = [...new Set(compiled.operations.map((o) => o.action))];
-  const outs = Array.from({ length: runs }, (_, i) => path.join(disk.dir, `out-${i}.json`));
+/** One plan for repair.ps1 to run (`runs` times in a row) on its own disk. */
+interface Job {
+  disk: Disk;
+  compiled: CompiledRepair;
+  runs: number;
+}
+
+/**
+ * Runs every job in one PowerShell process (its start is the slow part): repair.ps1 dot-sourced
+ * with the fakes once, then per job the fake Windows reset to the job's disk and the plan run.
+ * Returns each job's result documents, or the error that stopped it.
+ */
+function runRepairs(jobs: Job[]): (string[] | Error)[] {
+  const outs = jobs.map(({ disk, runs }) =>
+    Array.from({ length: runs }, (_, i) => path.join(disk.dir, `out-${i}.json`)),
+  );
   const driver = [
     "$ErrorActionPreference = 'Stop'",
-    `$env:TEMP = ${ps(disk.dir)}`,
     `. ${ps(path.join(ROOT, "src", "guest", "repair.ps1"))} -Actions 'EnableCrashDump'`,
     `. ${ps(path.join(ROOT, "tests", "pester", "fakes", "Windows.ps1"))}`,
-    `Reset-FakeWindows -Volume ${ps(disk.vol)} -Esp ${ps(disk.esp)}`,
     // The script's parameters as the binder sets them (locals: the dot-sourced ones keep their validation).
-    "function Invoke-Run {",
-    `  $OutputPath = ${ps(path.join(disk.dir, "helper", "repair-result.json"))}`,
+    "function Invoke-Run([string]$Dir, [string]$OpsFile, [string[]]$Actions) {",
+    "  $OutputPath = Join-Path $Dir 'helper/repair-result.json'",
     "  $DiskNumber = 2; $UploadKind = 'None'; $UploadUrls = ''; $DryRun = $false; $MinWindowsPartitionBytes = 1073741824",
-    `  $Operations = (Get-Content -Raw ${ps(ops)}).Trim()`,
-    `  $ActionList = @(${actions.map(ps).join(", ")})`,
+    "  $Operations = (Get-Content -Raw $OpsFile).Trim()",
+    "  $ActionList = $Actions",
     "  [string]@(Invoke-Repair)[0]",
     "}",
-    ...outs.map(
-      (o) =>
-        `[System.IO.File]::WriteAllText(${ps(o)}, (Invoke-Run)); if (@($script:Fake.Loaded.Keys).Count -gt 0) { throw 'a hive stayed loaded' }`,
-    ),
+    ...jobs.map(({ disk, compiled }, j) => {
+      const ops = path.join(disk.dir, "ops.b64");
+      fs.writeFileSync(ops, encodeOperations(compiled));
+      const actions = [...new Set(compiled.operations.map((o) => o.action))];
+      return [
+        "try {",
+        `  $env:TEMP = ${ps(disk.dir)}`,
+        `  Reset-FakeWindows -Volume ${ps(disk.vol)} -Esp ${ps(disk.esp)}`,
+        ...outs[j].map(
+          (o) =>
+            `  [System.IO.File]::WriteAllText(${ps(o)}, (Invoke-Run ${ps(disk.dir)} ${ps(ops)} @(${actions.map(ps).join(", ")})))
+  if (@($script:Fake.Loaded.Keys).Count -gt 0) { throw 'a hive stayed loaded' }`,
+        ),
+        `} catch { [System.IO.File]::WriteAllText(${ps(path.join(disk.dir, "error.txt"))}, ($_ | Out-String)) }`,
+      ].join("\n");
+    }),
   ].join("\n");
-  const script = path.join(disk.dir, "run.ps1");
+  const script = path.join(jobs[0].disk.dir, "run.ps1");
   fs.writeFileSync(script, driver);
   execFileSync(PWSH, ["-NoProfile", "-NonInteractive", "-File", script], {
     stdio: "pipe",
-    timeout: 240_000,
+    timeout: 600_000,
   });
-  return outs.map((o) => fs.readFileSync(o, "utf8"));
+  return jobs.map(({ disk }, j) => {
+    const error = path.join(disk.dir, "error.txt");
+    if (fs.existsSync(error)) return new Error(fs.readFileSync(error, "utf8"));
+    return outs[j].map((o) => fs.readFileSync(o, "utf8"));
+  });
 }
 
 const plan = (actions: RepairAction[]): RepairPlan => ({
@@ -147,15 +172,34 @@ const CASES: [string, RepairAction[]][] = [
 ];
 
 describeIf("repair.ps1 executes a plan compiled from a real hive", () => {
-  jest.setTimeout(300_000);
+  jest.setTimeout(600_000);
   const disks: Disk[] = [];
   afterAll(() => disks.forEach((d) => fs.rmSync(d.dir, { recursive: true, force: true })));
 
-  function repairAndCheck(actions: RepairAction[], runs = 1) {
+  const SECOND_RUN = [
+    { action: "Chkdsk", args: {} },
+    { action: "DisableDriver", args: { service: "Tcpip" } },
+    { action: "SetSafeBoot", args: { mode: "minimal" } },
+  ] as RepairAction[];
+  /** Every case, and the second-run case run twice, in one PowerShell process (made once). */
+  let done: ReturnType<typeof check>[] | undefined;
+  const outcome = (i: number) => {
+    if (!done) {
+      const jobs = [...CASES.map(([, a]) => job(a, 1)), job(SECOND_RUN, 2)];
+      done = runRepairs(jobs).map((r, j) => check(jobs[j], r));
+    }
+    return done[i];
+  };
+
+  function job(actions: RepairAction[], runs: number): Job {
     const disk = newDisk();
     disks.push(disk);
-    const compiled = compileRepairPlan(plan(actions), evidence(), OPTS);
-    const results = runRepair(disk, compiled, runs).map((t) => parseRepairResult(t));
+    return { disk, compiled: compileRepairPlan(plan(actions), evidence(), OPTS), runs };
+  }
+
+  function check({ disk, compiled }: Job, ran: string[] | Error) {
+    if (ran instanceof Error) return { error: ran };
+    const results = ran.map((t) => parseRepairResult(t));
     const after = {
       system: fs.readFileSync(path.join(disk.vol, "Windows", "System32", "config", "SYSTEM")),
       bcd: fs.readFileSync(path.join(disk.esp, "EFI", "Microsoft", "Boot", "BCD")),
@@ -167,29 +211,29 @@ describeIf("repair.ps1 executes a plan compiled from a real hive", () => {
       },
       after,
     });
-    return { compiled, results, check, disk };
+    return { results, check };
   }
 
-  it.each(CASES)("%s: executed, and the TypeScript reader finds what the plan writes", (_n, a) => {
-    const { results, check } = repairAndCheck(a);
-    const doc = results[0] as unknown as { outcome: string; operations: { status: string }[] };
-    const statuses = doc.operations.map((o) => o.status);
-    expect(statuses.filter((s) => s !== "applied" && s !== "alreadyApplied")).toEqual([]);
-    expect(statuses).toContain("applied");
-    expect(doc.outcome).toBe("applied");
-    expect(check.differences).toEqual([]);
-    expect(check.ok).toBe(true);
-  });
+  it.each(CASES.map((c, i) => [...c, i] as const))(
+    "%s: executed, and the TypeScript reader finds what the plan writes",
+    (_n, _a, i) => {
+      const ran = outcome(i);
+      if ("error" in ran) throw ran.error;
+      const { results, check } = ran;
+      const doc = results[0] as unknown as { outcome: string; operations: { status: string }[] };
+      const statuses = doc.operations.map((o) => o.status);
+      expect(statuses.filter((s) => s !== "applied" && s !== "alreadyApplied")).toEqual([]);
+      expect(statuses).toContain("applied");
+      expect(doc.outcome).toBe("applied");
+      expect(check.differences).toEqual([]);
+      expect(check.ok).toBe(true);
+    },
+  );
 
   it("a second run of the finished plan changes nothing and says already applied", () => {
-    const { results, check } = repairAndCheck(
-      [
-        { action: "Chkdsk", args: {} },
-        { action: "DisableDriver", args: { service: "Tcpip" } },
-        { action: "SetSafeBoot", args: { mode: "minimal" } },
-      ] as RepairAction[],
-      2,
-    );
+    const ran = outcome(CASES.length);
+    if ("error" in ran) throw ran.error;
+    const { results, check } = ran;
     const second = results[1] as unknown as { outcome: string; operations: { status: string }[] };
     expect(second.outcome).toBe("alreadyApplied");
     expect(new Set(second.operations.map((o) => o.status))).toEqual(new Set(["alreadyApplied"]));

@@ -9,7 +9,8 @@
 // No phase needs another's result, so all of them run at once: jest streams its output, the others'
 // output is printed whole when each ends. Every phase runs even when another fails; the exit code
 // is 1 when any failed. Arguments are passed to jest (e.g. `npm test -- tests/cli.plan.test.ts`).
-// VM_RESCUE_JEST_WORKERS sets jest's --maxWorkers (default: one per core, at least 2).
+// VM_RESCUE_JEST_WORKERS sets jest's --maxWorkers (default: one per core, at least 2). Jest and
+// Pester write their scratch files to a memory file system where there is one (scratchDir).
 import { spawn } from "node:child_process";
 import crypto from "node:crypto";
 import fs from "node:fs";
@@ -31,10 +32,11 @@ fs.mkdirSync(TOOLS, { recursive: true });
  * Runs a command; resolves to { ok, output }. With `stream` its output goes straight through,
  * otherwise it is kept and printed whole under the phase's name when the phase ends.
  */
-function run(cmd, args, { stream = false } = {}) {
+function run(cmd, args, { stream = false, env = process.env } = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: root,
+      env,
       stdio: stream ? "inherit" : ["ignore", "pipe", "pipe"],
     });
     const chunks = [];
@@ -48,6 +50,29 @@ function run(cmd, args, { stream = false } = {}) {
     );
   });
 }
+
+/**
+ * The tests' scratch files (simulated clouds' state files, disk images, hive copies) go to a
+ * memory file system where there is one: the simulated clouds write their state atomically
+ * (write, then rename) on every call, and a rename over a file on a disk file system waits for
+ * the new file's blocks. VM_RESCUE_TEST_TMPDIR names another folder.
+ */
+function scratchDir() {
+  const chosen = process.env.VM_RESCUE_TEST_TMPDIR;
+  if (chosen) return chosen;
+  const shm = "/dev/shm";
+  try {
+    fs.accessSync(shm, fs.constants.W_OK);
+    return fs.mkdtempSync(path.join(shm, "vm-rescue-tests-"));
+  } catch {
+    return os.tmpdir();
+  }
+}
+const scratch = scratchDir();
+const testEnv = { ...process.env, TMPDIR: scratch, TEMP: scratch, TMP: scratch };
+process.on("exit", () => {
+  if (scratch.includes("vm-rescue-tests-")) fs.rmSync(scratch, { recursive: true, force: true });
+});
 
 const times = [];
 /** Times one phase; prints its kept output (if any) under its name once it ends. */
@@ -136,7 +161,9 @@ const pester = phase("pester", async () => {
     `Set-Content -Path '${counts}' -Value ('{0} {1} {2}' -f $r.PassedCount, $r.FailedCount, $r.SkippedCount)`,
     "if ($r.FailedCount -gt 0 -or $r.Result -ne 'Passed') { exit 1 }",
   ].join("; ");
-  const r = await run(ps.pwsh, ["-NoProfile", "-NonInteractive", "-Command", script]);
+  const r = await run(ps.pwsh, ["-NoProfile", "-NonInteractive", "-Command", script], {
+    env: testEnv,
+  });
   if (fs.existsSync(counts)) {
     const [p, f, s] = fs.readFileSync(counts, "utf8").trim().split(" ").map(Number);
     passed += p;
@@ -158,11 +185,13 @@ const jest = phase("jest", async () => {
     [
       "--ci",
       `--maxWorkers=${workers}`,
+      // Its transform cache stays between runs (the scratch folder does not).
+      `--cacheDirectory=${path.join(TOOLS, "jest-cache")}`,
       "--json",
       `--outputFile=${jestJson}`,
       ...process.argv.slice(2),
     ],
-    { stream: true },
+    { stream: true, env: testEnv },
   );
   if (fs.existsSync(jestJson)) {
     const j = JSON.parse(fs.readFileSync(jestJson, "utf8"));

@@ -2,7 +2,8 @@
  * Every step kind of both clouds through the plugin's gRPC server, as the engine drives it, in the
  * simulated cloud its contract case seeds: Check, Create, Read (also after an out-of-band change),
  * Diff (update vs replace), Update (repeats nothing) and Delete. A kind without a case fails here.
- * Needs `npm run build`.
+ * One plugin process serves every kind (its start is the slow part), configured anew for each
+ * kind's simulated cloud. Needs `npm run build`.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -36,31 +37,43 @@ const describeCases =
     ? describe.each(CASES.map((c) => [c.token, c] as const))
     : describe.skip.each([["(no kinds yet)", undefined]]);
 
+/** The plugin every kind's tests share, started by the first of them. */
+let served: Promise<{ plugin: Plugin; engine: Awaited<ReturnType<typeof fakeEngine>> }> | undefined;
+const home = tmpDir("vm-rescue-kinds-");
+function servedPlugin() {
+  served ??= fakeEngine().then(async (engine) => ({
+    engine,
+    plugin: await startPlugin(
+      path.join(REPO_ROOT, "bin/pulumi-resource-vm-rescue"),
+      engine.address,
+      home,
+    ),
+  }));
+  return served;
+}
+afterAll(async () => {
+  if (served) {
+    const { plugin, engine } = await served;
+    plugin.stop();
+    engine.stop();
+  }
+  fs.rmSync(home, { recursive: true, force: true });
+});
+
 describeCases("%s through the plugin", (_token, c) => {
   let dir: string;
   let plugin: Plugin;
-  let engine: Awaited<ReturnType<typeof fakeEngine>>;
   let inputs: Props;
   const file = () => path.join(dir, "cloud.json");
   const calls = () => resourceCalls(plugin.client, c!.token, "step");
 
   beforeAll(async () => {
-    dir = tmpDir("vm-rescue-kind-");
-    engine = await fakeEngine();
-    plugin = await startPlugin(
-      path.join(REPO_ROOT, "bin/pulumi-resource-vm-rescue"),
-      engine.address,
-      dir,
-    );
+    dir = fs.mkdtempSync(path.join(home, "kind-"));
+    ({ plugin } = await servedPlugin());
     const seeded = c!.seed(file());
     inputs = seeded.inputs;
     await configure(plugin.client, configArgs(seeded.config, file()));
   }, 30000);
-  afterAll(() => {
-    plugin?.stop();
-    engine?.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
 
   test("check, create, read, diff, update and delete keep the contract", async () => {
     const checked = await calls().check(inputs);

@@ -105,17 +105,23 @@ const eachCase =
     ? test.each(CASES.map((c) => [c.token, c] as const))
     : test.skip.each([["(no kinds yet)", undefined]]);
 
+/** This checkout's plugin and the moved one, shared by the cases (their start is the slow part). */
+let pair: Promise<{ here: Plugin; moved: Plugin }> | undefined;
+const plugins = () =>
+  (pair ??= (async () => ({
+    here: await start(path.join(REPO_ROOT, "bin/pulumi-resource-vm-rescue")),
+    moved: await start(path.join(copy, "bin/pulumi-resource-vm-rescue")),
+  }))());
+
 eachCase("%s: read, update and delete from the moved package", async (_t, c) => {
   const dir = fs.mkdtempSync(path.join(base, "case-"));
   const file = path.join(dir, "cloud.json");
   const seeded = c!.seed(file);
-  const here = await start(path.join(REPO_ROOT, "bin/pulumi-resource-vm-rescue"));
+  const { here, moved } = await plugins();
   await configure(here.client, configArgs(seeded.config, file));
   const created = await resourceCalls(here.client, c!.token, "step").create(seeded.inputs);
   // Only inputs and outputs: no path of this checkout.
   expect(JSON.stringify(created.props)).not.toContain(REPO_ROOT);
-  here.stop();
-  const moved = await start(path.join(copy, "bin/pulumi-resource-vm-rescue"));
   await configure(moved.client, configArgs(seeded.config, file));
   const calls = resourceCalls(moved.client, c!.token, "step");
   const read = await calls.read(created.id, created.props, seeded.inputs);

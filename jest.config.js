@@ -14,5 +14,6 @@ module.exports = {
   testPathIgnorePatterns: ["/node_modules/", "/dist/"],
   modulePathIgnorePatterns: ["<rootDir>/dist/"],
   testTimeout: 120000,
+  setupFiles: ["<rootDir>/tests/setup/stackTraceLimit.js"],
   reporters: ["default", "<rootDir>/tests/summaryReporter.js"],
 };

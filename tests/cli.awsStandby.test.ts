@@ -50,6 +50,14 @@ describe("rescue --simulate --cloud aws --standby", () => {
     expect(types).toContain("vm-rescue:aws:StandbyHelperUse");
   }, 180_000);
 
+  test("the Markdown report says the standby was used and left stopped with nothing attached", async () => {
+    const r = await run(["rescue", ...aws, "--progress", "none"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /Standby helper: i-[0-9a-f]{17} used instead of a new helper; left stopped with nothing attached/,
+    );
+  }, 180_000);
+
   test("a standby helper in another availability zone is refused in one line with exit 2", async () => {
     const r = await run(["rescue", ...aws, "--standby-zone", "eu-west-1c"]);
     expect(r.code).toBe(2);

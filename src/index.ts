@@ -5,6 +5,8 @@ export { AwsWindowsRescue } from "./clouds/aws/component";
 export type { AwsWindowsRescueArgs } from "./clouds/aws/component";
 export { StandbyHelper } from "./clouds/azure/standbyHelper";
 export type { StandbyHelperArgs } from "./clouds/azure/standbyHelper";
+export { AwsStandbyHelper } from "./clouds/aws/standbyHelper";
+export type { AwsStandbyHelperArgs } from "./clouds/aws/standbyHelper";
 
 // The pure layers, for platform stacks and pipelines that want one step alone — e.g. the
 // guest-driver check before a planned migration, or triage of dumps collected another way.

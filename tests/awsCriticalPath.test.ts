@@ -14,6 +14,8 @@ import { AWS_EDGES, type AwsMode } from "../src/recoveryTime/awsEdges";
 import { auditEdges } from "../src/recoveryTime/edges";
 import { criticalPath, loadLatencyModel, opSeconds, type Step } from "../src/recoveryTime/model";
 import { sampleFacts } from "./helpers/awsInstances";
+import { simulatedAwsStandbyHelper } from "../src/engine/simulate/awsStandby";
+import { STEP_TYPES } from "../src/vocabulary/tokens";
 
 const model = loadLatencyModel();
 const sum = (...ops: string[]) => ops.reduce((t, op) => t + opSeconds(model, op), 0);
@@ -160,5 +162,53 @@ describe("a wait added without a reason, or a rejected one, fails the audit", ()
     const { resources } = await planOf("inPlace");
     const a = audit("inPlace", resources, withWait(resources, "attach", "collect"));
     expect(a.unjustified).toContainEqual({ step: "attach", waitsFor: "collect" });
+  }, 60_000);
+});
+
+describe.each(["copy", "inPlace"] as AwsMode[])("the %s plan on a standby helper", (mode) => {
+  const h = simulatedAwsStandbyHelper(sampleFacts());
+  let standbyPlan: OfflinePlan;
+  beforeAll(async () => {
+    standbyPlan = await planAwsOffline({
+      instance: sampleFacts(),
+      settings: {
+        kmsGrantConfirmed: "true",
+        mode,
+        standbyHelperId: h.instanceId,
+        standbyHelperSubnetId: h.subnetId,
+        standbyHelperZone: h.zone,
+      },
+    });
+  }, 60_000);
+
+  test("the standby's start is the helper: every wait has a reason, none is rejected, none missing", () => {
+    const { resources } = standbyPlan;
+    expect(resources.filter((r) => r.type === "aws:ec2/instance:Instance")).toEqual([]);
+    const role = awsStepRoles(resources);
+    const use = resources.find((r) => r.type === STEP_TYPES.aws.standbyUse)!;
+    expect(role(use.name)).toBe("helper");
+    expect(audit(mode, resources, stepsFromAwsPlan(resources))).toEqual({
+      unjustified: [],
+      rejected: [],
+      missing: [],
+    });
+  });
+
+  test("a standby started only after the backup is rejected", () => {
+    const { resources } = standbyPlan;
+    const a = audit(mode, resources, withWait(resources, "helper", "snapshot"));
+    expect(a.rejected.map((r) => `${r.step}<-${r.waitsFor}`)).toContain("helper<-snapshot");
+  });
+
+  test("the modeled time: the standby's start, not a launch, and no slower than the launched helper's plan", async () => {
+    const t = awsModeledTimeToRecovery(standbyPlan.resources, model);
+    expect(t.totalSeconds).toBe(t.floor.totalSeconds);
+    const launched = awsModeledTimeToRecovery((await planOf(mode)).resources, model);
+    expect(t.totalSeconds).toBeLessThanOrEqual(launched.totalSeconds);
+    const use = t.schedule.find((x) => x.id.endsWith("-standby"))!;
+    expect(use.end - use.start).toBe(sum("aws.instance.start.windows", "aws.ssm.managedReady"));
+    expect(use.start).toBe(0);
+    // inPlace: the launched helper led the path; a start is shorter than a launch
+    if (mode === "inPlace") expect(t.totalSeconds).toBeLessThan(launched.totalSeconds);
   }, 60_000);
 });

@@ -239,23 +239,23 @@ export const SETTINGS: Setting[] = [
   {
     key: "standbyHelperId",
     type: "string",
-    clouds: ["azure"],
+    clouds: ["azure", "aws"],
     description:
-      "ARM id of a standby helper VM kept deallocated by a platform stack (the StandbyHelper component's helperId): the rescue starts it with the copy attached instead of creating a helper, and leaves it deallocated with nothing attached.",
+      "A standby helper kept stopped by a platform stack (the StandbyHelper / AwsStandbyHelper component's helperId: an ARM VM id on Azure, an instance id on AWS): the rescue starts it with the disk under repair attached instead of creating a helper, and leaves it deallocated (Azure) or stopped (AWS) with nothing attached.",
   },
   {
     key: "standbyHelperSubnetId",
     type: "string",
-    clouds: ["azure"],
+    clouds: ["azure", "aws"],
     description:
-      "Subnet of the standby helper's NIC (StandbyHelper subnetId); required with standbyHelperId. It must be in the VM's virtual network.",
+      "Subnet of the standby helper (the component's subnetId); required with standbyHelperId. It must be in the VM's virtual network (Azure) or the instance's VPC (AWS).",
   },
   {
     key: "standbyHelperZone",
     type: "string",
-    clouds: ["azure"],
+    clouds: ["azure", "aws"],
     description:
-      "Availability zone of the standby helper (StandbyHelper zone); it must be the VM's. Leave it unset for a VM without a zone.",
+      "Availability zone of the standby helper (the component's zone / availabilityZone); it must be the VM's (Azure: leave it unset for a VM without a zone) or the root volume's (AWS: required with standbyHelperId).",
   },
   {
     key: "operatorPrincipalType",

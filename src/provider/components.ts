@@ -235,6 +235,15 @@ export const AWS_COMPONENT: ComponentSpec = {
     originalRootVolumeId: str(
       "The original root volume, when the copy has no `vm-rescue:copy-of` tag.",
     ),
+    standbyHelperId: str(
+      "Instance id of a standby helper (`AwsStandbyHelper.helperId`): started instead of launching a helper, left stopped with nothing attached besides its root.",
+    ),
+    standbyHelperSubnetId: str(
+      "Subnet of the standby helper (`AwsStandbyHelper.subnetId`); required with `standbyHelperId`.",
+    ),
+    standbyHelperZone: str(
+      "Availability zone of the standby helper (`AwsStandbyHelper.availabilityZone`); required with `standbyHelperId`.",
+    ),
     stepTimeoutSeconds: {
       type: "number",
       optional: true,
@@ -281,8 +290,34 @@ export const STANDBY_HELPER_COMPONENT: ComponentSpec = {
   },
 };
 
+/** A standby helper a platform stack keeps for AWS rescues (`src/clouds/aws/standbyHelper.ts`). */
+export const AWS_STANDBY_HELPER_COMPONENT: ComponentSpec = {
+  token: COMPONENT_TYPES.awsStandbyHelper,
+  description:
+    "A Windows helper instance kept stopped for AWS rescues (no public IP, a security group without inbound rules, an SSM instance profile); a rescue given its outputs starts it instead of launching a helper and leaves it stopped with nothing attached.",
+  inputs: {
+    subnetId: str("Subnet of the helper, in the VPC of the instances it rescues.", false),
+    availabilityZone: str("The subnet's availability zone.", false),
+    region: str("Region. Default: the provider's region."),
+    instanceType: str("Instance type. Default `t3.medium`."),
+    amiParameter: str(
+      "`/aws/service/ami-windows-latest/…` parameter of its AMI. Default Windows Server 2022.",
+    ),
+    instanceName: str("Its Name tag. Default: the component name."),
+    tags: { ...tags, description: "Extra tags on its resources." },
+  },
+  outputs: {
+    helperId: str("Its instance id (a rescue's `standbyHelperId`).", false),
+    subnetId: str("Its subnet (a rescue's `standbyHelperSubnetId`).", false),
+    availabilityZone: str("Its availability zone (a rescue's `standbyHelperZone`).", false),
+    instanceProfileName: str("Its instance profile.", false),
+    state: str("Its state once created: stopped.", false),
+  },
+};
+
 export const COMPONENTS: readonly ComponentSpec[] = [
   AZURE_COMPONENT,
   AWS_COMPONENT,
   STANDBY_HELPER_COMPONENT,
+  AWS_STANDBY_HELPER_COMPONENT,
 ];

@@ -13,11 +13,13 @@ import type { AzureWindowsRescueArgs } from "../clouds/azure/args";
 import type { AwsWindowsRescueArgs } from "../clouds/aws/args";
 import {
   AWS_COMPONENT,
+  AWS_STANDBY_HELPER_COMPONENT,
   AZURE_COMPONENT,
   STANDBY_HELPER_COMPONENT,
   type ComponentSpec,
 } from "./components";
 import { StandbyHelper, type StandbyHelperArgs } from "../clouds/azure/standbyHelper";
+import { AwsStandbyHelper, type AwsStandbyHelperArgs } from "../clouds/aws/standbyHelper";
 
 interface OutputInternals {
   isKnown: Promise<boolean>;
@@ -69,6 +71,7 @@ const SPECS: Record<string, ComponentSpec> = {
   [AZURE_COMPONENT.token]: AZURE_COMPONENT,
   [AWS_COMPONENT.token]: AWS_COMPONENT,
   [STANDBY_HELPER_COMPONENT.token]: STANDBY_HELPER_COMPONENT,
+  [AWS_STANDBY_HELPER_COMPONENT.token]: AWS_STANDBY_HELPER_COMPONENT,
 };
 
 export async function constructComponent(
@@ -92,6 +95,8 @@ export async function constructComponent(
       ? new AzureWindowsRescue(name, values as unknown as AzureWindowsRescueArgs, opts)
       : spec === STANDBY_HELPER_COMPONENT
         ? new StandbyHelper(name, values as unknown as StandbyHelperArgs, opts)
-        : new AwsWindowsRescue(name, values as unknown as AwsWindowsRescueArgs, opts);
+        : spec === AWS_STANDBY_HELPER_COMPONENT
+          ? new AwsStandbyHelper(name, values as unknown as AwsStandbyHelperArgs, opts)
+          : new AwsWindowsRescue(name, values as unknown as AwsWindowsRescueArgs, opts);
   return { urn: component.urn, state: outputsOf(spec, component, secret) };
 }

@@ -58,6 +58,7 @@ export function awsRoleOf(r: AwsPlanResource): AwsRole | null {
     case "aws:ebs/volume:Volume":
       return /-copy$/.test(name) ? "copy" : null;
     case "aws:ec2/instance:Instance":
+    case STEP_TYPES.aws.standbyUse:
       return "helper";
     case "aws:ec2/volumeAttachment:VolumeAttachment":
       return "attach";
@@ -111,8 +112,10 @@ export function awsOpsFor(
     case "copy":
       return ["aws.ebs.volume.fromSnapshot"];
     case "helper":
-      // launched, booted and registered with SSM: the commands wait for it
-      return ["aws.instance.create.windows", "aws.ssm.managedReady"];
+      // launched (a standby helper: started), booted and registered with SSM: the commands wait for it
+      return r.type === STEP_TYPES.aws.standbyUse
+        ? ["aws.instance.start.windows", "aws.ssm.managedReady"]
+        : ["aws.instance.create.windows", "aws.ssm.managedReady"];
     case "attach":
       return ["aws.volume.attach"];
     case "collect":

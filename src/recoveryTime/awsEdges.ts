@@ -97,6 +97,15 @@ const SHARED: EdgeReason[] = [
   },
 ];
 
+const HELPER_FIRST =
+  "the helper (launched, or a standby helper started) needs nothing of the backup or the volume under repair: it boots beside the snapshot and the copy; only the attachment waits for both";
+
+/** The waits of the helper no mode may add. */
+const HELPER_REJECTED: RejectedEdge[] = [
+  { step: "helper", waitsFor: "snapshot", why: HELPER_FIRST },
+  { step: "helper", waitsFor: "backupComplete", why: HELPER_FIRST },
+];
+
 export interface AwsEdgeTable {
   reasons: EdgeReason[];
   rejected: RejectedEdge[];
@@ -161,6 +170,8 @@ export const AWS_EDGES: Record<AwsMode, AwsEdgeTable> = {
         waitsFor: "collect",
         why: "the stop needs only the backup, not the evidence",
       },
+      { step: "helper", waitsFor: "copy", why: HELPER_FIRST },
+      ...HELPER_REJECTED,
     ],
   },
   inPlace: {
@@ -230,6 +241,8 @@ export const AWS_EDGES: Record<AwsMode, AwsEdgeTable> = {
         waitsFor: "backupComplete",
         why: STARTED_IS_ENOUGH,
       },
+      { step: "helper", waitsFor: "stopDetach", why: HELPER_FIRST },
+      ...HELPER_REJECTED,
     ],
   },
 };

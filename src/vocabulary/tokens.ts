@@ -13,6 +13,7 @@ export const COMPONENT_TYPES = {
   azure: `${PACKAGE_NAME}:index:AzureWindowsRescue`,
   aws: `${PACKAGE_NAME}:index:AwsWindowsRescue`,
   standbyHelper: `${PACKAGE_NAME}:index:StandbyHelper`,
+  awsStandbyHelper: `${PACKAGE_NAME}:index:AwsStandbyHelper`,
 } as const;
 
 /** The kinds of the steps per cloud; the keys they share name the same step. */
@@ -38,6 +39,8 @@ export const STEP_KINDS = {
     swap: "RootVolumeSwap",
     bootVerification: "BootVerification",
     rollback: "RootVolumeRollback",
+    standbyUse: "StandbyHelperUse",
+    standbyStop: "StandbyHelperStop",
   },
 } as const;
 

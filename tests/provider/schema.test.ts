@@ -193,6 +193,7 @@ test("the only maps are the ones whose keys are free (tags, script parameters)",
   expect(maps).toEqual([
     "vm-rescue:aws:BackupSnapshot.tags",
     "vm-rescue:aws:SsmCommand.parameters",
+    "vm-rescue:index:AwsStandbyHelper.tags",
     "vm-rescue:index:AwsWindowsRescue.tags",
     "vm-rescue:index:AzureWindowsRescue.tags",
     "vm-rescue:index:StandbyHelper.tags",

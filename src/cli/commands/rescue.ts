@@ -120,11 +120,11 @@ export function registerRescue(
     )
     .option(
       "--standby",
-      "with --simulate (Azure): rescue on a standby helper the simulated cloud holds deallocated, instead of creating a helper",
+      "with --simulate: rescue on a standby helper the simulated cloud holds stopped (deallocated on Azure), instead of creating a helper",
     )
     .option(
       "--standby-zone <zone>",
-      "with --simulate --standby: the standby helper's availability zone (\"\" for none) instead of the VM's",
+      "with --simulate --standby: the standby helper's availability zone (Azure: \"\" for none) instead of the VM's",
     )
     .option(
       "--stack <name>",
@@ -218,6 +218,11 @@ async function simulated(
     throw new UsageError(
       `--driver ${opts.driver.trim()}: no service of that name is on the bundled sample disk the simulation runs on; name one of its services (e.g. cxnetmon) or leave --driver out`,
     );
+  const standby = opts.standby
+    ? opts.standbyZone !== undefined
+      ? { zone: opts.standbyZone }
+      : true
+    : undefined;
   // Both come from the same flags (cloudOfFlags), so they name the same cloud.
   if (target.cloud === "aws" && given?.cloud === "aws") {
     const { instance, file } = given;
@@ -232,16 +237,12 @@ async function simulated(
       kmsGrantConfirmed: opts.kmsGrantConfirmed,
       stack: opts.stack,
       ...choices,
+      standby,
       startedAt: deps.now(),
     });
   }
   if (given?.cloud !== "azure") throw new Error(`no ${target.cloud} description was read`);
   const { vm, nic } = given;
-  const standby = opts.standby
-    ? opts.standbyZone !== undefined
-      ? { zone: opts.standbyZone }
-      : true
-    : undefined;
   return engine().simulateRescue({
     vm,
     nic,
@@ -271,8 +272,6 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
     throw new UsageError(
       "--standby runs with --simulate; a live rescue takes its standby helper from the stack settings standbyHelperId, standbyHelperSubnetId and standbyHelperZone",
     );
-  if (opts.standby && target.cloud === "aws")
-    throw new UsageError("--standby is for Azure; the AWS rescue has no standby helper yet");
   const choices: RescueChoices = {
     driver: opts.driver,
     actions: parseActions(opts.actions),

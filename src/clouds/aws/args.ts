@@ -17,6 +17,12 @@ export interface AwsWindowsRescueArgs {
   helperAmiParameter?: string;
   /** Subnet of the helper (same AZ as the instance). Default: the instance's subnet. */
   subnetId?: string;
+  /** Id of a standby helper instance a platform stack keeps stopped (`AwsStandbyHelper`): the rescue starts it, attaches the volume under repair, and stops it with nothing attached at teardown, instead of launching a helper. It must be in the root volume's availability zone and the instance's VPC, with an SSM instance profile that may write to the rescue's bucket. */
+  standbyHelperId?: string;
+  /** Subnet of the standby helper (`AwsStandbyHelper.subnetId`); required with `standbyHelperId`. */
+  standbyHelperSubnetId?: string;
+  /** Availability zone of the standby helper (`AwsStandbyHelper.availabilityZone`); required with `standbyHelperId`. */
+  standbyHelperZone?: string;
   /** Windows Server version of the instance (2016, 2019, 2022, …) when its AMI does not tell. */
   windowsVersion?: string;
   /** Confirms the deploying identity may use the root volume's KMS key; required for encrypted roots. */

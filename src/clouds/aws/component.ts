@@ -8,6 +8,8 @@ import { AmiFacts, instanceFacts, PulumiGetInstanceResult } from "../../describe
 import { createAwsRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
 import { validateSwapGeneration } from "./reswap";
+import { awsStandbyOf } from "../../topology/awsStandby";
+import { withAwsStandbyChecked } from "./standbyArgs";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AwsRescueOutputs, RepairCheckOutput } from "../../vocabulary/outputs";
 import type { AwsWindowsRescueArgs } from "./args";
@@ -32,6 +34,9 @@ type Outputs = { readonly [K in keyof AwsRescueOutputs]: pulumi.Output<AwsRescue
  *   written while it is pending) → reattach as root → verification, which waits for the snapshot to
  *   be *completed* (`backupCompletedAt`).
  *
+ * With `standbyHelperId` no helper is launched: the standby helper a platform stack keeps stopped
+ * is started beside the snapshot and the copy, and stopped with nothing attached at teardown.
+ *
  * Kept after `pulumi destroy`: the snapshot, the copy volume, the artifacts bucket, and of course
  * the original volume (nothing here deletes it).
  */
@@ -42,7 +47,7 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
   public readonly repairDiskId: pulumi.Output<string>;
   /** Id of the original root volume (never deleted; the rollback target in copy mode). */
   public readonly originalDiskId: pulumi.Output<string>;
-  /** Id of the helper instance (terminated on destroy). */
+  /** Id of the helper instance (terminated on destroy; a standby helper is stopped, never terminated). */
   public readonly helperId: pulumi.Output<string>;
   /** `s3://<bucket>/`: the private S3 bucket holding the artifacts (kept). */
   public readonly artifactsLocation: pulumi.Output<string>;
@@ -86,14 +91,16 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
   constructor(name: string, args: AwsWindowsRescueArgs, opts?: pulumi.ComponentResourceOptions) {
     // Checked before anything is registered.
     validateSwapGeneration(args.swapGeneration);
+    const standby = awsStandbyOf(args);
     super(COMPONENT_TYPES.aws, name, args, opts);
-    const plan = readInstance(args, { parent: this }).apply((d) =>
+    const planned = readInstance(args, { parent: this }).apply((d) =>
       planAwsRescue(
         { instance: instanceFacts(d.instance, [], d.image), rootVolumeTags: d.rootVolumeTags },
         awsRescueOptions(args, name),
       ),
     );
-    const r = createAwsRescueResources(name, plan, args, this);
+    const plan = withAwsStandbyChecked(planned, standby, args.region, { parent: this });
+    const r = createAwsRescueResources(name, plan, args, this, standby);
     const chain = createRepairChain(name, plan, r, args, this);
 
     this.snapshotId = r.snapshotId;

@@ -10,6 +10,8 @@ import { ssmCommandKind } from "./scripts";
 import { repairCheckKind } from "./repairCheck";
 import { bootVerificationKind } from "./bootVerification";
 import { rootVolumeRollbackKind } from "./rollbackStep";
+import { standbyUseKind } from "./standby";
+import { standbyStopKind } from "./standbyHelper";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const AWS_STEP_KINDS: readonly StepKind<any, any>[] = [
@@ -21,4 +23,6 @@ export const AWS_STEP_KINDS: readonly StepKind<any, any>[] = [
   rootVolumeSwapKind,
   bootVerificationKind,
   rootVolumeRollbackKind,
+  standbyUseKind,
+  standbyStopKind,
 ];

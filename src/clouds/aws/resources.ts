@@ -7,7 +7,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as ebs from "@pulumi/aws/ebs";
 import * as ec2 from "@pulumi/aws/ec2";
-import * as iam from "@pulumi/aws/iam";
 import * as s3 from "@pulumi/aws/s3";
 import * as ssm from "@pulumi/aws/ssm";
 import { AwsRescuePlan, AwsVolumeSpec, backupTags } from "../../topology/aws";
@@ -18,40 +17,13 @@ import { SsmCommand } from "./scripts";
 import { RootVolumeDetach } from "./swap";
 import { SNAPSHOT_CREATE_SECONDS } from "./stepKit";
 import type { AwsWindowsRescueArgs } from "./args";
-import {
-  ID_TAG,
-  ROLE_TAG,
-  REPAIR_COPY_ROLE,
-  COPY_OF_TAG,
-  HELPER_ROLE,
-} from "../../vocabulary/tags";
+import type { AwsStandbyRef } from "../../topology/awsStandby";
+import { createHelper } from "./helper";
+
+export { helperArtifactsPolicy } from "./helper";
+import { ROLE_TAG, REPAIR_COPY_ROLE, COPY_OF_TAG } from "../../vocabulary/tags";
 
 const DEFAULT_STEP_TIMEOUT = 1800;
-
-/**
- * The helper role's S3 rights: write its SSM command output under the rescue's prefix, and read the
- * bucket's encryption configuration (AWS's policy for SSM output to an encrypted bucket lists
- * s3:GetEncryptionConfiguration). The bucket uses SSE-S3 (AES256), for which S3 needs no key
- * permission from the writer; an SSE-KMS bucket would also need kms:GenerateDataKey (and
- * kms:Decrypt for the multipart uploads of large output) on its key.
- */
-export function helperArtifactsPolicy(partition: string, bucket: string, prefix: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Action: ["s3:PutObject"],
-        Resource: [`arn:${partition}:s3:::${bucket}/${prefix}*`],
-      },
-      {
-        Effect: "Allow",
-        Action: ["s3:GetEncryptionConfiguration"],
-        Resource: [`arn:${partition}:s3:::${bucket}`],
-      },
-    ],
-  };
-}
 
 /** A volume from the backup with the original root's settings, tagged copy-of=<original> (kept). */
 export function volumeFromBackup(
@@ -86,6 +58,7 @@ export function createAwsRescueResources(
   plan: pulumi.Output<AwsRescuePlan>,
   args: AwsWindowsRescueArgs,
   parent: pulumi.Resource,
+  standby?: AwsStandbyRef,
 ) {
   const p = plan;
   const region = p.region;
@@ -213,100 +186,13 @@ export function createAwsRescueResources(
     kept,
   );
 
-  // 4. The helper's identity: SSM core plus writing its command output under the rescue's prefix.
-  const role = new iam.Role(
-    `${name}-helper-role`,
-    {
-      name: p.helper.roleName,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "ec2.amazonaws.com" },
-            Action: "sts:AssumeRole",
-          },
-        ],
-      }),
-      tags: p.tags,
-    },
-    opts,
-  );
-  const ssmCore = new iam.RolePolicyAttachment(
-    `${name}-helper-ssm-core`,
-    {
-      role: role.name,
-      policyArn: pulumi.interpolate`arn:${p.partition}:iam::aws:policy/AmazonSSMManagedInstanceCore`,
-    },
-    opts,
-  );
-  const putArtifacts = new iam.RolePolicy(
-    `${name}-helper-artifacts`,
-    {
-      role: role.name,
-      policy: pulumi
-        .all([p.partition, bucket.bucket, p.artifacts.prefix])
-        .apply(([part, b, prefix]) => JSON.stringify(helperArtifactsPolicy(part, b, prefix))),
-    },
-    opts,
-  );
-  const profile = new iam.InstanceProfile(
-    `${name}-helper-profile`,
-    { name: p.helper.instanceProfileName, role: role.name, tags: p.tags },
-    opts,
-  );
-
-  // 5. Network: no public IP, a security group without ingress and HTTPS-only egress (SSM, S3).
-  const subnet = ec2.getSubnetOutput({ id: p.helper.subnetId, region }, { parent });
-  const sg = new ec2.SecurityGroup(
-    `${name}-helper-sg`,
-    {
-      region,
-      name: p.helper.securityGroupName,
-      description: "vm-rescue helper: no inbound; HTTPS out to SSM and S3",
-      vpcId: subnet.vpcId,
-      ingress: [],
-      egress: [
-        {
-          protocol: "tcp",
-          fromPort: 443,
-          toPort: 443,
-          cidrBlocks: ["0.0.0.0/0"],
-          description: "SSM, EC2 messages, S3",
-        },
-      ],
-      tags: p.tags,
-    },
-    opts,
-  );
-
-  // 6. The helper: another Windows Server version (disk-signature collision), same subnet/AZ, IMDSv2.
-  const ami = ssm.getParameterOutput({ name: p.helper.amiParameter, region }, { parent });
-  const helper = new ec2.Instance(
-    `${name}-helper`,
-    {
-      region,
-      ami: ami.value,
-      instanceType: p.helper.instanceType,
-      subnetId: p.helper.subnetId,
-      availabilityZone: p.availabilityZone,
-      associatePublicIpAddress: false,
-      vpcSecurityGroupIds: [sg.id],
-      iamInstanceProfile: profile.name,
-      metadataOptions: {
-        httpTokens: "required",
-        httpEndpoint: "enabled",
-        httpPutResponseHopLimit: 1,
-      },
-      rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
-      tags: p.tags.apply((t) => ({
-        ...t,
-        Name: `${t[ID_TAG]}-helper`,
-        [ROLE_TAG]: HELPER_ROLE,
-      })),
-    },
-    { parent, dependsOn: [ssmCore, putArtifacts], deleteBeforeReplace: true },
-  );
+  // 4-6. The helper: launched here (identity, network, instance), or a standby helper started.
+  const helper = createHelper(name, p, bucket, parent, standby, {
+    region,
+    timeoutSeconds,
+    availabilityZone: p.availabilityZone,
+    rescueVolumeIds: inPlace ? p.source.rootVolumeId.apply((v) => [v]) : [],
+  });
 
   // 7. The volume on the helper as xvdf. skipDestroy: destroy must never detach it (after the swap
   //    it is the instance's root; before, terminating the helper releases it, and a volume attached
@@ -321,7 +207,7 @@ export function createAwsRescueResources(
       deviceName: p.helper.deviceName,
       skipDestroy: true,
     },
-    { parent, deleteBeforeReplace: true },
+    { parent, deleteBeforeReplace: true, dependsOn: [helper.resource] },
   );
 
   // 8. The scripts as SSM Command documents (schema 2.2, aws:runPowerShellScript).
@@ -367,7 +253,7 @@ export function createAwsRescueResources(
       uploadStage: "collect",
       uploadNames: uploadNames(COLLECT_MAX_MINIDUMPS),
     },
-    { parent, dependsOn: [attachment, bucketPab, ssmCore, putArtifacts] },
+    { parent, dependsOn: [attachment, bucketPab, ...helper.ready] },
   );
 
   return {
@@ -377,9 +263,6 @@ export function createAwsRescueResources(
     copy,
     repairVolumeId,
     bucket,
-    role,
-    profile,
-    sg,
     helper,
     attachment,
     collectDoc,

@@ -43,25 +43,34 @@ export interface SsmRunResult {
   stderr: string;
 }
 
-/** Waits for the helper to be SSM-managed, sends the command, waits for it and reads its output. */
-export async function runSsmCommand(ctx: OpsContext, r: SsmRunInput): Promise<SsmRunResult> {
+/** Waits until the instance's SSM agent is Online (the helper is SSM-managed). */
+export async function waitSsmOnline(
+  ctx: OpsContext,
+  instanceId: string,
+  timeoutSeconds: number,
+): Promise<void> {
   await waitFor(
     ctx,
-    r.timeoutSeconds,
+    timeoutSeconds,
     () =>
       new RescueStepError(
         "ssm-unreachable",
-        `the helper ${r.instanceId} did not register with SSM within ${r.timeoutSeconds} s: its subnet needs VPC endpoints (ssm, ec2messages, ssmmessages, s3) or a NAT gateway, and its role AmazonSSMManagedInstanceCore`,
+        `the helper ${instanceId} did not register with SSM within ${timeoutSeconds} s: its subnet needs VPC endpoints (ssm, ec2messages, ssmmessages, s3) or a NAT gateway, and its role AmazonSSMManagedInstanceCore`,
       ),
     async () => {
       const out = await ctx.ssm.send(
         new DescribeInstanceInformationCommand({
-          Filters: [{ Key: "InstanceIds", Values: [r.instanceId] }],
+          Filters: [{ Key: "InstanceIds", Values: [instanceId] }],
         }),
       );
       return out?.InstanceInformationList?.[0]?.PingStatus === "Online" ? true : undefined;
     },
   );
+}
+
+/** Waits for the helper to be SSM-managed, sends the command, waits for it and reads its output. */
+export async function runSsmCommand(ctx: OpsContext, r: SsmRunInput): Promise<SsmRunResult> {
+  await waitSsmOnline(ctx, r.instanceId, r.timeoutSeconds);
   // The upload URLs are made now, when the command is sent: they live as long as it may run and
   // go nowhere else (not in the step's state, never in a log or error).
   const parameters = r.upload

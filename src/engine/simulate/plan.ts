@@ -22,6 +22,8 @@ import { AwsInstanceFacts } from "../../describe/awsInstance";
 import { awsRescueOptions } from "../../clouds/aws/component";
 import { awsArgsFromSettings } from "../program";
 import { simulatedAws } from "./awsCloud";
+import { plannedAwsStandby, withSimulatedStandby } from "./awsStandby";
+import { checkAwsStandbyFit } from "../../topology/awsStandby";
 import type { StackOutputs } from "../../vocabulary/outputs";
 
 export interface PlannedResource {
@@ -211,12 +213,20 @@ export async function planAwsOffline(req: AwsPlanRequest): Promise<OfflinePlan> 
   const stack =
     req.stack ?? rescueIdFromStack(`${req.instance.tags.Name ?? req.instance.instanceId}-rescue`);
   const args = awsArgsFromSettings((k) => settings[k], stack);
+  // Malformed standby arguments first, as the component checks them before it registers.
+  const standby = plannedAwsStandby(args);
   const preflight = planAwsRescue(
     { instance: req.instance },
     awsRescueOptions(args, args.rescueId as string),
   );
 
-  const cloud = simulatedAws({ instance: req.instance });
+  // A standby helper that does not fit is refused here, as the component refuses it.
+  if (standby)
+    checkAwsStandbyFit(standby, {
+      instanceId: preflight.source.instanceId,
+      availabilityZone: preflight.availabilityZone,
+    });
+  const cloud = withSimulatedStandby(simulatedAws({ instance: req.instance }), standby);
   const config = Object.fromEntries(
     Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v]),
   );

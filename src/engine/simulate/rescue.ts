@@ -20,6 +20,12 @@ import type { RescueOutcome, TimelineStep, VmIdentity } from "../../report/types
 import type { RepairActionName } from "../../vocabulary/repairActions";
 import { sampleCollectOutput, simulatedAzure } from "./azureCloud";
 import { sampleAwsCollect, simulatedAws } from "./awsCloud";
+import {
+  afterAwsStandbyTeardown,
+  withAwsStandby,
+  withSimulatedStandby,
+  type AwsStandbyChoice,
+} from "./awsStandby";
 import { simulatedArtifacts, simulatedRepairResult } from "./artifacts";
 import { runUnderMocks, SimulatedCloud } from "./mockRun";
 import { OfflinePlan, PlannedResource, toPlannedResources, UnknownSettingError } from "./plan";
@@ -126,6 +132,8 @@ export interface SimulatedAwsRescueRequest extends SimulatedCommon {
   mode?: string;
   /** Unset: the simulation assumes it for an encrypted root and says so in a warning. */
   kmsGrantConfirmed?: boolean;
+  /** Rescue on a standby helper the simulated EC2 holds stopped (`awsStandby.ts`). */
+  standby?: AwsStandbyChoice;
 }
 
 /** What the cloud-specific part hands to {@link simulatedOutcome}. */
@@ -319,12 +327,13 @@ export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise
     mode: req.mode,
     kmsGrantConfirmed: kms,
   };
-  const settings = rescueSettings(target, req);
+  const { standby, settings } = withAwsStandby(req.standby, rescueSettings(target, req), i);
   const stack = req.stack ?? awsStackName(i.instanceId);
   // Preflight with the planner the component runs, so a bad instance or option fails before anything runs.
   const args = awsArgsFromSettings((k) => settings[k], stack);
   planAwsRescue({ instance: i }, awsRescueOptions(args, args.rescueId as string));
-  return simulatedOutcome(req, {
+  const simulated = withSimulatedStandby(simulatedAws({ instance: i }), standby);
+  const outcome = await simulatedOutcome(req, {
     cloud: "aws",
     vm: {
       instanceId: i.instanceId,
@@ -333,7 +342,7 @@ export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise
     },
     stack,
     settings,
-    simulated: simulatedAws({ instance: i }),
+    simulated,
     collectOutput: sampleAwsCollect(),
     evidence: {
       cloud: "aws",
@@ -357,4 +366,5 @@ export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise
     deleteSeconds: (model) => modelSeconds(model, "aws", "instance.terminate"),
     warnings,
   });
+  return afterAwsStandbyTeardown(outcome, simulated, standby);
 }

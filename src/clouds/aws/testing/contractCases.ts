@@ -7,7 +7,7 @@ import type { StepContractCase } from "../../../steps/testing/contractCase";
 import { STEP_TYPES } from "../../../vocabulary/tokens";
 import { serialBaseline } from "../../../swap/serialLog";
 import { readState, writeState, BOOTED_TEXT, BUGCHECK_TEXT, type Ec2State } from "../simulated";
-import { BROKEN, COPY, GATE_OPEN, HELPER, ORIG, SNAP, rescueWorld } from "./world";
+import { BROKEN, COPY, GATE_OPEN, HELPER, ORIG, SNAP, rescueWorld, standbyWorld } from "./world";
 
 const region = "eu-west-1";
 
@@ -238,5 +238,45 @@ export const AWS_CONTRACT_CASES: StepContractCase[] = [
     },
     update: (i) => ({ ...i, finalState: "stopped" }),
     replace: (i) => ({ ...i, volumeId: COPY }),
+  },
+  {
+    token: STEP_TYPES.aws.standbyUse,
+    seed(file) {
+      writeState(file, standbyWorld());
+      return {
+        inputs: {
+          region,
+          instanceId: HELPER,
+          availabilityZone: "eu-west-1a",
+          rescueId: "inc-1",
+          rescueVolumeIds: [],
+        },
+      };
+    },
+    outOfBand(file) {
+      edit(file, (s) => {
+        s.instances[HELPER].state = "stopped";
+      });
+      return { state: "stopped" };
+    },
+    update: (i) => ({ ...i, timeoutSeconds: 900 }),
+    replace: (i) => ({ ...i, instanceId: BROKEN }),
+  },
+  {
+    token: STEP_TYPES.aws.standbyStop,
+    seed(file) {
+      const s = standbyWorld();
+      s.instances[HELPER].state = "running";
+      writeState(file, s);
+      return { inputs: { region, instanceId: HELPER } };
+    },
+    outOfBand(file) {
+      edit(file, (s) => {
+        s.instances[HELPER].state = "running";
+      });
+      return { state: "running" };
+    },
+    update: (i) => ({ ...i, timeoutSeconds: 900 }),
+    replace: (i) => ({ ...i, instanceId: BROKEN }),
   },
 ];

@@ -99,3 +99,18 @@ export function simContext(
 }
 
 export const GATE_OPEN = { allowed: true, reasons: [] as string[] };
+
+/**
+ * A standby helper as a platform stack keeps it: {@link HELPER} stopped with only its root; the
+ * copy is detached (available) beside it.
+ */
+export function standbyWorld(): Ec2State {
+  const s = rescueWorld();
+  const h = s.instances[HELPER];
+  h.state = "stopped";
+  delete h.devices.xvdf;
+  delete h.startedAt;
+  s.volumes[COPY].attachments = [];
+  s.volumes[COPY].state = "available";
+  return s;
+}

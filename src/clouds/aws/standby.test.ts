@@ -1,0 +1,183 @@
+/**
+ * The standby helper's steps against the simulated EC2: the start (stopped → pending → running,
+ * then its SSM agent Online), the copy attached to it, and the teardown (running → stopping →
+ * stopped, every volume besides its root detached, never terminated); misfits refused in one line.
+ */
+import { memoryStore, simulatedContext, type Ec2State } from "./simulated";
+import { StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import { ensureAttached, ensureStopped } from "./operations";
+import { returnStandby, useStandby, type StandbyUseInputs } from "./standby";
+import { standbyStopKind } from "./standbyHelper";
+import { COPY, HELPER, ORIG, standbyWorld } from "./testing/world";
+
+const inputs: StandbyUseInputs = {
+  region: "eu-west-1",
+  instanceId: HELPER,
+  availabilityZone: "eu-west-1a",
+  rescueId: "inc-1",
+  rescueVolumeIds: [],
+};
+
+function setup(change: (s: Ec2State) => void = () => undefined) {
+  const state = standbyWorld();
+  change(state);
+  const ctx = simulatedContext(memoryStore(state));
+  const changes = () => state.calls.filter((c) => !/^Describe/.test(c));
+  return { state, ctx, changes, helper: () => state.instances[HELPER] };
+}
+
+describe("a standby helper's start, attach and teardown", () => {
+  test("starts the stopped helper, waits for its SSM agent, takes the copy, and is left stopped with only its root", async () => {
+    const w = setup();
+    expect(w.helper().state).toBe("stopped");
+    const started = await useStandby(w.ctx, inputs, 1800);
+    expect(started).toEqual({ state: "running", attachedVolumeIds: [] });
+    expect(w.changes()).toEqual([`StartInstances ${HELPER}`]);
+    // Online only some time after the start: the step waited for it
+    expect(w.state.clock - (w.helper().startedAt ?? 0)).toBeGreaterThanOrEqual(120_000);
+
+    await ensureAttached(w.ctx, COPY, HELPER, "xvdf", 1800);
+    expect(Object.keys(w.helper().devices).sort()).toEqual(["/dev/sda1", "xvdf"]);
+
+    await returnStandby(w.ctx, HELPER, 1800);
+    expect(w.helper().state).toBe("stopped");
+    expect(Object.keys(w.helper().devices)).toEqual(["/dev/sda1"]);
+    expect(w.state.volumes[COPY]).toMatchObject({ state: "available", attachments: [] });
+    // stopped first, then the volume detached; nothing terminated or deleted
+    expect(w.changes().slice(1)).toEqual([
+      `AttachVolume ${HELPER}`,
+      `StopInstances ${HELPER}`,
+      `DetachVolume ${HELPER}`,
+    ]);
+    expect(w.state.volumes[COPY].state).not.toBe("deleted");
+  });
+
+  test("a second start on the running helper changes nothing; the teardown of a stopped, empty helper neither", async () => {
+    const w = setup();
+    await useStandby(w.ctx, inputs, 1800);
+    const before = w.changes().length;
+    await useStandby(w.ctx, inputs, 1800);
+    expect(w.changes().length).toBe(before);
+    await returnStandby(w.ctx, HELPER, 1800);
+    const stopped = w.changes().length;
+    await returnStandby(w.ctx, HELPER, 1800);
+    expect(w.changes().length).toBe(stopped);
+  });
+
+  test("the teardown after the swap (the copy already off) only stops the helper", async () => {
+    const w = setup((s) => {
+      s.instances[HELPER].state = "running";
+      s.instances[HELPER].startedAt = 0;
+    });
+    await returnStandby(w.ctx, HELPER, 1800);
+    expect(w.changes()).toEqual([`StopInstances ${HELPER}`]);
+    expect(w.helper().state).toBe("stopped");
+  });
+
+  test("the teardown of a helper that is gone does nothing", async () => {
+    const w = setup((s) => {
+      delete s.instances[HELPER];
+    });
+    await expect(returnStandby(w.ctx, HELPER, 1800)).resolves.toBeUndefined();
+    expect(w.changes()).toEqual([]);
+  });
+
+  test("the copy of this rescue already on the helper (a second up) is no misfit", async () => {
+    const w = setup((s) => {
+      s.volumes[COPY].tags["vm-rescue:id"] = "inc-1";
+      s.volumes[COPY].attachments = [
+        { instanceId: HELPER, device: "xvdf", state: "attached", until: 0 },
+      ];
+      s.volumes[COPY].state = "in-use";
+      s.instances[HELPER].devices.xvdf = { volumeId: COPY, deleteOnTermination: false };
+    });
+    const out = await useStandby(w.ctx, inputs, 1800);
+    expect(out).toEqual({ state: "running", attachedVolumeIds: [COPY] });
+  });
+});
+
+describe("a standby helper that does not fit is refused before it is started", () => {
+  test.each<[string, (s: Ec2State) => void, RegExp]>([
+    [
+      "in another availability zone",
+      (s) => {
+        s.instances[HELPER].availabilityZone = "eu-west-1b";
+      },
+      /standby helper i-\S+ is in eu-west-1b, the volume under repair in eu-west-1a/,
+    ],
+    [
+      "holding another rescue's volume",
+      (s) => {
+        s.volumes[ORIG].attachments = [
+          { instanceId: HELPER, device: "xvdg", state: "attached", until: 0 },
+        ];
+        s.instances[HELPER].devices.xvdg = { volumeId: ORIG, deleteOnTermination: false };
+      },
+      /is in use: it holds vol-\S+ besides its root/,
+    ],
+    [
+      "terminated",
+      (s) => {
+        s.instances[HELPER].state = "terminated";
+      },
+      /is terminated/,
+    ],
+    [
+      "missing",
+      (s) => {
+        delete s.instances[HELPER];
+      },
+      /was not found/,
+    ],
+  ])("%s", async (_what, change, message) => {
+    const w = setup(change);
+    const e = await useStandby(w.ctx, inputs, 1800).catch((x) => x);
+    expect(e).toMatchObject({ code: "standby-helper-misfit" });
+    expect(e.message).toMatch(message);
+    expect(e.message.split("\n")).toHaveLength(1);
+    expect(w.changes()).toEqual([]);
+  });
+});
+
+describe("the simulated EC2's start and stop, as EC2 documents them", () => {
+  test("StopInstances on a running instance: stopping, then stopped; StartInstances on a stopped one: pending, then running", async () => {
+    const w = setup((s) => {
+      s.instances[HELPER].state = "running";
+    });
+    await w.ctx.ec2.send(new StopInstancesCommand({ InstanceIds: [HELPER] }));
+    expect(w.helper().state).toBe("stopping");
+    await w.ctx.sleep(90_000);
+    expect(w.helper().state).toBe("stopped");
+    await w.ctx.ec2.send(new StartInstancesCommand({ InstanceIds: [HELPER] }));
+    expect(w.helper().state).toBe("pending");
+    await w.ctx.sleep(120_000);
+    expect(w.helper().state).toBe("running");
+  });
+
+  test("StartInstances on a stopping instance is IncorrectInstanceState", async () => {
+    const w = setup((s) => {
+      s.instances[HELPER].state = "stopping";
+      s.instances[HELPER].until = Number.MAX_SAFE_INTEGER;
+    });
+    await expect(
+      w.ctx.ec2.send(new StartInstancesCommand({ InstanceIds: [HELPER] })),
+    ).rejects.toMatchObject({ name: "IncorrectInstanceState" });
+  });
+});
+
+describe("StandbyHelperStop", () => {
+  test("stops the new standby helper and does nothing on delete", async () => {
+    const state = standbyWorld();
+    state.instances[HELPER].state = "running";
+    await ensureStopped(simulatedContext(memoryStore(state)), HELPER, 1800);
+    expect(state.instances[HELPER].state).toBe("stopped");
+    const before = state.calls.length;
+    await standbyStopKind.delete({} as never, "x", {
+      region: "eu-west-1",
+      instanceId: HELPER,
+      state: "stopped",
+    });
+    expect(state.calls.length).toBe(before);
+    expect(state.instances[HELPER].state).toBe("stopped");
+  });
+});

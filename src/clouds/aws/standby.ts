@@ -1,0 +1,203 @@
+/**
+ * The rescue on a standby helper (`vm-rescue:aws:StandbyHelperUse`): a Windows instance a platform
+ * stack keeps stopped (`AwsStandbyHelper`) takes the place of the helper the rescue would launch.
+ *
+ * - create/update: read the instance, refuse one that is terminated, in another availability zone
+ *   than the volume under repair, or holding a volume besides its root that is not this rescue's
+ *   (another rescue uses it); then start it (pending → running) and wait until its SSM agent is
+ *   Online. It needs neither the backup nor the copy, so it starts beside the snapshot and the
+ *   copy; the volume is attached to the running helper afterwards (`ec2.VolumeAttachment`).
+ * - delete (the teardown, after the swap has taken the repaired volume): stop it (running →
+ *   stopping → stopped) and detach every volume besides its root, then leave it: stopped with
+ *   nothing attached, as it was found. The instance is never terminated (it belongs to the
+ *   platform stack), and no volume is deleted (they belong to the rescue). AWS's own rescue
+ *   runbook likewise stops its helper before it detaches the volume (AWSSupport-StartEC2RescueWorkflow).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
+import type { StepKind } from "../../steps/contract";
+import { StepResource, type InputsOf } from "../../steps/resource";
+import { STEP_TYPES } from "../../vocabulary/tokens";
+import { ID_TAG } from "../../vocabulary/tags";
+import {
+  describeVolume,
+  ensureDetached,
+  ensureRunning,
+  ensureStopped,
+  errorCode,
+  RescueStepError,
+  type OpsContext,
+} from "./operations";
+import { waitSsmOnline } from "./scripts";
+import { modeled, opsOf, STEP_INPUT_SPECS, type StepInputs } from "./stepKit";
+
+export interface StandbyUseInputs extends StepInputs {
+  instanceId: string;
+  /** The availability zone of the volume under repair: the helper must be in it. */
+  availabilityZone: string;
+  /** The rescue: a volume tagged with its id (the copy) may already be on the helper. */
+  rescueId: string;
+  /** Volumes of this rescue known at plan time (the original root in inPlace mode). */
+  rescueVolumeIds: string[];
+}
+
+export interface StandbyUseOutputs extends StandbyUseInputs {
+  /** The instance state after the step. */
+  state: string;
+  /** The volumes besides its root that it holds after the step. */
+  attachedVolumeIds: string[];
+}
+
+/** What the rescue reads of a standby helper. */
+export interface StandbyInstance {
+  state: string;
+  availabilityZone: string | null;
+  /** Its volumes besides the root. */
+  volumeIds: string[];
+}
+
+/** The standby helper as EC2 describes it; null when it does not exist. */
+export async function describeStandby(
+  ctx: OpsContext,
+  instanceId: string,
+): Promise<StandbyInstance | null> {
+  let out;
+  try {
+    out = await ctx.ec2.send(new DescribeInstancesCommand({ InstanceIds: [instanceId] }));
+  } catch (e) {
+    if (errorCode(e) === "InvalidInstanceID.NotFound") return null;
+    throw e;
+  }
+  const i = out?.Reservations?.[0]?.Instances?.[0];
+  if (!i) return null;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the EC2 answer as the SDK returns it
+  const devices: any[] = i.BlockDeviceMappings ?? [];
+  return {
+    state: i.State?.Name ?? "unknown",
+    availabilityZone: i.Placement?.AvailabilityZone ?? null,
+    volumeIds: devices
+      .filter((d) => d.DeviceName !== i.RootDeviceName && d.Ebs?.VolumeId)
+      .map((d) => String(d.Ebs.VolumeId)),
+  };
+}
+
+/** Why this instance cannot serve the rescue, or null. */
+export async function standbyMisfit(
+  ctx: OpsContext,
+  h: StandbyInstance,
+  i: StandbyUseInputs,
+): Promise<string | null> {
+  const name = `standby helper ${i.instanceId}`;
+  if (["terminated", "shutting-down"].includes(h.state))
+    return `${name} is ${h.state}: give a standby helper that exists`;
+  if (h.availabilityZone !== i.availabilityZone)
+    return `${name} is in ${h.availabilityZone ?? "an unknown zone"}, the volume under repair in ${i.availabilityZone}: an EBS volume attaches only within its availability zone`;
+  const others: string[] = [];
+  for (const id of h.volumeIds) {
+    if (i.rescueVolumeIds.includes(id)) continue;
+    const tags = (await describeVolume(ctx, id)).tags;
+    if (tags[ID_TAG] !== i.rescueId) others.push(id);
+  }
+  if (others.length > 0)
+    return `${name} is in use: it holds ${others.join(", ")} besides its root (another rescue?); it must hold nothing else`;
+  return null;
+}
+
+/** Starts the standby helper (refusing a misfit) and waits for its SSM agent. */
+export async function useStandby(
+  ctx: OpsContext,
+  i: StandbyUseInputs,
+  timeoutSeconds: number,
+): Promise<Omit<StandbyUseOutputs, keyof StandbyUseInputs>> {
+  const h = await describeStandby(ctx, i.instanceId);
+  if (!h)
+    throw new RescueStepError(
+      "standby-helper-misfit",
+      `standby helper ${i.instanceId} was not found: give standbyHelperId of an instance that exists`,
+    );
+  const misfit = await standbyMisfit(ctx, h, i);
+  if (misfit) throw new RescueStepError("standby-helper-misfit", misfit);
+  await ensureRunning(ctx, i.instanceId, timeoutSeconds);
+  await waitSsmOnline(ctx, i.instanceId, timeoutSeconds);
+  const now = await describeStandby(ctx, i.instanceId);
+  return { state: now?.state ?? "unknown", attachedVolumeIds: now?.volumeIds ?? [] };
+}
+
+/**
+ * Stops the standby helper and detaches every volume besides its root; nothing when it is gone.
+ * Never terminates it.
+ */
+export async function returnStandby(
+  ctx: OpsContext,
+  instanceId: string,
+  timeoutSeconds: number,
+): Promise<void> {
+  const h = await describeStandby(ctx, instanceId);
+  if (!h || h.state === "terminated" || h.state === "shutting-down") return;
+  if (h.state !== "stopped") await ensureStopped(ctx, instanceId, timeoutSeconds);
+  for (const v of h.volumeIds) await ensureDetached(ctx, v, instanceId, timeoutSeconds);
+}
+
+const S = (description: string) => ({ type: "string", description }) as const;
+
+export const standbyUseKind: StepKind<StandbyUseInputs, StandbyUseOutputs> = {
+  token: STEP_TYPES.aws.standbyUse,
+  description:
+    "Starts a standby helper instance and waits for its SSM agent (the volume is attached to it afterwards); at teardown stops it and detaches every volume besides its root.",
+  inputs: {
+    ...STEP_INPUT_SPECS,
+    instanceId: S("The standby helper instance (i-…)."),
+    availabilityZone: S("The availability zone of the volume under repair: the helper's."),
+    rescueId: S("The rescue: volumes tagged with it may be on the helper."),
+    rescueVolumeIds: {
+      type: "array",
+      items: S("A volume id."),
+      description: "Volumes of this rescue known at plan time that may be on the helper.",
+    },
+  },
+  outputs: {
+    state: S("The helper's state after the step."),
+    attachedVolumeIds: {
+      type: "array",
+      items: S("A volume id."),
+      description: "The volumes besides its root the helper holds after the step.",
+    },
+  },
+  identityKeys: ["instanceId", "rescueId"],
+  deleteBeforeReplace: true,
+  timeouts: {
+    create: modeled("aws.instance.start.windows", "aws.ssm.managedReady"),
+    update: modeled("aws.instance.start.windows", "aws.ssm.managedReady"),
+    read: modeled("aws.ssm.command.overhead"),
+    delete: modeled("aws.instance.stop.windows", "aws.volume.detach"),
+  },
+  async create(ctx, i) {
+    const { ops, timeout } = opsOf(ctx, i);
+    const outs = await useStandby(ops, i, timeout);
+    return { id: `${i.instanceId}/standby-use/${i.rescueId}`, outs: { ...i, ...outs } };
+  },
+  async update(ctx, _id, _olds, news) {
+    const { ops, timeout } = opsOf(ctx, news);
+    return { ...news, ...(await useStandby(ops, news, timeout)) };
+  },
+  async read(ctx, _id, state) {
+    const { ops } = opsOf(ctx, state);
+    const h = await describeStandby(ops, state.instanceId);
+    return h ? { ...state, state: h.state, attachedVolumeIds: h.volumeIds } : null;
+  },
+  async delete(ctx, _id, state) {
+    const { ops, timeout } = opsOf(ctx, state);
+    await returnStandby(ops, state.instanceId, timeout);
+  },
+};
+
+/** A standby helper started for this rescue. Type `vm-rescue:aws:StandbyHelperUse`. */
+export class StandbyHelperUse extends StepResource {
+  declare readonly instanceId: pulumi.Output<string>;
+  declare readonly state: pulumi.Output<string>;
+  declare readonly attachedVolumeIds: pulumi.Output<string[]>;
+
+  constructor(name: string, args: InputsOf<StandbyUseInputs>, opts?: pulumi.CustomResourceOptions) {
+    super(standbyUseKind, name, args, opts);
+  }
+}

@@ -9,6 +9,7 @@ import { ensureAttached, ensureStopped } from "./operations";
 import { returnStandby, useStandby, type StandbyUseInputs } from "./standby";
 import { standbyStopKind } from "./standbyHelper";
 import { COPY, HELPER, ORIG, standbyWorld } from "./testing/world";
+import { ID_TAG } from "../../vocabulary/tags";
 
 const inputs: StandbyUseInputs = {
   region: "eu-west-1",
@@ -20,6 +21,8 @@ const inputs: StandbyUseInputs = {
 
 function setup(change: (s: Ec2State) => void = () => undefined) {
   const state = standbyWorld();
+  // The rescue's volumes carry its id, as the rescue tags every resource it makes.
+  state.volumes[COPY].tags = { ...state.volumes[COPY].tags, [ID_TAG]: inputs.rescueId };
   change(state);
   const ctx = simulatedContext(memoryStore(state));
   const changes = () => state.calls.filter((c) => !/^Describe/.test(c));
@@ -39,7 +42,7 @@ describe("a standby helper's start, attach and teardown", () => {
     await ensureAttached(w.ctx, COPY, HELPER, "xvdf", 1800);
     expect(Object.keys(w.helper().devices).sort()).toEqual(["/dev/sda1", "xvdf"]);
 
-    await returnStandby(w.ctx, HELPER, 1800);
+    await returnStandby(w.ctx, inputs, 1800);
     expect(w.helper().state).toBe("stopped");
     expect(Object.keys(w.helper().devices)).toEqual(["/dev/sda1"]);
     expect(w.state.volumes[COPY]).toMatchObject({ state: "available", attachments: [] });
@@ -58,10 +61,28 @@ describe("a standby helper's start, attach and teardown", () => {
     const before = w.changes().length;
     await useStandby(w.ctx, inputs, 1800);
     expect(w.changes().length).toBe(before);
-    await returnStandby(w.ctx, HELPER, 1800);
+    await returnStandby(w.ctx, inputs, 1800);
     const stopped = w.changes().length;
-    await returnStandby(w.ctx, HELPER, 1800);
+    await returnStandby(w.ctx, inputs, 1800);
     expect(w.changes().length).toBe(stopped);
+  });
+
+  test("a teardown that finds another rescue's volume on the helper changes nothing and says so", async () => {
+    const OTHER = "vol-0999999999999999a";
+    const w = setup((s) => {
+      s.volumes[OTHER] = { ...s.volumes[COPY], attachments: [], tags: { [ID_TAG]: "inc-2" } };
+    });
+    await useStandby(w.ctx, inputs, 1800);
+    // Another rescue took the running helper before this one's teardown.
+    await ensureAttached(w.ctx, COPY, HELPER, "xvdf", 1800);
+    await ensureAttached(w.ctx, OTHER, HELPER, "xvdg", 1800);
+    const before = w.changes().length;
+    await expect(returnStandby(w.ctx, inputs, 1800)).rejects.toThrow(
+      `standby helper ${HELPER} also holds ${OTHER} (another rescue?): nothing was stopped or detached`,
+    );
+    expect(w.changes().length).toBe(before);
+    expect(w.helper().state).toBe("running");
+    expect(Object.keys(w.helper().devices).sort()).toEqual(["/dev/sda1", "xvdf", "xvdg"]);
   });
 
   test("the teardown after the swap (the copy already off) only stops the helper", async () => {
@@ -69,7 +90,7 @@ describe("a standby helper's start, attach and teardown", () => {
       s.instances[HELPER].state = "running";
       s.instances[HELPER].startedAt = 0;
     });
-    await returnStandby(w.ctx, HELPER, 1800);
+    await returnStandby(w.ctx, inputs, 1800);
     expect(w.changes()).toEqual([`StopInstances ${HELPER}`]);
     expect(w.helper().state).toBe("stopped");
   });
@@ -78,7 +99,7 @@ describe("a standby helper's start, attach and teardown", () => {
     const w = setup((s) => {
       delete s.instances[HELPER];
     });
-    await expect(returnStandby(w.ctx, HELPER, 1800)).resolves.toBeUndefined();
+    await expect(returnStandby(w.ctx, inputs, 1800)).resolves.toBeUndefined();
     expect(w.changes()).toEqual([]);
   });
 

@@ -81,6 +81,21 @@ export async function describeStandby(
   };
 }
 
+/** The volumes besides its root the helper holds that are not this rescue's. */
+async function othersOn(
+  ctx: OpsContext,
+  h: StandbyInstance,
+  i: Pick<StandbyUseInputs, "rescueId" | "rescueVolumeIds">,
+): Promise<string[]> {
+  const others: string[] = [];
+  for (const id of h.volumeIds) {
+    if (i.rescueVolumeIds.includes(id)) continue;
+    const tags = (await describeVolume(ctx, id)).tags;
+    if (tags[ID_TAG] !== i.rescueId) others.push(id);
+  }
+  return others;
+}
+
 /** Why this instance cannot serve the rescue, or null. */
 export async function standbyMisfit(
   ctx: OpsContext,
@@ -92,12 +107,7 @@ export async function standbyMisfit(
     return `${name} is ${h.state}: give a standby helper that exists`;
   if (h.availabilityZone !== i.availabilityZone)
     return `${name} is in ${h.availabilityZone ?? "an unknown zone"}, the volume under repair in ${i.availabilityZone}: an EBS volume attaches only within its availability zone`;
-  const others: string[] = [];
-  for (const id of h.volumeIds) {
-    if (i.rescueVolumeIds.includes(id)) continue;
-    const tags = (await describeVolume(ctx, id)).tags;
-    if (tags[ID_TAG] !== i.rescueId) others.push(id);
-  }
+  const others = await othersOn(ctx, h, i);
   if (others.length > 0)
     return `${name} is in use: it holds ${others.join(", ")} besides its root (another rescue?); it must hold nothing else`;
   return null;
@@ -124,16 +134,24 @@ export async function useStandby(
 }
 
 /**
- * Stops the standby helper and detaches every volume besides its root; nothing when it is gone.
- * Never terminates it.
+ * Stops the standby helper and detaches this rescue's volumes from it; nothing when it is gone.
+ * Never terminates it. A helper that holds another rescue's volume (taken meanwhile) is refused,
+ * changing nothing: stopping it would cut that rescue off; the teardown is run again later.
  */
 export async function returnStandby(
   ctx: OpsContext,
-  instanceId: string,
+  i: Pick<StandbyUseInputs, "instanceId" | "rescueId" | "rescueVolumeIds">,
   timeoutSeconds: number,
 ): Promise<void> {
+  const instanceId = i.instanceId;
   const h = await describeStandby(ctx, instanceId);
   if (!h || h.state === "terminated" || h.state === "shutting-down") return;
+  const others = await othersOn(ctx, h, i);
+  if (others.length > 0)
+    throw new RescueStepError(
+      "standby-helper-in-use",
+      `standby helper ${instanceId} also holds ${others.join(", ")} (another rescue?): nothing was stopped or detached; run the teardown again once that rescue has ended`,
+    );
   if (h.state !== "stopped") await ensureStopped(ctx, instanceId, timeoutSeconds);
   for (const v of h.volumeIds) await ensureDetached(ctx, v, instanceId, timeoutSeconds);
 }
@@ -143,7 +161,7 @@ const S = (description: string) => ({ type: "string", description }) as const;
 export const standbyUseKind: StepKind<StandbyUseInputs, StandbyUseOutputs> = {
   token: STEP_TYPES.aws.standbyUse,
   description:
-    "Starts a standby helper instance and waits for its SSM agent (the volume is attached to it afterwards); at teardown stops it and detaches every volume besides its root.",
+    "Starts a standby helper instance and waits for its SSM agent (the volume is attached to it afterwards); at teardown stops it and detaches this rescue's volumes (refused while it holds another rescue's).",
   inputs: {
     ...STEP_INPUT_SPECS,
     instanceId: S("The standby helper instance (i-…)."),
@@ -187,7 +205,7 @@ export const standbyUseKind: StepKind<StandbyUseInputs, StandbyUseOutputs> = {
   },
   async delete(ctx, _id, state) {
     const { ops, timeout } = opsOf(ctx, state);
-    await returnStandby(ops, state.instanceId, timeout);
+    await returnStandby(ops, state, timeout);
   },
 };
 

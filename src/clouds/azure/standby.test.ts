@@ -72,7 +72,7 @@ describe("StandbyHelperUse", () => {
     expect(w.writes()).toHaveLength(before);
   });
 
-  test("teardown detaches every data disk and deallocates: stopped, nothing attached", async () => {
+  test("teardown detaches the copy and deallocates: stopped, nothing attached", async () => {
     const w = world();
     const { id, outs } = await w.kind.create(ctx, inputs());
     await w.compute.attachDataDisk("rg-platform", "standby-we-1", COPY, 0);
@@ -82,6 +82,21 @@ describe("StandbyHelperUse", () => {
       `detachDataDisk rg-platform/standby-we-1 ${COPY}`,
       "deallocate rg-platform/standby-we-1",
     ]);
+  });
+
+  test("teardown refuses a helper another rescue took meanwhile, changing nothing", async () => {
+    const w = world();
+    const { id, outs } = await w.kind.create(ctx, inputs());
+    await w.compute.attachDataDisk("rg-platform", "standby-we-1", COPY, 0);
+    await w.compute.attachDataDisk("rg-platform", "standby-we-1", OTHER, 1);
+    const before = w.writes().length;
+    const e = await w.kind.delete(ctx, id, outs).catch((x) => x);
+    expect(isPlanError(e, "standby-helper-in-use")).toBe(true);
+    expect(e.message).toMatch(
+      /standby helper standby-we-1 also holds \S+other-copy \(another rescue\?\): nothing was detached or deallocated/,
+    );
+    expect(w.writes().length).toBe(before);
+    expect(w.vm()).toMatchObject({ powerState: "running", dataDiskIds: [COPY, OTHER] });
   });
 
   test("teardown after the swap took the copy only deallocates; a helper gone is no error", async () => {

@@ -7,9 +7,10 @@
  *   disk (another rescue uses it), then start it. It needs neither the backup nor the copy, so it
  *   boots in parallel with the snapshot and the copy; the copy is attached to the running helper
  *   afterwards (`DataDiskAttach`, attach.ts). Each action only when still missing.
- * - delete (the teardown): detach every data disk it holds (the swap has usually taken the copy
- *   already) and deallocate it: it is left as it was found, stopped with nothing attached. Nothing
- *   is deleted: the helper belongs to the platform stack, the disks to the rescue.
+ * - delete (the teardown): detach the copy if it is still there (the swap has usually taken it)
+ *   and deallocate it: it is left as it was found, stopped with nothing attached. A helper that
+ *   holds another disk (another rescue) is refused, changing nothing. Nothing is deleted: the
+ *   helper belongs to the platform stack, the disks to the rescue.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { StepContext, StepKind } from "../../steps/contract";
@@ -80,13 +81,28 @@ async function useStandby(ops: StandbyOps, i: StandbyUseInputs): Promise<Standby
   };
 }
 
-/** Detaches every data disk of the helper and deallocates it; nothing when it is gone. */
-export async function returnStandby(ops: StandbyOps, rg: string, name: string): Promise<void> {
+/**
+ * Detaches this rescue's copy from the helper and deallocates it; nothing when it is gone. A helper
+ * that holds another disk (another rescue took it meanwhile) is refused, changing nothing: that
+ * rescue's work is not cut off; the teardown is run again once it has ended.
+ */
+export async function returnStandby(
+  ops: StandbyOps,
+  rg: string,
+  name: string,
+  copyDiskId: string,
+): Promise<void> {
   const vm = await ops.describe(rg, name).catch((e) => {
     if (isNotFound(e)) return null;
     throw e;
   });
   if (!vm) return;
+  const others = vm.dataDiskIds.filter((d) => !sameId(d, copyDiskId));
+  if (others.length > 0)
+    throw new PlanError(
+      "standby-helper-in-use",
+      `standby helper ${name} also holds ${others.join(", ")} (another rescue?): nothing was detached or deallocated; run the teardown again once that rescue has ended`,
+    );
   for (const d of vm.dataDiskIds)
     await step(`detaching ${d} from standby helper ${name}`, () => ops.detachDataDisk(rg, name, d));
   if (vm.powerState !== "deallocated")
@@ -119,7 +135,7 @@ export function standbyUseKind(
   return {
     token,
     description:
-      "Starts a standby helper VM (the copy is attached to it afterwards); at teardown detaches its data disks and deallocates it.",
+      "Starts a standby helper VM (the copy is attached to it afterwards); at teardown detaches the copy and deallocates it (refused while it holds another rescue's disk).",
     inputs: {
       subscriptionId: S("The subscription of the VM and the helper."),
       helperResourceGroupName: S("The standby helper's resource group."),
@@ -162,6 +178,7 @@ export function standbyUseKind(
         ops(ctx, state.subscriptionId),
         state.helperResourceGroupName,
         state.helperVmName,
+        state.copyDiskId,
       ),
   };
 }

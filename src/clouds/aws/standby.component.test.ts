@@ -174,6 +174,8 @@ describe("AwsStandbyHelper", () => {
       iamInstanceProfile: expect.any(String),
       metadataOptions: { httpTokens: "required" },
     });
+    // Next month's AMI must not replace (terminate) a helper a rescue may be using.
+    expect(vm.ignoreChanges).toEqual(expect.arrayContaining(["ami", "ebsBlockDevices"]));
     expect(one("aws:iam/rolePolicyAttachment:RolePolicyAttachment").inputs.policyArn).toMatch(
       /:policy\/AmazonSSMManagedInstanceCore$/,
     );

@@ -207,8 +207,14 @@ export class AwsStandbyHelper extends pulumi.ComponentResource {
         rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
         tags: { ...tags, Name: args.instanceName ?? name },
       },
-      // Rescues attach and detach volumes outside Pulumi.
-      { parent: this, dependsOn: [ssmCore, output], ignoreChanges: ["ebsBlockDevices"] },
+      // Rescues attach and detach volumes outside Pulumi. The AMI parameter moves to each month's
+      // image: a new AMI would replace (terminate) the helper, perhaps under a rescue; replace it
+      // deliberately (`pulumi up --replace`) instead.
+      {
+        parent: this,
+        dependsOn: [ssmCore, output],
+        ignoreChanges: ["ebsBlockDevices", "ami"],
+      },
     );
     const stop = new StandbyHelperStop(
       `${name}-stop`,

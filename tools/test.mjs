@@ -63,16 +63,28 @@ function scratchDir() {
   const shm = "/dev/shm";
   try {
     fs.accessSync(shm, fs.constants.W_OK);
+    // The suite writes a few GB of scratch files: a small /dev/shm (a container's 64 MB) is not used.
+    const { bavail, bsize } = fs.statfsSync(shm);
+    if (bavail * bsize < SCRATCH_BYTES) return os.tmpdir();
     return fs.mkdtempSync(path.join(shm, "vm-rescue-tests-"));
   } catch {
     return os.tmpdir();
   }
 }
+const SCRATCH_BYTES = 6 * 1024 ** 3;
 const scratch = scratchDir();
 const testEnv = { ...process.env, TMPDIR: scratch, TEMP: scratch, TMP: scratch };
-process.on("exit", () => {
+const removeScratch = () => {
   if (scratch.includes("vm-rescue-tests-")) fs.rmSync(scratch, { recursive: true, force: true });
-});
+};
+process.on("exit", removeScratch);
+// Ctrl-C or a CI cancel: the scratch folder (in memory) goes too; the children get the signal.
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    removeScratch();
+    process.exit(signal === "SIGINT" ? 130 : 143);
+  });
+}
 
 const times = [];
 /** Times one phase; prints its kept output (if any) under its name once it ends. */

@@ -71,10 +71,10 @@ export function runCliBatch(runs: readonly (readonly string[])[]): BatchResult[]
       env: { ...process.env, CI: "1" },
     });
     const json = r.output[3] as string | null;
-    // Each run's own output is in its result: anything on the process's stderr (a stray warning,
-    // a crash) fails the whole table.
-    if (r.status !== 0 || !json || r.stderr !== "") {
-      throw new Error(`the batch of CLI runs failed (exit ${r.status}): ${r.stderr}`);
+    // Each run's own output is in its result: anything on the process's own stdout or stderr (a
+    // stray write or warning, a crash) fails the whole table.
+    if (r.status !== 0 || !json || r.stderr !== "" || r.stdout !== "") {
+      throw new Error(`the batch of CLI runs failed (exit ${r.status}): ${r.stderr}${r.stdout}`);
     }
     return JSON.parse(json) as BatchResult[];
   } finally {

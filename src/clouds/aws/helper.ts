@@ -21,6 +21,17 @@ import { StandbyHelperUse } from "./standby";
  * permission from the writer; an SSE-KMS bucket would also need kms:GenerateDataKey (and
  * kms:Decrypt for the multipart uploads of large output) on its key.
  */
+/** A helper's only traffic: HTTPS out to SSM, EC2 messages and S3 (no inbound rule at all). */
+export const HELPER_EGRESS = [
+  {
+    protocol: "tcp",
+    fromPort: 443,
+    toPort: 443,
+    cidrBlocks: ["0.0.0.0/0"],
+    description: "SSM, EC2 messages, S3",
+  },
+];
+
 export function helperArtifactsPolicy(partition: string, bucket: string, prefix: string) {
   return {
     Version: "2012-10-17",
@@ -146,15 +157,7 @@ export function createHelper(
       description: "vm-rescue helper: no inbound; HTTPS out to SSM and S3",
       vpcId: subnet.vpcId,
       ingress: [],
-      egress: [
-        {
-          protocol: "tcp",
-          fromPort: 443,
-          toPort: 443,
-          cidrBlocks: ["0.0.0.0/0"],
-          description: "SSM, EC2 messages, S3",
-        },
-      ],
+      egress: HELPER_EGRESS,
       tags: p.tags,
     },
     opts,

@@ -24,7 +24,7 @@ import { DEFAULT_HELPER_INSTANCE_TYPE } from "../../topology/aws";
 import { windowsAmiParameter } from "../../topology/awsHelper";
 import { partitionOf, regionOfZone } from "../../describe/awsInstance";
 import { ensureStopped } from "./operations";
-import { helperArtifactsPolicy } from "./helper";
+import { HELPER_EGRESS, helperArtifactsPolicy } from "./helper";
 import { describeStandby } from "./standby";
 import { modeled, opsOf, STEP_INPUT_SPECS, type StepInputs } from "./stepKit";
 
@@ -171,15 +171,7 @@ export class AwsStandbyHelper extends pulumi.ComponentResource {
         description: "vm-rescue standby helper: no inbound; HTTPS out to SSM and S3",
         vpcId: subnet.vpcId,
         ingress: [],
-        egress: [
-          {
-            protocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrBlocks: ["0.0.0.0/0"],
-            description: "SSM, EC2 messages, S3",
-          },
-        ],
+        egress: HELPER_EGRESS,
         tags,
       },
       parent,

@@ -46,5 +46,12 @@ test("a long shipped file lives beside the state file and reads back exactly", a
 test("a blob whose text looks like a side-file marker reads back as itself", async () => {
   const file = path.join(tmp, "marker.json");
   writeFileBlob(file, "https://a/c/odd.json", Buffer.from("@blob:sha256:x"));
+  writeFileBlob(file, "https://a/c/odd.bin", Buffer.from("@blob:sha256:y"));
   expect(await readFileBlob(file, "https://a/c/odd.json")).toBe("@blob:sha256:x");
+  expect(Buffer.from(readFileBlobBytes(file, "https://a/c/odd.json", 64)!).toString()).toBe(
+    "@blob:sha256:x",
+  );
+  expect(Buffer.from(readFileBlobBytes(file, "https://a/c/odd.bin", 64)!).toString()).toBe(
+    "@blob:sha256:y",
+  );
 });

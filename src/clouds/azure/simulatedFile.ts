@@ -176,10 +176,7 @@ export function writeFileBlob(file: string, url: string, bytes: Buffer): void {
 export function readFileBlobBytes(file: string, url: string, maxBytes: number): Uint8Array | null {
   const azure = readSimulatedAzure(file);
   const b64 = azure.blobBytes?.[url];
-  if (b64 !== undefined)
-    return Buffer.from(fromSideBlob(file, b64), "base64").subarray(0, maxBytes);
+  if (b64 !== undefined) return Buffer.from(b64, "base64").subarray(0, maxBytes);
   const text = azure.blobs?.[url];
-  return text === undefined
-    ? null
-    : Buffer.from(fromSideBlob(file, text), "utf8").subarray(0, maxBytes);
+  return text === undefined ? null : Buffer.from(text, "utf8").subarray(0, maxBytes);
 }

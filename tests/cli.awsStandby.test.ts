@@ -8,7 +8,7 @@ import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
 import schema from "../schemas/report.schema.json";
 import * as path from "node:path";
-import { main } from "../src/cli/main";
+import { runCliInProcess as run } from "./helpers/cliInProcess";
 import { simulatedAwsStandbyHelper } from "../src/engine/simulate/awsStandby";
 import { sampleFacts } from "./helpers/awsInstances";
 import { REPO_ROOT } from "./helpers/paths";
@@ -16,17 +16,6 @@ import { REPO_ROOT } from "./helpers/paths";
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv);
 const validateReport = ajv.compile(schema);
-
-async function run(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await main(args, {
-    isTty: false,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-  });
-  return { code, out: stdout.join(""), err: stderr.join("\n") };
-}
 
 const aws = ["--simulate", "--cloud", "aws", "--standby", "--yes"];
 

@@ -4,21 +4,13 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import schema from "../schemas/fleet-report.schema.json";
-import { main, Io } from "../src/cli/main";
+import { runCliInProcess as run } from "./helpers/cliInProcess";
 import { defaultDeps } from "../src/cli/deps";
 import type { FleetReport } from "../src/report/fleet";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv);
 const validate = ajv.compile(schema);
-
-async function run(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: Io = { isTty: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-  const code = await main(args, io);
-  return { code, out: stdout.join(""), err: stderr.join("\n") };
-}
 
 const NOW = new Date("2026-12-01T08:00:00Z");
 let realNow: typeof defaultDeps.now;

@@ -6,20 +6,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { main } from "../src/cli/main";
+import { runCliInProcess as run } from "./helpers/cliInProcess";
 import { builtInFleet } from "../src/engine/fleet/simulated";
 import { EXAMPLES } from "./helpers/paths";
-
-async function run(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await main(args, {
-    isTty: false,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-  });
-  return { code, out: stdout.join(""), err: stderr.join("\n") };
-}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "malformed-"));
 const awsEntry = () =>

@@ -7,7 +7,7 @@
 import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { main, Io } from "../src/cli/main";
+import { runCliInProcess as run } from "./helpers/cliInProcess";
 import { defaultDeps } from "../src/cli/deps";
 import { localAutomation } from "../src/engine/automation";
 import { memoryReader } from "../src/engine/artifacts";
@@ -30,14 +30,6 @@ afterEach(() => {
   Object.assign(defaultDeps, original);
   s.cleanup();
 });
-
-async function run(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const io: Io = { isTty: false, out: (t) => stdout.push(t), err: (t) => stderr.push(t) };
-  const code = await main(args, io);
-  return { code, out: stdout.join(""), err: stderr.join("\n") };
-}
 
 const LIVE = ["rescue", "--cloud", "azure", "--resource-group", "rg-app", "--vm", "app-vm-01"];
 const STACK = "app-vm-01-rescue";
@@ -312,7 +304,7 @@ describe("rollback --via-stack against the stand-in CLI", () => {
       "--yes",
     ]);
     expect(r.code).toBe(1);
-    expect(r.err.split("\n").pop()).toBe(
+    expect(r.err.trimEnd().split("\n").pop()).toBe(
       `vm-rescue: rollback on stack ${STACK} failed: VolumeInUse: vol-1`,
     );
   });

@@ -8,24 +8,13 @@ import addFormats from "ajv-formats";
 import schema from "../schemas/report.schema.json";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { main } from "../src/cli/main";
+import { runCliInProcess as run } from "./helpers/cliInProcess";
 import { simulatedStandbyHelper } from "../src/engine/simulate/standby";
 import { REPO_ROOT } from "./helpers/paths";
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
 addFormats(ajv);
 const validateReport = ajv.compile(schema);
-
-async function run(args: string[]) {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const code = await main(args, {
-    isTty: false,
-    out: (t) => stdout.push(t),
-    err: (t) => stderr.push(t),
-  });
-  return { code, out: stdout.join(""), err: stderr.join("\n") };
-}
 
 describe("rescue --simulate --standby", () => {
   test("ends RESCUED on the standby helper and leaves it deallocated with nothing attached", async () => {

@@ -6,6 +6,8 @@
 
 /** The rescue id (the stack name by default) on everything a rescue creates. */
 export const ID_TAG = "vm-rescue:id";
+/** On a standby helper: the rescue that uses it now (set at its start, removed at its teardown). */
+export const STANDBY_CLAIM_TAG = "vm-rescue:standby-claim";
 /** The broken VM or instance a resource was made for. */
 export const SOURCE_TAG = "vm-rescue:source";
 /** What a resource is to the rescue: one of {@link ROLES}. */

@@ -4,12 +4,16 @@
  * stopped, every volume besides its root detached, never terminated); misfits refused in one line.
  */
 import { memoryStore, simulatedContext, type Ec2State } from "./simulated";
-import { StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateTagsCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import { ensureAttached, ensureStopped } from "./operations";
 import { returnStandby, useStandby, type StandbyUseInputs } from "./standby";
 import { standbyStopKind } from "./standbyHelper";
 import { COPY, HELPER, ORIG, standbyWorld } from "./testing/world";
-import { ID_TAG } from "../../vocabulary/tags";
+import { ID_TAG, STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
 
 const inputs: StandbyUseInputs = {
   region: "eu-west-1",
@@ -35,7 +39,9 @@ describe("a standby helper's start, attach and teardown", () => {
     expect(w.helper().state).toBe("stopped");
     const started = await useStandby(w.ctx, inputs, 1800);
     expect(started).toEqual({ state: "running", attachedVolumeIds: [] });
-    expect(w.changes()).toEqual([`StartInstances ${HELPER}`]);
+    // Claimed for this rescue before it is started.
+    expect(w.changes()).toEqual(["CreateTags", `StartInstances ${HELPER}`]);
+    expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBe(inputs.rescueId);
     // Online only some time after the start: the step waited for it
     expect(w.state.clock - (w.helper().startedAt ?? 0)).toBeGreaterThanOrEqual(120_000);
 
@@ -46,12 +52,14 @@ describe("a standby helper's start, attach and teardown", () => {
     expect(w.helper().state).toBe("stopped");
     expect(Object.keys(w.helper().devices)).toEqual(["/dev/sda1"]);
     expect(w.state.volumes[COPY]).toMatchObject({ state: "available", attachments: [] });
-    // stopped first, then the volume detached; nothing terminated or deleted
-    expect(w.changes().slice(1)).toEqual([
+    // stopped first, then the volume detached, then the claim removed; nothing terminated or deleted
+    expect(w.changes().slice(2)).toEqual([
       `AttachVolume ${HELPER}`,
       `StopInstances ${HELPER}`,
       `DetachVolume ${HELPER}`,
+      "DeleteTags",
     ]);
+    expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBeUndefined();
     expect(w.state.volumes[COPY].state).not.toBe("deleted");
   });
 
@@ -83,6 +91,35 @@ describe("a standby helper's start, attach and teardown", () => {
     expect(w.changes().length).toBe(before);
     expect(w.helper().state).toBe("running");
     expect(Object.keys(w.helper().devices).sort()).toEqual(["/dev/sda1", "xvdf", "xvdg"]);
+  });
+
+  test("a helper another rescue claimed is refused at the start and left alone at teardown", async () => {
+    const w = setup((s) => {
+      s.instances[HELPER].tags[STANDBY_CLAIM_TAG] = "inc-2";
+    });
+    await expect(useStandby(w.ctx, inputs, 1800)).rejects.toThrow(
+      `standby helper ${HELPER} is claimed by rescue inc-2 (tag ${STANDBY_CLAIM_TAG})`,
+    );
+    expect(w.changes()).toEqual([]);
+    await expect(returnStandby(w.ctx, inputs, 1800)).rejects.toThrow(
+      `standby helper ${HELPER} is claimed by rescue inc-2: nothing was stopped or detached`,
+    );
+    expect(w.changes()).toEqual([]);
+    expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBe("inc-2");
+  });
+
+  test("of two rescues that claim the helper at once, the one whose claim is not read back stops", async () => {
+    const w = setup();
+    // The other rescue's claim lands right after this one's (the state the read-back sees).
+    const send = w.ctx.ec2.send.bind(w.ctx.ec2);
+    w.ctx.ec2.send = (async (command: object) => {
+      const out = await send(command);
+      if (command instanceof CreateTagsCommand) w.helper().tags[STANDBY_CLAIM_TAG] = "inc-2";
+      return out;
+    }) as typeof w.ctx.ec2.send;
+    await expect(useStandby(w.ctx, inputs, 1800)).rejects.toThrow(/is claimed by rescue inc-2/);
+    expect(w.changes()).toEqual(["CreateTags"]);
+    expect(w.helper().state).toBe("stopped");
   });
 
   test("the teardown after the swap (the copy already off) only stops the helper", async () => {

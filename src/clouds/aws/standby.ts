@@ -3,22 +3,28 @@
  * stack keeps stopped (`AwsStandbyHelper`) takes the place of the helper the rescue would launch.
  *
  * - create/update: read the instance, refuse one that is terminated, in another availability zone
- *   than the volume under repair, or holding a volume besides its root that is not this rescue's
- *   (another rescue uses it); then start it (pending → running) and wait until its SSM agent is
- *   Online. It needs neither the backup nor the copy, so it starts beside the snapshot and the
+ *   than the volume under repair, holding a volume besides its root that is not this rescue's, or
+ *   claimed by another rescue (`vm-rescue:standby-claim`); claim it (the tag, read back: of two
+ *   rescues that claim it at once, the one whose claim is not read back stops there); then start
+ *   it (pending → running) and wait until its SSM agent is Online. It needs neither the backup nor the copy, so it starts beside the snapshot and the
  *   copy; the volume is attached to the running helper afterwards (`ec2.VolumeAttachment`).
  * - delete (the teardown, after the swap has taken the repaired volume): stop it (running →
- *   stopping → stopped) and detach every volume besides its root, then leave it: stopped with
- *   nothing attached, as it was found. The instance is never terminated (it belongs to the
+ *   stopping → stopped), detach this rescue's volumes and remove its claim, then leave it: stopped
+ *   with nothing attached, as it was found. Another rescue's volume or claim on it is refused,
+ *   changing nothing. The instance is never terminated (it belongs to the
  *   platform stack), and no volume is deleted (they belong to the rescue). AWS's own rescue
  *   runbook likewise stops its helper before it detaches the volume (AWSSupport-StartEC2RescueWorkflow).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  CreateTagsCommand,
+  DeleteTagsCommand,
+  DescribeInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import type { StepKind } from "../../steps/contract";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { STEP_TYPES } from "../../vocabulary/tokens";
-import { ID_TAG } from "../../vocabulary/tags";
+import { ID_TAG, STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
 import {
   describeVolume,
   ensureDetached,
@@ -54,6 +60,8 @@ export interface StandbyInstance {
   availabilityZone: string | null;
   /** Its volumes besides the root. */
   volumeIds: string[];
+  /** The rescue that claimed it (`vm-rescue:standby-claim`), or null. */
+  claim: string | null;
 }
 
 /** The standby helper as EC2 describes it; null when it does not exist. */
@@ -78,6 +86,7 @@ export async function describeStandby(
     volumeIds: devices
       .filter((d) => d.DeviceName !== i.RootDeviceName && d.Ebs?.VolumeId)
       .map((d) => String(d.Ebs.VolumeId)),
+    claim: (i.Tags ?? []).find((t: { Key?: string }) => t.Key === STANDBY_CLAIM_TAG)?.Value || null,
   };
 }
 
@@ -107,11 +116,15 @@ export async function standbyMisfit(
     return `${name} is ${h.state}: give a standby helper that exists`;
   if (h.availabilityZone !== i.availabilityZone)
     return `${name} is in ${h.availabilityZone ?? "an unknown zone"}, the volume under repair in ${i.availabilityZone}: an EBS volume attaches only within its availability zone`;
+  if (h.claim !== null && h.claim !== i.rescueId) return claimedBy(name, h.claim);
   const others = await othersOn(ctx, h, i);
   if (others.length > 0)
     return `${name} is in use: it holds ${others.join(", ")} besides its root (another rescue?); it must hold nothing else`;
   return null;
 }
+
+const claimedBy = (name: string, rescue: string) =>
+  `${name} is claimed by rescue ${rescue} (tag ${STANDBY_CLAIM_TAG}): another rescue uses it; once that rescue has ended and the tag is still there, remove it`;
 
 /** Starts the standby helper (refusing a misfit) and waits for its SSM agent. */
 export async function useStandby(
@@ -127,6 +140,21 @@ export async function useStandby(
     );
   const misfit = await standbyMisfit(ctx, h, i);
   if (misfit) throw new RescueStepError("standby-helper-misfit", misfit);
+  if (h.claim !== i.rescueId) {
+    await ctx.ec2.send(
+      new CreateTagsCommand({
+        Resources: [i.instanceId],
+        Tags: [{ Key: STANDBY_CLAIM_TAG, Value: i.rescueId }],
+      }),
+    );
+    // Read back: of two rescues that claimed it at once, only the last one's claim is there.
+    const claim = (await describeStandby(ctx, i.instanceId))?.claim ?? null;
+    if (claim !== i.rescueId)
+      throw new RescueStepError(
+        "standby-helper-misfit",
+        claimedBy(`standby helper ${i.instanceId}`, claim ?? "(none)"),
+      );
+  }
   await ensureRunning(ctx, i.instanceId, timeoutSeconds);
   await waitSsmOnline(ctx, i.instanceId, timeoutSeconds);
   const now = await describeStandby(ctx, i.instanceId);
@@ -147,13 +175,18 @@ export async function returnStandby(
   const h = await describeStandby(ctx, instanceId);
   if (!h || h.state === "terminated" || h.state === "shutting-down") return;
   const others = await othersOn(ctx, h, i);
-  if (others.length > 0)
+  const claimed = h.claim !== null && h.claim !== i.rescueId;
+  if (others.length > 0 || claimed)
     throw new RescueStepError(
       "standby-helper-in-use",
-      `standby helper ${instanceId} also holds ${others.join(", ")} (another rescue?): nothing was stopped or detached; run the teardown again once that rescue has ended`,
+      `standby helper ${instanceId} ${claimed ? `is claimed by rescue ${h.claim}` : `also holds ${others.join(", ")} (another rescue?)`}: nothing was stopped or detached; run the teardown again once that rescue has ended`,
     );
   if (h.state !== "stopped") await ensureStopped(ctx, instanceId, timeoutSeconds);
   for (const v of h.volumeIds) await ensureDetached(ctx, v, instanceId, timeoutSeconds);
+  if (h.claim === i.rescueId)
+    await ctx.ec2.send(
+      new DeleteTagsCommand({ Resources: [instanceId], Tags: [{ Key: STANDBY_CLAIM_TAG }] }),
+    );
 }
 
 const S = (description: string) => ({ type: "string", description }) as const;
@@ -161,7 +194,7 @@ const S = (description: string) => ({ type: "string", description }) as const;
 export const standbyUseKind: StepKind<StandbyUseInputs, StandbyUseOutputs> = {
   token: STEP_TYPES.aws.standbyUse,
   description:
-    "Starts a standby helper instance and waits for its SSM agent (the volume is attached to it afterwards); at teardown stops it and detaches this rescue's volumes (refused while it holds another rescue's).",
+    "Claims a standby helper instance (tag vm-rescue:standby-claim), starts it and waits for its SSM agent (the volume is attached to it afterwards); at teardown stops it, detaches this rescue's volumes and removes the claim (refused while another rescue holds or claims it).",
   inputs: {
     ...STEP_INPUT_SPECS,
     instanceId: S("The standby helper instance (i-…)."),

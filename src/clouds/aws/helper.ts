@@ -21,6 +21,21 @@ import { StandbyHelperUse } from "./standby";
  * permission from the writer; an SSE-KMS bucket would also need kms:GenerateDataKey (and
  * kms:Decrypt for the multipart uploads of large output) on its key.
  */
+/** The trust of a helper's role: EC2 instances assume it. */
+export const EC2_TRUST_POLICY = JSON.stringify({
+  Version: "2012-10-17",
+  Statement: [
+    { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+  ],
+});
+
+/** Every helper instance: no public IP, IMDSv2 only, an encrypted root. */
+export const HELPER_HARDENING = {
+  associatePublicIpAddress: false,
+  metadataOptions: { httpTokens: "required", httpEndpoint: "enabled", httpPutResponseHopLimit: 1 },
+  rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
+};
+
 /** A helper's only traffic: HTTPS out to SSM, EC2 messages and S3 (no inbound rule at all). */
 export const HELPER_EGRESS = [
   {
@@ -109,16 +124,7 @@ export function createHelper(
     `${name}-helper-role`,
     {
       name: p.helper.roleName,
-      assumeRolePolicy: JSON.stringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "ec2.amazonaws.com" },
-            Action: "sts:AssumeRole",
-          },
-        ],
-      }),
+      assumeRolePolicy: EC2_TRUST_POLICY,
       tags: p.tags,
     },
     opts,
@@ -173,15 +179,9 @@ export function createHelper(
       instanceType: p.helper.instanceType,
       subnetId: p.helper.subnetId,
       availabilityZone: p.availabilityZone,
-      associatePublicIpAddress: false,
+      ...HELPER_HARDENING,
       vpcSecurityGroupIds: [sg.id],
       iamInstanceProfile: profile.name,
-      metadataOptions: {
-        httpTokens: "required",
-        httpEndpoint: "enabled",
-        httpPutResponseHopLimit: 1,
-      },
-      rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
       tags: p.tags.apply((t) => ({
         ...t,
         Name: `${t[ID_TAG]}-helper`,

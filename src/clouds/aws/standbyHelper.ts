@@ -24,7 +24,7 @@ import { DEFAULT_HELPER_INSTANCE_TYPE } from "../../topology/aws";
 import { windowsAmiParameter } from "../../topology/awsHelper";
 import { partitionOf, regionOfZone } from "../../describe/awsInstance";
 import { ensureStopped } from "./operations";
-import { HELPER_EGRESS, helperArtifactsPolicy } from "./helper";
+import { EC2_TRUST_POLICY, HELPER_EGRESS, HELPER_HARDENING, helperArtifactsPolicy } from "./helper";
 import { describeStandby } from "./standby";
 import { modeled, opsOf, STEP_INPUT_SPECS, type StepInputs } from "./stepKit";
 
@@ -128,16 +128,7 @@ export class AwsStandbyHelper extends pulumi.ComponentResource {
       `${name}-role`,
       {
         name: iamName,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "ec2.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        assumeRolePolicy: EC2_TRUST_POLICY,
         tags,
       },
       parent,
@@ -188,15 +179,9 @@ export class AwsStandbyHelper extends pulumi.ComponentResource {
         instanceType: args.instanceType ?? DEFAULT_HELPER_INSTANCE_TYPE,
         subnetId: args.subnetId,
         availabilityZone: args.availabilityZone,
-        associatePublicIpAddress: false,
+        ...HELPER_HARDENING,
         vpcSecurityGroupIds: [sg.id],
         iamInstanceProfile: profile.name,
-        metadataOptions: {
-          httpTokens: "required",
-          httpEndpoint: "enabled",
-          httpPutResponseHopLimit: 1,
-        },
-        rootBlockDevice: { encrypted: true, volumeType: "gp3", deleteOnTermination: true },
         tags: { ...tags, Name: args.instanceName ?? name },
       },
       // Rescues attach and detach volumes outside Pulumi. The AMI parameter moves to each month's

@@ -12,6 +12,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as random from "@pulumi/random";
 import { AzureRescuePlan, STORAGE_BLOB_DATA_CONTRIBUTOR } from "../../topology/azure";
 import { DataDiskAttach } from "./attach";
+import { HELPER_WINDOWS_CONFIGURATION } from "./specs";
 import { resourceTimeouts } from "./timeouts";
 import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
 import type { StandbyRef } from "../../topology/standby";
@@ -188,11 +189,7 @@ export function createAzureRescueResources(
           computerName: p.helper.computerName,
           adminUsername: p.helper.adminUsername,
           adminPassword: pulumi.secret(password.result),
-          windowsConfiguration: {
-            provisionVMAgent: true,
-            enableAutomaticUpdates: false,
-            patchSettings: { patchMode: compute.WindowsVMGuestPatchMode.Manual },
-          },
+          windowsConfiguration: HELPER_WINDOWS_CONFIGURATION,
         },
         networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
         diagnosticsProfile: { bootDiagnostics: { enabled: true } },

@@ -21,7 +21,7 @@ import {
 import { parseArmId } from "../../describe/azureVm";
 import { step } from "./operations";
 import { bounded } from "./runtime";
-import { isNotFound } from "./specs";
+import { HELPER_WINDOWS_CONFIGURATION, isNotFound } from "./specs";
 import { allowedSeconds } from "./timeouts";
 import { standbyOpsFor, type StandbyOps } from "./standbyOps";
 import type { StandbyOpsFor } from "./standby";
@@ -214,11 +214,7 @@ export class StandbyHelper extends pulumi.ComponentResource {
           computerName: vmName.slice(0, 15),
           adminUsername: args.adminUsername ?? DEFAULT_ADMIN_USERNAME,
           adminPassword: pulumi.secret(password.result),
-          windowsConfiguration: {
-            provisionVMAgent: true,
-            enableAutomaticUpdates: false,
-            patchSettings: { patchMode: compute.WindowsVMGuestPatchMode.Manual },
-          },
+          windowsConfiguration: HELPER_WINDOWS_CONFIGURATION,
         },
         networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
         diagnosticsProfile: { bootDiagnostics: { enabled: true } },

@@ -151,6 +151,19 @@ export class SimulatedCompute implements AzureComputeOps {
     }
   }
 
+  /** A deleted disk is HTTP 404; a managed disk is attached to one VM at a time (HTTP 409). */
+  private refuseUnavailable(diskId: string): void {
+    if (this.isDeleted(diskId)) throw this.diskNotFound(diskId);
+    const holder = [...this.vms.values()].find(
+      (v) => v.dataDiskIds.some((d) => sameId(d, diskId)) || sameId(v.osDiskId, diskId),
+    );
+    if (holder)
+      throw Object.assign(new Error(`Disk ${diskId} is attached to VM ${holder.id}.`), {
+        statusCode: 409,
+        code: "OperationNotAllowed",
+      });
+  }
+
   async getVmDisks(rg: string, name: string): Promise<VmDisks> {
     this.enter("getVmDisks", `${rg}/${name}`);
     const vm = this.vm(rg, name);
@@ -159,16 +172,7 @@ export class SimulatedCompute implements AzureComputeOps {
 
   async attachDataDisk(rg: string, name: string, diskId: string, lun: number): Promise<void> {
     this.enter("attachDataDisk", `${rg}/${name} ${diskId} lun ${lun}`);
-    if (this.isDeleted(diskId)) throw this.diskNotFound(diskId);
-    const holder = [...this.vms.values()].find(
-      (v) => v.dataDiskIds.some((d) => sameId(d, diskId)) || sameId(v.osDiskId, diskId),
-    );
-    // A managed disk is attached to one VM at a time (HTTP 409 otherwise).
-    if (holder)
-      throw Object.assign(new Error(`Disk ${diskId} is attached to VM ${holder.id}.`), {
-        statusCode: 409,
-        code: "OperationNotAllowed",
-      });
+    this.refuseUnavailable(diskId);
     this.vm(rg, name).dataDiskIds.push(diskId);
   }
 
@@ -185,15 +189,7 @@ export class SimulatedCompute implements AzureComputeOps {
 
   async setOsDisk(rg: string, name: string, diskId: string): Promise<void> {
     this.enter("setOsDisk", `${rg}/${name} ${diskId}`);
-    if (this.isDeleted(diskId)) throw this.diskNotFound(diskId);
-    const holder = [...this.vms.values()].find(
-      (v) => v.dataDiskIds.some((d) => sameId(d, diskId)) || sameId(v.osDiskId, diskId),
-    );
-    if (holder)
-      throw Object.assign(new Error(`Disk ${diskId} is attached to VM ${holder.id}.`), {
-        statusCode: 409,
-        code: "OperationNotAllowed",
-      });
+    this.refuseUnavailable(diskId);
     this.vm(rg, name).osDiskId = diskId;
   }
 

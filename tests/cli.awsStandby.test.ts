@@ -4,18 +4,12 @@
  * leaves the standby stopped with nothing attached besides its root; a standby in another
  * availability zone, or malformed standby settings, are refused in one line (exit 2).
  */
-import Ajv2020 from "ajv/dist/2020";
-import addFormats from "ajv-formats";
-import schema from "../schemas/report.schema.json";
 import * as path from "node:path";
 import { runCliInProcess as run } from "./helpers/cliInProcess";
 import { simulatedAwsStandbyHelper } from "../src/engine/simulate/awsStandby";
 import { sampleFacts } from "./helpers/awsInstances";
 import { REPO_ROOT } from "./helpers/paths";
-
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormats(ajv);
-const validateReport = ajv.compile(schema);
+import { validateReport } from "./helpers/reportSchemas";
 
 const aws = ["--simulate", "--cloud", "aws", "--standby", "--yes"];
 

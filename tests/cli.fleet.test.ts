@@ -1,16 +1,10 @@
-import Ajv2020 from "ajv/dist/2020";
-import addFormats from "ajv-formats";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import schema from "../schemas/fleet-report.schema.json";
 import { runCliInProcess as run } from "./helpers/cliInProcess";
 import { defaultDeps } from "../src/cli/deps";
 import type { FleetReport } from "../src/report/fleet";
-
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormats(ajv);
-const validate = ajv.compile(schema);
+import { validateFleetReport as validate } from "./helpers/reportSchemas";
 
 const NOW = new Date("2026-12-01T08:00:00Z");
 let realNow: typeof defaultDeps.now;

@@ -1,8 +1,5 @@
 import { fakeStackAutomation, type FakeStackOptions } from "./helpers/fakeAutomation";
 import { onceEach } from "./helpers/cliInProcess";
-import Ajv2020 from "ajv/dist/2020";
-import addFormats from "ajv-formats";
-import schema from "../schemas/report.schema.json";
 import { main, Io } from "../src/cli/main";
 import { EngineError, EngineEvent } from "../src/engine/automation";
 import { defaultDeps } from "../src/cli/deps";
@@ -24,10 +21,7 @@ import {
   sampleSystemHive,
   shippedFile,
 } from "../src/evidence/facts/testing/evidence";
-
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormats(ajv);
-const validateReport = ajv.compile(schema);
+import { validateReport } from "./helpers/reportSchemas";
 
 function captureIo(isTty = false): Io & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];

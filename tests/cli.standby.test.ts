@@ -3,18 +3,12 @@
  * cloud holds deallocated. It ends RESCUED, creates no helper, and the teardown leaves the helper
  * deallocated with no data disk; a helper outside the VM's zone is refused in one line (exit 2).
  */
-import Ajv2020 from "ajv/dist/2020";
-import addFormats from "ajv-formats";
-import schema from "../schemas/report.schema.json";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { runCliInProcess as run } from "./helpers/cliInProcess";
 import { simulatedStandbyHelper } from "../src/engine/simulate/standby";
 import { REPO_ROOT } from "./helpers/paths";
-
-const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-addFormats(ajv);
-const validateReport = ajv.compile(schema);
+import { validateReport } from "./helpers/reportSchemas";
 
 describe("rescue --simulate --standby", () => {
   test("ends RESCUED on the standby helper and leaves it deallocated with nothing attached", async () => {

@@ -56,9 +56,6 @@ const AZURE_STEP_OPS: Record<string, string[]> = {
   "vm-rescue:azure:StandbyHelperUse": ["azure.vm.start.windows"],
 };
 
-/** The diagnosis read straight from the backup snapshot: a read-only SAS, the evidence's range reads, the decision. */
-export const AZURE_SNAPSHOT_DIAGNOSIS_OPS = AZURE_STEP_OPS["vm-rescue:azure:SnapshotDiagnosis"];
-
 /** The phases of a rescue, in order; a plan that lacks a later phase gets it modeled after the last. */
 export type { Phase } from "../vocabulary/phases";
 const PHASES: Phase[] = ["collect", "triage", "repair", "swap", "verify"];

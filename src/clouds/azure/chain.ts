@@ -22,8 +22,6 @@ import { allowedSeconds, duration, runCommandTimeout, stepTimeouts } from "./tim
 import type { AzureRescueResources } from "./resources";
 import type { AzureWindowsRescueArgs } from "./args";
 
-/** Storage Blob Data Reader (built-in role). */
-export const STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
 /**
  * Storage Blob Data Contributor (built-in role): the deploying identity ships the evidence the
  * diagnosis read and reads the repair's result with it.

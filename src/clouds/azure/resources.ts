@@ -18,9 +18,6 @@ import { ROLE_TAG, BACKUP_ROLE, HELPER_ROLE } from "../../vocabulary/tags";
 import type { StandbyRef } from "../../topology/standby";
 import { StandbyHelperUse } from "./standby";
 
-/** How long collect.ps1 may run on a helper (the Run Command's own limit). */
-export const COLLECT_SCRIPT_SECONDS = 3600;
-
 /** A customer-managed key's disk encryption set as a disk's or snapshot's encryption (none without one). */
 const customerKey = (des: string | null) =>
   des

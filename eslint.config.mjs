@@ -61,6 +61,8 @@ export default tseslint.config(
       "coverage/**",
       ".tools/**",
       "src/guest/params.generated.ts",
+      "src/collect/validators.generated.ts",
+      "src/repair/operations/validator.generated.ts",
     ],
   },
   ...tseslint.configs.recommended,

@@ -1,7 +1,8 @@
+import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { ScriptOutputError, parseCollectOutput, parseRepairResult } from "./validate";
-import { EXAMPLES } from "../../tests/helpers/paths";
+import { EXAMPLES, REPO_ROOT } from "../../tests/helpers/paths";
 
 const example = (name: string) => readFileSync(path.join(EXAMPLES, name), "utf8");
 const clone = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
@@ -15,6 +16,18 @@ function problem(fn: () => unknown): string {
   }
   throw new Error("expected the document to be refused");
 }
+
+describe("the validators compiled ahead", () => {
+  it("are what ajv compiles from today's schemas (npm run gen:validators when this fails)", () => {
+    const r = spawnSync(
+      process.execPath,
+      [path.join(REPO_ROOT, "tools", "generate-validators.mjs"), "--check"],
+      { encoding: "utf8" },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+  });
+});
 
 describe("parseCollectOutput", () => {
   const sample = JSON.parse(example("collect-output.json"));

@@ -1,12 +1,9 @@
 /**
  * Validates documents printed by the recovery scripts against `schemas/*.schema.json` (JSON Schema
- * 2020-12, ajv). Anything invalid — bad JSON, a missing field, a wrong type — becomes one
- * {@link ScriptOutputError} with a one-line message; nothing else is thrown.
+ * 2020-12, ajv's code compiled ahead). Anything invalid — bad JSON, a missing field, a wrong type —
+ * becomes one {@link ScriptOutputError} with a one-line message; nothing else is thrown.
  */
 import type { ErrorObject, ValidateFunction } from "ajv/dist/2020";
-import collectSchema from "../../schemas/collect-output.schema.json";
-import repairSchema from "../../schemas/repair-result.schema.json";
-import manifestSchema from "../../schemas/collect-manifest.schema.json";
 import type { CollectOutput, RepairResult } from "./contract";
 import type { CollectManifest } from "./manifest";
 import { driverInstallsOf } from "./setupapi";
@@ -26,22 +23,19 @@ export class ScriptOutputError extends Error {
   }
 }
 
-let validators:
-  { collect: ValidateFunction; manifest: ValidateFunction; repair: ValidateFunction } | undefined;
+type Validators = {
+  collect: ValidateFunction;
+  manifest: ValidateFunction;
+  repair: ValidateFunction;
+};
+let validators: Validators | undefined;
 
-/** ajv is loaded with the first document, not at start-up (`vm-rescue --help` does not need it). */
-function compiled() {
-  if (!validators) {
-    const Ajv2020 = (require("ajv/dist/2020") as typeof import("ajv/dist/2020")).default;
-    const addFormats = (require("ajv-formats") as typeof import("ajv-formats")).default;
-    const ajv = new Ajv2020({ allErrors: true, strict: true, discriminator: true });
-    addFormats(ajv);
-    validators = {
-      collect: ajv.compile(collectSchema),
-      manifest: ajv.compile(manifestSchema),
-      repair: ajv.compile(repairSchema),
-    };
-  }
+/**
+ * The schemas' validators, compiled ahead by ajv (tools/generate-validators.mjs): loaded with the
+ * first document, not at start-up (`vm-rescue --help` does not need them).
+ */
+function compiled(): Validators {
+  validators ??= require("./validators.generated") as Validators;
   return validators;
 }
 

@@ -3,15 +3,15 @@
  * a document leaves TypeScript and again by repair.ps1 before it runs anything. Operations must
  * also be in phase order, the order Windows needs.
  */
-import Ajv2020, { type ValidateFunction } from "ajv/dist/2020";
-import operationsSchema from "../../../schemas/repair-operations.schema.json";
+import type { ValidateFunction } from "ajv/dist/2020";
 import { PlanError } from "../../vocabulary/errors";
 import { OPERATION_PHASES, type CompiledRepair } from "./types";
 
 let validator: ValidateFunction | undefined;
 
+/** The schema's validator, compiled ahead by ajv (tools/generate-validators.mjs). */
 function compiled(): ValidateFunction {
-  validator ??= new Ajv2020({ allErrors: true, strict: false }).compile(operationsSchema);
+  validator ??= (require("./validator.generated") as { operations: ValidateFunction }).operations;
   return validator;
 }
 

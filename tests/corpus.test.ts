@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { EXAMPLES, REPO_ROOT } from "./helpers/paths";
-import { runCliInProcess as runCli } from "./helpers/cliInProcess";
+import { onceEach, runCliInProcess as runCli } from "./helpers/cliInProcess";
 
 const CORPUS = path.join(REPO_ROOT, "tests", "corpus");
 /** One corpus file: where it comes from, the plan command line, and what that plan must give. */
@@ -40,7 +40,8 @@ function derived(name: string, content: string | Buffer): string {
   return file;
 }
 
-const plan = (args: string[]) => runCli(["plan", ...args]);
+/** A plan depends on its command line only: the twins' tests read the corpus files' own plans. */
+const plan = onceEach((args: string[]) => runCli(["plan", ...args]));
 
 const GET = "azure/rest-spec-2022-08-01-VirtualMachine_Get.json";
 const SHOW = "azure/written-az-vm-show-2.61.json";

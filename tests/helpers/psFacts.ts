@@ -38,7 +38,10 @@ const ROOT = path.join(__dirname, "..", "..");
 const SYNTAX_TOOL = path.join(ROOT, "tools", "ps-syntax.mjs");
 const CACHE = path.join(ROOT, ".tools", "ps-facts");
 
-/** What an answer depends on besides its arguments and input: the tool and the parser. */
+/**
+ * What an answer depends on besides its arguments and input: the tool and the parser. The tool
+ * imports nothing from this repository; a file it comes to import belongs here too.
+ */
 let identity: string | undefined;
 function toolIdentity(): string {
   if (identity !== undefined) return identity;
@@ -58,8 +61,9 @@ function toolIdentity(): string {
 }
 
 function run(args: string[], input: string | undefined, read: string[]): string {
-  const h = createHash("sha256").update(toolIdentity());
-  for (const a of [...args, input ?? "", ...read]) h.update(`\0${a}`);
+  const h = createHash("sha256")
+    .update(toolIdentity())
+    .update(JSON.stringify([args, input ?? null, read]));
   const cached = path.join(CACHE, `${h.digest("hex")}.json`);
   if (fs.existsSync(cached)) return fs.readFileSync(cached, "utf8");
   const answer = execFileSync(process.execPath, ["--no-deprecation", SYNTAX_TOOL, ...args], {

@@ -8,10 +8,11 @@
 //    are formatted as Node formats them, unmapped; every other stack (a failure, an error a test
 //    reads) is still mapped to the TypeScript lines.
 //
-// Jest installs its source-map formatter (Error.prepareStackTrace) after the setup files, and
-// Pulumi sets its own for a moment to read call sites, then puts the previous one back. So the
-// property is kept here: whatever is assigned is stored, and what is read is that function
-// behind a check that passes Pulumi's promise stacks to the plain format.
+// Jest installs its source-map formatter (Error.prepareStackTrace) after the setup files, and some
+// code sets its own for a moment and puts the previous one back. So the property is kept here:
+// whatever is assigned is stored, and what is read is that function behind a check that passes
+// Pulumi's promise stacks (a bare `new Error()` made in debuggable.js) to the plain format; an
+// error thrown there with a message is mapped as any other.
 Error.stackTraceLimit = 10;
 
 const PROMISE_STACK = /[\\/]@pulumi[\\/]pulumi[\\/]runtime[\\/]debuggable\.js$/;
@@ -25,7 +26,7 @@ function wrap(format) {
   let w = wrappers.get(format);
   if (!w) {
     w = (error, frames) =>
-      PROMISE_STACK.test(frames[0]?.getFileName() ?? "")
+      error?.message === "" && PROMISE_STACK.test(frames[0]?.getFileName() ?? "")
         ? plain(error, frames)
         : format(error, frames);
     wrappers.set(format, w);

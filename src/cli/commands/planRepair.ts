@@ -16,7 +16,10 @@ import type { RepairParams } from "../../guest/params.generated";
 import { withDumps } from "../../engine/handDumps";
 import type { CompiledRepair } from "../../repair/operations";
 
-/** The hive readers and the operations' encoder (ajv), loaded when the command runs. */
+/**
+ * The hive readers and the operations' encoder (ajv's code compiled ahead), loaded when the
+ * command runs.
+ */
 const impl = () => ({
   ...(require("../../evidence/hive") as typeof import("../../evidence/hive")),
   ...(require("../../evidence/bcd") as typeof import("../../evidence/bcd")),

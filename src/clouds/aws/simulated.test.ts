@@ -203,6 +203,12 @@ test("large payloads live beside the state file: the JSON stays small and bytes 
       [sha(hive), sha(dump), sha("@blob:sha256:x")].sort(),
     );
     expect(fs.readFileSync(path.join(`${file}.blobs`, sha(hive)), "utf8")).toBe(hive);
+    // Side files removed behind the process's back are written again by the next save.
+    fs.rmSync(`${file}.blobs`, { recursive: true });
+    fileStore(file).save(state);
+    expect(fs.readdirSync(`${file}.blobs`).sort()).toEqual(
+      [sha(hive), sha(dump), sha("@blob:sha256:x")].sort(),
+    );
     // A fresh module (another process's empty cache) reads the side files from disk.
     jest.isolateModules(() => {
       const fresh = require("./simulatedState") as typeof import("./simulatedState");

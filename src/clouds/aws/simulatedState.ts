@@ -167,11 +167,17 @@ export function memoryStore(state: Ec2State): Ec2Store {
 }
 
 /** The state with its large payloads swapped by `f` (a copy: `s` is not changed). */
-function withPayloads(s: Ec2State, f: (v: string) => string): Ec2State {
+function withPayloads(s: Ec2State, f: (v: string, place: string) => string): Ec2State {
   return {
     ...s,
-    ...(s.objectBytes && { objectBytes: mapValues(s.objectBytes, f) }),
-    ...(s.guestFiles && { guestFiles: mapValues(s.guestFiles, (d) => mapValues(d, f)) }),
+    ...(s.objectBytes && {
+      objectBytes: mapValues(s.objectBytes, (v, k) => f(v, `objectBytes\0${k}`)),
+    }),
+    ...(s.guestFiles && {
+      guestFiles: mapValues(s.guestFiles, (d, doc) =>
+        mapValues(d, (v, k) => f(v, `guestFiles\0${doc}\0${k}`)),
+      ),
+    }),
   };
 }
 
@@ -182,14 +188,10 @@ export function fileStore(file: string): Ec2Store {
   return {
     load: () => {
       known = fs.readFileSync(file, "utf8");
-      return withPayloads(JSON.parse(known) as Ec2State, (v) => fromSideBlob(file, v));
+      return withPayloads(JSON.parse(known) as Ec2State, fromSideBlob.bind(null, file));
     },
     save: (s) => {
-      const text = JSON.stringify(
-        withPayloads(s, (v) => toSideBlob(file, v)),
-        null,
-        1,
-      );
+      const text = JSON.stringify(withPayloads(s, toSideBlob.bind(null, file)), null, 1);
       if (text === known) return;
       const tmp = `${file}.${process.pid}.tmp`;
       fs.writeFileSync(tmp, text);

@@ -56,11 +56,12 @@ function readWhole(file: string): Record<string, unknown> {
 /** The Azure part of the file (empty when the file or the part is missing), blobs read back. */
 export function readSimulatedAzure(file: string): SimulatedAzureFile {
   const azure = (readWhole(file).azure as SimulatedAzureFile | undefined) ?? {};
-  const payload = (v: string) => fromSideBlob(file, v);
+  const payload = (part: string) => (v: string, k: string) =>
+    fromSideBlob(file, v, `${part}\0${k}`);
   return {
     ...azure,
-    ...(azure.blobs && { blobs: mapValues(azure.blobs, payload) }),
-    ...(azure.blobBytes && { blobBytes: mapValues(azure.blobBytes, payload) }),
+    ...(azure.blobs && { blobs: mapValues(azure.blobs, payload("blobs")) }),
+    ...(azure.blobBytes && { blobBytes: mapValues(azure.blobBytes, payload("blobBytes")) }),
   };
 }
 
@@ -69,11 +70,11 @@ export function readSimulatedAzure(file: string): SimulatedAzureFile {
  * side files first.
  */
 export function writeSimulatedAzure(file: string, azure: SimulatedAzureFile): void {
-  const side = (v: string) => toSideBlob(file, v);
+  const side = (part: string) => (v: string, k: string) => toSideBlob(file, v, `${part}\0${k}`);
   const small: SimulatedAzureFile = {
     ...azure,
-    ...(azure.blobs && { blobs: mapValues(azure.blobs, side) }),
-    ...(azure.blobBytes && { blobBytes: mapValues(azure.blobBytes, side) }),
+    ...(azure.blobs && { blobs: mapValues(azure.blobs, side("blobs")) }),
+    ...(azure.blobBytes && { blobBytes: mapValues(azure.blobBytes, side("blobBytes")) }),
   };
   const whole = { ...readWhole(file), azure: small };
   const tmp = `${file}.${process.pid}.tmp`;

@@ -5,7 +5,6 @@
  * and tests. The SDKs are loaded on first use.
  */
 import { readBlobWithAzureIdentity } from "../clouds/azure/decision";
-import { readCommandStdout } from "../clouds/aws/s3Files";
 import type { ArtifactReader } from "../report/evidence";
 import type { RescueCloud } from "../report/types";
 
@@ -61,6 +60,8 @@ export function s3Reader(region?: string): ArtifactReader {
     async read(url) {
       const { bucket, key } = parseS3Url(url);
       if (key.endsWith("/")) {
+        const { readCommandStdout } =
+          require("../clouds/aws/s3Files") as typeof import("../clouds/aws/s3Files");
         const text = await readCommandStdout({ s3: client() }, bucket, key);
         if (text === null) throw new Error(`no stdout object under s3://${bucket}/${key}`);
         return text;

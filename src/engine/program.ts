@@ -4,8 +4,8 @@
  * simulated rescue run this same function under Pulumi's mocks.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { AzureWindowsRescue, AzureWindowsRescueArgs } from "../clouds/azure/component";
-import { AwsWindowsRescue, AwsWindowsRescueArgs } from "../clouds/aws/component";
+import type { AzureWindowsRescueArgs } from "../clouds/azure/component";
+import type { AwsWindowsRescueArgs } from "../clouds/aws/component";
 import { PROJECT } from "./settings";
 import { PACKAGE_NAME } from "../vocabulary/tokens";
 
@@ -288,12 +288,17 @@ export function rescueProgram(): Record<string, pulumi.Output<unknown>> {
   const config = new pulumi.Config(PROJECT);
   const get: SettingReader = (k) => config.get(k);
   const cloud = get("cloud") ?? "azure";
+  // Each cloud's component (and its SDK) is loaded only when its rescue runs.
   if (cloud === "azure") {
+    const { AzureWindowsRescue } =
+      require("../clouds/azure/component") as typeof import("../clouds/azure/component");
     const args = azureArgsFromSettings(get, pulumi.getStack());
     const providers = [stepProvider("azure")];
     return componentOutputs(new AzureWindowsRescue(args.rescueId as string, args, { providers }));
   }
   if (cloud === "aws") {
+    const { AwsWindowsRescue } =
+      require("../clouds/aws/component") as typeof import("../clouds/aws/component");
     const args = awsArgsFromSettings(get, pulumi.getStack());
     const providers = [stepProvider("aws")];
     return componentOutputs(new AwsWindowsRescue(args.rescueId as string, args, { providers }));

@@ -1,3 +1,5 @@
+import type { AwsRescueOptions } from "../../topology/awsOptions";
+
 /**
  * Arguments of {@link AwsWindowsRescue}. Plain values only, so the component can be consumed from
  * any Pulumi language through the component plugin.
@@ -53,4 +55,28 @@ export interface AwsWindowsRescueArgs {
   stepTimeoutSeconds?: number;
   /** Extra tags on every resource the rescue creates. */
   tags?: { [key: string]: string };
+}
+
+/** The planner's options from the component's arguments; the rescue id defaults to the component name. */
+export function awsRescueOptions(args: AwsWindowsRescueArgs, name: string): AwsRescueOptions {
+  return {
+    rescueId: args.rescueId ?? name,
+    mode: args.mode,
+    helperInstanceType: args.helperInstanceType,
+    helperAmiParameter: args.helperAmiParameter,
+    subnetId: args.subnetId,
+    windowsVersion: args.windowsVersion,
+    kmsGrantConfirmed: args.kmsGrantConfirmed,
+    natConfirmed: args.natConfirmed,
+    vpcEndpointServices: args.vpcEndpointServices,
+    tags: args.tags,
+    swap: args.swap,
+    dryRun: args.dryRun,
+    rollback: args.rollback,
+    driver: args.repairDriver,
+    actions: args.actions,
+    allowIncompatibleDrivers: args.allowIncompatibleDrivers,
+    targetInstanceType: args.targetInstanceType,
+    originalRootVolumeId: args.originalRootVolumeId,
+  };
 }

@@ -3,7 +3,6 @@ import * as ebs from "@pulumi/aws/ebs";
 import * as ec2 from "@pulumi/aws/ec2";
 import type { SwapGate } from "../../repair/decide";
 import { planAwsRescue } from "../../topology/aws";
-import type { AwsRescueOptions } from "../../topology/awsOptions";
 import { AmiFacts, instanceFacts, PulumiGetInstanceResult } from "../../describe/awsInstance";
 import { createAwsRescueResources } from "./resources";
 import { createRepairChain } from "./chain";
@@ -12,7 +11,7 @@ import { awsStandbyOf } from "../../topology/awsStandby";
 import { withAwsStandbyChecked } from "./standbyArgs";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AwsRescueOutputs, RepairCheckOutput } from "../../vocabulary/outputs";
-import type { AwsWindowsRescueArgs } from "./args";
+import { awsRescueOptions, type AwsWindowsRescueArgs } from "./args";
 import { repairCheckSummary } from "../../steps/repairCheck";
 
 export type { AwsWindowsRescueArgs } from "./args";
@@ -158,30 +157,6 @@ export class AwsWindowsRescue extends pulumi.ComponentResource implements Output
       backupCompletedAt: this.backupCompletedAt,
     });
   }
-}
-
-/** The planner's options from the component's arguments; the rescue id defaults to the component name. */
-export function awsRescueOptions(args: AwsWindowsRescueArgs, name: string): AwsRescueOptions {
-  return {
-    rescueId: args.rescueId ?? name,
-    mode: args.mode,
-    helperInstanceType: args.helperInstanceType,
-    helperAmiParameter: args.helperAmiParameter,
-    subnetId: args.subnetId,
-    windowsVersion: args.windowsVersion,
-    kmsGrantConfirmed: args.kmsGrantConfirmed,
-    natConfirmed: args.natConfirmed,
-    vpcEndpointServices: args.vpcEndpointServices,
-    tags: args.tags,
-    swap: args.swap,
-    dryRun: args.dryRun,
-    rollback: args.rollback,
-    driver: args.repairDriver,
-    actions: args.actions,
-    allowIncompatibleDrivers: args.allowIncompatibleDrivers,
-    targetInstanceType: args.targetInstanceType,
-    originalRootVolumeId: args.originalRootVolumeId,
-  };
 }
 
 /**

@@ -1,3 +1,5 @@
+import type { AzureRescueOptions } from "../../topology/azureOptions";
+
 /**
  * Arguments of {@link AzureWindowsRescue}. Plain values only (no unions, no functions), so the
  * component can be consumed from any Pulumi language through the component plugin.
@@ -53,4 +55,29 @@ export interface AzureWindowsRescueArgs {
   standbyHelperZone?: string;
   /** ARM id of the VM's original OS disk. Normally read from the VM (after the swap: from the repaired copy's `vm-rescue:copy-of` tag); set it when the copy has no such tag. */
   originalOsDiskId?: string;
+}
+
+/** The planner's options from the component's arguments; the rescue id defaults to the component name. */
+export function azureRescueOptions(args: AzureWindowsRescueArgs, name: string): AzureRescueOptions {
+  return {
+    rescueId: args.rescueId ?? name,
+    helperVmSize: args.helperVmSize,
+    helperImageSku: args.helperImageSku,
+    helperOsDiskSku: args.helperOsDiskSku,
+    helperResourceGroupName: args.helperResourceGroupName,
+    copyDiskSku: args.copyDiskSku,
+    hyperVGeneration: args.hyperVGeneration,
+    subnetId: args.subnetId,
+    adminUsername: args.adminUsername,
+    tags: args.tags,
+    originalOsDiskId: args.originalOsDiskId,
+    driver: args.driver,
+    actions: args.actions,
+    dryRun: args.dryRun,
+    swap: args.swap,
+    allowIncompatibleDrivers: args.allowIncompatibleDrivers,
+    rollback: args.rollback,
+    verifyTimeoutMinutes: args.verifyTimeoutMinutes,
+    operatorPrincipalType: args.operatorPrincipalType,
+  };
 }

@@ -5,7 +5,6 @@ import { AzureRescuePlan, planAzureRescue } from "../../topology/azure";
 import {
   validateAzureRepairOptions,
   validateAzureRescueOptions,
-  type AzureRescueOptions,
 } from "../../topology/azureOptions";
 import {
   AzureDiskDescription,
@@ -22,7 +21,7 @@ import { snapshotDiagnosisLine } from "./snapshotDiagnosis";
 import type { RepairCheckSummary } from "./repairCheck";
 import { COMPONENT_TYPES } from "../../vocabulary/tokens";
 import type { AzureRescueOutputs, KeptResourceOutput } from "../../vocabulary/outputs";
-import type { AzureWindowsRescueArgs } from "./args";
+import { azureRescueOptions, type AzureWindowsRescueArgs } from "./args";
 import { repairCheckSummary } from "../../steps/repairCheck";
 import { standbyOf, withStandbyChecked } from "./standbyArgs";
 
@@ -219,31 +218,6 @@ function stopOf(stop: VmDeallocate | undefined) {
  */
 export function validateRepairArgs(args: AzureWindowsRescueArgs): void {
   validateAzureRepairOptions(args);
-}
-
-/** The planner's options from the component's arguments; the rescue id defaults to the component name. */
-export function azureRescueOptions(args: AzureWindowsRescueArgs, name: string): AzureRescueOptions {
-  return {
-    rescueId: args.rescueId ?? name,
-    helperVmSize: args.helperVmSize,
-    helperImageSku: args.helperImageSku,
-    helperOsDiskSku: args.helperOsDiskSku,
-    helperResourceGroupName: args.helperResourceGroupName,
-    copyDiskSku: args.copyDiskSku,
-    hyperVGeneration: args.hyperVGeneration,
-    subnetId: args.subnetId,
-    adminUsername: args.adminUsername,
-    tags: args.tags,
-    originalOsDiskId: args.originalOsDiskId,
-    driver: args.driver,
-    actions: args.actions,
-    dryRun: args.dryRun,
-    swap: args.swap,
-    allowIncompatibleDrivers: args.allowIncompatibleDrivers,
-    rollback: args.rollback,
-    verifyTimeoutMinutes: args.verifyTimeoutMinutes,
-    operatorPrincipalType: args.operatorPrincipalType,
-  };
 }
 
 /** Reads the VM, its OS disk and (unless a subnet is given) its primary NIC through invokes. */

@@ -12,8 +12,8 @@ import { simulateAwsRescue, simulateRescue, RescueChoices } from "../simulate/re
 import { azureArgsFromSettings, awsArgsFromSettings } from "../program";
 import { planAzureRescue } from "../../topology/azure";
 import { planAwsRescue } from "../../topology/aws";
-import { azureRescueOptions } from "../../clouds/azure/component";
-import { awsRescueOptions } from "../../clouds/aws/component";
+import { azureRescueOptions } from "../../clouds/azure/args";
+import { awsRescueOptions } from "../../clouds/aws/args";
 import { parseArmId, primaryNicId } from "../../describe/azureVm";
 import { buildReport } from "../../report";
 import type { FleetVm } from "./inventory";

@@ -12,17 +12,15 @@ import {
   parseArmId,
   primaryNicId,
 } from "../../describe/azureVm";
-import { azureRescueOptions } from "../../clouds/azure/component";
+import { azureRescueOptions } from "../../clouds/azure/args";
 import { azureArgsFromSettings, rescueIdFromStack, rescueProgram } from "../program";
 import { PROJECT, SETTINGS } from "../settings";
 import { placeholderNic, simulatedAzure } from "./azureCloud";
 import { RecordedResource, runUnderMocks } from "./mockRun";
 import { planAwsRescue } from "../../topology/aws";
 import { AwsInstanceFacts } from "../../describe/awsInstance";
-import { awsRescueOptions } from "../../clouds/aws/component";
+import { awsRescueOptions } from "../../clouds/aws/args";
 import { awsArgsFromSettings } from "../program";
-import { simulatedAws } from "./awsCloud";
-import { plannedAwsStandby, withSimulatedStandby } from "./awsStandby";
 import { checkAwsStandbyFit } from "../../topology/awsStandby";
 import type { StackOutputs } from "../../vocabulary/outputs";
 
@@ -204,6 +202,10 @@ export interface AwsPlanRequest {
  * rescued, a bad option) or `UnknownSettingError` before anything runs.
  */
 export async function planAwsOffline(req: AwsPlanRequest): Promise<OfflinePlan> {
+  // The simulated EC2 (and its SDK) is loaded only for an AWS plan.
+  const { simulatedAws } = require("./awsCloud") as typeof import("./awsCloud");
+  const { plannedAwsStandby, withSimulatedStandby } =
+    require("./awsStandby") as typeof import("./awsStandby");
   const settings: Record<string, string> = {
     cloud: "aws",
     instanceId: req.instance.instanceId,

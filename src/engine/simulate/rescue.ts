@@ -9,7 +9,7 @@ import { PlanError } from "../../vocabulary/errors";
 import { AzureNicDescription, AzureVmDescription, parseArmId } from "../../describe/azureVm";
 import { AwsInstanceFacts, regionOfZone } from "../../describe/awsInstance";
 import { planAwsRescue } from "../../topology/aws";
-import { awsRescueOptions } from "../../clouds/aws/component";
+import { awsRescueOptions } from "../../clouds/aws/args";
 import { awsArgsFromSettings, rescueIdFromStack, rescueProgram } from "../program";
 import { PROJECT, SETTINGS } from "../settings";
 import { evidenceSources, outcomeFromOutputs } from "../../report/fromOutputs";
@@ -19,13 +19,7 @@ import { awsModeledTimeToRecovery } from "../../recoveryTime/aws";
 import type { RescueOutcome, TimelineStep, VmIdentity } from "../../report/types";
 import type { RepairActionName } from "../../vocabulary/repairActions";
 import { sampleCollectOutput, simulatedAzure } from "./azureCloud";
-import { sampleAwsCollect, simulatedAws } from "./awsCloud";
-import {
-  afterAwsStandbyTeardown,
-  withAwsStandby,
-  withSimulatedStandby,
-  type AwsStandbyChoice,
-} from "./awsStandby";
+import type { AwsStandbyChoice } from "./awsStandby";
 import { simulatedArtifacts, simulatedRepairResult } from "./artifacts";
 import { runUnderMocks, SimulatedCloud } from "./mockRun";
 import { OfflinePlan, PlannedResource, toPlannedResources, UnknownSettingError } from "./plan";
@@ -311,6 +305,10 @@ export async function simulateRescue(req: SimulatedRescueRequest): Promise<Rescu
  * no KMS key, so when it is not given it is assumed and the outcome says so in a warning.
  */
 export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise<RescueOutcome> {
+  // The simulated EC2 (and its SDK) is loaded only for an AWS rescue.
+  const { sampleAwsCollect, simulatedAws } = require("./awsCloud") as typeof import("./awsCloud");
+  const { afterAwsStandbyTeardown, withAwsStandby, withSimulatedStandby } =
+    require("./awsStandby") as typeof import("./awsStandby");
   const i = req.instance;
   const warnings: string[] = [];
   let kms = req.kmsGrantConfirmed;

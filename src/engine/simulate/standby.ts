@@ -7,7 +7,7 @@ import type { AzureNicDescription, AzureVmDescription } from "../../describe/azu
 import { parseArmId } from "../../describe/azureVm";
 import type { RescueOutcome } from "../../report/types";
 import { planAzureRescue } from "../../topology/azure";
-import { azureRescueOptions } from "../../clouds/azure/component";
+import { azureRescueOptions } from "../../clouds/azure/args";
 import { withStandbyChecked } from "../../clouds/azure/standbyArgs";
 import type { AzureWindowsRescueArgs } from "../../clouds/azure/args";
 import { azureArgsFromSettings } from "../program";

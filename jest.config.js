@@ -15,5 +15,10 @@ module.exports = {
   modulePathIgnorePatterns: ["<rootDir>/dist/"],
   testTimeout: 120000,
   setupFiles: ["<rootDir>/tests/setup/stackTraceLimit.js"],
+  // Packages the Pulumi SDK loads but uses only to serialize functions: loaded on first use.
+  moduleNameMapper: {
+    "^typescript$": "<rootDir>/tests/setup/lazyModules/typescript.js",
+    "^@npmcli/arborist$": "<rootDir>/tests/setup/lazyModules/arborist.js",
+  },
   reporters: ["default", "<rootDir>/tests/summaryReporter.js"],
 };

@@ -1,0 +1,1 @@
+module.exports = require("./lazy")("@npmcli/arborist/lib/index.js", { esModule: true });

@@ -100,9 +100,16 @@ export class HiveBins {
     const binEnd = binOffset + binSize;
     let pos = binOffset + HBIN_HEADER_SIZE;
     let allocated = 0;
+    // Once per bin, not per cell: the image, the base block's size and the slots. Where code runs
+    // in a vm context (tests), each global or imported name looked up per cell is slow (hence
+    // not Math.abs), and Buffer's readInt32LE costs more than reading the four bytes.
+    const image = this.image;
+    const slots = this.slots;
+    const base = BASE_BLOCK_SIZE;
     while (pos < binEnd) {
-      const raw = this.image.readInt32LE(BASE_BLOCK_SIZE + pos);
-      // Not Math.abs: a global looked up per cell is slow where code runs in a vm context (tests).
+      const at = base + pos;
+      // binEnd is within the image (walkBins checks the bin against the bytes present).
+      const raw = image[at] | (image[at + 1] << 8) | (image[at + 2] << 16) | (image[at + 3] << 24);
       const size = raw < 0 ? -raw : raw;
       if (size < CELL_ALIGN || size % CELL_ALIGN !== 0 || pos + size > binEnd) {
         warn(
@@ -111,7 +118,7 @@ export class HiveBins {
         );
         break;
       }
-      this.slots[pos / CELL_ALIGN] = raw < 0 ? SLOT_USED : SLOT_FREE;
+      slots[pos / CELL_ALIGN] = raw < 0 ? SLOT_USED : SLOT_FREE;
       if (raw < 0) allocated += 1;
       pos += size;
     }

@@ -1,1 +1,3 @@
-module.exports = require("./lazy")("@npmcli/arborist/lib/index.js", { esModule: true });
+module.exports = require("./lazy")(() => require("@npmcli/arborist/lib/index.js"), {
+  esModule: true,
+});

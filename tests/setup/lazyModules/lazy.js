@@ -1,29 +1,38 @@
 // A module that stands for a package and loads it on first use: for packages the Pulumi SDK
 // requires when it loads but uses only to serialize a function (TypeScript, npm's Arborist), which
 // no code here does. Under jest each test file loads the SDK again, and these two cost about half
-// a second a file. jest.config.js maps the package names here; a use loads the real package (by
-// its path, which the mapping does not catch) and forwards to it, so behaviour is the package's.
-const path = require("node:path");
+// a second a file. jest.config.js maps the package names here; a use loads the real package (by a
+// path inside it, which the mapping does not catch) and forwards to it, so behaviour is the
+// package's. LOADED tells, without loading it, whether it has been loaded.
+const LOADED = Symbol.for("vm-rescue.lazyModule.loaded");
 
 /**
- * `file`: the package's main file, under node_modules. `esModule`: answer `__esModule: true`
- * without loading, so TypeScript's `__importStar` hands the module over as it is instead of
- * copying every property (which would load it).
+ * `load`: requires the package's main file. `esModule`: answer `__esModule: true` without loading,
+ * so TypeScript's `__importStar` hands the module over as it is instead of copying every property
+ * (which would load it); a default import then reads the package's own `default`.
  */
-module.exports = function lazyModule(file, { esModule = false } = {}) {
+module.exports = function lazyModule(load, { esModule = false } = {}) {
   let real;
-  const load = () =>
-    (real ??= require(path.join(__dirname, "..", "..", "..", "node_modules", file)));
+  const module = () => (real ??= load());
+  const own = (key) => esModule && key === "__esModule";
   return new Proxy(
     {},
     {
-      get: (_, key) => (esModule && key === "__esModule" ? true : load()[key]),
-      has: (_, key) => key in load(),
-      ownKeys: () => Reflect.ownKeys(load()),
+      get: (_, key) => (key === LOADED ? real !== undefined : own(key) ? true : module()[key]),
+      has: (_, key) => own(key) || key in module(),
+      ownKeys: () => [
+        ...new Set([...(esModule ? ["__esModule"] : []), ...Reflect.ownKeys(module())]),
+      ],
       getOwnPropertyDescriptor: (_, key) => {
-        const d = Reflect.getOwnPropertyDescriptor(load(), key);
+        if (own(key))
+          return { value: true, writable: false, enumerable: false, configurable: true };
+        const d = Reflect.getOwnPropertyDescriptor(module(), key);
         return d && { ...d, configurable: true };
       },
+      set: (_, key, value) => Reflect.set(module(), key, value),
+      defineProperty: (_, key, d) => Reflect.defineProperty(module(), key, d),
+      deleteProperty: (_, key) => Reflect.deleteProperty(module(), key),
     },
   );
 };
+module.exports.LOADED = LOADED;

@@ -1,1 +1,1 @@
-module.exports = require("./lazy")("typescript/lib/typescript.js");
+module.exports = require("./lazy")(() => require("typescript/lib/typescript.js"));

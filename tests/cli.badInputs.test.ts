@@ -222,9 +222,10 @@ describe("every command with bad inputs: one line, no stack trace, a documented 
       "plan with an unknown setting",
       ["plan", "--azure-vm", path.join(EXAMPLES, "azure-vm.json"), "--set", "nope=1"],
     ],
-  ])("%s", (_name, args) => {
-    const r = run(args);
+  ])("%s: refused before the engine loads", (_name, args) => {
+    const r = runInEmptyFolder(args);
     expectOneLine(r, [2]);
+    expect(r.heavy).toEqual([]);
   });
 
   test.each([

@@ -273,3 +273,18 @@ export const SETTINGS: Setting[] = [
       'Extra tags on every resource the rescue creates, as a JSON object of strings, e.g. {"ticket":"INC-4711"}.',
   },
 ];
+
+/** Thrown for settings the program does not know. */
+export class UnknownSettingError extends Error {}
+
+/** Throws {@link UnknownSettingError} for the first key of `settings` that is not a setting. */
+export function checkSettings(settings: Record<string, string>): void {
+  const known = new Set(SETTINGS.map((s) => s.key));
+  for (const key of Object.keys(settings)) {
+    if (!known.has(key)) {
+      throw new UnknownSettingError(
+        `unknown setting ${JSON.stringify(key)}; known: ${[...known].join(", ")}`,
+      );
+    }
+  }
+}

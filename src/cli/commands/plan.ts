@@ -15,6 +15,7 @@ import { sampleHasDriver } from "../sampleDriver";
 import type { OfflinePlan, PlannedRepair } from "../../engine/simulate/plan";
 import { instanceFacts, type Ec2CliVolume } from "../../describe/awsInstance";
 import { ttrLine, TtrOptions } from "../../recoveryTime/azure";
+import { checkSettings, UnknownSettingError } from "../../engine/settings";
 
 /** The engine (Pulumi's mocks, the program), loaded when the command runs so `--help` starts without it. */
 const engine = () => ({
@@ -106,6 +107,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
       const instance = instanceFacts(read.instance, volumes);
+      checkSettings(settings); // before the engine loads: a refusal needs none of it
       result = await (await loadEngine()).planAwsOffline({ instance, settings });
     } else {
       const file = readJsonFileWithEncoding(opts.azureVm as string, "--azure-vm");
@@ -120,14 +122,15 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
         : null;
       input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
+      checkSettings(settings);
       result = await (await loadEngine()).planAzureOffline({ vm: read.vm, nic, settings });
     }
   } catch (e) {
     if (e instanceof PlanError) throw new UsageError(e.message);
     if (e instanceof UsageError) throw e;
-    const { UnknownSettingError, SettingError } = engine();
-    if (e instanceof UnknownSettingError || e instanceof SettingError)
-      throw new UsageError(e.message);
+    if (e instanceof UnknownSettingError) throw new UsageError(e.message);
+    const { SettingError } = engine();
+    if (e instanceof SettingError) throw new UsageError(e.message);
     throw e;
   }
   await yieldToSignals();

@@ -19,7 +19,7 @@ import {
 } from "../../engine/readJson";
 import { checkNicOfVm, readAzureVm } from "../../describe/azureShapes";
 import { readEc2Instance } from "../../describe/awsShapes";
-import type { VmTarget, TargetFlags } from "../../engine/target";
+import { targetOf, type VmTarget, type TargetFlags } from "../../engine/target";
 import { cloudOfFlags } from "../../engine/targetCloud";
 import type { RescueChoices } from "../../engine/simulate/rescue";
 import type { AzureNicDescription, AzureVmDescription } from "../../describe/azureVm";
@@ -52,7 +52,6 @@ const DEFAULT_AWS_VOLUMES = "examples/aws-volumes.json";
 /** The engine (Pulumi, the clouds), loaded when the command runs so `--help` starts without it. */
 const engine = () => ({
   ...(require("../../engine/program") as typeof import("../../engine/program")),
-  ...(require("../../engine/target") as typeof import("../../engine/target")),
   ...(require("../../engine/liveRescue") as typeof import("../../engine/liveRescue")),
   ...(require("../../engine/simulate/plan") as typeof import("../../engine/simulate/plan")),
   ...(require("../../engine/simulate/rescue") as typeof import("../../engine/simulate/rescue")),
@@ -264,7 +263,6 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
   ] as const)
     if (opts.simulate && file !== undefined) readJsonFileWithEncoding(file, flag, cap);
   const given = opts.simulate ? described(opts) : null;
-  const { targetOf, rescueSettings, liveRescue, UnknownSettingError, SettingError } = engine();
   const target = targetOf(opts, "rescue");
   if (opts.standbyZone !== undefined && !opts.standby)
     throw new UsageError("--standby-zone describes the standby helper: add --standby");
@@ -284,6 +282,8 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
     );
   if (target.cloud === "aws" && choices.actions?.includes("SetSafeBoot"))
     throw new UsageError(AWS_SAFE_BOOT_REFUSAL);
+  // The command line is checked: the engine loads now.
+  const { rescueSettings, liveRescue, UnknownSettingError, SettingError } = engine();
   let outcome: RescueOutcome;
   try {
     if (opts.simulate) {

@@ -11,6 +11,7 @@ import { confirmOrRefuse, terminalUi } from "../terminal";
 import { interruptible } from "../signals";
 import { ExitCode, UsageError } from "../../vocabulary/exitCodes";
 import { EngineError, firstLine } from "../../engine/automation";
+import { targetOf } from "../../engine/target";
 import type { RollbackResult } from "../../swap/rollback";
 
 interface RollbackOptions {
@@ -29,10 +30,12 @@ interface RollbackOptions {
   json?: boolean;
 }
 
-/** The engine (Pulumi, the clouds), loaded when the command runs so `--help` starts without it. */
+/**
+ * The engine (Pulumi, the clouds), loaded once the command line is checked, so `--help` and a
+ * refused command line start without it.
+ */
 const engine = () => ({
   ...(require("../../engine/liveRescue") as typeof import("../../engine/liveRescue")),
-  ...(require("../../engine/target") as typeof import("../../engine/target")),
   ...(require("../../engine/rollback") as typeof import("../../engine/rollback")),
 });
 
@@ -102,7 +105,6 @@ async function rollbackDirect(
 ): Promise<number> {
   if (opts.originalDisk !== undefined && opts.cloud === "aws")
     throw new UsageError("--original-disk is for --cloud azure; use --original-volume on aws");
-  const { targetOf, rollBackDirectly, rollbackResultLine } = engine();
   const target = targetOf(
     {
       cloud: opts.cloud,
@@ -122,6 +124,7 @@ async function rollbackDirect(
     throw new UsageError(
       `refusing to roll back ${target.label} without --yes when not on a terminal`,
     );
+  const { rollBackDirectly, rollbackResultLine } = engine();
   const confirm = async (what: string) => {
     if (!opts.yes && !(await deps.confirm(`This will ${what}. Continue?`)))
       throw new UsageError("not confirmed; nothing was done");
@@ -156,7 +159,6 @@ async function rollbackViaStack(
   opts: RollbackOptions,
   deps: RescueDeps,
 ): Promise<number> {
-  const { targetOf, requireRollbackSetting, rollBackThroughStack, unlockLine } = engine();
   const target = targetOf(
     {
       cloud: opts.cloud,
@@ -175,6 +177,7 @@ async function rollbackViaStack(
     if (v !== undefined)
       throw new UsageError(`${flag} is for the direct rollback, not --via-stack`);
   }
+  const { requireRollbackSetting, rollBackThroughStack, unlockLine } = engine();
   requireRollbackSetting();
   const stackName = opts.stack ?? target.defaultStack;
   const automation = deps.automation();

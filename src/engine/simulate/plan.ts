@@ -14,7 +14,7 @@ import {
 } from "../../describe/azureVm";
 import { azureRescueOptions } from "../../clouds/azure/args";
 import { azureArgsFromSettings, rescueIdFromStack, rescueProgram } from "../program";
-import { PROJECT, SETTINGS } from "../settings";
+import { checkSettings, PROJECT, UnknownSettingError } from "../settings";
 import { placeholderNic, simulatedAzure } from "./azureCloud";
 import { RecordedResource, runUnderMocks } from "./mockRun";
 import { planAwsRescue } from "../../topology/aws";
@@ -23,6 +23,9 @@ import { awsRescueOptions } from "../../clouds/aws/args";
 import { awsArgsFromSettings } from "../program";
 import { checkAwsStandbyFit } from "../../topology/awsStandby";
 import type { StackOutputs } from "../../vocabulary/outputs";
+
+/** Thrown for settings the program does not know (kept here for the engine's callers). */
+export { UnknownSettingError };
 
 export interface PlannedResource {
   type: string;
@@ -97,20 +100,6 @@ export interface AzurePlanRequest {
   /** Settings (`--set key=value`), keys without namespace. */
   settings?: Record<string, string>;
   stack?: string;
-}
-
-/** Thrown for settings the program does not know. */
-export class UnknownSettingError extends Error {}
-
-function checkSettings(settings: Record<string, string>): void {
-  const known = new Set(SETTINGS.map((s) => s.key));
-  for (const key of Object.keys(settings)) {
-    if (!known.has(key)) {
-      throw new UnknownSettingError(
-        `unknown setting ${JSON.stringify(key)}; known: ${[...known].join(", ")}`,
-      );
-    }
-  }
 }
 
 /** Turns recorded registrations into the plan's resource list (custom resources, registration order). */

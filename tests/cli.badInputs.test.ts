@@ -215,16 +215,37 @@ describe("every command with bad inputs: one line, no stack trace, a documented 
     expect(r.heavy).toEqual([]);
   });
 
-  test.each([
-    ["rollback with an unknown cloud", ["rollback", "--cloud", "gcp", "--vm", "x", "--yes"]],
-    ["rescue with an unknown action", ["rescue", "--simulate", "--yes", "--actions", "Nope"]],
+  /** The sample VM without its id (the planner reads the resource group and name from it). */
+  const withoutId = () => {
+    const vm = JSON.parse(fs.readFileSync(path.join(EXAMPLES, "azure-vm.json"), "utf8"));
+    delete vm.id;
+    return vm;
+  };
+  test.each<[string, string[], RegExp]>([
+    [
+      "rollback with an unknown cloud",
+      ["rollback", "--cloud", "gcp", "--vm", "x", "--yes"],
+      /--cloud must be azure or aws, not "gcp"/,
+    ],
+    [
+      "rescue with an unknown action",
+      ["rescue", "--simulate", "--yes", "--actions", "Nope"],
+      /--actions: unknown action "Nope"/,
+    ],
     [
       "plan with an unknown setting",
       ["plan", "--azure-vm", path.join(EXAMPLES, "azure-vm.json"), "--set", "nope=1"],
+      /unknown setting "nope"/,
     ],
-  ])("%s: refused before the engine loads", (_name, args) => {
+    [
+      "plan with an unknown setting and a VM without an id: the id first, as the planner checks",
+      ["plan", "--azure-vm", file("no-id.json", JSON.stringify(withoutId())), "--set", "nope=1"],
+      /the VM's id is not an Azure resource id/,
+    ],
+  ])("%s: refused before the engine loads", (_name, args, line) => {
     const r = runInEmptyFolder(args);
     expectOneLine(r, [2]);
+    expect(r.err).toMatch(line);
     expect(r.heavy).toEqual([]);
   });
 

@@ -1,8 +1,9 @@
 /**
  * Side files of a simulated cloud's state file: payloads longer than `BLOB_MIN_CHARS` (base64
  * hives and dumps, shipped evidence) are kept as `<file>.blobs/<sha256>` and the JSON holds a
- * marker, so each simulated call reads and writes a small JSON file. Side files are written once,
- * atomically, before the JSON that names them; each is checked against its hash on first read.
+ * marker, so each simulated call reads and writes a small JSON file. A side file is written
+ * (atomically) before the JSON that names it, whenever it is not there; each is checked against
+ * its hash on first read.
  */
 import { createHash } from "crypto";
 import * as fs from "fs";

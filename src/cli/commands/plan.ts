@@ -14,6 +14,7 @@ import { PlanError } from "../../vocabulary/errors";
 import { sampleHasDriver } from "../sampleDriver";
 import type { OfflinePlan, PlannedRepair } from "../../engine/simulate/plan";
 import { instanceFacts, type Ec2CliVolume } from "../../describe/awsInstance";
+import { parseArmId } from "../../describe/azureVm";
 import { ttrLine, TtrOptions } from "../../recoveryTime/azure";
 import { checkSettings, UnknownSettingError } from "../../engine/settings";
 
@@ -107,7 +108,7 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
       input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
       const instance = instanceFacts(read.instance, volumes);
-      checkSettings(settings); // before the engine loads: a refusal needs none of it
+      checkSettings(settings); // before the engine loads, as the planner checks it first
       result = await (await loadEngine()).planAwsOffline({ instance, settings });
     } else {
       const file = readJsonFileWithEncoding(opts.azureVm as string, "--azure-vm");
@@ -122,6 +123,8 @@ async function plan(ctx: CliContext, opts: PlanOptions): Promise<number> {
         : null;
       input = { shape: read.shape, encoding: file.encoding };
       warnings.push(...read.warnings);
+      // What the planner checks first, in its order, before the engine loads.
+      parseArmId(read.vm.id, "the VM's id");
       checkSettings(settings);
       result = await (await loadEngine()).planAzureOffline({ vm: read.vm, nic, settings });
     }

@@ -49,7 +49,10 @@ const DEFAULT_NIC = "examples/azure-nic.json";
 const DEFAULT_AWS_INSTANCE = "examples/aws-instance.json";
 const DEFAULT_AWS_VOLUMES = "examples/aws-volumes.json";
 
-/** The engine (Pulumi, the clouds), loaded when the command runs so `--help` starts without it. */
+/**
+ * The engine (Pulumi, the clouds), loaded once the command line is checked, so `--help` and a
+ * refused command line start without it.
+ */
 const engine = () => ({
   ...(require("../../engine/program") as typeof import("../../engine/program")),
   ...(require("../../engine/liveRescue") as typeof import("../../engine/liveRescue")),

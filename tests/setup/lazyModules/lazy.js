@@ -9,7 +9,9 @@ const LOADED = Symbol.for("vm-rescue.lazyModule.loaded");
 /**
  * `load`: requires the package's main file. `esModule`: answer `__esModule: true` without loading,
  * so TypeScript's `__importStar` hands the module over as it is instead of copying every property
- * (which would load it); a default import then reads the package's own `default`.
+ * (which would load it). The stand-in is an object: where the package exports a function (Arborist's
+ * class), the stand-in cannot be called, and a default import reads the package's own `default`
+ * (none): code here and in the Pulumi SDK reads its properties only (`Arborist`).
  */
 module.exports = function lazyModule(load, { esModule = false } = {}) {
   let real;
@@ -19,7 +21,7 @@ module.exports = function lazyModule(load, { esModule = false } = {}) {
     {},
     {
       get: (_, key) => (key === LOADED ? real !== undefined : own(key) ? true : module()[key]),
-      has: (_, key) => own(key) || key in module(),
+      has: (_, key) => key === LOADED || own(key) || key in module(),
       ownKeys: () => [
         ...new Set([...(esModule ? ["__esModule"] : []), ...Reflect.ownKeys(module())]),
       ],
@@ -30,8 +32,12 @@ module.exports = function lazyModule(load, { esModule = false } = {}) {
         return d && { ...d, configurable: true };
       },
       set: (_, key, value) => Reflect.set(module(), key, value),
-      defineProperty: (_, key, d) => Reflect.defineProperty(module(), key, d),
+      // A property the empty target does not hold cannot be reported non-configurable: refused.
+      defineProperty: (_, key, d) =>
+        d.configurable !== false && Reflect.defineProperty(module(), key, d),
       deleteProperty: (_, key) => Reflect.deleteProperty(module(), key),
+      // Freezing the stand-in would freeze its empty target and break every later answer.
+      preventExtensions: () => false,
     },
   );
 };

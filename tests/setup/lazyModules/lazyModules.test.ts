@@ -21,6 +21,8 @@ test("the Pulumi SDK loads without them; they load on first use", () => {
   expect([ts[LOADED], arborist[LOADED]]).toEqual([false, false]);
   expect(arborist.__esModule).toBe(true); // answered without loading
   expect(arborist[LOADED]).toBe(false);
+  expect(LOADED in ts).toBe(true); // asked without loading
+  expect(ts[LOADED]).toBe(false);
   expect(ts.version).toBe(pkg("typescript").version);
   expect(ts[LOADED]).toBe(true);
 });
@@ -31,6 +33,12 @@ test("typescript: the real compiler answers through the stand-in", () => {
   expect(file.statements).toHaveLength(1);
   expect(file.statements[0].kind).toBe(ts.SyntaxKind.VariableStatement);
   expect("createProgram" in ts).toBe(true);
+  expect(Object.keys(ts)).toContain("createProgram");
+  // Freezing or a non-configurable property is refused, and the stand-in keeps answering.
+  expect(() => Object.preventExtensions(ts)).toThrow(TypeError);
+  expect(() => Object.defineProperty(ts, "x", { value: 1, configurable: false })).toThrow(
+    TypeError,
+  );
   expect(Object.keys(ts)).toContain("createProgram");
 });
 

@@ -14,7 +14,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EXAMPLES, SHARED_FIXTURES } from "./helpers/paths";
 import { CLI, expectOneLine, runCli as run } from "./helpers/cli";
-import { runCliBatch, type BatchResult } from "./helpers/cliBatch";
+import { HEAVY_PACKAGES, runCliBatch, type BatchResult } from "./helpers/cliBatch";
 import { buildProgram } from "../src/cli/main";
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-bad-"));
@@ -37,11 +37,10 @@ const BAD = {
  * Runs the CLI in an empty folder and also reports the heavy packages (Pulumi, cloud SDKs) it
  * loaded: a refusal of bad input must not pay for them.
  */
-const HEAVY = /node_modules\/(@pulumi\/|@aws-sdk\/|@azure\/)/;
 const preload = file(
   "report-heavy.js",
   `process.on("exit", () => {
-    const heavy = Object.keys(require.cache).filter((k) => ${HEAVY}.test(k.replace(/\\\\/g, "/")));
+    const heavy = Object.keys(require.cache).filter((k) => ${HEAVY_PACKAGES}.test(k.replace(/\\\\/g, "/")));
     require("fs").writeSync(3, JSON.stringify(heavy));
   });`,
 );

@@ -23,11 +23,14 @@ export interface BatchResult {
   seconds: number;
 }
 
+/** The heavy packages a refusal must not load: Pulumi and the cloud SDKs (paths with "/"). */
+export const HEAVY_PACKAGES = /node_modules\/(@pulumi\/|@aws-sdk\/|@azure\/)/;
+
 /** The child: reads the runs on stdin, writes their results as JSON on fd 3. */
 const CHILD = `
 const fs = require("fs");
 const path = require("path");
-const HEAVY = /node_modules[\\\\/](@pulumi[\\\\/]|@aws-sdk[\\\\/]|@azure[\\\\/])/;
+const HEAVY = ${HEAVY_PACKAGES};
 require(path.join(process.argv[1], "dist/src/cli/guard.js")).guardProcess();
 const { main } = require(path.join(process.argv[1], "dist/src/cli/main.js"));
 const line = (t) => (t.endsWith("\\n") ? t : t + "\\n");
@@ -42,7 +45,7 @@ const line = (t) => (t.endsWith("\\n") ? t : t + "\\n");
     const start = process.hrtime.bigint();
     const code = await main(args, { isTty: false, out: (t) => (out += line(t)), err: (t) => (err += line(t)) });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const heavy = Object.keys(require.cache).filter((k) => !before.has(k) && HEAVY.test(k));
+    const heavy = Object.keys(require.cache).filter((k) => !before.has(k) && HEAVY.test(k.replace(/\\\\/g, "/")));
     results.push({ code, out, err, created: fs.readdirSync(cwd), heavy, seconds });
   }
   fs.writeSync(3, JSON.stringify(results));

@@ -20,6 +20,7 @@ import {
 import { checkNicOfVm, readAzureVm } from "../../describe/azureShapes";
 import { readEc2Instance } from "../../describe/awsShapes";
 import { targetOf, type VmTarget, type TargetFlags } from "../../engine/target";
+import { UnknownSettingError } from "../../engine/settings";
 import { cloudOfFlags } from "../../engine/targetCloud";
 import type { RescueChoices } from "../../engine/simulate/rescue";
 import type { AzureNicDescription, AzureVmDescription } from "../../describe/azureVm";
@@ -286,7 +287,7 @@ async function rescue(ctx: CliContext, opts: RescueOptions, deps: RescueDeps): P
   if (target.cloud === "aws" && choices.actions?.includes("SetSafeBoot"))
     throw new UsageError(AWS_SAFE_BOOT_REFUSAL);
   // The command line is checked: the engine loads now.
-  const { rescueSettings, liveRescue, UnknownSettingError, SettingError } = engine();
+  const { rescueSettings, liveRescue, SettingError } = engine();
   let outcome: RescueOutcome;
   try {
     if (opts.simulate) {

@@ -6,8 +6,9 @@
  *   than the volume under repair, holding a volume besides its root that is not this rescue's, or
  *   claimed by another rescue (`vm-rescue:standby-claim`); claim it (the tag, read back: of two
  *   rescues that claim it at once, the one whose claim is not read back stops there); then start
- *   it (pending → running) and wait until its SSM agent is Online. It needs neither the backup nor the copy, so it starts beside the snapshot and the
- *   copy; the volume is attached to the running helper afterwards (`ec2.VolumeAttachment`).
+ *   it (pending → running) and wait until its SSM agent is Online. It needs neither the backup
+ *   nor the copy, so it starts beside the snapshot and the copy; the volume is attached to the
+ *   running helper afterwards (`ec2.VolumeAttachment`).
  * - delete (the teardown, after the swap has taken the repaired volume): stop it (running →
  *   stopping → stopped), detach this rescue's volumes and remove its claim, then leave it: stopped
  *   with nothing attached, as it was found. Another rescue's volume or claim on it is refused,

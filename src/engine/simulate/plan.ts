@@ -14,7 +14,7 @@ import {
 } from "../../describe/azureVm";
 import { azureRescueOptions } from "../../clouds/azure/args";
 import { azureArgsFromSettings, rescueIdFromStack, rescueProgram } from "../program";
-import { checkSettings, PROJECT, UnknownSettingError } from "../settings";
+import { checkSettings, PROJECT } from "../settings";
 import { placeholderNic, simulatedAzure } from "./azureCloud";
 import { RecordedResource, runUnderMocks } from "./mockRun";
 import { planAwsRescue } from "../../topology/aws";
@@ -23,9 +23,6 @@ import { awsRescueOptions } from "../../clouds/aws/args";
 import { awsArgsFromSettings } from "../program";
 import { checkAwsStandbyFit } from "../../topology/awsStandby";
 import type { StackOutputs } from "../../vocabulary/outputs";
-
-/** Thrown for settings the program does not know (kept here for the engine's callers). */
-export { UnknownSettingError };
 
 export interface PlannedResource {
   type: string;

@@ -11,7 +11,7 @@ import { AwsInstanceFacts, regionOfZone } from "../../describe/awsInstance";
 import { planAwsRescue } from "../../topology/aws";
 import { awsRescueOptions } from "../../clouds/aws/args";
 import { awsArgsFromSettings, rescueIdFromStack, rescueProgram } from "../program";
-import { PROJECT, SETTINGS } from "../settings";
+import { PROJECT, SETTINGS, UnknownSettingError } from "../settings";
 import { evidenceSources, outcomeFromOutputs } from "../../report/fromOutputs";
 import { applyEvidence, readEvidence, type EvidenceRequest } from "../../report/evidence";
 import { modeledTimeToRecovery, ModeledTtr, TtrOptions } from "../../recoveryTime/azure";
@@ -22,7 +22,7 @@ import { sampleCollectOutput, simulatedAzure } from "./azureCloud";
 import type { AwsStandbyChoice } from "./awsStandby";
 import { simulatedArtifacts, simulatedRepairResult } from "./artifacts";
 import { runUnderMocks, SimulatedCloud } from "./mockRun";
-import { OfflinePlan, PlannedResource, toPlannedResources, UnknownSettingError } from "./plan";
+import { OfflinePlan, PlannedResource, toPlannedResources } from "./plan";
 import { afterStandbyTeardown, withStandby, type StandbyChoice } from "./standby";
 
 /** The modeled time to recovery of a plan, or why it could not be modeled (a warning, not an error). */

@@ -25,7 +25,7 @@ const schema = (name) =>
  * Each output file: its ajv options (those the product compiled with before) and its exports,
  * each the schema it validates.
  */
-export const OUTPUTS = [
+const OUTPUTS = [
   {
     file: "src/collect/validators.generated.ts",
     options: { allErrors: true, strict: true, discriminator: true },
@@ -52,7 +52,7 @@ const HEADER = [
   "",
 ].join("\n");
 
-export function generate({ file, options, formats, exports }) {
+function generate({ file, options, formats, exports }) {
   const ajv = new Ajv2020({ ...options, code: { source: true, esm: true, lines: true } });
   if (formats) addFormats(ajv);
   const ids = {};

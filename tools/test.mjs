@@ -59,23 +59,24 @@ function run(cmd, args, { stream = false, env = process.env } = {}) {
  */
 function scratchDir() {
   const chosen = process.env.VM_RESCUE_TEST_TMPDIR;
-  if (chosen) return chosen;
+  if (chosen) return { dir: chosen, created: false };
   const shm = "/dev/shm";
   try {
     fs.accessSync(shm, fs.constants.W_OK);
     // The suite writes a few GB of scratch files: a small /dev/shm (a container's 64 MB) is not used.
     const { bavail, bsize } = fs.statfsSync(shm);
-    if (bavail * bsize < SCRATCH_BYTES) return os.tmpdir();
-    return fs.mkdtempSync(path.join(shm, "vm-rescue-tests-"));
+    if (bavail * bsize < SCRATCH_BYTES) return { dir: os.tmpdir(), created: false };
+    return { dir: fs.mkdtempSync(path.join(shm, "vm-rescue-tests-")), created: true };
   } catch {
-    return os.tmpdir();
+    return { dir: os.tmpdir(), created: false };
   }
 }
 const SCRATCH_BYTES = 6 * 1024 ** 3;
-const scratch = scratchDir();
+const { dir: scratch, created: scratchCreated } = scratchDir();
 const testEnv = { ...process.env, TMPDIR: scratch, TEMP: scratch, TMP: scratch };
+// Only a folder made here is removed: never a folder VM_RESCUE_TEST_TMPDIR names.
 const removeScratch = () => {
-  if (scratch.includes("vm-rescue-tests-")) fs.rmSync(scratch, { recursive: true, force: true });
+  if (scratchCreated) fs.rmSync(scratch, { recursive: true, force: true });
 };
 process.on("exit", removeScratch);
 // Ctrl-C or a CI cancel: the scratch folder (in memory) goes too; the children get the signal.

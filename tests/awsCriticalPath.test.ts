@@ -14,14 +14,17 @@ import { AWS_EDGES, type AwsMode } from "../src/recoveryTime/awsEdges";
 import { auditEdges } from "../src/recoveryTime/edges";
 import { criticalPath, loadLatencyModel, opSeconds, type Step } from "../src/recoveryTime/model";
 import { sampleFacts } from "./helpers/awsInstances";
+import { undisposedSimulationFolders } from "../src/engine/simulate/folders";
 import { simulatedAwsStandbyHelper } from "../src/engine/simulate/awsStandby";
 import { STEP_TYPES } from "../src/vocabulary/tokens";
 
 const model = loadLatencyModel();
 const sum = (...ops: string[]) => ops.reduce((t, op) => t + opSeconds(model, op), 0);
 const plans = new Map<AwsMode, OfflinePlan>();
+/** The simulated EC2 folders each plan left behind. */
+const leftBehind = new Map<AwsMode, string[]>();
 const planOf = async (mode: AwsMode) => {
-  if (!plans.has(mode))
+  if (!plans.has(mode)) {
     plans.set(
       mode,
       await planAwsOffline({
@@ -29,6 +32,8 @@ const planOf = async (mode: AwsMode) => {
         settings: { kmsGrantConfirmed: "true", mode },
       }),
     );
+    leftBehind.set(mode, undisposedSimulationFolders());
+  }
   return plans.get(mode)!;
 };
 
@@ -75,6 +80,11 @@ describe.each(["copy", "inPlace"] as AwsMode[])("the %s plan's step graph", (mod
       (m) => `${m.step}<-${m.waitsFor}`,
     );
     expect(missing).toContain(mode === "copy" ? "stop<-snapshot" : "stopDetach<-snapshot");
+  }, 60_000);
+
+  test("the plan disposes of its simulated EC2 (no folder left in the temporary folder)", async () => {
+    await planOf(mode);
+    expect(leftBehind.get(mode)).toEqual([]);
   }, 60_000);
 });
 

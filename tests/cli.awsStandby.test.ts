@@ -10,12 +10,14 @@ import { simulatedAwsStandbyHelper } from "../src/engine/simulate/awsStandby";
 import { sampleFacts } from "./helpers/awsInstances";
 import { REPO_ROOT } from "./helpers/paths";
 import { validateReport } from "./helpers/reportSchemas";
+import { undisposedSimulationFolders } from "../src/engine/simulate/folders";
 
 const aws = ["--simulate", "--cloud", "aws", "--standby", "--yes"];
 
 describe("rescue --simulate --cloud aws --standby", () => {
-  test("ends RESCUED on the standby helper and leaves it stopped with only its root", async () => {
+  test("ends RESCUED on the standby helper and leaves it stopped with only its root; its simulated EC2 folder is gone", async () => {
     const r = await run(["rescue", ...aws, "--json", "--progress", "none"]);
+    expect(undisposedSimulationFolders()).toEqual([]);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);

@@ -10,9 +10,13 @@ import { rescueProgram } from "./program";
 import { runUnderMocks, type RecordedResource } from "./simulate/mockRun";
 import { simulatedAzure } from "./simulate/azureCloud";
 import { simulatedAws } from "./simulate/awsCloud";
+import { disposeSimulationFolders } from "./simulate/folders";
 import { asAzureVmDescription, type AzureNicDescription } from "../describe/azureVm";
 import { asEc2Instance, asEc2Volumes, instanceFacts } from "../describe/awsInstance";
 import { STEP_TYPES } from "../vocabulary/tokens";
+
+// Each simulated EC2 keeps its state and shipped hives in a folder: removed after each test.
+afterEach(disposeSimulationFolders);
 
 const EXAMPLES = path.join(__dirname, "..", "..", "examples");
 const json = (f: string): unknown => JSON.parse(fs.readFileSync(path.join(EXAMPLES, f), "utf8"));

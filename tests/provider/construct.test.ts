@@ -9,6 +9,7 @@ import * as path from "node:path";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import { simulatedAzure } from "../../src/engine/simulate/azureCloud";
 import { simulatedAws } from "../../src/engine/simulate/awsCloud";
+import { disposeSimulationFolders } from "../../src/engine/simulate/folders";
 import { sampleFacts } from "../helpers/awsInstances";
 import { AWS_STEP_KINDS } from "../../src/clouds/aws/kinds";
 import { sampleNic, sampleVm } from "../helpers/azureVms";
@@ -29,6 +30,9 @@ import {
   type Props,
 } from "./harness";
 import { fakeMonitor } from "./monitor";
+
+// Each simulated EC2 keeps its state and shipped hives in a folder: removed after each test.
+afterEach(disposeSimulationFolders);
 
 let dir: string;
 let plugin: Plugin;

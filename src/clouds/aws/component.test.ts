@@ -10,10 +10,14 @@ import {
   simulatedAws,
   SimulatedAwsOptions,
 } from "../../engine/simulate/awsCloud";
+import { disposeSimulationFolders } from "../../engine/simulate/folders";
 import type { AwsInstanceFacts } from "../../describe/awsInstance";
 import { AwsWindowsRescue, AwsWindowsRescueArgs } from "./component";
 import { COLLECT_1X_GATE_REASON } from "../../repair/decide";
 import { sampleFacts } from "../../../tests/helpers/awsInstances";
+
+// Each simulated EC2 keeps its state and shipped hives in a folder: removed after each test.
+afterEach(disposeSimulationFolders);
 
 const ROOT = "vol-0a9b8c7d6e5f43210";
 const DYN = "vm-rescue:aws:";

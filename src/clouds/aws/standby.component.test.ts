@@ -8,6 +8,7 @@
 import { runUnderMocks } from "../../engine/simulate/mockRun";
 import { registrations } from "../../../tests/helpers/registrations";
 import { simulatedAws } from "../../engine/simulate/awsCloud";
+import { disposeSimulationFolders } from "../../engine/simulate/folders";
 import { simulatedAwsStandbyHelper, withSimulatedStandby } from "../../engine/simulate/awsStandby";
 import { readState } from "./simulated";
 import { COMPONENT_TYPES, STEP_TYPES } from "../../vocabulary/tokens";
@@ -15,6 +16,9 @@ import { isPlanError } from "../../vocabulary/errors";
 import { AwsWindowsRescue, type AwsWindowsRescueArgs } from "./component";
 import { AwsStandbyHelper } from "./standbyHelper";
 import { sampleFacts } from "../../../tests/helpers/awsInstances";
+
+// Each simulated EC2 keeps its state and shipped hives in a folder; a describe's tests share one.
+afterAll(disposeSimulationFolders);
 
 const instance = sampleFacts();
 const ref = simulatedAwsStandbyHelper(instance);

@@ -10,7 +10,6 @@
  */
 import { createHash } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import type * as pulumi from "@pulumi/pulumi";
 import { AWS_STEP_KINDS } from "../../clouds/aws/kinds";
@@ -27,6 +26,7 @@ import type { CollectOutput } from "../../collect/contract";
 import type { SimulatedCloud } from "./mockRun";
 import { examplesDir } from "./azureCloud";
 import { awsShipped } from "./awsShipped";
+import { simulationFolder } from "./folders";
 import { STEP_TYPES } from "../../vocabulary/tokens";
 
 export interface SimulatedAwsOptions {
@@ -46,10 +46,12 @@ export interface SimulatedAwsOptions {
 
 export interface SimulatedAws extends SimulatedCloud {
   warnings: string[];
-  /** The JSON file of the simulated EC2 the steps ran against (removed when the process exits). */
+  /** The JSON file of the simulated EC2 the steps ran against (removed by {@link dispose}). */
   cloudFile: string;
   /** What the simulated scripts shipped to the bucket, by URL (empty for a 1.x collect document). */
   shipped: Map<string, string | Buffer>;
+  /** Removes the simulated EC2's folder (./folders.ts). */
+  dispose(): void;
 }
 
 /** The broken instance as the simulated EC2 holds it: running on its root, which bug-checks. */
@@ -170,12 +172,6 @@ export function getInstanceResult(i: AwsInstanceFacts): Record<string, unknown> 
   };
 }
 
-/** The simulated clouds' folders, removed when the process exits. */
-const simulationDirs = new Set<string>();
-process.once("exit", () => {
-  for (const d of simulationDirs) fs.rmSync(d, { recursive: true, force: true });
-});
-
 export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
   const i = options.instance;
   const warnings: string[] = [];
@@ -185,8 +181,7 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
       `no VPC in the description: the helper's security group uses a placeholder VPC (${vpcId})`,
     );
 
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "vm-rescue-aws-"));
-  simulationDirs.add(dir);
+  const { dir, dispose } = simulationFolder("vm-rescue-aws-");
   const cloudFile = path.join(dir, "ec2.json");
   writeState(cloudFile, seedEc2(i, options));
   const change = (f: (s: Ec2State) => void) => {
@@ -389,5 +384,12 @@ export function simulatedAws(options: SimulatedAwsOptions): SimulatedAws {
     }
   };
 
-  return { call, newResource, warnings, cloudFile, shipped: guest.shipped };
+  return {
+    call,
+    newResource,
+    warnings,
+    cloudFile,
+    shipped: guest.shipped,
+    dispose,
+  };
 }

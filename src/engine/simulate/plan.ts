@@ -218,13 +218,18 @@ export async function planAwsOffline(req: AwsPlanRequest): Promise<OfflinePlan> 
   const config = Object.fromEntries(
     Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v]),
   );
-  const run = await runUnderMocks(rescueProgram, {
-    project: PROJECT,
-    stack,
-    config,
-    cloud,
-    timeoutMs: 60_000,
-  });
+  let run: Awaited<ReturnType<typeof runUnderMocks>>;
+  try {
+    run = await runUnderMocks(rescueProgram, {
+      project: PROJECT,
+      stack,
+      config,
+      cloud,
+      timeoutMs: 60_000,
+    });
+  } finally {
+    cloud.dispose();
+  }
   const { component, resources } = toPlannedResources(run.resources);
   const outputWarnings = Array.isArray(run.outputs.warnings)
     ? (run.outputs.warnings as string[])

@@ -331,38 +331,42 @@ export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise
   const args = awsArgsFromSettings((k) => settings[k], stack);
   planAwsRescue({ instance: i }, awsRescueOptions(args, args.rescueId as string));
   const simulated = withSimulatedStandby(simulatedAws({ instance: i }), standby);
-  const outcome = await simulatedOutcome(req, {
-    cloud: "aws",
-    vm: {
-      instanceId: i.instanceId,
-      region: req.region ?? regionOfZone(i.availabilityZone),
-      ...(i.instanceType ? { instanceType: i.instanceType } : {}),
-    },
-    stack,
-    settings,
-    simulated,
-    collectOutput: sampleAwsCollect(),
-    evidence: {
+  try {
+    const outcome = await simulatedOutcome(req, {
       cloud: "aws",
-      instanceType: i.instanceType,
-      choice: { driver: req.driver, dryRun: req.dryRun },
-    },
-    ttr: (resources, repairActions, noSwap) =>
-      awsModeledTimeToRecovery(resources, loadLatencyModel(), { repairActions, noSwap }),
-    // The triage runs in the program, no resource of its own (src/recoveryTime/aws.ts).
-    stepOf: (id, byName) =>
-      byName.has(id)
-        ? { name: id, type: byName.get(id)!.type }
-        : /-triage$/.test(id)
-          ? { name: id, type: "modeled: triage, driver check and repair plan (local)" }
-          : null,
-    helperType: "aws:ec2/instance:Instance",
-    helperSize: (helper) =>
-      typeof helper?.inputs.instanceType === "string"
-        ? helper.inputs.instanceType
-        : (settings.helperInstanceType ?? null),
-    deleteSeconds: (model) => modelSeconds(model, "aws", "instance.terminate"),
-    warnings,
-  });
-  return afterAwsStandbyTeardown(outcome, simulated, standby);
+      vm: {
+        instanceId: i.instanceId,
+        region: req.region ?? regionOfZone(i.availabilityZone),
+        ...(i.instanceType ? { instanceType: i.instanceType } : {}),
+      },
+      stack,
+      settings,
+      simulated,
+      collectOutput: sampleAwsCollect(),
+      evidence: {
+        cloud: "aws",
+        instanceType: i.instanceType,
+        choice: { driver: req.driver, dryRun: req.dryRun },
+      },
+      ttr: (resources, repairActions, noSwap) =>
+        awsModeledTimeToRecovery(resources, loadLatencyModel(), { repairActions, noSwap }),
+      // The triage runs in the program, no resource of its own (src/recoveryTime/aws.ts).
+      stepOf: (id, byName) =>
+        byName.has(id)
+          ? { name: id, type: byName.get(id)!.type }
+          : /-triage$/.test(id)
+            ? { name: id, type: "modeled: triage, driver check and repair plan (local)" }
+            : null,
+      helperType: "aws:ec2/instance:Instance",
+      helperSize: (helper) =>
+        typeof helper?.inputs.instanceType === "string"
+          ? helper.inputs.instanceType
+          : (settings.helperInstanceType ?? null),
+      deleteSeconds: (model) => modelSeconds(model, "aws", "instance.terminate"),
+      warnings,
+    });
+    return await afterAwsStandbyTeardown(outcome, simulated, standby);
+  } finally {
+    simulated.dispose();
+  }
 }

@@ -1,9 +1,10 @@
 /**
  * The shape of the tree (ARCHITECTURE.md): the import directions of tools/architecture.cjs hold for
  * every import, there is no cycle between files or between folders, production files stay small,
- * and nothing in the product reads outside the repository.
+ * nothing in the product reads outside the repository, and every package it loads is declared.
  */
 import * as fs from "node:fs";
+import { builtinModules } from "node:module";
 import * as path from "node:path";
 import { REPO_ROOT } from "./helpers/paths";
 
@@ -186,6 +187,29 @@ describe("the product's files", () => {
       ),
     );
     expect(outside).toEqual([]);
+  });
+
+  test("every package the product loads is one of its dependencies (not a dependency's)", () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"));
+    const declared = new Set(Object.keys(pkg.dependencies ?? {}));
+    const builtin = new Set(builtinModules);
+    const LOAD =
+      /(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s+["']([^"']+)["']|\b(?:require|import)\(["']([^"']+)["']\)/g;
+    const undeclared = new Set<string>();
+    for (const f of [...product, "index.ts"]) {
+      const text = fs.readFileSync(path.join(REPO_ROOT, f), "utf8");
+      for (const m of text.matchAll(LOAD)) {
+        const spec = m[1] ?? m[2];
+        if (spec.startsWith(".")) continue;
+        if (spec.startsWith("node:") || builtin.has(spec.split("/")[0])) continue;
+        const name = spec
+          .split("/")
+          .slice(0, spec.startsWith("@") ? 2 : 1)
+          .join("/");
+        if (!declared.has(name)) undeclared.add(`${f}: ${name}`);
+      }
+    }
+    expect([...undeclared]).toEqual([]);
   });
 
   test("the build leaves tests, builders and fakes out of dist/", () => {

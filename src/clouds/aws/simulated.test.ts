@@ -1,7 +1,8 @@
 /**
  * The simulated EC2 against what EC2's API reference documents: state transitions, the error codes
  * of calls made in the wrong state, encryption carried from a volume to its snapshot and from a
- * snapshot to its volumes, and a state file that survives the process between calls.
+ * snapshot to its volumes, a state file that survives the process between calls, and Parameter
+ * Store's create-once parameters (SSM's API reference).
  */
 import * as crypto from "crypto";
 import * as fs from "fs";
@@ -18,6 +19,11 @@ import {
   StartInstancesCommand,
   StopInstancesCommand,
 } from "@aws-sdk/client-ec2";
+import {
+  DeleteParameterCommand,
+  GetParameterCommand,
+  PutParameterCommand,
+} from "@aws-sdk/client-ssm";
 import { fileStore, memoryStore, simulatedContext, SIM_LATENCY_MS } from "./simulated";
 import { BROKEN, COPY, HELPER, KMS, ORIG, SNAP, rescueWorld } from "./testing/world";
 import { createVolumeRequest } from "./snapshots";
@@ -226,4 +232,30 @@ test("large payloads live beside the state file: the JSON stays small and bytes 
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("Parameter Store: a parameter is created once (ParameterAlreadyExists without Overwrite), read back, deleted once", async () => {
+  const { state, ctx } = sim();
+  const put = (Value: string, Overwrite?: boolean) =>
+    ctx.ssm.send(new PutParameterCommand({ Name: "/a/b", Value, Type: "String", Overwrite }));
+  const get = () =>
+    ctx.ssm.send(new GetParameterCommand({ Name: "/a/b" })) as Promise<{
+      Parameter: { Value: string; Version: number };
+    }>;
+  const del = () => ctx.ssm.send(new DeleteParameterCommand({ Name: "/a/b" }));
+  expect(await code(get())).toBe("ParameterNotFound");
+  expect(await put("one")).toMatchObject({ Version: 1 });
+  expect(await code(put("two"))).toBe("ParameterAlreadyExists");
+  expect(await code(put("two", false))).toBe("ParameterAlreadyExists");
+  expect((await get()).Parameter).toMatchObject({ Value: "one", Version: 1 });
+  expect(await put("three", true)).toMatchObject({ Version: 2 });
+  expect((await get()).Parameter.Value).toBe("three");
+  // a refused call changed nothing and is not among the changes
+  expect(state.calls.filter((c) => c.startsWith("PutParameter"))).toEqual([
+    "PutParameter /a/b",
+    "PutParameter /a/b",
+  ]);
+  await del();
+  expect(await code(get())).toBe("ParameterNotFound");
+  expect(await code(del())).toBe("ParameterNotFound");
 });

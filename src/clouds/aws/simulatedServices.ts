@@ -155,6 +155,27 @@ const ops: Record<string, (s: Ec2State, r: Req) => unknown> = {
       StandardErrorContent: "",
     };
   },
+  // Parameter Store, as SSM documents it: a parameter that exists is not created again unless
+  // Overwrite is true ("The parameter already exists. You can't create duplicate parameters.").
+  PutParameter(s, r) {
+    const had = s.parameters?.[r.Name];
+    if (had && r.Overwrite !== true)
+      throw apiError("ParameterAlreadyExists", "The parameter already exists.");
+    const version = (had?.version ?? 0) + 1;
+    s.parameters = { ...s.parameters, [r.Name]: { value: String(r.Value), version } };
+    return { Version: version, Tier: "Standard" };
+  },
+  GetParameter(s, r) {
+    const p = s.parameters?.[r.Name];
+    if (!p) throw apiError("ParameterNotFound", "");
+    return { Parameter: { Name: r.Name, Type: "String", Value: p.value, Version: p.version } };
+  },
+  DeleteParameter(s, r) {
+    if (!s.parameters?.[r.Name]) throw apiError("ParameterNotFound", "");
+    const { [r.Name]: _gone, ...rest } = s.parameters;
+    s.parameters = rest;
+    return {};
+  },
   ListObjectsV2(s, r) {
     const start = `${r.Bucket}/`;
     return {
@@ -179,7 +200,11 @@ const ops: Record<string, (s: Ec2State, r: Req) => unknown> = {
 export function serviceAnswer(s: Ec2State, op: string, input: Req): unknown {
   const f = ops[op];
   if (!f) throw new Error(`the simulated SSM/S3 does not answer ${op}`);
+  const out = f(s, input);
+  // Recorded once the call has changed the cloud: a refused one (ParameterAlreadyExists) has not.
   if (!READS.test(op))
-    s.calls.push(`${op} ${input.CommandId ?? input.InstanceIds?.[0] ?? input.Key ?? ""}`.trim());
-  return f(s, input);
+    s.calls.push(
+      `${op} ${input.CommandId ?? input.InstanceIds?.[0] ?? input.Key ?? input.Name ?? ""}`.trim(),
+    );
+  return out;
 }

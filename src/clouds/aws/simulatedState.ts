@@ -104,6 +104,8 @@ export interface Ec2State {
    * base64 bytes, each PUT to the presigned URL the command's `UploadUrls` gives for its name.
    */
   guestFiles?: Record<string, Record<string, string>>;
+  /** SSM parameters the rescue made (a standby helper's claim), by name. */
+  parameters?: Record<string, { value: string; version: number }>;
   /** What a command prints, by document name (default "{}"). */
   commandOutput: Record<string, string>;
   /** Documents that repair: their success mends the helper's volumes other than its root. */

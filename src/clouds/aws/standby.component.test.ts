@@ -9,6 +9,7 @@ import { runUnderMocks } from "../../engine/simulate/mockRun";
 import { registrations } from "../../../tests/helpers/registrations";
 import { simulatedAws } from "../../engine/simulate/awsCloud";
 import { disposeSimulationFolders } from "../../engine/simulate/folders";
+import { claimParameter } from "./standbyClaim";
 import { simulatedAwsStandbyHelper, withSimulatedStandby } from "../../engine/simulate/awsStandby";
 import { readState } from "./simulated";
 import { COMPONENT_TYPES, STEP_TYPES } from "../../vocabulary/tokens";
@@ -95,9 +96,12 @@ describe("AwsWindowsRescue on a standby helper", () => {
   test("the rescue swaps and boots; the teardown leaves the standby stopped with only its root", async () => {
     expect(r.run.outputs).toMatchObject({ swapped: true, booted: true });
     expect(r.helper().state).toBe("running");
+    const claim = () => readState(r.cloud.cloudFile).parameters?.[claimParameter(ref.instanceId)];
+    expect(claim()?.value).toBe("inc-4711");
     await r.cloud.teardown();
     expect(r.helper().state).toBe("stopped");
     expect(Object.keys(r.helper().devices)).toEqual([r.helper().rootDeviceName]);
+    expect(claim()).toBeUndefined();
   });
 });
 

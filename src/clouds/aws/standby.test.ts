@@ -4,17 +4,16 @@
  * stopped, every volume besides its root detached, never terminated); misfits refused in one line.
  */
 import { memoryStore, simulatedContext, type Ec2State } from "./simulated";
-import {
-  CreateTagsCommand,
-  StartInstancesCommand,
-  StopInstancesCommand,
-} from "@aws-sdk/client-ec2";
+import { StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
 import { ensureAttached, ensureStopped } from "./operations";
 import { returnStandby, useStandby, type StandbyUseInputs } from "./standby";
 import { standbyStopKind } from "./standbyHelper";
 import { COPY, HELPER, ORIG, standbyWorld } from "./testing/world";
 import { ID_TAG, STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
+import { PutParameterCommand } from "@aws-sdk/client-ssm";
+import { claimParameter } from "./standbyClaim";
 
+const CLAIM = claimParameter(HELPER);
 const inputs: StandbyUseInputs = {
   region: "eu-west-1",
   instanceId: HELPER,
@@ -30,7 +29,8 @@ function setup(change: (s: Ec2State) => void = () => undefined) {
   change(state);
   const ctx = simulatedContext(memoryStore(state));
   const changes = () => state.calls.filter((c) => !/^Describe/.test(c));
-  return { state, ctx, changes, helper: () => state.instances[HELPER] };
+  const claim = () => state.parameters?.[CLAIM]?.value;
+  return { state, ctx, changes, claim, helper: () => state.instances[HELPER] };
 }
 
 describe("a standby helper's start, attach and teardown", () => {
@@ -39,8 +39,13 @@ describe("a standby helper's start, attach and teardown", () => {
     expect(w.helper().state).toBe("stopped");
     const started = await useStandby(w.ctx, inputs, 1800);
     expect(started).toEqual({ state: "running", attachedVolumeIds: [] });
-    // Claimed for this rescue before it is started.
-    expect(w.changes()).toEqual(["CreateTags", `StartInstances ${HELPER}`]);
+    // Claimed for this rescue (the parameter, then the tag) before it is started.
+    expect(w.changes()).toEqual([
+      `PutParameter ${CLAIM}`,
+      "CreateTags",
+      `StartInstances ${HELPER}`,
+    ]);
+    expect(w.claim()).toBe(inputs.rescueId);
     expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBe(inputs.rescueId);
     // Online only some time after the start: the step waited for it
     expect(w.state.clock - (w.helper().startedAt ?? 0)).toBeGreaterThanOrEqual(120_000);
@@ -52,14 +57,17 @@ describe("a standby helper's start, attach and teardown", () => {
     expect(w.helper().state).toBe("stopped");
     expect(Object.keys(w.helper().devices)).toEqual(["/dev/sda1"]);
     expect(w.state.volumes[COPY]).toMatchObject({ state: "available", attachments: [] });
-    // stopped first, then the volume detached, then the claim removed; nothing terminated or deleted
-    expect(w.changes().slice(2)).toEqual([
+    // stopped first, then the volume detached, then the claim removed (the parameter last);
+    // nothing terminated or deleted
+    expect(w.changes().slice(3)).toEqual([
       `AttachVolume ${HELPER}`,
       `StopInstances ${HELPER}`,
       `DetachVolume ${HELPER}`,
       "DeleteTags",
+      `DeleteParameter ${CLAIM}`,
     ]);
     expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBeUndefined();
+    expect(w.claim()).toBeUndefined();
     expect(w.state.volumes[COPY].state).not.toBe("deleted");
   });
 
@@ -93,33 +101,68 @@ describe("a standby helper's start, attach and teardown", () => {
     expect(Object.keys(w.helper().devices).sort()).toEqual(["/dev/sda1", "xvdf", "xvdg"]);
   });
 
-  test("a helper another rescue claimed is refused at the start and left alone at teardown", async () => {
-    const w = setup((s) => {
-      s.instances[HELPER].tags[STANDBY_CLAIM_TAG] = "inc-2";
-    });
-    await expect(useStandby(w.ctx, inputs, 1800)).rejects.toThrow(
-      `standby helper ${HELPER} is claimed by rescue inc-2 (tag ${STANDBY_CLAIM_TAG})`,
-    );
-    expect(w.changes()).toEqual([]);
-    await expect(returnStandby(w.ctx, inputs, 1800)).rejects.toThrow(
-      `standby helper ${HELPER} is claimed by rescue inc-2: nothing was stopped or detached`,
-    );
-    expect(w.changes()).toEqual([]);
-    expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBe("inc-2");
+  test.each<[string, (s: Ec2State) => void]>([
+    [
+      "its claim parameter",
+      (s) => {
+        s.parameters = { [CLAIM]: { value: "inc-2", version: 1 } };
+      },
+    ],
+    [
+      "only the tag (the console's mark)",
+      (s) => {
+        s.instances[HELPER].tags[STANDBY_CLAIM_TAG] = "inc-2";
+      },
+    ],
+  ])(
+    "a helper another rescue claimed (%s) is refused at the start and left alone at teardown",
+    async (_what, claimed) => {
+      const w = setup(claimed);
+      const e = await useStandby(w.ctx, inputs, 1800).catch((x) => x);
+      expect(e).toMatchObject({ code: "standby-helper-misfit" });
+      expect(e.message).toBe(
+        `standby helper ${HELPER} is claimed by rescue inc-2 (SSM parameter ${CLAIM}, tag ${STANDBY_CLAIM_TAG}): another rescue uses it; once that rescue has ended and the claim is still there, remove it (aws ssm delete-parameter --name ${CLAIM})`,
+      );
+      expect(w.changes()).toEqual([]);
+      await expect(returnStandby(w.ctx, inputs, 1800)).rejects.toThrow(
+        `standby helper ${HELPER} is claimed by rescue inc-2: nothing was stopped or detached`,
+      );
+      expect(w.changes()).toEqual([]);
+      expect(w.helper().state).toBe("stopped");
+    },
+  );
+
+  test("a claim that lands between this rescue's look and its own claim wins: this one stops, changing nothing", async () => {
+    const w = setup();
+    // The other rescue creates the parameter just before this one's PutParameter reaches SSM.
+    const send = w.ctx.ssm.send.bind(w.ctx.ssm);
+    w.ctx.ssm.send = (async (command: object) => {
+      if (command instanceof PutParameterCommand && command.input.Value === inputs.rescueId)
+        await send(new PutParameterCommand({ ...command.input, Value: "inc-2" }));
+      return send(command);
+    }) as typeof w.ctx.ssm.send;
+    await expect(useStandby(w.ctx, inputs, 1800)).rejects.toThrow(/is claimed by rescue inc-2/);
+    // only the other rescue's claim; no tag, no start
+    expect(w.changes()).toEqual([`PutParameter ${CLAIM}`]);
+    expect(w.claim()).toBe("inc-2");
+    expect(w.helper().state).toBe("stopped");
   });
 
-  test("of two rescues that claim the helper at once, the one whose claim is not read back stops", async () => {
+  test("of two rescues that start on the helper at once, exactly one goes on", async () => {
     const w = setup();
-    // The other rescue's claim lands right after this one's (the state the read-back sees).
-    const send = w.ctx.ec2.send.bind(w.ctx.ec2);
-    w.ctx.ec2.send = (async (command: object) => {
-      const out = await send(command);
-      if (command instanceof CreateTagsCommand) w.helper().tags[STANDBY_CLAIM_TAG] = "inc-2";
-      return out;
-    }) as typeof w.ctx.ec2.send;
-    await expect(useStandby(w.ctx, inputs, 1800)).rejects.toThrow(/is claimed by rescue inc-2/);
-    expect(w.changes()).toEqual(["CreateTags"]);
-    expect(w.helper().state).toBe("stopped");
+    const other = { ...inputs, rescueId: "inc-2" };
+    const [a, b] = await Promise.allSettled([
+      useStandby(w.ctx, inputs, 1800),
+      useStandby(w.ctx, other, 1800),
+    ]);
+    const won = [a, b].filter((r) => r.status === "fulfilled");
+    expect(won).toHaveLength(1);
+    const lost = [a, b].find((r) => r.status === "rejected") as PromiseRejectedResult;
+    const winner = a.status === "fulfilled" ? inputs.rescueId : "inc-2";
+    expect(lost.reason.message).toMatch(`is claimed by rescue ${winner}`);
+    expect(w.claim()).toBe(winner);
+    expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBe(winner);
+    expect(w.changes().filter((c) => c.startsWith("StartInstances"))).toHaveLength(1);
   });
 
   test("the teardown after the swap (the copy already off) only stops the helper", async () => {
@@ -138,6 +181,24 @@ describe("a standby helper's start, attach and teardown", () => {
     });
     await expect(returnStandby(w.ctx, inputs, 1800)).resolves.toBeUndefined();
     expect(w.changes()).toEqual([]);
+  });
+
+  test("the teardown of a helper that is gone removes this rescue's claim, not another's", async () => {
+    const mine = setup((s) => {
+      delete s.instances[HELPER];
+      s.parameters = { [CLAIM]: { value: inputs.rescueId, version: 1 } };
+    });
+    await returnStandby(mine.ctx, inputs, 1800);
+    expect(mine.changes()).toEqual([`DeleteParameter ${CLAIM}`]);
+    expect(mine.claim()).toBeUndefined();
+
+    const theirs = setup((s) => {
+      delete s.instances[HELPER];
+      s.parameters = { [CLAIM]: { value: "inc-2", version: 1 } };
+    });
+    await returnStandby(theirs.ctx, inputs, 1800);
+    expect(theirs.changes()).toEqual([]);
+    expect(theirs.claim()).toBe("inc-2");
   });
 
   test("the copy of this rescue already on the helper (a second up) is no misfit", async () => {

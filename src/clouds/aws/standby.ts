@@ -4,13 +4,14 @@
  *
  * - create/update: read the instance, refuse one that is terminated, in another availability zone
  *   than the volume under repair, holding a volume besides its root that is not this rescue's, or
- *   claimed by another rescue (`vm-rescue:standby-claim`); claim it (the tag, read back: of two
- *   rescues that claim it at once, the one whose claim is not read back stops there); then start
- *   it (pending → running) and wait until its SSM agent is Online. It needs neither the backup
+ *   claimed by another rescue; claim it (an SSM parameter only one rescue can create:
+ *   `standbyClaim.ts`; then the tag `vm-rescue:standby-claim`, for the console); then start it
+ *   (pending → running) and wait until its SSM agent is Online. It needs neither the backup
  *   nor the copy, so it starts beside the snapshot and the copy; the volume is attached to the
  *   running helper afterwards (`ec2.VolumeAttachment`).
  * - delete (the teardown, after the swap has taken the repaired volume): stop it (running →
- *   stopping → stopped), detach this rescue's volumes and remove its claim, then leave it: stopped
+ *   stopping → stopped), detach this rescue's volumes and remove its claim (the tag, then the
+ *   parameter: the claim goes last), then leave it: stopped
  *   with nothing attached, as it was found. Another rescue's volume or claim on it is refused,
  *   changing nothing. The instance is never terminated (it belongs to the
  *   platform stack), and no volume is deleted (they belong to the rescue). AWS's own rescue
@@ -36,6 +37,7 @@ import {
   type OpsContext,
 } from "./operations";
 import { waitSsmOnline } from "./scripts";
+import { claimedBy, claimHolder, releaseClaim, takeClaim } from "./standbyClaim";
 import { modeled, opsOf, STEP_INPUT_SPECS, type StepInputs } from "./stepKit";
 
 export interface StandbyUseInputs extends StepInputs {
@@ -117,15 +119,12 @@ export async function standbyMisfit(
     return `${name} is ${h.state}: give a standby helper that exists`;
   if (h.availabilityZone !== i.availabilityZone)
     return `${name} is in ${h.availabilityZone ?? "an unknown zone"}, the volume under repair in ${i.availabilityZone}: an EBS volume attaches only within its availability zone`;
-  if (h.claim !== null && h.claim !== i.rescueId) return claimedBy(name, h.claim);
+  if (h.claim !== null && h.claim !== i.rescueId) return claimedBy(i.instanceId, h.claim);
   const others = await othersOn(ctx, h, i);
   if (others.length > 0)
     return `${name} is in use: it holds ${others.join(", ")} besides its root (another rescue?); it must hold nothing else`;
   return null;
 }
-
-const claimedBy = (name: string, rescue: string) =>
-  `${name} is claimed by rescue ${rescue} (tag ${STANDBY_CLAIM_TAG}): another rescue uses it; once that rescue has ended and the tag is still there, remove it`;
 
 /** Starts the standby helper (refusing a misfit) and waits for its SSM agent. */
 export async function useStandby(
@@ -141,21 +140,17 @@ export async function useStandby(
     );
   const misfit = await standbyMisfit(ctx, h, i);
   if (misfit) throw new RescueStepError("standby-helper-misfit", misfit);
-  if (h.claim !== i.rescueId) {
+  // Of rescues that claim it at once, exactly one creates the parameter; the others stop here.
+  const holder = await takeClaim(ctx, i.instanceId, i.rescueId);
+  if (holder !== i.rescueId)
+    throw new RescueStepError("standby-helper-misfit", claimedBy(i.instanceId, holder));
+  if (h.claim !== i.rescueId)
     await ctx.ec2.send(
       new CreateTagsCommand({
         Resources: [i.instanceId],
         Tags: [{ Key: STANDBY_CLAIM_TAG, Value: i.rescueId }],
       }),
     );
-    // Read back: of two rescues that claimed it at once, only the last one's claim is there.
-    const claim = (await describeStandby(ctx, i.instanceId))?.claim ?? null;
-    if (claim !== i.rescueId)
-      throw new RescueStepError(
-        "standby-helper-misfit",
-        claimedBy(`standby helper ${i.instanceId}`, claim ?? "(none)"),
-      );
-  }
   await ensureRunning(ctx, i.instanceId, timeoutSeconds);
   await waitSsmOnline(ctx, i.instanceId, timeoutSeconds);
   const now = await describeStandby(ctx, i.instanceId);
@@ -174,13 +169,15 @@ export async function returnStandby(
 ): Promise<void> {
   const instanceId = i.instanceId;
   const h = await describeStandby(ctx, instanceId);
-  if (!h || h.state === "terminated" || h.state === "shutting-down") return;
+  if (!h || h.state === "terminated" || h.state === "shutting-down")
+    return releaseClaim(ctx, instanceId, i.rescueId);
   const others = await othersOn(ctx, h, i);
-  const claimed = h.claim !== null && h.claim !== i.rescueId;
-  if (others.length > 0 || claimed)
+  const holder = await claimHolder(ctx, instanceId);
+  const claimer = [h.claim, holder].find((c) => c !== null && c !== i.rescueId);
+  if (others.length > 0 || claimer)
     throw new RescueStepError(
       "standby-helper-in-use",
-      `standby helper ${instanceId} ${claimed ? `is claimed by rescue ${h.claim}` : `also holds ${others.join(", ")} (another rescue?)`}: nothing was stopped or detached; run the teardown again once that rescue has ended`,
+      `standby helper ${instanceId} ${claimer ? `is claimed by rescue ${claimer}` : `also holds ${others.join(", ")} (another rescue?)`}: nothing was stopped or detached; run the teardown again once that rescue has ended`,
     );
   if (h.state !== "stopped") await ensureStopped(ctx, instanceId, timeoutSeconds);
   for (const v of h.volumeIds) await ensureDetached(ctx, v, instanceId, timeoutSeconds);
@@ -188,6 +185,7 @@ export async function returnStandby(
     await ctx.ec2.send(
       new DeleteTagsCommand({ Resources: [instanceId], Tags: [{ Key: STANDBY_CLAIM_TAG }] }),
     );
+  if (holder === i.rescueId) await releaseClaim(ctx, instanceId, i.rescueId);
 }
 
 const S = (description: string) => ({ type: "string", description }) as const;
@@ -195,7 +193,7 @@ const S = (description: string) => ({ type: "string", description }) as const;
 export const standbyUseKind: StepKind<StandbyUseInputs, StandbyUseOutputs> = {
   token: STEP_TYPES.aws.standbyUse,
   description:
-    "Claims a standby helper instance (tag vm-rescue:standby-claim), starts it and waits for its SSM agent (the volume is attached to it afterwards); at teardown stops it, detaches this rescue's volumes and removes the claim (refused while another rescue holds or claims it).",
+    "Claims a standby helper instance (SSM parameter /vm-rescue/standby-claims/<instance>, which only one rescue can create, and tag vm-rescue:standby-claim), starts it and waits for its SSM agent (the volume is attached to it afterwards); at teardown stops it, detaches this rescue's volumes and removes the claim (refused while another rescue holds or claims it).",
   inputs: {
     ...STEP_INPUT_SPECS,
     instanceId: S("The standby helper instance (i-…)."),

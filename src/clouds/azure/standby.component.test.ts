@@ -13,6 +13,8 @@ import { AzureWindowsRescue, type AzureWindowsRescueArgs } from "./component";
 import { StandbyHelper } from "./standbyHelper";
 import { sampleNic, sampleVm } from "../../../tests/helpers/azureVms";
 import { parseArmId } from "../../describe/azureVm";
+import { STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
+import type { SimulatedStandbyVm } from "./standbyOps";
 
 const facts = simulatedStandbyHelper(sampleVm(), sampleNic());
 const standbyArgs = {
@@ -103,8 +105,11 @@ describe("AzureWindowsRescue on a standby helper", () => {
   test("the rescue swaps and boots; the teardown leaves the helper deallocated with nothing attached", async () => {
     expect(r.run.outputs).toMatchObject({ swapped: true, booted: true });
     expect(r.helper().powerState).toBe("running");
+    const claim = () => (r.helper() as SimulatedStandbyVm).tags?.[STANDBY_CLAIM_TAG];
+    expect(claim()).toBe("inc-4711");
     await r.cloud.teardown();
     expect(r.helper()).toMatchObject({ powerState: "deallocated", dataDiskIds: [] });
+    expect(claim()).toBeUndefined();
   });
 });
 

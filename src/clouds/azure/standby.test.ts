@@ -1,12 +1,14 @@
 /**
- * The standby helper's steps against the simulated compute: the rescue's use (start, and
- * at teardown detach and deallocate) and the StandbyHelper component's stop.
+ * The standby helper's steps against the simulated compute: the rescue's use (claim and start, and
+ * at teardown detach, deallocate and release) and the StandbyHelper component's stop.
  */
 import { SimulatedCompute } from "./simulated";
 import { addSimulatedStandby, simulatedStandbyOps } from "./standbyOps";
 import { standbyUseKind, type StandbyUseInputs } from "./standby";
 import { standbyStopKind } from "./standbyHelper";
 import { isPlanError } from "../../vocabulary/errors";
+import { STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
+import type { SimulatedStandbyVm } from "./standbyOps";
 
 const SUB = "6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10";
 const HELPER_ID = `/subscriptions/${SUB}/resourceGroups/rg-platform/providers/Microsoft.Compute/virtualMachines/standby-we-1`;
@@ -43,7 +45,7 @@ function world(
     ...facts,
   });
   const kind = standbyUseKind(() => simulatedStandbyOps(compute));
-  const vm = () => compute.vm("rg-platform", "standby-we-1");
+  const vm = () => compute.vm("rg-platform", "standby-we-1") as SimulatedStandbyVm;
   const writes = () => compute.calls.filter((c) => !c.startsWith("describe "));
   return { compute, kind, vm, writes };
 }
@@ -52,8 +54,13 @@ describe("StandbyHelperUse", () => {
   test("starts the helper and attaches nothing: the copy (which may not exist yet) comes later", async () => {
     const w = world();
     const { id, outs } = await w.kind.create(ctx, inputs());
-    expect(w.writes()).toEqual(["start rg-platform/standby-we-1"]);
+    // claimed for this rescue before it is started
+    expect(w.writes()).toEqual([
+      "setClaim rg-platform/standby-we-1 inc-4711",
+      "start rg-platform/standby-we-1",
+    ]);
     expect(w.vm()).toMatchObject({ powerState: "running", dataDiskIds: [] });
+    expect(w.vm().tags).toEqual({ [STANDBY_CLAIM_TAG]: "inc-4711" });
     expect(outs).toMatchObject({
       helperId: HELPER_ID,
       principalId: "11111111-2222-3333-4444-555555555555",
@@ -78,10 +85,13 @@ describe("StandbyHelperUse", () => {
     await w.compute.attachDataDisk("rg-platform", "standby-we-1", COPY, 0);
     await w.kind.delete(ctx, id, outs);
     expect(w.vm()).toMatchObject({ powerState: "deallocated", dataDiskIds: [] });
-    expect(w.writes().slice(-2)).toEqual([
+    // the claim goes last
+    expect(w.writes().slice(-3)).toEqual([
       `detachDataDisk rg-platform/standby-we-1 ${COPY}`,
       "deallocate rg-platform/standby-we-1",
+      "setClaim rg-platform/standby-we-1 (none)",
     ]);
+    expect(w.vm().tags).toEqual({});
   });
 
   test("teardown refuses a helper another rescue took meanwhile, changing nothing", async () => {
@@ -103,7 +113,10 @@ describe("StandbyHelperUse", () => {
     const w = world();
     const { id, outs } = await w.kind.create(ctx, inputs());
     await w.kind.delete(ctx, id, outs);
-    expect(w.writes().slice(-1)).toEqual(["deallocate rg-platform/standby-we-1"]);
+    expect(w.writes().slice(-2)).toEqual([
+      "deallocate rg-platform/standby-we-1",
+      "setClaim rg-platform/standby-we-1 (none)",
+    ]);
     w.compute.vms.clear();
     await expect(w.kind.delete(ctx, id, outs)).resolves.toBeUndefined();
   });
@@ -130,6 +143,79 @@ describe("StandbyHelperUse", () => {
     w.vm().dataDiskIds.push(OTHER);
     const e = await w.kind.create(ctx, inputs()).catch((x) => x);
     expect(e.message).toMatch(/standby helper standby-we-1 is in use: it holds .*other-copy/);
+    expect(w.writes()).toEqual([]);
+  });
+
+  test("refuses a helper another rescue claimed at the start and leaves it alone at teardown; its other tags are kept", async () => {
+    const w = world();
+    w.vm().tags = { owner: "platform", [STANDBY_CLAIM_TAG]: "inc-2" };
+    const e = await w.kind.create(ctx, inputs()).catch((x) => x);
+    expect(isPlanError(e, "standby-helper-misfit")).toBe(true);
+    expect(e.message).toBe(
+      `standby helper standby-we-1 is claimed by rescue inc-2 (tag ${STANDBY_CLAIM_TAG}): another rescue uses it; once that rescue has ended and the tag is still there, remove it`,
+    );
+    const d = await w.kind.delete(ctx, "x", inputs() as never).catch((x) => x);
+    expect(isPlanError(d, "standby-helper-in-use")).toBe(true);
+    expect(d.message).toMatch(/is claimed by rescue inc-2: nothing was detached or deallocated/);
+    expect(w.writes()).toEqual([]);
+
+    // once that claim is gone, this rescue claims it, keeping the other tags
+    w.vm().tags = { owner: "platform" };
+    await w.kind.create(ctx, inputs());
+    expect(w.vm().tags).toEqual({ owner: "platform", [STANDBY_CLAIM_TAG]: "inc-4711" });
+  });
+
+  test("a claim that lands between this rescue's read and its write wins: this one reads again and stops", async () => {
+    const w = world();
+    const ops = simulatedStandbyOps(w.compute);
+    // Another rescue claims the helper right after this one's read.
+    const racing = standbyUseKind(() => ({
+      ...ops,
+      async describe(rg, name) {
+        const read = await ops.describe(rg, name);
+        if (read.claim === null) await ops.setClaim(rg, name, "inc-2", read);
+        return read;
+      },
+    }));
+    const e = await racing.create(ctx, inputs()).catch((x) => x);
+    expect(isPlanError(e, "standby-helper-misfit")).toBe(true);
+    expect(e.message).toMatch(/is claimed by rescue inc-2/);
+    // only the other rescue's claim; not started
+    expect(w.writes()).toEqual(["setClaim rg-platform/standby-we-1 inc-2"]);
+    expect(w.vm().powerState).toBe("deallocated");
+  });
+
+  test("of two rescues that start on the helper at once, exactly one goes on", async () => {
+    const w = world();
+    const [a, b] = await Promise.allSettled([
+      w.kind.create(ctx, inputs()),
+      w.kind.create(ctx, inputs({ rescueId: "inc-2" })),
+    ]);
+    expect([a, b].filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    const winner = a.status === "fulfilled" ? "inc-4711" : "inc-2";
+    const lost = [a, b].find((r) => r.status === "rejected") as PromiseRejectedResult;
+    expect(lost.reason.message).toMatch(`is claimed by rescue ${winner}`);
+    expect(w.vm().tags?.[STANDBY_CLAIM_TAG]).toBe(winner);
+    expect(w.writes().filter((c) => c.startsWith("start "))).toHaveLength(1);
+  });
+
+  test("a helper that keeps changing under the claim is refused after three reads", async () => {
+    const w = world();
+    const ops = simulatedStandbyOps(w.compute);
+    const busy = standbyUseKind(() => ({
+      ...ops,
+      // something else writes the VM after every read (its ETag changes)
+      async describe(rg, name) {
+        const read = await ops.describe(rg, name);
+        (w.vm() as SimulatedStandbyVm).tags = { touched: String(Math.random()) };
+        return read;
+      },
+    }));
+    const e = await busy.create(ctx, inputs()).catch((x) => x);
+    expect(isPlanError(e, "standby-helper-misfit")).toBe(true);
+    expect(e.message).toBe(
+      "standby helper standby-we-1 changed 3 times while this rescue claimed it (another rescue?): nothing was started; run it again",
+    );
     expect(w.writes()).toEqual([]);
   });
 

@@ -4,12 +4,16 @@
  *
  * - create/update: read the helper, refuse one that is not in the VM's region and zone or has no
  *   system-assigned identity (the Run Commands write their output blobs with it) or holds another
- *   disk (another rescue uses it), then start it. It needs neither the backup nor the copy, so it
+ *   disk or another rescue's claim (another rescue uses it); claim it (the tag
+ *   `vm-rescue:standby-claim`, written with If-Match on the ETag read: of rescues that claim it
+ *   at once, exactly one write succeeds, the others find it changed, read it again and stop at
+ *   the claim), then start it. It needs neither the backup nor the copy, so it
  *   boots in parallel with the snapshot and the copy; the copy is attached to the running helper
  *   afterwards (`DataDiskAttach`, attach.ts). Each action only when still missing.
  * - delete (the teardown): detach the copy if it is still there (the swap has usually taken it)
- *   and deallocate it: it is left as it was found, stopped with nothing attached. A helper that
- *   holds another disk (another rescue) is refused, changing nothing. Nothing is deleted: the
+ *   and deallocate it, then remove the claim: it is left as it was found, stopped with nothing
+ *   attached. A helper that holds another disk or another rescue's claim is refused, changing
+ *   nothing. Nothing is deleted: the
  *   helper belongs to the platform stack, the disks to the rescue.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -17,6 +21,7 @@ import type { StepContext, StepKind } from "../../steps/contract";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { STEP_TYPES } from "../../vocabulary/tokens";
 import { PlanError } from "../../vocabulary/errors";
+import { STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
 import { sameId, step } from "./operations";
 import { bounded } from "./runtime";
 import { isNotFound } from "./specs";
@@ -56,19 +61,44 @@ export function standbyMisfit(vm: StandbyVm, i: StandbyUseInputs): string | null
     return `${name} is in ${vm.zone ? `zone ${vm.zone}` : "no zone"}, the VM in ${i.zone ? `zone ${i.zone}` : "no zone"}`;
   if (!vm.principalId)
     return `${name} has no system-assigned managed identity: the collect and repair Run Commands write their output with it`;
+  if (vm.claim !== null && vm.claim !== i.rescueId)
+    return `${name} is claimed by rescue ${vm.claim} (tag ${STANDBY_CLAIM_TAG}): another rescue uses it; once that rescue has ended and the tag is still there, remove it`;
   const others = vm.dataDiskIds.filter((d) => !sameId(d, i.copyDiskId));
   if (others.length > 0)
     return `${name} is in use: it holds ${others.join(", ")} (another rescue?); it must have no data disk`;
   return null;
 }
 
+/** How many times a claim is tried on a helper that changed between the read and the write. */
+const CLAIM_TRIES = 3;
+const isPreconditionFailed = (e: unknown) => (e as { statusCode?: number })?.statusCode === 412;
+
 async function useStandby(ops: StandbyOps, i: StandbyUseInputs): Promise<StandbyUseOutputs> {
   const rg = i.helperResourceGroupName;
   const name = i.helperVmName;
   const read = () => step(`reading standby helper ${name}`, () => ops.describe(rg, name));
-  const vm = await read();
-  const misfit = standbyMisfit(vm, i);
-  if (misfit) throw new PlanError("standby-helper-misfit", misfit);
+  let vm = await read();
+  // Checked and claimed against one read: the write fails if the helper changed since (If-Match).
+  for (let tries = 1; ; tries++) {
+    const misfit = standbyMisfit(vm, i);
+    if (misfit) throw new PlanError("standby-helper-misfit", misfit);
+    if (vm.claim === i.rescueId) break;
+    const basis = vm;
+    // false: the helper changed since the read (412); read it again and look again.
+    const claimed = await step(`claiming standby helper ${name}`, () =>
+      ops.setClaim(rg, name, i.rescueId, basis).then(
+        () => true,
+        (e) => (isPreconditionFailed(e) ? false : Promise.reject(e)),
+      ),
+    );
+    if (claimed) break;
+    if (tries >= CLAIM_TRIES)
+      throw new PlanError(
+        "standby-helper-misfit",
+        `standby helper ${name} changed ${tries} times while this rescue claimed it (another rescue?): nothing was started; run it again`,
+      );
+    vm = await read();
+  }
   if (vm.powerState !== "running")
     await step(`starting standby helper ${name}`, () => ops.start(rg, name));
   const now = await read();
@@ -91,6 +121,7 @@ export async function returnStandby(
   rg: string,
   name: string,
   copyDiskId: string,
+  rescueId: string,
 ): Promise<void> {
   const vm = await ops.describe(rg, name).catch((e) => {
     if (isNotFound(e)) return null;
@@ -98,15 +129,24 @@ export async function returnStandby(
   });
   if (!vm) return;
   const others = vm.dataDiskIds.filter((d) => !sameId(d, copyDiskId));
-  if (others.length > 0)
+  const claimed = vm.claim !== null && vm.claim !== rescueId;
+  if (others.length > 0 || claimed)
     throw new PlanError(
       "standby-helper-in-use",
-      `standby helper ${name} also holds ${others.join(", ")} (another rescue?): nothing was detached or deallocated; run the teardown again once that rescue has ended`,
+      `standby helper ${name} ${claimed ? `is claimed by rescue ${vm.claim}` : `also holds ${others.join(", ")} (another rescue?)`}: nothing was detached or deallocated; run the teardown again once that rescue has ended`,
     );
   for (const d of vm.dataDiskIds)
     await step(`detaching ${d} from standby helper ${name}`, () => ops.detachDataDisk(rg, name, d));
   if (vm.powerState !== "deallocated")
     await step(`deallocating standby helper ${name}`, () => ops.deallocate(rg, name));
+  if (vm.claim === rescueId) {
+    // The claim goes last, from a fresh read (the detach and deallocation changed the ETag).
+    const now = await ops.describe(rg, name);
+    if (now.claim === rescueId)
+      await step(`removing the claim on standby helper ${name}`, () =>
+        ops.setClaim(rg, name, null, now),
+      );
+  }
 }
 
 const S = (description: string) => ({ type: "string", description }) as const;
@@ -127,6 +167,7 @@ export function standbyUseKind(
       detachDataDisk: b(o.detachDataDisk.bind(o)),
       start: b(o.start.bind(o)),
       deallocate: b(o.deallocate.bind(o)),
+      setClaim: b(o.setClaim.bind(o)),
     };
   };
   const start = allowedSeconds("azure.vm.start.windows");
@@ -135,7 +176,7 @@ export function standbyUseKind(
   return {
     token,
     description:
-      "Starts a standby helper VM (the copy is attached to it afterwards); at teardown detaches the copy and deallocates it (refused while it holds another rescue's disk).",
+      "Claims a standby helper VM (tag vm-rescue:standby-claim, written with If-Match on its ETag) and starts it (the copy is attached to it afterwards); at teardown detaches the copy, deallocates it and removes the claim (refused while it holds another rescue's disk or claim).",
     inputs: {
       subscriptionId: S("The subscription of the VM and the helper."),
       helperResourceGroupName: S("The standby helper's resource group."),
@@ -179,6 +220,7 @@ export function standbyUseKind(
         state.helperResourceGroupName,
         state.helperVmName,
         state.copyDiskId,
+        state.rescueId,
       ),
   };
 }

@@ -5,7 +5,9 @@
  * carry the standby's location, zone and identity as extra fields) directly or through the
  * simulated cloud file.
  */
+import { createHash } from "crypto";
 import type { StepContext } from "../../steps/contract";
+import { STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
 import { azureCredential } from "./runtime";
 import { sameId } from "./operations";
 import { SimulatedCompute, type SimulatedVm } from "./simulated";
@@ -21,6 +23,11 @@ export interface StandbyVm {
   /** "running", "deallocated", "stopped", …; null when unknown. */
   powerState: string | null;
   dataDiskIds: string[];
+  /** Its tags, and the rescue its `vm-rescue:standby-claim` tag names (null: none). */
+  tags: Record<string, string>;
+  claim: string | null;
+  /** The VM's ETag as read: a write with If-Match fails (412) once the VM changed since. */
+  etag: string | null;
 }
 
 export interface StandbyOps {
@@ -28,6 +35,17 @@ export interface StandbyOps {
   detachDataDisk(rg: string, vmName: string, diskId: string): Promise<void>;
   start(rg: string, vmName: string): Promise<void>;
   deallocate(rg: string, vmName: string): Promise<void>;
+  /**
+   * Sets (or with null removes) the claim tag, keeping its other tags, only if the VM is still as
+   * `read` saw it (If-Match: its ETag); a VM changed since fails with 412 PreconditionFailed.
+   */
+  setClaim(rg: string, vmName: string, claim: string | null, read: StandbyVm): Promise<void>;
+}
+
+/** The tags with the claim tag set to `claim` (or removed, for null). */
+function withClaim(tags: Record<string, string>, claim: string | null): Record<string, string> {
+  const { [STANDBY_CLAIM_TAG]: _old, ...rest } = tags;
+  return claim === null ? rest : { ...rest, [STANDBY_CLAIM_TAG]: claim };
 }
 
 /** A simulated VM with the facts of a standby helper. */
@@ -35,7 +53,12 @@ export type SimulatedStandbyVm = SimulatedVm & {
   location?: string;
   zone?: string | null;
   principalId?: string | null;
+  tags?: Record<string, string>;
 };
+
+/** The simulated VM's ETag: it changes with any change to the VM. */
+const etagOf = (vm: SimulatedVm) =>
+  `"${createHash("sha256").update(JSON.stringify(vm)).digest("hex").slice(0, 16)}"`;
 
 /** A standby helper of the simulated cloud. */
 export interface SimulatedStandbyFacts {
@@ -77,7 +100,20 @@ export function simulatedStandbyOps(compute: SimulatedCompute): StandbyOps {
         principalId: vm.principalId ?? null,
         powerState: vm.powerState,
         dataDiskIds: [...vm.dataDiskIds],
+        tags: { ...vm.tags },
+        claim: vm.tags?.[STANDBY_CLAIM_TAG] ?? null,
+        etag: etagOf(vm),
       };
+    },
+    async setClaim(rg, name, claim, read) {
+      const vm = compute.vm(rg, name) as SimulatedStandbyVm;
+      if (read.etag !== null && read.etag !== etagOf(vm))
+        throw Object.assign(
+          new Error(`The specified precondition 'If-Match = ${read.etag}' failed.`),
+          { statusCode: 412, code: "PreconditionFailed" },
+        );
+      vm.tags = withClaim(read.tags, claim);
+      compute.calls.push(`setClaim ${rg}/${name} ${claim ?? "(none)"}`);
     },
     detachDataDisk: (rg, name, diskId) => compute.detachDataDisk(rg, name, diskId),
     // a standby helper boots its own OS disk: Ready
@@ -102,6 +138,9 @@ export function fileStandbyOps(file: string): StandbyOps {
     detachDataDisk: edit((o, rg: string, n: string, d: string) => o.detachDataDisk(rg, n, d)),
     start: edit((o, rg: string, n: string) => o.start(rg, n)),
     deallocate: edit((o, rg: string, n: string) => o.deallocate(rg, n)),
+    setClaim: edit((o, rg: string, n: string, c: string | null, r: StandbyVm) =>
+      o.setClaim(rg, n, c, r),
+    ),
   };
 }
 
@@ -128,7 +167,19 @@ export function armStandbyOps(ctx: StepContext, subscriptionId: string): Standby
         dataDiskIds: (vm.storageProfile?.dataDisks ?? []).flatMap((d) =>
           d.managedDisk?.id ? [d.managedDisk.id] : [],
         ),
+        tags: { ...vm.tags },
+        claim: vm.tags?.[STANDBY_CLAIM_TAG] ?? null,
+        etag: vm.etag ?? null,
       };
+    },
+    async setClaim(rg, name, claim, read) {
+      // A PATCH's tags replace the VM's: all of them are sent, the claim set or removed.
+      await vms.beginUpdateAndWait(
+        rg,
+        name,
+        { tags: withClaim(read.tags, claim) },
+        { ...o, ...(read.etag ? { ifMatch: read.etag } : {}) },
+      );
     },
     async detachDataDisk(rg, name, diskId) {
       const vm = await vms.get(rg, name, o);

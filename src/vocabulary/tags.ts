@@ -8,6 +8,8 @@
 export const ID_TAG = "vm-rescue:id";
 /** On a standby helper: the rescue that uses it now (set at its start, removed at its teardown). */
 export const STANDBY_CLAIM_TAG = "vm-rescue:standby-claim";
+/** The claim tag as a Pulumi property path: the platform stack's helper ignores its changes. */
+export const CLAIM_TAG_PATH = `tags["${STANDBY_CLAIM_TAG}"]`;
 /** The broken VM or instance a resource was made for. */
 export const SOURCE_TAG = "vm-rescue:source";
 /** What a resource is to the rescue: one of {@link ROLES}. */

@@ -4,13 +4,17 @@
  * stopped, every volume besides its root detached, never terminated); misfits refused in one line.
  */
 import { memoryStore, simulatedContext, type Ec2State } from "./simulated";
-import { StartInstancesCommand, StopInstancesCommand } from "@aws-sdk/client-ec2";
+import {
+  DescribeInstancesCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+} from "@aws-sdk/client-ec2";
 import { ensureAttached, ensureStopped } from "./operations";
 import { returnStandby, useStandby, type StandbyUseInputs } from "./standby";
 import { standbyStopKind } from "./standbyHelper";
 import { COPY, HELPER, ORIG, standbyWorld } from "./testing/world";
 import { ID_TAG, STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
-import { PutParameterCommand } from "@aws-sdk/client-ssm";
+import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
 import { claimParameter } from "./standbyClaim";
 
 const CLAIM = claimParameter(HELPER);
@@ -101,27 +105,42 @@ describe("a standby helper's start, attach and teardown", () => {
     expect(Object.keys(w.helper().devices).sort()).toEqual(["/dev/sda1", "xvdf", "xvdg"]);
   });
 
-  test.each<[string, (s: Ec2State) => void]>([
+  const DELETE_PARAMETER = `aws ssm delete-parameter --name ${CLAIM}`;
+  const DELETE_TAG = `aws ec2 delete-tags --resources ${HELPER} --tags Key=${STANDBY_CLAIM_TAG}`;
+  test.each<[string, (s: Ec2State) => void, string, string]>([
     [
       "its claim parameter",
       (s) => {
         s.parameters = { [CLAIM]: { value: "inc-2", version: 1 } };
       },
+      `SSM parameter ${CLAIM}`,
+      DELETE_PARAMETER,
     ],
     [
       "only the tag (the console's mark)",
       (s) => {
         s.instances[HELPER].tags[STANDBY_CLAIM_TAG] = "inc-2";
       },
+      `tag ${STANDBY_CLAIM_TAG}`,
+      DELETE_TAG,
+    ],
+    [
+      "both (a start that died)",
+      (s) => {
+        s.parameters = { [CLAIM]: { value: "inc-2", version: 1 } };
+        s.instances[HELPER].tags[STANDBY_CLAIM_TAG] = "inc-2";
+      },
+      `SSM parameter ${CLAIM}, tag ${STANDBY_CLAIM_TAG}`,
+      `${DELETE_PARAMETER}; ${DELETE_TAG}`,
     ],
   ])(
-    "a helper another rescue claimed (%s) is refused at the start and left alone at teardown",
-    async (_what, claimed) => {
+    "a helper another rescue claimed (%s) is refused at the start, naming what clears it, and left alone at teardown",
+    async (_what, claimed, where, clear) => {
       const w = setup(claimed);
       const e = await useStandby(w.ctx, inputs, 1800).catch((x) => x);
       expect(e).toMatchObject({ code: "standby-helper-misfit" });
       expect(e.message).toBe(
-        `standby helper ${HELPER} is claimed by rescue inc-2 (SSM parameter ${CLAIM}, tag ${STANDBY_CLAIM_TAG}): another rescue uses it; once that rescue has ended and the claim is still there, remove it (aws ssm delete-parameter --name ${CLAIM})`,
+        `standby helper ${HELPER} is claimed by rescue inc-2 (${where}): another rescue uses it; once that rescue has ended and the claim is still there, remove it (${clear})`,
       );
       expect(w.changes()).toEqual([]);
       await expect(returnStandby(w.ctx, inputs, 1800)).rejects.toThrow(
@@ -146,6 +165,81 @@ describe("a standby helper's start, attach and teardown", () => {
     expect(w.changes()).toEqual([`PutParameter ${CLAIM}`]);
     expect(w.claim()).toBe("inc-2");
     expect(w.helper().state).toBe("stopped");
+  });
+
+  test("a rescue that looked before another's claim and claims after that one's start stops", async () => {
+    const w = setup();
+    // This rescue (inc-2) reads the helper unclaimed; then inc-1 claims it and starts it, all
+    // before inc-2's own claim (the interleaving a tag and a read-back let through).
+    let first = true;
+    const late = {
+      ...w.ctx,
+      ec2: {
+        send: async (c: object) => {
+          const out = await w.ctx.ec2.send(c);
+          if (first && c instanceof DescribeInstancesCommand) {
+            first = false;
+            await useStandby(w.ctx, inputs, 1800);
+          }
+          return out;
+        },
+      },
+    };
+    await expect(useStandby(late, { ...inputs, rescueId: "inc-2" }, 1800)).rejects.toThrow(
+      /is claimed by rescue inc-1/,
+    );
+    expect(w.changes().filter((c) => c.startsWith("StartInstances"))).toHaveLength(1);
+    expect(w.claim()).toBe("inc-1");
+    expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBe("inc-1");
+  });
+
+  test("SSM busy with the other rescue's claim (TooManyUpdates): its holder is read, one line", async () => {
+    const w = setup((s) => {
+      s.parameters = { [CLAIM]: { value: "inc-2", version: 1 } };
+      s.faults.push({ op: "PutParameter", mode: "error", code: "TooManyUpdates" });
+    });
+    // the look before the claim saw no claim (the other rescue's landed just after)
+    const get = w.ctx.ssm.send.bind(w.ctx.ssm);
+    let looked = false;
+    w.ctx.ssm.send = (async (c: object) => {
+      if (!looked && c instanceof GetParameterCommand) {
+        looked = true;
+        throw Object.assign(new Error(""), { name: "ParameterNotFound" });
+      }
+      return get(c);
+    }) as typeof w.ctx.ssm.send;
+    const e = await useStandby(w.ctx, inputs, 1800).catch((x) => x);
+    expect(e).toMatchObject({ code: "standby-helper-misfit" });
+    expect(e.message).toMatch(`standby helper ${HELPER} is claimed by rescue inc-2 (SSM parameter`);
+    expect(w.changes()).toEqual([]);
+  });
+
+  test("SSM busy once (TooManyUpdates) with nobody holding the claim: it is taken on the second try", async () => {
+    const w = setup((s) => {
+      s.faults.push({ op: "PutParameter", mode: "error", code: "TooManyUpdates" });
+    });
+    await useStandby(w.ctx, inputs, 1800);
+    expect(w.claim()).toBe(inputs.rescueId);
+    expect(w.helper().state).toBe("running");
+  });
+
+  test("a start that fails after the claim removes the claim (no resource is left to destroy) and reports its own error", async () => {
+    const w = setup((s) => {
+      s.faults.push({ op: "StartInstances", mode: "error", code: "InsufficientInstanceCapacity" });
+    });
+    const e = await useStandby(w.ctx, inputs, 1800).catch((x) => x);
+    expect(e.name).toBe("InsufficientInstanceCapacity");
+    expect(w.claim()).toBeUndefined();
+    expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBeUndefined();
+    expect(w.changes()).toEqual([
+      `PutParameter ${CLAIM}`,
+      "CreateTags",
+      "DeleteTags",
+      `DeleteParameter ${CLAIM}`,
+    ]);
+    // another rescue can take it now
+    await useStandby(w.ctx, { ...inputs, rescueId: "inc-2" }, 1800);
+    expect(w.claim()).toBe("inc-2");
   });
 
   test("of two rescues that start on the helper at once, exactly one goes on", async () => {

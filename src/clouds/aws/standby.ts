@@ -37,7 +37,7 @@ import {
   type OpsContext,
 } from "./operations";
 import { waitSsmOnline } from "./scripts";
-import { claimedBy, claimHolder, releaseClaim, takeClaim } from "./standbyClaim";
+import { claimedBy, claimHolder, releaseClaim, takeClaim, type ClaimFound } from "./standbyClaim";
 import { modeled, opsOf, STEP_INPUT_SPECS, type StepInputs } from "./stepKit";
 
 export interface StandbyUseInputs extends StepInputs {
@@ -108,18 +108,34 @@ async function othersOn(
   return others;
 }
 
-/** Why this instance cannot serve the rescue, or null. */
+/**
+ * Another rescue's claim on the helper (its parameter `holder`, or its tag), or null.
+ */
+function otherClaim(
+  h: StandbyInstance,
+  holder: string | null,
+  rescueId: string,
+): ClaimFound | null {
+  const byParameter = holder !== null && holder !== rescueId;
+  const byTag = h.claim !== null && h.claim !== rescueId;
+  if (!byParameter && !byTag) return null;
+  return { rescue: (byParameter ? holder : h.claim)!, parameter: byParameter, tag: byTag };
+}
+
+/** Why this instance cannot serve the rescue (`holder`: its claim parameter's), or null. */
 export async function standbyMisfit(
   ctx: OpsContext,
   h: StandbyInstance,
   i: StandbyUseInputs,
+  holder: string | null,
 ): Promise<string | null> {
   const name = `standby helper ${i.instanceId}`;
   if (["terminated", "shutting-down"].includes(h.state))
     return `${name} is ${h.state}: give a standby helper that exists`;
   if (h.availabilityZone !== i.availabilityZone)
     return `${name} is in ${h.availabilityZone ?? "an unknown zone"}, the volume under repair in ${i.availabilityZone}: an EBS volume attaches only within its availability zone`;
-  if (h.claim !== null && h.claim !== i.rescueId) return claimedBy(i.instanceId, h.claim);
+  const claimed = otherClaim(h, holder, i.rescueId);
+  if (claimed) return claimedBy(i.instanceId, claimed);
   const others = await othersOn(ctx, h, i);
   if (others.length > 0)
     return `${name} is in use: it holds ${others.join(", ")} besides its root (another rescue?); it must hold nothing else`;
@@ -138,23 +154,43 @@ export async function useStandby(
       "standby-helper-misfit",
       `standby helper ${i.instanceId} was not found: give standbyHelperId of an instance that exists`,
     );
-  const misfit = await standbyMisfit(ctx, h, i);
+  const misfit = await standbyMisfit(ctx, h, i, await claimHolder(ctx, i.instanceId));
   if (misfit) throw new RescueStepError("standby-helper-misfit", misfit);
   // Of rescues that claim it at once, exactly one creates the parameter; the others stop here.
   const holder = await takeClaim(ctx, i.instanceId, i.rescueId);
   if (holder !== i.rescueId)
-    throw new RescueStepError("standby-helper-misfit", claimedBy(i.instanceId, holder));
-  if (h.claim !== i.rescueId)
-    await ctx.ec2.send(
-      new CreateTagsCommand({
-        Resources: [i.instanceId],
-        Tags: [{ Key: STANDBY_CLAIM_TAG, Value: i.rescueId }],
-      }),
+    throw new RescueStepError(
+      "standby-helper-misfit",
+      claimedBy(i.instanceId, { rescue: holder, parameter: true, tag: false }),
     );
-  await ensureRunning(ctx, i.instanceId, timeoutSeconds);
-  await waitSsmOnline(ctx, i.instanceId, timeoutSeconds);
+  try {
+    if (h.claim !== i.rescueId)
+      await ctx.ec2.send(
+        new CreateTagsCommand({
+          Resources: [i.instanceId],
+          Tags: [{ Key: STANDBY_CLAIM_TAG, Value: i.rescueId }],
+        }),
+      );
+    await ensureRunning(ctx, i.instanceId, timeoutSeconds);
+    await waitSsmOnline(ctx, i.instanceId, timeoutSeconds);
+  } catch (e) {
+    // A failed create leaves no resource, so no `pulumi destroy` would remove the claim: it goes
+    // now (the tag, then the parameter), and other rescues may take the helper. A failure of
+    // this release is not the operator's first concern: the step's own error is reported.
+    await dropClaim(ctx, i.instanceId, i.rescueId).catch(() => undefined);
+    throw e;
+  }
   const now = await describeStandby(ctx, i.instanceId);
   return { state: now?.state ?? "unknown", attachedVolumeIds: now?.volumeIds ?? [] };
+}
+
+/** Removes this rescue's claim tag, then its claim parameter (the claim goes last). */
+async function dropClaim(ctx: OpsContext, instanceId: string, rescueId: string): Promise<void> {
+  if ((await describeStandby(ctx, instanceId))?.claim === rescueId)
+    await ctx.ec2.send(
+      new DeleteTagsCommand({ Resources: [instanceId], Tags: [{ Key: STANDBY_CLAIM_TAG }] }),
+    );
+  await releaseClaim(ctx, instanceId, rescueId);
 }
 
 /**
@@ -173,7 +209,7 @@ export async function returnStandby(
     return releaseClaim(ctx, instanceId, i.rescueId);
   const others = await othersOn(ctx, h, i);
   const holder = await claimHolder(ctx, instanceId);
-  const claimer = [h.claim, holder].find((c) => c !== null && c !== i.rescueId);
+  const claimer = otherClaim(h, holder, i.rescueId)?.rescue;
   if (others.length > 0 || claimer)
     throw new RescueStepError(
       "standby-helper-in-use",

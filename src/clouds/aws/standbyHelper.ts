@@ -19,7 +19,7 @@ import * as ssm from "@pulumi/aws/ssm";
 import type { StepKind } from "../../steps/contract";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { COMPONENT_TYPES, STEP_TYPES } from "../../vocabulary/tokens";
-import { ROLE_TAG, HELPER_ROLE } from "../../vocabulary/tags";
+import { CLAIM_TAG_PATH, ROLE_TAG, HELPER_ROLE } from "../../vocabulary/tags";
 import { DEFAULT_HELPER_INSTANCE_TYPE } from "../../topology/aws";
 import { windowsAmiParameter } from "../../topology/awsHelper";
 import { partitionOf, regionOfZone } from "../../describe/awsInstance";
@@ -184,13 +184,14 @@ export class AwsStandbyHelper extends pulumi.ComponentResource {
         iamInstanceProfile: profile.name,
         tags: { ...tags, Name: args.instanceName ?? name },
       },
-      // Rescues attach and detach volumes outside Pulumi. The AMI parameter moves to each month's
-      // image: a new AMI would replace (terminate) the helper, perhaps under a rescue; replace it
-      // deliberately (`pulumi up --replace`) instead.
+      // Rescues attach and detach volumes and tag their claim outside Pulumi: an update of this
+      // stack leaves both alone. The AMI parameter moves to each month's image: a new AMI would
+      // replace (terminate) the helper, perhaps under a rescue; replace it deliberately
+      // (`pulumi up --replace`) instead.
       {
         parent: this,
         dependsOn: [ssmCore, output],
-        ignoreChanges: ["ebsBlockDevices", "ami"],
+        ignoreChanges: ["ebsBlockDevices", "ami", CLAIM_TAG_PATH],
       },
     );
     const stop = new StandbyHelperStop(

@@ -12,7 +12,7 @@ import * as random from "@pulumi/random";
 import type { StepContext, StepKind } from "../../steps/contract";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { COMPONENT_TYPES, STEP_TYPES } from "../../vocabulary/tokens";
-import { ROLE_TAG, HELPER_ROLE } from "../../vocabulary/tags";
+import { CLAIM_TAG_PATH, ROLE_TAG, HELPER_ROLE } from "../../vocabulary/tags";
 import {
   DEFAULT_ADMIN_USERNAME,
   DEFAULT_HELPER_OS_DISK_SKU,
@@ -220,8 +220,9 @@ export class StandbyHelper extends pulumi.ComponentResource {
         diagnosticsProfile: { bootDiagnostics: { enabled: true } },
         tags,
       },
-      // Rescues attach and detach the copy outside Pulumi.
-      { parent: this, ignoreChanges: ["storageProfile.dataDisks"] },
+      // Rescues attach and detach the copy and tag their claim outside Pulumi: an update of this
+      // stack leaves both alone.
+      { parent: this, ignoreChanges: ["storageProfile.dataDisks", CLAIM_TAG_PATH] },
     );
     const stop = new StandbyHelperStop(
       `${name}-stop`,

@@ -152,17 +152,82 @@ describe("StandbyHelperUse", () => {
     const e = await w.kind.create(ctx, inputs()).catch((x) => x);
     expect(isPlanError(e, "standby-helper-misfit")).toBe(true);
     expect(e.message).toBe(
-      `standby helper standby-we-1 is claimed by rescue inc-2 (tag ${STANDBY_CLAIM_TAG}): another rescue uses it; once that rescue has ended and the tag is still there, remove it`,
+      `standby helper standby-we-1 is claimed by rescue inc-2 (tag ${STANDBY_CLAIM_TAG}): another rescue uses it; once that rescue has ended and the tag is still there, remove it (az tag update --resource-id ${HELPER_ID} --operation Delete --tags ${STANDBY_CLAIM_TAG}=inc-2)`,
     );
     const d = await w.kind.delete(ctx, "x", inputs() as never).catch((x) => x);
     expect(isPlanError(d, "standby-helper-in-use")).toBe(true);
     expect(d.message).toMatch(/is claimed by rescue inc-2: nothing was detached or deallocated/);
     expect(w.writes()).toEqual([]);
 
-    // once that claim is gone, this rescue claims it, keeping the other tags
+    // once that claim is gone, this rescue claims it, keeping the other tags, and its teardown
+    // removes only its claim
     w.vm().tags = { owner: "platform" };
-    await w.kind.create(ctx, inputs());
+    const { id, outs } = await w.kind.create(ctx, inputs());
     expect(w.vm().tags).toEqual({ owner: "platform", [STANDBY_CLAIM_TAG]: "inc-4711" });
+    await w.kind.delete(ctx, id, outs);
+    expect(w.vm().tags).toEqual({ owner: "platform" });
+  });
+
+  test("a helper Azure gives no ETag for is refused: its claim cannot be written safely", async () => {
+    const w = world();
+    const ops = simulatedStandbyOps(w.compute);
+    const noEtag = standbyUseKind(() => ({
+      ...ops,
+      describe: async (rg, name) => ({ ...(await ops.describe(rg, name)), etag: null }),
+    }));
+    const e = await noEtag.create(ctx, inputs()).catch((x) => x);
+    expect(isPlanError(e, "standby-helper-misfit")).toBe(true);
+    expect(e.message).toBe(
+      "Azure returned no ETag for standby helper standby-we-1: its claim cannot be written safely (a write without If-Match is last-writer-wins); nothing was changed",
+    );
+    expect(w.writes()).toEqual([]);
+  });
+
+  test("a start that fails after the claim removes the claim (no resource is left to destroy) and reports its own error", async () => {
+    const w = world();
+    const ops = simulatedStandbyOps(w.compute);
+    const failing = standbyUseKind(() => ({
+      ...ops,
+      start: async () => {
+        throw Object.assign(new Error("Allocation failed."), {
+          statusCode: 409,
+          code: "AllocationFailed",
+        });
+      },
+    }));
+    const e = await failing.create(ctx, inputs()).catch((x) => x);
+    expect(e.message).toMatch(
+      /starting standby helper standby-we-1 failed \(HTTP 409 AllocationFailed\)/,
+    );
+    expect(w.writes()).toEqual([
+      "setClaim rg-platform/standby-we-1 inc-4711",
+      "setClaim rg-platform/standby-we-1 (none)",
+    ]);
+    expect(w.vm().tags).toEqual({});
+    // another rescue can take it now
+    await w.kind.create(ctx, inputs({ rescueId: "inc-2" }));
+    expect(w.vm().tags?.[STANDBY_CLAIM_TAG]).toBe("inc-2");
+  });
+
+  test("the teardown's claim removal reads again when the helper changed under it", async () => {
+    const w = world();
+    const { id, outs } = await w.kind.create(ctx, inputs());
+    const ops = simulatedStandbyOps(w.compute);
+    let touched = false;
+    const busy = standbyUseKind(() => ({
+      ...ops,
+      // something else writes the VM's tags once, right after the teardown's read of it
+      async setClaim(rg, name, claim, read) {
+        if (!touched) {
+          touched = true;
+          await ops.setClaim(rg, name, read.claim, read);
+        }
+        return ops.setClaim(rg, name, claim, read);
+      },
+    }));
+    await busy.delete(ctx, id, outs);
+    expect(w.vm().tags).toEqual({});
+    expect(w.vm().powerState).toBe("deallocated");
   });
 
   test("a claim that lands between this rescue's read and its write wins: this one reads again and stops", async () => {

@@ -62,45 +62,88 @@ export function standbyMisfit(vm: StandbyVm, i: StandbyUseInputs): string | null
   if (!vm.principalId)
     return `${name} has no system-assigned managed identity: the collect and repair Run Commands write their output with it`;
   if (vm.claim !== null && vm.claim !== i.rescueId)
-    return `${name} is claimed by rescue ${vm.claim} (tag ${STANDBY_CLAIM_TAG}): another rescue uses it; once that rescue has ended and the tag is still there, remove it`;
+    return `${name} is claimed by rescue ${vm.claim} (tag ${STANDBY_CLAIM_TAG}): another rescue uses it; once that rescue has ended and the tag is still there, remove it (az tag update --resource-id ${vm.id} --operation Delete --tags ${STANDBY_CLAIM_TAG}=${vm.claim})`;
   const others = vm.dataDiskIds.filter((d) => !sameId(d, i.copyDiskId));
   if (others.length > 0)
     return `${name} is in use: it holds ${others.join(", ")} (another rescue?); it must have no data disk`;
   return null;
 }
 
-/** How many times a claim is tried on a helper that changed between the read and the write. */
+/** How many times a claim is written to a helper that changed between the read and the write. */
 const CLAIM_TRIES = 3;
 const isPreconditionFailed = (e: unknown) => (e as { statusCode?: number })?.statusCode === 412;
+
+/**
+ * Writes the claim tag (null: removes it) against the read `vm`, with If-Match on its ETag: true
+ * when written, false when the helper changed since that read (412). Without an ETag there is no
+ * safe write (it would be last-writer-wins): refused.
+ */
+async function claimWrite(
+  ops: StandbyOps,
+  rg: string,
+  name: string,
+  claim: string | null,
+  vm: StandbyVm,
+): Promise<boolean> {
+  if (vm.etag === null)
+    throw new PlanError(
+      "standby-helper-misfit",
+      `Azure returned no ETag for standby helper ${name}: its claim cannot be written safely (a write without If-Match is last-writer-wins); nothing was changed`,
+    );
+  return step(`${claim ? "claiming" : "removing the claim on"} standby helper ${name}`, () =>
+    ops.setClaim(rg, name, claim, vm).then(
+      () => true,
+      (e) => (isPreconditionFailed(e) ? false : Promise.reject(e)),
+    ),
+  );
+}
+
+const changedWhile = (name: string, tries: number, doing: string, then: string) =>
+  `standby helper ${name} changed ${tries} times while this rescue ${doing} (another rescue?): ${then}; run it again`;
+
+/** Removes this rescue's claim from a fresh read (nothing when the helper is gone or not its). */
+async function releaseClaim(ops: StandbyOps, rg: string, name: string, rescueId: string) {
+  for (let tries = 1; ; tries++) {
+    const vm = await step(`reading standby helper ${name}`, () =>
+      ops.describe(rg, name).catch((e) => (isNotFound(e) ? null : Promise.reject(e))),
+    );
+    if (!vm || vm.claim !== rescueId) return;
+    if (await claimWrite(ops, rg, name, null, vm)) return;
+    if (tries >= CLAIM_TRIES)
+      throw new PlanError(
+        "standby-helper-in-use",
+        changedWhile(name, tries, "removed its claim", "its claim is still there"),
+      );
+  }
+}
 
 async function useStandby(ops: StandbyOps, i: StandbyUseInputs): Promise<StandbyUseOutputs> {
   const rg = i.helperResourceGroupName;
   const name = i.helperVmName;
   const read = () => step(`reading standby helper ${name}`, () => ops.describe(rg, name));
   let vm = await read();
-  // Checked and claimed against one read: the write fails if the helper changed since (If-Match).
+  // Checked and claimed against one read: the write fails if the helper changed since (If-Match);
+  // then it is read and looked at again.
   for (let tries = 1; ; tries++) {
     const misfit = standbyMisfit(vm, i);
     if (misfit) throw new PlanError("standby-helper-misfit", misfit);
-    if (vm.claim === i.rescueId) break;
-    const basis = vm;
-    // false: the helper changed since the read (412); read it again and look again.
-    const claimed = await step(`claiming standby helper ${name}`, () =>
-      ops.setClaim(rg, name, i.rescueId, basis).then(
-        () => true,
-        (e) => (isPreconditionFailed(e) ? false : Promise.reject(e)),
-      ),
-    );
-    if (claimed) break;
+    if (vm.claim === i.rescueId || (await claimWrite(ops, rg, name, i.rescueId, vm))) break;
     if (tries >= CLAIM_TRIES)
       throw new PlanError(
         "standby-helper-misfit",
-        `standby helper ${name} changed ${tries} times while this rescue claimed it (another rescue?): nothing was started; run it again`,
+        changedWhile(name, tries, "claimed it", "nothing was started"),
       );
     vm = await read();
   }
-  if (vm.powerState !== "running")
-    await step(`starting standby helper ${name}`, () => ops.start(rg, name));
+  try {
+    if (vm.powerState !== "running")
+      await step(`starting standby helper ${name}`, () => ops.start(rg, name));
+  } catch (e) {
+    // A failed create leaves no resource, so no `pulumi destroy` would remove the claim: it goes
+    // now; the start's own error is what is reported.
+    await releaseClaim(ops, rg, name, i.rescueId).catch(() => undefined);
+    throw e;
+  }
   const now = await read();
   return {
     ...i,
@@ -139,14 +182,8 @@ export async function returnStandby(
     await step(`detaching ${d} from standby helper ${name}`, () => ops.detachDataDisk(rg, name, d));
   if (vm.powerState !== "deallocated")
     await step(`deallocating standby helper ${name}`, () => ops.deallocate(rg, name));
-  if (vm.claim === rescueId) {
-    // The claim goes last, from a fresh read (the detach and deallocation changed the ETag).
-    const now = await ops.describe(rg, name);
-    if (now.claim === rescueId)
-      await step(`removing the claim on standby helper ${name}`, () =>
-        ops.setClaim(rg, name, null, now),
-      );
-  }
+  // The claim goes last, from a fresh read (the detach changed the ETag).
+  if (vm.claim === rescueId) await releaseClaim(ops, rg, name, rescueId);
 }
 
 const S = (description: string) => ({ type: "string", description }) as const;

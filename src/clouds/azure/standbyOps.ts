@@ -6,6 +6,7 @@
  * simulated cloud file.
  */
 import { createHash } from "crypto";
+import type { VirtualMachineUpdate, VirtualMachinesUpdateOptionalParams } from "@azure/arm-compute";
 import type { StepContext } from "../../steps/contract";
 import { STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
 import { azureCredential } from "./runtime";
@@ -54,11 +55,18 @@ export type SimulatedStandbyVm = SimulatedVm & {
   zone?: string | null;
   principalId?: string | null;
   tags?: Record<string, string>;
+  /** How many times its tags were written: each write gives it a new ETag, as Azure's does. */
+  tagWrites?: number;
 };
 
-/** The simulated VM's ETag: it changes with any change to the VM. */
-const etagOf = (vm: SimulatedVm) =>
-  `"${createHash("sha256").update(JSON.stringify(vm)).digest("hex").slice(0, 16)}"`;
+/**
+ * The simulated VM's ETag: new with every change to its model (disks, tags and each tag write),
+ * not with its power state (the instance view, which the docs do not tie to the ETag).
+ */
+function etagOf(vm: SimulatedStandbyVm): string {
+  const { powerState: _p, agentStatus: _a, serialLog: _s, ...model } = vm;
+  return `"${createHash("sha256").update(JSON.stringify(model)).digest("hex").slice(0, 16)}"`;
+}
 
 /** A standby helper of the simulated cloud. */
 export interface SimulatedStandbyFacts {
@@ -102,17 +110,18 @@ export function simulatedStandbyOps(compute: SimulatedCompute): StandbyOps {
         dataDiskIds: [...vm.dataDiskIds],
         tags: { ...vm.tags },
         claim: vm.tags?.[STANDBY_CLAIM_TAG] ?? null,
-        etag: etagOf(vm),
+        etag: etagOf(vm as SimulatedStandbyVm),
       };
     },
     async setClaim(rg, name, claim, read) {
       const vm = compute.vm(rg, name) as SimulatedStandbyVm;
-      if (read.etag !== null && read.etag !== etagOf(vm))
+      if (read.etag !== etagOf(vm))
         throw Object.assign(
           new Error(`The specified precondition 'If-Match = ${read.etag}' failed.`),
           { statusCode: 412, code: "PreconditionFailed" },
         );
       vm.tags = withClaim(read.tags, claim);
+      vm.tagWrites = (vm.tagWrites ?? 0) + 1;
       compute.calls.push(`setClaim ${rg}/${name} ${claim ?? "(none)"}`);
     },
     detachDataDisk: (rg, name, diskId) => compute.detachDataDisk(rg, name, diskId),
@@ -173,13 +182,14 @@ export function armStandbyOps(ctx: StepContext, subscriptionId: string): Standby
       };
     },
     async setClaim(rg, name, claim, read) {
-      // A PATCH's tags replace the VM's: all of them are sent, the claim set or removed.
-      await vms.beginUpdateAndWait(
-        rg,
-        name,
-        { tags: withClaim(read.tags, claim) },
-        { ...o, ...(read.etag ? { ifMatch: read.etag } : {}) },
-      );
+      // A PATCH's tags replace the VM's: all of them are sent, the claim set or removed; If-Match
+      // makes Azure refuse it (412) once the VM has changed since `read`.
+      const update: VirtualMachineUpdate = { tags: withClaim(read.tags, claim) };
+      const options: VirtualMachinesUpdateOptionalParams = {
+        abortSignal: ctx.signal,
+        ifMatch: read.etag ?? undefined,
+      };
+      await vms.beginUpdateAndWait(rg, name, update, options);
     },
     async detachDataDisk(rg, name, diskId) {
       const vm = await vms.get(rg, name, o);

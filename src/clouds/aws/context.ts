@@ -41,7 +41,7 @@ export function assumeRoleProvider(
   let cached: AwsCredentials | undefined;
   return async () => {
     if (cached?.expiration && cached.expiration.getTime() - Date.now() > 300_000) return cached;
-    const { STSClient, AssumeRoleCommand } = require("@aws-sdk/nested-clients/sts");
+    const { STSClient, AssumeRoleCommand } = require("@aws-sdk/client-sts");
     let call = send;
     if (!call) {
       const sts = new STSClient({ region, ...(source ? { credentials: source } : {}) });
@@ -97,7 +97,7 @@ export function awsClientConfig(
   };
   const profile = (name?: string): CredentialProvider | undefined => {
     if (!name) return undefined;
-    const { fromIni } = require("@aws-sdk/credential-provider-ini");
+    const { fromIni } = require("@aws-sdk/credential-providers");
     return fromIni({ profile: name }) as CredentialProvider;
   };
   let credentials: CredentialProvider | undefined =

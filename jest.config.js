@@ -15,6 +15,7 @@ module.exports = {
   modulePathIgnorePatterns: ["<rootDir>/dist/"],
   testTimeout: 120000,
   setupFiles: ["<rootDir>/tests/setup/stackTraceLimit.js"],
+  setupFilesAfterEnv: ["<rootDir>/tests/setup/simulationFolders.ts"],
   // Packages the Pulumi SDK loads but uses only to serialize functions: loaded on first use.
   moduleNameMapper: {
     "^typescript$": "<rootDir>/tests/setup/lazyModules/typescript.js",

@@ -194,12 +194,25 @@ describe("the product's files", () => {
     const declared = new Set(Object.keys(pkg.dependencies ?? {}));
     const builtin = new Set(builtinModules);
     const LOAD =
-      /(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s+["']([^"']+)["']|\b(?:require|import)\(["']([^"']+)["']\)/g;
+      /(?:^|\n)\s*(?:import|export)\b[^;]*?\bfrom\s+["']([^"']+)["']|(?:^|\n)\s*import\s+["']([^"']+)["']|\b(?:require|require\.resolve|import)\(["']([^"']+)["']\)/g;
+    // the forms it must see, so a new form of loading is not missed unseen
+    const seen = (line: string) => [...line.matchAll(LOAD)].map((m) => m[1] ?? m[2] ?? m[3]);
+    expect(
+      [
+        'import { a } from "p1";',
+        'import type { b } from "p2";',
+        'export * from "p3";',
+        'import "p4";',
+        'const c = require("p5");',
+        'const d = require.resolve("p6");',
+        'const e = await import("p7");',
+      ].flatMap(seen),
+    ).toEqual(["p1", "p2", "p3", "p4", "p5", "p6", "p7"]);
     const undeclared = new Set<string>();
     for (const f of [...product, "index.ts"]) {
       const text = fs.readFileSync(path.join(REPO_ROOT, f), "utf8");
       for (const m of text.matchAll(LOAD)) {
-        const spec = m[1] ?? m[2];
+        const spec = m[1] ?? m[2] ?? m[3];
         if (spec.startsWith(".")) continue;
         if (spec.startsWith("node:") || builtin.has(spec.split("/")[0])) continue;
         const name = spec

@@ -1,7 +1,8 @@
 /**
  * The folders the simulated clouds keep their state in (a state file, the shipped hives' side
  * files: some 40 MB a rescue). Whoever makes a simulation disposes of its folder; whatever is
- * left is removed when the process exits.
+ * left is removed when the process exits (the CLI's; under jest, whose test files see a copy of
+ * `process` that never exits, tests/setup/simulationFolders.ts removes it after each file).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";

@@ -214,12 +214,14 @@ export async function planAwsOffline(req: AwsPlanRequest): Promise<OfflinePlan> 
       instanceId: preflight.source.instanceId,
       availabilityZone: preflight.availabilityZone,
     });
-  const cloud = withSimulatedStandby(simulatedAws({ instance: req.instance }), standby);
+  const ec2 = simulatedAws({ instance: req.instance });
   const config = Object.fromEntries(
     Object.entries(settings).map(([k, v]) => [`${PROJECT}:${k}`, v]),
   );
   let run: Awaited<ReturnType<typeof runUnderMocks>>;
+  let cloud: ReturnType<typeof withSimulatedStandby>;
   try {
+    cloud = withSimulatedStandby(ec2, standby);
     run = await runUnderMocks(rescueProgram, {
       project: PROJECT,
       stack,
@@ -228,7 +230,7 @@ export async function planAwsOffline(req: AwsPlanRequest): Promise<OfflinePlan> 
       timeoutMs: 60_000,
     });
   } finally {
-    cloud.dispose();
+    ec2.dispose();
   }
   const { component, resources } = toPlannedResources(run.resources);
   const outputWarnings = Array.isArray(run.outputs.warnings)

@@ -330,8 +330,9 @@ export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise
   // Preflight with the planner the component runs, so a bad instance or option fails before anything runs.
   const args = awsArgsFromSettings((k) => settings[k], stack);
   planAwsRescue({ instance: i }, awsRescueOptions(args, args.rescueId as string));
-  const simulated = withSimulatedStandby(simulatedAws({ instance: i }), standby);
+  const cloud = simulatedAws({ instance: i });
   try {
+    const simulated = withSimulatedStandby(cloud, standby);
     const outcome = await simulatedOutcome(req, {
       cloud: "aws",
       vm: {
@@ -367,6 +368,6 @@ export async function simulateAwsRescue(req: SimulatedAwsRescueRequest): Promise
     });
     return await afterAwsStandbyTeardown(outcome, simulated, standby);
   } finally {
-    simulated.dispose();
+    cloud.dispose();
   }
 }

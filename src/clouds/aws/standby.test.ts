@@ -11,7 +11,7 @@ import {
 } from "@aws-sdk/client-ec2";
 import { ensureAttached, ensureStopped } from "./operations";
 import { returnStandby, useStandby, type StandbyUseInputs } from "./standby";
-import { standbyStopKind } from "./standbyHelper";
+import { standbyStopKind, stopUnclaimed } from "./standbyHelper";
 import { COPY, HELPER, ORIG, standbyWorld } from "./testing/world";
 import { ID_TAG, STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
 import { GetParameterCommand, PutParameterCommand } from "@aws-sdk/client-ssm";
@@ -393,4 +393,29 @@ describe("StandbyHelperStop", () => {
     expect(state.calls.length).toBe(before);
     expect(state.instances[HELPER].state).toBe("stopped");
   });
+
+  test.each<[string, (s: Ec2State) => void]>([
+    [
+      "its claim parameter",
+      (s) => void (s.parameters = { [CLAIM]: { value: "inc-2", version: 1 } }),
+    ],
+    ["its claim tag", (s) => void (s.instances[HELPER].tags[STANDBY_CLAIM_TAG] = "inc-2")],
+  ])(
+    "leaves a helper a rescue has claimed (%s) running: the platform stack's update does not cut it off",
+    async (_what, claim) => {
+      const w = setup((s) => {
+        s.instances[HELPER].state = "running";
+        claim(s);
+      });
+      const out = await stopUnclaimed(w.ctx, { region: "eu-west-1", instanceId: HELPER }, 1800);
+      expect(out.state).toBe("running");
+      expect(w.changes()).toEqual([]);
+      // unclaimed, it is stopped
+      delete w.state.parameters;
+      delete w.helper().tags[STANDBY_CLAIM_TAG];
+      expect(
+        (await stopUnclaimed(w.ctx, { region: "eu-west-1", instanceId: HELPER }, 1800)).state,
+      ).toBe("stopped");
+    },
+  );
 });

@@ -23,9 +23,10 @@ import { CLAIM_TAG_PATH, ROLE_TAG, HELPER_ROLE } from "../../vocabulary/tags";
 import { DEFAULT_HELPER_INSTANCE_TYPE } from "../../topology/aws";
 import { windowsAmiParameter } from "../../topology/awsHelper";
 import { partitionOf, regionOfZone } from "../../describe/awsInstance";
-import { ensureStopped } from "./operations";
+import { ensureStopped, type OpsContext } from "./operations";
 import { EC2_TRUST_POLICY, HELPER_EGRESS, HELPER_HARDENING, helperArtifactsPolicy } from "./helper";
 import { describeStandby } from "./standby";
+import { claimHolder } from "./standbyClaim";
 import { modeled, opsOf, STEP_INPUT_SPECS, type StepInputs } from "./stepKit";
 
 /** Arguments of {@link AwsStandbyHelper}. Plain values only (any Pulumi language uses it). */
@@ -55,6 +56,22 @@ interface StandbyStopOutputs extends StandbyStopInputs {
   state: string;
 }
 
+/**
+ * Stops the helper, unless a rescue has claimed it: an update of the platform stack during a rescue
+ * leaves the helper to that rescue, whose teardown stops it.
+ */
+export async function stopUnclaimed(
+  ops: OpsContext,
+  i: StandbyStopInputs,
+  timeout: number,
+): Promise<StandbyStopOutputs> {
+  const h = await describeStandby(ops, i.instanceId);
+  if (h?.claim || (await claimHolder(ops, i.instanceId)) !== null)
+    return { ...i, state: h?.state ?? "unknown" };
+  await ensureStopped(ops, i.instanceId, timeout);
+  return { ...i, state: "stopped" };
+}
+
 /** Stops the new standby helper (`vm-rescue:aws:StandbyHelperStop`); nothing on delete. */
 export const standbyStopKind: StepKind<StandbyStopInputs, StandbyStopOutputs> = {
   token: STEP_TYPES.aws.standbyStop,
@@ -73,13 +90,11 @@ export const standbyStopKind: StepKind<StandbyStopInputs, StandbyStopOutputs> = 
   },
   async create(ctx, i) {
     const { ops, timeout } = opsOf(ctx, i);
-    await ensureStopped(ops, i.instanceId, timeout);
-    return { id: `${i.instanceId}/standby-stop`, outs: { ...i, state: "stopped" } };
+    return { id: `${i.instanceId}/standby-stop`, outs: await stopUnclaimed(ops, i, timeout) };
   },
   async update(ctx, _id, _olds, news) {
     const { ops, timeout } = opsOf(ctx, news);
-    await ensureStopped(ops, news.instanceId, timeout);
-    return { ...news, state: "stopped" };
+    return stopUnclaimed(ops, news, timeout);
   },
   async read(ctx, _id, state) {
     const { ops } = opsOf(ctx, state);

@@ -312,4 +312,20 @@ describe("StandbyHelperStop", () => {
     await kind.delete(ctx, "x", outs);
     expect(compute.vm("rg-platform", "standby-we-1").powerState).toBe("deallocated");
   });
+
+  test("leaves a helper a rescue has claimed running: the platform stack's update does not cut it off", async () => {
+    const w = world();
+    const { outs } = await w.kind.create(ctx, inputs());
+    const kind = standbyStopKind(() => simulatedStandbyOps(w.compute));
+    const i = {
+      subscriptionId: SUB,
+      resourceGroupName: "rg-platform",
+      vmName: "standby-we-1",
+      vmId: HELPER_ID,
+    };
+    const before = w.writes().length;
+    expect((await kind.update(ctx, "x", outs as never, i)).powerState).toBe("running");
+    expect(w.writes()).toHaveLength(before);
+    expect(w.vm().powerState).toBe("running");
+  });
 });

@@ -67,6 +67,8 @@ async function stopStandby(ops: StandbyOps, i: StandbyStopInputs): Promise<Stand
   const vm = await step(`reading standby helper ${i.vmName}`, () =>
     ops.describe(i.resourceGroupName, i.vmName),
   );
+  // A rescue has claimed it: an update of the platform stack leaves it to that rescue's teardown.
+  if (vm.claim !== null) return { ...i, powerState: vm.powerState ?? "unknown" };
   if (vm.powerState !== "deallocated")
     await step(`deallocating standby helper ${i.vmName}`, () =>
       ops.deallocate(i.resourceGroupName, i.vmName),

@@ -223,11 +223,11 @@ describe("a standby helper's start, attach and teardown", () => {
     expect(w.helper().state).toBe("running");
   });
 
-  test("a start that fails after the claim removes the claim (no resource is left to destroy) and reports its own error", async () => {
+  test("a create whose start fails after the claim removes the claim (no resource is left to destroy) and reports its own error", async () => {
     const w = setup((s) => {
       s.faults.push({ op: "StartInstances", mode: "error", code: "InsufficientInstanceCapacity" });
     });
-    const e = await useStandby(w.ctx, inputs, 1800).catch((x) => x);
+    const e = await useStandby(w.ctx, inputs, 1800, { creating: true }).catch((x) => x);
     expect(e.name).toBe("InsufficientInstanceCapacity");
     expect(w.claim()).toBeUndefined();
     expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBeUndefined();
@@ -240,6 +240,27 @@ describe("a standby helper's start, attach and teardown", () => {
     // another rescue can take it now
     await useStandby(w.ctx, { ...inputs, rescueId: "inc-2" }, 1800);
     expect(w.claim()).toBe("inc-2");
+  });
+
+  test("an update whose start fails keeps the claim: the resource stays, and its delete removes it", async () => {
+    const w = setup();
+    await useStandby(w.ctx, inputs, 1800, { creating: true });
+    await returnStandby(w.ctx, inputs, 1800);
+    // the rescue's step still exists (e.g. an update after a failure elsewhere); its claim again
+    await useStandby(w.ctx, inputs, 1800);
+    await ensureStopped(w.ctx, HELPER, 1800);
+    w.state.faults.push({
+      op: "StartInstances",
+      mode: "error",
+      code: "InsufficientInstanceCapacity",
+    });
+    const e = await useStandby(w.ctx, inputs, 1800).catch((x) => x);
+    expect(e.name).toBe("InsufficientInstanceCapacity");
+    expect(w.claim()).toBe(inputs.rescueId);
+    expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBe(inputs.rescueId);
+    await expect(useStandby(w.ctx, { ...inputs, rescueId: "inc-2" }, 1800)).rejects.toThrow(
+      /is claimed by rescue inc-1/,
+    );
   });
 
   test("of two rescues that start on the helper at once, exactly one goes on", async () => {

@@ -147,6 +147,7 @@ export async function useStandby(
   ctx: OpsContext,
   i: StandbyUseInputs,
   timeoutSeconds: number,
+  { creating = false }: { creating?: boolean } = {},
 ): Promise<Omit<StandbyUseOutputs, keyof StandbyUseInputs>> {
   const h = await describeStandby(ctx, i.instanceId);
   if (!h)
@@ -175,9 +176,11 @@ export async function useStandby(
     await waitSsmOnline(ctx, i.instanceId, timeoutSeconds);
   } catch (e) {
     // A failed create leaves no resource, so no `pulumi destroy` would remove the claim: it goes
-    // now (the tag, then the parameter), and other rescues may take the helper. A failure of
-    // this release is not the operator's first concern: the step's own error is reported.
-    await dropClaim(ctx, i.instanceId, i.rescueId).catch(() => undefined);
+    // now (the tag, then the parameter), and other rescues may take the helper. A failed update
+    // keeps it: the resource stays, and its delete removes the claim. A failure of this release
+    // (the step's deadline passed, it was cancelled) leaves the claim; the step's own error is
+    // what is reported.
+    if (creating) await dropClaim(ctx, i.instanceId, i.rescueId).catch(() => undefined);
     throw e;
   }
   const now = await describeStandby(ctx, i.instanceId);
@@ -259,7 +262,7 @@ export const standbyUseKind: StepKind<StandbyUseInputs, StandbyUseOutputs> = {
   },
   async create(ctx, i) {
     const { ops, timeout } = opsOf(ctx, i);
-    const outs = await useStandby(ops, i, timeout);
+    const outs = await useStandby(ops, i, timeout, { creating: true });
     return { id: `${i.instanceId}/standby-use/${i.rescueId}`, outs: { ...i, ...outs } };
   },
   async update(ctx, _id, _olds, news) {

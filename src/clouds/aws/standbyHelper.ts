@@ -80,7 +80,12 @@ export const standbyStopKind: StepKind<StandbyStopInputs, StandbyStopOutputs> = 
     ...STEP_INPUT_SPECS,
     instanceId: { type: "string", description: "The standby helper instance." },
   },
-  outputs: { state: { type: "string", description: "Its state after the step (stopped)." } },
+  outputs: {
+    state: {
+      type: "string",
+      description: "Its state after the step: stopped, or as it was when a rescue has claimed it.",
+    },
+  },
   identityKeys: ["instanceId"],
   timeouts: {
     create: modeled("aws.instance.stop.windows"),

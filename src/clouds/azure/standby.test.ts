@@ -183,7 +183,7 @@ describe("StandbyHelperUse", () => {
     expect(w.writes()).toEqual([]);
   });
 
-  test("a start that fails after the claim removes the claim (no resource is left to destroy) and reports its own error", async () => {
+  test("a create whose start fails after the claim removes the claim (no resource is left to destroy) and reports its own error", async () => {
     const w = world();
     const ops = simulatedStandbyOps(w.compute);
     const failing = standbyUseKind(() => ({
@@ -207,6 +207,24 @@ describe("StandbyHelperUse", () => {
     // another rescue can take it now
     await w.kind.create(ctx, inputs({ rescueId: "inc-2" }));
     expect(w.vm().tags?.[STANDBY_CLAIM_TAG]).toBe("inc-2");
+  });
+
+  test("an update whose start fails keeps the claim: the resource stays, and its delete removes it", async () => {
+    const w = world();
+    const { outs } = await w.kind.create(ctx, inputs());
+    await w.compute.deallocate("rg-platform", "standby-we-1");
+    const ops = simulatedStandbyOps(w.compute);
+    const failing = standbyUseKind(() => ({
+      ...ops,
+      start: async () => {
+        throw Object.assign(new Error("Allocation failed."), {
+          statusCode: 409,
+          code: "AllocationFailed",
+        });
+      },
+    }));
+    await expect(failing.update(ctx, "x", outs, inputs())).rejects.toThrow(/AllocationFailed/);
+    expect(w.vm().tags).toEqual({ [STANDBY_CLAIM_TAG]: "inc-4711" });
   });
 
   test("the teardown's claim removal reads again when the helper changed under it", async () => {

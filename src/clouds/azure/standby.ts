@@ -117,7 +117,11 @@ async function releaseClaim(ops: StandbyOps, rg: string, name: string, rescueId:
   }
 }
 
-async function useStandby(ops: StandbyOps, i: StandbyUseInputs): Promise<StandbyUseOutputs> {
+async function useStandby(
+  ops: StandbyOps,
+  i: StandbyUseInputs,
+  { creating = false }: { creating?: boolean } = {},
+): Promise<StandbyUseOutputs> {
   const rg = i.helperResourceGroupName;
   const name = i.helperVmName;
   const read = () => step(`reading standby helper ${name}`, () => ops.describe(rg, name));
@@ -140,8 +144,10 @@ async function useStandby(ops: StandbyOps, i: StandbyUseInputs): Promise<Standby
       await step(`starting standby helper ${name}`, () => ops.start(rg, name));
   } catch (e) {
     // A failed create leaves no resource, so no `pulumi destroy` would remove the claim: it goes
-    // now; the start's own error is what is reported.
-    await releaseClaim(ops, rg, name, i.rescueId).catch(() => undefined);
+    // now. A failed update keeps it: the resource stays, and its delete removes the claim. A
+    // failure of this release (the step's deadline passed, it was cancelled) leaves the claim;
+    // the start's own error is what is reported.
+    if (creating) await releaseClaim(ops, rg, name, i.rescueId).catch(() => undefined);
     throw e;
   }
   const now = await read();
@@ -237,7 +243,7 @@ export function standbyUseKind(
     deleteBeforeReplace: true,
     timeouts: { create: start, update: start, read, delete: back },
     async create(ctx, i) {
-      const outs = await useStandby(ops(ctx, i.subscriptionId), i);
+      const outs = await useStandby(ops(ctx, i.subscriptionId), i, { creating: true });
       return { id: `${outs.helperId}/standby-use/${i.rescueId}`, outs };
     },
     update: (ctx, _id, _olds, news) => useStandby(ops(ctx, news.subscriptionId), news),

@@ -95,7 +95,11 @@ export function standbyStopKind(
       vmName: S("The helper VM."),
       vmId: S("The helper's ARM id."),
     },
-    outputs: { powerState: S("Its power state after the step (deallocated).") },
+    outputs: {
+      powerState: S(
+        "Its power state after the step: deallocated, or as it was when a rescue has claimed it.",
+      ),
+    },
     identityKeys: ["subscriptionId", "resourceGroupName", "vmName"],
     timeouts: { create: t, update: t, read, delete: read },
     async create(ctx, i) {

@@ -12,6 +12,7 @@ import {
   AttachVolumeCommand,
   CreateSnapshotCommand,
   CreateVolumeCommand,
+  DeleteTagsCommand,
   DescribeInstancesCommand,
   DescribeSnapshotsCommand,
   DescribeVolumesCommand,
@@ -258,4 +259,18 @@ test("Parameter Store: a parameter is created once (ParameterAlreadyExists witho
   await del();
   expect(await code(get())).toBe("ParameterNotFound");
   expect(await code(del())).toBe("ParameterNotFound");
+});
+
+test("DeleteTags: a tag given with a value goes only while it has that value; without one, whatever it holds", async () => {
+  const { state, ctx } = sim();
+  state.instances[HELPER].tags = { a: "1", b: "2" };
+  await ctx.ec2.send(
+    new DeleteTagsCommand({ Resources: [HELPER], Tags: [{ Key: "a", Value: "9" }] }),
+  );
+  expect(state.instances[HELPER].tags).toEqual({ a: "1", b: "2" });
+  await ctx.ec2.send(
+    new DeleteTagsCommand({ Resources: [HELPER], Tags: [{ Key: "a", Value: "1" }] }),
+  );
+  await ctx.ec2.send(new DeleteTagsCommand({ Resources: [HELPER], Tags: [{ Key: "b" }] }));
+  expect(state.instances[HELPER].tags).toEqual({});
 });

@@ -342,9 +342,13 @@ const ops: Record<string, (s: Ec2State, r: Req) => unknown> = {
       for (const t of r.Tags ?? []) taggable(s, id).tags[t.Key] = t.Value ?? "";
     return {};
   },
+  // As EC2 documents it: a tag given with a value is deleted only while it has that value.
   DeleteTags(s, r) {
     for (const id of r.Resources as string[])
-      for (const t of r.Tags ?? []) delete taggable(s, id).tags[t.Key];
+      for (const t of r.Tags ?? []) {
+        const tags = taggable(s, id).tags;
+        if (t.Value === undefined || tags[t.Key] === t.Value) delete tags[t.Key];
+      }
     return {};
   },
   GetConsoleOutput(s, r) {

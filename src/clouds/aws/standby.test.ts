@@ -106,7 +106,7 @@ describe("a standby helper's start, attach and teardown", () => {
   });
 
   const DELETE_PARAMETER = `aws ssm delete-parameter --name ${CLAIM}`;
-  const DELETE_TAG = `aws ec2 delete-tags --resources ${HELPER} --tags Key=${STANDBY_CLAIM_TAG}`;
+  const DELETE_TAG = `aws ec2 delete-tags --resources ${HELPER} --tags Key=${STANDBY_CLAIM_TAG},Value=inc-2`;
   test.each<[string, (s: Ec2State) => void, string, string]>([
     [
       "its claim parameter",

@@ -191,7 +191,11 @@ export async function useStandby(
 async function dropClaim(ctx: OpsContext, instanceId: string, rescueId: string): Promise<void> {
   if ((await describeStandby(ctx, instanceId))?.claim === rescueId)
     await ctx.ec2.send(
-      new DeleteTagsCommand({ Resources: [instanceId], Tags: [{ Key: STANDBY_CLAIM_TAG }] }),
+      // With its value: EC2 deletes the tag only while it is still this rescue's.
+      new DeleteTagsCommand({
+        Resources: [instanceId],
+        Tags: [{ Key: STANDBY_CLAIM_TAG, Value: rescueId }],
+      }),
     );
   await releaseClaim(ctx, instanceId, rescueId);
 }
@@ -222,7 +226,10 @@ export async function returnStandby(
   for (const v of h.volumeIds) await ensureDetached(ctx, v, instanceId, timeoutSeconds);
   if (h.claim === i.rescueId)
     await ctx.ec2.send(
-      new DeleteTagsCommand({ Resources: [instanceId], Tags: [{ Key: STANDBY_CLAIM_TAG }] }),
+      new DeleteTagsCommand({
+        Resources: [instanceId],
+        Tags: [{ Key: STANDBY_CLAIM_TAG, Value: i.rescueId }],
+      }),
     );
   if (holder === i.rescueId) await releaseClaim(ctx, instanceId, i.rescueId);
 }

@@ -59,6 +59,8 @@ export async function takeClaim(
       return rescueId;
     } catch (e) {
       if (!LOST.includes(errorCode(e))) throw e;
+      // SSM may still be writing the other call's parameter: read it after a pause.
+      if (errorCode(e) === "TooManyUpdates") await ctx.sleep(ctx.pollMs);
       const holder = await claimHolder(ctx, instanceId);
       if (holder !== null) return holder;
       // Gone again between the two calls (its holder ended): one more try, then stop.
@@ -101,7 +103,7 @@ export function claimedBy(instanceId: string, found: ClaimFound): string {
   const clear = [
     found.parameter ? `aws ssm delete-parameter --name ${claimParameter(instanceId)}` : null,
     found.tag
-      ? `aws ec2 delete-tags --resources ${instanceId} --tags Key=${STANDBY_CLAIM_TAG}`
+      ? `aws ec2 delete-tags --resources ${instanceId} --tags Key=${STANDBY_CLAIM_TAG},Value=${found.rescue}`
       : null,
   ].filter(Boolean);
   return `standby helper ${instanceId} is claimed by rescue ${found.rescue} (${where.join(", ")}): another rescue uses it; once that rescue has ended and the claim is still there, remove it (${clear.join("; ")})`;

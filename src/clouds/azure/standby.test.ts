@@ -243,9 +243,20 @@ describe("StandbyHelperUse", () => {
         return ops.setClaim(rg, name, claim, read);
       },
     }));
+    const before = w.writes().filter((c) => c.startsWith("setClaim")).length;
     await busy.delete(ctx, id, outs);
     expect(w.vm().tags).toEqual({});
     expect(w.vm().powerState).toBe("deallocated");
+    // the touch, then the removal written against a fresh read (the first one got 412)
+    expect(
+      w
+        .writes()
+        .filter((c) => c.startsWith("setClaim"))
+        .slice(before),
+    ).toEqual([
+      "setClaim rg-platform/standby-we-1 inc-4711",
+      "setClaim rg-platform/standby-we-1 (none)",
+    ]);
   });
 
   test("a claim that lands between this rescue's read and its write wins: this one reads again and stops", async () => {

@@ -184,10 +184,11 @@ export function armStandbyOps(ctx: StepContext, subscriptionId: string): Standby
     async setClaim(rg, name, claim, read) {
       // A PATCH's tags replace the VM's: all of them are sent, the claim set or removed; If-Match
       // makes Azure refuse it (412) once the VM has changed since `read`.
+      if (!read.etag) throw new Error(`no ETag for ${name}: its claim cannot be written safely`);
       const update: VirtualMachineUpdate = { tags: withClaim(read.tags, claim) };
       const options: VirtualMachinesUpdateOptionalParams = {
         abortSignal: ctx.signal,
-        ifMatch: read.etag ?? undefined,
+        ifMatch: read.etag,
       };
       await vms.beginUpdateAndWait(rg, name, update, options);
     },

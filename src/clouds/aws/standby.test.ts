@@ -10,7 +10,7 @@ import {
   StopInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { ensureAttached, ensureStopped } from "./operations";
-import { returnStandby, useStandby, type StandbyUseInputs } from "./standby";
+import { RELEASE_MARGIN_MS, returnStandby, useStandby, type StandbyUseInputs } from "./standby";
 import { standbyStopKind, stopUnclaimed } from "./standbyHelper";
 import { COPY, HELPER, ORIG, standbyWorld } from "./testing/world";
 import { ID_TAG, STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
@@ -240,6 +240,18 @@ describe("a standby helper's start, attach and teardown", () => {
     // another rescue can take it now
     await useStandby(w.ctx, { ...inputs, rescueId: "inc-2" }, 1800);
     expect(w.claim()).toBe("inc-2");
+  });
+
+  test("a create's waits give up a minute before the step's deadline, so the claim is still released", async () => {
+    const w = setup();
+    // the step's deadline is less than the margin away: the engine has not aborted anything yet
+    const ctx = { ...w.ctx, deadline: Date.now() + RELEASE_MARGIN_MS - 1_000 };
+    const e = await useStandby(ctx, inputs, 1800, { creating: true }).catch((x) => x);
+    expect(e).toMatchObject({ code: "deadline" });
+    expect(w.claim()).toBeUndefined();
+    expect(w.helper().tags[STANDBY_CLAIM_TAG]).toBeUndefined();
+    // started, unclaimed: the next rescue (or the platform stack) takes it from there
+    expect(w.helper().state).toBe("pending");
   });
 
   test("an update whose start fails keeps the claim: the resource stays, and its delete removes it", async () => {

@@ -34,6 +34,7 @@ import {
   ensureStopped,
   errorCode,
   RescueStepError,
+  within,
   type OpsContext,
 } from "./operations";
 import { waitSsmOnline } from "./scripts";
@@ -142,6 +143,9 @@ export async function standbyMisfit(
   return null;
 }
 
+/** How long before the step's deadline a create stops waiting, to release its claim in time. */
+export const RELEASE_MARGIN_MS = 60_000;
+
 /** Starts the standby helper (refusing a misfit) and waits for its SSM agent. */
 export async function useStandby(
   ctx: OpsContext,
@@ -172,8 +176,14 @@ export async function useStandby(
           Tags: [{ Key: STANDBY_CLAIM_TAG, Value: i.rescueId }],
         }),
       );
-    await ensureRunning(ctx, i.instanceId, timeoutSeconds);
-    await waitSsmOnline(ctx, i.instanceId, timeoutSeconds);
+    // A create's waits give up a minute before the step's deadline: at the deadline the engine
+    // aborts every call, and the release of the claim below could not run.
+    const waits =
+      creating && ctx.deadline !== undefined
+        ? { ...ctx, deadline: ctx.deadline - RELEASE_MARGIN_MS }
+        : ctx;
+    await ensureRunning(waits, i.instanceId, within(waits, timeoutSeconds));
+    await waitSsmOnline(waits, i.instanceId, within(waits, timeoutSeconds));
   } catch (e) {
     // A failed create leaves no resource, so no `pulumi destroy` would remove the claim: it goes
     // now (the tag, then the parameter), and other rescues may take the helper. A failed update

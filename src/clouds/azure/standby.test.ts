@@ -4,7 +4,7 @@
  */
 import { SimulatedCompute } from "./simulated";
 import { addSimulatedStandby, simulatedStandbyOps } from "./standbyOps";
-import { standbyUseKind, type StandbyUseInputs } from "./standby";
+import { RELEASE_MARGIN_MS, standbyUseKind, type StandbyUseInputs } from "./standby";
 import { standbyStopKind } from "./standbyHelper";
 import { isPlanError } from "../../vocabulary/errors";
 import { STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
@@ -207,6 +207,20 @@ describe("StandbyHelperUse", () => {
     // another rescue can take it now
     await w.kind.create(ctx, inputs({ rescueId: "inc-2" }));
     expect(w.vm().tags?.[STANDBY_CLAIM_TAG]).toBe("inc-2");
+  });
+
+  test("a create's start gives up a minute before the step's deadline, so the claim is still released", async () => {
+    const w = world();
+    const ops = simulatedStandbyOps(w.compute);
+    // a start that outlasts the step
+    const slow = standbyUseKind(() => ({
+      ...ops,
+      start: () => new Promise<void>(() => undefined),
+    }));
+    const soon = { ...ctx, deadline: Date.now() + RELEASE_MARGIN_MS + 200 };
+    const e = await slow.create(soon, inputs()).catch((x) => x);
+    expect(e.message).toMatch(/starting standby helper standby-we-1 failed/);
+    expect(w.vm().tags).toEqual({});
   });
 
   test("an update whose start fails keeps the claim: the resource stays, and its delete removes it", async () => {

@@ -117,10 +117,18 @@ async function releaseClaim(ops: StandbyOps, rg: string, name: string, rescueId:
   }
 }
 
+/** How long before the step's deadline a create stops waiting, to release its claim in time. */
+export const RELEASE_MARGIN_MS = 60_000;
+
+/**
+ * Claims and starts the helper. `startOps` (a create's) bound the start to a minute before the
+ * step's deadline: at the deadline the engine aborts every call, and the claim's release on a
+ * failed start could not run.
+ */
 async function useStandby(
   ops: StandbyOps,
   i: StandbyUseInputs,
-  { creating = false }: { creating?: boolean } = {},
+  { creating = false, startOps = ops }: { creating?: boolean; startOps?: StandbyOps } = {},
 ): Promise<StandbyUseOutputs> {
   const rg = i.helperResourceGroupName;
   const name = i.helperVmName;
@@ -141,7 +149,7 @@ async function useStandby(
   }
   try {
     if (vm.powerState !== "running")
-      await step(`starting standby helper ${name}`, () => ops.start(rg, name));
+      await step(`starting standby helper ${name}`, () => startOps.start(rg, name));
   } catch (e) {
     // A failed create leaves no resource, so no `pulumi destroy` would remove the claim: it goes
     // now. A failed update keeps it: the resource stays, and its delete removes the claim. A
@@ -243,7 +251,11 @@ export function standbyUseKind(
     deleteBeforeReplace: true,
     timeouts: { create: start, update: start, read, delete: back },
     async create(ctx, i) {
-      const outs = await useStandby(ops(ctx, i.subscriptionId), i, { creating: true });
+      const early = { ...ctx, deadline: ctx.deadline - RELEASE_MARGIN_MS };
+      const outs = await useStandby(ops(ctx, i.subscriptionId), i, {
+        creating: true,
+        startOps: ops(early, i.subscriptionId),
+      });
       return { id: `${outs.helperId}/standby-use/${i.rescueId}`, outs };
     },
     update: (ctx, _id, _olds, news) => useStandby(ops(ctx, news.subscriptionId), news),

@@ -8,7 +8,7 @@ import { RELEASE_MARGIN_MS, standbyUseKind, type StandbyUseInputs } from "./stan
 import { standbyStopKind } from "./standbyHelper";
 import { isPlanError } from "../../vocabulary/errors";
 import { STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
-import type { SimulatedStandbyVm } from "./standbyOps";
+import type { SimulatedStandbyVm, StandbyOps } from "./standbyOps";
 
 const SUB = "6f1e3b2a-41c7-4d2e-9a55-0c8d4b7e2f10";
 const HELPER_ID = `/subscriptions/${SUB}/resourceGroups/rg-platform/providers/Microsoft.Compute/virtualMachines/standby-we-1`;
@@ -33,6 +33,14 @@ const inputs = (over: Partial<StandbyUseInputs> = {}): StandbyUseInputs => ({
   ...over,
 });
 
+/** A start Azure refuses (no capacity). */
+const allocationFailed = async () => {
+  throw Object.assign(new Error("Allocation failed."), {
+    statusCode: 409,
+    code: "AllocationFailed",
+  });
+};
+
 function world(
   facts: { location?: string; zone?: string | null; principalId?: string | null } = {},
 ) {
@@ -47,7 +55,12 @@ function world(
   const kind = standbyUseKind(() => simulatedStandbyOps(compute));
   const vm = () => compute.vm("rg-platform", "standby-we-1") as SimulatedStandbyVm;
   const writes = () => compute.calls.filter((c) => !c.startsWith("describe "));
-  return { compute, kind, vm, writes };
+  /** The step kind over the same compute with some of its calls replaced. */
+  const kindWith = (over: (ops: StandbyOps) => Partial<StandbyOps>) => {
+    const ops = simulatedStandbyOps(compute);
+    return standbyUseKind(() => ({ ...ops, ...over(ops) }));
+  };
+  return { compute, kind, vm, writes, kindWith };
 }
 
 describe("StandbyHelperUse", () => {
@@ -170,9 +183,7 @@ describe("StandbyHelperUse", () => {
 
   test("a helper Azure gives no ETag for is refused: its claim cannot be written safely", async () => {
     const w = world();
-    const ops = simulatedStandbyOps(w.compute);
-    const noEtag = standbyUseKind(() => ({
-      ...ops,
+    const noEtag = w.kindWith((ops) => ({
       describe: async (rg, name) => ({ ...(await ops.describe(rg, name)), etag: null }),
     }));
     const e = await noEtag.create(ctx, inputs()).catch((x) => x);
@@ -185,16 +196,7 @@ describe("StandbyHelperUse", () => {
 
   test("a create whose start fails after the claim removes the claim (no resource is left to destroy) and reports its own error", async () => {
     const w = world();
-    const ops = simulatedStandbyOps(w.compute);
-    const failing = standbyUseKind(() => ({
-      ...ops,
-      start: async () => {
-        throw Object.assign(new Error("Allocation failed."), {
-          statusCode: 409,
-          code: "AllocationFailed",
-        });
-      },
-    }));
+    const failing = w.kindWith(() => ({ start: allocationFailed }));
     const e = await failing.create(ctx, inputs()).catch((x) => x);
     expect(e.message).toMatch(
       /starting standby helper standby-we-1 failed \(HTTP 409 AllocationFailed\)/,
@@ -211,12 +213,8 @@ describe("StandbyHelperUse", () => {
 
   test("a create's start gives up a minute before the step's deadline, so the claim is still released", async () => {
     const w = world();
-    const ops = simulatedStandbyOps(w.compute);
     // a start that outlasts the step
-    const slow = standbyUseKind(() => ({
-      ...ops,
-      start: () => new Promise<void>(() => undefined),
-    }));
+    const slow = w.kindWith(() => ({ start: () => new Promise<void>(() => undefined) }));
     const soon = { ...ctx, deadline: Date.now() + RELEASE_MARGIN_MS + 200 };
     const e = await slow.create(soon, inputs()).catch((x) => x);
     expect(e.message).toMatch(/starting standby helper standby-we-1 failed/);
@@ -227,16 +225,7 @@ describe("StandbyHelperUse", () => {
     const w = world();
     const { outs } = await w.kind.create(ctx, inputs());
     await w.compute.deallocate("rg-platform", "standby-we-1");
-    const ops = simulatedStandbyOps(w.compute);
-    const failing = standbyUseKind(() => ({
-      ...ops,
-      start: async () => {
-        throw Object.assign(new Error("Allocation failed."), {
-          statusCode: 409,
-          code: "AllocationFailed",
-        });
-      },
-    }));
+    const failing = w.kindWith(() => ({ start: allocationFailed }));
     await expect(failing.update(ctx, "x", outs, inputs())).rejects.toThrow(/AllocationFailed/);
     expect(w.vm().tags).toEqual({ [STANDBY_CLAIM_TAG]: "inc-4711" });
   });
@@ -309,9 +298,7 @@ describe("StandbyHelperUse", () => {
 
   test("a helper that keeps changing under the claim is refused after three reads", async () => {
     const w = world();
-    const ops = simulatedStandbyOps(w.compute);
-    const busy = standbyUseKind(() => ({
-      ...ops,
+    const busy = w.kindWith((ops) => ({
       // something else writes the VM after every read (its ETag changes)
       async describe(rg, name) {
         const read = await ops.describe(rg, name);

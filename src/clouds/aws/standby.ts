@@ -234,14 +234,7 @@ export async function returnStandby(
     );
   if (h.state !== "stopped") await ensureStopped(ctx, instanceId, timeoutSeconds);
   for (const v of h.volumeIds) await ensureDetached(ctx, v, instanceId, timeoutSeconds);
-  if (h.claim === i.rescueId)
-    await ctx.ec2.send(
-      new DeleteTagsCommand({
-        Resources: [instanceId],
-        Tags: [{ Key: STANDBY_CLAIM_TAG, Value: i.rescueId }],
-      }),
-    );
-  if (holder === i.rescueId) await releaseClaim(ctx, instanceId, i.rescueId);
+  await dropClaim(ctx, instanceId, i.rescueId);
 }
 
 const S = (description: string) => ({ type: "string", description }) as const;

@@ -17,6 +17,13 @@
  * - Every call honours `ctx.signal` (aborted by the engine's Cancel or at the deadline).
  */
 
+/**
+ * How long before its deadline a `create` stops waiting when it must undo something if it fails (a
+ * standby helper's claim): at the deadline the engine aborts every call, and the undoing with it.
+ * A failed create leaves no resource, so no `delete` would undo it later.
+ */
+export const RELEASE_MARGIN_MS = 60_000;
+
 /** A property of a step's inputs or outputs, as the schema declares it. */
 export interface PropertySpec {
   type: "string" | "number" | "integer" | "boolean" | "object" | "array";

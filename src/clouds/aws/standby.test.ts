@@ -10,7 +10,8 @@ import {
   StopInstancesCommand,
 } from "@aws-sdk/client-ec2";
 import { ensureAttached, ensureStopped } from "./operations";
-import { RELEASE_MARGIN_MS, returnStandby, useStandby, type StandbyUseInputs } from "./standby";
+import { returnStandby, useStandby, type StandbyUseInputs } from "./standby";
+import { RELEASE_MARGIN_MS } from "../../steps/contract";
 import { standbyStopKind, stopUnclaimed } from "./standbyHelper";
 import { COPY, HELPER, ORIG, standbyWorld } from "./testing/world";
 import { ID_TAG, STANDBY_CLAIM_TAG } from "../../vocabulary/tags";

@@ -23,7 +23,7 @@ import {
   DeleteTagsCommand,
   DescribeInstancesCommand,
 } from "@aws-sdk/client-ec2";
-import type { StepKind } from "../../steps/contract";
+import { RELEASE_MARGIN_MS, type StepKind } from "../../steps/contract";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { STEP_TYPES } from "../../vocabulary/tokens";
 import { ID_TAG, STANDBY_CLAIM_TAG } from "../../vocabulary/tags";
@@ -142,9 +142,6 @@ export async function standbyMisfit(
     return `${name} is in use: it holds ${others.join(", ")} besides its root (another rescue?); it must hold nothing else`;
   return null;
 }
-
-/** How long before the step's deadline a create stops waiting, to release its claim in time. */
-export const RELEASE_MARGIN_MS = 60_000;
 
 /** Starts the standby helper (refusing a misfit) and waits for its SSM agent. */
 export async function useStandby(

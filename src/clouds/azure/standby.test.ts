@@ -4,7 +4,8 @@
  */
 import { SimulatedCompute } from "./simulated";
 import { addSimulatedStandby, simulatedStandbyOps } from "./standbyOps";
-import { RELEASE_MARGIN_MS, standbyUseKind, type StandbyUseInputs } from "./standby";
+import { standbyUseKind, type StandbyUseInputs } from "./standby";
+import { RELEASE_MARGIN_MS } from "../../steps/contract";
 import { standbyStopKind } from "./standbyHelper";
 import { isPlanError } from "../../vocabulary/errors";
 import { STANDBY_CLAIM_TAG } from "../../vocabulary/tags";

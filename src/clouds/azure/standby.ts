@@ -17,7 +17,7 @@
  *   helper belongs to the platform stack, the disks to the rescue.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { StepContext, StepKind } from "../../steps/contract";
+import { RELEASE_MARGIN_MS, type StepContext, type StepKind } from "../../steps/contract";
 import { StepResource, type InputsOf } from "../../steps/resource";
 import { STEP_TYPES } from "../../vocabulary/tokens";
 import { PlanError } from "../../vocabulary/errors";
@@ -116,9 +116,6 @@ async function releaseClaim(ops: StandbyOps, rg: string, name: string, rescueId:
       );
   }
 }
-
-/** How long before the step's deadline a create stops waiting, to release its claim in time. */
-export const RELEASE_MARGIN_MS = 60_000;
 
 /**
  * Claims and starts the helper. `startOps` (a create's) bound the start to a minute before the
